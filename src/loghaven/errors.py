@@ -1,0 +1,109 @@
+"""Errors that carry their Elasticsearch type and HTTP status.
+
+Every layer raises these; the API layer turns them into the ES error body
+``{"error": {"root_cause": [...], "type": ..., "reason": ...}, "status": N}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LoghavenError(Exception):
+    """An error with an Elasticsearch ``type``, a ``reason`` and an HTTP ``status``."""
+
+    type = "exception"
+    status = 500
+
+    def __init__(self, reason: str, *, status: int | None = None, type: str | None = None,
+                 **extra: Any) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        if status is not None:
+            self.status = status
+        if type is not None:
+            self.type = type
+        self.extra = extra
+
+    def to_cause(self) -> dict[str, Any]:
+        """The ``{"type", "reason", ...}`` object used in root_cause and bulk items."""
+        cause: dict[str, Any] = {"type": self.type, "reason": self.reason}
+        cause.update(self.extra)
+        return cause
+
+    def to_body(self) -> dict[str, Any]:
+        cause = self.to_cause()
+        return {"error": {"root_cause": [cause], **cause}, "status": self.status}
+
+
+class IndexNotFound(LoghavenError):
+    type = "index_not_found_exception"
+    status = 404
+
+    def __init__(self, index: str) -> None:
+        super().__init__(f"no such index [{index}]", index=index,
+                         **{"resource.type": "index_or_alias", "resource.id": index,
+                            "index_uuid": "_na_"})
+
+
+class ResourceAlreadyExists(LoghavenError):
+    type = "resource_already_exists_exception"
+    status = 400
+
+
+class InvalidIndexName(LoghavenError):
+    type = "invalid_index_name_exception"
+    status = 400
+
+
+class VersionConflict(LoghavenError):
+    type = "version_conflict_engine_exception"
+    status = 409
+
+
+class DocumentMissing(LoghavenError):
+    type = "document_missing_exception"
+    status = 404
+
+
+class MapperParsing(LoghavenError):
+    type = "mapper_parsing_exception"
+    status = 400
+
+
+class StrictDynamicMapping(LoghavenError):
+    type = "strict_dynamic_mapping_exception"
+    status = 400
+
+
+class ParsingError(LoghavenError):
+    type = "parsing_exception"
+    status = 400
+
+
+class IllegalArgument(LoghavenError):
+    type = "illegal_argument_exception"
+    status = 400
+
+
+class ResourceNotFound(LoghavenError):
+    type = "resource_not_found_exception"
+    status = 404
+
+
+class IndexClosed(LoghavenError):
+    type = "index_closed_exception"
+    status = 400
+
+    def __init__(self, index: str) -> None:
+        super().__init__("closed", index=index)
+
+
+class ActionRequestValidation(LoghavenError):
+    type = "action_request_validation_exception"
+    status = 400
+
+
+class ContentTooLarge(LoghavenError):
+    type = "content_too_long_exception"
+    status = 413
