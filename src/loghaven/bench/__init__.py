@@ -1,0 +1,1 @@
+"""The benchmark suite behind ``loghaven bench``: generators, baseline, HTTP scenarios."""
