@@ -1,0 +1,5 @@
+import sys
+
+from loghaven.cli import main
+
+sys.exit(main())

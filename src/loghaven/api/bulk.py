@@ -1,0 +1,29 @@
+"""``POST|PUT /_bulk`` and ``/<index>/_bulk``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from loghaven.api.http import body_bytes, json_response, run
+from loghaven.ingest.bulk import execute_bulk, parse_bulk
+
+
+async def bulk(request: Request) -> Response:
+    data = await body_bytes(request)
+    default_index = request.path_params.get("index")
+    refresh = request.query_params.get("refresh")
+    catalog = request.app.state.node.catalog
+
+    def work() -> dict:
+        return execute_bulk(catalog, parse_bulk(data, default_index), refresh)
+
+    return json_response(request, await run(work))
+
+
+routes = [
+    Route("/_bulk", bulk, methods=["POST", "PUT"]),
+    Route("/{index}/_bulk", bulk, methods=["POST", "PUT"]),
+    Route("/{index}/{type}/_bulk", bulk, methods=["POST", "PUT"]),
+]

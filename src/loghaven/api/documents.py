@@ -1,0 +1,213 @@
+"""Single-document APIs: index, create, get, exists, _source, delete, update, _mget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from loghaven.api.http import (
+    body_bytes,
+    head_response,
+    json_body,
+    json_response,
+    param_int,
+    run,
+)
+from loghaven.engine.index import PRIMARY_TERM, DocState, Index, WriteRequest
+from loghaven.errors import (
+    ActionRequestValidation,
+    IllegalArgument,
+    IndexNotFound,
+    LoghavenError,
+)
+from loghaven.ingest.bulk import result_body
+from loghaven.node import Node
+from loghaven.search.source_filter import SourceFilter
+
+
+def _node(request: Request) -> Node:
+    return request.app.state.node
+
+
+def _write_request(request: Request, op: str, doc_id: str | None,
+                   source: bytes | None = None) -> WriteRequest:
+    params = request.query_params
+    if params.get("op_type") == "create":
+        op = "create"
+    elif params.get("op_type") not in (None, "index"):
+        raise IllegalArgument(f"opType must be 'create' or 'index', found: [{params['op_type']}]")
+    return WriteRequest(op=op, doc_id=doc_id, source=source,
+                        if_seq_no=param_int(request, "if_seq_no"),
+                        if_primary_term=param_int(request, "if_primary_term"),
+                        version=param_int(request, "version"),
+                        version_type=params.get("version_type"))
+
+
+async def _execute(request: Request, index_name: str, write: WriteRequest,
+                   *, auto_create: bool = True) -> Response:
+    catalog = _node(request).catalog
+    refresh = request.query_params.get("refresh")
+
+    def work() -> tuple[Index, Any]:
+        index = catalog.write_index(index_name, auto_create=auto_create)
+        outcome, = index.write([write])
+        index.sync()
+        if refresh in ("true", "", "wait_for") and not isinstance(outcome, LoghavenError):
+            index.refresh()
+        return index, outcome
+
+    index, outcome = await run(work)
+    if isinstance(outcome, LoghavenError):
+        raise outcome
+    body = result_body(index, write.op, outcome, write.doc_id)
+    status = body.pop("status")
+    if write.op == "delete" and outcome.result == "not_found":
+        status = 404
+    headers = {"Location": f"/{index.name}/_doc/{outcome.doc_id}"} if status == 201 else None
+    return json_response(request, body, status=status, headers=headers)
+
+
+async def index_doc(request: Request) -> Response:
+    doc_id = request.path_params.get("id")
+    if doc_id is not None and not doc_id:
+        raise ActionRequestValidation("Validation Failed: 1: an id must be provided if version "
+                                      "type or value are set;")
+    source = (await body_bytes(request)).strip()
+    if not source:
+        raise ActionRequestValidation("Validation Failed: 1: source is missing;2: content type "
+                                      "is missing;")
+    return await _execute(request, request.path_params["index"],
+                          _write_request(request, "index", doc_id, source))
+
+
+async def create_doc(request: Request) -> Response:
+    source = (await body_bytes(request)).strip()
+    if not source:
+        raise ActionRequestValidation("Validation Failed: 1: source is missing;")
+    return await _execute(request, request.path_params["index"],
+                          _write_request(request, "create", request.path_params["id"], source))
+
+
+async def delete_doc(request: Request) -> Response:
+    return await _execute(request, request.path_params["index"],
+                          _write_request(request, "delete", request.path_params["id"]),
+                          auto_create=False)
+
+
+async def update_doc(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    write = _write_request(request, "update", request.path_params["id"])
+    write.update = body
+    if request.query_params.get("_source") in ("true", ""):
+        body["_source"] = True
+    return await _execute(request, request.path_params["index"], write)
+
+
+def _lookup(node: Node, index_name: str, doc_id: str) -> tuple[Index, DocState | None]:
+    targets = node.catalog.resolve(index_name)
+    if not targets:
+        raise IndexNotFound(index_name)
+    if len(targets) > 1:
+        raise IllegalArgument(f"alias [{index_name}] has more than one index associated with "
+                              f"it, can't execute a single index op")
+    index = targets[0].index
+    return index, index.get(doc_id)
+
+
+def _found_body(index: Index, doc_id: str, state: DocState | None,
+                source_filter: SourceFilter) -> bytes:
+    """The GET response, splicing ``_source`` in byte-exact when no filtering is asked."""
+    head: dict[str, Any] = {"_index": index.name, "_id": doc_id}
+    if state is None:
+        head["found"] = False
+        return orjson.dumps(head)
+    head.update({"_version": state.version, "_seq_no": state.seq_no,
+                 "_primary_term": PRIMARY_TERM, "found": True})
+    encoded = orjson.dumps(head)
+    assert state.source is not None
+    source = source_filter.apply_bytes(state.source)
+    if source is None:
+        return encoded
+    return encoded[:-1] + b',"_source":' + source + b"}"
+
+
+async def get_doc(request: Request) -> Response:
+    doc_id = request.path_params["id"]
+    index, state = await run(_lookup, _node(request), request.path_params["index"], doc_id)
+    body = _found_body(index, doc_id, state, SourceFilter.from_params(request.query_params))
+    return Response(body, status_code=200 if state is not None else 404,
+                    media_type="application/json; charset=UTF-8")
+
+
+async def doc_exists(request: Request) -> Response:
+    try:
+        _, state = await run(_lookup, _node(request), request.path_params["index"],
+                             request.path_params["id"])
+    except LoghavenError:
+        return head_response(404)
+    return head_response(200 if state is not None else 404)
+
+
+async def get_source(request: Request) -> Response:
+    doc_id = request.path_params["id"]
+    index, state = await run(_lookup, _node(request), request.path_params["index"], doc_id)
+    if state is None:
+        raise LoghavenError(f"Document not found [{index.name}]/[{doc_id}]", status=404,
+                            type="resource_not_found_exception")
+    assert state.source is not None
+    source = SourceFilter.from_params(request.query_params).apply_bytes(state.source) or b"{}"
+    return Response(source, media_type="application/json; charset=UTF-8")
+
+
+async def mget(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    node = _node(request)
+    default_index = request.path_params.get("index")
+    default_filter = SourceFilter.from_params(request.query_params)
+    specs: list[dict[str, Any]]
+    if "docs" in body:
+        specs = body["docs"]
+    elif "ids" in body:
+        specs = [{"_id": i} for i in body["ids"]]
+    else:
+        raise ActionRequestValidation("Validation Failed: 1: no documents to get;")
+
+    def work() -> list[bytes]:
+        parts = []
+        for spec in specs:
+            index_name = spec.get("_index", default_index)
+            doc_id = str(spec.get("_id"))
+            if index_name is None:
+                raise ActionRequestValidation("Validation Failed: 1: index is missing for doc 0;")
+            source_filter = SourceFilter.from_spec(spec["_source"]) if "_source" in spec \
+                else default_filter
+            try:
+                index, state = _lookup(node, index_name, doc_id)
+            except LoghavenError as error:
+                parts.append(orjson.dumps({"_index": index_name, "_id": doc_id,
+                                           "error": error.to_cause()}))
+                continue
+            parts.append(_found_body(index, doc_id, state, source_filter))
+        return parts
+
+    parts = await run(work)
+    return Response(b'{"docs":[' + b",".join(parts) + b"]}",
+                    media_type="application/json; charset=UTF-8")
+
+
+routes = [
+    Route("/_mget", mget, methods=["GET", "POST"]),
+    Route("/{index}/_mget", mget, methods=["GET", "POST"]),
+    Route("/{index}/_doc", index_doc, methods=["POST"]),
+    Route("/{index}/_doc/{id}", index_doc, methods=["PUT", "POST"]),
+    Route("/{index}/_doc/{id}", get_doc, methods=["GET"]),
+    Route("/{index}/_doc/{id}", doc_exists, methods=["HEAD"]),
+    Route("/{index}/_doc/{id}", delete_doc, methods=["DELETE"]),
+    Route("/{index}/_create/{id}", create_doc, methods=["PUT", "POST"]),
+    Route("/{index}/_source/{id}", get_source, methods=["GET"]),
+    Route("/{index}/_update/{id}", update_doc, methods=["POST"]),
+]

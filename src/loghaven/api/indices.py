@@ -1,0 +1,248 @@
+"""Index APIs: create, delete, exists, get, mappings, settings, refresh, flush, open, close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from loghaven.api.http import head_response, json_body, json_response, param_bool, run
+from loghaven.engine.catalog import Target
+from loghaven.engine.index import Index
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.settings import PRIVATE, flatten, nest
+from loghaven.errors import IndexNotFound, LoghavenError
+from loghaven.node import Node
+
+
+def _node(request: Request) -> Node:
+    return request.app.state.node
+
+
+def targets(request: Request, expression: str | None, *, expand: str = "open",
+            allow_closed: bool = False) -> list[Target]:
+    """Resolve a path's index expression with the request's ES resolution parameters."""
+    params = request.query_params
+    return _node(request).catalog.resolve(
+        expression,
+        ignore_unavailable=param_bool(request, "ignore_unavailable"),
+        allow_no_indices=param_bool(request, "allow_no_indices", True),
+        expand_wildcards=params.get("expand_wildcards", expand),
+        include_closed_error=not allow_closed,
+    )
+
+
+def shards_header(count: int) -> dict[str, int]:
+    return {"total": count, "successful": count, "failed": 0}
+
+
+async def create_index(request: Request) -> Response:
+    name = request.path_params["index"]
+    body = await json_body(request)
+    index = await run(_node(request).catalog.create_index, name, body)
+    return json_response(request, {"acknowledged": True, "shards_acknowledged": True,
+                                   "index": index.name})
+
+
+async def delete_index(request: Request) -> Response:
+    expression = request.path_params["index"]
+    catalog = _node(request).catalog
+    found = targets(request, expression, expand="open,closed", allow_closed=True)
+    for target in found:
+        await run(catalog.delete_index, target.index)
+    return json_response(request, {"acknowledged": True})
+
+
+async def index_exists(request: Request) -> Response:
+    try:
+        found = targets(request, request.path_params["index"], expand="open,closed",
+                        allow_closed=True)
+    except LoghavenError:
+        return head_response(404)
+    return head_response(200 if found else 404)
+
+
+def _describe(node: Node, index: Index) -> dict[str, Any]:
+    return {
+        "aliases": node.catalog.aliases.get(index.name, {}),
+        "mappings": index.mapping.to_es(),
+        "settings": index.settings.to_es(),
+    }
+
+
+async def get_index(request: Request) -> Response:
+    node = _node(request)
+    found = targets(request, request.path_params["index"], expand="open,closed",
+                    allow_closed=True)
+    return json_response(request, {t.index.name: _describe(node, t.index) for t in found})
+
+
+async def get_mapping(request: Request) -> Response:
+    found = targets(request, request.path_params.get("index"), allow_closed=True)
+    return json_response(request, {t.index.name: {"mappings": t.index.mapping.to_es()}
+                                   for t in found})
+
+
+async def get_field_mapping(request: Request) -> Response:
+    found = targets(request, request.path_params.get("index"), allow_closed=True)
+    wanted = request.path_params["fields"].split(",")
+    import fnmatch
+
+    out = {}
+    for target in found:
+        mapping = target.index.mapping
+        result = {}
+        for path, info in mapping.fields.items():
+            if any(fnmatch.fnmatchcase(path, w) for w in wanted):
+                leaf = path.rsplit(".", 1)[-1]
+                spec = _spec_at(mapping, path)
+                result[path] = {"full_name": path, "mapping": {leaf: spec or {"type": info.type}}}
+        out[target.index.name] = {"mappings": result}
+    return json_response(request, out)
+
+
+def _spec_at(mapping: Mapping, path: str) -> dict[str, Any] | None:
+    node: Any = {"properties": mapping.body["properties"]}
+    parts = path.split(".")
+    for position, part in enumerate(parts):
+        if "properties" in node and part in node["properties"]:
+            node = node["properties"][part]
+        elif "fields" in node and part in node["fields"] and position == len(parts) - 1:
+            node = node["fields"][part]
+        else:
+            return None
+    return node
+
+
+async def put_mapping(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    node = _node(request)
+    found = targets(request, request.path_params.get("index"), allow_closed=True)
+
+    def apply() -> None:
+        merged = [(t.index, t.index.mapping.merge(body)) for t in found]
+        for index, mapping in merged:
+            index.set_mapping(mapping)
+            node.catalog.save_meta(index)
+
+    await run(apply)
+    return json_response(request, {"acknowledged": True})
+
+
+async def get_settings(request: Request) -> Response:
+    found = targets(request, request.path_params.get("index"), allow_closed=True)
+    wanted = request.path_params.get("name")
+    out = {}
+    for target in found:
+        flat = dict(target.index.settings.flat)
+        if wanted:
+            import fnmatch
+
+            flat = {k: v for k, v in flat.items()
+                    if any(fnmatch.fnmatchcase(k, w) for w in wanted.split(","))}
+        entry: dict[str, Any] = {"settings": nest(flat)}
+        out[target.index.name] = entry
+    if param_bool(request, "flat_settings"):
+        out = {name: {"settings": dict(sorted(
+            (k, v) for k, v in target.index.settings.flat.items()))}
+            for name, target in ((t.index.name, t) for t in found)}
+    return json_response(request, out)
+
+
+async def put_settings(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    node = _node(request)
+    found = targets(request, request.path_params.get("index"), allow_closed=True)
+    changes = flatten(body.get("settings", body) if "settings" in body else body)
+    for key in changes:
+        if key in PRIVATE:
+            from loghaven.errors import IllegalArgument
+
+            raise IllegalArgument(f"final {target_name(found)} setting [{key}], not updateable")
+
+    def apply() -> None:
+        updated = [(t.index, t.index.settings.updated(changes)) for t in found]
+        for index, settings in updated:
+            index.settings = settings
+            if index.wal is not None:
+                index.wal.durability = settings.durability
+            node.catalog.save_meta(index)
+
+    await run(apply)
+    return json_response(request, {"acknowledged": True})
+
+
+def target_name(found: list[Target]) -> str:
+    return f"[{found[0].index.name}]" if found else "index"
+
+
+async def refresh(request: Request) -> Response:
+    found = targets(request, request.path_params.get("index"))
+    for target in found:
+        await run(target.index.refresh)
+    return json_response(request, {"_shards": shards_header(len(found))})
+
+
+async def flush(request: Request) -> Response:
+    found = targets(request, request.path_params.get("index"))
+    for target in found:
+        await run(target.index.flush)
+    return json_response(request, {"_shards": shards_header(len(found))})
+
+
+async def close_index(request: Request) -> Response:
+    node = _node(request)
+    found = targets(request, request.path_params["index"], allow_closed=True)
+
+    def apply() -> None:
+        for target in found:
+            target.index.set_closed(True)
+            node.catalog.save_meta(target.index)
+
+    await run(apply)
+    return json_response(request, {"acknowledged": True, "shards_acknowledged": True,
+                                   "indices": {t.index.name: {"closed": True} for t in found}})
+
+
+async def open_index(request: Request) -> Response:
+    node = _node(request)
+    found = targets(request, request.path_params["index"], expand="closed", allow_closed=True)
+    if not found and "*" not in request.path_params["index"]:
+        raise IndexNotFound(request.path_params["index"])
+
+    def apply() -> None:
+        for target in found:
+            target.index.set_closed(False)
+            node.catalog.save_meta(target.index)
+
+    await run(apply)
+    return json_response(request, {"acknowledged": True, "shards_acknowledged": True})
+
+
+routes = [
+    Route("/_mapping", get_mapping, methods=["GET"]),
+    Route("/_mapping/field/{fields}", get_field_mapping, methods=["GET"]),
+    Route("/_settings", get_settings, methods=["GET"]),
+    Route("/_settings", put_settings, methods=["PUT"]),
+    Route("/_settings/{name}", get_settings, methods=["GET"]),
+    Route("/_refresh", refresh, methods=["GET", "POST"]),
+    Route("/_flush", flush, methods=["GET", "POST"]),
+    Route("/{index}/_mapping", get_mapping, methods=["GET"]),
+    Route("/{index}/_mapping/field/{fields}", get_field_mapping, methods=["GET"]),
+    Route("/{index}/_mapping", put_mapping, methods=["PUT", "POST"]),
+    Route("/{index}/_mappings", put_mapping, methods=["PUT", "POST"]),
+    Route("/{index}/_mapping/{type}", put_mapping, methods=["PUT", "POST"]),
+    Route("/{index}/_settings", get_settings, methods=["GET"]),
+    Route("/{index}/_settings/{name}", get_settings, methods=["GET"]),
+    Route("/{index}/_settings", put_settings, methods=["PUT"]),
+    Route("/{index}/_refresh", refresh, methods=["GET", "POST"]),
+    Route("/{index}/_flush", flush, methods=["GET", "POST"]),
+    Route("/{index}/_close", close_index, methods=["POST"]),
+    Route("/{index}/_open", open_index, methods=["POST"]),
+    Route("/{index}", create_index, methods=["PUT"]),
+    Route("/{index}", delete_index, methods=["DELETE"]),
+    Route("/{index}", index_exists, methods=["HEAD"]),
+    Route("/{index}", get_index, methods=["GET"]),
+]

@@ -1,0 +1,88 @@
+"""``GET /`` and cluster health: who we are and whether we are well."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from loghaven.api.http import head_response, json_response, run
+from loghaven.node import COMPAT_VERSION, Node
+
+
+def info(node: Node) -> dict:
+    return {
+        "name": node.config.node_name,
+        "cluster_name": node.config.cluster_name,
+        "cluster_uuid": node.catalog.cluster_uuid,
+        "version": {
+            "distribution": "opensearch",
+            "number": COMPAT_VERSION,
+            "build_type": "tar",
+            "build_hash": "loghaven-" + node.version,
+            "build_date": "2024-01-01T00:00:00.000000Z",
+            "build_snapshot": False,
+            "lucene_version": "9.7.0",
+            "minimum_wire_compatibility_version": "7.10.0",
+            "minimum_index_compatibility_version": "7.0.0",
+        },
+        "tagline": "The OpenSearch Project: https://opensearch.org/",
+    }
+
+
+async def root(request: Request) -> Response:
+    if request.method == "HEAD":
+        return head_response(200)
+    node: Node = request.app.state.node
+    body = info(node)
+    if node.config.elastic_product_header:
+        body["version"]["build_flavor"] = "default"
+    return json_response(request, body)
+
+
+def health_body(node: Node, index_expr: str | None, request: Request) -> dict:
+    targets = node.catalog.resolve(index_expr, expand_wildcards="all",
+                                   include_closed_error=False) \
+        if index_expr else [t for t in node.catalog.resolve("_all", expand_wildcards="all")]
+    indices = [t.index for t in targets]
+    open_count = sum(1 for i in indices if i.state == "open")
+    body = {
+        "cluster_name": node.config.cluster_name,
+        "status": "green",
+        "timed_out": False,
+        "number_of_nodes": 1,
+        "number_of_data_nodes": 1,
+        "discovered_master": True,
+        "discovered_cluster_manager": True,
+        "active_primary_shards": open_count,
+        "active_shards": open_count,
+        "relocating_shards": 0,
+        "initializing_shards": 0,
+        "unassigned_shards": 0,
+        "delayed_unassigned_shards": 0,
+        "number_of_pending_tasks": 0,
+        "number_of_in_flight_fetch": 0,
+        "task_max_waiting_in_queue_millis": 0,
+        "active_shards_percent_as_number": 100.0,
+    }
+    if request.query_params.get("level") == "indices":
+        body["indices"] = {
+            i.name: {"status": "green", "number_of_shards": 1, "number_of_replicas": 0,
+                     "active_primary_shards": 1, "active_shards": 1, "relocating_shards": 0,
+                     "initializing_shards": 0, "unassigned_shards": 0}
+            for i in indices}
+    return body
+
+
+async def cluster_health(request: Request) -> Response:
+    node: Node = request.app.state.node
+    index_expr = request.path_params.get("index")
+    body = await run(health_body, node, index_expr, request)
+    return json_response(request, body)
+
+
+routes = [
+    Route("/", root, methods=["GET", "HEAD"]),
+    Route("/_cluster/health", cluster_health, methods=["GET"]),
+    Route("/_cluster/health/{index}", cluster_health, methods=["GET"]),
+]

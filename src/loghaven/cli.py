@@ -1,0 +1,77 @@
+"""The ``loghaven`` command: ``serve`` and ``bench`` (more subcommands as features land)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from loghaven import __version__
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from loghaven.api.app import create_app
+    from loghaven.config import load_config
+    from loghaven.logs import configure_logging
+    from loghaven.node import Node
+
+    config = load_config(args.config, {
+        "host": args.host, "port": args.port, "data_dir": args.data_dir,
+        "elastic_product_header": True if args.elastic_product_header else None,
+        "log_level": args.log_level,
+    })
+    configure_logging(config.log_level)
+    log = logging.getLogger("loghaven")
+    node = Node(config)
+    log.info("starting", extra={"fields": {
+        "host": config.host, "port": config.port, "data_dir": str(config.data_dir.resolve()),
+        "version": __version__, "ui": f"http://{config.host}:{config.port}/_dashboards"}})
+    uvicorn.run(create_app(node), host=config.host, port=config.port, log_level="warning",
+                access_log=False, loop="uvloop", http="httptools", lifespan="on")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from loghaven.bench.runner import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loghaven",
+        description="Log analytics and search on tantivy, speaking the OpenSearch REST API.")
+    parser.add_argument("--version", action="version", version=f"loghaven {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server (default 127.0.0.1:9200)")
+    serve.add_argument("--host", help="address to listen on [env LOGHAVEN_HOST, 127.0.0.1]")
+    serve.add_argument("--port", type=int, help="port [env LOGHAVEN_PORT, 9200]")
+    serve.add_argument("--data-dir", type=Path, help="data folder [env LOGHAVEN_DATA_DIR, ./data]")
+    serve.add_argument("--config", type=Path, help="YAML config file [./loghaven.yml]")
+    serve.add_argument("--elastic-product-header", action="store_true",
+                       help="send X-Elastic-Product (needed by elasticsearch-py 8.x/9.x)")
+    serve.add_argument("--log-level", help="debug, info, warning, error [info]")
+    serve.set_defaults(func=_serve)
+
+    bench = commands.add_parser("bench", help="measure ingest and query speed against baselines")
+    try:
+        from loghaven.bench.runner import add_arguments
+    except ImportError:  # the benchmark suite is optional in a minimal install
+        pass
+    else:
+        add_arguments(bench)
+    bench.set_defaults(func=_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Server configuration: defaults, then ``loghaven.yml``, then ``LOGHAVEN_*``, then flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: ``loghaven.yml`` keys (ES-style dotted names) → Config attributes.
+FILE_KEYS = {
+    "http.host": "host",
+    "network.host": "host",
+    "http.port": "port",
+    "path.data": "data_dir",
+    "http.elastic_product_header": "elastic_product_header",
+    "http.max_content_length": "max_content_length",
+    "cluster.name": "cluster_name",
+    "node.name": "node_name",
+    "logger.level": "log_level",
+}
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 9200
+    data_dir: Path = Path("data")
+    elastic_product_header: bool = False
+    max_content_length: int = 100 * 1024 * 1024
+    cluster_name: str = "loghaven"
+    node_name: str = "loghaven-1"
+    log_level: str = "info"
+
+    def set(self, key: str, value: Any) -> None:
+        """Set one attribute from text or YAML, converting to the attribute's type."""
+        current = getattr(self, key)
+        if isinstance(current, bool):
+            value = value if isinstance(value, bool) else str(value).lower() in ("1", "true",
+                                                                                  "yes", "on")
+        elif isinstance(current, int):
+            value = _size(value) if key == "max_content_length" else int(value)
+        elif isinstance(current, Path):
+            value = Path(value)
+        else:
+            value = str(value)
+        setattr(self, key, value)
+
+
+def _size(value: Any) -> int:
+    text = str(value).strip().lower()
+    for suffix, factor in (("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("b", 1)):
+        if text.endswith(suffix):
+            return int(float(text[: -len(suffix)]) * factor)
+    return int(text)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def load_config(config_file: Path | None = None, overrides: dict[str, Any] | None = None,
+                environ: dict[str, str] | None = None) -> Config:
+    config = Config()
+    environ = dict(os.environ if environ is None else environ)
+    path = config_file or Path(environ.get("LOGHAVEN_CONFIG", "loghaven.yml"))
+    if path.exists():
+        data = yaml.safe_load(path.read_text()) or {}
+        for key, value in _flatten(data).items():
+            attr = FILE_KEYS.get(key)
+            if attr is None:
+                raise ValueError(f"{path}: unknown setting [{key}]; known: "
+                                 f"{', '.join(sorted(FILE_KEYS))}")
+            config.set(attr, value)
+    elif config_file is not None:
+        raise FileNotFoundError(f"config file {config_file} does not exist")
+    for f in fields(Config):
+        env_value = environ.get(f"LOGHAVEN_{f.name.upper()}")
+        if env_value is not None:
+            config.set(f.name, env_value)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            config.set(key, value)
+    return config

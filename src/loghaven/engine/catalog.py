@@ -1,0 +1,361 @@
+"""The catalog: every index of this node, with its aliases, templates and name resolution.
+
+It owns the metastore records of indices and aliases, opens indices at start, creates them
+(templates applied, or automatically on first write), and runs the periodic refresh.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shutil
+import threading
+import time
+import uuid as uuidlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loghaven.engine import templates
+from loghaven.engine.index import Index, now_ms
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.names import is_pattern, resolve_date_math, validate_index_name
+from loghaven.engine.settings import IndexSettings
+from loghaven.errors import (
+    IllegalArgument,
+    IndexClosed,
+    IndexNotFound,
+    InvalidIndexName,
+    ResourceAlreadyExists,
+)
+from loghaven.storage.metastore import Metastore
+
+INDEX = "index"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved search target: an index and the filter of the alias it was reached through."""
+
+    index: Index
+    alias_filter: dict[str, Any] | None = None
+
+
+class Catalog:
+    """All indices of one node."""
+
+    def __init__(self, data_dir: Path, metastore: Metastore) -> None:
+        self.data_dir = data_dir
+        self.metastore = metastore
+        self.indices: dict[str, Index] = {}
+        self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._refresher: threading.Thread | None = None
+        self.cluster_uuid = self._cluster_uuid()
+        for name, meta in metastore.list(INDEX).items():
+            self.indices[name] = self._load(name, meta)
+            self.aliases[name] = meta.get("aliases", {})
+
+    def _cluster_uuid(self) -> str:
+        stored = self.metastore.get("cluster", "uuid")
+        if stored is None:
+            stored = {"uuid": uuidlib.uuid4().hex[:22]}
+            self.metastore.put("cluster", "uuid", stored)
+        return stored["uuid"]
+
+    def _load(self, name: str, meta: dict[str, Any]) -> Index:
+        return Index(name, meta["uuid"], self.data_dir / "indices" / meta["uuid"], self.metastore,
+                     IndexSettings(meta["settings"]), Mapping(meta["mappings"]),
+                     state=meta.get("state", "open"), on_meta_change=self.save_meta)
+
+    def save_meta(self, index: Index) -> None:
+        """Persist an index's settings, mapping, aliases and state (called on every change)."""
+        self.metastore.put(INDEX, index.name, {
+            "uuid": index.uuid,
+            "settings": index.settings.flat,
+            "mappings": index.mapping.body,
+            "aliases": self.aliases.get(index.name, {}),
+            "state": index.state,
+        })
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background refresh (and async-durability fsync) loop."""
+        self._refresher = threading.Thread(target=self._refresh_loop, name="refresh", daemon=True)
+        self._refresher.start()
+
+    def _refresh_loop(self) -> None:
+        while not self._stop.wait(0.2):
+            for index in list(self.indices.values()):
+                if index.state != "open":
+                    continue
+                interval = index.settings.refresh_interval_ms
+                try:
+                    if index.settings.durability == "async" and index.wal is not None:
+                        index.wal.sync()
+                    if (interval >= 0 and index.pending
+                            and (time.monotonic() - index.last_refresh) * 1000 >= interval):
+                        index.refresh()
+                except Exception:  # keep refreshing the other indices
+                    import logging
+
+                    logging.getLogger("loghaven.engine").exception("refresh of %s failed",
+                                                                   index.name)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._refresher is not None:
+            self._refresher.join(timeout=5)
+        for index in list(self.indices.values()):
+            index.close()
+        self.metastore.close()
+
+    # --- indices ---------------------------------------------------------------------------
+
+    def create_index(self, name: str, body: dict[str, Any] | None = None) -> Index:
+        body = body or {}
+        name = resolve_date_math(name)
+        validate_index_name(name)
+        with self._lock:
+            if name in self.indices:
+                raise ResourceAlreadyExists(f"index [{name}/{self.indices[name].uuid}] already "
+                                            f"exists", index=name,
+                                            index_uuid=self.indices[name].uuid)
+            if name in self.alias_names():
+                raise InvalidIndexName(f"Invalid index name [{name}], already exists as alias",
+                                       index=name, index_uuid="_na_")
+            unknown = set(body) - {"settings", "mappings", "aliases"}
+            if unknown:
+                raise IllegalArgument(f"unknown key [{sorted(unknown)[0]}] for create index")
+            resolved = templates.resolve(self.metastore, name)
+            templates.merge_layer(resolved, body)
+            settings = IndexSettings(resolved["settings"])
+            mapping = Mapping(resolved["mappings"])
+            index_uuid = uuidlib.uuid4().hex[:22]
+            settings.flat["index.uuid"] = index_uuid
+            settings.flat["index.creation_date"] = str(now_ms())
+            settings.flat["index.provided_name"] = name
+            settings.flat["index.version.created"] = "136327827"
+            for alias in resolved["aliases"]:
+                validate_index_name(alias)
+            index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
+                          self.metastore, settings, mapping, on_meta_change=self.save_meta)
+            self.indices[name] = index
+            self.aliases[name] = {a: (props or {}) for a, props in resolved["aliases"].items()}
+            self.save_meta(index)
+            return index
+
+    def delete_index(self, index: Index) -> None:
+        with self._lock:
+            self.indices.pop(index.name, None)
+            self.aliases.pop(index.name, None)
+            index.remove()
+            self.metastore.put_many([(INDEX, index.name, None), ("index_state", index.uuid, None)])
+            shutil.rmtree(index.folder, ignore_errors=True)
+
+    def get(self, name: str) -> Index:
+        index = self.indices.get(name)
+        if index is None:
+            raise IndexNotFound(name)
+        return index
+
+    def alias_names(self) -> set[str]:
+        return {alias for aliases in self.aliases.values() for alias in aliases}
+
+    def resolve(self, expression: str | None, *, ignore_unavailable: bool = False,
+                allow_no_indices: bool = True, expand_wildcards: str = "open",
+                include_closed_error: bool = True) -> list[Target]:
+        """Targets of a comma list of names, aliases, wildcards, ``-exclusions`` and ``_all``."""
+        parts = [p for p in (expression or "_all").split(",") if p]
+        if not parts:
+            parts = ["_all"]
+        states = {"open", "close"} if "all" in expand_wildcards or "closed" in expand_wildcards \
+            else ({"open"} if "open" in expand_wildcards else set())
+        selected: dict[str, dict[str, Any] | None] = {}
+        alias_map = self._alias_map()
+        for position, raw in enumerate(parts):
+            part = resolve_date_math(raw)
+            if part.startswith("-") and position > 0:
+                pattern = part[1:]
+                for name in list(selected):
+                    if fnmatch.fnmatchcase(name, pattern):
+                        del selected[name]
+                continue
+            if part in ("_all", "*"):
+                part = "*"
+            if is_pattern(part):
+                matched = False
+                for name, index in self.indices.items():
+                    if index.state in states and fnmatch.fnmatchcase(name, part):
+                        selected.setdefault(name, None)
+                        matched = True
+                for alias, members in alias_map.items():
+                    if fnmatch.fnmatchcase(alias, part):
+                        for name, props in members.items():
+                            selected.setdefault(name, props.get("filter"))
+                            matched = True
+                if not matched and not allow_no_indices:
+                    raise IndexNotFound(part)
+                continue
+            if part in self.indices:
+                if self.indices[part].state == "close" and include_closed_error \
+                        and not ignore_unavailable:
+                    raise IndexClosed(part)
+                selected[part] = None
+            elif part in alias_map:
+                for name, props in alias_map[part].items():
+                    selected.setdefault(name, props.get("filter"))
+            elif not ignore_unavailable:
+                raise IndexNotFound(part)
+        if not selected and not allow_no_indices:
+            raise IndexNotFound(expression or "_all")
+        return [Target(self.indices[name], alias_filter) for name, alias_filter in
+                sorted(selected.items())]
+
+    def _alias_map(self) -> dict[str, dict[str, dict[str, Any]]]:
+        result: dict[str, dict[str, dict[str, Any]]] = {}
+        for index, aliases in self.aliases.items():
+            for alias, props in aliases.items():
+                result.setdefault(alias, {})[index] = props
+        return result
+
+    def write_index(self, name: str, *, auto_create: bool = True) -> Index:
+        """The index a write to ``name`` goes to: the index, an alias's write index, or a new one."""
+        name = resolve_date_math(name)
+        index = self.indices.get(name)
+        if index is not None:
+            if index.state == "close":
+                raise IndexClosed(name)
+            return index
+        members = self._alias_map().get(name)
+        if members:
+            writers = [i for i, p in members.items() if p.get("is_write_index")]
+            if not writers and len(members) == 1:
+                writers = list(members)
+            if len(writers) != 1:
+                raise IllegalArgument(
+                    f"no write index is defined for alias [{name}]. The write index may be "
+                    f"explicitly disabled using is_write_index=false or the alias points to "
+                    f"multiple indices without one being designated as a write index")
+            return self.write_index(writers[0])
+        if not auto_create or not self._auto_create_allowed(name):
+            raise IndexNotFound(name)
+        with self._lock:
+            if name in self.indices:
+                return self.indices[name]
+            return self.create_index(name)
+
+    def _auto_create_allowed(self, name: str) -> bool:
+        setting = self.cluster_setting("action.auto_create_index", "true")
+        if setting in ("true", True):
+            return True
+        if setting in ("false", False):
+            return False
+        for pattern in str(setting).split(","):
+            pattern = pattern.strip()
+            negate = pattern.startswith("-")
+            pattern = pattern.lstrip("+-")
+            if fnmatch.fnmatchcase(name, pattern):
+                return not negate
+        return False
+
+    # --- aliases ---------------------------------------------------------------------------
+
+    def update_aliases(self, actions: list[dict[str, Any]]) -> None:
+        """Apply ``_aliases`` actions atomically (validated first, then applied)."""
+        with self._lock:
+            planned = {name: dict(aliases) for name, aliases in self.aliases.items()}
+            to_delete: list[Index] = []
+            for action in actions:
+                if len(action) != 1:
+                    raise IllegalArgument("Too many operations declared on operation entry")
+                (kind, spec), = action.items()
+                if kind not in ("add", "remove", "remove_index"):
+                    raise IllegalArgument(f"Unsupported action [{kind}]")
+                index_names = _listify(spec.get("index")) + _listify(spec.get("indices"))
+                if not index_names:
+                    raise IllegalArgument("One of [index] or [indices] is required")
+                targets: list[str] = []
+                for expr in index_names:
+                    targets.extend(t.index.name for t in self.resolve(
+                        expr, allow_no_indices=False, expand_wildcards="all"))
+                if kind == "remove_index":
+                    to_delete.extend(self.indices[n] for n in targets)
+                    continue
+                aliases = _listify(spec.get("alias")) + _listify(spec.get("aliases"))
+                if not aliases:
+                    raise IllegalArgument("One of [alias] or [aliases] is required")
+                for name in targets:
+                    for alias in aliases:
+                        if kind == "add":
+                            if alias in self.indices:
+                                raise InvalidIndexName(
+                                    f"Invalid alias name [{alias}], an index or data stream "
+                                    f"exists with the same name as the alias", index=alias)
+                            props = {k: v for k, v in spec.items()
+                                     if k in ("filter", "routing", "index_routing",
+                                              "search_routing", "is_write_index", "is_hidden")}
+                            planned.setdefault(name, {})[alias] = props
+                        else:
+                            matched = [a for a in planned.get(name, {})
+                                       if fnmatch.fnmatchcase(a, alias)]
+                            if not matched and spec.get("must_exist", True) is not False:
+                                raise_missing_alias(alias)
+                            for a in matched:
+                                planned[name].pop(a)
+            self.aliases = planned
+            for index in to_delete:
+                self.delete_index(index)
+            for index in self.indices.values():
+                self.save_meta(index)
+
+    # --- cluster settings ------------------------------------------------------------------
+
+    def cluster_settings(self) -> dict[str, dict[str, Any]]:
+        return self.metastore.get("cluster", "settings") or {"persistent": {}, "transient": {}}
+
+    def cluster_setting(self, key: str, default: Any = None) -> Any:
+        settings = self.cluster_settings()
+        for scope in ("transient", "persistent"):
+            if key in settings.get(scope, {}):
+                return settings[scope][key]
+        return default
+
+    def put_cluster_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+        settings = self.cluster_settings()
+        for scope in ("persistent", "transient"):
+            flat = _flat_keys(body.get(scope, {}) or {})
+            for key, value in flat.items():
+                if value is None:
+                    settings[scope].pop(key, None)
+                else:
+                    settings[scope][key] = value
+        self.metastore.put("cluster", "settings", settings)
+        return settings
+
+
+def raise_missing_alias(alias: str) -> None:
+    from loghaven.errors import LoghavenError
+
+    raise LoghavenError(f"aliases [{alias}] missing", status=404,
+                        type="aliases_not_found_exception")
+
+
+def _listify(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def _flat_keys(body: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in body.items():
+        if isinstance(value, dict):
+            out.update(_flat_keys(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value if value is None or isinstance(value, str) \
+                else str(value).lower() if isinstance(value, bool) else str(value)
+    return out

@@ -1,0 +1,250 @@
+"""Turns a JSON source into the flat ``{tantivy field: value(s)}`` dict the engine indexes.
+
+This is the per-document hot path of ingest: the mapping is compiled once into a tree of
+plain dicts so that each document costs one walk and one small conversion per value.
+A value that does not fit its field fails the document with ``mapper_parsing_exception``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+from loghaven.engine.dates import get_format
+from loghaven.engine.mapping import FieldInfo, Mapping
+from loghaven.errors import MapperParsing
+
+Converter = Callable[[Any], Any]
+
+
+class _Skip(Exception):
+    """Raised by a converter for a value that is kept in _source but not indexed."""
+
+
+def _keyword(info: FieldInfo) -> Converter:
+    limit, lower = info.ignore_above, info.lowercase
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, (dict, list)):
+            raise ValueError("expected a string value")
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        if limit is not None and len(text) > limit:
+            raise _Skip
+        return text.lower() if lower else text
+
+    return convert
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, dict):
+        raise ValueError("expected a string value")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _long(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"Current token (VALUE_{str(value).upper()}) not numeric")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return int(float(value))
+    raise ValueError("not a number")
+
+
+def _double(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("not a number")
+    result = float(value)
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ValueError(f"[{value}] is not a finite number")
+    return result
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value == "true":
+        return True
+    if value in ("false", ""):
+        return False
+    raise ValueError(f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
+
+
+def _ip(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"'{value}' is not an IP string literal.")
+    ipaddress.ip_address(value)
+    return value
+
+
+def _date(info: FieldInfo) -> Converter:
+    fmt = get_format(info.date_format)
+    return fmt.parse
+
+
+def converter_for(info: FieldInfo) -> Converter:
+    """The function that turns one JSON value into the value stored in the field."""
+    kind = info.kind
+    if kind == "keyword":
+        return _keyword(info)
+    if kind == "text":
+        return _text
+    if kind == "long":
+        return _long
+    if kind == "double":
+        if info.scaling_factor:
+            factor = info.scaling_factor
+            return lambda v: round(_double(v) * factor) / factor
+        return _double
+    if kind == "date":
+        return _date(info)
+    if kind == "boolean":
+        return _boolean
+    if kind == "ip":
+        return _ip
+    raise AssertionError(kind)
+
+
+class _Leaf:
+    """A mapped field and its multi-fields, with their converters."""
+
+    __slots__ = ("info", "targets")
+
+    def __init__(self, info: FieldInfo) -> None:
+        self.info = info
+        self.targets: list[tuple[str, Converter]] = []
+        for target in (info, *info.multi_fields):
+            if target.indexed and target.kind not in ("geo_point", "binary"):
+                self.targets.append((target.path, converter_for(target)))
+
+
+def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A tree of ``name → _Leaf | subtree dict | None`` (None: object not indexed)."""
+    tree: dict[str, Any] = {}
+    for name, spec in properties.items():
+        path = prefix + name
+        if path in mapping.fields:
+            tree[name] = _Leaf(mapping.fields[path])
+        elif spec.get("enabled", True) is False or spec.get("type") == "flattened":
+            tree[name] = None
+        else:
+            tree[name] = _compile(mapping, spec.get("properties", {}), path + ".")
+    return tree
+
+
+class DocumentBuilder:
+    """Builds flat engine documents for one version of a mapping."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self.tree = _compile(mapping, mapping.body["properties"], "")
+        self.date_fields = [f.path for f in mapping.fields.values() if f.kind == "date"]
+        self._unmapped = False
+
+    def build(self, source: dict[str, Any], doc_id: str) -> tuple[dict[str, Any], bool]:
+        """The flat document for ``source`` and whether it had unmapped fields.
+
+        Raises MapperParsing for a value that does not fit its field.
+        """
+        out: dict[str, Any] = {}
+        self._unmapped = False
+        self._walk(source, self.tree, out, doc_id)
+        return out, self._unmapped
+
+    def _walk(self, obj: dict[str, Any], tree: dict[str, Any], out: dict[str, Any],
+              doc_id: str) -> None:
+        for key, value in obj.items():
+            node = tree.get(key)
+            if node is None:
+                if key in tree:
+                    continue
+                if "." not in key:
+                    self._unmapped = True
+                    continue
+                head, _, rest = key.partition(".")
+                self._walk({head: {rest: value}}, tree, out, doc_id)
+                continue
+            if isinstance(node, dict):
+                if isinstance(value, dict):
+                    self._walk(value, node, out, doc_id)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, dict):
+                            self._walk(item, node, out, doc_id)
+                elif value is not None:
+                    raise MapperParsing(
+                        f"object mapping for [{key}] tried to parse field [{key}] as object, "
+                        f"but found a concrete value")
+                continue
+            self._leaf(node, value, out, doc_id)
+
+    def _leaf(self, leaf: _Leaf, value: Any, out: dict[str, Any], doc_id: str) -> None:
+        info = leaf.info
+        if value is None:
+            if info.null_value is None:
+                return
+            value = info.null_value
+        if info.kind == "geo_point":
+            _add_geo_point(info.path, value, out, doc_id)
+            return
+        values = value if isinstance(value, list) else (value,)
+        for target, convert in leaf.targets:
+            for item in values:
+                if item is None:
+                    continue
+                try:
+                    converted = convert(item)
+                except _Skip:
+                    continue
+                except (ValueError, TypeError, OverflowError) as exc:
+                    raise _parse_error(info, item, doc_id, exc) from exc
+                current = out.get(target)
+                if current is None:
+                    out[target] = converted
+                elif isinstance(current, list):
+                    current.append(converted)
+                else:
+                    out[target] = [current, converted]
+
+
+def _parse_error(info: FieldInfo, value: Any, doc_id: str, exc: Exception) -> MapperParsing:
+    preview = str(value)[:100]
+    cause_type = "date_time_parse_exception" if info.kind == "date" else "illegal_argument_exception"
+    if info.kind in ("long", "double"):
+        cause_type = "number_format_exception"
+    return MapperParsing(
+        f"failed to parse field [{info.path}] of type [{info.type}] in document with id "
+        f"'{doc_id}'. Preview of field's value: '{preview}'",
+        caused_by={"type": cause_type, "reason": str(exc)},
+    )
+
+
+def _add_geo_point(path: str, value: Any, out: dict[str, Any], doc_id: str) -> None:
+    """geo_point as ``{lat, lon}``, ``"lat,lon"`` or ``[lon, lat]`` into two f64 fields."""
+    try:
+        if isinstance(value, dict):
+            lat, lon = float(value["lat"]), float(value["lon"])
+        elif isinstance(value, str):
+            lat_s, lon_s = value.split(",")
+            lat, lon = float(lat_s), float(lon_s)
+        elif isinstance(value, list) and len(value) == 2 and not isinstance(value[0], (list, dict)):
+            lon, lat = float(value[0]), float(value[1])
+        else:
+            raise ValueError("unsupported geo_point format")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError(f"illegal latitude/longitude value [{lat}, {lon}]")
+    except (KeyError, ValueError, TypeError) as exc:
+        raise MapperParsing(
+            f"failed to parse field [{path}] of type [geo_point] in document with id '{doc_id}'",
+            caused_by={"type": "illegal_argument_exception", "reason": str(exc)},
+        ) from exc
+    out[f"{path}.lat"] = lat
+    out[f"{path}.lon"] = lon

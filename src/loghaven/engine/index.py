@@ -1,0 +1,548 @@
+"""An index: its mapping, its splits, its write-ahead log and its live version map.
+
+Writes go through :meth:`Index.write`, which resolves versions, builds documents, appends
+to the write-ahead log and applies to the active split under one lock; the caller then
+waits for :meth:`Index.sync` before acknowledging. :meth:`Index.refresh` commits tantivy,
+records the checkpoint and truncates the log. On open, the log after the checkpoint is
+replayed, so an acknowledged write survives ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import tantivy
+
+from loghaven.engine.document import DocumentBuilder
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
+from loghaven.engine.settings import IndexSettings
+from loghaven.engine.split import Split, SplitMeta
+from loghaven.engine.wal import OP_DELETE, OP_INDEX, Operation, WriteAheadLog
+from loghaven.errors import (
+    DocumentMissing,
+    IllegalArgument,
+    LoghavenError,
+    MapperParsing,
+    VersionConflict,
+)
+from loghaven.storage.metastore import Metastore
+
+PRIMARY_TERM = 1
+#: ES keeps the version of a deleted document for 60 s (``index.gc_deletes``).
+GC_DELETES_MS = 60_000
+SPLIT_MAX_DOCS = 10_000_000
+
+
+def new_doc_id() -> str:
+    """A 20-character URL-safe id, like Elasticsearch's auto-generated ones."""
+    return base64.urlsafe_b64encode(os.urandom(15)).decode()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(slots=True)
+class LiveDoc:
+    """The latest state of a document written since the last refresh (or a recent tombstone)."""
+
+    version: int
+    seq_no: int
+    source: bytes | None  # None: deleted
+    split: Split | None = None
+    deleted_at_ms: int = 0
+
+
+@dataclass(slots=True)
+class DocState:
+    """The current version of one document, wherever it lives."""
+
+    version: int
+    seq_no: int
+    source: bytes | None
+    split: Split | None
+
+
+@dataclass
+class WriteRequest:
+    """One index/create/update/delete, as parsed from the document APIs or a bulk line."""
+
+    op: str
+    doc_id: str | None = None
+    source: bytes | None = None
+    parsed: dict[str, Any] | None = None
+    if_seq_no: int | None = None
+    if_primary_term: int | None = None
+    version: int | None = None
+    version_type: str | None = None
+    update: dict[str, Any] | None = None
+
+
+@dataclass
+class WriteResult:
+    doc_id: str
+    version: int
+    seq_no: int
+    result: str
+    status: int
+    get: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Index:
+    """One Elasticsearch index on local disk."""
+
+    def __init__(self, name: str, uuid: str, folder: Path, metastore: Metastore,
+                 settings: IndexSettings, mapping: Mapping, state: str = "open",
+                 on_meta_change: Callable[[Index], None] | None = None) -> None:
+        self.name = name
+        self.uuid = uuid
+        self.folder = folder
+        self.metastore = metastore
+        self.settings = settings
+        self.mapping = mapping
+        self.state = state
+        self._on_meta_change = on_meta_change
+        self.builder = DocumentBuilder(mapping)
+        self.lock = threading.RLock()
+        self.splits: list[Split] = []
+        self.live: dict[str, LiveDoc] = {}
+        self.seq_no = -1
+        self.checkpoint = -1
+        self.pending = False
+        self.last_refresh = time.monotonic()
+        self.stats = {"index_total": 0, "delete_total": 0, "index_time_ms": 0,
+                      "query_total": 0, "query_time_ms": 0}
+        self.wal: WriteAheadLog | None = None
+        if state == "open":
+            self._open()
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def _state_key(self) -> str:
+        return self.uuid
+
+    def _open(self) -> None:
+        folder = self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = self.metastore.get("index_state", self._state_key()) or {}
+        self.checkpoint = saved.get("checkpoint", -1)
+        self.seq_no = self.checkpoint
+        for meta_json in saved.get("splits", []):
+            meta = SplitMeta.from_json(meta_json)
+            path = folder / "splits" / meta.split_id
+            if (path / "meta.json").exists():
+                self.splits.append(Split(path, meta))
+        if not self.splits or self.splits[-1].meta.state != "active":
+            self._new_split()
+        self.wal = WriteAheadLog(folder / "wal", self.settings.durability)
+        self._replay()
+
+    def _new_split(self) -> Split:
+        meta = SplitMeta(split_id=f"{now_ms():013d}-{len(self.splits):04d}",
+                         created_ms=now_ms())
+        split = Split(self.folder / "splits" / meta.split_id, meta, self.mapping)
+        self.splits.append(split)
+        self._save_state()
+        return split
+
+    @property
+    def active(self) -> Split:
+        return self.splits[-1]
+
+    def _save_state(self) -> None:
+        self.metastore.put("index_state", self._state_key(), {
+            "checkpoint": self.checkpoint,
+            "splits": [s.meta.to_json() for s in self.splits],
+        })
+
+    def _replay(self) -> None:
+        """Re-apply logged operations after the checkpoint; idempotent by deleting ids first."""
+        assert self.wal is not None
+        operations = list(self.wal.replay(self.checkpoint))
+        if not operations:
+            return
+        ids = list({op.doc_id for op in operations})
+        for split in self.splits[:-1]:
+            for doc_id in self._ids_in_split(split, ids):
+                split.delete_id(doc_id)
+        for op in operations:
+            self.seq_no = max(self.seq_no, op.seq_no)
+            self.active.delete_id(op.doc_id)
+            if op.op == OP_INDEX:
+                try:
+                    source = orjson.loads(op.source)
+                    flat = self._build(source, op.doc_id)
+                except LoghavenError:
+                    continue
+                self._add(flat, op)
+                self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, op.source, self.active)
+            else:
+                self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, None, None, now_ms())
+        self.pending = True
+        self.refresh()
+
+    def close(self) -> None:
+        with self.lock:
+            if self.state == "open":
+                self.refresh()
+                for split in self.splits:
+                    split.close_writer()
+                if self.wal is not None:
+                    self.wal.close()
+            self.splits = []
+            self.live = {}
+
+    def set_closed(self, closed: bool) -> None:
+        with self.lock:
+            if closed and self.state == "open":
+                self.close()
+                self.state = "close"
+            elif not closed and self.state == "close":
+                self.state = "open"
+                self._open()
+
+    def set_mapping(self, mapping: Mapping) -> None:
+        """Install a new mapping; the next write rolls to a split whose schema has its fields."""
+        with self.lock:
+            self.mapping = mapping
+            self.builder = DocumentBuilder(mapping)
+            if self._on_meta_change is not None:
+                self._on_meta_change(self)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def get(self, doc_id: str) -> DocState | None:
+        """Realtime get: the live map first, then the committed splits, newest first."""
+        with self.lock:
+            live = self.live.get(doc_id)
+            if live is not None:
+                if live.source is None:
+                    return None
+                return DocState(live.version, live.seq_no, live.source, live.split)
+            splits = list(self.splits)
+        for split in reversed(splits):
+            found = self._find_committed(split, doc_id)
+            if found is not None:
+                return found
+        return None
+
+    def _find_committed(self, split: Split, doc_id: str) -> DocState | None:
+        searcher = split.searcher()
+        result = searcher.search(tantivy.Query.term_query(split.schema, ID, doc_id), 1)
+        if not result.hits:
+            return None
+        address = result.hits[0][1]
+        version, = searcher.fast_field_values(VERSION, [address])
+        seq_no, = searcher.fast_field_values(SEQ_NO, [address])
+        source = searcher.doc(address).get_first(SOURCE)
+        return DocState(version, seq_no, source, split)
+
+    def _ids_in_split(self, split: Split, ids: list[str]) -> list[str]:
+        searcher = split.searcher()
+        if not ids or searcher.num_docs == 0:
+            return []
+        query = tantivy.Query.term_set_query(split.schema, ID, ids)
+        result = searcher.search(query, len(ids))
+        return [searcher.doc(address).get_first(ID) for _, address in result.hits]
+
+    def _current(self, doc_ids: list[str]) -> dict[str, DocState]:
+        """Current state of the given ids, looking each split up once for the whole batch."""
+        found: dict[str, DocState] = {}
+        remaining = []
+        for doc_id in doc_ids:
+            live = self.live.get(doc_id)
+            if live is None:
+                remaining.append(doc_id)
+            elif live.source is not None:
+                found[doc_id] = DocState(live.version, live.seq_no, live.source, live.split)
+        for split in reversed(self.splits):
+            if not remaining:
+                break
+            hits = set(self._ids_in_split(split, remaining))
+            for doc_id in hits:
+                state = self._find_committed(split, doc_id)
+                if state is not None:
+                    found[doc_id] = state
+            remaining = [d for d in remaining if d not in hits]
+        return found
+
+    def tombstone_version(self, doc_id: str) -> int | None:
+        live = self.live.get(doc_id)
+        if live is not None and live.source is None:
+            return live.version
+        return None
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def write(self, requests: list[WriteRequest]) -> list[WriteResult | LoghavenError]:
+        """Apply a batch of writes; each succeeds or fails alone. Call :meth:`sync` before acking."""
+        started = time.monotonic()
+        results: list[WriteResult | LoghavenError] = []
+        operations: list[Operation] = []
+        with self.lock:
+            explicit = [r.doc_id for r in requests if r.doc_id is not None]
+            current = self._current(explicit) if explicit else {}
+            for request in requests:
+                try:
+                    result, operation = self._write_one(request, current)
+                except LoghavenError as error:
+                    results.append(error)
+                    continue
+                results.append(result)
+                if operation is not None:
+                    operations.append(operation)
+            if operations:
+                assert self.wal is not None
+                self.wal.append(operations)
+                self.pending = True
+        self.stats["index_time_ms"] += int((time.monotonic() - started) * 1000)
+        return results
+
+    def sync(self) -> None:
+        """Make the log durable up to here (the ``request`` durability contract)."""
+        if self.wal is not None and self.settings.durability == "request":
+            self.wal.sync()
+
+    def _write_one(self, request: WriteRequest,
+                   current: dict[str, DocState]) -> tuple[WriteResult, Operation | None]:
+        op = request.op
+        doc_id = request.doc_id
+        if op == "update":
+            return self._update(request, current)
+        existing = current.get(doc_id) if doc_id is not None else None
+        self._check_conditions(request, existing, doc_id)
+        if op == "delete":
+            assert doc_id is not None
+            if existing is None:
+                version = (self.tombstone_version(doc_id) or 0) + 1
+                return WriteResult(doc_id, version, self._next_seq(), "not_found", 404), None
+            return self._delete(doc_id, existing, current)
+        if op == "create" and existing is not None:
+            raise VersionConflict(
+                f"[{doc_id}]: version conflict, document already exists (current version "
+                f"[{existing.version}])", index=self.name, shard="0", index_uuid=self.uuid)
+        if doc_id is None:
+            doc_id = new_doc_id()
+        assert request.source is not None
+        source = request.parsed if request.parsed is not None else _parse_source(request.source)
+        if request.version_type in ("external", "external_gte"):
+            version = int(request.version or 0)
+        elif existing is not None:
+            version = existing.version + 1
+        else:
+            version = (self.tombstone_version(doc_id) or 0) + 1
+        flat = self._build(source, doc_id)
+        operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
+                              now_ms())
+        self._apply_index(flat, operation, existing)
+        current[doc_id] = DocState(version, operation.seq_no, request.source, self.active)
+        result = "updated" if existing is not None else "created"
+        self.stats["index_total"] += 1
+        return WriteResult(doc_id, version, operation.seq_no, result,
+                           200 if existing is not None else 201), operation
+
+    def _check_conditions(self, request: WriteRequest, existing: DocState | None,
+                          doc_id: str | None) -> None:
+        if request.if_seq_no is not None or request.if_primary_term is not None:
+            if existing is None:
+                raise VersionConflict(
+                    f"[{doc_id}]: version conflict, required seqNo [{request.if_seq_no}], "
+                    f"primary term [{request.if_primary_term}] but no document was found",
+                    index=self.name, shard="0", index_uuid=self.uuid)
+            if (existing.seq_no != request.if_seq_no
+                    or (request.if_primary_term or PRIMARY_TERM) != PRIMARY_TERM):
+                raise VersionConflict(
+                    f"[{doc_id}]: version conflict, required seqNo [{request.if_seq_no}], "
+                    f"primary term [{request.if_primary_term}]. current document has seqNo "
+                    f"[{existing.seq_no}] and primary term [{PRIMARY_TERM}]",
+                    index=self.name, shard="0", index_uuid=self.uuid)
+        if request.version_type in ("external", "external_gte") and existing is not None:
+            wanted = int(request.version or 0)
+            too_low = (wanted <= existing.version if request.version_type == "external"
+                       else wanted < existing.version)
+            if too_low:
+                raise VersionConflict(
+                    f"[{doc_id}]: version conflict, current version [{existing.version}] is "
+                    f"higher or equal to the one provided [{wanted}]",
+                    index=self.name, shard="0", index_uuid=self.uuid)
+
+    def _delete(self, doc_id: str, existing: DocState,
+                current: dict[str, DocState]) -> tuple[WriteResult, Operation]:
+        version = existing.version + 1
+        operation = Operation(self._next_seq(), OP_DELETE, doc_id, version, b"", now_ms())
+        if existing.split is not None:
+            existing.split.delete_id(doc_id)
+        self.live[doc_id] = LiveDoc(version, operation.seq_no, None, None, now_ms())
+        current.pop(doc_id, None)
+        self.stats["delete_total"] += 1
+        return WriteResult(doc_id, version, operation.seq_no, "deleted", 200), operation
+
+    def _update(self, request: WriteRequest,
+                current: dict[str, DocState]) -> tuple[WriteResult, Operation | None]:
+        doc_id = request.doc_id
+        assert doc_id is not None and request.update is not None
+        body = request.update
+        existing = current.get(doc_id)
+        self._check_conditions(request, existing, doc_id)
+        if "script" in body:
+            raise IllegalArgument("scripted updates are not supported; send a partial [doc]")
+        if existing is None:
+            if body.get("doc_as_upsert") and "doc" in body:
+                new_source = body["doc"]
+            elif "upsert" in body:
+                new_source = body["upsert"]
+            else:
+                raise DocumentMissing(f"[{doc_id}]: document missing", index=self.name,
+                                      shard="0", index_uuid=self.uuid)
+        else:
+            assert existing.source is not None
+            old = orjson.loads(existing.source)
+            if "doc" not in body:
+                raise IllegalArgument("Validation Failed: 1: script or doc is missing;")
+            new_source = _deep_merge(dict(old), body["doc"])
+            if new_source == old and body.get("detect_noop", True):
+                return WriteResult(doc_id, existing.version, existing.seq_no, "noop", 200), None
+        source_bytes = orjson.dumps(new_source)
+        index_request = WriteRequest("index", doc_id, source_bytes, parsed=new_source)
+        result, operation = self._write_one(index_request, current)
+        if body.get("_source") or request.update.get("_source_includes"):
+            result.get = {"_source": new_source, "found": True}
+        return result, operation
+
+    def _next_seq(self) -> int:
+        self.seq_no += 1
+        return self.seq_no
+
+    def _build(self, source: dict[str, Any], doc_id: str) -> dict[str, Any]:
+        flat, unmapped = self.builder.build(source, doc_id)
+        if unmapped:
+            additions = self.mapping.dynamic_update(source)
+            if additions:
+                self.set_mapping(self.mapping.merge({"properties": additions}))
+                flat, _ = self.builder.build(source, doc_id)
+        return flat
+
+    def _apply_index(self, flat: dict[str, Any], operation: Operation,
+                     existing: DocState | None) -> None:
+        if existing is not None and existing.split is not None:
+            existing.split.delete_id(operation.doc_id)
+        self._add(flat, operation)
+        self.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
+                                              operation.source, self.active)
+
+    def _add(self, flat: dict[str, Any], operation: Operation) -> None:
+        split = self.active
+        if not self._schema_fits(split, flat) or split.meta.num_docs >= SPLIT_MAX_DOCS:
+            split = self._roll()
+        flat[ID] = operation.doc_id
+        flat[SOURCE] = operation.source
+        flat[SEQ_NO] = operation.seq_no
+        flat[VERSION] = operation.version
+        split.add(flat)
+        split.meta.num_docs += 1
+        ranges = split.meta.date_ranges
+        for name in self.builder.date_fields:
+            value = flat.get(name)
+            if value is None:
+                continue
+            low, high = (min(value), max(value)) if isinstance(value, list) else (value, value)
+            bounds = ranges.get(name)
+            if bounds is None:
+                ranges[name] = [low, high]
+            else:
+                if low < bounds[0]:
+                    bounds[0] = low
+                if high > bounds[1]:
+                    bounds[1] = high
+
+    @staticmethod
+    def _schema_fits(split: Split, flat: dict[str, Any]) -> bool:
+        names = split.field_names
+        return all(key in names for key in flat)
+
+    def _roll(self) -> Split:
+        """Seal the active split and start one whose schema has the current mapping's fields."""
+        old = self.active
+        old.commit()
+        old.meta.state = "sealed"
+        old.close_writer()
+        return self._new_split()
+
+    # --- refresh ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Commit every split with pending changes, then record the checkpoint."""
+        with self.lock:
+            if self.state != "open":
+                return
+            if self.pending:
+                for split in self.splits:
+                    split.commit()
+                    if split is not self.active:
+                        split.close_writer()
+                self.checkpoint = self.seq_no
+                assert self.wal is not None
+                self.wal.roll()
+                self._save_state()
+                self.wal.truncate(self.checkpoint)
+                self.pending = False
+                cutoff = now_ms() - GC_DELETES_MS
+                self.live = {k: v for k, v in self.live.items()
+                             if v.source is None and v.deleted_at_ms > cutoff}
+            self.last_refresh = time.monotonic()
+
+    def flush(self) -> None:
+        self.refresh()
+
+    # --- searching helpers ---------------------------------------------------------------------
+
+    def searchable_splits(self) -> list[Split]:
+        with self.lock:
+            return list(self.splits)
+
+    def doc_count(self) -> int:
+        return sum(s.num_docs() for s in self.searchable_splits())
+
+    def size_bytes(self) -> int:
+        return sum(s.size_bytes() for s in self.searchable_splits())
+
+    def remove(self) -> None:
+        with self.lock:
+            for split in self.splits:
+                split.remove()
+            if self.wal is not None:
+                self.wal.close()
+            self.splits = []
+
+
+def _parse_source(source: bytes) -> dict[str, Any]:
+    try:
+        value = orjson.loads(source)
+    except orjson.JSONDecodeError as exc:
+        raise MapperParsing("failed to parse", caused_by={
+            "type": "json_parse_exception", "reason": str(exc)}) from exc
+    if not isinstance(value, dict):
+        raise MapperParsing("failed to parse", caused_by={
+            "type": "not_x_content_exception",
+            "reason": "Compressor detection can only be called on some xcontent bytes or "
+                      "compressed xcontent bytes"})
+    return value
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            base[key] = _deep_merge(dict(base[key]), value)
+        else:
+            base[key] = value
+    return base

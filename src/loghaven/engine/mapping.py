@@ -1,0 +1,278 @@
+"""Elasticsearch mappings: parsing, merging, dynamic mapping and the field table.
+
+A mapping is kept as the ES JSON a user would get back from ``GET /<index>/_mapping``;
+``fields`` flattens it into one :class:`FieldInfo` per indexable leaf (multi-fields
+included, e.g. ``message.keyword``), which is what the schema, the document builder,
+the query compiler and the aggregations all read.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
+from loghaven.engine.dates import is_date_string
+from loghaven.errors import IllegalArgument, MapperParsing, StrictDynamicMapping
+
+#: ES field types and the engine kind that stores them.
+KINDS: dict[str, str] = {
+    "keyword": "keyword",
+    "constant_keyword": "keyword",
+    "wildcard": "keyword",
+    "text": "text",
+    "match_only_text": "text",
+    "long": "long",
+    "integer": "long",
+    "short": "long",
+    "byte": "long",
+    "unsigned_long": "long",
+    "double": "double",
+    "float": "double",
+    "half_float": "double",
+    "scaled_float": "double",
+    "date": "date",
+    "date_nanos": "date",
+    "boolean": "boolean",
+    "ip": "ip",
+    "geo_point": "geo_point",
+    "binary": "binary",
+}
+OBJECT_TYPES = {"object", "nested", "flattened"}
+MAPPING_ROOT_KEYS = {
+    "properties", "dynamic", "_source", "_routing", "_meta", "date_detection",
+    "numeric_detection", "dynamic_templates", "dynamic_date_formats", "_all", "_field_names",
+    "enabled", "_doc",
+}
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One indexable leaf of a mapping; ``path`` is also its tantivy field name."""
+
+    path: str
+    type: str
+    kind: str
+    indexed: bool = True
+    ignore_above: int | None = None
+    lowercase: bool = False
+    date_format: str = DEFAULT_DATE_FORMAT
+    null_value: Any = None
+    scaling_factor: float | None = None
+    multi_fields: tuple[FieldInfo, ...] = field(default=(), compare=False)
+
+
+def unwrap_type_name(body: dict[str, Any]) -> dict[str, Any]:
+    """Accept 6.x-style mappings wrapped in a type name (``{"waflog": {"properties": ...}}``)."""
+    if len(body) == 1:
+        (key, value), = body.items()
+        if key not in MAPPING_ROOT_KEYS and isinstance(value, dict) and (
+            "properties" in value or "dynamic" in value or "_source" in value or not value
+        ):
+            return value
+        if key == "_doc" and isinstance(value, dict):
+            return value
+    return body
+
+
+class Mapping:
+    """An index's mapping, validated; immutable from the outside (``merge`` returns a new one)."""
+
+    def __init__(self, body: dict[str, Any] | None = None) -> None:
+        body = unwrap_type_name(copy.deepcopy(body or {}))
+        body.setdefault("properties", {})
+        if not isinstance(body["properties"], dict):
+            raise MapperParsing("[properties] must be an object")
+        _validate_properties(body["properties"], "")
+        self.body = body
+        self.dynamic = str(body.get("dynamic", "true")).lower()
+        if self.dynamic not in ("true", "false", "strict", "runtime"):
+            raise MapperParsing(f"unknown value [{self.dynamic}] for setting [dynamic]")
+        self.date_detection = bool(body.get("date_detection", True))
+        self.fields: dict[str, FieldInfo] = {}
+        self.objects: dict[str, dict[str, Any]] = {}
+        self._collect(body["properties"], "")
+
+    def _collect(self, properties: dict[str, Any], prefix: str) -> None:
+        for name, spec in properties.items():
+            path = f"{prefix}{name}"
+            ftype = spec.get("type", "object" if "properties" in spec else None)
+            if ftype in OBJECT_TYPES or ftype is None:
+                self.objects[path] = spec
+                if spec.get("enabled", True) is not False and ftype != "flattened":
+                    self._collect(spec.get("properties", {}), path + ".")
+                continue
+            info = _field_info(path, ftype, spec)
+            self.fields[path] = info
+            for sub in info.multi_fields:
+                self.fields[sub.path] = sub
+
+    def to_es(self) -> dict[str, Any]:
+        """The mapping as ``GET _mapping`` shows it (no empty ``properties`` key when unset)."""
+        body = copy.deepcopy(self.body)
+        if not body["properties"]:
+            del body["properties"]
+        return body
+
+    def merge(self, update: dict[str, Any]) -> Mapping:
+        """A new mapping with ``update`` merged in; changing a field's type is refused as ES does."""
+        update = unwrap_type_name(copy.deepcopy(update))
+        merged = copy.deepcopy(self.body)
+        for key, value in update.items():
+            if key != "properties":
+                merged[key] = value
+        _merge_properties(merged["properties"], update.get("properties", {}) or {}, "")
+        return Mapping(merged)
+
+    def dynamic_update(self, source: dict[str, Any]) -> dict[str, Any] | None:
+        """The ``properties`` to add for a document's unmapped fields, or None if none.
+
+        Raises ``strict_dynamic_mapping_exception`` where ``dynamic: strict`` forbids them.
+        """
+        additions: dict[str, Any] = {}
+        self._dynamic_walk(source, self.body["properties"], additions, "", self.dynamic)
+        return additions or None
+
+    def _dynamic_walk(self, obj: dict[str, Any], props: dict[str, Any], additions: dict[str, Any],
+                      prefix: str, dynamic: str) -> None:
+        for key, value in obj.items():
+            if value is None:
+                continue
+            if "." in key and key not in props:
+                head, _, rest = key.partition(".")
+                self._dynamic_walk({head: {rest: value}}, props, additions, prefix, dynamic)
+                continue
+            spec = props.get(key)
+            if spec is not None:
+                ftype = spec.get("type", "object" if "properties" in spec else None)
+                if ftype in OBJECT_TYPES or ftype is None:
+                    if spec.get("enabled", True) is False or ftype == "flattened":
+                        continue
+                    child_dynamic = str(spec.get("dynamic", dynamic)).lower()
+                    sub_add: dict[str, Any] = additions.get(key, {}).get("properties", {})
+                    for item in _objects_in(value):
+                        self._dynamic_walk(item, spec.get("properties", {}), sub_add,
+                                           prefix + key + ".", child_dynamic)
+                    if sub_add:
+                        additions[key] = {"properties": sub_add}
+                continue
+            if dynamic == "strict":
+                raise StrictDynamicMapping(
+                    f"mapping set to strict, dynamic introduction of [{key}] within "
+                    f"[{prefix.rstrip('.') or '_doc'}] is not allowed")
+            if dynamic in ("false", "runtime"):
+                continue
+            guessed = self._guess(value)
+            if guessed is None:
+                continue
+            if guessed.get("type") == "object":
+                nested_add: dict[str, Any] = additions.get(key, {}).get("properties", {})
+                for item in _objects_in(value):
+                    self._dynamic_walk(item, {}, nested_add, prefix + key + ".", dynamic)
+                existing = additions.get(key)
+                if existing is None or "type" not in existing:
+                    additions[key] = {"properties": nested_add}
+            elif key not in additions:
+                additions[key] = guessed
+
+    def _guess(self, value: Any) -> dict[str, Any] | None:
+        """ES default dynamic mapping for one JSON value."""
+        if isinstance(value, list):
+            for item in value:
+                if item is not None:
+                    return self._guess(item)
+            return None
+        if isinstance(value, bool):
+            return {"type": "boolean"}
+        if isinstance(value, int):
+            return {"type": "long"}
+        if isinstance(value, float):
+            return {"type": "float"}
+        if isinstance(value, dict):
+            return {"type": "object"}
+        if isinstance(value, str):
+            if self.date_detection and is_date_string(value):
+                return {"type": "date"}
+            return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+        return None
+
+
+def _objects_in(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def _field_info(path: str, ftype: str, spec: dict[str, Any], parent: str | None = None) -> FieldInfo:
+    subs = []
+    for sub_name, sub_spec in (spec.get("fields") or {}).items():
+        sub_type = sub_spec.get("type", "object")
+        subs.append(_field_info(f"{path}.{sub_name}", sub_type, sub_spec, parent=path))
+    normalizer = spec.get("normalizer")
+    return FieldInfo(
+        path=path,
+        type=ftype,
+        kind=KINDS[ftype],
+        indexed=spec.get("index", True) is not False and ftype != "binary",
+        ignore_above=spec.get("ignore_above"),
+        lowercase=normalizer == "lowercase",
+        date_format=spec.get("format", DEFAULT_DATE_FORMAT),
+        null_value=spec.get("null_value"),
+        scaling_factor=spec.get("scaling_factor"),
+        multi_fields=tuple(subs),
+    )
+
+
+def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
+    for name, spec in properties.items():
+        path = f"{prefix}{name}"
+        if not isinstance(spec, dict):
+            raise MapperParsing(f"Expected map for property [fields] on field [{path}] but got a "
+                                f"class java.lang.String")
+        ftype = spec.get("type")
+        if ftype is None or ftype in OBJECT_TYPES:
+            if ftype == "nested":
+                raise MapperParsing(f"field [{path}] uses type [nested], which Loghaven does not "
+                                    f"support yet; map it as [object]")
+            _validate_properties(spec.get("properties", {}) or {}, path + ".")
+            continue
+        if ftype not in KINDS:
+            raise MapperParsing(f"No handler for type [{ftype}] declared on field [{name}]")
+        if ftype == "scaled_float" and "scaling_factor" not in spec:
+            raise MapperParsing(f"Failed to parse mapping: Field [scaling_factor] is required "
+                                f"for field [{path}]")
+        if spec.get("normalizer") not in (None, "lowercase"):
+            raise MapperParsing(f"normalizer [{spec['normalizer']}] not found for field [{name}]")
+        if "format" in spec:
+            from loghaven.engine.dates import get_format
+
+            try:
+                get_format(spec["format"])
+            except ValueError as exc:
+                raise MapperParsing(f"Invalid format: [{spec['format']}]: {exc}") from exc
+        for sub_name, sub_spec in (spec.get("fields") or {}).items():
+            _validate_properties({sub_name: sub_spec}, path + ".")
+
+
+def _merge_properties(target: dict[str, Any], update: dict[str, Any], prefix: str) -> None:
+    for name, spec in update.items():
+        path = f"{prefix}{name}"
+        current = target.get(name)
+        if current is None:
+            target[name] = spec
+            continue
+        old_type = current.get("type", "object")
+        new_type = spec.get("type", "object")
+        if old_type != new_type:
+            raise IllegalArgument(
+                f"mapper [{path}] cannot be changed from type [{old_type}] to [{new_type}]")
+        if "properties" in spec:
+            _merge_properties(current.setdefault("properties", {}), spec["properties"], path + ".")
+        if "fields" in spec:
+            _merge_properties(current.setdefault("fields", {}), spec["fields"], path + ".")
+        for key, value in spec.items():
+            if key not in ("properties", "fields", "type"):
+                current[key] = value

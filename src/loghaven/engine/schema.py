@@ -1,0 +1,87 @@
+"""Mapping → tantivy schema, and the analyzers every split registers.
+
+Field names are the ES dotted paths (``httpRequest.clientIp``); multi-fields add their
+suffix (``message.keyword``); a geo_point ``loc`` becomes ``loc.lat`` and ``loc.lon``.
+Dates are i64 epoch milliseconds (tantivy's date field keeps only seconds by default).
+"""
+
+from __future__ import annotations
+
+import tantivy
+
+from loghaven.engine.mapping import FieldInfo, Mapping
+
+ID = "_id"
+SOURCE = "_source"
+SEQ_NO = "_seq_no"
+VERSION = "_version"
+
+#: An approximation of Unicode word segmentation (ES's ``standard`` tokenizer): words of
+#: letters, digits and underscores, joined across ``.``/``'`` (``example.com``, ``don't``),
+#: ``,`` between digits (``1,000``) and ``:`` before letters.
+STANDARD_PATTERN = r"[\p{L}\p{N}_]+(?:[.'’][\p{L}\p{N}_]+|,\p{N}+|:\p{L}+)*"
+
+
+def standard_analyzer() -> tantivy.TextAnalyzer:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(STANDARD_PATTERN))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.remove_long(255))
+            .build())
+
+
+def simple_analyzer() -> tantivy.TextAnalyzer:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\p{L}+"))
+            .filter(tantivy.Filter.lowercase()).build())
+
+
+def whitespace_analyzer() -> tantivy.TextAnalyzer:
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+
+
+def keyword_analyzer() -> tantivy.TextAnalyzer:
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).build()
+
+
+#: Analyzers by ES name; ``standard`` is the one text fields index with.
+ANALYZERS = {
+    "standard": standard_analyzer(),
+    "simple": simple_analyzer(),
+    "whitespace": whitespace_analyzer(),
+    "keyword": keyword_analyzer(),
+}
+
+
+def register_analyzers(index: tantivy.Index) -> None:
+    index.register_tokenizer("standard", standard_analyzer())
+
+
+def build_schema(mapping: Mapping) -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field(ID, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_bytes_field(SOURCE, stored=True)
+    builder.add_integer_field(SEQ_NO, indexed=True, fast=True)
+    builder.add_integer_field(VERSION, fast=True)
+    for info in mapping.fields.values():
+        _add_field(builder, info)
+    return builder.build()
+
+
+def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
+    if not info.indexed and info.kind != "geo_point":
+        return
+    name, kind = info.path, info.kind
+    if kind == "keyword":
+        builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="freq")
+    elif kind == "text":
+        builder.add_text_field(name, tokenizer_name="standard", index_option="position")
+    elif kind in ("long", "date"):
+        builder.add_integer_field(name, indexed=True, fast=True)
+    elif kind == "double":
+        builder.add_float_field(name, indexed=True, fast=True)
+    elif kind == "boolean":
+        builder.add_boolean_field(name, indexed=True, fast=True)
+    elif kind == "ip":
+        builder.add_ip_addr_field(name, indexed=True, fast=True)
+    elif kind == "geo_point":
+        builder.add_float_field(f"{name}.lat", indexed=True, fast=True)
+        builder.add_float_field(f"{name}.lon", indexed=True, fast=True)

@@ -1,0 +1,114 @@
+"""Index settings: kept flat as ES normalises them (``index.refresh_interval``), shown nested."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loghaven.errors import IllegalArgument
+
+DEFAULTS = {
+    "index.number_of_shards": "1",
+    "index.number_of_replicas": "1",
+    "index.refresh_interval": "1s",
+    "index.translog.durability": "request",
+    "index.max_result_window": "10000",
+}
+#: Settings accepted and stored; ES has hundreds, these are the ones log users set.
+KNOWN_PREFIXES = (
+    "index.number_of_shards", "index.number_of_replicas", "index.refresh_interval",
+    "index.translog.", "index.max_result_window", "index.codec", "index.mapping.",
+    "index.blocks.", "index.lifecycle.", "index.plugins.", "index.opendistro.", "index.routing.",
+    "index.auto_expand_replicas", "index.max_", "index.analysis.", "index.query.",
+    "index.search.", "index.hidden", "index.priority", "index.sort.", "index.knn",
+    "index.store.", "index.merge.", "index.provided_name", "index.creation_date", "index.uuid",
+    "index.version.", "index.format", "index.default_pipeline", "index.final_pipeline",
+    "index.write.",
+)
+PRIVATE = ("index.creation_date", "index.uuid", "index.version.created", "index.provided_name")
+
+
+def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """``{"index": {"refresh_interval": "5s"}}`` or ``{"refresh_interval": "5s"}`` → flat keys."""
+    flat: dict[str, str] = {}
+    for key, value in body.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, full + "."))
+        else:
+            if not full.startswith("index."):
+                full = "index." + full
+            flat[full] = _as_string(value)
+    return flat
+
+
+def _as_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_as_string(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def nest(flat: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in sorted(flat.items()):
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+class IndexSettings:
+    """Validated settings of one index."""
+
+    def __init__(self, flat: dict[str, str]) -> None:
+        for key in flat:
+            if not key.startswith(KNOWN_PREFIXES):
+                raise IllegalArgument(
+                    f"unknown setting [{key}] please check that any required plugins are "
+                    f"installed, or check the breaking changes documentation for removed settings")
+        self.flat = {**DEFAULTS, **flat}
+        durability = self.flat["index.translog.durability"].lower()
+        if durability not in ("request", "async"):
+            raise IllegalArgument(
+                f"failed to parse value [{durability}] for setting [index.translog.durability]")
+        self.durability = durability
+        from loghaven.engine.dates import parse_duration_ms
+
+        interval = self.flat["index.refresh_interval"]
+        try:
+            self.refresh_interval_ms = -1 if interval == "-1" else parse_duration_ms(interval)
+        except ValueError as exc:
+            raise IllegalArgument(
+                f"failed to parse setting [index.refresh_interval] with value [{interval}] as a "
+                f"time value: unit is missing or unrecognized") from exc
+        try:
+            self.max_result_window = int(self.flat["index.max_result_window"])
+            int(self.flat["index.number_of_shards"])
+            int(self.flat["index.number_of_replicas"])
+        except ValueError as exc:
+            raise IllegalArgument(f"Failed to parse value: {exc}") from exc
+        if int(self.flat["index.number_of_shards"]) < 1:
+            raise IllegalArgument("Failed to parse value [0] for setting [index.number_of_shards] "
+                                  "must be >= 1")
+
+    def updated(self, changes: dict[str, str]) -> IndexSettings:
+        for key in changes:
+            if key == "index.number_of_shards":
+                raise IllegalArgument("final index setting [index.number_of_shards], not "
+                                      "updateable")
+        merged = dict(self.flat)
+        for key, value in changes.items():
+            if value == "":
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return IndexSettings(merged)
+
+    def to_es(self, include_defaults: bool = False) -> dict[str, Any]:
+        return nest(self.flat)

@@ -1,0 +1,112 @@
+"""A split: one tantivy index folder, the unit of writing, searching, moving and deleting."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.schema import ID, register_analyzers
+from loghaven.engine.schema import build_schema as schema_for
+
+WRITER_HEAP_BYTES = 128_000_000
+
+
+@dataclass
+class SplitMeta:
+    """What the metastore records of a split."""
+
+    split_id: str
+    state: str = "active"  # active | sealed
+    created_ms: int = 0
+    num_docs: int = 0
+    date_ranges: dict[str, list[int]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"split_id": self.split_id, "state": self.state, "created_ms": self.created_ms,
+                "num_docs": self.num_docs, "date_ranges": self.date_ranges}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SplitMeta:
+        return cls(data["split_id"], data.get("state", "sealed"), data.get("created_ms", 0),
+                   data.get("num_docs", 0), data.get("date_ranges", {}))
+
+
+class Split:
+    """A tantivy index with a lazily opened writer and a cached searcher."""
+
+    def __init__(self, path: Path, meta: SplitMeta, mapping: Mapping | None = None) -> None:
+        self.path = path
+        self.meta = meta
+        if mapping is not None:
+            path.mkdir(parents=True, exist_ok=True)
+            self.index = tantivy.Index(schema_for(mapping), path=str(path))
+        else:
+            self.index = tantivy.Index.open(str(path))
+        register_analyzers(self.index)
+        self.schema = self.index.schema
+        self.field_names: frozenset[str] = frozenset(_field_names(path))
+        self._writer: tantivy.IndexWriter | None = None
+        self._searcher: tantivy.Searcher | None = None
+        self._lock = threading.Lock()
+        self.uncommitted = False
+
+    @property
+    def writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self.index.writer(WRITER_HEAP_BYTES, 1)
+        return self._writer
+
+    def add(self, flat: dict[str, Any]) -> None:
+        self.writer.add_document(tantivy.Document.from_dict(flat, self.schema))
+        self.uncommitted = True
+
+    def delete_id(self, doc_id: str) -> None:
+        self.writer.delete_documents_by_term(ID, doc_id)
+        self.uncommitted = True
+
+    def commit(self) -> None:
+        if self.uncommitted and self._writer is not None:
+            self._writer.commit()
+            self.uncommitted = False
+            self.index.reload()
+            with self._lock:
+                self._searcher = None
+
+    def close_writer(self) -> None:
+        """Release the writer (and its heap); sealed splits keep none open."""
+        if self._writer is not None:
+            if self.uncommitted:
+                self.commit()
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    def searcher(self) -> tantivy.Searcher:
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = self.index.searcher()
+            return self._searcher
+
+    def num_docs(self) -> int:
+        return self.searcher().num_docs
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+
+    def remove(self) -> None:
+        self._writer = None
+        self._searcher = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _field_names(path: Path) -> list[str]:
+    """Field names from tantivy's meta.json (the bindings expose no schema iterator)."""
+    import orjson
+
+    meta = orjson.loads((path / "meta.json").read_bytes())
+    return [f["name"] for f in meta["schema"]]

@@ -1,0 +1,174 @@
+"""The ``_bulk`` API's work: NDJSON parsing, grouping by index, per-item results.
+
+A malformed line fails only its item; the others go through. Each target index gets one
+:meth:`Index.write` call and one log fsync per request, which is what makes bulk fast.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from loghaven.engine.catalog import Catalog
+from loghaven.engine.index import PRIMARY_TERM, Index, WriteRequest, WriteResult
+from loghaven.errors import IllegalArgument, LoghavenError, MapperParsing, ParsingError
+
+ACTIONS = ("index", "create", "update", "delete")
+ACTION_KEYS = {"_index", "_id", "_type", "routing", "_routing", "if_seq_no", "if_primary_term",
+               "version", "version_type", "op_type", "pipeline", "retry_on_conflict",
+               "require_alias", "_source", "dynamic_templates", "require_data_stream"}
+
+
+@dataclass
+class BulkItem:
+    action: str
+    index: str | None
+    request: WriteRequest | None
+    error: LoghavenError | None = None
+
+
+def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
+    """Pair action and source lines; blank lines are skipped as Elasticsearch does."""
+    lines = [line for line in data.split(b"\n") if line.strip()]
+    items: list[BulkItem] = []
+    position = 0
+    while position < len(lines):
+        line = lines[position]
+        position += 1
+        try:
+            header = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise IllegalArgument(
+                f"Malformed action/metadata line [{position}], expected START_OBJECT but "
+                f"found [{exc.msg}]") from exc
+        if not isinstance(header, dict) or len(header) != 1:
+            raise IllegalArgument(f"Malformed action/metadata line [{position}], expected a "
+                                  f"simple object with one action")
+        (action, meta), = header.items()
+        if action not in ACTIONS:
+            raise IllegalArgument(f"Malformed action/metadata line [{position}], expected one "
+                                  f"of [create, delete, index, update] but found [{action}]")
+        if not isinstance(meta, dict):
+            raise IllegalArgument(f"Malformed action/metadata line [{position}]")
+        unknown = set(meta) - ACTION_KEYS
+        if unknown:
+            raise IllegalArgument(f"Action/metadata line [{position}] contains an unknown "
+                                  f"parameter [{sorted(unknown)[0]}]")
+        index = meta.get("_index", default_index)
+        doc_id = meta.get("_id")
+        doc_id = None if doc_id is None else str(doc_id)
+        source: bytes | None = None
+        if action != "delete":
+            if position >= len(lines):
+                raise IllegalArgument("The bulk request must be terminated by a newline [\\n]")
+            source = lines[position].strip()
+            position += 1
+        items.append(_item(action, index, doc_id, meta, source))
+    return items
+
+
+def _item(action: str, index: str | None, doc_id: str | None, meta: dict[str, Any],
+          source: bytes | None) -> BulkItem:
+    if action == "index" and meta.get("op_type") == "create":
+        action = "create"
+    request = WriteRequest(
+        op=action, doc_id=doc_id, source=source,
+        if_seq_no=meta.get("if_seq_no"), if_primary_term=meta.get("if_primary_term"),
+        version=meta.get("version"), version_type=meta.get("version_type"),
+    )
+    item = BulkItem(action, index, request)
+    if index is None:
+        item.error = IllegalArgument("index is missing")
+        item.error.type = "action_request_validation_exception"
+        item.error.reason = "Validation Failed: 1: index is missing;"
+        return item
+    if action in ("update", "delete") and doc_id is None:
+        item.error = IllegalArgument(f"Validation Failed: 1: id is missing for {action};",
+                                     type="action_request_validation_exception")
+        return item
+    if action == "update":
+        try:
+            request.update = orjson.loads(source or b"")
+            if not isinstance(request.update, dict):
+                raise ValueError("not an object")
+        except (orjson.JSONDecodeError, ValueError) as exc:
+            item.error = ParsingError(f"Failed to parse update request: {exc}")
+        request.source = None
+    elif source is not None:
+        try:
+            parsed = orjson.loads(source)
+        except orjson.JSONDecodeError as exc:
+            item.error = MapperParsing("failed to parse", caused_by={
+                "type": "json_parse_exception", "reason": str(exc)})
+            return item
+        if not isinstance(parsed, dict):
+            item.error = MapperParsing("failed to parse", caused_by={
+                "type": "not_x_content_exception",
+                "reason": "Compressor detection can only be called on some xcontent bytes or "
+                          "compressed xcontent bytes"})
+            return item
+        request.parsed = parsed
+    return item
+
+
+def result_body(index: Index, action: str, outcome: WriteResult | LoghavenError,
+                doc_id: str | None) -> dict[str, Any]:
+    """One ``items[]`` entry (and the single-document API response) in ES's shape."""
+    if isinstance(outcome, LoghavenError):
+        body: dict[str, Any] = {"_index": index.name, "_id": doc_id, "status": outcome.status,
+                                "error": {**outcome.to_cause(), "index_uuid": index.uuid,
+                                          "shard": "0", "index": index.name}}
+        return body
+    body = {
+        "_index": index.name,
+        "_id": outcome.doc_id,
+        "_version": outcome.version,
+        "result": outcome.result,
+        "_shards": {"total": 2, "successful": 1, "failed": 0},
+        "_seq_no": outcome.seq_no,
+        "_primary_term": PRIMARY_TERM,
+        "status": outcome.status,
+    }
+    if outcome.result == "noop":
+        body["_shards"] = {"total": 0, "successful": 0, "failed": 0}
+    if outcome.get is not None:
+        body["get"] = outcome.get
+    return body
+
+
+def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None) -> dict[str, Any]:
+    """Run parsed items grouped by target index; results keep the request's order."""
+    started = time.monotonic()
+    slots: list[dict[str, Any] | None] = [None] * len(items)
+    groups: dict[str, tuple[Index, list[int]]] = {}
+    for position, item in enumerate(items):
+        if item.error is None:
+            assert item.index is not None
+            try:
+                index = catalog.write_index(item.index)
+            except LoghavenError as error:
+                item.error = error
+            else:
+                groups.setdefault(index.name, (index, []))[1].append(position)
+        if item.error is not None:
+            error_body: dict[str, Any] = {"_index": item.index,
+                                          "_id": item.request.doc_id if item.request else None,
+                                          "status": item.error.status,
+                                          "error": item.error.to_cause()}
+            slots[position] = {item.action: error_body}
+    for index, positions in groups.values():
+        requests = [items[p].request for p in positions]
+        outcomes = index.write([r for r in requests if r is not None])
+        index.sync()
+        for position, outcome in zip(positions, outcomes, strict=True):
+            item = items[position]
+            doc_id = item.request.doc_id if item.request else None
+            slots[position] = {item.action: result_body(index, item.action, outcome, doc_id)}
+        if refresh in ("true", "", "wait_for"):
+            index.refresh()
+    took = int((time.monotonic() - started) * 1000)
+    errors = any("error" in next(iter(slot.values())) for slot in slots if slot)
+    return {"took": took, "errors": errors, "items": slots}

@@ -1,0 +1,102 @@
+"""``_source`` filtering: ``false``, include/exclude wildcard patterns, as ES applies them."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+
+def _split(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(p for p in value.split(",") if p)
+    return tuple(str(v) for v in value)
+
+
+@dataclass(frozen=True)
+class SourceFilter:
+    enabled: bool = True
+    includes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> SourceFilter:
+        """From a body's ``_source``: a bool, a pattern, a list, or ``{includes, excludes}``."""
+        if spec is None or spec is True:
+            return cls()
+        if spec is False:
+            return cls(enabled=False)
+        if isinstance(spec, dict):
+            return cls(includes=_split(spec.get("includes", spec.get("include"))),
+                       excludes=_split(spec.get("excludes", spec.get("exclude"))))
+        return cls(includes=_split(spec))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> SourceFilter:
+        """From URL parameters ``_source``, ``_source_includes`` and ``_source_excludes``."""
+        raw = params.get("_source")
+        includes = _split(params.get("_source_includes", params.get("_source_include")))
+        excludes = _split(params.get("_source_excludes", params.get("_source_exclude")))
+        if raw == "false":
+            return cls(enabled=False)
+        if raw not in (None, "", "true"):
+            includes = includes + _split(raw)
+        return cls(includes=includes, excludes=excludes)
+
+    @property
+    def is_identity(self) -> bool:
+        return self.enabled and not self.includes and not self.excludes
+
+    def apply_bytes(self, source: bytes) -> bytes | None:
+        """The filtered source as JSON bytes (the original bytes when nothing is filtered)."""
+        if not self.enabled:
+            return None
+        if self.is_identity:
+            return source
+        return orjson.dumps(self.apply(orjson.loads(source)))
+
+    def apply(self, source: dict[str, Any]) -> dict[str, Any]:
+        return _filter(source, "", self.includes, self.excludes)
+
+
+def _matches(path: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(path, p) for p in patterns)
+
+
+def _may_contain(path: str, patterns: tuple[str, ...]) -> bool:
+    """Whether some field under object ``path`` can match an include pattern."""
+    prefix = path + "."
+    return any(p.startswith(prefix) or fnmatch.fnmatchcase(prefix, p.split(".")[0] + "*")
+               or ("*" in p and fnmatch.fnmatchcase(path, p.rsplit(".", 1)[0] + "*"))
+               for p in patterns)
+
+
+def _filter(obj: dict[str, Any], prefix: str, includes: tuple[str, ...],
+            excludes: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        path = prefix + key
+        if excludes and _matches(path, excludes):
+            continue
+        included = not includes or _matches(path, includes)
+        if isinstance(value, dict):
+            if included:
+                out[key] = _filter(value, path + ".", (), excludes) if excludes else value
+            elif _may_contain(path, includes):
+                child = _filter(value, path + ".", includes, excludes)
+                if child:
+                    out[key] = child
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value) \
+                and not included and _may_contain(path, includes):
+            children = [_filter(v, path + ".", includes, excludes) for v in value]
+            children = [c for c in children if c]
+            if children:
+                out[key] = children
+        elif included:
+            out[key] = value
+    return out
