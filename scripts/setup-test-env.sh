@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the project and its test dependencies (Python, Debian and npm) idempotently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
