@@ -1,0 +1,332 @@
+"""Printing the figures (rich tables) and writing them with the environment to JSON.
+
+A figure without the machine it came from cannot be compared with anything, so
+every JSON file carries the CPU, memory, versions, git commit and load averages
+at start and end of the run (the last tell how noisy the machine was).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+#: Wide enough for the query table when the output is a file or a pipe.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _mem_total() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _git(*args: str) -> str | None:
+    """Run git in the repository this package was loaded from (or the cwd)."""
+    here = Path(__file__).resolve().parent
+    for where in (here, Path.cwd()):
+        try:
+            out = subprocess.run(
+                ["git", "-C", str(where), *args],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return out.stdout.strip()
+    return None
+
+
+def environment() -> dict[str, Any]:
+    """What the figures were measured on."""
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "date_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "cpu_model": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "cpu_affinity": len(os.sched_getaffinity(0)),
+        "memory_bytes": _mem_total(),
+        "os": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "tantivy": _version("tantivy"),
+        "orjson": _version("orjson"),
+        "loghaven": _version("loghaven"),
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(dirty) if dirty is not None else None,
+        "load_avg_start": list(os.getloadavg()),
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically, so a crash mid-run leaves the last complete file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    tmp.replace(path)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def num(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    ms_ = seconds * 1000
+    return f"{ms_:.3f}" if ms_ < 1 else f"{ms_:.2f}" if ms_ < 100 else f"{ms_:.0f}"
+
+
+def mib(value: int | None) -> str:
+    return "—" if value is None else f"{value / 2**20:,.1f} MiB"
+
+
+def ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}x" if value < 100 else f"{value:.0f}x"
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    left: Sequence[str] = (),
+) -> None:
+    """Print one rich table; the first column and those in ``left`` are left-aligned."""
+    t = Table(title=title, title_justify="left")
+    for i, col in enumerate(columns):
+        t.add_column(col, justify="left" if i == 0 or col in left else "right", overflow="fold")
+    for row in rows:
+        t.add_row(*row)
+    console.print(t)
+
+
+def note(text: str) -> None:
+    console.print(text)
+
+
+def platform_line(env: dict[str, Any]) -> str:
+    mem = env.get("memory_bytes")
+    return (
+        f"{env['cpu_model']}, {env['cpu_affinity']} cores, "
+        f"{mem / 2**30:.0f} GiB, {env['python']}, tantivy {env['tantivy']}, "
+        f"commit {(env.get('git_commit') or '?')[:10]}"
+        if mem
+        else str(env)
+    )
+
+
+def print_env(env: dict[str, Any]) -> None:
+    note(f"[bold]machine[/bold]: {platform_line(env)}; load avg {env['load_avg_start']}")
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------- scenario tables
+
+
+def print_ingest(res: dict[str, Any], base: dict[str, Any] | None) -> None:
+    """Scenario 1 (and 2 beside it when the baseline ran)."""
+    ratio_s = res["docs_per_s"] / base["docs_per_s"] if base and res.get("docs_per_s") else None
+    ratio_cpu = (
+        res["docs_per_server_cpu_s"] / base["docs_per_cpu_s"]
+        if base and res.get("docs_per_server_cpu_s") and base.get("docs_per_cpu_s")
+        else None
+    )
+    rows = [
+        ["documents", num(res["docs_acked"]), num(base["docs"]) if base else "—", ""],
+        [
+            "docs/s",
+            num(res["docs_per_s"]),
+            num(base["docs_per_s"]) if base else "—",
+            ratio(ratio_s),
+        ],
+        [
+            "MB/s (raw JSON)",
+            num(res["mb_per_s"], 1),
+            num(base["mb_per_s"], 1) if base else "—",
+            ratio(res["mb_per_s"] / base["mb_per_s"]) if base and res.get("mb_per_s") else "—",
+        ],
+        [
+            "docs per CPU-second",
+            num(res["docs_per_server_cpu_s"]),
+            num(base["docs_per_cpu_s"]) if base else "—",
+            ratio(ratio_cpu),
+        ],
+        ["bulk p50 / p99", f"{ms(res['bulk_p50_s'])} / {ms(res['bulk_p99_s'])} ms", "—", ""],
+        ["peak RSS", mib(res["peak_rss_bytes"]), mib(base["peak_rss_bytes"]) if base else "—", ""],
+        [
+            "on disk / raw input",
+            f"{mib(res['disk_bytes'])} / {mib(res['raw_bytes'])}",
+            f"{mib(base['disk_bytes'])}" if base else "—",
+            "",
+        ],
+        ["disk ÷ raw", pct(res["disk_ratio"]), pct(base["disk_ratio"]) if base else "—", ""],
+        [
+            "disk ÷ raw after _flush",
+            pct(res["disk_bytes_after_flush"] / res["raw_bytes"])
+            if res.get("disk_bytes_after_flush") and res["raw_bytes"]
+            else "—",
+            "",
+            "",
+        ],
+        ["refresh after ingest", f"{ms(res['refresh_s'])} ms", "—", ""],
+        ["failed docs", num(res["docs_failed"]), "0" if base else "—", ""],
+    ]
+    table(
+        f"1. ingest: HTTP _bulk, {res['clients']} clients x {res['bulk_docs']} docs, "
+        f"durability {res['durability']}   vs   2. raw tantivy-py in-process",
+        ["", "Loghaven HTTP", "tantivy-py", "Loghaven ÷ tantivy"],
+        rows,
+    )
+    if res.get("first_error"):
+        note(f"[red]first bulk error[/red]: {escape(res['first_error'])}")
+    if res.get("count_after_refresh") not in (None, res["docs_acked"]):
+        note(f"[red]count after refresh {res['count_after_refresh']} != acked {res['docs_acked']}")
+
+
+def print_baseline(base: dict[str, Any]) -> None:
+    table(
+        "2. raw tantivy-py in-process (the ceiling)",
+        ["", "tantivy-py"],
+        [
+            ["documents", num(base["docs"])],
+            ["docs/s", num(base["docs_per_s"])],
+            ["MB/s (raw JSON)", num(base["mb_per_s"], 1)],
+            ["docs per CPU-second", num(base["docs_per_cpu_s"])],
+            ["add / commit", f"{base['add_seconds']:.2f} s / {base['commit_seconds']:.2f} s"],
+            ["peak RSS", mib(base["peak_rss_bytes"])],
+            ["on disk / raw input", f"{mib(base['disk_bytes'])} / {mib(base['raw_bytes'])}"],
+            ["disk ÷ raw", pct(base["disk_ratio"])],
+        ],
+    )
+
+
+def _result_text(result: dict[str, Any] | None) -> str:
+    if not result:
+        return "—"
+    return ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()
+    )
+
+
+def print_queries(res: dict[str, Any]) -> None:
+    rows = []
+    failures: list[str] = []
+    for q in res["queries"]:
+        status = q["status"]
+        if status != "ok":
+            status = f"{status} (HTTP {q.get('http_status', '?')})"
+            failures.append(f"{q['name']}: HTTP {q.get('http_status', '?')} {q.get('error')}")
+        agree = q.get("results_agree")
+        rows.append(
+            [
+                q["name"],
+                ms(q.get("http_p50_s")),
+                ms(q.get("http_p95_s")),
+                ms(q.get("tantivy_p50_s")),
+                ms(q.get("tantivy_p95_s")),
+                ratio(q.get("ratio_p50")),
+                _result_text(q.get("http_result") or q.get("tantivy_result")),
+                "—" if agree is None else "yes" if agree else "[red]NO[/red]",
+                status,
+            ]
+        )
+    table(
+        f"3. queries, one client, idle server (ms; up to {res['reps']} runs each)",
+        [
+            "query",
+            "HTTP p50",
+            "HTTP p95",
+            "tantivy p50",
+            "tantivy p95",
+            "HTTP÷tantivy",
+            "result",
+            "same",
+            "status",
+        ],
+        rows,
+        left=("result", "status"),
+    )
+    for line in failures:
+        note(f"  [yellow]{escape(line)}[/yellow]")
+
+
+def print_mixed(
+    res: dict[str, Any], alone: dict[str, Any] | None, idle: dict[str, Any] | None
+) -> None:
+    idle_p50 = {q["name"]: q.get("http_p50_s") for q in idle["queries"]} if idle else {}
+    ingest_ratio = (
+        res["ingest_docs_per_s"] / alone["docs_per_s"]
+        if alone and alone.get("docs_per_s") and res.get("ingest_docs_per_s")
+        else None
+    )
+    table(
+        f"4. mixed: {res['query_clients']} query clients while {res['clients']} clients ingest",
+        ["", "value", "÷ alone"],
+        [
+            ["ingest docs/s", num(res["ingest_docs_per_s"]), ratio(ingest_ratio)],
+            ["ingest MB/s", num(res["ingest_mb_per_s"], 1), ""],
+            ["bulk p50 / p99", f"{ms(res['bulk_p50_s'])} / {ms(res['bulk_p99_s'])} ms", ""],
+            ["queries/s (all kinds)", num(res["queries_per_s"], 1), ""],
+            ["queries run / errors", f"{res['queries']} / {res['query_errors']}", ""],
+            ["peak RSS", mib(res["peak_rss_bytes"]), ""],
+        ],
+    )
+    rows = []
+    for name, q in res["per_query"].items():
+        base = idle_p50.get(name)
+        rows.append(
+            [
+                name,
+                str(q["n"]),
+                ms(q["p50_s"]),
+                ms(q["p95_s"]),
+                ratio(q["p50_s"] / base) if base and q["p50_s"] else "—",
+            ]
+        )
+    table(
+        "4. mixed: query latency while ingesting (ms)",
+        ["query", "runs", "p50", "p95", "p50 ÷ idle p50"],
+        rows,
+    )

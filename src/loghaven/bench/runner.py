@@ -1,0 +1,277 @@
+"""``loghaven bench``: options and the order in which the scenarios run.
+
+Order matters on a 2-core machine: every data set is generated into a spool
+file before any clock starts; the raw-tantivy baseline runs before the server
+is started so the two never compete for the CPU; the server is fresh (empty
+data folder) for each run. Every figure lands in one JSON file, rewritten after
+each scenario so that a failing run still leaves what it measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from loghaven.bench import report
+from loghaven.bench.baseline import BaselineIndex, QueryContext
+from loghaven.bench.generators import DAY_MS, DEFAULT_END_MS, FIELDS, ip_pool
+from loghaven.bench.scenarios import (
+    WAF_INDEX,
+    BenchError,
+    Server,
+    cleanup,
+    load_secondary,
+    query_specs,
+    scenario_ingest,
+    scenario_mixed,
+    scenario_queries,
+    spool_for,
+)
+
+SCENARIOS = ("ingest", "baseline", "queries", "mixed")
+#: What each scenario needs to have run before it.
+NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",)}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``loghaven bench`` options."""
+    parser.add_argument(
+        "--docs",
+        type=int,
+        default=100_000,
+        help="WAF documents to ingest (100000: minutes; 5000000: the full figures)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=4, help="K concurrent _bulk clients [4]", metavar="K"
+    )
+    parser.add_argument(
+        "--query-clients",
+        type=int,
+        default=2,
+        metavar="Q",
+        help="Q concurrent query clients in the mixed scenario [2]",
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=[*SCENARIOS, "all"],
+        default="all",
+        help="what to run; queries and mixed also run what they depend on [all]",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="JSON results file [bench/results/bench-<UTC time>-<docs>.json]",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="data generator seed [42]")
+    parser.add_argument("--bulk-docs", type=int, default=1000, help="documents per _bulk [1000]")
+    parser.add_argument(
+        "--query-reps", type=int, default=50, help="timed runs per query and side [50]"
+    )
+    parser.add_argument(
+        "--query-budget",
+        type=float,
+        default=10.0,
+        help="seconds at most per query and side, whatever --query-reps says [10]",
+    )
+    parser.add_argument(
+        "--mixed-docs", type=int, help="documents ingested during the mixed scenario [docs/2]"
+    )
+    parser.add_argument(
+        "--secondary-docs",
+        type=int,
+        help="CloudTrail, VPC flow and IoT documents each, for the index-pattern query "
+        "[docs/20, at least 500]",
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, help="where server data, spools and the baseline index go [tmp]"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
+    parser.add_argument("--url", help="benchmark an already running server instead of starting one")
+
+
+def _plan(choice: str) -> list[str]:
+    wanted = set(SCENARIOS) if choice == "all" else {choice}
+    todo = set(wanted)
+    while True:
+        extra = {d for s in todo for d in NEEDS[s]} - todo
+        if not extra:
+            break
+        todo |= extra
+    order = ["baseline", "ingest", "queries", "mixed"]
+    return [s for s in order if s in todo]
+
+
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        k: str(v) if isinstance(v, Path) else v
+        for k, v in vars(args).items()
+        if k not in ("func", "command") and not callable(v)
+    }
+
+
+def _command_line() -> str:
+    """How this run was invoked, as a person would type it again."""
+    prog = Path(sys.argv[0]).name
+    if prog == "__main__.py":
+        prog = "python -m loghaven.bench"
+    return " ".join([prog, *sys.argv[1:]])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the chosen scenarios; 0 if all of them completed without failed documents."""
+    started = _dt.datetime.now(_dt.UTC)
+    plan = _plan(args.scenario)
+    out: Path = args.out or Path("bench/results") / (
+        f"bench-{started:%Y%m%dT%H%M%SZ}-{args.docs}.json"
+    )
+    work = Path(tempfile.mkdtemp(prefix="loghaven-bench-", dir=args.work_dir))
+    env = report.environment()
+    result: dict[str, Any] = {
+        "command": _command_line(),
+        "config": _config(args),
+        "plan": plan,
+        "environment": env,
+        "scenarios": {},
+        "errors": {},
+    }
+    report.print_env(env)
+    report.note(f"scenarios: {', '.join(plan)}; work folder {work}; results → {out}")
+    mixed_docs = args.mixed_docs or max(args.docs // 2, 1)
+    secondary_docs = args.secondary_docs or max(args.docs // 20, 500)
+    ctx = QueryContext(end_ms=DEFAULT_END_MS, hot_ip=ip_pool(args.seed)[1])
+    server: Server | None = None
+    failed = False
+    scen = result["scenarios"]
+
+    def save() -> None:
+        env["load_avg_end"] = list(os.getloadavg())
+        result["finished_utc"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        report.write_json(out, result)
+
+    try:
+        t0 = time.perf_counter()
+        spool = spool_for(
+            work / "waf.ndjson",
+            "waf",
+            args.docs,
+            WAF_INDEX,
+            args.seed,
+            args.bulk_docs,
+            DEFAULT_END_MS,
+        )
+        gen_s = time.perf_counter() - t0
+        result["data"] = {
+            "kind": "waf",
+            "docs": spool.docs,
+            "raw_bytes": spool.source_bytes,
+            "bulk_body_bytes": spool.body_bytes,
+            "avg_doc_bytes": spool.source_bytes / max(spool.docs, 1),
+            "generate_seconds": gen_s,
+        }
+        report.note(
+            f"generated {spool.docs:,} WAF documents, {spool.source_bytes / 1e6:,.1f} MB, "
+            f"in {gen_s:.1f} s"
+        )
+
+        baseline: BaselineIndex | None = None
+        if "baseline" in plan:
+            try:
+                baseline = BaselineIndex(work / "tantivy-baseline", FIELDS["waf"])
+                scen["baseline"] = baseline.ingest(spool)
+                report.print_baseline(scen["baseline"])
+            except Exception as exc:
+                failed = True
+                result["errors"]["baseline"] = traceback.format_exc()
+                report.note(f"[red]baseline failed[/red]: {report.escape(str(exc))}")
+                baseline = None
+            save()
+
+        if any(s in plan for s in ("ingest", "queries", "mixed")):
+            server = Server(work / "server-data", work / "server.log", url=args.url)
+            server.start()
+            result["server"] = {
+                "pid": server.pid,
+                "url": f"http://{server.host}:{server.port}",
+                "external": server.external,
+            }
+            if "ingest" in plan:
+                scen["ingest"] = res = scenario_ingest(server, spool, args.clients)
+                report.print_ingest(res, scen.get("baseline"))
+                if res["docs_failed"] or res["docs_acked"] == 0:
+                    failed = True
+                save()
+            if "queries" in plan:
+                scen["secondary_indices"] = load_secondary(
+                    server, secondary_docs, args.seed, args.clients
+                )
+                scen["queries"] = scenario_queries(
+                    server, baseline, ctx, args.query_reps, args.query_budget
+                )
+                report.print_queries(scen["queries"])
+                save()
+            if "mixed" in plan:
+                supported = {
+                    q["name"]
+                    for q in scen.get("queries", {}).get("queries", [])
+                    if q["status"] == "ok"
+                }
+                specs = [
+                    s for s in query_specs(ctx) if not scen.get("queries") or s.name in supported
+                ]
+                if not specs:
+                    report.note("[yellow]mixed: no supported query; ingest only[/yellow]")
+                spool2 = spool_for(
+                    work / "waf-mixed.ndjson",
+                    "waf",
+                    mixed_docs,
+                    WAF_INDEX,
+                    args.seed + 1,
+                    args.bulk_docs,
+                    DEFAULT_END_MS + DAY_MS,
+                )
+                scen["mixed"] = res = scenario_mixed(
+                    server,
+                    spool2,
+                    args.clients,
+                    args.query_clients,
+                    specs,
+                    max_seconds=max(600.0, args.docs / 100),
+                )
+                spool2.remove()
+                report.print_mixed(res, scen.get("ingest"), scen.get("queries"))
+                if res["docs_failed"]:
+                    failed = True
+                save()
+    except BenchError as exc:
+        failed = True
+        result["errors"]["run"] = str(exc)
+        report.note(f"[red]{report.escape(str(exc))}[/red]")
+    except Exception:
+        failed = True
+        result["errors"]["run"] = traceback.format_exc()
+        report.note(f"[red]benchmark failed[/red]:\n{report.escape(result['errors']['run'])}")
+    finally:
+        if server is not None:
+            server.stop()
+            result.setdefault("server", {})["log_tail"] = server.log_tail(10)
+        save()
+        if args.keep:
+            report.note(f"work folder kept: {work}")
+        else:
+            cleanup(work)
+    report.note(f"results written to {out}")
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m loghaven.bench``: the same as ``loghaven bench``."""
+    parser = argparse.ArgumentParser(prog="loghaven bench", description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

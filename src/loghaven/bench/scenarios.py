@@ -1,0 +1,719 @@
+"""The HTTP scenarios, driving a real Loghaven server in a subprocess.
+
+Clients are plain ``http.client`` connections with keep-alive, one per thread:
+the lightest client the standard library offers, so that on a 2-core machine
+as little CPU as possible goes to the load generator instead of the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from loghaven.bench.baseline import TANTIVY_QUERIES, BaselineIndex, QueryContext
+from loghaven.bench.generators import FIELDS, es_mapping, ndjson_bulk_bodies
+from loghaven.bench.proc import RssSampler, dir_bytes, tree_cpu_seconds
+from loghaven.bench.spool import Spool
+
+WAF_INDEX = "bench-waf"
+SECONDARY = {"cloudtrail": "bench-cloudtrail", "vpcflow": "bench-vpcflow", "iot": "bench-iot"}
+INDEX_PATTERN = "bench-*"
+NDJSON = "application/x-ndjson"
+
+
+class BenchError(RuntimeError):
+    """The run cannot go on (the server did not start, ingest failed outright)."""
+
+
+# --------------------------------------------------------------------------- HTTP client
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    seconds: float
+
+    def json(self) -> Any:
+        return orjson.loads(self.body) if self.body else None
+
+    def reason(self) -> str:
+        """The ES error reason of a failed request, or the start of its body."""
+        try:
+            err = self.json()["error"]
+            return f"{err.get('type')}: {err.get('reason')}" if isinstance(err, dict) else str(err)
+        except Exception:
+            return self.body[:200].decode("utf-8", "replace")
+
+
+class HttpClient:
+    """One keep-alive connection; reconnects once if the server closed it while idle."""
+
+    def __init__(self, host: str, port: int, timeout: float = 600.0) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._conn is None:
+            self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        return self._conn
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | dict[str, Any] | None = None,
+        content_type: str = "application/json",
+    ) -> Response:
+        data = orjson.dumps(body) if isinstance(body, dict) else body
+        headers = {"Content-Type": content_type} if data is not None else {}
+        for attempt in (0, 1):
+            conn = self._connection()
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                resp = conn.getresponse()
+                payload = resp.read()
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()
+                if attempt:
+                    raise
+                continue
+            except BaseException:
+                self.close()
+                raise
+            elapsed = time.perf_counter() - start
+            if resp.will_close:
+                self.close()
+            return Response(resp.status, payload, elapsed)
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def server_command_available() -> bool:
+    """Whether ``python -m loghaven serve`` exists in this installation."""
+    import importlib.util
+
+    return (
+        importlib.util.find_spec("loghaven.__main__") is not None
+        and importlib.util.find_spec("loghaven.cli") is not None
+    )
+
+
+class Server:
+    """A ``loghaven serve`` subprocess on a free loopback port, or an existing URL."""
+
+    def __init__(self, data_dir: Path, log_path: Path, url: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        if url:
+            hostport = url.split("://", 1)[-1].rstrip("/")
+            host, _, port = hostport.partition(":")
+            self.host, self.port = host, int(port or 9200)
+        else:
+            self.host, self.port = "127.0.0.1", free_port()
+        self.external = bool(url)
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def client(self) -> HttpClient:
+        return HttpClient(self.host, self.port)
+
+    def start(self, timeout: float = 60.0) -> None:
+        if not self.external:
+            cmd = [
+                sys.executable,
+                "-m",
+                "loghaven",
+                "serve",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+            ]
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            log = open(self.log_path, "wb")  # noqa: SIM115 - the child keeps writing to it
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+            log.close()
+        deadline = time.monotonic() + timeout
+        client = self.client()
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise BenchError(f"server exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                if client.request("GET", "/").status == 200:
+                    client.close()
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise BenchError(f"server did not answer GET / within {timeout:.0f}s: {self.log_tail()}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 15 s; only the process this object started."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def rss(self) -> contextlib.AbstractContextManager[RssSampler | None]:
+        return RssSampler(self.proc.pid) if self.proc else contextlib.nullcontext()
+
+    def cpu(self) -> float | None:
+        return tree_cpu_seconds(self.proc.pid) if self.proc else None
+
+    def disk_bytes(self) -> int | None:
+        return None if self.external else dir_bytes(self.data_dir)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def percentile(samples: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (q in 0..100) of unsorted samples."""
+    if not samples:
+        return None
+    s = sorted(samples)
+    pos = (len(s) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def _delta(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else after - before
+
+
+def create_index(client: HttpClient, index: str, fields: dict[str, str]) -> dict[str, Any]:
+    """Create ``index`` with an explicit mapping and request durability.
+
+    Falls back to the mapping alone if the server refuses the settings, and
+    says so in the result.
+    """
+    client.request("DELETE", f"/{index}")  # a leftover from an --url run; 404 is fine
+    mappings = es_mapping(fields)
+    settings = {"index": {"number_of_shards": 1, "translog": {"durability": "request"}}}
+    resp = client.request("PUT", f"/{index}", {"settings": settings, "mappings": mappings})
+    if resp.status == 200:
+        return {"settings": settings, "durability": "request (explicit)"}
+    first = resp.reason()
+    resp = client.request("PUT", f"/{index}", {"mappings": mappings})
+    if resp.status != 200:
+        raise BenchError(f"PUT /{index} failed: HTTP {resp.status} {resp.reason()}")
+    return {"settings": None, "durability": "server default", "settings_refused": first}
+
+
+def count_docs(client: HttpClient, index: str) -> int | None:
+    """Documents in ``index`` by ``_count``, or ``_cat/count`` if search is missing."""
+    resp = client.request("GET", f"/{index}/_count")
+    if resp.status == 200:
+        return int(resp.json()["count"])
+    resp = client.request("GET", f"/_cat/count/{index}?format=json")
+    if resp.status == 200:
+        rows = resp.json()
+        return int(rows[0]["count"]) if rows else None
+    return None
+
+
+@dataclass
+class _BulkStats:
+    latencies: list[float] = field(default_factory=list)
+    docs: int = 0
+    failed_docs: int = 0
+    retries: int = 0
+    first_error: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _bulk_worker(
+    server: Server, take: Callable[[], tuple[bytes, int] | None], stats: _BulkStats
+) -> None:
+    client = server.client()
+    try:
+        while (item := take()) is not None:
+            body, ndocs = item
+            for attempt in range(6):
+                resp = client.request("POST", "/_bulk", body, NDJSON)
+                if resp.status not in (429, 503) or attempt == 5:
+                    break
+                with stats.lock:
+                    stats.retries += 1
+                time.sleep(0.2 * 2**attempt)
+            failed, error = 0, None
+            if resp.status != 200:
+                failed, error = ndocs, f"HTTP {resp.status} {resp.reason()}"
+            elif b'"errors":false' not in resp.body[:64]:
+                result = resp.json()
+                if result.get("errors"):
+                    bad = [
+                        next(iter(item.values()))
+                        for item in result["items"]
+                        if next(iter(item.values())).get("error")
+                    ]
+                    failed = len(bad)
+                    if bad:
+                        error = orjson.dumps(bad[0]["error"]).decode()[:300]
+            with stats.lock:
+                stats.latencies.append(resp.seconds)
+                stats.docs += ndocs - failed
+                stats.failed_docs += failed
+                if error and stats.first_error is None:
+                    stats.first_error = error
+    finally:
+        client.close()
+
+
+def run_bulk(server: Server, spool: Spool, clients: int) -> tuple[_BulkStats, float]:
+    """Send every body of ``spool`` with ``clients`` threads; return stats and wall time."""
+    stats = _BulkStats()
+    queue = spool.queue()
+    threads = [
+        threading.Thread(target=_bulk_worker, args=(server, queue.take, stats), name=f"bulk-{i}")
+        for i in range(clients)
+    ]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    queue.close()
+    return stats, wall
+
+
+# --------------------------------------------------------------------------- 1. ingest
+
+
+def scenario_ingest(server: Server, spool: Spool, clients: int) -> dict[str, Any]:
+    """``_bulk`` over HTTP with K clients into the WAF index, durability on."""
+    client = server.client()
+    created = create_index(client, WAF_INDEX, FIELDS["waf"])
+    cpu0 = server.cpu()
+    with server.rss() as rss:
+        stats, wall = run_bulk(server, spool, clients)
+        cpu1 = server.cpu()
+        refresh = client.request("POST", f"/{WAF_INDEX}/_refresh")
+    count = count_docs(client, WAF_INDEX)
+    disk = server.disk_bytes()
+    # A flush may truncate the write-ahead log: measure once more after it.
+    flush = client.request("POST", f"/{WAF_INDEX}/_flush")
+    disk_flushed = server.disk_bytes() if flush.status == 200 else None
+    client.close()
+    source = spool.source_bytes
+    cpu = _delta(cpu1, cpu0)
+    return {
+        "index": WAF_INDEX,
+        "clients": clients,
+        "bulk_docs": spool.entries[0][2] if spool.entries else 0,
+        "bulk_requests": len(stats.latencies),
+        **created,
+        "docs_sent": spool.docs,
+        "docs_acked": stats.docs,
+        "docs_failed": stats.failed_docs,
+        "first_error": stats.first_error,
+        "retries_429_503": stats.retries,
+        "seconds": wall,
+        "docs_per_s": stats.docs / wall if wall else None,
+        "mb_per_s": source / wall / 1e6 if wall else None,
+        "bulk_p50_s": percentile(stats.latencies, 50),
+        "bulk_p99_s": percentile(stats.latencies, 99),
+        "refresh_status": refresh.status,
+        "refresh_s": refresh.seconds,
+        "count_after_refresh": count,
+        "server_cpu_s": cpu,
+        "docs_per_server_cpu_s": stats.docs / cpu if cpu else None,
+        "peak_rss_bytes": rss.peak if rss else None,
+        "raw_bytes": source,
+        "body_bytes": spool.body_bytes,
+        "disk_bytes": disk,
+        "disk_ratio": disk / source if disk is not None and source else None,
+        "flush_status": flush.status,
+        "disk_bytes_after_flush": disk_flushed,
+    }
+
+
+# --------------------------------------------------------------------------- 3. queries
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    """One benchmark query: its HTTP request and how to summarise the answer."""
+
+    name: str
+    method: str
+    path: str
+    body: dict[str, Any]
+    summarize: Callable[[Any], dict[str, Any]]
+    #: Relative tolerance when comparing with tantivy (sketches are approximate).
+    tolerance: float = 0.0
+
+
+def _total(resp: Any) -> dict[str, Any]:
+    total = resp["hits"]["total"]
+    return {"hits": total["value"] if isinstance(total, dict) else total}
+
+
+def _agg(name: str, pick: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    return lambda resp: pick(resp["aggregations"][name])
+
+
+def _top_bucket(agg: Any) -> dict[str, Any]:
+    buckets = agg["buckets"]
+    return {
+        "top": buckets[0]["key"] if buckets else None,
+        "top_count": buckets[0]["doc_count"] if buckets else 0,
+    }
+
+
+def query_specs(ctx: QueryContext) -> list[QuerySpec]:
+    """The dashboard and investigation queries of the seed articles, ES DSL."""
+    search = f"/{WAF_INDEX}/_search"
+    day = {"gte": ctx.day_gte, "lte": ctx.end, "format": "strict_date_optional_time"}
+    last15 = {"gte": ctx.last15_gte, "lte": ctx.end, "format": "strict_date_optional_time"}
+    hits10 = {"size": 10, "track_total_hits": True}
+    return [
+        QuerySpec(
+            "term", "POST", search, {**hits10, "query": {"term": {"action": "BLOCK"}}}, _total
+        ),
+        QuerySpec(
+            "match",
+            "POST",
+            search,
+            {**hits10, "query": {"match": {"httpRequest.headers.value": "firefox linux"}}},
+            _total,
+        ),
+        QuerySpec(
+            "phrase",
+            "POST",
+            search,
+            {
+                **hits10,
+                "query": {
+                    "bool": {
+                        "must": [{"match_phrase": {"httpRequest.args": "name=badname"}}],
+                        "filter": [{"term": {"action": "BLOCK"}}],
+                    }
+                },
+            },
+            _total,
+        ),
+        QuerySpec(
+            "last_15m_count",
+            "POST",
+            f"/{WAF_INDEX}/_count",
+            {"query": {"range": {"timestamp": last15}}},
+            lambda r: {"hits": r["count"]},
+        ),
+        QuerySpec(
+            "top_ips_by_action",
+            "POST",
+            search,
+            {
+                "size": 0,
+                "aggs": {
+                    "ips": {
+                        "terms": {"field": "httpRequest.clientIp", "size": 10},
+                        "aggs": {"action": {"terms": {"field": "action"}}},
+                    }
+                },
+            },
+            _agg("ips", _top_bucket),
+        ),
+        QuerySpec(
+            "date_histogram_1m_24h",
+            "POST",
+            search,
+            {
+                "size": 0,
+                "query": {"range": {"timestamp": day}},
+                "aggs": {"m": {"date_histogram": {"field": "timestamp", "fixed_interval": "1m"}}},
+            },
+            _agg("m", lambda a: {"buckets": len(a["buckets"])}),
+        ),
+        QuerySpec(
+            "percentiles",
+            "POST",
+            search,
+            {
+                "size": 0,
+                "aggs": {
+                    "rt": {"percentiles": {"field": "responseTimeMs", "percents": [50, 95, 99]}}
+                },
+            },
+            _agg("rt", lambda a: {"p50": a["values"].get("50.0")}),
+            tolerance=0.05,
+        ),
+        QuerySpec(
+            "cardinality",
+            "POST",
+            search,
+            {"size": 0, "aggs": {"ips": {"cardinality": {"field": "httpRequest.clientIp"}}}},
+            _agg("ips", lambda a: {"value": a["value"]}),
+            tolerance=0.05,
+        ),
+        QuerySpec(
+            "multi_index_ip_pivot",
+            "POST",
+            f"/{INDEX_PATTERN}/_search",
+            {
+                **hits10,
+                "query": {
+                    "bool": {
+                        "should": [
+                            {"term": {"httpRequest.clientIp": ctx.hot_ip}},
+                            {"term": {"sourceIPAddress": ctx.hot_ip}},
+                            {"term": {"srcaddr": ctx.hot_ip}},
+                        ],
+                        "minimum_should_match": 1,
+                    }
+                },
+            },
+            _total,
+        ),
+    ]
+
+
+def _timed(fn: Callable[[], Any], reps: int, budget_s: float, warmup: int = 2) -> list[float]:
+    """Latencies of up to ``reps`` calls, stopping early after ``budget_s``."""
+    for _ in range(warmup):
+        fn()
+    samples: list[float] = []
+    deadline = time.perf_counter() + budget_s
+    while len(samples) < reps and (not samples or time.perf_counter() < deadline):
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    return samples
+
+
+def _agrees(a: dict[str, Any] | None, b: dict[str, Any] | None, tol: float) -> bool | None:
+    if a is None or b is None:
+        return None
+    for key, va in a.items():
+        vb = b.get(key)
+        if isinstance(va, int | float) and isinstance(vb, int | float) and tol:
+            if abs(va - vb) > tol * max(abs(va), abs(vb), 1e-9):
+                return False
+        elif va != vb:
+            return False
+    return True
+
+
+def load_secondary(server: Server, docs: int, seed: int, clients: int) -> dict[str, Any]:
+    """Put CloudTrail, VPC flow and IoT indices next to the WAF index for the pattern query."""
+    client = server.client()
+    out: dict[str, Any] = {}
+    for kind, index in SECONDARY.items():
+        create_index(client, index, FIELDS[kind])
+        bodies = ndjson_bulk_bodies(kind, docs, index, seed=seed)
+        lock = threading.Lock()
+
+        def take(bodies: Any = bodies, lock: threading.Lock = lock) -> tuple[bytes, int] | None:
+            with lock:
+                nxt = next(bodies, None)
+            return None if nxt is None else (nxt.body, nxt.docs)
+
+        stats = _BulkStats()
+        threads = [
+            threading.Thread(target=_bulk_worker, args=(server, take, stats))
+            for _ in range(clients)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        client.request("POST", f"/{index}/_refresh")
+        out[kind] = {"index": index, "docs": stats.docs, "failed": stats.failed_docs}
+        if stats.first_error:
+            out[kind]["first_error"] = stats.first_error
+    client.close()
+    return out
+
+
+def scenario_queries(
+    server: Server,
+    baseline: BaselineIndex | None,
+    ctx: QueryContext,
+    reps: int,
+    budget_s: float,
+) -> dict[str, Any]:
+    """Each query serially over HTTP, then directly in tantivy: p50/p95 and their ratio."""
+    client = server.client()
+    searcher = baseline.searcher() if baseline else None
+    rows: list[dict[str, Any]] = []
+    for spec in query_specs(ctx):
+        row: dict[str, Any] = {"name": spec.name, "path": spec.path, "body": spec.body}
+        first = client.request(spec.method, spec.path, spec.body)
+        if first.status != 200:
+            row.update(status="unsupported", http_status=first.status, error=first.reason())
+        else:
+            try:
+                row["http_result"] = spec.summarize(first.json())
+                row["status"] = "ok"
+            except (KeyError, IndexError, TypeError) as exc:
+                row.update(status="bad response", error=f"{type(exc).__name__}: {exc}")
+        if row["status"] == "ok":
+            lat = _timed(lambda s=spec: client.request(s.method, s.path, s.body), reps, budget_s)
+            row.update(
+                http_reps=len(lat),
+                http_p50_s=percentile(lat, 50),
+                http_p95_s=percentile(lat, 95),
+            )
+        direct = TANTIVY_QUERIES.get(spec.name)
+        if direct is not None and baseline is not None and searcher is not None:
+            row["tantivy_result"] = direct(baseline, searcher, ctx)
+            lat = _timed(lambda d=direct: d(baseline, searcher, ctx), reps, budget_s)
+            row.update(
+                tantivy_reps=len(lat),
+                tantivy_p50_s=percentile(lat, 50),
+                tantivy_p95_s=percentile(lat, 95),
+            )
+            if row.get("http_p50_s") and row["tantivy_p50_s"]:
+                row["ratio_p50"] = row["http_p50_s"] / row["tantivy_p50_s"]
+            row["results_agree"] = _agrees(
+                row.get("http_result"), row["tantivy_result"], spec.tolerance
+            )
+        rows.append(row)
+    client.close()
+    return {"hot_ip": ctx.hot_ip, "reps": reps, "budget_s": budget_s, "queries": rows}
+
+
+# --------------------------------------------------------------------------- 4. mixed
+
+
+def scenario_mixed(
+    server: Server,
+    spool: Spool,
+    clients: int,
+    query_clients: int,
+    specs: list[QuerySpec],
+    max_seconds: float,
+) -> dict[str, Any]:
+    """Q query clients cycling through ``specs`` while K clients ingest ``spool``."""
+    done = threading.Event()
+    lat: dict[str, list[float]] = {s.name: [] for s in specs}
+    errors: dict[str, int] = {s.name: 0 for s in specs}
+    lock = threading.Lock()
+
+    def query_loop(offset: int) -> None:
+        client = server.client()
+        deadline = time.monotonic() + max_seconds
+        try:
+            for i in itertools.count(offset):
+                if done.is_set() or time.monotonic() > deadline:
+                    return
+                spec = specs[i % len(specs)]
+                resp = client.request(spec.method, spec.path, spec.body)
+                with lock:
+                    if resp.status == 200:
+                        lat[spec.name].append(resp.seconds)
+                    else:
+                        errors[spec.name] += 1
+        finally:
+            client.close()
+
+    query_threads = [
+        threading.Thread(target=query_loop, args=(i,), name=f"query-{i}")
+        for i in range(query_clients if specs else 0)
+    ]
+    cpu0 = server.cpu()
+    with server.rss() as rss:
+        start = time.perf_counter()
+        for t in query_threads:
+            t.start()
+        stats, ingest_wall = run_bulk(server, spool, clients)
+        done.set()
+        for t in query_threads:
+            t.join()
+        wall = time.perf_counter() - start
+    cpu = _delta(server.cpu(), cpu0)
+    total_queries = sum(len(v) for v in lat.values())
+    return {
+        "clients": clients,
+        "query_clients": query_clients,
+        "docs_sent": spool.docs,
+        "docs_acked": stats.docs,
+        "docs_failed": stats.failed_docs,
+        "first_error": stats.first_error,
+        "ingest_seconds": ingest_wall,
+        "ingest_docs_per_s": stats.docs / ingest_wall if ingest_wall else None,
+        "ingest_mb_per_s": spool.source_bytes / ingest_wall / 1e6 if ingest_wall else None,
+        "bulk_p50_s": percentile(stats.latencies, 50),
+        "bulk_p99_s": percentile(stats.latencies, 99),
+        "queries": total_queries,
+        "query_errors": sum(errors.values()),
+        "queries_per_s": total_queries / wall if wall else None,
+        "per_query": {
+            name: {
+                "n": len(v),
+                "errors": errors[name],
+                "p50_s": percentile(v, 50),
+                "p95_s": percentile(v, 95),
+            }
+            for name, v in lat.items()
+        },
+        "server_cpu_s": cpu,
+        "peak_rss_bytes": rss.peak if rss else None,
+    }
+
+
+def spool_for(
+    path: Path, kind: str, n: int, index: str, seed: int, batch: int, end_ms: int
+) -> Spool:
+    """Generate ``n`` documents into a spool file before any clock starts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Spool.write(
+        path, ndjson_bulk_bodies(kind, n, index, seed=seed, batch=batch, end_ms=end_ms)
+    )
+
+
+def cleanup(path: Path) -> None:
+    """Remove a work folder this run created."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)

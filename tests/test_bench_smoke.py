@@ -1,0 +1,104 @@
+"""The whole benchmark suite on ~2000 documents against a real server subprocess.
+
+This keeps ``loghaven bench`` working as the server grows; it asserts that the
+suite runs and that its figures are consistent, never how fast anything is
+(see TESTING.md, "Benchmarks are not tests").
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import orjson
+import pytest
+
+from loghaven.bench import runner
+from loghaven.bench.scenarios import query_specs, server_command_available
+
+pytestmark = pytest.mark.skipif(
+    not server_command_available(),
+    reason="`python -m loghaven serve` is not in this installation (loghaven.cli missing)",
+)
+
+
+def test_bench_options_and_defaults() -> None:
+    parser = argparse.ArgumentParser()
+    runner.add_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.docs, args.scenario, args.seed) == (100_000, "all", 42)
+    args = parser.parse_args(
+        ["--docs", "5000000", "--clients", "8", "--query-clients", "3", "--scenario", "queries"]
+    )
+    assert (args.docs, args.clients, args.query_clients) == (5_000_000, 8, 3)
+    assert runner._plan("queries") == ["baseline", "ingest", "queries"]
+    assert runner._plan("mixed") == ["ingest", "mixed"]
+    assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed"]
+
+
+def test_cli_wires_bench() -> None:
+    from loghaven.cli import build_parser
+
+    args = build_parser().parse_args(["bench", "--docs", "10", "--scenario", "baseline"])
+    assert args.docs == 10 and args.scenario == "baseline"
+
+
+def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "results.json"
+    code = runner.main(
+        [
+            "--docs", "2000",
+            "--clients", "2",
+            "--query-clients", "1",
+            "--bulk-docs", "250",
+            "--query-reps", "3",
+            "--query-budget", "2",
+            "--work-dir", str(tmp_path),
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    data = orjson.loads(out.read_bytes())
+    assert code == 0, (data["errors"], printed[-3000:])
+    assert data["errors"] == {}
+
+    env = data["environment"]
+    for key in ("cpu_model", "cpu_count", "memory_bytes", "python", "tantivy", "git_commit"):
+        assert env[key], key
+    assert data["command"] and data["config"]["docs"] == 2000
+
+    scen = data["scenarios"]
+    base, ingest = scen["baseline"], scen["ingest"]
+    assert base["docs"] == base["num_docs"] == 2000
+    assert ingest["docs_acked"] == 2000 and ingest["docs_failed"] == 0
+    assert ingest["count_after_refresh"] == 2000
+    assert ingest["raw_bytes"] == base["raw_bytes"] == data["data"]["raw_bytes"] > 2_000_000
+    for key in ("docs_per_s", "mb_per_s", "bulk_p50_s", "bulk_p99_s", "disk_bytes"):
+        assert ingest[key] > 0, key
+    assert ingest["peak_rss_bytes"] > 10 * 2**20
+    assert ingest["bulk_requests"] == 8
+
+    rows = {q["name"]: q for q in scen["queries"]["queries"]}
+    assert set(rows) == {s.name for s in query_specs(runner.QueryContext(0, "1.2.3.4"))}
+    for name, row in rows.items():
+        assert row["status"] in ("ok", "unsupported"), row
+        if row["status"] == "unsupported":
+            assert row["http_status"] >= 400 and row["error"], row
+            assert "unsupported" in printed
+        else:
+            assert row["http_p50_s"] > 0 and row["http_reps"] >= 1
+            # Loghaven and raw tantivy must find the same documents.
+            assert row.get("results_agree") is not False, row
+        if name != "multi_index_ip_pivot":
+            assert row["tantivy_p50_s"] > 0, row
+    assert all(v["failed"] == 0 for v in scen["secondary_indices"].values())
+
+    mixed = scen["mixed"]
+    assert mixed["docs_acked"] == 1000 and mixed["docs_failed"] == 0
+    if any(r["status"] == "ok" for r in rows.values()):
+        assert mixed["queries"] > 0
+
+    for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed"):
+        assert title in printed
+    # The work folder (spools, server data, baseline index) is removed afterwards.
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
