@@ -19,7 +19,7 @@ VERSION = "_version"
 #: An approximation of Unicode word segmentation (ES's ``standard`` tokenizer): words of
 #: letters, digits and underscores, joined across ``.``/``'`` (``example.com``, ``don't``),
 #: ``,`` between digits (``1,000``) and ``:`` before letters.
-STANDARD_PATTERN = r"[\p{L}\p{N}_]+(?:[.'’][\p{L}\p{N}_]+|,\p{N}+|:\p{L}+)*"
+STANDARD_PATTERN = r"[\p{L}\p{N}_]+(?:[.'\u2019][\p{L}\p{N}_]+|,\p{N}+|:\p{L}+)*"
 
 
 def standard_analyzer() -> tantivy.TextAnalyzer:
