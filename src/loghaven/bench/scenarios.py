@@ -516,6 +516,25 @@ def query_specs(ctx: QueryContext) -> list[QuerySpec]:
     ]
 
 
+def settle(server: Server, quiet_share: float = 0.05, max_s: float = 30.0) -> float:
+    """Wait until the server uses under ``quiet_share`` of a core (merges done); seconds waited.
+
+    Idle-latency figures taken while the server still merges segments from the
+    ingest would mostly measure that merging.
+    """
+    if server.proc is None:
+        return 0.0
+    start = time.monotonic()
+    last = server.cpu() or 0.0
+    while time.monotonic() - start < max_s:
+        time.sleep(0.5)
+        now = server.cpu() or 0.0
+        if now - last < 0.5 * quiet_share:
+            break
+        last = now
+    return time.monotonic() - start
+
+
 def _timed(fn: Callable[[], Any], reps: int, budget_s: float, warmup: int = 2) -> list[float]:
     """Latencies of up to ``reps`` calls, stopping early after ``budget_s``."""
     for _ in range(warmup):
@@ -581,6 +600,7 @@ def scenario_queries(
     budget_s: float,
 ) -> dict[str, Any]:
     """Each query serially over HTTP, then directly in tantivy: p50/p95 and their ratio."""
+    settled = settle(server)
     client = server.client()
     searcher = baseline.searcher() if baseline else None
     rows: list[dict[str, Any]] = []
@@ -618,7 +638,13 @@ def scenario_queries(
             )
         rows.append(row)
     client.close()
-    return {"hot_ip": ctx.hot_ip, "reps": reps, "budget_s": budget_s, "queries": rows}
+    return {
+        "hot_ip": ctx.hot_ip,
+        "reps": reps,
+        "budget_s": budget_s,
+        "settle_s": settled,
+        "queries": rows,
+    }
 
 
 # --------------------------------------------------------------------------- 4. mixed
