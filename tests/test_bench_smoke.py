@@ -98,6 +98,8 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     if any(r["status"] == "ok" for r in rows.values()):
         assert mixed["queries"] > 0
 
+    md = runner.report.to_markdown(data)
+    assert "### Ingest" in md and "### Queries" in md and "### Mixed" in md
     for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed"):
         assert title in printed
     # The work folder (spools, server data, baseline index) is removed afterwards.

@@ -330,3 +330,145 @@ def print_mixed(
         ["query", "runs", "p50", "p95", "p50 ÷ idle p50"],
         rows,
     )
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+def _md_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def div(a: float | None, b: float | None) -> str:
+    """``a ÷ b`` formatted as a ratio, or a dash when either is missing."""
+    return ratio(a / b) if a and b else "—"
+
+
+def to_markdown(data: dict[str, Any]) -> str:
+    """The figures of one results file as Markdown (for docs/BENCHMARKS.md)."""
+    env = data["environment"]
+    scen = data["scenarios"]
+    out = [
+        f"Command: `{data['command']}`",
+        "",
+        f"Machine: {platform_line(env)}; load average {env['load_avg_start'][0]:.2f} at start, "
+        f"{env.get('load_avg_end', [float('nan')])[0]:.2f} at end; {env['date_utc']}.",
+        "",
+    ]
+    data_ = data.get("data", {})
+    if data_:
+        out += [
+            f"Data: {data_['docs']:,} WAF documents, {data_['raw_bytes'] / 1e6:,.1f} MB of "
+            f"NDJSON ({data_['avg_doc_bytes']:.0f} bytes each).",
+            "",
+        ]
+    ing, base = scen.get("ingest"), scen.get("baseline")
+    if ing or base:
+        rows = []
+
+        def row(label: str, a: str, b: str, r: str = "") -> None:
+            rows.append([label, a, b, r])
+
+        g = (lambda k: ing.get(k)) if ing else (lambda k: None)
+        h = (lambda k: base.get(k)) if base else (lambda k: None)
+
+        row(
+            "docs/s",
+            num(g("docs_per_s")),
+            num(h("docs_per_s")),
+            div(g("docs_per_s"), h("docs_per_s")),
+        )
+        row(
+            "MB/s of raw JSON",
+            num(g("mb_per_s"), 1),
+            num(h("mb_per_s"), 1),
+            div(g("mb_per_s"), h("mb_per_s")),
+        )
+        row(
+            "docs per CPU-second",
+            num(g("docs_per_server_cpu_s")),
+            num(h("docs_per_cpu_s")),
+            div(g("docs_per_server_cpu_s"), h("docs_per_cpu_s")),
+        )
+        row(
+            "bulk latency p50 / p99",
+            f"{ms(g('bulk_p50_s'))} / {ms(g('bulk_p99_s'))} ms" if ing else "—",
+            "—",
+        )
+        row("peak RSS", mib(g("peak_rss_bytes")), mib(h("peak_rss_bytes")))
+        row("bytes on disk ÷ raw input", pct(g("disk_ratio")), pct(h("disk_ratio")))
+        out += [
+            "### Ingest (1: HTTP `_bulk`"
+            + (f", {ing['clients']} clients, durability {ing['durability']}" if ing else "")
+            + "; 2: raw tantivy-py)",
+            "",
+            _md_table(["", "Loghaven over HTTP", "tantivy-py in-process", "ratio"], rows),
+            "",
+        ]
+    q = scen.get("queries")
+    if q:
+        rows = []
+        for r in q["queries"]:
+            status = (
+                r["status"]
+                if r["status"] == "ok"
+                else (f"{r['status']} (HTTP {r.get('http_status')})")
+            )
+            rows.append(
+                [
+                    f"`{r['name']}`",
+                    ms(r.get("http_p50_s")),
+                    ms(r.get("http_p95_s")),
+                    ms(r.get("tantivy_p50_s")),
+                    ms(r.get("tantivy_p95_s")),
+                    ratio(r.get("ratio_p50")),
+                    status,
+                ]
+            )
+        out += [
+            "### Queries (3: one client, idle server; milliseconds)",
+            "",
+            _md_table(
+                [
+                    "query",
+                    "HTTP p50",
+                    "HTTP p95",
+                    "tantivy p50",
+                    "tantivy p95",
+                    "HTTP ÷ tantivy (p50)",
+                    "status",
+                ],
+                rows,
+            ),
+            "",
+        ]
+    m = scen.get("mixed")
+    if m:
+        alone = ing.get("docs_per_s") if ing else None
+        out += [
+            f"### Mixed (4: {m['query_clients']} query clients while {m['clients']} clients "
+            "ingest)",
+            "",
+            f"Ingest {num(m['ingest_docs_per_s'])} docs/s "
+            f"({div(m['ingest_docs_per_s'], alone) if ing else '—'} of ingest alone); "
+            f"{num(m['queries_per_s'], 1)} queries/s over {m['queries']:,} queries "
+            f"({m['query_errors']} errors); peak RSS {mib(m['peak_rss_bytes'])}.",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m loghaven.bench.report RESULTS.json``: print it as Markdown."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m loghaven.bench.report RESULTS.json", file=sys.stderr)
+        return 2
+    print(to_markdown(orjson.loads(Path(args[0]).read_bytes())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -331,10 +331,10 @@ def scenario_ingest(server: Server, spool: Spool, clients: int) -> dict[str, Any
     """``_bulk`` over HTTP with K clients into the WAF index, durability on."""
     client = server.client()
     created = create_index(client, WAF_INDEX, FIELDS["waf"])
-    cpu0 = server.cpu()
+    cpu0, client_cpu0 = server.cpu(), time.process_time()
     with server.rss() as rss:
         stats, wall = run_bulk(server, spool, clients)
-        cpu1 = server.cpu()
+        cpu1, client_cpu1 = server.cpu(), time.process_time()
         refresh = client.request("POST", f"/{WAF_INDEX}/_refresh")
     count = count_docs(client, WAF_INDEX)
     disk = server.disk_bytes()
@@ -365,6 +365,7 @@ def scenario_ingest(server: Server, spool: Spool, clients: int) -> dict[str, Any
         "count_after_refresh": count,
         "server_cpu_s": cpu,
         "docs_per_server_cpu_s": stats.docs / cpu if cpu else None,
+        "client_cpu_s": client_cpu1 - client_cpu0,
         "peak_rss_bytes": rss.peak if rss else None,
         "raw_bytes": source,
         "body_bytes": spool.body_bytes,
