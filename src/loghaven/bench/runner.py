@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
             if "ingest" in plan:
                 scen["ingest"] = res = scenario_ingest(server, spool, args.clients)
                 report.print_ingest(res, scen.get("baseline"))
+                server.check_alive()
                 if res["docs_failed"] or res["docs_acked"] == 0:
                     failed = True
                 save()
@@ -215,6 +216,7 @@ def run(args: argparse.Namespace) -> int:
                     server, baseline, ctx, args.query_reps, args.query_budget
                 )
                 report.print_queries(scen["queries"])
+                server.check_alive()
                 save()
             if "mixed" in plan:
                 supported = {
@@ -246,6 +248,7 @@ def run(args: argparse.Namespace) -> int:
                 )
                 spool2.remove()
                 report.print_mixed(res, scen.get("ingest"), scen.get("queries"))
+                server.check_alive()
                 if res["docs_failed"]:
                     failed = True
                 save()

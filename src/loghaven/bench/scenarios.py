@@ -182,6 +182,11 @@ class Server:
         self.stop()
         raise BenchError(f"server did not answer GET / within {timeout:.0f}s: {self.log_tail()}")
 
+    def check_alive(self) -> None:
+        """Raise if the server process has exited (crashed) under the benchmark."""
+        if self.proc is not None and self.proc.poll() is not None:
+            raise BenchError(f"server exited with {self.proc.returncode}: {self.log_tail()}")
+
     def log_tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -607,15 +612,26 @@ def scenario_queries(
     rows: list[dict[str, Any]] = []
     for spec in query_specs(ctx):
         row: dict[str, Any] = {"name": spec.name, "path": spec.path, "body": spec.body}
-        first = client.request(spec.method, spec.path, spec.body)
-        if first.status != 200:
-            row.update(status="unsupported", http_status=first.status, error=first.reason())
+        try:
+            first = client.request(spec.method, spec.path, spec.body)
+        except (OSError, http.client.HTTPException) as exc:
+            server.check_alive()
+            row.update(status="error", http_status=None, error=f"{type(exc).__name__}: {exc}")
         else:
-            try:
-                row["http_result"] = spec.summarize(first.json())
-                row["status"] = "ok"
-            except (KeyError, IndexError, TypeError) as exc:
-                row.update(status="bad response", error=f"{type(exc).__name__}: {exc}")
+            if first.status != 200:
+                # A 4xx (or 501) is a query the server does not handle yet; other 5xx are bugs.
+                kind = "unsupported" if first.status < 500 or first.status == 501 else "error"
+                row.update(status=kind, http_status=first.status, error=first.reason())
+            else:
+                try:
+                    row["http_result"] = spec.summarize(first.json())
+                    row["status"] = "ok"
+                except (KeyError, IndexError, TypeError, ValueError) as exc:
+                    row.update(
+                        status="bad response",
+                        http_status=200,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
         if row["status"] == "ok":
             lat = _timed(lambda s=spec: client.request(s.method, s.path, s.body), reps, budget_s)
             row.update(
@@ -673,7 +689,11 @@ def scenario_mixed(
                 if done.is_set() or time.monotonic() > deadline:
                     return
                 spec = specs[i % len(specs)]
-                resp = client.request(spec.method, spec.path, spec.body)
+                try:
+                    resp = client.request(spec.method, spec.path, spec.body)
+                except (OSError, http.client.HTTPException):
+                    resp = Response(0, b"", 0.0)
+                    time.sleep(0.1)  # the server is overwhelmed or gone; do not spin
                 with lock:
                     if resp.status == 200:
                         lat[spec.name].append(resp.seconds)
