@@ -7,7 +7,6 @@ A value that does not fit its field fails the document with ``mapper_parsing_exc
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -79,9 +78,9 @@ def _boolean(value: Any) -> bool:
 
 
 def _ip(value: Any) -> str:
-    if not isinstance(value, str):
+    """Only the type is checked here: tantivy validates the address itself when adding."""
+    if value.__class__ is not str:
         raise ValueError(f"'{value}' is not an IP string literal.")
-    ipaddress.ip_address(value)
     return value
 
 
@@ -114,16 +113,25 @@ def converter_for(info: FieldInfo) -> Converter:
 
 
 class _Leaf:
-    """A mapped field and its multi-fields, with their converters."""
+    """A mapped field and its multi-fields, with their converters.
 
-    __slots__ = ("info", "targets")
+    ``strings`` lists the targets that take a JSON string unchanged (text, and keyword
+    without a normalizer) with their ``ignore_above``: the common case, kept call-free.
+    """
+
+    __slots__ = ("info", "strings", "targets")
 
     def __init__(self, info: FieldInfo) -> None:
         self.info = info
         self.targets: list[tuple[str, Converter]] = []
+        strings: list[tuple[str, int | None]] = []
         for target in (info, *info.multi_fields):
             if target.indexed and target.kind not in ("geo_point", "binary"):
                 self.targets.append((target.path, converter_for(target)))
+                if target.kind == "text" or (target.kind == "keyword" and not target.lowercase):
+                    strings.append((target.path, target.ignore_above))
+        all_strings = len(strings) == len(self.targets) and info.kind != "geo_point"
+        self.strings = tuple(strings) if all_strings else None
 
 
 def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -164,25 +172,38 @@ class DocumentBuilder:
         for key, value in obj.items():
             node = tree.get(key)
             if node is None:
-                if key in tree:
+                if key in tree or value is None or value == [] or value == {}:
                     continue
-                if "." not in key:
+                if "." in key:
+                    head, _, rest = key.partition(".")
+                    self._walk({head: {rest: value}}, tree, out, doc_id)
+                else:
                     self._unmapped = True
-                    continue
-                head, _, rest = key.partition(".")
-                self._walk({head: {rest: value}}, tree, out, doc_id)
                 continue
-            if isinstance(node, dict):
-                if isinstance(value, dict):
+            if node.__class__ is dict:
+                if value.__class__ is dict:
                     self._walk(value, node, out, doc_id)
-                elif isinstance(value, list):
+                elif value.__class__ is list:
                     for item in value:
-                        if isinstance(item, dict):
+                        if item.__class__ is dict:
                             self._walk(item, node, out, doc_id)
                 elif value is not None:
                     raise MapperParsing(
                         f"object mapping for [{key}] tried to parse field [{key}] as object, "
                         f"but found a concrete value")
+                continue
+            strings = node.strings
+            if strings is not None and value.__class__ is str:
+                for path, limit in strings:
+                    if limit is not None and len(value) > limit:
+                        continue
+                    current = out.get(path)
+                    if current is None:
+                        out[path] = value
+                    elif current.__class__ is list:
+                        current.append(value)
+                    else:
+                        out[path] = [current, value]
                 continue
             self._leaf(node, value, out, doc_id)
 

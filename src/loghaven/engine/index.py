@@ -23,7 +23,7 @@ import tantivy
 
 from loghaven.engine.document import DocumentBuilder
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
+from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION, indexed_field_names
 from loghaven.engine.settings import IndexSettings
 from loghaven.engine.split import Split, SplitMeta
 from loghaven.engine.wal import OP_DELETE, OP_INDEX, Operation, WriteAheadLog
@@ -123,6 +123,7 @@ class Index:
         self.stats = {"index_total": 0, "delete_total": 0, "index_time_ms": 0,
                       "query_total": 0, "query_time_ms": 0}
         self.wal: WriteAheadLog | None = None
+        self._mapping_fits = False
         if state == "open":
             self._open()
 
@@ -144,6 +145,7 @@ class Index:
                 self.splits.append(Split(path, meta))
         if not self.splits or self.splits[-1].meta.state != "active":
             self._new_split()
+        self._check_mapping_fits()
         self.wal = WriteAheadLog(folder / "wal", self.settings.durability)
         self._replay()
 
@@ -152,8 +154,14 @@ class Index:
                          created_ms=now_ms())
         split = Split(self.folder / "splits" / meta.split_id, meta, self.mapping)
         self.splits.append(split)
+        self._check_mapping_fits()
         self._save_state()
         return split
+
+    def _check_mapping_fits(self) -> None:
+        """Whether every field of the mapping is in the active split (then no per-doc check)."""
+        self._mapping_fits = bool(self.splits) and self.active.field_names.issuperset(
+            indexed_field_names(self.mapping))
 
     @property
     def active(self) -> Split:
@@ -184,8 +192,12 @@ class Index:
                     flat = self._build(source, op.doc_id)
                 except LoghavenError:
                     continue
-                self._add(flat, op)
-                self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, op.source, self.active)
+                try:
+                    split, document = self._prepare(flat, op)
+                except LoghavenError:
+                    continue
+                self._add(split, document, flat)
+                self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, op.source, split)
             else:
                 self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, None, None, now_ms())
         self.pending = True
@@ -216,6 +228,7 @@ class Index:
         with self.lock:
             self.mapping = mapping
             self.builder = DocumentBuilder(mapping)
+            self._check_mapping_fits()
             if self._on_meta_change is not None:
                 self._on_meta_change(self)
 
@@ -434,21 +447,33 @@ class Index:
 
     def _apply_index(self, flat: dict[str, Any], operation: Operation,
                      existing: DocState | None) -> None:
+        split, document = self._prepare(flat, operation)
         if existing is not None and existing.split is not None:
             existing.split.delete_id(operation.doc_id)
-        self._add(flat, operation)
+        self._add(split, document, flat)
         self.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
-                                              operation.source, self.active)
+                                              operation.source, split)
 
-    def _add(self, flat: dict[str, Any], operation: Operation) -> None:
+    def _prepare(self, flat: dict[str, Any],
+                 operation: Operation) -> tuple[Split, tantivy.Document]:
+        """The split that takes the document, and the document, validated by tantivy."""
         split = self.active
-        if not self._schema_fits(split, flat) or split.meta.num_docs >= SPLIT_MAX_DOCS:
+        if (not self._mapping_fits and not split.field_names.issuperset(flat)) \
+                or split.meta.num_docs >= SPLIT_MAX_DOCS:
             split = self._roll()
         flat[ID] = operation.doc_id
         flat[SOURCE] = operation.source
         flat[SEQ_NO] = operation.seq_no
         flat[VERSION] = operation.version
-        split.add(flat)
+        try:
+            return split, split.document(flat)
+        except ValueError as exc:  # tantivy's own validation, e.g. of IP addresses
+            raise MapperParsing(
+                f"failed to parse document with id '{operation.doc_id}': {exc}",
+                caused_by={"type": "illegal_argument_exception", "reason": str(exc)}) from exc
+
+    def _add(self, split: Split, document: tantivy.Document, flat: dict[str, Any]) -> None:
+        split.add_document(document)
         split.meta.num_docs += 1
         ranges = split.meta.date_ranges
         for name in self.builder.date_fields:
@@ -464,11 +489,6 @@ class Index:
                     bounds[0] = low
                 if high > bounds[1]:
                     bounds[1] = high
-
-    @staticmethod
-    def _schema_fits(split: Split, flat: dict[str, Any]) -> bool:
-        names = split.field_names
-        return all(key in names for key in flat)
 
     def _roll(self) -> Split:
         """Seal the active split and start one whose schema has the current mapping's fields."""

@@ -66,6 +66,17 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
     return builder.build()
 
 
+def indexed_field_names(mapping: Mapping) -> frozenset[str]:
+    """The mapping's field names that a schema built from it has (geo points as lat/lon)."""
+    names = set()
+    for info in mapping.fields.values():
+        if info.kind == "geo_point":
+            names.update((f"{info.path}.lat", f"{info.path}.lon"))
+        elif info.indexed:
+            names.add(info.path)
+    return frozenset(names)
+
+
 def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
     if not info.indexed and info.kind != "geo_point":
         return

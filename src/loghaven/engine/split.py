@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import tantivy
 
 from loghaven.engine.mapping import Mapping
@@ -37,6 +38,16 @@ class SplitMeta:
                    data.get("num_docs", 0), data.get("date_ranges", {}))
 
 
+@dataclass(frozen=True)
+class SegmentInfo:
+    """One committed tantivy segment of a split, as ``_cat/segments`` and ``_stats`` report it."""
+
+    segment_id: str
+    num_docs: int
+    num_deleted: int
+    size_bytes: int
+
+
 class Split:
     """A tantivy index with a lazily opened writer and a cached searcher."""
 
@@ -62,8 +73,12 @@ class Split:
             self._writer = self.index.writer(WRITER_HEAP_BYTES, 1)
         return self._writer
 
-    def add(self, flat: dict[str, Any]) -> None:
-        self.writer.add_document(tantivy.Document.from_dict(flat, self.schema))
+    def document(self, flat: dict[str, Any]) -> tantivy.Document:
+        """A tantivy document for this split's schema; ValueError if a value does not fit."""
+        return tantivy.Document.from_dict(flat, self.schema)
+
+    def add_document(self, document: tantivy.Document) -> None:
+        self.writer.add_document(document)
         self.uncommitted = True
 
     def delete_id(self, doc_id: str) -> None:
@@ -98,6 +113,25 @@ class Split:
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
+    def segments(self) -> list[SegmentInfo]:
+        """Committed segments, read from tantivy's meta.json (the bindings expose none)."""
+        meta = orjson.loads((self.path / "meta.json").read_bytes())
+        sizes: dict[str, int] = {}
+        for file in self.path.iterdir():
+            stem = file.name.split(".", 1)[0]
+            try:
+                if len(stem) == 32 and file.is_file():
+                    sizes[stem] = sizes.get(stem, 0) + file.stat().st_size
+            except FileNotFoundError:  # a merge garbage-collected it meanwhile
+                continue
+        result = []
+        for segment in meta["segments"]:
+            segment_id = segment["segment_id"].replace("-", "")
+            deleted = (segment.get("deletes") or {}).get("num_deleted_docs", 0)
+            result.append(SegmentInfo(segment_id, segment["max_doc"] - deleted, deleted,
+                                      sizes.get(segment_id, 0)))
+        return result
+
     def remove(self) -> None:
         self._writer = None
         self._searcher = None
@@ -106,7 +140,5 @@ class Split:
 
 def _field_names(path: Path) -> list[str]:
     """Field names from tantivy's meta.json (the bindings expose no schema iterator)."""
-    import orjson
-
     meta = orjson.loads((path / "meta.json").read_bytes())
     return [f["name"] for f in meta["schema"]]
