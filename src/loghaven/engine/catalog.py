@@ -7,6 +7,7 @@ It owns the metastore records of indices and aliases, opens indices at start, cr
 from __future__ import annotations
 
 import fnmatch
+import logging
 import shutil
 import threading
 import time
@@ -30,6 +31,9 @@ from loghaven.errors import (
 from loghaven.storage.metastore import Metastore
 
 INDEX = "index"
+#: An index that has taken no writes for this long gives its writer's memory back.
+WRITER_IDLE_SECONDS = 60.0
+log = logging.getLogger("loghaven.engine")
 
 
 @dataclass(frozen=True)
@@ -97,11 +101,9 @@ class Catalog:
                     if (interval >= 0 and index.pending
                             and (time.monotonic() - index.last_refresh) * 1000 >= interval):
                         index.refresh()
+                    index.release_idle_writer(WRITER_IDLE_SECONDS)
                 except Exception:  # keep refreshing the other indices
-                    import logging
-
-                    logging.getLogger("loghaven.engine").exception("refresh of %s failed",
-                                                                   index.name)
+                    log.exception("refresh of %s failed", index.name)
 
     def close(self) -> None:
         self._stop.set()
@@ -322,17 +324,20 @@ class Catalog:
                 return settings[scope][key]
         return default
 
-    def put_cluster_settings(self, body: dict[str, Any]) -> dict[str, Any]:
+    def put_cluster_settings(self, body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """Apply ``persistent``/``transient`` changes (``null`` resets, ``a.*`` too); return them."""
         settings = self.cluster_settings()
+        applied: dict[str, dict[str, Any]] = {"persistent": {}, "transient": {}}
         for scope in ("persistent", "transient"):
             flat = _flat_keys(body.get(scope, {}) or {})
             for key, value in flat.items():
                 if value is None:
-                    settings[scope].pop(key, None)
+                    for name in [k for k in settings[scope] if fnmatch.fnmatchcase(k, key)]:
+                        settings[scope].pop(name)
                 else:
-                    settings[scope][key] = value
+                    settings[scope][key] = applied[scope][key] = value
         self.metastore.put("cluster", "settings", settings)
-        return settings
+        return applied
 
 
 def raise_missing_alias(alias: str) -> None:

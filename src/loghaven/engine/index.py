@@ -120,6 +120,7 @@ class Index:
         self.checkpoint = -1
         self.pending = False
         self.last_refresh = time.monotonic()
+        self.last_write = time.monotonic()
         self.stats = {"index_total": 0, "delete_total": 0, "index_time_ms": 0,
                       "query_total": 0, "query_time_ms": 0}
         self.wal: WriteAheadLog | None = None
@@ -318,6 +319,7 @@ class Index:
                 assert self.wal is not None
                 self.wal.append(operations)
                 self.pending = True
+                self.last_write = time.monotonic()
         self.stats["index_time_ms"] += int((time.monotonic() - started) * 1000)
         return results
 
@@ -523,6 +525,13 @@ class Index:
 
     def flush(self) -> None:
         self.refresh()
+
+    def release_idle_writer(self, idle_seconds: float) -> None:
+        """Free the active split's writer (and its indexing heap) after a quiet period."""
+        with self.lock:
+            if (self.state == "open" and not self.pending and self.splits
+                    and time.monotonic() - self.last_write > idle_seconds):
+                self.active.close_writer()
 
     # --- searching helpers ---------------------------------------------------------------------
 
