@@ -1,0 +1,97 @@
+"use strict";
+// The Loghaven UI: plain JavaScript over the same REST API that clients use.
+
+const $ = (selector) => document.querySelector(selector);
+
+function formatBytes(bytes) {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = Number(bytes), unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: {} };
+  if (body !== undefined && body !== "") {
+    init.body = body;
+    init.headers["Content-Type"] = path.includes("_bulk") ? "application/x-ndjson" : "application/json";
+  }
+  const response = await fetch(path.startsWith("/") ? path : `/${path}`, init);
+  const text = await response.text();
+  return { status: response.status, text };
+}
+
+async function loadOverview() {
+  const health = await api("GET", "/_cluster/health");
+  const badge = $("#health");
+  if (health.status === 200) {
+    const status = JSON.parse(health.text).status;
+    badge.textContent = status;
+    badge.className = `badge ${status}`;
+  }
+  const result = await api("GET", "/_cat/indices?format=json&bytes=b&s=index");
+  const rows = JSON.parse(result.text);
+  const body = $("#indices tbody");
+  body.replaceChildren();
+  if (!rows.length) {
+    const row = body.insertRow();
+    const cell = row.insertCell();
+    cell.colSpan = 5;
+    cell.textContent = "No indices yet: send documents to POST /_bulk or PUT /<index>/_doc/<id>.";
+  }
+  for (const index of rows) {
+    const row = body.insertRow();
+    row.insertCell().textContent = index.index;
+    const health = row.insertCell();
+    const dot = document.createElement("span");
+    dot.className = `dot ${index.health || ""}`;
+    health.append(dot, index.health || "-");
+    row.insertCell().textContent = index.status;
+    const docs = row.insertCell();
+    docs.className = "num";
+    docs.textContent = index["docs.count"] === null ? "-" : Number(index["docs.count"]).toLocaleString("en");
+    const size = row.insertCell();
+    size.className = "num";
+    size.textContent = index["store.size"] === null ? "-" : formatBytes(index["store.size"]);
+  }
+}
+
+function parseConsole(text) {
+  const lines = text.replace(/^\s+/, "").split("\n");
+  const [method, ...rest] = lines[0].trim().split(/\s+/);
+  if (!method || !rest.length) throw new Error("The first line must be a method and a path, e.g. GET _cat/indices");
+  return { method: method.toUpperCase(), path: rest.join(" "), body: lines.slice(1).join("\n").trim() };
+}
+
+async function sendConsole() {
+  const out = $("#response");
+  const status = $("#status");
+  out.classList.remove("error");
+  try {
+    const request = parseConsole($("#request").value);
+    const body = request.body && !request.path.includes("_bulk") ? JSON.stringify(JSON.parse(request.body)) : request.body + (request.body ? "\n" : "");
+    const result = await api(request.method, request.path, body);
+    status.textContent = `${result.status}`;
+    try { out.textContent = JSON.stringify(JSON.parse(result.text), null, 2); }
+    catch { out.textContent = result.text; }
+    if (result.status >= 400) out.classList.add("error");
+  } catch (error) {
+    status.textContent = "";
+    out.classList.add("error");
+    out.textContent = String(error.message || error);
+  }
+}
+
+function show(view) {
+  for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== view;
+  for (const link of document.querySelectorAll("nav a")) link.classList.toggle("active", link.dataset.view === view);
+}
+
+window.addEventListener("hashchange", () => show(location.hash.slice(1) || "overview"));
+$("#send").addEventListener("click", sendConsole);
+$("#request").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) sendConsole();
+});
+show(location.hash.slice(1) || "overview");
+loadOverview();
+setInterval(loadOverview, 5000);
