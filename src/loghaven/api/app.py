@@ -12,7 +12,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from loghaven.api import bulk, cat, documents, indices, metadata, root
+from loghaven.api import (
+    analyze,
+    bulk,
+    cat,
+    cluster,
+    documents,
+    indices,
+    metadata,
+    nodes,
+    root,
+    stats,
+)
 from loghaven.api.http import error_response
 from loghaven.errors import LoghavenError
 from loghaven.node import Node
@@ -76,7 +87,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
             node.close()
 
     app = Starlette(
-        routes=[*root.routes, *cat.routes, *metadata.routes, *bulk.routes, *indices.routes,
+        routes=[*root.routes, *cat.routes, *cluster.routes, *nodes.routes, *stats.routes,
+                *analyze.routes, *metadata.routes, *bulk.routes, *indices.routes,
                 *documents.routes],
         exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error,
                             Exception: unexpected_error},

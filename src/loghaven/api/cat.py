@@ -6,6 +6,7 @@ Every table goes through :func:`render`, which implements ``v``, ``h``, ``s``, `
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,8 +16,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loghaven.api.http import json_response, param_bool, run, text_response
+from loghaven.api.nodes import ROLES, http_address, identity, served_plugins
 from loghaven.engine import templates
-from loghaven.node import Node
+from loghaven.engine.index import Index
+from loghaven.engine.split import ENGINE_VERSION
+from loghaven.node import COMPAT_VERSION, Node
+from loghaven.ops import host, stats
 
 Row = dict[str, Any]
 BYTE_UNITS = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40}
@@ -44,12 +49,13 @@ def _cell(value: Any, unit: str | None) -> Any:
 
 
 def render(request: Request, columns: list[str], rows: list[Row],
-           aliases: dict[str, str] | None = None) -> Response:
+           aliases: dict[str, str] | None = None, default: list[str] | None = None) -> Response:
+    """The table of ``rows``: ``default`` columns (all if None) unless ``h`` picks others."""
     params = request.query_params
     if param_bool(request, "help"):
         return text_response(request, "".join(f"{c} | | {c}\n" for c in columns))
     aliases = aliases or {}
-    wanted = columns
+    wanted = default or columns
     if params.get("h"):
         wanted = []
         for name in params["h"].split(","):
@@ -92,10 +98,11 @@ def _node(request: Request) -> Node:
 
 
 def _table(build: Callable[[Request], tuple[list[str], list[Row]]],
-           aliases: dict[str, str] | None = None) -> Callable[[Request], Any]:
+           aliases: dict[str, str] | None = None,
+           default: list[str] | None = None) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         columns, rows = await run(build, request)
-        return render(request, columns, rows, aliases)
+        return render(request, columns, rows, aliases, default)
 
     return endpoint
 
@@ -195,6 +202,147 @@ def templates_table(request: Request) -> tuple[list[str], list[Row]]:
     return ["name", "index_patterns", "order", "version", "composed_of"], rows
 
 
+def _duration(seconds: float) -> str:
+    """A time span as ``_cat`` prints it (``42s``, ``3.5m``, ``2.1h``, ``1.2d``)."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}{unit}"
+    return f"{int(seconds)}s"
+
+
+NODE_COLUMNS = ["id", "pid", "ip", "port", "http_address", "version", "build", "jdk",
+                "disk.total", "disk.used", "disk.avail", "disk.used_percent", "heap.current",
+                "heap.percent", "heap.max", "ram.current", "ram.percent", "ram.max",
+                "file_desc.current", "file_desc.percent", "file_desc.max", "cpu", "load_1m",
+                "load_5m", "load_15m", "uptime", "node.role", "node.roles", "master",
+                "cluster_manager", "name", "indexing.index_total", "indexing.index_time",
+                "search.query_total", "search.query_time", "segments.count"]
+NODE_DEFAULT = ["ip", "heap.percent", "ram.percent", "cpu", "load_1m", "load_5m", "load_15m",
+                "node.role", "node.roles", "cluster_manager", "name"]
+NODE_ALIASES = {"nodeId": "id", "i": "ip", "po": "port", "http": "http_address", "v": "version",
+                "hc": "heap.current", "hp": "heap.percent", "hm": "heap.max",
+                "rc": "ram.current", "rp": "ram.percent", "rm": "ram.max", "l": "load_1m",
+                "u": "uptime", "r": "node.role", "role": "node.role", "m": "master",
+                "n": "name", "disk": "disk.avail", "dt": "disk.total", "du": "disk.used",
+                "dup": "disk.used_percent", "diskAvail": "disk.avail",
+                "diskTotal": "disk.total", "diskUsed": "disk.used",
+                "diskUsedPercent": "disk.used_percent", "fdc": "file_desc.current",
+                "fdp": "file_desc.percent", "fdm": "file_desc.max"}
+
+
+def nodes_table(request: Request) -> tuple[list[str], list[Row]]:
+    """The one node, with the machine's and the process's figures (heap = resident memory)."""
+    node = _node(request)
+    me = identity(request)
+    os_now = host.os_stats()
+    process = host.process_stats()
+    memory = host.memory_stats()
+    disk = host.fs_stats(node.config.data_dir)["total"]
+    disk_used = disk["total_in_bytes"] - disk["available_in_bytes"]
+    totals = stats.sum_stats([i for i in node.catalog.indices.values() if i.state == "open"],
+                             ("indexing", "search", "segments"))
+    load = os_now["cpu"]["load_average"]
+    fds, max_fds = process["open_file_descriptors"], process["max_file_descriptors"]
+    full_id = param_bool(request, "full_id")
+    row = {
+        "id": node.node_id if full_id else node.node_id[:4],
+        "pid": os.getpid(),
+        "ip": me["ip"], "port": node.config.port, "http_address": http_address(request),
+        "version": COMPAT_VERSION, "build": node.version, "jdk": "",
+        "disk.total": Bytes(disk["total_in_bytes"]), "disk.used": Bytes(disk_used),
+        "disk.avail": Bytes(disk["available_in_bytes"]),
+        "disk.used_percent": f"{100 * disk_used / disk['total_in_bytes']:.2f}"
+        if disk["total_in_bytes"] else "",
+        "heap.current": Bytes(memory["resident"]),
+        "heap.percent": host.percent(memory["resident"], memory["machine_total"]),
+        "heap.max": Bytes(memory["machine_total"]),
+        "ram.current": Bytes(os_now["mem"]["used_in_bytes"]),
+        "ram.percent": os_now["mem"]["used_percent"],
+        "ram.max": Bytes(os_now["mem"]["total_in_bytes"]),
+        "file_desc.current": fds, "file_desc.percent": host.percent(fds, max_fds),
+        "file_desc.max": max_fds, "cpu": os_now["cpu"]["percent"],
+        "load_1m": f"{load['1m']:.2f}" if load else "",
+        "load_5m": f"{load['5m']:.2f}" if load else "",
+        "load_15m": f"{load['15m']:.2f}" if load else "",
+        "uptime": _duration(time.time() - node.started),
+        "node.role": "dimr", "node.roles": ",".join(ROLES), "master": "*",
+        "cluster_manager": "*", "name": node.config.node_name,
+        "indexing.index_total": totals["indexing"]["index_total"],
+        "indexing.index_time": f"{totals['indexing']['index_time_in_millis']}ms",
+        "search.query_total": totals["search"]["query_total"],
+        "search.query_time": f"{totals['search']['query_time_in_millis']}ms",
+        "segments.count": totals["segments"]["count"],
+    }
+    return NODE_COLUMNS, [row]
+
+
+SHARD_COLUMNS = ["index", "shard", "prirep", "state", "docs", "store", "ip", "id", "node",
+                 "segments.count", "indexing.index_total", "search.query_total"]
+SHARD_DEFAULT = ["index", "shard", "prirep", "state", "docs", "store", "ip", "node"]
+SHARD_ALIASES = {"i": "index", "idx": "index", "s": "shard", "sh": "shard", "p": "prirep",
+                 "pr": "prirep", "primaryOrReplica": "prirep", "st": "state", "d": "docs",
+                 "dc": "docs", "sto": "store", "n": "node", "sc": "segments.count"}
+
+
+def _open_targets(request: Request) -> list[Index]:
+    expression = request.path_params.get("index")
+    return [t.index for t in _node(request).catalog.resolve(expression, include_closed_error=False)
+            if t.index.state == "open"]
+
+
+def shards_table(request: Request) -> tuple[list[str], list[Row]]:
+    """One started primary shard per open index, on this node."""
+    node = _node(request)
+    ip = identity(request)["ip"]
+    rows = []
+    for index in _open_targets(request):
+        sections = stats.index_stats(index, ("docs", "store", "indexing", "search", "segments"))
+        rows.append({
+            "index": index.name, "shard": 0, "prirep": "p", "state": "STARTED",
+            "docs": sections["docs"]["count"],
+            "store": Bytes(sections["store"]["size_in_bytes"]), "ip": ip,
+            "id": node.node_id, "node": node.config.node_name,
+            "segments.count": sections["segments"]["count"],
+            "indexing.index_total": sections["indexing"]["index_total"],
+            "search.query_total": sections["search"]["query_total"],
+        })
+    return SHARD_COLUMNS, rows
+
+
+SEGMENT_COLUMNS = ["index", "shard", "prirep", "ip", "id", "segment", "generation",
+                   "docs.count", "docs.deleted", "size", "size.memory", "committed",
+                   "searchable", "version", "compound"]
+SEGMENT_DEFAULT = [c for c in SEGMENT_COLUMNS if c != "id"]
+
+
+def segments_table(request: Request) -> tuple[list[str], list[Row]]:
+    """Every committed tantivy segment of every split (generation counts them per index)."""
+    node = _node(request)
+    ip = identity(request)["ip"]
+    rows = []
+    for index in _open_targets(request):
+        segments = [s for split in index.searchable_splits() for s in split.segments()]
+        for generation, segment in enumerate(segments):
+            rows.append({
+                "index": index.name, "shard": 0, "prirep": "p", "ip": ip, "id": node.node_id,
+                "segment": segment.segment_id, "generation": generation,
+                "docs.count": segment.num_docs, "docs.deleted": segment.num_deleted,
+                "size": Bytes(segment.size_bytes), "size.memory": Bytes(0),
+                "committed": "true", "searchable": "true", "version": ENGINE_VERSION,
+                "compound": "false",
+            })
+    return SEGMENT_COLUMNS, rows
+
+
+def plugins_table(request: Request) -> tuple[list[str], list[Row]]:
+    """The OpenSearch plugins whose APIs this server answers."""
+    name = _node(request).config.node_name
+    rows = [{"name": name, "component": component, "version": COMPAT_VERSION + ".0",
+             "description": description}
+            for component, description in served_plugins(request)]
+    return ["name", "component", "version", "description"], rows
+
+
 INDEX_ALIASES = {"i": "index", "idx": "index", "h": "health", "s": "status", "dc": "docs.count",
                  "ss": "store.size", "p": "pri", "r": "rep", "id": "uuid"}
 
@@ -208,4 +356,13 @@ routes = [
     Route("/_cat/aliases/{name}", _table(aliases_table), methods=["GET"]),
     Route("/_cat/templates", _table(templates_table), methods=["GET"]),
     Route("/_cat/templates/{name}", _table(templates_table), methods=["GET"]),
+    Route("/_cat/nodes", _table(nodes_table, NODE_ALIASES, NODE_DEFAULT), methods=["GET"]),
+    Route("/_cat/shards", _table(shards_table, SHARD_ALIASES, SHARD_DEFAULT), methods=["GET"]),
+    Route("/_cat/shards/{index}", _table(shards_table, SHARD_ALIASES, SHARD_DEFAULT),
+          methods=["GET"]),
+    Route("/_cat/segments", _table(segments_table, default=SEGMENT_DEFAULT), methods=["GET"]),
+    Route("/_cat/segments/{index}", _table(segments_table, default=SEGMENT_DEFAULT),
+          methods=["GET"]),
+    Route("/_cat/plugins", _table(plugins_table, default=["name", "component", "version"]),
+          methods=["GET"]),
 ]

@@ -78,7 +78,8 @@ def _check_overlap(metastore: Any, name: str, stored: dict[str, Any]) -> None:
                 f"priority")
 
 
-def _legacy_view(template: dict[str, Any]) -> dict[str, Any]:
+def legacy_view(template: dict[str, Any]) -> dict[str, Any]:
+    """A stored legacy template as ``GET _template`` and the cluster state show it."""
     return {
         "order": template.get("order", 0),
         **({"version": template["version"]} if "version" in template else {}),
@@ -110,7 +111,7 @@ async def get_template(request: Request) -> Response:
     if kind == templates.LEGACY:
         if not found and request.path_params.get("name"):
             return json_response(request, {}, status=404)
-        return json_response(request, {n: _legacy_view(t) for n, t in found.items()})
+        return json_response(request, {n: legacy_view(t) for n, t in found.items()})
     key = "index_templates" if kind == templates.COMPOSABLE else "component_templates"
     inner = "index_template" if kind == templates.COMPOSABLE else "component_template"
     return json_response(request, {key: [{"name": n, inner: t} for n, t in found.items()]})

@@ -9,6 +9,13 @@ from starlette.routing import Route
 from loghaven.api.http import head_response, json_response, run
 from loghaven.node import COMPAT_VERSION, Node
 
+#: What ``GET /`` reports in product-header mode: Elasticsearch 7.10.2 (the API level that
+#: OpenSearch 2.x keeps, and what OpenSearch's own compatibility mode reports), with the
+#: ``build_flavor`` and tagline that elasticsearch-py 7.x checks before its first request.
+ELASTIC_IDENTITY = {"number": "7.10.2", "build_flavor": "default",
+                    "minimum_wire_compatibility_version": "6.8.0",
+                    "minimum_index_compatibility_version": "6.0.0-beta1"}
+
 
 def info(node: Node) -> dict:
     return {
@@ -36,7 +43,8 @@ async def root(request: Request) -> Response:
     node: Node = request.app.state.node
     body = info(node)
     if node.config.elastic_product_header:
-        body["version"]["build_flavor"] = "default"
+        body["version"].update(ELASTIC_IDENTITY)
+        body["tagline"] = "You Know, for Search"
     return json_response(request, body)
 
 

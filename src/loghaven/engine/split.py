@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from loghaven.engine.schema import ID, register_analyzers
 from loghaven.engine.schema import build_schema as schema_for
 
 WRITER_HEAP_BYTES = 128_000_000
+#: What writes the segments (``_cat/segments`` shows it where ES shows the Lucene version).
+ENGINE_VERSION = "tantivy-" + importlib.metadata.version("tantivy")
 
 
 @dataclass

@@ -1,0 +1,361 @@
+"""Cluster APIs that tools ask a server about: ``_cluster/state``, ``_cluster/settings``,
+``_cluster/stats``, ``_tasks`` and ``_resolve/index``.
+
+A Loghaven server is a one-node cluster: every index is one started primary shard on it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import os
+import time
+from collections import Counter
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from loghaven.api.http import json_body, json_response, param_bool, run
+from loghaven.api.metadata import legacy_view
+from loghaven.api.nodes import identity, served_plugins
+from loghaven.engine import templates
+from loghaven.engine.index import Index
+from loghaven.engine.names import is_pattern, resolve_date_math
+from loghaven.engine.settings import nest
+from loghaven.errors import (
+    ActionRequestValidation,
+    IllegalArgument,
+    IndexNotFound,
+    ResourceNotFound,
+)
+from loghaven.node import COMPAT_VERSION, Node
+from loghaven.ops import host, state, stats
+
+STATE_METRICS = ("version", "master_node", "cluster_manager_node", "blocks", "nodes",
+                 "metadata", "routing_table", "routing_nodes", "customs")
+LIST_TASKS_ACTION = "cluster:monitor/tasks/lists"
+_task_ids = itertools.count(1)
+
+
+def _node(request: Request) -> Node:
+    return request.app.state.node
+
+
+# --- _cluster/state --------------------------------------------------------------------------
+
+
+def _index_metadata(node: Node, index: Index) -> dict[str, Any]:
+    return {
+        "state": index.state,
+        "settings": index.settings.to_es(),
+        "mappings": {"_doc": index.mapping.to_es()},
+        "aliases": sorted(node.catalog.aliases.get(index.name, {})),
+        "primary_terms": {"0": 1},
+        "in_sync_allocations": {"0": [index.uuid]},
+        "rollover_info": {},
+        "system": False,
+    }
+
+
+def _shard_routing(node: Node, index: Index) -> dict[str, Any]:
+    return {"state": "STARTED", "primary": True, "node": node.node_id, "relocating_node": None,
+            "shard": 0, "index": index.name, "allocation_id": {"id": index.uuid}}
+
+
+def _metadata(node: Node) -> dict[str, Any]:
+    metastore = node.metastore
+    return {
+        "cluster_uuid": node.catalog.cluster_uuid,
+        "cluster_uuid_committed": True,
+        "cluster_coordination": {"term": 1, "last_committed_config": [node.node_id],
+                                 "last_accepted_config": [node.node_id],
+                                 "voting_config_exclusions": []},
+        "templates": {name: legacy_view(t)
+                      for name, t in sorted(metastore.list(templates.LEGACY).items())},
+        "indices": {name: _index_metadata(node, index)
+                    for name, index in sorted(node.catalog.indices.items())},
+        "index-graveyard": {"tombstones": []},
+        "index_template": {"index_template": metastore.list(templates.COMPOSABLE)},
+        "component_template": {"component_template": metastore.list(templates.COMPONENT)},
+    }
+
+
+def cluster_state_body(request: Request) -> dict[str, Any]:
+    node = _node(request)
+    metrics = stats.metric_set(request.path_params.get("metric"), STATE_METRICS,
+                               request.url.path)
+    expression = request.path_params.get("index")
+    wanted: set[str] | None = None
+    if expression:
+        wanted = {t.index.name for t in node.catalog.resolve(
+            expression, ignore_unavailable=True,
+            expand_wildcards=request.query_params.get("expand_wildcards", "open"),
+            include_closed_error=False)}
+    metadata = _metadata(node)
+    body: dict[str, Any] = {"cluster_name": node.config.cluster_name,
+                            "cluster_uuid": node.catalog.cluster_uuid}
+    if "version" in metrics:
+        body["version"], body["state_uuid"] = state.state_version(node.metastore, metadata)
+    if "cluster_manager_node" in metrics:
+        body["cluster_manager_node"] = node.node_id
+    if "master_node" in metrics:
+        body["master_node"] = node.node_id
+    if "blocks" in metrics:
+        body["blocks"] = {}
+    if "nodes" in metrics:
+        me = identity(request)
+        body["nodes"] = {node.node_id: {"name": me["name"], "ephemeral_id": node.node_id,
+                                        "transport_address": me["transport_address"],
+                                        "attributes": {}}}
+    selected = [index for name, index in sorted(node.catalog.indices.items())
+                if wanted is None or name in wanted]
+    if "metadata" in metrics:
+        if wanted is not None:
+            metadata["indices"] = {i.name: metadata["indices"][i.name] for i in selected}
+        body["metadata"] = metadata
+    routed = [index for index in selected if index.state == "open"]
+    if "routing_table" in metrics:
+        body["routing_table"] = {"indices": {
+            index.name: {"shards": {"0": [_shard_routing(node, index)]}} for index in routed}}
+    if "routing_nodes" in metrics:
+        body["routing_nodes"] = {"unassigned": [], "nodes": {
+            node.node_id: [_shard_routing(node, index) for index in routed]}}
+    return body
+
+
+async def cluster_state(request: Request) -> Response:
+    return json_response(request, await run(cluster_state_body, request))
+
+
+# --- _cluster/settings -----------------------------------------------------------------------
+
+
+def _settings_view(flat: dict[str, Any], flat_settings: bool) -> dict[str, Any]:
+    return dict(sorted(flat.items())) if flat_settings else nest(flat)
+
+
+async def get_cluster_settings(request: Request) -> Response:
+    node = _node(request)
+    flat_settings = param_bool(request, "flat_settings")
+    current = await run(node.catalog.cluster_settings)
+    body = {scope: _settings_view(current.get(scope, {}), flat_settings)
+            for scope in ("persistent", "transient")}
+    if param_bool(request, "include_defaults"):
+        config = node.config
+        body["defaults"] = _settings_view({
+            "action.auto_create_index": "true",
+            "cluster.name": config.cluster_name,
+            "node.name": config.node_name,
+            "http.host": config.host,
+            "http.port": str(config.port),
+            "http.max_content_length": f"{config.max_content_length}b",
+            "http.elastic_product_header": str(config.elastic_product_header).lower(),
+            "path.data": str(config.data_dir.resolve()),
+        }, flat_settings)
+    return json_response(request, body)
+
+
+async def put_cluster_settings(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    unknown = set(body) - {"persistent", "transient"}
+    if unknown:
+        raise IllegalArgument(f"request body contains unknown key [{sorted(unknown)[0]}]")
+    if not any(body.get(scope) for scope in ("persistent", "transient")):
+        raise ActionRequestValidation("Validation Failed: 1: no settings to update;")
+    applied = await run(_node(request).catalog.put_cluster_settings, body)
+    flat_settings = param_bool(request, "flat_settings")
+    return json_response(request, {"acknowledged": True, **{
+        scope: _settings_view(values, flat_settings) for scope, values in applied.items()}})
+
+
+# --- _cluster/stats --------------------------------------------------------------------------
+
+
+def _min_max_avg(value: int) -> dict[str, float]:
+    return {"min": value, "max": value, "avg": float(value)}
+
+
+def cluster_stats_body(request: Request) -> dict[str, Any]:
+    node = _node(request)
+    opened = [i for i in node.catalog.indices.values() if i.state == "open"]
+    totals = stats.sum_stats(opened, ("docs", "store", "segments"))
+    field_types: Counter[str] = Counter()
+    index_counts: Counter[str] = Counter()
+    for index in node.catalog.indices.values():
+        kinds = Counter(info.type for info in index.mapping.fields.values())
+        field_types.update(kinds)
+        index_counts.update(kinds.keys())
+    count = len(opened)
+    per_index = _min_max_avg(1) if count else {"min": 0, "max": 0, "avg": 0.0}
+    os_now = host.os_stats()
+    process = host.process_stats()
+    memory = host.memory_stats()
+    cpus = os.cpu_count() or 1
+    return {
+        "_nodes": {"total": 1, "successful": 1, "failed": 0},
+        "cluster_name": node.config.cluster_name,
+        "cluster_uuid": node.catalog.cluster_uuid,
+        "timestamp": int(time.time() * 1000),
+        "status": "green",
+        "indices": {
+            "count": count,
+            "shards": {"total": count, "primaries": count, "replication": 0.0,
+                       "index": {"shards": per_index, "primaries": per_index,
+                                 "replication": {"min": 0.0, "max": 0.0, "avg": 0.0}}},
+            **totals,
+            "fielddata": {"memory_size_in_bytes": 0, "evictions": 0},
+            "query_cache": {"memory_size_in_bytes": 0, "total_count": 0, "hit_count": 0,
+                            "miss_count": 0, "cache_size": 0, "cache_count": 0,
+                            "evictions": 0},
+            "completion": {"size_in_bytes": 0},
+            "mappings": {"field_types": [
+                {"name": name, "count": field_types[name], "index_count": index_counts[name]}
+                for name in sorted(field_types)]},
+            "analysis": {"char_filter_types": [], "tokenizer_types": [], "filter_types": [],
+                         "analyzer_types": [], "built_in_char_filters": [],
+                         "built_in_tokenizers": [], "built_in_filters": [],
+                         "built_in_analyzers": []},
+        },
+        "nodes": {
+            "count": {"total": 1, "cluster_manager": 1, "coordinating_only": 0, "data": 1,
+                      "ingest": 1, "master": 1, "remote_cluster_client": 1},
+            "versions": [COMPAT_VERSION],
+            "os": {"available_processors": cpus, "allocated_processors": cpus,
+                   "names": [{"name": os.uname().sysname, "count": 1}],
+                   "pretty_names": [{"pretty_name": os.uname().sysname, "count": 1}],
+                   "mem": os_now["mem"]},
+            "process": {"cpu": {"percent": process["cpu"]["percent"]},
+                        "open_file_descriptors": _min_max_avg(
+                            process["open_file_descriptors"])},
+            "jvm": {"max_uptime_in_millis": int((time.time() - node.started) * 1000),
+                    "versions": [], "mem": {"heap_used_in_bytes": memory["resident"],
+                                            "heap_max_in_bytes": memory["machine_total"]},
+                    "threads": memory["threads"]},
+            "fs": host.fs_stats(node.config.data_dir)["total"],
+            "plugins": [{"name": name, "version": COMPAT_VERSION + ".0", "description": text}
+                        for name, text in served_plugins(request)],
+            "network_types": {"transport_types": {}, "http_types": {"loghaven": 1}},
+            "discovery_types": {"single-node": 1},
+            "packaging_types": [{"type": "tar", "count": 1}],
+        },
+    }
+
+
+async def cluster_stats(request: Request) -> Response:
+    return json_response(request, await run(cluster_stats_body, request))
+
+
+# --- _tasks ----------------------------------------------------------------------------------
+
+
+async def list_tasks(request: Request) -> Response:
+    """Lists running tasks; a Loghaven node runs none in the background, so ES's own list
+    task, the one answering this request, is all there is to show."""
+    node = _node(request)
+    params = request.query_params
+    task_id = next(_task_ids)
+    task: dict[str, Any] = {
+        "node": node.node_id, "id": task_id, "type": "transport", "action": LIST_TASKS_ACTION,
+        "start_time_in_millis": int(time.time() * 1000), "running_time_in_nanos": 0,
+        "cancellable": False, "headers": {}}
+    if param_bool(request, "detailed"):
+        task["description"] = ""
+    actions = [a for a in params.get("actions", "").split(",") if a]
+    tasks = [task] if not actions or any(fnmatch.fnmatchcase(LIST_TASKS_ACTION, a)
+                                         for a in actions) else []
+    if params.get("parent_task_id") not in (None, "", "-1"):
+        tasks = []
+    group_by = params.get("group_by", "nodes")
+    if group_by == "none":
+        return json_response(request, {"tasks": tasks})
+    if group_by == "parents":
+        return json_response(request, {"tasks": {f"{t['node']}:{t['id']}": t for t in tasks}})
+    if group_by != "nodes":
+        raise IllegalArgument(f"No enum constant for group_by [{group_by}]")
+    nodes = {}
+    if tasks:
+        nodes[node.node_id] = {**identity(request),
+                               "tasks": {f"{t['node']}:{t['id']}": t for t in tasks}}
+    return json_response(request, {"nodes": nodes})
+
+
+async def get_task(request: Request) -> Response:
+    task_id = request.path_params["task_id"]
+    node_part, _, number = task_id.partition(":")
+    if not node_part or not number.isdigit():
+        raise IllegalArgument(f"malformed task id {task_id}")
+    raise ResourceNotFound(f"task [{task_id}] isn't running and hasn't stored its results")
+
+
+# --- _resolve/index --------------------------------------------------------------------------
+
+
+def resolve_body(request: Request) -> dict[str, Any]:
+    """Indices and aliases that an expression names, listed apart as ES does."""
+    catalog = _node(request).catalog
+    expand = request.query_params.get("expand_wildcards", "open")
+    states = {"open", "close"} if "all" in expand else (
+        ({"open"} if "open" in expand else set()) | ({"close"} if "closed" in expand else set()))
+    with_hidden = "all" in expand or "hidden" in expand
+    ignore_unavailable = param_bool(request, "ignore_unavailable")
+    members: dict[str, list[str]] = {}
+    for index_name, aliases in catalog.aliases.items():
+        for alias in aliases:
+            members.setdefault(alias, []).append(index_name)
+    indices: set[str] = set()
+    aliases: set[str] = set()
+    for position, raw in enumerate(request.path_params["name"].split(",")):
+        if raw.startswith("-") and position > 0:
+            indices = {n for n in indices if not fnmatch.fnmatchcase(n, raw[1:])}
+            aliases = {a for a in aliases if not fnmatch.fnmatchcase(a, raw[1:])}
+            continue
+        part = "*" if raw == "_all" else resolve_date_math(raw)
+        if is_pattern(part):
+            indices |= {name for name, index in catalog.indices.items()
+                        if index.state in states and fnmatch.fnmatchcase(name, part)
+                        and (with_hidden or not _hidden(index))}
+            aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)}
+        elif part in catalog.indices:
+            indices.add(part)
+        elif part in members:
+            aliases.add(part)
+        elif not ignore_unavailable:
+            raise IndexNotFound(part)
+    entries = []
+    for name in sorted(indices):
+        index = catalog.indices[name]
+        attributes = ["open" if index.state == "open" else "closed"]
+        if _hidden(index):
+            attributes.append("hidden")
+        entry: dict[str, Any] = {"name": name}
+        own_aliases = sorted(catalog.aliases.get(name, {}))
+        if own_aliases:
+            entry["aliases"] = own_aliases
+        entry["attributes"] = sorted(attributes)
+        entries.append(entry)
+    return {"indices": entries,
+            "aliases": [{"name": a, "indices": sorted(members[a])} for a in sorted(aliases)],
+            "data_streams": []}
+
+
+def _hidden(index: Index) -> bool:
+    return str(index.settings.flat.get("index.hidden", "false")).lower() == "true"
+
+
+async def resolve_index(request: Request) -> Response:
+    return json_response(request, await run(resolve_body, request))
+
+
+routes = [
+    Route("/_cluster/state", cluster_state, methods=["GET"]),
+    Route("/_cluster/state/{metric}", cluster_state, methods=["GET"]),
+    Route("/_cluster/state/{metric}/{index}", cluster_state, methods=["GET"]),
+    Route("/_cluster/settings", get_cluster_settings, methods=["GET"]),
+    Route("/_cluster/settings", put_cluster_settings, methods=["PUT"]),
+    Route("/_cluster/stats", cluster_stats, methods=["GET"]),
+    Route("/_tasks", list_tasks, methods=["GET"]),
+    Route("/_tasks/{task_id}", get_task, methods=["GET"]),
+    Route("/_resolve/index/{name}", resolve_index, methods=["GET"]),
+]
