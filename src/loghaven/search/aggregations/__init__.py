@@ -1,0 +1,28 @@
+"""The Elasticsearch aggregation framework over tantivy splits.
+
+``run_aggregations`` plans the request's ``aggs`` once (:mod:`.plan`), runs each level
+natively per split where tantivy can and merges splits like a coordinating node
+(:mod:`.execute`), then prints ES's response shape and runs pipeline aggregations on it
+(:mod:`.render`, :mod:`.pipeline`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loghaven.search.aggregations.execute import execute
+from loghaven.search.aggregations.node import Env
+from loghaven.search.aggregations.plan import parse_aggs
+from loghaven.search.aggregations.render import render_level
+from loghaven.search.context import SplitContext
+
+__all__ = ["run_aggregations"]
+
+
+def run_aggregations(aggs: dict[str, Any], contexts: list[SplitContext], *,
+                     now_ms: int) -> dict[str, Any]:
+    """The ES ``aggregations`` object for ``aggs`` over the given splits (each with its query)."""
+    env = Env(contexts, now_ms)
+    nodes, pipelines = parse_aggs(aggs, env)
+    partials = execute(nodes, [(ctx, ctx.query) for ctx in contexts], env)
+    return render_level(nodes, pipelines, partials)

@@ -1,0 +1,1 @@
+"""Bucket aggregations: nodes that split documents into buckets holding sub-aggregations."""

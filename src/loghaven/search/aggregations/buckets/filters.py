@@ -1,0 +1,216 @@
+"""filter, filters, missing, global and ip_range: buckets defined by a query per bucket.
+
+Each bucket narrows the scope with its query (ES query DSL compiled per split, an
+``exists`` test, an IP range) and runs its sub-aggregations there, so everything below a
+filter is native again. Under a native bucket aggregation they run once per final bucket.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from typing import Any
+
+import tantivy
+
+from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.execute import execute
+from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, count, narrow
+from loghaven.search.context import SplitContext
+
+Maker = Callable[[SplitContext], tantivy.Query | None]
+
+
+def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tantivy.Query:
+    """ES query DSL for one split, through the search package's query compiler."""
+    from loghaven.search.query_dsl import compile_query
+
+    return compile_query(query, ctx.split, ctx.mapping, now_ms=now_ms, index_name=ctx.index.name)
+
+
+def _absent(field: str) -> Maker:
+    def make(ctx: SplitContext) -> tantivy.Query:
+        if not ctx.has_field(field):
+            return tantivy.Query.all_query()
+        return tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, tantivy.Query.all_query()),
+            (tantivy.Occur.MustNot, tantivy.Query.exists_query(field))])
+    return make
+
+
+class FilterLike(BucketAgg):
+    """Buckets from queries; subclasses list ``(key, maker)`` pairs in :meth:`filters`."""
+
+    native = False
+
+    def filters(self) -> list[tuple[Any, Maker]]:
+        raise NotImplementedError
+
+    def run(self, scope: Scope) -> dict[Any, Bucket]:
+        buckets = {}
+        for key, make in self.filters():
+            inner = narrow(scope, make)
+            buckets[key] = Bucket(count(inner), execute(self.subs, inner, self.env))
+        return buckets
+
+    def empty(self) -> dict[Any, Bucket]:
+        return {key: Bucket(0, self.empty_subs()) for key, _ in self.filters()}
+
+    def merge(self, a: dict[Any, Bucket], b: dict[Any, Bucket]) -> dict[Any, Bucket]:
+        return self.merge_buckets(a, b)
+
+    def single_bucket(self, partial: Any) -> Bucket | None:
+        return next(iter(partial.values()), None) if len(partial) == 1 else None
+
+    def render_single(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
+        bucket = next(iter(partial.values()))
+        return {"doc_count": bucket.doc_count, **self.render_subs(bucket)}
+
+
+class Filter(FilterLike):
+    type_name = "filter"
+
+    def setup(self) -> None:
+        if not isinstance(self.params, dict) or not self.params:
+            raise ParsingError(f"[filter] must be a query object in [{self.name}]")
+
+    def filters(self) -> list[tuple[Any, Maker]]:
+        return [(None, lambda ctx: compile_filter(self.params, ctx, self.env.now_ms))]
+
+    def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
+        return self.render_single(partial)
+
+
+class Missing(FilterLike):
+    type_name = "missing"
+
+    def setup(self) -> None:
+        self.source = self.field()
+
+    def filters(self) -> list[tuple[Any, Maker]]:
+        return [(None, _absent(self.source.name))]
+
+    def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
+        return self.render_single(partial)
+
+
+class Global(FilterLike):
+    """All documents of the target indices, whatever the query."""
+
+    type_name = "global"
+
+    def filters(self) -> list[tuple[Any, Maker]]:
+        return [(None, lambda ctx: tantivy.Query.all_query())]
+
+    def run(self, scope: Scope) -> dict[Any, Bucket]:
+        everything = [(ctx, tantivy.Query.all_query()) for ctx in self.env.contexts]
+        return {None: Bucket(count(everything), execute(self.subs, everything, self.env))}
+
+    def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
+        return self.render_single(partial)
+
+
+class Filters(FilterLike):
+    type_name = "filters"
+
+    def setup(self) -> None:
+        spec = self.param("filters")
+        if isinstance(spec, dict):
+            self.keyed_input = True
+            self.queries = sorted(spec.items())
+        elif isinstance(spec, list):
+            self.keyed_input = False
+            self.queries = list(enumerate(spec))
+        else:
+            raise ParsingError(f"[filters] must be an object or an array in [{self.name}]")
+        self.keyed = bool(self.param("keyed", self.keyed_input))
+        self.other_key = self.param("other_bucket_key")
+        self.other = bool(self.param("other_bucket", False)) or self.other_key is not None
+        if self.other_key is None:
+            self.other_key = "_other_"
+
+    def filters(self) -> list[tuple[Any, Maker]]:
+        now = self.env.now_ms
+        out: list[tuple[Any, Maker]] = [
+            (key, lambda ctx, q=query: compile_filter(q, ctx, now)) for key, query in self.queries]
+        if self.other:
+            def other(ctx: SplitContext) -> tantivy.Query:
+                clauses = [(tantivy.Occur.Must, tantivy.Query.all_query())]
+                clauses += [(tantivy.Occur.MustNot, compile_filter(q, ctx, now))
+                            for _, q in self.queries]
+                return tantivy.Query.boolean_query(clauses)
+            out.append((self.other_key, other))
+        return out
+
+    def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
+        rendered = []
+        for key, bucket in partial.items():
+            rendered.append((key, {"doc_count": bucket.doc_count, **self.render_subs(bucket)}))
+        if self.keyed:
+            return {"buckets": {str(key): body for key, body in rendered}}
+        out = []
+        for key, body in rendered:
+            out.append({"key": key, **body} if self.keyed_input or key == self.other_key
+                       else body)
+        return {"buckets": out}
+
+
+class IpRange(FilterLike):
+    """ip_range, with ``from``/``to`` addresses or a CIDR ``mask``."""
+
+    type_name = "ip_range"
+
+    def setup(self) -> None:
+        self.source = self.field()
+        self.keyed = bool(self.param("keyed", False))
+        ranges = self.param("ranges")
+        if not isinstance(ranges, list) or not ranges:
+            raise ParsingError(f"No [ranges] specified for the [{self.name}] aggregation")
+        self.ranges = [self.parse(spec) for spec in ranges]
+
+    def parse(self, spec: Any) -> dict[str, Any]:
+        if not isinstance(spec, dict):
+            raise ParsingError(f"[ranges] must hold objects in [{self.name}]")
+        out: dict[str, Any] = {}
+        try:
+            if "mask" in spec:
+                network = ipaddress.ip_network(spec["mask"], strict=False)
+                out["from"] = str(network.network_address)
+                last = int(network.broadcast_address)
+                if last + 1 <= (2**32 - 1 if network.version == 4 else 2**128 - 1):
+                    out["to"] = str(ipaddress.ip_address(last + 1) if network.version == 6
+                                    else ipaddress.IPv4Address(last + 1))
+                out["key"] = spec.get("key", spec["mask"])
+            else:
+                for bound in ("from", "to"):
+                    if spec.get(bound) is not None:
+                        out[bound] = str(ipaddress.ip_address(spec[bound]))
+                out["key"] = spec.get("key", f"{out.get('from', '*')}-{out.get('to', '*')}")
+        except ValueError as exc:
+            raise IllegalArgument(str(exc)) from None
+        return out
+
+    def filters(self) -> list[tuple[Any, Maker]]:
+        name = self.source.name
+
+        def maker(spec: dict[str, Any]) -> Maker:
+            def make(ctx: SplitContext) -> tantivy.Query | None:
+                if not ctx.has_field(name):
+                    return None
+                if "from" not in spec and "to" not in spec:
+                    return tantivy.Query.exists_query(name)
+                return tantivy.Query.range_query(
+                    ctx.schema, name, tantivy.FieldType.IpAddr, spec.get("from"), spec.get("to"),
+                    include_lower=True, include_upper="to" not in spec)
+            return make
+
+        return [(i, maker(spec)) for i, spec in enumerate(self.ranges)]
+
+    def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
+        buckets = []
+        for i, spec in enumerate(self.ranges):
+            bucket = partial[i]
+            buckets.append({**spec, "doc_count": bucket.doc_count, **self.render_subs(bucket)})
+        if self.keyed:
+            return {"buckets": {b["key"]: b for b in buckets}}
+        return {"buckets": buckets}

@@ -1,0 +1,226 @@
+"""terms: top buckets by field value, reduced across splits like ES reduces shards.
+
+Each split returns its top ``shard_size`` terms (``size * 1.5 + 10`` when several splits take
+part, as ES does for several shards); the merge sums counts per term, then keeps the top
+``size``. ``sum_other_doc_count`` adds what every split left out and what the merge cut;
+``doc_count_error_upper_bound`` sums each split's worst case (its last returned count when
+ordered by count), so the bounds stay honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import tantivy
+
+from loghaven.errors import ParsingError
+from loghaven.search.aggregations.fields import require_aggregatable, resolve
+from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
+from loghaven.search.aggregations.order import OrderKey, native_path, parse_order, sort_buckets
+from loghaven.search.context import SplitContext
+
+DEFAULT_ORDER = [OrderKey("_count", False)]
+
+
+@dataclass
+class TermsPartial:
+    buckets: dict[Any, Bucket] = field(default_factory=dict)
+    other: int = 0
+    #: Sum of per-split worst cases; -1 when a split cannot bound it (sub-aggregation order).
+    error: int = 0
+    parts: int = 0
+
+
+class Terms(BucketAgg):
+    type_name = "terms"
+
+    def setup(self) -> None:
+        self.source = self.field()
+        self.setup_options()
+
+    def setup_options(self) -> None:
+        self.size = _positive(self.param("size", 10), "size", self.name)
+        shard_size = self.param("shard_size")
+        self.shard_size = None if shard_size is None else max(int(shard_size), self.size)
+        self.order = parse_order(self.param("order"), self.name) if "order" in self.params \
+            else DEFAULT_ORDER
+        self.min_doc_count = int(self.param("min_doc_count", 1))
+        self.shard_min_doc_count = int(self.param("shard_min_doc_count", 0))
+        self.show_error = bool(self.param("show_term_doc_count_error", False))
+        self.missing = self.param("missing")
+        self.format = self.param("format")
+        self.split_size = self.size
+
+    def prepare(self, scope: Scope) -> None:
+        if self.shard_size is not None:
+            self.split_size = self.shard_size
+        else:
+            self.split_size = self.size if len(scope) == 1 else int(self.size * 1.5 + 10)
+
+    def native_body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"field": self.source.name, "size": self.split_size,
+                                "min_doc_count": max(self.shard_min_doc_count, 1)}
+        native_order = native_path(self.subs, self.order[0])
+        if native_order is not None and not (native_order == "_count" and not self.order[0].asc
+                                             and len(self.order) == 1):
+            body["order"] = {native_order: "asc" if self.order[0].asc else "desc"}
+        for key in ("include", "exclude"):
+            if key in self.params:
+                body[key] = self.params[key]
+        if self.missing is not None:
+            body["missing"] = self.missing
+        return body
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if not self.source.in_split(ctx):
+            return None
+        return {self.name: self.with_subs({"terms": self.native_body()}, ctx)}
+
+    def split_error(self, raw: dict[str, Any], buckets: list[dict[str, Any]]) -> int:
+        """ES's per-shard error: 0 when all terms came back or keys order them, else the
+        last count for count-descending order, else unknown (-1)."""
+        first = self.order[0]
+        if len(buckets) < self.split_size or first.is_key:
+            return 0
+        if first.is_count and not first.asc:
+            return int(raw.get("doc_count_error_upper_bound") or buckets[-1]["doc_count"])
+        return -1
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> TermsPartial:
+        got = raw.get(self.name)
+        if got is None:
+            return self.empty()
+        buckets = got.get("buckets", [])
+        partial = TermsPartial(other=int(got.get("sum_other_doc_count") or 0),
+                               error=self.split_error(got, buckets), parts=1)
+        for raw_bucket in buckets:
+            key = self.source.key(raw_bucket["key"])
+            partial.buckets[key] = Bucket(raw_bucket["doc_count"],
+                                          self.read_subs(raw_bucket, ctx), {"error": 0})
+        return partial
+
+    def empty(self) -> TermsPartial:
+        return TermsPartial()
+
+    def merge(self, a: TermsPartial, b: TermsPartial) -> TermsPartial:
+        merged = self.merge_buckets(a.buckets, b.buckets)
+        for key, bucket in merged.items():
+            in_a, in_b = key in a.buckets, key in b.buckets
+            error = (a.buckets[key].extra["error"] if in_a else a.error) + \
+                    (b.buckets[key].extra["error"] if in_b else b.error)
+            bucket.extra = {"error": error if a.error >= 0 and b.error >= 0 else -1}
+        error = -1 if a.error < 0 or b.error < 0 else a.error + b.error
+        return TermsPartial(merged, a.other + b.other, error, a.parts + b.parts)
+
+    def finish(self, partial: TermsPartial, scope: Scope) -> TermsPartial:
+        items = [(k, b) for k, b in partial.buckets.items() if b.doc_count >= self.min_doc_count]
+        ranked = sort_buckets(self, items, self.order)
+        kept = dict(ranked[: self.size])
+        other = partial.other + sum(b.doc_count for _, b in ranked[self.size:])
+        self.finish_buckets(kept, scope)
+        error = 0 if partial.parts <= 1 else partial.error
+        return TermsPartial(kept, other, error, partial.parts)
+
+    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+        if not self.source.in_split(ctx):
+            return None
+        query = self.source.term_query(ctx, key)
+        if self.missing is not None and key == self.source.key(self.missing):
+            absent = tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, tantivy.Query.all_query()),
+                (tantivy.Occur.MustNot, tantivy.Query.exists_query(self.source.name))])
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Should, query),
+                                                 (tantivy.Occur.Should, absent)])
+        return query
+
+    def render_key(self, key: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": key}
+        if self.source.kind in ("date", "boolean"):
+            out["key_as_string"] = self.source.value_as_string(key, self.format)
+        return out
+
+    def render(self, partial: TermsPartial) -> dict[str, Any]:
+        buckets = []
+        for key, bucket in partial.buckets.items():
+            out = self.render_key(key)
+            out["doc_count"] = bucket.doc_count
+            if self.show_error:
+                out["doc_count_error_upper_bound"] = 0 if partial.parts <= 1 else \
+                    bucket.extra.get("error", 0)
+            out.update(self.render_subs(bucket))
+            buckets.append(out)
+        from loghaven.search.aggregations.pipeline import apply_parent
+
+        buckets = apply_parent(self, buckets)
+        return {"doc_count_error_upper_bound": partial.error,
+                "sum_other_doc_count": partial.other, "buckets": buckets}
+
+
+def _positive(value: Any, name: str, agg: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ParsingError(f"[{name}] must be a number in [{agg}]") from None
+    if number <= 0:
+        raise ParsingError(f"[{name}] must be greater than 0. Found [{number}] in [{agg}]")
+    return number
+
+
+class MultiTerms(Terms):
+    """multi_terms: terms over a tuple of fields; keys are lists, ``key_as_string`` joins
+    them with ``|``."""
+
+    type_name = "multi_terms"
+
+    def setup(self) -> None:
+        specs = self.param("terms")
+        if not isinstance(specs, list) or len(specs) < 2:
+            raise ParsingError(f"The [terms] parameter in the aggregation [{self.name}] must be "
+                               f"present and have at least 2 fields")
+        self.sources = []
+        for spec in specs:
+            if not isinstance(spec, dict) or not isinstance(spec.get("field"), str):
+                raise ParsingError(f"[terms] entries need a [field] in [{self.name}]")
+            source = resolve(self.env.contexts, spec["field"])
+            require_aggregatable(source)
+            self.sources.append(source)
+        self.source = self.sources[0]
+        self.setup_options()
+
+    def native_body(self) -> dict[str, Any]:
+        body = super().native_body()
+        del body["field"]
+        body.pop("missing", None)
+        body["terms"] = [{"field": source.name} for source in self.sources]
+        return body
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if not all(source.in_split(ctx) for source in self.sources):
+            return None
+        return {self.name: self.with_subs({"multi_terms": self.native_body()}, ctx)}
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> TermsPartial:
+        got = raw.get(self.name)
+        if got is None:
+            return self.empty()
+        buckets = got.get("buckets", [])
+        partial = TermsPartial(other=int(got.get("sum_other_doc_count") or 0),
+                               error=self.split_error(got, buckets), parts=1)
+        for raw_bucket in buckets:
+            key = tuple(source.key(k) for source, k in zip(self.sources, raw_bucket["key"],
+                                                            strict=False))
+            partial.buckets[key] = Bucket(raw_bucket["doc_count"],
+                                          self.read_subs(raw_bucket, ctx), {"error": 0})
+        return partial
+
+    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+        if not all(source.in_split(ctx) for source in self.sources):
+            return None
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, source.term_query(ctx, k))
+                                            for source, k in zip(self.sources, key, strict=False)])
+
+    def render_key(self, key: Any) -> dict[str, Any]:
+        parts = [source.value_as_string(k) if source.kind in ("date", "boolean") else str(k)
+                 for source, k in zip(self.sources, key, strict=False)]
+        return {"key": list(key), "key_as_string": "|".join(parts)}

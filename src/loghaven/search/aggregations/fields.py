@@ -1,0 +1,131 @@
+"""Which field an aggregation reads, what kind it is, and how its values print.
+
+Aggregations run over several indices whose mappings may differ (a field can be missing in an
+older index, or in an older split of one index); the first mapping that knows a field decides
+its kind, and a split without it contributes no values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import tantivy
+
+from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
+from loghaven.engine.dates import get_format
+from loghaven.engine.mapping import FieldInfo
+from loghaven.errors import IllegalArgument
+from loghaven.search.context import SplitContext
+
+NUMERIC_KINDS = ("long", "double", "date", "boolean")
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field as aggregations see it; ``info`` is None when no target index maps it."""
+
+    name: str
+    info: FieldInfo | None
+
+    @property
+    def kind(self) -> str | None:
+        return self.info.kind if self.info is not None else None
+
+    @property
+    def mapped(self) -> bool:
+        return self.info is not None
+
+    @property
+    def is_date(self) -> bool:
+        return self.kind == "date"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS
+
+    def in_split(self, ctx: SplitContext) -> bool:
+        """Whether this split has values of the field (older splits may lack it)."""
+        if self.kind == "geo_point":
+            return ctx.has_field(f"{self.name}.lat")
+        return self.info is not None and ctx.has_field(self.name)
+
+    def date_format(self, fmt: str | None = None) -> str:
+        if fmt:
+            return fmt
+        return self.info.date_format if self.info is not None else DEFAULT_DATE_FORMAT
+
+    def key(self, raw: Any) -> Any:
+        """A bucket key from tantivy in ES's type: ints for long/date/boolean, floats for double."""
+        kind = self.kind
+        if kind in ("long", "date", "boolean"):
+            return int(raw)
+        if kind == "double":
+            return float(raw)
+        return raw
+
+    def value_as_string(self, value: Any, fmt: str | None = None, tz: str | None = None) -> str:
+        """``key_as_string`` / ``value_as_string`` where ES prints one (dates, booleans)."""
+        if self.kind == "date":
+            return format_date(int(value), self.date_format(fmt), tz)
+        if self.kind == "boolean":
+            return "true" if value else "false"
+        return str(value)
+
+    def term_query(self, ctx: SplitContext, key: Any) -> tantivy.Query:
+        """Documents whose field holds ``key`` (used to narrow a scope to one bucket)."""
+        if self.kind == "boolean":
+            key = bool(key)
+        elif self.kind == "double":
+            return tantivy.Query.range_query(ctx.schema, self.name, tantivy.FieldType.Float,
+                                             float(key), float(key))
+        return tantivy.Query.term_query(ctx.schema, self.name, key)
+
+    def range_query(self, ctx: SplitContext, low: float | None, high: float | None) -> tantivy.Query:
+        """Documents with a value in ``[low, high)`` (either side open when None)."""
+        if low is None and high is None:
+            return tantivy.Query.exists_query(self.name)
+        if self.kind in ("long", "date"):
+            ftype = tantivy.FieldType.Integer
+            low = None if low is None else int(_ceil(low))
+            high = None if high is None else int(_ceil(high))
+        else:
+            ftype = tantivy.FieldType.Float
+            low = None if low is None else float(low)
+            high = None if high is None else float(high)
+        return tantivy.Query.range_query(ctx.schema, self.name, ftype, low, high,
+                                         include_lower=True, include_upper=high is None)
+
+
+def _ceil(value: float) -> float:
+    integral = int(value)
+    return integral if integral >= value else integral + 1
+
+
+def format_date(millis: int, fmt: str, tz: str | None = None) -> str:
+    """A date the way ES prints keys: with the first format of a ``a||b`` list."""
+    return get_format(fmt.split("||")[0]).format(millis, tz)
+
+
+def resolve(contexts: list[SplitContext], name: str) -> Field:
+    """The field ``name`` in the first target mapping that knows it."""
+    seen: set[int] = set()
+    for ctx in contexts:
+        if id(ctx.index) in seen:
+            continue
+        seen.add(id(ctx.index))
+        info = ctx.mapping.fields.get(name)
+        if info is not None:
+            return Field(name, info)
+    return Field(name, None)
+
+
+def require_aggregatable(field: Field) -> None:
+    """ES refuses aggregations on analysed text (no doc values) with this message."""
+    if field.kind == "text":
+        raise IllegalArgument(
+            "Text fields are not optimised for operations that require per-document field data "
+            "like aggregations and sorting, so these operations are disabled by default. Please "
+            "use a keyword field instead. Alternatively, set fielddata=true on "
+            f"[{field.name}] in order to load field data by uninverting the inverted index. "
+            "Note that this can use significant memory.")

@@ -1,0 +1,1 @@
+"""Metric aggregations: leaves that compute values over a bucket's documents."""

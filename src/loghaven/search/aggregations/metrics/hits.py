@@ -1,0 +1,178 @@
+"""top_hits and top_metrics: the best documents of a bucket, by score or by one field.
+
+They run as searches over the bucket's scope (tantivy's own ``top_hits`` has no ``_source``):
+each split returns its top ``from + size`` hits, the merge keeps the global best, and only
+those documents are fetched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import tantivy
+
+from loghaven.engine.schema import ID, SOURCE
+from loghaven.errors import ParsingError
+from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
+from loghaven.search.aggregations.node import POOL, MetricAgg, Scope
+from loghaven.search.context import SplitContext
+from loghaven.search.source_filter import SourceFilter
+
+
+@dataclass
+class Hit:
+    sort_key: Any
+    index: str
+    doc_id: str
+    source: dict[str, Any] | None
+
+
+@dataclass
+class Hits:
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+
+
+def parse_sort(spec: Any, agg: str) -> tuple[str | None, bool]:
+    """(field or None for score, ascending) from ES ``sort``; one criterion is supported."""
+    if spec is None:
+        return None, False
+    items = spec if isinstance(spec, list) else [spec]
+    if not items:
+        return None, False
+    first = items[0]
+    if isinstance(first, str):
+        return (None, False) if first == "_score" else (first, True)
+    if isinstance(first, dict) and len(first) == 1:
+        (name, order), = first.items()
+        if isinstance(order, dict):
+            order = order.get("order", "desc" if name == "_score" else "asc")
+        asc = str(order).lower() == "asc"
+        return (None, asc) if name == "_score" else (name, asc)
+    raise ParsingError(f"malformed [sort] in [{agg}]")
+
+
+def source_value(source: dict[str, Any], path: str) -> Any:
+    """A value at a dotted path of ``_source``, whether objects are nested or keys dotted."""
+    if path in source:
+        return source[path]
+    parts = path.split(".")
+    for i in range(1, len(parts)):
+        value = source.get(".".join(parts[:i]))
+        if isinstance(value, dict):
+            found = source_value(value, ".".join(parts[i:]))
+            if found is not None:
+                return found
+    return None
+
+
+class SearchMetric(MetricAgg):
+    """Base: top documents of the scope, sorted by score or one fast field."""
+
+    native = False
+
+    def setup_sort(self, spec: Any) -> None:
+        name, self.asc = parse_sort(spec, self.name)
+        self.sort_field: Field | None = None
+        if name is not None:
+            self.sort_field = resolve(self.env.contexts, name)
+            require_aggregatable(self.sort_field)
+
+    def search(self, ctx: SplitContext, query: tantivy.Query, limit: int) -> tuple[int, list[Hit]]:
+        searcher = ctx.searcher
+        kwargs: dict[str, Any] = {}
+        if self.sort_field is not None:
+            if not self.sort_field.in_split(ctx):
+                return searcher.search(query, 1).count or 0, []
+            kwargs = {"order_by_field": self.sort_field.name,
+                      "order": tantivy.Order.Asc if self.asc else tantivy.Order.Desc}
+        result = searcher.search(query, limit, **kwargs)
+        hits = []
+        for key, address in result.hits:
+            doc = searcher.doc(address)
+            source = doc.get_first(SOURCE)
+            hits.append(Hit(key, ctx.index.name, doc.get_first(ID),
+                            orjson.loads(source) if source is not None else None))
+        return result.count or 0, hits
+
+    def collect(self, scope: Scope, limit: int) -> Hits:
+        futures = [POOL.submit(self.search, ctx, query, limit) for ctx, query in scope]
+        out = Hits()
+        for future in futures:
+            total, hits = future.result()
+            out = self.merge(out, Hits(total, hits))
+        return out
+
+    def empty(self) -> Hits:
+        return Hits()
+
+    def merge(self, a: Hits, b: Hits) -> Hits:
+        hits = [*a.hits, *b.hits]
+        present = [h for h in hits if h.sort_key is not None]
+        absent = [h for h in hits if h.sort_key is None]
+        present.sort(key=lambda h: h.sort_key, reverse=not self.asc)
+        return Hits(a.total + b.total, (present + absent)[: self.limit])
+
+
+class TopHits(SearchMetric):
+    type_name = "top_hits"
+
+    def setup(self) -> None:
+        self.size = int(self.param("size", 3))
+        self.start = int(self.param("from", 0))
+        self.limit = self.size + self.start
+        self.setup_sort(self.param("sort"))
+        self.source_filter = SourceFilter.from_spec(self.param("_source"))
+
+    def run(self, scope: Scope) -> Hits:
+        return self.collect(scope, max(self.limit, 1))
+
+    def render(self, partial: Hits) -> dict[str, Any]:
+        by_score = self.sort_field is None
+        hits = []
+        for hit in partial.hits[self.start:self.start + self.size]:
+            out: dict[str, Any] = {"_index": hit.index, "_id": hit.doc_id,
+                                   "_score": float(hit.sort_key) if by_score else None}
+            if self.source_filter.enabled and hit.source is not None:
+                out["_source"] = self.source_filter.apply(hit.source)
+            if not by_score:
+                out["sort"] = [hit.sort_key]
+            hits.append(out)
+        max_score = max((h["_score"] for h in hits), default=None) if by_score else None
+        return {"hits": {"total": {"value": partial.total, "relation": "eq"},
+                         "max_score": max_score, "hits": hits}}
+
+
+class TopMetrics(SearchMetric):
+    type_name = "top_metrics"
+
+    def setup(self) -> None:
+        metrics = self.param("metrics")
+        items = metrics if isinstance(metrics, list) else [metrics]
+        if not items or not all(isinstance(m, dict) and "field" in m for m in items):
+            raise ParsingError(f"[metrics] must name fields in [{self.name}]")
+        self.metrics = [m["field"] for m in items]
+        if self.param("sort") is None:
+            raise ParsingError(f"[sort] is required in [{self.name}]")
+        self.setup_sort(self.param("sort"))
+        self.limit = int(self.param("size", 1))
+
+    def run(self, scope: Scope) -> Hits:
+        return self.collect(scope, self.limit)
+
+    def render(self, partial: Hits) -> dict[str, Any]:
+        top = []
+        for hit in partial.hits[: self.limit]:
+            source = hit.source or {}
+            top.append({"sort": [hit.sort_key],
+                        "metrics": {name: source_value(source, name) for name in self.metrics}})
+        return {"top": top}
+
+    def value_of(self, partial: Hits, metric: str | None) -> float | None:
+        rendered = self.render(partial)["top"]
+        if not rendered:
+            return None
+        metrics = rendered[0]["metrics"]
+        return metrics.get(metric if metric is not None else self.metrics[0])

@@ -1,0 +1,108 @@
+"""weighted_avg, geo_bounds and geo_centroid, built from exact native pieces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.fields import resolve
+from loghaven.search.aggregations.metrics.stats import Stats
+from loghaven.search.aggregations.node import MetricAgg
+from loghaven.search.context import SplitContext
+
+#: (value, weight) pairs fetched per split; beyond it the average is over what came back.
+PAIR_CAP = 65_000
+
+
+class WeightedAvg(MetricAgg):
+    """Σ value·weight / Σ weight, from the (value, weight) pairs and their counts."""
+
+    type_name = "weighted_avg"
+
+    def setup(self) -> None:
+        names = []
+        for part in ("value", "weight"):
+            spec = self.param(part)
+            if not isinstance(spec, dict) or "field" not in spec:
+                raise ParsingError(f"[{part}] must specify a [field] in [{self.name}]")
+            names.append(spec["field"])
+        self.value_field, self.weight_field = (resolve(self.env.contexts, n) for n in names)
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if not (self.value_field.in_split(ctx) and self.weight_field.in_split(ctx)):
+            return None
+        return {self.name: {"multi_terms": {
+            "terms": [{"field": self.value_field.name}, {"field": self.weight_field.name}],
+            "size": PAIR_CAP}}}
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> tuple[float, float]:
+        got = raw.get(self.name)
+        if got is None:
+            return (0.0, 0.0)
+        total = weights = 0.0
+        for bucket in got["buckets"]:
+            value, weight = (float(k) for k in bucket["key"])
+            total += value * weight * bucket["doc_count"]
+            weights += weight * bucket["doc_count"]
+        return (total, weights)
+
+    def empty(self) -> tuple[float, float]:
+        return (0.0, 0.0)
+
+    def merge(self, a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+        return (a[0] + b[0], a[1] + b[1])
+
+    def render(self, partial: tuple[float, float]) -> dict[str, Any]:
+        return {"value": partial[0] / partial[1] if partial[1] else None}
+
+
+class GeoMetric(MetricAgg):
+    """Base: native stats over a geo_point's ``.lat`` and ``.lon`` fields."""
+
+    def setup(self) -> None:
+        self.source = self.field()
+        if self.source.mapped and self.source.kind != "geo_point":
+            raise IllegalArgument(f"Field [{self.source.name}] of type "
+                                  f"[{self.source.info.type}] is not supported for aggregation "  # type: ignore[union-attr]
+                                  f"[{self.type_name}]")
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if not self.source.in_split(ctx):
+            return None
+        return {f"{self.name}#{axis}": {"stats": {"field": f"{self.source.name}.{axis}"}}
+                for axis in ("lat", "lon")}
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> tuple[Stats, Stats]:
+        out = []
+        for axis in ("lat", "lon"):
+            got = raw.get(f"{self.name}#{axis}")
+            out.append(Stats(int(got["count"]), float(got["sum"]), got["min"], got["max"])
+                       if got and got.get("count") else Stats())
+        return out[0], out[1]
+
+    def empty(self) -> tuple[Stats, Stats]:
+        return Stats(), Stats()
+
+    def merge(self, a: tuple[Stats, Stats], b: tuple[Stats, Stats]) -> tuple[Stats, Stats]:
+        return a[0] + b[0], a[1] + b[1]
+
+
+class GeoBounds(GeoMetric):
+    type_name = "geo_bounds"
+
+    def render(self, partial: tuple[Stats, Stats]) -> dict[str, Any]:
+        lat, lon = partial
+        if not lat.count:
+            return {}
+        return {"bounds": {"top_left": {"lat": lat.max, "lon": lon.min},
+                           "bottom_right": {"lat": lat.min, "lon": lon.max}}}
+
+
+class GeoCentroid(GeoMetric):
+    type_name = "geo_centroid"
+
+    def render(self, partial: tuple[Stats, Stats]) -> dict[str, Any]:
+        lat, lon = partial
+        if not lat.count:
+            return {"count": 0}
+        return {"location": {"lat": lat.avg, "lon": lon.avg}, "count": lat.count}

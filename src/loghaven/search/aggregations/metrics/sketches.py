@@ -1,0 +1,285 @@
+"""cardinality, percentiles, percentile_ranks and median_absolute_deviation: mergeable.
+
+A split's distinct values come from a native ``terms`` aggregation (values and counts, no
+per-document Python) and go into mergeable summaries: an HLL sketch (Apache DataSketches)
+for cardinality, so several indices never add up their distinct counts; a centroid digest
+(value, weight) for the quantile family, exact on small data, reproducing ES's t-digest
+interpolation (p50 of 1..10 is 5.5). A split with more distinct values than the cap falls
+back to tantivy's own quantile sketch, read at a dense grid of percents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from datasketches import hll_sketch, hll_union, tgt_hll_type
+
+from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.node import MetricAgg, Scope
+from loghaven.search.context import SplitContext
+
+#: Distinct values fetched per split (per bucket) before falling back to a sketch.
+DISTINCT_CAP = 100_000
+NESTED_DISTINCT_CAP = 10_000
+#: Percents tantivy's sketch is read at when a split has too many distinct values.
+GRID = [i / 4 for i in range(1, 400)]
+#: Centroids kept after a merge; fewer would blur exact small-data answers.
+MAX_CENTROIDS = 4000
+DEFAULT_PERCENTS = (1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0)
+
+
+class DistinctValues(MetricAgg):
+    """Base: asks each split for its distinct values with counts."""
+
+    def setup(self) -> None:
+        self.source = self.field()
+        self.cap = DISTINCT_CAP
+
+    def prepare(self, scope: Scope) -> None:
+        self.single = len(scope) == 1
+        self.cap = NESTED_DISTINCT_CAP if self.nested else DISTINCT_CAP
+
+    def values_request(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"field": self.source.name, "size": self.cap,
+                                "order": {"_key": "asc"}}
+        if "missing" in self.params:
+            body["missing"] = self.params["missing"]
+        return {f"{self.name}#values": {"terms": body}}
+
+    def read_values(self, raw: dict[str, Any]) -> tuple[list[tuple[Any, int]], bool] | None:
+        """([(value, count)], complete) from a split's answer, None if absent."""
+        got = raw.get(f"{self.name}#values")
+        if got is None:
+            return None
+        values = [(b["key"], b["doc_count"]) for b in got["buckets"]]
+        return values, not got.get("sum_other_doc_count")
+
+
+# --------------------------------------------------------------------------- cardinality
+
+
+class Cardinality(DistinctValues):
+    type_name = "cardinality"
+
+    def setup(self) -> None:
+        super().setup()
+        threshold = int(self.param("precision_threshold", 3000))
+        if threshold < 0:
+            raise ParsingError("[precisionThreshold] must be greater than or equal to 0")
+        self.lg_k = 16 if threshold > 10_000 else 14
+        self.single = False
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if not self.source.in_split(ctx):
+            return None
+        if self.single:
+            return {self.name: {"cardinality": {"field": self.source.name}}}
+        return self.values_request()
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> Any:
+        if self.name in raw:
+            return float(raw[self.name].get("value") or 0.0)
+        got = self.read_values(raw)
+        if got is None:
+            return self.empty()
+        sketch = hll_sketch(self.lg_k, tgt_hll_type.HLL_8)
+        for value, _ in got[0]:
+            sketch.update(str(self.source.key(value)))
+        return sketch
+
+    def empty(self) -> Any:
+        return hll_sketch(self.lg_k, tgt_hll_type.HLL_8)
+
+    def merge(self, a: Any, b: Any) -> Any:
+        if isinstance(a, float) or isinstance(b, float):  # one split held everything
+            return a if isinstance(a, float) else b
+        union = hll_union(self.lg_k)
+        union.update(a)
+        union.update(b)
+        return union.get_result(tgt_hll_type.HLL_8)
+
+    def render(self, partial: Any) -> dict[str, Any]:
+        value = partial if isinstance(partial, float) else partial.get_estimate()
+        return {"value": round(value)}
+
+
+# --------------------------------------------------------------------------- quantiles
+
+
+@dataclass
+class Digest:
+    """Sorted centroids ``(value, weight)``; exact when built from distinct values."""
+
+    centroids: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def count(self) -> float:
+        return sum(w for _, w in self.centroids)
+
+    def merged(self, other: Digest) -> Digest:
+        combined: dict[float, float] = {}
+        for value, weight in [*self.centroids, *other.centroids]:
+            combined[value] = combined.get(value, 0.0) + weight
+        centroids = sorted(combined.items())
+        if len(centroids) > MAX_CENTROIDS:
+            centroids = _compress(centroids, MAX_CENTROIDS)
+        return Digest(centroids)
+
+    def _spans(self) -> list[tuple[float, float, float]]:
+        """(value, first singleton centre, last singleton centre) per centroid."""
+        spans, cumulative = [], 0.0
+        for value, weight in self.centroids:
+            half = min(0.5, weight / 2)
+            spans.append((value, cumulative + half, cumulative + weight - half))
+            cumulative += weight
+        return spans
+
+    def quantile(self, q: float) -> float | None:
+        """The value at fraction ``q``, interpolating between centroid centres as t-digest."""
+        if not self.centroids:
+            return None
+        x = q * self.count
+        previous: tuple[float, float, float] | None = None
+        for span in self._spans():
+            value, first, last = span
+            if x < first:
+                if previous is None:
+                    return value
+                t = (x - previous[2]) / (first - previous[2])
+                return previous[0] + t * (value - previous[0])
+            if x <= last:
+                return value
+            previous = span
+        return self.centroids[-1][0]
+
+    def rank(self, v: float) -> float | None:
+        """The percentage of values below ``v`` (percentile_ranks)."""
+        if not self.centroids:
+            return None
+        n = self.count
+        if v < self.centroids[0][0]:
+            return 0.0
+        if v >= self.centroids[-1][0] and len(self.centroids) > 1:
+            return 100.0
+        previous: tuple[float, float, float] | None = None
+        for span in self._spans():
+            value, first, last = span
+            if v < value and previous is not None:
+                t = (v - previous[0]) / (value - previous[0])
+                return (previous[2] + t * (first - previous[2])) / n * 100
+            if v == value:
+                return (first + last) / 2 / n * 100
+            previous = span
+        return 100.0
+
+
+def _compress(centroids: list[tuple[float, float]], limit: int) -> list[tuple[float, float]]:
+    """Merge neighbours into weighted means until ``limit`` centroids remain."""
+    total = sum(w for _, w in centroids)
+    target = total / limit
+    out: list[tuple[float, float]] = []
+    acc_v = acc_w = 0.0
+    for value, weight in centroids:
+        if acc_w and acc_w + weight > target:
+            out.append((acc_v / acc_w, acc_w))
+            acc_v = acc_w = 0.0
+        acc_v += value * weight
+        acc_w += weight
+    if acc_w:
+        out.append((acc_v / acc_w, acc_w))
+    return out
+
+
+class QuantileMetric(DistinctValues):
+    """Reads a digest per split: exact distinct values, or tantivy's sketch at a grid."""
+
+    def setup(self) -> None:
+        super().setup()
+        if self.source.mapped and not self.source.is_numeric:
+            raise IllegalArgument(f"Field [{self.source.name}] of type [{self.source.info.type}] "  # type: ignore[union-attr]
+                                  f"is not supported for aggregation [{self.type_name}]")
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if not self.source.in_split(ctx):
+            return None
+        body = self.values_request()
+        body[f"{self.name}#sketch"] = {"percentiles": {"field": self.source.name,
+                                                       "percents": GRID, "keyed": True}}
+        body[f"{self.name}#stats"] = {"stats": {"field": self.source.name}}
+        return body
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> Digest:
+        got = self.read_values(raw)
+        if got is None:
+            return Digest()
+        values, complete = got
+        if complete:
+            return Digest(sorted((float(v), float(c)) for v, c in values))
+        stats = raw[f"{self.name}#stats"]
+        n = float(stats["count"])
+        sketch = raw[f"{self.name}#sketch"]["values"]
+        weight = n / (len(GRID) + 1)
+        points = [(float(stats["min"]), weight / 2)]
+        points += [(float(v), weight) for v in sketch.values() if v is not None]
+        points.append((float(stats["max"]), weight / 2))
+        points = [(min(max(v, stats["min"]), stats["max"]), w) for v, w in points]
+        return Digest([]).merged(Digest(sorted(points)))
+
+    def empty(self) -> Digest:
+        return Digest()
+
+    def merge(self, a: Digest, b: Digest) -> Digest:
+        return a.merged(b)
+
+    def keyed(self, pairs: list[tuple[float, float | None]]) -> dict[str, Any]:
+        if self.param("keyed", True):
+            return {"values": {str(float(k)): v for k, v in pairs}}
+        return {"values": [{"key": float(k), "value": v} for k, v in pairs]}
+
+
+class Percentiles(QuantileMetric):
+    type_name = "percentiles"
+
+    def setup(self) -> None:
+        super().setup()
+        percents = self.param("percents", DEFAULT_PERCENTS)
+        if not isinstance(percents, list | tuple) or not percents:
+            raise ParsingError(f"[percents] must not be empty in [{self.name}]")
+        for p in percents:
+            if not isinstance(p, int | float) or not 0 <= p <= 100:
+                raise IllegalArgument(f"percent must be in [0,100], got [{p}]: percent")
+        self.percents = [float(p) for p in percents]
+
+    def render(self, partial: Digest) -> dict[str, Any]:
+        return self.keyed([(p, partial.quantile(p / 100)) for p in self.percents])
+
+
+class PercentileRanks(QuantileMetric):
+    type_name = "percentile_ranks"
+
+    def setup(self) -> None:
+        super().setup()
+        values = self.param("values")
+        if not isinstance(values, list) or not values:
+            raise IllegalArgument(f"[values] must not be null: [{self.name}]")
+        self.values = [float(v) for v in values]
+
+    def render(self, partial: Digest) -> dict[str, Any]:
+        return self.keyed([(v, partial.rank(v)) for v in self.values])
+
+
+class MedianAbsoluteDeviation(QuantileMetric):
+    type_name = "median_absolute_deviation"
+
+    def render(self, partial: Digest) -> dict[str, Any]:
+        median = partial.quantile(0.5)
+        if median is None:
+            return {"value": None}
+        deviations = Digest([]).merged(
+            Digest(sorted((abs(v - median), w) for v, w in partial.centroids)))
+        return {"value": deviations.quantile(0.5)}
+
+
+
+

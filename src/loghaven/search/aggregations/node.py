@@ -1,0 +1,278 @@
+"""The typed aggregation tree: one node per requested aggregation, planned once per request.
+
+A node knows how to ask tantivy for its part of a split's native aggregation request
+(:meth:`Agg.request`), how to turn that split's answer into a mergeable partial
+(:meth:`Agg.read`), how to merge two partials the way a coordinating node reduces shard
+results (:meth:`Agg.merge`), and how to print the final partial in Elasticsearch's shape
+(:meth:`Agg.render`). Nodes tantivy cannot run natively (filters, top hits, ...) run
+themselves over a scope (:meth:`Agg.run`); under a native bucket aggregation they are
+deferred and run once per final bucket, narrowed to that bucket's documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import tantivy
+
+from loghaven.errors import ParsingError
+from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
+from loghaven.search.context import SplitContext
+
+#: The documents an aggregation sees: each split with the query that selects them.
+Scope = list[tuple[SplitContext, tantivy.Query]]
+
+#: Searches and aggregations release the GIL, so splits run in parallel threads.
+POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="agg")
+
+
+@dataclass
+class Env:
+    """What every node of one request shares."""
+
+    contexts: list[SplitContext]
+    now_ms: int
+
+
+@dataclass
+class Bucket:
+    """One bucket of a partial result: its count, its sub-aggregation partials, and
+    per-type details (a range's bounds, a term's error)."""
+
+    doc_count: int
+    subs: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def narrow(scope: Scope, make: Callable[[SplitContext], tantivy.Query | None]) -> Scope:
+    """The scope restricted by a per-split query; a split where it matches nothing drops out."""
+    narrowed = []
+    for ctx, query in scope:
+        extra = make(ctx)
+        if extra is None:
+            continue
+        narrowed.append((ctx, tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, extra)])))
+    return narrowed
+
+
+def count(scope: Scope) -> int:
+    """How many documents a scope holds (``search(limit=0)`` panics in tantivy-py)."""
+    futures = [POOL.submit(ctx.searcher.search, query, 1) for ctx, query in scope]
+    return sum(future.result().count or 0 for future in futures)
+
+
+class Agg:
+    """An aggregation node; subclasses set ``type_name`` and override what they need."""
+
+    type_name: ClassVar[str] = ""
+    #: Whether tantivy runs it inside a split's aggregation request.
+    native: ClassVar[bool] = True
+    #: Whether it may hold sub-aggregations.
+    has_buckets: ClassVar[bool] = False
+
+    def __init__(self, name: str, params: Any, subs: list[Agg], pipelines: list[Any],
+                 meta: dict[str, Any] | None, env: Env) -> None:
+        self.name = name
+        self.params = params if isinstance(params, dict) else {}
+        self.subs = subs
+        self.pipelines = pipelines
+        self.meta = meta
+        self.env = env
+        if subs and not self.has_buckets:
+            raise ParsingError(
+                f"Aggregator [{name}] of type [{self.type_name}] cannot accept sub-aggregations")
+        #: Whether it sits under a bucket aggregation (runs once per parent bucket).
+        self.nested = False
+        for sub in subs:
+            sub.nested = True
+        self.setup()
+
+    def setup(self) -> None:
+        """Validate and interpret ``self.params`` (called once, at planning)."""
+
+    # --- helpers for subclasses --------------------------------------------------------------
+
+    def param(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
+
+    def field(self, key: str = "field", *, required: bool = True) -> Field:
+        name = self.params.get(key)
+        if name is None:
+            if required:
+                raise ParsingError(f"Required one of fields [field, script], but none were "
+                                   f"specified. in [{self.name}]"
+                                   if key == "field" else f"[{key}] is required in [{self.name}]")
+            return Field("", None)
+        if not isinstance(name, str):
+            raise ParsingError(f"[{self.type_name}] [{key}] must be a string in [{self.name}]")
+        resolved = resolve(self.env.contexts, name)
+        require_aggregatable(resolved)
+        return resolved
+
+    # --- the protocol --------------------------------------------------------------------------
+
+    def walk(self) -> Iterator[Agg]:
+        """This node and its native descendants (the ones planned into one request)."""
+        yield self
+        for sub in self.subs:
+            if sub.native:
+                yield from sub.walk()
+
+    def prepare(self, scope: Scope) -> None:
+        """Look at the data before the request is built (e.g. a date range to cut buckets)."""
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        """The tantivy aggregations (name → body) this node adds to a split's request,
+        or None when the split holds none of its values."""
+        raise NotImplementedError
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> Any:
+        """This node's partial from the tantivy response of one split (its level's dict);
+        :meth:`empty` when its entries are absent (the split lacks the field)."""
+        raise NotImplementedError
+
+    def empty(self) -> Any:
+        """The partial of no documents."""
+        raise NotImplementedError
+
+    def merge(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def run(self, scope: Scope) -> Any:
+        """A partial for the whole scope, for nodes that are not native."""
+        raise NotImplementedError
+
+    def finish(self, partial: Any, scope: Scope) -> Any:
+        """Final touches once all splits are merged: cut to size, run deferred children."""
+        return partial
+
+    def render(self, partial: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class BucketAgg(Agg):
+    """An aggregation whose result is buckets, each holding sub-aggregation results.
+
+    A partial is ``{key: Bucket}`` in ``self.keyed_partial`` form, plus whatever the subclass
+    keeps beside it; subclasses define :meth:`bucket_query` so that deferred children can be
+    run on one bucket's documents.
+    """
+
+    has_buckets = True
+
+    @property
+    def native_subs(self) -> list[Agg]:
+        return [sub for sub in self.subs if sub.native]
+
+    @property
+    def deferred_subs(self) -> list[Agg]:
+        return [sub for sub in self.subs if not sub.native]
+
+    def needs_scope(self) -> bool:
+        """Whether finishing needs the documents of each bucket (deferred children below)."""
+        return any(not sub.native or (isinstance(sub, BucketAgg) and sub.needs_scope())
+                   for sub in self.subs)
+
+    def sub_requests(self, ctx: SplitContext) -> dict[str, Any]:
+        requests: dict[str, Any] = {}
+        for sub in self.native_subs:
+            body = sub.request(ctx)
+            if body:
+                requests.update(body)
+        return requests
+
+    def with_subs(self, body: dict[str, Any], ctx: SplitContext) -> dict[str, Any]:
+        subs = self.sub_requests(ctx)
+        if subs:
+            body["aggs"] = subs
+        return body
+
+    def read_subs(self, raw_bucket: dict[str, Any], ctx: SplitContext) -> dict[str, Any]:
+        return {sub.name: sub.read(raw_bucket, ctx) for sub in self.native_subs}
+
+    def empty_subs(self) -> dict[str, Any]:
+        return {sub.name: sub.empty() for sub in self.subs}
+
+    def merge_bucket(self, a: Bucket, b: Bucket) -> Bucket:
+        subs = dict(a.subs)
+        for sub in self.subs:
+            if sub.name in b.subs:
+                subs[sub.name] = (sub.merge(subs[sub.name], b.subs[sub.name])
+                                  if sub.name in subs else b.subs[sub.name])
+        return Bucket(a.doc_count + b.doc_count, subs, {**b.extra, **a.extra})
+
+    def merge_buckets(self, a: dict[Any, Bucket], b: dict[Any, Bucket]) -> dict[Any, Bucket]:
+        merged = dict(a)
+        for key, bucket in b.items():
+            mine = merged.get(key)
+            merged[key] = bucket if mine is None else self.merge_bucket(mine, bucket)
+        return merged
+
+    def single_bucket(self, partial: Any) -> Bucket | None:
+        """The one bucket of a single-bucket aggregation (filter, missing, global)."""
+        return None
+
+    def bucket_query(self, key: Any, bucket: Bucket,
+                     ctx: SplitContext) -> tantivy.Query | None:
+        """The documents of one bucket in one split (for deferred children)."""
+        raise NotImplementedError
+
+    def finish_buckets(self, buckets: dict[Any, Bucket], scope: Scope) -> None:
+        """Finish each bucket's children; run deferred children on the bucket's documents."""
+        if not self.subs:
+            return
+        from loghaven.search.aggregations.execute import execute
+
+        deferred = self.deferred_subs
+        scoped = self.needs_scope()
+        for key, bucket in buckets.items():
+            inner: Scope = []
+            if scoped and bucket.doc_count > 0:
+                inner = narrow(scope, lambda ctx, k=key, b=bucket: self.bucket_query(k, b, ctx))
+            for sub in self.native_subs:
+                bucket.subs[sub.name] = sub.finish(bucket.subs.get(sub.name, sub.empty()), inner)
+            if deferred:
+                bucket.subs.update(execute(deferred, inner, self.env))
+
+    def render_subs(self, bucket: Bucket) -> dict[str, Any]:
+        from loghaven.search.aggregations.render import render_level
+
+        return render_level(self.subs, self.pipelines, bucket.subs)
+
+
+class MetricAgg(Agg):
+    """A leaf aggregation with one or more numeric values (what ``order`` and
+    ``buckets_path`` can point at)."""
+
+    def value_of(self, partial: Any, metric: str | None) -> float | None:
+        """The value named by a ``buckets_path``/``order`` suffix (``stats.max``, ``p[99]``)."""
+        rendered = self.render(partial)
+        if metric is None:
+            if "value" not in rendered:
+                raise ParsingError(f"buckets_path must reference either a number value or a "
+                                   f"single value numeric metric aggregation, got: "
+                                   f"[{self.type_name}] at aggregation [{self.name}]")
+            return rendered["value"]
+        if metric in rendered and not isinstance(rendered[metric], dict):
+            return rendered[metric]
+        values = rendered.get("values")
+        if isinstance(values, dict):
+            for key, value in values.items():
+                if key == metric or _same_number(key, metric):
+                    return value
+        raise ParsingError(f"No aggregation found for path [{self.name}.{metric}]")
+
+    def native_order(self, metric: str | None) -> str | None:
+        """The tantivy ``order`` key sorting buckets by this metric, if tantivy can."""
+        return None
+
+
+def _same_number(a: str, b: str) -> bool:
+    try:
+        return float(a) == float(b)
+    except ValueError:
+        return False

@@ -1,0 +1,113 @@
+"""Parse the request's ``aggs`` object into the typed tree, validating it once.
+
+Unknown types, malformed definitions, text fields and unsupported scripts are refused here
+with the 400 errors ES gives, before any split is touched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from loghaven.errors import ParsingError
+from loghaven.search.aggregations.node import Agg, Env
+
+_BAD_NAME = re.compile(r"[\[\]>]")
+
+
+def registry() -> dict[str, type[Agg]]:
+    """Aggregation types by ES name."""
+    from loghaven.search.aggregations.buckets import (
+        composite,
+        filters,
+        geo,
+        histogram,
+        range,
+        significant,
+        terms,
+    )
+    from loghaven.search.aggregations.metrics import hits, other, sketches, stats
+
+    classes: list[type[Agg]] = [
+        terms.Terms, terms.MultiTerms, significant.RareTerms, significant.SignificantTerms,
+        histogram.Histogram, histogram.DateHistogram, histogram.AutoDateHistogram,
+        range.Range, range.DateRange, filters.IpRange, filters.Filter, filters.Filters,
+        filters.Missing, filters.Global, composite.Composite, geo.GeohashGrid, geo.GeotileGrid,
+        stats.Min, stats.Max, stats.Avg, stats.Sum, stats.ValueCount, stats.StatsAgg,
+        stats.ExtendedStats, sketches.Cardinality, sketches.Percentiles,
+        sketches.PercentileRanks, sketches.MedianAbsoluteDeviation, hits.TopHits,
+        hits.TopMetrics, other.WeightedAvg, other.GeoBounds, other.GeoCentroid,
+    ]
+    return {cls.type_name: cls for cls in classes}
+
+
+def parse_aggs(body: Any, env: Env, where: str = "aggs") -> tuple[list[Agg], list[Any]]:
+    """The aggregation nodes and pipeline nodes of one ``aggs`` object."""
+    from loghaven.search.aggregations.pipeline import PIPELINES
+
+    if not isinstance(body, dict):
+        raise ParsingError(f"Expected [START_OBJECT] under [{where}], but got a "
+                           f"[{_token(body)}] in [{where}]")
+    types = registry()
+    aggs: list[Agg] = []
+    pipelines: list[Any] = []
+    for name, spec in body.items():
+        if _BAD_NAME.search(name):
+            raise ParsingError(f"Invalid aggregation name [{name}]. Aggregation names can "
+                               f"contain any character except '[', ']', and '>'")
+        if not isinstance(spec, dict):
+            raise ParsingError(f"Expected [START_OBJECT] under [{name}], but got a "
+                               f"[{_token(spec)}] in [{name}]")
+        kind, params, subs_body, meta = _definition(name, spec)
+        if kind in PIPELINES:
+            if subs_body is not None:
+                raise ParsingError(f"Aggregator [{name}] of type [{kind}] cannot accept "
+                                   f"sub-aggregations")
+            pipelines.append(PIPELINES[kind](name, params, meta))
+            continue
+        cls = types.get(kind)
+        if cls is None:
+            raise ParsingError(f"Unknown aggregation type [{kind}]")
+        subs, sub_pipelines = parse_aggs(subs_body, env, name) if subs_body is not None \
+            else ([], [])
+        if not isinstance(params, dict) and kind != "filter":
+            raise ParsingError(f"Expected [START_OBJECT] under [{kind}], but got a "
+                               f"[{_token(params)}] in [{name}]")
+        aggs.append(cls(name, params, subs, sub_pipelines, meta, env))
+    return aggs, pipelines
+
+
+def _definition(name: str, spec: dict[str, Any]) -> tuple[str, Any, Any, Any]:
+    kind = params = subs = meta = None
+    for key, value in spec.items():
+        if key in ("aggs", "aggregations"):
+            if subs is not None:
+                raise ParsingError(f"Found two sub aggregation definitions under [{name}]")
+            subs = value
+        elif key == "meta":
+            if not isinstance(value, dict):
+                raise ParsingError(f"Expected [START_OBJECT] under [meta], but got a "
+                                   f"[{_token(value)}] in [{name}]")
+            meta = value
+        elif kind is not None:
+            raise ParsingError(f"Found two aggregation type definitions in [{name}]: "
+                               f"[{kind}] and [{key}]")
+        else:
+            kind, params = key, value
+    if kind is None:
+        raise ParsingError(f"Missing definition for aggregation [{name}]")
+    return kind, params, subs, meta
+
+
+def _token(value: Any) -> str:
+    if isinstance(value, str):
+        return "VALUE_STRING"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    if isinstance(value, (int, float)):
+        return "VALUE_NUMBER"
+    if isinstance(value, list):
+        return "START_ARRAY"
+    if value is None:
+        return "VALUE_NULL"
+    return "START_OBJECT"

@@ -1,0 +1,25 @@
+"""Print one level of final partials in Elasticsearch's shape, then run its pipelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loghaven.search.aggregations.node import Agg
+
+
+def render_level(aggs: list[Agg], pipelines: list[Any], partials: dict[str, Any]) -> dict[str, Any]:
+    """``{name: rendered}`` for a level, with ``meta`` echoed and sibling pipelines added."""
+    out: dict[str, Any] = {}
+    for agg in aggs:
+        out[agg.name] = render(agg, partials[agg.name])
+    for pipeline in pipelines:
+        if not pipeline.parent:
+            pipeline.apply_sibling(out)
+    return out
+
+
+def render(agg: Agg, partial: Any) -> dict[str, Any]:
+    rendered = agg.render(partial)
+    if agg.meta is not None:
+        rendered = {"meta": agg.meta, **rendered}
+    return rendered
