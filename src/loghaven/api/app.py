@@ -17,6 +17,7 @@ from loghaven.api import (
     bulk,
     cat,
     cluster,
+    dashboards,
     documents,
     indices,
     metadata,
@@ -87,7 +88,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
             node.close()
 
     app = Starlette(
-        routes=[*root.routes, *cat.routes, *cluster.routes, *nodes.routes, *stats.routes,
+        routes=[*root.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
+                *stats.routes,
                 *analyze.routes, *metadata.routes, *bulk.routes, *indices.routes,
                 *documents.routes],
         exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error,
