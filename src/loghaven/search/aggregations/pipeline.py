@@ -86,6 +86,8 @@ class Pipeline:
 
     type_name: str = ""
     parent = True
+    #: Whether it reads buckets as a sequence (needs a histogram parent).
+    sequential = False
 
     def __init__(self, name: str, params: Any, meta: dict[str, Any] | None) -> None:
         if not isinstance(params, dict):
@@ -122,6 +124,7 @@ def apply_parent(agg: Any, buckets: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 class Derivative(Pipeline):
+    sequential = True
     type_name = "derivative"
 
     def apply_parent(self, buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -136,6 +139,7 @@ class Derivative(Pipeline):
 
 
 class SerialDiff(Pipeline):
+    sequential = True
     type_name = "serial_diff"
 
     def setup(self) -> None:
@@ -153,6 +157,7 @@ class SerialDiff(Pipeline):
 
 
 class CumulativeSum(Pipeline):
+    sequential = True
     type_name = "cumulative_sum"
 
     def apply_parent(self, buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -212,6 +217,7 @@ _MOVING_CALL = re.compile(
 
 
 class MovingFn(Pipeline):
+    sequential = True
     type_name = "moving_fn"
 
     def setup(self) -> None:

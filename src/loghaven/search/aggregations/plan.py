@@ -41,8 +41,10 @@ def registry() -> dict[str, type[Agg]]:
     return {cls.type_name: cls for cls in classes}
 
 
-def parse_aggs(body: Any, env: Env, where: str = "aggs") -> tuple[list[Agg], list[Any]]:
-    """The aggregation nodes and pipeline nodes of one ``aggs`` object."""
+def parse_aggs(body: Any, env: Env, where: str = "aggs",
+               parent: str | None = None) -> tuple[list[Agg], list[Any]]:
+    """The aggregation nodes and pipeline nodes of one ``aggs`` object (``parent``: the type
+    of the aggregation it sits in, which parent pipelines must be a multi-bucket one)."""
     from loghaven.search.aggregations.pipeline import PIPELINES
 
     if not isinstance(body, dict):
@@ -63,18 +65,43 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs") -> tuple[list[Agg], lis
             if subs_body is not None:
                 raise ParsingError(f"Aggregator [{name}] of type [{kind}] cannot accept "
                                    f"sub-aggregations")
-            pipelines.append(PIPELINES[kind](name, params, meta))
+            pipeline = PIPELINES[kind](name, params, meta)
+            if pipeline.parent:
+                _check_parent(pipeline, parent)
+            pipelines.append(pipeline)
             continue
         cls = types.get(kind)
         if cls is None:
             raise ParsingError(f"Unknown aggregation type [{kind}]")
-        subs, sub_pipelines = parse_aggs(subs_body, env, name) if subs_body is not None \
-            else ([], [])
-        if not isinstance(params, dict) and kind != "filter":
+        if not isinstance(params, dict):
             raise ParsingError(f"Expected [START_OBJECT] under [{kind}], but got a "
                                f"[{_token(params)}] in [{name}]")
+        subs, sub_pipelines = parse_aggs(subs_body, env, name, kind) if subs_body is not None \
+            else ([], [])
         aggs.append(cls(name, params, subs, sub_pipelines, meta, env))
     return aggs, pipelines
+
+
+_HISTOGRAMS = ("histogram", "date_histogram", "auto_date_histogram")
+_SINGLE_BUCKET = ("filter", "missing", "global")
+
+
+def _check_parent(pipeline: Any, parent: str | None) -> None:
+    """Parent pipelines need a multi-bucket parent (a histogram for the sequence ones)."""
+    from loghaven.errors import ActionRequestValidation
+
+    kind, name = pipeline.type_name, pipeline.name
+    if pipeline.sequential:
+        if parent not in _HISTOGRAMS:
+            detail = "but doesn't have a parent" if parent is None else \
+                f"but is inside [{parent}]"
+            raise ActionRequestValidation(
+                f"Validation Failed: 1: {kind} aggregation [{name}] must have a histogram, "
+                f"date_histogram or auto_date_histogram as parent {detail};")
+    elif parent is None or parent in _SINGLE_BUCKET:
+        raise ActionRequestValidation(
+            f"Validation Failed: 1: {kind} aggregation [{name}] must be declared inside of "
+            f"another aggregation;")
 
 
 def _definition(name: str, spec: dict[str, Any]) -> tuple[str, Any, Any, Any]:

@@ -210,7 +210,8 @@ class IpRange(FilterLike):
         buckets = []
         for i, spec in enumerate(self.ranges):
             bucket = partial[i]
-            buckets.append({**spec, "doc_count": bucket.doc_count, **self.render_subs(bucket)})
+            out = {key: spec[key] for key in ("key", "from", "to") if key in spec}
+            buckets.append({**out, "doc_count": bucket.doc_count, **self.render_subs(bucket)})
         if self.keyed:
             return {"buckets": {b["key"]: b for b in buckets}}
         return {"buckets": buckets}

@@ -37,9 +37,8 @@ class Grid(BucketAgg):
                                   f"[{self.type_name}]")
         precision = self.param("precision", self.default_precision)
         if not isinstance(precision, int) or not 0 <= precision <= self.max_precision:
-            raise IllegalArgument(f"Invalid geo{self.type_name.split('_')[0][3:]} aggregation "
-                                  f"precision of {precision}. Must be between 0 and "
-                                  f"{self.max_precision}.")
+            raise IllegalArgument(f"Invalid {self.type_name} precision of {precision}. Must be "
+                                  f"between 0 and {self.max_precision}.")
         self.precision = precision
         self.size = int(self.param("size", 10000))
         self.lat_field = f"{self.source.name}.lat"

@@ -13,6 +13,7 @@ from typing import Any
 import tantivy
 
 from loghaven.errors import IllegalArgument
+from loghaven.search.aggregations.buckets.terms import key_filter
 from loghaven.search.aggregations.node import POOL, Bucket, BucketAgg, Scope, count
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
 from loghaven.search.context import SplitContext
@@ -27,7 +28,13 @@ class TermsPasses(BucketAgg):
 
     def setup_source(self) -> None:
         self.source = self.field()
-        self.filters = {k: self.params[k] for k in ("include", "exclude") if k in self.params}
+        self.filters: dict[str, Any] = {}
+        self.key_filter = None
+        if self.source.kind == "keyword":
+            self.filters = {k: self.params[k] for k in ("include", "exclude") if k in self.params}
+        else:
+            self.key_filter = key_filter(self.source, self.param("include"),
+                                         self.param("exclude"))
 
     def candidates(self, scope: Scope, order: str, size: int) -> dict[Any, int]:
         body = {"terms": {"field": self.source.name, "size": size,
@@ -37,7 +44,10 @@ class TermsPasses(BucketAgg):
             if not self.source.in_split(ctx):
                 return {}
             got = ctx.searcher.aggregate(query, {"c": body})["c"]["buckets"]
-            return {self.source.key(b["key"]): b["doc_count"] for b in got}
+            counts = {self.source.key(b["key"]): b["doc_count"] for b in got}
+            if self.key_filter is not None:
+                counts = {k: n for k, n in counts.items() if self.key_filter(k)}
+            return counts
 
         counts: dict[Any, int] = {}
         for split_counts in POOL.map(lambda item: one(*item), scope):
@@ -53,18 +63,23 @@ class TermsPasses(BucketAgg):
             for sub in self.native_subs:
                 for node in sub.walk():
                     node.prepare(scope)
-        include = [str(k) for k in keys]
+        wanted = set(keys)
 
         def one(ctx: SplitContext, query: tantivy.Query) -> dict[Any, Bucket]:
             if not self.source.in_split(ctx):
                 return {}
-            body: dict[str, Any] = {"terms": {"field": self.source.name, "size": len(keys),
-                                              "include": include}}
+            # only documents holding a wanted key; the terms then cover at most those keys
+            # (and the other values of multi-valued documents, dropped below)
+            holding = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, self.source.term_query(ctx, k)) for k in keys]))])
+            body: dict[str, Any] = {"terms": {"field": self.source.name,
+                                              "size": max(len(keys) * 2, 100)}}
             if with_subs:
                 body = self.with_subs(body, ctx)
-            got = ctx.searcher.aggregate(query, {"x": body})["x"]["buckets"]
-            return {self.source.key(b["key"]): Bucket(
-                b["doc_count"], self.read_subs(b, ctx) if with_subs else {}) for b in got}
+            got = ctx.searcher.aggregate(holding, {"x": body})["x"]["buckets"]
+            return {key: Bucket(b["doc_count"], self.read_subs(b, ctx) if with_subs else {})
+                    for b in got if (key := self.source.key(b["key"])) in wanted}
 
         merged: dict[Any, Bucket] = {}
         for buckets in POOL.map(lambda item: one(*item), scope):

@@ -9,18 +9,23 @@ ordered by count), so the bounds stay honest.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import tantivy
 
+from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import ParsingError
-from loghaven.search.aggregations.fields import require_aggregatable, resolve
+from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
 from loghaven.search.aggregations.order import OrderKey, native_path, parse_order, sort_buckets
 from loghaven.search.context import SplitContext
 
 DEFAULT_ORDER = [OrderKey("_count", False)]
+#: Terms fetched per split when include/exclude must be applied after tantivy.
+FILTERED_SPLIT_SIZE = 65_000
 
 
 @dataclass
@@ -51,12 +56,17 @@ class Terms(BucketAgg):
         self.missing = self.param("missing")
         self.format = self.param("format")
         self.split_size = self.size
+        # tantivy filters terms only on keyword fields; others are filtered after the fact
+        self.key_filter = None if self.source.kind == "keyword" else \
+            key_filter(self.source, self.param("include"), self.param("exclude"))
 
     def prepare(self, scope: Scope) -> None:
         if self.shard_size is not None:
             self.split_size = self.shard_size
         else:
             self.split_size = self.size if len(scope) == 1 else int(self.size * 1.5 + 10)
+        if self.key_filter is not None:
+            self.split_size = max(self.split_size, FILTERED_SPLIT_SIZE)
 
     def native_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"field": self.source.name, "size": self.split_size,
@@ -65,16 +75,21 @@ class Terms(BucketAgg):
         if native_order is not None and not (native_order == "_count" and not self.order[0].asc
                                              and len(self.order) == 1):
             body["order"] = {native_order: "asc" if self.order[0].asc else "desc"}
-        for key in ("include", "exclude"):
-            if key in self.params:
-                body[key] = self.params[key]
+        if self.key_filter is None:
+            for key in ("include", "exclude"):
+                if key in self.params:
+                    body[key] = self.params[key]
         if self.missing is not None:
             body["missing"] = self.missing
         return body
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):
-            return None
+            if self.missing is None:
+                return None
+            # the split has no such field: every document takes the ``missing`` value
+            return {self.name: self.with_subs({"range": {"field": SEQ_NO, "ranges": [
+                {"key": "missing"}]}}, ctx)}
         return {self.name: self.with_subs({"terms": self.native_body()}, ctx)}
 
     def split_error(self, raw: dict[str, Any], buckets: list[dict[str, Any]]) -> int:
@@ -95,7 +110,13 @@ class Terms(BucketAgg):
         partial = TermsPartial(other=int(got.get("sum_other_doc_count") or 0),
                                error=self.split_error(got, buckets), parts=1)
         for raw_bucket in buckets:
+            if not self.source.in_split(ctx):
+                raw_bucket = {**raw_bucket, "key": self.missing}
+            if not raw_bucket["doc_count"]:
+                continue
             key = self.source.key(raw_bucket["key"])
+            if self.key_filter is not None and not self.key_filter(key):
+                continue
             partial.buckets[key] = Bucket(raw_bucket["doc_count"],
                                           self.read_subs(raw_bucket, ctx), {"error": 0})
         return partial
@@ -123,10 +144,11 @@ class Terms(BucketAgg):
         return TermsPartial(kept, other, error, partial.parts)
 
     def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+        is_missing = self.missing is not None and key == self.source.key(self.missing)
         if not self.source.in_split(ctx):
-            return None
+            return tantivy.Query.all_query() if is_missing else None
         query = self.source.term_query(ctx, key)
-        if self.missing is not None and key == self.source.key(self.missing):
+        if is_missing:
             absent = tantivy.Query.boolean_query([
                 (tantivy.Occur.Must, tantivy.Query.all_query()),
                 (tantivy.Occur.MustNot, tantivy.Query.exists_query(self.source.name))])
@@ -155,6 +177,26 @@ class Terms(BucketAgg):
         buckets = apply_parent(self, buckets)
         return {"doc_count_error_upper_bound": partial.error,
                 "sum_other_doc_count": partial.other, "buckets": buckets}
+
+
+def key_filter(source: Field, include: Any, exclude: Any) -> Callable[[Any], bool] | None:
+    """ES ``include``/``exclude`` (a regex over the key's text, or a list of values) as a
+    predicate over keys; None when neither is given."""
+    if include is None and exclude is None:
+        return None
+
+    def matcher(spec: Any) -> Callable[[Any], bool]:
+        if isinstance(spec, str):
+            pattern = re.compile(spec)
+            return lambda key: pattern.fullmatch(str(key)) is not None
+        if isinstance(spec, list):
+            wanted = {source.key(v) if source.is_numeric else str(v) for v in spec}
+            return lambda key: key in wanted
+        raise ParsingError("[include] and [exclude] must be a regular expression or an array")
+
+    keep = matcher(include) if include is not None else None
+    drop = matcher(exclude) if exclude is not None else None
+    return lambda key: (keep is None or keep(key)) and (drop is None or not drop(key))
 
 
 def _positive(value: Any, name: str, agg: str) -> int:
