@@ -49,6 +49,12 @@ if [ ! -x "$SHIPPERS/usr/sbin/rsyslogd" ] || [ ! -x "$SHIPPERS/usr/sbin/syslog-n
     rm -rf "$debs"
 fi
 
+# curl runs the README's examples (tests/test_readme_curl.py).
+if ! command -v curl >/dev/null 2>&1; then
+    apt_update_once
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+fi
+
 # Node clients for tests/test_node_clients.py, pinned by tests/node/package-lock.json.
 if ! command -v npm >/dev/null 2>&1; then
     apt_update_once
