@@ -217,7 +217,7 @@ def test_elasticsearch7_search_and_scan(elastic_server: Server) -> None:
     index = f"es7-{uuid.uuid4().hex[:8]}"
     es7_helpers.bulk(client, _docs(index, 120), refresh=True)
     assert client.count(index=index)["count"] == 120
-    found = client.search(index=index, body={"query": {"term": {"service": "api"}}})
+    found = client.search(index=index, query={"term": {"service": "api"}})
     assert found["hits"]["total"]["value"] == 60
     assert len(list(es7_helpers.scan(client, index=index, size=25))) == 120
 
