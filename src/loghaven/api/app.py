@@ -23,6 +23,7 @@ from loghaven.api import (
     metadata,
     nodes,
     root,
+    search,
     stats,
 )
 from loghaven.api.http import error_response
@@ -90,7 +91,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     app = Starlette(
         routes=[*root.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
                 *stats.routes,
-                *analyze.routes, *metadata.routes, *bulk.routes, *indices.routes,
+                *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
                 *documents.routes],
         exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error,
                             Exception: unexpected_error},

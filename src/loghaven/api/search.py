@@ -1,0 +1,354 @@
+"""Search APIs: _search, scroll, point in time, _count, _msearch, _validate/query,
+_field_caps, _delete_by_query and _update_by_query.
+
+Index expressions in paths use ``{index:path}`` so that date-math names whose ``/`` arrives
+decoded (``<logs-{now/d}>``) still route. The search contexts (scroll, point in time) live
+on the application state, created on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from loghaven.api.http import (
+    body_bytes,
+    json_body,
+    json_response,
+    param_bool,
+    param_int,
+    parse_json,
+    run,
+)
+from loghaven.api.indices import targets
+from loghaven.engine.dates import parse_duration_ms
+from loghaven.engine.index import now_ms
+from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
+from loghaven.node import Node
+from loghaven.search import root
+from loghaven.search.by_query import ByQueryOptions, by_query
+from loghaven.search.field_caps import field_caps
+from loghaven.search.request import SearchRequest, parse_search_request
+from loghaven.search.scroll import ScrollContext, SearchContexts
+from loghaven.search.validate import validate_query
+
+
+def _node(request: Request) -> Node:
+    return request.app.state.node
+
+
+def _contexts(request: Request) -> SearchContexts:
+    state = request.app.state
+    contexts = getattr(state, "search_contexts", None)
+    if contexts is None:
+        contexts = state.search_contexts = SearchContexts()
+    return contexts
+
+
+def _duration(value: Any, name: str) -> int:
+    try:
+        return parse_duration_ms(value, name)
+    except ValueError as exc:
+        raise IllegalArgument(str(exc)) from exc
+
+
+# --- _search and scroll --------------------------------------------------------------------
+
+
+async def search(request: Request) -> Response:
+    body = await json_body(request)
+    parsed = parse_search_request(body, request.query_params)
+    return json_response(request, await _search(request, parsed, request.path_params.get("index")))
+
+
+async def _search(request: Request, parsed: SearchRequest,
+                  expression: str | None) -> dict[str, Any]:
+    """One search (also each of an _msearch): plain, scroll start, or over a point in time."""
+    node = _node(request)
+    contexts = _contexts(request)
+    if parsed.pit_id is not None:
+        if expression is not None:
+            raise ActionRequestValidation(
+                "Validation Failed: 1: [indices] cannot be used with point in time. Do not "
+                "specify any index with point in time.;")
+        if parsed.scroll_ms is not None:
+            raise ActionRequestValidation("Validation Failed: 1: using [point in time] is not "
+                                          "allowed in a scroll context;")
+        pit = contexts.pit(parsed.pit_id, parsed.pit_keep_alive_ms)
+        outcome = await run(functools.partial(
+            root.search, pit.snapshot, parsed, now_ms=now_ms(), node_id=node.node_id, pit=True))
+        return {"pit_id": parsed.pit_id, **outcome.body}
+    if parsed.scroll_ms is not None and parsed.from_:
+        raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed in a "
+                                      "scroll context;")
+    found = targets(request, expression)
+    snapshot = await run(root.take_snapshot, found)
+    outcome = await run(functools.partial(root.search, snapshot, parsed, now_ms=now_ms(),
+                                          node_id=node.node_id))
+    if parsed.scroll_ms is None:
+        return outcome.body
+    scroll_id = contexts.open_scroll(ScrollContext(
+        snapshot, parsed, outcome.last, outcome.total,
+        time.monotonic() + parsed.scroll_ms / 1000))
+    return {"_scroll_id": scroll_id, **outcome.body}
+
+
+async def scroll(request: Request) -> Response:
+    body = await json_body(request)
+    params = request.query_params
+    scroll_id = request.path_params.get("scroll_id") or body.get("scroll_id") \
+        or params.get("scroll_id")
+    if not scroll_id:
+        raise ActionRequestValidation("Validation Failed: 1: scrollId is missing;")
+    keep_alive = body.get("scroll", params.get("scroll"))
+    node = _node(request)
+    try:
+        context = _contexts(request).scroll(
+            str(scroll_id), None if keep_alive is None else _duration(keep_alive, "scroll"))
+    except LoghavenError as error:
+        raise root.SearchPhaseError(error, "", node.node_id) from error
+    parsed = context.request
+    parsed.total_as_int = param_bool(request, "rest_total_hits_as_int", parsed.total_as_int)
+    outcome = await run(functools.partial(
+        root.search, context.snapshot, parsed, now_ms=now_ms(), node_id=node.node_id,
+        cursor=context.cursor, known_total=context.total))
+    context.cursor = outcome.last
+    return json_response(request, {"_scroll_id": scroll_id, **outcome.body})
+
+
+async def clear_scroll(request: Request) -> Response:
+    body = await json_body(request)
+    raw = request.path_params.get("scroll_id") or body.get("scroll_id")
+    ids = raw.split(",") if isinstance(raw, str) else raw
+    if not ids:
+        raise ActionRequestValidation("Validation Failed: 1: no scroll ids specified;")
+    freed = _contexts(request).clear_scrolls(None if ids == ["_all"] else [str(i) for i in ids])
+    return json_response(request, {"succeeded": True, "num_freed": freed},
+                         status=200 if freed else 404)
+
+
+# --- point in time ---------------------------------------------------------------------------
+
+
+async def create_pit(request: Request) -> Response:
+    """OpenSearch ``POST /<index>/_search/point_in_time?keep_alive=``."""
+    pit_id, context = await _open_pit(request)
+    total = len(context.snapshot.entries)
+    return json_response(request, {
+        "pit_id": pit_id,
+        "_shards": {"total": total, "successful": total, "skipped": 0, "failed": 0},
+        "creation_time": context.created_ms,
+    })
+
+
+async def open_pit_es(request: Request) -> Response:
+    """Elasticsearch ``POST /<index>/_pit?keep_alive=``."""
+    pit_id, _ = await _open_pit(request)
+    return json_response(request, {"id": pit_id})
+
+
+async def _open_pit(request: Request) -> tuple[str, Any]:
+    keep_alive = request.query_params.get("keep_alive")
+    if not keep_alive:
+        raise ActionRequestValidation("Validation Failed: 1: [keep_alive] is not specified;")
+    found = targets(request, request.path_params["index"])
+    snapshot = await run(root.take_snapshot, found)
+    return _contexts(request).open_pit(snapshot, _duration(keep_alive, "keep_alive"))
+
+
+async def list_pits(request: Request) -> Response:
+    pits = _contexts(request).pits()
+    return json_response(request, {"pits": [
+        {"pit_id": pit_id, "creation_time": c.created_ms, "keep_alive": c.keep_alive_ms}
+        for pit_id, c in pits.items()]})
+
+
+async def delete_pits(request: Request) -> Response:
+    body = await json_body(request)
+    raw = body.get("pit_id")
+    ids = None if request.url.path.endswith("/_all") else (
+        [raw] if isinstance(raw, str) else list(raw or []))
+    if ids == []:
+        raise ActionRequestValidation("Validation Failed: 1: no pit ids specified;")
+    closed = _contexts(request).close_pits(ids)
+    return json_response(request, {"pits": [{"successful": ok, "pit_id": pit_id}
+                                            for pit_id, ok in closed]})
+
+
+async def close_pit_es(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    closed = _contexts(request).close_pits([str(body.get("id"))])
+    freed = sum(ok for _, ok in closed)
+    return json_response(request, {"succeeded": True, "num_freed": freed},
+                         status=200 if freed else 404)
+
+
+# --- _count, _msearch --------------------------------------------------------------------------
+
+
+async def count(request: Request) -> Response:
+    body = await json_body(request)
+    for key in body:
+        if key != "query":
+            raise ParsingError(f"request does not support [{key}]")
+    params = {k: v for k, v in request.query_params.items()
+              if k in ("q", "df", "default_operator", "analyzer", "analyze_wildcard",
+                       "lenient")}
+    parsed = parse_search_request(body, params)
+    parsed.size, parsed.track_total_hits = 0, True
+    outcome = await run(functools.partial(
+        root.search, await run(root.take_snapshot, targets(request, request.path_params.get(
+            "index"))), parsed, now_ms=now_ms(), node_id=_node(request).node_id))
+    return json_response(request, {"count": outcome.total or 0,
+                                   "_shards": outcome.body["_shards"]})
+
+
+_HEADER_PARAMS = ("ignore_unavailable", "allow_no_indices", "expand_wildcards")
+
+
+async def msearch(request: Request) -> Response:
+    started = time.perf_counter()
+    lines = (await body_bytes(request)).split(b"\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if len(lines) % 2:
+        raise IllegalArgument("The msearch request must be terminated by a newline [\\n]")
+    responses = []
+    for header_line, body_line in zip(lines[::2], lines[1::2], strict=True):
+        try:
+            header = parse_json(header_line) if header_line.strip() else {}
+            body = parse_json(body_line) if body_line.strip() else {}
+            expression = header.get("index", request.path_params.get("index"))
+            if isinstance(expression, list):
+                expression = ",".join(expression)
+            params = {k: v for k, v in request.query_params.items()
+                      if k not in _HEADER_PARAMS}
+            params.update({k: _as_param(header[k]) for k in _HEADER_PARAMS if k in header})
+            sub = _with_params(request, params)
+            parsed = parse_search_request(body, sub.query_params)
+            result = await _search(sub, parsed, expression)
+            responses.append({**result, "status": 200})
+        except LoghavenError as error:
+            responses.append(error.to_body())
+    return json_response(request, {"took": int((time.perf_counter() - started) * 1000),
+                                   "responses": responses})
+
+
+def _as_param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _with_params(outer: Request, params: dict[str, str]) -> Request:
+    """One _msearch item as a request: the outer one with its header's parameters."""
+    scope = {**outer.scope, "query_string": urlencode(params).encode(), "path_params": {}}
+    return Request(scope)
+
+
+# --- _validate/query, _field_caps -----------------------------------------------------------
+
+
+async def validate(request: Request) -> Response:
+    body = await json_body(request)
+    params = request.query_params
+    query = body.get("query")
+    if "q" in params:
+        query = parse_search_request({}, {k: v for k, v in params.items()
+                                          if k in ("q", "df", "default_operator")}).query
+    found = targets(request, request.path_params.get("index"))
+    result = await run(functools.partial(
+        validate_query, [t.index for t in found], query, now_ms=now_ms(),
+        explain=param_bool(request, "explain")))
+    return json_response(request, result)
+
+
+async def get_field_caps(request: Request) -> Response:
+    body = await json_body(request)
+    raw = request.query_params.get("fields", body.get("fields"))
+    patterns = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    if not patterns:
+        raise ActionRequestValidation("Validation Failed: 1: specified fields can't be null or "
+                                      "empty;")
+    found = targets(request, request.path_params.get("index"))
+    return json_response(request, field_caps(
+        [t.index for t in found], [p.strip() for p in patterns],
+        include_unmapped=param_bool(request, "include_unmapped")))
+
+
+# --- by query ----------------------------------------------------------------------------------
+
+
+async def delete_by_query(request: Request) -> Response:
+    return await _by_query(request, "delete")
+
+
+async def update_by_query(request: Request) -> Response:
+    return await _by_query(request, "update")
+
+
+async def _by_query(request: Request, op: str) -> Response:
+    body = await json_body(request, required=op == "delete")
+    if "script" in body:
+        raise IllegalArgument("scripts are not supported by Loghaven; _update_by_query "
+                              "re-indexes the matching documents as they are")
+    for key in body:
+        if key not in ("query", "max_docs", "conflicts", "size"):
+            raise ParsingError(f"Unknown key for a {type(body[key]).__name__} in [{key}].")
+    if op == "delete" and "query" not in body:
+        raise ActionRequestValidation("Validation Failed: 1: query is missing;")
+    params = request.query_params
+    if params.get("wait_for_completion") == "false":
+        raise IllegalArgument("wait_for_completion=false (tasks) is not supported yet")
+    conflicts = params.get("conflicts", body.get("conflicts", "abort"))
+    if conflicts not in ("abort", "proceed"):
+        raise IllegalArgument(f"conflicts may only be \"proceed\" or \"abort\" but was "
+                              f"[{conflicts}]")
+    query = body.get("query")
+    if "q" in params:
+        query = parse_search_request({}, {k: v for k, v in params.items()
+                                          if k in ("q", "df", "default_operator")}).query
+    options = ByQueryOptions(
+        op=op, proceed_on_conflicts=conflicts == "proceed",
+        max_docs=param_int(request, "max_docs", body.get("max_docs", body.get("size"))),
+        batch_size=param_int(request, "scroll_size", 1000) or 1000,
+        refresh=param_bool(request, "refresh"))
+    found = targets(request, request.path_params["index"])
+    status, result = await run(functools.partial(by_query, found, query, options,
+                                                 now_ms=now_ms()))
+    return json_response(request, result, status=status)
+
+
+routes = [
+    Route("/_search", search, methods=["GET", "POST"]),
+    Route("/_search/scroll", scroll, methods=["GET", "POST"]),
+    Route("/_search/scroll", clear_scroll, methods=["DELETE"]),
+    Route("/_search/scroll/{scroll_id}", scroll, methods=["GET", "POST"]),
+    Route("/_search/scroll/{scroll_id}", clear_scroll, methods=["DELETE"]),
+    Route("/_search/point_in_time", delete_pits, methods=["DELETE"]),
+    Route("/_search/point_in_time/_all", list_pits, methods=["GET"]),
+    Route("/_search/point_in_time/_all", delete_pits, methods=["DELETE"]),
+    Route("/_pit", close_pit_es, methods=["DELETE"]),
+    Route("/_count", count, methods=["GET", "POST"]),
+    Route("/_msearch", msearch, methods=["GET", "POST"]),
+    Route("/_validate/query", validate, methods=["GET", "POST"]),
+    Route("/_field_caps", get_field_caps, methods=["GET", "POST"]),
+    Route("/{index:path}/_search/point_in_time", create_pit, methods=["POST"]),
+    Route("/{index:path}/_pit", open_pit_es, methods=["POST"]),
+    Route("/{index:path}/_search", search, methods=["GET", "POST"]),
+    Route("/{index:path}/_count", count, methods=["GET", "POST"]),
+    Route("/{index:path}/_msearch", msearch, methods=["GET", "POST"]),
+    Route("/{index:path}/_validate/query", validate, methods=["GET", "POST"]),
+    Route("/{index:path}/_field_caps", get_field_caps, methods=["GET", "POST"]),
+    Route("/{index:path}/_delete_by_query", delete_by_query, methods=["POST"]),
+    Route("/{index:path}/_update_by_query", update_by_query, methods=["POST"]),
+]
+

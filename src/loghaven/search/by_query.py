@@ -1,0 +1,133 @@
+"""``_delete_by_query`` and ``_update_by_query``: search a snapshot, then write each match.
+
+Matches are read from a snapshot in index order, in batches (``scroll_size``), and each one is
+deleted or re-indexed unchanged (which bumps its version) with ``if_seq_no`` set to the seq_no
+seen in the snapshot, so a document changed meanwhile is a version conflict, as in ES.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from loghaven.engine.catalog import Target
+from loghaven.engine.index import PRIMARY_TERM, WriteRequest
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.schema import ID, SEQ_NO, SOURCE
+from loghaven.errors import LoghavenError, VersionConflict
+from loghaven.search.context import SplitContext
+from loghaven.search.leaf import Cursor, resolve_keys, search_split
+from loghaven.search.query_dsl import all_of, as_filter, compile_query
+from loghaven.search.request import SortKey
+
+_INDEX_ORDER = [SortKey("_doc", "asc")]
+
+
+@dataclass
+class ByQueryOptions:
+    op: str  # "delete" | "update"
+    proceed_on_conflicts: bool = False
+    max_docs: int | None = None
+    batch_size: int = 1000
+    refresh: bool = False
+
+
+@dataclass
+class _Tally:
+    total: int = 0
+    done: int = 0
+    batches: int = 0
+    conflicts: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def aborted(self) -> bool:
+        return bool(self.failures)
+
+
+def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions, *,
+             now_ms: int) -> tuple[int, dict[str, Any]]:
+    """Run the operation over every match; (HTTP status, ES response body)."""
+    started = time.perf_counter()
+    compile_query(query, None, Mapping(), now_ms=now_ms)
+    tally = _Tally()
+    for target in targets:
+        if tally.aborted or _limit_reached(tally, options):
+            break
+        _run_index(target, query, options, now_ms, tally)
+        target.index.sync()
+        if options.refresh:
+            target.index.refresh()
+    body: dict[str, Any] = {
+        "took": int((time.perf_counter() - started) * 1000),
+        "timed_out": False,
+        "total": tally.total,
+    }
+    if options.op == "delete":
+        body["deleted"] = tally.done
+    else:
+        body["updated"] = tally.done
+        body["deleted"] = 0
+    body.update({
+        "batches": tally.batches, "version_conflicts": tally.conflicts, "noops": 0,
+        "retries": {"bulk": 0, "search": 0}, "throttled_millis": 0,
+        "requests_per_second": -1.0, "throttled_until_millis": 0, "failures": tally.failures,
+    })
+    return (409 if tally.aborted else 200), body
+
+
+def _limit_reached(tally: _Tally, options: ByQueryOptions) -> bool:
+    return options.max_docs is not None and tally.total >= options.max_docs
+
+
+def _run_index(target: Target, query: dict[str, Any] | None, options: ByQueryOptions,
+               now_ms: int, tally: _Tally) -> None:
+    index = target.index
+    for position, split in enumerate(index.searchable_splits()):
+        searcher = split.searcher()
+        compiled = compile_query(query, split, index.mapping, now_ms=now_ms,
+                                 index_name=index.name)
+        if target.alias_filter:
+            compiled = all_of([compiled, as_filter(compile_query(
+                target.alias_filter, split, index.mapping, now_ms=now_ms,
+                index_name=index.name))])
+        ctx = SplitContext(index, split, searcher, compiled)
+        keys = resolve_keys(_INDEX_ORDER, index.mapping, split.field_names)
+        cursor: Cursor | None = None
+        while not tally.aborted and not _limit_reached(tally, options):
+            size = options.batch_size
+            if options.max_docs is not None:
+                size = min(size, options.max_docs - tally.total)
+            rows = search_split(ctx, position, compiled, keys, size, cursor=cursor,
+                                count=False).rows
+            if not rows:
+                break
+            cursor = Cursor(rows[-1].values, None)
+            writes = []
+            for row in rows:
+                doc = searcher.doc(row.address)
+                seq_no, = searcher.fast_field_values(SEQ_NO, [row.address])
+                writes.append(WriteRequest(
+                    "delete" if options.op == "delete" else "index", doc.get_first(ID),
+                    None if options.op == "delete" else doc.get_first(SOURCE),
+                    if_seq_no=seq_no, if_primary_term=PRIMARY_TERM))
+            _apply(target, writes, options, tally)
+
+
+def _apply(target: Target, writes: list[WriteRequest], options: ByQueryOptions,
+           tally: _Tally) -> None:
+    index = target.index
+    tally.batches += 1
+    tally.total += len(writes)
+    for write, outcome in zip(writes, index.write(writes), strict=True):
+        if not isinstance(outcome, LoghavenError):
+            tally.done += 1
+            continue
+        if isinstance(outcome, VersionConflict):
+            tally.conflicts += 1
+            if options.proceed_on_conflicts:
+                continue
+        tally.failures.append({"index": index.name, "id": write.doc_id,
+                               "cause": {**outcome.to_cause(), "index": index.name},
+                               "status": outcome.status})

@@ -1,0 +1,72 @@
+"""``_field_caps``: the type, searchability and aggregatability of fields across indices.
+
+Built from the mappings alone, merged the way ES merges per-index capabilities: one entry per
+type a field has; the ``indices`` list only where the type differs between indices, and
+``non_searchable_indices`` / ``non_aggregatable_indices`` where the capability does.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from loghaven.engine.index import Index
+from loghaven.engine.mapping import FieldInfo
+
+#: Metadata fields as ES lists them for ``fields=*``: (type, searchable, aggregatable).
+_METADATA = {
+    "_id": ("_id", True, False),
+    "_index": ("_index", True, True),
+    "_source": ("_source", False, False),
+    "_seq_no": ("_seq_no", True, True),
+    "_version": ("_version", False, False),
+}
+
+
+def field_caps(indices: list[Index], patterns: list[str], *,
+               include_unmapped: bool = False) -> dict[str, Any]:
+    """The ES ``_field_caps`` response body for ``patterns`` over ``indices``."""
+    per_index: dict[str, dict[str, tuple[str, bool, bool]]] = {
+        index.name: _capabilities(index) for index in indices}
+    names = sorted({name for caps in per_index.values() for name in caps
+                    if any(fnmatch.fnmatchcase(name, p) for p in patterns)})
+    fields: dict[str, Any] = {}
+    for name in names:
+        by_type: dict[str, list[tuple[str, bool, bool]]] = {}
+        for index_name, caps in per_index.items():
+            if name in caps:
+                kind, searchable, aggregatable = caps[name]
+                by_type.setdefault(kind, []).append((index_name, searchable, aggregatable))
+            elif include_unmapped:
+                by_type.setdefault("unmapped", []).append((index_name, False, False))
+        several = len(by_type) > 1
+        fields[name] = {kind: _merge(kind, members, several)
+                        for kind, members in by_type.items()}
+    return {"indices": [index.name for index in indices], "fields": fields}
+
+
+def _capabilities(index: Index) -> dict[str, tuple[str, bool, bool]]:
+    caps = dict(_METADATA)
+    for path, info in index.mapping.fields.items():
+        caps[path] = (info.type, info.indexed and info.kind != "binary", _aggregatable(info))
+    for path in index.mapping.objects:
+        caps.setdefault(path, ("object", False, False))
+    return caps
+
+
+def _aggregatable(info: FieldInfo) -> bool:
+    return info.kind not in ("text", "binary")
+
+
+def _merge(kind: str, members: list[tuple[str, bool, bool]], several: bool) -> dict[str, Any]:
+    searchable = [name for name, s, _ in members if s]
+    aggregatable = [name for name, _, a in members if a]
+    entry: dict[str, Any] = {"type": kind, "searchable": bool(searchable),
+                             "aggregatable": bool(aggregatable)}
+    if several:
+        entry["indices"] = [name for name, _, _ in members]
+    if searchable and len(searchable) < len(members):
+        entry["non_searchable_indices"] = [n for n, s, _ in members if not s]
+    if aggregatable and len(aggregatable) < len(members):
+        entry["non_aggregatable_indices"] = [n for n, _, a in members if not a]
+    return entry

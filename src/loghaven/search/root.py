@@ -1,0 +1,365 @@
+"""The root of a search: plan the splits, fan out to the leaves, merge, page, fetch, respond.
+
+A :class:`Snapshot` fixes which splits (and which searcher of each, i.e. which committed
+state) a search sees; scroll and point-in-time contexts keep one alive across requests. For
+each request the root skips the splits whose time range the query cannot match (ES's
+``can_match``: they count as ``_shards.skipped`` and are listed in ``profile``), compiles the
+query per split, runs the leaves in a thread pool (tantivy releases the GIL), merges their
+rows into one global order and fetches only the page's documents.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import tantivy
+
+from loghaven.engine.catalog import Target
+from loghaven.engine.index import Index
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.split import Split
+from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.search.context import SplitContext
+from loghaven.search.fetch import FetchContext, fetch_hits, parse_cursor
+from loghaven.search.highlight import Highlighter
+from loghaven.search.leaf import (
+    Cursor,
+    LeafKey,
+    LeafResult,
+    Row,
+    read_scores,
+    resolve_keys,
+    search_split,
+    sort_rows,
+)
+from loghaven.search.query_dsl import all_of, as_filter, compile_query, time_bounds
+from loghaven.search.request import SearchRequest, SortKey
+
+_SCORE = SortKey("_score", "desc")
+_DOC = SortKey("_doc", "asc")
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=min(32, 2 * (os.cpu_count() or 2)),
+                                       thread_name_prefix="loghaven-leaf")
+        return _pool
+
+
+class SearchPhaseError(LoghavenError):
+    """ES's wrapper for errors met while running a query on the shards (here: splits)."""
+
+    type = "search_phase_execution_exception"
+    status = 400
+
+    def __init__(self, cause: LoghavenError, index: str, node_id: str) -> None:
+        super().__init__("all shards failed", status=cause.status)
+        self.cause = cause
+        self.index = index
+        self.node_id = node_id
+
+    def to_body(self) -> dict[str, Any]:
+        cause = self.cause.to_cause()
+        return {"error": {
+            "root_cause": [cause], "type": self.type, "reason": self.reason, "phase": "query",
+            "grouped": True,
+            "failed_shards": [{"shard": 0, "index": self.index, "node": self.node_id,
+                               "reason": cause}],
+            "caused_by": cause,
+        }, "status": self.status}
+
+
+@dataclass(frozen=True)
+class SnapshotEntry:
+    """One split as a search sees it: fixed searcher, and the alias filter it came through."""
+
+    index: Index
+    alias_filter: dict[str, Any] | None
+    split: Split
+    searcher: tantivy.Searcher
+
+
+@dataclass
+class Snapshot:
+    """The splits of a search's targets, each with the searcher taken when it started."""
+
+    entries: list[SnapshotEntry] = field(default_factory=list)
+    indices: list[str] = field(default_factory=list)
+
+
+def take_snapshot(targets: list[Target]) -> Snapshot:
+    snapshot = Snapshot(indices=[t.index.name for t in targets])
+    for target in targets:
+        for split in target.index.searchable_splits():
+            snapshot.entries.append(
+                SnapshotEntry(target.index, target.alias_filter, split, split.searcher()))
+    return snapshot
+
+
+@dataclass
+class SearchOutcome:
+    body: dict[str, Any]
+    #: Position after the page's last hit (what a scroll continues from).
+    last: Cursor | None
+    total: int | None
+
+
+@dataclass
+class _Planned:
+    position: int
+    ctx: SplitContext
+    hit_query: tantivy.Query
+    keys: list[LeafKey]
+
+
+def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: str,
+           cursor: Cursor | None = None, known_total: int | None = None,
+           pit: bool = False) -> SearchOutcome:
+    """Run ``request`` over ``snapshot``; ``cursor`` continues a scroll, ``known_total``
+    reuses its first page's count, ``pit`` adds the ``_shard_doc`` tie-break to sort values."""
+    started = time.perf_counter()
+    _check_window(snapshot, request, node_id)
+    for clause in (request.query, request.post_filter):
+        compile_query(clause, None, Mapping(), now_ms=now_ms)
+    explicit_sort = bool(request.sort)
+    sort = request.sort or ([_DOC] if request.scroll_ms is not None else [_SCORE])
+    planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id)
+    if cursor is None and request.search_after is not None and planned:
+        if request.from_:
+            raise IllegalArgument("[from] parameter must be set to 0 when [search_after] is "
+                                  "used")
+        cursor = parse_cursor(request.search_after, planned[0].keys, pit)
+    count = request.track_total_hits is not False and known_total is None
+    k = request.size if cursor is not None else request.from_ + request.size
+    results = _fan_out(planned, k, cursor, count)
+    keys = planned[0].keys if planned else []
+    rows = sort_rows([row for result, _ in results for row in result.rows], keys)
+    start = 0 if cursor is not None else request.from_
+    page = rows[start:start + request.size]
+    by_position = {p.position: p for p in planned}
+    scored = sort[0].field == "_score"
+    if request.track_scores and not scored:
+        _fill_scores(page, by_position)
+    highlighters: dict[str, Highlighter] = {}
+    if request.highlight is not None:
+        for p in planned:
+            name = p.ctx.index.name
+            if name not in highlighters:
+                highlighters[name] = Highlighter(request.highlight, request.query, p.ctx.mapping)
+    fetch = {p.position: FetchContext(p.ctx, p.keys, highlighters.get(p.ctx.index.name),
+                                      p.hit_query) for p in planned}
+    hits = fetch_hits(page, fetch, request, show_sort=explicit_sort or pit,
+                      with_shard_doc=pit)
+    total = known_total if known_total is not None else (
+        sum(result.count or 0 for result, _ in results) if count else None)
+    shards: dict[str, Any] = {"total": len(snapshot.entries),
+                              "successful": len(planned) + len(skipped),
+                              "skipped": len(skipped),
+                              "failed": len(snapshot.entries) - len(planned) - len(skipped)}
+    if failures:
+        shards["failures"] = failures
+    body: dict[str, Any] = {
+        "took": 0, "timed_out": False,
+        "_shards": shards,
+        "hits": _hits_object(request, total, _max_score(results, page, scored, request,
+                                                        snapshot), hits),
+    }
+    if request.aggs is not None:
+        body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
+    took_ms = int((time.perf_counter() - started) * 1000)
+    body["took"] = took_ms
+    if request.profile:
+        body["profile"] = _profile(planned, results, skipped, node_id)
+    for index in {p.ctx.index.name: p.ctx.index for p in planned}.values():
+        index.stats["query_total"] += 1
+        index.stats["query_time_ms"] += took_ms
+    last = Cursor(page[-1].values, page[-1].tiebreak) if page else cursor
+    return SearchOutcome(body, last, total)
+
+
+def _check_window(snapshot: Snapshot, request: SearchRequest, node_id: str) -> None:
+    indices = {e.index.name: e.index for e in snapshot.entries}.values()
+    for index in indices:
+        window = index.settings.max_result_window
+        if request.scroll_ms is not None and request.size > window:
+            raise IllegalArgument(
+                f"Batch size is too large, size must be less than or equal to: [{window}] but "
+                f"was [{request.size}]. Scroll batch sizes cost as much memory as result "
+                f"windows so they are controlled by the [index.max_result_window] index level "
+                f"setting.")
+        if request.scroll_ms is None and request.from_ + request.size > window:
+            raise SearchPhaseError(IllegalArgument(
+                f"Result window is too large, from + size must be less than or equal to: "
+                f"[{window}] but was [{request.from_ + request.size}]. See the scroll api for a "
+                f"more efficient way to request large data sets. This limit can be set by "
+                f"changing the [index.max_result_window] index level setting."),
+                index.name, node_id)
+
+
+def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_ms: int,
+          node_id: str) -> tuple[list[_Planned], list[tuple[SnapshotEntry, str]],
+                             list[dict[str, Any]]]:
+    """Compile per split; skip splits that cannot match (empty, or outside the time range).
+
+    A split whose index cannot run the request (a sort field it does not map, a value its
+    field cannot take) is a shard failure, as in ES: reported in ``_shards.failures`` while the
+    others answer; when every split fails, the whole search does.
+    """
+    planned: list[_Planned] = []
+    skipped: list[tuple[SnapshotEntry, str]] = []
+    failures: dict[str, tuple[LoghavenError, dict[str, Any]]] = {}
+    bounds_by_index: dict[str, dict[str, tuple[int, int]]] = {}
+    for position, entry in enumerate(snapshot.entries):
+        index = entry.index
+        key = f"{index.name}\0{id(entry.alias_filter)}"
+        if key not in bounds_by_index:
+            bounds_by_index[key] = _bounds(request.query, entry.alias_filter, index.mapping,
+                                           now_ms)
+        reason = _skip_reason(entry, bounds_by_index[key])
+        if reason is not None:
+            skipped.append((entry, reason))
+            continue
+        try:
+            planned.append(_compile(position, entry, request, sort, now_ms))
+        except ParsingError:
+            raise
+        except LoghavenError as error:
+            failures.setdefault(index.name, (error, {
+                "shard": 0, "index": index.name, "node": node_id, "reason": error.to_cause()}))
+    if failures and not planned:
+        (error, failure), *_ = failures.values()
+        raise SearchPhaseError(error, failure["index"], node_id)
+    return planned, skipped, [failure for _, failure in failures.values()]
+
+
+def _bounds(query: dict[str, Any] | None, alias_filter: dict[str, Any] | None,
+            mapping: Mapping, now_ms: int) -> dict[str, tuple[int, int]]:
+    bounds = time_bounds(query, mapping, now_ms)
+    for name, (low, high) in time_bounds(alias_filter, mapping, now_ms).items():
+        old_low, old_high = bounds.get(name, (low, high))
+        bounds[name] = (max(low, old_low), min(high, old_high))
+    return bounds
+
+
+def _skip_reason(entry: SnapshotEntry, bounds: dict[str, tuple[int, int]]) -> str | None:
+    if entry.searcher.num_docs == 0:
+        return "empty split"
+    ranges = entry.split.meta.date_ranges
+    for name, (low, high) in bounds.items():
+        have = ranges.get(name)
+        if have is None:
+            return f"no document has a value for [{name}]"
+        if high < have[0] or low > have[1] or low > high:
+            return (f"[{name}] values {have[0]}..{have[1]} are outside the query's range "
+                    f"{low}..{high}")
+    return None
+
+
+def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
+             sort: list[SortKey], now_ms: int) -> _Planned:
+    index, split = entry.index, entry.split
+    mapping = index.mapping
+
+    def compiled(clause: dict[str, Any] | None) -> tantivy.Query:
+        return compile_query(clause, split, mapping, now_ms=now_ms, index_name=index.name)
+
+    query = compiled(request.query)
+    if entry.alias_filter:
+        query = all_of([query, as_filter(compiled(entry.alias_filter))])
+    hit_query = query
+    if request.post_filter is not None:
+        hit_query = all_of([query, as_filter(compiled(request.post_filter))])
+    ctx = SplitContext(index, split, entry.searcher, query)
+    return _Planned(position, ctx, hit_query, resolve_keys(sort, mapping, split.field_names))
+
+
+def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
+             count: bool) -> list[tuple[LeafResult, int]]:
+    """Each split's leaf search with its duration in nanoseconds, in the thread pool."""
+    def run(p: _Planned) -> tuple[LeafResult, int]:
+        began = time.perf_counter_ns()
+        result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
+                              count=count)
+        return result, time.perf_counter_ns() - began
+
+    if len(planned) <= 1:
+        return [run(p) for p in planned]
+    return list(_executor().map(run, planned))
+
+
+def _fill_scores(page: list[Row], by_position: dict[int, _Planned]) -> None:
+    groups: dict[int, list[Row]] = {}
+    for row in page:
+        groups.setdefault(row.ctx, []).append(row)
+    for position, rows in groups.items():
+        planned = by_position[position]
+        read_scores(planned.ctx, planned.hit_query, rows)
+
+
+def _max_score(results: list[tuple[LeafResult, int]], page: list[Row], scored: bool,
+               request: SearchRequest, snapshot: Snapshot) -> float | None:
+    if not snapshot.entries:
+        return 0.0
+    if scored:
+        tops = [r.rows[0].score for r, _ in results if r.rows and r.rows[0].score is not None]
+        return max(tops) if tops else None
+    if request.track_scores:
+        scores = [r.score for r in page if r.score is not None]
+        return max(scores) if scores else None
+    return None
+
+
+def _hits_object(request: SearchRequest, total: int | None, max_score: float | None,
+                 hits: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if total is not None:
+        limit = request.track_total_hits
+        if limit is True or total <= limit:
+            out["total"] = total if request.total_as_int else {"value": total, "relation": "eq"}
+        else:
+            out["total"] = limit if request.total_as_int else {"value": limit,
+                                                               "relation": "gte"}
+    out["max_score"] = max_score
+    out["hits"] = hits
+    return out
+
+
+def _aggregate(aggs: dict[str, Any], contexts: list[SplitContext], now_ms: int) -> Any:
+    """The seam to the aggregations package (a teammate's); 400 until it lands."""
+    try:
+        from loghaven.search.aggregations import run_aggregations
+    except ImportError as exc:
+        raise IllegalArgument("aggregations are not supported yet") from exc
+    return run_aggregations(aggs, contexts, now_ms=now_ms)
+
+
+def _profile(planned: list[_Planned], results: list[tuple[LeafResult, int]],
+             skipped: list[tuple[SnapshotEntry, str]], node_id: str) -> dict[str, Any]:
+    """ES's ``profile`` shape, one "shard" per searched split, plus the skipped splits."""
+    shards = []
+    for p, (_, nanos) in zip(planned, results, strict=True):
+        text = repr(p.hit_query)
+        kind = text.removeprefix("Query(").split("(", 1)[0].split(" ", 1)[0]
+        shards.append({
+            "id": f"[{node_id}][{p.ctx.index.name}][{p.ctx.split.meta.split_id}]",
+            "searches": [{
+                "query": [{"type": kind, "description": text[:2000], "time_in_nanos": nanos,
+                           "breakdown": {}}],
+                "rewrite_time": 0,
+                "collector": [{"name": "TopDocsCollector", "reason": "search_top_hits",
+                               "time_in_nanos": nanos}],
+            }],
+            "aggregations": [],
+        })
+    return {"shards": shards, "skipped_splits": [
+        {"index": e.index.name, "split": e.split.meta.split_id, "reason": reason}
+        for e, reason in skipped]}
