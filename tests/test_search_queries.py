@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from searchdata import WEB_DOCS, WEB_MAPPING, ids, load
 
 
