@@ -104,7 +104,7 @@ def _ceil(value: float) -> float:
 
 def format_date(millis: int, fmt: str, tz: str | None = None) -> str:
     """A date the way ES prints keys: with the first format of a ``a||b`` list."""
-    return get_format(fmt.split("||")[0]).format(millis, tz)
+    return get_format(fmt).format(millis, tz)
 
 
 def resolve(contexts: list[SplitContext], name: str) -> Field:

@@ -11,6 +11,7 @@ deferred and run once per final bucket, narrowed to that bucket's documents.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -164,11 +165,11 @@ class BucketAgg(Agg):
 
     has_buckets = True
 
-    @property
+    @functools.cached_property
     def native_subs(self) -> list[Agg]:
         return [sub for sub in self.subs if sub.native]
 
-    @property
+    @functools.cached_property
     def deferred_subs(self) -> list[Agg]:
         return [sub for sub in self.subs if not sub.native]
 
@@ -192,6 +193,8 @@ class BucketAgg(Agg):
         return body
 
     def read_subs(self, raw_bucket: dict[str, Any], ctx: SplitContext) -> dict[str, Any]:
+        if not self.subs:
+            return {}
         return {sub.name: sub.read(raw_bucket, ctx) for sub in self.native_subs}
 
     def empty_subs(self) -> dict[str, Any]:
@@ -239,6 +242,8 @@ class BucketAgg(Agg):
                 bucket.subs.update(execute(deferred, inner, self.env))
 
     def render_subs(self, bucket: Bucket) -> dict[str, Any]:
+        if not self.subs and not self.pipelines:
+            return {}
         from loghaven.search.aggregations.render import render_level
 
         return render_level(self.subs, self.pipelines, bucket.subs)

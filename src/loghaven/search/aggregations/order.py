@@ -101,6 +101,11 @@ def native_path(subs: list[Agg], order: OrderKey) -> str | None:
 def sort_buckets(agg: BucketAgg, items: list[tuple[Any, Bucket]],
                  order: list[OrderKey]) -> list[tuple[Any, Bucket]]:
     """Sort (key, bucket) pairs by the criteria, ties broken by key ascending."""
+    if len(order) == 1 and order[0].is_key:
+        return sorted(items, key=lambda item: item[0], reverse=not order[0].asc)
+    if len(order) == 1 and order[0].is_count and not order[0].asc:
+        by_key = sorted(items, key=lambda item: item[0])
+        return sorted(by_key, key=lambda item: item[1].doc_count, reverse=True)
     criteria = [*order, OrderKey("_key", True)]
 
     def value(key: Any, bucket: Bucket, crit: OrderKey) -> Any:

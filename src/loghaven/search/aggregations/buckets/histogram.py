@@ -19,13 +19,13 @@ import tantivy
 from loghaven.engine.dates import (
     calendar_floor,
     calendar_next,
+    get_format,
     get_zone,
     parse_date_math,
     parse_duration_ms,
     utc_offset_ms,
 )
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.fields import format_date
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
 from loghaven.search.aggregations.order import OrderKey, parse_order, sort_buckets
 from loghaven.search.context import SplitContext
@@ -235,6 +235,7 @@ class DateHistogram(HistogramBase):
             except ValueError as exc:
                 raise IllegalArgument(str(exc)) from None
         self.format = self.source.date_format(self.param("format"))
+        self.printer = get_format(self.format)
         self.offset = _offset_ms(self.param("offset", 0), self.name)
         self.rounding = self.plan_rounding()
         self.extended = self.date_bounds(self.param("extended_bounds"), "extended_bounds")
@@ -287,11 +288,7 @@ class DateHistogram(HistogramBase):
             return None
         if not isinstance(value, dict):
             raise ParsingError(f"[{what}] must be an object in [{self.name}]")
-        fmt = None
-        if self.param("format"):
-            from loghaven.engine.dates import get_format
-
-            fmt = get_format(self.format)
+        fmt = self.printer if self.param("format") else None
         out = []
         for key in ("min", "max"):
             raw = value.get(key)
@@ -363,7 +360,7 @@ class DateHistogram(HistogramBase):
                 None if high is None else self.rounding.floor(high))
 
     def render_key(self, key: Any) -> dict[str, Any]:
-        return {"key_as_string": format_date(key, self.format, self.tz), "key": key}
+        return {"key_as_string": self.printer.format(key, self.tz), "key": key}
 
     def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
         if not self.source.in_split(ctx):

@@ -22,7 +22,9 @@ from loghaven.search.context import SplitContext
 #: Distinct values fetched per split (per bucket) before falling back to a sketch.
 DISTINCT_CAP = 100_000
 NESTED_DISTINCT_CAP = 10_000
-#: Percents tantivy's sketch is read at when a split has too many distinct values.
+#: Up to this many values in a scope, quantiles are exact (from distinct values).
+EXACT_VALUES = 20_000
+#: Percents tantivy's sketch is read at beyond that.
 GRID = [i / 4 for i in range(1, 400)]
 #: Centroids kept after a merge; fewer would blur exact small-data answers.
 MAX_CENTROIDS = 4000
@@ -109,9 +111,12 @@ class Cardinality(DistinctValues):
 
 @dataclass
 class Digest:
-    """Sorted centroids ``(value, weight)``; exact when built from distinct values."""
+    """Sorted centroids ``(value, weight)``. ``exact`` ones hold every distinct value with
+    its count (a value repeated is a run of identical singletons, as in a t-digest over
+    few values); others summarise a sketch and interpolate between centroid centres."""
 
     centroids: list[tuple[float, float]] = field(default_factory=list)
+    exact: bool = True
 
     @property
     def count(self) -> float:
@@ -122,15 +127,16 @@ class Digest:
         for value, weight in [*self.centroids, *other.centroids]:
             combined[value] = combined.get(value, 0.0) + weight
         centroids = sorted(combined.items())
+        exact = self.exact and other.exact
         if len(centroids) > MAX_CENTROIDS:
-            centroids = _compress(centroids, MAX_CENTROIDS)
-        return Digest(centroids)
+            centroids, exact = _compress(centroids, MAX_CENTROIDS), False
+        return Digest(centroids, exact)
 
     def _spans(self) -> list[tuple[float, float, float]]:
-        """(value, first singleton centre, last singleton centre) per centroid."""
+        """(value, first centre, last centre) per centroid, in cumulative weight."""
         spans, cumulative = [], 0.0
         for value, weight in self.centroids:
-            half = min(0.5, weight / 2)
+            half = min(0.5, weight / 2) if self.exact else weight / 2
             spans.append((value, cumulative + half, cumulative + weight - half))
             cumulative += weight
         return spans
@@ -191,40 +197,64 @@ def _compress(centroids: list[tuple[float, float]], limit: int) -> list[tuple[fl
     return out
 
 
+def sketch_digest(count: float, low: float, high: float,
+                  values: dict[str, float | None]) -> Digest:
+    """A summary digest from tantivy's sketch read at percents: each point weighs the rank
+    span around it, the minimum and maximum close the ends."""
+    points = sorted((float(p), min(max(float(v), low), high))
+                    for p, v in values.items() if v is not None)
+    points = [(0.0, low), *points, (100.0, high)]
+    centroids: dict[float, float] = {}
+    for i, (percent, value) in enumerate(points):
+        before = points[i - 1][0] if i else percent
+        after = points[i + 1][0] if i + 1 < len(points) else percent
+        weight = count * (after - before) / 200
+        if weight > 0:
+            centroids[value] = centroids.get(value, 0.0) + weight
+    return Digest(sorted(centroids.items()), exact=False)
+
+
 class QuantileMetric(DistinctValues):
-    """Reads a digest per split: exact distinct values, or tantivy's sketch at a grid."""
+    """Exact digests from distinct values when the scope holds few values (ES's t-digest is
+    exact there too); tantivy's own sketch read at a dense grid of percents otherwise."""
 
     def setup(self) -> None:
         super().setup()
         if self.source.mapped and not self.source.is_numeric:
             raise IllegalArgument(f"Field [{self.source.name}] of type [{self.source.info.type}] "  # type: ignore[union-attr]
                                   f"is not supported for aggregation [{self.type_name}]")
+        self.exact = True
+        self.grid = GRID
+
+    def prepare(self, scope: Scope) -> None:
+        super().prepare(scope)
+        total = 0
+        for ctx, query in scope:
+            if self.source.in_split(ctx):
+                got = ctx.searcher.aggregate(query, {"n": {"value_count": {
+                    "field": self.source.name}}})
+                total += int(got["n"]["value"] or 0)
+        self.exact = total <= EXACT_VALUES
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):
             return None
-        body = self.values_request()
-        body[f"{self.name}#sketch"] = {"percentiles": {"field": self.source.name,
-                                                       "percents": GRID, "keyed": True}}
-        body[f"{self.name}#stats"] = {"stats": {"field": self.source.name}}
-        return body
+        if self.exact:
+            return self.values_request()
+        field_name = self.source.name
+        return {f"{self.name}#sketch": {"percentiles": {"field": field_name,
+                                                        "percents": self.grid}},
+                f"{self.name}#stats": {"stats": {"field": field_name}}}
 
     def read(self, raw: dict[str, Any], ctx: SplitContext) -> Digest:
         got = self.read_values(raw)
-        if got is None:
+        if got is not None:
+            return Digest(sorted((float(v), float(c)) for v, c in got[0]), exact=got[1])
+        stats = raw.get(f"{self.name}#stats")
+        if not stats or not stats.get("count"):
             return Digest()
-        values, complete = got
-        if complete:
-            return Digest(sorted((float(v), float(c)) for v, c in values))
-        stats = raw[f"{self.name}#stats"]
-        n = float(stats["count"])
-        sketch = raw[f"{self.name}#sketch"]["values"]
-        weight = n / (len(GRID) + 1)
-        points = [(float(stats["min"]), weight / 2)]
-        points += [(float(v), weight) for v in sketch.values() if v is not None]
-        points.append((float(stats["max"]), weight / 2))
-        points = [(min(max(v, stats["min"]), stats["max"]), w) for v, w in points]
-        return Digest([]).merged(Digest(sorted(points)))
+        return sketch_digest(float(stats["count"]), float(stats["min"]), float(stats["max"]),
+                             raw[f"{self.name}#sketch"]["values"])
 
     def empty(self) -> Digest:
         return Digest()
@@ -250,6 +280,7 @@ class Percentiles(QuantileMetric):
             if not isinstance(p, int | float) or not 0 <= p <= 100:
                 raise IllegalArgument(f"percent must be in [0,100], got [{p}]: percent")
         self.percents = [float(p) for p in percents]
+        self.grid = sorted({*GRID, *(p for p in self.percents if 0 < p < 100)})
 
     def render(self, partial: Digest) -> dict[str, Any]:
         return self.keyed([(p, partial.quantile(p / 100)) for p in self.percents])
@@ -276,10 +307,6 @@ class MedianAbsoluteDeviation(QuantileMetric):
         median = partial.quantile(0.5)
         if median is None:
             return {"value": None}
-        deviations = Digest([]).merged(
-            Digest(sorted((abs(v - median), w) for v, w in partial.centroids)))
+        deviations = Digest([], partial.exact).merged(
+            Digest(sorted((abs(v - median), w) for v, w in partial.centroids), partial.exact))
         return {"value": deviations.quantile(0.5)}
-
-
-
-
