@@ -86,7 +86,6 @@ def test_index_stats_counts_docs_deletes_store_and_indexing(es: httpx.Client,
     assert es.get("/nope-missing/_stats").status_code == 404
 
 
-@pytest.mark.xfail(reason="needs _search (issue 4)", strict=False)
 def test_index_stats_count_searches(es: httpx.Client, populated: str) -> None:
     def searches() -> int:
         return es.get(f"/{populated}/_stats/search").json()["indices"][populated][

@@ -17,8 +17,6 @@ from conftest import Server
 NODE_DIR = Path(__file__).parent / "node"
 ELASTICDUMP = NODE_DIR / "node_modules" / ".bin" / "elasticdump"
 
-needs_search = pytest.mark.xfail(reason="needs _search (issue 4)", strict=False)
-
 
 @pytest.fixture(scope="module", autouse=True)
 def node_modules() -> None:
@@ -44,7 +42,6 @@ def test_opensearch_js_bulk_helper(server: Server, index_name: str) -> None:
     assert result["count"] == "200" and result["single"] == "created"
 
 
-@needs_search
 def test_opensearch_js_search(server: Server, index_name: str) -> None:
     _opensearch_js(server, index_name, "bulk")
     assert _opensearch_js(server, index_name, "search") == {"total": 100, "hits": 5,
@@ -91,7 +88,6 @@ def test_elasticdump_mapping_round_trip_and_data_import(es: httpx.Client, server
     assert _sources(es, target, list(docs)) == docs
 
 
-@needs_search
 def test_elasticdump_export_and_import_with_defaults(es: httpx.Client, server: Server,
                                                      index_name: str, tmp_path: Path) -> None:
     docs = _seed(es, index_name, 120)

@@ -21,8 +21,6 @@ from opensearchpy import OpenSearch, helpers
 
 from conftest import Server
 
-needs_search = pytest.mark.xfail(reason="needs _search (issue 4)", strict=False)
-
 
 def _docs(index: str, count: int, start: int = 0) -> Iterator[dict]:
     for i in range(start, start + count):
@@ -130,7 +128,6 @@ def test_opensearch_py_indices_cat_cluster_and_nodes(opensearch: OpenSearch,
     assert not opensearch.indices.exists(index=index_name)
 
 
-@needs_search
 def test_opensearch_py_search_count_and_scan(opensearch: OpenSearch, index_name: str) -> None:
     opensearch.indices.create(index=index_name, body={"mappings": MAPPINGS})
     helpers.bulk(opensearch, _docs(index_name, 250), refresh=True)
@@ -179,7 +176,6 @@ def test_opensearch_dsl_documents(dsl: str) -> None:
     assert opensearch_dsl.Index(dsl).exists()
 
 
-@needs_search
 def test_opensearch_dsl_search(dsl: str) -> None:
     LogLine.init(index=dsl)
     for i in range(20):
@@ -211,7 +207,6 @@ def test_elasticsearch7_client(elastic_server: Server) -> None:
     client.indices.delete(index=index)
 
 
-@needs_search
 def test_elasticsearch7_search_and_scan(elastic_server: Server) -> None:
     client = elasticsearch7.Elasticsearch([elastic_server.url])
     index = f"es7-{uuid.uuid4().hex[:8]}"
@@ -242,7 +237,6 @@ def test_elasticsearch8_client_with_vendor_media_types(elastic_server: Server) -
     client.indices.delete(index=index)
 
 
-@needs_search
 def test_elasticsearch8_search_and_scan(elastic_server: Server) -> None:
     client = elasticsearch.Elasticsearch(elastic_server.url)
     index = f"es8-{uuid.uuid4().hex[:8]}"
