@@ -152,6 +152,7 @@ def platform_line(env: dict[str, Any]) -> str:
         f"{env['cpu_model']}, {env['cpu_affinity']} cores, "
         f"{mem / 2**30:.0f} GiB, {env['python']}, tantivy {env['tantivy']}, "
         f"commit {(env.get('git_commit') or '?')[:10]}"
+        f"{' + uncommitted changes' if env.get('git_dirty') else ''}"
         if mem
         else str(env)
     )
@@ -455,6 +456,21 @@ def to_markdown(data: dict[str, Any]) -> str:
             f"({div(m['ingest_docs_per_s'], alone) if ing else '—'} of ingest alone); "
             f"{num(m['queries_per_s'], 1)} queries/s over {m['queries']:,} queries "
             f"({m['query_errors']} errors); peak RSS {mib(m['peak_rss_bytes'])}.",
+            "",
+        ]
+        idle = {r["name"]: r.get("http_p50_s") for r in q["queries"]} if q else {}
+        rows = [
+            [
+                f"`{name}`",
+                str(r["n"]),
+                ms(r["p50_s"]),
+                ms(r["p95_s"]),
+                div(r["p50_s"], idle.get(name)),
+            ]
+            for name, r in m["per_query"].items()
+        ]
+        out += [
+            _md_table(["query", "runs", "p50 ms", "p95 ms", "p50 ÷ idle p50"], rows),
             "",
         ]
     return "\n".join(out)
