@@ -60,7 +60,7 @@ def analyze_body(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     else:
         name = "standard"
     analyzer = analysis.named_analyzer(name)
-    tokenizer = analysis.ANALYZER_CHAINS[name][0]
+    tokenizer = analysis.ANALYZER_TOKENIZERS[name]
     tokens = analysis.analyze(analyzer, tokenizer, texts, gap)
     if not explain:
         return {"tokens": [t.to_json() for t in tokens]}

@@ -25,13 +25,9 @@ TOKENIZERS = {
     "letter": lambda: tantivy.Tokenizer.regex(r"\p{L}+"),
 }
 
-#: The tokenizer and filters behind each built-in analyzer name (for ``explain``).
-ANALYZER_CHAINS: dict[str, tuple[str, list[str]]] = {
-    "standard": ("standard", ["lowercase"]),
-    "simple": ("letter", ["lowercase"]),
-    "whitespace": ("whitespace", []),
-    "keyword": ("keyword", []),
-}
+#: The tokenizer behind each built-in analyzer, which decides the token types it reports.
+ANALYZER_TOKENIZERS = {"standard": "standard", "simple": "letter", "whitespace": "whitespace",
+                       "keyword": "keyword"}
 
 #: Filters a normalizer (a ``filter`` list without tokenizer) may use: one token in, one out.
 NORMALIZER_FILTERS = {"lowercase", "asciifolding"}
