@@ -56,6 +56,13 @@ _UNSUPPORTED = frozenset({
     "span_containing", "span_within", "field_masking_span", "intervals", "knn", "neural",
     "combined_fields",
 })
+#: The clauses :class:`_Compiler` implements, each by the method of the same name.
+_CLAUSES = frozenset({
+    "match_all", "match_none", "match", "match_phrase", "match_phrase_prefix",
+    "match_bool_prefix", "multi_match", "query_string", "simple_query_string", "term", "terms",
+    "terms_set", "range", "exists", "prefix", "wildcard", "regexp", "fuzzy", "ids", "bool",
+    "constant_score", "dis_max", "boosting",
+})
 _LONG_MAX = 2**63 - 1
 _LONG_MIN = -(2**63)
 
@@ -360,17 +367,6 @@ class _Compiler:
         #: ``lenient``: a value that does not fit a field then matches nothing there.
         self.lenient = False
         self.time_zone: str | None = None
-        self.handlers: dict[str, Callable[[Any], Query]] = {
-            "match_all": self.match_all, "match_none": self.match_none, "match": self.match,
-            "match_phrase": self.match_phrase, "match_phrase_prefix": self.match_phrase_prefix,
-            "match_bool_prefix": self.match_bool_prefix, "multi_match": self.multi_match,
-            "query_string": self.query_string, "simple_query_string": self.simple_query_string,
-            "term": self.term, "terms": self.terms, "terms_set": self.terms_set,
-            "range": self.range, "exists": self.exists, "prefix": self.prefix,
-            "wildcard": self.wildcard, "regexp": self.regexp, "fuzzy": self.fuzzy,
-            "ids": self.ids, "bool": self.bool, "constant_score": self.constant_score,
-            "dis_max": self.dis_max, "boosting": self.boosting,
-        }
 
     # -- dispatch --
 
@@ -378,7 +374,7 @@ class _Compiler:
         if query is None or query == {}:
             return Query.all_query()
         name, body = _single(query)
-        handler = self.handlers.get(name)
+        handler = getattr(self, name, None) if name in _CLAUSES else None
         if handler is None:
             if name in _UNSUPPORTED:
                 raise ParsingError(f"[{name}] queries are not supported by Loghaven",
@@ -816,6 +812,8 @@ class _Compiler:
     def terms_on(self, field: str, values: list[Any]) -> Query:
         if field == ID:
             return self.ids_query(values)
+        if field == "_index":
+            return self.index_match(lambda index: index in {str(v) for v in values})
         info = self.info(field)
         if info is None or not values:
             return Query.empty_query()
