@@ -296,16 +296,16 @@ async def update_by_query(request: Request) -> Response:
 
 
 async def _by_query(request: Request, op: str) -> Response:
-    body = await json_body(request, required=op == "delete")
+    body = await json_body(request)
     if "script" in body:
         raise IllegalArgument("scripts are not supported by Loghaven; _update_by_query "
                               "re-indexes the matching documents as they are")
     for key in body:
         if key not in ("query", "max_docs", "conflicts", "size"):
             raise ParsingError(f"Unknown key for a {type(body[key]).__name__} in [{key}].")
-    if op == "delete" and "query" not in body:
-        raise ActionRequestValidation("Validation Failed: 1: query is missing;")
     params = request.query_params
+    if op == "delete" and "query" not in body and "q" not in params:
+        raise ActionRequestValidation("Validation Failed: 1: query is missing;")
     if params.get("wait_for_completion") == "false":
         raise IllegalArgument("wait_for_completion=false (tasks) is not supported yet")
     conflicts = params.get("conflicts", body.get("conflicts", "abort"))
