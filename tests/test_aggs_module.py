@@ -465,3 +465,30 @@ def test_meta_nesting_and_empty_results(indices: list[Index]) -> None:
     assert empty == {"a": {"meta": {"panel": 1}, "doc_count_error_upper_bound": 0,
                            "sum_other_doc_count": 0, "buckets": []},
                      "avg": {"value": None}, "p": {"values": {"50.0": None}}}
+
+
+def test_order_by_a_filter_sub_aggregation(indices: list[Index]) -> None:
+    out = aggs(indices, {"ips": {"terms": {"field": "ip", "order": {"errors": "desc"}},
+                                 "aggs": {"errors": {"filter": {"range": {"status": {"gte": 400}}}}}}})
+    assert [(b["key"], b["errors"]["doc_count"]) for b in out["ips"]["buckets"]] == [
+        ("10.0.0.1", 1), ("10.0.0.2", 1), ("10.0.0.3", 1), ("10.0.0.4", 0)]
+
+
+def test_selector_over_filters_buckets(indices: list[Index]) -> None:
+    out = aggs(indices, {"kinds": {"filters": {"filters": {
+        "errors": {"range": {"status": {"gte": 400}}}, "ok": {"term": {"status": 200}}}},
+        "aggs": {"busy": {"bucket_selector": {"buckets_path": {"n": "_count"},
+                                              "script": "params.n > 3"}}}}})
+    assert out["kinds"] == {"buckets": {"ok": {"doc_count": 4}}}
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    ({"a": {"avg": {"field": "action"}}}, "illegal_argument_exception"),
+    ({"t": {"terms": {"field": "ip"}, "aggs": {"g": {"global": {}}}}},
+     "aggregation_initialization_exception"),
+    ({"t": {"terms": {"field": "ip", "size": 0}}}, "parsing_exception"),
+])
+def test_invalid_definitions(indices: list[Index], body: dict[str, Any], kind: str) -> None:
+    with pytest.raises(LoghavenError) as caught:
+        aggs(indices, body)
+    assert (caught.value.status, caught.value.type) == (400, kind)

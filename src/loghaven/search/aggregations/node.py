@@ -241,6 +241,20 @@ class BucketAgg(Agg):
             if deferred:
                 bucket.subs.update(execute(deferred, inner, self.env))
 
+    def ranked(self, buckets: dict[Any, Bucket], order: list[Any],
+               scope: Scope) -> tuple[list[tuple[Any, Bucket]], bool]:
+        """Buckets sorted by ``order``, and whether their children are already finished: an
+        order that reads a deferred child (``"errors": "desc"`` on a filter) needs it run on
+        every bucket first."""
+        from loghaven.search.aggregations.order import sort_buckets, split_path
+
+        deferred = {sub.name for sub in self.deferred_subs}
+        early = any(not (o.is_count or o.is_key) and split_path(o.path)[0][0] in deferred
+                    for o in order)
+        if early:
+            self.finish_buckets(buckets, scope)
+        return sort_buckets(self, list(buckets.items()), order), early
+
     def render_subs(self, bucket: Bucket) -> dict[str, Any]:
         if not self.subs and not self.pipelines:
             return {}

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.metrics.stats import ExtendedStats, Stats
 from loghaven.search.aggregations.order import split_path
 from loghaven.search.aggregations.painless import compile_script, script_source, unsupported
 
@@ -121,6 +122,15 @@ def apply_parent(agg: Any, buckets: list[dict[str, Any]]) -> list[dict[str, Any]
         if pipeline.parent:
             buckets = pipeline.apply_parent(buckets)
     return buckets
+
+
+def apply_parent_keyed(agg: Any, pairs: list[tuple[Any, dict[str, Any]]],
+                       ) -> list[tuple[Any, dict[str, Any]]]:
+    """:func:`apply_parent` for buckets printed under keys (filters, keyed ranges)."""
+    if not any(pipeline.parent for pipeline in agg.pipelines):
+        return pairs
+    keys = {id(body): key for key, body in pairs}
+    return [(keys[id(body)], body) for body in apply_parent(agg, [body for _, body in pairs])]
 
 
 class Derivative(Pipeline):
@@ -413,8 +423,6 @@ class ExtendedStatsBucket(StatsBucket):
     type_name = "extended_stats_bucket"
 
     def compute(self, values: list[tuple[Any, float]]) -> dict[str, Any]:
-        from loghaven.search.aggregations.metrics.stats import ExtendedStats, Stats
-
         numbers = [v for _, v in values]
         stats = Stats(len(numbers), float(sum(numbers)), min(numbers, default=None),
                       max(numbers, default=None), float(sum(v * v for v in numbers)))

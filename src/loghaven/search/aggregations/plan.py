@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from loghaven.errors import ParsingError
+from loghaven.errors import LoghavenError, ParsingError
 from loghaven.search.aggregations.node import Agg, Env
 
 _BAD_NAME = re.compile(r"[\[\]>]")
@@ -73,6 +73,10 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs",
         cls = types.get(kind)
         if cls is None:
             raise ParsingError(f"Unknown aggregation type [{kind}]")
+        if kind == "global" and parent is not None:
+            raise LoghavenError(f"Aggregator [{name}] of type [global] cannot be a "
+                                f"sub-aggregator", status=400,
+                                type="aggregation_initialization_exception")
         if not isinstance(params, dict):
             raise ParsingError(f"Expected [START_OBJECT] under [{kind}], but got a "
                                f"[{_token(params)}] in [{name}]")

@@ -18,6 +18,7 @@ from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.buckets.histogram import DAY_MS
 from loghaven.search.aggregations.fields import Field, format_date, require_aggregatable, resolve
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
+from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
 _CALENDAR_MS = {"1m": 60_000, "minute": 60_000, "1h": 3_600_000, "hour": 3_600_000,
@@ -199,8 +200,6 @@ class Composite(BucketAgg):
         return tantivy.Query.boolean_query(clauses)
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
-        from loghaven.search.aggregations.pipeline import apply_parent
-
         buckets = []
         for key, bucket in partial.items():
             rendered_key = {s.name: s.render(k) for s, k in zip(self.sources, key, strict=False)}

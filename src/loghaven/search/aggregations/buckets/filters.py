@@ -16,6 +16,7 @@ import tantivy
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.execute import execute
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, count, narrow
+from loghaven.search.aggregations.pipeline import apply_parent, apply_parent_keyed
 from loghaven.search.context import SplitContext
 
 Maker = Callable[[SplitContext], tantivy.Query | None]
@@ -143,9 +144,9 @@ class Filters(FilterLike):
         return out
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
-        rendered = []
-        for key, bucket in partial.items():
-            rendered.append((key, {"doc_count": bucket.doc_count, **self.render_subs(bucket)}))
+        rendered = [(key, {"doc_count": bucket.doc_count, **self.render_subs(bucket)})
+                    for key, bucket in partial.items()]
+        rendered = apply_parent_keyed(self, rendered)
         if self.keyed:
             return {"buckets": {str(key): body for key, body in rendered}}
         out = []
@@ -212,6 +213,7 @@ class IpRange(FilterLike):
             bucket = partial[i]
             out = {key: spec[key] for key in ("key", "from", "to") if key in spec}
             buckets.append({**out, "doc_count": bucket.doc_count, **self.render_subs(bucket)})
+        buckets = apply_parent(self, buckets)
         if self.keyed:
             return {"buckets": {b["key"]: b for b in buckets}}
         return {"buckets": buckets}

@@ -18,6 +18,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.search.aggregations.buckets.histogram import data_bounds
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
+from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
@@ -117,8 +118,9 @@ class Grid(BucketAgg):
                 include_upper=False))])
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
-        return {"buckets": [{"key": key, "doc_count": bucket.doc_count,
-                             **self.render_subs(bucket)} for key, bucket in partial.items()]}
+        return {"buckets": apply_parent(self, [
+            {"key": key, "doc_count": bucket.doc_count, **self.render_subs(bucket)}
+            for key, bucket in partial.items()])}
 
 
 class GeohashGrid(Grid):

@@ -27,7 +27,8 @@ from loghaven.engine.dates import (
 )
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
-from loghaven.search.aggregations.order import OrderKey, parse_order, sort_buckets
+from loghaven.search.aggregations.order import OrderKey, parse_order
+from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
 DAY_MS = 86_400_000
@@ -148,8 +149,10 @@ class HistogramBase(BucketAgg):
     def finish(self, partial: dict[Any, Bucket], scope: Scope) -> dict[Any, Bucket]:
         buckets = {k: b for k, b in partial.items() if b.doc_count >= max(self.min_doc_count, 1)}
         self.fill(buckets, self.fill_bounds(buckets))
-        self.finish_buckets(buckets, scope)
-        return dict(sort_buckets(self, list(buckets.items()), self.order))
+        ranked, finished = self.ranked(buckets, self.order, scope)
+        if not finished:
+            self.finish_buckets(buckets, scope)
+        return dict(ranked)
 
     def fill_bounds(self, buckets: dict[Any, Bucket]) -> tuple[Any, Any] | None:
         return None
@@ -158,8 +161,6 @@ class HistogramBase(BucketAgg):
         return {"key": key}
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
-        from loghaven.search.aggregations.pipeline import apply_parent
-
         buckets = []
         for key, bucket in partial.items():
             out = self.render_key(key)

@@ -16,6 +16,7 @@ from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.errors import ParsingError
 from loghaven.search.aggregations.fields import format_date
 from loghaven.search.aggregations.node import Bucket, BucketAgg
+from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
 
@@ -158,6 +159,7 @@ class Range(BucketAgg):
             out["doc_count"] = bucket.doc_count
             out.update(self.render_subs(bucket))
             buckets.append(out)
+        buckets = apply_parent(self, buckets)
         if self.keyed:
             return {"buckets": {b["key"]: b for b in buckets}}
         return {"buckets": buckets}

@@ -16,6 +16,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.search.aggregations.buckets.terms import key_filter
 from loghaven.search.aggregations.node import POOL, Bucket, BucketAgg, Scope, count
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
+from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
 CANDIDATES_PER_SPLIT = 10_000
@@ -115,8 +116,9 @@ class RareTerms(TermsPasses):
         return ordered
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
-        return {"buckets": [{"key": k, "doc_count": b.doc_count, **self.render_subs(b)}
-                            for k, b in partial.items()]}
+        return {"buckets": apply_parent(self, [
+            {"key": k, "doc_count": b.doc_count, **self.render_subs(b)}
+            for k, b in partial.items()])}
 
 
 class SignificantTerms(TermsPasses):
@@ -170,9 +172,10 @@ class SignificantTerms(TermsPasses):
 
     def render(self, partial: dict[str, Any]) -> dict[str, Any]:
         return {"doc_count": partial["doc_count"], "bg_count": partial["bg_count"],
-                "buckets": [{"key": k, "doc_count": b.doc_count, "score": b.extra["score"],
-                             "bg_count": b.extra["bg_count"], **self.render_subs(b)}
-                            for k, b in partial["buckets"].items()]}
+                "buckets": apply_parent(self, [
+                    {"key": k, "doc_count": b.doc_count, "score": b.extra["score"],
+                     "bg_count": b.extra["bg_count"], **self.render_subs(b)}
+                    for k, b in partial["buckets"].items()])}
 
 
 def jlh(subset_freq: int, subset_size: int, superset_freq: int, superset_size: int) -> float:

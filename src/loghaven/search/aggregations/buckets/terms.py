@@ -20,7 +20,8 @@ from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import ParsingError
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
-from loghaven.search.aggregations.order import OrderKey, native_path, parse_order, sort_buckets
+from loghaven.search.aggregations.order import OrderKey, native_path, parse_order
+from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
 DEFAULT_ORDER = [OrderKey("_count", False)]
@@ -135,11 +136,12 @@ class Terms(BucketAgg):
         return TermsPartial(merged, a.other + b.other, error, a.parts + b.parts)
 
     def finish(self, partial: TermsPartial, scope: Scope) -> TermsPartial:
-        items = [(k, b) for k, b in partial.buckets.items() if b.doc_count >= self.min_doc_count]
-        ranked = sort_buckets(self, items, self.order)
+        items = {k: b for k, b in partial.buckets.items() if b.doc_count >= self.min_doc_count}
+        ranked, finished = self.ranked(items, self.order, scope)
         kept = dict(ranked[: self.size])
         other = partial.other + sum(b.doc_count for _, b in ranked[self.size:])
-        self.finish_buckets(kept, scope)
+        if not finished:
+            self.finish_buckets(kept, scope)
         error = 0 if partial.parts <= 1 else partial.error
         return TermsPartial(kept, other, error, partial.parts)
 
@@ -172,8 +174,6 @@ class Terms(BucketAgg):
                     bucket.extra.get("error", 0)
             out.update(self.render_subs(bucket))
             buckets.append(out)
-        from loghaven.search.aggregations.pipeline import apply_parent
-
         buckets = apply_parent(self, buckets)
         return {"doc_count_error_upper_bound": partial.error,
                 "sum_other_doc_count": partial.other, "buckets": buckets}

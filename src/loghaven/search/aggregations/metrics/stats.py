@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from loghaven.errors import IllegalArgument
 from loghaven.search.aggregations.node import MetricAgg
 from loghaven.search.context import SplitContext
 
@@ -44,10 +45,15 @@ class StatsMetric(MetricAgg):
     """Base of the stats family: one native stats (or extended_stats) per split."""
 
     native_type = "stats"
+    numeric_only = True
 
     def setup(self) -> None:
         self.source = self.field()
         self.format = self.param("format")
+        if self.numeric_only and self.source.mapped and not self.source.is_numeric:
+            raise IllegalArgument(
+                f"Field [{self.source.name}] of type [{self.source.info.type}] "  # type: ignore[union-attr]
+                f"is not supported for aggregation [{self.type_name}]")
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):
@@ -128,6 +134,7 @@ class ValueCount(StatsMetric):
     """value_count also counts keyword and ip values, so it uses tantivy's own count."""
 
     type_name = "value_count"
+    numeric_only = False
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):
