@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import tantivy
 
-from loghaven.errors import ParsingError
+from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
 from loghaven.search.context import SplitContext
 
@@ -86,10 +86,6 @@ class Agg:
         if subs and not self.has_buckets:
             raise ParsingError(
                 f"Aggregator [{name}] of type [{self.type_name}] cannot accept sub-aggregations")
-        #: Whether it sits under a bucket aggregation (runs once per parent bucket).
-        self.nested = False
-        for sub in subs:
-            sub.nested = True
         self.setup()
 
     def setup(self) -> None:
@@ -100,16 +96,19 @@ class Agg:
     def param(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
 
-    def field(self, key: str = "field", *, required: bool = True) -> Field:
-        name = self.params.get(key)
+    def field(self) -> Field:
+        """The ``field`` parameter, resolved; refuses text fields and value scripts."""
+        if "script" in self.params:
+            raise IllegalArgument(
+                f"[{self.type_name}] aggregation [{self.name}] uses a script: Loghaven runs "
+                f"Painless only in bucket_script and bucket_selector (arithmetic over params); "
+                f"aggregate on a field instead")
+        name = self.params.get("field")
         if name is None:
-            if required:
-                raise ParsingError(f"Required one of fields [field, script], but none were "
-                                   f"specified. in [{self.name}]"
-                                   if key == "field" else f"[{key}] is required in [{self.name}]")
-            return Field("", None)
+            raise ParsingError(f"Required one of fields [field, script], but none were "
+                               f"specified. in [{self.name}]")
         if not isinstance(name, str):
-            raise ParsingError(f"[{self.type_name}] [{key}] must be a string in [{self.name}]")
+            raise ParsingError(f"[{self.type_name}] [field] must be a string in [{self.name}]")
         resolved = resolve(self.env.contexts, name)
         require_aggregatable(resolved)
         return resolved
@@ -158,8 +157,8 @@ class Agg:
 class BucketAgg(Agg):
     """An aggregation whose result is buckets, each holding sub-aggregation results.
 
-    A partial is ``{key: Bucket}`` in ``self.keyed_partial`` form, plus whatever the subclass
-    keeps beside it; subclasses define :meth:`bucket_query` so that deferred children can be
+    Partials hold ``{key: Bucket}`` (plus whatever a subclass keeps beside them, such as a
+    terms error bound); subclasses define :meth:`bucket_query` so that deferred children can
     run on one bucket's documents.
     """
 
@@ -219,8 +218,7 @@ class BucketAgg(Agg):
         """The one bucket of a single-bucket aggregation (filter, missing, global)."""
         return None
 
-    def bucket_query(self, key: Any, bucket: Bucket,
-                     ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         """The documents of one bucket in one split (for deferred children)."""
         raise NotImplementedError
 
@@ -235,7 +233,7 @@ class BucketAgg(Agg):
         for key, bucket in buckets.items():
             inner: Scope = []
             if scoped and bucket.doc_count > 0:
-                inner = narrow(scope, lambda ctx, k=key, b=bucket: self.bucket_query(k, b, ctx))
+                inner = narrow(scope, lambda ctx, k=key: self.bucket_query(k, ctx))
             for sub in self.native_subs:
                 bucket.subs[sub.name] = sub.finish(bucket.subs.get(sub.name, sub.empty()), inner)
             if deferred:

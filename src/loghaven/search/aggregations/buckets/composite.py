@@ -181,7 +181,7 @@ class Composite(BucketAgg):
         self.finish_buckets(kept, scope)
         return kept
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         clauses = []
         for source, value in zip(self.sources, key, strict=False):
             if not source.field.in_split(ctx):

@@ -105,7 +105,7 @@ class Grid(BucketAgg):
         self.finish_buckets(kept, scope)
         return kept
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         if not self.source.in_split(ctx):
             return None
         lon_low, lon_high, lat_low, lat_high = self.cell_bounds(*self.cells[key])

@@ -218,7 +218,7 @@ class Histogram(HistogramBase):
             int((v - self.offset) // self.interval))
         return floor(low), floor(high)
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         if not self.source.in_split(ctx):
             return None
         return self.source.range_query(ctx, key, key + self.interval)
@@ -363,7 +363,7 @@ class DateHistogram(HistogramBase):
     def render_key(self, key: Any) -> dict[str, Any]:
         return {"key_as_string": self.printer.format(key, self.tz), "key": key}
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         if not self.source.in_split(ctx):
             return None
         return self.source.range_query(ctx, key, self.rounding.next(key))

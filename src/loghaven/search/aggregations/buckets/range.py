@@ -131,7 +131,7 @@ class Range(BucketAgg):
         self.finish_buckets(buckets, scope)
         return buckets
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         if not self.source.in_split(ctx):
             return None
         span = self.spans[key]

@@ -93,7 +93,7 @@ class TermsPasses(BucketAgg):
     def merge(self, a: dict[Any, Bucket], b: dict[Any, Bucket]) -> dict[Any, Bucket]:
         return self.merge_buckets(a, b)
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         return self.source.term_query(ctx, key) if self.source.in_split(ctx) else None
 
 

@@ -145,7 +145,7 @@ class Terms(BucketAgg):
         error = 0 if partial.parts <= 1 else partial.error
         return TermsPartial(kept, other, error, partial.parts)
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         is_missing = self.missing is not None and key == self.source.key(self.missing)
         if not self.source.in_split(ctx):
             return tantivy.Query.all_query() if is_missing else None
@@ -256,7 +256,7 @@ class MultiTerms(Terms):
                                           self.read_subs(raw_bucket, ctx), {"error": 0})
         return partial
 
-    def bucket_query(self, key: Any, bucket: Bucket, ctx: SplitContext) -> tantivy.Query | None:
+    def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         if not all(source.in_split(ctx) for source in self.sources):
             return None
         return tantivy.Query.boolean_query([(tantivy.Occur.Must, source.term_query(ctx, k))

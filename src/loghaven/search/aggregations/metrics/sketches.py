@@ -19,9 +19,8 @@ from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.node import MetricAgg, Scope
 from loghaven.search.context import SplitContext
 
-#: Distinct values fetched per split (per bucket) before falling back to a sketch.
+#: Distinct values fetched per split (per bucket) for the cardinality sketch.
 DISTINCT_CAP = 100_000
-NESTED_DISTINCT_CAP = 10_000
 #: Up to this many values in a scope, quantiles are exact (from distinct values).
 EXACT_VALUES = 20_000
 #: Percents tantivy's sketch is read at beyond that.
@@ -40,7 +39,6 @@ class DistinctValues(MetricAgg):
 
     def prepare(self, scope: Scope) -> None:
         self.single = len(scope) == 1
-        self.cap = NESTED_DISTINCT_CAP if self.nested else DISTINCT_CAP
 
     def values_request(self) -> dict[str, Any]:
         body: dict[str, Any] = {"field": self.source.name, "size": self.cap,
