@@ -492,3 +492,26 @@ def test_invalid_definitions(indices: list[Index], body: dict[str, Any], kind: s
     with pytest.raises(LoghavenError) as caught:
         aggs(indices, body)
     assert (caught.value.status, caught.value.type) == (400, kind)
+
+
+def test_terms_on_index_name_across_a_pattern(indices: list[Index]) -> None:
+    out = aggs(indices, {"by_index": {"terms": {"field": "_index"},
+                                      "aggs": {"bytes": {"sum": {"field": "bytes"}}}}})
+    assert [(b["key"], b["doc_count"], b["bytes"]["value"])
+            for b in out["by_index"]["buckets"]] == [("logs-1", 5, 480.0), ("logs-2", 2, 110.0)]
+
+
+def test_derivative_unit_moving_avg_and_date_percentiles(indices: list[Index]) -> None:
+    out = aggs(indices, {
+        "days": {"date_histogram": {"field": "ts", "calendar_interval": "day"}, "aggs": {
+            "n": {"value_count": {"field": "ip"}},
+            "rate": {"derivative": {"buckets_path": "n", "unit": "1h"}},
+            "avg": {"moving_avg": {"buckets_path": "n", "window": 2}},
+        }},
+        "when": {"percentiles": {"field": "ts", "percents": [50]}},
+    })
+    day2 = out["days"]["buckets"][1]
+    assert day2["rate"] == {"value": -2.0, "normalized_value": -2.0 / 24}
+    assert day2["avg"] == {"value": 4.0}
+    assert out["when"] == {"values": {"50.0": 1704078000000.0,
+                                      "50.0_as_string": "2024-01-01T03:00:00.000Z"}}

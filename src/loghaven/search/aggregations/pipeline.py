@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
+from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.metrics.stats import ExtendedStats, Stats
 from loghaven.search.aggregations.order import split_path
@@ -137,15 +138,34 @@ class Derivative(Pipeline):
     sequential = True
     type_name = "derivative"
 
+    def setup(self) -> None:
+        super().setup()
+        unit = self.params.get("unit")
+        self.unit_ms: int | None = None
+        if unit is not None:
+            try:
+                self.unit_ms = _UNITS.get(unit) or parse_duration_ms(unit, "unit")
+            except ValueError as exc:
+                raise IllegalArgument(str(exc)) from None
+
     def apply_parent(self, buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        previous: float | None = None
+        previous: tuple[float, Any] | None = None
         for i, bucket in enumerate(buckets):
             value = bucket_value(bucket, self.path, self.gap_policy)
             if i > 0 and previous is not None and value is not None:
-                bucket[self.name] = self.result({"value": value - previous})
+                out: dict[str, Any] = {"value": value - previous[0]}
+                if self.unit_ms and isinstance(bucket.get("key"), int | float):
+                    span = bucket["key"] - previous[1]
+                    out["normalized_value"] = out["value"] * self.unit_ms / span if span else None
+                bucket[self.name] = self.result(out)
             if value is not None or self.gap_policy != "skip":
-                previous = value
+                previous = None if value is None else (value, bucket.get("key"))
         return buckets
+
+
+#: Calendar names a derivative ``unit`` may use.
+_UNITS = {"second": 1000, "minute": 60_000, "hour": 3_600_000, "day": 86_400_000,
+          "week": 7 * 86_400_000, "1w": 7 * 86_400_000}
 
 
 class SerialDiff(Pipeline):
@@ -267,6 +287,29 @@ class MovingFn(Pipeline):
             value = self.function(window, *args)
             bucket[self.name] = self.result({"value": None if math.isnan(value) else value})
         return buckets
+
+
+class MovingAvg(MovingFn):
+    """OpenSearch's (deprecated but still served) moving_avg: a moving_fn by ``model``."""
+
+    type_name = "moving_avg"
+    _MODELS = {"simple": "unweightedAvg", "linear": "linearWeightedAvg", "ewma": "ewma",
+               "holt": "holt"}
+
+    def setup(self) -> None:
+        Pipeline.setup(self)
+        self.window = int(self.params.get("window", 5))
+        if self.window <= 0:
+            raise IllegalArgument("[window] must be a positive, non-zero integer.")
+        self.shift = 0
+        model = self.params.get("model", "simple")
+        if model not in self._MODELS:
+            raise IllegalArgument(f"Unknown model [{model}] for [moving_avg]; Loghaven "
+                                  f"supports {sorted(self._MODELS)}")
+        self.function = _MOVING[self._MODELS[model]]
+        settings = self.params.get("settings") or {}
+        self.args = [float(settings[k]) for k in ("alpha", "beta") if k in settings][
+            : {"ewma": 1, "holt": 2}.get(model, 0)]
 
 
 class BucketScript(Pipeline):
@@ -449,6 +492,6 @@ class PercentilesBucket(SiblingPipeline):
 
 
 PIPELINES: dict[str, type[Pipeline]] = {cls.type_name: cls for cls in (
-    Derivative, SerialDiff, CumulativeSum, MovingFn, BucketScript, BucketSelector, BucketSort,
-    AvgBucket, SumBucket, MaxBucket, MinBucket, StatsBucket, ExtendedStatsBucket,
+    Derivative, SerialDiff, CumulativeSum, MovingFn, MovingAvg, BucketScript, BucketSelector,
+    BucketSort, AvgBucket, SumBucket, MaxBucket, MinBucket, StatsBucket, ExtendedStatsBucket,
     PercentilesBucket)}

@@ -108,6 +108,9 @@ class HistogramBase(BucketAgg):
         self.order = parse_order(self.param("order"), self.name) if "order" in self.params \
             else KEY_ORDER
         self.missing = self.param("missing")
+        if isinstance(self.missing, str) and self.source.is_date:
+            self.missing = parse_date_math(self.missing, self.env.now_ms,
+                                           get_format(self.source.date_format()))
 
     def native_histogram(self, ctx: SplitContext, interval: float, offset: float,
                          hard: tuple[float | None, float | None] | None) -> dict[str, Any]:
@@ -206,6 +209,11 @@ class Histogram(HistogramBase):
 
     def next_key(self, key: float) -> float:
         return self.key_of(self.index(key) + 1)
+
+    def render_key(self, key: Any) -> dict[str, Any]:
+        if self.source.is_date:
+            return {"key_as_string": self.source.value_as_string(int(key)), "key": key}
+        return {"key": key}
 
     def fill_bounds(self, buckets: dict[Any, Bucket]) -> tuple[Any, Any] | None:
         if self.extended is None:

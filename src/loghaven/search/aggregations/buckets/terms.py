@@ -16,6 +16,7 @@ from typing import Any
 
 import tantivy
 
+from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import ParsingError
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
@@ -25,6 +26,8 @@ from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
 DEFAULT_ORDER = [OrderKey("_count", False)]
+#: The metadata field terms can split on across an index pattern.
+INDEX_FIELD = "_index"
 #: Terms fetched per split when include/exclude must be applied after tantivy.
 FILTERED_SPLIT_SIZE = 65_000
 
@@ -55,6 +58,9 @@ class Terms(BucketAgg):
         self.shard_min_doc_count = int(self.param("shard_min_doc_count", 0))
         self.show_error = bool(self.param("show_term_doc_count_error", False))
         self.missing = self.param("missing")
+        if self.missing is not None and self.source.is_date and isinstance(self.missing, str):
+            self.missing = parse_date_math(self.missing, self.env.now_ms,
+                                           get_format(self.source.date_format()))
         self.format = self.param("format")
         self.split_size = self.size
         # tantivy filters terms only on keyword fields; others are filtered after the fact
@@ -84,13 +90,22 @@ class Terms(BucketAgg):
             body["missing"] = self.missing
         return body
 
-    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+    def constant_key(self, ctx: SplitContext) -> Any:
+        """The one key every document of this split has, if so: its index name for
+        ``_index``, the ``missing`` value when the split has no such field."""
+        if self.source.name == INDEX_FIELD:
+            return ctx.index.name
         if not self.source.in_split(ctx):
-            if self.missing is None:
-                return None
-            # the split has no such field: every document takes the ``missing`` value
+            return self.missing
+        return None
+
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if self.constant_key(ctx) is not None:
+            # one bucket of every document (``_seq_no`` is in every split)
             return {self.name: self.with_subs({"range": {"field": SEQ_NO, "ranges": [
-                {"key": "missing"}]}}, ctx)}
+                {"key": "all"}]}}, ctx)}
+        if not self.source.in_split(ctx):
+            return None
         return {self.name: self.with_subs({"terms": self.native_body()}, ctx)}
 
     def split_error(self, raw: dict[str, Any], buckets: list[dict[str, Any]]) -> int:
@@ -110,9 +125,10 @@ class Terms(BucketAgg):
         buckets = got.get("buckets", [])
         partial = TermsPartial(other=int(got.get("sum_other_doc_count") or 0),
                                error=self.split_error(got, buckets), parts=1)
+        constant = self.constant_key(ctx)
         for raw_bucket in buckets:
-            if not self.source.in_split(ctx):
-                raw_bucket = {**raw_bucket, "key": self.missing}
+            if constant is not None:
+                raw_bucket = {**raw_bucket, "key": constant}
             if not raw_bucket["doc_count"]:
                 continue
             key = self.source.key(raw_bucket["key"])
@@ -146,9 +162,10 @@ class Terms(BucketAgg):
         return TermsPartial(kept, other, error, partial.parts)
 
     def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
+        constant = self.constant_key(ctx)
+        if constant is not None:
+            return tantivy.Query.all_query() if key == self.source.key(constant) else None
         is_missing = self.missing is not None and key == self.source.key(self.missing)
-        if not self.source.in_split(ctx):
-            return tantivy.Query.all_query() if is_missing else None
         query = self.source.term_query(ctx, key)
         if is_missing:
             absent = tantivy.Query.boolean_query([

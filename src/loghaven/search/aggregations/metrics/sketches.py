@@ -261,9 +261,23 @@ class QuantileMetric(DistinctValues):
         return a.merged(b)
 
     def keyed(self, pairs: list[tuple[float, float | None]]) -> dict[str, Any]:
+        """ES's ``values``: an object by default, a list with ``keyed: false``; dates also
+        get ``*_as_string`` forms."""
+        dates = self.source.is_date and self.type_name == "percentiles"
         if self.param("keyed", True):
-            return {"values": {str(float(k)): v for k, v in pairs}}
-        return {"values": [{"key": float(k), "value": v} for k, v in pairs]}
+            values: dict[str, Any] = {}
+            for k, v in pairs:
+                values[str(float(k))] = v
+                if dates and v is not None:
+                    values[f"{float(k)}_as_string"] = self.source.value_as_string(int(v))
+            return {"values": values}
+        items = []
+        for k, v in pairs:
+            item: dict[str, Any] = {"key": float(k), "value": v}
+            if dates and v is not None:
+                item["value_as_string"] = self.source.value_as_string(int(v))
+            items.append(item)
+        return {"values": items}
 
 
 class Percentiles(QuantileMetric):
