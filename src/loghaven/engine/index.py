@@ -189,16 +189,9 @@ class Index:
             self.active.delete_id(op.doc_id)
             if op.op == OP_INDEX:
                 try:
-                    source = orjson.loads(op.source)
-                    flat = self._build(source, op.doc_id)
+                    self._apply_index(self._build(orjson.loads(op.source), op.doc_id), op, None)
                 except LoghavenError:
                     continue
-                try:
-                    split, document = self._prepare(flat, op)
-                except LoghavenError:
-                    continue
-                self._add(split, document, flat)
-                self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, op.source, split)
             else:
                 self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, None, None, now_ms())
         self.pending = True
@@ -449,33 +442,37 @@ class Index:
 
     def _apply_index(self, flat: dict[str, Any], operation: Operation,
                      existing: DocState | None) -> None:
-        split, document = self._prepare(flat, operation)
-        if existing is not None and existing.split is not None:
-            existing.split.delete_id(operation.doc_id)
-        self._add(split, document, flat)
-        self.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
-                                              operation.source, split)
-
-    def _prepare(self, flat: dict[str, Any],
-                 operation: Operation) -> tuple[Split, tantivy.Document]:
-        """The split that takes the document, and the document, validated by tantivy."""
-        split = self.active
-        if (not self._mapping_fits and not split.field_names.issuperset(flat)) \
-                or split.meta.num_docs >= SPLIT_MAX_DOCS:
-            split = self._roll()
+        """Add the document, replacing ``existing``; the old copy goes only once the new fits."""
+        split = self._target_split(flat)
         flat[ID] = operation.doc_id
         flat[SOURCE] = operation.source
         flat[SEQ_NO] = operation.seq_no
         flat[VERSION] = operation.version
         try:
-            return split, split.document(flat)
+            if existing is None or existing.split is None:
+                split.add_flat(flat)  # validated and added in one native call
+            else:
+                document = split.document(flat)
+                existing.split.delete_id(operation.doc_id)
+                split.add_document(document)
         except ValueError as exc:  # tantivy's own validation, e.g. of IP addresses
             raise MapperParsing(
                 f"failed to parse document with id '{operation.doc_id}': {exc}",
                 caused_by={"type": "illegal_argument_exception", "reason": str(exc)}) from exc
+        self._track(split, flat)
+        self.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
+                                              operation.source, split)
 
-    def _add(self, split: Split, document: tantivy.Document, flat: dict[str, Any]) -> None:
-        split.add_document(document)
+    def _target_split(self, flat: dict[str, Any]) -> Split:
+        """The active split, or a new one if this document has fields the active one lacks."""
+        split = self.active
+        if (not self._mapping_fits and not split.field_names.issuperset(flat)) \
+                or split.meta.num_docs >= SPLIT_MAX_DOCS:
+            split = self._roll()
+        return split
+
+    def _track(self, split: Split, flat: dict[str, Any]) -> None:
+        """Count the document and widen the split's date ranges (used to prune searches)."""
         split.meta.num_docs += 1
         ranges = split.meta.date_ranges
         for name in self.builder.date_fields:

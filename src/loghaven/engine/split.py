@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.metadata
 import shutil
 import threading
@@ -13,7 +14,7 @@ import orjson
 import tantivy
 
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.schema import ID, register_analyzers
+from loghaven.engine.schema import ID, SOURCE, register_analyzers
 from loghaven.engine.schema import build_schema as schema_for
 
 WRITER_HEAP_BYTES = 128_000_000
@@ -79,6 +80,12 @@ class Split:
     def document(self, flat: dict[str, Any]) -> tantivy.Document:
         """A tantivy document for this split's schema; ValueError if a value does not fit."""
         return tantivy.Document.from_dict(flat, self.schema)
+
+    def add_flat(self, flat: dict[str, Any]) -> None:
+        """Add a flat document through tantivy's JSON path (the fastest way in, measured)."""
+        flat[SOURCE] = base64.b64encode(flat[SOURCE]).decode()
+        self.writer.add_json(orjson.dumps(flat).decode())
+        self.uncommitted = True
 
     def add_document(self, document: tantivy.Document) -> None:
         self.writer.add_document(document)

@@ -32,7 +32,7 @@ class BulkItem:
 
 def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
     """Pair action and source lines; blank lines are skipped as Elasticsearch does."""
-    lines = [line for line in data.split(b"\n") if line.strip()]
+    lines = [line for line in data.split(b"\n") if line and not line.isspace()]
     items: list[BulkItem] = []
     position = 0
     while position < len(lines):
@@ -53,7 +53,7 @@ def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
                                   f"of [create, delete, index, update] but found [{action}]")
         if not isinstance(meta, dict):
             raise IllegalArgument(f"Malformed action/metadata line [{position}]")
-        unknown = set(meta) - ACTION_KEYS
+        unknown = meta.keys() - ACTION_KEYS if meta else None
         if unknown:
             raise IllegalArgument(f"Action/metadata line [{position}] contains an unknown "
                                   f"parameter [{sorted(unknown)[0]}]")
@@ -64,7 +64,9 @@ def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
         if action != "delete":
             if position >= len(lines):
                 raise IllegalArgument("The bulk request must be terminated by a newline [\\n]")
-            source = lines[position].strip()
+            source = lines[position]
+            if source[-1:] == b"\r":
+                source = source[:-1]
             position += 1
         items.append(_item(action, index, doc_id, meta, source))
     return items
