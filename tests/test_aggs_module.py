@@ -515,3 +515,13 @@ def test_derivative_unit_moving_avg_and_date_percentiles(indices: list[Index]) -
     assert day2["avg"] == {"value": 4.0}
     assert out["when"] == {"values": {"50.0": 1704078000000.0,
                                       "50.0_as_string": "2024-01-01T03:00:00.000Z"}}
+
+
+def test_composite_missing_bucket_pages_after_null(indices: list[Index]) -> None:
+    sources = [{"user": {"terms": {"field": "user.keyword", "missing_bucket": True}}}]
+    first = aggs(indices, {"c": {"composite": {"size": 1, "sources": sources}}})["c"]
+    assert first == {"after_key": {"user": None},
+                     "buckets": [{"key": {"user": None}, "doc_count": 6}]}
+    second = aggs(indices, {"c": {"composite": {"size": 1, "sources": sources,
+                                                "after": first["after_key"]}}})["c"]
+    assert second["buckets"] == [{"key": {"user": "bob"}, "doc_count": 1}]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from loghaven.errors import IllegalArgument
-from loghaven.search.aggregations.node import POOL, Agg, Env, Scope
+from loghaven.search.aggregations.node import Agg, Env, Scope, per_split
 from loghaven.search.context import SplitContext
 
 
@@ -35,12 +35,9 @@ def _run_native(aggs: list[Agg], scope: Scope) -> dict[str, Any]:
     for agg in aggs:
         for node in agg.walk():
             node.prepare(scope)
-    if len(scope) == 1:
-        per_split = [_one_split(aggs, *scope[0])]
-    else:
-        per_split = list(POOL.map(lambda item: _one_split(aggs, *item), scope))
-    merged = per_split[0]
-    for partials in per_split[1:]:
+    results = per_split(scope, lambda ctx, query: _one_split(aggs, ctx, query))
+    merged = results[0]
+    for partials in results[1:]:
         merged = {agg.name: agg.merge(merged[agg.name], partials[agg.name]) for agg in aggs}
     return merged
 

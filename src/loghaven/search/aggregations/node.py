@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import tantivy
 
@@ -60,10 +60,19 @@ def narrow(scope: Scope, make: Callable[[SplitContext], tantivy.Query | None]) -
     return narrowed
 
 
+T = TypeVar("T")
+
+
+def per_split(scope: Scope, run: Callable[[SplitContext, tantivy.Query], T]) -> list[T]:
+    """``run`` on every split of a scope, in parallel threads when there are several."""
+    if len(scope) == 1:
+        return [run(*scope[0])]
+    return list(POOL.map(lambda item: run(*item), scope))
+
+
 def count(scope: Scope) -> int:
     """How many documents a scope holds (``search(limit=0)`` panics in tantivy-py)."""
-    futures = [POOL.submit(ctx.searcher.search, query, 1) for ctx, query in scope]
-    return sum(future.result().count or 0 for future in futures)
+    return sum(per_split(scope, lambda ctx, query: ctx.searcher.search(query, 1).count or 0))
 
 
 class Agg:

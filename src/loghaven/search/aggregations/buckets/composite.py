@@ -14,6 +14,7 @@ from typing import Any
 import tantivy
 
 from loghaven.engine.dates import parse_duration_ms
+from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.buckets.histogram import DAY_MS
 from loghaven.search.aggregations.fields import Field, format_date, require_aggregatable, resolve
@@ -21,6 +22,9 @@ from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
 
+#: Buckets asked of a split whose ``after`` cannot be passed down (null keys of a missing
+#: field); they are paged after the merge.
+UNPAGED_SIZE = 10_000
 _CALENDAR_MS = {"1m": 60_000, "minute": 60_000, "1h": 3_600_000, "hour": 3_600_000,
                 "1d": DAY_MS, "day": DAY_MS}
 
@@ -62,7 +66,9 @@ class Source:
         return self.field.key(raw)
 
     def typed(self, value: Any) -> str:
-        """An ``after`` value in tantivy's typed form."""
+        """An ``after`` value in tantivy's typed form (``null:`` for the missing bucket)."""
+        if value is None:
+            return "null:"
         if self.kind != "terms":
             return f"f64:{float(value)}"
         kind = self.field.kind
@@ -93,13 +99,11 @@ class Composite(BucketAgg):
             raise IllegalArgument(f"Composite [sources] cannot be null or empty in [{self.name}]")
         self.sources = [self.source(spec) for spec in specs]
         after = self.param("after")
-        if after is not None:
-            if not isinstance(after, dict) or set(after) != {s.name for s in self.sources}:
-                raise IllegalArgument(f"[after] has {len(after) if isinstance(after, dict) else 0}"
-                                      f" value(s) but [sources] has {len(self.sources)}")
-            if any(after[s.name] is None for s in self.sources):
-                raise IllegalArgument("Loghaven cannot page a composite aggregation after a "
-                                      "missing (null) key yet")
+        if after is not None and (not isinstance(after, dict)
+                                  or set(after) != {s.name for s in self.sources}):
+            given = len(after) if isinstance(after, dict) else 0
+            raise IllegalArgument(f"[after] has {given} value(s) but [sources] has "
+                                  f"{len(self.sources)}")
         self.after = after
 
     def source(self, spec: Any) -> Source:
@@ -143,12 +147,20 @@ class Composite(BucketAgg):
             raise IllegalArgument(str(exc)) from None
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
-        if not any(source.field.in_split(ctx) for source in self.sources):
-            return None
+        absent = [s for s in self.sources if not s.field.in_split(ctx)]
+        if any(not s.missing_bucket for s in absent):
+            return None  # no document of this split has a value for every source
+        present = [s for s in self.sources if s not in absent]
+        if not present:  # every document falls in the all-null bucket
+            return {self.name: self.with_subs({"range": {"field": SEQ_NO, "ranges": [
+                {"key": "all"}]}}, ctx)}
         body: dict[str, Any] = {"size": self.size,
-                                "sources": [{s.name: s.native()} for s in self.sources]}
+                                "sources": [{s.name: s.native()} for s in present]}
         if self.after is not None:
-            body["after"] = {s.name: s.typed(self.after[s.name]) for s in self.sources}
+            if all(self.after[s.name] is None for s in absent):
+                body["after"] = {s.name: s.typed(self.after[s.name]) for s in present}
+            else:  # the split's null keys do not page like the others: filter after merging
+                body["size"] = UNPAGED_SIZE
         return {self.name: self.with_subs({"composite": body}, ctx)}
 
     def read(self, raw: dict[str, Any], ctx: SplitContext) -> dict[Any, Bucket]:
@@ -157,7 +169,11 @@ class Composite(BucketAgg):
             return {}
         buckets = {}
         for b in got["buckets"]:
-            key = tuple(s.key(b["key"].get(s.name)) for s in self.sources)
+            if not b["doc_count"]:
+                continue
+            values = b["key"] if isinstance(b["key"], dict) else {}
+            key = tuple(s.key(values.get(s.name)) if s.field.in_split(ctx) else None
+                        for s in self.sources)
             buckets[key] = Bucket(b["doc_count"], self.read_subs(b, ctx))
         return buckets
 
@@ -176,7 +192,11 @@ class Composite(BucketAgg):
         return 0
 
     def finish(self, partial: dict[Any, Bucket], scope: Scope) -> dict[Any, Bucket]:
-        keys = sorted(partial, key=functools.cmp_to_key(self.compare))[: self.size]
+        keys = list(partial)
+        if self.after is not None:
+            after = tuple(s.key(self.after[s.name]) for s in self.sources)
+            keys = [key for key in keys if self.compare(key, after) > 0]
+        keys = sorted(keys, key=functools.cmp_to_key(self.compare))[: self.size]
         kept = {key: partial[key] for key in keys}
         self.finish_buckets(kept, scope)
         return kept

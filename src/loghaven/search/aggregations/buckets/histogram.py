@@ -26,7 +26,7 @@ from loghaven.engine.dates import (
     utc_offset_ms,
 )
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
+from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, per_split
 from loghaven.search.aggregations.order import OrderKey, parse_order
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
@@ -44,16 +44,17 @@ KEY_ORDER = [OrderKey("_key", True)]
 
 
 def data_bounds(scope: Scope, field: str) -> tuple[int, int] | None:
-    """The smallest and largest value of a date field in a scope (one native stats per split)."""
-    low = high = None
-    for ctx, query in scope:
+    """The smallest and largest value of a field in a scope (one native stats per split)."""
+    def one(ctx: SplitContext, query: tantivy.Query) -> tuple[float, float] | None:
         if not ctx.has_field(field):
-            continue
+            return None
         got = ctx.searcher.aggregate(query, {"b": {"stats": {"field": field}}})["b"]
-        if got.get("count"):
-            low = got["min"] if low is None else min(low, got["min"])
-            high = got["max"] if high is None else max(high, got["max"])
-    return None if low is None or high is None else (int(low), int(high))
+        return (got["min"], got["max"]) if got.get("count") else None
+
+    found = [b for b in per_split(scope, one) if b is not None]
+    if not found:
+        return None
+    return int(min(b[0] for b in found)), int(max(b[1] for b in found))
 
 
 @dataclass

@@ -14,7 +14,7 @@ import tantivy
 
 from loghaven.errors import IllegalArgument
 from loghaven.search.aggregations.buckets.terms import key_filter
-from loghaven.search.aggregations.node import POOL, Bucket, BucketAgg, Scope, count
+from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, count, per_split
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
@@ -51,7 +51,7 @@ class TermsPasses(BucketAgg):
             return counts
 
         counts: dict[Any, int] = {}
-        for split_counts in POOL.map(lambda item: one(*item), scope):
+        for split_counts in per_split(scope, one):
             for key, n in split_counts.items():
                 counts[key] = counts.get(key, 0) + n
         return counts
@@ -83,7 +83,7 @@ class TermsPasses(BucketAgg):
                     for b in got if (key := self.source.key(b["key"])) in wanted}
 
         merged: dict[Any, Bucket] = {}
-        for buckets in POOL.map(lambda item: one(*item), scope):
+        for buckets in per_split(scope, one):
             merged = self.merge_buckets(merged, buckets)
         return merged
 

@@ -16,7 +16,7 @@ import tantivy
 from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import ParsingError
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
-from loghaven.search.aggregations.node import POOL, MetricAgg, Scope
+from loghaven.search.aggregations.node import MetricAgg, Scope, per_split
 from loghaven.search.context import SplitContext
 from loghaven.search.source_filter import SourceFilter
 
@@ -98,10 +98,8 @@ class SearchMetric(MetricAgg):
         return result.count or 0, hits
 
     def collect(self, scope: Scope, limit: int) -> Hits:
-        futures = [POOL.submit(self.search, ctx, query, limit) for ctx, query in scope]
         out = Hits()
-        for future in futures:
-            total, hits = future.result()
+        for total, hits in per_split(scope, lambda ctx, query: self.search(ctx, query, limit)):
             out = self.merge(out, Hits(total, hits))
         return out
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import tantivy
 from datasketches import hll_sketch, hll_union, tgt_hll_type
 
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.node import MetricAgg, Scope
+from loghaven.search.aggregations.node import MetricAgg, Scope, per_split
 from loghaven.search.context import SplitContext
 
 #: Distinct values fetched per split (per bucket) for the cardinality sketch.
@@ -226,13 +227,14 @@ class QuantileMetric(DistinctValues):
 
     def prepare(self, scope: Scope) -> None:
         super().prepare(scope)
-        total = 0
-        for ctx, query in scope:
-            if self.source.in_split(ctx):
-                got = ctx.searcher.aggregate(query, {"n": {"value_count": {
-                    "field": self.source.name}}})
-                total += int(got["n"]["value"] or 0)
-        self.exact = total <= EXACT_VALUES
+        def values(ctx: SplitContext, query: tantivy.Query) -> int:
+            if not self.source.in_split(ctx):
+                return 0
+            got = ctx.searcher.aggregate(query, {"n": {"value_count": {
+                "field": self.source.name}}})
+            return int(got["n"]["value"] or 0)
+
+        self.exact = sum(per_split(scope, values)) <= EXACT_VALUES
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):
