@@ -229,15 +229,17 @@ class Index:
     # --- reads -----------------------------------------------------------------------------
 
     def get(self, doc_id: str) -> DocState | None:
-        """Realtime get: the live map first, then the committed splits, newest first."""
-        with self.lock:
-            live = self.live.get(doc_id)
-            if live is not None:
-                if live.source is None:
-                    return None
-                return DocState(live.version, live.seq_no, live.source, live.split)
-            splits = list(self.splits)
-        for split in reversed(splits):
+        """Realtime get: the live map first, then the committed splits, newest first.
+
+        No lock: a refresh commits the splits before it drops entries from the live map, so
+        a document is always in one or the other, and readers never wait for a bulk write.
+        """
+        live = self.live.get(doc_id)
+        if live is not None:
+            if live.source is None:
+                return None
+            return DocState(live.version, live.seq_no, live.source, live.split)
+        for split in reversed(list(self.splits)):
             found = self._find_committed(split, doc_id)
             if found is not None:
                 return found
@@ -533,8 +535,8 @@ class Index:
     # --- searching helpers ---------------------------------------------------------------------
 
     def searchable_splits(self) -> list[Split]:
-        with self.lock:
-            return list(self.splits)
+        """A snapshot of the splits, taken without waiting for writers."""
+        return list(self.splits)
 
     def doc_count(self) -> int:
         return sum(s.num_docs() for s in self.searchable_splits())
