@@ -525,3 +525,10 @@ def test_composite_missing_bucket_pages_after_null(indices: list[Index]) -> None
     second = aggs(indices, {"c": {"composite": {"size": 1, "sources": sources,
                                                 "after": first["after_key"]}}})["c"]
     assert second["buckets"] == [{"key": {"user": "bob"}, "doc_count": 1}]
+
+
+def test_keyed_ranges_leave_the_key_out(indices: list[Index]) -> None:
+    out = aggs(indices, {"r": {"range": {"field": "status", "keyed": True, "ranges": [
+        {"to": 300}, {"key": "high", "from": 300}]}}})
+    assert out["r"] == {"buckets": {"*-300.0": {"to": 300.0, "doc_count": 4},
+                                    "high": {"from": 300.0, "doc_count": 3}}}

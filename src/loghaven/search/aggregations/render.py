@@ -23,3 +23,8 @@ def render(agg: Agg, partial: Any) -> dict[str, Any]:
     if agg.meta is not None:
         rendered = {"meta": agg.meta, **rendered}
     return rendered
+
+
+def keyed_ranges(buckets: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Range-like buckets under their keys, which ES then leaves out of each bucket."""
+    return {b["key"]: {k: v for k, v in b.items() if k != "key"} for b in buckets}

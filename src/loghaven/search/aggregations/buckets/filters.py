@@ -17,6 +17,7 @@ from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.execute import execute
 from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, count, narrow
 from loghaven.search.aggregations.pipeline import apply_parent, apply_parent_keyed
+from loghaven.search.aggregations.render import keyed_ranges
 from loghaven.search.context import SplitContext
 
 Maker = Callable[[SplitContext], tantivy.Query | None]
@@ -214,6 +215,4 @@ class IpRange(FilterLike):
             out = {key: spec[key] for key in ("key", "from", "to") if key in spec}
             buckets.append({**out, "doc_count": bucket.doc_count, **self.render_subs(bucket)})
         buckets = apply_parent(self, buckets)
-        if self.keyed:
-            return {"buckets": {b["key"]: b for b in buckets}}
-        return {"buckets": buckets}
+        return {"buckets": keyed_ranges(buckets) if self.keyed else buckets}

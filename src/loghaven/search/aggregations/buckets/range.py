@@ -17,6 +17,7 @@ from loghaven.errors import ParsingError
 from loghaven.search.aggregations.fields import format_date
 from loghaven.search.aggregations.node import Bucket, BucketAgg
 from loghaven.search.aggregations.pipeline import apply_parent
+from loghaven.search.aggregations.render import keyed_ranges
 from loghaven.search.context import SplitContext
 
 
@@ -160,9 +161,7 @@ class Range(BucketAgg):
             out.update(self.render_subs(bucket))
             buckets.append(out)
         buckets = apply_parent(self, buckets)
-        if self.keyed:
-            return {"buckets": {b["key"]: b for b in buckets}}
-        return {"buckets": buckets}
+        return {"buckets": keyed_ranges(buckets) if self.keyed else buckets}
 
 
 class DateRange(Range):
