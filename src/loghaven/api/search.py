@@ -88,7 +88,8 @@ async def _search(request: Request, parsed: SearchRequest,
         raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed in a "
                                       "scroll context;")
     found = targets(request, expression)
-    snapshot = await run(root.take_snapshot, found)
+    snapshot = await run(functools.partial(root.take_snapshot, found,
+                                           pin=parsed.scroll_ms is not None))
     outcome = await run(functools.partial(root.search, snapshot, parsed, now_ms=now_ms(),
                                           node_id=node.node_id))
     if parsed.scroll_ms is None:
@@ -158,7 +159,7 @@ async def _open_pit(request: Request) -> tuple[str, Any]:
     if not keep_alive:
         raise ActionRequestValidation("Validation Failed: 1: [keep_alive] is not specified;")
     found = targets(request, request.path_params["index"])
-    snapshot = await run(root.take_snapshot, found)
+    snapshot = await run(functools.partial(root.take_snapshot, found, pin=True))
     return _contexts(request).open_pit(snapshot, _duration(keep_alive, "keep_alive"))
 
 

@@ -19,7 +19,7 @@ from loghaven.engine.dates import get_format
 from loghaven.engine.index import PRIMARY_TERM
 from loghaven.engine.mapping import FieldInfo
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
-from loghaven.errors import LoghavenError
+from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.context import SplitContext
 from loghaven.search.highlight import Highlighter
 from loghaven.search.leaf import Cursor, LeafKey, Row
@@ -76,8 +76,8 @@ def parse_cursor(values: list[Any], keys: list[LeafKey], with_tiebreak: bool) ->
     """A ``search_after`` array back into typed sort values (and the ``_shard_doc``)."""
     expected = len(keys) + (1 if with_tiebreak else 0)
     if len(values) != expected and not (with_tiebreak and len(values) == len(keys)):
-        raise LoghavenError(f"search_after has {len(values)} value(s) but sort has "
-                            f"{len(keys)}", status=400, type="illegal_argument_exception")
+        raise IllegalArgument(f"search_after has {len(values)} value(s) but sort has "
+                              f"{len(keys)}")
     typed = tuple(_typed(key, value) for key, value in zip(keys, values, strict=False))
     tiebreak = parse_shard_doc(values[-1]) if len(values) == len(keys) + 1 else None
     return Cursor(typed, tiebreak)
@@ -98,9 +98,8 @@ def _typed(key: LeafKey, value: Any) -> Any:
         if key.kind == "bool":
             return value in (True, 1, "true", "1")
     except (TypeError, ValueError) as exc:
-        raise LoghavenError(f"Failed to parse search_after value [{value}] for field "
-                            f"[{key.key.field}]", status=400,
-                            type="illegal_argument_exception") from exc
+        raise IllegalArgument(f"Failed to parse search_after value [{value}] for field "
+                              f"[{key.key.field}]") from exc
     return str(value)
 
 

@@ -12,6 +12,8 @@ group equal to the cursor on every key, which is walked in address order.
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -138,12 +140,23 @@ def _compare_value(x: Any, y: Any, key: LeafKey) -> int:
     return -result if key.key.desc else result
 
 
-def sort_rows(rows: list[Row], keys: list[LeafKey]) -> list[Row]:
-    """Rows in the request's order (the same order the root merges splits by)."""
+def _row_order(keys: list[LeafKey]) -> Callable[[Row], Any]:
     def cmp(a: Row, b: Row) -> int:
         return compare(a.values, a.tiebreak, b.values, b.tiebreak, keys)
 
-    return sorted(rows, key=functools.cmp_to_key(cmp))
+    return functools.cmp_to_key(cmp)
+
+
+def sort_rows(rows: list[Row], keys: list[LeafKey]) -> list[Row]:
+    """Rows in the request's order."""
+    return sorted(rows, key=_row_order(keys))
+
+
+def merge_rows(sorted_lists: list[list[Row]], keys: list[LeafKey], start: int,
+               stop: int) -> list[Row]:
+    """Rows ``start:stop`` of the merge of the splits' sorted rows: the global order."""
+    merged = heapq.merge(*sorted_lists, key=_row_order(keys))
+    return list(itertools.islice(merged, start, stop))
 
 
 def search_split(ctx: SplitContext, position: int, query: tantivy.Query, keys: list[LeafKey],

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from loghaven.engine.dates import parse_duration_ms
+from loghaven.engine.dates import get_format, parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.source_filter import SourceFilter
 
@@ -78,7 +78,6 @@ class SearchRequest:
     pit_id: str | None = None
     pit_keep_alive_ms: int | None = None
     scroll_ms: int | None = None
-    timeout_ms: int | None = None
     total_as_int: bool = False
 
 
@@ -122,7 +121,8 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         request.query = _q_param(params)
     request.source = _source_filter(body, params)
     if "timeout" in params or "timeout" in body:
-        request.timeout_ms = _duration(params.get("timeout", body.get("timeout")), "timeout")
+        # Validated only: searches here run to completion, so ``timed_out`` stays false.
+        _duration(params.get("timeout", body.get("timeout")), "timeout")
     if "scroll" in params:
         request.scroll_ms = _duration(params["scroll"], "scroll")
     pit = body.get("pit")
@@ -174,7 +174,7 @@ def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
         raise ParsingError(f"[sort] unknown order [{order}] for field [{name}]; use [asc] or "
                            f"[desc]")
     return SortKey(name, order, options.get("missing", "_last"), options.get("unmapped_type"),
-                   options.get("format"))
+                   _date_format(options.get("format")))
 
 
 def _token(value: Any) -> str:
@@ -252,10 +252,21 @@ def _field_specs(value: Any, name: str) -> list[FieldSpec]:
         if isinstance(item, str):
             specs.append(FieldSpec(item))
         elif isinstance(item, dict) and "field" in item:
-            specs.append(FieldSpec(str(item["field"]), item.get("format")))
+            specs.append(FieldSpec(str(item["field"]), _date_format(item.get("format"))))
         else:
             raise ParsingError(f"[{name}] entries must be a field name or {{\"field\": ...}}")
     return specs
+
+
+def _date_format(value: Any) -> str | None:
+    """A ``format`` for date values, checked now rather than when hits are rendered."""
+    if value is None or value == "use_field_mapping":
+        return None
+    try:
+        get_format(str(value))
+    except ValueError as exc:
+        raise IllegalArgument(f"Invalid format: [{value}]: {exc}") from exc
+    return str(value)
 
 
 def _source_filter(body: dict[str, Any], params: Mapping[str, str]) -> SourceFilter:

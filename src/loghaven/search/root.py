@@ -32,10 +32,10 @@ from loghaven.search.leaf import (
     LeafKey,
     LeafResult,
     Row,
+    merge_rows,
     read_scores,
     resolve_keys,
     search_split,
-    sort_rows,
 )
 from loghaven.search.query_dsl import all_of, as_filter, compile_query, time_bounds
 from loghaven.search.request import SearchRequest, SortKey
@@ -78,30 +78,40 @@ class SearchPhaseError(LoghavenError):
         }, "status": self.status}
 
 
-@dataclass(frozen=True)
+@dataclass
 class SnapshotEntry:
-    """One split as a search sees it: fixed searcher, and the alias filter it came through."""
+    """One split as a search sees it, and the alias filter it came through.
+
+    Its searcher (the committed state it reads) is taken on first use, so the splits a query
+    skips are never opened; scroll and point-in-time snapshots take them all up front.
+    """
 
     index: Index
     alias_filter: dict[str, Any] | None
     split: Split
-    searcher: tantivy.Searcher
+    pinned: tantivy.Searcher | None = None
+
+    @property
+    def searcher(self) -> tantivy.Searcher:
+        if self.pinned is None:
+            self.pinned = self.split.searcher()
+        return self.pinned
 
 
 @dataclass
 class Snapshot:
-    """The splits of a search's targets, each with the searcher taken when it started."""
+    """The splits of a search's targets."""
 
     entries: list[SnapshotEntry] = field(default_factory=list)
-    indices: list[str] = field(default_factory=list)
 
 
-def take_snapshot(targets: list[Target]) -> Snapshot:
-    snapshot = Snapshot(indices=[t.index.name for t in targets])
+def take_snapshot(targets: list[Target], *, pin: bool = False) -> Snapshot:
+    """The splits of ``targets``; ``pin`` fixes every searcher now (scroll, point in time)."""
+    snapshot = Snapshot()
     for target in targets:
         for split in target.index.searchable_splits():
-            snapshot.entries.append(
-                SnapshotEntry(target.index, target.alias_filter, split, split.searcher()))
+            snapshot.entries.append(SnapshotEntry(target.index, target.alias_filter, split,
+                                                  split.searcher() if pin else None))
     return snapshot
 
 
@@ -125,7 +135,12 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
            cursor: Cursor | None = None, known_total: int | None = None,
            pit: bool = False) -> SearchOutcome:
     """Run ``request`` over ``snapshot``; ``cursor`` continues a scroll, ``known_total``
-    reuses its first page's count, ``pit`` adds the ``_shard_doc`` tie-break to sort values."""
+    reuses its first page's count, ``pit`` adds the ``_shard_doc`` tie-break to sort values.
+
+    Without ``sort`` hits come by score, ties in index order; a scroll without ``sort`` pages
+    in index order (``_doc``: ``_seq_no`` within an index), the order ES recommends for
+    scrolls and the one each page resumes from cheaply.
+    """
     started = time.perf_counter()
     _check_window(snapshot, request, node_id)
     for clause in (request.query, request.post_filter):
@@ -142,9 +157,9 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     k = request.size if cursor is not None else request.from_ + request.size
     results = _fan_out(planned, k, cursor, count)
     keys = planned[0].keys if planned else []
-    rows = sort_rows([row for result, _ in results for row in result.rows], keys)
     start = 0 if cursor is not None else request.from_
-    page = rows[start:start + request.size]
+    page = merge_rows([result.rows for result, _ in results], keys, start,
+                      start + request.size)
     by_position = {p.position: p for p in planned}
     scored = sort[0].field == "_score"
     if request.track_scores and not scored:
@@ -251,7 +266,7 @@ def _bounds(query: dict[str, Any] | None, alias_filter: dict[str, Any] | None,
 
 
 def _skip_reason(entry: SnapshotEntry, bounds: dict[str, tuple[int, int]]) -> str | None:
-    if entry.searcher.num_docs == 0:
+    if entry.split.meta.num_docs == 0:
         return "empty split"
     ranges = entry.split.meta.date_ranges
     for name, (low, high) in bounds.items():
