@@ -532,3 +532,9 @@ def test_keyed_ranges_leave_the_key_out(indices: list[Index]) -> None:
         {"to": 300}, {"key": "high", "from": 300}]}}})
     assert out["r"] == {"buckets": {"*-300.0": {"to": 300.0, "doc_count": 4},
                                     "high": {"from": 300.0, "doc_count": 3}}}
+
+
+def test_terms_min_doc_count_zero_shows_every_term(indices: list[Index]) -> None:
+    out = aggs(indices, {"a": {"terms": {"field": "action", "min_doc_count": 0}}},
+               query={"term": {"ip": "10.0.0.4"}})
+    assert keys(out["a"]) == [("ALLOW", 1), ("BLOCK", 0)]

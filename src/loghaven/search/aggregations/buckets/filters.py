@@ -150,11 +150,8 @@ class Filters(FilterLike):
         rendered = apply_parent_keyed(self, rendered)
         if self.keyed:
             return {"buckets": {str(key): body for key, body in rendered}}
-        out = []
-        for key, body in rendered:
-            out.append({"key": key, **body} if self.keyed_input or key == self.other_key
-                       else body)
-        return {"buckets": out}
+        return {"buckets": [{"key": key, **body} if self.keyed_input else body
+                            for key, body in rendered]}
 
 
 class IpRange(FilterLike):

@@ -63,6 +63,7 @@ class Terms(BucketAgg):
                                            get_format(self.source.date_format()))
         self.format = self.param("format")
         self.split_size = self.size
+        self._all_terms: set[Any] | None = None
         # tantivy filters terms only on keyword fields; others are filtered after the fact
         self.key_filter = None if self.source.kind == "keyword" else \
             key_filter(self.source, self.param("include"), self.param("exclude"))
@@ -153,6 +154,9 @@ class Terms(BucketAgg):
 
     def finish(self, partial: TermsPartial, scope: Scope) -> TermsPartial:
         items = {k: b for k, b in partial.buckets.items() if b.doc_count >= self.min_doc_count}
+        if self.min_doc_count == 0:
+            for key in self.all_terms():
+                items.setdefault(key, Bucket(0, self.empty_subs(), {"error": 0}))
         ranked, finished = self.ranked(items, self.order, scope)
         kept = dict(ranked[: self.size])
         other = partial.other + sum(b.doc_count for _, b in ranked[self.size:])
@@ -160,6 +164,23 @@ class Terms(BucketAgg):
             self.finish_buckets(kept, scope)
         error = 0 if partial.parts <= 1 else partial.error
         return TermsPartial(kept, other, error, partial.parts)
+
+    def all_terms(self) -> set[Any]:
+        """Every term of the field in the target indices (``min_doc_count: 0`` shows them)."""
+        if self._all_terms is None:
+            terms: dict[str, Any] = {"field": self.source.name, "size": FILTERED_SPLIT_SIZE}
+            if self.key_filter is None:
+                terms.update({k: self.params[k] for k in ("include", "exclude")
+                              if k in self.params})
+            body = {"t": {"terms": terms}}
+            self._all_terms = set()
+            for ctx in self.env.contexts:
+                if self.source.in_split(ctx):
+                    got = ctx.searcher.aggregate(tantivy.Query.all_query(), body)["t"]["buckets"]
+                    self._all_terms.update(self.source.key(b["key"]) for b in got)
+            if self.key_filter is not None:
+                self._all_terms = {k for k in self._all_terms if self.key_filter(k)}
+        return self._all_terms
 
     def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         constant = self.constant_key(ctx)
