@@ -75,6 +75,16 @@ def count(scope: Scope) -> int:
     return sum(per_split(scope, lambda ctx, query: ctx.searcher.search(query, 1).count or 0))
 
 
+def as_number(value: Any, what: str, agg: str) -> float:
+    """A number, also from the numeric strings some clients send (Grafana's percents)."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return float(value)
+    except (TypeError, ValueError):
+        raise ParsingError(f"[{what}] must be a number in [{agg}], got [{value}]") from None
+
+
 class Agg:
     """An aggregation node; subclasses set ``type_name`` and override what they need."""
 

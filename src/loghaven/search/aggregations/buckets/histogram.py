@@ -26,7 +26,7 @@ from loghaven.engine.dates import (
     utc_offset_ms,
 )
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, per_split
+from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, as_number, per_split
 from loghaven.search.aggregations.order import OrderKey, parse_order
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
@@ -182,11 +182,10 @@ class Histogram(HistogramBase):
 
     def setup(self) -> None:
         self.setup_common()
-        interval = self.param("interval")
-        if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval <= 0:
+        self.interval = as_number(self.param("interval"), "interval", self.name)
+        if self.interval <= 0:
             raise IllegalArgument(f"[interval] must be >0 for histogram aggregation [{self.name}]")
-        self.interval = float(interval)
-        self.offset = float(self.param("offset", 0))
+        self.offset = as_number(self.param("offset", 0), "offset", self.name)
         self.extended = _bounds(self.param("extended_bounds"), "extended_bounds", self.name)
         self.hard = _bounds(self.param("hard_bounds"), "hard_bounds", self.name)
 

@@ -17,7 +17,7 @@ import tantivy
 from datasketches import hll_sketch, hll_union, tgt_hll_type
 
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.node import MetricAgg, Scope, per_split
+from loghaven.search.aggregations.node import MetricAgg, Scope, as_number, per_split
 from loghaven.search.context import SplitContext
 
 #: Distinct values fetched per split (per bucket) for the cardinality sketch.
@@ -290,10 +290,10 @@ class Percentiles(QuantileMetric):
         percents = self.param("percents", DEFAULT_PERCENTS)
         if not isinstance(percents, list | tuple) or not percents:
             raise ParsingError(f"[percents] must not be empty in [{self.name}]")
-        for p in percents:
-            if not isinstance(p, int | float) or not 0 <= p <= 100:
+        self.percents = [as_number(p, "percents", self.name) for p in percents]
+        for p in self.percents:
+            if not 0 <= p <= 100:
                 raise IllegalArgument(f"percent must be in [0,100], got [{p}]: percent")
-        self.percents = [float(p) for p in percents]
         self.grid = sorted({*GRID, *(p for p in self.percents if 0 < p < 100)})
 
     def render(self, partial: Digest) -> dict[str, Any]:
@@ -308,7 +308,7 @@ class PercentileRanks(QuantileMetric):
         values = self.param("values")
         if not isinstance(values, list) or not values:
             raise IllegalArgument(f"[values] must not be null: [{self.name}]")
-        self.values = [float(v) for v in values]
+        self.values = [as_number(v, "values", self.name) for v in values]
 
     def render(self, partial: Digest) -> dict[str, Any]:
         return self.keyed([(v, partial.rank(v)) for v in self.values])
@@ -324,3 +324,4 @@ class MedianAbsoluteDeviation(QuantileMetric):
         deviations = Digest([], partial.exact).merged(
             Digest(sorted((abs(v - median), w) for v, w in partial.centroids), partial.exact))
         return {"value": deviations.quantile(0.5)}
+
