@@ -538,3 +538,15 @@ def test_terms_min_doc_count_zero_shows_every_term(indices: list[Index]) -> None
     out = aggs(indices, {"a": {"terms": {"field": "action", "min_doc_count": 0}}},
                query={"term": {"ip": "10.0.0.4"}})
     assert keys(out["a"]) == [("ALLOW", 1), ("BLOCK", 0)]
+
+
+def test_filters_under_a_histogram_run_once_per_filter(indices: list[Index]) -> None:
+    out = aggs(indices, {"days": {"date_histogram": {"field": "ts", "calendar_interval": "day"},
+                                  "aggs": {"kind": {"filters": {"other_bucket": True, "filters": {
+                                      "errors": {"range": {"status": {"gte": 400}}}}},
+                                      "aggs": {"bytes": {"sum": {"field": "bytes"}}}}}}})
+    assert [{k: (v["doc_count"], v["bytes"]["value"]) for k, v in b["kind"]["buckets"].items()}
+            for b in out["days"]["buckets"]] == [
+        {"errors": (2, 60.0), "_other_": (2, 400.0)},
+        {"errors": (1, 70.0), "_other_": (1, 20.0)},
+        {"errors": (0, 0.0), "_other_": (1, 40.0)}]

@@ -11,6 +11,7 @@ deferred and run once per final bucket, narrowed to that bucket's documents.
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -247,7 +248,7 @@ class BucketAgg(Agg):
             return
         from loghaven.search.aggregations.execute import execute
 
-        deferred = self.deferred_subs
+        deferred = [sub for sub in self.deferred_subs if not self.hoist(sub, buckets, scope)]
         scoped = self.needs_scope()
         for key, bucket in buckets.items():
             inner: Scope = []
@@ -257,6 +258,35 @@ class BucketAgg(Agg):
                 bucket.subs[sub.name] = sub.finish(bucket.subs.get(sub.name, sub.empty()), inner)
             if deferred:
                 bucket.subs.update(execute(deferred, inner, self.env))
+
+    def bucket_map(self, partial: Any) -> dict[Any, Bucket] | None:
+        """The ``{key: Bucket}`` of a finished partial, for aggregations whose keys do not
+        depend on which documents they see (histograms, ranges); None otherwise."""
+        return None
+
+    def hoist(self, sub: Agg, buckets: dict[Any, Bucket], scope: Scope) -> bool:
+        """Run a filter-like child (filter, filters, missing, ip_range) once per filter, by
+        re-running this aggregation on the filtered documents with the child's children,
+        instead of once per bucket. False when this aggregation cannot do that."""
+        filters = getattr(sub, "filters", None)
+        if filters is None or not buckets or self.bucket_map({}) is None:
+            return False
+        from loghaven.search.aggregations.execute import execute
+
+        clone = copy.copy(self)
+        clone.subs, clone.pipelines = sub.subs, []
+        for cached in ("native_subs", "deferred_subs"):
+            clone.__dict__.pop(cached, None)
+        for bucket in buckets.values():
+            bucket.subs[sub.name] = {}
+        for filter_key, make in filters():
+            inner = narrow(scope, make)
+            per_key = clone.bucket_map(execute([clone], inner, self.env)[clone.name]) or {}
+            for key, bucket in buckets.items():
+                found = per_key.get(key)
+                bucket.subs[sub.name][filter_key] = found if found is not None else \
+                    Bucket(0, clone.empty_subs())
+        return True
 
     def ranked(self, buckets: dict[Any, Bucket], order: list[Any],
                scope: Scope) -> tuple[list[tuple[Any, Bucket]], bool]:

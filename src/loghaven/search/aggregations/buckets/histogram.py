@@ -161,6 +161,9 @@ class HistogramBase(BucketAgg):
     def fill_bounds(self, buckets: dict[Any, Bucket]) -> tuple[Any, Any] | None:
         return None
 
+    def bucket_map(self, partial: dict[Any, Bucket]) -> dict[Any, Bucket] | None:
+        return partial
+
     def render_key(self, key: Any) -> dict[str, Any]:
         return {"key": key}
 
@@ -417,6 +420,9 @@ class AutoDateHistogram(DateHistogram):
         else:
             self.rounding = self.calendar_rounding(unit, multiple)
         self.interval = f"{multiple}{unit}"
+
+    def bucket_map(self, partial: dict[Any, Bucket]) -> dict[Any, Bucket] | None:
+        return None  # another scope could pick another interval
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
         return {**super().render(partial), "interval": self.interval}

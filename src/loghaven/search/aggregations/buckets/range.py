@@ -132,6 +132,9 @@ class Range(BucketAgg):
         self.finish_buckets(buckets, scope)
         return buckets
 
+    def bucket_map(self, partial: dict[int, Bucket]) -> dict[Any, Bucket] | None:
+        return partial
+
     def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         if not self.source.in_split(ctx):
             return None
