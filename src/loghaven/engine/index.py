@@ -72,7 +72,7 @@ class DocState:
     split: Split | None
 
 
-@dataclass
+@dataclass(slots=True)
 class WriteRequest:
     """One index/create/update/delete, as parsed from the document APIs or a bulk line."""
 
@@ -87,7 +87,7 @@ class WriteRequest:
     update: dict[str, Any] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class WriteResult:
     doc_id: str
     version: int
@@ -355,7 +355,8 @@ class Index:
         operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
                               now_ms())
         self._apply_index(flat, operation, existing)
-        current[doc_id] = DocState(version, operation.seq_no, request.source, self.active)
+        if request.doc_id is not None:  # later items of the batch may address it again
+            current[doc_id] = DocState(version, operation.seq_no, request.source, self.active)
         result = "updated" if existing is not None else "created"
         self.stats["index_total"] += 1
         return WriteResult(doc_id, version, operation.seq_no, result,

@@ -22,7 +22,7 @@ ACTION_KEYS = {"_index", "_id", "_type", "routing", "_routing", "if_seq_no", "if
                "require_alias", "_source", "dynamic_templates", "require_data_stream"}
 
 
-@dataclass
+@dataclass(slots=True)
 class BulkItem:
     action: str
     index: str | None
@@ -146,15 +146,21 @@ def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None) -
     started = time.monotonic()
     slots: list[dict[str, Any] | None] = [None] * len(items)
     groups: dict[str, tuple[Index, list[int]]] = {}
+    resolved: dict[str, Index | LoghavenError] = {}
     for position, item in enumerate(items):
         if item.error is None:
             assert item.index is not None
-            try:
-                index = catalog.write_index(item.index)
-            except LoghavenError as error:
-                item.error = error
+            target = resolved.get(item.index)
+            if target is None:
+                try:
+                    target = catalog.write_index(item.index)
+                except LoghavenError as error:
+                    target = error
+                resolved[item.index] = target
+            if isinstance(target, LoghavenError):
+                item.error = target
             else:
-                groups.setdefault(index.name, (index, []))[1].append(position)
+                groups.setdefault(target.name, (target, []))[1].append(position)
         if item.error is not None:
             error_body: dict[str, Any] = {"_index": item.index,
                                           "_id": item.request.doc_id if item.request else None,
