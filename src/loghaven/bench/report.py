@@ -103,12 +103,14 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def num(value: float | int | None, digits: int = 0) -> str:
+    """Thousands-separated number, or a dash for a figure that was not measured."""
     if value is None:
         return "—"
     return f"{value:,.{digits}f}"
 
 
 def ms(seconds: float | None) -> str:
+    """Seconds as milliseconds, with more decimals for sub-millisecond figures."""
     if seconds is None:
         return "—"
     ms_ = seconds * 1000
@@ -116,14 +118,17 @@ def ms(seconds: float | None) -> str:
 
 
 def mib(value: int | None) -> str:
+    """Bytes as MiB, or a dash."""
     return "—" if value is None else f"{value / 2**20:,.1f} MiB"
 
 
 def ratio(value: float | None) -> str:
+    """A ratio as ``0.23x``: how many times the reference figure."""
     return "—" if value is None else f"{value:.2f}x" if value < 100 else f"{value:.0f}x"
 
 
 def pct(value: float | None) -> str:
+    """A share as a percentage, or a dash."""
     return "—" if value is None else f"{value:.1%}"
 
 
@@ -143,10 +148,12 @@ def table(
 
 
 def note(text: str) -> None:
+    """One line of rich markup on the console."""
     console.print(text)
 
 
 def platform_line(env: dict[str, Any]) -> str:
+    """The machine in one line: what a reader needs to compare two results."""
     mem = env.get("memory_bytes")
     return (
         f"{env['cpu_model']}, {env['cpu_affinity']} cores, "
@@ -159,6 +166,7 @@ def platform_line(env: dict[str, Any]) -> str:
 
 
 def print_env(env: dict[str, Any]) -> None:
+    """The machine, before any figure, so a pasted table carries its context."""
     note(f"[bold]machine[/bold]: {platform_line(env)}; load avg {env['load_avg_start']}")
     sys.stdout.flush()
 
@@ -227,6 +235,7 @@ def print_ingest(res: dict[str, Any], base: dict[str, Any] | None) -> None:
 
 
 def print_baseline(base: dict[str, Any]) -> None:
+    """Scenario 2 alone (when the HTTP ingest did not run beside it)."""
     table(
         "2. raw tantivy-py in-process (the ceiling)",
         ["", "tantivy-py"],
@@ -252,6 +261,7 @@ def _result_text(result: dict[str, Any] | None) -> str:
 
 
 def print_queries(res: dict[str, Any]) -> None:
+    """Scenario 3: one row per query, HTTP beside direct tantivy."""
     rows = []
     failures: list[str] = []
     for q in res["queries"]:
@@ -296,6 +306,7 @@ def print_queries(res: dict[str, Any]) -> None:
 def print_mixed(
     res: dict[str, Any], alone: dict[str, Any] | None, idle: dict[str, Any] | None
 ) -> None:
+    """Scenario 4, with ingest and query latency relative to running alone."""
     idle_p50 = {q["name"]: q.get("http_p50_s") for q in idle["queries"]} if idle else {}
     ingest_ratio = (
         res["ingest_docs_per_s"] / alone["docs_per_s"]

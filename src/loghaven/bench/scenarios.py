@@ -44,6 +44,8 @@ class BenchError(RuntimeError):
 
 @dataclass
 class Response:
+    """Status, body and client-side latency of one request."""
+
     status: int
     body: bytes
     seconds: float
@@ -112,6 +114,7 @@ class HttpClient:
 
 
 def free_port() -> int:
+    """A loopback port nobody listens on right now (the server binds it next)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
