@@ -131,52 +131,69 @@ class Digest:
             centroids, exact = _compress(centroids, MAX_CENTROIDS), False
         return Digest(centroids, exact)
 
-    def _spans(self) -> list[tuple[float, float, float]]:
-        """(value, first centre, last centre) per centroid, in cumulative weight."""
-        spans, cumulative = [], 0.0
-        for value, weight in self.centroids:
-            half = min(0.5, weight / 2) if self.exact else weight / 2
-            spans.append((value, cumulative + half, cumulative + weight - half))
-            cumulative += weight
-        return spans
+    def _units(self) -> list[tuple[float, float]]:
+        """The centroids as t-digest holds them: an exact digest's repeated value is that
+        many singletons (over few values ES's t-digest merges nothing)."""
+        if not self.exact:
+            return self.centroids
+        return [(value, 1.0) for value, weight in self.centroids for _ in range(int(weight))]
 
     def quantile(self, q: float) -> float | None:
-        """The value at fraction ``q``, interpolating between centroid centres as t-digest."""
-        if not self.centroids:
+        """The value at fraction ``q``: t-digest's interpolation between centroid centres
+        (so p50 of 1..10 is 5.5), towards min and max at the ends."""
+        units = self._units()
+        if not units:
             return None
-        x = q * self.count
-        previous: tuple[float, float, float] | None = None
-        for span in self._spans():
-            value, first, last = span
-            if x < first:
-                if previous is None:
-                    return value
-                t = (x - previous[2]) / (first - previous[2])
-                return previous[0] + t * (value - previous[0])
-            if x <= last:
-                return value
-            previous = span
-        return self.centroids[-1][0]
+        if len(units) == 1:
+            return units[0][0]
+        index = q * self.count
+        low, high = units[0][0], units[-1][0]
+        mean, weight = units[0]
+        so_far = weight / 2
+        if index < so_far:
+            return (low * index + mean * (so_far - index)) / so_far
+        for next_mean, next_weight in units[1:]:
+            step = (weight + next_weight) / 2
+            if so_far + step > index:
+                return _weighted(mean, so_far + step - index, next_mean, index - so_far)
+            so_far += step
+            mean, weight = next_mean, next_weight
+        beyond = index - so_far
+        return _weighted(mean, weight / 2 - beyond, high, beyond)
 
-    def rank(self, v: float) -> float | None:
-        """The percentage of values below ``v`` (percentile_ranks)."""
-        if not self.centroids:
+    def rank(self, x: float) -> float | None:
+        """The percentage of values at or below ``x`` (percentile_ranks), t-digest's way:
+        each centroid spreads over half the gap to its neighbours."""
+        units = self._units()
+        if not units:
             return None
+        if len(units) == 1:
+            return 0.0 if x < units[0][0] else 100.0
         n = self.count
-        if v < self.centroids[0][0]:
-            return 0.0
-        if v >= self.centroids[-1][0] and len(self.centroids) > 1:
-            return 100.0
-        previous: tuple[float, float, float] | None = None
-        for span in self._spans():
-            value, first, last = span
-            if v < value and previous is not None:
-                t = (v - previous[0]) / (value - previous[0])
-                return (previous[2] + t * (first - previous[2])) / n * 100
-            if v == value:
-                return (first + last) / 2 / n * 100
-            previous = span
+        below = 0.0
+        a, b = units[0], units[1]
+        left = right = (b[0] - a[0]) / 2
+        for following in units[2:]:
+            if x < a[0] + right:
+                return max(below + a[1] * _interpolate(x, a[0] - left, a[0] + right), 0.0) \
+                    / n * 100
+            below += a[1]
+            a, b = b, following
+            left, right = right, (b[0] - a[0]) / 2
+        if x < a[0] + right:
+            return max(below + a[1] * _interpolate(x, a[0] - left, a[0] + right), 0.0) / n * 100
         return 100.0
+
+
+def _weighted(x1: float, w1: float, x2: float, w2: float) -> float:
+    """t-digest's weighted average of two neighbours, kept between them."""
+    total = w1 + w2
+    value = (x1 * w1 + x2 * w2) / total if total else x1
+    return max(min(x1, x2), min(max(x1, x2), value))
+
+
+def _interpolate(x: float, x0: float, x1: float) -> float:
+    return (x - x0) / (x1 - x0) if x1 != x0 else 0.0
 
 
 def _compress(centroids: list[tuple[float, float]], limit: int) -> list[tuple[float, float]]:
