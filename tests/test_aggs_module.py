@@ -488,6 +488,10 @@ def test_selector_over_filters_buckets(indices: list[Index]) -> None:
     ({"t": {"terms": {"field": "ip"}, "aggs": {"g": {"global": {}}}}},
      "aggregation_initialization_exception"),
     ({"t": {"terms": {"field": "ip", "size": 0}}}, "parsing_exception"),
+    ({"d": {"date_histogram": {"field": "action", "fixed_interval": "1h"}}},
+     "illegal_argument_exception"),
+    ({"h": {"histogram": {"field": "bytes", "interval": 0.001}}}, "too_many_buckets_exception"),
+    ({"t": {"terms": {"script": "doc['ip'].value"}}}, "illegal_argument_exception"),
 ])
 def test_invalid_definitions(indices: list[Index], body: dict[str, Any], kind: str) -> None:
     with pytest.raises(LoghavenError) as caught:

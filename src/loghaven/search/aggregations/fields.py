@@ -129,3 +129,10 @@ def require_aggregatable(field: Field) -> None:
             "use a keyword field instead. Alternatively, set fielddata=true on "
             f"[{field.name}] in order to load field data by uninverting the inverted index. "
             "Note that this can use significant memory.")
+
+
+def require_numeric(field: Field, aggregation: str) -> None:
+    """Histograms, ranges and numeric metrics read numbers (dates are numbers here)."""
+    if field.mapped and not field.is_numeric:
+        raise IllegalArgument(f"Field [{field.name}] of type [{field.info.type}] is not "  # type: ignore[union-attr]
+                              f"supported for aggregation [{aggregation}]")

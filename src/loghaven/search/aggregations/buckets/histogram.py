@@ -26,7 +26,16 @@ from loghaven.engine.dates import (
     utc_offset_ms,
 )
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, as_number, per_split
+from loghaven.search.aggregations.fields import require_numeric
+from loghaven.search.aggregations.node import (
+    MAX_BUCKETS,
+    Bucket,
+    BucketAgg,
+    Scope,
+    as_number,
+    per_split,
+    too_many_buckets,
+)
 from loghaven.search.aggregations.order import OrderKey, parse_order
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
@@ -101,6 +110,7 @@ class HistogramBase(BucketAgg):
 
     def setup_common(self) -> None:
         self.source = self.field()
+        require_numeric(self.source, self.type_name)
         self.min_doc_count = int(self.param("min_doc_count", 0))
         if self.min_doc_count < 0:
             raise IllegalArgument(f"[min_doc_count] must be greater than or equal to 0. Found "
@@ -140,12 +150,12 @@ class HistogramBase(BucketAgg):
         if not keys:
             return
         key, last = min(keys), max(keys)
-        guard = 0
-        while key <= last and guard < 200_000:
+        while key <= last:
             if key not in buckets:
+                if len(buckets) >= MAX_BUCKETS:
+                    raise too_many_buckets(len(buckets) + 1)
                 buckets[key] = Bucket(0, self.empty_subs())
             key = self.next_key(key)
-            guard += 1
 
     def next_key(self, key: Any) -> Any:
         raise NotImplementedError
@@ -321,7 +331,9 @@ class DateHistogram(HistogramBase):
         if bounds is None:
             return
         key, end = self.rounding.floor(bounds[0]), bounds[1]
-        while key <= end and len(self.boundaries) < 100_000:
+        while key <= end:
+            if len(self.boundaries) >= MAX_BUCKETS:
+                raise too_many_buckets(len(self.boundaries) + 1)
             self.boundaries.append(key)
             key = self.rounding.next(key)
         self.boundaries.append(key)

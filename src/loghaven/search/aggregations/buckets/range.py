@@ -14,7 +14,7 @@ import tantivy
 
 from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.errors import ParsingError
-from loghaven.search.aggregations.fields import format_date
+from loghaven.search.aggregations.fields import format_date, require_numeric
 from loghaven.search.aggregations.node import Bucket, BucketAgg
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.aggregations.render import keyed_ranges
@@ -75,6 +75,7 @@ class Range(BucketAgg):
 
     def setup(self) -> None:
         self.source = self.field()
+        require_numeric(self.source, self.type_name)
         self.keyed = bool(self.param("keyed", False))
         ranges = self.param("ranges")
         if not isinstance(ranges, list) or not ranges:

@@ -17,6 +17,7 @@ import tantivy
 from datasketches import hll_sketch, hll_union, tgt_hll_type
 
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.fields import require_numeric
 from loghaven.search.aggregations.node import MetricAgg, Scope, as_number, per_split
 from loghaven.search.context import SplitContext
 
@@ -236,9 +237,7 @@ class QuantileMetric(DistinctValues):
 
     def setup(self) -> None:
         super().setup()
-        if self.source.mapped and not self.source.is_numeric:
-            raise IllegalArgument(f"Field [{self.source.name}] of type [{self.source.info.type}] "  # type: ignore[union-attr]
-                                  f"is not supported for aggregation [{self.type_name}]")
+        require_numeric(self.source, self.type_name)
         self.exact = True
         self.grid = GRID
 

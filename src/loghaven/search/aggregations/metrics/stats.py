@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from loghaven.errors import IllegalArgument
+from loghaven.search.aggregations.fields import require_numeric
 from loghaven.search.aggregations.node import MetricAgg
 from loghaven.search.context import SplitContext
 
@@ -50,10 +50,8 @@ class StatsMetric(MetricAgg):
     def setup(self) -> None:
         self.source = self.field()
         self.format = self.param("format")
-        if self.numeric_only and self.source.mapped and not self.source.is_numeric:
-            raise IllegalArgument(
-                f"Field [{self.source.name}] of type [{self.source.info.type}] "  # type: ignore[union-attr]
-                f"is not supported for aggregation [{self.type_name}]")
+        if self.numeric_only:
+            require_numeric(self.source, self.type_name)
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):
