@@ -555,3 +555,14 @@ def test_filters_under_a_histogram_run_once_per_filter(indices: list[Index]) -> 
         {"errors": (2, 60.0), "_other_": (2, 400.0)},
         {"errors": (1, 70.0), "_other_": (1, 20.0)},
         {"errors": (0, 0.0), "_other_": (1, 40.0)}]
+
+
+def test_composite_formatted_date_keys_page(indices: list[Index]) -> None:
+    source = [{"day": {"date_histogram": {"field": "ts", "fixed_interval": "1d",
+                                          "format": "yyyy-MM-dd"}}}]
+    first = aggs(indices, {"c": {"composite": {"size": 1, "sources": source}}})["c"]
+    assert first["after_key"] == {"day": "2024-01-01"}
+    second = aggs(indices, {"c": {"composite": {"size": 5, "sources": source,
+                                                "after": first["after_key"]}}})["c"]
+    assert [(b["key"]["day"], b["doc_count"]) for b in second["buckets"]] == [
+        ("2024-01-02", 2), ("2024-01-03", 1)]

@@ -13,7 +13,7 @@ from typing import Any
 
 import tantivy
 
-from loghaven.engine.dates import parse_duration_ms
+from loghaven.engine.dates import get_format, parse_duration_ms
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.buckets.histogram import DAY_MS
@@ -64,6 +64,15 @@ class Source:
         if self.field.kind == "boolean":
             return bool(raw)
         return self.field.key(raw)
+
+    def after_value(self, value: Any) -> Any:
+        """An ``after`` value as this source's keys are typed (a formatted date parsed)."""
+        if isinstance(value, str) and self.kind == "date_histogram":
+            try:
+                return get_format(self.field.date_format(self.format)).parse(value)
+            except ValueError as exc:
+                raise IllegalArgument(f"invalid [after] value [{value}]: {exc}") from None
+        return self.key(value)
 
     def typed(self, value: Any) -> str:
         """An ``after`` value in tantivy's typed form (``null:`` for the missing bucket)."""
@@ -158,7 +167,8 @@ class Composite(BucketAgg):
                                 "sources": [{s.name: s.native()} for s in present]}
         if self.after is not None:
             if all(self.after[s.name] is None for s in absent):
-                body["after"] = {s.name: s.typed(self.after[s.name]) for s in present}
+                body["after"] = {s.name: s.typed(s.after_value(self.after[s.name]))
+                                 for s in present}
             else:  # the split's null keys do not page like the others: filter after merging
                 body["size"] = UNPAGED_SIZE
         return {self.name: self.with_subs({"composite": body}, ctx)}
@@ -194,7 +204,7 @@ class Composite(BucketAgg):
     def finish(self, partial: dict[Any, Bucket], scope: Scope) -> dict[Any, Bucket]:
         keys = list(partial)
         if self.after is not None:
-            after = tuple(s.key(self.after[s.name]) for s in self.sources)
+            after = tuple(s.after_value(self.after[s.name]) for s in self.sources)
             keys = [key for key in keys if self.compare(key, after) > 0]
         keys = sorted(keys, key=functools.cmp_to_key(self.compare))[: self.size]
         kept = {key: partial[key] for key in keys}
