@@ -411,6 +411,8 @@ def test_pipelines(indices: list[Index]) -> None:
                                           "script": "params.b / params.n"}},
             "avg2": {"moving_fn": {"buckets_path": "bytes", "window": 2,
                                    "script": "MovingFunctions.unweightedAvg(values)"}},
+            "smooth": {"moving_fn": {"buckets_path": "_count", "window": 2,
+                                     "script": "MovingFunctions.ewma(values, 0.5)"}},
         }},
         "busiest": {"max_bucket": {"buckets_path": "days>bytes"}},
         "mean": {"avg_bucket": {"buckets_path": "days>_count"}},
@@ -422,6 +424,7 @@ def test_pipelines(indices: list[Index]) -> None:
     assert [d["running"]["value"] for d in (day1, day2, day3)] == [460.0, 550.0, 590.0]
     assert [d["per_doc"]["value"] for d in (day1, day2, day3)] == [115.0, 45.0, 40.0]
     assert [d["avg2"]["value"] for d in (day1, day2, day3)] == [None, 460.0, 275.0]
+    assert [d["smooth"]["value"] for d in (day1, day2, day3)] == [None, 4.0, 3.0]
     assert out["busiest"] == {"value": 460.0, "keys": ["2024-01-01T00:00:00.000Z"]}
     assert out["mean"] == {"value": 7 / 3}
     assert out["spread"] == {"count": 3, "min": 40.0, "max": 460.0, "avg": 590 / 3, "sum": 590.0}

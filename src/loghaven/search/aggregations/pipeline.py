@@ -282,8 +282,8 @@ class MovingFn(Pipeline):
         for i, bucket in enumerate(buckets):
             start, end = max(i - self.window + self.shift, 0), max(i + self.shift, 0)
             window = [v for v in values[start:min(end, len(values))] if v is not None]
-            args = [statistics.fmean(window) if window else math.nan if a == "avg" else a
-                    for a in self.args]
+            mean = statistics.fmean(window) if window else math.nan
+            args = [mean if a == "avg" else a for a in self.args]
             value = self.function(window, *args)
             bucket[self.name] = self.result({"value": None if math.isnan(value) else value})
         return buckets
