@@ -244,3 +244,29 @@ def test_elasticsearch_style_pit(es: httpx.Client, index_name: str) -> None:
     closed = es.request("DELETE", "/_pit", json={"id": pit_id})
     assert closed.json() == {"succeeded": True, "num_freed": 1}
     assert es.post(f"/{index_name}/_pit").status_code == 400
+
+
+def test_date_sorted_pages_over_many_documents(es: httpx.Client, index_name: str) -> None:
+    """Newest-first pages (which read time windows of a split) match a full sort."""
+    rng = random.Random(7)
+    docs = {str(i): {"ts": 1704067200000 + rng.randrange(0, 600) * 30_000, "n": i,
+                     "host": "rare" if i % 37 == 0 else "common"} for i in range(600)}
+    load(es, index_name, docs, LOG_MAPPING)
+    for query, order in (({"match_all": {}}, "desc"), ({"match_all": {}}, "asc"),
+                         ({"term": {"host": "rare"}}, "desc")):
+        matching = [i for i in docs if query.get("term") is None or docs[i]["host"] == "rare"]
+        expected = sorted(matching, key=lambda i: (
+            -docs[i]["ts"] if order == "desc" else docs[i]["ts"], docs[i]["n"]))
+        body: dict[str, Any] = {"query": query, "size": 4,
+                                "sort": [{"ts": order}, {"n": "asc"}]}
+        first = es.post(f"/{index_name}/_search", json=body).json()
+        assert first["hits"]["total"]["value"] == len(matching)
+        assert [h["_id"] for h in first["hits"]["hits"]] == expected[:4]
+        seen: list[str] = []
+        while True:
+            hits = es.post(f"/{index_name}/_search", json=body).json()["hits"]["hits"]
+            if not hits:
+                break
+            seen += [h["_id"] for h in hits]
+            body["search_after"] = hits[-1]["sort"]
+        assert seen == expected, (query, order)

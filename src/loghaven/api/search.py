@@ -88,10 +88,12 @@ async def _search(request: Request, parsed: SearchRequest,
         raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed in a "
                                       "scroll context;")
     found = targets(request, expression)
-    snapshot = await run(functools.partial(root.take_snapshot, found,
-                                           pin=parsed.scroll_ms is not None))
-    outcome = await run(functools.partial(root.search, snapshot, parsed, now_ms=now_ms(),
-                                          node_id=node.node_id))
+
+    def work() -> tuple[root.Snapshot, root.SearchOutcome]:
+        snapshot = root.take_snapshot(found, pin=parsed.scroll_ms is not None)
+        return snapshot, root.search(snapshot, parsed, now_ms=now_ms(), node_id=node.node_id)
+
+    snapshot, outcome = await run(work)
     if parsed.scroll_ms is None:
         return outcome.body
     scroll_id = contexts.open_scroll(ScrollContext(
@@ -203,9 +205,13 @@ async def count(request: Request) -> Response:
                        "lenient")}
     parsed = parse_search_request(body, params)
     parsed.size, parsed.track_total_hits = 0, True
-    outcome = await run(functools.partial(
-        root.search, await run(root.take_snapshot, targets(request, request.path_params.get(
-            "index"))), parsed, now_ms=now_ms(), node_id=_node(request).node_id))
+    found = targets(request, request.path_params.get("index"))
+    node_id = _node(request).node_id
+
+    def work() -> root.SearchOutcome:
+        return root.search(root.take_snapshot(found), parsed, now_ms=now_ms(), node_id=node_id)
+
+    outcome = await run(work)
     return json_response(request, {"count": outcome.total or 0,
                                    "_shards": outcome.body["_shards"]})
 

@@ -160,18 +160,24 @@ def merge_rows(sorted_lists: list[list[Row]], keys: list[LeafKey], start: int,
 
 
 def search_split(ctx: SplitContext, position: int, query: tantivy.Query, keys: list[LeafKey],
-                 k: int, *, cursor: Cursor | None = None, count: bool = True) -> LeafResult:
+                 k: int, *, cursor: Cursor | None = None, count: bool = True,
+                 matches_all: bool = False) -> LeafResult:
     """The top ``k`` rows of ``query`` on one split (after ``cursor`` if given) and, when
-    ``count`` is set, how many documents match ``query``."""
-    leaf = _Leaf(ctx, position, keys)
+    ``count`` is set, how many documents match ``query``; ``matches_all`` says that ``query``
+    matches every document (the count is then the split's)."""
+    leaf = _Leaf(ctx, position, keys, matches_all)
     if k == 0:
         return LeafResult([], leaf.count(query) if count else None)
-    if cursor is None:
-        rows, total = leaf.top(query, keys, k, count)
-    else:
+    if cursor is not None:
         rows = leaf.after(query, cursor, k)
-        total = leaf.count(query) if count else None
-    return LeafResult(rows, total)
+    elif leaf.window_bounds() is not None:
+        rows = leaf.top_in_windows(query, k)
+    elif matches_all:
+        rows, _ = leaf.top(query, keys, k, False)
+    else:
+        rows, total = leaf.top(query, keys, k, count)
+        return LeafResult(rows, total)
+    return LeafResult(rows, leaf.count(query) if count else None)
 
 
 def read_scores(ctx: SplitContext, query: tantivy.Query, rows: list[Row]) -> None:
@@ -182,16 +188,21 @@ def read_scores(ctx: SplitContext, query: tantivy.Query, rows: list[Row]) -> Non
 
 
 class _Leaf:
-    def __init__(self, ctx: SplitContext, position: int, keys: list[LeafKey]) -> None:
+    def __init__(self, ctx: SplitContext, position: int, keys: list[LeafKey],
+                 matches_all: bool = False) -> None:
         self.searcher = ctx.searcher
         self.schema = ctx.schema
         self.position = position
         self.keys = keys
         self.max_seq = ctx.index.seq_no
+        self.date_ranges = ctx.split.meta.date_ranges
+        self.matches_all = matches_all
 
     # -- plain top-k --
 
     def count(self, query: Query) -> int:
+        if self.matches_all:
+            return self.searcher.num_docs
         return self.searcher.search(query, 1, count=True).count
 
     def row(self, values: tuple[Any, ...], address: tantivy.DocAddress,
@@ -262,6 +273,42 @@ class _Leaf:
             rows = sort_rows(rows, keys)[:k]
         return rows, result.count if count else None
 
+    # -- newest (or oldest) first --
+
+    def window_bounds(self) -> tuple[int, int] | None:
+        """The split's value range of a leading date sort key, when windows can find the
+        top rows (missing values last, so documents without a date never come first)."""
+        if not self.keys:
+            return None
+        key = self.keys[0]
+        if key.kind != "int" or key.key.missing != "_last" or key.path is None:
+            return None
+        bounds = self.date_ranges.get(key.path)
+        return (bounds[0], bounds[1]) if bounds else None
+
+    def top_in_windows(self, query: Query, k: int, start: int | None = None) -> list[Row]:
+        """Top rows sorted by a date: search a window at the near end of the split's time
+        range (or from ``start``, a cursor's date), widened until it holds ``k`` rows; every
+        document outside a window sorts after every one inside, so those rows are the top.
+        The usual "latest events" search then reads a few thousand column values, not all."""
+        key = self.keys[0]
+        low, high = self.window_bounds() or (0, 0)
+        if start is not None:
+            low, high = (low, min(high, start)) if key.key.desc else (max(low, start), high)
+        total = max(self.searcher.num_docs, 1)
+        width = max(1, (high - low + 1) * 4 * k // total)
+        for _ in range(4):
+            if width > high - low:
+                break
+            edge = (None, low + width) if not key.key.desc else (high - width, None)
+            window = Query.range_query(self.schema, key.path, tantivy.FieldType.Integer, *edge)
+            rows, _ = self.top(_and(query, as_filter(window)), self.keys, k, False)
+            if len(rows) >= k:
+                return rows
+            width *= 16
+        rows, _ = self.top(query, self.keys, k, False)
+        return rows
+
     # -- reading sort values of picked rows --
 
     def fill(self, rows: list[Row], keys: list[LeafKey], query: Query) -> None:
@@ -314,10 +361,13 @@ class _Leaf:
             branches.append(all_of([*equal, self.beyond(key, value)]))
             equal.append(self.equal(key, value))
         rows = self.equal_group(query, equal, cursor, k)
+        after = _and(query, as_filter(any_of(branches)))
         if len(keys) == 1 and keys[0].kind == "doc" and not keys[0].key.desc:
             beyond = self.after_in_windows(query, int(cursor.values[0]), k)
+        elif self.window_bounds() is not None and cursor.values[0] is not None:
+            beyond = self.top_in_windows(after, k, int(cursor.values[0]))
         else:
-            beyond, _ = self.top(_and(query, as_filter(any_of(branches))), keys, k, False)
+            beyond, _ = self.top(after, keys, k, False)
         return (rows + beyond)[:k]
 
     def equal_group(self, query: Query, equal: list[Query], cursor: Cursor,

@@ -41,6 +41,8 @@ from loghaven.search.query_dsl import all_of, as_filter, compile_query, time_bou
 from loghaven.search.request import SearchRequest, SortKey
 
 _SCORE = SortKey("_score", "desc")
+#: Compiling against no fields checks a query's syntax once, even when no split is searched.
+_NO_FIELDS = Mapping()
 _DOC = SortKey("_doc", "asc")
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -129,6 +131,7 @@ class _Planned:
     ctx: SplitContext
     hit_query: tantivy.Query
     keys: list[LeafKey]
+    matches_all: bool
 
 
 def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: str,
@@ -144,7 +147,7 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     started = time.perf_counter()
     _check_window(snapshot, request, node_id)
     for clause in (request.query, request.post_filter):
-        compile_query(clause, None, Mapping(), now_ms=now_ms)
+        compile_query(clause, None, _NO_FIELDS, now_ms=now_ms)
     explicit_sort = bool(request.sort)
     sort = request.sort or ([_DOC] if request.scroll_ms is not None else [_SCORE])
     planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id)
@@ -294,7 +297,10 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     if request.post_filter is not None:
         hit_query = all_of([query, as_filter(compiled(request.post_filter))])
     ctx = SplitContext(index, split, entry.searcher, query)
-    return _Planned(position, ctx, hit_query, resolve_keys(sort, mapping, split.field_names))
+    matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
+        and request.post_filter is None
+    return _Planned(position, ctx, hit_query, resolve_keys(sort, mapping, split.field_names),
+                    matches_all)
 
 
 def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
@@ -303,7 +309,7 @@ def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
     def run(p: _Planned) -> tuple[LeafResult, int]:
         began = time.perf_counter_ns()
         result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
-                              count=count)
+                              count=count, matches_all=p.matches_all)
         return result, time.perf_counter_ns() - began
 
     if len(planned) <= 1:
