@@ -369,8 +369,8 @@ class BucketSort(Pipeline):
     def setup(self) -> None:
         self.sort: list[tuple[str, bool]] = []
         for item in self.params.get("sort", []) or []:
-            if isinstance(item, str):
-                self.sort.append((item, item == "_key"))
+            if isinstance(item, str):  # a bare name sorts ascending, as in a search sort
+                self.sort.append((item, True))
                 continue
             for path, spec in item.items():
                 order = spec.get("order", "asc") if isinstance(spec, dict) else spec
@@ -379,14 +379,20 @@ class BucketSort(Pipeline):
         size = self.params.get("size")
         self.size = None if size is None else int(size)
 
+    def sort_value(self, bucket: dict[str, Any], path: str) -> Any:
+        """Keys sort as they are (strings too); metrics as numbers, gaps per gap_policy."""
+        if path in ("_key", "_count"):
+            return _resolve(bucket, path)
+        return bucket_value(bucket, path, self.gap_policy)
+
     def apply_parent(self, buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ordered = list(buckets)
         for path, asc in reversed(self.sort):
-            present = [b for b in ordered if bucket_value(b, path, self.gap_policy) is not None]
-            absent = [b for b in ordered if bucket_value(b, path, self.gap_policy) is None]
-            if self.gap_policy == "skip":
-                absent = []
-            present.sort(key=lambda b, p=path: bucket_value(b, p), reverse=not asc)
+            # a bucket without a value is dropped (skip) or keeps its place at the end
+            present = [b for b in ordered if self.sort_value(b, path) is not None]
+            absent = [] if self.gap_policy == "skip" else \
+                [b for b in ordered if self.sort_value(b, path) is None]
+            present.sort(key=lambda b, p=path: self.sort_value(b, p), reverse=not asc)
             ordered = present + absent
         end = None if self.size is None else self.start + self.size
         return ordered[self.start:end]
