@@ -258,3 +258,10 @@ def test_bad_value_for_field_type_is_a_shard_error(web: tuple[httpx.Client, str]
     lenient = client.post(f"/{index}/_search", json={"query": {"query_string": {
         "query": "abc", "fields": ["status", "action"], "lenient": True}}})
     assert lenient.status_code == 200 and ids(lenient) == []
+
+
+def test_should_with_zero_minimum_still_needs_one_match(web: tuple[httpx.Client, str]) -> None:
+    client, index = web
+    response = client.post(f"/{index}/_search", json={"query": {"bool": {
+        "should": [{"term": {"action": "COUNT"}}], "minimum_should_match": 0}}})
+    assert ids(response) == ["5"]

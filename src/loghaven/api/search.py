@@ -35,7 +35,7 @@ from loghaven.search import root
 from loghaven.search.by_query import ByQueryOptions, by_query
 from loghaven.search.field_caps import field_caps
 from loghaven.search.request import SearchRequest, parse_search_request
-from loghaven.search.scroll import ScrollContext, SearchContexts
+from loghaven.search.scroll import ScrollContext, SearchContextMissing, SearchContexts
 from loghaven.search.validate import validate_query
 
 
@@ -80,7 +80,10 @@ async def _search(request: Request, parsed: SearchRequest,
         if parsed.scroll_ms is not None:
             raise ActionRequestValidation("Validation Failed: 1: using [point in time] is not "
                                           "allowed in a scroll context;")
-        pit = contexts.pit(parsed.pit_id, parsed.pit_keep_alive_ms)
+        try:
+            pit = contexts.pit(parsed.pit_id, parsed.pit_keep_alive_ms)
+        except SearchContextMissing as error:
+            raise root.SearchPhaseError(error, "", node.node_id) from error
         outcome = await run(functools.partial(
             root.search, pit.snapshot, parsed, now_ms=now_ms(), node_id=node.node_id, pit=True))
         return {"pit_id": parsed.pit_id, **outcome.body}
@@ -110,11 +113,11 @@ async def scroll(request: Request) -> Response:
     if not scroll_id:
         raise ActionRequestValidation("Validation Failed: 1: scrollId is missing;")
     keep_alive = body.get("scroll", params.get("scroll"))
+    keep_alive_ms = None if keep_alive is None else _duration(keep_alive, "scroll")
     node = _node(request)
     try:
-        context = _contexts(request).scroll(
-            str(scroll_id), None if keep_alive is None else _duration(keep_alive, "scroll"))
-    except LoghavenError as error:
+        context = _contexts(request).scroll(str(scroll_id), keep_alive_ms)
+    except SearchContextMissing as error:
         raise root.SearchPhaseError(error, "", node.node_id) from error
     parsed = context.request
     parsed.total_as_int = param_bool(request, "rest_total_hits_as_int", parsed.total_as_int)
@@ -127,13 +130,24 @@ async def scroll(request: Request) -> Response:
 
 async def clear_scroll(request: Request) -> Response:
     body = await json_body(request)
-    raw = request.path_params.get("scroll_id") or body.get("scroll_id")
-    ids = raw.split(",") if isinstance(raw, str) else raw
+    ids = _id_list(request.path_params.get("scroll_id") or body.get("scroll_id"))
     if not ids:
         raise ActionRequestValidation("Validation Failed: 1: no scroll ids specified;")
-    freed = _contexts(request).clear_scrolls(None if ids == ["_all"] else [str(i) for i in ids])
+    freed = _contexts(request).clear_scrolls(None if ids == ["_all"] else ids)
     return json_response(request, {"succeeded": True, "num_freed": freed},
                          status=200 if freed else 404)
+
+
+def _id_list(raw: Any) -> list[str]:
+    """Context ids as ES takes them: a comma list or an array of strings."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        return [i for i in raw.split(",") if i]
+    if isinstance(raw, list) and all(isinstance(i, str) for i in raw):
+        return raw
+    raise ActionRequestValidation("Validation Failed: 1: ids must be a string or an array of "
+                                  "strings;")
 
 
 # --- point in time ---------------------------------------------------------------------------
@@ -174,9 +188,7 @@ async def list_pits(request: Request) -> Response:
 
 async def delete_pits(request: Request) -> Response:
     body = await json_body(request)
-    raw = body.get("pit_id")
-    ids = None if request.url.path.endswith("/_all") else (
-        [raw] if isinstance(raw, str) else list(raw or []))
+    ids = None if request.url.path.endswith("/_all") else _id_list(body.get("pit_id"))
     if ids == []:
         raise ActionRequestValidation("Validation Failed: 1: no pit ids specified;")
     closed = _contexts(request).close_pits(ids)
@@ -186,7 +198,7 @@ async def delete_pits(request: Request) -> Response:
 
 async def close_pit_es(request: Request) -> Response:
     body = await json_body(request, required=True)
-    closed = _contexts(request).close_pits([str(body.get("id"))])
+    closed = _contexts(request).close_pits(_id_list(body.get("id")))
     freed = sum(ok for _, ok in closed)
     return json_response(request, {"succeeded": True, "num_freed": freed},
                          status=200 if freed else 404)
@@ -225,7 +237,8 @@ async def msearch(request: Request) -> Response:
     while lines and not lines[-1].strip():
         lines.pop()
     if len(lines) % 2:
-        raise IllegalArgument("The msearch request must be terminated by a newline [\\n]")
+        raise IllegalArgument("[_msearch] each header line needs a body line after it (an "
+                              "empty search is {})")
     responses = []
     for header_line, body_line in zip(lines[::2], lines[1::2], strict=True):
         try:
@@ -281,7 +294,11 @@ async def validate(request: Request) -> Response:
 async def get_field_caps(request: Request) -> Response:
     body = await json_body(request)
     raw = request.query_params.get("fields", body.get("fields"))
-    patterns = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+        raw = []
+    patterns = [p for p in raw if p.strip()]
     if not patterns:
         raise ActionRequestValidation("Validation Failed: 1: specified fields can't be null or "
                                       "empty;")
@@ -323,9 +340,15 @@ async def _by_query(request: Request, op: str) -> Response:
     if "q" in params:
         query = parse_search_request({}, {k: v for k, v in params.items()
                                           if k in ("q", "df", "default_operator")}).query
+    max_docs = body.get("max_docs", body.get("size"))
+    if max_docs is not None and (not isinstance(max_docs, int) or isinstance(max_docs, bool)
+                                 or max_docs < 1):
+        raise ActionRequestValidation(f"Validation Failed: 1: maxDocs should be greater than 0 "
+                                      f"if the request is limited to some number of documents "
+                                      f"or -1 if it isn't but it was [{max_docs}];")
     options = ByQueryOptions(
         op=op, proceed_on_conflicts=conflicts == "proceed",
-        max_docs=param_int(request, "max_docs", body.get("max_docs", body.get("size"))),
+        max_docs=param_int(request, "max_docs", max_docs),
         batch_size=param_int(request, "scroll_size", 1000) or 1000,
         refresh=param_bool(request, "refresh"))
     found = targets(request, request.path_params["index"])

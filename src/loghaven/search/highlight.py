@@ -55,11 +55,17 @@ class Highlighter:
                 raise ParsingError(f"[highlight] unknown field [{key}]")
         self.mapping = mapping
         fields = spec.get("fields", {})
-        if isinstance(fields, list):
+        if isinstance(fields, list) and all(isinstance(item, dict) for item in fields):
             fields = {k: v for item in fields for k, v in item.items()}
+        if not isinstance(fields, dict):
+            raise ParsingError("[highlight] [fields] must be an object or an array of objects")
         self.fields: list[tuple[str, _FieldOptions, list[tuple[str, Matcher]]]] = []
         for pattern, overrides in fields.items():
-            options = _options({**spec, **(overrides or {})}, query)
+            try:
+                options = _options({**spec, **(overrides or {})}, query)
+            except (TypeError, ValueError) as exc:
+                raise ParsingError(f"[highlight] failed to parse field [{pattern}]: {exc}") \
+                    from exc
             self.fields.append((pattern, options, _matchers(options.query, mapping)))
 
     def highlight(self, source: dict[str, Any]) -> dict[str, list[str]]:

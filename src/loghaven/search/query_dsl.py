@@ -86,7 +86,10 @@ def compile_query(query: dict[str, Any] | None, split: Split | None, mapping: Ma
     Raises ``ParsingError`` (400 ``parsing_exception``) for malformed or unknown clauses and
     :class:`QueryShardError` for values a field cannot take.
     """
-    return _Compiler(split, mapping, now_ms, index_name).compile(query)
+    try:
+        return _Compiler(split, mapping, now_ms, index_name).compile(query)
+    except (ValueError, TypeError) as exc:  # a malformed option value: 5 for a string, "x"
+        raise ParsingError(f"failed to parse query: {exc}") from exc
 
 
 def time_bounds(query: dict[str, Any] | None, mapping: Mapping,
@@ -539,7 +542,7 @@ class _Compiler:
             "query", "operator", "minimum_should_match", "fuzziness", "zero_terms_query",
             "analyzer", "lenient", "prefix_length", "max_expansions", "fuzzy_transpositions",
             "auto_generate_synonyms_phrase_query", "fuzzy_rewrite", "cutoff_frequency"))
-        if "query" not in opts:
+        if opts.get("query") is None:
             raise ParsingError(f"[match] requires query value for field [{field}]")
         lenient = _bool_flag(opts.get("lenient", False), "lenient")
         queries = [self.match_field(name, opts, lenient or "*" in field)
@@ -1085,8 +1088,8 @@ class _Compiler:
             required = default if msm is None else minimum_should_match(msm, len(should))
             if required > len(should):
                 return Query.empty_query()
-        if not must and not filters and (not should or required == 0):
-            # Only negative (or optional) clauses: ES matches everything else, unscored.
+        if not must and not filters and not should:
+            # Only negative clauses: ES matches everything else, unscored.
             subs.append((Occur.Must, as_filter(Query.all_query())))
         query = Query.boolean_query(subs, required or None)
         return _boost(query, body.get("boost"))

@@ -275,7 +275,12 @@ def _source_filter(body: dict[str, Any], params: Mapping[str, str]) -> SourceFil
         return SourceFilter.from_params(params)
     if body.get("stored_fields") == "_none_" or params.get("stored_fields") == "_none_":
         return SourceFilter(enabled=False)
-    return SourceFilter.from_spec(body.get("_source"))
+    spec = body.get("_source")
+    if not (spec is None or isinstance(spec, (bool, str, dict))
+            or (isinstance(spec, list) and all(isinstance(p, str) for p in spec))):
+        raise ParsingError("[_source] must be a boolean, a pattern, an array of patterns or "
+                           "an object with [includes] and [excludes]")
+    return SourceFilter.from_spec(spec)
 
 
 def _duration(value: Any, name: str) -> int:
