@@ -163,31 +163,16 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     start = 0 if cursor is not None else request.from_
     page = merge_rows([result.rows for result, _ in results], keys, start,
                       start + request.size)
-    by_position = {p.position: p for p in planned}
     scored = sort[0].field == "_score"
     if request.track_scores and not scored:
-        _fill_scores(page, by_position)
-    highlighters: dict[str, Highlighter] = {}
-    if request.highlight is not None:
-        for p in planned:
-            name = p.ctx.index.name
-            if name not in highlighters:
-                highlighters[name] = Highlighter(request.highlight, request.query, p.ctx.mapping)
-    fetch = {p.position: FetchContext(p.ctx, p.keys, highlighters.get(p.ctx.index.name),
-                                      p.hit_query) for p in planned}
-    hits = fetch_hits(page, fetch, request, show_sort=explicit_sort or pit,
-                      with_shard_doc=pit)
+        _fill_scores(page, {p.position: p for p in planned})
+    hits = fetch_hits(page, _fetch_contexts(request, planned), request,
+                      show_sort=explicit_sort or pit, with_shard_doc=pit)
     total = known_total if known_total is not None else (
         sum(result.count or 0 for result, _ in results) if count else None)
-    shards: dict[str, Any] = {"total": len(snapshot.entries),
-                              "successful": len(planned) + len(skipped),
-                              "skipped": len(skipped),
-                              "failed": len(snapshot.entries) - len(planned) - len(skipped)}
-    if failures:
-        shards["failures"] = failures
     body: dict[str, Any] = {
         "took": 0, "timed_out": False,
-        "_shards": shards,
+        "_shards": _shards(snapshot, planned, skipped, failures),
         "hits": _hits_object(request, total, _max_score(results, page, scored, request,
                                                         snapshot), hits),
     }
@@ -202,6 +187,31 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
         index.stats["query_time_ms"] += took_ms
     last = Cursor(page[-1].values, page[-1].tiebreak) if page else cursor
     return SearchOutcome(body, last, total)
+
+
+def _fetch_contexts(request: SearchRequest, planned: list[_Planned]) -> dict[int, FetchContext]:
+    """What rendering each split's hits needs, one highlighter per index (mappings differ)."""
+    highlighters: dict[str, Highlighter] = {}
+    if request.highlight is not None:
+        for p in planned:
+            name = p.ctx.index.name
+            if name not in highlighters:
+                highlighters[name] = Highlighter(request.highlight, request.query, p.ctx.mapping)
+    return {p.position: FetchContext(p.ctx, p.keys, highlighters.get(p.ctx.index.name),
+                                     p.hit_query) for p in planned}
+
+
+def _shards(snapshot: Snapshot, planned: list[_Planned], skipped: list[Any],
+            failures: list[dict[str, Any]]) -> dict[str, Any]:
+    """``_shards``, a split counting as a shard; skipped splits count as successful, as ES's
+    pre-filtered shards do."""
+    total = len(snapshot.entries)
+    header: dict[str, Any] = {"total": total, "successful": len(planned) + len(skipped),
+                              "skipped": len(skipped),
+                              "failed": total - len(planned) - len(skipped)}
+    if failures:
+        header["failures"] = failures
+    return header
 
 
 def _check_window(snapshot: Snapshot, request: SearchRequest, node_id: str) -> None:
