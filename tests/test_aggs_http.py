@@ -145,3 +145,25 @@ def test_empty_index_gives_empty_shapes(es: httpx.Client, index_name: str) -> No
     assert response.json()["aggregations"] == {
         "ips": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []},
         "avg": {"value": None}, "days": {"buckets": []}}
+
+
+def test_opensearch_dsl_reads_the_aggregations(server: Any, pattern: str) -> None:
+    import opensearch_dsl
+    from opensearchpy import OpenSearch
+
+    client = OpenSearch(hosts=[server.url], timeout=30)
+    try:
+        search = opensearch_dsl.Search(using=client, index=pattern).extra(size=0)
+        search.aggs.bucket("per_day", "date_histogram", field="ts", calendar_interval="day") \
+            .bucket("per_action", "terms", field="action") \
+            .metric("bytes", "sum", field="bytes")
+        search.aggs.metric("ips", "cardinality", field="ip")
+        response = search.execute()
+    finally:
+        client.close()
+    days = response.aggregations.per_day.buckets
+    assert [(d.key_as_string, d.doc_count) for d in days] == [
+        ("2024-01-01T00:00:00.000Z", 4), ("2024-01-02T00:00:00.000Z", 2)]
+    assert [(b.key, b.bytes.value) for b in days[0].per_action.buckets] == [
+        ("ALLOW", 410.0), ("BLOCK", 50.0)]
+    assert response.aggregations.ips.value == 4
