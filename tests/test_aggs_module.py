@@ -569,3 +569,13 @@ def test_composite_formatted_date_keys_page(indices: list[Index]) -> None:
                                                 "after": first["after_key"]}}})["c"]
     assert [(b["key"]["day"], b["doc_count"]) for b in second["buckets"]] == [
         ("2024-01-02", 2), ("2024-01-03", 1)]
+
+
+def test_global_sees_splits_the_search_pruned(indices: list[Index]) -> None:
+    logs_1 = indices[0]
+    first = logs_1.searchable_splits()[0]
+    contexts = [SplitContext(logs_1, first, first.searcher(),
+                             compile_query(None, first, logs_1.mapping, now_ms=NOW))]
+    out = run_aggregations({"all": {"global": {}}, "n": {"value_count": {"field": "ip"}}},
+                           contexts, now_ms=NOW)
+    assert out == {"all": {"doc_count": 5}, "n": {"value": 4}}

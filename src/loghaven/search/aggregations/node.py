@@ -38,6 +38,17 @@ class Env:
     contexts: list[SplitContext]
     now_ms: int
 
+    def every_split(self) -> list[SplitContext]:
+        """Every split of the target indices, the ones the search pruned by time too
+        (``global`` and significant_terms' background ignore the query)."""
+        seen: dict[int, SplitContext] = {id(ctx.split): ctx for ctx in self.contexts}
+        for index in {id(ctx.index): ctx.index for ctx in self.contexts}.values():
+            for split in index.searchable_splits():
+                if id(split) not in seen:
+                    seen[id(split)] = SplitContext(index, split, split.searcher(),
+                                                   tantivy.Query.all_query())
+        return list(seen.values())
+
 
 @dataclass
 class Bucket:

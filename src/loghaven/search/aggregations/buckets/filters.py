@@ -105,7 +105,7 @@ class Global(FilterLike):
         return [(None, lambda ctx: tantivy.Query.all_query())]
 
     def run(self, scope: Scope) -> dict[Any, Bucket]:
-        everything = [(ctx, tantivy.Query.all_query()) for ctx in self.env.contexts]
+        everything = [(ctx, tantivy.Query.all_query()) for ctx in self.env.every_split()]
         return {None: Bucket(count(everything), execute(self.subs, everything, self.env))}
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:

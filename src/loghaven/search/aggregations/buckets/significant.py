@@ -136,11 +136,11 @@ class SignificantTerms(TermsPasses):
 
     def background_scope(self) -> Scope:
         if self.background is None:
-            return [(ctx, tantivy.Query.all_query()) for ctx in self.env.contexts]
+            return [(ctx, tantivy.Query.all_query()) for ctx in self.env.every_split()]
         from loghaven.search.aggregations.buckets.filters import compile_filter
 
         return [(ctx, compile_filter(self.background, ctx, self.env.now_ms))
-                for ctx in self.env.contexts]
+                for ctx in self.env.every_split()]
 
     def run(self, scope: Scope) -> dict[str, Any]:
         subset_size = count(scope)
