@@ -579,3 +579,15 @@ def test_global_sees_splits_the_search_pruned(indices: list[Index]) -> None:
     out = run_aggregations({"all": {"global": {}}, "n": {"value_count": {"field": "ip"}}},
                            contexts, now_ms=NOW)
     assert out == {"all": {"doc_count": 5}, "n": {"value": 4}}
+
+
+def test_geo_bounds_wrap_the_date_line() -> None:
+    from loghaven.search.aggregations.metrics.other import GeoBounds
+    from loghaven.search.aggregations.metrics.stats import Stats
+    from loghaven.search.aggregations.node import Env
+
+    bounds = GeoBounds("b", {"field": "loc"}, [], [], None, Env([], NOW))
+    partial = (Stats(2, 0.0, -10.0, 10.0), Stats(1, -170.0, -170.0, -170.0),
+               Stats(1, 170.0, 170.0, 170.0))
+    assert bounds.render(partial) == {"bounds": {"top_left": {"lat": 10.0, "lon": 170.0},
+                                                 "bottom_right": {"lat": -10.0, "lon": -170.0}}}

@@ -72,30 +72,62 @@ class GeoMetric(MetricAgg):
         return {f"{self.name}#{axis}": {"stats": {"field": f"{self.source.name}.{axis}"}}
                 for axis in ("lat", "lon")}
 
-    def read(self, raw: dict[str, Any], ctx: SplitContext) -> tuple[Stats, Stats]:
-        out = []
-        for axis in ("lat", "lon"):
-            got = raw.get(f"{self.name}#{axis}")
-            out.append(Stats(int(got["count"]), float(got["sum"]), got["min"], got["max"])
-                       if got and got.get("count") else Stats())
-        return out[0], out[1]
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> tuple[Stats, ...]:
+        return tuple(_stats(raw.get(f"{self.name}#{axis}")) for axis in ("lat", "lon"))
 
-    def empty(self) -> tuple[Stats, Stats]:
+    def empty(self) -> tuple[Stats, ...]:
         return Stats(), Stats()
 
-    def merge(self, a: tuple[Stats, Stats], b: tuple[Stats, Stats]) -> tuple[Stats, Stats]:
-        return a[0] + b[0], a[1] + b[1]
+    def merge(self, a: tuple[Stats, ...], b: tuple[Stats, ...]) -> tuple[Stats, ...]:
+        return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def _stats(got: dict[str, Any] | None) -> Stats:
+    if not got or not got.get("count"):
+        return Stats()
+    return Stats(int(got["count"]), float(got["sum"]), got["min"], got["max"])
 
 
 class GeoBounds(GeoMetric):
+    """Longitudes west and east of Greenwich are bounded apart, so that with
+    ``wrap_longitude`` (the default) points on both sides of the date line get the narrower
+    box across it, as ES picks."""
+
     type_name = "geo_bounds"
 
-    def render(self, partial: tuple[Stats, Stats]) -> dict[str, Any]:
-        lat, lon = partial
+    def request(self, ctx: SplitContext) -> dict[str, Any] | None:
+        if not self.source.in_split(ctx):
+            return None
+        lon = f"{self.source.name}.lon"
+        return {f"{self.name}#lat": {"stats": {"field": f"{self.source.name}.lat"}},
+                f"{self.name}#lon": {"range": {"field": lon, "ranges": [
+                    {"key": "west", "to": 0.0}, {"key": "east", "from": 0.0}]},
+                    "aggs": {"s": {"stats": {"field": lon}}}}}
+
+    def read(self, raw: dict[str, Any], ctx: SplitContext) -> tuple[Stats, ...]:
+        sides = {b["key"]: _stats(b.get("s"))
+                 for b in (raw.get(f"{self.name}#lon") or {}).get("buckets", [])}
+        return (_stats(raw.get(f"{self.name}#lat")), sides.get("west", Stats()),
+                sides.get("east", Stats()))
+
+    def empty(self) -> tuple[Stats, ...]:
+        return Stats(), Stats(), Stats()
+
+    def render(self, partial: tuple[Stats, ...]) -> dict[str, Any]:
+        lat, west, east = partial
         if not lat.count:
             return {}
-        return {"bounds": {"top_left": {"lat": lat.max, "lon": lon.min},
-                           "bottom_right": {"lat": lat.min, "lon": lon.max}}}
+        if not east.count:
+            left, right = west.min, west.max
+        elif not west.count:
+            left, right = east.min, east.max
+        else:
+            unwrapped = east.max - west.min  # type: ignore[operator]
+            wrapped = (180 - east.min) - (-180 - west.max)  # type: ignore[operator]
+            wrap = bool(self.param("wrap_longitude", True)) and wrapped < unwrapped
+            left, right = (east.min, west.max) if wrap else (west.min, east.max)
+        return {"bounds": {"top_left": {"lat": lat.max, "lon": left},
+                           "bottom_right": {"lat": lat.min, "lon": right}}}
 
 
 class GeoCentroid(GeoMetric):
