@@ -53,7 +53,7 @@ class Env:
 @dataclass
 class Bucket:
     """One bucket of a partial result: its count, its sub-aggregation partials, and
-    per-type details (a range's bounds, a term's error)."""
+    per-type details (a term's error bound, a significant term's score)."""
 
     doc_count: int
     subs: dict[str, Any] = field(default_factory=dict)
