@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from loghaven import __version__
 from loghaven.config import Config
@@ -26,8 +27,6 @@ class Node:
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
         if stored is None:
-            import uuid
-
             stored = {"id": uuid.uuid4().hex[:22]}
             self.metastore.put("cluster", "node", stored)
         return stored["id"]

@@ -6,6 +6,7 @@ Every table goes through :func:`render`, which implements ``v``, ``h``, ``s``, `
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import time
 from collections.abc import Callable
@@ -61,7 +62,7 @@ def render(request: Request, columns: list[str], rows: list[Row],
         for name in params["h"].split(","):
             name = aliases.get(name, name)
             wanted.extend(c for c in columns if c == name or ("*" in name and
-                          __import__("fnmatch").fnmatchcase(c, name)))
+                          fnmatch.fnmatchcase(c, name)))
     for key in reversed([s for s in params.get("s", "").split(",") if s]):
         column, _, order = key.partition(":")
         column = aliases.get(column, column)
@@ -163,8 +164,6 @@ def count_table(request: Request) -> tuple[list[str], list[Row]]:
 def aliases_table(request: Request) -> tuple[list[str], list[Row]]:
     node = _node(request)
     wanted = request.path_params.get("name")
-    import fnmatch
-
     rows = []
     for index, aliases in sorted(node.catalog.aliases.items()):
         for alias, props in sorted(aliases.items()):
@@ -184,8 +183,6 @@ def aliases_table(request: Request) -> tuple[list[str], list[Row]]:
 def templates_table(request: Request) -> tuple[list[str], list[Row]]:
     node = _node(request)
     wanted = request.path_params.get("name")
-    import fnmatch
-
     rows = []
     for kind in (templates.LEGACY, templates.COMPOSABLE):
         for name, template in node.metastore.list(kind).items():

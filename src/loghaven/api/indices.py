@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
 from starlette.requests import Request
@@ -13,7 +14,7 @@ from loghaven.engine.catalog import Target
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.settings import PRIVATE, flatten, nest
-from loghaven.errors import IndexNotFound, LoghavenError
+from loghaven.errors import IllegalArgument, IndexNotFound, LoghavenError
 from loghaven.node import Node
 
 
@@ -88,8 +89,6 @@ async def get_mapping(request: Request) -> Response:
 async def get_field_mapping(request: Request) -> Response:
     found = targets(request, request.path_params.get("index"), allow_closed=True)
     wanted = request.path_params["fields"].split(",")
-    import fnmatch
-
     out = {}
     for target in found:
         mapping = target.index.mapping
@@ -138,9 +137,7 @@ async def get_settings(request: Request) -> Response:
     for target in found:
         flat = dict(target.index.settings.flat)
         if wanted:
-            import fnmatch
-
-            flat = {k: v for k, v in flat.items()
+                    flat = {k: v for k, v in flat.items()
                     if any(fnmatch.fnmatchcase(k, w) for w in wanted.split(","))}
         entry: dict[str, Any] = {"settings": nest(flat)}
         out[target.index.name] = entry
@@ -158,8 +155,6 @@ async def put_settings(request: Request) -> Response:
     changes = flatten(body.get("settings", body) if "settings" in body else body)
     for key in changes:
         if key in PRIVATE:
-            from loghaven.errors import IllegalArgument
-
             raise IllegalArgument(f"final {target_name(found)} setting [{key}], not updateable")
 
     def apply() -> None:

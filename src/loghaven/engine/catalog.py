@@ -26,6 +26,7 @@ from loghaven.errors import (
     IndexClosed,
     IndexNotFound,
     InvalidIndexName,
+    LoghavenError,
     ResourceAlreadyExists,
 )
 from loghaven.storage.metastore import Metastore
@@ -341,8 +342,6 @@ class Catalog:
 
 
 def raise_missing_alias(alias: str) -> None:
-    from loghaven.errors import LoghavenError
-
     raise LoghavenError(f"aliases [{alias}] missing", status=404,
                         type="aliases_not_found_exception")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
-from loghaven.engine.dates import is_date_string
+from loghaven.engine.dates import get_format, is_date_string
 from loghaven.errors import IllegalArgument, MapperParsing, StrictDynamicMapping
 
 #: ES field types and the engine kind that stores them.
@@ -247,8 +247,6 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
         if spec.get("normalizer") not in (None, "lowercase"):
             raise MapperParsing(f"normalizer [{spec['normalizer']}] not found for field [{name}]")
         if "format" in spec:
-            from loghaven.engine.dates import get_format
-
             try:
                 get_format(spec["format"])
             except ValueError as exc:

@@ -6,6 +6,7 @@ import re
 import time
 import urllib.parse
 
+from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.errors import InvalidIndexName
 
 _FORBIDDEN = set('\\/*?"<>| ,#:')
@@ -38,8 +39,6 @@ def resolve_date_math(name: str, now_ms: int | None = None) -> str:
     name = urllib.parse.unquote(name)
     if not (name.startswith("<") and name.endswith(">")):
         return name
-    from loghaven.engine.dates import get_format, parse_date_math
-
     now = now_ms if now_ms is not None else int(time.time() * 1000)
 
     def render(match: re.Match[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument
 
 DEFAULTS = {
@@ -78,8 +79,6 @@ class IndexSettings:
             raise IllegalArgument(
                 f"failed to parse value [{durability}] for setting [index.translog.durability]")
         self.durability = durability
-        from loghaven.engine.dates import parse_duration_ms
-
         interval = self.flat["index.refresh_interval"]
         try:
             self.refresh_interval_ms = -1 if interval == "-1" else parse_duration_ms(interval)

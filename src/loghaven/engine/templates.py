@@ -12,6 +12,7 @@ import fnmatch
 from typing import Any
 
 from loghaven.engine.mapping import unwrap_type_name
+from loghaven.engine.settings import flatten
 from loghaven.errors import IllegalArgument
 from loghaven.storage.metastore import Metastore
 
@@ -97,8 +98,6 @@ def resolve(metastore: Metastore, index: str) -> dict[str, Any]:
 
 def merge_layer(result: dict[str, Any], layer: dict[str, Any]) -> None:
     """Merge one template (or the create request) over what earlier layers gave."""
-    from loghaven.engine.settings import flatten
-
     result["settings"].update(flatten(layer.get("settings", {}) or {}))
     mappings = unwrap_type_name(copy.deepcopy(layer.get("mappings", {}) or {}))
     _deep_merge(result["mappings"], mappings)
