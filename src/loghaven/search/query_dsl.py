@@ -961,7 +961,7 @@ class _Compiler:
         raise ParsingError(f"[{name}] query requires a [value]")
 
     def regex_on(self, field: str, regex: str, case_insensitive: bool,
-                 lenient: bool = False, lower: bool = True,
+                 lenient: bool = False,
                  index_test: Callable[[str], bool] | None = None) -> Query:
         """A term-level pattern clause on a keyword/text field (or ``_id``/``_index``)."""
         if field == "_index":
