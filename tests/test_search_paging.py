@@ -270,3 +270,7 @@ def test_date_sorted_pages_over_many_documents(es: httpx.Client, index_name: str
             seen += [h["_id"] for h in hits]
             body["search_after"] = hits[-1]["sort"]
         assert seen == expected, (query, order)
+    by_host = es.post(f"/{index_name}/_search", json={
+        "size": 5, "sort": [{"host": "asc"}, {"ts": "desc"}, {"n": "asc"}]}).json()
+    assert [h["_id"] for h in by_host["hits"]["hits"]] == sorted(
+        docs, key=lambda i: (docs[i]["host"], -docs[i]["ts"], docs[i]["n"]))[:5]

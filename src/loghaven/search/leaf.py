@@ -170,10 +170,8 @@ def search_split(ctx: SplitContext, position: int, query: tantivy.Query, keys: l
         return LeafResult([], leaf.count(query) if count else None)
     if cursor is not None:
         rows = leaf.after(query, cursor, k)
-    elif leaf.window_bounds() is not None:
-        rows = leaf.top_in_windows(query, k)
-    elif matches_all:
-        rows, _ = leaf.top(query, keys, k, False)
+    elif matches_all or (keys and leaf.window_bounds(keys[0]) is not None):
+        rows, _ = leaf.top(query, keys, k, False)  # counted apart: cheaper than in the pass
     else:
         rows, total = leaf.top(query, keys, k, count)
         return LeafResult(rows, total)
@@ -223,6 +221,8 @@ class _Leaf:
             rows, total = self.top(query, rest, k, count)
             return [self.row((value, *r.values), r.address, r.score) for r in rows], total
         if key.kind == "doc" or key.key.missing == "_last":
+            if not count and self.window_bounds(key) is not None:
+                return self.top_in_windows(query, keys, k), None
             return self.top_by_field(query, key, rest, k, count)
         # missing first, or a missing value to sort as: the absent and present docs merged
         exists = Query.exists_query(key.path)
@@ -275,24 +275,22 @@ class _Leaf:
 
     # -- newest (or oldest) first --
 
-    def window_bounds(self) -> tuple[int, int] | None:
-        """The split's value range of a leading date sort key, when windows can find the
-        top rows (missing values last, so documents without a date never come first)."""
-        if not self.keys:
-            return None
-        key = self.keys[0]
+    def window_bounds(self, key: LeafKey) -> tuple[int, int] | None:
+        """The split's value range of a date sort key, when windows can find the top rows
+        (missing values last, so documents without a date never come first)."""
         if key.kind != "int" or key.key.missing != "_last" or key.path is None:
             return None
         bounds = self.date_ranges.get(key.path)
         return (bounds[0], bounds[1]) if bounds else None
 
-    def top_in_windows(self, query: Query, k: int, start: int | None = None) -> list[Row]:
+    def top_in_windows(self, query: Query, keys: list[LeafKey], k: int,
+                       start: int | None = None) -> list[Row]:
         """Top rows sorted by a date: search a window at the near end of the split's time
         range (or from ``start``, a cursor's date), widened until it holds ``k`` rows; every
         document outside a window sorts after every one inside, so those rows are the top.
         The usual "latest events" search then reads a few thousand column values, not all."""
-        key = self.keys[0]
-        low, high = self.window_bounds() or (0, 0)
+        key, rest = keys[0], keys[1:]
+        low, high = self.window_bounds(key) or (0, 0)
         if start is not None:
             low, high = (low, min(high, start)) if key.key.desc else (max(low, start), high)
         total = max(self.searcher.num_docs, 1)
@@ -302,11 +300,11 @@ class _Leaf:
                 break
             edge = (None, low + width) if not key.key.desc else (high - width, None)
             window = Query.range_query(self.schema, key.path, tantivy.FieldType.Integer, *edge)
-            rows, _ = self.top(_and(query, as_filter(window)), self.keys, k, False)
+            rows, _ = self.top_by_field(_and(query, as_filter(window)), key, rest, k, False)
             if len(rows) >= k:
                 return rows
             width *= 16
-        rows, _ = self.top(query, self.keys, k, False)
+        rows, _ = self.top_by_field(query, key, rest, k, False)
         return rows
 
     # -- reading sort values of picked rows --
@@ -364,8 +362,8 @@ class _Leaf:
         after = _and(query, as_filter(any_of(branches)))
         if len(keys) == 1 and keys[0].kind == "doc" and not keys[0].key.desc:
             beyond = self.after_in_windows(query, int(cursor.values[0]), k)
-        elif self.window_bounds() is not None and cursor.values[0] is not None:
-            beyond = self.top_in_windows(after, k, int(cursor.values[0]))
+        elif self.window_bounds(keys[0]) is not None and cursor.values[0] is not None:
+            beyond = self.top_in_windows(after, keys, k, int(cursor.values[0]))
         else:
             beyond, _ = self.top(after, keys, k, False)
         return (rows + beyond)[:k]
