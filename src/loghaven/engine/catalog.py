@@ -19,6 +19,7 @@ from typing import Any
 from loghaven.engine import templates
 from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping
+from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.names import is_pattern, resolve_date_math, validate_index_name
 from loghaven.engine.settings import IndexSettings
 from loghaven.errors import (
@@ -34,6 +35,8 @@ from loghaven.storage.metastore import Metastore
 INDEX = "index"
 #: An index that has taken no writes for this long gives its writer's memory back.
 WRITER_IDLE_SECONDS = 60.0
+#: At most one merge of small splits per index in this many seconds.
+MERGE_EVERY_SECONDS = 30.0
 log = logging.getLogger("loghaven.engine")
 
 
@@ -55,7 +58,7 @@ class Catalog:
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self._lock = threading.RLock()
         self._stop = threading.Event()
-        self._refresher: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.cluster_uuid = self._cluster_uuid()
         for name, meta in metastore.list(INDEX).items():
             self.indices[name] = self._load(name, meta)
@@ -86,9 +89,11 @@ class Catalog:
     # --- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the background refresh (and async-durability fsync) loop."""
-        self._refresher = threading.Thread(target=self._refresh_loop, name="refresh", daemon=True)
-        self._refresher.start()
+        """Start the background loops: refresh (and async-durability fsync), and merges."""
+        self._threads = [threading.Thread(target=self._refresh_loop, name="refresh", daemon=True),
+                         threading.Thread(target=self._merge_loop, name="merge", daemon=True)]
+        for thread in self._threads:
+            thread.start()
 
     def _refresh_loop(self) -> None:
         while not self._stop.wait(0.2):
@@ -106,10 +111,24 @@ class Catalog:
                 except Exception:  # keep refreshing the other indices
                     log.exception("refresh of %s failed", index.name)
 
+    def _merge_loop(self) -> None:
+        """Merge small sealed splits, in a thread of its own so refreshes never wait for it."""
+        last_merge: dict[str, float] = {}
+        while not self._stop.wait(1.0):
+            for index in list(self.indices.values()):
+                if index.state != "open" or \
+                        time.monotonic() - last_merge.get(index.name, 0) < MERGE_EVERY_SECONDS:
+                    continue
+                try:
+                    if merge_small_splits(index) is not None:
+                        last_merge[index.name] = time.monotonic()
+                except Exception:  # keep merging the other indices
+                    log.exception("merge of %s failed", index.name)
+
     def close(self) -> None:
         self._stop.set()
-        if self._refresher is not None:
-            self._refresher.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
         for index in list(self.indices.values()):
             index.close()
         self.metastore.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -125,6 +126,7 @@ class Index:
                       "query_total": 0, "query_time_ms": 0}
         self.wal: WriteAheadLog | None = None
         self._mapping_fits = False
+        self._split_counter = 0
         if state == "open":
             self._open()
 
@@ -144,15 +146,39 @@ class Index:
             path = folder / "splits" / meta.split_id
             if (path / "meta.json").exists():
                 self.splits.append(Split(path, meta))
+        self._remove_unlisted_split_folders()
         if not self.splits or self.splits[-1].meta.state != "active":
             self._new_split()
         self._check_mapping_fits()
         self.wal = WriteAheadLog(folder / "wal", self.settings.durability)
         self._replay()
 
-    def _new_split(self) -> Split:
-        meta = SplitMeta(split_id=f"{now_ms():013d}-{len(self.splits):04d}",
+    def _remove_unlisted_split_folders(self) -> None:
+        """Delete split folders the state does not list: merge inputs or outputs a crash left."""
+        listed = {split.path.name for split in self.splits}
+        folder = self.folder / "splits"
+        if folder.exists():
+            for path in folder.iterdir():
+                if path.is_dir() and path.name not in listed:
+                    shutil.rmtree(path, ignore_errors=True)
+
+    def next_split_meta(self, state: str = "active") -> SplitMeta:
+        """Metadata for a new split, with an id no other split of this node has."""
+        self._split_counter += 1
+        return SplitMeta(split_id=f"{now_ms():013d}-{self._split_counter:04d}", state=state,
                          created_ms=now_ms())
+
+    def replace_splits(self, old: list[Split], new: Split) -> None:
+        """Put ``new`` where the first of ``old`` was and drop the rest (a merge's swap)."""
+        with self.lock:
+            first = self.splits.index(old[0])
+            kept = [s for s in self.splits if s not in old]
+            kept.insert(min(first, len(kept) - 1), new)
+            self.splits = kept
+            self._save_state()
+
+    def _new_split(self) -> Split:
+        meta = self.next_split_meta()
         split = Split(self.folder / "splits" / meta.split_id, meta, self.mapping)
         self.splits.append(split)
         self._check_mapping_fits()
@@ -493,8 +519,15 @@ class Index:
                     bounds[1] = high
 
     def _roll(self) -> Split:
-        """Seal the active split and start one whose schema has the current mapping's fields."""
+        """Seal the active split and start one whose schema has the current mapping's fields.
+
+        An active split that never took a document is dropped instead of sealed.
+        """
         old = self.active
+        if old.meta.num_docs == 0 and not old.uncommitted:
+            self.splits.pop()
+            old.remove()
+            return self._new_split()
         old.commit()
         old.meta.state = "sealed"
         old.close_writer()

@@ -70,6 +70,8 @@ class Split:
         self._searcher: tantivy.Searcher | None = None
         self._lock = threading.Lock()
         self.uncommitted = False
+        #: Deletes applied since opening; a merge that copied this split checks it is unchanged.
+        self.deletions = 0
 
     @property
     def writer(self) -> tantivy.IndexWriter:
@@ -94,6 +96,7 @@ class Split:
     def delete_id(self, doc_id: str) -> None:
         self.writer.delete_documents_by_term(ID, doc_id)
         self.uncommitted = True
+        self.deletions += 1
 
     def commit(self) -> None:
         if self.uncommitted and self._writer is not None:
