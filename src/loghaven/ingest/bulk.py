@@ -14,7 +14,7 @@ import orjson
 
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.index import PRIMARY_TERM, Index, WriteRequest, WriteResult
-from loghaven.errors import IllegalArgument, LoghavenError, MapperParsing, ParsingError
+from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
 
 ACTIONS = ("index", "create", "update", "delete")
 ACTION_KEYS = {"_index", "_id", "_type", "routing", "_routing", "if_seq_no", "if_primary_term",
@@ -99,20 +99,6 @@ def _item(action: str, index: str | None, doc_id: str | None, meta: dict[str, An
         except (orjson.JSONDecodeError, ValueError) as exc:
             item.error = ParsingError(f"Failed to parse update request: {exc}")
         request.source = None
-    elif source is not None:
-        try:
-            parsed = orjson.loads(source)
-        except orjson.JSONDecodeError as exc:
-            item.error = MapperParsing("failed to parse", caused_by={
-                "type": "json_parse_exception", "reason": str(exc)})
-            return item
-        if not isinstance(parsed, dict):
-            item.error = MapperParsing("failed to parse", caused_by={
-                "type": "not_x_content_exception",
-                "reason": "Compressor detection can only be called on some xcontent bytes or "
-                          "compressed xcontent bytes"})
-            return item
-        request.parsed = parsed
     return item
 
 
