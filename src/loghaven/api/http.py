@@ -12,7 +12,8 @@ from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
-from loghaven.errors import ContentTooLarge, IllegalArgument, LoghavenError, ParsingError
+from loghaven.errors import ContentTooLarge, LoghavenError, ParsingError
+from loghaven.params import parse_bool, parse_int
 
 T = TypeVar("T")
 
@@ -80,25 +81,12 @@ def parse_json(data: bytes) -> dict[str, Any]:
 
 def param_bool(request: Request, name: str, default: bool = False) -> bool:
     value = request.query_params.get(name)
-    if value is None:
-        return default
-    if value in ("", "true"):
-        return True
-    if value == "false":
-        return False
-    raise IllegalArgument(f"Failed to parse value [{value}] as only [true] or [false] are "
-                          f"allowed.")
+    return default if value is None else parse_bool(value, name)
 
 
 def param_int(request: Request, name: str, default: int | None = None) -> int | None:
     value = request.query_params.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise IllegalArgument(f"Failed to parse int parameter [{name}] with value [{value}]") \
-            from exc
+    return default if value is None or value == "" else parse_int(value, name)
 
 
 def wants_vendor(request: Request) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from loghaven.engine.dates import get_format, parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.params import parse_bool, parse_int
 from loghaven.search.source_filter import SourceFilter
 
 DEFAULT_SIZE = 10
@@ -91,10 +92,10 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
     request = SearchRequest(
         query=_object(body, "query"),
         post_filter=_object(body, "post_filter"),
-        size=_int(params.get("size", body.get("size", DEFAULT_SIZE)), "size"),
-        from_=_int(params.get("from", body.get("from", 0)), "from"),
+        size=parse_int(params.get("size", body.get("size", DEFAULT_SIZE)), "size"),
+        from_=parse_int(params.get("from", body.get("from", 0)), "from"),
         sort=parse_sort(params["sort"] if "sort" in params else body.get("sort")),
-        track_scores=_flag(params.get("track_scores", body.get("track_scores", False)),
+        track_scores=parse_bool(params.get("track_scores", body.get("track_scores", False)),
                            "track_scores"),
         search_after=_search_after(body.get("search_after")),
         fields=_field_specs(body.get("fields"), "fields"),
@@ -102,13 +103,13 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
                                      "docvalue_fields"),
         highlight=_object(body, "highlight"),
         aggs=_object(body, "aggs") or _object(body, "aggregations"),
-        version=_flag(params.get("version", body.get("version", False)), "version"),
-        seq_no_primary_term=_flag(params.get("seq_no_primary_term",
+        version=parse_bool(params.get("version", body.get("version", False)), "version"),
+        seq_no_primary_term=parse_bool(params.get("seq_no_primary_term",
                                              body.get("seq_no_primary_term", False)),
                                   "seq_no_primary_term"),
-        explain=_flag(params.get("explain", body.get("explain", False)), "explain"),
-        profile=_flag(body.get("profile", False), "profile"),
-        total_as_int=_flag(params.get("rest_total_hits_as_int", False),
+        explain=parse_bool(params.get("explain", body.get("explain", False)), "explain"),
+        profile=parse_bool(body.get("profile", False), "profile"),
+        total_as_int=parse_bool(params.get("rest_total_hits_as_int", False),
                            "rest_total_hits_as_int"),
     )
     if request.size < 0:
@@ -196,27 +197,6 @@ def _object(body: dict[str, Any], key: str) -> dict[str, Any] | None:
     return value
 
 
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise ParsingError(f"[{name}] expects a number, got [{value}]")
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise IllegalArgument(f"Failed to parse int parameter [{name}] with value [{value}]") \
-            from exc
-
-
-def _flag(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in ("", "true"):
-        return True
-    if value == "false":
-        return False
-    raise IllegalArgument(f"Failed to parse value [{value}] as only [true] or [false] are "
-                          f"allowed for [{name}].")
-
-
 def _track_total_hits(value: Any) -> bool | int:
     if isinstance(value, bool):
         return value
@@ -297,7 +277,7 @@ def _q_param(params: Mapping[str, str]) -> dict[str, Any]:
                             "default_operator": params.get("default_operator", "OR")}
     for name in ("analyze_wildcard", "lenient"):
         if name in params:
-            body[name] = _flag(params[name], name)
+            body[name] = parse_bool(params[name], name)
     if "analyzer" in params:
         body["analyzer"] = params["analyzer"]
     return {"query_string": body}
