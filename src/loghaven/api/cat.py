@@ -155,6 +155,8 @@ def count_table(request: Request) -> tuple[list[str], list[Row]]:
     node = _node(request)
     targets = node.catalog.resolve(request.path_params.get("index"))
     now = time.time()
+    for target in targets:
+        target.index.before_search()  # a count is a search: a search-idle index refreshes
     total = sum(t.index.doc_count() for t in targets)
     row = {"epoch": int(now), "timestamp": time.strftime("%H:%M:%S", time.gmtime(now)),
            "count": total}

@@ -35,6 +35,9 @@ from loghaven.storage.metastore import Metastore
 INDEX = "index"
 #: An index that has taken no writes for this long gives its writer's memory back.
 WRITER_IDLE_SECONDS = 60.0
+#: A search-idle index still refreshes once this much source is waiting (bounds the memory
+#: of the live version map and the length of the log to replay).
+IDLE_REFRESH_BYTES = 64 * 1024 * 1024
 #: At most one merge of small splits per index in this many seconds.
 MERGE_EVERY_SECONDS = 30.0
 log = logging.getLogger("loghaven.engine")
@@ -80,7 +83,7 @@ class Catalog:
         """Persist an index's settings, mapping, aliases and state (called on every change)."""
         self.metastore.put(INDEX, index.name, {
             "uuid": index.uuid,
-            "settings": index.settings.flat,
+            "settings": index.settings.user,
             "mappings": index.mapping.body,
             "aliases": self.aliases.get(index.name, {}),
             "state": index.state,
@@ -105,7 +108,9 @@ class Catalog:
                     if index.settings.durability == "async" and index.wal is not None:
                         index.wal.sync()
                     if (interval >= 0 and index.pending
-                            and (time.monotonic() - index.last_refresh) * 1000 >= interval):
+                            and (time.monotonic() - index.last_refresh) * 1000 >= interval
+                            and (not index.search_idle()
+                                 or index.pending_bytes >= IDLE_REFRESH_BYTES)):
                         index.refresh()
                     index.release_idle_writer(WRITER_IDLE_SECONDS)
                 except Exception:  # keep refreshing the other indices
@@ -155,10 +160,10 @@ class Catalog:
             settings = IndexSettings(resolved["settings"])
             mapping = Mapping(resolved["mappings"])
             index_uuid = uuidlib.uuid4().hex[:22]
-            settings.flat["index.uuid"] = index_uuid
-            settings.flat["index.creation_date"] = str(now_ms())
-            settings.flat["index.provided_name"] = name
-            settings.flat["index.version.created"] = "136327827"
+            settings.set("index.uuid", index_uuid)
+            settings.set("index.creation_date", str(now_ms()))
+            settings.set("index.provided_name", name)
+            settings.set("index.version.created", "136327827")
             for alias in resolved["aliases"]:
                 validate_index_name(alias)
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,

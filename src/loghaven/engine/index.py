@@ -122,6 +122,8 @@ class Index:
         self.pending = False
         self.last_refresh = time.monotonic()
         self.last_write = time.monotonic()
+        self.last_search = time.monotonic()
+        self.pending_bytes = 0
         self.stats = {"index_total": 0, "delete_total": 0, "index_time_ms": 0,
                       "query_total": 0, "query_time_ms": 0}
         self.wal: WriteAheadLog | None = None
@@ -340,6 +342,7 @@ class Index:
                 assert self.wal is not None
                 self.wal.append(operations)
                 self.pending = True
+                self.pending_bytes += sum(len(op.source) for op in operations)
                 self.last_write = time.monotonic()
         self.stats["index_time_ms"] += int((time.monotonic() - started) * 1000)
         return results
@@ -551,6 +554,7 @@ class Index:
                 self._save_state()
                 self.wal.truncate(self.checkpoint)
                 self.pending = False
+                self.pending_bytes = 0
                 cutoff = now_ms() - GC_DELETES_MS
                 self.live = {k: v for k, v in self.live.items()
                              if v.source is None and v.deleted_at_ms > cutoff}
@@ -558,6 +562,23 @@ class Index:
 
     def flush(self) -> None:
         self.refresh()
+
+    def search_idle(self) -> bool:
+        """No search for ``index.search.idle.after`` (30 s), and no explicit refresh interval.
+
+        Elasticsearch then skips scheduled refreshes, so that pure ingest does not commit
+        every second; the next search refreshes first (:meth:`before_search`).
+        """
+        if self.settings.refresh_explicit:
+            return False
+        return (time.monotonic() - self.last_search) * 1000 > self.settings.search_idle_after_ms
+
+    def before_search(self) -> None:
+        """Mark the index searched; if it was search-idle with pending writes, refresh now."""
+        idle = self.search_idle()
+        self.last_search = time.monotonic()
+        if idle and self.pending:
+            self.refresh()
 
     def release_idle_writer(self, idle_seconds: float) -> None:
         """Free the active split's writer (and its indexing heap) after a quiet period."""

@@ -65,15 +65,20 @@ def nest(flat: dict[str, str]) -> dict[str, Any]:
 
 
 class IndexSettings:
-    """Validated settings of one index."""
+    """Validated settings of one index: ``user`` as set (and persisted), ``flat`` with defaults."""
 
-    def __init__(self, flat: dict[str, str]) -> None:
-        for key in flat:
+    def __init__(self, user: dict[str, str]) -> None:
+        for key in user:
             if not key.startswith(KNOWN_PREFIXES):
                 raise IllegalArgument(
                     f"unknown setting [{key}] please check that any required plugins are "
                     f"installed, or check the breaking changes documentation for removed settings")
-        self.flat = {**DEFAULTS, **flat}
+        self.user = dict(user)
+        self.flat = {**DEFAULTS, **user}
+        #: ES skips scheduled refreshes of search-idle shards unless the interval was set.
+        self.refresh_explicit = "index.refresh_interval" in user
+        self.search_idle_after_ms = parse_duration_ms(
+            self.flat.get("index.search.idle.after", "30s"))
         durability = self.flat["index.translog.durability"].lower()
         if durability not in ("request", "async"):
             raise IllegalArgument(
@@ -101,13 +106,18 @@ class IndexSettings:
             if key == "index.number_of_shards":
                 raise IllegalArgument("final index setting [index.number_of_shards], not "
                                       "updateable")
-        merged = dict(self.flat)
+        merged = dict(self.user)
         for key, value in changes.items():
             if value == "":
                 merged.pop(key, None)
             else:
                 merged[key] = value
         return IndexSettings(merged)
+
+    def set(self, key: str, value: str) -> None:
+        """Record a setting the node assigns (uuid, creation date, ...)."""
+        self.user[key] = value
+        self.flat[key] = value
 
     def to_es(self, include_defaults: bool = False) -> dict[str, Any]:
         return nest(self.flat)

@@ -111,6 +111,7 @@ def take_snapshot(targets: list[Target], *, pin: bool = False) -> Snapshot:
     """The splits of ``targets``; ``pin`` fixes every searcher now (scroll, point in time)."""
     snapshot = Snapshot()
     for target in targets:
+        target.index.before_search()
         for split in target.index.searchable_splits():
             snapshot.entries.append(SnapshotEntry(target.index, target.alias_filter, split,
                                                   split.searcher() if pin else None))
