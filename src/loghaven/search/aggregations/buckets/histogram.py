@@ -231,10 +231,7 @@ class Histogram(HistogramBase):
     def fill_bounds(self, buckets: dict[Any, Bucket]) -> tuple[Any, Any] | None:
         if self.extended is None:
             return None
-        low, high = self.extended
-        if self.hard is not None:
-            low = low if self.hard[0] is None or low is None else max(low, self.hard[0])
-            high = high if self.hard[1] is None or high is None else min(high, self.hard[1])
+        low, high = _within_hard_bounds(self.extended, self.hard)
         floor = lambda v: None if v is None else self.key_of(  # noqa: E731
             int((v - self.offset) // self.interval))
         return floor(low), floor(high)
@@ -376,10 +373,7 @@ class DateHistogram(HistogramBase):
     def fill_bounds(self, buckets: dict[Any, Bucket]) -> tuple[Any, Any] | None:
         if self.extended is None:
             return None
-        low, high = self.extended
-        if self.hard is not None:
-            low = low if self.hard[0] is None or low is None else max(low, self.hard[0])
-            high = high if self.hard[1] is None or high is None else min(high, self.hard[1])
+        low, high = _within_hard_bounds(self.extended, self.hard)
         return (None if low is None else self.rounding.floor(low),
                 None if high is None else self.rounding.floor(high))
 
@@ -462,3 +456,12 @@ def _offset_ms(value: Any, name: str) -> int:
         return sign * parse_duration_ms(text.lstrip("+-"), "offset")
     except ValueError as exc:
         raise IllegalArgument(f"failed to parse offset [{value}] in [{name}]: {exc}") from None
+
+
+def _within_hard_bounds(extended: tuple[Any, Any], hard: tuple[Any, Any] | None) -> tuple[Any, Any]:
+    """``extended_bounds`` narrowed to ``hard_bounds``: empty buckets never fill past them."""
+    low, high = extended
+    if hard is not None:
+        low = low if hard[0] is None or low is None else max(low, hard[0])
+        high = high if hard[1] is None or high is None else min(high, hard[1])
+    return low, high
