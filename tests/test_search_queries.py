@@ -265,3 +265,53 @@ def test_should_with_zero_minimum_still_needs_one_match(web: tuple[httpx.Client,
     response = client.post(f"/{index}/_search", json={"query": {"bool": {
         "should": [{"term": {"action": "COUNT"}}], "minimum_should_match": 0}}})
     assert ids(response) == ["5"]
+
+
+# Words that ES's standard tokenizer keeps whole, as users search for them.
+COMPOUND_DOCS = {
+    "1": {"msg": "GET https://api.example.com/index.html from 192.168.1.1 (x86_64)"},
+    "2": {"msg": "example com index html 192 168"},
+    "3": {"msg": "user don't care: 1,000 rows at 10.0.0.7"},
+}
+
+
+@pytest.fixture(scope="module")
+def compound(server: Any) -> Iterator[tuple[httpx.Client, str]]:
+    name = f"words-{uuid.uuid4().hex[:8]}"
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        load(client, name, COMPOUND_DOCS)
+        yield client, name
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ({"match": {"msg": "api.example.com"}}, ["1"]),
+    ({"match": {"msg": "example"}}, ["2"]),
+    ({"match": {"msg": "192.168.1.1"}}, ["1"]),
+    ({"match_phrase": {"msg": "index.html from 192.168.1.1"}}, ["1"]),
+    ({"match": {"msg": "X86_64 DON'T"}}, ["1", "3"]),
+    ({"term": {"msg": "1,000"}}, ["3"]),
+    ({"term": {"msg": {"value": "API.example.com", "case_insensitive": True}}}, ["1"]),
+    ({"terms": {"msg": ["don't", "192.168.1.1"]}}, ["1", "3"]),
+    ({"prefix": {"msg": "api.exa"}}, ["1"]),
+    ({"wildcard": {"msg": "*.html"}}, ["1"]),
+    ({"regexp": {"msg": "10\\.0\\..*"}}, ["3"]),
+    ({"fuzzy": {"msg": "10.0.0.8"}}, ["3"]),
+    ({"query_string": {"query": "msg:\"192.168.1.1\" OR msg:api.example.com"}}, ["1"]),
+])
+def test_compound_words_are_single_terms(compound: tuple[httpx.Client, str],
+                                         query: dict[str, Any], expected: list[str]) -> None:
+    client, index = compound
+    assert ids(client.post(f"/{index}/_search", json={"query": query})) == expected
+
+
+def test_compound_words_show_as_written(compound: tuple[httpx.Client, str]) -> None:
+    client, index = compound
+    hit = client.post(f"/{index}/_search", json={
+        "query": {"match": {"msg": "api.example.com x86_64"}}, "fields": ["msg"],
+        "highlight": {"fields": {"msg": {}}}}).json()["hits"]["hits"][0]
+    assert hit["highlight"]["msg"] == [
+        "GET https://<em>api.example.com</em>/index.html from 192.168.1.1 (<em>x86_64</em>)"]
+    assert hit["fields"]["msg"] == [COMPOUND_DOCS["1"]["msg"]]
+    tokens = client.post(f"/{index}/_analyze", json={"field": "msg", "text": "at 10.0.0.7"})
+    assert [(t["token"], t["start_offset"], t["end_offset"]) for t in tokens.json()["tokens"]] \
+        == [("at", 0, 2), ("10.0.0.7", 3, 11)]

@@ -14,12 +14,13 @@ from typing import Any
 
 import tantivy
 
-from loghaven.engine.schema import ANALYZERS, STANDARD_PATTERN
+from loghaven.engine import words
+from loghaven.engine.schema import ANALYZERS
 from loghaven.errors import IllegalArgument
 
 #: ES tokenizer name → a factory of the tantivy tokenizer that behaves like it.
 TOKENIZERS = {
-    "standard": lambda: tantivy.Tokenizer.regex(STANDARD_PATTERN),
+    "standard": tantivy.Tokenizer.simple,  # over words.index_form text, see analyze()
     "whitespace": tantivy.Tokenizer.whitespace,
     "keyword": tantivy.Tokenizer.raw,
     "letter": lambda: tantivy.Tokenizer.regex(r"\p{L}+"),
@@ -117,18 +118,24 @@ def named_analyzer(name: str) -> tantivy.TextAnalyzer:
 
 def analyze(analyzer: tantivy.TextAnalyzer, tokenizer: str, texts: list[str],
             position_gap: int = 0) -> list[AnalyzeToken]:
-    """Tokens of each text, positions and offsets continuing across texts as ES counts them."""
+    """Tokens of each text, positions and offsets continuing across texts as ES counts them.
+
+    The ``standard`` tokenizer reads the text in :func:`words.index_form`, as text fields
+    are indexed, and shows each token as written (index form keeps character offsets).
+    """
+    standard = tokenizer == "standard"
     tokens: list[AnalyzeToken] = []
     last_position = -1
     last_offset = 0
     for text in texts:
         utf16 = _utf16_offsets(text)
         base_position = last_position + 1
-        for token in analyzer.pre_tokenize(text).tokens:
+        for token in analyzer.pre_tokenize(words.index_form(text) if standard else text).tokens:
             last_position = base_position + token.position
+            term = words.display_form(token.text) if standard else token.text
             tokens.append(AnalyzeToken(
-                token.text, last_offset + utf16(token.char_offset_from),
-                last_offset + utf16(token.char_offset_to), _token_type(tokenizer, token.text),
+                term, last_offset + utf16(token.char_offset_from),
+                last_offset + utf16(token.char_offset_to), _token_type(tokenizer, term),
                 last_position))
         last_offset += utf16(len(text)) + 1
         last_position = max(last_position, base_position - 1) + position_gap

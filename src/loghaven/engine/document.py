@@ -12,6 +12,7 @@ from typing import Any
 
 from loghaven.engine.dates import get_format
 from loghaven.engine.mapping import FieldInfo, Mapping
+from loghaven.engine.words import index_form
 from loghaven.errors import MapperParsing
 
 Converter = Callable[[Any], Any]
@@ -40,7 +41,7 @@ def _text(value: Any) -> str:
         raise ValueError("expected a string value")
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return index_form(str(value))
 
 
 def _long(value: Any) -> int:
@@ -115,8 +116,9 @@ def converter_for(info: FieldInfo) -> Converter:
 class _Leaf:
     """A mapped field and its multi-fields, with their converters.
 
-    ``strings`` lists the targets that take a JSON string unchanged (text, and keyword
-    without a normalizer) with their ``ignore_above``: the common case, kept call-free.
+    ``strings`` lists the targets that take a JSON string as it is (keyword without a
+    normalizer, with its ``ignore_above``) or in index form (text, ``ignore_above`` None):
+    the common case, kept free of converter calls.
     """
 
     __slots__ = ("info", "strings", "targets")
@@ -124,12 +126,12 @@ class _Leaf:
     def __init__(self, info: FieldInfo) -> None:
         self.info = info
         self.targets: list[tuple[str, Converter]] = []
-        strings: list[tuple[str, int | None]] = []
+        strings: list[tuple[str, int | None, bool]] = []
         for target in (info, *info.multi_fields):
             if target.indexed and target.kind not in ("geo_point", "binary"):
                 self.targets.append((target.path, converter_for(target)))
                 if target.kind == "text" or (target.kind == "keyword" and not target.lowercase):
-                    strings.append((target.path, target.ignore_above))
+                    strings.append((target.path, target.ignore_above, target.kind == "text"))
         all_strings = len(strings) == len(self.targets) and info.kind != "geo_point"
         self.strings = tuple(strings) if all_strings else None
 
@@ -194,16 +196,17 @@ class DocumentBuilder:
                 continue
             strings = node.strings
             if strings is not None and value.__class__ is str:
-                for path, limit in strings:
+                for path, limit, text in strings:
                     if limit is not None and len(value) > limit:
                         continue
+                    indexed = index_form(value) if text else value
                     current = out.get(path)
                     if current is None:
-                        out[path] = value
+                        out[path] = indexed
                     elif current.__class__ is list:
-                        current.append(value)
+                        current.append(indexed)
                     else:
-                        out[path] = [current, value]
+                        out[path] = [current, indexed]
                 continue
             self._leaf(node, value, out, doc_id)
 

@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import tantivy
 
+from loghaven.engine import words
 from loghaven.engine.mapping import FieldInfo, Mapping
 
 ID = "_id"
 SOURCE = "_source"
 SEQ_NO = "_seq_no"
 VERSION = "_version"
-
-#: An approximation of Unicode word segmentation (ES's ``standard`` tokenizer): words of
-#: letters, digits and underscores, joined across ``.``/``'`` (``example.com``, ``don't``),
-#: ``,`` between digits (``1,000``) and ``:`` before letters.
-STANDARD_PATTERN = r"[\p{L}\p{N}_]+(?:[.'\u2019][\p{L}\p{N}_]+|,\p{N}+|:\p{L}+)*"
-
-
-def standard_analyzer() -> tantivy.TextAnalyzer:
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(STANDARD_PATTERN))
-            .filter(tantivy.Filter.lowercase())
-            .filter(tantivy.Filter.remove_long(255))
-            .build())
 
 
 def simple_analyzer() -> tantivy.TextAnalyzer:
@@ -42,9 +31,10 @@ def keyword_analyzer() -> tantivy.TextAnalyzer:
     return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).build()
 
 
-#: Analyzers by ES name; ``standard`` is the one text fields index with.
+#: Analyzers by ES name; ``standard`` is the one text fields index with, and it takes
+#: text in :func:`words.index_form` (use :func:`words.terms` rather than calling it).
 ANALYZERS = {
-    "standard": standard_analyzer(),
+    "standard": words.analyzer(),
     "simple": simple_analyzer(),
     "whitespace": whitespace_analyzer(),
     "keyword": keyword_analyzer(),
@@ -52,7 +42,7 @@ ANALYZERS = {
 
 
 def register_analyzers(index: tantivy.Index) -> None:
-    index.register_tokenizer("standard", standard_analyzer())
+    index.register_tokenizer("standard", words.analyzer())
 
 
 def build_schema(mapping: Mapping) -> tantivy.Schema:

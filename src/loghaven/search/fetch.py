@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from loghaven.engine import words
 from loghaven.engine.dates import get_format
 from loghaven.engine.index import PRIMARY_TERM
 from loghaven.engine.mapping import FieldInfo
@@ -197,6 +198,8 @@ def _field_values(info: FieldInfo, flat: dict[str, Any], fmt: str | None) -> lis
     if info.kind == "date":
         printer = get_format(fmt or info.date_format)
         return [printer.format(v) for v in values]
+    if info.kind == "text":
+        return [words.display_form(v) for v in values]
     return list(values)
 
 

@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from loghaven.engine import words
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.schema import ANALYZERS
 from loghaven.errors import ParsingError
 from loghaven.search.lucene import query_string_to_dsl, simple_query_string_to_dsl
 
-#: Python's take on the ``standard`` tokenizer pattern (engine/schema.py), with offsets.
-_TOKEN = re.compile(r"\w+(?:[.'\u2019]\w+|,\d+|:[^\W\d_]+)*")
 _OPTIONS = {"pre_tags", "post_tags", "fragment_size", "number_of_fragments", "fields",
             "require_field_match", "highlight_query", "no_match_size", "order", "type",
             "encoder", "tags_schema", "boundary_scanner", "boundary_chars",
@@ -174,7 +172,7 @@ def _text_matchers(field: str, value: Any, prefix: bool) -> list[tuple[str, Matc
     if value is None:
         return []
     text = str(value)
-    tokens = ANALYZERS["standard"].analyze(text)
+    tokens = words.tokens(text)
     exact = set(tokens)
     whole = text.lower()
     last = tokens[-1] if prefix and tokens else None
@@ -250,8 +248,8 @@ def _text_fragments(values: list[str], matchers: list[Matcher],
         return []
     scored: list[tuple[int, int, str]] = []
     for value in values:
-        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(value)
-                 if any(test(m.group()) for test in matchers)]
+        spans = [(start, end) for start, end in words.spans(value)
+                 if any(test(value[start:end]) for test in matchers)]
         if not spans:
             continue
         if options.number_of_fragments == 0 or len(value) <= options.fragment_size:

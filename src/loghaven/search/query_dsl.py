@@ -29,6 +29,7 @@ from typing import Any
 
 import tantivy
 
+from loghaven.engine import words
 from loghaven.engine.dates import DateFormat, get_format, parse_date_math
 from loghaven.engine.mapping import FieldInfo, Mapping
 from loghaven.engine.schema import ANALYZERS, ID
@@ -223,6 +224,29 @@ def _literal(char: str) -> str:
 
 def _literals(text: str) -> str:
     return "".join(_literal(c) for c in text)
+
+
+def _term_text(info: FieldInfo, value: Any) -> str:
+    """A term-level query's value for a keyword or text field, as the field indexes it."""
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if info.lowercase:
+        text = text.lower()
+    return words.term_form(text) if info.kind == "text" else text
+
+
+#: Each in-word joiner's literal → its marker's, for patterns over text fields' terms.
+_JOINER_LITERALS = {_literal(joiner): _literal(marker)
+                    for joiner, marker in words.MARKERS.items()}
+_JOINER_LITERAL = re.compile("|".join(re.escape(lit) for lit in _JOINER_LITERALS))
+
+
+def _index_literals(regex: str) -> str:
+    """A pattern built from :func:`_literal` pieces, made to match text fields' index form.
+
+    Indexed terms hold a joiner (``.`` in ``example.com``) only as its marker letter; the
+    joiner itself never occurs in a term, so every literal one is meant as its marker.
+    """
+    return _JOINER_LITERAL.sub(lambda m: _JOINER_LITERALS[m.group()], regex)
 
 
 def _wildcard_regex(pattern: str) -> str:
@@ -449,9 +473,7 @@ class _Compiler:
     def exact(self, info: FieldInfo, value: Any, lenient: bool, case_insensitive: bool) -> Query:
         kind, path = info.kind, info.path
         if kind in ("keyword", "text"):
-            text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-            if info.lowercase:
-                text = text.lower()
+            text = _term_text(info, value)
             if not self.searchable(path, info, lenient):
                 return Query.empty_query()
             if case_insensitive:
@@ -523,7 +545,9 @@ class _Compiler:
         if chosen is None:
             raise ParsingError(f"analyzer [{analyzer}] has not been configured in mappings")
         value = ("true" if text else "false") if isinstance(text, bool) else str(text)
-        return chosen.analyze(value)
+        if chosen is ANALYZERS["standard"]:
+            return words.terms(value)
+        return [words.term_form(token) for token in chosen.analyze(value)]
 
     # -- full-text clauses --
 
@@ -821,10 +845,7 @@ class _Compiler:
         if info is None or not values:
             return Query.empty_query()
         if info.kind in ("keyword", "text") and self.has(info.path):
-            texts = [("true" if v else "false") if isinstance(v, bool) else str(v)
-                     for v in values]
-            if info.lowercase:
-                texts = [t.lower() for t in texts]
+            texts = [_term_text(info, v) for v in values]
             return Query.const_score_query(
                 Query.term_set_query(self.schema, info.path, texts), 1.0)
         return Query.const_score_query(any_of([self.term_on(field, v) for v in values]), 1.0)
@@ -925,6 +946,8 @@ class _Compiler:
     @staticmethod
     def norm(info: FieldInfo, value: Any) -> str:
         text = str(value)
+        if info.kind == "text":
+            return words.term_form(text)
         return text.lower() if info.lowercase else text
 
     def exists(self, body: Any) -> Query:
@@ -979,6 +1002,8 @@ class _Compiler:
             if not self.searchable(field, info, lenient):
                 return Query.empty_query()
             path = info.path
+            if info.kind == "text":
+                regex = _index_literals(regex)
         if not self.has(path):
             return Query.empty_query()
         flags = "(?i)" if case_insensitive else ""
@@ -1041,6 +1066,8 @@ class _Compiler:
         if not self.searchable(name, info, lenient):
             return Query.empty_query()
         text = value.lower() if self.lowers(name) else value
+        if info.kind == "text":
+            text = words.term_form(text)
         distance = _edit_distance(opts.get("fuzziness", "AUTO"), text)
         if not distance:
             return Query.term_query(self.schema, info.path, text)
