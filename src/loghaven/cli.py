@@ -21,14 +21,15 @@ def _serve(args: argparse.Namespace) -> int:
     config = load_config(args.config, {
         "host": args.host, "port": args.port, "data_dir": args.data_dir,
         "elastic_product_header": True if args.elastic_product_header else None,
-        "log_level": args.log_level,
+        "log_level": args.log_level, "ingest_workers": args.ingest_workers,
     })
     configure_logging(config.log_level)
     log = logging.getLogger("loghaven")
     node = Node(config)
     log.info("starting", extra={"fields": {
         "host": config.host, "port": config.port, "data_dir": str(config.data_dir.resolve()),
-        "version": __version__, "ui": f"http://{config.host}:{config.port}/_dashboards"}})
+        "version": __version__, "ui": f"http://{config.host}:{config.port}/_dashboards",
+        "ingest_workers": config.ingest_workers}})
     uvicorn.run(create_app(node), host=config.host, port=config.port, log_level="warning",
                 access_log=False, loop="uvloop", http="httptools", lifespan="on")
     return 0
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--elastic-product-header", action="store_true",
                        help="send X-Elastic-Product (needed by elasticsearch-py 8.x/9.x)")
     serve.add_argument("--log-level", help="debug, info, warning, error [info]")
+    serve.add_argument("--ingest-workers", type=int,
+                       help="processes that prepare bulk documents, 0 for none "
+                            "[env LOGHAVEN_INGEST_WORKERS, cores - 1]")
     serve.set_defaults(func=_serve)
 
     bench = commands.add_parser("bench", help="measure ingest and query speed against baselines")

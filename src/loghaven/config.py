@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ FILE_KEYS = {
     "cluster.name": "cluster_name",
     "node.name": "node_name",
     "logger.level": "log_level",
+    "ingest.workers": "ingest_workers",
 }
 
 
@@ -33,6 +34,8 @@ class Config:
     cluster_name: str = "loghaven"
     node_name: str = "loghaven-1"
     log_level: str = "info"
+    #: Processes that prepare bulk documents beside the server's (ingest/workers.py).
+    ingest_workers: int = field(default_factory=lambda: max(0, (os.cpu_count() or 1) - 1))
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

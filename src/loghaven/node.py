@@ -8,6 +8,7 @@ import uuid
 from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
+from loghaven.ingest.workers import IngestWorkers
 from loghaven.storage.metastore import SqliteMetastore
 
 #: The OpenSearch version we present ourselves as to clients.
@@ -20,6 +21,7 @@ class Node:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.metastore = SqliteMetastore(config.data_dir / "metastore.sqlite")
         self.catalog = Catalog(config.data_dir, self.metastore)
+        self.ingest_workers = IngestWorkers(config.ingest_workers)
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()
@@ -35,4 +37,5 @@ class Node:
         self.catalog.start()
 
     def close(self) -> None:
+        self.ingest_workers.close()
         self.catalog.close()

@@ -14,10 +14,11 @@ async def bulk(request: Request) -> Response:
     data = await body_bytes(request)
     default_index = request.path_params.get("index")
     refresh = request.query_params.get("refresh")
-    catalog = request.app.state.node.catalog
+    node = request.app.state.node
 
     def work() -> dict:
-        return execute_bulk(catalog, parse_bulk(data, default_index), refresh)
+        return execute_bulk(node.catalog, parse_bulk(data, default_index), refresh,
+                            node.ingest_workers)
 
     return json_response(request, await run(work))
 

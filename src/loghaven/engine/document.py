@@ -169,6 +169,18 @@ class DocumentBuilder:
         self._walk(source, self.tree, out, doc_id)
         return out, self._unmapped
 
+    def date_bounds(self, flat: dict[str, Any]) -> list[tuple[str, int, int]]:
+        """Each date field of a built document with its lowest and highest value."""
+        bounds = []
+        for name in self.date_fields:
+            value = flat.get(name)
+            if value is not None:
+                if isinstance(value, list):
+                    bounds.append((name, min(value), max(value)))
+                else:
+                    bounds.append((name, value, value))
+        return bounds
+
     def _walk(self, obj: dict[str, Any], tree: dict[str, Any], out: dict[str, Any],
               doc_id: str) -> None:
         for key, value in obj.items():

@@ -24,6 +24,7 @@ import tantivy
 
 from loghaven.engine.document import DocumentBuilder
 from loghaven.engine.mapping import Mapping
+from loghaven.engine.prepare import Prepared
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION, indexed_field_names
 from loghaven.engine.settings import IndexSettings
 from loghaven.engine.split import Split, SplitMeta
@@ -86,6 +87,8 @@ class WriteRequest:
     version: int | None = None
     version_type: str | None = None
     update: dict[str, Any] | None = None
+    #: Set by an ingest worker (engine/prepare.py): the document already built, as JSON.
+    prepared: Prepared | None = None
 
 
 @dataclass(slots=True)
@@ -373,17 +376,25 @@ class Index:
         if doc_id is None:
             doc_id = new_doc_id()
         assert request.source is not None
-        source = request.parsed if request.parsed is not None else _parse_source(request.source)
         if request.version_type in ("external", "external_gte"):
             version = int(request.version or 0)
         elif existing is not None:
             version = existing.version + 1
         else:
             version = (self.tombstone_version(doc_id) or 0) + 1
-        flat = self._build(source, doc_id)
-        operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
-                              now_ms())
-        self._apply_index(flat, operation, existing)
+        prepared = request.prepared
+        if (prepared is not None and prepared.mapping is self.mapping and self._mapping_fits
+                and existing is None):
+            operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
+                                  now_ms())
+            self._apply_prepared(prepared, operation)
+        else:
+            source = (request.parsed if request.parsed is not None
+                      else _parse_source(request.source))
+            flat = self._build(source, doc_id)
+            operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
+                                  now_ms())
+            self._apply_index(flat, operation, existing)
         if request.doc_id is not None:  # later items of the batch may address it again
             current[doc_id] = DocState(version, operation.seq_no, request.source, self.active)
         result = "updated" if existing is not None else "created"
@@ -487,11 +498,36 @@ class Index:
                 document = split.document(flat)
                 existing.split.delete_id(operation.doc_id)
                 split.add_document(document)
-        except ValueError as exc:  # tantivy's own validation, e.g. of IP addresses
-            raise MapperParsing(
-                f"failed to parse document with id '{operation.doc_id}': {exc}",
-                caused_by={"type": "illegal_argument_exception", "reason": str(exc)}) from exc
-        self._track(split, flat)
+        except ValueError as exc:
+            raise _not_fitting(operation, exc) from exc
+        self._added(split, operation, self.builder.date_bounds(flat))
+
+    def _apply_prepared(self, prepared: Prepared, operation: Operation) -> None:
+        """Add a new document that an ingest worker built for the current mapping."""
+        split = self.active
+        if split.meta.num_docs >= SPLIT_MAX_DOCS:
+            split = self._roll()
+        try:
+            split.add_json(prepared.json(operation.doc_id, operation.seq_no, operation.version))
+        except ValueError as exc:
+            raise _not_fitting(operation, exc) from exc
+        self._added(split, operation, prepared.date_bounds)
+
+    def _added(self, split: Split, operation: Operation,
+               date_bounds: list[tuple[str, int, int]]) -> None:
+        """Count the document in its split, widen the split's date ranges (used to prune
+        searches) and make it visible to realtime GET."""
+        split.meta.num_docs += 1
+        ranges = split.meta.date_ranges
+        for name, low, high in date_bounds:
+            known = ranges.get(name)
+            if known is None:
+                ranges[name] = [low, high]
+            else:
+                if low < known[0]:
+                    known[0] = low
+                if high > known[1]:
+                    known[1] = high
         self.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
                                               operation.source, split)
 
@@ -502,24 +538,6 @@ class Index:
                 or split.meta.num_docs >= SPLIT_MAX_DOCS:
             split = self._roll()
         return split
-
-    def _track(self, split: Split, flat: dict[str, Any]) -> None:
-        """Count the document and widen the split's date ranges (used to prune searches)."""
-        split.meta.num_docs += 1
-        ranges = split.meta.date_ranges
-        for name in self.builder.date_fields:
-            value = flat.get(name)
-            if value is None:
-                continue
-            low, high = (min(value), max(value)) if isinstance(value, list) else (value, value)
-            bounds = ranges.get(name)
-            if bounds is None:
-                ranges[name] = [low, high]
-            else:
-                if low < bounds[0]:
-                    bounds[0] = low
-                if high > bounds[1]:
-                    bounds[1] = high
 
     def _roll(self) -> Split:
         """Seal the active split and start one whose schema has the current mapping's fields.
@@ -606,6 +624,12 @@ class Index:
             if self.wal is not None:
                 self.wal.close()
             self.splits = []
+
+
+def _not_fitting(operation: Operation, exc: ValueError) -> MapperParsing:
+    """tantivy's own validation failed (e.g. of an IP address) when adding the document."""
+    return MapperParsing(f"failed to parse document with id '{operation.doc_id}': {exc}",
+                         caused_by={"type": "illegal_argument_exception", "reason": str(exc)})
 
 
 def _parse_source(source: bytes) -> dict[str, Any]:

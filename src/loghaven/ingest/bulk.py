@@ -15,6 +15,7 @@ import orjson
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.index import PRIMARY_TERM, Index, WriteRequest, WriteResult
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.ingest.workers import IngestWorkers
 
 ACTIONS = ("index", "create", "update", "delete")
 ACTION_KEYS = {"_index", "_id", "_type", "routing", "_routing", "if_seq_no", "if_primary_term",
@@ -127,8 +128,12 @@ def result_body(index: Index, action: str, outcome: WriteResult | LoghavenError,
     return body
 
 
-def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None) -> dict[str, Any]:
-    """Run parsed items grouped by target index; results keep the request's order."""
+def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None,
+                 workers: IngestWorkers | None = None) -> dict[str, Any]:
+    """Run parsed items grouped by target index; results keep the request's order.
+
+    With ``workers``, large groups of new documents are prepared in worker processes first.
+    """
     started = time.monotonic()
     slots: list[dict[str, Any] | None] = [None] * len(items)
     groups: dict[str, tuple[Index, list[int]]] = {}
@@ -154,8 +159,10 @@ def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None) -
                                           "error": item.error.to_cause()}
             slots[position] = {item.action: error_body}
     for index, positions in groups.values():
-        requests = [items[p].request for p in positions]
-        outcomes = index.write([r for r in requests if r is not None])
+        requests = [r for r in (items[p].request for p in positions) if r is not None]
+        outcomes = []
+        for batch in workers.batches(index, requests) if workers else (requests,):
+            outcomes += index.write(batch)
         index.sync()
         for position, outcome in zip(positions, outcomes, strict=True):
             item = items[position]

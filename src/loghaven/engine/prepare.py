@@ -1,0 +1,67 @@
+"""Documents turned into tantivy JSON ahead of the write, possibly in another process.
+
+Parsing a source, walking it against the mapping and writing tantivy's JSON is most of
+the Python work of indexing a document, and it holds the GIL. ``ingest/workers.py`` runs
+:func:`prepare_sources` in worker processes. The index then only appends its own fields
+(``_id``, ``_seq_no``, ``_version``) and hands tantivy the text.
+
+A document the worker cannot settle alone comes back as None and takes the ordinary path,
+which reports it exactly: bad JSON, a value that does not fit, or a field the mapping lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from loghaven.engine.document import DocumentBuilder
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
+from loghaven.engine.split import tantivy_json
+from loghaven.errors import LoghavenError
+
+#: One prepared document: its tantivy JSON without the closing brace, and its date bounds.
+PreparedTuple = tuple[str, list[tuple[str, int, int]]]
+
+_builders: dict[bytes, DocumentBuilder] = {}
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A document prepared for ``mapping`` (the index's own object, checked at write time)."""
+
+    mapping: Mapping
+    json_head: str
+    date_bounds: list[tuple[str, int, int]]
+
+    def json(self, doc_id: str, seq_no: int, version: int) -> str:
+        return (f'{self.json_head},"{ID}":{orjson.dumps(doc_id).decode()},'
+                f'"{SEQ_NO}":{seq_no},"{VERSION}":{version}}}')
+
+
+def prepare_sources(mapping_body: dict[str, Any],
+                    sources: list[bytes]) -> list[PreparedTuple | None]:
+    """Prepare each source for the mapping ``mapping_body`` (plain data, to cross processes)."""
+    key = orjson.dumps(mapping_body, option=orjson.OPT_SORT_KEYS)
+    builder = _builders.get(key)
+    if builder is None:
+        _builders.clear()
+        builder = _builders[key] = DocumentBuilder(Mapping(mapping_body))
+    return [_prepare(builder, source) for source in sources]
+
+
+def _prepare(builder: DocumentBuilder, source: bytes) -> PreparedTuple | None:
+    try:
+        parsed = orjson.loads(source)
+        if not isinstance(parsed, dict):
+            return None
+        flat, unmapped = builder.build(parsed, "")
+    except (orjson.JSONDecodeError, LoghavenError):
+        return None
+    if unmapped:
+        return None
+    bounds = builder.date_bounds(flat)
+    flat[SOURCE] = source
+    return tantivy_json(flat)[:-1], bounds

@@ -1,0 +1,117 @@
+"""Ingest worker processes: they prepare bulk documents while the server process writes.
+
+One server process does all of a write's Python work under one GIL, which caps ingest at
+about 10k documents/s whatever the cores. The costly part, turning a source into tantivy
+JSON (engine/prepare.py), needs only the source and the mapping. So large bulk requests send
+it to worker processes and keep just the engine's bookkeeping and tantivy's native call in
+the server. Preparing is only ever a shortcut: a batch that fails or a worker that dies
+leaves its documents to the ordinary in-process path, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from loghaven.engine.index import Index, WriteRequest
+from loghaven.engine.prepare import Prepared, prepare_sources
+
+#: Fewer new documents than this for one index are prepared in-process: the round trip
+#: to a worker costs more than it saves.
+MIN_BATCH = 64
+#: Requests per batch: small enough that writing one overlaps preparing the next.
+BATCH = 250
+#: Seconds without workers after one died, before a new pool is tried.
+PAUSE_AFTER_FAILURE = 10
+
+log = logging.getLogger(__name__)
+
+
+class IngestWorkers:
+    """A pool of ``count`` worker processes, started on the first large bulk request."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._paused_until = 0.0
+
+    def batches(self, index: Index,
+                requests: list[WriteRequest]) -> Iterator[list[WriteRequest]]:
+        """``requests`` in order, in batches whose new documents the workers have prepared.
+
+        The workers prepare the next batches while the caller writes this one.
+        """
+        wanted = sum(1 for r in requests if _preparable(r))
+        if self.count <= 0 or wanted < MIN_BATCH or time.monotonic() < self._paused_until:
+            yield requests
+            return
+        mapping = index.mapping
+        batches = [requests[i:i + BATCH] for i in range(0, len(requests), BATCH)]
+        try:
+            pool = self._pool()
+            futures = [pool.submit(prepare_sources, mapping.body,
+                                   [r.source for r in batch if _preparable(r)])
+                       for batch in batches]
+        except BrokenProcessPool:
+            futures = []
+            self._restart()
+        for position, batch in enumerate(batches):
+            if position < len(futures):
+                try:
+                    results = futures[position].result()
+                except BrokenProcessPool:
+                    futures = []
+                    self._restart()
+                else:
+                    new = [r for r in batch if _preparable(r)]
+                    for request, result in zip(new, results, strict=True):
+                        if result is not None:
+                            request.prepared = Prepared(mapping, *result)
+            yield batch
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                # spawn: forking a process that runs tantivy's threads is not safe
+                self._executor = ProcessPoolExecutor(
+                    self.count, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_exit_with_parent, initargs=(os.getpid(),))
+            return self._executor
+
+    def _restart(self) -> None:
+        log.warning("an ingest worker died; documents are prepared in-process for %d s",
+                    PAUSE_AFTER_FAILURE)
+        with self._lock:
+            executor, self._executor = self._executor, None
+            self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _preparable(request: WriteRequest) -> bool:
+    return request.op in ("index", "create") and request.source is not None \
+        and request.parsed is None
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker: exit as soon as the server is gone, even if it was killed with -9."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

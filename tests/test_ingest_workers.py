@@ -1,0 +1,146 @@
+"""Bulk documents prepared by ingest worker processes: same answers, nothing lost, no orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from conftest import Server
+
+MAPPING = {"properties": {"msg": {"type": "text"}, "status": {"type": "long"},
+                          "client": {"type": "ip"}, "@timestamp": {"type": "date"}}}
+
+
+def bulk_body(first: int, count: int) -> bytes:
+    """``count`` index actions: mostly good documents, and every kind of trouble among them."""
+    lines = []
+    for i in range(first, first + count):
+        action: dict[str, Any] = {"index": {"_id": f"d{i}"}}
+        doc: dict[str, Any] = {"msg": f"GET /index.html from 10.0.0.{i % 250}",
+                               "status": 200 + i % 5, "client": f"10.1.{i % 200}.{i % 250}",
+                               "@timestamp": 1_700_000_000_000 + i * 1000}
+        if i % 10 == 5:
+            doc["status"] = "not-a-number"  # does not fit its field
+        elif i % 10 == 6:
+            doc["client"] = "10.1.999.1"  # only tantivy sees this is no IP address
+        elif i % 10 == 7:
+            doc[f"extra_{i % 3}"] = "new field"  # dynamic mapping
+        elif i % 10 == 9:
+            action = {"index": {"_id": f"d{i - 1}"}}  # the same id again: an update
+        source = b'{"msg": "broken' if i % 10 == 3 else orjson.dumps(doc)  # 3: not JSON
+        lines += [orjson.dumps(action), source]
+    return b"\n".join(lines) + b"\n"
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def worker_pids(server: Server) -> list[int]:
+    """The server's spawned worker processes (multiprocessing's resource tracker aside)."""
+    assert server.process is not None
+    pids = []
+    for pid in children(server.process.pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                pids.append(pid)
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
+    with_workers = Server(tmp_path / "a" / "data", "--ingest-workers", "1")
+    in_process = Server(tmp_path / "b" / "data", "--ingest-workers", "0")
+    for server in (with_workers, in_process):
+        server.data_dir.parent.mkdir(parents=True)
+        server.start()
+    yield with_workers, in_process
+    for server in (with_workers, in_process):
+        server.kill()
+
+
+def run(server: Server, index: str) -> dict[str, Any]:
+    """Create ``index``, bulk-load it twice, and read back what a user would look at."""
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        assert client.put(f"/{index}", json={"mappings": MAPPING}).status_code == 200
+        items = []
+        for first in (0, 300):
+            response = client.post(f"/{index}/_bulk", content=bulk_body(first, 300),
+                                   headers={"content-type": "application/x-ndjson"})
+            assert response.status_code == 200
+            items += response.json()["items"]
+        client.post(f"/{index}/_refresh")
+        search = client.post(f"/{index}/_search", json={
+            "size": 5, "sort": [{"@timestamp": "desc"}], "query": {"match": {"msg": "10.0.0.7"}},
+            "aggs": {"status": {"terms": {"field": "status"}}}}).json()
+        docs = client.post(f"/{index}/_mget", json={"ids": ["d0", "d8", "d17", "d298"]}).json()
+        return {"items": [{"status": i["index"]["status"], "result": i["index"].get("result"),
+                           "_version": i["index"].get("_version"),
+                           "_seq_no": i["index"].get("_seq_no"),
+                           "error": i["index"].get("error", {}).get("reason")} for i in items],
+                "hits": search["hits"], "aggs": search["aggregations"], "docs": docs["docs"],
+                "mapping": client.get(f"/{index}/_mapping").json()[index],
+                "count": client.get(f"/{index}/_count").json()["count"]}
+
+
+def test_workers_answer_exactly_as_in_process(pair: tuple[Server, Server]) -> None:
+    with_workers, in_process = pair
+    prepared = run(with_workers, "logs")
+    assert worker_pids(with_workers), "the bulk requests were large enough to start a worker"
+    assert not worker_pids(in_process)
+    assert prepared == run(in_process, "logs")
+    statuses = {item["status"] for item in prepared["items"]}
+    assert statuses == {200, 201, 400}
+    assert "extra_1" in prepared["mapping"]["mappings"]["properties"]
+    assert prepared["count"] == 600 - 60 * 3 - 60  # broken, unfitting, no IP; 60 updates
+
+
+def test_a_killed_worker_loses_no_document(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data", "--ingest-workers", "1").start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            body = b"".join(orjson.dumps(line) + b"\n" for i in range(500)
+                            for line in ({"index": {}}, {"n": i}))
+            assert not client.post("/k/_bulk", content=body).json()["errors"]
+            for pid in worker_pids(server):
+                os.kill(pid, signal.SIGKILL)
+            for _ in range(3):
+                response = client.post("/k/_bulk", content=body)
+                assert response.status_code == 200 and not response.json()["errors"]
+            client.post("/k/_refresh")
+            assert client.get("/k/_count").json()["count"] == 2000
+    finally:
+        server.kill()
+
+
+def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
+    server = Server(tmp_path / "data", "--ingest-workers", "1").start()
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        body = b"".join(orjson.dumps(line) + b"\n" for i in range(200)
+                        for line in ({"index": {}}, {"n": i}))
+        client.post("/k/_bulk", content=body)
+    workers = worker_pids(server)
+    assert workers
+    server.kill()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
+        time.sleep(0.1)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
