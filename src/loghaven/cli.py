@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from loghaven import __version__
+from loghaven.runtime import tune_gc
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -30,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         "host": config.host, "port": config.port, "data_dir": str(config.data_dir.resolve()),
         "version": __version__, "ui": f"http://{config.host}:{config.port}/_dashboards",
         "ingest_workers": config.ingest_workers}})
+    tune_gc()
     uvicorn.run(create_app(node), host=config.host, port=config.port, log_level="warning",
                 access_log=False, loop="uvloop", http="httptools", lifespan="on")
     return 0

@@ -21,6 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from loghaven.engine.index import Index, WriteRequest
 from loghaven.engine.prepare import Prepared, prepare_sources
+from loghaven.runtime import tune_gc
 
 #: Fewer new documents than this for one index are prepared in-process: the round trip
 #: to a worker costs more than it saves.
@@ -82,7 +83,7 @@ class IngestWorkers:
                 # spawn: forking a process that runs tantivy's threads is not safe
                 self._executor = ProcessPoolExecutor(
                     self.count, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_exit_with_parent, initargs=(os.getpid(),))
+                    initializer=_start_worker, initargs=(os.getpid(),))
             return self._executor
 
     def _restart(self) -> None:
@@ -106,8 +107,10 @@ def _preparable(request: WriteRequest) -> bool:
         and request.parsed is None
 
 
-def _exit_with_parent(parent: int) -> None:
-    """In a worker: exit as soon as the server is gone, even if it was killed with -9."""
+def _start_worker(parent: int) -> None:
+    """In a worker: tune the collector, and exit as soon as the server is gone, even if it
+    was killed with -9."""
+    tune_gc()
 
     def watch() -> None:
         while os.getppid() == parent:
