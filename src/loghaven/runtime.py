@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import gc
 
-#: Container allocations between young-generation collections (CPython's default is 700).
-#: Ingest allocates and frees tens of objects per document; at the default the collector
-#: ran every few documents and walked every object still alive, about a tenth of the
-#: server's Python time under bulk load (perf).
-GC_YOUNG_THRESHOLD = 50_000
-
 
 def tune_gc() -> None:
-    """Collect less often, and never walk the objects that exist once startup is done."""
+    """Never walk again the objects that exist once startup is done.
+
+    The collector's thresholds stay at CPython's defaults: raising them tenfold saved little
+    CPU under bulk load but let cycles that hold request bodies pile up between full
+    collections (peak RSS 1.9 GB instead of 0.7 GB over 5M documents).
+    """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
