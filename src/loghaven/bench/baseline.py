@@ -138,6 +138,7 @@ class BaselineIndex:
             "cpu_seconds": sw.cpu,
             "docs_per_cpu_s": docs / sw.cpu if sw.cpu else None,
             "peak_rss_bytes": rss.peak,
+            "peak_anon_rss_bytes": rss.peak_anon,
             "raw_bytes": source,
             "disk_bytes": disk,
             "disk_ratio": disk / source if source else None,

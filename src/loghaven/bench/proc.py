@@ -41,20 +41,24 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
-def rss_bytes(pid: int) -> int:
-    """Current resident set size of one process (0 once it is gone)."""
+def rss_bytes(pid: int, field: str = "VmRSS") -> int:
+    """Current resident set size of one process (0 once it is gone).
+
+    ``VmRSS`` counts the pages of memory-mapped files too (tantivy maps its segments, and a
+    merge touches all of them); ``RssAnon`` is the memory the process itself holds.
+    """
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
     return 0
 
 
-def tree_rss_bytes(pid: int) -> int:
+def tree_rss_bytes(pid: int, field: str = "VmRSS") -> int:
     """Resident memory of a process and its descendants, summed."""
-    return sum(rss_bytes(p) for p in process_tree(pid))
+    return sum(rss_bytes(p, field) for p in process_tree(pid))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -84,16 +88,22 @@ class RssSampler:
         self.pid = pid
         self.interval = interval
         self.peak = 0
+        #: The peak of anonymous memory alone (``RssAnon``: no mapped index files).
+        self.peak_anon = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def _sample(self) -> None:
+        self.peak = max(self.peak, tree_rss_bytes(self.pid))
+        self.peak_anon = max(self.peak_anon, tree_rss_bytes(self.pid, "RssAnon"))
+
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            self._sample()
             self._stop.wait(self.interval)
 
     def __enter__(self) -> RssSampler:
-        self.peak = tree_rss_bytes(self.pid)
+        self._sample()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
         self._thread.start()
         return self
@@ -102,7 +112,7 @@ class RssSampler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self.peak = max(self.peak, tree_rss_bytes(self.pid))
+        self._sample()
 
 
 def dir_bytes(path: str | os.PathLike[str]) -> int:

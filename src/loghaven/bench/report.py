@@ -204,6 +204,8 @@ def print_ingest(res: dict[str, Any], base: dict[str, Any] | None) -> None:
         ],
         ["bulk p50 / p99", f"{ms(res['bulk_p50_s'])} / {ms(res['bulk_p99_s'])} ms", "—", ""],
         ["peak RSS", mib(res["peak_rss_bytes"]), mib(base["peak_rss_bytes"]) if base else "—", ""],
+        ["peak RSS without mapped files", mib(res.get("peak_anon_rss_bytes")),
+         mib(base.get("peak_anon_rss_bytes")) if base else "—", ""],
         [
             "on disk / raw input",
             f"{mib(res['disk_bytes'])} / {mib(res['raw_bytes'])}",
@@ -410,6 +412,8 @@ def to_markdown(data: dict[str, Any]) -> str:
             "—",
         )
         row("peak RSS", mib(g("peak_rss_bytes")), mib(h("peak_rss_bytes")))
+        row("peak RSS without mapped files", mib(g("peak_anon_rss_bytes")),
+            mib(h("peak_anon_rss_bytes")))
         row("bytes on disk ÷ raw input", pct(g("disk_ratio")), pct(h("disk_ratio")))
         out += [
             "### Ingest (1: HTTP `_bulk`"

@@ -377,6 +377,7 @@ def scenario_ingest(server: Server, spool: Spool, clients: int) -> dict[str, Any
         "docs_per_server_cpu_s": stats.docs / cpu if cpu else None,
         "client_cpu_s": client_cpu1 - client_cpu0,
         "peak_rss_bytes": rss.peak if rss else None,
+        "peak_anon_rss_bytes": rss.peak_anon if rss else None,
         "raw_bytes": source,
         "body_bytes": spool.body_bytes,
         "disk_bytes": disk,
@@ -749,6 +750,7 @@ def scenario_mixed(
         },
         "server_cpu_s": cpu,
         "peak_rss_bytes": rss.peak if rss else None,
+        "peak_anon_rss_bytes": rss.peak_anon if rss else None,
     }
 
 
