@@ -16,6 +16,8 @@ from loghaven.engine.words import index_form
 from loghaven.errors import MapperParsing
 
 Converter = Callable[[Any], Any]
+#: Each date field of a document with its lowest and highest value (epoch ms).
+DateBounds = list[tuple[str, int, int]]
 
 
 class _Skip(Exception):
@@ -169,9 +171,9 @@ class DocumentBuilder:
         self._walk(source, self.tree, out, doc_id)
         return out, self._unmapped
 
-    def date_bounds(self, flat: dict[str, Any]) -> list[tuple[str, int, int]]:
+    def date_bounds(self, flat: dict[str, Any]) -> DateBounds:
         """Each date field of a built document with its lowest and highest value."""
-        bounds = []
+        bounds: DateBounds = []
         for name in self.date_fields:
             value = flat.get(name)
             if value is not None:

@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 import tantivy
 
-from loghaven.engine.document import DocumentBuilder
+from loghaven.engine.document import DateBounds, DocumentBuilder
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.prepare import Prepared
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION, indexed_field_names
@@ -396,18 +396,19 @@ class Index:
         else:
             version = (self.tombstone_version(doc_id) or 0) + 1
         prepared = request.prepared
-        if (prepared is not None and prepared.mapping is self.mapping and self._mapping_fits
-                and existing is None):
-            operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
-                                  now_ms())
-            self._apply_prepared(prepared, operation)
-        else:
+        flat: dict[str, Any] | None = None
+        if (prepared is None or prepared.mapping is not self.mapping or not self._mapping_fits
+                or existing is not None):
             source = (request.parsed if request.parsed is not None
                       else _parse_source(request.source))
-            flat = self._build(source, doc_id)
-            operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
-                                  now_ms())
+            flat = self._build(source, doc_id)  # before the seq_no: a misfit consumes none
+        operation = Operation(self._next_seq(), OP_INDEX, doc_id, version, request.source,
+                              now_ms())
+        if flat is not None:
             self._apply_index(flat, operation, existing)
+        else:
+            assert prepared is not None
+            self._apply_prepared(prepared, operation)
         if request.doc_id is not None:  # later items of the batch may address it again
             current[doc_id] = DocState(version, operation.seq_no, request.source, self.active)
         result = "updated" if existing is not None else "created"
@@ -526,8 +527,7 @@ class Index:
             raise _not_fitting(operation, exc) from exc
         self._added(split, operation, prepared.date_bounds)
 
-    def _added(self, split: Split, operation: Operation,
-               date_bounds: list[tuple[str, int, int]]) -> None:
+    def _added(self, split: Split, operation: Operation, date_bounds: DateBounds) -> None:
         """Count the document in its split, widen the split's date ranges (used to prune
         searches) and make it visible to realtime GET."""
         split.meta.num_docs += 1

@@ -16,14 +16,14 @@ from typing import Any
 
 import orjson
 
-from loghaven.engine.document import DocumentBuilder
+from loghaven.engine.document import DateBounds, DocumentBuilder
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
 from loghaven.engine.split import tantivy_json
 from loghaven.errors import LoghavenError
 
 #: One prepared document: its tantivy JSON without the closing brace, and its date bounds.
-PreparedTuple = tuple[str, list[tuple[str, int, int]]]
+PreparedTuple = tuple[str, DateBounds]
 
 _builders: dict[bytes, DocumentBuilder] = {}
 
@@ -34,7 +34,7 @@ class Prepared:
 
     mapping: Mapping
     json_head: str
-    date_bounds: list[tuple[str, int, int]]
+    date_bounds: DateBounds
 
     def json(self, doc_id: str, seq_no: int, version: int) -> str:
         return (f'{self.json_head},"{ID}":{orjson.dumps(doc_id).decode()},'

@@ -49,17 +49,19 @@ class IngestWorkers:
 
         The workers prepare the next batches while the caller writes this one.
         """
-        wanted = sum(1 for r in requests if _preparable(r))
-        if self.count <= 0 or wanted < MIN_BATCH or time.monotonic() < self._paused_until:
+        if self.count <= 0 or time.monotonic() < self._paused_until:
+            yield requests
+            return
+        batches = [requests[i:i + BATCH] for i in range(0, len(requests), BATCH)]
+        new = [[r for r in batch if _preparable(r)] for batch in batches]
+        if sum(map(len, new)) < MIN_BATCH:
             yield requests
             return
         mapping = index.mapping
-        batches = [requests[i:i + BATCH] for i in range(0, len(requests), BATCH)]
         try:
             pool = self._pool()
-            futures = [pool.submit(prepare_sources, mapping.body,
-                                   [r.source for r in batch if _preparable(r)])
-                       for batch in batches]
+            futures = [pool.submit(prepare_sources, mapping.body, [r.source for r in fresh])
+                       for fresh in new]
         except BrokenProcessPool:
             futures = []
             self._restart()
@@ -71,8 +73,7 @@ class IngestWorkers:
                     futures = []
                     self._restart()
                 else:
-                    new = [r for r in batch if _preparable(r)]
-                    for request, result in zip(new, results, strict=True):
+                    for request, result in zip(new[position], results, strict=True):
                         if result is not None:
                             request.prepared = Prepared(mapping, *result)
             yield batch
