@@ -144,3 +144,32 @@ def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in workers):
         time.sleep(0.1)
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_prepared_batch_unpacks_to_each_document_as_built_in_process() -> None:
+    """Workers send a batch as one blob with byte offsets; text in any script must come
+    back whole, and the documents a worker cannot settle must come back as None."""
+    from loghaven.engine.document import DocumentBuilder
+    from loghaven.engine.mapping import Mapping
+    from loghaven.engine.prepare import prepare_sources, unpack
+    from loghaven.engine.split import tantivy_json
+
+    mapping = Mapping(MAPPING)
+    sources = [orjson.dumps({"msg": "Grüße aus München: api.example.com", "status": 1}),
+               b'{"msg": "broken',
+               orjson.dumps({"msg": "東京の don't x_y", "client": "10.0.0.1"}),
+               orjson.dumps({"unknown": "field"}),
+               orjson.dumps({"msg": "plain", "@timestamp": 1_700_000_000_000})]
+    prepared = unpack(mapping, prepare_sources(MAPPING, sources))
+    assert [p is None for p in prepared] == [False, True, False, True, False]
+    builder = DocumentBuilder(mapping)
+    for source, item in zip(sources, prepared, strict=True):
+        if item is None:
+            continue
+        flat, _ = builder.build(orjson.loads(source), "")
+        bounds = builder.date_bounds(flat)
+        flat["_source"] = source
+        expected = orjson.loads(tantivy_json(flat))
+        assert orjson.loads(item.json("id-1", 7, 2)) == {
+            **expected, "_id": "id-1", "_seq_no": 7, "_version": 2}
+        assert item.date_bounds == bounds

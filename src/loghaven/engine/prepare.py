@@ -22,8 +22,11 @@ from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
 from loghaven.engine.split import tantivy_json
 from loghaven.errors import LoghavenError
 
-#: One prepared document: its tantivy JSON without the closing brace, and its date bounds.
-PreparedTuple = tuple[str, DateBounds]
+#: What a worker sends back for a batch, in few objects because pickling many is costly:
+#: the tantivy JSON of each prepared document without its closing brace, all concatenated;
+#: the offset where each one ends; and each one's date bounds, None for a document the
+#: worker left to the ordinary path.
+PreparedBatch = tuple[bytes, list[int], list[DateBounds | None]]
 
 _builders: dict[bytes, DocumentBuilder] = {}
 
@@ -41,18 +44,45 @@ class Prepared:
                 f'"{SEQ_NO}":{seq_no},"{VERSION}":{version}}}')
 
 
-def prepare_sources(mapping_body: dict[str, Any],
-                    sources: list[bytes]) -> list[PreparedTuple | None]:
+def prepare_sources(mapping_body: dict[str, Any], sources: list[bytes]) -> PreparedBatch:
     """Prepare each source for the mapping ``mapping_body`` (plain data, to cross processes)."""
     key = orjson.dumps(mapping_body, option=orjson.OPT_SORT_KEYS)
     builder = _builders.get(key)
     if builder is None:
         _builders.clear()
         builder = _builders[key] = DocumentBuilder(Mapping(mapping_body))
-    return [_prepare(builder, source) for source in sources]
+    heads: list[bytes] = []
+    ends: list[int] = []
+    bounds: list[DateBounds | None] = []
+    end = 0
+    for source in sources:
+        prepared = _prepare(builder, source)
+        if prepared is None:
+            bounds.append(None)
+        else:
+            heads.append(prepared[0])
+            end += len(prepared[0])
+            bounds.append(prepared[1])
+        ends.append(end)
+    return b"".join(heads), ends, bounds
 
 
-def _prepare(builder: DocumentBuilder, source: bytes) -> PreparedTuple | None:
+def unpack(mapping: Mapping, batch: PreparedBatch) -> list[Prepared | None]:
+    """A worker's batch as one :class:`Prepared` (or None) per source, in order."""
+    heads, ends, bounds = batch
+    view = memoryview(heads)
+    start = 0
+    result: list[Prepared | None] = []
+    for end, date_bounds in zip(ends, bounds, strict=True):
+        if date_bounds is None:
+            result.append(None)
+        else:
+            result.append(Prepared(mapping, str(view[start:end], "utf-8"), date_bounds))
+        start = end
+    return result
+
+
+def _prepare(builder: DocumentBuilder, source: bytes) -> tuple[bytes, DateBounds] | None:
     try:
         parsed = orjson.loads(source)
         if not isinstance(parsed, dict):

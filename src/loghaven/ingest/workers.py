@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from loghaven.engine.index import Index, WriteRequest
-from loghaven.engine.prepare import Prepared, prepare_sources
+from loghaven.engine.prepare import prepare_sources, unpack
 from loghaven.runtime import tune_gc
 
 #: Fewer new documents than this for one index are prepared in-process: the round trip
@@ -68,14 +68,13 @@ class IngestWorkers:
         for position, batch in enumerate(batches):
             if position < len(futures):
                 try:
-                    results = futures[position].result()
+                    results = unpack(mapping, futures[position].result())
                 except BrokenProcessPool:
                     futures = []
                     self._restart()
                 else:
-                    for request, result in zip(new[position], results, strict=True):
-                        if result is not None:
-                            request.prepared = Prepared(mapping, *result)
+                    for request, prepared in zip(new[position], results, strict=True):
+                        request.prepared = prepared
             yield batch
 
     def _pool(self) -> ProcessPoolExecutor:
