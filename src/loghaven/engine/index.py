@@ -9,7 +9,7 @@ replayed, so an acknowledged write survives ``kill -9``.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import itertools
 import os
 import shutil
@@ -46,6 +46,7 @@ SPLIT_MAX_DOCS = 10_000_000
 
 
 _ID_NODE = os.urandom(6)
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 _ID_SEQUENCE = itertools.count(int.from_bytes(os.urandom(3), "big"))
 
 
@@ -59,7 +60,7 @@ def new_doc_id() -> str:
     sequence = next(_ID_SEQUENCE) & 0xFFFFFF
     millis = time.time_ns() // 1_000_000
     raw = millis.to_bytes(6, "big") + sequence.to_bytes(3, "big") + _ID_NODE
-    return base64.urlsafe_b64encode(raw).decode()
+    return binascii.b2a_base64(raw, newline=False).translate(_URL_SAFE).decode()
 
 
 def now_ms() -> int:

@@ -35,29 +35,16 @@ def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
     """Pair action and source lines; blank lines are skipped as Elasticsearch does."""
     lines = [line for line in data.split(b"\n") if line and not line.isspace()]
     items: list[BulkItem] = []
+    #: Action lines repeat (``{"index":{}}`` before every document): each is read once.
+    headers: dict[bytes, tuple[str, dict[str, Any]]] = {}
     position = 0
     while position < len(lines):
         line = lines[position]
         position += 1
-        try:
-            header = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise IllegalArgument(
-                f"Malformed action/metadata line [{position}], expected START_OBJECT but "
-                f"found [{exc.msg}]") from exc
-        if not isinstance(header, dict) or len(header) != 1:
-            raise IllegalArgument(f"Malformed action/metadata line [{position}], expected a "
-                                  f"simple object with one action")
-        (action, meta), = header.items()
-        if action not in ACTIONS:
-            raise IllegalArgument(f"Malformed action/metadata line [{position}], expected one "
-                                  f"of [create, delete, index, update] but found [{action}]")
-        if not isinstance(meta, dict):
-            raise IllegalArgument(f"Malformed action/metadata line [{position}]")
-        unknown = meta.keys() - ACTION_KEYS if meta else None
-        if unknown:
-            raise IllegalArgument(f"Action/metadata line [{position}] contains an unknown "
-                                  f"parameter [{sorted(unknown)[0]}]")
+        header = headers.get(line)
+        if header is None:
+            header = headers[line] = _action(line, position)
+        action, meta = header
         index = meta.get("_index", default_index)
         doc_id = meta.get("_id")
         doc_id = None if doc_id is None else str(doc_id)
@@ -71,6 +58,30 @@ def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
             position += 1
         items.append(_item(action, index, doc_id, meta, source))
     return items
+
+
+def _action(line: bytes, position: int) -> tuple[str, dict[str, Any]]:
+    """An action/metadata line's action and parameters, checked as Elasticsearch does."""
+    try:
+        header = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise IllegalArgument(
+            f"Malformed action/metadata line [{position}], expected START_OBJECT but "
+            f"found [{exc.msg}]") from exc
+    if not isinstance(header, dict) or len(header) != 1:
+        raise IllegalArgument(f"Malformed action/metadata line [{position}], expected a "
+                              f"simple object with one action")
+    (action, meta), = header.items()
+    if action not in ACTIONS:
+        raise IllegalArgument(f"Malformed action/metadata line [{position}], expected one "
+                              f"of [create, delete, index, update] but found [{action}]")
+    if not isinstance(meta, dict):
+        raise IllegalArgument(f"Malformed action/metadata line [{position}]")
+    unknown = meta.keys() - ACTION_KEYS
+    if unknown:
+        raise IllegalArgument(f"Action/metadata line [{position}] contains an unknown "
+                              f"parameter [{sorted(unknown)[0]}]")
+    return action, meta
 
 
 def _item(action: str, index: str | None, doc_id: str | None, meta: dict[str, Any],
