@@ -37,3 +37,39 @@ def test_growing_mapping_splits_merge_and_survive_restart(fresh_server: Server) 
         assert len(_splits(client, index)) == 2
         assert client.get(f"/{index}/_count").json()["count"] == 4
         assert client.put(f"/{index}/_doc/1", json={"b": "x"}).json()["_version"] == 2
+
+
+def test_a_full_split_is_sealed_and_its_documents_stay_reachable(
+        tmp_path, monkeypatch) -> None:
+    """Past SPLIT_MAX_DOCS the active split is sealed while tantivy finishes its merges in the
+    background; its documents can be read, deleted and survive a restart meanwhile."""
+    import orjson
+
+    from loghaven.engine import index as index_module
+    from loghaven.engine.catalog import Catalog
+    from loghaven.engine.index import WriteRequest
+    from loghaven.storage.metastore import SqliteMetastore
+
+    monkeypatch.setattr(index_module, "SPLIT_MAX_DOCS", 50)
+    catalog = Catalog(tmp_path, SqliteMetastore(tmp_path / "metastore.sqlite"))
+    index = catalog.create_index("logs", {"mappings": {"properties": {"n": {"type": "long"}}}})
+    for first in range(0, 180, 30):
+        outcomes = index.write([WriteRequest("index", f"d{i}", orjson.dumps({"n": i}))
+                                for i in range(first, first + 30)])
+        assert all(outcome.status == 201 for outcome in outcomes)
+        index.refresh()
+    assert [s.meta.state for s in index.splits] == ["sealed"] * 3 + ["active"]
+    assert [s.meta.num_docs for s in index.splits] == [50, 50, 50, 30]
+    # d3 lives in the first sealed split: deleting it needs that split's writer again
+    assert index.write([WriteRequest("delete", "d3")])[0].result == "deleted"
+    index.refresh()
+    assert index.doc_count() == 179
+    catalog.close()
+
+    reopened = Catalog(tmp_path, SqliteMetastore(tmp_path / "metastore.sqlite"))
+    again = reopened.get("logs")
+    assert again.doc_count() == 179
+    assert again.get("d3") is None
+    state = again.get("d120")
+    assert state is not None and orjson.loads(state.source) == {"n": 120}
+    reopened.close()

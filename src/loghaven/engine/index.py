@@ -42,7 +42,10 @@ from loghaven.storage.metastore import Metastore
 PRIMARY_TERM = 1
 #: ES keeps the version of a deleted document for 60 s (``index.gc_deletes``).
 GC_DELETES_MS = 60_000
-SPLIT_MAX_DOCS = 10_000_000
+#: A full active split is sealed and a new one started. tantivy merges segments only within
+#: a split, so this bounds the largest merge: the files it maps (counted in the server's
+#: RSS) and the CPU it takes. 5M WAF documents in one split made merges of 1.5 GB.
+SPLIT_MAX_DOCS = 2_000_000
 
 
 _ID_NODE = os.urandom(6)
@@ -565,7 +568,7 @@ class Index:
             return self._new_split()
         old.commit()
         old.meta.state = "sealed"
-        old.close_writer()
+        old.close_writer(background=True)
         return self._new_split()
 
     # --- refresh ---------------------------------------------------------------------------
@@ -579,7 +582,7 @@ class Index:
                 for split in self.splits:
                     split.commit()
                     if split is not self.active:
-                        split.close_writer()
+                        split.close_writer(background=True)
                 self.checkpoint = self.seq_no
                 assert self.wal is not None
                 self.wal.roll()

@@ -73,6 +73,8 @@ class Split:
         self.schema = self.index.schema
         self.field_names: frozenset[str] = frozenset(_field_names(path))
         self._writer: tantivy.IndexWriter | None = None
+        #: A released writer whose merges tantivy is still finishing (see close_writer).
+        self._closing: threading.Thread | None = None
         self._searcher: tantivy.Searcher | None = None
         self._lock = threading.Lock()
         self.uncommitted = False
@@ -82,6 +84,7 @@ class Split:
     @property
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
+            self._await_closing()  # tantivy allows one writer per index
             self._writer = self.index.writer(WRITER_HEAP_BYTES, 1)
         return self._writer
 
@@ -115,13 +118,30 @@ class Split:
             with self._lock:
                 self._searcher = None
 
-    def close_writer(self) -> None:
-        """Release the writer (and its heap); sealed splits keep none open."""
+    def close_writer(self, *, background: bool = False) -> None:
+        """Release the writer (and its heap); sealed splits keep none open.
+
+        tantivy finishes its merges first, which for a large split takes seconds. With
+        ``background`` a thread waits for them, so that sealing a split does not stall the
+        writes to the next one; the next use of this split's writer waits instead.
+        """
         if self._writer is not None:
             if self.uncommitted:
                 self.commit()
-            self._writer.wait_merging_threads()
-            self._writer = None
+            writer, self._writer = self._writer, None
+            if background:
+                self._closing = threading.Thread(target=writer.wait_merging_threads,
+                                                 name="split-close", daemon=True)
+                self._closing.start()
+                return
+            writer.wait_merging_threads()
+        if not background:
+            self._await_closing()
+
+    def _await_closing(self) -> None:
+        if self._closing is not None:
+            self._closing.join()
+            self._closing = None
 
     def searcher(self) -> tantivy.Searcher:
         with self._lock:
@@ -155,6 +175,7 @@ class Split:
         return result
 
     def remove(self) -> None:
+        self._await_closing()
         self._writer = None
         self._searcher = None
         shutil.rmtree(self.path, ignore_errors=True)
