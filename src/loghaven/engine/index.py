@@ -172,7 +172,7 @@ class Index:
         if not self.splits or self.splits[-1].meta.state != "active":
             self._new_split()
         self._check_mapping_fits()
-        self.wal = WriteAheadLog(folder / "wal", self.settings.durability)
+        self.wal = WriteAheadLog(folder / "wal")
         self._replay()
 
     def _remove_unlisted_split_folders(self) -> None:

@@ -51,13 +51,19 @@ class Operation:
 
 
 class WriteAheadLog:
-    """Append, fsync, replay and truncate; one instance per index, thread-safe."""
+    """Append, fsync, replay and truncate; one instance per index, thread-safe.
 
-    def __init__(self, folder: Path, durability: str = "request") -> None:
+    Appending only writes; :meth:`sync` fsyncs, outside the caller's index lock, so that
+    the writes of concurrent requests share one fsync (group commit) and no writer waits
+    for the disk while holding the index.
+    """
+
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.durability = durability
         self._lock = threading.Lock()
+        #: Held for an fsync and for closing the file, which must not happen during one.
+        self._sync_lock = threading.Lock()
         self._file = None
         self._file_first_seq: int | None = None
         self._dirty = False
@@ -92,7 +98,7 @@ class WriteAheadLog:
                     os.fsync(handle.fileno())
 
     def append(self, operations: list[Operation]) -> None:
-        """Write the operations; with ``request`` durability they are on disk when this returns."""
+        """Write the operations; they are on disk once a :meth:`sync` begun after this returns."""
         if not operations:
             return
         data = b"".join([part for op in operations for part in op.frame()])
@@ -103,21 +109,26 @@ class WriteAheadLog:
                 self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - kept open
                 _fsync_dir(self.folder)
             self._file.write(data)
-            if self.durability == "request":
-                os.fsync(self._file.fileno())
-            else:
-                self._dirty = True
+            self._dirty = True
 
     def sync(self) -> None:
-        """fsync pending writes (``async`` durability calls this on a timer)."""
-        with self._lock:
-            if self._file is not None and self._dirty:
-                os.fsync(self._file.fileno())
+        """fsync what has been appended; a caller arriving during an fsync waits for it and
+        then fsyncs again only if more was appended meanwhile."""
+        with self._sync_lock:
+            with self._lock:
+                if self._file is None or not self._dirty:
+                    return
                 self._dirty = False
+                fileno = self._file.fileno()
+            try:
+                os.fsync(fileno)  # appends go on meanwhile; they set _dirty again
+            except OSError:
+                self._dirty = True  # not durable: the next sync tries again
+                raise
 
     def roll(self) -> None:
         """Close the current file so that the next append starts a new one."""
-        with self._lock:
+        with self._sync_lock, self._lock:
             if self._file is not None:
                 os.fsync(self._file.fileno())
                 self._file.close()
