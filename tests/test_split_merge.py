@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import httpx
@@ -51,18 +52,28 @@ def test_a_full_split_is_sealed_and_its_documents_stay_reachable(
     from loghaven.storage.metastore import SqliteMetastore
 
     monkeypatch.setattr(index_module, "SPLIT_MAX_DOCS", 50)
+
+    class SlowMerges(threading.Thread):
+        """A released writer's thread as when tantivy still has large merges to finish."""
+
+        def run(self) -> None:
+            time.sleep(0.5)
+            super().run()
+
+    monkeypatch.setattr(threading, "Thread", SlowMerges)
     catalog = Catalog(tmp_path, SqliteMetastore(tmp_path / "metastore.sqlite"))
     index = catalog.create_index("logs", {"mappings": {"properties": {"n": {"type": "long"}}}})
-    for first in range(0, 180, 30):
+    for first in range(0, 180, 5):  # a commit every 5 documents gives tantivy merges to do
         outcomes = index.write([WriteRequest("index", f"d{i}", orjson.dumps({"n": i}))
-                                for i in range(first, first + 30)])
+                                for i in range(first, first + 5)])
         assert all(outcome.status == 201 for outcome in outcomes)
+        if first == 50:
+            # d50 sealed the first split just now; deleting d3 from it needs its writer
+            # again while the released one is still finishing merges
+            assert index.write([WriteRequest("delete", "d3")])[0].result == "deleted"
         index.refresh()
     assert [s.meta.state for s in index.splits] == ["sealed"] * 3 + ["active"]
     assert [s.meta.num_docs for s in index.splits] == [50, 50, 50, 30]
-    # d3 lives in the first sealed split: deleting it needs that split's writer again
-    assert index.write([WriteRequest("delete", "d3")])[0].result == "deleted"
-    index.refresh()
     assert index.doc_count() == 179
     catalog.close()
 
