@@ -15,7 +15,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -522,9 +522,7 @@ class Index:
 
     def _apply_prepared(self, prepared: Prepared, operation: Operation) -> None:
         """Add a new document that an ingest worker built for the current mapping."""
-        split = self.active
-        if split.meta.num_docs >= SPLIT_MAX_DOCS:
-            split = self._roll()
+        split = self._target_split()  # a prepared document fits the mapping's fields
         try:
             split.add_json(prepared.json(operation.doc_id, operation.seq_no, operation.version))
         except ValueError as exc:
@@ -548,11 +546,11 @@ class Index:
         self.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
                                               operation.source, split)
 
-    def _target_split(self, flat: dict[str, Any]) -> Split:
-        """The active split, or a new one if this document has fields the active one lacks."""
+    def _target_split(self, fields: Iterable[str] = ()) -> Split:
+        """The active split, or a new one if it is full or lacks some of ``fields``."""
         split = self.active
-        if (not self._mapping_fits and not split.field_names.issuperset(flat)) \
-                or split.meta.num_docs >= SPLIT_MAX_DOCS:
+        if split.meta.num_docs >= SPLIT_MAX_DOCS \
+                or (not self._mapping_fits and not split.field_names.issuperset(fields)):
             split = self._roll()
         return split
 
