@@ -41,24 +41,31 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
-def rss_bytes(pid: int, field: str = "VmRSS") -> int:
-    """Current resident set size of one process (0 once it is gone).
+def rss_bytes(pid: int) -> tuple[int, int]:
+    """Current resident memory of one process, ``VmRSS`` and ``RssAnon`` (0 once it is gone).
 
     ``VmRSS`` counts the pages of memory-mapped files too (tantivy maps its segments, and a
     merge touches all of them); ``RssAnon`` is the memory the process itself holds.
     """
+    found = {"VmRSS": 0, "RssAnon": 0}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
+            name, _, value = line.partition(":")
+            if name in found:
+                found[name] = int(value.split()[0]) * 1024
     except OSError:
         pass
-    return 0
+    return found["VmRSS"], found["RssAnon"]
 
 
-def tree_rss_bytes(pid: int, field: str = "VmRSS") -> int:
-    """Resident memory of a process and its descendants, summed."""
-    return sum(rss_bytes(p, field) for p in process_tree(pid))
+def tree_rss_bytes(pid: int) -> tuple[int, int]:
+    """Resident memory (``VmRSS``, ``RssAnon``) of a process and its descendants, summed."""
+    total = anon = 0
+    for p in process_tree(pid):
+        rss, rss_anon = rss_bytes(p)
+        total += rss
+        anon += rss_anon
+    return total, anon
 
 
 def cpu_seconds(pid: int) -> float:
@@ -94,8 +101,9 @@ class RssSampler:
         self._thread: threading.Thread | None = None
 
     def _sample(self) -> None:
-        self.peak = max(self.peak, tree_rss_bytes(self.pid))
-        self.peak_anon = max(self.peak_anon, tree_rss_bytes(self.pid, "RssAnon"))
+        rss, anon = tree_rss_bytes(self.pid)
+        self.peak = max(self.peak, rss)
+        self.peak_anon = max(self.peak_anon, anon)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
