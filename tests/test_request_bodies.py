@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
+
 from conftest import Server
 
 LIMIT = 10 * 1024 * 1024

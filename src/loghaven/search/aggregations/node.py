@@ -62,9 +62,12 @@ class Bucket:
 
 
 def narrow(scope: Scope, make: Callable[[SplitContext], tantivy.Query | None]) -> Scope:
-    """The scope restricted by a per-split query; a split where it matches nothing drops out."""
+    """The scope restricted by a per-split query; a split where it matches nothing drops out
+    (so does every split once the search is out of time, see :func:`per_split`)."""
     narrowed = []
     for ctx, query in scope:
+        if ctx.task.out_of_time():
+            continue
         extra = make(ctx)
         if extra is None:
             continue
