@@ -329,9 +329,9 @@ async def get_field_caps(request: Request) -> Response:
         raise ActionRequestValidation("Validation Failed: 1: specified fields can't be null or "
                                       "empty;")
     found = targets(request, request.path_params.get("index"))
-    return json_response(request, field_caps(
-        [t.index for t in found], [p.strip() for p in patterns],
-        include_unmapped=param_bool(request, "include_unmapped")))
+    return await large_json_response(request, await run(functools.partial(
+        field_caps, [t.index for t in found], [p.strip() for p in patterns],
+        include_unmapped=param_bool(request, "include_unmapped"))))
 
 
 # --- by query ----------------------------------------------------------------------------------
