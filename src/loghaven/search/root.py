@@ -256,6 +256,7 @@ def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_m
     failures: dict[str, tuple[LoghavenError, dict[str, Any]]] = {}
     bounds_by_index: dict[str, dict[str, tuple[int, int]]] = {}
     for position, entry in enumerate(snapshot.entries):
+        task.check()
         index = entry.index
         key = f"{index.name}\0{id(entry.alias_filter)}"
         if key not in bounds_by_index:

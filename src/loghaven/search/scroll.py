@@ -13,7 +13,9 @@ import binascii
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates import parse_duration_ms
@@ -111,8 +113,7 @@ class SearchContexts:
             raise IllegalArgument(f"failed to parse setting [{name}] with value [{value}] as a "
                                   f"time value: negative durations are not supported")
         setting = "point_in_time.max_keep_alive" if pit else "search.max_keep_alive"
-        limit = parse_duration_ms(str(self.catalog.cluster_setting(setting, MAX_KEEP_ALIVE)),
-                                  setting)
+        limit = self._setting(setting, MAX_KEEP_ALIVE, lambda v: parse_duration_ms(str(v)))
         if keep_alive > limit:
             raise IllegalArgument(
                 f"Keep alive for request ({time_value(keep_alive)}) is too large. It must be "
@@ -120,13 +121,20 @@ class SearchContexts:
                 f"[{setting}] cluster level setting.")
         return keep_alive
 
+    def _setting(self, key: str, default: Any, parse: Callable[[Any], int]) -> int:
+        """A cluster setting's value; its default when what was stored cannot be read (the
+        settings API does not check values yet), rather than failing every scroll."""
+        try:
+            return parse(self.catalog.cluster_setting(key, default))
+        except (TypeError, ValueError):
+            return parse(default)
+
     # -- scrolls --
 
     def check_scroll_room(self) -> None:
         """Refuse a new scroll when ``search.max_open_scroll_context`` are open (plain
         searches never ask)."""
-        limit = int(self.catalog.cluster_setting("search.max_open_scroll_context",
-                                                 MAX_OPEN_SCROLLS))
+        limit = self._setting("search.max_open_scroll_context", MAX_OPEN_SCROLLS, int)
         with self._lock:
             self._expire()
             if len(self._scrolls) >= limit:
