@@ -89,6 +89,23 @@ def test_search_stops_when_its_client_disconnects(heavy_server: Server) -> None:
     assert httpx.get(heavy_server.url + "/heavy-0/_count", timeout=10).json()["count"] == DOCS
 
 
+def test_update_by_query_stops_when_its_client_disconnects(heavy_server: Server) -> None:
+    """Batches written before the client left stay written; no batch is written after."""
+    sock = raw_request(heavy_server.url, "POST", "/heavy-*/_update_by_query?scroll_size=1",
+                       {"query": {"match_all": {}}})
+    time.sleep(0.3)  # about a quarter of the documents, one per batch
+    sock.close()
+    time.sleep(5.0)
+    with httpx.Client(base_url=heavy_server.url, timeout=30) as client:
+        client.post("/heavy-*/_refresh")
+        hits = client.post("/heavy-*/_search", json={
+            "size": INDICES * DOCS, "version": True, "_source": False}).json()["hits"]
+    versions = [hit["_version"] for hit in hits["hits"]]
+    assert len(versions) == INDICES * DOCS
+    assert 2 in versions, "no document was updated before the client left"
+    assert versions.count(1) > 0, "every document was updated though the client left early"
+
+
 def test_timeout_answers_partial_results(heavy_server: Server) -> None:
     body = {"size": 0, "timeout": "300ms", "aggs": {"f": heavy_aggs()}}
     started = time.monotonic()

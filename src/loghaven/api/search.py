@@ -378,8 +378,9 @@ async def _by_query(request: Request, op: str) -> Response:
         batch_size=param_int(request, "scroll_size", 1000) or 1000,
         refresh=param_bool(request, "refresh"))
     found = targets(request, request.path_params["index"])
-    status, result = await run(functools.partial(by_query, found, query, options,
-                                                 now_ms=now_ms()))
+    async with cancellable(request) as cancellation:
+        status, result = await run(functools.partial(by_query, found, query, options,
+                                                     now_ms=now_ms(), cancellation=cancellation))
     return json_response(request, result, status=status)
 
 
