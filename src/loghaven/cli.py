@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from types import FrameType
 
 from loghaven import __version__
 from loghaven.runtime import tune_gc
@@ -32,9 +33,19 @@ def _serve(args: argparse.Namespace) -> int:
         "version": __version__, "ui": f"http://{config.host}:{config.port}/_dashboards",
         "ingest_workers": config.ingest_workers}})
     tune_gc()
-    uvicorn.run(create_app(node), host=config.host, port=config.port, log_level="warning",
-                access_log=False, loop="uvloop", http="httptools", lifespan="on")
-    return 0
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # uvicorn waits for the requests in flight before it shuts the app down: stop the
+            # searches among them now, so that a heavy aggregation cannot hold up SIGTERM.
+            node.stopping()
+            super().handle_exit(sig, frame)
+
+    server = Server(uvicorn.Config(create_app(node), host=config.host, port=config.port,
+                                   log_level="warning", access_log=False, loop="uvloop",
+                                   http="httptools", lifespan="on"))
+    server.run()
+    return 0 if server.started else 3
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.search.scroll import SearchContexts
+from loghaven.search.task import RunningSearches
 from loghaven.storage.metastore import SqliteMetastore
 
 #: The OpenSearch version we present ourselves as to clients.
@@ -25,6 +27,10 @@ class Node:
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()
+        #: The searches being served, cancelled all at once when the node stops.
+        self.searches = RunningSearches()
+        #: Scroll and point-in-time contexts.
+        self.search_contexts = SearchContexts(self.catalog)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -35,7 +41,15 @@ class Node:
 
     def start(self) -> None:
         self.catalog.start()
+        self.search_contexts.start()
+
+    def stopping(self) -> None:
+        """Called as soon as a stop is asked for (SIGTERM), before the server waits for the
+        requests in flight: running searches end at their next split instead of their last."""
+        self.searches.cancel_all("node is shutting down")
 
     def close(self) -> None:
+        self.stopping()
+        self.search_contexts.close()
         self.ingest_workers.close()
         self.catalog.close()

@@ -2,8 +2,8 @@
 _field_caps, _delete_by_query and _update_by_query.
 
 Index expressions in paths use ``{index:path}`` so that date-math names whose ``/`` arrives
-decoded (``<logs-{now/d}>``) still route. The search contexts (scroll, point in time) live
-on the application state, created on first use.
+decoded (``<logs-{now/d}>``) still route. The search contexts (scroll, point in time) belong
+to the node.
 """
 
 from __future__ import annotations
@@ -17,17 +17,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from loghaven.api.disconnect import cancellable
 from loghaven.api.http import (
     body_bytes,
     json_body,
     json_response,
+    large_json_response,
     param_bool,
     param_int,
     parse_json,
     run,
 )
 from loghaven.api.indices import targets
-from loghaven.engine.dates import parse_duration_ms
+from loghaven.engine.catalog import Target
 from loghaven.engine.index import now_ms
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
 from loghaven.node import Node
@@ -36,6 +38,7 @@ from loghaven.search.by_query import ByQueryOptions, by_query
 from loghaven.search.field_caps import field_caps
 from loghaven.search.request import SearchRequest, parse_search_request
 from loghaven.search.scroll import ScrollContext, SearchContextMissing, SearchContexts
+from loghaven.search.task import Cancellation
 from loghaven.search.validate import validate_query
 
 
@@ -44,18 +47,7 @@ def _node(request: Request) -> Node:
 
 
 def _contexts(request: Request) -> SearchContexts:
-    state = request.app.state
-    contexts = getattr(state, "search_contexts", None)
-    if contexts is None:
-        contexts = state.search_contexts = SearchContexts()
-    return contexts
-
-
-def _duration(value: Any, name: str) -> int:
-    try:
-        return parse_duration_ms(value, name)
-    except ValueError as exc:
-        raise IllegalArgument(str(exc)) from exc
+    return _node(request).search_contexts
 
 
 # --- _search and scroll --------------------------------------------------------------------
@@ -64,11 +56,13 @@ def _duration(value: Any, name: str) -> int:
 async def search(request: Request) -> Response:
     body = await json_body(request)
     parsed = parse_search_request(body, request.query_params)
-    return json_response(request, await _search(request, parsed, request.path_params.get("index")))
+    async with cancellable(request) as cancellation:
+        result = await _search(request, parsed, request.path_params.get("index"), cancellation)
+    return await large_json_response(request, result)
 
 
-async def _search(request: Request, parsed: SearchRequest,
-                  expression: str | None) -> dict[str, Any]:
+async def _search(request: Request, parsed: SearchRequest, expression: str | None,
+                  cancellation: Cancellation) -> dict[str, Any]:
     """One search (also each of an _msearch): plain, scroll start, or over a point in time."""
     node = _node(request)
     contexts = _contexts(request)
@@ -80,21 +74,28 @@ async def _search(request: Request, parsed: SearchRequest,
         if parsed.scroll_ms is not None:
             raise ActionRequestValidation("Validation Failed: 1: using [point in time] is not "
                                           "allowed in a scroll context;")
+        keep_alive_ms = None if parsed.pit_keep_alive_ms is None else \
+            contexts.keep_alive_ms(parsed.pit_keep_alive_ms, "keep_alive", pit=True)
         try:
-            pit = contexts.pit(parsed.pit_id, parsed.pit_keep_alive_ms)
+            pit = contexts.pit(parsed.pit_id, keep_alive_ms)
         except SearchContextMissing as error:
             raise root.SearchPhaseError(error, "", node.node_id) from error
         outcome = await run(functools.partial(
-            root.search, pit.snapshot, parsed, now_ms=now_ms(), node_id=node.node_id, pit=True))
+            root.search, pit.snapshot, parsed, now_ms=now_ms(), node_id=node.node_id, pit=True,
+            cancellation=cancellation))
         return {"pit_id": parsed.pit_id, **outcome.body}
     if parsed.scroll_ms is not None and parsed.from_:
         raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed in a "
                                       "scroll context;")
     found = targets(request, expression)
+    if parsed.scroll_ms is not None:
+        _scroll_keep_alive(contexts, request.query_params["scroll"], found, node.node_id)
+        contexts.check_scroll_room()
 
     def work() -> tuple[root.Snapshot, root.SearchOutcome]:
         snapshot = root.take_snapshot(found, pin=parsed.scroll_ms is not None)
-        return snapshot, root.search(snapshot, parsed, now_ms=now_ms(), node_id=node.node_id)
+        return snapshot, root.search(snapshot, parsed, now_ms=now_ms(), node_id=node.node_id,
+                                     cancellation=cancellation)
 
     snapshot, outcome = await run(work)
     if parsed.scroll_ms is None:
@@ -113,19 +114,32 @@ async def scroll(request: Request) -> Response:
     if not scroll_id:
         raise ActionRequestValidation("Validation Failed: 1: scrollId is missing;")
     keep_alive = body.get("scroll", params.get("scroll"))
-    keep_alive_ms = None if keep_alive is None else _duration(keep_alive, "scroll")
     node = _node(request)
+    contexts = _contexts(request)
+    keep_alive_ms = None if keep_alive is None else \
+        _scroll_keep_alive(contexts, keep_alive, [], node.node_id)
     try:
-        context = _contexts(request).scroll(str(scroll_id), keep_alive_ms)
+        context = contexts.scroll(str(scroll_id), keep_alive_ms)
     except SearchContextMissing as error:
         raise root.SearchPhaseError(error, "", node.node_id) from error
     parsed = context.request
     parsed.total_as_int = param_bool(request, "rest_total_hits_as_int", parsed.total_as_int)
-    outcome = await run(functools.partial(
-        root.search, context.snapshot, parsed, now_ms=now_ms(), node_id=node.node_id,
-        cursor=context.cursor, known_total=context.total))
+    async with cancellable(request) as cancellation:
+        outcome = await run(functools.partial(
+            root.search, context.snapshot, parsed, now_ms=now_ms(), node_id=node.node_id,
+            cursor=context.cursor, known_total=context.total, cancellation=cancellation))
     context.cursor = outcome.last
-    return json_response(request, {"_scroll_id": scroll_id, **outcome.body})
+    return await large_json_response(request, {"_scroll_id": scroll_id, **outcome.body})
+
+
+def _scroll_keep_alive(contexts: SearchContexts, value: Any, found: list[Target],
+                       node_id: str) -> int:
+    """A scroll's keep-alive; over the limit it fails the search on its shards, as in ES."""
+    try:
+        return contexts.keep_alive_ms(value, "scroll")
+    except IllegalArgument as error:
+        raise root.SearchPhaseError(error, found[0].index.name if found else "",
+                                    node_id) from error
 
 
 async def clear_scroll(request: Request) -> Response:
@@ -174,9 +188,11 @@ async def _open_pit(request: Request) -> tuple[str, Any]:
     keep_alive = request.query_params.get("keep_alive")
     if not keep_alive:
         raise ActionRequestValidation("Validation Failed: 1: [keep_alive] is not specified;")
+    contexts = _contexts(request)
+    keep_alive_ms = contexts.keep_alive_ms(keep_alive, "keep_alive", pit=True)
     found = targets(request, request.path_params["index"])
     snapshot = await run(functools.partial(root.take_snapshot, found, pin=True))
-    return _contexts(request).open_pit(snapshot, _duration(keep_alive, "keep_alive"))
+    return contexts.open_pit(snapshot, keep_alive_ms)
 
 
 async def list_pits(request: Request) -> Response:
@@ -214,16 +230,18 @@ async def count(request: Request) -> Response:
             raise ParsingError(f"request does not support [{key}]")
     params = {k: v for k, v in request.query_params.items()
               if k in ("q", "df", "default_operator", "analyzer", "analyze_wildcard",
-                       "lenient")}
+                       "lenient", "timeout")}
     parsed = parse_search_request(body, params)
     parsed.size, parsed.track_total_hits = 0, True
     found = targets(request, request.path_params.get("index"))
     node_id = _node(request).node_id
 
-    def work() -> root.SearchOutcome:
-        return root.search(root.take_snapshot(found), parsed, now_ms=now_ms(), node_id=node_id)
+    async with cancellable(request) as cancellation:
+        def work() -> root.SearchOutcome:
+            return root.search(root.take_snapshot(found), parsed, now_ms=now_ms(),
+                               node_id=node_id, cancellation=cancellation)
 
-    outcome = await run(work)
+        outcome = await run(work)
     return json_response(request, {"count": outcome.total or 0,
                                    "_shards": outcome.body["_shards"]})
 
@@ -239,6 +257,14 @@ async def msearch(request: Request) -> Response:
     if len(lines) % 2:
         raise IllegalArgument("[_msearch] each header line needs a body line after it (an "
                               "empty search is {})")
+    async with cancellable(request) as cancellation:
+        responses = await _msearch_items(request, lines, cancellation)
+    return await large_json_response(request, {
+        "took": int((time.perf_counter() - started) * 1000), "responses": responses})
+
+
+async def _msearch_items(request: Request, lines: list[bytes],
+                         cancellation: Cancellation) -> list[dict[str, Any]]:
     responses = []
     for header_line, body_line in zip(lines[::2], lines[1::2], strict=True):
         try:
@@ -252,12 +278,12 @@ async def msearch(request: Request) -> Response:
             params.update({k: _as_param(header[k]) for k in _HEADER_PARAMS if k in header})
             sub = _with_params(request, params)
             parsed = parse_search_request(body, sub.query_params)
-            result = await _search(sub, parsed, expression)
+            result = await _search(sub, parsed, expression, cancellation)
             responses.append({**result, "status": 200})
         except LoghavenError as error:
+            cancellation.check()
             responses.append(error.to_body())
-    return json_response(request, {"took": int((time.perf_counter() - started) * 1000),
-                                   "responses": responses})
+    return responses
 
 
 def _as_param(value: Any) -> str:
@@ -303,9 +329,9 @@ async def get_field_caps(request: Request) -> Response:
         raise ActionRequestValidation("Validation Failed: 1: specified fields can't be null or "
                                       "empty;")
     found = targets(request, request.path_params.get("index"))
-    return json_response(request, field_caps(
-        [t.index for t in found], [p.strip() for p in patterns],
-        include_unmapped=param_bool(request, "include_unmapped")))
+    return await large_json_response(request, await run(functools.partial(
+        field_caps, [t.index for t in found], [p.strip() for p in patterns],
+        include_unmapped=param_bool(request, "include_unmapped"))))
 
 
 # --- by query ----------------------------------------------------------------------------------
@@ -352,8 +378,9 @@ async def _by_query(request: Request, op: str) -> Response:
         batch_size=param_int(request, "scroll_size", 1000) or 1000,
         refresh=param_bool(request, "refresh"))
     found = targets(request, request.path_params["index"])
-    status, result = await run(functools.partial(by_query, found, query, options,
-                                                 now_ms=now_ms()))
+    async with cancellable(request) as cancellation:
+        status, result = await run(functools.partial(by_query, found, query, options,
+                                                     now_ms=now_ms(), cancellation=cancellation))
     return json_response(request, result, status=status)
 
 

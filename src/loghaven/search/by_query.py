@@ -20,6 +20,7 @@ from loghaven.search.context import SplitContext
 from loghaven.search.leaf import Cursor, resolve_keys, search_split
 from loghaven.search.query_dsl import all_of, as_filter, compile_query
 from loghaven.search.request import SortKey
+from loghaven.search.task import Cancellation, SearchTask
 
 _INDEX_ORDER = [SortKey("_doc", "asc")]
 
@@ -47,16 +48,23 @@ class _Tally:
 
 
 def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions, *,
-             now_ms: int) -> tuple[int, dict[str, Any]]:
-    """Run the operation over every match; (HTTP status, ES response body)."""
+             now_ms: int, cancellation: Cancellation | None = None) -> tuple[int, dict[str, Any]]:
+    """Run the operation over every match; (HTTP status, ES response body).
+
+    ``cancellation`` stops it between batches; the batches already written stay written (and
+    are synced), as in ES.
+    """
     started = time.perf_counter()
     compile_query(query, None, Mapping(), now_ms=now_ms)
     tally = _Tally()
+    task = SearchTask(cancellation)
     for target in targets:
         if tally.aborted or _limit_reached(tally, options):
             break
-        _run_index(target, query, options, now_ms, tally)
-        target.index.sync()
+        try:
+            _run_index(target, query, options, now_ms, tally, task)
+        finally:
+            target.index.sync()
         if options.refresh:
             target.index.refresh()
     body: dict[str, Any] = {
@@ -82,7 +90,7 @@ def _limit_reached(tally: _Tally, options: ByQueryOptions) -> bool:
 
 
 def _run_index(target: Target, query: dict[str, Any] | None, options: ByQueryOptions,
-               now_ms: int, tally: _Tally) -> None:
+               now_ms: int, tally: _Tally, task: SearchTask) -> None:
     index = target.index
     for position, split in enumerate(index.searchable_splits()):
         searcher = split.searcher()
@@ -92,10 +100,11 @@ def _run_index(target: Target, query: dict[str, Any] | None, options: ByQueryOpt
             compiled = all_of([compiled, as_filter(compile_query(
                 target.alias_filter, split, index.mapping, now_ms=now_ms,
                 index_name=index.name))])
-        ctx = SplitContext(index, split, searcher, compiled)
+        ctx = SplitContext(index, split, searcher, compiled, task)
         keys = resolve_keys(_INDEX_ORDER, index.mapping, split.field_names)
         cursor: Cursor | None = None
         while not tally.aborted and not _limit_reached(tally, options):
+            task.check()
             size = options.batch_size
             if options.max_docs is not None:
                 size = min(size, options.max_docs - tally.total)

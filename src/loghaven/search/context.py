@@ -7,13 +7,14 @@ pool, or later on another node, is the same code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tantivy
 
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
+from loghaven.search.task import SearchTask
 
 
 @dataclass
@@ -23,6 +24,8 @@ class SplitContext:
     searcher: tantivy.Searcher
     #: The request's top-level query compiled for this split (alias filter included).
     query: tantivy.Query
+    #: The running search this split is searched for: checked before each split's work.
+    task: SearchTask = field(default_factory=SearchTask)
 
     @property
     def mapping(self) -> Mapping:

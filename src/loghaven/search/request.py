@@ -80,6 +80,8 @@ class SearchRequest:
     pit_keep_alive_ms: int | None = None
     scroll_ms: int | None = None
     total_as_int: bool = False
+    #: ``timeout``: past it, the search answers with the splits searched so far.
+    timeout_ms: int | None = None
 
 
 def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> SearchRequest:
@@ -122,8 +124,7 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         request.query = _q_param(params)
     request.source = _source_filter(body, params)
     if "timeout" in params or "timeout" in body:
-        # Validated only: searches here run to completion, so ``timed_out`` stays false.
-        _duration(params.get("timeout", body.get("timeout")), "timeout")
+        request.timeout_ms = _duration(params.get("timeout", body.get("timeout")), "timeout")
     if "scroll" in params:
         request.scroll_ms = _duration(params["scroll"], "scroll")
     pit = body.get("pit")

@@ -39,6 +39,7 @@ from loghaven.search.leaf import (
 )
 from loghaven.search.query_dsl import all_of, as_filter, compile_query, time_bounds
 from loghaven.search.request import SearchRequest, SortKey
+from loghaven.search.task import Cancellation, SearchTask
 
 _SCORE = SortKey("_score", "desc")
 #: Compiling against no fields checks a query's syntax once, even when no split is searched.
@@ -137,21 +138,24 @@ class _Planned:
 
 def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: str,
            cursor: Cursor | None = None, known_total: int | None = None,
-           pit: bool = False) -> SearchOutcome:
+           pit: bool = False, cancellation: Cancellation | None = None) -> SearchOutcome:
     """Run ``request`` over ``snapshot``; ``cursor`` continues a scroll, ``known_total``
     reuses its first page's count, ``pit`` adds the ``_shard_doc`` tie-break to sort values.
+    ``cancellation`` stops the search between splits and phases; the request's ``timeout``
+    makes it answer with the splits searched so far (``timed_out``).
 
     Without ``sort`` hits come by score, ties in index order; a scroll without ``sort`` pages
     in index order (``_doc``: ``_seq_no`` within an index), the order ES recommends for
     scrolls and the one each page resumes from cheaply.
     """
     started = time.perf_counter()
+    task = SearchTask(cancellation, request.timeout_ms)
     _check_window(snapshot, request, node_id)
     for clause in (request.query, request.post_filter):
         compile_query(clause, None, _NO_FIELDS, now_ms=now_ms)
     explicit_sort = bool(request.sort)
     sort = request.sort or ([_DOC] if request.scroll_ms is not None else [_SCORE])
-    planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id)
+    planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id, task)
     if cursor is None and request.search_after is not None and planned:
         if request.from_:
             raise IllegalArgument("[from] parameter must be set to 0 when [search_after] is "
@@ -160,6 +164,7 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     count = request.track_total_hits is not False and known_total is None
     k = request.size if cursor is not None else request.from_ + request.size
     results = _fan_out(planned, k, cursor, count)
+    task.check()
     keys = planned[0].keys if planned else []
     start = 0 if cursor is not None else request.from_
     page = merge_rows([result.rows for result, _ in results], keys, start,
@@ -167,6 +172,7 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     scored = sort[0].field == "_score"
     if request.track_scores and not scored:
         _fill_scores(page, {p.position: p for p in planned})
+    task.check()
     hits = fetch_hits(page, _fetch_contexts(request, planned), request,
                       show_sort=explicit_sort or pit, with_shard_doc=pit)
     total = known_total if known_total is not None else (
@@ -179,6 +185,8 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     }
     if request.aggs is not None:
         body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
+        task.check()
+    body["timed_out"] = task.timed_out
     took_ms = int((time.perf_counter() - started) * 1000)
     body["took"] = took_ms
     if request.profile:
@@ -235,7 +243,7 @@ def _check_window(snapshot: Snapshot, request: SearchRequest, node_id: str) -> N
 
 
 def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_ms: int,
-          node_id: str) -> tuple[list[_Planned], list[tuple[SnapshotEntry, str]],
+          node_id: str, task: SearchTask) -> tuple[list[_Planned], list[tuple[SnapshotEntry, str]],
                              list[dict[str, Any]]]:
     """Compile per split; skip splits that cannot match (empty, or outside the time range).
 
@@ -248,6 +256,7 @@ def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_m
     failures: dict[str, tuple[LoghavenError, dict[str, Any]]] = {}
     bounds_by_index: dict[str, dict[str, tuple[int, int]]] = {}
     for position, entry in enumerate(snapshot.entries):
+        task.check()
         index = entry.index
         key = f"{index.name}\0{id(entry.alias_filter)}"
         if key not in bounds_by_index:
@@ -258,7 +267,7 @@ def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_m
             skipped.append((entry, reason))
             continue
         try:
-            planned.append(_compile(position, entry, request, sort, now_ms))
+            planned.append(_compile(position, entry, request, sort, now_ms, task))
         except ParsingError:
             raise
         except LoghavenError as error:
@@ -294,7 +303,7 @@ def _skip_reason(entry: SnapshotEntry, bounds: dict[str, tuple[int, int]]) -> st
 
 
 def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
-             sort: list[SortKey], now_ms: int) -> _Planned:
+             sort: list[SortKey], now_ms: int, task: SearchTask) -> _Planned:
     index, split = entry.index, entry.split
     mapping = index.mapping
 
@@ -307,7 +316,7 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     hit_query = query
     if request.post_filter is not None:
         hit_query = all_of([query, as_filter(compiled(request.post_filter))])
-    ctx = SplitContext(index, split, entry.searcher, query)
+    ctx = SplitContext(index, split, entry.searcher, query, task)
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
         and request.post_filter is None
     return _Planned(position, ctx, hit_query, resolve_keys(sort, mapping, split.field_names),
@@ -316,8 +325,15 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
 
 def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
              count: bool) -> list[tuple[LeafResult, int]]:
-    """Each split's leaf search with its duration in nanoseconds, in the thread pool."""
+    """Each split's leaf search with its duration in nanoseconds, in the thread pool.
+
+    A split whose turn comes after the search's ``timeout`` contributes no rows (ES's
+    timed-out shards answer with what they collected; here a split is searched whole or not
+    at all); after a cancellation it raises.
+    """
     def run(p: _Planned) -> tuple[LeafResult, int]:
+        if p.ctx.task.out_of_time():
+            return LeafResult([], 0), 0
         began = time.perf_counter_ns()
         result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
                               count=count, matches_all=p.matches_all)

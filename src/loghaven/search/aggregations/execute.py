@@ -36,6 +36,8 @@ def _run_native(aggs: list[Agg], scope: Scope) -> dict[str, Any]:
         for node in agg.walk():
             node.prepare(scope)
     results = per_split(scope, lambda ctx, query: _one_split(aggs, ctx, query))
+    if not results:  # the search ran out of time before any split
+        return {agg.name: agg.empty() for agg in aggs}
     merged = results[0]
     for partials in results[1:]:
         merged = {agg.name: agg.merge(merged[agg.name], partials[agg.name]) for agg in aggs}

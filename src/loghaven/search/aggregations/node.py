@@ -46,7 +46,8 @@ class Env:
             for split in index.searchable_splits():
                 if id(split) not in seen:
                     seen[id(split)] = SplitContext(index, split, split.searcher(),
-                                                   tantivy.Query.all_query())
+                                                   tantivy.Query.all_query(),
+                                                   self.contexts[0].task)
         return list(seen.values())
 
 
@@ -61,9 +62,12 @@ class Bucket:
 
 
 def narrow(scope: Scope, make: Callable[[SplitContext], tantivy.Query | None]) -> Scope:
-    """The scope restricted by a per-split query; a split where it matches nothing drops out."""
+    """The scope restricted by a per-split query; a split where it matches nothing drops out
+    (so does every split once the search is out of time, see :func:`per_split`)."""
     narrowed = []
     for ctx, query in scope:
+        if ctx.task.out_of_time():
+            continue
         extra = make(ctx)
         if extra is None:
             continue
@@ -76,10 +80,26 @@ T = TypeVar("T")
 
 
 def per_split(scope: Scope, run: Callable[[SplitContext, tantivy.Query], T]) -> list[T]:
-    """``run`` on every split of a scope, in parallel threads when there are several."""
-    if len(scope) == 1:
-        return [run(*scope[0])]
-    return list(POOL.map(lambda item: run(*item), scope))
+    """``run`` on every split of a scope, in parallel threads when there are several.
+
+    A split whose turn comes after the search was cancelled raises; one whose turn comes after
+    its ``timeout`` is left out (the answer covers the splits that ran).
+    """
+    def one(item: tuple[SplitContext, tantivy.Query]) -> T | _Skipped:
+        ctx, query = item
+        if ctx.task.out_of_time():
+            return _SKIPPED
+        return run(ctx, query)
+
+    found = [one(scope[0])] if len(scope) == 1 else list(POOL.map(one, scope))
+    return [result for result in found if not isinstance(result, _Skipped)]
+
+
+class _Skipped:
+    """A split left out of a search that ran out of time."""
+
+
+_SKIPPED = _Skipped()
 
 
 def count(scope: Scope) -> int:
