@@ -193,3 +193,28 @@ def test_removed_durable_job_forgets_its_record(metastore):
     scheduler.remove("gone")
     assert metastore.get(JOB, "gone") is None
     assert scheduler.jobs() == []
+
+
+def test_the_node_lists_its_jobs_over_http(es):
+    """The engine's refresh and merges run as the node's jobs and are listed like OpenSearch's
+    Job Scheduler Jobs API lists its jobs, and in ``_nodes/stats``."""
+    deadline = time.monotonic() + 10
+    while True:
+        body = es.get("/_plugins/_job_scheduler/api/jobs").json()
+        jobs = {job["job_id"]: job for job in body["jobs"]}
+        if jobs.get("engine.refresh", {}).get("runs", 0) > 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert {"engine.refresh", "engine.merge"} <= set(jobs)
+    refresh = jobs["engine.refresh"]
+    assert refresh["runs"] > 0 and refresh["last_error"] is None
+    assert refresh["schedule"] == {"type": "interval", "interval": 0.2, "unit": "Seconds",
+                                   "delay": "none"}
+    assert refresh["last_execution_time"].endswith("Z")
+    assert body["total_jobs"] == len(body["jobs"])
+    by_node = es.get("/_plugins/_job_scheduler/api/jobs", params={"by_node": "true"}).json()
+    assert {j["job_id"] for j in by_node["nodes"][0]["jobs"]} == set(jobs)
+    stats = es.get("/_nodes/stats/scheduler").json()
+    node_stats, = stats["nodes"].values()
+    assert node_stats["scheduler"]["job"]["engine.merge"]["name"] == "engine.merge"
+    assert "indices" not in node_stats

@@ -9,6 +9,7 @@ from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.scheduler import Scheduler
 from loghaven.storage.metastore import SqliteMetastore
 
 #: The OpenSearch version we present ourselves as to clients.
@@ -22,6 +23,9 @@ class Node:
         self.metastore = SqliteMetastore(config.data_dir / "metastore.sqlite")
         self.catalog = Catalog(config.data_dir, self.metastore)
         self.ingest_workers = IngestWorkers(config.ingest_workers)
+        #: All background work of the node: the engine's refresh and merges, and later the
+        #: features' jobs (monitors, lifecycle, snapshots, streams, reports).
+        self.scheduler = Scheduler(self.metastore)
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()
@@ -34,8 +38,11 @@ class Node:
         return stored["id"]
 
     def start(self) -> None:
-        self.catalog.start()
+        self.catalog.schedule(self.scheduler)
+        self.scheduler.start()
 
     def close(self) -> None:
+        """Stop background work first, so that no job runs against a closing index."""
+        self.scheduler.stop()
         self.ingest_workers.close()
         self.catalog.close()
