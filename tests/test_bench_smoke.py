@@ -14,16 +14,10 @@ import orjson
 import pytest
 
 from loghaven.bench import runner
-from loghaven.bench.scenarios import query_specs, server_command_available
+from loghaven.bench.scenarios import query_specs
 
 #: Queries whose answers are exact on both sides (the others use sketches).
 EXACT = {"term", "match", "phrase", "last_15m_count", "top_ips_by_action", "date_histogram_1m_24h"}
-
-pytestmark = pytest.mark.skipif(
-    not server_command_available(),
-    reason="`python -m loghaven serve` is not in this installation (loghaven.cli missing)",
-)
-
 
 def test_bench_options_and_defaults() -> None:
     parser = argparse.ArgumentParser()

@@ -9,6 +9,7 @@ from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.scheduler import Scheduler
 from loghaven.search.scroll import SearchContexts
 from loghaven.search.task import RunningSearches
 from loghaven.storage.metastore import SqliteMetastore
@@ -24,6 +25,9 @@ class Node:
         self.metastore = SqliteMetastore(config.data_dir / "metastore.sqlite")
         self.catalog = Catalog(config.data_dir, self.metastore)
         self.ingest_workers = IngestWorkers(config.ingest_workers)
+        #: All background work of the node: the engine's refresh and merges, and later the
+        #: features' jobs (monitors, lifecycle, snapshots, streams, reports).
+        self.scheduler = Scheduler(self.metastore)
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()
@@ -40,8 +44,9 @@ class Node:
         return stored["id"]
 
     def start(self) -> None:
-        self.catalog.start()
-        self.search_contexts.start()
+        self.catalog.schedule(self.scheduler)
+        self.search_contexts.schedule(self.scheduler)
+        self.scheduler.start()
 
     def stopping(self) -> None:
         """Called as soon as a stop is asked for (SIGTERM), before the server waits for the
@@ -49,7 +54,10 @@ class Node:
         self.searches.cancel_all("node is shutting down")
 
     def close(self) -> None:
+        """Stop searches and background work first, so that no job runs against a closing
+        index."""
         self.stopping()
+        self.scheduler.stop()
         self.search_contexts.close()
         self.ingest_workers.close()
         self.catalog.close()

@@ -20,6 +20,7 @@ from loghaven.api import (
     dashboards,
     documents,
     indices,
+    jobs,
     metadata,
     nodes,
     root,
@@ -89,7 +90,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
             node.close()
 
     app = Starlette(
-        routes=[*root.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
+        routes=[*root.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes, *jobs.routes,
                 *stats.routes,
                 *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
                 *documents.routes],

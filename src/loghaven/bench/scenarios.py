@@ -120,16 +120,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def server_command_available() -> bool:
-    """Whether ``python -m loghaven serve`` exists in this installation."""
-    import importlib.util
-
-    return (
-        importlib.util.find_spec("loghaven.__main__") is not None
-        and importlib.util.find_spec("loghaven.cli") is not None
-    )
-
-
 class Server:
     """A ``loghaven serve`` subprocess on a free loopback port, or an existing URL."""
 

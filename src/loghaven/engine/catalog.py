@@ -1,7 +1,8 @@
 """The catalog: every index of this node, with its aliases, templates and name resolution.
 
 It owns the metastore records of indices and aliases, opens indices at start, creates them
-(templates applied, or automatically on first write), and runs the periodic refresh.
+(templates applied, or automatically on first write), and gives the node's scheduler the
+periodic refresh and merge jobs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from loghaven.errors import (
     LoghavenError,
     ResourceAlreadyExists,
 )
+from loghaven.scheduler import Every, Scheduler
 from loghaven.storage.metastore import Metastore
 
 INDEX = "index"
@@ -38,6 +40,8 @@ WRITER_IDLE_SECONDS = 60.0
 #: A search-idle index still refreshes once this much source is waiting (bounds the memory
 #: of the live version map and the length of the log to replay).
 IDLE_REFRESH_BYTES = 64 * 1024 * 1024
+#: Scheduled refreshes check every index this often (each index refreshes per its interval).
+REFRESH_EVERY_SECONDS = 0.2
 #: At most one merge of small splits per index in this many seconds.
 MERGE_EVERY_SECONDS = 30.0
 log = logging.getLogger("loghaven.engine")
@@ -60,8 +64,7 @@ class Catalog:
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._last_merge: dict[str, float] = {}
         self.cluster_uuid = self._cluster_uuid()
         for name, meta in metastore.list(INDEX).items():
             self.indices[name] = self._load(name, meta)
@@ -91,49 +94,49 @@ class Catalog:
 
     # --- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the background loops: refresh (and async-durability fsync), and merges."""
-        self._threads = [threading.Thread(target=self._refresh_loop, name="refresh", daemon=True),
-                         threading.Thread(target=self._merge_loop, name="merge", daemon=True)]
-        for thread in self._threads:
-            thread.start()
+    def schedule(self, scheduler: Scheduler) -> None:
+        """Register the engine's housekeeping with the node's scheduler: refresh (and the
+        async-durability fsync) every 200 ms, merges in a job of their own so that refreshes
+        never wait for one."""
+        scheduler.add("engine.refresh", self.refresh_due, Every(REFRESH_EVERY_SECONDS))
+        scheduler.add("engine.merge", self.merge_due, Every(1.0))
 
-    def _refresh_loop(self) -> None:
-        while not self._stop.wait(0.2):
-            for index in list(self.indices.values()):
-                if index.state != "open":
-                    continue
-                interval = index.settings.refresh_interval_ms
-                try:
-                    if index.settings.durability == "async" and index.wal is not None:
-                        index.wal.sync()
-                    if (interval >= 0 and index.pending
-                            and (time.monotonic() - index.last_refresh) * 1000 >= interval
-                            and (not index.search_idle()
-                                 or index.pending_bytes >= IDLE_REFRESH_BYTES)):
-                        index.refresh()
-                    index.release_idle_writer(WRITER_IDLE_SECONDS)
-                except Exception:  # keep refreshing the other indices
-                    log.exception("refresh of %s failed", index.name)
+    def refresh_due(self, stopping: threading.Event) -> None:
+        """Refresh every open index whose interval has passed (search-idle ones wait)."""
+        for index in list(self.indices.values()):
+            if stopping.is_set():
+                return
+            if index.state != "open":
+                continue
+            interval = index.settings.refresh_interval_ms
+            try:
+                if index.settings.durability == "async" and index.wal is not None:
+                    index.wal.sync()
+                if (interval >= 0 and index.pending
+                        and (time.monotonic() - index.last_refresh) * 1000 >= interval
+                        and (not index.search_idle()
+                             or index.pending_bytes >= IDLE_REFRESH_BYTES)):
+                    index.refresh()
+                index.release_idle_writer(WRITER_IDLE_SECONDS)
+            except Exception:  # keep refreshing the other indices
+                log.exception("refresh of %s failed", index.name)
 
-    def _merge_loop(self) -> None:
-        """Merge small sealed splits, in a thread of its own so refreshes never wait for it."""
-        last_merge: dict[str, float] = {}
-        while not self._stop.wait(1.0):
-            for index in list(self.indices.values()):
-                if index.state != "open" or \
-                        time.monotonic() - last_merge.get(index.name, 0) < MERGE_EVERY_SECONDS:
-                    continue
-                try:
-                    if merge_small_splits(index) is not None:
-                        last_merge[index.name] = time.monotonic()
-                except Exception:  # keep merging the other indices
-                    log.exception("merge of %s failed", index.name)
+    def merge_due(self, stopping: threading.Event) -> None:
+        """Merge small sealed splits, at most once per index every MERGE_EVERY_SECONDS."""
+        for index in list(self.indices.values()):
+            if stopping.is_set():
+                return
+            if index.state != "open" or \
+                    time.monotonic() - self._last_merge.get(index.name, 0) < MERGE_EVERY_SECONDS:
+                continue
+            try:
+                if merge_small_splits(index) is not None:
+                    self._last_merge[index.name] = time.monotonic()
+            except Exception:  # keep merging the other indices
+                log.exception("merge of %s failed", index.name)
 
     def close(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=5)
+        """Close every index (commits what is pending); the scheduler is stopped first."""
         for index in list(self.indices.values()):
             index.close()
         self.metastore.close()

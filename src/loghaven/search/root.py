@@ -24,6 +24,7 @@ from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.search.aggregations import run_aggregations
 from loghaven.search.context import SplitContext
 from loghaven.search.fetch import FetchContext, fetch_hits, parse_cursor
 from loghaven.search.highlight import Highlighter
@@ -382,11 +383,6 @@ def _hits_object(request: SearchRequest, total: int | None, max_score: float | N
 
 
 def _aggregate(aggs: dict[str, Any], contexts: list[SplitContext], now_ms: int) -> Any:
-    """The seam to the aggregations package (a teammate's); 400 until it lands."""
-    try:
-        from loghaven.search.aggregations import run_aggregations
-    except ImportError as exc:
-        raise IllegalArgument("aggregations are not supported yet") from exc
     return run_aggregations(aggs, contexts, now_ms=now_ms)
 
 

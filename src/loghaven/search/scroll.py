@@ -20,6 +20,7 @@ from typing import Any
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument, LoghavenError
+from loghaven.scheduler import Every, Scheduler
 from loghaven.search.leaf import Cursor
 from loghaven.search.request import SearchRequest
 from loghaven.search.root import Snapshot
@@ -69,26 +70,19 @@ class SearchContexts:
         self._scrolls: dict[str, ScrollContext] = {}
         self._pits: dict[str, PitContext] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._sweeper: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._sweeper = threading.Thread(target=self._sweep_loop, name="context-sweep",
-                                         daemon=True)
-        self._sweeper.start()
+    def schedule(self, scheduler: Scheduler) -> None:
+        """Sweep expired contexts every second, as the node's job."""
+        scheduler.add("search.context_sweep", self.sweep, Every(SWEEP_INTERVAL_S))
+
+    def sweep(self, stopping: threading.Event | None = None) -> None:
+        with self._lock:
+            self._expire()
 
     def close(self) -> None:
-        self._stop.set()
-        if self._sweeper is not None:
-            self._sweeper.join(timeout=5)
         with self._lock:
             self._scrolls.clear()
             self._pits.clear()
-
-    def _sweep_loop(self) -> None:
-        while not self._stop.wait(SWEEP_INTERVAL_S):
-            with self._lock:
-                self._expire()
 
     def _expire(self) -> None:
         now = time.monotonic()
