@@ -9,6 +9,7 @@ from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.search import limits
 from loghaven.storage.metastore import SqliteMetastore
 
 #: The OpenSearch version we present ourselves as to clients.
@@ -21,6 +22,9 @@ class Node:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.metastore = SqliteMetastore(config.data_dir / "metastore.sqlite")
         self.catalog = Catalog(config.data_dir, self.metastore)
+        limits.configure(max_clause_count=config.max_clause_count,
+                         max_nested_depth=config.max_nested_depth)
+        self.catalog.add_settings_consumer(limits.apply_cluster_settings)
         self.ingest_workers = IngestWorkers(config.ingest_workers)
         self.started = time.time()
         self.version = __version__
