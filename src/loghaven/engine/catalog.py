@@ -22,7 +22,7 @@ from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.names import is_pattern, resolve_date_math, validate_index_name
-from loghaven.engine.settings import IndexSettings
+from loghaven.engine.settings import IndexSettings, flatten
 from loghaven.errors import (
     IllegalArgument,
     IndexClosed,
@@ -158,6 +158,10 @@ class Catalog:
             if unknown:
                 raise IllegalArgument(f"unknown key [{sorted(unknown)[0]}] for create index")
             resolved = templates.resolve(self.metastore, name)
+            # The request's own mapping is checked before merging copies it recursively.
+            limits = IndexSettings({**resolved["settings"], **flatten(
+                body.get("settings", {}) or {})}).mapping_limits()
+            check_mapping_limits(body.get("mappings", {}) or {}, limits)
             templates.merge_layer(resolved, body)
             settings = IndexSettings(resolved["settings"])
             check_mapping_limits(resolved["mappings"], settings.mapping_limits())

@@ -34,7 +34,6 @@ LIMITS = {
     "index.mapping.depth.limit": (20, 1),
     "index.mapping.field_name_length.limit": (2**63 - 1, 1),
     "index.max_terms_count": (65_536, 1),
-    "index.max_regex_length": (1000, 1),
 }
 
 
