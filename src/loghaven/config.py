@@ -21,6 +21,8 @@ FILE_KEYS = {
     "node.name": "node_name",
     "logger.level": "log_level",
     "ingest.workers": "ingest_workers",
+    "indices.query.bool.max_clause_count": "max_clause_count",
+    "indices.query.bool.max_nested_depth": "max_nested_depth",
 }
 
 
@@ -36,6 +38,9 @@ class Config:
     log_level: str = "info"
     #: Processes that prepare bulk documents beside the server's (ingest/workers.py).
     ingest_workers: int = field(default_factory=lambda: max(0, (os.cpu_count() or 1) - 1))
+    #: Static search limits, as ES's node settings of the same names (search/limits.py).
+    max_clause_count: int = 1024
+    max_nested_depth: int = 20
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

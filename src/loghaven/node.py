@@ -10,6 +10,7 @@ from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
+from loghaven.search import limits
 from loghaven.search.scroll import SearchContexts
 from loghaven.search.task import RunningSearches
 from loghaven.storage.metastore import SqliteMetastore
@@ -24,6 +25,9 @@ class Node:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.metastore = SqliteMetastore(config.data_dir / "metastore.sqlite")
         self.catalog = Catalog(config.data_dir, self.metastore)
+        limits.configure(max_clause_count=config.max_clause_count,
+                         max_nested_depth=config.max_nested_depth)
+        self.catalog.add_settings_consumer(limits.apply_cluster_settings)
         self.ingest_workers = IngestWorkers(config.ingest_workers)
         #: All background work of the node: the engine's refresh and merges, and later the
         #: features' jobs (monitors, lifecycle, snapshots, streams, reports).

@@ -31,3 +31,18 @@ def parse_int(value: Any, name: str) -> int:
     except (TypeError, ValueError) as exc:
         raise IllegalArgument(f"Failed to parse int parameter [{name}] with value [{value}]") \
             from exc
+
+
+def parse_int_setting(key: str, value: Any, minimum: int) -> int:
+    """An integer setting's value (``"5"`` or ``5``), refused with ES's ``Setting`` messages
+    when it is not an integer or is below ``minimum``."""
+    try:
+        if isinstance(value, (bool, float)):
+            raise ValueError
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise IllegalArgument(f"Failed to parse value [{value}] for setting [{key}]") from None
+    if number < minimum:
+        raise IllegalArgument(f"Failed to parse value [{value}] for setting [{key}] must be "
+                              f">= {minimum}")
+    return number

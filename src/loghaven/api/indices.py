@@ -121,7 +121,7 @@ async def put_mapping(request: Request) -> Response:
     found = targets(request, request.path_params.get("index"), allow_closed=True)
 
     def apply() -> None:
-        merged = [(t.index, t.index.mapping.merge(body)) for t in found]
+        merged = [(t.index, t.index.merged_mapping(body)) for t in found]
         for index, mapping in merged:
             index.set_mapping(mapping)
             node.catalog.save_meta(index)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from loghaven.api.http import head_response, json_body, json_response, param_bool, run
 from loghaven.engine import templates
-from loghaven.engine.mapping import Mapping
+from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.settings import IndexSettings, flatten, nest
 from loghaven.errors import IllegalArgument, LoghavenError, ResourceNotFound
 from loghaven.node import Node
@@ -33,7 +33,8 @@ def _kind(request: Request) -> str:
 
 def _validate_parts(body: dict[str, Any]) -> None:
     """Refuse a template whose settings or mappings an index could not be created with."""
-    IndexSettings(flatten(body.get("settings", {}) or {}))
+    settings = IndexSettings(flatten(body.get("settings", {}) or {}))
+    check_mapping_limits(body.get("mappings", {}) or {}, settings.mapping_limits())
     Mapping(body.get("mappings", {}) or {})
 
 

@@ -13,16 +13,17 @@ import shutil
 import threading
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from loghaven.engine import templates
 from loghaven.engine.index import Index, now_ms
-from loghaven.engine.mapping import Mapping
+from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.names import is_pattern, resolve_date_math, validate_index_name
-from loghaven.engine.settings import IndexSettings
+from loghaven.engine.settings import IndexSettings, flatten
 from loghaven.errors import (
     IllegalArgument,
     IndexClosed,
@@ -65,6 +66,7 @@ class Catalog:
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self._lock = threading.RLock()
         self._last_merge: dict[str, float] = {}
+        self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
         self.cluster_uuid = self._cluster_uuid()
         for name, meta in metastore.list(INDEX).items():
             self.indices[name] = self._load(name, meta)
@@ -159,8 +161,13 @@ class Catalog:
             if unknown:
                 raise IllegalArgument(f"unknown key [{sorted(unknown)[0]}] for create index")
             resolved = templates.resolve(self.metastore, name)
+            # The request's own mapping is checked before merging copies it recursively.
+            limits = IndexSettings({**resolved["settings"], **flatten(
+                body.get("settings", {}) or {})}).mapping_limits()
+            check_mapping_limits(body.get("mappings", {}) or {}, limits)
             templates.merge_layer(resolved, body)
             settings = IndexSettings(resolved["settings"])
+            check_mapping_limits(resolved["mappings"], settings.mapping_limits())
             mapping = Mapping(resolved["mappings"])
             index_uuid = uuidlib.uuid4().hex[:22]
             settings.set("index.uuid", index_uuid)
@@ -346,11 +353,13 @@ class Catalog:
         return self.metastore.get("cluster", "settings") or {"persistent": {}, "transient": {}}
 
     def cluster_setting(self, key: str, default: Any = None) -> Any:
-        settings = self.cluster_settings()
-        for scope in ("transient", "persistent"):
-            if key in settings.get(scope, {}):
-                return settings[scope][key]
-        return default
+        return _effective(self.cluster_settings()).get(key, default)
+
+    def add_settings_consumer(self, consumer: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``consumer`` with the effective cluster settings now and before each change
+        is stored (ES's ``addSettingsUpdateConsumer``); an error it raises refuses the change."""
+        consumer(_effective(self.cluster_settings()))
+        self._settings_consumers.append(consumer)
 
     def put_cluster_settings(self, body: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Apply ``persistent``/``transient`` changes (``null`` resets, ``a.*`` too); return them."""
@@ -364,8 +373,15 @@ class Catalog:
                         settings[scope].pop(name)
                 else:
                     settings[scope][key] = applied[scope][key] = value
+        for consumer in self._settings_consumers:
+            consumer(_effective(settings))
         self.metastore.put("cluster", "settings", settings)
         return applied
+
+
+def _effective(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Flat cluster settings in force: transient ones over persistent ones."""
+    return {**settings.get("persistent", {}), **settings.get("transient", {})}
 
 
 def raise_missing_alias(alias: str) -> None:

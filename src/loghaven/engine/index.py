@@ -24,7 +24,7 @@ import orjson
 import tantivy
 
 from loghaven.engine.document import DateBounds, DocumentBuilder
-from loghaven.engine.mapping import Mapping
+from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.prepare import Prepared
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION, indexed_field_names
 from loghaven.engine.settings import IndexSettings
@@ -265,6 +265,16 @@ class Index:
                 self.state = "open"
                 self._open()
 
+    def merged_mapping(self, update: dict[str, Any]) -> Mapping:
+        """This index's mapping with ``update`` merged in, within the index's mapping limits
+        (checked on the update before merging, so that nothing recursive sees a body deeper
+        than allowed, then on the result); nothing changes here until :meth:`set_mapping`."""
+        limits = self.settings.mapping_limits()
+        check_mapping_limits(update, limits)
+        merged = self.mapping.merge(update)
+        check_mapping_limits(merged.body, limits)
+        return merged
+
     def set_mapping(self, mapping: Mapping) -> None:
         """Install a new mapping; the next write rolls to a split whose schema has its fields."""
         with self.lock:
@@ -497,7 +507,7 @@ class Index:
         if unmapped:
             additions = self.mapping.dynamic_update(source)
             if additions:
-                self.set_mapping(self.mapping.merge({"properties": additions}))
+                self.set_mapping(self.merged_mapping({"properties": additions}))
                 flat, _ = self.builder.build(source, doc_id)
         return flat
 

@@ -198,6 +198,52 @@ class Mapping:
         return None
 
 
+@dataclass(frozen=True)
+class MappingLimits:
+    """``index.mapping.*.limit`` values of one index (see engine/settings.py ``LIMITS``)."""
+
+    total_fields: int = 1000
+    depth: int = 20
+    field_name_length: int = 2**63 - 1
+
+
+def check_mapping_limits(body: dict[str, Any], limits: MappingLimits) -> None:
+    """Refuse a mapping body over ES's limits, with ES's ``illegal_argument_exception``s.
+
+    It reads the raw body in a loop, not recursion, and stops at the first excess, so it runs
+    before anything recursive (deep copy, validation, merging) sees a body of any depth: a
+    refused mapping leaves the index's mapping, schema and splits as they were. Counted as ES's
+    ``MappingLookup.checkLimits`` does: every object and leaf field, multi-fields included;
+    an object's depth is its number of dots plus 2; a name is its last path segment.
+    """
+    body = unwrap_type_name(body) if isinstance(body, dict) else {}
+    properties = body.get("properties")
+    stack: list[tuple[str, Any]] = [("", properties)] if isinstance(properties, dict) else []
+    total = 0
+    while stack:
+        prefix, props = stack.pop()
+        for name, spec in props.items():
+            path = f"{prefix}{name}"
+            if len(name) > limits.field_name_length:
+                raise IllegalArgument(f"Field name [{name}] is longer than the limit of "
+                                      f"[{limits.field_name_length}] characters")
+            total += 1
+            if total > limits.total_fields:
+                raise IllegalArgument(f"Limit of total fields [{limits.total_fields}] has "
+                                      f"been exceeded")
+            if not isinstance(spec, dict):
+                continue
+            children = spec.get("properties")
+            if spec.get("type", "object") in OBJECT_TYPES:
+                if path.count(".") + 2 > limits.depth:
+                    raise IllegalArgument(f"Limit of mapping depth [{limits.depth}] has been "
+                                          f"exceeded due to object field [{path}]")
+            else:
+                children = spec.get("fields")
+            if isinstance(children, dict):
+                stack.append((path + ".", children))
+
+
 def _objects_in(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, dict):
         return [value]

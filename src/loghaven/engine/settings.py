@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from loghaven.engine.dates import parse_duration_ms
+from loghaven.engine.mapping import MappingLimits
 from loghaven.errors import IllegalArgument
+from loghaven.params import parse_int_setting
 
 DEFAULTS = {
     "index.number_of_shards": "1",
@@ -26,6 +28,13 @@ KNOWN_PREFIXES = (
     "index.write.",
 )
 PRIVATE = ("index.creation_date", "index.uuid", "index.version.created", "index.provided_name")
+#: Per-index cost limits ES has and Loghaven applies: setting → (ES default, minimum value).
+LIMITS = {
+    "index.mapping.total_fields.limit": (1000, 0),
+    "index.mapping.depth.limit": (20, 1),
+    "index.mapping.field_name_length.limit": (2**63 - 1, 1),
+    "index.max_terms_count": (65_536, 1),
+}
 
 
 def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -77,6 +86,9 @@ class IndexSettings:
         self.flat = {**DEFAULTS, **user}
         #: ES skips scheduled refreshes of search-idle shards unless the interval was set.
         self.refresh_explicit = "index.refresh_interval" in user
+        #: The values of :data:`LIMITS`, validated (``limit("index.max_terms_count")``).
+        self.limits = {key: parse_int_setting(key, self.flat[key], minimum) if key in self.flat
+                       else default for key, (default, minimum) in LIMITS.items()}
         self.search_idle_after_ms = parse_duration_ms(
             self.flat.get("index.search.idle.after", "30s"))
         durability = self.flat["index.translog.durability"].lower()
@@ -100,6 +112,14 @@ class IndexSettings:
         if int(self.flat["index.number_of_shards"]) < 1:
             raise IllegalArgument("Failed to parse value [0] for setting [index.number_of_shards] "
                                   "must be >= 1")
+
+    def limit(self, key: str) -> int:
+        return self.limits[key]
+
+    def mapping_limits(self) -> MappingLimits:
+        return MappingLimits(self.limits["index.mapping.total_fields.limit"],
+                             self.limits["index.mapping.depth.limit"],
+                             self.limits["index.mapping.field_name_length.limit"])
 
     def updated(self, changes: dict[str, str]) -> IndexSettings:
         for key in changes:

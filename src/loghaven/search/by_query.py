@@ -95,7 +95,8 @@ def _run_index(target: Target, query: dict[str, Any] | None, options: ByQueryOpt
     for position, split in enumerate(index.searchable_splits()):
         searcher = split.searcher()
         compiled = compile_query(query, split, index.mapping, now_ms=now_ms,
-                                 index_name=index.name)
+                                 index_name=index.name,
+                                 max_terms_count=index.settings.limit("index.max_terms_count"))
         if target.alias_filter:
             compiled = all_of([compiled, as_filter(compile_query(
                 target.alias_filter, split, index.mapping, now_ms=now_ms,

@@ -34,7 +34,13 @@ from loghaven.engine.dates import DateFormat, get_format, parse_date_math
 from loghaven.engine.mapping import FieldInfo, Mapping
 from loghaven.engine.schema import ANALYZERS, ID
 from loghaven.engine.split import Split
-from loghaven.errors import LoghavenError, ParsingError
+from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.search.limits import (
+    LIMITS,
+    query_too_deep,
+    too_many_clauses,
+    too_many_nested_clauses,
+)
 from loghaven.search.lucene import query_string_to_dsl, simple_query_string_to_dsl
 
 __all__ = [
@@ -64,6 +70,9 @@ _CLAUSES = frozenset({
     "terms_set", "range", "exists", "prefix", "wildcard", "regexp", "fuzzy", "ids", "bool",
     "constant_score", "dis_max", "boosting",
 })
+#: Clauses that hold other clauses (not counted against maxClauseCount themselves).
+_COMPOUND = frozenset({"bool", "constant_score", "dis_max", "boosting", "query_string",
+                       "simple_query_string"})
 _LONG_MAX = 2**63 - 1
 _LONG_MIN = -(2**63)
 
@@ -79,16 +88,18 @@ class QueryShardError(LoghavenError):
 
 
 def compile_query(query: dict[str, Any] | None, split: Split | None, mapping: Mapping, *,
-                  now_ms: int, index_name: str | None = None) -> tantivy.Query:
+                  now_ms: int, index_name: str | None = None,
+                  max_terms_count: int = 65_536) -> tantivy.Query:
     """The tantivy query for an ES query dict on ``split`` (``None`` query: match all).
 
     ``split`` may be ``None`` to only validate a query (every field then counts as absent).
-    ``now_ms`` anchors date math (``now-15m``); ``index_name`` answers ``_index`` clauses.
-    Raises ``ParsingError`` (400 ``parsing_exception``) for malformed or unknown clauses and
+    ``now_ms`` anchors date math (``now-15m``); ``index_name`` answers ``_index`` clauses;
+    ``max_terms_count`` is the index's ``index.max_terms_count``. The query's nesting and
+    clause count are bounded by ``indices.query.bool.*`` (search/limits.py). Raises ``ParsingError`` (400 ``parsing_exception``) for malformed or unknown clauses and
     :class:`QueryShardError` for values a field cannot take.
     """
     try:
-        return _Compiler(split, mapping, now_ms, index_name).compile(query)
+        return _Compiler(split, mapping, now_ms, index_name, max_terms_count).compile(query)
     except (ValueError, TypeError) as exc:  # a malformed option value: 5 for a string, "x"
         raise ParsingError(f"failed to parse query: {exc}") from exc
 
@@ -384,7 +395,7 @@ class _Compiler:
     """Compiles one request's query for one split."""
 
     def __init__(self, split: Split | None, mapping: Mapping, now_ms: int,
-                 index_name: str | None) -> None:
+                 index_name: str | None, max_terms_count: int = 65_536) -> None:
         self.schema = split.schema if split is not None else None
         self.present: frozenset[str] = split.field_names if split is not None else frozenset()
         self.mapping = mapping
@@ -394,6 +405,11 @@ class _Compiler:
         #: ``lenient``: a value that does not fit a field then matches nothing there.
         self.lenient = False
         self.time_zone: str | None = None
+        self.max_terms_count = max_terms_count
+        #: Query nesting so far and leaf clauses compiled (ES's max_nested_depth, Lucene's
+        #: maxClauseCount over the whole query).
+        self.depth = 0
+        self.leaves = 0
 
     # -- dispatch --
 
@@ -407,13 +423,25 @@ class _Compiler:
                 raise ParsingError(f"[{name}] queries are not supported by Loghaven",
                                    type="parsing_exception")
             raise ParsingError(f"unknown query [{name}]", type="parsing_exception")
-        return handler(body)
+        if self.depth >= LIMITS.max_nested_depth:
+            raise query_too_deep()
+        if name not in _COMPOUND:
+            self.leaves += 1
+            if self.leaves > LIMITS.max_clause_count:
+                raise too_many_nested_clauses()
+        self.depth += 1
+        try:
+            return handler(body)
+        finally:
+            self.depth -= 1
 
     def compile_list(self, clauses: Any, context: str) -> list[Query]:
         if isinstance(clauses, dict):
             clauses = [clauses]
         if not isinstance(clauses, list):
             raise ParsingError(f"[bool] failed to parse field [{context}]")
+        if len(clauses) > LIMITS.max_clause_count:
+            raise too_many_clauses()
         return [self.compile(c) for c in clauses]
 
     # -- fields --
@@ -625,6 +653,8 @@ class _Compiler:
             raise ParsingError(f"Unknown operator [{operator}]")
         if len(clauses) == 1:
             return clauses[0]
+        if len(clauses) > LIMITS.max_clause_count:
+            raise too_many_clauses()
         if op == "and":
             return Query.boolean_query([(Occur.Must, c) for c in clauses])
         required = minimum_should_match(msm, len(clauses)) if msm is not None else 1
@@ -834,6 +864,11 @@ class _Compiler:
                                "pass the values as an array")
         if not isinstance(values, list):
             raise ParsingError(f"[terms] query does not support [{field}]")
+        if len(values) > self.max_terms_count:
+            raise IllegalArgument(
+                f"The number of terms [{len(values)}] used in the Terms Query request has "
+                f"exceeded the allowed maximum of [{self.max_terms_count}]. This maximum can be "
+                f"set by changing the [index.max_terms_count] index level setting.")
         return _boost(self.terms_on(field, values), body.get("boost"))
 
     def terms_on(self, field: str, values: list[Any]) -> Query:
@@ -1098,6 +1133,9 @@ class _Compiler:
             raise ParsingError("[bool] query malformed, no start_object after query name")
         _check_keys("bool", body, ("must", "filter", "should", "must_not",
                                    "minimum_should_match", "adjust_pure_negative"))
+        if sum(len(v) if isinstance(v, list) else 1 for k, v in body.items()
+               if k in ("must", "filter", "should", "must_not")) > LIMITS.max_clause_count:
+            raise too_many_clauses()
         must = self.compile_list(body.get("must", []), "must")
         filters = self.compile_list(body.get("filter", []), "filter")
         should = self.compile_list(body.get("should", []), "should")

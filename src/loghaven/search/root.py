@@ -309,7 +309,8 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     mapping = index.mapping
 
     def compiled(clause: dict[str, Any] | None) -> tantivy.Query:
-        return compile_query(clause, split, mapping, now_ms=now_ms, index_name=index.name)
+        return compile_query(clause, split, mapping, now_ms=now_ms, index_name=index.name,
+                             max_terms_count=index.settings.limit("index.max_terms_count"))
 
     query = compiled(request.query)
     if entry.alias_filter:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from loghaven.errors import IllegalArgument
 
 
 def _split(value: Any) -> tuple[str, ...]:
@@ -58,7 +61,17 @@ class SourceFilter:
             return None
         if self.is_identity:
             return source
-        return orjson.dumps(self.apply(orjson.loads(source)))
+        try:
+            filtered = self.apply(orjson.loads(source))
+            try:
+                return orjson.dumps(filtered)
+            except orjson.JSONEncodeError:
+                # orjson writes at most 255 levels; a stored source may nest up to the 1024
+                # its parser reads (an object that is not mapped, or ``dynamic: false``).
+                return json.dumps(filtered, ensure_ascii=False, separators=(",", ":")).encode()
+        except RecursionError:
+            raise IllegalArgument("_source is nested too deeply to be filtered; fetch it "
+                                  "whole") from None
 
     def apply(self, source: dict[str, Any]) -> dict[str, Any]:
         return _filter(source, "", self.includes, self.excludes)

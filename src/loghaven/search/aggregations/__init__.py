@@ -15,6 +15,7 @@ from loghaven.search.aggregations.node import Env
 from loghaven.search.aggregations.plan import parse_aggs
 from loghaven.search.aggregations.render import render_level
 from loghaven.search.context import SplitContext
+from loghaven.search.limits import check_buckets
 
 __all__ = ["run_aggregations"]
 
@@ -25,4 +26,24 @@ def run_aggregations(aggs: dict[str, Any], contexts: list[SplitContext], *,
     env = Env(contexts, now_ms)
     nodes, pipelines = parse_aggs(aggs, env)
     partials = execute(nodes, [(ctx, ctx.query) for ctx in contexts], env)
-    return render_level(nodes, pipelines, partials)
+    rendered = render_level(nodes, pipelines, partials)
+    check_buckets(count_buckets(rendered))
+    return rendered
+
+
+def count_buckets(rendered: dict[str, Any]) -> int:
+    """The buckets of all multi-bucket aggregations in a response, sub-aggregations' too (what
+    ES's ``search.max_buckets`` counts when it reduces); a loop, not recursion."""
+    total = 0
+    stack: list[Any] = list(rendered.values())
+    while stack:
+        result = stack.pop()
+        if not isinstance(result, dict):
+            continue
+        buckets = result.get("buckets")
+        if isinstance(buckets, (list, dict)):
+            total += len(buckets)
+            stack.extend(buckets.values() if isinstance(buckets, dict) else buckets)
+        stack.extend(value for key, value in result.items()
+                     if key != "buckets" and isinstance(value, dict))
+    return total

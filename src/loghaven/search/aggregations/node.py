@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 import tantivy
 
-from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
 from loghaven.search.context import SplitContext
 
@@ -105,18 +105,6 @@ _SKIPPED = _Skipped()
 def count(scope: Scope) -> int:
     """How many documents a scope holds (``search(limit=0)`` panics in tantivy-py)."""
     return sum(per_split(scope, lambda ctx, query: ctx.searcher.search(query, 1).count or 0))
-
-
-#: ES's default ``search.max_buckets``.
-MAX_BUCKETS = 65_535
-
-
-def too_many_buckets(count: int) -> LoghavenError:
-    return LoghavenError(
-        f"Trying to create too many buckets. Must be less than or equal to: [{MAX_BUCKETS}] "
-        f"but was [{count}]. This limit can be set by changing the [search.max_buckets] "
-        f"cluster level setting.", status=400, type="too_many_buckets_exception",
-        max_buckets=MAX_BUCKETS)
 
 
 def as_number(value: Any, what: str, agg: str) -> float:

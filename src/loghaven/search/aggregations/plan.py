@@ -11,6 +11,7 @@ from typing import Any
 
 from loghaven.errors import LoghavenError, ParsingError
 from loghaven.search.aggregations.node import Agg, Env
+from loghaven.search.limits import MAX_AGG_DEPTH, aggs_too_deep
 
 _BAD_NAME = re.compile(r"[\[\]>]")
 
@@ -41,12 +42,15 @@ def registry() -> dict[str, type[Agg]]:
     return {cls.type_name: cls for cls in classes}
 
 
-def parse_aggs(body: Any, env: Env, where: str = "aggs",
-               parent: str | None = None) -> tuple[list[Agg], list[Any]]:
+def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = None,
+               depth: int = 1) -> tuple[list[Agg], list[Any]]:
     """The aggregation nodes and pipeline nodes of one ``aggs`` object (``parent``: the type
-    of the aggregation it sits in, which parent pipelines must be a multi-bucket one)."""
+    of the aggregation it sits in, which parent pipelines must be a multi-bucket one;
+    ``depth``: its nesting level, bounded by :data:`~loghaven.search.limits.MAX_AGG_DEPTH`)."""
     from loghaven.search.aggregations.pipeline import PIPELINES
 
+    if depth > MAX_AGG_DEPTH:
+        raise aggs_too_deep()
     if not isinstance(body, dict):
         raise ParsingError(f"Expected [START_OBJECT] under [{where}], but got a "
                            f"[{_token(body)}] in [{where}]")
@@ -80,8 +84,8 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs",
         if not isinstance(params, dict):
             raise ParsingError(f"Expected [START_OBJECT] under [{kind}], but got a "
                                f"[{_token(params)}] in [{name}]")
-        subs, sub_pipelines = parse_aggs(subs_body, env, name, kind) if subs_body is not None \
-            else ([], [])
+        subs, sub_pipelines = parse_aggs(subs_body, env, name, kind, depth + 1) \
+            if subs_body is not None else ([], [])
         aggs.append(cls(name, params, subs, sub_pipelines, meta, env))
     return aggs, pipelines
 

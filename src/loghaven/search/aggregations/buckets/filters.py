@@ -19,6 +19,7 @@ from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, count, n
 from loghaven.search.aggregations.pipeline import apply_parent, apply_parent_keyed
 from loghaven.search.aggregations.render import keyed_ranges
 from loghaven.search.context import SplitContext
+from loghaven.search.limits import check_buckets
 
 Maker = Callable[[SplitContext], tantivy.Query | None]
 
@@ -27,7 +28,8 @@ def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tan
     """ES query DSL for one split, through the search package's query compiler."""
     from loghaven.search.query_dsl import compile_query
 
-    return compile_query(query, ctx.split, ctx.mapping, now_ms=now_ms, index_name=ctx.index.name)
+    return compile_query(query, ctx.split, ctx.mapping, now_ms=now_ms, index_name=ctx.index.name,
+                         max_terms_count=ctx.index.settings.limit("index.max_terms_count"))
 
 
 def _absent(field: str) -> Maker:
@@ -128,6 +130,7 @@ class Filters(FilterLike):
         self.keyed = bool(self.param("keyed", self.keyed_input))
         self.other_key = self.param("other_bucket_key")
         self.other = bool(self.param("other_bucket", False)) or self.other_key is not None
+        check_buckets(len(self.queries) + self.other)
         if self.other_key is None:
             self.other_key = "_other_"
 
@@ -165,6 +168,7 @@ class IpRange(FilterLike):
         ranges = self.param("ranges")
         if not isinstance(ranges, list) or not ranges:
             raise ParsingError(f"No [ranges] specified for the [{self.name}] aggregation")
+        check_buckets(len(ranges))
         self.ranges = [self.parse(spec) for spec in ranges]
 
     def parse(self, spec: Any) -> dict[str, Any]:

@@ -28,17 +28,16 @@ from loghaven.engine.dates import (
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.fields import require_numeric
 from loghaven.search.aggregations.node import (
-    MAX_BUCKETS,
     Bucket,
     BucketAgg,
     Scope,
     as_number,
     per_split,
-    too_many_buckets,
 )
 from loghaven.search.aggregations.order import OrderKey, parse_order
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.context import SplitContext
+from loghaven.search.limits import check_buckets
 
 DAY_MS = 86_400_000
 #: 1970-01-05, the first Monday after the epoch: ISO weeks start there.
@@ -152,8 +151,7 @@ class HistogramBase(BucketAgg):
         key, last = min(keys), max(keys)
         while key <= last:
             if key not in buckets:
-                if len(buckets) >= MAX_BUCKETS:
-                    raise too_many_buckets(len(buckets) + 1)
+                check_buckets(len(buckets) + 1)
                 buckets[key] = Bucket(0, self.empty_subs())
             key = self.next_key(key)
 
@@ -329,8 +327,7 @@ class DateHistogram(HistogramBase):
             return
         key, end = self.rounding.floor(bounds[0]), bounds[1]
         while key <= end:
-            if len(self.boundaries) >= MAX_BUCKETS:
-                raise too_many_buckets(len(self.boundaries) + 1)
+            check_buckets(len(self.boundaries) + 1)
             self.boundaries.append(key)
             key = self.rounding.next(key)
         self.boundaries.append(key)

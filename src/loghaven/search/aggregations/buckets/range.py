@@ -7,6 +7,7 @@ disjoint ones, each layer one native aggregation. Buckets come out sorted by ``f
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from loghaven.search.aggregations.node import Bucket, BucketAgg
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.aggregations.render import keyed_ranges
 from loghaven.search.context import SplitContext
+from loghaven.search.limits import check_buckets
 
 
 @dataclass(frozen=True)
@@ -29,24 +31,22 @@ class Span:
     low: float | None
     high: float | None
 
-    def overlaps(self, other: Span) -> bool:
-        low_a = -float("inf") if self.low is None else self.low
-        low_b = -float("inf") if other.low is None else other.low
-        high_a = float("inf") if self.high is None else self.high
-        high_b = float("inf") if other.high is None else other.high
-        return low_a < high_b and low_b < high_a
-
 
 def layers(spans: list[Span]) -> list[list[int]]:
-    """Indices of ``spans`` dealt into groups of pairwise disjoint ranges."""
+    """Indices of ``spans`` (sorted by ``low``) dealt into as few groups of pairwise disjoint
+    ranges as possible: each span joins the group that ended first, if it ended by the span's
+    start (interval partitioning with a heap, O(n log n); testing every span against every
+    group took seconds for 10,000 ranges)."""
     groups: list[list[int]] = []
+    ends: list[tuple[float, int]] = []  # (end of the group's last span, group number)
     for i, span in enumerate(spans):
-        for group in groups:
-            if not any(span.overlaps(spans[j]) for j in group):
-                group.append(i)
-                break
+        if ends and ends[0][0] <= _low(span.low):
+            _, n = heapq.heappop(ends)
+            groups[n].append(i)
         else:
+            n = len(groups)
             groups.append([i])
+        heapq.heappush(ends, (_high(span.high), n))
     return groups
 
 
@@ -80,6 +80,7 @@ class Range(BucketAgg):
         ranges = self.param("ranges")
         if not isinstance(ranges, list) or not ranges:
             raise ParsingError(f"No [ranges] specified for the [{self.name}] aggregation")
+        check_buckets(len(ranges))
         spans = [self.span(r) for r in ranges]
         self.spans = sorted(spans, key=lambda s: (_low(s.low), _high(s.high)))
         self.layers = layers(self.spans)
