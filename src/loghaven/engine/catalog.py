@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loghaven.engine import templates
+from loghaven.engine import disk, templates
 from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.merge import merge_small_splits
@@ -40,6 +40,9 @@ WRITER_IDLE_SECONDS = 60.0
 IDLE_REFRESH_BYTES = 64 * 1024 * 1024
 #: At most one merge of small splits per index in this many seconds.
 MERGE_EVERY_SECONDS = 30.0
+#: After a failed refresh (a full disk) the next scheduled one waits this long, since each
+#: failure re-applies the whole log.
+REFRESH_RETRY_SECONDS = 5.0
 log = logging.getLogger("loghaven.engine")
 
 
@@ -63,6 +66,7 @@ class Catalog:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.cluster_uuid = self._cluster_uuid()
+        self.disk = disk.DiskMonitor(data_dir)
         for name, meta in metastore.list(INDEX).items():
             self.indices[name] = self._load(name, meta)
             self.aliases[name] = meta.get("aliases", {})
@@ -93,15 +97,21 @@ class Catalog:
 
     def start(self) -> None:
         """Start the background loops: refresh (and async-durability fsync), and merges."""
+        self.check_disk(force=True)
         self._threads = [threading.Thread(target=self._refresh_loop, name="refresh", daemon=True),
                          threading.Thread(target=self._merge_loop, name="merge", daemon=True)]
         for thread in self._threads:
             thread.start()
 
     def _refresh_loop(self) -> None:
+        retry_at: dict[str, float] = {}
         while not self._stop.wait(0.2):
+            try:
+                self.check_disk()
+            except Exception:  # keep refreshing
+                log.exception("checking the disk watermarks failed")
             for index in list(self.indices.values()):
-                if index.state != "open":
+                if index.state != "open" or retry_at.get(index.name, 0) > time.monotonic():
                     continue
                 interval = index.settings.refresh_interval_ms
                 try:
@@ -113,8 +123,36 @@ class Catalog:
                                  or index.pending_bytes >= IDLE_REFRESH_BYTES)):
                         index.refresh()
                     index.release_idle_writer(WRITER_IDLE_SECONDS)
+                except LoghavenError as error:  # a full disk: retried a little later
+                    retry_at[index.name] = time.monotonic() + REFRESH_RETRY_SECONDS
+                    log.warning("refresh of %s failed: %s", index.name, error.to_cause())
                 except Exception:  # keep refreshing the other indices
                     log.exception("refresh of %s failed", index.name)
+
+    def check_disk(self, *, force: bool = False) -> None:
+        """Measure the disk (at most once a second) and put or lift the flood-stage block.
+
+        As in Elasticsearch 7.4+: every index gets ``index.blocks.read_only_allow_delete``
+        at the flood stage, and loses it once usage is below the high watermark.
+        """
+        self.disk.check(self.cluster_setting, force=force)
+        if not self.disk.flood and not self.disk.below_high:
+            return
+        for index in list(self.indices.values()):
+            blocked = disk.is_blocked(index.settings.flat)
+            if self.disk.flood and not blocked:
+                self._set_block(index, "true")
+            elif self.disk.below_high and blocked:
+                self._set_block(index, "")
+
+    def _set_block(self, index: Index, value: str) -> None:
+        index.settings = index.settings.updated({disk.READ_ONLY_ALLOW_DELETE: value})
+        log.warning("index %s: %s %s", index.name,
+                    "set" if value else "released", disk.READ_ONLY_ALLOW_DELETE)
+        try:
+            self.save_meta(index)
+        except Exception as exc:  # a full disk: in force in memory all the same
+            log.warning("index %s: storing the block failed: %s", index.name, exc)
 
     def _merge_loop(self) -> None:
         """Merge small sealed splits, in a thread of its own so refreshes never wait for it."""
@@ -144,6 +182,9 @@ class Catalog:
         body = body or {}
         name = resolve_date_math(name)
         validate_index_name(name)
+        self.check_disk()
+        if self.disk.flood:
+            raise disk.flood_stage_block(name)
         with self._lock:
             if name in self.indices:
                 raise ResourceAlreadyExists(f"index [{name}/{self.indices[name].uuid}] already "
@@ -355,6 +396,7 @@ class Catalog:
         applied: dict[str, dict[str, Any]] = {"persistent": {}, "transient": {}}
         for scope in ("persistent", "transient"):
             flat = _flat_keys(body.get(scope, {}) or {})
+            disk.validate(flat)
             for key, value in flat.items():
                 if value is None:
                     for name in [k for k in settings[scope] if fnmatch.fnmatchcase(k, key)]:
