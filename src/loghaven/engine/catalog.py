@@ -115,6 +115,8 @@ class Catalog:
                     continue
                 interval = index.settings.refresh_interval_ms
                 try:
+                    if index.needs_commit:  # after a failure: writes wait for a commit
+                        index.refresh()
                     if index.settings.durability == "async" and index.wal is not None:
                         index.wal.sync()
                     if (interval >= 0 and index.pending
@@ -123,9 +125,9 @@ class Catalog:
                                  or index.pending_bytes >= IDLE_REFRESH_BYTES)):
                         index.refresh()
                     index.release_idle_writer(WRITER_IDLE_SECONDS)
-                except LoghavenError as error:  # a full disk: retried a little later
+                except (LoghavenError, OSError) as error:  # a full disk: retried later
                     retry_at[index.name] = time.monotonic() + REFRESH_RETRY_SECONDS
-                    log.warning("refresh of %s failed: %s", index.name, error.to_cause())
+                    log.warning("refresh of %s failed: %s", index.name, error)
                 except Exception:  # keep refreshing the other indices
                     log.exception("refresh of %s failed", index.name)
 

@@ -446,6 +446,11 @@ class Index:
         self.stats["index_time_ms"] += int((time.monotonic() - started) * 1000)
         return results
 
+    @property
+    def needs_commit(self) -> bool:
+        """Writes are refused until a commit: the log failed an fsync, or lacks a re-apply."""
+        return self._refusal() is not None
+
     def _refusal(self) -> LoghavenError | None:
         """Why no write can be taken now: the log failed an fsync, or lacks a re-apply."""
         if self.wal is not None and self.wal.failed is not None:
@@ -669,7 +674,7 @@ class Index:
                 self._reapply_log()
                 if self._unapplied is not None:
                     raise self._unapplied
-            if self.pending:
+            if self.pending or self.needs_commit:
                 committed = self.seq_no
                 try:
                     for split in self.splits:

@@ -79,7 +79,8 @@ class SqliteMetastore:
                             (kind, name, orjson.dumps(value)))
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite ends it itself on a full disk
+                    self._db.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:
