@@ -164,6 +164,25 @@ def test_after_a_failed_fsync_nothing_is_acknowledged_until_a_commit(
         catalog.close()
 
 
+# --- the watermark settings -----------------------------------------------------------------
+
+def test_disk_watermarks_are_checked_as_elasticsearch_checks_them(es: httpx.Client) -> None:
+    low = "cluster.routing.allocation.disk.watermark.low"
+    for value, reason in (
+            ("96%", "low disk watermark [96%] more than high disk watermark [90%]"),
+            ("lots", f"failed to parse setting [{low}] with value [lots] as a percentage, "
+                     f"ratio or byte size"),
+            ("1gb", f"unable to consistently parse [{low}=1gb], [cluster.routing.allocation."
+                    f"disk.watermark.high=90%], and [cluster.routing.allocation.disk."
+                    f"watermark.flood_stage=95%] as percentage or bytes")):
+        response = es.put("/_cluster/settings", json={"persistent": {low: value}})
+        assert response.status_code == 400
+        assert response.json()["error"]["type"] == "illegal_argument_exception"
+        assert response.json()["error"]["reason"] == reason
+    stored = es.get("/_cluster/settings", params={"flat_settings": "true"}).json()
+    assert low not in stored["persistent"]
+
+
 # --- the server on a small filesystem ------------------------------------------------------
 
 class Ingest:
@@ -305,9 +324,12 @@ def _fill_free_and_restart(server: Server, disk: SmallDisk) -> None:
         "watermark, index has read-only-allow-delete block];")
     assert client.put("/other", json={}).status_code == 429
     assert _blocked(client, "logs") == "true"
-    deleted = sorted(ingest.acked)[0]
-    assert client.delete(f"/logs/_doc/{deleted}").status_code == 200
-    ingest.acked.discard(deleted)
+    first, second = sorted(ingest.acked)[:2]
+    assert client.post(f"/logs/_update/{first}", json={"doc": {"x": 1}}).status_code == 429
+    assert client.delete(f"/logs/_doc/{first}").status_code == 200  # deletes go on
+    by_query = client.post("/logs/_delete_by_query", json={"query": {"ids": {"values": [second]}}})
+    assert by_query.json()["deleted"] == 1
+    ingest.acked -= {first, second}
     assert client.get(f"/logs/_doc/{sorted(ingest.acked)[0]}").status_code == 200
     disk.release()
     deadline = time.monotonic() + 15

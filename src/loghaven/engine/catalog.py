@@ -386,11 +386,7 @@ class Catalog:
         return self.metastore.get("cluster", "settings") or {"persistent": {}, "transient": {}}
 
     def cluster_setting(self, key: str, default: Any = None) -> Any:
-        settings = self.cluster_settings()
-        for scope in ("transient", "persistent"):
-            if key in settings.get(scope, {}):
-                return settings[scope][key]
-        return default
+        return _setting_in(self.cluster_settings(), key, default)
 
     def put_cluster_settings(self, body: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Apply ``persistent``/``transient`` changes (``null`` resets, ``a.*`` too); return them."""
@@ -398,15 +394,23 @@ class Catalog:
         applied: dict[str, dict[str, Any]] = {"persistent": {}, "transient": {}}
         for scope in ("persistent", "transient"):
             flat = _flat_keys(body.get(scope, {}) or {})
-            disk.validate(flat)
             for key, value in flat.items():
                 if value is None:
                     for name in [k for k in settings[scope] if fnmatch.fnmatchcase(k, key)]:
                         settings[scope].pop(name)
                 else:
                     settings[scope][key] = applied[scope][key] = value
+        disk.validate(lambda key, default: _setting_in(settings, key, default))
         self.metastore.put("cluster", "settings", settings)
         return applied
+
+
+def _setting_in(settings: dict[str, dict[str, Any]], key: str, default: Any) -> Any:
+    """A cluster setting's value: transient over persistent over the default."""
+    for scope in ("transient", "persistent"):
+        if key in settings.get(scope, {}):
+            return settings[scope][key]
+    return default
 
 
 def raise_missing_alias(alias: str) -> None:

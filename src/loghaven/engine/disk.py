@@ -94,11 +94,34 @@ def watermarks(setting: Callable[[str, Any], Any]) -> dict[str, Watermark] | Non
             for level, default in DEFAULTS.items()}
 
 
-def validate(changes: dict[str, Any]) -> None:
-    """Reject a watermark value that does not parse, before it is stored."""
-    for key, value in changes.items():
-        if key.startswith(PREFIX + "watermark.") and value is not None:
-            Watermark.parse(key, value)
+def validate(setting: Callable[[str, Any], Any]) -> None:
+    """Check the watermarks as Elasticsearch does before storing them: each parses, all
+    three are shares or all are byte sizes, and low <= high <= flood stage."""
+    raw = {level: str(setting(PREFIX + "watermark." + level, default))
+           for level, default in DEFAULTS.items()}
+    marks = {level: Watermark.parse(PREFIX + "watermark." + level, value)
+             for level, value in raw.items()}
+    low, high, flood = marks["low"], marks["high"], marks["flood_stage"]
+    if low.fraction is not None and high.fraction is not None and flood.fraction is not None:
+        if low.fraction > high.fraction:
+            raise IllegalArgument(f"low disk watermark [{raw['low']}] more than high disk "
+                                  f"watermark [{raw['high']}]")
+        if high.fraction > flood.fraction:
+            raise IllegalArgument(f"high disk watermark [{raw['high']}] more than flood stage "
+                                  f"disk watermark [{raw['flood_stage']}]")
+    elif low.free_bytes is not None and high.free_bytes is not None \
+            and flood.free_bytes is not None:
+        if low.free_bytes < high.free_bytes:
+            raise IllegalArgument(f"low disk watermark [{raw['low']}] less than high disk "
+                                  f"watermark [{raw['high']}]")
+        if high.free_bytes < flood.free_bytes:
+            raise IllegalArgument(f"high disk watermark [{raw['high']}] less than flood stage "
+                                  f"disk watermark [{raw['flood_stage']}]")
+    else:
+        low_, high_, flood_ = (f"[{PREFIX}watermark.{level}={value}]"
+                               for level, value in raw.items())
+        raise IllegalArgument(f"unable to consistently parse {low_}, {high_}, and {flood_} as "
+                              f"percentage or bytes")
 
 
 class DiskMonitor:

@@ -244,22 +244,40 @@ class Index:
                 log.warning("index %s: committing the replayed log failed (%s); a later "
                             "refresh retries", self.name, error.to_cause())
 
-    def _apply_logged(self) -> bool:
-        """Apply the logged operations after the checkpoint to the splits and the live map,
-        idempotently (each id is deleted first); whether there were any.
+    def _reapply_log(self) -> None:
+        """Make memory agree with the log: on open, and after a failed append or commit.
 
-        The live map takes them all first, so realtime GET answers from the log even if
-        tantivy cannot take them now (on a full disk its writer cannot even buffer).
+        The live map is rebuilt from the log and swapped in whole, so realtime GET answers
+        every logged operation throughout, even if tantivy cannot take them now (on a full
+        disk its writer cannot even buffer). Then every split drops what its writer has
+        not committed (a failed commit has lost it anyway) and the logged operations are
+        applied again: what the log holds is there, what it lacks is not. If applying
+        fails too, writes are refused until a refresh manages it.
         """
         assert self.wal is not None
         operations = list(self.wal.replay(self.checkpoint))
-        if not operations:
-            return False
-        self.pending = True
+        live = {k: v for k, v in self.live.items()
+                if v.source is None and v.seq_no <= self.checkpoint}
         for op in operations:
-            self.live[op.doc_id] = LiveDoc(op.version, op.seq_no,
-                                           op.source if op.op == OP_INDEX else None, None,
-                                           now_ms())
+            live[op.doc_id] = LiveDoc(op.version, op.seq_no,
+                                      op.source if op.op == OP_INDEX else None, None, now_ms())
+        self.live = live
+        for split in self.splits:
+            split.rollback()
+        self.pending = bool(operations)
+        self.pending_bytes = sum(len(op.source) for op in operations)
+        try:
+            self._apply_logged(operations)
+            self._unapplied = None
+        except Exception as exc:  # any engine failure; retried by refresh
+            for split in self.splits:
+                split.rollback()
+            self._unapplied = EngineFailure(self.name, exc)
+            log.warning("index %s: re-applying the log failed (%s); writes are refused "
+                        "until a refresh succeeds", self.name, exc)
+
+    def _apply_logged(self, operations: list[Operation]) -> None:
+        """Apply logged operations to the splits, idempotently (each id is deleted first)."""
         ids = list({op.doc_id for op in operations})
         for split in self.splits[:-1]:
             for doc_id in self._ids_in_split(split, ids):
@@ -272,32 +290,6 @@ class Index:
                     self._apply_index(self._build(orjson.loads(op.source), op.doc_id), op, None)
                 except LoghavenError:  # accepted once, no longer fits: not there
                     self.live.pop(op.doc_id, None)
-        self.pending_bytes += sum(len(op.source) for op in operations)
-        return True
-
-    def _reapply_log(self) -> None:
-        """Make memory agree with the log: on open, and after a failed append or commit.
-
-        Every split drops what its writer has not committed (a failed commit has lost it
-        anyway), the live map forgets the operations after the checkpoint, and the logged
-        operations are applied again: what the log holds is there, what it lacks is not.
-        If applying fails too, writes are refused until a refresh manages it.
-        """
-        for split in self.splits:
-            split.rollback()
-        self.live = {k: v for k, v in self.live.items() if v.seq_no <= self.checkpoint}
-        self.pending = False
-        self.pending_bytes = 0
-        try:
-            self._apply_logged()
-            self._unapplied = None
-        except Exception as exc:  # any engine failure; retried by refresh
-            for split in self.splits:
-                split.rollback()
-            self.pending = True
-            self._unapplied = EngineFailure(self.name, exc)
-            log.warning("index %s: re-applying the log failed (%s); writes are refused "
-                        "until a refresh succeeds", self.name, exc)
 
     def close(self) -> None:
         with self.lock:
