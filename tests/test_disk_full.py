@@ -362,4 +362,13 @@ def _fill_free_and_restart(server: Server, disk: SmallDisk) -> None:
     assert 400 not in ingest.statuses, ingest.errors
     disk.release()
     ingest.assert_all_there()
+
+    # 5. also after a clean stop, which leaves no SQLite -wal/-shm files behind
+    server.stop()
+    disk.fill()
+    server.start()
+    assert not ingest.missing()
+    assert client.put("/logs/_doc/late", json={"x": 1}).status_code == 429
+    disk.release()
+    ingest.assert_all_there()
     client.close()
