@@ -22,6 +22,7 @@ from conftest import Server
 from loghaven.engine import wal as wal_module
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.index import Index, WriteRequest, WriteResult
+from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.wal import OP_INDEX, Operation, WriteAheadLog
 from loghaven.errors import LoghavenError
 from loghaven.storage.metastore import SqliteMetastore
@@ -160,6 +161,29 @@ def test_after_a_failed_fsync_nothing_is_acknowledged_until_a_commit(
         # the write whose sync failed was not acknowledged, but it is kept, consistently
         assert index.doc_count() == 16 and index.get("doc-10") is not None
         assert index.get("doc-11") is None
+    finally:
+        catalog.close()
+
+
+def test_a_merge_that_fails_on_a_full_disk_leaves_no_split_behind(disk: SmallDisk) -> None:
+    catalog = Catalog(disk.path / "data", SqliteMetastore(disk.path / "data" / "meta.db"))
+    try:
+        index = catalog.create_index("logs", {"settings": {"refresh_interval": "-1"}})
+        for field in ("a", "b", "c"):  # each new field seals the split before it
+            requests = [WriteRequest("index", f"{field}{n}", orjson.dumps(
+                {field: os.urandom(600).hex()})) for n in range(300)]
+            assert all(isinstance(r, WriteResult) for r in index.write(requests))
+            index.sync()
+        index.refresh()
+        folders = {path.name for path in (index.folder / "splits").iterdir()}
+        assert len(folders) == 3
+        disk.fill(leave=300_000)
+        with pytest.raises(ValueError):  # tantivy: the merged split does not fit
+            merge_small_splits(index)
+        assert {path.name for path in (index.folder / "splits").iterdir()} == folders
+        disk.release()
+        assert merge_small_splits(index) is not None  # and later it does
+        assert index.doc_count() == 900
     finally:
         catalog.close()
 

@@ -167,7 +167,8 @@ class Catalog:
                 try:
                     if merge_small_splits(index) is not None:
                         last_merge[index.name] = time.monotonic()
-                except Exception:  # keep merging the other indices
+                except Exception:  # keep merging the other indices; retry this one later
+                    last_merge[index.name] = time.monotonic()
                     log.exception("merge of %s failed", index.name)
 
     def close(self) -> None:
