@@ -304,6 +304,7 @@ def _fill_free_and_restart(server: Server, disk: SmallDisk) -> None:
     _settings(client, threshold_enabled="false")
     assert client.put("/logs", json={"settings": {"refresh_interval": "300ms"}}).status_code \
         == 200
+    assert client.put("/spare", json={}).status_code == 200
     ingest = Ingest(client, "logs")
     for _ in range(5):
         ingest.bulk()
@@ -354,6 +355,7 @@ def _fill_free_and_restart(server: Server, disk: SmallDisk) -> None:
     by_query = client.post("/logs/_delete_by_query", json={"query": {"ids": {"values": [second]}}})
     assert by_query.json()["deleted"] == 1
     ingest.acked -= {first, second}
+    assert client.delete("/spare").status_code == 200
     assert client.get(f"/logs/_doc/{sorted(ingest.acked)[0]}").status_code == 200
     disk.release()
     deadline = time.monotonic() + 15

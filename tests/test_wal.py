@@ -3,6 +3,7 @@ appends are made durable by the next sync, which concurrent writers share."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -73,3 +74,27 @@ def test_a_failed_fsync_fails_every_later_sync_until_a_roll(
     log.sync()
     log.close()
     assert [op.seq_no for op in WriteAheadLog(tmp_path).replay(-1)] == [0, 1, 2]
+
+
+def test_a_write_that_fails_halfway_is_cut_back_and_later_records_replay(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = WriteAheadLog(tmp_path)
+    log.append(_ops(0, 2))
+    log.sync()
+    real_write = os.write
+    calls: list[int] = []
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        if not calls:  # a short write ...
+            calls.append(len(data))
+            return real_write(fd, bytes(data[:len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device")  # ... then a full disk
+
+    monkeypatch.setattr(wal_module.os, "write", half_then_full)
+    with pytest.raises(OSError):
+        log.append(_ops(2, 3))
+    monkeypatch.setattr(wal_module.os, "write", real_write)
+    log.append(_ops(5, 2))
+    log.sync()
+    log.close()
+    assert [op.seq_no for op in WriteAheadLog(tmp_path).replay(-1)] == [0, 1, 5, 6]

@@ -10,6 +10,7 @@ replayed, so an acknowledged write survives ``kill -9``.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import itertools
 import logging
 import os
@@ -758,7 +759,8 @@ class Index:
             for split in self.splits:
                 split.remove()
             if self.wal is not None:
-                self.wal.close()
+                with contextlib.suppress(OSError):  # going away: a failed fsync is moot
+                    self.wal.close()
             self.splits = []
 
 
