@@ -134,6 +134,23 @@ def test_a_failed_commit_keeps_the_checkpoint_and_the_next_commit_has_every_docu
         catalog.close()
 
 
+def test_a_search_of_a_search_idle_index_goes_on_when_its_refresh_fails(
+        disk: SmallDisk) -> None:
+    catalog = Catalog(disk.path / "data", SqliteMetastore(disk.path / "data" / "meta.db"))
+    try:
+        index = catalog.create_index("logs", {"settings": {"index.search.idle.after": "1ms"}})
+        _bulk(index, 0, 300)
+        time.sleep(0.01)
+        disk.fill()
+        index.before_search()  # the refresh it starts fails; the search is answered anyway
+        assert index.get("doc-299") is not None
+        disk.release()
+        index.refresh()
+        assert index.doc_count() == 300
+    finally:
+        catalog.close()
+
+
 def test_after_a_failed_fsync_nothing_is_acknowledged_until_a_commit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = Catalog(tmp_path, SqliteMetastore(tmp_path / "meta.db"))

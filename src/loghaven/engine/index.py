@@ -705,15 +705,14 @@ class Index:
             return
         self.wal.truncate(self.checkpoint)
 
-    def refresh_after_write(self) -> None:
-        """The refresh a write asked for (``refresh=true|wait_for``): the write is already
-        durable in the log, so a failed commit (a full disk) does not fail the request; the
-        scheduled refresh commits it later."""
+    def try_refresh(self) -> None:
+        """A refresh that comes with another request: a write's ``refresh=true|wait_for``,
+        or a search of a search-idle index. The writes are durable in the log already, so a
+        failed commit (a full disk) fails neither; the scheduled refresh retries it."""
         try:
             self.refresh()
         except LoghavenError as error:
-            log.warning("index %s: refresh after a write failed: %s", self.name,
-                        error.to_cause())
+            log.warning("index %s: refresh failed: %s", self.name, error.to_cause())
 
     def flush(self) -> None:
         self.refresh()
@@ -733,7 +732,7 @@ class Index:
         idle = self.search_idle()
         self.last_search = time.monotonic()
         if idle and self.pending:
-            self.refresh()
+            self.try_refresh()
 
     def release_idle_writer(self, idle_seconds: float) -> None:
         """Free the active split's writer (and its indexing heap) after a quiet period."""

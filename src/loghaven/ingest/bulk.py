@@ -183,7 +183,7 @@ def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None,
             doc_id = item.request.doc_id if item.request else None
             slots[position] = {item.action: result_body(index, item.action, outcome, doc_id)}
         if refresh in ("true", "", "wait_for"):
-            index.refresh_after_write()
+            index.try_refresh()
     took = int((time.monotonic() - started) * 1000)
     errors = any("error" in next(iter(slot.values())) for slot in slots if slot)
     return {"took": took, "errors": errors, "items": slots}

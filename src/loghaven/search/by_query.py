@@ -58,7 +58,7 @@ def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQue
         _run_index(target, query, options, now_ms, tally)
         target.index.sync()
         if options.refresh:
-            target.index.refresh_after_write()
+            target.index.try_refresh()
     body: dict[str, Any] = {
         "took": int((time.perf_counter() - started) * 1000),
         "timed_out": False,
