@@ -307,7 +307,7 @@ def _blocked(client: httpx.Client, index: str) -> str | None:
 
 def test_a_filling_disk_loses_no_acknowledged_document(tmp_path: Path) -> None:
     with small_disk(tmp_path, 48) as disk:
-        server = Server(disk.path / "data", "--ingest-workers", "0")
+        server = Server(disk.path / "data", "--ingest-workers", "1")
         server.log = tmp_path / "server.log"  # not on the disk that fills
         server.start()
         try:
