@@ -134,6 +134,38 @@ def test_a_failed_commit_keeps_the_checkpoint_and_the_next_commit_has_every_docu
         catalog.close()
 
 
+def test_a_batch_that_seals_a_split_midway_logs_first_what_the_seal_commits(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog = Catalog(tmp_path, SqliteMetastore(tmp_path / "meta.db"))
+    try:
+        index = catalog.create_index("logs", {"settings": {"refresh_interval": "-1"}})
+        _bulk(index, 0, 5)
+        assert index.wal is not None
+        real_append = index.wal.append
+        calls: list[int] = []
+
+        def append_then_fail(operations: list[Operation]) -> None:
+            calls.append(len(operations))
+            if len(calls) > 1:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real_append(operations)
+
+        monkeypatch.setattr(index.wal, "append", append_then_fail)
+        results = index.write([WriteRequest("index", "before", b'{"n":1}'),
+                               WriteRequest("index", "sealing", b'{"new_field":"x"}'),
+                               WriteRequest("index", "after", b'{"n":2}')])
+        # "before" reached the log ahead of the commit that sealed its split; the rest not
+        assert [r.status for r in results] == [201, 500, 500]
+        index.sync()
+        monkeypatch.setattr(index.wal, "append", real_append)
+        index.refresh()
+        assert index.get("before") is not None
+        assert index.get("sealing") is None and index.get("after") is None
+        assert index.doc_count() == 6
+    finally:
+        catalog.close()
+
+
 def test_a_search_of_a_search_idle_index_goes_on_when_its_refresh_fails(
         disk: SmallDisk) -> None:
     catalog = Catalog(disk.path / "data", SqliteMetastore(disk.path / "data" / "meta.db"))

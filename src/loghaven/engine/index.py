@@ -156,6 +156,8 @@ class Index:
         #: Set when the log could not be applied again after a failure (see
         #: _reapply_log): the splits lack logged operations, so no writes.
         self._unapplied: EngineFailure | None = None
+        #: Operations of the batch being written that are not in the log yet.
+        self._unlogged: list[Operation] = []
         self._mapping_fits = False
         self._split_counter = 0
         if state == "open":
@@ -422,22 +424,38 @@ class Index:
                     results.append(result)
                     if operation is not None:
                         operations.append(operation)
-                if operations:
-                    assert self.wal is not None
-                    self.wal.append(operations)
+                        self._unlogged.append(operation)
+                self._log_unlogged()
             except Exception as exc:  # the log or tantivy failed (a full disk)
-                failure = (TranslogFailure(self.name, exc) if isinstance(exc, OSError)
-                           else EngineFailure(self.name, exc))
-                log.warning("index %s: a write failed and was undone: %s", self.name, exc)
-                self._reapply_log()
-                return [r if isinstance(r, LoghavenError) else failure for r in results] + \
-                    [failure] * (len(requests) - len(results))
+                return self._undo(requests, results, exc)
             if operations:
                 self.pending = True
                 self.pending_bytes += sum(len(op.source) for op in operations)
                 self.last_write = time.monotonic()
         self.stats["index_time_ms"] += int((time.monotonic() - started) * 1000)
         return results
+
+    def _log_unlogged(self) -> None:
+        """Append the batch's operations so far to the log: at its end, and before a split
+        is sealed (committed) in the middle of it, so no commit holds what the log lacks."""
+        if self._unlogged:
+            assert self.wal is not None
+            self.wal.append(self._unlogged)
+            self._unlogged = []
+
+    def _undo(self, requests: list[WriteRequest], results: list[WriteResult | LoghavenError],
+              exc: Exception) -> list[WriteResult | LoghavenError]:
+        """After the log or tantivy failed in a batch: memory goes back to what the log
+        holds, and the items that did not reach it fail with a 500."""
+        failure = (TranslogFailure(self.name, exc) if isinstance(exc, OSError)
+                   else EngineFailure(self.name, exc))
+        lost = {op.seq_no for op in self._unlogged}
+        self._unlogged = []
+        log.warning("index %s: a write failed and was undone: %s", self.name, exc)
+        self._reapply_log()
+        kept = [failure if isinstance(r, WriteResult) and r.seq_no in lost else r
+                for r in results]
+        return kept + [failure] * (len(requests) - len(results))
 
     @property
     def needs_commit(self) -> bool:
@@ -651,6 +669,7 @@ class Index:
             self.splits.pop()
             old.remove()
             return self._new_split()
+        self._log_unlogged()
         old.commit()
         old.meta.state = "sealed"
         old.close_writer(background=True)
