@@ -5,6 +5,10 @@ to the write-ahead log and applies to the active split under one lock; the calle
 waits for :meth:`Index.sync` before acknowledging. :meth:`Index.refresh` commits tantivy,
 records the checkpoint and truncates the log. On open, the log after the checkpoint is
 replayed, so an acknowledged write survives ``kill -9``.
+
+When the log or tantivy fails (a full disk), memory is brought back to exactly what the log
+holds (:meth:`Index._reapply_log`), the failed items answer 500, and the checkpoint never
+moves past an operation that a commit did not take.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Records are framed ``[length u32][crc32 u32][payload]`` so a torn tail left by ``kill -9``
 is detected and cut off on replay. Files are named by the first sequence number they hold;
-after a commit, files whose operations are all committed are deleted.
+after a commit, files whose operations are all committed are deleted. A failed append is
+cut back to the last whole record, and a failed fsync fails every later sync until the
+next commit, so nothing is reported durable that may not be on disk.
 """
 
 from __future__ import annotations
