@@ -101,6 +101,17 @@ def test_an_append_that_does_not_fit_fails_and_later_appends_stay_readable(
 
 # --- a failed tantivy commit ---------------------------------------------------------------
 
+@contextlib.contextmanager
+def open_index(folder: Path, settings: dict[str, str]) -> Iterator[Index]:
+    """An index named ``logs`` in a catalog of its own (no server), closed at the end."""
+    folder.mkdir(exist_ok=True)
+    catalog = Catalog(folder, SqliteMetastore(folder / "meta.db"))
+    try:
+        yield catalog.create_index("logs", {"settings": settings})
+    finally:
+        catalog.close()
+
+
 def _bulk(index: Index, first: int, count: int) -> list[WriteResult | LoghavenError]:
     requests = [WriteRequest("index", f"doc-{n}", b'{"n":%d,"text":"%s"}' % (n, b"w" * 200))
                 for n in range(first, first + count)]
@@ -111,9 +122,7 @@ def _bulk(index: Index, first: int, count: int) -> list[WriteResult | LoghavenEr
 
 def test_a_failed_commit_keeps_the_checkpoint_and_the_next_commit_has_every_document(
         disk: SmallDisk) -> None:
-    catalog = Catalog(disk.path / "data", SqliteMetastore(disk.path / "data" / "meta.db"))
-    try:
-        index = catalog.create_index("logs", {"settings": {"refresh_interval": "-1"}})
+    with open_index(disk.path / "data", {"refresh_interval": "-1"}) as index:
         _bulk(index, 0, 500)
         index.refresh()
         acknowledged = _bulk(index, 500, 2000)
@@ -130,15 +139,11 @@ def test_a_failed_commit_keeps_the_checkpoint_and_the_next_commit_has_every_docu
         assert index.doc_count() == 2500
         assert all(index.get(f"doc-{n}") is not None for n in range(0, 2500, 97))
         assert isinstance(raised.value, LoghavenError) and raised.value.status == 500
-    finally:
-        catalog.close()
 
 
 def test_a_batch_that_seals_a_split_midway_logs_first_what_the_seal_commits(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    catalog = Catalog(tmp_path, SqliteMetastore(tmp_path / "meta.db"))
-    try:
-        index = catalog.create_index("logs", {"settings": {"refresh_interval": "-1"}})
+    with open_index(tmp_path, {"refresh_interval": "-1"}) as index:
         _bulk(index, 0, 5)
         assert index.wal is not None
         real_append = index.wal.append
@@ -162,15 +167,11 @@ def test_a_batch_that_seals_a_split_midway_logs_first_what_the_seal_commits(
         assert index.get("before") is not None
         assert index.get("sealing") is None and index.get("after") is None
         assert index.doc_count() == 6
-    finally:
-        catalog.close()
 
 
 def test_a_search_of_a_search_idle_index_goes_on_when_its_refresh_fails(
         disk: SmallDisk) -> None:
-    catalog = Catalog(disk.path / "data", SqliteMetastore(disk.path / "data" / "meta.db"))
-    try:
-        index = catalog.create_index("logs", {"settings": {"index.search.idle.after": "1ms"}})
+    with open_index(disk.path / "data", {"index.search.idle.after": "1ms"}) as index:
         _bulk(index, 0, 300)
         time.sleep(0.01)
         disk.fill()
@@ -179,15 +180,11 @@ def test_a_search_of_a_search_idle_index_goes_on_when_its_refresh_fails(
         disk.release()
         index.refresh()
         assert index.doc_count() == 300
-    finally:
-        catalog.close()
 
 
 def test_after_a_failed_fsync_nothing_is_acknowledged_until_a_commit(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    catalog = Catalog(tmp_path, SqliteMetastore(tmp_path / "meta.db"))
-    try:
-        index = catalog.create_index("logs", {"settings": {"refresh_interval": "-1"}})
+    with open_index(tmp_path, {"refresh_interval": "-1"}) as index:
         _bulk(index, 0, 10)
         real_fsync = os.fsync
 
@@ -210,14 +207,10 @@ def test_after_a_failed_fsync_nothing_is_acknowledged_until_a_commit(
         # the write whose sync failed was not acknowledged, but it is kept, consistently
         assert index.doc_count() == 16 and index.get("doc-10") is not None
         assert index.get("doc-11") is None
-    finally:
-        catalog.close()
 
 
 def test_a_merge_that_fails_on_a_full_disk_leaves_no_split_behind(disk: SmallDisk) -> None:
-    catalog = Catalog(disk.path / "data", SqliteMetastore(disk.path / "data" / "meta.db"))
-    try:
-        index = catalog.create_index("logs", {"settings": {"refresh_interval": "-1"}})
+    with open_index(disk.path / "data", {"refresh_interval": "-1"}) as index:
         for field in ("a", "b", "c"):  # each new field seals the split before it
             requests = [WriteRequest("index", f"{field}{n}", orjson.dumps(
                 {field: os.urandom(600).hex()})) for n in range(300)]
@@ -233,8 +226,6 @@ def test_a_merge_that_fails_on_a_full_disk_leaves_no_split_behind(disk: SmallDis
         disk.release()
         assert merge_small_splits(index) is not None  # and later it does
         assert index.doc_count() == 900
-    finally:
-        catalog.close()
 
 
 # --- the watermark settings -----------------------------------------------------------------
