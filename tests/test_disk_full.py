@@ -169,6 +169,32 @@ def test_a_batch_that_seals_a_split_midway_logs_first_what_the_seal_commits(
         assert index.doc_count() == 6
 
 
+def test_when_even_the_log_cannot_be_read_back_writes_wait_for_a_refresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_index(tmp_path, {"refresh_interval": "-1"}) as index:
+        _bulk(index, 0, 5)
+        assert index.wal is not None
+        wal = index.wal
+
+        def unreadable(after_seq_no: int) -> Iterator[Operation]:
+            raise OSError(errno.EIO, "Input/output error")
+
+        def full(operations: list[Operation]) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(wal, "append", full)
+        monkeypatch.setattr(wal, "replay", unreadable)
+        assert [r.status for r in index.write([WriteRequest("index", "x", b"{}")])] == [500]
+        monkeypatch.undo()
+        refused = index.write([WriteRequest("index", "y", b"{}")])
+        assert [r.status for r in refused] == [500]  # not taken: memory may lack the log
+        index.refresh()  # reads the log again, and commits it
+        assert [r.status for r in index.write([WriteRequest("index", "z", b"{}")])] == [201]
+        index.sync()
+        index.refresh()
+        assert index.doc_count() == 6 and index.get("x") is None and index.get("y") is None
+
+
 def test_a_search_of_a_search_idle_index_goes_on_when_its_refresh_fails(
         disk: SmallDisk) -> None:
     with open_index(disk.path / "data", {"index.search.idle.after": "1ms"}) as index:

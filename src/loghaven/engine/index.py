@@ -277,11 +277,22 @@ class Index:
             self._apply_logged(operations)
             self._unapplied = None
         except Exception as exc:  # any engine failure; retried by refresh
-            for split in self.splits:
-                split.rollback()
-            self._unapplied = EngineFailure(self.name, exc)
-            log.warning("index %s: re-applying the log failed (%s); writes are refused "
-                        "until a refresh succeeds", self.name, exc)
+            self._refuse_writes(exc)
+
+    def _recover(self) -> None:
+        """:meth:`_reapply_log` in the running index, where even a log that cannot be read
+        (an error on the full disk) must leave it consistent: no writes until a refresh."""
+        try:
+            self._reapply_log()
+        except Exception as exc:
+            self._refuse_writes(exc)
+
+    def _refuse_writes(self, exc: Exception) -> None:
+        for split in self.splits:
+            split.rollback()
+        self._unapplied = EngineFailure(self.name, exc)
+        log.warning("index %s: re-applying the log failed (%s); writes are refused until a "
+                    "refresh succeeds", self.name, exc)
 
     def _apply_logged(self, operations: list[Operation]) -> None:
         """Apply logged operations to the splits, idempotently (each id is deleted first)."""
@@ -456,7 +467,7 @@ class Index:
         lost = {op.seq_no for op in self._unlogged}
         self._unlogged = []
         log.warning("index %s: a write failed and was undone: %s", self.name, exc)
-        self._reapply_log()
+        self._recover()
         kept = [failure if isinstance(r, WriteResult) and r.seq_no in lost else r
                 for r in results]
         return kept + [failure] * (len(requests) - len(results))
@@ -687,7 +698,7 @@ class Index:
             if self.state != "open":
                 return
             if self._unapplied is not None:
-                self._reapply_log()
+                self._recover()
                 if self._unapplied is not None:
                     raise self._unapplied
             if self.pending or self.needs_commit:
@@ -701,7 +712,7 @@ class Index:
                     # the checkpoint stays: the log keeps the operations, applied again
                     log.warning("index %s: commit failed, the log is kept and applied again: "
                                 "%s", self.name, exc)
-                    self._reapply_log()
+                    self._recover()
                     raise EngineFailure(self.name, exc) from exc
                 self.checkpoint = committed
                 self.pending = False
