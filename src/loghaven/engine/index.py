@@ -273,6 +273,7 @@ class Index:
             split.rollback()
         self.pending = bool(operations)
         self.pending_bytes = sum(len(op.source) for op in operations)
+        self.seq_no = max([self.seq_no, *(op.seq_no for op in operations)])
         try:
             self._apply_logged(operations)
             self._unapplied = None
@@ -301,7 +302,6 @@ class Index:
             for doc_id in self._ids_in_split(split, ids):
                 split.delete_id(doc_id)
         for op in operations:
-            self.seq_no = max(self.seq_no, op.seq_no)
             self.active.delete_id(op.doc_id)
             if op.op == OP_INDEX:
                 try:
