@@ -3,7 +3,7 @@
 A full disk fails tantivy's commits and the write-ahead log's appends; both are survived
 (engine/index.py), but a node that keeps accepting writes at 100% spends its time failing.
 Like Elasticsearch, the node measures the data folder's filesystem (at most once a second,
-one ``statvfs``) against three cluster settings:
+one ``statvfs``, as ``_nodes/stats`` reports it) against three cluster settings:
 
 - ``cluster.routing.allocation.disk.watermark.low`` (85%) and ``.high`` (90%): logged;
 - ``.flood_stage`` (95%): every index gets ``index.blocks.read_only_allow_delete: true``,
@@ -18,8 +18,8 @@ threshold_enabled: false`` turns all of it off.
 from __future__ import annotations
 
 import logging
-import os
 import re
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,8 +147,8 @@ class DiskMonitor:
         if marks is None:
             self._set("disabled")  # blocks are left as they are, as Elasticsearch does
             return self.level
-        stat = os.statvfs(self.folder)
-        self.total, self.free = stat.f_blocks * stat.f_frsize, stat.f_bavail * stat.f_frsize
+        usage = shutil.disk_usage(self.folder)  # free: what this user may still write
+        self.total, self.free = usage.total, usage.free
         level = "ok"
         for name in ("low", "high", "flood_stage"):
             if marks[name].exceeded(self.total, self.free):
