@@ -703,17 +703,7 @@ class Index:
                     raise self._unapplied
             if self.pending or self.needs_commit:
                 committed = self.seq_no
-                try:
-                    for split in self.splits:
-                        split.commit()
-                        if split is not self.active:
-                            split.close_writer(background=True)
-                except Exception as exc:  # a full disk fails tantivy's commit
-                    # the checkpoint stays: the log keeps the operations, applied again
-                    log.warning("index %s: commit failed, the log is kept and applied again: "
-                                "%s", self.name, exc)
-                    self._recover()
-                    raise EngineFailure(self.name, exc) from exc
+                self._commit_splits()
                 self.checkpoint = committed
                 self.pending = False
                 self.pending_bytes = 0
@@ -722,6 +712,27 @@ class Index:
                              if v.source is None and v.deleted_at_ms > cutoff}
                 self._record_checkpoint()
             self.last_refresh = time.monotonic()
+
+    def _commit_splits(self) -> None:
+        """Commit every split; if tantivy fails (a full disk), the checkpoint stays where it
+        is, the log is applied again to fresh writers, and the commit is tried once more.
+
+        tantivy's writer fails asynchronously: a document buffered while the disk was full
+        can fail the first commit after space came back, and the second then succeeds.
+        """
+        for attempt in (1, 2):
+            try:
+                for split in self.splits:
+                    split.commit()
+                    if split is not self.active:
+                        split.close_writer(background=True)
+                return
+            except Exception as exc:
+                log.warning("index %s: commit failed, the log is kept and applied again: "
+                            "%s", self.name, exc)
+                self._recover()
+                if attempt == 2 or self._unapplied is not None:
+                    raise EngineFailure(self.name, exc) from exc
 
     def _record_checkpoint(self) -> None:
         """After a commit: start a new log file, persist the checkpoint, drop older files.
