@@ -3,6 +3,7 @@ appends are made durable by the next sync, which concurrent writers share."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -49,10 +50,13 @@ def test_sync_fsyncs_once_for_everything_appended_before_it(
     assert len(calls) == 2
 
 
-def test_a_failed_fsync_is_retried_by_the_next_sync(
+def test_a_failed_fsync_fails_every_later_sync_until_a_roll(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linux may drop the pages of a failed fsync and report success on a retry, so a retry
+    proves nothing: the log refuses syncs and appends until a commit has rolled it."""
     log = WriteAheadLog(tmp_path)
     log.append(_ops(0, 1))
+    real_fsync = os.fsync
 
     def failing(fd: int) -> None:
         raise OSError(5, "Input/output error")
@@ -60,9 +64,37 @@ def test_a_failed_fsync_is_retried_by_the_next_sync(
     monkeypatch.setattr(wal_module.os, "fsync", failing)
     with pytest.raises(OSError):
         log.sync()
-    calls: list[int] = []
-    monkeypatch.setattr(wal_module.os, "fsync", lambda fd: calls.append(fd))
+    monkeypatch.setattr(wal_module.os, "fsync", real_fsync)
+    with pytest.raises(OSError):
+        log.sync()  # the retry must not claim the lost pages are on disk
+    with pytest.raises(OSError):
+        log.append(_ops(1, 1))
+    log.roll()  # after a commit
+    log.append(_ops(1, 2))
     log.sync()
-    assert len(calls) == 1
-    monkeypatch.setattr(wal_module.os, "fsync", os.fsync)
     log.close()
+    assert [op.seq_no for op in WriteAheadLog(tmp_path).replay(-1)] == [0, 1, 2]
+
+
+def test_a_write_that_fails_halfway_is_cut_back_and_later_records_replay(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = WriteAheadLog(tmp_path)
+    log.append(_ops(0, 2))
+    log.sync()
+    real_write = os.write
+    calls: list[int] = []
+
+    def half_then_full(fd: int, data: bytes) -> int:
+        if not calls:  # a short write ...
+            calls.append(len(data))
+            return real_write(fd, bytes(data[:len(data) // 2]))
+        raise OSError(errno.ENOSPC, "No space left on device")  # ... then a full disk
+
+    monkeypatch.setattr(wal_module.os, "write", half_then_full)
+    with pytest.raises(OSError):
+        log.append(_ops(2, 3))
+    monkeypatch.setattr(wal_module.os, "write", real_write)
+    log.append(_ops(5, 2))
+    log.sync()
+    log.close()
+    assert [op.seq_no for op in WriteAheadLog(tmp_path).replay(-1)] == [0, 1, 5, 6]

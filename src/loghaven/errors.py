@@ -107,3 +107,38 @@ class ActionRequestValidation(LoghavenError):
 class ContentTooLarge(LoghavenError):
     type = "content_too_long_exception"
     status = 413
+
+
+class TranslogFailure(LoghavenError):
+    """The write-ahead log could not take or fsync the operations: nothing was acknowledged.
+
+    A 500, as Elasticsearch answers a translog failure, so that clients retry the item
+    instead of dropping it as a bad document (which they do with a 400).
+    """
+
+    type = "translog_exception"
+    status = 500
+
+    def __init__(self, index: str, error: OSError) -> None:
+        super().__init__(f"[{index}][0] failed to write or sync the write-ahead log",
+                         caused_by={"type": "i_o_exception",
+                                    "reason": error.strerror or str(error)})
+
+
+class EngineFailure(LoghavenError):
+    """tantivy failed to add or commit (a full disk kills its writer): retry later."""
+
+    type = "engine_exception"
+    status = 500
+
+    def __init__(self, index: str, error: Exception) -> None:
+        super().__init__(f"[{index}][0] the index writer failed; the operations are kept in "
+                         f"the write-ahead log", caused_by={"type": "i_o_exception",
+                                                            "reason": str(error)})
+
+
+class ClusterBlock(LoghavenError):
+    """A write to an index under a block, such as the flood-stage disk watermark's."""
+
+    type = "cluster_block_exception"
+    status = 429

@@ -57,7 +57,7 @@ async def _execute(request: Request, index_name: str, write: WriteRequest,
         outcome, = index.write([write])
         index.sync()
         if refresh in ("true", "", "wait_for") and not isinstance(outcome, LoghavenError):
-            index.refresh()
+            index.try_refresh()
         return index, outcome
 
     index, outcome = await run(work)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loghaven.engine import templates
+from loghaven.engine import disk, templates
 from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.merge import merge_small_splits
@@ -45,6 +45,9 @@ IDLE_REFRESH_BYTES = 64 * 1024 * 1024
 REFRESH_EVERY_SECONDS = 0.2
 #: At most one merge of small splits per index in this many seconds.
 MERGE_EVERY_SECONDS = 30.0
+#: After a failed refresh (a full disk) the next scheduled one waits this long, since each
+#: failure re-applies the whole log.
+REFRESH_RETRY_SECONDS = 5.0
 log = logging.getLogger("loghaven.engine")
 
 
@@ -66,8 +69,11 @@ class Catalog:
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self._lock = threading.RLock()
         self._last_merge: dict[str, float] = {}
+        self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
         self.cluster_uuid = self._cluster_uuid()
+        self.disk = disk.DiskMonitor(data_dir)
+        self._settings_consumers.append(lambda flat: disk.validate(flat.get))
         for name, meta in metastore.list(INDEX).items():
             self.indices[name] = self._load(name, meta)
             self.aliases[name] = meta.get("aliases", {})
@@ -98,20 +104,29 @@ class Catalog:
 
     def schedule(self, scheduler: Scheduler) -> None:
         """Register the engine's housekeeping with the node's scheduler: refresh (and the
-        async-durability fsync) every 200 ms, merges in a job of their own so that refreshes
-        never wait for one."""
+        async-durability fsync, and the disk watermarks) every 200 ms, merges in a job of
+        their own so that refreshes never wait for one."""
+        self.check_disk(force=True)
         scheduler.add("engine.refresh", self.refresh_due, Every(REFRESH_EVERY_SECONDS))
         scheduler.add("engine.merge", self.merge_due, Every(1.0))
 
     def refresh_due(self, stopping: threading.Event) -> None:
-        """Refresh every open index whose interval has passed (search-idle ones wait)."""
+        """Refresh every open index whose interval has passed (search-idle ones wait); an
+        index whose refresh failed (a full disk) is retried after REFRESH_RETRY_SECONDS."""
+        try:
+            self.check_disk()
+        except Exception:  # keep refreshing
+            log.exception("checking the disk watermarks failed")
         for index in list(self.indices.values()):
             if stopping.is_set():
                 return
-            if index.state != "open":
+            if index.state != "open" \
+                    or self._refresh_retry_at.get(index.name, 0) > time.monotonic():
                 continue
             interval = index.settings.refresh_interval_ms
             try:
+                if index.needs_commit:  # after a failure: writes wait for a commit
+                    index.refresh()
                 if index.settings.durability == "async" and index.wal is not None:
                     index.wal.sync()
                 if (interval >= 0 and index.pending
@@ -120,11 +135,40 @@ class Catalog:
                              or index.pending_bytes >= IDLE_REFRESH_BYTES)):
                     index.refresh()
                 index.release_idle_writer(WRITER_IDLE_SECONDS)
+            except (LoghavenError, OSError) as error:  # a full disk: retried later
+                self._refresh_retry_at[index.name] = time.monotonic() + REFRESH_RETRY_SECONDS
+                log.warning("refresh of %s failed: %s", index.name, error)
             except Exception:  # keep refreshing the other indices
                 log.exception("refresh of %s failed", index.name)
 
+    def check_disk(self, *, force: bool = False) -> None:
+        """Measure the disk (at most once a second) and put or lift the flood-stage block.
+
+        As in Elasticsearch 7.4+: every index gets ``index.blocks.read_only_allow_delete``
+        at the flood stage, and loses it once usage is below the high watermark.
+        """
+        self.disk.check(self.cluster_setting, force=force)
+        if not self.disk.flood and not self.disk.below_high:
+            return
+        for index in list(self.indices.values()):
+            blocked = disk.is_blocked(index.settings.flat)
+            if self.disk.flood and not blocked:
+                self._set_block(index, "true")
+            elif self.disk.below_high and blocked:
+                self._set_block(index, "")
+
+    def _set_block(self, index: Index, value: str) -> None:
+        index.settings = index.settings.updated({disk.READ_ONLY_ALLOW_DELETE: value})
+        log.warning("index %s: %s %s", index.name,
+                    "set" if value else "released", disk.READ_ONLY_ALLOW_DELETE)
+        try:
+            self.save_meta(index)
+        except Exception as exc:  # a full disk: in force in memory all the same
+            log.warning("index %s: storing the block failed: %s", index.name, exc)
+
     def merge_due(self, stopping: threading.Event) -> None:
-        """Merge small sealed splits, at most once per index every MERGE_EVERY_SECONDS."""
+        """Merge small sealed splits, at most once per index every MERGE_EVERY_SECONDS (a
+        failed merge, e.g. on a full disk, is retried after the same pause)."""
         for index in list(self.indices.values()):
             if stopping.is_set():
                 return
@@ -134,7 +178,8 @@ class Catalog:
             try:
                 if merge_small_splits(index) is not None:
                     self._last_merge[index.name] = time.monotonic()
-            except Exception:  # keep merging the other indices
+            except Exception:  # keep merging the other indices; retry this one later
+                self._last_merge[index.name] = time.monotonic()
                 log.exception("merge of %s failed", index.name)
 
     def close(self) -> None:
@@ -149,6 +194,9 @@ class Catalog:
         body = body or {}
         name = resolve_date_math(name)
         validate_index_name(name)
+        self.check_disk()
+        if self.disk.flood:
+            raise disk.flood_stage_block(name)
         with self._lock:
             if name in self.indices:
                 raise ResourceAlreadyExists(f"index [{name}/{self.indices[name].uuid}] already "

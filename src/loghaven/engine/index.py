@@ -5,12 +5,18 @@ to the write-ahead log and applies to the active split under one lock; the calle
 waits for :meth:`Index.sync` before acknowledging. :meth:`Index.refresh` commits tantivy,
 records the checkpoint and truncates the log. On open, the log after the checkpoint is
 replayed, so an acknowledged write survives ``kill -9``.
+
+When the log or tantivy fails (a full disk), memory is brought back to exactly what the log
+holds (:meth:`Index._reapply_log`), the failed items answer 500, and the checkpoint never
+moves past an operation that a commit did not take.
 """
 
 from __future__ import annotations
 
 import binascii
+import contextlib
 import itertools
+import logging
 import os
 import shutil
 import threading
@@ -23,6 +29,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from loghaven.engine.disk import flood_stage_block, is_blocked
 from loghaven.engine.document import DateBounds, DocumentBuilder
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.prepare import Prepared
@@ -32,9 +39,11 @@ from loghaven.engine.split import Split, SplitMeta
 from loghaven.engine.wal import OP_DELETE, OP_INDEX, Operation, WriteAheadLog
 from loghaven.errors import (
     DocumentMissing,
+    EngineFailure,
     IllegalArgument,
     LoghavenError,
     MapperParsing,
+    TranslogFailure,
     VersionConflict,
 )
 from loghaven.storage.metastore import Metastore
@@ -46,6 +55,7 @@ GC_DELETES_MS = 60_000
 #: a split, so this bounds the largest merge: the files it maps (counted in the server's
 #: RSS) and the CPU it takes. 5M WAF documents in one split made merges of 1.5 GB.
 SPLIT_MAX_DOCS = 2_000_000
+log = logging.getLogger("loghaven.engine")
 
 
 _ID_NODE = os.urandom(6)
@@ -147,6 +157,11 @@ class Index:
         self.stats = {"index_total": 0, "delete_total": 0, "index_time_ms": 0,
                       "query_total": 0, "query_time_ms": 0}
         self.wal: WriteAheadLog | None = None
+        #: Set when the log could not be applied again after a failure (see
+        #: _reapply_log): the splits lack logged operations, so no writes.
+        self._unapplied: EngineFailure | None = None
+        #: Operations of the batch being written that are not in the log yet.
+        self._unlogged: list[Operation] = []
         self._mapping_fits = False
         self._split_counter = 0
         if state == "open":
@@ -223,36 +238,94 @@ class Index:
         })
 
     def _replay(self) -> None:
-        """Re-apply logged operations after the checkpoint; idempotent by deleting ids first."""
+        """Re-apply logged operations after the checkpoint and commit them.
+
+        On a full disk the commit fails: the operations stay in the log and in the writer,
+        and a later refresh commits them, so the index opens (read-only) all the same.
+        """
+        self._reapply_log()
+        if self.pending:
+            try:
+                self.refresh()
+            except LoghavenError as error:
+                log.warning("index %s: committing the replayed log failed (%s); a later "
+                            "refresh retries", self.name, error.to_cause())
+
+    def _reapply_log(self) -> None:
+        """Make memory agree with the log: on open, and after a failed append or commit.
+
+        The live map is rebuilt from the log and swapped in whole, so realtime GET answers
+        every logged operation throughout, even if tantivy cannot take them now (on a full
+        disk its writer cannot even buffer). Then every split drops what its writer has
+        not committed (a failed commit has lost it anyway) and the logged operations are
+        applied again: what the log holds is there, what it lacks is not. If applying
+        fails too, writes are refused until a refresh manages it.
+        """
         assert self.wal is not None
         operations = list(self.wal.replay(self.checkpoint))
-        if not operations:
-            return
+        live = {k: v for k, v in self.live.items()
+                if v.source is None and v.seq_no <= self.checkpoint}
+        for op in operations:
+            live[op.doc_id] = LiveDoc(op.version, op.seq_no,
+                                      op.source if op.op == OP_INDEX else None, None, now_ms())
+        self.live = live
+        for split in self.splits:
+            split.rollback()
+        self.pending = bool(operations)
+        self.pending_bytes = sum(len(op.source) for op in operations)
+        self.seq_no = max([self.seq_no, *(op.seq_no for op in operations)])
+        try:
+            self._apply_logged(operations)
+            self._unapplied = None
+        except Exception as exc:  # any engine failure; retried by refresh
+            self._refuse_writes(exc)
+
+    def _recover(self) -> None:
+        """:meth:`_reapply_log` in the running index, where even a log that cannot be read
+        (an error on the full disk) must leave it consistent: no writes until a refresh."""
+        try:
+            self._reapply_log()
+        except Exception as exc:
+            self._refuse_writes(exc)
+
+    def _refuse_writes(self, exc: Exception) -> None:
+        for split in self.splits:
+            split.rollback()
+        self._unapplied = EngineFailure(self.name, exc)
+        log.warning("index %s: re-applying the log failed (%s); writes are refused until a "
+                    "refresh succeeds", self.name, exc)
+
+    def _apply_logged(self, operations: list[Operation]) -> None:
+        """Apply logged operations to the splits, idempotently (each id is deleted first)."""
         ids = list({op.doc_id for op in operations})
         for split in self.splits[:-1]:
             for doc_id in self._ids_in_split(split, ids):
                 split.delete_id(doc_id)
         for op in operations:
-            self.seq_no = max(self.seq_no, op.seq_no)
             self.active.delete_id(op.doc_id)
             if op.op == OP_INDEX:
                 try:
                     self._apply_index(self._build(orjson.loads(op.source), op.doc_id), op, None)
-                except LoghavenError:
-                    continue
-            else:
-                self.live[op.doc_id] = LiveDoc(op.version, op.seq_no, None, None, now_ms())
-        self.pending = True
-        self.refresh()
+                except LoghavenError:  # accepted once, no longer fits: not there
+                    self.live.pop(op.doc_id, None)
 
     def close(self) -> None:
         with self.lock:
             if self.state == "open":
-                self.refresh()
+                try:
+                    self.refresh()
+                except LoghavenError as error:  # a full disk: the log keeps them for the start
+                    log.warning("index %s: final commit failed: %s", self.name,
+                                error.to_cause())
+                    for split in self.splits:
+                        split.rollback()
                 for split in self.splits:
                     split.close_writer()
                 if self.wal is not None:
-                    self.wal.close()
+                    try:
+                        self.wal.close()
+                    except OSError as exc:
+                        log.warning("index %s: closing the log failed: %s", self.name, exc)
             self.splits = []
             self.live = {}
 
@@ -357,30 +430,77 @@ class Index:
         results: list[WriteResult | LoghavenError] = []
         operations: list[Operation] = []
         with self.lock:
+            refusal = self._refusal()
+            if refusal is not None:
+                return [refusal] * len(requests)
+            blocked = is_blocked(self.settings.flat)
             explicit = [r.doc_id for r in requests if r.doc_id is not None]
             current = self._current(explicit) if explicit else {}
-            for request in requests:
-                try:
-                    result, operation = self._write_one(request, current)
-                except LoghavenError as error:
-                    results.append(error)
-                    continue
-                results.append(result)
-                if operation is not None:
-                    operations.append(operation)
+            try:
+                for request in requests:
+                    if blocked and request.op != "delete":
+                        results.append(flood_stage_block(self.name))
+                        continue
+                    try:
+                        result, operation = self._write_one(request, current)
+                    except LoghavenError as error:
+                        results.append(error)
+                        continue
+                    results.append(result)
+                    if operation is not None:
+                        operations.append(operation)
+                        self._unlogged.append(operation)
+                self._log_unlogged()
+            except Exception as exc:  # the log or tantivy failed (a full disk)
+                return self._undo(requests, results, exc)
             if operations:
-                assert self.wal is not None
-                self.wal.append(operations)
                 self.pending = True
                 self.pending_bytes += sum(len(op.source) for op in operations)
                 self.last_write = time.monotonic()
         self.stats["index_time_ms"] += int((time.monotonic() - started) * 1000)
         return results
 
+    def _log_unlogged(self) -> None:
+        """Append the batch's operations so far to the log: at its end, and before a split
+        is sealed (committed) in the middle of it, so no commit holds what the log lacks."""
+        if self._unlogged:
+            assert self.wal is not None
+            self.wal.append(self._unlogged)
+            self._unlogged = []
+
+    def _undo(self, requests: list[WriteRequest], results: list[WriteResult | LoghavenError],
+              exc: Exception) -> list[WriteResult | LoghavenError]:
+        """After the log or tantivy failed in a batch: memory goes back to what the log
+        holds, and the items that did not reach it fail with a 500."""
+        failure = (TranslogFailure(self.name, exc) if isinstance(exc, OSError)
+                   else EngineFailure(self.name, exc))
+        lost = {op.seq_no for op in self._unlogged}
+        self._unlogged = []
+        log.warning("index %s: a write failed and was undone: %s", self.name, exc)
+        self._recover()
+        kept = [failure if isinstance(r, WriteResult) and r.seq_no in lost else r
+                for r in results]
+        return kept + [failure] * (len(requests) - len(results))
+
+    @property
+    def needs_commit(self) -> bool:
+        """Writes are refused until a commit: the log failed an fsync, or lacks a re-apply."""
+        return self._refusal() is not None
+
+    def _refusal(self) -> LoghavenError | None:
+        """Why no write can be taken now: the log failed an fsync, or lacks a re-apply."""
+        if self.wal is not None and self.wal.failed is not None:
+            return TranslogFailure(self.name, self.wal.failed)
+        return self._unapplied
+
     def sync(self) -> None:
-        """Make the log durable up to here (the ``request`` durability contract)."""
+        """Make the log durable up to here (the ``request`` durability contract); a
+        ``TranslogFailure`` (500) if it could not be, so that nothing is acknowledged."""
         if self.wal is not None and self.settings.durability == "request":
-            self.wal.sync()
+            try:
+                self.wal.sync()
+            except OSError as error:
+                raise TranslogFailure(self.name, error) from error
 
     def _write_one(self, request: WriteRequest,
                    current: dict[str, DocState]) -> tuple[WriteResult, Operation | None]:
@@ -574,6 +694,7 @@ class Index:
             self.splits.pop()
             old.remove()
             return self._new_split()
+        self._log_unlogged()
         old.commit()
         old.meta.state = "sealed"
         old.close_writer(background=True)
@@ -586,22 +707,67 @@ class Index:
         with self.lock:
             if self.state != "open":
                 return
-            if self.pending:
-                for split in self.splits:
-                    split.commit()
-                    if split is not self.active:
-                        split.close_writer(background=True)
-                self.checkpoint = self.seq_no
-                assert self.wal is not None
-                self.wal.roll()
-                self._save_state()
-                self.wal.truncate(self.checkpoint)
+            if self._unapplied is not None:
+                self._recover()
+                if self._unapplied is not None:
+                    raise self._unapplied
+            if self.pending or self.needs_commit:
+                committed = self.seq_no
+                self._commit_splits()
+                self.checkpoint = committed
                 self.pending = False
                 self.pending_bytes = 0
                 cutoff = now_ms() - GC_DELETES_MS
                 self.live = {k: v for k, v in self.live.items()
                              if v.source is None and v.deleted_at_ms > cutoff}
+                self._record_checkpoint()
             self.last_refresh = time.monotonic()
+
+    def _commit_splits(self) -> None:
+        """Commit every split; if tantivy fails (a full disk), the checkpoint stays where it
+        is, the log is applied again to fresh writers, and the commit is tried once more.
+
+        tantivy's writer fails asynchronously: a document buffered while the disk was full
+        can fail the first commit after space came back, and the second then succeeds.
+        """
+        for attempt in (1, 2):
+            try:
+                for split in self.splits:
+                    split.commit()
+                    if split is not self.active:
+                        split.close_writer(background=True)
+                return
+            except Exception as exc:
+                log.warning("index %s: commit failed, the log is kept and applied again: "
+                            "%s", self.name, exc)
+                self._recover()
+                if attempt == 2 or self._unapplied is not None:
+                    raise EngineFailure(self.name, exc) from exc
+
+    def _record_checkpoint(self) -> None:
+        """After a commit: start a new log file, persist the checkpoint, drop older files.
+
+        The commit made the operations durable, so a failure here loses nothing: the log
+        files are deleted only once the checkpoint that covers them is stored.
+        """
+        assert self.wal is not None
+        try:
+            self.wal.roll()
+            self._save_state()
+        except Exception as exc:  # e.g. the metastore on a full disk
+            log.warning("index %s: recording the checkpoint failed (kept the log): %s",
+                        self.name, exc)
+            return
+        self.wal.truncate(self.checkpoint)
+
+    def try_refresh(self) -> None:
+        """A refresh that comes with another request: a write's ``refresh=true|wait_for``,
+        or a search of a search-idle index. The writes are durable in the log already, so a
+        failed commit (a full disk) fails neither; the scheduled refresh retries it."""
+        try:
+            self.refresh()
+        except LoghavenError as error:
+            log.warning("index %s: refresh failed: %s", self.name, error.to_cause())
 
     def flush(self) -> None:
         self.refresh()
@@ -621,7 +787,7 @@ class Index:
         idle = self.search_idle()
         self.last_search = time.monotonic()
         if idle and self.pending:
-            self.refresh()
+            self.try_refresh()
 
     def release_idle_writer(self, idle_seconds: float) -> None:
         """Free the active split's writer (and its indexing heap) after a quiet period."""
@@ -647,12 +813,21 @@ class Index:
             for split in self.splits:
                 split.remove()
             if self.wal is not None:
-                self.wal.close()
+                with contextlib.suppress(OSError):  # going away: a failed fsync is moot
+                    self.wal.close()
             self.splits = []
 
 
-def _not_fitting(operation: Operation, exc: ValueError) -> MapperParsing:
-    """tantivy's own validation failed (e.g. of an IP address) when adding the document."""
+#: How tantivy's messages for a value that does not fit its field begin; any other error
+#: from adding a document is its writer failing (a full disk), never the document's fault.
+_NOT_FITTING = ("The field ", "Expected ", "The provided string is not valid JSON")
+
+
+def _not_fitting(operation: Operation, exc: ValueError) -> Exception:
+    """tantivy's own validation failed (e.g. of an IP address) when adding the document:
+    a 400 for that document; or its writer failed, which fails the whole batch (a 5xx)."""
+    if not str(exc).startswith(_NOT_FITTING):
+        return RuntimeError(f"tantivy's index writer failed: {exc}")
     return MapperParsing(f"failed to parse document with id '{operation.doc_id}': {exc}",
                          caused_by={"type": "illegal_argument_exception", "reason": str(exc)})
 

@@ -15,6 +15,7 @@ split built with the current mapping, then swaps it in with a single metastore w
 
 from __future__ import annotations
 
+import shutil
 from typing import TYPE_CHECKING
 
 import orjson
@@ -47,14 +48,19 @@ def merge_small_splits(index: Index) -> Split | None:
         mapping = index.mapping
         deletions = [s.deletions for s in sources]
         meta = index.next_split_meta(state="sealed")
-    merged = Split(index.folder / "splits" / meta.split_id, meta, mapping)
-    builder = DocumentBuilder(mapping)
-    for source in sources:
-        _copy_documents(source, merged, builder)
-        for name, (low, high) in source.meta.date_ranges.items():
-            bounds = meta.date_ranges.setdefault(name, [low, high])
-            bounds[0], bounds[1] = min(bounds[0], low), max(bounds[1], high)
-    merged.close_writer()
+    path = index.folder / "splits" / meta.split_id
+    try:
+        merged = Split(path, meta, mapping)
+        builder = DocumentBuilder(mapping)
+        for source in sources:
+            _copy_documents(source, merged, builder)
+            for name, (low, high) in source.meta.date_ranges.items():
+                bounds = meta.date_ranges.setdefault(name, [low, high])
+                bounds[0], bounds[1] = min(bounds[0], low), max(bounds[1], high)
+        merged.close_writer()
+    except BaseException:  # a full disk: leave no half-written split taking space
+        shutil.rmtree(path, ignore_errors=True)
+        raise
     with index.lock:
         unchanged = all(s in index.splits for s in sources) and \
             [s.deletions for s in sources] == deletions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib.metadata
 import shutil
 import threading
@@ -78,6 +79,8 @@ class Split:
         self._searcher: tantivy.Searcher | None = None
         self._lock = threading.Lock()
         self.uncommitted = False
+        #: ``meta.num_docs`` as of the last commit, restored by :meth:`rollback`.
+        self.committed_docs = meta.num_docs
         #: Deletes applied since opening; a merge that copied this split checks it is unchanged.
         self.deletions = 0
 
@@ -114,9 +117,24 @@ class Split:
         if self.uncommitted and self._writer is not None:
             self._writer.commit()
             self.uncommitted = False
+            self.committed_docs = self.meta.num_docs
             self.index.reload()
             with self._lock:
                 self._searcher = None
+
+    def rollback(self) -> None:
+        """Drop the writer and what it has not committed (a failed add or commit kills
+        tantivy's writer and loses its documents); the next write opens a fresh one."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            with contextlib.suppress(ValueError):
+                writer.rollback()
+            del writer  # releases tantivy's writer lock
+        self.uncommitted = False
+        self.meta.num_docs = self.committed_docs
+        self.index.reload()  # a commit that failed late may have been applied after all
+        with self._lock:
+            self._searcher = None
 
     def close_writer(self, *, background: bool = False) -> None:
         """Release the writer (and its heap); sealed splits keep none open.

@@ -2,11 +2,15 @@
 
 Records are framed ``[length u32][crc32 u32][payload]`` so a torn tail left by ``kill -9``
 is detected and cut off on replay. Files are named by the first sequence number they hold;
-after a commit, files whose operations are all committed are deleted.
+after a commit, files whose operations are all committed are deleted. A failed append is
+cut back to the last whole record, and a failed fsync fails every later sync until the
+next commit, so nothing is reported durable that may not be on disk.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import struct
 import threading
@@ -67,6 +71,18 @@ class WriteAheadLog:
         self._file = None
         self._file_first_seq: int | None = None
         self._dirty = False
+        #: Where the current file's last whole record ends: a failed append is cut back here.
+        self._end = 0
+        #: Set by a failed fsync: what was appended since the last good one may not be on
+        #: disk, so appends and syncs fail until a commit has made it durable and rolled.
+        self.failed: OSError | None = None
+        #: A failed append whose cut-back failed too: the next append cuts first.
+        self._torn = False
+
+    def _check_failed(self) -> None:
+        if self.failed is not None:
+            raise OSError(self.failed.errno, f"an earlier fsync of the write-ahead log failed "
+                          f"({self.failed.strerror}); writes resume after the next commit")
 
     def _files(self) -> list[tuple[int, Path]]:
         found = []
@@ -98,42 +114,80 @@ class WriteAheadLog:
                     os.fsync(handle.fileno())
 
     def append(self, operations: list[Operation]) -> None:
-        """Write the operations; they are on disk once a :meth:`sync` begun after this returns."""
+        """Write the operations; they are on disk once a :meth:`sync` begun after this returns.
+
+        A failed or short write (a full disk) is cut back to the last whole record, so the
+        file never holds a partial record followed by good ones, and raises ``OSError``: the
+        operations are not in the log.
+        """
         if not operations:
             return
         data = b"".join([part for op in operations for part in op.frame()])
         with self._lock:
+            self._check_failed()
             if self._file is None:
-                self._file_first_seq = operations[0].seq_no
-                path = self.folder / f"{self._file_first_seq:020d}.log"
-                self._file = open(path, "ab", buffering=0)  # noqa: SIM115 - kept open
-                _fsync_dir(self.folder)
-            self._file.write(data)
+                first = operations[0].seq_no
+                path = self.folder / f"{first:020d}.log"
+                handle = open(path, "ab", buffering=0)  # noqa: SIM115 - kept open
+                try:
+                    _fsync_dir(self.folder)
+                except OSError:
+                    handle.close()
+                    path.unlink(missing_ok=True)
+                    raise
+                self._file, self._file_first_seq, self._end = handle, first, 0
+            fileno = self._file.fileno()
+            try:
+                if self._torn:
+                    os.ftruncate(fileno, self._end)
+                    self._torn = False
+                _write_all(fileno, data)
+            except OSError:
+                self._torn = True
+                with contextlib.suppress(OSError):  # if it fails, the next append cuts first
+                    os.ftruncate(fileno, self._end)
+                    self._torn = False
+                raise
+            self._end += len(data)
             self._dirty = True
 
     def sync(self) -> None:
         """fsync what has been appended; a caller arriving during an fsync waits for it and
-        then fsyncs again only if more was appended meanwhile."""
+        then fsyncs again only if more was appended meanwhile.
+
+        After a failed fsync the kernel may have dropped the unwritten pages and a retry
+        would wrongly succeed, so every later sync fails too, until :meth:`roll` after a
+        commit (which made the operations durable in the splits).
+        """
         with self._sync_lock:
             with self._lock:
+                self._check_failed()
                 if self._file is None or not self._dirty:
                     return
                 self._dirty = False
                 fileno = self._file.fileno()
             try:
                 os.fsync(fileno)  # appends go on meanwhile; they set _dirty again
-            except OSError:
-                self._dirty = True  # not durable: the next sync tries again
+            except OSError as error:
+                with self._lock:
+                    self.failed = error
                 raise
 
     def roll(self) -> None:
-        """Close the current file so that the next append starts a new one."""
+        """Close the current file so that the next append starts a new one.
+
+        Called after a commit: the file is closed even if its fsync fails, and a failed
+        state ends, since the committed splits now hold its operations.
+        """
         with self._sync_lock, self._lock:
+            self.failed = None
             if self._file is not None:
-                os.fsync(self._file.fileno())
-                self._file.close()
-                self._file = None
-                self._dirty = False
+                try:
+                    os.fsync(self._file.fileno())
+                finally:
+                    self._file.close()
+                    self._file = None
+                    self._dirty = False
 
     def truncate(self, committed_seq_no: int) -> None:
         """Delete closed files whose operations are all at or below ``committed_seq_no``."""
@@ -153,6 +207,16 @@ class WriteAheadLog:
 
     def close(self) -> None:
         self.roll()
+
+
+def _write_all(fileno: int, data: bytes) -> None:
+    """Write all of ``data``; a short write is continued, and one that writes nothing fails."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fileno, view)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view = view[written:]
 
 
 def _fsync_dir(folder: Path) -> None:

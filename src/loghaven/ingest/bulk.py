@@ -174,13 +174,16 @@ def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None,
         outcomes = []
         for batch in workers.batches(index, requests) if workers else (requests,):
             outcomes += index.write(batch)
-        index.sync()
+        try:
+            index.sync()
+        except LoghavenError as failure:  # not durable: no item of this index is acknowledged
+            outcomes = [o if isinstance(o, LoghavenError) else failure for o in outcomes]
         for position, outcome in zip(positions, outcomes, strict=True):
             item = items[position]
             doc_id = item.request.doc_id if item.request else None
             slots[position] = {item.action: result_body(index, item.action, outcome, doc_id)}
         if refresh in ("true", "", "wait_for"):
-            index.refresh()
+            index.try_refresh()
     took = int((time.monotonic() - started) * 1000)
     errors = any("error" in next(iter(slot.values())) for slot in slots if slot)
     return {"took": took, "errors": errors, "items": slots}

@@ -66,7 +66,7 @@ def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQue
         finally:
             target.index.sync()
         if options.refresh:
-            target.index.refresh()
+            target.index.try_refresh()
     body: dict[str, Any] = {
         "took": int((time.perf_counter() - started) * 1000),
         "timed_out": False,

@@ -7,12 +7,15 @@ a small number of tables keyed by kind and name, so that new features add kinds,
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+
+log = logging.getLogger("loghaven.storage")
 
 
 class Metastore(Protocol):
@@ -39,9 +42,14 @@ class SqliteMetastore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        try:
+            self._db = _connect(path)
+        except sqlite3.OperationalError as exc:
+            # On a full disk SQLite cannot create the shared-memory index of its WAL; in
+            # exclusive locking mode it keeps that index in memory, so the node can start
+            # (read-only until space returns) instead of failing on every start.
+            log.warning("opening the metastore failed (%s); opening it in exclusive mode", exc)
+            self._db = _connect(path, exclusive=True)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, name TEXT NOT NULL, "
             "value BLOB NOT NULL, PRIMARY KEY (kind, name))")
@@ -79,9 +87,23 @@ class SqliteMetastore:
                             (kind, name, orjson.dumps(value)))
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite ends it itself on a full disk
+                    self._db.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _connect(path: Path, *, exclusive: bool = False) -> sqlite3.Connection:
+    db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+    try:
+        if exclusive:
+            db.execute("PRAGMA locking_mode=EXCLUSIVE")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+    except sqlite3.OperationalError:
+        db.close()
+        raise
+    return db
