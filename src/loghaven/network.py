@@ -87,13 +87,17 @@ class HostNames:
         entries = {entry.strip().lower() for entry in allowed if entry.strip()}
         self.any = "*" in entries
         self.suffixes = tuple(e for e in entries if e.startswith("."))
-        self.names = {e for e in entries if not e.startswith(".")}
-        self.names.update({bound_host.strip().lower(), socket.gethostname().lower()})
+        self.listed = {e for e in entries if not e.startswith(".")}
+        self.own = {bound_host.strip().lower(), socket.gethostname().lower()}
 
     def configured(self, host: str) -> bool:
-        """True for the names the operator listed (used for same-origin checks too)."""
-        return host in self.names or any(host.endswith(s) or host == s[1:]
-                                         for s in self.suffixes)
+        """True for a name the operator listed in ``http.allowed_hosts``.
+
+        An origin with such a name counts as the server's own (a reverse proxy's public name);
+        the bound address does not, since another port on it is another site.
+        """
+        return host in self.listed or any(host.endswith(s) or host == s[1:]
+                                          for s in self.suffixes)
 
     def allows(self, host_header: str | None) -> bool:
         if self.any or host_header is None:
@@ -101,4 +105,5 @@ class HostNames:
         host = split_host(host_header)
         if _ip(host) is not None or host == "localhost" or host.endswith(".localhost"):
             return True
-        return self.configured(host.rstrip("."))
+        host = host.rstrip(".")
+        return host in self.own or self.configured(host)
