@@ -21,9 +21,9 @@ from email.utils import formatdate
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Send
 
-from loghaven.api.http import error_response
+from loghaven.api.gate import Gate
 from loghaven.api.response_headers import with_headers
 from loghaven.api.route_policy import SAFE_METHODS
 from loghaven.config import Config
@@ -35,9 +35,9 @@ def _listed(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-class Cors:
+class Cors(Gate):
     def __init__(self, app: ASGIApp, config: Config) -> None:
-        self.app = app
+        super().__init__(app)
         self.config = config
         self.names = HostNames(config.host, config.allowed_hosts)
         origin = config.cors_allow_origin.strip()
@@ -57,36 +57,31 @@ class Cors:
             return self.pattern.fullmatch(origin) is not None
         return origin in self.origins
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
+    def refuse(self, request: Request) -> Response | LoghavenError | None:
         origin = request.headers.get("origin")
-        if not origin:
-            await self.app(scope, receive, send)
-            return
-        permitted = self.own(origin, request.headers.get("host")) or \
+        if not origin or self.permitted(origin, request.headers.get("host")):
+            if self.config.cors_enabled and origin and request.method == "OPTIONS" and \
+                    "access-control-request-method" in request.headers:
+                return Response(b"", headers=self._preflight_headers(origin))
+            return None
+        if self.config.cors_enabled:
+            return Response(b"", status_code=403, headers={"content-length": "0"})
+        if request.method in SAFE_METHODS:
+            return None  # the browser shows the page nothing without Access-Control-*
+        return LoghavenError(
+            f"cross-origin request from [{origin}] refused: CORS is disabled "
+            f"(http.cors.enabled); a web page may not change data on this server",
+            status=403, type="security_exception")
+
+    def permitted(self, origin: str, host: str | None) -> bool:
+        return self.own(origin, host) or \
             (self.config.cors_enabled and (self.any_origin or self.allowed(origin)))
-        if not self.config.cors_enabled:
-            if permitted or scope["method"] in SAFE_METHODS:
-                await self.app(scope, receive, send)
-                return
-            error = LoghavenError(
-                f"cross-origin request from [{origin}] refused: CORS is disabled "
-                f"(http.cors.enabled); a web page may not change data on this server",
-                status=403, type="security_exception")
-            await error_response(request, error)(scope, receive, send)
-            return
-        preflight = scope["method"] == "OPTIONS" and \
-            "access-control-request-method" in request.headers
-        if not permitted:
-            await Response(b"", status_code=403, headers={"content-length": "0"})(
-                scope, receive, send)
-        elif preflight:
-            await Response(b"", headers=self._preflight_headers(origin))(scope, receive, send)
-        else:
-            await self.app(scope, receive, with_headers(send, self._response_headers(origin)))
+
+    def passing(self, request: Request, send: Send) -> Send:
+        origin = request.headers.get("origin")
+        if not (self.config.cors_enabled and origin):
+            return send
+        return with_headers(send, self._response_headers(origin))
 
     def _origin_headers(self, origin: str) -> dict[str, str]:
         if self.any_origin and not self.config.cors_allow_credentials:

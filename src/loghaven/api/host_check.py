@@ -10,30 +10,24 @@ Request with an ES-shaped error that says which setting adds a name
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from loghaven.api.http import error_response
+from loghaven.api.gate import Gate
 from loghaven.config import Config
 from loghaven.errors import LoghavenError
 from loghaven.network import HostNames
 
 
-class HostCheck:
+class HostCheck(Gate):
     def __init__(self, app: ASGIApp, config: Config) -> None:
-        self.app = app
+        super().__init__(app)
         self.names = HostNames(config.host, config.allowed_hosts)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
+    def refuse(self, request: Request) -> LoghavenError | None:
         host = request.headers.get("host")
         if self.names.allows(host):
-            await self.app(scope, receive, send)
-            return
-        error = LoghavenError(
+            return None
+        return LoghavenError(
             f"Host [{host}] is not a name of this server; if clients reach it by that name, "
             f"add it to http.allowed_hosts (env LOGHAVEN_ALLOWED_HOSTS)",
             status=421, type="illegal_argument_exception")
-        await error_response(request, error)(scope, receive, send)
