@@ -15,6 +15,7 @@ import pytest
 
 from conftest import Server
 
+NDJSON = {"content-type": "application/x-ndjson"}
 MAPPING = {"properties": {"msg": {"type": "text"}, "status": {"type": "long"},
                           "client": {"type": "ip"}, "@timestamp": {"type": "date"}}}
 
@@ -84,7 +85,7 @@ def run(server: Server, index: str) -> dict[str, Any]:
         items = []
         for first in (0, 300):
             response = client.post(f"/{index}/_bulk", content=bulk_body(first, 300),
-                                   headers={"content-type": "application/x-ndjson"})
+                                   headers=NDJSON)
             assert response.status_code == 200
             items += response.json()["items"]
         client.post(f"/{index}/_refresh")
@@ -119,11 +120,11 @@ def test_a_killed_worker_loses_no_document(tmp_path: Path) -> None:
         with httpx.Client(base_url=server.url, timeout=60) as client:
             body = b"".join(orjson.dumps(line) + b"\n" for i in range(500)
                             for line in ({"index": {}}, {"n": i}))
-            assert not client.post("/k/_bulk", content=body).json()["errors"]
+            assert not client.post("/k/_bulk", content=body, headers=NDJSON).json()["errors"]
             for pid in worker_pids(server):
                 os.kill(pid, signal.SIGKILL)
             for _ in range(3):
-                response = client.post("/k/_bulk", content=body)
+                response = client.post("/k/_bulk", content=body, headers=NDJSON)
                 assert response.status_code == 200 and not response.json()["errors"]
             client.post("/k/_refresh")
             assert client.get("/k/_count").json()["count"] == 2000
@@ -136,7 +137,7 @@ def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
     with httpx.Client(base_url=server.url, timeout=60) as client:
         body = b"".join(orjson.dumps(line) + b"\n" for i in range(200)
                         for line in ({"index": {}}, {"n": i}))
-        client.post("/k/_bulk", content=body)
+        client.post("/k/_bulk", content=body, headers=NDJSON)
     workers = worker_pids(server)
     assert workers
     server.kill()

@@ -18,15 +18,21 @@ def _serve(args: argparse.Namespace) -> int:
     from loghaven.api.app import create_app
     from loghaven.config import load_config
     from loghaven.logs import configure_logging
+    from loghaven.network import anonymous_bind_refusal
     from loghaven.node import Node
 
     config = load_config(args.config, {
         "host": args.host, "port": args.port, "data_dir": args.data_dir,
         "elastic_product_header": True if args.elastic_product_header else None,
         "log_level": args.log_level, "ingest_workers": args.ingest_workers,
+        "allow_anonymous": True if args.allow_anonymous else None,
     })
     configure_logging(config.log_level)
     log = logging.getLogger("loghaven")
+    refusal = anonymous_bind_refusal(config)
+    if refusal:
+        print(f"loghaven: {refusal}", file=sys.stderr)
+        return 2
     node = Node(config)
     log.info("starting", extra={"fields": {
         "host": config.host, "port": config.port, "data_dir": str(config.data_dir.resolve()),
@@ -68,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="YAML config file [./loghaven.yml]")
     serve.add_argument("--elastic-product-header", action="store_true",
                        help="send X-Elastic-Product (needed by elasticsearch-py 8.x/9.x)")
+    serve.add_argument("--allow-anonymous", action="store_true",
+                       help="allow listening beyond loopback without authentication: anyone "
+                            "who can reach the port can read and change all data "
+                            "[env LOGHAVEN_ALLOW_ANONYMOUS, false]")
     serve.add_argument("--log-level", help="debug, info, warning, error [info]")
     serve.add_argument("--ingest-workers", type=int,
                        help="processes that prepare bulk documents, 0 for none "

@@ -23,6 +23,15 @@ FILE_KEYS = {
     "ingest.workers": "ingest_workers",
     "indices.query.bool.max_clause_count": "max_clause_count",
     "indices.query.bool.max_nested_depth": "max_nested_depth",
+    "http.allow_anonymous": "allow_anonymous",
+    "http.allowed_hosts": "allowed_hosts",
+    "http.cors.enabled": "cors_enabled",
+    "http.cors.allow-origin": "cors_allow_origin",
+    "http.cors.max-age": "cors_max_age",
+    "http.cors.allow-methods": "cors_allow_methods",
+    "http.cors.allow-headers": "cors_allow_headers",
+    "http.cors.allow-credentials": "cors_allow_credentials",
+    "http.cors.expose-headers": "cors_expose_headers",
 }
 
 
@@ -41,6 +50,18 @@ class Config:
     #: Static search limits, as ES's node settings of the same names (search/limits.py).
     max_clause_count: int = 1024
     max_nested_depth: int = 20
+    #: Listen beyond loopback although there is no authentication (network.py).
+    allow_anonymous: bool = False
+    #: Extra names clients may send in ``Host`` (DNS-rebinding defence, api/host_check.py).
+    allowed_hosts: list[str] = field(default_factory=list)
+    #: Elasticsearch's ``http.cors.*`` settings and defaults (api/cors.py).
+    cors_enabled: bool = False
+    cors_allow_origin: str = ""
+    cors_max_age: int = 1728000
+    cors_allow_methods: str = "OPTIONS,HEAD,GET,POST,PUT,DELETE"
+    cors_allow_headers: str = "X-Requested-With,Content-Type,Content-Length"
+    cors_allow_credentials: bool = False
+    cors_expose_headers: str = "X-elastic-product"
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""
@@ -48,6 +69,9 @@ class Config:
         if isinstance(current, bool):
             value = value if isinstance(value, bool) else str(value).lower() in ("1", "true",
                                                                                   "yes", "on")
+        elif isinstance(current, list):
+            items = value if isinstance(value, list) else str(value).split(",")
+            value = [str(item).strip() for item in items if str(item).strip()]
         elif isinstance(current, int):
             value = _size(value) if key == "max_content_length" else int(value)
         elif isinstance(current, Path):

@@ -1,4 +1,8 @@
-"""The ASGI application: routes from each API module, ES-shaped errors, product header."""
+"""The ASGI application: routes from each API module, ES-shaped errors, the edge middleware.
+
+Middleware, outermost first: response headers (nosniff, CSP, product), the Host check, CORS,
+then each route's policy (content types, Authorization, osd-xsrf, OPTIONS).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from loghaven.api import (
     analyze,
@@ -27,32 +32,15 @@ from loghaven.api import (
     search,
     stats,
 )
+from loghaven.api.cors import Cors
+from loghaven.api.host_check import HostCheck
 from loghaven.api.http import error_response
+from loghaven.api.response_headers import ResponseHeaders
+from loghaven.api.route_policy import RoutePolicies
 from loghaven.errors import LoghavenError
 from loghaven.node import Node
 
 log = logging.getLogger("loghaven.api")
-
-
-class ProductHeader:
-    """Adds ``X-Elastic-Product: Elasticsearch``, which the 8.x/9.x clients insist on."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"x-elastic-product", b"Elasticsearch"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_header)
 
 
 async def loghaven_error(request: Request, exc: Exception) -> Response:
@@ -89,16 +77,19 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         if manage_lifecycle:
             node.close()
 
+    routes = [*root.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
+              *jobs.routes, *stats.routes,
+              *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
+              *documents.routes]
     app = Starlette(
-        routes=[*root.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes, *jobs.routes,
-                *stats.routes,
-                *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
-                *documents.routes],
+        routes=routes,
+        middleware=[Middleware(ResponseHeaders, config=node.config),
+                    Middleware(HostCheck, config=node.config),
+                    Middleware(Cors, config=node.config),
+                    Middleware(RoutePolicies, routes=routes)],
         exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error,
                             Exception: unexpected_error},
         lifespan=lifespan,
     )
     app.state.node = node
-    if node.config.elastic_product_header:
-        return ProductHeader(app)
     return app

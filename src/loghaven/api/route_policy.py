@@ -1,0 +1,161 @@
+"""Per-route edge policy: what a route accepts before its endpoint runs.
+
+A route declares its policy (``PolicyRoute`` / ``PolicyMount``); every other route has the
+REST default. The ``RoutePolicies`` middleware finds the route a request is for and refuses:
+
+- a body whose Content-Type the route does not take (ES's 406; media_types.py);
+- an unsafe request without ``Authorization`` on routes that take types a web page could post
+  without a CORS preflight (HEC's raw text, the SNS query API's forms): a page cannot add that
+  header without a preflight, which CORS answers;
+- an unsafe request without ``osd-xsrf`` (or ``osd-version``) under the UI's own API, as
+  OpenSearch Dashboards does.
+
+It also answers ``OPTIONS`` as ES's RestController does: 200, empty, ``Allow`` listing the
+path's methods. Requests that match no route go on to the router's 400/405 unchecked, as in ES,
+where the content-type check runs only once a handler is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from loghaven.api.http import error_response, json_response
+from loghaven.api.media_types import ES_BODY_TYPES, content_type_refusal
+from loghaven.errors import LoghavenError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+XSRF_HEADERS = ("osd-xsrf", "osd-version")
+
+
+@dataclass(frozen=True)
+class RoutePolicy:
+    """What a route takes at the edge. The default is the Elasticsearch REST API's."""
+
+    #: Media types its request bodies may have (parameters such as charset are ignored).
+    content_types: frozenset[str] = ES_BODY_TYPES
+    #: Unsafe methods need an ``Authorization`` header (routes taking page-postable types).
+    requires_authorization: bool = False
+    #: Unsafe methods need ``osd-xsrf`` or ``osd-version`` (the UI's own API).
+    requires_xsrf: bool = False
+
+
+REST = RoutePolicy()
+#: Routes under ``/_dashboards/api``: OpenSearch Dashboards' XSRF rule.
+DASHBOARDS_API = RoutePolicy(requires_xsrf=True)
+
+
+class PolicyRoute(Route):
+    """A ``Route`` that declares its edge policy."""
+
+    def __init__(self, path: str, endpoint: Any, *, policy: RoutePolicy, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        self.policy = policy
+
+
+class PolicyMount(Mount):
+    """A ``Mount`` whose policy covers every route under its prefix that declares none."""
+
+    def __init__(self, path: str, *, policy: RoutePolicy, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self.policy = policy
+
+
+def find_route(routes: Sequence[BaseRoute], scope: Scope,
+               inherited: RoutePolicy = REST) -> tuple[Match, RoutePolicy, set[str]]:
+    """How the request matches these routes, the policy that applies, the path's methods."""
+    match, policy, methods = Match.NONE, inherited, set()
+    for route in routes:
+        found, child = route.matches(scope)
+        if found is Match.NONE:
+            continue
+        own = getattr(route, "policy", inherited)
+        if isinstance(route, Mount):
+            inner, inner_policy, inner_methods = find_route(route.routes, {**scope, **child}, own)
+            methods |= inner_methods
+            if match is not Match.FULL:
+                match, policy = Match.FULL, inner_policy if inner is Match.FULL else own
+            continue
+        methods |= getattr(route, "methods", None) or set()
+        if found is Match.FULL and match is not Match.FULL:
+            match, policy = Match.FULL, own
+        elif match is Match.NONE:
+            match = Match.PARTIAL
+    return match, policy, methods
+
+
+async def _peek_body(scope: Scope, receive: Receive) -> tuple[bool, Receive]:
+    """Whether the request has a body, and a ``receive`` that still yields all of it."""
+    headers = dict(scope["headers"])
+    length = headers.get(b"content-length")
+    if length is not None:
+        return length.strip() not in (b"", b"0"), receive
+    if b"transfer-encoding" not in headers:
+        return False, receive
+    seen: list[Message] = []
+    while True:  # chunked: read up to the first non-empty chunk, then replay it
+        message = await receive()
+        seen.append(message)
+        if message["type"] != "http.request" or message.get("body") or \
+                not message.get("more_body"):
+            break
+
+    async def replay() -> Message:
+        return seen.pop(0) if seen else await receive()
+
+    return any(m.get("body") for m in seen), replay
+
+
+class RoutePolicies:
+    """Enforces each route's ``RoutePolicy`` and answers ``OPTIONS``."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        match, policy, methods = find_route(self.routes, scope)
+        method = scope["method"]
+        if method == "OPTIONS" and "OPTIONS" not in methods:
+            headers = {"Allow": ",".join(sorted(methods))} if methods else None
+            await Response(b"", headers=headers, media_type="text/plain; charset=UTF-8")(
+                scope, receive, send)
+            return
+        if match is not Match.FULL:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        refusal = None
+        if method not in SAFE_METHODS:
+            refusal = _header_refusal(request, policy)
+        if refusal is None:
+            has_body, receive = await _peek_body(scope, receive)
+            message = has_body and content_type_refusal(
+                request.headers.getlist("content-type"), policy.content_types)
+            if message:
+                refusal = json_response(request, {"error": message, "status": 406}, status=406)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _header_refusal(request: Request, policy: RoutePolicy) -> Response | None:
+    if policy.requires_xsrf and not any(h in request.headers for h in XSRF_HEADERS):
+        return json_response(request, {"statusCode": 400, "error": "Bad Request",
+                                       "message": "Request must contain a osd-xsrf header."},
+                             status=400)
+    if policy.requires_authorization and "authorization" not in request.headers:
+        return error_response(request, LoghavenError(
+            f"missing authentication credentials for REST request [{request.url.path}]",
+            status=401, type="security_exception"))
+    return None
