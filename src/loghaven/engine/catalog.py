@@ -21,6 +21,7 @@ from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.names import is_pattern, resolve_date_math, validate_index_name
+from loghaven.engine.schema import build_schema
 from loghaven.engine.settings import IndexSettings
 from loghaven.errors import (
     IllegalArgument,
@@ -159,6 +160,7 @@ class Catalog:
             templates.merge_layer(resolved, body)
             settings = IndexSettings(resolved["settings"])
             mapping = Mapping(resolved["mappings"])
+            build_schema(mapping)  # a mapping tantivy cannot take is refused before any write
             index_uuid = uuidlib.uuid4().hex[:22]
             settings.set("index.uuid", index_uuid)
             settings.set("index.creation_date", str(now_ms()))

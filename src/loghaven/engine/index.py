@@ -26,7 +26,14 @@ import tantivy
 from loghaven.engine.document import DateBounds, DocumentBuilder
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.prepare import Prepared
-from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION, indexed_field_names
+from loghaven.engine.schema import (
+    ID,
+    SEQ_NO,
+    SOURCE,
+    VERSION,
+    build_schema,
+    indexed_field_names,
+)
 from loghaven.engine.settings import IndexSettings
 from loghaven.engine.split import Split, SplitMeta
 from loghaven.engine.wal import OP_DELETE, OP_INDEX, Operation, WriteAheadLog
@@ -266,7 +273,11 @@ class Index:
                 self._open()
 
     def set_mapping(self, mapping: Mapping) -> None:
-        """Install a new mapping; the next write rolls to a split whose schema has its fields."""
+        """Install a new mapping; the next write rolls to a split whose schema has its fields.
+
+        The schema is built first: a mapping tantivy cannot take is refused, never stored.
+        """
+        build_schema(mapping)
         with self.lock:
             self.mapping = mapping
             self.builder = DocumentBuilder(mapping)
