@@ -63,6 +63,7 @@ class Catalog:
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._unreadable: dict[str, dict[str, Any]] = {}
         self.cluster_uuid = self._cluster_uuid()
         for name, meta in metastore.list(INDEX).items():
             self.indices[name] = self._load(name, meta)
@@ -76,12 +77,32 @@ class Catalog:
         return stored["uuid"]
 
     def _load(self, name: str, meta: dict[str, Any]) -> Index:
-        return Index(name, meta["uuid"], self.data_dir / "indices" / meta["uuid"], self.metastore,
-                     IndexSettings(meta["settings"]), Mapping(meta["mappings"]),
+        """Open a stored index; one whose metadata cannot be read comes up red, not the node down.
+
+        Its stored record is kept as it is (``_unreadable``) so that saving never overwrites
+        it with the empty stand-in mapping.
+        """
+        index_uuid = str(meta.get("uuid", "_na_"))
+        folder = self.data_dir / "indices" / index_uuid
+        try:
+            settings = IndexSettings(meta["settings"])
+            mapping = Mapping(meta["mappings"])
+        except Exception as exc:  # any unreadable record makes the index red
+            reason = f"unreadable index metadata: {type(exc).__name__}: {exc}"
+            log.error("index [%s/%s] failed to open: %s", name, index_uuid, reason)
+            self._unreadable[name] = meta
+            return Index(name, index_uuid, folder, self.metastore, IndexSettings({}), Mapping(),
+                         on_meta_change=self.save_meta, failure=reason)
+        return Index(name, index_uuid, folder, self.metastore, settings, mapping,
                      state=meta.get("state", "open"), on_meta_change=self.save_meta)
 
     def save_meta(self, index: Index) -> None:
         """Persist an index's settings, mapping, aliases and state (called on every change)."""
+        if index.name in self._unreadable:
+            record = dict(self._unreadable[index.name])
+            record["aliases"] = self.aliases.get(index.name, {})
+            self.metastore.put(INDEX, index.name, record)
+            return
         self.metastore.put(INDEX, index.name, {
             "uuid": index.uuid,
             "settings": index.settings.user,
@@ -179,6 +200,7 @@ class Catalog:
         with self._lock:
             self.indices.pop(index.name, None)
             self.aliases.pop(index.name, None)
+            self._unreadable.pop(index.name, None)
             index.remove()
             self.metastore.put_many([(INDEX, index.name, None), ("index_state", index.uuid, None)])
             shutil.rmtree(index.folder, ignore_errors=True)
@@ -194,14 +216,23 @@ class Catalog:
 
     def resolve(self, expression: str | None, *, ignore_unavailable: bool = False,
                 allow_no_indices: bool = True, expand_wildcards: str = "open",
-                include_closed_error: bool = True) -> list[Target]:
-        """Targets of a comma list of names, aliases, wildcards, ``-exclusions`` and ``_all``."""
+                include_closed_error: bool = True,
+                include_failed: bool | None = None) -> list[Target]:
+        """Targets of a comma list of names, aliases, wildcards, ``-exclusions`` and ``_all``.
+
+        An index that failed to open (red) is a target only for metadata access
+        (``include_failed``, by default when closed indices are accepted too); for reads it
+        is skipped by wildcards and answers 503 when named.
+        """
+        if include_failed is None:
+            include_failed = not include_closed_error
         parts = [p for p in (expression or "_all").split(",") if p]
         if not parts:
             parts = ["_all"]
         states = {"open", "close"} if "all" in expand_wildcards or "closed" in expand_wildcards \
             else ({"open"} if "open" in expand_wildcards else set())
         selected: dict[str, dict[str, Any] | None] = {}
+        named: set[str] = set()  # reached by name or alias, not by a wildcard
         alias_map = self._alias_map()
         for position, raw in enumerate(parts):
             part = resolve_date_math(raw)
@@ -232,11 +263,19 @@ class Catalog:
                         and not ignore_unavailable:
                     raise IndexClosed(part)
                 selected[part] = None
+                named.add(part)
             elif part in alias_map:
                 for name, props in alias_map[part].items():
                     selected.setdefault(name, props.get("filter"))
+                    named.add(name)
             elif not ignore_unavailable:
                 raise IndexNotFound(part)
+        if not include_failed:
+            for name in [n for n in selected if self.indices[n].failure is not None]:
+                if name not in named or ignore_unavailable:
+                    del selected[name]
+                else:
+                    self.indices[name].check_available()
         if not selected and not allow_no_indices:
             raise IndexNotFound(expression or "_all")
         return [Target(self.indices[name], alias_filter) for name, alias_filter in
@@ -256,6 +295,7 @@ class Catalog:
         if index is not None:
             if index.state == "close":
                 raise IndexClosed(name)
+            index.check_available()
             return index
         members = self._alias_map().get(name)
         if members:

@@ -10,7 +10,9 @@ replayed, so an acknowledged write survives ``kill -9``.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import itertools
+import logging
 import os
 import shutil
 import threading
@@ -42,6 +44,7 @@ from loghaven.errors import (
     IllegalArgument,
     LoghavenError,
     MapperParsing,
+    ShardUnavailable,
     VersionConflict,
 )
 from loghaven.storage.metastore import Metastore
@@ -53,6 +56,7 @@ GC_DELETES_MS = 60_000
 #: a split, so this bounds the largest merge: the files it maps (counted in the server's
 #: RSS) and the CPU it takes. 5M WAF documents in one split made merges of 1.5 GB.
 SPLIT_MAX_DOCS = 2_000_000
+log = logging.getLogger("loghaven.engine")
 
 
 _ID_NODE = os.urandom(6)
@@ -131,7 +135,8 @@ class Index:
 
     def __init__(self, name: str, uuid: str, folder: Path, metastore: Metastore,
                  settings: IndexSettings, mapping: Mapping, state: str = "open",
-                 on_meta_change: Callable[[Index], None] | None = None) -> None:
+                 on_meta_change: Callable[[Index], None] | None = None,
+                 failure: str | None = None) -> None:
         self.name = name
         self.uuid = uuid
         self.folder = folder
@@ -156,10 +161,47 @@ class Index:
         self.wal: WriteAheadLog | None = None
         self._mapping_fits = False
         self._split_counter = 0
-        if state == "open":
-            self._open()
+        #: Why the index could not be opened (it is then red and serves no reads or writes).
+        self.failure = failure
+        if state == "open" and failure is None:
+            self._try_open()
 
     # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def health(self) -> str:
+        return "red" if self.failure is not None else "green"
+
+    def check_available(self) -> None:
+        """Raise ShardUnavailable (503) if the index failed to open."""
+        if self.failure is not None:
+            raise ShardUnavailable(self.name, self.uuid, self.failure)
+
+    def _try_open(self) -> None:
+        """Open; on any failure the index stays red with the reason, and the node starts.
+
+        Nothing is deleted or rewritten on failure, so the data stays as it was for
+        ``loghaven recover-wal`` or a manual repair; closing and opening retries.
+        """
+        try:
+            self._open()
+            self.failure = None
+        except BaseException as exc:  # any failure, tantivy's panics (BaseExceptions) too
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            self._fail(f"{type(exc).__name__}: {exc}")
+
+    def _fail(self, reason: str) -> None:
+        self.failure = reason
+        log.error("index [%s/%s] failed to open: %s", self.name, self.uuid, reason)
+        for split in self.splits:
+            with contextlib.suppress(Exception):  # release what can be released
+                split.close_writer()
+        if self.wal is not None:
+            self.wal.close()
+        self.wal = None
+        self.splits = []
+        self.live = {}
 
     def _state_key(self) -> str:
         return self.uuid
@@ -167,7 +209,11 @@ class Index:
     def _open(self) -> None:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
-        saved = self.metastore.get("index_state", self._state_key()) or {}
+        saved = self.metastore.get("index_state", self._state_key())
+        if saved is None and any((folder / "splits").glob("*/meta.json")):
+            raise LoghavenError(f"the metastore has no split list for the splits in [{folder}]; "
+                                f"run `loghaven rebuild-metastore`")
+        saved = saved or {}
         self.checkpoint = saved.get("checkpoint", -1)
         self.seq_no = self.checkpoint
         for meta_json in saved.get("splits", []):
@@ -268,9 +314,10 @@ class Index:
             if closed and self.state == "open":
                 self.close()
                 self.state = "close"
+                self.failure = None
             elif not closed and self.state == "close":
                 self.state = "open"
-                self._open()
+                self._try_open()
 
     def set_mapping(self, mapping: Mapping) -> None:
         """Install a new mapping; the next write rolls to a split whose schema has its fields.
