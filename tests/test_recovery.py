@@ -104,3 +104,69 @@ def test_an_unreadable_mapping_record_makes_only_its_index_red(fresh_server: Ser
     _assert_red(client, "broken", "Field [_id] is defined more than once")
     assert client.delete("/broken").status_code == 200
     assert client.get("/_cluster/health").json()["status"] == "green"
+
+
+def _frames(path: Path) -> list[int]:
+    """The offset of each record of a log file (``[length u32][crc32 u32][payload]``)."""
+    data, offsets, offset = path.read_bytes(), [], 0
+    while offset < len(data):
+        offsets.append(offset)
+        offset += 8 + int.from_bytes(data[offset:offset + 4], "little")
+    return offsets
+
+
+def _uncommitted_log(server: Server, client: httpx.Client) -> tuple[Path, list[int]]:
+    """Ten documents of ``logged`` only in its write-ahead log (no refresh), then kill -9."""
+    assert client.put("/logged", json={"settings": {"index.refresh_interval": "-1"}}
+                      ).status_code == 200
+    _bulk(client, "other", ["o1"])
+    _bulk(client, "logged", [f"d{i}" for i in range(10)], refresh="false")
+    folder = _folder(server, client, "logged")
+    server.kill()
+    (path,) = (folder / "wal").glob("*.log")
+    offsets = _frames(path)
+    assert len(offsets) == 10
+    return path, offsets
+
+
+def test_damage_inside_the_log_is_quarantined_and_recover_wal_salvages_the_rest(
+        fresh_server: Server, client: httpx.Client) -> None:
+    path, offsets = _uncommitted_log(fresh_server, client)
+    data = bytearray(path.read_bytes())
+    data[offsets[4] + 20] ^= 0xFF  # a complete record with a bad checksum, records after it
+    path.write_bytes(bytes(data))
+    fresh_server.start()
+    assert client.get("/other/_count").json()["count"] == 1
+    _assert_red(client, "logged", f"[{path.name}] offset [{offsets[4]}]", "recover-wal")
+    index_folder = path.parent.parent
+    (kept,) = (index_folder / "quarantine").glob(f"*/{path.name}")
+    assert kept.read_bytes() == bytes(data)
+    fresh_server.restart()  # still red: the damage is recorded, not forgotten
+    _assert_red(client, "logged", f"[{path.name}] offset [{offsets[4]}]")
+    fresh_server.stop()
+    done = _loghaven("recover-wal", "--data-dir", str(fresh_server.data_dir), "logged")
+    assert done.returncode == 0, done.stderr
+    assert "salvaged 5 records" in done.stdout, done.stdout
+    fresh_server.start()
+    assert client.get("/_cluster/health").json()["status"] == "green"
+    client.post("/logged/_refresh")
+    assert client.get("/logged/_count").json()["count"] == 9
+    assert client.get("/logged/_doc/d4").status_code == 404  # the damaged record
+    assert client.get("/logged/_doc/d9").json()["_source"]["msg"] == "event d9"
+    assert kept.exists()  # quarantined files are kept after recovery
+
+
+def test_a_torn_last_record_is_cut_off_with_a_warning(fresh_server: Server,
+                                                      client: httpx.Client) -> None:
+    path, offsets = _uncommitted_log(fresh_server, client)
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size - 7)  # a crash in the middle of the last append
+    fresh_server.start()
+    assert client.get("/_cluster/health").json()["status"] == "green"
+    client.post("/logged/_refresh")
+    assert client.get("/logged/_count").json()["count"] == 9
+    warnings = [orjson.loads(line) for line in fresh_server.log.read_text().splitlines()
+                if line.startswith("{") and "torn record" in line]
+    assert warnings and warnings[0]["level"] == "warning"
+    assert str(path) in warnings[0]["message"] and str(offsets[9]) in warnings[0]["message"]
+    assert not (path.parent.parent / "quarantine").exists()

@@ -1,14 +1,21 @@
-"""The ``loghaven`` command: ``serve`` and ``bench`` (more subcommands as features land)."""
+"""The ``loghaven`` command: ``serve``, ``bench``, and the offline repairs ``recover-wal`` and
+``rebuild-metastore`` (docs/recovery.md)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loghaven import __version__
 from loghaven.runtime import tune_gc
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -37,6 +44,48 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None]]:
+    """A rich progress bar (on stderr) and the callback the engine's repairs report to."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn(description), BarColumn(), DownloadColumn(), transient=True,
+                   console=_console(stderr=True))
+    task = bar.add_task(description, total=None)
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return bar, update
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _recover_wal(args: argparse.Namespace) -> int:
+    from loghaven.engine.recovery import recover_wal
+    from loghaven.errors import LoghavenError
+
+    bar, update = _progress_bar("salvaging write-ahead log")
+    try:
+        with bar:
+            report = recover_wal(args.data_dir, args.index, update)
+    except LoghavenError as error:
+        _console(stderr=True).print(f"recover-wal: {error.reason}")
+        return 1
+    console = _console()
+    if not report.damaged:
+        console.print(f"index [{report.index}] has no quarantined write-ahead log; it is "
+                      f"{report.health}")
+        return 0
+    console.print(f"index [{report.index}]: damage at {', '.join(report.damaged)}; salvaged "
+                  f"{report.salvaged} records, skipped {report.skipped_bytes} unreadable "
+                  f"bytes; the index is {report.health}. The quarantined files are kept.")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from loghaven.bench.runner import run
 
@@ -62,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processes that prepare bulk documents, 0 for none "
                             "[env LOGHAVEN_INGEST_WORKERS, cores - 1]")
     serve.set_defaults(func=_serve)
+
+    recover = commands.add_parser(
+        "recover-wal", help="salvage the readable records of an index's damaged write-ahead "
+                            "log and bring it back green (server stopped)")
+    recover.add_argument("--data-dir", type=Path, required=True, help="the server's data folder")
+    recover.add_argument("index", help="the red index (see _cluster/allocation/explain)")
+    recover.set_defaults(func=_recover_wal)
 
     bench = commands.add_parser("bench", help="measure ingest and query speed against baselines")
     try:
