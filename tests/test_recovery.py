@@ -170,3 +170,101 @@ def test_a_torn_last_record_is_cut_off_with_a_warning(fresh_server: Server,
     assert warnings and warnings[0]["level"] == "warning"
     assert str(path) in warnings[0]["message"] and str(offsets[9]) in warnings[0]["message"]
     assert not (path.parent.parent / "quarantine").exists()
+
+
+def _serve_exit(server: Server) -> subprocess.CompletedProcess[str]:
+    """Run ``loghaven serve`` on the data folder; it must exit by itself (refusing to start)."""
+    return _loghaven("serve", "--host", "127.0.0.1", "--port", str(server.port), "--data-dir",
+                     str(server.data_dir))
+
+
+def _lose_file(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _empty_file(path: Path) -> None:
+    _lose_file(path)
+    path.write_bytes(b"")
+
+
+def _truncate_file(path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(data[:100] + bytes(len(data) - 100))  # header kept, pages lost
+
+
+def _lose_a_record(path: Path) -> None:
+    """What a truncated metastore -wal does: the newest index's records are gone."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM objects WHERE kind='index' AND name='events'")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("damage", [_lose_file, _empty_file, _truncate_file, _lose_a_record],
+                         ids=["deleted", "empty", "truncated", "missing-record"])
+def test_a_lost_metastore_stops_the_start_and_rebuild_metastore_brings_everything_back(
+        fresh_server: Server, client: httpx.Client, damage) -> None:
+    assert client.put("/events", json={
+        "settings": {"index.refresh_interval": "-1"},
+        "mappings": {"properties": {"@timestamp": {"type": "date"},
+                                    "msg": {"type": "text"}, "host": {"type": "keyword"}}},
+        "aliases": {"recent": {}}}).status_code == 200
+    documents = [{"@timestamp": f"2024-05-0{day}T10:00:00Z", "msg": f"day {day}",
+                  "host": f"h{day}"} for day in range(1, 6)]
+    for number, document in enumerate(documents[:3]):
+        client.put(f"/events/_doc/{number}", json=document)
+    client.post("/events/_refresh")
+    for number, document in enumerate(documents[3:], start=3):  # only in the log
+        client.put(f"/events/_doc/{number}", json=document)
+    _bulk(client, "other", ["o1", "o2"])
+    assert client.put("/_index_template/kept", json={"index_patterns": ["kept-*"]}
+                      ).status_code == 200
+    fresh_server.kill()
+    damage(fresh_server.data_dir / "metastore.sqlite")
+    refused = _serve_exit(fresh_server)
+    assert refused.returncode != 0
+    assert "rebuild-metastore" in refused.stderr, refused.stderr
+    rebuilt = _loghaven("rebuild-metastore", "--data-dir", str(fresh_server.data_dir))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "events" in rebuilt.stdout and "other" in rebuilt.stdout
+    fresh_server.start()
+    if damage is _lose_a_record:  # the rest of the metastore is readable: copied over
+        assert client.get("/_index_template/kept").status_code == 200
+    else:
+        assert "not rebuilt (no index folder keeps them): index templates" in rebuilt.stdout
+        assert client.get("/_index_template/kept").status_code == 404
+    assert client.get("/_cluster/health").json()["status"] == "green"
+    mapping = client.get("/events/_mapping").json()["events"]["mappings"]["properties"]
+    assert mapping["host"] == {"type": "keyword"} and mapping["@timestamp"]["type"] == "date"
+    assert client.get("/recent/_count").json()["count"] == 5
+    assert client.get("/other/_count").json()["count"] == 2
+    in_range = client.post("/events/_search", json={"query": {"range": {"@timestamp": {
+        "gte": "2024-05-02T00:00:00Z", "lte": "2024-05-04T23:00:00Z"}}}}).json()
+    assert in_range["hits"]["total"]["value"] == 3
+    old_seq = max(client.get(f"/events/_doc/{n}").json()["_seq_no"] for n in range(5))
+    added = client.put("/events/_doc/new", json={"msg": "after the rebuild"}).json()
+    assert added["_seq_no"] > old_seq
+    fresh_server.restart()
+    assert client.get("/recent/_count").json()["count"] == 6
+
+
+def test_a_crash_while_deleting_an_index_does_not_block_the_start(
+        fresh_server: Server, client: httpx.Client) -> None:
+    _bulk(client, "gone", ["g1"])
+    folder = _folder(fresh_server, client, "gone")
+    fresh_server.stop()
+    kept = folder.with_name("copy")
+    import shutil
+
+    shutil.copytree(folder, kept)
+    fresh_server.start()
+    assert client.delete("/gone").status_code == 200
+    fresh_server.stop()
+    (kept / "index.json").unlink(missing_ok=True)  # what delete leaves if it crashes before removing the folder
+    fresh_server.start()
+    assert client.get("/_cluster/health").json()["status"] == "green"

@@ -23,6 +23,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from loghaven.api.app import create_app
     from loghaven.config import load_config
+    from loghaven.engine.recovery import MetastoreLost
     from loghaven.logs import configure_logging
     from loghaven.node import Node
 
@@ -33,7 +34,11 @@ def _serve(args: argparse.Namespace) -> int:
     })
     configure_logging(config.log_level)
     log = logging.getLogger("loghaven")
-    node = Node(config)
+    try:
+        node = Node(config)
+    except MetastoreLost as error:
+        log.error("not starting: %s", error)
+        return 2
     log.info("starting", extra={"fields": {
         "host": config.host, "port": config.port, "data_dir": str(config.data_dir.resolve()),
         "version": __version__, "ui": f"http://{config.host}:{config.port}/_dashboards",
@@ -61,7 +66,7 @@ def _progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None
 def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, markup=False)
 
 
 def _recover_wal(args: argparse.Namespace) -> int:
@@ -83,6 +88,28 @@ def _recover_wal(args: argparse.Namespace) -> int:
     console.print(f"index [{report.index}]: damage at {', '.join(report.damaged)}; salvaged "
                   f"{report.salvaged} records, skipped {report.skipped_bytes} unreadable "
                   f"bytes; the index is {report.health}. The quarantined files are kept.")
+    return 0
+
+
+def _rebuild_metastore(args: argparse.Namespace) -> int:
+    from loghaven.engine.recovery import NOT_REBUILT, rebuild_metastore
+
+    bar, update = _progress_bar("rebuilding the metastore")
+    with bar:
+        report = rebuild_metastore(args.data_dir, update)
+    console = _console()
+    console.print(f"rebuilt the metastore with {len(report.indices)} indices from their "
+                  f"folders: {', '.join(report.indices) or '-'}")
+    for skipped in report.skipped:
+        console.print(f"skipped {skipped}")
+    if report.old_metastore is not None:
+        console.print(f"the previous metastore is kept as [{report.old_metastore}]")
+    if report.old_readable:
+        console.print(f"copied {report.kept_objects} other objects (templates, cluster "
+                      f"settings, ...) from the previous metastore")
+    else:
+        console.print(f"not rebuilt (no index folder keeps them): {NOT_REBUILT}; recreate "
+                      f"them")
     return 0
 
 
@@ -118,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     recover.add_argument("--data-dir", type=Path, required=True, help="the server's data folder")
     recover.add_argument("index", help="the red index (see _cluster/allocation/explain)")
     recover.set_defaults(func=_recover_wal)
+
+    rebuild = commands.add_parser(
+        "rebuild-metastore", help="rebuild a lost or damaged metastore from the index folders "
+                                  "(server stopped; the old one is kept)")
+    rebuild.add_argument("--data-dir", type=Path, required=True, help="the server's data folder")
+    rebuild.set_defaults(func=_rebuild_metastore)
 
     bench = commands.add_parser("bench", help="measure ingest and query speed against baselines")
     try:

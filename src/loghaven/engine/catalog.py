@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loghaven.engine import templates
+from loghaven.engine import sidecar, templates
 from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.merge import merge_small_splits
@@ -66,8 +66,10 @@ class Catalog:
         self._unreadable: dict[str, dict[str, Any]] = {}
         self.cluster_uuid = self._cluster_uuid()
         for name, meta in metastore.list(INDEX).items():
-            self.indices[name] = self._load(name, meta)
             self.aliases[name] = meta.get("aliases", {})
+            self.indices[name] = index = self._load(name, meta)
+            if index.failure is None:  # also gives indices of older versions their sidecar
+                sidecar.write(index.folder, self._record(index), index.split_list())
 
     def _cluster_uuid(self) -> str:
         stored = self.metastore.get("cluster", "uuid")
@@ -103,13 +105,21 @@ class Catalog:
             record["aliases"] = self.aliases.get(index.name, {})
             self.metastore.put(INDEX, index.name, record)
             return
-        self.metastore.put(INDEX, index.name, {
+        record = self._record(index)
+        splits = index.split_list() if index.state == "open" and index.failure is None \
+            else (sidecar.read(index.folder) or {}).get("splits", [])
+        sidecar.write(index.folder, record, splits)  # first: it may list a split ahead
+        self.metastore.put(INDEX, index.name, record)
+
+    def _record(self, index: Index) -> dict[str, Any]:
+        return {
+            "name": index.name,
             "uuid": index.uuid,
             "settings": index.settings.user,
             "mappings": index.mapping.body,
             "aliases": self.aliases.get(index.name, {}),
             "state": index.state,
-        })
+        }
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -191,6 +201,11 @@ class Catalog:
                 validate_index_name(alias)
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
                           self.metastore, settings, mapping, on_meta_change=self.save_meta)
+            if index.failure is not None:  # e.g. the disk: nothing is registered
+                index.remove()
+                shutil.rmtree(index.folder, ignore_errors=True)
+                self.metastore.delete("index_state", index_uuid)
+                raise LoghavenError(f"failed to create index [{name}]: {index.failure}")
             self.indices[name] = index
             self.aliases[name] = {a: (props or {}) for a, props in resolved["aliases"].items()}
             self.save_meta(index)
@@ -201,6 +216,7 @@ class Catalog:
             self.indices.pop(index.name, None)
             self.aliases.pop(index.name, None)
             self._unreadable.pop(index.name, None)
+            sidecar.remove(index.folder)
             index.remove()
             self.metastore.put_many([(INDEX, index.name, None), ("index_state", index.uuid, None)])
             shutil.rmtree(index.folder, ignore_errors=True)

@@ -163,6 +163,8 @@ class Index:
         self._split_counter = 0
         #: Why the index could not be opened (it is then red and serves no reads or writes).
         self.failure = failure
+        self._opened = False  # split-list changes are announced once opening is done
+        self._listed_splits: list[tuple[str, str]] = []
         if state == "open" and failure is None:
             self._try_open()
 
@@ -186,6 +188,7 @@ class Index:
         try:
             self._open()
             self.failure = None
+            self._opened = True
         except BaseException as exc:  # any failure, tantivy's panics (BaseExceptions) too
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
@@ -269,10 +272,18 @@ class Index:
     def active(self) -> Split:
         return self.splits[-1]
 
+    def split_list(self) -> list[dict[str, Any]]:
+        return [s.meta.to_json() for s in self.splits]
+
     def _save_state(self) -> None:
+        splits = self.split_list()
+        listed = [(s["split_id"], s["state"]) for s in splits]
+        if listed != self._listed_splits and self._opened and self._on_meta_change is not None:
+            self._on_meta_change(self)  # the sidecar (engine/sidecar.py) lists the splits too
+        self._listed_splits = listed
         self.metastore.put("index_state", self._state_key(), {
             "checkpoint": self.checkpoint,
-            "splits": [s.meta.to_json() for s in self.splits],
+            "splits": splits,
         })
 
     def _replay(self) -> None:
