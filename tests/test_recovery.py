@@ -224,6 +224,9 @@ def test_a_lost_metastore_stops_the_start_and_rebuild_metastore_brings_everythin
     _bulk(client, "other", ["o1", "o2"])
     assert client.put("/_index_template/kept", json={"index_patterns": ["kept-*"]}
                       ).status_code == 200
+    _bulk(client, "archived", ["a1", "a2", "a3"])
+    assert client.post("/archived/_close").status_code == 200
+    fresh_server.restart()  # a closed index keeps its split list beside it across starts
     fresh_server.kill()
     damage(fresh_server.data_dir / "metastore.sqlite")
     refused = _serve_exit(fresh_server)
@@ -249,6 +252,8 @@ def test_a_lost_metastore_stops_the_start_and_rebuild_metastore_brings_everythin
     old_seq = max(client.get(f"/events/_doc/{n}").json()["_seq_no"] for n in range(5))
     added = client.put("/events/_doc/new", json={"msg": "after the rebuild"}).json()
     assert added["_seq_no"] > old_seq
+    assert client.post("/archived/_open").status_code == 200
+    assert client.get("/archived/_count").json()["count"] == 3
     fresh_server.restart()
     assert client.get("/recent/_count").json()["count"] == 6
 

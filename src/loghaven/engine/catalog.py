@@ -68,8 +68,8 @@ class Catalog:
         for name, meta in metastore.list(INDEX).items():
             self.aliases[name] = meta.get("aliases", {})
             self.indices[name] = index = self._load(name, meta)
-            if index.failure is None:  # also gives indices of older versions their sidecar
-                sidecar.write(index.folder, self._record(index), index.split_list())
+            if name not in self._unreadable:  # also gives older versions' indices a sidecar
+                self._write_sidecar(index, self._record(index))
 
     def _cluster_uuid(self) -> str:
         stored = self.metastore.get("cluster", "uuid")
@@ -106,10 +106,17 @@ class Catalog:
             self.metastore.put(INDEX, index.name, record)
             return
         record = self._record(index)
-        splits = index.split_list() if index.state == "open" and index.failure is None \
-            else (sidecar.read(index.folder) or {}).get("splits", [])
-        sidecar.write(index.folder, record, splits)  # first: it may list a split ahead
+        self._write_sidecar(index, record)  # first: it may list a split ahead of the metastore
         self.metastore.put(INDEX, index.name, record)
+
+    def _write_sidecar(self, index: Index, record: dict[str, Any]) -> None:
+        """The sidecar of an index: its record and split list (the stored one while the index
+        is closed or red, when it has no splits open)."""
+        if index.state == "open" and index.failure is None:
+            splits = index.split_list()
+        else:
+            splits = (self.metastore.get("index_state", index.uuid) or {}).get("splits", [])
+        sidecar.write(index.folder, record, splits)
 
     def _record(self, index: Index) -> dict[str, Any]:
         return {
