@@ -142,3 +142,14 @@ class ClusterBlock(LoghavenError):
 
     type = "cluster_block_exception"
     status = 429
+
+
+class ShardUnavailable(LoghavenError):
+    """The index exists but could not be opened (it is red): reads and writes answer 503."""
+
+    type = "no_shard_available_action_exception"
+    status = 503
+
+    def __init__(self, index: str, index_uuid: str, failure: str) -> None:
+        super().__init__(f"No shard available for [{index}][0]: the index failed to open: "
+                         f"{failure}", index=index, index_uuid=index_uuid, shard="0")

@@ -8,6 +8,7 @@ import uuid
 from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
+from loghaven.engine.recovery import check_metastore
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
@@ -23,6 +24,7 @@ class Node:
     def __init__(self, config: Config) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
+        check_metastore(config.data_dir)  # MetastoreLost: never start on a lost metastore
         self.metastore = SqliteMetastore(config.data_dir / "metastore.sqlite")
         self.catalog = Catalog(config.data_dir, self.metastore)
         limits.configure(max_clause_count=config.max_clause_count,

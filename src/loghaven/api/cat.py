@@ -116,10 +116,10 @@ def indices_table(request: Request) -> tuple[list[str], list[Row]]:
     rows = []
     for target in targets:
         index = target.index
-        is_open = index.state == "open"
+        is_open = index.state == "open" and index.failure is None
         size = Bytes(index.size_bytes()) if is_open else None
         rows.append({
-            "health": "green" if is_open else None,
+            "health": index.health if index.state == "open" else None,
             "status": index.state,
             "index": index.name,
             "uuid": index.uuid,
@@ -142,12 +142,14 @@ def indices_table(request: Request) -> tuple[list[str], list[Row]]:
 def health_table(request: Request) -> tuple[list[str], list[Row]]:
     node = _node(request)
     now = time.time()
-    shards = sum(1 for i in node.catalog.indices.values() if i.state == "open")
+    opened = [i for i in node.catalog.indices.values() if i.state == "open"]
+    red = sum(1 for i in opened if i.failure is not None)
+    shards = len(opened) - red
     row = {"epoch": int(now), "timestamp": time.strftime("%H:%M:%S", time.gmtime(now)),
-           "cluster": node.config.cluster_name, "status": "green", "node.total": 1,
-           "node.data": 1, "shards": shards, "pri": shards, "relo": 0, "init": 0,
-           "unassign": 0, "pending_tasks": 0, "max_task_wait_time": "-",
-           "active_shards_percent": "100.0%"}
+           "cluster": node.config.cluster_name, "status": "red" if red else "green",
+           "node.total": 1, "node.data": 1, "shards": shards, "pri": shards, "relo": 0,
+           "init": 0, "unassign": red, "pending_tasks": 0, "max_task_wait_time": "-",
+           "active_shards_percent": f"{100.0 * shards / len(opened) if opened else 100.0:.1f}%"}
     return list(row), [row]
 
 
@@ -276,11 +278,13 @@ def nodes_table(request: Request) -> tuple[list[str], list[Row]]:
 
 
 SHARD_COLUMNS = ["index", "shard", "prirep", "state", "docs", "store", "ip", "id", "node",
-                 "segments.count", "indexing.index_total", "search.query_total"]
+                 "segments.count", "indexing.index_total", "search.query_total",
+                 "unassigned.reason", "unassigned.details"]
 SHARD_DEFAULT = ["index", "shard", "prirep", "state", "docs", "store", "ip", "node"]
 SHARD_ALIASES = {"i": "index", "idx": "index", "s": "shard", "sh": "shard", "p": "prirep",
                  "pr": "prirep", "primaryOrReplica": "prirep", "st": "state", "d": "docs",
-                 "dc": "docs", "sto": "store", "n": "node", "sc": "segments.count"}
+                 "dc": "docs", "sto": "store", "n": "node", "sc": "segments.count",
+                 "ur": "unassigned.reason", "ud": "unassigned.details"}
 
 
 def _open_targets(request: Request) -> list[Index]:
@@ -295,6 +299,11 @@ def shards_table(request: Request) -> tuple[list[str], list[Row]]:
     ip = identity(request)["ip"]
     rows = []
     for index in _open_targets(request):
+        if index.failure is not None:
+            rows.append({"index": index.name, "shard": 0, "prirep": "p", "state": "UNASSIGNED",
+                         "unassigned.reason": "ALLOCATION_FAILED",
+                         "unassigned.details": index.failure})
+            continue
         sections = stats.index_stats(index, ("docs", "store", "indexing", "search", "segments"))
         rows.append({
             "index": index.name, "shard": 0, "prirep": "p", "state": "STARTED",

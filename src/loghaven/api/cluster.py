@@ -1,5 +1,5 @@
 """Cluster APIs that tools ask a server about: ``_cluster/state``, ``_cluster/settings``,
-``_cluster/stats``, ``_tasks`` and ``_resolve/index``.
+``_cluster/stats``, ``_cluster/allocation/explain``, ``_tasks`` and ``_resolve/index``.
 
 A Loghaven server is a one-node cluster: every index is one started primary shard on it.
 """
@@ -348,7 +348,44 @@ async def resolve_index(request: Request) -> Response:
     return json_response(request, await run(resolve_body, request))
 
 
+# --- _cluster/allocation/explain -------------------------------------------------------------
+
+
+def allocation_explain_body(node: Node, body: dict[str, Any]) -> dict[str, Any]:
+    """Why a shard is where it is; for an index that failed to open, the failure."""
+    if body.get("index") is not None:
+        index = node.catalog.get(str(body["index"]))
+    else:
+        red = [i for _, i in sorted(node.catalog.indices.items()) if i.failure is not None]
+        if not red:
+            raise IllegalArgument(
+                "unable to find any unassigned shards to explain "
+                "[ClusterAllocationExplainRequest[useAnyUnassignedShard=true,"
+                "includeYesDecisions?=false]")
+        index = red[0]
+    explained: dict[str, Any] = {"index": index.name, "shard": 0, "primary": True}
+    if index.failure is None:
+        explained.update({
+            "current_state": "started",
+            "current_node": {"id": node.node_id, "name": node.config.node_name},
+            "can_remain_on_current_node": "yes", "can_rebalance_cluster": "no"})
+        return explained
+    explained.update({
+        "current_state": "unassigned",
+        "unassigned_info": {"reason": "ALLOCATION_FAILED", "failed_allocation_attempts": 1,
+                            "details": index.failure, "last_allocation_status": "no"},
+        "can_allocate": "no",
+        "allocate_explanation": "the index failed to open on this node; see docs/recovery.md"})
+    return explained
+
+
+async def allocation_explain(request: Request) -> Response:
+    body = await json_body(request)
+    return json_response(request, await run(allocation_explain_body, _node(request), body))
+
+
 routes = [
+    Route("/_cluster/allocation/explain", allocation_explain, methods=["GET", "POST"]),
     Route("/_cluster/state", cluster_state, methods=["GET"]),
     Route("/_cluster/state/{metric}", cluster_state, methods=["GET"]),
     Route("/_cluster/state/{metric}/{index}", cluster_state, methods=["GET"]),

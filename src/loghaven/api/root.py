@@ -51,12 +51,14 @@ async def root(request: Request) -> Response:
 def health_body(node: Node, index_expr: str | None, request: Request) -> dict:
     targets = node.catalog.resolve(index_expr, expand_wildcards="all",
                                    include_closed_error=False) \
-        if index_expr else [t for t in node.catalog.resolve("_all", expand_wildcards="all")]
+        if index_expr else node.catalog.resolve("_all", expand_wildcards="all",
+                                                include_failed=True)
     indices = [t.index for t in targets]
-    open_count = sum(1 for i in indices if i.state == "open")
+    red = sum(1 for i in indices if i.failure is not None)
+    open_count = sum(1 for i in indices if i.state == "open") - red
     body = {
         "cluster_name": node.config.cluster_name,
-        "status": "green",
+        "status": "red" if red else "green",
         "timed_out": False,
         "number_of_nodes": 1,
         "number_of_data_nodes": 1,
@@ -66,18 +68,20 @@ def health_body(node: Node, index_expr: str | None, request: Request) -> dict:
         "active_shards": open_count,
         "relocating_shards": 0,
         "initializing_shards": 0,
-        "unassigned_shards": 0,
+        "unassigned_shards": red,
         "delayed_unassigned_shards": 0,
         "number_of_pending_tasks": 0,
         "number_of_in_flight_fetch": 0,
         "task_max_waiting_in_queue_millis": 0,
-        "active_shards_percent_as_number": 100.0,
+        "active_shards_percent_as_number": 100.0 * open_count / (open_count + red) if red
+        else 100.0,
     }
     if request.query_params.get("level") == "indices":
         body["indices"] = {
-            i.name: {"status": "green", "number_of_shards": 1, "number_of_replicas": 0,
-                     "active_primary_shards": 1, "active_shards": 1, "relocating_shards": 0,
-                     "initializing_shards": 0, "unassigned_shards": 0}
+            i.name: {"status": i.health, "number_of_shards": 1, "number_of_replicas": 0,
+                     "active_primary_shards": 0 if i.failure else 1,
+                     "active_shards": 0 if i.failure else 1, "relocating_shards": 0,
+                     "initializing_shards": 0, "unassigned_shards": 1 if i.failure else 0}
             for i in indices}
     return body
 

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loghaven.engine import disk, templates
+from loghaven.engine import disk, sidecar, templates
 from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.names import is_pattern, resolve_date_math, validate_index_name
+from loghaven.engine.schema import build_schema
 from loghaven.engine.settings import IndexSettings, flatten
 from loghaven.errors import (
     IllegalArgument,
@@ -71,12 +72,15 @@ class Catalog:
         self._last_merge: dict[str, float] = {}
         self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
+        self._unreadable: dict[str, dict[str, Any]] = {}
         self.cluster_uuid = self._cluster_uuid()
         self.disk = disk.DiskMonitor(data_dir)
         self._settings_consumers.append(lambda flat: disk.validate(flat.get))
         for name, meta in metastore.list(INDEX).items():
-            self.indices[name] = self._load(name, meta)
             self.aliases[name] = meta.get("aliases", {})
+            self.indices[name] = index = self._load(name, meta)
+            if name not in self._unreadable:  # also gives older versions' indices a sidecar
+                self._write_sidecar(index, self._record(index))
 
     def _cluster_uuid(self) -> str:
         stored = self.metastore.get("cluster", "uuid")
@@ -86,19 +90,54 @@ class Catalog:
         return stored["uuid"]
 
     def _load(self, name: str, meta: dict[str, Any]) -> Index:
-        return Index(name, meta["uuid"], self.data_dir / "indices" / meta["uuid"], self.metastore,
-                     IndexSettings(meta["settings"]), Mapping(meta["mappings"]),
+        """Open a stored index; one whose metadata cannot be read comes up red, not the node down.
+
+        Its stored record is kept as it is (``_unreadable``) so that saving never overwrites
+        it with the empty stand-in mapping.
+        """
+        index_uuid = str(meta.get("uuid", "_na_"))
+        folder = self.data_dir / "indices" / index_uuid
+        try:
+            settings = IndexSettings(meta["settings"])
+            mapping = Mapping(meta["mappings"])
+        except Exception as exc:  # any unreadable record makes the index red
+            reason = f"unreadable index metadata: {type(exc).__name__}: {exc}"
+            log.error("index [%s/%s] failed to open: %s", name, index_uuid, reason)
+            self._unreadable[name] = meta
+            return Index(name, index_uuid, folder, self.metastore, IndexSettings({}), Mapping(),
+                         on_meta_change=self.save_meta, failure=reason)
+        return Index(name, index_uuid, folder, self.metastore, settings, mapping,
                      state=meta.get("state", "open"), on_meta_change=self.save_meta)
 
     def save_meta(self, index: Index) -> None:
         """Persist an index's settings, mapping, aliases and state (called on every change)."""
-        self.metastore.put(INDEX, index.name, {
+        if index.name in self._unreadable:
+            record = dict(self._unreadable[index.name])
+            record["aliases"] = self.aliases.get(index.name, {})
+            self.metastore.put(INDEX, index.name, record)
+            return
+        record = self._record(index)
+        self._write_sidecar(index, record)  # first: it may list a split ahead of the metastore
+        self.metastore.put(INDEX, index.name, record)
+
+    def _write_sidecar(self, index: Index, record: dict[str, Any]) -> None:
+        """The sidecar of an index: its record and split list (the stored one while the index
+        is closed or red, when it has no splits open)."""
+        if index.state == "open" and index.failure is None:
+            splits = index.split_list()
+        else:
+            splits = (self.metastore.get("index_state", index.uuid) or {}).get("splits", [])
+        sidecar.write(index.folder, record, splits)
+
+    def _record(self, index: Index) -> dict[str, Any]:
+        return {
+            "name": index.name,
             "uuid": index.uuid,
             "settings": index.settings.user,
             "mappings": index.mapping.body,
             "aliases": self.aliases.get(index.name, {}),
             "state": index.state,
-        })
+        }
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -217,6 +256,7 @@ class Catalog:
             settings = IndexSettings(resolved["settings"])
             check_mapping_limits(resolved["mappings"], settings.mapping_limits())
             mapping = Mapping(resolved["mappings"])
+            build_schema(mapping)  # a mapping tantivy cannot take is refused before any write
             index_uuid = uuidlib.uuid4().hex[:22]
             settings.set("index.uuid", index_uuid)
             settings.set("index.creation_date", str(now_ms()))
@@ -226,6 +266,11 @@ class Catalog:
                 validate_index_name(alias)
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
                           self.metastore, settings, mapping, on_meta_change=self.save_meta)
+            if index.failure is not None:  # e.g. the disk: nothing is registered
+                index.remove()
+                shutil.rmtree(index.folder, ignore_errors=True)
+                self.metastore.delete("index_state", index_uuid)
+                raise LoghavenError(f"failed to create index [{name}]: {index.failure}")
             self.indices[name] = index
             self.aliases[name] = {a: (props or {}) for a, props in resolved["aliases"].items()}
             self.save_meta(index)
@@ -235,6 +280,8 @@ class Catalog:
         with self._lock:
             self.indices.pop(index.name, None)
             self.aliases.pop(index.name, None)
+            self._unreadable.pop(index.name, None)
+            sidecar.remove(index.folder)
             index.remove()
             self.metastore.put_many([(INDEX, index.name, None), ("index_state", index.uuid, None)])
             shutil.rmtree(index.folder, ignore_errors=True)
@@ -250,14 +297,23 @@ class Catalog:
 
     def resolve(self, expression: str | None, *, ignore_unavailable: bool = False,
                 allow_no_indices: bool = True, expand_wildcards: str = "open",
-                include_closed_error: bool = True) -> list[Target]:
-        """Targets of a comma list of names, aliases, wildcards, ``-exclusions`` and ``_all``."""
+                include_closed_error: bool = True,
+                include_failed: bool | None = None) -> list[Target]:
+        """Targets of a comma list of names, aliases, wildcards, ``-exclusions`` and ``_all``.
+
+        An index that failed to open (red) is a target only for metadata access
+        (``include_failed``, by default when closed indices are accepted too); for reads it
+        is skipped by wildcards and answers 503 when named.
+        """
+        if include_failed is None:
+            include_failed = not include_closed_error
         parts = [p for p in (expression or "_all").split(",") if p]
         if not parts:
             parts = ["_all"]
         states = {"open", "close"} if "all" in expand_wildcards or "closed" in expand_wildcards \
             else ({"open"} if "open" in expand_wildcards else set())
         selected: dict[str, dict[str, Any] | None] = {}
+        named: set[str] = set()  # reached by name or alias, not by a wildcard
         alias_map = self._alias_map()
         for position, raw in enumerate(parts):
             part = resolve_date_math(raw)
@@ -288,11 +344,19 @@ class Catalog:
                         and not ignore_unavailable:
                     raise IndexClosed(part)
                 selected[part] = None
+                named.add(part)
             elif part in alias_map:
                 for name, props in alias_map[part].items():
                     selected.setdefault(name, props.get("filter"))
+                    named.add(name)
             elif not ignore_unavailable:
                 raise IndexNotFound(part)
+        if not include_failed:
+            for name in [n for n in selected if self.indices[n].failure is not None]:
+                if name not in named or ignore_unavailable:
+                    del selected[name]
+                else:
+                    self.indices[name].check_available()
         if not selected and not allow_no_indices:
             raise IndexNotFound(expression or "_all")
         return [Target(self.indices[name], alias_filter) for name, alias_filter in
@@ -312,6 +376,7 @@ class Catalog:
         if index is not None:
             if index.state == "close":
                 raise IndexClosed(name)
+            index.check_available()
             return index
         members = self._alias_map().get(name)
         if members:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loghaven.engine.dates import get_format
-from loghaven.engine.mapping import FieldInfo, Mapping
+from loghaven.engine.mapping import METADATA_FIELDS, FieldInfo, Mapping, field_name_error
 from loghaven.engine.words import index_form
 from loghaven.errors import MapperParsing
 
@@ -188,7 +188,10 @@ class DocumentBuilder:
         for key, value in obj.items():
             node = tree.get(key)
             if node is None:
-                if key in tree or value is None or value == [] or value == {}:
+                if key in tree:
+                    continue
+                _check_unmapped_names(key, value, tree is self.tree)
+                if value is None or value == [] or value == {}:
                     continue
                 if "." in key:
                     head, _, rest = key.partition(".")
@@ -251,6 +254,22 @@ class DocumentBuilder:
                     current.append(converted)
                 else:
                     out[target] = [current, converted]
+
+
+def _check_unmapped_names(key: str, value: Any, at_root: bool) -> None:
+    """Refuse a metadata or malformed field name in an unmapped part of a document, as ES does,
+    before it can reach dynamic mapping. Mapped names are valid: a mapping never holds others."""
+    if at_root and key in METADATA_FIELDS:
+        raise MapperParsing(f"Field [{key}] is a metadata field and cannot be added inside a "
+                            f"document. Use the index API request parameters.")
+    reason = field_name_error(key)
+    if reason is not None:
+        raise MapperParsing("failed to parse", caused_by={
+            "type": "illegal_argument_exception", "reason": reason})
+    for item in value if value.__class__ is list else (value,):
+        if item.__class__ is dict:
+            for child_key, child in item.items():
+                _check_unmapped_names(child_key, child, False)
 
 
 def _parse_error(info: FieldInfo, value: Any, doc_id: str, exc: Exception) -> MapperParsing:

@@ -33,7 +33,14 @@ from loghaven.engine.disk import flood_stage_block, is_blocked
 from loghaven.engine.document import DateBounds, DocumentBuilder
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.prepare import Prepared
-from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION, indexed_field_names
+from loghaven.engine.schema import (
+    ID,
+    SEQ_NO,
+    SOURCE,
+    VERSION,
+    build_schema,
+    indexed_field_names,
+)
 from loghaven.engine.settings import IndexSettings
 from loghaven.engine.split import Split, SplitMeta
 from loghaven.engine.wal import OP_DELETE, OP_INDEX, Operation, WriteAheadLog
@@ -43,6 +50,7 @@ from loghaven.errors import (
     IllegalArgument,
     LoghavenError,
     MapperParsing,
+    ShardUnavailable,
     TranslogFailure,
     VersionConflict,
 )
@@ -134,7 +142,8 @@ class Index:
 
     def __init__(self, name: str, uuid: str, folder: Path, metastore: Metastore,
                  settings: IndexSettings, mapping: Mapping, state: str = "open",
-                 on_meta_change: Callable[[Index], None] | None = None) -> None:
+                 on_meta_change: Callable[[Index], None] | None = None,
+                 failure: str | None = None) -> None:
         self.name = name
         self.uuid = uuid
         self.folder = folder
@@ -164,10 +173,50 @@ class Index:
         self._unlogged: list[Operation] = []
         self._mapping_fits = False
         self._split_counter = 0
-        if state == "open":
-            self._open()
+        #: Why the index could not be opened (it is then red and serves no reads or writes).
+        self.failure = failure
+        self._opened = False  # split-list changes are announced once opening is done
+        self._listed_splits: list[tuple[str, str]] = []
+        if state == "open" and failure is None:
+            self._try_open()
 
     # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def health(self) -> str:
+        return "red" if self.failure is not None else "green"
+
+    def check_available(self) -> None:
+        """Raise ShardUnavailable (503) if the index failed to open."""
+        if self.failure is not None:
+            raise ShardUnavailable(self.name, self.uuid, self.failure)
+
+    def _try_open(self) -> None:
+        """Open; on any failure the index stays red with the reason, and the node starts.
+
+        Nothing is deleted or rewritten on failure, so the data stays as it was for
+        ``loghaven recover-wal`` or a manual repair; closing and opening retries.
+        """
+        try:
+            self._open()
+            self.failure = None
+            self._opened = True
+        except BaseException as exc:  # any failure, tantivy's panics (BaseExceptions) too
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                raise
+            self._fail(f"{type(exc).__name__}: {exc}")
+
+    def _fail(self, reason: str) -> None:
+        self.failure = reason
+        log.error("index [%s/%s] failed to open: %s", self.name, self.uuid, reason)
+        for split in self.splits:
+            with contextlib.suppress(Exception):  # release what can be released
+                split.close_writer()
+        if self.wal is not None:
+            self.wal.close()
+        self.wal = None
+        self.splits = []
+        self.live = {}
 
     def _state_key(self) -> str:
         return self.uuid
@@ -175,7 +224,11 @@ class Index:
     def _open(self) -> None:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
-        saved = self.metastore.get("index_state", self._state_key()) or {}
+        saved = self.metastore.get("index_state", self._state_key())
+        if saved is None and any((folder / "splits").glob("*/meta.json")):
+            raise LoghavenError(f"the metastore has no split list for the splits in [{folder}]; "
+                                f"run `loghaven rebuild-metastore`")
+        saved = saved or {}
         self.checkpoint = saved.get("checkpoint", -1)
         self.seq_no = self.checkpoint
         for meta_json in saved.get("splits", []):
@@ -231,10 +284,18 @@ class Index:
     def active(self) -> Split:
         return self.splits[-1]
 
+    def split_list(self) -> list[dict[str, Any]]:
+        return [s.meta.to_json() for s in self.splits]
+
     def _save_state(self) -> None:
+        splits = self.split_list()
+        listed = [(s["split_id"], s["state"]) for s in splits]
+        if listed != self._listed_splits and self._opened and self._on_meta_change is not None:
+            self._on_meta_change(self)  # the sidecar (engine/sidecar.py) lists the splits too
+        self._listed_splits = listed
         self.metastore.put("index_state", self._state_key(), {
             "checkpoint": self.checkpoint,
-            "splits": [s.meta.to_json() for s in self.splits],
+            "splits": splits,
         })
 
     def _replay(self) -> None:
@@ -334,9 +395,10 @@ class Index:
             if closed and self.state == "open":
                 self.close()
                 self.state = "close"
+                self.failure = None
             elif not closed and self.state == "close":
                 self.state = "open"
-                self._open()
+                self._try_open()
 
     def merged_mapping(self, update: dict[str, Any]) -> Mapping:
         """This index's mapping with ``update`` merged in, within the index's mapping limits
@@ -349,7 +411,11 @@ class Index:
         return merged
 
     def set_mapping(self, mapping: Mapping) -> None:
-        """Install a new mapping; the next write rolls to a split whose schema has its fields."""
+        """Install a new mapping; the next write rolls to a split whose schema has its fields.
+
+        The schema is built first: a mapping tantivy cannot take is refused, never stored.
+        """
+        build_schema(mapping)
         with self.lock:
             self.mapping = mapping
             self.builder = DocumentBuilder(mapping)

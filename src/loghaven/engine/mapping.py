@@ -40,6 +40,12 @@ KINDS: dict[str, str] = {
     "binary": "binary",
 }
 OBJECT_TYPES = {"object", "nested", "flattened"}
+#: Elasticsearch/OpenSearch metadata fields: no document or mapping may define a field with
+#: one of these names (four of them are also the engine's own tantivy fields).
+METADATA_FIELDS = frozenset({
+    "_id", "_index", "_source", "_routing", "_ignored", "_version", "_seq_no", "_primary_term",
+    "_field_names", "_type", "_doc_count", "_tier", "_data_stream_timestamp", "_nested_path",
+})
 MAPPING_ROOT_KEYS = {
     "properties", "dynamic", "_source", "_routing", "_meta", "date_detection",
     "numeric_detection", "dynamic_templates", "dynamic_date_formats", "_all", "_field_names",
@@ -84,6 +90,7 @@ class Mapping:
         body.setdefault("properties", {})
         if not isinstance(body["properties"], dict):
             raise MapperParsing("[properties] must be an object")
+        validate_field_names(body["properties"])
         _validate_properties(body["properties"], "")
         self.body = body
         self.dynamic = str(body.get("dynamic", "true")).lower()
@@ -299,6 +306,44 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
                 raise MapperParsing(f"Invalid format: [{spec['format']}]: {exc}") from exc
         for sub_name, sub_spec in (spec.get("fields") or {}).items():
             _validate_properties({sub_name: sub_spec}, path + ".")
+
+
+def field_name_error(name: str) -> str | None:
+    """Why ES refuses ``name`` as a field name (empty, only dots, an empty path segment), or None.
+
+    Such a name would become an empty or ambiguous tantivy field path.
+    """
+    if name == "":
+        return "field name cannot be an empty string"
+    if "." in name:
+        parts = name.split(".")
+        if not any(parts):
+            return "field name cannot contain only dots"
+        if not all(parts):
+            return (f"object field starting or ending with a [.] makes object resolution "
+                    f"ambiguous: [{name}]")
+    return None
+
+
+def validate_field_names(properties: dict[str, Any], prefix: str = "") -> None:
+    """Refuse a mapping with an empty, dotted-empty or metadata field name, as ES does.
+
+    Runs before anything is stored, so such a mapping never reaches the metastore (where it
+    would make the index unopenable: tantivy refuses a second ``_id`` field).
+    """
+    for name, spec in properties.items():
+        reason = field_name_error(name)
+        if reason is not None:
+            raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
+                "type": "illegal_argument_exception", "reason": reason})
+        path = f"{prefix}{name}"
+        if path in METADATA_FIELDS:
+            raise MapperParsing(f"Field [{path}] is defined more than once")
+        if isinstance(spec, dict):
+            for key in ("properties", "fields"):
+                children = spec.get(key)
+                if isinstance(children, dict):
+                    validate_field_names(children, path + ".")
 
 
 def _merge_properties(target: dict[str, Any], update: dict[str, Any], prefix: str) -> None:

@@ -11,6 +11,7 @@ import tantivy
 
 from loghaven.engine import words
 from loghaven.engine.mapping import FieldInfo, Mapping
+from loghaven.errors import MapperParsing
 
 ID = "_id"
 SOURCE = "_source"
@@ -46,6 +47,17 @@ def register_analyzers(index: tantivy.Index) -> None:
 
 
 def build_schema(mapping: Mapping) -> tantivy.Schema:
+    """The tantivy schema of a mapping; MapperParsing if two fields would share a name.
+
+    tantivy panics on a duplicate field name (e.g. geo_point ``loc`` beside a field
+    ``loc.lat``), so names are checked first. Index calls this before it stores a mapping.
+    """
+    taken = {ID, SOURCE, SEQ_NO, VERSION}
+    for info in mapping.fields.values():
+        for name in _schema_names(info):
+            if name in taken:
+                raise MapperParsing(f"Field [{name}] is defined more than once")
+            taken.add(name)
     builder = tantivy.SchemaBuilder()
     builder.add_text_field(ID, stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_bytes_field(SOURCE, stored=True)
@@ -56,15 +68,15 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
     return builder.build()
 
 
+def _schema_names(info: FieldInfo) -> tuple[str, ...]:
+    if info.kind == "geo_point":
+        return (f"{info.path}.lat", f"{info.path}.lon")
+    return (info.path,) if info.indexed else ()
+
+
 def indexed_field_names(mapping: Mapping) -> frozenset[str]:
     """The mapping's field names that a schema built from it has (geo points as lat/lon)."""
-    names = set()
-    for info in mapping.fields.values():
-        if info.kind == "geo_point":
-            names.update((f"{info.path}.lat", f"{info.path}.lon"))
-        elif info.indexed:
-            names.add(info.path)
-    return frozenset(names)
+    return frozenset(name for info in mapping.fields.values() for name in _schema_names(info))
 
 
 def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:

@@ -2,28 +2,53 @@
 
 Records are framed ``[length u32][crc32 u32][payload]`` so a torn tail left by ``kill -9``
 is detected and cut off on replay. Files are named by the first sequence number they hold;
-after a commit, files whose operations are all committed are deleted. A failed append is
-cut back to the last whole record, and a failed fsync fails every later sync until the
-next commit, so nothing is reported durable that may not be on disk.
+after a commit, files whose operations are all committed are deleted.
+
+Replay tells a torn tail from damage: a bad frame with no valid frame after it in the last
+file is what a crash during an append leaves (cut off, with a warning); a bad frame followed
+by a valid one, or a bad frame in an earlier file, is damage. Damage is never skipped: the
+damaged file and every later one are moved to ``<index>/quarantine/<stamp>/`` (the readable
+prefix stays in the log), replay raises :class:`WalDamaged` and the index stays red until
+``loghaven recover-wal`` salvages the quarantined records (engine/recovery.py).
+
+A failed append is cut back to the last whole record, and a failed fsync fails every later
+sync until the next commit, so nothing is reported durable that may not be on disk.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
+
+from loghaven.storage.files import fsync_dir as _fsync_dir
+from loghaven.storage.files import write_atomically
 
 _FRAME = struct.Struct("<II")
 _HEADER = struct.Struct("<qqqBI")  # seq_no, version, timestamp_ms, op code, id length
 
 OP_INDEX = 1
 OP_DELETE = 2
+#: Folder of the index (beside ``wal/``) where damaged log files are kept aside.
+QUARANTINE = "quarantine"
+#: In a quarantine folder: what was damaged, until ``recover-wal`` renames it to RECOVERED.
+DAMAGE = "damage.json"
+RECOVERED = "recovered.json"
+log = logging.getLogger("loghaven.engine")
+
+
+class WalDamaged(Exception):
+    """The log is damaged before its end; its records from there on are in quarantine."""
 
 
 @dataclass(slots=True)
@@ -94,24 +119,57 @@ class WriteAheadLog:
         return sorted(found)
 
     def replay(self, after_seq_no: int) -> Iterator[Operation]:
-        """Operations with seq_no > ``after_seq_no``, in order; cuts a torn tail off the last file."""
+        """Operations with seq_no > ``after_seq_no``, in order.
+
+        Cuts a torn tail off the last file; on damage, quarantines and raises WalDamaged
+        (after yielding the records before it: callers must not apply them piecemeal).
+        """
+        unresolved = pending_damage(self.folder.parent / QUARANTINE)
+        if unresolved is not None:
+            raise WalDamaged(unresolved)
         files = self._files()
         for position, (_, path) in enumerate(files):
             data = path.read_bytes()
             offset = 0
-            while offset + _FRAME.size <= len(data):
-                length, crc = _FRAME.unpack_from(data, offset)
-                payload = data[offset + _FRAME.size:offset + _FRAME.size + length]
-                if len(payload) != length or zlib.crc32(payload) != crc:
+            while offset < len(data):
+                frame = valid_frame(data, offset)
+                if frame is None:
                     break
-                offset += _FRAME.size + length
-                operation = Operation.decode(payload)
+                operation, offset = frame
                 if operation.seq_no > after_seq_no:
                     yield operation
-            if offset != len(data) and position == len(files) - 1:
+            if offset == len(data):
+                continue
+            last = position == len(files) - 1
+            if last and next_valid_frame(data, offset) is None:
+                log.warning("write-ahead log %s: torn record at offset %d (a crash during an "
+                            "append), cut off", path, offset)
                 with open(path, "r+b") as handle:
                     handle.truncate(offset)
                     os.fsync(handle.fileno())
+                continue
+            raise WalDamaged(self._quarantine(path, offset, [p for _, p in files[position:]]))
+
+    def _quarantine(self, path: Path, offset: int, moved: list[Path]) -> str:
+        """Move the damaged file and all later ones aside, keep the readable prefix in the log,
+        record the damage; the reason for the index's red health."""
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        folder = self.folder.parent / QUARANTINE / f"{stamp}-{path.stem}"
+        folder.mkdir(parents=True, exist_ok=True)
+        reason = (f"write-ahead log damaged at [{path.name}] offset [{offset}]; the records "
+                  f"from there on are kept in [{folder}]; run `loghaven recover-wal` to "
+                  f"salvage them")
+        prefix = path.read_bytes()[:offset]
+        for each in moved:
+            os.replace(each, folder / each.name)
+        if prefix:
+            write_atomically(path, prefix)
+        write_atomically(folder / DAMAGE, orjson.dumps({
+            "file": path.name, "offset": offset, "files": [p.name for p in moved],
+            "reason": reason}))
+        _fsync_dir(self.folder)
+        log.error("%s", reason)
+        return reason
 
     def append(self, operations: list[Operation]) -> None:
         """Write the operations; they are on disk once a :meth:`sync` begun after this returns.
@@ -219,9 +277,36 @@ def _write_all(fileno: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+def valid_frame(data: bytes, offset: int) -> tuple[Operation, int] | None:
+    """The operation framed at ``offset`` and the offset after it, or None if the frame is
+    incomplete, fails its checksum or does not decode (a zero-filled tail is not a frame)."""
+    if offset + _FRAME.size > len(data):
+        return None
+    length, crc = _FRAME.unpack_from(data, offset)
+    end = offset + _FRAME.size + length
+    if length < _HEADER.size or end > len(data):
+        return None
+    payload = data[offset + _FRAME.size:end]
+    if zlib.crc32(payload) != crc:
+        return None
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return Operation.decode(payload), end
+    except (struct.error, UnicodeDecodeError):
+        return None
+
+
+def next_valid_frame(data: bytes, after: int) -> int | None:
+    """The offset of the first valid frame after ``after``, scanning byte by byte."""
+    for offset in range(after + 1, len(data) - _FRAME.size - _HEADER.size + 1):
+        length = int.from_bytes(data[offset:offset + 4], "little")
+        if _HEADER.size <= length <= len(data) - offset - _FRAME.size \
+                and valid_frame(data, offset) is not None:
+            return offset
+    return None
+
+
+def pending_damage(quarantine: Path) -> str | None:
+    """The reason recorded for quarantined damage not yet recovered, or None."""
+    for marker in sorted(quarantine.glob(f"*/{DAMAGE}")):
+        return str(orjson.loads(marker.read_bytes())["reason"])
+    return None
