@@ -8,13 +8,12 @@ import uuid
 from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
-from loghaven.engine.recovery import check_metastore
+from loghaven.engine.recovery import open_metastore
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
 from loghaven.search.scroll import SearchContexts
 from loghaven.search.task import RunningSearches
-from loghaven.storage.metastore import SqliteMetastore
 
 #: The OpenSearch version we present ourselves as to clients.
 COMPAT_VERSION = "2.11.0"
@@ -24,8 +23,8 @@ class Node:
     def __init__(self, config: Config) -> None:
         self.config = config
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        check_metastore(config.data_dir)  # MetastoreLost: never start on a lost metastore
-        self.metastore = SqliteMetastore(config.data_dir / "metastore.sqlite")
+        #: MetastoreLost: never start on a lost metastore.
+        self.metastore = open_metastore(config.data_dir)
         self.catalog = Catalog(config.data_dir, self.metastore)
         limits.configure(max_clause_count=config.max_clause_count,
                          max_nested_depth=config.max_nested_depth)

@@ -80,7 +80,10 @@ class Catalog:
             self.aliases[name] = meta.get("aliases", {})
             self.indices[name] = index = self._load(name, meta)
             if name not in self._unreadable:  # also gives older versions' indices a sidecar
-                self._write_sidecar(index, self._record(index))
+                try:
+                    self._write_sidecar(index, self._record(index))
+                except OSError as exc:  # a full disk must not stop the start
+                    log.warning("index %s: writing its sidecar failed: %s", name, exc)
 
     def _cluster_uuid(self) -> str:
         stored = self.metastore.get("cluster", "uuid")

@@ -155,51 +155,42 @@ def _index_folders(data_dir: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _stored_index_uuids(path: Path) -> set[str]:
-    """The uuids of the index records in a metastore file; DatabaseError if it is damaged."""
-    db = sqlite3.connect(str(path))
-    try:
-        status = db.execute("PRAGMA quick_check").fetchone()[0]
-        if status != "ok":
-            raise sqlite3.DatabaseError(status)
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-        if "objects" not in tables:
-            return set()
-        rows = db.execute("SELECT value FROM objects WHERE kind=?", (INDEX,)).fetchall()
-        return {str(orjson.loads(value).get("uuid")) for value, in rows}
-    finally:
-        db.close()
-
-
-def check_metastore(data_dir: Path) -> None:
-    """Refuse to start on a lost, damaged or truncated metastore (MetastoreLost).
+def open_metastore(data_dir: Path) -> SqliteMetastore:
+    """Open the metastore, refusing to start on a lost, damaged or truncated one
+    (MetastoreLost).
 
     Index folders whose sidecar names an index the metastore does not hold mean the
-    metastore lost records; starting would hide (and later overwrite) their data.
+    metastore lost records; starting would hide (and later overwrite) their data. The
+    checks go through the metastore's own connection, which can open on a full disk.
     """
     folders = _index_folders(data_dir)
     path = data_dir / METASTORE_FILE
     command = f"run `loghaven rebuild-metastore --data-dir {data_dir}` with the server stopped"
-    if not folders:
-        if path.exists():
-            try:
-                _stored_index_uuids(path)
-            except sqlite3.DatabaseError as exc:
-                raise MetastoreLost(f"the metastore [{path}] cannot be read ({exc}); "
-                                    f"{command}") from exc
-        return
-    if not path.exists() or path.stat().st_size == 0:
+    if folders and (not path.exists() or path.stat().st_size == 0):
         raise MetastoreLost(f"the metastore [{path}] is missing or empty but [{data_dir}/indices]"
                             f" holds {len(folders)} indices; {command}")
     try:
-        stored = _stored_index_uuids(path)
+        metastore = SqliteMetastore(path)
     except sqlite3.DatabaseError as exc:
         raise MetastoreLost(f"the metastore [{path}] cannot be read ({exc}); {command}") from exc
+    try:
+        problem = metastore.integrity_problem()
+        if problem is not None:
+            raise MetastoreLost(f"the metastore [{path}] cannot be read ({problem}); {command}")
+        stored = {str(meta.get("uuid")) for meta in metastore.list(INDEX).values()}
+    except sqlite3.DatabaseError as exc:
+        metastore.close()
+        raise MetastoreLost(f"the metastore [{path}] cannot be read ({exc}); {command}") from exc
+    except MetastoreLost:
+        metastore.close()
+        raise
     missing = sorted(meta["name"] for uuid, meta in folders.items() if uuid not in stored)
     if missing:
+        metastore.close()
         raise MetastoreLost(f"the metastore [{path}] has no record of {len(missing)} indices "
                             f"found in [{data_dir}/indices] ({', '.join(missing[:10])}); it was "
                             f"lost or truncated; {command}")
+    return metastore
 
 
 @dataclass

@@ -20,8 +20,16 @@ SIDECAR = "index.json"
 
 
 def write(folder: Path, record: dict[str, Any], splits: list[dict[str, Any]]) -> None:
-    if folder.is_dir():
-        write_atomically(folder / SIDECAR, orjson.dumps({**record, "splits": splits}))
+    """Write the sidecar unless it already says exactly this (a start rewrites none)."""
+    if not folder.is_dir():
+        return
+    data = orjson.dumps({**record, "splits": splits})
+    try:
+        if (folder / SIDECAR).read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomically(folder / SIDECAR, data)
 
 
 def read(folder: Path) -> dict[str, Any] | None:

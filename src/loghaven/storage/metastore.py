@@ -54,6 +54,12 @@ class SqliteMetastore:
             "CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, name TEXT NOT NULL, "
             "value BLOB NOT NULL, PRIMARY KEY (kind, name))")
 
+    def integrity_problem(self) -> str | None:
+        """What SQLite's ``quick_check`` finds wrong with the file, or None."""
+        with self._lock:
+            status = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        return None if status == "ok" else str(status)
+
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM objects WHERE kind=? AND name=?",
