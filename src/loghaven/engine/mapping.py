@@ -129,7 +129,11 @@ class Mapping:
         for key, value in update.items():
             if key != "properties":
                 merged[key] = value
-        _merge_properties(merged["properties"], update.get("properties", {}) or {}, "")
+        properties = update.get("properties", {}) or {}
+        if not isinstance(properties, dict):
+            raise MapperParsing("[properties] must be an object")
+        _validate_properties(properties, "")
+        _merge_properties(merged["properties"], properties, "")
         return Mapping(merged)
 
     def dynamic_update(self, source: dict[str, Any]) -> dict[str, Any] | None:
@@ -290,7 +294,10 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
             if ftype == "nested":
                 raise MapperParsing(f"field [{path}] uses type [nested], which Loghaven does not "
                                     f"support yet; map it as [object]")
-            _validate_properties(spec.get("properties", {}) or {}, path + ".")
+            children = spec.get("properties", {}) or {}
+            if not isinstance(children, dict):
+                raise MapperParsing(f"[properties] of field [{path}] must be an object")
+            _validate_properties(children, path + ".")
             continue
         if ftype not in KINDS:
             raise MapperParsing(f"No handler for type [{ftype}] declared on field [{name}]")

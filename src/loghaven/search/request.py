@@ -12,7 +12,7 @@ from typing import Any
 
 from loghaven.engine.dates import get_format, parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.params import parse_bool, parse_int
+from loghaven.params import parse_bool, parse_int, token_name
 from loghaven.search.source_filter import SourceFilter
 
 DEFAULT_SIZE = 10
@@ -90,7 +90,7 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         if key in _UNSUPPORTED_KEYS:
             raise IllegalArgument(f"[{key}] is not supported by Loghaven")
         if key not in _KNOWN_KEYS:
-            raise ParsingError(f"Unknown key for a {_token(value)} in [{key}].")
+            raise ParsingError(f"Unknown key for a {token_name(value)} in [{key}].")
     request = SearchRequest(
         query=_object(body, "query"),
         post_filter=_object(body, "post_filter"),
@@ -179,17 +179,6 @@ def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
                    _date_format(options.get("format")))
 
 
-def _token(value: Any) -> str:
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    return "VALUE_STRING"
-
 
 def _object(body: dict[str, Any], key: str) -> dict[str, Any] | None:
     value = body.get(key)
@@ -218,6 +207,12 @@ def _search_after(value: Any) -> list[Any] | None:
         return None
     if not isinstance(value, list):
         raise ParsingError("[search_after] must be an array of sort values")
+    for item in value:
+        if isinstance(item, (dict, list)):
+            raise ParsingError(f"Expected [VALUE_STRING] or [VALUE_NUMBER] or [VALUE_BOOLEAN] or "
+                               f"[VALUE_NULL] but found [{token_name(item)}] inside search_after.")
+        if isinstance(item, int) and not isinstance(item, bool):
+            parse_int(item, "search_after")
     return value
 
 
@@ -256,12 +251,7 @@ def _source_filter(body: dict[str, Any], params: Mapping[str, str]) -> SourceFil
         return SourceFilter.from_params(params)
     if body.get("stored_fields") == "_none_" or params.get("stored_fields") == "_none_":
         return SourceFilter(enabled=False)
-    spec = body.get("_source")
-    if not (spec is None or isinstance(spec, (bool, str, dict))
-            or (isinstance(spec, list) and all(isinstance(p, str) for p in spec))):
-        raise ParsingError("[_source] must be a boolean, a pattern, an array of patterns or "
-                           "an object with [includes] and [excludes]")
-    return SourceFilter.from_spec(spec)
+    return SourceFilter.from_spec(body.get("_source"))
 
 
 def _duration(value: Any, name: str) -> int:
