@@ -8,6 +8,7 @@ boundary that answers what no handler took.
 from __future__ import annotations
 
 import logging
+from asyncio import CancelledError
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -90,8 +91,9 @@ class ErrorBoundary:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception as exc:
-            if started:
+        except BaseException as exc:  # also a native library's panic (pyo3's PanicException)
+            if started or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit,
+                                           CancelledError)):
                 raise
             request = Request(scope)
             error = unexpected_error(exc)
