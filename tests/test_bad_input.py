@@ -224,3 +224,10 @@ def test_bad_index_settings_are_refused_and_never_stored(
     assert updated.status_code == 400, updated.text
     assert reason in updated.json()["error"]["reason"]
     assert es.get(f"/{idx}/_settings").json() == before
+
+
+@pytest.mark.parametrize("query", ["scroll_size=-1", "max_docs=-5"])
+def test_bad_by_query_parameters_are_400(es: httpx.Client, idx: str, query: str) -> None:
+    response = es.post(f"/{idx}/_delete_by_query?{query}", json={"query": {"match_all": {}}})
+    assert response.status_code == 400, response.text
+    assert es.get(f"/{idx}/_count").json()["count"] == 1

@@ -427,3 +427,43 @@ def test_api_bodies_never_fail_the_server(fuzz: httpx.Client, data: st.DataObjec
         if path in (f"/{NEW_INDEX}", f"/{SETTINGS_INDEX}/_settings",
                     f"/{SETTINGS_INDEX}/_mapping"):
             fuzz.delete(f"/{NEW_INDEX},{SETTINGS_INDEX}", params={"ignore_unavailable": "true"})
+
+
+# --- URL parameters ------------------------------------------------------------------------------
+
+PARAM_ROUTES = [
+    ("GET", "/"), ("GET", f"/{INDEX}/_search"), ("GET", f"/{INDEX}/_count"),
+    ("GET", f"/{INDEX}/_doc/0"), ("GET", f"/{INDEX}/_source/0"), ("GET", f"/{INDEX}"),
+    ("GET", f"/{INDEX}/_mapping"), ("GET", f"/{INDEX}/_settings"), ("GET", "/_cat/indices"),
+    ("GET", "/_cat/count"), ("GET", "/_cat/health"), ("GET", "/_cat/shards"),
+    ("GET", "/_cat/aliases"), ("GET", "/_cluster/health"), ("GET", "/_cluster/state"),
+    ("GET", "/_cluster/settings"), ("GET", "/_nodes/stats"), ("GET", f"/{INDEX}/_stats"),
+    ("GET", "/_tasks"), ("GET", "/_resolve/index/fuzz*"), ("GET", f"/{INDEX}/_field_caps"),
+    ("POST", f"/{BULK_INDEX}/_delete_by_query"), ("POST", f"/{BULK_INDEX}/_update_by_query"),
+    ("PUT", f"/{BULK_INDEX}/_doc/fuzz-p"), ("POST", f"/{BULK_INDEX}/_update/fuzz-p"),
+]
+PARAMS = ["size", "from", "timeout", "scroll", "sort", "q", "df", "default_operator",
+          "track_total_hits", "_source", "_source_includes", "docvalue_fields", "version",
+          "explain", "rest_total_hits_as_int", "expand_wildcards", "ignore_unavailable",
+          "allow_no_indices", "flat_settings", "include_defaults", "pretty", "bytes", "h", "s",
+          "format", "v", "level", "wait_for_status", "metric", "fields", "detailed",
+          "group_by", "refresh", "routing", "if_seq_no", "if_primary_term", "version_type",
+          "op_type", "scroll_size", "max_docs", "conflicts", "wait_for_completion"]
+param_values = st.one_of(st.sampled_from(["bogus", "-1", "0", "1.5", "", "*", "true",
+                                          str(2**63), str(2**70), "1h", "-5m"]),
+                         st.text(max_size=8))
+
+
+@FUZZ
+@given(route=st.sampled_from(PARAM_ROUTES),
+       params=st.dictionaries(st.sampled_from(PARAMS), param_values, min_size=1, max_size=3))
+@example(route=("POST", f"/{BULK_INDEX}/_delete_by_query"), params={"scroll_size": "-1"})
+def test_url_parameters_never_fail_the_server(fuzz: httpx.Client, route: tuple[str, str],
+                                              params: dict[str, str]) -> None:
+    method, path = route
+    body = b'{"doc":{"n":1}}' if "_update/" in path else b'{"n":1}' if method == "PUT" \
+        else b'{"query":{"match_all":{}}}' if method == "POST" else b""
+    response = fuzz.request(method, path, params=params, content=body,
+                            headers={"content-type": "application/json"})
+    assert response.status_code < 500, (method, path, params, response.text[:2000])
+    assert fuzz.get("/").status_code == 200
