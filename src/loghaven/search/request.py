@@ -12,7 +12,7 @@ from typing import Any
 
 from loghaven.engine.dates import get_format, parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.params import parse_bool, parse_int, token_name
+from loghaven.params import expect_string, parse_bool, parse_int, token_name
 from loghaven.search.source_filter import SourceFilter
 
 DEFAULT_SIZE = 10
@@ -114,6 +114,10 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         total_as_int=parse_bool(params.get("rest_total_hits_as_int", False),
                            "rest_total_hits_as_int"),
     )
+    # ``terminate_after`` is validated only: every split is searched to the end.
+    if ("terminate_after" in body or "terminate_after" in params) and parse_int(
+            params.get("terminate_after", body.get("terminate_after")), "terminate_after") < 0:
+        raise IllegalArgument("terminateAfter must be > 0")
     if request.size < 0:
         raise IllegalArgument(f"[size] parameter cannot be negative, found [{request.size}]")
     if request.from_ < 0:
@@ -170,6 +174,11 @@ def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
     for key in options:
         if key not in allowed:
             raise ParsingError(f"[field_sort] unknown field [{key}]")
+    for key in ("order", "missing", "unmapped_type", "mode", "numeric_type"):
+        if key in options:
+            expect_string(options[key], key, "field_sort")
+    if options.get("mode") not in (None, "min", "max", "sum", "avg", "median"):
+        raise IllegalArgument(f"Unknown SortMode [{options['mode']}]")
     default = "desc" if name == "_score" else "asc"
     order = str(options.get("order") or default).lower()
     if order not in ("asc", "desc"):
@@ -177,7 +186,6 @@ def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
                            f"[desc]")
     return SortKey(name, order, options.get("missing", "_last"), options.get("unmapped_type"),
                    _date_format(options.get("format")))
-
 
 
 def _object(body: dict[str, Any], key: str) -> dict[str, Any] | None:
