@@ -6,7 +6,8 @@ swapped, keys dropped, renamed or added, junk inserted, lists and objects swappe
 numbers, unicode). Whatever the body, the server must answer with JSON in ES's shape and a
 status below 500, keep the connection, and go on answering ``GET /``.
 
-The suite runs a fixed, derandomized budget; ``LOGHAVEN_FUZZ_EXAMPLES=5000`` runs it longer.
+The suite runs a fixed, derandomized budget; ``LOGHAVEN_FUZZ_EXAMPLES=5000`` runs it longer
+and ``LOGHAVEN_FUZZ_RANDOM=1`` with new random examples each time.
 Nesting stays within 4 levels of ``bool`` and 2 of aggregations, which ES's own depth limits
 allow, so that what is found here is about types and values rather than size.
 """
@@ -26,7 +27,9 @@ from hypothesis import strategies as st
 INDEX = "fuzz"
 BULK_INDEX = "fuzz-bulk"
 EXAMPLES = int(os.environ.get("LOGHAVEN_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+#: The suite's run is the same every time; ``LOGHAVEN_FUZZ_RANDOM=1`` explores new examples.
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                derandomize=not os.environ.get("LOGHAVEN_FUZZ_RANDOM"),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 
