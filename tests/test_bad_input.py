@@ -247,3 +247,16 @@ def test_bad_by_query_parameters_are_400(es: httpx.Client, idx: str, query: str)
     response = es.post(f"/{idx}/_delete_by_query?{query}", json={"query": {"match_all": {}}})
     assert response.status_code == 400, response.text
     assert es.get(f"/{idx}/_count").json()["count"] == 1
+
+
+def test_top_level_field_starting_with_dash_is_400_and_harmless(es: httpx.Client, idx: str,
+                                                                 index_name: str) -> None:
+    # tantivy refuses a field path starting with "-" (a panic, and a mapping that kept it)
+    response = es.post(f"/{idx}/_doc", json={"-a": 1})
+    assert response.status_code == 400, response.text
+    assert _error_type(response) == "mapper_parsing_exception"
+    mapped = es.put(f"/{index_name}-new", json={"mappings": {"properties": {"-x": {
+        "type": "keyword"}}}})
+    assert mapped.status_code == 400 and _error_type(mapped) == "mapper_parsing_exception"
+    assert es.post(f"/{idx}/_doc?refresh=true", json={"a": {"-b": 1}}).status_code == 201
+    assert es.get(f"/{idx}/_count").json()["count"] == 2

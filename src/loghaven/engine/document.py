@@ -267,7 +267,7 @@ def _check_unmapped_names(key: str, value: Any, at_root: bool) -> None:
     if at_root and key in METADATA_FIELDS:
         raise MapperParsing(f"Field [{key}] is a metadata field and cannot be added inside a "
                             f"document. Use the index API request parameters.")
-    reason = field_name_error(key)
+    reason = field_name_error(key, at_root)
     if reason is not None:
         raise MapperParsing("failed to parse", caused_by={
             "type": "illegal_argument_exception", "reason": reason})

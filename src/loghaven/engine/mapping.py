@@ -315,13 +315,17 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
             _validate_properties({sub_name: sub_spec}, path + ".")
 
 
-def field_name_error(name: str) -> str | None:
+def field_name_error(name: str, at_root: bool = False) -> str | None:
     """Why ES refuses ``name`` as a field name (empty, only dots, an empty path segment), or None.
 
-    Such a name would become an empty or ambiguous tantivy field path.
+    Such a name would become an empty or ambiguous tantivy field path. A top-level name may
+    not start with ``-`` either (ES allows it): tantivy refuses such a field path, by a panic.
     """
     if name == "":
         return "field name cannot be an empty string"
+    if at_root and name.startswith("-"):
+        return (f"field name [{name}] cannot start with [-] at the top level of a document "
+                f"(a limit of Loghaven's storage)")
     if "." in name:
         parts = name.split(".")
         if not any(parts):
@@ -339,7 +343,7 @@ def validate_field_names(properties: dict[str, Any], prefix: str = "") -> None:
     would make the index unopenable: tantivy refuses a second ``_id`` field).
     """
     for name, spec in properties.items():
-        reason = field_name_error(name)
+        reason = field_name_error(name, at_root=not prefix)
         if reason is not None:
             raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
                 "type": "illegal_argument_exception", "reason": reason})
