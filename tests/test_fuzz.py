@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 INDEX = "fuzz"
 BULK_INDEX = "fuzz-bulk"
-EXAMPLES = int(os.environ.get("LOGHAVEN_FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("LOGHAVEN_FUZZ_EXAMPLES", "500"))
 #: The suite's run is the same every time; ``LOGHAVEN_FUZZ_RANDOM=1`` explores new examples.
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 derandomize=not os.environ.get("LOGHAVEN_FUZZ_RANDOM"),
