@@ -153,3 +153,55 @@ class ShardUnavailable(LoghavenError):
     def __init__(self, index: str, index_uuid: str, failure: str) -> None:
         super().__init__(f"No shard available for [{index}][0]: the index failed to open: "
                          f"{failure}", index=index, index_uuid=index_uuid, shard="0")
+
+
+class XContentParse(LoghavenError):
+    """A body value of the wrong JSON type where ES's object parsers declare a field."""
+
+    type = "x_content_parse_exception"
+    status = 400
+
+
+class ParseFailure(LoghavenError):
+    """ES's ``ElasticsearchParseException`` (``parse_exception``): a body it could not read."""
+
+    type = "parse_exception"
+    status = 400
+
+
+class InvalidAliasName(LoghavenError):
+    type = "invalid_alias_name_exception"
+    status = 400
+
+
+#: Modules that only read and check what a request sends. An unexpected ``TypeError`` (etc.)
+#: raised *in* one of them is a request it failed to refuse properly, so a 400; raised
+#: anywhere else (the engine, storage, a search running) it is the server's fault, a 500.
+REQUEST_PARSING_MODULES = (
+    "loghaven.api.", "loghaven.params", "loghaven.search.request", "loghaven.search.query_dsl",
+    "loghaven.search.lucene", "loghaven.search.source_filter", "loghaven.search.aggregations.",
+    "loghaven.engine.settings", "loghaven.engine.mapping", "loghaven.engine.names",
+    "loghaven.engine.templates", "loghaven.engine.dates", "loghaven.engine.analysis",
+    "loghaven.ingest.bulk",
+)
+_CONFUSION = (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError)
+
+
+def unexpected_error(exc: BaseException) -> LoghavenError:
+    """The ES error for an exception no code turned into one: a last-resort net for parsing.
+
+    Only when the innermost Loghaven frame of the traceback is a request-parsing module is it
+    a 400; an I/O error or anything raised by the engine stays a 500.
+    """
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, _CONFUSION) and not isinstance(exc, OSError):
+        module = ""
+        tb = exc.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_globals.get("__name__", "")
+            if name.startswith("loghaven."):
+                module = name
+            tb = tb.tb_next
+        if module.startswith(REQUEST_PARSING_MODULES):
+            return IllegalArgument(f"failed to parse the request: {text}")
+    return LoghavenError(text, status=500)

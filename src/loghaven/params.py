@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.errors import IllegalArgument, ParsingError, XContentParse
+
+#: Java's ``long``: every integer Elasticsearch reads (sizes, versions, seq_nos, long fields).
+LONG_MIN = -(2**63)
+LONG_MAX = 2**63 - 1
 
 
 def parse_bool(value: Any, name: str) -> bool:
@@ -24,13 +28,64 @@ def parse_bool(value: Any, name: str) -> bool:
 
 
 def parse_int(value: Any, name: str) -> int:
+    """An integer parameter; beyond Java's ``long`` it fails as Java's parser does."""
     if isinstance(value, bool):
         raise ParsingError(f"[{name}] expects a number, got [{value}]")
+    if isinstance(value, float) and not value.is_integer():
+        raise IllegalArgument(f"Failed to parse int parameter [{name}] with value [{value}]")
     try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError) as exc:
         raise IllegalArgument(f"Failed to parse int parameter [{name}] with value [{value}]") \
             from exc
+    if not LONG_MIN <= number <= LONG_MAX:
+        raise IllegalArgument(f"Value [{value}] is out of range for a long, in parameter "
+                              f"[{name}]")
+    return number
+
+
+def token_name(value: Any) -> str:
+    """The Jackson token a JSON value starts with, as ES names it in parse errors."""
+    if isinstance(value, str):
+        return "VALUE_STRING"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    if isinstance(value, (int, float)):
+        return "VALUE_NUMBER"
+    if isinstance(value, list):
+        return "START_ARRAY"
+    if value is None:
+        return "VALUE_NULL"
+    return "START_OBJECT"
+
+
+def expect_object(value: Any, field: str, owner: str) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else ES's object-parser error for ``owner.field``."""
+    if not isinstance(value, dict):
+        raise _wrong_type(value, field, owner)
+    return value
+
+
+def expect_list(value: Any, field: str, owner: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _wrong_type(value, field, owner)
+    return value
+
+
+def expect_string(value: Any, field: str, owner: str) -> str:
+    """A string; numbers and booleans are read as text, as Jackson's ``text()`` does."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    raise _wrong_type(value, field, owner)
+
+
+def _wrong_type(value: Any, field: str, owner: str) -> XContentParse:
+    return XContentParse(f"[{owner}] {field} doesn't support values of type: "
+                         f"{token_name(value)}")
 
 
 def parse_int_setting(key: str, value: Any, minimum: int) -> int:

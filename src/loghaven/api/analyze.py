@@ -13,6 +13,7 @@ from loghaven.api.indices import targets
 from loghaven.engine import analysis
 from loghaven.engine.index import Index
 from loghaven.errors import ActionRequestValidation, IllegalArgument, IndexNotFound
+from loghaven.params import expect_string
 
 ANONYMOUS_FILTER = "_anonymous_tokenfilter"
 
@@ -21,7 +22,8 @@ def _texts(body: dict[str, Any]) -> list[str]:
     text = body.get("text")
     if text is None or text == []:
         raise ActionRequestValidation("Validation Failed: 1: text is missing;")
-    return [str(t) for t in text] if isinstance(text, list) else [str(text)]
+    items = text if isinstance(text, list) else [text]
+    return [expect_string(t, "text", "analyze_request") for t in items]
 
 
 def _field_analyzer(index: Index, field: str) -> str:
@@ -50,12 +52,15 @@ def analyze_body(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         index = found[0].index
     gap = 0
     if "analyzer" in body:
-        name = str(body["analyzer"])
+        name = expect_string(body["analyzer"], "analyzer", "analyze_request")
     elif "tokenizer" in body or "filter" in body:
-        chain = analysis.chain_from_request(body.get("tokenizer"), body.get("filter") or [])
+        filters = body.get("filter") or []
+        chain = analysis.chain_from_request(
+            body.get("tokenizer"),
+            filters if isinstance(filters, list) else [filters])
         return _custom(chain, texts, explain)
     elif body.get("field") and index is not None:
-        name = _field_analyzer(index, str(body["field"]))
+        name = _field_analyzer(index, expect_string(body["field"], "field", "analyze_request"))
         gap = analysis.FIELD_POSITION_GAP
     else:
         name = "standard"

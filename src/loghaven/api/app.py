@@ -1,12 +1,14 @@
 """The ASGI application: routes from each API module, ES-shaped errors, the edge middleware.
 
 Middleware, outermost first: response headers (nosniff, CSP, product), the Host check, CORS,
-then each route's policy (content types, Authorization, osd-xsrf, OPTIONS).
+then each route's policy (content types, Authorization, osd-xsrf, OPTIONS), then the error
+boundary that answers what no handler took.
 """
 
 from __future__ import annotations
 
 import logging
+from asyncio import CancelledError
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import (
     analyze,
@@ -37,7 +39,7 @@ from loghaven.api.host_check import HostCheck
 from loghaven.api.http import error_response
 from loghaven.api.response_headers import ResponseHeaders
 from loghaven.api.route_policy import RoutePolicies
-from loghaven.errors import LoghavenError
+from loghaven.errors import LoghavenError, unexpected_error
 from loghaven.node import Node
 
 log = logging.getLogger("loghaven.api")
@@ -63,9 +65,41 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(request, error)
 
 
-async def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(request, LoghavenError(f"{type(exc).__name__}: {exc}", status=500))
+class ErrorBoundary:
+    """Answers any exception no handler took, and keeps the connection usable.
+
+    Starlette's outermost handler re-raises after answering, and the HTTP server then drops
+    the keep-alive connection: a client saw a dropped connection for a bad request. Here the
+    error is rendered (a 400 when it came from parsing the request, see
+    :func:`loghaven.errors.unexpected_error`) and not raised further.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except BaseException as exc:  # also a native library's panic (pyo3's PanicException)
+            if started or isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit,
+                                           CancelledError)):
+                raise
+            request = Request(scope)
+            error = unexpected_error(exc)
+            log.log(logging.ERROR if error.status >= 500 else logging.WARNING,
+                    "unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+            await error_response(request, error)(scope, receive, send)
 
 
 def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
@@ -86,9 +120,9 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         middleware=[Middleware(ResponseHeaders, config=node.config),
                     Middleware(HostCheck, config=node.config),
                     Middleware(Cors, config=node.config),
-                    Middleware(RoutePolicies, routes=routes)],
-        exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error,
-                            Exception: unexpected_error},
+                    Middleware(RoutePolicies, routes=routes),
+                    Middleware(ErrorBoundary)],
+        exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.node = node

@@ -6,14 +6,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import body_bytes, large_json_response, run
+from loghaven.api.http import body_bytes, large_json_response, param_refresh, run
 from loghaven.ingest.bulk import execute_bulk, parse_bulk
 
 
 async def bulk(request: Request) -> Response:
     data = await body_bytes(request)
     default_index = request.path_params.get("index")
-    refresh = request.query_params.get("refresh")
+    refresh = param_refresh(request)
     node = request.app.state.node
 
     def work() -> dict:

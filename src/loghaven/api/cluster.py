@@ -32,6 +32,7 @@ from loghaven.errors import (
 )
 from loghaven.node import COMPAT_VERSION, Node
 from loghaven.ops import host, state, stats
+from loghaven.params import expect_object
 
 STATE_METRICS = ("version", "master_node", "cluster_manager_node", "blocks", "nodes",
                  "metadata", "routing_table", "routing_nodes", "customs")
@@ -162,6 +163,9 @@ async def put_cluster_settings(request: Request) -> Response:
     unknown = set(body) - {"persistent", "transient"}
     if unknown:
         raise IllegalArgument(f"request body contains unknown key [{sorted(unknown)[0]}]")
+    for scope in ("persistent", "transient"):
+        if body.get(scope) is not None:
+            expect_object(body[scope], scope, "cluster_update_settings_request")
     if not any(body.get(scope) for scope in ("persistent", "transient")):
         raise ActionRequestValidation("Validation Failed: 1: no settings to update;")
     applied = await run(_node(request).catalog.put_cluster_settings, body)

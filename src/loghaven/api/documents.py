@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote_plus, unquote_to_bytes
 
 import orjson
 from starlette.requests import Request
@@ -15,17 +16,21 @@ from loghaven.api.http import (
     json_body,
     json_response,
     param_int,
+    param_refresh,
     run,
 )
+from loghaven.engine.ids import check_doc_id
 from loghaven.engine.index import PRIMARY_TERM, DocState, Index, WriteRequest
 from loghaven.errors import (
     ActionRequestValidation,
     IllegalArgument,
     IndexNotFound,
     LoghavenError,
+    ParseFailure,
 )
-from loghaven.ingest.bulk import result_body
+from loghaven.ingest.bulk import check_update_body, check_version_type, result_body
 from loghaven.node import Node
+from loghaven.params import expect_list, expect_object, expect_string, token_name
 from loghaven.search.source_filter import SourceFilter
 
 
@@ -33,9 +38,38 @@ def _node(request: Request) -> Node:
     return request.app.state.node
 
 
+def path_id(request: Request) -> str:
+    """The document id, the path's last segment read from the raw path.
+
+    The server decodes ``%2F`` before routing, so the id routes as ``{id:path}``; the raw path
+    tells an encoded slash (part of the id, as in ES) from a real one (no such route).
+    """
+    doc_id = request.path_params["id"]
+    raw = request.scope.get("raw_path")
+    if raw is None:
+        return doc_id
+    segment = raw.split(b"?", 1)[0].rsplit(b"/", 1)[-1]
+    try:
+        decoded = unquote_to_bytes(segment).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IllegalArgument("the document id in the path is not valid UTF-8") from exc
+    if decoded != doc_id:
+        raise IllegalArgument(f"no handler found for uri [{request.url.path}] and method "
+                              f"[{request.method}]")
+    return decoded
+
+
+def location(index: str, doc_id: str) -> str:
+    """``Location`` of a created document, the id URL-encoded as ES's ``URLEncoder`` does
+    (a header is Latin-1: an id in any other script would fail after the write)."""
+    return f"/{quote_plus(index, safe='*')}/_doc/{quote_plus(doc_id, safe='*')}"
+
+
 def _write_request(request: Request, op: str, doc_id: str | None,
                    source: bytes | None = None) -> WriteRequest:
+    check_doc_id(doc_id, op)
     params = request.query_params
+    version_type = check_version_type(params.get("version_type"))
     if params.get("op_type") == "create":
         op = "create"
     elif params.get("op_type") not in (None, "index"):
@@ -44,13 +78,13 @@ def _write_request(request: Request, op: str, doc_id: str | None,
                         if_seq_no=param_int(request, "if_seq_no"),
                         if_primary_term=param_int(request, "if_primary_term"),
                         version=param_int(request, "version"),
-                        version_type=params.get("version_type"))
+                        version_type=version_type)
 
 
 async def _execute(request: Request, index_name: str, write: WriteRequest,
                    *, auto_create: bool = True) -> Response:
     catalog = _node(request).catalog
-    refresh = request.query_params.get("refresh")
+    refresh = param_refresh(request)
 
     def work() -> tuple[Index, Any]:
         index = catalog.write_index(index_name, auto_create=auto_create)
@@ -67,15 +101,12 @@ async def _execute(request: Request, index_name: str, write: WriteRequest,
     status = body.pop("status")
     if write.op == "delete" and outcome.result == "not_found":
         status = 404
-    headers = {"Location": f"/{index.name}/_doc/{outcome.doc_id}"} if status == 201 else None
+    headers = {"Location": location(index.name, outcome.doc_id)} if status == 201 else None
     return json_response(request, body, status=status, headers=headers)
 
 
 async def index_doc(request: Request) -> Response:
-    doc_id = request.path_params.get("id")
-    if doc_id is not None and not doc_id:
-        raise ActionRequestValidation("Validation Failed: 1: an id must be provided if version "
-                                      "type or value are set;")
+    doc_id = path_id(request) if "id" in request.path_params else None
     source = (await body_bytes(request)).strip()
     if not source:
         raise ActionRequestValidation("Validation Failed: 1: source is missing;2: content type "
@@ -89,19 +120,19 @@ async def create_doc(request: Request) -> Response:
     if not source:
         raise ActionRequestValidation("Validation Failed: 1: source is missing;")
     return await _execute(request, request.path_params["index"],
-                          _write_request(request, "create", request.path_params["id"], source))
+                          _write_request(request, "create", path_id(request), source))
 
 
 async def delete_doc(request: Request) -> Response:
     return await _execute(request, request.path_params["index"],
-                          _write_request(request, "delete", request.path_params["id"]),
+                          _write_request(request, "delete", path_id(request)),
                           auto_create=False)
 
 
 async def update_doc(request: Request) -> Response:
     body = await json_body(request, required=True)
-    write = _write_request(request, "update", request.path_params["id"])
-    write.update = body
+    write = _write_request(request, "update", path_id(request))
+    write.update = check_update_body(body)
     if request.query_params.get("_source") in ("true", ""):
         body["_source"] = True
     return await _execute(request, request.path_params["index"], write)
@@ -136,7 +167,7 @@ def _found_body(index: Index, doc_id: str, state: DocState | None,
 
 
 async def get_doc(request: Request) -> Response:
-    doc_id = request.path_params["id"]
+    doc_id = path_id(request)
     index, state = await run(_lookup, _node(request), request.path_params["index"], doc_id)
     body = _found_body(index, doc_id, state, SourceFilter.from_params(request.query_params))
     return Response(body, status_code=200 if state is not None else 404,
@@ -146,14 +177,14 @@ async def get_doc(request: Request) -> Response:
 async def doc_exists(request: Request) -> Response:
     try:
         _, state = await run(_lookup, _node(request), request.path_params["index"],
-                             request.path_params["id"])
+                             path_id(request))
     except LoghavenError:
         return head_response(404)
     return head_response(200 if state is not None else 404)
 
 
 async def get_source(request: Request) -> Response:
-    doc_id = request.path_params["id"]
+    doc_id = path_id(request)
     index, state = await run(_lookup, _node(request), request.path_params["index"], doc_id)
     if state is None:
         raise LoghavenError(f"Document not found [{index.name}]/[{doc_id}]", status=404,
@@ -168,23 +199,12 @@ async def mget(request: Request) -> Response:
     node = _node(request)
     default_index = request.path_params.get("index")
     default_filter = SourceFilter.from_params(request.query_params)
-    specs: list[dict[str, Any]]
-    if "docs" in body:
-        specs = body["docs"]
-    elif "ids" in body:
-        specs = [{"_id": i} for i in body["ids"]]
-    else:
-        raise ActionRequestValidation("Validation Failed: 1: no documents to get;")
+    specs = _mget_specs(body, default_index)
 
     def work() -> list[bytes]:
         parts = []
-        for spec in specs:
-            index_name = spec.get("_index", default_index)
-            doc_id = str(spec.get("_id"))
-            if index_name is None:
-                raise ActionRequestValidation("Validation Failed: 1: index is missing for doc 0;")
-            source_filter = SourceFilter.from_spec(spec["_source"]) if "_source" in spec \
-                else default_filter
+        for index_name, doc_id, own_filter in specs:
+            source_filter = own_filter if own_filter is not None else default_filter
             try:
                 index, state = _lookup(node, index_name, doc_id)
             except LoghavenError as error:
@@ -199,15 +219,45 @@ async def mget(request: Request) -> Response:
                     media_type="application/json; charset=UTF-8")
 
 
+def _mget_specs(body: dict[str, Any], default_index: str | None,
+                ) -> list[tuple[str, str, SourceFilter | None]]:
+    """``docs``/``ids`` read as ES's ``MultiGetRequest`` reads them: (index, id, filter)."""
+    for key, value in body.items():
+        if key not in ("docs", "ids"):
+            raise ParseFailure(f"unknown parameter [{key}] in request body or parameter is of "
+                               f"the wrong type[{token_name(value)}] ")
+    if "docs" in body:
+        specs = [expect_object(spec, "docs[]", "mget")
+                 for spec in expect_list(body["docs"], "docs", "mget")]
+    elif "ids" in body:
+        specs = [{"_id": i} for i in expect_list(body["ids"], "ids", "mget")]
+    else:
+        raise ActionRequestValidation("Validation Failed: 1: no documents to get;")
+    out = []
+    for position, spec in enumerate(specs):
+        index_name = spec.get("_index", default_index)
+        if index_name is None:
+            raise ActionRequestValidation(
+                f"Validation Failed: 1: index is missing for doc {position};")
+        if spec.get("_id") is None:
+            raise ActionRequestValidation(
+                f"Validation Failed: 1: id is missing for doc {position};")
+        doc_id = expect_string(spec["_id"], "_id", "mget")
+        check_doc_id(doc_id, "get")
+        own_filter = SourceFilter.from_spec(spec["_source"]) if "_source" in spec else None
+        out.append((expect_string(index_name, "_index", "mget"), doc_id, own_filter))
+    return out
+
+
 routes = [
     Route("/_mget", mget, methods=["GET", "POST"]),
     Route("/{index}/_mget", mget, methods=["GET", "POST"]),
     Route("/{index}/_doc", index_doc, methods=["POST"]),
-    Route("/{index}/_doc/{id}", index_doc, methods=["PUT", "POST"]),
-    Route("/{index}/_doc/{id}", get_doc, methods=["GET"]),
-    Route("/{index}/_doc/{id}", doc_exists, methods=["HEAD"]),
-    Route("/{index}/_doc/{id}", delete_doc, methods=["DELETE"]),
-    Route("/{index}/_create/{id}", create_doc, methods=["PUT", "POST"]),
-    Route("/{index}/_source/{id}", get_source, methods=["GET"]),
-    Route("/{index}/_update/{id}", update_doc, methods=["POST"]),
+    Route("/{index}/_doc/{id:path}", index_doc, methods=["PUT", "POST"]),
+    Route("/{index}/_doc/{id:path}", get_doc, methods=["GET"]),
+    Route("/{index}/_doc/{id:path}", doc_exists, methods=["HEAD"]),
+    Route("/{index}/_doc/{id:path}", delete_doc, methods=["DELETE"]),
+    Route("/{index}/_create/{id:path}", create_doc, methods=["PUT", "POST"]),
+    Route("/{index}/_source/{id:path}", get_source, methods=["GET"]),
+    Route("/{index}/_update/{id:path}", update_doc, methods=["POST"]),
 ]

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from loghaven.api.inflate import GZIP_MAGIC, Inflater, too_large
-from loghaven.errors import ContentTooLarge, LoghavenError, ParsingError
+from loghaven.errors import ContentTooLarge, IllegalArgument, LoghavenError, ParsingError
 from loghaven.params import parse_bool, parse_int
 
 T = TypeVar("T")
@@ -113,6 +113,14 @@ def param_bool(request: Request, name: str, default: bool = False) -> bool:
 def param_int(request: Request, name: str, default: int | None = None) -> int | None:
     value = request.query_params.get(name)
     return default if value is None or value == "" else parse_int(value, name)
+
+
+def param_refresh(request: Request) -> str | None:
+    """``refresh``: ``true`` (or empty), ``false`` or ``wait_for``, checked before any write."""
+    value = request.query_params.get("refresh")
+    if value not in (None, "", "true", "false", "wait_for"):
+        raise IllegalArgument(f"Unknown value for refresh: [{value}].")
+    return value
 
 
 def wants_vendor(request: Request) -> str | None:

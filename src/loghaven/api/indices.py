@@ -16,6 +16,7 @@ from loghaven.engine.mapping import Mapping
 from loghaven.engine.settings import PRIVATE, flatten, nest
 from loghaven.errors import IllegalArgument, IndexNotFound, LoghavenError
 from loghaven.node import Node
+from loghaven.params import expect_object
 
 
 def _node(request: Request) -> Node:
@@ -152,7 +153,8 @@ async def put_settings(request: Request) -> Response:
     body = await json_body(request, required=True)
     node = _node(request)
     found = targets(request, request.path_params.get("index"), allow_closed=True)
-    changes = flatten(body.get("settings", body) if "settings" in body else body)
+    changes = flatten(expect_object(body["settings"], "settings", "update_settings")
+                      if "settings" in body else body)
     for key in changes:
         if key in PRIVATE:
             raise IllegalArgument(f"final {target_name(found)} setting [{key}], not updateable")

@@ -15,6 +15,7 @@ from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.settings import IndexSettings, flatten, nest
 from loghaven.errors import IllegalArgument, LoghavenError, ResourceNotFound
 from loghaven.node import Node
+from loghaven.params import expect_object
 
 KINDS = {
     "_template": templates.LEGACY,
@@ -56,7 +57,9 @@ async def put_template(request: Request) -> Response:
         if "template" not in body:
             raise IllegalArgument("Validation Failed: 1: template is missing;")
         stored = dict(body)
-        template = dict(stored["template"] or {})
+        template = dict(expect_object(stored["template"] or {}, "template",
+                                      "component_template"))
+        templates.check_parts(template)
         _validate_parts(template)
         stored["template"] = template
     await run(metastore.put, kind, name, stored)

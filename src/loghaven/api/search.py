@@ -366,17 +366,18 @@ async def _by_query(request: Request, op: str) -> Response:
     if "q" in params:
         query = parse_search_request({}, {k: v for k, v in params.items()
                                           if k in ("q", "df", "default_operator")}).query
-    max_docs = body.get("max_docs", body.get("size"))
+    max_docs = param_int(request, "max_docs", body.get("max_docs", body.get("size")))
     if max_docs is not None and (not isinstance(max_docs, int) or isinstance(max_docs, bool)
                                  or max_docs < 1):
         raise ActionRequestValidation(f"Validation Failed: 1: maxDocs should be greater than 0 "
                                       f"if the request is limited to some number of documents "
                                       f"or -1 if it isn't but it was [{max_docs}];")
+    batch_size = param_int(request, "scroll_size", 1000)
+    if batch_size is not None and batch_size < 0:
+        raise IllegalArgument(f"[size] parameter cannot be negative, found [{batch_size}]")
     options = ByQueryOptions(
-        op=op, proceed_on_conflicts=conflicts == "proceed",
-        max_docs=param_int(request, "max_docs", max_docs),
-        batch_size=param_int(request, "scroll_size", 1000) or 1000,
-        refresh=param_bool(request, "refresh"))
+        op=op, proceed_on_conflicts=conflicts == "proceed", max_docs=max_docs,
+        batch_size=batch_size or 1000, refresh=param_bool(request, "refresh"))
     found = targets(request, request.path_params["index"])
     async with cancellable(request) as cancellation:
         status, result = await run(functools.partial(by_query, found, query, options,

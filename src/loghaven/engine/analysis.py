@@ -95,7 +95,9 @@ def chain_from_request(tokenizer: Any, filters: Iterable[Any]) -> Chain:
     parsed = []
     for item in filters:
         spec = item if isinstance(item, dict) else {"type": item}
-        name = str(spec.get("type", ""))
+        name = spec.get("type", "")
+        if not isinstance(name, str):
+            raise IllegalArgument(f"failed to find global token filter under [{name}]")
         _filter(name, spec)  # validates the name and its settings now, before any analysis
         parsed.append((name, spec))
     if tokenizer is None:
@@ -104,7 +106,7 @@ def chain_from_request(tokenizer: Any, filters: Iterable[Any]) -> Chain:
             raise IllegalArgument(f"Custom normalizer may not use filter [{bad[0]}]")
         tokenizer = "keyword"
     name = tokenizer.get("type") if isinstance(tokenizer, dict) else tokenizer
-    if name not in TOKENIZERS:
+    if not isinstance(name, str) or name not in TOKENIZERS:
         raise IllegalArgument(f"failed to find global tokenizer under [{name}]")
     return Chain(str(name), tuple(parsed))
 

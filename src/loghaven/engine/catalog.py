@@ -22,7 +22,12 @@ from loghaven.engine import disk, sidecar, templates
 from loghaven.engine.index import Index, now_ms
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.merge import merge_small_splits
-from loghaven.engine.names import is_pattern, resolve_date_math, validate_index_name
+from loghaven.engine.names import (
+    is_pattern,
+    resolve_date_math,
+    validate_alias_name,
+    validate_index_name,
+)
 from loghaven.engine.schema import build_schema
 from loghaven.engine.settings import IndexSettings, flatten
 from loghaven.errors import (
@@ -32,7 +37,9 @@ from loghaven.errors import (
     InvalidIndexName,
     LoghavenError,
     ResourceAlreadyExists,
+    XContentParse,
 )
+from loghaven.params import expect_object, expect_string, parse_bool, token_name
 from loghaven.scheduler import Every, Scheduler
 from loghaven.storage.metastore import Metastore
 
@@ -250,6 +257,7 @@ class Catalog:
             unknown = set(body) - {"settings", "mappings", "aliases"}
             if unknown:
                 raise IllegalArgument(f"unknown key [{sorted(unknown)[0]}] for create index")
+            templates.check_parts(body)
             resolved = templates.resolve(self.metastore, name)
             # The request's own mapping is checked before merging copies it recursively.
             limits = IndexSettings({**resolved["settings"], **flatten(
@@ -266,7 +274,7 @@ class Catalog:
             settings.set("index.provided_name", name)
             settings.set("index.version.created", "136327827")
             for alias in resolved["aliases"]:
-                validate_index_name(alias)
+                validate_alias_name(alias)
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
                           self.metastore, settings, mapping, on_meta_change=self.save_meta)
             if index.failure is not None:  # e.g. the disk: nothing is registered
@@ -421,11 +429,12 @@ class Catalog:
             planned = {name: dict(aliases) for name, aliases in self.aliases.items()}
             to_delete: list[Index] = []
             for action in actions:
-                if len(action) != 1:
+                if not isinstance(action, dict) or len(action) != 1:
                     raise IllegalArgument("Too many operations declared on operation entry")
                 (kind, spec), = action.items()
                 if kind not in ("add", "remove", "remove_index"):
                     raise IllegalArgument(f"Unsupported action [{kind}]")
+                _check_alias_action(kind, spec)
                 index_names = _listify(spec.get("index")) + _listify(spec.get("indices"))
                 if not index_names:
                     raise IllegalArgument("One of [index] or [indices] is required")
@@ -442,6 +451,7 @@ class Catalog:
                 for name in targets:
                     for alias in aliases:
                         if kind == "add":
+                            validate_alias_name(alias)
                             if alias in self.indices:
                                 raise InvalidIndexName(
                                     f"Invalid alias name [{alias}], an index or data stream "
@@ -505,12 +515,37 @@ def raise_missing_alias(alias: str) -> None:
                         type="aliases_not_found_exception")
 
 
+#: Fields of an ``_aliases`` action and the JSON types ES's ``AliasActions`` parser takes.
+_ALIAS_ACTION_NAMES = ("index", "indices", "alias", "aliases")
+_ALIAS_ACTION_STRINGS = ("routing", "index_routing", "search_routing")
+_ALIAS_ACTION_FLAGS = ("is_write_index", "is_hidden", "must_exist")
+
+
+def _check_alias_action(kind: str, spec: Any) -> None:
+    """Refuse a wrongly typed action before any action is applied."""
+    expect_object(spec, kind, "alias_action")
+    for key, value in spec.items():
+        if value is None:
+            continue
+        if key in _ALIAS_ACTION_NAMES:
+            for item in value if isinstance(value, list) else [value]:
+                if not isinstance(item, str):
+                    raise XContentParse(f"[{kind}] {key} doesn't support values of type: "
+                                        f"{token_name(item)}")
+        elif key == "filter":
+            expect_object(value, key, kind)
+        elif key in _ALIAS_ACTION_STRINGS:
+            expect_string(value, key, kind)
+        elif key in _ALIAS_ACTION_FLAGS:
+            parse_bool(value, key)
+
+
 def _listify(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
-        return [str(v) for v in value]
-    return [str(value)]
+        return list(value)
+    return [value]
 
 
 def _flat_keys(body: dict[str, Any], prefix: str = "") -> dict[str, Any]:

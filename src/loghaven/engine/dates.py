@@ -1384,6 +1384,8 @@ def parse_duration_ms(s: str | int, setting: str = "") -> int:
                     )
                 raise ValueError(f"failed to parse [{s}]")
             value = int(number)
+            if value > 2**63 - 1:
+                raise ValueError(f"failed to parse [{s}]: the value is too large")
             if value < -1:
                 raise ValueError(
                     f"failed to parse setting [{setting}] with value [{s}] as a time value: "

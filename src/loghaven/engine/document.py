@@ -14,6 +14,7 @@ from loghaven.engine.dates import get_format
 from loghaven.engine.mapping import METADATA_FIELDS, FieldInfo, Mapping, field_name_error
 from loghaven.engine.words import index_form
 from loghaven.errors import MapperParsing
+from loghaven.params import LONG_MAX, LONG_MIN
 
 Converter = Callable[[Any], Any]
 #: Each date field of a document with its lowest and highest value (epoch ms).
@@ -50,15 +51,19 @@ def _long(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError(f"Current token (VALUE_{str(value).upper()}) not numeric")
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float):
+        number = int(value)  # OverflowError for inf, ValueError for nan: both a misfit
+    elif isinstance(value, str):
         try:
-            return int(value)
+            number = int(value)
         except ValueError:
-            return int(float(value))
-    raise ValueError("not a number")
+            number = int(float(value))
+    else:
+        raise ValueError("not a number")
+    if not LONG_MIN <= number <= LONG_MAX:
+        raise ValueError(f"Value [{value}] is out of range for a long")
+    return number
 
 
 def _double(value: Any) -> float:
@@ -262,7 +267,7 @@ def _check_unmapped_names(key: str, value: Any, at_root: bool) -> None:
     if at_root and key in METADATA_FIELDS:
         raise MapperParsing(f"Field [{key}] is a metadata field and cannot be added inside a "
                             f"document. Use the index API request parameters.")
-    reason = field_name_error(key)
+    reason = field_name_error(key, at_root)
     if reason is not None:
         raise MapperParsing("failed to parse", caused_by={
             "type": "illegal_argument_exception", "reason": reason})

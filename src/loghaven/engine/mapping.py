@@ -129,7 +129,11 @@ class Mapping:
         for key, value in update.items():
             if key != "properties":
                 merged[key] = value
-        _merge_properties(merged["properties"], update.get("properties", {}) or {}, "")
+        properties = update.get("properties", {}) or {}
+        if not isinstance(properties, dict):
+            raise MapperParsing("[properties] must be an object")
+        _validate_properties(properties, "")
+        _merge_properties(merged["properties"], properties, "")
         return Mapping(merged)
 
     def dynamic_update(self, source: dict[str, Any]) -> dict[str, Any] | None:
@@ -290,7 +294,10 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
             if ftype == "nested":
                 raise MapperParsing(f"field [{path}] uses type [nested], which Loghaven does not "
                                     f"support yet; map it as [object]")
-            _validate_properties(spec.get("properties", {}) or {}, path + ".")
+            children = spec.get("properties", {}) or {}
+            if not isinstance(children, dict):
+                raise MapperParsing(f"[properties] of field [{path}] must be an object")
+            _validate_properties(children, path + ".")
             continue
         if ftype not in KINDS:
             raise MapperParsing(f"No handler for type [{ftype}] declared on field [{name}]")
@@ -308,13 +315,17 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
             _validate_properties({sub_name: sub_spec}, path + ".")
 
 
-def field_name_error(name: str) -> str | None:
+def field_name_error(name: str, at_root: bool = False) -> str | None:
     """Why ES refuses ``name`` as a field name (empty, only dots, an empty path segment), or None.
 
-    Such a name would become an empty or ambiguous tantivy field path.
+    Such a name would become an empty or ambiguous tantivy field path. A top-level name may
+    not start with ``-`` either (ES allows it): tantivy refuses such a field path, by a panic.
     """
     if name == "":
         return "field name cannot be an empty string"
+    if at_root and name.startswith("-"):
+        return (f"field name [{name}] cannot start with [-] at the top level of a document "
+                f"(a limit of Loghaven's storage)")
     if "." in name:
         parts = name.split(".")
         if not any(parts):
@@ -332,7 +343,7 @@ def validate_field_names(properties: dict[str, Any], prefix: str = "") -> None:
     would make the index unopenable: tantivy refuses a second ``_id`` field).
     """
     for name, spec in properties.items():
-        reason = field_name_error(name)
+        reason = field_name_error(name, at_root=not prefix)
         if reason is not None:
             raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
                 "type": "illegal_argument_exception", "reason": reason})

@@ -5,33 +5,52 @@ from __future__ import annotations
 import re
 import time
 import urllib.parse
+from collections.abc import Callable
+from typing import NoReturn
 
 from loghaven.engine.dates import get_format, parse_date_math
-from loghaven.errors import InvalidIndexName
+from loghaven.errors import InvalidAliasName, InvalidIndexName
 
-_FORBIDDEN = set('\\/*?"<>| ,#:')
+_FORBIDDEN = set('\\/*?"<>| ,')
 _DATE_MATH = re.compile(r"\{([^{}]*(?:\{[^{}]*\}[^{}]*)?)\}")
 
 
 def validate_index_name(name: str) -> None:
     """Raise ``invalid_index_name_exception`` with ES's wording for a name it would refuse."""
-    def fail(why: str) -> None:
+    def fail(why: str) -> NoReturn:
         raise InvalidIndexName(f"Invalid index name [{name}], {why}", index=name,
                                index_uuid="_na_")
 
-    if not name:
-        fail("must not be empty")
+    _check_name(name, fail)
     if name != name.lower():
         fail("must be lowercase")
-    bad = sorted(c for c in set(name) if c in _FORBIDDEN)
-    if bad:
-        fail("must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?, :, #]")
+
+
+def validate_alias_name(name: str) -> None:
+    """Aliases follow index names' rules except case, as ES's ``AliasValidator`` has it."""
+    def fail(why: str) -> NoReturn:
+        raise InvalidAliasName(f"Invalid alias name [{name}]: {why}")
+
+    _check_name(name, fail)
+
+
+def _check_name(name: str, fail: Callable[[str], NoReturn]) -> None:
+    """ES's ``validateIndexOrAliasName``: the rules index and alias names share."""
+    if not name:
+        fail("must not be empty")
+    if any(c in _FORBIDDEN for c in name):
+        fail("must not contain the following characters [ , \", *, \\, <, |, ,, >, /, ?]")
+    if "#" in name:
+        fail("must not contain '#'")
+    if ":" in name:
+        fail("must not contain ':'")
     if name[0] in "-_+":
         fail("must not start with '_', '-', or '+'")
     if name in (".", ".."):
         fail("must not be '.' or '..'")
-    if len(name.encode()) > 255:
-        fail("index name is too long, (" + str(len(name.encode())) + " > 255)")
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > 255:
+        fail(f"index name is too long, ({size} > 255)")
 
 
 def resolve_date_math(name: str, now_ms: int | None = None) -> str:

@@ -35,6 +35,53 @@ LIMITS = {
     "index.mapping.field_name_length.limit": (2**63 - 1, 1),
     "index.max_terms_count": (65_536, 1),
 }
+#: Other typed settings, checked as ES's ``Setting`` parsers check them on create and on
+#: update (:data:`LIMITS` are checked beside them): integers with their lower bound, booleans,
+#: time values, enumerations.
+INTEGER_SETTINGS = {
+    "index.number_of_shards": 1, "index.number_of_replicas": 0, "index.max_result_window": 1,
+    "index.max_inner_result_window": 1,
+    "index.max_docvalue_fields_search": 0, "index.max_script_fields": 0,
+    "index.max_ngram_diff": 0, "index.max_shingle_diff": 0, "index.max_rescore_window": 1,
+    "index.max_regex_length": 1, "index.max_refresh_listeners": 0,
+    "index.max_slices_per_scroll": 1, "index.max_adjacency_matrix_filters": 1,
+    "index.mapping.nested_fields.limit": 0, "index.mapping.nested_objects.limit": 0,
+    "index.priority": 0,
+    "index.routing_partition_size": 1,
+}
+BOOLEAN_SETTINGS = (
+    "index.hidden", "index.blocks.read_only", "index.blocks.read_only_allow_delete",
+    "index.blocks.read", "index.blocks.write", "index.blocks.metadata",
+    "index.mapping.ignore_malformed", "index.mapping.coerce", "index.knn",
+    "index.query.parse.allow_unmapped_fields",
+)
+TIME_SETTINGS = (
+    "index.refresh_interval", "index.search.idle.after", "index.translog.sync_interval",
+    "index.gc_deletes", "index.unassigned.node_left.delayed_timeout",
+    "index.translog.retention.age",
+)
+ENUM_SETTINGS = {"index.translog.durability": ("request", "async")}
+
+
+def check_value(key: str, value: str) -> None:
+    """Refuse a value ES could not parse for a typed setting, with ES's message."""
+    if key in INTEGER_SETTINGS:
+        if parse_int_setting(key, value, INTEGER_SETTINGS[key]) >= 2**31:
+            raise IllegalArgument(f"Failed to parse value [{value}] for setting [{key}]")
+    elif key in BOOLEAN_SETTINGS:
+        if value not in ("true", "false"):
+            raise IllegalArgument(f"Failed to parse value [{value}] as only [true] or [false] "
+                                  f"are allowed.")
+    elif key in TIME_SETTINGS:
+        try:
+            if value != "-1":
+                parse_duration_ms(value, key)
+        except ValueError as exc:
+            raise IllegalArgument(
+                f"failed to parse setting [{key}] with value [{value}] as a time value: unit "
+                f"is missing or unrecognized") from exc
+    elif key in ENUM_SETTINGS and value.lower() not in ENUM_SETTINGS[key]:
+        raise IllegalArgument(f"failed to parse value [{value}] for setting [{key}]")
 
 
 def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -82,6 +129,7 @@ class IndexSettings:
                 raise IllegalArgument(
                     f"unknown setting [{key}] please check that any required plugins are "
                     f"installed, or check the breaking changes documentation for removed settings")
+            check_value(key, user[key])
         self.user = dict(user)
         self.flat = {**DEFAULTS, **user}
         #: ES skips scheduled refreshes of search-idle shards unless the interval was set.
@@ -91,27 +139,10 @@ class IndexSettings:
                        else default for key, (default, minimum) in LIMITS.items()}
         self.search_idle_after_ms = parse_duration_ms(
             self.flat.get("index.search.idle.after", "30s"))
-        durability = self.flat["index.translog.durability"].lower()
-        if durability not in ("request", "async"):
-            raise IllegalArgument(
-                f"failed to parse value [{durability}] for setting [index.translog.durability]")
-        self.durability = durability
+        self.durability = self.flat["index.translog.durability"].lower()
         interval = self.flat["index.refresh_interval"]
-        try:
-            self.refresh_interval_ms = -1 if interval == "-1" else parse_duration_ms(interval)
-        except ValueError as exc:
-            raise IllegalArgument(
-                f"failed to parse setting [index.refresh_interval] with value [{interval}] as a "
-                f"time value: unit is missing or unrecognized") from exc
-        try:
-            self.max_result_window = int(self.flat["index.max_result_window"])
-            int(self.flat["index.number_of_shards"])
-            int(self.flat["index.number_of_replicas"])
-        except ValueError as exc:
-            raise IllegalArgument(f"Failed to parse value: {exc}") from exc
-        if int(self.flat["index.number_of_shards"]) < 1:
-            raise IllegalArgument("Failed to parse value [0] for setting [index.number_of_shards] "
-                                  "must be >= 1")
+        self.refresh_interval_ms = -1 if interval == "-1" else parse_duration_ms(interval)
+        self.max_result_window = int(self.flat["index.max_result_window"])
 
     def limit(self, key: str) -> int:
         return self.limits[key]

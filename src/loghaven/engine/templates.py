@@ -12,8 +12,10 @@ import fnmatch
 from typing import Any
 
 from loghaven.engine.mapping import unwrap_type_name
+from loghaven.engine.names import validate_alias_name
 from loghaven.engine.settings import flatten
-from loghaven.errors import IllegalArgument
+from loghaven.errors import IllegalArgument, ParseFailure
+from loghaven.params import expect_list, expect_object, expect_string, parse_int
 from loghaven.storage.metastore import Metastore
 
 LEGACY = "template"
@@ -21,12 +23,26 @@ COMPOSABLE = "index_template"
 COMPONENT = "component_template"
 
 
+def check_parts(layer: dict[str, Any]) -> None:
+    """The ``settings``, ``mappings`` and ``aliases`` of a create-index body or a template:
+    objects, with valid alias names (ES's ``CreateIndexRequest`` and ``AliasValidator``)."""
+    for key in ("settings", "mappings", "aliases"):
+        value = layer.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise ParseFailure(f"key [{key}] must be an object")
+    for alias, props in (layer.get("aliases") or {}).items():
+        validate_alias_name(alias)
+        if props is not None:
+            expect_object(props, alias, "aliases")
+
+
 def patterns_of(body: dict[str, Any]) -> list[str]:
     patterns = body.get("index_patterns", body.get("template") if isinstance(
         body.get("template"), str) else None)
     if isinstance(patterns, str):
         patterns = [patterns]
-    return list(patterns or [])
+    return [expect_string(p, "index_patterns", "template")
+            for p in expect_list(patterns or [], "index_patterns", "template")]
 
 
 def normalise_legacy(body: dict[str, Any]) -> dict[str, Any]:
@@ -34,15 +50,17 @@ def normalise_legacy(body: dict[str, Any]) -> dict[str, Any]:
     patterns = patterns_of(body)
     if not patterns:
         raise IllegalArgument("index patterns are missing")
+    check_parts(body)
     out = {
-        "order": int(body.get("order", 0)),
+        "order": parse_int(body.get("order", 0) or 0, "order"),
         "index_patterns": patterns,
         "settings": body.get("settings", {}) or {},
         "mappings": unwrap_type_name(body.get("mappings", {}) or {}),
         "aliases": body.get("aliases", {}) or {},
     }
     if "version" in body:
-        out["version"] = body["version"]
+        out["version"] = body["version"] if body["version"] is None \
+            else parse_int(body["version"], "version")
     return out
 
 
@@ -50,13 +68,17 @@ def normalise_composable(body: dict[str, Any], metastore: Metastore) -> dict[str
     patterns = patterns_of(body)
     if not patterns:
         raise IllegalArgument("Validation Failed: 1: index patterns are missing;")
-    for name in body.get("composed_of", []) or []:
-        if metastore.get(COMPONENT, name) is None:
+    for key in ("priority", "version"):
+        if body.get(key) is not None:
+            parse_int(body[key], key)
+    for name in expect_list(body.get("composed_of", []) or [], "composed_of", "index_template"):
+        if not isinstance(name, str) or metastore.get(COMPONENT, name) is None:
             raise IllegalArgument(
                 f"index template [?] specifies component templates [{name}] that do not exist")
     out = dict(body)
     out["index_patterns"] = patterns
-    template = dict(out.get("template") or {})
+    template = dict(expect_object(out.get("template") or {}, "template", "index_template"))
+    check_parts(template)
     if "mappings" in template:
         template["mappings"] = unwrap_type_name(template["mappings"] or {})
     out["template"] = template

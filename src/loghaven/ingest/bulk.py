@@ -13,14 +13,23 @@ from typing import Any
 import orjson
 
 from loghaven.engine.catalog import Catalog
+from loghaven.engine.ids import check_doc_id
 from loghaven.engine.index import PRIMARY_TERM, Index, WriteRequest, WriteResult
-from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, XContentParse
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.params import expect_object, expect_string, parse_bool, parse_int, token_name
 
 ACTIONS = ("index", "create", "update", "delete")
 ACTION_KEYS = {"_index", "_id", "_type", "routing", "_routing", "if_seq_no", "if_primary_term",
                "version", "version_type", "op_type", "pipeline", "retry_on_conflict",
                "require_alias", "_source", "dynamic_templates", "require_data_stream"}
+#: Action-line keys whose value may be an object or array; every other one is a plain value.
+STRUCTURED_KEYS = {"_source", "dynamic_templates"}
+#: Keys of an update's body (ES's ``UpdateRequest`` parser) and the JSON type each takes.
+UPDATE_OBJECTS = ("doc", "upsert")
+UPDATE_FLAGS = ("doc_as_upsert", "detect_noop", "scripted_upsert")
+UPDATE_KEYS = {*UPDATE_OBJECTS, *UPDATE_FLAGS, "script", "_source", "_source_includes",
+               "_source_excludes", "if_seq_no", "if_primary_term", "lang", "retry_on_conflict"}
 
 
 @dataclass(slots=True)
@@ -47,7 +56,6 @@ def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
         action, meta = header
         index = meta.get("_index", default_index)
         doc_id = meta.get("_id")
-        doc_id = None if doc_id is None else str(doc_id)
         source: bytes | None = None
         if action != "delete":
             if position >= len(lines):
@@ -81,7 +89,21 @@ def _action(line: bytes, position: int) -> tuple[str, dict[str, Any]]:
     if unknown:
         raise IllegalArgument(f"Action/metadata line [{position}] contains an unknown "
                               f"parameter [{sorted(unknown)[0]}]")
-    return action, meta
+    checked: dict[str, Any] = {}
+    for key, value in meta.items():
+        if key in STRUCTURED_KEYS or value is None:
+            checked[key] = value
+        elif isinstance(value, (dict, list)):
+            raise IllegalArgument(f"Malformed action/metadata line [{position}], expected a "
+                                  f"simple value for field [{key}] but found "
+                                  f"[{token_name(value)}]")
+        elif key in ("if_seq_no", "if_primary_term", "version", "retry_on_conflict"):
+            checked[key] = parse_int(value, key)
+        elif key in ("require_alias", "require_data_stream"):
+            checked[key] = parse_bool(value, key)
+        else:
+            checked[key] = expect_string(value, key, "bulk")
+    return action, checked
 
 
 def _item(action: str, index: str | None, doc_id: str | None, meta: dict[str, Any],
@@ -94,6 +116,12 @@ def _item(action: str, index: str | None, doc_id: str | None, meta: dict[str, An
         version=meta.get("version"), version_type=meta.get("version_type"),
     )
     item = BulkItem(action, index, request)
+    try:
+        check_version_type(request.version_type)
+        check_doc_id(doc_id, action)
+    except LoghavenError as error:
+        item.error = error
+        return item
     if index is None:
         item.error = IllegalArgument("index is missing")
         item.error.type = "action_request_validation_exception"
@@ -105,13 +133,34 @@ def _item(action: str, index: str | None, doc_id: str | None, meta: dict[str, An
         return item
     if action == "update":
         try:
-            request.update = orjson.loads(source or b"")
-            if not isinstance(request.update, dict):
-                raise ValueError("not an object")
-        except (orjson.JSONDecodeError, ValueError) as exc:
+            request.update = check_update_body(orjson.loads(source or b""))
+        except orjson.JSONDecodeError as exc:
             item.error = ParsingError(f"Failed to parse update request: {exc}")
+        except LoghavenError as error:
+            item.error = error
         request.source = None
     return item
+
+
+def check_version_type(value: str | None) -> str | None:
+    if value not in (None, "internal", "external", "external_gte", "force"):
+        raise IllegalArgument(f"No version type match [{value}]")
+    return value
+
+
+def check_update_body(body: Any) -> dict[str, Any]:
+    """An ``_update`` body with each key of the JSON type ES's ``UpdateRequest`` takes."""
+    if not isinstance(body, dict):
+        raise ParsingError(f"Failed to parse update request: expected START_OBJECT but found "
+                           f"[{token_name(body)}]")
+    for key, value in body.items():
+        if key not in UPDATE_KEYS:
+            raise XContentParse(f"[UpdateRequest] unknown field [{key}]")
+        if key in UPDATE_OBJECTS:
+            expect_object(value, key, "UpdateRequest")
+        elif key in UPDATE_FLAGS:
+            parse_bool(value, key)
+    return body
 
 
 def result_body(index: Index, action: str, outcome: WriteResult | LoghavenError,

@@ -93,12 +93,15 @@ def _typed(key: LeafKey, value: Any) -> Any:
         if key.kind in ("int", "doc"):
             if isinstance(value, str) and key.key.format:
                 return get_format(key.key.format).parse(value)
-            return int(value)
+            number = int(value)
+            if not LONG_MIN <= number <= LONG_MAX:
+                raise ValueError("out of range for a long")
+            return number
         if key.kind in ("float", "score"):
             return float(value)
         if key.kind == "bool":
             return value in (True, 1, "true", "1")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise IllegalArgument(f"Failed to parse search_after value [{value}] for field "
                               f"[{key.key.field}]") from exc
     return str(value)

@@ -35,6 +35,7 @@ from loghaven.engine.mapping import FieldInfo, Mapping
 from loghaven.engine.schema import ANALYZERS, ID
 from loghaven.engine.split import Split
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.params import token_name
 from loghaven.search.limits import (
     LIMITS,
     query_too_deep,
@@ -162,6 +163,20 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _text(name: str, key: str, value: Any) -> str:
+    """A clause option that ES reads as text (``parser.text()``): a string, number or boolean."""
+    if isinstance(value, (dict, list)) or value is None:
+        raise ParsingError(f"[{name}] unknown token [{token_name(value)}] after [{key}]")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _texts(name: str, key: str, value: Any) -> list[str]:
+    """An option ES reads as a string or an array of them (``fields``, ``values``)."""
+    return [_text(name, key, item) for item in _as_list(value)]
+
+
 def _boost(query: Query, boost: Any) -> Query:
     factor = float(boost if boost is not None else 1.0)
     return query if factor == 1.0 else Query.boost_query(query, factor)
@@ -183,7 +198,7 @@ def _bool_flag(value: Any, name: str) -> bool:
 
 def minimum_should_match(spec: Any, clauses: int) -> int:
     """ES's ``minimum_should_match``: ``2``, ``-1``, ``75%``, ``-25%``, ``3<90%``, ``2<-25% 9<-3``."""
-    text = str(spec).strip()
+    text = _text("minimum_should_match", "minimum_should_match", spec).strip()
     if "<" in text:
         chosen = None
         for part in text.split():
@@ -736,11 +751,11 @@ class _Compiler:
         if "query" not in body:
             raise ParsingError("No text specified for multi_match query")
         kind = str(body.get("type", "best_fields")).lower()
-        specs = _as_list(body.get("fields")) or ["*"]
+        specs = _texts("multi_match", "fields", body.get("fields")) or ["*"]
         lenient = _bool_flag(body.get("lenient", False), "lenient")
         fields: list[tuple[str, float, bool]] = []
         for spec in specs:
-            name, _, boost = str(spec).partition("^")
+            name, _, boost = spec.partition("^")
             for path in self.expand(name):
                 fields.append((path, float(boost) if boost else 1.0, lenient or "*" in name))
         if kind == "cross_fields":
@@ -804,10 +819,11 @@ class _Compiler:
             "max_determinized_states", "fuzzy_max_expansions", "fuzzy_prefix_length",
             "fuzzy_transpositions", "enable_position_increments", "quote_analyzer"))
         dsl = query_string_to_dsl(
-            str(body["query"]),
-            default_field=body.get("default_field", "*"),
-            default_operator=str(body.get("default_operator", "OR")),
-            fields=_as_list(body.get("fields")) or None,
+            _text("query_string", "query", body["query"]),
+            default_field=_text("query_string", "default_field", body.get("default_field", "*")),
+            default_operator=_text("query_string", "default_operator",
+                                   body.get("default_operator", "OR")),
+            fields=_texts("query_string", "fields", body.get("fields")) or None,
             lenient=_bool_flag(body.get("lenient", False), "lenient"),
             allow_leading_wildcard=_bool_flag(body.get("allow_leading_wildcard", True),
                                               "allow_leading_wildcard"),
@@ -825,8 +841,10 @@ class _Compiler:
             "auto_generate_synonyms_phrase_query", "fuzzy_max_expansions",
             "fuzzy_prefix_length", "fuzzy_transpositions"))
         dsl = simple_query_string_to_dsl(
-            str(body["query"]), fields=_as_list(body.get("fields")) or None,
-            default_operator=str(body.get("default_operator", "OR")),
+            _text("simple_query_string", "query", body["query"]),
+            fields=_texts("simple_query_string", "fields", body.get("fields")) or None,
+            default_operator=_text("simple_query_string", "default_operator",
+                                   body.get("default_operator", "OR")),
             flags=body.get("flags", "ALL"))
         # simple_query_string never fails on a value: it is always lenient.
         return _boost(self.translated(dsl, {**body, "lenient": True}), body.get("boost"))
@@ -923,6 +941,9 @@ class _Compiler:
         return Query.boolean_query([(Occur.Should, c) for c in clauses], max(required, 1))
 
     def range(self, body: Any) -> Query:
+        if isinstance(body, dict) and any(not isinstance(v, dict) for k, v in body.items()
+                                          if k not in ("boost", "_name")):
+            raise ParsingError("[range] query malformed, no start_object after query name")
         field, opts = _field_body("range", body, "gte")
         _check_keys("range", opts, ("gte", "gt", "lte", "lt", "from", "to", "include_lower",
                                     "include_upper", "format", "time_zone", "relation"))
@@ -989,7 +1010,7 @@ class _Compiler:
         if not isinstance(body, dict) or "field" not in body:
             raise ParsingError("[exists] must be provided with a [field]")
         _check_keys("exists", body, ("field",))
-        name = str(body["field"])
+        name = _text("exists", "field", body["field"])
         if name in (ID, "_index"):
             return _boost(Query.all_query(), body.get("boost"))
         if "*" in name:
@@ -1015,7 +1036,7 @@ class _Compiler:
         _check_keys(name, opts, (*value_keys, "case_insensitive", "rewrite", *extra))
         for key in value_keys:
             if key in opts:
-                return field, str(opts[key]), opts
+                return field, _text(name, key, opts[key]), opts
         raise ParsingError(f"[{name}] query requires a [value]")
 
     def regex_on(self, field: str, regex: str, case_insensitive: bool,
@@ -1113,7 +1134,8 @@ class _Compiler:
         if not isinstance(body, dict):
             raise ParsingError("[ids] query malformed")
         _check_keys("ids", body, ("values", "type", "types"))
-        return _boost(self.ids_query(_as_list(body.get("values"))), body.get("boost"))
+        return _boost(self.ids_query(_texts("ids", "values", body.get("values"))),
+                      body.get("boost"))
 
     def ids_query(self, values: list[Any]) -> Query:
         if not values or self.schema is None:

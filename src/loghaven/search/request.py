@@ -12,7 +12,7 @@ from typing import Any
 
 from loghaven.engine.dates import get_format, parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.params import parse_bool, parse_int
+from loghaven.params import expect_string, parse_bool, parse_int, token_name
 from loghaven.search.source_filter import SourceFilter
 
 DEFAULT_SIZE = 10
@@ -90,7 +90,7 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         if key in _UNSUPPORTED_KEYS:
             raise IllegalArgument(f"[{key}] is not supported by Loghaven")
         if key not in _KNOWN_KEYS:
-            raise ParsingError(f"Unknown key for a {_token(value)} in [{key}].")
+            raise ParsingError(f"Unknown key for a {token_name(value)} in [{key}].")
     request = SearchRequest(
         query=_object(body, "query"),
         post_filter=_object(body, "post_filter"),
@@ -114,6 +114,10 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         total_as_int=parse_bool(params.get("rest_total_hits_as_int", False),
                            "rest_total_hits_as_int"),
     )
+    # ``terminate_after`` is validated only: every split is searched to the end.
+    if ("terminate_after" in body or "terminate_after" in params) and parse_int(
+            params.get("terminate_after", body.get("terminate_after")), "terminate_after") < 0:
+        raise IllegalArgument("terminateAfter must be > 0")
     if request.size < 0:
         raise IllegalArgument(f"[size] parameter cannot be negative, found [{request.size}]")
     if request.from_ < 0:
@@ -170,6 +174,11 @@ def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
     for key in options:
         if key not in allowed:
             raise ParsingError(f"[field_sort] unknown field [{key}]")
+    for key in ("order", "missing", "unmapped_type", "mode", "numeric_type"):
+        if key in options:
+            expect_string(options[key], key, "field_sort")
+    if options.get("mode") not in (None, "min", "max", "sum", "avg", "median"):
+        raise IllegalArgument(f"Unknown SortMode [{options['mode']}]")
     default = "desc" if name == "_score" else "asc"
     order = str(options.get("order") or default).lower()
     if order not in ("asc", "desc"):
@@ -177,18 +186,6 @@ def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
                            f"[desc]")
     return SortKey(name, order, options.get("missing", "_last"), options.get("unmapped_type"),
                    _date_format(options.get("format")))
-
-
-def _token(value: Any) -> str:
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    return "VALUE_STRING"
 
 
 def _object(body: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -218,6 +215,12 @@ def _search_after(value: Any) -> list[Any] | None:
         return None
     if not isinstance(value, list):
         raise ParsingError("[search_after] must be an array of sort values")
+    for item in value:
+        if isinstance(item, (dict, list)):
+            raise ParsingError(f"Expected [VALUE_STRING] or [VALUE_NUMBER] or [VALUE_BOOLEAN] or "
+                               f"[VALUE_NULL] but found [{token_name(item)}] inside search_after.")
+        if isinstance(item, int) and not isinstance(item, bool):
+            parse_int(item, "search_after")
     return value
 
 
@@ -256,12 +259,7 @@ def _source_filter(body: dict[str, Any], params: Mapping[str, str]) -> SourceFil
         return SourceFilter.from_params(params)
     if body.get("stored_fields") == "_none_" or params.get("stored_fields") == "_none_":
         return SourceFilter(enabled=False)
-    spec = body.get("_source")
-    if not (spec is None or isinstance(spec, (bool, str, dict))
-            or (isinstance(spec, list) and all(isinstance(p, str) for p in spec))):
-        raise ParsingError("[_source] must be a boolean, a pattern, an array of patterns or "
-                           "an object with [includes] and [excludes]")
-    return SourceFilter.from_spec(spec)
+    return SourceFilter.from_spec(body.get("_source"))
 
 
 def _duration(value: Any, name: str) -> int:

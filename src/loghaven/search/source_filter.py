@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from loghaven.errors import IllegalArgument
+from loghaven.errors import IllegalArgument, ParsingError
 
 
 def _split(value: Any) -> tuple[str, ...]:
@@ -18,7 +18,10 @@ def _split(value: Any) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         return tuple(p for p in value.split(",") if p)
-    return tuple(str(v) for v in value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ParsingError("[_source] must be a boolean, a pattern, an array of patterns or an "
+                       "object with [includes] and [excludes]")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class SourceFilter:
         if spec is False:
             return cls(enabled=False)
         if isinstance(spec, dict):
+            if spec.keys() - {"includes", "include", "excludes", "exclude"}:
+                raise ParsingError(f"Unknown key for a START_OBJECT in [_source]: "
+                                   f"[{sorted(spec)[0]}].")
             return cls(includes=_split(spec.get("includes", spec.get("include"))),
                        excludes=_split(spec.get("excludes", spec.get("exclude"))))
         return cls(includes=_split(spec))

@@ -117,6 +117,14 @@ def as_number(value: Any, what: str, agg: str) -> float:
         raise ParsingError(f"[{what}] must be a number in [{agg}], got [{value}]") from None
 
 
+def as_int(value: Any, what: str, agg: str) -> int:
+    """An integer option; integral numbers and numeric strings are read as ES reads them."""
+    number = as_number(value, what, agg)
+    if not number.is_integer() or abs(number) > 2**63 - 1:
+        raise ParsingError(f"[{what}] must be an integer in [{agg}], got [{value}]")
+    return int(number)
+
+
 class Agg:
     """An aggregation node; subclasses set ``type_name`` and override what they need."""
 
@@ -146,6 +154,13 @@ class Agg:
 
     def param(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
+
+    def int_param(self, key: str, default: int) -> int:
+        """An integer option (``size``, ``min_doc_count``...), a 400 when it is not one."""
+        return as_int(self.params.get(key, default), key, self.name)
+
+    def float_param(self, key: str, default: float) -> float:
+        return as_number(self.params.get(key, default), key, self.name)
 
     def field(self) -> Field:
         """The ``field`` parameter, resolved; refuses text fields and value scripts."""

@@ -17,6 +17,7 @@ from typing import Any
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.metrics.stats import ExtendedStats, Stats
+from loghaven.search.aggregations.node import as_int, as_number
 from loghaven.search.aggregations.order import split_path
 from loghaven.search.aggregations.painless import compile_script, script_source, unsupported
 
@@ -174,7 +175,7 @@ class SerialDiff(Pipeline):
 
     def setup(self) -> None:
         super().setup()
-        self.lag = int(self.params.get("lag", 1))
+        self.lag = as_int(self.params.get("lag", 1), "lag", self.name)
         if self.lag <= 0:
             raise IllegalArgument("[lag] must be a positive integer")
 
@@ -256,7 +257,7 @@ class MovingFn(Pipeline):
         if not isinstance(window, int) or window <= 0:
             raise IllegalArgument("[window] must be a positive, non-zero integer.")
         self.window = window
-        self.shift = int(self.params.get("shift", 0))
+        self.shift = as_int(self.params.get("shift", 0), "shift", self.name)
         source, self.script_params = script_source(self.params.get("script"))
         match = _MOVING_CALL.match(source)
         if match is None or match.group(1) not in _MOVING:
@@ -298,7 +299,7 @@ class MovingAvg(MovingFn):
 
     def setup(self) -> None:
         Pipeline.setup(self)
-        self.window = int(self.params.get("window", 5))
+        self.window = as_int(self.params.get("window", 5), "window", self.name)
         if self.window <= 0:
             raise IllegalArgument("[window] must be a positive, non-zero integer.")
         self.shift = 0
@@ -375,7 +376,7 @@ class BucketSort(Pipeline):
             for path, spec in item.items():
                 order = spec.get("order", "asc") if isinstance(spec, dict) else spec
                 self.sort.append((path, str(order).lower() == "asc"))
-        self.start = int(self.params.get("from", 0))
+        self.start = as_int(self.params.get("from", 0), "from", self.name)
         size = self.params.get("size")
         self.size = None if size is None else int(size)
 
@@ -475,7 +476,7 @@ class ExtendedStatsBucket(StatsBucket):
         numbers = [v for _, v in values]
         stats = Stats(len(numbers), float(sum(numbers)), min(numbers, default=None),
                       max(numbers, default=None), float(sum(v * v for v in numbers)))
-        sigma = float(self.params.get("sigma", 2.0))
+        sigma = as_number(self.params.get("sigma", 2.0), "sigma", self.name)
         return ExtendedStats.describe(stats, sigma)
 
 

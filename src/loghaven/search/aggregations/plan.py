@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from loghaven.errors import LoghavenError, ParsingError
+from loghaven.params import token_name
 from loghaven.search.aggregations.node import Agg, Env
 from loghaven.search.limits import MAX_AGG_DEPTH, aggs_too_deep
 
@@ -53,7 +54,7 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = No
         raise aggs_too_deep()
     if not isinstance(body, dict):
         raise ParsingError(f"Expected [START_OBJECT] under [{where}], but got a "
-                           f"[{_token(body)}] in [{where}]")
+                           f"[{token_name(body)}] in [{where}]")
     types = registry()
     aggs: list[Agg] = []
     pipelines: list[Any] = []
@@ -63,7 +64,7 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = No
                                f"contain any character except '[', ']', and '>'")
         if not isinstance(spec, dict):
             raise ParsingError(f"Expected [START_OBJECT] under [{name}], but got a "
-                               f"[{_token(spec)}] in [{name}]")
+                               f"[{token_name(spec)}] in [{name}]")
         kind, params, subs_body, meta = _definition(name, spec)
         if kind in PIPELINES:
             if subs_body is not None:
@@ -83,7 +84,7 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = No
                                 type="aggregation_initialization_exception")
         if not isinstance(params, dict):
             raise ParsingError(f"Expected [START_OBJECT] under [{kind}], but got a "
-                               f"[{_token(params)}] in [{name}]")
+                               f"[{token_name(params)}] in [{name}]")
         subs, sub_pipelines = parse_aggs(subs_body, env, name, kind, depth + 1) \
             if subs_body is not None else ([], [])
         aggs.append(cls(name, params, subs, sub_pipelines, meta, env))
@@ -122,7 +123,7 @@ def _definition(name: str, spec: dict[str, Any]) -> tuple[str, Any, Any, Any]:
         elif key == "meta":
             if not isinstance(value, dict):
                 raise ParsingError(f"Expected [START_OBJECT] under [meta], but got a "
-                                   f"[{_token(value)}] in [{name}]")
+                                   f"[{token_name(value)}] in [{name}]")
             meta = value
         elif kind is not None:
             raise ParsingError(f"Found two aggregation type definitions in [{name}]: "
@@ -133,16 +134,3 @@ def _definition(name: str, spec: dict[str, Any]) -> tuple[str, Any, Any, Any]:
         raise ParsingError(f"Missing definition for aggregation [{name}]")
     return kind, params, subs, meta
 
-
-def _token(value: Any) -> str:
-    if isinstance(value, str):
-        return "VALUE_STRING"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if value is None:
-        return "VALUE_NULL"
-    return "START_OBJECT"

@@ -102,7 +102,7 @@ class Composite(BucketAgg):
     type_name = "composite"
 
     def setup(self) -> None:
-        self.size = int(self.param("size", 10))
+        self.size = self.int_param("size", 10)
         specs = self.param("sources")
         if not isinstance(specs, list) or not specs:
             raise IllegalArgument(f"Composite [sources] cannot be null or empty in [{self.name}]")

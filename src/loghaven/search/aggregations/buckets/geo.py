@@ -41,7 +41,7 @@ class Grid(BucketAgg):
             raise IllegalArgument(f"Invalid {self.type_name} precision of {precision}. Must be "
                                   f"between 0 and {self.max_precision}.")
         self.precision = precision
-        self.size = int(self.param("size", 10000))
+        self.size = self.int_param("size", 10000)
         self.lat_field = f"{self.source.name}.lat"
         self.lon_field = f"{self.source.name}.lon"
 

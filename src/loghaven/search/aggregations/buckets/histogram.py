@@ -110,7 +110,7 @@ class HistogramBase(BucketAgg):
     def setup_common(self) -> None:
         self.source = self.field()
         require_numeric(self.source, self.type_name)
-        self.min_doc_count = int(self.param("min_doc_count", 0))
+        self.min_doc_count = self.int_param("min_doc_count", 0)
         if self.min_doc_count < 0:
             raise IllegalArgument(f"[min_doc_count] must be greater than or equal to 0. Found "
                                   f"[{self.min_doc_count}] in [{self.name}]")
@@ -280,6 +280,8 @@ class DateHistogram(HistogramBase):
                                       f"as a calendar interval.")
             return self.calendar_rounding(unit, 1)
         try:
+            if not isinstance(fixed, str):  # ES reads a time value as text: a unit is needed
+                raise ValueError(fixed)
             step = parse_duration_ms(fixed, "fixed_interval")
         except ValueError:
             raise IllegalArgument(f"failed to parse setting [date_histogram.fixedInterval] "
@@ -397,7 +399,7 @@ class AutoDateHistogram(DateHistogram):
 
     def plan_rounding(self) -> Rounding:
         self.min_doc_count = 0
-        self.target = int(self.param("buckets", 10))
+        self.target = self.int_param("buckets", 10)
         if self.target <= 0:
             raise IllegalArgument(f"[buckets] must be greater than 0 in [{self.name}]")
         self.interval = "1s"

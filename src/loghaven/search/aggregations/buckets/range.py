@@ -16,7 +16,7 @@ import tantivy
 from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.errors import ParsingError
 from loghaven.search.aggregations.fields import format_date, require_numeric
-from loghaven.search.aggregations.node import Bucket, BucketAgg
+from loghaven.search.aggregations.node import Bucket, BucketAgg, as_number
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.aggregations.render import keyed_ranges
 from loghaven.search.context import SplitContext
@@ -86,7 +86,7 @@ class Range(BucketAgg):
         self.layers = layers(self.spans)
 
     def bound(self, value: Any) -> float | None:
-        return None if value is None else float(value)
+        return None if value is None else as_number(value, "ranges", self.name)
 
     def span(self, spec: Any) -> Span:
         if not isinstance(spec, dict):

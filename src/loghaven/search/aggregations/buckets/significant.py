@@ -102,7 +102,7 @@ class RareTerms(TermsPasses):
 
     def setup(self) -> None:
         self.setup_source()
-        self.max_doc_count = int(self.param("max_doc_count", 1))
+        self.max_doc_count = self.int_param("max_doc_count", 1)
         if not 1 <= self.max_doc_count <= 100:
             raise IllegalArgument("[max_doc_count] must be between 1 and 100")
 
@@ -129,9 +129,9 @@ class SignificantTerms(TermsPasses):
 
     def setup(self) -> None:
         self.setup_source()
-        self.size = int(self.param("size", 10))
-        self.min_doc_count = int(self.param("min_doc_count", 3))
-        self.shard_size = int(self.param("shard_size", max(self.size * 5, 100)))
+        self.size = self.int_param("size", 10)
+        self.min_doc_count = self.int_param("min_doc_count", 3)
+        self.shard_size = self.int_param("shard_size", max(self.size * 5, 100))
         self.background = self.param("background_filter")
 
     def background_scope(self) -> Scope:

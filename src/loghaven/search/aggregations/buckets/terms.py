@@ -54,8 +54,8 @@ class Terms(BucketAgg):
         self.shard_size = None if shard_size is None else max(int(shard_size), self.size)
         self.order = parse_order(self.param("order"), self.name) if "order" in self.params \
             else DEFAULT_ORDER
-        self.min_doc_count = int(self.param("min_doc_count", 1))
-        self.shard_min_doc_count = int(self.param("shard_min_doc_count", 0))
+        self.min_doc_count = self.int_param("min_doc_count", 1)
+        self.shard_min_doc_count = self.int_param("shard_min_doc_count", 0)
         self.show_error = bool(self.param("show_term_doc_count_error", False))
         self.missing = self.param("missing")
         if self.missing is not None and self.source.is_date and isinstance(self.missing, str):

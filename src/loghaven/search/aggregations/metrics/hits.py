@@ -118,8 +118,8 @@ class TopHits(SearchMetric):
     type_name = "top_hits"
 
     def setup(self) -> None:
-        self.size = int(self.param("size", 3))
-        self.start = int(self.param("from", 0))
+        self.size = self.int_param("size", 3)
+        self.start = self.int_param("from", 0)
         self.limit = self.size + self.start
         self.setup_sort(self.param("sort"))
         self.source_filter = SourceFilter.from_spec(self.param("_source"))
@@ -155,7 +155,7 @@ class TopMetrics(SearchMetric):
         if self.param("sort") is None:
             raise ParsingError(f"[sort] is required in [{self.name}]")
         self.setup_sort(self.param("sort"))
-        self.limit = int(self.param("size", 1))
+        self.limit = self.int_param("size", 1)
 
     def run(self, scope: Scope) -> Hits:
         return self.collect(scope, self.limit)

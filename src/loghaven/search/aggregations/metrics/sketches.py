@@ -66,7 +66,7 @@ class Cardinality(DistinctValues):
 
     def setup(self) -> None:
         super().setup()
-        threshold = int(self.param("precision_threshold", 3000))
+        threshold = self.int_param("precision_threshold", 3000)
         if threshold < 0:
             raise ParsingError("[precisionThreshold] must be greater than or equal to 0")
         self.lg_k = 16 if threshold > 10_000 else 14

@@ -174,7 +174,7 @@ class ExtendedStats(StatsAgg):
 
     def setup(self) -> None:
         super().setup()
-        self.sigma = float(self.param("sigma", 2.0))
+        self.sigma = self.float_param("sigma", 2.0)
 
     def render(self, partial: Stats) -> dict[str, Any]:
         out = super().render(partial)
