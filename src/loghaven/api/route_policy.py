@@ -67,9 +67,11 @@ class PolicyMount(Mount):
         self.policy = policy
 
 
-def find_route(routes: Sequence[BaseRoute], scope: Scope,
-               inherited: RoutePolicy = REST) -> tuple[Match, RoutePolicy, set[str]]:
-    """How the request matches these routes, the policy that applies, the path's methods."""
+def find_route(routes: Sequence[BaseRoute], scope: Scope, inherited: RoutePolicy = REST, *,
+               all_methods: bool = False) -> tuple[Match, RoutePolicy, set[str]]:
+    """How the request matches these routes, the policy that applies, and (``all_methods``,
+    for ``OPTIONS``) every method of the path; otherwise the first full match ends the walk,
+    as the router's own does."""
     match, policy, methods = Match.NONE, inherited, set()
     for route in routes:
         found, child = route.matches(scope)
@@ -77,17 +79,31 @@ def find_route(routes: Sequence[BaseRoute], scope: Scope,
             continue
         own = getattr(route, "policy", inherited)
         if isinstance(route, Mount):
-            inner, inner_policy, inner_methods = find_route(route.routes, {**scope, **child}, own)
+            inner, inner_policy, inner_methods = find_route(
+                route.routes, {**scope, **child}, own, all_methods=all_methods)
             methods |= inner_methods
             if match is not Match.FULL:
                 match, policy = Match.FULL, inner_policy if inner is Match.FULL else own
+            if not all_methods:
+                break
             continue
         methods |= getattr(route, "methods", None) or set()
         if found is Match.FULL and match is not Match.FULL:
             match, policy = Match.FULL, own
+            if not all_methods:
+                break
         elif match is Match.NONE:
             match = Match.PARTIAL
     return match, policy, methods
+
+
+def _announces_body(scope: Scope) -> bool:
+    """Whether the headers say a body follows (a length over 0, or chunked)."""
+    for name, value in scope["headers"]:
+        if (name == b"content-length" and value.strip() not in (b"", b"0")) \
+                or name == b"transfer-encoding":
+            return True
+    return False
 
 
 async def _peek_body(scope: Scope, receive: Receive) -> tuple[bool, Receive]:
@@ -123,8 +139,11 @@ class RoutePolicies:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        match, policy, methods = find_route(self.routes, scope)
         method = scope["method"]
+        if method in ("GET", "HEAD") and not _announces_body(scope):
+            await self.app(scope, receive, send)  # no body, safe: no policy applies
+            return
+        match, policy, methods = find_route(self.routes, scope, all_methods=method == "OPTIONS")
         if method == "OPTIONS" and "OPTIONS" not in methods:
             headers = {"Allow": ",".join(sorted(methods))} if methods else None
             await Response(b"", headers=headers, media_type="text/plain; charset=UTF-8")(
