@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import json_body, json_response, param_bool, run
+from loghaven.api.http import json_body, json_response, node_of, param_bool, run
 from loghaven.api.metadata import legacy_view
 from loghaven.api.nodes import identity, served_plugins
 from loghaven.engine import templates
@@ -38,10 +38,6 @@ STATE_METRICS = ("version", "master_node", "cluster_manager_node", "blocks", "no
                  "metadata", "routing_table", "routing_nodes", "customs")
 LIST_TASKS_ACTION = "cluster:monitor/tasks/lists"
 _task_ids = itertools.count(1)
-
-
-def _node(request: Request) -> Node:
-    return request.app.state.node
 
 
 # --- _cluster/state --------------------------------------------------------------------------
@@ -84,7 +80,7 @@ def _metadata(node: Node) -> dict[str, Any]:
 
 
 def cluster_state_body(request: Request) -> dict[str, Any]:
-    node = _node(request)
+    node = node_of(request)
     metrics = stats.metric_set(request.path_params.get("metric"), STATE_METRICS,
                                request.url.path)
     expression = request.path_params.get("index")
@@ -138,7 +134,7 @@ def _settings_view(flat: dict[str, Any], flat_settings: bool) -> dict[str, Any]:
 
 
 async def get_cluster_settings(request: Request) -> Response:
-    node = _node(request)
+    node = node_of(request)
     flat_settings = param_bool(request, "flat_settings")
     current = await run(node.catalog.cluster_settings)
     body = {scope: _settings_view(current.get(scope, {}), flat_settings)
@@ -168,7 +164,7 @@ async def put_cluster_settings(request: Request) -> Response:
             expect_object(body[scope], scope, "cluster_update_settings_request")
     if not any(body.get(scope) for scope in ("persistent", "transient")):
         raise ActionRequestValidation("Validation Failed: 1: no settings to update;")
-    applied = await run(_node(request).catalog.put_cluster_settings, body)
+    applied = await run(node_of(request).catalog.put_cluster_settings, body)
     flat_settings = param_bool(request, "flat_settings")
     return json_response(request, {"acknowledged": True, **{
         scope: _settings_view(values, flat_settings) for scope, values in applied.items()}})
@@ -182,7 +178,7 @@ def _min_max_avg(value: int) -> dict[str, float]:
 
 
 def cluster_stats_body(request: Request) -> dict[str, Any]:
-    node = _node(request)
+    node = node_of(request)
     opened = [i for i in node.catalog.indices.values() if i.state == "open"]
     totals = stats.sum_stats(opened, ("docs", "store", "segments"))
     field_types: Counter[str] = Counter()
@@ -257,7 +253,7 @@ async def cluster_stats(request: Request) -> Response:
 async def list_tasks(request: Request) -> Response:
     """Lists running tasks; a Loghaven node runs none in the background, so ES's own list
     task, the one answering this request, is all there is to show."""
-    node = _node(request)
+    node = node_of(request)
     params = request.query_params
     task_id = next(_task_ids)
     task: dict[str, Any] = {
@@ -298,7 +294,7 @@ async def get_task(request: Request) -> Response:
 
 def resolve_body(request: Request) -> dict[str, Any]:
     """Indices and aliases that an expression names, listed apart as ES does."""
-    catalog = _node(request).catalog
+    catalog = node_of(request).catalog
     expand = request.query_params.get("expand_wildcards", "open")
     states = {"open", "close"} if "all" in expand else (
         ({"open"} if "open" in expand else set()) | ({"close"} if "closed" in expand else set()))
@@ -385,7 +381,7 @@ def allocation_explain_body(node: Node, body: dict[str, Any]) -> dict[str, Any]:
 
 async def allocation_explain(request: Request) -> Response:
     body = await json_body(request)
-    return json_response(request, await run(allocation_explain_body, _node(request), body))
+    return json_response(request, await run(allocation_explain_body, node_of(request), body))
 
 
 routes = [

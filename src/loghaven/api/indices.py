@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import head_response, json_body, json_response, param_bool, run
+from loghaven.api.http import head_response, json_body, json_response, node_of, param_bool, run
 from loghaven.engine.catalog import Target
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
@@ -19,15 +19,11 @@ from loghaven.node import Node
 from loghaven.params import expect_object
 
 
-def _node(request: Request) -> Node:
-    return request.app.state.node
-
-
 def targets(request: Request, expression: str | None, *, expand: str = "open",
             allow_closed: bool = False) -> list[Target]:
     """Resolve a path's index expression with the request's ES resolution parameters."""
     params = request.query_params
-    return _node(request).catalog.resolve(
+    return node_of(request).catalog.resolve(
         expression,
         ignore_unavailable=param_bool(request, "ignore_unavailable"),
         allow_no_indices=param_bool(request, "allow_no_indices", True),
@@ -43,14 +39,14 @@ def shards_header(count: int) -> dict[str, int]:
 async def create_index(request: Request) -> Response:
     name = request.path_params["index"]
     body = await json_body(request)
-    index = await run(_node(request).catalog.create_index, name, body)
+    index = await run(node_of(request).catalog.create_index, name, body)
     return json_response(request, {"acknowledged": True, "shards_acknowledged": True,
                                    "index": index.name})
 
 
 async def delete_index(request: Request) -> Response:
     expression = request.path_params["index"]
-    catalog = _node(request).catalog
+    catalog = node_of(request).catalog
     found = targets(request, expression, expand="open,closed", allow_closed=True)
     for target in found:
         await run(catalog.delete_index, target.index)
@@ -75,7 +71,7 @@ def _describe(node: Node, index: Index) -> dict[str, Any]:
 
 
 async def get_index(request: Request) -> Response:
-    node = _node(request)
+    node = node_of(request)
     found = targets(request, request.path_params["index"], expand="open,closed",
                     allow_closed=True)
     return json_response(request, {t.index.name: _describe(node, t.index) for t in found})
@@ -118,7 +114,7 @@ def _spec_at(mapping: Mapping, path: str) -> dict[str, Any] | None:
 
 async def put_mapping(request: Request) -> Response:
     body = await json_body(request, required=True)
-    node = _node(request)
+    node = node_of(request)
     found = targets(request, request.path_params.get("index"), allow_closed=True)
 
     def apply() -> None:
@@ -151,7 +147,7 @@ async def get_settings(request: Request) -> Response:
 
 async def put_settings(request: Request) -> Response:
     body = await json_body(request, required=True)
-    node = _node(request)
+    node = node_of(request)
     found = targets(request, request.path_params.get("index"), allow_closed=True)
     changes = flatten(expect_object(body["settings"], "settings", "update_settings")
                       if "settings" in body else body)
@@ -190,7 +186,7 @@ async def flush(request: Request) -> Response:
 
 
 async def close_index(request: Request) -> Response:
-    node = _node(request)
+    node = node_of(request)
     found = targets(request, request.path_params["index"], allow_closed=True)
 
     def apply() -> None:
@@ -204,7 +200,7 @@ async def close_index(request: Request) -> Response:
 
 
 async def open_index(request: Request) -> Response:
-    node = _node(request)
+    node = node_of(request)
     found = targets(request, request.path_params["index"], expand="closed", allow_closed=True)
     if not found and "*" not in request.path_params["index"]:
         raise IndexNotFound(request.path_params["index"])

@@ -9,12 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import head_response, json_body, json_response, param_bool, run
+from loghaven.api.http import head_response, json_body, json_response, node_of, param_bool, run
 from loghaven.engine import templates
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.settings import IndexSettings, flatten, nest
 from loghaven.errors import IllegalArgument, LoghavenError, ResourceNotFound
-from loghaven.node import Node
 from loghaven.params import expect_object
 
 KINDS = {
@@ -22,10 +21,6 @@ KINDS = {
     "_index_template": templates.COMPOSABLE,
     "_component_template": templates.COMPONENT,
 }
-
-
-def _node(request: Request) -> Node:
-    return request.app.state.node
 
 
 def _kind(request: Request) -> str:
@@ -43,7 +38,7 @@ async def put_template(request: Request) -> Response:
     kind = _kind(request)
     name = request.path_params["name"]
     body = await json_body(request, required=True)
-    metastore = _node(request).metastore
+    metastore = node_of(request).metastore
     if param_bool(request, "create") and metastore.get(kind, name) is not None:
         raise IllegalArgument(f"index_template [{name}] already exists")
     if kind == templates.LEGACY:
@@ -95,7 +90,7 @@ def legacy_view(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def _matching(request: Request, kind: str) -> dict[str, dict[str, Any]]:
-    stored = _node(request).metastore.list(kind)
+    stored = node_of(request).metastore.list(kind)
     wanted = request.path_params.get("name")
     if wanted is None:
         return stored
@@ -132,7 +127,7 @@ async def template_exists(request: Request) -> Response:
 
 async def delete_template(request: Request) -> Response:
     kind = _kind(request)
-    metastore = _node(request).metastore
+    metastore = node_of(request).metastore
     name = request.path_params["name"]
     names = [n for n in metastore.list(kind) if fnmatch.fnmatchcase(n, name)]
     if not names:
@@ -158,25 +153,25 @@ async def update_aliases(request: Request) -> Response:
     if not isinstance(actions, list) or not actions:
         raise IllegalArgument("Validation Failed: 1: No action specified;",
                               type="action_request_validation_exception")
-    await run(_node(request).catalog.update_aliases, actions)
+    await run(node_of(request).catalog.update_aliases, actions)
     return json_response(request, {"acknowledged": True})
 
 
 async def put_alias(request: Request) -> Response:
     body = await json_body(request)
     spec = {"index": request.path_params["index"], "alias": request.path_params["name"], **body}
-    await run(_node(request).catalog.update_aliases, [{"add": spec}])
+    await run(node_of(request).catalog.update_aliases, [{"add": spec}])
     return json_response(request, {"acknowledged": True})
 
 
 async def delete_alias(request: Request) -> Response:
     spec = {"index": request.path_params["index"], "alias": request.path_params["name"]}
-    await run(_node(request).catalog.update_aliases, [{"remove": spec}])
+    await run(node_of(request).catalog.update_aliases, [{"remove": spec}])
     return json_response(request, {"acknowledged": True})
 
 
 def _alias_view(request: Request) -> tuple[dict[str, Any], bool]:
-    node = _node(request)
+    node = node_of(request)
     index_expr = request.path_params.get("index")
     alias_expr = request.path_params.get("name")
     names = [t.index.name for t in node.catalog.resolve(index_expr, expand_wildcards="all",
