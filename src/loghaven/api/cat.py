@@ -185,7 +185,7 @@ def templates_table(request: Request) -> tuple[list[str], list[Row]]:
     wanted = request.path_params.get("name")
     rows = []
     for kind in (templates.LEGACY, templates.COMPOSABLE):
-        for name, template in node.metastore.list(kind).items():
+        for name, template in templates.find(node.metastore, kind, None).items():
             if wanted and not fnmatch.fnmatchcase(name, wanted):
                 continue
             rows.append({

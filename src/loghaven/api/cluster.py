@@ -18,16 +18,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loghaven.api.http import json_body, json_response, node_of, param_bool, run
-from loghaven.api.metadata import legacy_view
 from loghaven.api.nodes import identity, served_plugins
 from loghaven.engine import templates
 from loghaven.engine.index import Index
-from loghaven.engine.names import is_pattern, resolve_date_math
 from loghaven.engine.settings import nest
 from loghaven.errors import (
     ActionRequestValidation,
     IllegalArgument,
-    IndexNotFound,
     ResourceNotFound,
 )
 from loghaven.node import COMPAT_VERSION, Node
@@ -69,13 +66,15 @@ def _metadata(node: Node) -> dict[str, Any]:
         "cluster_coordination": {"term": 1, "last_committed_config": [node.node_id],
                                  "last_accepted_config": [node.node_id],
                                  "voting_config_exclusions": []},
-        "templates": {name: legacy_view(t)
-                      for name, t in sorted(metastore.list(templates.LEGACY).items())},
+        "templates": {name: templates.legacy_view(t) for name, t in
+                      sorted(templates.find(metastore, templates.LEGACY, None).items())},
         "indices": {name: _index_metadata(node, index)
                     for name, index in sorted(node.catalog.indices.items())},
         "index-graveyard": {"tombstones": []},
-        "index_template": {"index_template": metastore.list(templates.COMPOSABLE)},
-        "component_template": {"component_template": metastore.list(templates.COMPONENT)},
+        "index_template": {
+            "index_template": templates.find(metastore, templates.COMPOSABLE, None)},
+        "component_template": {
+            "component_template": templates.find(metastore, templates.COMPONENT, None)},
     }
 
 
@@ -293,55 +292,10 @@ async def get_task(request: Request) -> Response:
 
 
 def resolve_body(request: Request) -> dict[str, Any]:
-    """Indices and aliases that an expression names, listed apart as ES does."""
-    catalog = node_of(request).catalog
-    expand = request.query_params.get("expand_wildcards", "open")
-    states = {"open", "close"} if "all" in expand else (
-        ({"open"} if "open" in expand else set()) | ({"close"} if "closed" in expand else set()))
-    with_hidden = "all" in expand or "hidden" in expand
-    ignore_unavailable = param_bool(request, "ignore_unavailable")
-    members: dict[str, list[str]] = {}
-    for index_name, aliases in catalog.aliases.items():
-        for alias in aliases:
-            members.setdefault(alias, []).append(index_name)
-    indices: set[str] = set()
-    aliases: set[str] = set()
-    for position, raw in enumerate(request.path_params["name"].split(",")):
-        if raw.startswith("-") and position > 0:
-            indices = {n for n in indices if not fnmatch.fnmatchcase(n, raw[1:])}
-            aliases = {a for a in aliases if not fnmatch.fnmatchcase(a, raw[1:])}
-            continue
-        part = "*" if raw == "_all" else resolve_date_math(raw)
-        if is_pattern(part):
-            indices |= {name for name, index in catalog.indices.items()
-                        if index.state in states and fnmatch.fnmatchcase(name, part)
-                        and (with_hidden or not _hidden(index))}
-            aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)}
-        elif part in catalog.indices:
-            indices.add(part)
-        elif part in members:
-            aliases.add(part)
-        elif not ignore_unavailable:
-            raise IndexNotFound(part)
-    entries = []
-    for name in sorted(indices):
-        index = catalog.indices[name]
-        attributes = ["open" if index.state == "open" else "closed"]
-        if _hidden(index):
-            attributes.append("hidden")
-        entry: dict[str, Any] = {"name": name}
-        own_aliases = sorted(catalog.aliases.get(name, {}))
-        if own_aliases:
-            entry["aliases"] = own_aliases
-        entry["attributes"] = sorted(attributes)
-        entries.append(entry)
-    return {"indices": entries,
-            "aliases": [{"name": a, "indices": sorted(members[a])} for a in sorted(aliases)],
-            "data_streams": []}
-
-
-def _hidden(index: Index) -> bool:
-    return str(index.settings.flat.get("index.hidden", "false")).lower() == "true"
+    return node_of(request).catalog.resolve_index(
+        request.path_params["name"],
+        expand_wildcards=request.query_params.get("expand_wildcards", "open"),
+        ignore_unavailable=param_bool(request, "ignore_unavailable"))
 
 
 async def resolve_index(request: Request) -> Response:
