@@ -197,3 +197,20 @@ def test_resolve_index_lists_indices_and_aliases_apart(catalog: Catalog) -> None
     with pytest.raises(LoghavenError) as exc:
         catalog.resolve_index("nope")
     assert _error(exc)[:2] == (404, "index_not_found_exception")
+
+
+def test_cluster_settings_checked_and_stored(catalog: Catalog) -> None:
+    with pytest.raises(LoghavenError) as exc:
+        catalog.put_cluster_settings({"persistent": {}})
+    assert _error(exc) == (400, "action_request_validation_exception",
+                           "Validation Failed: 1: no settings to update;")
+    with pytest.raises(LoghavenError) as exc:
+        catalog.put_cluster_settings({"persistent": {"a": "1"}, "other": {}})
+    assert _error(exc)[2] == "request body contains unknown key [other]"
+    applied = catalog.put_cluster_settings({"persistent": {"action": {"auto_create_index": False}}})
+    assert applied == {"persistent": {"action.auto_create_index": "false"}, "transient": {}}
+    again = _reopened(catalog)
+    try:
+        assert again.cluster_setting("action.auto_create_index") == "false"
+    finally:
+        again.close()

@@ -23,13 +23,11 @@ from loghaven.engine import templates
 from loghaven.engine.index import Index
 from loghaven.engine.settings import nest
 from loghaven.errors import (
-    ActionRequestValidation,
     IllegalArgument,
     ResourceNotFound,
 )
 from loghaven.node import COMPAT_VERSION, Node
 from loghaven.ops import host, state, stats
-from loghaven.params import expect_object
 
 STATE_METRICS = ("version", "master_node", "cluster_manager_node", "blocks", "nodes",
                  "metadata", "routing_table", "routing_nodes", "customs")
@@ -155,14 +153,6 @@ async def get_cluster_settings(request: Request) -> Response:
 
 async def put_cluster_settings(request: Request) -> Response:
     body = await json_body(request, required=True)
-    unknown = set(body) - {"persistent", "transient"}
-    if unknown:
-        raise IllegalArgument(f"request body contains unknown key [{sorted(unknown)[0]}]")
-    for scope in ("persistent", "transient"):
-        if body.get(scope) is not None:
-            expect_object(body[scope], scope, "cluster_update_settings_request")
-    if not any(body.get(scope) for scope in ("persistent", "transient")):
-        raise ActionRequestValidation("Validation Failed: 1: no settings to update;")
     applied = await run(node_of(request).catalog.put_cluster_settings, body)
     flat_settings = param_bool(request, "flat_settings")
     return json_response(request, {"acknowledged": True, **{

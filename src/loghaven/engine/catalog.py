@@ -31,6 +31,7 @@ from loghaven.engine.names import (
 from loghaven.engine.schema import build_schema
 from loghaven.engine.settings import IndexSettings, flatten
 from loghaven.errors import (
+    ActionRequestValidation,
     IllegalArgument,
     IndexClosed,
     IndexNotFound,
@@ -38,6 +39,7 @@ from loghaven.errors import (
     LoghavenError,
     ResourceAlreadyExists,
 )
+from loghaven.params import expect_object
 from loghaven.scheduler import Every, Scheduler
 from loghaven.storage.metastore import Metastore
 
@@ -482,6 +484,14 @@ class Catalog:
 
     def put_cluster_settings(self, body: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Apply ``persistent``/``transient`` changes (``null`` resets, ``a.*`` too); return them."""
+        unknown = set(body) - {"persistent", "transient"}
+        if unknown:
+            raise IllegalArgument(f"request body contains unknown key [{sorted(unknown)[0]}]")
+        for scope in ("persistent", "transient"):
+            if body.get(scope) is not None:
+                expect_object(body[scope], scope, "cluster_update_settings_request")
+        if not any(body.get(scope) for scope in ("persistent", "transient")):
+            raise ActionRequestValidation("Validation Failed: 1: no settings to update;")
         settings = self.cluster_settings()
         applied: dict[str, dict[str, Any]] = {"persistent": {}, "transient": {}}
         for scope in ("persistent", "transient"):
