@@ -27,10 +27,10 @@ from loghaven.api import (
     dashboards,
     documents,
     indices,
+    info,
     jobs,
     metadata,
     nodes,
-    root,
     search,
     stats,
 )
@@ -111,7 +111,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         if manage_lifecycle:
             node.close()
 
-    routes = [*root.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
+    routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
               *documents.routes]

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import body_bytes, large_json_response, param_refresh, run
+from loghaven.api.http import body_bytes, large_json_response, node_of, param_refresh, run
 from loghaven.ingest.bulk import execute_bulk, parse_bulk
 
 
@@ -14,7 +14,7 @@ async def bulk(request: Request) -> Response:
     data = await body_bytes(request)
     default_index = request.path_params.get("index")
     refresh = param_refresh(request)
-    node = request.app.state.node
+    node = node_of(request)
 
     def work() -> dict:
         return execute_bulk(node.catalog, parse_bulk(data, default_index), refresh,

@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import json_response, param_bool, run, text_response
+from loghaven.api.http import json_response, node_of, param_bool, run, text_response
 from loghaven.api.nodes import ROLES, http_address, identity, served_plugins
 from loghaven.engine import templates
 from loghaven.engine.index import Index
 from loghaven.engine.split import ENGINE_VERSION
-from loghaven.node import COMPAT_VERSION, Node
+from loghaven.node import COMPAT_VERSION
 from loghaven.ops import host, stats
 
 Row = dict[str, Any]
@@ -94,10 +94,6 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value or ""))
 
 
-def _node(request: Request) -> Node:
-    return request.app.state.node
-
-
 def _table(build: Callable[[Request], tuple[list[str], list[Row]]],
            aliases: dict[str, str] | None = None,
            default: list[str] | None = None) -> Callable[[Request], Any]:
@@ -109,7 +105,7 @@ def _table(build: Callable[[Request], tuple[list[str], list[Row]]],
 
 
 def indices_table(request: Request) -> tuple[list[str], list[Row]]:
-    node = _node(request)
+    node = node_of(request)
     expression = request.path_params.get("index")
     targets = node.catalog.resolve(expression, expand_wildcards="all",
                                    include_closed_error=False)
@@ -140,7 +136,7 @@ def indices_table(request: Request) -> tuple[list[str], list[Row]]:
 
 
 def health_table(request: Request) -> tuple[list[str], list[Row]]:
-    node = _node(request)
+    node = node_of(request)
     now = time.time()
     opened = [i for i in node.catalog.indices.values() if i.state == "open"]
     red = sum(1 for i in opened if i.failure is not None)
@@ -154,7 +150,7 @@ def health_table(request: Request) -> tuple[list[str], list[Row]]:
 
 
 def count_table(request: Request) -> tuple[list[str], list[Row]]:
-    node = _node(request)
+    node = node_of(request)
     targets = node.catalog.resolve(request.path_params.get("index"))
     now = time.time()
     for target in targets:
@@ -166,7 +162,7 @@ def count_table(request: Request) -> tuple[list[str], list[Row]]:
 
 
 def aliases_table(request: Request) -> tuple[list[str], list[Row]]:
-    node = _node(request)
+    node = node_of(request)
     wanted = request.path_params.get("name")
     rows = []
     for index, aliases in sorted(node.catalog.aliases.items()):
@@ -185,11 +181,11 @@ def aliases_table(request: Request) -> tuple[list[str], list[Row]]:
 
 
 def templates_table(request: Request) -> tuple[list[str], list[Row]]:
-    node = _node(request)
+    node = node_of(request)
     wanted = request.path_params.get("name")
     rows = []
     for kind in (templates.LEGACY, templates.COMPOSABLE):
-        for name, template in node.metastore.list(kind).items():
+        for name, template in templates.find(node.metastore, kind, None).items():
             if wanted and not fnmatch.fnmatchcase(name, wanted):
                 continue
             rows.append({
@@ -233,7 +229,7 @@ NODE_ALIASES = {"nodeId": "id", "i": "ip", "po": "port", "http": "http_address",
 
 def nodes_table(request: Request) -> tuple[list[str], list[Row]]:
     """The one node, with the machine's and the process's figures (heap = resident memory)."""
-    node = _node(request)
+    node = node_of(request)
     me = identity(request)
     os_now = host.os_stats()
     process = host.process_stats()
@@ -289,13 +285,13 @@ SHARD_ALIASES = {"i": "index", "idx": "index", "s": "shard", "sh": "shard", "p":
 
 def _open_targets(request: Request) -> list[Index]:
     expression = request.path_params.get("index")
-    return [t.index for t in _node(request).catalog.resolve(expression, include_closed_error=False)
+    return [t.index for t in node_of(request).catalog.resolve(expression, include_closed_error=False)
             if t.index.state == "open"]
 
 
 def shards_table(request: Request) -> tuple[list[str], list[Row]]:
     """One started primary shard per open index, on this node."""
-    node = _node(request)
+    node = node_of(request)
     ip = identity(request)["ip"]
     rows = []
     for index in _open_targets(request):
@@ -325,7 +321,7 @@ SEGMENT_DEFAULT = [c for c in SEGMENT_COLUMNS if c != "id"]
 
 def segments_table(request: Request) -> tuple[list[str], list[Row]]:
     """Every committed tantivy segment of every split (generation counts them per index)."""
-    node = _node(request)
+    node = node_of(request)
     ip = identity(request)["ip"]
     rows = []
     for index in _open_targets(request):
@@ -344,7 +340,7 @@ def segments_table(request: Request) -> tuple[list[str], list[Row]]:
 
 def plugins_table(request: Request) -> tuple[list[str], list[Row]]:
     """The OpenSearch plugins whose APIs this server answers."""
-    name = _node(request).config.node_name
+    name = node_of(request).config.node_name
     rows = [{"name": name, "component": component, "version": COMPAT_VERSION + ".0",
              "description": description}
             for component, description in served_plugins(request)]

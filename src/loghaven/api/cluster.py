@@ -17,31 +17,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import json_body, json_response, param_bool, run
-from loghaven.api.metadata import legacy_view
+from loghaven.api.http import json_body, json_response, node_of, param_bool, run
 from loghaven.api.nodes import identity, served_plugins
 from loghaven.engine import templates
 from loghaven.engine.index import Index
-from loghaven.engine.names import is_pattern, resolve_date_math
 from loghaven.engine.settings import nest
 from loghaven.errors import (
-    ActionRequestValidation,
     IllegalArgument,
-    IndexNotFound,
     ResourceNotFound,
 )
 from loghaven.node import COMPAT_VERSION, Node
 from loghaven.ops import host, state, stats
-from loghaven.params import expect_object
 
 STATE_METRICS = ("version", "master_node", "cluster_manager_node", "blocks", "nodes",
                  "metadata", "routing_table", "routing_nodes", "customs")
 LIST_TASKS_ACTION = "cluster:monitor/tasks/lists"
 _task_ids = itertools.count(1)
-
-
-def _node(request: Request) -> Node:
-    return request.app.state.node
 
 
 # --- _cluster/state --------------------------------------------------------------------------
@@ -73,18 +64,20 @@ def _metadata(node: Node) -> dict[str, Any]:
         "cluster_coordination": {"term": 1, "last_committed_config": [node.node_id],
                                  "last_accepted_config": [node.node_id],
                                  "voting_config_exclusions": []},
-        "templates": {name: legacy_view(t)
-                      for name, t in sorted(metastore.list(templates.LEGACY).items())},
+        "templates": {name: templates.legacy_view(t) for name, t in
+                      sorted(templates.find(metastore, templates.LEGACY, None).items())},
         "indices": {name: _index_metadata(node, index)
                     for name, index in sorted(node.catalog.indices.items())},
         "index-graveyard": {"tombstones": []},
-        "index_template": {"index_template": metastore.list(templates.COMPOSABLE)},
-        "component_template": {"component_template": metastore.list(templates.COMPONENT)},
+        "index_template": {
+            "index_template": templates.find(metastore, templates.COMPOSABLE, None)},
+        "component_template": {
+            "component_template": templates.find(metastore, templates.COMPONENT, None)},
     }
 
 
 def cluster_state_body(request: Request) -> dict[str, Any]:
-    node = _node(request)
+    node = node_of(request)
     metrics = stats.metric_set(request.path_params.get("metric"), STATE_METRICS,
                                request.url.path)
     expression = request.path_params.get("index")
@@ -138,7 +131,7 @@ def _settings_view(flat: dict[str, Any], flat_settings: bool) -> dict[str, Any]:
 
 
 async def get_cluster_settings(request: Request) -> Response:
-    node = _node(request)
+    node = node_of(request)
     flat_settings = param_bool(request, "flat_settings")
     current = await run(node.catalog.cluster_settings)
     body = {scope: _settings_view(current.get(scope, {}), flat_settings)
@@ -160,15 +153,7 @@ async def get_cluster_settings(request: Request) -> Response:
 
 async def put_cluster_settings(request: Request) -> Response:
     body = await json_body(request, required=True)
-    unknown = set(body) - {"persistent", "transient"}
-    if unknown:
-        raise IllegalArgument(f"request body contains unknown key [{sorted(unknown)[0]}]")
-    for scope in ("persistent", "transient"):
-        if body.get(scope) is not None:
-            expect_object(body[scope], scope, "cluster_update_settings_request")
-    if not any(body.get(scope) for scope in ("persistent", "transient")):
-        raise ActionRequestValidation("Validation Failed: 1: no settings to update;")
-    applied = await run(_node(request).catalog.put_cluster_settings, body)
+    applied = await run(node_of(request).catalog.put_cluster_settings, body)
     flat_settings = param_bool(request, "flat_settings")
     return json_response(request, {"acknowledged": True, **{
         scope: _settings_view(values, flat_settings) for scope, values in applied.items()}})
@@ -182,7 +167,7 @@ def _min_max_avg(value: int) -> dict[str, float]:
 
 
 def cluster_stats_body(request: Request) -> dict[str, Any]:
-    node = _node(request)
+    node = node_of(request)
     opened = [i for i in node.catalog.indices.values() if i.state == "open"]
     totals = stats.sum_stats(opened, ("docs", "store", "segments"))
     field_types: Counter[str] = Counter()
@@ -257,7 +242,7 @@ async def cluster_stats(request: Request) -> Response:
 async def list_tasks(request: Request) -> Response:
     """Lists running tasks; a Loghaven node runs none in the background, so ES's own list
     task, the one answering this request, is all there is to show."""
-    node = _node(request)
+    node = node_of(request)
     params = request.query_params
     task_id = next(_task_ids)
     task: dict[str, Any] = {
@@ -297,55 +282,10 @@ async def get_task(request: Request) -> Response:
 
 
 def resolve_body(request: Request) -> dict[str, Any]:
-    """Indices and aliases that an expression names, listed apart as ES does."""
-    catalog = _node(request).catalog
-    expand = request.query_params.get("expand_wildcards", "open")
-    states = {"open", "close"} if "all" in expand else (
-        ({"open"} if "open" in expand else set()) | ({"close"} if "closed" in expand else set()))
-    with_hidden = "all" in expand or "hidden" in expand
-    ignore_unavailable = param_bool(request, "ignore_unavailable")
-    members: dict[str, list[str]] = {}
-    for index_name, aliases in catalog.aliases.items():
-        for alias in aliases:
-            members.setdefault(alias, []).append(index_name)
-    indices: set[str] = set()
-    aliases: set[str] = set()
-    for position, raw in enumerate(request.path_params["name"].split(",")):
-        if raw.startswith("-") and position > 0:
-            indices = {n for n in indices if not fnmatch.fnmatchcase(n, raw[1:])}
-            aliases = {a for a in aliases if not fnmatch.fnmatchcase(a, raw[1:])}
-            continue
-        part = "*" if raw == "_all" else resolve_date_math(raw)
-        if is_pattern(part):
-            indices |= {name for name, index in catalog.indices.items()
-                        if index.state in states and fnmatch.fnmatchcase(name, part)
-                        and (with_hidden or not _hidden(index))}
-            aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)}
-        elif part in catalog.indices:
-            indices.add(part)
-        elif part in members:
-            aliases.add(part)
-        elif not ignore_unavailable:
-            raise IndexNotFound(part)
-    entries = []
-    for name in sorted(indices):
-        index = catalog.indices[name]
-        attributes = ["open" if index.state == "open" else "closed"]
-        if _hidden(index):
-            attributes.append("hidden")
-        entry: dict[str, Any] = {"name": name}
-        own_aliases = sorted(catalog.aliases.get(name, {}))
-        if own_aliases:
-            entry["aliases"] = own_aliases
-        entry["attributes"] = sorted(attributes)
-        entries.append(entry)
-    return {"indices": entries,
-            "aliases": [{"name": a, "indices": sorted(members[a])} for a in sorted(aliases)],
-            "data_streams": []}
-
-
-def _hidden(index: Index) -> bool:
-    return str(index.settings.flat.get("index.hidden", "false")).lower() == "true"
+    return node_of(request).catalog.resolve_index(
+        request.path_params["name"],
+        expand_wildcards=request.query_params.get("expand_wildcards", "open"),
+        ignore_unavailable=param_bool(request, "ignore_unavailable"))
 
 
 async def resolve_index(request: Request) -> Response:
@@ -385,7 +325,7 @@ def allocation_explain_body(node: Node, body: dict[str, Any]) -> dict[str, Any]:
 
 async def allocation_explain(request: Request) -> Response:
     body = await json_body(request)
-    return json_response(request, await run(allocation_explain_body, _node(request), body))
+    return json_response(request, await run(allocation_explain_body, node_of(request), body))
 
 
 routes = [

@@ -15,9 +15,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from loghaven.api.http import json_response
+from loghaven.api.http import json_response, node_of
 from loghaven.api.route_policy import DASHBOARDS_API, PolicyMount
-from loghaven.node import COMPAT_VERSION, Node
+from loghaven.node import COMPAT_VERSION
 
 STATIC = Path(__file__).resolve().parent.parent / "ui" / "static"
 
@@ -28,7 +28,7 @@ async def to_index(_request: Request) -> Response:
 
 async def status(request: Request) -> Response:
     """``GET /api/status`` as OpenSearch Dashboards answers it (name, uuid, version, overall)."""
-    node: Node = request.app.state.node
+    node = node_of(request)
     since = datetime.fromtimestamp(node.started, UTC).isoformat(timespec="milliseconds")
     return json_response(request, {
         "name": node.config.node_name,

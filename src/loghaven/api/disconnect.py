@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.types import Receive
 
+from loghaven.api.http import node_of
 from loghaven.search.task import Cancellation
 
 CLIENT_GONE = "http channel closed"
@@ -25,7 +26,7 @@ CLIENT_GONE = "http channel closed"
 @contextlib.asynccontextmanager
 async def cancellable(request: Request) -> AsyncIterator[Cancellation]:
     """A cancellation set when the client disconnects (read the body before entering)."""
-    with request.app.state.node.searches.track() as cancellation:
+    with node_of(request).searches.track() as cancellation:
         watcher = asyncio.create_task(_watch(request.receive, cancellation))
         try:
             yield cancellation

@@ -15,6 +15,7 @@ from loghaven.api.http import (
     head_response,
     json_body,
     json_response,
+    node_of,
     param_int,
     param_refresh,
     run,
@@ -32,10 +33,6 @@ from loghaven.ingest.bulk import check_update_body, check_version_type, result_b
 from loghaven.node import Node
 from loghaven.params import expect_list, expect_object, expect_string, token_name
 from loghaven.search.source_filter import SourceFilter
-
-
-def _node(request: Request) -> Node:
-    return request.app.state.node
 
 
 def path_id(request: Request) -> str:
@@ -83,7 +80,7 @@ def _write_request(request: Request, op: str, doc_id: str | None,
 
 async def _execute(request: Request, index_name: str, write: WriteRequest,
                    *, auto_create: bool = True) -> Response:
-    catalog = _node(request).catalog
+    catalog = node_of(request).catalog
     refresh = param_refresh(request)
 
     def work() -> tuple[Index, Any]:
@@ -168,7 +165,7 @@ def _found_body(index: Index, doc_id: str, state: DocState | None,
 
 async def get_doc(request: Request) -> Response:
     doc_id = path_id(request)
-    index, state = await run(_lookup, _node(request), request.path_params["index"], doc_id)
+    index, state = await run(_lookup, node_of(request), request.path_params["index"], doc_id)
     body = _found_body(index, doc_id, state, SourceFilter.from_params(request.query_params))
     return Response(body, status_code=200 if state is not None else 404,
                     media_type="application/json; charset=UTF-8")
@@ -176,7 +173,7 @@ async def get_doc(request: Request) -> Response:
 
 async def doc_exists(request: Request) -> Response:
     try:
-        _, state = await run(_lookup, _node(request), request.path_params["index"],
+        _, state = await run(_lookup, node_of(request), request.path_params["index"],
                              path_id(request))
     except LoghavenError:
         return head_response(404)
@@ -185,7 +182,7 @@ async def doc_exists(request: Request) -> Response:
 
 async def get_source(request: Request) -> Response:
     doc_id = path_id(request)
-    index, state = await run(_lookup, _node(request), request.path_params["index"], doc_id)
+    index, state = await run(_lookup, node_of(request), request.path_params["index"], doc_id)
     if state is None:
         raise LoghavenError(f"Document not found [{index.name}]/[{doc_id}]", status=404,
                             type="resource_not_found_exception")
@@ -196,7 +193,7 @@ async def get_source(request: Request) -> Response:
 
 async def mget(request: Request) -> Response:
     body = await json_body(request, required=True)
-    node = _node(request)
+    node = node_of(request)
     default_index = request.path_params.get("index")
     default_filter = SourceFilter.from_params(request.query_params)
     specs = _mget_specs(body, default_index)

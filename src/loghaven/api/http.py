@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from anyio import to_thread
@@ -14,9 +14,17 @@ from loghaven.api.inflate import GZIP_MAGIC, Inflater, too_large
 from loghaven.errors import ContentTooLarge, IllegalArgument, LoghavenError, ParsingError
 from loghaven.params import parse_bool, parse_int
 
+if TYPE_CHECKING:
+    from loghaven.node import Node
+
 T = TypeVar("T")
 
 VENDOR_JSON = "application/vnd.elasticsearch+json"
+
+
+def node_of(request: Request) -> Node:
+    """The node this server is (its catalog, metastore, config), as every route reaches it."""
+    return request.app.state.node
 
 
 async def run(fn: Callable[..., T], *args: Any) -> T:
@@ -37,7 +45,7 @@ async def body_bytes(request: Request) -> bytes:
     which is checked while decompressing (:mod:`loghaven.api.inflate`), so a compressed bomb
     is refused after about ``limit`` bytes of work and memory.
     """
-    limit = request.app.state.node.config.max_content_length
+    limit = node_of(request).config.max_content_length
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large(int(declared), limit)

@@ -9,25 +9,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import head_response, json_body, json_response, param_bool, run
+from loghaven.api.http import head_response, json_body, json_response, node_of, param_bool, run
+from loghaven.engine import index_metadata
 from loghaven.engine.catalog import Target
 from loghaven.engine.index import Index
-from loghaven.engine.mapping import Mapping
-from loghaven.engine.settings import PRIVATE, flatten, nest
-from loghaven.errors import IllegalArgument, IndexNotFound, LoghavenError
+from loghaven.engine.settings import flatten, nest
+from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.node import Node
 from loghaven.params import expect_object
-
-
-def _node(request: Request) -> Node:
-    return request.app.state.node
 
 
 def targets(request: Request, expression: str | None, *, expand: str = "open",
             allow_closed: bool = False) -> list[Target]:
     """Resolve a path's index expression with the request's ES resolution parameters."""
     params = request.query_params
-    return _node(request).catalog.resolve(
+    return node_of(request).catalog.resolve(
         expression,
         ignore_unavailable=param_bool(request, "ignore_unavailable"),
         allow_no_indices=param_bool(request, "allow_no_indices", True),
@@ -43,14 +39,14 @@ def shards_header(count: int) -> dict[str, int]:
 async def create_index(request: Request) -> Response:
     name = request.path_params["index"]
     body = await json_body(request)
-    index = await run(_node(request).catalog.create_index, name, body)
+    index = await run(node_of(request).catalog.create_index, name, body)
     return json_response(request, {"acknowledged": True, "shards_acknowledged": True,
                                    "index": index.name})
 
 
 async def delete_index(request: Request) -> Response:
     expression = request.path_params["index"]
-    catalog = _node(request).catalog
+    catalog = node_of(request).catalog
     found = targets(request, expression, expand="open,closed", allow_closed=True)
     for target in found:
         await run(catalog.delete_index, target.index)
@@ -75,7 +71,7 @@ def _describe(node: Node, index: Index) -> dict[str, Any]:
 
 
 async def get_index(request: Request) -> Response:
-    node = _node(request)
+    node = node_of(request)
     found = targets(request, request.path_params["index"], expand="open,closed",
                     allow_closed=True)
     return json_response(request, {t.index.name: _describe(node, t.index) for t in found})
@@ -90,45 +86,20 @@ async def get_mapping(request: Request) -> Response:
 async def get_field_mapping(request: Request) -> Response:
     found = targets(request, request.path_params.get("index"), allow_closed=True)
     wanted = request.path_params["fields"].split(",")
-    out = {}
-    for target in found:
-        mapping = target.index.mapping
-        result = {}
-        for path, info in mapping.fields.items():
-            if any(fnmatch.fnmatchcase(path, w) for w in wanted):
-                leaf = path.rsplit(".", 1)[-1]
-                spec = _spec_at(mapping, path)
-                result[path] = {"full_name": path, "mapping": {leaf: spec or {"type": info.type}}}
-        out[target.index.name] = {"mappings": result}
-    return json_response(request, out)
-
-
-def _spec_at(mapping: Mapping, path: str) -> dict[str, Any] | None:
-    node: Any = {"properties": mapping.body["properties"]}
-    parts = path.split(".")
-    for position, part in enumerate(parts):
-        if "properties" in node and part in node["properties"]:
-            node = node["properties"][part]
-        elif "fields" in node and part in node["fields"] and position == len(parts) - 1:
-            node = node["fields"][part]
-        else:
-            return None
-    return node
+    return json_response(request, {t.index.name: {"mappings": index_metadata.field_mappings(
+        t.index, wanted)}
+                                   for t in found})
 
 
 async def put_mapping(request: Request) -> Response:
     body = await json_body(request, required=True)
-    node = _node(request)
     found = targets(request, request.path_params.get("index"), allow_closed=True)
-
-    def apply() -> None:
-        merged = [(t.index, t.index.merged_mapping(body)) for t in found]
-        for index, mapping in merged:
-            index.set_mapping(mapping)
-            node.catalog.save_meta(index)
-
-    await run(apply)
+    await run(index_metadata.put_mapping, node_of(request).catalog, _indices(found), body)
     return json_response(request, {"acknowledged": True})
+
+
+def _indices(found: list[Target]) -> list[Index]:
+    return [target.index for target in found]
 
 
 async def get_settings(request: Request) -> Response:
@@ -151,28 +122,11 @@ async def get_settings(request: Request) -> Response:
 
 async def put_settings(request: Request) -> Response:
     body = await json_body(request, required=True)
-    node = _node(request)
     found = targets(request, request.path_params.get("index"), allow_closed=True)
     changes = flatten(expect_object(body["settings"], "settings", "update_settings")
                       if "settings" in body else body)
-    for key in changes:
-        if key in PRIVATE:
-            raise IllegalArgument(f"final {target_name(found)} setting [{key}], not updateable")
-
-    def apply() -> None:
-        updated = [(t.index, t.index.settings.updated(changes)) for t in found]
-        for index, settings in updated:
-            index.settings = settings
-            if index.wal is not None:
-                index.wal.durability = settings.durability
-            node.catalog.save_meta(index)
-
-    await run(apply)
+    await run(index_metadata.update_settings, node_of(request).catalog, _indices(found), changes)
     return json_response(request, {"acknowledged": True})
-
-
-def target_name(found: list[Target]) -> str:
-    return f"[{found[0].index.name}]" if found else "index"
 
 
 async def refresh(request: Request) -> Response:
@@ -190,31 +144,17 @@ async def flush(request: Request) -> Response:
 
 
 async def close_index(request: Request) -> Response:
-    node = _node(request)
     found = targets(request, request.path_params["index"], allow_closed=True)
-
-    def apply() -> None:
-        for target in found:
-            target.index.set_closed(True)
-            node.catalog.save_meta(target.index)
-
-    await run(apply)
+    await run(index_metadata.set_closed, node_of(request).catalog, _indices(found), True)
     return json_response(request, {"acknowledged": True, "shards_acknowledged": True,
                                    "indices": {t.index.name: {"closed": True} for t in found}})
 
 
 async def open_index(request: Request) -> Response:
-    node = _node(request)
     found = targets(request, request.path_params["index"], expand="closed", allow_closed=True)
     if not found and "*" not in request.path_params["index"]:
         raise IndexNotFound(request.path_params["index"])
-
-    def apply() -> None:
-        for target in found:
-            target.index.set_closed(False)
-            node.catalog.save_meta(target.index)
-
-    await run(apply)
+    await run(index_metadata.set_closed, node_of(request).catalog, _indices(found), False)
     return json_response(request, {"acknowledged": True, "shards_acknowledged": True})
 
 

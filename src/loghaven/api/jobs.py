@@ -10,8 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import json_response, param_bool
-from loghaven.node import Node
+from loghaven.api.http import json_response, node_of, param_bool
 from loghaven.scheduler import Cron, Job
 
 
@@ -43,7 +42,7 @@ def _job_body(job: Job) -> dict[str, Any]:
 
 
 async def list_jobs(request: Request) -> Response:
-    node: Node = request.app.state.node
+    node = node_of(request)
     jobs = [_job_body(job) for job in node.scheduler.jobs()]
     if param_bool(request, "by_node"):
         return json_response(request, {"nodes": [{"node_id": node.node_id,

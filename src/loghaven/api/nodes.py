@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import json_response, run
-from loghaven.node import COMPAT_VERSION, Node
+from loghaven.api.http import json_response, node_of, run
+from loghaven.node import COMPAT_VERSION
 from loghaven.ops import host, stats
 
 ROLES = ["cluster_manager", "data", "ingest", "remote_cluster_client"]
@@ -45,13 +45,9 @@ PLUGINS = {
 }
 
 
-def _node(request: Request) -> Node:
-    return request.app.state.node
-
-
 def http_address(request: Request) -> str:
     """The address clients reach this node at (the request's host when bound to all)."""
-    config = _node(request).config
+    config = node_of(request).config
     address = config.host
     if address in ("0.0.0.0", "::", ""):
         address = request.url.hostname or "127.0.0.1"
@@ -60,7 +56,7 @@ def http_address(request: Request) -> str:
 
 def identity(request: Request) -> dict[str, Any]:
     """The fields every node entry starts with."""
-    node = _node(request)
+    node = node_of(request)
     address = http_address(request)
     ip = address.rsplit(":", 1)[0]
     return {"name": node.config.node_name, "transport_address": address, "host": ip, "ip": ip,
@@ -71,7 +67,7 @@ def selected(request: Request, selector: str | None) -> bool:
     """Whether a ``node_id`` selector (ids, names, addresses, ``role:true``) picks this node."""
     if not selector:
         return True
-    node = _node(request)
+    node = node_of(request)
     ip = http_address(request).rsplit(":", 1)[0]
     names = {node.node_id, node.config.node_name, ip}
     for part in selector.split(","):
@@ -105,7 +101,7 @@ def _selector_and_metrics(request: Request, allowed: set[str]) -> tuple[str, set
 
 
 def _envelope(request: Request, entry: dict[str, Any] | None) -> dict[str, Any]:
-    node = _node(request)
+    node = node_of(request)
     count = 1 if entry is not None else 0
     return {"_nodes": {"total": count, "successful": count, "failed": 0},
             "cluster_name": node.config.cluster_name,
@@ -113,7 +109,7 @@ def _envelope(request: Request, entry: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def info_entry(request: Request, metrics: set[str]) -> dict[str, Any]:
-    node = _node(request)
+    node = node_of(request)
     config = node.config
     address = http_address(request)
     memory = host.memory_stats()
@@ -162,7 +158,7 @@ def info_entry(request: Request, metrics: set[str]) -> dict[str, Any]:
 
 
 def stats_entry(request: Request, metrics: set[str], index_metrics: str | None) -> dict[str, Any]:
-    node = _node(request)
+    node = node_of(request)
     entry: dict[str, Any] = {"timestamp": int(time.time() * 1000), **identity(request)}
     if "indices" in metrics:
         wanted = stats.parse_metrics(index_metrics, request.url.path)

@@ -23,6 +23,7 @@ from loghaven.api.http import (
     json_body,
     json_response,
     large_json_response,
+    node_of,
     param_bool,
     param_int,
     parse_json,
@@ -32,7 +33,6 @@ from loghaven.api.indices import targets
 from loghaven.engine.catalog import Target
 from loghaven.engine.index import now_ms
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
-from loghaven.node import Node
 from loghaven.search import root
 from loghaven.search.by_query import ByQueryOptions, by_query
 from loghaven.search.field_caps import field_caps
@@ -42,12 +42,8 @@ from loghaven.search.task import Cancellation
 from loghaven.search.validate import validate_query
 
 
-def _node(request: Request) -> Node:
-    return request.app.state.node
-
-
 def _contexts(request: Request) -> SearchContexts:
-    return _node(request).search_contexts
+    return node_of(request).search_contexts
 
 
 # --- _search and scroll --------------------------------------------------------------------
@@ -64,7 +60,7 @@ async def search(request: Request) -> Response:
 async def _search(request: Request, parsed: SearchRequest, expression: str | None,
                   cancellation: Cancellation) -> dict[str, Any]:
     """One search (also each of an _msearch): plain, scroll start, or over a point in time."""
-    node = _node(request)
+    node = node_of(request)
     contexts = _contexts(request)
     if parsed.pit_id is not None:
         if expression is not None:
@@ -114,7 +110,7 @@ async def scroll(request: Request) -> Response:
     if not scroll_id:
         raise ActionRequestValidation("Validation Failed: 1: scrollId is missing;")
     keep_alive = body.get("scroll", params.get("scroll"))
-    node = _node(request)
+    node = node_of(request)
     contexts = _contexts(request)
     keep_alive_ms = None if keep_alive is None else \
         _scroll_keep_alive(contexts, keep_alive, [], node.node_id)
@@ -234,7 +230,7 @@ async def count(request: Request) -> Response:
     parsed = parse_search_request(body, params)
     parsed.size, parsed.track_total_hits = 0, True
     found = targets(request, request.path_params.get("index"))
-    node_id = _node(request).node_id
+    node_id = node_of(request).node_id
 
     async with cancellable(request) as cancellation:
         def work() -> root.SearchOutcome:

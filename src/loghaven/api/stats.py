@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import json_response, run
+from loghaven.api.http import json_response, node_of, run
 from loghaven.api.indices import shards_header, targets
 from loghaven.errors import IllegalArgument
 from loghaven.ops import stats
@@ -23,7 +23,7 @@ def _body(request: Request) -> dict[str, Any]:
                               f"[shards] but was [{level}]")
     metrics = stats.parse_metrics(request.path_params.get("metric"), request.url.path)
     found = targets(request, request.path_params.get("index"))
-    node_id = request.app.state.node.node_id
+    node_id = node_of(request).node_id
     total: dict[str, Any] = stats.sum_stats([], metrics)
     indices: dict[str, Any] = {}
     for target in found:

@@ -31,15 +31,15 @@ from loghaven.engine.names import (
 from loghaven.engine.schema import build_schema
 from loghaven.engine.settings import IndexSettings, flatten
 from loghaven.errors import (
+    ActionRequestValidation,
     IllegalArgument,
     IndexClosed,
     IndexNotFound,
     InvalidIndexName,
     LoghavenError,
     ResourceAlreadyExists,
-    XContentParse,
 )
-from loghaven.params import expect_object, expect_string, parse_bool, token_name
+from loghaven.params import expect_object
 from loghaven.scheduler import Every, Scheduler
 from loghaven.storage.metastore import Metastore
 
@@ -75,7 +75,7 @@ class Catalog:
         self.metastore = metastore
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._last_merge: dict[str, float] = {}
         self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
@@ -246,7 +246,7 @@ class Catalog:
         self.check_disk()
         if self.disk.flood:
             raise disk.flood_stage_block(name)
-        with self._lock:
+        with self.lock:
             if name in self.indices:
                 raise ResourceAlreadyExists(f"index [{name}/{self.indices[name].uuid}] already "
                                             f"exists", index=name,
@@ -288,7 +288,7 @@ class Catalog:
             return index
 
     def delete_index(self, index: Index) -> None:
-        with self._lock:
+        with self.lock:
             self.indices.pop(index.name, None)
             self.aliases.pop(index.name, None)
             self._unreadable.pop(index.name, None)
@@ -373,6 +373,53 @@ class Catalog:
         return [Target(self.indices[name], alias_filter) for name, alias_filter in
                 sorted(selected.items())]
 
+    def resolve_index(self, expression: str, *, expand_wildcards: str = "open",
+                      ignore_unavailable: bool = False) -> dict[str, Any]:
+        """``_resolve/index``: the indices and aliases an expression names, listed apart."""
+        expand = expand_wildcards
+        states = {"open", "close"} if "all" in expand else (
+            ({"open"} if "open" in expand else set())
+            | ({"close"} if "closed" in expand else set()))
+        with_hidden = "all" in expand or "hidden" in expand
+        members: dict[str, list[str]] = {}
+        for index_name, aliases in self.aliases.items():
+            for alias in aliases:
+                members.setdefault(alias, []).append(index_name)
+        indices: set[str] = set()
+        aliases: set[str] = set()
+        for position, raw in enumerate(expression.split(",")):
+            if raw.startswith("-") and position > 0:
+                indices = {n for n in indices if not fnmatch.fnmatchcase(n, raw[1:])}
+                aliases = {a for a in aliases if not fnmatch.fnmatchcase(a, raw[1:])}
+                continue
+            part = "*" if raw == "_all" else resolve_date_math(raw)
+            if is_pattern(part):
+                indices |= {name for name, index in self.indices.items()
+                            if index.state in states and fnmatch.fnmatchcase(name, part)
+                            and (with_hidden or not _hidden(index))}
+                aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)}
+            elif part in self.indices:
+                indices.add(part)
+            elif part in members:
+                aliases.add(part)
+            elif not ignore_unavailable:
+                raise IndexNotFound(part)
+        entries = []
+        for name in sorted(indices):
+            index = self.indices[name]
+            attributes = ["open" if index.state == "open" else "closed"]
+            if _hidden(index):
+                attributes.append("hidden")
+            entry: dict[str, Any] = {"name": name}
+            own_aliases = sorted(self.aliases.get(name, {}))
+            if own_aliases:
+                entry["aliases"] = own_aliases
+            entry["attributes"] = sorted(attributes)
+            entries.append(entry)
+        return {"indices": entries,
+                "aliases": [{"name": a, "indices": sorted(members[a])} for a in sorted(aliases)],
+                "data_streams": []}
+
     def _alias_map(self) -> dict[str, dict[str, dict[str, Any]]]:
         result: dict[str, dict[str, dict[str, Any]]] = {}
         for index, aliases in self.aliases.items():
@@ -402,7 +449,7 @@ class Catalog:
             return self.write_index(writers[0])
         if not auto_create or not self._auto_create_allowed(name):
             raise IndexNotFound(name)
-        with self._lock:
+        with self.lock:
             if name in self.indices:
                 return self.indices[name]
             return self.create_index(name)
@@ -421,58 +468,6 @@ class Catalog:
                 return not negate
         return False
 
-    # --- aliases ---------------------------------------------------------------------------
-
-    def update_aliases(self, actions: list[dict[str, Any]]) -> None:
-        """Apply ``_aliases`` actions atomically (validated first, then applied)."""
-        with self._lock:
-            planned = {name: dict(aliases) for name, aliases in self.aliases.items()}
-            to_delete: list[Index] = []
-            for action in actions:
-                if not isinstance(action, dict) or len(action) != 1:
-                    raise IllegalArgument("Too many operations declared on operation entry")
-                (kind, spec), = action.items()
-                if kind not in ("add", "remove", "remove_index"):
-                    raise IllegalArgument(f"Unsupported action [{kind}]")
-                _check_alias_action(kind, spec)
-                index_names = _listify(spec.get("index")) + _listify(spec.get("indices"))
-                if not index_names:
-                    raise IllegalArgument("One of [index] or [indices] is required")
-                targets: list[str] = []
-                for expr in index_names:
-                    targets.extend(t.index.name for t in self.resolve(
-                        expr, allow_no_indices=False, expand_wildcards="all"))
-                if kind == "remove_index":
-                    to_delete.extend(self.indices[n] for n in targets)
-                    continue
-                aliases = _listify(spec.get("alias")) + _listify(spec.get("aliases"))
-                if not aliases:
-                    raise IllegalArgument("One of [alias] or [aliases] is required")
-                for name in targets:
-                    for alias in aliases:
-                        if kind == "add":
-                            validate_alias_name(alias)
-                            if alias in self.indices:
-                                raise InvalidIndexName(
-                                    f"Invalid alias name [{alias}], an index or data stream "
-                                    f"exists with the same name as the alias", index=alias)
-                            props = {k: v for k, v in spec.items()
-                                     if k in ("filter", "routing", "index_routing",
-                                              "search_routing", "is_write_index", "is_hidden")}
-                            planned.setdefault(name, {})[alias] = props
-                        else:
-                            matched = [a for a in planned.get(name, {})
-                                       if fnmatch.fnmatchcase(a, alias)]
-                            if not matched and spec.get("must_exist", True) is not False:
-                                raise_missing_alias(alias)
-                            for a in matched:
-                                planned[name].pop(a)
-            self.aliases = planned
-            for index in to_delete:
-                self.delete_index(index)
-            for index in self.indices.values():
-                self.save_meta(index)
-
     # --- cluster settings ------------------------------------------------------------------
 
     def cluster_settings(self) -> dict[str, dict[str, Any]]:
@@ -489,6 +484,14 @@ class Catalog:
 
     def put_cluster_settings(self, body: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """Apply ``persistent``/``transient`` changes (``null`` resets, ``a.*`` too); return them."""
+        unknown = set(body) - {"persistent", "transient"}
+        if unknown:
+            raise IllegalArgument(f"request body contains unknown key [{sorted(unknown)[0]}]")
+        for scope in ("persistent", "transient"):
+            if body.get(scope) is not None:
+                expect_object(body[scope], scope, "cluster_update_settings_request")
+        if not any(body.get(scope) for scope in ("persistent", "transient")):
+            raise ActionRequestValidation("Validation Failed: 1: no settings to update;")
         settings = self.cluster_settings()
         applied: dict[str, dict[str, Any]] = {"persistent": {}, "transient": {}}
         for scope in ("persistent", "transient"):
@@ -505,47 +508,13 @@ class Catalog:
         return applied
 
 
+def _hidden(index: Index) -> bool:
+    return str(index.settings.flat.get("index.hidden", "false")).lower() == "true"
+
+
 def _effective(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Flat cluster settings in force: transient ones over persistent ones."""
     return {**settings.get("persistent", {}), **settings.get("transient", {})}
-
-
-def raise_missing_alias(alias: str) -> None:
-    raise LoghavenError(f"aliases [{alias}] missing", status=404,
-                        type="aliases_not_found_exception")
-
-
-#: Fields of an ``_aliases`` action and the JSON types ES's ``AliasActions`` parser takes.
-_ALIAS_ACTION_NAMES = ("index", "indices", "alias", "aliases")
-_ALIAS_ACTION_STRINGS = ("routing", "index_routing", "search_routing")
-_ALIAS_ACTION_FLAGS = ("is_write_index", "is_hidden", "must_exist")
-
-
-def _check_alias_action(kind: str, spec: Any) -> None:
-    """Refuse a wrongly typed action before any action is applied."""
-    expect_object(spec, kind, "alias_action")
-    for key, value in spec.items():
-        if value is None:
-            continue
-        if key in _ALIAS_ACTION_NAMES:
-            for item in value if isinstance(value, list) else [value]:
-                if not isinstance(item, str):
-                    raise XContentParse(f"[{kind}] {key} doesn't support values of type: "
-                                        f"{token_name(item)}")
-        elif key == "filter":
-            expect_object(value, key, kind)
-        elif key in _ALIAS_ACTION_STRINGS:
-            expect_string(value, key, kind)
-        elif key in _ALIAS_ACTION_FLAGS:
-            parse_bool(value, key)
-
-
-def _listify(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return list(value)
-    return [value]
 
 
 def _flat_keys(body: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -3,6 +3,10 @@
 At index creation the highest-priority matching composable template wins (its components
 applied first, then its own ``template``); if none matches, all matching legacy templates
 are merged in ``order``. Request settings, mappings and aliases override the template's.
+
+Templates are stored in the metastore, one kind per flavour; :func:`put`, :func:`find` and
+:func:`delete` are the operations the ``_template``, ``_index_template`` and
+``_component_template`` APIs (and later lifecycle policies) call.
 """
 
 from __future__ import annotations
@@ -11,16 +15,116 @@ import copy
 import fnmatch
 from typing import Any
 
-from loghaven.engine.mapping import unwrap_type_name
+from loghaven.engine.mapping import Mapping, check_mapping_limits, unwrap_type_name
 from loghaven.engine.names import validate_alias_name
-from loghaven.engine.settings import flatten
-from loghaven.errors import IllegalArgument, ParseFailure
+from loghaven.engine.settings import IndexSettings, flatten, nest
+from loghaven.errors import IllegalArgument, ParseFailure, ResourceNotFound
 from loghaven.params import expect_list, expect_object, expect_string, parse_int
 from loghaven.storage.metastore import Metastore
 
 LEGACY = "template"
 COMPOSABLE = "index_template"
 COMPONENT = "component_template"
+
+
+KINDS = (LEGACY, COMPOSABLE, COMPONENT)
+
+
+def put(metastore: Metastore, kind: str, name: str, body: dict[str, Any], *,
+        create: bool = False) -> None:
+    """Store a template of ``kind`` after checking that an index could be created with it
+    (and, for a composable one, that no other of the same priority matches the same names)."""
+    if create and metastore.get(kind, name) is not None:
+        raise IllegalArgument(f"index_template [{name}] already exists")
+    if kind == LEGACY:
+        stored = normalise_legacy(body)
+        _validate_parts(stored)
+    elif kind == COMPOSABLE:
+        stored = normalise_composable(body, metastore)
+        _validate_parts(stored["template"])
+        _check_overlap(metastore, name, stored)
+    else:
+        if "template" not in body:
+            raise IllegalArgument("Validation Failed: 1: template is missing;")
+        stored = dict(body)
+        template = dict(expect_object(stored["template"] or {}, "template",
+                                      "component_template"))
+        check_parts(template)
+        _validate_parts(template)
+        stored["template"] = template
+    metastore.put(kind, name, stored)
+
+
+def _validate_parts(body: dict[str, Any]) -> None:
+    """Refuse a template whose settings or mappings an index could not be created with."""
+    settings = IndexSettings(flatten(body.get("settings", {}) or {}))
+    check_mapping_limits(body.get("mappings", {}) or {}, settings.mapping_limits())
+    Mapping(body.get("mappings", {}) or {})
+
+
+def _check_overlap(metastore: Metastore, name: str, stored: dict[str, Any]) -> None:
+    priority = stored.get("priority", 0) or 0
+    for other_name, other in metastore.list(COMPOSABLE).items():
+        if other_name == name or (other.get("priority", 0) or 0) != priority:
+            continue
+        overlap = [p for p in stored["index_patterns"] for q in other["index_patterns"]
+                   if fnmatch.fnmatchcase(p, q) or fnmatch.fnmatchcase(q, p)]
+        if overlap:
+            raise IllegalArgument(
+                f"index template [{name}] has index patterns {stored['index_patterns']} matching "
+                f"patterns from existing templates [{other_name}] with patterns ({other_name} => "
+                f"{other['index_patterns']}) that have the same priority [{priority}], multiple "
+                f"index templates may not match during index creation, please use a different "
+                f"priority")
+
+
+def find(metastore: Metastore, kind: str, wanted: str | None) -> dict[str, dict[str, Any]]:
+    """Stored templates of ``kind`` whose names match the comma list ``wanted`` (all if None).
+
+    A missing name (no wildcard) is an error for composable and component templates, and
+    simply nothing for legacy ones, as in ES.
+    """
+    stored = metastore.list(kind)
+    if wanted is None:
+        return stored
+    patterns = wanted.split(",")
+    found = {n: t for n, t in stored.items() if any(fnmatch.fnmatchcase(n, p) for p in patterns)}
+    if not found and not any("*" in p for p in patterns):
+        if kind == LEGACY:
+            return found
+        raise ResourceNotFound(f"{kind} [{wanted}] not found" if kind != COMPOSABLE
+                               else f"index template matching [{wanted}] not found")
+    return found
+
+
+def delete(metastore: Metastore, kind: str, name: str) -> None:
+    """Delete the templates of ``kind`` that ``name`` (a wildcard too) names; a component
+    template still used by an index template stays."""
+    names = [n for n in metastore.list(kind) if fnmatch.fnmatchcase(n, name)]
+    if not names:
+        raise ResourceNotFound(f"index_template [{name}] missing" if kind != COMPONENT
+                               else f"component_template [{name}] missing")
+    if kind == COMPONENT:
+        for template_name, template in metastore.list(COMPOSABLE).items():
+            used = set(template.get("composed_of", []) or []) & set(names)
+            if used:
+                raise IllegalArgument(
+                    f"component templates {sorted(used)} cannot be removed as they are still in "
+                    f"use by index templates [{template_name}]")
+    for template_name in names:
+        metastore.delete(kind, template_name)
+
+
+def legacy_view(template: dict[str, Any]) -> dict[str, Any]:
+    """A stored legacy template as ``GET _template`` and the cluster state show it."""
+    return {
+        "order": template.get("order", 0),
+        **({"version": template["version"]} if "version" in template else {}),
+        "index_patterns": template["index_patterns"],
+        "settings": nest(flatten(template.get("settings", {}) or {})),
+        "mappings": template.get("mappings", {}),
+        "aliases": template.get("aliases", {}),
+    }
 
 
 def check_parts(layer: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import head_response, json_response, run
+from loghaven.api.http import head_response, json_response, node_of, run
 from loghaven.node import COMPAT_VERSION, Node
 
 #: What ``GET /`` reports in product-header mode: Elasticsearch 7.10.2 (the API level that
@@ -40,7 +40,7 @@ def info(node: Node) -> dict:
 async def root(request: Request) -> Response:
     if request.method == "HEAD":
         return head_response(200)
-    node: Node = request.app.state.node
+    node = node_of(request)
     body = info(node)
     if node.config.elastic_product_header:
         body["version"].update(ELASTIC_IDENTITY)
@@ -87,7 +87,7 @@ def health_body(node: Node, index_expr: str | None, request: Request) -> dict:
 
 
 async def cluster_health(request: Request) -> Response:
-    node: Node = request.app.state.node
+    node = node_of(request)
     index_expr = request.path_params.get("index")
     body = await run(health_body, node, index_expr, request)
     return json_response(request, body)
