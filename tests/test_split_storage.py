@@ -238,3 +238,22 @@ def test_rebuild_keeps_locations_and_checksums(sealed: tuple[Catalog, Index],
         [(s["location"], s["checksum"]) for s in before["splits"]]
     assert reopened.get("logs").doc_count() == 45
     reopened.close()
+
+
+def test_a_checksum_is_forgotten_before_a_commit_changes_the_files(
+        sealed: tuple[Catalog, Index], monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the state cannot be recorded after the commit (a crash, a full disk), the stored
+    checksum of a sealed split that took a delete is none, not the old, now wrong one."""
+    catalog, index = sealed
+    assert index.wal is not None
+
+    def fail() -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index.wal, "roll", fail)  # recording the checkpoint fails
+    assert index.write([WriteRequest("delete", "d3")])[0].result == "deleted"
+    index.refresh()
+    for stored in _stored_splits(catalog, index):
+        assert stored[0]["checksum"] is None
+    monkeypatch.undo()
+    catalog.close()
