@@ -101,7 +101,8 @@ def split_checksum(path: Path) -> str:
     files only the current one): what a copy of the split must hold to open the same
     documents. Hidden bookkeeping files (locks, ``.managed.json``) and files left for
     tantivy's garbage collection are not part of it. Each file contributes its name, size
-    and SHA-256, in name order. Reads every byte: about 1 s per GB on this machine class.
+    and SHA-256, in name order. It reads every byte: 500-800 MB/s measured (0.14-0.22 s for a
+    200k-document WAF split of 115 MB), so it runs in a split's close thread.
     """
     digest = hashlib.sha256()
     for name in _committed_files(path):
