@@ -233,11 +233,10 @@ class Index:
         saved = saved or {}
         self.checkpoint = saved.get("checkpoint", -1)
         self.seq_no = self.checkpoint
-        for meta_json in saved.get("splits", []):
-            meta = SplitMeta.from_json(meta_json)
-            meta.location = meta.location or self.storage.location(self.uuid, meta.split_id)
-            if self.storage.exists(meta.location):
-                self.splits.append(Split(meta, self.storage))
+        for record in saved.get("splits", []):
+            split = Split.open_stored(record, self.storage, self.uuid)
+            if split is not None:
+                self.splits.append(split)
         self._remove_unlisted_split_folders()
         if not self.splits or self.splits[-1].meta.state != "active":
             self._new_split()
@@ -292,7 +291,10 @@ class Index:
         return [(s.meta.split_id, s.meta.state, s.meta.checksum) for s in self.splits]
 
     def save_checksums(self) -> None:
-        """Record the checksums that splits' close threads computed since the last save."""
+        """Record the checksums that splits' close threads computed since the last save (the
+        scheduled refresh job calls it; the lock is taken only when there is one)."""
+        if self._listing() == self._listed_splits:
+            return
         with self.lock:
             if self.state == "open" and self.failure is None \
                     and self._listing() != self._listed_splits:

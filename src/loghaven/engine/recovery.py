@@ -22,7 +22,7 @@ from loghaven.engine import sidecar
 from loghaven.engine.catalog import INDEX, Catalog
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import SEQ_NO
-from loghaven.engine.split import Split, SplitMeta
+from loghaven.engine.split import Split
 from loghaven.engine.wal import (
     DAMAGE,
     QUARANTINE,
@@ -274,11 +274,10 @@ def _index_state(folder: Path, storage: SplitStorage, index_uuid: str,
     splits = []
     highest = -1
     for entry in listed:
-        meta = SplitMeta.from_json(entry)
-        meta.location = meta.location or storage.location(index_uuid, meta.split_id)
-        if not storage.exists(meta.location):
+        split = Split.open_stored(entry, storage, index_uuid)
+        if split is None:
             continue
-        split = Split(meta, storage)
+        meta = split.meta
         searcher = split.searcher()
         meta.num_docs = searcher.num_docs
         if meta.num_docs:

@@ -103,6 +103,15 @@ class Split:
         #: Deletes applied since opening; a merge that copied this split checks it is unchanged.
         self.deletions = 0
 
+    @classmethod
+    def open_stored(cls, record: dict[str, Any], storage: SplitStorage,
+                    index_uuid: str) -> Split | None:
+        """The split a stored record describes, or None if its files are not there. A record
+        without a location (written before locations) means the default local one."""
+        meta = SplitMeta.from_json(record)
+        meta.location = meta.location or storage.location(index_uuid, meta.split_id)
+        return cls(meta, storage) if storage.exists(meta.location) else None
+
     @property
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
