@@ -42,6 +42,7 @@ from loghaven.errors import (
 from loghaven.params import expect_object
 from loghaven.scheduler import Every, Scheduler
 from loghaven.storage.metastore import Metastore
+from loghaven.storage.splits import LocalSplitStorage
 
 INDEX = "index"
 #: An index that has taken no writes for this long gives its writer's memory back.
@@ -73,6 +74,8 @@ class Catalog:
     def __init__(self, data_dir: Path, metastore: Metastore) -> None:
         self.data_dir = data_dir
         self.metastore = metastore
+        #: Where split files live; the warm tier replaces it with an object store and a cache.
+        self.split_storage = LocalSplitStorage(data_dir)
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self.lock = threading.RLock()
@@ -115,9 +118,11 @@ class Catalog:
             log.error("index [%s/%s] failed to open: %s", name, index_uuid, reason)
             self._unreadable[name] = meta
             return Index(name, index_uuid, folder, self.metastore, IndexSettings({}), Mapping(),
-                         on_meta_change=self.save_meta, failure=reason)
+                         on_meta_change=self.save_meta, failure=reason,
+                         storage=self.split_storage)
         return Index(name, index_uuid, folder, self.metastore, settings, mapping,
-                     state=meta.get("state", "open"), on_meta_change=self.save_meta)
+                     state=meta.get("state", "open"), on_meta_change=self.save_meta,
+                     storage=self.split_storage)
 
     def save_meta(self, index: Index) -> None:
         """Persist an index's settings, mapping, aliases and state (called on every change)."""
@@ -184,6 +189,7 @@ class Catalog:
                              or index.pending_bytes >= IDLE_REFRESH_BYTES)):
                     index.refresh()
                 index.release_idle_writer(WRITER_IDLE_SECONDS)
+                index.save_checksums()
             except (LoghavenError, OSError) as error:  # a full disk: retried later
                 self._refresh_retry_at[index.name] = time.monotonic() + REFRESH_RETRY_SECONDS
                 log.warning("refresh of %s failed: %s", index.name, error)
@@ -276,7 +282,8 @@ class Catalog:
             for alias in resolved["aliases"]:
                 validate_alias_name(alias)
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
-                          self.metastore, settings, mapping, on_meta_change=self.save_meta)
+                          self.metastore, settings, mapping, on_meta_change=self.save_meta,
+                          storage=self.split_storage)
             if index.failure is not None:  # e.g. the disk: nothing is registered
                 index.remove()
                 shutil.rmtree(index.folder, ignore_errors=True)

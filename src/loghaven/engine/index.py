@@ -18,7 +18,6 @@ import contextlib
 import itertools
 import logging
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -55,6 +54,7 @@ from loghaven.errors import (
     VersionConflict,
 )
 from loghaven.storage.metastore import Metastore
+from loghaven.storage.splits import SplitStorage
 
 PRIMARY_TERM = 1
 #: ES keeps the version of a deleted document for 60 s (``index.gc_deletes``).
@@ -143,11 +143,13 @@ class Index:
     def __init__(self, name: str, uuid: str, folder: Path, metastore: Metastore,
                  settings: IndexSettings, mapping: Mapping, state: str = "open",
                  on_meta_change: Callable[[Index], None] | None = None,
-                 failure: str | None = None) -> None:
+                 failure: str | None = None, *, storage: SplitStorage) -> None:
         self.name = name
         self.uuid = uuid
         self.folder = folder
         self.metastore = metastore
+        #: Where the split files live (storage/splits.py); the index folder keeps the log.
+        self.storage = storage
         self.settings = settings
         self.mapping = mapping
         self.state = state
@@ -176,7 +178,7 @@ class Index:
         #: Why the index could not be opened (it is then red and serves no reads or writes).
         self.failure = failure
         self._opened = False  # split-list changes are announced once opening is done
-        self._listed_splits: list[tuple[str, str]] = []
+        self._listed_splits: list[tuple[str, str, str | None]] = []
         if state == "open" and failure is None:
             self._try_open()
 
@@ -225,17 +227,16 @@ class Index:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
         saved = self.metastore.get("index_state", self._state_key())
-        if saved is None and any((folder / "splits").glob("*/meta.json")):
+        if saved is None and any(map(self.storage.exists, self.storage.list(self.uuid))):
             raise LoghavenError(f"the metastore has no split list for the splits in [{folder}]; "
                                 f"run `loghaven rebuild-metastore`")
         saved = saved or {}
         self.checkpoint = saved.get("checkpoint", -1)
         self.seq_no = self.checkpoint
-        for meta_json in saved.get("splits", []):
-            meta = SplitMeta.from_json(meta_json)
-            path = folder / "splits" / meta.split_id
-            if (path / "meta.json").exists():
-                self.splits.append(Split(path, meta))
+        for record in saved.get("splits", []):
+            split = Split.open_stored(record, self.storage, self.uuid)
+            if split is not None:
+                self.splits.append(split)
         self._remove_unlisted_split_folders()
         if not self.splits or self.splits[-1].meta.state != "active":
             self._new_split()
@@ -245,18 +246,17 @@ class Index:
 
     def _remove_unlisted_split_folders(self) -> None:
         """Delete split folders the state does not list: merge inputs or outputs a crash left."""
-        listed = {split.path.name for split in self.splits}
-        folder = self.folder / "splits"
-        if folder.exists():
-            for path in folder.iterdir():
-                if path.is_dir() and path.name not in listed:
-                    shutil.rmtree(path, ignore_errors=True)
+        listed = {split.meta.location for split in self.splits}
+        for location in self.storage.list(self.uuid):
+            if location not in listed:
+                self.storage.delete(location)
 
     def next_split_meta(self, state: str = "active") -> SplitMeta:
         """Metadata for a new split, with an id no other split of this node has."""
         self._split_counter += 1
-        return SplitMeta(split_id=f"{now_ms():013d}-{self._split_counter:04d}", state=state,
-                         created_ms=now_ms())
+        split_id = f"{now_ms():013d}-{self._split_counter:04d}"
+        return SplitMeta(split_id=split_id, state=state, created_ms=now_ms(),
+                         location=self.storage.location(self.uuid, split_id))
 
     def replace_splits(self, old: list[Split], new: Split) -> None:
         """Put ``new`` where the first of ``old`` was and drop the rest (a merge's swap)."""
@@ -268,8 +268,7 @@ class Index:
             self._save_state()
 
     def _new_split(self) -> Split:
-        meta = self.next_split_meta()
-        split = Split(self.folder / "splits" / meta.split_id, meta, self.mapping)
+        split = Split(self.next_split_meta(), self.storage, self.mapping)
         self.splits.append(split)
         self._check_mapping_fits()
         self._save_state()
@@ -287,9 +286,23 @@ class Index:
     def split_list(self) -> list[dict[str, Any]]:
         return [s.meta.to_json() for s in self.splits]
 
+    def _listing(self) -> list[tuple[str, str, str | None]]:
+        """What the sidecar records of each split besides counts: rewritten when it changes."""
+        return [(s.meta.split_id, s.meta.state, s.meta.checksum) for s in self.splits]
+
+    def save_checksums(self) -> None:
+        """Record the checksums that splits' close threads computed since the last save (the
+        scheduled refresh job calls it; the lock is taken only when there is one)."""
+        if self._listing() == self._listed_splits:
+            return
+        with self.lock:
+            if self.state == "open" and self.failure is None \
+                    and self._listing() != self._listed_splits:
+                self._save_state()
+
     def _save_state(self) -> None:
         splits = self.split_list()
-        listed = [(s["split_id"], s["state"]) for s in splits]
+        listed = self._listing()
         if listed != self._listed_splits and self._opened and self._on_meta_change is not None:
             self._on_meta_change(self)  # the sidecar (engine/sidecar.py) lists the splits too
         self._listed_splits = listed
@@ -382,6 +395,11 @@ class Index:
                         split.rollback()
                 for split in self.splits:
                     split.close_writer()
+                try:
+                    self.save_checksums()  # of sealed splits whose writers closed just now
+                except Exception as exc:  # e.g. the metastore on a full disk
+                    log.warning("index %s: recording split checksums failed: %s", self.name,
+                                exc)
                 if self.wal is not None:
                     try:
                         self.wal.close()
@@ -796,6 +814,7 @@ class Index:
         tantivy's writer fails asynchronously: a document buffered while the disk was full
         can fail the first commit after space came back, and the second then succeeds.
         """
+        self._forget_stale_checksums()
         for attempt in (1, 2):
             try:
                 for split in self.splits:
@@ -809,6 +828,16 @@ class Index:
                 self._recover()
                 if attempt == 2 or self._unapplied is not None:
                     raise EngineFailure(self.name, exc) from exc
+
+    def _forget_stale_checksums(self) -> None:
+        """Before a commit changes a sealed split's files (deletes), record that its checksum
+        is gone, so that a crash before the new one is recorded leaves none, never a wrong one."""
+        recorded = {split_id: checksum for split_id, _, checksum in self._listed_splits}
+        if any(recorded.get(s.meta.split_id) and s.meta.checksum is None for s in self.splits):
+            try:
+                self._save_state()
+            except Exception as exc:  # e.g. the metastore on a full disk: commit all the same
+                log.warning("index %s: recording split checksums failed: %s", self.name, exc)
 
     def _record_checkpoint(self) -> None:
         """After a commit: start a new log file, persist the checkpoint, drop older files.

@@ -6,7 +6,8 @@ out over all of them. A merge copies the documents of the small sealed splits in
 split built with the current mapping, then swaps it in with a single metastore write:
 
 1. outside the index lock, build and commit the merged split in a folder the state does not
-   list yet (a crash here leaves an unlisted folder, removed on the next open);
+   list yet, and compute its checksum (a crash here leaves an unlisted folder, removed on the
+   next open);
 2. under the lock, if no input took a delete meanwhile, replace the inputs by the merged split
    in the state (one metastore put: the switch is atomic);
 3. leave the input folders to the next open, which removes unlisted folders, so that searches,
@@ -15,7 +16,6 @@ split built with the current mapping, then swaps it in with a single metastore w
 
 from __future__ import annotations
 
-import shutil
 from typing import TYPE_CHECKING
 
 import orjson
@@ -48,9 +48,8 @@ def merge_small_splits(index: Index) -> Split | None:
         mapping = index.mapping
         deletions = [s.deletions for s in sources]
         meta = index.next_split_meta(state="sealed")
-    path = index.folder / "splits" / meta.split_id
     try:
-        merged = Split(path, meta, mapping)
+        merged = Split(meta, index.storage, mapping)
         builder = DocumentBuilder(mapping)
         for source in sources:
             _copy_documents(source, merged, builder)
@@ -59,7 +58,8 @@ def merge_small_splits(index: Index) -> Split | None:
                 bounds[0], bounds[1] = min(bounds[0], low), max(bounds[1], high)
         merged.close_writer()
     except BaseException:  # a full disk: leave no half-written split taking space
-        shutil.rmtree(path, ignore_errors=True)
+        assert meta.location is not None
+        index.storage.delete(meta.location)
         raise
     with index.lock:
         unchanged = all(s in index.splits for s in sources) and \

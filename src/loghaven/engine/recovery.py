@@ -22,7 +22,7 @@ from loghaven.engine import sidecar
 from loghaven.engine.catalog import INDEX, Catalog
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import SEQ_NO
-from loghaven.engine.split import Split, SplitMeta
+from loghaven.engine.split import Split
 from loghaven.engine.wal import (
     DAMAGE,
     QUARANTINE,
@@ -34,6 +34,7 @@ from loghaven.engine.wal import (
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.storage.files import write_atomically
 from loghaven.storage.metastore import SqliteMetastore
+from loghaven.storage.splits import LocalSplitStorage, SplitStorage
 
 #: Called with (bytes scanned, bytes to scan) while a long repair runs.
 Progress = Callable[[int, int], None]
@@ -238,6 +239,7 @@ def rebuild_metastore(data_dir: Path, progress: Progress | None = None) -> Metas
         if older is not None:
             report.skipped.append(f"{older['name']} ({older['uuid']}, an older copy)")
         by_name[meta["name"]] = meta
+    storage = LocalSplitStorage(data_dir)
     metastore = SqliteMetastore(path)
     try:
         items: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -249,7 +251,8 @@ def rebuild_metastore(data_dir: Path, progress: Progress | None = None) -> Metas
                                                  "aliases", "state") if key in meta}
             items.append((INDEX, name, record))
             items.append(("index_state", str(meta["uuid"]),
-                          _index_state(folder, meta.get("splits", []), meta.get("mappings"))))
+                          _index_state(folder, storage, str(meta["uuid"]), meta.get("splits", []),
+                                       meta.get("mappings"))))
             report.indices.append(name)
             if progress is not None:
                 progress(position + 1, len(by_name))
@@ -263,18 +266,18 @@ def _created(meta: dict[str, Any]) -> int:
     return int(meta.get("settings", {}).get("index.creation_date", 0) or 0)
 
 
-def _index_state(folder: Path, listed: list[dict[str, Any]],
-                 mappings: dict[str, Any] | None) -> dict[str, Any]:
-    """The split list with counts and date ranges read from the splits, and a safe checkpoint."""
+def _index_state(folder: Path, storage: SplitStorage, index_uuid: str,
+                 listed: list[dict[str, Any]], mappings: dict[str, Any] | None) -> dict[str, Any]:
+    """The split list with counts and date ranges read from the splits, and a safe checkpoint
+    (locations and checksums as the sidecar lists them)."""
     date_fields = [f.path for f in Mapping(mappings).fields.values() if f.kind == "date"]
     splits = []
     highest = -1
     for entry in listed:
-        meta = SplitMeta.from_json(entry)
-        path = folder / "splits" / meta.split_id
-        if not (path / "meta.json").exists():
+        split = Split.open_stored(entry, storage, index_uuid)
+        if split is None:
             continue
-        split = Split(path, meta)
+        meta = split.meta
         searcher = split.searcher()
         meta.num_docs = searcher.num_docs
         if meta.num_docs:

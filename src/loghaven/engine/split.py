@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import importlib.metadata
-import shutil
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +17,12 @@ import tantivy
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SOURCE, register_analyzers
 from loghaven.engine.schema import build_schema as schema_for
+from loghaven.storage.splits import SplitStorage, split_checksum
 
 WRITER_HEAP_BYTES = 128_000_000
 #: What writes the segments (``_cat/segments`` shows it where ES shows the Lucene version).
 ENGINE_VERSION = "tantivy-" + importlib.metadata.version("tantivy")
+log = logging.getLogger("loghaven.engine")
 
 
 def tantivy_json(flat: dict[str, Any]) -> bytes:
@@ -31,22 +33,32 @@ def tantivy_json(flat: dict[str, Any]) -> bytes:
 
 @dataclass
 class SplitMeta:
-    """What the metastore records of a split."""
+    """What the metastore (and the sidecar) records of a split.
+
+    ``location`` is where its files live (storage/splits.py; None in records written before
+    locations: the default local location). ``checksum`` is that of its committed files
+    (:func:`split_checksum`), set once a sealed split's writer is closed; None while the
+    split is active or takes writes (deletes) after sealing.
+    """
 
     split_id: str
     state: str = "active"  # active | sealed
     created_ms: int = 0
     num_docs: int = 0
     date_ranges: dict[str, list[int]] = field(default_factory=dict)
+    location: str | None = None
+    checksum: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"split_id": self.split_id, "state": self.state, "created_ms": self.created_ms,
-                "num_docs": self.num_docs, "date_ranges": self.date_ranges}
+                "num_docs": self.num_docs, "date_ranges": self.date_ranges,
+                "location": self.location, "checksum": self.checksum}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SplitMeta:
         return cls(data["split_id"], data.get("state", "sealed"), data.get("created_ms", 0),
-                   data.get("num_docs", 0), data.get("date_ranges", {}))
+                   data.get("num_docs", 0), data.get("date_ranges", {}), data.get("location"),
+                   data.get("checksum"))
 
 
 @dataclass(frozen=True)
@@ -60,11 +72,18 @@ class SegmentInfo:
 
 
 class Split:
-    """A tantivy index with a lazily opened writer and a cached searcher."""
+    """A tantivy index with a lazily opened writer and a cached searcher.
 
-    def __init__(self, path: Path, meta: SplitMeta, mapping: Mapping | None = None) -> None:
-        self.path = path
+    Its folder comes from ``storage`` for ``meta.location``; with ``mapping`` a new split is
+    created there, without it a stored one is opened.
+    """
+
+    def __init__(self, meta: SplitMeta, storage: SplitStorage,
+                 mapping: Mapping | None = None) -> None:
+        assert meta.location is not None
         self.meta = meta
+        self.storage = storage
+        self.path = path = storage.local_path(meta.location)
         if mapping is not None:
             path.mkdir(parents=True, exist_ok=True)
             self.index = tantivy.Index(schema_for(mapping), path=str(path))
@@ -84,11 +103,21 @@ class Split:
         #: Deletes applied since opening; a merge that copied this split checks it is unchanged.
         self.deletions = 0
 
+    @classmethod
+    def open_stored(cls, record: dict[str, Any], storage: SplitStorage,
+                    index_uuid: str) -> Split | None:
+        """The split a stored record describes, or None if its files are not there. A record
+        without a location (written before locations) means the default local one."""
+        meta = SplitMeta.from_json(record)
+        meta.location = meta.location or storage.location(index_uuid, meta.split_id)
+        return cls(meta, storage) if storage.exists(meta.location) else None
+
     @property
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:
             self._await_closing()  # tantivy allows one writer per index
             self._writer = self.index.writer(WRITER_HEAP_BYTES, 1)
+            self.meta.checksum = None  # its files change until the writer is closed again
         return self._writer
 
     def document(self, flat: dict[str, Any]) -> tantivy.Document:
@@ -139,22 +168,32 @@ class Split:
     def close_writer(self, *, background: bool = False) -> None:
         """Release the writer (and its heap); sealed splits keep none open.
 
-        tantivy finishes its merges first, which for a large split takes seconds. With
-        ``background`` a thread waits for them, so that sealing a split does not stall the
-        writes to the next one; the next use of this split's writer waits instead.
+        tantivy finishes its merges first, which for a large split takes seconds, and then a
+        sealed split's checksum is computed. With ``background`` a thread does both, so that
+        sealing a split does not stall the writes to the next one; the next use of this
+        split's writer waits instead.
         """
         if self._writer is not None:
             if self.uncommitted:
                 self.commit()
             writer, self._writer = self._writer, None
             if background:
-                self._closing = threading.Thread(target=writer.wait_merging_threads,
+                self._closing = threading.Thread(target=self._finish, args=(writer,),
                                                  name="split-close", daemon=True)
                 self._closing.start()
                 return
-            writer.wait_merging_threads()
+            self._finish(writer)
         if not background:
             self._await_closing()
+
+    def _finish(self, writer: tantivy.IndexWriter) -> None:
+        """Wait for a released writer's merges; then checksum a sealed split's files."""
+        writer.wait_merging_threads()
+        if self.meta.state == "sealed":
+            try:
+                self.meta.checksum = split_checksum(self.path)
+            except (OSError, ValueError, KeyError) as exc:  # the disk; computed next time
+                log.warning("split %s: computing its checksum failed: %s", self.path, exc)
 
     def _await_closing(self) -> None:
         if self._closing is not None:
@@ -196,7 +235,8 @@ class Split:
         self._await_closing()
         self._writer = None
         self._searcher = None
-        shutil.rmtree(self.path, ignore_errors=True)
+        assert self.meta.location is not None
+        self.storage.delete(self.meta.location)
 
 
 def _field_names(path: Path) -> list[str]:

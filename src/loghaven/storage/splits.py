@@ -1,0 +1,132 @@
+"""Where split files live: a location URI per split, resolved by a :class:`SplitStorage`.
+
+The engine records a location in each split's metadata and asks the storage for a local
+folder to open with tantivy, so that the warm tier (sealed splits in an object store, fetched
+into a bounded local cache) is one more implementation, not a change to the engine
+(docs/decisions/0006-split-locations.md). Locations are relative to the node's data folder
+(``local:indices/<uuid>/splits/<split-id>``), so moving the data folder moves nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+import orjson
+
+from loghaven.errors import LoghavenError
+
+LOCAL = "local:"
+#: A committed tantivy index has this file; a split folder without it holds no split.
+META_JSON = "meta.json"
+_CHUNK = 1 << 20
+
+
+class SplitStorage(Protocol):
+    """Split folders addressed by location URIs."""
+
+    def location(self, index_uuid: str, split_id: str) -> str:
+        """The location of a new split of an index."""
+        ...
+
+    def local_path(self, location: str) -> Path:
+        """A local folder holding the split, for tantivy to open or create."""
+        ...
+
+    def exists(self, location: str) -> bool:
+        """Whether a committed split is stored there."""
+        ...
+
+    def list(self, index_uuid: str) -> list[str]:
+        """The locations of every split folder of an index, whether its state lists it or not."""
+        ...
+
+    def files(self, location: str) -> list[str]:
+        """The names of a split's files (tantivy's segment files, meta.json, its lock files)."""
+        ...
+
+    def delete(self, location: str) -> None:
+        """Remove a split's files; deleting one that is not there is not an error."""
+        ...
+
+    def copy(self, location: str, target: str) -> None:
+        """Copy a split's files to another location (of this storage)."""
+        ...
+
+
+class LocalSplitStorage:
+    """Splits as folders under the node's data folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def location(self, index_uuid: str, split_id: str) -> str:
+        return f"{LOCAL}indices/{index_uuid}/splits/{split_id}"
+
+    def local_path(self, location: str) -> Path:
+        if not location.startswith(LOCAL):
+            raise LoghavenError(f"split location [{location}] is not in this node's data folder")
+        relative = PurePosixPath(location[len(LOCAL):])
+        if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+            raise LoghavenError(f"split location [{location}] is not in this node's data folder")
+        return self.root.joinpath(*relative.parts)
+
+    def exists(self, location: str) -> bool:
+        return (self.local_path(location) / META_JSON).exists()
+
+    def list(self, index_uuid: str) -> list[str]:
+        folder = self.root / "indices" / index_uuid / "splits"
+        if not folder.is_dir():
+            return []
+        return [self.location(index_uuid, path.name)
+                for path in sorted(folder.iterdir()) if path.is_dir()]
+
+    def files(self, location: str) -> list[str]:
+        path = self.local_path(location)
+        return sorted(p.name for p in path.iterdir() if p.is_file()) if path.is_dir() else []
+
+    def delete(self, location: str) -> None:
+        shutil.rmtree(self.local_path(location), ignore_errors=True)
+
+    def copy(self, location: str, target: str) -> None:
+        shutil.copytree(self.local_path(location), self.local_path(target))
+
+
+def split_checksum(path: Path) -> str:
+    """``sha256:<hex>`` over the committed files of the tantivy index in ``path``.
+
+    The files are meta.json and the files of the segments it lists (of a segment's delete
+    files only the current one): what a copy of the split must hold to open the same
+    documents. Hidden bookkeeping files (locks, ``.managed.json``) and files left for
+    tantivy's garbage collection are not part of it. Each file contributes its name, size
+    and SHA-256, in name order. It reads every byte: 500-800 MB/s measured (0.14-0.22 s for a
+    200k-document WAF split of 115 MB), so it runs in a split's close thread.
+    """
+    digest = hashlib.sha256()
+    for name in _committed_files(path):
+        file_digest = hashlib.sha256()
+        size = 0
+        with open(path / name, "rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                file_digest.update(chunk)
+                size += len(chunk)
+        digest.update(orjson.dumps([name, size, file_digest.hexdigest()]) + b"\n")
+    return "sha256:" + digest.hexdigest()
+
+
+def _committed_files(path: Path) -> list[str]:
+    meta = orjson.loads((path / META_JSON).read_bytes())
+    wanted: dict[str, str | None] = {}  # segment id → its current delete file
+    for segment in meta["segments"]:
+        segment_id = segment["segment_id"].replace("-", "")
+        deletes = segment.get("deletes")
+        wanted[segment_id] = f"{segment_id}.{deletes['opstamp']}.del" if deletes else None
+    names = [META_JSON]
+    for file in path.iterdir():
+        segment_id, _, extension = file.name.partition(".")
+        if segment_id in wanted and (not extension.endswith("del")
+                                     or file.name == wanted[segment_id]):
+            names.append(file.name)
+    return sorted(names)
