@@ -4,8 +4,10 @@ The REST API (``api/search.py``) and the node's own features (monitors, SQL, rep
 it alike: plain Python values in (an index expression, a request body, URL-style parameters,
 a :class:`~loghaven.search.task.Cancellation`), an Elasticsearch response body out, ES-shaped
 errors (:class:`~loghaven.errors.LoghavenError`) raised. Its methods block (they run tantivy
-searches), so the API calls them in the thread pool. It owns what searches share: the scroll
-and point-in-time contexts and the running searches' cancellations.
+searches), so the API calls them in the thread pool. A hit's ``_source`` is the stored JSON
+as an ``orjson.Fragment`` (rendered without re-encoding): ``orjson.loads(orjson.dumps(...))``
+reads it. The service owns what searches share: the scroll and point-in-time contexts and
+the running searches' cancellations.
 """
 
 from __future__ import annotations
