@@ -71,15 +71,6 @@ class SearchService:
         with self.running.track() as own:
             yield own
 
-    def _targets(self, expression: str | None, params: Params) -> list[Target]:
-        """Resolve an index expression with ES's resolution parameters."""
-        return self.catalog.resolve(
-            expression,
-            ignore_unavailable=param_bool(params, "ignore_unavailable"),
-            allow_no_indices=param_bool(params, "allow_no_indices", True),
-            expand_wildcards=params.get("expand_wildcards", "open"),
-        )
-
     # -- _search and scroll --
 
     def search(self, expression: str | None, body: dict[str, Any], params: Params, *,
@@ -113,7 +104,7 @@ class SearchService:
         if parsed.scroll_ms is not None and parsed.from_:
             raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed "
                                           "in a scroll context;")
-        found = self._targets(expression, params)
+        found = self.catalog.resolve_params(expression, params)
         if parsed.scroll_ms is not None:
             self._scroll_keep_alive(params["scroll"], found)
             contexts.check_scroll_room()
@@ -167,7 +158,7 @@ class SearchService:
             raise ActionRequestValidation("Validation Failed: 1: [keep_alive] is not "
                                           "specified;")
         keep_alive_ms = self.contexts.keep_alive_ms(keep_alive, "keep_alive", pit=True)
-        found = self._targets(expression, params)
+        found = self.catalog.resolve_params(expression, params)
         pit_id, context = self.contexts.open_pit(root.take_snapshot(found, pin=True),
                                                  keep_alive_ms)
         total = len(context.snapshot.entries)
@@ -195,7 +186,7 @@ class SearchService:
         parsed = parse_search_request(body, {k: v for k, v in params.items()
                                              if k in _COUNT_PARAMS})
         parsed.size, parsed.track_total_hits = 0, True
-        found = self._targets(expression, params)
+        found = self.catalog.resolve_params(expression, params)
         with self._tracked(cancellation) as tracked:
             outcome = root.search(root.take_snapshot(found), parsed, now_ms=now_ms(),
                                   node_id=self.node_id, cancellation=tracked)
@@ -233,7 +224,7 @@ class SearchService:
     def validate_query(self, expression: str | None, body: dict[str, Any],
                        params: Params) -> dict[str, Any]:
         query = _q_query(params) if "q" in params else body.get("query")
-        found = self._targets(expression, params)
+        found = self.catalog.resolve_params(expression, params)
         return validate_query([t.index for t in found], query, now_ms=now_ms(),
                               explain=param_bool(params, "explain"))
 
@@ -248,7 +239,7 @@ class SearchService:
         if not patterns:
             raise ActionRequestValidation("Validation Failed: 1: specified fields can't be "
                                           "null or empty;")
-        found = self._targets(expression, params)
+        found = self.catalog.resolve_params(expression, params)
         return field_caps([t.index for t in found], [p.strip() for p in patterns],
                           include_unmapped=param_bool(params, "include_unmapped"))
 
@@ -286,7 +277,7 @@ class SearchService:
         options = ByQueryOptions(
             op=op, proceed_on_conflicts=conflicts == "proceed", max_docs=max_docs,
             batch_size=batch_size or 1000, refresh=param_bool(params, "refresh"))
-        found = self._targets(expression, params)
+        found = self.catalog.resolve_params(expression, params)
         with self._tracked(cancellation) as tracked:
             return by_query(found, query, options, now_ms=now_ms(), cancellation=tracked)
 
