@@ -12,8 +12,7 @@ from loghaven.engine.recovery import open_metastore
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
-from loghaven.search.scroll import SearchContexts
-from loghaven.search.task import RunningSearches
+from loghaven.search.service import SearchService
 
 #: The OpenSearch version we present ourselves as to clients.
 COMPAT_VERSION = "2.11.0"
@@ -36,10 +35,8 @@ class Node:
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()
-        #: The searches being served, cancelled all at once when the node stops.
-        self.searches = RunningSearches()
-        #: Scroll and point-in-time contexts.
-        self.search_contexts = SearchContexts(self.catalog)
+        #: Every search of the node's indices, for the API and the node's own features.
+        self.search_service = SearchService(self.catalog, self.node_id)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -50,19 +47,19 @@ class Node:
 
     def start(self) -> None:
         self.catalog.schedule(self.scheduler)
-        self.search_contexts.schedule(self.scheduler)
+        self.search_service.schedule(self.scheduler)
         self.scheduler.start()
 
     def stopping(self) -> None:
         """Called as soon as a stop is asked for (SIGTERM), before the server waits for the
         requests in flight: running searches end at their next split instead of their last."""
-        self.searches.cancel_all("node is shutting down")
+        self.search_service.cancel_all("node is shutting down")
 
     def close(self) -> None:
         """Stop searches and background work first, so that no job runs against a closing
         index."""
         self.stopping()
         self.scheduler.stop()
-        self.search_contexts.close()
+        self.search_service.close()
         self.ingest_workers.close()
         self.catalog.close()

@@ -6,6 +6,7 @@ must not import each other.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from loghaven.errors import IllegalArgument, ParsingError, XContentParse
@@ -42,6 +43,18 @@ def parse_int(value: Any, name: str) -> int:
         raise IllegalArgument(f"Value [{value}] is out of range for a long, in parameter "
                               f"[{name}]")
     return number
+
+
+def param_bool(params: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """A boolean URL parameter, ``default`` when absent."""
+    value = params.get(name)
+    return default if value is None else parse_bool(value, name)
+
+
+def param_int(params: Mapping[str, str], name: str, default: Any = None) -> Any:
+    """An integer URL parameter, ``default`` when absent or empty."""
+    value = params.get(name)
+    return default if value is None or value == "" else parse_int(value, name)
 
 
 def token_name(value: Any) -> str:

@@ -10,9 +10,9 @@ from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 
+from loghaven import params
 from loghaven.api.inflate import GZIP_MAGIC, Inflater, too_large
 from loghaven.errors import ContentTooLarge, IllegalArgument, LoghavenError, ParsingError
-from loghaven.params import parse_bool, parse_int
 
 if TYPE_CHECKING:
     from loghaven.node import Node
@@ -114,13 +114,11 @@ def parse_json(data: bytes) -> dict[str, Any]:
 
 
 def param_bool(request: Request, name: str, default: bool = False) -> bool:
-    value = request.query_params.get(name)
-    return default if value is None else parse_bool(value, name)
+    return params.param_bool(request.query_params, name, default)
 
 
 def param_int(request: Request, name: str, default: int | None = None) -> int | None:
-    value = request.query_params.get(name)
-    return default if value is None or value == "" else parse_int(value, name)
+    return params.param_int(request.query_params, name, default)
 
 
 def param_refresh(request: Request) -> str | None:

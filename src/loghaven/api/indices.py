@@ -22,14 +22,8 @@ from loghaven.params import expect_object
 def targets(request: Request, expression: str | None, *, expand: str = "open",
             allow_closed: bool = False) -> list[Target]:
     """Resolve a path's index expression with the request's ES resolution parameters."""
-    params = request.query_params
-    return node_of(request).catalog.resolve(
-        expression,
-        ignore_unavailable=param_bool(request, "ignore_unavailable"),
-        allow_no_indices=param_bool(request, "allow_no_indices", True),
-        expand_wildcards=params.get("expand_wildcards", expand),
-        include_closed_error=not allow_closed,
-    )
+    return node_of(request).catalog.resolve_params(expression, request.query_params,
+                                                   expand=expand, allow_closed=allow_closed)
 
 
 def shards_header(count: int) -> dict[str, int]:

@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 import uuid as uuidlib
+from collections import abc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,7 @@ from loghaven.errors import (
     LoghavenError,
     ResourceAlreadyExists,
 )
-from loghaven.params import expect_object
+from loghaven.params import expect_object, param_bool
 from loghaven.scheduler import Every, Scheduler
 from loghaven.storage.metastore import Metastore
 from loghaven.storage.splits import LocalSplitStorage
@@ -312,6 +313,18 @@ class Catalog:
 
     def alias_names(self) -> set[str]:
         return {alias for aliases in self.aliases.values() for alias in aliases}
+
+    def resolve_params(self, expression: str | None, params: abc.Mapping[str, str], *,
+                       expand: str = "open", allow_closed: bool = False) -> list[Target]:
+        """:meth:`resolve` with ES's URL resolution parameters (``ignore_unavailable``,
+        ``allow_no_indices``, ``expand_wildcards``, whose default is ``expand``)."""
+        return self.resolve(
+            expression,
+            ignore_unavailable=param_bool(params, "ignore_unavailable"),
+            allow_no_indices=param_bool(params, "allow_no_indices", True),
+            expand_wildcards=params.get("expand_wildcards", expand),
+            include_closed_error=not allow_closed,
+        )
 
     def resolve(self, expression: str | None, *, ignore_unavailable: bool = False,
                 allow_no_indices: bool = True, expand_wildcards: str = "open",

@@ -1,0 +1,298 @@
+"""The search service: one entry point for every read of the node's indices.
+
+The REST API (``api/search.py``) and the node's own features (monitors, SQL, reports) call
+it alike: plain Python values in (an index expression, a request body, URL-style parameters,
+a :class:`~loghaven.search.task.Cancellation`), an Elasticsearch response body out, ES-shaped
+errors (:class:`~loghaven.errors.LoghavenError`) raised. Its methods block (they run tantivy
+searches), so the API calls them in the thread pool. A hit's ``_source`` is the stored JSON
+as an ``orjson.Fragment`` (rendered without re-encoding): ``orjson.loads(orjson.dumps(...))``
+reads it. The service owns what searches share: the scroll and point-in-time contexts and
+the running searches' cancellations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from loghaven.engine.catalog import Catalog, Target
+from loghaven.engine.index import now_ms
+from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
+from loghaven.params import param_bool, param_int
+from loghaven.scheduler import Scheduler
+from loghaven.search import root
+from loghaven.search.by_query import ByQueryOptions, by_query
+from loghaven.search.field_caps import field_caps
+from loghaven.search.request import SearchRequest, parse_search_request
+from loghaven.search.scroll import ScrollContext, SearchContextMissing, SearchContexts
+from loghaven.search.task import Cancellation, RunningSearches
+from loghaven.search.validate import validate_query
+
+Params = Mapping[str, str]
+
+#: The ``_msearch`` header keys that are index-resolution parameters of their item.
+_HEADER_PARAMS = ("ignore_unavailable", "allow_no_indices", "expand_wildcards")
+#: The URL parameters ``_count`` takes (the rest, e.g. ``size``, are not its own).
+_COUNT_PARAMS = ("q", "df", "default_operator", "analyzer", "analyze_wildcard", "lenient",
+                 "timeout")
+#: An ``_msearch`` item: its header and body, or the error its lines failed to parse with.
+MsearchItem = tuple[dict[str, Any], dict[str, Any]] | LoghavenError
+
+
+class SearchService:
+    """The searches of one node over its catalog."""
+
+    def __init__(self, catalog: Catalog, node_id: str) -> None:
+        self.catalog = catalog
+        self.node_id = node_id
+        #: Scroll and point-in-time contexts.
+        self.contexts = SearchContexts(catalog)
+        #: The searches being served, cancelled all at once when the node stops.
+        self.running = RunningSearches()
+
+    def schedule(self, scheduler: Scheduler) -> None:
+        self.contexts.schedule(scheduler)
+
+    def cancel_all(self, reason: str) -> None:
+        """Cancel every running search, and every one that starts from now on."""
+        self.running.cancel_all(reason)
+
+    def close(self) -> None:
+        self.contexts.close()
+
+    @contextlib.contextmanager
+    def _tracked(self, cancellation: Cancellation | None) -> Iterator[Cancellation]:
+        """The caller's cancellation, or one of our own that the node's shutdown sets."""
+        if cancellation is not None:
+            yield cancellation
+            return
+        with self.running.track() as own:
+            yield own
+
+    # -- _search and scroll --
+
+    def search(self, expression: str | None, body: dict[str, Any], params: Params, *,
+               cancellation: Cancellation | None = None) -> dict[str, Any]:
+        """``_search``: a plain search, the first page of a scroll (``scroll`` parameter),
+        or a search over a point in time (``pit`` in the body; then no index expression)."""
+        parsed = parse_search_request(body, params)
+        with self._tracked(cancellation) as tracked:
+            return self._search(expression, parsed, params, tracked)
+
+    def _search(self, expression: str | None, parsed: SearchRequest, params: Params,
+                cancellation: Cancellation) -> dict[str, Any]:
+        contexts = self.contexts
+        if parsed.pit_id is not None:
+            if expression is not None:
+                raise ActionRequestValidation(
+                    "Validation Failed: 1: [indices] cannot be used with point in time. Do not "
+                    "specify any index with point in time.;")
+            if parsed.scroll_ms is not None:
+                raise ActionRequestValidation("Validation Failed: 1: using [point in time] is "
+                                              "not allowed in a scroll context;")
+            keep_alive_ms = None if parsed.pit_keep_alive_ms is None else \
+                contexts.keep_alive_ms(parsed.pit_keep_alive_ms, "keep_alive", pit=True)
+            try:
+                pit = contexts.pit(parsed.pit_id, keep_alive_ms)
+            except SearchContextMissing as error:
+                raise root.SearchPhaseError(error, "", self.node_id) from error
+            outcome = root.search(pit.snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
+                                  pit=True, cancellation=cancellation)
+            return {"pit_id": parsed.pit_id, **outcome.body}
+        if parsed.scroll_ms is not None and parsed.from_:
+            raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed "
+                                          "in a scroll context;")
+        found = self.catalog.resolve_params(expression, params)
+        if parsed.scroll_ms is not None:
+            self._scroll_keep_alive(params["scroll"], found)
+            contexts.check_scroll_room()
+        snapshot = root.take_snapshot(found, pin=parsed.scroll_ms is not None)
+        outcome = root.search(snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
+                              cancellation=cancellation)
+        if parsed.scroll_ms is None:
+            return outcome.body
+        scroll_id = contexts.open_scroll(ScrollContext(
+            snapshot, parsed, outcome.last, outcome.total,
+            time.monotonic() + parsed.scroll_ms / 1000))
+        return {"_scroll_id": scroll_id, **outcome.body}
+
+    def scroll(self, scroll_id: Any, keep_alive: Any, params: Params, *,
+               cancellation: Cancellation | None = None) -> dict[str, Any]:
+        """The next page of a scroll; ``keep_alive`` (e.g. ``"1m"``) extends it."""
+        if not scroll_id:
+            raise ActionRequestValidation("Validation Failed: 1: scrollId is missing;")
+        keep_alive_ms = None if keep_alive is None else self._scroll_keep_alive(keep_alive, [])
+        try:
+            context = self.contexts.scroll(str(scroll_id), keep_alive_ms)
+        except SearchContextMissing as error:
+            raise root.SearchPhaseError(error, "", self.node_id) from error
+        parsed = context.request
+        parsed.total_as_int = param_bool(params, "rest_total_hits_as_int", parsed.total_as_int)
+        with self._tracked(cancellation) as tracked:
+            outcome = root.search(context.snapshot, parsed, now_ms=now_ms(),
+                                  node_id=self.node_id, cursor=context.cursor,
+                                  known_total=context.total, cancellation=tracked)
+        context.cursor = outcome.last
+        return {"_scroll_id": scroll_id, **outcome.body}
+
+    def _scroll_keep_alive(self, value: Any, found: list[Target]) -> int:
+        """A scroll's keep-alive; over the limit it fails the search on its shards, as in
+        ES."""
+        try:
+            return self.contexts.keep_alive_ms(value, "scroll")
+        except IllegalArgument as error:
+            raise root.SearchPhaseError(error, found[0].index.name if found else "",
+                                        self.node_id) from error
+
+    def clear_scroll(self, scroll_ids: list[str] | None) -> dict[str, Any]:
+        """Free the given scrolls (all when None)."""
+        return {"succeeded": True, "num_freed": self.contexts.clear_scrolls(scroll_ids)}
+
+    # -- points in time --
+
+    def open_pit(self, expression: str, keep_alive: Any, params: Params) -> dict[str, Any]:
+        """Open a point in time over the expression's indices (OpenSearch's response)."""
+        if not keep_alive:
+            raise ActionRequestValidation("Validation Failed: 1: [keep_alive] is not "
+                                          "specified;")
+        keep_alive_ms = self.contexts.keep_alive_ms(keep_alive, "keep_alive", pit=True)
+        found = self.catalog.resolve_params(expression, params)
+        pit_id, context = self.contexts.open_pit(root.take_snapshot(found, pin=True),
+                                                 keep_alive_ms)
+        total = len(context.snapshot.entries)
+        return {"pit_id": pit_id,
+                "_shards": {"total": total, "successful": total, "skipped": 0, "failed": 0},
+                "creation_time": context.created_ms}
+
+    def list_pits(self) -> dict[str, Any]:
+        return {"pits": [
+            {"pit_id": pit_id, "creation_time": c.created_ms, "keep_alive": c.keep_alive_ms}
+            for pit_id, c in self.contexts.pits().items()]}
+
+    def close_pits(self, pit_ids: list[str] | None) -> dict[str, Any]:
+        """Close the given points in time (all when None), OpenSearch's response."""
+        return {"pits": [{"successful": ok, "pit_id": pit_id}
+                         for pit_id, ok in self.contexts.close_pits(pit_ids)]}
+
+    # -- _count, _msearch --
+
+    def count(self, expression: str | None, body: dict[str, Any], params: Params, *,
+              cancellation: Cancellation | None = None) -> dict[str, Any]:
+        for key in body:
+            if key != "query":
+                raise ParsingError(f"request does not support [{key}]")
+        parsed = parse_search_request(body, {k: v for k, v in params.items()
+                                             if k in _COUNT_PARAMS})
+        parsed.size, parsed.track_total_hits = 0, True
+        found = self.catalog.resolve_params(expression, params)
+        with self._tracked(cancellation) as tracked:
+            outcome = root.search(root.take_snapshot(found), parsed, now_ms=now_ms(),
+                                  node_id=self.node_id, cancellation=tracked)
+        return {"count": outcome.total or 0, "_shards": outcome.body["_shards"]}
+
+    def msearch(self, expression: str | None, items: Sequence[MsearchItem], params: Params, *,
+                cancellation: Cancellation | None = None) -> dict[str, Any]:
+        """``_msearch``: each item a search with its header's index and resolution
+        parameters over ``params``; a failed item answers its error in its place."""
+        started = time.perf_counter()
+        with self._tracked(cancellation) as tracked:
+            responses = [self._msearch_item(expression, item, params, tracked)
+                         for item in items]
+        return {"took": int((time.perf_counter() - started) * 1000), "responses": responses}
+
+    def _msearch_item(self, expression: str | None, item: MsearchItem, params: Params,
+                      cancellation: Cancellation) -> dict[str, Any]:
+        try:
+            if isinstance(item, LoghavenError):
+                raise item
+            header, body = item
+            target = header.get("index", expression)
+            if isinstance(target, list):
+                target = ",".join(target)
+            merged = {k: v for k, v in params.items() if k not in _HEADER_PARAMS}
+            merged.update({k: _as_param(header[k]) for k in _HEADER_PARAMS if k in header})
+            parsed = parse_search_request(body, merged)
+            return {**self._search(target, parsed, merged, cancellation), "status": 200}
+        except LoghavenError as error:
+            cancellation.check()
+            return error.to_body()
+
+    # -- _validate/query, _field_caps --
+
+    def validate_query(self, expression: str | None, body: dict[str, Any],
+                       params: Params) -> dict[str, Any]:
+        query = _q_query(params) if "q" in params else body.get("query")
+        found = self.catalog.resolve_params(expression, params)
+        return validate_query([t.index for t in found], query, now_ms=now_ms(),
+                              explain=param_bool(params, "explain"))
+
+    def field_caps(self, expression: str | None, body: dict[str, Any],
+                   params: Params) -> dict[str, Any]:
+        raw = params.get("fields", body.get("fields"))
+        if isinstance(raw, str):
+            raw = raw.split(",")
+        if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+            raw = []
+        patterns = [p for p in raw if p.strip()]
+        if not patterns:
+            raise ActionRequestValidation("Validation Failed: 1: specified fields can't be "
+                                          "null or empty;")
+        found = self.catalog.resolve_params(expression, params)
+        return field_caps([t.index for t in found], [p.strip() for p in patterns],
+                          include_unmapped=param_bool(params, "include_unmapped"))
+
+    # -- by query --
+
+    def by_query(self, op: str, expression: str, body: dict[str, Any], params: Params, *,
+                 cancellation: Cancellation | None = None) -> tuple[int, dict[str, Any]]:
+        """``_delete_by_query`` (``op="delete"``) or ``_update_by_query`` (``"update"``):
+        (HTTP status, ES response body)."""
+        if "script" in body:
+            raise IllegalArgument("scripts are not supported by Loghaven; _update_by_query "
+                                  "re-indexes the matching documents as they are")
+        for key in body:
+            if key not in ("query", "max_docs", "conflicts", "size"):
+                raise ParsingError(f"Unknown key for a {type(body[key]).__name__} in [{key}].")
+        if op == "delete" and "query" not in body and "q" not in params:
+            raise ActionRequestValidation("Validation Failed: 1: query is missing;")
+        if params.get("wait_for_completion") == "false":
+            raise IllegalArgument("wait_for_completion=false (tasks) is not supported yet")
+        conflicts = params.get("conflicts", body.get("conflicts", "abort"))
+        if conflicts not in ("abort", "proceed"):
+            raise IllegalArgument(f"conflicts may only be \"proceed\" or \"abort\" but was "
+                                  f"[{conflicts}]")
+        query = _q_query(params) if "q" in params else body.get("query")
+        max_docs = param_int(params, "max_docs", body.get("max_docs", body.get("size")))
+        if max_docs is not None and (not isinstance(max_docs, int)
+                                     or isinstance(max_docs, bool) or max_docs < 1):
+            raise ActionRequestValidation(
+                f"Validation Failed: 1: maxDocs should be greater than 0 if the request is "
+                f"limited to some number of documents or -1 if it isn't but it was "
+                f"[{max_docs}];")
+        batch_size = param_int(params, "scroll_size", 1000)
+        if batch_size is not None and batch_size < 0:
+            raise IllegalArgument(f"[size] parameter cannot be negative, found [{batch_size}]")
+        options = ByQueryOptions(
+            op=op, proceed_on_conflicts=conflicts == "proceed", max_docs=max_docs,
+            batch_size=batch_size or 1000, refresh=param_bool(params, "refresh"))
+        found = self.catalog.resolve_params(expression, params)
+        with self._tracked(cancellation) as tracked:
+            return by_query(found, query, options, now_ms=now_ms(), cancellation=tracked)
+
+
+def _q_query(params: Params) -> dict[str, Any] | None:
+    """The query of a ``q`` URL parameter (Lucene syntax, with ``df`` and
+    ``default_operator``)."""
+    return parse_search_request({}, {k: v for k, v in params.items()
+                                     if k in ("q", "df", "default_operator")}).query
+
+
+def _as_param(value: Any) -> str:
+    """An ``_msearch`` header value as the URL parameter it stands for."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)

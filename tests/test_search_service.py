@@ -1,0 +1,142 @@
+"""The search service's contract, called directly as the node's own features (monitors, SQL,
+reports) will call it: plain values in, the Elasticsearch body out, ES errors raised, no
+HTTP anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from loghaven.config import Config
+from loghaven.engine.index import WriteRequest
+from loghaven.errors import LoghavenError, ParsingError
+from loghaven.node import Node
+from loghaven.search.service import SearchService
+from loghaven.search.task import Cancellation, TaskCancelled
+
+DOCS = [{"n": n, "action": "BLOCK" if n % 3 == 0 else "ALLOW", "msg": f"event {n}"}
+        for n in range(7)]
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    folder: Path = tmp_path_factory.mktemp("service")
+    node = Node(Config(data_dir=folder, ingest_workers=0))
+    index = node.catalog.create_index("logs-a", {"mappings": {"properties": {
+        "n": {"type": "long"}, "action": {"type": "keyword"}, "msg": {"type": "text"}}}})
+    index.write([WriteRequest("index", doc_id=str(d["n"]), source=orjson.dumps(d), parsed=d)
+                 for d in DOCS])
+    index.refresh()
+    yield node
+    node.close()
+
+
+@pytest.fixture()
+def service(node: Node) -> SearchService:
+    return node.search_service
+
+
+def ids(body: dict) -> list[str]:
+    return [hit["_id"] for hit in body["hits"]["hits"]]
+
+
+def test_search_returns_the_es_body(service: SearchService) -> None:
+    body = service.search("logs-*", {"query": {"term": {"action": "BLOCK"}},
+                                     "sort": [{"n": "asc"}]}, {})
+    assert body["hits"]["total"] == {"value": 3, "relation": "eq"}
+    assert ids(body) == ["0", "3", "6"]
+    # sources stay the stored JSON (an orjson.Fragment), rendered as they are
+    assert orjson.loads(orjson.dumps(body["hits"]["hits"][0]["_source"])) == DOCS[0]
+    assert body["_shards"]["failed"] == 0
+
+
+def test_url_parameters_are_a_plain_mapping(service: SearchService) -> None:
+    body = service.search(None, {}, {"q": "action:ALLOW", "size": "2", "sort": "n:desc"})
+    assert ids(body) == ["5", "4"]
+    assert body["hits"]["total"]["value"] == 4
+
+
+def test_errors_are_raised_as_es_errors(service: SearchService) -> None:
+    with pytest.raises(LoghavenError) as missing:
+        service.search("nope", {}, {})
+    assert missing.value.status == 404
+    assert missing.value.to_body()["error"]["type"] == "index_not_found_exception"
+    with pytest.raises(ParsingError):
+        service.search("logs-a", {"qurey": {}}, {})
+
+
+def test_scroll_pages_every_document_then_clears(service: SearchService) -> None:
+    first = service.search("logs-a", {"size": 3, "sort": ["n"]}, {"scroll": "1m"})
+    seen, scroll_id = ids(first), first["_scroll_id"]
+    for _ in range(5):
+        page = service.scroll(scroll_id, "1m", {})
+        if not page["hits"]["hits"]:
+            break
+        seen += ids(page)
+    assert seen == [str(d["n"]) for d in DOCS]
+    assert service.clear_scroll([scroll_id]) == {"succeeded": True, "num_freed": 1}
+    with pytest.raises(LoghavenError) as gone:
+        service.scroll(scroll_id, None, {})
+    assert gone.value.status == 404
+
+
+def test_point_in_time_open_search_list_close(service: SearchService) -> None:
+    opened = service.open_pit("logs-a", "1m", {})
+    pit_id = opened["pit_id"]
+    assert opened["_shards"]["failed"] == 0
+    body = service.search(None, {"pit": {"id": pit_id}, "size": 1, "sort": ["n"]}, {})
+    assert body["pit_id"] == pit_id and ids(body) == ["0"]
+    assert pit_id in [p["pit_id"] for p in service.list_pits()["pits"]]
+    assert service.close_pits([pit_id]) == {"pits": [{"successful": True, "pit_id": pit_id}]}
+    assert service.list_pits() == {"pits": []}
+
+
+def test_msearch_answers_each_item_in_its_place(service: SearchService) -> None:
+    result = service.msearch("logs-a", [
+        ({}, {"query": {"term": {"action": "ALLOW"}}, "size": 0}),
+        ParsingError("request body must be a JSON object"),
+        ({"index": "nope"}, {}),
+        ({"index": ["nope", "logs-*"], "ignore_unavailable": True}, {"size": 0}),
+    ], {})
+    responses = result["responses"]
+    assert [r["status"] for r in responses] == [200, 400, 404, 200]
+    assert responses[0]["hits"]["total"]["value"] == 4
+    assert responses[1]["error"]["reason"] == "request body must be a JSON object"
+    assert responses[3]["hits"]["total"]["value"] == 7
+
+
+def test_count(service: SearchService) -> None:
+    result = service.count("logs-a", {"query": {"range": {"n": {"gte": 5}}}}, {})
+    assert result["count"] == 2
+    assert service.count(None, {}, {"q": "msg:event"})["count"] == 7
+
+
+def test_validate_query_and_field_caps(service: SearchService) -> None:
+    assert service.validate_query("logs-a", {"query": {"match": {"msg": "x"}}}, {}) \
+        ["valid"] is True
+    caps = service.field_caps("logs-a", {}, {"fields": "n,action"})
+    assert caps["fields"]["n"]["long"]["searchable"] is True
+    assert set(caps["fields"]) == {"n", "action"}
+
+
+def test_a_callers_cancellation_stops_the_search(service: SearchService) -> None:
+    cancellation = Cancellation()
+    cancellation.cancel("monitor deadline")
+    with pytest.raises(TaskCancelled, match="monitor deadline"):
+        service.search("logs-a", {}, {}, cancellation=cancellation)
+
+
+def test_node_shutdown_cancels_searches_without_a_caller_cancellation(
+        tmp_path: Path) -> None:
+    node = Node(Config(data_dir=tmp_path, ingest_workers=0))
+    try:
+        node.catalog.create_index("logs-b", {})
+        assert node.search_service.search("logs-b", {}, {})["hits"]["hits"] == []
+        node.stopping()
+        with pytest.raises(TaskCancelled, match="node is shutting down"):
+            node.search_service.search("logs-b", {}, {})
+    finally:
+        node.close()
