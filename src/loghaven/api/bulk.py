@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import body_bytes, large_json_response, node_of, param_refresh, run
+from loghaven.api.http import body_bytes, node_of, param_refresh, run_json
 from loghaven.ingest.bulk import execute_bulk, parse_bulk
 
 
@@ -20,7 +20,7 @@ async def bulk(request: Request) -> Response:
         return execute_bulk(node.catalog, parse_bulk(data, default_index), refresh,
                             node.ingest_workers)
 
-    return await large_json_response(request, await run(work))
+    return await run_json(request, work)
 
 
 routes = [

@@ -150,11 +150,11 @@ def json_response(request: Request, data: Any, status: int = 200,
                     media_type=_media_type(request))
 
 
-async def large_json_response(request: Request, data: Any, status: int = 200,
-                              headers: dict[str, str] | None = None) -> Response:
-    """:func:`json_response` for what can be large (hits, aggregations, bulk items): rendered
-    in the thread pool, so that a 100 MB answer does not hold up the event loop."""
-    return await run(json_response, request, data, status, headers)
+async def run_json(request: Request, work: Callable[[], Any]) -> Response:
+    """Run ``work`` in the thread pool and render its answer there as well, for what can be
+    large (hits, aggregations, bulk items): one thread hop, and a 100 MB answer does not hold
+    up the event loop."""
+    return await run(lambda: json_response(request, work()))
 
 
 def _media_type(request: Request) -> str:

@@ -21,10 +21,10 @@ from loghaven.api.http import (
     body_bytes,
     json_body,
     json_response,
-    large_json_response,
     node_of,
     parse_json,
     run,
+    run_json,
 )
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError
 from loghaven.search.service import MsearchItem, SearchService
@@ -40,10 +40,9 @@ def _service(request: Request) -> SearchService:
 async def search(request: Request) -> Response:
     body = await json_body(request)
     async with cancellable(request) as cancellation:
-        result = await run(functools.partial(
+        return await run_json(request, functools.partial(
             _service(request).search, request.path_params.get("index"), body,
             request.query_params, cancellation=cancellation))
-    return await large_json_response(request, result)
 
 
 async def scroll(request: Request) -> Response:
@@ -53,9 +52,8 @@ async def scroll(request: Request) -> Response:
         or params.get("scroll_id")
     keep_alive = body.get("scroll", params.get("scroll"))
     async with cancellable(request) as cancellation:
-        result = await run(functools.partial(_service(request).scroll, scroll_id, keep_alive,
-                                             params, cancellation=cancellation))
-    return await large_json_response(request, result)
+        return await run_json(request, functools.partial(
+            _service(request).scroll, scroll_id, keep_alive, params, cancellation=cancellation))
 
 
 async def clear_scroll(request: Request) -> Response:
@@ -140,10 +138,9 @@ async def msearch(request: Request) -> Response:
     items = [_msearch_item(header, body) for header, body in zip(lines[::2], lines[1::2],
                                                                   strict=True)]
     async with cancellable(request) as cancellation:
-        result = await run(functools.partial(
+        return await run_json(request, functools.partial(
             _service(request).msearch, request.path_params.get("index"), items,
             request.query_params, cancellation=cancellation))
-    return await large_json_response(request, result)
 
 
 def _msearch_item(header: bytes, body: bytes) -> MsearchItem:
@@ -167,9 +164,9 @@ async def validate(request: Request) -> Response:
 
 async def get_field_caps(request: Request) -> Response:
     body = await json_body(request)
-    return await large_json_response(request, await run(functools.partial(
+    return await run_json(request, functools.partial(
         _service(request).field_caps, request.path_params.get("index"), body,
-        request.query_params)))
+        request.query_params))
 
 
 # --- by query ----------------------------------------------------------------------------------
