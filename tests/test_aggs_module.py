@@ -16,7 +16,7 @@ from loghaven.engine.index import Index, WriteRequest
 from loghaven.errors import LoghavenError
 from loghaven.search.aggregations import run_aggregations
 from loghaven.search.context import SplitContext
-from loghaven.search.query_dsl import compile_query
+from loghaven.search.query import compile_query
 from loghaven.storage.metastore import SqliteMetastore
 
 NOW = 1_704_500_000_000  # 2024-01-06

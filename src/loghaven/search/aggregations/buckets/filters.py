@@ -26,7 +26,7 @@ Maker = Callable[[SplitContext], tantivy.Query | None]
 
 def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tantivy.Query:
     """ES query DSL for one split, through the search package's query compiler."""
-    from loghaven.search.query_dsl import compile_query
+    from loghaven.search.query import compile_query
 
     return compile_query(query, ctx.split, ctx.mapping, now_ms=now_ms, index_name=ctx.index.name,
                          max_terms_count=ctx.index.settings.limit("index.max_terms_count"))
