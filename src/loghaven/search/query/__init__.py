@@ -39,8 +39,8 @@ from loghaven.search.query.context import Handler, QueryContext, QueryShardError
 from loghaven.search.query.regex import regex_after, regex_before
 
 __all__ = [
-    "CLAUSES", "QueryShardError", "all_of", "any_of", "as_filter", "compile_query",
-    "regex_after", "regex_before", "time_bounds",
+    "QueryShardError", "all_of", "any_of", "as_filter", "compile_query", "regex_after",
+    "regex_before", "time_bounds",
 ]
 
 #: Every clause Loghaven compiles, by name.
