@@ -16,7 +16,7 @@ from loghaven.engine.index import Index, WriteRequest
 from loghaven.errors import LoghavenError
 from loghaven.search.aggregations import run_aggregations
 from loghaven.search.context import SplitContext
-from loghaven.search.query_dsl import compile_query
+from loghaven.search.query import compile_query
 from loghaven.storage.metastore import SqliteMetastore
 
 NOW = 1_704_500_000_000  # 2024-01-06
@@ -582,9 +582,9 @@ def test_global_sees_splits_the_search_pruned(indices: list[Index]) -> None:
 
 
 def test_geo_bounds_wrap_the_date_line() -> None:
-    from loghaven.search.aggregations.metrics.other import GeoBounds
+    from loghaven.search.aggregations.metrics.geo import GeoBounds
     from loghaven.search.aggregations.metrics.stats import Stats
-    from loghaven.search.aggregations.node import Env
+    from loghaven.search.aggregations.tree import Env
 
     bounds = GeoBounds("b", {"field": "loc"}, [], [], None, Env([], NOW))
     partial = (Stats(2, 0.0, -10.0, 10.0), Stats(1, -170.0, -170.0, -170.0),

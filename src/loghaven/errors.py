@@ -178,7 +178,7 @@ class InvalidAliasName(LoghavenError):
 #: raised *in* one of them is a request it failed to refuse properly, so a 400; raised
 #: anywhere else (the engine, storage, a search running) it is the server's fault, a 500.
 REQUEST_PARSING_MODULES = (
-    "loghaven.api.", "loghaven.params", "loghaven.search.request", "loghaven.search.query_dsl",
+    "loghaven.api.", "loghaven.params", "loghaven.search.request", "loghaven.search.query.",
     "loghaven.search.lucene", "loghaven.search.source_filter", "loghaven.search.aggregations.",
     "loghaven.engine.settings", "loghaven.engine.mapping", "loghaven.engine.names",
     "loghaven.engine.templates", "loghaven.engine.dates", "loghaven.engine.analysis",

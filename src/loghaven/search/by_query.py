@@ -18,7 +18,7 @@ from loghaven.engine.schema import ID, SEQ_NO, SOURCE
 from loghaven.errors import LoghavenError, VersionConflict
 from loghaven.search.context import SplitContext
 from loghaven.search.leaf import Cursor, resolve_keys, search_split
-from loghaven.search.query_dsl import all_of, as_filter, compile_query
+from loghaven.search.query import all_of, as_filter, compile_query
 from loghaven.search.request import SortKey
 from loghaven.search.task import Cancellation, SearchTask
 

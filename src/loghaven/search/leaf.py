@@ -24,7 +24,7 @@ from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.context import SplitContext
-from loghaven.search.query_dsl import all_of, any_of, as_filter, regex_after, regex_before
+from loghaven.search.query import all_of, any_of, as_filter, regex_after, regex_before
 from loghaven.search.request import SortKey
 
 Query = tantivy.Query

@@ -38,7 +38,7 @@ from loghaven.search.leaf import (
     resolve_keys,
     search_split,
 )
-from loghaven.search.query_dsl import all_of, as_filter, compile_query, time_bounds
+from loghaven.search.query import all_of, as_filter, compile_query, time_bounds
 from loghaven.search.request import SearchRequest, SortKey
 from loghaven.search.task import Cancellation, SearchTask
 

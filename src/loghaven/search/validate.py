@@ -7,7 +7,7 @@ from typing import Any
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.errors import LoghavenError
-from loghaven.search.query_dsl import compile_query
+from loghaven.search.query import compile_query
 
 
 def validate_query(indices: list[Index], query: dict[str, Any] | None, *, now_ms: int,

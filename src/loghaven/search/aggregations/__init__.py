@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from loghaven.search.aggregations.execute import execute
-from loghaven.search.aggregations.node import Env
 from loghaven.search.aggregations.plan import parse_aggs
 from loghaven.search.aggregations.render import render_level
+from loghaven.search.aggregations.tree import Env
 from loghaven.search.context import SplitContext
 from loghaven.search.limits import check_buckets
 

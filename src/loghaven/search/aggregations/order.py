@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from loghaven.errors import ParsingError
-from loghaven.search.aggregations.node import Agg, Bucket, BucketAgg, MetricAgg
+from loghaven.search.aggregations.execute import finish_buckets
+from loghaven.search.aggregations.tree import Agg, Bucket, BucketAgg, MetricAgg, Scope
 
 _PATH_PART = re.compile(r"^([^.\[]+)(?:\[([^\]]+)\]|\.(.+))?$")
 
@@ -129,3 +130,16 @@ def sort_buckets(agg: BucketAgg, items: list[tuple[Any, Bucket]],
         return 0
 
     return sorted(items, key=functools.cmp_to_key(compare))
+
+
+def rank_buckets(agg: BucketAgg, buckets: dict[Any, Bucket], order: list[OrderKey],
+                 scope: Scope) -> tuple[list[tuple[Any, Bucket]], bool]:
+    """Buckets sorted by ``order``, and whether their children are already finished: an
+    order that reads a deferred child (``"errors": "desc"`` on a filter) needs it run on
+    every bucket first."""
+    deferred = {sub.name for sub in agg.deferred_subs}
+    early = any(not (o.is_count or o.is_key) and split_path(o.path)[0][0] in deferred
+                for o in order)
+    if early:
+        finish_buckets(agg, buckets, scope)
+    return sort_buckets(agg, list(buckets.items()), order), early

@@ -17,9 +17,9 @@ from typing import Any
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.metrics.stats import ExtendedStats, Stats
-from loghaven.search.aggregations.node import as_int, as_number
 from loghaven.search.aggregations.order import split_path
 from loghaven.search.aggregations.painless import compile_script, script_source, unsupported
+from loghaven.search.aggregations.tree import as_int, as_number
 
 GAP_POLICIES = ("skip", "insert_zeros", "keep_values")
 

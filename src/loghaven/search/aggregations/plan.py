@@ -9,9 +9,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from loghaven.errors import LoghavenError, ParsingError
+from loghaven.errors import ActionRequestValidation, LoghavenError, ParsingError
 from loghaven.params import token_name
-from loghaven.search.aggregations.node import Agg, Env
+from loghaven.search.aggregations.buckets import (
+    composite,
+    filters,
+    geo,
+    histogram,
+    significant,
+    terms,
+)
+from loghaven.search.aggregations.buckets import range as ranges
+from loghaven.search.aggregations.metrics import geo as geo_metrics
+from loghaven.search.aggregations.metrics import hits, sketches, stats, weighted_avg
+from loghaven.search.aggregations.pipeline import PIPELINES
+from loghaven.search.aggregations.tree import Agg, Env
 from loghaven.search.limits import MAX_AGG_DEPTH, aggs_too_deep
 
 _BAD_NAME = re.compile(r"[\[\]>]")
@@ -19,26 +31,16 @@ _BAD_NAME = re.compile(r"[\[\]>]")
 
 def registry() -> dict[str, type[Agg]]:
     """Aggregation types by ES name."""
-    from loghaven.search.aggregations.buckets import (
-        composite,
-        filters,
-        geo,
-        histogram,
-        range,
-        significant,
-        terms,
-    )
-    from loghaven.search.aggregations.metrics import hits, other, sketches, stats
-
     classes: list[type[Agg]] = [
         terms.Terms, terms.MultiTerms, significant.RareTerms, significant.SignificantTerms,
         histogram.Histogram, histogram.DateHistogram, histogram.AutoDateHistogram,
-        range.Range, range.DateRange, filters.IpRange, filters.Filter, filters.Filters,
+        ranges.Range, ranges.DateRange, filters.IpRange, filters.Filter, filters.Filters,
         filters.Missing, filters.Global, composite.Composite, geo.GeohashGrid, geo.GeotileGrid,
         stats.Min, stats.Max, stats.Avg, stats.Sum, stats.ValueCount, stats.StatsAgg,
         stats.ExtendedStats, sketches.Cardinality, sketches.Percentiles,
         sketches.PercentileRanks, sketches.MedianAbsoluteDeviation, hits.TopHits,
-        hits.TopMetrics, other.WeightedAvg, other.GeoBounds, other.GeoCentroid,
+        hits.TopMetrics, weighted_avg.WeightedAvg, geo_metrics.GeoBounds,
+        geo_metrics.GeoCentroid,
     ]
     return {cls.type_name: cls for cls in classes}
 
@@ -48,8 +50,6 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = No
     """The aggregation nodes and pipeline nodes of one ``aggs`` object (``parent``: the type
     of the aggregation it sits in, which parent pipelines must be a multi-bucket one;
     ``depth``: its nesting level, bounded by :data:`~loghaven.search.limits.MAX_AGG_DEPTH`)."""
-    from loghaven.search.aggregations.pipeline import PIPELINES
-
     if depth > MAX_AGG_DEPTH:
         raise aggs_too_deep()
     if not isinstance(body, dict):
@@ -97,8 +97,6 @@ _SINGLE_BUCKET = ("filter", "missing", "global")
 
 def _check_parent(pipeline: Any, parent: str | None) -> None:
     """Parent pipelines need a multi-bucket parent (a histogram for the sequence ones)."""
-    from loghaven.errors import ActionRequestValidation
-
     kind, name = pipeline.type_name, pipeline.name
     if pipeline.sequential:
         if parent not in _HISTOGRAMS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loghaven.search.aggregations.node import Agg
+from loghaven.search.aggregations.tree import Agg, Bucket, BucketAgg
 
 
 def render_level(aggs: list[Agg], pipelines: list[Any], partials: dict[str, Any]) -> dict[str, Any]:
@@ -23,6 +23,13 @@ def render(agg: Agg, partial: Any) -> dict[str, Any]:
     if agg.meta is not None:
         rendered = {"meta": agg.meta, **rendered}
     return rendered
+
+
+def render_subs(agg: BucketAgg, bucket: Bucket) -> dict[str, Any]:
+    """A bucket's rendered sub-aggregations and parent pipelines' outputs."""
+    if not agg.subs and not agg.pipelines:
+        return {}
+    return render_level(agg.subs, agg.pipelines, bucket.subs)
 
 
 def keyed_ranges(buckets: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

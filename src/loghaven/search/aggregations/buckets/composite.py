@@ -17,9 +17,11 @@ from loghaven.engine.dates import get_format, parse_duration_ms
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.buckets.histogram import DAY_MS
+from loghaven.search.aggregations.execute import finish_buckets
 from loghaven.search.aggregations.fields import Field, format_date, require_aggregatable, resolve
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
 from loghaven.search.aggregations.pipeline import apply_parent
+from loghaven.search.aggregations.render import render_subs
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
 
 #: Buckets asked of a split whose ``after`` cannot be passed down (null keys of a missing
@@ -208,7 +210,7 @@ class Composite(BucketAgg):
             keys = [key for key in keys if self.compare(key, after) > 0]
         keys = sorted(keys, key=functools.cmp_to_key(self.compare))[: self.size]
         kept = {key: partial[key] for key in keys}
-        self.finish_buckets(kept, scope)
+        finish_buckets(self, kept, scope)
         return kept
 
     def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
@@ -234,7 +236,7 @@ class Composite(BucketAgg):
         for key, bucket in partial.items():
             rendered_key = {s.name: s.render(k) for s, k in zip(self.sources, key, strict=False)}
             buckets.append({"key": rendered_key, "doc_count": bucket.doc_count,
-                            **self.render_subs(bucket)})
+                            **render_subs(self, bucket)})
         buckets = apply_parent(self, buckets)
         out: dict[str, Any] = {}
         if buckets:

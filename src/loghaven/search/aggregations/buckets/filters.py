@@ -14,20 +14,19 @@ from typing import Any
 import tantivy
 
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.execute import execute
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, count, narrow
+from loghaven.search.aggregations.execute import count, execute, narrow
 from loghaven.search.aggregations.pipeline import apply_parent, apply_parent_keyed
-from loghaven.search.aggregations.render import keyed_ranges
+from loghaven.search.aggregations.render import keyed_ranges, render_subs
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
 from loghaven.search.limits import check_buckets
+from loghaven.search.query import compile_query
 
 Maker = Callable[[SplitContext], tantivy.Query | None]
 
 
 def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tantivy.Query:
     """ES query DSL for one split, through the search package's query compiler."""
-    from loghaven.search.query_dsl import compile_query
-
     return compile_query(query, ctx.split, ctx.mapping, now_ms=now_ms, index_name=ctx.index.name,
                          max_terms_count=ctx.index.settings.limit("index.max_terms_count"))
 
@@ -68,7 +67,7 @@ class FilterLike(BucketAgg):
 
     def render_single(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
         bucket = next(iter(partial.values()))
-        return {"doc_count": bucket.doc_count, **self.render_subs(bucket)}
+        return {"doc_count": bucket.doc_count, **render_subs(self, bucket)}
 
 
 class Filter(FilterLike):
@@ -148,7 +147,7 @@ class Filters(FilterLike):
         return out
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
-        rendered = [(key, {"doc_count": bucket.doc_count, **self.render_subs(bucket)})
+        rendered = [(key, {"doc_count": bucket.doc_count, **render_subs(self, bucket)})
                     for key, bucket in partial.items()]
         rendered = apply_parent_keyed(self, rendered)
         if self.keyed:
@@ -214,6 +213,6 @@ class IpRange(FilterLike):
         for i, spec in enumerate(self.ranges):
             bucket = partial[i]
             out = {key: spec[key] for key in ("key", "from", "to") if key in spec}
-            buckets.append({**out, "doc_count": bucket.doc_count, **self.render_subs(bucket)})
+            buckets.append({**out, "doc_count": bucket.doc_count, **render_subs(self, bucket)})
         buckets = apply_parent(self, buckets)
         return {"buckets": keyed_ranges(buckets) if self.keyed else buckets}

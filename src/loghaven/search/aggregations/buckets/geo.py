@@ -16,9 +16,11 @@ import tantivy
 
 from loghaven.errors import IllegalArgument
 from loghaven.search.aggregations.buckets.histogram import data_bounds
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
+from loghaven.search.aggregations.execute import finish_buckets
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
 from loghaven.search.aggregations.pipeline import apply_parent
+from loghaven.search.aggregations.render import render_subs
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
 
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
@@ -102,7 +104,7 @@ class Grid(BucketAgg):
         named = [(self.cell_key(*key), bucket) for key, bucket in partial.items()]
         self.cells = {self.cell_key(*key): key for key in partial}
         kept = dict(sort_buckets(self, named, COUNT_ORDER)[: self.size])
-        self.finish_buckets(kept, scope)
+        finish_buckets(self, kept, scope)
         return kept
 
     def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
@@ -119,7 +121,7 @@ class Grid(BucketAgg):
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
         return {"buckets": apply_parent(self, [
-            {"key": key, "doc_count": bucket.doc_count, **self.render_subs(bucket)}
+            {"key": key, "doc_count": bucket.doc_count, **render_subs(self, bucket)}
             for key, bucket in partial.items()])}
 
 

@@ -26,16 +26,12 @@ from loghaven.engine.dates import (
     utc_offset_ms,
 )
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.execute import finish_buckets, per_split
 from loghaven.search.aggregations.fields import require_numeric
-from loghaven.search.aggregations.node import (
-    Bucket,
-    BucketAgg,
-    Scope,
-    as_number,
-    per_split,
-)
-from loghaven.search.aggregations.order import OrderKey, parse_order
+from loghaven.search.aggregations.order import OrderKey, parse_order, rank_buckets
 from loghaven.search.aggregations.pipeline import apply_parent
+from loghaven.search.aggregations.render import render_subs
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope, as_number
 from loghaven.search.context import SplitContext
 from loghaven.search.limits import check_buckets
 
@@ -161,9 +157,9 @@ class HistogramBase(BucketAgg):
     def finish(self, partial: dict[Any, Bucket], scope: Scope) -> dict[Any, Bucket]:
         buckets = {k: b for k, b in partial.items() if b.doc_count >= max(self.min_doc_count, 1)}
         self.fill(buckets, self.fill_bounds(buckets))
-        ranked, finished = self.ranked(buckets, self.order, scope)
+        ranked, finished = rank_buckets(self, buckets, self.order, scope)
         if not finished:
-            self.finish_buckets(buckets, scope)
+            finish_buckets(self, buckets, scope)
         return dict(ranked)
 
     def fill_bounds(self, buckets: dict[Any, Bucket]) -> tuple[Any, Any] | None:
@@ -180,7 +176,7 @@ class HistogramBase(BucketAgg):
         for key, bucket in partial.items():
             out = self.render_key(key)
             out["doc_count"] = bucket.doc_count
-            out.update(self.render_subs(bucket))
+            out.update(render_subs(self, bucket))
             buckets.append(out)
         buckets = apply_parent(self, buckets)
         if self.keyed:

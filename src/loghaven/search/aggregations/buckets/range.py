@@ -15,10 +15,11 @@ import tantivy
 
 from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.errors import ParsingError
+from loghaven.search.aggregations.execute import finish_buckets
 from loghaven.search.aggregations.fields import format_date, require_numeric
-from loghaven.search.aggregations.node import Bucket, BucketAgg, as_number
 from loghaven.search.aggregations.pipeline import apply_parent
-from loghaven.search.aggregations.render import keyed_ranges
+from loghaven.search.aggregations.render import keyed_ranges, render_subs
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, as_number
 from loghaven.search.context import SplitContext
 from loghaven.search.limits import check_buckets
 
@@ -131,7 +132,7 @@ class Range(BucketAgg):
 
     def finish(self, partial: dict[int, Bucket], scope: Any) -> dict[int, Bucket]:
         buckets = {i: partial.get(i) or Bucket(0, self.empty_subs()) for i in range(len(self.spans))}
-        self.finish_buckets(buckets, scope)
+        finish_buckets(self, buckets, scope)
         return buckets
 
     def bucket_map(self, partial: dict[int, Bucket]) -> dict[Any, Bucket] | None:
@@ -163,7 +164,7 @@ class Range(BucketAgg):
             bucket = partial.get(i) or Bucket(0, self.empty_subs())
             out = self.describe(span)
             out["doc_count"] = bucket.doc_count
-            out.update(self.render_subs(bucket))
+            out.update(render_subs(self, bucket))
             buckets.append(out)
         buckets = apply_parent(self, buckets)
         return {"buckets": keyed_ranges(buckets) if self.keyed else buckets}

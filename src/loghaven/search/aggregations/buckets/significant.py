@@ -13,10 +13,13 @@ from typing import Any
 import tantivy
 
 from loghaven.errors import IllegalArgument
+from loghaven.search.aggregations.buckets.filters import compile_filter
 from loghaven.search.aggregations.buckets.terms import key_filter
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope, count, per_split
+from loghaven.search.aggregations.execute import count, finish_buckets, per_split
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
 from loghaven.search.aggregations.pipeline import apply_parent
+from loghaven.search.aggregations.render import render_subs
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
 
 CANDIDATES_PER_SPLIT = 10_000
@@ -112,12 +115,12 @@ class RareTerms(TermsPasses):
         buckets = {k: b for k, b in self.exact(scope, rare, True).items()
                    if b.doc_count <= self.max_doc_count}
         ordered = dict(sort_buckets(self, list(buckets.items()), [OrderKey("_count", True)]))
-        self.finish_buckets(ordered, scope)
+        finish_buckets(self, ordered, scope)
         return ordered
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
         return {"buckets": apply_parent(self, [
-            {"key": k, "doc_count": b.doc_count, **self.render_subs(b)}
+            {"key": k, "doc_count": b.doc_count, **render_subs(self, b)}
             for k, b in partial.items()])}
 
 
@@ -137,8 +140,6 @@ class SignificantTerms(TermsPasses):
     def background_scope(self) -> Scope:
         if self.background is None:
             return [(ctx, tantivy.Query.all_query()) for ctx in self.env.every_split()]
-        from loghaven.search.aggregations.buckets.filters import compile_filter
-
         return [(ctx, compile_filter(self.background, ctx, self.env.now_ms))
                 for ctx in self.env.every_split()]
 
@@ -164,7 +165,7 @@ class SignificantTerms(TermsPasses):
         for score, key, subset_freq, superset_freq in chosen:
             subs = with_subs[key].subs if key in with_subs else self.empty_subs()
             buckets[key] = Bucket(subset_freq, subs, {"score": score, "bg_count": superset_freq})
-        self.finish_buckets(buckets, scope)
+        finish_buckets(self, buckets, scope)
         return {"doc_count": subset_size, "bg_count": superset_size, "buckets": buckets}
 
     def empty(self) -> dict[str, Any]:
@@ -174,7 +175,7 @@ class SignificantTerms(TermsPasses):
         return {"doc_count": partial["doc_count"], "bg_count": partial["bg_count"],
                 "buckets": apply_parent(self, [
                     {"key": k, "doc_count": b.doc_count, "score": b.extra["score"],
-                     "bg_count": b.extra["bg_count"], **self.render_subs(b)}
+                     "bg_count": b.extra["bg_count"], **render_subs(self, b)}
                     for k, b in partial["buckets"].items()])}
 
 

@@ -19,10 +19,12 @@ import tantivy
 from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import ParsingError
+from loghaven.search.aggregations.execute import finish_buckets
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
-from loghaven.search.aggregations.node import Bucket, BucketAgg, Scope
-from loghaven.search.aggregations.order import OrderKey, native_path, parse_order
+from loghaven.search.aggregations.order import OrderKey, native_path, parse_order, rank_buckets
 from loghaven.search.aggregations.pipeline import apply_parent
+from loghaven.search.aggregations.render import render_subs
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
 
 DEFAULT_ORDER = [OrderKey("_count", False)]
@@ -157,11 +159,11 @@ class Terms(BucketAgg):
         if self.min_doc_count == 0:
             for key in self.all_terms():
                 items.setdefault(key, Bucket(0, self.empty_subs(), {"error": 0}))
-        ranked, finished = self.ranked(items, self.order, scope)
+        ranked, finished = rank_buckets(self, items, self.order, scope)
         kept = dict(ranked[: self.size])
         other = partial.other + sum(b.doc_count for _, b in ranked[self.size:])
         if not finished:
-            self.finish_buckets(kept, scope)
+            finish_buckets(self, kept, scope)
         error = 0 if partial.parts <= 1 else partial.error
         return TermsPartial(kept, other, error, partial.parts)
 
@@ -210,7 +212,7 @@ class Terms(BucketAgg):
             if self.show_error:
                 out["doc_count_error_upper_bound"] = 0 if partial.parts <= 1 else \
                     bucket.extra.get("error", 0)
-            out.update(self.render_subs(bucket))
+            out.update(render_subs(self, bucket))
             buckets.append(out)
         buckets = apply_parent(self, buckets)
         return {"doc_count_error_upper_bound": partial.error,

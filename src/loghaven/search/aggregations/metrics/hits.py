@@ -15,8 +15,9 @@ import tantivy
 
 from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import ParsingError
+from loghaven.search.aggregations.execute import per_split
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
-from loghaven.search.aggregations.node import MetricAgg, Scope, per_split
+from loghaven.search.aggregations.tree import MetricAgg, Scope
 from loghaven.search.context import SplitContext
 from loghaven.search.source_filter import SourceFilter
 

@@ -17,8 +17,9 @@ import tantivy
 from datasketches import hll_sketch, hll_union, tgt_hll_type
 
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.execute import per_split
 from loghaven.search.aggregations.fields import require_numeric
-from loghaven.search.aggregations.node import MetricAgg, Scope, as_number, per_split
+from loghaven.search.aggregations.tree import MetricAgg, Scope, as_number
 from loghaven.search.context import SplitContext
 
 #: Distinct values fetched per split (per bucket) for the cardinality sketch.

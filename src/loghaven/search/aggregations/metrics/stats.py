@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loghaven.search.aggregations.fields import require_numeric
-from loghaven.search.aggregations.node import MetricAgg
+from loghaven.search.aggregations.tree import MetricAgg
 from loghaven.search.context import SplitContext
 
 

@@ -7,16 +7,18 @@ results (:meth:`Agg.merge`), and how to print the final partial in Elasticsearch
 (:meth:`Agg.render`). Nodes tantivy cannot run natively (filters, top hits, ...) run
 themselves over a scope (:meth:`Agg.run`); under a native bucket aggregation they are
 deferred and run once per final bucket, narrowed to that bucket's documents.
+
+The tree only describes: running it over splits (and finishing buckets) is :mod:`.execute`'s
+job, sorting buckets :mod:`.order`'s and printing them :mod:`.render`'s. They import this
+module, never the reverse.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import tantivy
 
@@ -26,10 +28,6 @@ from loghaven.search.context import SplitContext
 
 #: The documents an aggregation sees: each split with the query that selects them.
 Scope = list[tuple[SplitContext, tantivy.Query]]
-
-#: Searches and aggregations release the GIL, so splits run in parallel threads.
-POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="agg")
-
 
 @dataclass
 class Env:
@@ -59,52 +57,6 @@ class Bucket:
     doc_count: int
     subs: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def narrow(scope: Scope, make: Callable[[SplitContext], tantivy.Query | None]) -> Scope:
-    """The scope restricted by a per-split query; a split where it matches nothing drops out
-    (so does every split once the search is out of time, see :func:`per_split`)."""
-    narrowed = []
-    for ctx, query in scope:
-        if ctx.task.out_of_time():
-            continue
-        extra = make(ctx)
-        if extra is None:
-            continue
-        narrowed.append((ctx, tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, extra)])))
-    return narrowed
-
-
-T = TypeVar("T")
-
-
-def per_split(scope: Scope, run: Callable[[SplitContext, tantivy.Query], T]) -> list[T]:
-    """``run`` on every split of a scope, in parallel threads when there are several.
-
-    A split whose turn comes after the search was cancelled raises; one whose turn comes after
-    its ``timeout`` is left out (the answer covers the splits that ran).
-    """
-    def one(item: tuple[SplitContext, tantivy.Query]) -> T | _Skipped:
-        ctx, query = item
-        if ctx.task.out_of_time():
-            return _SKIPPED
-        return run(ctx, query)
-
-    found = [one(scope[0])] if len(scope) == 1 else list(POOL.map(one, scope))
-    return [result for result in found if not isinstance(result, _Skipped)]
-
-
-class _Skipped:
-    """A split left out of a search that ran out of time."""
-
-
-_SKIPPED = _Skipped()
-
-
-def count(scope: Scope) -> int:
-    """How many documents a scope holds (``search(limit=0)`` panics in tantivy-py)."""
-    return sum(per_split(scope, lambda ctx, query: ctx.searcher.search(query, 1).count or 0))
 
 
 def as_number(value: Any, what: str, agg: str) -> float:
@@ -288,73 +240,10 @@ class BucketAgg(Agg):
         """The documents of one bucket in one split (for deferred children)."""
         raise NotImplementedError
 
-    def finish_buckets(self, buckets: dict[Any, Bucket], scope: Scope) -> None:
-        """Finish each bucket's children; run deferred children on the bucket's documents."""
-        if not self.subs:
-            return
-        from loghaven.search.aggregations.execute import execute
-
-        deferred = [sub for sub in self.deferred_subs if not self.hoist(sub, buckets, scope)]
-        scoped = self.needs_scope()
-        for key, bucket in buckets.items():
-            inner: Scope = []
-            if scoped and bucket.doc_count > 0:
-                inner = narrow(scope, lambda ctx, k=key: self.bucket_query(k, ctx))
-            for sub in self.native_subs:
-                bucket.subs[sub.name] = sub.finish(bucket.subs.get(sub.name, sub.empty()), inner)
-            if deferred:
-                bucket.subs.update(execute(deferred, inner, self.env))
-
     def bucket_map(self, partial: Any) -> dict[Any, Bucket] | None:
         """The ``{key: Bucket}`` of a finished partial, for aggregations whose keys do not
         depend on which documents they see (histograms, ranges); None otherwise."""
         return None
-
-    def hoist(self, sub: Agg, buckets: dict[Any, Bucket], scope: Scope) -> bool:
-        """Run a filter-like child (filter, filters, missing, ip_range) once per filter, by
-        re-running this aggregation on the filtered documents with the child's children,
-        instead of once per bucket. False when this aggregation cannot do that."""
-        filters = getattr(sub, "filters", None)
-        if filters is None or not buckets or self.bucket_map({}) is None:
-            return False
-        from loghaven.search.aggregations.execute import execute
-
-        clone = copy.copy(self)
-        clone.subs, clone.pipelines = sub.subs, []
-        for cached in ("native_subs", "deferred_subs"):
-            clone.__dict__.pop(cached, None)
-        for bucket in buckets.values():
-            bucket.subs[sub.name] = {}
-        for filter_key, make in filters():
-            inner = narrow(scope, make)
-            per_key = clone.bucket_map(execute([clone], inner, self.env)[clone.name]) or {}
-            for key, bucket in buckets.items():
-                found = per_key.get(key)
-                bucket.subs[sub.name][filter_key] = found if found is not None else \
-                    Bucket(0, clone.empty_subs())
-        return True
-
-    def ranked(self, buckets: dict[Any, Bucket], order: list[Any],
-               scope: Scope) -> tuple[list[tuple[Any, Bucket]], bool]:
-        """Buckets sorted by ``order``, and whether their children are already finished: an
-        order that reads a deferred child (``"errors": "desc"`` on a filter) needs it run on
-        every bucket first."""
-        from loghaven.search.aggregations.order import sort_buckets, split_path
-
-        deferred = {sub.name for sub in self.deferred_subs}
-        early = any(not (o.is_count or o.is_key) and split_path(o.path)[0][0] in deferred
-                    for o in order)
-        if early:
-            self.finish_buckets(buckets, scope)
-        return sort_buckets(self, list(buckets.items()), order), early
-
-    def render_subs(self, bucket: Bucket) -> dict[str, Any]:
-        if not self.subs and not self.pipelines:
-            return {}
-        from loghaven.search.aggregations.render import render_level
-
-        return render_level(self.subs, self.pipelines, bucket.subs)
-
 
 class MetricAgg(Agg):
     """A leaf aggregation with one or more numeric values (what ``order`` and
