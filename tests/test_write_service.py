@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from loghaven.config import Config
+from loghaven.engine import templates
 from loghaven.engine.index import WriteRequest
 from loghaven.errors import LoghavenError
 from loghaven.ingest.bulk import parse_bulk
@@ -142,3 +143,15 @@ def test_update_by_query_writes_through_the_pipeline_hook(node: Node) -> None:
     assert body["failures"][0]["cause"]["reason"] == "pipeline with id [parse] does not exist"
     status, body = node.search_service.by_query("update", "logs", {}, {"refresh": "true"})
     assert (status, body["updated"]) == (200, 1)
+
+
+def test_a_template_default_pipeline_applies_before_the_index_is_created(
+        node: Node, service: WriteService) -> None:
+    templates.put(node.metastore, templates.COMPOSABLE, "logs", {
+        "index_patterns": ["logs-*"], "template": {"settings": {"default_pipeline": "parse"}}})
+    with pytest.raises(LoghavenError, match=r"pipeline with id \[parse\] does not exist"):
+        service.write_document("logs-a", WriteRequest("index", "1", b"{}"))
+    assert "logs-a" not in node.catalog.indices
+    status, body = service.write_document("logs-a", WriteRequest("index", "1", b"{}"),
+                                          pipeline="_none")
+    assert status == 201 and body["_index"] == "logs-a"

@@ -81,10 +81,11 @@ def _write_request(request: Request, op: str, doc_id: str | None,
 
 async def _execute(request: Request, index_name: str, write: WriteRequest,
                    *, auto_create: bool = True) -> Response:
+    # ``pipeline`` is a parameter of the index API only (not of _update or delete)
+    pipeline = request.query_params.get("pipeline") if write.op in ("index", "create") else None
     status, body = await run(functools.partial(
-        node_of(request).write_service.write_document, index_name, write,
-        pipeline=request.query_params.get("pipeline"), refresh=param_refresh(request),
-        auto_create=auto_create))
+        node_of(request).write_service.write_document, index_name, write, pipeline=pipeline,
+        refresh=param_refresh(request), auto_create=auto_create))
     headers = {"Location": location(body["_index"], body["_id"])} if status == 201 else None
     return json_response(request, body, status=status, headers=headers)
 

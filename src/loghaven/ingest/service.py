@@ -14,8 +14,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from loghaven.engine import templates
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.index import Index, WriteRequest, WriteResult
+from loghaven.engine.names import resolve_date_math
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body
 from loghaven.ingest.pipelines import pipeline_ids, run_pipelines
@@ -161,8 +163,8 @@ class WriteService:
 class _Targets:
     """The target indices of one request's writes, each looked up once.
 
-    The pipeline hook runs before a missing index is created, as in ES, so a write that fails
-    in its pipeline creates no index.
+    The pipeline hook runs before a missing index is created, as in ES (with the pipelines
+    its templates would set), so a write that fails in its pipeline creates no index.
     """
 
     def __init__(self, catalog: Catalog, auto_create: bool) -> None:
@@ -180,8 +182,9 @@ class _Targets:
         key = (name, pipeline)
         ids = self.pipelines.get(key)
         if ids is None:
-            ids = self.pipelines[key] = pipeline_ids(
-                pipeline, target.settings.flat if target is not None else None)
+            settings = target.settings.flat if target is not None else templates.resolve(
+                self.catalog.metastore, resolve_date_math(name))["settings"]
+            ids = self.pipelines[key] = pipeline_ids(pipeline, settings)
         if ids:
             _ingest(ids, request)
         if target is None:
@@ -194,13 +197,13 @@ class _Targets:
         return target
 
     def _existing(self, name: str) -> Index | LoghavenError | None:
+        """The index a write to ``name`` goes to if it exists; ``None`` if it is to be made."""
         try:
             return self.catalog.write_index(name, auto_create=False)
         except IndexNotFound as error:
             return None if self.auto_create else error
         except LoghavenError as error:
             return error
-
 
 def _ingest(ids: tuple[str, ...], request: WriteRequest) -> None:
     """Run the pipelines on a write that carries a document to index: ES runs them on index
