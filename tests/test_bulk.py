@@ -93,3 +93,27 @@ def test_body_size_limit_is_413(tmp_path) -> None:
         assert "max_content_length" in response.json()["error"]["reason"]
     finally:
         server.kill()
+
+
+def test_pipelines_fail_their_items(es: httpx.Client, index_name: str) -> None:
+    """The URL's ``pipeline`` is every item's default; an action line's own wins."""
+    es.put(f"/{index_name}-d", json={"settings": {"index": {"default_pipeline": "parse"}}})
+    body = ndjson(
+        {"index": {"_index": index_name, "_id": "1"}}, {"a": 1},
+        {"index": {"_index": index_name, "_id": "2", "pipeline": "_none"}}, {"a": 2},
+        {"create": {"_index": index_name, "_id": "3", "pipeline": "enrich"}}, {"a": 3},
+    )
+    items = es.post("/_bulk?pipeline=geoip", content=body,
+                    headers={"content-type": "application/x-ndjson"}).json()["items"]
+    assert [next(iter(i.values()))["status"] for i in items] == [400, 201, 400]
+    assert items[0]["index"]["error"] == {
+        "type": "illegal_argument_exception",
+        "reason": "pipeline with id [geoip] does not exist"}
+    assert items[2]["create"]["error"]["reason"] == "pipeline with id [enrich] does not exist"
+    body = ndjson({"index": {"_index": f"{index_name}-d", "_id": "1"}}, {"a": 1},
+                  {"index": {"_index": f"{index_name}-d", "_id": "2", "pipeline": "_none"}},
+                  {"a": 2})
+    items = es.post("/_bulk", content=body,
+                    headers={"content-type": "application/x-ndjson"}).json()["items"]
+    assert [i["index"]["status"] for i in items] == [400, 201]
+    assert items[0]["index"]["error"]["reason"] == "pipeline with id [parse] does not exist"

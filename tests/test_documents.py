@@ -138,3 +138,27 @@ def test_malformed_json_body_is_parse_error(es: httpx.Client, index_name: str) -
                       headers={"content-type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "parsing_exception"
+
+
+def missing_pipeline(name: str) -> dict:
+    """ES's answer to a write naming a pipeline that does not exist."""
+    cause = {"type": "illegal_argument_exception",
+             "reason": f"pipeline with id [{name}] does not exist"}
+    return {"error": {"root_cause": [cause], **cause}, "status": 400}
+
+
+def test_pipeline_parameter_names_a_missing_pipeline(es: httpx.Client, index_name: str) -> None:
+    response = es.put(f"/{index_name}/_doc/1?pipeline=geoip", json={"a": 1})
+    assert response.status_code == 400
+    assert response.json() == missing_pipeline("geoip")
+    assert es.head(f"/{index_name}").status_code == 404  # nothing was written or created
+    assert es.post(f"/{index_name}/_doc?pipeline=_none", json={"a": 1}).status_code == 201
+
+
+def test_index_default_pipeline_applies_to_writes(es: httpx.Client, index_name: str) -> None:
+    es.put(f"/{index_name}", json={"settings": {"index.default_pipeline": "parse"}})
+    response = es.put(f"/{index_name}/_create/1", json={"a": 1})
+    assert response.status_code == 400
+    assert response.json() == missing_pipeline("parse")
+    assert es.put(f"/{index_name}/_doc/1?pipeline=_none", json={"a": 1}).status_code == 201
+    assert es.get(f"/{index_name}/_doc/1").json()["_source"] == {"a": 1}

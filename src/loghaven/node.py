@@ -9,6 +9,7 @@ from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.recovery import open_metastore
+from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
@@ -28,7 +29,6 @@ class Node:
         limits.configure(max_clause_count=config.max_clause_count,
                          max_nested_depth=config.max_nested_depth)
         self.catalog.add_settings_consumer(limits.apply_cluster_settings)
-        self.ingest_workers = IngestWorkers(config.ingest_workers)
         #: All background work of the node: the engine's refresh and merges, and later the
         #: features' jobs (monitors, lifecycle, snapshots, streams, reports).
         self.scheduler = Scheduler(self.metastore)
@@ -36,7 +36,11 @@ class Node:
         self.version = __version__
         self.node_id = self._node_id()
         #: Every search of the node's indices, for the API and the node's own features.
-        self.search_service = SearchService(self.catalog, self.node_id)
+        #: Every write to the node's indices, for the API and the node's own features.
+        self.write_service = WriteService(self.catalog, IngestWorkers(config.ingest_workers))
+        #: Every search of the node's indices, for the API and the node's own features; its
+        #: by-query operations write through the write service.
+        self.search_service = SearchService(self.catalog, self.node_id, self.write_service)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -61,5 +65,5 @@ class Node:
         self.stopping()
         self.scheduler.stop()
         self.search_service.close()
-        self.ingest_workers.close()
+        self.write_service.close()
         self.catalog.close()

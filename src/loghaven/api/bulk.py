@@ -7,18 +7,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loghaven.api.http import body_bytes, node_of, param_refresh, run_json
-from loghaven.ingest.bulk import execute_bulk, parse_bulk
+from loghaven.ingest.bulk import parse_bulk
 
 
 async def bulk(request: Request) -> Response:
     data = await body_bytes(request)
     default_index = request.path_params.get("index")
+    pipeline = request.query_params.get("pipeline")
     refresh = param_refresh(request)
-    node = node_of(request)
+    writes = node_of(request).write_service
 
     def work() -> dict:
-        return execute_bulk(node.catalog, parse_bulk(data, default_index), refresh,
-                            node.ingest_workers)
+        return writes.bulk(parse_bulk(data, default_index, pipeline), refresh)
 
     return await run_json(request, work)
 

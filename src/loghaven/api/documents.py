@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 from urllib.parse import quote_plus, unquote_to_bytes
 
@@ -29,7 +30,7 @@ from loghaven.errors import (
     LoghavenError,
     ParseFailure,
 )
-from loghaven.ingest.bulk import check_update_body, check_version_type, result_body
+from loghaven.ingest.bulk import check_update_body, check_version_type
 from loghaven.node import Node
 from loghaven.params import expect_list, expect_object, expect_string, token_name
 from loghaven.search.source_filter import SourceFilter
@@ -80,25 +81,12 @@ def _write_request(request: Request, op: str, doc_id: str | None,
 
 async def _execute(request: Request, index_name: str, write: WriteRequest,
                    *, auto_create: bool = True) -> Response:
-    catalog = node_of(request).catalog
-    refresh = param_refresh(request)
-
-    def work() -> tuple[Index, Any]:
-        index = catalog.write_index(index_name, auto_create=auto_create)
-        outcome, = index.write([write])
-        index.sync()
-        if refresh in ("true", "", "wait_for") and not isinstance(outcome, LoghavenError):
-            index.try_refresh()
-        return index, outcome
-
-    index, outcome = await run(work)
-    if isinstance(outcome, LoghavenError):
-        raise outcome
-    body = result_body(index, write.op, outcome, write.doc_id)
-    status = body.pop("status")
-    if write.op == "delete" and outcome.result == "not_found":
-        status = 404
-    headers = {"Location": location(index.name, outcome.doc_id)} if status == 201 else None
+    # ``pipeline`` is a parameter of the index API only (not of _update or delete)
+    pipeline = request.query_params.get("pipeline") if write.op in ("index", "create") else None
+    status, body = await run(functools.partial(
+        node_of(request).write_service.write_document, index_name, write, pipeline=pipeline,
+        refresh=param_refresh(request), auto_create=auto_create))
+    headers = {"Location": location(body["_index"], body["_id"])} if status == 201 else None
     return json_response(request, body, status=status, headers=headers)
 
 

@@ -1,22 +1,19 @@
-"""The ``_bulk`` API's work: NDJSON parsing, grouping by index, per-item results.
+"""The ``_bulk`` API's input and output: NDJSON parsing into items, and an item's result.
 
-A malformed line fails only its item; the others go through. Each target index gets one
-:meth:`Index.write` call and one log fsync per request, which is what makes bulk fast.
+A malformed line fails only its item; the others go through. The write service
+(:mod:`loghaven.ingest.service`) writes the items.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from loghaven.engine.catalog import Catalog
 from loghaven.engine.ids import check_doc_id
 from loghaven.engine.index import PRIMARY_TERM, Index, WriteRequest, WriteResult
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, XContentParse
-from loghaven.ingest.workers import IngestWorkers
 from loghaven.params import expect_object, expect_string, parse_bool, parse_int, token_name
 
 ACTIONS = ("index", "create", "update", "delete")
@@ -38,10 +35,16 @@ class BulkItem:
     index: str | None
     request: WriteRequest | None
     error: LoghavenError | None = None
+    #: The ingest pipeline the item names (``None``: the index's default pipeline).
+    pipeline: str | None = None
 
 
-def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
-    """Pair action and source lines; blank lines are skipped as Elasticsearch does."""
+def parse_bulk(data: bytes, default_index: str | None,
+               default_pipeline: str | None = None) -> list[BulkItem]:
+    """Pair action and source lines; blank lines are skipped as Elasticsearch does.
+
+    The defaults are the URL's (``/<index>/_bulk``, ``pipeline``); an action line's own
+    ``_index`` and ``pipeline`` win."""
     lines = [line for line in data.split(b"\n") if line and not line.isspace()]
     items: list[BulkItem] = []
     #: Action lines repeat (``{"index":{}}`` before every document): each is read once.
@@ -64,7 +67,9 @@ def parse_bulk(data: bytes, default_index: str | None) -> list[BulkItem]:
             if source[-1:] == b"\r":
                 source = source[:-1]
             position += 1
-        items.append(_item(action, index, doc_id, meta, source))
+        item = _item(action, index, doc_id, meta, source)
+        item.pipeline = meta.get("pipeline", default_pipeline)
+        items.append(item)
     return items
 
 
@@ -186,53 +191,3 @@ def result_body(index: Index, action: str, outcome: WriteResult | LoghavenError,
     if outcome.get is not None:
         body["get"] = outcome.get
     return body
-
-
-def execute_bulk(catalog: Catalog, items: list[BulkItem], refresh: str | None,
-                 workers: IngestWorkers | None = None) -> dict[str, Any]:
-    """Run parsed items grouped by target index; results keep the request's order.
-
-    With ``workers``, large groups of new documents are prepared in worker processes first.
-    """
-    started = time.monotonic()
-    slots: list[dict[str, Any] | None] = [None] * len(items)
-    groups: dict[str, tuple[Index, list[int]]] = {}
-    resolved: dict[str, Index | LoghavenError] = {}
-    for position, item in enumerate(items):
-        if item.error is None:
-            assert item.index is not None
-            target = resolved.get(item.index)
-            if target is None:
-                try:
-                    target = catalog.write_index(item.index)
-                except LoghavenError as error:
-                    target = error
-                resolved[item.index] = target
-            if isinstance(target, LoghavenError):
-                item.error = target
-            else:
-                groups.setdefault(target.name, (target, []))[1].append(position)
-        if item.error is not None:
-            error_body: dict[str, Any] = {"_index": item.index,
-                                          "_id": item.request.doc_id if item.request else None,
-                                          "status": item.error.status,
-                                          "error": item.error.to_cause()}
-            slots[position] = {item.action: error_body}
-    for index, positions in groups.values():
-        requests = [r for r in (items[p].request for p in positions) if r is not None]
-        outcomes = []
-        for batch in workers.batches(index, requests) if workers else (requests,):
-            outcomes += index.write(batch)
-        try:
-            index.sync()
-        except LoghavenError as failure:  # not durable: no item of this index is acknowledged
-            outcomes = [o if isinstance(o, LoghavenError) else failure for o in outcomes]
-        for position, outcome in zip(positions, outcomes, strict=True):
-            item = items[position]
-            doc_id = item.request.doc_id if item.request else None
-            slots[position] = {item.action: result_body(index, item.action, outcome, doc_id)}
-        if refresh in ("true", "", "wait_for"):
-            index.try_refresh()
-    took = int((time.monotonic() - started) * 1000)
-    errors = any("error" in next(iter(slot.values())) for slot in slots if slot)
-    return {"took": took, "errors": errors, "items": slots}

@@ -2,7 +2,9 @@
 
 Matches are read from a snapshot in index order, in batches (``scroll_size``), and each one is
 deleted or re-indexed unchanged (which bumps its version) with ``if_seq_no`` set to the seq_no
-seen in the snapshot, so a document changed meanwhile is a version conflict, as in ES.
+seen in the snapshot, so a document changed meanwhile is a version conflict, as in ES. The
+writes go through the write service (:mod:`loghaven.ingest.service`), so
+``_update_by_query`` runs the ingest pipeline hook as ES does.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from loghaven.engine.index import PRIMARY_TERM, WriteRequest
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE
 from loghaven.errors import LoghavenError, VersionConflict
+from loghaven.ingest.service import WriteService
 from loghaven.search.context import SplitContext
 from loghaven.search.leaf import Cursor, resolve_keys, search_split
 from loghaven.search.query import all_of, as_filter, compile_query
@@ -32,6 +35,8 @@ class ByQueryOptions:
     max_docs: int | None = None
     batch_size: int = 1000
     refresh: bool = False
+    #: The ``pipeline`` URL parameter of ``_update_by_query``.
+    pipeline: str | None = None
 
 
 @dataclass
@@ -47,8 +52,9 @@ class _Tally:
         return bool(self.failures)
 
 
-def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions, *,
-             now_ms: int, cancellation: Cancellation | None = None) -> tuple[int, dict[str, Any]]:
+def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions,
+             writes: WriteService, *, now_ms: int,
+             cancellation: Cancellation | None = None) -> tuple[int, dict[str, Any]]:
     """Run the operation over every match; (HTTP status, ES response body).
 
     ``cancellation`` stops it between batches; the batches already written stay written (and
@@ -62,11 +68,9 @@ def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQue
         if tally.aborted or _limit_reached(tally, options):
             break
         try:
-            _run_index(target, query, options, now_ms, tally, task)
+            _run_index(target, query, options, writes, now_ms, tally, task)
         finally:
-            target.index.sync()
-        if options.refresh:
-            target.index.try_refresh()
+            writes.commit(target.index, options.refresh)
     body: dict[str, Any] = {
         "took": int((time.perf_counter() - started) * 1000),
         "timed_out": False,
@@ -90,7 +94,7 @@ def _limit_reached(tally: _Tally, options: ByQueryOptions) -> bool:
 
 
 def _run_index(target: Target, query: dict[str, Any] | None, options: ByQueryOptions,
-               now_ms: int, tally: _Tally, task: SearchTask) -> None:
+               writes: WriteService, now_ms: int, tally: _Tally, task: SearchTask) -> None:
     index = target.index
     for position, split in enumerate(index.searchable_splits()):
         searcher = split.searcher()
@@ -114,23 +118,24 @@ def _run_index(target: Target, query: dict[str, Any] | None, options: ByQueryOpt
             if not rows:
                 break
             cursor = Cursor(rows[-1].values, None)
-            writes = []
+            batch = []
             for row in rows:
                 doc = searcher.doc(row.address)
                 seq_no, = searcher.fast_field_values(SEQ_NO, [row.address])
-                writes.append(WriteRequest(
+                batch.append(WriteRequest(
                     "delete" if options.op == "delete" else "index", doc.get_first(ID),
                     None if options.op == "delete" else doc.get_first(SOURCE),
                     if_seq_no=seq_no, if_primary_term=PRIMARY_TERM))
-            _apply(target, writes, options, tally)
+            _apply(target, batch, options, writes, tally)
 
 
-def _apply(target: Target, writes: list[WriteRequest], options: ByQueryOptions,
-           tally: _Tally) -> None:
+def _apply(target: Target, batch: list[WriteRequest], options: ByQueryOptions,
+           writes: WriteService, tally: _Tally) -> None:
     index = target.index
     tally.batches += 1
-    tally.total += len(writes)
-    for write, outcome in zip(writes, index.write(writes), strict=True):
+    tally.total += len(batch)
+    outcomes = writes.write_batch(index, batch, options.pipeline)
+    for write, outcome in zip(batch, outcomes, strict=True):
         if not isinstance(outcome, LoghavenError):
             tally.done += 1
             continue

@@ -20,6 +20,7 @@ from typing import Any
 from loghaven.engine.catalog import Catalog, Target
 from loghaven.engine.index import now_ms
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
+from loghaven.ingest.service import WriteService
 from loghaven.params import param_bool, param_int
 from loghaven.scheduler import Scheduler
 from loghaven.search import root
@@ -44,9 +45,12 @@ MsearchItem = tuple[dict[str, Any], dict[str, Any]] | LoghavenError
 class SearchService:
     """The searches of one node over its catalog."""
 
-    def __init__(self, catalog: Catalog, node_id: str) -> None:
+    def __init__(self, catalog: Catalog, node_id: str,
+                 writes: WriteService | None = None) -> None:
         self.catalog = catalog
         self.node_id = node_id
+        #: Where ``_delete_by_query``/``_update_by_query`` write their matches.
+        self.writes = writes if writes is not None else WriteService(catalog)
         #: Scroll and point-in-time contexts.
         self.contexts = SearchContexts(catalog)
         #: The searches being served, cancelled all at once when the node stops.
@@ -276,10 +280,12 @@ class SearchService:
             raise IllegalArgument(f"[size] parameter cannot be negative, found [{batch_size}]")
         options = ByQueryOptions(
             op=op, proceed_on_conflicts=conflicts == "proceed", max_docs=max_docs,
-            batch_size=batch_size or 1000, refresh=param_bool(params, "refresh"))
+            batch_size=batch_size or 1000, refresh=param_bool(params, "refresh"),
+            pipeline=params.get("pipeline") if op == "update" else None)
         found = self.catalog.resolve_params(expression, params)
         with self._tracked(cancellation) as tracked:
-            return by_query(found, query, options, now_ms=now_ms(), cancellation=tracked)
+            return by_query(found, query, options, self.writes, now_ms=now_ms(),
+                            cancellation=tracked)
 
 
 def _q_query(params: Params) -> dict[str, Any] | None:

@@ -1,0 +1,217 @@
+"""The write service: one entry point for every write to the node's indices.
+
+Single documents (index, create, update, delete), ``_bulk`` and the writes of
+``_delete_by_query``/``_update_by_query`` all come here, from the REST API and from the node's
+own features alike. For each write it resolves the target (an index, an alias's write index, a
+new index), runs the ingest pipeline hook (:mod:`loghaven.ingest.pipelines`), and writes;
+then each index written to is synced (the log fsync that makes the writes durable) and, if
+asked, refreshed, exactly once per request, which is what makes bulk fast. Its methods block,
+so the API calls them in the thread pool.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from loghaven.engine import templates
+from loghaven.engine.catalog import Catalog
+from loghaven.engine.index import Index, WriteRequest, WriteResult
+from loghaven.engine.names import resolve_date_math
+from loghaven.errors import IndexNotFound, LoghavenError
+from loghaven.ingest.bulk import BulkItem, result_body
+from loghaven.ingest.pipelines import pipeline_ids, run_pipelines
+from loghaven.ingest.workers import IngestWorkers
+
+Outcome = WriteResult | LoghavenError
+#: ``refresh`` parameter values that refresh the written indices before answering.
+REFRESHING = ("true", "", "wait_for")
+
+
+class WriteService:
+    """The writes of one node over its catalog; ``workers`` prepare large bulk requests."""
+
+    def __init__(self, catalog: Catalog, workers: IngestWorkers | None = None) -> None:
+        self.catalog = catalog
+        self.workers = workers if workers is not None else IngestWorkers(0)
+
+    def close(self) -> None:
+        self.workers.close()
+
+    # -- the REST API's writes --
+
+    def write_document(self, index_name: str, request: WriteRequest, *,
+                       pipeline: str | None = None, refresh: str | None = None,
+                       auto_create: bool = True) -> tuple[int, dict[str, Any]]:
+        """One document's index, create, update or delete: (HTTP status, ES response body).
+
+        A failed write raises its error, as ES answers it for a single document.
+        """
+        item = BulkItem(request.op, index_name, request, pipeline=pipeline)
+        (index, outcome), = self._execute([item], refresh, auto_create=auto_create)
+        if isinstance(outcome, LoghavenError):
+            raise outcome
+        assert index is not None
+        body = result_body(index, request.op, outcome, request.doc_id)
+        status = body.pop("status")
+        if request.op == "delete" and outcome.result == "not_found":
+            status = 404
+        return status, body
+
+    def bulk(self, items: list[BulkItem], refresh: str | None) -> dict[str, Any]:
+        """``_bulk`` over parsed items: ES's response, items in the request's order.
+
+        A failed item fails alone; items are written grouped by target index.
+        """
+        started = time.monotonic()
+        results = self._execute(items, refresh)
+        slots = []
+        for item, (index, outcome) in zip(items, results, strict=True):
+            doc_id = item.request.doc_id if item.request else None
+            if index is None:
+                assert isinstance(outcome, LoghavenError)
+                slots.append({item.action: {"_index": item.index, "_id": doc_id,
+                                            "status": outcome.status,
+                                            "error": outcome.to_cause()}})
+            else:
+                slots.append({item.action: result_body(index, item.action, outcome, doc_id)})
+        took = int((time.monotonic() - started) * 1000)
+        errors = any("error" in next(iter(slot.values())) for slot in slots)
+        return {"took": took, "errors": errors, "items": slots}
+
+    # -- writes in batches, for the node's own operations (by query) --
+
+    def write_batch(self, index: Index, requests: list[WriteRequest],
+                    pipeline: str | None = None) -> list[Outcome]:
+        """Write ``requests`` to ``index`` through the pipeline hook, without syncing: the
+        caller calls :meth:`commit` once when its last batch is written."""
+        ids = pipeline_ids(pipeline, index.settings.flat)
+        outcomes: list[Outcome | None] = [None] * len(requests)
+        passed: list[int] = []
+        for position, request in enumerate(requests):
+            try:
+                _ingest(ids, request)
+            except LoghavenError as error:
+                outcomes[position] = error
+            else:
+                passed.append(position)
+        for position, outcome in zip(passed, self._write(index, [requests[p] for p in passed]),
+                                     strict=True):
+            outcomes[position] = outcome
+        return [o for o in outcomes if o is not None]
+
+    def commit(self, index: Index, refresh: bool) -> None:
+        """Make an index's writes durable (and visible if ``refresh``); raises if the sync
+        fails."""
+        failure = self._commit(index, refresh)
+        if failure is not None:
+            raise failure
+
+    # -- the one write path --
+
+    def _execute(self, items: list[BulkItem], refresh: str | None, *,
+                 auto_create: bool = True) -> list[tuple[Index | None, Outcome]]:
+        """Each item's target index (``None`` when it failed before one was found) and
+        outcome; each index is written once, then synced and refreshed once."""
+        results: list[tuple[Index | None, Outcome] | None] = [None] * len(items)
+        groups: dict[str, tuple[Index, list[int], list[WriteRequest]]] = {}
+        targets = _Targets(self.catalog, auto_create)
+        for position, item in enumerate(items):
+            index = None
+            if item.error is None:
+                assert item.index is not None and item.request is not None
+                try:
+                    index = targets.resolve(item.index, item.pipeline, item.request)
+                except LoghavenError as error:
+                    item.error = error
+            if item.error is not None:
+                results[position] = (None, item.error)
+            else:
+                assert index is not None and item.request is not None
+                group = groups.setdefault(index.name, (index, [], []))
+                group[1].append(position)
+                group[2].append(item.request)
+        for index, positions, requests in groups.values():
+            outcomes = self._write(index, requests)
+            failure = self._commit(index, refresh in REFRESHING)
+            if failure is not None:  # not durable: no write to this index is acknowledged
+                outcomes = [o if isinstance(o, LoghavenError) else failure for o in outcomes]
+            for position, outcome in zip(positions, outcomes, strict=True):
+                results[position] = (index, outcome)
+        done = [result for result in results if result is not None]
+        assert len(done) == len(items)
+        return done
+
+    def _write(self, index: Index, requests: list[WriteRequest]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for batch in self.workers.batches(index, requests):
+            outcomes += index.write(batch)
+        return outcomes
+
+    @staticmethod
+    def _commit(index: Index, refresh: bool) -> LoghavenError | None:
+        """Sync the index's log, then refresh it if asked; the sync's failure, if any."""
+        try:
+            index.sync()
+        except LoghavenError as failure:
+            return failure
+        if refresh:
+            index.try_refresh()
+        return None
+
+
+class _Targets:
+    """The target indices of one request's writes, each looked up once.
+
+    The pipeline hook runs before a missing index is created, as in ES (with the pipelines
+    its templates would set), so a write that fails in its pipeline creates no index.
+    """
+
+    def __init__(self, catalog: Catalog, auto_create: bool) -> None:
+        self.catalog = catalog
+        self.auto_create = auto_create
+        self.found: dict[str, Index | LoghavenError | None] = {}
+        self.pipelines: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+    def resolve(self, name: str, pipeline: str | None, request: WriteRequest) -> Index:
+        if name not in self.found:
+            self.found[name] = self._existing(name)
+        target = self.found[name]
+        if isinstance(target, LoghavenError):
+            raise target
+        key = (name, pipeline)
+        ids = self.pipelines.get(key)
+        if ids is None:
+            settings = target.settings.flat if target is not None else templates.resolve(
+                self.catalog.metastore, resolve_date_math(name))["settings"]
+            ids = self.pipelines[key] = pipeline_ids(pipeline, settings)
+        if ids:
+            _ingest(ids, request)
+        if target is None:
+            try:
+                target = self.catalog.write_index(name)
+            except LoghavenError as error:
+                self.found[name] = error
+                raise
+            self.found[name] = target
+        return target
+
+    def _existing(self, name: str) -> Index | LoghavenError | None:
+        """The index a write to ``name`` goes to if it exists; ``None`` if it is to be made."""
+        try:
+            return self.catalog.write_index(name, auto_create=False)
+        except IndexNotFound as error:
+            return None if self.auto_create else error
+        except LoghavenError as error:
+            return error
+
+def _ingest(ids: tuple[str, ...], request: WriteRequest) -> None:
+    """Run the pipelines on a write that carries a document to index: ES runs them on index
+    and create requests, and on the document an update may index (``upsert``, or ``doc`` with
+    ``doc_as_upsert``)."""
+    if not ids or request.op == "delete":
+        return
+    if request.op == "update" and not ("upsert" in (request.update or {})
+                                       or (request.update or {}).get("doc_as_upsert")):
+        return
+    run_pipelines(ids, request)
