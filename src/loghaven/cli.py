@@ -173,13 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--data-dir", type=Path, required=True, help="the server's data folder")
     rebuild.set_defaults(func=_rebuild_metastore)
 
+    from loghaven.bench.runner import add_arguments
+
     bench = commands.add_parser("bench", help="measure ingest and query speed against baselines")
-    try:
-        from loghaven.bench.runner import add_arguments
-    except ImportError:  # the benchmark suite is optional in a minimal install
-        pass
-    else:
-        add_arguments(bench)
+    add_arguments(bench)
     bench.set_defaults(func=_bench)
     return parser
 
