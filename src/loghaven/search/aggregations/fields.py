@@ -136,3 +136,10 @@ def require_numeric(field: Field, aggregation: str) -> None:
     if field.mapped and not field.is_numeric:
         raise IllegalArgument(f"Field [{field.name}] of type [{field.info.type}] is not "  # type: ignore[union-attr]
                               f"supported for aggregation [{aggregation}]")
+
+
+def require_geo_point(field: Field, aggregation: str) -> None:
+    """Geo aggregations read a geo_point's ``.lat`` and ``.lon`` fields."""
+    if field.mapped and field.kind != "geo_point":
+        raise IllegalArgument(f"Field [{field.name}] of type [{field.info.type}] is not "  # type: ignore[union-attr]
+                              f"supported for aggregation [{aggregation}]")

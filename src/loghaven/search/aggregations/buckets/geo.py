@@ -17,6 +17,7 @@ import tantivy
 from loghaven.errors import IllegalArgument
 from loghaven.search.aggregations.buckets.histogram import data_bounds
 from loghaven.search.aggregations.execute import finish_buckets
+from loghaven.search.aggregations.fields import require_geo_point
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.aggregations.render import render_subs
@@ -34,10 +35,7 @@ class Grid(BucketAgg):
 
     def setup(self) -> None:
         self.source = self.field()
-        if self.source.mapped and self.source.kind != "geo_point":
-            raise IllegalArgument(f"Field [{self.source.name}] of type "
-                                  f"[{self.source.info.type}] is not supported for aggregation "  # type: ignore[union-attr]
-                                  f"[{self.type_name}]")
+        require_geo_point(self.source, self.type_name)
         precision = self.param("precision", self.default_precision)
         if not isinstance(precision, int) or not 0 <= precision <= self.max_precision:
             raise IllegalArgument(f"Invalid {self.type_name} precision of {precision}. Must be "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loghaven.errors import IllegalArgument
+from loghaven.search.aggregations.fields import require_geo_point
 from loghaven.search.aggregations.metrics.stats import Stats
 from loghaven.search.aggregations.tree import MetricAgg
 from loghaven.search.context import SplitContext
@@ -15,10 +15,7 @@ class GeoMetric(MetricAgg):
 
     def setup(self) -> None:
         self.source = self.field()
-        if self.source.mapped and self.source.kind != "geo_point":
-            raise IllegalArgument(f"Field [{self.source.name}] of type "
-                                  f"[{self.source.info.type}] is not supported for aggregation "  # type: ignore[union-attr]
-                                  f"[{self.type_name}]")
+        require_geo_point(self.source, self.type_name)
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):
