@@ -9,6 +9,7 @@ from itertools import islice, pairwise
 import orjson
 import pytest
 
+from loghaven.bench import cloud_logs, iot, sampling
 from loghaven.bench import generators as g
 from loghaven.bench.baseline import flatten
 
@@ -30,10 +31,10 @@ def test_streams_exactly_n_in_time_order_within_the_day(kind: str) -> None:
     assert len(docs) == 1000
     if kind == "cloudtrail":
         stamps = [d["eventTime"] for d in docs]  # ISO strings sort like instants
-        assert stamps[0] >= g.iso_millis(g.DEFAULT_END_MS - g.DAY_MS)[:19]
+        assert stamps[0] >= sampling.iso_millis(sampling.DEFAULT_END_MS - sampling.DAY_MS)[:19]
     else:
         stamps = [d.get("timestamp", 0) for d in docs if "timestamp" in d]
-        assert all(g.DEFAULT_END_MS - g.DAY_MS <= t < g.DEFAULT_END_MS for t in stamps)
+        assert all(sampling.DEFAULT_END_MS - sampling.DAY_MS <= t < sampling.DEFAULT_END_MS for t in stamps)
     assert stamps == sorted(stamps)
 
 
@@ -87,8 +88,8 @@ def test_waf_client_ips_are_zipf_skewed_over_the_pool() -> None:
     docs = list(g.waf_logs(50_000, seed=5))
     counts = Counter(d["httpRequest"]["clientIp"] for d in docs)
     ranked = [c for _ip, c in counts.most_common()]
-    pool = g.ip_pool(5)
-    assert len(set(pool)) == g.IP_POOL_SIZE
+    pool = sampling.ip_pool(5)
+    assert len(set(pool)) == sampling.IP_POOL_SIZE
     # The most popular addresses are the pool's first ones, and popularity falls as 1/k^s.
     assert [ip for ip, _ in counts.most_common(3)] == pool[:3]
     assert 1.6 < ranked[0] / ranked[1] < 2.6
@@ -100,7 +101,7 @@ def test_waf_client_ips_are_zipf_skewed_over_the_pool() -> None:
 
 
 def test_cloudtrail_shape_root_and_failed_console_logins() -> None:
-    events = list(g.cloudtrail_events(5_000, seed=2))
+    events = list(cloud_logs.cloudtrail_events(5_000, seed=2))
     for key in (
         "eventTime",
         "eventSource",
@@ -124,10 +125,10 @@ def test_cloudtrail_shape_root_and_failed_console_logins() -> None:
 
 
 def test_vpc_flow_lines_parse_into_fields() -> None:
-    lines = list(g.vpc_flow_lines(2_000, seed=4))
+    lines = list(cloud_logs.vpc_flow_lines(2_000, seed=4))
     assert all(len(line.split(" ")) == 14 and line.startswith("2 ") for line in lines)
-    docs = [g.parse_vpc_flow_line(line) for line in lines]
-    assert docs == list(g.vpc_flow_logs(2_000, seed=4))
+    docs = [cloud_logs.parse_vpc_flow_line(line) for line in lines]
+    assert docs == list(cloud_logs.vpc_flow_logs(2_000, seed=4))
     ok = [d for d in docs if d["log-status"] == "OK"]
     assert ok and all(d["action"] in ("ACCEPT", "REJECT") for d in ok)
     ipaddress.IPv4Address(ok[0]["srcaddr"])
@@ -137,7 +138,7 @@ def test_vpc_flow_lines_parse_into_fields() -> None:
 
 
 def test_iot_patterns() -> None:
-    docs = list(g.iot_metrics(200 * 40, seed=9, devices=10))
+    docs = list(iot.iot_metrics(200 * 40, seed=9, devices=10))
     series: dict[tuple[str, str], list[float]] = {}
     for d in docs:
         series.setdefault((d["device"], d["metric"]), []).append(d["value"])

@@ -22,8 +22,8 @@ from typing import Any
 import orjson
 import tantivy
 
-from loghaven.bench.generators import iso_millis
 from loghaven.bench.proc import RssSampler, Stopwatch, dir_bytes
+from loghaven.bench.sampling import iso_millis
 from loghaven.bench.spool import Spool
 
 SOURCE_FIELD = "_source"

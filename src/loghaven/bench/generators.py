@@ -9,132 +9,33 @@ Timestamps are spread evenly (with jitter, never going backwards) over the
 ``span_ms`` before ``end_ms``; the default end is a fixed instant rather than
 "now" so that queries over "the last 15 minutes" or "24 h of 1-minute buckets"
 are reproducible.
+
+The shared randomness is in ``sampling.py``, CloudTrail and VPC flow logs in ``cloud_logs.py``,
+IoT metrics in ``iot.py``; this module has the WAF logs, the mappings of every log type, the
+registry of generators and the ``_bulk`` bodies made from them.
 """
 
 from __future__ import annotations
 
-import math
 import random
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from itertools import accumulate
-from typing import Any
 
 import orjson
 
-DAY_MS = 86_400_000
-#: 2023-11-15T00:00:00Z: the generated day is 2023-11-14 UTC.
-DEFAULT_END_MS = 1_700_006_400_000
-DEFAULT_SEED = 42
-#: Size of the client address pool and the Zipf exponent of its popularity.
-IP_POOL_SIZE = 50_000
-ZIPF_S = 1.07
-#: Share of WAF requests that are blocked.
-WAF_BLOCK_RATE = 0.10
-
-ACCOUNT_ID = "123456789012"
-REGIONS = [
-    "us-east-1",
-    "us-east-1",
-    "us-east-1",
-    "us-west-2",
-    "eu-west-1",
-    "eu-west-3",
-    "ap-southeast-2",
-    "cn-northwest-1",
-]
-COUNTRIES = [
-    "US",
-    "US",
-    "US",
-    "US",
-    "DE",
-    "GB",
-    "FR",
-    "NL",
-    "BR",
-    "IN",
-    "CN",
-    "RU",
-    "JP",
-    "KR",
-    "CA",
-    "AU",
-    "SG",
-    "UA",
-    "VN",
-    "ID",
-]
-
-Doc = dict[str, Any]
-
-
-# --------------------------------------------------------------------------- shared pieces
-
-
-def ip_pool(seed: int = DEFAULT_SEED, size: int = IP_POOL_SIZE) -> list[str]:
-    """Distinct public-looking IPv4 addresses, most popular first.
-
-    WAF clients, CloudTrail callers and VPC flow peers all draw from the same
-    pool so that one address can be followed across the three log types.
-    """
-    rng = random.Random(f"ip-pool-{seed}")
-    seen: set[int] = set()
-    out: list[str] = []
-    while len(out) < size:
-        value = rng.getrandbits(32)
-        first = value >> 24
-        if first in (0, 10, 127, 169, 172, 192, 198) or first >= 224 or value in seen:
-            continue
-        seen.add(value)
-        out.append(f"{first}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}")
-    return out
-
-
-def zipf_cum_weights(size: int = IP_POOL_SIZE, s: float = ZIPF_S) -> list[float]:
-    """Cumulative Zipf weights for ``random.choices(..., cum_weights=...)``."""
-    return list(accumulate(1.0 / (rank**s) for rank in range(1, size + 1)))
-
-
-class _ZipfIps:
-    """Draws addresses from the shared pool with Zipf-distributed popularity."""
-
-    def __init__(self, seed: int, size: int = IP_POOL_SIZE) -> None:
-        self.pool = ip_pool(seed, size)
-        self.cum = zipf_cum_weights(size)
-        self.countries = [COUNTRIES[i % len(COUNTRIES)] for i in range(size)]
-        random.Random(f"countries-{seed}").shuffle(self.countries)
-
-    def draw(self, rng: random.Random) -> int:
-        return rng.choices(range(len(self.pool)), cum_weights=self.cum)[0]
-
-
-def _timestamps(rng: random.Random, n: int, end_ms: int, span_ms: int) -> Iterator[int]:
-    """``n`` non-decreasing epoch-millis instants spread over ``[end-span, end)``."""
-    start = end_ms - span_ms
-    step = span_ms / max(n, 1)
-    jitter = max(int(step) - 1, 0)
-    for i in range(n):
-        yield start + int(i * step) + (rng.randint(0, jitter) if jitter else 0)
-
-
-def _hex(rng: random.Random, bits: int) -> str:
-    return f"{rng.getrandbits(bits):0{bits // 4}x}"
-
-
-def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def iso_millis(ms: int) -> str:
-    """Epoch millis as ``2023-11-14T12:34:56.789Z`` (what Kibana sends in range queries)."""
-    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
-
-
-# --------------------------------------------------------------------------- AWS WAF
+from loghaven.bench.cloud_logs import cloudtrail_events, vpc_flow_logs
+from loghaven.bench.iot import iot_metrics
+from loghaven.bench.sampling import (
+    ACCOUNT_ID,
+    DAY_MS,
+    DEFAULT_END_MS,
+    DEFAULT_SEED,
+    WAF_BLOCK_RATE,
+    Doc,
+    ZipfIps,
+    random_hex,
+    timestamps,
+)
 
 _WEB_ACLS = [
     f"arn:aws:wafv2:us-east-1:{ACCOUNT_ID}:regional/webacl/prod-web/3f5c0a1e-6a2b-4bd7-9d4e-1c2f7a9b8e01",
@@ -211,8 +112,8 @@ def waf_logs(
     ``args == "name=badname"`` (the seed article's example search).
     """
     rng = random.Random(f"waf-{seed}")
-    ips = _ZipfIps(seed)
-    for ts in _timestamps(rng, n, end_ms, span_ms):
+    ips = ZipfIps(seed)
+    for ts in timestamps(rng, n, end_ms, span_ms):
         ip_rank = ips.draw(rng)
         blocked = rng.random() < WAF_BLOCK_RATE
         acl = rng.choice(_WEB_ACLS)
@@ -273,7 +174,7 @@ def waf_logs(
         if rng.random() < 0.5:
             headers.append({"name": "Referer", "value": f"https://{host}/search?q=item{num % 97}"})
         if rng.random() < 0.6:
-            headers.append({"name": "Cookie", "value": f"session={_hex(rng, 96)}"})
+            headers.append({"name": "Cookie", "value": f"session={random_hex(rng, 96)}"})
         response_ms = round(
             rng.lognormvariate(3.0, 0.8) if not blocked else rng.uniform(0.2, 2.0), 3
         )
@@ -300,7 +201,7 @@ def waf_logs(
                 "httpMethod": "POST"
                 if uri in ("/login", "/checkout", "/api/v1/cart")
                 else rng.choice(["GET", "GET", "GET", "GET", "HEAD", "OPTIONS"]),
-                "requestId": f"1-{ts // 1000:08x}-{_hex(rng, 96)}",
+                "requestId": f"1-{ts // 1000:08x}-{random_hex(rng, 96)}",
             },
             "responseTimeMs": response_ms,
         }
@@ -357,326 +258,6 @@ def es_mapping(fields: dict[str, str]) -> Doc:
     return {"properties": root}
 
 
-# --------------------------------------------------------------------------- CloudTrail
-
-_USERS = [
-    "alice",
-    "bob",
-    "carol",
-    "dave",
-    "erin",
-    "frank",
-    "grace",
-    "heidi",
-    "deploy-bot",
-    "ci-runner",
-    "backup-svc",
-    "mallory",
-]
-# (eventSource, eventName, readOnly, weight)
-_CT_EVENTS: list[tuple[str, str, bool, int]] = [
-    ("ec2.amazonaws.com", "DescribeInstances", True, 30),
-    ("s3.amazonaws.com", "GetObject", True, 25),
-    ("s3.amazonaws.com", "PutObject", False, 10),
-    ("sts.amazonaws.com", "AssumeRole", True, 15),
-    ("iam.amazonaws.com", "ListRoles", True, 5),
-    ("signin.amazonaws.com", "ConsoleLogin", False, 6),
-    ("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", False, 2),
-    ("ec2.amazonaws.com", "CreateVpc", False, 1),
-    ("ec2.amazonaws.com", "CreateRoute", False, 1),
-    ("ec2.amazonaws.com", "CreateSubnet", False, 1),
-    ("ec2.amazonaws.com", "CreateNetworkAclEntry", False, 1),
-    ("iam.amazonaws.com", "CreateUser", False, 1),
-    ("iam.amazonaws.com", "AttachRolePolicy", False, 1),
-    ("rds.amazonaws.com", "ModifyDBInstance", False, 1),
-    ("cloudtrail.amazonaws.com", "StopLogging", False, 1),
-    ("cloudtrail.amazonaws.com", "UpdateTrail", False, 1),
-    ("logs.amazonaws.com", "DeleteLogGroup", False, 1),
-]
-_CT_CUM = list(accumulate(w for *_, w in _CT_EVENTS))
-_CT_AGENTS = [
-    "aws-cli/2.13.25 Python/3.11.5 Linux/5.10 exe/x86_64.amzn.2",
-    "Boto3/1.28.62 md/Botocore#1.31.62 ua/2.0 os/linux#5.10 lang/python#3.11.5",
-    "console.amazonaws.com",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
-    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36",
-    "terraform/1.6.3 aws-sdk-go-v2/1.21.2",
-]
-
-
-def _ct_request_parameters(rng: random.Random, name: str) -> Doc | None:
-    """A small, fixed set of key shapes so dynamic mapping stays bounded."""
-    if name == "DescribeInstances":
-        return {"instancesSet": {"items": [{"instanceId": f"i-{_hex(rng, 68)}"}]}}
-    if name in ("GetObject", "PutObject"):
-        bucket = rng.choice(["prod-assets", "cloudtrail-logs-123456789012", "data-lake-raw"])
-        return {"bucketName": bucket, "key": f"{rng.randint(2020, 2023)}/{_hex(rng, 32)}.json"}
-    if name == "AssumeRole":
-        return {
-            "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{rng.choice(['deploy', 'readonly'])}",
-            "roleSessionName": _hex(rng, 32),
-        }
-    if name == "AuthorizeSecurityGroupIngress":
-        return {
-            "groupId": f"sg-{_hex(rng, 68)}",
-            "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22}]},
-        }
-    if name in ("CreateUser", "AttachRolePolicy"):
-        return {"userName": rng.choice(_USERS)}
-    if name in ("StopLogging", "UpdateTrail"):
-        return {"name": f"arn:aws:cloudtrail:us-east-1:{ACCOUNT_ID}:trail/management"}
-    if name == "ModifyDBInstance":
-        return {"dBInstanceIdentifier": "orders-db", "applyImmediately": True}
-    return None
-
-
-def cloudtrail_events(
-    n: int, seed: int = DEFAULT_SEED, end_ms: int = DEFAULT_END_MS, span_ms: int = DAY_MS
-) -> Iterator[Doc]:
-    """CloudTrail records: API calls, console logins (some failed), a few by Root."""
-    rng = random.Random(f"cloudtrail-{seed}")
-    ips = _ZipfIps(seed)
-    for ts in _timestamps(rng, n, end_ms, span_ms):
-        source, name, read_only = _CT_EVENTS[
-            rng.choices(range(len(_CT_EVENTS)), cum_weights=_CT_CUM)[0]
-        ][:3]
-        identity: Doc
-        who = rng.random()
-        if who < 0.01 or (name == "ConsoleLogin" and who < 0.05):
-            identity = {
-                "type": "Root",
-                "principalId": ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:root",
-                "accountId": ACCOUNT_ID,
-            }
-        elif who < 0.15 and name != "ConsoleLogin":
-            identity = {
-                "type": "AWSService",
-                "invokedBy": rng.choice(
-                    ["ec2.amazonaws.com", "lambda.amazonaws.com", "config.amazonaws.com"]
-                ),
-            }
-        elif who < 0.45 and name != "ConsoleLogin":
-            role = rng.choice(["deploy", "readonly", "lambda-exec"])
-            identity = {
-                "type": "AssumedRole",
-                "principalId": f"AROA{_hex(rng, 64).upper()}",
-                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/session",
-                "accountId": ACCOUNT_ID,
-                "userName": role,
-            }
-        else:
-            user = rng.choice(_USERS)
-            identity = {
-                "type": "IAMUser",
-                "principalId": f"AIDA{_hex(rng, 64).upper()}",
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/{user}",
-                "accountId": ACCOUNT_ID,
-                "userName": user,
-            }
-        event: Doc = {
-            "eventVersion": "1.08",
-            "userIdentity": identity,
-            "eventTime": iso_millis(ts)[:19] + "Z",
-            "eventSource": source,
-            "eventName": name,
-            "awsRegion": rng.choice(REGIONS),
-            "sourceIPAddress": (
-                ips.pool[ips.draw(rng)]
-                if identity["type"] != "AWSService"
-                else identity["invokedBy"]
-            ),
-            "userAgent": (
-                "console.amazonaws.com" if name == "ConsoleLogin" else rng.choice(_CT_AGENTS)
-            ),
-            "requestParameters": _ct_request_parameters(rng, name),
-            "responseElements": None,
-            "requestID": _uuid(rng),
-            "eventID": _uuid(rng),
-            "readOnly": read_only,
-            "eventType": "AwsConsoleSignIn" if name == "ConsoleLogin" else "AwsApiCall",
-            "managementEvent": True,
-            "recipientAccountId": ACCOUNT_ID,
-        }
-        if name == "ConsoleLogin":
-            failed = rng.random() < 0.25
-            event["responseElements"] = {"ConsoleLogin": "Failure" if failed else "Success"}
-            event["additionalEventData"] = {
-                "LoginTo": "https://console.aws.amazon.com/console/home",
-                "MobileVersion": "No",
-                "MFAUsed": rng.choice(["Yes", "No"]),
-            }
-            if failed:
-                event["errorCode"] = "AccessDenied"
-                event["errorMessage"] = "Failed authentication"
-        elif rng.random() < 0.03:
-            event["errorCode"] = rng.choice(["AccessDenied", "UnauthorizedOperation"])
-            event["errorMessage"] = "User is not authorized to perform this operation"
-        yield event
-
-
-# --------------------------------------------------------------------------- VPC flow logs
-
-VPC_FLOW_FIELDS = [
-    "version",
-    "account-id",
-    "interface-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
-]
-_VPC_INT = {"srcport", "dstport", "protocol", "packets", "bytes", "start", "end", "version"}
-
-
-def parse_vpc_flow_line(line: str) -> Doc:
-    """Parse a version-2 flow log line into named fields, dropping ``-`` placeholders."""
-    doc: Doc = {"message": line}
-    for key, raw in zip(VPC_FLOW_FIELDS, line.split(" "), strict=True):
-        if raw == "-":
-            continue
-        doc[key] = int(raw) if key in _VPC_INT else raw
-    if "start" in doc:
-        doc["timestamp"] = doc["start"] * 1000
-    return doc
-
-
-def vpc_flow_lines(
-    n: int, seed: int = DEFAULT_SEED, end_ms: int = DEFAULT_END_MS, span_ms: int = DAY_MS
-) -> Iterator[str]:
-    """Version-2 space-separated flow log records, as CloudWatch Logs delivers them."""
-    rng = random.Random(f"vpcflow-{seed}")
-    ips = _ZipfIps(seed)
-    enis = [f"eni-{_hex(rng, 68)}" for _ in range(40)]
-    internal = [f"10.0.{rng.randint(0, 15)}.{rng.randint(2, 254)}" for _ in range(200)]
-    services = [(443, 6), (80, 6), (22, 6), (3306, 6), (5432, 6), (53, 17), (123, 17)]
-    for ts in _timestamps(rng, n, end_ms, span_ms):
-        start = ts // 1000
-        end = start + rng.randint(1, 60)
-        eni = rng.choice(enis)
-        if rng.random() < 0.01:
-            status = rng.choice(["NODATA", "SKIPDATA"])
-            yield f"2 {ACCOUNT_ID} {eni} - - - - - - - {start} {end} - {status}"
-            continue
-        port, proto = rng.choice(services)
-        host = rng.choice(internal)
-        peer = ips.pool[ips.draw(rng)]
-        inbound = rng.random() < 0.6
-        src, dst = (peer, host) if inbound else (host, peer)
-        sport, dport = (
-            (rng.randint(1024, 65535), port) if inbound else (port, rng.randint(1024, 65535))
-        )
-        reject = inbound and (port in (22, 3306, 5432) or rng.random() < 0.05)
-        packets = rng.randint(1, 5) if reject else rng.randint(1, 2000)
-        size = packets * rng.randint(40, 1500)
-        action = "REJECT" if reject else "ACCEPT"
-        yield (
-            f"2 {ACCOUNT_ID} {eni} {src} {dst} {sport} {dport} {proto} {packets} {size} "
-            f"{start} {end} {action} OK"
-        )
-
-
-def vpc_flow_logs(
-    n: int, seed: int = DEFAULT_SEED, end_ms: int = DEFAULT_END_MS, span_ms: int = DAY_MS
-) -> Iterator[Doc]:
-    """Flow log records with the raw line in ``message`` and its parsed fields."""
-    for line in vpc_flow_lines(n, seed, end_ms, span_ms):
-        yield parse_vpc_flow_line(line)
-
-
-# --------------------------------------------------------------------------- IoT metrics
-
-
-@dataclass
-class _Sensor:
-    """One simulated sensor; ``report`` advances it one tick (the seed's simulator)."""
-
-    sensor_id: str
-    metric: str
-    pattern: str  # sine | const | drift | monotonic
-    value: float
-    scale: float
-    period_s: float = 3600.0
-
-    def report(self, rng: random.Random, ts_ms: int) -> float:
-        if self.pattern == "sine":
-            phase = 2 * math.pi * (ts_ms / 1000.0) / self.period_s
-            return round(self.value + self.scale * math.sin(phase), 3)
-        if self.pattern == "const":
-            return round(self.value + rng.uniform(-self.scale, self.scale), 3)
-        if self.pattern == "drift":
-            self.value += rng.gauss(0.0, self.scale)
-            return round(self.value, 3)
-        current = self.value  # monotonic: report, then step up by delta with fuzz
-        self.value += self.scale * (1 + rng.uniform(-0.1, 0.1))
-        return round(current, 3)
-
-
-def iot_metrics(
-    n: int,
-    seed: int = DEFAULT_SEED,
-    end_ms: int = DEFAULT_END_MS,
-    span_ms: int = DAY_MS,
-    devices: int = 50,
-) -> Iterator[Doc]:
-    """Device sensor reports: temperature (sine), humidity (constant with fuzz),
-    cpu (drifting; on device 0 monotonically rising, the seed's failing device) and
-    an uptime counter (monotonic)."""
-    rng = random.Random(f"iot-{seed}")
-    fleet: list[tuple[str, list[_Sensor]]] = []
-    for d in range(devices):
-        name = f"device-{d:03d}"
-        cpu = (
-            _Sensor(_uuid(rng), "cpu", "monotonic", 50.0, 0.0)
-            if d == 0
-            else _Sensor(_uuid(rng), "cpu", "drift", rng.uniform(10, 40), 0.5)
-        )
-        fleet.append(
-            (
-                name,
-                [
-                    _Sensor(
-                        _uuid(rng),
-                        "temperature",
-                        "sine",
-                        rng.uniform(18, 24),
-                        rng.uniform(2, 6),
-                        rng.choice([3600.0, 7200.0, 86400.0]),
-                    ),
-                    _Sensor(_uuid(rng), "humidity", "const", rng.uniform(35, 60), 1.5),
-                    cpu,
-                    _Sensor(_uuid(rng), "uptime", "monotonic", 0.0, 60.0),
-                ],
-            )
-        )
-    per_tick = sum(len(sensors) for _, sensors in fleet)
-    ticks = max(1, -(-n // per_tick))
-    fleet[0][1][2].scale = 50.0 / ticks  # device-000's cpu climbs from 50% to 100% over the span
-    emitted = 0
-    for ts in _timestamps(rng, ticks, end_ms, span_ms):
-        for name, sensors in fleet:
-            for sensor in sensors:
-                if emitted == n:
-                    return
-                emitted += 1
-                yield {
-                    "timestamp": ts,
-                    "device": name,
-                    "sensor": sensor.sensor_id,
-                    "metric": sensor.metric,
-                    "value": sensor.report(rng, ts),
-                }
-
-
-# --------------------------------------------------------------------------- mappings
-
 #: Explicit fields of the secondary indices. The benchmark creates every index
 #: with ``"dynamic": false``, so the rest of a CloudTrail record stays in
 #: ``_source`` only, unindexed.
@@ -724,8 +305,6 @@ FIELDS: dict[str, dict[str, str]] = {
     "iot": IOT_FIELDS,
 }
 
-
-# --------------------------------------------------------------------------- bulk bodies
 
 GENERATORS: dict[str, Callable[..., Iterator[Doc]]] = {
     "waf": waf_logs,

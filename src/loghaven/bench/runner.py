@@ -21,7 +21,8 @@ from typing import Any
 
 from loghaven.bench import report
 from loghaven.bench.baseline import BaselineIndex, QueryContext
-from loghaven.bench.generators import DAY_MS, DEFAULT_END_MS, FIELDS, ip_pool
+from loghaven.bench.generators import FIELDS
+from loghaven.bench.sampling import DAY_MS, DEFAULT_END_MS, ip_pool
 from loghaven.bench.scenarios import (
     WAF_INDEX,
     BenchError,
