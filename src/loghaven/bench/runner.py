@@ -25,8 +25,6 @@ from loghaven.bench.generators import FIELDS
 from loghaven.bench.sampling import DAY_MS, DEFAULT_END_MS, ip_pool
 from loghaven.bench.scenarios import (
     WAF_INDEX,
-    BenchError,
-    Server,
     cleanup,
     load_secondary,
     query_specs,
@@ -35,6 +33,7 @@ from loghaven.bench.scenarios import (
     scenario_queries,
     spool_for,
 )
+from loghaven.bench.server import BenchError, Server
 
 SCENARIOS = ("ingest", "baseline", "queries", "mixed")
 #: What each scenario needs to have run before it.
