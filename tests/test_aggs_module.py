@@ -12,7 +12,8 @@ import orjson
 import pytest
 
 from loghaven.engine.catalog import Catalog
-from loghaven.engine.index import Index, WriteRequest
+from loghaven.engine.documents_state import WriteRequest
+from loghaven.engine.index import Index
 from loghaven.errors import LoghavenError
 from loghaven.search.aggregations import run_aggregations
 from loghaven.search.context import SplitContext

@@ -21,7 +21,8 @@ import pytest
 from conftest import Server
 from loghaven.engine import wal as wal_module
 from loghaven.engine.catalog import Catalog
-from loghaven.engine.index import Index, WriteRequest, WriteResult
+from loghaven.engine.documents_state import WriteRequest, WriteResult
+from loghaven.engine.index import Index
 from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.wal import OP_INDEX, Operation, WriteAheadLog
 from loghaven.errors import LoghavenError

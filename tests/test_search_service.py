@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from loghaven.config import Config
-from loghaven.engine.index import WriteRequest
+from loghaven.engine.documents_state import WriteRequest
 from loghaven.errors import LoghavenError, ParsingError
 from loghaven.node import Node
 from loghaven.search.service import SearchService

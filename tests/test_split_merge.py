@@ -48,7 +48,7 @@ def test_a_full_split_is_sealed_and_its_documents_stay_reachable(
 
     from loghaven.engine import index as index_module
     from loghaven.engine.catalog import Catalog
-    from loghaven.engine.index import WriteRequest
+    from loghaven.engine.documents_state import WriteRequest
     from loghaven.storage.metastore import SqliteMetastore
 
     monkeypatch.setattr(index_module, "SPLIT_MAX_DOCS", 50)

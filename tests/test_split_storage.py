@@ -12,7 +12,8 @@ import pytest
 from loghaven.engine import index as index_module
 from loghaven.engine import sidecar
 from loghaven.engine.catalog import Catalog
-from loghaven.engine.index import Index, WriteRequest
+from loghaven.engine.documents_state import WriteRequest
+from loghaven.engine.index import Index
 from loghaven.engine.recovery import METASTORE_FILE, rebuild_metastore
 from loghaven.errors import LoghavenError
 from loghaven.storage.metastore import SqliteMetastore

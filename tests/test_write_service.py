@@ -10,7 +10,7 @@ import pytest
 
 from loghaven.config import Config
 from loghaven.engine import templates
-from loghaven.engine.index import WriteRequest
+from loghaven.engine.documents_state import WriteRequest
 from loghaven.errors import LoghavenError
 from loghaven.ingest.bulk import parse_bulk
 from loghaven.ingest.service import WriteService

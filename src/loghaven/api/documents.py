@@ -21,8 +21,9 @@ from loghaven.api.http import (
     param_refresh,
     run,
 )
+from loghaven.engine.documents_state import PRIMARY_TERM, DocState, WriteRequest
 from loghaven.engine.ids import check_doc_id
-from loghaven.engine.index import PRIMARY_TERM, DocState, Index, WriteRequest
+from loghaven.engine.index import Index
 from loghaven.errors import (
     ActionRequestValidation,
     IllegalArgument,

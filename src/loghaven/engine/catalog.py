@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from loghaven.engine import disk, sidecar, templates
-from loghaven.engine.index import Index, now_ms
+from loghaven.engine.documents_state import now_ms
+from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.merge import merge_small_splits
 from loghaven.engine.names import (

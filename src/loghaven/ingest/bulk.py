@@ -11,8 +11,9 @@ from typing import Any
 
 import orjson
 
+from loghaven.engine.documents_state import PRIMARY_TERM, WriteRequest, WriteResult
 from loghaven.engine.ids import check_doc_id
-from loghaven.engine.index import PRIMARY_TERM, Index, WriteRequest, WriteResult
+from loghaven.engine.index import Index
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, XContentParse
 from loghaven.params import expect_object, expect_string, parse_bool, parse_int, token_name
 

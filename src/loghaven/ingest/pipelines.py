@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from loghaven.engine.index import WriteRequest
+from loghaven.engine.documents_state import WriteRequest
 from loghaven.errors import IllegalArgument
 
 #: The pipeline name that means "no pipeline" (ES's ``IngestService.NOOP_PIPELINE_NAME``).

@@ -16,7 +16,8 @@ from typing import Any
 
 from loghaven.engine import templates
 from loghaven.engine.catalog import Catalog
-from loghaven.engine.index import Index, WriteRequest, WriteResult
+from loghaven.engine.documents_state import WriteRequest, WriteResult
+from loghaven.engine.index import Index
 from loghaven.engine.names import resolve_date_math
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from loghaven.engine.index import Index, WriteRequest
+from loghaven.engine.documents_state import WriteRequest
+from loghaven.engine.index import Index
 from loghaven.engine.prepare import prepare_sources, unpack
 from loghaven.runtime import tune_gc
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loghaven.engine.catalog import Target
-from loghaven.engine.index import PRIMARY_TERM, WriteRequest
+from loghaven.engine.documents_state import PRIMARY_TERM, WriteRequest
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE
 from loghaven.errors import LoghavenError, VersionConflict

@@ -17,7 +17,7 @@ import tantivy
 
 from loghaven.engine import words
 from loghaven.engine.dates import get_format
-from loghaven.engine.index import PRIMARY_TERM
+from loghaven.engine.documents_state import PRIMARY_TERM
 from loghaven.engine.mapping import FieldInfo
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
 from loghaven.errors import IllegalArgument, LoghavenError

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from loghaven.engine.catalog import Catalog, Target
-from loghaven.engine.index import now_ms
+from loghaven.engine.documents_state import now_ms
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
 from loghaven.ingest.service import WriteService
 from loghaven.params import param_bool, param_int
