@@ -156,6 +156,22 @@ def _index_folders(data_dir: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _check_records(metastore: SqliteMetastore, folders: dict[str, dict[str, Any]], what: str,
+                   where: str, command: str) -> None:
+    """Raise MetastoreLost if the file is damaged or lacks an index that a folder describes."""
+    try:
+        problem = metastore.integrity_problem()
+        if problem is not None:
+            raise MetastoreLost(f"{what} cannot be read ({problem}); {command}")
+        stored = {str(meta.get("uuid")) for meta in metastore.list(INDEX).values()}
+    except sqlite3.DatabaseError as exc:
+        raise MetastoreLost(f"{what} cannot be read ({exc}); {command}") from exc
+    missing = sorted(meta["name"] for uuid, meta in folders.items() if uuid not in stored)
+    if missing:
+        raise MetastoreLost(f"{what} has no record of {len(missing)} indices found in {where} "
+                            f"({', '.join(missing[:10])}); it was lost or truncated; {command}")
+
+
 def open_metastore(data_dir: Path) -> SqliteMetastore:
     """Open the metastore, refusing to start on a lost, damaged or truncated one
     (MetastoreLost).
@@ -175,22 +191,11 @@ def open_metastore(data_dir: Path) -> SqliteMetastore:
     except sqlite3.DatabaseError as exc:
         raise MetastoreLost(f"the metastore [{path}] cannot be read ({exc}); {command}") from exc
     try:
-        problem = metastore.integrity_problem()
-        if problem is not None:
-            raise MetastoreLost(f"the metastore [{path}] cannot be read ({problem}); {command}")
-        stored = {str(meta.get("uuid")) for meta in metastore.list(INDEX).values()}
-    except sqlite3.DatabaseError as exc:
-        metastore.close()
-        raise MetastoreLost(f"the metastore [{path}] cannot be read ({exc}); {command}") from exc
-    except MetastoreLost:
+        _check_records(metastore, folders, f"the metastore [{path}]", f"[{data_dir}/indices]",
+                       command)
+    except BaseException:
         metastore.close()
         raise
-    missing = sorted(meta["name"] for uuid, meta in folders.items() if uuid not in stored)
-    if missing:
-        metastore.close()
-        raise MetastoreLost(f"the metastore [{path}] has no record of {len(missing)} indices "
-                            f"found in [{data_dir}/indices] ({', '.join(missing[:10])}); it was "
-                            f"lost or truncated; {command}")
     return metastore
 
 
