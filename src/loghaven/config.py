@@ -32,6 +32,15 @@ FILE_KEYS = {
     "http.cors.allow-headers": "cors_allow_headers",
     "http.cors.allow-credentials": "cors_allow_credentials",
     "http.cors.expose-headers": "cors_expose_headers",
+    "security.enabled": "security_enabled",
+    "http.ssl.certificate": "ssl_certificate",
+    "http.ssl.key": "ssl_key",
+    "security.audit.enabled": "audit_enabled",
+    "security.audit.log_granted": "audit_log_granted",
+    "security.login.allowed_tries": "login_allowed_tries",
+    "security.login.time_window": "login_time_window",
+    "security.login.block_expiry": "login_block_expiry",
+    "security.session.timeout": "session_timeout",
 }
 
 
@@ -62,6 +71,21 @@ class Config:
     cors_allow_headers: str = "X-Requested-With,Content-Type,Content-Length"
     cors_allow_credentials: bool = False
     cors_expose_headers: str = "X-elastic-product"
+    #: Authentication and authorization (security/); off by default on loopback.
+    security_enabled: bool = False
+    #: PEM certificate (chain) and key files: HTTPS when both are set.
+    ssl_certificate: str = ""
+    ssl_key: str = ""
+    #: The audit log (security/audit.py); granted requests only when asked for.
+    audit_enabled: bool = True
+    audit_log_granted: bool = False
+    #: Failed-login throttling per user and per address, as OpenSearch's auth-failure
+    #: listeners: this many failures within the window (seconds) block for the expiry.
+    login_allowed_tries: int = 10
+    login_time_window: int = 3600
+    login_block_expiry: int = 600
+    #: Seconds a UI session lives without use.
+    session_timeout: int = 3600
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

@@ -14,6 +14,8 @@ class LoghavenError(Exception):
 
     type = "exception"
     status = 500
+    #: Extra response headers (a 401's challenge).
+    headers: dict[str, str] = {}
 
     def __init__(self, reason: str, *, status: int | None = None, type: str | None = None,
                  **extra: Any) -> None:
@@ -34,6 +36,21 @@ class LoghavenError(Exception):
     def to_body(self) -> dict[str, Any]:
         cause = self.to_cause()
         return {"error": {"root_cause": [cause], **cause}, "status": self.status}
+
+
+class SecurityException(LoghavenError):
+    """A denial: the caller is known but may not do this (403), as OpenSearch's security."""
+
+    type = "security_exception"
+    status = 403
+
+
+class AuthenticationRequired(SecurityException):
+    """No credentials, or wrong ones (401), with the challenge clients answer with Basic or an
+    API key."""
+
+    status = 401
+    headers = {"WWW-Authenticate": 'Basic realm="security" charset="UTF-8", ApiKey'}
 
 
 class IndexNotFound(LoghavenError):

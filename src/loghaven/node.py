@@ -14,6 +14,7 @@ from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
 from loghaven.search.service import SearchService
+from loghaven.security.service import SecurityService
 
 #: The OpenSearch version we present ourselves as to clients.
 COMPAT_VERSION = "2.11.0"
@@ -32,6 +33,8 @@ class Node:
         #: All background work of the node: the engine's refresh and merges, and later the
         #: features' jobs (monitors, lifecycle, snapshots, streams, reports).
         self.scheduler = Scheduler(self.metastore)
+        #: Users, roles, API keys and sessions; authentication (security/service.py).
+        self.security = SecurityService(self.metastore, config)
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()

@@ -165,7 +165,9 @@ def _media_type(request: Request) -> str:
 
 
 def error_response(request: Request, error: LoghavenError) -> Response:
-    return json_response(request, error.to_body(), status=error.status)
+    response = json_response(request, error.to_body(), status=error.status)
+    response.headers.update(error.headers)
+    return response
 
 
 def text_response(request: Request, text: str, status: int = 200) -> Response:

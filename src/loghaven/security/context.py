@@ -1,0 +1,49 @@
+"""The subject a piece of work acts for, and the action it performs.
+
+OpenSearch keeps the authenticated user in its thread context; here a ``ContextVar`` does the
+same. The HTTP edge sets it for each request after checking the route's action; a scheduled job
+sets it to its owner. It follows the work into the thread pool (Starlette's ``run_in_threadpool``
+copies the context), so the catalog's name resolution and the search service read it without
+every signature carrying it. Unset means the node itself: no restriction (security disabled).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from loghaven.security.subject import IndexRules, Subject
+
+
+@dataclass(frozen=True)
+class Acting:
+    subject: Subject
+    #: The action the work performs (OpenSearch's name), against which index names resolve.
+    action: str
+
+
+_ACTING: ContextVar[Acting | None] = ContextVar("loghaven_acting", default=None)
+
+
+def current() -> Acting | None:
+    """Who the current work acts for; None for the node itself."""
+    return _ACTING.get()
+
+
+@contextlib.contextmanager
+def acting(subject: Subject, action: str) -> Iterator[Acting]:
+    """Run the enclosed work as ``subject`` performing ``action``."""
+    acting = Acting(subject, action)
+    token = _ACTING.set(acting)
+    try:
+        yield acting
+    finally:
+        _ACTING.reset(token)
+
+
+def index_rules(index: str) -> IndexRules | None:
+    """Document- and field-level security of the current subject on ``index``."""
+    now = _ACTING.get()
+    return None if now is None else now.subject.privileges.index_rules(index)
