@@ -108,14 +108,21 @@ def test_dls_with_the_users_attributes() -> None:
     assert mapped.index_rules("logs-1").dls == {"terms": {"r": ["r"]}}
 
 
-@pytest.mark.parametrize("dls", ['{"term": {"team": "${attr.internal.team}"}}', '{"term": ',
-                                 '["not", "an", "object"]'])
-def test_a_dls_query_that_cannot_be_evaluated_refuses_the_request(dls: str) -> None:
+@pytest.mark.parametrize(("dls", "logged"), [
+    ('{"term": {"team": "${attr.internal.team}"}}', "undefined user attributes: ['attr.internal"),
+    ('{"term": ', 'Invalid DLS query: {"term":'),
+    ('["not", "an", "object"]', 'Invalid DLS query: ["not"'),
+])
+def test_a_dls_query_that_cannot_be_evaluated_refuses_the_request(
+        dls: str, logged: str, caplog: pytest.LogCaptureFixture) -> None:
     p = grant({"r": index_role("logs-*", dls=dls)})
     assert p.allows_index(SEARCH, "logs-1")
     with pytest.raises(PrivilegesEvaluationError) as raised:
         p.index_rules("logs-1")
-    assert raised.value.type == "security_exception"
+    assert raised.value.to_body()["error"]["reason"] == "Error while evaluating DLS/FLS privileges"
+    assert (raised.value.type, raised.value.status) == ("security_exception", 500)
+    assert dls not in str(raised.value.to_body())  # the role's query is only logged
+    assert any(logged in r.getMessage() for r in caplog.records)
 
 
 def test_several_roles_dls_queries_are_or_ed() -> None:
