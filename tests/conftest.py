@@ -25,11 +25,8 @@ def free_port() -> int:
 class Server:
     """A ``loghaven serve`` subprocess; ``kill()`` is SIGKILL, ``restart()`` keeps the data."""
 
-    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None,
-                 auth: tuple[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
-        #: Credentials for the readiness probe (a secure server answers 401 without them).
-        self.auth = auth
         self.extra = extra
         self.env = env or {}
         self.port = free_port()
@@ -50,11 +47,14 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
             try:
-                if httpx.get(self.url + "/", timeout=1, auth=self.auth).status_code == 200:
+                if self.ready():
                     return self
             except httpx.HTTPError:
                 time.sleep(0.05)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def ready(self) -> bool:
+        return httpx.get(self.url + "/", timeout=1).status_code == 200
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

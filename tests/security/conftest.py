@@ -31,22 +31,27 @@ def bootstrap(data_dir: Path) -> str:
     return password
 
 
-def secure_server(data_dir: Path) -> Server:
-    password = bootstrap(data_dir)
-    return Server(data_dir, env=SECURE_ENV, auth=("admin", password))
+class SecureServer(Server):
+    """A server with security enabled; ``auth`` is the bootstrapped admin's credentials."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir, env=SECURE_ENV)
+        self.auth = ("admin", bootstrap(data_dir))
+
+    def ready(self) -> bool:
+        return httpx.get(self.url + "/", timeout=1, auth=self.auth).status_code == 200
 
 
 @pytest.fixture(scope="module")
-def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A secure server shared by a test module; ``secure.auth`` is the admin's name and
-    password."""
-    instance = secure_server(tmp_path_factory.mktemp("secure") / "data").start()
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureServer]:
+    """A secure server shared by a test module."""
+    instance = SecureServer(tmp_path_factory.mktemp("secure") / "data").start()
     yield instance
     instance.stop()
 
 
 @pytest.fixture
-def admin(secure: Server) -> Iterator[httpx.Client]:
+def admin(secure: SecureServer) -> Iterator[httpx.Client]:
     """A client of the secure server, authenticated as the bootstrapped admin."""
     with httpx.Client(base_url=secure.url, auth=secure.auth, timeout=30) as client:
         yield client
