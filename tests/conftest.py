@@ -99,3 +99,52 @@ def es(server: Server) -> Iterator[httpx.Client]:
 @pytest.fixture
 def index_name() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
+
+
+SECURE_ENV = {"LOGHAVEN_SECURITY_ENABLED": "true"}
+
+
+def bootstrap_admin(data_dir: Path) -> str:
+    """The first secure start's bootstrap, run on a data folder before its server starts
+    (which then finds the admin in place): the generated admin password."""
+    from loghaven.config import Config
+    from loghaven.engine.recovery import open_metastore
+    from loghaven.security.service import SecurityService
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    metastore = open_metastore(data_dir)
+    try:
+        config = Config()
+        config.security_enabled = True
+        password = SecurityService(metastore, config).bootstrap()
+    finally:
+        metastore.close()
+    assert password is not None
+    return password
+
+
+class SecureServer(Server):
+    """A server with ``security.enabled: true``; ``auth`` is the bootstrapped admin's name and
+    password, with which its readiness is probed."""
+
+    def __init__(self, data_dir: Path, *extra: str, env: dict[str, str] | None = None) -> None:
+        super().__init__(data_dir, *extra, env={**SECURE_ENV, **(env or {})})
+        self.auth = ("admin", bootstrap_admin(data_dir))
+
+    def ready(self) -> bool:
+        return httpx.get(self.url + "/", timeout=1, auth=self.auth).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureServer]:
+    """A secure server shared by a test module."""
+    instance = SecureServer(tmp_path_factory.mktemp("secure") / "data").start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def admin(secure: SecureServer) -> Iterator[httpx.Client]:
+    """A client of the secure server, authenticated as the bootstrapped admin."""
+    with httpx.Client(base_url=secure.url, auth=secure.auth, timeout=30) as client:
+        yield client
