@@ -205,7 +205,8 @@ def patch(snapshot: Snapshot, ctype: str, name: str | None,
         if name not in entries:
             raise refused(404, f"{KINDS[ctype].resource} '{name}' not found.")
         patched = _apply_patch(operations, _editable(entries[name]))
-        return [(ctype, name, _patched_entity(snapshot, ctype, name, patched, entries[name]))]
+        entry = _patched_entity(snapshot, ctype, name, patched, entries[name])
+        return [] if entry == entries[name] else [(ctype, name, entry)]
     before = {n: _editable(e) for n, e in entries.items()}
     after = _apply_patch(operations, before)
     if not isinstance(after, dict):
@@ -218,9 +219,10 @@ def patch(snapshot: Snapshot, ctype: str, name: str | None,
             _changeable(entries, entity)
         if entity not in after:
             changes.append((ctype, entity, None))
-        else:
-            changes.append((ctype, entity, _patched_entity(snapshot, ctype, entity,
-                                                           after[entity], entries.get(entity))))
+            continue
+        entry = _patched_entity(snapshot, ctype, entity, after[entity], entries.get(entity))
+        if entry != entries.get(entity):
+            changes.append((ctype, entity, entry))
     return changes
 
 
