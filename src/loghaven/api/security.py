@@ -23,6 +23,7 @@ from loghaven.security import api_keys, context, entities
 from loghaven.security.service import Origin, SecurityService
 from loghaven.security.store import TYPES
 from loghaven.security.subject import Subject
+from loghaven.security.validation import InvalidSecurityConfig
 
 PREFIXES = ("/_plugins/_security", "/_opendistro/_security")
 
@@ -67,9 +68,8 @@ async def _raw_json(request: Request, *, patch: bool = False) -> Any:
     except orjson.JSONDecodeError as exc:
         if patch:
             raise entities.refused(400, f"Error in JSON patch: {exc}") from None
-        raise entities.ConfigRefused(400, {"status": "error",
-                                           "reason": "Could not parse content of request."}
-                                     ) from None
+        raise InvalidSecurityConfig({"status": "error",
+                                     "reason": "Could not parse content of request."}) from None
 
 
 # _plugins/_security/api/{internalusers,roles,rolesmapping,actiongroups} -------------------
