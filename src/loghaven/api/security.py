@@ -36,16 +36,12 @@ def _security(request: Request) -> SecurityService:
 
 
 def _caller(request: Request) -> Subject:
-    """The authenticated caller: the acting subject (routes with an action), else the
-    request's user (routes any authenticated user may call), both set by the edge's guard."""
+    """The authenticated caller, whom the edge's guard made the acting subject."""
     acting = context.current()
-    if acting is not None:
-        return acting.subject
-    user = request.scope.get("user")
-    if isinstance(user, Subject):
-        return user
-    raise AuthenticationRequired(
-        f"missing authentication credentials for REST request [{request.url.path}]")
+    if acting is None:
+        raise AuthenticationRequired(
+            f"missing authentication credentials for REST request [{request.url.path}]")
+    return acting.subject
 
 
 def _origin(request: Request, subject: Subject) -> Origin:
