@@ -90,12 +90,19 @@ def test_password_change_takes_effect_despite_the_verified_cache(service):
         service.authenticate_basic("alice", "Alice-Password-2", "10.0.0.1")
 
 
-def test_throttling_blocks_user_then_expires(metastore):
-    service = make_service(metastore, login_allowed_tries=3, login_time_window=60,
-                           login_block_expiry=30)
+def throttled(metastore: SqliteMetastore, tries: int, window: int,
+              expiry: int) -> tuple[SecurityService, Clock]:
+    """A service with these throttle settings and a clock the test moves, and user alice."""
+    service = make_service(metastore, login_allowed_tries=tries, login_time_window=window,
+                           login_block_expiry=expiry)
     clock = Clock()
     service.throttle.by_user.clock = service.throttle.by_address.clock = clock
     add_user(service, "alice", "Alice-Password-1")
+    return service, clock
+
+
+def test_throttling_blocks_user_then_expires(metastore):
+    service, clock = throttled(metastore, 3, 60, 30)
     for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):  # three addresses: the user blocks
         with pytest.raises(AuthenticationFailed):
             service.authenticate_basic("alice", "wrong", address)
@@ -106,23 +113,17 @@ def test_throttling_blocks_user_then_expires(metastore):
 
 
 def test_throttling_blocks_address_for_every_user(metastore):
-    service = make_service(metastore, login_allowed_tries=2, login_time_window=60,
-                           login_block_expiry=30)
-    add_user(service, "bob", "Bob-Password-1")
+    service, _ = throttled(metastore, 2, 60, 30)
     for user in ("x", "y"):
         with pytest.raises(AuthenticationFailed):
             service.authenticate_basic(user, "wrong", "10.0.0.5")
     with pytest.raises(AuthenticationFailed):
-        service.authenticate_basic("bob", "Bob-Password-1", "10.0.0.5")
-    assert service.authenticate_basic("bob", "Bob-Password-1", "10.0.0.6").name == "bob"
+        service.authenticate_basic("alice", "Alice-Password-1", "10.0.0.5")
+    assert service.authenticate_basic("alice", "Alice-Password-1", "10.0.0.6").name == "alice"
 
 
 def test_failures_outside_the_window_do_not_block(metastore):
-    service = make_service(metastore, login_allowed_tries=2, login_time_window=10,
-                           login_block_expiry=30)
-    clock = Clock()
-    service.throttle.by_user.clock = service.throttle.by_address.clock = clock
-    add_user(service, "alice", "Alice-Password-1")
+    service, clock = throttled(metastore, 2, 10, 30)
     with pytest.raises(AuthenticationFailed):
         service.authenticate_basic("alice", "wrong", "10.0.0.1")
     clock.now += 11
