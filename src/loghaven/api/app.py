@@ -32,6 +32,7 @@ from loghaven.api import (
     metadata,
     nodes,
     search,
+    security,
     stats,
 )
 from loghaven.api.cors import Cors
@@ -114,7 +115,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
-              *documents.routes]
+              *documents.routes, *security.routes]
     app = Starlette(
         routes=routes,
         middleware=[Middleware(ResponseHeaders, config=node.config),
