@@ -23,10 +23,15 @@ from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body
 from loghaven.ingest.pipelines import pipeline_ids, run_pipelines
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.security import access, context
 
 Outcome = WriteResult | LoghavenError
 #: ``refresh`` parameter values that refresh the written indices before answering.
 REFRESHING = ("true", "", "wait_for")
+#: Each write's OpenSearch action (a bulk item's, or a single document's).
+WRITE_ACTIONS = {"index": "indices:data/write/index", "create": "indices:data/write/index",
+                 "update": "indices:data/write/update", "delete": "indices:data/write/delete"}
+CREATE_INDEX = "indices:admin/create"
 
 
 class WriteService:
@@ -178,6 +183,8 @@ class _Targets:
         if name not in self.found:
             self.found[name] = self._existing(name)
         target = self.found[name]
+        if context.current() is not None:
+            _check_access(resolve_date_math(name), target, request.op)
         if isinstance(target, LoghavenError):
             raise target
         key = (name, pipeline)
@@ -205,6 +212,19 @@ class _Targets:
             return None if self.auto_create else error
         except LoghavenError as error:
             return error
+
+def _check_access(name: str, target: Index | LoghavenError | None, op: str) -> None:
+    """OpenSearch's checks of a write acting for a subject, before whether its target exists:
+    the item's own action on the name it was sent to or on the index that name reaches (an
+    alias's write index), and ``indices:admin/create`` on an index it would create."""
+    action = WRITE_ACTIONS[op]
+    reached = target.name if isinstance(target, Index) else None
+    if not access.allows(name, action) and (reached is None
+                                            or not access.allows(reached, action)):
+        access.check(name, action)
+    if target is None:
+        access.check(name, CREATE_INDEX)
+
 
 def _ingest(ids: tuple[str, ...], request: WriteRequest) -> None:
     """Run the pipelines on a write that carries a document to index: ES runs them on index
