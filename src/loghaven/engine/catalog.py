@@ -48,6 +48,8 @@ from loghaven.storage.metastore import Metastore
 from loghaven.storage.splits import LocalSplitStorage
 
 INDEX = "index"
+#: OpenSearch's action of creating an index (explicitly or on a first write).
+CREATE_INDEX = "indices:admin/create"
 #: An index that has taken no writes for this long gives its writer's memory back.
 WRITER_IDLE_SECONDS = 60.0
 #: A search-idle index still refreshes once this much source is waiting (bounds the memory
@@ -251,6 +253,7 @@ class Catalog:
     def create_index(self, name: str, body: dict[str, Any] | None = None) -> Index:
         body = body or {}
         name = resolve_date_math(name)
+        access.check(name, CREATE_INDEX)
         validate_index_name(name)
         self.check_disk()
         if self.disk.flood:
@@ -367,7 +370,7 @@ class Catalog:
                 matched = False
                 for name, index in self.indices.items():
                     if index.state in states and fnmatch.fnmatchcase(name, part) \
-                            and access.allows(name):
+                            and access.allows(name, aliases=self.aliases.get(name, ())):
                         selected.setdefault(name, None)
                         matched = True
                 for alias, members in alias_map.items():
@@ -405,12 +408,14 @@ class Catalog:
         return [Target(self.indices[name], alias_filter) for name, alias_filter in
                 sorted(selected.items())]
 
-    @staticmethod
-    def _may_name(name: str, alias_map: dict[str, dict[str, dict[str, Any]]]) -> bool:
-        """Whether the acting subject may name this index or alias: an alias also when it
-        may act on every index behind it."""
-        return access.allows(name) or (
-            name in alias_map and all(access.allows(index) for index in alias_map[name]))
+    def _may_name(self, name: str, alias_map: abc.Mapping[str, abc.Collection[str]]) -> bool:
+        """Whether the acting subject may name this index (or act on it through one of its
+        aliases) or alias (or act on every index behind it)."""
+        if name in alias_map:
+            return access.allows(name) or all(
+                access.allows(index, aliases=self.aliases.get(index, ()))
+                for index in alias_map[name])
+        return access.allows(name, aliases=self.aliases.get(name, ()))
 
     def resolve_index(self, expression: str, *, expand_wildcards: str = "open",
                       ignore_unavailable: bool = False) -> dict[str, Any]:
@@ -435,10 +440,11 @@ class Catalog:
             if is_pattern(part):
                 indices |= {name for name, index in self.indices.items()
                             if index.state in states and fnmatch.fnmatchcase(name, part)
-                            and (with_hidden or not _hidden(index)) and access.allows(name)}
+                            and (with_hidden or not _hidden(index))
+                            and access.allows(name, aliases=self.aliases.get(name, ()))}
                 aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)
                             and access.allows(alias)}
-            elif not access.allows(part):
+            elif not self._may_name(part, members):
                 if not ignore_unavailable:
                     access.check(part)
             elif part in self.indices:

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from loghaven.engine import templates
-from loghaven.engine.catalog import Catalog
+from loghaven.engine.catalog import CREATE_INDEX, Catalog
 from loghaven.engine.documents_state import WriteRequest, WriteResult
 from loghaven.engine.index import Index
 from loghaven.engine.names import resolve_date_math
@@ -31,7 +31,6 @@ REFRESHING = ("true", "", "wait_for")
 #: Each write's OpenSearch action (a bulk item's, or a single document's).
 WRITE_ACTIONS = {"index": "indices:data/write/index", "create": "indices:data/write/index",
                  "update": "indices:data/write/update", "delete": "indices:data/write/delete"}
-CREATE_INDEX = "indices:admin/create"
 
 
 class WriteService:
@@ -184,7 +183,7 @@ class _Targets:
             self.found[name] = self._existing(name)
         target = self.found[name]
         if context.current() is not None:
-            _check_access(resolve_date_math(name), target, request.op)
+            _check_access(resolve_date_math(name), target, request.op, self.catalog)
         if isinstance(target, LoghavenError):
             raise target
         key = (name, pipeline)
@@ -213,15 +212,17 @@ class _Targets:
         except LoghavenError as error:
             return error
 
-def _check_access(name: str, target: Index | LoghavenError | None, op: str) -> None:
+def _check_access(name: str, target: Index | LoghavenError | None, op: str,
+                  catalog: Catalog) -> None:
     """OpenSearch's checks of a write acting for a subject, before whether its target exists:
-    the item's own action on the name it was sent to or on the index that name reaches (an
-    alias's write index), and ``indices:admin/create`` on an index it would create."""
+    the item's own action on the name it was sent to, or on the index that name reaches (also
+    through one of its aliases), and ``indices:admin/create`` on an index it would create."""
     action = WRITE_ACTIONS[op]
-    reached = target.name if isinstance(target, Index) else None
-    if not access.allows(name, action) and (reached is None
-                                            or not access.allows(reached, action)):
-        access.check(name, action)
+    if isinstance(target, Index):
+        if not access.allows(target.name, action, catalog.aliases.get(target.name, ())):
+            access.check(name, action)
+        return
+    access.check(name, action)
     if target is None:
         access.check(name, CREATE_INDEX)
 

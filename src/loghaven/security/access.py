@@ -7,6 +7,8 @@ and where writes find their target (ingest/service.py), with OpenSearch's denial
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from loghaven.errors import SecurityException
 from loghaven.security import context
 from loghaven.security.subject import Subject
@@ -17,15 +19,17 @@ def no_permissions(action: str, subject: Subject) -> SecurityException:
     return SecurityException(f"no permissions for [{action}] and {subject.describe()}")
 
 
-def allows(name: str, action: str | None = None) -> bool:
+def allows(name: str, action: str | None = None, aliases: Collection[str] = ()) -> bool:
     """Whether the current work may perform its action (or ``action``) on an index or alias
-    name; always for the node itself."""
+    name (or, for an index, through one of its ``aliases``); always for the node itself."""
     now = context.current()
-    return now is None or now.subject.privileges.allows_index(action or now.action, name)
+    return now is None or now.subject.privileges.allows_index(action or now.action, name,
+                                                              aliases)
 
 
-def check(name: str, action: str | None = None) -> None:
+def check(name: str, action: str | None = None, aliases: Collection[str] = ()) -> None:
     """Raise OpenSearch's 403 unless :func:`allows`."""
     now = context.current()
-    if now is not None and not now.subject.privileges.allows_index(action or now.action, name):
+    if now is not None and not now.subject.privileges.allows_index(action or now.action, name,
+                                                                   aliases):
         raise no_permissions(action or now.action, now.subject)
