@@ -161,6 +161,7 @@ class Guard:
             else:
                 await error_response(request, error)(scope, receive, send)
             return
+        scope["user"] = subject  # Starlette's place for it (``request.user``)
         if permission.kind in (UI, AUTHENTICATED):
             await self.app(scope, receive, send)
             return

@@ -24,6 +24,7 @@ from loghaven.api.route_policy import DASHBOARDS_API, PolicyMount, PolicyRoute
 from loghaven.errors import AuthenticationRequired
 from loghaven.node import COMPAT_VERSION
 from loghaven.params import expect_string
+from loghaven.security.subject import Subject
 
 STATIC = Path(__file__).resolve().parent.parent / "ui" / "static"
 
@@ -88,6 +89,16 @@ async def logout(request: Request) -> Response:
         request, "", max_age=0)})
 
 
+async def authinfo(request: Request) -> Response:
+    """``GET /api/v1/auth/authinfo``: who the UI's user is, as OpenSearch Dashboards' security
+    plugin answers it (``user_name`` null without security: the UI then offers no log-out)."""
+    subject: Subject | None = request.scope.get("user")
+    if subject is None:
+        return json_response(request, {"user_name": None, "roles": [], "backend_roles": []})
+    return json_response(request, {"user_name": subject.name, "roles": list(subject.roles),
+                                   "backend_roles": list(subject.backend_roles)})
+
+
 def _unauthorized(message: str) -> dict[str, object]:
     return {"statusCode": 401, "error": "Unauthorized", "message": message}
 
@@ -99,6 +110,7 @@ routes = [
     PolicyRoute("/_dashboards/auth/logout", logout, methods=["POST"], policy=DASHBOARDS_API),
     PolicyMount("/_dashboards/api", policy=DASHBOARDS_API, routes=[
         Route("/status", status, methods=["GET"]),
+        Route("/v1/auth/authinfo", authinfo, methods=["GET"]),
     ]),
     Mount("/_dashboards/public", StaticFiles(directory=STATIC / "public"), name="public"),
     Mount("/_dashboards/", StaticFiles(directory=STATIC, html=True), name="dashboards"),

@@ -202,6 +202,7 @@ GET         /_dashboards/public/{path}                      public
 POST        /_dashboards/auth/login                         public
 POST        /_dashboards/auth/logout                        public
 GET         /_dashboards/api/status                         authenticated
+GET         /_dashboards/api/v1/auth/authinfo               authenticated
 GET         /_dashboards/{path}                             ui
 """
 

@@ -28,9 +28,10 @@ function toLogin() {
 
 async function showUser() {
   // Who is logged in: answered only when security is enabled.
-  const response = await fetch("/_plugins/_security/authinfo");
-  if (!response.ok) return;
-  $("#user-name").textContent = (await response.json()).user_name;
+  const response = await fetch("/_dashboards/api/v1/auth/authinfo");
+  const user = response.ok ? (await response.json()).user_name : null;
+  if (!user) return;
+  $("#user-name").textContent = user;
   $("#user").hidden = false;
 }
 
