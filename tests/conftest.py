@@ -47,11 +47,14 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
             try:
-                if httpx.get(self.url + "/", timeout=1).status_code == 200:
+                if self.ready():
                     return self
             except httpx.HTTPError:
                 time.sleep(0.05)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def ready(self) -> bool:
+        return httpx.get(self.url + "/", timeout=1).status_code == 200
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -45,20 +45,25 @@ SESSION_COOKIE = "security_authentication"
 LOGIN_PAGE = "/_dashboards/login"
 
 
-def guarded(routes: Sequence[BaseRoute], node: Node) -> list[BaseRoute]:
+def guarded(routes: Sequence[BaseRoute], node: Node, prefix: str = "") -> list[BaseRoute]:
     """Copies of ``routes`` whose endpoints run behind a :class:`Guard` (the route objects of
-    the API modules are shared, so they are not changed in place)."""
+    the API modules are shared, so they are not changed in place); every route has its
+    permissions (:func:`loghaven.api.permissions.check` ran first)."""
     out: list[BaseRoute] = []
     for route in routes:
         if isinstance(route, Mount) and route.routes:
-            inner = Router(routes=guarded(route.routes, node))
+            inner = Router(routes=guarded(route.routes, node, prefix + route.path))
             wrapped = copy.copy(route)
             wrapped._base_app = wrapped.app = inner
             out.append(wrapped)
             continue
-        entries = {method: permissions.permission(method, path)
-                   for _, path, methods in permissions.endpoints([route])
-                   for method in methods}
+        entries: dict[str, Permission] = {}
+        for _, path, methods in permissions.endpoints([route], prefix):
+            for method in methods:
+                found = permissions.permission(method, path)
+                if found is None:
+                    raise RuntimeError(f"{method} {path} has no permission")
+                entries[method] = found
         wrapped = copy.copy(route)
         wrapped.app = Guard(route.app, entries, node)  # type: ignore[attr-defined]
         out.append(wrapped)
@@ -141,7 +146,7 @@ def authorize(subject: Subject, permission: Permission) -> bool:
 class Guard:
     """One route's endpoint behind authentication and its permission (by method)."""
 
-    def __init__(self, app: ASGIApp, entries: dict[str, Permission | None], node: Node) -> None:
+    def __init__(self, app: ASGIApp, entries: dict[str, Permission], node: Node) -> None:
         self.app = app
         self.entries = entries
         self.node = node
