@@ -7,6 +7,9 @@ import base64
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from conftest import Server
 from loghaven.config import Config
 from loghaven.engine.recovery import open_metastore
 from loghaven.security import entities
@@ -46,3 +49,14 @@ def configure(data_dir: Path) -> None:
 def basic(user: str, password: str | None = None) -> dict[str, str]:
     pair = f"{user}:{PASSWORDS[user] if password is None else password}"
     return {"authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+
+
+class SecureServer(Server):
+    """A server with security on, whose users and roles :func:`configure` stored."""
+
+    def __init__(self, data_dir: Path) -> None:
+        configure(data_dir)
+        super().__init__(data_dir, env={"LOGHAVEN_SECURITY_ENABLED": "true"})
+
+    def ready(self) -> bool:
+        return httpx.get(self.url + "/", timeout=1).status_code == 401

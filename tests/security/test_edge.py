@@ -5,11 +5,10 @@ one by one, and the UI's session cookie."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from edge_setup import basic, configure
+from edge_setup import SecureServer, basic
 
 from conftest import Server
 
@@ -17,16 +16,9 @@ BOB = "User [name=bob, backend_roles=[], requestedTenant=null]"
 NDJSON = {"content-type": "application/x-ndjson"}
 
 
-class SecureServer(Server):
-    def ready(self) -> bool:
-        return httpx.get(self.url + "/", timeout=1).status_code == 401
-
-
 @pytest.fixture(scope="module")
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data: Path = tmp_path_factory.mktemp("secure") / "data"
-    configure(data)
-    instance = SecureServer(data, env={"LOGHAVEN_SECURITY_ENABLED": "true"}).start()
+    instance = SecureServer(tmp_path_factory.mktemp("secure") / "data").start()
     with httpx.Client(base_url=instance.url, timeout=30, headers=basic("admin")) as admin:
         for index, doc in (("logs-a", {"m": "team"}), ("secret-a", {"m": "secret"}),
                            ("secret-b", {"m": "shared"})):
