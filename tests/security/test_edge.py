@@ -4,37 +4,51 @@ one by one, and the UI's session cookie."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
-from edge_setup import SecureServer, basic
 
-from conftest import Server
+from .conftest import SecureServer
 
 BOB = "User [name=bob, backend_roles=[], requestedTenant=null]"
+BOB_PASSWORD = "Bob-Password-1"
 NDJSON = {"content-type": "application/x-ndjson"}
+#: bob's team: data in ``logs-*`` (and creating it), writes only to ``drop-*``, reads through
+#: the ``shared`` alias, monitoring of ``logs-*``; bulk, mget and msearch, no cluster monitoring.
+LOGS_TEAM = {
+    "cluster_permissions": ["cluster_composite_ops"],
+    "index_permissions": [
+        {"index_patterns": ["logs-*"], "allowed_actions": ["crud", "create_index",
+                                                           "indices:monitor/*"]},
+        {"index_patterns": ["drop-*"], "allowed_actions": ["write"]},
+        {"index_patterns": ["shared"], "allowed_actions": ["read"]},
+    ],
+}
 
 
-@pytest.fixture(scope="module")
-def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    instance = SecureServer(tmp_path_factory.mktemp("secure") / "data").start()
-    with httpx.Client(base_url=instance.url, timeout=30, headers=basic("admin")) as admin:
+@pytest.fixture(scope="module", autouse=True)
+def team(secure: SecureServer) -> None:
+    """bob in the logs team, and indices of the team, of no one, and shared by an alias."""
+    with httpx.Client(base_url=secure.url, timeout=30, auth=secure.auth) as admin:
+        api = "/_plugins/_security/api"
+        assert admin.put(f"{api}/roles/logs_team", json=LOGS_TEAM).status_code == 201
+        assert admin.put(f"{api}/internalusers/bob", json={
+            "password": BOB_PASSWORD, "opendistro_security_roles": ["logs_team"]}
+        ).status_code == 201
         for index, doc in (("logs-a", {"m": "team"}), ("secret-a", {"m": "secret"}),
                            ("secret-b", {"m": "shared"})):
             assert admin.put(f"/{index}/_doc/1?refresh=true", json=doc).status_code == 201
         assert admin.post("/_aliases", json={"actions": [
             {"add": {"index": "secret-b", "alias": "shared"}}]}).status_code == 200
-    yield instance
-    instance.stop()
 
 
-def client(server: Server, user: str | None = None) -> httpx.Client:
-    return httpx.Client(base_url=server.url, timeout=30,
-                        headers=basic(user) if user else None)
+def client(server: SecureServer, user: str | None = None,
+           password: str | None = None) -> httpx.Client:
+    auth = None if user is None else server.auth if user == "admin" else (
+        user, password or BOB_PASSWORD)
+    return httpx.Client(base_url=server.url, timeout=30, auth=auth)
 
 
-def test_anonymous_requests_are_challenged(secure: Server) -> None:
+def test_anonymous_requests_are_challenged(secure: SecureServer) -> None:
     with client(secure) as anonymous:
         response = anonymous.get("/_cluster/health?pretty")
         assert response.status_code == 401
@@ -54,8 +68,8 @@ def test_anonymous_requests_are_challenged(secure: Server) -> None:
         assert preflight.status_code == 200
 
 
-def test_wrong_password_is_401(secure: Server) -> None:
-    with httpx.Client(base_url=secure.url, headers=basic("bob", "nope")) as wrong:
+def test_wrong_password_is_401(secure: SecureServer) -> None:
+    with client(secure, "bob", "nope") as wrong:
         response = wrong.get("/")
     assert response.status_code == 401
     assert "www-authenticate" in response.headers
@@ -63,7 +77,7 @@ def test_wrong_password_is_401(secure: Server) -> None:
         "unable to authenticate user [bob] for REST request [/]")
 
 
-def test_cluster_action_needs_a_cluster_permission(secure: Server) -> None:
+def test_cluster_action_needs_a_cluster_permission(secure: SecureServer) -> None:
     with client(secure, "bob") as bob, client(secure, "admin") as admin:
         denied = bob.get("/_cluster/health")
         assert denied.status_code == 403
@@ -77,7 +91,7 @@ def test_cluster_action_needs_a_cluster_permission(secure: Server) -> None:
         assert bob.delete("/logs-a").status_code == 403
 
 
-def test_index_actions_on_named_indices(secure: Server) -> None:
+def test_index_actions_on_named_indices(secure: SecureServer) -> None:
     with client(secure, "bob") as bob:
         assert bob.get("/logs-a/_search").json()["hits"]["total"]["value"] == 1
         assert bob.get("/logs-a/_doc/1").json()["_source"] == {"m": "team"}
@@ -95,7 +109,7 @@ def test_index_actions_on_named_indices(secure: Server) -> None:
         assert [h["_source"] for h in hits] == [{"m": "shared"}]
 
 
-def test_wildcards_expand_to_permitted_indices_only(secure: Server) -> None:
+def test_wildcards_expand_to_permitted_indices_only(secure: SecureServer) -> None:
     with client(secure, "bob") as bob, client(secure, "admin") as admin:
         for path in ("/_search", "/*/_search", "/_all/_search", "/*-a/_search"):
             indices = {h["_index"] for h in bob.get(path).json()["hits"]["hits"]}
@@ -107,7 +121,7 @@ def test_wildcards_expand_to_permitted_indices_only(secure: Server) -> None:
         assert bob.get("/_cat/indices/secret-*?format=json").json() == []
 
 
-def test_bulk_items_are_checked_one_by_one(secure: Server) -> None:
+def test_bulk_items_are_checked_one_by_one(secure: SecureServer) -> None:
     body = (b'{"index":{"_index":"logs-b","_id":"1"}}\n{"a":1}\n'
             b'{"index":{"_index":"secret-a","_id":"2"}}\n{"a":2}\n'
             b'{"create":{"_index":"drop-new","_id":"3"}}\n{"a":3}\n'
@@ -132,7 +146,7 @@ def test_bulk_items_are_checked_one_by_one(secure: Server) -> None:
             f"no permissions for [indices:data/write/index] and {BOB}")
 
 
-def test_ui_session_cookie(secure: Server) -> None:
+def test_ui_session_cookie(secure: SecureServer) -> None:
     with client(secure) as browser:
         page = browser.get("/_dashboards/")
         assert page.status_code == 302
@@ -140,19 +154,19 @@ def test_ui_session_cookie(secure: Server) -> None:
         assert browser.get("/_dashboards/login").status_code == 200
         assert browser.get("/_dashboards/public/login.js").status_code == 200
         assert browser.post("/_dashboards/auth/login", json={
-            "username": "bob", "password": "Bob-Password-1"}).status_code == 400  # osd-xsrf
+            "username": "bob", "password": BOB_PASSWORD}).status_code == 400  # osd-xsrf
         wrong = browser.post("/_dashboards/auth/login", headers={"osd-xsrf": "true"},
                              json={"username": "bob", "password": "nope"})
         assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
         login = browser.post("/_dashboards/auth/login", headers={"osd-xsrf": "true"},
-                             json={"username": "bob", "password": "Bob-Password-1"})
+                             json={"username": "bob", "password": BOB_PASSWORD})
         assert login.status_code == 200 and login.json()["username"] == "bob"
         attributes = [a.strip() for a in login.headers["set-cookie"].split(";")]
         name, _, token = attributes[0].partition("=")
         assert name == "security_authentication" and len(token) >= 32
         assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= set(attributes)
         assert "Secure" not in attributes  # plain HTTP here (tests/security/test_edge_tls.py)
-        assert "Bob-Password-1" not in login.text
+        assert BOB_PASSWORD not in login.text
         assert browser.get("/logs-a/_search").status_code == 200  # the cookie authenticates
         assert browser.get("/_cluster/health").status_code == 403  # as bob
         assert browser.get("/_dashboards/api/v1/auth/authinfo").json()["user_name"] == "bob"

@@ -7,7 +7,6 @@ import asyncio
 from pathlib import Path
 
 import httpx
-from edge_setup import PASSWORDS, configure
 
 from loghaven.api.app import create_app
 from loghaven.config import Config
@@ -16,13 +15,14 @@ from loghaven.node import Node
 
 def login_cookie(data: Path, base_url: str) -> list[str]:
     node = Node(Config(data_dir=data, security_enabled=True))
+    password = node.security.bootstrap()
     app = create_app(node, manage_lifecycle=False)
 
     async def login() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                      base_url=base_url) as client:
             return await client.post("/_dashboards/auth/login", headers={"osd-xsrf": "true"},
-                                     json={"username": "bob", "password": PASSWORDS["bob"]})
+                                     json={"username": "admin", "password": password})
 
     try:
         response = asyncio.run(login())
@@ -33,6 +33,5 @@ def login_cookie(data: Path, base_url: str) -> list[str]:
 
 
 def test_cookie_is_secure_over_tls_only(tmp_path: Path) -> None:
-    configure(tmp_path / "data")
-    assert "Secure" in login_cookie(tmp_path / "data", "https://localhost")
-    assert "Secure" not in login_cookie(tmp_path / "data", "http://localhost")
+    assert "Secure" in login_cookie(tmp_path / "tls", "https://localhost")
+    assert "Secure" not in login_cookie(tmp_path / "plain", "http://localhost")

@@ -7,22 +7,29 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from edge_setup import PASSWORDS, SecureServer, basic
 from playwright import sync_api as playwright_api
+
+from .conftest import SecureServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PASSWORD = "Bob-Password-1"
 
 
-@pytest.fixture(scope="module")
-def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureServer]:
-    instance = SecureServer(tmp_path_factory.mktemp("secure-ui") / "data").start()
-    with httpx.Client(base_url=instance.url, headers=basic("admin")) as admin:
+@pytest.fixture(scope="module", autouse=True)
+def bob(secure: SecureServer) -> None:
+    """bob reads ``logs-*`` only; the UI lists one index of each."""
+    with httpx.Client(base_url=secure.url, auth=secure.auth, timeout=30) as admin:
+        api = "/_plugins/_security/api"
+        assert admin.put(f"{api}/roles/logs_reader", json={"index_permissions": [
+            {"index_patterns": ["logs-*"], "allowed_actions": ["read", "indices:monitor/*"]}]}
+        ).status_code == 201
+        assert admin.put(f"{api}/internalusers/bob", json={
+            "password": PASSWORD, "opendistro_security_roles": ["logs_reader"]}
+        ).status_code == 201
         for index in ("logs-ui", "secret-ui"):
             assert admin.put(f"/{index}/_doc/1?refresh=true", json={"a": 1}).status_code == 201
-    yield instance
-    instance.stop()
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +54,7 @@ def test_login_shows_the_user_s_indices_and_logout_ends_the_session(
     page.click("#submit")
     playwright_api.expect(page.locator("#message")).to_have_text("Invalid username or password")
     page.fill("#username", "bob")
-    page.fill("#password", PASSWORDS["bob"])
+    page.fill("#password", PASSWORD)
     page.click("#submit")
     playwright_api.expect(page.locator("#user-name")).to_have_text("bob")
     row = page.locator("#indices tbody tr", has_text="logs-ui")

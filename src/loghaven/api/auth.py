@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from loghaven.api import permissions
 from loghaven.api.http import error_response, run
-from loghaven.api.permissions import AUTHENTICATED, CLUSTER, PUBLIC, UI, Permission
+from loghaven.api.permissions import CLUSTER, PUBLIC, UI, Permission
 from loghaven.errors import AuthenticationRequired
 from loghaven.security import audit
 from loghaven.security.access import no_permissions
@@ -166,18 +166,14 @@ class Guard:
             else:
                 await error_response(request, error)(scope, receive, send)
             return
-        scope["user"] = subject  # Starlette's place for it (``request.user``)
-        if permission.kind in (UI, AUTHENTICATED):
-            await self.app(scope, receive, send)
-            return
-        assert permission.action is not None
         if not authorize(subject, permission):
+            assert permission.action is not None
             _record(self.node, audit.MISSING_PRIVILEGES, request, user=subject.name,
                     action=permission.action)
             await error_response(request, no_permissions(permission.action, subject))(
                 scope, receive, send)
             return
-        if self.node.config.audit_log_granted:
+        if self.node.config.audit_log_granted and permission.action is not None:
             _record(self.node, audit.AUTHENTICATED, request, user=subject.name)
             _record(self.node, audit.GRANTED_PRIVILEGES, request, user=subject.name,
                     action=permission.action)
