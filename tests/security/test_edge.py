@@ -4,6 +4,8 @@ one by one, and the UI's session cookie."""
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import pytest
 
@@ -177,3 +179,38 @@ def test_ui_session_cookie(secure: SecureServer) -> None:
         ended = browser.get("/logs-a/_search")
         assert ended.status_code == 401
         assert "www-authenticate" not in ended.headers  # the UI shows its own login page
+
+
+def test_api_keys_authenticate_as_their_owner(secure: SecureServer) -> None:
+    with client(secure, "bob") as bob, client(secure) as anonymous:
+        key = bob.post("/_security/api_key", json={"name": "shipper"}).json()
+        headers = {"authorization": f"ApiKey {key['encoded']}"}
+        assert anonymous.get("/logs-a/_search", headers=headers).status_code == 200
+        denied = anonymous.get("/_cluster/health", headers=headers)
+        assert denied.status_code == 403 and f"and {BOB}" in denied.json()["error"]["reason"]
+        wrong = base64.b64encode(f"{key['id']}:not-the-key".encode()).decode()
+        refused = anonymous.get("/logs-a/_search", headers={"authorization": f"ApiKey {wrong}"})
+        assert refused.status_code == 401 and "www-authenticate" in refused.headers
+        assert refused.json()["error"]["reason"] == (
+            "unable to authenticate with provided credentials and anonymous access is not "
+            "allowed for this request")
+
+
+def test_composite_requests_check_each_item(secure: SecureServer) -> None:
+    with client(secure, "bob") as bob:
+        body = (b'{"index":"logs-a"}\n{"query":{"match_all":{}}}\n'
+                b'{"index":"secret-a"}\n{"query":{"match_all":{}}}\n')
+        first, second = bob.post("/_msearch", content=body, headers=NDJSON).json()["responses"]
+        assert first["hits"]["total"]["value"] == 1
+        assert second["status"] == 403
+        assert second["error"]["reason"] == (
+            f"no permissions for [indices:data/read/search] and {BOB}")
+        docs = bob.post("/_mget", json={"docs": [{"_index": "logs-a", "_id": "1"},
+                                                 {"_index": "secret-a", "_id": "1"}]}).json()
+        assert docs["docs"][0]["found"] is True
+        assert docs["docs"][1]["error"]["type"] == "security_exception"
+        resolved = bob.get("/_resolve/index/*").json()
+        names = {i["name"] for i in resolved["indices"]}
+        assert "logs-a" in names and "secret-a" not in names
+        assert "secret-b" in names  # through the alias its role names, as OpenSearch grants
+        assert bob.get("/_resolve/index/secret-a").status_code == 403
