@@ -214,3 +214,18 @@ def test_composite_requests_check_each_item(secure: SecureServer) -> None:
         assert "logs-a" in names and "secret-a" not in names
         assert "secret-b" in names  # through the alias its role names, as OpenSearch grants
         assert bob.get("/_resolve/index/secret-a").status_code == 403
+
+
+def test_cluster_actions_naming_indices_are_checked_whole(secure: SecureServer) -> None:
+    with client(secure, "admin") as admin:
+        api = "/_plugins/_security/api"
+        assert admin.put(f"{api}/roles/monitor_only", json={
+            "cluster_permissions": ["cluster_monitor"]}).status_code == 201
+        assert admin.put(f"{api}/internalusers/mona", json={
+            "password": "Mona-Password-1", "opendistro_security_roles": ["monitor_only"]}
+        ).status_code == 201
+    with client(secure, "mona", "Mona-Password-1") as mona:
+        assert mona.get("/_cluster/health/secret-a").json()["status"] == "green"
+        assert "secret-a" in mona.get("/_cluster/state/metadata/secret-a").json()[
+            "metadata"]["indices"]
+        assert mona.get("/secret-a/_search").status_code == 403
