@@ -20,6 +20,7 @@ LOGS_TEAM = {
     "cluster_permissions": ["cluster_composite_ops"],
     "index_permissions": [
         {"index_patterns": ["logs-*"], "allowed_actions": ["crud", "create_index",
+                                                           "manage_aliases",
                                                            "indices:monitor/*"]},
         {"index_patterns": ["drop-*"], "allowed_actions": ["write"]},
         {"index_patterns": ["shared"], "allowed_actions": ["read"]},
@@ -229,3 +230,18 @@ def test_cluster_actions_naming_indices_are_checked_whole(secure: SecureServer) 
         assert "secret-a" in mona.get("/_cluster/state/metadata/secret-a").json()[
             "metadata"]["indices"]
         assert mona.get("/secret-a/_search").status_code == 403
+
+
+def test_alias_actions_check_indices_and_alias_names(secure: SecureServer) -> None:
+    def add(index: str, alias: str) -> httpx.Response:
+        return bob.post("/_aliases", json={"actions": [{"add": {"index": index,
+                                                                 "alias": alias}}]})
+
+    with client(secure, "bob") as bob:
+        assert add("logs-a", "logs-current").status_code == 200
+        for index, alias in (("logs-a", "everything"), ("secret-a", "logs-secret")):
+            refused = add(index, alias)
+            assert refused.status_code == 403, (index, alias)
+            assert refused.json()["error"]["reason"] == (
+                f"no permissions for [indices:admin/aliases] and {BOB}")
+        assert bob.get("/logs-current/_count").json()["count"] == 1
