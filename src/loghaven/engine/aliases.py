@@ -15,6 +15,7 @@ from loghaven.engine.index import Index
 from loghaven.engine.names import validate_alias_name
 from loghaven.errors import IllegalArgument, InvalidIndexName, LoghavenError, XContentParse
 from loghaven.params import expect_object, expect_string, parse_bool, token_name
+from loghaven.security import access
 
 
 def update(catalog: Catalog, actions: list[dict[str, Any]]) -> None:
@@ -42,6 +43,8 @@ def update(catalog: Catalog, actions: list[dict[str, Any]]) -> None:
             aliases = _listify(spec.get("alias")) + _listify(spec.get("aliases"))
             if not aliases:
                 raise IllegalArgument("One of [alias] or [aliases] is required")
+            for alias in aliases:  # the alias names are the request's indices too
+                access.check(alias)
             for name in targets:
                 for alias in aliases:
                     if kind == "add":
