@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -47,11 +48,14 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
             try:
-                if httpx.get(self.url + "/", timeout=1).status_code == 200:
+                if self.ready():
                     return self
             except httpx.HTTPError:
                 time.sleep(0.05)
         raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def ready(self) -> bool:
+        return httpx.get(self.url + "/", timeout=1).status_code == 200
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -69,6 +73,36 @@ class Server:
     def restart(self) -> Server:
         self.stop()
         return self.start()
+
+
+class HttpsServer(Server):
+    """A server over HTTPS with the certificates in ``certs`` (``loghaven certs``'s files),
+    reached as ``https://localhost:<port>`` by clients that trust ``ca.crt``."""
+
+    def __init__(self, data_dir: Path, certs: Path, *extra: str,
+                 env: dict[str, str] | None = None) -> None:
+        super().__init__(data_dir, "--ssl-certificate", str(certs / "node.crt"),
+                         "--ssl-key", str(certs / "node.key"), *extra, env=env)
+        self.ca = certs / "ca.crt"
+        self.url = f"https://localhost:{self.port}"
+
+    def ready(self) -> bool:
+        # 401 once security is on: the server answers, it only wants credentials
+        return httpx.get(self.url + "/", timeout=1, verify=make_ssl_context(self.ca)) \
+            .status_code in (200, 401)
+
+
+def make_ssl_context(ca: Path) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(ca))
+
+
+@pytest.fixture(scope="session")
+def tls_certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA and a node certificate made by ``loghaven certs``, shared by the TLS tests."""
+    folder = tmp_path_factory.mktemp("certs")
+    subprocess.run([sys.executable, "-m", "loghaven", "certs", "--out", str(folder),
+                    "--force"], check=True, capture_output=True, timeout=60)
+    return folder
 
 
 @pytest.fixture(scope="session")
