@@ -52,16 +52,16 @@ def _serve(args: argparse.Namespace) -> int:
     except MetastoreLost as error:
         log.error("not starting: %s", error)
         return 2
-    if config.security_enabled:
-        _print_admin_password(node.security.bootstrap())
-    for warning in security_warnings(config):
-        log.warning(warning)
+    password = node.security.bootstrap() if config.security_enabled else None
     scheme = "https" if config.ssl_certificate else "http"
     log.info("starting", extra={"fields": {
         "host": config.host, "port": config.port, "data_dir": str(config.data_dir.resolve()),
         "version": __version__, "ui": f"{scheme}://{config.host}:{config.port}/_dashboards",
         "ingest_workers": config.ingest_workers, "security": config.security_enabled,
         "tls": bool(config.ssl_certificate)}})
+    for warning in security_warnings(config):
+        log.warning(warning)
+    _print_admin_password(password)
     tune_gc()
 
     class Server(uvicorn.Server):

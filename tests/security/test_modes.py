@@ -55,17 +55,6 @@ def test_the_warnings_of_each_mode() -> None:
                                     ssl_certificate="node.crt", ssl_key="node.key")) == []
 
 
-def test_serve_refusal_names_secure(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGHAVEN_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "loghaven", "serve", "--host", "0.0.0.0", "--port", "9",
-         "--data-dir", str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
-    assert result.returncode == 2
-    assert "refusing to listen on [0.0.0.0]" in result.stderr
-    assert "--secure" in result.stderr
-
-
 def test_the_default_start_says_security_is_off(server: Server) -> None:
     text = server.log.read_text()
     assert f"security is off: anyone who can reach 127.0.0.1:{server.port} has full access" \
