@@ -1,20 +1,73 @@
 """The security service: users, roles, role mappings, action groups, API keys and UI sessions
 in the metastore, and authentication against them.
 
-CONTRACT (session 5, being built by a helper): the signatures below are what the HTTP edge
+CONTRACT (session 5): the signatures of :class:`SecurityService` below are what the HTTP edge
 (api/auth.py) and the CLI rely on.
+
+The configuration is read from the metastore into an immutable snapshot after every change,
+so a change through the REST API holds from the next request on; subjects are built from the
+snapshot and kept until the next change.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
 from loghaven.config import Config
 from loghaven.errors import AuthenticationRequired
+from loghaven.security import api_keys, entities
+from loghaven.security.audit import SECURITY_CONFIG_CHANGED, AuditLog
+from loghaven.security.builtin import STATIC_ACTION_GROUPS, STATIC_ROLES
+from loghaven.security.passwords import (
+    VerifiedCache,
+    generate_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from loghaven.security.privileges import RolePrivileges
+from loghaven.security.store import ACTION_GROUPS, ROLES, ROLES_MAPPING, USERS, SecurityStore
 from loghaven.security.subject import Subject
+from loghaven.security.throttle import LoginThrottle
 from loghaven.storage.metastore import Metastore
+
+#: The user the first secure start creates, and the role it gets.
+ADMIN_USER = "admin"
+ADMIN_ROLE = "all_access"
 
 
 class AuthenticationFailed(AuthenticationRequired):
     """Wrong credentials, an expired or invalidated key, or a throttled user/address (401)."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who makes a configuration change and from where: what the audit log records."""
+
+    user: str | None
+    address: str
+    method: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The security configuration at one moment, every type by entity name."""
+
+    users: Mapping[str, dict[str, Any]]
+    roles: Mapping[str, dict[str, Any]]
+    mappings: Mapping[str, dict[str, Any]]
+    action_groups: Mapping[str, dict[str, Any]]
+
+    def of(self, ctype: str) -> Mapping[str, dict[str, Any]]:
+        return {USERS: self.users, ROLES: self.roles, ROLES_MAPPING: self.mappings,
+                ACTION_GROUPS: self.action_groups}[ctype]
 
 
 class SecurityService:
@@ -23,34 +76,181 @@ class SecurityService:
         self.config = config
         #: Whether requests must authenticate (``security.enabled``).
         self.enabled = config.security_enabled
+        #: Where configuration changes are recorded (set by the node when auditing is on).
+        self.audit: AuditLog | None = None
+        self.store = SecurityStore(metastore, {ROLES: STATIC_ROLES,
+                                               ACTION_GROUPS: STATIC_ACTION_GROUPS})
+        self.throttle = LoginThrottle(config.login_allowed_tries, config.login_time_window,
+                                      config.login_block_expiry)
+        self.verified = VerifiedCache()
+        #: Wall-clock seconds (persisted times: API key expiry, sessions); tests replace it.
+        self.clock: Callable[[], float] = time.time
+        self._lock = threading.Lock()
+        self._subjects: dict[str, Subject] = {}
+        self._snapshot = self._load()
+
+    # The configuration snapshot -----------------------------------------------------------
+
+    def _load(self) -> Snapshot:
+        return Snapshot(*(self.store.entries(ctype)
+                          for ctype in (USERS, ROLES, ROLES_MAPPING, ACTION_GROUPS)))
+
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def reload(self) -> None:
+        """Read the configuration again (after a change); subjects are rebuilt on next use."""
+        with self._lock:
+            self._snapshot = self._load()
+            self._subjects = {}
+
+    def apply(self, changes: list[entities.Change], origin: Origin | None) -> None:
+        """Persist configuration changes in one transaction, reload, and audit them."""
+        self.store.apply(changes)
+        self.reload()
+        if self.audit is not None and origin is not None:
+            self.audit.record(SECURITY_CONFIG_CHANGED, user=origin.user,
+                              address=origin.address, method=origin.method, path=origin.path,
+                              reason=", ".join(sorted({f"{c}/{n}" for c, n, _ in changes})))
+
+    # Bootstrap ------------------------------------------------------------------------------
 
     def bootstrap(self) -> str | None:
         """On the first start with security enabled, create the ``admin`` user (role
         ``all_access``) with a generated password and return it (to be printed once); None
         when users exist already."""
-        raise NotImplementedError
+        if self.store.bootstrapped() or self._snapshot.users:
+            return None
+        password = generate_password()
+        user = entities.normalize_user({"hash": hash_password(password),
+                                        "description": "Created on the first secure start"})
+        mapping = dict(self._snapshot.mappings.get(ADMIN_ROLE)
+                       or entities.normalize_mapping({}))
+        mapping["users"] = sorted({*mapping.get("users", []), ADMIN_USER})
+        self.store.bootstrap([(USERS, ADMIN_USER, user), (ROLES_MAPPING, ADMIN_ROLE, mapping)],
+                             int(self.clock() * 1000))
+        self.reload()
+        return password
+
+    # Authentication -------------------------------------------------------------------------
 
     def authenticate_basic(self, username: str, password: str, address: str) -> Subject:
         """The subject of an internal user's name and password; AuthenticationFailed on a
         wrong pair or while the user or address is throttled."""
-        raise NotImplementedError
+        if self.throttle.blocked(username, address):
+            raise _failed(username)
+        user = self._snapshot.users.get(username)
+        stored = user.get("hash", "") if user else ""
+        if not (user and stored and (self.verified.verified(username, password, stored)
+                                     or self._verify_slow(username, password, stored))):
+            self.throttle.failed(username, address)
+            raise _failed(username)
+        return self.subject_of(username)
+
+    def _verify_slow(self, username: str, password: str, stored: str) -> bool:
+        if not verify_password(stored, password):
+            return False
+        if needs_rehash(stored):
+            user = {**self._snapshot.users[username], "hash": hash_password(password)}
+            self.apply([(USERS, username, user)], None)
+            stored = user["hash"]
+        self.verified.remember(username, password, stored)
+        return True
+
+    def check_password(self, username: str, password: str) -> bool:
+        """Whether ``password`` is the user's (the account API's ``current_password``)."""
+        user = self._snapshot.users.get(username)
+        return bool(user and user.get("hash") and verify_password(user["hash"], password))
 
     def authenticate_api_key(self, encoded: str, address: str) -> Subject:
         """The subject of ``base64(id:api_key)`` (ES's ``Authorization: ApiKey``)."""
-        raise NotImplementedError
+        if self.throttle.blocked(None, address):
+            raise _failed(None)
+        parsed = api_keys.decode(encoded)
+        record = self.store.api_key(parsed[0]) if parsed else None
+        if record is None or parsed is None or not api_keys.verify(record, parsed[1]):
+            self.throttle.failed(None, address)
+            raise AuthenticationFailed("unable to authenticate with provided credentials")
+        if record.get("invalidated"):
+            raise AuthenticationFailed("api key has been invalidated")
+        if api_keys.expired(record, self.clock()):
+            raise AuthenticationFailed("api key is expired")
+        return self._api_key_subject(record)
+
+    def _api_key_subject(self, record: Mapping[str, Any]) -> Subject:
+        owner = self.subject_of(record["username"])
+        restricted = api_keys.restrict(owner.privileges, record, self._snapshot.action_groups)
+        return replace(owner, privileges=restricted, auth_type="api_key",
+                       api_key_id=record["id"])
+
+    # UI sessions ----------------------------------------------------------------------------
 
     def open_session(self, subject: Subject) -> str:
         """A new UI session for ``subject``; the returned token goes in the cookie."""
-        raise NotImplementedError
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        self.store.put_session(_digest(token), {
+            "user": subject.name, "api_key_id": subject.api_key_id,
+            "created": int(now * 1000), "expires": int((now + self.config.session_timeout)
+                                                       * 1000)})
+        return token
 
     def authenticate_session(self, token: str) -> Subject:
         """The subject of a UI session token (sliding expiry); AuthenticationFailed when
         unknown or expired."""
-        raise NotImplementedError
+        digest = _digest(token)
+        record = self.store.session(digest)
+        now = self.clock()
+        if record is None or record["expires"] <= now * 1000:
+            if record is not None:
+                self.store.delete_session(digest)
+            raise AuthenticationFailed("the session is unknown or has expired")
+        timeout = self.config.session_timeout
+        expires = int((now + timeout) * 1000)
+        # Slide the expiry, writing only when it moved by a minute (or a tenth of the
+        # timeout), not on every request of the UI.
+        if expires - record["expires"] >= min(60, timeout / 10) * 1000:
+            self.store.put_session(digest, {**record, "expires": expires})
+        if record.get("api_key_id"):
+            key = self.store.api_key(record["api_key_id"])
+            if key is None or key.get("invalidated") or api_keys.expired(key, now):
+                raise AuthenticationFailed("the session's api key is no longer valid")
+            return replace(self._api_key_subject(key), auth_type="session")
+        return replace(self.subject_of(record["user"]), auth_type="session")
 
     def close_session(self, token: str) -> None:
-        raise NotImplementedError
+        self.store.delete_session(_digest(token))
+
+    # Subjects -------------------------------------------------------------------------------
 
     def subject_of(self, username: str) -> Subject:
         """A user's subject with their current roles (scheduled jobs act as their owner)."""
-        raise NotImplementedError
+        subject = self._subjects.get(username)
+        if subject is not None:
+            return subject
+        snapshot = self._snapshot
+        user = snapshot.users.get(username)
+        if user is None:
+            raise _failed(username)
+        backend_roles = tuple(user.get("backend_roles", ()))
+        attributes = dict(user.get("attributes", {}))
+        roles = entities.mapped_roles(username, backend_roles, user, snapshot.mappings)
+        privileges = RolePrivileges({name: snapshot.roles[name] for name in roles
+                                     if name in snapshot.roles},
+                                    snapshot.action_groups, username, attributes, backend_roles)
+        subject = Subject(name=username, privileges=privileges, backend_roles=backend_roles,
+                          roles=tuple(roles), attributes=attributes)
+        with self._lock:
+            if self._snapshot is snapshot:
+                self._subjects[username] = subject
+        return subject
+
+
+def _failed(username: str | None) -> AuthenticationFailed:
+    return AuthenticationFailed(
+        f"unable to authenticate user [{username}] for REST request" if username
+        else "unable to authenticate with provided credentials")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

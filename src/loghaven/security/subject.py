@@ -4,7 +4,7 @@ resolution, the search service)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,9 +35,10 @@ class Privileges(Protocol):
         """Whether a cluster permission of the roles covers ``action``."""
         ...
 
-    def allows_index(self, action: str, index: str) -> bool:
+    def allows_index(self, action: str, index: str, aliases: Collection[str] = ()) -> bool:
         """Whether an index permission of the roles covers ``action`` on this index or alias
-        name."""
+        name (or on one of ``aliases``, the aliases of the index: a grant on an alias holds
+        for its member indices)."""
         ...
 
     def allows_some_index(self, action: str) -> bool:
@@ -45,8 +46,9 @@ class Privileges(Protocol):
         before its indices are resolved)."""
         ...
 
-    def index_rules(self, index: str) -> IndexRules | None:
-        """Document- and field-level security on this index; None when unrestricted."""
+    def index_rules(self, index: str, aliases: Collection[str] = ()) -> IndexRules | None:
+        """Document- and field-level security on this index (with its ``aliases``: roles
+        that name an alias restrict its member indices); None when unrestricted."""
         ...
 
 
@@ -56,13 +58,13 @@ class AllAccess:
     def allows_cluster(self, action: str) -> bool:
         return True
 
-    def allows_index(self, action: str, index: str) -> bool:
+    def allows_index(self, action: str, index: str, aliases: Collection[str] = ()) -> bool:
         return True
 
     def allows_some_index(self, action: str) -> bool:
         return True
 
-    def index_rules(self, index: str) -> IndexRules | None:
+    def index_rules(self, index: str, aliases: Collection[str] = ()) -> IndexRules | None:
         return None
 
 

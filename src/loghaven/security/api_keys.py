@@ -1,0 +1,153 @@
+"""Elasticsearch API keys: creation, the stored record, verification and role restriction.
+
+A key is an id (20 characters, as ES's) and a secret of 128 random bits; clients send
+``Authorization: ApiKey base64(id:secret)``. The secret is stored as a salted SHA-256 (ES's
+``ssha256`` API key hashing): with 128 bits of entropy a slow hash adds nothing against
+guessing, while argon2 would cost ~90 ms per request or a cache of live secrets. A key acts
+for its owner, limited by its ``role_descriptors`` (ES's rule: the intersection of both),
+evaluated with the owner's current roles, so removing a role from the owner also takes it
+from the owner's keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from loghaven import params
+from loghaven.engine.dates.durations import parse_duration_ms
+from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.security.privileges import Intersection, RolePrivileges
+from loghaven.security.subject import Privileges
+
+#: The realm API keys' owners come from, as ES names its native realm.
+REALM = "default_native"
+REALM_TYPE = "native"
+_ID_ALPHABET = string.ascii_letters + string.digits + "-_"
+
+
+def new_record(name: str, owner: str, body: Mapping[str, Any], now_ms: int,
+               ) -> tuple[dict[str, Any], str]:
+    """A new key's stored record and its secret (returned to the client once)."""
+    expiration = body.get("expiration")
+    expires = None
+    if expiration is not None:
+        try:
+            expires = now_ms + parse_duration_ms(str(expiration), "expiration")
+        except ValueError as exc:
+            raise IllegalArgument(str(exc)) from None
+    descriptors = params.expect_object(body.get("role_descriptors") or {}, "role_descriptors",
+                                       "api_key_request")
+    metadata = params.expect_object(body.get("metadata") or {}, "metadata", "api_key_request")
+    for role, descriptor in descriptors.items():
+        params.expect_object(descriptor, role, "role_descriptors")
+    key_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
+    secret = secrets.token_urlsafe(16)
+    salt = secrets.token_hex(16)
+    record = {"id": key_id, "name": name, "type": "rest", "creation": now_ms,
+              "expiration": expires, "invalidated": False, "invalidation": None,
+              "username": owner, "realm": REALM, "realm_type": REALM_TYPE,
+              "metadata": metadata, "role_descriptors": descriptors,
+              "salt": salt, "hash": _hash(salt, secret)}
+    return record, secret
+
+
+def encoded(key_id: str, secret: str) -> str:
+    return base64.b64encode(f"{key_id}:{secret}".encode()).decode()
+
+
+def decode(value: str) -> tuple[str, str] | None:
+    """``(id, secret)`` of the ``ApiKey`` credentials, None when they are not well formed."""
+    try:
+        text = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    key_id, sep, secret = text.partition(":")
+    return (key_id, secret) if sep and key_id and secret else None
+
+
+def verify(record: Mapping[str, Any], secret: str) -> bool:
+    return hmac.compare_digest(record["hash"], _hash(record["salt"], secret))
+
+
+def _hash(salt: str, secret: str) -> str:
+    return hashlib.sha256(f"{salt}{secret}".encode()).hexdigest()
+
+
+def expired(record: Mapping[str, Any], now: float) -> bool:
+    return record.get("expiration") is not None and record["expiration"] <= now * 1000
+
+
+def render(record: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """A key as ``GET _security/api_key`` shows it (never the secret or its hash)."""
+    out = {"id": record["id"], "name": record["name"], "type": "rest",
+           "creation": record["creation"]}
+    if record.get("expiration") is not None:
+        out["expiration"] = record["expiration"]
+    out["invalidated"] = bool(record.get("invalidated")) or expired(record, now)
+    if record.get("invalidation") is not None:
+        out["invalidation"] = record["invalidation"]
+    out.update(username=record["username"], realm=record["realm"],
+               realm_type=record.get("realm_type", REALM_TYPE),
+               metadata=record.get("metadata") or {},
+               role_descriptors=record.get("role_descriptors") or {})
+    return out
+
+
+# Role restriction -----------------------------------------------------------------------
+
+#: Elasticsearch's privilege names whose OpenSearch action group has another name; other
+#: names (``read``, ``write``, ``index``, ``delete``, ``manage``, action patterns) are the same.
+_CLUSTER = {"all": ["cluster_all"], "monitor": ["cluster_monitor"], "manage": ["cluster_all"],
+            "manage_index_templates": ["cluster_manage_index_templates"],
+            "manage_pipeline": ["cluster_manage_pipelines"],
+            "manage_own_api_key": ["cluster:admin/xpack/security/api_key/*"],
+            "manage_api_key": ["cluster:admin/xpack/security/api_key/*"]}
+_INDEX = {"all": ["indices_all"], "monitor": ["indices_monitor"],
+          "view_index_metadata": ["indices:admin/get", "indices:admin/mappings/get",
+                                  "indices:admin/aliases/get", "indices:admin/settings/get",
+                                  "indices:admin/resolve/index"],
+          "create": ["indices:data/write/index"], "create_doc": ["indices:data/write/index"],
+          "maintenance": ["indices:admin/refresh*", "indices:admin/flush*",
+                          "indices:admin/forcemerge*"]}
+
+
+def descriptor_role(descriptor: Mapping[str, Any]) -> dict[str, Any]:
+    """An ES role descriptor as an OpenSearch role (REST shape)."""
+    indices = []
+    for entry in descriptor.get("indices") or []:
+        if not isinstance(entry, Mapping):
+            raise ParsingError("failed to parse indices privileges: expected an object")
+        names = entry.get("names") or []
+        query = entry.get("query")
+        fields = entry.get("field_security") or {}
+        grant = list(fields.get("grant") or ["*"])
+        excepted = list(fields.get("except") or [])
+        fls = ([f"~{f}" for f in excepted] if grant == ["*"]
+               else [f for f in grant if f not in excepted])
+        indices.append({
+            "index_patterns": [names] if isinstance(names, str) else list(names),
+            "dls": json.dumps(query) if isinstance(query, Mapping) else (query or ""),
+            "fls": fls, "masked_fields": [],
+            "allowed_actions": [a for p in entry.get("privileges") or []
+                                for a in _INDEX.get(p, [p])]})
+    return {"cluster_permissions": [a for p in descriptor.get("cluster") or []
+                                    for a in _CLUSTER.get(p, [p])],
+            "index_permissions": indices}
+
+
+def restrict(owner: Privileges, record: Mapping[str, Any],
+             action_groups: Mapping[str, Mapping[str, Any]]) -> Privileges:
+    """The key's privileges: its owner's, limited by its role descriptors when it has any."""
+    descriptors = record.get("role_descriptors") or {}
+    if not descriptors:
+        return owner
+    roles = {name: descriptor_role(d) for name, d in descriptors.items()}
+    return Intersection(owner, RolePrivileges(roles, action_groups, record["username"]))
