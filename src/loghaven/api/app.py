@@ -2,7 +2,9 @@
 
 Middleware, outermost first: response headers (nosniff, CSP, product), the Host check, CORS,
 then each route's policy (content types, Authorization, osd-xsrf, OPTIONS), then the error
-boundary that answers what no handler took.
+boundary that answers what no handler took. With security enabled each route's endpoint runs
+behind its guard (api/auth.py: authentication, the route's permission from api/permissions.py);
+every route must have a permission, with security on or off.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import (
     analyze,
+    auth,
     bulk,
     cat,
     cluster,
@@ -31,6 +34,7 @@ from loghaven.api import (
     jobs,
     metadata,
     nodes,
+    permissions,
     search,
     stats,
 )
@@ -115,6 +119,9 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *jobs.routes, *stats.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
               *documents.routes]
+    permissions.check(routes)
+    if node.security.enabled:
+        routes = auth.guarded(routes, node)
     app = Starlette(
         routes=routes,
         middleware=[Middleware(ResponseHeaders, config=node.config),

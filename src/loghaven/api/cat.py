@@ -165,8 +165,9 @@ def aliases_table(request: Request) -> tuple[list[str], list[Row]]:
     node = node_of(request)
     wanted = request.path_params.get("name")
     rows = []
-    for index, aliases in sorted(node.catalog.aliases.items()):
-        for alias, props in sorted(aliases.items()):
+    visible = node.catalog.resolve(None, expand_wildcards="all", include_closed_error=False)
+    for index in [t.index.name for t in visible]:
+        for alias, props in sorted(node.catalog.aliases.get(index, {}).items()):
             if wanted and not any(fnmatch.fnmatchcase(alias, w) for w in wanted.split(",")):
                 continue
             rows.append({

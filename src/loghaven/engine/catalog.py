@@ -43,10 +43,13 @@ from loghaven.errors import (
 )
 from loghaven.params import expect_object, param_bool
 from loghaven.scheduler import Every, Scheduler
+from loghaven.security import access
 from loghaven.storage.metastore import Metastore
 from loghaven.storage.splits import LocalSplitStorage
 
 INDEX = "index"
+#: OpenSearch's action of creating an index (explicitly or on a first write).
+CREATE_INDEX = "indices:admin/create"
 #: An index that has taken no writes for this long gives its writer's memory back.
 WRITER_IDLE_SECONDS = 60.0
 #: A search-idle index still refreshes once this much source is waiting (bounds the memory
@@ -250,6 +253,7 @@ class Catalog:
     def create_index(self, name: str, body: dict[str, Any] | None = None) -> Index:
         body = body or {}
         name = resolve_date_math(name)
+        access.check(name, CREATE_INDEX)
         validate_index_name(name)
         self.check_disk()
         if self.disk.flood:
@@ -336,6 +340,11 @@ class Catalog:
         An index that failed to open (red) is a target only for metadata access
         (``include_failed``, by default when closed indices are accepted too); for reads it
         is skipped by wildcards and answers 503 when named.
+
+        Work acting for a subject (security/context.py) sees only what its roles grant the
+        action: wildcards expand to the indices it may act on by name or through an alias,
+        and a name it may not act on is OpenSearch's 403 (before whether it exists, which
+        would tell what it may not know), or skipped with ``ignore_unavailable``.
         """
         if include_failed is None:
             include_failed = not include_closed_error
@@ -362,17 +371,22 @@ class Catalog:
                 matched = False
                 for name, index in self.indices.items():
                     if index.state in states and fnmatch.fnmatchcase(name, part) \
-                            and (with_hidden or not _hidden(index)):
+                            and (with_hidden or not _hidden(index)) \
+                            and access.allows(name, aliases=self.aliases.get(name, ())):
                         selected.setdefault(name, None)
                         matched = True
                 for alias, members in alias_map.items():
-                    if fnmatch.fnmatchcase(alias, part):
+                    if fnmatch.fnmatchcase(alias, part) and access.allows(alias):
                         for name, props in members.items():
                             selected.setdefault(name, props.get("filter"))
                             matched = True
                 if not matched and not allow_no_indices:
                     raise IndexNotFound(part)
                 continue
+            if not self._may_name(part, alias_map):
+                if ignore_unavailable:
+                    continue
+                access.check(part)
             if part in self.indices:
                 if self.indices[part].state == "close" and include_closed_error \
                         and not ignore_unavailable:
@@ -395,6 +409,15 @@ class Catalog:
             raise IndexNotFound(expression or "_all")
         return [Target(self.indices[name], alias_filter) for name, alias_filter in
                 sorted(selected.items())]
+
+    def _may_name(self, name: str, alias_map: abc.Mapping[str, abc.Collection[str]]) -> bool:
+        """Whether the acting subject may name this index (or act on it through one of its
+        aliases) or alias (or act on every index behind it)."""
+        if name in alias_map:
+            return access.allows(name) or all(
+                access.allows(index, aliases=self.aliases.get(index, ()))
+                for index in alias_map[name])
+        return access.allows(name, aliases=self.aliases.get(name, ()))
 
     def resolve_index(self, expression: str, *, expand_wildcards: str = "open",
                       ignore_unavailable: bool = False) -> dict[str, Any]:
@@ -419,8 +442,13 @@ class Catalog:
             if is_pattern(part):
                 indices |= {name for name, index in self.indices.items()
                             if index.state in states and fnmatch.fnmatchcase(name, part)
-                            and (with_hidden or not _hidden(index))}
-                aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)}
+                            and (with_hidden or not _hidden(index))
+                            and access.allows(name, aliases=self.aliases.get(name, ()))}
+                aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)
+                            and access.allows(alias)}
+            elif not self._may_name(part, members):
+                if not ignore_unavailable:
+                    access.check(part)
             elif part in self.indices:
                 indices.add(part)
             elif part in members:

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from loghaven.engine import templates
-from loghaven.engine.catalog import Catalog
+from loghaven.engine.catalog import CREATE_INDEX, Catalog
 from loghaven.engine.documents_state import WriteRequest, WriteResult
 from loghaven.engine.index import Index
 from loghaven.engine.names import resolve_date_math
@@ -23,10 +23,14 @@ from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body
 from loghaven.ingest.pipelines import pipeline_ids, run_pipelines
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.security import access, context
 
 Outcome = WriteResult | LoghavenError
 #: ``refresh`` parameter values that refresh the written indices before answering.
 REFRESHING = ("true", "", "wait_for")
+#: Each write's OpenSearch action (a bulk item's, or a single document's).
+WRITE_ACTIONS = {"index": "indices:data/write/index", "create": "indices:data/write/index",
+                 "update": "indices:data/write/update", "delete": "indices:data/write/delete"}
 
 
 class WriteService:
@@ -178,6 +182,8 @@ class _Targets:
         if name not in self.found:
             self.found[name] = self._existing(name)
         target = self.found[name]
+        if context.current() is not None:
+            _check_access(resolve_date_math(name), target, request.op, self.catalog)
         if isinstance(target, LoghavenError):
             raise target
         key = (name, pipeline)
@@ -205,6 +211,21 @@ class _Targets:
             return None if self.auto_create else error
         except LoghavenError as error:
             return error
+
+def _check_access(name: str, target: Index | LoghavenError | None, op: str,
+                  catalog: Catalog) -> None:
+    """OpenSearch's checks of a write acting for a subject, before whether its target exists:
+    the item's own action on the name it was sent to, or on the index that name reaches (also
+    through one of its aliases), and ``indices:admin/create`` on an index it would create."""
+    action = WRITE_ACTIONS[op]
+    if isinstance(target, Index):
+        if not access.allows(target.name, action, catalog.aliases.get(target.name, ())):
+            access.check(name, action)
+        return
+    access.check(name, action)
+    if target is None:
+        access.check(name, CREATE_INDEX)
+
 
 def _ingest(ids: tuple[str, ...], request: WriteRequest) -> None:
     """Run the pipelines on a write that carries a document to index: ES runs them on index

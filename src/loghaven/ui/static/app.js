@@ -17,8 +17,27 @@ async function api(method, path, body) {
     init.headers["Content-Type"] = path.includes("_bulk") ? "application/x-ndjson" : "application/json";
   }
   const response = await fetch(path.startsWith("/") ? path : `/${path}`, init);
+  if (response.status === 401) toLogin();  // the session ended (security enabled)
   const text = await response.text();
   return { status: response.status, text };
+}
+
+function toLogin() {
+  location.assign(`/_dashboards/login?nextUrl=${encodeURIComponent(location.pathname + location.hash)}`);
+}
+
+async function showUser() {
+  // Who is logged in: answered only when security is enabled.
+  const response = await fetch("/_dashboards/api/v1/auth/authinfo");
+  const user = response.ok ? (await response.json()).user_name : null;
+  if (!user) return;
+  $("#user-name").textContent = user;
+  $("#user").hidden = false;
+}
+
+async function logout() {
+  await fetch("/_dashboards/auth/logout", { method: "POST", headers: { "osd-xsrf": "true" } });
+  location.assign("/_dashboards/login");
 }
 
 async function loadOverview() {
@@ -89,9 +108,11 @@ function show(view) {
 
 window.addEventListener("hashchange", () => show(location.hash.slice(1) || "overview"));
 $("#send").addEventListener("click", sendConsole);
+$("#logout").addEventListener("click", logout);
 $("#request").addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) sendConsole();
 });
 show(location.hash.slice(1) || "overview");
+showUser();
 loadOverview();
 setInterval(loadOverview, 5000);

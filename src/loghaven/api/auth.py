@@ -1,0 +1,211 @@
+"""Authentication and authorization at the HTTP edge.
+
+With ``security.enabled`` every route is wrapped by a :class:`Guard` that knows the route's
+permission (api/permissions.py), looked up once when the application is built rather than
+matched again per request. The guard authenticates the caller (``Authorization: Basic``,
+``Authorization: ApiKey``, or the UI's session cookie), checks the route's cluster action, or
+whether any index pattern grants its index action, and runs the endpoint as the caller
+(:func:`loghaven.security.context.acting`), so the names it resolves are checked too. Without
+security no route is wrapped: the request path is exactly what it was.
+
+``OPTIONS`` is answered by the route policies (api/route_policy.py) before any route runs, so
+CORS preflights need no credentials; a ``Host`` or CORS refusal also comes first.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+from collections.abc import Sequence
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Mount, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from loghaven.api import permissions
+from loghaven.api.http import error_response, run
+from loghaven.api.permissions import AUTHENTICATED, CLUSTER, PUBLIC, UI, Permission
+from loghaven.errors import AuthenticationRequired
+from loghaven.security import audit
+from loghaven.security.access import no_permissions
+from loghaven.security.context import acting
+from loghaven.security.service import AuthenticationFailed
+from loghaven.security.subject import Subject
+
+if TYPE_CHECKING:
+    from loghaven.node import Node
+
+#: The UI's session cookie, named as OpenSearch Dashboards' security plugin names it.
+SESSION_COOKIE = "security_authentication"
+LOGIN_PAGE = "/_dashboards/login"
+
+
+def guarded(routes: Sequence[BaseRoute], node: Node) -> list[BaseRoute]:
+    """Copies of ``routes`` whose endpoints run behind a :class:`Guard` (the route objects of
+    the API modules are shared, so they are not changed in place)."""
+    out: list[BaseRoute] = []
+    for route in routes:
+        if isinstance(route, Mount) and route.routes:
+            inner = Router(routes=guarded(route.routes, node))
+            wrapped = copy.copy(route)
+            wrapped._base_app = wrapped.app = inner
+            out.append(wrapped)
+            continue
+        entries = {method: permissions.permission(method, path)
+                   for _, path, methods in permissions.endpoints([route])
+                   for method in methods}
+        wrapped = copy.copy(route)
+        wrapped.app = Guard(route.app, entries, node)  # type: ignore[attr-defined]
+        out.append(wrapped)
+    return out
+
+
+def request_uri(request: Request) -> str:
+    """The path and query as ES quotes them in its 401 messages."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def authenticate(request: Request, node: Node) -> Subject:
+    """The caller's subject from its credentials; AuthenticationRequired (401) when there are
+    none or they are wrong."""
+    header = request.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    scheme = scheme.lower()
+    security = node.security
+    where = address(request)
+    if scheme == "basic":
+        try:
+            username, _, password = base64.b64decode(credentials.strip(), validate=True) \
+                .decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            username = password = ""
+        return await login_subject(request, node, username, password)
+    if scheme == "apikey":
+        try:
+            return await run(security.authenticate_api_key, credentials.strip(), where)
+        except AuthenticationFailed:
+            _record(node, audit.FAILED_LOGIN, request, user=None)
+            raise AuthenticationRequired(
+                "unable to authenticate with provided credentials and anonymous access is not "
+                "allowed for this request") from None
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            return await run(security.authenticate_session, token)
+        except AuthenticationFailed:
+            raise SessionExpired(f"missing authentication credentials for REST request "
+                                 f"[{request_uri(request)}]") from None
+    raise AuthenticationRequired(
+        f"missing authentication credentials for REST request [{request_uri(request)}]")
+
+
+async def login_subject(request: Request, node: Node, username: str,
+                        password: str) -> Subject:
+    """The subject of a user name and password (argon2: in the thread pool); a failure is
+    audited and answered with ES's 401."""
+    try:
+        return await run(node.security.authenticate_basic, username, password, address(request))
+    except AuthenticationFailed:
+        _record(node, audit.FAILED_LOGIN, request, user=username)
+        raise AuthenticationRequired(f"unable to authenticate user [{username}] for REST "
+                                     f"request [{request_uri(request)}]") from None
+
+
+class SessionExpired(AuthenticationRequired):
+    """A UI session that ended: 401 without the Basic challenge, so that the browser shows
+    the UI's login page rather than its own credentials dialog."""
+
+    headers: dict[str, str] = {}
+
+
+def authorize(subject: Subject, permission: Permission) -> bool:
+    """Whether the route's action is granted, before any index name is known."""
+    if permission.action is None:
+        return True
+    privileges = subject.privileges
+    if permission.kind == CLUSTER:
+        return privileges.allows_cluster(permission.action)
+    return privileges.allows_some_index(permission.action)
+
+
+class Guard:
+    """One route's endpoint behind authentication and its permission (by method)."""
+
+    def __init__(self, app: ASGIApp, entries: dict[str, Permission | None], node: Node) -> None:
+        self.app = app
+        self.entries = entries
+        self.node = node
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        permission = self.entries.get(scope.get("method", "GET"))
+        if scope["type"] != "http" or permission is None or permission.kind == PUBLIC:
+            await self.app(scope, receive, send)  # no entry: a method the route refuses (405)
+            return
+        request = Request(scope, receive)
+        try:
+            subject = await authenticate(request, self.node)
+        except AuthenticationRequired as error:
+            if permission.kind == UI and request.method in ("GET", "HEAD"):
+                target = LOGIN_PAGE + "?nextUrl=" + quote(request_uri(request), safe="")
+                await RedirectResponse(target, status_code=302)(scope, receive, send)
+            else:
+                await error_response(request, error)(scope, receive, send)
+            return
+        scope["user"] = subject  # Starlette's place for it (``request.user``)
+        if permission.kind in (UI, AUTHENTICATED):
+            await self.app(scope, receive, send)
+            return
+        assert permission.action is not None
+        if not authorize(subject, permission):
+            _record(self.node, audit.MISSING_PRIVILEGES, request, user=subject.name,
+                    action=permission.action)
+            await error_response(request, no_permissions(permission.action, subject))(
+                scope, receive, send)
+            return
+        if self.node.config.audit_log_granted:
+            _record(self.node, audit.AUTHENTICATED, request, user=subject.name)
+            _record(self.node, audit.GRANTED_PRIVILEGES, request, user=subject.name,
+                    action=permission.action)
+        with acting(subject, permission.acting):
+            await self.app(scope, receive, send)
+
+
+def session_cookie(request: Request, token: str, *, max_age: int | None = None) -> str:
+    """The ``Set-Cookie`` value of the UI session: HttpOnly, SameSite=Strict, and Secure when
+    the request came over TLS (an empty token with ``max_age=0`` clears it)."""
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[SESSION_COOKIE] = token
+    morsel = cookie[SESSION_COOKIE]
+    morsel["path"] = "/"
+    morsel["httponly"] = True
+    morsel["samesite"] = "Strict"
+    if request.url.scheme == "https":
+        morsel["secure"] = True
+    if max_age is not None:
+        morsel["max-age"] = max_age
+    return morsel.OutputString()
+
+
+def _record(node: Node, category: str, request: Request, *, user: str | None,
+            action: str | None = None) -> None:
+    """An audit event, once the node has an audit log (security/audit.py)."""
+    log = getattr(node, "audit", None)
+    if log is not None:
+        log.record(category, user=user, address=address(request), method=request.method,
+                   path=request.url.path, action=action)
+
+
+def record_login(node: Node, request: Request, user: str) -> None:
+    """The audit event of a UI login."""
+    _record(node, audit.AUTHENTICATED, request, user=user)
+

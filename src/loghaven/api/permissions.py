@@ -1,0 +1,256 @@
+"""THE permission table: every REST route's OpenSearch action name.
+
+Each route of the application (method and path template, as Starlette writes them) has one
+line here; :func:`check` refuses to build the application when a route has none, so no
+endpoint can ship without a permission (tests/test_permissions_table.py walks them all).
+
+The action decides the scope, as OpenSearch's privilege evaluator does
+(``PrivilegesEvaluator.isClusterPerm``): ``cluster:*``, the legacy and composable template
+actions and the composite requests (``_bulk``, ``_mget``, ``_msearch``, scroll) are checked
+against the roles' cluster permissions; every other ``indices:*`` action against their index
+permissions, first whether any index pattern grants it, then, while the endpoint runs, on each
+index name it resolves (engine/catalog.py). A composite request's items are checked as their
+own actions on their indices: ``_msearch`` runs its searches as ``indices:data/read/search``,
+``_mget`` its reads as ``indices:data/read/mget[shard]``, ``_bulk`` each item as
+``indices:data/write/index|delete|update`` (ingest/service.py).
+
+Four kinds need no action: ``public`` (the login page and its assets, the security health
+check), ``authenticated`` (any user: who-am-I, one's own account and API keys, logout),
+``ui`` (the web UI's pages: an anonymous page load is sent to the login page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from starlette.routing import BaseRoute, Mount, Route
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+UI = "ui"
+CLUSTER = "cluster"
+INDEX = "index"
+
+#: Composite requests: checked as a cluster action, their items as these index actions.
+ITEM_ACTIONS = {
+    "indices:data/read/msearch": "indices:data/read/search",
+    "indices:data/read/mget": "indices:data/read/mget[shard]",
+    "indices:data/write/bulk": "indices:data/write/bulk[s]",
+}
+_CLUSTER_PREFIXES = ("cluster:", "indices:admin/template/", "indices:admin/index_template/",
+                     "indices:data/read/scroll", "indices:data/read/msearch")
+_CLUSTER_ACTIONS = frozenset({"indices:data/write/bulk", "indices:data/read/mget",
+                              "indices:data/read/mtv", "indices:data/write/reindex"})
+
+
+@dataclass(frozen=True)
+class Permission:
+    """What a route needs: its kind, and for ``cluster``/``index`` the action name."""
+
+    kind: str
+    action: str | None = None
+
+    @property
+    def acting(self) -> str:
+        """The action the endpoint's work runs as (against which names resolve)."""
+        assert self.action is not None
+        return ITEM_ACTIONS.get(self.action, self.action)
+
+
+def is_cluster_action(action: str) -> bool:
+    """Whether OpenSearch checks ``action`` against cluster permissions."""
+    return action.startswith(_CLUSTER_PREFIXES) or action in _CLUSTER_ACTIONS
+
+
+# method(s)  path template  action (or public / authenticated / ui)
+_TABLE = """
+GET         /                                               cluster:monitor/main
+GET         /_cluster/health                                cluster:monitor/health
+GET         /_cluster/health/{index}                        cluster:monitor/health
+GET,POST    /_cluster/allocation/explain                    cluster:monitor/allocation/explain
+GET         /_cluster/state                                 cluster:monitor/state
+GET         /_cluster/state/{metric}                        cluster:monitor/state
+GET         /_cluster/state/{metric}/{index}                cluster:monitor/state
+GET         /_cluster/settings                              cluster:monitor/state
+PUT         /_cluster/settings                              cluster:admin/settings/update
+GET         /_cluster/stats                                 cluster:monitor/stats
+GET         /_tasks                                         cluster:monitor/tasks/lists
+GET         /_tasks/{task_id}                               cluster:monitor/task/get
+GET         /_resolve/index/{name}                          indices:admin/resolve/index
+GET         /_nodes                                         cluster:monitor/nodes/info
+GET         /_nodes/{node_id}                               cluster:monitor/nodes/info
+GET         /_nodes/{node_id}/{metric}                      cluster:monitor/nodes/info
+GET         /_nodes/stats                                   cluster:monitor/nodes/stats
+GET         /_nodes/stats/{metric}                          cluster:monitor/nodes/stats
+GET         /_nodes/stats/{metric}/{index_metric}           cluster:monitor/nodes/stats
+GET         /_nodes/{node_id}/stats                         cluster:monitor/nodes/stats
+GET         /_nodes/{node_id}/stats/{metric}                cluster:monitor/nodes/stats
+GET         /_nodes/{node_id}/stats/{metric}/{index_metric} cluster:monitor/nodes/stats
+GET         /_plugins/_job_scheduler/api/jobs               cluster:admin/opensearch/jobscheduler/info
+
+GET         /_cat/health                                    cluster:monitor/health
+GET         /_cat/nodes                                     cluster:monitor/nodes/info
+GET         /_cat/plugins                                   cluster:monitor/nodes/info
+GET         /_cat/templates                                 cluster:monitor/state
+GET         /_cat/templates/{name}                          cluster:monitor/state
+GET         /_cat/indices                                   indices:monitor/stats
+GET         /_cat/indices/{index}                           indices:monitor/stats
+GET         /_cat/shards                                    indices:monitor/stats
+GET         /_cat/shards/{index}                            indices:monitor/stats
+GET         /_cat/segments                                  indices:monitor/segments
+GET         /_cat/segments/{index}                          indices:monitor/segments
+GET         /_cat/count                                     indices:data/read/search
+GET         /_cat/count/{index}                             indices:data/read/search
+GET         /_cat/aliases                                   indices:admin/aliases/get
+GET         /_cat/aliases/{name}                            indices:admin/aliases/get
+
+GET         /_stats                                         indices:monitor/stats
+GET         /_stats/{metric}                                indices:monitor/stats
+GET         /{index}/_stats                                 indices:monitor/stats
+GET         /{index}/_stats/{metric}                        indices:monitor/stats
+GET,POST    /_analyze                                       indices:admin/analyze
+GET,POST    /{index}/_analyze                               indices:admin/analyze
+
+GET,POST    /_search                                        indices:data/read/search
+GET,POST    /{index}/_search                                indices:data/read/search
+GET,POST    /_count                                         indices:data/read/search
+GET,POST    /{index}/_count                                 indices:data/read/search
+GET,POST    /_msearch                                       indices:data/read/msearch
+GET,POST    /{index}/_msearch                               indices:data/read/msearch
+GET,POST    /_search/scroll                                 indices:data/read/scroll
+GET,POST    /_search/scroll/{scroll_id}                     indices:data/read/scroll
+DELETE      /_search/scroll                                 indices:data/read/scroll/clear
+DELETE      /_search/scroll/{scroll_id}                     indices:data/read/scroll/clear
+POST        /{index}/_search/point_in_time                  indices:data/read/point_in_time/create
+GET         /_search/point_in_time/_all                     indices:data/read/point_in_time/readall
+DELETE      /_search/point_in_time                          indices:data/read/point_in_time/delete
+DELETE      /_search/point_in_time/_all                     indices:data/read/point_in_time/delete
+POST        /{index}/_pit                                   indices:data/read/open_point_in_time
+DELETE      /_pit                                           indices:data/read/close_point_in_time
+GET,POST    /_validate/query                                indices:admin/validate/query
+GET,POST    /{index}/_validate/query                        indices:admin/validate/query
+GET,POST    /_field_caps                                    indices:data/read/field_caps
+GET,POST    /{index}/_field_caps                            indices:data/read/field_caps
+POST        /{index}/_delete_by_query                       indices:data/write/delete/byquery
+POST        /{index}/_update_by_query                       indices:data/write/update/byquery
+
+GET,HEAD    /_template                                      indices:admin/template/get
+GET,HEAD    /_template/{name}                               indices:admin/template/get
+PUT,POST    /_template/{name}                               indices:admin/template/put
+DELETE      /_template/{name}                               indices:admin/template/delete
+GET,HEAD    /_index_template                                indices:admin/index_template/get
+GET,HEAD    /_index_template/{name}                         indices:admin/index_template/get
+PUT,POST    /_index_template/{name}                         indices:admin/index_template/put
+DELETE      /_index_template/{name}                         indices:admin/index_template/delete
+GET,HEAD    /_component_template                            cluster:admin/component_template/get
+GET,HEAD    /_component_template/{name}                     cluster:admin/component_template/get
+PUT,POST    /_component_template/{name}                     cluster:admin/component_template/put
+DELETE      /_component_template/{name}                     cluster:admin/component_template/delete
+
+POST        /_aliases                                       indices:admin/aliases
+GET         /_alias                                         indices:admin/aliases/get
+GET         /_aliases                                       indices:admin/aliases/get
+GET,HEAD    /_alias/{name}                                  indices:admin/aliases/get
+GET         /{index}/_alias                                 indices:admin/aliases/get
+GET         /{index}/_aliases                               indices:admin/aliases/get
+GET,HEAD    /{index}/_alias/{name}                          indices:admin/aliases/get
+PUT,POST    /{index}/_alias/{name}                          indices:admin/aliases
+PUT,POST    /{index}/_aliases/{name}                        indices:admin/aliases
+DELETE      /{index}/_alias/{name}                          indices:admin/aliases
+DELETE      /{index}/_aliases/{name}                        indices:admin/aliases
+
+PUT,POST    /_bulk                                          indices:data/write/bulk
+PUT,POST    /{index}/_bulk                                  indices:data/write/bulk
+PUT,POST    /{index}/{type}/_bulk                           indices:data/write/bulk
+GET,POST    /_mget                                          indices:data/read/mget
+GET,POST    /{index}/_mget                                  indices:data/read/mget
+POST        /{index}/_doc                                   indices:data/write/index
+PUT,POST    /{index}/_doc/{id}                              indices:data/write/index
+PUT,POST    /{index}/_create/{id}                           indices:data/write/index
+POST        /{index}/_update/{id}                           indices:data/write/update
+DELETE      /{index}/_doc/{id}                              indices:data/write/delete
+GET,HEAD    /{index}/_doc/{id}                              indices:data/read/get
+GET         /{index}/_source/{id}                           indices:data/read/get
+
+GET         /_mapping                                       indices:admin/mappings/get
+GET         /{index}/_mapping                               indices:admin/mappings/get
+GET         /_mapping/field/{fields}                        indices:admin/mappings/fields/get
+GET         /{index}/_mapping/field/{fields}                indices:admin/mappings/fields/get
+PUT,POST    /{index}/_mapping                               indices:admin/mapping/put
+PUT,POST    /{index}/_mappings                              indices:admin/mapping/put
+PUT,POST    /{index}/_mapping/{type}                        indices:admin/mapping/put
+GET         /_settings                                      indices:monitor/settings/get
+GET         /_settings/{name}                               indices:monitor/settings/get
+GET         /{index}/_settings                              indices:monitor/settings/get
+GET         /{index}/_settings/{name}                       indices:monitor/settings/get
+PUT         /_settings                                      indices:admin/settings/update
+PUT         /{index}/_settings                              indices:admin/settings/update
+GET,POST    /_refresh                                       indices:admin/refresh
+GET,POST    /{index}/_refresh                               indices:admin/refresh
+GET,POST    /_flush                                         indices:admin/flush
+GET,POST    /{index}/_flush                                 indices:admin/flush
+POST        /{index}/_close                                 indices:admin/close
+POST        /{index}/_open                                  indices:admin/open
+PUT         /{index}                                        indices:admin/create
+DELETE      /{index}                                        indices:admin/delete
+GET,HEAD    /{index}                                        indices:admin/get
+
+GET         /_dashboards                                    public
+GET         /_dashboards/login                              public
+GET         /_dashboards/public/{path}                      public
+POST        /_dashboards/auth/login                         public
+POST        /_dashboards/auth/logout                        public
+GET         /_dashboards/api/status                         authenticated
+GET         /_dashboards/api/v1/auth/authinfo               authenticated
+GET         /_dashboards/{path}                             ui
+"""
+
+
+def _parse(text: str) -> dict[tuple[str, str], Permission]:
+    table: dict[tuple[str, str], Permission] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        methods, path, action = line.split()
+        if action in (PUBLIC, AUTHENTICATED, UI):
+            permission = Permission(action)
+        else:
+            permission = Permission(CLUSTER if is_cluster_action(action) else INDEX, action)
+        for method in methods.split(","):
+            assert (method, path) not in table, f"{method} {path} twice in the table"
+            table[method, path] = permission
+    return table
+
+
+TABLE = _parse(_TABLE)
+
+
+def permission(method: str, path_format: str) -> Permission | None:
+    """The permission of a route's method (HEAD is GET's unless listed apart)."""
+    found = TABLE.get((method, path_format))
+    if found is None and method == "HEAD":
+        found = TABLE.get(("GET", path_format))
+    return found
+
+
+def endpoints(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[
+        tuple[BaseRoute, str, tuple[str, ...]]]:
+    """Every endpoint under ``routes``: the route, its full path template and its methods (a
+    mount of an ASGI app, such as the UI's static files, answers GET)."""
+    for route in routes:
+        if isinstance(route, Mount) and route.routes:
+            yield from endpoints(route.routes, prefix + route.path)
+        elif isinstance(route, Mount):
+            yield route, prefix + route.path_format, ("GET", "HEAD")
+        elif isinstance(route, Route):
+            yield route, prefix + route.path_format, tuple(sorted(route.methods or ()))
+
+
+def check(routes: Sequence[BaseRoute]) -> None:
+    """Refuse an application with a route the table has no permission for."""
+    missing = [f"{method} {path}" for _, path, methods in endpoints(routes)
+               for method in methods if permission(method, path) is None]
+    if missing:
+        raise RuntimeError("routes without a permission in api/permissions.py: "
+                           + ", ".join(missing))
