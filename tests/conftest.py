@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import ssl
@@ -90,6 +91,16 @@ class HttpsServer(Server):
         # 401 once security is on: the server answers, it only wants credentials
         return httpx.get(self.url + "/", timeout=1, verify=make_ssl_context(self.ca)) \
             .status_code in (200, 401)
+
+
+#: The box ``serve --secure`` prints on its first start, with the generated password.
+ADMIN_PASSWORD_BOX = re.compile(r"The first start created the user `admin`.*?\n\n   (\S+)\n",
+                                re.S)
+
+
+def printed_admin_passwords(server: Server) -> list[str]:
+    """The ``admin`` passwords the server printed in its output (once, on the first start)."""
+    return ADMIN_PASSWORD_BOX.findall(server.log.read_text())
 
 
 def make_ssl_context(ca: Path) -> ssl.SSLContext:

@@ -5,7 +5,6 @@ them."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import Server, free_port
+from conftest import Server, free_port, printed_admin_passwords
 from loghaven.config import Config
 from loghaven.network import anonymous_bind_refusal, security_warnings
 
@@ -61,9 +60,6 @@ def test_the_default_start_says_security_is_off(server: Server) -> None:
         in text
 
 
-BOX = re.compile(r"The first start created the user `admin`.*?\n\n   (\S+)\n", re.S)
-
-
 @pytest.fixture
 def secure(tmp_path: Path) -> Iterator[SecureServer]:
     instance = SecureServer(tmp_path / "data", "--secure")
@@ -74,7 +70,7 @@ def secure(tmp_path: Path) -> Iterator[SecureServer]:
 def test_the_first_secure_start_prints_the_admin_password_once(secure: SecureServer) -> None:
     secure.start()
     text = secure.log.read_text()
-    passwords = BOX.findall(text)
+    passwords = printed_admin_passwords(secure)
     assert len(passwords) == 1
     password = passwords[0]
     assert len(password) >= 16
@@ -86,14 +82,14 @@ def test_the_first_secure_start_prints_the_admin_password_once(secure: SecureSer
         p.read_text(errors="replace") for p in secure.data_dir.rglob("*")
         if p.is_file() and p.suffix in (".log", ".json", ".yml"))
     secure.restart()
-    assert len(BOX.findall(secure.log.read_text())) == 1  # not again on the next start
+    assert len(printed_admin_passwords(secure)) == 1  # not again on the next start
 
 
 def test_security_on_from_the_environment(tmp_path: Path) -> None:
     instance = SecureServer(tmp_path / "data", env={"LOGHAVEN_SECURITY_ENABLED": "true"})
     try:
         instance.start()
-        assert len(BOX.findall(instance.log.read_text())) == 1
+        assert len(printed_admin_passwords(instance)) == 1
     finally:
         instance.stop()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import HttpsServer, make_ssl_context
+from conftest import HttpsServer, make_ssl_context, printed_admin_passwords
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +97,64 @@ def test_httpx(https_server: HttpsServer, index: str) -> None:
         assert body.json()["hits"]["total"]["value"] == 1
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         httpx.get(https_server.url + "/", timeout=5)
+
+
+# --- with security on: the same clients authenticate over TLS --------------------------------
+
+
+@pytest.fixture(scope="module")
+def secure_server(tmp_path_factory: pytest.TempPathFactory,
+                  tls_certs: Path) -> Iterator[tuple[HttpsServer, str]]:
+    instance = HttpsServer(tmp_path_factory.mktemp("tls-secure") / "data", tls_certs,
+                           "--secure", "--elastic-product-header").start()
+    (password,) = printed_admin_passwords(instance)
+    yield instance, password
+    instance.stop()
+
+
+def test_opensearch_py_with_http_auth(secure_server: tuple[HttpsServer, str],
+                                      index: str) -> None:
+    from opensearchpy import OpenSearch
+    from opensearchpy.exceptions import AuthenticationException
+
+    server, password = secure_server
+    hosts = [{"host": "localhost", "port": server.port}]
+    client = OpenSearch(hosts=hosts, use_ssl=True, ca_certs=str(server.ca),
+                        http_auth=("admin", password))
+    client.index(index=index, body={"msg": "over tls"}, id="1", refresh=True)
+    assert client.search(index=index, q="msg:tls")["hits"]["total"]["value"] == 1
+    anonymous = OpenSearch(hosts=hosts, use_ssl=True, ca_certs=str(server.ca))
+    with pytest.raises(AuthenticationException):
+        anonymous.search(index=index)
+
+
+def test_elasticsearch_8_with_basic_auth(secure_server: tuple[HttpsServer, str],
+                                         index: str) -> None:
+    from elasticsearch import AuthenticationException, Elasticsearch
+
+    server, password = secure_server
+    with Elasticsearch(server.url, ca_certs=str(server.ca),
+                       basic_auth=("admin", password)) as client:
+        client.index(index=index, document={"msg": "over tls"}, id="1", refresh=True)
+        assert client.search(index=index, q="msg:tls")["hits"]["total"]["value"] == 1
+    with Elasticsearch(server.url, ca_certs=str(server.ca),
+                       basic_auth=("admin", "not-the-password")) as client, \
+            pytest.raises(AuthenticationException):
+        client.search(index=index)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_curl_with_a_user(secure_server: tuple[HttpsServer, str], index: str) -> None:
+    server, password = secure_server
+
+    def curl(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["curl", "-sS", "--cacert", str(server.ca), *args],
+                              capture_output=True, text=True, timeout=30)
+
+    put = curl("-u", f"admin:{password}", "-X", "PUT", "-H", "Content-Type: application/json",
+               "-d", '{"msg":"over tls"}', f"{server.url}/{index}/_doc/1?refresh=true")
+    assert json.loads(put.stdout)["result"] == "created", put.stdout + put.stderr
+    found = curl("-u", f"admin:{password}", f"{server.url}/{index}/_search?q=msg:tls")
+    assert json.loads(found.stdout)["hits"]["total"]["value"] == 1
+    denied = curl("-w", "%{http_code}", "-o", "/dev/null", f"{server.url}/{index}/_search")
+    assert denied.stdout == "401"
