@@ -3,7 +3,6 @@ from role mappings, UI sessions and API keys, against a real metastore."""
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest

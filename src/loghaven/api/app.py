@@ -36,6 +36,7 @@ from loghaven.api import (
     nodes,
     permissions,
     search,
+    security,
     stats,
 )
 from loghaven.api.cors import Cors
@@ -118,7 +119,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
-              *documents.routes]
+              *documents.routes, *security.routes]
     permissions.check(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)

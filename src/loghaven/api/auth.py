@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from loghaven.api import permissions
 from loghaven.api.http import error_response, run
-from loghaven.api.permissions import AUTHENTICATED, CLUSTER, PUBLIC, UI, Permission
+from loghaven.api.permissions import CLUSTER, PUBLIC, UI, Permission
 from loghaven.errors import AuthenticationRequired
 from loghaven.security import audit
 from loghaven.security.access import no_permissions
@@ -45,20 +45,25 @@ SESSION_COOKIE = "security_authentication"
 LOGIN_PAGE = "/_dashboards/login"
 
 
-def guarded(routes: Sequence[BaseRoute], node: Node) -> list[BaseRoute]:
+def guarded(routes: Sequence[BaseRoute], node: Node, prefix: str = "") -> list[BaseRoute]:
     """Copies of ``routes`` whose endpoints run behind a :class:`Guard` (the route objects of
-    the API modules are shared, so they are not changed in place)."""
+    the API modules are shared, so they are not changed in place); every route has its
+    permissions (:func:`loghaven.api.permissions.check` ran first)."""
     out: list[BaseRoute] = []
     for route in routes:
         if isinstance(route, Mount) and route.routes:
-            inner = Router(routes=guarded(route.routes, node))
+            inner = Router(routes=guarded(route.routes, node, prefix + route.path))
             wrapped = copy.copy(route)
             wrapped._base_app = wrapped.app = inner
             out.append(wrapped)
             continue
-        entries = {method: permissions.permission(method, path)
-                   for _, path, methods in permissions.endpoints([route])
-                   for method in methods}
+        entries: dict[str, Permission] = {}
+        for _, path, methods in permissions.endpoints([route], prefix):
+            for method in methods:
+                found = permissions.permission(method, path)
+                if found is None:
+                    raise RuntimeError(f"{method} {path} has no permission")
+                entries[method] = found
         wrapped = copy.copy(route)
         wrapped.app = Guard(route.app, entries, node)  # type: ignore[attr-defined]
         out.append(wrapped)
@@ -141,7 +146,7 @@ def authorize(subject: Subject, permission: Permission) -> bool:
 class Guard:
     """One route's endpoint behind authentication and its permission (by method)."""
 
-    def __init__(self, app: ASGIApp, entries: dict[str, Permission | None], node: Node) -> None:
+    def __init__(self, app: ASGIApp, entries: dict[str, Permission], node: Node) -> None:
         self.app = app
         self.entries = entries
         self.node = node
@@ -161,18 +166,14 @@ class Guard:
             else:
                 await error_response(request, error)(scope, receive, send)
             return
-        scope["user"] = subject  # Starlette's place for it (``request.user``)
-        if permission.kind in (UI, AUTHENTICATED):
-            await self.app(scope, receive, send)
-            return
-        assert permission.action is not None
         if not authorize(subject, permission):
+            assert permission.action is not None
             _record(self.node, audit.MISSING_PRIVILEGES, request, user=subject.name,
                     action=permission.action)
             await error_response(request, no_permissions(permission.action, subject))(
                 scope, receive, send)
             return
-        if self.node.config.audit_log_granted:
+        if self.node.config.audit_log_granted and permission.action is not None:
             _record(self.node, audit.AUTHENTICATED, request, user=subject.name)
             _record(self.node, audit.GRANTED_PRIVILEGES, request, user=subject.name,
                     action=permission.action)

@@ -24,7 +24,7 @@ from loghaven.api.route_policy import DASHBOARDS_API, PolicyMount, PolicyRoute
 from loghaven.errors import AuthenticationRequired
 from loghaven.node import COMPAT_VERSION
 from loghaven.params import expect_string
-from loghaven.security.subject import Subject
+from loghaven.security import context
 
 STATIC = Path(__file__).resolve().parent.parent / "ui" / "static"
 
@@ -92,9 +92,10 @@ async def logout(request: Request) -> Response:
 async def authinfo(request: Request) -> Response:
     """``GET /api/v1/auth/authinfo``: who the UI's user is, as OpenSearch Dashboards' security
     plugin answers it (``user_name`` null without security: the UI then offers no log-out)."""
-    subject: Subject | None = request.scope.get("user")
-    if subject is None:
+    now = context.current()
+    if now is None:
         return json_response(request, {"user_name": None, "roles": [], "backend_roles": []})
+    subject = now.subject
     return json_response(request, {"user_name": subject.name, "roles": list(subject.roles),
                                    "backend_roles": list(subject.backend_roles)})
 

@@ -38,7 +38,7 @@ ITEM_ACTIONS = {
     "indices:data/read/mget": "indices:data/read/mget[shard]",
     "indices:data/write/bulk": "indices:data/write/bulk[s]",
 }
-_CLUSTER_PREFIXES = ("cluster:", "indices:admin/template/", "indices:admin/index_template/",
+_CLUSTER_PREFIXES = ("indices:admin/template/", "indices:admin/index_template/",
                      "indices:data/read/scroll", "indices:data/read/msearch")
 _CLUSTER_ACTIONS = frozenset({"indices:data/write/bulk", "indices:data/read/mget",
                               "indices:data/read/mtv", "indices:data/write/reindex"})
@@ -53,14 +53,17 @@ class Permission:
 
     @property
     def acting(self) -> str:
-        """The action the endpoint's work runs as (against which names resolve)."""
-        assert self.action is not None
-        return ITEM_ACTIONS.get(self.action, self.action)
+        """The action the endpoint's work runs as (against which names resolve; none for the
+        kinds without an action, whose endpoints resolve no index name)."""
+        return ITEM_ACTIONS.get(self.action, self.action) if self.action else ""
 
 
 def is_cluster_action(action: str) -> bool:
-    """Whether OpenSearch checks ``action`` against cluster permissions."""
-    return action.startswith(_CLUSTER_PREFIXES) or action in _CLUSTER_ACTIONS
+    """Whether OpenSearch checks ``action`` against cluster permissions (every action not
+    named ``indices:``, such as the security API's ``restapi:admin/*``, and the composite and
+    template ones)."""
+    return not action.startswith("indices:") or action.startswith(_CLUSTER_PREFIXES) \
+        or action in _CLUSTER_ACTIONS
 
 
 # method(s)  path template  action (or public / authenticated / ui)
@@ -206,6 +209,30 @@ GET         /_dashboards/api/v1/auth/authinfo               authenticated
 GET         /_dashboards/{path}                             ui
 """
 
+#: The security plugin's REST API, under ``_plugins`` and the legacy ``_opendistro``: its
+#: configuration needs OpenSearch's ``restapi:admin/*`` permissions (role ``security_manager``
+#: or ``all_access``); one's own account and who-am-I any user; the health check no one.
+_SECURITY = """
+GET,PATCH               {p}/api/internalusers               restapi:admin/internalusers
+GET,PUT,DELETE,PATCH    {p}/api/internalusers/{name}        restapi:admin/internalusers
+GET,PATCH               {p}/api/roles                       restapi:admin/roles
+GET,PUT,DELETE,PATCH    {p}/api/roles/{name}                restapi:admin/roles
+GET,PATCH               {p}/api/rolesmapping                restapi:admin/rolesmapping
+GET,PUT,DELETE,PATCH    {p}/api/rolesmapping/{name}         restapi:admin/rolesmapping
+GET,PATCH               {p}/api/actiongroups                restapi:admin/actiongroups
+GET,PUT,DELETE,PATCH    {p}/api/actiongroups/{name}         restapi:admin/actiongroups
+GET,PUT                 {p}/api/account                     authenticated
+GET,POST                {p}/authinfo                        authenticated
+GET,POST                {p}/health                          public
+"""
+#: Elasticsearch's API keys and who-am-I: any user manages their own keys (the service
+#: limits what each sees and invalidates).
+_ELASTICSEARCH_SECURITY = """
+PUT,POST                /_security/api_key                  authenticated
+GET,DELETE              /_security/api_key                  authenticated
+GET                     /_security/_authenticate            authenticated
+"""
+
 
 def _parse(text: str) -> dict[tuple[str, str], Permission]:
     table: dict[tuple[str, str], Permission] = {}
@@ -223,7 +250,9 @@ def _parse(text: str) -> dict[tuple[str, str], Permission]:
     return table
 
 
-TABLE = _parse(_TABLE)
+TABLE = _parse(_TABLE + _ELASTICSEARCH_SECURITY + "".join(
+    _SECURITY.replace("{p}", prefix) for prefix in ("/_plugins/_security",
+                                                     "/_opendistro/_security")))
 
 
 def permission(method: str, path_format: str) -> Permission | None:

@@ -371,6 +371,56 @@ def _check_action_group(snapshot: Snapshot, name: str, body: Mapping[str, Any]) 
         raise refused(400, f"{name} cannot be an allowed_action of itself")
 
 
+# The account API -------------------------------------------------------------------------
+
+_ACCOUNT_KEYS = {"hash": _STRING, "password": _STRING, "current_password": _STRING}
+
+
+def account(snapshot: Snapshot, username: str, roles: Iterable[str],
+            backend_roles: Iterable[str], attributes: Mapping[str, str]) -> dict[str, Any]:
+    """``GET _plugins/_security/api/account``: the caller's own account."""
+    user = snapshot.users.get(username) or {}
+    return {"user_name": username, "is_reserved": bool(user.get("reserved")),
+            "is_hidden": bool(user.get("hidden")), "is_internal_user": bool(user),
+            "user_requested_tenant": None, "backend_roles": list(backend_roles),
+            "custom_attribute_names": sorted(attributes), "tenants": {},
+            "roles": list(roles)}
+
+
+def account_change(snapshot: Snapshot, username: str, body: Any,
+                   check_password: Callable[[str, str], bool]) -> list[Change]:
+    """``PUT _plugins/_security/api/account``: a new password (or hash) for the caller, given
+    the current one."""
+    if body is None:
+        raise _invalid("Request body required for this action.")
+    if not isinstance(body, dict):
+        raise _invalid("Could not parse content of request.")
+    invalid = sorted(set(body) - set(_ACCOUNT_KEYS))
+    missing = [] if "current_password" in body else ["current_password"]
+    if invalid or missing:
+        details: dict[str, Any] = {}
+        if invalid:
+            details["invalid_keys"] = {"keys": ",".join(invalid)}
+        if missing:
+            details["missing_mandatory_keys"] = {"keys": ",".join(missing)}
+        raise _invalid("Invalid configuration", **details)
+    wrong = {k: _STRING for k, v in body.items() if not isinstance(v, str)}
+    if wrong:
+        raise _invalid("Wrong datatype", **wrong)
+    if username not in snapshot.users:
+        raise refused(404, f"account '{username}' not found.")
+    _changeable(snapshot.users, username)
+    if not check_password(username, body["current_password"]):
+        raise refused(400, "Could not validate your current password.")
+    if body.get("password"):
+        new_hash = hash_password(body["password"])
+    elif body.get("hash") and is_hash(body["hash"]):
+        new_hash = body["hash"]
+    else:
+        raise refused(400, "Both provided password and hash cannot be null/empty.")
+    return [(USERS, username, {**snapshot.users[username], "hash": new_hash})]
+
+
 # Role mapping -----------------------------------------------------------------------------
 
 

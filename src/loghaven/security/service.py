@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from loghaven.config import Config
-from loghaven.errors import AuthenticationRequired
+from loghaven.errors import AuthenticationRequired, IllegalArgument
 from loghaven.security import api_keys, entities
 from loghaven.security.audit import SECURITY_CONFIG_CHANGED, AuditLog
 from loghaven.security.builtin import STATIC_ACTION_GROUPS, STATIC_ROLES
@@ -86,6 +86,8 @@ class SecurityService:
         #: Wall-clock seconds (persisted times: API key expiry, sessions); tests replace it.
         self.clock: Callable[[], float] = time.time
         self._lock = threading.Lock()
+        #: Serializes configuration changes: each is computed against the latest snapshot.
+        self._write_lock = threading.Lock()
         self._subjects: dict[str, Subject] = {}
         self._snapshot = self._load()
 
@@ -106,12 +108,51 @@ class SecurityService:
 
     def apply(self, changes: list[entities.Change], origin: Origin | None) -> None:
         """Persist configuration changes in one transaction, reload, and audit them."""
+        if not changes:
+            return
         self.store.apply(changes)
         self.reload()
+        self._audit(origin, sorted({f"{c}/{n}" for c, n, _ in changes}))
+
+    def _audit(self, origin: Origin | None, what: list[str]) -> None:
+        """The audit log's record of a security configuration change (never its content)."""
         if self.audit is not None and origin is not None:
             self.audit.record(SECURITY_CONFIG_CHANGED, user=origin.user,
                               address=origin.address, method=origin.method, path=origin.path,
-                              reason=", ".join(sorted({f"{c}/{n}" for c, n, _ in changes})))
+                              reason=", ".join(what))
+
+    # The REST API's configuration changes (OpenSearch's rules: security/entities.py) ------
+
+    def get_entities(self, ctype: str, name: str | None) -> dict[str, Any]:
+        return entities.get(self._snapshot, ctype, name)
+
+    def put_entity(self, ctype: str, name: str, body: Any, origin: Origin) -> bool:
+        """Create or replace one entity; whether it was created."""
+        with self._write_lock:
+            changes, created = entities.put(self._snapshot, ctype, name, body)
+            self.apply(changes, origin)
+        return created
+
+    def delete_entity(self, ctype: str, name: str, origin: Origin) -> None:
+        with self._write_lock:
+            self.apply(entities.delete(self._snapshot, ctype, name), origin)
+
+    def patch_entities(self, ctype: str, name: str | None, operations: Any,
+                       origin: Origin) -> bool:
+        """Apply a JSON Patch to one entity or the whole type; whether anything changed."""
+        with self._write_lock:
+            changes = entities.patch(self._snapshot, ctype, name, operations)
+            self.apply(changes, origin)
+        return bool(changes)
+
+    def change_own_password(self, subject: Subject, body: Any, origin: Origin) -> None:
+        """The account API: a user changes their password, proving the current one."""
+        if subject.auth_type == "api_key" or subject.api_key_id:
+            raise entities.refused(403, "Token-authenticated users cannot change passwords")
+        with self._write_lock:
+            changes = entities.account_change(self._snapshot, subject.name, body,
+                                              self.check_password)
+            self.apply(changes, origin)
 
     # Bootstrap ------------------------------------------------------------------------------
 
@@ -182,6 +223,68 @@ class SecurityService:
         restricted = api_keys.restrict(owner.privileges, record, self._snapshot.action_groups)
         return replace(owner, privileges=restricted, auth_type="api_key",
                        api_key_id=record["id"])
+
+    # API keys (Elasticsearch's _security/api_key) ---------------------------------------
+
+    def create_api_key(self, owner: Subject, body: Mapping[str, Any],
+                       origin: Origin) -> dict[str, Any]:
+        """A new key of ``owner`` (a key's own owner when an API key creates it)."""
+        name = api_keys.validate_name(body.get("name"))
+        descriptors = body.get("role_descriptors")
+        if owner.api_key_id and (not isinstance(descriptors, Mapping) or not descriptors
+                                 or any(d for d in descriptors.values())):
+            raise IllegalArgument("creating derived api keys requires an explicit role "
+                                  "descriptor that is empty (has no privileges)")
+        record, secret = api_keys.new_record(name, owner.name, body, int(self.clock() * 1000))
+        self.store.put_api_keys([record])
+        self._audit(origin, [f"api_key/{record['id']}"])
+        out = {"id": record["id"], "name": name}
+        if record["expiration"] is not None:
+            out["expiration"] = record["expiration"]
+        out.update(api_key=secret, encoded=api_keys.encoded(record["id"], secret))
+        return out
+
+    def get_api_keys(self, caller: Subject, query: api_keys.Query) -> dict[str, Any]:
+        """The keys matching ``query`` that the caller may see: all with the permission to
+        manage API keys, else only the caller's own."""
+        found = self._api_keys_for(caller, query, api_keys.GET_ACTION)
+        now = self.clock()
+        return {"api_keys": [api_keys.render(r, now) for r in found]}
+
+    def invalidate_api_keys(self, caller: Subject, query: api_keys.Query,
+                            origin: Origin) -> dict[str, Any]:
+        found = self._api_keys_for(caller, query, api_keys.INVALIDATE_ACTION)
+        now_ms = int(self.clock() * 1000)
+        fresh = [r for r in found if not r.get("invalidated")]
+        self.store.put_api_keys([{**r, "invalidated": True, "invalidation": now_ms}
+                                 for r in fresh])
+        if fresh:
+            self._audit(origin, [f"api_key/{r['id']}" for r in fresh])
+        return {"invalidated_api_keys": [r["id"] for r in fresh],
+                "previously_invalidated_api_keys": [r["id"] for r in found
+                                                    if r.get("invalidated")],
+                "error_count": 0}
+
+    def authenticate_info(self, subject: Subject) -> dict[str, Any]:
+        """ES's ``_authenticate`` answer for the caller."""
+        record = self.store.api_key(subject.api_key_id) if subject.api_key_id else None
+        return api_keys.authenticate_body(subject, record["name"] if record else None)
+
+    def _api_keys_for(self, caller: Subject, query: api_keys.Query,
+                      action: str) -> list[dict[str, Any]]:
+        owner = self._owner_of(caller)
+        if not query.owner and not caller.privileges.allows_cluster(action):
+            query = replace(query, owner=True)
+        if query.owner:
+            query = replace(query, username=owner)
+        return api_keys.select(self.store.api_keys().values(), query)
+
+    def _owner_of(self, subject: Subject) -> str:
+        if subject.api_key_id:
+            record = self.store.api_key(subject.api_key_id)
+            if record is not None:
+                return record["username"]
+        return subject.name
 
     # UI sessions ----------------------------------------------------------------------------
 

@@ -1,0 +1,189 @@
+"""The security REST APIs: OpenSearch's ``_plugins/_security`` (internal users, roles, role
+mappings, action groups, account, health, authinfo; also under the legacy ``_opendistro``
+prefix) and Elasticsearch's ``_security/api_key`` and ``_security/_authenticate``.
+
+The caller is the subject the edge's guard set (security/context.py). With security disabled
+these routes answer as an OpenSearch or Elasticsearch whose security is disabled: their
+handlers are not registered (400 ``no handler found``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from loghaven.api.http import body_bytes, json_body, json_response, node_of, run
+from loghaven.errors import AuthenticationRequired
+from loghaven.security import api_keys, context, entities
+from loghaven.security.service import Origin, SecurityService
+from loghaven.security.store import TYPES
+from loghaven.security.subject import Subject
+
+PREFIXES = ("/_plugins/_security", "/_opendistro/_security")
+
+
+def _security(request: Request) -> SecurityService:
+    security = node_of(request).security
+    if not security.enabled:
+        raise HTTPException(404)  # rendered as ES's "no handler found for uri"
+    return security
+
+
+def _caller(request: Request) -> Subject:
+    acting = context.current()
+    if acting is None:
+        raise AuthenticationRequired(
+            f"missing authentication credentials for REST request [{request.url.path}]")
+    return acting.subject
+
+
+def _origin(request: Request, subject: Subject) -> Origin:
+    return Origin(subject.name, request.client.host if request.client else "",
+                  request.method, request.url.path)
+
+
+def _message(request: Request, status: int, message: str) -> Response:
+    return json_response(request, entities.payload(status, message), status=status)
+
+
+async def _raw_json(request: Request, *, patch: bool = False) -> Any:
+    """The body as OpenSearch's security API reads it: None when empty, its own error body
+    when it is not JSON."""
+    data = await body_bytes(request)
+    if not data.strip():
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if patch:
+            raise entities.refused(400, f"Error in JSON patch: {exc}") from None
+        raise entities.ConfigRefused(400, {"status": "error",
+                                           "reason": "Could not parse content of request."}
+                                     ) from None
+
+
+# _plugins/_security/api/{internalusers,roles,rolesmapping,actiongroups} -------------------
+
+def _config_routes(ctype: str) -> list[Route]:
+    async def get(request: Request) -> Response:
+        security = _security(request)
+        _caller(request)
+        return json_response(request, security.get_entities(ctype,
+                                                            request.path_params.get("name")))
+
+    async def put(request: Request) -> Response:
+        security = _security(request)
+        origin = _origin(request, _caller(request))
+        name = request.path_params["name"]
+        body = await _raw_json(request)
+        created = await run(security.put_entity, ctype, name, body, origin)
+        return _message(request, 201 if created else 200,
+                        f"'{name}' {'created' if created else 'updated'}.")
+
+    async def delete(request: Request) -> Response:
+        security = _security(request)
+        origin = _origin(request, _caller(request))
+        name = request.path_params["name"]
+        await run(security.delete_entity, ctype, name, origin)
+        return _message(request, 200, f"'{name}' deleted.")
+
+    async def patch(request: Request) -> Response:
+        security = _security(request)
+        origin = _origin(request, _caller(request))
+        name = request.path_params.get("name")
+        operations = await _raw_json(request, patch=True)
+        if not await run(security.patch_entities, ctype, name, operations, origin):
+            return _message(request, 200, "No updates required")
+        return _message(request, 200, f"'{name}' updated." if name else "Resource updated.")
+
+    routes = []
+    for prefix in PREFIXES:
+        base = f"{prefix}/api/{ctype}"
+        routes += [Route(base, get, methods=["GET"]), Route(base, patch, methods=["PATCH"]),
+                   Route(base + "/{name}", get, methods=["GET"]),
+                   Route(base + "/{name}", put, methods=["PUT"]),
+                   Route(base + "/{name}", delete, methods=["DELETE"]),
+                   Route(base + "/{name}", patch, methods=["PATCH"])]
+    return routes
+
+
+# account, health, authinfo ------------------------------------------------------------------
+
+
+async def account(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    if request.method == "GET":
+        return json_response(request, entities.account(
+            security.snapshot(), subject.name, subject.roles, subject.backend_roles,
+            subject.attributes))
+    body = await _raw_json(request)
+    await run(security.change_own_password, subject, body, _origin(request, subject))
+    return _message(request, 200, f"'{subject.name}' updated.")
+
+
+async def health(request: Request) -> Response:
+    _security(request)
+    return json_response(request, {"message": None,
+                                   "mode": request.query_params.get("mode", "strict"),
+                                   "status": "UP"})
+
+
+async def authinfo(request: Request) -> Response:
+    _security(request)
+    subject = _caller(request)
+    client = request.client
+    return json_response(request, {
+        "user": subject.describe(), "user_name": subject.name, "user_requested_tenant": None,
+        "remote_address": f"{client.host}:{client.port}" if client else None,
+        "backend_roles": list(subject.backend_roles),
+        "custom_attribute_names": sorted(subject.attributes), "roles": list(subject.roles),
+        "tenants": {}, "principal": None, "peer_certificates": "0", "sso_logout_url": None})
+
+
+# Elasticsearch: _security/api_key, _security/_authenticate ----------------------------------
+
+
+async def create_api_key(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    body = await json_body(request, required=True)
+    return json_response(request, await run(security.create_api_key, subject, body,
+                                            _origin(request, subject)))
+
+
+async def get_api_keys(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    query = api_keys.get_query(request.query_params)
+    return json_response(request, await run(security.get_api_keys, subject, query))
+
+
+async def invalidate_api_keys(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    query = api_keys.invalidate_query(await json_body(request, required=True))
+    return json_response(request, await run(security.invalidate_api_keys, subject, query,
+                                            _origin(request, subject)))
+
+
+async def authenticate(request: Request) -> Response:
+    security = _security(request)
+    return json_response(request, security.authenticate_info(_caller(request)))
+
+
+routes = [
+    *(route for ctype in TYPES for route in _config_routes(ctype)),
+    *(Route(f"{prefix}/api/account", account, methods=["GET", "PUT"]) for prefix in PREFIXES),
+    *(Route(f"{prefix}/health", health, methods=["GET", "POST"]) for prefix in PREFIXES),
+    *(Route(f"{prefix}/authinfo", authinfo, methods=["GET", "POST"]) for prefix in PREFIXES),
+    Route("/_security/api_key", create_api_key, methods=["POST", "PUT"]),
+    Route("/_security/api_key", get_api_keys, methods=["GET"]),
+    Route("/_security/api_key", invalidate_api_keys, methods=["DELETE"]),
+    Route("/_security/_authenticate", authenticate, methods=["GET"]),
+]
