@@ -3,13 +3,15 @@ from role mappings, UI sessions and API keys, against a real metastore."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 
 from loghaven.config import Config
-from loghaven.security import entities
-from loghaven.security.service import AuthenticationFailed, SecurityService
+from loghaven.errors import ActionRequestValidation, IllegalArgument
+from loghaven.security import api_keys, entities
+from loghaven.security.service import AuthenticationFailed, Origin, SecurityService
 from loghaven.security.store import ROLES, ROLES_MAPPING, USERS
 from loghaven.storage.metastore import SqliteMetastore
 
@@ -177,3 +179,96 @@ def test_sessions_slide_and_expire(metastore):
         service.authenticate_session(token)
     with pytest.raises(AuthenticationFailed):
         service.authenticate_session("made-up")
+
+
+def origin() -> Origin:
+    return Origin("admin", "127.0.0.1", "POST", "/_security/api_key")
+
+
+def test_api_key_authenticates_restricted_and_expires(service, metastore):
+    password = service.bootstrap()
+    admin = service.authenticate_basic("admin", password, "127.0.0.1")
+    clock = Clock()
+    service.clock = clock
+    key = service.create_api_key(admin, {
+        "name": "reader", "expiration": "1h",
+        "role_descriptors": {"r": {"indices": [{"names": ["logs-*"],
+                                                "privileges": ["read"]}]}}}, origin())
+    assert key["expiration"] == int(clock.now * 1000) + 3_600_000
+    stored = metastore.get("security_api_key", key["id"])
+    assert key["api_key"] not in str(stored)
+    encoded = base64.b64encode(f"{key['id']}:{key['api_key']}".encode()).decode()
+    assert encoded == key["encoded"]
+    subject = service.authenticate_api_key(encoded, "127.0.0.1")
+    assert subject.name == "admin" and subject.api_key_id == key["id"]
+    assert subject.auth_type == "api_key"
+    assert subject.privileges.allows_index("indices:data/read/search", "logs-1")
+    assert not subject.privileges.allows_index("indices:data/read/search", "other")
+    assert not subject.privileges.allows_index("indices:data/write/index", "logs-1")
+    assert not subject.privileges.allows_cluster("cluster:admin/settings/update")
+    wrong = base64.b64encode(f"{key['id']}:nope".encode()).decode()
+    for bad in (wrong, "not base64!", base64.b64encode(b"no-colon").decode()):
+        with pytest.raises(AuthenticationFailed):
+            service.authenticate_api_key(bad, "127.0.0.1")
+    clock.now += 3601
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate_api_key(encoded, "127.0.0.1")
+    listed = service.get_api_keys(admin, api_keys.get_query({"id": key["id"]}))["api_keys"]
+    assert listed[0]["invalidated"] is True and "hash" not in listed[0]
+
+
+def test_api_key_invalidation_and_ownership(service):
+    password = service.bootstrap()
+    admin = service.authenticate_basic("admin", password, "127.0.0.1")
+    add_user(service, "alice", "Alice-Password-1")
+    alice = service.subject_of("alice")
+    mine = service.create_api_key(alice, {"name": "mine"}, origin())
+    theirs = service.create_api_key(admin, {"name": "theirs"}, origin())
+    by_key = service.authenticate_api_key(mine["encoded"], "127.0.0.1")
+    assert set(by_key.roles) == set(alice.roles)  # an unrestricted key acts as its owner
+    seen = service.get_api_keys(alice, api_keys.get_query({}))["api_keys"]
+    assert [k["id"] for k in seen] == [mine["id"]]
+    everything = service.get_api_keys(admin, api_keys.get_query({}))["api_keys"]
+    assert {k["id"] for k in everything} == {mine["id"], theirs["id"]}
+    refused = service.invalidate_api_keys(alice, api_keys.invalidate_query(
+        {"ids": [theirs["id"]]}), origin())
+    assert refused["invalidated_api_keys"] == []
+    done = service.invalidate_api_keys(alice, api_keys.invalidate_query({"name": "mi*"}),
+                                       origin())
+    assert done == {"invalidated_api_keys": [mine["id"]], "previously_invalidated_api_keys": [],
+                    "error_count": 0}
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate_api_key(mine["encoded"], "127.0.0.1")
+    with pytest.raises(IllegalArgument):  # a key may create only keys without privileges
+        service.create_api_key(service.authenticate_api_key(theirs["encoded"], "127.0.0.1"),
+                               {"name": "derived"}, origin())
+    with pytest.raises(ActionRequestValidation):
+        api_keys.invalidate_query({})
+
+
+def test_configuration_changes_are_audited(service):
+    events = []
+
+    class Recorder:
+        def record(self, category, **fields):
+            events.append((category, fields))
+
+    service.audit = Recorder()
+    path = "/_plugins/_security/api/internalusers/alice"
+    service.put_entity(USERS, "alice", {"password": "Alice-Password-1"},
+                       Origin("admin", "10.1.1.1", "PUT", path))
+    assert events == [("COMPLIANCE_INTERNAL_CONFIG_WRITE", {
+        "user": "admin", "address": "10.1.1.1", "method": "PUT",
+        "path": path, "reason": "internalusers/alice"})]
+    assert "Alice-Password-1" not in str(events)
+
+
+def test_patch_that_changes_nothing_writes_nothing(service):
+    add_user(service, "alice", "Alice-Password-1", backend_roles=["a"])
+    where = Origin("admin", "127.0.0.1", "PATCH", "/_plugins/_security/api/internalusers")
+    same = [{"op": "replace", "path": "/backend_roles", "value": ["a"]}]
+    assert not service.patch_entities(USERS, "alice", same, where)
+    assert not service.patch_entities(USERS, None, [{**same[0], "path": "/alice/backend_roles"}],
+                                      where)
+    assert service.patch_entities(USERS, "alice", [{**same[0], "value": ["b"]}], where)
+    assert service.subject_of("alice").backend_roles == ("b",)

@@ -23,6 +23,7 @@ from loghaven.security import api_keys, context, entities
 from loghaven.security.service import Origin, SecurityService
 from loghaven.security.store import TYPES
 from loghaven.security.subject import Subject
+from loghaven.security.validation import InvalidSecurityConfig
 
 PREFIXES = ("/_plugins/_security", "/_opendistro/_security")
 
@@ -35,6 +36,7 @@ def _security(request: Request) -> SecurityService:
 
 
 def _caller(request: Request) -> Subject:
+    """The authenticated caller, whom the edge's guard made the acting subject."""
     acting = context.current()
     if acting is None:
         raise AuthenticationRequired(
@@ -62,9 +64,8 @@ async def _raw_json(request: Request, *, patch: bool = False) -> Any:
     except orjson.JSONDecodeError as exc:
         if patch:
             raise entities.refused(400, f"Error in JSON patch: {exc}") from None
-        raise entities.ConfigRefused(400, {"status": "error",
-                                           "reason": "Could not parse content of request."}
-                                     ) from None
+        raise InvalidSecurityConfig({"status": "error",
+                                     "reason": "Could not parse content of request."}) from None
 
 
 # _plugins/_security/api/{internalusers,roles,rolesmapping,actiongroups} -------------------

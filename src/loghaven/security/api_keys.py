@@ -15,7 +15,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import secrets
 import string
 from collections.abc import Iterable, Mapping
@@ -24,7 +23,8 @@ from typing import Any
 
 from loghaven import params
 from loghaven.engine.dates.durations import parse_duration_ms
-from loghaven.errors import ActionRequestValidation, IllegalArgument, ParsingError
+from loghaven.errors import ActionRequestValidation, IllegalArgument
+from loghaven.security.descriptors import roles_from_descriptors
 from loghaven.security.privileges import Intersection, RolePrivileges
 from loghaven.security.subject import Privileges, Subject
 from loghaven.security.wildcards import Matcher
@@ -142,8 +142,7 @@ def new_record(name: str, owner: str, body: Mapping[str, Any], now_ms: int,
     descriptors = params.expect_object(body.get("role_descriptors") or {}, "role_descriptors",
                                        "api_key_request")
     metadata = params.expect_object(body.get("metadata") or {}, "metadata", "api_key_request")
-    for role, descriptor in descriptors.items():
-        params.expect_object(descriptor, role, "role_descriptors")
+    roles_from_descriptors(descriptors)  # refuses what Elasticsearch would refuse
     key_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
     secret = secrets.token_urlsafe(16)
     salt = secrets.token_hex(16)
@@ -214,45 +213,6 @@ def authenticate_body(subject: Subject, key_name: str | None) -> dict[str, Any]:
 
 # Role restriction -----------------------------------------------------------------------
 
-#: Elasticsearch's privilege names whose OpenSearch action group has another name; other
-#: names (``read``, ``write``, ``index``, ``delete``, ``manage``, action patterns) are the same.
-_CLUSTER = {"all": ["cluster_all"], "monitor": ["cluster_monitor"], "manage": ["cluster_all"],
-            "manage_index_templates": ["cluster_manage_index_templates"],
-            "manage_pipeline": ["cluster_manage_pipelines"],
-            "manage_own_api_key": ["cluster:admin/xpack/security/api_key/*"],
-            "manage_api_key": ["cluster:admin/xpack/security/api_key/*"]}
-_INDEX = {"all": ["indices_all"], "monitor": ["indices_monitor"],
-          "view_index_metadata": ["indices:admin/get", "indices:admin/mappings/get",
-                                  "indices:admin/aliases/get", "indices:admin/settings/get",
-                                  "indices:admin/resolve/index"],
-          "create": ["indices:data/write/index"], "create_doc": ["indices:data/write/index"],
-          "maintenance": ["indices:admin/refresh*", "indices:admin/flush*",
-                          "indices:admin/forcemerge*"]}
-
-
-def descriptor_role(descriptor: Mapping[str, Any]) -> dict[str, Any]:
-    """An ES role descriptor as an OpenSearch role (REST shape)."""
-    indices = []
-    for entry in descriptor.get("indices") or []:
-        if not isinstance(entry, Mapping):
-            raise ParsingError("failed to parse indices privileges: expected an object")
-        names = entry.get("names") or []
-        query = entry.get("query")
-        fields = entry.get("field_security") or {}
-        grant = list(fields.get("grant") or ["*"])
-        excepted = list(fields.get("except") or [])
-        fls = ([f"~{f}" for f in excepted] if grant == ["*"]
-               else [f for f in grant if f not in excepted])
-        indices.append({
-            "index_patterns": [names] if isinstance(names, str) else list(names),
-            "dls": json.dumps(query) if isinstance(query, Mapping) else (query or ""),
-            "fls": fls, "masked_fields": [],
-            "allowed_actions": [a for p in entry.get("privileges") or []
-                                for a in _INDEX.get(p, [p])]})
-    return {"cluster_permissions": [a for p in descriptor.get("cluster") or []
-                                    for a in _CLUSTER.get(p, [p])],
-            "index_permissions": indices}
-
 
 def restrict(owner: Privileges, record: Mapping[str, Any],
              action_groups: Mapping[str, Mapping[str, Any]]) -> Privileges:
@@ -260,5 +220,5 @@ def restrict(owner: Privileges, record: Mapping[str, Any],
     descriptors = record.get("role_descriptors") or {}
     if not descriptors:
         return owner
-    roles = {name: descriptor_role(d) for name, d in descriptors.items()}
-    return Intersection(owner, RolePrivileges(roles, action_groups, record["username"]))
+    return Intersection(owner, RolePrivileges(roles_from_descriptors(descriptors),
+                                              action_groups, record["username"]))

@@ -1,9 +1,9 @@
 """The four kinds of security configuration entity — internal users, roles, role mappings and
 action groups — and changes to them with OpenSearch's rules and messages.
 
-OpenSearch's REST API answers its own errors as ``{"status": "NOT_FOUND", "message": ...}`` or,
-for a body that fails validation, ``{"status": "error", "reason": ...}``; :class:`ConfigRefused`
-carries such a body. Every change is computed against a :class:`~loghaven.security.service.
+Refusals carry OpenSearch's own bodies (:class:`~loghaven.security.validation.
+InvalidSecurityConfig`); roles and action groups are validated by security/validation.py,
+users and role mappings here with the same checks. Every change is computed against a :class:`~loghaven.security.service.
 Snapshot` and returned as a list of puts and deletes that the service applies in one
 transaction. Reserved, static and hidden entities cannot be changed through the API (in
 OpenSearch only the TLS super-admin can; Loghaven has none), hidden ones are not shown.
@@ -19,9 +19,15 @@ from typing import TYPE_CHECKING, Any
 import jsonpatch
 import jsonpointer
 
-from loghaven.errors import LoghavenError
 from loghaven.security.passwords import hash_password, is_hash
 from loghaven.security.store import ACTION_GROUPS, ROLES, ROLES_MAPPING, USERS
+from loghaven.security.validation import (
+    InvalidSecurityConfig,
+    _check_keys,
+    _no_blank_elements,
+    validate_action_group,
+    validate_role,
+)
 from loghaven.security.wildcards import Matcher
 
 if TYPE_CHECKING:
@@ -35,46 +41,31 @@ _PATCH_OPERATIONS = ("add", "replace", "remove")
 _FLAGS = ("reserved", "hidden", "static")
 
 
-class ConfigRefused(LoghavenError):
-    """A refused request of the security REST API, with OpenSearch's body for it."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(str(body.get("message") or body.get("reason")), status=status)
-        self.body = body
-
-    def to_body(self) -> dict[str, Any]:
-        return self.body
-
-
-_STATUS_NAMES = {200: "OK", 400: "BAD_REQUEST", 403: "FORBIDDEN", 404: "NOT_FOUND",
-                 500: "INTERNAL_SERVER_ERROR"}
-
-
-def refused(status: int, message: str) -> ConfigRefused:
-    return ConfigRefused(status, payload(status, message))
+def refused(status: int, message: str) -> InvalidSecurityConfig:
+    return InvalidSecurityConfig.message(message, status=status)
 
 
 def payload(status: int, message: str) -> dict[str, Any]:
     """OpenSearch's ``{"status": "CREATED", "message": ...}`` answer body."""
-    names = {**_STATUS_NAMES, 201: "CREATED"}
-    return {"status": names[status], "message": message}
-
-
-def _invalid(reason: str, **details: Any) -> ConfigRefused:
-    return ConfigRefused(400, {"status": "error", "reason": reason, **details})
+    return {"status": {200: "OK", 201: "CREATED"}[status], "message": message}
 
 
 # Each type: its name in messages, the keys a body may have, and its stored form -------------
-
-_ARRAY, _OBJECT, _STRING = "Array expected", "Object expected", "String expected"
 
 
 @dataclass(frozen=True)
 class Kind:
     resource: str
-    allowed: Mapping[str, str]
-    normalize: Callable[[dict[str, Any]], dict[str, Any]]
-    mandatory_or: tuple[str, ...] = ()
+    #: Checks a body and returns the entity to store (InvalidSecurityConfig when refused).
+    validate: Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+_USER_KEYS = {"backend_roles": list, "attributes": dict, "description": str,
+              "opendistro_security_roles": list, "hash": str, "password": str}
+_MAPPING_KEYS = {"backend_roles": list, "and_backend_roles": list, "hosts": list, "users": list,
+                 "description": str}
+_MAPPING_ONE_OF = ("and_backend_roles", "backend_roles", "hosts", "users")
+_ACCOUNT_KEYS = {"hash": str, "password": str, "current_password": str}
 
 
 def normalize_user(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,51 +84,32 @@ def normalize_mapping(body: Mapping[str, Any]) -> dict[str, Any]:
         "and_backend_roles": list(body.get("and_backend_roles") or [])})
 
 
-def _normalize_role(body: Mapping[str, Any]) -> dict[str, Any]:
-    return _with_description(body, {
-        "reserved": False, "hidden": False,
-        "cluster_permissions": list(body.get("cluster_permissions") or []),
-        "index_permissions": [_index_permission(p) for p in body.get("index_permissions") or []],
-        "tenant_permissions": list(body.get("tenant_permissions") or [])})
-
-
-def _index_permission(permission: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"index_patterns": list(permission.get("index_patterns") or [])}
-    if permission.get("dls"):
-        out["dls"] = permission["dls"]
-    out["fls"] = list(permission.get("fls") or [])
-    out["masked_fields"] = list(permission.get("masked_fields") or [])
-    out["allowed_actions"] = list(permission.get("allowed_actions") or [])
-    return out
-
-
-def _normalize_action_group(body: Mapping[str, Any]) -> dict[str, Any]:
-    out = _with_description(body, {"reserved": False, "hidden": False,
-                                   "allowed_actions": list(body.get("allowed_actions") or [])})
-    if body.get("type"):
-        out["type"] = str(body["type"]).lower()
-    return out
-
-
 def _with_description(body: Mapping[str, Any], out: dict[str, Any]) -> dict[str, Any]:
     if body.get("description"):
         out["description"] = body["description"]
     return out
 
 
+def _check_user(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    _check_keys(body, _USER_KEYS)
+    _no_blank_elements(body)
+    return body
+
+
+def _check_mapping(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    _check_keys(body, _MAPPING_KEYS)
+    if not set(body) & set(_MAPPING_ONE_OF):
+        raise InvalidSecurityConfig({"status": "error", "reason": "Invalid configuration",
+                                     "specify_one_of": {"keys": ",".join(_MAPPING_ONE_OF)}})
+    _no_blank_elements(body)
+    return normalize_mapping(body)
+
+
 KINDS: dict[str, Kind] = {
-    USERS: Kind("user", {"backend_roles": _ARRAY, "attributes": _OBJECT,
-                         "description": _STRING, "opendistro_security_roles": _ARRAY,
-                         "hash": _STRING, "password": _STRING}, normalize_user),
-    ROLES: Kind("role", {"cluster_permissions": _ARRAY, "tenant_permissions": _ARRAY,
-                         "index_permissions": _ARRAY, "description": _STRING},
-                _normalize_role),
-    ROLES_MAPPING: Kind("rolesmapping", {"backend_roles": _ARRAY, "and_backend_roles": _ARRAY,
-                                         "hosts": _ARRAY, "users": _ARRAY,
-                                         "description": _STRING}, normalize_mapping,
-                        ("and_backend_roles", "backend_roles", "hosts", "users")),
-    ACTION_GROUPS: Kind("actiongroup", {"allowed_actions": _ARRAY, "description": _STRING,
-                                        "type": _STRING}, _normalize_action_group),
+    USERS: Kind("user", _check_user),
+    ROLES: Kind("role", lambda name, body: validate_role(body)),
+    ROLES_MAPPING: Kind("rolesmapping", _check_mapping),
+    ACTION_GROUPS: Kind("actiongroup", lambda name, body: validate_action_group(body, name)),
 }
 
 
@@ -173,11 +145,9 @@ def put(snapshot: Snapshot, ctype: str, name: str, body: Any) -> tuple[list[Chan
     """A PUT's changes, and whether it creates the entity."""
     _required_name(ctype, name)
     if body is None:
-        raise _invalid("Request body required for this action.")
-    if not isinstance(body, dict):
-        raise _invalid("Could not parse content of request.")
+        body = {}  # OpenSearch's validation answers "Request body required for this action."
     entries = snapshot.of(ctype)
-    _validate_keys(ctype, body)
+    body = KINDS[ctype].validate(name, body)
     _changeable(entries, name)
     existing = entries.get(name)
     entry = _prepare(snapshot, ctype, name, dict(body), existing)
@@ -205,7 +175,8 @@ def patch(snapshot: Snapshot, ctype: str, name: str | None,
         if name not in entries:
             raise refused(404, f"{KINDS[ctype].resource} '{name}' not found.")
         patched = _apply_patch(operations, _editable(entries[name]))
-        return [(ctype, name, _patched_entity(snapshot, ctype, name, patched, entries[name]))]
+        entry = _patched_entity(snapshot, ctype, name, patched, entries[name])
+        return [] if entry == entries[name] else [(ctype, name, entry)]
     before = {n: _editable(e) for n, e in entries.items()}
     after = _apply_patch(operations, before)
     if not isinstance(after, dict):
@@ -218,18 +189,16 @@ def patch(snapshot: Snapshot, ctype: str, name: str | None,
             _changeable(entries, entity)
         if entity not in after:
             changes.append((ctype, entity, None))
-        else:
-            changes.append((ctype, entity, _patched_entity(snapshot, ctype, entity,
-                                                           after[entity], entries.get(entity))))
+            continue
+        entry = _patched_entity(snapshot, ctype, entity, after[entity], entries.get(entity))
+        if entry != entries.get(entity):
+            changes.append((ctype, entity, entry))
     return changes
 
 
 def _patched_entity(snapshot: Snapshot, ctype: str, name: str, patched: Any,
                     existing: Mapping[str, Any] | None) -> dict[str, Any]:
-    if not isinstance(patched, dict):
-        raise _invalid("Could not parse content of request.")
-    _validate_keys(ctype, patched)
-    return _prepare(snapshot, ctype, name, patched, existing)
+    return _prepare(snapshot, ctype, name, KINDS[ctype].validate(name, patched), existing)
 
 
 def _editable(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -277,56 +246,17 @@ def _changeable(entries: Mapping[str, Mapping[str, Any]], name: str) -> None:
         raise refused(403, f"Resource '{name}' is reserved.")
 
 
-def _validate_keys(ctype: str, body: Mapping[str, Any]) -> None:
-    """OpenSearch's request content validation: allowed and mandatory keys, then types."""
-    kind = KINDS[ctype]
-    invalid = sorted(set(body) - set(kind.allowed))
-    missing_or = [] if not kind.mandatory_or or set(body) & set(kind.mandatory_or) \
-        else list(kind.mandatory_or)
-    if invalid or missing_or:
-        details: dict[str, Any] = {}
-        if invalid:
-            details["invalid_keys"] = {"keys": ",".join(invalid)}
-        if missing_or:
-            details["specify_one_of"] = {"keys": ",".join(missing_or)}
-        raise _invalid("Invalid configuration", **details)
-    expected = {_ARRAY: list, _OBJECT: dict, _STRING: str}
-    wrong = {key: kind.allowed[key] for key, value in body.items()
-             if not isinstance(value, expected[kind.allowed[key]])}
-    if wrong:
-        raise _invalid("Wrong datatype", **wrong)
-    for value in body.values():
-        if isinstance(value, list) and any(v is None or (isinstance(v, str) and not v.strip())
-                                           for v in value):
-            raise _invalid("`null` or blank values are not allowed as json array elements")
-        if _too_long(value):
-            raise _invalid(f"String value exceeds the maximum allowed length of "
-                           f"{MAX_STRING_LENGTH} characters")
-
-
-def _too_long(value: Any) -> bool:
-    if isinstance(value, str):
-        return len(value) > MAX_STRING_LENGTH
-    if isinstance(value, list):
-        return any(_too_long(v) for v in value)
-    return False
-
-
 def _prepare(snapshot: Snapshot, ctype: str, name: str, body: dict[str, Any],
              existing: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The stored form of a validated body, after the type's own checks."""
+    """The stored form of a validated body, after the type's checks against the others."""
     if ctype == USERS:
         return _prepare_user(snapshot, name, body, existing)
     if ctype == ROLES_MAPPING:
         _roles_exist(snapshot, [name])
-    if ctype == ACTION_GROUPS:
-        _check_action_group(snapshot, name, body)
-    try:
-        return KINDS[ctype].normalize(body)
-    except LoghavenError as exc:
-        raise refused(400, exc.reason) from exc
-    except ValueError as exc:
-        raise refused(400, str(exc)) from exc
+    if ctype == ACTION_GROUPS and name in snapshot.roles:
+        raise refused(400, f"{name} is an existing role. A action group cannot be named with "
+                           "an existing role name.")
+    return body
 
 
 def _prepare_user(snapshot: Snapshot, name: str, body: dict[str, Any],
@@ -359,22 +289,7 @@ def _roles_exist(snapshot: Snapshot, roles: Iterable[str]) -> None:
             raise refused(404, f"Resource '{role}' is not available.")
 
 
-def _check_action_group(snapshot: Snapshot, name: str, body: Mapping[str, Any]) -> None:
-    kind = body.get("type")
-    if kind is not None and str(kind).lower() not in ("cluster", "index"):
-        raise refused(400, f"Invalid action group type: {kind}. Supported types are: "
-                           "cluster, index.")
-    if name in snapshot.roles:
-        raise refused(400, f"{name} is an existing role. A action group cannot be named with "
-                           "an existing role name.")
-    if name in (body.get("allowed_actions") or []):
-        raise refused(400, f"{name} cannot be an allowed_action of itself")
-
-
 # The account API -------------------------------------------------------------------------
-
-_ACCOUNT_KEYS = {"hash": _STRING, "password": _STRING, "current_password": _STRING}
-
 
 def account(snapshot: Snapshot, username: str, roles: Iterable[str],
             backend_roles: Iterable[str], attributes: Mapping[str, str]) -> dict[str, Any]:
@@ -391,22 +306,7 @@ def account_change(snapshot: Snapshot, username: str, body: Any,
                    check_password: Callable[[str, str], bool]) -> list[Change]:
     """``PUT _plugins/_security/api/account``: a new password (or hash) for the caller, given
     the current one."""
-    if body is None:
-        raise _invalid("Request body required for this action.")
-    if not isinstance(body, dict):
-        raise _invalid("Could not parse content of request.")
-    invalid = sorted(set(body) - set(_ACCOUNT_KEYS))
-    missing = [] if "current_password" in body else ["current_password"]
-    if invalid or missing:
-        details: dict[str, Any] = {}
-        if invalid:
-            details["invalid_keys"] = {"keys": ",".join(invalid)}
-        if missing:
-            details["missing_mandatory_keys"] = {"keys": ",".join(missing)}
-        raise _invalid("Invalid configuration", **details)
-    wrong = {k: _STRING for k, v in body.items() if not isinstance(v, str)}
-    if wrong:
-        raise _invalid("Wrong datatype", **wrong)
+    _check_keys({} if body is None else body, _ACCOUNT_KEYS, mandatory=("current_password",))
     if username not in snapshot.users:
         raise refused(404, f"account '{username}' not found.")
     _changeable(snapshot.users, username)

@@ -10,6 +10,7 @@ its role descriptors allow (Elasticsearch's rule).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from loghaven.security.actions import ActionGroups
 from loghaven.security.subject import IndexRules, Privileges
 from loghaven.security.wildcards import Matcher, covers, is_regex, regex_source
 
+log = logging.getLogger(__name__)
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -33,10 +35,15 @@ _NOTHING = IndexRules(dls={"match_none": {}}, fls_include=())
 
 class PrivilegesEvaluationError(LoghavenError):
     """A role's DLS query could not be evaluated for this user (an undefined attribute, bad
-    JSON): the request is refused rather than run without the restriction."""
+    JSON): the request is refused rather than run without the restriction. As OpenSearch,
+    the response says only that; the cause (which names the role's query) goes to the log."""
 
     type = "security_exception"
     status = 500
+
+    def __init__(self, cause: str) -> None:
+        super().__init__("Error while evaluating DLS/FLS privileges")
+        log.error("Error while evaluating DLS/FLS privileges: %s", cause)
 
 
 class UserVariables:
@@ -102,19 +109,13 @@ class UserVariables:
             dls, lambda v: json.dumps(v)[1:-1], lambda v: ",".join(json.dumps(x) for x in v))
         if unresolved:
             raise PrivilegesEvaluationError(
-                "Error while evaluating DLS/FLS privileges",
-                caused_by={"type": "privileges_evaluation_exception",
-                           "reason": f"DLS query references undefined user attributes: "
-                                     f"{unresolved}"})
+                f"DLS query references undefined user attributes: {unresolved}")
         try:
             query = json.loads(text)
         except ValueError as exc:
             query = exc
         if not isinstance(query, dict):
-            raise PrivilegesEvaluationError(
-                "Error while evaluating DLS/FLS privileges",
-                caused_by={"type": "privileges_evaluation_exception",
-                           "reason": f"Invalid DLS query: {text}"})
+            raise PrivilegesEvaluationError(f"Invalid DLS query: {text}")
         return query
 
 

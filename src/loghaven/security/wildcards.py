@@ -79,9 +79,12 @@ class Matcher:
 def covers(general: str, specific: str) -> bool:
     """Whether every name ``specific`` matches is also matched by ``general`` (a sound,
     incomplete test: False when unsure). A wildcard pattern covers another when it matches
-    the other's text with ``*`` and ``?`` read as characters."""
+    the other's text with the other's ``*`` and ``?`` read as characters, a ``*`` there only
+    absorbed by a ``*`` of ``general`` (a ``?`` stands for one character, a ``*`` for any)."""
     if general == specific or general == "*":
         return True
     if is_regex(general) or is_regex(specific):
         return False
-    return re.fullmatch(regex_source(general), specific, re.DOTALL) is not None
+    source = "".join(".*" if c == "*" else "[^*]" if c == "?" else re.escape(c)
+                     for c in general)
+    return re.fullmatch(source, specific, re.DOTALL) is not None
