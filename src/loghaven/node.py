@@ -47,6 +47,7 @@ class Node:
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service)
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
+        self.security.audit = self.audit
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")

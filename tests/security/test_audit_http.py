@@ -13,7 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import Server, printed_admin_passwords
+from conftest import Server
+
+from .conftest import SecureServer
 
 SECRETS = {
     "wrong_password": "Wr0ngPassw0rd-XYZZY",
@@ -22,12 +24,8 @@ SECRETS = {
     "cookie": "CookieSecret-GRUE",
     "body": "B0dySecret-PLUGH",
     "query": "QuerySecret-FROBOZZ",
+    "new_user": "NewUserPassw0rd-XAYZZY",
 }
-
-
-class SecureServer(Server):
-    def ready(self) -> bool:
-        return httpx.get(self.url + "/", timeout=1).status_code == 401
 
 
 def basic(user: str, password: str) -> str:
@@ -36,9 +34,10 @@ def basic(user: str, password: str) -> str:
 
 @pytest.fixture(scope="module")
 def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
-    server = SecureServer(tmp_path_factory.mktemp("audit") / "data", "--secure",
-                          env={"LOGHAVEN_AUDIT_LOG_GRANTED": "true"}).start()
-    (password,) = printed_admin_passwords(server)
+    server = SecureServer(tmp_path_factory.mktemp("audit") / "data")
+    server.env = {**server.env, "LOGHAVEN_AUDIT_LOG_GRANTED": "true"}
+    server.start()
+    password = server.auth[1]
     with httpx.Client(base_url=server.url, timeout=30) as client:
         assert client.get("/_cluster/health", headers={
             "Authorization": basic("admin", SECRETS["wrong_password"])}).status_code == 401
@@ -54,7 +53,11 @@ def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
                           json={"user": "carol", "password": SECRETS["body"]}).status_code == 201
         assert client.get("/app-logs/_search", params={"q": SECRETS["query"]},
                           headers=admin).status_code == 200
-    wait_for_events(server, 6)
+        assert client.put("/_plugins/_security/api/internalusers/dave", headers=admin,
+                          json={"password": SECRETS["new_user"]}).status_code == 201
+        assert client.get("/app-logs/_search", headers={
+            "Authorization": basic("dave", SECRETS["new_user"])}).status_code == 403
+    wait_for_event(server, "MISSING_PRIVILEGES")  # the last request's
     yield server, password
     server.stop()
 
@@ -63,14 +66,14 @@ def audit_file(server: Server) -> Path:
     return server.data_dir / "audit" / "audit.log"
 
 
-def wait_for_events(server: Server, count: int) -> None:
+def wait_for_event(server: Server, category: str) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         path = audit_file(server)
-        if path.exists() and len(path.read_text().splitlines()) >= count:
+        if path.exists() and f'"audit_category":"{category}"' in path.read_text():
             return
         time.sleep(0.2)
-    raise AssertionError(f"fewer than {count} audit events after 20 s")
+    raise AssertionError(f"no {category} audit event after 20 s")
 
 
 def search_audit(server: Server, password: str) -> httpx.Response:
@@ -79,7 +82,7 @@ def search_audit(server: Server, password: str) -> httpx.Response:
         response = httpx.get(server.url + "/security-auditlog-*/_search", timeout=30,
                              params={"expand_wildcards": "all", "size": "200"},
                              headers={"Authorization": basic("admin", password)})
-        if response.json()["hits"]["total"]["value"] >= 6 or time.monotonic() > deadline:
+        if response.json()["hits"]["total"]["value"] >= 8 or time.monotonic() > deadline:
             return response
         time.sleep(0.2)
 
@@ -92,6 +95,13 @@ def test_failed_logins_and_granted_requests_are_audited(audited: tuple[Server, s
             for e in failed} >= {("admin", "/_cluster/health"), ("nobody", "/")}
     assert all(e["audit_request_remote_address"] == "127.0.0.1" for e in failed)
     granted = [e for e in events if e["audit_category"] == "GRANTED_PRIVILEGES"]
+    (change,) = [e for e in events if e["audit_category"] == "COMPLIANCE_INTERNAL_CONFIG_WRITE"]
+    assert change["audit_request_effective_user"] == "admin"
+    assert change["audit_rest_request_path"] == "/_plugins/_security/api/internalusers/dave"
+    (missing,) = [e for e in events if e["audit_category"] == "MISSING_PRIVILEGES"]
+    assert (missing["audit_request_effective_user"], missing["audit_rest_request_path"]) == \
+        ("dave", "/app-logs/_search")
+    assert missing["audit_request_privilege"] == "indices:data/read/search"
     assert any(e["audit_rest_request_method"] == "PUT"
                and e["audit_rest_request_path"] == "/app-logs/_doc/1"
                and e["audit_request_effective_user"] == "admin"
@@ -104,7 +114,7 @@ def test_no_secret_reaches_the_file_the_index_or_the_log(audited: tuple[Server, 
     response = search_audit(server, password)
     assert response.status_code == 200
     indexed = response.text
-    assert response.json()["hits"]["total"]["value"] >= 6
+    assert response.json()["hits"]["total"]["value"] >= 8
     stored = audit_file(server).read_text()
     log_lines = "\n".join(line for line in server.log.read_text().splitlines()
                           if line.startswith("{"))  # the JSON log, not the password box

@@ -19,7 +19,7 @@ from loghaven.config import Config
 from loghaven.network import anonymous_bind_refusal, security_warnings
 
 
-class SecureServer(Server):
+class FirstStartServer(Server):
     """A ``serve --secure`` on loopback; it answers ``/`` with 401 once the edge asks for
     credentials, which is as ready as it gets."""
 
@@ -61,19 +61,22 @@ def test_the_default_start_says_security_is_off(server: Server) -> None:
 
 
 @pytest.fixture
-def secure(tmp_path: Path) -> Iterator[SecureServer]:
-    instance = SecureServer(tmp_path / "data", "--secure")
+def first_start(tmp_path: Path) -> Iterator[FirstStartServer]:
+    instance = FirstStartServer(tmp_path / "data", "--secure")
     yield instance
     instance.stop()
 
 
-def test_the_first_secure_start_prints_the_admin_password_once(secure: SecureServer) -> None:
-    secure.start()
+def test_the_first_secure_start_prints_the_admin_password_once(
+        first_start: FirstStartServer) -> None:
+    secure = first_start.start()
     text = secure.log.read_text()
     passwords = printed_admin_passwords(secure)
     assert len(passwords) == 1
     password = passwords[0]
     assert len(password) >= 16
+    assert httpx.get(secure.url + "/", auth=("admin", password), timeout=10).status_code == 200
+    assert httpx.get(secure.url + "/", timeout=10).status_code == 401
     # printed for the operator, never through the logger (whose lines may be shipped)
     json_lines = [line for line in text.splitlines() if line.startswith("{")]
     assert json_lines and not any(password in line for line in json_lines)
@@ -86,7 +89,7 @@ def test_the_first_secure_start_prints_the_admin_password_once(secure: SecureSer
 
 
 def test_security_on_from_the_environment(tmp_path: Path) -> None:
-    instance = SecureServer(tmp_path / "data", env={"LOGHAVEN_SECURITY_ENABLED": "true"})
+    instance = FirstStartServer(tmp_path / "data", env={"LOGHAVEN_SECURITY_ENABLED": "true"})
     try:
         instance.start()
         assert len(printed_admin_passwords(instance)) == 1

@@ -158,3 +158,20 @@ def test_curl_with_a_user(secure_server: tuple[HttpsServer, str], index: str) ->
     assert json.loads(found.stdout)["hits"]["total"]["value"] == 1
     denied = curl("-w", "%{http_code}", "-o", "/dev/null", f"{server.url}/{index}/_search")
     assert denied.stdout == "401"
+
+
+def test_elasticsearch_8_with_an_api_key(secure_server: tuple[HttpsServer, str],
+                                         index: str) -> None:
+    from elasticsearch import AuthenticationException, Elasticsearch
+
+    server, password = secure_server
+    with Elasticsearch(server.url, ca_certs=str(server.ca),
+                       basic_auth=("admin", password)) as admin:
+        key = admin.security.create_api_key(name="tls-shipper")
+        admin.index(index=index, document={"msg": "over tls"}, id="1", refresh=True)
+    with Elasticsearch(server.url, ca_certs=str(server.ca), api_key=key["encoded"]) as client:
+        assert client.search(index=index, q="msg:tls")["hits"]["total"]["value"] == 1
+    with Elasticsearch(server.url, ca_certs=str(server.ca),
+                       api_key=(key["id"], "not-the-key")) as client, \
+            pytest.raises(AuthenticationException):
+        client.search(index=index)
