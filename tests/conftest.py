@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -72,6 +74,46 @@ class Server:
     def restart(self) -> Server:
         self.stop()
         return self.start()
+
+
+class HttpsServer(Server):
+    """A server over HTTPS with the certificates in ``certs`` (``loghaven certs``'s files),
+    reached as ``https://localhost:<port>`` by clients that trust ``ca.crt``."""
+
+    def __init__(self, data_dir: Path, certs: Path, *extra: str,
+                 env: dict[str, str] | None = None) -> None:
+        super().__init__(data_dir, "--ssl-certificate", str(certs / "node.crt"),
+                         "--ssl-key", str(certs / "node.key"), *extra, env=env)
+        self.ca = certs / "ca.crt"
+        self.url = f"https://localhost:{self.port}"
+
+    def ready(self) -> bool:
+        # 401 once security is on: the server answers, it only wants credentials
+        return httpx.get(self.url + "/", timeout=1, verify=make_ssl_context(self.ca)) \
+            .status_code in (200, 401)
+
+
+#: The box ``serve --secure`` prints on its first start, with the generated password.
+ADMIN_PASSWORD_BOX = re.compile(r"The first start created the user `admin`.*?\n\n   (\S+)\n",
+                                re.S)
+
+
+def printed_admin_passwords(server: Server) -> list[str]:
+    """The ``admin`` passwords the server printed in its output (once, on the first start)."""
+    return ADMIN_PASSWORD_BOX.findall(server.log.read_text())
+
+
+def make_ssl_context(ca: Path) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(ca))
+
+
+@pytest.fixture(scope="session")
+def tls_certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA and a node certificate made by ``loghaven certs``, shared by the TLS tests."""
+    folder = tmp_path_factory.mktemp("certs")
+    subprocess.run([sys.executable, "-m", "loghaven", "certs", "--out", str(folder),
+                    "--force"], check=True, capture_output=True, timeout=60)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -102,7 +102,7 @@ def test_serve_refuses_a_public_address_without_the_flag(tmp_path: Path) -> None
         capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "refusing to listen on [0.0.0.0]" in result.stderr
-    assert "--allow-anonymous" in result.stderr
+    assert "--secure" in result.stderr and "--allow-anonymous" in result.stderr
 
 
 def _own_public_address() -> str | None:

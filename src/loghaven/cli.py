@@ -1,4 +1,4 @@
-"""The ``loghaven`` command: ``serve``, ``bench``, and the offline repairs ``recover-wal`` and
+"""The ``loghaven`` command: ``serve``, ``certs``, ``bench``, and the offline repairs ``recover-wal`` and
 ``rebuild-metastore`` (docs/recovery.md)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
     from loghaven.config import load_config
     from loghaven.engine.recovery import MetastoreLost
     from loghaven.logs import configure_logging
-    from loghaven.network import anonymous_bind_refusal
+    from loghaven.network import anonymous_bind_refusal, security_warnings
     from loghaven.node import Node
 
     config = load_config(args.config, {
@@ -34,10 +34,16 @@ def _serve(args: argparse.Namespace) -> int:
         "elastic_product_header": True if args.elastic_product_header else None,
         "log_level": args.log_level, "ingest_workers": args.ingest_workers,
         "allow_anonymous": True if args.allow_anonymous else None,
+        "security_enabled": True if args.secure else None,
+        "ssl_certificate": args.ssl_certificate, "ssl_key": args.ssl_key,
     })
     configure_logging(config.log_level)
     log = logging.getLogger("loghaven")
     refusal = anonymous_bind_refusal(config)
+    if not refusal and (config.ssl_certificate or config.ssl_key):
+        from loghaven.security.certs import check_certificate_pair  # cryptography: 75 ms
+
+        refusal = check_certificate_pair(config.ssl_certificate, config.ssl_key)
     if refusal:
         print(f"loghaven: {refusal}", file=sys.stderr)
         return 2
@@ -46,10 +52,16 @@ def _serve(args: argparse.Namespace) -> int:
     except MetastoreLost as error:
         log.error("not starting: %s", error)
         return 2
+    password = node.security.bootstrap() if config.security_enabled else None
+    scheme = "https" if config.ssl_certificate else "http"
     log.info("starting", extra={"fields": {
         "host": config.host, "port": config.port, "data_dir": str(config.data_dir.resolve()),
-        "version": __version__, "ui": f"http://{config.host}:{config.port}/_dashboards",
-        "ingest_workers": config.ingest_workers}})
+        "version": __version__, "ui": f"{scheme}://{config.host}:{config.port}/_dashboards",
+        "ingest_workers": config.ingest_workers, "security": config.security_enabled,
+        "tls": bool(config.ssl_certificate)}})
+    for warning in security_warnings(config):
+        log.warning(warning)
+    _print_admin_password(password)
     tune_gc()
 
     class Server(uvicorn.Server):
@@ -61,9 +73,45 @@ def _serve(args: argparse.Namespace) -> int:
 
     server = Server(uvicorn.Config(create_app(node), host=config.host, port=config.port,
                                    log_level="warning", access_log=False, loop="uvloop",
-                                   http="httptools", lifespan="on"))
+                                   http="httptools", lifespan="on",
+                                   ssl_certfile=config.ssl_certificate or None,
+                                   ssl_keyfile=config.ssl_key or None))
     server.run()
     return 0 if server.started else 3
+
+
+def _print_admin_password(password: str | None) -> None:
+    """Show the generated ``admin`` password once, on the terminal only (as Elasticsearch 8
+    shows its ``elastic`` password): never through the logger, whose lines may be shipped."""
+    if password is None:
+        return
+    rule = "-" * 78
+    print(f"{rule}\n Security is on. The first start created the user `admin` (role all_access)"
+          f"\n with this password; it is stored only as a hash and is not shown again:\n\n"
+          f"   {password}\n\n{rule}", flush=True)
+
+
+def _certs(args: argparse.Namespace) -> int:
+    from loghaven.security.certs import DEFAULT_DAYS, CertificateError, make_certificates
+
+    hosts = [host for text in args.hosts for host in text.split(",")]
+    days = DEFAULT_DAYS if args.days is None else args.days
+    try:
+        written = make_certificates(args.out, hosts=hosts, days=days, force=args.force)
+    except CertificateError as error:
+        print(f"loghaven certs: {error}", file=sys.stderr)
+        return 1
+    ca, cert, key = (written.path(name).resolve() for name in ("ca.crt", "node.crt", "node.key"))
+    print(f"wrote the local CA: {ca} and {written.path('ca.key').resolve()} (keep the key "
+          f"private: it can sign certificates clients trust)\n"
+          f"wrote the node certificate: {cert} and {key}, valid {days} days for: "
+          f"{', '.join(written.names)}\n\n"
+          f"serve HTTPS with these lines in loghaven.yml:\n\n"
+          f"  http.ssl.certificate: {cert}\n  http.ssl.key: {key}\n\n"
+          f"(or --ssl-certificate {cert} --ssl-key {key}); clients trust {ca}:\n"
+          f"  curl --cacert {ca} https://localhost:9200/\n"
+          f"  OpenSearch(..., use_ssl=True, ca_certs=\"{ca}\")")
+    return 0
 
 
 def _progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None]]:
@@ -154,11 +202,33 @@ def build_parser() -> argparse.ArgumentParser:
                        help="allow listening beyond loopback without authentication: anyone "
                             "who can reach the port can read and change all data "
                             "[env LOGHAVEN_ALLOW_ANONYMOUS, false]")
+    serve.add_argument("--secure", action="store_true",
+                       help="turn security on: users, roles and API keys; the first start "
+                            "creates `admin` and prints its password [env "
+                            "LOGHAVEN_SECURITY_ENABLED, security.enabled, false]")
+    serve.add_argument("--ssl-certificate",
+                       help="PEM certificate (chain) file: serve HTTPS [env "
+                            "LOGHAVEN_SSL_CERTIFICATE, http.ssl.certificate]")
+    serve.add_argument("--ssl-key", help="PEM private key of the certificate [env "
+                                         "LOGHAVEN_SSL_KEY, http.ssl.key]")
     serve.add_argument("--log-level", help="debug, info, warning, error [info]")
     serve.add_argument("--ingest-workers", type=int,
                        help="processes that prepare bulk documents, 0 for none "
                             "[env LOGHAVEN_INGEST_WORKERS, cores - 1]")
     serve.set_defaults(func=_serve)
+
+    certs = commands.add_parser(
+        "certs", help="make a local CA and a node certificate signed by it, for HTTPS")
+    certs.add_argument("--out", type=Path, default=Path("certs"),
+                       help="folder to write ca.crt, ca.key, node.crt, node.key into [./certs]")
+    certs.add_argument("--hosts", action="append", default=[],
+                       help="more names or addresses the node certificate is valid for, "
+                            "comma separated (localhost, 127.0.0.1, ::1 and this machine's "
+                            "host name always are)")
+    certs.add_argument("--days", type=int,
+                       help="validity in days [1095, three years, as elasticsearch-certutil]")
+    certs.add_argument("--force", action="store_true", help="replace existing files")
+    certs.set_defaults(func=_certs)
 
     recover = commands.add_parser(
         "recover-wal", help="salvage the readable records of an index's damaged write-ahead "

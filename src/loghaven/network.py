@@ -48,19 +48,40 @@ def is_loopback(host: str) -> bool:
                                for info in infos)
 
 
+SECURE_FLAGS = ("--secure", "security.enabled: true", "LOGHAVEN_SECURITY_ENABLED=true")
+
+
+def _either(flags: tuple[str, ...]) -> str:
+    return f"{', '.join(flags[:-1])} or {flags[-1]}"
+
+
 def anonymous_bind_refusal(config: Config) -> str | None:
     """Why the server must not start as configured, or None when it may.
 
-    Without authentication (a later issue) anyone who can reach the port can read, write and
-    delete everything, so listening beyond loopback needs an explicit acceptance.
+    Without security anyone who can reach the port can read, write and delete everything, so
+    listening beyond loopback needs security on, or an explicit acceptance of anonymous access.
     """
-    if config.allow_anonymous or is_loopback(config.host):
+    if config.security_enabled or config.allow_anonymous or is_loopback(config.host):
         return None
     return (f"refusing to listen on [{config.host}]: it is reachable from other machines and "
-            f"Loghaven has no authentication yet, so anyone who can reach "
-            f"{config.host}:{config.port} could read, change and delete all data. Listen on "
-            f"127.0.0.1 (the default), or accept anonymous access explicitly with "
-            f"{', '.join(ANONYMOUS_FLAGS[:-1])} or {ANONYMOUS_FLAGS[-1]}")
+            f"security is off, so anyone who can reach {config.host}:{config.port} could "
+            f"read, change and delete all data. Turn security on with "
+            f"{_either(SECURE_FLAGS)} (users must then log in), listen on 127.0.0.1 (the "
+            f"default), or accept anonymous access explicitly with {_either(ANONYMOUS_FLAGS)}")
+
+
+def security_warnings(config: Config) -> list[str]:
+    """What an operator must know about who can reach the server as configured: the banner of
+    the security-off mode, and passwords sent in clear beyond loopback."""
+    where = f"{config.host}:{config.port}"
+    if not config.security_enabled:
+        return [f"security is off: anyone who can reach {where} has full access to all data "
+                f"(turn it on with {_either(SECURE_FLAGS)})"]
+    if not config.ssl_certificate and not is_loopback(config.host):
+        return [f"security is on but TLS is off on {where}: passwords, API keys and session "
+                f"cookies cross the network in clear; serve HTTPS with http.ssl.certificate "
+                f"and http.ssl.key (`loghaven certs` makes them)"]
+    return []
 
 
 def split_host(value: str) -> str:

@@ -14,6 +14,7 @@ from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
 from loghaven.search.service import SearchService
+from loghaven.security.audit import AuditLog
 from loghaven.security.service import SecurityService
 
 #: The OpenSearch version we present ourselves as to clients.
@@ -44,6 +45,9 @@ class Node:
         #: Every search of the node's indices, for the API and the node's own features; its
         #: by-query operations write through the write service.
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service)
+        #: Authentication and authorization decisions, to a file and a hidden daily index.
+        self.audit = AuditLog(config, self.write_service, self.node_id)
+        self.security.audit = self.audit
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -55,6 +59,7 @@ class Node:
     def start(self) -> None:
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
+        self.audit.schedule(self.scheduler)
         self.scheduler.start()
 
     def stopping(self) -> None:
@@ -67,6 +72,7 @@ class Node:
         index."""
         self.stopping()
         self.scheduler.stop()
+        self.audit.close()  # the last events, while the indices are still open
         self.search_service.close()
         self.write_service.close()
         self.catalog.close()

@@ -353,6 +353,7 @@ class Catalog:
             parts = ["_all"]
         states = {"open", "close"} if "all" in expand_wildcards or "closed" in expand_wildcards \
             else ({"open"} if "open" in expand_wildcards else set())
+        with_hidden = "all" in expand_wildcards or "hidden" in expand_wildcards
         selected: dict[str, dict[str, Any] | None] = {}
         named: set[str] = set()  # reached by name or alias, not by a wildcard
         alias_map = self._alias_map()
@@ -370,6 +371,7 @@ class Catalog:
                 matched = False
                 for name, index in self.indices.items():
                     if index.state in states and fnmatch.fnmatchcase(name, part) \
+                            and (with_hidden or not _hidden(index)) \
                             and access.allows(name, aliases=self.aliases.get(name, ())):
                         selected.setdefault(name, None)
                         matched = True
