@@ -43,7 +43,8 @@ class Node:
         self.write_service = WriteService(self.catalog, IngestWorkers(config.ingest_workers))
         #: Every search of the node's indices, for the API and the node's own features; its
         #: by-query operations write through the write service.
-        self.search_service = SearchService(self.catalog, self.node_id, self.write_service)
+        self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
+                                            salt=config.compliance_salt)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")

@@ -178,7 +178,7 @@ class Terms(BucketAgg):
             self._all_terms = set()
             for ctx in self.env.contexts:
                 if self.source.in_split(ctx):
-                    got = ctx.searcher.aggregate(tantivy.Query.all_query(), body)["t"]["buckets"]
+                    got = ctx.searcher.aggregate(ctx.visible, body)["t"]["buckets"]
                     self._all_terms.update(self.source.key(b["key"]) for b in got)
             if self.key_filter is not None:
                 self._all_terms = {k for k in self._all_terms if self.key_filter(k)}
