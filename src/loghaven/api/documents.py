@@ -178,14 +178,14 @@ async def mget(request: Request) -> Response:
 
     def work() -> list[bytes]:
         parts = []
-        for index_name, doc_id, own_filter in specs:
-            source_filter = own_filter if own_filter is not None else default_filter
-            try:
-                index, state = service.get(index_name, doc_id)
-            except LoghavenError as error:
+        found = service.mget([(index_name, doc_id) for index_name, doc_id, _ in specs])
+        for (index_name, doc_id, own_filter), item in zip(specs, found, strict=True):
+            if isinstance(item, LoghavenError):
                 parts.append(orjson.dumps({"_index": index_name, "_id": doc_id,
-                                           "error": error.to_cause()}))
+                                           "error": item.to_cause()}))
                 continue
+            index, state = item
+            source_filter = own_filter if own_filter is not None else default_filter
             parts.append(_found_body(index, doc_id, state, source_filter))
         return parts
 

@@ -245,6 +245,18 @@ class SearchService:
         index = single_index(self.catalog, expression)
         return index, read(index, doc_id, self._restrictions((index.name,)).get(index.name))
 
+    def mget(self, docs: Sequence[tuple[str, str]],
+             ) -> list[tuple[Index, DocState | None] | LoghavenError]:
+        """``_mget``: each (index expression, id) read as :meth:`get`; one that fails
+        answers its error in its place."""
+        out: list[tuple[Index, DocState | None] | LoghavenError] = []
+        for expression, doc_id in docs:
+            try:
+                out.append(self.get(expression, doc_id))
+            except LoghavenError as error:
+                out.append(error)
+        return out
+
     # -- _validate/query, _field_caps --
 
     def validate_query(self, expression: str | None, body: dict[str, Any],
