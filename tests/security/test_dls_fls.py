@@ -25,7 +25,7 @@ from loghaven.errors import LoghavenError
 from loghaven.node import Node
 from loghaven.search.service import SearchService
 from loghaven.security.context import acting
-from loghaven.security.subject import IndexRules, Subject
+from loghaven.security.subject import AllAccess, IndexRules, Subject
 
 MAPPING = {"properties": {
     "n": {"type": "long"}, "team": {"type": "keyword"}, "action": {"type": "keyword"},
@@ -49,20 +49,11 @@ RED: dict[str, Any] = {"term": {"team": "red"}}
 SALT = b"e1ukloTsQlOgPquJ"  # OpenSearch's default plugins.security.compliance.salt
 
 
-class FixedRules:
+class FixedRules(AllAccess):
     """Privileges granting every action, with fixed DLS/FLS per index."""
 
     def __init__(self, rules: dict[str, IndexRules]) -> None:
         self.rules = rules
-
-    def allows_cluster(self, action: str) -> bool:
-        return True
-
-    def allows_index(self, action: str, index: str) -> bool:
-        return True
-
-    def allows_some_index(self, action: str) -> bool:
-        return True
 
     def index_rules(self, index: str) -> IndexRules | None:
         return self.rules.get(index)
