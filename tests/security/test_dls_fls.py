@@ -197,7 +197,7 @@ def test_dls_point_in_time_applies_the_searching_subject(service: SearchService)
         service.close_pits([pit_id])
 
 
-def test_dls_get_mget_and_source(service: SearchService) -> None:
+def test_dls_get_and_mget(service: SearchService) -> None:
     red, blue = "3", "4"
     assert DOCS_A[red]["team"] == "red" and DOCS_A[blue]["team"] == "blue"
     with as_user(logs_a=IndexRules(dls=RED)):
@@ -360,18 +360,40 @@ def test_masked_values_are_hashed_consistently(service: SearchService) -> None:
     assert orjson.loads(state.source)["email"] == blake2b(DOCS_A["2"]["email"])
 
 
-def test_masked_fields_cannot_be_searched_sorted_or_aggregated(service: SearchService) -> None:
+def test_masked_fields_cannot_be_searched_or_sorted(service: SearchService) -> None:
     with as_user(logs_a=IndexRules(masked=("email",))):
         by_clear = service.count("logs-a", {"query": {"term": {"email": "user1@example.com"}}},
                                  {})
         by_hash = service.count("logs-a", {"query": {"term": {
             "email": blake2b("user1@example.com")}}}, {})
         sorted_body = service.search("logs-a", {"size": 1, "sort": [{"email": "asc"}]}, {})
-        aggs = service.search("logs-a", {"size": 0, "aggs": {
-            "e": {"terms": {"field": "email"}}}}, {})
     assert by_clear["count"] == by_hash["count"] == 0
     assert sorted_body["hits"]["hits"][0]["sort"] == [None]
-    assert aggs["aggregations"]["e"]["buckets"] == []
+
+
+def test_terms_on_a_masked_field_group_by_the_hash(service: SearchService) -> None:
+    """Buckets of a masked keyword field are the clear buckets with hashed keys: same counts,
+    same sub-aggregations; ``_key`` order and ``include`` read the hashes."""
+    aggs = {"e": {"terms": {"field": "email", "size": 10}, "aggs": {
+        "top_n": {"max": {"field": "n"}}, "hit": {"top_hits": {"size": 1, "sort": ["n"]}}}}}
+    clear = service.search("logs-a", {"size": 0, "aggs": aggs}, {})["aggregations"]["e"]
+    one = blake2b("user1@example.com")
+    by_key = {"e": {"terms": {"field": "email", "order": {"_key": "asc"}, "size": 3}}}
+    only = {"e": {"terms": {"field": "email", "include": [one]}}}
+    with as_user(logs_a=IndexRules(masked=("email",)), logs_b=IndexRules()):
+        masked = service.search("logs-a", {"size": 0, "aggs": aggs}, {})["aggregations"]["e"]
+        ordered = service.search("logs-a", {"size": 0, "aggs": by_key}, {})["aggregations"]
+        included = service.search("logs-a", {"size": 0, "aggs": only}, {})["aggregations"]
+    assert len(clear["buckets"]) == 5
+    expected = [{**b, "key": blake2b(b["key"])} for b in clear["buckets"]]
+    for bucket in expected:
+        for hit in bucket["hit"]["hits"]["hits"]:
+            hit["_source"]["email"] = blake2b(hit["_source"]["email"])
+    # every bucket holds 6 documents: ties are ordered by key, here the hash
+    assert orjson.loads(orjson.dumps(masked))["buckets"] == sorted(expected,
+                                                                   key=lambda b: b["key"])
+    assert [b["key"] for b in ordered["e"]["buckets"]] == sorted(b["key"] for b in expected)[:3]
+    assert [b["key"] for b in included["e"]["buckets"]] == [one]
 
 
 def test_masking_with_another_digest_and_with_a_pattern(service: SearchService) -> None:
@@ -388,3 +410,30 @@ def test_dls_and_fls_together(service: SearchService) -> None:
         body = service.search("logs-a", {"size": 50, "sort": ["n"]}, {})
     assert ids(body) == [i for i, d in DOCS_A.items() if d["team"] == "red"]
     assert all("team" not in s for s in sources(body).values())
+
+
+LEAKY_AGGS = {
+    "terms": {"terms": {"field": "email", "min_doc_count": 0}},
+    "multi": {"multi_terms": {"terms": [{"field": "team"}, {"field": "email"}]}},
+    "composite": {"composite": {"size": 50, "sources": [{"e": {"terms": {"field": "email"}}}]}},
+    "significant": {"significant_terms": {"field": "geo.city", "min_doc_count": 1}},
+    "rare": {"rare_terms": {"field": "email"}},
+    "filters": {"filters": {"filters": {"one": {"term": {"email": "user1@example.com"}}}}},
+    "by_team": {"terms": {"field": "team"}, "aggs": {
+        "top": {"top_hits": {"size": 1, "_source": ["email", "geo"]}},
+        "metric": {"top_metrics": {"metrics": {"field": "email"}, "sort": {"n": "desc"}}},
+        "count": {"value_count": {"field": "email"}}}},
+    "global": {"global": {}, "aggs": {"cities": {"terms": {"field": "geo.city"}}}},
+}
+
+
+@pytest.mark.parametrize("rules", [EXCEPT, IndexRules(masked=("email", "geo.city"))],
+                         ids=["hidden", "masked"])
+def test_no_aggregation_shows_a_hidden_or_masked_value(service: SearchService,
+                                                       rules: IndexRules) -> None:
+    with as_user(logs_a=rules):
+        body = service.search("logs-a", {"size": 0, "aggs": LEAKY_AGGS}, {})
+    text = orjson.dumps(body).decode()
+    assert "example.com" not in text and '"c1"' not in text, text
+    clear = orjson.dumps(service.search("logs-a", {"size": 0, "aggs": LEAKY_AGGS}, {})).decode()
+    assert "example.com" in clear and '"c1"' in clear

@@ -136,7 +136,9 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
     for i, row in enumerate(rows):
         doc = searcher.doc(row.address)
         doc_id = doc.get_first(ID)
-        raw: bytes = ctx.source(doc.get_first(SOURCE))
+        raw: bytes = doc.get_first(SOURCE)
+        if request.source.enabled or needs_parsed:
+            raw = ctx.source(raw)
         hit: dict[str, Any] = {"_index": ctx.index.name, "_id": doc_id}
         if versions is not None:
             hit["_version"] = versions[i]

@@ -11,8 +11,8 @@ hash: BLAKE2b with a 32-byte digest and the 16-byte salt ``security.compliance.s
 digest (``field::SHA-512``), or regular-expression replacements
 (``field::/regex/::replacement``), as OpenSearch's ``MaskedField`` does. Numbers, booleans
 and dates stay clear (OpenSearch masks string-based fields only). Masked fields cannot be
-searched or sorted on, and aggregations do not see them (OpenSearch hashes the terms of
-a masked keyword field instead; see docs/architecture.md).
+searched or sorted on; a ``terms`` aggregation on a masked keyword field groups by the
+hashes (buckets/terms.py), and the other aggregations do not see masked fields.
 """
 
 from __future__ import annotations
