@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from loghaven.search.field_security import DEFAULT_SALT
+
 #: ``loghaven.yml`` keys (ES-style dotted names) → Config attributes.
 FILE_KEYS = {
     "http.host": "host",
@@ -41,6 +43,7 @@ FILE_KEYS = {
     "security.login.time_window": "login_time_window",
     "security.login.block_expiry": "login_block_expiry",
     "security.session.timeout": "session_timeout",
+    "security.compliance.salt": "compliance_salt",
 }
 
 
@@ -86,6 +89,8 @@ class Config:
     login_block_expiry: int = 600
     #: Seconds a UI session lives without use.
     session_timeout: int = 3600
+    #: The salt of masked fields' hashes (search/field_security.py): its first 16 bytes.
+    compliance_salt: str = DEFAULT_SALT
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

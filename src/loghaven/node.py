@@ -39,12 +39,12 @@ class Node:
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()
-        #: Every search of the node's indices, for the API and the node's own features.
         #: Every write to the node's indices, for the API and the node's own features.
         self.write_service = WriteService(self.catalog, IngestWorkers(config.ingest_workers))
         #: Every search of the node's indices, for the API and the node's own features; its
         #: by-query operations write through the write service.
-        self.search_service = SearchService(self.catalog, self.node_id, self.write_service)
+        self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
+                                            salt=config.compliance_salt)
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit

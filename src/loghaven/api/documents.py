@@ -27,12 +27,10 @@ from loghaven.engine.index import Index
 from loghaven.errors import (
     ActionRequestValidation,
     IllegalArgument,
-    IndexNotFound,
     LoghavenError,
     ParseFailure,
 )
 from loghaven.ingest.bulk import check_update_body, check_version_type
-from loghaven.node import Node
 from loghaven.params import expect_list, expect_object, expect_string, token_name
 from loghaven.search.source_filter import SourceFilter
 
@@ -124,17 +122,6 @@ async def update_doc(request: Request) -> Response:
     return await _execute(request, request.path_params["index"], write)
 
 
-def _lookup(node: Node, index_name: str, doc_id: str) -> tuple[Index, DocState | None]:
-    targets = node.catalog.resolve(index_name)
-    if not targets:
-        raise IndexNotFound(index_name)
-    if len(targets) > 1:
-        raise IllegalArgument(f"alias [{index_name}] has more than one index associated with "
-                              f"it, can't execute a single index op")
-    index = targets[0].index
-    return index, index.get(doc_id)
-
-
 def _found_body(index: Index, doc_id: str, state: DocState | None,
                 source_filter: SourceFilter) -> bytes:
     """The GET response, splicing ``_source`` in byte-exact when no filtering is asked."""
@@ -154,7 +141,8 @@ def _found_body(index: Index, doc_id: str, state: DocState | None,
 
 async def get_doc(request: Request) -> Response:
     doc_id = path_id(request)
-    index, state = await run(_lookup, node_of(request), request.path_params["index"], doc_id)
+    index, state = await run(node_of(request).search_service.get,
+                             request.path_params["index"], doc_id)
     body = _found_body(index, doc_id, state, SourceFilter.from_params(request.query_params))
     return Response(body, status_code=200 if state is not None else 404,
                     media_type="application/json; charset=UTF-8")
@@ -162,8 +150,8 @@ async def get_doc(request: Request) -> Response:
 
 async def doc_exists(request: Request) -> Response:
     try:
-        _, state = await run(_lookup, node_of(request), request.path_params["index"],
-                             path_id(request))
+        _, state = await run(node_of(request).search_service.get,
+                             request.path_params["index"], path_id(request))
     except LoghavenError:
         return head_response(404)
     return head_response(200 if state is not None else 404)
@@ -171,7 +159,8 @@ async def doc_exists(request: Request) -> Response:
 
 async def get_source(request: Request) -> Response:
     doc_id = path_id(request)
-    index, state = await run(_lookup, node_of(request), request.path_params["index"], doc_id)
+    index, state = await run(node_of(request).search_service.get,
+                             request.path_params["index"], doc_id)
     if state is None:
         raise LoghavenError(f"Document not found [{index.name}]/[{doc_id}]", status=404,
                             type="resource_not_found_exception")
@@ -182,21 +171,21 @@ async def get_source(request: Request) -> Response:
 
 async def mget(request: Request) -> Response:
     body = await json_body(request, required=True)
-    node = node_of(request)
+    service = node_of(request).search_service
     default_index = request.path_params.get("index")
     default_filter = SourceFilter.from_params(request.query_params)
     specs = _mget_specs(body, default_index)
 
     def work() -> list[bytes]:
         parts = []
-        for index_name, doc_id, own_filter in specs:
-            source_filter = own_filter if own_filter is not None else default_filter
-            try:
-                index, state = _lookup(node, index_name, doc_id)
-            except LoghavenError as error:
+        found = service.mget([(index_name, doc_id) for index_name, doc_id, _ in specs])
+        for (index_name, doc_id, own_filter), item in zip(specs, found, strict=True):
+            if isinstance(item, LoghavenError):
                 parts.append(orjson.dumps({"_index": index_name, "_id": doc_id,
-                                           "error": error.to_cause()}))
+                                           "error": item.to_cause()}))
                 continue
+            index, state = item
+            source_filter = own_filter if own_filter is not None else default_filter
             parts.append(_found_body(index, doc_id, state, source_filter))
         return parts
 

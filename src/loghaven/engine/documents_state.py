@@ -74,9 +74,15 @@ class WriteResult:
 
 
 
-def find_committed(split: Split, doc_id: str) -> DocState | None:
+def find_committed(split: Split, doc_id: str,
+                   within: tantivy.Query | None = None) -> DocState | None:
+    """The committed copy of a document in ``split`` (if it also matches ``within``)."""
     searcher = split.searcher()
-    result = searcher.search(tantivy.Query.term_query(split.schema, ID, doc_id), 1)
+    query = tantivy.Query.term_query(split.schema, ID, doc_id)
+    if within is not None:
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
+                                             (tantivy.Occur.Must, within)])
+    result = searcher.search(query, 1)
     if not result.hits:
         return None
     address = result.hits[0][1]

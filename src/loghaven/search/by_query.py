@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import tantivy
+
 from loghaven.engine.catalog import Target
 from loghaven.engine.documents_state import PRIMARY_TERM, WriteRequest
 from loghaven.engine.mapping import Mapping
@@ -21,8 +23,9 @@ from loghaven.errors import LoghavenError, VersionConflict
 from loghaven.ingest.service import WriteService
 from loghaven.search.context import SplitContext
 from loghaven.search.leaf import Cursor, resolve_keys, search_split
-from loghaven.search.query import all_of, as_filter, compile_query
+from loghaven.search.query import compile_query
 from loghaven.search.request import SortKey
+from loghaven.search.restrictions import UNRESTRICTED, Restriction, Restrictions
 from loghaven.search.task import Cancellation, SearchTask
 
 _INDEX_ORDER = [SortKey("_doc", "asc")]
@@ -54,11 +57,13 @@ class _Tally:
 
 def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions,
              writes: WriteService, *, now_ms: int,
-             cancellation: Cancellation | None = None) -> tuple[int, dict[str, Any]]:
+             cancellation: Cancellation | None = None,
+             restrictions: Restrictions = UNRESTRICTED) -> tuple[int, dict[str, Any]]:
     """Run the operation over every match; (HTTP status, ES response body).
 
     ``cancellation`` stops it between batches; the batches already written stay written (and
-    are synced), as in ES.
+    are synced), as in ES. ``restrictions`` (DLS, FLS) narrow the matches to the documents
+    and fields the acting subject may see.
     """
     started = time.perf_counter()
     compile_query(query, None, Mapping(), now_ms=now_ms)
@@ -68,7 +73,8 @@ def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQue
         if tally.aborted or _limit_reached(tally, options):
             break
         try:
-            _run_index(target, query, options, writes, now_ms, tally, task)
+            _run_index(target, query, options, writes, now_ms, tally, task,
+                       restrictions.get(target.index.name) if restrictions else None)
         finally:
             writes.commit(target.index, options.refresh)
     body: dict[str, Any] = {
@@ -94,18 +100,14 @@ def _limit_reached(tally: _Tally, options: ByQueryOptions) -> bool:
 
 
 def _run_index(target: Target, query: dict[str, Any] | None, options: ByQueryOptions,
-               writes: WriteService, now_ms: int, tally: _Tally, task: SearchTask) -> None:
+               writes: WriteService, now_ms: int, tally: _Tally, task: SearchTask,
+               restriction: Restriction | None) -> None:
     index = target.index
     for position, split in enumerate(index.searchable_splits()):
         searcher = split.searcher()
-        compiled = compile_query(query, split, index.mapping, now_ms=now_ms,
-                                 index_name=index.name,
-                                 max_terms_count=index.settings.limit("index.max_terms_count"))
-        if target.alias_filter:
-            compiled = all_of([compiled, as_filter(compile_query(
-                target.alias_filter, split, index.mapping, now_ms=now_ms,
-                index_name=index.name))])
-        ctx = SplitContext(index, split, searcher, compiled, task)
+        ctx = SplitContext(index, split, searcher, tantivy.Query.all_query(), task, restriction)
+        compiled = ctx.query = ctx.within(ctx.compile(query, now_ms), target.alias_filter,
+                                          now_ms)
         keys = resolve_keys(_INDEX_ORDER, index.mapping, split.field_names)
         cursor: Cursor | None = None
         while not tally.aborted and not _limit_reached(tally, options):

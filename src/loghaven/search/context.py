@@ -2,18 +2,24 @@
 
 The root (fan out, merge) builds one :class:`SplitContext` per split that a request touches;
 the query compiler and the aggregations both work from it, so a split searched in a thread
-pool, or later on another node, is the same code.
+pool, or later on another node, is the same code. It also carries the acting subject's
+document- and field-level security on the index (:mod:`.restrictions`): the fields a query
+or an aggregation may read, and the documents it may see.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import Any
 
 import tantivy
 
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
+from loghaven.search.query import all_of, as_filter, compile_query
+from loghaven.search.restrictions import Restriction
 from loghaven.search.task import SearchTask
 
 
@@ -22,10 +28,12 @@ class SplitContext:
     index: Index
     split: Split
     searcher: tantivy.Searcher
-    #: The request's top-level query compiled for this split (alias filter included).
+    #: The request's top-level query compiled for this split (alias filter and DLS included).
     query: tantivy.Query
     #: The running search this split is searched for: checked before each split's work.
     task: SearchTask = field(default_factory=SearchTask)
+    #: The acting subject's DLS and FLS on the index; None when unrestricted.
+    restriction: Restriction | None = None
 
     @property
     def mapping(self) -> Mapping:
@@ -35,6 +43,48 @@ class SplitContext:
     def schema(self) -> tantivy.Schema:
         return self.split.schema
 
+    @functools.cached_property
+    def fields(self) -> frozenset[str]:
+        """The split's fields this search may read (FLS hides some; older splits may lack
+        new fields)."""
+        if self.restriction is None:
+            return self.split.field_names
+        return self.restriction.present(self.split)
+
+    @functools.cached_property
+    def visible(self) -> tantivy.Query:
+        """Every document of the split this search may see (DLS), whatever its query."""
+        if self.restriction is not None:
+            query = self.restriction.documents(self.split, self.mapping, self.index.name)
+            if query is not None:
+                return query
+        return tantivy.Query.all_query()
+
     def has_field(self, name: str) -> bool:
-        """Whether this split's schema indexes ``name`` (older splits may lack new fields)."""
-        return name in self.split.field_names
+        """Whether this split has ``name`` for this search."""
+        return name in self.fields
+
+    def compile(self, clause: dict[str, Any] | None, now_ms: int) -> tantivy.Query:
+        """A query clause of the request on this split, over the fields it may read."""
+        return compile_query(clause, self.split, self.mapping, now_ms=now_ms,
+                             index_name=self.index.name,
+                             max_terms_count=self.index.settings.limit("index.max_terms_count"),
+                             fields=self.fields)
+
+    def within(self, query: tantivy.Query, alias_filter: dict[str, Any] | None,
+               now_ms: int) -> tantivy.Query:
+        """``query`` narrowed to the documents the request may see: those of the alias
+        filter it came through, and of the subject's DLS query."""
+        parts = [query]
+        if alias_filter:
+            parts.append(as_filter(compile_query(
+                alias_filter, self.split, self.mapping, now_ms=now_ms,
+                index_name=self.index.name,
+                max_terms_count=self.index.settings.limit("index.max_terms_count"))))
+        if self.restriction is not None and self.restriction.dls is not None:
+            parts.append(as_filter(self.visible))
+        return all_of(parts)
+
+    def source(self, raw: bytes) -> bytes:
+        """A stored ``_source`` of this split as the search may show it (FLS, masking)."""
+        return raw if self.restriction is None else self.restriction.source(raw)

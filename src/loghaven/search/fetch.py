@@ -1,7 +1,7 @@
 """The fetch phase: the hits of the page, rendered as ES shows them.
 
 Only the rows that made the page get here: stored ``_id`` and ``_source`` (returned byte-exact,
-filtered only when asked), versions from fast fields, ``fields``/``docvalue_fields`` typed by
+filtered only when asked or by field-level security), versions from fast fields, ``fields``/``docvalue_fields`` typed by
 the mapping, highlights, explanations, and the sort values in ES's notation (dates as epoch
 millis, missing values as Long.MAX/MIN, ``_shard_doc`` for point-in-time paging).
 """
@@ -137,6 +137,8 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
         doc = searcher.doc(row.address)
         doc_id = doc.get_first(ID)
         raw: bytes = doc.get_first(SOURCE)
+        if request.source.enabled or needs_parsed:
+            raw = ctx.source(raw)
         hit: dict[str, Any] = {"_index": ctx.index.name, "_id": doc_id}
         if versions is not None:
             hit["_version"] = versions[i]

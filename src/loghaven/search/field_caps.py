@@ -2,7 +2,8 @@
 
 Built from the mappings alone, merged the way ES merges per-index capabilities: one entry per
 type a field has; the ``indices`` list only where the type differs between indices, and
-``non_searchable_indices`` / ``non_aggregatable_indices`` where the capability does.
+``non_searchable_indices`` / ``non_aggregatable_indices`` where the capability does. Fields
+that field-level security hides from the caller are not listed (OpenSearch's field filter).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import FieldInfo
+from loghaven.search.field_security import FieldSecurity
+from loghaven.search.restrictions import UNRESTRICTED, Restrictions
 
 #: Metadata fields as ES lists them for ``fields=*``: (type, searchable, aggregatable).
 _METADATA = {
@@ -23,11 +26,14 @@ _METADATA = {
 }
 
 
-def field_caps(indices: list[Index], patterns: list[str], *,
-               include_unmapped: bool = False) -> dict[str, Any]:
+def field_caps(indices: list[Index], patterns: list[str], *, include_unmapped: bool = False,
+               restrictions: Restrictions = UNRESTRICTED) -> dict[str, Any]:
     """The ES ``_field_caps`` response body for ``patterns`` over ``indices``."""
-    per_index: dict[str, dict[str, tuple[str, bool, bool]]] = {
-        index.name: _capabilities(index) for index in indices}
+    per_index: dict[str, dict[str, tuple[str, bool, bool]]] = {}
+    for index in indices:
+        restriction = restrictions.get(index.name) if restrictions else None
+        per_index[index.name] = _capabilities(
+            index, restriction.fields if restriction is not None else None)
     names = sorted({name for caps in per_index.values() for name in caps
                     if any(fnmatch.fnmatchcase(name, p) for p in patterns)})
     fields: dict[str, Any] = {}
@@ -45,12 +51,16 @@ def field_caps(indices: list[Index], patterns: list[str], *,
     return {"indices": [index.name for index in indices], "fields": fields}
 
 
-def _capabilities(index: Index) -> dict[str, tuple[str, bool, bool]]:
+def _capabilities(index: Index,
+                  fls: FieldSecurity | None) -> dict[str, tuple[str, bool, bool]]:
     caps = dict(_METADATA)
     for path, info in index.mapping.fields.items():
-        caps[path] = (info.type, info.indexed and info.kind != "binary", _aggregatable(info))
+        if fls is None or fls.visible(path):
+            caps[path] = (info.type, info.indexed and info.kind != "binary",
+                          _aggregatable(info))
     for path in index.mapping.objects:
-        caps.setdefault(path, ("object", False, False))
+        if fls is None or any(name.startswith(path + ".") for name in caps):
+            caps.setdefault(path, ("object", False, False))
     return caps
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,12 +41,15 @@ from loghaven.search.leaf import (
 )
 from loghaven.search.query import all_of, as_filter, compile_query, time_bounds
 from loghaven.search.request import SearchRequest, SortKey
+from loghaven.search.restrictions import UNRESTRICTED, Restriction, Restrictions
 from loghaven.search.task import Cancellation, SearchTask
 
 _SCORE = SortKey("_score", "desc")
 #: Compiling against no fields checks a query's syntax once, even when no split is searched.
 _NO_FIELDS = Mapping()
 _DOC = SortKey("_doc", "asc")
+#: A split context's query until its own is compiled.
+_MATCH_ALL = tantivy.Query.all_query()
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -108,6 +112,9 @@ class Snapshot:
 
     entries: list[SnapshotEntry] = field(default_factory=list)
 
+    def index_names(self) -> Iterator[str]:
+        return (entry.index.name for entry in self.entries)
+
 
 def take_snapshot(targets: list[Target], *, pin: bool = False) -> Snapshot:
     """The splits of ``targets``; ``pin`` fixes every searcher now (scroll, point in time)."""
@@ -139,11 +146,13 @@ class _Planned:
 
 def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: str,
            cursor: Cursor | None = None, known_total: int | None = None,
-           pit: bool = False, cancellation: Cancellation | None = None) -> SearchOutcome:
+           pit: bool = False, cancellation: Cancellation | None = None,
+           restrictions: Restrictions = UNRESTRICTED) -> SearchOutcome:
     """Run ``request`` over ``snapshot``; ``cursor`` continues a scroll, ``known_total``
     reuses its first page's count, ``pit`` adds the ``_shard_doc`` tie-break to sort values.
     ``cancellation`` stops the search between splits and phases; the request's ``timeout``
-    makes it answer with the splits searched so far (``timed_out``).
+    makes it answer with the splits searched so far (``timed_out``). ``restrictions`` are
+    the acting subject's DLS and FLS per index (:mod:`.restrictions`).
 
     Without ``sort`` hits come by score, ties in index order; a scroll without ``sort`` pages
     in index order (``_doc``: ``_seq_no`` within an index), the order ES recommends for
@@ -156,7 +165,8 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
         compile_query(clause, None, _NO_FIELDS, now_ms=now_ms)
     explicit_sort = bool(request.sort)
     sort = request.sort or ([_DOC] if request.scroll_ms is not None else [_SCORE])
-    planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id, task)
+    planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id, task,
+                                       restrictions)
     if cursor is None and request.search_after is not None and planned:
         if request.from_:
             raise IllegalArgument("[from] parameter must be set to 0 when [search_after] is "
@@ -244,8 +254,8 @@ def _check_window(snapshot: Snapshot, request: SearchRequest, node_id: str) -> N
 
 
 def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_ms: int,
-          node_id: str, task: SearchTask) -> tuple[list[_Planned], list[tuple[SnapshotEntry, str]],
-                             list[dict[str, Any]]]:
+          node_id: str, task: SearchTask, restrictions: Restrictions,
+          ) -> tuple[list[_Planned], list[tuple[SnapshotEntry, str]], list[dict[str, Any]]]:
     """Compile per split; skip splits that cannot match (empty, or outside the time range).
 
     A split whose index cannot run the request (a sort field it does not map, a value its
@@ -259,16 +269,18 @@ def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_m
     for position, entry in enumerate(snapshot.entries):
         task.check()
         index = entry.index
+        restriction = restrictions.get(index.name) if restrictions else None
         key = f"{index.name}\0{id(entry.alias_filter)}"
         if key not in bounds_by_index:
-            bounds_by_index[key] = _bounds(request.query, entry.alias_filter, index.mapping,
-                                           now_ms)
+            bounds_by_index[key] = _bounds(
+                request.query, [entry.alias_filter, restriction and restriction.dls],
+                index.mapping, now_ms)
         reason = _skip_reason(entry, bounds_by_index[key])
         if reason is not None:
             skipped.append((entry, reason))
             continue
         try:
-            planned.append(_compile(position, entry, request, sort, now_ms, task))
+            planned.append(_compile(position, entry, request, sort, now_ms, task, restriction))
         except ParsingError:
             raise
         except LoghavenError as error:
@@ -280,12 +292,17 @@ def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_m
     return planned, skipped, [failure for _, failure in failures.values()]
 
 
-def _bounds(query: dict[str, Any] | None, alias_filter: dict[str, Any] | None,
+def _bounds(query: dict[str, Any] | None, filters: list[dict[str, Any] | None],
             mapping: Mapping, now_ms: int) -> dict[str, tuple[int, int]]:
+    """The date ranges a split must overlap: the query's, narrowed by the filters (the
+    alias filter, the DLS query) that every hit must also match."""
     bounds = time_bounds(query, mapping, now_ms)
-    for name, (low, high) in time_bounds(alias_filter, mapping, now_ms).items():
-        old_low, old_high = bounds.get(name, (low, high))
-        bounds[name] = (max(low, old_low), min(high, old_high))
+    for extra in filters:
+        if not extra:
+            continue
+        for name, (low, high) in time_bounds(extra, mapping, now_ms).items():
+            old_low, old_high = bounds.get(name, (low, high))
+            bounds[name] = (max(low, old_low), min(high, old_high))
     return bounds
 
 
@@ -304,24 +321,16 @@ def _skip_reason(entry: SnapshotEntry, bounds: dict[str, tuple[int, int]]) -> st
 
 
 def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
-             sort: list[SortKey], now_ms: int, task: SearchTask) -> _Planned:
-    index, split = entry.index, entry.split
-    mapping = index.mapping
-
-    def compiled(clause: dict[str, Any] | None) -> tantivy.Query:
-        return compile_query(clause, split, mapping, now_ms=now_ms, index_name=index.name,
-                             max_terms_count=index.settings.limit("index.max_terms_count"))
-
-    query = compiled(request.query)
-    if entry.alias_filter:
-        query = all_of([query, as_filter(compiled(entry.alias_filter))])
-    hit_query = query
+             sort: list[SortKey], now_ms: int, task: SearchTask,
+             restriction: Restriction | None) -> _Planned:
+    ctx = SplitContext(entry.index, entry.split, entry.searcher, _MATCH_ALL, task, restriction)
+    ctx.query = ctx.within(ctx.compile(request.query, now_ms), entry.alias_filter, now_ms)
+    hit_query = ctx.query
     if request.post_filter is not None:
-        hit_query = all_of([query, as_filter(compiled(request.post_filter))])
-    ctx = SplitContext(index, split, entry.searcher, query, task)
+        hit_query = all_of([ctx.query, as_filter(ctx.compile(request.post_filter, now_ms))])
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
-        and request.post_filter is None
-    return _Planned(position, ctx, hit_query, resolve_keys(sort, mapping, split.field_names),
+        and request.post_filter is None and (restriction is None or restriction.dls is None)
+    return _Planned(position, ctx, hit_query, resolve_keys(sort, ctx.mapping, ctx.fields),
                     matches_all)
 
 

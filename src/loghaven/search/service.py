@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from loghaven.engine.catalog import Catalog, Target
-from loghaven.engine.documents_state import now_ms
+from loghaven.engine.documents_state import DocState, now_ms
+from loghaven.engine.index import Index
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
 from loghaven.ingest.service import WriteService
 from loghaven.params import param_bool, param_int
 from loghaven.scheduler import Scheduler
 from loghaven.search import root
 from loghaven.search.by_query import ByQueryOptions, by_query
+from loghaven.search.documents import read, single_index
 from loghaven.search.field_caps import field_caps
+from loghaven.search.field_security import DEFAULT_SALT, salt16
 from loghaven.search.request import SearchRequest, parse_search_request
+from loghaven.search.restrictions import Restrictions, restrictions
 from loghaven.search.scroll import ScrollContext, SearchContextMissing, SearchContexts
 from loghaven.search.task import Cancellation, RunningSearches
 from loghaven.search.validate import validate_query
@@ -46,9 +50,11 @@ class SearchService:
     """The searches of one node over its catalog."""
 
     def __init__(self, catalog: Catalog, node_id: str,
-                 writes: WriteService | None = None) -> None:
+                 writes: WriteService | None = None, *, salt: str = DEFAULT_SALT) -> None:
         self.catalog = catalog
         self.node_id = node_id
+        #: The salt of masked fields' hashes (``security.compliance.salt``).
+        self.salt = salt16(salt)
         #: Where ``_delete_by_query``/``_update_by_query`` write their matches.
         self.writes = writes if writes is not None else WriteService(catalog)
         #: Scroll and point-in-time contexts.
@@ -65,6 +71,10 @@ class SearchService:
 
     def close(self) -> None:
         self.contexts.close()
+
+    def _restrictions(self, names: Iterable[str]) -> Restrictions:
+        """The acting subject's DLS and FLS on these indices (none for the node itself)."""
+        return restrictions(names, self.salt, now_ms())
 
     @contextlib.contextmanager
     def _tracked(self, cancellation: Cancellation | None) -> Iterator[Cancellation]:
@@ -103,7 +113,8 @@ class SearchService:
             except SearchContextMissing as error:
                 raise root.SearchPhaseError(error, "", self.node_id) from error
             outcome = root.search(pit.snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
-                                  pit=True, cancellation=cancellation)
+                                  pit=True, cancellation=cancellation,
+                                  restrictions=self._restrictions(pit.snapshot.index_names()))
             return {"pit_id": parsed.pit_id, **outcome.body}
         if parsed.scroll_ms is not None and parsed.from_:
             raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed "
@@ -114,7 +125,8 @@ class SearchService:
             contexts.check_scroll_room()
         snapshot = root.take_snapshot(found, pin=parsed.scroll_ms is not None)
         outcome = root.search(snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
-                              cancellation=cancellation)
+                              cancellation=cancellation,
+                              restrictions=self._restrictions(t.index.name for t in found))
         if parsed.scroll_ms is None:
             return outcome.body
         scroll_id = contexts.open_scroll(ScrollContext(
@@ -135,9 +147,10 @@ class SearchService:
         parsed = context.request
         parsed.total_as_int = param_bool(params, "rest_total_hits_as_int", parsed.total_as_int)
         with self._tracked(cancellation) as tracked:
-            outcome = root.search(context.snapshot, parsed, now_ms=now_ms(),
-                                  node_id=self.node_id, cursor=context.cursor,
-                                  known_total=context.total, cancellation=tracked)
+            outcome = root.search(
+                context.snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
+                cursor=context.cursor, known_total=context.total, cancellation=tracked,
+                restrictions=self._restrictions(context.snapshot.index_names()))
         context.cursor = outcome.last
         return {"_scroll_id": scroll_id, **outcome.body}
 
@@ -193,7 +206,8 @@ class SearchService:
         found = self.catalog.resolve_params(expression, params)
         with self._tracked(cancellation) as tracked:
             outcome = root.search(root.take_snapshot(found), parsed, now_ms=now_ms(),
-                                  node_id=self.node_id, cancellation=tracked)
+                                  node_id=self.node_id, cancellation=tracked,
+                                  restrictions=self._restrictions(t.index.name for t in found))
         return {"count": outcome.total or 0, "_shards": outcome.body["_shards"]}
 
     def msearch(self, expression: str | None, items: Sequence[MsearchItem], params: Params, *,
@@ -223,6 +237,26 @@ class SearchService:
             cancellation.check()
             return error.to_body()
 
+    # -- documents by id --
+
+    def get(self, expression: str, doc_id: str) -> tuple[Index, DocState | None]:
+        """The index a GET, HEAD or ``_source`` names and its document ``doc_id`` as the
+        acting subject may see it (None: not found)."""
+        index = single_index(self.catalog, expression)
+        return index, read(index, doc_id, self._restrictions((index.name,)).get(index.name))
+
+    def mget(self, docs: Sequence[tuple[str, str]],
+             ) -> list[tuple[Index, DocState | None] | LoghavenError]:
+        """``_mget``: each (index expression, id) read as :meth:`get`; one that fails
+        answers its error in its place."""
+        out: list[tuple[Index, DocState | None] | LoghavenError] = []
+        for expression, doc_id in docs:
+            try:
+                out.append(self.get(expression, doc_id))
+            except LoghavenError as error:
+                out.append(error)
+        return out
+
     # -- _validate/query, _field_caps --
 
     def validate_query(self, expression: str | None, body: dict[str, Any],
@@ -245,7 +279,8 @@ class SearchService:
                                           "null or empty;")
         found = self.catalog.resolve_params(expression, params)
         return field_caps([t.index for t in found], [p.strip() for p in patterns],
-                          include_unmapped=param_bool(params, "include_unmapped"))
+                          include_unmapped=param_bool(params, "include_unmapped"),
+                          restrictions=self._restrictions(t.index.name for t in found))
 
     # -- by query --
 
@@ -285,7 +320,8 @@ class SearchService:
         found = self.catalog.resolve_params(expression, params)
         with self._tracked(cancellation) as tracked:
             return by_query(found, query, options, self.writes, now_ms=now_ms(),
-                            cancellation=tracked)
+                            cancellation=tracked,
+                            restrictions=self._restrictions(t.index.name for t in found))
 
 
 def _q_query(params: Params) -> dict[str, Any] | None:

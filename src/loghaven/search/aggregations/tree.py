@@ -40,12 +40,14 @@ class Env:
         """Every split of the target indices, the ones the search pruned by time too
         (``global`` and significant_terms' background ignore the query)."""
         seen: dict[int, SplitContext] = {id(ctx.split): ctx for ctx in self.contexts}
+        restrictions = {id(ctx.index): ctx.restriction for ctx in self.contexts}
         for index in {id(ctx.index): ctx.index for ctx in self.contexts}.values():
             for split in index.searchable_splits():
                 if id(split) not in seen:
                     seen[id(split)] = SplitContext(index, split, split.searcher(),
                                                    tantivy.Query.all_query(),
-                                                   self.contexts[0].task)
+                                                   self.contexts[0].task,
+                                                   restrictions.get(id(index)))
         return list(seen.values())
 
 

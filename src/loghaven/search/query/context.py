@@ -51,10 +51,13 @@ class QueryContext:
     """One request's query being compiled for one split: the state every clause reads."""
 
     def __init__(self, clauses: Table[str, Handler], split: Split | None, mapping: Mapping,
-                 now_ms: int, index_name: str | None, max_terms_count: int = 65_536) -> None:
+                 now_ms: int, index_name: str | None, max_terms_count: int = 65_536,
+                 fields: frozenset[str] | None = None) -> None:
         self.clauses = clauses
         self.schema = split.schema if split is not None else None
-        self.present: frozenset[str] = split.field_names if split is not None else frozenset()
+        #: The split's fields the query may read; any other field matches nothing.
+        self.present: frozenset[str] = fields if fields is not None else (
+            split.field_names if split is not None else frozenset())
         self.mapping = mapping
         self.now_ms = now_ms
         self.index_name = index_name

@@ -20,15 +20,13 @@ from loghaven.search.aggregations.render import keyed_ranges, render_subs
 from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
 from loghaven.search.limits import check_buckets
-from loghaven.search.query import compile_query
 
 Maker = Callable[[SplitContext], tantivy.Query | None]
 
 
 def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tantivy.Query:
     """ES query DSL for one split, through the search package's query compiler."""
-    return compile_query(query, ctx.split, ctx.mapping, now_ms=now_ms, index_name=ctx.index.name,
-                         max_terms_count=ctx.index.settings.limit("index.max_terms_count"))
+    return ctx.compile(query, now_ms)
 
 
 def _absent(field: str) -> Maker:
@@ -103,10 +101,10 @@ class Global(FilterLike):
     type_name = "global"
 
     def filters(self) -> list[tuple[Any, Maker]]:
-        return [(None, lambda ctx: tantivy.Query.all_query())]
+        return [(None, lambda ctx: ctx.visible)]
 
     def run(self, scope: Scope) -> dict[Any, Bucket]:
-        everything = [(ctx, tantivy.Query.all_query()) for ctx in self.env.every_split()]
+        everything = [(ctx, ctx.visible) for ctx in self.env.every_split()]
         return {None: Bucket(count(everything), execute(self.subs, everything, self.env))}
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:

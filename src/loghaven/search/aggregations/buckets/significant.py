@@ -21,6 +21,7 @@ from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.aggregations.render import render_subs
 from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
+from loghaven.search.query import all_of
 
 CANDIDATES_PER_SPLIT = 10_000
 
@@ -139,8 +140,8 @@ class SignificantTerms(TermsPasses):
 
     def background_scope(self) -> Scope:
         if self.background is None:
-            return [(ctx, tantivy.Query.all_query()) for ctx in self.env.every_split()]
-        return [(ctx, compile_filter(self.background, ctx, self.env.now_ms))
+            return [(ctx, ctx.visible) for ctx in self.env.every_split()]
+        return [(ctx, all_of([ctx.visible, compile_filter(self.background, ctx, self.env.now_ms)]))
                 for ctx in self.env.every_split()]
 
     def run(self, scope: Scope) -> dict[str, Any]:

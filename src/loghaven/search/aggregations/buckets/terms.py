@@ -5,6 +5,11 @@ part, as ES does for several shards); the merge sums counts per term, then keeps
 ``size``. ``sum_other_doc_count`` adds what every split left out and what the merge cut;
 ``doc_count_error_upper_bound`` sums each split's worst case (its last returned count when
 ordered by count), so the bounds stay honest.
+
+On a keyword field that field-level security masks (search/field_security.py), a split's
+keys are hashed as they are read, so buckets group, order and filter (``include``/``exclude``)
+by the hashes as OpenSearch's masked doc values do; the clear key of each hash is kept to
+narrow a bucket's documents for sub-aggregations. The work is per bucket, not per document.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.aggregations.render import render_subs
 from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
 from loghaven.search.context import SplitContext
+from loghaven.search.field_security import Masker
 
 DEFAULT_ORDER = [OrderKey("_count", False)]
 #: The metadata field terms can split on across an index pattern.
@@ -50,6 +56,18 @@ class Terms(BucketAgg):
         self.source = self.field()
         self.setup_options()
 
+    def masker(self, ctx: SplitContext) -> Masker | None:
+        """How this split shows the field's keys, when field-level security masks it."""
+        fields = ctx.restriction.fields if ctx.restriction is not None else None
+        name = self.source.name
+        if fields is None or self.type_name != "terms" or self.source.kind != "keyword" \
+                or not fields.visible(name) or name not in ctx.split.field_names:
+            return None
+        return fields.masker(name)
+
+    def present(self, ctx: SplitContext) -> bool:
+        return self.source.in_split(ctx) or self.masker(ctx) is not None
+
     def setup_options(self) -> None:
         self.size = _positive(self.param("size", 10), "size", self.name)
         shard_size = self.param("shard_size")
@@ -66,8 +84,12 @@ class Terms(BucketAgg):
         self.format = self.param("format")
         self.split_size = self.size
         self._all_terms: set[Any] | None = None
-        # tantivy filters terms only on keyword fields; others are filtered after the fact
-        self.key_filter = None if self.source.kind == "keyword" else \
+        #: Masked key → clear key, for the splits that mask the field.
+        self.clear: dict[str, Any] = {}
+        # tantivy filters terms only on keyword fields (clear ones); others are filtered after
+        # the fact
+        self.masked = any(self.masker(ctx) is not None for ctx in self.env.contexts)
+        self.key_filter = None if self.source.kind == "keyword" and not self.masked else \
             key_filter(self.source, self.param("include"), self.param("exclude"))
 
     def prepare(self, scope: Scope) -> None:
@@ -75,7 +97,9 @@ class Terms(BucketAgg):
             self.split_size = self.shard_size
         else:
             self.split_size = self.size if len(scope) == 1 else int(self.size * 1.5 + 10)
-        if self.key_filter is not None:
+        if self.key_filter is not None or self.masked:
+            # filtered or ranked here (masked keys: tantivy would order and cut by the clear
+            # ones), so every term of the split comes back
             self.split_size = max(self.split_size, FILTERED_SPLIT_SIZE)
 
     def native_body(self) -> dict[str, Any]:
@@ -98,7 +122,7 @@ class Terms(BucketAgg):
         ``_index``, the ``missing`` value when the split has no such field."""
         if self.source.name == INDEX_FIELD:
             return ctx.index.name
-        if not self.source.in_split(ctx):
+        if not self.present(ctx):
             return self.missing
         return None
 
@@ -107,7 +131,7 @@ class Terms(BucketAgg):
             # one bucket of every document (``_seq_no`` is in every split)
             return {self.name: self.with_subs({"range": {"field": SEQ_NO, "ranges": [
                 {"key": "all"}]}}, ctx)}
-        if not self.source.in_split(ctx):
+        if not self.present(ctx):
             return None
         return {self.name: self.with_subs({"terms": self.native_body()}, ctx)}
 
@@ -129,12 +153,15 @@ class Terms(BucketAgg):
         partial = TermsPartial(other=int(got.get("sum_other_doc_count") or 0),
                                error=self.split_error(got, buckets), parts=1)
         constant = self.constant_key(ctx)
+        masker = self.masker(ctx) if constant is None else None
         for raw_bucket in buckets:
             if constant is not None:
                 raw_bucket = {**raw_bucket, "key": constant}
             if not raw_bucket["doc_count"]:
                 continue
             key = self.source.key(raw_bucket["key"])
+            if masker is not None:
+                key = self.masked_key(masker, key)
             if self.key_filter is not None and not self.key_filter(key):
                 continue
             partial.buckets[key] = Bucket(raw_bucket["doc_count"],
@@ -177,17 +204,30 @@ class Terms(BucketAgg):
             body = {"t": {"terms": terms}}
             self._all_terms = set()
             for ctx in self.env.contexts:
-                if self.source.in_split(ctx):
-                    got = ctx.searcher.aggregate(tantivy.Query.all_query(), body)["t"]["buckets"]
-                    self._all_terms.update(self.source.key(b["key"]) for b in got)
+                if self.present(ctx):
+                    got = ctx.searcher.aggregate(ctx.visible, body)["t"]["buckets"]
+                    keys = [self.source.key(b["key"]) for b in got]
+                    masker = self.masker(ctx)
+                    if masker is not None:
+                        keys = [self.masked_key(masker, key) for key in keys]
+                    self._all_terms.update(keys)
             if self.key_filter is not None:
                 self._all_terms = {k for k in self._all_terms if self.key_filter(k)}
         return self._all_terms
+
+    def masked_key(self, masker: Masker, key: str) -> str:
+        masked = masker.mask(key)
+        self.clear[masked] = key
+        return masked
 
     def bucket_query(self, key: Any, ctx: SplitContext) -> tantivy.Query | None:
         constant = self.constant_key(ctx)
         if constant is not None:
             return tantivy.Query.all_query() if key == self.source.key(constant) else None
+        if self.masker(ctx) is not None:
+            if key not in self.clear:
+                return None
+            key = self.clear[key]
         is_missing = self.missing is not None and key == self.source.key(self.missing)
         query = self.source.term_query(ctx, key)
         if is_missing:

@@ -95,7 +95,7 @@ class SearchMetric(MetricAgg):
             doc = searcher.doc(address)
             source = doc.get_first(SOURCE)
             hits.append(Hit(key, ctx.index.name, doc.get_first(ID),
-                            orjson.loads(source) if source is not None else None))
+                            orjson.loads(ctx.source(source)) if source is not None else None))
         return result.count or 0, hits
 
     def collect(self, scope: Scope, limit: int) -> Hits:
