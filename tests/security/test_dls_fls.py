@@ -10,7 +10,7 @@ stored documents.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ class FixedRules(AllAccess):
     def __init__(self, rules: dict[str, IndexRules]) -> None:
         self.rules = rules
 
-    def index_rules(self, index: str) -> IndexRules | None:
+    def index_rules(self, index: str, aliases: Collection[str] = ()) -> IndexRules | None:
         return self.rules.get(index)
 
 

@@ -199,11 +199,9 @@ def session_cookie(request: Request, token: str, *, max_age: int | None = None) 
 
 def _record(node: Node, category: str, request: Request, *, user: str | None,
             action: str | None = None) -> None:
-    """An audit event, once the node has an audit log (security/audit.py)."""
-    log = getattr(node, "audit", None)
-    if log is not None:
-        log.record(category, user=user, address=address(request), method=request.method,
-                   path=request.url.path, action=action)
+    """An audit event (security/audit.py)."""
+    node.audit.record(category, user=user, address=address(request), method=request.method,
+                      path=request.url.path, action=action)
 
 
 def record_login(node: Node, request: Request, user: str) -> None:

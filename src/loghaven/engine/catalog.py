@@ -316,6 +316,10 @@ class Catalog:
             raise IndexNotFound(name)
         return index
 
+    def aliases_of(self, index_name: str) -> abc.Collection[str]:
+        """The aliases an index is a member of."""
+        return self.aliases.get(index_name, {}).keys()
+
     def alias_names(self) -> set[str]:
         return {alias for aliases in self.aliases.values() for alias in aliases}
 
@@ -372,7 +376,7 @@ class Catalog:
                 for name, index in self.indices.items():
                     if index.state in states and fnmatch.fnmatchcase(name, part) \
                             and (with_hidden or not _hidden(index)) \
-                            and access.allows(name, aliases=self.aliases.get(name, ())):
+                            and access.allows(name, aliases=self.aliases_of(name)):
                         selected.setdefault(name, None)
                         matched = True
                 for alias, members in alias_map.items():
@@ -415,9 +419,9 @@ class Catalog:
         aliases) or alias (or act on every index behind it)."""
         if name in alias_map:
             return access.allows(name) or all(
-                access.allows(index, aliases=self.aliases.get(index, ()))
+                access.allows(index, aliases=self.aliases_of(index))
                 for index in alias_map[name])
-        return access.allows(name, aliases=self.aliases.get(name, ()))
+        return access.allows(name, aliases=self.aliases_of(name))
 
     def resolve_index(self, expression: str, *, expand_wildcards: str = "open",
                       ignore_unavailable: bool = False) -> dict[str, Any]:
@@ -443,7 +447,7 @@ class Catalog:
                 indices |= {name for name, index in self.indices.items()
                             if index.state in states and fnmatch.fnmatchcase(name, part)
                             and (with_hidden or not _hidden(index))
-                            and access.allows(name, aliases=self.aliases.get(name, ()))}
+                            and access.allows(name, aliases=self.aliases_of(name))}
                 aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)
                             and access.allows(alias)}
             elif not self._may_name(part, members):

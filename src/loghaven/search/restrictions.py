@@ -11,7 +11,7 @@ acting subject (security disabled, the node's own work) this is one ``ContextVar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -60,13 +60,15 @@ Restrictions = Mapping[str, Restriction]
 UNRESTRICTED: Restrictions = MappingProxyType({})
 
 
-def restrictions(index_names: Iterable[str], salt: bytes, now_ms: int) -> Restrictions:
-    """The acting subject's restrictions on these indices (concrete names)."""
+def restrictions(index_names: Iterable[str], salt: bytes, now_ms: int,
+                 aliases_of: Callable[[str], Collection[str]]) -> Restrictions:
+    """The acting subject's restrictions on these indices (concrete names, each with its
+    aliases, which roles may name instead)."""
     if context.current() is None:
         return UNRESTRICTED
     out: dict[str, Restriction] = {}
     for name in set(index_names):
-        rules = context.index_rules(name)
+        rules = context.index_rules(name, aliases_of(name))
         if rules is None:
             continue
         include = None if rules.fls_include is None else tuple(rules.fls_include)

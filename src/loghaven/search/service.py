@@ -74,7 +74,7 @@ class SearchService:
 
     def _restrictions(self, names: Iterable[str]) -> Restrictions:
         """The acting subject's DLS and FLS on these indices (none for the node itself)."""
-        return restrictions(names, self.salt, now_ms())
+        return restrictions(names, self.salt, now_ms(), self.catalog.aliases_of)
 
     @contextlib.contextmanager
     def _tracked(self, cancellation: Cancellation | None) -> Iterator[Cancellation]:

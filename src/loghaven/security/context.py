@@ -10,7 +10,7 @@ every signature carrying it. Unset means the node itself: no restriction (securi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -43,7 +43,8 @@ def acting(subject: Subject, action: str) -> Iterator[Acting]:
         _ACTING.reset(token)
 
 
-def index_rules(index: str) -> IndexRules | None:
-    """Document- and field-level security of the current subject on ``index``."""
+def index_rules(index: str, aliases: Collection[str] = ()) -> IndexRules | None:
+    """Document- and field-level security of the current subject on ``index`` (whose
+    ``aliases`` the roles may name instead of it)."""
     now = _ACTING.get()
-    return None if now is None else now.subject.privileges.index_rules(index)
+    return None if now is None else now.subject.privileges.index_rules(index, aliases)
