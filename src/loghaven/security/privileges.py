@@ -218,9 +218,9 @@ class RolePrivileges:
             dls = unique[0] if len(unique) == 1 else {
                 "bool": {"should": unique, "minimum_should_match": 1}}
         fls_include, fls_exclude = _merge_fls([p for e in matching for p in e.fls])
-        # ``field::algorithm`` and ``field::/regex/::replacement`` keep only the field pattern:
-        # Loghaven masks every masked field with its one hash (no per-field algorithm).
-        masked = tuple(dict.fromkeys(m.split("::", 1)[0] for e in matching for m in e.masked))
+        # Whole entries (``field``, ``field::SHA-512``, ``field::/regex/::replacement``):
+        # search/field_security.py applies each one's algorithm.
+        masked = tuple(dict.fromkeys(m for e in matching for m in e.masked))
         if dls is None and fls_include is None and not fls_exclude and not masked:
             return None
         return IndexRules(dls=dls, fls_include=fls_include, fls_exclude=fls_exclude,

@@ -15,8 +15,9 @@ class IndexRules:
 
     ``dls`` is a query (Query DSL, ``${user.name}`` already substituted) a document must match;
     ``fls_include``/``fls_exclude`` are field patterns (``*`` wildcards) of the ``_source``
-    fields shown (None: all fields) and hidden; ``masked`` are field patterns whose values are
-    replaced by a hash.
+    fields shown (None: all fields) and hidden; ``masked`` are the roles' ``masked_fields`` entries:
+    a field pattern whose values are replaced by a hash, optionally with OpenSearch's
+    ``::algorithm`` or ``::/regex/::replacement``.
     """
 
     dls: dict | None = None
