@@ -102,3 +102,22 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         assert title in printed
     # The work folder (spools, server data, baseline index) is removed afterwards.
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_secure_server_is_benchmarked_authenticated(tmp_path: Path) -> None:
+    """``--secure``: the server runs with security on and every request authenticates as the
+    admin the first start printed, so the figures include authentication and authorization."""
+    out = tmp_path / "results.json"
+    code = runner.main(
+        [
+            "--docs", "500", "--clients", "1", "--bulk-docs", "250", "--scenario", "queries",
+            "--query-reps", "2", "--query-budget", "1", "--secondary-docs", "500",
+            "--work-dir", str(tmp_path), "--out", str(out), "--secure",
+        ]
+    )  # fmt: skip
+    data = orjson.loads(out.read_bytes())
+    assert code == 0 and data["errors"] == {}, data["errors"]
+    assert data["server"]["secure"] is True
+    assert data["scenarios"]["ingest"]["docs_acked"] == 500
+    rows = data["scenarios"]["queries"]["queries"]
+    assert rows and all(row["status"] == "ok" for row in rows), rows

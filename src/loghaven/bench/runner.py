@@ -94,6 +94,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     parser.add_argument("--url", help="benchmark an already running server instead of starting one")
+    parser.add_argument("--secure", action="store_true",
+                        help="start the server with security on; every request authenticates "
+                             "as admin with HTTP Basic (the cost of authentication and "
+                             "authorization)")
 
 
 def _plan(choice: str) -> list[str]:
@@ -194,12 +198,14 @@ def run(args: argparse.Namespace) -> int:
             save()
 
         if any(s in plan for s in ("ingest", "queries", "mixed")):
-            server = Server(work / "server-data", work / "server.log", url=args.url)
+            server = Server(work / "server-data", work / "server.log", url=args.url,
+                            secure=args.secure)
             server.start()
             result["server"] = {
                 "pid": server.pid,
                 "url": f"http://{server.host}:{server.port}",
                 "external": server.external,
+                "secure": server.secure,
             }
             if "ingest" in plan:
                 scen["ingest"] = res = scenario_ingest(server, spool, args.clients)

@@ -7,8 +7,10 @@ as little CPU as possible goes to the load generator instead of the server.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
+import re
 import signal
 import socket
 import subprocess
@@ -23,6 +25,8 @@ import orjson
 from loghaven.bench.proc import RssSampler, dir_bytes, tree_cpu_seconds
 
 NDJSON = "application/x-ndjson"
+#: The ``admin`` password a first secure start prints (cli.py's box).
+_ADMIN_PASSWORD = re.compile(r"The first start created the user `admin`.*?\n\n   (\S+)\n", re.S)
 
 
 class BenchError(RuntimeError):
@@ -55,9 +59,12 @@ class Response:
 class HttpClient:
     """One keep-alive connection; reconnects once if the server closed it while idle."""
 
-    def __init__(self, host: str, port: int, timeout: float = 600.0) -> None:
+    def __init__(self, host: str, port: int, timeout: float = 600.0,
+                 authorization: str | None = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self._conn: http.client.HTTPConnection | None = None
+        #: The ``Authorization`` header every request sends (a secure server).
+        self.authorization = authorization
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
@@ -73,6 +80,8 @@ class HttpClient:
     ) -> Response:
         data = orjson.dumps(body) if isinstance(body, dict) else body
         headers = {"Content-Type": content_type} if data is not None else {}
+        if self.authorization:
+            headers["Authorization"] = self.authorization
         for attempt in (0, 1):
             conn = self._connection()
             start = time.perf_counter()
@@ -111,11 +120,15 @@ def free_port() -> int:
 
 
 class Server:
-    """A ``loghaven serve`` subprocess on a free loopback port, or an existing URL."""
+    """A ``loghaven serve`` subprocess on a free loopback port, or an existing URL; with
+    ``secure``, security on and every request authenticated as ``admin`` (HTTP Basic)."""
 
-    def __init__(self, data_dir: Path, log_path: Path, url: str | None = None) -> None:
+    def __init__(self, data_dir: Path, log_path: Path, url: str | None = None,
+                 secure: bool = False) -> None:
         self.data_dir = data_dir
         self.log_path = log_path
+        self.secure = secure
+        self.authorization: str | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         if url:
             hostport = url.split("://", 1)[-1].rstrip("/")
@@ -130,7 +143,7 @@ class Server:
         return self.proc.pid if self.proc else None
 
     def client(self) -> HttpClient:
-        return HttpClient(self.host, self.port)
+        return HttpClient(self.host, self.port, authorization=self.authorization)
 
     def start(self, timeout: float = 60.0) -> None:
         if not self.external:
@@ -145,22 +158,31 @@ class Server:
                 str(self.port),
                 "--data-dir",
                 str(self.data_dir),
+                *(["--secure"] if self.secure else []),
             ]
             self.data_dir.mkdir(parents=True, exist_ok=True)
             log = open(self.log_path, "wb")  # noqa: SIM115 - the child keeps writing to it
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
             log.close()
         deadline = time.monotonic() + timeout
-        client = self.client()
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise BenchError(f"server exited with {self.proc.returncode}: {self.log_tail()}")
+            if self.secure and self.authorization is None:
+                found = _ADMIN_PASSWORD.search(self.log_path.read_text(errors="replace"))
+                if found is None:
+                    time.sleep(0.1)
+                    continue
+                token = base64.b64encode(f"admin:{found.group(1)}".encode()).decode()
+                self.authorization = f"Basic {token}"
+            client = self.client()
             try:
                 if client.request("GET", "/").status == 200:
-                    client.close()
                     return
             except OSError:
                 pass
+            finally:
+                client.close()
             time.sleep(0.1)
         self.stop()
         raise BenchError(f"server did not answer GET / within {timeout:.0f}s: {self.log_tail()}")
