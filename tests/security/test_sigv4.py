@@ -150,6 +150,14 @@ def test_botocore_signed_requests(secure: Server, bob: tuple[str, str]) -> None:
     found = httpx.get(url, headers=signed(key, "GET", url, service="sns", region="ap-south-1"))
     assert found.status_code == 200, found.text
     assert [h["_source"] for h in found.json()["hits"]["hits"]] == [{"tags": ["a b", "c&d"]}]
+    # botocore's own canonical query (AWS's: from parameters, a space as %20), as the SDKs
+    request = AWSRequest(method="GET", url=secure.url + "/bob-signed/_search",
+                         params={"q": 'tags:"a b" OR tags:c&d*', "size": "1"})
+    SigV4Auth(Credentials(key["access_key_id"], key["secret_access_key"]), "es",
+              "us-west-2").add_auth(request)
+    prepared = request.prepare()
+    by_params = httpx.get(prepared.url, headers=dict(prepared.headers.items()))
+    assert by_params.json()["hits"]["total"]["value"] == 1, by_params.text
     # X-Amz-Content-Sha256 sent and signed, as the OpenSearch Service asks for
     url = secure.url + "/bob-signed/_count"
     counted = httpx.post(url, content=b'{"query":{"match_all":{}}}', headers=signed(
