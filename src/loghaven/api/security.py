@@ -11,6 +11,7 @@ handlers are not registered (400 ``no handler found``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -214,12 +215,16 @@ async def access_key_get(request: Request) -> Response:
     return json_response(request, found[0])
 
 
-async def access_key_delete(request: Request) -> Response:
-    security = _security(request)
-    subject = _caller(request)
-    key_id = request.path_params["key_id"]
-    await run(security.delete_access_key, subject, key_id, _origin(request, subject))
-    return _message(request, 200, f"'{key_id}' deleted.")
+def _deleting(param: str, delete: Callable[[SecurityService, Subject, str, Origin], None],
+              ) -> Callable[[Request], Awaitable[Response]]:
+    """The DELETE endpoint of a credential named by the path parameter ``param``."""
+    async def endpoint(request: Request) -> Response:
+        security = _security(request)
+        subject = _caller(request)
+        name = request.path_params[param]
+        await run(delete, security, subject, name, _origin(request, subject))
+        return _message(request, 200, f"'{name}' deleted.")
+    return endpoint
 
 
 async def hec_tokens_get(request: Request) -> Response:
@@ -240,14 +245,6 @@ async def hec_token_put(request: Request) -> Response:
                                    "token": token}, status=201)
 
 
-async def hec_token_delete(request: Request) -> Response:
-    security = _security(request)
-    subject = _caller(request)
-    name = request.path_params["name"]
-    await run(security.delete_hec_token, subject, name, _origin(request, subject))
-    return _message(request, 200, f"'{name}' deleted.")
-
-
 _OWN = "/_plugins/_security/api"
 
 routes = [
@@ -262,9 +259,11 @@ routes = [
     Route(f"{_OWN}/accesskeys", access_keys_list, methods=["GET"]),
     Route(f"{_OWN}/accesskeys", access_key_create, methods=["POST"]),
     Route(f"{_OWN}/accesskeys/{{key_id}}", access_key_get, methods=["GET"]),
-    Route(f"{_OWN}/accesskeys/{{key_id}}", access_key_delete, methods=["DELETE"]),
+    Route(f"{_OWN}/accesskeys/{{key_id}}", _deleting("key_id", SecurityService.delete_access_key),
+          methods=["DELETE"]),
     Route(f"{_OWN}/hectokens", hec_tokens_get, methods=["GET"]),
     Route(f"{_OWN}/hectokens/{{name}}", hec_tokens_get, methods=["GET"]),
     Route(f"{_OWN}/hectokens/{{name}}", hec_token_put, methods=["PUT"]),
-    Route(f"{_OWN}/hectokens/{{name}}", hec_token_delete, methods=["DELETE"]),
+    Route(f"{_OWN}/hectokens/{{name}}", _deleting("name", SecurityService.delete_hec_token),
+          methods=["DELETE"]),
 ]
