@@ -3,13 +3,18 @@
 With ``security.enabled`` every route is wrapped by a :class:`Guard` that knows the route's
 permission (api/permissions.py), looked up once when the application is built rather than
 matched again per request. The guard authenticates the caller (``Authorization: Basic``,
-``Authorization: ApiKey``, or the UI's session cookie), checks the route's cluster action, or
+``Authorization: ApiKey``, an AWS SigV4 signature, a Splunk HEC token on the routes the table
+marks ``hec``, or the UI's session cookie), checks the route's cluster action, or
 whether any index pattern grants its index action, and runs the endpoint as the caller
 (:func:`loghaven.security.context.acting`), so the names it resolves are checked too. Without
 security no route is wrapped: the request path is exactly what it was.
 
 ``OPTIONS`` is answered by the route policies (api/route_policy.py) before any route runs, so
 CORS preflights need no credentials; a ``Host`` or CORS refusal also comes first.
+
+A SigV4 signature covers the body: the guard reads it (as sent, within
+``http.max_content_length``) and hands the endpoint a ``receive`` that gives the same bytes
+again. Every refusal is ES's 401 ``security_exception``, its reason AWS's or Splunk's wording.
 """
 
 from __future__ import annotations
@@ -25,13 +30,14 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import permissions
 from loghaven.api.http import error_response, run
+from loghaven.api.inflate import too_large
 from loghaven.api.permissions import CLUSTER, PUBLIC, UI, Permission
-from loghaven.errors import AuthenticationRequired
-from loghaven.security import audit
+from loghaven.errors import AuthenticationRequired, LoghavenError
+from loghaven.security import audit, sigv4
 from loghaven.security.access import no_permissions
 from loghaven.security.context import acting
 from loghaven.security.service import AuthenticationFailed
@@ -80,12 +86,18 @@ def address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-async def authenticate(request: Request, node: Node) -> Subject:
+def scheme_of(request: Request) -> tuple[str, str]:
+    """The ``Authorization`` header's scheme (lower case) and credentials."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower(), credentials
+
+
+async def authenticate(request: Request, node: Node, *, hec: bool = False,
+                       body: bytes = b"") -> Subject:
     """The caller's subject from its credentials; AuthenticationRequired (401) when there are
-    none or they are wrong."""
-    header = request.headers.get("authorization", "")
-    scheme, _, credentials = header.partition(" ")
-    scheme = scheme.lower()
+    none or they are wrong. ``hec``: whether the route takes Splunk HEC tokens; ``body``: the
+    body as sent, which a SigV4 signature covers."""
+    scheme, credentials = scheme_of(request)
     security = node.security
     where = address(request)
     if scheme == "basic":
@@ -103,6 +115,19 @@ async def authenticate(request: Request, node: Node) -> Subject:
             raise AuthenticationRequired(
                 "unable to authenticate with provided credentials and anonymous access is not "
                 "allowed for this request") from None
+    if scheme == sigv4.ALGORITHM.lower():
+        try:
+            signed = signed_request(request, credentials, body)
+            return await run(security.authenticate_sigv4, signed, where)
+        except (sigv4.SignatureError, AuthenticationFailed) as exc:
+            _record(node, audit.FAILED_LOGIN, request, user=None, reason=f"sigv4: {exc}")
+            raise AuthenticationRequired(str(exc)) from None
+    if scheme == "splunk" and hec:
+        try:
+            return await run(security.authenticate_hec, credentials.strip(), where)
+        except AuthenticationFailed as exc:
+            _record(node, audit.FAILED_LOGIN, request, user=None, reason=f"hec: {exc}")
+            raise AuthenticationRequired(str(exc)) from None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         try:
@@ -124,6 +149,42 @@ async def login_subject(request: Request, node: Node, username: str,
         _record(node, audit.FAILED_LOGIN, request, user=username)
         raise AuthenticationRequired(f"unable to authenticate user [{username}] for REST "
                                      f"request [{request_uri(request)}]") from None
+
+
+def signed_request(request: Request, credentials: str, body: bytes) -> sigv4.SignedRequest:
+    """What a SigV4 signature covers, as the request arrived (the path still encoded)."""
+    return sigv4.SignedRequest(
+        method=request.method, raw_path=request.scope.get("raw_path", b"").decode("latin-1")
+        or request.url.path, query=request.scope.get("query_string", b"").decode("latin-1"),
+        headers=request.headers.getlist, body=body,
+        authorization=sigv4.parse_authorization(credentials))
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes, Receive]:
+    """The body as sent (at most ``limit`` bytes), and a ``receive`` that gives it again."""
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        received += len(chunks[-1])
+        if received > limit:
+            raise too_large(received, limit)
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def again() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, again
 
 
 class SessionExpired(AuthenticationRequired):
@@ -157,14 +218,22 @@ class Guard:
             await self.app(scope, receive, send)  # no entry: a method the route refuses (405)
             return
         request = Request(scope, receive)
+        body = b""
         try:
-            subject = await authenticate(request, self.node)
+            if scheme_of(request)[0] == sigv4.ALGORITHM.lower():
+                limit = self.node.config.max_content_length
+                body, receive = await read_body(receive, limit)
+                request = Request(scope, receive)
+            subject = await authenticate(request, self.node, hec=permission.hec, body=body)
         except AuthenticationRequired as error:
             if permission.kind == UI and request.method in ("GET", "HEAD"):
                 target = LOGIN_PAGE + "?nextUrl=" + quote(request_uri(request), safe="")
                 await RedirectResponse(target, status_code=302)(scope, receive, send)
             else:
                 await error_response(request, error)(scope, receive, send)
+            return
+        except LoghavenError as error:  # a body over http.max_content_length
+            await error_response(request, error)(scope, receive, send)
             return
         if not authorize(subject, permission):
             assert permission.action is not None
@@ -198,10 +267,10 @@ def session_cookie(request: Request, token: str, *, max_age: int | None = None) 
 
 
 def _record(node: Node, category: str, request: Request, *, user: str | None,
-            action: str | None = None) -> None:
+            action: str | None = None, reason: str | None = None) -> None:
     """An audit event (security/audit.py)."""
     node.audit.record(category, user=user, address=address(request), method=request.method,
-                      path=request.url.path, action=action)
+                      path=request.url.path, action=action, reason=reason)
 
 
 def record_login(node: Node, request: Request, user: str) -> None:

@@ -17,6 +17,11 @@ own actions on their indices: ``_msearch`` runs its searches as ``indices:data/r
 Four kinds need no action: ``public`` (the login page and its assets, the security health
 check), ``authenticated`` (any user: who-am-I, one's own account and API keys, logout),
 ``ui`` (the web UI's pages: an anonymous page load is sent to the login page).
+
+A route marked ``hec`` (a fourth column) also accepts Splunk HEC tokens
+(``Authorization: Splunk <token>``, security/hec_tokens.py); every other route refuses them,
+so a token meant for sending events opens nothing else. No route is marked yet: the HEC
+endpoint (``POST /services/collector/event``, ``indices:data/write/bulk``) will be.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ class Permission:
 
     kind: str
     action: str | None = None
+    #: Whether Splunk HEC tokens authenticate this route.
+    hec: bool = False
 
     @property
     def acting(self) -> str:
@@ -225,6 +232,15 @@ GET,PUT                 {p}/api/account                     authenticated
 GET,POST                {p}/authinfo                        authenticated
 GET,POST                {p}/health                          public
 """
+#: Loghaven's credentials of the protocol endpoints: SigV4 access keys and HEC tokens (any user
+#: manages their own; others' need ``restapi:admin/accesskeys`` or ``restapi:admin/hectokens``,
+#: checked by the service).
+_CREDENTIALS = """
+GET,POST                /_plugins/_security/api/accesskeys              authenticated
+GET,DELETE              /_plugins/_security/api/accesskeys/{key_id}     authenticated
+GET                     /_plugins/_security/api/hectokens               authenticated
+GET,PUT,DELETE          /_plugins/_security/api/hectokens/{name}        authenticated
+"""
 #: Elasticsearch's API keys and who-am-I: any user manages their own keys (the service
 #: limits what each sees and invalidates).
 _ELASTICSEARCH_SECURITY = """
@@ -234,23 +250,26 @@ GET                     /_security/_authenticate            authenticated
 """
 
 
-def _parse(text: str) -> dict[tuple[str, str], Permission]:
+def parse(text: str) -> dict[tuple[str, str], Permission]:
+    """A table's lines: methods, path template, action or kind, and ``hec`` if marked."""
     table: dict[tuple[str, str], Permission] = {}
     for line in text.splitlines():
         if not line.strip():
             continue
-        methods, path, action = line.split()
+        methods, path, action, *marks = line.split()
+        assert set(marks) <= {"hec"}, f"{path}: unknown marks {marks}"
         if action in (PUBLIC, AUTHENTICATED, UI):
-            permission = Permission(action)
+            permission = Permission(action, hec="hec" in marks)
         else:
-            permission = Permission(CLUSTER if is_cluster_action(action) else INDEX, action)
+            permission = Permission(CLUSTER if is_cluster_action(action) else INDEX, action,
+                                    hec="hec" in marks)
         for method in methods.split(","):
             assert (method, path) not in table, f"{method} {path} twice in the table"
             table[method, path] = permission
     return table
 
 
-TABLE = _parse(_TABLE + _ELASTICSEARCH_SECURITY + "".join(
+TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _CREDENTIALS + "".join(
     _SECURITY.replace("{p}", prefix) for prefix in ("/_plugins/_security",
                                                      "/_opendistro/_security")))
 

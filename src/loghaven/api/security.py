@@ -1,6 +1,8 @@
 """The security REST APIs: OpenSearch's ``_plugins/_security`` (internal users, roles, role
 mappings, action groups, account, health, authinfo; also under the legacy ``_opendistro``
-prefix) and Elasticsearch's ``_security/api_key`` and ``_security/_authenticate``.
+prefix) and Elasticsearch's ``_security/api_key`` and ``_security/_authenticate``; Loghaven's
+credentials of the protocol endpoints, ``_plugins/_security/api/accesskeys`` (SigV4) and
+``_plugins/_security/api/hectokens`` (Splunk HEC), docs/decisions/0008-protocol-credentials.md.
 
 The caller is the subject the edge's guard set (security/context.py). With security disabled
 these routes answer as an OpenSearch or Elasticsearch whose security is disabled: their
@@ -9,6 +11,7 @@ handlers are not registered (400 ``no handler found``).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -178,6 +181,72 @@ async def authenticate(request: Request) -> Response:
     return json_response(request, security.authenticate_info(_caller(request)))
 
 
+# _plugins/_security/api/accesskeys, _plugins/_security/api/hectokens -----------------------
+
+
+async def _object_body(request: Request) -> dict[str, Any]:
+    body = await _raw_json(request)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise entities.refused(400, "The request body must be a JSON object.")
+    return body
+
+
+async def access_keys_list(request: Request) -> Response:
+    security = _security(request)
+    found = await run(security.get_access_keys, _caller(request), None,
+                      request.query_params.get("user"))
+    return json_response(request, {"access_keys": found})
+
+
+async def access_key_create(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    body = await _object_body(request)
+    return json_response(request, await run(security.create_access_key, subject, body,
+                                            _origin(request, subject)), status=201)
+
+
+async def access_key_get(request: Request) -> Response:
+    security = _security(request)
+    found = await run(security.get_access_keys, _caller(request),
+                      request.path_params["key_id"], None)
+    return json_response(request, found[0])
+
+
+def _deleting(param: str, delete: Callable[[SecurityService, Subject, str, Origin], None],
+              ) -> Callable[[Request], Awaitable[Response]]:
+    """The DELETE endpoint of a credential named by the path parameter ``param``."""
+    async def endpoint(request: Request) -> Response:
+        security = _security(request)
+        subject = _caller(request)
+        name = request.path_params[param]
+        await run(delete, security, subject, name, _origin(request, subject))
+        return _message(request, 200, f"'{name}' deleted.")
+    return endpoint
+
+
+async def hec_tokens_get(request: Request) -> Response:
+    security = _security(request)
+    return json_response(request, await run(security.get_hec_tokens, _caller(request),
+                                            request.path_params.get("name")))
+
+
+async def hec_token_put(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    name = request.path_params["name"]
+    body = await _object_body(request)
+    token = await run(security.put_hec_token, subject, name, body, _origin(request, subject))
+    if token is None:
+        return _message(request, 200, f"'{name}' updated.")
+    return json_response(request, {**entities.payload(201, f"'{name}' created."),
+                                   "token": token}, status=201)
+
+
+_OWN = "/_plugins/_security/api"
+
 routes = [
     *(route for ctype in TYPES for route in _config_routes(ctype)),
     *(Route(f"{prefix}/api/account", account, methods=["GET", "PUT"]) for prefix in PREFIXES),
@@ -187,4 +256,14 @@ routes = [
     Route("/_security/api_key", get_api_keys, methods=["GET"]),
     Route("/_security/api_key", invalidate_api_keys, methods=["DELETE"]),
     Route("/_security/_authenticate", authenticate, methods=["GET"]),
+    Route(f"{_OWN}/accesskeys", access_keys_list, methods=["GET"]),
+    Route(f"{_OWN}/accesskeys", access_key_create, methods=["POST"]),
+    Route(f"{_OWN}/accesskeys/{{key_id}}", access_key_get, methods=["GET"]),
+    Route(f"{_OWN}/accesskeys/{{key_id}}", _deleting("key_id", SecurityService.delete_access_key),
+          methods=["DELETE"]),
+    Route(f"{_OWN}/hectokens", hec_tokens_get, methods=["GET"]),
+    Route(f"{_OWN}/hectokens/{{name}}", hec_tokens_get, methods=["GET"]),
+    Route(f"{_OWN}/hectokens/{{name}}", hec_token_put, methods=["PUT"]),
+    Route(f"{_OWN}/hectokens/{{name}}", _deleting("name", SecurityService.delete_hec_token),
+          methods=["DELETE"]),
 ]

@@ -1,5 +1,5 @@
-"""The security service: users, roles, role mappings, action groups, API keys and UI sessions
-in the metastore, and authentication against them.
+"""The security service: users, roles, role mappings, action groups, API keys, access keys,
+HEC tokens and UI sessions in the metastore, and authentication against them.
 
 CONTRACT (session 5): the signatures of :class:`SecurityService` below are what the HTTP edge
 (api/auth.py) and the CLI rely on.
@@ -11,6 +11,7 @@ snapshot and kept until the next change.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import threading
@@ -21,7 +22,8 @@ from typing import Any
 
 from loghaven.config import Config
 from loghaven.errors import AuthenticationRequired, IllegalArgument
-from loghaven.security import api_keys, entities
+from loghaven.security import access_keys, api_keys, entities, hec_tokens, sigv4
+from loghaven.security.access import no_permissions
 from loghaven.security.audit import SECURITY_CONFIG_CHANGED, AuditLog
 from loghaven.security.builtin import STATIC_ACTION_GROUPS, STATIC_ROLES
 from loghaven.security.passwords import (
@@ -32,6 +34,7 @@ from loghaven.security.passwords import (
     verify_password,
 )
 from loghaven.security.privileges import RolePrivileges
+from loghaven.security.sealing import NodeKey
 from loghaven.security.store import ACTION_GROUPS, ROLES, ROLES_MAPPING, USERS, SecurityStore
 from loghaven.security.subject import Subject
 from loghaven.security.throttle import LoginThrottle
@@ -83,6 +86,8 @@ class SecurityService:
         self.throttle = LoginThrottle(config.login_allowed_tries, config.login_time_window,
                                       config.login_block_expiry)
         self.verified = VerifiedCache()
+        #: Seals the access keys' secrets (security/sealing.py).
+        self.node_key = NodeKey(config.data_dir)
         #: Wall-clock seconds (persisted times: API key expiry, sessions); tests replace it.
         self.clock: Callable[[], float] = time.time
         self._lock = threading.Lock()
@@ -285,6 +290,154 @@ class SecurityService:
             if record is not None:
                 return record["username"]
         return subject.name
+
+    # Access keys (SigV4) and HEC tokens: owned by users ----------------------------------
+
+    def create_access_key(self, caller: Subject, body: Mapping[str, Any],
+                          origin: Origin) -> dict[str, Any]:
+        """A new access key of the caller (or of ``body["user"]``, with the permission to
+        manage others' keys): the only answer that shows its secret."""
+        owner = self._new_credential_owner(caller, body, access_keys.MANAGE_ACTION)
+        key_id, secret = access_keys.new_id(), access_keys.new_secret()
+        record = {"id": key_id, "user": owner, "description": access_keys.description(body),
+                  "created": self._iso_now(), "sealed": self.node_key.seal(secret, key_id)}
+        self.store.put_access_key(key_id, record)
+        self._audit(origin, [f"accesskeys/{key_id}"])
+        return {**access_keys.render(record), "secret_access_key": secret}
+
+    def get_access_keys(self, caller: Subject, key_id: str | None,
+                        user: str | None) -> list[dict[str, Any]]:
+        """The keys the caller may see (their own; everyone's with the permission), all or
+        ``key_id`` (404 when not visible), of ``user`` if given."""
+        records = [r for r in self.store.access_keys().values()
+                   if self._manages(caller, r["user"], access_keys.MANAGE_ACTION)
+                   and (key_id is None or r["id"] == key_id)
+                   and (user is None or r["user"] == user)]
+        if key_id is not None and not records:
+            raise entities.refused(404, f"Access key '{key_id}' not found.")
+        return [access_keys.render(r) for r in sorted(records, key=lambda r: r["created"])]
+
+    def delete_access_key(self, caller: Subject, key_id: str, origin: Origin) -> None:
+        self.get_access_keys(caller, key_id, None)
+        self.store.put_access_key(key_id, None)
+        self._audit(origin, [f"accesskeys/{key_id}"])
+
+    def authenticate_sigv4(self, request: sigv4.SignedRequest, address: str) -> Subject:
+        """The subject of a request signed with an access key; AuthenticationFailed with
+        AWS's reason when the key is unknown or the signature, date or body do not check."""
+        if self.throttle.blocked(None, address):
+            raise _failed(None)
+        key_id = request.authorization.access_key_id
+        record = self.store.access_key(key_id)
+        try:
+            if record is None:
+                raise sigv4.SignatureError("The security token included in the request is "
+                                           "invalid.")
+            sigv4.verify(request, self.node_key.unseal(record["sealed"], key_id),
+                         self.clock())
+        except sigv4.SignatureError as exc:
+            self.throttle.failed(None, address)
+            raise AuthenticationFailed(str(exc)) from None
+        return replace(self.subject_of(record["user"]), auth_type="sigv4", credential=key_id)
+
+    def put_hec_token(self, caller: Subject, name: str, body: Mapping[str, Any],
+                      origin: Origin) -> str | None:
+        """Create a token (its value, shown only now) or change an existing one's fields
+        (None)."""
+        hec_tokens.validate_name(name)
+        with self._write_lock:
+            found = self._hec_token_named(caller, name, missing_ok=True)
+            if found is None:
+                owner = self._new_credential_owner(caller, body, hec_tokens.MANAGE_ACTION)
+                token = hec_tokens.new_token()
+                digest, record = hec_tokens.digest(token), {
+                    "name": name, "user": owner, **hec_tokens.settings(body, None),
+                    "created": self._iso_now()}
+            else:
+                token, (digest, record) = None, found
+                if body.get("user", record["user"]) != record["user"]:
+                    raise entities.refused(400, "The owner of a token cannot be changed.")
+                record = {**record, **hec_tokens.settings(body, record)}
+            self.store.put_hec_token(digest, record)
+        self._audit(origin, [f"hectokens/{name}"])
+        return token
+
+    def get_hec_tokens(self, caller: Subject, name: str | None) -> dict[str, Any]:
+        """The tokens the caller may see by name (their own; everyone's with the
+        permission), or the one named (404 when not visible)."""
+        if name is not None:
+            _, record = self._hec_token_named(caller, name)
+            return {name: hec_tokens.render(record)}
+        return {r["name"]: hec_tokens.render(r)
+                for r in sorted(self.store.hec_tokens().values(), key=lambda r: r["name"])
+                if self._manages(caller, r["user"], hec_tokens.MANAGE_ACTION)}
+
+    def delete_hec_token(self, caller: Subject, name: str, origin: Origin) -> None:
+        with self._write_lock:
+            digest, _ = self._hec_token_named(caller, name)
+            self.store.put_hec_token(digest, None)
+        self._audit(origin, [f"hectokens/{name}"])
+
+    def hec_token(self, subject: Subject) -> dict[str, Any] | None:
+        """The settings of the HEC token a subject authenticated with (default index, allowed
+        indexes, source, sourcetype: what the HEC endpoint applies to its events)."""
+        if subject.auth_type != "hec" or subject.credential is None:
+            return None
+        found = [r for r in self.store.hec_tokens().values()
+                 if r["name"] == subject.credential]
+        return hec_tokens.render(found[0]) if found else None
+
+    def authenticate_hec(self, token: str, address: str) -> Subject:
+        """The subject of ``Authorization: Splunk <token>``: the owner's, limited to the
+        token's allowed indexes; AuthenticationFailed (Splunk's reasons) when the token is
+        unknown or disabled."""
+        if self.throttle.blocked(None, address):
+            raise _failed(None)
+        record = self.store.hec_token(hec_tokens.digest(token))
+        if record is None:
+            self.throttle.failed(None, address)
+            raise AuthenticationFailed("Invalid token")
+        if record.get("disabled"):
+            raise AuthenticationFailed("Token disabled")
+        owner = self.subject_of(record["user"])
+        return replace(owner, privileges=hec_tokens.restrict(owner.privileges, record),
+                       auth_type="hec", credential=record["name"])
+
+    def _hec_token_named(self, caller: Subject, name: str, *, missing_ok: bool = False,
+                         ) -> tuple[str, dict[str, Any]] | None:
+        for digest, record in self.store.hec_tokens().items():
+            if record["name"] == name:
+                if not self._manages(caller, record["user"], hec_tokens.MANAGE_ACTION):
+                    raise no_permissions(hec_tokens.MANAGE_ACTION, caller)
+                return digest, record
+        if missing_ok:
+            return None
+        raise entities.refused(404, f"HEC token '{name}' not found.")
+
+    def _new_credential_owner(self, caller: Subject, body: Mapping[str, Any],
+                              action: str) -> str:
+        """Whom a new credential belongs to: the caller, or ``body["user"]`` when the caller
+        may manage others'. A credential cannot mint credentials (as ES's derived API keys):
+        only a user who signed in with their password creates them."""
+        if caller.auth_type not in ("basic", "session") or caller.api_key_id:
+            raise entities.refused(403, "Token-authenticated users cannot create "
+                                        "credentials")
+        owner = body.get("user") or caller.name
+        if not isinstance(owner, str):
+            raise entities.refused(400, "'user' must be a user name.")
+        if not self._manages(caller, owner, action):
+            raise no_permissions(action, caller)
+        if owner not in self._snapshot.users:
+            raise entities.refused(404, f"User '{owner}' not found.")
+        return owner
+
+    @staticmethod
+    def _manages(caller: Subject, owner: str, action: str) -> bool:
+        return owner == caller.name or caller.privileges.allows_cluster(action)
+
+    def _iso_now(self) -> str:
+        return datetime.datetime.fromtimestamp(self.clock(), datetime.UTC).isoformat(
+            timespec="seconds").replace("+00:00", "Z")
 
     # UI sessions ----------------------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 Each entity is one metastore object (kind ``security_<type>``, named by the entity), so that a
 change writes only what changed, in one transaction. Built-in (static) roles and action groups
 are not stored: they come from :mod:`loghaven.security.builtin` (``static`` or ``reserved``,
-so never changed through the API) and are merged in on reading. API keys are stored by id, UI sessions by the
-SHA-256 of their token (never the token itself).
+so never changed through the API) and are merged in on reading. API keys and access keys are
+stored by id; UI sessions and HEC tokens by the SHA-256 of their token (never the token).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ _KIND = {USERS: "security_user", ROLES: "security_role", ROLES_MAPPING: "securit
          ACTION_GROUPS: "security_actiongroup"}
 _API_KEY = "security_api_key"
 _SESSION = "security_session"
+_ACCESS_KEY = "security_access_key"
+_HEC_TOKEN = "security_hec_token"
 _META = "security_meta"
 
 Change = tuple[str, str, dict[str, Any] | None]
@@ -66,6 +68,28 @@ class SecurityStore:
 
     def put_api_keys(self, records: list[dict[str, Any]]) -> None:
         self.metastore.put_many([(_API_KEY, record["id"], record) for record in records])
+
+    # Access keys (SigV4) and HEC tokens ---------------------------------------------------
+
+    def access_key(self, key_id: str) -> dict[str, Any] | None:
+        return self.metastore.get(_ACCESS_KEY, key_id)
+
+    def access_keys(self) -> dict[str, dict[str, Any]]:
+        return self.metastore.list(_ACCESS_KEY)
+
+    def put_access_key(self, key_id: str, record: dict[str, Any] | None) -> None:
+        """Store a key's record, or delete it (None)."""
+        self.metastore.put_many([(_ACCESS_KEY, key_id, record)])
+
+    def hec_token(self, digest: str) -> dict[str, Any] | None:
+        return self.metastore.get(_HEC_TOKEN, digest)
+
+    def hec_tokens(self) -> dict[str, dict[str, Any]]:
+        """Every token's record, by the digest of the token."""
+        return self.metastore.list(_HEC_TOKEN)
+
+    def put_hec_token(self, digest: str, record: dict[str, Any] | None) -> None:
+        self.metastore.put_many([(_HEC_TOKEN, digest, record)])
 
     # UI sessions ------------------------------------------------------------------------
 

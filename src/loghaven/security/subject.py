@@ -74,8 +74,8 @@ class Subject:
     """An authenticated caller.
 
     ``roles`` are the security roles after role mapping; ``backend_roles`` come from the user
-    record (or the API key's owner); ``auth_type`` is ``basic``, ``api_key``, ``session`` or
-    ``internal``.
+    record (or the API key's owner); ``auth_type`` is ``basic``, ``api_key``, ``session``,
+    ``sigv4`` (an access key), ``hec`` (a Splunk HEC token) or ``internal``.
     """
 
     name: str
@@ -86,6 +86,8 @@ class Subject:
     auth_type: str = "basic"
     #: For an API key: its id (an API key's privileges are its owner's, restricted).
     api_key_id: str | None = None
+    #: For an access key (``sigv4``) its id, for a HEC token (``hec``) its name.
+    credential: str | None = None
 
     def describe(self) -> str:
         """The user as OpenSearch prints it in ``authinfo`` and in denial messages."""
