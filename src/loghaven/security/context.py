@@ -43,6 +43,13 @@ def acting(subject: Subject, action: str) -> Iterator[Acting]:
         _ACTING.reset(token)
 
 
+def owner() -> tuple[str, str | None] | None:
+    """The owner of the search contexts the current work opens (:attr:`Subject.owner`); None
+    for the node itself (security disabled)."""
+    now = _ACTING.get()
+    return None if now is None else now.subject.owner
+
+
 def index_rules(index: str, aliases: Collection[str] = ()) -> IndexRules | None:
     """Document- and field-level security of the current subject on ``index`` (whose
     ``aliases`` the roles may name instead of it)."""
