@@ -43,7 +43,7 @@ from loghaven.errors import (
 )
 from loghaven.params import expect_object, param_bool
 from loghaven.scheduler import Every, Scheduler
-from loghaven.security import access
+from loghaven.security import access, system_indices
 from loghaven.storage.metastore import Metastore
 from loghaven.storage.splits import LocalSplitStorage
 
@@ -403,6 +403,9 @@ class Catalog:
                     named.add(name)
             elif not ignore_unavailable:
                 raise IndexNotFound(part)
+        for name in [n for n in selected if system_indices.protected(n)
+                     and not access.allows(n)]:
+            del selected[name]  # reached through an alias whose grant does not cover it
         if not include_failed:
             for name in [n for n in selected if self.indices[n].failure is not None]:
                 if name not in named or ignore_unavailable:
