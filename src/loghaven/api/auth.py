@@ -106,7 +106,9 @@ async def authenticate(request: Request, node: Node) -> Subject:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         try:
-            return await run(security.authenticate_session, token)
+            # a session seen in the last seconds needs no I/O: no thread-pool hop
+            return security.cached_session(token) \
+                or await run(security.authenticate_session, token)
         except AuthenticationFailed:
             raise SessionExpired(f"missing authentication credentials for REST request "
                                  f"[{request_uri(request)}]") from None
