@@ -144,3 +144,57 @@ def test_the_audit_index_is_not_in_wildcard_searches(audited: tuple[Server, str]
                          headers={"Authorization": basic("admin", password)})
     assert response.status_code == 200
     assert {hit["_index"] for hit in response.json()["hits"]["hits"]} == {"app-logs"}
+
+
+def events_of(server: Server) -> list[dict]:
+    return [json.loads(line) for line in audit_file(server).read_text().splitlines()]
+
+
+def wait_for(server: Server, wanted: dict) -> dict:
+    """The first event (within 20 s) with every field of ``wanted``."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if audit_file(server).exists():
+            for event in events_of(server):
+                if all(event.get(k) == v for k, v in wanted.items()):
+                    return event
+        time.sleep(0.2)
+    raise AssertionError(f"no audit event {wanted} after 20 s")
+
+
+def test_events_trace_indices_and_bad_tokens_are_failed_logins(
+        audited: tuple[Server, str]) -> None:
+    server, password = audited
+    admin = {"Authorization": basic("admin", password)}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        assert client.put("/_plugins/_security/api/roles/app_reader", headers=admin, json={
+            "index_permissions": [{"index_patterns": ["app-*"], "allowed_actions": ["read"]}]}
+        ).status_code == 201
+        assert client.put("/_plugins/_security/api/internalusers/erin", headers=admin, json={
+            "password": "Erin-Password-1", "opendistro_security_roles": ["app_reader"]}
+        ).status_code == 201
+        erin = {"Authorization": basic("erin", "Erin-Password-1")}
+        dave = {"Authorization": basic("dave", SECRETS["new_user"])}
+        assert client.get("/app-logs,other-logs/_count", headers=dave).status_code == 403
+        assert client.get("/app-logs/_count", headers=admin).status_code == 200
+        assert client.get("/vault-logs/_count", headers=erin).status_code == 403
+        stats = client.get("/_nodes/stats/security", headers=admin).json()
+    wait_for(server, {"audit_category": "MISSING_PRIVILEGES", "audit_request_effective_user":
+                      "dave", "audit_trace_indices": ["app-logs", "other-logs"]})
+    granted = wait_for(server, {"audit_category": "GRANTED_PRIVILEGES",
+                                "audit_rest_request_path": "/app-logs/_count"})
+    assert granted["audit_trace_indices"] == ["app-logs"]
+    # refused where the name is resolved, after the edge let the request in
+    deeper = wait_for(server, {"audit_category": "MISSING_PRIVILEGES",
+                               "audit_request_effective_user": "erin"})
+    assert deeper["audit_trace_indices"] == ["vault-logs"]
+    assert deeper["audit_request_privilege"] == "indices:data/read/search"
+    # the fixture's bad session cookie and bad API key
+    assert wait_for(server, {"audit_category": "FAILED_LOGIN",
+                             "audit_rest_request_path": "/_search"})
+    assert wait_for(server, {"audit_category": "FAILED_LOGIN",
+                             "audit_rest_request_path": "/_cat/indices"})
+    (node,) = stats["nodes"].values()
+    counters = node["security"]["audit"]
+    assert set(counters) == {"recorded", "queued", "dropped", "indexed", "index_failures"}
+    assert counters["recorded"] >= 10 and counters["dropped"] == 0

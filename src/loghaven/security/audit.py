@@ -196,6 +196,8 @@ class AuditLog:
         return True
 
     def stats(self) -> dict[str, int]:
+        """The counters ``GET _nodes/stats`` shows under ``security.audit``: events recorded,
+        waiting for the next flush, dropped on a full queue, indexed, and failed to index."""
         with self._lock:
             queued = len(self._queue)
         return {"recorded": self.recorded, "queued": queued, "dropped": self.dropped,
