@@ -50,6 +50,10 @@ from loghaven.storage.splits import LocalSplitStorage
 INDEX = "index"
 #: OpenSearch's action of creating an index (explicitly or on a first write).
 CREATE_INDEX = "indices:admin/create"
+#: OpenSearch's action of adding an index to an alias, checked on each alias a new index
+#: joins (its request's and its templates': joining an alias adds documents to what the
+#: alias's readers see).
+ADD_ALIAS = "indices:admin/aliases"
 #: An index that has taken no writes for this long gives its writer's memory back.
 WRITER_IDLE_SECONDS = 60.0
 #: A search-idle index still refreshes once this much source is waiting (bounds the memory
@@ -287,6 +291,7 @@ class Catalog:
             settings.set("index.version.created", "136327827")
             for alias in resolved["aliases"]:
                 validate_alias_name(alias)
+                access.check(alias, ADD_ALIAS)
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
                           self.metastore, settings, mapping, on_meta_change=self.save_meta,
                           storage=self.split_storage)
