@@ -9,9 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from .conftest import SecureServer
+from .conftest import SecureServer, role_user
 
-API = "/_plugins/_security/api"
 MAPPING = {"properties": {
     "public": {"type": "keyword"},
     "secret": {"type": "keyword"},
@@ -34,16 +33,10 @@ DOC = {"public": "p", "secret": "s", "message": "hello", "user": {"name": "n", "
 @pytest.fixture(scope="module")
 def users(secure: SecureServer) -> Iterator[dict[str, httpx.Client]]:
     with httpx.Client(base_url=secure.url, timeout=30, auth=secure.auth) as admin:
-        for name, role in (("hider", HIDING), ("masker", MASKING)):
-            assert admin.put(f"{API}/roles/{name}", json=role).status_code == 201
-            assert admin.put(f"{API}/internalusers/{name}", json={
-                "password": f"{name.title()}-Password-1", "opendistro_security_roles": [name]}
-            ).status_code == 201
         assert admin.put("/fls-a", json={"mappings": MAPPING}).status_code == 200
         assert admin.put("/fls-a/_doc/1?refresh=true", json=DOC).status_code == 201
-        clients = {name: httpx.Client(base_url=secure.url, timeout=30,
-                                      auth=(name, f"{name.title()}-Password-1"))
-                   for name in ("hider", "masker")}
+        clients = {name: role_user(secure, admin, name, role)
+                   for name, role in (("hider", HIDING), ("masker", MASKING))}
         clients["admin"] = admin
         yield clients
         for client in clients.values():

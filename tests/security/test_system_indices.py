@@ -10,9 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from .conftest import SecureServer
+from .conftest import SecureServer, role_user
 
-API = "/_plugins/_security/api"
 #: Everything on every index, through ``*`` only.
 WIDE = {"cluster_permissions": ["cluster_all", "cluster_composite_ops"],
         "index_permissions": [{"index_patterns": ["*"], "allowed_actions": ["*"]}]}
@@ -30,14 +29,8 @@ def today() -> str:
 @pytest.fixture(scope="module")
 def users(secure: SecureServer) -> Iterator[dict[str, httpx.Client]]:
     with httpx.Client(base_url=secure.url, timeout=30, auth=secure.auth) as admin:
-        for name, role in (("wide", WIDE), ("auditor", AUDITOR)):
-            assert admin.put(f"{API}/roles/{name}", json=role).status_code == 201
-            assert admin.put(f"{API}/internalusers/{name}", json={
-                "password": f"{name.title()}-Password-1", "opendistro_security_roles": [name]}
-            ).status_code == 201
-        clients = {name: httpx.Client(base_url=secure.url, timeout=30,
-                                      auth=(name, f"{name.title()}-Password-1"))
-                   for name in ("wide", "auditor")}
+        clients = {name: role_user(secure, admin, name, role)
+                   for name, role in (("wide", WIDE), ("auditor", AUDITOR))}
         clients["admin"] = admin
         # a failed login: the audit flush writes it to today's index within seconds
         assert httpx.get(secure.url + "/", auth=("wide", "wrong"), timeout=30).status_code == 401
