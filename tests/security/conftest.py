@@ -55,3 +55,15 @@ def admin(secure: SecureServer) -> Iterator[httpx.Client]:
     """A client of the secure server, authenticated as the bootstrapped admin."""
     with httpx.Client(base_url=secure.url, auth=secure.auth, timeout=30) as client:
         yield client
+
+
+def role_user(server: SecureServer, admin: httpx.Client, name: str,
+              role: dict) -> httpx.Client:
+    """A role ``name`` and a user ``name`` holding it (password ``<Name>-Password-1``): a
+    client authenticated as the user (the caller closes it)."""
+    api = "/_plugins/_security/api"
+    password = f"{name.title()}-Password-1"
+    assert admin.put(f"{api}/roles/{name}", json=role).status_code == 201
+    assert admin.put(f"{api}/internalusers/{name}", json={
+        "password": password, "opendistro_security_roles": [name]}).status_code == 201
+    return httpx.Client(base_url=server.url, timeout=30, auth=(name, password))

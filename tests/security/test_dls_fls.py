@@ -182,7 +182,10 @@ def test_dls_scroll_pages_only_visible_documents(service: SearchService) -> None
 
 
 def test_dls_point_in_time_applies_the_searching_subject(service: SearchService) -> None:
-    pit_id = service.open_pit("logs-a", "1m", {})["pit_id"]
+    """The rules of the request, not of the opening: the same owner (a PIT is its opener's,
+    search/scroll.py) searches it with and without a restriction."""
+    with as_user():
+        pit_id = service.open_pit("logs-a", "1m", {})["pit_id"]
     try:
         body = {"size": 50, "sort": ["n"], "pit": {"id": pit_id},
                 "aggs": {"teams": {"terms": {"field": "team"}}}}
@@ -191,10 +194,12 @@ def test_dls_point_in_time_applies_the_searching_subject(service: SearchService)
         assert ids(seen) == ids(service.search("logs-a", {"size": 50, "sort": ["n"],
                                                           "query": RED}, {}))
         assert [b["key"] for b in seen["aggregations"]["teams"]["buckets"]] == ["red"]
-        unrestricted = service.search(None, body, {})
+        with as_user():
+            unrestricted = service.search(None, body, {})
         assert len(ids(unrestricted)) == len(DOCS_A)
     finally:
-        service.close_pits([pit_id])
+        with as_user():
+            service.close_pits([pit_id])
 
 
 def test_dls_get_and_mget(service: SearchService) -> None:

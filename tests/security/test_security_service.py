@@ -4,6 +4,7 @@ from role mappings, UI sessions and API keys, against a real metastore."""
 from __future__ import annotations
 
 import base64
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,78 @@ def test_patch_that_changes_nothing_writes_nothing(service):
                                       where)
     assert service.patch_entities(USERS, "alice", [{**same[0], "value": ["b"]}], where)
     assert service.subject_of("alice").backend_roles == ("b",)
+
+
+class CountingMetastore(SqliteMetastore):
+    """Counts the reads of UI sessions."""
+
+    session_reads = 0
+
+    def get(self, kind: str, name: str) -> dict | None:
+        if kind == "security_session":
+            self.session_reads += 1
+        return super().get(kind, name)
+
+
+def test_sessions_are_cached_and_dropped_on_every_change(tmp_path):
+    metastore = CountingMetastore(tmp_path / "counting.db")
+    service = make_service(metastore, session_timeout=600)
+    clock = Clock()
+    service.clock = clock
+    add_user(service, "alice", "Alice-Password-1")
+    token = service.open_session(service.subject_of("alice"))
+    assert service.cached_session(token) is None  # not seen yet
+    assert service.authenticate_session(token).name == "alice"
+    reads = metastore.session_reads
+    for _ in range(3):
+        assert service.cached_session(token).auth_type == "session"
+        assert service.authenticate_session(token).name == "alice"
+    assert metastore.session_reads == reads  # seen: no read of the store
+    # the sliding expiry: due after a minute of use, written, then trusted again
+    clock.now += 500
+    assert service.cached_session(token) is None
+    assert service.authenticate_session(token).name == "alice"
+    assert metastore.get("security_session", _digest_of(token))["expires"] == \
+        (clock.now + 600) * 1000
+    assert service.cached_session(token) is not None
+    clock.now += 601  # idle past the timeout: cached or not, it has ended
+    assert service.cached_session(token) is None
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate_session(token)
+    # a change of the user (password, roles) is seen by the very next request
+    token = service.open_session(service.subject_of("alice"))
+    service.authenticate_session(token)
+    changes, _ = entities.put(service.snapshot(), USERS, "alice", {
+        "password": "Alice-Password-2", "opendistro_security_roles": ["kibana_user"]})
+    service.apply(changes, None)
+    assert service.cached_session(token) is None
+    assert "kibana_user" in service.authenticate_session(token).roles
+    service.apply(entities.delete(service.snapshot(), USERS, "alice"), None)
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate_session(token)
+    # logout ends it at once
+    add_user(service, "alice", "Alice-Password-1")
+    token = service.open_session(service.subject_of("alice"))
+    service.authenticate_session(token)
+    service.close_session(token)
+    assert service.cached_session(token) is None
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate_session(token)
+
+
+def test_a_session_of_an_invalidated_api_key_ends_at_once(service):
+    password = service.bootstrap()
+    admin = service.authenticate_basic("admin", password, "127.0.0.1")
+    key = service.create_api_key(admin, {"name": "ui"}, origin())
+    subject = service.authenticate_api_key(key["encoded"], "127.0.0.1")
+    token = service.open_session(subject)
+    assert service.authenticate_session(token).api_key_id == key["id"]
+    service.invalidate_api_keys(admin, api_keys.Query(ids=(key["id"],)), origin())
+    assert service.cached_session(token) is None
+    with pytest.raises(AuthenticationFailed):
+        service.authenticate_session(token)
+
+
+def _digest_of(token: str) -> str:
+    """The session's key in the store (never the token itself)."""
+    return hashlib.sha256(token.encode()).hexdigest()

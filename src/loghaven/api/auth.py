@@ -131,8 +131,11 @@ async def authenticate(request: Request, node: Node, *, hec: bool = False,
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         try:
-            return await run(security.authenticate_session, token)
+            # a session seen in the last seconds needs no I/O: no thread-pool hop
+            return security.cached_session(token) \
+                or await run(security.authenticate_session, token)
         except AuthenticationFailed:
+            _record(node, audit.FAILED_LOGIN, request, user=None)
             raise SessionExpired(f"missing authentication credentials for REST request "
                                  f"[{request_uri(request)}]") from None
     raise AuthenticationRequired(
@@ -235,18 +238,23 @@ class Guard:
         except LoghavenError as error:  # a body over http.max_content_length
             await error_response(request, error)(scope, receive, send)
             return
+        indices = trace_indices(request)
         if not authorize(subject, permission):
             assert permission.action is not None
             _record(self.node, audit.MISSING_PRIVILEGES, request, user=subject.name,
-                    action=permission.action)
+                    action=permission.action, indices=indices)
             await error_response(request, no_permissions(permission.action, subject))(
                 scope, receive, send)
             return
         if self.node.config.audit_log_granted and permission.action is not None:
             _record(self.node, audit.AUTHENTICATED, request, user=subject.name)
             _record(self.node, audit.GRANTED_PRIVILEGES, request, user=subject.name,
-                    action=permission.action)
-        with acting(subject, permission.acting):
+                    action=permission.action, indices=indices)
+        def denied(name: str, action: str) -> None:
+            _record(self.node, audit.MISSING_PRIVILEGES, request, user=subject.name,
+                    action=action, indices=(name,))
+
+        with acting(subject, permission.acting, denied):
             await self.app(scope, receive, send)
 
 
@@ -266,11 +274,19 @@ def session_cookie(request: Request, token: str, *, max_age: int | None = None) 
     return morsel.OutputString()
 
 
+def trace_indices(request: Request) -> tuple[str, ...]:
+    """The indices a request names in its path (the route's ``{index}``), as OpenSearch's
+    ``audit_trace_indices`` lists them."""
+    expression = request.path_params.get("index")
+    return tuple(n for n in expression.split(",") if n) if isinstance(expression, str) else ()
+
+
 def _record(node: Node, category: str, request: Request, *, user: str | None,
-            action: str | None = None, reason: str | None = None) -> None:
+            action: str | None = None, indices: tuple[str, ...] = (),
+            reason: str | None = None) -> None:
     """An audit event (security/audit.py)."""
     node.audit.record(category, user=user, address=address(request), method=request.method,
-                      path=request.url.path, action=action, reason=reason)
+                      path=request.url.path, action=action, indices=indices, reason=reason)
 
 
 def record_login(node: Node, request: Request, user: str) -> None:

@@ -17,6 +17,7 @@ from loghaven.engine.settings import flatten, nest
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.node import Node
 from loghaven.params import expect_object
+from loghaven.search.field_security import hidden_fields, visible_mapping
 
 
 def targets(request: Request, expression: str | None, *, expand: str = "open",
@@ -59,9 +60,15 @@ async def index_exists(request: Request) -> Response:
 def _describe(node: Node, index: Index) -> dict[str, Any]:
     return {
         "aliases": node.catalog.aliases.get(index.name, {}),
-        "mappings": index.mapping.to_es(),
+        "mappings": _mappings(node, index),
         "settings": index.settings.to_es(),
     }
+
+
+def _mappings(node: Node, index: Index) -> dict[str, Any]:
+    """The index's mapping as the acting subject may see it (without the fields FLS hides)."""
+    return visible_mapping(index.mapping.to_es(),
+                           hidden_fields(index.name, node.catalog.aliases_of(index.name)))
 
 
 async def get_index(request: Request) -> Response:
@@ -72,16 +79,18 @@ async def get_index(request: Request) -> Response:
 
 
 async def get_mapping(request: Request) -> Response:
+    node = node_of(request)
     found = targets(request, request.path_params.get("index"), allow_closed=True)
-    return json_response(request, {t.index.name: {"mappings": t.index.mapping.to_es()}
+    return json_response(request, {t.index.name: {"mappings": _mappings(node, t.index)}
                                    for t in found})
 
 
 async def get_field_mapping(request: Request) -> Response:
+    catalog = node_of(request).catalog
     found = targets(request, request.path_params.get("index"), allow_closed=True)
     wanted = request.path_params["fields"].split(",")
     return json_response(request, {t.index.name: {"mappings": index_metadata.field_mappings(
-        t.index, wanted)}
+        t.index, wanted, hidden_fields(t.index.name, catalog.aliases_of(t.index.name)))}
                                    for t in found})
 
 

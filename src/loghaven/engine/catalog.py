@@ -43,13 +43,17 @@ from loghaven.errors import (
 )
 from loghaven.params import expect_object, param_bool
 from loghaven.scheduler import Every, Scheduler
-from loghaven.security import access
+from loghaven.security import access, system_indices
 from loghaven.storage.metastore import Metastore
 from loghaven.storage.splits import LocalSplitStorage
 
 INDEX = "index"
 #: OpenSearch's action of creating an index (explicitly or on a first write).
 CREATE_INDEX = "indices:admin/create"
+#: OpenSearch's action of adding an index to an alias, checked on each alias a new index
+#: joins (its request's and its templates': joining an alias adds documents to what the
+#: alias's readers see).
+ADD_ALIAS = "indices:admin/aliases"
 #: An index that has taken no writes for this long gives its writer's memory back.
 WRITER_IDLE_SECONDS = 60.0
 #: A search-idle index still refreshes once this much source is waiting (bounds the memory
@@ -287,6 +291,7 @@ class Catalog:
             settings.set("index.version.created", "136327827")
             for alias in resolved["aliases"]:
                 validate_alias_name(alias)
+                access.check(alias, ADD_ALIAS)
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
                           self.metastore, settings, mapping, on_meta_change=self.save_meta,
                           storage=self.split_storage)
@@ -403,6 +408,9 @@ class Catalog:
                     named.add(name)
             elif not ignore_unavailable:
                 raise IndexNotFound(part)
+        for name in [n for n in selected if system_indices.protected(n)
+                     and not access.allows(n)]:
+            del selected[name]  # reached through an alias whose grant does not cover it
         if not include_failed:
             for name in [n for n in selected if self.indices[n].failure is not None]:
                 if name not in named or ignore_unavailable:

@@ -8,7 +8,7 @@ every index before changing any, and stores each changed record through the cata
 from __future__ import annotations
 
 import fnmatch
-from typing import Any
+from typing import Any, Protocol
 
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.index import Index
@@ -48,13 +48,22 @@ def set_closed(catalog: Catalog, indices: list[Index], closed: bool) -> None:
         catalog.save_meta(index)
 
 
-def field_mappings(index: Index, wanted: list[str]) -> dict[str, Any]:
+class FieldFilter(Protocol):
+    """Which field paths a caller may see (search/field_security.py's field-level security)."""
+
+    def visible(self, path: str) -> bool: ...
+
+
+def field_mappings(index: Index, wanted: list[str],
+                   shown: FieldFilter | None = None) -> dict[str, Any]:
     """``GET _mapping/field``: each field whose path matches one of ``wanted`` (wildcards
-    allowed), with the mapping that declares it."""
+    allowed), with the mapping that declares it; only those ``shown`` lets through (the
+    acting subject's field-level security)."""
     mapping = index.mapping
     result = {}
     for path, info in mapping.fields.items():
-        if any(fnmatch.fnmatchcase(path, w) for w in wanted):
+        if any(fnmatch.fnmatchcase(path, w) for w in wanted) \
+                and (shown is None or shown.visible(path)):
             leaf = path.rsplit(".", 1)[-1]
             spec = _spec_at(mapping, path)
             result[path] = {"full_name": path, "mapping": {leaf: spec or {"type": info.type}}}

@@ -19,11 +19,11 @@ from loghaven.engine.catalog import CREATE_INDEX, Catalog
 from loghaven.engine.documents_state import WriteRequest, WriteResult
 from loghaven.engine.index import Index
 from loghaven.engine.names import resolve_date_math
-from loghaven.errors import IndexNotFound, LoghavenError
+from loghaven.errors import IndexNotFound, LoghavenError, SecurityException
 from loghaven.ingest.bulk import BulkItem, result_body
 from loghaven.ingest.pipelines import pipeline_ids, run_pipelines
 from loghaven.ingest.workers import IngestWorkers
-from loghaven.security import access, context
+from loghaven.security import access, context, system_indices
 
 Outcome = WriteResult | LoghavenError
 #: ``refresh`` parameter values that refresh the written indices before answering.
@@ -219,12 +219,28 @@ def _check_access(name: str, target: Index | LoghavenError | None, op: str,
     through one of its aliases), and ``indices:admin/create`` on an index it would create."""
     action = WRITE_ACTIONS[op]
     if isinstance(target, Index):
-        if not access.allows(target.name, action, catalog.aliases.get(target.name, ())):
-            access.check(name, action)
+        aliases = catalog.aliases.get(target.name, ())
+        if not access.allows(target.name, action, aliases):
+            # a system index is not written through an alias that a role grants
+            access.check(target.name if system_indices.protected(target.name) else name,
+                         action)
+        if op == "update" and context.index_rules(target.name, aliases) is not None:
+            raise update_refused()
         return
     access.check(name, action)
     if target is None:
         access.check(name, CREATE_INDEX)
+    if op == "update" and context.index_rules(name) is not None:
+        raise update_refused()
+
+
+def update_refused() -> SecurityException:
+    """OpenSearch's refusal of an update (it reads the document, then writes it whole) to a
+    subject under document- or field-level security or masking on the index: the update
+    would read fields and documents the subject may not see. OpenSearch raises it with
+    ``OpenSearchSecurityException``'s default status, 500."""
+    return SecurityException("Update is not supported when FLS or DLS or Fieldmasking is "
+                             "activated", status=500)
 
 
 def _ingest(ids: tuple[str, ...], request: WriteRequest) -> None:

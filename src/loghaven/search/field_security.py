@@ -21,13 +21,14 @@ import fnmatch
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import orjson
 
 from loghaven.errors import IllegalArgument
 from loghaven.search.source_filter import SourceFilter
+from loghaven.security import context
 
 #: OpenSearch's default ``plugins.security.compliance.salt`` (ConfigConstants).
 DEFAULT_SALT = "e1ukloTsQlOgPquJ"
@@ -186,3 +187,43 @@ def field_security(include: tuple[str, ...] | None, exclude: tuple[str, ...],
             _CACHE.clear()
         found = _CACHE[key] = FieldSecurity(include, exclude, masked, salt)
     return found
+
+
+# --- mappings ----------------------------------------------------------------------------
+
+
+def hidden_fields(index: str, aliases: Collection[str] = ()) -> FieldSecurity | None:
+    """The acting subject's field-level security on ``index`` for listing its fields; None
+    when it sees every field (masked fields are listed: their values are hashed, not gone)."""
+    rules = context.index_rules(index, aliases)
+    if rules is None or (rules.fls_include is None and not rules.fls_exclude):
+        return None
+    return field_security(rules.fls_include, rules.fls_exclude, (), b"")
+
+
+def visible_mapping(mapping: dict[str, Any], fls: FieldSecurity | None) -> dict[str, Any]:
+    """A mapping (``GET _mapping``'s body) without the fields FLS hides, as OpenSearch's
+    security plugin filters get-mappings, get-field-mappings and get-index (its
+    ``MapperPlugin.getFieldFilter``): an object stays while a field under it is shown."""
+    if fls is None or "properties" not in mapping:
+        return mapping
+    return {**mapping, "properties": _visible_properties(mapping["properties"], "", fls)}
+
+
+def _visible_properties(properties: dict[str, Any], prefix: str,
+                        fls: FieldSecurity) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for name, spec in properties.items():
+        path = prefix + name
+        if not isinstance(spec, dict):
+            continue
+        if "properties" in spec:
+            inner = _visible_properties(spec["properties"], path + ".", fls)
+            if inner or (not spec["properties"] and fls.visible(path)):
+                shown[name] = {**spec, "properties": inner}
+        elif fls.visible(path):
+            if isinstance(spec.get("fields"), dict):
+                spec = {**spec, "fields": {sub: body for sub, body in spec["fields"].items()
+                                           if fls.visible(f"{path}.{sub}")}}
+            shown[name] = spec
+    return shown

@@ -4,6 +4,11 @@ A tantivy searcher is a point-in-time view: holding it keeps its segments readab
 the index changes after. A scroll keeps its request and where its last page ended; a point in
 time keeps only the snapshot (the user pages it with ``search_after``). Each use extends the
 expiry by the given keep-alive; a sweep drops expired contexts.
+
+Each context belongs to the subject that opened it (security/context.py ``owner``): another
+subject's id answers as an unknown one (Elasticsearch's 404 ``search_context_missing_exception``,
+which, unlike OpenSearch's 403, does not tell that the id exists), and clearing or closing frees
+only the caller's own contexts.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ from loghaven.scheduler import Every, Scheduler
 from loghaven.search.leaf import Cursor
 from loghaven.search.request import SearchRequest
 from loghaven.search.root import Snapshot
+from loghaven.security import context as security_context
+
+#: Who opened a context (:attr:`loghaven.security.subject.Subject.owner`); None: the node.
+Owner = tuple[str, str | None] | None
 
 #: ES's ``search.max_open_scroll_context``.
 MAX_OPEN_SCROLLS = 500
@@ -42,6 +51,7 @@ class ScrollContext:
     cursor: Cursor | None
     total: int | None
     expires_at: float
+    owner: Owner = None
 
 
 @dataclass
@@ -50,6 +60,7 @@ class PitContext:
     created_ms: int
     keep_alive_ms: int
     expires_at: float
+    owner: Owner = None
 
 
 class SearchContextMissing(LoghavenError):
@@ -139,6 +150,7 @@ class SearchContexts:
 
     def open_scroll(self, context: ScrollContext) -> str:
         self.check_scroll_room()
+        context.owner = security_context.owner()
         with self._lock:
             scroll_id = _new_id(b"scroll")
             self._scrolls[scroll_id] = context
@@ -149,21 +161,20 @@ class SearchContexts:
         with self._lock:
             self._expire()
             context = self._scrolls.get(scroll_id)
-            if context is None:
+            if context is None or context.owner != security_context.owner():
                 raise SearchContextMissing(f"No search context found for id [{scroll_id}]")
             if keep_alive_ms is not None:
                 context.expires_at = time.monotonic() + keep_alive_ms / 1000
             return context
 
     def clear_scrolls(self, scroll_ids: list[str] | None) -> int:
-        """Drop the given scrolls (all when None); how many were open."""
+        """Drop the given scrolls of the caller (all of its scrolls when None); how many were
+        open."""
+        owner = security_context.owner()
         with self._lock:
             self._expire()
-            if scroll_ids is None:
-                freed = len(self._scrolls)
-                self._scrolls.clear()
-                return freed
-            return sum(self._scrolls.pop(s, None) is not None for s in scroll_ids)
+            ids = list(self._scrolls) if scroll_ids is None else scroll_ids
+            return sum(_pop_own(self._scrolls, s, owner) for s in ids)
 
     # -- points in time --
 
@@ -171,7 +182,8 @@ class SearchContexts:
         with self._lock:
             self._expire()
             context = PitContext(snapshot, int(time.time() * 1000), keep_alive_ms,
-                                 time.monotonic() + keep_alive_ms / 1000)
+                                 time.monotonic() + keep_alive_ms / 1000,
+                                 security_context.owner())
             pit_id = _new_id(b"pit")
             self._pits[pit_id] = context
             return pit_id, context
@@ -181,7 +193,7 @@ class SearchContexts:
         with self._lock:
             self._expire()
             context = self._pits.get(pit_id)
-            if context is None:
+            if context is None or context.owner != security_context.owner():
                 raise SearchContextMissing(f"No search context found for id [{pit_id}]")
             if keep_alive_ms is not None:
                 context.keep_alive_ms = keep_alive_ms
@@ -189,16 +201,29 @@ class SearchContexts:
             return context
 
     def pits(self) -> dict[str, PitContext]:
+        """Every open point in time, of every owner."""
         with self._lock:
             self._expire()
             return dict(self._pits)
 
     def close_pits(self, pit_ids: list[str] | None) -> list[tuple[str, bool]]:
-        """Drop the given points in time (all when None): (id, whether it was open)."""
+        """Drop the given points in time of the caller (all of its own when None): (id,
+        whether it was open)."""
+        owner = security_context.owner()
         with self._lock:
             self._expire()
-            ids = list(self._pits) if pit_ids is None else pit_ids
-            return [(pit_id, self._pits.pop(pit_id, None) is not None) for pit_id in ids]
+            ids = [p for p, c in self._pits.items() if c.owner == owner] if pit_ids is None \
+                else pit_ids
+            return [(pit_id, _pop_own(self._pits, pit_id, owner)) for pit_id in ids]
+
+
+def _pop_own(table: dict[str, Any], context_id: str, owner: Owner) -> bool:
+    """Drop a context if it is there and ``owner``'s; whether it was."""
+    found = table.get(context_id)
+    if found is None or found.owner != owner:
+        return False
+    del table[context_id]
+    return True
 
 
 def _new_id(kind: bytes) -> str:

@@ -34,8 +34,13 @@ from loghaven.search.restrictions import Restrictions, restrictions
 from loghaven.search.scroll import ScrollContext, SearchContextMissing, SearchContexts
 from loghaven.search.task import Cancellation, RunningSearches
 from loghaven.search.validate import validate_query
+from loghaven.security import access
+from loghaven.security import context as security_context
 
 Params = Mapping[str, str]
+
+#: OpenSearch's action of listing all points in time.
+PIT_READALL = "indices:data/read/point_in_time/readall"
 
 #: The ``_msearch`` header keys that are index-resolution parameters of their item.
 _HEADER_PARAMS = ("ignore_unavailable", "allow_no_indices", "expand_wildcards")
@@ -184,9 +189,14 @@ class SearchService:
                 "creation_time": context.created_ms}
 
     def list_pits(self) -> dict[str, Any]:
+        """The caller's points in time; all of them for a subject that may list the points in
+        time of every index (``indices:data/read/point_in_time/readall`` on ``*``, as
+        OpenSearch's ``point_in_time_full_access`` grants)."""
+        owner = security_context.owner()
+        every = access.allows("*", PIT_READALL)
         return {"pits": [
             {"pit_id": pit_id, "creation_time": c.created_ms, "keep_alive": c.keep_alive_ms}
-            for pit_id, c in self.contexts.pits().items()]}
+            for pit_id, c in self.contexts.pits().items() if every or c.owner == owner]}
 
     def close_pits(self, pit_ids: list[str] | None) -> dict[str, Any]:
         """Close the given points in time (all when None), OpenSearch's response."""

@@ -40,4 +40,6 @@ def check(name: str, action: str | None = None, aliases: Collection[str] = ()) -
     if not allows(name, action, aliases):
         now = context.current()
         assert now is not None
+        if now.on_denied is not None:
+            now.on_denied(name, action or now.action)
         raise no_permissions(action or now.action, now.subject)

@@ -32,6 +32,7 @@ from loghaven.errors import LoghavenError, ResourceAlreadyExists
 from loghaven.ingest.bulk import BulkItem
 from loghaven.ingest.service import WriteService
 from loghaven.scheduler import Every, Scheduler
+from loghaven.security.system_indices import AUDIT_PREFIX
 
 #: OpenSearch's audit categories that Loghaven records.
 FAILED_LOGIN = "FAILED_LOGIN"
@@ -42,8 +43,6 @@ SECURITY_CONFIG_CHANGED = "COMPLIANCE_INTERNAL_CONFIG_WRITE"
 
 #: OpenSearch's audit message format version whose field names the events use.
 FORMAT_VERSION = 4
-#: OpenSearch's default audit index (``plugins.security.audit.config.index``), one per day.
-INDEX_PREFIX = "security-auditlog-"
 #: OpenSearch's ``plugins.security.audit.threadpool.max_queue_len`` default: events waiting
 #: for the next flush (serialized, about 600 bytes each, so at most some 60 MB).
 MAX_QUEUE_LEN = 100_000
@@ -117,7 +116,7 @@ class AuditLog:
             if len(self._queue) >= MAX_QUEUE_LEN:
                 self.dropped += 1
                 return
-            self._queue.append((INDEX_PREFIX + now.strftime("%Y.%m.%d"), line))
+            self._queue.append((AUDIT_PREFIX + now.strftime("%Y.%m.%d"), line))
             self.recorded += 1
 
     # --- the flush job ---------------------------------------------------------------------
@@ -197,6 +196,8 @@ class AuditLog:
         return True
 
     def stats(self) -> dict[str, int]:
+        """The counters ``GET _nodes/stats`` shows under ``security.audit``: events recorded,
+        waiting for the next flush, dropped on a full queue, indexed, and failed to index."""
         with self._lock:
             queued = len(self._queue)
         return {"recorded": self.recorded, "queued": queued, "dropped": self.dropped,

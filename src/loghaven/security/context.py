@@ -10,7 +10,7 @@ every signature carrying it. Unset means the node itself: no restriction (securi
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -22,6 +22,9 @@ class Acting:
     subject: Subject
     #: The action the work performs (OpenSearch's name), against which index names resolve.
     action: str
+    #: Told of each index name refused to the subject, with the action (the edge records it
+    #: in the audit log as ``MISSING_PRIVILEGES``).
+    on_denied: Callable[[str, str], None] | None = None
 
 
 _ACTING: ContextVar[Acting | None] = ContextVar("loghaven_acting", default=None)
@@ -33,14 +36,22 @@ def current() -> Acting | None:
 
 
 @contextlib.contextmanager
-def acting(subject: Subject, action: str) -> Iterator[Acting]:
+def acting(subject: Subject, action: str,
+           on_denied: Callable[[str, str], None] | None = None) -> Iterator[Acting]:
     """Run the enclosed work as ``subject`` performing ``action``."""
-    acting = Acting(subject, action)
+    acting = Acting(subject, action, on_denied)
     token = _ACTING.set(acting)
     try:
         yield acting
     finally:
         _ACTING.reset(token)
+
+
+def owner() -> tuple[str, str | None] | None:
+    """The owner of the search contexts the current work opens (:attr:`Subject.owner`); None
+    for the node itself (security disabled)."""
+    now = _ACTING.get()
+    return None if now is None else now.subject.owner
 
 
 def index_rules(index: str, aliases: Collection[str] = ()) -> IndexRules | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from loghaven.errors import LoghavenError
+from loghaven.security import system_indices
 from loghaven.security.actions import ActionGroups
 from loghaven.security.subject import IndexRules, Privileges
 from loghaven.security.wildcards import Matcher, covers, is_regex, regex_source
@@ -130,9 +131,20 @@ class _IndexPermission:
     dls: str
     fls: tuple[str, ...]
     masked: tuple[str, ...]
+    #: The patterns that name the node's system indices explicitly (security/system_indices).
+    system: Matcher
 
     def names(self, index: str, aliases: Collection[str]) -> bool:
         return self.indices(index) or any(self.indices(alias) for alias in aliases)
+
+    def allows(self, action: str, index: str, aliases: Collection[str]) -> bool:
+        """Whether this entry grants ``action`` on the index; on a system index only reads,
+        and only by a pattern that names it (not ``*``, not an alias)."""
+        if not self.actions(action):
+            return False
+        if system_indices.protected(index):
+            return system_indices.permitted(action) and self.system(index)
+        return self.names(index, aliases)
 
 
 class RolePrivileges:
@@ -160,14 +172,16 @@ class RolePrivileges:
         for name, role in roles.items():
             cluster.extend(role.get("cluster_permissions") or ())
             for permission in role.get("index_permissions") or ():
-                patterns = (self.variables.pattern(p)
-                            for p in permission.get("index_patterns") or ())
+                patterns = [p for p in (self.variables.pattern(p)
+                                        for p in permission.get("index_patterns") or ())
+                            if p is not None]
                 entries.append(_IndexPermission(
-                    role=name, indices=Matcher(p for p in patterns if p is not None),
+                    role=name, indices=Matcher(patterns),
                     actions=groups.matcher(permission.get("allowed_actions") or ()),
                     dls=(permission.get("dls") or "").strip(),
                     fls=tuple(permission.get("fls") or ()),
-                    masked=tuple(permission.get("masked_fields") or ())))
+                    masked=tuple(permission.get("masked_fields") or ()),
+                    system=Matcher(p for p in patterns if system_indices.names_explicitly(p))))
         self._cluster = groups.matcher(sorted(set(cluster)))
         self._entries = tuple(entries)
         self._queries: dict[str, dict] = {}
@@ -187,7 +201,7 @@ class RolePrivileges:
         allowed = self._index_cache.get(key)
         if allowed is None:
             allowed = _remember(self._index_cache, key, any(
-                e.actions(action) and e.names(index, aliases) for e in self._entries))
+                e.allows(action, index, aliases) for e in self._entries))
         return allowed
 
     def allows_some_index(self, action: str) -> bool:

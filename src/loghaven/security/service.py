@@ -35,6 +35,7 @@ from loghaven.security.passwords import (
 )
 from loghaven.security.privileges import RolePrivileges
 from loghaven.security.sealing import NodeKey
+from loghaven.security.session_cache import SessionCache
 from loghaven.security.store import ACTION_GROUPS, ROLES, ROLES_MAPPING, USERS, SecurityStore
 from loghaven.security.subject import Subject
 from loghaven.security.throttle import LoginThrottle
@@ -94,6 +95,8 @@ class SecurityService:
         #: Serializes configuration changes: each is computed against the latest snapshot.
         self._write_lock = threading.Lock()
         self._subjects: dict[str, Subject] = {}
+        #: UI sessions recently authenticated (dropped on logout and on every change).
+        self.sessions = SessionCache()
         self._snapshot = self._load()
 
     # The configuration snapshot -----------------------------------------------------------
@@ -110,6 +113,7 @@ class SecurityService:
         with self._lock:
             self._snapshot = self._load()
             self._subjects = {}
+        self.sessions.clear()
 
     def apply(self, changes: list[entities.Change], origin: Origin | None) -> None:
         """Persist configuration changes in one transaction, reload, and audit them."""
@@ -263,6 +267,8 @@ class SecurityService:
         fresh = [r for r in found if not r.get("invalidated")]
         self.store.put_api_keys([{**r, "invalidated": True, "invalidation": now_ms}
                                  for r in fresh])
+        if fresh:
+            self.sessions.clear()  # a session opened with one of them ends now
         if fresh:
             self._audit(origin, [f"api_key/{r['id']}" for r in fresh])
         return {"invalidated_api_keys": [r["id"] for r in fresh],
@@ -451,31 +457,56 @@ class SecurityService:
                                                        * 1000)})
         return token
 
+    def cached_session(self, token: str) -> Subject | None:
+        """The subject of a UI session seen in the last seconds, when answering needs no I/O
+        (no expiry to slide, nothing to read): else None, and :meth:`authenticate_session`
+        answers (in the thread pool)."""
+        cached = self.sessions.get(_digest(token))
+        if cached is None:
+            return None
+        now_ms = self.clock() * 1000
+        if cached.record["expires"] <= now_ms or self._slide_due(cached.record, now_ms):
+            return None
+        return cached.subject
+
     def authenticate_session(self, token: str) -> Subject:
         """The subject of a UI session token (sliding expiry); AuthenticationFailed when
         unknown or expired."""
         digest = _digest(token)
-        record = self.store.session(digest)
+        generation = self.sessions.generation
+        cached = self.sessions.get(digest)
+        record = cached.record if cached is not None else self.store.session(digest)
         now = self.clock()
         if record is None or record["expires"] <= now * 1000:
             if record is not None:
                 self.store.delete_session(digest)
+            self.sessions.drop(digest)
             raise AuthenticationFailed("the session is unknown or has expired")
-        timeout = self.config.session_timeout
-        expires = int((now + timeout) * 1000)
-        # Slide the expiry, writing only when it moved by a minute (or a tenth of the
-        # timeout), not on every request of the UI.
-        if expires - record["expires"] >= min(60, timeout / 10) * 1000:
-            self.store.put_session(digest, {**record, "expires": expires})
-        if record.get("api_key_id"):
+        if self._slide_due(record, now * 1000):
+            record = {**record, "expires": int((now + self.config.session_timeout) * 1000)}
+            self.store.put_session(digest, record)
+        if cached is not None and cached.record is record:
+            subject = cached.subject
+        elif record.get("api_key_id"):
             key = self.store.api_key(record["api_key_id"])
             if key is None or key.get("invalidated") or api_keys.expired(key, now):
                 raise AuthenticationFailed("the session's api key is no longer valid")
-            return replace(self._api_key_subject(key), auth_type="session")
-        return replace(self.subject_of(record["user"]), auth_type="session")
+            subject = replace(self._api_key_subject(key), auth_type="session")
+        else:
+            subject = replace(self.subject_of(record["user"]), auth_type="session")
+        self.sessions.put(digest, record, subject, generation)
+        return subject
+
+    def _slide_due(self, record: Mapping[str, Any], now_ms: float) -> bool:
+        """Whether the session's expiry is to be moved forward and stored: when it would
+        move by a minute (or a tenth of the timeout), not on every request of the UI."""
+        timeout = self.config.session_timeout
+        return now_ms + timeout * 1000 - record["expires"] >= min(60, timeout / 10) * 1000
 
     def close_session(self, token: str) -> None:
-        self.store.delete_session(_digest(token))
+        digest = _digest(token)
+        self.store.delete_session(digest)
+        self.sessions.drop(digest)
 
     # Subjects -------------------------------------------------------------------------------
 

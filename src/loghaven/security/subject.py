@@ -89,6 +89,13 @@ class Subject:
     #: For an access key (``sigv4``) its id, for a HEC token (``hec``) its name.
     credential: str | None = None
 
+    @property
+    def owner(self) -> tuple[str, str | None]:
+        """Who owns what this subject opens (a scroll, a point in time): the user, or the API
+        key, as Elasticsearch ties a search context to the authenticated user and realm (a UI
+        session and Basic are the same user of the same user store)."""
+        return (self.name, self.api_key_id if self.auth_type == "api_key" else None)
+
     def describe(self) -> str:
         """The user as OpenSearch prints it in ``authinfo`` and in denial messages."""
         return (f"User [name={self.name}, backend_roles=[{', '.join(self.backend_roles)}], "
