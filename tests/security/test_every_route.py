@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from loghaven.api.permissions import AUTHENTICATED, CLUSTER, ITEM_ACTIONS, PUBLIC, TABLE, UI
+from loghaven.api.permissions import AUTHENTICATED, CLUSTER, INDEX, ITEM_ACTIONS, PUBLIC, TABLE, UI
 
 from .conftest import SecureServer
 
@@ -322,7 +322,7 @@ class Users:
     def __init__(self, server: SecureServer, admin: httpx.Client) -> None:
         self.server = server
         self.admin = admin
-        self.made: dict[tuple[tuple[str, ...], tuple[str, ...]], str] = {}
+        self.made: dict[tuple[tuple[str, ...], tuple[str, ...], str], str] = {}
         _user(admin, "rt-unrelated", UNRELATED)
 
     def client(self, name: str | None) -> httpx.Client:
@@ -330,13 +330,17 @@ class Users:
         headers = {} if name is None else {"x-rt-user": name}
         return httpx.Client(base_url=self.server.url, auth=auth, timeout=30, headers=headers)
 
-    def granted(self, cluster: tuple[str, ...], index: tuple[str, ...]) -> str:
-        name = self.made.get((cluster, index))
+    def granted(self, cluster: tuple[str, ...], index: tuple[str, ...],
+                pattern: str = "rt-*") -> str:
+        """A user whose role grants these cluster actions, and these index actions on the
+        indices ``pattern`` names."""
+        key = (cluster, index, pattern)
+        name = self.made.get(key)
         if name is None:
-            name = self.made[cluster, index] = f"rt-user-{len(self.made)}"
+            name = self.made[key] = f"rt-user-{len(self.made)}"
             _user(self.admin, name, {
                 "cluster_permissions": list(cluster),
-                "index_permissions": [{"index_patterns": ["rt-*"],
+                "index_permissions": [{"index_patterns": [pattern],
                                        "allowed_actions": list(index)}] if index else []})
         return name
 
@@ -408,8 +412,11 @@ def test_route(users: Users, method: str, template: str) -> None:
     assert permission.action is not None
     cluster, index = grants(permission.action, permission.kind, setup)
     name = users.granted(cluster, index)
+    # the same actions on other indices: an index route that names one is refused its name
+    elsewhere = users.granted(cluster, index, "elsewhere-*") \
+        if permission.kind == INDEX and "{index}" in template else None
     with users.client(name) as user, users.client(None) as anonymous, \
-            users.client("rt-unrelated") as unrelated:
+            users.client("rt-unrelated") as unrelated, users.client(elsewhere) as other:
         if "{index}" in template and method not in ("GET", "HEAD"):
             _fresh_index(case, users.admin, user)
         if setup is not None:
@@ -422,6 +429,9 @@ def test_route(users: Users, method: str, template: str) -> None:
             assert error["type"] == "security_exception"
             assert error["reason"].startswith(f"no permissions for [{permission.action}]") or \
                 error["reason"].startswith(f"no permissions for [{permission.acting}]"), error
+        if elsewhere is not None:
+            refused = case.send(other)
+            assert refused.status_code == 403, (refused.status_code, refused.text)
         response = case.send(user)
     assert response.status_code in case.success, (response.status_code, response.text)
 
