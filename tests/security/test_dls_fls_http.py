@@ -42,7 +42,7 @@ OWN = {"index_patterns": ["dls-*"], "allowed_actions": ["read", "indices:data/wr
 RED_FIELDS = {"index_patterns": ["dls-*"], "allowed_actions": ["read"],
               "dls": orjson.dumps(RED).decode(), "fls": ["n", "team", "geo.*"]}
 ROLES = {
-    "dls_own": {"cluster_permissions": ["cluster_composite_ops_ro"], "index_permissions": [OWN]},
+    "dls_own": {"cluster_permissions": ["cluster_composite_ops"], "index_permissions": [OWN]},
     "dls_red": {"cluster_permissions": ["cluster_composite_ops_ro"],
                 "index_permissions": [RED_FIELDS]},
     "dls_red_all": {"cluster_permissions": ["cluster_composite_ops_ro"], "index_permissions": [
@@ -82,7 +82,7 @@ def admin(secure: SecureServer) -> Iterator[httpx.Client]:
         for name, roles in USERS.items():
             assert client.put(f"{API}/internalusers/{name}", json={
                 "password": PASSWORD, "opendistro_security_roles": roles}).status_code == 201
-        for index in (INDEX, "dls-deletes"):
+        for index in (INDEX, "dls-deletes", "dls-updates"):
             assert client.put(f"/{index}", json={"mappings": MAPPING}).status_code == 200
             lines = b"".join(orjson.dumps({"index": {"_id": i}}) + b"\n" + orjson.dumps(d)
                              + b"\n" for i, d in DOCS.items())
@@ -243,3 +243,41 @@ def test_delete_by_query_acts_only_on_visible_documents(secure: SecureServer,
     assert admin.get("/dls-deletes/_count").json()["count"] == len(DOCS) - mine
     assert admin.post("/dls-deletes/_count", json={"query": FILTERS["alice"]}).json()[
         "count"] == 0
+
+
+def test_updates_are_refused_under_dls_and_fls(secure: SecureServer,
+                                               admin: httpx.Client) -> None:
+    """OpenSearch refuses updates where DLS, FLS or masking applies (an update writes back the
+    whole stored document); re-indexing by query keeps the fields the user cannot see."""
+    refused = "Update is not supported when FLS or DLS or Fieldmasking is activated"
+    with user(secure, "alice") as alice:
+        for doc_id in ("0", "1"):  # hers, and dave's that she cannot see
+            response = alice.post(f"/dls-updates/_update/{doc_id}", json={"doc": {"n": -1}})
+            assert response.status_code == 500, response.text
+            assert response.json()["error"] == {
+                "root_cause": [{"type": "security_exception", "reason": refused}],
+                "type": "security_exception", "reason": refused}
+        bulk = alice.post("/_bulk?refresh=true",
+                          content=b'{"update":{"_index":"dls-updates","_id":"1"}}\n'
+                          b'{"doc":{"n":-1}}\n{"index":{"_index":"dls-updates","_id":"0"}}\n'
+                          b'{"owner":"alice","n":0}\n',
+                          headers={"content-type": "application/x-ndjson"}).json()
+        assert bulk["items"][0]["update"]["error"]["reason"] == refused
+        assert bulk["items"][1]["index"]["status"] == 200
+        updated = alice.post("/dls-updates/_update_by_query?refresh=true").json()
+    mine = admin.post("/dls-updates/_count", json={"query": FILTERS["alice"]}).json()["count"]
+    assert updated["updated"] == mine
+    stored = {h["_id"]: h["_source"] for h in admin.get(
+        "/dls-updates/_search?size=50").json()["hits"]["hits"]}
+    assert stored["1"] == DOCS["1"]  # dave's: not updated
+    assert stored["4"] == DOCS["4"]  # alice's: re-indexed whole, its secret kept
+    assert stored["0"] == {"owner": "alice", "n": 0}
+
+
+def test_terms_with_min_doc_count_zero_shows_no_invisible_term(secure: SecureServer,
+                                                               admin: httpx.Client) -> None:
+    aggs = {"owners": {"terms": {"field": "owner", "min_doc_count": 0}}}
+    with user(secure, "alice") as alice:
+        buckets = alice.post(f"/{INDEX}/_search", json={"size": 0, "aggs": aggs}).json()[
+            "aggregations"]["owners"]["buckets"]
+    assert [b["key"] for b in buckets] == ["alice"]

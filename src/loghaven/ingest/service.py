@@ -216,11 +216,15 @@ def _check_access(name: str, target: Index | LoghavenError | None, op: str,
                   catalog: Catalog) -> None:
     """OpenSearch's checks of a write acting for a subject, before whether its target exists:
     the item's own action on the name it was sent to, or on the index that name reaches (also
-    through one of its aliases), and ``indices:admin/create`` on an index it would create."""
+    through one of its aliases), ``indices:admin/create`` on an index it would create, and no
+    update where document- or field-level security applies."""
     action = WRITE_ACTIONS[op]
     if isinstance(target, Index):
-        if not access.allows(target.name, action, catalog.aliases.get(target.name, ())):
+        aliases = catalog.aliases.get(target.name, ())
+        if not access.allows(target.name, action, aliases):
             access.check(name, action)
+        if op == "update":
+            access.check_update(target.name, aliases)
         return
     access.check(name, action)
     if target is None:
