@@ -281,3 +281,50 @@ def test_terms_with_min_doc_count_zero_shows_no_invisible_term(secure: SecureSer
         buckets = alice.post(f"/{INDEX}/_search", json={"size": 0, "aggs": aggs}).json()[
             "aggregations"]["owners"]["buckets"]
     assert [b["key"] for b in buckets] == ["alice"]
+
+
+AGGREGATIONS = {
+    "rare": {"rare_terms": {"field": "team"}},
+    "composite": {"composite": {"size": 50, "sources": [{"t": {"terms": {"field": "team"}}},
+                                                        {"c": {"terms": {
+                                                            "field": "geo.city"}}}]}},
+    "cardinality": {"cardinality": {"field": "geo.city"}},
+    "percentiles": {"percentiles": {"field": "n", "percents": [50, 90]}},
+    "filters": {"filters": {"filters": {"red": RED, "blue": BLUE}}},
+    "missing": {"missing": {"field": "team"}},
+    "top_hits": {"top_hits": {"size": 3, "sort": ["n"]}},
+    "range": {"range": {"field": "n", "ranges": [{"to": 10}, {"from": 10}]}},
+    "value_count": {"value_count": {"field": "team"}},
+    "index": {"terms": {"field": "_index"}},
+    "sampler": {"sampler": {"shard_size": 100}, "aggs": {"t": {"terms": {"field": "team"}}}},
+}
+
+
+@pytest.mark.parametrize("aggregation", sorted(AGGREGATIONS))
+@pytest.mark.parametrize("name", ["carol", "dave"])
+def test_each_aggregation_equals_the_filtered_one(secure: SecureServer, admin: httpx.Client,
+                                                  aggregation: str, name: str) -> None:
+    body = {"size": 0, "aggs": {"a": AGGREGATIONS[aggregation]}}
+    with user(secure, name) as client:
+        seen = client.post(f"/{INDEX}/_search", json=body)
+    wanted = filtered(name, body)
+    if aggregation == "top_hits":  # its hits' sources, filtered as the user's
+        wanted["aggs"] = {"a": {"top_hits": {**AGGREGATIONS["top_hits"]["top_hits"],
+                                             "_source": SOURCE[name]}}}
+    expected = admin.post(f"/{INDEX}/_search", json=wanted)
+    assert seen.status_code == expected.status_code
+    assert comparable(seen.json()) == as_seen_by(name, expected.json())
+
+
+def test_global_and_background_sets_are_the_visible_documents(secure: SecureServer,
+                                                              admin: httpx.Client) -> None:
+    """``global`` leaves the query out, not DLS; ``significant_terms`` compares with the
+    documents the user may see (OpenSearch filters the index reader itself)."""
+    visible = admin.post(f"/{INDEX}/_count", json={"query": FILTERS["dave"]}).json()["count"]
+    body = {"size": 0, "query": RED, "aggs": {
+        "all": {"global": {}, "aggs": {"n": {"value_count": {"field": "n"}}}},
+        "significant": {"significant_terms": {"field": "team", "min_doc_count": 1}}}}
+    with user(secure, "dave") as dave:
+        aggregations = dave.post(f"/{INDEX}/_search", json=body).json()["aggregations"]
+    assert aggregations["all"]["doc_count"] == aggregations["all"]["n"]["value"] == visible
+    assert aggregations["significant"]["bg_count"] == visible < len(DOCS)
