@@ -116,10 +116,12 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         if manage_lifecycle:
             node.close()
 
+    # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
+    # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes,
-              *analyze.routes, *search.routes, *metadata.routes, *bulk.routes, *indices.routes,
-              *documents.routes, *security.routes]
+              *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
+              *documents.routes, *security.routes, *indices.routes]
     permissions.check(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)

@@ -150,12 +150,12 @@ def health_table(request: Request) -> tuple[list[str], list[Row]]:
 
 
 def count_table(request: Request) -> tuple[list[str], list[Row]]:
+    """A count search (ES's ``_cat/count`` runs one), so it sees what ``_count`` sees: only
+    the documents document-level security lets the caller find, ``q=`` applied."""
     node = node_of(request)
-    targets = node.catalog.resolve(request.path_params.get("index"))
+    total = node.search_service.count(request.path_params.get("index"), {},
+                                      request.query_params)["count"]
     now = time.time()
-    for target in targets:
-        target.index.before_search()  # a count is a search: a search-idle index refreshes
-    total = sum(t.index.doc_count() for t in targets)
     row = {"epoch": int(now), "timestamp": time.strftime("%H:%M:%S", time.gmtime(now)),
            "count": total}
     return list(row), [row]

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from loghaven.api.http import (
     body_bytes,
+    head_error,
     head_response,
     json_body,
     json_response,
@@ -152,8 +153,8 @@ async def doc_exists(request: Request) -> Response:
     try:
         _, state = await run(node_of(request).search_service.get,
                              request.path_params["index"], path_id(request))
-    except LoghavenError:
-        return head_response(404)
+    except LoghavenError as error:
+        return head_error(error)
     return head_response(200 if state is not None else 404)
 
 

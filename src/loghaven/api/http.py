@@ -12,7 +12,13 @@ from starlette.responses import Response
 
 from loghaven import params
 from loghaven.api.inflate import GZIP_MAGIC, Inflater, too_large
-from loghaven.errors import ContentTooLarge, IllegalArgument, LoghavenError, ParsingError
+from loghaven.errors import (
+    ContentTooLarge,
+    IllegalArgument,
+    LoghavenError,
+    ParsingError,
+    SecurityException,
+)
 
 if TYPE_CHECKING:
     from loghaven.node import Node
@@ -176,3 +182,9 @@ def text_response(request: Request, text: str, status: int = 200) -> Response:
 
 def head_response(status: int) -> Response:
     return Response(b"", status_code=status, media_type="application/json; charset=UTF-8")
+
+
+def head_error(error: LoghavenError) -> Response:
+    """An exists check's answer to an error: not found, but a denial stays OpenSearch's 403
+    (a forbidden name is neither confirmed nor reported missing)."""
+    return head_response(error.status if isinstance(error, SecurityException) else 404)

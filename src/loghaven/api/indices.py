@@ -9,7 +9,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import head_response, json_body, json_response, node_of, param_bool, run
+from loghaven.api.http import (
+    head_error,
+    head_response,
+    json_body,
+    json_response,
+    node_of,
+    param_bool,
+    run,
+)
 from loghaven.engine import index_metadata
 from loghaven.engine.catalog import Target
 from loghaven.engine.index import Index
@@ -52,8 +60,8 @@ async def index_exists(request: Request) -> Response:
     try:
         found = targets(request, request.path_params["index"], expand="open,closed",
                         allow_closed=True)
-    except LoghavenError:
-        return head_response(404)
+    except LoghavenError as error:
+        return head_error(error)
     return head_response(200 if found else 404)
 
 

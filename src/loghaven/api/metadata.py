@@ -9,7 +9,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from loghaven.api.http import head_response, json_body, json_response, node_of, param_bool, run
+from loghaven.api.http import (
+    head_error,
+    head_response,
+    json_body,
+    json_response,
+    node_of,
+    param_bool,
+    run,
+)
 from loghaven.engine import aliases, templates
 from loghaven.errors import IllegalArgument, LoghavenError
 
@@ -51,8 +59,8 @@ async def template_exists(request: Request) -> Response:
     kind = _kind(request)
     try:
         found = await run(_matching, request, kind)
-    except LoghavenError:
-        return head_response(404)
+    except LoghavenError as error:
+        return head_error(error)
     return head_response(200 if found else 404)
 
 
@@ -105,8 +113,8 @@ async def get_alias(request: Request) -> Response:
 async def alias_exists(request: Request) -> Response:
     try:
         out, missing = await run(_alias_view, request)
-    except LoghavenError:
-        return head_response(404)
+    except LoghavenError as error:
+        return head_error(error)
     return head_response(404 if missing or not out else 200)
 
 

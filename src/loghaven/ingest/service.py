@@ -19,7 +19,7 @@ from loghaven.engine.catalog import CREATE_INDEX, Catalog
 from loghaven.engine.documents_state import WriteRequest, WriteResult
 from loghaven.engine.index import Index
 from loghaven.engine.names import resolve_date_math
-from loghaven.errors import IndexNotFound, LoghavenError, SecurityException
+from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body
 from loghaven.ingest.pipelines import pipeline_ids, run_pipelines
 from loghaven.ingest.workers import IngestWorkers
@@ -216,7 +216,8 @@ def _check_access(name: str, target: Index | LoghavenError | None, op: str,
                   catalog: Catalog) -> None:
     """OpenSearch's checks of a write acting for a subject, before whether its target exists:
     the item's own action on the name it was sent to, or on the index that name reaches (also
-    through one of its aliases), and ``indices:admin/create`` on an index it would create."""
+    through one of its aliases), ``indices:admin/create`` on an index it would create, and no
+    update where document- or field-level security applies."""
     action = WRITE_ACTIONS[op]
     if isinstance(target, Index):
         aliases = catalog.aliases.get(target.name, ())
@@ -224,23 +225,14 @@ def _check_access(name: str, target: Index | LoghavenError | None, op: str,
             # a system index is not written through an alias that a role grants
             access.check(target.name if system_indices.protected(target.name) else name,
                          action)
-        if op == "update" and context.index_rules(target.name, aliases) is not None:
-            raise update_refused()
+        if op == "update":
+            access.check_update(target.name, aliases)
         return
     access.check(name, action)
     if target is None:
         access.check(name, CREATE_INDEX)
-    if op == "update" and context.index_rules(name) is not None:
-        raise update_refused()
-
-
-def update_refused() -> SecurityException:
-    """OpenSearch's refusal of an update (it reads the document, then writes it whole) to a
-    subject under document- or field-level security or masking on the index: the update
-    would read fields and documents the subject may not see. OpenSearch raises it with
-    ``OpenSearchSecurityException``'s default status, 500."""
-    return SecurityException("Update is not supported when FLS or DLS or Fieldmasking is "
-                             "activated", status=500)
+    if op == "update":
+        access.check_update(name)
 
 
 def _ingest(ids: tuple[str, ...], request: WriteRequest) -> None:

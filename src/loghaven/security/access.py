@@ -22,6 +22,18 @@ def no_permissions(action: str, subject: Subject) -> SecurityException:
     return SecurityException(f"no permissions for [{action}] and {subject.describe()}")
 
 
+def check_update(index: str, aliases: Collection[str] = ()) -> None:
+    """OpenSearch refuses an update (``_update``, a bulk ``update``) of an index whose
+    documents or fields document- or field-level security or masking restrict for the
+    subject: an update reads the stored document and writes it back whole, invisible
+    documents and hidden fields included. Its exception carries no status: 500."""
+    rules = context.index_rules(index, aliases)
+    if rules is not None and (rules.dls is not None or rules.fls_include is not None
+                              or rules.fls_exclude or rules.masked):
+        raise SecurityException("Update is not supported when FLS or DLS or Fieldmasking is "
+                                "activated", status=500)
+
+
 def allows(name: str, action: str | None = None, aliases: Collection[str] = ()) -> bool:
     """Whether the current work may perform its action (or ``action``) on an index or alias
     name (or, for an index, through one of its ``aliases``). Always for the node itself, and

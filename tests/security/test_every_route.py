@@ -1,0 +1,441 @@
+"""Every route of THE permission table (api/permissions.py), over HTTP against a secure server:
+anonymous → 401 with the Basic challenge, a user whose role grants nothing the route needs →
+403 naming the route's action, a user whose role grants exactly that action (and, for a
+composite request, its items' actions) → the endpoint's own success.
+
+The cases are generated from the table itself, so a route added later is covered at once; a
+route whose path needs a value or body this module does not know fails
+(:func:`test_every_table_entry_has_a_concrete_request`). Writes and deletions act on indices,
+aliases, templates and security entities made for their case, so the order does not matter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from loghaven.api.permissions import AUTHENTICATED, CLUSTER, INDEX, ITEM_ACTIONS, PUBLIC, TABLE, UI
+
+from .conftest import SecureServer
+
+API = "/_plugins/_security/api"
+PASSWORD = "Route-Password-1"
+NDJSON = {"content-type": "application/x-ndjson"}
+XSRF = {"osd-xsrf": "true"}
+SHARED = "rt-shared"  # the index read-only cases act on
+ALIAS = "rt-alias"  # an alias of it
+#: The wrong role: an unrelated cluster action, and an index action on other indices.
+UNRELATED = {"cluster_permissions": ["cluster:admin/ingest/pipeline/get"],
+             "index_permissions": [{"index_patterns": ["elsewhere-*"],
+                                    "allowed_actions": ["indices:data/read/get"]}]}
+#: The actions a composite request's items need on their index (the table's docstring):
+#: ``_bulk`` items here index documents.
+ITEMS = {**ITEM_ACTIONS, "indices:data/write/bulk": "indices:data/write/index"}
+#: Placeholder values every route may take.
+DEFAULTS = {"id": "1", "type": "_doc", "fields": "m", "node_id": "_local",
+            "index_metric": "docs"}
+_counter = itertools.count()
+
+
+@dataclass
+class Case:
+    """One concrete request of a table entry, and what it needs made first."""
+
+    method: str
+    template: str
+    index: str = SHARED
+    fills: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    query: str = ""
+    #: Success statuses of the endpoint (for the permitted user).
+    success: tuple[int, ...] = (200, 201)
+
+    def path(self) -> str:
+        values = {"index": self.index, **DEFAULTS, **self.fills}
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in values:
+                raise KeyError(f"{self.method} {self.template}: no value for {{{name}}}")
+            return values[name]
+        return re.sub(r"\{(\w+)\}", fill, self.template) + self.query
+
+    def send(self, client: httpx.Client) -> httpx.Response:
+        kwargs: dict[str, Any] = {"headers": self.headers}
+        if isinstance(self.body, bytes):
+            kwargs["content"] = self.body
+            kwargs["headers"] = {**NDJSON, **self.headers}
+        elif self.body is not None:
+            kwargs["json"] = self.body
+        return client.request(self.method, self.path(), **kwargs)
+
+
+#: How one entry is made concrete: it gets its case (index and a fresh name made up) and the
+#: admin and the permitted user's clients, makes what the request acts on, and returns the
+#: placeholder values and body. Entries without one need only the defaults of :class:`Case`.
+Setup = Callable[[Case, httpx.Client, httpx.Client], None]
+
+
+def _body(body: Any, query: str = "", **fills: str) -> Setup:
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        case.body = body
+        case.query = query
+        case.fills.update(fills)
+    return setup
+
+
+def _fresh_index(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A throwaway index of its own, with document 1."""
+    case.index = f"rt-{next(_counter)}"
+    assert admin.put(f"/{case.index}/_doc/1?refresh=true", json={"m": "one"}).status_code == 201
+
+
+def _new_index(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    case.index = f"rt-new-{next(_counter)}"
+
+
+def _alias(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    _fresh_index(case, admin, user)
+    case.fills["name"] = f"{case.index}-alias"
+    assert admin.put(f"/{case.index}/_alias/{case.fills['name']}").status_code == 200
+
+
+def _template(kind: str, body: dict[str, Any], *, existing: bool) -> Setup:
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["name"] = f"rt-{kind.strip('_')}-{next(_counter)}"
+        own = {**body, "index_patterns": [f"{name}-*"]} if "index_patterns" in body else body
+        if existing:
+            assert admin.put(f"/{kind}/{name}", json=own).status_code == 200
+        else:
+            case.body = own
+    return setup
+
+
+def _needs(*actions: str) -> Callable[[Setup], Setup]:
+    """Mark a setup that acts as the permitted user with the index actions it needs."""
+    def mark(setup: Setup) -> Setup:
+        setup.needs = actions  # type: ignore[attr-defined]
+        return setup
+    return mark
+
+
+def _scroll(field_name: str | None) -> Setup:
+    """A scroll the permitted user opened (it searches ``rt-*`` too)."""
+    @_needs("indices:data/read/search")
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        opened = user.post(f"/{SHARED}/_search?scroll=1m", json={"size": 1})
+        assert opened.status_code == 200, opened.text
+        scroll_id = opened.json()["_scroll_id"]
+        if field_name is None:
+            case.fills["scroll_id"] = scroll_id
+        else:
+            case.body = {field_name: scroll_id if field_name == "scroll_id" or
+                         case.method != "DELETE" else [scroll_id]}
+            if case.method != "DELETE":
+                case.body["scroll"] = "1m"
+    return setup
+
+
+def _pit(field_name: str, *, es: bool) -> Setup:
+    """A point in time the permitted user opened (it may open one on ``rt-*``)."""
+    @_needs("indices:data/read/open_point_in_time" if es
+            else "indices:data/read/point_in_time/create")
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        path = f"/{SHARED}/_pit?keep_alive=1m" if es else \
+            f"/{SHARED}/_search/point_in_time?keep_alive=1m"
+        opened = user.post(path)
+        assert opened.status_code == 200, opened.text
+        pit = opened.json()["id" if es else "pit_id"]
+        case.body = {field_name: pit if es else [pit]}
+    return setup
+
+
+def _security_entity(kind: str, body: dict[str, Any], *, existing: bool,
+                     patch: bool = False) -> Setup:
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["name"] = f"rt-{kind}-{next(_counter)}"
+        if kind == "rolesmapping":  # a mapping is named by its role
+            assert admin.put(f"{API}/roles/{name}", json=ROLE).status_code == 201
+        if existing:
+            created = admin.put(f"{API}/{kind}/{name}", json=body)
+            assert created.status_code == 201, created.text
+        if patch and "{name}" in case.template:
+            case.body = [{"op": "add", "path": "/description", "value": "patched"}]
+        elif patch:
+            case.body = [{"op": "add", "path": f"/{name}", "value": body}]
+        elif case.method == "PUT":
+            case.body = body
+    return setup
+
+
+def _api_key(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    if case.method == "DELETE":
+        key = user.post("/_security/api_key", json={"name": "rt-key"}).json()
+        case.body = {"ids": [key["id"]]}
+    elif case.method in ("PUT", "POST"):
+        case.body = {"name": "rt-key"}
+
+
+def _account(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    if case.method == "PUT":
+        case.body = {"current_password": PASSWORD, "password": "Route-Password-2"}
+
+
+def _login(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    case.headers = XSRF
+    if case.template.endswith("/login"):
+        assert isinstance(user.auth, httpx.BasicAuth)
+        case.body = {"username": _any_name(user), "password": PASSWORD}
+
+
+def _any_name(user: httpx.Client) -> str:
+    return user.headers.get("x-rt-user", "")
+
+
+USER = {"password": "Rt-Entity-Password-1"}
+ROLE = {"cluster_permissions": ["cluster_monitor"]}
+MAPPING = {"users": ["nobody"]}
+GROUP = {"allowed_actions": ["indices:data/read/get"]}
+SECURITY_BODIES = {"internalusers": USER, "roles": ROLE, "rolesmapping": MAPPING,
+                   "actiongroups": GROUP}
+LEGACY = {"index_patterns": ["rt-tpl-*"]}
+COMPONENT = {"template": {"settings": {"index.number_of_replicas": 0}}}
+
+
+def _security_setups() -> dict[tuple[str, str], Setup]:
+    setups: dict[tuple[str, str], Setup] = {}
+    for prefix in ("/_plugins/_security", "/_opendistro/_security"):
+        for kind, body in SECURITY_BODIES.items():
+            one = f"{prefix}/api/{kind}/{{name}}"
+            setups["GET", one] = _security_entity(kind, body, existing=True)
+            setups["PUT", one] = _security_entity(kind, body, existing=False)
+            setups["DELETE", one] = _security_entity(kind, body, existing=True)
+            setups["PATCH", one] = _security_entity(kind, body, existing=True, patch=True)
+            setups["PATCH", f"{prefix}/api/{kind}"] = _security_entity(
+                kind, body, existing=False, patch=True)
+        setups["PUT", f"{prefix}/api/account"] = _account
+    return setups
+
+
+def _templates() -> dict[tuple[str, str], Setup]:
+    setups: dict[tuple[str, str], Setup] = {}
+    for kind, body in (("_template", LEGACY), ("_index_template", LEGACY),
+                       ("_component_template", COMPONENT)):
+        one = f"/{kind}/{{name}}"
+        for method in ("GET", "HEAD", "DELETE"):
+            setups[method, one] = _template(kind, body, existing=True)
+        for method in ("PUT", "POST"):
+            setups[method, one] = _template(kind, body, existing=False)
+    return setups
+
+
+def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
+    return {(m, p): setup for m in methods.split(",") for p in paths.split()}
+
+
+#: The concrete requests of the entries that need more than :class:`Case`'s defaults.
+SETUPS: dict[tuple[str, str], Setup] = {
+    **_security_setups(),
+    **_templates(),
+    **_each("GET,POST", "/_cluster/allocation/explain",
+            _body({"index": SHARED, "shard": 0, "primary": True})),
+    ("GET", "/_cluster/state/{metric}"): _body(None, metric="metadata"),
+    ("GET", "/_cluster/state/{metric}/{index}"): _body(None, metric="metadata"),
+    ("PUT", "/_cluster/settings"): _body({"persistent": {"search.max_buckets": 65535}}),
+    ("GET", "/_tasks/{task_id}"): _body(None, task_id="node:1"),
+    ("GET", "/_resolve/index/{name}"): _body(None, name=SHARED),
+    **_each("GET", "/_nodes/{node_id}/{metric} /_nodes/stats/{metric} "
+                   "/_nodes/stats/{metric}/{index_metric} /_nodes/{node_id}/stats/{metric} "
+                   "/_nodes/{node_id}/stats/{metric}/{index_metric}", _body(None, metric="os")),
+    **_each("GET", "/_stats/{metric} /{index}/_stats/{metric}", _body(None, metric="docs")),
+    ("GET", "/_cat/templates/{name}"): _body(None, name="rt-*"),
+    ("GET", "/_cat/aliases/{name}"): _body(None, name=ALIAS),
+    **_each("GET,POST", "/_analyze /{index}/_analyze", _body({"text": "a b"})),
+    **_each("GET,POST", "/_msearch", _body(f'{{"index":"{SHARED}"}}\n{{}}\n'.encode())),
+    **_each("GET,POST", "/{index}/_msearch", _body(b"{}\n{}\n")),
+    **_each("GET,POST", "/_search/scroll", _scroll("scroll_id")),
+    **_each("GET,POST,DELETE", "/_search/scroll/{scroll_id}", _scroll(None)),
+    ("DELETE", "/_search/scroll"): _scroll("scroll_id"),
+    ("DELETE", "/_search/point_in_time"): _pit("pit_id", es=False),
+    ("DELETE", "/_pit"): _pit("id", es=True),
+    **_each("POST", "/{index}/_search/point_in_time /{index}/_pit",
+            _body(None, "?keep_alive=1m")),
+    **_each("GET,POST", "/_field_caps /{index}/_field_caps", _body(None, "?fields=*")),
+    ("POST", "/{index}/_delete_by_query"): _body({"query": {"match_all": {}}}),
+    ("POST", "/_aliases"): lambda case, admin, user: (
+        _fresh_index(case, admin, user),
+        setattr(case, "body", {"actions": [{"add": {"index": case.index,
+                                                    "alias": case.index + "-alias"}}]})),
+    **_each("GET,HEAD", "/_alias/{name} /{index}/_alias/{name}",
+            _body(None, name=ALIAS)),
+    **_each("PUT,POST", "/{index}/_alias/{name} /{index}/_aliases/{name}",
+            lambda case, admin, user: (_fresh_index(case, admin, user),
+                                       case.fills.update(name=case.index + "-alias"))),
+    **_each("DELETE", "/{index}/_alias/{name} /{index}/_aliases/{name}", _alias),
+    **_each("PUT,POST", "/_bulk", lambda case, admin, user: setattr(
+        case, "body", f'{{"index":{{"_index":"{SHARED}","_id":"b"}}}}\n{{"m":2}}\n'.encode())),
+    **_each("PUT,POST", "/{index}/_bulk /{index}/{type}/_bulk",
+            _body(b'{"index":{"_id":"b"}}\n{"m":2}\n')),
+    **_each("GET,POST", "/_mget", _body({"docs": [{"_index": SHARED, "_id": "1"}]})),
+    **_each("GET,POST", "/{index}/_mget", _body({"ids": ["1"]})),
+    **_each("POST", "/{index}/_doc", _body({"m": "new"})),
+    **_each("PUT,POST", "/{index}/_doc/{id}", _body({"m": "new"})),
+    **_each("PUT,POST", "/{index}/_create/{id}", _body({"m": "new"}, id="created")),
+    ("POST", "/{index}/_update/{id}"): _body({"doc": {"m": "updated"}}),
+    **_each("PUT,POST", "/{index}/_mapping /{index}/_mappings /{index}/_mapping/{type}",
+            _body({"properties": {"added": {"type": "keyword"}}})),
+    **_each("GET", "/_settings/{name} /{index}/_settings/{name}",
+            _body(None, name="index.number_of_replicas")),
+    **_each("PUT", "/_settings /{index}/_settings",
+            _body({"index": {"refresh_interval": "1s"}})),
+    ("PUT", "/{index}"): _new_index,
+    ("GET", "/_dashboards/public/{path}"): _body(None, path="login.js"),
+    ("GET", "/_dashboards/{path}"): _body(None, path=""),
+    **_each("POST", "/_dashboards/auth/login /_dashboards/auth/logout", _login),
+    **_each("PUT,POST,GET,DELETE", "/_security/api_key", _api_key),
+}
+#: Entries whose own success is not 2xx: a task id that names no running task, the UI's
+#: redirect to its page.
+SUCCESS = {("GET", "/_tasks/{task_id}"): (404,), ("GET", "/_dashboards"): (307,)}
+
+
+def _user(admin: httpx.Client, name: str, role: dict[str, Any] | None) -> None:
+    roles = []
+    if role is not None:
+        assert admin.put(f"{API}/roles/{name}", json=role).status_code in (200, 201)
+        roles = [name]
+    created = admin.put(f"{API}/internalusers/{name}", json={
+        "password": PASSWORD, "opendistro_security_roles": roles})
+    assert created.status_code in (200, 201), created.text
+
+
+class Users:
+    """The users of the module: one with the unrelated role, and one per granted set."""
+
+    def __init__(self, server: SecureServer, admin: httpx.Client) -> None:
+        self.server = server
+        self.admin = admin
+        self.made: dict[tuple[tuple[str, ...], tuple[str, ...], str], str] = {}
+        _user(admin, "rt-unrelated", UNRELATED)
+
+    def client(self, name: str | None) -> httpx.Client:
+        auth = None if name is None else (name, PASSWORD)
+        headers = {} if name is None else {"x-rt-user": name}
+        return httpx.Client(base_url=self.server.url, auth=auth, timeout=30, headers=headers)
+
+    def granted(self, cluster: tuple[str, ...], index: tuple[str, ...],
+                pattern: str = "rt-*") -> str:
+        """A user whose role grants these cluster actions, and these index actions on the
+        indices ``pattern`` names."""
+        key = (cluster, index, pattern)
+        name = self.made.get(key)
+        if name is None:
+            name = self.made[key] = f"rt-user-{len(self.made)}"
+            _user(self.admin, name, {
+                "cluster_permissions": list(cluster),
+                "index_permissions": [{"index_patterns": [pattern],
+                                       "allowed_actions": list(index)}] if index else []})
+        return name
+
+    def anyone(self) -> str:
+        name = f"rt-any-{next(_counter)}"
+        _user(self.admin, name, None)
+        return name
+
+
+@pytest.fixture(scope="module")
+def users(secure: SecureServer) -> Iterator[Users]:
+    with httpx.Client(base_url=secure.url, auth=secure.auth, timeout=30) as admin:
+        assert admin.put(f"/{SHARED}/_doc/1?refresh=true", json={"m": "one"}).status_code == 201
+        assert admin.put(f"/{SHARED}/_alias/{ALIAS}").status_code == 200
+        yield Users(secure, admin)
+
+
+def grants(action: str, kind: str, setup: Setup | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The cluster and index actions of the role that grants exactly the route: its action,
+    a composite request's item action, and what its setup does as the same user (open the
+    scroll or point in time it continues or closes)."""
+    cluster = (action,) if kind == CLUSTER else ()
+    index = () if kind == CLUSTER else (action,)
+    if action in ITEMS:
+        index = (ITEMS[action],)
+    index = (*index, *getattr(setup, "needs", ()))
+    return cluster, tuple(sorted(set(index)))
+
+
+ENTRIES = sorted(TABLE.items())
+
+
+def test_every_table_entry_has_a_concrete_request() -> None:
+    """A path placeholder without a value fails here, before any request is sent."""
+    defaults = {"index", *DEFAULTS}
+    for (method, template), _ in ENTRIES:
+        names = set(re.findall(r"\{(\w+)\}", template)) - defaults
+        assert not names or (method, template) in SETUPS, \
+            f"{method} {template}: no concrete request for {sorted(names)}"
+
+
+@pytest.mark.parametrize(("method", "template"), [key for key, _ in ENTRIES],
+                         ids=[f"{m} {p}" for (m, p), _ in ENTRIES])
+def test_route(users: Users, method: str, template: str) -> None:
+    permission = TABLE[method, template]
+    setup = SETUPS.get((method, template))
+    case = Case(method, template, success=SUCCESS.get((method, template), (200, 201)))
+    if permission.kind == PUBLIC:
+        with users.client(users.anyone()) as user, users.client(None) as anonymous:
+            if setup is not None:
+                setup(case, users.admin, user)
+            response = case.send(anonymous)
+        assert response.status_code in case.success, (response.status_code, response.text)
+        return
+    if permission.kind in (AUTHENTICATED, UI):
+        name = users.anyone()
+        with users.client(name) as user, users.client(None) as anonymous:
+            if setup is not None:
+                setup(case, users.admin, user)
+            refused = case.send(anonymous)
+            if permission.kind == UI and method == "GET":
+                assert refused.status_code == 302, refused.text
+                assert refused.headers["location"].startswith("/_dashboards/login?nextUrl=")
+            else:
+                _assert_challenged(refused)
+            response = case.send(user)
+        assert response.status_code in case.success, (response.status_code, response.text)
+        return
+    assert permission.action is not None
+    cluster, index = grants(permission.action, permission.kind, setup)
+    name = users.granted(cluster, index)
+    # the same actions on other indices: an index route that names one is refused its name
+    elsewhere = users.granted(cluster, index, "elsewhere-*") \
+        if permission.kind == INDEX and "{index}" in template else None
+    with users.client(name) as user, users.client(None) as anonymous, \
+            users.client("rt-unrelated") as unrelated, users.client(elsewhere) as other:
+        if "{index}" in template and method not in ("GET", "HEAD"):
+            _fresh_index(case, users.admin, user)
+        if setup is not None:
+            setup(case, users.admin, user)
+        _assert_challenged(case.send(anonymous))
+        denied = case.send(unrelated)
+        assert denied.status_code == 403, (denied.status_code, denied.text)
+        if method != "HEAD":
+            error = denied.json()["error"]
+            assert error["type"] == "security_exception"
+            assert error["reason"].startswith(f"no permissions for [{permission.action}]") or \
+                error["reason"].startswith(f"no permissions for [{permission.acting}]"), error
+        if elsewhere is not None:
+            refused = case.send(other)
+            assert refused.status_code == 403, (refused.status_code, refused.text)
+        response = case.send(user)
+    assert response.status_code in case.success, (response.status_code, response.text)
+
+
+def _assert_challenged(response: httpx.Response) -> None:
+    assert response.status_code == 401, (response.status_code, response.text)
+    assert response.headers["www-authenticate"].startswith('Basic realm="'), response.headers
