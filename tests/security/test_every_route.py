@@ -183,6 +183,22 @@ def _api_key(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
         case.body = {"name": "rt-key"}
 
 
+def _access_key(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """An access key of the user's own (the route shows or deletes it)."""
+    created = user.post(f"{API}/accesskeys", json={"description": "rt"})
+    assert created.status_code in (200, 201), created.text
+    case.fills["key_id"] = created.json()["access_key_id"]
+
+
+def _hec_token(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A HEC token of the user's own, or (PUT) a fresh name for one."""
+    name = case.fills["name"] = f"rt-hec-{next(_counter)}"
+    if case.method == "PUT":
+        case.body = {"index": SHARED}
+    else:
+        assert user.put(f"{API}/hectokens/{name}", json={"index": SHARED}).status_code == 201
+
+
 def _account(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
     if case.method == "PUT":
         case.body = {"current_password": PASSWORD, "password": "Route-Password-2"}
@@ -243,6 +259,8 @@ def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup
 #: The concrete requests of the entries that need more than :class:`Case`'s defaults.
 SETUPS: dict[tuple[str, str], Setup] = {
     **_security_setups(),
+    **_each("GET,DELETE", f"{API}/accesskeys/{{key_id}}", _access_key),
+    **_each("GET,PUT,DELETE", f"{API}/hectokens/{{name}}", _hec_token),
     **_templates(),
     **_each("GET,POST", "/_cluster/allocation/explain",
             _body({"index": SHARED, "shard": 0, "primary": True})),
