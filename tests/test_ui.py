@@ -125,3 +125,17 @@ def test_the_ui_runs_under_its_content_security_policy(browser, server: Server) 
     playwright_api.expect(page.locator("#status")).to_have_text("200")
     assert not problems
     page.close()
+
+
+def test_the_security_pages_say_that_security_is_disabled(browser, server: Server) -> None:
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(server.url + "/_dashboards/#security/users")
+    playwright_api.expect(page.locator("#security-page")).to_contain_text(
+        "Security is disabled")
+    assert page.locator("#security-nav").is_hidden()
+    assert page.locator("#user").is_hidden()  # no one is logged in: no account, no log-out
+    assert not problems
+    page.close()
