@@ -77,7 +77,9 @@ export function reasonOf(status, body) {
 // Who is logged in, from the UI's authinfo (user_name null when security is disabled).
 let who = null;
 export function whoami() {
-  who ??= fetch("/_dashboards/api/v1/auth/authinfo")
-    .then((response) => (response.ok ? response.json() : { user_name: null, roles: [], backend_roles: [] }));
+  who ??= fetch("/_dashboards/api/v1/auth/authinfo").then((response) => {
+    if (response.status === 401) toLogin();  // the session ended
+    return response.ok ? response.json() : { user_name: null, roles: [], backend_roles: [] };
+  });
   return who;
 }
