@@ -5,8 +5,6 @@ user then sees only what the role allows, manages its API keys and its password.
 from __future__ import annotations
 
 import base64
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,14 +12,11 @@ import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
 
+from conftest import watch
+
 from .conftest import SecureServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 CAROL = "Carol-Password-1"
-#: Chromium's console line for any answer >= 400; the pages show those answers themselves.
-HTTP_STATUS_LINE = "Failed to load resource: the server responded with a status of"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -38,26 +33,24 @@ def documents(secure: SecureServer) -> None:
             .status_code == 201
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[playwright_api.Browser]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
 class Session:
-    """A browser page of the UI that records every script error and console error."""
+    """A browser page of the UI (its own cookies) that records every script error and console
+    error; the refusals the pages show on purpose (answers >= 400) are not errors here."""
 
     def __init__(self, browser: playwright_api.Browser, server: SecureServer) -> None:
         self.context = browser.new_context()
         self.page = self.context.new_page()
         self.url = server.url
-        self.problems: list[str] = []
-        self.page.on("pageerror", lambda e: self.problems.append(str(e)))
-        self.page.on("console", lambda m: self.problems.append(m.text)
-                     if m.type == "error" and HTTP_STATUS_LINE not in m.text else None)
+        self.problems = watch(self.page, http_errors=False)
         self.page.on("dialog", lambda dialog: dialog.accept())
+
+    @classmethod
+    def of(cls, browser: playwright_api.Browser, server: SecureServer,
+           username: str, password: str) -> Session:
+        """A new session of this user, logged in through the login page."""
+        session = cls(browser, server)
+        session.login(username, password)
+        return session
 
     def login(self, username: str, password: str) -> None:
         self.page.goto(self.url + "/_dashboards/")
@@ -85,9 +78,8 @@ class Session:
 
 def test_admin_builds_a_role_with_dls_and_a_user_who_then_sees_only_that(
         browser: playwright_api.Browser, secure: SecureServer, tmp_path: Path) -> None:
-    ui = Session(browser, secure)
+    ui = Session.of(browser, secure, *secure.auth)
     page = ui.page
-    ui.login(*secure.auth)
     # The role: logs-* read with a DLS query and the secret field excluded.
     ui.go("security/roles")
     builtin = page.locator("tr[data-role=all_access]")
@@ -145,9 +137,8 @@ def test_admin_builds_a_role_with_dls_and_a_user_who_then_sees_only_that(
     ui.close()
 
     # carol sees logs-team only, only the blue documents, and no secret field.
-    ui = Session(browser, secure)
+    ui = Session.of(browser, secure, "carol", CAROL)
     page = ui.page
-    ui.login("carol", CAROL)
     page.click("#user-name")
     expect(page.locator("#user-roles")).to_have_text("blue_reader")
     expect(page.locator("#user-backend-roles")).to_have_text("blue-team")
@@ -177,9 +168,8 @@ def test_api_keys_are_created_shown_once_and_invalidated(
             "password": "Dave-Password-1", "opendistro_security_roles": ["readall"]}
         ).status_code == 201
         admins_key = admin.post("/_security/api_key", json={"name": "admins-key"}).json()
-    ui = Session(browser, secure)
+    ui = Session.of(browser, secure, "dave", "Dave-Password-1")
     page = ui.page
-    ui.login("dave", "Dave-Password-1")
     ui.go("security/apikeys")
     expect(page.locator("#security-page table")).to_contain_text("No API keys.")
     assert admins_key["id"] not in page.inner_text("#security-page")  # only one's own
@@ -210,8 +200,7 @@ def test_api_keys_are_created_shown_once_and_invalidated(
     assert encoded not in page.content()
     ui.close()
 
-    ui = Session(browser, secure)  # the administrator sees every user's keys
-    ui.login(*secure.auth)
+    ui = Session.of(browser, secure, *secure.auth)  # the administrator sees every user's keys
     ui.go("security/apikeys")
     expect(ui.page.locator(f"tr[data-key='{key_id}']")).to_contain_text("dave")
     expect(ui.page.locator(f"tr[data-key='{admins_key['id']}']")).to_be_visible()
@@ -226,9 +215,8 @@ def test_users_change_their_own_password_and_admins_reset_it(
     with httpx.Client(base_url=secure.url, auth=secure.auth, timeout=30) as admin:
         assert admin.put("/_plugins/_security/api/internalusers/erin", json={
             "password": "Erin-Password-1"}).status_code == 201
-    ui = Session(browser, secure)
+    ui = Session.of(browser, secure, "erin", "Erin-Password-1")
     page = ui.page
-    ui.login("erin", "Erin-Password-1")
     page.click("#user-name")
     page.click("#account-link")
     expect(page.locator("#account-name")).to_have_text("erin")
@@ -246,9 +234,8 @@ def test_users_change_their_own_password_and_admins_reset_it(
                      timeout=30).status_code != 401
     ui.close()
 
-    ui = Session(browser, secure)
+    ui = Session.of(browser, secure, *secure.auth)
     page = ui.page
-    ui.login(*secure.auth)
     ui.go("security/users/edit/erin")
     page.fill("#reset-password input[name=password]", "Erin-Password-3")
     page.fill("#reset-password input[name=repeat]", "Erin-Password-3")
@@ -264,9 +251,8 @@ def test_users_change_their_own_password_and_admins_reset_it(
 
 def test_custom_action_groups_are_created_edited_and_deleted(
         browser: playwright_api.Browser, secure: SecureServer, tmp_path: Path) -> None:
-    ui = Session(browser, secure)
+    ui = Session.of(browser, secure, *secure.auth)
     page = ui.page
-    ui.login(*secure.auth)
     ui.go("security/actiongroups")
     expect(page.locator("tr[data-group=read]")).to_contain_text("static")
     page.click("#create-group")

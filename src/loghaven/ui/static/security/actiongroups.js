@@ -2,18 +2,16 @@
 // create, edit and delete.
 
 import { call, h } from "../lib.js";
-import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, table } from "./widgets.js";
+import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "./widgets.js";
 
 const GROUPS = "/_plugins/_security/api/actiongroups";
 
 // #security/actiongroups, #security/actiongroups/new, #security/actiongroups/edit/<name>
 export async function renderActionGroups(container, [mode, name]) {
-  try {
+  await shown(container, async () => {
     if (mode === "new" || mode === "edit") await renderForm(container, mode === "edit" ? name : null);
     else await renderList(container);
-  } catch (error) {
-    page(container, notice(error.message));
-  }
+  });
 }
 
 async function renderList(container) {
@@ -25,13 +23,8 @@ async function renderList(container) {
     h("td", {}, kindBadge(group)),
     h("td", {}, list(group.allowed_actions)),
     h("td", {}, group.description || ""),
-    h("td", { class: "actions" }, builtIn(group) ? null : [
-      h("a", { href: `#security/actiongroups/edit/${enc(name)}`, class: "button secondary small" }, "Edit"),
-      h("button", { type: "button", class: "danger small", onclick: () => attempt(status, async () => {
-        if (!confirm(`Delete the action group ${name}?`)) return;
-        await call("DELETE", `${GROUPS}/${enc(name)}`);
-        await renderList(container);
-      }) }, "Delete")])));
+    h("td", { class: "actions" }, builtIn(group) ? null : rowActions(status, `#security/actiongroups/edit/${enc(name)}`, `the action group ${name}`,
+      `${GROUPS}/${enc(name)}`, () => renderList(container)))));
   page(container,
     h("div", { class: "toolbar" }, h("p", { class: "hint" }, "Named sets of actions, usable in roles wherever an action is."),
       h("a", { href: "#security/actiongroups/new", class: "button", id: "create-group" }, "Create action group")),

@@ -2,19 +2,17 @@
 // that have it.
 
 import { call, h } from "../lib.js";
-import { attempt, chips, enc, field, kindBadge, list, notice, page, table } from "./widgets.js";
+import { attempt, chips, enc, field, kindBadge, list, page, shown, table } from "./widgets.js";
 
 const ROLES = "/_plugins/_security/api/roles";
 const MAPPINGS = "/_plugins/_security/api/rolesmapping";
 
 // #security/mappings, #security/mappings/edit/<role>
 export async function renderMappings(container, [mode, role]) {
-  try {
+  await shown(container, async () => {
     if (mode === "edit") await renderForm(container, role);
     else await renderList(container);
-  } catch (error) {
-    page(container, notice(error.message));
-  }
+  });
 }
 
 async function renderList(container) {

@@ -2,7 +2,7 @@
 // index permissions with DLS, FLS and masked fields), delete. Built-in roles are read-only.
 
 import { call, h } from "../lib.js";
-import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, table } from "./widgets.js";
+import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "./widgets.js";
 
 const ROLES = "/_plugins/_security/api/roles";
 const GROUPS = "/_plugins/_security/api/actiongroups";
@@ -10,13 +10,11 @@ const MAPPINGS = "/_plugins/_security/api/rolesmapping";
 
 // #security/roles, #security/roles/view/<name>, #security/roles/edit/<name>, #security/roles/new
 export async function renderRoles(container, [mode, name]) {
-  try {
+  await shown(container, async () => {
     if (mode === "view") await renderView(container, name);
     else if (mode === "new" || mode === "edit") await renderForm(container, mode === "edit" ? name : null);
     else await renderList(container);
-  } catch (error) {
-    page(container, notice(error.message));
-  }
+  });
 }
 
 async function renderList(container) {
@@ -27,13 +25,8 @@ async function renderList(container) {
     h("td", {}, kindBadge(role)),
     h("td", {}, list(role.cluster_permissions)),
     h("td", {}, list(role.index_permissions.flatMap((p) => p.index_patterns))),
-    h("td", { class: "actions" }, builtIn(role) ? null : [
-      h("a", { href: `#security/roles/edit/${enc(name)}`, class: "button secondary small" }, "Edit"),
-      h("button", { type: "button", class: "danger small", onclick: () => attempt(status, async () => {
-        if (!confirm(`Delete the role ${name}?`)) return;
-        await call("DELETE", `${ROLES}/${enc(name)}`);
-        await renderList(container);
-      }) }, "Delete")])));
+    h("td", { class: "actions" }, builtIn(role) ? null : rowActions(status, `#security/roles/edit/${enc(name)}`, `the role ${name}`,
+      `${ROLES}/${enc(name)}`, () => renderList(container)))));
   page(container,
     h("div", { class: "toolbar" }, h("p", { class: "hint" }, "Roles grant cluster and index permissions; built-in ones are read-only."),
       h("a", { href: "#security/roles/new", class: "button", id: "create-role" }, "Create role")),

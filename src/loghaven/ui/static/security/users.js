@@ -2,7 +2,7 @@
 // password.
 
 import { call, h } from "../lib.js";
-import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, table } from "./widgets.js";
+import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "./widgets.js";
 
 const USERS = "/_plugins/_security/api/internalusers";
 const ROLES = "/_plugins/_security/api/roles";
@@ -10,12 +10,10 @@ const MAPPINGS = "/_plugins/_security/api/rolesmapping";
 
 // #security/users, #security/users/new, #security/users/edit/<name>
 export async function renderUsers(container, [mode, name]) {
-  try {
+  await shown(container, async () => {
     if (mode === "new" || mode === "edit") await renderForm(container, mode === "edit" ? name : null);
     else await renderList(container);
-  } catch (error) {
-    page(container, notice(error.message));
-  }
+  });
 }
 
 // Roles that reach a user through a mapping that names it; a user who may not read the
@@ -36,13 +34,8 @@ async function renderList(container) {
       h("td", {}, list(user.backend_roles)),
       h("td", {}, list([...roles].sort())),
       h("td", {}, list(attributes)),
-      h("td", { class: "actions" }, builtIn(user) ? null : [
-        h("a", { href: `#security/users/edit/${enc(name)}`, class: "button secondary small" }, "Edit"),
-        h("button", { type: "button", class: "danger small", onclick: () => attempt(status, async () => {
-          if (!confirm(`Delete the internal user ${name}?`)) return;
-          await call("DELETE", `${USERS}/${enc(name)}`);
-          await renderList(container);
-        }) }, "Delete")]));
+      h("td", { class: "actions" }, builtIn(user) ? null : rowActions(status, `#security/users/edit/${enc(name)}`, `the internal user ${name}`,
+        `${USERS}/${enc(name)}`, () => renderList(container))));
   });
   page(container,
     h("div", { class: "toolbar" }, h("p", { class: "hint" }, "Users kept by this node; each logs in with its password."),

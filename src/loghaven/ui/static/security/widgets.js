@@ -1,7 +1,7 @@
 // Small building blocks of the security pages: lists of values edited as chips, notices,
 // tables and form rows.
 
-import { h } from "../lib.js";
+import { call, h } from "../lib.js";
 
 let lists = 0;
 
@@ -83,3 +83,24 @@ export async function attempt(status, action) {
 }
 
 export const enc = encodeURIComponent;
+
+// Runs a page's `render`; a refusal replaces the page with the server's reason.
+export async function shown(container, render) {
+  try {
+    await render();
+  } catch (error) {
+    page(container, notice(error.message || String(error)));
+  }
+}
+
+// A list row's Edit link and Delete button (after a confirmation; then `after`).
+export function rowActions(status, edit, what, path, after) {
+  return [
+    h("a", { href: edit, class: "button secondary small" }, "Edit"),
+    h("button", { type: "button", class: "danger small", onclick: () => attempt(status, async () => {
+      if (!confirm(`Delete ${what}?`)) return;
+      await call("DELETE", path);
+      await after();
+    }) }, "Delete"),
+  ];
+}
