@@ -80,7 +80,7 @@ def test_admin_builds_a_role_with_dls_and_a_user_who_then_sees_only_that(
         browser: playwright_api.Browser, secure: SecureServer, tmp_path: Path) -> None:
     ui = Session.of(browser, secure, *secure.auth)
     page = ui.page
-    # The role: logs-* read with a DLS query and the secret field excluded.
+    # The role: logs-* read with a DLS query, the secret field excluded, team masked.
     ui.go("security/roles")
     builtin = page.locator("tr[data-role=all_access]")
     expect(builtin).to_contain_text("reserved")
@@ -97,12 +97,17 @@ def test_admin_builds_a_role_with_dls_and_a_user_who_then_sees_only_that(
     block.locator("textarea.dls").fill('{"term": {"team": "blue"}}')
     block.locator("select.fls-mode").select_option("exclude")
     ui.add(block.locator(".chips[data-name=fls]"), "secret")
+    ui.add(block.locator(".chips[data-name=masked_fields]"), "team")
     page.screenshot(path=str(tmp_path / "role-form.png"), full_page=True)
     page.click("#save-role")
     expect(page).to_have_url(f"{secure.url}/_dashboards/#security/roles/view/blue_reader")
     expect(page.locator("#security-page")).to_contain_text('{"term": {"team": "blue"}}')
     expect(page.locator("#security-page")).to_contain_text("exclude secret")
     page.screenshot(path=str(tmp_path / "role-view.png"), full_page=True)
+    page.click("#edit-role")  # the form shows the role as it is: saving changes nothing
+    expect(page.locator("#role-form select.fls-mode")).to_have_value("exclude")
+    page.click("#save-role")
+    expect(page.locator("#security-page")).to_contain_text("exclude secret")
 
     # The user: passwords must match; then created with a backend role.
     ui.go("security/users/new")
@@ -114,9 +119,13 @@ def test_admin_builds_a_role_with_dls_and_a_user_who_then_sees_only_that(
         "The passwords do not match.")
     page.fill("#user-form input[name=repeat]", CAROL)
     ui.add(page.locator("#user-form .chips[data-name=backend_roles]"), "blue-team")
+    page.click("#user-form >> text=Add attribute")
+    page.fill("#user-form .attribute-key", "dept")
+    page.fill("#user-form .attribute-value", "ops")
     page.click("#save-user")
     expect(page).to_have_url(f"{secure.url}/_dashboards/#security/users")
     expect(page.locator("tr[data-user=carol]")).to_contain_text("blue-team")
+    expect(page.locator("tr[data-user=carol]")).to_contain_text("dept=ops")
 
     # A refusal shows the server's reason: a role that does not exist.
     ui.go("security/users/edit/carol")
@@ -152,7 +161,8 @@ def test_admin_builds_a_role_with_dls_and_a_user_who_then_sees_only_that(
     expect(page.locator("#status")).to_have_text("200")
     answer = page.inner_text("#response")
     assert '"value": 2' in answer and '"m1"' in answer and '"m3"' in answer
-    assert "red" not in answer and "secret" not in answer
+    assert "red" not in answer and "secret" not in answer  # DLS, FLS
+    assert '"team"' in answer and "blue" not in answer  # masked
     # The security configuration is not carol's: the page shows the server's 403 reason.
     ui.go("security/users")
     expect(page.locator("#security-page .notice.error")).to_contain_text(
