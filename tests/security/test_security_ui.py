@@ -192,6 +192,10 @@ def test_api_keys_are_created_shown_once_and_invalidated(
     page.fill("#key-expiration", "1d")
     page.click("#create-key")
     encoded = page.locator("#new-key-value").input_value()
+    ui.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("#copy-key")
+    expect(page.locator("#created-key")).to_contain_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == encoded
     key_id = base64.b64decode(encoded).decode().partition(":")[0]
     row = page.locator(f"tr[data-key='{key_id}']")
     expect(row).to_contain_text("active")
