@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -13,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -141,3 +143,32 @@ def es(server: Server) -> Iterator[httpx.Client]:
 @pytest.fixture
 def index_name() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+#: Chromium's console line for any answer >= 400 (a page may show such answers on purpose).
+HTTP_STATUS_LINE = "Failed to load resource: the server responded with a status of"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def watch(page: Any, *, http_errors: bool = True) -> list[str]:
+    """The page's script errors and console errors (CSP refusals among them) as they come;
+    without ``http_errors``, not the browser's lines about answers >= 400."""
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" and (
+        http_errors or HTTP_STATUS_LINE not in m.text) else None)
+    return problems

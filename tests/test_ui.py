@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
-import pytest
 from playwright import sync_api as playwright_api
 
-from conftest import Server
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+from conftest import Server, watch
 
 
 def test_overview_lists_indices_and_health(browser, server: Server, es: httpx.Client,
@@ -115,13 +100,23 @@ def test_a_page_from_another_origin_cannot_change_or_frame_loghaven(
 
 def test_the_ui_runs_under_its_content_security_policy(browser, server: Server) -> None:
     page = browser.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = watch(page)
     page.goto(server.url + "/_dashboards/")
     page.locator("#health").filter(has_text="green").wait_for()
     page.goto(server.url + "/_dashboards/#console")
     page.click("#send")
     playwright_api.expect(page.locator("#status")).to_have_text("200")
+    assert not problems
+    page.close()
+
+
+def test_the_security_pages_say_that_security_is_disabled(browser, server: Server) -> None:
+    page = browser.new_page()
+    problems = watch(page)
+    page.goto(server.url + "/_dashboards/#security/users")
+    playwright_api.expect(page.locator("#security-page")).to_contain_text(
+        "Security is disabled")
+    assert page.locator("#security-nav").is_hidden()
+    assert page.locator("#user").is_hidden()  # no one is logged in: no account, no log-out
     assert not problems
     page.close()

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from playwright import sync_api as playwright_api
 
+from conftest import watch
+
 from .conftest import SecureServer
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "Bob-Password-1"
 
 
@@ -32,20 +28,11 @@ def bob(secure: SecureServer) -> None:
             assert admin.put(f"/{index}/_doc/1?refresh=true", json={"a": 1}).status_code == 201
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[playwright_api.Browser]:
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
 def test_login_shows_the_user_s_indices_and_logout_ends_the_session(
         browser: playwright_api.Browser, secure: SecureServer, tmp_path) -> None:
     context = browser.new_context()
     page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = watch(page, http_errors=False)  # the wrong password is a 401 on purpose
     page.goto(secure.url + "/_dashboards/")
     playwright_api.expect(page).to_have_url(
         secure.url + "/_dashboards/login?nextUrl=%2F_dashboards%2F")

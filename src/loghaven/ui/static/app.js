@@ -1,7 +1,7 @@
-"use strict";
-// The Loghaven UI: plain JavaScript over the same REST API that clients use.
+// The Loghaven UI: plain JavaScript modules over the same REST API that clients use.
 
-const $ = (selector) => document.querySelector(selector);
+import { $, api, reasonOf, whoami } from "./lib.js";
+import { showAccount, showSecurity } from "./security/index.js";
 
 function formatBytes(bytes) {
   const units = ["B", "KB", "MB", "GB", "TB"];
@@ -10,29 +10,20 @@ function formatBytes(bytes) {
   return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
 }
 
-async function api(method, path, body) {
-  const init = { method, headers: {} };
-  if (body !== undefined && body !== "") {
-    init.body = body;
-    init.headers["Content-Type"] = path.includes("_bulk") ? "application/x-ndjson" : "application/json";
-  }
-  const response = await fetch(path.startsWith("/") ? path : `/${path}`, init);
-  if (response.status === 401) toLogin();  // the session ended (security enabled)
-  const text = await response.text();
-  return { status: response.status, text };
-}
-
-function toLogin() {
-  location.assign(`/_dashboards/login?nextUrl=${encodeURIComponent(location.pathname + location.hash)}`);
-}
-
 async function showUser() {
   // Who is logged in: answered only when security is enabled.
-  const response = await fetch("/_dashboards/api/v1/auth/authinfo");
-  const user = response.ok ? (await response.json()).user_name : null;
-  if (!user) return;
-  $("#user-name").textContent = user;
+  const user = await whoami();
+  if (!user.user_name) return;
+  $("#user-name").textContent = user.user_name;
+  $("#user-roles").textContent = user.roles.join(", ") || "none";
+  $("#user-backend-roles").textContent = user.backend_roles.join(", ") || "none";
   $("#user").hidden = false;
+}
+
+function toggleUserMenu(open) {
+  const menu = $("#user-menu");
+  menu.hidden = open === undefined ? !menu.hidden : !open;
+  $("#user-name").setAttribute("aria-expanded", String(!menu.hidden));
 }
 
 async function logout() {
@@ -47,16 +38,21 @@ async function loadOverview() {
     const status = JSON.parse(health.text).status;
     badge.textContent = status;
     badge.className = `badge ${status}`;
+  } else {
+    badge.textContent = "—";
+    badge.title = `cluster health: ${reasonOf(health.status, JSON.parse(health.text))}`;
   }
   const result = await api("GET", "/_cat/indices?format=json&bytes=b&s=index");
   const rows = JSON.parse(result.text);
   const body = $("#indices tbody");
   body.replaceChildren();
-  if (!rows.length) {
+  if (result.status !== 200 || !rows.length) {
     const row = body.insertRow();
     const cell = row.insertCell();
     cell.colSpan = 5;
-    cell.textContent = "No indices yet: send documents to POST /_bulk or PUT /<index>/_doc/<id>.";
+    cell.textContent = result.status !== 200 ? reasonOf(result.status, rows)  // e.g. a 403: the user's roles
+      : "No indices yet: send documents to POST /_bulk or PUT /<index>/_doc/<id>.";
+    if (result.status !== 200) { cell.className = "error"; return; }
   }
   for (const index of rows) {
     const row = body.insertRow();
@@ -101,12 +97,18 @@ async function sendConsole() {
   }
 }
 
-function show(view) {
+// A route is the hash: a view, then the view's own path (#security/roles/edit/name).
+function show(route) {
+  const [view, ...rest] = route.split("/");
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== view;
   for (const link of document.querySelectorAll("nav a")) link.classList.toggle("active", link.dataset.view === view);
+  toggleUserMenu(false);
+  if (view === "security") showSecurity(rest.map(decodeURIComponent));
+  if (view === "account") showAccount();
 }
 
 window.addEventListener("hashchange", () => show(location.hash.slice(1) || "overview"));
+$("#user-name").addEventListener("click", () => toggleUserMenu());
 $("#send").addEventListener("click", sendConsole);
 $("#logout").addEventListener("click", logout);
 $("#request").addEventListener("keydown", (event) => {
