@@ -1,8 +1,8 @@
 """The security service: users, roles, role mappings, action groups, API keys, access keys,
 HEC tokens and UI sessions in the metastore, and authentication against them.
 
-CONTRACT (session 5): the signatures of :class:`SecurityService` below are what the HTTP edge
-(api/auth.py) and the CLI rely on.
+The HTTP edge (api/auth.py) authenticates through it, the CLI bootstraps it, and the
+security REST API (api/security.py) changes it.
 
 The configuration is read from the metastore into an immutable snapshot after every change,
 so a change through the REST API holds from the next request on; subjects are built from the
