@@ -9,7 +9,9 @@ from typing import Any
 
 import yaml
 
-from loghaven.search.field_security import DEFAULT_SALT
+#: OpenSearch's default ``plugins.security.compliance.salt`` (ConfigConstants): the salt of
+#: masked fields' hashes (search/field_security.py).
+DEFAULT_SALT = "e1ukloTsQlOgPquJ"
 
 #: ``loghaven.yml`` keys (ES-style dotted names) → Config attributes.
 FILE_KEYS = {

@@ -30,8 +30,6 @@ from loghaven.errors import IllegalArgument
 from loghaven.search.source_filter import SourceFilter
 from loghaven.security import context
 
-#: OpenSearch's default ``plugins.security.compliance.salt`` (ConfigConstants).
-DEFAULT_SALT = "e1ukloTsQlOgPquJ"
 #: Java digest names roles use (``field::SHA-512``) → hashlib's.
 _DIGESTS = {"MD5": "md5", "SHA-1": "sha1", "SHA-224": "sha224", "SHA-256": "sha256",
             "SHA-384": "sha384", "SHA-512": "sha512", "SHA3-256": "sha3_256",

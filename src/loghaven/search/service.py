@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from loghaven.config import DEFAULT_SALT
 from loghaven.engine.catalog import Catalog, Target
 from loghaven.engine.documents_state import DocState, now_ms
 from loghaven.engine.index import Index
@@ -28,7 +29,7 @@ from loghaven.search import root
 from loghaven.search.by_query import ByQueryOptions, by_query
 from loghaven.search.documents import read, single_index
 from loghaven.search.field_caps import field_caps
-from loghaven.search.field_security import DEFAULT_SALT, salt16
+from loghaven.search.field_security import salt16
 from loghaven.search.request import SearchRequest, parse_search_request
 from loghaven.search.restrictions import Restrictions, restrictions
 from loghaven.search.scroll import ScrollContext, SearchContextMissing, SearchContexts
