@@ -35,6 +35,14 @@ GOOD = {
 }
 
 
+def test_get_mappings_is_get_mapping(es: httpx.Client, index_name: str) -> None:
+    """ES registers ``_mappings`` beside ``_mapping`` for reading too."""
+    assert es.put(f"/{index_name}", json={"mappings": MAPPING}).status_code == 200
+    one = es.get(f"/{index_name}/_mapping").json()
+    assert es.get(f"/{index_name}/_mappings").json() == one
+    assert es.get("/_mappings").json()[index_name] == one[index_name]
+
+
 def test_every_type_accepts_good_values(es: httpx.Client, index_name: str) -> None:
     assert es.put(f"/{index_name}", json={"mappings": MAPPING}).status_code == 200
     response = es.put(f"/{index_name}/_doc/1?refresh=true", json=GOOD)

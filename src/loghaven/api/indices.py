@@ -171,6 +171,7 @@ async def open_index(request: Request) -> Response:
 
 routes = [
     Route("/_mapping", get_mapping, methods=["GET"]),
+    Route("/_mappings", get_mapping, methods=["GET"]),
     Route("/_mapping/field/{fields}", get_field_mapping, methods=["GET"]),
     Route("/_settings", get_settings, methods=["GET"]),
     Route("/_settings", put_settings, methods=["PUT"]),
@@ -178,6 +179,7 @@ routes = [
     Route("/_refresh", refresh, methods=["GET", "POST"]),
     Route("/_flush", flush, methods=["GET", "POST"]),
     Route("/{index}/_mapping", get_mapping, methods=["GET"]),
+    Route("/{index}/_mappings", get_mapping, methods=["GET"]),
     Route("/{index}/_mapping/field/{fields}", get_field_mapping, methods=["GET"]),
     Route("/{index}/_mapping", put_mapping, methods=["PUT", "POST"]),
     Route("/{index}/_mappings", put_mapping, methods=["PUT", "POST"]),

@@ -185,6 +185,8 @@ GET         /{index}/_source/{id}                           indices:data/read/ge
 
 GET         /_mapping                                       indices:admin/mappings/get
 GET         /{index}/_mapping                               indices:admin/mappings/get
+GET         /_mappings                                      indices:admin/mappings/get
+GET         /{index}/_mappings                              indices:admin/mappings/get
 GET         /_mapping/field/{fields}                        indices:admin/mappings/fields/get
 GET         /{index}/_mapping/field/{fields}                indices:admin/mappings/fields/get
 PUT,POST    /{index}/_mapping                               indices:admin/mapping/put
