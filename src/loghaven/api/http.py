@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from loghaven import params
+from loghaven.api import filter_path
 from loghaven.api.inflate import GZIP_MAGIC, Inflater, too_large
 from loghaven.errors import (
     ContentTooLarge,
@@ -147,7 +148,11 @@ def wants_vendor(request: Request) -> str | None:
 def json_response(request: Request, data: Any, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
     option = orjson.OPT_NON_STR_KEYS
-    if "pretty" in request.query_params and request.query_params["pretty"] != "false":
+    params = request.query_params
+    if "filter_path" in params:  # the hits' _source are Fragments: decode the whole answer
+        data = filter_path.apply(orjson.loads(orjson.dumps(data, option=option)),
+                                 params["filter_path"])
+    if "pretty" in params and params["pretty"] != "false":
         option |= orjson.OPT_INDENT_2
     content = orjson.dumps(data, option=option)
     if option & orjson.OPT_INDENT_2:
