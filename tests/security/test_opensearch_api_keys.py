@@ -124,6 +124,17 @@ def test_a_key_has_its_own_permissions_only(admin: httpx.Client, secure: SecureS
         assert (who["user_name"], who["roles"]) == (f"token:{name}", [])
 
 
+def test_a_key_is_no_user(admin: httpx.Client, secure: SecureServer) -> None:
+    """Even with every cluster permission, a key has no password to change and owns no
+    Elasticsearch keys (whose owner must be a user)."""
+    token = create(admin, name=unique("wide"), cluster_permissions=["*"])["token"]
+    with with_key(secure, token) as key:
+        assert key.post("/_security/api_key", json={"name": "derived"}).status_code == 403
+        changed = key.put("/_plugins/_security/api/account", json={
+            "current_password": "x", "password": "Another-Password-1"})
+        assert changed.status_code == 403, changed.text
+
+
 def test_unknown_tokens_and_es_keys_are_told_apart(admin: httpx.Client,
                                                    secure: SecureServer) -> None:
     with with_key(secure, "os_" + "A" * 43) as key:

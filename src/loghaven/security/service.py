@@ -160,7 +160,7 @@ class SecurityService:
 
     def change_own_password(self, subject: Subject, body: Any, origin: Origin) -> None:
         """The account API: a user changes their password, proving the current one."""
-        if subject.auth_type == "api_key" or subject.api_key_id:
+        if subject.auth_type in ("api_key", "api_token") or subject.api_key_id:
             raise entities.refused(403, "Token-authenticated users cannot change passwords")
         with self._write_lock:
             changes = entities.account_change(self._snapshot, subject.name, body,
@@ -293,7 +293,10 @@ class SecurityService:
 
     def create_api_key(self, owner: Subject, body: Mapping[str, Any],
                        origin: Origin) -> dict[str, Any]:
-        """A new key of ``owner`` (a key's own owner when an API key creates it)."""
+        """A new key of ``owner`` (a key's own owner when an API key creates it). An
+        OpenSearch key (``token:<name>``) is no user: it owns no keys."""
+        if owner.auth_type == "api_token":
+            raise entities.refused(403, "Token-authenticated users cannot create credentials")
         name = api_keys.validate_name(body.get("name"))
         descriptors = body.get("role_descriptors")
         if owner.api_key_id and (not isinstance(descriptors, Mapping) or not descriptors
