@@ -185,11 +185,11 @@ def _api_key(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
 
 def _api_token(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
     """A fresh name for a new OpenSearch API key, or (DELETE) the id of one to revoke."""
-    name = f"rt-token-{next(_counter)}"
+    body = {"name": f"rt-token-{next(_counter)}", "duration_seconds": 600}
     if case.method == "POST":
-        case.body = {"name": name}
+        case.body = body
     elif case.method == "DELETE":
-        created = admin.post(f"{API}/apitokens", json={"name": name})
+        created = admin.post(f"{API}/apitokens", json=body)
         assert created.status_code == 200, created.text
         case.fills["id"] = created.json()["id"]
 

@@ -41,7 +41,8 @@ def logs(secure: SecureServer) -> Iterator[None]:
 
 
 def create(admin: httpx.Client, **body: object) -> dict:
-    response = admin.post(TOKENS, json=body)
+    """A new key (for an hour unless ``duration_seconds`` says otherwise)."""
+    response = admin.post(TOKENS, json={"duration_seconds": 3600, **body})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -73,10 +74,9 @@ def test_create_list_revoke_shapes(admin: httpx.Client) -> None:
     (entry,) = [e for e in admin.get(TOKENS).json() if e["id"] == created["id"]]
     assert entry["revoked_at"] >= entry["iat"]
 
-    forever = create(admin, name=unique("forever"))
-    (entry,) = [e for e in admin.get(TOKENS).json() if e["id"] == forever["id"]]
-    assert (entry["expires_at"], entry["cluster_permissions"],
-            entry["index_permissions"]) == (0, [], [])
+    bare = create(admin, name=unique("bare"))
+    (entry,) = [e for e in admin.get(TOKENS).json() if e["id"] == bare["id"]]
+    assert (entry["cluster_permissions"], entry["index_permissions"]) == ([], [])
 
 
 def test_requests_are_checked(admin: httpx.Client) -> None:
@@ -90,13 +90,18 @@ def test_requests_are_checked(admin: httpx.Client) -> None:
                                               "characters, hyphens, and underscores.")
     assert refused({"name": unique("neg"), "duration_seconds": -5}) == \
         "Token duration must be positive."
+    # OpenSearch's defaults: at most 90 days, so a key must expire
+    assert refused({"name": unique("long"), "duration_seconds": 7_776_001}) == \
+        "Token duration exceeds the maximum allowed duration of 7776000 seconds."
+    assert refused({"name": unique("forever")}) == \
+        "Non-expiring tokens are not allowed. Maximum duration is 7776000 seconds."
     assert refused({"name": unique("x"), "index_permissions": "logs"}).startswith(
         "Invalid request: ")
     taken = create(admin, name=unique("taken"))
     name = next(e["name"] for e in admin.get(TOKENS).json() if e["id"] == taken["id"])
     assert admin.delete(f"{TOKENS}/{taken['id']}").status_code == 200
     # a revoked key's name stays taken
-    assert refused({"name": name}) == f"A token with name '{name}' already exists."
+    assert refused({"name": name, "duration_seconds": 60}) == f"A token with name '{name}' already exists."
     missing = admin.delete(f"{TOKENS}/no-such-id")
     assert missing.status_code == 404
     assert missing.json() == {"error": "No token found with id no-such-id"}
@@ -169,7 +174,7 @@ def test_the_permission_is_required(admin: httpx.Client, secure: SecureServer) -
     created = create(admin, name=unique("kept"))
     name = unique("nokeys")
     with role_user(secure, admin, name, {"cluster_permissions": ["cluster_monitor"]}) as user:
-        for response in (user.get(TOKENS), user.post(TOKENS, json={"name": unique("no")}),
+        for response in (user.get(TOKENS), user.post(TOKENS, json={"name": unique("no"), "duration_seconds": 60}),
                          user.delete(f"{TOKENS}/{created['id']}")):
             assert response.status_code == 403, response.text
             assert response.json()["error"]["reason"].startswith(
@@ -178,7 +183,7 @@ def test_the_permission_is_required(admin: httpx.Client, secure: SecureServer) -
     with role_user(secure, admin, name, {"cluster_permissions": [
             "cluster:admin/plugins/security/api_token"]}) as user:
         assert user.get(TOKENS).status_code == 200
-        assert user.post(TOKENS, json={"name": unique("made")}).status_code == 200
+        assert user.post(TOKENS, json={"name": unique("made"), "duration_seconds": 60}).status_code == 200
 
 
 def test_security_manager_manages_keys(admin: httpx.Client, secure: SecureServer) -> None:
@@ -188,7 +193,8 @@ def test_security_manager_manages_keys(admin: httpx.Client, secure: SecureServer
         "password": password, "opendistro_security_roles": ["security_manager"]}
     ).status_code == 201
     with httpx.Client(base_url=secure.url, timeout=30, auth=(name, password)) as user:
-        assert user.post(TOKENS, json={"name": unique("bysm")}).status_code == 200
+        assert user.post(TOKENS, json={"name": unique("bysm"),
+                                         "duration_seconds": 60}).status_code == 200
 
 
 def test_the_token_is_never_audited(admin: httpx.Client, secure: SecureServer) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from loghaven import params
@@ -37,10 +38,18 @@ def refused(status: int, message: str) -> InvalidSecurityConfig:
     return InvalidSecurityConfig({"error": message}, status=status)
 
 
-def new_record(body: Any, names: set[str], created_by: str, now_ms: int,
-               ) -> tuple[dict[str, Any], str]:
-    """A new key's record and its token (returned to the client once), checked as OpenSearch's
-    ApiTokenAction; ``names``: every key's name, revoked ones included."""
+@dataclass(frozen=True)
+class Limits:
+    """OpenSearch's ``api_tokens`` settings (``security.api_tokens.*`` here)."""
+
+    max_tokens: int = 100
+    max_duration_seconds: int = 7_776_000
+
+
+def new_record(body: Any, names: Collection[str], created_by: str, now_ms: int,
+               limits: Limits) -> tuple[dict[str, Any], str]:
+    """A new key's record and its token (returned to the client once), checked in the order
+    of OpenSearch's ApiTokenAction; ``names``: every key's name, revoked ones included."""
     try:
         body = params.expect_object(body, "body", _OWNER)
         name = body.get("name")
@@ -62,8 +71,19 @@ def new_record(body: Any, names: set[str], created_by: str, now_ms: int,
                            "and underscores.")
     if name in names:
         raise refused(400, f"A token with name '{name}' already exists.")
+    max_tokens = min(limits.max_tokens, 1000)
+    if len(names) >= max_tokens:
+        raise refused(429, f"Maximum limit of {max_tokens} API tokens reached. Please delete "
+                           f"existing tokens before creating new ones.")
+    longest = limits.max_duration_seconds
     if duration < 0:
         raise refused(400, "Token duration must be positive.")
+    if longest > 0 and duration > longest:
+        raise refused(400, f"Token duration exceeds the maximum allowed duration of {longest} "
+                           f"seconds.")
+    if longest > 0 and duration == 0:
+        raise refused(400, f"Non-expiring tokens are not allowed. Maximum duration is "
+                           f"{longest} seconds.")
     token = PREFIX + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     record = {"id": new_id(), "name": name, "cluster_permissions": cluster,
               "index_permissions": index, "iat": now_ms,

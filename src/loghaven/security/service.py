@@ -265,9 +265,11 @@ class SecurityService:
     def create_api_token(self, caller: Subject, body: Any, origin: Origin) -> dict[str, Any]:
         """A new key with its own permissions: its id and its token, shown only here."""
         with self._write_lock:
-            names = {r["name"] for r in self.store.api_tokens().values()}
+            names = [r["name"] for r in self.store.api_tokens().values()]
+            limits = api_tokens.Limits(self.config.api_tokens_max_tokens,
+                                       self.config.api_tokens_max_duration_seconds)
             record, token = api_tokens.new_record(body, names, caller.name,
-                                                  int(self.clock() * 1000))
+                                                  int(self.clock() * 1000), limits)
             self.store.put_api_token(_digest(token), record)
         self._audit(origin, [f"api_token/{record['name']}"], API_TOKEN_WRITE)
         return {"id": record["id"], "token": token}
