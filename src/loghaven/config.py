@@ -45,6 +45,8 @@ FILE_KEYS = {
     "security.login.time_window": "login_time_window",
     "security.login.block_expiry": "login_block_expiry",
     "security.session.timeout": "session_timeout",
+    "security.api_tokens.max_tokens": "api_tokens_max_tokens",
+    "security.api_tokens.max_duration_seconds": "api_tokens_max_duration_seconds",
     "security.compliance.salt": "compliance_salt",
 }
 
@@ -91,6 +93,11 @@ class Config:
     login_block_expiry: int = 600
     #: Seconds a UI session lives without use.
     session_timeout: int = 3600
+    #: OpenSearch's ``config.dynamic.api_tokens`` limits: keys kept (revoked ones count; at
+    #: most 1000), and the longest ``duration_seconds`` (90 days; 0: no maximum, and then
+    #: only may a key never expire).
+    api_tokens_max_tokens: int = 100
+    api_tokens_max_duration_seconds: int = 7_776_000
     #: The salt of masked fields' hashes (search/field_security.py): its first 16 bytes.
     compliance_salt: str = DEFAULT_SALT
 

@@ -183,6 +183,17 @@ def _api_key(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
         case.body = {"name": "rt-key"}
 
 
+def _api_token(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A fresh name for a new OpenSearch API key, or (DELETE) the id of one to revoke."""
+    body = {"name": f"rt-token-{next(_counter)}", "duration_seconds": 600}
+    if case.method == "POST":
+        case.body = body
+    elif case.method == "DELETE":
+        created = admin.post(f"{API}/apitokens", json=body)
+        assert created.status_code == 200, created.text
+        case.fills["id"] = created.json()["id"]
+
+
 def _access_key(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
     """An access key of the user's own (the route shows or deletes it)."""
     created = user.post(f"{API}/accesskeys", json={"description": "rt"})
@@ -259,6 +270,8 @@ def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup
 #: The concrete requests of the entries that need more than :class:`Case`'s defaults.
 SETUPS: dict[tuple[str, str], Setup] = {
     **_security_setups(),
+    ("POST", f"{API}/apitokens"): _api_token,
+    ("DELETE", f"{API}/apitokens/{{id}}"): _api_token,
     **_each("GET,DELETE", f"{API}/accesskeys/{{key_id}}", _access_key),
     **_each("GET,PUT,DELETE", f"{API}/hectokens/{{name}}", _hec_token),
     **_templates(),

@@ -234,6 +234,11 @@ GET,PUT                 {p}/api/account                     authenticated
 GET,POST                {p}/authinfo                        authenticated
 GET,POST                {p}/health                          public
 """
+#: OpenSearch's API keys (3.7), only under ``_plugins``: ``Endpoint.APITOKENS``'s action.
+_API_TOKENS = """
+GET,POST                /_plugins/_security/api/apitokens               cluster:admin/plugins/security/api_token
+DELETE                  /_plugins/_security/api/apitokens/{id}          cluster:admin/plugins/security/api_token
+"""
 #: Loghaven's credentials of the protocol endpoints: SigV4 access keys and HEC tokens (any user
 #: manages their own; others' need ``restapi:admin/accesskeys`` or ``restapi:admin/hectokens``,
 #: checked by the service).
@@ -271,7 +276,7 @@ def parse(text: str) -> dict[tuple[str, str], Permission]:
     return table
 
 
-TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _CREDENTIALS + "".join(
+TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS + "".join(
     _SECURITY.replace("{p}", prefix) for prefix in ("/_plugins/_security",
                                                      "/_opendistro/_security")))
 

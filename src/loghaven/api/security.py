@@ -1,6 +1,6 @@
 """The security REST APIs: OpenSearch's ``_plugins/_security`` (internal users, roles, role
 mappings, action groups, account, health, authinfo; also under the legacy ``_opendistro``
-prefix) and Elasticsearch's ``_security/api_key`` and ``_security/_authenticate``; Loghaven's
+prefix; its API keys, ``api/apitokens``, only under ``_plugins``) and Elasticsearch's ``_security/api_key`` and ``_security/_authenticate``; Loghaven's
 credentials of the protocol endpoints, ``_plugins/_security/api/accesskeys`` (SigV4) and
 ``_plugins/_security/api/hectokens`` (Splunk HEC), docs/decisions/0008-protocol-credentials.md.
 
@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from loghaven.api.http import body_bytes, json_body, json_response, node_of, run
 from loghaven.errors import AuthenticationRequired
-from loghaven.security import api_keys, context, entities
+from loghaven.security import api_keys, api_tokens, context, entities
 from loghaven.security.service import Origin, SecurityService
 from loghaven.security.store import TYPES
 from loghaven.security.subject import Subject
@@ -181,6 +181,34 @@ async def authenticate(request: Request) -> Response:
     return json_response(request, security.authenticate_info(_caller(request)))
 
 
+# OpenSearch's API keys: _plugins/_security/api/apitokens ----------------------------------
+
+
+async def api_tokens_list(request: Request) -> Response:
+    security = _security(request)
+    _caller(request)
+    return json_response(request, await run(security.list_api_tokens))
+
+
+async def api_token_create(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    try:
+        body = await _raw_json(request)
+    except InvalidSecurityConfig:
+        raise api_tokens.refused(400, "Invalid request: the body is not JSON") from None
+    return json_response(request, await run(security.create_api_token, subject, body,
+                                            _origin(request, subject)))
+
+
+async def api_token_revoke(request: Request) -> Response:
+    security = _security(request)
+    subject = _caller(request)
+    key_id = request.path_params["id"]
+    await run(security.revoke_api_token, key_id, _origin(request, subject))
+    return json_response(request, {"message": f"Token {key_id} revoked successfully."})
+
+
 # _plugins/_security/api/accesskeys, _plugins/_security/api/hectokens -----------------------
 
 
@@ -256,6 +284,9 @@ routes = [
     Route("/_security/api_key", get_api_keys, methods=["GET"]),
     Route("/_security/api_key", invalidate_api_keys, methods=["DELETE"]),
     Route("/_security/_authenticate", authenticate, methods=["GET"]),
+    Route(f"{_OWN}/apitokens", api_tokens_list, methods=["GET"]),
+    Route(f"{_OWN}/apitokens", api_token_create, methods=["POST"]),
+    Route(f"{_OWN}/apitokens/{{id}}", api_token_revoke, methods=["DELETE"]),
     Route(f"{_OWN}/accesskeys", access_keys_list, methods=["GET"]),
     Route(f"{_OWN}/accesskeys", access_key_create, methods=["POST"]),
     Route(f"{_OWN}/accesskeys/{{key_id}}", access_key_get, methods=["GET"]),

@@ -143,7 +143,7 @@ def new_record(name: str, owner: str, body: Mapping[str, Any], now_ms: int,
                                        "api_key_request")
     metadata = params.expect_object(body.get("metadata") or {}, "metadata", "api_key_request")
     roles_from_descriptors(descriptors)  # refuses what Elasticsearch would refuse
-    key_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
+    key_id = new_id()
     secret = secrets.token_urlsafe(16)
     salt = secrets.token_hex(16)
     record = {"id": key_id, "name": name, "type": "rest", "creation": now_ms,
@@ -152,6 +152,11 @@ def new_record(name: str, owner: str, body: Mapping[str, Any], now_ms: int,
               "metadata": metadata, "role_descriptors": descriptors,
               "salt": salt, "hash": _hash(salt, secret)}
     return record, secret
+
+
+def new_id() -> str:
+    """A random id of 20 characters, as the ids Elasticsearch and OpenSearch generate."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(20))
 
 
 def encoded(key_id: str, secret: str) -> str:

@@ -40,6 +40,8 @@ MISSING_PRIVILEGES = "MISSING_PRIVILEGES"
 GRANTED_PRIVILEGES = "GRANTED_PRIVILEGES"
 AUTHENTICATED = "AUTHENTICATED"
 SECURITY_CONFIG_CHANGED = "COMPLIANCE_INTERNAL_CONFIG_WRITE"
+#: The creation and revocation of OpenSearch's API keys (``apitokens``).
+API_TOKEN_WRITE = "API_TOKEN_WRITE"
 
 #: OpenSearch's audit message format version whose field names the events use.
 FORMAT_VERSION = 4

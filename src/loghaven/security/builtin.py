@@ -237,5 +237,6 @@ STATIC_ROLES: dict[str, dict] = {
     "security_manager": _role(
         "Allows users to manage internal users, roles, role mappings, action groups and API "
         "keys through the security REST API",
-        cluster=("restapi:admin/*", "cluster:admin/xpack/security/*", "cluster_monitor")),
+        cluster=("restapi:admin/*", "cluster:admin/xpack/security/*",
+                 "cluster:admin/plugins/security/api_token", "cluster_monitor")),
 }

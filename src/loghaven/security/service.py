@@ -22,9 +22,9 @@ from typing import Any
 
 from loghaven.config import Config
 from loghaven.errors import AuthenticationRequired, IllegalArgument
-from loghaven.security import access_keys, api_keys, entities, hec_tokens, sigv4
+from loghaven.security import access_keys, api_keys, api_tokens, entities, hec_tokens, sigv4
 from loghaven.security.access import no_permissions
-from loghaven.security.audit import SECURITY_CONFIG_CHANGED, AuditLog
+from loghaven.security.audit import API_TOKEN_WRITE, SECURITY_CONFIG_CHANGED, AuditLog
 from loghaven.security.builtin import STATIC_ACTION_GROUPS, STATIC_ROLES
 from loghaven.security.passwords import (
     VerifiedCache,
@@ -95,6 +95,8 @@ class SecurityService:
         #: Serializes configuration changes: each is computed against the latest snapshot.
         self._write_lock = threading.Lock()
         self._subjects: dict[str, Subject] = {}
+        #: OpenSearch API keys' subjects, by key id (rebuilt, as users', after a change).
+        self._token_subjects: dict[str, Subject] = {}
         #: UI sessions recently authenticated (dropped on logout and on every change).
         self.sessions = SessionCache()
         self._snapshot = self._load()
@@ -113,6 +115,7 @@ class SecurityService:
         with self._lock:
             self._snapshot = self._load()
             self._subjects = {}
+            self._token_subjects = {}
         self.sessions.clear()
 
     def apply(self, changes: list[entities.Change], origin: Origin | None) -> None:
@@ -123,10 +126,11 @@ class SecurityService:
         self.reload()
         self._audit(origin, sorted({f"{c}/{n}" for c, n, _ in changes}))
 
-    def _audit(self, origin: Origin | None, what: list[str]) -> None:
+    def _audit(self, origin: Origin | None, what: list[str],
+               category: str = SECURITY_CONFIG_CHANGED) -> None:
         """The audit log's record of a security configuration change (never its content)."""
         if self.audit is not None and origin is not None:
-            self.audit.record(SECURITY_CONFIG_CHANGED, user=origin.user,
+            self.audit.record(category, user=origin.user,
                               address=origin.address, method=origin.method, path=origin.path,
                               reason=", ".join(what))
 
@@ -156,7 +160,7 @@ class SecurityService:
 
     def change_own_password(self, subject: Subject, body: Any, origin: Origin) -> None:
         """The account API: a user changes their password, proving the current one."""
-        if subject.auth_type == "api_key" or subject.api_key_id:
+        if subject.auth_type in ("api_key", "api_token") or subject.api_key_id:
             raise entities.refused(403, "Token-authenticated users cannot change passwords")
         with self._write_lock:
             changes = entities.account_change(self._snapshot, subject.name, body,
@@ -213,9 +217,12 @@ class SecurityService:
         return bool(user and user.get("hash") and verify_password(user["hash"], password))
 
     def authenticate_api_key(self, encoded: str, address: str) -> Subject:
-        """The subject of ``base64(id:api_key)`` (ES's ``Authorization: ApiKey``)."""
+        """The subject of ``Authorization: ApiKey``: an OpenSearch key's ``os_`` token, or
+        an Elasticsearch key's ``base64(id:api_key)``."""
         if self.throttle.blocked(None, address):
             raise _failed(None)
+        if encoded.startswith(api_tokens.PREFIX):
+            return self._authenticate_api_token(encoded, address)
         parsed = api_keys.decode(encoded)
         record = self.store.api_key(parsed[0]) if parsed else None
         if record is None or parsed is None or not api_keys.verify(record, parsed[1]):
@@ -233,11 +240,65 @@ class SecurityService:
         return replace(owner, privileges=restricted, auth_type="api_key",
                        api_key_id=record["id"])
 
+    def _authenticate_api_token(self, token: str, address: str) -> Subject:
+        """An OpenSearch key's subject: ``token:<name>`` with the key's own permissions. The
+        record is read on every request, so a revocation holds from the next one."""
+        record = self.store.api_token(_digest(token))
+        if record is None:
+            self.throttle.failed(None, address)
+            raise AuthenticationFailed("unable to authenticate with provided credentials")
+        if record.get("revoked_at") is not None or api_tokens.expired(record, self.clock()):
+            raise AuthenticationFailed("api key is revoked or expired")
+        subject = self._token_subjects.get(record["id"])
+        if subject is None:
+            snapshot = self._snapshot
+            subject = Subject(name=api_tokens.USER_PREFIX + record["name"],
+                              privileges=api_tokens.privileges(record, snapshot.action_groups),
+                              auth_type="api_token", credential=record["id"])
+            with self._lock:
+                if self._snapshot is snapshot:
+                    self._token_subjects[record["id"]] = subject
+        return subject
+
+    # OpenSearch's API keys (_plugins/_security/api/apitokens) ---------------------------
+
+    def create_api_token(self, caller: Subject, body: Any, origin: Origin) -> dict[str, Any]:
+        """A new key with its own permissions: its id and its token, shown only here."""
+        with self._write_lock:
+            names = [r["name"] for r in self.store.api_tokens().values()]
+            limits = api_tokens.Limits(self.config.api_tokens_max_tokens,
+                                       self.config.api_tokens_max_duration_seconds)
+            record, token = api_tokens.new_record(body, names, caller.name,
+                                                  int(self.clock() * 1000), limits)
+            self.store.put_api_token(_digest(token), record)
+        self._audit(origin, [f"api_token/{record['name']}"], API_TOKEN_WRITE)
+        return {"id": record["id"], "token": token}
+
+    def list_api_tokens(self) -> list[dict[str, Any]]:
+        """Every key, active, expired or revoked, by creation."""
+        records = sorted(self.store.api_tokens().values(), key=lambda r: (r["iat"], r["id"]))
+        return [api_tokens.render(r) for r in records]
+
+    def revoke_api_token(self, key_id: str, origin: Origin) -> None:
+        """Revoke a key at once (its record stays, with ``revoked_at``)."""
+        with self._write_lock:
+            found = [(d, r) for d, r in self.store.api_tokens().items() if r["id"] == key_id]
+            if not found:
+                raise api_tokens.refused(404, f"No token found with id {key_id}")
+            digest, record = found[0]
+            if record.get("revoked_at") is None:
+                self.store.put_api_token(digest, {**record,
+                                                  "revoked_at": int(self.clock() * 1000)})
+        self._audit(origin, [f"api_token/{key_id}"], API_TOKEN_WRITE)
+
     # API keys (Elasticsearch's _security/api_key) ---------------------------------------
 
     def create_api_key(self, owner: Subject, body: Mapping[str, Any],
                        origin: Origin) -> dict[str, Any]:
-        """A new key of ``owner`` (a key's own owner when an API key creates it)."""
+        """A new key of ``owner`` (a key's own owner when an API key creates it). An
+        OpenSearch key (``token:<name>``) is no user: it owns no keys."""
+        if owner.auth_type == "api_token":
+            raise entities.refused(403, "Token-authenticated users cannot create credentials")
         name = api_keys.validate_name(body.get("name"))
         descriptors = body.get("role_descriptors")
         if owner.api_key_id and (not isinstance(descriptors, Mapping) or not descriptors

@@ -4,7 +4,7 @@ Each entity is one metastore object (kind ``security_<type>``, named by the enti
 change writes only what changed, in one transaction. Built-in (static) roles and action groups
 are not stored: they come from :mod:`loghaven.security.builtin` (``static`` or ``reserved``,
 so never changed through the API) and are merged in on reading. API keys and access keys are
-stored by id; UI sessions and HEC tokens by the SHA-256 of their token (never the token).
+stored by id; UI sessions, HEC tokens and OpenSearch's API keys (``apitokens``) by the SHA-256 of their token (never the token).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _API_KEY = "security_api_key"
 _SESSION = "security_session"
 _ACCESS_KEY = "security_access_key"
 _HEC_TOKEN = "security_hec_token"
+_API_TOKEN = "security_api_token"
 _META = "security_meta"
 
 Change = tuple[str, str, dict[str, Any] | None]
@@ -90,6 +91,18 @@ class SecurityStore:
 
     def put_hec_token(self, digest: str, record: dict[str, Any] | None) -> None:
         self.metastore.put_many([(_HEC_TOKEN, digest, record)])
+
+    # OpenSearch's API keys (apitokens) --------------------------------------------------
+
+    def api_token(self, digest: str) -> dict[str, Any] | None:
+        return self.metastore.get(_API_TOKEN, digest)
+
+    def api_tokens(self) -> dict[str, dict[str, Any]]:
+        """Every key's record, by the digest of its token."""
+        return self.metastore.list(_API_TOKEN)
+
+    def put_api_token(self, digest: str, record: dict[str, Any]) -> None:
+        self.metastore.put_many([(_API_TOKEN, digest, record)])
 
     # UI sessions ------------------------------------------------------------------------
 
