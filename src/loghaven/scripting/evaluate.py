@@ -41,7 +41,7 @@ class _Continue(Exception):
     pass
 
 
-def compile(source: str) -> Script:  # noqa: A001 - the module's contract names it compile
+def compile(source: str) -> Script:
     """Parse ``source`` into a reusable ``Script``; a ``ScriptError`` names what is refused."""
     if not isinstance(source, str):
         raise ScriptError("", 0, 0, "illegal_argument_exception", "script source must be a string",
@@ -538,7 +538,7 @@ def _equals(a: Any, b: Any) -> bool:
     if type(a) is not type(b) and not (a is None or b is None):
         return False
     if isinstance(a, list):
-        return len(a) == len(b) and all(_equals(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_equals(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_equals(a[k], b[k]) for k in a)
     return bool(a == b)
@@ -661,8 +661,9 @@ def _parse_int(s: Any, bits: int = 31) -> int:
 def _parse_double(s: Any) -> float:
     text = _str_arg(s).strip()
     try:
-        if len(text) > 400 or text.lower() in ("inf", "+inf", "-inf", "infinity", "nan") and \
-                text not in ("Infinity", "-Infinity", "+Infinity", "NaN"):
+        bare = text.lstrip("+-")
+        if len(text) > 400 or "_" in text or (
+                bare.lower() in ("inf", "infinity", "nan") and bare not in ("Infinity", "NaN")):
             raise ValueError
         return float(text.rstrip("dDfF") if text[-1:] in "dDfF" else text)
     except ValueError:

@@ -6,8 +6,9 @@ the compile error can name them instead of failing on a stray character.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 #: Operators of the subset, longest first so ``>=`` wins over ``>``.
 OPERATORS = (

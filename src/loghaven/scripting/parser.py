@@ -7,7 +7,8 @@ that compiles only uses what the evaluator implements. Nesting is bounded both w
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from loghaven.scripting.lexer import Token
 
@@ -46,7 +47,7 @@ _ASSIGN = {"=", "+=", "-=", "*=", "/=", "%="}
 class Node:
     """An AST node: ``kind``, source span and the kind-specific ``args``."""
 
-    __slots__ = ("kind", "start", "end", "args", "depth")
+    __slots__ = ("args", "depth", "end", "kind", "start")
 
     def __init__(self, kind: str, start: int, end: int, *args: Any) -> None:
         self.kind, self.start, self.end, self.args = kind, start, end, args
