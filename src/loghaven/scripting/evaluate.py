@@ -302,7 +302,7 @@ class _Run:
         if kind == "list":
             return [self.eval(a) for a in args[0]]
         if kind == "map":
-            return {self.eval(k): self.eval(v) for k, v in args[0]}
+            return {self.key(k, self.eval(k)): self.eval(v) for k, v in args[0]}
         if kind == "and":
             return (self.boolean(args[1], self.eval(args[1]))
                     and self.boolean(args[2], self.eval(args[2])))
@@ -344,6 +344,12 @@ class _Run:
             return new if prefix else old
         raise self.error(node, "illegal_argument_exception", f"[{kind}] is not supported")
 
+    def key(self, node: Node, value: Any) -> Any:
+        """A map key: collections cannot be keys of the JSON-shaped maps scripts see."""
+        if isinstance(value, (list, dict)):
+            raise self.cast_error(node, value, "java.lang.String")
+        return value
+
     def boolean(self, node: Node, value: Any) -> bool:
         if not isinstance(value, bool):
             raise self.cast_error(node, value, "boolean")
@@ -363,7 +369,7 @@ class _Run:
             raise self.error(target, "null_pointer_exception",
                              f"cannot assign [{key}] of a null value")
         if isinstance(obj, dict):
-            obj[key] = value
+            obj[self.key(target, key)] = value
         elif isinstance(obj, list) and target.kind == "index":
             obj[self.list_index(target, obj, key)] = value
         else:
@@ -535,7 +541,9 @@ def _equals(a: Any, b: Any) -> bool:
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if _is_num(a) and _is_num(b):
         return a == b
-    if type(a) is not type(b) and not (a is None or b is None):
+    if a is None or b is None:
+        return a is b
+    if type(a) is not type(b):
         return False
     if isinstance(a, list):
         return len(a) == len(b) and all(_equals(x, y) for x, y in zip(a, b, strict=True))

@@ -26,6 +26,7 @@ UNSUPPORTED = {
     "^": "operator [^] is not supported", "~": "operator [~] is not supported",
     "@": "[@] is not supported",
 }
+_DIGITS = "0123456789"
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "b": "\b",
             "f": "\f", "0": "\0"}
 
@@ -54,7 +55,7 @@ def tokenize(source: str, fail: Callable[[int, int, str], Exception]) -> list[To
             if j < 0:
                 raise fail(i, n, "unterminated comment")
             i = j + 2
-        elif c.isdigit() or (c == "." and i + 1 < n and source[i + 1].isdigit()):
+        elif (c in _DIGITS) or (c == "." and i + 1 < n and (source[i + 1] in _DIGITS)):
             i = _number(source, i, tokens, fail)
         elif c in "'\"":
             i = _string(source, i, tokens, fail)
@@ -69,7 +70,7 @@ def tokenize(source: str, fail: Callable[[int, int, str], Exception]) -> list[To
                 if source.startswith(op, i):
                     raise fail(i, i + len(op), UNSUPPORTED[op])
             op = next((o for o in OPERATORS if source.startswith(o, i)), None)
-            if op == "?." and i + 2 < n and source[i + 2].isdigit():
+            if op == "?." and i + 2 < n and (source[i + 2] in _DIGITS):
                 op = "?"  # a ternary followed by a number such as .5
             if op is None:
                 raise fail(i, i + 1, UNSUPPORTED.get(c, f"invalid character [{c}]"))
@@ -81,22 +82,22 @@ def tokenize(source: str, fail: Callable[[int, int, str], Exception]) -> list[To
 
 def _number(source: str, i: int, tokens: list[Token], fail: Callable[..., Exception]) -> int:
     n, j = len(source), i
-    while j < n and source[j].isdigit():
+    while j < n and (source[j] in _DIGITS):
         j += 1
     is_float = False
-    if j + 1 < n and source[j] == "." and source[j + 1].isdigit():
+    if j + 1 < n and source[j] == "." and (source[j + 1] in _DIGITS):
         is_float = True
         j += 1
-        while j < n and source[j].isdigit():
+        while j < n and (source[j] in _DIGITS):
             j += 1
     if j < n and source[j] in "eE":
         k = j + 1
         if k < n and source[k] in "+-":
             k += 1
-        if k < n and source[k].isdigit():
+        if k < n and (source[k] in _DIGITS):
             is_float = True
             j = k
-            while j < n and source[j].isdigit():
+            while j < n and (source[j] in _DIGITS):
                 j += 1
     text = source[i:j]
     if j < n and source[j] in "lL" and not is_float:

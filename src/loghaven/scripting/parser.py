@@ -92,7 +92,10 @@ class Parser:
     def unexpected(self, prefix: str = "") -> Exception:
         t = self.peek()
         found = "end of script" if t.kind == "eof" else f"[{self.describe(t)}]"
-        text = f"{prefix} but found {found}" if prefix else f"unexpected token {found}"
+        if not prefix:
+            return self.fail(t.start, t.end, "unexpected " + (
+                found if t.kind == "eof" else f"token {found}"))
+        text = f"{prefix} but found {found}"
         return self.fail(t.start, t.end, text)
 
     @staticmethod
