@@ -9,6 +9,7 @@ one iteration; both budgets are checked so a script always ends quickly.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 from loghaven.scripting.errors import ScriptError
@@ -24,6 +25,8 @@ MAX_STEPS = 200_000
 #: Longest string a script may build.
 MAX_STRING_CHARS = 1_000_000
 
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 _LOOP_REASON = ("The maximum number of statements that can be executed in a loop has been "
                 f"reached: more than [{MAX_LOOP_ITERATIONS}] loop iterations.")
 
@@ -473,36 +476,24 @@ class _Run:
                                  f"cannot apply [{op}] to a null value")
             if not _is_num(value):
                 raise self.cast_error(node, value, "java.lang.Number")
-        if op in ("<", "<=", ">", ">="):
-            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-        if isinstance(a, float) or isinstance(b, float):
+        if op in _COMPARE:
+            return _COMPARE[op](a, b)
+        floating = isinstance(a, float) or isinstance(b, float)
+        if op in _ARITH:
+            value = _ARITH[op](a, b)
+            return value if floating else _wrap(value)
+        if floating:
             a, b = float(a), float(b)
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "/":
-                if b == 0:
-                    return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) \
-                        * math.copysign(1.0, b)
-                return a / b
-            if b == 0 or math.isinf(a):
-                return math.nan
-            return math.fmod(a, b)
-        if op == "+":
-            return _wrap(a + b)
-        if op == "-":
-            return _wrap(a - b)
-        if op == "*":
-            return _wrap(a * b)
+            if op == "%":
+                return math.nan if b == 0 or math.isinf(a) else math.fmod(a, b)
+            if b == 0:  # IEEE division, as Java's
+                return math.nan if a == 0 or math.isnan(a) else math.copysign(
+                    math.inf, a) * math.copysign(1.0, b)
+            return a / b
         if b == 0:
             raise self.error(node, "arithmetic_exception", "/ by zero")
         quotient = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)
-        if op == "/":
-            return _wrap(quotient)
-        return _wrap(a - b * quotient)
+        return _wrap(quotient if op == "/" else a - b * quotient)
 
     # -- methods ---------------------------------------------------------------------------
     def call(self, node: Node, obj: Any, name: str, args: list[Any]) -> Any:
