@@ -168,6 +168,11 @@ class _Run:
     def error(self, node: Node, cause: str, reason: str) -> ScriptError:
         return ScriptError(self.source, node.start, node.end, cause, reason, runtime=True)
 
+    def not_null(self, node: Node, value: Any, action: str) -> None:
+        """Java's NullPointerException when a null is dereferenced."""
+        if value is None:
+            raise self.error(node, "null_pointer_exception", f"cannot {action} a null value")
+
     def cast_error(self, node: Node, value: Any, target: str) -> ScriptError:
         return self.error(node, "class_cast_exception",
                           f"Cannot cast [{type_name(value)}] to [{target}]")
@@ -239,9 +244,7 @@ class _Run:
     def foreach(self, node: Node) -> None:
         type_, name, iterable_node, body = node.args
         iterable = self.eval(iterable_node)
-        if iterable is None:
-            raise self.error(iterable_node, "null_pointer_exception",
-                             "cannot iterate over a null value")
+        self.not_null(iterable_node, iterable, "iterate over")
         if isinstance(iterable, dict):
             items: list[Any] = list(iterable.keys())
         elif isinstance(iterable, list):
@@ -368,9 +371,7 @@ class _Run:
             key: Any = target.args[1]
         else:
             key = self.eval(target.args[1])
-        if obj is None:
-            raise self.error(target, "null_pointer_exception",
-                             f"cannot assign [{key}] of a null value")
+        self.not_null(target, obj, f"assign [{key}] of")
         if isinstance(obj, dict):
             obj[self.key(target, key)] = value
         elif isinstance(obj, list) and target.kind == "index":
@@ -380,9 +381,7 @@ class _Run:
                              f"cannot assign [{key}] on [{type_name(obj)}]")
 
     def get_field(self, node: Node, obj: Any, name: str) -> Any:
-        if obj is None:
-            raise self.error(node, "null_pointer_exception",
-                             f"cannot access field [{name}] of a null value")
+        self.not_null(node, obj, f"access field [{name}] of")
         if isinstance(obj, dict):
             return obj.get(name)
         if isinstance(obj, list) and name == "length":
@@ -391,9 +390,7 @@ class _Run:
                          f"field [{name}] is not supported on [{type_name(obj)}]")
 
     def get_index(self, node: Node, obj: Any, key: Any) -> Any:
-        if obj is None:
-            raise self.error(node, "null_pointer_exception",
-                             f"cannot access index [{java_str(key)[:50]}] of a null value")
+        self.not_null(node, obj, f"access index [{java_str(key)[:50]}] of")
         if isinstance(obj, dict):
             try:
                 return obj.get(key)
@@ -497,9 +494,7 @@ class _Run:
 
     # -- methods ---------------------------------------------------------------------------
     def call(self, node: Node, obj: Any, name: str, args: list[Any]) -> Any:
-        if obj is None:
-            raise self.error(node, "null_pointer_exception",
-                             f"cannot invoke method [{name}] on a null value")
+        self.not_null(node, obj, f"invoke method [{name}] on")
         handler = _METHODS.get((_kind(obj), name, len(args)))
         if handler is None:
             raise self.error(node, "illegal_argument_exception",
@@ -543,14 +538,12 @@ def _equals(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+_KINDS = {"java.lang.String": "str", "java.util.ArrayList": "list", "java.util.HashMap": "map"}
+
+
 def _kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "map"
-    return "any"
+    """Which family of instance methods ``value`` has."""
+    return _KINDS.get(type_name(value), "any")
 
 
 def _str_arg(v: Any) -> str:
