@@ -378,12 +378,9 @@ class Catalog:
                 part = "*"
             if is_pattern(part):
                 matched = False
-                for name, index in self.indices.items():
-                    if index.state in states and fnmatch.fnmatchcase(name, part) \
-                            and (with_hidden or not _hidden(index)) \
-                            and access.allows(name, aliases=self.aliases_of(name)):
-                        selected.setdefault(name, None)
-                        matched = True
+                for name in self._wildcard_indices(part, states, with_hidden):
+                    selected.setdefault(name, None)
+                    matched = True
                 for alias, members in alias_map.items():
                     if fnmatch.fnmatchcase(alias, part) and access.allows(alias):
                         for name, props in members.items():
@@ -422,6 +419,15 @@ class Catalog:
         return [Target(self.indices[name], alias_filter) for name, alias_filter in
                 sorted(selected.items())]
 
+    def _wildcard_indices(self, pattern: str, states: abc.Collection[str],
+                          with_hidden: bool) -> list[str]:
+        """The indices a wildcard reaches: in one of ``states``, hidden ones only when asked
+        for, and only those the acting subject may act on (by name or through an alias)."""
+        return [name for name, index in self.indices.items()
+                if index.state in states and fnmatch.fnmatchcase(name, pattern)
+                and (with_hidden or not _hidden(index))
+                and access.allows(name, aliases=self.aliases_of(name))]
+
     def _may_name(self, name: str, alias_map: abc.Mapping[str, abc.Collection[str]]) -> bool:
         """Whether the acting subject may name this index (or act on it through one of its
         aliases) or alias (or act on every index behind it)."""
@@ -452,10 +458,7 @@ class Catalog:
                 continue
             part = "*" if raw == "_all" else resolve_date_math(raw)
             if is_pattern(part):
-                indices |= {name for name, index in self.indices.items()
-                            if index.state in states and fnmatch.fnmatchcase(name, part)
-                            and (with_hidden or not _hidden(index))
-                            and access.allows(name, aliases=self.aliases_of(name))}
+                indices.update(self._wildcard_indices(part, states, with_hidden))
                 aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)
                             and access.allows(alias)}
             elif not self._may_name(part, members):

@@ -212,6 +212,7 @@ class _Targets:
         except LoghavenError as error:
             return error
 
+
 def _check_access(name: str, target: Index | LoghavenError | None, op: str,
                   catalog: Catalog) -> None:
     """OpenSearch's checks of a write acting for a subject, before whether its target exists:
@@ -220,7 +221,7 @@ def _check_access(name: str, target: Index | LoghavenError | None, op: str,
     update where document- or field-level security applies."""
     action = WRITE_ACTIONS[op]
     if isinstance(target, Index):
-        aliases = catalog.aliases.get(target.name, ())
+        aliases = catalog.aliases_of(target.name)
         if not access.allows(target.name, action, aliases):
             # a system index is not written through an alias that a role grants
             access.check(target.name if system_indices.protected(target.name) else name,
