@@ -218,3 +218,24 @@ def test_the_node_lists_its_jobs_over_http(es):
     node_stats, = stats["nodes"].values()
     assert node_stats["scheduler"]["job"]["engine.merge"]["name"] == "engine.merge"
     assert "indices" not in node_stats
+
+
+def test_lag_behind_the_due_time_is_measured_when_workers_are_busy(metastore):
+    scheduler = Scheduler(metastore, workers=1)
+    release = threading.Event()
+    quick_runs: list[float] = []
+    scheduler.add("blocker", lambda stopping: release.wait(5), Every(0.01))
+    scheduler.start()
+    try:
+        time.sleep(0.05)  # the blocker holds the only worker
+        scheduler.add("quick", lambda stopping: quick_runs.append(time.time()), Every(0.01))
+        time.sleep(0.3)
+        release.set()
+        wait_until(lambda: len(quick_runs) >= 1)
+    finally:
+        scheduler.stop()
+    lag = scheduler.stats()["lag_millis"]
+    assert lag["samples"] >= 2
+    # the quick job waited for the blocker's run to end, about 0.3 s after it fell due
+    assert lag["max"] >= 200
+    assert lag["p50"] <= lag["p99"] <= lag["max"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
@@ -30,6 +31,8 @@ from loghaven.errors import IllegalArgument
 from loghaven.storage.metastore import Metastore
 
 JOB = "job"
+#: How many recent runs' lags (start time minus due time) the scheduler keeps for its stats.
+LAG_SAMPLES = 4096
 log = logging.getLogger("loghaven.scheduler")
 
 #: What a job runs; it receives an event that is set when the node is stopping, so that a long
@@ -142,6 +145,9 @@ class Scheduler:
         self.stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self._thread: threading.Thread | None = None
+        #: Seconds between each recent run's due time and its start: how far behind the
+        #: scheduler is when its workers are all busy.
+        self._lags: deque[float] = deque(maxlen=LAG_SAMPLES)
 
     # --- jobs ----------------------------------------------------------------------------------
 
@@ -188,7 +194,20 @@ class Scheduler:
         jobs = self.jobs()
         return {"jobs": len(jobs), "running": sum(j.running_since is not None for j in jobs),
                 "failed_runs": sum(j.state.failures for j in jobs),
+                "lag_millis": self.lag_millis(),
                 "job": {j.name: j.describe() for j in jobs}}
+
+    def lag_millis(self) -> dict[str, float | int]:
+        """The recent runs' lag behind their due time: count, p50, p99 and max, in ms."""
+        lags = sorted(self._lags)
+        if not lags:
+            return {"samples": 0, "p50": 0.0, "p99": 0.0, "max": 0.0}
+
+        def rank(q: float) -> float:
+            return round(lags[min(len(lags) - 1, int(q * len(lags)))] * 1000, 3)
+
+        return {"samples": len(lags), "p50": rank(0.5), "p99": rank(0.99),
+                "max": round(lags[-1] * 1000, 3)}
 
     def _record(self, job: Job) -> None:
         self.metastore.put(JOB, job.name, job.state.to_json(job.schedule))
@@ -230,12 +249,13 @@ class Scheduler:
     def _submit(self, job: Job, now: float) -> None:
         job.running_since = now
         try:
-            self._running[job.name] = self._pool.submit(self._run, job)
+            self._running[job.name] = self._pool.submit(self._run, job, job.state.next_run)
         except RuntimeError:  # the pool is shutting down
             job.running_since = None
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job, due: float) -> None:
         started = self._clock()
+        self._lags.append(max(0.0, started - due))
         error = None
         try:
             job.action(self.stopping)
