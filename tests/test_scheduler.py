@@ -239,3 +239,5 @@ def test_lag_behind_the_due_time_is_measured_when_workers_are_busy(metastore):
     # the quick job waited for the blocker's run to end, about 0.3 s after it fell due
     assert lag["max"] >= 200
     assert lag["p50"] <= lag["p99"] <= lag["max"]
+    quick = next(job for job in scheduler.jobs() if job.name == "quick")
+    assert quick.describe()["last_lag_millis"] is not None

@@ -98,6 +98,8 @@ class JobState:
     last_run: float | None = None
     last_duration: float | None = None
     last_error: str | None = None
+    #: How late the last run started after it fell due.
+    last_lag: float | None = None
     runs: int = 0
     failures: int = 0
 
@@ -129,6 +131,7 @@ class Job:
                 "running_since_millis": millis(self.running_since),
                 "next_run_millis": millis(state.next_run), "last_run_millis": millis(state.last_run),
                 "last_duration_millis": millis(state.last_duration),
+                "last_lag_millis": millis(state.last_lag),
                 "last_error": state.last_error, "runs": state.runs, "failures": state.failures}
 
 
@@ -255,7 +258,8 @@ class Scheduler:
 
     def _run(self, job: Job, due: float) -> None:
         started = self._clock()
-        self._lags.append(max(0.0, started - due))
+        job.state.last_lag = max(0.0, started - due)
+        self._lags.append(job.state.last_lag)
         error = None
         try:
             job.action(self.stopping)
