@@ -1,0 +1,2 @@
+"""Ingest processors, one module per family; each registers its types with
+:func:`loghaven.ingest.pipeline.processor.processor_type`."""
