@@ -31,6 +31,7 @@ from loghaven.api import (
     documents,
     indices,
     info,
+    ingest,
     jobs,
     metadata,
     nodes,
@@ -120,7 +121,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes,
-              *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
+              *analyze.routes, *ingest.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *indices.routes]
     permissions.check(routes)
     if node.security.enabled:

@@ -1,0 +1,134 @@
+"""Pipeline definitions compiled into :class:`~loghaven.ingest.pipeline.steps.Pipeline`.
+
+As ES's ``Pipeline.create`` and ``ConfigurationUtils.readProcessor``: a definition takes
+``description``, ``processors``, ``on_failure``, ``version`` and ``_meta``; each processor is
+``{type: options}``, whose common options (``tag``, ``description``, ``if``,
+``ignore_failure``, ``on_failure``) are read here and the rest by the type's factory; an
+unknown type, an option nobody read and an empty ``on_failure`` are refused with ES's
+``parse_exception``. ``if`` scripts are compiled once, here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loghaven.ingest.pipeline.document import java_type
+from loghaven.ingest.pipeline.processor import PROCESSORS, ConfigurationError, ProcessorConfig
+from loghaven.ingest.pipeline.steps import Pipeline, Step
+from loghaven.scripting import Script, ScriptError, compile
+
+_PIPELINE_KEYS = ("description", "processors", "on_failure", "version", "_meta")
+
+
+class _PipelineConfig(ProcessorConfig):
+    """The readers of processor options, for the pipeline's own keys (ES names no
+    processor type in their errors)."""
+
+    def error(self, property_name: str | None, reason: str) -> ConfigurationError:
+        extra = {"property_name": property_name} if property_name is not None else {}
+        return ConfigurationError(reason, **extra)
+
+    def processor_list(self, name: str, required: bool) -> list[Any] | None:
+        value = self.raw(name, None)
+        if value is None:
+            if required:
+                raise self.error(name, f"[{name}] required property is missing")
+            return None
+        if not isinstance(value, list):
+            raise self._wrong(name, value, "list")
+        return value
+
+
+def compile_pipeline(pipeline_id: str, definition: Any) -> Pipeline:
+    """Compile a stored or simulated definition; ``parse_exception`` when it is not valid."""
+    if not isinstance(definition, dict):
+        raise ConfigurationError(f"pipeline [{pipeline_id}] definition isn't a map, but of "
+                                 f"type [{java_type(definition)}]")
+    config = _PipelineConfig("pipeline", None, dict(definition))
+    description = config.string("description", None)
+    version = config.integer("version", None)
+    config.mapping("_meta", None)
+    processors = config.processor_list("processors", True)
+    handlers = config.processor_list("on_failure", False)
+    if config.options:
+        raise ConfigurationError(f"pipeline [{pipeline_id}] doesn't support one or more "
+                                 f"provided configuration parameters "
+                                 f"[{', '.join(config.options)}]")
+    if handlers is not None and not handlers:
+        raise ConfigurationError(f"pipeline [{pipeline_id}] cannot have an empty on_failure "
+                                 f"option defined")
+    return Pipeline(pipeline_id, read_processors(processors or []),
+                    read_processors(handlers) if handlers else None, description, version)
+
+
+def read_processors(configs: list[Any]) -> list[Step]:
+    """A ``processors`` or ``on_failure`` list: each item one or more ``{type: options}``."""
+    steps: list[Step] = []
+    for item in configs:
+        if not isinstance(item, dict):
+            raise ConfigurationError(f"property isn't a map, but of type [{java_type(item)}]")
+        for type_name, options in item.items():
+            steps.append(read_processor(type_name, options))
+    return steps
+
+
+def read_processor(type_name: str, options: Any) -> Step:
+    """One processor: its common options, then its type's own, all of them consumed."""
+    if type_name == "script" and isinstance(options, str):
+        options = {"source": options}  # ES's inline-script shorthand
+    if not isinstance(options, dict):
+        raise ConfigurationError(f"property isn't a map, but of type [{java_type(options)}]",
+                                 processor_type=type_name)
+    factory = PROCESSORS.get(type_name)
+    config = ProcessorConfig(type_name, None, dict(options))
+    if factory is None:
+        raise config.error(None, f"No processor type exists with name [{type_name}]")
+    handlers = config.raw("on_failure", None)
+    condition = config.raw("if", None)
+    config.tag = config.string("tag", None)
+    description = config.string("description", None)
+    ignore_failure = config.boolean("ignore_failure", False)
+    on_failure = None
+    if handlers is not None:
+        if not isinstance(handlers, list):
+            raise config._wrong("on_failure", handlers, "list")
+        if not handlers:
+            raise config.error("on_failure", "[on_failure] processors list cannot be empty")
+        on_failure = read_processors(handlers)
+    script, params = (None, {}) if condition is None else read_script(config, "if", condition)
+    processor = factory(config)
+    config.finish()
+    processor.tag = config.tag
+    processor.description = description
+    return Step(processor, type_name, config.tag, description, script, params,
+                ignore_failure, on_failure)
+
+
+def read_script(config: ProcessorConfig, name: str, value: Any) -> tuple[Script, dict[str, Any]]:
+    """A script option (``if``, or the ``script`` processor's): inline source as a string or
+    ``{source, lang, params}``; compiled now, its errors as ES's configuration error."""
+    params: dict[str, Any] = {}
+    if isinstance(value, dict):
+        options = ProcessorConfig(config.type, config.tag, dict(value))
+        if "id" in options.options:
+            raise config.error(name, "stored scripts are not supported; use an inline "
+                                     "[source]")
+        lang = options.string("lang", "painless")
+        if lang != "painless":
+            raise config.error(name, f"script_lang not supported [{lang}]")
+        params = options.mapping("params", {})
+        options.options.pop("options", None)
+        value = options.string("source")
+        options.finish()
+    elif not isinstance(value, str):
+        raise config._wrong(name, value, "string")
+    try:
+        return compile(value), params
+    except ScriptError as error:
+        raise _script_config_error(config, error) from None
+
+
+def _script_config_error(config: ProcessorConfig, error: ScriptError) -> ConfigurationError:
+    failure = config.error(None, error.reason)
+    failure.extra["caused_by"] = error.to_cause()
+    return failure
