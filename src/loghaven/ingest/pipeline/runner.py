@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+import loghaven.ingest.processors  # noqa: F401  (fills the processor registry)
 from loghaven.errors import IllegalArgument, LoghavenError, ParseFailure, unexpected_error
 from loghaven.ingest.pipeline.compile import compile_pipeline
 from loghaven.ingest.pipeline.document import IngestDocument
