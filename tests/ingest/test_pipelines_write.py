@@ -77,10 +77,10 @@ def test_default_and_final_pipelines(es: httpx.Client) -> None:
                   ).status_code == 200
     es.put("/w-dflt/_doc/1", json={"ran": []})
     es.put("/w-dflt/_doc/2?pipeline=w-asked", json={})
-    es.put("/w-dflt/_doc/3?pipeline=_none", json={})
+    es.put("/w-dflt/_doc/3?pipeline=_none", json={"ran": []})
     assert source(es, "w-dflt", "1") == {"ran": ["default", "final"]}
     assert source(es, "w-dflt", "2") == {"ran": ["asked", "final"]}
-    assert source(es, "w-dflt", "3") == {"ran": "final"}
+    assert source(es, "w-dflt", "3") == {"ran": ["final"]}
 
 
 def test_a_pipeline_may_send_the_document_to_another_index(es: httpx.Client) -> None:
