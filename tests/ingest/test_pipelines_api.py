@@ -65,9 +65,12 @@ def test_invalid_definitions_are_refused_with_es_errors(es: httpx.Client) -> Non
     assert error["reason"] == "pipeline [bad] cannot have an empty on_failure option defined"
     error = error_of(put(es, "bad", {"processors": [{"drop": {"on_failure": []}}]}))
     assert error["reason"] == "[on_failure] processors list cannot be empty"
-    error = error_of(put(es, "bad", {"processors": [{"drop": {"if": "ctx.a =="}}]}))
-    assert error["type"] == "parse_exception"
-    assert error["caused_by"]["type"] == "script_exception"
+    error = error_of(put(es, "bad", {"processors": [{"drop": {"if": "ctx.a ==",
+                                                              "tag": "t"}}]}))
+    assert (error["type"], error["reason"]) == ("script_exception", "compile error")
+    assert (error["processor_type"], error["processor_tag"]) == ("drop", "t")
+    error = error_of(put(es, "bad", {"processors": [{"nope": {"tag": "t"}}]}))
+    assert error["processor_tag"] == "t"
     assert es.get("/_ingest/pipeline/bad").status_code == 404
 
 

@@ -31,10 +31,11 @@ def failure(es: httpx.Client, processors: list[dict[str, Any]],
     return error["type"], error["reason"]
 
 
-def config_error(es: httpx.Client, processor: dict[str, Any]) -> str:
+def config_error(es: httpx.Client, processor: dict[str, Any],
+                 kind: str = "parse_exception") -> str:
     response = es.put("/_ingest/pipeline/p-invalid", json={"processors": [processor]})
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["type"] == "parse_exception"
+    assert response.json()["error"]["type"] == kind
     return str(response.json()["error"]["reason"])
 
 
@@ -132,7 +133,8 @@ def test_script(es: httpx.Client) -> None:
     assert out(es, [{"script": "ctx.x = 'inline'"}], {}) == {"x": "inline"}
     kind, reason = failure(es, [{"script": {"source": "ctx.missing.length()"}}], {})
     assert (kind, reason) == ("script_exception", "runtime error")
-    assert "compile error" in config_error(es, {"script": {"source": "ctx.a = "}})
+    assert config_error(es, {"script": {"source": "ctx.a = "}}, "script_exception") == \
+        "compile error"
     assert config_error(es, {"script": {"lang": "painless"}}) == \
         "Need [id] or [source] for script processor"
 
@@ -154,8 +156,19 @@ def test_if_ignore_failure_and_on_failure(es: httpx.Client) -> None:
     # the pipeline's own handlers end the pipeline; the failure fields are gone afterwards
     doc = out(es, [{"fail": {"tag": "f", "message": "m"}}, {"set": {"field": "no", "value": 1}}],
               {}, on_failure=[{"set": {"field": "got", "value": "{{_ingest.on_failure_message}}/"
-                                                              "{{_ingest.on_failure_pipeline}}"}}])
-    assert doc == {"got": "m/_simulate_pipeline"}
+                                                              "{{_ingest.on_failure_pipeline}}"}},
+                              {"set": {"field": "tag", "copy_from": "_ingest.on_failure_processor_tag"}}])
+    assert doc["got"] == "m/"  # on_failure_pipeline names only a nested pipeline
+    assert doc["tag"] == "f"
+    es.put("/_ingest/pipeline/p-inner", json={"processors": [{"fail": {"message": "inner"}}]})
+    doc = out(es, [{"pipeline": {"name": "p-inner"}}], {}, on_failure=[
+        {"set": {"field": "got", "value": "{{_ingest.on_failure_processor_type}} in "
+                                          "{{_ingest.on_failure_pipeline}}"}}])
+    assert doc == {"got": "fail in p-inner"}
+    # a script's runtime error: the message is its root cause's
+    doc = out(es, [{"script": {"source": "ctx.missing.length()", "on_failure": [
+        {"set": {"field": "why", "value": "{{_ingest.on_failure_message}}"}}]}}], {})
+    assert doc["why"] != "runtime error" and doc["why"]
     nested = run(es, [{"fail": {"message": "one", "on_failure": [{"fail": {"message": "two"}}]}}],
                  {})
     assert nested["error"]["reason"] == "two"

@@ -127,9 +127,10 @@ def test_update_by_query_runs_its_pipeline(es: httpx.Client) -> None:
     assert [source(es, "w-ubq", str(i))["n"] for i in range(3)] == [0, 10, 20]
 
 
-def test_on_failure_and_ignore_failure_on_the_write_path(es: httpx.Client) -> None:
+def test_on_failure_on_the_write_path(es: httpx.Client) -> None:
+    put(es, "w-inner", [{"rename": {"tag": "mv", "field": "missing", "target_field": "x"}}])
     put(es, "w-handled", [
-        {"rename": {"tag": "mv", "field": "missing", "target_field": "x"}},
+        {"pipeline": {"name": "w-inner"}},
         {"set": {"field": "never", "value": 1}}],
         on_failure=[{"set": {"field": "error", "value": "{{_ingest.on_failure_message}} "
                                                         "({{_ingest.on_failure_processor_type}}"
@@ -137,7 +138,7 @@ def test_on_failure_and_ignore_failure_on_the_write_path(es: httpx.Client) -> No
                                                         " in {{_ingest.on_failure_pipeline}})"}}])
     es.put("/w-failures/_doc/1?pipeline=w-handled", json={})
     assert source(es, "w-failures", "1") == {
-        "error": "field [missing] doesn't exist (rename/mv in w-handled)"}
+        "error": "field [missing] doesn't exist (rename/mv in w-inner)"}
 
 
 @pytest.fixture

@@ -74,30 +74,33 @@ def read_processors(configs: list[Any]) -> list[Step]:
 
 def read_processor(type_name: str, options: Any) -> Step:
     """One processor: its common options, then its type's own, all of them consumed."""
+    if options is None:
+        raise ConfigurationError(f"the config of processor [{type_name}] cannot be null",
+                                 processor_type=type_name)
     if type_name == "script" and isinstance(options, str):
         options = {"source": options}  # ES's inline-script shorthand
     if not isinstance(options, dict):
         raise ConfigurationError(f"property isn't a map, but of type [{java_type(options)}]",
                                  processor_type=type_name)
-    factory = PROCESSORS.get(type_name)
     config = ProcessorConfig(type_name, None, dict(options))
-    if factory is None:
-        raise config.error(None, f"No processor type exists with name [{type_name}]")
-    handlers = config.raw("on_failure", None)
-    condition = config.raw("if", None)
     config.tag = config.string("tag", None)
     description = config.string("description", None)
     ignore_failure = config.boolean("ignore_failure", False)
+    condition = config.raw("if", None)
+    factory = PROCESSORS.get(type_name)
+    if factory is None:
+        raise config.error(None, f"No processor type exists with name [{type_name}]")
+    handlers = config.raw("on_failure", None)
     on_failure = None
     if handlers is not None:
         if not isinstance(handlers, list):
             raise config._wrong("on_failure", handlers, "list")
-        if not handlers:
-            raise config.error("on_failure", "[on_failure] processors list cannot be empty")
         on_failure = read_processors(handlers)
-    script, params = (None, {}) if condition is None else read_script(config, "if", condition)
+        if not on_failure:
+            raise config.error("on_failure", "[on_failure] processors list cannot be empty")
     processor = factory(config)
     config.finish()
+    script, params = (None, {}) if condition is None else read_script(config, "if", condition)
     processor.tag = config.tag
     processor.description = description
     return Step(processor, type_name, config.tag, description, script, params,
@@ -125,10 +128,6 @@ def read_script(config: ProcessorConfig, name: str, value: Any) -> tuple[Script,
     try:
         return compile(value), params
     except ScriptError as error:
-        raise _script_config_error(config, error) from None
-
-
-def _script_config_error(config: ProcessorConfig, error: ScriptError) -> ConfigurationError:
-    failure = config.error(None, error.reason)
-    failure.extra["caused_by"] = error.to_cause()
-    return failure
+        # ES keeps a script's own error, marked with the processor it configures
+        error.extra.update(config.error(None, "").extra)
+        raise

@@ -173,27 +173,36 @@ def evaluate_condition(script: Script, params: dict[str, Any],
 
 
 def _attributed(exc: Exception, step: Step, document: IngestDocument) -> LoghavenError:
-    """``exc`` as an ES error that remembers the innermost processor and pipeline it failed
-    in (ES's ``IngestProcessorException`` headers), for the handlers' metadata."""
+    """``exc`` as an ES error that remembers the innermost processor it failed in, and the
+    pipeline when pipelines were nested (ES's ``IngestProcessorException`` headers
+    ``processor_type``, ``processor_tag``, ``pipeline_origin``), for the handlers' metadata."""
     error = exc if isinstance(exc, LoghavenError) else unexpected_error(exc)
     if not hasattr(error, "processor_type"):
+        stack = current().stack
         error.processor_type = step.type  # type: ignore[attr-defined]
         error.processor_tag = step.tag  # type: ignore[attr-defined]
-        error.pipeline_id = document.ingest.get("pipeline")  # type: ignore[attr-defined]
+        error.pipeline_origin = stack[-1] if len(stack) > 1 else None  # type: ignore[attr-defined]
     return error
+
+
+def root_message(error: LoghavenError) -> str:
+    """The message of the error's root cause (``_ingest.on_failure_message``)."""
+    cause: dict[str, Any] = error.to_cause()
+    while isinstance(cause.get("caused_by"), dict):
+        cause = cause["caused_by"]
+    return str(cause.get("reason"))
 
 
 def _handle(handlers: list[Step], error: LoghavenError,
             document: IngestDocument) -> IngestDocument | None:
-    """Run ``on_failure`` handlers with the failure's metadata in ``_ingest``; a handler's
-    own failure is the document's."""
-    saved = {key: document.ingest[key] for key in _FAILURE_KEYS if key in document.ingest}
-    document.ingest["on_failure_message"] = error.reason
+    """Run ``on_failure`` handlers with the failure's metadata in ``_ingest`` (removed
+    afterwards, as ES does); a handler's own failure is the document's."""
+    document.ingest["on_failure_message"] = root_message(error)
     document.ingest["on_failure_processor_type"] = getattr(error, "processor_type", None)
     document.ingest["on_failure_processor_tag"] = getattr(error, "processor_tag", None)
-    pipeline_id = getattr(error, "pipeline_id", None)
-    if pipeline_id is not None:
-        document.ingest["on_failure_pipeline"] = pipeline_id
+    origin = getattr(error, "pipeline_origin", None)
+    if origin is not None:
+        document.ingest["on_failure_pipeline"] = origin
     try:
         for handler in handlers:
             if run_step(handler, document) is None:
@@ -202,7 +211,6 @@ def _handle(handlers: list[Step], error: LoghavenError,
     finally:
         for key in _FAILURE_KEYS:
             document.ingest.pop(key, None)
-        document.ingest.update(saved)
 
 
 def snapshot(document: IngestDocument) -> IngestDocument:

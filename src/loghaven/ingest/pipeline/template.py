@@ -45,8 +45,8 @@ def _escaper(media_type: str) -> Callable[[str], str]:
 
 
 def model(document: IngestDocument) -> dict[str, Any]:
-    """What a template sees: source and metadata, and ``_ingest``."""
-    return {**document.fields, "_ingest": document.ingest}
+    """What a template sees: source and metadata, also as ``_source``, and ``_ingest``."""
+    return {**document.fields, "_source": document.fields, "_ingest": document.ingest}
 
 
 def _lookup(scope: dict[str, Any], key: str) -> Any:
