@@ -83,6 +83,18 @@ def test_default_and_final_pipelines(es: httpx.Client) -> None:
     assert source(es, "w-dflt", "3") == {"ran": ["final"]}
 
 
+def test_an_update_runs_the_pipelines_on_the_document_it_may_index(es: httpx.Client) -> None:
+    put(es, "w-up", [{"set": {"field": "via", "value": "pipeline"}}])
+    es.put("/w-upserts", json={"settings": {"index.default_pipeline": "w-up"}})
+    answer = bulk(es, "/w-upserts/_bulk?refresh=true", [
+        {"update": {"_id": "1"}}, {"doc": {"a": 1}, "upsert": {"a": 0}},
+        {"update": {"_id": "2"}}, {"doc": {"b": 1}, "doc_as_upsert": True},
+        {"update": {"_id": "3"}}, {"doc": {"c": 1}}])
+    assert [item["update"]["status"] for item in answer["items"]] == [201, 201, 404]
+    assert source(es, "w-upserts", "1") == {"a": 0, "via": "pipeline"}
+    assert source(es, "w-upserts", "2") == {"b": 1, "via": "pipeline"}
+
+
 def test_a_pipeline_may_send_the_document_to_another_index(es: httpx.Client) -> None:
     put(es, "w-route", [{"set": {"field": "_index", "value": "w-routed-{{kind}}"}}])
     put(es, "w-final-a", [{"set": {"field": "final", "value": "a"}}])
@@ -117,14 +129,15 @@ def test_dropped_documents_answer_noop(es: httpx.Client) -> None:
 
 
 def test_update_by_query_runs_its_pipeline(es: httpx.Client) -> None:
-    put(es, "w-ubq", [{"script": {"source": "ctx.n = ctx.n * params.k", "params": {"k": 10}}}])
-    for i in range(3):
+    put(es, "w-ubq", [{"drop": {"if": "ctx.n == 3"}},
+                      {"script": {"source": "ctx.n = ctx.n * params.k", "params": {"k": 10}}}])
+    for i in range(4):
         es.put(f"/w-ubq/_doc/{i}", json={"n": i})
     es.post("/w-ubq/_refresh")
     response = es.post("/w-ubq/_update_by_query?pipeline=w-ubq&refresh=true")
     assert response.status_code == 200, response.text
-    assert response.json()["updated"] == 3
-    assert [source(es, "w-ubq", str(i))["n"] for i in range(3)] == [0, 10, 20]
+    assert (response.json()["updated"], response.json()["noops"]) == (3, 1)
+    assert [source(es, "w-ubq", str(i))["n"] for i in range(4)] == [0, 10, 20, 3]
 
 
 def test_on_failure_on_the_write_path(es: httpx.Client) -> None:

@@ -75,7 +75,7 @@ def run_pipelines(pipelines: Pipelines, request: WriteRequest, index: str,
     """Run ``request``'s document through its pipelines, in place: the index it goes to
     now, or None when a processor dropped it. A failure raises the document's error."""
     body = request.update or {}
-    key = "upsert" if "upsert" in body else "doc"
+    key = "doc" if body.get("doc_as_upsert") else "upsert"  # ES's getIndexWriteRequest
     source = source_map(request.source) if request.op != "update" else dict(body[key])
     document = IngestDocument(source, metadata(request, index), {"timestamp": timestamp()})
     done = execute(store.pipeline, pipelines[0], pipelines[1], document, final_of)
