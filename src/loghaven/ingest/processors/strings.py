@@ -124,6 +124,8 @@ class HtmlStrip(StringProcessor):
         config.finish()
 
     def process(self, value: str) -> str:
+        if "<" not in value or ">" not in value:  # ES's shortcut: no tags, no decoding
+            return value
         stripper = _Stripper()
         stripper.feed(value)
         stripper.close()
