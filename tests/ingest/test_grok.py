@@ -224,3 +224,17 @@ def test_grok_patterns_api(es: httpx.Client):
     assert bad.status_code == 400
     assert bad.json()["error"]["type"] == "illegal_argument_exception"
     assert bad.json()["error"]["reason"] == "unsupported ECS compatibility mode [v3]"
+
+
+def test_oniguruma_semantics_of_joni():
+    """What Ruby-syntax expressions mean in ES: ``\\h`` is a hex digit, ``(?m)`` lets a dot
+    match a newline, ``^``/``$`` match at line breaks; names may hold any character."""
+    assert run({"field": "m", "patterns": [r"%{RUUID:id}"]},
+               {"m": "req 0123456789abcdef0123456789ABCDEF"})["id"] == \
+        "0123456789abcdef0123456789ABCDEF"
+    assert run({"field": "m", "patterns": [r"^%{WORD:w}$"]}, {"m": "two words\nsecond"})["w"] \
+        == "second"
+    assert run({"field": "m", "patterns": [r"(?m)start(?<body>.*)end"]},
+               {"m": "start a\nb end"})["body"] == " a\nb "
+    assert run({"field": "m", "patterns": [r"(?<a.b>x+)-(?<[c][d]>y)"]},
+               {"m": "xx-y"}) == {"m": "xx-y", "a": {"b": "xx"}, "c": {"d": "y"}}

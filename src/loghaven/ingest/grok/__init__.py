@@ -25,6 +25,7 @@ import regex
 
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.ingest import java
+from loghaven.ingest.grok import oniguruma
 
 #: ``ecs_compatibility`` values (GrokBuiltinPatterns.ECS_COMPATIBILITY_MODES).
 ECS_MODES = ("disabled", "v1")
@@ -32,8 +33,6 @@ _PATTERN_FILES = {"disabled": "legacy.patterns", "v1": "ecs-v1.patterns"}
 #: ``%{NAME}``, ``%{NAME:field}``, ``%{NAME:field:type}`` (Grok.GROK_PATTERN).
 _REFERENCE = re.compile(r"%\{(?P<pattern>[A-Za-z0-9_]+)(?::(?P<sub>[A-Za-z0-9@\[\]_:.-]+))?"
                         r"(?:=(?P<definition>(?:[^{}]+|\\.+)+))?\}")
-#: A named group as Oniguruma writes it (``(?<name>``) or Python does (``(?P<name>``).
-_NAMED_GROUP = re.compile(r"\\.|\(\?P?<(?![=!])([^>]+)>")
 _MAX_EXPANSIONS = 100_000  # Grok.MAX_TO_REGEX_ITERATIONS
 
 
@@ -167,20 +166,6 @@ def to_regex(expression: str, bank: Mapping[str, str]) -> str:
     raise IllegalArgument("Can not convert grok patterns to regular expression")
 
 
-def _rename_groups(expression: str) -> tuple[str, list[Capture]]:
-    """Give each named group a Python-safe name, keeping its field and type."""
-    captures: list[Capture] = []
-
-    def rename(match: re.Match[str]) -> str:
-        if match.group(1) is None:
-            return match.group(0)
-        field, kind = _field_of(match.group(1))
-        captures.append(Capture(f"_g{len(captures)}", field, kind))
-        return f"(?P<{captures[-1].group}>"
-
-    return _NAMED_GROUP.sub(rename, expression), captures
-
-
 def _convert(value: str, kind: str) -> Any:
     """A captured text as its declared type (GrokCaptureType: Integer.parseInt, ...)."""
     if kind == "boolean":
@@ -194,10 +179,10 @@ class Grok:
     """A compiled grok expression: the regular expression and what its groups capture."""
 
     def __init__(self, expression: str, bank: Mapping[str, str]) -> None:
-        source = to_regex(expression, bank).replace(".?*", "(?:.?)*")  # Oniguruma's nested
-        self.source, self.captures = _rename_groups(source)  # repeat (SHOREWALL)
+        self.source, names = oniguruma.translate(to_regex(expression, bank))
+        self.captures = [Capture(f"_g{i}", *_field_of(name)) for i, name in enumerate(names)]
         try:
-            self.regex = regex.compile(self.source, regex.VERSION0)
+            self.regex = regex.compile(self.source, regex.VERSION0 | regex.MULTILINE)
         except regex.error as error:
             raise IllegalArgument(str(error)) from None
 
