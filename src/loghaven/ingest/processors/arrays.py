@@ -9,7 +9,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest import java
 from loghaven.ingest.pipeline.document import IngestDocument, java_type
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
-from loghaven.ingest.processors.fields import LIST, STRING, read, read_present
+from loghaven.ingest.processors.fields import LIST, STRING, read_present
 
 
 @processor_type("split")
@@ -34,11 +34,9 @@ class Split(Processor):
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
-        value = read(document, self.field, STRING, self.ignore_missing)
+        value = read_present(document, self.field, STRING, self.ignore_missing, "split")
         if value is None:
-            if self.ignore_missing:
-                return document
-            raise IllegalArgument(f"field [{self.field}] is null, cannot split.")
+            return document
         limit = -1 if self.preserve_trailing else 0
         document.set(self.target_field, java.split(value, self.separator, limit))
         return document

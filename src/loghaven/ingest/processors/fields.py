@@ -56,6 +56,11 @@ class StringProcessor(Processor):
         self.field = config.string("field")
         self.ignore_missing = config.boolean("ignore_missing", False)
         self.target_field = config.string("target_field", self.field)
+        self.configure(config)
+        config.finish()
+
+    def configure(self, config: ProcessorConfig) -> None:
+        """Read the options of the processor type beyond the common ones."""
 
     @abstractmethod
     def process(self, value: str) -> Any:

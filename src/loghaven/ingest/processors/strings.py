@@ -20,10 +20,6 @@ _JAVA_WHITESPACE = "".join(chr(c) for c in range(33))
 class Lowercase(StringProcessor):
     type = "lowercase"
 
-    def __init__(self, config: ProcessorConfig) -> None:
-        super().__init__(config)
-        config.finish()
-
     def process(self, value: str) -> str:
         return value.lower()
 
@@ -32,10 +28,6 @@ class Lowercase(StringProcessor):
 class Uppercase(StringProcessor):
     type = "uppercase"
 
-    def __init__(self, config: ProcessorConfig) -> None:
-        super().__init__(config)
-        config.finish()
-
     def process(self, value: str) -> str:
         return value.upper()
 
@@ -43,10 +35,6 @@ class Uppercase(StringProcessor):
 @processor_type("trim")
 class Trim(StringProcessor):
     type = "trim"
-
-    def __init__(self, config: ProcessorConfig) -> None:
-        super().__init__(config)
-        config.finish()
 
     def process(self, value: str) -> str:
         return value.strip(_JAVA_WHITESPACE)
@@ -58,8 +46,7 @@ class Gsub(StringProcessor):
 
     type = "gsub"
 
-    def __init__(self, config: ProcessorConfig) -> None:
-        super().__init__(config)
+    def configure(self, config: ProcessorConfig) -> None:
         pattern = config.string("pattern")
         try:
             self.pattern = java.compile_regex(pattern)
@@ -67,7 +54,6 @@ class Gsub(StringProcessor):
             raise config.error("pattern", f"Invalid regex pattern. {error.reason}") from None
         self.replacement = java.replacement_template(config.string("replacement"),
                                                      self.pattern.groups)
-        config.finish()
 
     def process(self, value: str) -> str:
         return self.pattern.sub(self.replacement, value)
@@ -119,10 +105,6 @@ class HtmlStrip(StringProcessor):
 
     type = "html_strip"
 
-    def __init__(self, config: ProcessorConfig) -> None:
-        super().__init__(config)
-        config.finish()
-
     def process(self, value: str) -> str:
         if "<" not in value or ">" not in value:  # ES's shortcut: no tags, no decoding
             return value
@@ -168,10 +150,6 @@ class Bytes(StringProcessor):
     """A human-readable size (``1kb``) as its number of bytes."""
 
     type = "bytes"
-
-    def __init__(self, config: ProcessorConfig) -> None:
-        super().__init__(config)
-        config.finish()
 
     def process(self, value: str) -> int:
         return parse_byte_size(value, self.field)

@@ -47,10 +47,6 @@ def url_decode(value: str) -> str:
 class UrlDecode(StringProcessor):
     type = "urldecode"
 
-    def __init__(self, config: ProcessorConfig) -> None:
-        super().__init__(config)
-        config.finish()
-
     def process(self, value: str) -> str:
         return url_decode(value)
 
