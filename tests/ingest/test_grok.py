@@ -10,10 +10,12 @@ import httpx
 import pytest
 
 import loghaven.ingest.processors  # noqa: F401  (fills PROCESSORS)
+from loghaven.config import load_config
 from loghaven.errors import IllegalArgument
 from loghaven.ingest import grok as engine
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import PROCESSORS, ConfigurationError, ProcessorConfig
+from loghaven.node import Node
 
 
 def run(options: dict[str, Any], source: dict[str, Any], tag: str | None = None) -> dict:
@@ -238,3 +240,14 @@ def test_oniguruma_semantics_of_joni():
                {"m": "start a\nb end"})["body"] == " a\nb "
     assert run({"field": "m", "patterns": [r"(?<a.b>x+)-(?<[c][d]>y)"]},
                {"m": "xx-y"}) == {"m": "xx-y", "a": {"b": "xx"}, "c": {"d": "y"}}
+
+
+def test_watchdog_setting_from_loghaven_yml(tmp_path, short_watchdog):
+    config_file = tmp_path / "loghaven.yml"
+    config_file.write_text("ingest:\n  grok:\n    watchdog:\n      max_execution_time: 250ms\n"
+                           f"path.data: {tmp_path / 'data'}\n")
+    node = Node(load_config(config_file, environ={}))
+    try:
+        assert engine.WATCHDOG.max_execution_ms == 250
+    finally:
+        node.close()
