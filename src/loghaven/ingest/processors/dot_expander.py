@@ -47,8 +47,8 @@ class DotExpander(Processor):
                 name: str) -> None:
         if name not in container:
             return
+        value = container.pop(name)
         if document.has(path):
-            value = container.pop(name)
             if self.override:
                 document.set(path, value)
             else:
@@ -63,4 +63,4 @@ class DotExpander(Processor):
                 raise IllegalArgument(f"cannot expand [{path}], because [{partial}] is not an "
                                       f"object field, but a value field")
             index = path.find(".", index + 1)
-        document.set(path, container.pop(name))
+        document.set(path, value)

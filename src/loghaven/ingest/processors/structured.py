@@ -136,11 +136,11 @@ class Csv(Processor):
         if len(self.separator) != 1:
             raise config.error("separator", "separator has to be single character like , or ;")
         self.trim = config.boolean("trim", False)
+        self.empty_value = config.raw("empty_value", None)
         self.ignore_missing = config.boolean("ignore_missing", False)
         self.target_fields = config.strings("target_fields")
         if not self.target_fields:
             raise config.error("target_fields", "target fields list can't be empty")
-        self.empty_value = config.raw("empty_value", None)
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
