@@ -88,6 +88,7 @@ GET         /_cluster/stats                                 cluster:monitor/stat
 GET         /_tasks                                         cluster:monitor/tasks/lists
 GET         /_tasks/{task_id}                               cluster:monitor/task/get
 GET         /_resolve/index/{name}                          indices:admin/resolve/index
+GET         /_ingest/processor/grok                         cluster:admin/ingest/processor/grok/get
 GET         /_nodes                                         cluster:monitor/nodes/info
 GET         /_nodes/{node_id}                               cluster:monitor/nodes/info
 GET         /_nodes/{node_id}/{metric}                      cluster:monitor/nodes/info
