@@ -135,14 +135,28 @@ def parse_first(value: str | None, parsers: list[DateParser], zone: str,
                 return parser(value, zone)
             except (ValueError, IndexError):
                 continue
-    raise IllegalArgument(f"unable to parse date [{value}]")
+    raise IllegalArgument(f"unable to parse date [{'null' if value is None else value}]")
 
 
-def _compile_formats(config: ProcessorConfig, name: str, formats: list[str]) -> list[DateParser]:
-    try:
-        return [date_parser(fmt) for fmt in formats]
-    except ValueError as error:
-        raise config.error(name, f"invalid date format: {error}") from None
+def _never(error: ValueError) -> DateParser:
+    def fail(text: str, zone: str) -> int:
+        raise error
+    return fail
+
+
+def _compile_formats(formats: list[str], *, lazy: bool) -> list[DateParser]:
+    """The parsers of ``formats``. ``date`` compiles a format when it first parses (so an
+    invalid one fails each document with ``unable to parse date``); ``date_index_name``
+    refuses it up front with java.time's message, as ES does."""
+    parsers = []
+    for fmt in formats:
+        try:
+            parsers.append(date_parser(fmt))
+        except ValueError as error:
+            if not lazy:
+                raise IllegalArgument(f"Invalid format: [{fmt}]: {error}") from None
+            parsers.append(_never(error))
+    return parsers
 
 
 @processor_type("date")
@@ -164,7 +178,7 @@ class DateProcessor(Processor):
             self.formatter: DateFormat = get_format(self.output_format)
         except ValueError:
             raise IllegalArgument(f"invalid output format [{self.output_format}]") from None
-        self.parsers = _compile_formats(config, "formats", self.formats)
+        self.parsers = _compile_formats(self.formats, lazy=True)
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
@@ -196,7 +210,7 @@ class DateIndexNameProcessor(Processor):
         if locale is not None and not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", locale):
             raise IllegalArgument(f"Invalid language tag specified: {locale}")
         formats = config.strings("date_formats", [DEFAULT_INDEX_DATE_FORMAT])
-        self.parsers = _compile_formats(config, "date_formats", formats)
+        self.parsers = _compile_formats(formats, lazy=False)
         self.field: str = config.string("field")
         self.prefix: str = config.string("index_name_prefix", "")
         self.rounding: str = config.string("date_rounding")
