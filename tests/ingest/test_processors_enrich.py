@@ -3,6 +3,8 @@ date, date_index_name, geoip, user_agent, community_id and network_direction."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -325,6 +327,21 @@ def test_community_id_docs_example_with_transport_name_and_string_ports():
               "network": {"transport": "TCP"}}
     out = run("community_id", source, target_field="flow_id")
     assert out["flow_id"] == "1:LQU9qZlK+B5F3KDmev6m5PMibrg="
+
+
+def test_community_id_keeps_the_direction_of_one_way_icmp():
+    def flow_id(src: str, dst: str, icmp_type: int) -> str:
+        source = {"source": {"ip": src}, "destination": {"ip": dst},
+                  "network": {"transport": "icmp"}, "icmp": {"type": icmp_type, "code": 0}}
+        return run("community_id", source)["network"]["community_id"]
+
+    # Time exceeded (11) has no counterpart, so the spec hashes the flow as seen, even with
+    # the larger address first: seed, addresses, protocol, padding, type, code.
+    packed = bytes(2) + bytes([10, 0, 0, 2, 10, 0, 0, 1, 1, 0, 0, 11, 0, 0])
+    spec = "1:" + base64.b64encode(hashlib.sha1(packed).digest()).decode()
+    assert flow_id("10.0.0.2", "10.0.0.1", 11) == spec
+    # an echo request and its reply are one flow
+    assert flow_id("10.0.0.2", "10.0.0.1", 8) == flow_id("10.0.0.1", "10.0.0.2", 0)
 
 
 def test_community_id_errors():
