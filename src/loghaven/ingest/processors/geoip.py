@@ -27,6 +27,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import parse_ip
+from loghaven.ingest.processors.options import read_properties
 
 #: ES's ``ingest.geoip.cache_size`` default.
 CACHE_SIZE = 1000
@@ -36,10 +37,9 @@ _DATA_FILE = "geoip2fast-asn-ipv6.dat.gz"
 _PROPERTY_ORDER = ("IP", "COUNTRY_ISO_CODE", "COUNTRY_NAME", "CONTINENT_CODE", "CONTINENT_NAME",
                    "REGION_ISO_CODE", "REGION_NAME", "CITY_NAME", "TIMEZONE", "LOCATION", "ASN",
                    "ORGANIZATION_NAME", "NETWORK")
-_CITY = ("IP", "COUNTRY_ISO_CODE", "COUNTRY_NAME", "CONTINENT_CODE", "CONTINENT_NAME",
-         "REGION_ISO_CODE", "REGION_NAME", "CITY_NAME", "TIMEZONE", "LOCATION")
-_COUNTRY = ("IP", "COUNTRY_ISO_CODE", "COUNTRY_NAME", "CONTINENT_CODE", "CONTINENT_NAME")
-_ASN = ("IP", "ASN", "ORGANIZATION_NAME", "NETWORK")
+_CITY = _PROPERTY_ORDER[:10]
+_COUNTRY = _PROPERTY_ORDER[:5]
+_ASN = ("IP", *_PROPERTY_ORDER[10:])
 #: database_file -> (valid properties, default properties), as ES's ``Database`` enum.
 DATABASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GeoLite2-City.mmdb": (_CITY, ("COUNTRY_ISO_CODE", "COUNTRY_NAME", "CONTINENT_NAME",
@@ -116,7 +116,6 @@ class GeoIpProcessor(Processor):
         self.field: str = config.string("field")
         self.target_field: str = config.string("target_field", "geoip")
         self.database_file: str = config.string("database_file", "GeoLite2-City.mmdb")
-        names: list[str] | None = config.strings("properties", None)
         self.ignore_missing = config.boolean("ignore_missing", False)
         self.first_only = config.boolean("first_only", True)
         config.boolean("download_database_on_pipeline_creation", True)  # nothing to download
@@ -125,17 +124,7 @@ class GeoIpProcessor(Processor):
             raise config.error("database_file", f"[database_file] database file "
                                                 f"[{self.database_file}] doesn't exist")
         valid, defaults = database
-        if names is None:
-            chosen = set(defaults)
-        else:
-            chosen = set()
-            for name in names:
-                if name.upper() not in valid:
-                    listed = ", ".join(p for p in _PROPERTY_ORDER if p in valid)
-                    raise config.error("properties", f"[properties] illegal property value "
-                                                     f"[{name}]. valid values are [{listed}]")
-                chosen.add(name.upper())
-        self.properties = tuple(p.lower() for p in _PROPERTY_ORDER if p in chosen)
+        self.properties = read_properties(config, valid, defaults)
         # The record an address must have in the chosen database to give any field.
         self.required = "organization_name" if valid is _ASN else "country_iso_code"
         config.finish()

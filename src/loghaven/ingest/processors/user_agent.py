@@ -23,6 +23,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import string_field
+from loghaven.ingest.processors.options import read_properties
 
 #: ES's ``ingest.user_agent.cache_size`` default.
 CACHE_SIZE = 1000
@@ -117,23 +118,12 @@ class UserAgentProcessor(Processor):
         self.field: str = config.string("field")
         self.target_field: str = config.string("target_field", "user_agent")
         regex_file = config.string("regex_file", DEFAULT_REGEX_FILE)
-        names: list[str] | None = config.strings("properties", None)
         self.extract_device_type = config.boolean("extract_device_type", False)
         self.ignore_missing = config.boolean("ignore_missing", False)
         if regex_file != DEFAULT_REGEX_FILE:
             raise config.error("regex_file", f"[regex_file] regex file [{regex_file}] doesn't "
                                              f"exist (has to exist at node startup)")
-        if names is None:
-            chosen = set(PROPERTIES)
-        else:
-            chosen = set()
-            for name in names:
-                if name.upper() not in PROPERTIES:
-                    raise config.error("properties", f"[properties] illegal property value "
-                                                     f"[{name}]. valid values are "
-                                                     f"[{', '.join(PROPERTIES)}]")
-                chosen.add(name.upper())
-        self.properties = tuple(p.lower() for p in PROPERTIES if p in chosen)
+        self.properties = read_properties(config, PROPERTIES, PROPERTIES)
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
