@@ -94,6 +94,19 @@ def test_simulate_with_a_pipeline_in_the_body(es: httpx.Client) -> None:
     no_source = es.post("/_ingest/pipeline/_simulate",
                         json={"pipeline": {"processors": []}, "docs": [{"_id": "1"}]})
     assert error_of(no_source)["reason"] == "[_source] required property is missing"
+    for docs, reason in (([], "must specify at least one document in [docs]"),
+                         (["x"], "malformed [docs] section, should include an inner object"),
+                         ("x", "[docs] property isn't a list, but of type [java.lang.String]"),
+                         ([{"_source": {}, "_version": "1"}],
+                          "Failed to parse parameter [_version], only int or long is accepted")):
+        refused = es.post("/_ingest/pipeline/_simulate",
+                          json={"pipeline": {"processors": []}, "docs": docs})
+        assert error_of(refused)["reason"] == reason
+    versioned = es.post("/_ingest/pipeline/_simulate", json={
+        "pipeline": {"processors": []}, "docs": [{"_source": {}, "_id": 7, "_version": 3}]})
+    assert {k: v for k, v in versioned.json()["docs"][0]["doc"].items() if k[1] != "s"} == \
+        {"_index": "_index", "_id": "7", "_version": "3", "_ingest": {
+            "timestamp": versioned.json()["docs"][0]["doc"]["_ingest"]["timestamp"]}}
 
 
 def test_simulate_a_stored_pipeline_verbose(es: httpx.Client) -> None:

@@ -100,6 +100,8 @@ def test_foreach_sees_each_element_as_ingest_value(es: httpx.Client) -> None:
     assert failure(es, [{"foreach": {"field": "v", "processor": {"drop": {}}}}], {"v": "s"}) \
         == ("illegal_argument_exception",
             "field [v] of type [java.lang.String] cannot be cast to [java.util.List]")
+    assert failure(es, [{"foreach": {"field": "v", "processor": {"drop": {}}}}], {"v": None}) \
+        == ("illegal_argument_exception", "field [v] is null, cannot loop over its elements.")
     assert out(es, [{"foreach": {"field": "v", "ignore_missing": True,
                                  "processor": {"drop": {}}}}], {}) == {}
     assert config_error(es, {"foreach": {"field": "v", "processor": {}}}) == \

@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.runner import (
@@ -23,6 +21,7 @@ from loghaven.ingest.pipeline.runner import (
     FinalOf,
     Job,
     execute,
+    serialize,
     source_map,
     timestamp,
 )
@@ -85,7 +84,7 @@ def run_pipelines(pipelines: Pipelines, request: WriteRequest, index: str,
     if request.op == "update":
         request.update = {**body, key: result}
     else:
-        request.source = orjson.dumps(result)
+        request.source = serialize(done)
         request.parsed = result
     return apply_metadata(request, done.metadata(), index)
 

@@ -67,7 +67,8 @@ class WriteService:
         if isinstance(outcome, LoghavenError):
             raise outcome
         if index is None:  # dropped by a pipeline
-            return 200, _dropped_body(index_name, outcome)
+            body = _dropped_body(index_name, outcome)
+            return body.pop("status"), body
         body = result_body(index, request.op, outcome, request.doc_id)
         status = body.pop("status")
         if request.op == "delete" and outcome.result == "not_found":
@@ -340,6 +341,7 @@ def dropped(request: WriteRequest) -> WriteResult:
 
 def _dropped_body(index: str | None, outcome: Outcome) -> dict[str, Any]:
     assert isinstance(outcome, WriteResult)
+    # ES writes no _seq_no for an operation that has none
     return {"_index": index, "_id": outcome.doc_id, "_version": outcome.version,
             "result": "noop", "_shards": {"total": 0, "successful": 0, "failed": 0},
-            "_seq_no": outcome.seq_no, "_primary_term": 0, "status": 200}
+            "status": 200}

@@ -20,15 +20,15 @@ from loghaven.scripting import Script, ScriptError, compile
 _PIPELINE_KEYS = ("description", "processors", "on_failure", "version", "_meta")
 
 
-class _PipelineConfig(ProcessorConfig):
-    """The readers of processor options, for the pipeline's own keys (ES names no
-    processor type in their errors)."""
+class PropertyReader(ProcessorConfig):
+    """The readers of processor options, for keys outside a processor (a pipeline's own, a
+    ``_simulate`` body's): ES names no processor type in their errors."""
 
     def error(self, property_name: str | None, reason: str) -> ConfigurationError:
         extra = {"property_name": property_name} if property_name is not None else {}
         return ConfigurationError(reason, **extra)
 
-    def processor_list(self, name: str, required: bool) -> list[Any] | None:
+    def list(self, name: str, required: bool) -> list[Any] | None:
         value = self.raw(name, None)
         if value is None:
             if required:
@@ -44,12 +44,12 @@ def compile_pipeline(pipeline_id: str, definition: Any) -> Pipeline:
     if not isinstance(definition, dict):
         raise ConfigurationError(f"pipeline [{pipeline_id}] definition isn't a map, but of "
                                  f"type [{java_type(definition)}]")
-    config = _PipelineConfig("pipeline", None, dict(definition))
+    config = PropertyReader("pipeline", None, dict(definition))
     description = config.string("description", None)
     version = config.integer("version", None)
     config.mapping("_meta", None)
-    processors = config.processor_list("processors", True)
-    handlers = config.processor_list("on_failure", False)
+    processors = config.list("processors", True)
+    handlers = config.list("on_failure", False)
     if config.options:
         raise ConfigurationError(f"pipeline [{pipeline_id}] doesn't support one or more "
                                  f"provided configuration parameters "

@@ -129,8 +129,22 @@ def run_batch(definitions: dict[str, tuple[int, dict[str, Any]]], jobs: list[Job
         if done is None:
             results.append(None)
         else:
-            results.append((orjson.dumps(done.source()), done.metadata()))
+            try:
+                results.append((serialize(done), done.metadata()))
+            except LoghavenError as error:
+                results.append(("error", error.type, error.reason, error.status, error.extra))
     return results
+
+
+def serialize(document: IngestDocument) -> bytes:
+    """A processed document's source as JSON; a value JSON cannot hold fails the document."""
+    try:
+        return orjson.dumps(document.source())
+    except orjson.JSONEncodeError as exc:
+        raise IllegalArgument(f"Failed to generate the source document for ingest pipeline "
+                              f"[{document.ingest.get('pipeline', '')}] for document "
+                              f"[{document.fields.get('_index')}/{document.fields.get('_id')}]: "
+                              f"{exc}") from None
 
 
 def error_of(outcome: tuple[Any, ...]) -> LoghavenError:

@@ -13,42 +13,32 @@ import copy
 from typing import Any
 
 from loghaven.errors import IllegalArgument, LoghavenError, unexpected_error
-from loghaven.ingest.pipeline.compile import compile_pipeline
+from loghaven.ingest.bulk import check_version_type
+from loghaven.ingest.pipeline.compile import PropertyReader, compile_pipeline
 from loghaven.ingest.pipeline.document import IngestDocument
-from loghaven.ingest.pipeline.processor import ConfigurationError
 from loghaven.ingest.pipeline.runner import timestamp
 from loghaven.ingest.pipeline.steps import Execution, executing, run_pipeline
 from loghaven.ingest.pipeline.store import PipelineStore
 
 SIMULATED_PIPELINE = "_simulate_pipeline"
-_DOC_METADATA = ("_index", "_id", "_routing", "_version", "_version_type", "_if_seq_no",
-                 "_if_primary_term")
-
-
-def _missing(name: str) -> ConfigurationError:
-    return ConfigurationError(f"[{name}] required property is missing", property_name=name)
 
 
 def simulate(store: PipelineStore, pipeline_id: str | None, body: dict[str, Any],
              verbose: bool) -> dict[str, Any]:
     """The ``_simulate`` response for ``body``."""
+    reader = PropertyReader("simulate", None, dict(body))
     if pipeline_id is not None:
         pipeline = store.pipeline(pipeline_id)
         if pipeline is None:
             raise IllegalArgument(f"pipeline [{pipeline_id}] does not exist")
     else:
-        if "pipeline" not in body or body["pipeline"] is None:
-            raise _missing("pipeline")
-        pipeline = compile_pipeline(SIMULATED_PIPELINE, body["pipeline"])
-    docs = body.get("docs")
-    if docs is None:
-        raise _missing("docs")
-    if not isinstance(docs, list):
-        raise ConfigurationError("[docs] property isn't a list, but of type "
-                                 f"[{type(docs).__name__}]", property_name="docs")
+        pipeline = compile_pipeline(SIMULATED_PIPELINE, reader.mapping("pipeline"))
+    docs = reader.list("docs", True)
+    if not docs:
+        raise IllegalArgument("must specify at least one document in [docs]")
+    documents = [_document(doc) for doc in docs]
     results = []
-    for doc in docs:
-        document = _document(doc)
+    for document in documents:
         trace: list[dict[str, Any]] | None = [] if verbose else None
         with executing(Execution(store.pipeline, trace)):
             try:
@@ -66,17 +56,27 @@ def simulate(store: PipelineStore, pipeline_id: str | None, body: dict[str, Any]
 
 
 def _document(doc: Any) -> IngestDocument:
+    """One of ``docs``, as ES's ``SimulatePipelineRequest.parseDocs`` reads it."""
     if not isinstance(doc, dict):
-        raise ConfigurationError("[docs] property isn't a list of maps")
-    source = doc.get("_source")
-    if source is None:
-        raise _missing("_source")
-    if not isinstance(source, dict):
-        raise ConfigurationError(f"[_source] property isn't a map, but of type "
-                                 f"[{type(source).__name__}]", property_name="_source")
-    metadata = {key: doc[key] for key in _DOC_METADATA if doc.get(key) is not None}
-    metadata.setdefault("_index", "_index")
-    metadata.setdefault("_id", "_id")
+        raise IllegalArgument("malformed [docs] section, should include an inner object")
+    reader = PropertyReader("simulate", None, dict(doc))
+    source = reader.mapping("_source")
+    metadata: dict[str, Any] = {"_index": reader.string("_index", "_index"),
+                                "_id": reader.string("_id", "_id")}
+    routing = reader.string("_routing", None)
+    if routing is not None:
+        metadata["_routing"] = routing
+    for key in ("_version", "_if_seq_no", "_if_primary_term"):
+        value = doc.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise IllegalArgument(f"Failed to parse parameter [{key}], only int or long is "
+                                  f"accepted")
+        metadata[key] = value
+    version_type = reader.string("_version_type", None)
+    if version_type is not None:
+        metadata["_version_type"] = check_version_type(version_type)
     return IngestDocument(copy.deepcopy(source), metadata, {"timestamp": timestamp()})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loghaven.errors import LoghavenError
+from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.ingest.pipeline.compile import read_processor, read_script
 from loghaven.ingest.pipeline.document import IngestDocument, java_type
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
@@ -92,12 +92,14 @@ class ForeachProcessor(Processor):
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
         values = document.get(self.field, ignore_missing=self.ignore_missing)
-        if values is None and self.ignore_missing:
-            return document
+        if values is None:
+            if self.ignore_missing:
+                return document
+            raise IllegalArgument(f"field [{self.field}] is null, cannot loop over its "
+                                  f"elements.")
         if not isinstance(values, list):
-            raise LoghavenError(
-                f"field [{self.field}] of type [{java_type(values)}] cannot be cast to "
-                f"[java.util.List]", type="illegal_argument_exception", status=400)
+            raise IllegalArgument(f"field [{self.field}] of type [{java_type(values)}] cannot "
+                                  f"be cast to [java.util.List]")
         previous = document.ingest.get("_value", _MISSING)
         results: list[Any] = []
         try:
