@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from conftest import Server
+
 
 def put(es: httpx.Client, pid: str, body: dict[str, Any]) -> httpx.Response:
     return es.put(f"/_ingest/pipeline/{pid}", json=body)
@@ -142,3 +144,14 @@ def test_simulate_reports_a_failing_document_alone(es: httpx.Client) -> None:
     assert docs[1]["error"]["type"] == "illegal_argument_exception"
     assert docs[1]["error"]["reason"] == "field [a] doesn't exist"
     assert docs[1]["error"]["root_cause"][0]["reason"] == "field [a] doesn't exist"
+
+
+def test_pipelines_survive_a_restart(fresh_server: Server) -> None:
+    body = {"processors": [{"set": {"field": "kept", "value": True}}]}
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as client:
+        assert put(client, "durable", body).status_code == 200
+    fresh_server.restart()
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as client:
+        assert client.get("/_ingest/pipeline/durable").json() == {"durable": body}
+        assert client.put("/after/_doc/1?pipeline=durable", json={}).status_code == 201
+        assert client.get("/after/_doc/1").json()["_source"] == {"kept": True}

@@ -35,6 +35,8 @@ class PipelineStore:
         self._compiled: dict[str, tuple[int, Pipeline]] = {}
 
     def _all(self) -> dict[str, dict[str, Any]]:
+        """Every record by id: a snapshot, replaced (never changed) by a PUT or DELETE, so
+        readers iterate it without the lock."""
         with self._lock:
             if self._stored is None:
                 self._stored = self.metastore.list(KIND)
@@ -47,7 +49,7 @@ class PipelineStore:
         with self._lock:
             self.metastore.put(KIND, pipeline_id, record)
             assert self._stored is not None
-            self._stored[pipeline_id] = record
+            self._stored = {**self._stored, pipeline_id: record}
             self._compiled.pop(pipeline_id, None)
 
     def get(self, expression: str | None) -> dict[str, dict[str, Any]]:
@@ -66,8 +68,8 @@ class PipelineStore:
         with self._lock:
             self.metastore.put_many([(KIND, name, None) for name in names])
             assert self._stored is not None
+            self._stored = {k: v for k, v in self._stored.items() if k not in names}
             for name in names:
-                self._stored.pop(name, None)
                 self._compiled.pop(name, None)
 
     def pipeline(self, pipeline_id: str) -> Pipeline | None:
