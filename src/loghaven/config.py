@@ -27,6 +27,7 @@ FILE_KEYS = {
     "ingest.workers": "ingest_workers",
     "indices.query.bool.max_clause_count": "max_clause_count",
     "indices.query.bool.max_nested_depth": "max_nested_depth",
+    "ingest.grok.watchdog.max_execution_time": "grok_max_execution_time",
     "http.allow_anonymous": "allow_anonymous",
     "http.allowed_hosts": "allowed_hosts",
     "http.cors.enabled": "cors_enabled",
@@ -66,6 +67,9 @@ class Config:
     #: Static search limits, as ES's node settings of the same names (search/limits.py).
     max_clause_count: int = 1024
     max_nested_depth: int = 20
+    #: How long one grok match may run before it fails (ES's static node setting and
+    #: default; ingest/grok).
+    grok_max_execution_time: str = "1s"
     #: Listen beyond loopback although there is no authentication (network.py).
     allow_anonymous: bool = False
     #: Extra names clients may send in ``Host`` (DNS-rebinding defence, api/host_check.py).

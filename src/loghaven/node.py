@@ -8,7 +8,9 @@ import uuid
 from loghaven import __version__
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
+from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.recovery import open_metastore
+from loghaven.ingest import grok
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.scheduler import Scheduler
@@ -31,6 +33,8 @@ class Node:
         limits.configure(max_clause_count=config.max_clause_count,
                          max_nested_depth=config.max_nested_depth)
         self.catalog.add_settings_consumer(limits.apply_cluster_settings)
+        grok.configure(max_execution_ms=parse_duration_ms(
+            config.grok_max_execution_time, "ingest.grok.watchdog.max_execution_time"))
         #: All background work of the node: the engine's refresh and merges, and later the
         #: features' jobs (monitors, lifecycle, snapshots, streams, reports).
         self.scheduler = Scheduler(self.metastore)

@@ -31,7 +31,7 @@ XSRF = {"osd-xsrf": "true"}
 SHARED = "rt-shared"  # the index read-only cases act on
 ALIAS = "rt-alias"  # an alias of it
 #: The wrong role: an unrelated cluster action, and an index action on other indices.
-UNRELATED = {"cluster_permissions": ["cluster:admin/ingest/pipeline/get"],
+UNRELATED = {"cluster_permissions": ["cluster:admin/script/get"],
              "index_permissions": [{"index_patterns": ["elsewhere-*"],
                                     "allowed_actions": ["indices:data/read/get"]}]}
 #: The actions a composite request's items need on their index (the table's docstring):
@@ -263,6 +263,25 @@ def _templates() -> dict[tuple[str, str], Setup]:
     return setups
 
 
+PIPELINE = {"processors": [{"set": {"field": "a", "value": 1}}]}
+
+
+def _pipeline(*, existing: bool) -> Setup:
+    """A pipeline of the case's own (made first unless the request makes it), or for
+    ``_simulate`` the documents to run."""
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["id"] = f"rt-pipeline-{next(_counter)}"
+        if existing:
+            assert admin.put(f"/_ingest/pipeline/{name}", json=PIPELINE).status_code == 200
+        if case.template.endswith("_simulate"):
+            case.body = {"docs": [{"_source": {}}]}
+            if "{id}" not in case.template:
+                case.body["pipeline"] = PIPELINE
+        elif case.method == "PUT":
+            case.body = PIPELINE
+    return setup
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -275,6 +294,11 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("GET,DELETE", f"{API}/accesskeys/{{key_id}}", _access_key),
     **_each("GET,PUT,DELETE", f"{API}/hectokens/{{name}}", _hec_token),
     **_templates(),
+    **_each("GET,DELETE", "/_ingest/pipeline/{id}", _pipeline(existing=True)),
+    ("PUT", "/_ingest/pipeline/{id}"): _pipeline(existing=False),
+    **_each("GET,POST", "/_ingest/pipeline/_simulate", _pipeline(existing=False)),
+    **_each("GET,POST", "/_ingest/pipeline/{id}/_simulate", _pipeline(existing=True)),
+    ("GET", "/_ingest/pipeline"): _pipeline(existing=True),
     **_each("GET,POST", "/_cluster/allocation/explain",
             _body({"index": SHARED, "shard": 0, "primary": True})),
     ("GET", "/_cluster/state/{metric}"): _body(None, metric="metadata"),

@@ -31,6 +31,8 @@ from loghaven.api import (
     documents,
     indices,
     info,
+    ingest,
+    ingest_processors,
     jobs,
     metadata,
     nodes,
@@ -119,8 +121,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
-              *jobs.routes, *stats.routes,
-              *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
+              *jobs.routes, *stats.routes, *ingest_processors.routes,
+              *analyze.routes, *ingest.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *indices.routes]
     permissions.check(routes)
     if node.security.enabled:

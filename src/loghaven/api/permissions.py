@@ -88,6 +88,7 @@ GET         /_cluster/stats                                 cluster:monitor/stat
 GET         /_tasks                                         cluster:monitor/tasks/lists
 GET         /_tasks/{task_id}                               cluster:monitor/task/get
 GET         /_resolve/index/{name}                          indices:admin/resolve/index
+GET         /_ingest/processor/grok                         cluster:admin/ingest/processor/grok/get
 GET         /_nodes                                         cluster:monitor/nodes/info
 GET         /_nodes/{node_id}                               cluster:monitor/nodes/info
 GET         /_nodes/{node_id}/{metric}                      cluster:monitor/nodes/info
@@ -145,6 +146,12 @@ GET,POST    /{index}/_field_caps                            indices:data/read/fi
 POST        /{index}/_delete_by_query                       indices:data/write/delete/byquery
 POST        /{index}/_update_by_query                       indices:data/write/update/byquery
 
+GET,POST    /_ingest/pipeline/_simulate                     cluster:admin/ingest/pipeline/simulate
+GET,POST    /_ingest/pipeline/{id}/_simulate                cluster:admin/ingest/pipeline/simulate
+GET         /_ingest/pipeline                               cluster:admin/ingest/pipeline/get
+GET         /_ingest/pipeline/{id}                          cluster:admin/ingest/pipeline/get
+PUT         /_ingest/pipeline/{id}                          cluster:admin/ingest/pipeline/put
+DELETE      /_ingest/pipeline/{id}                          cluster:admin/ingest/pipeline/delete
 GET,HEAD    /_template                                      indices:admin/template/get
 GET,HEAD    /_template/{name}                               indices:admin/template/get
 PUT,POST    /_template/{name}                               indices:admin/template/put

@@ -1,36 +1,100 @@
-"""The ingest pipeline hook: which pipelines a document runs through, and running them.
+"""The ingest pipeline hook of the write path: which pipelines a write runs through, and
+running them on its document.
 
 Elasticsearch runs a document through the request's pipeline (the ``pipeline`` URL
 parameter or bulk action-line key), or else the index's ``index.default_pipeline``, then the
-index's ``index.final_pipeline``; ``_none`` names no pipeline. Loghaven has no pipelines yet,
-so a write that names one fails as ES fails for a missing pipeline, rather than being stored
-unprocessed. :func:`run_pipelines` is the function real pipelines replace.
+index's ``index.final_pipeline``; ``_none`` names no pipeline. Pipelines run on index and
+create requests and on the document an update may index (``upsert``, or ``doc`` with
+``doc_as_upsert``). The document's metadata after its pipelines (``_index``, ``_id``,
+``_version``, ``_version_type``) is the write's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from loghaven.engine.documents_state import WriteRequest
-from loghaven.errors import IllegalArgument
+from loghaven.ingest.pipeline.document import IngestDocument
+from loghaven.ingest.pipeline.runner import (
+    NO_PIPELINE,
+    FinalOf,
+    Job,
+    execute,
+    serialize,
+    source_map,
+    timestamp,
+)
+from loghaven.ingest.pipeline.store import PipelineStore
 
-#: The pipeline name that means "no pipeline" (ES's ``IngestService.NOOP_PIPELINE_NAME``).
-NO_PIPELINE = "_none"
+#: A write's pipelines: (the requested or default one, the final one), either None.
+Pipelines = tuple[str | None, str | None]
 
 
-def pipeline_ids(requested: str | None, settings: Mapping[str, str] | None) -> tuple[str, ...]:
-    """The pipelines a write runs through, in order; ``settings`` are the target index's flat
+def pipeline_ids(requested: str | None, settings: Mapping[str, str] | None) -> Pipelines:
+    """The pipelines a write runs through; ``settings`` are the target index's flat
     settings (``None`` while the index does not exist yet)."""
     settings = settings or {}
     first = requested if requested is not None else settings.get("index.default_pipeline")
     final = settings.get("index.final_pipeline")
-    return tuple(p for p in (first, final) if p and p != NO_PIPELINE)
+    return (first if first != NO_PIPELINE else None,
+            final if final != NO_PIPELINE else None)
 
 
-def run_pipelines(ids: tuple[str, ...], request: WriteRequest) -> None:
-    """Run ``request``'s document through the pipelines ``ids``, in place.
+def ingestible(request: WriteRequest) -> bool:
+    """Whether a write carries a document its pipelines run on."""
+    if request.op in ("index", "create"):
+        return request.source is not None
+    if request.op == "update":
+        body = request.update or {}
+        return "upsert" in body or bool(body.get("doc_as_upsert"))
+    return False
 
-    No pipeline exists yet: the first one named is missing, with ES's error.
-    """
-    for pipeline_id in ids:
-        raise IllegalArgument(f"pipeline with id [{pipeline_id}] does not exist")
+
+def metadata(request: WriteRequest, index: str) -> dict[str, Any]:
+    """The metadata a pipeline sees in ``ctx`` for ``request`` sent to ``index``."""
+    fields: dict[str, Any] = {"_index": index}
+    if request.doc_id is not None:
+        fields["_id"] = request.doc_id
+    if request.version is not None:
+        fields["_version"] = request.version
+    if request.version_type is not None:
+        fields["_version_type"] = request.version_type
+    return fields
+
+
+def job(pipelines: Pipelines, request: WriteRequest, index: str) -> Job:
+    """What an ingest worker needs to run ``request``'s pipelines (index and create)."""
+    assert request.source is not None
+    return pipelines[0], pipelines[1], request.source, metadata(request, index)
+
+
+def run_pipelines(pipelines: Pipelines, request: WriteRequest, index: str,
+                  store: PipelineStore, final_of: FinalOf) -> str | None:
+    """Run ``request``'s document through its pipelines, in place: the index it goes to
+    now, or None when a processor dropped it. A failure raises the document's error."""
+    body = request.update or {}
+    key = "doc" if body.get("doc_as_upsert") else "upsert"  # ES's getIndexWriteRequest
+    source = source_map(request.source) if request.op != "update" else dict(body[key])
+    document = IngestDocument(source, metadata(request, index), {"timestamp": timestamp()})
+    done = execute(store.pipeline, pipelines[0], pipelines[1], document, final_of)
+    if done is None:
+        return None
+    result = done.source()
+    if request.op == "update":
+        request.update = {**body, key: result}
+    else:
+        request.source = serialize(done)
+        request.parsed = result
+    return apply_metadata(request, done.metadata(), index)
+
+
+def apply_metadata(request: WriteRequest, fields: Mapping[str, Any], index: str) -> str:
+    """Take a processed document's metadata into ``request``; the index it goes to."""
+    if "_id" in fields:
+        request.doc_id = str(fields["_id"])
+    if "_version" in fields:
+        request.version = int(fields["_version"])
+    if "_version_type" in fields:
+        request.version_type = str(fields["_version_type"])
+    return str(fields.get("_index", index))

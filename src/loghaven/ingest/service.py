@@ -21,7 +21,16 @@ from loghaven.engine.index import Index
 from loghaven.engine.names import resolve_date_math
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body
-from loghaven.ingest.pipelines import pipeline_ids, run_pipelines
+from loghaven.ingest.pipeline.runner import REROUTED, error_of
+from loghaven.ingest.pipeline.store import PipelineStore
+from loghaven.ingest.pipelines import (
+    Pipelines,
+    apply_metadata,
+    ingestible,
+    job,
+    pipeline_ids,
+    run_pipelines,
+)
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.security import access, context, system_indices
 
@@ -39,6 +48,7 @@ class WriteService:
     def __init__(self, catalog: Catalog, workers: IngestWorkers | None = None) -> None:
         self.catalog = catalog
         self.workers = workers if workers is not None else IngestWorkers(0)
+        self.pipelines = PipelineStore(catalog.metastore)
 
     def close(self) -> None:
         self.workers.close()
@@ -56,7 +66,9 @@ class WriteService:
         (index, outcome), = self._execute([item], refresh, auto_create=auto_create)
         if isinstance(outcome, LoghavenError):
             raise outcome
-        assert index is not None
+        if index is None:  # dropped by a pipeline
+            body = _dropped_body(index_name, outcome)
+            return body.pop("status"), body
         body = result_body(index, request.op, outcome, request.doc_id)
         status = body.pop("status")
         if request.op == "delete" and outcome.result == "not_found":
@@ -73,7 +85,9 @@ class WriteService:
         slots = []
         for item, (index, outcome) in zip(items, results, strict=True):
             doc_id = item.request.doc_id if item.request else None
-            if index is None:
+            if index is None and isinstance(outcome, WriteResult):  # dropped by a pipeline
+                slots.append({item.action: _dropped_body(item.index, outcome)})
+            elif index is None:
                 assert isinstance(outcome, LoghavenError)
                 slots.append({item.action: {"_index": item.index, "_id": doc_id,
                                             "status": outcome.status,
@@ -90,12 +104,17 @@ class WriteService:
                     pipeline: str | None = None) -> list[Outcome]:
         """Write ``requests`` to ``index`` through the pipeline hook, without syncing: the
         caller calls :meth:`commit` once when its last batch is written."""
-        ids = pipeline_ids(pipeline, index.settings.flat)
+        pipelines = pipeline_ids(pipeline, index.settings.flat)
+        targets = _Targets(self.catalog, self.pipelines, False)
         outcomes: list[Outcome | None] = [None] * len(requests)
         passed: list[int] = []
         for position, request in enumerate(requests):
             try:
-                _ingest(ids, request)
+                if any(pipelines) and ingestible(request) and run_pipelines(
+                        pipelines, request, index.name, self.pipelines,
+                        targets.final_pipeline) is None:
+                    outcomes[position] = dropped(request)
+                    continue
             except LoghavenError as error:
                 outcomes[position] = error
             else:
@@ -120,13 +139,30 @@ class WriteService:
         outcome; each index is written once, then synced and refreshed once."""
         results: list[tuple[Index | None, Outcome] | None] = [None] * len(items)
         groups: dict[str, tuple[Index, list[int], list[WriteRequest]]] = {}
-        targets = _Targets(self.catalog, auto_create)
+        targets = _Targets(self.catalog, self.pipelines, auto_create)
+        staged: list[tuple[int, str, Pipelines]] = []
         for position, item in enumerate(items):
-            index = None
             if item.error is None:
                 assert item.index is not None and item.request is not None
                 try:
-                    index = targets.resolve(item.index, item.pipeline, item.request)
+                    staged.append((position, *targets.locate(item.index, item.pipeline,
+                                                             item.request)))
+                except LoghavenError as error:
+                    item.error = error
+        moved = self._run_pipelines(items, staged, targets)
+        for position, item in enumerate(items):
+            index = None
+            if item.error is None and position in moved:
+                assert item.index is not None and item.request is not None
+                name = moved[position]
+                if name is None:
+                    results[position] = (None, dropped(item.request))
+                    continue
+                try:
+                    if name != resolve_date_math(item.index):
+                        targets.locate(name, None, item.request, ingest=False)
+                        item.index = name
+                    index = targets.target(item.index)
                 except LoghavenError as error:
                     item.error = error
             if item.error is not None:
@@ -146,6 +182,45 @@ class WriteService:
         done = [result for result in results if result is not None]
         assert len(done) == len(items)
         return done
+
+    def _run_pipelines(self, items: list[BulkItem], staged: list[tuple[int, str, Pipelines]],
+                       targets: _Targets) -> dict[int, str | None]:
+        """Run the staged items' pipelines: each item's index now (None: dropped); an item
+        that failed gets its error. Many new documents go to the ingest workers."""
+        moved: dict[int, str | None] = {}
+        remote = [(position, name, pipelines) for position, name, pipelines in staged
+                  if any(pipelines) and items[position].request.op in ("index", "create")]
+        answers = self.workers.run_pipelines(
+            self.pipelines.definitions,
+            [job(pipelines, items[position].request, name)
+             for position, name, pipelines in remote]) if remote else None
+        done = set()
+        if answers is not None:
+            for (position, name, _), answer in zip(remote, answers, strict=True):
+                request = items[position].request
+                if answer == REROUTED:
+                    continue
+                done.add(position)
+                if answer is None:
+                    moved[position] = None
+                elif answer[0] == "error":
+                    items[position].error = error_of(answer)
+                else:
+                    request.source = answer[0]
+                    moved[position] = apply_metadata(request, answer[1], name)
+        for position, name, pipelines in staged:
+            item = items[position]
+            if position in done:
+                continue
+            moved[position] = name
+            if not any(pipelines) or not ingestible(item.request):
+                continue
+            try:
+                moved[position] = run_pipelines(pipelines, item.request, name,
+                                                self.pipelines, targets.final_pipeline)
+            except LoghavenError as error:
+                item.error = error
+        return moved
 
     def _write(self, index: Index, requests: list[WriteRequest]) -> list[Outcome]:
         outcomes: list[Outcome] = []
@@ -172,13 +247,17 @@ class _Targets:
     its templates would set), so a write that fails in its pipeline creates no index.
     """
 
-    def __init__(self, catalog: Catalog, auto_create: bool) -> None:
+    def __init__(self, catalog: Catalog, store: PipelineStore, auto_create: bool) -> None:
         self.catalog = catalog
+        self.store = store
         self.auto_create = auto_create
         self.found: dict[str, Index | LoghavenError | None] = {}
-        self.pipelines: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self.settings: dict[str, Any] = {}
 
-    def resolve(self, name: str, pipeline: str | None, request: WriteRequest) -> Index:
+    def locate(self, name: str, pipeline: str | None, request: WriteRequest, *,
+               ingest: bool = True) -> tuple[str, Pipelines]:
+        """Check that ``request`` may be written to ``name`` (which may not exist yet): the
+        index name its pipelines see, and the pipelines it runs through."""
         if name not in self.found:
             self.found[name] = self._existing(name)
         target = self.found[name]
@@ -186,14 +265,33 @@ class _Targets:
             _check_access(resolve_date_math(name), target, request.op, self.catalog)
         if isinstance(target, LoghavenError):
             raise target
-        key = (name, pipeline)
-        ids = self.pipelines.get(key)
-        if ids is None:
-            settings = target.settings.flat if target is not None else templates.resolve(
-                self.catalog.metastore, resolve_date_math(name))["settings"]
-            ids = self.pipelines[key] = pipeline_ids(pipeline, settings)
-        if ids:
-            _ingest(ids, request)
+        resolved = resolve_date_math(name)
+        if not ingest or not ingestible(request):
+            return resolved, (None, None)
+        return resolved, pipeline_ids(pipeline, self._settings(name))
+
+    def final_pipeline(self, name: str) -> str | None:
+        """The ``index.final_pipeline`` of ``name`` (a document re-routed there runs it)."""
+        if name not in self.found:
+            self.found[name] = self._existing(name)
+        if isinstance(self.found[name], LoghavenError):
+            return None
+        return self._settings(name).get("index.final_pipeline")
+
+    def _settings(self, name: str) -> Any:
+        settings = self.settings.get(name)
+        if settings is None:
+            target = self.found[name]
+            settings = self.settings[name] = target.settings.flat \
+                if isinstance(target, Index) else templates.resolve(
+                    self.catalog.metastore, resolve_date_math(name))["settings"]
+        return settings
+
+    def target(self, name: str) -> Index:
+        """The index a located write to ``name`` goes to, created if it is new."""
+        target = self.found[name]
+        if isinstance(target, LoghavenError):
+            raise target
         if target is None:
             try:
                 target = self.catalog.write_index(name)
@@ -236,13 +334,14 @@ def _check_access(name: str, target: Index | LoghavenError | None, op: str,
         access.check_update(name)
 
 
-def _ingest(ids: tuple[str, ...], request: WriteRequest) -> None:
-    """Run the pipelines on a write that carries a document to index: ES runs them on index
-    and create requests, and on the document an update may index (``upsert``, or ``doc`` with
-    ``doc_as_upsert``)."""
-    if not ids or request.op == "delete":
-        return
-    if request.op == "update" and not ("upsert" in (request.update or {})
-                                       or (request.update or {}).get("doc_as_upsert")):
-        return
-    run_pipelines(ids, request)
+def dropped(request: WriteRequest) -> WriteResult:
+    """The outcome of a write whose document a pipeline dropped (ES answers ``noop``)."""
+    return WriteResult(request.doc_id or "auto-generated", -3, -2, "noop", 200)
+
+
+def _dropped_body(index: str | None, outcome: Outcome) -> dict[str, Any]:
+    assert isinstance(outcome, WriteResult)
+    # ES writes no _seq_no for an operation that has none
+    return {"_index": index, "_id": outcome.doc_id, "_version": outcome.version,
+            "result": "noop", "_shards": {"total": 0, "successful": 0, "failed": 0},
+            "status": 200}

@@ -1,9 +1,10 @@
 """Ingest worker processes: they prepare bulk documents while the server process writes.
 
 One server process does all of a write's Python work under one GIL, which caps ingest at
-about 10k documents/s whatever the cores. The costly part, turning a source into tantivy
-JSON (engine/prepare.py), needs only the source and the mapping. So large bulk requests send
-it to worker processes and keep just the engine's bookkeeping and tantivy's native call in
+about 10k documents/s whatever the cores. The costly parts, running ingest pipelines
+(ingest/pipeline/runner.py) and turning a source into tantivy JSON (engine/prepare.py), need
+only the source, the pipelines and the mapping. So large bulk requests send them to worker
+processes and keep just the engine's bookkeeping and tantivy's native call in
 the server. Preparing is only ever a shortcut: a batch that fails or a worker that dies
 leaves its documents to the ordinary in-process path, so nothing is lost.
 """
@@ -15,13 +16,15 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.index import Index
 from loghaven.engine.prepare import prepare_sources, unpack
+from loghaven.ingest.pipeline.runner import Job, run_batch
 from loghaven.runtime import tune_gc
 
 #: Fewer new documents than this for one index are prepared in-process: the round trip
@@ -77,6 +80,23 @@ class IngestWorkers:
                     for request, prepared in zip(new[position], results, strict=True):
                         request.prepared = prepared
             yield batch
+
+    def run_pipelines(self, definitions: Callable[[], dict[str, Any]],
+                      jobs: list[Job]) -> list[Any] | None:
+        """Each job's outcome (:func:`~loghaven.ingest.pipeline.runner.run_batch`) from the
+        workers, which compile each pipeline once; None when there are too few documents or
+        no workers, and the caller runs them in-process."""
+        if self.count <= 0 or time.monotonic() < self._paused_until or len(jobs) < MIN_BATCH:
+            return None
+        snapshot = definitions()
+        try:
+            pool = self._pool()
+            futures = [pool.submit(run_batch, snapshot, jobs[i:i + BATCH])
+                       for i in range(0, len(jobs), BATCH)]
+            return [outcome for future in futures for outcome in future.result()]
+        except BrokenProcessPool:
+            self._restart()
+            return None
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:

@@ -48,6 +48,8 @@ class _Tally:
     done: int = 0
     batches: int = 0
     conflicts: int = 0
+    #: Documents a pipeline dropped (ES counts them as noops).
+    noops: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -88,7 +90,7 @@ def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQue
         body["updated"] = tally.done
         body["deleted"] = 0
     body.update({
-        "batches": tally.batches, "version_conflicts": tally.conflicts, "noops": 0,
+        "batches": tally.batches, "version_conflicts": tally.conflicts, "noops": tally.noops,
         "retries": {"bulk": 0, "search": 0}, "throttled_millis": 0,
         "requests_per_second": -1.0, "throttled_until_millis": 0, "failures": tally.failures,
     })
@@ -139,7 +141,10 @@ def _apply(target: Target, batch: list[WriteRequest], options: ByQueryOptions,
     outcomes = writes.write_batch(index, batch, options.pipeline)
     for write, outcome in zip(batch, outcomes, strict=True):
         if not isinstance(outcome, LoghavenError):
-            tally.done += 1
+            if outcome.result == "noop":
+                tally.noops += 1
+            else:
+                tally.done += 1
             continue
         if isinstance(outcome, VersionConflict):
             tally.conflicts += 1

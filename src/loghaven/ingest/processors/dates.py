@@ -1,0 +1,232 @@
+"""The ``date`` and ``date_index_name`` processors (ES ``ingest-common``).
+
+Both read a date with ES's ingest date formats: ``ISO8601``, ``UNIX`` (seconds, with a
+fraction), ``UNIX_MS``, ``TAI64N``, or any java.time pattern or named format, which goes to
+:mod:`loghaven.engine.dates` (the parser the mappings and range queries use). A pattern
+without a year takes the current year, as ES's ingest ``DateFormat.Java`` does (syslog's
+``MMM dd HH:mm:ss``). ``timezone`` and ``locale`` may be Mustache templates (``{{tz}}``),
+rendered against the document as ES renders them.
+
+Month and day names are English whatever the ``locale``: the date package knows no others.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import chevron
+
+from loghaven.engine.dates import DateFormat, get_format, get_zone
+from loghaven.errors import IllegalArgument
+from loghaven.ingest.pipeline.document import IngestDocument
+from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
+
+DEFAULT_OUTPUT_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
+DEFAULT_INDEX_DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXX"
+
+#: ``(text, zone) -> epoch millis``; raises ValueError when the text does not fit.
+DateParser = Callable[[str, str], int]
+
+_LONG_RE = re.compile(r"[+-]?\d+")
+_DOUBLE_RE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[dDfF]?\s*")
+_QUOTED_RE = re.compile(r"'[^']*'")
+_NAMED_FORMAT_RE = re.compile(r"[a-z0-9_]+")
+
+
+def _unix(text: str, zone: str) -> int:
+    """``UNIX``: seconds as Java's Double.parseDouble reads them, truncated to millis."""
+    if not _DOUBLE_RE.fullmatch(text):
+        raise ValueError(f"For input string: \"{text}\"")
+    seconds = float(text.strip().rstrip("dDfF"))
+    if not math.isfinite(seconds):
+        raise ValueError(f"For input string: \"{text}\"")
+    return int(seconds * 1000.0)
+
+
+def _unix_ms(text: str, zone: str) -> int:
+    if not _LONG_RE.fullmatch(text):
+        raise ValueError(f"For input string: \"{text}\"")
+    return int(text)
+
+
+def _tai64n(text: str, zone: str) -> int:
+    """``TAI64N`` (``@4000000050d506482dbdf024``) with ES's arithmetic, 10 s offset included."""
+    if text.startswith("@"):
+        text = text[1:]
+    base = int(text[1:16], 16)
+    rest = int(text[16:24], 16)
+    return base * 1000 - 10000 + rest // 1_000_000
+
+
+def _without_year(pattern: str) -> bool:
+    """Whether a java.time pattern names no year (``y``, ``u`` or week-based ``Y``)."""
+    if "||" in pattern or _NAMED_FORMAT_RE.fullmatch(pattern):
+        return False
+    letters = _QUOTED_RE.sub("", pattern)
+    return not any(c in letters for c in "yuY")
+
+
+def _java(pattern: str) -> DateParser:
+    """A java.time pattern or named format (ES 6's ``8`` prefix is dropped)."""
+    if pattern.startswith("8") and len(pattern) > 1:
+        pattern = pattern[1:]
+    if _without_year(pattern):
+        # ES fills in the current UTC year and keeps the parsed fields in the zone.
+        with_year = get_format("uuuu " + pattern)
+
+        def parse_current_year(text: str, zone: str) -> int:
+            year = time.gmtime().tm_year
+            return with_year.parse(f"{year} {text}", zone)
+
+        return parse_current_year
+    compiled = get_format(pattern)
+    return lambda text, zone: compiled.parse(text, zone)
+
+
+def _iso8601(text: str, zone: str) -> int:
+    return get_format("iso8601").parse(text, zone)
+
+
+@functools.lru_cache(maxsize=256)
+def date_parser(fmt: str) -> DateParser:
+    """The parser of one ingest date format; ValueError if a pattern is invalid."""
+    fixed = {"ISO8601": _iso8601, "UNIX": _unix, "UNIX_MS": _unix_ms, "TAI64N": _tai64n}
+    return fixed.get(fmt) or _java(fmt)
+
+
+def _locale_check(locale: str) -> None:
+    """ES's ``LocaleUtils.parse`` shape check (the names themselves are not validated)."""
+    parts = locale.split("_")
+    if len(parts) > 3:
+        raise ValueError(f"Locales can have at most 3 parts but got {len(parts)}: {locale}")
+
+
+def render(template: str, document: IngestDocument) -> str:
+    """A ``{{field}}`` template against the document (ES's ``TemplateScript``); plain text
+    is returned as it is."""
+    if "{{" not in template:
+        return template
+    return chevron.render(template, {**document.fields, "_ingest": document.ingest})
+
+
+def _text(value: Any) -> str | None:
+    """How ES turns the field's value into text: Java's ``toString``; null stays null."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def parse_first(value: str | None, parsers: list[DateParser], zone: str,
+                locale: str | None = None) -> int:
+    """Try each parser in order; ES's ``unable to parse date [value]`` when none fits."""
+    if value is not None:
+        for parser in parsers:
+            try:
+                get_zone(zone)
+                if locale is not None:
+                    _locale_check(locale)
+                return parser(value, zone)
+            except (ValueError, IndexError):
+                continue
+    raise IllegalArgument(f"unable to parse date [{'null' if value is None else value}]")
+
+
+def _never(error: ValueError) -> DateParser:
+    def fail(text: str, zone: str) -> int:
+        raise error
+    return fail
+
+
+def _compile_formats(formats: list[str], *, lazy: bool) -> list[DateParser]:
+    """The parsers of ``formats``. ``date`` compiles a format when it first parses (so an
+    invalid one fails each document with ``unable to parse date``); ``date_index_name``
+    refuses it up front with java.time's message, as ES does."""
+    parsers = []
+    for fmt in formats:
+        try:
+            parsers.append(date_parser(fmt))
+        except ValueError as error:
+            if not lazy:
+                raise IllegalArgument(f"Invalid format: [{fmt}]: {error}") from None
+            parsers.append(_never(error))
+    return parsers
+
+
+@processor_type("date")
+class DateProcessor(Processor):
+    """Parse ``field`` with the first of ``formats`` that fits and write it to
+    ``target_field`` in ``output_format``, in ``timezone``."""
+
+    type = "date"
+
+    def __init__(self, config: ProcessorConfig) -> None:
+        super().__init__(config.tag)
+        self.field: str = config.string("field")
+        self.target_field: str = config.string("target_field", "@timestamp")
+        self.timezone: str | None = config.string("timezone", None)
+        self.locale: str | None = config.string("locale", None)
+        self.formats: list[str] = config.strings("formats")
+        self.output_format: str = config.string("output_format", DEFAULT_OUTPUT_FORMAT)
+        try:
+            self.formatter: DateFormat = get_format(self.output_format)
+        except ValueError:
+            raise IllegalArgument(f"invalid output format [{self.output_format}]") from None
+        self.parsers = _compile_formats(self.formats, lazy=True)
+        config.finish()
+
+    def execute(self, document: IngestDocument) -> IngestDocument:
+        value = _text(document.get(self.field))
+        zone = "UTC" if self.timezone is None else render(self.timezone, document)
+        locale = None if self.locale is None else render(self.locale, document)
+        millis = parse_first(value, self.parsers, zone, locale)
+        document.set(self.target_field, self.formatter.format(millis, zone))
+        return document
+
+
+@processor_type("date_index_name")
+class DateIndexNameProcessor(Processor):
+    """Point ``_index`` at a date math index name built from the document's date, so that
+    the write goes to ``<prefix{date||/rounding{format|zone}}>``'s index."""
+
+    type = "date_index_name"
+
+    def __init__(self, config: ProcessorConfig) -> None:
+        super().__init__(config.tag)
+        locale = config.string("locale", None)
+        timezone = config.string("timezone", None)
+        try:
+            get_zone(timezone or "UTC")
+        except ValueError as error:
+            raise IllegalArgument(str(error)) from None
+        # ES prints the zone's id, and "UTC" for UTC (not "Z"), as 6.x did.
+        self.zone = "UTC" if timezone is None or get_zone(timezone) == 0 else timezone
+        if locale is not None and not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", locale):
+            raise IllegalArgument(f"Invalid language tag specified: {locale}")
+        formats = config.strings("date_formats", [DEFAULT_INDEX_DATE_FORMAT])
+        self.parsers = _compile_formats(formats, lazy=False)
+        self.field: str = config.string("field")
+        self.prefix: str = config.string("index_name_prefix", "")
+        self.rounding: str = config.string("date_rounding")
+        self.index_name_format: str = config.string("index_name_format", "yyyy-MM-dd")
+        config.finish()
+
+    def execute(self, document: IngestDocument) -> IngestDocument:
+        value = _text(document.get(self.field))
+        millis = parse_first(value, self.parsers, self.zone)
+        prefix = render(self.prefix, document)
+        name_format = render(self.index_name_format, document)
+        rounding = render(self.rounding, document)
+        try:
+            formatted = get_format(name_format).format(millis, self.zone)
+        except ValueError as error:
+            raise IllegalArgument(str(error)) from None
+        document.set("_index", f"<{prefix}{{{formatted}||/{rounding}"
+                               f"{{{name_format}|{self.zone}}}}}>")
+        return document
