@@ -326,6 +326,12 @@ def test_uri_parts_docs_example():
     doc = run("uri_parts", {"field": "u", "keep_original": False,
                             "remove_if_successful": True}, {"u": "https://a.b/c%20d"})
     assert doc == {"url": {"domain": "a.b", "path": "/c d", "scheme": "https"}}
+    assert run("uri_parts", {"field": "u", "keep_original": False},
+               {"u": "mailto:ops@example.com"})["url"] == {"domain": None, "scheme": "mailto"}
+    assert run("uri_parts", {"field": "u", "keep_original": False},
+               {"u": "/rel/p.html?q=1"})["url"] == {"domain": None, "path": "/rel/p.html",
+                                                    "extension": "html", "query": "q=1",
+                                                    "scheme": None}
     assert failure("uri_parts", {"field": "u"}, {"u": "no scheme with spaces"}).reason == \
         "unable to parse URI [no scheme with spaces]"
 

@@ -135,13 +135,10 @@ class Capture:
 
 
 def _field_of(group_name: str) -> tuple[str, str]:
-    """(field, type) of a group name such as ``NUMBER:bytes:int`` (GrokCaptureConfig); ECS
-    bracket names (``[source][ip]``) become dotted paths."""
+    """(field, type) of a group name such as ``NUMBER:bytes:int`` (GrokCaptureConfig)."""
     parts = group_name.split(":")
     name = parts[1] if len(parts) >= 2 else parts[0]
     kind = parts[2] if len(parts) == 3 else "string"
-    if name.startswith("[") and name.endswith("]"):
-        name = ".".join(name[1:-1].split("]["))
     return name, kind
 
 

@@ -89,6 +89,10 @@ def uri_parts(text: str) -> dict[str, Any]:
     if match.group("fragment") is not None:
         parts["fragment"] = decode(match.group("fragment"))
     path = match.group("path")
+    opaque = match.group("scheme") is not None and authority is None \
+        and not path.startswith("/")  # mailto:x@y: URI has no path nor query
+    if opaque:
+        path, parts["scheme"] = "", match.group("scheme")
     if path or authority is not None:
         path = decode(path)
         parts["path"] = path
@@ -97,7 +101,7 @@ def uri_parts(text: str) -> dict[str, Any]:
             parts["extension"] = last[last.rfind(".") + 1:]
     if port != -1:
         parts["port"] = port
-    if match.group("query") is not None:
+    if match.group("query") is not None and not opaque:
         parts["query"] = decode(match.group("query"))
     parts["scheme"] = match.group("scheme")
     if user_info is not None:
