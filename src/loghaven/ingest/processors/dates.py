@@ -205,8 +205,11 @@ class DateIndexNameProcessor(Processor):
             get_zone(timezone or "UTC")
         except ValueError as error:
             raise IllegalArgument(str(error)) from None
-        # ES prints the zone's id, and "UTC" for UTC (not "Z"), as 6.x did.
-        self.zone = "UTC" if timezone is None or get_zone(timezone) == 0 else timezone
+        # ES prints the zone's id, and "UTC" for the zero offset (not "Z"), as 6.x did; a
+        # region such as "GMT" or "Etc/UTC" keeps its name.
+        zero_offset = timezone is not None and timezone[:1] in ("Z", "+", "-") and \
+            get_zone(timezone) == 0
+        self.zone = "UTC" if timezone is None or zero_offset else timezone
         if locale is not None and not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", locale):
             raise IllegalArgument(f"Invalid language tag specified: {locale}")
         formats = config.strings("date_formats", [DEFAULT_INDEX_DATE_FORMAT])
