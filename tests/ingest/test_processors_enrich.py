@@ -98,6 +98,8 @@ def test_date_errors_are_es_messages():
                  formats=["ISO8601", "UNIX"]) == "unable to parse date [not a date]"
     assert fails("date", {"d": None}, field="d", formats=["ISO8601"]) == \
         "unable to parse date [null]"
+    assert fails("date", {"d": ["2016", None]}, field="d", formats=["yyyy"]) == \
+        "unable to parse date [[2016, null]]"
     assert fails("date", {}, field="d", formats=["ISO8601"]) == \
         "field [d] not present as part of path [d]"
     # an invalid pattern or zone fails each document, as ES compiles them lazily
