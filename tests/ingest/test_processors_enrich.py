@@ -98,6 +98,8 @@ def test_date_errors_are_es_messages():
                  formats=["ISO8601", "UNIX"]) == "unable to parse date [not a date]"
     assert fails("date", {"d": None}, field="d", formats=["ISO8601"]) == \
         "unable to parse date [null]"
+    assert fails("date", {"d": ["2016", None]}, field="d", formats=["yyyy"]) == \
+        "unable to parse date [[2016, null]]"
     assert fails("date", {}, field="d", formats=["ISO8601"]) == \
         "field [d] not present as part of path [d]"
     # an invalid pattern or zone fails each document, as ES compiles them lazily
@@ -137,6 +139,10 @@ def test_date_index_name_formats_zone_and_templates():
     daily = run("date_index_name", {"ts": "1461628800000"}, field="ts", date_rounding="d",
                 date_formats=["UNIX_MS"], timezone="Europe/Amsterdam")
     assert resolve_date_math(daily["_index"]) == "2016-04-26"
+    for zone, printed in (("Z", "UTC"), ("+00:00", "UTC"), ("GMT", "GMT"), ("-05:00", "-05:00")):
+        out = run("date_index_name", {"d": "2016-04-25T12:02:01.789Z"}, field="d",
+                  date_rounding="d", timezone=zone)
+        assert out["_index"].endswith(f"{{yyyy-MM-dd|{printed}}}}}>")
     weekly = run("date_index_name", {"d": "2016-04-28T10:00:00.000+0000"}, field="d",
                  date_rounding="w")
     assert resolve_date_math(weekly["_index"]) == "2016-04-25"

@@ -114,28 +114,32 @@ def render(template: str, document: IngestDocument) -> str:
     return chevron.render(template, {**document.fields, "_ingest": document.ingest})
 
 
-def _text(value: Any) -> str | None:
-    """How ES turns the field's value into text: Java's ``toString``; null stays null."""
+def _text(value: Any) -> str:
+    """How ES turns the field's value into text (Java's ``toString``; null is ``null``,
+    which no format parses)."""
     if value is None:
-        return None
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_text(v)}" for k, v in value.items()) + "}"
     return str(value)
 
 
-def parse_first(value: str | None, parsers: list[DateParser], zone: str,
+def parse_first(value: str, parsers: list[DateParser], zone: str,
                 locale: str | None = None) -> int:
     """Try each parser in order; ES's ``unable to parse date [value]`` when none fits."""
-    if value is not None:
-        for parser in parsers:
-            try:
-                get_zone(zone)
-                if locale is not None:
-                    _locale_check(locale)
-                return parser(value, zone)
-            except (ValueError, IndexError):
-                continue
-    raise IllegalArgument(f"unable to parse date [{'null' if value is None else value}]")
+    for parser in parsers:
+        try:
+            get_zone(zone)
+            if locale is not None:
+                _locale_check(locale)
+            return parser(value, zone)
+        except (ValueError, IndexError):
+            continue
+    raise IllegalArgument(f"unable to parse date [{value}]")
 
 
 def _never(error: ValueError) -> DateParser:
@@ -205,8 +209,11 @@ class DateIndexNameProcessor(Processor):
             get_zone(timezone or "UTC")
         except ValueError as error:
             raise IllegalArgument(str(error)) from None
-        # ES prints the zone's id, and "UTC" for UTC (not "Z"), as 6.x did.
-        self.zone = "UTC" if timezone is None or get_zone(timezone) == 0 else timezone
+        # ES prints the zone's id, and "UTC" for the zero offset (not "Z"), as 6.x did; a
+        # region such as "GMT" or "Etc/UTC" keeps its name.
+        zero_offset = timezone is not None and timezone[:1] in ("Z", "+", "-") and \
+            get_zone(timezone) == 0
+        self.zone = "UTC" if timezone is None or zero_offset else timezone
         if locale is not None and not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", locale):
             raise IllegalArgument(f"Invalid language tag specified: {locale}")
         formats = config.strings("date_formats", [DEFAULT_INDEX_DATE_FORMAT])

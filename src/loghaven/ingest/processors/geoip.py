@@ -1,8 +1,10 @@
 """The ``geoip`` processor (ES ``ingest-geoip``), offline, from the geoip2fast package.
 
-geoip2fast ships MaxMind GeoLite2 derived data inside its wheel (country and ASN ranges for
-IPv4 and IPv6, ``geoip2fast-asn-ipv6.dat.gz``), so lookups never touch the network. What each
-of ES's output fields is filled from:
+geoip2fast ships MaxMind GeoLite2 derived data inside its wheel, so lookups never touch the
+network: country ranges for IPv4 and IPv6 (``geoip2fast-ipv6.dat.gz``, about 60 MB once
+loaded) and the same with ASNs (``geoip2fast-asn-ipv6.dat.gz``, about 120 MB). A process loads
+the country file on its first lookup and the ASN file only when an ASN database is asked for
+(the library holds one file per process). What each of ES's output fields is filled from:
 
 - ``country_iso_code``, ``country_name``: geoip2fast's country code and (English) name;
 - ``continent_code``, ``continent_name``: derived from the country code (GeoNames' continents,
@@ -31,7 +33,8 @@ from loghaven.ingest.processors.options import read_properties
 
 #: ES's ``ingest.geoip.cache_size`` default.
 CACHE_SIZE = 1000
-_DATA_FILE = "geoip2fast-asn-ipv6.dat.gz"
+#: The package's data file without and with ASNs.
+_DATA_FILES = {False: "geoip2fast-ipv6.dat.gz", True: "geoip2fast-asn-ipv6.dat.gz"}
 
 #: ES's ``Database.Property`` order (used in its error message).
 _PROPERTY_ORDER = ("IP", "COUNTRY_ISO_CODE", "COUNTRY_NAME", "CONTINENT_CODE", "CONTINENT_NAME",
@@ -69,24 +72,22 @@ _CONTINENTS = {
 CONTINENT_OF = {country: (code, name) for code, (name, countries) in _CONTINENTS.items()
                 for country in countries.split()}
 
-_load_lock = threading.Lock()
+_lock = threading.Lock()
 _database: Any = None
+_database_has_asn = False
 
 
-def _geoip() -> Any:
-    """The package's database, loaded once per process on first use (about 0.3 s)."""
-    global _database
-    with _load_lock:
-        if _database is None:
-            from geoip2fast import GeoIP2Fast
-            _database = GeoIP2Fast(geoip2fast_data_file=_DATA_FILE)
-        return _database
-
-
-def lookup_uncached(ip: str) -> dict[str, Any] | None:
-    """Every field the package has for ``ip`` (ES's names), or None when it has none."""
+def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
+    """Every field the package has for ``ip`` (ES's names), with the ASN fields if ``asn``;
+    None when it has nothing for it (a private, reserved or unknown address)."""
+    global _database, _database_has_asn
     address = parse_ip(ip)
-    found = _geoip().lookup(str(address))
+    with _lock:  # the library keeps its tables in module globals, swapped by a load
+        if _database is None or (asn and not _database_has_asn):
+            from geoip2fast import GeoIP2Fast
+            _database = GeoIP2Fast(geoip2fast_data_file=_DATA_FILES[asn])
+            _database_has_asn = asn
+        found = _database.lookup(str(address))
     code = found.country_code
     if found.is_private or len(code) != 2 or not code.isalpha():
         return None
@@ -126,11 +127,12 @@ class GeoIpProcessor(Processor):
         valid, defaults = database
         self.properties = read_properties(config, valid, defaults)
         # The record an address must have in the chosen database to give any field.
-        self.required = "organization_name" if valid is _ASN else "country_iso_code"
+        self.asn = valid is _ASN
+        self.required = "organization_name" if self.asn else "country_iso_code"
         config.finish()
 
     def _data(self, ip: str) -> dict[str, Any]:
-        record = lookup(ip)
+        record = lookup(ip, self.asn)
         if record is None or self.required not in record:
             return {}
         return {name: record[name] for name in self.properties if name in record}
