@@ -21,6 +21,9 @@ def test_paths_walk_objects_lists_source_and_ingest():
     assert d.get("_ingest.timestamp") == "2026-12-04T00:00:00Z"
     assert d.get("_index") == "logs"
     assert d.get("a.missing", ignore_missing=True) is None
+    # ES's getFieldValue with ignoreMissing: any path that does not resolve is null
+    assert d.get("a.b.9.c", ignore_missing=True) is None
+    assert d.get("s.deeper", ignore_missing=True) is None
     assert d.has("a.b.0") and not d.has("a.b.5")
 
 
@@ -62,7 +65,7 @@ def test_append_turns_a_value_into_a_list():
     d.append("s", ["more", "x"], allow_duplicates=False)
     assert d.get("s") == ["text", "more", "x"]
     d.append("fresh", "one")
-    assert d.get("fresh") == "one"
+    assert d.get("fresh") == ["one"]
 
 
 def test_config_readers_consume_options_and_refuse_leftovers():

@@ -196,3 +196,23 @@ def test_a_large_bulk_runs_its_pipelines_in_the_workers(worker_server: Server) -
 def worker_pids_of(server: Server) -> list[int]:
     from test_ingest_workers import worker_pids
     return worker_pids(server)
+
+
+def test_the_grok_watchdog_setting_reaches_the_workers(tmp_path: Path) -> None:
+    """``ingest.grok.watchdog.max_execution_time`` is a node setting: pipelines that run in
+    the ingest workers stop a runaway match after the server's limit, not the default."""
+    server = Server(tmp_path / "data", "--ingest-workers", "1",
+                    env={"LOGHAVEN_GROK_MAX_EXECUTION_TIME": "30ms"}).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            put(client, "runaway", [{"grok": {"field": "m",
+                                              "patterns": ["^(?:%{DATA},){15}P"]}}])
+            lines: list[Any] = []
+            for n in range(80):
+                lines += [{"index": {"_id": str(n)}}, {"m": "1," * 40}]
+            answer = bulk(client, "/runaway/_bulk?pipeline=runaway", lines)
+            assert worker_pids_of(server), "the bulk was large enough for the workers"
+            reasons = {item["index"]["error"]["reason"] for item in answer["items"]}
+            assert reasons == {"grok pattern matching was interrupted after [30] ms"}
+    finally:
+        server.kill()

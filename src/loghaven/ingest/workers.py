@@ -24,6 +24,7 @@ from typing import Any
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.index import Index
 from loghaven.engine.prepare import prepare_sources, unpack
+from loghaven.ingest import grok
 from loghaven.ingest.pipeline.runner import Job, run_batch
 from loghaven.runtime import tune_gc
 
@@ -104,7 +105,8 @@ class IngestWorkers:
                 # spawn: forking a process that runs tantivy's threads is not safe
                 self._executor = ProcessPoolExecutor(
                     self.count, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker, initargs=(os.getpid(),))
+                    initializer=_start_worker,
+                    initargs=(os.getpid(), grok.WATCHDOG.max_execution_ms))
             return self._executor
 
     def _restart(self) -> None:
@@ -128,10 +130,11 @@ def _preparable(request: WriteRequest) -> bool:
         and request.parsed is None
 
 
-def _start_worker(parent: int) -> None:
-    """In a worker: tune the collector, and exit as soon as the server is gone, even if it
-    was killed with -9."""
+def _start_worker(parent: int, grok_max_execution_ms: int) -> None:
+    """In a worker: the server's node settings that processors read, the collector's tuning,
+    and an exit as soon as the server is gone, even if it was killed with -9."""
     tune_gc()
+    grok.configure(max_execution_ms=grok_max_execution_ms)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -93,7 +93,12 @@ class IngestDocument:
         self._check_path(path)
         container, rest = self._root(path)
         for key in rest.split("."):
-            value = self._walk(container, key, path)
+            try:
+                value = self._walk(container, key, path)
+            except IllegalArgument:
+                if ignore_missing:
+                    return None
+                raise
             if value is _MISSING:
                 if ignore_missing:
                     return None
@@ -145,12 +150,13 @@ class IngestDocument:
 
     def append(self, path: str, value: Any, *, allow_duplicates: bool = True) -> None:
         """Append ``value`` (each of its items when a list) to the field at ``path``, turning a
-        single value into a list, as ES's ``appendFieldValue``."""
+        single value into a list, and a missing field into a new list, as ES's
+        ``appendFieldValue``."""
         values = value if isinstance(value, list) else [value]
-        current = self.get(path, ignore_missing=True) if self.has(path) else _MISSING
-        if current is _MISSING:
-            self.set(path, values if len(values) != 1 or isinstance(value, list) else value)
+        if not self.has(path):
+            self.set(path, values)
             return
+        current = self.get(path)
         merged = list(current) if isinstance(current, list) else [current]
         for item in values:
             if allow_duplicates or item not in merged:
