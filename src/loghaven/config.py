@@ -54,6 +54,14 @@ FILE_KEYS = {
     "notifications.max_concurrent_sends": "notifications_max_concurrent_sends",
     "notifications.vendor_url_check": "notifications_vendor_url_check",
     "notifications.sns.endpoint_url": "notifications_sns_endpoint_url",
+    "plugins.alerting.alert_history_rollover_period": "alert_history_rollover_period",
+    "plugins.alerting.alert_history_max_age": "alert_history_max_age",
+    "plugins.alerting.alert_history_max_docs": "alert_history_max_docs",
+    "plugins.alerting.alert_history_retention_period": "alert_history_retention_period",
+    "plugins.alerting.alert_finding_rollover_period": "finding_history_rollover_period",
+    "plugins.alerting.finding_history_max_age": "finding_history_max_age",
+    "plugins.alerting.alert_finding_max_docs": "finding_history_max_docs",
+    "plugins.alerting.finding_history_retention_period": "finding_history_retention_period",
 }
 
 
@@ -116,6 +124,17 @@ class Config:
     notifications_vendor_url_check: bool = True
     #: The SNS endpoint for topics not hosted here (boto3's default, from the ARN's region).
     notifications_sns_endpoint_url: str = ""
+    #: OpenSearch Alerting's history indices (alerting/history.py): how often rollover and
+    #: expiry run, when the write index rolls over (age, documents), and how long an index
+    #: is kept; the alerts' and the findings' (time values as ES writes them).
+    alert_history_rollover_period: str = "12h"
+    alert_history_max_age: str = "30d"
+    alert_history_max_docs: int = 1000
+    alert_history_retention_period: str = "60d"
+    finding_history_rollover_period: str = "12h"
+    finding_history_max_age: str = "30d"
+    finding_history_max_docs: int = 1000
+    finding_history_retention_period: str = "60d"
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

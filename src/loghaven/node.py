@@ -6,6 +6,9 @@ import time
 import uuid
 
 from loghaven import __version__
+from loghaven.alerting.alerts import AlertStore
+from loghaven.alerting.findings import FindingStore
+from loghaven.alerting.history import HistoryPolicy
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.recovery import open_metastore
@@ -53,6 +56,12 @@ class Node:
         #: through node.topics when there are any.
         self.notifications = NotificationService(self.metastore, self.security.node_key,
                                                  config, topics=getattr(self, "topics", None))
+        #: Alerting's alert and finding indices (OpenSearch's), read and written by the
+        #: monitors' runs and the alerts API.
+        self.alerts = AlertStore(self.write_service, self.search_service,
+                                 policy=HistoryPolicy.of(config, "alert"))
+        self.findings = FindingStore(self.write_service, self.search_service,
+                                     policy=HistoryPolicy.of(config, "finding"))
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -65,6 +74,8 @@ class Node:
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)
+        self.alerts.schedule(self.scheduler)
+        self.findings.schedule(self.scheduler)
         self.scheduler.start()
 
     def stopping(self) -> None:
