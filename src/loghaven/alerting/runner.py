@@ -178,11 +178,7 @@ class MonitorRunner:
             ctx = self._ctx(run, trigger, input_results["results"], input_results["error"])
             ctx["alert"] = None if alert is None else actions.alert_arg(alert)
             outcome = triggers.query_level(trigger, ctx)
-            error = input_results["error"] or outcome.error
-            if error and input_results["error"]:
-                error = f"Failed fetching inputs:\n{input_results['error']}"
-            elif error:
-                error = f"Error evaluating trigger:\n{error}"
+            error = _alert_error(input_results["error"], outcome.error)
             trigger_result: dict[str, Any] = {"name": trigger.get("name"),
                                               "triggered": outcome.triggered,
                                               "action_results": {}, "error": outcome.error}
@@ -228,16 +224,18 @@ class MonitorRunner:
                                               "agg_result_buckets": outcome.buckets,
                                               "action_results": {}}
             result["trigger_results"][trigger.get("id")] = trigger_result
-            error = (f"Failed fetching inputs:\n{input_results['error']}"
-                     if input_results["error"] else
-                     f"Error evaluating trigger:\n{outcome.error}" if outcome.error else None)
+            error = _alert_error(input_results["error"], outcome.error)
             ctx = self._ctx(run, trigger, input_results["results"], error)
-            sorted_alerts = self._trigger_error_alert(run, trigger, mine, error)
+            groups = self._trigger_error_alert(run, trigger, mine, error)
             if error is None:
-                sorted_alerts = self._merge_buckets(run, trigger, mine, outcome.buckets,
-                                                    sorted_alerts)
-            self._bucket_actions(run, trigger, ctx, sorted_alerts, trigger_result)
-            changed += [alert for group in sorted_alerts.values() for alert in group]
+                groups = self._merge_buckets(run, trigger, mine, outcome.buckets,
+                                                    groups)
+            ctx.update({name: [actions.alert_arg(a) for a in groups[category]]
+                        for name, category in (("newAlerts", NEW), ("dedupedAlerts", DEDUPED),
+                                               ("completedAlerts", COMPLETED))})
+            self._alert_actions(run, trigger, ctx, groups, trigger_result,
+                                lambda alert: {"alert": actions.alert_arg(alert)})
+            changed += [alert for group in groups.values() for alert in group]
         self._save(run, changed)
 
     def _trigger_error_alert(self, run: _Run, trigger: dict[str, Any],
@@ -279,12 +277,11 @@ class MonitorRunner:
             groups[COMPLETED].append(alert)
         return groups
 
-    def _bucket_actions(self, run: _Run, trigger: dict[str, Any], ctx: dict[str, Any],
-                        groups: dict[str, list[dict[str, Any]]],
-                        trigger_result: dict[str, Any]) -> None:
-        ctx.update({name: [actions.alert_arg(a) for a in groups[category]] for name, category
-                    in (("newAlerts", NEW), ("dedupedAlerts", DEDUPED),
-                        ("completedAlerts", COMPLETED))})
+    def _alert_actions(self, run: _Run, trigger: dict[str, Any], ctx: dict[str, Any],
+                       groups: dict[str, list[dict[str, Any]]], trigger_result: dict[str, Any],
+                       alert_ctx: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """Bucket- and document-level actions: per alert with ``alert_ctx(alert)`` added to
+        ``ctx``, or once per run (per execution); each outcome recorded on its alerts."""
         ran: dict[str, list[dict[str, Any]]] = {}
         results = trigger_result["action_results"]
         for action in trigger.get("actions") or []:
@@ -294,7 +291,7 @@ class MonitorRunner:
             for category, alerts in groups.items():
                 for alert in alerts:
                     action_result = self._act(run, trigger, action, category, alert,
-                                              {**ctx, "alert": actions.alert_arg(alert)})
+                                              {**ctx, **alert_ctx(alert)})
                     if action_result is not None:
                         results.setdefault(_alert_key(alert), {})[action.get("id")] = \
                             action_result
@@ -347,8 +344,7 @@ class MonitorRunner:
                                               "triggeredDocs": outcome.docs,
                                               "action_results": {}, "error": outcome.error}
             result["trigger_results"][trigger.get("id")] = trigger_result
-            error = (f"Failed fetching inputs:\n{input_error}" if input_error else
-                     f"Error evaluating trigger:\n{outcome.error}" if outcome.error else None)
+            error = _alert_error(input_error, outcome.error)
             mine = [a for a in current if a.get("trigger_id") == trigger.get("id")]
             groups = self._trigger_error_alert(run, trigger, mine, error)
             for key in outcome.docs:
@@ -357,7 +353,8 @@ class MonitorRunner:
                     run, trigger, None, finding_ids=[finding["id"]],
                     related_doc_ids=list(finding["related_doc_ids"])))
             ctx = self._ctx(run, trigger, result["input_results"]["results"], error)
-            self._doc_actions(run, trigger, ctx, groups, trigger_result)
+            ctx["alerts"] = [actions.alert_arg(a) for a in groups[NEW] + groups[DEDUPED]]
+            self._alert_actions(run, trigger, ctx, groups, trigger_result, _one_alert)
             changed += [alert for group in groups.values() for alert in group]
         if run.keeps:
             self.context.findings.save(list(findings.values()))
@@ -365,28 +362,18 @@ class MonitorRunner:
             if input_error is None:
                 doc_level.save_state(metastore, run.monitor_id, found.state)
 
-    def _doc_actions(self, run: _Run, trigger: dict[str, Any], ctx: dict[str, Any],
-                     groups: dict[str, list[dict[str, Any]]],
-                     trigger_result: dict[str, Any]) -> None:
-        """Per alert (each triggered document), or once with ``ctx.alerts`` (per execution)."""
-        ctx["alerts"] = [actions.alert_arg(a) for a in groups[NEW] + groups[DEDUPED]]
-        results = trigger_result["action_results"]
-        ran: dict[str, list[dict[str, Any]]] = {}
-        for action in trigger.get("actions") or []:
-            if actions.per_execution(action):
-                self._per_execution(run, trigger, action, ctx, groups, results, ran)
-                continue
-            for category, alerts in groups.items():
-                for alert in alerts:
-                    arg = actions.alert_arg(alert)
-                    action_result = self._act(run, trigger, action, category, alert,
-                                              {**ctx, "alert": arg, "alerts": [arg]})
-                    if action_result is not None:
-                        results.setdefault(alert["id"], {})[action.get("id")] = action_result
-                        ran.setdefault(alert["id"], []).append(action_result)
-        for alerts in groups.values():
-            for alert in alerts:
-                actions.record(alert, ran.get(alert["id"], []), run.now)
+
+def _alert_error(input_error: str | None, trigger_error: str | None) -> str | None:
+    """The alert's error message, in OpenSearch's words (``alertError``)."""
+    if input_error:
+        return f"Failed fetching inputs:\n{input_error}"
+    return f"Error evaluating trigger:\n{trigger_error}" if trigger_error else None
+
+
+def _one_alert(alert: dict[str, Any]) -> dict[str, Any]:
+    """A document-level per-alert action's view: the alert, also as ``ctx.alerts``."""
+    arg = actions.alert_arg(alert)
+    return {"alert": arg, "alerts": [arg]}
 
 
 def _alert_key(alert: dict[str, Any]) -> str:
