@@ -87,3 +87,19 @@ def test_multi_source_keys_and_a_bad_path_is_an_error_alert(harness: Harness) ->
     states = sorted((a["state"], bool(a.get("agg_alert_content"))) for a in harness.alerts())
     # the bucket's alert is left as it was; the trigger has one ERROR alert
     assert states == [("ACTIVE", True), ("ERROR", False)]
+
+
+def test_every_composite_page_is_judged(harness: Harness) -> None:
+    # 25 blocked addresses: the composite's default page is 10 buckets, the trigger sees all
+    docs = [d for n in range(25) for d in blocks(f"10.0.1.{n:02d}", 3, 1)]
+    harness.index("waf-1", docs, WAF)
+    query = {**BLOCKED_PER_IP}
+    query["aggs"] = query.pop("aggregations")
+    monitor = bucket_level(query, {**CONDITION, "script": {"source": "params._count > 2"}},
+                           [action(message="{{ctx.newAlerts.0.bucket_keys}} and more",
+                                   action_execution_policy={"action_execution_scope": {
+                                       "per_execution": {}}})])
+    body = harness.run(monitor, minutes=10)
+    assert len(body["trigger_results"]["bt1"]["agg_result_buckets"]) == 25
+    assert len(harness.alerts()) == 25
+    assert harness.channels.texts() == ["10.0.1.00 and more"]

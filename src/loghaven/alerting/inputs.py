@@ -15,6 +15,7 @@ import chevron
 import orjson
 
 from loghaven.errors import LoghavenError
+from loghaven.search.limits import LIMITS, too_many_buckets
 from loghaven.search.service import SearchService
 
 #: A plain ``{{name}}`` tag (not a section, comment, partial or already triple-braced one).
@@ -36,8 +37,12 @@ def search_query(query: dict[str, Any], period_start_ms: int,
 
 
 def run_search_inputs(search: SearchService, inputs: list[dict[str, Any]],
-                      period_start_ms: int, period_end_ms: int) -> dict[str, Any]:
-    """``input_results``: one search response per search input, or the first error."""
+                      period_start_ms: int, period_end_ms: int, *,
+                      all_composite_pages: bool = False) -> dict[str, Any]:
+    """``input_results``: one search response per search input, or the first error.
+    ``all_composite_pages`` (bucket-level monitors) follows each top-level composite
+    aggregation's ``after_key`` so that triggers see every bucket, as OpenSearch's
+    BucketLevelMonitorRunner pages them."""
     results: list[dict[str, Any]] = []
     try:
         for item in inputs:
@@ -46,11 +51,39 @@ def run_search_inputs(search: SearchService, inputs: list[dict[str, Any]],
                 continue
             body = search_query(spec.get("query") or {}, period_start_ms, period_end_ms)
             indices = ",".join(spec.get("indices") or [])
+            response = search.search(indices, body, {})
+            if all_composite_pages:
+                _follow_composites(search, indices, body, response)
             # Fragments (stored _source) become plain JSON values for scripts and templates
-            results.append(orjson.loads(orjson.dumps(search.search(indices, body, {}))))
+            results.append(orjson.loads(orjson.dumps(response)))
     except (LoghavenError, orjson.JSONDecodeError, chevron.ChevronError) as error:
         return {"results": results, "error": error_message(error)}
     return {"results": results, "error": None}
+
+
+def _follow_composites(search: SearchService, indices: str, body: dict[str, Any],
+                       response: dict[str, Any]) -> None:
+    """Append the next pages of each top-level composite aggregation to its buckets (at
+    most ``search.max_buckets`` buckets in all)."""
+    requested = body.get("aggregations", body.get("aggs")) or {}
+    found = response.get("aggregations") or {}
+    for name, spec in requested.items():
+        if not isinstance(spec, dict) or "composite" not in spec or name not in found:
+            continue
+        result = found[name]
+        rest = {k: v for k, v in body.items() if k not in ("aggs", "aggregations", "size")}
+        while result.get("after_key") is not None:
+            page_spec = {**spec, "composite": {**spec["composite"],
+                                               "after": result["after_key"]}}
+            page = search.search(indices, {**rest, "size": 0,
+                                           "aggregations": {name: page_spec}}, {})
+            buckets = page["aggregations"][name]["buckets"]
+            if not buckets:
+                break
+            result["buckets"].extend(buckets)
+            if len(result["buckets"]) > LIMITS.max_buckets:
+                raise too_many_buckets(len(result["buckets"]))
+            result["after_key"] = page["aggregations"][name].get("after_key")
 
 
 def error_message(error: Exception) -> str:

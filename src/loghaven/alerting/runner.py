@@ -210,7 +210,7 @@ class MonitorRunner:
     def _bucket_level(self, run: _Run, result: dict[str, Any]) -> None:
         input_results = inputs.run_search_inputs(
             self.context.search_service, run.monitor.get("inputs") or [], run.period_start,
-            run.period_end)
+            run.period_end, all_composite_pages=True)
         result["input_results"] = input_results
         current = self._current(run)
         changed: list[dict[str, Any]] = []
