@@ -48,6 +48,14 @@ FILE_KEYS = {
     "security.api_tokens.max_tokens": "api_tokens_max_tokens",
     "security.api_tokens.max_duration_seconds": "api_tokens_max_duration_seconds",
     "security.compliance.salt": "compliance_salt",
+    "notifications.topics.region": "topics_region",
+    "notifications.topics.account_id": "topics_account_id",
+    "notifications.topics.public_url": "topics_public_url",
+    "notifications.topics.workers": "topics_workers",
+    "notifications.topics.retry.attempts": "topics_retry_attempts",
+    "notifications.topics.retry.backoff": "topics_retry_backoff",
+    "notifications.topics.timeout": "topics_timeout",
+    "notifications.topics.email_account": "topics_email_account",
 }
 
 
@@ -100,6 +108,19 @@ class Config:
     api_tokens_max_duration_seconds: int = 7_776_000
     #: The salt of masked fields' hashes (search/field_security.py): its first 16 bytes.
     compliance_salt: str = DEFAULT_SALT
+    #: Hosted SNS-style topics (notify/topics/): the region and account of their ARNs, the
+    #: node's URL in envelopes' ``UnsubscribeURL`` (empty: ``http://<host>:<port>``), the
+    #: delivery threads, attempts per HTTP subscription (SNS's default: the first and 3
+    #: retries), the first retry's delay (doubling), each HTTP attempt's timeout, and the
+    #: ``smtp_account`` channel that ``email``/``email-json`` subscriptions send through.
+    topics_region: str = "us-east-1"
+    topics_account_id: str = "000000000000"
+    topics_public_url: str = ""
+    topics_workers: int = 4
+    topics_retry_attempts: int = 4
+    topics_retry_backoff: str = "1s"
+    topics_timeout: str = "10s"
+    topics_email_account: str = ""
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

@@ -11,6 +11,7 @@ from loghaven.engine.catalog import Catalog
 from loghaven.engine.recovery import open_metastore
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.notify.topics.service import TopicService
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
 from loghaven.search.service import SearchService
@@ -48,6 +49,10 @@ class Node:
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit
+        #: Hosted SNS-style topics; their channel subscriptions send through the
+        #: notifications service, made after them.
+        self.topics = TopicService(self.metastore, config,
+                                   lambda: getattr(self, "notifications", None))
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -60,6 +65,7 @@ class Node:
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)
+        self.topics.start()
         self.scheduler.start()
 
     def stopping(self) -> None:
@@ -71,6 +77,7 @@ class Node:
         """Stop searches and background work first, so that no job runs against a closing
         index."""
         self.stopping()
+        self.topics.close()
         self.scheduler.stop()
         self.audit.close()  # the last events, while the indices are still open
         self.search_service.close()

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from loghaven.api import (
     analyze,
     auth,
+    aws_root,
     bulk,
     cat,
     cluster,
@@ -38,6 +39,7 @@ from loghaven.api import (
     search,
     security,
     stats,
+    topics,
 )
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
@@ -121,7 +123,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
-              *documents.routes, *security.routes, *indices.routes]
+              *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
+              *indices.routes]
     permissions.check(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)

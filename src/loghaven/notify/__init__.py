@@ -1,0 +1,1 @@
+"""Notifications: channels, hosted topics, delivery with retries."""
