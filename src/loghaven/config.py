@@ -54,6 +54,14 @@ FILE_KEYS = {
     "notifications.max_concurrent_sends": "notifications_max_concurrent_sends",
     "notifications.vendor_url_check": "notifications_vendor_url_check",
     "notifications.sns.endpoint_url": "notifications_sns_endpoint_url",
+    "notifications.topics.region": "topics_region",
+    "notifications.topics.account_id": "topics_account_id",
+    "notifications.topics.public_url": "topics_public_url",
+    "notifications.topics.workers": "topics_workers",
+    "notifications.topics.retry.attempts": "topics_retry_attempts",
+    "notifications.topics.retry.backoff": "topics_retry_backoff",
+    "notifications.topics.timeout": "topics_timeout",
+    "notifications.topics.email_account": "topics_email_account",
 }
 
 
@@ -116,6 +124,19 @@ class Config:
     notifications_vendor_url_check: bool = True
     #: The SNS endpoint for topics not hosted here (boto3's default, from the ARN's region).
     notifications_sns_endpoint_url: str = ""
+    #: Hosted SNS-style topics (notify/topics/): the region and account of their ARNs, the
+    #: node's URL in envelopes' ``UnsubscribeURL`` (empty: ``http://<host>:<port>``), the
+    #: delivery threads, attempts per HTTP subscription (SNS's default: the first and 3
+    #: retries), the first retry's delay (doubling), each HTTP attempt's timeout, and the
+    #: ``smtp_account`` channel that ``email``/``email-json`` subscriptions send through.
+    topics_region: str = "us-east-1"
+    topics_account_id: str = "000000000000"
+    topics_public_url: str = ""
+    topics_workers: int = 4
+    topics_retry_attempts: int = 4
+    topics_retry_backoff: str = "1s"
+    topics_timeout: str = "10s"
+    topics_email_account: str = ""
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

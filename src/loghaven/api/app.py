@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from loghaven.api import (
     analyze,
     auth,
+    aws_root,
     bulk,
     cat,
     cluster,
@@ -39,6 +40,7 @@ from loghaven.api import (
     search,
     security,
     stats,
+    topics,
 )
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
@@ -122,7 +124,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes, *notifications.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
-              *documents.routes, *security.routes, *indices.routes]
+              *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
+              *indices.routes]
     permissions.check(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)
