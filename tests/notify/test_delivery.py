@@ -76,6 +76,22 @@ def test_custom_webhook(client: httpx.Client, receiver: WebhookReceiver) -> None
     assert request.body.decode() == TEXT.format(config_id)
 
 
+def test_secrets_kept_through_an_update(client: httpx.Client,
+                                        receiver: WebhookReceiver) -> None:
+    config_id = _create(client, "webhook", {
+        "url": f"{receiver.url}/kept-path?k=kept-query",
+        "header_params": {"Authorization": "kept-header"}})
+    shown = client.get(f"{BASE}/configs/{config_id}").json()["config_list"][0]["config"]
+    assert "kept" not in orjson.dumps(shown).decode()
+    response = client.put(f"{BASE}/configs/{config_id}",
+                          json={"config": {**shown, "name": "renamed"}})
+    assert response.status_code == 200, response.text
+    assert _test(client, config_id)["config_name"] == "renamed"
+    [request] = receiver.requests
+    assert request.path == "/kept-path?k=kept-query"
+    assert request.headers["authorization"] == "kept-header"
+
+
 def test_dead_webhook_retried_then_reported(client: httpx.Client,
                                             receiver: WebhookReceiver) -> None:
     receiver.status, receiver.reply = 503, b"down for maintenance"
