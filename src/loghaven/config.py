@@ -62,6 +62,14 @@ FILE_KEYS = {
     "plugins.alerting.finding_history_max_age": "finding_history_max_age",
     "plugins.alerting.alert_finding_max_docs": "finding_history_max_docs",
     "plugins.alerting.finding_history_retention_period": "finding_history_retention_period",
+    "notifications.topics.region": "topics_region",
+    "notifications.topics.account_id": "topics_account_id",
+    "notifications.topics.public_url": "topics_public_url",
+    "notifications.topics.workers": "topics_workers",
+    "notifications.topics.retry.attempts": "topics_retry_attempts",
+    "notifications.topics.retry.backoff": "topics_retry_backoff",
+    "notifications.topics.timeout": "topics_timeout",
+    "notifications.topics.email_account": "topics_email_account",
 }
 
 
@@ -135,6 +143,19 @@ class Config:
     finding_history_max_age: str = "30d"
     finding_history_max_docs: int = 1000
     finding_history_retention_period: str = "60d"
+    #: Hosted SNS-style topics (notify/topics/): the region and account of their ARNs, the
+    #: node's URL in envelopes' ``UnsubscribeURL`` (empty: ``http://<host>:<port>``), the
+    #: delivery threads, attempts per HTTP subscription (SNS's default: the first and 3
+    #: retries), the first retry's delay (doubling), each HTTP attempt's timeout, and the
+    #: ``smtp_account`` channel that ``email``/``email-json`` subscriptions send through.
+    topics_region: str = "us-east-1"
+    topics_account_id: str = "000000000000"
+    topics_public_url: str = ""
+    topics_workers: int = 4
+    topics_retry_attempts: int = 4
+    topics_retry_backoff: str = "1s"
+    topics_timeout: str = "10s"
+    topics_email_account: str = ""
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

@@ -15,6 +15,7 @@ from loghaven.engine.recovery import open_metastore
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.notify.service import NotificationService
+from loghaven.notify.topics.service import TopicService
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
 from loghaven.search.service import SearchService
@@ -52,10 +53,14 @@ class Node:
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit
-        #: Channels and their delivery (notify/service.py); hosted SNS topics deliver
-        #: through node.topics when there are any.
+        #: Hosted SNS-style topics; their channel subscriptions send through the
+        #: notifications service, made after them.
+        self.topics = TopicService(self.metastore, config,
+                                   lambda: getattr(self, "notifications", None))
+        #: Channels and their delivery (notify/service.py); SNS channels of hosted topics
+        #: publish through node.topics.
         self.notifications = NotificationService(self.metastore, self.security.node_key,
-                                                 config, topics=getattr(self, "topics", None))
+                                                 config, topics=self.topics)
         #: Alerting's alert and finding indices (OpenSearch's), read and written by the
         #: monitors' runs and the alerts API.
         self.alerts = AlertStore(self.write_service, self.search_service,
@@ -76,6 +81,7 @@ class Node:
         self.audit.schedule(self.scheduler)
         self.alerts.schedule(self.scheduler)
         self.findings.schedule(self.scheduler)
+        self.topics.start()
         self.scheduler.start()
 
     def stopping(self) -> None:
@@ -87,6 +93,7 @@ class Node:
         """Stop searches and background work first, so that no job runs against a closing
         index."""
         self.stopping()
+        self.topics.close()
         self.scheduler.stop()
         self.notifications.close()
         self.audit.close()  # the last events, while the indices are still open

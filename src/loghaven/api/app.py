@@ -25,6 +25,7 @@ from loghaven.api import (
     alerting_alerts,
     analyze,
     auth,
+    aws_root,
     bulk,
     cat,
     cluster,
@@ -40,6 +41,7 @@ from loghaven.api import (
     search,
     security,
     stats,
+    topics,
 )
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
@@ -125,7 +127,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes, *notifications.routes, *alerting_alerts.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
-              *documents.routes, *security.routes, *indices.routes]
+              *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
+              *indices.routes]
     permissions.check(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)

@@ -76,6 +76,7 @@ def is_cluster_action(action: str) -> bool:
 # method(s)  path template  action (or public / authenticated / ui)
 _TABLE = """
 GET         /                                               cluster:monitor/main
+POST        /                                               authenticated
 GET         /_cluster/health                                cluster:monitor/health
 GET         /_cluster/health/{index}                        cluster:monitor/health
 GET,POST    /_cluster/allocation/explain                    cluster:monitor/allocation/explain
@@ -254,6 +255,12 @@ GET,DELETE              /_plugins/_security/api/accesskeys/{key_id}     authenti
 GET                     /_plugins/_security/api/hectokens               authenticated
 GET,PUT,DELETE          /_plugins/_security/api/hectokens/{name}        authenticated
 """
+#: Hosted topics: ``POST /`` above is the AWS protocols' root (api/aws_root.py), where each
+#: SNS ``Action`` is checked as its own ``cluster:admin/loghaven/sns/*`` action (api/sns.py);
+#: the dead letters are Loghaven's extension.
+_TOPICS = """
+GET                     /_plugins/_loghaven/topics/dead_letters         cluster:admin/loghaven/sns/dead_letters/get
+"""
 #: Elasticsearch's API keys and who-am-I: any user manages their own keys (the service
 #: limits what each sees and invalidates).
 _ELASTICSEARCH_SECURITY = """
@@ -304,7 +311,8 @@ def parse(text: str) -> dict[tuple[str, str], Permission]:
     return table
 
 
-TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS + _NOTIFICATIONS
+TABLE = parse(_TABLE + _TOPICS + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS
+              + _NOTIFICATIONS
               + "".join(_SECURITY.replace("{p}", prefix)
                         for prefix in ("/_plugins/_security", "/_opendistro/_security"))
               + "".join(_DESTINATIONS.replace("{p}", prefix)

@@ -62,16 +62,10 @@ def check_id(config_id: str) -> str:
 def parse_config(body: Any, *, vendor_check: bool = True) -> dict[str, Any]:
     """The normalized config of a request's ``config`` object."""
     raw = expect_object(body, "config", "notification_config")
-    name = raw.get("name")
-    if name is None:
-        raise IllegalArgument("name field absent")
-    name = expect_string(name, "name", "notification_config")
+    name = _required(raw, "name", "notification_config")
     if not name:
         raise IllegalArgument("name is null or empty")
-    config_type = raw.get("config_type")
-    if config_type is None:
-        raise IllegalArgument("config_type field absent")
-    config_type = expect_string(config_type, "config_type", "notification_config")
+    config_type = _required(raw, "config_type", "notification_config")
     if config_type in UNSUPPORTED_TYPES:
         raise IllegalArgument(f"config_type [{config_type}] is not supported by Loghaven")
     if config_type not in CONFIG_TYPES:
@@ -92,11 +86,15 @@ def parse_config(body: Any, *, vendor_check: bool = True) -> dict[str, Any]:
             config_type: _PARSERS[config_type](data, config_type, vendor_check)}
 
 
+def _required(data: dict[str, Any], field: str, owner: str) -> str:
+    """A string field that must be there (common-utils' ``"$TAG field absent"``)."""
+    if data.get(field) is None:
+        raise IllegalArgument(f"{field} field absent")
+    return expect_string(data[field], field, owner)
+
+
 def _url(data: dict[str, Any], config_type: str) -> str:
-    url = data.get("url")
-    if url is None:
-        raise IllegalArgument("url field absent")
-    url = expect_string(url, "url", config_type)
+    url = _required(data, "url", config_type)
     if not url:
         raise IllegalArgument("URL is null or empty")
     try:
@@ -154,10 +152,7 @@ def _recipients(data: dict[str, Any], owner: str) -> list[dict[str, str]]:
 
 
 def _email(data: dict[str, Any], config_type: str, vendor_check: bool) -> dict[str, Any]:
-    account = data.get("email_account_id")
-    if account is None:
-        raise IllegalArgument("email_account_id field absent")
-    account = expect_string(account, "email_account_id", config_type)
+    account = _required(data, "email_account_id", config_type)
     if not account:
         raise IllegalArgument("emailAccountID is null or empty")
     groups = [expect_string(group, "email_group_id_list", config_type)
@@ -173,10 +168,9 @@ def _email_group(data: dict[str, Any], config_type: str, vendor_check: bool) -> 
 
 def _smtp_account(data: dict[str, Any], config_type: str,
                   vendor_check: bool) -> dict[str, Any]:
-    for required in ("host", "port", "method", "from_address"):
-        if required not in data:
-            raise IllegalArgument(f"{required} field absent")
-    host = expect_string(data["host"], "host", config_type)
+    host = _required(data, "host", config_type)
+    if data.get("port") is None:
+        raise IllegalArgument("port field absent")
     if not host:
         raise IllegalArgument("host is null or empty")
     port = data["port"]
@@ -187,12 +181,13 @@ def _smtp_account(data: dict[str, Any], config_type: str,
             raise IllegalArgument(f"For input string: \"{port}\"") from None
     if port <= 0:
         raise IllegalArgument("port should be positive value")
-    method = expect_string(data["method"], "method", config_type)
+    method = _required(data, "method", config_type)
     if method not in SMTP_METHODS:
         raise IllegalArgument("Invalid method supplied")
     parsed: dict[str, Any] = {"host": host, "port": port, "method": method,
-                              "from_address": _email_address(data["from_address"],
-                                                             "from_address", config_type)}
+                              "from_address": _email_address(
+                                  _required(data, "from_address", config_type),
+                                  "from_address", config_type)}
     # Loghaven's extension: the credentials OpenSearch keeps in its keystore
     for field in ("username", "password"):
         if data.get(field) is not None:
@@ -203,10 +198,7 @@ def _smtp_account(data: dict[str, Any], config_type: str,
 
 
 def _sns(data: dict[str, Any], config_type: str, vendor_check: bool) -> dict[str, Any]:
-    topic = data.get("topic_arn")
-    if topic is None:
-        raise IllegalArgument("topic_arn field absent")
-    topic = expect_string(topic, "topic_arn", config_type)
+    topic = _required(data, "topic_arn", config_type)
     if not _TOPIC_ARN.match(topic):
         raise IllegalArgument(f"Invalid AWS SNS topic ARN: {topic}")
     parsed = {"topic_arn": topic}

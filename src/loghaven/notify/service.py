@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -229,7 +229,7 @@ class NotificationService:
             return _delivery(record, Outcome("500", f"Failed to send message "
                                                     f"{type(exc).__name__}"))
 
-    def send_email(self, account_id: str, recipients: list[str],
+    def send_email(self, account_id: str, recipients: Sequence[str],
                    message: Message) -> Delivery:
         """Plain email to ``recipients`` through SMTP account ``account_id`` (for the hosted
         topics' ``email`` subscriptions)."""

@@ -38,8 +38,8 @@ def send(config_type: str, data: dict[str, Any], message: Message,
     secrets = [data["url"], *params.values(), *data.get("header_params", {}).values()]
     try:
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            response = client.request(method, data["url"], content=content, headers=headers,
-                                      params=params or None)
+            url = httpx.URL(data["url"]).copy_merge_params(params)  # keeps the URL's own
+            response = client.request(method, url, content=content, headers=headers)
     except httpx.HTTPError as exc:
         reason = scrub(str(exc) or type(exc).__name__, *secrets)
         return Outcome("500", f"Failed to send message {reason}", transient=True)
