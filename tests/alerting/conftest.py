@@ -57,7 +57,7 @@ class Clock:
 @dataclass
 class Harness:
     node: Node
-    channels: Channels
+    channels: Channels | None  # None: the node's real notification service
     clock: Clock
     runner: MonitorRunner
 

@@ -3,8 +3,8 @@ each key completed on its own."""
 
 from __future__ import annotations
 
-from tests.alerting.conftest import MINUTE, T0, Harness
-from tests.alerting.monitors import action, bucket_level
+from .conftest import MINUTE, T0, Harness
+from .monitors import action, bucket_level
 
 WAF = {"@timestamp": {"type": "date"}, "client_ip": {"type": "keyword"},
        "action": {"type": "keyword"}, "bytes": {"type": "long"}}

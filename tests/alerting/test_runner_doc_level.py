@@ -3,8 +3,8 @@ run (by _seq_no, kept in the metastore), matches become findings, triggered docu
 
 from __future__ import annotations
 
-from tests.alerting.conftest import MINUTE, T0, Harness
-from tests.alerting.monitors import action, doc_level
+from .conftest import MINUTE, T0, Harness
+from .monitors import action, doc_level
 
 AUDIT = {"user": {"type": "keyword"}, "event": {"type": "keyword"}, "msg": {"type": "text"}}
 QUERIES = [

@@ -3,8 +3,8 @@ query, the condition over ctx, the alert lifecycle and the notification policy."
 
 from __future__ import annotations
 
-from tests.alerting.conftest import MINUTE, T0, Harness
-from tests.alerting.monitors import action, query_level
+from .conftest import MINUTE, T0, Harness
+from .monitors import action, query_level
 
 LOGS = {"@timestamp": {"type": "date"}, "level": {"type": "keyword"},
         "msg": {"type": "text"}, "device": {"type": "keyword"}, "cpu": {"type": "double"}}
