@@ -23,10 +23,14 @@ def errors_at(*minutes_ago: int) -> list[dict]:
 def test_threshold_over_the_period_fires_once_then_completes(harness: Harness) -> None:
     harness.index("logs-a", errors_at(5, 20, 50, 90), LOGS)  # three in the last hour
     harness.index("logs-a", [{"@timestamp": T0 - 10 * MINUTE, "level": "info", "msg": "ok"}])
-    monitor = query_level(LAST_HOUR, "ctx.results[0].hits.total.value > 2", [action(
+    condition = ("ctx.results[0].hits.total.value > 2 && ctx.monitor.name == 'errors' && "
+                 "ctx.periodEnd - ctx.periodStart == params.hour")
+    monitor = query_level(LAST_HOUR, condition, [action(
         message="{{ctx.results.0.hits.total.value}} errors between {{ctx.periodStart}} and "
                 "{{ctx.periodEnd}}")])
 
+    monitor["triggers"][0]["query_level_trigger"]["condition"]["script"]["params"] = {
+        "hour": 3_600_000}
     body = harness.run(monitor, minutes=60)
     assert body["monitor_name"] == "errors" and body["error"] is None
     assert (body["period_start"], body["period_end"]) == (T0 - 60 * MINUTE, T0)

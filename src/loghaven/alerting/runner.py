@@ -177,7 +177,9 @@ class MonitorRunner:
             alert = current.get(trigger.get("id"))
             ctx = self._ctx(run, trigger, input_results["results"], input_results["error"])
             ctx["alert"] = None if alert is None else actions.alert_arg(alert)
-            outcome = triggers.query_level(trigger, ctx)
+            # Painless sees the period as epoch milliseconds, templates as ISO instants
+            outcome = triggers.query_level(trigger, {**ctx, "periodStart": run.period_start,
+                                                     "periodEnd": run.period_end})
             error = _alert_error(input_results["error"], outcome.error)
             trigger_result: dict[str, Any] = {"name": trigger.get("name"),
                                               "triggered": outcome.triggered,
