@@ -222,6 +222,16 @@ def _login(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
         case.body = {"username": _any_name(user), "password": PASSWORD}
 
 
+def _sns_query(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """``POST /``: any user passes the route; the SNS Action is then checked as its own
+    action (api/sns.py), which the built-in notifications_read_access grants ListTopics."""
+    case.body = b"Action=ListTopics"
+    case.headers = {"content-type": "application/x-www-form-urlencoded"}
+    assert admin.put(f"{API}/internalusers/{_any_name(user)}", json={
+        "password": PASSWORD, "opendistro_security_roles": ["notifications_read_access"]},
+    ).status_code == 200
+
+
 def _any_name(user: httpx.Client) -> str:
     return user.headers.get("x-rt-user", "")
 
@@ -370,6 +380,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     ("GET", "/_dashboards/{path}"): _body(None, path=""),
     **_each("POST", "/_dashboards/auth/login /_dashboards/auth/logout", _login),
     **_each("PUT,POST,GET,DELETE", "/_security/api_key", _api_key),
+    **_each("POST", "/", _sns_query),
 }
 #: Entries whose own success is not 2xx: a task id that names no running task, the UI's
 #: redirect to its page.
