@@ -350,7 +350,7 @@ class AlertStore:
             query["must"] = must
         body["query"] = {"bool": query}
         body["version"] = True
-        response = self._search(params.get("alertIndex") or ALL_ALERTS, body)
+        response = self._search(ALL_ALERTS, body)
         return {"alerts": [render(source_of(hit), hit["_id"], hit.get("_version", 1))
                            for hit in response["hits"]["hits"]],
                 "totalAlerts": response["hits"]["total"]["value"]}
