@@ -169,26 +169,26 @@ def test_history_rolls_over_by_documents_and_age_and_expires(
                        policy=HistoryPolicy(max_docs=2, max_age="3d", retention_period="5d"))
     first = ".opendistro-alerting-alert-history-2026.03.01-1"
     store.save([alert(state="COMPLETED")])
-    store.maintain()  # one document of two: stays
+    store.history.maintain()  # one document of two: stays
     assert store.history.members() == [first]
     store.save([alert(state="COMPLETED")])
     clock.now += DAY
-    store.maintain()
+    store.history.maintain()
     second = ".opendistro-alerting-alert-history-2026.03.02-000002"
     assert store.history.members() == [first, second]
     assert store.history.write_index() == second
     store.save([alert(state="DELETED")])
     assert [a["_index"] for a in history(node)].count(second) == 1
     clock.now += 3 * DAY  # 03-05: the write index is 3 days old, the first 4 days
-    store.maintain()
+    store.history.maintain()
     third = ".opendistro-alerting-alert-history-2026.03.05-000003"
     assert store.history.members() == [first, second, third]
     clock.now += DAY  # 03-06 01:00: the first is past 5 days, the second 4 days old
-    store.maintain()
+    store.history.maintain()
     assert store.history.members() == [second, third]
     assert len(history(node)) == 1  # the first index's two alerts went with it
     clock.now += 30 * DAY  # the write index is never deleted
-    store.maintain()
+    store.history.maintain()
     assert store.history.write_index() in store.history.members()
     assert second not in store.history.members()
 
@@ -202,6 +202,12 @@ def test_history_settings_come_from_the_configuration(tmp_path: Path) -> None:
         assert node.alerts.history.policy.ms("retention_period") == 7 * 86_400_000
         assert node.findings.history.policy.max_docs == 5
         assert node.alerts.history.policy.max_docs == 1000
+        node.alerts.schedule(node.scheduler)
+        node.findings.schedule(node.scheduler)
+        jobs = {job.name: job for job in node.scheduler.jobs()}
+        for name in ("alerting-alert-history", "alerting-finding-history"):
+            assert jobs[name].durable and jobs[name].schedule.describe() == {
+                "interval_seconds": 12 * 3600.0}
     finally:
         node.close()
     with pytest.raises(ValueError):
