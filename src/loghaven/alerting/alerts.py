@@ -31,7 +31,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.bulk import BulkItem
 from loghaven.ingest.service import WriteService
 from loghaven.params import param_int
-from loghaven.scheduler import Every, Scheduler
+from loghaven.scheduler import Scheduler
 from loghaven.search.service import SearchService
 
 ACTIVE_INDEX = ".opendistro-alerting-alerts"
@@ -139,17 +139,7 @@ class AlertStore:
 
     def schedule(self, scheduler: Scheduler) -> None:
         """Roll the history over and expire it every ``alert_history_rollover_period``."""
-        scheduler.add("alerting-alert-history", lambda _stopping: self.maintain(),
-                      Every(self.history.policy.ms("rollover_period") / 1000), durable=True)
-
-    def maintain(self) -> None:
-        with as_node("indices:admin/rollover"):
-            self.history.rollover(self._count)
-            self.history.delete_expired()
-
-    def _count(self, index: str) -> int:
-        count: int = self.search_service.count(index, {}, READ)["count"]
-        return count
+        self.history.schedule(scheduler, "alerting-alert-history")
 
     # --- reads --------------------------------------------------------------------------------
 
@@ -350,7 +340,7 @@ class AlertStore:
             query["must"] = must
         body["query"] = {"bool": query}
         body["version"] = True
-        response = self._search(params.get("alertIndex") or ALL_ALERTS, body)
+        response = self._search(ALL_ALERTS, body)
         return {"alerts": [render(source_of(hit), hit["_id"], hit.get("_version", 1))
                            for hit in response["hits"]["hits"]],
                 "totalAlerts": response["hits"]["total"]["value"]}

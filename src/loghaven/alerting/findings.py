@@ -23,7 +23,7 @@ from loghaven.engine.writes import new_doc_id
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.ingest.bulk import BulkItem
 from loghaven.ingest.service import WriteService
-from loghaven.scheduler import Every, Scheduler
+from loghaven.scheduler import Scheduler
 from loghaven.search.service import SearchService
 
 HISTORY_WRITE_ALIAS = ".opensearch-alerting-finding-history-write"
@@ -74,15 +74,8 @@ class FindingStore:
                                       clock)
 
     def schedule(self, scheduler: Scheduler) -> None:
-        """Roll the findings over and expire them every ``alert_finding_rollover_period``."""
-        scheduler.add("alerting-finding-history", lambda _stopping: self.maintain(),
-                      Every(self.history.policy.ms("rollover_period") / 1000), durable=True)
-
-    def maintain(self) -> None:
-        with as_node("indices:admin/rollover"):
-            self.history.rollover(
-                lambda index: int(self.search_service.count(index, {}, READ)["count"]))
-            self.history.delete_expired()
+        """Roll the history over and expire it every ``alert_finding_rollover_period``."""
+        self.history.schedule(scheduler, "alerting-finding-history")
 
     def save(self, findings: list[dict[str, Any]]) -> None:
         """Index findings (one without an id gets one, set on the dict), visible at once."""

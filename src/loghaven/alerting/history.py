@@ -26,6 +26,7 @@ from loghaven.engine import aliases
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.errors import ResourceAlreadyExists
+from loghaven.scheduler import Every, Scheduler
 from loghaven.security import context
 from loghaven.security.subject import INTERNAL
 
@@ -131,7 +132,18 @@ class HistoryIndices:
             tzinfo=datetime.UTC)
         return int(day.timestamp() * 1000)
 
-    def rollover(self, doc_count: Callable[[str], int]) -> str | None:
+    def schedule(self, scheduler: Scheduler, job: str) -> None:
+        """Roll over and expire every rollover period (a durable job: a restart does not
+        postpone it)."""
+        scheduler.add(job, lambda _stopping: self.maintain(),
+                      Every(self.policy.ms("rollover_period") / 1000), durable=True)
+
+    def maintain(self) -> None:
+        with as_node("indices:admin/rollover"):
+            self.rollover()
+            self.delete_expired()
+
+    def rollover(self) -> str | None:
         """Roll the write index over if a condition is met; the new index's name, or None."""
         current = self.write_index()
         if current is None:
@@ -139,7 +151,7 @@ class HistoryIndices:
             return None
         now_ms = int(self.clock() * 1000)
         aged = now_ms - self.created_ms(current) >= self.policy.ms("max_age")
-        if not aged and doc_count(current) < self.policy.max_docs:
+        if not aged and self.catalog.indices[current].doc_count() < self.policy.max_docs:
             return None
         match = self._name.match(current)
         assert match is not None
