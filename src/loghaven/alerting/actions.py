@@ -14,7 +14,6 @@ is recorded on the alert.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import chevron
@@ -33,12 +32,6 @@ MAX_HISTORY = 10
 class Notifier(Protocol):
     def send(self, config_id: str, message: Message, *,
              event_source: dict[str, Any] | None = None) -> Delivery: ...
-
-
-def iso(ms: int) -> str:
-    """An instant as Java's ``Instant.toString`` renders it in templates."""
-    text = datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
 
 
 def per_execution(action: dict[str, Any]) -> bool:

@@ -22,11 +22,14 @@ from loghaven.alerting import actions, doc_level, inputs, triggers
 from loghaven.alerting.actions import COMPLETED, DEDUPED, NEW, ActionRunner, Notifier
 from loghaven.alerting.alerts import ACKNOWLEDGED, ACTIVE, ERROR, AlertStore
 from loghaven.alerting.findings import FindingStore
+from loghaven.engine.dates import get_format
 from loghaven.engine.writes import new_doc_id
 from loghaven.errors import LoghavenError
 from loghaven.ingest.service import WriteService
 from loghaven.search.service import SearchService
 
+#: Templates show the period as Java's ``Instant.toString`` does (ISO 8601 in UTC).
+_INSTANT = get_format("strict_date_optional_time")
 #: The alert document's schema version (OpenSearch's alert_mapping.json).
 SCHEMA_VERSION = 5
 
@@ -110,8 +113,8 @@ class MonitorRunner:
                         "actions": [{"id": a.get("id"), "name": a.get("name"),
                                      "destination_id": a.get("destination_id")}
                                     for a in trigger.get("actions") or []]},
-            "results": results, "periodStart": actions.iso(run.period_start),
-            "periodEnd": actions.iso(run.period_end), "error": error,
+            "results": results, "periodStart": _INSTANT.format(run.period_start),
+            "periodEnd": _INSTANT.format(run.period_end), "error": error,
         }
 
     def _new_alert(self, run: _Run, trigger: dict[str, Any], error: str | None,
