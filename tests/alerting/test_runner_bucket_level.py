@@ -103,3 +103,20 @@ def test_every_composite_page_is_judged(harness: Harness) -> None:
     assert len(body["trigger_results"]["bt1"]["agg_result_buckets"]) == 25
     assert len(harness.alerts()) == 25
     assert harness.channels.texts() == ["10.0.1.00 and more"]
+
+
+def test_the_condition_filter_selects_bucket_keys(harness: Harness) -> None:
+    harness.index("waf-1", blocks("10.0.0.1", 3, 1) + blocks("10.0.0.2", 3, 1)
+                  + blocks("192.168.0.9", 3, 1), WAF)
+    plain = {**CONDITION, "buckets_path": {"_count": "_count"},
+             "script": {"source": "params._count > 2"}}
+    composite = {**plain, "filter": {"composite_agg_filter": {"client_ip": {
+        "include": "10\\.0\\..*", "exclude": ["10.0.0.2"]}}}}
+    body = harness.run(bucket_level(BLOCKED_PER_IP, composite), minutes=10)
+    assert list(body["trigger_results"]["bt1"]["agg_result_buckets"]) == ["10.0.0.1"]
+
+    terms_query = {**BLOCKED_PER_IP, "aggregations": {"by_ip": {"terms": {
+        "field": "client_ip"}}}}
+    terms = {**plain, "parent_bucket_path": "by_ip", "filter": {"exclude": "10\\..*"}}
+    body = harness.run(bucket_level(terms_query, terms), "m2", minutes=10)
+    assert list(body["trigger_results"]["bt1"]["agg_result_buckets"]) == ["192.168.0.9"]

@@ -128,6 +128,30 @@ def _bucket_value(bucket: dict[str, Any], path: str) -> Any:
     return value.get("value", value.get("doc_count"))
 
 
+def _selected(bucket: dict[str, Any], selector: dict[str, Any] | None) -> bool:
+    """The condition's ``filter`` (OpenSearch's BucketSelectorExtFilter): ``include`` /
+    ``exclude`` (a regular expression matching the whole key, or a list of keys) on a terms
+    bucket's key, or per source of a composite key under ``composite_agg_filter``."""
+    if not selector:
+        return True
+    key = bucket.get("key")
+    if "composite_agg_filter" in selector:
+        sources = key if isinstance(key, dict) else {}
+        return all(_included(java_str(sources.get(name)), rule)
+                   for name, rule in selector["composite_agg_filter"].items())
+    return _included(java_str(key), selector)
+
+
+def _included(value: str, rule: dict[str, Any]) -> bool:
+    def matches(pattern: Any) -> bool:
+        if isinstance(pattern, list):
+            return value in {java_str(v) for v in pattern}
+        return re.fullmatch(str(pattern), value) is not None
+    if "include" in rule and not matches(rule["include"]):
+        return False
+    return not ("exclude" in rule and matches(rule["exclude"]))
+
+
 def bucket_level(trigger: dict[str, Any], results: list[dict[str, Any]]) -> BucketLevelResult:
     condition = trigger.get("condition") or {}
     parent = condition.get("parent_bucket_path") or ""
@@ -137,6 +161,8 @@ def bucket_level(trigger: dict[str, Any], results: list[dict[str, Any]]) -> Buck
         script = compile(source)
         triggered: dict[str, dict[str, Any]] = {}
         for bucket in _parent_buckets(results, parent):
+            if not _selected(bucket, condition.get("filter")):
+                continue
             variables = {**params, **{name: _bucket_value(bucket, path)
                                       for name, path in paths.items()}}
             if _as_boolean(script.execute({"params": variables})):
