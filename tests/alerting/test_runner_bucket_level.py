@@ -120,3 +120,20 @@ def test_the_condition_filter_selects_bucket_keys(harness: Harness) -> None:
     terms = {**plain, "parent_bucket_path": "by_ip", "filter": {"exclude": "10\\..*"}}
     body = harness.run(bucket_level(terms_query, terms), "m2", minutes=10)
     assert list(body["trigger_results"]["bt1"]["agg_result_buckets"]) == ["192.168.0.9"]
+
+
+def test_gap_policy_for_buckets_without_a_value(harness: Harness) -> None:
+    harness.index("waf-1", blocks("10.0.0.1", 3, 1), WAF)
+    harness.index("waf-1", [{"@timestamp": T0 - MINUTE, "client_ip": "10.0.0.7",
+                             "action": "BLOCK"}])  # no bytes: its max is null
+    query = {**BLOCKED_PER_IP, "aggregations": {"composite_agg": {
+        **BLOCKED_PER_IP["aggregations"]["composite_agg"],
+        "aggs": {"most": {"max": {"field": "bytes"}}}}}}
+    condition = {**CONDITION, "buckets_path": {"most": "most"},
+                 "script": {"source": "params.most < 100"}}
+    body = harness.run(bucket_level(query, condition), minutes=10)
+    assert list(body["trigger_results"]["bt1"]["agg_result_buckets"]) == ["10.0.0.1"]
+    zeros = {**condition, "gap_policy": "insert_zeros"}
+    body = harness.run(bucket_level(query, zeros), "m2", minutes=10)
+    assert list(body["trigger_results"]["bt1"]["agg_result_buckets"]) == ["10.0.0.1",
+                                                                          "10.0.0.7"]

@@ -157,14 +157,20 @@ def bucket_level(trigger: dict[str, Any], results: list[dict[str, Any]]) -> Buck
     parent = condition.get("parent_bucket_path") or ""
     paths: dict[str, str] = condition.get("buckets_path") or {}
     source, params = _script(condition)
+    gap_policy = str(condition.get("gap_policy", "skip")).lower()
     try:
         script = compile(source)
         triggered: dict[str, dict[str, Any]] = {}
         for bucket in _parent_buckets(results, parent):
             if not _selected(bucket, condition.get("filter")):
                 continue
-            variables = {**params, **{name: _bucket_value(bucket, path)
-                                      for name, path in paths.items()}}
+            values = {name: _bucket_value(bucket, path) for name, path in paths.items()}
+            if any(value is None for value in values.values()):  # a gap, as ES's gap_policy
+                if gap_policy == "skip":
+                    continue
+                if gap_policy == "insert_zeros":
+                    values = {k: 0 if v is None else v for k, v in values.items()}
+            variables = {**params, **values}
             if _as_boolean(script.execute({"params": variables})):
                 keys = bucket_keys(bucket)
                 triggered[bucket_keys_hash(keys)] = {
