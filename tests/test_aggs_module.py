@@ -592,3 +592,44 @@ def test_geo_bounds_wrap_the_date_line() -> None:
                Stats(1, 170.0, 170.0, 170.0))
     assert bounds.render(partial) == {"bounds": {"top_left": {"lat": 10.0, "lon": 170.0},
                                                  "bottom_right": {"lat": -10.0, "lon": -170.0}}}
+
+
+def test_pipeline_scripts_run_on_the_painless_evaluator(indices: list[Index]) -> None:
+    """bucket_script and bucket_selector run loghaven.scripting: locals, ternaries and Math;
+    a gap kept by keep_values is NaN to the script (rendered null, comparisons false)."""
+    hourly = {"date_histogram": {"field": "ts", "fixed_interval": "1h"}, "aggs": {
+        "avg": {"avg": {"field": "bytes"}},
+        "kept": {"bucket_script": {"buckets_path": {"a": "avg"}, "gap_policy": "keep_values",
+                                   "script": "params.a * 2"}},
+        "per_doc": {"bucket_script": {"buckets_path": {"a": "avg", "n": "_count"}, "script": {
+            "source": "double r = params.a / params.n; return r > params.min ? Math.round(r) "
+                      ": -1", "params": {"min": 50}}}},
+    }}
+    out = aggs(indices, {"h": hourly}, query={"range": {"ts": {"lt": "2024-01-01T04:00:00Z"}}})
+    buckets = out["h"]["buckets"]
+    assert [b["doc_count"] for b in buckets] == [2, 1, 0, 1]
+    assert [b["kept"]["value"] for b in buckets] == [150.0, 600.0, None, 20.0]
+    assert [b.get("per_doc", {}).get("value") for b in buckets] == [-1.0, 300.0, None, -1.0]
+    assert "per_doc" not in buckets[2]  # a gap under the default skip policy
+    selected = aggs(indices, {"h": {**hourly, "aggs": {
+        "avg": {"avg": {"field": "bytes"}},
+        "some": {"bucket_selector": {"buckets_path": {"a": "avg"}, "gap_policy": "keep_values",
+                                     "script": "params.a > 20 || params.a < 0"}}}}},
+        query={"range": {"ts": {"lt": "2024-01-01T04:00:00Z"}}})
+    assert [b["avg"]["value"] for b in selected["h"]["buckets"]] == [75.0, 300.0]
+
+
+def test_pipeline_script_errors_keep_their_bodies(indices: list[Index]) -> None:
+    def fails(script: str) -> LoghavenError:
+        with pytest.raises(LoghavenError) as caught:
+            aggs(indices, {"d": {"terms": {"field": "ip"}, "aggs": {"s": {"bucket_script": {
+                "buckets_path": {"c": "_count"}, "script": script}}}}})
+        return caught.value
+
+    unknown = fails("doc['bytes'].value * params.c")
+    assert (unknown.status, unknown.type) == (400, "illegal_argument_exception")
+    assert unknown.reason.endswith("cannot resolve symbol [doc]")
+    division = fails("params.c > 0 ? 1 / 0 : 0")
+    assert (division.status, division.type, division.reason) == (
+        400, "illegal_argument_exception", "ArithmeticException: / by zero")
+    assert fails("params.c.size()").type == "script_exception"  # Painless' own runtime error

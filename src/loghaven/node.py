@@ -6,6 +6,9 @@ import time
 import uuid
 
 from loghaven import __version__
+from loghaven.alerting.alerts import AlertStore
+from loghaven.alerting.findings import FindingStore
+from loghaven.alerting.history import HistoryPolicy
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
@@ -13,6 +16,8 @@ from loghaven.engine.recovery import open_metastore
 from loghaven.ingest import grok
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.notify.service import NotificationService
+from loghaven.notify.topics.service import TopicService
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
 from loghaven.search.service import SearchService
@@ -52,6 +57,20 @@ class Node:
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit
+        #: Hosted SNS-style topics; their channel subscriptions send through the
+        #: notifications service, made after them.
+        self.topics = TopicService(self.metastore, config,
+                                   lambda: getattr(self, "notifications", None))
+        #: Channels and their delivery (notify/service.py); SNS channels of hosted topics
+        #: publish through node.topics.
+        self.notifications = NotificationService(self.metastore, self.security.node_key,
+                                                 config, topics=self.topics)
+        #: Alerting's alert and finding indices (OpenSearch's), read and written by the
+        #: monitors' runs and the alerts API.
+        self.alerts = AlertStore(self.write_service, self.search_service,
+                                 policy=HistoryPolicy.of(config, "alert"))
+        self.findings = FindingStore(self.write_service, self.search_service,
+                                     policy=HistoryPolicy.of(config, "finding"))
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -64,6 +83,9 @@ class Node:
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)
+        self.alerts.schedule(self.scheduler)
+        self.findings.schedule(self.scheduler)
+        self.topics.start()
         self.scheduler.start()
 
     def stopping(self) -> None:
@@ -75,7 +97,9 @@ class Node:
         """Stop searches and background work first, so that no job runs against a closing
         index."""
         self.stopping()
+        self.topics.close()
         self.scheduler.stop()
+        self.notifications.close()
         self.audit.close()  # the last events, while the indices are still open
         self.search_service.close()
         self.write_service.close()

@@ -222,6 +222,16 @@ def _login(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
         case.body = {"username": _any_name(user), "password": PASSWORD}
 
 
+def _sns_query(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """``POST /``: any user passes the route; the SNS Action is then checked as its own
+    action (api/sns.py), which the built-in notifications_read_access grants ListTopics."""
+    case.body = b"Action=ListTopics"
+    case.headers = {"content-type": "application/x-www-form-urlencoded"}
+    assert admin.put(f"{API}/internalusers/{_any_name(user)}", json={
+        "password": PASSWORD, "opendistro_security_roles": ["notifications_read_access"]},
+    ).status_code == 200
+
+
 def _any_name(user: httpx.Client) -> str:
     return user.headers.get("x-rt-user", "")
 
@@ -282,6 +292,41 @@ def _pipeline(*, existing: bool) -> Setup:
     return setup
 
 
+NOTIFY = "/_plugins/_notifications"
+#: A muted webhook channel: the test message of ``feature/test`` sends nothing.
+_CHANNEL = {"name": "rt channel", "config_type": "webhook", "is_enabled": False,
+            "webhook": {"url": "https://example.com/hook"}}
+_DESTINATION = {"name": "rt destination", "type": "custom_webhook",
+                "custom_webhook": {"url": "https://example.com/hook"}}
+
+
+def _notification_config(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A fresh channel for the config's routes (a fresh body for POST)."""
+    if case.method == "POST" and "{" not in case.template:
+        case.body = {"config": _CHANNEL}
+        return
+    created = admin.post(f"{NOTIFY}/configs", json={"config": _CHANNEL})
+    assert created.status_code == 200, created.text
+    config_id = created.json()["config_id"]
+    case.fills["config_id"] = case.fills["destination_id"] = config_id
+    if "{" not in case.template:  # DELETE configs?config_id_list=
+        case.query = f"?config_id_list={config_id}"
+    elif case.method == "PUT":
+        case.body = _DESTINATION if "destinations" in case.template else {"config": _CHANNEL}
+
+
+def _notification_setups() -> dict[tuple[str, str], Setup]:
+    setups = {
+        **_each("POST,DELETE", f"{NOTIFY}/configs", _notification_config),
+        **_each("GET,PUT,DELETE", f"{NOTIFY}/configs/{{config_id}}", _notification_config),
+        **_each("GET,POST", f"{NOTIFY}/feature/test/{{config_id}}", _notification_config)}
+    for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting"):
+        setups[("POST", f"{prefix}/destinations")] = _body(_DESTINATION)
+        setups.update(_each("GET,PUT,DELETE", f"{prefix}/destinations/{{destination_id}}",
+                            _notification_config))
+    return setups
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -299,6 +344,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("GET,POST", "/_ingest/pipeline/_simulate", _pipeline(existing=False)),
     **_each("GET,POST", "/_ingest/pipeline/{id}/_simulate", _pipeline(existing=True)),
     ("GET", "/_ingest/pipeline"): _pipeline(existing=True),
+    **_notification_setups(),
     **_each("GET,POST", "/_cluster/allocation/explain",
             _body({"index": SHARED, "shard": 0, "primary": True})),
     ("GET", "/_cluster/state/{metric}"): _body(None, metric="metadata"),
@@ -351,10 +397,14 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("PUT", "/_settings /{index}/_settings",
             _body({"index": {"refresh_interval": "1s"}})),
     ("PUT", "/{index}"): _new_index,
+    **_each("POST", "/_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts "
+                    "/_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts",
+            _body({"alerts": ["no-such-alert"]}, monitor_id="no-such-monitor")),
     ("GET", "/_dashboards/public/{path}"): _body(None, path="login.js"),
     ("GET", "/_dashboards/{path}"): _body(None, path=""),
     **_each("POST", "/_dashboards/auth/login /_dashboards/auth/logout", _login),
     **_each("PUT,POST,GET,DELETE", "/_security/api_key", _api_key),
+    **_each("POST", "/", _sns_query),
 }
 #: Entries whose own success is not 2xx: a task id that names no running task, the UI's
 #: redirect to its page.

@@ -22,8 +22,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import (
+    alerting_alerts,
     analyze,
     auth,
+    aws_root,
     bulk,
     cat,
     cluster,
@@ -36,10 +38,12 @@ from loghaven.api import (
     jobs,
     metadata,
     nodes,
+    notifications,
     permissions,
     search,
     security,
     stats,
+    topics,
 )
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
@@ -118,12 +122,16 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         if manage_lifecycle:
             node.close()
 
-    # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
+    # alerting_alerts' literal ``monitors/alerts`` before the monitors' ``monitors/{id}``,
+    # and before search's ``/{index:path}/_search`` (``findings/_search``); indices'
+    # ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
-              *jobs.routes, *stats.routes, *ingest_processors.routes,
+              *jobs.routes, *stats.routes, *ingest_processors.routes, *notifications.routes,
+              *alerting_alerts.routes,
               *analyze.routes, *ingest.routes, *search.routes, *metadata.routes, *bulk.routes,
-              *documents.routes, *security.routes, *indices.routes]
+              *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
+              *indices.routes]
     permissions.check(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)

@@ -39,7 +39,7 @@ from loghaven.api.permissions import CLUSTER, PUBLIC, UI, Permission
 from loghaven.errors import AuthenticationRequired, LoghavenError
 from loghaven.security import audit, sigv4
 from loghaven.security.access import no_permissions
-from loghaven.security.context import acting
+from loghaven.security.context import acting, current
 from loghaven.security.service import AuthenticationFailed
 from loghaven.security.subject import Subject
 
@@ -256,6 +256,17 @@ class Guard:
 
         with acting(subject, permission.acting, denied):
             await self.app(scope, receive, send)
+
+
+def require_cluster_action(request: Request, node: Node, action: str) -> None:
+    """For a route whose action depends on its body (the SNS query API's ``Action``): OpenSearch's
+    403, audited, unless the acting subject's roles grant the cluster ``action`` (always with
+    security off)."""
+    now = current()
+    if now is None or now.subject.privileges.allows_cluster(action):
+        return
+    _record(node, audit.MISSING_PRIVILEGES, request, user=now.subject.name, action=action)
+    raise no_permissions(action, now.subject)
 
 
 def session_cookie(request: Request, token: str, *, max_age: int | None = None) -> str:

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 VENDOR_JSON = "application/vnd.elasticsearch+json"
+#: The scope key of a route's own error renderer (RoutePolicy.render_error), which
+#: :func:`error_response` uses instead of ES's JSON.
+RENDER_ERROR = "loghaven.render_error"
 
 
 def node_of(request: Request) -> Node:
@@ -176,6 +179,9 @@ def _media_type(request: Request) -> str:
 
 
 def error_response(request: Request, error: LoghavenError) -> Response:
+    render = request.scope.get(RENDER_ERROR)
+    if render is not None:
+        return render(request, error)
     response = json_response(request, error.to_body(), status=error.status)
     response.headers.update(error.headers)
     return response

@@ -76,6 +76,7 @@ def is_cluster_action(action: str) -> bool:
 # method(s)  path template  action (or public / authenticated / ui)
 _TABLE = """
 GET         /                                               cluster:monitor/main
+POST        /                                               authenticated
 GET         /_cluster/health                                cluster:monitor/health
 GET         /_cluster/health/{index}                        cluster:monitor/health
 GET,POST    /_cluster/allocation/explain                    cluster:monitor/allocation/explain
@@ -215,6 +216,12 @@ PUT         /{index}                                        indices:admin/create
 DELETE      /{index}                                        indices:admin/delete
 GET,HEAD    /{index}                                        indices:admin/get
 
+GET         /_plugins/_alerting/monitors/alerts             cluster:admin/opendistro/alerting/alerts/get
+GET         /_opendistro/_alerting/monitors/alerts          cluster:admin/opendistro/alerting/alerts/get
+POST        /_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts       cluster:admin/opendistro/alerting/alerts/ack
+POST        /_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts    cluster:admin/opendistro/alerting/alerts/ack
+GET         /_plugins/_alerting/findings/_search            cluster:admin/opensearch/alerting/findings/get
+
 GET         /_dashboards                                    public
 GET         /_dashboards/login                              public
 GET         /_dashboards/public/{path}                      public
@@ -255,12 +262,40 @@ GET,DELETE              /_plugins/_security/api/accesskeys/{key_id}     authenti
 GET                     /_plugins/_security/api/hectokens               authenticated
 GET,PUT,DELETE          /_plugins/_security/api/hectokens/{name}        authenticated
 """
+#: Hosted topics: ``POST /`` above is the AWS protocols' root (api/aws_root.py), where each
+#: SNS ``Action`` is checked as its own ``cluster:admin/loghaven/sns/*`` action (api/sns.py);
+#: the dead letters are Loghaven's extension.
+_TOPICS = """
+GET                     /_plugins/_loghaven/topics/dead_letters         cluster:admin/loghaven/sns/dead_letters/get
+"""
 #: Elasticsearch's API keys and who-am-I: any user manages their own keys (the service
 #: limits what each sees and invalidates).
 _ELASTICSEARCH_SECURITY = """
 PUT,POST                /_security/api_key                  authenticated
 GET,DELETE              /_security/api_key                  authenticated
 GET                     /_security/_authenticate            authenticated
+"""
+
+#: OpenSearch's Notifications plugin (``NotificationsActions``' names; the test message is
+#: ``SendTestNotificationAction``'s).
+_NOTIFICATIONS = """
+POST                    /_plugins/_notifications/configs                cluster:admin/opensearch/notifications/configs/create
+GET                     /_plugins/_notifications/configs                cluster:admin/opensearch/notifications/configs/get
+DELETE                  /_plugins/_notifications/configs                cluster:admin/opensearch/notifications/configs/delete
+GET                     /_plugins/_notifications/configs/{config_id}    cluster:admin/opensearch/notifications/configs/get
+PUT                     /_plugins/_notifications/configs/{config_id}    cluster:admin/opensearch/notifications/configs/update
+DELETE                  /_plugins/_notifications/configs/{config_id}    cluster:admin/opensearch/notifications/configs/delete
+GET                     /_plugins/_notifications/channels               cluster:admin/opensearch/notifications/channels/get
+GET                     /_plugins/_notifications/features               cluster:admin/opensearch/notifications/features
+GET,POST                /_plugins/_notifications/feature/test/{config_id}  cluster:admin/opensearch/notifications/test_notification
+"""
+#: Alerting's legacy destinations, read from and written to the channels.
+_DESTINATIONS = """
+GET                     {p}/destinations                    cluster:admin/opendistro/alerting/destination/get
+GET                     {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/get
+POST                    {p}/destinations                    cluster:admin/opendistro/alerting/destination/write
+PUT                     {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/write
+DELETE                  {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/delete
 """
 
 
@@ -283,9 +318,12 @@ def parse(text: str) -> dict[tuple[str, str], Permission]:
     return table
 
 
-TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS + "".join(
-    _SECURITY.replace("{p}", prefix) for prefix in ("/_plugins/_security",
-                                                     "/_opendistro/_security")))
+TABLE = parse(_TABLE + _TOPICS + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS
+              + _NOTIFICATIONS
+              + "".join(_SECURITY.replace("{p}", prefix)
+                        for prefix in ("/_plugins/_security", "/_opendistro/_security"))
+              + "".join(_DESTINATIONS.replace("{p}", prefix)
+                        for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting")))
 
 
 def permission(method: str, path_format: str) -> Permission | None:

@@ -17,7 +17,7 @@ where the content-type check runs only once a handler is found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +26,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from loghaven.api.http import error_response, json_response
+from loghaven.api.http import RENDER_ERROR, error_response, json_response
 from loghaven.api.media_types import ES_BODY_TYPES, content_type_refusal
-from loghaven.errors import LoghavenError
+from loghaven.errors import AuthenticationRequired, LoghavenError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 XSRF_HEADERS = ("osd-xsrf", "osd-version")
@@ -44,6 +44,9 @@ class RoutePolicy:
     requires_authorization: bool = False
     #: Unsafe methods need ``osd-xsrf`` or ``osd-version`` (the UI's own API).
     requires_xsrf: bool = False
+    #: Renders every error of the route's requests (the edge's, the guard's, the endpoint's)
+    #: in the route's protocol, e.g. SNS's XML (api/aws_root.py); None: ES's JSON.
+    render_error: Callable[[Request, LoghavenError], Response] | None = None
 
 
 REST = RoutePolicy()
@@ -152,6 +155,8 @@ class RoutePolicies:
         if match is not Match.FULL:
             await self.app(scope, receive, send)
             return
+        if policy.render_error is not None:
+            scope[RENDER_ERROR] = policy.render_error
         request = Request(scope)
         refusal = None
         if method not in SAFE_METHODS:
@@ -174,7 +179,6 @@ def _header_refusal(request: Request, policy: RoutePolicy) -> Response | None:
                                        "message": "Request must contain a osd-xsrf header."},
                              status=400)
     if policy.requires_authorization and "authorization" not in request.headers:
-        return error_response(request, LoghavenError(
-            f"missing authentication credentials for REST request [{request.url.path}]",
-            status=401, type="security_exception"))
+        return error_response(request, AuthenticationRequired(
+            f"missing authentication credentials for REST request [{request.url.path}]"))
     return None

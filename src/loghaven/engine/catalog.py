@@ -382,7 +382,9 @@ class Catalog:
                     selected.setdefault(name, None)
                     matched = True
                 for alias, members in alias_map.items():
-                    if fnmatch.fnmatchcase(alias, part) and access.allows(alias):
+                    if fnmatch.fnmatchcase(alias, part) and access.allows(alias) \
+                            and _wildcard_reaches(alias, part, _hidden_alias(members),
+                                                  with_hidden):
                         for name, props in members.items():
                             selected.setdefault(name, props.get("filter"))
                             matched = True
@@ -421,11 +423,12 @@ class Catalog:
 
     def _wildcard_indices(self, pattern: str, states: abc.Collection[str],
                           with_hidden: bool) -> list[str]:
-        """The indices a wildcard reaches: in one of ``states``, hidden ones only when asked
-        for, and only those the acting subject may act on (by name or through an alias)."""
+        """The indices a wildcard reaches: in one of ``states``, hidden ones only as
+        :func:`_wildcard_reaches` allows, and only those the acting subject may act on (by
+        name or through an alias)."""
         return [name for name, index in self.indices.items()
                 if index.state in states and fnmatch.fnmatchcase(name, pattern)
-                and (with_hidden or not _hidden(index))
+                and _wildcard_reaches(name, pattern, _hidden(index), with_hidden)
                 and access.allows(name, aliases=self.aliases_of(name))]
 
     def _may_name(self, name: str, alias_map: abc.Mapping[str, abc.Collection[str]]) -> bool:
@@ -445,10 +448,8 @@ class Catalog:
             ({"open"} if "open" in expand else set())
             | ({"close"} if "closed" in expand else set()))
         with_hidden = "all" in expand or "hidden" in expand
-        members: dict[str, list[str]] = {}
-        for index_name, aliases in self.aliases.items():
-            for alias in aliases:
-                members.setdefault(alias, []).append(index_name)
+        alias_map = self._alias_map()
+        members = {alias: list(indices) for alias, indices in alias_map.items()}
         indices: set[str] = set()
         aliases: set[str] = set()
         for position, raw in enumerate(expression.split(",")):
@@ -460,7 +461,8 @@ class Catalog:
             if is_pattern(part):
                 indices.update(self._wildcard_indices(part, states, with_hidden))
                 aliases |= {alias for alias in members if fnmatch.fnmatchcase(alias, part)
-                            and access.allows(alias)}
+                            and access.allows(alias) and _wildcard_reaches(
+                                alias, part, _hidden_alias(alias_map[alias]), with_hidden)}
             elif not self._may_name(part, members):
                 if not ignore_unavailable:
                     access.check(part)
@@ -576,6 +578,20 @@ class Catalog:
 
 def _hidden(index: Index) -> bool:
     return str(index.settings.flat.get("index.hidden", "false")).lower() == "true"
+
+
+def _hidden_alias(members: abc.Mapping[str, abc.Mapping[str, Any]]) -> bool:
+    """Whether an alias is hidden (``is_hidden`` on its members, which ES keeps equal)."""
+    return any(str(props.get("is_hidden", "false")).lower() == "true"
+               for props in members.values())
+
+
+def _wildcard_reaches(name: str, pattern: str, hidden: bool, with_hidden: bool) -> bool:
+    """Whether a wildcard reaches an index or alias: a hidden one only with
+    ``expand_wildcards`` ``hidden``/``all`` or, as ES's ``implicitHiddenMatch``, when both
+    the pattern and the name start with a dot (``.opendistro-alerting-alert-history-*``
+    reaches the hidden alert history)."""
+    return with_hidden or not hidden or (pattern.startswith(".") and name.startswith("."))
 
 
 def _effective(settings: dict[str, dict[str, Any]]) -> dict[str, Any]:

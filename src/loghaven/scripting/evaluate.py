@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from loghaven.scripting.errors import ScriptError
@@ -44,8 +45,13 @@ class _Continue(Exception):
     pass
 
 
-def compile(source: str) -> Script:
-    """Parse ``source`` into a reusable ``Script``; a ``ScriptError`` names what is refused."""
+def compile(source: str, variables: Collection[str] | None = None) -> Script:
+    """Parse ``source`` into a reusable ``Script``; a ``ScriptError`` names what is refused.
+
+    With ``variables`` (the names a context provides, e.g. ``params`` for a pipeline
+    aggregation's script), a name that is neither one of them nor declared in the script is
+    refused now, as Painless' compiler does (``cannot resolve symbol [doc]``), instead of
+    failing at the first run."""
     if not isinstance(source, str):
         raise ScriptError("", 0, 0, "illegal_argument_exception", "script source must be a string",
                           runtime=False)
@@ -63,7 +69,46 @@ def compile(source: str) -> Script:
         tree = parse(tokenize(source, fail), fail)
     except RecursionError:
         raise fail(0, len(source), "script is nested too deeply") from None
+    if variables is not None:
+        unknown = _unresolved(tree, frozenset(variables) | _declared(tree))
+        if unknown is not None:
+            raise fail(unknown.start, unknown.end, f"cannot resolve symbol [{unknown.args[0]}]")
     return Script(source, tree)
+
+
+def _children(node: Node) -> Iterator[Node]:
+    for arg in node.args:
+        items = arg if isinstance(arg, (list, tuple)) else (arg,)
+        for item in items:
+            if isinstance(item, Node):
+                yield item
+            elif isinstance(item, tuple):  # a declaration's (name, value, position)
+                yield from (part for part in item if isinstance(part, Node))
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(_children(current))))
+
+
+def _declared(tree: Node) -> frozenset[str]:
+    """Every name the script declares (a local or a for-each variable), wherever it is."""
+    names: set[str] = set()
+    for node in _walk(tree):
+        if node.kind == "decl":
+            names.update(name for name, _value, _position in node.args[1])
+        elif node.kind == "foreach":
+            names.add(node.args[1])
+    return frozenset(names)
+
+
+def _unresolved(tree: Node, known: frozenset[str]) -> Node | None:
+    """The first variable that names nothing known (source order)."""
+    return next((node for node in _walk(tree)
+                 if node.kind == "var" and node.args[0] not in known), None)
 
 
 class Script:

@@ -180,12 +180,16 @@ STATIC_ROLES: dict[str, dict] = {
                         "indices_monitor"]),), static=False),
     "notifications_full_access": _role(
         "Allows users to use all Notifications functionality",
-        cluster=("cluster:admin/opensearch/notifications/*",), static=False),
+        cluster=("cluster:admin/opensearch/notifications/*", "cluster:admin/loghaven/sns/*"),
+        static=False),
     "notifications_read_access": _role(
         "Allows users to read Notifications config/channels",
         cluster=("cluster:admin/opensearch/notifications/channels/get",
                  "cluster:admin/opensearch/notifications/configs/get",
-                 "cluster:admin/opensearch/notifications/features"), static=False),
+                 "cluster:admin/opensearch/notifications/features",
+                 "cluster:admin/loghaven/sns/subscription/list",
+                 "cluster:admin/loghaven/sns/topic/get",
+                 "cluster:admin/loghaven/sns/topic/list"), static=False),
     "snapshot_management_full_access": _role(
         "Allows users to use all snapshot management functionality",
         cluster=("cluster:admin/opensearch/notifications/feature/publish",

@@ -14,14 +14,49 @@ import statistics
 from collections.abc import Callable
 from typing import Any
 
+from loghaven import scripting
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.scripting import Script, ScriptError
 from loghaven.search.aggregations.metrics.stats import ExtendedStats, Stats
 from loghaven.search.aggregations.order import split_path
-from loghaven.search.aggregations.painless import compile_script, script_source, unsupported
 from loghaven.search.aggregations.tree import as_int, as_number
 
 GAP_POLICIES = ("skip", "insert_zeros", "keep_values")
+
+
+def unsupported(source: str, why: str) -> IllegalArgument:
+    return IllegalArgument(
+        f"Loghaven runs only simple Painless in pipeline scripts (arithmetic, comparisons, "
+        f"&&, ||, ?:, Math functions over params.<name>); cannot run [{source}]: {why}")
+
+
+def script_source(script: Any) -> tuple[str, dict[str, Any]]:
+    """(source, params) of a ``script`` given as a string or as an object."""
+    if isinstance(script, str):
+        return script, {}
+    if isinstance(script, dict):
+        source = script.get("source", script.get("inline"))
+        lang = script.get("lang", "painless")
+        if lang not in ("painless", "expression"):
+            raise IllegalArgument(f"script_lang not supported [{lang}]")
+        if "id" in script:
+            raise IllegalArgument("stored scripts are not supported in pipeline aggregations")
+        if isinstance(source, str):
+            params = script.get("params") or {}
+            return source, params if isinstance(params, dict) else {}
+    raise IllegalArgument("[script] must be a string or an object with [source]")
+
+
+def compile_script(script: Any) -> tuple[Script, dict[str, Any]]:
+    """The compiled script (the Painless subset of loghaven.scripting, whose only variable
+    is ``params``) and the script's own params to merge in; refused with a 400 naming what
+    it cannot run."""
+    source, params = script_source(script)
+    try:
+        return scripting.compile(source, variables=("params",)), params
+    except ScriptError as error:
+        raise unsupported(source, error.cause_reason) from None
 
 
 def bucket_value(bucket: dict[str, Any], path: str, gap_policy: str = "skip") -> float | None:
@@ -332,8 +367,15 @@ class BucketScript(Pipeline):
             value = bucket_value(bucket, path, self.gap_policy)
             if value is None and self.gap_policy == "skip":
                 return True, None
-            params[var] = value
-        return False, self.script(params)
+            # a gap kept by keep_values is NaN to the script, as ES's Double.NaN:
+            # arithmetic over it gives NaN (rendered null), comparisons false
+            params[var] = math.nan if value is None else value
+        try:
+            return False, self.script.execute({"params": params})
+        except ScriptError as error:  # Java's integer division by zero, as a 400
+            if error.cause_type == "arithmetic_exception":
+                raise IllegalArgument(f"ArithmeticException: {error.cause_reason}") from None
+            raise
 
     def apply_parent(self, buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for bucket in buckets:
