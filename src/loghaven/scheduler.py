@@ -159,7 +159,8 @@ class Scheduler:
         """Register a job (replacing one of the same name).
 
         A durable job whose recorded next run has passed, with the same schedule, is due at
-        once: that run fell due while the node was down.
+        once: that run fell due while the node was down. Registering writes a record only for
+        a new job or a changed schedule, so a node restarting on a full disk still starts.
         """
         now = self._clock()
         state = JobState(schedule.next_after(now))
@@ -176,8 +177,11 @@ class Scheduler:
                 old.removed = True
             self._jobs[name] = job
             self._wake.notify_all()
-        if durable:
-            self._record(job)
+        if durable and (stored is None or stored.get("schedule") != schedule.describe()):
+            try:
+                self._record(job)
+            except Exception:  # e.g. a full disk: the job still runs, recorded after a run
+                log.exception("recording job %s failed", job.name)
         return job
 
     def remove(self, name: str) -> None:
