@@ -40,6 +40,9 @@ STATS_METRICS = {"indices", "os", "process", "jvm", "thread_pool", "fs", "transp
 #: Route prefixes of plugin APIs → the OpenSearch plugin that serves them there.
 PLUGINS = {
     "/_plugins/_alerting": ("opensearch-alerting", "Alerting monitors, triggers and actions"),
+    "/_plugins/_notifications": ("opensearch-notifications",
+                                 "Notification channels: Slack, Chime, Teams, webhooks, email, "
+                                 "SNS"),
     "/_plugins/_sql": ("opensearch-sql", "SQL and PPL queries"),
     "/_plugins/_ism": ("opensearch-index-management", "Index State Management policies"),
 }
