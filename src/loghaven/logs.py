@@ -24,9 +24,17 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+#: Libraries whose INFO lines may carry secrets.
+QUIET_LOGGERS = ("httpx", "httpcore", "botocore", "boto3", "urllib3")
+
+
 def configure_logging(level: str = "info") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # HTTP clients log each request's URL at INFO, and a webhook's URL holds its token
+    # (notify/): only their warnings are kept
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

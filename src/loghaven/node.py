@@ -11,6 +11,7 @@ from loghaven.engine.catalog import Catalog
 from loghaven.engine.recovery import open_metastore
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
@@ -53,6 +54,10 @@ class Node:
         #: notifications service, made after them.
         self.topics = TopicService(self.metastore, config,
                                    lambda: getattr(self, "notifications", None))
+        #: Channels and their delivery (notify/service.py); SNS channels of hosted topics
+        #: publish through node.topics.
+        self.notifications = NotificationService(self.metastore, self.security.node_key,
+                                                 config, topics=self.topics)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -79,6 +84,7 @@ class Node:
         self.stopping()
         self.topics.close()
         self.scheduler.stop()
+        self.notifications.close()
         self.audit.close()  # the last events, while the indices are still open
         self.search_service.close()
         self.write_service.close()

@@ -1,17 +1,27 @@
-"""Fixtures of hosted topics' tests: loopback HTTP receivers that record what SNS-style
-deliveries post, and boto3's SNS client pointed at a test server."""
+"""Fixtures of the notification tests: loopback HTTP receivers that record what webhooks and
+SNS-style deliveries post, aiosmtpd SMTP servers (plain, STARTTLS with AUTH, implicit TLS),
+boto3's SNS client pointed at a test server, and a Loghaven server that trusts the test CA and
+retries quickly."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import orjson
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
+
+from conftest import Server, free_port
 
 
 class Receiver:
@@ -69,3 +79,141 @@ def sns_client(url: str, key: str = "k", secret: str = "s") -> Any:
     """boto3's SNS client, exactly as a user points it at Loghaven."""
     return boto3.client("sns", endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id=key, aws_secret_access_key=secret)
+
+
+SMTP_USER = "mailer"
+SMTP_PASSWORD = "Smtp-Secret-Passw0rd"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookReceiver:
+    """Answers every request with ``status`` and ``reply``, and records it."""
+
+    url: str
+    requests: list[Recorded] = field(default_factory=list)
+    status: int = 200
+    reply: bytes = b"ok"
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    port = free_port()
+    state = WebhookReceiver(f"http://127.0.0.1:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def _record(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            state.requests.append(Recorded(self.command, self.path,
+                                           {k.lower(): v for k, v in self.headers.items()},
+                                           self.rfile.read(length)))
+            self.send_response(state.status)
+            self.send_header("content-length", str(len(state.reply)))
+            self.end_headers()
+            self.wfile.write(state.reply)
+
+        do_POST = do_PUT = do_PATCH = _record
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping each envelope."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Envelope, address: str,
+                          options: list[str]) -> str:
+        if address.startswith("refused@"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def _authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
+                  auth_data: Any) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and auth_data.login == SMTP_USER.encode() \
+        and auth_data.password == SMTP_PASSWORD.encode()
+    return AuthResult(success=ok, handled=False)
+
+
+@dataclass
+class SmtpServer:
+    port: int
+    mailbox: Mailbox
+
+
+def _smtp(certs: Path | None = None, *, implicit_tls: bool = False) -> Iterator[SmtpServer]:
+    mailbox = Mailbox()
+    port = free_port()
+    kwargs: dict[str, Any] = {}
+    if certs is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certs / "node.crt", certs / "node.key")
+        if implicit_tls:
+            kwargs["ssl_context"] = context
+        else:
+            kwargs.update(tls_context=context, require_starttls=True,
+                          authenticator=_authenticate, auth_required=True)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    yield SmtpServer(port, mailbox)
+    controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    yield from _smtp()
+
+
+@pytest.fixture
+def smtp_starttls(tls_certs: Path) -> Iterator[SmtpServer]:
+    """STARTTLS required, then AUTH LOGIN/PLAIN with :data:`SMTP_USER`."""
+    yield from _smtp(tls_certs)
+
+
+@pytest.fixture
+def smtp_ssl(tls_certs: Path) -> Iterator[SmtpServer]:
+    yield from _smtp(tls_certs, implicit_tls=True)
+
+
+NOTIFY_ENV = {"LOGHAVEN_NOTIFICATIONS_VENDOR_URL_CHECK": "false",
+              "LOGHAVEN_NOTIFICATIONS_RETRY_BACKOFF": "0.05",
+              "LOGHAVEN_NOTIFICATIONS_TIMEOUT": "3"}
+
+
+@pytest.fixture(scope="module")
+def notify_server(tmp_path_factory: pytest.TempPathFactory,
+                  tls_certs: Path) -> Iterator[Server]:
+    """A server whose vendor URL checks are off (Slack, Chime and Teams go to loopback here),
+    which trusts the test CA (for SMTP over TLS) and retries after 50 ms."""
+    env = {**NOTIFY_ENV, "SSL_CERT_FILE": str(tls_certs / "ca.crt")}
+    instance = Server(tmp_path_factory.mktemp("notify") / "data", env=env).start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def client(notify_server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=notify_server.url, timeout=60) as http:
+        yield http

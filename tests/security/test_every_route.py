@@ -273,6 +273,41 @@ def _templates() -> dict[tuple[str, str], Setup]:
     return setups
 
 
+NOTIFY = "/_plugins/_notifications"
+#: A muted webhook channel: the test message of ``feature/test`` sends nothing.
+_CHANNEL = {"name": "rt channel", "config_type": "webhook", "is_enabled": False,
+            "webhook": {"url": "https://example.com/hook"}}
+_DESTINATION = {"name": "rt destination", "type": "custom_webhook",
+                "custom_webhook": {"url": "https://example.com/hook"}}
+
+
+def _notification_config(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A fresh channel for the config's routes (a fresh body for POST)."""
+    if case.method == "POST" and "{" not in case.template:
+        case.body = {"config": _CHANNEL}
+        return
+    created = admin.post(f"{NOTIFY}/configs", json={"config": _CHANNEL})
+    assert created.status_code == 200, created.text
+    config_id = created.json()["config_id"]
+    case.fills["config_id"] = case.fills["destination_id"] = config_id
+    if "{" not in case.template:  # DELETE configs?config_id_list=
+        case.query = f"?config_id_list={config_id}"
+    elif case.method == "PUT":
+        case.body = _DESTINATION if "destinations" in case.template else {"config": _CHANNEL}
+
+
+def _notification_setups() -> dict[tuple[str, str], Setup]:
+    setups = {
+        **_each("POST,DELETE", f"{NOTIFY}/configs", _notification_config),
+        **_each("GET,PUT,DELETE", f"{NOTIFY}/configs/{{config_id}}", _notification_config),
+        **_each("GET,POST", f"{NOTIFY}/feature/test/{{config_id}}", _notification_config)}
+    for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting"):
+        setups[("POST", f"{prefix}/destinations")] = _body(_DESTINATION)
+        setups.update(_each("GET,PUT,DELETE", f"{prefix}/destinations/{{destination_id}}",
+                            _notification_config))
+    return setups
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -285,6 +320,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("GET,DELETE", f"{API}/accesskeys/{{key_id}}", _access_key),
     **_each("GET,PUT,DELETE", f"{API}/hectokens/{{name}}", _hec_token),
     **_templates(),
+    **_notification_setups(),
     **_each("GET,POST", "/_cluster/allocation/explain",
             _body({"index": SHARED, "shard": 0, "primary": True})),
     ("GET", "/_cluster/state/{metric}"): _body(None, metric="metadata"),

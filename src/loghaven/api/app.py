@@ -35,6 +35,7 @@ from loghaven.api import (
     jobs,
     metadata,
     nodes,
+    notifications,
     permissions,
     search,
     security,
@@ -121,7 +122,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
-              *jobs.routes, *stats.routes,
+              *jobs.routes, *stats.routes, *notifications.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
               *indices.routes]

@@ -1,5 +1,4 @@
-"""What a feature sends (Message) and what came of one send (Delivery), as CONTRACT15 fixes
-them between the notifications service, hosted topics and the alerting runner."""
+"""What a feature sends through a channel, and what became of it (the contract of issue 15)."""
 
 from __future__ import annotations
 
@@ -16,8 +15,10 @@ class Message:
 
 @dataclass(frozen=True)
 class Delivery:
+    """One send's outcome, as OpenSearch's ``delivery_status`` reports it."""
+
     config_id: str
-    config_type: str         # "slack", "webhook", "email", "sns", ...
+    config_type: str
     config_name: str
     status_code: str         # "200" on success, HTTP/SMTP code or "500"/"404" as OpenSearch
     status_text: str         # response text or error reason (never a secret)
@@ -26,3 +27,11 @@ class Delivery:
     @property
     def ok(self) -> bool:
         return self.status_code.startswith("2")
+
+    def to_status(self) -> dict[str, Any]:
+        """OpenSearch's ``EventStatus``: one entry of an event's ``status_list``."""
+        return {"config_id": self.config_id, "config_type": self.config_type,
+                "config_name": self.config_name,
+                "email_recipient_status": list(self.recipients),
+                "delivery_status": {"status_code": self.status_code,
+                                    "status_text": self.status_text}}
