@@ -59,8 +59,7 @@ class Node:
         self.security.audit = self.audit
         #: Hosted SNS-style topics; their channel subscriptions send through the
         #: notifications service, made after them.
-        self.topics = TopicService(self.metastore, config,
-                                   lambda: getattr(self, "notifications", None))
+        self.topics = TopicService(self.metastore, config, lambda: self.notifications)
         #: Channels and their delivery (notify/service.py); SNS channels of hosted topics
         #: publish through node.topics.
         self.notifications = NotificationService(self.metastore, self.security.node_key,

@@ -10,6 +10,10 @@ REST default. The ``RoutePolicies`` middleware finds the route a request is for 
 - an unsafe request without ``osd-xsrf`` (or ``osd-version``) under the UI's own API, as
   OpenSearch Dashboards does.
 
+A route may also render every error of its requests in its own protocol (``render_error``:
+the SNS query API's XML at ``POST /``); the middleware hands it on in the request's scope,
+where :func:`loghaven.api.http.error_response` finds it.
+
 It also answers ``OPTIONS`` as ES's RestController does: 200, empty, ``Allow`` listing the
 path's methods. Requests that match no route go on to the router's 400/405 unchecked, as in ES,
 where the content-type check runs only once a handler is found.

@@ -47,7 +47,7 @@ class Outcome:
 @dataclass
 class Deliverer:
     http: httpx.Client
-    notifications: Callable[[], Notifications | None]
+    notifications: Callable[[], Notifications]
     email_account: str
     public_url: str
 
@@ -58,8 +58,6 @@ class Deliverer:
         if protocol in HTTP_PROTOCOLS:
             return self._post(endpoint, body, subscription_arn)
         service = self.notifications()
-        if service is None:
-            return Outcome(False, "", "the notifications service is not available", False)
         if protocol == CHANNEL_PROTOCOL:
             delivery = service.send(endpoint, Message(message.get("subject"),
                                                       message["message"]),

@@ -46,7 +46,7 @@ def _iso(moment: float) -> str:
 
 class TopicService:
     def __init__(self, metastore: Metastore, config: Config,
-                 notifications: Callable[[], Notifications | None],
+                 notifications: Callable[[], Notifications],
                  clock: Callable[[], float] = time.time) -> None:
         self.store = TopicStore(metastore)
         self.arns = Arns(config.topics_region, config.topics_account_id)
