@@ -1,9 +1,11 @@
-"""The README's curl examples, run in order against a fresh server as a reader would run them.
+"""The curl examples of the README and the user guides, run in order against a fresh server
+(one per document) as a reader would run them.
 
-Every ```sh/```bash block with a ``curl`` command is run whole by bash, with the README's
+Every ```sh/```bash block with a ``curl`` command is run whole by bash, with the document's
 ``127.0.0.1:9200``/``localhost:9200`` pointed at the test server. Each curl call must succeed,
 answer below HTTP 400, and, unless it is a ``_cat`` text table or a HEAD, answer JSON that is
-not an error (no ``error``, no ``"errors": true``).
+not an error (no ``error``, no ``"errors": true``), or the SNS query API's XML that is not an
+``ErrorResponse``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import pytest
 
 from conftest import Server
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+#: The documents whose examples are run, each against a server of its own.
+DOCUMENTS = ("README.md", "docs/ingest.md", "docs/alerting.md")
 BLOCK = re.compile(r"^```(?:sh|bash|shell)[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 ADDRESS = re.compile(r"(?:https?://)?(?:127\.0\.0\.1|localhost):9200")
 
@@ -36,23 +40,37 @@ CALLS=0
 """
 
 
-def _blocks() -> list[tuple[int, str]]:
-    if not README.exists():
-        return []
-    text = README.read_text()
-    return [(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in BLOCK.finditer(text)
-            if re.search(r"(^|[\s|;&(])curl\s", m.group(1))]
+def _blocks() -> list[tuple[str, int, str]]:
+    found = []
+    for name in DOCUMENTS:
+        path = ROOT / name
+        if not path.exists():
+            continue
+        text = path.read_text()
+        found += [(name, text.count("\n", 0, m.start()) + 1, m.group(1))
+                  for m in BLOCK.finditer(text)
+                  if re.search(r"(^|[\s|;&(])curl\s", m.group(1))]
+    return found
 
 
 BLOCKS = _blocks()
 
 
 @pytest.fixture(scope="module")
-def readme_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of these tests' own: the examples start from an empty one, as for a reader."""
-    instance = Server(tmp_path_factory.mktemp("readme") / "data").start()
-    yield instance
-    instance.stop()
+def doc_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Server]]:
+    """A server per document, started at its first example: each document's examples start
+    from an empty server, as for a reader."""
+    servers: dict[str, Server] = {}
+
+    class Lazy(dict[str, Server]):
+        def __missing__(self, name: str) -> Server:
+            folder = tmp_path_factory.mktemp(Path(name).stem)
+            server = self[name] = servers[name] = Server(folder / "data").start()
+            return server
+
+    yield Lazy()
+    for server in servers.values():
+        server.stop()
 
 
 def _check_answer(args: str, status: int, body: bytes) -> str | None:
@@ -63,6 +81,8 @@ def _check_answer(args: str, status: int, body: bytes) -> str | None:
     cat_text = "/_cat/" in args and "format=json" not in args
     if head_only or cat_text:
         return None
+    if body.lstrip().startswith(b"<"):  # the SNS query API answers XML
+        return f"error answer: {body[:1000]!r}" if b"<ErrorResponse" in body else None
     try:
         answer = json.loads(body)
     except ValueError:
@@ -72,15 +92,15 @@ def _check_answer(args: str, status: int, body: bytes) -> str | None:
     return None
 
 
-@pytest.mark.parametrize(("line", "block"), BLOCKS,
-                         ids=[f"README.md:{line}" for line, _ in BLOCKS])
-def test_readme_curl_example(readme_server: Server, line: int, block: str,
-                             tmp_path: Path) -> None:
-    script = ADDRESS.sub(readme_server.url, block)
+@pytest.mark.parametrize(("document", "line", "block"), BLOCKS,
+                         ids=[f"{document}:{line}" for document, line, _ in BLOCKS])
+def test_curl_example(doc_servers: dict[str, Server], document: str, line: int, block: str,
+                      tmp_path: Path) -> None:
+    script = ADDRESS.sub(doc_servers[document].url, block)
     result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", RECORDING_CURL + script],
                             env={**os.environ, "OUT": str(tmp_path)},
                             capture_output=True, timeout=120)
-    where = f"README.md line {line}:\n{block}"
+    where = f"{document} line {line}:\n{block}"
     assert result.returncode == 0, \
         f"{where}\nexited {result.returncode}: {result.stderr.decode(errors='replace')}"
     calls = sorted(tmp_path.glob("*.status"), key=lambda p: int(p.stem))
