@@ -48,6 +48,7 @@ FILE_KEYS = {
     "security.api_tokens.max_tokens": "api_tokens_max_tokens",
     "security.api_tokens.max_duration_seconds": "api_tokens_max_duration_seconds",
     "security.compliance.salt": "compliance_salt",
+    "plugins.alerting.monitor_workers": "alerting_monitor_workers",
 }
 
 
@@ -100,6 +101,9 @@ class Config:
     api_tokens_max_duration_seconds: int = 7_776_000
     #: The salt of masked fields' hashes (search/field_security.py): its first 16 bytes.
     compliance_salt: str = DEFAULT_SALT
+    #: Threads that run monitors (the scheduler's ``alerting`` pool): as many monitor runs at
+    #: once; a run waiting on a slow search or destination holds one, never the engine's.
+    alerting_monitor_workers: int = 16
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

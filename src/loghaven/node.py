@@ -6,6 +6,8 @@ import time
 import uuid
 
 from loghaven import __version__
+from loghaven.alerting.runner import RunContext
+from loghaven.alerting.service import AlertingService
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.recovery import open_metastore
@@ -48,6 +50,12 @@ class Node:
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit
+        #: Monitors: their API, their runs (one scheduler job each) and their stats.
+        self.alerting = AlertingService(
+            self.metastore, self.scheduler, self.security,
+            RunContext(self.search_service, self.write_service, self.alerts, self.findings,
+                       self.notifications),
+            workers=config.alerting_monitor_workers)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -60,6 +68,7 @@ class Node:
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)
+        self.alerting.start()
         self.scheduler.start()
 
     def stopping(self) -> None:

@@ -111,6 +111,8 @@ class Job:
     schedule: Schedule
     durable: bool
     state: JobState
+    #: The worker pool its runs take a thread from (:meth:`Scheduler.add_pool`).
+    pool: str = "default"
     running_since: float | None = None
     removed: bool = field(default=False, repr=False)
 
@@ -130,7 +132,12 @@ class Job:
 
 
 class Scheduler:
-    """Runs due jobs in a thread pool; a job never overlaps itself."""
+    """Runs due jobs in thread pools; a job never overlaps itself.
+
+    The engine's housekeeping shares the default pool; a feature whose runs may wait long on
+    other systems (monitors: searches, webhooks, SMTP) gets a pool of its own, so slow runs of
+    one feature never take the threads the engine's refreshes and merges need.
+    """
 
     def __init__(self, metastore: Metastore, *, workers: int = 8,
                  clock: Callable[[], float] = time.time) -> None:
@@ -140,13 +147,19 @@ class Scheduler:
         self._running: dict[str, Future[None]] = {}
         self._wake = threading.Condition()
         self.stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self._pools = {"default": ThreadPoolExecutor(max_workers=workers,
+                                                     thread_name_prefix="job")}
         self._thread: threading.Thread | None = None
 
     # --- jobs ----------------------------------------------------------------------------------
 
+    def add_pool(self, name: str, workers: int) -> None:
+        """A pool of ``workers`` threads for the jobs added with ``pool=name``."""
+        self._pools[name] = ThreadPoolExecutor(max_workers=workers,
+                                               thread_name_prefix=f"job-{name}")
+
     def add(self, name: str, action: Action, schedule: Schedule, *,
-            durable: bool = False) -> Job:
+            durable: bool = False, pool: str = "default") -> Job:
         """Register a job (replacing one of the same name).
 
         A durable job whose recorded next run has passed, with the same schedule, is due at
@@ -160,7 +173,9 @@ class Scheduler:
             state = JobState(due if due > now else now, stored.get("last_run"),
                              stored.get("last_duration"), stored.get("last_error"),
                              stored.get("runs", 0), stored.get("failures", 0))
-        job = Job(name, action, schedule, durable, state)
+        if pool not in self._pools:
+            raise ValueError(f"no scheduler pool [{pool}]")
+        job = Job(name, action, schedule, durable, state, pool)
         with self._wake:
             old = self._jobs.get(name)
             if old is not None:
@@ -211,7 +226,8 @@ class Scheduler:
         for name, future in running.items():
             if not future.done():
                 log.warning("job %s was still running at shutdown", name)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _loop(self) -> None:
         with self._wake:
@@ -230,7 +246,7 @@ class Scheduler:
     def _submit(self, job: Job, now: float) -> None:
         job.running_since = now
         try:
-            self._running[job.name] = self._pool.submit(self._run, job)
+            self._running[job.name] = self._pools[job.pool].submit(self._run, job)
         except RuntimeError:  # the pool is shutting down
             job.running_since = None
 

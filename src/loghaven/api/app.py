@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import (
+    alerting,
     analyze,
     auth,
     bulk,
@@ -119,7 +120,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
-              *jobs.routes, *stats.routes,
+              *jobs.routes, *stats.routes, *alerting.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *indices.routes]
     permissions.check(routes)

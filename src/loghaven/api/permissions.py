@@ -256,6 +256,22 @@ GET,DELETE              /_security/api_key                  authenticated
 GET                     /_security/_authenticate            authenticated
 """
 
+#: The Alerting plugin's monitors (``AlertingActions``) and the job scheduler's stats
+#: (``ScheduledJobsStatsAction``), under ``_plugins/_alerting`` and ``_opendistro/_alerting``.
+_ALERTING_MONITORS = """
+POST            {p}/monitors                            cluster:admin/opendistro/alerting/monitor/write
+GET,POST        {p}/monitors/_search                    cluster:admin/opendistro/alerting/monitor/search
+POST            {p}/monitors/_execute                   cluster:admin/opendistro/alerting/monitor/execute
+GET             {p}/monitors/{monitor_id}               cluster:admin/opendistro/alerting/monitor/get
+PUT             {p}/monitors/{monitor_id}               cluster:admin/opendistro/alerting/monitor/write
+DELETE          {p}/monitors/{monitor_id}               cluster:admin/opendistro/alerting/monitor/delete
+POST            {p}/monitors/{monitor_id}/_execute      cluster:admin/opendistro/alerting/monitor/execute
+GET             {p}/stats                               cluster:admin/opendistro/_scheduled_jobs/stats
+GET             {p}/stats/{metric}                      cluster:admin/opendistro/_scheduled_jobs/stats
+GET             {p}/{node_id}/stats                     cluster:admin/opendistro/_scheduled_jobs/stats
+GET             {p}/{node_id}/stats/{metric}            cluster:admin/opendistro/_scheduled_jobs/stats
+"""
+
 
 def parse(text: str) -> dict[tuple[str, str], Permission]:
     """A table's lines: methods, path template, action or kind, and ``hec`` if marked."""
@@ -278,7 +294,9 @@ def parse(text: str) -> dict[tuple[str, str], Permission]:
 
 TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS + "".join(
     _SECURITY.replace("{p}", prefix) for prefix in ("/_plugins/_security",
-                                                     "/_opendistro/_security")))
+                                                     "/_opendistro/_security")) + "".join(
+    _ALERTING_MONITORS.replace("{p}", prefix) for prefix in ("/_plugins/_alerting",
+                                                              "/_opendistro/_alerting")))
 
 
 def permission(method: str, path_format: str) -> Permission | None:
