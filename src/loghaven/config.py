@@ -48,6 +48,14 @@ FILE_KEYS = {
     "security.api_tokens.max_tokens": "api_tokens_max_tokens",
     "security.api_tokens.max_duration_seconds": "api_tokens_max_duration_seconds",
     "security.compliance.salt": "compliance_salt",
+    "plugins.alerting.alert_history_rollover_period": "alert_history_rollover_period",
+    "plugins.alerting.alert_history_max_age": "alert_history_max_age",
+    "plugins.alerting.alert_history_max_docs": "alert_history_max_docs",
+    "plugins.alerting.alert_history_retention_period": "alert_history_retention_period",
+    "plugins.alerting.alert_finding_rollover_period": "finding_history_rollover_period",
+    "plugins.alerting.finding_history_max_age": "finding_history_max_age",
+    "plugins.alerting.alert_finding_max_docs": "finding_history_max_docs",
+    "plugins.alerting.finding_history_retention_period": "finding_history_retention_period",
     "plugins.alerting.monitor_workers": "alerting_monitor_workers",
 }
 
@@ -101,6 +109,17 @@ class Config:
     api_tokens_max_duration_seconds: int = 7_776_000
     #: The salt of masked fields' hashes (search/field_security.py): its first 16 bytes.
     compliance_salt: str = DEFAULT_SALT
+    #: OpenSearch Alerting's history indices (alerting/history.py): how often rollover and
+    #: expiry run, when the write index rolls over (age, documents), and how long an index
+    #: is kept; the alerts' and the findings' (time values as ES writes them).
+    alert_history_rollover_period: str = "12h"
+    alert_history_max_age: str = "30d"
+    alert_history_max_docs: int = 1000
+    alert_history_retention_period: str = "60d"
+    finding_history_rollover_period: str = "12h"
+    finding_history_max_age: str = "30d"
+    finding_history_max_docs: int = 1000
+    finding_history_retention_period: str = "60d"
     #: Threads that run monitors (the scheduler's ``alerting`` pool): as many monitor runs at
     #: once; a run waiting on a slow search or destination holds one, never the engine's.
     alerting_monitor_workers: int = 16

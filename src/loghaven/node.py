@@ -6,6 +6,9 @@ import time
 import uuid
 
 from loghaven import __version__
+from loghaven.alerting.alerts import AlertStore
+from loghaven.alerting.findings import FindingStore
+from loghaven.alerting.history import HistoryPolicy
 from loghaven.alerting.runner import RunContext
 from loghaven.alerting.service import AlertingService
 from loghaven.config import Config
@@ -50,6 +53,12 @@ class Node:
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit
+        #: Alerting's alert and finding indices (OpenSearch's), read and written by the
+        #: monitors' runs and the alerts API.
+        self.alerts = AlertStore(self.write_service, self.search_service,
+                                 policy=HistoryPolicy.of(config, "alert"))
+        self.findings = FindingStore(self.write_service, self.search_service,
+                                     policy=HistoryPolicy.of(config, "finding"))
         #: Monitors: their API, their runs (one scheduler job each) and their stats.
         self.alerting = AlertingService(
             self.metastore, self.scheduler, self.security,
@@ -68,6 +77,8 @@ class Node:
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)
+        self.alerts.schedule(self.scheduler)
+        self.findings.schedule(self.scheduler)
         self.alerting.start()
         self.scheduler.start()
 

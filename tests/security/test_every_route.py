@@ -327,6 +327,9 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("PUT", "/_settings /{index}/_settings",
             _body({"index": {"refresh_interval": "1s"}})),
     ("PUT", "/{index}"): _new_index,
+    **_each("POST", "/_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts "
+                    "/_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts",
+            _body({"alerts": ["no-such-alert"]}, monitor_id="no-such-monitor")),
     ("GET", "/_dashboards/public/{path}"): _body(None, path="login.js"),
     ("GET", "/_dashboards/{path}"): _body(None, path=""),
     **_each("POST", "/_dashboards/auth/login /_dashboards/auth/logout", _login),

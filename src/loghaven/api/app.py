@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import (
     alerting,
+    alerting_alerts,
     analyze,
     auth,
     bulk,
@@ -117,10 +118,12 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         if manage_lifecycle:
             node.close()
 
-    # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
+    # alerting_alerts' literal ``monitors/alerts`` before the monitors' ``monitors/{id}``,
+    # and before search's ``/{index:path}/_search`` (``findings/_search``); indices'
+    # ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
-              *jobs.routes, *stats.routes, *alerting.routes,
+              *jobs.routes, *stats.routes, *alerting_alerts.routes, *alerting.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *indices.routes]
     permissions.check(routes)

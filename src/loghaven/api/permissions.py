@@ -208,6 +208,12 @@ PUT         /{index}                                        indices:admin/create
 DELETE      /{index}                                        indices:admin/delete
 GET,HEAD    /{index}                                        indices:admin/get
 
+GET         /_plugins/_alerting/monitors/alerts             cluster:admin/opendistro/alerting/alerts/get
+GET         /_opendistro/_alerting/monitors/alerts          cluster:admin/opendistro/alerting/alerts/get
+POST        /_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts       cluster:admin/opendistro/alerting/alerts/ack
+POST        /_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts    cluster:admin/opendistro/alerting/alerts/ack
+GET         /_plugins/_alerting/findings/_search            cluster:admin/opensearch/alerting/findings/get
+
 GET         /_dashboards                                    public
 GET         /_dashboards/login                              public
 GET         /_dashboards/public/{path}                      public

@@ -1,0 +1,1 @@
+"""Alerting, as OpenSearch's Alerting plugin: monitors, triggers, actions, alerts and findings."""
