@@ -218,3 +218,30 @@ def test_the_node_lists_its_jobs_over_http(es):
     node_stats, = stats["nodes"].values()
     assert node_stats["scheduler"]["job"]["engine.merge"]["name"] == "engine.merge"
     assert "indices" not in node_stats
+
+
+def test_jobs_of_a_pool_of_their_own_never_take_the_default_pools_threads(metastore):
+    """Monitors run in the ``alerting`` pool: while slow runs hold all of its threads, the
+    engine's jobs (default pool) still run."""
+    scheduler = Scheduler(metastore, workers=2)
+    scheduler.add_pool("feature", 2)
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    ticks: list[float] = []
+
+    def stuck(stopping: threading.Event) -> None:
+        started.release()
+        release.wait(10)
+
+    for number in range(4):  # more slow runs than either pool has threads
+        scheduler.add(f"slow-{number}", stuck, Every(0.01), pool="feature")
+    scheduler.add("housekeeping", lambda stopping: ticks.append(time.time()), Every(0.01))
+    scheduler.start()
+    try:
+        assert started.acquire(timeout=5) and started.acquire(timeout=5)
+        wait_until(lambda: len(ticks) >= 3)
+    finally:
+        release.set()
+        scheduler.stop()
+    with pytest.raises(ValueError):
+        scheduler.add("nowhere", stuck, Every(1), pool="missing")

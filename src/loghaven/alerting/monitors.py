@@ -155,7 +155,7 @@ def _epoch_ms(value: Any, field: str) -> int | None:
 
 def _text(value: Any, field: str) -> str:
     """A string field; numbers are read as their text (``xcp.text()``), as OpenSearch does."""
-    if isinstance(value, bool) or isinstance(value, dict | list) or value is None:
+    if isinstance(value, bool | dict | list) or value is None:
         raise _fail(f"[{field}] must be a string, got [{value}]")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

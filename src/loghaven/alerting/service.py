@@ -174,7 +174,7 @@ class AlertingService:
         runs = self.metastore.list(RUN_KIND)
         info: dict[str, Any] = {}
         now = self._clock()
-        for monitor_id, record in self.store.all().items():
+        for monitor_id in self.store.all():
             job = jobs.get(JOB_PREFIX + monitor_id)
             if job is None:
                 continue

@@ -16,6 +16,7 @@ two writes, a deleted index).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from typing import Any
@@ -178,11 +179,9 @@ class MonitorStore:
         catalog = self.write_service.catalog
         if CONFIG_INDEX in catalog.indices:
             return
-        try:
+        with contextlib.suppress(ResourceAlreadyExists):  # made meanwhile by another request
             catalog.create_index(CONFIG_INDEX, {"settings": {"index.hidden": True},
                                                 "mappings": MAPPING})
-        except ResourceAlreadyExists:
-            pass
 
     @staticmethod
     def _request(record: dict[str, Any]) -> WriteRequest:
