@@ -140,3 +140,14 @@ def test_node_shutdown_cancels_searches_without_a_caller_cancellation(
             node.search_service.search("logs-b", {}, {})
     finally:
         node.close()
+
+
+def test_range_on_seq_no_reads_what_arrived_after_a_point(service: SearchService) -> None:
+    # ES maps _seq_no as a long metadata field; document-level monitors ask for "> last seen"
+    body = service.search("logs-a", {"query": {"range": {"_seq_no": {"gt": 4}}},
+                                     "seq_no_primary_term": True, "sort": ["n"]}, {})
+    assert [(hit["_id"], hit["_seq_no"]) for hit in body["hits"]["hits"]] == [("5", 5), ("6", 6)]
+    body = service.search("logs-a", {"query": {"range": {"_seq_no": {"gte": 1, "lt": 3}}}}, {})
+    assert sorted(ids(body)) == ["1", "2"]
+    body = service.search("logs-a", {"query": {"range": {"_seq_no": {"lte": 0}}}}, {})
+    assert ids(body) == ["0"]

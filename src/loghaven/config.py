@@ -48,6 +48,12 @@ FILE_KEYS = {
     "security.api_tokens.max_tokens": "api_tokens_max_tokens",
     "security.api_tokens.max_duration_seconds": "api_tokens_max_duration_seconds",
     "security.compliance.salt": "compliance_salt",
+    "notifications.retry.attempts": "notifications_retry_attempts",
+    "notifications.retry.backoff": "notifications_retry_backoff",
+    "notifications.timeout": "notifications_timeout",
+    "notifications.max_concurrent_sends": "notifications_max_concurrent_sends",
+    "notifications.vendor_url_check": "notifications_vendor_url_check",
+    "notifications.sns.endpoint_url": "notifications_sns_endpoint_url",
     "plugins.alerting.alert_history_rollover_period": "alert_history_rollover_period",
     "plugins.alerting.alert_history_max_age": "alert_history_max_age",
     "plugins.alerting.alert_history_max_docs": "alert_history_max_docs",
@@ -109,6 +115,16 @@ class Config:
     api_tokens_max_duration_seconds: int = 7_776_000
     #: The salt of masked fields' hashes (search/field_security.py): its first 16 bytes.
     compliance_salt: str = DEFAULT_SALT
+    #: Channel deliveries (notify/service.py): attempts per send, the first retry's wait in
+    #: seconds (doubling), each attempt's timeout in seconds, and sends at once.
+    notifications_retry_attempts: int = 3
+    notifications_retry_backoff: float = 1.0
+    notifications_timeout: float = 10.0
+    notifications_max_concurrent_sends: int = 8
+    #: OpenSearch's checks that Slack, Chime and Teams URLs are those services' webhook hosts.
+    notifications_vendor_url_check: bool = True
+    #: The SNS endpoint for topics not hosted here (boto3's default, from the ARN's region).
+    notifications_sns_endpoint_url: str = ""
     #: OpenSearch Alerting's history indices (alerting/history.py): how often rollover and
     #: expiry run, when the write index rolls over (age, documents), and how long an index
     #: is kept; the alerts' and the findings' (time values as ES writes them).
@@ -133,6 +149,8 @@ class Config:
         elif isinstance(current, list):
             items = value if isinstance(value, list) else str(value).split(",")
             value = [str(item).strip() for item in items if str(item).strip()]
+        elif isinstance(current, float):
+            value = float(value)
         elif isinstance(current, int):
             value = _size(value) if key == "max_content_length" else int(value)
         elif isinstance(current, Path):

@@ -16,6 +16,7 @@ from loghaven.engine.catalog import Catalog
 from loghaven.engine.recovery import open_metastore
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.notify.service import NotificationService
 from loghaven.scheduler import Scheduler
 from loghaven.search import limits
 from loghaven.search.service import SearchService
@@ -53,6 +54,10 @@ class Node:
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit
+        #: Channels and their delivery (notify/service.py); hosted SNS topics deliver
+        #: through node.topics when there are any.
+        self.notifications = NotificationService(self.metastore, self.security.node_key,
+                                                 config, topics=getattr(self, "topics", None))
         #: Alerting's alert and finding indices (OpenSearch's), read and written by the
         #: monitors' runs and the alerts API.
         self.alerts = AlertStore(self.write_service, self.search_service,
@@ -92,6 +97,7 @@ class Node:
         index."""
         self.stopping()
         self.scheduler.stop()
+        self.notifications.close()
         self.audit.close()  # the last events, while the indices are still open
         self.search_service.close()
         self.write_service.close()

@@ -36,6 +36,7 @@ from loghaven.api import (
     jobs,
     metadata,
     nodes,
+    notifications,
     permissions,
     search,
     security,
@@ -123,7 +124,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     # ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
-              *jobs.routes, *stats.routes, *alerting_alerts.routes, *alerting.routes,
+              *jobs.routes, *stats.routes, *notifications.routes, *alerting_alerts.routes,
+              *alerting.routes,
               *analyze.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *indices.routes]
     permissions.check(routes)

@@ -262,6 +262,27 @@ GET,DELETE              /_security/api_key                  authenticated
 GET                     /_security/_authenticate            authenticated
 """
 
+#: OpenSearch's Notifications plugin (``NotificationsActions``' names; the test message is
+#: ``SendTestNotificationAction``'s).
+_NOTIFICATIONS = """
+POST                    /_plugins/_notifications/configs                cluster:admin/opensearch/notifications/configs/create
+GET                     /_plugins/_notifications/configs                cluster:admin/opensearch/notifications/configs/get
+DELETE                  /_plugins/_notifications/configs                cluster:admin/opensearch/notifications/configs/delete
+GET                     /_plugins/_notifications/configs/{config_id}    cluster:admin/opensearch/notifications/configs/get
+PUT                     /_plugins/_notifications/configs/{config_id}    cluster:admin/opensearch/notifications/configs/update
+DELETE                  /_plugins/_notifications/configs/{config_id}    cluster:admin/opensearch/notifications/configs/delete
+GET                     /_plugins/_notifications/channels               cluster:admin/opensearch/notifications/channels/get
+GET                     /_plugins/_notifications/features               cluster:admin/opensearch/notifications/features
+GET,POST                /_plugins/_notifications/feature/test/{config_id}  cluster:admin/opensearch/notifications/test_notification
+"""
+#: Alerting's legacy destinations, read from and written to the channels.
+_DESTINATIONS = """
+GET                     {p}/destinations                    cluster:admin/opendistro/alerting/destination/get
+GET                     {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/get
+POST                    {p}/destinations                    cluster:admin/opendistro/alerting/destination/write
+PUT                     {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/write
+DELETE                  {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/delete
+"""
 #: The Alerting plugin's monitors (``AlertingActions``) and the job scheduler's stats
 #: (``ScheduledJobsStatsAction``), under ``_plugins/_alerting`` and ``_opendistro/_alerting``.
 _ALERTING_MONITORS = """
@@ -298,11 +319,11 @@ def parse(text: str) -> dict[tuple[str, str], Permission]:
     return table
 
 
-TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS + "".join(
-    _SECURITY.replace("{p}", prefix) for prefix in ("/_plugins/_security",
-                                                     "/_opendistro/_security")) + "".join(
-    _ALERTING_MONITORS.replace("{p}", prefix) for prefix in ("/_plugins/_alerting",
-                                                              "/_opendistro/_alerting")))
+TABLE = parse(_TABLE + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS + _NOTIFICATIONS
+              + "".join(_SECURITY.replace("{p}", prefix)
+                        for prefix in ("/_plugins/_security", "/_opendistro/_security"))
+              + "".join((_DESTINATIONS + _ALERTING_MONITORS).replace("{p}", prefix)
+                        for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting")))
 
 
 def permission(method: str, path_format: str) -> Permission | None:

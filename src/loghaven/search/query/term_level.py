@@ -8,7 +8,7 @@ from typing import Any
 from tantivy import FieldType, Occur, Query
 
 from loghaven.engine.mapping import FieldInfo
-from loghaven.engine.schema import ID
+from loghaven.engine.schema import ID, SEQ_NO
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.query.body import (
     as_list,
@@ -155,14 +155,29 @@ def range_query(ctx: QueryContext, body: Any) -> Query:
 
 
 def _range_on(ctx: QueryContext, name: str, opts: dict[str, Any]) -> Query:
+    low, high, include_low, include_high = range_bounds(opts)
+    if name == SEQ_NO:
+        return _seq_no_range(ctx, low, high, include_low, include_high)
     info = ctx.info(name)
     if info is None:
         return Query.empty_query()
-    low, high, include_low, include_high = range_bounds(opts)
     try:
         return _range_kind(ctx, info, opts, low, high, include_low, include_high)
     except (ValueError, TypeError, OverflowError) as exc:
         return ctx.fail(str(exc), "*" in name)
+
+
+def _seq_no_range(ctx: QueryContext, low: Any, high: Any, include_low: bool,
+                  include_high: bool) -> Query:
+    """``_seq_no`` is a long metadata field in ES (every split indexes it): document-level
+    monitors read "what arrived since the last run" as ``_seq_no > last``."""
+    lo = None if low is None else int_bound(low, include_low, lower=True)
+    hi = None if high is None else int_bound(high, include_high, lower=False)
+    if ctx.schema is None or (lo is not None and hi is not None and lo > hi):
+        return Query.empty_query()
+    if lo is None and hi is None:
+        return Query.all_query()
+    return Query.range_query(ctx.schema, SEQ_NO, FieldType.Integer, lo, hi)
 
 
 def _range_kind(ctx: QueryContext, info: FieldInfo, opts: dict[str, Any], low: Any, high: Any,

@@ -1,0 +1,28 @@
+"""One module per transport. Each sends once and says what happened; retrying is the
+service's (notify/service.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One attempt: OpenSearch's status code and text, and whether another attempt may
+    succeed (a connection refused, a timeout, a 5xx or 429 answer, an SMTP 4xx reply)."""
+
+    status_code: str
+    status_text: str
+    transient: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code.startswith("2")
+
+
+def scrub(text: str, *secrets: str) -> str:
+    """``text`` (an error's message) with every secret taken out."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "*****")
+    return text
