@@ -5,6 +5,8 @@ optimistic concurrency, ``_search``, ``_execute`` and stats."""
 from __future__ import annotations
 
 import copy
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -327,3 +329,31 @@ def test_stats_as_the_job_scheduler_shapes_them(es: httpx.Client) -> None:
         "request [/_plugins/_alerting/stats/bogus] contains unrecognized metric: [bogus]")
     assert es.get("/_plugins/_alerting/_local/stats").json()["nodes"]
     assert es.get("/_plugins/_alerting/other-node/stats").json()["nodes"] == {}
+
+
+def test_visual_graph_monitor_runs_end_to_end(es: httpx.Client, index_name: str) -> None:
+    """The IoT example: the generated query finds the device over 90% CPU in the last
+    5 minutes, and the trigger over it fires (a dry run: nothing is sent or stored)."""
+    now = datetime.now(UTC)
+    docs = [("dev-1", 42.0, 1), ("dev-2", 97.5, 2), ("dev-2", 99.0, 30), ("dev-3", 88.0, 1)]
+    lines = []
+    for device, cpu, minutes_ago in docs:
+        stamp = (now - timedelta(minutes=minutes_ago)).isoformat()
+        lines += ['{"index":{}}', json.dumps({"@timestamp": stamp, "device_id": device,
+                                              "cpu": cpu, "fleet": "iot"})]
+    written = es.post(f"/{index_name}/_bulk?refresh=true", content="\n".join(lines) + "\n",
+                      headers={"content-type": "application/x-ndjson"})
+    assert written.status_code == 200 and not written.json()["errors"]
+    body = {"name": "iot-cpu", "schedule": {"period": {"interval": 1, "unit": "MINUTES"}},
+            "enabled": False, "inputs": [{"search": {"indices": [index_name]}}],
+            "triggers": [{"query_level_trigger": {
+                "id": "cpu-over-90", "name": "cpu over 90", "severity": "1", "actions": [],
+                "condition": {"script": {
+                    "source": "ctx.results[0].aggregations.metric.value > 90"}}}}],
+            "ui_metadata": {"search": {**IOT_GRAPH_UI, "groupBy": []}}}
+    created = create(es, body)
+    result = es.post(f"{MONITORS}/{created['_id']}/_execute?dryrun=true").json()
+    assert result["error"] is None, result
+    (search_result,) = result["input_results"]["results"]
+    assert search_result["aggregations"]["metric"]["value"] == 97.5  # the 30-minute-old 99 is out
+    assert result["trigger_results"]["cpu-over-90"]["triggered"] is True

@@ -88,3 +88,22 @@ def test_restart_runs_once_and_records_the_skipped_runs(fresh_server: Server) ->
         assert info["skipped_runs"] >= 2
         assert stopped_ms <= info["last_skipped_time"] <= started_ms
     assert "missed" in fresh_server.log.read_text()
+
+
+def test_the_search_projection_is_rebuilt_when_lost(fresh_server: Server) -> None:
+    """``monitors/_search`` reads .opendistro-alerting-config, a projection of the metastore:
+    deleted by hand, it is filled again; out of step at start, it is brought back."""
+    query = {"query": {"term": {"monitor.name.keyword": "projected"}}}
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as es:
+        created = es.post(MONITORS, json={**QUERY_LEVEL, "name": "projected"}).json()
+        assert es.delete("/.opendistro-alerting-config").status_code == 200
+        hits = es.post(f"{MONITORS}/_search", json=query).json()["hits"]["hits"]
+        assert [hit["_id"] for hit in hits] == [created["_id"]]
+        # a projection document no monitor backs, as a crash between the two writes leaves
+        stray = es.put("/.opendistro-alerting-config/_doc/stray?refresh=true",
+                       json={"monitor": {"name": "projected", "type": "monitor"}})
+        assert stray.status_code == 201, stray.text
+    fresh_server.restart()
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as es:
+        hits = es.post(f"{MONITORS}/_search", json=query).json()["hits"]["hits"]
+        assert [hit["_id"] for hit in hits] == [created["_id"]]

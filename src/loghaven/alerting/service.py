@@ -257,7 +257,8 @@ class AlertingService:
             with context.acting(self._owner(monitor), RUN_ACTION):
                 result = self.runner.run(monitor, monitor_id, period_start_ms=start,
                                          period_end_ms=end, dryrun=False)
-            error = result.get("error")
+            # the run's error, or its input's (a search the owner may not make)
+            error = result.get("error") or (result.get("input_results") or {}).get("error")
         except Exception as exc:  # recorded on the run, and the scheduler's job record
             error = f"{type(exc).__name__}: {exc}"
             raise

@@ -141,7 +141,8 @@ class MonitorStore:
     def search(self, body: dict[str, Any], params: Params) -> dict[str, Any]:
         """``monitors/_search``: the query over ``.opendistro-alerting-config``, hits' sources
         being the monitors themselves (as RestSearchMonitorAction rewrites them)."""
-        self._ensure_index()
+        if self._ensure_index():  # it was gone (deleted by hand): fill it again first
+            self.sync_projection()
         with context.acting(INTERNAL, "indices:data/read/search"):
             response = self.search_service.search(CONFIG_INDEX, body, params)
         for hit in response.get("hits", {}).get("hits", []):
@@ -175,13 +176,15 @@ class MonitorStore:
         with context.acting(INTERNAL, "indices:data/write/bulk"):
             self.write_service.bulk(items, refresh="true")
 
-    def _ensure_index(self) -> None:
+    def _ensure_index(self) -> bool:
+        """Create the projection index if it is missing; whether it was."""
         catalog = self.write_service.catalog
         if CONFIG_INDEX in catalog.indices:
-            return
+            return False
         with contextlib.suppress(ResourceAlreadyExists):  # made meanwhile by another request
             catalog.create_index(CONFIG_INDEX, {"settings": {"index.hidden": True},
                                                 "mappings": MAPPING})
+        return True
 
     @staticmethod
     def _request(record: dict[str, Any]) -> WriteRequest:
