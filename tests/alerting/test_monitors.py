@@ -196,9 +196,9 @@ ACTION = "triggers.0.actions.0"
      "They query name or tag, sigma 123, contains an invalid character: "
      "[' ','[',']','{','}','(',')']"),
     (_with("triggers.0.document_level_trigger.condition.script.source",
-           "query[name=sigma-123] &&", DOC_LEVEL),
-     "Invalid document-level trigger condition [query[name=sigma-123] &&]: it ends where a "
-     "query[...] is expected"),
+           "query[name=sigma-123] && query[severity=high]", DOC_LEVEL),
+     "Invalid document-level trigger condition: [query[severity=high]] must select by id, "
+     "name or tag"),
 ], ids=lambda value: value[:40] if isinstance(value, str) else None)
 def test_invalid_monitors_get_the_alerting_plugins_400(es: httpx.Client, body: dict[str, Any],
                                                        reason: str) -> None:

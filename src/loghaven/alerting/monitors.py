@@ -18,12 +18,12 @@ Dashboards' ``formikToGraphQuery`` does; a monitor whose query is given keeps it
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 from croniter import croniter
 
 from loghaven import scripting
+from loghaven.alerting.triggers import _Expression
 from loghaven.engine.writes import new_doc_id
 from loghaven.errors import LoghavenError
 from loghaven.scheduler import Cron, Every, Schedule
@@ -82,9 +82,7 @@ def parse_monitor(body: Any, *, now_ms: int, user: dict[str, Any] | None,
     """
     if not isinstance(body, dict):
         raise _fail("Monitor body must be a JSON object")
-    name = body.get("name")
-    if name is None:
-        raise _fail("Monitor name is null")
+    name = _required(body, "name", "Monitor name is null")
     monitor_type = _text(body.get("monitor_type", QUERY_LEVEL), "monitor_type")
     if monitor_type not in _ALL_TYPES:
         raise _fail(f"Monitor type should be one of [{', '.join(_ALL_TYPES)}]")
@@ -93,9 +91,7 @@ def parse_monitor(body: Any, *, now_ms: int, user: dict[str, Any] | None,
     enabled = body.get("enabled", True)
     if not isinstance(enabled, bool):
         raise _fail(f"Failed to parse value [{enabled}] as only [true] or [false] are allowed.")
-    if body.get("schedule") is None:
-        raise _fail("Monitor schedule is null")
-    schedule = parse_schedule(body["schedule"])
+    schedule = parse_schedule(_required(body, "schedule", "Monitor schedule is null"))
     ui_metadata = body.get("ui_metadata") or {}
     if not isinstance(ui_metadata, dict):
         raise _fail("ui_metadata must be an object")
@@ -162,6 +158,14 @@ def _text(value: Any, field: str) -> str:
     return str(value)
 
 
+def _required(spec: dict[str, Any], field: str, reason: str) -> Any:
+    """``requireNotNull(field) { reason }``: the field's value, or OpenSearch's error."""
+    value = spec.get(field)
+    if value is None:
+        raise _fail(reason)
+    return value
+
+
 def _list(value: Any, field: str) -> list[Any]:
     if not isinstance(value, list):
         raise _fail(f"Failed to parse object: expecting token of type [START_ARRAY] for "
@@ -193,11 +197,8 @@ def parse_schedule(value: Any) -> dict[str, Any]:
     (kind, spec), = value.items()
     if kind == "period":
         spec = _object(spec, "period")
-        interval, unit = spec.get("interval"), spec.get("unit")
-        if interval is None:
-            raise _fail("Interval in period schedule is null.")
-        if unit is None:
-            raise _fail("Unit in period schedule is null.")
+        interval = _required(spec, "interval", "Interval in period schedule is null.")
+        unit = _required(spec, "unit", "Unit in period schedule is null.")
         if isinstance(interval, bool) or not isinstance(interval, int | str):
             raise _fail(f"Failed to parse interval [{interval}]")
         try:
@@ -212,12 +213,10 @@ def parse_schedule(value: Any) -> dict[str, Any]:
         return {"period": {"interval": interval, "unit": unit}}
     if kind == "cron":
         spec = _object(spec, "cron")
-        expression, timezone = spec.get("expression"), spec.get("timezone")
-        if expression is None:
-            raise _fail("Expression in cron schedule is null.")
-        if timezone is None:
-            raise _fail("Timezone in cron schedule is null.")
-        expression, timezone = _text(expression, "expression"), _text(timezone, "timezone")
+        expression = _text(_required(spec, "expression", "Expression in cron schedule is null."),
+                           "expression")
+        timezone = _text(_required(spec, "timezone", "Timezone in cron schedule is null."),
+                         "timezone")
         # Five fields as OpenSearch's UNIX cron; a sixth (seconds, croniter's) is Loghaven's.
         if len(expression.split()) not in (5, 6) or not croniter.is_valid(expression):
             raise _fail(f"Invalid cron expression [{expression}]")
@@ -273,19 +272,15 @@ def _parse_input(item: Any, monitor_type: str, ui_metadata: dict[str, Any]) -> d
 
 def _parse_doc_query(query: Any) -> dict[str, Any]:
     query = _object(query, "queries")
-    if query.get("name") is None:
-        raise _fail("Doc level query name is null")
-    if query.get("query") is None:
-        raise _fail("Doc level query is null")
-    name = _text(query["name"], "name")
+    name = _text(_required(query, "name", "Doc level query name is null"), "name")
+    text = _text(_required(query, "query", "Doc level query is null"), "query")
     tags = [_text(tag, "tags") for tag in _list(query.get("tags", []), "tags")]
     for value in (name, *tags):
         if any(char in value for char in _INVALID_QUERY_CHARS):
             raise _fail(f"They query name or tag, {value}, contains an invalid character: "
                         f"[' ','[',']','{{','}}','(',')']")
     query_id = _text(query["id"], "id") if query.get("id") is not None else new_doc_id()
-    return {"id": query_id, "name": name, "query": _text(query["query"], "query"),
-            "tags": tags}
+    return {"id": query_id, "name": name, "query": text, "tags": tags}
 
 
 # --- triggers ------------------------------------------------------------------------------
@@ -302,22 +297,15 @@ def _parse_trigger(item: Any) -> dict[str, Any]:
     else:
         kind, spec = "query_level_trigger", item
     trigger_id = _text(spec["id"], "id") if spec.get("id") is not None else new_doc_id()
-    if spec.get("name") is None:
-        raise _fail("Trigger name is null")
-    if spec.get("severity") is None:
-        raise _fail("Trigger severity is null")
-    severity = _text(spec["severity"], "severity")
+    name = _text(_required(spec, "name", "Trigger name is null"), "name")
+    severity = _text(_required(spec, "severity", "Trigger severity is null"), "severity")
     if severity not in SEVERITIES:
         raise _fail(f"Invalid severity [{severity}]: a trigger's severity is one of "
                     f"[{', '.join(SEVERITIES)}]")
-    condition = spec.get("condition")
-    if condition is None:
-        raise _fail("Trigger condition is null")
-    condition = _object(condition, "condition")
+    condition = _object(_required(spec, "condition", "Trigger condition is null"), "condition")
     actions = [_parse_action(action, kind) for action in _list(spec.get("actions", []),
                                                                "actions")]
-    out: dict[str, Any] = {"id": trigger_id, "name": _text(spec["name"], "name"),
-                           "severity": severity}
+    out: dict[str, Any] = {"id": trigger_id, "name": name, "severity": severity}
     if kind == "bucket_level_trigger":
         out["condition"] = _bucket_condition(condition)
     else:
@@ -332,13 +320,9 @@ def _parse_trigger(item: Any) -> dict[str, Any]:
 
 
 def _bucket_condition(condition: dict[str, Any]) -> dict[str, Any]:
-    paths = condition.get("buckets_path")
-    if paths is None:
-        raise _fail("Required [buckets_path]")
-    paths = _object(paths, "buckets_path")
-    parent = condition.get("parent_bucket_path")
-    if parent is None:
-        raise _fail("Required [parent_bucket_path]")
+    paths = _object(_required(condition, "buckets_path", "Required [buckets_path]"),
+                    "buckets_path")
+    parent = _required(condition, "parent_bucket_path", "Required [parent_bucket_path]")
     script = _script(condition.get("script"), "painless", "script")
     scripting.compile(script["source"])
     out: dict[str, Any] = {"buckets_path": {str(k): _text(v, "buckets_path")
@@ -373,74 +357,16 @@ def _script(value: Any, default_lang: str, field: str) -> dict[str, Any]:
     return script
 
 
-#: A document-level trigger's condition: ``query[name=x]``, ``query[tag=y]``,
-#: ``query[id=z]`` joined by ``&&``, ``||``, ``!`` and parentheses.
-_DOC_TOKEN = re.compile(r"\s*(?:(query\[(?:name|tag|id)=[^\]\s]+\])|(&&|\|\||!|\(|\)))")
-
-
 def check_doc_level_condition(source: str) -> None:
-    """Refuse a document-level condition OpenSearch's trigger expression parser would not
-    read, naming the first construct it cannot read."""
-    tokens: list[str] = []
-    position = 0
-    stripped = source.rstrip()
-    while position < len(stripped):
-        match = _DOC_TOKEN.match(stripped, position)
-        if match is None:
-            raise _fail(f"Invalid document-level trigger condition [{source}]: unexpected "
-                        f"[{stripped[position:].strip()[:40]}] at offset {position}; the "
-                        f"condition joins query[name=..], query[tag=..] and query[id=..] "
-                        f"with &&, ||, ! and parentheses")
-        tokens.append(match.group(1) or match.group(2))
-        position = match.end()
-    if not tokens:
-        raise _fail("Invalid document-level trigger condition []: it is empty")
-    _DocConditionCheck(tokens, source).expression()
-
-
-class _DocConditionCheck:
-    """A recursive-descent check of the token list (or := and ('||' and)*, ...)."""
-
-    def __init__(self, tokens: list[str], source: str) -> None:
-        self.tokens, self.source, self.at = tokens, source, 0
-
-    def _error(self, what: str) -> AlertingError:
-        return _fail(f"Invalid document-level trigger condition [{self.source}]: {what}")
-
-    def expression(self) -> None:
-        self._or()
-        if self.at != len(self.tokens):
-            raise self._error(f"unexpected [{self.tokens[self.at]}]")
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.at] if self.at < len(self.tokens) else None
-
-    def _or(self) -> None:
-        self._and()
-        while self._peek() == "||":
-            self.at += 1
-            self._and()
-
-    def _and(self) -> None:
-        self._unary()
-        while self._peek() == "&&":
-            self.at += 1
-            self._unary()
-
-    def _unary(self) -> None:
-        token = self._peek()
-        if token is None:
-            raise self._error("it ends where a query[...] is expected")
-        self.at += 1
-        if token == "!":
-            self._unary()
-        elif token == "(":
-            self._or()
-            if self._peek() != ")":
-                raise self._error("a parenthesis is not closed")
-            self.at += 1
-        elif not token.startswith("query["):
-            raise self._error(f"unexpected [{token}]")
+    """Refuse a document-level condition the runner could not read: a query expression
+    (``query[tag=x] && !query[name=y]``, read by the runner's parser) or else Painless."""
+    if "query[" not in source:
+        scripting.compile(source)
+        return
+    try:
+        _Expression(source, [], {}, set()).parse()
+    except LoghavenError as error:
+        raise _fail(error.reason) from error
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -454,13 +380,10 @@ def _parse_action(value: Any, trigger_kind: str) -> dict[str, Any]:
     for field in value:
         if field not in _ACTION_FIELDS:
             raise _fail(f"Unexpected field: {field}, while parsing action")
-    if value.get("name") is None:
-        raise _fail("Action name is null")
-    if value.get("destination_id") is None:
-        raise _fail("Destination id is null")
-    if value.get("message_template") is None:
-        raise _fail("Action message template is null")
-    message = _script(value["message_template"], "mustache", "message_template")
+    name = _required(value, "name", "Action name is null")
+    destination = _required(value, "destination_id", "Destination id is null")
+    message = _script(_required(value, "message_template", "Action message template is null"),
+                      "mustache", "message_template")
     if message["lang"] != "mustache":
         raise _fail("message_template must be a mustache script")
     subject = None
@@ -484,8 +407,7 @@ def _parse_action(value: Any, trigger_kind: str) -> dict[str, Any]:
             raise _fail("Throttle is currently not supported for per execution action scope")
     action: dict[str, Any] = {
         "id": _text(value["id"], "id") if value.get("id") is not None else new_doc_id(),
-        "name": _text(value["name"], "name"),
-        "destination_id": _text(value["destination_id"], "destination_id"),
+        "name": _text(name, "name"), "destination_id": _text(destination, "destination_id"),
         "message_template": message, "throttle_enabled": throttle_enabled}
     if subject is not None:
         action["subject_template"] = subject
@@ -498,9 +420,7 @@ def _parse_action(value: Any, trigger_kind: str) -> dict[str, Any]:
 
 def _throttle(value: Any) -> dict[str, Any]:
     value = _object(value, "throttle")
-    amount = value.get("value")
-    if amount is None:
-        raise _fail("Throttle value is null")
+    amount = _required(value, "value", "Throttle value is null")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         raise _fail("Can only set positive throttle period")
     unit = _text(value.get("unit", "MINUTES"), "unit").upper()

@@ -165,7 +165,8 @@ class AlertingService:
             nodes[node_id] = node
         return {"_nodes": {"total": len(nodes), "successful": len(nodes), "failed": 0},
                 "cluster_name": cluster_name, "plugins.scheduled_jobs.enabled": True,
-                "scheduled_job_index_exists": bool(self.store.all()),
+                "scheduled_job_index_exists":
+                    CONFIG_INDEX in self.run_context.write_service.catalog.indices,
                 "scheduled_job_index_status": "green",
                 "nodes_on_schedule": len(nodes), "nodes_not_on_schedule": 0, "nodes": nodes}
 
@@ -311,7 +312,7 @@ def _on_time(schedule: Schedule, last_ms: int | None, now: float) -> bool:
         return 0 < now * 1000 - last_ms < schedule.seconds * 1000 * 2
     expected = period_start_ms({"cron": {"expression": schedule.expression,
                                          "timezone": schedule.timezone}}, int(now * 1000))
-    return abs(last_ms - expected) < 1000 or last_ms >= expected
+    return last_ms >= expected - 1000
 
 
 def _response(record: dict[str, Any]) -> dict[str, Any]:
