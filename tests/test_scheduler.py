@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from loghaven.errors import IllegalArgument
-from loghaven.scheduler import JOB, Cron, Every, Scheduler
+from loghaven.scheduler import JOB, Cron, Every, Rate, Scheduler
 from loghaven.storage.metastore import SqliteMetastore
 
 
@@ -245,3 +245,16 @@ def test_jobs_of_a_pool_of_their_own_never_take_the_default_pools_threads(metast
         scheduler.stop()
     with pytest.raises(ValueError):
         scheduler.add("nowhere", stuck, Every(1), pool="missing")
+
+
+def test_rate_runs_on_its_grid_from_the_anchor():
+    """A monitor's period schedule: slots every interval from its enabled time; a run that
+    overran its slot goes to the next slot instead of shifting the grid."""
+    rate = Rate(60, anchor=10.0)
+    assert rate.next_after(10.0) == 70.0
+    assert rate.next_after(69.9) == 70.0
+    assert rate.next_after(70.0) == 130.0
+    assert rate.next_after(200.5) == 250.0  # a long run ended at 200.5: the 190 slot is gone
+    assert rate.describe() == {"interval_seconds": 60, "anchor": 10.0}
+    with pytest.raises(IllegalArgument):
+        Rate(0)

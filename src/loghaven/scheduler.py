@@ -14,6 +14,7 @@ nothing to catch up on.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -55,6 +56,27 @@ class Every:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """Run every ``seconds`` on a grid from ``anchor`` (epoch seconds), as OpenSearch runs an
+    interval schedule from the monitor's enabled time: a run longer than the interval skips
+    the slots it overran instead of shifting every later run."""
+
+    seconds: float
+    anchor: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.seconds > 0:
+            raise IllegalArgument(f"a job interval must be positive, got [{self.seconds}]")
+
+    def next_after(self, moment: float) -> float:
+        return self.anchor + (math.floor((moment - self.anchor) / self.seconds) + 1) \
+            * self.seconds
+
+    def describe(self) -> dict[str, Any]:
+        return {"interval_seconds": self.seconds, "anchor": self.anchor}
+
+
+@dataclass(frozen=True)
 class Cron:
     """A cron expression (five fields, or six with seconds last) in a time zone, DST included."""
 
@@ -84,7 +106,7 @@ class Cron:
         return {"cron": self.expression, "timezone": self.timezone}
 
 
-Schedule = Every | Cron
+Schedule = Every | Rate | Cron
 
 
 @dataclass

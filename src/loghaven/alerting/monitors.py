@@ -26,7 +26,7 @@ from loghaven import scripting
 from loghaven.alerting.triggers import _Expression
 from loghaven.engine.writes import new_doc_id
 from loghaven.errors import LoghavenError
-from loghaven.scheduler import Cron, Every, Schedule
+from loghaven.scheduler import Cron, Rate
 
 QUERY_LEVEL = "query_level_monitor"
 BUCKET_LEVEL = "bucket_level_monitor"
@@ -228,11 +228,13 @@ def parse_schedule(value: Any) -> dict[str, Any]:
     raise _fail(f"Invalid field: [{kind}] found in schedule.")
 
 
-def job_schedule(schedule: dict[str, Any]) -> Schedule:
-    """The scheduler's schedule of a normalized monitor schedule."""
+def job_schedule(schedule: dict[str, Any], enabled_time: int | None = None) -> Rate | Cron:
+    """The scheduler's schedule of a normalized monitor schedule: a period runs on the grid
+    of its interval from the monitor's enabled time, as OpenSearch's IntervalSchedule."""
     if "period" in schedule:
         period = schedule["period"]
-        return Every(period["interval"] * _UNIT_SECONDS[period["unit"]])
+        return Rate(period["interval"] * _UNIT_SECONDS[period["unit"]],
+                    (enabled_time or 0) / 1000)
     cron = schedule["cron"]
     return Cron(cron["expression"], cron["timezone"])
 

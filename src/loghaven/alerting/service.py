@@ -29,7 +29,7 @@ from loghaven.alerting.runner import MonitorRunner, RunContext
 from loghaven.alerting.store import CONFIG_INDEX, PRIMARY_TERM, MonitorStore
 from loghaven.engine.writes import new_doc_id
 from loghaven.errors import IllegalArgument
-from loghaven.scheduler import JOB, Cron, Every, Schedule, Scheduler
+from loghaven.scheduler import JOB, Cron, Rate, Schedule, Scheduler
 from loghaven.security import context
 from loghaven.security.service import SecurityService
 from loghaven.security.subject import INTERNAL, Subject
@@ -203,7 +203,7 @@ class AlertingService:
 
     def _schedule(self, monitor_id: str, monitor: dict[str, Any], *, starting: bool) -> None:
         name = JOB_PREFIX + monitor_id
-        schedule = job_schedule(monitor["schedule"])
+        schedule = job_schedule(monitor["schedule"], monitor["enabled_time"])
         if starting:
             self._record_skipped(monitor_id, name, schedule)
         else:
@@ -224,20 +224,15 @@ class AlertingService:
                 or stored["next_run"] > now:
             return
         missed = [stored["next_run"]]
-        if isinstance(schedule, Every):
-            count = int((now - missed[0]) // schedule.seconds) + 1
-            last_skipped = missed[0] + (count - 2) * schedule.seconds if count > 1 else None
-        else:
-            while len(missed) <= _MAX_COUNTED:
-                following = schedule.next_after(missed[-1])
-                if following > now:
-                    break
-                missed.append(following)
-            count = len(missed)
-            last_skipped = missed[-2] if count > 1 else None
-        skipped = count - 1
-        if skipped <= 0 or last_skipped is None:
+        while len(missed) <= _MAX_COUNTED:
+            following = schedule.next_after(missed[-1])
+            if following > now:
+                break
+            missed.append(following)
+        skipped = len(missed) - 1
+        if skipped <= 0:
             return
+        last_skipped = missed[-2]
         run = self.metastore.get(RUN_KIND, monitor_id) or {}
         run["skipped_runs"] = run.get("skipped_runs", 0) + skipped
         run["last_skipped_time"] = int(last_skipped * 1000)
@@ -295,7 +290,7 @@ def period_start_ms(schedule: dict[str, Any], end_ms: int) -> int:
     """The start of the period ending at ``end_ms``: one interval before it, or a cron
     schedule's previous fire time (``Schedule.getPeriodEndingAt``)."""
     job = job_schedule(schedule)
-    if isinstance(job, Every):
+    if isinstance(job, Rate):
         return end_ms - int(job.seconds * 1000)
     assert isinstance(job, Cron)
     zone = ZoneInfo(job.timezone)
@@ -308,7 +303,7 @@ def _on_time(schedule: Schedule, last_ms: int | None, now: float) -> bool:
     last fire time (cron, to the second)."""
     if last_ms is None:
         return True
-    if isinstance(schedule, Every):
+    if isinstance(schedule, Rate):
         return 0 < now * 1000 - last_ms < schedule.seconds * 1000 * 2
     expected = period_start_ms({"cron": {"expression": schedule.expression,
                                          "timezone": schedule.timezone}}, int(now * 1000))

@@ -26,7 +26,8 @@ async def create_monitor(request: Request) -> Response:
     body = await json_body(request, required=True)
     alerting = node_of(request).alerting
     response = await run(alerting.create, body)
-    location = f"{request.url.path.rstrip('/')}/{response['_id']}"
+    # the plugin's MONITOR_BASE_URI, under either prefix
+    location = f"{PREFIXES[0]}/monitors/{response['_id']}"
     return json_response(request, response, status=201, headers={"Location": location})
 
 
