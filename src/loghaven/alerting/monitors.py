@@ -43,6 +43,12 @@ MAX_INPUTS = 1
 MAX_TRIGGERS = 10
 SEVERITIES = ("1", "2", "3", "4", "5")
 _UNIT_SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
+#: Java's ChronoUnit constants and how they print (the units a period could name).
+_CHRONO_UNITS = {"NANOS": "Nanos", "MICROS": "Micros", "MILLIS": "Millis", "SECONDS": "Seconds",
+                 "MINUTES": "Minutes", "HOURS": "Hours", "HALF_DAYS": "HalfDays",
+                 "DAYS": "Days", "WEEKS": "Weeks", "MONTHS": "Months", "YEARS": "Years",
+                 "DECADES": "Decades", "CENTURIES": "Centuries", "MILLENNIA": "Millennia",
+                 "ERAS": "Eras", "FOREVER": "Forever"}
 _ACTIONABLE = ("DEDUPED", "NEW", "COMPLETED")
 #: Characters a document-level query's name or tag may not hold (``DocLevelQuery``).
 _INVALID_QUERY_CHARS = (" ", "[", "]", "{", "}", "(", ")")
@@ -206,8 +212,11 @@ def parse_schedule(value: Any) -> dict[str, Any]:
         except ValueError as exc:
             raise _fail(f"Failed to parse interval [{interval}]") from exc
         unit = _text(unit, "unit").upper()
-        if unit not in _UNIT_SECONDS:
-            raise _fail(f"Timezone {unit} is not supported expected [Minutes, Hours, Days]")
+        if unit not in _CHRONO_UNITS:
+            raise _fail(f"No enum constant java.time.temporal.ChronoUnit.{unit}")
+        if unit not in _UNIT_SECONDS:  # (sic: OpenSearch's message)
+            raise _fail(f"Timezone {_CHRONO_UNITS[unit]} is not supported expected "
+                        f"[Minutes, Hours, Days]")
         if interval <= 0:
             raise _fail("Interval is not allowed to be 0 or negative")
         return {"period": {"interval": interval, "unit": unit}}
