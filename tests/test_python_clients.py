@@ -103,7 +103,8 @@ def test_opensearch_py_indices_cat_cluster_and_nodes(opensearch: OpenSearch,
     assert shards[0]["state"] == "STARTED" and shards[0]["docs"] == "10"
     assert sum(int(s["docs.count"]) for s in opensearch.cat.segments(
         index=index_name, format="json")) == 10
-    assert opensearch.cat.plugins(format="json") == []
+    assert opensearch.cat.plugins(format="json") == [
+        {"name": "loghaven-1", "component": "opensearch-alerting", "version": "2.11.0.0"}]
     assert opensearch.cat.aliases(name=f"{index_name}-read", format="json")[0][
         "index"] == index_name
 

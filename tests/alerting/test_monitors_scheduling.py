@@ -95,6 +95,11 @@ def test_the_search_projection_is_rebuilt_when_lost(fresh_server: Server) -> Non
     deleted by hand, it is filled again; out of step at start, it is brought back."""
     query = {"query": {"term": {"monitor.name.keyword": "projected"}}}
     with httpx.Client(base_url=fresh_server.url, timeout=30) as es:
+        # no monitor yet: no index is made, and the search answers empty
+        assert es.head("/.opendistro-alerting-config").status_code == 404
+        empty = es.post(f"{MONITORS}/_search", json=query)
+        assert empty.status_code == 200 and empty.json()["hits"]["hits"] == []
+        assert es.head("/.opendistro-alerting-config").status_code == 404
         created = es.post(MONITORS, json={**QUERY_LEVEL, "name": "projected"}).json()
         assert es.delete("/.opendistro-alerting-config").status_code == 200
         hits = es.post(f"{MONITORS}/_search", json=query).json()["hits"]["hits"]

@@ -28,7 +28,7 @@ from loghaven.alerting.monitors import AlertingError, job_schedule, parse_monito
 from loghaven.alerting.runner import MonitorRunner, RunContext
 from loghaven.alerting.store import CONFIG_INDEX, PRIMARY_TERM, MonitorStore
 from loghaven.engine.writes import new_doc_id
-from loghaven.errors import IllegalArgument
+from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.scheduler import JOB, Cron, Rate, Schedule, Scheduler
 from loghaven.security import context
 from loghaven.security.service import SecurityService
@@ -67,8 +67,13 @@ class AlertingService:
     # --- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Bring the search projection in step and schedule every enabled monitor."""
-        self.store.sync_projection()
+        """Bring the search projection in step and schedule every enabled monitor; a
+        projection that cannot be written now (a full disk) is retried at the next start or
+        search, and never keeps the node from starting."""
+        try:
+            self.store.sync_projection()
+        except (LoghavenError, OSError) as error:
+            log.warning("alerting: %s not brought in step: %s", CONFIG_INDEX, error)
         scheduled = {f"{JOB_PREFIX}{monitor_id}" for monitor_id, record in self.store.all().items()
                      if record["monitor"]["enabled"]}
         for name in self.metastore.list(JOB, JOB_PREFIX):
@@ -165,8 +170,7 @@ class AlertingService:
             nodes[node_id] = node
         return {"_nodes": {"total": len(nodes), "successful": len(nodes), "failed": 0},
                 "cluster_name": cluster_name, "plugins.scheduled_jobs.enabled": True,
-                "scheduled_job_index_exists":
-                    CONFIG_INDEX in self.run_context.write_service.catalog.indices,
+                "scheduled_job_index_exists": self.store.index_exists(),
                 "scheduled_job_index_status": "green",
                 "nodes_on_schedule": len(nodes), "nodes_not_on_schedule": 0, "nodes": nodes}
 

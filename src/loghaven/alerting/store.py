@@ -141,8 +141,11 @@ class MonitorStore:
     def search(self, body: dict[str, Any], params: Params) -> dict[str, Any]:
         """``monitors/_search``: the query over ``.opendistro-alerting-config``, hits' sources
         being the monitors themselves (as RestSearchMonitorAction rewrites them)."""
-        if self._ensure_index():  # it was gone (deleted by hand): fill it again first
-            self.sync_projection()
+        if not self.index_exists():
+            if self.all():  # it was deleted by hand: fill it again first
+                self.sync_projection()
+            else:  # no monitor was ever made: an empty answer, as the plugin gives
+                params = {**params, "ignore_unavailable": "true", "allow_no_indices": "true"}
         with context.acting(INTERNAL, "indices:data/read/search"):
             response = self.search_service.search(CONFIG_INDEX, body, params)
         for hit in response.get("hits", {}).get("hits", []):
@@ -153,9 +156,11 @@ class MonitorStore:
 
     def sync_projection(self) -> None:
         """Bring the projection in step with the metastore: index what is missing or older,
-        delete what is gone."""
-        self._ensure_index()
+        delete what is gone. Without monitors and without the index, nothing is made."""
         records = self.all()
+        if not records and not self.index_exists():
+            return
+        self._ensure_index()
         with context.acting(INTERNAL, "indices:data/read/search"):
             found = self.search_service.search(
                 CONFIG_INDEX, {"size": max(len(records) * 2, 10), "_source": False,
@@ -176,15 +181,15 @@ class MonitorStore:
         with context.acting(INTERNAL, "indices:data/write/bulk"):
             self.write_service.bulk(items, refresh="true")
 
-    def _ensure_index(self) -> bool:
-        """Create the projection index if it is missing; whether it was."""
-        catalog = self.write_service.catalog
-        if CONFIG_INDEX in catalog.indices:
-            return False
+    def index_exists(self) -> bool:
+        return CONFIG_INDEX in self.write_service.catalog.indices
+
+    def _ensure_index(self) -> None:
+        if self.index_exists():
+            return
         with contextlib.suppress(ResourceAlreadyExists):  # made meanwhile by another request
-            catalog.create_index(CONFIG_INDEX, {"settings": {"index.hidden": True},
-                                                "mappings": MAPPING})
-        return True
+            self.write_service.catalog.create_index(
+                CONFIG_INDEX, {"settings": {"index.hidden": True}, "mappings": MAPPING})
 
     @staticmethod
     def _request(record: dict[str, Any]) -> WriteRequest:
