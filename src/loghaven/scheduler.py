@@ -205,7 +205,10 @@ class Scheduler:
             self._jobs[name] = job
             self._wake.notify_all()
         if durable:
-            self._record(job)
+            try:
+                self._record(job)
+            except Exception:  # a full disk: the job still runs, its record is written later
+                log.exception("recording job %s failed", name)
         return job
 
     def remove(self, name: str) -> None:
