@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from loghaven.errors import IllegalArgument
-from loghaven.scheduler import JOB, Cron, Every, Scheduler
+from loghaven.scheduler import JOB, Cron, Every, Rate, Scheduler
 from loghaven.storage.metastore import SqliteMetastore
 
 
@@ -241,3 +241,43 @@ def test_lag_behind_the_due_time_is_measured_when_workers_are_busy(metastore):
     assert lag["p50"] <= lag["p99"] <= lag["max"]
     quick = next(job for job in scheduler.jobs() if job.name == "quick")
     assert quick.describe()["last_lag_millis"] is not None
+
+
+def test_jobs_of_a_pool_of_their_own_never_take_the_default_pools_threads(metastore):
+    """Monitors run in the ``alerting`` pool: while slow runs hold all of its threads, the
+    engine's jobs (default pool) still run."""
+    scheduler = Scheduler(metastore, workers=2)
+    scheduler.add_pool("feature", 2)
+    release = threading.Event()
+    started = threading.Semaphore(0)
+    ticks: list[float] = []
+
+    def stuck(stopping: threading.Event) -> None:
+        started.release()
+        release.wait(10)
+
+    for number in range(4):  # more slow runs than either pool has threads
+        scheduler.add(f"slow-{number}", stuck, Every(0.01), pool="feature")
+    scheduler.add("housekeeping", lambda stopping: ticks.append(time.time()), Every(0.01))
+    scheduler.start()
+    try:
+        assert started.acquire(timeout=5) and started.acquire(timeout=5)
+        wait_until(lambda: len(ticks) >= 3)
+    finally:
+        release.set()
+        scheduler.stop()
+    with pytest.raises(ValueError):
+        scheduler.add("nowhere", stuck, Every(1), pool="missing")
+
+
+def test_rate_runs_on_its_grid_from_the_anchor():
+    """A monitor's period schedule: slots every interval from its enabled time; a run that
+    overran its slot goes to the next slot instead of shifting the grid."""
+    rate = Rate(60, anchor=10.0)
+    assert rate.next_after(10.0) == 70.0
+    assert rate.next_after(69.9) == 70.0
+    assert rate.next_after(70.0) == 130.0
+    assert rate.next_after(200.5) == 250.0  # a long run ended at 200.5: the 190 slot is gone
+    assert rate.describe() == {"interval_seconds": 60, "anchor": 10.0}
+    with pytest.raises(IllegalArgument):
+        Rate(0)

@@ -71,6 +71,7 @@ FILE_KEYS = {
     "notifications.topics.retry.backoff": "topics_retry_backoff",
     "notifications.topics.timeout": "topics_timeout",
     "notifications.topics.email_account": "topics_email_account",
+    "plugins.alerting.monitor_workers": "alerting_monitor_workers",
 }
 
 
@@ -160,6 +161,9 @@ class Config:
     topics_retry_backoff: str = "1s"
     topics_timeout: str = "10s"
     topics_email_account: str = ""
+    #: Threads that run monitors (the scheduler's ``alerting`` pool): as many monitor runs at
+    #: once; a run waiting on a slow search or destination holds one, never the engine's.
+    alerting_monitor_workers: int = 16
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""

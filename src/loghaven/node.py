@@ -9,6 +9,8 @@ from loghaven import __version__
 from loghaven.alerting.alerts import AlertStore
 from loghaven.alerting.findings import FindingStore
 from loghaven.alerting.history import HistoryPolicy
+from loghaven.alerting.runner import RunContext
+from loghaven.alerting.service import AlertingService
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
@@ -70,6 +72,12 @@ class Node:
                                  policy=HistoryPolicy.of(config, "alert"))
         self.findings = FindingStore(self.write_service, self.search_service,
                                      policy=HistoryPolicy.of(config, "finding"))
+        #: Monitors: their API, their runs (one scheduler job each) and their stats.
+        self.alerting = AlertingService(
+            self.metastore, self.scheduler, self.security,
+            RunContext(self.search_service, self.write_service, self.alerts, self.findings,
+                       self.notifications),
+            workers=config.alerting_monitor_workers)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -85,6 +93,7 @@ class Node:
         self.alerts.schedule(self.scheduler)
         self.findings.schedule(self.scheduler)
         self.topics.start()
+        self.alerting.start()
         self.scheduler.start()
 
     def stopping(self) -> None:

@@ -14,6 +14,7 @@ nothing to catch up on.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -58,6 +59,27 @@ class Every:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """Run every ``seconds`` on a grid from ``anchor`` (epoch seconds), as OpenSearch runs an
+    interval schedule from the monitor's enabled time: a run longer than the interval skips
+    the slots it overran instead of shifting every later run."""
+
+    seconds: float
+    anchor: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.seconds > 0:
+            raise IllegalArgument(f"a job interval must be positive, got [{self.seconds}]")
+
+    def next_after(self, moment: float) -> float:
+        return self.anchor + (math.floor((moment - self.anchor) / self.seconds) + 1) \
+            * self.seconds
+
+    def describe(self) -> dict[str, Any]:
+        return {"interval_seconds": self.seconds, "anchor": self.anchor}
+
+
+@dataclass(frozen=True)
 class Cron:
     """A cron expression (five fields, or six with seconds last) in a time zone, DST included."""
 
@@ -87,7 +109,7 @@ class Cron:
         return {"cron": self.expression, "timezone": self.timezone}
 
 
-Schedule = Every | Cron
+Schedule = Every | Rate | Cron
 
 
 @dataclass
@@ -116,6 +138,8 @@ class Job:
     schedule: Schedule
     durable: bool
     state: JobState
+    #: The worker pool its runs take a thread from (:meth:`Scheduler.add_pool`).
+    pool: str = "default"
     running_since: float | None = None
     removed: bool = field(default=False, repr=False)
 
@@ -136,7 +160,12 @@ class Job:
 
 
 class Scheduler:
-    """Runs due jobs in a thread pool; a job never overlaps itself."""
+    """Runs due jobs in thread pools; a job never overlaps itself.
+
+    The engine's housekeeping shares the default pool; a feature whose runs may wait long on
+    other systems (monitors: searches, webhooks, SMTP) gets a pool of its own, so slow runs of
+    one feature never take the threads the engine's refreshes and merges need.
+    """
 
     def __init__(self, metastore: Metastore, *, workers: int = 8,
                  clock: Callable[[], float] = time.time) -> None:
@@ -146,7 +175,8 @@ class Scheduler:
         self._running: dict[str, Future[None]] = {}
         self._wake = threading.Condition()
         self.stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self._pools = {"default": ThreadPoolExecutor(max_workers=workers,
+                                                     thread_name_prefix="job")}
         self._thread: threading.Thread | None = None
         #: Seconds between each recent run's due time and its start: how far behind the
         #: scheduler is when its workers are all busy.
@@ -154,8 +184,13 @@ class Scheduler:
 
     # --- jobs ----------------------------------------------------------------------------------
 
+    def add_pool(self, name: str, workers: int) -> None:
+        """A pool of ``workers`` threads for the jobs added with ``pool=name``."""
+        self._pools[name] = ThreadPoolExecutor(max_workers=workers,
+                                               thread_name_prefix=f"job-{name}")
+
     def add(self, name: str, action: Action, schedule: Schedule, *,
-            durable: bool = False) -> Job:
+            durable: bool = False, pool: str = "default") -> Job:
         """Register a job (replacing one of the same name).
 
         A durable job whose recorded next run has passed, with the same schedule, is due at
@@ -170,7 +205,9 @@ class Scheduler:
             state = JobState(due if due > now else now, stored.get("last_run"),
                              stored.get("last_duration"), stored.get("last_error"),
                              stored.get("runs", 0), stored.get("failures", 0))
-        job = Job(name, action, schedule, durable, state)
+        if pool not in self._pools:
+            raise ValueError(f"no scheduler pool [{pool}]")
+        job = Job(name, action, schedule, durable, state, pool)
         with self._wake:
             old = self._jobs.get(name)
             if old is not None:
@@ -237,7 +274,8 @@ class Scheduler:
         for name, future in running.items():
             if not future.done():
                 log.warning("job %s was still running at shutdown", name)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _loop(self) -> None:
         with self._wake:
@@ -256,7 +294,8 @@ class Scheduler:
     def _submit(self, job: Job, now: float) -> None:
         job.running_since = now
         try:
-            self._running[job.name] = self._pool.submit(self._run, job, job.state.next_run)
+            self._running[job.name] = self._pools[job.pool].submit(self._run, job,
+                                                                   job.state.next_run)
         except RuntimeError:  # the pool is shutting down
             job.running_since = None
 

@@ -327,6 +327,39 @@ def _notification_setups() -> dict[tuple[str, str], Setup]:
     return setups
 
 
+#: A disabled monitor over the shared index (no scheduled runs in this server).
+RT_MONITOR = {"name": "rt-monitor", "enabled": False,
+              "schedule": {"period": {"interval": 1, "unit": "MINUTES"}},
+              "inputs": [{"search": {"indices": [SHARED],
+                                     "query": {"size": 0, "query": {"match_all": {}}}}}],
+              "triggers": []}
+
+
+def _monitor(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A monitor the admin made, which the route reads, changes, runs or deletes; or the body
+    of a new one (an inline one for ``monitors/_execute``)."""
+    if "{monitor_id}" in case.template:
+        created = admin.post("/_plugins/_alerting/monitors", json=RT_MONITOR)
+        assert created.status_code == 201, created.text
+        case.fills["monitor_id"] = created.json()["_id"]
+    if case.template.endswith("/monitors/_execute"):
+        case.body = {"monitor": RT_MONITOR}
+    elif case.template.endswith(("/monitors", "/{monitor_id}")) and case.method != "GET":
+        case.body = RT_MONITOR if case.method != "DELETE" else None
+
+
+def _monitors() -> dict[tuple[str, str], Setup]:
+    setups: dict[tuple[str, str], Setup] = {}
+    for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting"):
+        monitors = f"{prefix}/monitors"
+        setups |= _each("POST", f"{monitors} {monitors}/_execute "
+                                f"{monitors}/{{monitor_id}}/_execute", _monitor)
+        setups |= _each("GET,PUT,DELETE", f"{monitors}/{{monitor_id}}", _monitor)
+        setups |= _each("GET", f"{prefix}/stats/{{metric}} {prefix}/{{node_id}}/stats/{{metric}}",
+                        _body(None, metric="jobs_info"))
+    return setups
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -397,6 +430,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("PUT", "/_settings /{index}/_settings",
             _body({"index": {"refresh_interval": "1s"}})),
     ("PUT", "/{index}"): _new_index,
+    **_monitors(),
     **_each("POST", "/_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts "
                     "/_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts",
             _body({"alerts": ["no-such-alert"]}, monitor_id="no-such-monitor")),

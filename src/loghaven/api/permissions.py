@@ -297,6 +297,21 @@ POST                    {p}/destinations                    cluster:admin/opendi
 PUT                     {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/write
 DELETE                  {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/delete
 """
+#: The Alerting plugin's monitors (``AlertingActions``) and the job scheduler's stats
+#: (``ScheduledJobsStatsAction``), under ``_plugins/_alerting`` and ``_opendistro/_alerting``.
+_ALERTING_MONITORS = """
+POST            {p}/monitors                            cluster:admin/opendistro/alerting/monitor/write
+GET,POST        {p}/monitors/_search                    cluster:admin/opendistro/alerting/monitor/search
+POST            {p}/monitors/_execute                   cluster:admin/opendistro/alerting/monitor/execute
+GET             {p}/monitors/{monitor_id}               cluster:admin/opendistro/alerting/monitor/get
+PUT             {p}/monitors/{monitor_id}               cluster:admin/opendistro/alerting/monitor/write
+DELETE          {p}/monitors/{monitor_id}               cluster:admin/opendistro/alerting/monitor/delete
+POST            {p}/monitors/{monitor_id}/_execute      cluster:admin/opendistro/alerting/monitor/execute
+GET             {p}/stats                               cluster:admin/opendistro/_scheduled_jobs/stats
+GET             {p}/stats/{metric}                      cluster:admin/opendistro/_scheduled_jobs/stats
+GET             {p}/{node_id}/stats                     cluster:admin/opendistro/_scheduled_jobs/stats
+GET             {p}/{node_id}/stats/{metric}            cluster:admin/opendistro/_scheduled_jobs/stats
+"""
 
 
 def parse(text: str) -> dict[tuple[str, str], Permission]:
@@ -322,7 +337,7 @@ TABLE = parse(_TABLE + _TOPICS + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDEN
               + _NOTIFICATIONS
               + "".join(_SECURITY.replace("{p}", prefix)
                         for prefix in ("/_plugins/_security", "/_opendistro/_security"))
-              + "".join(_DESTINATIONS.replace("{p}", prefix)
+              + "".join((_DESTINATIONS + _ALERTING_MONITORS).replace("{p}", prefix)
                         for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting")))
 
 
