@@ -30,7 +30,8 @@ def test_bench_options_and_defaults() -> None:
     assert (args.docs, args.clients, args.query_clients) == (5_000_000, 8, 3)
     assert runner._plan("queries") == ["baseline", "ingest", "queries"]
     assert runner._plan("mixed") == ["ingest", "mixed"]
-    assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed"]
+    assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed", "monitors"]
+    assert runner._plan("monitors") == ["ingest", "monitors"]
 
 
 def test_cli_wires_bench() -> None:
@@ -50,6 +51,8 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
             "--bulk-docs", "250",
             "--query-reps", "3",
             "--query-budget", "2",
+            "--monitors", "4",
+            "--monitor-seconds", "2",
             "--work-dir", str(tmp_path),
             "--out", str(out),
         ]
@@ -96,9 +99,15 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     if any(r["status"] == "ok" for r in rows.values()):
         assert mixed["queries"] > 0
 
+    monitors = scen["monitors"]
+    # every monitor ran at least once while the client searched, and none failed
+    assert monitors["monitor_runs"] >= 4 and monitors["monitors_failed"] == 0
+    assert monitors["lag_p50_ms"] is not None and monitors["client_with_monitors"]["n"] > 0
+
     md = runner.report.to_markdown(data)
     assert "### Ingest" in md and "### Queries" in md and "### Mixed" in md
-    for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed"):
+    assert "### Monitors" in md
+    for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed", "5. monitors"):
         assert title in printed
     # The work folder (spools, server data, baseline index) is removed afterwards.
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]

@@ -346,6 +346,28 @@ def print_mixed(
     )
 
 
+def _monitor_rows(res: dict[str, Any]) -> list[list[str]]:
+    alone, loaded = res["client_alone"], res["client_with_monitors"]
+    return [
+        ["monitor runs measured", str(res["monitor_runs"]), ""],
+        ["scheduler lag p50 / p99 / max",
+         f"{num(res['lag_p50_ms'])} / {num(res['lag_p99_ms'])} / {num(res['lag_max_ms'])} ms",
+         ""],
+        ["client search p50", f"{ms(loaded['p50_s'])} ms",
+         div(loaded["p50_s"], alone["p50_s"])],
+        ["client search p99", f"{ms(loaded['p99_s'])} ms",
+         div(loaded["p99_s"], alone["p99_s"])],
+        ["client searches (alone / with monitors)", f"{alone['n']} / {loaded['n']}", ""],
+        ["monitor jobs failed", str(res["monitors_failed"]), ""],
+    ]
+
+
+def print_monitors(res: dict[str, Any]) -> None:
+    """Scenario 5: monitors every minute beside a searching client."""
+    table(f"5. monitors: {res['monitors']} monitors every minute, one client searching",
+          ["", "value", "÷ client alone"], _monitor_rows(res))
+
+
 # --------------------------------------------------------------------------- markdown
 
 
@@ -488,6 +510,11 @@ def to_markdown(data: dict[str, Any]) -> str:
             _md_table(["query", "runs", "p50 ms", "p95 ms", "p50 ÷ idle p50"], rows),
             "",
         ]
+    mon = scen.get("monitors")
+    if mon:
+        out += [f"### Monitors (5: {mon['monitors']} monitors every minute, one client "
+                "searching)", "", _md_table(["", "value", "÷ client alone"],
+                                            _monitor_rows(mon)), ""]
     return "\n".join(out)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from loghaven.bench import report
 from loghaven.bench.baseline import BaselineIndex, QueryContext
 from loghaven.bench.generators import FIELDS
+from loghaven.bench.monitors import scenario_monitors
 from loghaven.bench.sampling import DAY_MS, DEFAULT_END_MS, ip_pool
 from loghaven.bench.scenarios import (
     WAF_INDEX,
@@ -35,9 +36,10 @@ from loghaven.bench.scenarios import (
 )
 from loghaven.bench.server import BenchError, Server
 
-SCENARIOS = ("ingest", "baseline", "queries", "mixed")
+SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors")
 #: What each scenario needs to have run before it.
-NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",)}
+NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",),
+         "monitors": ("ingest",)}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,6 +96,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     parser.add_argument("--url", help="benchmark an already running server instead of starting one")
+    parser.add_argument("--monitors", type=int, default=200,
+                        help="alerting monitors running every minute in the monitors "
+                             "scenario [200]")
+    parser.add_argument("--monitor-seconds", type=float, default=180.0,
+                        help="seconds the searching client runs alone, then as long (65 at "
+                             "least) with the monitors [180]")
     parser.add_argument("--secure", action="store_true",
                         help="start the server with security on; every request authenticates "
                              "as admin with HTTP Basic (the cost of authentication and "
@@ -108,7 +116,7 @@ def _plan(choice: str) -> list[str]:
         if not extra:
             break
         todo |= extra
-    order = ["baseline", "ingest", "queries", "mixed"]
+    order = ["baseline", "ingest", "queries", "mixed", "monitors"]
     return [s for s in order if s in todo]
 
 
@@ -197,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
                 baseline = None
             save()
 
-        if any(s in plan for s in ("ingest", "queries", "mixed")):
+        if any(s in plan for s in ("ingest", "queries", "mixed", "monitors")):
             server = Server(work / "server-data", work / "server.log", url=args.url,
                             secure=args.secure)
             server.start()
@@ -256,6 +264,14 @@ def run(args: argparse.Namespace) -> int:
                 report.print_mixed(res, scen.get("ingest"), scen.get("queries"))
                 server.check_alive()
                 if res["docs_failed"]:
+                    failed = True
+                save()
+            if "monitors" in plan:
+                scen["monitors"] = res = scenario_monitors(server, ctx, args.monitors,
+                                                           args.monitor_seconds)
+                report.print_monitors(res)
+                server.check_alive()
+                if res["monitors_failed"] or not res["monitor_runs"]:
                     failed = True
                 save()
     except BenchError as exc:
