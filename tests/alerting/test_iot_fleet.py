@@ -30,16 +30,17 @@ CLIMBER = "device-climber"
 
 
 class Receiver:
-    """A webhook endpoint on loopback that records every request's JSON body."""
+    """A webhook endpoint on loopback that records every request's body (a custom webhook
+    channel posts the message text as it is)."""
 
     def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
+        self.bodies: list[str] = []
         received = self.bodies
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
                 length = int(self.headers.get("Content-Length", 0))
-                received.append(json.loads(self.rfile.read(length) or b"{}"))
+                received.append(self.rfile.read(length).decode())
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -156,7 +157,7 @@ def test_one_alert_for_the_device_that_crosses_90_and_it_completes(es, receiver)
     assert keys == {(CLIMBER,)}
     # one notification, naming the device
     assert len(receiver.bodies) == 1, receiver.bodies
-    assert CLIMBER in json.dumps(receiver.bodies[0])
+    assert f"Device {CLIMBER} is above 90% CPU." in receiver.bodies[0]
     # it completed once the readings above 90 left the window
     final = {alert["id"]: alert for alert in history[-1]}
     assert final.get(alert_id, {"state": "COMPLETED"})["state"] == "COMPLETED"
