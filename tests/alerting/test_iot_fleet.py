@@ -38,7 +38,7 @@ class Receiver:
         received = self.bodies
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 received.append(self.rfile.read(length).decode())
                 self.send_response(200)
@@ -65,7 +65,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def fleet(tick: int, rng: random.Random, drift: list[float]) -> dict[str, float]:
-    """Each device's CPU at ``tick``; the climber goes 50 → 100 over ticks 0–5, stays at 100
+    """Each device's CPU at ``tick``; the climber goes 50 → 100 over ticks 0-5, stays at 100
     until tick 7, then falls back to 40."""
     drift[0] = min(75.0, max(20.0, drift[0] + rng.uniform(-5, 5)))
     climber = 50.0 + 10.0 * tick if tick <= 5 else (100.0 if tick <= 7 else 40.0)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from loghaven.ingest.pipeline.document import java_type
 from loghaven.ingest.pipeline.processor import PROCESSORS, ConfigurationError, ProcessorConfig
 from loghaven.ingest.pipeline.steps import Pipeline, Step
 from loghaven.scripting import Script, ScriptError, compile
+from loghaven.scripting.evaluate import type_name
 
 _PIPELINE_KEYS = ("description", "processors", "on_failure", "version", "_meta")
 
@@ -43,7 +43,7 @@ def compile_pipeline(pipeline_id: str, definition: Any) -> Pipeline:
     """Compile a stored or simulated definition; ``parse_exception`` when it is not valid."""
     if not isinstance(definition, dict):
         raise ConfigurationError(f"pipeline [{pipeline_id}] definition isn't a map, but of "
-                                 f"type [{java_type(definition)}]")
+                                 f"type [{type_name(definition)}]")
     config = PropertyReader("pipeline", None, dict(definition))
     description = config.string("description", None)
     version = config.integer("version", None)
@@ -66,9 +66,9 @@ def read_processors(configs: list[Any]) -> list[Step]:
     steps: list[Step] = []
     for item in configs:
         if not isinstance(item, dict):
-            raise ConfigurationError(f"property isn't a map, but of type [{java_type(item)}]")
-        for type_name, options in item.items():
-            steps.append(read_processor(type_name, options))
+            raise ConfigurationError(f"property isn't a map, but of type [{type_name(item)}]")
+        for processor_name, options in item.items():
+            steps.append(read_processor(processor_name, options))
     return steps
 
 
@@ -80,7 +80,7 @@ def read_processor(type_name: str, options: Any) -> Step:
     if type_name == "script" and isinstance(options, str):
         options = {"source": options}  # ES's inline-script shorthand
     if not isinstance(options, dict):
-        raise ConfigurationError(f"property isn't a map, but of type [{java_type(options)}]",
+        raise ConfigurationError(f"property isn't a map, but of type [{type_name(options)}]",
                                  processor_type=type_name)
     config = ProcessorConfig(type_name, None, dict(options))
     config.tag = config.string("tag", None)

@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 from loghaven.errors import IllegalArgument
+from loghaven.scripting.evaluate import type_name
 
 #: The metadata fields a processor may read and set (ES's ``IngestDocument.Metadata``).
 METADATA_FIELDS = ("_index", "_id", "_routing", "_version", "_version_type", "_if_seq_no",
@@ -21,23 +22,6 @@ METADATA_FIELDS = ("_index", "_id", "_routing", "_version", "_version_type", "_i
 SOURCE_PREFIX = "_source."
 INGEST_PREFIX = "_ingest."
 _MISSING = object()
-
-
-def java_type(value: Any) -> str:
-    """The Java class name ES names in its path errors, for the JSON value ``value``."""
-    if isinstance(value, bool):
-        return "java.lang.Boolean"
-    if isinstance(value, int):
-        return "java.lang.Integer" if -2**31 <= value < 2**31 else "java.lang.Long"
-    if isinstance(value, float):
-        return "java.lang.Double"
-    if isinstance(value, str):
-        return "java.lang.String"
-    if isinstance(value, list):
-        return "java.util.ArrayList"
-    if isinstance(value, dict):
-        return "java.util.HashMap"
-    return "null" if value is None else type(value).__name__
 
 
 class IngestDocument:
@@ -85,7 +69,7 @@ class IngestDocument:
         if container is None:
             raise IllegalArgument(f"cannot resolve [{key}] from null as part of path [{path}]")
         raise IllegalArgument(f"cannot resolve [{key}] from object of type "
-                              f"[{java_type(container)}] as part of path [{path}]")
+                              f"[{type_name(container)}] as part of path [{path}]")
 
     def get(self, path: str, *, ignore_missing: bool = False) -> Any:
         """The value at ``path``; a missing field raises ES's error unless ``ignore_missing``
@@ -132,7 +116,7 @@ class IngestDocument:
                 container = self._walk(container, key, path)
             else:
                 raise IllegalArgument(f"cannot resolve [{key}] from object of type "
-                                      f"[{java_type(container)}] as part of path [{path}]")
+                                      f"[{type_name(container)}] as part of path [{path}]")
         return container, keys[-1]
 
     def set(self, path: str, value: Any) -> None:
@@ -146,7 +130,7 @@ class IngestDocument:
             container[int(key)] = value
         else:
             raise IllegalArgument(f"cannot set [{key}] with parent object of type "
-                                  f"[{java_type(container)}] as part of path [{path}]")
+                                  f"[{type_name(container)}] as part of path [{path}]")
 
     def append(self, path: str, value: Any, *, allow_duplicates: bool = True) -> None:
         """Append ``value`` (each of its items when a list) to the field at ``path``, turning a
@@ -175,7 +159,7 @@ class IngestDocument:
             del container[int(key)]
         else:
             raise IllegalArgument(f"cannot remove [{key}] from object of type "
-                                  f"[{java_type(container)}] as part of path [{path}]")
+                                  f"[{type_name(container)}] as part of path [{path}]")
 
     # -- whole document --
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from loghaven.errors import LoghavenError
-from loghaven.ingest.pipeline.document import IngestDocument, java_type
+from loghaven.ingest.pipeline.document import IngestDocument
+from loghaven.scripting.evaluate import type_name
 
 _REQUIRED = object()
 
@@ -69,7 +70,7 @@ class ProcessorConfig:
 
     def _wrong(self, name: str, value: Any, kind: str) -> ConfigurationError:
         return self.error(name, f"[{name}] property isn't a {kind}, but of type "
-                                f"[{java_type(value)}]")
+                                f"[{type_name(value)}]")
 
     def string(self, name: str, default: Any = _REQUIRED) -> Any:
         """A string option; numbers and booleans are taken as their text, as ES does."""
@@ -91,7 +92,7 @@ class ProcessorConfig:
         if value in ("true", "false"):
             return value == "true"
         raise self.error(name, f"[{name}] property isn't a boolean, but of type "
-                               f"[{java_type(value)}]")
+                               f"[{type_name(value)}]")
 
     def integer(self, name: str, default: Any = _REQUIRED) -> Any:
         value = self._take(name, default)

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loghaven.errors import LoghavenError, unexpected_error
-from loghaven.ingest.pipeline.document import IngestDocument, java_type
+from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor
 from loghaven.scripting import Script, ScriptError
+from loghaven.scripting.evaluate import type_name
 
 #: ES's limit on pipelines calling pipelines (``Too many nested pipelines``).
 MAX_NESTED_PIPELINES = 100
@@ -168,7 +169,7 @@ def evaluate_condition(script: Script, params: dict[str, Any],
     value = script.execute({"ctx": document.fields, "params": params})
     if not isinstance(value, bool):
         raise ScriptError(script.source, 0, len(script.source), "class_cast_exception",
-                          f"Cannot cast {java_type(value)} to java.lang.Boolean", runtime=True)
+                          f"Cannot cast {type_name(value)} to java.lang.Boolean", runtime=True)
     return value
 
 

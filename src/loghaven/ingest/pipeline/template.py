@@ -17,6 +17,7 @@ import chevron
 import orjson
 from chevron.tokenizer import tokenize
 
+from loghaven.ingest.java import to_string
 from loghaven.ingest.pipeline.document import IngestDocument
 
 MEDIA_TYPES = ("application/json", "text/plain", "application/x-www-form-urlencoded")
@@ -24,16 +25,8 @@ _PLAIN = ("literal", "variable", "no escape", "comment")
 
 
 def java_string(value: Any) -> str:
-    """``value`` as Java's ``toString`` writes it (what ES's mustache renders)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(java_string(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={java_string(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    """``value`` as ES's mustache renders it: Java's ``toString``, and nothing for null."""
+    return "" if value is None else to_string(value)
 
 
 def _escaper(media_type: str) -> Callable[[str], str]:

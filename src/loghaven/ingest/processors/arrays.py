@@ -7,9 +7,10 @@ from typing import Any
 
 from loghaven.errors import IllegalArgument
 from loghaven.ingest import java
-from loghaven.ingest.pipeline.document import IngestDocument, java_type
+from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.fields import LIST, STRING, read_present
+from loghaven.scripting.evaluate import type_name
 
 
 @processor_type("split")
@@ -83,8 +84,8 @@ class Sort(Processor):
         if len(items) > 1:
             kinds = {_comparable_kind(item) for item in items}
             if len(kinds) > 1:
-                first = java_type(items[0])
-                other = next(java_type(i) for i in items if _comparable_kind(i)
+                first = type_name(items[0])
+                other = next(type_name(i) for i in items if _comparable_kind(i)
                              != _comparable_kind(items[0]))
                 raise IllegalArgument(f"class {other} cannot be cast to class {first}")
             key = (lambda s: s.encode("utf-16-be")) if kinds == {"string"} else None
@@ -97,7 +98,7 @@ def _comparable_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (int, float)):
-        return "number:" + java_type(value)
+        return "number:" + type_name(value)
     if isinstance(value, str):
         return "string"
-    return java_type(value)
+    return type_name(value)

@@ -8,10 +8,11 @@ from typing import Any
 
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.ingest.pipeline.compile import read_processor, read_script
-from loghaven.ingest.pipeline.document import IngestDocument, java_type
+from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.pipeline.steps import IllegalState, current, run_pipeline, run_step
 from loghaven.ingest.pipeline.template import Template
+from loghaven.scripting.evaluate import type_name
 
 _MISSING = object()
 
@@ -98,7 +99,7 @@ class ForeachProcessor(Processor):
             raise IllegalArgument(f"field [{self.field}] is null, cannot loop over its "
                                   f"elements.")
         if not isinstance(values, list):
-            raise IllegalArgument(f"field [{self.field}] of type [{java_type(values)}] cannot "
+            raise IllegalArgument(f"field [{self.field}] of type [{type_name(values)}] cannot "
                                   f"be cast to [java.util.List]")
         previous = document.ingest.get("_value", _MISSING)
         results: list[Any] = []

@@ -17,12 +17,12 @@ import math
 import re
 import time
 from collections.abc import Callable
-from typing import Any
 
 import chevron
 
 from loghaven.engine.dates import DateFormat, get_format, get_zone
 from loghaven.errors import IllegalArgument
+from loghaven.ingest.java import to_string
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 
@@ -114,20 +114,6 @@ def render(template: str, document: IngestDocument) -> str:
     return chevron.render(template, {**document.fields, "_ingest": document.ingest})
 
 
-def _text(value: Any) -> str:
-    """How ES turns the field's value into text (Java's ``toString``; null is ``null``,
-    which no format parses)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_text(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={_text(v)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
 def parse_first(value: str, parsers: list[DateParser], zone: str,
                 locale: str | None = None) -> int:
     """Try each parser in order; ES's ``unable to parse date [value]`` when none fits."""
@@ -186,7 +172,7 @@ class DateProcessor(Processor):
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
-        value = _text(document.get(self.field))
+        value = to_string(document.get(self.field))
         zone = "UTC" if self.timezone is None else render(self.timezone, document)
         locale = None if self.locale is None else render(self.locale, document)
         millis = parse_first(value, self.parsers, zone, locale)
@@ -225,7 +211,7 @@ class DateIndexNameProcessor(Processor):
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
-        value = _text(document.get(self.field))
+        value = to_string(document.get(self.field))
         millis = parse_first(value, self.parsers, self.zone)
         prefix = render(self.prefix, document)
         name_format = render(self.index_name_format, document)

@@ -14,8 +14,9 @@ from typing import Any
 
 from loghaven.errors import IllegalArgument
 from loghaven.ingest.java import to_string
-from loghaven.ingest.pipeline.document import IngestDocument, java_type
+from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig
+from loghaven.scripting.evaluate import type_name
 
 STRING = "java.lang.String"
 LIST = "java.util.List"
@@ -24,7 +25,7 @@ _KINDS = {STRING: str, LIST: list, MAP: dict}
 
 
 def cast_error(field: str, value: Any, kind: str) -> IllegalArgument:
-    return IllegalArgument(f"field [{field}] of type [{java_type(value)}] cannot be cast to "
+    return IllegalArgument(f"field [{field}] of type [{type_name(value)}] cannot be cast to "
                            f"[{kind}]")
 
 
@@ -75,7 +76,7 @@ class StringProcessor(Processor):
             for item in value:
                 if not isinstance(item, str):
                     raise IllegalArgument(f"value [{to_string(item)}] of type "
-                                          f"[{java_type(item)}] in list field [{self.field}] "
+                                          f"[{type_name(item)}] in list field [{self.field}] "
                                           f"cannot be cast to [{STRING}]")
                 result.append(self.process(item))
         elif isinstance(value, str):

@@ -16,8 +16,9 @@ from typing import Any
 import mmh3
 
 from loghaven.errors import IllegalArgument
-from loghaven.ingest.pipeline.document import IngestDocument, java_type
+from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
+from loghaven.scripting.evaluate import type_name
 
 METHODS = ("MD5", "SHA-1", "SHA-256", "SHA-512", "MurmurHash3")
 _HASHLIB = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-512": "sha512"}
@@ -38,7 +39,7 @@ def value_bytes(value: Any) -> bytes:
         return struct.pack("<d", value)
     if value is None:
         return b""
-    raise IllegalArgument(f"cannot convert object of type [{java_type(value)}] to bytes")
+    raise IllegalArgument(f"cannot convert object of type [{type_name(value)}] to bytes")
 
 
 def _feed(value: Any, parts: list[bytes]) -> None:

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 from loghaven.errors import IllegalArgument
-from loghaven.ingest.pipeline.document import IngestDocument, java_type
+from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.dates import render
+from loghaven.scripting.evaluate import type_name
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _INT_RE = re.compile(r"[+-]?\d+")
@@ -29,7 +30,7 @@ def string_field(document: IngestDocument, path: str, ignore_missing: bool) -> s
     missing (with ``ignore_missing``) or null, ES's cast error for another type."""
     value = document.get(path, ignore_missing=ignore_missing)
     if value is not None and not isinstance(value, str):
-        raise IllegalArgument(f"field [{path}] of type [{java_type(value)}] cannot be cast to "
+        raise IllegalArgument(f"field [{path}] of type [{type_name(value)}] cannot be cast to "
                               f"[java.lang.String]")
     return value
 
@@ -71,7 +72,7 @@ def _transport_number(value: Any) -> int:
             raise IllegalArgument(f"could not convert string [{value}] to transport protocol")
         number = int(value)
     else:
-        raise IllegalArgument(f"could not convert value of type [{java_type(value)}] to "
+        raise IllegalArgument(f"could not convert value of type [{type_name(value)}] to "
                               f"transport protocol")
     if not 0 <= number < 255:
         raise IllegalArgument(f"invalid transport protocol number [{number}]")
@@ -273,7 +274,7 @@ class NetworkDirectionProcessor(Processor):
         path = self.internal_networks_field
         networks = document.get(path, ignore_missing=self.ignore_missing)
         if networks is not None and not isinstance(networks, list):
-            raise IllegalArgument(f"field [{path}] of type [{java_type(networks)}] cannot be "
+            raise IllegalArgument(f"field [{path}] of type [{type_name(networks)}] cannot be "
                                   f"cast to [java.util.ArrayList]")
         return networks
 
