@@ -85,7 +85,7 @@ export async function renderAlerts(container) {
       const shownCount = answer.alerts.length < answer.totalAlerts ? ` (the latest ${answer.alerts.length} of ${answer.totalAlerts})` : "";
       listing.replaceChildren(
         table(["Monitor", "Trigger", "Severity", "State", "Start time", "Last notification", "Error", ""], rows(answer.alerts, status, load), "No alerts."),
-        shownCount ? h("p", { class: "hint" }, shownCount) : null);
+        h("p", { class: "hint", hidden: !shownCount }, shownCount));
     };
     load.status = status;
     await load();  // a refusal (e.g. 403) replaces the page with its reason

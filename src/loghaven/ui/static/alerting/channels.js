@@ -4,6 +4,7 @@
 
 import { ApiError, call, h } from "../lib.js";
 import { attempt, badge, enc, field, list, notice, page, shown, table } from "../widgets.js";
+import { clipped } from "./format.js";
 
 const CONFIGS = "/_plugins/_notifications/configs";
 const TYPES = { slack: "Slack", chime: "Chime", microsoft_teams: "Microsoft Teams", webhook: "Custom webhook",
@@ -38,7 +39,7 @@ function deliveries(answer) {
   return (answer.status_list || []).map((entry) => {
     const status = entry.delivery_status || {};
     const ok = String(status.status_code).startsWith("2");
-    return notice(h("span", {}, `${entry.config_name}: ${status.status_code} ${status.status_text || ""}`,
+    return notice(h("span", {}, `${entry.config_name}: ${status.status_code} `, clipped(status.status_text, 300),
       (entry.email_recipient_status || []).map((r) => h("span", { class: "recipient" },
         ` ${r.recipient}: ${r.delivery_status?.status_code} ${r.delivery_status?.status_text || ""}`))), ok ? "success" : "error");
   });

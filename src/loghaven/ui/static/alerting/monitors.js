@@ -40,6 +40,8 @@ function runResult(name, answer) {
   const triggers = Object.entries(answer.trigger_results || {}).map(([triggerId, result]) => h("li", { "data-trigger": triggerId },
     h("strong", {}, result.name), " ", result.triggered ? badge("triggered", "active") : badge("not triggered", "on"),
     result.error ? h("span", { class: "error" }, ` ${result.error}`) : null,
+    Object.keys(result.action_results || {}).length ? null : h("div", { class: "muted" }, result.triggered
+      ? "No action would run (none defined, or the alert is already open and not re-notified)." : "No action runs."),
     h("ul", {}, Object.values(result.action_results || {}).map((action) => h("li", {}, `${action.name}: `,
       action.error ? h("span", { class: "error" }, action.error)
         : h("span", {}, action.throttled ? "throttled" : `would send "${action.output?.subject ?? ""}" — ${action.output?.message ?? ""}`))))));
