@@ -192,3 +192,36 @@ def test_a_monitor_the_server_refuses_shows_its_reason(page: playwright_api.Page
     page.click("#create-graph-monitor")
     expect(page.locator("#monitor-graph-status")).to_contain_text(
         "Enter the field whose max is watched")
+
+
+def test_an_email_channel_is_built_from_an_smtp_account_and_a_group(
+        page: playwright_api.Page, server: Server, es: httpx.Client, index_name: str) -> None:
+    def create(name: str, kind: str, **fields: str) -> str:
+        page.goto(server.url + "/_dashboards/#notifications/channels/new")
+        page.fill("#channel-name", name)
+        page.select_option("#channel-type", kind)
+        for control, value in fields.items():
+            if control.startswith("select_"):
+                page.select_option(f"#channel-{control[7:]}", value)
+            else:
+                page.fill(f"#channel-{control}", value)
+        page.click("#save-channel")
+        row = page.locator(f"tr[data-name='{name}']")
+        expect(row).to_be_visible()
+        return row.get_attribute("data-channel") or ""
+
+    account = create(f"mail {index_name}", "smtp_account", host="127.0.0.1", port="2525",
+                     from_address="alerts@example.com", **{"select_smtp-method": "none"})
+    group = create(f"ops {index_name}", "email_group", recipients="a@example.com, b@example.com")
+    expect(page.locator(f"tr[data-channel='{group}'] .details")) \
+        .to_have_text("a@example.com, b@example.com")
+    email = create(f"email {index_name}", "email", recipients="c@example.com",
+                   **{"select_email-account": account, "select_email-groups": group})
+    config = es.get(f"/_plugins/_notifications/configs/{email}").json()[
+        "config_list"][0]["config"]
+    assert config["email"] == {"email_account_id": account,
+                               "recipient_list": [{"recipient": "c@example.com"}],
+                               "email_group_id_list": [group]}
+    smtp = es.get(f"/_plugins/_notifications/configs/{account}").json()[
+        "config_list"][0]["config"]["smtp_account"]
+    assert (smtp["host"], smtp["port"], smtp["method"]) == ("127.0.0.1", 2525, "none")

@@ -9,7 +9,13 @@ import { clipped } from "./format.js";
 const CONFIGS = "/_plugins/_notifications/configs";
 const TYPES = { slack: "Slack", chime: "Chime", microsoft_teams: "Microsoft Teams", webhook: "Custom webhook",
   email: "Email", sns: "Amazon SNS", smtp_account: "SMTP account", email_group: "Email group" };
-const SENDING = new Set(["slack", "chime", "microsoft_teams", "webhook", "email", "sns"]);
+// Channels that deliver (SMTP accounts and email groups are parts of email channels).
+export const SENDING = new Set(["slack", "chime", "microsoft_teams", "webhook", "email", "sns"]);
+
+// Every notifications config (channels, SMTP accounts, email groups).
+export async function configs() {
+  return (await call("GET", `${CONFIGS}?max_items=1000`)).config_list;
+}
 
 // #notifications/channels, #notifications/channels/new
 export async function renderChannels(container, [mode]) {
@@ -57,11 +63,10 @@ async function sendTest(status, id) {
 }
 
 async function renderList(container) {
-  const answer = await call("GET", `${CONFIGS}?max_items=1000`);
+  const all = await configs();
   const status = h("div", { class: "status", id: "channel-status" });
   const reload = () => renderList(container);
-  const configs = answer.config_list.slice().sort((a, b) => a.config.name.localeCompare(b.config.name));
-  const rows = configs.map(({ config_id: id, config }) => h("tr", { "data-channel": id, "data-name": config.name },
+  const rows = all.sort((a, b) => a.config.name.localeCompare(b.config.name)).map(({ config_id: id, config }) => h("tr", { "data-channel": id, "data-name": config.name },
     h("td", {}, h("strong", {}, config.name), config.description ? h("div", { class: "muted" }, config.description) : null),
     h("td", {}, TYPES[config.config_type] || config.config_type),
     h("td", {}, config.is_enabled ? badge("enabled", "on") : badge("muted", "off")),
@@ -85,8 +90,8 @@ const text = (name, attrs = {}) => h("input", { name, id: `channel-${name}`, ...
 const split = (value) => value.split(",").map((v) => v.trim()).filter(Boolean);
 
 // Each type's controls and how they read into the type's object.
-function typeFields(type, configs) {
-  const ofType = (kind) => configs.filter((c) => c.config.config_type === kind);
+function typeFields(type, all) {
+  const ofType = (kind) => all.filter((c) => c.config.config_type === kind);
   if (["slack", "chime", "microsoft_teams"].includes(type)) {
     const url = text("url", { type: "url", required: true, placeholder: "https://hooks.slack.com/services/..." });
     return { nodes: [field("Webhook URL", url)], read: () => ({ url: url.value.trim() }) };
@@ -138,14 +143,14 @@ function typeFields(type, configs) {
 }
 
 async function renderForm(container) {
-  const configs = (await call("GET", `${CONFIGS}?max_items=1000`)).config_list;
+  const all = await configs();
   const status = h("div", { class: "status", id: "channel-form-status" });
   const name = text("name", { required: true });
   const description = text("description");
   const type = h("select", { name: "config_type", id: "channel-type" }, Object.entries(TYPES).map(([v, label]) => h("option", { value: v }, label)));
   const specific = h("div", { class: "type-fields" });
   let current;
-  const retype = () => { current = typeFields(type.value, configs); specific.replaceChildren(...current.nodes); };
+  const retype = () => { current = typeFields(type.value, all); specific.replaceChildren(...current.nodes); };
   type.addEventListener("change", retype);
   retype();
   const save = () => attempt(status, async () => {

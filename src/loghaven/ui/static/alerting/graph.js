@@ -4,10 +4,9 @@
 
 import { h } from "../lib.js";
 import { field } from "../widgets.js";
+import { SENDING } from "./channels.js";
 
 const OPERATORS = { ABOVE: ">", BELOW: "<", EXACTLY: "==" };
-// Channels that deliver (SMTP accounts and email groups are parts of email channels).
-const SENDING = new Set(["slack", "chime", "microsoft_teams", "webhook", "email", "sns"]);
 
 const input = (name, attrs = {}) => h("input", { name, id: `graph-${name}`, ...attrs });
 const choice = (name, options, value) => h("select", { name, id: `graph-${name}` },
