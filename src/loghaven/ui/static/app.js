@@ -1,5 +1,6 @@
 // The Loghaven UI: plain JavaScript modules over the same REST API that clients use.
 
+import { showAlerting, showNotifications } from "./alerting/index.js";
 import { $, api, reasonOf, whoami } from "./lib.js";
 import { showAccount, showSecurity } from "./security/index.js";
 
@@ -103,7 +104,10 @@ function show(route) {
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== view;
   for (const link of document.querySelectorAll("nav a")) link.classList.toggle("active", link.dataset.view === view);
   toggleUserMenu(false);
-  if (view === "security") showSecurity(rest.map(decodeURIComponent));
+  const args = rest.map(decodeURIComponent);
+  if (view === "alerting") showAlerting(args);
+  if (view === "notifications") showNotifications(args);
+  if (view === "security") showSecurity(args);
   if (view === "account") showAccount();
 }
 

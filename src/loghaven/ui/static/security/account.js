@@ -2,7 +2,7 @@
 // (GET/PUT _plugins/_security/api/account).
 
 import { call, h } from "../lib.js";
-import { attempt, field, list, notice, page } from "./widgets.js";
+import { attempt, field, list, notice, page } from "../widgets.js";
 
 const ACCOUNT = "/_plugins/_security/api/account";
 

@@ -2,7 +2,7 @@
 // create, edit and delete.
 
 import { call, h } from "../lib.js";
-import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "./widgets.js";
+import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "../widgets.js";
 
 const GROUPS = "/_plugins/_security/api/actiongroups";
 

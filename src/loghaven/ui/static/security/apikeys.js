@@ -2,7 +2,7 @@
 // to manage them; create one (its secret is shown once), invalidate.
 
 import { call, h } from "../lib.js";
-import { attempt, badge, field, list, notice, page, table } from "./widgets.js";
+import { attempt, badge, field, list, notice, page, table } from "../widgets.js";
 
 const KEYS = "/_security/api_key";
 

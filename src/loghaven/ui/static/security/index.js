@@ -10,7 +10,7 @@ import { renderApiKeys } from "./apikeys.js";
 import { renderMappings } from "./mappings.js";
 import { renderRoles } from "./roles.js";
 import { renderUsers } from "./users.js";
-import { notice, page } from "./widgets.js";
+import { notice, page } from "../widgets.js";
 
 const PAGES = {
   users: renderUsers,

@@ -2,7 +2,7 @@
 // that have it.
 
 import { call, h } from "../lib.js";
-import { attempt, chips, enc, field, kindBadge, list, page, shown, table } from "./widgets.js";
+import { attempt, chips, enc, field, kindBadge, list, page, shown, table } from "../widgets.js";
 
 const ROLES = "/_plugins/_security/api/roles";
 const MAPPINGS = "/_plugins/_security/api/rolesmapping";

@@ -2,7 +2,7 @@
 // index permissions with DLS, FLS and masked fields), delete. Built-in roles are read-only.
 
 import { call, h } from "../lib.js";
-import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "./widgets.js";
+import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "../widgets.js";
 
 const ROLES = "/_plugins/_security/api/roles";
 const GROUPS = "/_plugins/_security/api/actiongroups";

@@ -2,7 +2,7 @@
 // password.
 
 import { call, h } from "../lib.js";
-import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "./widgets.js";
+import { attempt, builtIn, chips, enc, field, kindBadge, list, notice, page, rowActions, shown, table } from "../widgets.js";
 
 const USERS = "/_plugins/_security/api/internalusers";
 const ROLES = "/_plugins/_security/api/roles";

@@ -1,7 +1,7 @@
-// Small building blocks of the security pages: lists of values edited as chips, notices,
-// tables and form rows.
+// Small building blocks of the pages (security, alerting, notifications): lists of values
+// edited as chips, notices, tables and form rows.
 
-import { call, h } from "../lib.js";
+import { call, h } from "./lib.js";
 
 let lists = 0;
 
