@@ -218,3 +218,11 @@ def test_secrets_never_logged(client: httpx.Client, notify_server: Server,
     for secret in ("path-secret-1", "query-secret-2", "header-secret-3", "hook-secret",
                    "query-secret", SMTP_PASSWORD, "Wrong-Passw0rd-xyz"):
         assert secret not in log, secret
+
+
+def test_scrub_takes_out_whole_secrets_and_leaves_words_that_contain_them() -> None:
+    from loghaven.notify.senders import scrub
+
+    text = "Error code explanation: 401 token=s3cr3t-Token for https://h/path/s3cr3t-Token"
+    assert scrub(text, "x", "s3cr3t-Token") == \
+        "Error code explanation: 401 token=***** for https://h/path/*****"

@@ -3,6 +3,7 @@ service's (notify/service.py)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -21,8 +22,11 @@ class Outcome:
 
 
 def scrub(text: str, *secrets: str) -> str:
-    """``text`` (an error's message) with every secret taken out."""
+    """``text`` (an error's message) with every secret taken out: each place it stands whole
+    (not inside a longer word), so that a short header value such as ``x`` does not garble
+    a receiver's error page."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "*****")
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "*****",
+                          text)
     return text
