@@ -358,6 +358,8 @@ def _monitor_rows(res: dict[str, Any]) -> list[list[str]]:
         ["client search p99", f"{ms(loaded['p99_s'])} ms",
          div(loaded["p99_s"], alone["p99_s"])],
         ["client searches (alone / with monitors)", f"{alone['n']} / {loaded['n']}", ""],
+        ["client p50 alone before the monitors", f"{ms(res['client_alone_before']['p50_s'])} ms",
+         ""],
         ["monitor jobs failed", str(res["monitors_failed"]), ""],
     ]
 

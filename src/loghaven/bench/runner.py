@@ -100,8 +100,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="alerting monitors running every minute in the monitors "
                              "scenario [200]")
     parser.add_argument("--monitor-seconds", type=float, default=180.0,
-                        help="seconds the searching client runs alone, then as long (65 at "
-                             "least) with the monitors [180]")
+                        help="seconds the searching client runs alone before, with the monitors "
+                             "(65 at least) and alone after them [180]")
     parser.add_argument("--secure", action="store_true",
                         help="start the server with security on; every request authenticates "
                              "as admin with HTTP Basic (the cost of authentication and "
