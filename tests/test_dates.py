@@ -808,3 +808,13 @@ def test_rounding_brackets_the_instant(millis: int, tz: str | None, unit: str) -
     up = parse_date_math(f"now/{unit}", millis, tz=tz, round_up=True)
     assert down <= millis <= up
     assert parse_date_math(f"now/{unit}", up + 1, tz=tz) == up + 1
+
+
+def test_date_math_index_names_read_the_date_with_their_own_format():
+    """ES's DateMathExpressionResolver parses the date before ``||`` with the expression's
+    format, so date_index_name's Logstash-style names resolve."""
+    from loghaven.engine.names import resolve_date_math
+
+    assert resolve_date_math("<x-{2016.04.26||/d{yyyy.MM.dd|UTC}}>") == "x-2016.04.26"
+    assert resolve_date_math("<x-{2016.04||/M{yyyy.MM|UTC}}>") == "x-2016.04"
+    assert resolve_date_math("<logs-{now/d}>", 1704067200000) == "logs-2024.01.01"

@@ -69,8 +69,11 @@ def resolve_date_math(name: str, now_ms: int | None = None) -> str:
             rest = rest.rstrip("}")
             fmt, _, tz_part = rest.partition("|")
             tz = tz_part or None
-        millis = parse_date_math(expr, now, tz=tz)
-        return get_format(fmt).format(millis, tz)
+        # the date before ``||`` is read with the expression's own format, as ES's
+        # DateMathExpressionResolver does (``{2016.04.26||/d{yyyy.MM.dd}}``)
+        date_format = get_format(fmt)
+        millis = parse_date_math(expr, now, fmt=date_format, tz=tz)
+        return date_format.format(millis, tz)
 
     return _DATE_MATH.sub(render, name[1:-1])
 
