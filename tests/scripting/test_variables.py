@@ -41,3 +41,13 @@ def test_without_variables_a_name_fails_only_when_run() -> None:
         script.execute({})
     assert caught.value.to_cause()["reason"] == "runtime error"
     assert script.execute({"doc": {"x": 1}}) == 1
+
+
+def test_doubles_render_as_javas_double_to_string():
+    """``String.valueOf`` of a double is Java's shortest form: plain in [1e-3, 1e7), else
+    scientific (``12345678.9`` is ``1.23456789E7``), the same as ingest processors print."""
+    from loghaven.scripting import compile as compile_script
+
+    assert compile_script("String.valueOf(params.x)").execute({"params": {"x": 12345678.9}}) \
+        == "1.23456789E7"
+    assert compile_script("'' + params.x").execute({"params": {"x": 0.5}}) == "0.5"

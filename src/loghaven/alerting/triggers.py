@@ -17,7 +17,7 @@ from typing import Any
 from loghaven.alerting.inputs import error_message
 from loghaven.errors import LoghavenError
 from loghaven.scripting import compile
-from loghaven.scripting.evaluate import java_str
+from loghaven.scripting.java_text import java_str
 
 TRIGGER_KINDS = ("query_level_trigger", "bucket_level_trigger", "document_level_trigger")
 

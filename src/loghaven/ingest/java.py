@@ -1,8 +1,9 @@
 """Java's text conversions, as Elasticsearch's ingest processors inherit them.
 
-ES processors turn values into text with ``toString`` (``true``, ``1.0``, ``{a=1}``), parse
-numbers with ``Integer.parseInt``/``Float.parseFloat``, split with ``String.split`` (trailing
-empty strings dropped) and replace with ``Matcher.replaceAll`` (``$1`` group references).
+ES processors turn values into text with ``toString`` (``scripting/java_text.py``, shared
+with Painless), parse numbers with ``Integer.parseInt``/``Float.parseFloat``, split with
+``String.split`` (trailing empty strings dropped) and replace with ``Matcher.replaceAll``
+(``$1`` group references).
 Users see the results in their documents and the failures in ``on_failure`` messages, so
 Loghaven reproduces these rules here, once, for every processor that needs them.
 """
@@ -12,8 +13,6 @@ from __future__ import annotations
 import math
 import re
 import struct
-from decimal import Decimal
-from typing import Any
 
 import regex
 
@@ -32,35 +31,6 @@ class NumberFormat(IllegalArgument):
     """Java's NumberFormatException (an IllegalArgumentException, 400)."""
 
     type = "number_format_exception"
-
-
-def to_string(value: Any) -> str:
-    """``String.valueOf(value)`` for a JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return double_to_string(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={to_string(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(to_string(v) for v in value) + "]"
-    return str(value)
-
-
-def double_to_string(value: float) -> str:
-    """``Double.toString``: plain notation in [1e-3, 1e7), else ``1.0E20``."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
-        return repr(value)
-    sign, digits, exponent = Decimal(repr(value)).as_tuple()
-    text = "".join(map(str, digits)).rstrip("0") or "0"
-    power = len(digits) + int(exponent) - 1
-    return f"{'-' if sign else ''}{text[0]}.{text[1:] or '0'}E{power}"
 
 
 def parse_int(text: str, kind: str = "int") -> int:

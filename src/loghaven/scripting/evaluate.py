@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from loghaven.scripting.errors import ScriptError
+from loghaven.scripting.java_text import java_str
 from loghaven.scripting.lexer import tokenize
 from loghaven.scripting.parser import Node, parse
 
@@ -158,38 +159,6 @@ def type_name(value: Any) -> str:
     if isinstance(value, dict):
         return "java.util.HashMap"
     return "java.lang.Object"
-
-
-def java_str(value: Any, depth: int = 0) -> str:
-    """``String.valueOf``: Java's rendering of a value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if value == 0 or 1e-3 <= abs(value) < 1e7:
-            return repr(float(value))
-        text = repr(value)
-        if "e" in text:
-            mantissa, exp = text.split("e")
-        else:
-            exp = str(math.floor(math.log10(abs(value))))
-            mantissa = repr(value / 10 ** int(exp))
-        if "." not in mantissa:
-            mantissa += ".0"
-        return f"{mantissa}E{int(exp)}"
-    if depth > 20:
-        return "..."
-    if isinstance(value, list):
-        return "[" + ", ".join(java_str(v, depth + 1) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{java_str(k, depth + 1)}={java_str(v, depth + 1)}"
-                               for k, v in value.items()) + "}"
-    return str(value)
 
 
 def _is_num(v: Any) -> bool:

@@ -17,8 +17,8 @@ import chevron
 import orjson
 from chevron.tokenizer import tokenize
 
-from loghaven.ingest.java import to_string
 from loghaven.ingest.pipeline.document import IngestDocument
+from loghaven.scripting.java_text import java_str
 
 MEDIA_TYPES = ("application/json", "text/plain", "application/x-www-form-urlencoded")
 _PLAIN = ("literal", "variable", "no escape", "comment")
@@ -26,7 +26,7 @@ _PLAIN = ("literal", "variable", "no escape", "comment")
 
 def java_string(value: Any) -> str:
     """``value`` as ES's mustache renders it: Java's ``toString``, and nothing for null."""
-    return "" if value is None else to_string(value)
+    return "" if value is None else java_str(value)
 
 
 def _escaper(media_type: str) -> Callable[[str], str]:

@@ -11,6 +11,7 @@ from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.fields import LIST, STRING, read_present
 from loghaven.scripting.evaluate import type_name
+from loghaven.scripting.java_text import java_str
 
 
 @processor_type("split")
@@ -58,7 +59,7 @@ class Join(Processor):
 
     def execute(self, document: IngestDocument) -> IngestDocument:
         items = read_present(document, self.field, LIST, False, "join")
-        document.set(self.target_field, self.separator.join(java.to_string(i) for i in items))
+        document.set(self.target_field, self.separator.join(java_str(i) for i in items))
         return document
 
 

@@ -11,11 +11,12 @@ from loghaven.ingest import java
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.fields import read
+from loghaven.scripting.java_text import java_str
 
 
 def _integral(kind: str, name: str) -> Callable[[Any], Any]:
     def convert(value: Any) -> int:
-        text = java.to_string(value)
+        text = java_str(value)
         try:
             if text.startswith(("0x", "-0x")):  # Integer.decode
                 negative = text.startswith("-")
@@ -30,7 +31,7 @@ def _integral(kind: str, name: str) -> Callable[[Any], Any]:
 
 def _floating(kind: str) -> Callable[[Any], Any]:
     def convert(value: Any) -> float:
-        text = java.to_string(value)
+        text = java_str(value)
         try:
             return java.parse_number(text, kind)
         except java.NumberFormat:
@@ -39,14 +40,14 @@ def _floating(kind: str) -> Callable[[Any], Any]:
 
 
 def _boolean(value: Any) -> bool:
-    text = java.to_string(value)
+    text = java_str(value)
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     raise IllegalArgument(f"[{text}] is not a boolean value, cannot convert to boolean")
 
 
 def _ip(value: Any) -> Any:
-    text = java.to_string(value)
+    text = java_str(value)
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -61,7 +62,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "double": _floating("double"),
     "boolean": _boolean,
     "ip": _ip,
-    "string": java.to_string,
+    "string": java_str,
 }
 
 

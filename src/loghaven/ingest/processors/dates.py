@@ -22,9 +22,9 @@ import chevron
 
 from loghaven.engine.dates import DateFormat, get_format, get_zone
 from loghaven.errors import IllegalArgument
-from loghaven.ingest.java import to_string
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
+from loghaven.scripting.java_text import java_str
 
 DEFAULT_OUTPUT_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
 DEFAULT_INDEX_DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXX"
@@ -172,7 +172,7 @@ class DateProcessor(Processor):
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
-        value = to_string(document.get(self.field))
+        value = java_str(document.get(self.field))
         zone = "UTC" if self.timezone is None else render(self.timezone, document)
         locale = None if self.locale is None else render(self.locale, document)
         millis = parse_first(value, self.parsers, zone, locale)
@@ -211,7 +211,7 @@ class DateIndexNameProcessor(Processor):
         config.finish()
 
     def execute(self, document: IngestDocument) -> IngestDocument:
-        value = to_string(document.get(self.field))
+        value = java_str(document.get(self.field))
         millis = parse_first(value, self.parsers, self.zone)
         prefix = render(self.prefix, document)
         name_format = render(self.index_name_format, document)

@@ -13,10 +13,10 @@ from abc import abstractmethod
 from typing import Any
 
 from loghaven.errors import IllegalArgument
-from loghaven.ingest.java import to_string
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig
 from loghaven.scripting.evaluate import type_name
+from loghaven.scripting.java_text import java_str
 
 STRING = "java.lang.String"
 LIST = "java.util.List"
@@ -75,7 +75,7 @@ class StringProcessor(Processor):
             result: Any = []
             for item in value:
                 if not isinstance(item, str):
-                    raise IllegalArgument(f"value [{to_string(item)}] of type "
+                    raise IllegalArgument(f"value [{java_str(item)}] of type "
                                           f"[{type_name(item)}] in list field [{self.field}] "
                                           f"cannot be cast to [{STRING}]")
                 result.append(self.process(item))

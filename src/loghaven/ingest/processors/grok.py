@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from loghaven.errors import IllegalArgument
 from loghaven.ingest.grok import ECS_MODES, compile_grok
-from loghaven.ingest.java import to_string
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.fields import STRING, read_present
+from loghaven.scripting.java_text import java_str
 
 #: Where ``trace_match`` records the index of the pattern that matched.
 MATCH_INDEX = "_ingest._grok_match_index"
@@ -35,7 +35,7 @@ class Grok(Processor):
         definitions = config.mapping("pattern_definitions", None)
         config.finish()
         if definitions is not None:
-            definitions = {name: to_string(value) for name, value in definitions.items()}
+            definitions = {name: java_str(value) for name, value in definitions.items()}
         try:
             self.grok = compile_grok(self.patterns, definitions, ecs, self.trace_match)
         except IllegalArgument as error:

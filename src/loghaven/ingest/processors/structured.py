@@ -11,6 +11,7 @@ from loghaven.ingest import java
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.fields import STRING, read, read_present
+from loghaven.scripting.java_text import java_str
 
 # -- csv --
 
@@ -279,7 +280,7 @@ class Json(Processor):
         return result
 
     def parse(self, value: Any) -> Any:
-        text = "null" if value is None else java.to_string(value)
+        text = "null" if value is None else java_str(value)
         decoder = json.JSONDecoder(object_pairs_hook=self._pairs)
         try:
             if self.strict:
