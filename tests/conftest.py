@@ -10,9 +10,12 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +146,54 @@ def es(server: Server) -> Iterator[httpx.Client]:
 @pytest.fixture
 def index_name() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookReceiver:
+    """Answers every request with ``status`` and ``reply``, and records it."""
+
+    url: str
+    requests: list[Recorded] = field(default_factory=list)
+    status: int = 200
+    reply: bytes = b"ok"
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    """A webhook endpoint on loopback that records every request (channels, actions)."""
+    port = free_port()
+    state = WebhookReceiver(f"http://127.0.0.1:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        def _record(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            state.requests.append(Recorded(self.command, self.path,
+                                           {k.lower(): v for k, v in self.headers.items()},
+                                           self.rfile.read(length)))
+            self.send_response(state.status)
+            self.send_header("content-length", str(len(state.reply)))
+            self.end_headers()
+            self.wfile.write(state.reply)
+
+        do_POST = do_PUT = do_PATCH = _record
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

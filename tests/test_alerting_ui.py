@@ -6,45 +6,20 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
 
-from conftest import Server, watch
+from conftest import Server, WebhookReceiver, watch
 
 MONITORS = "/_plugins/_alerting/monitors"
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    """A loopback webhook: records each POST's body."""
-
-    bodies: list[str] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", 0))
-        self.bodies.append(self.rfile.read(length).decode())
-        self.send_response(200)
-        self.send_header("content-length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    _Receiver.bodies = []
-    http = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{http.server_address[1]}/hook"
-    http.shutdown()
-    http.server_close()
+def bodies(receiver: WebhookReceiver) -> list[str]:
+    return [request.body.decode() for request in receiver.requests]
 
 
 @pytest.fixture
@@ -72,14 +47,14 @@ def create_channel(page: playwright_api.Page, server: Server, name: str, url: st
 
 
 def test_a_webhook_channel_is_created_and_its_test_message_delivered(
-        page: playwright_api.Page, server: Server, es: httpx.Client, receiver: str,
+        page: playwright_api.Page, server: Server, es: httpx.Client, receiver: WebhookReceiver,
         index_name: str) -> None:
-    channel = create_channel(page, server, f"hook {index_name}", receiver + "?token=abc")
+    channel = create_channel(page, server, f"hook {index_name}", f"{receiver.url}/hook?token=abc")
     row = page.locator(f"tr[data-channel='{channel}']")
     expect(row.locator(".details")).to_contain_text("*****")  # the token, redacted
     row.locator("button.test").click()
     expect(page.locator("#channel-status .notice.success")).to_contain_text("200")
-    assert len(_Receiver.bodies) == 1 and "Test message" in _Receiver.bodies[0]
+    assert len(bodies(receiver)) == 1 and "Test message" in bodies(receiver)[0]
     stored = es.get(f"/_plugins/_notifications/configs/{channel}").json()
     webhook = stored["config_list"][0]["config"]["webhook"]
     assert webhook["header_params"] == {"X-Token": "*****"}
@@ -94,9 +69,9 @@ def test_a_webhook_channel_is_created_and_its_test_message_delivered(
 
 
 def test_a_graph_monitor_alerts_and_the_alert_is_acknowledged(
-        page: playwright_api.Page, server: Server, es: httpx.Client, receiver: str,
+        page: playwright_api.Page, server: Server, es: httpx.Client, receiver: WebhookReceiver,
         index_name: str) -> None:
-    channel = create_channel(page, server, f"oncall {index_name}", receiver)
+    channel = create_channel(page, server, f"oncall {index_name}", f"{receiver.url}/hook")
     name = f"CPU of {index_name}"
     page.goto(server.url + "/_dashboards/#alerting/monitors/new")
     page.fill("#graph-name", name)
@@ -132,11 +107,11 @@ def test_a_graph_monitor_alerts_and_the_alert_is_acknowledged(
     expect(page.locator("#run-result li[data-trigger] .tag")).to_have_text("triggered")
     assert es.get(f"/_plugins/_alerting/monitors/alerts?monitorId={monitor_id}").json()[
         "totalAlerts"] == 0
-    assert _Receiver.bodies == []
+    assert bodies(receiver) == []
 
     # A real run opens the alert and notifies; the Alerts page shows it and acknowledges it.
     assert es.post(f"{MONITORS}/{monitor_id}/_execute").status_code == 200
-    assert len(_Receiver.bodies) == 1 and name in _Receiver.bodies[0]
+    assert len(bodies(receiver)) == 1 and name in bodies(receiver)[0]
     page.goto(server.url + "/_dashboards/#alerting/alerts")
     page.select_option("#alerts-state", "ACTIVE")
     alert = page.locator("#alerts-list tr", has_text=name)

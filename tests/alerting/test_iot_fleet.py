@@ -14,54 +14,17 @@ from __future__ import annotations
 import json
 import math
 import random
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
-import pytest
+
+from conftest import WebhookReceiver
 
 INDEX = "iot-metrics"
 WINDOW_SECONDS = 3
 TICK_SECONDS = 1.0
 CLIMBER = "device-climber"
-
-
-class Receiver:
-    """A webhook endpoint on loopback that records every request's body (a custom webhook
-    channel posts the message text as it is)."""
-
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-        received = self.bodies
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                received.append(self.rfile.read(length).decode())
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    instance = Receiver()
-    yield instance
-    instance.close()
 
 
 def fleet(tick: int, rng: random.Random, drift: list[float]) -> dict[str, float]:
@@ -113,7 +76,8 @@ def alerts_of(es: httpx.Client, monitor_id: str) -> list[dict[str, Any]]:
     return response.json()["alerts"]
 
 
-def test_one_alert_for_the_device_that_crosses_90_and_it_completes(es, receiver):
+def test_one_alert_for_the_device_that_crosses_90_and_it_completes(
+        es: httpx.Client, receiver: WebhookReceiver) -> None:
     es.delete(f"/{INDEX}")
     created = es.put(f"/{INDEX}", json={"mappings": {"properties": {
         "@timestamp": {"type": "date"}, "device_id": {"type": "keyword"},
@@ -121,7 +85,7 @@ def test_one_alert_for_the_device_that_crosses_90_and_it_completes(es, receiver)
     assert created.status_code == 200, created.text
     channel = es.post("/_plugins/_notifications/configs", json={"config": {
         "name": "on-call", "description": "the IoT on-call webhook", "config_type": "webhook",
-        "is_enabled": True, "webhook": {"url": receiver.url}}})
+        "is_enabled": True, "webhook": {"url": f"{receiver.url}/hook"}}})
     assert channel.status_code == 200, channel.text
     channel_id = channel.json()["config_id"]
     saved = es.post("/_plugins/_alerting/monitors", json=monitor(channel_id))
@@ -156,8 +120,9 @@ def test_one_alert_for_the_device_that_crosses_90_and_it_completes(es, receiver)
             for alerts in history for alert in alerts}
     assert keys == {(CLIMBER,)}
     # one notification, naming the device
-    assert len(receiver.bodies) == 1, receiver.bodies
-    assert f"Device {CLIMBER} is above 90% CPU." in receiver.bodies[0]
+    bodies = [request.body.decode() for request in receiver.requests]
+    assert len(bodies) == 1, bodies
+    assert f"Device {CLIMBER} is above 90% CPU." in bodies[0]
     # it completed once the readings above 90 left the window
     final = {alert["id"]: alert for alert in history[-1]}
     assert final.get(alert_id, {"state": "COMPLETED"})["state"] == "COMPLETED"

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import WebhookReceiver, free_port
 from loghaven.alerting.runner import MonitorRunner, RunContext
 from loghaven.config import Config
 from loghaven.node import Node
-from notify.conftest import WebhookReceiver, receiver  # noqa: F401 (the fixture)
 
 from .conftest import T0, Clock, Harness
 from .monitors import action, query_level
@@ -31,7 +30,7 @@ def live(tmp_path: Path) -> Iterator[Harness]:
 
 
 def test_delivery_outcomes_recorded_on_the_alert(live: Harness,
-                                                 receiver: WebhookReceiver) -> None:  # noqa: F811
+                                                 receiver: WebhookReceiver) -> None:
     for config_id, url in (("hook", f"{receiver.url}/hook"),
                            ("dead", f"http://127.0.0.1:{free_port()}/nobody")):
         live.node.notifications.create({"config_id": config_id, "config": {

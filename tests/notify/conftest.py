@@ -9,7 +9,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -83,53 +83,6 @@ def sns_client(url: str, key: str = "k", secret: str = "s") -> Any:
 
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "Smtp-Secret-Passw0rd"
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class WebhookReceiver:
-    """Answers every request with ``status`` and ``reply``, and records it."""
-
-    url: str
-    requests: list[Recorded] = field(default_factory=list)
-    status: int = 200
-    reply: bytes = b"ok"
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    port = free_port()
-    state = WebhookReceiver(f"http://127.0.0.1:{port}")
-
-    class Handler(BaseHTTPRequestHandler):
-        def _record(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            state.requests.append(Recorded(self.command, self.path,
-                                           {k.lower(): v for k, v in self.headers.items()},
-                                           self.rfile.read(length)))
-            self.send_response(state.status)
-            self.send_header("content-length", str(len(state.reply)))
-            self.end_headers()
-            self.wfile.write(state.reply)
-
-        do_POST = do_PUT = do_PATCH = _record
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
 
 
 class Mailbox:

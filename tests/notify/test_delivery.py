@@ -13,9 +13,9 @@ import httpx
 import orjson
 import pytest
 
-from conftest import Server, free_port
+from conftest import Server, WebhookReceiver, free_port
 
-from .conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer, WebhookReceiver
+from .conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer
 
 BASE = "/_plugins/_notifications"
 _ids = itertools.count()

@@ -16,9 +16,9 @@ import httpx
 import orjson
 import pytest
 
-from conftest import Server
+from conftest import Server, WebhookReceiver
 
-from .conftest import NOTIFY_ENV, SmtpServer, WebhookReceiver, sns_client
+from .conftest import NOTIFY_ENV, SmtpServer, sns_client
 
 BASE = "/_plugins/_notifications"
 ACCOUNT_ID = "topics-smtp"
