@@ -130,8 +130,8 @@ class Config:
     #: Channel deliveries (notify/service.py): attempts per send, the first retry's wait in
     #: seconds (doubling), each attempt's timeout in seconds, and sends at once.
     notifications_retry_attempts: int = 3
-    notifications_retry_backoff: float = 1.0
-    notifications_timeout: float = 10.0
+    notifications_retry_backoff: str = "1s"
+    notifications_timeout: str = "10s"
     notifications_max_concurrent_sends: int = 8
     #: OpenSearch's checks that Slack, Chime and Teams URLs are those services' webhook hosts.
     notifications_vendor_url_check: bool = True

@@ -20,8 +20,8 @@ from .monitors import action, query_level
 @pytest.fixture()
 def live(tmp_path: Path) -> Iterator[Harness]:
     node = Node(Config(data_dir=tmp_path / "data", ingest_workers=0,
-                       notifications_retry_attempts=2, notifications_retry_backoff=0.01,
-                       notifications_timeout=2.0))
+                       notifications_retry_attempts=2, notifications_retry_backoff="10ms",
+                       notifications_timeout="2s"))
     clock = Clock()
     runner = MonitorRunner(RunContext(node.search_service, node.write_service, node.alerts,
                                       node.findings, node.notifications, clock))

@@ -151,8 +151,8 @@ def smtp_ssl(tls_certs: Path) -> Iterator[SmtpServer]:
 
 
 NOTIFY_ENV = {"LOGHAVEN_NOTIFICATIONS_VENDOR_URL_CHECK": "false",
-              "LOGHAVEN_NOTIFICATIONS_RETRY_BACKOFF": "0.05",
-              "LOGHAVEN_NOTIFICATIONS_TIMEOUT": "3"}
+              "LOGHAVEN_NOTIFICATIONS_RETRY_BACKOFF": "50ms",
+              "LOGHAVEN_NOTIFICATIONS_TIMEOUT": "3s"}
 
 
 @pytest.fixture(scope="module")

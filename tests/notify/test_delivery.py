@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import itertools
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -226,3 +227,19 @@ def test_scrub_takes_out_whole_secrets_and_leaves_words_that_contain_them() -> N
     text = "Error code explanation: 401 token=s3cr3t-Token for https://h/path/s3cr3t-Token"
     assert scrub(text, "x", "s3cr3t-Token") == \
         "Error code explanation: 401 token=***** for https://h/path/*****"
+
+
+def test_delivery_times_are_es_time_values_in_loghaven_yml(tmp_path: Path) -> None:
+    """``notifications.timeout`` and ``notifications.retry.backoff`` take ES time values, as
+    every other duration setting (the documented ``10s`` and ``1s``)."""
+    from loghaven.config import load_config
+    from loghaven.node import Node
+
+    path = tmp_path / "loghaven.yml"
+    path.write_text("notifications:\n  timeout: 2500ms\n  retry:\n    backoff: 1s\n"
+                    f"path.data: {tmp_path / 'data'}\n")
+    node = Node(load_config(path, environ={}))
+    try:
+        assert (node.notifications.timeout, node.notifications.backoff) == (2.5, 1.0)
+    finally:
+        node.close()

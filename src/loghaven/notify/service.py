@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from loghaven.config import Config
+from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.errors import IllegalArgument, LoghavenError, VersionConflict
 from loghaven.notify import channels
 from loghaven.notify.message import Delivery, Message
@@ -52,6 +53,12 @@ class NotificationService:
         self.config = config
         self.topics = topics
         self.clock = clock
+        #: ES time values (``10s``), read once: each attempt's timeout and the first retry's
+        #: wait, in seconds.
+        self.timeout = parse_duration_ms(config.notifications_timeout,
+                                         "notifications.timeout") / 1000
+        self.backoff = parse_duration_ms(config.notifications_retry_backoff,
+                                         "notifications.retry.backoff") / 1000
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, config.notifications_max_concurrent_sends),
@@ -254,7 +261,7 @@ class NotificationService:
             return _delivery(record, Outcome(*MUTED))
         config_type = config["config_type"]
         data = config[config_type]
-        timeout = self.config.notifications_timeout
+        timeout = self.timeout
         if config_type in ("slack", "chime", "microsoft_teams", "webhook"):
             outcome = self._retrying(lambda: webhook.send(config_type, data, message, timeout))
         elif config_type == "sns":
@@ -295,7 +302,7 @@ class NotificationService:
         if not account.get("is_enabled", True):
             return _delivery(account_record, Outcome(*MUTED))
         data = account["smtp_account"]
-        timeout = self.config.notifications_timeout
+        timeout = self.timeout
         statuses = []
         outcomes = []
         for recipient in recipients:
@@ -316,7 +323,7 @@ class NotificationService:
                         tuple(statuses))
 
     def _retrying(self, attempt: Callable[[], Outcome]) -> Outcome:
-        wait = self.config.notifications_retry_backoff
+        wait = self.backoff
         attempts = max(1, self.config.notifications_retry_attempts)
         for number in range(1, attempts + 1):
             outcome = attempt()
