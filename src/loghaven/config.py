@@ -28,6 +28,7 @@ FILE_KEYS = {
     "indices.query.bool.max_clause_count": "max_clause_count",
     "indices.query.bool.max_nested_depth": "max_nested_depth",
     "ingest.grok.watchdog.max_execution_time": "grok_max_execution_time",
+    "ingest.parsers.install": "ingest_parsers_install",
     "http.allow_anonymous": "allow_anonymous",
     "http.allowed_hosts": "allowed_hosts",
     "http.cors.enabled": "cors_enabled",
@@ -93,6 +94,9 @@ class Config:
     #: How long one grok match may run before it fails (ES's static node setting and
     #: default; ingest/grok).
     grok_max_execution_time: str = "1s"
+    #: Store the built-in parsers' pipelines and index templates that are missing at start
+    #: (ingest/parsers).
+    ingest_parsers_install: bool = True
     #: Listen beyond loopback although there is no authentication (network.py).
     allow_anonymous: bool = False
     #: Extra names clients may send in ``Host`` (DNS-rebinding defence, api/host_check.py).

@@ -15,7 +15,7 @@ from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.recovery import open_metastore
-from loghaven.ingest import grok
+from loghaven.ingest import grok, parsers
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.notify.service import NotificationService
@@ -87,6 +87,8 @@ class Node:
         return stored["id"]
 
     def start(self) -> None:
+        if self.config.ingest_parsers_install:
+            parsers.install(self.write_service.pipelines, self.metastore)
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)
