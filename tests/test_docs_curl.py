@@ -2,7 +2,9 @@
 (one per document) as a reader would run them.
 
 Every ```sh/```bash block with a ``curl`` command is run whole by bash, with the document's
-``127.0.0.1:9200``/``localhost:9200`` pointed at the test server. Each curl call must succeed,
+``127.0.0.1:9200``/``localhost:9200`` pointed at the test server, in a temporary folder, with
+this Python's ``loghaven`` command first on the PATH and ``LOGHAVEN_URL`` set to the server (so
+``loghaven ingest`` examples load into it). Each curl call must succeed,
 answer below HTTP 400, and, unless it is a ``_cat`` text table or a HEAD, answer JSON that is
 not an error (no non-null ``error``, no ``"errors": true``), or the SNS query API's XML that
 is not an ``ErrorResponse``.
@@ -14,6 +16,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,10 +101,16 @@ def _check_answer(args: str, status: int, body: bytes) -> str | None:
                          ids=[f"{document}:{line}" for document, line, _ in BLOCKS])
 def test_curl_example(doc_servers: dict[str, Server], document: str, line: int, block: str,
                       tmp_path: Path) -> None:
-    script = ADDRESS.sub(doc_servers[document].url, block)
+    server = doc_servers[document]
+    script = ADDRESS.sub(server.url, block)
+    work = tmp_path / "work"
+    work.mkdir()
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", RECORDING_CURL + script],
-                            env={**os.environ, "OUT": str(tmp_path)},
-                            capture_output=True, timeout=120)
+                            env={**os.environ, "OUT": str(tmp_path), "PATH": path,
+                                 "LOGHAVEN_URL": server.url,
+                                 "XDG_STATE_HOME": str(tmp_path / "state")},
+                            cwd=work, capture_output=True, timeout=120)
     where = f"{document} line {line}:\n{block}"
     assert result.returncode == 0, \
         f"{where}\nexited {result.returncode}: {result.stderr.decode(errors='replace')}"
