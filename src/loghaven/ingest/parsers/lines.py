@@ -86,6 +86,21 @@ def user_agent(field: str = "user_agent.original") -> dict[str, Any]:
                            "ignore_missing": True}}
 
 
+def tls_version(field: str) -> list[dict[str, Any]]:
+    """``TLSv1.2`` in ``field`` as ECS's ``tls.version`` (``1.2``) and
+    ``tls.version_protocol`` (``tls``); anything else is left alone."""
+    return [
+        {"grok": {"field": field, "ignore_missing": True, "ignore_failure": True,
+                  "patterns": [r"^%{TLS_PROTOCOL:tls.version_protocol}v%{TLS_VERSION:tls.version}$"],
+                  "pattern_definitions": {"TLS_PROTOCOL": "TLS|SSL", "TLS_VERSION": r"[0-9.]+"}}},
+        {"lowercase": {"field": "tls.version_protocol", "ignore_missing": True}},
+    ]
+
+
+def split_list(field: str, separator: str) -> dict[str, Any]:
+    return {"split": {"field": field, "separator": separator, "ignore_missing": True}}
+
+
 KEYWORD = {"type": "keyword", "ignore_above": 1024}
 DATE = {"type": "date"}
 IP = {"type": "ip"}
