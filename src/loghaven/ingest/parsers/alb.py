@@ -85,15 +85,11 @@ _PROCESSORS = [
     lines.split_list("aws.elb.action_executed", ","),
     lines.split_list("aws.elb.target_port", " "),
     lines.split_list("aws.elb.target_status_code", " "),
-    lines.geoip("source.ip", "source.geo"),
-    lines.user_agent(),
-    {"remove": {"field": "_tmp", "ignore_missing": True}},
+    *lines.client_enrichment(),
 ]
 
-_SECONDS = {"properties": {"sec": lines.DOUBLE}}
 _PROPERTIES = {
-    "source": {"properties": {"address": lines.KEYWORD, "ip": lines.IP, "port": lines.LONG,
-                              "geo": lines.geo_properties()}},
+    "source": lines.source_properties(),
     "http": {"properties": {
         "version": lines.KEYWORD,
         "request": {"properties": {"method": lines.KEYWORD, "line": lines.KEYWORD,
@@ -108,8 +104,8 @@ _PROPERTIES = {
                            "client": {"properties": {"server_name": lines.KEYWORD}}}},
     "aws": {"properties": {"elb": {"properties": {
         "type": lines.KEYWORD, "name": lines.KEYWORD,
-        "request_processing_time": _SECONDS, "backend_processing_time": _SECONDS,
-        "response_processing_time": _SECONDS,
+        "request_processing_time": lines.SECONDS, "backend_processing_time": lines.SECONDS,
+        "response_processing_time": lines.SECONDS,
         "backend": {"properties": {
             "ip": lines.IP, "port": lines.LONG,
             "http": {"properties": {"response": {"properties": {"status_code": lines.LONG}}}}}},

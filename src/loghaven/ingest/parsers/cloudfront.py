@@ -72,15 +72,11 @@ _PROCESSORS = [
     {"split": {"field": "aws.cloudfront.x_forwarded_for", "separator": r",\s*",
                "ignore_missing": True}},
     *lines.tls_version("_tmp.ssl_protocol"),
-    lines.geoip("source.ip", "source.geo"),
-    lines.user_agent(),
-    {"remove": {"field": "_tmp", "ignore_missing": True}},
+    *lines.client_enrichment(),
 ]
 
-_SECONDS = {"properties": {"sec": lines.DOUBLE}}
 _PROPERTIES = {
-    "source": {"properties": {"address": lines.KEYWORD, "ip": lines.IP, "port": lines.LONG,
-                              "geo": lines.geo_properties()}},
+    "source": lines.source_properties(),
     "http": {"properties": {
         "version": lines.KEYWORD,
         "request": {"properties": {"method": lines.KEYWORD, "referrer": lines.KEYWORD,
@@ -96,8 +92,8 @@ _PROPERTIES = {
     "aws": {"properties": {"cloudfront": {"properties": {
         "edge_location": lines.KEYWORD, "domain": lines.KEYWORD, "cookie": lines.KEYWORD,
         "edge_result_type": lines.KEYWORD, "edge_response_result_type": lines.KEYWORD,
-        "edge_detailed_result_type": lines.KEYWORD, "time_taken": _SECONDS,
-        "time_to_first_byte": _SECONDS, "x_forwarded_for": lines.KEYWORD,
+        "edge_detailed_result_type": lines.KEYWORD, "time_taken": lines.SECONDS,
+        "time_to_first_byte": lines.SECONDS, "x_forwarded_for": lines.KEYWORD,
         "fle_status": lines.KEYWORD, "fle_encrypted_fields": lines.LONG,
         "range_start": lines.LONG, "range_end": lines.LONG,
     }}}},

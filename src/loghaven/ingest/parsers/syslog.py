@@ -147,7 +147,7 @@ _PROCESSORS = [
     {"date": {"field": "_tmp.bsd_ms", "formats": ["UNIX_MS"], "target_field": "@timestamp",
               "if": _BSD}},
     {"set": {"field": "@timestamp", "value": "{{_ingest.timestamp}}", "override": False}},
-    {"remove": {"field": "_tmp", "ignore_missing": True}},
+    lines.DROP_TMP,
 ]
 
 _CODE_NAME = {"properties": {"code": lines.LONG, "name": lines.KEYWORD}}
