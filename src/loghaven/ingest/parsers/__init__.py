@@ -50,3 +50,7 @@ def install(pipelines: PipelineStore, metastore: Metastore) -> None:
 
 
 # One import per parser module; each calls register() at import, in detection order.
+from loghaven.ingest.parsers import alb  # noqa: E402,F401,I001
+from loghaven.ingest.parsers import cloudfront  # noqa: E402,F401
+from loghaven.ingest.parsers import syslog  # noqa: E402,F401
+from loghaven.ingest.parsers import clf  # noqa: E402,F401
