@@ -171,10 +171,43 @@ def test_date_index_name_errors():
     ("175.16.199.0", "CN", "China", "Asia"),
     ("2a02:cf40::", "DK", "Denmark", "Europe"),
 ])
-def test_geoip_city_database_fills_country_and_continent(ip, country, name, continent):
-    out = run("geoip", {"ip": ip}, field="ip")
+def test_geoip_country_database_fills_country_and_continent(ip, country, name, continent):
+    out = run("geoip", {"ip": ip}, field="ip", database_file="GeoLite2-Country.mmdb")
     assert out["geoip"] == {"country_iso_code": country, "country_name": name,
                             "continent_name": continent}
+
+
+def test_geoip_city_database_default_properties():
+    """ES's default City properties, from the GeoLite2-City data shipped offline."""
+    out = run("geoip", {"ip": "89.160.20.128"}, field="ip")
+    assert out["geoip"] == {
+        "continent_name": "Europe", "country_iso_code": "SE", "country_name": "Sweden",
+        "region_iso_code": "SE-AB", "region_name": "Stockholm", "city_name": "Stockholm",
+        "location": {"lat": 59.3333, "lon": 18.05}}
+    # An address located only to its country has a location but no city or region.
+    assert run("geoip", {"ip": "8.8.8.8"}, field="ip")["geoip"] == {
+        "continent_name": "North America", "country_iso_code": "US",
+        "country_name": "United States", "location": {"lat": 37.751, "lon": -97.822}}
+
+
+def test_geoip_city_database_every_property():
+    out = run("geoip", {"ip": "128.101.101.101"}, field="ip",
+              properties=["ip", "city_name", "region_iso_code", "region_name", "timezone",
+                          "location", "continent_code", "country_iso_code"])
+    assert out["geoip"] == {
+        "ip": "128.101.101.101", "country_iso_code": "US", "continent_code": "NA",
+        "region_iso_code": "US-MN", "region_name": "Minnesota", "city_name": "Minneapolis",
+        "timezone": "America/Chicago", "location": {"lat": 44.9759, "lon": -93.2166}}
+    out = run("geoip", {"ip": "175.16.199.0"}, field="ip", properties=["city_name"])
+    assert out["geoip"] == {"city_name": "Changchun"}
+
+
+def test_geoip_city_only_where_the_newer_country_data_agrees():
+    """The 2018 City file places this range in the US; the newer country data in
+    Singapore: the country wins and no city of another country is given."""
+    out = run("geoip", {"ip": "168.138.182.118"}, field="ip",
+              properties=["country_iso_code", "city_name", "region_name", "location"])
+    assert out["geoip"] == {"country_iso_code": "SG"}
 
 
 def test_geoip_asn_database_and_properties():
