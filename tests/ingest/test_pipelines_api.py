@@ -173,6 +173,20 @@ def test_a_condition_may_read_but_not_change_the_document(es: httpx.Client) -> N
     assert doc["_source"] == {**docs[0]["_source"], "ran": True}
 
 
+def test_simulate_a_date_in_the_documents_locale(es: httpx.Client) -> None:
+    body = {"pipeline": {"processors": [{"date": {
+        "field": "when", "formats": ["dd/MMM/yyyy:HH:mm:ss Z"], "locale": "{{lang}}"}}]},
+        "docs": [{"_source": {"when": "10/Okt./2024:13:55:36 +0200", "lang": "de"}},
+                 {"_source": {"when": "05/janv./2024:08:00:00 +0100", "lang": "fr-FR"}},
+                 {"_source": {"when": "07/sept/2024:23:59:59 +0000", "lang": "es"}},
+                 {"_source": {"when": "10/Okt./2024:13:55:36 +0200", "lang": "xx"}}]}
+    docs = es.post("/_ingest/pipeline/_simulate", json=body).json()["docs"]
+    assert [d["doc"]["_source"]["@timestamp"] for d in docs[:3]] == [
+        "2024-10-10T11:55:36.000Z", "2024-01-05T07:00:00.000Z", "2024-09-07T23:59:59.000Z"]
+    assert docs[3]["error"]["type"] == "illegal_argument_exception"
+    assert docs[3]["error"]["reason"] == "unable to parse date [10/Okt./2024:13:55:36 +0200]"
+
+
 def test_pipelines_survive_a_restart(fresh_server: Server) -> None:
     body = {"processors": [{"set": {"field": "kept", "value": True}}]}
     with httpx.Client(base_url=fresh_server.url, timeout=30) as client:

@@ -93,6 +93,48 @@ def test_date_timezone_and_locale_templates_and_output_format():
     assert out["@timestamp"] == "2016/04/25 12:02 +09:00"
 
 
+@pytest.mark.parametrize(("locale", "text", "pattern", "expected"), [
+    # Java's CLDR names: German and French abbreviations carry a dot where CLDR has one
+    ("de", "10/Okt./2024:13:55:36", "dd/MMM/yyyy:HH:mm:ss", "2024-10-10T13:55:36.000Z"),
+    ("de", "10/Okt/2024:13:55:36", "dd/LLL/yyyy:HH:mm:ss", "2024-10-10T13:55:36.000Z"),
+    ("de_DE", "Donnerstag, 7. März 2024", "EEEE, d. MMMM yyyy", "2024-03-07T00:00:00.000Z"),
+    ("de-AT", "Mi., 6. März 2024", "EEE, d. MMM yyyy", "2024-03-06T00:00:00.000Z"),
+    ("fr", "5 janv. 2024", "d MMM yyyy", "2024-01-05T00:00:00.000Z"),
+    ("fr-FR", "lundi 5 février 2024 14:30", "EEEE d MMMM yyyy HH:mm",
+     "2024-02-05T14:30:00.000Z"),
+    ("fr", "1 août 2024", "d MMM yyyy", "2024-08-01T00:00:00.000Z"),
+    ("es", "mié, 7 feb 2024 03:04 p. m.", "EEE, d MMM yyyy hh:mm a",
+     "2024-02-07T15:04:00.000Z"),
+    ("es", "7 de septiembre de 2024", "d 'de' MMMM 'de' yyyy", "2024-09-07T00:00:00.000Z"),
+    ("pt-BR", "sexta-feira, 9 de fevereiro de 2024", "EEEE, d 'de' MMMM 'de' yyyy",
+     "2024-02-09T00:00:00.000Z"),
+    ("it", "12 dic 2024", "dd MMM yyyy", "2024-12-12T00:00:00.000Z"),
+    # ROOT (the default) and English; a language CLDR has no data for falls back to ROOT
+    ("ROOT", "Thu, 7 Mar 2024 10:00 PM", "EEE, d MMM yyyy hh:mm a", "2024-03-07T22:00:00.000Z"),
+    ("en_GB", "7 March 2024", "d MMMM yyyy", "2024-03-07T00:00:00.000Z"),
+    ("de-US", "10 Okt. 2024", "d MMM yyyy", "2024-10-10T00:00:00.000Z"),
+])
+def test_date_locale_month_and_day_names(locale, text, pattern, expected):
+    out = run("date", {"d": text}, field="d", formats=[pattern], locale=locale)
+    assert out["@timestamp"] == expected
+
+
+def test_date_locale_words_are_the_locales_only():
+    # English names do not parse in German, nor German in the default ROOT locale.
+    assert fails("date", {"d": "10 Oct 2024"}, field="d", formats=["d MMM yyyy"],
+                 locale="de") == "unable to parse date [10 Oct 2024]"
+    assert fails("date", {"d": "10 Okt. 2024"}, field="d", formats=["d MMM yyyy"]) == \
+        "unable to parse date [10 Okt. 2024]"
+    # ES's LocaleUtils.parse refuses an unknown language or country or too many parts,
+    # which fails every format.
+    for locale in ("yz", "en-YZ", "de_DE_x_y"):
+        assert fails("date", {"d": "10 Oct 2024"}, field="d", formats=["d MMM yyyy"],
+                     locale=locale) == "unable to parse date [10 Oct 2024]"
+    # A locale-less format ignores it.
+    out = run("date", {"d": "2024-10-10"}, field="d", formats=["ISO8601"], locale="de")
+    assert out["@timestamp"] == "2024-10-10T00:00:00.000Z"
+
+
 def test_date_errors_are_es_messages():
     assert fails("date", {"d": "not a date"}, field="d",
                  formats=["ISO8601", "UNIX"]) == "unable to parse date [not a date]"
@@ -146,6 +188,12 @@ def test_date_index_name_formats_zone_and_templates():
     weekly = run("date_index_name", {"d": "2016-04-28T10:00:00.000+0000"}, field="d",
                  date_rounding="w")
     assert resolve_date_math(weekly["_index"]) == "2016-04-25"
+
+
+def test_date_index_name_parses_in_its_locale():
+    out = run("date_index_name", {"d": "10 Okt. 2024"}, field="d", date_rounding="M",
+              date_formats=["d MMM yyyy"], locale="de-DE")
+    assert resolve_date_math(out["_index"]) == "2024-10-01"
 
 
 def test_date_index_name_errors():
