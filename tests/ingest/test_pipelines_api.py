@@ -146,6 +146,47 @@ def test_simulate_reports_a_failing_document_alone(es: httpx.Client) -> None:
     assert docs[1]["error"]["root_cause"][0]["reason"] == "field [a] doesn't exist"
 
 
+def test_a_condition_may_read_but_not_change_the_document(es: httpx.Client) -> None:
+    """ES gives ``if`` a read-only view of ctx: assigning, or calling a mutating method on
+    any map or list reached from it, fails the document and changes nothing."""
+    conditions = ["ctx.x = 1; return true", "ctx.tags.add('new'); return true",
+                  "def t = ctx.tags; t.remove(0) != null", "ctx.nested.put('k', 2) == null",
+                  "for (def m : ctx.list) { m.k = 1 } return true",
+                  "ctx.list.get(0).remove('k') == 0"]
+    docs = [{"_source": {"tags": ["a"], "nested": {}, "list": [{"k": 0}]}}]
+    for condition in conditions:
+        body = {"pipeline": {"processors": [
+            {"set": {"if": condition, "field": "ran", "value": True}}]}, "docs": docs}
+        error = es.post("/_ingest/pipeline/_simulate", json=body).json()["docs"][0]["error"]
+        assert error["type"] == "script_exception", (condition, error)
+        assert error["reason"] == "runtime error"
+        assert error["caused_by"] == {
+            "type": "unsupported_operation_exception",
+            "reason": "Mutating ingest documents in conditionals is not supported"}
+        assert error["script"] == condition
+    # Reading works, and local collections (and the params) stay writable.
+    body = {"pipeline": {"processors": [{"set": {
+        "if": "def l = []; l.add(ctx.tags.get(0)); def m = [:]; m.put('a', ctx.nested); "
+              "l.size() == 1 && ctx.tags.contains('a') && ctx.list[0].k == 0",
+        "field": "ran", "value": True}}]}, "docs": docs}
+    doc = es.post("/_ingest/pipeline/_simulate", json=body).json()["docs"][0]["doc"]
+    assert doc["_source"] == {**docs[0]["_source"], "ran": True}
+
+
+def test_simulate_a_date_in_the_documents_locale(es: httpx.Client) -> None:
+    body = {"pipeline": {"processors": [{"date": {
+        "field": "when", "formats": ["dd/MMM/yyyy:HH:mm:ss Z"], "locale": "{{lang}}"}}]},
+        "docs": [{"_source": {"when": "10/Okt./2024:13:55:36 +0200", "lang": "de"}},
+                 {"_source": {"when": "05/janv./2024:08:00:00 +0100", "lang": "fr-FR"}},
+                 {"_source": {"when": "07/sept/2024:23:59:59 +0000", "lang": "es"}},
+                 {"_source": {"when": "10/Okt./2024:13:55:36 +0200", "lang": "xx"}}]}
+    docs = es.post("/_ingest/pipeline/_simulate", json=body).json()["docs"]
+    assert [d["doc"]["_source"]["@timestamp"] for d in docs[:3]] == [
+        "2024-10-10T11:55:36.000Z", "2024-01-05T07:00:00.000Z", "2024-09-07T23:59:59.000Z"]
+    assert docs[3]["error"]["type"] == "illegal_argument_exception"
+    assert docs[3]["error"]["reason"] == "unable to parse date [10/Okt./2024:13:55:36 +0200]"
+
+
 def test_pipelines_survive_a_restart(fresh_server: Server) -> None:
     body = {"processors": [{"set": {"field": "kept", "value": True}}]}
     with httpx.Client(base_url=fresh_server.url, timeout=30) as client:

@@ -73,6 +73,8 @@ def test_an_access_log_pipeline_in_workers_and_in_process(servers: tuple[Server,
     first = docs["1"]
     assert first["@timestamp"] == "2026-12-04T10:01:00.000Z"
     assert first["geoip"]["country_iso_code"] == "GB"
+    assert first["geoip"]["city_name"] == "Willesden"  # the City data, in workers too
+    assert first["geoip"]["location"] == {"lat": 51.5333, "lon": -0.2333}
     assert first["user_agent"]["name"] == "curl"
     assert first["bytes"] == 1
     assert docs["0"]["geoip"]["country_iso_code"] == "US"

@@ -68,6 +68,25 @@ def test_bulk_item_failure_fails_that_item_only(es: httpx.Client) -> None:
     assert source(es, "w-bulk", "4") == {"a": 4}
 
 
+def test_a_condition_that_changes_the_document_fails_that_item(es: httpx.Client) -> None:
+    put(es, "w-cond", [{"set": {"if": "ctx.n == 2 ? (ctx.hacked = true) : false",
+                                "field": "ran", "value": True}},
+                       {"set": {"if": "ctx.n == 3", "field": "ran", "value": True}}])
+    answer = bulk(es, "/w-cond/_bulk?pipeline=w-cond&refresh=true", [
+        {"index": {"_id": "1"}}, {"n": 1}, {"index": {"_id": "2"}}, {"n": 2},
+        {"index": {"_id": "3"}}, {"n": 3}])
+    items = [item["index"] for item in answer["items"]]
+    assert [item["status"] for item in items] == [201, 400, 201]
+    error = items[1]["error"]
+    assert (error["type"], error["reason"]) == ("script_exception", "runtime error")
+    assert error["caused_by"] == {
+        "type": "unsupported_operation_exception",
+        "reason": "Mutating ingest documents in conditionals is not supported"}
+    assert source(es, "w-cond", "1") == {"n": 1}
+    assert source(es, "w-cond", "2") is None
+    assert source(es, "w-cond", "3") == {"n": 3, "ran": True}
+
+
 def test_default_and_final_pipelines(es: httpx.Client) -> None:
     put(es, "w-default", [{"append": {"field": "ran", "value": "default"}}])
     put(es, "w-final", [{"append": {"field": "ran", "value": "final"}}])

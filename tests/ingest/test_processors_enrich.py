@@ -93,6 +93,48 @@ def test_date_timezone_and_locale_templates_and_output_format():
     assert out["@timestamp"] == "2016/04/25 12:02 +09:00"
 
 
+@pytest.mark.parametrize(("locale", "text", "pattern", "expected"), [
+    # Java's CLDR names: German and French abbreviations carry a dot where CLDR has one
+    ("de", "10/Okt./2024:13:55:36", "dd/MMM/yyyy:HH:mm:ss", "2024-10-10T13:55:36.000Z"),
+    ("de", "10/Okt/2024:13:55:36", "dd/LLL/yyyy:HH:mm:ss", "2024-10-10T13:55:36.000Z"),
+    ("de_DE", "Donnerstag, 7. März 2024", "EEEE, d. MMMM yyyy", "2024-03-07T00:00:00.000Z"),
+    ("de-AT", "Mi., 6. März 2024", "EEE, d. MMM yyyy", "2024-03-06T00:00:00.000Z"),
+    ("fr", "5 janv. 2024", "d MMM yyyy", "2024-01-05T00:00:00.000Z"),
+    ("fr-FR", "lundi 5 février 2024 14:30", "EEEE d MMMM yyyy HH:mm",
+     "2024-02-05T14:30:00.000Z"),
+    ("fr", "1 août 2024", "d MMM yyyy", "2024-08-01T00:00:00.000Z"),
+    ("es", "mié, 7 feb 2024 03:04 p. m.", "EEE, d MMM yyyy hh:mm a",
+     "2024-02-07T15:04:00.000Z"),
+    ("es", "7 de septiembre de 2024", "d 'de' MMMM 'de' yyyy", "2024-09-07T00:00:00.000Z"),
+    ("pt-BR", "sexta-feira, 9 de fevereiro de 2024", "EEEE, d 'de' MMMM 'de' yyyy",
+     "2024-02-09T00:00:00.000Z"),
+    ("it", "12 dic 2024", "dd MMM yyyy", "2024-12-12T00:00:00.000Z"),
+    # ROOT (the default) and English; a language CLDR has no data for falls back to ROOT
+    ("ROOT", "Thu, 7 Mar 2024 10:00 PM", "EEE, d MMM yyyy hh:mm a", "2024-03-07T22:00:00.000Z"),
+    ("en_GB", "7 March 2024", "d MMMM yyyy", "2024-03-07T00:00:00.000Z"),
+    ("de-US", "10 Okt. 2024", "d MMM yyyy", "2024-10-10T00:00:00.000Z"),
+])
+def test_date_locale_month_and_day_names(locale, text, pattern, expected):
+    out = run("date", {"d": text}, field="d", formats=[pattern], locale=locale)
+    assert out["@timestamp"] == expected
+
+
+def test_date_locale_words_are_the_locales_only():
+    # English names do not parse in German, nor German in the default ROOT locale.
+    assert fails("date", {"d": "10 Oct 2024"}, field="d", formats=["d MMM yyyy"],
+                 locale="de") == "unable to parse date [10 Oct 2024]"
+    assert fails("date", {"d": "10 Okt. 2024"}, field="d", formats=["d MMM yyyy"]) == \
+        "unable to parse date [10 Okt. 2024]"
+    # ES's LocaleUtils.parse refuses an unknown language or country or too many parts,
+    # which fails every format.
+    for locale in ("yz", "en-YZ", "de_DE_x_y"):
+        assert fails("date", {"d": "10 Oct 2024"}, field="d", formats=["d MMM yyyy"],
+                     locale=locale) == "unable to parse date [10 Oct 2024]"
+    # A locale-less format ignores it.
+    out = run("date", {"d": "2024-10-10"}, field="d", formats=["ISO8601"], locale="de")
+    assert out["@timestamp"] == "2024-10-10T00:00:00.000Z"
+
+
 def test_date_errors_are_es_messages():
     assert fails("date", {"d": "not a date"}, field="d",
                  formats=["ISO8601", "UNIX"]) == "unable to parse date [not a date]"
@@ -148,6 +190,12 @@ def test_date_index_name_formats_zone_and_templates():
     assert resolve_date_math(weekly["_index"]) == "2016-04-25"
 
 
+def test_date_index_name_parses_in_its_locale():
+    out = run("date_index_name", {"d": "10 Okt. 2024"}, field="d", date_rounding="M",
+              date_formats=["d MMM yyyy"], locale="de-DE")
+    assert resolve_date_math(out["_index"]) == "2024-10-01"
+
+
 def test_date_index_name_errors():
     assert fails("date_index_name", {"d": "April"}, field="d", date_rounding="d") == \
         "unable to parse date [April]"
@@ -171,10 +219,43 @@ def test_date_index_name_errors():
     ("175.16.199.0", "CN", "China", "Asia"),
     ("2a02:cf40::", "DK", "Denmark", "Europe"),
 ])
-def test_geoip_city_database_fills_country_and_continent(ip, country, name, continent):
-    out = run("geoip", {"ip": ip}, field="ip")
+def test_geoip_country_database_fills_country_and_continent(ip, country, name, continent):
+    out = run("geoip", {"ip": ip}, field="ip", database_file="GeoLite2-Country.mmdb")
     assert out["geoip"] == {"country_iso_code": country, "country_name": name,
                             "continent_name": continent}
+
+
+def test_geoip_city_database_default_properties():
+    """ES's default City properties, from the GeoLite2-City data shipped offline."""
+    out = run("geoip", {"ip": "89.160.20.128"}, field="ip")
+    assert out["geoip"] == {
+        "continent_name": "Europe", "country_iso_code": "SE", "country_name": "Sweden",
+        "region_iso_code": "SE-AB", "region_name": "Stockholm", "city_name": "Stockholm",
+        "location": {"lat": 59.3333, "lon": 18.05}}
+    # An address located only to its country has a location but no city or region.
+    assert run("geoip", {"ip": "8.8.8.8"}, field="ip")["geoip"] == {
+        "continent_name": "North America", "country_iso_code": "US",
+        "country_name": "United States", "location": {"lat": 37.751, "lon": -97.822}}
+
+
+def test_geoip_city_database_every_property():
+    out = run("geoip", {"ip": "128.101.101.101"}, field="ip",
+              properties=["ip", "city_name", "region_iso_code", "region_name", "timezone",
+                          "location", "continent_code", "country_iso_code"])
+    assert out["geoip"] == {
+        "ip": "128.101.101.101", "country_iso_code": "US", "continent_code": "NA",
+        "region_iso_code": "US-MN", "region_name": "Minnesota", "city_name": "Minneapolis",
+        "timezone": "America/Chicago", "location": {"lat": 44.9759, "lon": -93.2166}}
+    out = run("geoip", {"ip": "175.16.199.0"}, field="ip", properties=["city_name"])
+    assert out["geoip"] == {"city_name": "Changchun"}
+
+
+def test_geoip_city_only_where_the_newer_country_data_agrees():
+    """The 2018 City file places this range in the US; the newer country data in
+    Singapore: the country wins and no city of another country is given."""
+    out = run("geoip", {"ip": "168.138.182.118"}, field="ip",
+              properties=["country_iso_code", "city_name", "region_name", "location"])
+    assert out["geoip"] == {"country_iso_code": "SG"}
 
 
 def test_geoip_asn_database_and_properties():

@@ -119,10 +119,15 @@ class Script:
         self.source = source
         self.tree = tree
 
-    def execute(self, variables: dict[str, Any] | None = None) -> Any:
+    def execute(self, variables: dict[str, Any] | None = None,
+                read_only: Collection[str] = ()) -> Any:
         """Run with ``variables`` (e.g. ``ctx``, ``params``) in scope; maps are changed in
-        place, so an ingest script's ``ctx.x = 1`` is seen by the caller."""
+        place, so an ingest script's ``ctx.x = 1`` is seen by the caller. The maps and lists
+        of the variables named in ``read_only``, and everything read from them, are ES's
+        unmodifiable views: changing one is an ``unsupported_operation_exception``."""
         run = _Run(self.source, dict(variables or {}))
+        for name in read_only:
+            run.freeze((variables or {}).get(name))
         stmts = self.tree.args[0]
         try:
             last = None
@@ -178,6 +183,25 @@ class _Run:
         self.scopes: list[dict[str, Any]] = [variables]
         self.steps = 0
         self.iterations = 0
+        #: ids of the read-only maps and lists (a value read from one is read-only too).
+        self.frozen: set[int] = set()
+
+    def freeze(self, value: Any) -> Any:
+        if isinstance(value, (dict, list)):
+            self.frozen.add(id(value))
+        return value
+
+    def derived(self, source: Any, value: Any) -> Any:
+        """``value`` read out of ``source``: read-only when ``source`` is."""
+        if self.frozen and id(source) in self.frozen:
+            self.freeze(value)
+        return value
+
+    def mutable(self, node: Node, obj: Any) -> None:
+        """ES's ``UnmodifiableIngestData``/``List``: the document an ``if`` condition sees."""
+        if self.frozen and id(obj) in self.frozen:
+            raise self.error(node, "unsupported_operation_exception",
+                             "Mutating ingest documents in conditionals is not supported")
 
     def error(self, node: Node, cause: str, reason: str) -> ScriptError:
         return ScriptError(self.source, node.start, node.end, cause, reason, runtime=True)
@@ -266,6 +290,7 @@ class _Run:
         else:
             raise self.cast_error(iterable_node, iterable, "java.lang.Iterable")
         for item in items:
+            self.derived(iterable, item)
             self.iterate(node)
             self.scopes.append({name: self.convert(node, item, type_, explicit=False)})
             try:
@@ -307,16 +332,16 @@ class _Run:
             obj = self.eval(args[0])
             if obj is None and args[2]:
                 return None
-            return self.get_field(node, obj, args[1])
+            return self.derived(obj, self.get_field(node, obj, args[1]))
         if kind == "index":
             obj = self.eval(args[0])
-            return self.get_index(node, obj, self.eval(args[1]))
+            return self.derived(obj, self.get_index(node, obj, self.eval(args[1])))
         if kind == "call":
             obj = self.eval(args[0])
             if obj is None and args[3]:
                 return None
             values = [self.eval(a) for a in args[2]]
-            return self.call(node, obj, args[1], values)
+            return self.derived(obj, self.call(node, obj, args[1], values))
         if kind == "static":
             return self.static(node, args[0], args[1], [self.eval(a) for a in args[2]])
         if kind == "list":
@@ -386,6 +411,7 @@ class _Run:
         else:
             key = self.eval(target.args[1])
         self.not_null(target, obj, f"assign [{key}] of")
+        self.mutable(target, obj)
         if isinstance(obj, dict):
             obj[self.key(target, key)] = value
         elif isinstance(obj, list) and target.kind == "index":
@@ -509,10 +535,13 @@ class _Run:
     # -- methods ---------------------------------------------------------------------------
     def call(self, node: Node, obj: Any, name: str, args: list[Any]) -> Any:
         self.not_null(node, obj, f"invoke method [{name}] on")
-        handler = _METHODS.get((_kind(obj), name, len(args)))
+        signature = (_kind(obj), name, len(args))
+        handler = _METHODS.get(signature)
         if handler is None:
             raise self.error(node, "illegal_argument_exception",
                              f"dynamic method [{type_name(obj)}, {name}/{len(args)}] not found")
+        if signature in _MUTATORS:
+            self.mutable(node, obj)
         try:
             return handler(self, node, obj, *args)
         except (TypeError, AttributeError):
@@ -748,3 +777,7 @@ _STATIC: dict[tuple[str, str, int], Any] = {
     ("Boolean", "valueOf", 1): lambda v: v if isinstance(v, bool) else (
         isinstance(v, str) and v.lower() == "true"),
 }
+
+#: The methods that change their map or list (refused on a read-only one).
+_MUTATORS = frozenset({("list", "add", 1), ("list", "remove", 1), ("map", "put", 2),
+                       ("map", "remove", 1)})

@@ -6,7 +6,8 @@ behaviour (``DateFormatters``, ``JavaDateMathParser``, ``EpochTime``) closely en
 mappings, range queries, date math index names and ``key_as_string`` values written for ES
 behave the same here.
 
-Only the standard library is used. Parsing sits on the ingest hot path, so the ES default
+Only the standard library is used, and babel's CLDR data for month and day names in
+languages other than English. Parsing sits on the ingest hot path, so the ES default
 ``strict_date_optional_time`` has a hand-written fast path; other patterns compile once to a
 regular expression (see ``get_format``).
 """
@@ -23,11 +24,13 @@ from loghaven.engine.dates.formats import (
     get_format,
     is_date_string,
 )
+from loghaven.engine.dates.locales import ROOT, language_tag_key, parse_locale
 from loghaven.engine.dates.zones import get_zone, utc_offset_ms
 
 __all__ = [
     "DEFAULT",
     "DYNAMIC_DATE_FORMATS",
+    "ROOT",
     "DateFormat",
     "calendar_floor",
     "calendar_next",
@@ -35,7 +38,9 @@ __all__ = [
     "get_format",
     "get_zone",
     "is_date_string",
+    "language_tag_key",
     "parse_date_math",
     "parse_duration_ms",
+    "parse_locale",
     "utc_offset_ms",
 ]

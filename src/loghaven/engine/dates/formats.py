@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+from loghaven.engine.dates.locales import ROOT
 from loghaven.engine.dates.parsers import (
     _ISO_PRINT,
     _compiled,
@@ -198,8 +199,9 @@ _SPECIAL_PARSERS: dict[str, _Parser] = {
 _Formatter = Callable[[int, "Zone | None"], str]
 
 
-def _single_format(name: str) -> tuple[list[_Parser], _Formatter]:
-    """Parsers and printer of one ``||`` alternative: a named format or a pattern."""
+def _single_format(name: str, locale: str) -> tuple[list[_Parser], _Formatter]:
+    """Parsers and printer of one ``||`` alternative: a named format or a pattern (its text
+    fields in ``locale``'s words)."""
     name = _ALIASES.get(name, name)
     if name not in _NAMED and name.startswith("8") and len(name) > 1:
         name = name[1:]  # ES 7's "8" prefix that opted into java.time patterns
@@ -220,7 +222,7 @@ def _single_format(name: str) -> tuple[list[_Parser], _Formatter]:
         else:
             printer = _compiled(printer_pattern, True).format
         return parsers, printer
-    compiled = _compiled(name, False)
+    compiled = _compiled(name, False, locale)
     return [compiled], compiled.format
 
 
@@ -243,18 +245,19 @@ def _number_text(value: float) -> str:
 
 class DateFormat:
     """A compiled ES ``format``: ``||``-separated alternatives, tried in order when parsing;
-    the first one prints."""
+    the first one prints. Month and day names are ``locale``'s (a :func:`parse_locale` key;
+    ROOT, English, by default)."""
 
     __slots__ = ("_parsers", "_printer", "names", "pattern")
 
-    def __init__(self, fmt: str) -> None:
+    def __init__(self, fmt: str, locale: str = ROOT) -> None:
         if not isinstance(fmt, str) or not fmt.strip():
             raise ValueError("No date pattern provided")
         self.pattern = fmt
         self.names = tuple(part.strip() for part in fmt.split("||"))
         if not all(self.names):
             raise ValueError("No date pattern provided")
-        compiled = [_single_format(name) for name in self.names]
+        compiled = [_single_format(name, locale) for name in self.names]
         self._parsers = tuple(p for part_parsers, _ in compiled for p in part_parsers)
         self._printer: _Formatter = compiled[0][1]
 
@@ -290,9 +293,10 @@ class DateFormat:
 
 
 @functools.lru_cache(maxsize=256)
-def get_format(fmt: str) -> DateFormat:
-    """The compiled ``DateFormat`` for ``fmt``; ValueError with the reason if it is invalid."""
-    return DateFormat(fmt)
+def get_format(fmt: str, locale: str = ROOT) -> DateFormat:
+    """The compiled ``DateFormat`` for ``fmt`` in ``locale``; ValueError with the reason if
+    it is invalid."""
+    return DateFormat(fmt, locale)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from loghaven.engine.dates.locales import ENGLISH, TextNames
 from loghaven.engine.dates.zones import (
     _MS_PER_DAY,
     Zone,
@@ -20,26 +22,33 @@ from loghaven.engine.dates.zones import (
 # Pattern compilation (java.time DateTimeFormatter letters)
 # ---------------------------------------------------------------------------------------------
 
-_MONTHS_FULL = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-]  # fmt: skip
-_MONTHS_SHORT = [m[:3] for m in _MONTHS_FULL]
-_DAYS_FULL = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_DAYS_SHORT = [d[:3] for d in _DAYS_FULL]
-
 # Offsets in every spelling java.time prints; zone ids ("Europe/Paris", "CET") besides.
 _OFFSET_PAT = r"Z|[+-]\d\d(?::?\d\d(?::?\d\d)?)?|(?:GMT|UTC|UT)(?:[+-]\d\d?(?::?\d\d)?)?"
 _ZONE_PAT = _OFFSET_PAT + r"|[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*"
 
 
+# CLDR versions differ on the space inside names ("p. m." with U+00A0 or U+202F): any
+# of them matches any other, so a log's plain space parses whatever CLDR Java shipped.
+_SPACE_CLASS = "[ \u00a0\u202f]"
+_SPACES = re.compile(_SPACE_CLASS)
+
+
+def _fold(text: str) -> str:
+    return _SPACES.sub(" ", text).lower()
+
+
 def _text_alternation(names: Iterable[str]) -> str:
-    return "((?i:" + "|".join(sorted(names, key=len, reverse=True)) + "))"
+    words = (re.escape(_fold(n)).replace("\\ ", _SPACE_CLASS)
+             for n in sorted(names, key=len, reverse=True))
+    return "((?i:" + "|".join(words) + "))"
 
 
-def _lookup(names: list[str]) -> Callable[[str], int]:
-    table = {n.lower(): i + 1 for i, n in enumerate(names)}
-    return lambda v: table[v.lower()]
+def _text(field: str, names: Sequence[str], value: Callable[[_Parts], int],
+          first: int = 1) -> _Element:
+    """A field written as one of ``names``, the first being the value ``first``."""
+    table = {_fold(n): i + first for i, n in enumerate(names)}
+    return _Element(_text_alternation(names), [(field, lambda v: table[_fold(v)])],
+                    lambda p: names[value(p) - first])
 
 
 def _zone_conv(v: str) -> Zone:
@@ -193,8 +202,9 @@ def _doy(p: _Parts) -> int:
     return p.days - _days_from_civil(p.year, 1, 1) + 1
 
 
-def _letter_element(c: str, n: int) -> _Element:
-    """Compile ``n`` repetitions of pattern letter ``c`` as java.time's appendPattern does."""
+def _letter_element(c: str, n: int, names: TextNames = ENGLISH) -> _Element:
+    """Compile ``n`` repetitions of pattern letter ``c`` as java.time's appendPattern does,
+    text fields in the words of ``names``' locale."""
 
     def too_many() -> ValueError:
         return ValueError(f"Too many pattern letters: {c}")
@@ -210,17 +220,11 @@ def _letter_element(c: str, n: int) -> _Element:
         if n <= 2:
             return _num("month", n, 2, lambda p: p.month)
         if n == 3:
-            return _Element(
-                _text_alternation(_MONTHS_SHORT),
-                [("month", _lookup(_MONTHS_SHORT))],
-                lambda p: _MONTHS_SHORT[p.month - 1],
-            )
+            short = names.months_short if c == "M" else names.months_short_standalone
+            return _text("month", short, lambda p: p.month)
         if n == 4:
-            return _Element(
-                _text_alternation(_MONTHS_FULL),
-                [("month", _lookup(_MONTHS_FULL))],
-                lambda p: _MONTHS_FULL[p.month - 1],
-            )
+            full = names.months_full if c == "M" else names.months_full_standalone
+            return _text("month", full, lambda p: p.month)
         raise too_many()
     simple: dict[str, tuple[str, Callable[[_Parts], int]]] = {
         "d": ("day", lambda p: p.day),
@@ -253,35 +257,23 @@ def _letter_element(c: str, n: int) -> _Element:
         if c in "ec" and n <= 2:
             return _num("dow", n, 1 if n == 1 else 2, _dow)
         if n <= 3:
-            return _Element(
-                _text_alternation(_DAYS_SHORT),
-                [("dow", _lookup(_DAYS_SHORT))],
-                lambda p: _DAYS_SHORT[_dow(p) - 1],
-            )
+            short = names.days_short if c != "c" else names.days_short_standalone
+            return _text("dow", short, _dow)
         if n == 4:
-            return _Element(
-                _text_alternation(_DAYS_FULL),
-                [("dow", _lookup(_DAYS_FULL))],
-                lambda p: _DAYS_FULL[_dow(p) - 1],
-            )
+            full = names.days_full if c != "c" else names.days_full_standalone
+            return _text("dow", full, _dow)
         raise too_many()
     if c == "a":
         if n > 1:
             raise too_many()
-        return _Element(
-            "((?i:AM|PM))",
-            [("ampm", lambda v: 0 if v.upper() == "AM" else 1)],
-            lambda p: "AM" if p.hour < 12 else "PM",
-        )
+        # the values are 0 (AM) and 1 (PM), as java.time's AMPM_OF_DAY
+        return _text("ampm", names.ampm, lambda p: 0 if p.hour < 12 else 1, first=0)
     if c == "G":
         if n > 4:
             raise too_many()
-        words = ("BC", "AD") if n < 4 else ("Before Christ", "Anno Domini")
-        return _Element(
-            _text_alternation(words),
-            [("era", lambda v: 0 if v.lower() == words[0].lower() else 1)],
-            lambda p: words[1] if p.year > 0 else words[0],
-        )
+        # the values are 0 (BC) and 1 (AD), as java.time's ERA
+        return _text("era", names.eras_short if n < 4 else names.eras_full,
+                     lambda p: 1 if p.year > 0 else 0, first=0)
     if c in "ZXxO":
         printer: _Printer
         if c == "Z":

@@ -17,6 +17,7 @@ from loghaven.engine.dates.letters import (
     _Parts,
     _Printer,
 )
+from loghaven.engine.dates.locales import ROOT, text_names
 from loghaven.engine.dates.zones import (
     _EPOCH_ORDINAL,
     _MS_PER_DAY,
@@ -152,11 +153,13 @@ def _tokenize(pattern: str, internal: bool) -> list[tuple[str, str, int]]:
 
 
 class _PatternParser:
-    """A java.time pattern compiled to one anchored regex plus a resolver."""
+    """A java.time pattern compiled to one anchored regex plus a resolver; text fields
+    (month and day names, am/pm, eras) in the words of the locale ``locale``."""
 
     __slots__ = ("fields", "printers", "regex")
 
-    def __init__(self, pattern: str, internal: bool = False) -> None:
+    def __init__(self, pattern: str, internal: bool = False, locale: str = ROOT) -> None:
+        names = text_names(locale)
         regex: list[str] = []
         fields: list[tuple[str, Callable[[str], object]]] = []
         printers: list[_Printer] = []
@@ -174,7 +177,8 @@ class _PatternParser:
                 regex.append(")?")
                 depth -= 1
             else:
-                el = _internal_element(text) if kind == "internal" else _letter_element(text, count)
+                el = (_internal_element(text) if kind == "internal"
+                      else _letter_element(text, count, names))
                 regex.append(el.regex)
                 fields.extend(el.fields)
                 printers.append(el.printer)
@@ -204,8 +208,8 @@ class _PatternParser:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled(pattern: str, internal: bool) -> _PatternParser:
-    return _PatternParser(pattern, internal)
+def _compiled(pattern: str, internal: bool, locale: str = ROOT) -> _PatternParser:
+    return _PatternParser(pattern, internal, locale)
 
 
 # ---------------------------------------------------------------------------------------------

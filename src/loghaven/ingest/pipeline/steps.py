@@ -164,9 +164,10 @@ def run_step(step: Step, document: IngestDocument) -> IngestDocument | None:
 
 def evaluate_condition(script: Script, params: dict[str, Any],
                        document: IngestDocument) -> bool:
-    """An ``if`` script's answer over ``ctx``; anything but a boolean is Painless's cast
-    error."""
-    value = script.execute({"ctx": document.fields, "params": params})
+    """An ``if`` script's answer over a read-only ``ctx`` (a condition that changes the
+    document fails, as ES's ``IngestConditionalScript`` does); anything but a boolean is
+    Painless's cast error."""
+    value = script.execute({"ctx": document.fields, "params": params}, read_only=("ctx",))
     if not isinstance(value, bool):
         raise ScriptError(script.source, 0, len(script.source), "class_cast_exception",
                           f"Cannot cast {type_name(value)} to java.lang.Boolean", runtime=True)

