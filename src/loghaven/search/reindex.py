@@ -252,7 +252,7 @@ def reindex(found: list[Target], request: ReindexRequest, writes: WriteService, 
 
 def _item(request: ReindexRequest, match: scan.Match) -> BulkItem | None:
     """The destination write of one source document (None: the script made it a noop)."""
-    source = request.source_filter.apply_bytes(match.source)
+    source = request.source_filter.apply_bytes(match.visible_source())
     assert source is not None
     op, index, doc_id = request.op_type, request.dest, match.doc_id
     version: int | None = match.version

@@ -6,7 +6,7 @@ meanwhile (by the operation itself, too) are not read, as ES's scroll does not s
 Matches come in index order (split by split, ``_doc`` order within one), ``size`` at a time,
 at most ``max_docs`` in all, each with the seq_no and version seen in the snapshot (a write
 made meanwhile is a version conflict for a write that sets ``if_seq_no``). The acting
-subject's restrictions apply: DLS narrows the matches, FLS the ``_source`` read.
+subject's restrictions apply: DLS narrows the matches, FLS the ``_source`` a copy reads.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
 from loghaven.search.context import SplitContext
 from loghaven.search.leaf import Cursor, resolve_keys, search_split
 from loghaven.search.request import SortKey
-from loghaven.search.restrictions import Restrictions
+from loghaven.search.restrictions import Restriction, Restrictions
 from loghaven.search.root import take_snapshot
 from loghaven.search.task import SearchTask
 
@@ -37,10 +37,15 @@ class Match:
 
     index: Index
     doc_id: str
-    #: The stored ``_source`` (FLS applied for a restricted subject).
+    #: The stored ``_source``, whole (a by-query update writes it back unchanged).
     source: bytes
     seq_no: int
     version: int
+    restriction: Restriction | None = None
+
+    def visible_source(self) -> bytes:
+        """The ``_source`` as the acting subject may see it (FLS and masking applied)."""
+        return self.source if self.restriction is None else self.restriction.source(self.source)
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,6 @@ def _matches(targets: list[Target], query: dict[str, Any] | None, size: int,
                     return
                 seq_no, = searcher.fast_field_values(SEQ_NO, [row.address])
                 version, = searcher.fast_field_values(VERSION, [row.address])
-                raw = doc.get_first(SOURCE)
                 read += 1
-                yield Match(entry.index, doc_id,
-                            raw if restriction is None else restriction.source(raw),
-                            seq_no, version)
+                yield Match(entry.index, doc_id, doc.get_first(SOURCE), seq_no, version,
+                            restriction)
