@@ -277,7 +277,7 @@ class TaskManager:
             running = list(self._running.values())
         for task in running:
             if task.cancellable:
-                task.cancellation.cancel(SHUTTING_DOWN)
+                self.cancel(task, SHUTTING_DOWN)
         self._pool.shutdown(wait=True)
 
 
