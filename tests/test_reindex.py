@@ -226,10 +226,28 @@ def test_slices_and_manual_slice(es: httpx.Client, index_name: str) -> None:
     auto = _reindex(es, {"source": {"index": index_name}, "dest": {"index": f"{index_name}-a"}},
                     "?refresh=true&slices=auto")
     assert auto["created"] == 20
+    assert "slices" not in auto
     for part in range(2):
         body = _reindex(es, {"source": {"index": index_name, "slice": {"id": part, "max": 2}},
                              "dest": {"index": f"{index_name}-s"}})
         assert 0 < body["created"] < 20
+    sliced = _reindex(es, {"source": {"index": index_name, "size": 4},
+                           "dest": {"index": f"{index_name}-n"}}, "?refresh=true&slices=3")
+    parts = sliced["slices"]
+    assert [part["slice_id"] for part in parts] == [0, 1, 2]
+    assert sliced["created"] == sum(part["created"] for part in parts) == 20
+    assert all(0 < part["created"] < 20 for part in parts)
+    assert sliced["batches"] == sum(part["batches"] for part in parts)
+    assert all(set(part) - {"slice_id"} == set(sliced) - {"took", "timed_out", "failures",
+                                                           "slices"} for part in parts)
+    both = es.post("/_reindex?slices=2", json={
+        "source": {"index": index_name, "slice": {"id": 0, "max": 2}},
+        "dest": {"index": f"{index_name}-n"}})
+    _error(both, 400, "action_request_validation_exception")
+    deleted = es.post(f"/{index_name}-n/_delete_by_query?slices=2&refresh=true",
+                      json={"query": {"match_all": {}}}).json()
+    assert deleted["deleted"] == 20 and len(deleted["slices"]) == 2
+    assert "created" not in deleted["slices"][0]
     assert es.get(f"/{index_name}-s/_count").json()["count"] == 20
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from loghaven.engine.documents_state import WriteResult
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, VersionConflict
 from loghaven.params import parse_int
+from loghaven.search.scan import Slice
 from loghaven.search.task import Cancellation
 
 UNLIMITED = math.inf
@@ -106,6 +107,11 @@ class Progress:
     #: Why the operation stopped early (ES's ``canceled``: ``"by user request"``).
     canceled: str | None = None
     failures: list[dict[str, Any]] = field(default_factory=list)
+    #: A slice's number (``slice_id``) among its operation's ``slices``.
+    slice_id: int | None = None
+    #: The slices' own progress, when the operation runs in ``slices`` (then the counters
+    #: above are theirs, summed).
+    slices: list[Progress] = field(default_factory=list)
     _wake: threading.Event = field(default_factory=threading.Event, repr=False)
 
     # -- counting --
@@ -133,7 +139,22 @@ class Progress:
 
     @property
     def aborted(self) -> bool:
-        return bool(self.failures)
+        return bool(self.all_failures())
+
+    def all_failures(self) -> list[dict[str, Any]]:
+        return [f for part in self.slices for f in part.failures] + self.failures
+
+    def parts(self, slices: int | None, max_docs: int | None,
+              ) -> list[tuple[Slice | None, int | None, Progress]]:
+        """The operation's slices: each one's documents, ``max_docs`` share and progress
+        (ES divides the rate and ``max_docs`` among them). One slice: the whole, here."""
+        if slices is None or slices == 1:
+            return [(None, max_docs, self)]
+        rate = self.requests_per_second / slices
+        self.slices = [Progress(rate, slice_id=n) for n in range(slices)]
+        return [(Slice(n, slices),
+                 None if max_docs is None else max_docs // slices + (n < max_docs % slices),
+                 part) for n, part in enumerate(self.slices)]
 
     # -- throttling --
 
@@ -157,34 +178,46 @@ class Progress:
     def rethrottle(self, requests_per_second: float) -> None:
         """A new rate, which a waiting operation applies at once."""
         self.requests_per_second = requests_per_second
+        for part in self.slices:
+            part.rethrottle(requests_per_second / len(self.slices))
         self._wake.set()
 
     def interrupt(self) -> None:
         """End a wait between batches now (the operation was cancelled)."""
+        for part in self.slices:
+            part.interrupt()
         self._wake.set()
 
     # -- rendering --
 
     def status(self, fields: tuple[str, ...] = _ALL_FIELDS) -> dict[str, Any]:
-        """ES's status object (a task's ``status``, the counters of the response)."""
-        until = self.throttled_until
-        body: dict[str, Any] = {"total": self.total}
-        body.update({name: getattr(self, name) for name in fields})
+        """ES's status object (a task's ``status``, the counters of the response); a sliced
+        operation's sums its slices' and lists them under ``slices``."""
+        parts = self.slices or [self]
+        waits = [p.throttled_until for p in parts if p.throttled_until is not None]
+        body: dict[str, Any] = {} if self.slice_id is None else {"slice_id": self.slice_id}
+        body.update({name: sum(getattr(p, name) for p in parts)
+                     for name in ("total", *fields)})
+        body.update({name: sum(getattr(p, name) for p in parts)
+                     for name in ("batches", "version_conflicts", "noops")})
         body.update({
-            "batches": self.batches, "version_conflicts": self.version_conflicts,
-            "noops": self.noops, "retries": {"bulk": 0, "search": 0},
-            "throttled_millis": int(self.throttled_seconds * 1000),
+            "retries": {"bulk": 0, "search": 0},
+            "throttled_millis": sum(int(p.throttled_seconds * 1000) for p in parts),
             "requests_per_second": -1.0 if self.requests_per_second == UNLIMITED
             else float(self.requests_per_second),
-            "throttled_until_millis": 0 if until is None
-            else max(0, int((until - time.monotonic()) * 1000))})
-        if self.canceled is not None:
-            body["canceled"] = self.canceled
+            "throttled_until_millis": 0 if not waits
+            else max(0, int((min(waits) - time.monotonic()) * 1000))})
+        canceled = next((p.canceled for p in (self, *self.slices) if p.canceled), None)
+        if canceled is not None:
+            body["canceled"] = canceled
+        if self.slices:
+            body["slices"] = [part.status(fields) for part in self.slices]
         return body
 
     def response(self, took_ms: int, fields: tuple[str, ...] = _ALL_FIELDS,
                  ) -> tuple[int, dict[str, Any]]:
         """The operation's (HTTP status, ES response body): the worst failure's status."""
-        status = max((failure["status"] for failure in self.failures), default=200)
+        failures = self.all_failures()
+        status = max((failure["status"] for failure in failures), default=200)
         return status, {"took": took_ms, "timed_out": False, **self.status(fields),
-                        "failures": self.failures}
+                        "failures": failures}

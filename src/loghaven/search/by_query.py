@@ -42,20 +42,38 @@ class ByQueryOptions:
 
 def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions,
              writes: WriteService, *, now_ms: int, progress: Progress,
-             cancellation: Cancellation,
-             restrictions: Restrictions = UNRESTRICTED) -> tuple[int, dict[str, Any]]:
+             cancellation: Cancellation, restrictions: Restrictions = UNRESTRICTED,
+             slices: int | None = None) -> tuple[int, dict[str, Any]]:
     """Run the operation over every match; (HTTP status, ES response body).
 
     ``cancellation`` stops it between batches; the batches already written stay written (and
     are synced), and the response says ``canceled``, as in ES. ``restrictions`` (DLS, FLS)
-    narrow the matches to the documents and fields the acting subject may see.
+    narrow the matches to the documents and fields the acting subject may see. ``slices``
+    runs it as that many slices of the documents, one after the other.
     """
     started = time.perf_counter()
     compile_query(query, None, Mapping(), now_ms=now_ms)
     try:
+        for part, max_docs, slice_progress in progress.parts(slices, options.max_docs):
+            _run(targets, query, options, writes, now_ms, slice_progress, cancellation,
+                 restrictions, part, max_docs)
+            if slice_progress.aborted or slice_progress.canceled:
+                break
+    finally:
+        for target in targets:
+            writes.commit(target.index, options.refresh)
+    return progress.response(int((time.perf_counter() - started) * 1000),
+                             RESPONSE_FIELDS[options.op])
+
+
+def _run(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions,
+         writes: WriteService, now_ms: int, progress: Progress, cancellation: Cancellation,
+         restrictions: Restrictions, part: scan.Slice | None, max_docs: int | None) -> None:
+    """One slice of the operation (or the whole)."""
+    try:
         for matches in scan.batches(
-                targets, query, size=options.batch_size, max_docs=options.max_docs,
-                now_ms=now_ms, task=SearchTask(cancellation), restrictions=restrictions):
+                targets, query, size=options.batch_size, max_docs=max_docs, now_ms=now_ms,
+                task=SearchTask(cancellation), restrictions=restrictions, part=part):
             batch_started = time.monotonic()
             progress.batches += 1
             progress.total += len(matches)
@@ -71,15 +89,10 @@ def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQue
                     progress.record(index.name, write.doc_id, outcome,
                                     options.proceed_on_conflicts)
             if progress.aborted:
-                break
+                return
             progress.throttle(batch_started, len(matches), cancellation)
     except TaskCancelled:
         progress.canceled = cancellation.reason
-    finally:
-        for target in targets:
-            writes.commit(target.index, options.refresh)
-    return progress.response(int((time.perf_counter() - started) * 1000),
-                             RESPONSE_FIELDS[options.op])
 
 
 def _by_index(matches: list[scan.Match]) -> dict[Index, list[scan.Match]]:

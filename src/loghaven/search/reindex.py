@@ -25,6 +25,7 @@ import orjson
 
 from loghaven.engine.catalog import Catalog, Target
 from loghaven.engine.documents_state import WriteRequest
+from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.errors import (
     ActionRequestValidation,
@@ -213,15 +214,33 @@ def check_targets(catalog: Catalog, found: list[Target], dest: str,
 
 def reindex(found: list[Target], request: ReindexRequest, writes: WriteService, *,
             refresh: bool, now_ms: int, progress: Progress, cancellation: Cancellation,
-            restrictions: Restrictions) -> tuple[int, dict[str, Any]]:
-    """Copy the matches; (HTTP status, ES response body)."""
+            restrictions: Restrictions, slices: int | None = None) -> tuple[int, dict[str, Any]]:
+    """Copy the matches; (HTTP status, ES response body). ``slices`` copies them as that
+    many slices of the documents, one after the other."""
     started = time.perf_counter()
-    written: dict[str, Any] = {}
+    written: dict[str, Index] = {}
+    try:
+        for part, max_docs, slice_progress in progress.parts(slices, request.max_docs):
+            _copy(found, request, writes, now_ms, slice_progress, cancellation, restrictions,
+                  part or request.part, max_docs, written)
+            if slice_progress.aborted or slice_progress.canceled:
+                break
+    finally:
+        if refresh:
+            for index in written.values():
+                writes.commit(index, True)
+    return progress.response(int((time.perf_counter() - started) * 1000))
+
+
+def _copy(found: list[Target], request: ReindexRequest, writes: WriteService, now_ms: int,
+          progress: Progress, cancellation: Cancellation, restrictions: Restrictions,
+          part: scan.Slice | None, max_docs: int | None, written: dict[str, Index]) -> None:
+    """One slice of the copy (or the whole); ``written`` collects the indices written."""
     try:
         for matches in scan.batches(
-                found, request.query, size=request.batch_size, max_docs=request.max_docs,
+                found, request.query, size=request.batch_size, max_docs=max_docs,
                 now_ms=now_ms, task=SearchTask(cancellation), restrictions=restrictions,
-                part=request.part):
+                part=part):
             batch_started = time.monotonic()
             progress.batches += 1
             progress.total += len(matches)
@@ -239,15 +258,10 @@ def reindex(found: list[Target], request: ReindexRequest, writes: WriteService, 
                                 item.request.doc_id if item.request else None, outcome,
                                 request.proceed_on_conflicts)
             if progress.aborted:
-                break
+                return
             progress.throttle(batch_started, len(matches), cancellation)
     except TaskCancelled:
         progress.canceled = cancellation.reason
-    finally:
-        if refresh:
-            for index in written.values():
-                writes.commit(index, True)
-    return progress.response(int((time.perf_counter() - started) * 1000))
 
 
 def _item(request: ReindexRequest, match: scan.Match) -> BulkItem | None:

@@ -334,13 +334,14 @@ class SearchService:
             op=op, proceed_on_conflicts=proceed, max_docs=max_docs,
             batch_size=batch_size or 1000, refresh=param_bool(params, "refresh"),
             pipeline=params.get("pipeline") if op == "update" else None)
-        progress = _progress(params)
+        progress, slices = _progress(params), parse_slices(params.get("slices"))
         found = self.catalog.resolve_params(expression, params)
         limits = self._restrictions(t.index.name for t in found)
 
         def work(tracked: Cancellation) -> tuple[int, dict[str, Any]]:
             return by_query(found, query, options, self.writes, now_ms=now_ms(),
-                            progress=progress, cancellation=tracked, restrictions=limits)
+                            progress=progress, cancellation=tracked, restrictions=limits,
+                            slices=slices)
         names = ", ".join(n for n in expression.split(",") if n)
         return self._run_task(BY_QUERY_ACTIONS[op], f"{op}-by-query [{names}]", work, params,
                               progress, cancellation)
@@ -353,7 +354,10 @@ class SearchService:
             raise IllegalArgument("_reindex doesn't support [pipeline] as a query parameter. "
                                   "Specify it in the [dest] object instead.")
         request = parse_reindex(body, param_int(params, "max_docs"))
-        progress = _progress(params)
+        progress, slices = _progress(params), parse_slices(params.get("slices"))
+        if slices not in (None, 1) and request.part is not None:
+            raise ActionRequestValidation("Validation Failed: 1: can't specify both manual "
+                                          "and automatic slicing at the same time;")
         found = self.catalog.resolve_params(",".join(request.sources), {})
         check_targets(self.catalog, found, request.dest,
                       param_bool(params, "require_alias"))
@@ -362,7 +366,8 @@ class SearchService:
 
         def work(tracked: Cancellation) -> tuple[int, dict[str, Any]]:
             return reindex(found, request, self.writes, refresh=refresh, now_ms=now_ms(),
-                           progress=progress, cancellation=tracked, restrictions=limits)
+                           progress=progress, cancellation=tracked, restrictions=limits,
+                           slices=slices)
         return self._run_task(REINDEX_ACTION, request.description, work, params, progress,
                               cancellation)
 
@@ -371,7 +376,6 @@ class SearchService:
                   ) -> tuple[int, dict[str, Any]]:
         """Run a bulk-by-scroll operation as a task: here, or in the background with
         ``wait_for_completion=false``."""
-        parse_slices(params.get("slices"))
         if not param_bool(params, "wait_for_completion", True):
             return self.tasks.run(action, description, work, background=True,
                                   progress=progress)
