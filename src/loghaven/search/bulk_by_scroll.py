@@ -14,14 +14,15 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from loghaven.engine.documents_state import WriteResult
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, VersionConflict
 from loghaven.params import parse_int
-from loghaven.search.scan import Slice
-from loghaven.search.task import Cancellation
+from loghaven.search.scan import Match, Slice
+from loghaven.search.task import Cancellation, TaskCancelled
 
 UNLIMITED = math.inf
 #: The longest a throttled operation sleeps before it looks at its cancellation again (a
@@ -87,6 +88,33 @@ def parse_slices(value: str | None) -> int | None:
         raise IllegalArgument(f"[slices] must be a positive integer or the string \"auto\", "
                               f"but was [{slices}]")
     return slices
+
+
+#: Reads one slice's batches (the slice, or None for all, and its ``max_docs`` share).
+Reader = Callable[[Slice | None, int | None], Iterable[list[Match]]]
+#: Writes one batch, counting its outcomes in the given progress.
+Writer = Callable[[list[Match], "Progress"], None]
+
+
+def run_batches(progress: Progress, read: Reader, write: Writer, *, slices: int | None,
+                max_docs: int | None, cancellation: Cancellation) -> None:
+    """The loop of every bulk-by-scroll operation: each slice's batches read, written,
+    counted and throttled, until done, aborted by a failure or cancelled (the batches
+    already written stay written; the progress says ``canceled``)."""
+    for part, share, slice_progress in progress.parts(slices, max_docs):
+        try:
+            for matches in read(part, share):
+                started = time.monotonic()
+                slice_progress.batches += 1
+                slice_progress.total += len(matches)
+                write(matches, slice_progress)
+                if slice_progress.aborted:
+                    break
+                slice_progress.throttle(started, len(matches), cancellation)
+        except TaskCancelled:
+            slice_progress.canceled = cancellation.reason
+        if slice_progress.aborted or slice_progress.canceled:
+            return
 
 
 @dataclass

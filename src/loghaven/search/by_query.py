@@ -10,6 +10,7 @@ ingest pipeline hook as ES does. Counters and throttling are :mod:`.bulk_by_scro
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +20,10 @@ from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.ingest.service import WriteService
 from loghaven.search import scan
-from loghaven.search.bulk_by_scroll import RESPONSE_FIELDS, Progress
+from loghaven.search.bulk_by_scroll import RESPONSE_FIELDS, Progress, run_batches
 from loghaven.search.query import compile_query
 from loghaven.search.restrictions import UNRESTRICTED, Restrictions
-from loghaven.search.task import Cancellation, SearchTask, TaskCancelled
+from loghaven.search.task import Cancellation, SearchTask
 
 #: The actions of the two operations (their tasks' ``action``).
 ACTIONS = {"delete": "indices:data/write/delete/byquery",
@@ -53,46 +54,31 @@ def by_query(targets: list[Target], query: dict[str, Any] | None, options: ByQue
     """
     started = time.perf_counter()
     compile_query(query, None, Mapping(), now_ms=now_ms)
+
+    def read(part: scan.Slice | None, max_docs: int | None) -> Iterator[list[scan.Match]]:
+        return scan.batches(targets, query, size=options.batch_size, max_docs=max_docs,
+                            now_ms=now_ms, task=SearchTask(cancellation),
+                            restrictions=restrictions, part=part)
+
+    def write(matches: list[scan.Match], counted: Progress) -> None:
+        for index, group in _by_index(matches).items():
+            batch = [WriteRequest("delete" if options.op == "delete" else "index",
+                                  match.doc_id, None if options.op == "delete" else match.source,
+                                  if_seq_no=match.seq_no, if_primary_term=PRIMARY_TERM)
+                     for match in group]
+            for request, outcome in zip(batch, writes.write_batch(index, batch,
+                                                                  options.pipeline),
+                                        strict=True):
+                counted.record(index.name, request.doc_id, outcome,
+                               options.proceed_on_conflicts)
     try:
-        for part, max_docs, slice_progress in progress.parts(slices, options.max_docs):
-            _run(targets, query, options, writes, now_ms, slice_progress, cancellation,
-                 restrictions, part, max_docs)
-            if slice_progress.aborted or slice_progress.canceled:
-                break
+        run_batches(progress, read, write, slices=slices, max_docs=options.max_docs,
+                    cancellation=cancellation)
     finally:
         for target in targets:
             writes.commit(target.index, options.refresh)
     return progress.response(int((time.perf_counter() - started) * 1000),
                              RESPONSE_FIELDS[options.op])
-
-
-def _run(targets: list[Target], query: dict[str, Any] | None, options: ByQueryOptions,
-         writes: WriteService, now_ms: int, progress: Progress, cancellation: Cancellation,
-         restrictions: Restrictions, part: scan.Slice | None, max_docs: int | None) -> None:
-    """One slice of the operation (or the whole)."""
-    try:
-        for matches in scan.batches(
-                targets, query, size=options.batch_size, max_docs=max_docs, now_ms=now_ms,
-                task=SearchTask(cancellation), restrictions=restrictions, part=part):
-            batch_started = time.monotonic()
-            progress.batches += 1
-            progress.total += len(matches)
-            for index, group in _by_index(matches).items():
-                batch = [WriteRequest("delete" if options.op == "delete" else "index",
-                                      match.doc_id,
-                                      None if options.op == "delete" else match.source,
-                                      if_seq_no=match.seq_no, if_primary_term=PRIMARY_TERM)
-                         for match in group]
-                for write, outcome in zip(batch, writes.write_batch(index, batch,
-                                                                    options.pipeline),
-                                          strict=True):
-                    progress.record(index.name, write.doc_id, outcome,
-                                    options.proceed_on_conflicts)
-            if progress.aborted:
-                return
-            progress.throttle(batch_started, len(matches), cancellation)
-    except TaskCancelled:
-        progress.canceled = cancellation.reason
 
 
 def _by_index(matches: list[scan.Match]) -> dict[Index, list[scan.Match]]:

@@ -18,6 +18,7 @@ Reindexing from a remote cluster is not supported.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,11 +41,16 @@ from loghaven.ingest.service import WriteService
 from loghaven.params import expect_object, parse_int, token_name
 from loghaven.scripting import Script, compile
 from loghaven.search import scan
-from loghaven.search.bulk_by_scroll import Progress, parse_conflicts, parse_max_docs
+from loghaven.search.bulk_by_scroll import (
+    Progress,
+    parse_conflicts,
+    parse_max_docs,
+    run_batches,
+)
 from loghaven.search.query import compile_query
 from loghaven.search.restrictions import Restrictions
 from loghaven.search.source_filter import SourceFilter
-from loghaven.search.task import Cancellation, SearchTask, TaskCancelled
+from loghaven.search.task import Cancellation, SearchTask
 
 ACTION = "indices:data/write/reindex"
 #: ES's default batch size (``source.size``).
@@ -219,49 +225,34 @@ def reindex(found: list[Target], request: ReindexRequest, writes: WriteService, 
     many slices of the documents, one after the other."""
     started = time.perf_counter()
     written: dict[str, Index] = {}
+
+    def read(part: scan.Slice | None, max_docs: int | None) -> Iterator[list[scan.Match]]:
+        return scan.batches(found, request.query, size=request.batch_size, max_docs=max_docs,
+                            now_ms=now_ms, task=SearchTask(cancellation),
+                            restrictions=restrictions, part=part or request.part)
+
+    def write(matches: list[scan.Match], counted: Progress) -> None:
+        items = []
+        for match in matches:
+            item = _item(request, match)
+            if item is None:
+                counted.noops += 1
+            else:
+                items.append(item)
+        for item, (index, outcome) in zip(items, writes.write_items(items), strict=True):
+            if index is not None:
+                written[index.name] = index
+            counted.record(index.name if index is not None else str(item.index),
+                           item.request.doc_id if item.request else None, outcome,
+                           request.proceed_on_conflicts)
     try:
-        for part, max_docs, slice_progress in progress.parts(slices, request.max_docs):
-            _copy(found, request, writes, now_ms, slice_progress, cancellation, restrictions,
-                  part or request.part, max_docs, written)
-            if slice_progress.aborted or slice_progress.canceled:
-                break
+        run_batches(progress, read, write, slices=slices, max_docs=request.max_docs,
+                    cancellation=cancellation)
     finally:
         if refresh:
             for index in written.values():
                 writes.commit(index, True)
     return progress.response(int((time.perf_counter() - started) * 1000))
-
-
-def _copy(found: list[Target], request: ReindexRequest, writes: WriteService, now_ms: int,
-          progress: Progress, cancellation: Cancellation, restrictions: Restrictions,
-          part: scan.Slice | None, max_docs: int | None, written: dict[str, Index]) -> None:
-    """One slice of the copy (or the whole); ``written`` collects the indices written."""
-    try:
-        for matches in scan.batches(
-                found, request.query, size=request.batch_size, max_docs=max_docs,
-                now_ms=now_ms, task=SearchTask(cancellation), restrictions=restrictions,
-                part=part):
-            batch_started = time.monotonic()
-            progress.batches += 1
-            progress.total += len(matches)
-            items = []
-            for match in matches:
-                item = _item(request, match)
-                if item is None:
-                    progress.noops += 1
-                else:
-                    items.append(item)
-            for item, (index, outcome) in zip(items, writes.write_items(items), strict=True):
-                if index is not None:
-                    written[index.name] = index
-                progress.record(index.name if index is not None else str(item.index),
-                                item.request.doc_id if item.request else None, outcome,
-                                request.proceed_on_conflicts)
-            if progress.aborted:
-                return
-            progress.throttle(batch_started, len(matches), cancellation)
-    except TaskCancelled:
-        progress.canceled = cancellation.reason
 
 
 def _item(request: ReindexRequest, match: scan.Match) -> BulkItem | None:
