@@ -303,7 +303,7 @@ async def cancel_tasks(request: Request) -> Response:
                                               _actions(request))
     if param_bool(request, "wait_for_completion"):
         await run(manager.wait, tasks, _timeout_ms(request))
-    return render_tasks(request, [task.info() for task in tasks], failures)
+    return render_tasks(request, [task.info(detailed=False) for task in tasks], failures)
 
 
 async def rethrottle(request: Request) -> Response:

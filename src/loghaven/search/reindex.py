@@ -38,7 +38,7 @@ from loghaven.errors import (
 )
 from loghaven.ingest.bulk import BulkItem
 from loghaven.ingest.service import WriteService
-from loghaven.params import expect_object, parse_int, token_name
+from loghaven.params import expect_object, expect_string, parse_int, token_name
 from loghaven.scripting import Script, compile
 from loghaven.search import scan
 from loghaven.search.bulk_by_scroll import (
@@ -127,7 +127,9 @@ def parse_request(body: dict[str, Any], url_max_docs: int | None) -> ReindexRequ
         raise ActionRequestValidation(_validation(errors))
     request = ReindexRequest(
         sources, dest_index, query=source.get("query"), source_filter=source_filter,
-        routing=routing, pipeline=dest.get("pipeline"),
+        routing=routing,
+        pipeline=None if dest.get("pipeline") is None
+        else expect_string(dest["pipeline"], "pipeline", "dest"),
         proceed_on_conflicts=parse_conflicts(body.get("conflicts", "abort")),
         max_docs=parse_max_docs(max_docs))
     if "size" in source:
