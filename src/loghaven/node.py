@@ -25,6 +25,7 @@ from loghaven.search import limits
 from loghaven.search.service import SearchService
 from loghaven.security.audit import AuditLog
 from loghaven.security.service import SecurityService
+from loghaven.tasks import TaskManager
 
 #: The OpenSearch version we present ourselves as to clients.
 COMPAT_VERSION = "2.11.0"
@@ -52,10 +53,13 @@ class Node:
         self.node_id = self._node_id()
         #: Every write to the node's indices, for the API and the node's own features.
         self.write_service = WriteService(self.catalog, IngestWorkers(config.ingest_workers))
+        #: The long operations (``_reindex``, by query) as ES tasks, for the ``_tasks`` API;
+        #: background results kept in the metastore.
+        self.tasks = TaskManager(self.metastore, self.node_id)
         #: Every search of the node's indices, for the API and the node's own features; its
-        #: by-query operations write through the write service.
+        #: by-query and reindex operations write through the write service, as tasks.
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
-                                            salt=config.compliance_salt)
+                                            salt=config.compliance_salt, tasks=self.tasks)
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit
@@ -107,6 +111,7 @@ class Node:
         """Stop searches and background work first, so that no job runs against a closing
         index."""
         self.stopping()
+        self.tasks.close()  # background tasks stop between batches and record their results
         self.topics.close()
         self.scheduler.stop()
         self.notifications.close()

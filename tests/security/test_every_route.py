@@ -157,6 +157,14 @@ def _pit(field_name: str, *, es: bool) -> Setup:
     return setup
 
 
+@_needs("indices:data/write/index")
+def _reindex(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A copy of the shared index into an index of its own (the user may write ``rt-*``)."""
+    dest = f"rt-copy-{next(_counter)}"
+    assert admin.put(f"/{dest}").status_code == 200
+    case.body = {"source": {"index": SHARED}, "dest": {"index": dest}}
+
+
 def _security_entity(kind: str, body: dict[str, Any], *, existing: bool,
                      patch: bool = False) -> Setup:
     def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
@@ -384,6 +392,11 @@ SETUPS: dict[tuple[str, str], Setup] = {
     ("GET", "/_cluster/state/{metric}/{index}"): _body(None, metric="metadata"),
     ("PUT", "/_cluster/settings"): _body({"persistent": {"search.max_buckets": 65535}}),
     ("GET", "/_tasks/{task_id}"): _body(None, task_id="node:1"),
+    ("POST", "/_tasks/{task_id}/_cancel"): _body(None, task_id="node:1"),
+    **_each("POST", "/_reindex/{task_id}/_rethrottle /_update_by_query/{task_id}/_rethrottle "
+                    "/_delete_by_query/{task_id}/_rethrottle",
+            _body(None, "?requests_per_second=5", task_id="node:1")),
+    ("POST", "/_reindex"): _reindex,
     ("GET", "/_resolve/index/{name}"): _body(None, name=SHARED),
     **_each("GET", "/_nodes/{node_id}/{metric} /_nodes/stats/{metric} "
                    "/_nodes/stats/{metric}/{index_metric} /_nodes/{node_id}/stats/{metric} "

@@ -1,16 +1,17 @@
 """Cluster APIs that tools ask a server about: ``_cluster/state``, ``_cluster/settings``,
-``_cluster/stats``, ``_cluster/allocation/explain``, ``_tasks`` and ``_resolve/index``.
+``_cluster/stats``, ``_cluster/allocation/explain``, ``_tasks`` (list, get, cancel, and the
+bulk-by-scroll operations' ``_rethrottle``) and ``_resolve/index``.
 
 A Loghaven server is a one-node cluster: every index is one started primary shard on it.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import itertools
+import functools
 import os
 import time
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -20,19 +21,19 @@ from starlette.routing import Route
 from loghaven.api.http import json_body, json_response, node_of, param_bool, run
 from loghaven.api.nodes import identity, served_plugins
 from loghaven.engine import templates
+from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.index import Index
 from loghaven.engine.settings import nest
-from loghaven.errors import (
-    IllegalArgument,
-    ResourceNotFound,
-)
+from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.node import COMPAT_VERSION, Node
 from loghaven.ops import host, state, stats
+from loghaven.search.bulk_by_scroll import parse_requests_per_second
+from loghaven.tasks import LIST_TASKS
 
 STATE_METRICS = ("version", "master_node", "cluster_manager_node", "blocks", "nodes",
                  "metadata", "routing_table", "routing_nodes", "customs")
-LIST_TASKS_ACTION = "cluster:monitor/tasks/lists"
-_task_ids = itertools.count(1)
+#: ES's default ``timeout`` of waiting for tasks.
+DEFAULT_TASK_TIMEOUT_MS = 30_000
 
 
 # --- _cluster/state --------------------------------------------------------------------------
@@ -239,43 +240,80 @@ async def cluster_stats(request: Request) -> Response:
 # --- _tasks ----------------------------------------------------------------------------------
 
 
-async def list_tasks(request: Request) -> Response:
-    """Lists running tasks; a Loghaven node runs none in the background, so ES's own list
-    task, the one answering this request, is all there is to show."""
+def _timeout_ms(request: Request) -> int:
+    value = request.query_params.get("timeout")
+    return DEFAULT_TASK_TIMEOUT_MS if not value else parse_duration_ms(value, "timeout")
+
+
+def _actions(request: Request) -> list[str]:
+    return [a for a in request.query_params.get("actions", "").split(",") if a]
+
+
+def render_tasks(request: Request, tasks: list[dict[str, Any]],
+                 failures: Sequence[LoghavenError] = ()) -> Response:
+    """ES's ``ListTasksResponse`` (the tasks list, cancel and rethrottle answer it), grouped
+    as ``group_by`` asks (``nodes``, ``parents`` or ``none``)."""
     node = node_of(request)
-    params = request.query_params
-    task_id = next(_task_ids)
-    task: dict[str, Any] = {
-        "node": node.node_id, "id": task_id, "type": "transport", "action": LIST_TASKS_ACTION,
-        "start_time_in_millis": int(time.time() * 1000), "running_time_in_nanos": 0,
-        "cancellable": False, "headers": {}}
-    if param_bool(request, "detailed"):
-        task["description"] = ""
-    actions = [a for a in params.get("actions", "").split(",") if a]
-    tasks = [task] if not actions or any(fnmatch.fnmatchcase(LIST_TASKS_ACTION, a)
-                                         for a in actions) else []
-    if params.get("parent_task_id") not in (None, "", "-1"):
-        tasks = []
-    group_by = params.get("group_by", "nodes")
+    body: dict[str, Any] = {}
+    if failures:
+        body["node_failures"] = [{
+            "type": "failed_node_exception", "reason": f"Failed node [{node.node_id}]",
+            "node_id": node.node_id, "caused_by": failure.to_cause()} for failure in failures]
+    group_by = request.query_params.get("group_by", "nodes")
     if group_by == "none":
-        return json_response(request, {"tasks": tasks})
+        return json_response(request, {**body, "tasks": tasks})
     if group_by == "parents":
-        return json_response(request, {"tasks": {f"{t['node']}:{t['id']}": t for t in tasks}})
+        return json_response(request, {**body, "tasks": {
+            f"{t['node']}:{t['id']}": t for t in tasks}})
     if group_by != "nodes":
         raise IllegalArgument(f"No enum constant for group_by [{group_by}]")
     nodes = {}
     if tasks:
         nodes[node.node_id] = {**identity(request),
                                "tasks": {f"{t['node']}:{t['id']}": t for t in tasks}}
-    return json_response(request, {"nodes": nodes})
+    return json_response(request, {**body, "nodes": nodes})
+
+
+async def list_tasks(request: Request) -> Response:
+    """The running tasks, among them this listing itself (ES's own list task)."""
+    manager = node_of(request).tasks
+    detailed = param_bool(request, "detailed")
+    with manager.track(LIST_TASKS):
+        tasks = manager.list(_actions(request))
+        if request.query_params.get("parent_task_id") not in (None, "", "-1"):
+            tasks = []  # no task here has a parent
+        infos = [task.info(detailed) for task in tasks]
+    if param_bool(request, "wait_for_completion"):
+        await run(manager.wait, [t for t in tasks if t.action != LIST_TASKS],
+                  _timeout_ms(request))
+    return render_tasks(request, infos)
 
 
 async def get_task(request: Request) -> Response:
-    task_id = request.path_params["task_id"]
-    node_part, _, number = task_id.partition(":")
-    if not node_part or not number.isdigit():
-        raise IllegalArgument(f"malformed task id {task_id}")
-    raise ResourceNotFound(f"task [{task_id}] isn't running and hasn't stored its results")
+    """A running task, or the stored result of one that ran in the background."""
+    return json_response(request, await run(functools.partial(
+        node_of(request).tasks.get, request.path_params["task_id"],
+        wait=param_bool(request, "wait_for_completion"), timeout_ms=_timeout_ms(request))))
+
+
+async def cancel_tasks(request: Request) -> Response:
+    """Cancel one task (``/_tasks/<id>/_cancel``) or the tasks ``actions`` matches."""
+    manager = node_of(request).tasks
+    tasks, failures = manager.cancel_matching(request.path_params.get("task_id"),
+                                              _actions(request))
+    if param_bool(request, "wait_for_completion"):
+        await run(manager.wait, tasks, _timeout_ms(request))
+    return render_tasks(request, [task.info(detailed=False) for task in tasks], failures)
+
+
+async def rethrottle(request: Request) -> Response:
+    """``_reindex``/``_update_by_query``/``_delete_by_query``'s ``_rethrottle``."""
+    value = request.query_params.get("requests_per_second")
+    if value is None:
+        raise IllegalArgument("requests_per_second is a required parameter")
+    tasks, failures = node_of(request).tasks.rethrottle(request.path_params["task_id"],
+                                                        parse_requests_per_second(value))
+    return render_tasks(request, [task.info() for task in tasks], failures)
 
 
 # --- _resolve/index --------------------------------------------------------------------------
@@ -338,5 +376,10 @@ routes = [
     Route("/_cluster/stats", cluster_stats, methods=["GET"]),
     Route("/_tasks", list_tasks, methods=["GET"]),
     Route("/_tasks/{task_id}", get_task, methods=["GET"]),
+    Route("/_tasks/_cancel", cancel_tasks, methods=["POST"]),
+    Route("/_tasks/{task_id}/_cancel", cancel_tasks, methods=["POST"]),
+    Route("/_reindex/{task_id}/_rethrottle", rethrottle, methods=["POST"]),
+    Route("/_update_by_query/{task_id}/_rethrottle", rethrottle, methods=["POST"]),
+    Route("/_delete_by_query/{task_id}/_rethrottle", rethrottle, methods=["POST"]),
     Route("/_resolve/index/{name}", resolve_index, methods=["GET"]),
 ]

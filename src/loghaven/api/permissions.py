@@ -12,7 +12,8 @@ permissions, first whether any index pattern grants it, then, while the endpoint
 index name it resolves (engine/catalog.py). A composite request's items are checked as their
 own actions on their indices: ``_msearch`` runs its searches as ``indices:data/read/search``,
 ``_mget`` its reads as ``indices:data/read/mget[shard]``, ``_bulk`` each item as
-``indices:data/write/index|delete|update`` (ingest/service.py).
+``indices:data/write/index|delete|update`` (ingest/service.py), ``_reindex`` its source as
+``indices:data/read/search`` and each write to its destination as a bulk item.
 
 Four kinds need no action: ``public`` (the login page and its assets, the security health
 check), ``authenticated`` (any user: who-am-I, one's own account and API keys, logout),
@@ -42,6 +43,8 @@ ITEM_ACTIONS = {
     "indices:data/read/msearch": "indices:data/read/search",
     "indices:data/read/mget": "indices:data/read/mget[shard]",
     "indices:data/write/bulk": "indices:data/write/bulk[s]",
+    # reindex reads its source as a search; its writes are checked as bulk items
+    "indices:data/write/reindex": "indices:data/read/search",
 }
 _CLUSTER_PREFIXES = ("indices:admin/template/", "indices:admin/index_template/",
                      "indices:data/read/scroll", "indices:data/read/msearch")
@@ -88,6 +91,11 @@ PUT         /_cluster/settings                              cluster:admin/settin
 GET         /_cluster/stats                                 cluster:monitor/stats
 GET         /_tasks                                         cluster:monitor/tasks/lists
 GET         /_tasks/{task_id}                               cluster:monitor/task/get
+POST        /_tasks/_cancel                                 cluster:admin/tasks/cancel
+POST        /_tasks/{task_id}/_cancel                       cluster:admin/tasks/cancel
+POST        /_reindex/{task_id}/_rethrottle                 cluster:admin/reindex/rethrottle
+POST        /_update_by_query/{task_id}/_rethrottle         cluster:admin/reindex/rethrottle
+POST        /_delete_by_query/{task_id}/_rethrottle         cluster:admin/reindex/rethrottle
 GET         /_resolve/index/{name}                          indices:admin/resolve/index
 GET         /_ingest/processor/grok                         cluster:admin/ingest/processor/grok/get
 GET         /_nodes                                         cluster:monitor/nodes/info
@@ -146,6 +154,7 @@ GET,POST    /_field_caps                                    indices:data/read/fi
 GET,POST    /{index}/_field_caps                            indices:data/read/field_caps
 POST        /{index}/_delete_by_query                       indices:data/write/delete/byquery
 POST        /{index}/_update_by_query                       indices:data/write/update/byquery
+POST        /_reindex                                       indices:data/write/reindex
 
 GET,POST    /_ingest/pipeline/_simulate                     cluster:admin/ingest/pipeline/simulate
 GET,POST    /_ingest/pipeline/{id}/_simulate                cluster:admin/ingest/pipeline/simulate

@@ -1,5 +1,5 @@
 """Search APIs: _search, scroll, point in time, _count, _msearch, _validate/query,
-_field_caps, _delete_by_query and _update_by_query.
+_field_caps, _delete_by_query, _update_by_query and _reindex.
 
 Each route parses the HTTP request (path, URL parameters, body), calls the node's
 :class:`~loghaven.search.service.SearchService` in the thread pool with the request's
@@ -189,6 +189,15 @@ async def _by_query(request: Request, op: str) -> Response:
     return json_response(request, result, status=status)
 
 
+async def reindex(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    async with cancellable(request) as cancellation:
+        status, result = await run(functools.partial(
+            _service(request).reindex, body, request.query_params,
+            cancellation=cancellation))
+    return json_response(request, result, status=status)
+
+
 routes = [
     Route("/_search", search, methods=["GET", "POST"]),
     Route("/_search/scroll", scroll, methods=["GET", "POST"]),
@@ -210,6 +219,7 @@ routes = [
     Route("/{index:path}/_msearch", msearch, methods=["GET", "POST"]),
     Route("/{index:path}/_validate/query", validate, methods=["GET", "POST"]),
     Route("/{index:path}/_field_caps", get_field_caps, methods=["GET", "POST"]),
+    Route("/_reindex", reindex, methods=["POST"]),
     Route("/{index:path}/_delete_by_query", delete_by_query, methods=["POST"]),
     Route("/{index:path}/_update_by_query", update_by_query, methods=["POST"]),
 ]

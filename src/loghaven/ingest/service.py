@@ -1,7 +1,7 @@
 """The write service: one entry point for every write to the node's indices.
 
 Single documents (index, create, update, delete), ``_bulk`` and the writes of
-``_delete_by_query``/``_update_by_query`` all come here, from the REST API and from the node's
+``_delete_by_query``/``_update_by_query`` and ``_reindex`` all come here, from the REST API and from the node's
 own features alike. For each write it resolves the target (an index, an alias's write index, a
 new index), runs the ingest pipeline hook (:mod:`loghaven.ingest.pipelines`), and writes;
 then each index written to is synced (the log fsync that makes the writes durable) and, if
@@ -123,6 +123,12 @@ class WriteService:
                                      strict=True):
             outcomes[position] = outcome
         return [o for o in outcomes if o is not None]
+
+    def write_items(self, items: list[BulkItem]) -> list[tuple[Index | None, Outcome]]:
+        """Write items as ``_bulk`` does (targets resolved or created, pipelines, access
+        checks, one sync per index), for ``_reindex``'s batches: each item's index (None when
+        it failed before one was found, or a pipeline dropped it) and outcome."""
+        return self._execute(items, None)
 
     def commit(self, index: Index, refresh: bool) -> None:
         """Make an index's writes durable (and visible if ``refresh``); raises if the sync

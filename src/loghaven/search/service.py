@@ -26,10 +26,21 @@ from loghaven.ingest.service import WriteService
 from loghaven.params import param_bool, param_int
 from loghaven.scheduler import Scheduler
 from loghaven.search import root
+from loghaven.search.bulk_by_scroll import (
+    Progress,
+    parse_conflicts,
+    parse_max_docs,
+    parse_requests_per_second,
+    parse_slices,
+)
+from loghaven.search.by_query import ACTIONS as BY_QUERY_ACTIONS
 from loghaven.search.by_query import ByQueryOptions, by_query
 from loghaven.search.documents import read, single_index
 from loghaven.search.field_caps import field_caps
 from loghaven.search.field_security import salt16
+from loghaven.search.reindex import ACTION as REINDEX_ACTION
+from loghaven.search.reindex import check_targets, reindex
+from loghaven.search.reindex import parse_request as parse_reindex
 from loghaven.search.request import SearchRequest, parse_search_request
 from loghaven.search.restrictions import Restrictions, restrictions
 from loghaven.search.scroll import ScrollContext, SearchContextMissing, SearchContexts
@@ -37,6 +48,7 @@ from loghaven.search.task import Cancellation, RunningSearches
 from loghaven.search.validate import validate_query
 from loghaven.security import access
 from loghaven.security import context as security_context
+from loghaven.tasks import TaskManager, Work
 
 Params = Mapping[str, str]
 
@@ -56,7 +68,8 @@ class SearchService:
     """The searches of one node over its catalog."""
 
     def __init__(self, catalog: Catalog, node_id: str,
-                 writes: WriteService | None = None, *, salt: str = DEFAULT_SALT) -> None:
+                 writes: WriteService | None = None, *, salt: str = DEFAULT_SALT,
+                 tasks: TaskManager | None = None) -> None:
         self.catalog = catalog
         self.node_id = node_id
         #: The salt of masked fields' hashes (``security.compliance.salt``).
@@ -67,6 +80,8 @@ class SearchService:
         self.contexts = SearchContexts(catalog)
         #: The searches being served, cancelled all at once when the node stops.
         self.running = RunningSearches()
+        #: Where the bulk-by-scroll operations (by query, ``_reindex``) run as tasks.
+        self.tasks = tasks if tasks is not None else TaskManager(catalog.metastore, node_id)
 
     def schedule(self, scheduler: Scheduler) -> None:
         self.contexts.schedule(scheduler)
@@ -298,7 +313,8 @@ class SearchService:
     def by_query(self, op: str, expression: str, body: dict[str, Any], params: Params, *,
                  cancellation: Cancellation | None = None) -> tuple[int, dict[str, Any]]:
         """``_delete_by_query`` (``op="delete"``) or ``_update_by_query`` (``"update"``):
-        (HTTP status, ES response body)."""
+        (HTTP status, ES response body), or the task's id with
+        ``wait_for_completion=false``."""
         if "script" in body:
             raise IllegalArgument("scripts are not supported by Loghaven; _update_by_query "
                                   "re-indexes the matching documents as they are")
@@ -307,32 +323,69 @@ class SearchService:
                 raise ParsingError(f"Unknown key for a {type(body[key]).__name__} in [{key}].")
         if op == "delete" and "query" not in body and "q" not in params:
             raise ActionRequestValidation("Validation Failed: 1: query is missing;")
-        if params.get("wait_for_completion") == "false":
-            raise IllegalArgument("wait_for_completion=false (tasks) is not supported yet")
-        conflicts = params.get("conflicts", body.get("conflicts", "abort"))
-        if conflicts not in ("abort", "proceed"):
-            raise IllegalArgument(f"conflicts may only be \"proceed\" or \"abort\" but was "
-                                  f"[{conflicts}]")
+        proceed = parse_conflicts(params.get("conflicts", body.get("conflicts", "abort")))
         query = _q_query(params) if "q" in params else body.get("query")
-        max_docs = param_int(params, "max_docs", body.get("max_docs", body.get("size")))
-        if max_docs is not None and (not isinstance(max_docs, int)
-                                     or isinstance(max_docs, bool) or max_docs < 1):
-            raise ActionRequestValidation(
-                f"Validation Failed: 1: maxDocs should be greater than 0 if the request is "
-                f"limited to some number of documents or -1 if it isn't but it was "
-                f"[{max_docs}];")
+        max_docs = parse_max_docs(param_int(params, "max_docs",
+                                            body.get("max_docs", body.get("size"))))
         batch_size = param_int(params, "scroll_size", 1000)
         if batch_size is not None and batch_size < 0:
             raise IllegalArgument(f"[size] parameter cannot be negative, found [{batch_size}]")
         options = ByQueryOptions(
-            op=op, proceed_on_conflicts=conflicts == "proceed", max_docs=max_docs,
+            op=op, proceed_on_conflicts=proceed, max_docs=max_docs,
             batch_size=batch_size or 1000, refresh=param_bool(params, "refresh"),
             pipeline=params.get("pipeline") if op == "update" else None)
+        progress, slices = _progress(params), parse_slices(params.get("slices"))
         found = self.catalog.resolve_params(expression, params)
-        with self._tracked(cancellation) as tracked:
+        limits = self._restrictions(t.index.name for t in found)
+
+        def work(tracked: Cancellation) -> tuple[int, dict[str, Any]]:
             return by_query(found, query, options, self.writes, now_ms=now_ms(),
-                            cancellation=tracked,
-                            restrictions=self._restrictions(t.index.name for t in found))
+                            progress=progress, cancellation=tracked, restrictions=limits,
+                            slices=slices)
+        names = ", ".join(n for n in expression.split(",") if n)
+        return self._run_task(BY_QUERY_ACTIONS[op], f"{op}-by-query [{names}]", work, params,
+                              progress, cancellation)
+
+    def reindex(self, body: dict[str, Any], params: Params, *,
+                cancellation: Cancellation | None = None) -> tuple[int, dict[str, Any]]:
+        """``_reindex``: (HTTP status, ES response body), or the task's id with
+        ``wait_for_completion=false``."""
+        if "pipeline" in params:
+            raise IllegalArgument("_reindex doesn't support [pipeline] as a query parameter. "
+                                  "Specify it in the [dest] object instead.")
+        request = parse_reindex(body, param_int(params, "max_docs"))
+        progress, slices = _progress(params), parse_slices(params.get("slices"))
+        if slices not in (None, 1) and request.part is not None:
+            raise ActionRequestValidation("Validation Failed: 1: can't specify both manual "
+                                          "and automatic slicing at the same time;")
+        found = self.catalog.resolve_params(",".join(request.sources), {})
+        check_targets(self.catalog, found, request.dest,
+                      param_bool(params, "require_alias"))
+        limits = self._restrictions(t.index.name for t in found)
+        refresh = param_bool(params, "refresh")
+
+        def work(tracked: Cancellation) -> tuple[int, dict[str, Any]]:
+            return reindex(found, request, self.writes, refresh=refresh, now_ms=now_ms(),
+                           progress=progress, cancellation=tracked, restrictions=limits,
+                           slices=slices)
+        return self._run_task(REINDEX_ACTION, request.description, work, params, progress,
+                              cancellation)
+
+    def _run_task(self, action: str, description: str, work: Work, params: Params,
+                  progress: Progress, cancellation: Cancellation | None,
+                  ) -> tuple[int, dict[str, Any]]:
+        """Run a bulk-by-scroll operation as a task: here, or in the background with
+        ``wait_for_completion=false``."""
+        if not param_bool(params, "wait_for_completion", True):
+            return self.tasks.run(action, description, work, background=True,
+                                  progress=progress)
+        with self._tracked(cancellation) as tracked:
+            return self.tasks.run(action, description, work, background=False,
+                                  cancellation=tracked, progress=progress)
+
+
+def _progress(params: Params) -> Progress:
+    return Progress(parse_requests_per_second(params.get("requests_per_second")))
 
 
 def _q_query(params: Params) -> dict[str, Any] | None:
