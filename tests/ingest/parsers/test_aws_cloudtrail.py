@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import httpx
 import orjson
 import pytest
-from conftest import Server
 from parserkit import FOREIGN, SAMPLES, bulk_records, count, field_types, records, sources, terms
 
+from conftest import Server
 from loghaven.ingest.parsers import PARSERS, RecordError
 
 KEY = ("AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/26/"
