@@ -54,3 +54,4 @@ def install(pipelines: PipelineStore, metastore: Metastore) -> None:
 from loghaven.ingest.parsers import cloudtrail  # noqa: E402, F401
 from loghaven.ingest.parsers import cloudwatch_logs  # noqa: E402, F401
 from loghaven.ingest.parsers import aws_waf  # noqa: E402, F401
+from loghaven.ingest.parsers import vpcflow  # noqa: E402, F401
