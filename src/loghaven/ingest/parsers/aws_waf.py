@@ -21,11 +21,12 @@ from loghaven.ingest.parsers.ecs import (
     IP,
     KEYWORD,
     LONG,
-    MANAGED,
     first_object,
     geoip,
     index_template,
     json_lines,
+    move,
+    pipeline,
 )
 from loghaven.ingest.parsers.parser import Parser
 
@@ -101,41 +102,32 @@ _MOVES = [(name, re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()) for name
     "cfDistributionTenantId")]
 
 
-def _move(field: str, target: str) -> dict[str, object]:
-    return {"rename": {"field": field, "target_field": target, "ignore_missing": True}}
 
-
-PIPELINE = {
-    "description": "AWS WAF logs: ECS fields, client country and AS, user agent",
-    "processors": [
+PIPELINE = pipeline(
+    "AWS WAF logs: ECS fields, client country and AS, user agent", [
         {"date": {"field": "timestamp", "formats": ["UNIX_MS"], "target_field": "@timestamp"}},
         {"set": {"field": "event", "value": {"kind": "event", "category": ["web"]}}},
         {"set": {"field": "cloud", "value": {"provider": "aws", "service": {"name": "waf"}}}},
-        _move("action", "event.action"),
-        _move("httpRequest.clientIp", "source.ip"),
-        _move("httpRequest.httpMethod", "http.request.method"),
-        _move("httpRequest.requestId", "http.request.id"),
-        _move("httpRequest.httpVersion", "http.version"),
-        _move("httpRequest.uri", "url.path"),
-        _move("httpRequest.args", "url.query"),
-        _move("terminatingRuleId", "rule.id"),
-        _move("webaclId", "aws.waf.web_acl_id"),
+        move("action", "event.action"),
+        move("httpRequest.clientIp", "source.ip"),
+        move("httpRequest.httpMethod", "http.request.method"),
+        move("httpRequest.requestId", "http.request.id"),
+        move("httpRequest.httpVersion", "http.version"),
+        move("httpRequest.uri", "url.path"),
+        move("httpRequest.args", "url.query"),
+        move("terminatingRuleId", "rule.id"),
+        move("webaclId", "aws.waf.web_acl_id"),
         {"dissect": {"field": "aws.waf.web_acl_id", "ignore_missing": True,
                      "ignore_failure": True,
                      "pattern": "arn:%{?partition}:%{?service}:%{cloud.region}:"
                                 "%{cloud.account.id}:%{?scope}/webacl/%{rule.ruleset}/%{?id}",
                      "description": "WAFv2 web ACL ARNs (classic ones are bare ids)"}},
         {"script": {"source": _SCRIPT, "description": "derived fields, headers, labels"}},
-        *[_move(field, f"aws.waf.{target}") for field, target in _MOVES],
+        *[move(field, f"aws.waf.{target}") for field, target in _MOVES],
         *geoip("source"),
         {"user_agent": {"field": "user_agent.original", "target_field": "user_agent",
                         "ignore_missing": True}},
-    ],
-    "on_failure": [
-        {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
-    ],
-    "_meta": MANAGED,
-}
+    ])
 
 #: The ids and actions of the rule lists, mapped; their other inner fields stay in _source.
 _RULE = {"ruleId": KEYWORD, "action": KEYWORD, "overriddenAction": KEYWORD}

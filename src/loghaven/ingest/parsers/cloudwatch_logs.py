@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from loghaven.ingest.parsers import register
-from loghaven.ingest.parsers.ecs import DATE, FLATTENED, KEYWORD, MANAGED, index_template
+from loghaven.ingest.parsers.ecs import DATE, FLATTENED, KEYWORD, index_template, move, pipeline
 from loghaven.ingest.parsers.parser import Parser, Record, RecordError
 
 NAME = "cloudwatch-logs"
@@ -74,33 +74,24 @@ def sniff(name: str, head: list[bytes]) -> bool:
     return bool(_HEAD.match(b"".join(head)))
 
 
-def _move(field: str, target: str) -> dict[str, Any]:
-    return {"rename": {"field": field, "target_field": target, "ignore_missing": True}}
 
-
-PIPELINE = {
-    "description": "CloudWatch Logs subscription events: time, log group and stream, account",
-    "processors": [
+PIPELINE = pipeline(
+    "CloudWatch Logs subscription events: time, log group and stream, account", [
         {"date": {"field": "timestamp", "formats": ["UNIX_MS"], "target_field": "@timestamp"}},
         {"remove": {"field": "timestamp"}},
         {"set": {"field": "cloud.provider", "value": "aws"}},
-        _move("id", "event.id"),
-        _move("owner", "cloud.account.id"),
-        _move("logGroup", "aws.cloudwatch.log_group"),
-        _move("logStream", "aws.cloudwatch.log_stream"),
-        _move("subscriptionFilters", "aws.cloudwatch.subscription_filters"),
-        _move("policyLevel", "aws.cloudwatch.policy_level"),
-        _move("extractedFields", "aws.cloudwatch.extracted_fields"),
+        move("id", "event.id"),
+        move("owner", "cloud.account.id"),
+        move("logGroup", "aws.cloudwatch.log_group"),
+        move("logStream", "aws.cloudwatch.log_stream"),
+        move("subscriptionFilters", "aws.cloudwatch.subscription_filters"),
+        move("policyLevel", "aws.cloudwatch.policy_level"),
+        move("extractedFields", "aws.cloudwatch.extracted_fields"),
         {"json": {"field": "message", "target_field": "aws.cloudwatch.message",
                   "if": "ctx.message != null && ctx.message.startsWith('{')",
                   "ignore_failure": True,
                   "description": "a JSON object message, kept parsed as well"}},
-    ],
-    "on_failure": [
-        {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
-    ],
-    "_meta": MANAGED,
-}
+    ])
 
 FIELDS: dict[str, dict[str, Any]] = {
     "@timestamp": DATE,

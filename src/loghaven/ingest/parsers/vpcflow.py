@@ -23,9 +23,10 @@ from loghaven.ingest.parsers.ecs import (
     IP,
     KEYWORD,
     LONG,
-    MANAGED,
     geoip,
     index_template,
+    move,
+    pipeline,
 )
 from loghaven.ingest.parsers.parser import Parser, Record, RecordError
 
@@ -133,9 +134,8 @@ _TRANSPORTS = {"1": "icmp", "6": "tcp", "17": "udp", "47": "gre", "50": "esp", "
                "58": "ipv6-icmp", "132": "sctp"}
 
 
-PIPELINE = {
-    "description": "VPC flow log records: ECS source, destination, network and event fields",
-    "processors": [
+PIPELINE = pipeline(
+    "VPC flow log records: ECS source, destination, network and event fields", [
         {"dissect": {"field": "message", "if": "ctx.message != null && ctx.version == null",
                      "pattern": " ".join(f"%{{{name}}}" for name in DEFAULT_FORMAT),
                      "description": "a bare line: the default format"}},
@@ -154,8 +154,7 @@ PIPELINE = {
                  "if": "ctx.event?.start != null"}},
         {"set": {"field": "@timestamp", "value": "{{_ingest.timestamp}}", "override": False,
                  "description": "a custom format without start: the time it arrived"}},
-        *[{"rename": {"field": field, "target_field": target, "ignore_missing": True}}
-          for field, target in TARGETS.items()],
+        *[move(field, target) for field, target in TARGETS.items()],
         *[{"convert": {"field": field, "type": "long", "ignore_missing": True}}
           for field in ("source.port", "destination.port", "network.packets", "network.bytes",
                         "aws.vpcflow.tcp_flags", "aws.vpcflow.traffic_path")],
@@ -165,12 +164,7 @@ PIPELINE = {
           for side in ("source", "destination")],
         *geoip("source"),
         *geoip("destination"),
-    ],
-    "on_failure": [
-        {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
-    ],
-    "_meta": MANAGED,
-}
+    ])
 
 FIELDS: dict[str, dict[str, Any]] = {
     "@timestamp": DATE, "event.start": DATE, "event.end": DATE,
