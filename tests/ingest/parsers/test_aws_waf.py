@@ -101,6 +101,9 @@ def test_indexed_documents_have_ecs_fields(es_module: httpx.Client, waf_index: s
     # HTTP/2 lowercase header names
     assert allowed["user_agent"]["name"] == "Firefox" and allowed["http"]["version"] == "2.0"
     assert allowed["url"]["domain"] == "www.example.com"
+    # the AS number WAF logs (ASN match statements), beside the geoip AS organisation
+    assert allowed["source"]["as"] == {"number": 29518,
+                                       "organization": {"name": "Bredband2 AB"}}
     # IPv6 client, no User-Agent header, empty args, a response code sent
     assert rate["source"]["ip"] == "2a02:cf40::1" and rate["source"]["geo"]
     assert "user_agent" not in rate and "query" not in rate["url"]
@@ -125,6 +128,7 @@ def test_mapping_types_and_queries(es_module: httpx.Client, waf_index: str) -> N
                   "aws.waf.request.headers.name"):
         assert types[field] == "keyword", field
     assert types["aws.waf.captcha_response"] == "flattened"
+    assert types["source.as.number"] == "long"
     assert terms(es_module, waf_index, "source.geo.country_iso_code") == {
         "GB": 1, "SE": 1, "DK": 1, "CN": 1}
     assert terms(es_module, waf_index, "event.action") == {"BLOCK": 2, "ALLOW": 2,

@@ -98,7 +98,7 @@ _MOVES = [(name, re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()) for name
     "formatVersion", "terminatingRuleType", "terminatingRuleMatchDetails", "httpSourceName",
     "httpSourceId", "ruleGroupList", "rateBasedRuleList", "nonTerminatingMatchingRules",
     "requestHeadersInserted", "captchaResponse", "challengeResponse", "ja4Fingerprint",
-    "oversizeFields", "requestBodySizeInspectedByWAF", "clientAsn", "forwardedAsn",
+    "oversizeFields", "requestBodySizeInspectedByWAF", "forwardedAsn",
     "cfDistributionTenantId")]
 
 
@@ -125,6 +125,7 @@ PIPELINE = pipeline(
         {"script": {"source": _SCRIPT, "description": "derived fields, headers, labels"}},
         *[move(field, f"aws.waf.{target}") for field, target in _MOVES],
         *geoip("source"),
+        move("clientAsn", "source.as.number"),
         {"user_agent": {"field": "user_agent.original", "target_field": "user_agent",
                         "ignore_missing": True}},
     ])
@@ -157,7 +158,7 @@ FIELDS: dict[str, dict[str, object]] = {
     "aws.waf.captcha_response": FLATTENED, "aws.waf.challenge_response": FLATTENED,
     "aws.waf.oversize_fields": KEYWORD,
     "aws.waf.request_body_size_inspected_by_waf": LONG,
-    "aws.waf.client_asn": LONG, "aws.waf.forwarded_asn": LONG,
+    "aws.waf.forwarded_asn": LONG,
     "aws.waf.cf_distribution_tenant_id": KEYWORD,
     "aws.waf.rule_group_list.ruleGroupId": KEYWORD,
     **{f"aws.waf.rule_group_list.terminatingRule.{k}": v for k, v in _RULE.items()},
