@@ -195,10 +195,22 @@ def matching_legacy(metastore: Metastore, index: str) -> list[tuple[str, dict[st
     return sorted(found, key=lambda item: item[1].get("order", 0))
 
 
+def is_builtin(template: dict[str, Any]) -> bool:
+    """Whether the node installed this template for a built-in parser (ingest/parsers)."""
+    return (template.get("_meta") or {}).get("managed_by") == "loghaven"
+
+
 def matching_composable(metastore: Metastore, index: str) -> tuple[str, dict[str, Any]] | None:
+    """The composable template a new index takes: the user's of highest priority. A built-in
+    one is a fallback, taken only when no user template (composable or legacy) matches, so a
+    legacy template written from an older guide (``PUT _template/awswaf-logs``) still applies
+    to ``awswaf-*`` although a composable one would win over it in ES."""
     found = [(name, t) for name, t in metastore.list(COMPOSABLE).items()
              if any(fnmatch.fnmatchcase(index, p) for p in t["index_patterns"])]
-    if not found:
+    users = [item for item in found if not is_builtin(item[1])]
+    if users:
+        found = users
+    elif not found or matching_legacy(metastore, index):
         return None
     return max(found, key=lambda item: item[1].get("priority", 0) or 0)
 
