@@ -51,3 +51,4 @@ def install(pipelines: PipelineStore, metastore: Metastore) -> None:
 
 # One import per parser module; each calls register() at import, in detection order.
 from loghaven.ingest.parsers import aws_waf  # noqa: E402, F401
+from loghaven.ingest.parsers import clf  # noqa: E402,F401

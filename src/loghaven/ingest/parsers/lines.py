@@ -1,0 +1,139 @@
+"""What the line-based parsers (ALB, CloudFront, syslog, Apache/Nginx) share.
+
+Each line of such a file is one document ``{"message": "<the line>"}``; all the parsing is in
+the pipeline, so lines that arrive another way (``_bulk?pipeline=loghaven-clf``, a stream)
+parse the same. A line the pipeline cannot read is kept, not failed: the pipeline's
+``on_failure`` leaves the line in ``event.original`` and says why in ``error.message``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from loghaven.ingest.parsers.parser import Record
+
+#: A template's priority: above nothing built in, below what users usually pick, so a
+#: user's own template for the same names wins.
+TEMPLATE_PRIORITY = 10
+META = {"managed_by": "loghaven"}
+
+
+def text_of(line: bytes) -> str:
+    """A line without its terminator, as text (bytes that are not UTF-8 become U+FFFD, so
+    binary junk still makes a document)."""
+    return line.rstrip(b"\r\n").decode("utf-8", errors="replace")
+
+
+def line_records(lines: Iterable[bytes],
+                 skip: Callable[[str], bool] = lambda text: False) -> Iterator[Record]:
+    """One ``{"message": line}`` per line that is neither blank nor a header (``skip``)."""
+    for line in lines:
+        text = text_of(line)
+        if text.strip() and not skip(text):
+            yield {"message": text}
+
+
+def head_texts(head: list[bytes]) -> list[str]:
+    """The non-blank lines of a file's head, for sniffing (the last may be cut short)."""
+    return [text for text in map(text_of, head) if text.strip()]
+
+
+def file_name(name: str) -> str:
+    """The last part of a path or S3 key, without ``.gz``."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return base[:-3] if base.endswith(".gz") else base
+
+
+def most_match(pattern: re.Pattern[str], texts: list[str]) -> bool:
+    """Whether the head has lines and most of them (all but a cut-off last one, or one odd
+    line in four) match ``pattern``."""
+    if not texts:
+        return False
+    hits = sum(1 for text in texts if pattern.match(text))
+    return hits >= max(1, (len(texts) * 3 + 3) // 4)
+
+
+def keep_original() -> dict[str, Any]:
+    """The first processor: the line moves to ``event.original`` (ECS), where it stays."""
+    return {"rename": {"field": "message", "target_field": "event.original",
+                       "ignore_missing": True}}
+
+
+def on_failure() -> list[dict[str, Any]]:
+    """The pipeline's handler: the document is indexed with its line and the reason."""
+    return [
+        {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
+        {"set": {"field": "event.kind", "value": "pipeline_error"}},
+        {"remove": {"field": "_tmp", "ignore_missing": True}},
+    ]
+
+
+def pipeline(description: str, parser: str, processors: list[dict[str, Any]]
+             ) -> dict[str, Any]:
+    return {"description": description, "processors": processors,
+            "on_failure": on_failure(), "_meta": {**META, "parser": parser}}
+
+
+def geoip(ip_field: str, geo_field: str) -> dict[str, Any]:
+    """Country of an address (private and reserved ones get nothing, and no failure)."""
+    return {"geoip": {"field": ip_field, "target_field": geo_field, "ignore_missing": True}}
+
+
+def user_agent(field: str = "user_agent.original") -> dict[str, Any]:
+    return {"user_agent": {"field": field, "target_field": "user_agent",
+                           "ignore_missing": True}}
+
+
+KEYWORD = {"type": "keyword", "ignore_above": 1024}
+DATE = {"type": "date"}
+IP = {"type": "ip"}
+LONG = {"type": "long"}
+DOUBLE = {"type": "double"}
+TEXT = {"type": "text"}
+#: ECS keeps the raw event unindexed; it is there to be read back, not searched.
+ORIGINAL = {"type": "keyword", "index": False, "doc_values": False}
+
+
+def geo_properties() -> dict[str, Any]:
+    names = ("country_iso_code", "country_name", "continent_code", "continent_name")
+    return {"properties": {name: KEYWORD for name in names}}
+
+
+def user_agent_properties() -> dict[str, Any]:
+    return {"properties": {
+        "original": {**KEYWORD, "fields": {"text": TEXT}}, "name": KEYWORD,
+        "version": KEYWORD, "device": {"properties": {"name": KEYWORD}},
+        "os": {"properties": {"name": KEYWORD, "version": KEYWORD, "full": KEYWORD}}}}
+
+
+def template(parser: str, index: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """The composable template for ``<index>-*``: the pipeline runs by default and the
+    parsed fields get their types (``properties`` as nested ``properties`` objects)."""
+    common = {
+        "@timestamp": DATE,
+        "event": {"properties": {"original": ORIGINAL, "kind": KEYWORD}},
+        "error": {"properties": {"message": TEXT}},
+    }
+    merged = _merge(common, properties)
+    return {
+        "index_patterns": [f"{index}-*"],
+        "priority": TEMPLATE_PRIORITY,
+        "template": {
+            "settings": {"index": {"default_pipeline": f"loghaven-{parser}"}},
+            "mappings": {"properties": merged},
+        },
+        "_meta": {**META, "parser": parser},
+    }
+
+
+def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(left)
+    for key, value in right.items():
+        if key in merged and "properties" in merged[key] and "properties" in value:
+            merged[key] = {"properties": _merge(merged[key]["properties"],
+                                                value["properties"])}
+        else:
+            merged[key] = value
+    return merged
