@@ -90,13 +90,16 @@ class BulkClient:
             raise ServerError(f"the server at {self.url} answered {response.status_code}: "
                               f"{_reason(response)}")
 
-    def require_pipeline(self, pipeline: str) -> None:
+    def require_pipeline(self, pipeline: str, builtin: bool = False) -> None:
+        """The pipeline exists; ``builtin`` ones (a parser's) are missing only when the node
+        does not install them."""
         response = self.http.get(f"/_ingest/pipeline/{pipeline}")
         if response.status_code == 404:
-            raise ServerError(
-                f"the server at {self.url} has no ingest pipeline [{pipeline}]: start it with "
-                f"ingest.parsers.install: true (the default) so it installs the built-in "
-                f"parsers' pipelines and templates, or PUT _ingest/pipeline/{pipeline}")
+            hint = ("start the server with ingest.parsers.install: true (the default), which "
+                    "installs the built-in parsers' pipelines and index templates"
+                    if builtin else f"create it with PUT _ingest/pipeline/{pipeline}")
+            raise ServerError(f"the server at {self.url} has no ingest pipeline [{pipeline}]: "
+                              f"{hint}")
         if response.status_code >= 400:
             raise ServerError(f"cannot read the pipeline [{pipeline}] from {self.url}: "
                               f"{response.status_code} {_reason(response)}")

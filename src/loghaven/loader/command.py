@@ -177,7 +177,7 @@ class Run:
         else:
             raise UsageError(f"the records are {fmt.name}: give --index to name where they go")
         if parser is not None and parser.pipeline_id not in self.checked_pipelines:
-            self.client.require_pipeline(parser.pipeline_id)
+            self.client.require_pipeline(parser.pipeline_id, builtin=True)
             self.checked_pipelines.add(parser.pipeline_id)
         return Target(index, pipeline)
 
@@ -221,13 +221,10 @@ class Run:
 
     # -- watching --------------------------------------------------------------------------
 
-    def listed(self, settled: bool) -> list[Source]:
-        return list(expand(self.options.sources, self.s3, settled=settled))
-
     def watch(self) -> None:
         while not self.stop.is_set():
             try:
-                new = [s for s in self.listed(settled=True)
+                new = [s for s in expand(self.options.sources, self.s3, settled=True)
                        if (s.key, s.version) not in self.seen]
             except SourceError as error:
                 self.report(str(error))
@@ -253,11 +250,12 @@ def run(options: Options) -> int:
     """The whole command: the exit status (0 only when nothing failed)."""
     from rich.console import Console
 
-    console = Console(stderr=True, highlight=False, markup=False)
+    console = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
     try:
         _check_usage(options)
         s3 = (S3(options.s3_endpoint_url)
               if any(s.startswith("s3://") for s in options.sources) else None)
+        sources = [] if options.watch else list(expand(options.sources, s3))
     except (UsageError, SourceError, LoghavenError) as error:
         console.print(f"loghaven ingest: {error}")
         return EXIT_USAGE
@@ -265,25 +263,20 @@ def run(options: Options) -> int:
                         retry_for=options.retry_for, connections=options.workers + 2)
     try:
         client.check()
-        for pipeline in _pipelines_needed(options):
-            client.require_pipeline(pipeline)
+        if options.pipeline:
+            client.require_pipeline(options.pipeline)
+        elif options.format and options.format not in formats.PLAIN:
+            client.require_pipeline(f"loghaven-{options.format}", builtin=True)
     except (ServerError, OSError) as error:
         console.print(f"loghaven ingest: {error}")
         client.close()
         return EXIT_SERVER
     checkpoints = Checkpoints(options.checkpoints, client.url)
     run = Run(options, client, checkpoints, s3, lambda line: console.print(line))
-    previous = {sig: signal.signal(sig, _stopper(run)) for sig in (signal.SIGINT,
-                                                                   signal.SIGTERM)}
-    try:
-        sources = [] if options.watch else run.listed(settled=False)
-    except SourceError as error:
-        console.print(f"loghaven ingest: {error}")
-        checkpoints.close()
-        client.close()
-        return EXIT_USAGE
     sizes = [source.size for source in sources]
     total = None if options.watch or None in sizes else sum(sizes)  # type: ignore[arg-type]
+    previous = {sig: signal.signal(sig, _stopper(run)) for sig in (signal.SIGINT,
+                                                                   signal.SIGTERM)}
     try:
         with ProgressBar(options.progress and console.is_terminal, run, console, total):
             if options.watch:
@@ -328,13 +321,6 @@ def _check_usage(options: Options) -> None:
     if options.index and "{" in options.index:
         expression = options.index if options.index.startswith("<") else f"<{options.index}>"
         resolve_date_math(expression)
-
-
-def _pipelines_needed(options: Options) -> list[str]:
-    needed = [options.pipeline] if options.pipeline else []
-    if options.format and options.format not in formats.PLAIN and not options.pipeline:
-        needed.append(formats.named(options.format).parser.pipeline_id)  # type: ignore[union-attr]
-    return needed
 
 
 def _stopper(run: Run) -> Callable[[int, FrameType | None], None]:
