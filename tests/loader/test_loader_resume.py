@@ -1,0 +1,137 @@
+"""Checkpoints of ``loghaven ingest``: a killed run continues where the server's answers got
+to (no record lost, none indexed twice), done files are skipped, ``--watch`` loads each new
+file once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+from loadkit import count, ingest, summary, write_ndjson
+
+from conftest import Server
+
+TOTAL = 60_000
+
+
+def _checkpoint(path: Path) -> tuple[int, int] | None:
+    if not path.exists():
+        return None
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+        try:
+            return db.execute("SELECT acked, done FROM checkpoints").fetchone()
+        except sqlite3.OperationalError:  # the table is not there yet
+            return None
+
+
+def test_a_killed_run_continues_without_duplicates_or_losses(
+        server: Server, es: httpx.Client, index_name: str, tmp_path: Path) -> None:
+    source = tmp_path / "big.ndjson"
+    source.write_bytes(b"".join(orjson.dumps({"n": i, "message": f"event number {i}"}) + b"\n"
+                                for i in range(TOTAL)))
+    checkpoints = tmp_path / "checkpoints.sqlite"
+    args = ["--url", server.url, "--index", index_name, "--batch-size", "300", "--workers",
+            "3", "--checkpoints", str(checkpoints), str(source)]
+    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        state = None
+        while time.monotonic() < deadline and process.poll() is None:
+            state = _checkpoint(checkpoints)
+            if state and state[0] >= 1500:
+                break
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert state is not None and 0 < state[0] < TOTAL and not state[1], state
+    killed_at = _checkpoint(checkpoints)
+    assert killed_at is not None and not killed_at[1]
+
+    rerun = ingest(*args, state=tmp_path)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    numbers = summary(rerun)["records"].split(", ")
+    indexed, skipped = int(numbers[0].split()[0]), int(numbers[3].split()[0])
+    # what the killed run had acknowledged is read again but not sent again; what it sent
+    # after its last checkpoint is recognised by its id
+    assert skipped >= killed_at[0] and indexed + skipped == TOTAL
+    assert count(es, index_name) == TOTAL
+    # the same count with one record twice and another missing would change the sum
+    total = es.post(f"/{index_name}/_search", json={"size": 0, "aggs": {
+        "n": {"sum": {"field": "n"}}}}).json()
+    assert total["aggregations"]["n"]["value"] == TOTAL * (TOTAL - 1) // 2
+    assert _checkpoint(checkpoints) == (TOTAL, 1)
+
+
+def test_a_rerun_skips_done_files_and_restart_loads_them_again(
+        server: Server, es: httpx.Client, index_name: str, tmp_path: Path) -> None:
+    first = write_ndjson(tmp_path / "a.ndjson", [{"n": i} for i in range(5)])
+    args = ["--url", server.url, "--index", index_name, str(first)]
+    assert ingest(*args, state=tmp_path).returncode == 0
+    second = write_ndjson(tmp_path / "b.ndjson", [{"n": 5}])
+    rerun = ingest(*args, str(second), state=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    assert summary(rerun)["files"] == "1 done, 1 skipped, 0 failed"
+    assert count(es, index_name) == 6
+    # --restart reads it again; the documents are there already (same ids): none twice
+    again = ingest(*args, "--restart", state=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert summary(again)["records"] == "0 indexed, 0 failed, 0 dropped, 5 skipped"
+    assert count(es, index_name) == 6
+    # a changed file is another version: loaded again
+    write_ndjson(first, [{"n": i} for i in range(10, 13)])
+    changed = ingest(*args, state=tmp_path)
+    assert summary(changed)["records"] == "3 indexed, 0 failed, 0 dropped, 0 skipped"
+    assert count(es, index_name) == 9
+
+
+def test_watch_loads_each_new_file_once(server: Server, es: httpx.Client, index_name: str,
+                                        tmp_path: Path) -> None:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    write_ndjson(folder / "a.ndjson", [{"n": 1}, {"n": 2}])
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "loghaven", "ingest", "--url", server.url, "--index",
+         index_name, "--watch", "--interval", "0.3", str(folder)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert _wait_for(lambda: _count_or_zero(es, index_name) == 2)
+        staged = write_ndjson(tmp_path / "b.ndjson", [{"n": 3}])
+        staged.rename(folder / "b.ndjson")
+        assert _wait_for(lambda: _count_or_zero(es, index_name) == 3)
+        time.sleep(1)  # a few more polls: nothing is loaded twice
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    lines = dict(line.split(": ", 1) for line in out.decode().splitlines() if ": " in line)
+    assert lines["files"] == "2 done, 0 skipped, 0 failed"
+    assert count(es, index_name) == 3
+
+
+def _count_or_zero(es: httpx.Client, index: str) -> int:
+    es.post(f"/{index}/_refresh")
+    response = es.get(f"/{index}/_count")
+    return response.json()["count"] if response.status_code == 200 else 0
+
+
+def _wait_for(condition: object, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
