@@ -31,6 +31,11 @@ def _checkpoint(path: Path) -> tuple[int, int] | None:
             return None
 
 
+def _checkpoints(path: Path) -> list[tuple[int, int]]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+        return db.execute("SELECT acked, done FROM checkpoints ORDER BY updated").fetchall()
+
+
 def test_a_killed_run_continues_without_duplicates_or_losses(
         server: Server, es: httpx.Client, index_name: str, tmp_path: Path) -> None:
     source = tmp_path / "big.ndjson"
@@ -135,3 +140,49 @@ def _wait_for(condition: object, seconds: float = 30) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def test_a_server_restart_mid_run_is_retried_and_a_dead_one_stops_the_run(
+        fresh_server: Server, tmp_path: Path) -> None:
+    source = tmp_path / "big.ndjson"
+    source.write_bytes(b"".join(orjson.dumps({"n": i}) + b"\n" for i in range(TOTAL)))
+    checkpoints = tmp_path / "checkpoints.sqlite"
+    args = ["--url", fresh_server.url, "--index", "restarted", "--batch-size", "300",
+            "--checkpoints", str(checkpoints), str(source)]
+    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args,
+                                "--retry-for", "90"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert _wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500)
+        fresh_server.kill()
+        time.sleep(1)  # the loader meets refused connections and waits
+        fresh_server.start()
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "files: 1 done" in out.decode()
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as es:
+        assert count(es, "restarted") == TOTAL
+
+    # a server that stays away: the batch gives up after --retry-for, the run stops and
+    # the checkpoint keeps what was acknowledged
+    second = tmp_path / "second.ndjson"
+    second.write_bytes(source.read_bytes())
+    args[-1] = str(second)
+    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args,
+                                "--retry-for", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert _wait_for(lambda: len(_checkpoints(checkpoints)) == 2)
+        fresh_server.kill()
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1
+    assert "stopped: gave up after" in err.decode() and "cannot reach" in err.decode()
+    assert "1 failed" in out.decode()
+    acked, done = _checkpoints(checkpoints)[1]
+    assert 0 < acked < TOTAL and not done

@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -101,7 +102,8 @@ class Run:
             self.seen.add((source.key, source.version))
             try:
                 self.load_file(source)
-            except (SourceError, OSError, ServerError, UsageError) as error:
+            except (SourceError, OSError, EOFError, zlib.error, ServerError,
+                    UsageError) as error:  # a missing, unreadable or truncated file
                 self.summary.add(files_failed=1)
                 self.report(f"{source.name}: {error}")
 
