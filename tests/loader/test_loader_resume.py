@@ -186,3 +186,39 @@ def test_a_server_restart_mid_run_is_retried_and_a_dead_one_stops_the_run(
     assert "1 failed" in out.decode()
     acked, done = _checkpoints(checkpoints)[1]
     assert 0 < acked < TOTAL and not done
+
+
+def test_items_refused_with_429_are_sent_again_until_the_block_lifts(
+        fresh_server: Server, tmp_path: Path) -> None:
+    es = httpx.Client(base_url=fresh_server.url, timeout=30)
+    assert es.put("/blocked").status_code == 200
+    # the flood-stage watermark (free space wanted beyond any disk): writes answer 429
+    flood = {f"cluster.routing.allocation.disk.watermark.{name}": value for name, value in (
+        ("low", "900pb"), ("high", "800pb"), ("flood_stage", "700pb"))}
+    assert es.put("/_cluster/settings", json={"persistent": flood}).status_code == 200
+    assert _wait_for(lambda: es.put("/blocked/_doc/probe", json={}).status_code == 429)
+    before = _count_or_zero(es, "blocked")  # the probes written before the block came
+    source = write_ndjson(tmp_path / "a.ndjson", [{"n": i} for i in range(50)])
+    args = ["--url", fresh_server.url, "--index", "blocked", "--batch-size", "20", str(source)]
+    gave_up = ingest(*args, "--retry-for", "1", state=tmp_path)
+    assert gave_up.returncode == 1
+    assert "gave up after" in gave_up.stderr and "429 on some items" in gave_up.stderr
+
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args,
+                                "--retry-for", "60"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        time.sleep(2)
+        assert process.poll() is None and _count_or_zero(es, "blocked") == before
+        cleared = {name: None for name in flood}
+        assert es.put("/_cluster/settings", json={"persistent": cleared}).status_code == 200
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        es.close()
+    assert process.returncode == 0, err
+    assert "50 indexed, 0 failed" in out.decode()
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as client:
+        assert count(client, "blocked") == before + 50
