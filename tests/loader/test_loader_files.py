@@ -4,6 +4,10 @@ and pipeline asked for; checked through the server's HTTP API."""
 from __future__ import annotations
 
 import gzip
+import os
+import pty
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -174,3 +178,35 @@ def test_ndjson_detected_without_index_fails_that_file(server: Server, tmp_path:
     assert result.returncode == 1
     assert "the records are ndjson: give --index" in result.stderr
     assert summary(result)["files"] == "0 done, 0 skipped, 1 failed"
+
+
+def test_progress_bar_on_a_terminal_only(server: Server, es: httpx.Client, index_name: str,
+                                         tmp_path: Path) -> None:
+    source = write_ndjson(tmp_path / "a.ndjson", [{"n": i, "text": "x" * 200}
+                                                  for i in range(30_000)])
+    args = [sys.executable, "-m", "loghaven", "ingest", "--url", server.url, "--index",
+            index_name, "--batch-size", "500", str(source)]
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm", "COLUMNS": "160"}
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=terminal, env=env)
+        os.close(terminal)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal's other end is closed: the run is over
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out, _ = process.communicate(timeout=120)
+    finally:
+        os.close(controller)
+    assert process.returncode == 0
+    text = shown.decode(errors="replace")
+    assert "docs/s" in text and "B/s" in text and "ingest" in text
+    assert "30000 indexed" in out.decode()  # the summary goes to stdout, not the terminal
+    quiet = ingest("--url", server.url, "--index", index_name, "--quiet", "--restart",
+                   str(source), state=tmp_path)
+    assert quiet.returncode == 0 and quiet.stderr == ""

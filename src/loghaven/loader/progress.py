@@ -3,7 +3,6 @@ sizes are known), bytes/s, documents indexed and docs/s, on stderr and only on a
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,7 @@ if TYPE_CHECKING:
 
 
 class ProgressBar:
-    """A rich progress bar on stderr (docs/s and source bytes/s), only on a terminal."""
+    """A transient rich bar, redrawn by rich's own refresh thread from the run's counters."""
 
     def __init__(self, shown: bool, run: Run, console: Any, total: int | None) -> None:
         self.shown = shown
@@ -20,7 +19,6 @@ class ProgressBar:
         self.run = run
         self.console = console
         self.bar: Any = None
-        self.ticker: threading.Thread | None = None
 
     def __enter__(self) -> ProgressBar:
         if not self.shown:
@@ -29,33 +27,29 @@ class ProgressBar:
             BarColumn,
             DownloadColumn,
             Progress,
+            ProgressColumn,
             TextColumn,
             TimeElapsedColumn,
             TransferSpeedColumn,
         )
+        from rich.text import Text
 
-        self.bar = Progress(TextColumn("ingest"), BarColumn(), DownloadColumn(),
-                            TransferSpeedColumn(), TextColumn("{task.fields[docs]}"),
-                            TimeElapsedColumn(), console=self.console, transient=True)
-        task = self.bar.add_task("ingest", total=self.total, docs="")
         summary = self.run.summary
 
-        def on_bytes(count: int) -> None:
-            self.bar.advance(task, count)
-
-        def tick() -> None:
-            while not self.run.stop.wait(0.5) and self.bar is not None:
+        class DocsColumn(ProgressColumn):
+            def render(self, task: Any) -> Text:
                 elapsed = max(time.monotonic() - summary.started, 1e-3)
-                self.bar.update(task, docs=f"{summary.indexed} docs "
-                                          f"{summary.indexed / elapsed:.0f} docs/s")
+                return Text(f"{summary.indexed} docs {summary.indexed / elapsed:.0f} docs/s")
 
-        self.run.on_bytes = on_bytes
-        self.bar.start()
-        self.ticker = threading.Thread(target=tick, daemon=True)
-        self.ticker.start()
+        bar = Progress(TextColumn("ingest"), BarColumn(), DownloadColumn(),
+                       TransferSpeedColumn(), DocsColumn(), TimeElapsedColumn(),
+                       console=self.console, transient=True)
+        task = bar.add_task("ingest", total=self.total)
+        self.run.on_bytes = lambda count: bar.advance(task, count)
+        bar.start()
+        self.bar = bar
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
-            self.bar = None
