@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +21,50 @@ SAMPLES = Path(__file__).parent.parent / "ingest" / "parsers" / "samples"
 
 def ingest(*args: str, state: Path, env: dict[str, str] | None = None,
            stdin: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``loghaven ingest ARGS`` with its checkpoints under ``state``; stdout and stderr."""
+    """``loghaven ingest ARGS`` run to its end, with its checkpoints under ``state``."""
+    argv = [sys.executable, "-m", "loghaven", "ingest", *args]
+    done = subprocess.run(argv, input=stdin, capture_output=True, env=_environ(state, env),
+                          timeout=timeout)
+    return subprocess.CompletedProcess(argv, done.returncode, done.stdout.decode(),
+                                       done.stderr.decode())
+
+
+@contextmanager
+def running(*args: str, state: Path, env: dict[str, str] | None = None,
+            stderr: int = subprocess.PIPE) -> Iterator[subprocess.Popen[bytes]]:
+    """``loghaven ingest ARGS`` in the background (killed if the test leaves it running)."""
+    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args],
+                               stdout=subprocess.PIPE, stderr=stderr, env=_environ(state, env))
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+def _environ(state: Path, env: dict[str, str] | None) -> dict[str, str]:
     environ = {**os.environ, "XDG_STATE_HOME": str(state), **(env or {})}
     for name in ("LOGHAVEN_URL", "LOGHAVEN_USER", "LOGHAVEN_PASSWORD", "LOGHAVEN_API_KEY"):
         if env is None or name not in env:
             environ.pop(name, None)
-    argv = [sys.executable, "-m", "loghaven", "ingest", *args]
-    done = subprocess.run(argv, input=stdin, capture_output=True, env=environ, timeout=timeout)
-    return subprocess.CompletedProcess(argv, done.returncode, done.stdout.decode(),
-                                       done.stderr.decode())
+    return environ
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def current_count(es: httpx.Client, index: str) -> int:
+    """The index's documents after a refresh, 0 while it does not exist."""
+    es.post(f"/{index}/_refresh")
+    response = es.get(f"/{index}/_count")
+    return response.json()["count"] if response.status_code == 200 else 0
 
 
 def write_ndjson(path: Path, docs: list[dict[str, Any]]) -> Path:

@@ -6,14 +6,12 @@ from __future__ import annotations
 import gzip
 import os
 import pty
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import orjson
-from loadkit import SAMPLES, count, docs, ingest, summary, write_ndjson
+from loadkit import SAMPLES, count, docs, ingest, running, summary, write_ndjson
 
 from conftest import Server
 
@@ -44,6 +42,11 @@ def test_json_array_and_single_object(server: Server, es: httpx.Client, index_na
                    str(tmp_path / "array.json"), str(tmp_path / "one.json"), state=tmp_path)
     assert again.returncode == 0, again.stderr
     assert count(es, index_name + "-auto") == 3
+    (tmp_path / "mixed.json").write_bytes(b'[{"n": 4}, 5]')
+    mixed = ingest("--url", server.url, "--index", index_name, str(tmp_path / "mixed.json"),
+                   state=tmp_path)
+    assert mixed.returncode == 1
+    assert "an array item is a JSON number, not an object" in mixed.stdout
 
 
 def test_stdin_and_gzip_with_concatenated_members(server: Server, es: httpx.Client,
@@ -122,8 +125,8 @@ def test_failing_items_and_bad_lines_are_counted_with_reasons(
     assert result.returncode == 1
     assert summary(result)["records"] == "3 indexed, 3 failed, 0 dropped, 0 skipped"
     assert "mapper_parsing_exception" in result.stdout
-    assert "(line 3): not JSON" in result.stdout
-    assert "(line 5): a JSON array, not an object" in result.stdout
+    assert "(line 3): invalid JSON" in result.stdout
+    assert "(line 5): expected a JSON object" in result.stdout
     assert [doc["n"] for doc in docs(es, index_name)] == [1, 2, 3]
 
 
@@ -184,23 +187,22 @@ def test_progress_bar_on_a_terminal_only(server: Server, es: httpx.Client, index
                                          tmp_path: Path) -> None:
     source = write_ndjson(tmp_path / "a.ndjson", [{"n": i, "text": "x" * 200}
                                                   for i in range(30_000)])
-    args = [sys.executable, "-m", "loghaven", "ingest", "--url", server.url, "--index",
-            index_name, "--batch-size", "500", str(source)]
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), "TERM": "xterm", "COLUMNS": "160"}
     controller, terminal = pty.openpty()
     try:
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=terminal, env=env)
-        os.close(terminal)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(controller, 65536)
-            except OSError:  # the terminal's other end is closed: the run is over
-                break
-            if not chunk:
-                break
-            shown += chunk
-        out, _ = process.communicate(timeout=120)
+        with running("--url", server.url, "--index", index_name, "--batch-size", "500",
+                     str(source), state=tmp_path, stderr=terminal,
+                     env={"TERM": "xterm", "COLUMNS": "160"}) as process:
+            os.close(terminal)
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:  # the terminal's other end is closed: the run is over
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            out, _ = process.communicate(timeout=120)
     finally:
         os.close(controller)
     assert process.returncode == 0

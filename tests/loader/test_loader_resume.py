@@ -4,17 +4,15 @@ file once."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import orjson
-from loadkit import count, ingest, summary, write_ndjson
+from loadkit import count, current_count, ingest, running, summary, wait_for, write_ndjson
 
 from conftest import Server
 
@@ -44,24 +42,12 @@ def test_a_killed_run_continues_without_duplicates_or_losses(
     checkpoints = tmp_path / "checkpoints.sqlite"
     args = ["--url", server.url, "--index", index_name, "--batch-size", "300", "--workers",
             "3", "--checkpoints", str(checkpoints), str(source)]
-    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        state = None
-        while time.monotonic() < deadline and process.poll() is None:
-            state = _checkpoint(checkpoints)
-            if state and state[0] >= 1500:
-                break
-            time.sleep(0.02)
+    with running(*args, state=tmp_path, stderr=subprocess.DEVNULL) as process:
+        assert wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500, 60)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert state is not None and 0 < state[0] < TOTAL and not state[1], state
     killed_at = _checkpoint(checkpoints)
-    assert killed_at is not None and not killed_at[1]
+    assert killed_at is not None and 0 < killed_at[0] < TOTAL and not killed_at[1], killed_at
 
     rerun = ingest(*args, state=tmp_path)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
@@ -105,41 +91,19 @@ def test_watch_loads_each_new_file_once(server: Server, es: httpx.Client, index_
     folder = tmp_path / "incoming"
     folder.mkdir()
     write_ndjson(folder / "a.ndjson", [{"n": 1}, {"n": 2}])
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "loghaven", "ingest", "--url", server.url, "--index",
-         index_name, "--watch", "--interval", "0.3", str(folder)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
-        assert _wait_for(lambda: _count_or_zero(es, index_name) == 2)
+    with running("--url", server.url, "--index", index_name, "--watch", "--interval", "0.3",
+                 str(folder), state=tmp_path) as process:
+        assert wait_for(lambda: current_count(es, index_name) == 2)
         staged = write_ndjson(tmp_path / "b.ndjson", [{"n": 3}])
         staged.rename(folder / "b.ndjson")
-        assert _wait_for(lambda: _count_or_zero(es, index_name) == 3)
+        assert wait_for(lambda: current_count(es, index_name) == 3)
         time.sleep(1)  # a few more polls: nothing is loaded twice
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 0, err
     lines = dict(line.split(": ", 1) for line in out.decode().splitlines() if ": " in line)
     assert lines["files"] == "2 done, 0 skipped, 0 failed"
     assert count(es, index_name) == 3
-
-
-def _count_or_zero(es: httpx.Client, index: str) -> int:
-    es.post(f"/{index}/_refresh")
-    response = es.get(f"/{index}/_count")
-    return response.json()["count"] if response.status_code == 200 else 0
-
-
-def _wait_for(condition: object, seconds: float = 30) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_a_server_restart_mid_run_is_retried_and_a_dead_one_stops_the_run(
@@ -149,18 +113,12 @@ def test_a_server_restart_mid_run_is_retried_and_a_dead_one_stops_the_run(
     checkpoints = tmp_path / "checkpoints.sqlite"
     args = ["--url", fresh_server.url, "--index", "restarted", "--batch-size", "300",
             "--checkpoints", str(checkpoints), str(source)]
-    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args,
-                                "--retry-for", "90"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert _wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500)
+    with running(*args, "--retry-for", "90", state=tmp_path) as process:
+        assert wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500)
         fresh_server.kill()
         time.sleep(1)  # the loader meets refused connections and waits
         fresh_server.start()
         out, err = process.communicate(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 0, err
     assert "files: 1 done" in out.decode()
     with httpx.Client(base_url=fresh_server.url, timeout=30) as es:
@@ -171,16 +129,10 @@ def test_a_server_restart_mid_run_is_retried_and_a_dead_one_stops_the_run(
     second = tmp_path / "second.ndjson"
     second.write_bytes(source.read_bytes())
     args[-1] = str(second)
-    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args,
-                                "--retry-for", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        assert _wait_for(lambda: len(_checkpoints(checkpoints)) == 2)
+    with running(*args, "--retry-for", "2", state=tmp_path) as process:
+        assert wait_for(lambda: len(_checkpoints(checkpoints)) == 2)
         fresh_server.kill()
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 1
     assert "stopped: gave up after" in err.decode() and "cannot reach" in err.decode()
     assert "1 failed" in out.decode()
@@ -196,28 +148,21 @@ def test_items_refused_with_429_are_sent_again_until_the_block_lifts(
     flood = {f"cluster.routing.allocation.disk.watermark.{name}": value for name, value in (
         ("low", "900pb"), ("high", "800pb"), ("flood_stage", "700pb"))}
     assert es.put("/_cluster/settings", json={"persistent": flood}).status_code == 200
-    assert _wait_for(lambda: es.put("/blocked/_doc/probe", json={}).status_code == 429)
-    before = _count_or_zero(es, "blocked")  # the probes written before the block came
+    assert wait_for(lambda: es.put("/blocked/_doc/probe", json={}).status_code == 429)
+    before = current_count(es, "blocked")  # the probes written before the block came
     source = write_ndjson(tmp_path / "a.ndjson", [{"n": i} for i in range(50)])
     args = ["--url", fresh_server.url, "--index", "blocked", "--batch-size", "20", str(source)]
     gave_up = ingest(*args, "--retry-for", "1", state=tmp_path)
     assert gave_up.returncode == 1
     assert "gave up after" in gave_up.stderr and "429 on some items" in gave_up.stderr
 
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path)}
-    process = subprocess.Popen([sys.executable, "-m", "loghaven", "ingest", *args,
-                                "--retry-for", "60"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
+    with running(*args, "--retry-for", "60", state=tmp_path) as process:
         time.sleep(2)
-        assert process.poll() is None and _count_or_zero(es, "blocked") == before
+        assert process.poll() is None and current_count(es, "blocked") == before
         cleared = {name: None for name in flood}
         assert es.put("/_cluster/settings", json={"persistent": cleared}).status_code == 200
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        es.close()
+    es.close()
     assert process.returncode == 0, err
     assert "50 indexed, 0 failed" in out.decode()
     with httpx.Client(base_url=fresh_server.url, timeout=30) as client:

@@ -4,15 +4,11 @@ endpoint and keys found as boto3 finds them."""
 from __future__ import annotations
 
 import gzip
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
-from loadkit import count, docs, ingest, summary
+from loadkit import count, current_count, docs, ingest, running, summary, wait_for
 
 from conftest import S3Store, Server
 
@@ -60,30 +56,12 @@ def test_watch_a_prefix(server: Server, es: httpx.Client, s3: S3Store, index_nam
     bucket = s3.bucket()
     client = s3.client()
     client.put_object(Bucket=bucket, Key="in/a.ndjson", Body=b'{"n": 1}\n')
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path), **s3.env()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "loghaven", "ingest", "--url", server.url, "--index",
-         index_name, "--watch", "--interval", "0.3", f"s3://{bucket}/in/"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
-        assert _eventually(es, index_name, 1)
+    with running("--url", server.url, "--index", index_name, "--watch", "--interval", "0.3",
+                 f"s3://{bucket}/in/", state=tmp_path, env=s3.env()) as process:
+        assert wait_for(lambda: current_count(es, index_name) == 1)
         client.put_object(Bucket=bucket, Key="in/b.ndjson.gz", Body=gzip.compress(b'{"n": 2}\n'))
-        assert _eventually(es, index_name, 2)
+        assert wait_for(lambda: current_count(es, index_name) == 2)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 0, err
     assert "files: 2 done, 0 skipped, 0 failed" in out.decode()
-
-
-def _eventually(es: httpx.Client, index: str, expected: int) -> bool:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        es.post(f"/{index}/_refresh")
-        response = es.get(f"/{index}/_count")
-        if response.status_code == 200 and response.json()["count"] == expected:
-            return True
-        time.sleep(0.1)
-    return False

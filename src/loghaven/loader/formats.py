@@ -8,11 +8,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
 from loghaven.ingest.parsers import PARSERS, Parser, Record, RecordError, detect
+from loghaven.ingest.parsers.ecs import json_lines
 
 #: How much of a file detection looks at (the parsers' ``sniff`` contract).
 HEAD_BYTES = 64 * 1024
@@ -36,7 +36,7 @@ class Format:
             return self.parser.records(lines)
         if self.name == "json":
             return json_records(lines)
-        return ndjson_records(lines)
+        return json_lines(lines)
 
 
 def named(name: str) -> Format:
@@ -72,19 +72,6 @@ def detected(name: str, head: list[bytes]) -> Format:
     return Format("ndjson")
 
 
-def ndjson_records(lines: Iterable[bytes]) -> Iterator[Record]:
-    """One JSON object per line; blank lines are skipped, a bad line is a RecordError."""
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            yield RecordError(f"not JSON: {error}", number)
-            continue
-        yield _object(value, number)
-
-
 def json_records(lines: Iterable[bytes]) -> Iterator[Record]:
     """A JSON array of objects (each a record) or a single object (one record)."""
     data = b"".join(lines)
@@ -94,14 +81,11 @@ def json_records(lines: Iterable[bytes]) -> Iterator[Record]:
         yield RecordError(f"the file is not a JSON array or object: {error}", 1)
         return
     for item in value if isinstance(value, list) else [value]:
-        yield _object(item, None)
-
-
-def _object(value: Any, line: int | None) -> Record:
-    if isinstance(value, dict):
-        return value
-    kind = _JSON_TYPES.get(type(value), "value")
-    return RecordError(f"a JSON {kind}, not an object", line)
+        if isinstance(item, dict):
+            yield item
+        else:
+            kind = _JSON_TYPES.get(type(item), "value")
+            yield RecordError(f"an array item is a JSON {kind}, not an object")
 
 
 _JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
