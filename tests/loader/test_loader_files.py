@@ -212,3 +212,14 @@ def test_progress_bar_on_a_terminal_only(server: Server, es: httpx.Client, index
     quiet = ingest("--url", server.url, "--index", index_name, "--quiet", "--restart",
                    str(source), state=tmp_path)
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_a_parser_into_an_index_of_ones_choice_runs_its_pipeline(
+        server: Server, es: httpx.Client, index_name: str, tmp_path: Path) -> None:
+    source = tmp_path / "site.txt"  # no telling name: the format is given
+    source.write_bytes((SAMPLES / "clf-access.log").read_bytes())
+    result = ingest("--url", server.url, "--format", "clf", "--index", index_name, str(source),
+                    state=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    parsed = [doc for doc in docs(es, index_name, sort="@timestamp") if "http" in doc]
+    assert parsed and parsed[0]["source"]["ip"] == "127.0.0.1"

@@ -24,10 +24,9 @@ def id_prefix(key: str | None, version: str) -> str | None:
 
 @dataclass
 class Batch:
-    """Records ``start`` (inclusive) to ``end`` (exclusive) of a file, in order."""
+    """The records of a file up to ``end`` (exclusive) since the previous batch, in order."""
 
     seq: int
-    start: int
     end: int = 0
     docs: list[tuple[str | None, bytes]] = field(default_factory=list)
     size: int = 0

@@ -130,12 +130,11 @@ class Run:
         progress = FileProgress(checkpoint.acked, save)
         read = 0
         number = 0
-        batch = Batch(0, 0)
+        batch = Batch(0)
         for record in fmt.records(lines):
             if number < checkpoint.acked:  # acknowledged by an earlier run
                 number += 1
                 self.summary.add(skipped=1)
-                batch.start = number
                 continue
             if isinstance(record, RecordError):
                 where = f" (line {record.line})" if record.line else ""
@@ -148,7 +147,7 @@ class Run:
             if len(batch.docs) >= self.options.batch_size or batch.size >= self.options.max_bytes:
                 batch.end = number
                 self.send(batch, target, progress)
-                batch = Batch(batch.seq + 1, number)
+                batch = Batch(batch.seq + 1)
                 read = self._count_bytes(counter.count, read)
             if progress.failure or self.stop.is_set():
                 break

@@ -165,4 +165,26 @@ class S3:
             raise SourceError(f"{spec}: {error}") from error
 
     def _open(self, bucket: str, key: str) -> Readable:
-        return self.client.get_object(Bucket=bucket, Key=key)["Body"]
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return _S3Body(self.client.get_object(Bucket=bucket, Key=key)["Body"])
+        except (BotoCoreError, ClientError) as error:  # deleted since the listing, refused
+            raise SourceError(str(error)) from error
+
+
+class _S3Body:
+    """An object's body whose read errors (a connection cut mid-object) are OSErrors: that
+    file fails, the run goes on."""
+
+    def __init__(self, body: Any) -> None:
+        self.body = body
+
+    def read(self, size: int = -1, /) -> bytes:
+        from botocore.exceptions import BotoCoreError
+        from urllib3.exceptions import HTTPError
+
+        try:
+            return self.body.read(size)
+        except (BotoCoreError, HTTPError) as error:
+            raise OSError(f"reading the object failed: {error}") from error
