@@ -5,6 +5,7 @@ pipeline into typed ECS fields."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from weblines import OTHER_SAMPLES, field_types, load, raw_lines, records, search, sniffers, terms
 
 from loghaven.ingest.parsers import PARSERS, detect
@@ -18,8 +19,8 @@ def test_records_are_the_lines_without_terminators_or_blanks() -> None:
     assert found[0] == {"message": '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] '
                                    '"GET /apache_pb.gif HTTP/1.0" 200 2326'}  # CRLF cut
     assert found[-1] == {"message": "this is not an access log line"}
-    assert list(CLF.records([b"\n", b"  \r\n", b"\xff\xfe junk\n"])) == [
-        {"message": "\ufffd\ufffd junk"}]
+    assert list(CLF.records([b"\xef\xbb\xbfa\n", b"\n", b"  \r\n", b"\xff\xfe junk\n"])) == [
+        {"message": "a"}, {"message": "\ufffd\ufffd junk"}]  # BOM dropped, junk kept
 
 
 def test_sniff_takes_access_logs_and_nothing_else() -> None:
@@ -34,13 +35,19 @@ def test_sniff_takes_access_logs_and_nothing_else() -> None:
     assert not CLF.sniff("access.log", [])
 
 
-def test_pipeline_and_template_shape() -> None:
-    assert CLF.pipeline_id == "loghaven-clf" and CLF.index == "weblogs"
-    assert CLF.rotation == "OneDay"
-    assert CLF.template["index_patterns"] == ["weblogs-*"]
-    assert CLF.template["template"]["settings"]["index"]["default_pipeline"] == "loghaven-clf"
-    assert CLF.template["_meta"]["managed_by"] == "loghaven"
-    assert CLF.pipeline["_meta"]["managed_by"] == "loghaven"
+@pytest.mark.parametrize("name", ["alb", "cloudfront", "syslog", "clf"])
+def test_the_node_installs_each_pipeline_and_template(es: httpx.Client, name: str) -> None:
+    parser = PARSERS[name]
+    pipeline = es.get(f"/_ingest/pipeline/loghaven-{name}").json()[f"loghaven-{name}"]
+    assert pipeline["_meta"] == {"managed_by": "loghaven", "parser": name}
+    assert pipeline["description"] == parser.pipeline["description"]
+    found = es.get(f"/_index_template/loghaven-{name}").json()["index_templates"]
+    template = found[0]["index_template"]
+    assert template["index_patterns"] == [f"{parser.index}-*"] and template["priority"] == 10
+    assert template["template"]["settings"]["index"]["default_pipeline"] == f"loghaven-{name}"
+    assert template["_meta"]["managed_by"] == "loghaven"
+    assert parser.rotation == "OneDay"
+    assert list(PARSERS).index(name) <= list(PARSERS).index("clf")  # clf sniffs last
 
 
 def test_access_lines_become_ecs_fields_over_http(es: httpx.Client) -> None:
@@ -107,3 +114,12 @@ def test_bulk_with_the_pipeline_named_parses_the_same(es: httpx.Client) -> None:
     stored = es.get("/web-plain/_doc/1").json()["_source"]
     assert stored["http"]["response"]["status_code"] == 200
     assert stored["source"]["ip"] == "81.2.69.160"
+
+
+def test_a_large_bulk_parses_the_same_in_the_ingest_workers(es: httpx.Client) -> None:
+    lines = [records("clf", "clf-access.log")[i % 8] for i in range(80)]  # >= 64: workers
+    docs = load(es, "weblogs-2026-11-28", lines)
+    assert [doc["event"]["original"] for doc in docs] == [line["message"] for line in lines]
+    assert docs[9]["source"]["geo"]["country_iso_code"] == "GB"
+    assert docs[11]["user_agent"]["original"] == 'curl/8.5.0 "quoted" agent \\ end'
+    assert terms(es, "weblogs-2026-11-28", "http.response.status_code")[200] == 20

@@ -14,7 +14,7 @@ from loghaven.ingest.parsers import PARSERS
 
 SAMPLES = Path(__file__).parent / "samples"
 NDJSON = {"content-type": "application/x-ndjson"}
-OTHER_SAMPLES = ("plain.ndjson", "array.json")
+OTHER_SAMPLES = ("plain.ndjson", "array.json", "vpcflow.log")
 
 
 def raw_lines(sample: str) -> list[bytes]:

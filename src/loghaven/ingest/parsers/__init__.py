@@ -55,4 +55,7 @@ from loghaven.ingest.parsers import cloudtrail  # noqa: E402, F401
 from loghaven.ingest.parsers import cloudwatch_logs  # noqa: E402, F401
 from loghaven.ingest.parsers import aws_waf  # noqa: E402, F401
 from loghaven.ingest.parsers import vpcflow  # noqa: E402, F401
+from loghaven.ingest.parsers import alb  # noqa: E402,F401
+from loghaven.ingest.parsers import cloudfront  # noqa: E402,F401
+from loghaven.ingest.parsers import syslog  # noqa: E402,F401
 from loghaven.ingest.parsers import clf  # noqa: E402,F401

@@ -53,14 +53,11 @@ _PROCESSORS = [
               "ignore_missing": True}},
     {"gsub": {"field": "http.request.referrer", "pattern": r'\\(["\\])',
               "replacement": "$1", "ignore_missing": True}},
-    lines.geoip("source.ip", "source.geo"),
-    lines.user_agent(),
-    {"remove": {"field": "_tmp", "ignore_missing": True}},
+    *lines.client_enrichment(),
 ]
 
 _PROPERTIES = {
-    "source": {"properties": {"address": lines.KEYWORD, "ip": lines.IP,
-                              "geo": lines.geo_properties()}},
+    "source": lines.source_properties(),
     "user": {"properties": {"name": lines.KEYWORD}},
     "http": {"properties": {
         "version": lines.KEYWORD,

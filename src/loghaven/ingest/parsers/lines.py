@@ -21,9 +21,10 @@ META = {"managed_by": "loghaven"}
 
 
 def text_of(line: bytes) -> str:
-    """A line without its terminator, as text (bytes that are not UTF-8 become U+FFFD, so
-    binary junk still makes a document)."""
-    return line.rstrip(b"\r\n").decode("utf-8", errors="replace")
+    """A line without its terminator or a leading byte order mark (files saved on
+    Windows), as text; bytes that are not UTF-8 become U+FFFD, so binary junk still makes a
+    document."""
+    return line.rstrip(b"\r\n").decode("utf-8", errors="replace").removeprefix("\ufeff")
 
 
 def line_records(lines: Iterable[bytes],
@@ -66,7 +67,7 @@ def on_failure() -> list[dict[str, Any]]:
     return [
         {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
         {"set": {"field": "event.kind", "value": "pipeline_error"}},
-        {"remove": {"field": "_tmp", "ignore_missing": True}},
+        DROP_TMP,
     ]
 
 
@@ -76,14 +77,34 @@ def pipeline(description: str, parser: str, processors: list[dict[str, Any]]
             "on_failure": on_failure(), "_meta": {**META, "parser": parser}}
 
 
-def geoip(ip_field: str, geo_field: str) -> dict[str, Any]:
-    """Country of an address (private and reserved ones get nothing, and no failure)."""
-    return {"geoip": {"field": ip_field, "target_field": geo_field, "ignore_missing": True}}
+#: The last processor: the pipeline's scratch fields go.
+DROP_TMP = {"remove": {"field": "_tmp", "ignore_missing": True}}
 
 
-def user_agent(field: str = "user_agent.original") -> dict[str, Any]:
-    return {"user_agent": {"field": field, "target_field": "user_agent",
-                           "ignore_missing": True}}
+def client_enrichment() -> list[dict[str, Any]]:
+    """The web formats' last steps: the client's country (private and reserved addresses
+    get nothing, and no failure), the parsed user agent, the scratch fields dropped."""
+    return [
+        {"geoip": {"field": "source.ip", "target_field": "source.geo", "ignore_missing": True}},
+        {"user_agent": {"field": "user_agent.original", "target_field": "user_agent",
+                        "ignore_missing": True}},
+        DROP_TMP,
+    ]
+
+
+def tls_version(field: str) -> list[dict[str, Any]]:
+    """``TLSv1.2`` in ``field`` as ECS's ``tls.version`` (``1.2``) and
+    ``tls.version_protocol`` (``tls``); anything else is left alone."""
+    return [
+        {"grok": {"field": field, "ignore_missing": True, "ignore_failure": True,
+                  "patterns": [r"^%{TLS_PROTOCOL:tls.version_protocol}v%{TLS_VERSION:tls.version}$"],
+                  "pattern_definitions": {"TLS_PROTOCOL": "TLS|SSL", "TLS_VERSION": r"[0-9.]+"}}},
+        {"lowercase": {"field": "tls.version_protocol", "ignore_missing": True}},
+    ]
+
+
+def split_list(field: str, separator: str) -> dict[str, Any]:
+    return {"split": {"field": field, "separator": separator, "ignore_missing": True}}
 
 
 KEYWORD = {"type": "keyword", "ignore_above": 1024}
@@ -96,9 +117,14 @@ TEXT = {"type": "text"}
 ORIGINAL = {"type": "keyword", "index": False, "doc_values": False}
 
 
-def geo_properties() -> dict[str, Any]:
-    names = ("country_iso_code", "country_name", "continent_code", "continent_name")
-    return {"properties": {name: KEYWORD for name in names}}
+SECONDS = {"properties": {"sec": DOUBLE}}
+
+
+def source_properties() -> dict[str, Any]:
+    """``source``: the client as given, its address, port and country."""
+    geo = ("country_iso_code", "country_name", "continent_code", "continent_name")
+    return {"properties": {"address": KEYWORD, "ip": IP, "port": LONG,
+                           "geo": {"properties": {name: KEYWORD for name in geo}}}}
 
 
 def user_agent_properties() -> dict[str, Any]:
