@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import pty
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -223,3 +224,17 @@ def test_a_parser_into_an_index_of_ones_choice_runs_its_pipeline(
     assert result.returncode == 0, result.stdout + result.stderr
     parsed = [doc for doc in docs(es, index_name, sort="@timestamp") if "http" in doc]
     assert parsed and parsed[0]["source"]["ip"] == "127.0.0.1"
+
+
+def test_every_parser_is_detected_in_one_folder(fresh_server: Server, tmp_path: Path) -> None:
+    folder = tmp_path / "samples"
+    shutil.copytree(SAMPLES, folder, ignore=shutil.ignore_patterns("plain.ndjson", "array.json"))
+    result = ingest("--url", fresh_server.url, str(folder), state=tmp_path)
+    assert "0 failed" in summary(result)["files"], result.stdout + result.stderr
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as es:
+        es.post("/_refresh")
+        counts = {row["index"].rsplit("-", 3)[0]: int(row["docs.count"]) for row in
+                  es.get("/_cat/indices?format=json&h=index,docs.count").json()}
+    assert counts.keys() == {"awswaf", "cloudtrail", "cloudwatch-logs", "vpcflow", "alb",
+                             "cloudfront", "syslog", "weblogs"}, counts
+    assert all(counts.values()), counts
