@@ -2,8 +2,8 @@
 bulk loader owes a busy server.
 
 429s, 5xx answers and connection errors are retried with exponential backoff for a bounded
-time (items refused with 429 inside an answered bulk are sent again alone); then the batch
-gives up with :class:`BulkGaveUp`. Each item ends as indexed, failed (with ES's reason),
+time (items refused with 429 or a 5xx inside an answered bulk are sent again alone); then the
+batch gives up with :class:`BulkGaveUp`. Each item ends as indexed, failed (with ES's reason),
 dropped (a pipeline's ``drop``: ``noop``) or already there (a ``create`` of an id the server
 has, which is how a resumed run recognises records a killed run had sent).
 """
@@ -119,11 +119,15 @@ class BulkClient:
                             for doc_id, source in pending)
             answer = self._post(body, params, deadline)
             refused: list[tuple[str | None, bytes]] = []
+            last_refusal = ""
             for doc, item in zip(pending, answer.get("items", []), strict=False):
                 result = next(iter(item.values()))
                 status = result.get("status", 500)
-                if status == 429:
+                error = result.get("error") or {}
+                if status == 429 or status >= 500:
+                    # not written: sent again (as Logstash's output does)
                     refused.append(doc)
+                    last_refusal = f"{status} {error.get('type')} on some items"
                 elif result.get("result") == "noop":
                     outcome.dropped += 1
                 elif status < 300:
@@ -131,13 +135,12 @@ class BulkClient:
                 elif status == 409 and doc[0] is not None:
                     outcome.existing += 1
                 else:
-                    error = result.get("error") or {}
                     outcome.failed.append(f"{error.get('type', status)}: "
                                           f"{error.get('reason', '')}")
             pending = refused
             if pending:
                 attempt += 1
-                _sleep_before(attempt, deadline, "429 on some items")
+                _sleep_before(attempt, deadline, last_refusal)
         return outcome
 
     def _post(self, body: bytes, params: dict[str, str], deadline: float) -> dict[str, Any]:
