@@ -215,25 +215,25 @@ def _add_ingest_arguments(ingest: argparse.ArgumentParser) -> None:
                         help="files, folders (recursive), globs, - for stdin, s3://bucket/prefix;"
                              " gzip is read transparently")
     ingest.add_argument("--url", help="the server [env LOGHAVEN_URL, http://127.0.0.1:9200]")
-    ingest.add_argument("--user", help="NAME:PASSWORD, or NAME with the password in env "
+    ingest.add_argument("--user", metavar="NAME[:PASSWORD]", help="NAME:PASSWORD, or NAME with the password in env "
                                        "LOGHAVEN_PASSWORD [env LOGHAVEN_USER]")
-    ingest.add_argument("--api-key", help="sent as Authorization: ApiKey <value> (an ES "
+    ingest.add_argument("--api-key", metavar="KEY", help="sent as Authorization: ApiKey <value> (an ES "
                                           "`encoded` key or an OpenSearch os_ token) [env "
                                           "LOGHAVEN_API_KEY]")
-    ingest.add_argument("--ca-cert", help="PEM CA file to trust for an https server")
+    ingest.add_argument("--ca-cert", metavar="FILE", help="PEM CA file to trust for an https server")
     ingest.add_argument("--format", help="ndjson, json (an array or one object), or a parser: "
                                          "aws-waf, cloudtrail, cloudwatch-logs, vpcflow, alb, "
                                          "cloudfront, syslog, clf [detected per file]")
     ingest.add_argument("--index", help="target index, may hold date math (awswaf-{now/d}); "
                                         "required for ndjson/json [a parser's daily index]")
-    ingest.add_argument("--rotation", help="append the arrival time to --index as Firehose "
+    ingest.add_argument("--rotation", metavar="PERIOD", help="append the arrival time to --index as Firehose "
                                            "does: OneHour, OneDay, OneWeek, OneMonth")
-    ingest.add_argument("--pipeline", help="ingest pipeline to run (sent as ?pipeline=)")
-    ingest.add_argument("--batch-size", type=int, default=1000,
+    ingest.add_argument("--pipeline", metavar="ID", help="ingest pipeline to run (sent as ?pipeline=)")
+    ingest.add_argument("--batch-size", type=int, default=1000, metavar="N",
                         help="documents per bulk request, which also stops at 5 MiB [1000]")
-    ingest.add_argument("--workers", type=int, default=2,
+    ingest.add_argument("--workers", type=int, default=2, metavar="N",
                         help="bulk requests in flight at once [2]")
-    ingest.add_argument("--checkpoints", type=Path,
+    ingest.add_argument("--checkpoints", type=Path, metavar="FILE",
                         help="checkpoint file [$XDG_STATE_HOME/loghaven/ingest.sqlite]")
     ingest.add_argument("--no-checkpoints", action="store_true",
                         help="neither read nor write checkpoints")
@@ -242,12 +242,12 @@ def _add_ingest_arguments(ingest: argparse.ArgumentParser) -> None:
     ingest.add_argument("--watch", action="store_true",
                         help="keep polling the folders and S3 prefixes for new files until "
                              "interrupted")
-    ingest.add_argument("--interval", type=float, default=10.0,
+    ingest.add_argument("--interval", type=float, default=10.0, metavar="SECONDS",
                         help="seconds between --watch polls [10]")
-    ingest.add_argument("--s3-endpoint-url", help="S3 endpoint [as boto3 finds it: env "
+    ingest.add_argument("--s3-endpoint-url", metavar="URL", help="S3 endpoint [as boto3 finds it: env "
                                                   "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the "
                                                   "profile]")
-    ingest.add_argument("--retry-for", type=float, default=60.0,
+    ingest.add_argument("--retry-for", type=float, default=60.0, metavar="SECONDS",
                         help="seconds a bulk is retried on 429, 5xx and connection errors "
                              "before the run stops [60]")
     ingest.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
