@@ -30,6 +30,7 @@ from loghaven.errors import LoghavenError
 from loghaven.ingest import grok
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.runner import Job, error_data, run_batch, serialize
+from loghaven.ingest.processors import geoip, user_agent
 from loghaven.runtime import tune_gc
 
 #: Fewer new documents than this for one index are prepared in-process: the round trip
@@ -119,7 +120,8 @@ class IngestWorkers:
                 self._executor = ProcessPoolExecutor(
                     self.count, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker,
-                    initargs=(os.getpid(), grok.WATCHDOG.max_execution_ms))
+                    initargs=(os.getpid(), grok.WATCHDOG.max_execution_ms,
+                              geoip.cache_size(), user_agent.cache_size()))
             return self._executor
 
     def _restart(self) -> None:
@@ -168,11 +170,14 @@ def run_and_prepare(definitions: dict[str, Any], mappings: dict[str, dict[str, A
     return results
 
 
-def _start_worker(parent: int, grok_max_execution_ms: int) -> None:
+def _start_worker(parent: int, grok_max_execution_ms: int, geoip_cache_size: int,
+                  user_agent_cache_size: int) -> None:
     """In a worker: the server's node settings that processors read, the collector's tuning,
     and an exit as soon as the server is gone, even if it was killed with -9."""
     tune_gc()
     grok.configure(max_execution_ms=grok_max_execution_ms)
+    geoip.configure(cache_size=geoip_cache_size)
+    user_agent.configure(cache_size=user_agent_cache_size)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -16,7 +16,10 @@ The package data has no cities, regions, time zones, locations or AS numbers, so
 ``region_iso_code``, ``region_name``, ``city_name``, ``timezone``, ``location`` and ``asn``
 are accepted but never set, as ES leaves out a field its database has no value for. Private,
 reserved and unknown addresses give no fields at all, as in ES. Lookups go through a bounded
-LRU cache (ES's ``ingest.geoip.cache_size``, 1000) because logs repeat addresses.
+LRU cache (ES's static node setting ``ingest.geoip.cache_size``, 1000 entries by default, 0
+for none) because logs repeat addresses; the node sets its size at start, in the server and
+in each ingest worker. Once a process has loaded the ASN data, a country lookup is the ASN
+lookup (same data, same call), so a pipeline that asks for both costs one lookup per address.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import parse_ip
-from loghaven.ingest.processors.options import read_properties
+from loghaven.ingest.processors.options import check_cache_size, read_properties
 
 #: ES's ``ingest.geoip.cache_size`` default.
 CACHE_SIZE = 1000
@@ -105,6 +108,19 @@ def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
 lookup = functools.lru_cache(maxsize=CACHE_SIZE)(lookup_uncached)
 
 
+def configure(*, cache_size: int) -> None:
+    """Set ``ingest.geoip.cache_size`` (entries; 0: no cache): a new, empty cache."""
+    global lookup
+    lookup = functools.lru_cache(maxsize=check_cache_size(cache_size,
+                                                          "ingest.geoip.cache_size"))(
+        lookup_uncached)
+
+
+def cache_size() -> int:
+    """The cache's size, for the ingest workers to configure theirs alike."""
+    return int(lookup.cache_info().maxsize or 0)
+
+
 @processor_type("geoip")
 class GeoIpProcessor(Processor):
     """Add the location and network owner of the IP address in ``field`` to
@@ -132,7 +148,7 @@ class GeoIpProcessor(Processor):
         config.finish()
 
     def _data(self, ip: str) -> dict[str, Any]:
-        record = lookup(ip, self.asn)
+        record = lookup(ip, self.asn or _database_has_asn)
         if record is None or self.required not in record:
             return {}
         return {name: record[name] for name in self.properties if name in record}

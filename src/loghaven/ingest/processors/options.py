@@ -22,3 +22,11 @@ def read_properties(config: ProcessorConfig, valid: Sequence[str],
                                                  f"[{name}]. valid values are "
                                                  f"[{', '.join(valid)}]")
     return tuple(p.lower() for p in valid if p in chosen)
+
+
+def check_cache_size(value: int, setting: str) -> int:
+    """A lookup cache's size setting (ES's ``longSetting`` with minimum 0), or ES's error."""
+    if value < 0:
+        raise ValueError(f"Failed to parse value [{value}] for setting [{setting}] must be "
+                         f">= 0")
+    return value

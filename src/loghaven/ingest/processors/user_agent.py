@@ -5,7 +5,8 @@ them in its ``ua-parser-builtins`` package, so nothing is fetched at runtime. Th
 ES's ECS shape: ``name``, ``original``, ``version``, ``os {name, version, full}`` and
 ``device {name}`` (plus ``device.type`` with ``extract_device_type``). Parsing a user agent
 runs hundreds of regexes, and logs repeat a few agents, so results go through a bounded LRU
-cache (ES's ``ingest.user_agent.cache_size``, 1000).
+cache (ES's static node setting ``ingest.user_agent.cache_size``, 1000 entries by default, 0
+for none), sized by the node at start in the server and in each ingest worker.
 
 ``device.type`` is ES's best-effort class (Desktop, Phone, Tablet, Robot, Other); ES derives
 it from its own ``device_type_regexes.yml``, here it comes from ua-parser's device, OS and
@@ -23,7 +24,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import string_field
-from loghaven.ingest.processors.options import read_properties
+from loghaven.ingest.processors.options import check_cache_size, read_properties
 
 #: ES's ``ingest.user_agent.cache_size`` default.
 CACHE_SIZE = 1000
@@ -105,6 +106,19 @@ def parse_uncached(original: str) -> dict[str, Any]:
 
 
 parse = functools.lru_cache(maxsize=CACHE_SIZE)(parse_uncached)
+
+
+def configure(*, cache_size: int) -> None:
+    """Set ``ingest.user_agent.cache_size`` (entries; 0: no cache): a new, empty cache."""
+    global parse
+    parse = functools.lru_cache(maxsize=check_cache_size(cache_size,
+                                                         "ingest.user_agent.cache_size"))(
+        parse_uncached)
+
+
+def cache_size() -> int:
+    """The cache's size, for the ingest workers to configure theirs alike."""
+    return int(parse.cache_info().maxsize or 0)
 
 
 @processor_type("user_agent")
