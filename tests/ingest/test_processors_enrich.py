@@ -233,6 +233,34 @@ def test_geoip_lookups_are_cached():
     assert (info.misses, info.hits, info.maxsize) == (1, 2, geoip.CACHE_SIZE)
 
 
+def test_lookup_cache_sizes_are_node_settings():
+    """``ingest.geoip.cache_size`` and ``ingest.user_agent.cache_size`` (ES's static node
+    settings: 1000 entries, 0 for none) size the caches; a negative size is ES's error."""
+    try:
+        geoip.configure(cache_size=2)
+        user_agent.configure(cache_size=0)
+        assert (geoip.cache_size(), user_agent.cache_size()) == (2, 0)
+        geo = processor("geoip", field="ip")
+        found = [geo.execute(IngestDocument({"ip": ip})).fields["geoip"]["country_iso_code"]
+                 for ip in ("8.8.4.4", "1.1.1.1", "9.9.9.9", "8.8.4.4")]
+        assert found == ["US", found[1], found[2], "US"]
+        info = geoip.lookup.cache_info()
+        assert (info.currsize, info.misses, info.hits) == (2, 4, 0)  # 8.8.4.4 was evicted
+        agent = processor("user_agent", field="agent")
+        for _ in range(2):
+            out = agent.execute(IngestDocument({"agent": CHROME_MAC})).fields
+            assert out["user_agent"]["name"] == "Chrome"
+        assert user_agent.parse.cache_info().currsize == 0
+        for module, name in ((geoip, "geoip"), (user_agent, "user_agent")):
+            with pytest.raises(ValueError, match=rf"^Failed to parse value \[-1\] for setting "
+                                                 rf"\[ingest\.{name}\.cache_size\] must be "
+                                                 rf">= 0$"):
+                module.configure(cache_size=-1)
+    finally:
+        geoip.configure(cache_size=geoip.CACHE_SIZE)
+        user_agent.configure(cache_size=user_agent.CACHE_SIZE)
+
+
 # ---------------------------------------------------------------------------------------------
 # user_agent
 # ---------------------------------------------------------------------------------------------
