@@ -277,3 +277,21 @@ def test_the_lookup_cache_sizes_reach_the_workers() -> None:
         workers.close()
         geoip.configure(cache_size=geoip.CACHE_SIZE)
         user_agent.configure(cache_size=user_agent.CACHE_SIZE)
+
+
+def test_a_rerouted_document_comes_back_as_its_first_pipeline_left_it() -> None:
+    """A document whose pipeline changes ``_index`` is not run again in the server: it comes
+    back with the first pipeline's work done (and its old index's final pipeline skipped), for
+    the server to run the new index's final pipeline on."""
+    from loghaven.ingest.workers import run_and_prepare
+
+    pipeline = {"processors": [{"set": {"field": "a", "value": 1}},
+                               {"set": {"field": "_index", "value": "other"}},
+                               {"set": {"field": "b", "value": "{{_index}}"}}]}
+    (outcome,) = run_and_prepare({"p": (1, pipeline)}, {"x": MAPPING},
+                                 [("p", "missing-final", b'{"n": 1}', {"_index": "x"})])
+    kind, body, metadata, ingest = outcome
+    assert kind == "rerouted"
+    assert orjson.loads(body) == {"n": 1, "a": 1, "b": "other"}
+    assert metadata == {"_index": "other"}
+    assert set(ingest) == {"timestamp"}

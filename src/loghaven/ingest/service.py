@@ -30,6 +30,7 @@ from loghaven.ingest.pipelines import (
     ingestible,
     job,
     pipeline_ids,
+    resume_rerouted,
     run_pipelines,
 )
 from loghaven.ingest.workers import IngestWorkers
@@ -202,13 +203,17 @@ class WriteService:
         if answers is not None:
             for (position, name, _), sent, answer in zip(remote, jobs, answers, strict=True):
                 request = items[position].request
-                if answer == REROUTED:
-                    continue
                 done.add(position)
                 if answer is None:
                     moved[position] = None
                 elif answer[0] == "error":
                     items[position].error = error_of(answer)
+                elif answer[0] == REROUTED:
+                    try:
+                        moved[position] = resume_rerouted(request, *answer[1:], self.pipelines,
+                                                          targets.final_pipeline)
+                    except LoghavenError as error:
+                        items[position].error = error
                 else:
                     request.source, fields, request.prepared = answer
                     moved[position] = apply_metadata(request, fields or sent[3], name)

@@ -29,7 +29,7 @@ from loghaven.engine.prepare import Prepared, builder_for, prepare_parsed, prepa
 from loghaven.errors import LoghavenError
 from loghaven.ingest import grok
 from loghaven.ingest.pipeline.document import IngestDocument
-from loghaven.ingest.pipeline.runner import Job, error_data, run_batch, serialize
+from loghaven.ingest.pipeline.runner import REROUTED, Job, error_data, run_batch, serialize
 from loghaven.ingest.processors import geoip, user_agent
 from loghaven.runtime import tune_gc
 
@@ -106,7 +106,8 @@ class IngestWorkers:
             self._restart()
             return None
         for position, outcome in enumerate(outcomes):
-            if isinstance(outcome, tuple) and outcome[0] != "error" and outcome[2] is not None:
+            if isinstance(outcome, tuple) and outcome[0] not in ("error", REROUTED) \
+                    and outcome[2] is not None:
                 index = jobs[position][3]["_index"]
                 head, bounds = outcome[2]
                 outcomes[position] = (outcome[0], outcome[1],
@@ -150,10 +151,18 @@ def run_and_prepare(definitions: dict[str, Any], mappings: dict[str, dict[str, A
     """In a worker: each job's pipelines run (:func:`run_batch`), and the document prepared
     for its index's mapping when the server sent it, so it needs no second trip. Outcomes
     are plain data: ``(source bytes, metadata or None when unchanged, (json head, date
-    bounds) or None)``, None (dropped), ``("error", ...)``, or :data:`REROUTED`."""
+    bounds) or None)``, None (dropped), ``("error", ...)``, or ``(REROUTED, source bytes,
+    metadata, _ingest)`` for a document its first pipeline sent to another index."""
     builders = {name: builder_for(body) for name, body in mappings.items()}
     results: list[Any] = []
     for job, done in zip(jobs, run_batch(definitions, jobs), strict=True):
+        if isinstance(done, tuple):  # sent to another index: the server goes on with it
+            try:
+                results.append((REROUTED, serialize(done[1]), done[1].metadata(),
+                                done[1].ingest))
+            except LoghavenError as error:
+                results.append(error_data(error))
+            continue
         if not isinstance(done, IngestDocument):
             results.append(error_data(done) if isinstance(done, LoghavenError) else done)
             continue
@@ -164,7 +173,7 @@ def run_and_prepare(definitions: dict[str, Any], mappings: dict[str, dict[str, A
             results.append(error_data(error))
             continue
         metadata = done.metadata()
-        builder = builders.get(metadata.get("_index"))  # unchanged, or it came back REROUTED
+        builder = builders.get(metadata.get("_index"))  # unchanged: a changed one is REROUTED
         prepared = None if builder is None else prepare_parsed(builder, source, body)
         results.append((body, None if metadata == job[3] else metadata, prepared))
     return results

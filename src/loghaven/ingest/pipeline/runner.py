@@ -8,8 +8,9 @@ fails this document alone.
 
 :func:`run_batch` is the same for many documents in an ingest worker process
 (ingest/workers.py): it gets the pipeline definitions with their revisions and compiles each
-once per worker; a document whose index changes comes back as :data:`REROUTED`, to be run
-again in the server, which knows the other index's settings.
+once per worker; a document whose index changes comes back marked :data:`REROUTED` as its
+first pipeline left it, and the server, which knows the other index's settings, goes on with
+that index's final pipeline (:func:`resume`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def execute(lookup: Lookup, first: str | None, final: str | None, document: Inge
     return document
 
 
+def resume(lookup: Lookup, document: IngestDocument,
+           final_of: FinalOf) -> IngestDocument | None:
+    """Go on with a document whose first pipeline (run in a worker) sent it to another
+    index: that index's final pipeline, as :func:`execute` would have run it."""
+    return execute(lookup, None, final_of(str(document.fields.get("_index"))), document,
+                   final_of)
+
+
 # -- in an ingest worker --
 
 _compiled: dict[str, tuple[int, Pipeline]] = {}
@@ -100,9 +109,9 @@ Job = tuple[str | None, str | None, bytes, dict[str, Any]]
 
 
 def run_batch(definitions: dict[str, tuple[int, dict[str, Any]]],
-              jobs: list[Job]) -> list[IngestDocument | LoghavenError | str | None]:
+              jobs: list[Job]) -> list[Any]:
     """Each job's outcome: its processed document, None (dropped), the error that fails it,
-    or :data:`REROUTED`."""
+    or ``(REROUTED, document)`` for a document its first pipeline sent to another index."""
 
     def lookup(pipeline_id: str) -> Pipeline | None:
         found = definitions.get(pipeline_id)
@@ -115,13 +124,13 @@ def run_batch(definitions: dict[str, tuple[int, dict[str, Any]]],
                                                                           definition))
         return cached[1]
 
-    results: list[IngestDocument | LoghavenError | str | None] = []
+    results: list[Any] = []
     for first, final, source, metadata in jobs:
         try:
             document = IngestDocument(source_map(source), metadata, {"timestamp": timestamp()})
             results.append(execute(lookup, first, final, document, None))
         except _Rerouted:
-            results.append(REROUTED)
+            results.append((REROUTED, document))
         except Exception as exc:  # one document's failure, reported as its item's error
             results.append(exc if isinstance(exc, LoghavenError) else unexpected_error(exc))
     return results
