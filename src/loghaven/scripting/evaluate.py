@@ -200,60 +200,75 @@ class _Run:
 
     # -- statements ------------------------------------------------------------------------
     def statement(self, node: Node) -> None:
-        self.tick(node)
-        kind, args = node.kind, node.args
-        if kind == "expr":
-            self.eval(args[0])
-        elif kind == "block":
-            self.scopes.append({})
-            try:
-                for stmt in args[0]:
-                    self.statement(stmt)
-            finally:
-                self.scopes.pop()
-        elif kind == "decl":
-            type_, names = args
-            for name, value_node, _ in names:
-                if name in self.scopes[-1] and len(self.scopes) > 1:
-                    raise self.error(node, "illegal_argument_exception",
-                                     f"variable [{name}] is already defined")
-                value = None if value_node is None else self.eval(value_node)
-                if value_node is None:
-                    value = {"int": 0, "long": 0, "short": 0, "byte": 0, "double": 0.0,
-                             "float": 0.0, "boolean": False}.get(type_)
-                self.scopes[-1][name] = self.convert(node, value, type_, explicit=False)
-        elif kind == "return":
-            raise _Return(None if args[0] is None else self.eval(args[0]))
-        elif kind == "if":
-            if self.boolean(args[0], self.eval(args[0])):
-                self.statement(args[1])
-            elif args[2] is not None:
-                self.statement(args[2])
-        elif kind == "while":
-            while self.boolean(args[0], self.eval(args[0])):
+        self.steps += 1  # tick(), inlined
+        if self.steps > MAX_STEPS:
+            raise self.over_budget(node)
+        run = _STATEMENTS.get(node.kind)
+        if run is not None:
+            run(self, node, node.args)
+
+    # One method per statement kind, found through _STATEMENTS.
+    def _expr(self, node: Node, args: Any) -> None:
+        self.eval(args[0])
+
+    def _block(self, node: Node, args: Any) -> None:
+        self.scopes.append({})
+        try:
+            for stmt in args[0]:
+                self.statement(stmt)
+        finally:
+            self.scopes.pop()
+
+    def _decl(self, node: Node, args: Any) -> None:
+        type_, names = args
+        for name, value_node, _ in names:
+            if name in self.scopes[-1] and len(self.scopes) > 1:
+                raise self.error(node, "illegal_argument_exception",
+                                 f"variable [{name}] is already defined")
+            value = None if value_node is None else self.eval(value_node)
+            if value_node is None:
+                value = {"int": 0, "long": 0, "short": 0, "byte": 0, "double": 0.0,
+                         "float": 0.0, "boolean": False}.get(type_)
+            self.scopes[-1][name] = self.convert(node, value, type_, explicit=False)
+
+    def _return(self, node: Node, args: Any) -> None:
+        raise _Return(None if args[0] is None else self.eval(args[0]))
+
+    def _if(self, node: Node, args: Any) -> None:
+        if self.boolean(args[0], self.eval(args[0])):
+            self.statement(args[1])
+        elif args[2] is not None:
+            self.statement(args[2])
+
+    def _while(self, node: Node, args: Any) -> None:
+        while self.boolean(args[0], self.eval(args[0])):
+            self.iterate(node)
+            if self.body(args[1]):
+                break
+
+    def _foreach(self, node: Node, args: Any) -> None:
+        self.foreach(node)
+
+    def _for(self, node: Node, args: Any) -> None:
+        init, cond, update, body = args
+        self.scopes.append({})
+        try:
+            if init is not None:
+                self.statement(init)
+            while cond is None or self.boolean(cond, self.eval(cond)):
                 self.iterate(node)
-                if self.body(args[1]):
+                if self.body(body):
                     break
-        elif kind == "foreach":
-            self.foreach(node)
-        elif kind == "for":
-            init, cond, update, body = args
-            self.scopes.append({})
-            try:
-                if init is not None:
-                    self.statement(init)
-                while cond is None or self.boolean(cond, self.eval(cond)):
-                    self.iterate(node)
-                    if self.body(body):
-                        break
-                    if update is not None:
-                        self.eval(update)
-            finally:
-                self.scopes.pop()
-        elif kind == "break":
-            raise _Break()
-        elif kind == "continue":
-            raise _Continue()
+                if update is not None:
+                    self.eval(update)
+        finally:
+            self.scopes.pop()
+
+    def _break(self, node: Node, args: Any) -> None:
+        raise _Break()
+
+    def _continue(self, node: Node, args: Any) -> None:
+        raise _Continue()
 
     def foreach(self, node: Node) -> None:
         type_, name, iterable_node, body = node.args
@@ -352,7 +367,12 @@ class _Run:
                 or self.boolean(args[2], self.eval(args[2])))
 
     def _binary(self, node: Node, args: Any) -> Any:
-        return self.binary(node, args[0], self.eval(args[1]), self.eval(args[2]))
+        op = args[0]
+        if op == "==":  # binary()'s first cases, without the call: the most common
+            return _equals(self.eval(args[1]), self.eval(args[2]))
+        if op == "!=":
+            return not _equals(self.eval(args[1]), self.eval(args[2]))
+        return self.binary(node, op, self.eval(args[1]), self.eval(args[2]))
 
     def _unary(self, node: Node, args: Any) -> Any:
         value = self.eval(args[1])
@@ -398,9 +418,9 @@ class _Run:
         return value
 
     def boolean(self, node: Node, value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.cast_error(node, value, "boolean")
-        return value
+        if value is True or value is False:
+            return value
+        raise self.cast_error(node, value, "boolean")
 
     def store(self, target: Node, value: Any) -> None:
         if target.kind == "var":
@@ -562,6 +582,11 @@ class _Run:
                              f"method [{cls}.{name}] cannot take arguments [{types}]") from None
 
 
+_STATEMENTS: dict[str, Any] = {
+    "expr": _Run._expr, "block": _Run._block, "decl": _Run._decl, "return": _Run._return,
+    "if": _Run._if, "while": _Run._while, "foreach": _Run._foreach, "for": _Run._for,
+    "break": _Run._break, "continue": _Run._continue,
+}
 _EVAL: dict[str, Any] = {
     "lit": _Run._lit, "var": _Run._var, "field": _Run._field, "index": _Run._index,
     "call": _Run._call, "static": _Run._static, "list": _Run._list, "map": _Run._map,
