@@ -265,18 +265,21 @@ def test_the_lookup_cache_sizes_reach_the_workers() -> None:
     from loghaven.ingest.processors import geoip, user_agent
     from loghaven.ingest.workers import IngestWorkers
 
-    geoip.configure(cache_size=7)
-    user_agent.configure(cache_size=0)
+    geoip.lookup.configure(7)
+    user_agent.parse.configure(0)
     workers = IngestWorkers(1)
     try:
-        pool = workers._pool()
-        sizes = (pool.submit(geoip.cache_size).result(timeout=60),
-                 pool.submit(user_agent.cache_size).result(timeout=60))
-        assert sizes == (7, 0)
+        assert workers._pool().submit(cache_sizes).result(timeout=60) == (7, 0)
     finally:
         workers.close()
-        geoip.configure(cache_size=geoip.CACHE_SIZE)
-        user_agent.configure(cache_size=user_agent.CACHE_SIZE)
+        geoip.lookup.configure(geoip.CACHE_SIZE)
+        user_agent.parse.configure(user_agent.CACHE_SIZE)
+
+
+def cache_sizes() -> tuple[int, int]:
+    """In a worker: its geoip and user_agent cache sizes."""
+    from loghaven.ingest.processors import geoip, user_agent
+    return geoip.lookup.cache_info().maxsize, user_agent.parse.cache_info().maxsize
 
 
 def test_a_rerouted_document_comes_back_as_its_first_pipeline_left_it() -> None:

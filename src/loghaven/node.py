@@ -43,8 +43,8 @@ class Node:
         self.catalog.add_settings_consumer(limits.apply_cluster_settings)
         grok.configure(max_execution_ms=parse_duration_ms(
             config.grok_max_execution_time, "ingest.grok.watchdog.max_execution_time"))
-        geoip.configure(cache_size=config.geoip_cache_size)
-        user_agent.configure(cache_size=config.user_agent_cache_size)
+        geoip.lookup.configure(config.geoip_cache_size)
+        user_agent.parse.configure(config.user_agent_cache_size)
         #: All background work of the node: the engine's refresh and merges, and later the
         #: features' jobs (monitors, lifecycle, snapshots, streams, reports).
         self.scheduler = Scheduler(self.metastore)

@@ -237,9 +237,9 @@ def test_lookup_cache_sizes_are_node_settings():
     """``ingest.geoip.cache_size`` and ``ingest.user_agent.cache_size`` (ES's static node
     settings: 1000 entries, 0 for none) size the caches; a negative size is ES's error."""
     try:
-        geoip.configure(cache_size=2)
-        user_agent.configure(cache_size=0)
-        assert (geoip.cache_size(), user_agent.cache_size()) == (2, 0)
+        geoip.lookup.configure(2)
+        user_agent.parse.configure(0)
+        assert (geoip.lookup.size, user_agent.parse.size) == (2, 0)
         geo = processor("geoip", field="ip")
         found = [geo.execute(IngestDocument({"ip": ip})).fields["geoip"]["country_iso_code"]
                  for ip in ("8.8.4.4", "1.1.1.1", "9.9.9.9", "8.8.4.4")]
@@ -251,14 +251,14 @@ def test_lookup_cache_sizes_are_node_settings():
             out = agent.execute(IngestDocument({"agent": CHROME_MAC})).fields
             assert out["user_agent"]["name"] == "Chrome"
         assert user_agent.parse.cache_info().currsize == 0
-        for module, name in ((geoip, "geoip"), (user_agent, "user_agent")):
+        for cache, name in ((geoip.lookup, "geoip"), (user_agent.parse, "user_agent")):
             with pytest.raises(ValueError, match=rf"^Failed to parse value \[-1\] for setting "
                                                  rf"\[ingest\.{name}\.cache_size\] must be "
                                                  rf">= 0$"):
-                module.configure(cache_size=-1)
+                cache.configure(-1)
     finally:
-        geoip.configure(cache_size=geoip.CACHE_SIZE)
-        user_agent.configure(cache_size=user_agent.CACHE_SIZE)
+        geoip.lookup.configure(geoip.CACHE_SIZE)
+        user_agent.parse.configure(user_agent.CACHE_SIZE)
 
 
 # ---------------------------------------------------------------------------------------------

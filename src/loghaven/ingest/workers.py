@@ -122,7 +122,7 @@ class IngestWorkers:
                     self.count, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker,
                     initargs=(os.getpid(), grok.WATCHDOG.max_execution_ms,
-                              geoip.cache_size(), user_agent.cache_size()))
+                              geoip.lookup.size, user_agent.parse.size))
             return self._executor
 
     def _restart(self) -> None:
@@ -185,8 +185,8 @@ def _start_worker(parent: int, grok_max_execution_ms: int, geoip_cache_size: int
     and an exit as soon as the server is gone, even if it was killed with -9."""
     tune_gc()
     grok.configure(max_execution_ms=grok_max_execution_ms)
-    geoip.configure(cache_size=geoip_cache_size)
-    user_agent.configure(cache_size=user_agent_cache_size)
+    geoip.lookup.configure(geoip_cache_size)
+    user_agent.parse.configure(user_agent_cache_size)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -24,7 +24,6 @@ lookup (same data, same call), so a pipeline that asks for both costs one lookup
 
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
@@ -32,7 +31,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import parse_ip
-from loghaven.ingest.processors.options import check_cache_size, read_properties
+from loghaven.ingest.processors.options import LookupCache, read_properties
 
 #: ES's ``ingest.geoip.cache_size`` default.
 CACHE_SIZE = 1000
@@ -105,20 +104,7 @@ def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
     return record
 
 
-lookup = functools.lru_cache(maxsize=CACHE_SIZE)(lookup_uncached)
-
-
-def configure(*, cache_size: int) -> None:
-    """Set ``ingest.geoip.cache_size`` (entries; 0: no cache): a new, empty cache."""
-    global lookup
-    lookup = functools.lru_cache(maxsize=check_cache_size(cache_size,
-                                                          "ingest.geoip.cache_size"))(
-        lookup_uncached)
-
-
-def cache_size() -> int:
-    """The cache's size, for the ingest workers to configure theirs alike."""
-    return int(lookup.cache_info().maxsize or 0)
+lookup = LookupCache(lookup_uncached, "ingest.geoip.cache_size", CACHE_SIZE)
 
 
 @processor_type("geoip")

@@ -15,7 +15,6 @@ browser families, so an unusual agent can be classed differently.
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from typing import Any
@@ -24,7 +23,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import string_field
-from loghaven.ingest.processors.options import check_cache_size, read_properties
+from loghaven.ingest.processors.options import LookupCache, read_properties
 
 #: ES's ``ingest.user_agent.cache_size`` default.
 CACHE_SIZE = 1000
@@ -105,20 +104,7 @@ def parse_uncached(original: str) -> dict[str, Any]:
     return details
 
 
-parse = functools.lru_cache(maxsize=CACHE_SIZE)(parse_uncached)
-
-
-def configure(*, cache_size: int) -> None:
-    """Set ``ingest.user_agent.cache_size`` (entries; 0: no cache): a new, empty cache."""
-    global parse
-    parse = functools.lru_cache(maxsize=check_cache_size(cache_size,
-                                                         "ingest.user_agent.cache_size"))(
-        parse_uncached)
-
-
-def cache_size() -> int:
-    """The cache's size, for the ingest workers to configure theirs alike."""
-    return int(parse.cache_info().maxsize or 0)
+parse = LookupCache(parse_uncached, "ingest.user_agent.cache_size", CACHE_SIZE)
 
 
 @processor_type("user_agent")
