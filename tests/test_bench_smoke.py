@@ -158,7 +158,7 @@ def test_pipeline_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert piped["workers"] >= 1 and piped["worker_cpu_s"] > 0  # pipelines ran there
     assert res["ratio_docs_per_s"] > 0
     phases = res["phases"]
-    assert phases["sample"] == 200 and phases["failed"] == 0
+    assert phases["sample"] == 200 and phases["failed"] == 0 and phases["pipeline_cpu_us"] > 0
     steps = [name for name in phases["phases"]["pipeline"] if name.startswith("#")]
     kinds = {name.split()[1] for name in steps}
     assert {"date", "rename", "script", "geoip", "user_agent"} <= kinds

@@ -413,7 +413,9 @@ def _phase_rows(phases: dict[str, Any]) -> list[list[str]]:
 
 
 def _cache_line(phases: dict[str, Any]) -> str:
-    return "; ".join(
+    cpu = phases.get("pipeline_cpu_us")
+    return (f"parse, pipeline and serialise: {num(cpu, 1)} µs of CPU per document; "
+            if cpu is not None else "") + "; ".join(
         f"{name} cache {pct(c['hit_rate'])} hits over the sample ({c['size']} of "
         f"{c['maxsize']} entries)" for name, c in phases["caches"].items())
 
