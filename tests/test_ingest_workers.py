@@ -243,6 +243,7 @@ def test_a_worker_prepares_what_its_pipelines_made() -> None:
     jobs = [("p", None, orjson.dumps(s), {"_index": "piped", "_id": str(n)})
             for n, s in enumerate(sources)]
     outcomes = run_and_prepare({"p": (1, PIPELINE)}, {"piped": PIPELINE_MAPPING}, jobs)
+    # (workers keep compiled pipelines by id and revision: each test here has its own id)
     assert outcomes[1] is None  # dropped
     assert outcomes[4] == ("error", "fail_processor_exception", "no 203", 500, {})
     assert [o[2] is None for o in (outcomes[0], outcomes[2], outcomes[3])] == [False, True,
@@ -291,8 +292,8 @@ def test_a_rerouted_document_comes_back_as_its_first_pipeline_left_it() -> None:
     pipeline = {"processors": [{"set": {"field": "a", "value": 1}},
                                {"set": {"field": "_index", "value": "other"}},
                                {"set": {"field": "b", "value": "{{_index}}"}}]}
-    (outcome,) = run_and_prepare({"p": (1, pipeline)}, {"x": MAPPING},
-                                 [("p", "missing-final", b'{"n": 1}', {"_index": "x"})])
+    (outcome,) = run_and_prepare({"reroute": (1, pipeline)}, {"x": MAPPING},
+                                 [("reroute", "missing-final", b'{"n": 1}', {"_index": "x"})])
     kind, body, metadata, ingest = outcome
     assert kind == "rerouted"
     assert orjson.loads(body) == {"n": 1, "a": 1, "b": "other"}
