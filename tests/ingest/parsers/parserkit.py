@@ -83,5 +83,14 @@ FOREIGN = {
             b'"curl/8.5.0"\n'],
     "syslog": [b"<34>Nov 26 10:15:32 web1 sshd[4242]: Failed password for root from "
                b"203.0.113.9 port 52113 ssh2\n"],
+    "alb": [b'http 2026-11-26T10:15:32.186641Z app/prod-alb/50dc6c495c0c9188 '
+            b'192.168.131.39:2817 10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 '
+            b'"GET http://www.example.com:80/ HTTP/1.1" "curl/8.5.0" - - '
+            b'arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/tg/73e2d6bc24d8a067 '
+            b'"Root=1-58337262-36d228ad5d99923122bbe354" "-" "-" 0 '
+            b'2026-11-26T10:15:32.186000Z "forward" "-" "-" "10.0.0.1:80" "200" "-" "-"\n'],
+    "cloudfront": [b"#Version: 1.0\n",
+                   b"#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) "
+                   b"cs-uri-stem sc-status\n"],
     "empty": [],
 }

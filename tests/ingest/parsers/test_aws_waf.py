@@ -20,6 +20,7 @@ from parserkit import (
 )
 
 from conftest import Server
+from loghaven.bench.generators import waf_logs
 from loghaven.ingest.parsers import PARSERS, RecordError, detect
 
 WAF = "aws-waf.ndjson"
@@ -135,3 +136,23 @@ def test_mapping_types_and_queries(es_module: httpx.Client, waf_index: str) -> N
         {"term": {"event.action": "ALLOW"}}, {"term": {"url.query": "name=badname"}}]}}) == 1
     assert count(es_module, waf_index, {"term": {"aws.waf.request.headers.value":
                                                  "ella"}}) == 1
+
+
+def test_a_large_bulk_runs_the_pipeline_in_the_ingest_workers(es_module: httpx.Client) -> None:
+    """The benchmark's WAF records, enough (64+) for the bulk to go to the worker processes,
+    come out as the in-process run makes them."""
+    docs = list(waf_logs(80, seed=16))
+    bulk_records(es_module, "awswaf-2026-11-27", docs)
+    indexed = sources(es_module, "awswaf-2026-11-27")
+    assert len(indexed) == 80 and all("error" not in doc for doc in indexed)
+    assert all(doc["source"]["ip"] and doc["user_agent"]["original"] for doc in indexed)
+    assert all(doc["rule"]["ruleset"] in ("prod-web", "owasp-top10", "api-gw")
+               for doc in indexed)
+    blocked = count(es_module, "awswaf-2026-11-27", {"term": {"event.action": "BLOCK"}})
+    assert blocked == sum(doc["action"] == "BLOCK" for doc in waf_logs(80, seed=16))
+    simulated = es_module.post("/_ingest/pipeline/loghaven-aws-waf/_simulate", json={
+        "docs": [{"_source": doc} for doc in waf_logs(80, seed=16)]}).json()["docs"]
+    by_id = {doc["http"]["request"]["id"]: doc for doc in indexed}
+    for result in simulated:
+        source = result["doc"]["_source"]
+        assert by_id[source["http"]["request"]["id"]] == source

@@ -52,4 +52,6 @@ def install(pipelines: PipelineStore, metastore: Metastore) -> None:
 # One import per parser module; each calls register() at import, in detection order.
 # isort: off
 from loghaven.ingest.parsers import cloudtrail  # noqa: E402, F401
+from loghaven.ingest.parsers import cloudwatch_logs  # noqa: E402, F401
 from loghaven.ingest.parsers import aws_waf  # noqa: E402, F401
+from loghaven.ingest.parsers import vpcflow  # noqa: E402, F401

@@ -21,11 +21,12 @@ from loghaven.ingest.parsers.ecs import (
     IP,
     KEYWORD,
     LONG,
-    MANAGED,
     first_object,
     geoip,
     index_template,
     json_lines,
+    move,
+    pipeline,
 )
 from loghaven.ingest.parsers.parser import Parser
 
@@ -36,111 +37,97 @@ PIPELINE_ID = f"loghaven-{NAME}"
 #: delivery writes ``AWSLogs/<account>/WAFLogs/<region>/<web ACL>/.../<account>_waflogs_...``.
 _NAMES = re.compile(r"aws-waf-logs-|/WAFLogs/|_waflogs_", re.IGNORECASE)
 
-#: Copies ``User-Agent`` and ``Host`` out of the header list (names are case-insensitive;
-#: HTTP/2 requests log them lowercase).
-_HEADERS_SCRIPT = """
-def headers = ctx.httpRequest?.headers;
-if (headers != null) {
-  for (def header : headers) {
-    if (header == null || header.name == null) { continue; }
-    def name = header.name.toLowerCase();
-    if (name == 'user-agent' && ctx.user_agent == null) {
-      ctx.user_agent = ['original': header.value];
-    } else if ((name == 'host' || name == ':authority') && ctx.url?.domain == null) {
-      if (ctx.url == null) { ctx.url = [:]; }
-      ctx.url.domain = header.value;
+#: What would take a processor per field (each with its own ``if``): the derived ECS fields,
+#: the User-Agent and Host headers (case-insensitive names; HTTP/2 logs them lowercase) and
+#: the label names.
+_SCRIPT = """
+ctx.remove('timestamp');
+def action = ctx.event.action;
+if (action == 'ALLOW') { ctx.event.type = ['access', 'allowed']; }
+else if (action == 'BLOCK') { ctx.event.type = ['access', 'denied']; }
+if (ctx.source?.ip != null) { ctx.source.address = ctx.source.ip; }
+if (ctx.rule?.id != null) { ctx.rule.name = ctx.rule.id; }
+if (ctx.url?.query == '') { ctx.url.remove('query'); }
+def version = ctx.http?.version;
+if (version != null && version.startsWith('HTTP/')) { ctx.http.version = version.substring(5); }
+if (ctx.http == null) { ctx.http = [:]; }
+if (ctx.http.request == null) { ctx.http.request = [:]; }
+def code = ctx.remove('responseCodeSent');
+if (code != null) { ctx.http.response = ['status_code': code]; }
+def size = ctx.remove('requestBodySize');
+if (size != null) { ctx.http.request.body = ['bytes': size]; }
+def ja3 = ctx.remove('ja3Fingerprint');
+if (ja3 != null) { ctx.tls = ['client': ['ja3': ja3]]; }
+if (ctx.aws == null) { ctx.aws = [:]; }
+if (ctx.aws.waf == null) { ctx.aws.waf = [:]; }
+def waf = ctx.aws.waf;
+def labels = ctx.remove('labels');
+if (labels != null) {
+  def names = [];
+  for (def label : labels) { if (label?.name != null) { names.add(label.name); } }
+  waf.labels = names;
+}
+def request = ctx.remove('httpRequest');
+if (request != null) {
+  def agent = null; def host = null;
+  def headers = request.headers;
+  if (headers != null) {
+    for (def header : headers) {
+      def name = header?.name;
+      if (name == null) { continue; }
+      name = name.toLowerCase();
+      if (name == 'user-agent') { if (agent == null) { agent = header.value; } }
+      else if (name == 'host' || name == ':authority') { if (host == null) { host = header.value; } }
+      if (agent != null && host != null) { break; }
     }
   }
+  if (agent != null) { ctx.user_agent = ['original': agent]; }
+  if (host != null) {
+    int colon = host.indexOf(':');
+    if (colon > 0 && !host.startsWith('[')) { host = host.substring(0, colon); }
+    if (ctx.url == null) { ctx.url = [:]; }
+    ctx.url.domain = host;
+  }
+  if (request.containsKey('country')) { waf.country = request.remove('country'); }
+  waf.request = request;
 }
 """
 
+#: The other top-level fields of a record, moved under ``aws.waf`` as snake_case.
+_MOVES = [(name, re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()) for name in (
+    "formatVersion", "terminatingRuleType", "terminatingRuleMatchDetails", "httpSourceName",
+    "httpSourceId", "ruleGroupList", "rateBasedRuleList", "nonTerminatingMatchingRules",
+    "requestHeadersInserted", "captchaResponse", "challengeResponse", "ja4Fingerprint",
+    "oversizeFields", "requestBodySizeInspectedByWAF", "clientAsn", "forwardedAsn",
+    "cfDistributionTenantId")]
 
-def _move(field: str, target: str) -> dict[str, object]:
-    return {"rename": {"field": field, "target_field": target, "ignore_missing": True}}
 
 
-PIPELINE = {
-    "description": "AWS WAF logs: ECS fields, client country and AS, user agent",
-    "processors": [
+PIPELINE = pipeline(
+    "AWS WAF logs: ECS fields, client country and AS, user agent", [
         {"date": {"field": "timestamp", "formats": ["UNIX_MS"], "target_field": "@timestamp"}},
-        {"remove": {"field": "timestamp"}},
-        {"set": {"field": "event.kind", "value": "event"}},
-        {"set": {"field": "event.category", "value": ["web"]}},
-        {"set": {"field": "cloud.provider", "value": "aws"}},
-        {"set": {"field": "cloud.service.name", "value": "waf"}},
-        _move("action", "event.action"),
-        {"set": {"field": "event.type", "value": ["access", "allowed"],
-                 "if": "ctx.event?.action == 'ALLOW'"}},
-        {"set": {"field": "event.type", "value": ["access", "denied"],
-                 "if": "ctx.event?.action == 'BLOCK'"}},
-        # the client
-        _move("httpRequest.clientIp", "source.ip"),
-        {"set": {"field": "source.address", "copy_from": "source.ip",
-                 "if": "ctx.source?.ip != null"}},
-        *geoip("source"),
-        _move("httpRequest.clientAsn", "source.as.number"),
-        _move("clientAsn", "source.as.number"),
-        _move("httpRequest.country", "aws.waf.country"),
-        # the request
-        {"script": {"source": _HEADERS_SCRIPT, "description": "User-Agent and Host headers"}},
-        {"gsub": {"field": "url.domain", "pattern": ":[0-9]+$", "replacement": "",
-                  "ignore_missing": True, "description": "the Host header's port"}},
-        {"user_agent": {"field": "user_agent.original", "target_field": "user_agent",
-                        "ignore_missing": True}},
-        _move("httpRequest.httpMethod", "http.request.method"),
-        _move("httpRequest.requestId", "http.request.id"),
-        _move("httpRequest.httpVersion", "http.version"),
-        {"gsub": {"field": "http.version", "pattern": "^HTTP/", "replacement": "",
-                  "ignore_missing": True}},
-        _move("httpRequest.uri", "url.path"),
-        _move("httpRequest.args", "url.query"),
-        {"remove": {"field": "url.query", "if": "ctx.url?.query == ''"}},
-        _move("httpRequest.fragment", "url.fragment"),
-        _move("httpRequest.scheme", "url.scheme"),
-        _move("httpRequest.host", "aws.waf.request.host"),
-        _move("requestBodySize", "http.request.body.bytes"),
-        {"rename": {"field": "responseCodeSent", "target_field": "http.response.status_code",
-                    "if": "ctx.responseCodeSent != null"}},
-        {"remove": {"field": "responseCodeSent", "ignore_missing": True}},
-        _move("ja3Fingerprint", "tls.client.ja3"),
-        _move("httpRequest", "aws.waf.request"),
-        # the rules
-        _move("terminatingRuleId", "rule.id"),
-        {"set": {"field": "rule.name", "copy_from": "rule.id",
-                 "if": "ctx.rule?.id != null"}},
-        _move("webaclId", "aws.waf.web_acl_id"),
+        {"set": {"field": "event", "value": {"kind": "event", "category": ["web"]}}},
+        {"set": {"field": "cloud", "value": {"provider": "aws", "service": {"name": "waf"}}}},
+        move("action", "event.action"),
+        move("httpRequest.clientIp", "source.ip"),
+        move("httpRequest.httpMethod", "http.request.method"),
+        move("httpRequest.requestId", "http.request.id"),
+        move("httpRequest.httpVersion", "http.version"),
+        move("httpRequest.uri", "url.path"),
+        move("httpRequest.args", "url.query"),
+        move("terminatingRuleId", "rule.id"),
+        move("webaclId", "aws.waf.web_acl_id"),
         {"dissect": {"field": "aws.waf.web_acl_id", "ignore_missing": True,
                      "ignore_failure": True,
                      "pattern": "arn:%{?partition}:%{?service}:%{cloud.region}:"
                                 "%{cloud.account.id}:%{?scope}/webacl/%{rule.ruleset}/%{?id}",
                      "description": "WAFv2 web ACL ARNs (classic ones are bare ids)"}},
-        {"foreach": {"field": "labels", "ignore_missing": True, "processor": {
-            "set": {"field": "_ingest._value", "copy_from": "_ingest._value.name"}}}},
-        *[_move(field, f"aws.waf.{target}") for field, target in (
-            ("formatVersion", "format_version"),
-            ("terminatingRuleType", "terminating_rule_type"),
-            ("terminatingRuleMatchDetails", "terminating_rule_match_details"),
-            ("httpSourceName", "http_source_name"),
-            ("httpSourceId", "http_source_id"),
-            ("ruleGroupList", "rule_group_list"),
-            ("rateBasedRuleList", "rate_based_rule_list"),
-            ("nonTerminatingMatchingRules", "non_terminating_matching_rules"),
-            ("requestHeadersInserted", "request_headers_inserted"),
-            ("labels", "labels"),
-            ("captchaResponse", "captcha_response"),
-            ("challengeResponse", "challenge_response"),
-            ("ja4Fingerprint", "ja4_fingerprint"),
-            ("oversizeFields", "oversize_fields"),
-            ("requestBodySizeInspectedByWAF", "request_body_size_inspected_by_waf"),
-            ("forwardedAsn", "forwarded_asn"),
-            ("cfDistributionTenantId", "cf_distribution_tenant_id"),
-        )],
-    ],
-    "on_failure": [
-        {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
-    ],
-    "_meta": MANAGED,
-}
+        {"script": {"source": _SCRIPT, "description": "derived fields, headers, labels"}},
+        *[move(field, f"aws.waf.{target}") for field, target in _MOVES],
+        *geoip("source"),
+        {"user_agent": {"field": "user_agent.original", "target_field": "user_agent",
+                        "ignore_missing": True}},
+    ])
 
 #: The ids and actions of the rule lists, mapped; their other inner fields stay in _source.
 _RULE = {"ruleId": KEYWORD, "action": KEYWORD, "overriddenAction": KEYWORD}
@@ -157,7 +144,7 @@ FIELDS: dict[str, dict[str, object]] = {
     "http.request.method": KEYWORD, "http.request.id": KEYWORD, "http.version": KEYWORD,
     "http.request.body.bytes": LONG, "http.response.status_code": LONG,
     "url.path": KEYWORD, "url.query": KEYWORD, "url.domain": KEYWORD,
-    "url.fragment": KEYWORD, "url.scheme": KEYWORD, "tls.client.ja3": KEYWORD,
+    "tls.client.ja3": KEYWORD,
     "rule.id": KEYWORD, "rule.name": KEYWORD, "rule.ruleset": KEYWORD,
     "aws.waf.country": KEYWORD, "aws.waf.web_acl_id": KEYWORD,
     "aws.waf.format_version": LONG, "aws.waf.terminating_rule_type": KEYWORD,
@@ -170,6 +157,8 @@ FIELDS: dict[str, dict[str, object]] = {
     "aws.waf.captcha_response": FLATTENED, "aws.waf.challenge_response": FLATTENED,
     "aws.waf.oversize_fields": KEYWORD,
     "aws.waf.request_body_size_inspected_by_waf": LONG,
+    "aws.waf.client_asn": LONG, "aws.waf.forwarded_asn": LONG,
+    "aws.waf.cf_distribution_tenant_id": KEYWORD,
     "aws.waf.rule_group_list.ruleGroupId": KEYWORD,
     **{f"aws.waf.rule_group_list.terminatingRule.{k}": v for k, v in _RULE.items()},
     **{f"aws.waf.rule_group_list.nonTerminatingMatchingRules.{k}": v

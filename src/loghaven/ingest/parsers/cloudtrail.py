@@ -24,9 +24,10 @@ from loghaven.ingest.parsers.ecs import (
     GEO_FIELDS,
     IP,
     KEYWORD,
-    MANAGED,
     geoip,
     index_template,
+    move,
+    pipeline,
 )
 from loghaven.ingest.parsers.parser import Parser, Record, RecordError
 
@@ -76,33 +77,29 @@ def sniff(name: str, head: list[bytes]) -> bool:
                 or re.match(rb'^\s*\{\s*"Records"\s*:\s*\[\s*\]', text))
 
 
-def _move(field: str, target: str) -> dict[str, Any]:
-    return {"rename": {"field": field, "target_field": target, "ignore_missing": True}}
 
-
-PIPELINE = {
-    "description": "AWS CloudTrail records: ECS event, user, source and cloud fields",
-    "processors": [
+PIPELINE = pipeline(
+    "AWS CloudTrail records: ECS event, user, source and cloud fields", [
         {"date": {"field": "eventTime", "formats": ["ISO8601"], "target_field": "@timestamp"}},
         {"remove": {"field": "eventTime"}},
         {"set": {"field": "event.kind", "value": "event"}},
         {"set": {"field": "cloud.provider", "value": "aws"}},
-        _move("eventName", "event.action"),
-        _move("eventSource", "event.provider"),
-        _move("eventID", "event.id"),
-        _move("errorCode", "error.code"),
-        _move("errorMessage", "error.message"),
+        move("eventName", "event.action"),
+        move("eventSource", "event.provider"),
+        move("eventID", "event.id"),
+        move("errorCode", "error.code"),
+        move("errorMessage", "error.message"),
         # a failed console sign-in has an errorMessage but no errorCode
         {"set": {"field": "event.outcome", "value": "failure", "if": "ctx.error != null"}},
         {"set": {"field": "event.outcome", "value": "success", "if": "ctx.error == null"}},
-        _move("awsRegion", "cloud.region"),
-        _move("recipientAccountId", "cloud.account.id"),
+        move("awsRegion", "cloud.region"),
+        move("recipientAccountId", "cloud.account.id"),
         # who: an address, or the AWS service that made the call (then no source.ip)
-        _move("sourceIPAddress", "source.address"),
+        move("sourceIPAddress", "source.address"),
         {"convert": {"field": "source.address", "target_field": "source.ip", "type": "ip",
                      "ignore_missing": True, "ignore_failure": True}},
         *geoip("source"),
-        _move("userAgent", "user_agent.original"),
+        move("userAgent", "user_agent.original"),
         {"user_agent": {"field": "user_agent.original", "target_field": "user_agent",
                         "ignore_missing": True}},
         {"set": {"field": "user.id", "copy_from": "userIdentity.principalId",
@@ -116,7 +113,7 @@ PIPELINE = {
                  "if": "ctx.userIdentity?.type == 'Root'"}},
         {"set": {"field": "user.id", "copy_from": "userIdentity.onBehalfOf.userId",
                  "override": False, "if": "ctx.userIdentity?.onBehalfOf?.userId != null"}},
-        *[_move(field, f"aws.cloudtrail.{target}") for field, target in (
+        *[move(field, f"aws.cloudtrail.{target}") for field, target in (
             ("userIdentity", "user_identity"),
             ("eventVersion", "event_version"),
             ("eventType", "event_type"),
@@ -139,12 +136,7 @@ PIPELINE = {
             ("edgeDeviceDetails", "edge_device_details"),
             ("addendum", "addendum"),
         )],
-    ],
-    "on_failure": [
-        {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
-    ],
-    "_meta": MANAGED,
-}
+    ])
 
 _IDENTITY = "aws.cloudtrail.user_identity"
 _ISSUER = f"{_IDENTITY}.sessionContext.sessionIssuer"

@@ -54,6 +54,24 @@ def geoip(prefix: str, asn: bool = True) -> list[dict[str, Any]]:
     return steps
 
 
+def move(field: str, target: str) -> dict[str, Any]:
+    """A ``rename`` of a field the record may lack."""
+    return {"rename": {"field": field, "target_field": target, "ignore_missing": True}}
+
+
+def pipeline(description: str, processors: list[dict[str, Any]]) -> dict[str, Any]:
+    """A parser's pipeline body: a record that fails a processor is still indexed, with
+    ``error.message`` saying why."""
+    return {
+        "description": description,
+        "processors": processors,
+        "on_failure": [
+            {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
+        ],
+        "_meta": MANAGED,
+    }
+
+
 def properties(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Nested mapping ``properties`` from ``{"dotted.path": spec}``."""
     root: dict[str, Any] = {}
