@@ -30,8 +30,10 @@ def test_bench_options_and_defaults() -> None:
     assert (args.docs, args.clients, args.query_clients) == (5_000_000, 8, 3)
     assert runner._plan("queries") == ["baseline", "ingest", "queries"]
     assert runner._plan("mixed") == ["ingest", "mixed"]
-    assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed", "monitors"]
+    assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed", "monitors",
+                                   "pipeline"]
     assert runner._plan("monitors") == ["ingest", "monitors"]
+    assert runner._plan("pipeline") == ["pipeline"]
 
 
 def test_cli_wires_bench() -> None:
@@ -53,6 +55,7 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
             "--query-budget", "2",
             "--monitors", "4",
             "--monitor-seconds", "2",
+            "--pipeline-sample", "300",
             "--work-dir", str(tmp_path),
             "--out", str(out),
         ]
@@ -104,10 +107,14 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert monitors["monitor_runs"] >= 4 and monitors["monitors_failed"] == 0
     assert monitors["lag_p50_ms"] is not None and monitors["client_with_monitors"]["n"] > 0
 
+    pipeline = scen["pipeline"]
+    assert pipeline["none"]["docs_acked"] == pipeline["with_pipeline"]["docs_acked"] == 2000
+
     md = runner.report.to_markdown(data)
     assert "### Ingest" in md and "### Queries" in md and "### Mixed" in md
-    assert "### Monitors" in md
-    for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed", "5. monitors"):
+    assert "### Monitors" in md and "### Pipeline" in md
+    for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed", "5. monitors",
+                  "6. pipeline"):
         assert title in printed
     # The work folder (spools, server data, baseline index) is removed afterwards.
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
@@ -130,3 +137,35 @@ def test_secure_server_is_benchmarked_authenticated(tmp_path: Path) -> None:
     assert data["scenarios"]["ingest"]["docs_acked"] == 500
     rows = data["scenarios"]["queries"]["queries"]
     assert rows and all(row["status"] == "ok" for row in rows), rows
+
+
+def test_pipeline_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--scenario pipeline``: the same WAF records without and through loghaven-aws-waf
+    over HTTP, the server's CPU by process, and each processor's time in-process."""
+    out = tmp_path / "results.json"
+    code = runner.main(["--docs", "1000", "--clients", "2", "--bulk-docs", "250",
+                        "--scenario", "pipeline", "--pipeline-sample", "200",
+                        "--work-dir", str(tmp_path), "--out", str(out)])
+    printed = capsys.readouterr().out
+    data = orjson.loads(out.read_bytes())
+    assert code == 0 and data["errors"] == {}, (data["errors"], printed[-3000:])
+    res = data["scenarios"]["pipeline"]
+    assert res["pipeline"] == "loghaven-aws-waf"
+    for side in ("none", "with_pipeline"):
+        assert res[side]["docs_acked"] == res[side]["count_after_refresh"] == 1000
+        assert res[side]["docs_per_s"] > 0 and res[side]["main_cpu_s"] > 0
+    piped = res["with_pipeline"]
+    assert piped["workers"] >= 1 and piped["worker_cpu_s"] > 0  # pipelines ran there
+    assert res["ratio_docs_per_s"] > 0
+    phases = res["phases"]
+    assert phases["sample"] == 200 and phases["failed"] == 0 and phases["pipeline_cpu_us"] > 0
+    steps = [name for name in phases["phases"]["pipeline"] if name.startswith("#")]
+    kinds = {name.split()[1] for name in steps}
+    assert {"date", "rename", "script", "geoip", "user_agent"} <= kinds
+    assert all(phases["phases"]["pipeline"][name] >= 0 for name in steps)
+    for name in ("prepare for the mapping", "write: WAL, tantivy, sync"):
+        assert phases["phases"]["none"][name] > 0 and phases["phases"]["pipeline"][name] > 0
+    assert phases["caches"]["geoip"]["maxsize"] == 1000
+    assert "6. pipeline" in printed and "where the time goes" in printed
+    assert "### Pipeline" in runner.report.to_markdown(data)
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]

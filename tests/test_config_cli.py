@@ -36,6 +36,15 @@ def test_file_then_environment_then_flags(tmp_path: Path) -> None:
     assert load_config(path, {"port": 9500}, environ={"LOGHAVEN_PORT": "9400"}).port == 9500
 
 
+def test_lookup_cache_sizes_are_es_settings(tmp_path: Path) -> None:
+    path = tmp_path / "loghaven.yml"
+    path.write_text("ingest:\n  geoip.cache_size: 50000\n  user_agent:\n    cache_size: 0\n")
+    config = load_config(path, environ={})
+    assert (config.geoip_cache_size, config.user_agent_cache_size) == (50000, 0)
+    assert load_config(environ={"LOGHAVEN_CONFIG": str(tmp_path / "none.yml")}) \
+        .geoip_cache_size == 1000
+
+
 def test_unknown_file_setting_is_refused_with_the_known_ones(tmp_path: Path) -> None:
     path = tmp_path / "loghaven.yml"
     path.write_text("http.prot: 9300\n")

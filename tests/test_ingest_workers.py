@@ -174,3 +174,128 @@ def test_a_prepared_batch_unpacks_to_each_document_as_built_in_process() -> None
         assert orjson.loads(item.json("id-1", 7, 2)) == {
             **expected, "_id": "id-1", "_seq_no": 7, "_version": 2}
         assert item.date_bounds == bounds
+
+
+#: A pipeline with every kind of outcome: fields set, renamed, moved by a script, converted;
+#: a value that does not fit the mapping, a field it lacks, a dropped and a failed document.
+PIPELINE = {"processors": [
+    {"set": {"field": "tag", "value": ["web", "{{status}}"]}},
+    {"rename": {"field": "client", "target_field": "source.ip", "ignore_missing": True}},
+    {"script": {"source": "if (ctx.msg != null) { ctx.msg = ctx.msg.toUpperCase(); }"}},
+    {"convert": {"field": "status", "type": "string", "if": "ctx.status == 201"}},
+    {"drop": {"if": "ctx.status == 204"}},
+    {"fail": {"message": "no {{status}}", "if": "ctx.status == 203"}},
+]}
+PIPELINE_MAPPING = {"properties": {"msg": {"type": "text"}, "status": {"type": "long"},
+                                   "source": {"properties": {"ip": {"type": "ip"}}},
+                                   "tag": {"type": "keyword"}, "@timestamp": {"type": "date"}}}
+
+
+def run_pipeline(server: Server) -> dict[str, Any]:
+    """A mapped index whose default pipeline is :data:`PIPELINE`, bulk-loaded twice."""
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        assert client.put("/_ingest/pipeline/p", json=PIPELINE).status_code == 200
+        assert client.put("/piped", json={"mappings": PIPELINE_MAPPING, "settings": {
+            "index.default_pipeline": "p"}}).status_code == 200
+        items = []
+        for first in (0, 300):
+            response = client.post("/piped/_bulk", content=bulk_body(first, 300),
+                                   headers=NDJSON)
+            assert response.status_code == 200
+            items += [item["index"] for item in response.json()["items"]]
+        client.post("/piped/_refresh")
+        docs = client.post("/piped/_mget", json={"ids": ["d0", "d1", "d7", "d10"]}).json()
+        tags = client.post("/piped/_search", json={"size": 0, "aggs": {"t": {"terms": {
+            "field": "tag", "size": 20}}}}).json()["aggregations"]
+        return {"items": [(i["status"], i.get("result"), i.get("_seq_no"),
+                           i.get("error", {}).get("reason")) for i in items],
+                "docs": docs["docs"], "tags": tags,
+                "mapping": client.get("/piped/_mapping").json()["piped"],
+                "count": client.get("/piped/_count").json()["count"]}
+
+
+def test_pipelines_in_the_workers_answer_exactly_as_in_process(
+        pair: tuple[Server, Server]) -> None:
+    """The workers run a document's pipelines and prepare it for its index's mapping in one
+    trip; whatever the outcome, the answers and the index are those of the in-process path."""
+    with_workers, in_process = pair
+    piped = run_pipeline(with_workers)
+    assert worker_pids(with_workers), "the bulk requests were large enough to start a worker"
+    assert piped == run_pipeline(in_process)
+    results = {(status, result) for status, result, _, _ in piped["items"]}
+    assert results == {(201, "created"), (200, "noop"), (400, None), (500, None)}
+    assert piped["docs"][0]["_source"]["tag"] == ["web", "200"]
+    assert piped["docs"][2]["_source"]["extra_1"] == "new field"
+
+
+def test_a_worker_prepares_what_its_pipelines_made() -> None:
+    """:func:`run_and_prepare` (in a worker): each processed document comes back with its
+    tantivy JSON for the mapping it was sent, built from the pipeline's output exactly as the
+    server would build it; documents that do not fit alone come back unprepared."""
+    from loghaven.engine.document import DocumentBuilder
+    from loghaven.engine.mapping import Mapping
+    from loghaven.engine.split import tantivy_json
+    from loghaven.ingest.workers import run_and_prepare
+
+    sources = [{"msg": "ok", "status": 200, "client": "10.0.0.1"}, {"msg": "x", "status": 204},
+               {"msg": "new", "status": 200, "other": 1}, {"msg": "no", "status": "bad"},
+               {"msg": "b", "status": 203}]
+    jobs = [("p", None, orjson.dumps(s), {"_index": "piped", "_id": str(n)})
+            for n, s in enumerate(sources)]
+    outcomes = run_and_prepare({"p": (1, PIPELINE)}, {"piped": PIPELINE_MAPPING}, jobs)
+    # (workers keep compiled pipelines by id and revision: each test here has its own id)
+    assert outcomes[1] is None  # dropped
+    assert outcomes[4] == ("error", "fail_processor_exception", "no 203", 500, {})
+    assert [o[2] is None for o in (outcomes[0], outcomes[2], outcomes[3])] == [False, True,
+                                                                              True]
+    body, metadata, (head, bounds) = outcomes[0]
+    assert metadata is None  # unchanged
+    source = orjson.loads(body)
+    assert source == {"msg": "OK", "status": 200, "tag": ["web", "200"],
+                      "source": {"ip": "10.0.0.1"}}
+    builder = DocumentBuilder(Mapping(PIPELINE_MAPPING))
+    flat, _ = builder.build(source, "")
+    assert bounds == builder.date_bounds(flat)
+    flat["_source"] = body
+    assert head == tantivy_json(flat)[:-1]
+
+
+def test_the_lookup_cache_sizes_reach_the_workers() -> None:
+    """``ingest.geoip.cache_size`` and ``ingest.user_agent.cache_size`` are the node's: the
+    workers' caches have the sizes the server's have."""
+    from loghaven.ingest.processors import geoip, user_agent
+    from loghaven.ingest.workers import IngestWorkers
+
+    geoip.lookup.configure(7)
+    user_agent.parse.configure(0)
+    workers = IngestWorkers(1)
+    try:
+        assert workers._pool().submit(cache_sizes).result(timeout=60) == (7, 0)
+    finally:
+        workers.close()
+        geoip.lookup.configure(geoip.CACHE_SIZE)
+        user_agent.parse.configure(user_agent.CACHE_SIZE)
+
+
+def cache_sizes() -> tuple[int, int]:
+    """In a worker: its geoip and user_agent cache sizes."""
+    from loghaven.ingest.processors import geoip, user_agent
+    return geoip.lookup.cache_info().maxsize, user_agent.parse.cache_info().maxsize
+
+
+def test_a_rerouted_document_comes_back_as_its_first_pipeline_left_it() -> None:
+    """A document whose pipeline changes ``_index`` is not run again in the server: it comes
+    back with the first pipeline's work done (and its old index's final pipeline skipped), for
+    the server to run the new index's final pipeline on."""
+    from loghaven.ingest.workers import run_and_prepare
+
+    pipeline = {"processors": [{"set": {"field": "a", "value": 1}},
+                               {"set": {"field": "_index", "value": "other"}},
+                               {"set": {"field": "b", "value": "{{_index}}"}}]}
+    (outcome,) = run_and_prepare({"reroute": (1, pipeline)}, {"x": MAPPING},
+                                 [("reroute", "missing-final", b'{"n": 1}', {"_index": "x"})])
+    kind, body, metadata, ingest = outcome
+    assert kind == "rerouted"
+    assert orjson.loads(body) == {"n": 1, "a": 1, "b": "other"}
+    assert metadata == {"_index": "other"}
+    assert set(ingest) == {"timestamp"}

@@ -29,6 +29,8 @@ FILE_KEYS = {
     "indices.query.bool.max_nested_depth": "max_nested_depth",
     "ingest.grok.watchdog.max_execution_time": "grok_max_execution_time",
     "ingest.parsers.install": "ingest_parsers_install",
+    "ingest.geoip.cache_size": "geoip_cache_size",
+    "ingest.user_agent.cache_size": "user_agent_cache_size",
     "http.allow_anonymous": "allow_anonymous",
     "http.allowed_hosts": "allowed_hosts",
     "http.cors.enabled": "cors_enabled",
@@ -97,6 +99,10 @@ class Config:
     #: Store the built-in parsers' pipelines and index templates that are missing at start
     #: (ingest/parsers).
     ingest_parsers_install: bool = True
+    #: Entries of the geoip and user_agent processors' lookup caches, per process (ES's
+    #: static node settings and defaults; 0: no cache).
+    geoip_cache_size: int = 1000
+    user_agent_cache_size: int = 1000
     #: Listen beyond loopback although there is no authentication (network.py).
     allow_anonymous: bool = False
     #: Extra names clients may send in ``Host`` (DNS-rebinding defence, api/host_check.py).

@@ -16,6 +16,7 @@ from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.recovery import open_metastore
 from loghaven.ingest import grok, parsers
+from loghaven.ingest.processors import geoip, user_agent
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
 from loghaven.notify.service import NotificationService
@@ -43,6 +44,8 @@ class Node:
         self.catalog.add_settings_consumer(limits.apply_cluster_settings)
         grok.configure(max_execution_ms=parse_duration_ms(
             config.grok_max_execution_time, "ingest.grok.watchdog.max_execution_time"))
+        geoip.lookup.configure(config.geoip_cache_size)
+        user_agent.parse.configure(config.user_agent_cache_size)
         #: All background work of the node: the engine's refresh and merges, and later the
         #: features' jobs (monitors, lifecycle, snapshots, streams, reports).
         self.scheduler = Scheduler(self.metastore)

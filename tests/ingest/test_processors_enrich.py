@@ -238,6 +238,15 @@ def test_geoip_city_database_default_properties():
         "country_name": "United States", "location": {"lat": 37.751, "lon": -97.822}}
 
 
+def test_geoip_city_fields_once_the_asn_data_is_loaded():
+    """After an ASN lookup a process answers country lookups from the ASN data; the City
+    fields still come from the City file."""
+    run("geoip", {"ip": "89.160.20.129"}, field="ip", database_file="GeoLite2-ASN.mmdb")
+    out = run("geoip", {"ip": "89.160.20.129"}, field="ip")
+    assert out["geoip"]["city_name"] == "Stockholm"
+    assert out["geoip"]["country_iso_code"] == "SE"
+
+
 def test_geoip_city_database_every_property():
     out = run("geoip", {"ip": "128.101.101.101"}, field="ip",
               properties=["ip", "city_name", "region_iso_code", "region_name", "timezone",
@@ -312,6 +321,34 @@ def test_geoip_lookups_are_cached():
         geo.execute(IngestDocument({"ip": "8.8.4.4"}))
     info = geoip.lookup.cache_info()
     assert (info.misses, info.hits, info.maxsize) == (1, 2, geoip.CACHE_SIZE)
+
+
+def test_lookup_cache_sizes_are_node_settings():
+    """``ingest.geoip.cache_size`` and ``ingest.user_agent.cache_size`` (ES's static node
+    settings: 1000 entries, 0 for none) size the caches; a negative size is ES's error."""
+    try:
+        geoip.lookup.configure(2)
+        user_agent.parse.configure(0)
+        assert (geoip.lookup.size, user_agent.parse.size) == (2, 0)
+        geo = processor("geoip", field="ip")
+        found = [geo.execute(IngestDocument({"ip": ip})).fields["geoip"]["country_iso_code"]
+                 for ip in ("8.8.4.4", "1.1.1.1", "9.9.9.9", "8.8.4.4")]
+        assert found == ["US", found[1], found[2], "US"]
+        info = geoip.lookup.cache_info()
+        assert (info.currsize, info.misses, info.hits) == (2, 4, 0)  # 8.8.4.4 was evicted
+        agent = processor("user_agent", field="agent")
+        for _ in range(2):
+            out = agent.execute(IngestDocument({"agent": CHROME_MAC})).fields
+            assert out["user_agent"]["name"] == "Chrome"
+        assert user_agent.parse.cache_info().currsize == 0
+        for cache, name in ((geoip.lookup, "geoip"), (user_agent.parse, "user_agent")):
+            with pytest.raises(ValueError, match=rf"^Failed to parse value \[-1\] for setting "
+                                                 rf"\[ingest\.{name}\.cache_size\] must be "
+                                                 rf">= 0$"):
+                cache.configure(-1)
+    finally:
+        geoip.lookup.configure(geoip.CACHE_SIZE)
+        user_agent.parse.configure(user_agent.CACHE_SIZE)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -370,6 +370,71 @@ def print_monitors(res: dict[str, Any]) -> None:
           ["", "value", "÷ client alone"], _monitor_rows(res))
 
 
+def _pipeline_rows(res: dict[str, Any]) -> list[list[str]]:
+    none, piped = res["none"], res["with_pipeline"]
+
+    def both(key: str, fmt: Any) -> list[str]:
+        return [fmt(none.get(key)), fmt(piped.get(key))]
+
+    return [
+        ["documents (failed)", f"{num(none['docs_acked'])} ({num(none['docs_failed'])})",
+         f"{num(piped['docs_acked'])} ({num(piped['docs_failed'])})", ""],
+        ["docs/s", *both("docs_per_s", num), ratio(res["ratio_docs_per_s"])],
+        ["docs per server CPU-second", *both("docs_per_server_cpu_s", num),
+         ratio(res["ratio_docs_per_cpu_s"])],
+        ["server main process: CPU s (busy)",
+         *[f"{num(s.get('main_cpu_s'), 1)} ({pct(s.get('main_utilisation'))})"
+           for s in (none, piped)], ""],
+        ["ingest workers: CPU s (busy each)",
+         *[f"{num(s.get('worker_cpu_s'), 1)} ({pct(s.get('worker_utilisation'))} of "
+           f"{s.get('workers') or 0})" for s in (none, piped)], ""],
+        ["bulk p50 / p99", *[f"{ms(s['bulk_p50_s'])} / {ms(s['bulk_p99_s'])} ms"
+                             for s in (none, piped)], ""],
+    ]
+
+
+def _phase_rows(phases: dict[str, Any]) -> list[list[str]]:
+    none, piped = phases["phases"]["none"], phases["phases"]["pipeline"]
+    total_none, total_piped = phases["total_us_none"], phases["total_us_pipeline"]
+    rows = []
+    names = list(piped) + [n for n in none if n not in piped]
+    for name in names:
+        indent = "  " if name.startswith("#") else ""
+        a, b = none.get(name), piped.get(name)
+        rows.append([f"{indent}{name}", num(a, 1) if a is not None else "",
+                     num(b, 1) if b is not None else "",
+                     pct(b / total_piped) if b is not None and total_piped else ""])
+    rows.append(["  runner overhead (conditions, steps, metadata)", "",
+                 num(phases["runner_overhead_us"], 1),
+                 pct(phases["runner_overhead_us"] / total_piped) if total_piped else ""])
+    rows.append(["total", num(total_none, 1), num(total_piped, 1),
+                 ratio(total_piped / total_none) if total_none else ""])
+    return rows
+
+
+def _cache_line(phases: dict[str, Any]) -> str:
+    cpu = phases.get("pipeline_cpu_us")
+    return (f"parse, pipeline and serialise: {num(cpu, 1)} µs of CPU per document; "
+            if cpu is not None else "") + "; ".join(
+        f"{name} cache {pct(c['hit_rate'])} hits over the sample ({c['size']} of "
+        f"{c['maxsize']} entries)" for name, c in phases["caches"].items())
+
+
+def print_pipeline(res: dict[str, Any]) -> None:
+    """Scenario 6: the same WAF records without and through the pipeline."""
+    table(f"6. pipeline: HTTP _bulk, {res['clients']} clients x {res['bulk_docs']} docs, "
+          f"without a pipeline and through {res['pipeline']}",
+          ["", "no pipeline", res["pipeline"], "pipeline ÷ none"], _pipeline_rows(res))
+    for side in ("none", "with_pipeline"):
+        if res[side].get("first_error"):
+            note(f"[red]first bulk error ({side})[/red]: {escape(res[side]['first_error'])}")
+    phases = res["phases"]
+    table(f"6. pipeline: where the time goes, µs per document on one core "
+          f"({phases['sample']} records in-process)",
+          ["phase", "no pipeline", res["pipeline"], "share"], _phase_rows(phases))
+    note(_cache_line(phases))
+
+
 # --------------------------------------------------------------------------- markdown
 
 
@@ -517,6 +582,17 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += [f"### Monitors (5: {mon['monitors']} monitors every minute, one client "
                 "searching)", "", _md_table(["", "value", "÷ client alone"],
                                             _monitor_rows(mon)), ""]
+    pipe = scen.get("pipeline")
+    if pipe:
+        phases = pipe["phases"]
+        out += [f"### Pipeline (6: {pipe['docs']:,} WAF records without a pipeline and through "
+                f"`{pipe['pipeline']}`, {pipe['clients']} clients)", "",
+                _md_table(["", "no pipeline", pipe["pipeline"], "pipeline ÷ none"],
+                          _pipeline_rows(pipe)), "",
+                f"Where the time goes (µs per document on one core, {phases['sample']} "
+                f"records in-process):", "",
+                _md_table(["phase", "no pipeline", pipe["pipeline"], "share"],
+                          _phase_rows(phases)), "", _cache_line(phases) + ".", ""]
     return "\n".join(out)
 
 

@@ -23,6 +23,7 @@ from loghaven.bench import report
 from loghaven.bench.baseline import BaselineIndex, QueryContext
 from loghaven.bench.generators import FIELDS
 from loghaven.bench.monitors import scenario_monitors
+from loghaven.bench.pipeline import SAMPLE, scenario_pipeline
 from loghaven.bench.sampling import DAY_MS, DEFAULT_END_MS, ip_pool
 from loghaven.bench.scenarios import (
     WAF_INDEX,
@@ -36,10 +37,10 @@ from loghaven.bench.scenarios import (
 )
 from loghaven.bench.server import BenchError, Server
 
-SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors")
+SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline")
 #: What each scenario needs to have run before it.
 NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",),
-         "monitors": ("ingest",)}
+         "monitors": ("ingest",), "pipeline": ()}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,6 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--monitor-seconds", type=float, default=180.0,
                         help="seconds the searching client runs alone before, with the monitors "
                              "(65 at least) and alone after them [180]")
+    parser.add_argument("--pipeline-sample", type=int, default=SAMPLE,
+                        help="records timed phase by phase (each processor) in the pipeline "
+                             f"scenario [{SAMPLE}]")
     parser.add_argument("--secure", action="store_true",
                         help="start the server with security on; every request authenticates "
                              "as admin with HTTP Basic (the cost of authentication and "
@@ -116,7 +120,7 @@ def _plan(choice: str) -> list[str]:
         if not extra:
             break
         todo |= extra
-    order = ["baseline", "ingest", "queries", "mixed", "monitors"]
+    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline"]
     return [s for s in order if s in todo]
 
 
@@ -205,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
                 baseline = None
             save()
 
-        if any(s in plan for s in ("ingest", "queries", "mixed", "monitors")):
+        if any(s in plan for s in ("ingest", "queries", "mixed", "monitors", "pipeline")):
             server = Server(work / "server-data", work / "server.log", url=args.url,
                             secure=args.secure)
             server.start()
@@ -272,6 +276,16 @@ def run(args: argparse.Namespace) -> int:
                 report.print_monitors(res)
                 server.check_alive()
                 if res["monitors_failed"] or not res["monitor_runs"]:
+                    failed = True
+                save()
+            if "pipeline" in plan:
+                scen["pipeline"] = res = scenario_pipeline(
+                    server, work, args.docs, args.seed, args.bulk_docs, args.clients,
+                    args.pipeline_sample)
+                report.print_pipeline(res)
+                server.check_alive()
+                if any(res[side]["docs_failed"] or not res[side]["docs_acked"]
+                       for side in ("none", "with_pipeline")) or res["phases"]["failed"]:
                     failed = True
                 save()
     except BenchError as exc:

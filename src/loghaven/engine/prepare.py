@@ -44,13 +44,20 @@ class Prepared:
                 f'"{SEQ_NO}":{seq_no},"{VERSION}":{version}}}')
 
 
-def prepare_sources(mapping_body: dict[str, Any], sources: list[bytes]) -> PreparedBatch:
-    """Prepare each source for the mapping ``mapping_body`` (plain data, to cross processes)."""
+def builder_for(mapping_body: dict[str, Any]) -> DocumentBuilder:
+    """The builder of the mapping ``mapping_body`` (plain data, to cross processes), made
+    once per mapping in a worker."""
     key = orjson.dumps(mapping_body, option=orjson.OPT_SORT_KEYS)
     builder = _builders.get(key)
     if builder is None:
         _builders.clear()
         builder = _builders[key] = DocumentBuilder(Mapping(mapping_body))
+    return builder
+
+
+def prepare_sources(mapping_body: dict[str, Any], sources: list[bytes]) -> PreparedBatch:
+    """Prepare each source for the mapping ``mapping_body``."""
+    builder = builder_for(mapping_body)
     heads: list[bytes] = []
     ends: list[int] = []
     bounds: list[DateBounds | None] = []
@@ -85,10 +92,18 @@ def unpack(mapping: Mapping, batch: PreparedBatch) -> list[Prepared | None]:
 def _prepare(builder: DocumentBuilder, source: bytes) -> tuple[bytes, DateBounds] | None:
     try:
         parsed = orjson.loads(source)
-        if not isinstance(parsed, dict):
-            return None
+    except orjson.JSONDecodeError:
+        return None
+    return prepare_parsed(builder, parsed, source) if isinstance(parsed, dict) else None
+
+
+def prepare_parsed(builder: DocumentBuilder, parsed: dict[str, Any],
+                   source: bytes) -> tuple[bytes, DateBounds] | None:
+    """The tantivy JSON (without its closing brace) and date bounds of the document
+    ``parsed`` whose source is ``source``; None when it does not fit the mapping alone."""
+    try:
         flat, unmapped = builder.build(parsed, "")
-    except (orjson.JSONDecodeError, LoghavenError):
+    except LoghavenError:
         return None
     if unmapped:
         return None

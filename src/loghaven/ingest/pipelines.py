@@ -21,6 +21,7 @@ from loghaven.ingest.pipeline.runner import (
     FinalOf,
     Job,
     execute,
+    resume,
     serialize,
     source_map,
     timestamp,
@@ -87,6 +88,21 @@ def run_pipelines(pipelines: Pipelines, request: WriteRequest, index: str,
         request.source = serialize(done)
         request.parsed = result
     return apply_metadata(request, done.metadata(), index)
+
+
+def resume_rerouted(request: WriteRequest, source: bytes, fields: dict[str, Any],
+                    ingest: dict[str, Any], store: PipelineStore,
+                    final_of: FinalOf) -> str | None:
+    """Go on with an index or create whose first pipeline, run by an ingest worker, sent its
+    document (``source`` with the metadata ``fields`` and ``_ingest``) to another index:
+    that index's final pipeline, in place as :func:`run_pipelines`."""
+    document = IngestDocument(source_map(source), fields, ingest)
+    done = resume(store.pipeline, document, final_of)
+    if done is None:
+        return None
+    request.source = serialize(done)
+    request.parsed = done.source()
+    return apply_metadata(request, done.metadata(), str(fields["_index"]))
 
 
 def apply_metadata(request: WriteRequest, fields: Mapping[str, Any], index: str) -> str:

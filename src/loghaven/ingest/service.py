@@ -18,6 +18,7 @@ from loghaven.engine import templates
 from loghaven.engine.catalog import CREATE_INDEX, Catalog
 from loghaven.engine.documents_state import WriteRequest, WriteResult
 from loghaven.engine.index import Index
+from loghaven.engine.mapping import Mapping
 from loghaven.engine.names import resolve_date_math
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body
@@ -29,6 +30,7 @@ from loghaven.ingest.pipelines import (
     ingestible,
     job,
     pipeline_ids,
+    resume_rerouted,
     run_pipelines,
 )
 from loghaven.ingest.workers import IngestWorkers
@@ -192,28 +194,35 @@ class WriteService:
     def _run_pipelines(self, items: list[BulkItem], staged: list[tuple[int, str, Pipelines]],
                        targets: _Targets) -> dict[int, str | None]:
         """Run the staged items' pipelines: each item's index now (None: dropped); an item
-        that failed gets its error. Many new documents go to the ingest workers."""
+        that failed gets its error. Many new documents go to the ingest workers, which also
+        prepare them for their index's mapping."""
         moved: dict[int, str | None] = {}
         remote = [(position, name, pipelines) for position, name, pipelines in staged
                   if any(pipelines) and items[position].request.op in ("index", "create")]
-        answers = self.workers.run_pipelines(
-            self.pipelines.definitions,
-            [job(pipelines, items[position].request, name)
-             for position, name, pipelines in remote]) if remote else None
+        jobs = [job(pipelines, items[position].request, name)
+                for position, name, pipelines in remote]
+        mappings = {name: mapping for position, name, _ in remote
+                    if (mapping := targets.mapping_of(items[position].index)) is not None}
+        answers = self.workers.run_pipelines(self.pipelines.definitions, mappings,
+                                             jobs) if remote else None
         done = set()
         if answers is not None:
-            for (position, name, _), answer in zip(remote, answers, strict=True):
+            for (position, name, _), sent, answer in zip(remote, jobs, answers, strict=True):
                 request = items[position].request
-                if answer == REROUTED:
-                    continue
                 done.add(position)
                 if answer is None:
                     moved[position] = None
                 elif answer[0] == "error":
                     items[position].error = error_of(answer)
+                elif answer[0] == REROUTED:
+                    try:
+                        moved[position] = resume_rerouted(request, *answer[1:], self.pipelines,
+                                                          targets.final_pipeline)
+                    except LoghavenError as error:
+                        items[position].error = error
                 else:
-                    request.source = answer[0]
-                    moved[position] = apply_metadata(request, answer[1], name)
+                    request.source, fields, request.prepared = answer
+                    moved[position] = apply_metadata(request, fields or sent[3], name)
         for position, name, pipelines in staged:
             item = items[position]
             if position in done:
@@ -275,6 +284,11 @@ class _Targets:
         if not ingest or not ingestible(request):
             return resolved, (None, None)
         return resolved, pipeline_ids(pipeline, self._settings(name))
+
+    def mapping_of(self, name: str) -> Mapping | None:
+        """The mapping of the existing index a located write to ``name`` goes to."""
+        target = self.found.get(name)
+        return target.mapping if isinstance(target, Index) else None
 
     def final_pipeline(self, name: str) -> str | None:
         """The ``index.final_pipeline`` of ``name`` (a document re-routed there runs it)."""

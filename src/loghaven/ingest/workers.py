@@ -5,7 +5,8 @@ about 10k documents/s whatever the cores. The costly parts, running ingest pipel
 (ingest/pipeline/runner.py) and turning a source into tantivy JSON (engine/prepare.py), need
 only the source, the pipelines and the mapping. So large bulk requests send them to worker
 processes and keep just the engine's bookkeeping and tantivy's native call in
-the server. Preparing is only ever a shortcut: a batch that fails or a worker that dies
+the server. A document with pipelines goes to a worker once: it is run through them and
+prepared for its index's mapping in the same trip. Preparing is only ever a shortcut: a batch that fails or a worker that dies
 leaves its documents to the ordinary in-process path, so nothing is lost.
 """
 
@@ -23,9 +24,13 @@ from typing import Any
 
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.index import Index
-from loghaven.engine.prepare import prepare_sources, unpack
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.prepare import Prepared, builder_for, prepare_parsed, prepare_sources, unpack
+from loghaven.errors import LoghavenError
 from loghaven.ingest import grok
-from loghaven.ingest.pipeline.runner import Job, run_batch
+from loghaven.ingest.pipeline.document import IngestDocument
+from loghaven.ingest.pipeline.runner import REROUTED, Job, error_data, run_batch, serialize
+from loghaven.ingest.processors import geoip, user_agent
 from loghaven.runtime import tune_gc
 
 #: Fewer new documents than this for one index are prepared in-process: the round trip
@@ -83,21 +88,31 @@ class IngestWorkers:
             yield batch
 
     def run_pipelines(self, definitions: Callable[[], dict[str, Any]],
-                      jobs: list[Job]) -> list[Any] | None:
-        """Each job's outcome (:func:`~loghaven.ingest.pipeline.runner.run_batch`) from the
-        workers, which compile each pipeline once; None when there are too few documents or
-        no workers, and the caller runs them in-process."""
+                      mappings: dict[str, Mapping], jobs: list[Job]) -> list[Any] | None:
+        """Each job's outcome (:func:`run_and_prepare`) from the workers, which compile each
+        pipeline once and prepare each document for its index's mapping (``mappings`` by
+        index name) in the same trip; None when there are too few documents or no workers,
+        and the caller runs them in-process."""
         if self.count <= 0 or time.monotonic() < self._paused_until or len(jobs) < MIN_BATCH:
             return None
         snapshot = definitions()
+        bodies = {name: mapping.body for name, mapping in mappings.items()}
         try:
             pool = self._pool()
-            futures = [pool.submit(run_batch, snapshot, jobs[i:i + BATCH])
+            futures = [pool.submit(run_and_prepare, snapshot, bodies, jobs[i:i + BATCH])
                        for i in range(0, len(jobs), BATCH)]
-            return [outcome for future in futures for outcome in future.result()]
+            outcomes = [outcome for future in futures for outcome in future.result()]
         except BrokenProcessPool:
             self._restart()
             return None
+        for position, outcome in enumerate(outcomes):
+            if isinstance(outcome, tuple) and outcome[0] not in ("error", REROUTED) \
+                    and outcome[2] is not None:
+                index = jobs[position][3]["_index"]
+                head, bounds = outcome[2]
+                outcomes[position] = (outcome[0], outcome[1],
+                                      Prepared(mappings[index], str(head, "utf-8"), bounds))
+        return outcomes
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -106,7 +121,8 @@ class IngestWorkers:
                 self._executor = ProcessPoolExecutor(
                     self.count, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker,
-                    initargs=(os.getpid(), grok.WATCHDOG.max_execution_ms))
+                    initargs=(os.getpid(), grok.WATCHDOG.max_execution_ms,
+                              geoip.lookup.size, user_agent.parse.size))
             return self._executor
 
     def _restart(self) -> None:
@@ -127,14 +143,50 @@ class IngestWorkers:
 
 def _preparable(request: WriteRequest) -> bool:
     return request.op in ("index", "create") and request.source is not None \
-        and request.parsed is None
+        and request.parsed is None and request.prepared is None
 
 
-def _start_worker(parent: int, grok_max_execution_ms: int) -> None:
+def run_and_prepare(definitions: dict[str, Any], mappings: dict[str, dict[str, Any]],
+                    jobs: list[Job]) -> list[Any]:
+    """In a worker: each job's pipelines run (:func:`run_batch`), and the document prepared
+    for its index's mapping when the server sent it, so it needs no second trip. Outcomes
+    are plain data: ``(source bytes, metadata or None when unchanged, (json head, date
+    bounds) or None)``, None (dropped), ``("error", ...)``, or ``(REROUTED, source bytes,
+    metadata, _ingest)`` for a document its first pipeline sent to another index."""
+    builders = {name: builder_for(body) for name, body in mappings.items()}
+    results: list[Any] = []
+    for job, done in zip(jobs, run_batch(definitions, jobs), strict=True):
+        if isinstance(done, tuple):  # sent to another index: the server goes on with it
+            try:
+                results.append((REROUTED, serialize(done[1]), done[1].metadata(),
+                                done[1].ingest))
+            except LoghavenError as error:
+                results.append(error_data(error))
+            continue
+        if not isinstance(done, IngestDocument):
+            results.append(error_data(done) if isinstance(done, LoghavenError) else done)
+            continue
+        source = done.source()
+        try:
+            body = serialize(done, source)
+        except LoghavenError as error:
+            results.append(error_data(error))
+            continue
+        metadata = done.metadata()
+        builder = builders.get(metadata.get("_index"))  # unchanged: a changed one is REROUTED
+        prepared = None if builder is None else prepare_parsed(builder, source, body)
+        results.append((body, None if metadata == job[3] else metadata, prepared))
+    return results
+
+
+def _start_worker(parent: int, grok_max_execution_ms: int, geoip_cache_size: int,
+                  user_agent_cache_size: int) -> None:
     """In a worker: the server's node settings that processors read, the collector's tuning,
     and an exit as soon as the server is gone, even if it was killed with -9."""
     tune_gc()
     grok.configure(max_execution_ms=grok_max_execution_ms)
+    geoip.lookup.configure(geoip_cache_size)
+    user_agent.parse.configure(user_agent_cache_size)
 
     def watch() -> None:
         while os.getppid() == parent:

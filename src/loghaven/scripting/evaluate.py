@@ -224,60 +224,75 @@ class _Run:
 
     # -- statements ------------------------------------------------------------------------
     def statement(self, node: Node) -> None:
-        self.tick(node)
-        kind, args = node.kind, node.args
-        if kind == "expr":
-            self.eval(args[0])
-        elif kind == "block":
-            self.scopes.append({})
-            try:
-                for stmt in args[0]:
-                    self.statement(stmt)
-            finally:
-                self.scopes.pop()
-        elif kind == "decl":
-            type_, names = args
-            for name, value_node, _ in names:
-                if name in self.scopes[-1] and len(self.scopes) > 1:
-                    raise self.error(node, "illegal_argument_exception",
-                                     f"variable [{name}] is already defined")
-                value = None if value_node is None else self.eval(value_node)
-                if value_node is None:
-                    value = {"int": 0, "long": 0, "short": 0, "byte": 0, "double": 0.0,
-                             "float": 0.0, "boolean": False}.get(type_)
-                self.scopes[-1][name] = self.convert(node, value, type_, explicit=False)
-        elif kind == "return":
-            raise _Return(None if args[0] is None else self.eval(args[0]))
-        elif kind == "if":
-            if self.boolean(args[0], self.eval(args[0])):
-                self.statement(args[1])
-            elif args[2] is not None:
-                self.statement(args[2])
-        elif kind == "while":
-            while self.boolean(args[0], self.eval(args[0])):
+        self.steps += 1  # tick(), inlined
+        if self.steps > MAX_STEPS:
+            raise self.over_budget(node)
+        run = _STATEMENTS.get(node.kind)
+        if run is not None:
+            run(self, node, node.args)
+
+    # One method per statement kind, found through _STATEMENTS.
+    def _expr(self, node: Node, args: Any) -> None:
+        self.eval(args[0])
+
+    def _block(self, node: Node, args: Any) -> None:
+        self.scopes.append({})
+        try:
+            for stmt in args[0]:
+                self.statement(stmt)
+        finally:
+            self.scopes.pop()
+
+    def _decl(self, node: Node, args: Any) -> None:
+        type_, names = args
+        for name, value_node, _ in names:
+            if name in self.scopes[-1] and len(self.scopes) > 1:
+                raise self.error(node, "illegal_argument_exception",
+                                 f"variable [{name}] is already defined")
+            value = None if value_node is None else self.eval(value_node)
+            if value_node is None:
+                value = {"int": 0, "long": 0, "short": 0, "byte": 0, "double": 0.0,
+                         "float": 0.0, "boolean": False}.get(type_)
+            self.scopes[-1][name] = self.convert(node, value, type_, explicit=False)
+
+    def _return(self, node: Node, args: Any) -> None:
+        raise _Return(None if args[0] is None else self.eval(args[0]))
+
+    def _if(self, node: Node, args: Any) -> None:
+        if self.boolean(args[0], self.eval(args[0])):
+            self.statement(args[1])
+        elif args[2] is not None:
+            self.statement(args[2])
+
+    def _while(self, node: Node, args: Any) -> None:
+        while self.boolean(args[0], self.eval(args[0])):
+            self.iterate(node)
+            if self.body(args[1]):
+                break
+
+    def _foreach(self, node: Node, args: Any) -> None:
+        self.foreach(node)
+
+    def _for(self, node: Node, args: Any) -> None:
+        init, cond, update, body = args
+        self.scopes.append({})
+        try:
+            if init is not None:
+                self.statement(init)
+            while cond is None or self.boolean(cond, self.eval(cond)):
                 self.iterate(node)
-                if self.body(args[1]):
+                if self.body(body):
                     break
-        elif kind == "foreach":
-            self.foreach(node)
-        elif kind == "for":
-            init, cond, update, body = args
-            self.scopes.append({})
-            try:
-                if init is not None:
-                    self.statement(init)
-                while cond is None or self.boolean(cond, self.eval(cond)):
-                    self.iterate(node)
-                    if self.body(body):
-                        break
-                    if update is not None:
-                        self.eval(update)
-            finally:
-                self.scopes.pop()
-        elif kind == "break":
-            raise _Break()
-        elif kind == "continue":
-            raise _Continue()
+                if update is not None:
+                    self.eval(update)
+        finally:
+            self.scopes.pop()
+
+    def _break(self, node: Node, args: Any) -> None:
+        raise _Break()
+
+    def _continue(self, node: Node, args: Any) -> None:
+        raise _Continue()
 
     def foreach(self, node: Node) -> None:
         type_, name, iterable_node, body = node.args
@@ -317,77 +332,109 @@ class _Run:
     def tick(self, node: Node) -> None:
         self.steps += 1
         if self.steps > MAX_STEPS:
-            raise self.error(node, "painless_error",
-                             f"script exceeded the maximum of [{MAX_STEPS}] evaluation steps")
+            raise self.over_budget(node)
+
+    def over_budget(self, node: Node) -> ScriptError:
+        return self.error(node, "painless_error",
+                          f"script exceeded the maximum of [{MAX_STEPS}] evaluation steps")
 
     # -- expressions -----------------------------------------------------------------------
     def eval(self, node: Node) -> Any:
-        self.tick(node)
-        kind, args = node.kind, node.args
-        if kind == "lit":
-            return args[0]
-        if kind == "var":
-            return self.lookup(node, args[0])[args[0]]
-        if kind == "field":
-            obj = self.eval(args[0])
-            if obj is None and args[2]:
-                return None
-            return self.derived(obj, self.get_field(node, obj, args[1]))
-        if kind == "index":
-            obj = self.eval(args[0])
-            return self.derived(obj, self.get_index(node, obj, self.eval(args[1])))
-        if kind == "call":
-            obj = self.eval(args[0])
-            if obj is None and args[3]:
-                return None
-            values = [self.eval(a) for a in args[2]]
-            return self.derived(obj, self.call(node, obj, args[1], values))
-        if kind == "static":
-            return self.static(node, args[0], args[1], [self.eval(a) for a in args[2]])
-        if kind == "list":
-            return [self.eval(a) for a in args[0]]
-        if kind == "map":
-            return {self.key(k, self.eval(k)): self.eval(v) for k, v in args[0]}
-        if kind == "and":
-            return (self.boolean(args[1], self.eval(args[1]))
-                    and self.boolean(args[2], self.eval(args[2])))
-        if kind == "or":
-            return (self.boolean(args[1], self.eval(args[1]))
-                    or self.boolean(args[2], self.eval(args[2])))
-        if kind == "binary":
-            return self.binary(node, args[0], self.eval(args[1]), self.eval(args[2]))
-        if kind == "unary":
-            value = self.eval(args[1])
-            if args[0] == "!":
-                return not self.boolean(args[1], value)
-            if not _is_num(value):
-                raise self.cast_error(node, value, "java.lang.Number")
-            if args[0] == "+":
-                return value
-            return -value if isinstance(value, float) else _wrap(-value)
-        if kind == "ternary":
-            chosen = args[1] if self.boolean(args[0], self.eval(args[0])) else args[2]
-            return self.eval(chosen)
-        if kind == "elvis":
-            value = self.eval(args[0])
-            return self.eval(args[1]) if value is None else value
-        if kind == "cast":
-            return self.convert(node, self.eval(args[1]), args[0], explicit=True)
-        if kind == "assign":
-            op, target, value_node = args
-            if op == "=":
-                value = self.eval(value_node)
-            else:
-                value = self.binary(node, op[0], self.eval(target), self.eval(value_node))
-            self.store(target, value)
+        self.steps += 1  # tick(), inlined: this runs for every node
+        if self.steps > MAX_STEPS:
+            raise self.over_budget(node)
+        evaluate = _EVAL.get(node.kind)
+        if evaluate is None:
+            raise self.error(node, "illegal_argument_exception",
+                             f"[{node.kind}] is not supported")
+        return evaluate(self, node, node.args)
+
+    # One method per expression kind, found through _EVAL (a chain of comparisons of the
+    # kind cost more than the evaluation of most nodes).
+    def _lit(self, node: Node, args: Any) -> Any:
+        return args[0]
+
+    def _var(self, node: Node, args: Any) -> Any:
+        return self.lookup(node, args[0])[args[0]]
+
+    def _field(self, node: Node, args: Any) -> Any:
+        obj = self.eval(args[0])
+        if obj is None and args[2]:
+            return None
+        return self.derived(obj, self.get_field(node, obj, args[1]))
+
+    def _index(self, node: Node, args: Any) -> Any:
+        obj = self.eval(args[0])
+        return self.derived(obj, self.get_index(node, obj, self.eval(args[1])))
+
+    def _call(self, node: Node, args: Any) -> Any:
+        obj = self.eval(args[0])
+        if obj is None and args[3]:
+            return None
+        values = [self.eval(a) for a in args[2]]
+        return self.derived(obj, self.call(node, obj, args[1], values))
+
+    def _static(self, node: Node, args: Any) -> Any:
+        return self.static(node, args[0], args[1], [self.eval(a) for a in args[2]])
+
+    def _list(self, node: Node, args: Any) -> Any:
+        return [self.eval(a) for a in args[0]]
+
+    def _map(self, node: Node, args: Any) -> Any:
+        return {self.key(k, self.eval(k)): self.eval(v) for k, v in args[0]}
+
+    def _and(self, node: Node, args: Any) -> Any:
+        return (self.boolean(args[1], self.eval(args[1]))
+                and self.boolean(args[2], self.eval(args[2])))
+
+    def _or(self, node: Node, args: Any) -> Any:
+        return (self.boolean(args[1], self.eval(args[1]))
+                or self.boolean(args[2], self.eval(args[2])))
+
+    def _binary(self, node: Node, args: Any) -> Any:
+        op = args[0]
+        if op == "==":  # binary()'s first cases, without the call: the most common
+            return _equals(self.eval(args[1]), self.eval(args[2]))
+        if op == "!=":
+            return not _equals(self.eval(args[1]), self.eval(args[2]))
+        return self.binary(node, op, self.eval(args[1]), self.eval(args[2]))
+
+    def _unary(self, node: Node, args: Any) -> Any:
+        value = self.eval(args[1])
+        if args[0] == "!":
+            return not self.boolean(args[1], value)
+        if not _is_num(value):
+            raise self.cast_error(node, value, "java.lang.Number")
+        if args[0] == "+":
             return value
-        if kind == "incdec":
-            op, target, prefix = args
-            old = self.eval(target)
-            new = self.binary(node, op[0], old, 1)
-            self.store(target, new)
-            return new if prefix else old
-        raise self.error(node, "illegal_argument_exception", f"[{kind}] is not supported")
+        return -value if isinstance(value, float) else _wrap(-value)
+
+    def _ternary(self, node: Node, args: Any) -> Any:
+        chosen = args[1] if self.boolean(args[0], self.eval(args[0])) else args[2]
+        return self.eval(chosen)
+
+    def _elvis(self, node: Node, args: Any) -> Any:
+        value = self.eval(args[0])
+        return self.eval(args[1]) if value is None else value
+
+    def _cast(self, node: Node, args: Any) -> Any:
+        return self.convert(node, self.eval(args[1]), args[0], explicit=True)
+
+    def _assign(self, node: Node, args: Any) -> Any:
+        op, target, value_node = args
+        if op == "=":
+            value = self.eval(value_node)
+        else:
+            value = self.binary(node, op[0], self.eval(target), self.eval(value_node))
+        self.store(target, value)
+        return value
+
+    def _incdec(self, node: Node, args: Any) -> Any:
+        op, target, prefix = args
+        old = self.eval(target)
+        new = self.binary(node, op[0], old, 1)
+        self.store(target, new)
+        return new if prefix else old
 
     def key(self, node: Node, value: Any) -> Any:
         """A map key: collections cannot be keys of the JSON-shaped maps scripts see."""
@@ -396,9 +443,9 @@ class _Run:
         return value
 
     def boolean(self, node: Node, value: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.cast_error(node, value, "boolean")
-        return value
+        if value is True or value is False:
+            return value
+        raise self.cast_error(node, value, "boolean")
 
     def store(self, target: Node, value: Any) -> None:
         if target.kind == "var":
@@ -562,6 +609,20 @@ class _Run:
             types = ", ".join(type_name(a) for a in args)
             raise self.error(node, "class_cast_exception",
                              f"method [{cls}.{name}] cannot take arguments [{types}]") from None
+
+
+_STATEMENTS: dict[str, Any] = {
+    "expr": _Run._expr, "block": _Run._block, "decl": _Run._decl, "return": _Run._return,
+    "if": _Run._if, "while": _Run._while, "foreach": _Run._foreach, "for": _Run._for,
+    "break": _Run._break, "continue": _Run._continue,
+}
+_EVAL: dict[str, Any] = {
+    "lit": _Run._lit, "var": _Run._var, "field": _Run._field, "index": _Run._index,
+    "call": _Run._call, "static": _Run._static, "list": _Run._list, "map": _Run._map,
+    "and": _Run._and, "or": _Run._or, "binary": _Run._binary, "unary": _Run._unary,
+    "ternary": _Run._ternary, "elvis": _Run._elvis, "cast": _Run._cast,
+    "assign": _Run._assign, "incdec": _Run._incdec,
+}
 
 
 def _equals(a: Any, b: Any) -> bool:

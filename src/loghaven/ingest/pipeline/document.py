@@ -22,6 +22,28 @@ METADATA_FIELDS = ("_index", "_id", "_routing", "_version", "_version_type", "_i
 SOURCE_PREFIX = "_source."
 INGEST_PREFIX = "_ingest."
 _MISSING = object()
+#: Values :meth:`IngestDocument.set` stores without a copy: nothing in them can be shared.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+#: Each path seen, split once: (whether it is under ``_ingest``, its keys). Paths come from
+#: processor options, so there are few; templated ones could be many, hence the bound.
+_PATHS: dict[str, tuple[bool, list[str]]] = {}
+_MAX_PATHS = 10_000
+
+
+def _split(path: str) -> tuple[bool, list[str]]:
+    """``path`` split into its root (``_ingest`` or the fields) and keys, cached."""
+    found = _PATHS.get(path)
+    if found is None:
+        if path.startswith(INGEST_PREFIX):
+            found = (True, path[len(INGEST_PREFIX):].split("."))
+        elif path.startswith(SOURCE_PREFIX):
+            found = (False, path[len(SOURCE_PREFIX):].split("."))
+        else:
+            found = (False, path.split("."))
+        if len(_PATHS) >= _MAX_PATHS:
+            _PATHS.clear()
+        _PATHS[path] = found
+    return found
 
 
 class IngestDocument:
@@ -40,17 +62,12 @@ class IngestDocument:
 
     # -- paths --
 
-    def _root(self, path: str) -> tuple[Any, str]:
-        if path.startswith(INGEST_PREFIX):
-            return self.ingest, path[len(INGEST_PREFIX):]
-        if path.startswith(SOURCE_PREFIX):
-            return self.fields, path[len(SOURCE_PREFIX):]
-        return self.fields, path
-
-    @staticmethod
-    def _check_path(path: str) -> None:
+    def _root(self, path: str) -> tuple[Any, list[str]]:
+        """The object ``path`` starts from and its keys (checked not empty)."""
         if not path:
             raise IllegalArgument("path cannot be null nor empty")
+        ingest, keys = _split(path)
+        return (self.ingest if ingest else self.fields), keys
 
     def _walk(self, container: Any, key: str, path: str) -> Any:
         """``container[key]`` as ES resolves one step of ``path``; _MISSING when absent."""
@@ -74,15 +91,17 @@ class IngestDocument:
     def get(self, path: str, *, ignore_missing: bool = False) -> Any:
         """The value at ``path``; a missing field raises ES's error unless ``ignore_missing``
         (then None)."""
-        self._check_path(path)
-        container, rest = self._root(path)
-        for key in rest.split("."):
-            try:
-                value = self._walk(container, key, path)
-            except IllegalArgument:
-                if ignore_missing:
-                    return None
-                raise
+        container, keys = self._root(path)
+        for key in keys:
+            if type(container) is dict:
+                value = container.get(key, _MISSING)
+            else:
+                try:
+                    value = self._walk(container, key, path)
+                except IllegalArgument:
+                    if ignore_missing:
+                        return None
+                    raise
             if value is _MISSING:
                 if ignore_missing:
                     return None
@@ -92,17 +111,30 @@ class IngestDocument:
 
     def has(self, path: str, *, allow_null: bool = True) -> bool:
         """Whether ``path`` resolves (to a non-null value unless ``allow_null``)."""
-        try:
-            value = self.get(path)
-        except IllegalArgument:
+        if not path:
             return False
+        ingest, keys = _split(path)
+        value: Any = self.ingest if ingest else self.fields
+        for key in keys:
+            if isinstance(value, dict):
+                value = value.get(key, _MISSING)
+                if value is _MISSING:
+                    return False
+            elif isinstance(value, list):
+                try:
+                    position = int(key)
+                except ValueError:
+                    return False
+                if not 0 <= position < len(value):
+                    return False
+                value = value[position]
+            else:
+                return False
         return allow_null or value is not None
 
     def _parent(self, path: str, *, create: bool) -> tuple[Any, str]:
         """The container that holds ``path``'s last key, creating objects on the way."""
-        self._check_path(path)
-        container, rest = self._root(path)
-        keys = rest.split(".")
+        container, keys = self._root(path)
         for key in keys[:-1]:
             if isinstance(container, dict):
                 value = container.get(key, _MISSING)
@@ -119,10 +151,13 @@ class IngestDocument:
                                       f"[{type_name(container)}] as part of path [{path}]")
         return container, keys[-1]
 
-    def set(self, path: str, value: Any) -> None:
-        """Set ``path`` to ``value`` (a deep copy), creating the objects on the way."""
+    def set(self, path: str, value: Any, *, copy_value: bool = True) -> None:
+        """Set ``path`` to ``value`` (a deep copy unless ``copy_value`` is false: a value
+        the caller owns, such as one it removed from the document), creating the objects on
+        the way."""
         container, key = self._parent(path, create=True)
-        value = copy.deepcopy(value)
+        if copy_value and type(value) not in _IMMUTABLE:
+            value = copy.deepcopy(value)
         if isinstance(container, dict):
             container[key] = value
         elif isinstance(container, list):

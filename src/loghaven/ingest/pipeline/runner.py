@@ -6,10 +6,11 @@ pipelines left are dropped and the new index's final pipeline runs instead; a fi
 may not change the index. The outcome is the document, None (dropped), or the error that
 fails this document alone.
 
-:func:`run_batch` is the same for many documents in an ingest worker process: it gets the
-pipeline definitions with their revisions and compiles each once per worker; a document whose
-index changes comes back as :data:`REROUTED`, to be run again in the server, which knows
-the other index's settings.
+:func:`run_batch` is the same for many documents in an ingest worker process
+(ingest/workers.py): it gets the pipeline definitions with their revisions and compiles each
+once per worker; a document whose index changes comes back marked :data:`REROUTED` as its
+first pipeline left it, and the server, which knows the other index's settings, goes on with
+that index's final pipeline (:func:`resume`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def execute(lookup: Lookup, first: str | None, final: str | None, document: Inge
     return document
 
 
+def resume(lookup: Lookup, document: IngestDocument,
+           final_of: FinalOf) -> IngestDocument | None:
+    """Go on with a document whose first pipeline (run in a worker) sent it to another
+    index: that index's final pipeline, as :func:`execute` would have run it."""
+    return execute(lookup, None, final_of(str(document.fields.get("_index"))), document,
+                   final_of)
+
+
 # -- in an ingest worker --
 
 _compiled: dict[str, tuple[int, Pipeline]] = {}
@@ -99,9 +108,10 @@ _compiled: dict[str, tuple[int, Pipeline]] = {}
 Job = tuple[str | None, str | None, bytes, dict[str, Any]]
 
 
-def run_batch(definitions: dict[str, tuple[int, dict[str, Any]]], jobs: list[Job]) -> list[Any]:
-    """Each job's outcome, as plain data: ``(source bytes, metadata)``, None (dropped),
-    ``("error", type, reason, status, extra)``, or :data:`REROUTED`."""
+def run_batch(definitions: dict[str, tuple[int, dict[str, Any]]],
+              jobs: list[Job]) -> list[Any]:
+    """Each job's outcome: its processed document, None (dropped), the error that fails it,
+    or ``(REROUTED, document)`` for a document its first pipeline sent to another index."""
 
     def lookup(pipeline_id: str) -> Pipeline | None:
         found = definitions.get(pipeline_id)
@@ -118,33 +128,29 @@ def run_batch(definitions: dict[str, tuple[int, dict[str, Any]]], jobs: list[Job
     for first, final, source, metadata in jobs:
         try:
             document = IngestDocument(source_map(source), metadata, {"timestamp": timestamp()})
-            done = execute(lookup, first, final, document, None)
+            results.append(execute(lookup, first, final, document, None))
         except _Rerouted:
-            results.append(REROUTED)
-            continue
+            results.append((REROUTED, document))
         except Exception as exc:  # one document's failure, reported as its item's error
-            error = exc if isinstance(exc, LoghavenError) else unexpected_error(exc)
-            results.append(("error", error.type, error.reason, error.status, error.extra))
-            continue
-        if done is None:
-            results.append(None)
-        else:
-            try:
-                results.append((serialize(done), done.metadata()))
-            except LoghavenError as error:
-                results.append(("error", error.type, error.reason, error.status, error.extra))
+            results.append(exc if isinstance(exc, LoghavenError) else unexpected_error(exc))
     return results
 
 
-def serialize(document: IngestDocument) -> bytes:
-    """A processed document's source as JSON; a value JSON cannot hold fails the document."""
+def serialize(document: IngestDocument, source: dict[str, Any] | None = None) -> bytes:
+    """A processed document's source (``source``: its :meth:`~IngestDocument.source`, when
+    the caller has it) as JSON; a value JSON cannot hold fails the document."""
     try:
-        return orjson.dumps(document.source())
+        return orjson.dumps(document.source() if source is None else source)
     except orjson.JSONEncodeError as exc:
         raise IllegalArgument(f"Failed to generate the source document for ingest pipeline "
                               f"[{document.ingest.get('pipeline', '')}] for document "
                               f"[{document.fields.get('_index')}/{document.fields.get('_id')}]: "
                               f"{exc}") from None
+
+
+def error_data(error: LoghavenError) -> tuple[Any, ...]:
+    """An error as plain data, to cross processes (:func:`error_of` rebuilds it)."""
+    return "error", error.type, error.reason, error.status, error.extra
 
 
 def error_of(outcome: tuple[Any, ...]) -> LoghavenError:

@@ -119,9 +119,10 @@ def run_steps(steps: list[Step], on_failure: list[Step] | None,
               document: IngestDocument) -> IngestDocument | None:
     """Run ``steps`` in order; a failure goes to ``on_failure`` (then the rest is skipped)
     or is raised."""
+    trace = current().trace
     for step in steps:
         try:
-            result = run_step(step, document)
+            result = _run_step(step, document, trace)
         except LoghavenError as error:
             if on_failure is None:
                 raise
@@ -133,11 +134,16 @@ def run_steps(steps: list[Step], on_failure: list[Step] | None,
 
 def run_step(step: Step, document: IngestDocument) -> IngestDocument | None:
     """Run one step with its condition, ``ignore_failure`` and handlers."""
-    trace = current().trace
+    return _run_step(step, document, current().trace)
+
+
+def _run_step(step: Step, document: IngestDocument,
+              trace: list[dict[str, Any]] | None) -> IngestDocument | None:
     condition = None
     if step.condition is not None:
         passed = evaluate_condition(step.condition, step.condition_params, document)
-        condition = {"condition": step.condition.source, "result": passed}
+        if trace is not None:
+            condition = {"condition": step.condition.source, "result": passed}
         if not passed:
             _record(trace, step, "skipped", condition)
             return document
@@ -154,7 +160,7 @@ def run_step(step: Step, document: IngestDocument) -> IngestDocument | None:
         if step.on_failure:
             return _handle(step.on_failure, error, document)
         raise error from None
-    if step.type != "pipeline":
+    if trace is not None and step.type != "pipeline":
         if result is None:
             _record(trace, step, "dropped", condition)
         else:

@@ -52,7 +52,7 @@ class SetProcessor(Processor):
                 return document
         if self.ignore_empty_value and value is None:
             return document
-        document.set(path, value)
+        document.set(path, value, copy_value=self.value is not None)  # copy_from: a copy
         return document
 
 
@@ -136,8 +136,8 @@ class RenameProcessor(Processor):
         value = document.get(path)
         document.remove(path)
         try:
-            document.set(target, value)
+            document.set(target, value, copy_value=False)  # moved, so owned by nobody else
         except IllegalArgument:
-            document.set(path, value)
+            document.set(path, value, copy_value=False)
             raise
         return document

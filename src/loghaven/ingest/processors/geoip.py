@@ -135,7 +135,7 @@ def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
     if found.is_private:
         return None
     code, name = found.country_code, found.country_name
-    city = None if asn else _city_record(str(address))
+    city = _city_record(str(address))
     if len(code) != 2 or not code.isalpha():  # geoip2fast has no country: the City file's
         country = (city or {}).get("country") or {}
         code, name = country.get("iso_code"), _english(country)

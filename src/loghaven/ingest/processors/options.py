@@ -1,8 +1,11 @@
-"""Option readers shared by the enrichment processors (beyond ProcessorConfig's own)."""
+"""Option readers (beyond ProcessorConfig's own) and the lookup cache shared by the
+enrichment processors."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from loghaven.ingest.pipeline.processor import ProcessorConfig
 
@@ -22,3 +25,31 @@ def read_properties(config: ProcessorConfig, valid: Sequence[str],
                                                  f"[{name}]. valid values are "
                                                  f"[{', '.join(valid)}]")
     return tuple(p.lower() for p in valid if p in chosen)
+
+
+class LookupCache:
+    """A processor's lookups memoised in a bounded LRU cache whose size is a static node
+    setting (ES's ``longSetting`` with minimum 0; 0: no cache), set at start in the server
+    and in each ingest worker."""
+
+    def __init__(self, function: Callable[..., Any], setting: str, size: int) -> None:
+        self.function = function
+        self.setting = setting
+        self.configure(size)
+
+    def configure(self, size: int) -> None:
+        """A new, empty cache of ``size`` entries; ES's error for a negative size."""
+        if size < 0:
+            raise ValueError(f"Failed to parse value [{size}] for setting [{self.setting}] "
+                             f"must be >= 0")
+        self.size = size
+        self._cached = functools.lru_cache(maxsize=size)(self.function)
+
+    def __call__(self, *args: Any) -> Any:
+        return self._cached(*args)
+
+    def cache_info(self) -> Any:
+        return self._cached.cache_info()
+
+    def cache_clear(self) -> None:
+        self._cached.cache_clear()

@@ -5,7 +5,8 @@ them in its ``ua-parser-builtins`` package, so nothing is fetched at runtime. Th
 ES's ECS shape: ``name``, ``original``, ``version``, ``os {name, version, full}`` and
 ``device {name}`` (plus ``device.type`` with ``extract_device_type``). Parsing a user agent
 runs hundreds of regexes, and logs repeat a few agents, so results go through a bounded LRU
-cache (ES's ``ingest.user_agent.cache_size``, 1000).
+cache (ES's static node setting ``ingest.user_agent.cache_size``, 1000 entries by default, 0
+for none), sized by the node at start in the server and in each ingest worker.
 
 ``device.type`` is ES's best-effort class (Desktop, Phone, Tablet, Robot, Other); ES derives
 it from its own ``device_type_regexes.yml``, here it comes from ua-parser's device, OS and
@@ -14,7 +15,6 @@ browser families, so an unusual agent can be classed differently.
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from typing import Any
@@ -23,7 +23,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import string_field
-from loghaven.ingest.processors.options import read_properties
+from loghaven.ingest.processors.options import LookupCache, read_properties
 
 #: ES's ``ingest.user_agent.cache_size`` default.
 CACHE_SIZE = 1000
@@ -104,7 +104,7 @@ def parse_uncached(original: str) -> dict[str, Any]:
     return details
 
 
-parse = functools.lru_cache(maxsize=CACHE_SIZE)(parse_uncached)
+parse = LookupCache(parse_uncached, "ingest.user_agent.cache_size", CACHE_SIZE)
 
 
 @processor_type("user_agent")
