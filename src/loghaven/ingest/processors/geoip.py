@@ -25,13 +25,15 @@ What each of ES's output fields is filled from:
 
 The data has no AS numbers, so ``asn`` is accepted but never set, as ES leaves out a field
 its database has no value for. Private, reserved and unknown addresses give no fields at all,
-as in ES. Lookups go through a bounded LRU cache (ES's ``ingest.geoip.cache_size``, 1000)
-because logs repeat addresses.
+as in ES. Lookups go through a bounded LRU cache (ES's static node setting
+``ingest.geoip.cache_size``, 1000 entries by default, 0 for none) because logs repeat
+addresses; the node sets its size at start, in the server and in each ingest worker. Once a
+process has loaded the ASN data, a country lookup is the ASN lookup (same data, same call), so
+a pipeline that asks for both costs one lookup per address.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 from typing import Any
 
@@ -39,7 +41,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
 from loghaven.ingest.processors.network import parse_ip
-from loghaven.ingest.processors.options import read_properties
+from loghaven.ingest.processors.options import LookupCache, read_properties
 
 #: ES's ``ingest.geoip.cache_size`` default.
 CACHE_SIZE = 1000
@@ -135,6 +137,7 @@ def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
     if found.is_private:
         return None
     code, name = found.country_code, found.country_name
+    # also with ``asn``: once the ASN data is loaded, City lookups come through here too
     city = _city_record(str(address))
     if len(code) != 2 or not code.isalpha():  # geoip2fast has no country: the City file's
         country = (city or {}).get("country") or {}
@@ -155,7 +158,7 @@ def lookup_uncached(ip: str, asn: bool) -> dict[str, Any] | None:
     return record
 
 
-lookup = functools.lru_cache(maxsize=CACHE_SIZE)(lookup_uncached)
+lookup = LookupCache(lookup_uncached, "ingest.geoip.cache_size", CACHE_SIZE)
 
 
 @processor_type("geoip")
@@ -185,7 +188,7 @@ class GeoIpProcessor(Processor):
         config.finish()
 
     def _data(self, ip: str) -> dict[str, Any]:
-        record = lookup(ip, self.asn)
+        record = lookup(ip, self.asn or _database_has_asn)
         if record is None or self.required not in record:
             return {}
         return {name: record[name] for name in self.properties if name in record}
