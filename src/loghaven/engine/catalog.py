@@ -88,6 +88,9 @@ class Catalog:
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self.lock = threading.RLock()
+        #: Serializes :meth:`save_meta`, which runs under the catalog's lock (creation,
+        #: aliases, blocks) and under an index's (mapping updates, split changes) alike.
+        self._meta_lock = threading.Lock()
         self._last_merge: dict[str, float] = {}
         self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
@@ -134,15 +137,24 @@ class Catalog:
                      storage=self.split_storage)
 
     def save_meta(self, index: Index) -> None:
-        """Persist an index's settings, mapping, aliases and state (called on every change)."""
-        if index.name in self._unreadable:
-            record = dict(self._unreadable[index.name])
-            record["aliases"] = self.aliases.get(index.name, {})
+        """Persist an index's settings, mapping, aliases and state (called on every change).
+
+        One save at a time, each taking the record when it writes: two saves at once (a new
+        index's first write updating its mapping while its creation saves it) would
+        otherwise let the older record land last, and the mapping be lost at restart.
+        """
+        with self._meta_lock:
+            if self.indices.get(index.name) is not index:  # deleted meanwhile: not brought back
+                return
+            if index.name in self._unreadable:
+                record = dict(self._unreadable[index.name])
+                record["aliases"] = self.aliases.get(index.name, {})
+                self.metastore.put(INDEX, index.name, record)
+                return
+            record = self._record(index)
+            # the sidecar first: it may list a split ahead of the metastore
+            self._write_sidecar(index, record)
             self.metastore.put(INDEX, index.name, record)
-            return
-        record = self._record(index)
-        self._write_sidecar(index, record)  # first: it may list a split ahead of the metastore
-        self.metastore.put(INDEX, index.name, record)
 
     def _write_sidecar(self, index: Index, record: dict[str, Any]) -> None:
         """The sidecar of an index: its record and split list (the stored one while the index
@@ -307,10 +319,11 @@ class Catalog:
 
     def delete_index(self, index: Index) -> None:
         with self.lock:
-            self.indices.pop(index.name, None)
-            self.aliases.pop(index.name, None)
-            self._unreadable.pop(index.name, None)
-            sidecar.remove(index.folder)
+            with self._meta_lock:  # a save under way finishes first; later ones see it gone
+                self.indices.pop(index.name, None)
+                self.aliases.pop(index.name, None)
+                self._unreadable.pop(index.name, None)
+                sidecar.remove(index.folder)
             index.remove()
             self.metastore.put_many([(INDEX, index.name, None), ("index_state", index.uuid, None)])
             shutil.rmtree(index.folder, ignore_errors=True)

@@ -38,7 +38,13 @@ from loghaven.engine.settings import IndexSettings
 from loghaven.engine.split import Split, SplitMeta
 from loghaven.engine.wal import Operation, WriteAheadLog
 from loghaven.engine.writes import current_states, write_one
-from loghaven.errors import EngineFailure, LoghavenError, ShardUnavailable, TranslogFailure
+from loghaven.errors import (
+    EngineFailure,
+    IndexNotFound,
+    LoghavenError,
+    ShardUnavailable,
+    TranslogFailure,
+)
 from loghaven.storage.metastore import Metastore
 from loghaven.storage.splits import SplitStorage
 
@@ -92,6 +98,9 @@ class Index:
         #: Why the index could not be opened (it is then red and serves no reads or writes).
         self.failure = failure
         self._opened = False  # split-list changes are announced once opening is done
+        #: Set by :meth:`remove` (the index was deleted): a write that found the index before
+        #: the delete answers ES's ``index_not_found_exception``, not a failed log append.
+        self.removed = False
         self._listed_splits: list[tuple[str, str, str | None]] = []
         if state == "open" and failure is None:
             self._try_open()
@@ -360,7 +369,10 @@ class Index:
         return self._refusal() is not None
 
     def _refusal(self) -> LoghavenError | None:
-        """Why no write can be taken now: the log failed an fsync, or lacks a re-apply."""
+        """Why no write can be taken now: the index was deleted, the log failed an fsync,
+        or lacks a re-apply."""
+        if self.removed:
+            return IndexNotFound(self.name)
         if self.wal is not None and self.wal.failed is not None:
             return TranslogFailure(self.name, self.wal.failed)
         return self._unapplied
@@ -407,7 +419,7 @@ class Index:
     def refresh(self) -> None:
         """Commit every split with pending changes, then record the checkpoint."""
         with self.lock:
-            if self.state != "open":
+            if self.state != "open" or self.removed:
                 return
             if self._unapplied is not None:
                 recover(self)
@@ -523,6 +535,7 @@ class Index:
 
     def remove(self) -> None:
         with self.lock:
+            self.removed = True
             for split in self.splits:
                 split.remove()
             if self.wal is not None:
