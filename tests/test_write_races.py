@@ -99,3 +99,14 @@ def test_a_write_to_an_index_deleted_meanwhile_answers_index_not_found(node: Nod
     node.catalog.save_meta(index)  # e.g. a mapping update under way when the delete came
     assert node.catalog.metastore.get("index", "gone") is None
     assert not index.folder.exists()
+
+
+def test_a_write_to_an_index_closed_meanwhile_answers_index_closed(node: Node) -> None:
+    """As a delete, a close that goes first makes the items ES's ``index_closed_exception``."""
+    assert statuses(bulk(node, "shut", ["a"])) == [201]
+    index = node.catalog.get("shut")
+    index.set_closed(True)
+    results = index.write([WriteRequest("create", "b", b'{"b":1}')])
+    assert [(r.status, r.type) for r in results] == [(400, "index_closed_exception")]
+    index.set_closed(False)
+    assert index.get("a") is not None and index.get("b") is None

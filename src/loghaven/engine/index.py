@@ -40,6 +40,7 @@ from loghaven.engine.wal import Operation, WriteAheadLog
 from loghaven.engine.writes import current_states, write_one
 from loghaven.errors import (
     EngineFailure,
+    IndexClosed,
     IndexNotFound,
     LoghavenError,
     ShardUnavailable,
@@ -366,13 +367,18 @@ class Index:
     @property
     def needs_commit(self) -> bool:
         """Writes are refused until a commit: the log failed an fsync, or lacks a re-apply."""
-        return self._refusal() is not None
+        return self._commit_refusal() is not None
 
     def _refusal(self) -> LoghavenError | None:
-        """Why no write can be taken now: the index was deleted, the log failed an fsync,
-        or lacks a re-apply."""
+        """Why no write can be taken now: the index was deleted or closed since the writer
+        found it, or it waits for a commit."""
         if self.removed:
             return IndexNotFound(self.name)
+        if self.state != "open":
+            return IndexClosed(self.name)
+        return self._commit_refusal()
+
+    def _commit_refusal(self) -> LoghavenError | None:
         if self.wal is not None and self.wal.failed is not None:
             return TranslogFailure(self.name, self.wal.failed)
         return self._unapplied
