@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from loghaven.engine.disk import flood_stage_block, is_blocked
+from loghaven.engine.blocks import write_block
 from loghaven.engine.document import DocumentBuilder
 from loghaven.engine.documents_state import (
     DocState,
@@ -329,13 +329,15 @@ class Index:
             refusal = self._refusal()
             if refusal is not None:
                 return [refusal] * len(requests)
-            blocked = is_blocked(self.settings.flat)
+            blocks = {op: write_block(self.name, self.settings.flat, op)
+                      for op in {r.op for r in requests}}
             explicit = [r.doc_id for r in requests if r.doc_id is not None]
             current = current_states(self, explicit) if explicit else {}
             try:
                 for request in requests:
-                    if blocked and request.op != "delete":
-                        results.append(flood_stage_block(self.name))
+                    block = blocks[request.op]
+                    if block is not None:
+                        results.append(block)
                         continue
                     try:
                         result, operation = write_one(self, request, current)
