@@ -97,7 +97,9 @@ def test_a_write_to_an_index_deleted_meanwhile_answers_index_not_found(node: Nod
     assert [(r.status, r.type) for r in results] == [(404, "index_not_found_exception")] * 2
     assert not index.folder.exists()
     node.catalog.save_meta(index)  # e.g. a mapping update under way when the delete came
+    index.save_checksums()  # the scheduled refresh job, with the index in its snapshot
     assert node.catalog.metastore.get("index", "gone") is None
+    assert node.catalog.metastore.get("index_state", index.uuid) is None
     assert not index.folder.exists()
 
 

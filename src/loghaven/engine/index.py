@@ -220,7 +220,7 @@ class Index:
         if self._listing() == self._listed_splits:
             return
         with self.lock:
-            if self.state == "open" and self.failure is None \
+            if self.state == "open" and self.failure is None and not self.removed \
                     and self._listing() != self._listed_splits:
                 self._save_state()
 
