@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loghaven.engine import disk, sidecar, templates
+from loghaven.engine import blocks, disk, sidecar, templates
 from loghaven.engine.documents_state import now_ms
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping, check_mapping_limits
@@ -88,12 +88,18 @@ class Catalog:
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self.lock = threading.RLock()
+        #: Serializes :meth:`save_meta`, which runs under the catalog's lock (creation,
+        #: aliases, blocks) and under an index's (mapping updates, split changes) alike.
+        self._meta_lock = threading.Lock()
         self._last_merge: dict[str, float] = {}
         self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
         self._unreadable: dict[str, dict[str, Any]] = {}
         self.cluster_uuid = self._cluster_uuid()
         self.disk = disk.DiskMonitor(data_dir)
+        #: Whether the last measurement was below the high watermark (None before the first):
+        #: the flood-stage block is lifted on the way down, not at every measurement.
+        self._disk_below_high: bool | None = None
         self._settings_consumers.append(lambda flat: disk.validate(flat.get))
         for name, meta in metastore.list(INDEX).items():
             self.aliases[name] = meta.get("aliases", {})
@@ -134,15 +140,24 @@ class Catalog:
                      storage=self.split_storage)
 
     def save_meta(self, index: Index) -> None:
-        """Persist an index's settings, mapping, aliases and state (called on every change)."""
-        if index.name in self._unreadable:
-            record = dict(self._unreadable[index.name])
-            record["aliases"] = self.aliases.get(index.name, {})
+        """Persist an index's settings, mapping, aliases and state (called on every change).
+
+        One save at a time, each taking the record when it writes: two saves at once (a new
+        index's first write updating its mapping while its creation saves it) would
+        otherwise let the older record land last, and the mapping be lost at restart.
+        """
+        with self._meta_lock:
+            if self.indices.get(index.name) is not index:  # deleted meanwhile: not brought back
+                return
+            if index.name in self._unreadable:
+                record = dict(self._unreadable[index.name])
+                record["aliases"] = self.aliases.get(index.name, {})
+                self.metastore.put(INDEX, index.name, record)
+                return
+            record = self._record(index)
+            # the sidecar first: it may list a split ahead of the metastore
+            self._write_sidecar(index, record)
             self.metastore.put(INDEX, index.name, record)
-            return
-        record = self._record(index)
-        self._write_sidecar(index, record)  # first: it may list a split ahead of the metastore
-        self.metastore.put(INDEX, index.name, record)
 
     def _write_sidecar(self, index: Index, record: dict[str, Any]) -> None:
         """The sidecar of an index: its record and split list (the stored one while the index
@@ -209,22 +224,28 @@ class Catalog:
         """Measure the disk (at most once a second) and put or lift the flood-stage block.
 
         As in Elasticsearch 7.4+: every index gets ``index.blocks.read_only_allow_delete``
-        at the flood stage, and loses it once usage is below the high watermark.
+        at the flood stage, and loses it once usage is below the high watermark. The block
+        is lifted when usage falls below the high watermark (and at the first measurement
+        after a start, which may follow a flood), not at every measurement: a block a user
+        gives an index (at creation or through ``_settings``) on a healthy disk holds.
         """
+        was_below_high = self._disk_below_high
         self.disk.check(self.cluster_setting, force=force)
-        if not self.disk.flood and not self.disk.below_high:
+        self._disk_below_high = self.disk.below_high
+        release = self.disk.below_high and was_below_high is not True
+        if not self.disk.flood and not release:
             return
         for index in list(self.indices.values()):
-            blocked = disk.is_blocked(index.settings.flat)
+            blocked = blocks.is_set(index.settings.flat, blocks.READ_ONLY_ALLOW_DELETE)
             if self.disk.flood and not blocked:
                 self._set_block(index, "true")
-            elif self.disk.below_high and blocked:
+            elif release and blocked:
                 self._set_block(index, "")
 
     def _set_block(self, index: Index, value: str) -> None:
-        index.settings = index.settings.updated({disk.READ_ONLY_ALLOW_DELETE: value})
+        index.settings = index.settings.updated({blocks.READ_ONLY_ALLOW_DELETE: value})
         log.warning("index %s: %s %s", index.name,
-                    "set" if value else "released", disk.READ_ONLY_ALLOW_DELETE)
+                    "set" if value else "released", blocks.READ_ONLY_ALLOW_DELETE)
         try:
             self.save_meta(index)
         except Exception as exc:  # a full disk: in force in memory all the same
@@ -261,7 +282,7 @@ class Catalog:
         validate_index_name(name)
         self.check_disk()
         if self.disk.flood:
-            raise disk.flood_stage_block(name)
+            raise blocks.flood_stage_block(name)
         with self.lock:
             if name in self.indices:
                 raise ResourceAlreadyExists(f"index [{name}/{self.indices[name].uuid}] already "
@@ -307,10 +328,11 @@ class Catalog:
 
     def delete_index(self, index: Index) -> None:
         with self.lock:
-            self.indices.pop(index.name, None)
-            self.aliases.pop(index.name, None)
-            self._unreadable.pop(index.name, None)
-            sidecar.remove(index.folder)
+            with self._meta_lock:  # a save under way finishes first; later ones see it gone
+                self.indices.pop(index.name, None)
+                self.aliases.pop(index.name, None)
+                self._unreadable.pop(index.name, None)
+                sidecar.remove(index.folder)
             index.remove()
             self.metastore.put_many([(INDEX, index.name, None), ("index_state", index.uuid, None)])
             shutil.rmtree(index.folder, ignore_errors=True)

@@ -26,26 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loghaven.errors import ClusterBlock, IllegalArgument
+from loghaven.errors import IllegalArgument
 
 PREFIX = "cluster.routing.allocation.disk."
 DEFAULTS = {"low": "85%", "high": "90%", "flood_stage": "95%"}
-#: The index setting of Elasticsearch's block number 12.
-READ_ONLY_ALLOW_DELETE = "index.blocks.read_only_allow_delete"
 CHECK_EVERY_SECONDS = 1.0
 _BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40, "pb": 1 << 50}
 log = logging.getLogger("loghaven.engine")
-
-
-def flood_stage_block(index: str) -> ClusterBlock:
-    """The error of a write to an index under the read-only-allow-delete block."""
-    return ClusterBlock(f"index [{index}] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded "
-                        f"flood-stage watermark, index has read-only-allow-delete block];")
-
-
-def is_blocked(settings: dict[str, str]) -> bool:
-    return settings.get(READ_ONLY_ALLOW_DELETE, "false").lower() == "true"
 
 
 @dataclass(frozen=True)

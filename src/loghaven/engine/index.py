@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from loghaven.engine.disk import flood_stage_block, is_blocked
+from loghaven.engine.blocks import write_block
 from loghaven.engine.document import DocumentBuilder
 from loghaven.engine.documents_state import (
     DocState,
@@ -38,7 +38,14 @@ from loghaven.engine.settings import IndexSettings
 from loghaven.engine.split import Split, SplitMeta
 from loghaven.engine.wal import Operation, WriteAheadLog
 from loghaven.engine.writes import current_states, write_one
-from loghaven.errors import EngineFailure, LoghavenError, ShardUnavailable, TranslogFailure
+from loghaven.errors import (
+    EngineFailure,
+    IndexClosed,
+    IndexNotFound,
+    LoghavenError,
+    ShardUnavailable,
+    TranslogFailure,
+)
 from loghaven.storage.metastore import Metastore
 from loghaven.storage.splits import SplitStorage
 
@@ -92,6 +99,9 @@ class Index:
         #: Why the index could not be opened (it is then red and serves no reads or writes).
         self.failure = failure
         self._opened = False  # split-list changes are announced once opening is done
+        #: Set by :meth:`remove` (the index was deleted): a write that found the index before
+        #: the delete answers ES's ``index_not_found_exception``, not a failed log append.
+        self.removed = False
         self._listed_splits: list[tuple[str, str, str | None]] = []
         if state == "open" and failure is None:
             self._try_open()
@@ -210,7 +220,7 @@ class Index:
         if self._listing() == self._listed_splits:
             return
         with self.lock:
-            if self.state == "open" and self.failure is None \
+            if self.state == "open" and self.failure is None and not self.removed \
                     and self._listing() != self._listed_splits:
                 self._save_state()
 
@@ -319,13 +329,15 @@ class Index:
             refusal = self._refusal()
             if refusal is not None:
                 return [refusal] * len(requests)
-            blocked = is_blocked(self.settings.flat)
+            blocks = {op: write_block(self.name, self.settings.flat, op)
+                      for op in {r.op for r in requests}}
             explicit = [r.doc_id for r in requests if r.doc_id is not None]
             current = current_states(self, explicit) if explicit else {}
             try:
                 for request in requests:
-                    if blocked and request.op != "delete":
-                        results.append(flood_stage_block(self.name))
+                    block = blocks[request.op]
+                    if block is not None:
+                        results.append(block)
                         continue
                     try:
                         result, operation = write_one(self, request, current)
@@ -357,10 +369,18 @@ class Index:
     @property
     def needs_commit(self) -> bool:
         """Writes are refused until a commit: the log failed an fsync, or lacks a re-apply."""
-        return self._refusal() is not None
+        return self._commit_refusal() is not None
 
     def _refusal(self) -> LoghavenError | None:
-        """Why no write can be taken now: the log failed an fsync, or lacks a re-apply."""
+        """Why no write can be taken now: the index was deleted or closed since the writer
+        found it, or it waits for a commit."""
+        if self.removed:
+            return IndexNotFound(self.name)
+        if self.state != "open":
+            return IndexClosed(self.name)
+        return self._commit_refusal()
+
+    def _commit_refusal(self) -> LoghavenError | None:
         if self.wal is not None and self.wal.failed is not None:
             return TranslogFailure(self.name, self.wal.failed)
         return self._unapplied
@@ -407,7 +427,7 @@ class Index:
     def refresh(self) -> None:
         """Commit every split with pending changes, then record the checkpoint."""
         with self.lock:
-            if self.state != "open":
+            if self.state != "open" or self.removed:
                 return
             if self._unapplied is not None:
                 recover(self)
@@ -523,6 +543,7 @@ class Index:
 
     def remove(self) -> None:
         with self.lock:
+            self.removed = True
             for split in self.splits:
                 split.remove()
             if self.wal is not None:
