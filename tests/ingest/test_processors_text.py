@@ -109,6 +109,14 @@ def test_kv_docs_examples_and_options():
     assert (regex_split["x"], regex_split["y"], regex_split["z"]) == ("1", "2", "3")
 
 
+def test_kv_field_and_target_field_are_templates():
+    """As ES's KeyValueProcessor: both are Mustache templates over the document."""
+    doc = run("kv", {"field": "{{source}}", "field_split": " ", "value_split": "=",
+                     "target_field": "parsed.{{kind}}"},
+              {"source": "line", "kind": "fw", "line": "act=drop port=22"})
+    assert doc["parsed"] == {"fw": {"act": "drop", "port": "22"}}
+
+
 def test_kv_errors():
     assert failure("kv", {"field": "m", "field_split": " ", "value_split": "="},
                    {"m": "a=1 b"}).reason == "field [m] does not contain value_split [=]"

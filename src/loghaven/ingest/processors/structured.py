@@ -10,6 +10,7 @@ from loghaven.errors import IllegalArgument
 from loghaven.ingest import java
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.processor import Processor, ProcessorConfig, processor_type
+from loghaven.ingest.pipeline.template import Template
 from loghaven.ingest.processors.fields import STRING, read, read_present
 from loghaven.scripting.java_text import java_str
 
@@ -181,8 +182,10 @@ class KeyValue(Processor):
 
     def __init__(self, config: ProcessorConfig) -> None:
         super().__init__(config.tag)
-        self.field = config.string("field")
-        self.target_field = config.string("target_field", None)
+        # templates, as ES's KeyValueProcessor has them
+        self.field = Template(config.string("field"))
+        target_field = config.string("target_field", None)
+        self.target_field = None if target_field is None else Template(target_field)
         self.field_split = config.string("field_split")
         self.value_split = config.string("value_split")
         trim_key = config.string("trim_key", None)
@@ -201,7 +204,7 @@ class KeyValue(Processor):
         self.trim_value = _trimmer(trim_value)
 
     def execute(self, document: IngestDocument) -> IngestDocument:
-        path = self.field
+        path = self.field.render(document)
         if not document.has(path):
             if self.ignore_missing:
                 return document
@@ -211,7 +214,8 @@ class KeyValue(Processor):
             if self.ignore_missing:
                 return document
             raise IllegalArgument(f"field [{path}] is null, cannot extract key-value pairs.")
-        prefix = f"{self.target_field}.{self.prefix}" if self.target_field else self.prefix
+        target_field = None if self.target_field is None else self.target_field.render(document)
+        prefix = f"{target_field}.{self.prefix}" if target_field else self.prefix
         for part in self.split_fields(value):
             pair = self.split_value(part)
             if len(pair) != 2:
