@@ -18,6 +18,7 @@ stored alert is re-read and its acknowledgement kept. The store works as the nod
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -46,8 +47,10 @@ ACTIVE, ACKNOWLEDGED, COMPLETED, ERROR, DELETED = (
 CURRENT_STATES = (ACTIVE, ACKNOWLEDGED, ERROR)
 #: Read as at most this many alerts per monitor (``index.max_result_window``).
 MAX_ALERTS = 10_000
-#: Times an optimistic write is retried after a version conflict.
-CONFLICT_RETRIES = 5
+#: Times an optimistic write is retried after a version conflict, each after a random wait
+#: of up to 5 ms doubling per attempt (at most 200 ms), so that a monitor run and a user's
+#: acknowledgement writing the same alerts in lockstep do not keep colliding.
+CONFLICT_RETRIES = 10
 #: The writes' ``_seq_no``/``_primary_term`` keys carried on alerts read from the store.
 VERSION_KEYS = ("_seq_no", "_primary_term")
 _KEYWORD = {"type": "keyword"}
@@ -183,9 +186,11 @@ class AlertStore:
                 alert["id"] = new_doc_id()
             pending.append(alert)
         ensure_index(self.writes.catalog, ACTIVE_INDEX, MAPPING)
-        for _attempt in range(CONFLICT_RETRIES):
+        for attempt in range(CONFLICT_RETRIES):
             if not pending:
                 return
+            if attempt:
+                _back_off(attempt)
             conflicts = self._write(pending)
             pending = [merged for alert in conflicts
                        if (merged := self._merge(alert)) is not None]
@@ -256,12 +261,13 @@ class AlertStore:
         missing: list[str] = []
         for alert_id in dict.fromkeys(alert_ids):
             alert = found.get(alert_id)
-            for _attempt in range(CONFLICT_RETRIES):
+            for attempt in range(CONFLICT_RETRIES):
                 if alert is None or alert.get("state") != ACTIVE:
                     break
                 if self._acknowledge_one(alert):
                     success.append(alert_id)
                     break
+                _back_off(attempt + 1)
                 alert = self._get(alert_id)
             if alert is None:
                 missing.append(alert_id)
@@ -364,3 +370,8 @@ def table_search(params: Mapping[str, str], *, default_sort: str) -> dict[str, A
 def _document(alert: dict[str, Any]) -> bytes:
     """An alert's stored JSON (without the version keys it was read with)."""
     return orjson.dumps({k: v for k, v in alert.items() if k not in VERSION_KEYS})
+
+
+def _back_off(attempt: int) -> None:
+    """Wait a random moment before the ``attempt``-th retry of a conflicting write."""
+    time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** (attempt - 1))))
