@@ -195,9 +195,15 @@ def matching_legacy(metastore: Metastore, index: str) -> list[tuple[str, dict[st
     return sorted(found, key=lambda item: item[1].get("order", 0))
 
 
+#: The ``_meta`` of what the node installs itself (the built-in parsers' templates and
+#: pipelines, ingest/parsers).
+BUILTIN_META = {"managed_by": "loghaven"}
+
+
 def is_builtin(template: dict[str, Any]) -> bool:
     """Whether the node installed this template for a built-in parser (ingest/parsers)."""
-    return (template.get("_meta") or {}).get("managed_by") == "loghaven"
+    meta = template.get("_meta") or {}
+    return all(meta.get(key) == value for key, value in BUILTIN_META.items())
 
 
 def matching_composable(metastore: Metastore, index: str) -> tuple[str, dict[str, Any]] | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from loghaven.ingest.parsers import lines, register
+from loghaven.ingest.parsers import ecs, lines, register
 from loghaven.ingest.parsers.parser import Parser
 
 NAME = "alb"
@@ -91,32 +91,32 @@ _PROCESSORS = [
 _PROPERTIES = {
     "source": lines.source_properties(),
     "http": {"properties": {
-        "version": lines.KEYWORD,
-        "request": {"properties": {"method": lines.KEYWORD, "line": lines.KEYWORD,
-                                   "body": {"properties": {"bytes": lines.LONG}}}},
-        "response": {"properties": {"status_code": lines.LONG,
-                                    "body": {"properties": {"bytes": lines.LONG}}}}}},
-    "url": {"properties": {name: lines.KEYWORD for name in (
-        "original", "scheme", "domain", "path", "query", "extension")} | {"port": lines.LONG}},
+        "version": ecs.KEYWORD,
+        "request": {"properties": {"method": ecs.KEYWORD, "line": ecs.KEYWORD,
+                                   "body": {"properties": {"bytes": ecs.LONG}}}},
+        "response": {"properties": {"status_code": ecs.LONG,
+                                    "body": {"properties": {"bytes": ecs.LONG}}}}}},
+    "url": {"properties": {name: ecs.KEYWORD for name in (
+        "original", "scheme", "domain", "path", "query", "extension")} | {"port": ecs.LONG}},
     "user_agent": lines.user_agent_properties(),
-    "tls": {"properties": {"cipher": lines.KEYWORD, "version": lines.KEYWORD,
-                           "version_protocol": lines.KEYWORD,
-                           "client": {"properties": {"server_name": lines.KEYWORD}}}},
+    "tls": {"properties": {"cipher": ecs.KEYWORD, "version": ecs.KEYWORD,
+                           "version_protocol": ecs.KEYWORD,
+                           "client": {"properties": {"server_name": ecs.KEYWORD}}}},
     "aws": {"properties": {"elb": {"properties": {
-        "type": lines.KEYWORD, "name": lines.KEYWORD,
+        "type": ecs.KEYWORD, "name": ecs.KEYWORD,
         "request_processing_time": lines.SECONDS, "backend_processing_time": lines.SECONDS,
         "response_processing_time": lines.SECONDS,
         "backend": {"properties": {
-            "ip": lines.IP, "port": lines.LONG,
-            "http": {"properties": {"response": {"properties": {"status_code": lines.LONG}}}}}},
-        "target_group": {"properties": {"arn": lines.KEYWORD}},
-        "trace_id": lines.KEYWORD, "chosen_cert": {"properties": {"arn": lines.KEYWORD}},
-        "matched_rule_priority": lines.LONG, "request_creation_time": lines.DATE,
-        "action_executed": lines.KEYWORD, "redirect_url": lines.KEYWORD,
-        "error": {"properties": {"reason": lines.KEYWORD}},
-        "target_port": lines.KEYWORD, "target_status_code": lines.KEYWORD,
-        "classification": lines.KEYWORD, "classification_reason": lines.KEYWORD,
-        "connection_trace_id": lines.KEYWORD,
+            "ip": ecs.IP, "port": ecs.LONG,
+            "http": {"properties": {"response": {"properties": {"status_code": ecs.LONG}}}}}},
+        "target_group": {"properties": {"arn": ecs.KEYWORD}},
+        "trace_id": ecs.KEYWORD, "chosen_cert": {"properties": {"arn": ecs.KEYWORD}},
+        "matched_rule_priority": ecs.LONG, "request_creation_time": ecs.DATE,
+        "action_executed": ecs.KEYWORD, "redirect_url": ecs.KEYWORD,
+        "error": {"properties": {"reason": ecs.KEYWORD}},
+        "target_port": ecs.KEYWORD, "target_status_code": ecs.KEYWORD,
+        "classification": ecs.KEYWORD, "classification_reason": ecs.KEYWORD,
+        "connection_trace_id": ecs.KEYWORD,
     }}}},
 }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from loghaven.ingest.parsers import lines, register
+from loghaven.ingest.parsers import ecs, lines, register
 from loghaven.ingest.parsers.parser import Parser
 
 NAME = "clf"
@@ -58,15 +58,15 @@ _PROCESSORS = [
 
 _PROPERTIES = {
     "source": lines.source_properties(),
-    "user": {"properties": {"name": lines.KEYWORD}},
+    "user": {"properties": {"name": ecs.KEYWORD}},
     "http": {"properties": {
-        "version": lines.KEYWORD,
-        "request": {"properties": {"method": lines.KEYWORD, "referrer": lines.KEYWORD,
-                                   "line": lines.KEYWORD}},
-        "response": {"properties": {"status_code": lines.LONG,
-                                    "body": {"properties": {"bytes": lines.LONG}}}}}},
-    "url": {"properties": {"original": lines.KEYWORD, "path": lines.KEYWORD,
-                           "query": lines.KEYWORD}},
+        "version": ecs.KEYWORD,
+        "request": {"properties": {"method": ecs.KEYWORD, "referrer": ecs.KEYWORD,
+                                   "line": ecs.KEYWORD}},
+        "response": {"properties": {"status_code": ecs.LONG,
+                                    "body": {"properties": {"bytes": ecs.LONG}}}}}},
+    "url": {"properties": {"original": ecs.KEYWORD, "path": ecs.KEYWORD,
+                           "query": ecs.KEYWORD}},
     "user_agent": lines.user_agent_properties(),
 }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from loghaven.ingest.parsers import lines, register
+from loghaven.ingest.parsers import ecs, lines, register
 from loghaven.ingest.parsers.parser import Parser, Record
 
 NAME = "cloudfront"
@@ -78,24 +78,24 @@ _PROCESSORS = [
 _PROPERTIES = {
     "source": lines.source_properties(),
     "http": {"properties": {
-        "version": lines.KEYWORD,
-        "request": {"properties": {"method": lines.KEYWORD, "referrer": lines.KEYWORD,
-                                   "id": lines.KEYWORD, "bytes": lines.LONG}},
-        "response": {"properties": {"status_code": lines.LONG, "bytes": lines.LONG,
-                                    "mime_type": lines.KEYWORD,
-                                    "body": {"properties": {"bytes": lines.LONG}}}}}},
-    "url": {"properties": {name: lines.KEYWORD for name in (
+        "version": ecs.KEYWORD,
+        "request": {"properties": {"method": ecs.KEYWORD, "referrer": ecs.KEYWORD,
+                                   "id": ecs.KEYWORD, "bytes": ecs.LONG}},
+        "response": {"properties": {"status_code": ecs.LONG, "bytes": ecs.LONG,
+                                    "mime_type": ecs.KEYWORD,
+                                    "body": {"properties": {"bytes": ecs.LONG}}}}}},
+    "url": {"properties": {name: ecs.KEYWORD for name in (
         "scheme", "domain", "path", "query")}},
     "user_agent": lines.user_agent_properties(),
-    "tls": {"properties": {"cipher": lines.KEYWORD, "version": lines.KEYWORD,
-                           "version_protocol": lines.KEYWORD}},
+    "tls": {"properties": {"cipher": ecs.KEYWORD, "version": ecs.KEYWORD,
+                           "version_protocol": ecs.KEYWORD}},
     "aws": {"properties": {"cloudfront": {"properties": {
-        "edge_location": lines.KEYWORD, "domain": lines.KEYWORD, "cookie": lines.KEYWORD,
-        "edge_result_type": lines.KEYWORD, "edge_response_result_type": lines.KEYWORD,
-        "edge_detailed_result_type": lines.KEYWORD, "time_taken": lines.SECONDS,
-        "time_to_first_byte": lines.SECONDS, "x_forwarded_for": lines.KEYWORD,
-        "fle_status": lines.KEYWORD, "fle_encrypted_fields": lines.LONG,
-        "range_start": lines.LONG, "range_end": lines.LONG,
+        "edge_location": ecs.KEYWORD, "domain": ecs.KEYWORD, "cookie": ecs.KEYWORD,
+        "edge_result_type": ecs.KEYWORD, "edge_response_result_type": ecs.KEYWORD,
+        "edge_detailed_result_type": ecs.KEYWORD, "time_taken": lines.SECONDS,
+        "time_to_first_byte": lines.SECONDS, "x_forwarded_for": ecs.KEYWORD,
+        "fle_status": ecs.KEYWORD, "fle_encrypted_fields": ecs.LONG,
+        "range_start": ecs.LONG, "range_end": ecs.LONG,
     }}}},
 }
 

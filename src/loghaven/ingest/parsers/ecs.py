@@ -12,15 +12,19 @@ from typing import Any
 
 import orjson
 
+from loghaven.engine.templates import BUILTIN_META
 from loghaven.ingest.parsers.parser import Record, RecordError
 
-#: ``_meta`` of everything the node installs for a parser.
-MANAGED = {"managed_by": "loghaven"}
+#: A template's priority: low, so a user's own template for the same indices wins (and the
+#: built-in one is a fallback anyway, engine/templates.py).
+TEMPLATE_PRIORITY = 10
 
 KEYWORD = {"type": "keyword", "ignore_above": 1024}
 IP = {"type": "ip"}
 DATE = {"type": "date"}
 LONG = {"type": "long"}
+DOUBLE = {"type": "double"}
+TEXT = {"type": "text"}
 #: Arbitrary JSON kept in ``_source`` without mapping its inner fields, so objects whose
 #: shape differs from record to record can never cause a mapping conflict.
 FLATTENED = {"type": "flattened"}
@@ -59,16 +63,20 @@ def move(field: str, target: str) -> dict[str, Any]:
     return {"rename": {"field": field, "target_field": target, "ignore_missing": True}}
 
 
-def pipeline(description: str, processors: list[dict[str, Any]]) -> dict[str, Any]:
+#: The first step of every parser's ``on_failure``: the record is indexed with the reason.
+RECORD_ERROR = {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}}
+
+
+def pipeline(description: str, processors: list[dict[str, Any]], *,
+             on_failure: list[dict[str, Any]] | None = None,
+             meta: dict[str, Any] | None = None) -> dict[str, Any]:
     """A parser's pipeline body: a record that fails a processor is still indexed, with
-    ``error.message`` saying why."""
+    ``error.message`` saying why (``on_failure``: more steps that say it)."""
     return {
         "description": description,
         "processors": processors,
-        "on_failure": [
-            {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
-        ],
-        "_meta": MANAGED,
+        "on_failure": on_failure or [RECORD_ERROR],
+        "_meta": {**BUILTIN_META, **(meta or {})},
     }
 
 
@@ -86,16 +94,23 @@ def properties(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def index_template(name: str, pattern: str, pipeline_id: str,
                    fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A composable template for ``pattern`` whose default pipeline is ``pipeline_id``. Its
-    priority is low (10), so a user's own template for the same indices wins."""
+    """The template of a parser whose fields are given as dotted paths."""
+    return template_body(pattern, pipeline_id, properties(fields),
+                         {"description": f"Built-in template for the {name} parser"})
+
+
+def template_body(pattern: str, pipeline_id: str, mapping: dict[str, Any],
+                  meta: dict[str, Any]) -> dict[str, Any]:
+    """A composable template for ``pattern`` whose default pipeline is ``pipeline_id`` and
+    whose mapping ``properties`` are ``mapping``."""
     return {
         "index_patterns": [pattern],
-        "priority": 10,
+        "priority": TEMPLATE_PRIORITY,
         "template": {
             "settings": {"index": {"default_pipeline": pipeline_id}},
-            "mappings": {"properties": properties(fields)},
+            "mappings": {"properties": mapping},
         },
-        "_meta": {**MANAGED, "description": f"Built-in template for the {name} parser"},
+        "_meta": {**BUILTIN_META, **meta},
     }
 
 

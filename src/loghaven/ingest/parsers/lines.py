@@ -12,12 +12,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from loghaven.ingest.parsers import ecs
+from loghaven.ingest.parsers.ecs import DATE, DOUBLE, IP, KEYWORD, LONG, TEXT
 from loghaven.ingest.parsers.parser import Record
-
-#: A template's priority: above nothing built in, below what users usually pick, so a
-#: user's own template for the same names wins.
-TEMPLATE_PRIORITY = 10
-META = {"managed_by": "loghaven"}
 
 
 def text_of(line: bytes) -> str:
@@ -65,7 +62,7 @@ def keep_original() -> dict[str, Any]:
 def on_failure() -> list[dict[str, Any]]:
     """The pipeline's handler: the document is indexed with its line and the reason."""
     return [
-        {"set": {"field": "error.message", "value": "{{ _ingest.on_failure_message }}"}},
+        ecs.RECORD_ERROR,
         {"set": {"field": "event.kind", "value": "pipeline_error"}},
         DROP_TMP,
     ]
@@ -73,8 +70,8 @@ def on_failure() -> list[dict[str, Any]]:
 
 def pipeline(description: str, parser: str, processors: list[dict[str, Any]]
              ) -> dict[str, Any]:
-    return {"description": description, "processors": processors,
-            "on_failure": on_failure(), "_meta": {**META, "parser": parser}}
+    return ecs.pipeline(description, processors, on_failure=on_failure(),
+                        meta={"parser": parser})
 
 
 #: The last processor: the pipeline's scratch fields go.
@@ -107,12 +104,6 @@ def split_list(field: str, separator: str) -> dict[str, Any]:
     return {"split": {"field": field, "separator": separator, "ignore_missing": True}}
 
 
-KEYWORD = {"type": "keyword", "ignore_above": 1024}
-DATE = {"type": "date"}
-IP = {"type": "ip"}
-LONG = {"type": "long"}
-DOUBLE = {"type": "double"}
-TEXT = {"type": "text"}
 #: ECS keeps the raw event unindexed; it is there to be read back, not searched.
 ORIGINAL = {"type": "keyword", "index": False, "doc_values": False}
 
@@ -142,16 +133,8 @@ def template(parser: str, index: str, properties: dict[str, Any]) -> dict[str, A
         "event": {"properties": {"original": ORIGINAL, "kind": KEYWORD}},
         "error": {"properties": {"message": TEXT}},
     }
-    merged = _merge(common, properties)
-    return {
-        "index_patterns": [f"{index}-*"],
-        "priority": TEMPLATE_PRIORITY,
-        "template": {
-            "settings": {"index": {"default_pipeline": f"loghaven-{parser}"}},
-            "mappings": {"properties": merged},
-        },
-        "_meta": {**META, "parser": parser},
-    }
+    return ecs.template_body(f"{index}-*", f"loghaven-{parser}", _merge(common, properties),
+                             {"parser": parser})
 
 
 def _merge(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from loghaven.ingest.parsers import lines, register
+from loghaven.ingest.parsers import ecs, lines, register
 from loghaven.ingest.parsers.parser import Parser
 
 NAME = "syslog"
@@ -150,15 +150,15 @@ _PROCESSORS = [
     lines.DROP_TMP,
 ]
 
-_CODE_NAME = {"properties": {"code": lines.LONG, "name": lines.KEYWORD}}
+_CODE_NAME = {"properties": {"code": ecs.LONG, "name": ecs.KEYWORD}}
 _PROPERTIES = {
-    "message": lines.TEXT,
-    "host": {"properties": {"hostname": lines.KEYWORD}},
-    "process": {"properties": {"name": lines.KEYWORD, "pid": lines.LONG}},
+    "message": ecs.TEXT,
+    "host": {"properties": {"hostname": ecs.KEYWORD}},
+    "process": {"properties": {"name": ecs.KEYWORD, "pid": ecs.LONG}},
     "log": {"properties": {"syslog": {"properties": {
-        "priority": lines.LONG, "facility": _CODE_NAME, "severity": _CODE_NAME,
-        "version": lines.LONG, "appname": lines.KEYWORD, "procid": lines.KEYWORD,
-        "msgid": lines.KEYWORD, "structured_data": {"type": "flattened"},
+        "priority": ecs.LONG, "facility": _CODE_NAME, "severity": _CODE_NAME,
+        "version": ecs.LONG, "appname": ecs.KEYWORD, "procid": ecs.KEYWORD,
+        "msgid": ecs.KEYWORD, "structured_data": {"type": "flattened"},
     }}}},
 }
 
