@@ -56,7 +56,11 @@ def test_a_background_reindex_is_listed_rethrottled_and_its_result_kept(
     load(es, index_name, DOCS)
     dest = f"{index_name}-copy"
     task_id = _slow_reindex(es, index_name, dest)
-    task = _listed(es, task_id, "actions=*reindex&detailed=true")
+    deadline = time.monotonic() + 20
+    while not (task := _listed(es, task_id, "actions=*reindex&detailed=true"))["status"][
+            "batches"]:
+        assert time.monotonic() < deadline, "the first batch never ran"
+        time.sleep(0.05)
     assert task["action"] == "indices:data/write/reindex"
     assert task["description"] == f"reindex from [{index_name}] to [{dest}]"
     assert task["cancellable"] is True and task["cancelled"] is False
@@ -124,10 +128,13 @@ def test_a_waiting_request_is_a_cancellable_task(es: httpx.Client, index_name: s
     thread = threading.Thread(target=run)
     thread.start()
     deadline = time.monotonic() + 20
-    while not es.get("/_tasks?actions=indices:data/write/reindex").json()["nodes"]:
+    description = f"reindex from [{index_name}] to [{index_name}-fg]"
+    while not (ours := [key for node in es.get("/_tasks?detailed=true").json()["nodes"].values()
+                        for key, task in node["tasks"].items()
+                        if task["description"] == description]):
         assert time.monotonic() < deadline, "the reindex was never listed"
         time.sleep(0.05)
-    es.post("/_tasks/_cancel?actions=indices:data/write/reindex")
+    es.post(f"/_tasks/{ours[0]}/_cancel")
     thread.join(30)
     (answer,) = answers
     assert answer.status_code == 200, answer.text
