@@ -75,6 +75,33 @@ def test_a_job_never_overlaps_itself(metastore):
     assert most == 1
 
 
+def test_run_soon_makes_a_job_due_and_reruns_one_asked_for_while_running(metastore):
+    scheduler = Scheduler(metastore)
+    runs: list[float] = []
+    release = threading.Event()
+
+    def flush(stopping: threading.Event) -> None:
+        runs.append(time.monotonic())
+        if len(runs) == 1:
+            release.wait(5)
+
+    scheduler.add("flush", flush, Every(3600))
+    scheduler.start()
+    try:
+        time.sleep(0.05)
+        assert runs == []
+        scheduler.run_soon("flush")
+        wait_until(lambda: len(runs) == 1)
+        scheduler.run_soon("flush")  # asked for during the first run: one more run after it
+        release.set()
+        wait_until(lambda: len(runs) == 2)
+        time.sleep(0.1)
+        assert len(runs) == 2
+        scheduler.run_soon("missing")  # no such job: nothing happens
+    finally:
+        scheduler.stop()
+
+
 def test_a_failing_job_records_its_error_and_keeps_running(metastore):
     scheduler = Scheduler(metastore)
     calls = []

@@ -75,6 +75,22 @@ FILE_KEYS = {
     "notifications.topics.timeout": "topics_timeout",
     "notifications.topics.email_account": "topics_email_account",
     "plugins.alerting.monitor_workers": "alerting_monitor_workers",
+    "streams.region": "streams_region",
+    "streams.account_id": "streams_account_id",
+    "streams.workers": "streams_workers",
+    "streams.buffer.max_bytes": "streams_buffer_max_bytes",
+    "streams.transform.timeout": "streams_transform_timeout",
+    "object_store.type": "object_store_type",
+    "object_store.path": "object_store_path",
+    "object_store.s3.endpoint": "object_store_s3_endpoint",
+    "object_store.s3.region": "object_store_s3_region",
+    "object_store.s3.access_key": "object_store_s3_access_key",
+    "object_store.s3.secret_key": "object_store_s3_secret_key",
+    "object_store.s3.path_style": "object_store_s3_path_style",
+    "hec.enabled": "hec_enabled",
+    "hec.tokens": "hec_tokens",
+    "hec.ack.channel_timeout": "hec_ack_channel_timeout",
+    "hec.ack.max_pending": "hec_ack_max_pending",
 }
 
 
@@ -174,6 +190,30 @@ class Config:
     #: Threads that run monitors (the scheduler's ``alerting`` pool): as many monitor runs at
     #: once; a run waiting on a slow search or destination holds one, never the engine's.
     alerting_monitor_workers: int = 16
+    #: Delivery streams (streams/): the region and account of their ARNs, the threads that
+    #: deliver them, each stream's bound on buffered records (PutRecord then answers
+    #: ServiceUnavailableException), and how long a transform function may take.
+    streams_region: str = "us-east-1"
+    streams_account_id: str = "000000000000"
+    streams_workers: int = 4
+    streams_buffer_max_bytes: int = 1 << 30
+    streams_transform_timeout: str = "60s"
+    #: Object storage of stream backups (and later the warm tier): ``local`` (a folder per
+    #: bucket under ``object_store_path``, relative to the data folder) or ``s3``
+    #: (storage/objects.py); the S3 credentials default to boto3's own chain.
+    object_store_type: str = "local"
+    object_store_path: Path = Path("buckets")
+    object_store_s3_endpoint: str = ""
+    object_store_s3_region: str = "us-east-1"
+    object_store_s3_access_key: str = ""
+    object_store_s3_secret_key: str = ""
+    object_store_s3_path_style: bool = True
+    #: Splunk's HTTP Event Collector (hec/): on or off, tokens from this file (each a mapping
+    #: with Splunk's fields and ``token``), and its indexer acknowledgements' bounds.
+    hec_enabled: bool = True
+    hec_tokens: list[Any] = field(default_factory=list)
+    hec_ack_channel_timeout: str = "600s"
+    hec_ack_max_pending: int = 1000000
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""
@@ -183,11 +223,13 @@ class Config:
                                                                                   "yes", "on")
         elif isinstance(current, list):
             items = value if isinstance(value, list) else str(value).split(",")
-            value = [str(item).strip() for item in items if str(item).strip()]
+            value = [item if isinstance(item, dict) else str(item).strip() for item in items
+                     if isinstance(item, dict) or str(item).strip()]
         elif isinstance(current, float):
             value = float(value)
         elif isinstance(current, int):
-            value = _size(value) if key == "max_content_length" else int(value)
+            value = _size(value) if key in ("max_content_length", "streams_buffer_max_bytes") \
+                else int(value)
         elif isinstance(current, Path):
             value = Path(value)
         else:

@@ -142,6 +142,8 @@ class Job:
     pool: str = "default"
     running_since: float | None = None
     removed: bool = field(default=False, repr=False)
+    #: Made due by :meth:`Scheduler.run_soon` while it ran: the next run is at once.
+    soon: bool = field(default=False, repr=False)
 
     def describe(self) -> dict[str, Any]:
         """The job as ``_nodes/stats`` and the job listing show it (times in epoch millis)."""
@@ -230,6 +232,16 @@ class Scheduler:
         if job is not None and job.durable:
             self.metastore.delete(JOB, name)
 
+    def run_soon(self, name: str) -> None:
+        """Make a job due now (a stream whose buffer reached its size hint); a run in progress
+        is not interrupted, and the job runs again as soon as it ends."""
+        with self._wake:
+            job = self._jobs.get(name)
+            if job is not None:
+                job.state.next_run = min(job.state.next_run, self._clock())
+                job.soon = job.running_since is not None
+                self._wake.notify_all()
+
     def jobs(self) -> list[Job]:
         with self._wake:
             return sorted(self._jobs.values(), key=lambda j: j.name)
@@ -314,7 +326,9 @@ class Scheduler:
         state.last_run, state.last_duration, state.last_error = started, ended - started, error
         state.runs += 1
         state.failures += error is not None
-        state.next_run = job.schedule.next_after(ended)  # a cron slot missed meanwhile is skipped
+        with self._wake:  # a cron slot missed meanwhile is skipped; a run_soon is not
+            state.next_run = ended if job.soon else job.schedule.next_after(ended)
+            job.soon = False
         if job.durable and not job.removed:
             try:
                 self._record(job)
