@@ -103,6 +103,11 @@ class WriteAheadLog:
         self.failed: OSError | None = None
         #: A failed append whose cut-back failed too: the next append cuts first.
         self._torn = False
+        #: Bytes appended since the log was opened, and how many of them an fsync (or a
+        #: roll after a commit) has made durable: ``synced >= appended`` read after a write
+        #: means that write is on disk, whatever the index's durability (HEC's acks).
+        self.appended = 0
+        self.synced = 0
 
     def _check_failed(self) -> None:
         if self.failed is not None:
@@ -207,6 +212,7 @@ class WriteAheadLog:
                     self._torn = False
                 raise
             self._end += len(data)
+            self.appended += len(data)
             self._dirty = True
 
     def sync(self) -> None:
@@ -220,7 +226,9 @@ class WriteAheadLog:
         with self._sync_lock:
             with self._lock:
                 self._check_failed()
+                target = self.appended
                 if self._file is None or not self._dirty:
+                    self.synced = target
                     return
                 self._dirty = False
                 fileno = self._file.fileno()
@@ -230,6 +238,7 @@ class WriteAheadLog:
                 with self._lock:
                     self.failed = error
                 raise
+            self.synced = max(self.synced, target)
 
     def roll(self) -> None:
         """Close the current file so that the next append starts a new one.
@@ -246,6 +255,7 @@ class WriteAheadLog:
                     self._file.close()
                     self._file = None
                     self._dirty = False
+            self.synced = self.appended
 
     def truncate(self, committed_seq_no: int) -> None:
         """Delete closed files whose operations are all at or below ``committed_seq_no``."""
