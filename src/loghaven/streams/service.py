@@ -48,9 +48,8 @@ POOL = "streams"
 JOB_PREFIX = "streams."
 #: How often a stream's job looks whether its oldest record has waited IntervalInSeconds.
 POLL_SECONDS = 0.5
-#: ListDeliveryStreams' Limit: Firehose's default and maximum.
-LIST_DEFAULT, LIST_MAX = 10, 10000
-STREAM_TYPES = ("DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource")
+#: ListDeliveryStreams' default Limit.
+LIST_DEFAULT = 10
 
 
 @dataclass
@@ -146,25 +145,22 @@ class StreamService:
 
     def describe(self, body: dict[str, Any]) -> dict[str, Any]:
         """DescribeDeliveryStream → ``{"DeliveryStreamDescription": ...}``."""
-        stream = self._stream(body)
+        model.validate(body, model.DESCRIBE)
+        stream = self._named(body["DeliveryStreamName"])
         return {"DeliveryStreamDescription": model.describe(stream.config, "ACTIVE",
                                                             self._metrics(stream))}
 
     def list(self, body: dict[str, Any]) -> dict[str, Any]:
         """ListDeliveryStreams (Limit, ExclusiveStartDeliveryStreamName,
         DeliveryStreamType) → ``{"DeliveryStreamNames": [...], "HasMoreDeliveryStreams"}``."""
+        model.validate(body, model.LIST)
         limit = body.get("Limit", LIST_DEFAULT)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIST_MAX:
-            raise errors.invalid_argument(f"Limit must be between 1 and {LIST_MAX}.")
         start = body.get("ExclusiveStartDeliveryStreamName")
         kind = body.get("DeliveryStreamType")
-        if kind is not None and kind not in STREAM_TYPES:
-            raise errors.invalid_argument(f"DeliveryStreamType must be one of "
-                                          f"{', '.join(STREAM_TYPES)}.")
         with self._lock:
             names = sorted(name for name, stream in self._streams.items()
                            if kind is None or stream.config.type == kind)
-        if isinstance(start, str):
+        if start is not None:
             names = [name for name in names if name > start]
         return {"DeliveryStreamNames": names[:limit],
                 "HasMoreDeliveryStreams": len(names) > limit}
@@ -172,7 +168,8 @@ class StreamService:
     def delete(self, body: dict[str, Any]) -> dict[str, Any]:
         """DeleteDeliveryStream → ``{}``; records still buffered are dropped with the
         stream, as Firehose does (AllowForceDelete is accepted)."""
-        name = _name(body)
+        model.validate(body, model.DELETE)
+        name = body["DeliveryStreamName"]
         with self._lock:
             stream = self._streams.pop(name, None)
             if stream is None:
@@ -275,9 +272,6 @@ class StreamService:
     def _metrics(self, stream: _Stream) -> dict[str, Any]:
         return stream.metrics.render(stream.buffer.stats(), self._now_ms())
 
-    def _stream(self, body: dict[str, Any]) -> _Stream:
-        return self._named(_name(body))
-
     def _named(self, name: str) -> _Stream:
         stream = self._streams.get(name)
         if stream is None:
@@ -289,10 +283,3 @@ class StreamService:
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
-
-
-def _name(body: dict[str, Any]) -> str:
-    name = body.get("DeliveryStreamName")
-    if not isinstance(name, str) or not name:
-        raise errors.invalid_argument("DeliveryStreamName is required.")
-    return name
