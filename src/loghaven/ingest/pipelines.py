@@ -115,13 +115,3 @@ def apply_metadata(request: WriteRequest, fields: Mapping[str, Any], index: str)
         request.version_type = str(fields["_version_type"])
     return str(fields.get("_index", index))
 
-
-def run_document(store: PipelineStore, pipeline_id: str,
-                 source: dict[str, Any]) -> dict[str, Any] | None:
-    """Run one document through one pipeline outside any write (a delivery stream's
-    ``pipeline:<id>`` transformation): its source after the pipeline, or None when a
-    processor dropped it; a failure raises the document's error. The document has no
-    index, so a processor that sets ``_index`` changes nothing."""
-    document = IngestDocument(source, {"_index": ""}, {"timestamp": timestamp()})
-    done = execute(store.pipeline, pipeline_id, None, document, lambda _: None)
-    return None if done is None else done.source()

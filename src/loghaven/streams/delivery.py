@@ -28,7 +28,7 @@ from loghaven.streams.buffer import BufferedRecord, StreamBuffer
 from loghaven.streams.metrics import StreamMetrics
 from loghaven.streams.model import StreamConfig
 from loghaven.streams.outgoing import Destination, Failure, Outgoing, Stopped
-from loghaven.streams.transform import FAILED, OK, Transformation, Transformed, TransformUnavailable
+from loghaven.streams.transform import DROPPED, FAILED, OK, Transformation
 
 log = logging.getLogger("loghaven.streams")
 
@@ -157,12 +157,7 @@ class Delivery:
         if not self.transformation.enabled:
             return [Outgoing(r.seq, r.arrival_ms, r.data, self._record_id(r.seq, None))
                     for r in records]
-        try:
-            outcomes = self.transformation.apply([(r.seq, r.arrival_ms, r.data)
-                                                  for r in records])
-        except TransformUnavailable as error:  # as many ProcessingFailed outcomes
-            outcomes = [Transformed(r.seq, FAILED, r.data, error.code, str(error))
-                        for r in records]
+        outcomes = self.transformation.apply([(r.seq, r.arrival_ms, r.data) for r in records])
         per_seq = Counter(outcome.seq for outcome in outcomes)
         position: Counter[int] = Counter()
         outgoing: list[Outgoing] = []
@@ -177,9 +172,9 @@ class Delivery:
                 self._failed(batch, PROCESSING_FAILED,
                              Outgoing(outcome.seq, arrivals[outcome.seq], outcome.data, None),
                              Failure(outcome.error_code or "Lambda.ProcessingFailed",
-                                     outcome.error_message or "", False), 1,
+                                     outcome.error_message or "", False), outcome.attempts,
                              {"lambdaArn": self._lambda_arn()})
-        self.metrics.add(transformed_records=counts[OK], dropped_records=counts["Dropped"],
+        self.metrics.add(transformed_records=counts[OK], dropped_records=counts[DROPPED],
                          processing_failed_records=counts[FAILED])
         if counts[FAILED]:
             self.metrics.error(f"{counts[FAILED]} records failed their transformation",

@@ -23,7 +23,6 @@ from typing import Any
 
 from loghaven.config import Config
 from loghaven.engine.dates.durations import parse_duration_ms
-from loghaven.ingest.pipelines import run_document
 from loghaven.ingest.service import WriteService
 from loghaven.scheduler import Every, Scheduler
 from loghaven.security.service import SecurityService
@@ -40,7 +39,7 @@ from loghaven.streams.outgoing import Destination
 from loghaven.streams.store import StoredStream, StreamStore, new_stream_id
 from loghaven.streams.to_index import IndexDestination
 from loghaven.streams.to_splunk import SplunkDestination
-from loghaven.streams.transform import Transformation
+from loghaven.streams.transform import Transformation, pipeline_runner
 
 log = logging.getLogger("loghaven.streams")
 
@@ -231,9 +230,9 @@ class StreamService:
             metrics = StreamMetrics()
             transformation = Transformation(
                 config.destination.processing, timeout_s=self._transform_timeout_s,
-                run_pipeline=lambda pipeline, doc: run_document(self.write_service.pipelines,
-                                                                pipeline, doc),
-                stream_arn=config.arn, region=self.config.streams_region)
+                run_pipeline=pipeline_runner(self.write_service.pipelines),
+                stream_arn=config.arn, region=self.config.streams_region,
+                destination=config.destination.kind)
             backup = Backup(self.objects, config.destination.s3_configuration,
                             stream_name=config.name, version_id=config.version_id)
             delivery = Delivery(config, stored.stream_id, buffer, transformation,
