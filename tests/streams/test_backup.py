@@ -102,13 +102,13 @@ def test_prefix_expressions(store: LocalObjectStore) -> None:
 
 
 def test_java_patterns(store: LocalObjectStore) -> None:
-    # YYYY is the week-based year in Java (weeks from Sunday, as Locale.US has them): on
-    # Sunday 2017-12-31 it is already 2018, while yyyy is 2017.
+    # YYYY is the week-based year in java.time: on Monday 2018-12-31 it is already 2019 (ISO
+    # week 1), while yyyy is 2018.
     backups = backup(store, Prefix="!{timestamp:YYYY}-w!{timestamp:ww}/!{timestamp:yyyy}/"
                                    "!{timestamp:EEE dd MMM uuuu, HH:mm:ss.SSS a}/",
                      ErrorOutputPrefix="!{firehose:error-output-type}/")
-    key = backups.write_records([b"x"], NOW, arrival_ms=ms(2017, 12, 31, 13, 5, 7))
-    assert key.startswith("2018-w01/2017/Sun 31 Dec 2017, 13:05:07.000 PM/waf-1-"), key
+    key = backups.write_records([b"x"], NOW, arrival_ms=ms(2018, 12, 31, 13, 5, 7))
+    assert key.startswith("2019-w01/2018/Mon 31 Dec 2018, 13:05:07.000 PM/waf-1-"), key
 
 
 def test_failed_records_decode_to_the_records(store: LocalObjectStore) -> None:
@@ -223,8 +223,8 @@ def test_accepted_configurations(configuration: dict[str, Any]) -> None:
       "ErrorOutputPrefix": "!{firehose:error-output-type}"}, "needs dynamic partitioning"),
     ({"Prefix": "!{timestamp:yyyy#}/", "ErrorOutputPrefix": "!{firehose:error-output-type}"},
      "Pattern includes reserved character: '#'"),
-    ({"Prefix": "!{timestamp:VV}/", "ErrorOutputPrefix": "!{firehose:error-output-type}"},
-     "timestamps are UTC"),
+    ({"Prefix": "!{timestamp:yyyy}/!{timestamp:date}/",
+      "ErrorOutputPrefix": "!{firehose:error-output-type}"}, "Unknown pattern letter: t"),
     ({"Prefix": "!{timestamp:'open}/", "ErrorOutputPrefix": "!{firehose:error-output-type}"},
      "incomplete string literal"),
     ({"Prefix": "!{timestamp:ddd}/", "ErrorOutputPrefix": "!{firehose:error-output-type}"},

@@ -30,14 +30,15 @@ Where (Firehose's rules, "Custom prefixes for Amazon S3 objects"):
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import gzip
 import json
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from loghaven.engine.dates import get_pattern
 from loghaven.storage.objects import ObjectStore, ObjectStoreError, check_bucket, check_key
 from loghaven.streams import prefixes
 from loghaven.streams.errors import FirehoseError, invalid_argument
@@ -57,6 +58,8 @@ _BUCKET_ARN = re.compile(r"^arn:[a-z-]+:s3:::([\w.\-]{1,255})$")
 COMPRESSION_FORMATS = ("UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY")
 SUPPORTED_COMPRESSION = ("UNCOMPRESSED", "GZIP")
 _DEFAULT_TIME = "!{timestamp:yyyy/MM/dd/HH/}"
+#: The time in an object's name.
+_NAME_TIME = get_pattern("yyyy-MM-dd-HH-mm-ss")
 
 
 @dataclass(frozen=True)
@@ -133,12 +136,12 @@ def _layout(configuration: dict[str, Any]) -> _Layout:
         error_prefix, error_used = prefixes.parse(error_text)
     except ValueError as e:
         raise _constraint(str(e)) from None
-    if "firehose:error-output-type" in used:
+    if f"firehose:{prefixes.ERROR_OUTPUT_TYPE}" in used:
         raise _constraint("Prefix cannot contain !{firehose:error-output-type}")
     if used and not error_text:
         raise _constraint("ErrorOutputPrefix cannot be null or empty when Prefix contains "
                           "expressions")
-    if error_used and "firehose:error-output-type" not in error_used:
+    if error_used and f"firehose:{prefixes.ERROR_OUTPUT_TYPE}" not in error_used:
         raise _constraint("ErrorOutputPrefix must contain !{firehose:error-output-type} when "
                           "it contains expressions")
     if "timestamp" not in used:
@@ -155,7 +158,7 @@ def check_s3_configuration(configuration: dict[str, Any]) -> None:
     that breaks Firehose's rules or evaluates to a key no store can hold) with Firehose's
     InvalidArgumentException (streams/errors.py)."""
     layout = _layout(configuration)
-    now = dt.datetime.now(dt.UTC)
+    now = int(time.time() * 1000)
     for name, prefix, output_type in (("Prefix", layout.prefix, ""),
                                       ("ErrorOutputPrefix", layout.error_prefix,
                                        PROCESSING_FAILED)):
@@ -191,7 +194,7 @@ class Backup:
         if not records:
             raise ValueError("no records to back up")
         when = arrival_ms if arrival_ms is not None else now_ms
-        return self._write(self.layout.prefix.evaluate(_utc(when)), b"".join(records), now_ms)
+        return self._write(self.layout.prefix.evaluate(when), b"".join(records), now_ms)
 
     def write_failed(self, records: list[FailedRecord], output_type: str, now_ms: int) -> str:
         """One object of failed records (JSON lines) under ``output_type``'s prefix; its key.
@@ -203,11 +206,11 @@ class Backup:
         oldest = min(record.arrival_ms for record in records)
         lines = b"".join(json.dumps(record.to_json(output_type), separators=(",", ":"),
                                     ensure_ascii=False).encode() + b"\n" for record in records)
-        prefix = self.layout.error_prefix.evaluate(_utc(oldest), output_type)
+        prefix = self.layout.error_prefix.evaluate(oldest, output_type)
         return self._write(prefix, lines, now_ms)
 
     def _write(self, prefix: str, data: bytes, now_ms: int) -> str:
-        stamp = _utc(now_ms).strftime("%Y-%m-%d-%H-%M-%S")
+        stamp = _NAME_TIME(now_ms)
         key = f"{prefix}{self.stream_name}-{self.version_id}-{stamp}-{uuid.uuid4()}"
         if self.layout.gzip:
             key += ".gz"
@@ -215,6 +218,3 @@ class Backup:
         self.store.put(self.layout.bucket, key, data)
         return key
 
-
-def _utc(epoch_ms: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC)
