@@ -11,8 +11,9 @@ REST default. The ``RoutePolicies`` middleware finds the route a request is for 
   OpenSearch Dashboards does.
 
 A route may also render every error of its requests in its own protocol (``render_error``:
-the SNS query API's XML at ``POST /``); the middleware hands it on in the request's scope,
-where :func:`loghaven.api.http.error_response` finds it.
+the SNS query API's XML at ``POST /``, Splunk's JSON on the HEC routes); the middleware (and
+the route, for the requests the middleware lets through unchecked) hands it on in the
+request's scope, where :func:`loghaven.api.http.error_response` finds it.
 
 It also answers ``OPTIONS`` as ES's RestController does: 200, empty, ``Allow`` listing the
 path's methods. Requests that match no route go on to the router's 400/405 unchecked, as in ES,
@@ -65,6 +66,13 @@ class PolicyRoute(Route):
     def __init__(self, path: str, endpoint: Any, *, policy: RoutePolicy, **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
         self.policy = policy
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # the middleware hands the renderer on only for requests it checks (not a GET
+        # without a body): the route does it for all of its requests
+        if self.policy.render_error is not None:
+            scope[RENDER_ERROR] = self.policy.render_error
+        await super().handle(scope, receive, send)
 
 
 class PolicyMount(Mount):
