@@ -108,7 +108,7 @@ def lambda_processor(target: str, **parameters: Any) -> dict[str, Any]:
           for name, value in parameters.items())]}
 
 
-def transformation(configuration: dict[str, Any], *, timeout_s: float = 5.0,
+def transformation(configuration: dict[str, Any] | None, *, timeout_s: float = 5.0,
                    run_pipeline: Any = None, destination: str = "") -> Transformation:
     check_processing(configuration)
     return Transformation(configuration, timeout_s=timeout_s,
@@ -423,10 +423,23 @@ def test_a_missing_pipeline_fails_each_record(pipelines: PipelineStore) -> None:
         FAILED, "illegal_argument_exception", "pipeline with id [nope] does not exist")
 
 
+def test_a_runner_that_breaks_fails_the_record_not_the_batch() -> None:
+    def broken(pipeline_id: str, source: dict[str, Any]) -> dict[str, Any]:
+        if source["n"] == 1:
+            raise KeyError("field")
+        return {"n": source["n"], "odd": object()} if source["n"] == 2 else source
+
+    out = transformation(processing(lambda_processor("pipeline:x")), run_pipeline=broken) \
+        .apply([(1, 0, b'{"n": 1}'), (2, 0, b'{"n": 2}'), (3, 0, b'{"n": 3}')])
+    assert [o.result for o in out] == [FAILED, FAILED, OK]
+    assert "KeyError" in out[0].error_message
+    assert out[1].error_message.startswith("pipeline [x] made a document JSON cannot hold")
+
+
 def test_disabled_processing_passes_records_through() -> None:
     for configuration in (None, processing(lambda_processor("pipeline:x"), enabled=False),
                           {"Processors": [lambda_processor("pipeline:x")]}, processing()):
-        run = transformation(configuration)  # type: ignore[arg-type]
+        run = transformation(configuration)
         assert not run.enabled
         assert run.apply([(1, 5, b"as is")]) == [Transformed(1, OK, b"as is")]
 

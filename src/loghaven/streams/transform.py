@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -97,7 +97,7 @@ class Transformed:
 
 
 #: Runs an ingest pipeline on one document: the document after it, or None when it dropped
-#: it; raises LoghavenError when the pipeline fails (:func:`pipeline_runner` makes one).
+#: it; raises (LoghavenError) when the pipeline fails (:func:`pipeline_runner` makes one).
 PipelineRunner = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 
 
@@ -107,12 +107,7 @@ def pipeline_runner(store: PipelineStore) -> PipelineRunner:
 
     def run(pipeline_id: str, source: dict[str, Any]) -> dict[str, Any] | None:
         document = IngestDocument(source, None, {"timestamp": timestamp()})
-        try:
-            done = execute(store.pipeline, pipeline_id, None, document, lambda _index: None)
-        except LoghavenError:
-            raise
-        except Exception as exc:  # a processor's bug fails this document, as on the write path
-            raise unexpected_error(exc) from exc
+        done = execute(store.pipeline, pipeline_id, None, document, lambda _index: None)
         return None if done is None else done.source()
 
     return run
@@ -164,21 +159,17 @@ def _plan(configuration: dict[str, Any] | None) -> _Plan:
         if compression != "GZIP":
             raise invalid_argument(f"CompressionFormat {compression} is not supported by the "
                                    f"{DECOMPRESSION} processor; it must be GZIP.")
-        plan = _replace(plan, decompress=True)
+        plan = replace(plan, decompress=True)
     if CLOUDWATCH_LOGS in found:
         extraction = found[CLOUDWATCH_LOGS].get("DataMessageExtraction", "false").lower()
         if extraction not in ("true", "false"):
             raise invalid_argument("DataMessageExtraction must be true or false.")
-        plan = _replace(plan, extract_messages=extraction == "true")
+        plan = replace(plan, extract_messages=extraction == "true")
     if LAMBDA in found:
         plan = _lambda(plan, found[LAMBDA])
     if DELIMITER in found:
-        plan = _replace(plan, delimiter=_delimiter(found[DELIMITER].get("Delimiter", "\\n")))
+        plan = replace(plan, delimiter=_delimiter(found[DELIMITER].get("Delimiter", "\\n")))
     return plan
-
-
-def _replace(plan: _Plan, **changes: Any) -> _Plan:
-    return _Plan(**{**plan.__dict__, **changes})
 
 
 def _processor(processor: Any) -> tuple[str, dict[str, str]]:
@@ -233,7 +224,7 @@ def _lambda(plan: _Plan, parameters: dict[str, str]) -> _Plan:
     buffer_mb = _number("BufferSizeInMBs", parameters, None, MIN_BUFFER_MB, MAX_BUFFER_MB,
                         float)
     _number("BufferIntervalInSeconds", parameters, None, MIN_INTERVAL_S, MAX_INTERVAL_S, int)
-    return _replace(plan, function=target, retries=int(retries or 0), buffer_mb=buffer_mb)
+    return replace(plan, function=target, retries=int(retries or 0), buffer_mb=buffer_mb)
 
 
 def _number(name: str, parameters: dict[str, str], default: float | None, low: float,
@@ -391,12 +382,13 @@ class Transformation:
             if result is None:
                 return Transformed(record.seq, DROPPED, record.data)
             return Transformed(record.seq, OK, orjson.dumps(result))
-        except LoghavenError as error:
-            return _failed(record, error.type, error.reason)
-        except (orjson.JSONEncodeError, TypeError) as exc:
+        except orjson.JSONEncodeError as exc:
             return _failed(record, "illegal_argument_exception",
                            f"pipeline [{self.pipeline_id}] made a document JSON cannot hold: "
                            f"{exc}")
+        except Exception as exc:  # the record's failure, as the write path fails a document
+            error = exc if isinstance(exc, LoghavenError) else unexpected_error(exc)
+            return _failed(record, error.type, error.reason)
 
 
 def _failed(record: _Record, code: str, message: str) -> Transformed:
