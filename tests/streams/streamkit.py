@@ -107,7 +107,7 @@ def documents(node: Node, index: str) -> dict[str, dict[str, Any]]:
         return {}
     node.catalog.get(index).refresh()
     answer = node.search_service.search(index, {"size": 10000}, {})
-    return {hit["_id"]: hit["_source"] for hit in answer["hits"]["hits"]}
+    return {hit["_id"]: orjson.loads(orjson.dumps(hit["_source"])) for hit in answer["hits"]["hits"]}
 
 
 def metrics(node: Node, name: str) -> dict[str, Any]:

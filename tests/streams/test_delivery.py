@@ -84,9 +84,13 @@ def test_a_full_size_hint_flushes_before_the_interval(node: Node) -> None:
             batch("big", [waf(n, pad=pad) for n in range(start, start + 275)]))
         assert answer["FailedPutCount"] == 0
     node.streams.put_record_batch(batch("small", [waf(1, pad=pad)]))
-    wait_for(lambda: metrics(node, "big")["delivered_records"] >= 1000, what="size flush")
-    # the size hint took about a megabyte; the rest waits for the 900 s interval
-    assert 0 < metrics(node, "big")["buffered_records"] < 200
+    seen = wait_for(lambda: metrics(node, "big")["delivered_records"] and metrics(node, "big"),
+                    what="size flush")
+    # one flush took a megabyte's worth of records; the rest waits for the 900 s interval
+    record_size = len(waf(1000, pad=pad))
+    assert 1024 * 1024 - record_size < seen["delivered_bytes"] <= 1024 * 1024
+    assert seen["buffered_records"] == 1100 - seen["delivered_records"]
+    assert len(documents(node, today("big"))) == seen["delivered_records"]
     assert metrics(node, "small")["buffered_records"] == 1
     assert metrics(node, "small")["delivered_records"] == 0
 
@@ -267,6 +271,9 @@ def test_streams_and_their_buffered_records_survive_a_restart(tmp_path: Path) ->
     with running_node(data) as node:
         assert node.streams.list({})["DeliveryStreamNames"] == ["keep"]
         assert metrics(node, "keep")["buffered_records"] == 2
-        node.streams.put_record_batch(batch("keep", [waf(3, pad="x" * 1_100_000)]))
+        # past the size hint: the two from before the restart go first
+        node.streams.put_record_batch(batch("keep", [waf(3, pad="x" * 1_000_000)]))
+        node.streams.put_record_batch(batch("keep", [waf(4, pad="x" * 100_000)]))
         wait_for(lambda: len(documents(node, today("keep"))) == 3, what="delivery")
         assert ids < set(documents(node, today("keep")))
+        assert metrics(node, "keep")["buffered_records"] == 1
