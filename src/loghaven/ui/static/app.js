@@ -1,6 +1,7 @@
 // The Loghaven UI: plain JavaScript modules over the same REST API that clients use.
 
 import { showAlerting, showNotifications } from "./alerting/index.js";
+import { showIngest } from "./ingest/index.js";
 import { $, api, reasonOf, whoami } from "./lib.js";
 import { showAccount, showSecurity } from "./security/index.js";
 import { formatBytes } from "./widgets.js";
@@ -101,6 +102,7 @@ function show(route) {
   const args = rest.map(decodeURIComponent);
   if (view === "alerting") showAlerting(args);
   if (view === "notifications") showNotifications(args);
+  if (view === "ingest") showIngest(args);
   if (view === "security") showSecurity(args);
   if (view === "account") showAccount();
 }
