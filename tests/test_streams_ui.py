@@ -9,29 +9,15 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
 
-from conftest import Server, watch
+from conftest import Server
 
 #: How long a delivery may take to show (the detail page refreshes every 5 seconds).
 DELIVERY_MS = 30_000
-
-
-@pytest.fixture
-def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.problems = watch(page, http_errors=False)  # type: ignore[attr-defined]
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    problems = page.problems  # type: ignore[attr-defined]
-    context.close()
-    assert not problems  # no script error, no CSP refusal
 
 
 def firehose(client: httpx.Client, operation: str, body: dict) -> httpx.Response:

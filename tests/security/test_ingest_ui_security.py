@@ -7,31 +7,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
-
-from conftest import watch
 
 from .conftest import SecureServer, role_user
 
 WRITER = {"index_permissions": [{"index_patterns": ["hana-*"],
                                  "allowed_actions": ["indices:data/write/*",
                                                      "indices:admin/create"]}]}
-
-
-@pytest.fixture
-def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    problems = watch(page, http_errors=False)  # the refusals are shown on purpose
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
-    assert not problems
 
 
 def login(page: playwright_api.Page, server: SecureServer, user: str, password: str) -> None:
