@@ -2,19 +2,24 @@
 off: a delivery stream created in the form with an ingest pipeline as its transformation, fed
 through Firehose's JSON 1.1 API, its counters seen to change after delivery, a duplicate name
 refused with Firehose's message, the stream deleted; a HEC token created (shown once), an
-event sent with it and found in its index, the token disabled and deleted."""
+event sent with it (the page's curl command) and found in its index, the token disabled and
+deleted; a Splunk destination shown without its token; configuration-file tokens listed, not
+editable."""
 
 from __future__ import annotations
 
 import base64
 import json
 import subprocess
+from collections.abc import Iterator
 
 import httpx
+import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
 
 from conftest import Server
+from hec.conftest import TOKENS, hec_server
 
 #: How long a delivery may take to show (the detail page refreshes every 5 seconds).
 DELIVERY_MS = 30_000
@@ -105,6 +110,31 @@ def test_a_stream_is_created_in_the_form_delivers_and_is_deleted(
     assert name not in listed
 
 
+def test_a_splunk_streams_destination_shows_without_its_token(
+        page: playwright_api.Page, server: Server, es: httpx.Client, index_name: str) -> None:
+    """A stream to a Splunk HEC endpoint (created with the API: the form makes index streams)
+    shows its endpoint and acknowledgement timeout; its HEC token appears nowhere."""
+    name = f"{index_name}-splunk"
+    secret = f"{index_name}-hec-token-secret"
+    created = firehose(es, "CreateDeliveryStream", {
+        "DeliveryStreamName": name, "SplunkDestinationConfiguration": {
+            "HECEndpoint": "https://splunk.example.invalid:8088", "HECEndpointType": "Event",
+            "HECToken": secret, "HECAcknowledgmentTimeoutInSeconds": 300,
+            "S3Configuration": {"RoleARN": "arn:aws:iam::000000000000:role/r",
+                                "BucketARN": "arn:aws:s3:::splunk-backups"}}})
+    assert created.status_code == 200, created.text
+    page.goto(server.url + "/_dashboards/#ingest/streams")
+    row = page.locator(f"tr[data-stream='{name}']")
+    expect(row.locator(".destination")).to_have_text(
+        "Splunk https://splunk.example.invalid:8088 (Event)")
+    row.get_by_role("link", name="Details").click()
+    config = page.locator("#stream-config")
+    expect(config).to_contain_text("Acknowledgement timeout300 s")
+    expect(config).to_contain_text("failed events only")
+    assert secret not in page.content()
+    assert firehose(es, "DeleteDeliveryStream", {"DeliveryStreamName": name}).status_code == 200
+
+
 def test_the_form_says_what_is_missing(page: playwright_api.Page, server: Server,
                                        index_name: str) -> None:
     page.goto(server.url + "/_dashboards/#ingest/streams/new")
@@ -167,3 +197,24 @@ def test_a_hec_token_is_created_used_disabled_and_deleted(
     gone = es.post("/services/collector/event", headers={"Authorization": f"Splunk {token}"},
                    content=json.dumps({"event": "refused"}))
     assert gone.json() == {"text": "Invalid token", "code": 4}
+
+
+@pytest.fixture(scope="module")
+def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with HEC tokens in its configuration file (hec.tokens)."""
+    instance = hec_server(tmp_path_factory.mktemp("hec-ui") / "data").start()
+    yield instance
+    instance.stop()
+
+
+def test_configuration_file_tokens_are_listed_not_editable(
+        page: playwright_api.Page, configured: Server) -> None:
+    page.goto(configured.url + "/_dashboards/#ingest/hec")
+    limited = page.locator("tr[data-token='limited']")
+    expect(limited.locator(".index")).to_have_text("hec-allowed")
+    expect(limited.locator(".indexes")).to_have_text("hec-allowed, hec-other")
+    expect(limited.locator(".state")).to_contain_text("config file")
+    expect(limited.locator("button")).to_have_count(0)
+    expect(page.locator("tr[data-token='off'] .state")).to_contain_text("disabled")
+    expect(page.locator("tr[data-token='acked'] .state")).to_contain_text("ack")
+    assert not any(token in page.content() for token in TOKENS.values())
