@@ -91,7 +91,6 @@ def hec() -> Iterator[FakeHec]:
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
     with running_node(tmp_path / "data") as instance:
-        (tmp_path / "data" / "buckets" / "backups").mkdir(parents=True, exist_ok=True)
         yield instance
 
 
