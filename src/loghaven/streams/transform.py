@@ -46,9 +46,8 @@ from loghaven.ingest.parsers.parser import RecordError
 from loghaven.ingest.pipeline.document import IngestDocument
 from loghaven.ingest.pipeline.runner import execute, source_map, timestamp
 from loghaven.ingest.pipeline.store import PipelineStore
-from loghaven.streams import function
+from loghaven.streams import function, model  # model.py imports this module
 from loghaven.streams.errors import invalid_argument
-from loghaven.streams.model import SPLUNK
 
 #: A transformed record's outcome, Firehose's words.
 OK, DROPPED, FAILED = function.OK, function.DROPPED, function.FAILED
@@ -279,7 +278,7 @@ class Transformation:
             self.function = function.HttpFunction(target, timeout_s=timeout_s,
                                                   retries=self.plan.retries,
                                                   stream_arn=stream_arn, region=region)
-        default_mb = SPLUNK_BUFFER_MB if destination == SPLUNK else DEFAULT_BUFFER_MB
+        default_mb = SPLUNK_BUFFER_MB if destination == model.SPLUNK else DEFAULT_BUFFER_MB
         self.invocation_bytes = int((self.plan.buffer_mb or default_mb) * 1024 * 1024)
 
     @property
@@ -306,8 +305,7 @@ class Transformation:
             outcomes = [Transformed(record.seq, OK, record.data) for record in pending]
         for record, outcome in zip(pending, outcomes, strict=True):
             if outcome.result == OK and self.plan.delimiter is not None:
-                outcome = Transformed(outcome.seq, OK, outcome.data + self.plan.delimiter,
-                                      attempts=outcome.attempts)
+                outcome = replace(outcome, data=outcome.data + self.plan.delimiter)
             done.append((record.key, outcome))
         done.sort(key=lambda item: item[0])
         return [outcome for _key, outcome in done]
