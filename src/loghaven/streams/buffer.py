@@ -414,8 +414,11 @@ class StreamBuffer:
                 first, end, records, data_bytes = position
                 self._records -= records
                 self._bytes -= data_bytes
-                done = [s for s in self._segments if s.last_seq <= through_seq]
-                self._segments = self._segments[len(done):]
+                count = 0  # the leading segments wholly committed (or empty)
+                while count < len(self._segments) and \
+                        self._segments[count].last_seq <= through_seq:
+                    count += 1
+                done, self._segments = self._segments[:count], self._segments[count:]
                 if self._active is not None and not self._segments:
                     self._active.close()
                     self._active = None
@@ -460,9 +463,12 @@ class StreamBuffer:
                         self._active = None
 
     def destroy(self) -> None:
-        """Close and delete the folder (the stream was deleted)."""
-        self.close()
-        shutil.rmtree(self.folder)
+        """Close and delete the folder (the stream was deleted), even if the last fsync
+        fails: nothing in it is wanted any more."""
+        try:
+            self.close()
+        finally:
+            shutil.rmtree(self.folder)
 
 
 def _starts(segments: list[tuple[int, Path, int]], head: int
