@@ -98,7 +98,7 @@ class SplunkDestination:
         except httpx.TimeoutException as error:
             return Failure("Splunk.ConnectionTimeout", f"The connection to HEC timed out: "
                            f"{error}", True)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
             return Failure("Splunk.ConnectionClosed", f"Could not reach HEC at {url}: {error}",
                            True)
         try:
