@@ -239,7 +239,7 @@ class StreamService:
 
     def _destination(self, config: StreamConfig) -> Destination:
         if config.destination.kind == model.SPLUNK:
-            return SplunkDestination(config.destination, timeout_s=self._transform_timeout_s)
+            return SplunkDestination(config.destination)
         return IndexDestination(self.write_service, config.destination,
                                 lambda: self._owner(config))
 
