@@ -7,9 +7,8 @@ buffer's bound, the metrics, deletion and restarts."""
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,18 @@ from tests.streams.streamkit import (
     batch,
     documents,
     failed_lines,
+    http_server,
     index_stream,
     lambda_processing,
     metrics,
     raw,
     record,
+    reply,
     running_node,
     today,
     wait_for,
 )
 
-from conftest import free_port
 from loghaven.engine import index_metadata
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.node import Node
@@ -185,23 +185,13 @@ def function() -> Iterator[str]:
                     doc = {**orjson.loads(data), "transformed": True}
                     out.append({"recordId": item["recordId"], "result": "Ok",
                                 "data": base64.b64encode(orjson.dumps(doc)).decode()})
-            reply = orjson.dumps({"records": out})
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
+            reply(self, 200, {"records": out})
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    port = free_port()
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}/transform"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as url:
+        yield f"{url}/transform"
 
 
 def test_transformed_dropped_and_processing_failed_records(node: Node, function: str) -> None:
@@ -272,6 +262,7 @@ def test_the_buffer_bound_answers_service_unavailable(tmp_path: Path) -> None:
         assert error.value.code == "ServiceUnavailableException" and error.value.status == 503
         seen = metrics(node, "tight")
         assert seen["buffered_records"] == 3 and seen["incoming_records"] == 3
+        assert seen["rejected_records"] == 3
 
 
 def test_metrics_are_in_describe(node: Node) -> None:
