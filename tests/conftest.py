@@ -302,3 +302,17 @@ def watch(page: Any, *, http_errors: bool = True) -> list[str]:
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" and (
         http_errors or HTTP_STATUS_LINE not in m.text) else None)
     return problems
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page of its own (fresh cookies) that accepts confirmations; the test fails on any
+    script error or console error (a CSP refusal), the answers >= 400 the UI shows on
+    purpose aside."""
+    context = browser.new_context()
+    page = context.new_page()
+    problems = watch(page, http_errors=False)
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield page
+    context.close()
+    assert not problems

@@ -6,32 +6,18 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
 
-from conftest import Server, WebhookReceiver, watch
+from conftest import Server, WebhookReceiver
 
 MONITORS = "/_plugins/_alerting/monitors"
 
 
 def bodies(receiver: WebhookReceiver) -> list[str]:
     return [request.body.decode() for request in receiver.requests]
-
-
-@pytest.fixture
-def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    page.problems = watch(page, http_errors=False)  # type: ignore[attr-defined]
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    problems = page.problems  # type: ignore[attr-defined]
-    context.close()
-    assert not problems  # no script error, no CSP refusal
 
 
 def create_channel(page: playwright_api.Page, server: Server, name: str, url: str) -> str:

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
-
-from conftest import watch
 
 from .conftest import SecureServer, role_user
 
@@ -20,17 +16,6 @@ MONITORS = "/_plugins/_alerting/monitors"
 READER = {"cluster_permissions": ["cluster:admin/opendistro/alerting/alerts/get",
                                   "cluster:admin/opendistro/alerting/monitor/search",
                                   "cluster:admin/opendistro/alerting/monitor/get"]}
-
-
-@pytest.fixture
-def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
-    context = browser.new_context()
-    page = context.new_page()
-    problems = watch(page, http_errors=False)  # the 403s are shown on purpose
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
-    assert not problems
 
 
 def test_a_reader_sees_alerts_and_the_reasons_for_what_it_may_not_do(

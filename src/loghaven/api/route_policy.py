@@ -11,8 +11,14 @@ REST default. The ``RoutePolicies`` middleware finds the route a request is for 
   OpenSearch Dashboards does.
 
 A route may also render every error of its requests in its own protocol (``render_error``:
-the SNS query API's XML at ``POST /``); the middleware hands it on in the request's scope,
-where :func:`loghaven.api.http.error_response` finds it.
+the SNS query API's XML at ``POST /``, Splunk's JSON on the HEC routes) and raise the bound on
+its bodies to what its protocol needs (``min_body_limit``: Firehose's largest
+PutRecordBatch); the middleware (and the route, for the requests the middleware lets through
+unchecked) hands both on in the request's scope, where
+:func:`loghaven.api.http.error_response` and :func:`loghaven.api.http.body_limit` find them.
+A route that serves several protocols at one path (``POST /``: SNS's forms, Firehose's JSON
+1.1) picks each request's policy from its headers (``select``), so that only the protocols a
+web page can post need ``Authorization``.
 
 It also answers ``OPTIONS`` as ES's RestController does: 200, empty, ``Allow`` listing the
 path's methods. Requests that match no route go on to the router's 400/405 unchecked, as in ES,
@@ -30,7 +36,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from loghaven.api.http import RENDER_ERROR, error_response, json_response
+from loghaven.api.http import BODY_LIMIT, RENDER_ERROR, error_response, json_response
 from loghaven.api.media_types import ES_BODY_TYPES, content_type_refusal
 from loghaven.errors import AuthenticationRequired, LoghavenError
 
@@ -42,8 +48,9 @@ XSRF_HEADERS = ("osd-xsrf", "osd-version")
 class RoutePolicy:
     """What a route takes at the edge. The default is the Elasticsearch REST API's."""
 
-    #: Media types its request bodies may have (parameters such as charset are ignored).
-    content_types: frozenset[str] = ES_BODY_TYPES
+    #: Media types its request bodies may have (parameters such as charset are ignored);
+    #: None: any, or none (HEC senders label their bodies as they like, or not at all).
+    content_types: frozenset[str] | None = ES_BODY_TYPES
     #: Unsafe methods need an ``Authorization`` header (routes taking page-postable types).
     requires_authorization: bool = False
     #: Unsafe methods need ``osd-xsrf`` or ``osd-version`` (the UI's own API).
@@ -51,6 +58,16 @@ class RoutePolicy:
     #: Renders every error of the route's requests (the edge's, the guard's, the endpoint's)
     #: in the route's protocol, e.g. SNS's XML (api/aws_root.py); None: ES's JSON.
     render_error: Callable[[Request, LoghavenError], Response] | None = None
+    #: Bodies up to this size pass even when ``http.max_content_length`` is lower: what the
+    #: route's protocol promises its clients (0: the setting alone bounds them).
+    min_body_limit: int = 0
+    #: The policy of each request, chosen by its headers (the body is not read yet), for a
+    #: route that serves several protocols; None: this policy.
+    select: Callable[[Request], RoutePolicy] | None = None
+
+    def of(self, request: Request) -> RoutePolicy:
+        """The policy that applies to ``request``."""
+        return self.select(request) if self.select is not None else self
 
 
 REST = RoutePolicy()
@@ -64,6 +81,14 @@ class PolicyRoute(Route):
     def __init__(self, path: str, endpoint: Any, *, policy: RoutePolicy, **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
         self.policy = policy
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # the middleware hands the renderer on only for requests it checks (not a GET
+        # without a body): the route does it for all of its requests
+        render_error = self.policy.of(Request(scope)).render_error
+        if render_error is not None:
+            scope[RENDER_ERROR] = render_error
+        await super().handle(scope, receive, send)
 
 
 class PolicyMount(Mount):
@@ -159,15 +184,18 @@ class RoutePolicies:
         if match is not Match.FULL:
             await self.app(scope, receive, send)
             return
+        request = Request(scope)
+        policy = policy.of(request)
         if policy.render_error is not None:
             scope[RENDER_ERROR] = policy.render_error
-        request = Request(scope)
+        if policy.min_body_limit:
+            scope[BODY_LIMIT] = policy.min_body_limit
         refusal = None
         if method not in SAFE_METHODS:
             refusal = _header_refusal(request, policy)
         if refusal is None:
             has_body, receive = await _peek_body(scope, receive)
-            message = has_body and content_type_refusal(
+            message = has_body and policy.content_types is not None and content_type_refusal(
                 request.headers.getlist("content-type"), policy.content_types)
             if message:
                 refusal = json_response(request, {"error": message, "status": 406}, status=406)

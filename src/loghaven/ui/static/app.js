@@ -1,15 +1,10 @@
 // The Loghaven UI: plain JavaScript modules over the same REST API that clients use.
 
 import { showAlerting, showNotifications } from "./alerting/index.js";
+import { showIngest } from "./ingest/index.js";
 import { $, api, reasonOf, whoami } from "./lib.js";
 import { showAccount, showSecurity } from "./security/index.js";
-
-function formatBytes(bytes) {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = Number(bytes), unit = 0;
-  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
-  return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
-}
+import { formatBytes } from "./widgets.js";
 
 async function showUser() {
   // Who is logged in: answered only when security is enabled.
@@ -107,6 +102,7 @@ function show(route) {
   const args = rest.map(decodeURIComponent);
   if (view === "alerting") showAlerting(args);
   if (view === "notifications") showNotifications(args);
+  if (view === "ingest") showIngest(args);
   if (view === "security") showSecurity(args);
   if (view === "account") showAccount();
 }

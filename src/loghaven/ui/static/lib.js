@@ -24,13 +24,15 @@ export function toLogin() {
   location.assign(`/_dashboards/login?nextUrl=${encodeURIComponent(location.pathname + location.hash)}`);
 }
 
-// A request as the console sends it: the raw status and text.
-export async function api(method, path, body) {
+// A request as the console sends it: the raw status and text. `headers` (e.g. another
+// protocol's Content-Type) override the defaults.
+export async function api(method, path, body, headers = {}) {
   const init = { method, headers: {} };
   if (body !== undefined && body !== "") {
     init.body = body;
     init.headers["Content-Type"] = path.includes("_bulk") ? "application/x-ndjson" : "application/json";
   }
+  Object.assign(init.headers, headers);
   const response = await fetch(path.startsWith("/") ? path : `/${path}`, init);
   if (response.status === 401) toLogin();  // the session ended (security enabled)
   const text = await response.text();
@@ -46,8 +48,8 @@ export class ApiError extends Error {
 }
 
 // A JSON request whose refusal (status >= 400) throws an ApiError carrying the server's reason.
-export async function call(method, path, body) {
-  const result = await api(method, path, body === undefined ? undefined : JSON.stringify(body));
+export async function call(method, path, body, headers = {}) {
+  const result = await api(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
   let parsed = null;
   try { parsed = result.text ? JSON.parse(result.text) : null; } catch { parsed = result.text; }
   if (result.status >= 400) throw new ApiError(result.status, parsed);
@@ -56,7 +58,8 @@ export async function call(method, path, body) {
 
 // The reason in any of the error bodies the server answers with: Elasticsearch's
 // {"error": {"reason"}}, OpenSearch security's {"status", "message"} and {"status": "error",
-// "reason", "invalid_keys": {...}}, and the UI API's {"statusCode", "message"}.
+// "reason", "invalid_keys": {...}}, the UI API's {"statusCode", "message"}, AWS JSON 1.1's
+// {"__type", "message"} and Splunk's {"messages": [{"type", "text"}]}.
 export function reasonOf(status, body) {
   let reason = "";
   if (body && typeof body === "object") {
@@ -64,6 +67,7 @@ export function reasonOf(status, body) {
     if (error && typeof error === "object") reason = error.reason || error.type || "";
     else if (typeof error === "string" && !body.message) reason = error;
     if (!reason) reason = body.message || body.reason || "";
+    if (!reason && Array.isArray(body.messages)) reason = body.messages.map((m) => m.text).join("; ");
     const details = Object.entries(body)
       .filter(([key]) => !["status", "statusCode", "error", "message", "reason"].includes(key))
       .map(([key, value]) => `${key}: ${value && typeof value === "object" && "keys" in value ? value.keys : JSON.stringify(value)}`);

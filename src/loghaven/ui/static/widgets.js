@@ -1,7 +1,7 @@
-// Small building blocks of the pages (security, alerting, notifications): lists of values
-// edited as chips, notices, tables and form rows.
+// Small building blocks of the pages (security, alerting, notifications, ingest): lists of
+// values edited as chips, notices, tables, form rows, bar charts and sections with tabs.
 
-import { call, h } from "./lib.js";
+import { $, call, h } from "./lib.js";
 
 let lists = 0;
 
@@ -103,4 +103,43 @@ export function rowActions(status, edit, what, path, after) {
       await after();
     }) }, "Delete"),
   ];
+}
+
+// Horizontal bars; widths set through the CSS object model (the CSP refuses style attributes).
+export function bars(rows) {
+  const max = Math.max(1, ...rows.map(([, n]) => n));
+  return rows.map(([label, n]) => {
+    const fill = h("span", { class: "bar-fill" });
+    fill.style.width = `${(100 * n) / max}%`;
+    return h("div", { class: "bar-row", "data-label": label },
+      h("span", { class: "bar-label" }, label), h("span", { class: "bar-track" }, fill),
+      h("span", { class: "bar-count num" }, String(n)));
+  });
+}
+
+// A secret shown once (a new API key, a HEC token): read-only, with a Copy button.
+export function copyable(id, secret, buttonId) {
+  const value = h("input", { id, readOnly: true, value: secret, class: "secret" });
+  const copied = h("span", { class: "muted", "aria-live": "polite" });
+  const copy = async () => {
+    value.select();
+    try { await navigator.clipboard.writeText(secret); } catch { document.execCommand("copy"); }
+    copied.textContent = "Copied.";
+  };
+  return h("div", { class: "copy" }, value, h("button", { type: "button", id: buttonId, onclick: copy }, "Copy"), copied);
+}
+
+// A byte count as people read it: "512 B", "1.5 KB".
+export function formatBytes(bytes) {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = Number(bytes), unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${unit ? value.toFixed(1) : value} ${units[unit]}`;
+}
+
+// A section: its tabs (nav `#<section>-nav`, links with data-page) and its pages.
+export async function showSection(section, pages, [name, ...args]) {
+  const current = pages[name] ? name : Object.keys(pages)[0];
+  for (const link of $(`#${section}-nav`).querySelectorAll("a")) link.classList.toggle("active", link.dataset.page === current);
+  await pages[current]($(`#${section}-page`), args);
 }

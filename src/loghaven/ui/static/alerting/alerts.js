@@ -2,7 +2,7 @@
 // filtered by state and severity, counted in a bar chart, acknowledged one by one.
 
 import { call, h } from "../lib.js";
-import { attempt, badge, enc, page, shown, table } from "../widgets.js";
+import { attempt, badge, bars, enc, page, shown, table } from "../widgets.js";
 import { clipped, when } from "./format.js";
 
 const ALERTS = "/_plugins/_alerting/monitors/alerts";
@@ -32,18 +32,6 @@ async function counts() {
     const answer = await call("GET", `${ALERTS}?${new URLSearchParams(params)}`);
     return [filters.chartBy === "state" ? value : `severity ${value}`, answer.totalAlerts];
   }));
-}
-
-// Horizontal bars; widths set through the CSS object model (the CSP refuses style attributes).
-function bars(rows) {
-  const max = Math.max(1, ...rows.map(([, n]) => n));
-  return rows.map(([label, n]) => {
-    const fill = h("span", { class: "bar-fill" });
-    fill.style.width = `${(100 * n) / max}%`;
-    return h("div", { class: "bar-row", "data-label": label },
-      h("span", { class: "bar-label" }, label), h("span", { class: "bar-track" }, fill),
-      h("span", { class: "bar-count num" }, String(n)));
-  });
 }
 
 async function acknowledge(alert) {

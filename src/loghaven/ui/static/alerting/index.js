@@ -3,17 +3,10 @@
 // (_plugins/_alerting/..., _plugins/_notifications/...) with the session cookie; what a user
 // may not do is refused there, and the page shows the server's reason.
 
-import { $ } from "../lib.js";
+import { showSection } from "../widgets.js";
 import { renderAlerts } from "./alerts.js";
 import { renderChannels } from "./channels.js";
 import { renderMonitors } from "./monitors.js";
-
-// A section: its tabs (nav `#<section>-nav`, links with data-page) and its pages.
-async function showSection(section, pages, [name, ...args]) {
-  const current = pages[name] ? name : Object.keys(pages)[0];
-  for (const link of $(`#${section}-nav`).querySelectorAll("a")) link.classList.toggle("active", link.dataset.page === current);
-  await pages[current]($(`#${section}-page`), args);
-}
 
 // #alerting/<alerts|monitors>/<args...>
 export function showAlerting(route) {

@@ -2,7 +2,7 @@
 // to manage them; create one (its secret is shown once), invalidate.
 
 import { call, h } from "../lib.js";
-import { attempt, badge, field, list, notice, page, table } from "../widgets.js";
+import { attempt, badge, copyable, field, list, page, table } from "../widgets.js";
 
 const KEYS = "/_security/api_key";
 
@@ -67,15 +67,8 @@ export async function renderApiKeys(container) {
 
 // The new key's credentials: shown here once, never again.
 function shownOnce(key) {
-  const value = h("input", { id: "new-key-value", readOnly: true, value: key.encoded, class: "secret" });
-  const copied = h("span", { class: "muted", "aria-live": "polite" });
-  const copy = async () => {
-    value.select();
-    try { await navigator.clipboard.writeText(key.encoded); } catch { document.execCommand("copy"); }
-    copied.textContent = "Copied.";
-  };
   return h("div", { class: "notice success", role: "status" },
     h("p", {}, "API key ", h("strong", {}, key.name), " created (id ", h("code", {}, key.id), "). ",
       "Copy it now: it is not shown again. Send it as ", h("code", {}, "Authorization: ApiKey <key>"), "."),
-    h("div", { class: "copy" }, value, h("button", { type: "button", id: "copy-key", onclick: copy }, "Copy"), copied));
+    copyable("new-key-value", key.encoded, "copy-key"));
 }
