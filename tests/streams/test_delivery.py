@@ -214,6 +214,20 @@ def test_transformed_dropped_and_processing_failed_records(node: Node, function:
     assert seen["processing_failed_records"] == 1 and seen["delivered_records"] == 2
 
 
+def test_an_opensearch_destinations_failed_records_go_under_its_own_prefix(
+        node: Node) -> None:
+    request = index_stream("os", index="os")
+    request["AmazonopensearchserviceDestinationConfiguration"] = request.pop(
+        "ElasticsearchDestinationConfiguration")
+    node.streams.create(request, owner=None)
+    node.streams.put_record_batch(batch("os", [b"not json"]))
+    objects = wait_for(lambda: backups(node, "backups", "AmazonOpenSearchService-failed/"),
+                       what="the OpenSearch destination's failed record")
+    (line,) = [line for _, content in objects for line in failed_lines(content)]
+    assert raw(line) == b"not json" and line["esIndexName"] == today("os")
+    assert backups(node, "backups", "elasticsearch-failed/") == []
+
+
 def test_all_documents_are_backed_up_beside_their_delivery(node: Node) -> None:
     node.streams.create(index_stream("all", index="all", mode="AllDocuments"), owner=None)
     node.streams.put_record_batch(batch("all", [waf(1), waf(2), b"nope"]))
@@ -221,7 +235,8 @@ def test_all_documents_are_backed_up_beside_their_delivery(node: Node) -> None:
     objects = wait_for(lambda: [o for o in backups(node, "backups")
                                 if not o[0].startswith("elasticsearch-failed/")],
                        what="the all-documents backup")
-    assert b"".join(content for _, content in objects) == waf(1) + waf(2)
+    # Firehose's "all incoming records": the one that failed too, as it came in
+    assert b"".join(content for _, content in objects) == waf(1) + waf(2) + b"nope"
     assert [o for o in backups(node, "backups", "elasticsearch-failed/")]
 
 

@@ -52,6 +52,9 @@ class _Unfinished:
 
 @dataclass
 class _Batch:
+    #: The records as they came in (what AllDocuments/AllEvents backups keep, as Firehose's
+    #: "all incoming records") and the oldest one's arrival.
+    incoming: list[BufferedRecord]
     delivered: list[Outgoing] = field(default_factory=list)
     failed: dict[str, list[FailedRecord]] = field(default_factory=dict)
 
@@ -115,7 +118,7 @@ class Delivery:
         return self._finish()
 
     def _deliver(self, records: list[BufferedRecord], stopping: threading.Event) -> _Batch:
-        batch = _Batch()
+        batch = _Batch(records)
         outgoing = self._transform(records, batch)
         wait = self._waiter(stopping)
         started = self._clock()
@@ -209,10 +212,10 @@ class Delivery:
         for output_type, failed in batch.failed.items():
             writes.append((output_type, len(failed),
                            lambda f=failed, t=output_type: self.backup.write_failed(f, t, now_ms)))
-        if self.config.destination.backup_mode in ALL_RECORDS and batch.delivered:
-            data = [record.data for record in batch.delivered]
+        if self.config.destination.backup_mode in ALL_RECORDS:
+            data, oldest = [r.data for r in batch.incoming], batch.incoming[0].arrival_ms
             writes.append(("all records", len(data),
-                           lambda: self.backup.write_records(data, now_ms)))
+                           lambda: self.backup.write_records(data, now_ms, oldest)))
         return writes
 
     def _finish(self) -> bool:

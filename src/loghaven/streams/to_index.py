@@ -22,8 +22,8 @@ from loghaven.ingest.rotation import rotated_index
 from loghaven.ingest.service import WriteService
 from loghaven.security import context
 from loghaven.security.subject import Subject
-from loghaven.streams.backup import ELASTICSEARCH_FAILED
-from loghaven.streams.model import Destination
+from loghaven.streams.backup import ELASTICSEARCH_FAILED, OPENSEARCH_FAILED
+from loghaven.streams.model import OPENSEARCH, Destination
 from loghaven.streams.outgoing import Failure, Outgoing, Wait
 
 #: The action the deliveries' writes act as, as a ``_bulk`` request's.
@@ -35,13 +35,15 @@ _RETRIABLE_TYPES = {"index_closed_exception", "cluster_block_exception"}
 
 
 class IndexDestination:
-    output_type = ELASTICSEARCH_FAILED
-
     def __init__(self, write_service: WriteService, destination: Destination,
                  owner: Callable[[], Subject]) -> None:
         self.write_service = write_service
         self.destination = destination
         self.owner = owner
+        #: Firehose's error output type: ``AmazonOpenSearchService-failed`` for an OpenSearch
+        #: destination, ``elasticsearch-failed`` for an Elasticsearch one (the seed's).
+        self.output_type = OPENSEARCH_FAILED if destination.parameter == OPENSEARCH \
+            else ELASTICSEARCH_FAILED
 
     def index_of(self, record: Outgoing) -> str:
         return rotated_index(self.destination.index_name, self.destination.rotation,
