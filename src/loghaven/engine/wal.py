@@ -1,7 +1,7 @@
 """The write-ahead log of one index: acknowledged operations not yet committed to tantivy.
 
-Records are framed ``[length u32][crc32 u32][payload]`` so a torn tail left by ``kill -9``
-is detected and cut off on replay. Files are named by the first sequence number they hold;
+Records are framed (storage/frames.py: length, CRC, payload) so a torn tail left by
+``kill -9`` is detected and cut off on replay. Files are named by the first sequence number they hold;
 after a commit, files whose operations are all committed are deleted.
 
 Replay tells a torn tail from damage: a bad frame with no valid frame after it in the last
@@ -17,24 +17,21 @@ sync until the next commit, so nothing is reported durable that may not be on di
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
 import os
 import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
+from loghaven.storage import frames
 from loghaven.storage.files import fsync_dir as _fsync_dir
 from loghaven.storage.files import write_atomically
 
-_FRAME = struct.Struct("<II")
 _HEADER = struct.Struct("<qqqBI")  # seq_no, version, timestamp_ms, op code, id length
 
 OP_INDEX = 1
@@ -67,9 +64,7 @@ class Operation:
         doc_id = self.doc_id.encode()
         header = _HEADER.pack(self.seq_no, self.version, self.timestamp_ms, self.op,
                               len(doc_id)) + doc_id
-        length = len(header) + len(self.source)
-        return _FRAME.pack(length, zlib.crc32(self.source, zlib.crc32(header))), header, \
-            self.source
+        return frames.frame(header, self.source), header, self.source
 
     @classmethod
     def decode(cls, payload: bytes) -> Operation:
@@ -93,16 +88,12 @@ class WriteAheadLog:
         self._lock = threading.Lock()
         #: Held for an fsync and for closing the file, which must not happen during one.
         self._sync_lock = threading.Lock()
-        self._file = None
+        self._file: frames.AppendFile | None = None
         self._file_first_seq: int | None = None
         self._dirty = False
-        #: Where the current file's last whole record ends: a failed append is cut back here.
-        self._end = 0
         #: Set by a failed fsync: what was appended since the last good one may not be on
         #: disk, so appends and syncs fail until a commit has made it durable and rolled.
         self.failed: OSError | None = None
-        #: A failed append whose cut-back failed too: the next append cuts first.
-        self._torn = False
 
     def _check_failed(self) -> None:
         if self.failed is not None:
@@ -144,9 +135,7 @@ class WriteAheadLog:
             if last and next_valid_frame(data, offset) is None:
                 log.warning("write-ahead log %s: torn record at offset %d (a crash during an "
                             "append), cut off", path, offset)
-                with open(path, "r+b") as handle:
-                    handle.truncate(offset)
-                    os.fsync(handle.fileno())
+                frames.cut_tail(path, offset)
                 continue
             raise WalDamaged(self._quarantine(path, offset, [p for _, p in files[position:]]))
 
@@ -185,28 +174,9 @@ class WriteAheadLog:
             self._check_failed()
             if self._file is None:
                 first = operations[0].seq_no
-                path = self.folder / f"{first:020d}.log"
-                handle = open(path, "ab", buffering=0)  # noqa: SIM115 - kept open
-                try:
-                    _fsync_dir(self.folder)
-                except OSError:
-                    handle.close()
-                    path.unlink(missing_ok=True)
-                    raise
-                self._file, self._file_first_seq, self._end = handle, first, 0
-            fileno = self._file.fileno()
-            try:
-                if self._torn:
-                    os.ftruncate(fileno, self._end)
-                    self._torn = False
-                _write_all(fileno, data)
-            except OSError:
-                self._torn = True
-                with contextlib.suppress(OSError):  # if it fails, the next append cuts first
-                    os.ftruncate(fileno, self._end)
-                    self._torn = False
-                raise
-            self._end += len(data)
+                self._file = frames.AppendFile(self.folder / f"{first:020d}.log")
+                self._file_first_seq = first
+            self._file.append(data)
             self._dirty = True
 
     def sync(self) -> None:
@@ -267,42 +237,14 @@ class WriteAheadLog:
         self.roll()
 
 
-def _write_all(fileno: int, data: bytes) -> None:
-    """Write all of ``data``; a short write is continued, and one that writes nothing fails."""
-    view = memoryview(data)
-    while view:
-        written = os.write(fileno, view)
-        if written <= 0:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        view = view[written:]
-
-
 def valid_frame(data: bytes, offset: int) -> tuple[Operation, int] | None:
-    """The operation framed at ``offset`` and the offset after it, or None if the frame is
-    incomplete, fails its checksum or does not decode (a zero-filled tail is not a frame)."""
-    if offset + _FRAME.size > len(data):
-        return None
-    length, crc = _FRAME.unpack_from(data, offset)
-    end = offset + _FRAME.size + length
-    if length < _HEADER.size or end > len(data):
-        return None
-    payload = data[offset + _FRAME.size:end]
-    if zlib.crc32(payload) != crc:
-        return None
-    try:
-        return Operation.decode(payload), end
-    except (struct.error, UnicodeDecodeError):
-        return None
+    """The operation framed at ``offset`` and the offset after it, or None (frames.py)."""
+    return frames.read_frame(data, offset, Operation.decode, _HEADER.size)
 
 
 def next_valid_frame(data: bytes, after: int) -> int | None:
-    """The offset of the first valid frame after ``after``, scanning byte by byte."""
-    for offset in range(after + 1, len(data) - _FRAME.size - _HEADER.size + 1):
-        length = int.from_bytes(data[offset:offset + 4], "little")
-        if _HEADER.size <= length <= len(data) - offset - _FRAME.size \
-                and valid_frame(data, offset) is not None:
-            return offset
-    return None
+    """The offset of the first valid operation frame after ``after``."""
+    return frames.next_frame(data, after, Operation.decode, _HEADER.size)
 
 
 def pending_damage(quarantine: Path) -> str | None:
