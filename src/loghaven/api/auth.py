@@ -13,7 +13,7 @@ security no route is wrapped: the request path is exactly what it was.
 CORS preflights need no credentials; a ``Host`` or CORS refusal also comes first.
 
 A SigV4 signature covers the body: the guard reads it (as sent, within
-``http.max_content_length``) and hands the endpoint a ``receive`` that gives the same bytes
+``http.max_content_length`` or the route's own bound) and hands the endpoint a ``receive`` that gives the same bytes
 again. Every refusal is ES's 401 ``security_exception``, its reason AWS's or Splunk's wording.
 """
 
@@ -33,7 +33,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import permissions
-from loghaven.api.http import error_response, run
+from loghaven.api.http import body_limit, error_response, run
 from loghaven.api.inflate import too_large
 from loghaven.api.permissions import CLUSTER, PUBLIC, UI, Permission
 from loghaven.errors import AuthenticationRequired, LoghavenError
@@ -224,8 +224,7 @@ class Guard:
         body = b""
         try:
             if scheme_of(request)[0] == sigv4.ALGORITHM.lower():
-                limit = self.node.config.max_content_length
-                body, receive = await read_body(receive, limit)
+                body, receive = await read_body(receive, body_limit(scope, self.node))
                 request = Request(scope, receive)
             subject = await authenticate(request, self.node, hec=permission.hec, body=body)
         except AuthenticationRequired as error:

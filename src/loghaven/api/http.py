@@ -9,6 +9,7 @@ import orjson
 from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from loghaven import params
 from loghaven.api import filter_path
@@ -30,6 +31,9 @@ VENDOR_JSON = "application/vnd.elasticsearch+json"
 #: The scope key of a route's own error renderer (RoutePolicy.render_error), which
 #: :func:`error_response` uses instead of ES's JSON.
 RENDER_ERROR = "loghaven.render_error"
+#: The scope key of a route's protocol's own floor under ``http.max_content_length``
+#: (RoutePolicy.min_body_limit), which :func:`body_limit` applies.
+BODY_LIMIT = "loghaven.body_limit"
 
 
 def node_of(request: Request) -> Node:
@@ -48,6 +52,12 @@ async def run(fn: Callable[..., T], *args: Any) -> T:
 OFFLOAD_BYTES = 256 * 1024
 
 
+def body_limit(scope: Scope, node: Node) -> int:
+    """The bound on this request's body: ``http.max_content_length``, raised to what the
+    route's protocol needs (RoutePolicy.min_body_limit)."""
+    return max(node.config.max_content_length, scope.get(BODY_LIMIT, 0))
+
+
 async def body_bytes(request: Request) -> bytes:
     """The request body, decompressed if sent compressed, within the configured size limit.
 
@@ -55,7 +65,7 @@ async def body_bytes(request: Request) -> bytes:
     which is checked while decompressing (:mod:`loghaven.api.inflate`), so a compressed bomb
     is refused after about ``limit`` bytes of work and memory.
     """
-    limit = node_of(request).config.max_content_length
+    limit = body_limit(request.scope, node_of(request))
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise too_large(int(declared), limit)

@@ -11,8 +11,12 @@ REST default. The ``RoutePolicies`` middleware finds the route a request is for 
   OpenSearch Dashboards does.
 
 A route may also render every error of its requests in its own protocol (``render_error``:
-the SNS query API's XML at ``POST /``); the middleware hands it on in the request's scope,
-where :func:`loghaven.api.http.error_response` finds it.
+the SNS query API's XML at ``POST /``) and raise the bound on its bodies to what its protocol
+needs (``min_body_limit``: Firehose's largest PutRecordBatch); the middleware hands both on in
+the request's scope, where :func:`loghaven.api.http.error_response` and
+:func:`loghaven.api.http.body_limit` find them. A route that serves several protocols at one
+path (``POST /``: SNS's forms, Firehose's JSON 1.1) picks each request's policy from its
+headers (``select``), so that only the protocols a web page can post need ``Authorization``.
 
 It also answers ``OPTIONS`` as ES's RestController does: 200, empty, ``Allow`` listing the
 path's methods. Requests that match no route go on to the router's 400/405 unchecked, as in ES,
@@ -30,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from loghaven.api.http import RENDER_ERROR, error_response, json_response
+from loghaven.api.http import BODY_LIMIT, RENDER_ERROR, error_response, json_response
 from loghaven.api.media_types import ES_BODY_TYPES, content_type_refusal
 from loghaven.errors import AuthenticationRequired, LoghavenError
 
@@ -51,6 +55,12 @@ class RoutePolicy:
     #: Renders every error of the route's requests (the edge's, the guard's, the endpoint's)
     #: in the route's protocol, e.g. SNS's XML (api/aws_root.py); None: ES's JSON.
     render_error: Callable[[Request, LoghavenError], Response] | None = None
+    #: Bodies up to this size pass even when ``http.max_content_length`` is lower: what the
+    #: route's protocol promises its clients (0: the setting alone bounds them).
+    min_body_limit: int = 0
+    #: The policy of each request, chosen by its headers (the body is not read yet), for a
+    #: route that serves several protocols; None: this policy.
+    select: Callable[[Request], RoutePolicy] | None = None
 
 
 REST = RoutePolicy()
@@ -159,9 +169,13 @@ class RoutePolicies:
         if match is not Match.FULL:
             await self.app(scope, receive, send)
             return
+        request = Request(scope)
+        if policy.select is not None:
+            policy = policy.select(request)
         if policy.render_error is not None:
             scope[RENDER_ERROR] = policy.render_error
-        request = Request(scope)
+        if policy.min_body_limit:
+            scope[BODY_LIMIT] = policy.min_body_limit
         refusal = None
         if method not in SAFE_METHODS:
             refusal = _header_refusal(request, policy)
