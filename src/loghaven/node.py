@@ -15,6 +15,7 @@ from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.recovery import open_metastore
+from loghaven.hec.service import HecService
 from loghaven.ingest import grok, parsers
 from loghaven.ingest.processors import geoip, user_agent
 from loghaven.ingest.service import WriteService
@@ -63,6 +64,8 @@ class Node:
         #: by-query and reindex operations write through the write service, as tasks.
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
                                             salt=config.compliance_salt, tasks=self.tasks)
+        #: Splunk's HTTP Event Collector: tokens, events through the write service, acks.
+        self.hec = HecService(config, self.security, self.write_service, self.catalog)
         #: Authentication and authorization decisions, to a file and a hidden daily index.
         self.audit = AuditLog(config, self.write_service, self.node_id)
         self.security.audit = self.audit

@@ -32,6 +32,8 @@ from loghaven.api import (
     cluster,
     dashboards,
     documents,
+    hec,
+    hec_inputs,
     indices,
     info,
     ingest,
@@ -132,6 +134,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *alerting_alerts.routes, *alerting.routes,
               *analyze.routes, *ingest.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
+              *hec.routes, *hec_inputs.routes,
               *indices.routes]
     permissions.check(routes)
     if node.security.enabled:

@@ -21,8 +21,7 @@ check), ``authenticated`` (any user: who-am-I, one's own account and API keys, l
 
 A route marked ``hec`` (a fourth column) also accepts Splunk HEC tokens
 (``Authorization: Splunk <token>``, security/hec_tokens.py); every other route refuses them,
-so a token meant for sending events opens nothing else. No route is marked yet: the HEC
-endpoint (``POST /services/collector/event``, ``indices:data/write/bulk``) will be.
+so a token meant for sending events opens nothing else: the HEC collector's (api/hec.py).
 """
 
 from __future__ import annotations
@@ -271,6 +270,25 @@ GET,DELETE              /_plugins/_security/api/accesskeys/{key_id}     authenti
 GET                     /_plugins/_security/api/hectokens               authenticated
 GET,PUT,DELETE          /_plugins/_security/api/hectokens/{name}        authenticated
 """
+#: Splunk's HTTP Event Collector (api/hec.py): its events are written as the token's owner, so
+#: a route needs an index write somewhere and each event's index is checked as it is written;
+#: the health check is public, as Splunk's. Splunk's token endpoints (api/hec_inputs.py) are
+#: any user's: the service shows and changes only one's own tokens without
+#: ``restapi:admin/hectokens``.
+_HEC = """
+POST                    /services/collector                             indices:data/write/index    hec
+POST                    /services/collector/event                       indices:data/write/index    hec
+POST                    /services/collector/event/1.0                   indices:data/write/index    hec
+POST                    /services/collector/raw                         indices:data/write/index    hec
+POST                    /services/collector/raw/1.0                     indices:data/write/index    hec
+POST                    /services/collector/ack                         authenticated               hec
+GET                     /services/collector/health                      public
+GET                     /services/collector/health/1.0                  public
+"""
+_HEC_INPUTS = """
+GET,POST                {p}/data/inputs/http                            authenticated
+GET,POST,DELETE         {p}/data/inputs/http/{name}                     authenticated
+"""
 #: Hosted topics: ``POST /`` above is the AWS protocols' root (api/aws_root.py), where each
 #: SNS ``Action`` is checked as its own ``cluster:admin/loghaven/sns/*`` action (api/sns.py);
 #: the dead letters are Loghaven's extension.
@@ -342,7 +360,10 @@ def parse(text: str) -> dict[tuple[str, str], Permission]:
     return table
 
 
-TABLE = parse(_TABLE + _TOPICS + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS
+TABLE = parse(_TABLE + _TOPICS + _HEC
+              + "".join(_HEC_INPUTS.replace("{p}", prefix)
+                        for prefix in ("/services", "/servicesNS/{user}/{app}"))
+              + _ELASTICSEARCH_SECURITY + _API_TOKENS + _CREDENTIALS
               + _NOTIFICATIONS
               + "".join(_SECURITY.replace("{p}", prefix)
                         for prefix in ("/_plugins/_security", "/_opendistro/_security"))

@@ -46,8 +46,9 @@ XSRF_HEADERS = ("osd-xsrf", "osd-version")
 class RoutePolicy:
     """What a route takes at the edge. The default is the Elasticsearch REST API's."""
 
-    #: Media types its request bodies may have (parameters such as charset are ignored).
-    content_types: frozenset[str] = ES_BODY_TYPES
+    #: Media types its request bodies may have (parameters such as charset are ignored);
+    #: None: any, or none (HEC senders label their bodies as they like, or not at all).
+    content_types: frozenset[str] | None = ES_BODY_TYPES
     #: Unsafe methods need an ``Authorization`` header (routes taking page-postable types).
     requires_authorization: bool = False
     #: Unsafe methods need ``osd-xsrf`` or ``osd-version`` (the UI's own API).
@@ -181,7 +182,7 @@ class RoutePolicies:
             refusal = _header_refusal(request, policy)
         if refusal is None:
             has_body, receive = await _peek_body(scope, receive)
-            message = has_body and content_type_refusal(
+            message = has_body and policy.content_types is not None and content_type_refusal(
                 request.headers.getlist("content-type"), policy.content_types)
             if message:
                 refusal = json_response(request, {"error": message, "status": 406}, status=406)

@@ -94,6 +94,11 @@ class WriteAheadLog:
         #: Set by a failed fsync: what was appended since the last good one may not be on
         #: disk, so appends and syncs fail until a commit has made it durable and rolled.
         self.failed: OSError | None = None
+        #: Bytes appended since the log was opened, and how many of them an fsync (or a
+        #: roll after a commit) has made durable: ``synced >= appended`` read after a write
+        #: means that write is on disk, whatever the index's durability (HEC's acks).
+        self.appended = 0
+        self.synced = 0
 
     def _check_failed(self) -> None:
         if self.failed is not None:
@@ -177,6 +182,7 @@ class WriteAheadLog:
                 self._file = frames.AppendFile(self.folder / f"{first:020d}.log")
                 self._file_first_seq = first
             self._file.append(data)
+            self.appended += len(data)
             self._dirty = True
 
     def sync(self) -> None:
@@ -190,7 +196,9 @@ class WriteAheadLog:
         with self._sync_lock:
             with self._lock:
                 self._check_failed()
+                target = self.appended
                 if self._file is None or not self._dirty:
+                    self.synced = target
                     return
                 self._dirty = False
                 fileno = self._file.fileno()
@@ -200,6 +208,7 @@ class WriteAheadLog:
                 with self._lock:
                     self.failed = error
                 raise
+            self.synced = max(self.synced, target)
 
     def roll(self) -> None:
         """Close the current file so that the next append starts a new one.
@@ -216,6 +225,7 @@ class WriteAheadLog:
                     self._file.close()
                     self._file = None
                     self._dirty = False
+            self.synced = self.appended
 
     def truncate(self, committed_seq_no: int) -> None:
         """Delete closed files whose operations are all at or below ``committed_seq_no``."""

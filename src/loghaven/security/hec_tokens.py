@@ -5,7 +5,12 @@ secret, stored as its SHA-256 (as API keys: with that much entropy a slow hash a
 and looked up by that digest. The fields are Splunk's (``services/data/inputs/http``):
 ``index`` (the default index of events that name none), ``indexes`` (the indexes events may
 name; empty: any the owner may write), ``disabled``, ``description``; ``source`` and
-``sourcetype`` are the defaults of events that name none.
+``sourcetype`` (and ``host``) are the defaults of events that name none; ``useACK`` turns
+indexer acknowledgements on (hec/acks.py).
+
+Tokens also come from the configuration file (``hec.tokens``: mappings with the same fields,
+``name``, ``token`` and, with security on, the ``user`` they act as): listed with the others,
+never changed over HTTP.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ from loghaven.security.wildcards import Matcher
 
 #: OpenSearch-style permission to manage other users' tokens (one's own needs none).
 MANAGE_ACTION = "restapi:admin/hectokens"
-_FIELDS = ("index", "indexes", "disabled", "description", "source", "sourcetype")
+_FIELDS = ("index", "indexes", "disabled", "description", "source", "sourcetype", "host",
+           "useACK")
+#: Where a token was defined: through the REST APIs (the metastore) or ``hec.tokens``.
+CONFIG = "config"
 _NAME = re.compile(r"[A-Za-z0-9_.\-]{1,256}")
 
 
@@ -49,17 +57,18 @@ def settings(body: Mapping[str, Any], current: Mapping[str, Any] | None) -> dict
     if unknown:
         raise ActionRequestValidation(f"Validation Failed: 1: unknown field [{unknown[0]}];")
     out = {field: (current or {}).get(field) for field in _FIELDS}
-    for field in ("index", "description", "source", "sourcetype"):
+    for field in ("index", "description", "source", "sourcetype", "host"):
         if body.get(field) is not None:
             out[field] = params.expect_string(body[field], field, "hec_token")
     if "indexes" in body:
         out["indexes"] = [params.expect_string(i, "indexes", "hec_token")
                           for i in params.expect_list(body["indexes"] or [], "indexes",
                                                       "hec_token")]
-    if "disabled" in body:
-        out["disabled"] = params.parse_bool(body["disabled"], "disabled")
+    for flag in ("disabled", "useACK"):
+        if body.get(flag) is not None:
+            out[flag] = params.parse_bool(body[flag], flag)
+        out[flag] = bool(out[flag])
     out["indexes"] = out["indexes"] or []
-    out["disabled"] = bool(out["disabled"])
     out["description"] = out["description"] or ""
     if out["index"] and out["indexes"] and out["index"] not in out["indexes"]:
         raise ActionRequestValidation(f"Validation Failed: 1: the default index "
@@ -69,8 +78,42 @@ def settings(body: Mapping[str, Any], current: Mapping[str, Any] | None) -> dict
 
 def render(record: Mapping[str, Any]) -> dict[str, Any]:
     """A token as the API lists it (never the token or its digest)."""
-    return {"user": record["user"], **{field: record.get(field) for field in _FIELDS},
-            "created": record["created"]}
+    out = {"user": record["user"], **{field: record.get(field) for field in _FIELDS},
+           "created": record["created"]}
+    if record.get("origin") == CONFIG:
+        out["origin"] = CONFIG
+    return out
+
+
+def from_config(entries: list[Any], *, security: bool) -> dict[str, dict[str, Any]]:
+    """``hec.tokens``: each entry's record by the digest of its token, checked at start (a
+    ValueError names the entry), so that a typo fails the start rather than every request."""
+    records: dict[str, dict[str, Any]] = {}
+    names: set[str] = set()
+    for position, entry in enumerate(entries):
+        where = f"hec.tokens[{position}]"
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"{where}: expected a mapping with name, token and Splunk's "
+                             f"token fields")
+        body = dict(entry)
+        name, token, user = body.pop("name", None), body.pop("token", None), body.pop("user",
+                                                                                      None)
+        if not isinstance(name, str) or not isinstance(token, str) or not token.strip():
+            raise ValueError(f"{where}: [name] and [token] are required strings")
+        if security and not isinstance(user, str):
+            raise ValueError(f"{where}: [user] (the user the token acts as) is required when "
+                             f"security is enabled")
+        try:
+            validate_name(name)
+            fields = settings(body, None)
+        except ActionRequestValidation as exc:
+            raise ValueError(f"{where}: {exc.reason}") from None
+        if name in names:
+            raise ValueError(f"{where}: a token named [{name}] is defined twice")
+        names.add(name)
+        records[digest(token)] = {"name": name, "user": user, **fields, "created": None,
+                                  "origin": CONFIG}
+    return records
 
 
 class AllowedIndexes:

@@ -99,6 +99,9 @@ class SecurityService:
         self._token_subjects: dict[str, Subject] = {}
         #: UI sessions recently authenticated (dropped on logout and on every change).
         self.sessions = SessionCache()
+        #: ``hec.tokens`` by the digest of their token (ValueError for a bad entry).
+        self.config_hec_tokens = hec_tokens.from_config(config.hec_tokens,
+                                                        security=config.security_enabled)
         self._snapshot = self._load()
 
     # The configuration snapshot -----------------------------------------------------------
@@ -407,19 +410,25 @@ class SecurityService:
             raise AuthenticationFailed(str(exc)) from None
         return replace(self.subject_of(record["user"]), auth_type="sigv4", credential=key_id)
 
-    def put_hec_token(self, caller: Subject, name: str, body: Mapping[str, Any],
-                      origin: Origin) -> str | None:
+    def put_hec_token(self, caller: Subject | None, name: str, body: Mapping[str, Any],
+                      origin: Origin | None, *, exists: bool | None = None) -> str | None:
         """Create a token (its value, shown only now) or change an existing one's fields
-        (None)."""
+        (None). ``exists``: True to change only (404 when missing), False to create only
+        (409 when the name is taken, Splunk's ``POST data/inputs/http``). ``caller`` is None
+        with security off: anyone manages every token, and new ones have no owner."""
         hec_tokens.validate_name(name)
+        self._not_configured(name)
         with self._write_lock:
-            found = self._hec_token_named(caller, name, missing_ok=True)
+            found = self._hec_token_named(caller, name, missing_ok=exists is not True)
             if found is None:
-                owner = self._new_credential_owner(caller, body, hec_tokens.MANAGE_ACTION)
+                owner = None if caller is None else self._new_credential_owner(
+                    caller, body, hec_tokens.MANAGE_ACTION)
                 token = hec_tokens.new_token()
                 digest, record = hec_tokens.digest(token), {
                     "name": name, "user": owner, **hec_tokens.settings(body, None),
                     "created": self._iso_now()}
+            elif exists is False:
+                raise entities.refused(409, f"HEC token '{name}' already exists.")
             else:
                 token, (digest, record) = None, found
                 if body.get("user", record["user"]) != record["user"]:
@@ -429,30 +438,45 @@ class SecurityService:
         self._audit(origin, [f"hectokens/{name}"])
         return token
 
-    def get_hec_tokens(self, caller: Subject, name: str | None) -> dict[str, Any]:
+    def get_hec_tokens(self, caller: Subject | None, name: str | None) -> dict[str, Any]:
         """The tokens the caller may see by name (their own; everyone's with the
-        permission), or the one named (404 when not visible)."""
+        permission or with security off), the configuration file's included, or the one
+        named (404 when not visible)."""
         if name is not None:
-            _, record = self._hec_token_named(caller, name)
+            for record in self.config_hec_tokens.values():
+                if record["name"] == name:
+                    return {name: hec_tokens.render(record)}
+            _, record = self._hec_token_named(caller, name)  # type: ignore[misc]
             return {name: hec_tokens.render(record)}
+        records = [*self.store.hec_tokens().values(), *self.config_hec_tokens.values()]
         return {r["name"]: hec_tokens.render(r)
-                for r in sorted(self.store.hec_tokens().values(), key=lambda r: r["name"])
+                for r in sorted(records, key=lambda r: r["name"])
                 if self._manages(caller, r["user"], hec_tokens.MANAGE_ACTION)}
 
-    def delete_hec_token(self, caller: Subject, name: str, origin: Origin) -> None:
+    def delete_hec_token(self, caller: Subject | None, name: str,
+                         origin: Origin | None) -> None:
+        self._not_configured(name)
         with self._write_lock:
-            digest, _ = self._hec_token_named(caller, name)
+            digest, _ = self._hec_token_named(caller, name)  # type: ignore[misc]
             self.store.put_hec_token(digest, None)
         self._audit(origin, [f"hectokens/{name}"])
 
     def hec_token(self, subject: Subject) -> dict[str, Any] | None:
         """The settings of the HEC token a subject authenticated with (default index, allowed
-        indexes, source, sourcetype: what the HEC endpoint applies to its events)."""
+        indexes, source, sourcetype, host, useACK: what the HEC endpoint applies)."""
         if subject.auth_type != "hec" or subject.credential is None:
             return None
-        found = [r for r in self.store.hec_tokens().values()
+        found = [r for r in (*self.store.hec_tokens().values(),
+                             *self.config_hec_tokens.values())
                  if r["name"] == subject.credential]
         return hec_tokens.render(found[0]) if found else None
+
+    def find_hec_token(self, token: str) -> dict[str, Any] | None:
+        """The settings of a token by its value (the metastore's or the configuration
+        file's), for the HEC endpoint with security off, where no guard authenticates."""
+        digest = hec_tokens.digest(token)
+        record = self.store.hec_token(digest) or self.config_hec_tokens.get(digest)
+        return hec_tokens.render(record) if record is not None else None
 
     def authenticate_hec(self, token: str, address: str) -> Subject:
         """The subject of ``Authorization: Splunk <token>``: the owner's, limited to the
@@ -460,7 +484,8 @@ class SecurityService:
         unknown or disabled."""
         if self.throttle.blocked(None, address):
             raise _failed(None)
-        record = self.store.hec_token(hec_tokens.digest(token))
+        digest = hec_tokens.digest(token)
+        record = self.store.hec_token(digest) or self.config_hec_tokens.get(digest)
         if record is None:
             self.throttle.failed(None, address)
             raise AuthenticationFailed("Invalid token")
@@ -470,11 +495,17 @@ class SecurityService:
         return replace(owner, privileges=hec_tokens.restrict(owner.privileges, record),
                        auth_type="hec", credential=record["name"])
 
-    def _hec_token_named(self, caller: Subject, name: str, *, missing_ok: bool = False,
-                         ) -> tuple[str, dict[str, Any]] | None:
+    def _not_configured(self, name: str) -> None:
+        if any(r["name"] == name for r in self.config_hec_tokens.values()):
+            raise entities.refused(400, f"HEC token '{name}' is defined in the configuration "
+                                        f"file (hec.tokens) and cannot be changed here.")
+
+    def _hec_token_named(self, caller: Subject | None, name: str, *,
+                         missing_ok: bool = False) -> tuple[str, dict[str, Any]] | None:
         for digest, record in self.store.hec_tokens().items():
             if record["name"] == name:
                 if not self._manages(caller, record["user"], hec_tokens.MANAGE_ACTION):
+                    assert caller is not None
                     raise no_permissions(hec_tokens.MANAGE_ACTION, caller)
                 return digest, record
         if missing_ok:
@@ -499,8 +530,11 @@ class SecurityService:
         return owner
 
     @staticmethod
-    def _manages(caller: Subject, owner: str, action: str) -> bool:
-        return owner == caller.name or caller.privileges.allows_cluster(action)
+    def _manages(caller: Subject | None, owner: str | None, action: str) -> bool:
+        """Whether ``caller`` manages ``owner``'s credentials (anyone's with security off,
+        where the caller is None)."""
+        return caller is None or owner == caller.name or caller.privileges.allows_cluster(
+            action)
 
     def _iso_now(self) -> str:
         return datetime.datetime.fromtimestamp(self.clock(), datetime.UTC).isoformat(
