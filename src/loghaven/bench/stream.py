@@ -74,7 +74,16 @@ class _Calls:
     #: Records a producer sent again after the server refused them in a partial failure.
     resent: int = 0
     first_error: str | None = None
+    #: When the last call was answered (``perf_counter``): where a side's lag starts.
+    last_answer: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answered(self, started: float) -> None:
+        """Count one call that began at ``started`` and has just been answered."""
+        now = time.perf_counter()
+        with self.lock:
+            self.latencies.append(now - started)
+            self.last_answer = max(self.last_answer or now, now)
 
     def error(self, text: str) -> None:
         with self.lock:
@@ -136,7 +145,7 @@ def _side(server: Server, records: int, run: Callable[[], _Calls],
         "put_records_per_s": calls.records / (sent - start) if sent > start else None,
         "put_p50_s": percentile(calls.latencies, 50),
         "put_p99_s": percentile(calls.latencies, 99),
-        "lag_s": done - sent, "count": count, "complete": count == records,
+        "lag_s": done - (calls.last_answer or sent), "count": count, "complete": count == records,
         "server_cpu_s": cpu,
         "records_per_server_cpu_s": calls.records / cpu if cpu else None,
         "peak_rss_bytes": rss.peak if rss else None,
@@ -302,8 +311,8 @@ def _put(firehose: Any, spool: Spool, clients: int) -> _Calls:
                 except Exception as exc:  # botocore's errors, after its own retries
                     calls.error(f"{type(exc).__name__}: {exc}")
                     break
+                calls.answered(started)
                 with calls.lock:
-                    calls.latencies.append(time.perf_counter() - started)
                     calls.records += len(pending) - answer["FailedPutCount"]
                 if not answer["FailedPutCount"]:
                     pending = []
@@ -406,15 +415,26 @@ def hec_bodies(spool: Spool) -> Iterator[BulkBody]:
         yield BulkBody(b"".join(events), docs, source)
 
 
+def _management(client: HttpClient) -> dict[str, str]:
+    """Splunk's management endpoints always want credentials (any, with security off)."""
+    return {"Authorization": client.authorization or "Basic YmVuY2g6YmVuY2g="}
+
+
 def create_token(client: HttpClient) -> str:
     """A HEC token for the benchmark's index with indexer acknowledgement, made through
     Splunk's own endpoint as a Splunk admin would make it."""
-    client.request("DELETE", f"/services/data/inputs/http/{HEC_TOKEN_NAME}?output_mode=json")
+    delete_token(client)
     form = urlencode({"name": HEC_TOKEN_NAME, "index": HEC_INDEX, "indexes": HEC_INDEX,
                       "useACK": "1", "sourcetype": "aws:waf"}).encode()
     answer = _check(client.request("POST", "/services/data/inputs/http?output_mode=json", form,
-                                   "application/x-www-form-urlencoded"), "creating a HEC token")
+                                   "application/x-www-form-urlencoded", _management(client)),
+                    "creating a HEC token")
     return str(answer["entry"][0]["content"]["token"])
+
+
+def delete_token(client: HttpClient) -> None:
+    client.request("DELETE", f"/services/data/inputs/http/{HEC_TOKEN_NAME}?output_mode=json",
+                   headers=_management(client))
 
 
 def _post_events(server: Server, spool: Spool, clients: int, token: str,
@@ -444,11 +464,11 @@ def _post_events(server: Server, spool: Spool, clients: int, token: str,
         try:
             while (item := queue.take()) is not None:
                 body, docs = item
+                started = time.perf_counter()
                 resp = client.request("POST", "/services/collector/event", body,
                                       headers=headers)
+                calls.answered(started)
                 answer = resp.json() if resp.body.startswith(b"{") else {}
-                with calls.lock:
-                    calls.latencies.append(resp.seconds)
                 if resp.status != 200 or answer.get("code") != 0 or "ackId" not in answer:
                     calls.error(f"HTTP {resp.status} {resp.body[:200]!r}")
                     with calls.lock:
@@ -515,7 +535,7 @@ def hec_side(server: Server, bulk_spool: Spool, hec_spool: Spool, clients: int
         server.check_alive()
         _searchable(client, HEC_INDEX, hec)
     finally:
-        client.request("DELETE", f"/services/data/inputs/http/{HEC_TOKEN_NAME}?output_mode=json")
+        delete_token(client)
         for index in (HEC_BULK_INDEX, HEC_INDEX):
             client.request("DELETE", f"/{index}")
         client.close()
