@@ -140,9 +140,13 @@ def test_local_symlink_cannot_lead_outside(tmp_path: Path) -> None:
     (tmp_path / "root/b1k").mkdir(parents=True)
     (tmp_path / "root/b1k/link").symlink_to(outside)
     objects = LocalObjectStore(tmp_path / "root")
-    with pytest.raises(ObjectStoreError, match="outside"):
-        objects.put("b1k", "link/x", b"escape")
+    for key in ("link/x", "link/deeper/x"):
+        with pytest.raises(ObjectStoreError, match="outside"):
+            objects.put("b1k", key, b"escape")
     assert list(outside.iterdir()) == []
+    (outside / "secret").write_bytes(b"s")
+    with pytest.raises(ObjectStoreError, match="outside"):
+        objects.get("b1k", "link/secret")
 
 
 def test_s3_multipart_beyond_threshold(s3: S3Store) -> None:

@@ -144,8 +144,8 @@ class LocalObjectStore:
     def put(self, bucket: str, key: str, data: bytes) -> None:
         path = self._path(bucket, key)
         try:
+            self._inside(path.parent)  # before any folder is made through a link
             made = _make_folders(self.root, path.parent)
-            self._inside(path.parent)
             if path.is_dir():
                 raise ObjectStoreError(
                     f"cannot write [{key}] in bucket [{bucket}] of {self.describe()}: objects "
@@ -234,7 +234,7 @@ def _make_folders(root: Path, folder: Path) -> list[Path]:
 
 #: Errors worth trying again: the server or the way to it failed for a while.
 _TRANSIENT_CODES = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout",
-                    "RequestTimeTooSkewed", "Throttling", "ThrottlingException"}
+                    "Throttling", "ThrottlingException"}
 _DENIED_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
                  "InvalidToken", "ExpiredToken"}
 

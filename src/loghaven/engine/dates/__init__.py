@@ -22,6 +22,7 @@ from loghaven.engine.dates.formats import (
     DateFormat,
     detect_date_format,
     get_format,
+    get_pattern,
     is_date_string,
 )
 from loghaven.engine.dates.locales import ROOT, language_tag_key, parse_locale
@@ -36,6 +37,7 @@ __all__ = [
     "calendar_next",
     "detect_date_format",
     "get_format",
+    "get_pattern",
     "get_zone",
     "is_date_string",
     "language_tag_key",

@@ -299,6 +299,15 @@ def get_format(fmt: str, locale: str = ROOT) -> DateFormat:
     return DateFormat(fmt, locale)
 
 
+def get_pattern(pattern: str, locale: str = ROOT) -> Callable[[int], str]:
+    """The printer (epoch millis → UTC text) of one java.time pattern as
+    ``DateTimeFormatter.ofPattern`` reads it, with no ES named formats and no ``||``
+    alternatives: for patterns that are not an ES ``format`` (Firehose's ``!{timestamp:...}``
+    prefixes, streams/prefixes.py). ValueError with java.time's reason if it is invalid."""
+    compiled = _compiled(pattern, False, locale)
+    return lambda millis: compiled.format(millis, None)
+
+
 # ---------------------------------------------------------------------------------------------
 # Dynamic date detection
 # ---------------------------------------------------------------------------------------------
