@@ -3,12 +3,12 @@ appends are made durable by the next sync, which concurrent writers share."""
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
 import pytest
 
+from faults import short_write_then_full_disk
 from loghaven.engine import wal as wal_module
 from loghaven.engine.wal import OP_DELETE, OP_INDEX, Operation, WriteAheadLog
 
@@ -77,23 +77,12 @@ def test_a_failed_fsync_fails_every_later_sync_until_a_roll(
 
 
 def test_a_write_that_fails_halfway_is_cut_back_and_later_records_replay(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     log = WriteAheadLog(tmp_path)
     log.append(_ops(0, 2))
     log.sync()
-    real_write = os.write
-    calls: list[int] = []
-
-    def half_then_full(fd: int, data: bytes) -> int:
-        if not calls:  # a short write ...
-            calls.append(len(data))
-            return real_write(fd, bytes(data[:len(data) // 2]))
-        raise OSError(errno.ENOSPC, "No space left on device")  # ... then a full disk
-
-    monkeypatch.setattr(wal_module.os, "write", half_then_full)
-    with pytest.raises(OSError):
+    with short_write_then_full_disk(), pytest.raises(OSError):
         log.append(_ops(2, 3))
-    monkeypatch.setattr(wal_module.os, "write", real_write)
     log.append(_ops(5, 2))
     log.sync()
     log.close()
