@@ -55,10 +55,20 @@ class Client:
         return self.request("POST", url, **kwargs)
 
 
+#: Two protocols at one path, told apart by a header (as ``POST /`` tells SNS's forms from
+#: Firehose's JSON 1.1): only the page-postable one needs ``Authorization``.
+FORMS = RoutePolicy(content_types=frozenset({"application/x-www-form-urlencoded"}),
+                    requires_authorization=True)
+TARGETED = RoutePolicy(content_types=frozenset({"application/x-amz-json-1.1"}))
+BY_HEADER = RoutePolicy(select=lambda request: TARGETED if "x-amz-target" in request.headers
+                        else FORMS)
+
+
 @pytest.fixture(scope="module")
 def client() -> Client:
     routes = [
         Route("/rest", echo, methods=["POST"]),
+        PolicyRoute("/aws", echo, methods=["POST"], policy=BY_HEADER),
         PolicyRoute("/services/collector/raw", echo, methods=["POST"], policy=RAW_TEXT),
         PolicyMount("/ui/api", policy=DASHBOARDS_API, routes=[
             Route("/things", echo, methods=["GET", "POST"]),
@@ -92,6 +102,21 @@ def test_a_route_taking_page_postable_types_requires_authorization(client: Clien
                         headers={"content-type": "application/x-www-form-urlencoded",
                                  "authorization": "Splunk x"})
     assert other.status_code == 406
+
+
+def test_a_route_may_pick_each_request_s_policy_by_its_headers(client: Client) -> None:
+    json_11 = {"content-type": "application/x-amz-json-1.1", "x-amz-target": "Svc.Op"}
+    assert client.post("/aws", content=b"{}", headers=json_11).content == b"{}"
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    refused = client.post("/aws", content=b"Action=Publish", headers=form)
+    assert refused.status_code == 401
+    assert client.post("/aws", content=b"Action=Publish",
+                       headers={**form, "authorization": "AWS4-HMAC-SHA256 x"}).status_code == 200
+    assert client.post("/aws", content=b"{}", headers={
+        **form, "content-type": "application/x-amz-json-1.1",
+        "authorization": "x"}).status_code == 406  # a form's policy: JSON 1.1 is not its type
+    assert client.post("/aws", content=b"x", headers={**json_11, "content-type": "text/plain"}) \
+        .status_code == 406
 
 
 def test_routes_under_the_ui_api_prefix_need_osd_xsrf(client: Client) -> None:
