@@ -27,6 +27,8 @@ from loghaven.search import limits
 from loghaven.search.service import SearchService
 from loghaven.security.audit import AuditLog
 from loghaven.security.service import SecurityService
+from loghaven.storage.objects import object_store
+from loghaven.streams.service import StreamService
 from loghaven.tasks import TaskManager
 
 #: The OpenSearch version we present ourselves as to clients.
@@ -88,6 +90,12 @@ class Node:
             RunContext(self.search_service, self.write_service, self.alerts, self.findings,
                        self.notifications),
             workers=config.alerting_monitor_workers)
+        #: Buckets of objects (a local folder or S3): the delivery streams' backups.
+        self.object_store = object_store(config)
+        #: Delivery streams (Firehose's API): their buffers, and their deliveries as
+        #: scheduler jobs through the write service.
+        self.streams = StreamService(config, self.metastore, self.scheduler,
+                                     self.write_service, self.security, self.object_store)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -106,6 +114,7 @@ class Node:
         self.findings.schedule(self.scheduler)
         self.topics.start()
         self.alerting.start()
+        self.streams.start()
         self.scheduler.start()
 
     def stopping(self) -> None:
@@ -120,6 +129,7 @@ class Node:
         self.tasks.close()  # background tasks stop between batches and record their results
         self.topics.close()
         self.scheduler.stop()
+        self.streams.close()  # after their jobs stopped; what is buffered stays on disk
         self.notifications.close()
         self.audit.close()  # the last events, while the indices are still open
         self.search_service.close()

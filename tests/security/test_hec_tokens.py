@@ -32,7 +32,7 @@ def test_token_lifecycle(admin: httpx.Client) -> None:
     got = admin.get(f"{TOKENS}/{name}")
     expected = {"user": "admin", "index": "web-logs", "indexes": ["web-logs", "web-audit"],
                 "disabled": False, "description": "nginx forwarders", "source": None,
-                "sourcetype": "nginx"}
+                "sourcetype": "nginx", "host": None, "useACK": False}
     assert {k: v for k, v in got.json()[name].items() if k != "created"} == expected
     assert token not in admin.get(TOKENS).text and name in admin.get(TOKENS).json()
     updated = admin.put(f"{TOKENS}/{name}", json={"disabled": True})

@@ -86,7 +86,9 @@ def test_the_hec_mark_is_read_from_the_table() -> None:
     table = permissions.parse(HEC_TABLE)
     assert table["POST", "/services/collector/event"].hec
     assert not table["POST", "/_bulk"].hec
-    assert not any(p.hec for p in permissions.TABLE.values())  # no HEC endpoint yet
+    assert {path for (_, path), p in permissions.TABLE.items() if p.hec} == {
+        "/services/collector", "/services/collector/event", "/services/collector/event/1.0",
+        "/services/collector/raw", "/services/collector/raw/1.0", "/services/collector/ack"}
 
 
 def test_a_token_acts_as_its_owner_on_hec_routes_only(node: Node, client: Client) -> None:

@@ -34,9 +34,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import permissions
 from loghaven.api.http import body_limit, error_response, run
-from loghaven.api.inflate import too_large
 from loghaven.api.permissions import CLUSTER, PUBLIC, UI, Permission
 from loghaven.errors import AuthenticationRequired, LoghavenError
+from loghaven.inflate import too_large
 from loghaven.security import audit, sigv4
 from loghaven.security.access import no_permissions
 from loghaven.security.context import acting, current

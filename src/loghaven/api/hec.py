@@ -52,10 +52,7 @@ async def ack(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    try:
-        return json_response(request, node_of(request).hec.health())
-    except HecError as error:
-        return render_error(request, error)
+    return json_response(request, node_of(request).hec.health())
 
 
 def render_error(request: Request, error: LoghavenError) -> Response:

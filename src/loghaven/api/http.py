@@ -13,7 +13,6 @@ from starlette.types import Scope
 
 from loghaven import params
 from loghaven.api import filter_path
-from loghaven.api.inflate import GZIP_MAGIC, Inflater, too_large
 from loghaven.errors import (
     ContentTooLarge,
     IllegalArgument,
@@ -21,6 +20,7 @@ from loghaven.errors import (
     ParsingError,
     SecurityException,
 )
+from loghaven.inflate import GZIP_MAGIC, Inflater, too_large
 
 if TYPE_CHECKING:
     from loghaven.node import Node
@@ -62,7 +62,7 @@ async def body_bytes(request: Request) -> bytes:
     """The request body, decompressed if sent compressed, within the configured size limit.
 
     ``http.max_content_length`` bounds both the bytes received and the decompressed body,
-    which is checked while decompressing (:mod:`loghaven.api.inflate`), so a compressed bomb
+    which is checked while decompressing (:mod:`loghaven.inflate`), so a compressed bomb
     is refused after about ``limit`` bytes of work and memory.
     """
     limit = body_limit(request.scope, node_of(request))

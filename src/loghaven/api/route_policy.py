@@ -11,12 +11,14 @@ REST default. The ``RoutePolicies`` middleware finds the route a request is for 
   OpenSearch Dashboards does.
 
 A route may also render every error of its requests in its own protocol (``render_error``:
-the SNS query API's XML at ``POST /``) and raise the bound on its bodies to what its protocol
-needs (``min_body_limit``: Firehose's largest PutRecordBatch); the middleware hands both on in
-the request's scope, where :func:`loghaven.api.http.error_response` and
-:func:`loghaven.api.http.body_limit` find them. A route that serves several protocols at one
-path (``POST /``: SNS's forms, Firehose's JSON 1.1) picks each request's policy from its
-headers (``select``), so that only the protocols a web page can post need ``Authorization``.
+the SNS query API's XML at ``POST /``, Splunk's JSON on the HEC routes) and raise the bound on
+its bodies to what its protocol needs (``min_body_limit``: Firehose's largest
+PutRecordBatch); the middleware (and the route, for the requests the middleware lets through
+unchecked) hands both on in the request's scope, where
+:func:`loghaven.api.http.error_response` and :func:`loghaven.api.http.body_limit` find them.
+A route that serves several protocols at one path (``POST /``: SNS's forms, Firehose's JSON
+1.1) picks each request's policy from its headers (``select``), so that only the protocols a
+web page can post need ``Authorization``.
 
 It also answers ``OPTIONS`` as ES's RestController does: 200, empty, ``Allow`` listing the
 path's methods. Requests that match no route go on to the router's 400/405 unchecked, as in ES,
@@ -75,6 +77,13 @@ class PolicyRoute(Route):
     def __init__(self, path: str, endpoint: Any, *, policy: RoutePolicy, **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
         self.policy = policy
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # the middleware hands the renderer on only for requests it checks (not a GET
+        # without a body): the route does it for all of its requests
+        if self.policy.render_error is not None:
+            scope[RENDER_ERROR] = self.policy.render_error
+        await super().handle(scope, receive, send)
 
 
 class PolicyMount(Mount):

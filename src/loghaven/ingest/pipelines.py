@@ -114,3 +114,4 @@ def apply_metadata(request: WriteRequest, fields: Mapping[str, Any], index: str)
     if "_version_type" in fields:
         request.version_type = str(fields["_version_type"])
     return str(fields.get("_index", index))
+
