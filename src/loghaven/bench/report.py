@@ -451,7 +451,7 @@ def _stream_rows(base: dict[str, Any], side: dict[str, Any], rate_ratio: float |
          ratio(cpu_ratio)],
         ["call p50 / p99 (500 records)",
          *both(lambda s: f"{ms(s['put_p50_s'])} / {ms(s['put_p99_s'])} ms"), ""],
-        [lag, *both(lambda s: f"{s['lag_s']:.2f} s"), ""],
+        [lag, *both(lambda s: f"{ms(s['lag_s'])} ms"), ""],
         ["then searchable after", *both(
             lambda s: f"{s['searchable_after_s']:.2f} s" if "searchable_after_s" in s else "—"),
          ""],

@@ -369,8 +369,11 @@ def firehose_side(server: Server, spool: Spool, clients: int, transform: str,
         stream = _side(server, records, lambda: _put(firehose, spool, clients),
                        lambda: _wait_count(client, STREAM_INDICES, records, _timeout(records)))
         server.check_alive()
-        description = firehose.describe_delivery_stream(DeliveryStreamName=STREAM)[
-            "DeliveryStreamDescription"]
+        # boto3 drops the members Firehose's model does not have: read the JSON itself
+        description = _check(client.request(
+            "POST", "/", {"DeliveryStreamName": STREAM}, "application/x-amz-json-1.1",
+            {"X-Amz-Target": "Firehose_20150804.DescribeDeliveryStream"}),
+            "DescribeDeliveryStream")["DeliveryStreamDescription"]
         indices = client.request("GET", f"/_cat/indices/{STREAM_INDICES}?format=json&h=index")
         stream.update(
             metrics=description.get("LoghavenMetrics"), lambda_arn=lambda_arn,
