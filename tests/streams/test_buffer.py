@@ -332,6 +332,21 @@ def test_a_full_disk_leaves_the_buffer_usable_and_unchanged(tmp_path: Path) -> N
     assert [(r.seq, r.data) for r in _all(_open(tmp_path))] == [(1, b"before"), (2, b"after")]
 
 
+def test_a_full_disk_when_a_segment_begins_keeps_the_records_before_it(tmp_path: Path) -> None:
+    buffer = _open(tmp_path, segment_bytes=10)
+    buffer.append([b"one", b"two"], 1)
+    with short_write_then_full_disk(), pytest.raises(OSError):
+        buffer.append([b"three"], 2)  # into a new segment, which stays empty
+    assert len(_segments(tmp_path)) == 2
+    buffer.commit(1)
+    assert [r.data for r in _all(buffer)] == [b"two"]
+    assert buffer.append([b"three"], 3) == [3]
+    buffer.commit(3)
+    assert buffer.stats()["records"] == 0 and _segments(tmp_path) == []
+    buffer.close()
+    assert [r.seq for r in _all(_open(tmp_path))] == []
+
+
 def test_a_failed_fsync_cuts_the_call_back_and_the_next_one_starts_a_segment(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Linux may drop the pages of a failed fsync and let a retry succeed, so the records

@@ -414,8 +414,11 @@ class StreamBuffer:
                 first, end, records, data_bytes = position
                 self._records -= records
                 self._bytes -= data_bytes
-                done = [s for s in self._segments if s.last_seq <= through_seq]
-                self._segments = self._segments[len(done):]
+                count = 0  # the leading segments wholly committed (or empty)
+                while count < len(self._segments) and \
+                        self._segments[count].last_seq <= through_seq:
+                    count += 1
+                done, self._segments = self._segments[:count], self._segments[count:]
                 if self._active is not None and not self._segments:
                     self._active.close()
                     self._active = None
