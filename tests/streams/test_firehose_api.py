@@ -5,6 +5,7 @@ and each operation authorized as its own action."""
 
 from __future__ import annotations
 
+import base64
 import datetime
 import time
 from collections.abc import Iterator
@@ -332,7 +333,8 @@ WAF_RECORD = {
 @needs_service
 def test_the_seed_s_waf_setup_end_to_end(node: Server) -> None:
     """The seed's WAF logs → Firehose → daily ``awswaf`` index, FailedDocumentsOnly backup,
-    reproduced with boto3 as the seed's CloudFormation sets it up (buffering shortened)."""
+    reproduced with boto3 as the seed sets it up (buffering shortened); the ``awswaf-*``
+    indices' built-in template parses the records as ECS, as ``loghaven ingest`` would."""
     client = firehose(node.url)
     arn = client.create_delivery_stream(
         DeliveryStreamName="aws-waf-logs-owasp", DeliveryStreamType="DirectPut",
@@ -349,15 +351,27 @@ def test_the_seed_s_waf_setup_end_to_end(node: Server) -> None:
         records = [{"Data": orjson.dumps({**WAF_RECORD, "httpRequest": {
             **WAF_RECORD["httpRequest"], "requestId": f"req-{n}"}}) + b"\n"} for n in range(20)]
         result = client.put_record_batch(DeliveryStreamName="aws-waf-logs-owasp",
-                                         Records=records)
+                                         Records=[*records, {"Data": b"not a WAF record"}])
         after = time.time()
         assert result["FailedPutCount"] == 0
-        hits = _search(node.url, "awswaf-*", {"term": {"action": "BLOCK"}}, 20)
+        hits = _search(node.url, "awswaf-*", {"term": {"event.action": "BLOCK"}}, 20)
         assert {h["_index"] for h in hits} <= _daily("awswaf", before, after)
-        assert sorted(h["_source"]["httpRequest"]["requestId"] for h in hits) == \
+        # the built-in AWS WAF template's pipeline made them ECS documents
+        assert sorted(h["_source"]["http"]["request"]["id"] for h in hits) == \
             sorted(f"req-{n}" for n in range(20))
-        # the records were delivered: nothing failed, so nothing was backed up
-        assert not list((node.data_dir / "buckets").glob("waf-backup/**/elasticsearch-failed*"))
+        # FailedDocumentsOnly: only the record the index refused is in the bucket (the local
+        # object store), under Firehose's error output prefix
+        bucket = node.data_dir / "buckets" / "waf-backup"
+        deadline = time.monotonic() + 30
+        while not (objects := [p for p in bucket.rglob("*") if p.is_file()]) \
+                and time.monotonic() < deadline:
+            time.sleep(0.25)
+        [backed_up] = objects
+        assert backed_up.relative_to(bucket).as_posix().startswith("waf/elasticsearch-failed/")
+        [line] = backed_up.read_bytes().splitlines()
+        failed = orjson.loads(line)
+        assert base64.b64decode(failed["rawData"]) == b"not a WAF record"
+        assert failed["esIndexName"] in _daily("awswaf", before, after)
     finally:
         client.delete_delivery_stream(DeliveryStreamName="aws-waf-logs-owasp")
 

@@ -290,8 +290,10 @@ GET,POST                {p}/data/inputs/http                            authenti
 GET,POST,DELETE         {p}/data/inputs/http/{name}                     authenticated
 """
 #: Hosted topics: ``POST /`` above is the AWS protocols' root (api/aws_root.py), where each
-#: SNS ``Action`` is checked as its own ``cluster:admin/loghaven/sns/*`` action (api/sns.py);
-#: the dead letters are Loghaven's extension.
+#: SNS ``Action`` is checked as its own ``cluster:admin/loghaven/sns/*`` action (api/sns.py)
+#: and each Firehose operation as its own ``cluster:admin/loghaven/firehose/*`` action
+#: (api/firehose.py: ``stream/create``, ``stream/get``, ``stream/list``, ``stream/delete``,
+#: and ``put`` for PutRecord and PutRecordBatch); the dead letters are Loghaven's extension.
 _TOPICS = """
 GET                     /_plugins/_loghaven/topics/dead_letters         cluster:admin/loghaven/sns/dead_letters/get
 """

@@ -65,6 +65,10 @@ class RoutePolicy:
     #: route that serves several protocols; None: this policy.
     select: Callable[[Request], RoutePolicy] | None = None
 
+    def of(self, request: Request) -> RoutePolicy:
+        """The policy that applies to ``request``."""
+        return self.select(request) if self.select is not None else self
+
 
 REST = RoutePolicy()
 #: Routes under ``/_dashboards/api``: OpenSearch Dashboards' XSRF rule.
@@ -81,8 +85,9 @@ class PolicyRoute(Route):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         # the middleware hands the renderer on only for requests it checks (not a GET
         # without a body): the route does it for all of its requests
-        if self.policy.render_error is not None:
-            scope[RENDER_ERROR] = self.policy.render_error
+        render_error = self.policy.of(Request(scope)).render_error
+        if render_error is not None:
+            scope[RENDER_ERROR] = render_error
         await super().handle(scope, receive, send)
 
 
@@ -180,8 +185,7 @@ class RoutePolicies:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        if policy.select is not None:
-            policy = policy.select(request)
+        policy = policy.of(request)
         if policy.render_error is not None:
             scope[RENDER_ERROR] = policy.render_error
         if policy.min_body_limit:
