@@ -5,6 +5,7 @@ with Splunk's status, and a bad event ends its batch after the events before it.
 from __future__ import annotations
 
 import gzip
+import time
 from pathlib import Path
 
 import httpx
@@ -191,5 +192,42 @@ def test_hec_disabled(tmp_path: Path) -> None:
             assert (refused.status_code, refused.json()) == (403, splunk("Token disabled", 1))
         health = httpx.get(server.url + "/services/collector/health", timeout=10)
         assert (health.status_code, health.json()) == (403, splunk("Token disabled", 1))
+    finally:
+        server.stop()
+
+
+def test_unhealthy_while_the_disk_is_past_its_flood_stage(tmp_path: Path) -> None:
+    """Writes blocked by the flood-stage watermark (engine/disk.py): health answers 503
+    code 18 and events "Server is busy" (503, code 9), until the disk is fine again."""
+    server = hec_server(tmp_path / "data").start()
+    prefix = "cluster.routing.allocation.disk."
+
+    def watermarks(value: str | None) -> None:
+        answer = httpx.put(f"{server.url}/_cluster/settings", json={"persistent": {
+            f"{prefix}watermark.{level}": value for level in ("low", "high", "flood_stage")}},
+            timeout=10)
+        assert answer.status_code == 200, answer.text
+
+    def health() -> httpx.Response:
+        return httpx.get(server.url + "/services/collector/health", timeout=10)
+
+    def wait(status: int) -> httpx.Response:
+        deadline = time.monotonic() + 15
+        answer = health()
+        while answer.status_code != status and time.monotonic() < deadline:
+            time.sleep(0.2)
+            answer = health()
+        return answer
+
+    try:
+        assert send(server, TOKENS["events"], '{"event": "before"}').json() == SUCCESS
+        watermarks("1000tb")  # "free space left" below 1000 TB: past every watermark
+        unhealthy = wait(503)
+        assert unhealthy.json() == splunk("HEC is unhealthy, queues are full", 18)
+        busy = send(server, TOKENS["events"], '{"event": "blocked"}')
+        assert (busy.status_code, busy.json()) == (
+            503, splunk("Server is busy", 9))
+        watermarks(None)
+        assert wait(200).json() == splunk("HEC is healthy", 17)
     finally:
         server.stop()

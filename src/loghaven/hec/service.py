@@ -116,7 +116,9 @@ class HecService:
         written: dict[str, Index] = {}
         for number, (index, outcome) in enumerate(self.writes.write_items(items)):
             if isinstance(outcome, LoghavenError):
-                parsed.error = HecError(_code(outcome), event=number)
+                code = _code(outcome)  # the event's fault, or the node's (busy, internal)
+                parsed.error = HecError(code, event=number if code in (
+                    errors.INVALID_DATA_FORMAT, errors.INCORRECT_INDEX) else None)
                 break
             if index is not None:
                 written[index.name] = index
