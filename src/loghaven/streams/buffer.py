@@ -463,9 +463,12 @@ class StreamBuffer:
                         self._active = None
 
     def destroy(self) -> None:
-        """Close and delete the folder (the stream was deleted)."""
-        self.close()
-        shutil.rmtree(self.folder)
+        """Close and delete the folder (the stream was deleted), even if the last fsync
+        fails: nothing in it is wanted any more."""
+        try:
+            self.close()
+        finally:
+            shutil.rmtree(self.folder)
 
 
 def _starts(segments: list[tuple[int, Path, int]], head: int
