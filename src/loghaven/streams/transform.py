@@ -305,8 +305,7 @@ class Transformation:
             outcomes = [Transformed(record.seq, OK, record.data) for record in pending]
         for record, outcome in zip(pending, outcomes, strict=True):
             if outcome.result == OK and self.plan.delimiter is not None:
-                outcome = Transformed(outcome.seq, OK, outcome.data + self.plan.delimiter,
-                                      attempts=outcome.attempts)
+                outcome = replace(outcome, data=outcome.data + self.plan.delimiter)
             done.append((record.key, outcome))
         done.sort(key=lambda item: item[0])
         return [outcome for _key, outcome in done]
