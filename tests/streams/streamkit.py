@@ -4,15 +4,18 @@ the test's own, puts, waits, and reading what a stream delivered and backed up."
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from conftest import free_port
 from loghaven.config import Config
 from loghaven.node import Node
 
@@ -130,3 +133,27 @@ def failed_lines(content: bytes) -> list[dict[str, Any]]:
 
 def raw(line: dict[str, Any]) -> bytes:
     return base64.b64decode(line["rawData"])
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` answering on a free loopback port (a transform function, a HEC): its URL."""
+    port = free_port()
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def reply(handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+    """Answer a request with ``body`` as JSON."""
+    data = orjson.dumps(body)
+    handler.send_response(status)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

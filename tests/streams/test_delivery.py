@@ -7,9 +7,8 @@ buffer's bound, the metrics, deletion and restarts."""
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,18 @@ from tests.streams.streamkit import (
     batch,
     documents,
     failed_lines,
+    http_server,
     index_stream,
     lambda_processing,
     metrics,
     raw,
     record,
+    reply,
     running_node,
     today,
     wait_for,
 )
 
-from conftest import free_port
 from loghaven.engine import index_metadata
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.node import Node
@@ -40,7 +40,6 @@ from loghaven.streams.errors import FirehoseError
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
     with running_node(tmp_path / "data") as instance:
-        (tmp_path / "data" / "buckets" / "backups").mkdir(parents=True, exist_ok=True)
         yield instance
 
 
@@ -63,6 +62,22 @@ def test_records_reach_the_daily_index_under_their_record_ids(node: Node) -> Non
     assert seen["incoming_records"] == 4 and seen["delivered_records"] == 4
     assert seen["incoming_bytes"] == sum(len(waf(n)) for n in range(1, 5))
     assert seen["buffered_records"] == 0 and seen["oldest_buffered_record_age_millis"] == 0
+
+
+def test_a_record_already_indexed_before_a_crash_is_not_indexed_twice(node: Node) -> None:
+    """What a restart after kill -9 between a delivery and its commit sees: the documents
+    are there already (409 on create); they count as delivered and nothing is backed up."""
+    node.streams.create(index_stream("again", index="again", interval=2), owner=None)
+    answer = node.streams.put_record_batch(batch("again", [waf(1), waf(2)]))
+    ids = [item["RecordId"] for item in answer["RequestResponses"]]
+    for record_id in ids:  # as the delivery before the crash wrote them
+        node.write_service.write_document(today("again"), WriteRequest(
+            "create", doc_id=record_id, source=orjson.dumps({"earlier": record_id})))
+    seen = wait_for(lambda: metrics(node, "again")["buffered_records"] == 0
+                    and metrics(node, "again"), what="the delivery")
+    assert seen["delivered_records"] == 2 and seen["failed_records"] == 0
+    assert documents(node, today("again")) == {i: {"earlier": i} for i in ids}
+    assert backups(node, "backups") == []
 
 
 def test_no_document_id_lets_the_index_choose_ids(node: Node) -> None:
@@ -170,23 +185,13 @@ def function() -> Iterator[str]:
                     doc = {**orjson.loads(data), "transformed": True}
                     out.append({"recordId": item["recordId"], "result": "Ok",
                                 "data": base64.b64encode(orjson.dumps(doc)).decode()})
-            reply = orjson.dumps({"records": out})
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
+            reply(self, 200, {"records": out})
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    port = free_port()
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}/transform"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as url:
+        yield f"{url}/transform"
 
 
 def test_transformed_dropped_and_processing_failed_records(node: Node, function: str) -> None:
@@ -218,6 +223,29 @@ def test_all_documents_are_backed_up_beside_their_delivery(node: Node) -> None:
                        what="the all-documents backup")
     assert b"".join(content for _, content in objects) == waf(1) + waf(2)
     assert [o for o in backups(node, "backups", "elasticsearch-failed/")]
+
+
+def test_a_backup_that_fails_keeps_the_records_until_it_succeeds(node: Node,
+                                                                  tmp_path: Path) -> None:
+    blocker = tmp_path / "data" / "buckets" / "later"  # a file where the bucket's folder goes
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_bytes(b"")
+    node.streams.create(index_stream("later", index="later", retry=0, bucket="later"),
+                        owner=None)
+    node.streams.put_record_batch(batch("later", [b"not json", waf(1)]))
+    seen = wait_for(lambda: metrics(node, "later")["backup_failures"]
+                    and metrics(node, "later"), what="a failed backup")
+    assert seen["buffered_records"] == 2 and "later" in seen["last_error"]
+    assert len(documents(node, today("later"))) == 1  # the good record was delivered
+    blocker.unlink()
+    wait_for(lambda: metrics(node, "later")["buffered_records"] == 0,
+             timeout=60, what="the backup retried and the buffer committed")
+    ((_, content),) = backups(node, "later")
+    (line,) = failed_lines(content)
+    assert raw(line) == b"not json"
+    seen = metrics(node, "later")
+    assert seen["delivered_records"] == 1 and seen["backed_up_records"] == 1
+    assert len(documents(node, today("later"))) == 1
 
 
 def test_the_buffer_bound_answers_service_unavailable(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,16 @@ from tests.streams.streamkit import (
     backups,
     batch,
     failed_lines,
+    http_server,
     metrics,
     raw,
+    reply,
     running_node,
     splunk_stream,
     wait_for,
 )
 
-from conftest import Server, free_port
+from conftest import Server
 from loghaven.node import Node
 
 TOKEN = "9b2b3f52-5a38-4e9a-b6a5-0c1f5d6a7e10"
@@ -46,8 +48,7 @@ class FakeHec:
 
 @pytest.fixture
 def hec() -> Iterator[FakeHec]:
-    port = free_port()
-    state = FakeHec(f"http://127.0.0.1:{port}")
+    state = FakeHec("")
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
@@ -70,28 +71,19 @@ def hec() -> Iterator[FakeHec]:
                     ack_id = len(state.polls)
                     state.polls[ack_id] = 0
                     status, answer = 200, {"text": "Success", "code": 0, "ackId": ack_id}
-            reply = orjson.dumps(answer)
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
+            reply(self, status, answer)
 
         def log_message(self, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as url:
+        state.url = url
+        yield state
 
 
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
     with running_node(tmp_path / "data") as instance:
-        (tmp_path / "data" / "buckets" / "backups").mkdir(parents=True, exist_ok=True)
         yield instance
 
 

@@ -129,7 +129,7 @@ class Delivery:
             for record, failure in zip(outgoing, failures, strict=True):
                 if failure is None:
                     batch.delivered.append(record)
-                elif failure.retriable and self._clock() + delay <= deadline:
+                elif failure.retriable and self._clock() < deadline:
                     again.append(record)
                     last = failure
                 else:
@@ -139,9 +139,10 @@ class Delivery:
                 assert last is not None
                 self.metrics.add(retries=1)
                 self.metrics.error(f"{last.code}: {last.message}", self._now_ms())
-                log.warning("stream %s: %d records not delivered (%s: %s), retrying in %.0fs",
-                            self.config.name, len(again), last.code, last.message, delay)
-                wait(delay)
+                pause = max(0.0, min(delay, deadline - self._clock()))
+                log.warning("stream %s: %d records not delivered (%s: %s), retrying in %.1fs",
+                            self.config.name, len(again), last.code, last.message, pause)
+                wait(pause)
                 delay = min(delay * 2, RETRY_MAX)
             outgoing = again
         size = sum(len(record.data) for record in batch.delivered)
