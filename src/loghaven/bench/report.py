@@ -447,6 +447,8 @@ def _stream_rows(base: dict[str, Any], side: dict[str, Any], rate_ratio: float |
             lambda s: f"{num(s['records_accepted'])} ({num(s['records_failed'])}, "
                       f"{num(s['records_resent'])})"), ""],
         ["records/s", *both(lambda s: num(s["records_per_s"])), ratio(rate_ratio)],
+        ["records/s answered (the calls alone)", *both(lambda s: num(s["put_records_per_s"])),
+         ""],
         ["records per server CPU-second", *both(lambda s: num(s["records_per_server_cpu_s"])),
          ratio(cpu_ratio)],
         ["call p50 / p99 (500 records)",
