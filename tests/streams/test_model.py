@@ -88,6 +88,16 @@ def test_ranges_of_buffering_and_retries() -> None:
         .startswith("3 validation errors detected")
 
 
+def test_a_valid_request_passes() -> None:
+    model.validate({"DeliveryStreamName": "waf", model.SPLUNK_CONFIGURATION: {
+        "HECEndpoint": "https://splunk:8088", "HECEndpointType": "Event", "S3Configuration": S3,
+        "ProcessingConfiguration": {"Enabled": True, "Processors": [{"Type": "Lambda",
+                                    "Parameters": [{"ParameterName": "LambdaArn",
+                                                    "ParameterValue": "https://fn/"}]}]},
+        "CloudWatchLoggingOptions": {"Enabled": False}}, "Tags": [
+            {"Key": "équipe", "Value": "sécurité"}]}, model.CREATE)
+
+
 def test_a_value_of_the_wrong_json_type_is_a_serialization_exception() -> None:
     code, message = _refusal(lambda: model.validate(
         {"DeliveryStreamName": "waf", model.ELASTICSEARCH: {"IndexName": 7}}, model.CREATE))

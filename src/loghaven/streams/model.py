@@ -197,6 +197,8 @@ def _problems(value: Any, shape: Shape, path: str) -> Iterator[str]:
     elif not isinstance(value, _JSON_TYPES[shape.kind]):
         raise _serialization(path, {"structure": "an object", "list": "an array",
                                     "boolean": "a boolean"}.get(shape.kind, "a string"))
+    if shape.kind == "boolean":
+        return
     shown = _shown(value, shape)
     failed = f"Value {shown} at '{path}' failed to satisfy constraint: Member must"
     if shape.kind == "integer":
