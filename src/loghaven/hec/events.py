@@ -24,6 +24,7 @@ import datetime
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -58,8 +59,12 @@ class Defaults:
     #: The token's allowed indexes (empty: any).
     indexes: tuple[str, ...] = ()
 
+    @cached_property
+    def _matcher(self) -> Matcher:
+        return Matcher(list(self.indexes))
+
     def allows(self, index: str) -> bool:
-        return not self.indexes or Matcher(list(self.indexes))(index)
+        return not self.indexes or self._matcher(index)
 
 
 @dataclass
