@@ -262,6 +262,7 @@ def test_the_buffer_bound_answers_service_unavailable(tmp_path: Path) -> None:
         assert error.value.code == "ServiceUnavailableException" and error.value.status == 503
         seen = metrics(node, "tight")
         assert seen["buffered_records"] == 3 and seen["incoming_records"] == 3
+        assert seen["rejected_records"] == 3
 
 
 def test_metrics_are_in_describe(node: Node) -> None:

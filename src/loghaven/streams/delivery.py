@@ -223,7 +223,9 @@ class Delivery:
             what, count, write = unfinished.writes[0]
             try:
                 write()
-            except (ObjectStoreError, OSError) as error:
+            except Exception as error:  # ObjectStoreError, and whatever else stops a backup
+                if not isinstance(error, (ObjectStoreError, OSError)):
+                    log.exception("stream %s: backup failed", self.config.name)
                 self.metrics.add(backup_failures=1)
                 message = f"backing up {count} records ({what}) failed: {error}"
                 self.metrics.error(message, self._now_ms())

@@ -11,7 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-#: The counters, in the order they are shown.
+#: The counters, in the order they are shown: records and bytes put, delivered (a 409 on
+#: a record delivered before a restart included), Ok / Dropped / ProcessingFailed after the
+#: transformation, failed to deliver (then backed up), written to backups, backup writes that
+#: failed, retry rounds, and records refused at the put (ServiceUnavailableException).
 COUNTERS = (
     "incoming_records", "incoming_bytes",
     "delivered_records", "delivered_bytes",

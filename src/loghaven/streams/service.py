@@ -33,6 +33,7 @@ from loghaven.streams import errors, model
 from loghaven.streams.backup import Backup
 from loghaven.streams.buffer import BufferFull, StreamBuffer
 from loghaven.streams.delivery import Delivery
+from loghaven.streams.errors import FirehoseError
 from loghaven.streams.metrics import StreamMetrics
 from loghaven.streams.model import StreamConfig
 from loghaven.streams.outgoing import Destination
@@ -187,13 +188,7 @@ class StreamService:
         in the stream's buffer; the RecordId is the record's document ``_id``."""
         name, records = model.put_records(body, batch=False)
         stream = self._named(name)
-        try:
-            seqs = self._append(stream, records)
-        except BufferFull as error:
-            raise errors.unavailable() from error
-        except OSError as error:
-            raise errors.unavailable(f"The stream's buffer could not be written: "
-                                     f"{error.strerror or error}") from error
+        seqs = self._append(stream, records)
         return {"RecordId": self._record_id(stream, seqs[0]), "Encrypted": False}
 
     def put_record_batch(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -204,12 +199,10 @@ class StreamService:
         stream = self._named(name)
         try:
             seqs = self._append(stream, records)
-        except (BufferFull, OSError) as error:
-            message = "Slow down." if isinstance(error, BufferFull) else \
-                f"The stream's buffer could not be written: {error.strerror or error}"
+        except FirehoseError as error:
             return {"FailedPutCount": len(records), "Encrypted": False,
-                    "RequestResponses": [{"ErrorCode": "ServiceUnavailableException",
-                                          "ErrorMessage": message} for _ in records]}
+                    "RequestResponses": [{"ErrorCode": error.code, "ErrorMessage": error.reason}
+                                         for _ in records]}
         return {"FailedPutCount": 0, "Encrypted": False,
                 "RequestResponses": [{"RecordId": self._record_id(stream, seq)}
                                      for seq in seqs]}
@@ -246,7 +239,7 @@ class StreamService:
 
     def _destination(self, config: StreamConfig) -> Destination:
         if config.destination.kind == model.SPLUNK:
-            return SplunkDestination(config.destination, timeout_s=self._transform_timeout_s)
+            return SplunkDestination(config.destination)
         return IndexDestination(self.write_service, config.destination,
                                 lambda: self._owner(config))
 
@@ -258,7 +251,16 @@ class StreamService:
         return self.security.subject_of(config.owner)
 
     def _append(self, stream: _Stream, records: list[bytes]) -> list[int]:
-        seqs = stream.buffer.append(records, self._now_ms())
+        """Append and fsync ``records``; ServiceUnavailableException when the buffer is at its
+        bound or cannot be written (a full disk): nothing was appended, the producer retries."""
+        try:
+            seqs = stream.buffer.append(records, self._now_ms())
+        except (BufferFull, OSError) as error:
+            stream.metrics.add(rejected_records=len(records))
+            if isinstance(error, BufferFull):
+                raise errors.unavailable() from error
+            raise errors.unavailable(f"The stream's buffer could not be written: "
+                                     f"{error.strerror or error}") from error
         stream.metrics.add(incoming_records=len(records),
                            incoming_bytes=sum(len(record) for record in records))
         if (stream.buffer.stats().get("bytes") or 0) >= stream.delivery.size_bytes:

@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from loghaven.engine.documents_state import WriteRequest
-from loghaven.errors import LoghavenError
+from loghaven.errors import LoghavenError, unexpected_error
 from loghaven.ingest.bulk import BulkItem
 from loghaven.ingest.rotation import rotated_index
 from loghaven.ingest.service import WriteService
@@ -56,6 +56,8 @@ class IndexDestination:
                 results = self.write_service.write_items(items)
         except LoghavenError as error:  # the owner is gone, ...: the whole batch failed
             return [failure_of(error)] * len(records)
+        except Exception as error:  # a bug must not hold the stream: retried, then backed up
+            return [failure_of(unexpected_error(error))] * len(records)
         return [None if not isinstance(outcome, LoghavenError) or outcome.status == 409
                 else failure_of(outcome) for _, outcome in results]
 

@@ -38,12 +38,15 @@ _CODES = {1: ("Splunk.DisabledToken", True), 2: ("Splunk.InvalidToken", True),
           14: ("Splunk.DisabledAck", True), 18: ("Splunk.ServerError", True)}
 #: Polls of an ackId: the first after this many seconds, doubling up to the last.
 ACK_POLL_FIRST, ACK_POLL_MAX = 0.1, 2.0
+#: How long one request to HEC may take (connecting, sending, the answer).
+REQUEST_TIMEOUT_S = 60.0
 
 
 class SplunkDestination:
     output_type = SPLUNK_FAILED
 
-    def __init__(self, destination: Destination, *, timeout_s: float) -> None:
+    def __init__(self, destination: Destination, *,
+                 timeout_s: float = REQUEST_TIMEOUT_S) -> None:
         self.destination = destination
         base = destination.hec_endpoint.rstrip("/")
         self.url = base + PATHS.get(destination.hec_endpoint_type, PATHS["Raw"])
@@ -98,7 +101,7 @@ class SplunkDestination:
         except httpx.TimeoutException as error:
             return Failure("Splunk.ConnectionTimeout", f"The connection to HEC timed out: "
                            f"{error}", True)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, httpx.InvalidURL, OSError) as error:
             return Failure("Splunk.ConnectionClosed", f"Could not reach HEC at {url}: {error}",
                            True)
         try:
