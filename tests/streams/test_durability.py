@@ -34,10 +34,16 @@ def stream_stats(server: Server) -> dict[str, Any]:
 
 
 def all_docs(server: Server, index: str) -> list[dict[str, Any]]:
+    """Every document of ``index``, read with a scroll (more than one search's 10,000)."""
     httpx.post(f"{server.url}/{index}/_refresh", timeout=30)
-    answer = httpx.post(f"{server.url}/{index}/_search", json={"size": 10000},
-                        timeout=30).json()
-    return answer["hits"]["hits"]
+    page = httpx.post(f"{server.url}/{index}/_search?scroll=1m", json={"size": 5000},
+                      timeout=30).json()
+    hits: list[dict[str, Any]] = []
+    while page["hits"]["hits"] and len(hits) < 1_000_000:
+        hits += page["hits"]["hits"]
+        page = httpx.post(f"{server.url}/_search/scroll", timeout=30,
+                          json={"scroll": "1m", "scroll_id": page["_scroll_id"]}).json()
+    return hits
 
 
 @pytest.fixture
