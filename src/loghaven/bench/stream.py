@@ -31,7 +31,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -41,7 +40,7 @@ import orjson
 from loghaven.bench.generators import FIELDS, BulkBody, es_mapping
 from loghaven.bench.pipeline import PIPELINE_ID, installed
 from loghaven.bench.sampling import DEFAULT_END_MS
-from loghaven.bench.scenarios import percentile, run_bulk, spool_for
+from loghaven.bench.scenarios import CallStats, percentile, run_bulk, spool_for
 from loghaven.bench.server import BenchError, HttpClient, Server, free_port
 from loghaven.bench.spool import Spool
 
@@ -62,33 +61,6 @@ REGION, ACCOUNT = "us-east-1", "000000000000"
 
 
 # --------------------------------------------------------------------------- shared
-
-
-@dataclass
-class _Calls:
-    """What a side's clients saw: per-call latencies, records accepted and refused."""
-
-    latencies: list[float] = field(default_factory=list)
-    records: int = 0
-    failed: int = 0
-    #: Records a producer sent again after the server refused them in a partial failure.
-    resent: int = 0
-    first_error: str | None = None
-    #: When the last call was answered (``perf_counter``): where a side's lag starts.
-    last_answer: float | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def answered(self, started: float) -> None:
-        """Count one call that began at ``started`` and has just been answered."""
-        now = time.perf_counter()
-        with self.lock:
-            self.latencies.append(now - started)
-            self.last_answer = max(self.last_answer or now, now)
-
-    def error(self, text: str) -> None:
-        with self.lock:
-            if self.first_error is None:
-                self.first_error = text[:300]
 
 
 def _run_threads(count: int, target: Callable[[int], None], prefix: str) -> None:
@@ -122,7 +94,7 @@ def _timeout(records: int) -> float:
     return 120.0 + records / 50
 
 
-def _side(server: Server, records: int, run: Callable[[], _Calls],
+def _side(server: Server, records: int, run: Callable[[], CallStats],
           wait: Callable[[], tuple[float, int | None]] | None = None) -> dict[str, Any]:
     """Run one side under the server's RSS sampler: the calls, then the wait until their
     records are where they should be (none: done when the calls are); the figures every
@@ -137,26 +109,24 @@ def _side(server: Server, records: int, run: Callable[[], _Calls],
     cpu = cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None
     total = done - start
     return {
-        "records_sent": records, "records_accepted": calls.records,
-        "records_failed": calls.failed, "records_resent": calls.resent,
+        "records_sent": records, "records_accepted": calls.docs,
+        "records_failed": calls.failed_docs, "records_resent": calls.resent,
         "first_error": calls.first_error, "calls": len(calls.latencies),
         "put_seconds": sent - start, "seconds": total,
-        "records_per_s": calls.records / total if total else None,
-        "put_records_per_s": calls.records / (sent - start) if sent > start else None,
+        "records_per_s": calls.docs / total if total else None,
+        "put_records_per_s": calls.docs / (sent - start) if sent > start else None,
         "put_p50_s": percentile(calls.latencies, 50),
         "put_p99_s": percentile(calls.latencies, 99),
         "lag_s": done - (calls.last_answer or sent), "count": count, "complete": count == records,
         "server_cpu_s": cpu,
-        "records_per_server_cpu_s": calls.records / cpu if cpu else None,
+        "records_per_server_cpu_s": calls.docs / cpu if cpu else None,
         "peak_rss_bytes": rss.peak if rss else None,
         "peak_anon_rss_bytes": rss.peak_anon if rss else None,
     }
 
 
-def _bulk(server: Server, spool: Spool, clients: int) -> _Calls:
-    stats, _wall = run_bulk(server, spool, clients)
-    return _Calls(latencies=stats.latencies, records=stats.docs, failed=stats.failed_docs,
-                  first_error=stats.first_error)
+def _bulk(server: Server, spool: Spool, clients: int) -> CallStats:
+    return run_bulk(server, spool, clients)[0]
 
 
 def _documents(body: bytes) -> list[bytes]:
@@ -295,10 +265,10 @@ def create_stream(firehose: Any, lambda_arn: str, interval_s: int) -> dict[str, 
         time.sleep(0.1)
 
 
-def _put(firehose: Any, spool: Spool, clients: int) -> _Calls:
+def _put(firehose: Any, spool: Spool, clients: int) -> CallStats:
     """PutRecordBatch of every body's documents, 500 per call, from ``clients`` threads;
     records refused in a partial failure are sent again, as a producer does."""
-    calls, queue = _Calls(), spool.queue()
+    calls, queue = CallStats(), spool.queue()
 
     def producer(_number: int) -> None:
         while (item := queue.take()) is not None:
@@ -313,7 +283,7 @@ def _put(firehose: Any, spool: Spool, clients: int) -> _Calls:
                     break
                 calls.answered(started)
                 with calls.lock:
-                    calls.records += len(pending) - answer["FailedPutCount"]
+                    calls.docs += len(pending) - answer["FailedPutCount"]
                 if not answer["FailedPutCount"]:
                     pending = []
                     break
@@ -326,7 +296,7 @@ def _put(firehose: Any, spool: Spool, clients: int) -> _Calls:
                     calls.resent += len(pending)
                 time.sleep(0.05 * 2**attempt)
             with calls.lock:
-                calls.failed += len(pending)
+                calls.failed_docs += len(pending)
 
     try:
         _run_threads(clients, producer, "firehose")
@@ -441,11 +411,11 @@ def delete_token(client: HttpClient) -> None:
 
 
 def _post_events(server: Server, spool: Spool, clients: int, token: str,
-                 timeout_s: float) -> tuple[_Calls, list[float]]:
+                 timeout_s: float) -> tuple[CallStats, list[float]]:
     """POST every body to ``/services/collector/event`` from ``clients`` threads, each on its
     own channel, polling the channel's acknowledgements (every 0.25 s while posting, then
     until all are true); the calls and, per client, when its last ack turned true."""
-    calls, queue, acked_at = _Calls(), spool.queue(), []
+    calls, queue, acked_at = CallStats(), spool.queue(), []
 
     def sender(_number: int) -> None:
         client = server.client()
@@ -462,7 +432,7 @@ def _post_events(server: Server, spool: Spool, clients: int, token: str,
                 return
             done = [int(ack) for ack, ok in resp.json()["acks"].items() if ok]
             with calls.lock:
-                calls.records += sum(pending.pop(ack, 0) for ack in done)
+                calls.docs += sum(pending.pop(ack, 0) for ack in done)
 
         try:
             while (item := queue.take()) is not None:
@@ -475,7 +445,7 @@ def _post_events(server: Server, spool: Spool, clients: int, token: str,
                 if resp.status != 200 or answer.get("code") != 0 or "ackId" not in answer:
                     calls.error(f"HTTP {resp.status} {resp.body[:200]!r}")
                     with calls.lock:
-                        calls.failed += docs
+                        calls.failed_docs += docs
                     continue
                 pending[int(answer["ackId"])] = docs
                 if time.perf_counter() - polled > 0.25:
@@ -487,7 +457,7 @@ def _post_events(server: Server, spool: Spool, clients: int, token: str,
                 if pending:
                     time.sleep(0.02)
             with calls.lock:
-                calls.failed += sum(pending.values())
+                calls.failed_docs += sum(pending.values())
                 acked_at.append(time.perf_counter())
         finally:
             client.close()
@@ -527,7 +497,7 @@ def hec_side(server: Server, bulk_spool: Spool, hec_spool: Spool, clients: int
         server.check_alive()
         acks: list[float] = []
 
-        def post() -> _Calls:
+        def post() -> CallStats:
             calls, acked_at = _post_events(server, hec_spool, clients, token,
                                            _timeout(records))
             acks.extend(acked_at)
