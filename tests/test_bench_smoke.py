@@ -8,6 +8,7 @@ suite runs and that its figures are consistent, never how fast anything is
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import orjson
@@ -31,9 +32,11 @@ def test_bench_options_and_defaults() -> None:
     assert runner._plan("queries") == ["baseline", "ingest", "queries"]
     assert runner._plan("mixed") == ["ingest", "mixed"]
     assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed", "monitors",
-                                   "pipeline"]
+                                   "pipeline", "stream"]
     assert runner._plan("monitors") == ["ingest", "monitors"]
     assert runner._plan("pipeline") == ["pipeline"]
+    assert runner._plan("stream") == ["stream"]
+    assert (args.stream_transform, args.stream_interval) == ("pipeline", 1)
 
 
 def test_cli_wires_bench() -> None:
@@ -112,9 +115,9 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
     md = runner.report.to_markdown(data)
     assert "### Ingest" in md and "### Queries" in md and "### Mixed" in md
-    assert "### Monitors" in md and "### Pipeline" in md
+    assert "### Monitors" in md and "### Pipeline" in md and "### Stream (7)" in md
     for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed", "5. monitors",
-                  "6. pipeline"):
+                  "6. pipeline", "7. stream"):
         assert title in printed
     # The work folder (spools, server data, baseline index) is removed afterwards.
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
@@ -168,4 +171,46 @@ def test_pipeline_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert phases["caches"]["geoip"]["maxsize"] == 1000
     assert "6. pipeline" in printed and "where the time goes" in printed
     assert "### Pipeline" in runner.report.to_markdown(data)
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+@pytest.mark.parametrize("transform", ["pipeline", "http"])
+def test_stream_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                         transform: str) -> None:
+    """``--scenario stream``: the same WAF records through a Firehose stream (boto3's
+    PutRecordBatch, a transform, a daily index) and as HEC events with acknowledgements, each
+    against ``_bulk`` of them, every record counted where it should be."""
+    out = tmp_path / "results.json"
+    code = runner.main(["--docs", "1200", "--clients", "2", "--scenario", "stream",
+                        "--stream-transform", transform, "--work-dir", str(tmp_path),
+                        "--out", str(out)])
+    printed = capsys.readouterr().out
+    data = orjson.loads(out.read_bytes())
+    assert code == 0 and data["errors"] == {}, (data["errors"], printed[-3000:])
+    res = data["scenarios"]["stream"]
+    fh, hec = res["firehose"], res["hec"]
+    sides = [fh["bulk"], fh["stream"], hec["bulk"], hec["hec"]]
+    for side in sides:
+        assert side["records_accepted"] == side["count"] == 1200, side
+        assert side["records_failed"] == 0 and side["complete"], side
+        assert side["records_per_s"] > 0 and side["put_p99_s"] >= side["put_p50_s"] > 0
+        assert side["peak_rss_bytes"] > 10 * 2**20 and side["server_cpu_s"] > 0
+    # 500 records per call: 3 calls for 1,200 records (a stream's partial refusals resent)
+    assert [fh["bulk"]["calls"], hec["bulk"]["calls"], hec["hec"]["calls"]] == [3, 3, 3]
+    stream = fh["stream"]
+    assert stream["calls"] >= 3 and stream["lag_s"] > 0
+    assert stream["lambda_arn"] == "pipeline:loghaven-aws-waf" if transform == "pipeline" \
+        else stream["lambda_arn"].startswith("http://127.0.0.1:")
+    # the daily index the stream rotated into (the run may straddle midnight UTC)
+    assert 1 <= len(stream["indices"]) <= 2, stream["indices"]
+    assert all(re.fullmatch(r"bench-stream-\d{4}-\d{2}-\d{2}", i) for i in stream["indices"])
+    if transform == "http":
+        assert stream["function_invocations"] >= 1
+    metrics = stream["metrics"]
+    assert metrics, "DescribeDeliveryStream has the stream's LoghavenMetrics"
+    assert fh["ratio_records_per_s"] > 0 and hec["ratio_records_per_s"] > 0
+    assert hec["hec"]["lag_s"] >= 0 and hec["hec"]["searchable_after_s"] >= 0
+    assert "7. stream" in printed and "HEC" in printed
+    assert "### Stream (7)" in runner.report.to_markdown(data)
+    # the streams, indices, template and token are gone with the work folder
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]

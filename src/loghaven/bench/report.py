@@ -435,6 +435,66 @@ def print_pipeline(res: dict[str, Any]) -> None:
     note(_cache_line(phases))
 
 
+def _stream_rows(base: dict[str, Any], side: dict[str, Any], rate_ratio: float | None,
+                 cpu_ratio: float | None, lag: str) -> list[list[str]]:
+    """One comparison of scenario 7: a producer's path against ``_bulk`` of the same
+    records."""
+    def both(fmt: Any) -> list[str]:
+        return [fmt(base), fmt(side)]
+
+    return [
+        ["records (failed, sent again)", *both(
+            lambda s: f"{num(s['records_accepted'])} ({num(s['records_failed'])}, "
+                      f"{num(s['records_resent'])})"), ""],
+        ["records/s", *both(lambda s: num(s["records_per_s"])), ratio(rate_ratio)],
+        ["records/s answered (the calls alone)", *both(lambda s: num(s["put_records_per_s"])),
+         ""],
+        ["records per server CPU-second", *both(lambda s: num(s["records_per_server_cpu_s"])),
+         ratio(cpu_ratio)],
+        ["call p50 / p99 (500 records)",
+         *both(lambda s: f"{ms(s['put_p50_s'])} / {ms(s['put_p99_s'])} ms"), ""],
+        [lag, *both(lambda s: f"{ms(s['lag_s'])} ms"), ""],
+        ["then searchable after", *both(
+            lambda s: f"{s['searchable_after_s']:.2f} s" if "searchable_after_s" in s else "—"),
+         ""],
+        ["peak server RSS (without mapped files)",
+         *both(lambda s: f"{mib(s['peak_rss_bytes'])} ({mib(s['peak_anon_rss_bytes'])})"), ""],
+    ]
+
+
+def _stream_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    fh, hec = res["firehose"], res["hec"]
+    how = (f"pipeline:{fh['pipeline']}" if fh["transform"] == "pipeline"
+           else "an http function")
+    return [
+        (f"7. stream: {res['docs']:,} WAF records, {res['clients']} clients: PutRecordBatch "
+         f"into a stream transformed by {how} into a daily index (buffering "
+         f"{fh['interval_s']} s), until all are searchable",
+         ["", f"_bulk, pipeline {fh['pipeline']}", "stream", "stream ÷ _bulk"],
+         _stream_rows(fh["bulk"], fh["stream"], fh["ratio_records_per_s"],
+                      fh["ratio_records_per_cpu_s"], "last answer → all searchable")),
+        ("7. stream: the same records as HEC events with indexer acknowledgement, until all "
+         "are durable (acks true; _bulk answered)",
+         ["", "_bulk", "HEC /services/collector/event", "HEC ÷ _bulk"],
+         _stream_rows(hec["bulk"], hec["hec"], hec["ratio_records_per_s"],
+                      hec["ratio_records_per_cpu_s"], "last answer → all acks true")),
+    ]
+
+
+def print_stream(res: dict[str, Any]) -> None:
+    """Scenario 7: a stream and the HEC, each against ``_bulk`` of the same records."""
+    for title, columns, rows in _stream_tables(res):
+        table(title, columns, rows)
+    for name, side in (("stream _bulk", res["firehose"]["bulk"]),
+                       ("stream", res["firehose"]["stream"]),
+                       ("HEC _bulk", res["hec"]["bulk"]), ("HEC", res["hec"]["hec"])):
+        if side.get("first_error"):
+            note(f"[red]first error ({name})[/red]: {escape(side['first_error'])}")
+        if not side["complete"]:
+            note(f"[red]{name}: {side['count']} of {side['records_sent']} records "
+                 f"searchable when the wait ended[/red]")
+
+
 # --------------------------------------------------------------------------- markdown
 
 
@@ -593,6 +653,10 @@ def to_markdown(data: dict[str, Any]) -> str:
                 f"records in-process):", "",
                 _md_table(["phase", "no pipeline", pipe["pipeline"], "share"],
                           _phase_rows(phases)), "", _cache_line(phases) + ".", ""]
+    stream = scen.get("stream")
+    if stream:
+        for title, columns, rows in _stream_tables(stream):
+            out += [f"### Stream (7): {title.removeprefix('7. stream: ')}", "", _md_table(columns, rows), ""]
     return "\n".join(out)
 
 

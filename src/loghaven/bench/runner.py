@@ -36,11 +36,13 @@ from loghaven.bench.scenarios import (
     spool_for,
 )
 from loghaven.bench.server import BenchError, Server
+from loghaven.bench.stream import TRANSFORMS, scenario_stream
+from loghaven.bench.stream import failed as stream_failed
 
-SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline")
+SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline", "stream")
 #: What each scenario needs to have run before it.
 NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",),
-         "monitors": ("ingest",), "pipeline": ()}
+         "monitors": ("ingest",), "pipeline": (), "stream": ()}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,6 +108,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pipeline-sample", type=int, default=SAMPLE,
                         help="records timed phase by phase (each processor) in the pipeline "
                              f"scenario [{SAMPLE}]")
+    parser.add_argument("--stream-transform", choices=TRANSFORMS, default="pipeline",
+                        help="the stream scenario's transform: pipeline:loghaven-aws-waf, or "
+                             "an http function the benchmark serves on loopback [pipeline]")
+    parser.add_argument("--stream-interval", type=int, default=1, metavar="SECONDS",
+                        help="the stream's BufferingHints IntervalInSeconds [1]")
     parser.add_argument("--secure", action="store_true",
                         help="start the server with security on; every request authenticates "
                              "as admin with HTTP Basic (the cost of authentication and "
@@ -120,7 +127,7 @@ def _plan(choice: str) -> list[str]:
         if not extra:
             break
         todo |= extra
-    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline"]
+    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline", "stream"]
     return [s for s in order if s in todo]
 
 
@@ -209,7 +216,8 @@ def run(args: argparse.Namespace) -> int:
                 baseline = None
             save()
 
-        if any(s in plan for s in ("ingest", "queries", "mixed", "monitors", "pipeline")):
+        if any(s in plan for s in ("ingest", "queries", "mixed", "monitors", "pipeline",
+                                   "stream")):
             server = Server(work / "server-data", work / "server.log", url=args.url,
                             secure=args.secure)
             server.start()
@@ -286,6 +294,15 @@ def run(args: argparse.Namespace) -> int:
                 server.check_alive()
                 if any(res[side]["docs_failed"] or not res[side]["docs_acked"]
                        for side in ("none", "with_pipeline")) or res["phases"]["failed"]:
+                    failed = True
+                save()
+            if "stream" in plan:
+                scen["stream"] = res = scenario_stream(
+                    server, work, args.docs, args.seed, args.clients, args.stream_transform,
+                    args.stream_interval)
+                report.print_stream(res)
+                server.check_alive()
+                if stream_failed(res):
                     failed = True
                 save()
     except BenchError as exc:

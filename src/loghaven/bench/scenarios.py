@@ -78,17 +78,36 @@ def count_docs(client: HttpClient, index: str) -> int | None:
 
 
 @dataclass
-class _BulkStats:
+class CallStats:
+    """What a side's clients saw: per-call latencies, documents accepted and refused."""
+
     latencies: list[float] = field(default_factory=list)
     docs: int = 0
     failed_docs: int = 0
     retries: int = 0
+    #: Documents a producer sent again after the server refused them in a partial failure.
+    resent: int = 0
     first_error: str | None = None
+    #: When the last call was answered (``perf_counter``).
+    last_answer: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def answered(self, started: float) -> None:
+        """Count one call that began at ``started`` and has just been answered."""
+        now = time.perf_counter()
+        with self.lock:
+            self.latencies.append(now - started)
+            self.last_answer = max(self.last_answer or now, now)
+
+    def error(self, text: str) -> None:
+        """Keep the first error's text."""
+        with self.lock:
+            if self.first_error is None:
+                self.first_error = text[:300]
 
 
 def _bulk_worker(
-    server: Server, take: Callable[[], tuple[bytes, int] | None], stats: _BulkStats
+    server: Server, take: Callable[[], tuple[bytes, int] | None], stats: CallStats
 ) -> None:
     client = server.client()
     try:
@@ -125,9 +144,9 @@ def _bulk_worker(
         client.close()
 
 
-def run_bulk(server: Server, spool: Spool, clients: int) -> tuple[_BulkStats, float]:
+def run_bulk(server: Server, spool: Spool, clients: int) -> tuple[CallStats, float]:
     """Send every body of ``spool`` with ``clients`` threads; return stats and wall time."""
-    stats = _BulkStats()
+    stats = CallStats()
     queue = spool.queue()
     threads = [
         threading.Thread(target=_bulk_worker, args=(server, queue.take, stats), name=f"bulk-{i}")
@@ -396,7 +415,7 @@ def load_secondary(server: Server, docs: int, seed: int, clients: int) -> dict[s
                 nxt = next(bodies, None)
             return None if nxt is None else (nxt.body, nxt.docs)
 
-        stats = _BulkStats()
+        stats = CallStats()
         threads = [
             threading.Thread(target=_bulk_worker, args=(server, take, stats))
             for _ in range(clients)

@@ -77,16 +77,19 @@ class HttpClient:
         path: str,
         body: bytes | dict[str, Any] | None = None,
         content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
     ) -> Response:
+        """One request; ``headers`` add to (or replace) the content type and authorization."""
         data = orjson.dumps(body) if isinstance(body, dict) else body
-        headers = {"Content-Type": content_type} if data is not None else {}
+        sent = {"Content-Type": content_type} if data is not None else {}
         if self.authorization:
-            headers["Authorization"] = self.authorization
+            sent["Authorization"] = self.authorization
+        sent.update(headers or {})
         for attempt in (0, 1):
             conn = self._connection()
             start = time.perf_counter()
             try:
-                conn.request(method, path, body=data, headers=headers)
+                conn.request(method, path, body=data, headers=sent)
                 resp = conn.getresponse()
                 payload = resp.read()
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
