@@ -24,9 +24,9 @@ from starlette.responses import Response
 from loghaven import __version__
 from loghaven.api.http import body_bytes, json_response, node_of, run
 from loghaven.api.route_policy import PolicyRoute, RoutePolicy
+from loghaven.api.security import request_origin
 from loghaven.errors import AuthenticationRequired, LoghavenError
 from loghaven.security import context
-from loghaven.security.service import Origin
 from loghaven.security.subject import Subject
 
 FORM = "application/x-www-form-urlencoded"
@@ -42,12 +42,6 @@ def _caller(request: Request) -> Subject | None:
     if acting is None and node_of(request).security.enabled:
         raise AuthenticationRequired("call not properly authenticated")
     return acting.subject if acting is not None else None
-
-
-def _origin(request: Request, caller: Subject | None) -> Origin:
-    return Origin(caller.name if caller else None,
-                  request.client.host if request.client else "", request.method,
-                  request.url.path)
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -127,7 +121,7 @@ async def create(request: Request) -> Response:
     name = name.removeprefix(PREFIX)
     security = node_of(request).security
     token = await run(lambda: security.put_hec_token(caller, name, body,
-                                                     _origin(request, caller), exists=False))
+                                                     request_origin(request, caller), exists=False))
     found = await run(security.get_hec_tokens, caller, name)
     return _envelope(request, [_entry(request, name, found[name], token)], status=201)
 
@@ -137,12 +131,12 @@ async def one(request: Request) -> Response:
     name, action = _name(request)
     security = node_of(request).security
     if request.method == "DELETE" and action is None:
-        await run(security.delete_hec_token, caller, name, _origin(request, caller))
+        await run(security.delete_hec_token, caller, name, request_origin(request, caller))
         return await listing(request)
     if request.method == "POST":
         body = {"disabled": action == "disable"} if action else await _form(request)
         await run(lambda: security.put_hec_token(caller, name, body,
-                                                 _origin(request, caller), exists=True))
+                                                 request_origin(request, caller), exists=True))
     found = await run(security.get_hec_tokens, caller, name)
     return _envelope(request, [_entry(request, name, found[name])])
 

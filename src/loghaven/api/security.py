@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from loghaven.api.auth import address
 from loghaven.api.http import body_bytes, json_body, json_response, node_of, run
 from loghaven.errors import AuthenticationRequired
 from loghaven.security import api_keys, api_tokens, context, entities
@@ -47,8 +48,10 @@ def _caller(request: Request) -> Subject:
     return acting.subject
 
 
-def _origin(request: Request, subject: Subject) -> Origin:
-    return Origin(subject.name, request.client.host if request.client else "",
+def request_origin(request: Request, subject: Subject | None) -> Origin:
+    """Who asked for a security change, and from where, as the audit log records it (no
+    subject: security is off)."""
+    return Origin(subject.name if subject is not None else None, address(request),
                   request.method, request.url.path)
 
 
@@ -82,7 +85,7 @@ def _config_routes(ctype: str) -> list[Route]:
 
     async def put(request: Request) -> Response:
         security = _security(request)
-        origin = _origin(request, _caller(request))
+        origin = request_origin(request, _caller(request))
         name = request.path_params["name"]
         body = await _raw_json(request)
         created = await run(security.put_entity, ctype, name, body, origin)
@@ -91,14 +94,14 @@ def _config_routes(ctype: str) -> list[Route]:
 
     async def delete(request: Request) -> Response:
         security = _security(request)
-        origin = _origin(request, _caller(request))
+        origin = request_origin(request, _caller(request))
         name = request.path_params["name"]
         await run(security.delete_entity, ctype, name, origin)
         return _message(request, 200, f"'{name}' deleted.")
 
     async def patch(request: Request) -> Response:
         security = _security(request)
-        origin = _origin(request, _caller(request))
+        origin = request_origin(request, _caller(request))
         name = request.path_params.get("name")
         operations = await _raw_json(request, patch=True)
         if not await run(security.patch_entities, ctype, name, operations, origin):
@@ -127,7 +130,7 @@ async def account(request: Request) -> Response:
             security.snapshot(), subject.name, subject.roles, subject.backend_roles,
             subject.attributes))
     body = await _raw_json(request)
-    await run(security.change_own_password, subject, body, _origin(request, subject))
+    await run(security.change_own_password, subject, body, request_origin(request, subject))
     return _message(request, 200, f"'{subject.name}' updated.")
 
 
@@ -158,7 +161,7 @@ async def create_api_key(request: Request) -> Response:
     subject = _caller(request)
     body = await json_body(request, required=True)
     return json_response(request, await run(security.create_api_key, subject, body,
-                                            _origin(request, subject)))
+                                            request_origin(request, subject)))
 
 
 async def get_api_keys(request: Request) -> Response:
@@ -173,7 +176,7 @@ async def invalidate_api_keys(request: Request) -> Response:
     subject = _caller(request)
     query = api_keys.invalidate_query(await json_body(request, required=True))
     return json_response(request, await run(security.invalidate_api_keys, subject, query,
-                                            _origin(request, subject)))
+                                            request_origin(request, subject)))
 
 
 async def authenticate(request: Request) -> Response:
@@ -198,14 +201,14 @@ async def api_token_create(request: Request) -> Response:
     except InvalidSecurityConfig:
         raise api_tokens.refused(400, "Invalid request: the body is not JSON") from None
     return json_response(request, await run(security.create_api_token, subject, body,
-                                            _origin(request, subject)))
+                                            request_origin(request, subject)))
 
 
 async def api_token_revoke(request: Request) -> Response:
     security = _security(request)
     subject = _caller(request)
     key_id = request.path_params["id"]
-    await run(security.revoke_api_token, key_id, _origin(request, subject))
+    await run(security.revoke_api_token, key_id, request_origin(request, subject))
     return json_response(request, {"message": f"Token {key_id} revoked successfully."})
 
 
@@ -233,7 +236,7 @@ async def access_key_create(request: Request) -> Response:
     subject = _caller(request)
     body = await _object_body(request)
     return json_response(request, await run(security.create_access_key, subject, body,
-                                            _origin(request, subject)), status=201)
+                                            request_origin(request, subject)), status=201)
 
 
 async def access_key_get(request: Request) -> Response:
@@ -250,7 +253,7 @@ def _deleting(param: str, delete: Callable[[SecurityService, Subject, str, Origi
         security = _security(request)
         subject = _caller(request)
         name = request.path_params[param]
-        await run(delete, security, subject, name, _origin(request, subject))
+        await run(delete, security, subject, name, request_origin(request, subject))
         return _message(request, 200, f"'{name}' deleted.")
     return endpoint
 
@@ -266,7 +269,7 @@ async def hec_token_put(request: Request) -> Response:
     subject = _caller(request)
     name = request.path_params["name"]
     body = await _object_body(request)
-    token = await run(security.put_hec_token, subject, name, body, _origin(request, subject))
+    token = await run(security.put_hec_token, subject, name, body, request_origin(request, subject))
     if token is None:
         return _message(request, 200, f"'{name}' updated.")
     return json_response(request, {**entities.payload(201, f"'{name}' created."),
