@@ -91,6 +91,9 @@ FILE_KEYS = {
     "hec.tokens": "hec_tokens",
     "hec.ack.channel_timeout": "hec_ack_channel_timeout",
     "hec.ack.max_pending": "hec_ack_max_pending",
+    "dashboards.builtin.install": "dashboards_builtin_install",
+    "savedObjects.maxImportPayloadBytes": "saved_objects_max_import_payload_bytes",
+    "savedObjects.maxImportExportSize": "saved_objects_max_import_export_size",
 }
 
 
@@ -214,6 +217,11 @@ class Config:
     hec_tokens: list[Any] = field(default_factory=list)
     hec_ack_channel_timeout: str = "600s"
     hec_ack_max_pending: int = 1000000
+    #: The UI's saved objects (dashboards/): install the built-in WAF and PCI-DSS dashboards
+    #: at start, and OpenSearch Dashboards' import bounds (its setting names and defaults).
+    dashboards_builtin_install: bool = True
+    saved_objects_max_import_payload_bytes: int = 26214400
+    saved_objects_max_import_export_size: int = 10000
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""
@@ -228,7 +236,8 @@ class Config:
         elif isinstance(current, float):
             value = float(value)
         elif isinstance(current, int):
-            value = _size(value) if key in ("max_content_length", "streams_buffer_max_bytes") \
+            value = _size(value) if key in ("max_content_length", "streams_buffer_max_bytes",
+                                            "saved_objects_max_import_payload_bytes") \
                 else int(value)
         elif isinstance(current, Path):
             value = Path(value)

@@ -1,9 +1,17 @@
 // The Loghaven UI: plain JavaScript modules over the same REST API that clients use.
 
 import { showAlerting, showNotifications } from "./alerting/index.js";
+import { showConsole } from "./console/index.js";
+import { showDashboards } from "./dashboards/index.js";
+import { showDiscover } from "./discover/index.js";
+import { showIndices } from "./indices/index.js";
 import { showIngest } from "./ingest/index.js";
+import { showManagement } from "./management/index.js";
+import { showOperations } from "./operations/index.js";
 import { $, api, reasonOf, whoami } from "./lib.js";
+import { readParams } from "./search/url.js";
 import { showAccount, showSecurity } from "./security/index.js";
+import { showVisualize } from "./visualize/index.js";
 import { formatBytes } from "./widgets.js";
 
 async function showUser() {
@@ -93,18 +101,21 @@ async function sendConsole() {
   }
 }
 
-// A route is the hash: a view, then the view's own path (#security/roles/edit/name).
+// A route is the hash: a view, then the view's own path (#security/roles/edit/name), then
+// the view's state after "?" (#discover?_a={…}: search/url.js).
+const VIEWS = {
+  discover: showDiscover, visualize: showVisualize, dashboards: showDashboards, console: showConsole,
+  alerting: showAlerting, notifications: showNotifications, ingest: showIngest, indices: showIndices,
+  operations: showOperations, management: showManagement, security: showSecurity, account: showAccount,
+};
+
 function show(route) {
-  const [view, ...rest] = route.split("/");
+  const [path, search = ""] = route.split("?");
+  const [view, ...rest] = path.split("/");
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== view;
   for (const link of document.querySelectorAll("nav a")) link.classList.toggle("active", link.dataset.view === view);
   toggleUserMenu(false);
-  const args = rest.map(decodeURIComponent);
-  if (view === "alerting") showAlerting(args);
-  if (view === "notifications") showNotifications(args);
-  if (view === "ingest") showIngest(args);
-  if (view === "security") showSecurity(args);
-  if (view === "account") showAccount();
+  VIEWS[view]?.(rest.map(decodeURIComponent), readParams(search));
 }
 
 window.addEventListener("hashchange", () => show(location.hash.slice(1) || "overview"));
