@@ -114,6 +114,21 @@ def test_serve_refuses_a_public_address_without_the_flag(tmp_path: Path) -> None
     assert "--secure" in result.stderr and "--allow-anonymous" in result.stderr
 
 
+def test_serve_refuses_a_bad_size_naming_the_setting(tmp_path: Path) -> None:
+    """A size with an unknown unit stops the server before it starts, with ES's message and
+    the file's setting name, not a traceback."""
+    (tmp_path / "loghaven.yml").write_text("http:\n  max_content_length: 10zz\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGHAVEN_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "loghaven", "serve", "--port", "9",
+         "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "loghaven: failed to parse setting [http.max_content_length] with value [10zz] as a "
+        "size in bytes: unit is missing or unrecognized")
+
+
 def _own_public_address() -> str | None:
     """A non-loopback IPv4 address of this machine that a socket can bind, if there is one."""
     try:

@@ -26,18 +26,23 @@ def _serve(args: argparse.Namespace) -> int:
     from loghaven.api.app import create_app
     from loghaven.config import load_config
     from loghaven.engine.recovery import MetastoreLost
+    from loghaven.errors import LoghavenError
     from loghaven.logs import configure_logging
     from loghaven.network import anonymous_bind_refusal, security_warnings
     from loghaven.node import Node
 
-    config = load_config(args.config, {
-        "host": args.host, "port": args.port, "data_dir": args.data_dir,
-        "elastic_product_header": True if args.elastic_product_header else None,
-        "log_level": args.log_level, "ingest_workers": args.ingest_workers,
-        "allow_anonymous": True if args.allow_anonymous else None,
-        "security_enabled": True if args.secure else None,
-        "ssl_certificate": args.ssl_certificate, "ssl_key": args.ssl_key,
-    })
+    try:
+        config = load_config(args.config, {
+            "host": args.host, "port": args.port, "data_dir": args.data_dir,
+            "elastic_product_header": True if args.elastic_product_header else None,
+            "log_level": args.log_level, "ingest_workers": args.ingest_workers,
+            "allow_anonymous": True if args.allow_anonymous else None,
+            "security_enabled": True if args.secure else None,
+            "ssl_certificate": args.ssl_certificate, "ssl_key": args.ssl_key,
+        })
+    except (ValueError, LoghavenError) as error:  # a bad setting: say which, no traceback
+        print(f"loghaven: {error}", file=sys.stderr)
+        return 2
     configure_logging(config.log_level)
     log = logging.getLogger("loghaven")
     refusal = anonymous_bind_refusal(config)

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from loghaven.params import parse_byte_size
+
 #: OpenSearch's default ``plugins.security.compliance.salt`` (ConfigConstants): the salt of
 #: masked fields' hashes (search/field_security.py).
 DEFAULT_SALT = "e1ukloTsQlOgPquJ"
@@ -236,7 +238,7 @@ class Config:
         elif isinstance(current, float):
             value = float(value)
         elif isinstance(current, int):
-            value = _size(value) if key in ("max_content_length", "streams_buffer_max_bytes",
+            value = _size(key, value) if key in ("max_content_length", "streams_buffer_max_bytes",
                                             "saved_objects_max_import_payload_bytes") \
                 else int(value)
         elif isinstance(current, Path):
@@ -246,12 +248,11 @@ class Config:
         setattr(self, key, value)
 
 
-def _size(value: Any) -> int:
-    text = str(value).strip().lower()
-    for suffix, factor in (("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10), ("b", 1)):
-        if text.endswith(suffix):
-            return int(float(text[: -len(suffix)]) * factor)
-    return int(text)
+def _size(key: str, value: Any) -> int:
+    """A size setting: bytes, or a size with ES's units (``10mb``)."""
+    text = str(value).strip()
+    name = next((dotted for dotted, attribute in FILE_KEYS.items() if attribute == key), key)
+    return int(text) if text.isdigit() else parse_byte_size(text, name)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:

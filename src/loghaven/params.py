@@ -6,10 +6,12 @@ must not import each other.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from loghaven.errors import IllegalArgument, ParsingError, XContentParse
+from loghaven.errors import IllegalArgument, ParseFailure, ParsingError, XContentParse
+from loghaven.ingest import java
 
 #: Java's ``long``: every integer Elasticsearch reads (sizes, versions, seq_nos, long fields).
 LONG_MIN = -(2**63)
@@ -114,3 +116,33 @@ def parse_int_setting(key: str, value: Any, minimum: int) -> int:
         raise IllegalArgument(f"Failed to parse value [{value}] for setting [{key}] must be "
                               f">= {minimum}")
     return number
+
+
+_BYTE_UNITS = (("kb", 1 << 10), ("k", 1 << 10), ("mb", 1 << 20), ("m", 1 << 20),
+               ("gb", 1 << 30), ("g", 1 << 30), ("tb", 1 << 40), ("t", 1 << 40),
+               ("pb", 1 << 50), ("p", 1 << 50))
+_LONG = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_byte_size(text: str, setting: str) -> int:
+    """``ByteSizeValue.parseBytesSizeValue``: ``1kb``, ``1.5m``, ``512b``, ``-1``, ``0``; one
+    parser for settings, the server's configuration and the ``bytes`` processor."""
+    lower = text.lower().strip()
+    for suffix, factor in _BYTE_UNITS:
+        if lower.endswith(suffix):
+            number = lower[:-len(suffix)].strip()
+            if _LONG.fullmatch(number):
+                return int(number) * factor
+            try:
+                return int(java.parse_double(number) * factor)
+            except java.NumberFormat:
+                raise ParseFailure(f"failed to parse [{text}]") from None
+    if lower.endswith("b"):
+        number = lower[:-1].strip()
+        if _LONG.fullmatch(number):
+            return int(number)
+        raise ParseFailure(f"failed to parse [{text}]")
+    if lower in ("-1", "0"):
+        return int(lower)
+    raise ParseFailure(f"failed to parse setting [{setting}] with value [{text}] as a size in "
+                       f"bytes: unit is missing or unrecognized")

@@ -18,7 +18,6 @@ threshold_enabled: false`` turns all of it off.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import time
 from collections.abc import Callable
@@ -26,13 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loghaven.errors import IllegalArgument
+from loghaven.errors import IllegalArgument, ParseFailure
+from loghaven.params import parse_byte_size
 
 PREFIX = "cluster.routing.allocation.disk."
 DEFAULTS = {"low": "85%", "high": "90%", "flood_stage": "95%"}
 CHECK_EVERY_SECONDS = 1.0
-_BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb)?\s*$", re.IGNORECASE)
-_UNITS = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40, "pb": 1 << 50}
 log = logging.getLogger("loghaven.engine")
 
 
@@ -55,15 +53,15 @@ class Watermark:
                 return cls(setting, fraction=number)
         except ValueError:
             pass
-        match = _BYTES.match(text)
-        if match is None:
+        if not text or not (text[0].isdigit() or text[0] == "-"):
             raise IllegalArgument(f"failed to parse setting [{setting}] with value [{text}] as a "
                                   f"percentage, ratio or byte size")
-        if match.group(2) is None and float(match.group(1)) != 0:
-            raise IllegalArgument(f"failed to parse setting [{setting}] with value [{text}] as a "
-                                  f"size in bytes: unit is missing or unrecognized")
-        unit = _UNITS[(match.group(2) or "b").lower()]
-        return cls(setting, free_bytes=int(float(match.group(1)) * unit))
+        try:
+            return cls(setting, free_bytes=parse_byte_size(text, setting))
+        except ParseFailure as error:
+            raise IllegalArgument(error.reason if "unit is missing" in error.reason else
+                                  f"failed to parse setting [{setting}] with value [{text}] as a "
+                                  f"percentage, ratio or byte size") from None
 
     def exceeded(self, total: int, free: int) -> bool:
         if self.free_bytes is not None:

@@ -4,13 +4,13 @@ AbstractStringProcessor family: a string or a list of strings, ``target_field``,
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
-from loghaven.errors import IllegalArgument, ParseFailure
+from loghaven.errors import IllegalArgument
 from loghaven.ingest import java
 from loghaven.ingest.pipeline.processor import ProcessorConfig, processor_type
 from loghaven.ingest.processors.fields import StringProcessor
+from loghaven.params import parse_byte_size
 
 #: What String.trim removes: every character up to and including the space.
 _JAVA_WHITESPACE = "".join(chr(c) for c in range(33))
@@ -112,37 +112,6 @@ class HtmlStrip(StringProcessor):
         stripper.feed(value)
         stripper.close()
         return "".join(stripper.parts)
-
-
-# -- bytes --
-
-_BYTE_UNITS = (("kb", 1 << 10), ("k", 1 << 10), ("mb", 1 << 20), ("m", 1 << 20),
-               ("gb", 1 << 30), ("g", 1 << 30), ("tb", 1 << 40), ("t", 1 << 40),
-               ("pb", 1 << 50), ("p", 1 << 50))
-_LONG = re.compile(r"[+-]?[0-9]+")
-
-
-def parse_byte_size(text: str, setting: str) -> int:
-    """``ByteSizeValue.parseBytesSizeValue``: ``1kb``, ``1.5m``, ``512b``, ``-1``, ``0``."""
-    lower = text.lower().strip()
-    for suffix, factor in _BYTE_UNITS:
-        if lower.endswith(suffix):
-            number = lower[:-len(suffix)].strip()
-            if _LONG.fullmatch(number):
-                return int(number) * factor
-            try:
-                return int(java.parse_double(number) * factor)
-            except java.NumberFormat:
-                raise ParseFailure(f"failed to parse [{text}]") from None
-    if lower.endswith("b"):
-        number = lower[:-1].strip()
-        if _LONG.fullmatch(number):
-            return int(number)
-        raise ParseFailure(f"failed to parse [{text}]")
-    if lower in ("-1", "0"):
-        return int(lower)
-    raise ParseFailure(f"failed to parse setting [{setting}] with value [{text}] as a size in "
-                       f"bytes: unit is missing or unrecognized")
 
 
 @processor_type("bytes")
