@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -49,8 +49,10 @@ CURRENT_STATES = (ACTIVE, ACKNOWLEDGED, ERROR)
 MAX_ALERTS = 10_000
 #: Times an optimistic write is retried after a version conflict, each after a random wait
 #: of up to 5 ms doubling per attempt (at most 200 ms), so that a monitor run and a user's
-#: acknowledgement writing the same alerts in lockstep do not keep colliding.
+#: acknowledgement writing the same alerts in lockstep do not keep colliding; and more until
+#: CONFLICT_SECONDS have passed, as a loaded machine stretches the other writer's turn.
 CONFLICT_RETRIES = 10
+CONFLICT_SECONDS = 10.0
 #: The writes' ``_seq_no``/``_primary_term`` keys carried on alerts read from the store.
 VERSION_KEYS = ("_seq_no", "_primary_term")
 _KEYWORD = {"type": "keyword"}
@@ -186,7 +188,8 @@ class AlertStore:
                 alert["id"] = new_doc_id()
             pending.append(alert)
         ensure_index(self.writes.catalog, ACTIVE_INDEX, MAPPING)
-        for attempt in range(CONFLICT_RETRIES):
+        attempts = 0
+        for attempt in _attempts():
             if not pending:
                 return
             if attempt:
@@ -194,9 +197,10 @@ class AlertStore:
             conflicts = self._write(pending)
             pending = [merged for alert in conflicts
                        if (merged := self._merge(alert)) is not None]
+            attempts = attempt + 1
         if pending:
             raise IllegalArgument(f"alerts {[a['id'] for a in pending]} kept changing while "
-                                  f"being saved ({CONFLICT_RETRIES} attempts)")
+                                  f"being saved ({attempts} attempts)")
 
     def _write(self, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One round of writes; the alerts whose active document changed since read."""
@@ -261,7 +265,7 @@ class AlertStore:
         missing: list[str] = []
         for alert_id in dict.fromkeys(alert_ids):
             alert = found.get(alert_id)
-            for attempt in range(CONFLICT_RETRIES):
+            for attempt in _attempts():
                 if alert is None or alert.get("state") != ACTIVE:
                     break
                 if self._acknowledge_one(alert):
@@ -370,6 +374,16 @@ def table_search(params: Mapping[str, str], *, default_sort: str) -> dict[str, A
 def _document(alert: dict[str, Any]) -> bytes:
     """An alert's stored JSON (without the version keys it was read with)."""
     return orjson.dumps({k: v for k, v in alert.items() if k not in VERSION_KEYS})
+
+
+def _attempts() -> Iterator[int]:
+    """Attempt numbers of a write that may conflict: CONFLICT_RETRIES at least, and more until
+    CONFLICT_SECONDS have passed."""
+    deadline = time.monotonic() + CONFLICT_SECONDS
+    attempt = 0
+    while attempt < CONFLICT_RETRIES or time.monotonic() < deadline:
+        yield attempt
+        attempt += 1
 
 
 def _back_off(attempt: int) -> None:
