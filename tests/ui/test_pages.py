@@ -46,20 +46,32 @@ def focused(page: playwright_api.Page) -> str:
     return page.evaluate("document.activeElement.id || document.activeElement.getAttribute('href') || ''")
 
 
-def test_the_skip_link_and_every_nav_link_are_reached_with_the_keyboard_on_a_laptop(
-        page: playwright_api.Page, server: Server) -> None:
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto(server.url + "/_dashboards/#overview")
-    page.keyboard.press("Tab")
-    skip = page.get_by_role("link", name="Skip to content")
-    expect(skip).to_be_focused()
-    expect(skip).to_be_in_viewport()
-    # Every link, in the nav's order, by Tab alone; Enter follows one.
+def tab_to(page: playwright_api.Page, target: str, key: str = "Tab", limit: int = 20) -> None:
+    """Presses ``key`` until the element ``target`` (an id or href) has the focus."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if focused(page) == target:
+            return
+    raise AssertionError(f"{target} not reached with {key}")
+
+
+def tab_through_nav(page: playwright_api.Page) -> list[str]:
+    """The links the next Tab presses reach, one per view."""
     reached = []
     for _ in range(len(VIEWS)):
         page.keyboard.press("Tab")
         reached.append(focused(page))
-    assert reached == [f"#{view}" for view in VIEWS]
+    return reached
+
+
+def test_the_skip_link_and_every_nav_link_are_reached_with_the_keyboard_on_a_laptop(
+        page: playwright_api.Page, server: Server) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(server.url + "/_dashboards/#overview")
+    tab_to(page, "skip-link", limit=3)
+    expect(page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
+    # Every link, in the nav's order, by Tab alone; Enter follows one.
+    assert tab_through_nav(page) == [f"#{view}" for view in VIEWS]
     # The focus ring is drawn (an outline, not the browser's "none").
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     for _ in range(VIEWS.index("security") - VIEWS.index("ingest")):
@@ -68,11 +80,7 @@ def test_the_skip_link_and_every_nav_link_are_reached_with_the_keyboard_on_a_lap
     expect(page.locator("section#ingest")).to_be_visible()
 
     # The skip link moves the focus into the page and leaves the route alone.
-    page.keyboard.press("Shift+Tab")
-    for _ in range(len(VIEWS) + 2):
-        if focused(page) == "skip-link":
-            break
-        page.keyboard.press("Shift+Tab")
+    tab_to(page, "skip-link", "Shift+Tab")
     page.keyboard.press("Enter")
     assert focused(page) == "main"
     assert page.evaluate("location.hash") == "#ingest"
@@ -86,20 +94,13 @@ def test_the_menu_button_opens_and_closes_the_nav_on_a_phone(
     menu = page.get_by_role("button", name="Menu")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav).to_be_hidden()
-    for _ in range(5):  # from wherever the page put the starting point, to the skip link
-        page.keyboard.press("Tab")
-        if focused(page) == "skip-link":
-            break
+    tab_to(page, "skip-link", limit=5)  # from wherever the page put the starting point
     page.keyboard.press("Tab")
     expect(menu).to_be_focused()
     page.keyboard.press("Enter")
     expect(menu).to_have_attribute("aria-expanded", "true")
     expect(nav).to_be_visible()
-    reached = []
-    for _ in range(len(VIEWS)):
-        page.keyboard.press("Tab")
-        reached.append(focused(page))
-    assert reached == [f"#{view}" for view in VIEWS]
+    assert tab_through_nav(page) == [f"#{view}" for view in VIEWS]
     page.screenshot(path=str(SCREENSHOTS / "nav-phone-open.png"))
     # Escape closes it and gives the focus back to the button.
     page.keyboard.press("Escape")

@@ -58,6 +58,8 @@ def test_create_star_see_fields_and_delete_an_index_pattern(
     title.fill("waf-*")
     matches = page.locator("#pattern-matches li")
     expect(matches).to_have_text(["waf-2026.12.05 index", "waf-eu index"])
+    expect(page.locator("#pattern-matches")).to_have_text(
+        "Your pattern matches 2 sources:waf-2026.12.05 indexwaf-eu index")
     time_field = page.get_by_label("Time field")
     expect(time_field.locator("option")).to_have_text(
         ["@timestamp", "event_time", "I don't want to use the time filter"])
