@@ -77,13 +77,13 @@ export class SearchBar {
     this.schedule();
   }
 
-  input() { return this.state.query.language === "dsl" ? this.dsl : this.lucene; }
+  queryInput() { return this.state.query.language === "dsl" ? this.dsl : this.lucene; }
 
   showState() {
     const { language, query } = this.state.query;
     this.language.value = language === "dsl" ? "dsl" : "lucene";
-    this.queryBox.replaceChildren(this.input());
-    this.input().value = typeof query === "string" ? query : JSON.stringify(query, null, 2);
+    this.queryBox.replaceChildren(this.queryInput());
+    this.queryInput().value = typeof query === "string" ? query : JSON.stringify(query, null, 2);
     this.time.setTime(this.state.time);
     this.time.setRefresh(this.state.refresh);
     this.pills.setFilters(this.state.filters);
@@ -91,7 +91,7 @@ export class SearchBar {
 
   // Lucene text becomes a query_string clause in DSL; a query_string clause back its text.
   switchLanguage(language) {
-    const text = this.input().value.trim();
+    const text = this.queryInput().value.trim();
     let query = "";
     if (language === "dsl" && text) query = JSON.stringify({ query_string: { query: text } }, null, 2);
     if (language === "lucene" && text) {
@@ -100,11 +100,11 @@ export class SearchBar {
     this.closeHistory();
     this.state.query = { language, query };
     this.showState();
-    this.input().focus();
+    this.queryInput().focus();
   }
 
   submit() {
-    const query = this.input().value;
+    const query = this.queryInput().value;
     this.state.query = { language: this.state.query.language, query };
     remember(this.state.query.language, query);
     this.closeHistory();
@@ -145,26 +145,26 @@ export class SearchBar {
     }
     if (event.key === "Enter" && (!dsl || event.ctrlKey || event.metaKey)) {
       event.preventDefault();
-      if (!this.historyList.hidden && this.historyIndex >= 0) this.input().value = options[this.historyIndex].dataset.query;
+      if (!this.historyList.hidden && this.historyIndex >= 0) this.queryInput().value = options[this.historyIndex].dataset.query;
       this.submit();
     }
   }
 
   // The language's recent queries containing what is typed (all of them with `all`).
   showHistory(all, focusList = false) {
-    const typed = all ? "" : this.input().value.trim().toLowerCase();
+    const typed = all ? "" : this.queryInput().value.trim().toLowerCase();
     const items = readHistory(this.state.query.language).filter((q) => !typed || (q.toLowerCase().includes(typed) && q.toLowerCase() !== typed));
     this.historyIndex = -1;
     const prefix = this.historyList.id;
     this.historyList.replaceChildren(...(items.length ? items.map((query, i) => h("li", { id: `${prefix}-${i}`, role: "option", "aria-selected": "false",
       "data-query": query, class: "history-item", onmousedown: (event) => event.preventDefault(),
-      onclick: () => { this.input().value = query; this.submit(); } }, query))
+      onclick: () => { this.queryInput().value = query; this.submit(); } }, query))
       : [h("li", { class: "muted history-empty" }, all ? "No recent queries in this language yet." : "No recent query matches.")]));
     const open = items.length > 0 || all;
     this.historyList.hidden = !open;
-    this.input().setAttribute("aria-expanded", String(open));
+    this.queryInput().setAttribute("aria-expanded", String(open));
     this.historyButton.setAttribute("aria-expanded", String(open));
-    if (open && focusList) { this.input().focus(); if (items.length) this.highlight(0); }
+    if (open && focusList) { this.queryInput().focus(); if (items.length) this.highlight(0); }
   }
 
   highlight(index) {
@@ -175,16 +175,16 @@ export class SearchBar {
       option.classList.toggle("active", i === index);
     });
     if (index >= 0) {
-      this.input().setAttribute("aria-activedescendant", options[index].id);
+      this.queryInput().setAttribute("aria-activedescendant", options[index].id);
       options[index].scrollIntoView({ block: "nearest" });
-    } else this.input().removeAttribute("aria-activedescendant");
+    } else this.queryInput().removeAttribute("aria-activedescendant");
   }
 
   closeHistory() {
     this.historyList.hidden = true;
     this.historyIndex = -1;
-    this.input().setAttribute("aria-expanded", "false");
-    this.input().removeAttribute("aria-activedescendant");
+    this.queryInput().setAttribute("aria-expanded", "false");
+    this.queryInput().removeAttribute("aria-activedescendant");
     this.historyButton.setAttribute("aria-expanded", "false");
   }
 
