@@ -19,7 +19,13 @@ from starlette.routing import Route
 from loghaven.api.http import body_bytes, json_response, node_of, run
 from loghaven.api.route_policy import PolicyRoute, RoutePolicy
 from loghaven.dashboards import transfer
-from loghaven.dashboards.objects import SavedObjectError, Write, check_references, error_body
+from loghaven.dashboards.objects import (
+    SavedObjectError,
+    Write,
+    check_references,
+    error_body,
+    js_type,
+)
 from loghaven.errors import LoghavenError
 
 #: Under the UI API's mount (``/_dashboards/api``, api/dashboards.py).
@@ -61,7 +67,7 @@ async def _object_body(request: Request) -> dict[str, Any]:
     body = await _json(request)
     if not isinstance(body, dict):
         raise bad_request("[request body]: expected a plain object value, but found "
-                          f"[{'null' if body is None else type(body).__name__}] instead.")
+                          f"[{'null' if body is None else js_type(body)}] instead.")
     return body
 
 
@@ -69,7 +75,7 @@ def _attributes(body: dict[str, Any], where: str = "attributes") -> dict[str, An
     attributes = body.get("attributes")
     if not isinstance(attributes, dict):
         raise bad_request(f"[request body.{where}]: expected value of type [object] but got "
-                          f"[{'undefined' if attributes is None else type(attributes).__name__}]")
+                          f"[{js_type(attributes)}]")
     return attributes
 
 
@@ -100,17 +106,19 @@ def _int(request: Request, name: str, default: int) -> int:
                           f"[string]") from None
 
 
-def _ids(body: Any, where: str = "request body") -> list[dict[str, Any]]:
+def _ids(body: Any, where: str = "request body", *,
+         optional_id: bool = False) -> list[dict[str, Any]]:
     if not isinstance(body, list):
         raise bad_request(f"[{where}]: expected value of type [array] but got "
-                          f"[{type(body).__name__}]")
+                          f"[{js_type(body)}]")
     for n, item in enumerate(body):
         if not isinstance(item, dict):
             raise bad_request(f"[{where}.{n}]: expected a plain object value")
         for key in ("type", "id"):
-            if not isinstance(item.get(key), str) and not (key == "id" and item.get(key) is None):
+            if not isinstance(item.get(key), str) \
+                    and not (optional_id and key == "id" and item.get(key) is None):
                 raise bad_request(f"[{where}.{n}.{key}]: expected value of type [string] but "
-                                  f"got [{type(item.get(key)).__name__}]")
+                                  f"got [{js_type(item.get(key))}]")
     return body
 
 
@@ -146,7 +154,7 @@ async def update_object(request: Request) -> Response:
     version = body.get("version")
     if version is not None and not isinstance(version, str):
         raise bad_request("[request body.version]: expected value of type [string] but got "
-                          f"[{type(version).__name__}]")
+                          f"[{js_type(version)}]")
     updated = await run(lambda: node.saved_objects.update(
         request.path_params["type"], request.path_params["id"], attributes,
         references=references, version=version))
@@ -177,7 +185,7 @@ async def bulk_create(request: Request) -> Response:
     version?, migrationVersion?}]``: each object, or its error in its place."""
     node = node_of(request)
     overwrite = _flag(request, "overwrite")
-    items = _ids(await _json(request))
+    items = _ids(await _json(request), optional_id=True)
     writes = [Write(item["type"], item.get("id"),
                     _attributes(item, f"{n}.attributes"),
                     check_references(item.get("references"), f"{n}.references"), overwrite,
@@ -243,7 +251,7 @@ async def export(request: Request) -> Response:
     for name in ("includeReferencesDeep", "excludeExportDetails"):
         if not isinstance(body.get(name, False), bool):
             raise bad_request(f"[request body.{name}]: expected value of type [boolean] but "
-                              f"got [{type(body[name]).__name__}]")
+                              f"got [{js_type(body[name])}]")
         flags[name] = body.get(name, False)
     search = body.get("search")
     content = await run(lambda: transfer.export_objects(

@@ -153,19 +153,20 @@ def check_references(references: Any, where: str = "references") -> list[dict[st
         return []
     if not isinstance(references, list):
         raise SavedObjectError(400, f"[request body.{where}]: expected value of type [array] "
-                               f"but got [{_js_type(references)}]")
+                               f"but got [{js_type(references)}]")
     for n, ref in enumerate(references):
         if not isinstance(ref, dict):
             raise SavedObjectError(400, f"[request body.{where}.{n}]: expected a plain object "
-                                   f"value, but found [{_js_type(ref)}] instead.")
+                                   f"value, but found [{js_type(ref)}] instead.")
         for key in ("name", "type", "id"):
             if not isinstance(ref.get(key), str):
                 raise SavedObjectError(400, f"[request body.{where}.{n}.{key}]: expected value "
-                                       f"of type [string] but got [{_js_type(ref.get(key))}]")
+                                       f"of type [string] but got [{js_type(ref.get(key))}]")
     return [{"name": r["name"], "type": r["type"], "id": r["id"]} for r in references]
 
 
-def _js_type(value: Any) -> str:
+def js_type(value: Any) -> str:
+    """The JavaScript type name Dashboards' schema errors give a JSON value."""
     if value is None:
         return "undefined"
     if isinstance(value, bool):
@@ -346,7 +347,7 @@ class SavedObjects:
         return updated
 
     def delete(self, type_: str, id_: str) -> None:
-        access.check_delete()
+        access.check_write()
         with self._lock:
             if self.metastore.get(KIND, f"{type_}:{id_}") is None:
                 raise not_found(type_, id_)
