@@ -100,7 +100,8 @@ class Discover {
       this.navigate(null, { ...this.stateParams(), _a: { index: picker.value, query: this.bar.getState().query, filters: this.bar.getState().filters } });
     } }, this.patterns.map((p) => h("option", { value: p.id, selected: p.id === this.pattern.id }, p.title)));
     this.openPicker = h("select", { class: "open-search", "aria-label": "Open a saved search", onchange: () => {
-      if (this.openPicker.value) location.hash = `#discover/${encodeURIComponent(this.openPicker.value)}`;
+      // the time range is global (OSD's _g): it stays; the rest comes from the saved search
+      if (this.openPicker.value) this.navigate(this.openPicker.value, { _g: this.stateParams()._g });
     } }, h("option", { value: "" }, "Open…"));
     this.fillOpenPicker();
     this.saveForm = this.buildSaveForm();

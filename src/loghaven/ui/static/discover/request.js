@@ -75,6 +75,7 @@ export function flatten(source, prefix = "", out = {}) {
 export function text(value) {
   if (value === undefined) return "-";
   if (typeof value === "string") return value;
+  if (Array.isArray(value) && !value.length) return "[]";
   if (Array.isArray(value)) return value.map((v) => (typeof v === "string" ? v : JSON.stringify(v))).join(", ");
   return JSON.stringify(value);
 }
