@@ -73,6 +73,8 @@ class Discover {
     this.maxWindow = await this.resultWindow();
     this.bar = new SearchBar({
       label: "Search documents",
+      fields: this.pattern.fields,
+      index: this.pattern.id,
       state: {
         query: app.query || saved?.query || { language: "lucene", query: "" },
         filters: app.filters || saved?.filters || [],
