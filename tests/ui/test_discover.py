@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from conftest import Server
 from loghaven.bench.generators import waf_logs
+from ui.test_saved_objects_transfer import pattern as make_pattern
 
 SAVED = "/_dashboards/api/saved_objects"
 XSRF = {"osd-xsrf": "true"}
@@ -51,14 +52,6 @@ def bulk(es: httpx.Client, index: str, docs: list[dict[str, Any]]) -> None:
     response = es.post(f"/{index}/_bulk?refresh=true", content=lines,
                        headers={"Content-Type": "application/x-ndjson"}, timeout=120)
     assert response.status_code == 200 and not response.json()["errors"], response.text[:500]
-
-
-def make_pattern(es: httpx.Client, title: str) -> str:
-    pattern_id = f"p-{uuid.uuid4().hex[:8]}"
-    response = es.post(f"{SAVED}/index-pattern/{pattern_id}", headers=XSRF,
-                       json={"attributes": {"title": title, "timeFieldName": "@timestamp"}})
-    assert response.status_code == 200, response.text
-    return pattern_id
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +113,18 @@ def search_for(page: playwright_api.Page, text: str) -> None:
     box = query_box(page)
     box.fill(text)
     box.press("Enter")
+
+
+def searched(page: playwright_api.Page, es: httpx.Client, waf: Waf, text: str) -> int:
+    """Searches for the Lucene `text` and waits for the total that _count gives."""
+    search_for(page, text)
+    expected = count(es, waf.index, bounded(lucene(text)))
+    expect(chart(page)).to_have_attribute("data-total", str(expected))
+    return expected
+
+
+def add_column(page: playwright_api.Page, name: str) -> None:
+    page.locator(f"#discover .field-sidebar li[data-field='{name}'] button.add-column").click()
 
 
 def row_ids(page: playwright_api.Page) -> list[str]:
@@ -248,7 +253,7 @@ def test_columns_and_sorting(
     expect(page.locator("#discover .doc-row").first).to_have_attribute("data-id", newest["_id"])
     # add two columns from the sidebar; reorder them
     for name in ("url.path", "event.action"):
-        page.locator(f"#discover .field-sidebar li[data-field='{name}'] button.add-column").click()
+        add_column(page, name)
     headers = page.locator("#discover .doc-table thead th[data-column]")
     expect(headers).to_have_count(3)
     assert headers.evaluate_all("t => t.map(x => x.dataset.column)") == [
@@ -304,10 +309,8 @@ def test_paging_and_the_result_window(
 def test_the_url_keeps_the_search_across_a_reload(
         page: playwright_api.Page, server: Server, es: httpx.Client, waf: Waf) -> None:
     open_discover(page, server, waf)
-    search_for(page, "event.action:ALLOW")
-    expected = count(es, waf.index, bounded(lucene("event.action:ALLOW")))
-    expect(chart(page)).to_have_attribute("data-total", str(expected))
-    page.locator("#discover .field-sidebar li[data-field='url.path'] button.add-column").click()
+    expected = searched(page, es, waf, "event.action:ALLOW")
+    add_column(page, "url.path")
     page.get_by_label("Histogram interval").select_option("h")
     expect(chart(page)).to_have_attribute("data-interval", "1h")
     page.get_by_role("button", name="Next →").click()
@@ -325,10 +328,8 @@ def test_the_url_keeps_the_search_across_a_reload(
 def test_save_a_search_reset_and_reopen_it(
         page: playwright_api.Page, server: Server, es: httpx.Client, waf: Waf) -> None:
     open_discover(page, server, waf)
-    search_for(page, "event.action:BLOCK")
-    expected = count(es, waf.index, bounded(lucene("event.action:BLOCK")))
-    expect(chart(page)).to_have_attribute("data-total", str(expected))
-    page.locator("#discover .field-sidebar li[data-field='source.ip'] button.add-column").click()
+    expected = searched(page, es, waf, "event.action:BLOCK")
+    add_column(page, "source.ip")
     title = f"Blocked requests {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_label("Title of the saved search").fill(title)
