@@ -149,6 +149,16 @@ def test_finds_a_known_document_by_lucene_and_by_dsl(
     shown = json.loads(page.locator(".doc-json").inner_text())
     assert shown["_index"] == waf.index and shown["_id"] == row_ids(page)[0]
     assert shown["_source"]["http"]["request"]["id"] == request_id
+    # the expanded document's buttons: a filter that the field exists, then one that excludes
+    page.get_by_role("tab", name="Table").click()
+    page.get_by_role("button", name="Filter for field present: url.path").click()
+    expect(page.locator("#discover .filter-pills")).to_contain_text("url.path: exists")
+    assert hash_state(page)["_a"]["filters"][0]["exists"] == {"field": "url.path"}
+    expect(chart(page)).to_have_attribute("data-total", "1")
+    page.locator("#discover .doc-row button.expand").click()
+    page.get_by_role("button", name="Filter out event.action: BLOCK").click()
+    expect(chart(page)).to_have_attribute("data-total", "0")
+    expect(page.locator("#discover .no-results")).to_contain_text("No documents match")
 
     dsl = json.dumps({"bool": {"filter": [{"term": {"http.request.id": request_id}}]}})
     open_discover(page, server, waf, query={"language": "dsl", "query": dsl})
@@ -238,11 +248,33 @@ def test_filter_for_and_out_from_the_sidebar(
     expect(chart(page)).to_have_attribute("data-total", str(allowed))
     expect(page.locator("#discover .filter-pills")).to_contain_text("NOT event.action: BLOCK")
 
-    # a non-aggregatable field's values come from the loaded page, and it says so
-    source = page.locator("#discover .field-sidebar li[data-field='responseTimeMs'], "
-                          "#discover .field-sidebar li[data-field='event.category']").first
-    source.locator(".field-name").click()
-    expect(source.locator(".field-source")).to_be_visible()
+    # the field list filters by name
+    page.get_by_label("Search field names").fill("geo")
+    names = page.locator("#discover .field-sidebar li[data-field]").evaluate_all(
+        "items => items.map(i => i.dataset.field)")
+    assert names and all("geo" in name for name in names) and "source.geo.country_iso_code" in names
+    page.get_by_label("Search field names").fill("")
+
+
+
+def test_top_values_of_a_text_field_come_from_the_loaded_hits(
+        page: playwright_api.Page, server: Server, es: httpx.Client) -> None:
+    index = f"discover-text-{uuid.uuid4().hex[:8]}"
+    assert es.put(f"/{index}", json={"mappings": {"properties": {
+        "@timestamp": {"type": "date"}, "message": {"type": "text"}}}}).status_code == 200
+    messages = ["disk full", "disk full", "login failed", "disk full", "timeout"]
+    bulk(es, index, [{"@timestamp": END - i * 60_000, "message": m} for i, m in enumerate(messages)])
+    caps = es.get(f"/{index}/_field_caps?fields=message").json()["fields"]["message"]["text"]
+    assert caps["aggregatable"] is False
+    open_discover(page, server, Waf(index, make_pattern(es, index), messages))
+    field = page.locator("#discover .field-sidebar li[data-field='message']")
+    field.locator(".field-name").click()
+    expect(field.locator(".field-source")).to_contain_text("in the 5 loaded documents")
+    top = field.locator(".top-values li")
+    expect(top).to_have_count(3)
+    expect(top.first).to_have_attribute("data-value", "disk full")
+    expect(top.first).to_have_attribute("data-count", "3")
+    expect(top.first.locator(".top-share")).to_have_text("60.0%")
 
 
 def test_columns_and_sorting(
