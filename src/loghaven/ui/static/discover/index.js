@@ -138,7 +138,7 @@ class Discover {
       this.saveForm,
       this.bar.element,
       h("div", { class: "discover-body" }, this.sidebar.element,
-        h("div", { class: "discover-main" }, this.status, this.histogram?.element, !timeField ? h("p", { class: "muted" },
+        this.main = h("div", { class: "discover-main", "aria-busy": "false" }, this.status, this.histogram?.element, !timeField ? h("p", { class: "muted" },
           `The index pattern "${this.pattern.title}" has no time field: no histogram and no time filter.`) : null, this.tableBox, this.pager)));
   }
 
@@ -206,6 +206,7 @@ class Discover {
     const now = Date.now();
     const bounds = timeBounds(state.time, now);
     this.status.replaceChildren(h("span", { class: "muted" }, "Searching…"));
+    this.main.setAttribute("aria-busy", "true");
     let response;
     let interval = null;
     try {
@@ -218,6 +219,7 @@ class Discover {
       }));
     } catch (error) {
       if (sequence !== this.sequence) return;
+      this.main.setAttribute("aria-busy", "false");
       this.response = null;
       this.status.replaceChildren(notice(`The search failed: ${error.message || error}. Check the query syntax (Lucene, or DSL as JSON) and the time range.`));
       this.tableBox.replaceChildren();
@@ -234,6 +236,7 @@ class Discover {
       this.status.replaceChildren(h("p", {}, h("strong", { class: "hit-count" }, total.toLocaleString("en")), " hits"));
     }
     this.renderResults();
+    this.main.setAttribute("aria-busy", "false");
   }
 
   renderResults() {
