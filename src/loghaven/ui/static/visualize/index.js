@@ -192,7 +192,7 @@ class Editor {
       return this.tabs[name];
     };
     this.keys = (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && this.root.contains(event.target)) { event.preventDefault(); this.apply(); }
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !this.root.hidden) { event.preventDefault(); this.apply(); }
     };
     document.addEventListener("keydown", this.keys);
     page(root,

@@ -140,7 +140,13 @@ export async function renderVisualization(container, visualization, context = {}
     if (visState.type === "table") return split.forEach(([, part], i) => cells[i].append(dataTable(part, { onCell })));
     if (visState.type === "tagcloud") return split.forEach(([, part], i) => cells[i].append(tagView(visState, part, onCell)));
     const echarts = await loadEcharts();
-    if (visState.type === "region_map") await loadWorld(echarts);
+    if (visState.type === "region_map") {
+      const world = await loadWorld(echarts);
+      const names = new Set(world.features.map((f) => f.properties.name));
+      const [segment] = columnsOf(table, "segment");
+      const codes = segment ? table.rows.map((row) => String(row[segment[1]].key).toUpperCase()) : [];
+      root.dataset.matched = JSON.stringify([...new Set(codes.filter((code) => names.has(code)))]);
+    }
     for (const [i, [, part]] of split.entries()) {
       const box = h("div", { class: "vis-chart" });
       cells[i].append(box);
