@@ -25,6 +25,7 @@ XSRF = {"osd-xsrf": "true"}
 INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 HOUR_MS = 3_600_000
+WORLD = Path(__file__).resolve().parents[2] / "src/loghaven/ui/static/vendor/world-countries.geo.json"
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +249,11 @@ def test_a_region_map_colours_the_countries_of_the_geoip_codes(
     root = rendered(page)
     assert root.get_attribute("data-type") == "region_map"
     expect(page.locator("#vis-chart canvas").first).to_be_visible()
-    assert set(json.loads(root.get_attribute("data-matched") or "[]")) == set(countries)
+    on_map = {f["properties"]["name"] for f in json.loads(WORLD.read_text())["features"]}
+    matched = set(json.loads(root.get_attribute("data-matched") or "[]"))
+    assert matched == set(countries) & on_map and len(matched) >= 3
+    for code in set(countries) - on_map:  # city states: too small at 1:110m
+        expect(root.locator(".vis-note")).to_contain_text(code)
     page.wait_for_timeout(300)  # one animation frame for the canvas
     assert coloured_pixels(page) > 500
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -146,6 +146,8 @@ export async function renderVisualization(container, visualization, context = {}
       const [segment] = columnsOf(table, "segment");
       const codes = segment ? table.rows.map((row) => String(row[segment[1]].key).toUpperCase()) : [];
       root.dataset.matched = JSON.stringify([...new Set(codes.filter((code) => names.has(code)))]);
+      const missing = [...new Set(codes.filter((code) => !names.has(code)))];
+      if (missing.length) cells[0].append(h("p", { class: "muted vis-note" }, `Too small for this map's scale or not country codes: ${missing.join(", ")} (see Inspect → Data).`));
     }
     for (const [i, [, part]] of split.entries()) {
       const box = h("div", { class: "vis-chart" });
