@@ -188,7 +188,7 @@ export function bucketFilter(agg, cell, request) {
   if ((agg.type === "terms" || agg.type === "significant_terms") && field && cell.key !== "__missing__") return phraseFilter(field, cell.key, { index });
   const range = (gte, lt) => ({ meta: { index, negate: false, disabled: false, alias: null, type: "range", key: field, value: `${cell.label}`, params: { gte, lt } }, range: { [field]: { gte, lt } } });
   if (agg.type === "date_histogram") {
-    const { ms } = dateInterval(agg.params.interval, request.bounds);
+    const { ms } = dateInterval(agg.params.interval, request.bounds, agg.params.customInterval);
     return { ...range(new Date(cell.key).toISOString(), new Date(cell.key + ms).toISOString()), range: { [field]: { gte: cell.key, lt: cell.key + ms, format: "epoch_millis" } } };
   }
   if (agg.type === "histogram") return range(cell.key, cell.key + Number(agg.params.interval));
@@ -283,7 +283,7 @@ function xyOption(visState, table) {
   const position = params.legendPosition || "right";
   return {
     color: PALETTE, animation: false,
-    tooltip: { trigger: "axis", axisPointer: { type: seriesType === "bar" ? "shadow" : "line" }, valueFormatter: (v) => formatNumber(v), ...(timeAxis ? { axisPointer: { type: "line", label: { formatter: ({ value }) => formatDate(value) } } } : {}) },
+    tooltip: { renderMode: "richText", trigger: "axis", axisPointer: { type: seriesType === "bar" ? "shadow" : "line" }, valueFormatter: (v) => formatNumber(v), ...(timeAxis ? { axisPointer: { type: "line", label: { formatter: ({ value }) => formatDate(value) } } } : {}) },
     legend: legendOption(position, legendShow),
     grid: { left: 16, right: legendShow && position === "right" ? 160 : 24, top: legendShow && position === "top" ? 36 : 16, bottom: legendShow && position === "bottom" ? 40 : 28, containLabel: true, ...(legendShow && position === "left" ? { left: 160 } : {}) },
     xAxis: horizontal ? valueAxis : category,
@@ -299,7 +299,8 @@ function pieOption(visState, table) {
   const [metric] = metricIndexes(table);
   const levels = Math.max(1, segments.length);
   const inner = params.isDonut === false ? 0 : 35;
-  const band = (75 - inner) / levels;
+  const band = (70 - inner) / levels;
+  const legendAt = params.addLegend === false ? null : params.legendPosition || "right";
   const series = [];
   for (let level = 0; level < levels; level += 1) {
     const sums = new Map();
@@ -312,14 +313,15 @@ function pieOption(visState, table) {
     }
     series.push({
       type: "pie", radius: [`${inner + level * band}%`, `${inner + (level + 1) * band}%`], data: [...sums.values()],
-      label: { show: params.labels?.show !== false && level === levels - 1, formatter: "{b}", overflow: "truncate", width: 120 },
+      center: [legendAt === "right" ? "42%" : legendAt === "left" ? "58%" : "50%", legendAt === "bottom" ? "45%" : legendAt === "top" ? "55%" : "50%"],
+      label: { show: params.labels?.show === true && level === levels - 1, formatter: "{b}", overflow: "truncate", width: 100 },
       itemStyle: { borderColor: "#fff", borderWidth: 1 }, avoidLabelOverlap: true,
     });
   }
   return {
     color: PALETTE, animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `${escapeText(p.name)}: ${formatNumber(p.value)} (${p.percent}%)` },
-    legend: legendOption(params.legendPosition, params.addLegend !== false),
+    tooltip: { renderMode: "richText", trigger: "item", formatter: (p) => `${String(p.name)}: ${formatNumber(p.value)} (${p.percent}%)` },
+    legend: legendOption(legendAt, Boolean(legendAt)),
     series,
   };
 }
@@ -337,11 +339,11 @@ function heatmapOption(visState, table) {
   const values = data.map((d) => Number(d.value[2]) || 0);
   return {
     animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `${escapeText(xs[p.value[0]])} · ${escapeText(ys[p.value[1]])}: ${formatNumber(p.value[2])}` },
+    tooltip: { renderMode: "richText", trigger: "item", formatter: (p) => `${String(xs[p.value[0]])} · ${String(ys[p.value[1]])}: ${formatNumber(p.value[2])}` },
     grid: { left: 16, right: 24, top: 16, bottom: 64, containLabel: true },
     xAxis: { type: "category", data: xs, splitArea: { show: true }, axisLabel: { hideOverlap: true } },
     yAxis: { type: "category", data: ys, splitArea: { show: true } },
-    visualMap: { min: Math.min(0, ...values), max: Math.max(1, ...values), calculable: true, orient: "horizontal", left: "center", bottom: 4, inRange: { color: ["#e6f1fa", "#6092c0", "#1d4f91"] } },
+    visualMap: { min: Math.min(0, ...values), max: Math.max(1, ...values), calculable: false, orient: "horizontal", left: "center", bottom: 4, inRange: { color: ["#e6f1fa", "#6092c0", "#1d4f91"] } },
     series: [{ type: "heatmap", data, label: { show: xs.length * ys.length <= 60, formatter: (p) => formatNumber(p.value[2]) }, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }],
   };
 }
@@ -364,15 +366,10 @@ function regionOption(visState, table) {
   const values = data.map((d) => d.value);
   return {
     animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? "no data" : formatNumber(p.value)}` },
+    tooltip: { renderMode: "richText", trigger: "item", formatter: (p) => `${String(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? "no data" : formatNumber(p.value)}` },
     visualMap: { min: 0, max: Math.max(1, ...values), calculable: true, left: 8, bottom: 8, text: ["High", "Low"], inRange: { color: COLOUR_SCHEMAS[params.colorSchema] || COLOUR_SCHEMAS["Yellow to Red"] } },
     series: [{ type: "map", map: "loghaven-world", roam: true, nameProperty: "name", data, emphasis: { label: { show: false } }, itemStyle: { areaColor: "#eef0f3", borderColor: "#b0b8c4", borderWidth: 0.5 } }],
   };
-}
-
-// ECharts tooltips are HTML: text from documents is escaped before it reaches them.
-function escapeText(text) {
-  return String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 // Big numbers, one per metric (and per split-group bucket).
