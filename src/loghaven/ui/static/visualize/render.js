@@ -149,11 +149,16 @@ export async function renderVisualization(container, visualization, context = {}
       const missing = [...new Set(codes.filter((code) => !names.has(code)))];
       if (missing.length) cells[0].append(h("p", { class: "muted vis-note" }, `Too small for this map's scale or not country codes: ${missing.join(", ")} (see Inspect → Data).`));
     }
+    const colours = new Map();  // one colour per series or slice label across split charts
+    const colour = (label) => {
+      if (!colours.has(label)) colours.set(label, PALETTE[colours.size % PALETTE.length]);
+      return colours.get(label);
+    };
     for (const [i, [, part]] of split.entries()) {
       const box = h("div", { class: "vis-chart" });
       cells[i].append(box);
       const chart = echarts.init(box, null, { renderer: "canvas" });
-      chart.setOption(chartOption(visState, part, request));
+      chart.setOption(chartOption(visState, part, request, colour));
       chart.on("click", (event) => clickFilter(event, request));
       charts.push(chart);
     }
@@ -228,9 +233,9 @@ function legendOption(position, show = true) {
   return { show, type: "scroll", orient: vertical ? "vertical" : "horizontal", [pos]: 4, ...(vertical ? { top: "middle" } : { left: "center" }), textStyle: { fontSize: 12 } };
 }
 
-function chartOption(visState, table, request) {
-  if (XY.has(visState.type)) return xyOption(visState, table);
-  if (visState.type === "pie") return pieOption(visState, table);
+function chartOption(visState, table, request, colour) {
+  if (XY.has(visState.type)) return xyOption(visState, table, colour);
+  if (visState.type === "pie") return pieOption(visState, table, colour);
   if (visState.type === "heatmap") return heatmapOption(visState, table);
   if (visState.type === "region_map") return regionOption(visState, table);
   throw new Error(`Visualizations of type "${visState.type}" are not supported here (request for ${request.index})`);
@@ -238,7 +243,7 @@ function chartOption(visState, table, request) {
 
 // Bars, lines and areas: the segment bucket on the category (or time) axis, a series per
 // group bucket and metric; stacked when seriesParams say so.
-function xyOption(visState, table) {
+function xyOption(visState, table, colour) {
   const params = visState.params || {};
   const [segment] = columnsOf(table, "segment");
   const groups = columnsOf(table, "group");
@@ -272,7 +277,7 @@ function xyOption(visState, table) {
       return { value: timeAxis ? [cell.key, value] : value, ref };
     });
     return {
-      name: s.name, type: seriesType, data, stack: stacked ? "total" : undefined, emphasis: { focus: "series" },
+      name: s.name, color: colour(s.name), type: seriesType, data, stack: stacked ? "total" : undefined, emphasis: { focus: "series" },
       areaStyle: visState.type === "area" ? { opacity: 0.6 } : undefined, smooth: Boolean((params.seriesParams || [])[0]?.interpolate === "cardinal"),
       showSymbol: seriesType === "line" && xKeys.length < 60, connectNulls: false, barMaxWidth: 48,
     };
@@ -293,7 +298,7 @@ function xyOption(visState, table) {
 }
 
 // Slices of the first metric: a ring per segment bucket (inner first), a hole when donut.
-function pieOption(visState, table) {
+function pieOption(visState, table, colour) {
   const params = visState.params || {};
   const segments = columnsOf(table, "segment");
   const [metric] = metricIndexes(table);
@@ -307,7 +312,7 @@ function pieOption(visState, table) {
     for (const row of table.rows) {
       const path = segments.slice(0, level + 1).map(([, i]) => row[i].label);
       const label = path.length ? path.join(" · ") : metric[0].label;
-      const entry = sums.get(label) || { name: path.at(-1) ?? label, value: 0, ref: segments[level] ? { agg: segments[level][0].agg, cell: row[segments[level][1]] } : null };
+      const entry = sums.get(label) || { name: path.at(-1) ?? label, value: 0, itemStyle: { color: colour(path.at(-1) ?? label) }, ref: segments[level] ? { agg: segments[level][0].agg, cell: row[segments[level][1]] } : null };
       entry.value += Number(row[metric[1]]) || 0;
       sums.set(label, entry);
     }
