@@ -349,3 +349,22 @@ def test_a_visualization_is_deleted_from_the_list(
     row.locator("button.danger").click()
     expect(row).to_have_count(0)
     assert es.get(f"{BASE}/visualization/{vis_id}").status_code == 404
+
+
+def test_a_click_on_a_bucket_filters_and_the_editor_fits_a_phone(
+        page: playwright_api.Page, server: Server, es: httpx.Client,
+        waf: dict[str, str]) -> None:
+    vis_id = vis_object(es, waf["pattern"], "actions", "table",
+                        [COUNT, terms("2", "event.action", "bucket")])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server.url}/_dashboards/#visualize/edit/{vis_id}")
+    rendered(page)
+    blocked = es.post(f"/{waf['title']}/_count",
+                      json={"query": {"term": {"event.action": "BLOCK"}}}).json()["count"]
+    page.locator("#vis-chart td[data-key='BLOCK'] button").click()
+    expect(page.locator(".filter-pills")).to_contain_text("event.action: BLOCK")
+    expect(page.locator("#vis-chart td[data-key]")).to_have_count(1)
+    assert page.locator("#vis-chart td.num").get_attribute("data-value") == str(blocked)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the editor is {width}px wide on a 390px screen"
+    page.screenshot(path=str(SHOTS / "visualize-phone.png"), full_page=True)
