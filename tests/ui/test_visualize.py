@@ -368,3 +368,57 @@ def test_a_click_on_a_bucket_filters_and_the_editor_fits_a_phone(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the editor is {width}px wide on a 390px screen"
     page.screenshot(path=str(SHOTS / "visualize-phone.png"), full_page=True)
+
+
+def test_a_visualization_on_a_saved_search_and_a_kibana_6_one_render(
+        page: playwright_api.Page, server: Server, es: httpx.Client,
+        waf: dict[str, str]) -> None:
+    blocked = es.post(f"/{waf['title']}/_count",
+                      json={"query": {"term": {"event.action": "BLOCK"}}}).json()["count"]
+    search = es.post(f"{BASE}/search", headers=XSRF, json={
+        "attributes": {"title": "Blocked", "columns": ["_source"], "sort": [],
+                       "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps({
+                           "query": {"query": "event.action:BLOCK", "language": "lucene"},
+                           "filter": [], "indexRefName": INDEX_REF})}},
+        "references": [{"name": INDEX_REF, "type": "index-pattern", "id": waf["pattern"]}]})
+    assert search.status_code == 200, search.text
+    on_search = es.post(f"{BASE}/visualization", headers=XSRF, json={
+        "attributes": {"title": "Blocked count", "savedSearchRefName": "search_0",
+                       "uiStateJSON": "{}", "description": "", "version": 1,
+                       "visState": json.dumps({"title": "Blocked count", "type": "metric",
+                                               "params": {}, "aggs": [COUNT]}),
+                       "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps(
+                           {"query": {"query": "", "language": "kuery"}, "filter": []})}},
+        "references": [{"name": "search_0", "type": "search", "id": search.json()["id"]}]})
+    assert on_search.status_code == 200, on_search.text
+    page.goto(f"{server.url}/_dashboards/#visualize/edit/{on_search.json()['id']}")
+    rendered(page)
+    expect(page.locator("#vis-chart .vis-metric")).to_have_attribute("data-value", str(blocked))
+
+    # Kibana 6: the pattern's id inside searchSourceJSON, a custom interval, "_term" order.
+    kibana6 = es.post(f"{BASE}/visualization", headers=XSRF, json={"attributes": {
+        "title": "K6", "uiStateJSON": "{}", "description": "", "version": 1,
+        "visState": json.dumps({"title": "K6", "type": "table", "params": {"perPage": 10},
+                                "aggs": [COUNT,
+                                         {"id": "2", "enabled": True, "type": "terms",
+                                          "schema": "bucket",
+                                          "params": {"field": "event.action", "size": 5,
+                                                     "order": "asc", "orderBy": "_term"}},
+                                         {"id": "3", "enabled": True,
+                                          "type": "date_histogram", "schema": "bucket",
+                                          "params": {"field": "@timestamp",
+                                                     "interval": "custom",
+                                                     "customInterval": "2h"}}]}),
+        "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps({
+            "index": waf["pattern"], "query": {"query": "", "language": "lucene"},
+            "filter": []})}}})
+    assert kibana6.status_code == 200, kibana6.text
+    page.goto(f"{server.url}/_dashboards/#visualize/edit/{kibana6.json()['id']}")
+    rendered(page)
+    page.click("#vis-tab-json")
+    shown = json.loads(page.input_value("#vis-json"))
+    assert shown["2"]["terms"]["order"] == {"_key": "asc"}
+    assert shown["2"]["aggs"]["3"]["date_histogram"]["fixed_interval"] == "2h"
+    keys = page.locator("#vis-chart tbody tr td:first-child").evaluate_all(
+        "tds => [...new Set(tds.map(td => td.dataset.key))]")
+    assert keys == ["ALLOW", "BLOCK"]

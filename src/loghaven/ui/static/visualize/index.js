@@ -7,7 +7,7 @@ import { DEFAULT_STATE, SearchBar } from "../search/bar.js";
 import { defaultPatternId, listPatterns, loadPattern } from "../search/patterns.js";
 import { attempt, field, notice, page, shown, table } from "../widgets.js";
 import { AGG_TYPES, SCHEMAS, aggLabel, fieldFits, parseAggs, requestAggs } from "./aggs.js";
-import { TIME_ZONE, dataTable, renderVisualization, visualizationParts } from "./render.js";
+import { TIME_ZONE, dataTable, renderVisualization, resolveParts } from "./render.js";
 
 const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 
@@ -56,16 +56,18 @@ function defaultAggs(type, pattern) {
   return aggs;
 }
 
-// The saved object's attributes and references, as OpenSearch Dashboards stores them.
-export function savedAttributes({ title, description, visState, uiState, patternId, source }) {
-  const searchSource = { query: source?.query ?? { query: "", language: "kuery" }, filter: source?.filter ?? [], indexRefName: INDEX_REF };
-  return {
-    attributes: {
-      title, visState: JSON.stringify({ ...visState, title }), uiStateJSON: JSON.stringify(uiState || {}), description: description || "", version: 1,
-      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify(searchSource) },
-    },
-    references: [{ name: INDEX_REF, type: "index-pattern", id: patternId }],
+// The saved object's attributes and references, as OpenSearch Dashboards stores them: on an
+// index pattern, or (searchId) on a saved search, whose pattern, query and filters it takes.
+export function savedAttributes({ title, description, visState, uiState, patternId, source, searchId }) {
+  const searchSource = { query: source?.query ?? { query: "", language: "kuery" }, filter: source?.filter ?? [] };
+  if (!searchId) searchSource.indexRefName = INDEX_REF;
+  const attributes = {
+    title, visState: JSON.stringify({ ...visState, title }), uiStateJSON: JSON.stringify(uiState || {}), description: description || "", version: 1,
+    kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify(searchSource) },
   };
+  if (searchId) attributes.savedSearchRefName = "search_0";
+  const references = searchId ? [{ name: "search_0", type: "search", id: searchId }] : [{ name: INDEX_REF, type: "index-pattern", id: patternId }];
+  return { attributes, references };
 }
 
 let editor = null;
@@ -145,15 +147,17 @@ async function showCreate(root, type, patternId) {
 
 async function showEditor(root, { id, type, patternId }) {
   let object = null;
+  let searchId = null;
   let visState;
   let source = {};
   let uiState = {};
   if (id) {
     object = await getObject("visualization", id);
-    const parts = visualizationParts(object);
+    const parts = await resolveParts(object);
     ({ visState, source, uiState } = parts);
+    searchId = parts.sources.length > 1 ? parts.searchId : null;  // built on a saved search
     patternId = parts.patternId;
-    if (!patternId) throw new Error("This visualization names no index pattern (it may be based on a saved search, which Visualize does not edit yet).");
+    if (!patternId) throw new Error("This visualization names no index pattern: import its index pattern, or create the visualization again on one.");
   }
   let pattern;
   try {
@@ -165,13 +169,14 @@ async function showEditor(root, { id, type, patternId }) {
   if (!visState) visState = { title: "", type, params: defaultParams(type), aggs: defaultAggs(type, pattern) };
   visState.params ??= defaultParams(visState.type);
   visState.aggs ??= [];
-  editor = new Editor(root, { object, visState, source, uiState, pattern });
+  editor = new Editor(root, { object, visState, source, uiState, pattern, searchId });
   await editor.apply();
 }
 
 class Editor {
-  constructor(root, { object, visState, source, uiState, pattern }) {
+  constructor(root, { object, visState, source, uiState, pattern, searchId }) {
     this.root = root;
+    this.searchId = searchId;
     this.object = object;
     this.draft = structuredClone(visState);
     this.source = source;
@@ -455,7 +460,7 @@ class Editor {
   // The draft as a saved object (unsaved changes included), for the renderer.
   asObject() {
     const title = this.object?.attributes.title || "";
-    const { attributes, references } = savedAttributes({ title, description: this.object?.attributes.description, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source });
+    const { attributes, references } = savedAttributes({ title, description: this.object?.attributes.description, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source, searchId: this.searchId });
     return { id: this.object?.id, type: "visualization", attributes, references };
   }
 
@@ -502,7 +507,7 @@ class Editor {
       event.preventDefault();
       attempt(status, async () => {
         if (!title.value.trim()) throw new Error("Give the visualization a title.");
-        const { attributes, references } = savedAttributes({ title: title.value.trim(), description: description.value, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source });
+        const { attributes, references } = savedAttributes({ title: title.value.trim(), description: description.value, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source, searchId: this.searchId });
         const saved = existing && !asNew.checked
           ? await updateObject("visualization", existing.id, attributes, { references })
           : await createObject("visualization", attributes, { references });

@@ -33,16 +33,38 @@ export function visualizationParts(object) {
   const visState = parseAttribute(attributes.visState, {});
   const source = parseAttribute(attributes.kibanaSavedObjectMeta?.searchSourceJSON, {});
   const patternId = referenceId(object, source.indexRefName || INDEX_REF) ?? (typeof source.index === "string" ? source.index : null);
-  return { visState, source, patternId, uiState: parseAttribute(attributes.uiStateJSON, {}) };
+  const searchId = attributes.savedSearchRefName ? referenceId(object, attributes.savedSearchRefName) : attributes.savedSearchId ?? null;
+  return { visState, source, patternId, searchId, uiState: parseAttribute(attributes.uiStateJSON, {}) };
 }
 
-// The search state with the visualization's own query and filters added.
-function combinedState(state, source) {
+// A visualization built on a saved search takes its pattern, query and filters too: the
+// parts with `sources` (the search's then the visualization's) and the pattern's id.
+export async function resolveParts(object) {
+  const parts = visualizationParts(object);
+  parts.sources = [parts.source];
+  if (parts.patternId || !parts.searchId) return parts;
+  let search;
+  try {
+    search = await getObject("search", parts.searchId);
+  } catch (error) {
+    if (error.status === 404) throw new Error(`Saved search "${parts.searchId}" is missing: import it with this visualization, or rebuild the visualization on an index pattern.`);
+    throw error;
+  }
+  const own = visualizationParts(search);
+  return { ...parts, patternId: own.patternId, sources: [own.source, parts.source] };
+}
+
+// The search state with the visualization's (and its saved search's) queries and filters.
+function combinedState(state, sources) {
   const combined = structuredClone(state || {});
-  const own = source.query;
-  const text = String(own?.query ?? "").trim();
-  const filters = [...(combined.filters || []), ...(source.filter || [])];
-  if (text) filters.push({ meta: { disabled: false, negate: false }, query: own.language === "dsl" && typeof own.query === "object" ? own.query : { query_string: { query: text, analyze_wildcard: true } } });
+  const filters = [...(combined.filters || [])];
+  for (const source of sources) {
+    filters.push(...(source.filter || []));
+    const own = source.query;
+    const text = typeof own?.query === "string" ? own.query.trim() : "";
+    if (own?.query && typeof own.query === "object") filters.push({ meta: { disabled: false, negate: false }, query: own.query });
+    else if (text) filters.push({ meta: { disabled: false, negate: false }, query: { query_string: { query: text, analyze_wildcard: true } } });
+  }
   combined.filters = filters;
   return combined;
 }
@@ -51,7 +73,7 @@ export const TIME_ZONE = (() => { try { return Intl.DateTimeFormat().resolvedOpt
 
 // The request a visualization sends: {index, body, bounds}. Throws with what to do next.
 export async function prepareRequest(object, context, pattern) {
-  const { visState, source, patternId } = visualizationParts(object);
+  const { visState, sources, patternId } = await resolveParts(object);
   let resolved = pattern;
   if (!resolved) {
     if (!patternId) throw new Error("This visualization names no index pattern: open it in Visualize and choose one, or import its index pattern.");
@@ -63,7 +85,7 @@ export async function prepareRequest(object, context, pattern) {
       throw error;
     }
   }
-  const state = combinedState(context?.state, source);
+  const state = combinedState(context?.state, sources);
   const bounds = resolved.timeFieldName && state.time ? timeBounds(state.time) : {};
   const query = buildQuery(state, resolved.timeFieldName);
   const body = searchBody(visState, query, resolved, { bounds, timeZone: TIME_ZONE });
