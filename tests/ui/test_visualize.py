@@ -422,3 +422,37 @@ def test_a_visualization_on_a_saved_search_and_a_kibana_6_one_render(
     keys = page.locator("#vis-chart tbody tr td:first-child").evaluate_all(
         "tds => [...new Set(tds.map(td => td.dataset.key))]")
     assert keys == ["ALLOW", "BLOCK"]
+
+
+BUILTIN = Path(__file__).resolve().parents[2] / "src/loghaven/dashboards/builtin"
+
+
+def builtin_visualizations(name: str) -> list[str]:
+    objects = [json.loads(line) for line in (BUILTIN / name).read_text().splitlines() if line]
+    return [o["id"] for o in objects if o["type"] == "visualization"]
+
+
+@pytest.mark.parametrize("vis_id", builtin_visualizations("aws_waf.ndjson"))
+def test_the_builtin_waf_visualizations_render_the_search_buckets(
+        page: playwright_api.Page, server: Server, es: httpx.Client, waf: dict[str, str],
+        vis_id: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server.url}/_dashboards/#visualize/edit/{vis_id}")
+    root = rendered(page)
+    assert int(root.get_attribute("data-rows") or 0) > 0
+    expect(page.locator("#vis-chart .vis-error")).to_have_count(0)
+    page.click("#vis-inspect-button")
+    page.click("#vis-inspect-requests")
+    sent = json.loads(page.locator("#vis-request").text_content() or "{}")
+    shown = json.loads(page.locator("#vis-response").text_content() or "{}")
+    assert shown["aggregations"] == es.post("/awswaf-*/_search", json=sent).json()["aggregations"]
+    if root.get_attribute("data-type") == "region_map":
+        assert len(json.loads(root.get_attribute("data-matched") or "[]")) >= 3
+
+
+@pytest.mark.parametrize("vis_id", builtin_visualizations("pci_dss.ndjson"))
+def test_the_builtin_pci_dss_visualizations_say_when_there_is_no_data(
+        page: playwright_api.Page, server: Server, vis_id: str) -> None:
+    page.goto(f"{server.url}/_dashboards/#visualize/edit/{vis_id}")
+    rendered(page)
+    expect(page.locator("#vis-chart .vis-empty")).to_contain_text("No results")
