@@ -163,6 +163,26 @@ def test_the_seed_chart_is_built_saved_and_shows_the_search_buckets(
     rendered(page)
     assert inspect_rows(page) == expected
 
+    # Options: bars side by side, legend at the bottom; saved as a new visualization.
+    page.click("#vis-tab-options")
+    page.select_option("#vis-mode", "normal")
+    page.select_option("#vis-legend", "bottom")
+    page.click("#vis-apply")
+    rendered(page)
+    page.click("#vis-save-button")
+    page.fill("#vis-save-title", "Top client IPs, side by side")
+    page.check("#vis-save-as-new")
+    page.click("#vis-save-confirm")
+    expect(page.locator("#vis-editor-status .notice.success")).to_contain_text("side by side")
+    copy_id = page.evaluate("location.hash").split("/")[-1]
+    assert copy_id != vis_id
+    copy = json.loads(es.get(f"{BASE}/visualization/{copy_id}").json()["attributes"]["visState"])
+    assert copy["params"]["seriesParams"][0]["mode"] == "normal"
+    assert copy["params"]["legendPosition"] == "bottom"
+    assert copy["aggs"] == state["aggs"]
+    original = json.loads(es.get(f"{BASE}/visualization/{vis_id}").json()["attributes"]["visState"])
+    assert original["params"]["seriesParams"][0]["mode"] == "stacked"
+
 
 TYPES: list[tuple[str, list[dict[str, Any]], dict[str, Any], str]] = [
     ("histogram", [COUNT, {"id": "2", "enabled": True, "type": "date_histogram",
