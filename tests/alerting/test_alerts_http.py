@@ -13,6 +13,7 @@ import pytest
 from tests.alerting.test_alerts_store import alert
 
 from conftest import Server
+from loghaven.alerting.monitors import parse_monitor
 from loghaven.config import Config
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.node import Node
@@ -44,6 +45,12 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, 
                       start_time=T + 500, end_time=T + 900),
     }
     node.alerts.save(list(alerts.values()))
+    for monitor_id, name in (("m-cpu", "IoT CPU"), ("m-waf", "WAF blocked")):
+        node.alerting.store.put(monitor_id, parse_monitor({
+            "type": "monitor", "name": name, "enabled": False,
+            "schedule": {"period": {"interval": 1, "unit": "MINUTES"}},
+            "inputs": [{"search": {"indices": ["waf-logs"], "query": {"size": 0}}}],
+            "triggers": []}, now_ms=T, user=None), create=True)
     node.write_service.write_document("waf-logs", WriteRequest(
         "index", doc_id="r1", source=b'{"action":"BLOCK","ip":"10.0.0.1"}'), refresh="true")
     findings = [{"id": "f1", "related_doc_ids": ["r1"], "correlated_doc_ids": [],
@@ -161,6 +168,16 @@ def test_acknowledge(client: httpx.Client, ids: dict[str, str]) -> None:
     assert missing.json()["error"]["type"] == "parse_exception"
     wrong = client.post(f"{BASE}/m-cpu/_acknowledge/alerts", json={"alerts": "x"})
     assert wrong.status_code == 400 and wrong.json()["error"]["type"] == "parsing_exception"
+
+
+def test_acknowledging_alerts_of_an_unknown_monitor_is_a_404(client: httpx.Client,
+                                                              ids: dict[str, str]) -> None:
+    """OpenSearch reads the monitor first: alerts of a monitor that does not exist (here
+    m-disk's, whose monitor was deleted) are not acknowledged and the answer says why."""
+    response = client.post(f"{BASE}/m-disk/_acknowledge/alerts", json={"alerts": [ids["done"]]})
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert (error["type"], error["reason"]) == ("alerting_exception", "Monitor not found.")
 
 
 def test_findings_search_with_documents(client: httpx.Client) -> None:

@@ -373,6 +373,12 @@ def _monitor(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
         case.body = RT_MONITOR if case.method != "DELETE" else None
 
 
+def _acknowledge(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """An alert id that does not exist, of a monitor that does."""
+    _monitor(case, admin, user)
+    case.body = {"alerts": ["no-such-alert"]}
+
+
 def _monitors() -> dict[tuple[str, str], Setup]:
     setups: dict[tuple[str, str], Setup] = {}
     for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting"):
@@ -468,7 +474,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_monitors(),
     **_each("POST", "/_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts "
                     "/_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts",
-            _body({"alerts": ["no-such-alert"]}, monitor_id="no-such-monitor")),
+            _acknowledge),
     ("GET", "/_dashboards/public/{path}"): _body(None, path="login.js"),
     ("GET", "/_dashboards/{path}"): _body(None, path=""),
     **_each("POST", "/_dashboards/auth/login /_dashboards/auth/logout", _login),

@@ -98,6 +98,13 @@ class AlertingService:
             raise AlertingError("Monitor not found.", status=404)
         return _response(record)
 
+    def acknowledge(self, monitor_id: str, alert_ids: list[str]) -> dict[str, Any]:
+        """Acknowledge the monitor's active alerts; an unknown monitor is OpenSearch's 404
+        (it reads the monitor first), not an answer listing every id as missing."""
+        if self.store.get(monitor_id) is None:
+            raise AlertingError("Monitor not found.", status=404)
+        return self.run_context.alerts.acknowledge(monitor_id, alert_ids)
+
     def update(self, monitor_id: str, body: Any, *, if_seq_no: int | None = None,
                if_primary_term: int | None = None) -> dict[str, Any]:
         current = self.store.get(monitor_id)

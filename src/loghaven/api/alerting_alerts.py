@@ -36,8 +36,8 @@ async def acknowledge(request: Request) -> Response:
     if not alert_ids:
         raise IllegalArgument("You must provide at least one alert id.")
     ids = [str(alert_id) for alert_id in alert_ids]
-    alerts = node_of(request).alerts
-    return await run_json(request, lambda: alerts.acknowledge(monitor_id, ids))
+    alerting = node_of(request).alerting
+    return await run_json(request, lambda: alerting.acknowledge(monitor_id, ids))
 
 
 async def search_findings(request: Request) -> Response:
