@@ -218,6 +218,7 @@ class Editor {
 
   destroy() {
     document.removeEventListener("keydown", this.keys);
+    this.bar.destroy();
     this.handle?.destroy();
   }
 
