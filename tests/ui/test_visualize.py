@@ -350,6 +350,11 @@ def test_errors_are_shown_with_what_to_do(
     options = page.locator("#agg-1-field option").evaluate_all("os => os.map(o => o.value)")
     assert "http.response.status_code" in options and "source.ip" not in options
     assert page.locator("#agg-1-field").input_value() == "event.action"
+    # A type Loghaven does not draw is named, with the ones it does.
+    tiles = vis_object(es, waf["pattern"], "tiles", "tile_map", [COUNT])
+    page.goto(f"{server.url}/_dashboards/#visualize/edit/{tiles}")
+    rendered(page)
+    expect(page.locator("#vis-chart .vis-error")).to_contain_text('"tile_map" cannot be drawn')
     # A visualization whose index pattern is gone says what to do.
     orphan = vis_object(es, "no-such-pattern", "orphan", "metric", [COUNT])
     page.goto(f"{server.url}/_dashboards/#visualize/edit/{orphan}")

@@ -10,6 +10,7 @@ import { dateInterval, formatDate, formatNumber, requestOrder, searchBody, tabif
 const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 const PALETTE = ["#54b399", "#6092c0", "#d36086", "#9170b8", "#ca8eae", "#d6bf57", "#b9a888", "#da8b45", "#aa6556", "#e7664c"];
 const XY = new Set(["histogram", "horizontal_bar", "line", "area"]);
+const TYPES = new Set([...XY, "pie", "metric", "table", "heatmap", "tagcloud", "region_map"]);
 
 let echartsModule = null;
 function loadEcharts() {
@@ -74,6 +75,7 @@ export const TIME_ZONE = (() => { try { return Intl.DateTimeFormat().resolvedOpt
 // The request a visualization sends: {index, body, bounds}. Throws with what to do next.
 export async function prepareRequest(object, context, pattern) {
   const { visState, sources, patternId } = await resolveParts(object);
+  if (!TYPES.has(visState.type)) throw new Error(`Visualizations of type "${visState.type ?? "none"}" cannot be drawn yet: Loghaven draws ${[...TYPES].join(", ")}.`);
   let resolved = pattern;
   if (!resolved) {
     if (!patternId) throw new Error("This visualization names no index pattern: open it in Visualize and choose one, or import its index pattern.");
@@ -260,7 +262,7 @@ function chartOption(visState, table, request, colour) {
   if (visState.type === "pie") return pieOption(visState, table, colour);
   if (visState.type === "heatmap") return heatmapOption(visState, table);
   if (visState.type === "region_map") return regionOption(visState, table);
-  throw new Error(`Visualizations of type "${visState.type}" are not supported here (request for ${request.index})`);
+  throw new Error(`Visualizations of type "${visState.type}" are not drawn here (request for ${request.index})`);
 }
 
 // Bars, lines and areas: the segment bucket on the category (or time) axis, a series per
@@ -310,7 +312,10 @@ function xyOption(visState, table, colour) {
   const position = params.legendPosition || "right";
   return {
     color: PALETTE, animation: false,
-    tooltip: { renderMode: "richText", trigger: "axis", axisPointer: { type: seriesType === "bar" ? "shadow" : "line" }, valueFormatter: (v) => formatNumber(v), ...(timeAxis ? { axisPointer: { type: "line", label: { formatter: ({ value }) => formatDate(value) } } } : {}) },
+    tooltip: {
+      renderMode: "richText", trigger: "axis", valueFormatter: (v) => formatNumber(v),
+      axisPointer: timeAxis ? { type: "line", label: { formatter: ({ value }) => formatDate(value) } } : { type: seriesType === "bar" ? "shadow" : "line" },
+    },
     legend: legendOption(position, legendShow),
     grid: { left: 16, right: legendShow && position === "right" ? 160 : 24, top: legendShow && position === "top" ? 36 : 16, bottom: legendShow && position === "bottom" ? 40 : 28, containLabel: true, ...(legendShow && position === "left" ? { left: 160 } : {}) },
     xAxis: horizontal ? valueAxis : category,
