@@ -331,7 +331,8 @@ class Editor {
         const metrics = this.draft.aggs.filter((a) => a.schema === "metric");
         const orderBy = h("select", { id: `${prefix}-orderBy`, onchange: () => { p.orderBy = orderBy.value; } },
           metrics.map((m) => h("option", { value: m.id, selected: String(p.orderBy) === m.id }, `Metric: ${aggLabel(m)}`)),
-          h("option", { value: "_key", selected: p.orderBy === "_key" }, "Alphabetical"));
+          h("option", { value: "_key", selected: p.orderBy === "_key" || p.orderBy === "_term" }, "Alphabetical"),
+          p.orderAgg ? h("option", { value: "custom", selected: p.orderBy === "custom" }, `Custom metric: ${aggLabel(p.orderAgg)}`) : null);
         const order = h("select", { id: `${prefix}-order`, onchange: () => { p.order = order.value; } },
           h("option", { value: "desc", selected: (p.order?.value ?? p.order) !== "asc" }, "Descending"), h("option", { value: "asc", selected: (p.order?.value ?? p.order) === "asc" }, "Ascending"));
         const missing = h("input", { type: "checkbox", id: `${prefix}-missing`, checked: Boolean(p.missingBucket), onchange: () => { p.missingBucket = missing.checked; } });
