@@ -207,6 +207,7 @@ TYPES: list[tuple[str, list[dict[str, Any]], dict[str, Any], str]] = [
                 "params": {"field": "responseTimeMs",
                            "ranges": [{"from": 0, "to": 100}, {"from": 100}]}}], {},
      "table.vis-table"),
+    ("table", [COUNT, terms("2", "source.ip", "bucket", 12)], {"perPage": 5}, ".vis-pager"),
     ("heatmap", [COUNT, {"id": "2", "enabled": True, "type": "date_histogram",
                          "schema": "segment", "params": {"field": "@timestamp",
                                                          "interval": "h"}},
@@ -216,7 +217,7 @@ TYPES: list[tuple[str, list[dict[str, Any]], dict[str, Any], str]] = [
 
 
 @pytest.mark.parametrize(("vis_type", "aggs", "params", "selector"), TYPES,
-                         ids=[t[0] for t in TYPES])
+                         ids=[f"{t[0]}{'-paged' if t[3] == '.vis-pager' else ''}" for t in TYPES])
 def test_every_type_renders_from_a_saved_object(
         page: playwright_api.Page, server: Server, es: httpx.Client, waf: dict[str, str],
         vis_type: str, aggs: list[dict[str, Any]], params: dict[str, Any],
@@ -244,7 +245,13 @@ def test_every_type_renders_from_a_saved_object(
     shown = json.loads(page.locator("#vis-response").text_content() or "{}")
     answer = es.post(f"/{waf['title']}/_search", json=sent).json()
     assert shown["aggregations"] == answer["aggregations"]
-    if vis_type == "table":  # each row's count: the documents of its term and response-time range
+    if selector == ".vis-pager":  # 12 rows, 5 a page
+        expect(page.locator(".vis-pager")).to_contain_text("Page 1 of 3 (12 rows)")
+        expect(page.locator("#vis-chart tbody tr")).to_have_count(5)
+        page.click(".vis-pager button[aria-label='Next page']")
+        page.click(".vis-pager button[aria-label='Next page']")
+        expect(page.locator("#vis-chart tbody tr")).to_have_count(2)
+    elif vis_type == "table":  # each row's count: the documents of its term and response-time range
         counts = page.locator("#vis-chart td.num").evaluate_all("tds => tds.map(td => +td.dataset.value)")
         leaves = [r["doc_count"] for t in answer["aggregations"]["2"]["buckets"]
                   for r in t["3"]["buckets"].values()]
@@ -390,6 +397,8 @@ def test_a_click_on_a_bucket_filters_and_the_editor_fits_a_phone(
     expect(page.locator(".filter-pills")).to_contain_text("event.action: BLOCK")
     expect(page.locator("#vis-chart td[data-key]")).to_have_count(1)
     assert page.locator("#vis-chart td.num").get_attribute("data-value") == str(blocked)
+    page.locator(".filter-pills button.pill-remove").first.click()
+    expect(page.locator("#vis-chart td[data-key]")).to_have_count(2)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the editor is {width}px wide on a 390px screen"
     page.screenshot(path=str(SHOTS / "visualize-phone.png"), full_page=True)

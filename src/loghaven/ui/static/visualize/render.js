@@ -161,7 +161,7 @@ export async function renderVisualization(container, visualization, context = {}
       const filter = bucketFilter(column.agg, cell, request);
       if (filter) current.onFilter(filter);
     } : null;
-    if (visState.type === "table") return split.forEach(([, part], i) => cells[i].append(dataTable(part, { onCell })));
+    if (visState.type === "table") return split.forEach(([, part], i) => cells[i].append(pagedTable(part, { onCell, perPage: Number(visState.params?.perPage) || 10 })));
     if (visState.type === "tagcloud") return split.forEach(([, part], i) => cells[i].append(tagView(visState, part, onCell)));
     const echarts = await loadEcharts();
     if (visState.type === "region_map") {
@@ -432,6 +432,22 @@ export function dataTable(table, { onCell } = {}) {
       const text = cell.label;
       return h("td", { "data-key": String(cell.key) }, onCell ? h("button", { type: "button", class: "link", title: `Filter for ${text}`, onclick: () => onCell(column, cell) }, text) : text);
     })))));
+}
+
+// The data table a page of `perPage` rows at a time, as OSD's table visualization shows it.
+function pagedTable(table, { onCell, perPage }) {
+  const box = h("div", { class: "vis-paged" });
+  const pages = Math.max(1, Math.ceil(table.rows.length / perPage));
+  const show = (n) => {
+    const rows = table.rows.slice(n * perPage, (n + 1) * perPage);
+    const pager = pages > 1 ? h("div", { class: "row vis-pager" },
+      h("button", { type: "button", class: "secondary small", "aria-label": "Previous page", disabled: n === 0, onclick: () => show(n - 1) }, "‹"),
+      h("span", { class: "muted" }, `Page ${n + 1} of ${pages} (${table.rows.length} rows)`),
+      h("button", { type: "button", class: "secondary small", "aria-label": "Next page", disabled: n === pages - 1, onclick: () => show(n + 1) }, "›")) : null;
+    box.replaceChildren(dataTable({ columns: table.columns, rows }, { onCell }), pager);
+  };
+  show(0);
+  return box;
 }
 
 function tagView(visState, table, onCell) {
