@@ -105,6 +105,9 @@ def test_the_seed_chart_is_built_saved_and_shows_the_search_buckets(
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(server.url + "/_dashboards/#visualize")
     page.click("#vis-create")
+    expect(page.locator(".vis-type")).to_have_count(10)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "visualize-create.png"))
     page.click(".vis-type[data-type='horizontal_bar']")
     page.click(f"a[data-pattern='{waf['pattern']}']")
     rendered(page)
@@ -157,8 +160,11 @@ def test_the_seed_chart_is_built_saved_and_shows_the_search_buckets(
     # The list finds it by title, and opening it shows the same buckets.
     page.goto(server.url + "/_dashboards/#visualize")
     page.fill("#vis-search", "Top client")
+    expect(page.locator("#vis-list")).to_have_attribute("data-search", "Top client")
+    titles = page.locator("#vis-list a.vis-title").all_text_contents()
+    assert sorted(titles) == ["AWS WAF: top client IPs by action", "Top client IPs by action"]
     link = page.locator(f"tr[data-id='{vis_id}'] a.vis-title")
-    expect(link).to_have_text("Top client IPs by action")
+    page.screenshot(path=str(SHOTS / "visualize-list.png"))
     link.click()
     rendered(page)
     assert inspect_rows(page) == expected

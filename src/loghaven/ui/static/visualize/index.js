@@ -15,14 +15,14 @@ const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 export const VIS_TYPES = {
   histogram: { title: "Vertical bar", icon: "▮▮", about: "Compare values across buckets or over time" },
   horizontal_bar: { title: "Horizontal bar", icon: "☰", about: "Rank long labels, e.g. top client IPs" },
-  line: { title: "Line", icon: "⟋", about: "Trends over time" },
+  line: { title: "Line", icon: "∿", about: "Trends over time" },
   area: { title: "Area", icon: "◭", about: "Stacked totals over time" },
   pie: { title: "Pie", icon: "◔", about: "Parts of a whole, with a donut option" },
   metric: { title: "Metric", icon: "#", about: "One big number per metric" },
   table: { title: "Data table", icon: "▦", about: "Buckets and metrics as rows" },
   heatmap: { title: "Heat map", icon: "▩", about: "Two bucket dimensions as coloured cells" },
   tagcloud: { title: "Tag cloud", icon: "☁", about: "Terms sized by their count" },
-  region_map: { title: "Region map", icon: "🌍", about: "Countries coloured by a country code field" },
+  region_map: { title: "Region map", icon: "⊕", about: "Countries coloured by a country code field" },
 };
 
 // OSD's default params of each type, as its editor writes them.
@@ -93,7 +93,10 @@ async function showList(root, search) {
   const input = h("input", { type: "search", id: "vis-search", placeholder: "Search visualizations…", "aria-label": "Search visualizations", value: search });
   const body = h("div", { id: "vis-list" });
   const load = async () => {
-    const found = await findObjects("visualization", { search: input.value.trim() ? `${input.value.trim()}*` : "", perPage: 1000 });
+    // As OSD's listing: every word, the last one as a prefix, in the title or description.
+    const words = input.value.trim();
+    const found = await findObjects("visualization", { search: words ? `${words}*` : "", perPage: 1000, searchFields: ["title^3", "description"], operator: "AND" });
+    body.dataset.search = words;
     const rows = found.saved_objects.sort((a, b) => (a.attributes.title || "").localeCompare(b.attributes.title || "")).map((object) => {
       const type = parseVisType(object);
       const info = VIS_TYPES[type] || { title: type || "unknown", icon: "?" };
