@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from security.conftest import SecureServer
 
 BASE = "/_dashboards/api/saved_objects"
