@@ -229,11 +229,12 @@ def is_static(url: str) -> bool:
         ("/_dashboards/api/", "/_dashboards/auth/"))
 
 
-def quiet_ms(start_end: list[tuple[float, float]], first_end: float) -> float:
-    """When the network went quiet: the end of the last request of the burst that began with
-    the document, where a request starting more than :data:`QUIET_MS` after every earlier
-    one ended belongs to a later burst (a view's polling)."""
-    quiet = first_end
+def quiet_ms(start_end: list[tuple[float, float]], loaded: float) -> float:
+    """When the network went quiet after the load event (``loaded``): the end of the last
+    request of the burst going on then, where a request starting more than
+    :data:`QUIET_MS` after every earlier one ended belongs to a later burst (a view's
+    polling), as Playwright's ``networkidle`` sees it."""
+    quiet = loaded
     for start, end in sorted(start_end):
         if start > quiet + QUIET_MS:
             break
@@ -309,7 +310,7 @@ def _figures(metrics: dict[str, Any], calls: list[_Call], problems: list[str],
     return {
         "fcp_ms": metrics["fcp"], "lcp_ms": metrics["lcp"], "lcp_element": metrics["lcpElement"],
         "dcl_ms": nav.get("dcl"), "load_ms": nav.get("load"),
-        "quiet_ms": quiet_ms([(r["start"], r["end"]) for r in resources], nav.get("end") or 0.0)
+        "quiet_ms": quiet_ms([(r["start"], r["end"]) for r in resources], nav.get("load") or 0.0)
         if quiet else None,
         "static_requests": len(static) + 1,  # and the document itself
         "static_bytes": sum(r["transfer"] for r in static) + (nav.get("transfer") or 0),
@@ -353,6 +354,7 @@ def measure_view(browser: Any, base_url: str, view: View, reps: int,
     samples: dict[str, list[dict[str, Any]]] = {"cold": [], "warm": []}
     first_calls: list[_Call] = []
     headers = {"Authorization": authorization} if authorization else None
+    began = time.perf_counter()
     for rep in range(reps):
         context = browser.new_context(extra_http_headers=headers,
                                       viewport={"width": 1280, "height": 800})
@@ -368,7 +370,7 @@ def measure_view(browser: Any, base_url: str, view: View, reps: int,
             first_calls = calls
     result = {"view": view.name, "route": view.route, "note": view.note, "reps": reps,
               "cold": _medians(samples["cold"]), "warm": _medians(samples["warm"]),
-              "samples": samples}
+              "samples": samples, "seconds": time.perf_counter() - began}
     problems = [p for s in samples["cold"] + samples["warm"] for p in s["problems"]]
     result["problems"] = sorted(set(problems))[:5]
     result["status"] = "ok" if not problems else "errors"
@@ -425,10 +427,12 @@ def scenario_ui(server: Server, work: Path, docs: int, seed: int, bulk_docs: int
     why = unavailable()
     if why:
         return {"skipped": why, "views": []}
+    began = time.perf_counter()
     data = load_data(server, work, docs, seed, bulk_docs, clients)
     client = server.client()
     objects = prepare_objects(client)
     settled = settle(server)
+    prepared = time.perf_counter() - began
     base_url = f"http://{server.host}:{server.port}"
     results = []
     try:
@@ -454,6 +458,7 @@ def scenario_ui(server: Server, work: Path, docs: int, seed: int, bulk_docs: int
         remove_objects(client, objects)
         client.request("DELETE", f"/{UI_INDEX}")
         client.close()
-    return {"data": data, "objects": objects, "settle_s": settled, "reps": reps,
+    return {"data": data, "objects": objects, "settle_s": settled, "prepare_s": prepared,
+            "seconds": time.perf_counter() - began, "reps": reps,
             "browser": f"Chromium {version}", "goal_fcp_ms": GOAL_FCP_S * 1000,
             "views": results}
