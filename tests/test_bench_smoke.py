@@ -290,3 +290,21 @@ def test_ui_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert "### UI (8)" in runner.report.to_markdown(data)
     # the index and any saved object the scenario made are deleted; the work folder too
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_ui_scenario_without_playwright(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Without Playwright the ui scenario is reported as skipped, with the command that
+    installs it, instead of failing the run."""
+    import sys
+
+    from loghaven.bench import report, ui
+
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # import fails
+    res = ui.scenario_ui(None, Path("unused"), 10, 42, 10, 1, 1)  # type: ignore[arg-type]
+    assert res["views"] == [] and "pip install 'loghaven[test]'" in res["skipped"]
+    report.print_ui(res)
+    assert "8. ui skipped" in capsys.readouterr().out
+    md = report.to_markdown({"command": "x", "environment": report.environment(),
+                             "scenarios": {"ui": res}})
+    assert "### UI (8)" in md and "Skipped: Playwright is not installed" in md
