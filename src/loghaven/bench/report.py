@@ -505,6 +505,15 @@ def _msn(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
+def _shorten(call: str, width: int = 80) -> str:
+    """A call as ``METHOD path duration`` with a long query string cut in the middle."""
+    if len(call) <= width:
+        return call
+    head, number, unit = call.rsplit(" ", 2)
+    tail = f"{number} {unit}"
+    return f"{head[:width - len(tail) - 2]}… {tail}"
+
+
 def _ui_status(view: dict[str, Any]) -> str:
     if view["status"] == "not available":
         return f"not available: {view['note']}"
@@ -539,7 +548,7 @@ def _ui_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
             f"({_msn(c['api_server_sum_ms'])})",
             f"{num(d['sum_ms'], 1)} ({d['calls']}"
             + (f", {d['skipped']} writes not sent" if d["skipped"] else "") + ")",
-            ratio(v["quiet_over_direct"]), c["slowest_api"] or "—"])
+            ratio(v["quiet_over_direct"]), _shorten(c["slowest_api"] or "—")])
     return [
         (f"8. ui: {res['data']['docs']:,} WAF documents, {res['browser']}, medians of "
          f"{res['reps']} loads per view, cold / warm (ms since navigation start)",
@@ -549,7 +558,7 @@ def _ui_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
          "directly",
          ["view", "static files (bytes)", "static bytes warm", "API calls (bytes)",
           "API time sum / max (server part) ms", "direct API sum ms (calls)",
-          "quiet ÷ direct", "slowest API call"], requests),
+          "quiet ÷ direct", "slowest API call (first cold load)"], requests),
     ]
 
 
@@ -560,7 +569,7 @@ def print_ui(res: dict[str, Any]) -> None:
         return
     for title, columns, rows in _ui_tables(res):
         table(title, columns, [[escape(cell) for cell in row] for row in rows],
-              left=("status", "slowest API call"))
+              left=("status", "slowest API call (first cold load)"))
     objects = res["objects"]
     dashboard = next((v["note"] for v in res["views"]
                       if v["view"] == "dashboards" and v["status"] != "not available"), "")
