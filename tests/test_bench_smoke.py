@@ -32,11 +32,12 @@ def test_bench_options_and_defaults() -> None:
     assert runner._plan("queries") == ["baseline", "ingest", "queries"]
     assert runner._plan("mixed") == ["ingest", "mixed"]
     assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed", "monitors",
-                                   "pipeline", "stream"]
+                                   "pipeline", "stream", "ui"]
     assert runner._plan("monitors") == ["ingest", "monitors"]
     assert runner._plan("pipeline") == ["pipeline"]
     assert runner._plan("stream") == ["stream"]
     assert (args.stream_transform, args.stream_interval) == ("pipeline", 1)
+    assert runner._plan("ui") == ["ui"] and args.ui_reps == 5
 
 
 def test_cli_wires_bench() -> None:
@@ -59,6 +60,7 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
             "--monitors", "4",
             "--monitor-seconds", "2",
             "--pipeline-sample", "300",
+            "--ui-reps", "1",
             "--work-dir", str(tmp_path),
             "--out", str(out),
         ]
@@ -116,8 +118,9 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     md = runner.report.to_markdown(data)
     assert "### Ingest" in md and "### Queries" in md and "### Mixed" in md
     assert "### Monitors" in md and "### Pipeline" in md and "### Stream (7)" in md
+    assert "### UI (8)" in md and scen["ui"]["views"]
     for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed", "5. monitors",
-                  "6. pipeline", "7. stream"):
+                  "6. pipeline", "7. stream", "8. ui"):
         assert title in printed
     # The work folder (spools, server data, baseline index) is removed afterwards.
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
@@ -214,3 +217,94 @@ def test_stream_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert "### Stream (7)" in runner.report.to_markdown(data)
     # the streams, indices, template and token are gone with the work folder
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_ui_quiet_network_and_static_files() -> None:
+    """The network is quiet at the end of the burst going on at the load event: a request
+    starting more than 500 ms after every earlier one ended is a view's polling, not its
+    load; static files are the UI's own, API calls everything else."""
+    from loghaven.bench import ui
+
+    assert ui.quiet_ms([], 40.0) == 40.0
+    burst = [(5.0, 30.0), (50.0, 120.0), (60.0, 300.0), (310.0, 400.0), (850.0, 900.0),
+             (5000.0, 5010.0)]
+    assert ui.quiet_ms(burst, 45.0) == 900.0
+    assert ui.quiet_ms([*burst[:4], (901.0, 950.0)], 45.0) == 400.0
+    assert ui.quiet_ms(burst, 1000.0) == 1000.0  # all done before the load event
+    assert ui.is_static("http://127.0.0.1:9200/_dashboards/app.js")
+    assert ui.is_static("http://127.0.0.1:9200/_dashboards/vendor/echarts.esm.min.js")
+    assert not ui.is_static("http://127.0.0.1:9200/_dashboards/api/saved_objects/_find?x=1")
+    assert not ui.is_static("http://127.0.0.1:9200/_dashboards/auth/logout")
+    assert not ui.is_static("http://127.0.0.1:9200/_cat/indices?format=json")
+
+
+def test_ui_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--scenario ui``: WAF records through the built-in pipeline, then every view of the
+    web UI loaded in Chromium cold and warm, with its paint times, requests and API calls,
+    and the same API calls sent directly; views that need an index pattern are reported as
+    not available when the server cannot make one."""
+    from loghaven.bench import ui
+
+    out = tmp_path / "results.json"
+    code = runner.main(["--docs", "300", "--clients", "1", "--bulk-docs", "150",
+                        "--scenario", "ui", "--ui-reps", "1", "--work-dir", str(tmp_path),
+                        "--out", str(out)])
+    printed = capsys.readouterr().out
+    data = orjson.loads(out.read_bytes())
+    assert code == 0 and data["errors"] == {}, (data["errors"], printed[-3000:])
+    res = data["scenarios"]["ui"]
+    assert "skipped" not in res, res  # the test environment has Playwright and Chromium
+    assert res["data"]["count"] == 300 and res["data"]["index"] == ui.UI_INDEX
+    assert res["browser"].startswith("Chromium ") and res["reps"] == 1
+    views = {v["view"]: v for v in res["views"]}
+    assert list(views) == ["overview", "discover", "visualize", "dashboards", "console",
+                           "alerting", "indices", "operations", "management"]
+    objects = res["objects"]
+    for name, view in views.items():
+        if view["status"] == "not available":
+            assert name in ui.NEEDS_PATTERN and not objects["available"], view
+            assert view["note"] == objects["reason"] and view["note"] in printed.replace(
+                "\n", "")
+            continue
+        assert view["status"] in ("ok", "errors"), view
+        assert len(view["samples"]["cold"]) == len(view["samples"]["warm"]) == 1
+        for load in ("cold", "warm"):
+            figures = view[load]
+            assert 0 < figures["fcp_ms"] <= figures["load_ms"], (name, load, figures)
+            assert figures["lcp_ms"] >= figures["fcp_ms"], (name, load, figures)
+            assert figures["dcl_ms"] <= figures["load_ms"]
+            assert figures["static_requests"] >= 2 and figures["never_quiet"] == 0
+            assert figures["quiet_ms"] >= figures["dcl_ms"] > 0
+        # a warm load takes the UI's files from the cache (or revalidates them)
+        assert view["warm"]["static_bytes"] < view["cold"]["static_bytes"]
+        assert view["goal_met"] == (view["cold"]["fcp_ms"] < 1000)
+        assert view["direct"]["calls"] + view["direct"]["skipped"] == len(view["calls"])
+    overview = views["overview"]
+    assert overview["status"] == "ok", overview["problems"]
+    # the overview's own calls, seen by the browser and sent again directly
+    assert "GET /_cluster/health" in overview["calls"]
+    assert overview["cold"]["api_requests"] >= 2 and overview["cold"]["api_sum_ms"] > 0
+    assert overview["direct"]["calls"] >= 2 and overview["direct"]["sum_ms"] > 0
+    assert overview["quiet_over_direct"] > 0
+    assert "8. ui" in printed and "FCP" in printed
+    assert "### UI (8)" in runner.report.to_markdown(data)
+    # the index and any saved object the scenario made are deleted; the work folder too
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_ui_scenario_without_playwright(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Without Playwright the ui scenario is reported as skipped, with the command that
+    installs it, instead of failing the run."""
+    import sys
+
+    from loghaven.bench import report, ui
+
+    monkeypatch.setitem(sys.modules, "playwright.sync_api", None)  # import fails
+    res = ui.scenario_ui(None, Path("unused"), 10, 42, 10, 1, 1)  # type: ignore[arg-type]
+    assert res["views"] == [] and "pip install 'loghaven[test]'" in res["skipped"]
+    report.print_ui(res)
+    assert "8. ui skipped" in capsys.readouterr().out
+    md = report.to_markdown({"command": "x", "environment": report.environment(),
+                             "scenarios": {"ui": res}})
+    assert "### UI (8)" in md and "Skipped: Playwright is not installed" in md

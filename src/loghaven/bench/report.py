@@ -495,6 +495,90 @@ def print_stream(res: dict[str, Any]) -> None:
                  f"searchable when the wait ended[/red]")
 
 
+def _kb(value: float | None) -> str:
+    return "—" if value is None else f"{value / 1024:,.0f} KB" if value >= 1024 \
+        else f"{value:,.0f} B"
+
+
+def _msn(value: float | None) -> str:
+    """Milliseconds (already), or a dash."""
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _shorten(call: str, width: int = 80) -> str:
+    """A call as ``METHOD path duration`` with a long query string cut in the middle."""
+    if len(call) <= width:
+        return call
+    head, number, unit = call.rsplit(" ", 2)
+    tail = f"{number} {unit}"
+    return f"{head[:width - len(tail) - 2]}… {tail}"
+
+
+def _ui_status(view: dict[str, Any]) -> str:
+    if view["status"] == "not available":
+        return f"not available: {view['note']}"
+    if view["status"] != "ok":
+        return f"{view['status']}: {'; '.join(view['problems'])[:160]}"
+    return "ok"
+
+
+def _ui_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Scenario 8's two tables: paint and load times, then requests, bytes and the API
+    baseline; medians of ``reps`` loads, cold (a new browser context) / warm (the same
+    context again)."""
+    goal = res["goal_fcp_ms"]
+    times, requests = [], []
+    for v in res["views"]:
+        if v["status"] == "not available":
+            times.append([v["view"], "", "", "", "", "", _ui_status(v)])
+            continue
+        c, w, d = v["cold"], v["warm"], v["direct"]
+        times.append([
+            v["view"], f"{_msn(c['fcp_ms'])} / {_msn(w['fcp_ms'])}",
+            f"{_msn(c['lcp_ms'])} / {_msn(w['lcp_ms'])}",
+            f"{_msn(c['dcl_ms'])} / {_msn(c['load_ms'])}",
+            f"{_msn(c['quiet_ms'])} / {_msn(w['quiet_ms'])}",
+            ("pass" if v["goal_met"] else "FAIL") + f" ({_msn(c['fcp_ms'])} ms)",
+            _ui_status(v)])
+        requests.append([
+            v["view"], f"{_msn(c['static_requests'])} ({_kb(c['static_bytes'])})",
+            _kb(w["static_bytes"]),
+            f"{_msn(c['api_requests'])} ({_kb(c['api_bytes'])})",
+            f"{_msn(c['api_sum_ms'])} / {_msn(c['api_max_ms'])} "
+            f"({_msn(c['api_server_sum_ms'])})",
+            f"{num(d['sum_ms'], 1)} ({d['calls']}"
+            + (f", {d['skipped']} writes not sent" if d["skipped"] else "") + ")",
+            ratio(v["quiet_over_direct"]), _shorten(c["slowest_api"] or "—")])
+    return [
+        (f"8. ui: {res['data']['docs']:,} WAF documents, {res['browser']}, medians of "
+         f"{res['reps']} loads per view, cold / warm (ms since navigation start)",
+         ["view", "FCP", "LCP", "DOMContentLoaded / load (cold)", "network quiet",
+          f"goal FCP < {goal:,.0f} ms (cold)", "status"], times),
+        ("8. ui: requests per load (cold), the views' API calls and the same calls sent "
+         "directly",
+         ["view", "static files (bytes)", "static bytes warm", "API calls (bytes)",
+          "API time sum / max (server part) ms", "direct API sum ms (calls)",
+          "quiet ÷ direct", "slowest API call (first cold load)"], requests),
+    ]
+
+
+def print_ui(res: dict[str, Any]) -> None:
+    """Scenario 8: each view of the web UI in Chromium, cold and warm."""
+    if res.get("skipped"):
+        note(f"[yellow]8. ui skipped[/yellow]: {escape(res['skipped'])}")
+        return
+    for title, columns, rows in _ui_tables(res):
+        table(title, columns, [[escape(cell) for cell in row] for row in rows],
+              left=("status", "slowest API call (first cold load)"))
+    objects = res["objects"]
+    dashboard = next((v["note"] for v in res["views"]
+                      if v["view"] == "dashboards" and v["status"] != "not available"), "")
+    note(f"data: {res['data']['count']:,} documents in {res['data']['index']} "
+         f"({num(res['data']['docs_per_s'])} docs/s through its pipeline); index pattern: "
+         + (objects["pattern_id"] if objects["available"] else objects["reason"])
+         + (f"; dashboards view: {dashboard}" if dashboard else ""))
+
+
 # --------------------------------------------------------------------------- markdown
 
 
@@ -657,6 +741,13 @@ def to_markdown(data: dict[str, Any]) -> str:
     if stream:
         for title, columns, rows in _stream_tables(stream):
             out += [f"### Stream (7): {title.removeprefix('7. stream: ')}", "", _md_table(columns, rows), ""]
+    ui = scen.get("ui")
+    if ui and ui.get("skipped"):
+        out += ["### UI (8)", "", f"Skipped: {ui['skipped']}", ""]
+    elif ui:
+        for title, columns, rows in _ui_tables(ui):
+            out += [f"### UI (8): {title.removeprefix('8. ui: ')}", "", _md_table(columns, rows),
+                    ""]
     return "\n".join(out)
 
 

@@ -38,11 +38,12 @@ from loghaven.bench.scenarios import (
 from loghaven.bench.server import BenchError, Server
 from loghaven.bench.stream import TRANSFORMS, scenario_stream
 from loghaven.bench.stream import failed as stream_failed
+from loghaven.bench.ui import scenario_ui
 
-SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline", "stream")
+SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline", "stream", "ui")
 #: What each scenario needs to have run before it.
 NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",),
-         "monitors": ("ingest",), "pipeline": (), "stream": ()}
+         "monitors": ("ingest",), "pipeline": (), "stream": (), "ui": ()}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +114,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "an http function the benchmark serves on loopback [pipeline]")
     parser.add_argument("--stream-interval", type=int, default=1, metavar="SECONDS",
                         help="the stream's BufferingHints IntervalInSeconds [1]")
+    parser.add_argument("--ui-reps", type=int, default=5, metavar="N",
+                        help="loads of each view of the web UI, cold and warm, in the ui "
+                             "scenario; the table shows their medians [5]")
     parser.add_argument("--secure", action="store_true",
                         help="start the server with security on; every request authenticates "
                              "as admin with HTTP Basic (the cost of authentication and "
@@ -127,7 +131,7 @@ def _plan(choice: str) -> list[str]:
         if not extra:
             break
         todo |= extra
-    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline", "stream"]
+    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline", "stream", "ui"]
     return [s for s in order if s in todo]
 
 
@@ -217,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
             save()
 
         if any(s in plan for s in ("ingest", "queries", "mixed", "monitors", "pipeline",
-                                   "stream")):
+                                   "stream", "ui")):
             server = Server(work / "server-data", work / "server.log", url=args.url,
                             secure=args.secure)
             server.start()
@@ -304,6 +308,12 @@ def run(args: argparse.Namespace) -> int:
                 server.check_alive()
                 if stream_failed(res):
                     failed = True
+                save()
+            if "ui" in plan:
+                scen["ui"] = res = scenario_ui(server, work, args.docs, args.seed,
+                                               args.bulk_docs, args.clients, args.ui_reps)
+                report.print_ui(res)
+                server.check_alive()
                 save()
     except BenchError as exc:
         failed = True
