@@ -12,6 +12,8 @@ from loghaven.alerting.history import HistoryPolicy
 from loghaven.alerting.runner import RunContext
 from loghaven.alerting.service import AlertingService
 from loghaven.config import Config
+from loghaven.dashboards import builtin
+from loghaven.dashboards.objects import SavedObjects
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.recovery import open_metastore
@@ -96,6 +98,10 @@ class Node:
         #: scheduler jobs through the write service.
         self.streams = StreamService(config, self.metastore, self.scheduler,
                                      self.write_service, self.security, self.object_store)
+        #: The UI's saved objects (index patterns, searches, visualizations, dashboards).
+        self.saved_objects = SavedObjects(
+            self.metastore,
+            max_import_export_size=config.saved_objects_max_import_export_size)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -107,6 +113,8 @@ class Node:
     def start(self) -> None:
         if self.config.ingest_parsers_install:
             parsers.install(self.write_service.pipelines, self.metastore)
+        if self.config.dashboards_builtin_install:
+            builtin.install(self.saved_objects)
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)

@@ -1,7 +1,8 @@
 """The web UI under ``/_dashboards``: static files, the login page and its session, and the
 UI's own API under ``/api``.
 
-The UI's API follows OpenSearch Dashboards' paths (``/api/status``, later saved objects,
+The UI's API follows OpenSearch Dashboards' paths (``/api/status``, saved objects
+(api/saved_objects.py),
 ``/auth/login`` and ``/auth/logout``) and its XSRF rule: every route under
 ``/_dashboards/api`` inherits ``DASHBOARDS_API``, so unsafe requests need the ``osd-xsrf``
 header (api/route_policy.py). The login page and what it loads (``/public``) are open to
@@ -18,6 +19,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from loghaven.api import saved_objects
 from loghaven.api.auth import SESSION_COOKIE, login_subject, record_login, session_cookie
 from loghaven.api.http import json_body, json_response, node_of, run
 from loghaven.api.route_policy import DASHBOARDS_API, PolicyMount, PolicyRoute
@@ -112,6 +114,7 @@ routes = [
     PolicyMount("/_dashboards/api", policy=DASHBOARDS_API, routes=[
         Route("/status", status, methods=["GET"]),
         Route("/v1/auth/authinfo", authinfo, methods=["GET"]),
+        *saved_objects.routes,
     ]),
     Mount("/_dashboards/public", StaticFiles(directory=STATIC / "public"), name="public"),
     Mount("/_dashboards/", StaticFiles(directory=STATIC, html=True), name="dashboards"),

@@ -15,6 +15,10 @@ own actions on their indices: ``_msearch`` runs its searches as ``indices:data/r
 ``indices:data/write/index|delete|update`` (ingest/service.py), ``_reindex`` its source as
 ``indices:data/read/search`` and each write to its destination as a bulk item.
 
+The UI's saved objects (``/_dashboards/api/saved_objects``) need the index actions OpenSearch
+checks when Dashboards reads and writes its ``.kibana`` index as the user; the service checks
+them on ``.kibana`` itself (dashboards/access.py).
+
 Four kinds need no action: ``public`` (the login page and its assets, the security health
 check), ``authenticated`` (any user: who-am-I, one's own account and API keys, logout),
 ``ui`` (the web UI's pages: an anonymous page load is sent to the login page).
@@ -237,6 +241,13 @@ POST        /_dashboards/auth/login                         public
 POST        /_dashboards/auth/logout                        public
 GET         /_dashboards/api/status                         authenticated
 GET         /_dashboards/api/v1/auth/authinfo               authenticated
+GET         /_dashboards/api/saved_objects/_find                indices:data/read/search
+POST        /_dashboards/api/saved_objects/_bulk_get            indices:data/read/get
+POST        /_dashboards/api/saved_objects/_bulk_create         indices:data/write/index
+POST        /_dashboards/api/saved_objects/{type}               indices:data/write/index
+GET         /_dashboards/api/saved_objects/{type}/{id}          indices:data/read/get
+POST,PUT    /_dashboards/api/saved_objects/{type}/{id}          indices:data/write/index
+DELETE      /_dashboards/api/saved_objects/{type}/{id}          indices:data/write/delete
 GET         /_dashboards/{path}                             ui
 """
 
