@@ -192,7 +192,7 @@ class DashboardView {
       "aria-label": `Move ${panel.title || "panel"}`, onkeydown: (event) => this.key(event, panel, event.shiftKey) }, "⠿");
     const resize = h("button", { type: "button", class: "dash-resize edit-only", title: "Drag to resize; arrow keys resize",
       "aria-label": `Resize ${panel.title || "panel"}`, onkeydown: (event) => this.key(event, panel, true) });
-    const header = h("header", { class: "dash-panel-header" }, move, title,
+    const header = h("div", { class: "dash-panel-header" }, move, title,
       h("button", { type: "button", class: "dash-remove edit-only", "aria-label": `Remove ${panel.title || "panel"}`, title: "Remove this panel", onclick: () => this.removePanel(panel) }, "×"));
     header.addEventListener("pointerdown", (event) => {
       if (this.editing && (event.target === header || event.target === title || event.target === move)) this.drag(event, panel.panelIndex, "move");
