@@ -245,3 +245,124 @@ def test_panels_move_and_resize_by_keyboard_and_pointer_and_the_layout_is_saved(
     table_box = panel(page, waf["table"]).bounding_box()
     metric_box = panel(page, waf["metric"]).bounding_box()
     assert table_box and metric_box and metric_box["y"] > table_box["y"] + table_box["height"]
+
+
+def test_a_new_dashboard_gets_panels_a_title_and_its_time_and_opens_with_them(
+        page: playwright_api.Page, server: Server, es: httpx.Client,
+        waf: dict[str, str]) -> None:
+    title = f"Built {uuid.uuid4().hex[:6]}"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server.url + "/_dashboards/#dashboards")
+    page.click("#create-dashboard")
+    expect(page.locator(".dash-empty")).to_contain_text("Add panel")
+    page.click("#save-dashboard")  # no title yet
+    expect(page.locator("#dashboard-status .notice.error")).to_contain_text("title")
+    page.click("#add-panel")
+    page.fill("#add-panel-search", "action")
+    expect(page.locator("#add-panel-list button")).to_have_count(1)
+    page.click(f"#add-panel-list button[data-id='{waf['bars']}']")
+    page.fill("#add-panel-search", "Requests")
+    page.click(f"#add-panel-list button[data-id='{waf['metric']}']")
+    page.click("#close-add-panel")
+    expect(page.locator(".dash-panel")).to_have_count(2)
+    # remove one, add it back: two panels remain
+    panel(page, waf["metric"]).locator(".dash-remove").click()
+    expect(page.locator(".dash-panel")).to_have_count(1)
+    page.click("#add-panel")
+    page.click(f"#add-panel-list button[data-id='{waf['metric']}']")
+    page.keyboard.press("Escape")
+    page.fill(".search-bar input[aria-label=From]", "now-3h")
+    page.press(".search-bar input[aria-label=From]", "Enter")
+    page.fill("#dashboard-title-input", title)
+    page.fill("#dashboard-description-input", "Made in a test")
+    page.check("#dashboard-time-restore")
+    page.click("#save-dashboard")
+    expect(page.locator("#dashboard-title")).to_have_text(title)
+    board = page.url.split("#dashboards/view/")[1].split("?")[0]
+
+    saved = es.get(f"{BASE}/dashboard/{board}").json()
+    attributes = saved["attributes"]
+    assert attributes["timeRestore"] is True and attributes["timeFrom"] == "now-3h"
+    assert attributes["timeTo"] == "now" and attributes["description"] == "Made in a test"
+    assert saved["references"] == [
+        {"name": "panel_0", "type": "visualization", "id": waf["bars"]},
+        {"name": "panel_1", "type": "visualization", "id": waf["metric"]}]
+    panels = json.loads(attributes["panelsJSON"])
+    assert [p["panelRefName"] for p in panels] == ["panel_0", "panel_1"]
+    assert [p["gridData"] for p in panels] == [
+        {"x": 0, "y": 0, "w": 24, "h": 15, "i": panels[0]["panelIndex"]},
+        {"x": 0, "y": 15, "w": 24, "h": 15, "i": panels[1]["panelIndex"]}]
+
+    # opened without any state in the link, the stored time range applies
+    page.goto(f"{server.url}/_dashboards/#dashboards")
+    page.fill("#dashboard-search", title[:8])
+    row = page.locator(f"#dashboard-list tr[data-id='{board}']")
+    expect(row).to_have_count(1)
+    expect(page.locator("#dashboard-list tbody tr")).to_have_count(1)
+    row.locator("a").click()
+    expect(page.locator(".search-bar input[aria-label=From]")).to_have_value("now-3h")
+    assert metric(page, waf["metric"]) == count(es, waf["index"], since(3))
+    # and deleted from the list, after the confirmation
+    page.goto(f"{server.url}/_dashboards/#dashboards")
+    page.locator(f"#dashboard-list tr[data-id='{board}'] button.danger").click()
+    expect(page.locator(f"#dashboard-list tr[data-id='{board}']")).to_have_count(0)
+    assert es.get(f"{BASE}/dashboard/{board}").status_code == 404
+    page.goto(link(server, board))
+    expect(page.locator("#dashboards .notice.error")).to_contain_text(
+        f"Could not find saved object [dashboard/{board}]")
+
+
+def test_full_screen_hides_the_chrome_and_escape_leaves_it(
+        page: playwright_api.Page, server: Server, es: httpx.Client,
+        waf: dict[str, str]) -> None:
+    board = dashboard(es, f"Wall {uuid.uuid4().hex[:6]}", [
+        ("visualization", waf["metric"], GRID["metric"])])
+    page.goto(link(server, board, _g={"time": {"from": "now-7h", "to": "now"}}))
+    settled(page, waf["metric"])
+    page.click("#full-screen")
+    expect(page.locator("body > header")).to_be_hidden()
+    expect(page.locator(".search-bar")).to_be_hidden()
+    expect(page.locator("#exit-full-screen")).to_be_visible()
+    expect(panel(page, waf["metric"])).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("body > header")).to_be_visible()
+    expect(page.locator(".search-bar")).to_be_visible()
+    page.click("#full-screen")
+    page.click("#exit-full-screen")
+    expect(page.locator("#exit-full-screen")).to_be_hidden()
+    # leaving the dashboard leaves full screen too
+    page.click("#full-screen")
+    page.goto(server.url + "/_dashboards/#overview")
+    expect(page.locator("body > header")).to_be_visible()
+
+
+def test_auto_refresh_updates_every_panel_with_new_documents(
+        page: playwright_api.Page, server: Server, es: httpx.Client,
+        waf: dict[str, str]) -> None:
+    index = f"awswaf-live{uuid.uuid4().hex[:8]}"
+    now = int(time.time() * 1000) - 5_000
+    bulk(es, index, list(waf_logs(20, seed=3, end_ms=now, span_ms=60_000)))
+    pattern = f"p-{uuid.uuid4().hex[:8]}"
+    assert es.post(f"{BASE}/index-pattern/{pattern}", headers=XSRF, json={
+        "attributes": {"title": index, "timeFieldName": "@timestamp"}}).status_code == 200
+    count_agg = {"id": "1", "enabled": True, "type": "count", "schema": "metric", "params": {}}
+    first = vis(es, pattern, "Live count", "metric", [count_agg])
+    second = vis(es, pattern, "Live count again", "metric", [count_agg])
+    board = dashboard(es, f"Live {uuid.uuid4().hex[:6]}", [
+        ("visualization", first, GRID["metric"]),
+        ("visualization", second, {**GRID["metric"], "x": 12})],
+        timeRestore=True, timeFrom="now-1h", timeTo="now",
+        refreshInterval={"pause": False, "value": 1000})
+    page.goto(link(server, board))
+    assert metric(page, first) == 20 and metric(page, second) == 20
+    bulk(es, index, list(waf_logs(5, seed=4, end_ms=int(time.time() * 1000) - 1000,
+                                  span_ms=1000)))
+    for id_ in (first, second):
+        expect(panel(page, id_).locator(".vis-metric")).to_have_attribute(
+            "data-value", "25", timeout=15_000)
+    # leaving the dashboard stops the refresh
+    page.goto(server.url + "/_dashboards/#overview")
+    searches: list[str] = []
+    page.on("request", lambda r: searches.append(r.url) if "/_search" in r.url else None)
+    page.wait_for_timeout(2500)
+    assert searches == []
