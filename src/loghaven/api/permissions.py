@@ -244,6 +244,9 @@ GET         /_dashboards/api/v1/auth/authinfo               authenticated
 GET         /_dashboards/api/saved_objects/_find                indices:data/read/search
 POST        /_dashboards/api/saved_objects/_bulk_get            indices:data/read/get
 POST        /_dashboards/api/saved_objects/_bulk_create         indices:data/write/index
+POST        /_dashboards/api/saved_objects/_export              indices:data/read/search
+POST        /_dashboards/api/saved_objects/_import              indices:data/write/index
+POST        /_dashboards/api/saved_objects/_resolve_import_errors   indices:data/write/index
 POST        /_dashboards/api/saved_objects/{type}               indices:data/write/index
 GET         /_dashboards/api/saved_objects/{type}/{id}          indices:data/read/get
 POST,PUT    /_dashboards/api/saved_objects/{type}/{id}          indices:data/write/index

@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from loghaven.api.http import body_bytes, json_response, node_of, run
 from loghaven.api.route_policy import PolicyRoute, RoutePolicy
+from loghaven.dashboards import transfer
 from loghaven.dashboards.objects import SavedObjectError, Write, check_references, error_body
 from loghaven.errors import LoghavenError
 
@@ -35,6 +38,10 @@ def render_error(request: Request, error: LoghavenError) -> Response:
 
 #: Dashboards' XSRF rule, its error bodies.
 POLICY = RoutePolicy(requires_xsrf=True, render_error=render_error)
+#: The import routes take the file as a form (Dashboards' ``accepts: multipart/form-data``);
+#: a page cannot add ``osd-xsrf`` to a form post, so the form is no way in for a page.
+UPLOAD_POLICY = RoutePolicy(requires_xsrf=True, render_error=render_error,
+                            content_types=frozenset({"multipart/form-data"}))
 
 
 def bad_request(message: str) -> SavedObjectError:
@@ -218,6 +225,104 @@ async def find(request: Request) -> Response:
     return json_response(request, result.to_json())
 
 
+async def export(request: Request) -> Response:
+    """``POST /_export`` with ``{type}`` (a type or a list) or ``{objects: [{type, id}]}``,
+    ``search``, ``includeReferencesDeep``, ``excludeExportDetails``: NDJSON as a download."""
+    node = node_of(request)
+    body = await _object_body(request)
+    type_ = body.get("type")
+    types = [type_] if isinstance(type_, str) else type_
+    if types is not None and not (isinstance(types, list)
+                                  and all(isinstance(t, str) for t in types)):
+        raise bad_request("[request body.type]: types that failed validation: expected a "
+                          "string or an array of strings")
+    items = body.get("objects")
+    if items is not None:
+        items = _ids(items, "request body.objects")
+    flags = {}
+    for name in ("includeReferencesDeep", "excludeExportDetails"):
+        if not isinstance(body.get(name, False), bool):
+            raise bad_request(f"[request body.{name}]: expected value of type [boolean] but "
+                              f"got [{type(body[name]).__name__}]")
+        flags[name] = body.get(name, False)
+    search = body.get("search")
+    content = await run(lambda: transfer.export_objects(
+        node.saved_objects, types=types, items=items,
+        include_references_deep=flags["includeReferencesDeep"],
+        exclude_export_details=flags["excludeExportDetails"],
+        search=search if isinstance(search, str) else None))
+    return Response(content, media_type="application/ndjson", headers={
+        "content-disposition": 'attachment; filename="export.ndjson"'})
+
+
+async def _upload(request: Request) -> tuple[bytes, FormData]:
+    """The form's ``file`` (an ``.ndjson`` export, or Kibana 6's ``.json``) and the form,
+    within ``savedObjects.maxImportPayloadBytes`` (Dashboards' 413 beyond it)."""
+    limit = node_of(request).config.saved_objects_max_import_payload_bytes
+    too_large = SavedObjectError(413, "Payload content length greater than maximum allowed: "
+                                 f"{limit}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise too_large
+        chunks.append(chunk)
+    body = b"".join(chunks)
+
+    async def replay() -> Any:
+        yield body
+
+    try:
+        form = await MultiPartParser(request.headers, replay(), max_files=1,
+                                     max_fields=10).parse()
+    except MultiPartException as error:
+        raise bad_request(str(error)) from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise bad_request("[request body.file]: expected value of type [Stream] but got "
+                          "[undefined]")
+    name = upload.filename or ""
+    extension = name[name.rfind("."):].lower() if "." in name else ""
+    if extension not in (".ndjson", ".json"):
+        raise bad_request(f"Invalid file extension {extension}")
+    return await upload.read(), form
+
+
+async def import_objects(request: Request) -> Response:
+    """``POST /_import?overwrite&createNewCopies`` with the form field ``file``."""
+    node = node_of(request)
+    overwrite = _flag(request, "overwrite")
+    copies = _flag(request, "createNewCopies")
+    payload, _ = await _upload(request)
+    result = await run(lambda: transfer.import_objects(
+        node.saved_objects, payload, overwrite=overwrite, create_new_copies=copies))
+    return json_response(request, result)
+
+
+async def resolve_import_errors(request: Request) -> Response:
+    """``POST /_resolve_import_errors?createNewCopies`` with the form fields ``file`` and
+    ``retries`` (JSON: ``[{type, id, overwrite, replaceReferences, destinationId?}]``)."""
+    node = node_of(request)
+    copies = _flag(request, "createNewCopies")
+    payload, form = await _upload(request)
+    text = form.get("retries")
+    if not isinstance(text, str):
+        raise bad_request("[request body.retries]: expected value of type [array] but got "
+                          "[undefined]")
+    try:
+        retries = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise bad_request("[request body.retries]: could not parse array value from json "
+                          "input") from None
+    result = await run(lambda: transfer.resolve_import_errors(
+        node.saved_objects, payload, retries, create_new_copies=copies))
+    return json_response(request, result)
+
+
 def _route(path: str, endpoint: Any, methods: list[str],
            policy: RoutePolicy = POLICY) -> Route:
     return PolicyRoute(BASE + path, endpoint, methods=methods, policy=policy)
@@ -228,6 +333,9 @@ routes = [
     _route("/_find", find, ["GET"]),
     _route("/_bulk_get", bulk_get, ["POST"]),
     _route("/_bulk_create", bulk_create, ["POST"]),
+    _route("/_export", export, ["POST"]),
+    _route("/_import", import_objects, ["POST"], UPLOAD_POLICY),
+    _route("/_resolve_import_errors", resolve_import_errors, ["POST"], UPLOAD_POLICY),
     _route("/{type}", create_object, ["POST"]),
     _route("/{type}/{id}", get_object, ["GET"]),
     _route("/{type}/{id}", create_object, ["POST"]),

@@ -41,6 +41,10 @@ TYPES = ("config", "index-pattern", "search", "visualization", "dashboard")
 VISUALIZATION_TYPES = ("histogram", "horizontal_bar", "line", "area", "pie", "metric", "table",
                        "heatmap", "tagcloud", "region_map")
 
+#: Dashboards' management icons of each type, which its import results carry in ``meta``.
+ICONS = {"index-pattern": "indexPatternApp", "search": "discoverApp",
+         "visualization": "visualizeApp", "dashboard": "dashboardApp", "config": "settingsApp"}
+
 KIND = "saved_object"
 #: The metastore entry of the sequence counter behind ``version``.
 _SEQUENCE = ("saved_object_sequence", "last")
@@ -51,17 +55,33 @@ class SavedObjectError(LoghavenError):
     409 (conflict), 413 (payload too large). A LoghavenError, so the API's error handler
     renders it (in OpenSearch Dashboards' body, api/saved_objects.py)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *,
+                 attributes: dict[str, Any] | None = None) -> None:
         super().__init__(message, status=status)
         self.message = message
+        #: Boom's ``attributes`` (the objects an export could not find).
+        self.attributes = attributes
 
     def body(self) -> dict[str, Any]:
-        return error_body(self.status, self.message)
+        body = error_body(self.status, self.message)
+        if self.attributes is not None:
+            body["attributes"] = self.attributes
+        return body
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
     """``{"statusCode", "error", "message"}``: Boom's payload, as Dashboards answers."""
     return {"statusCode": status, "error": HTTPStatus(status).phrase, "message": message}
+
+
+def import_error(type_: str, id_: str, attributes: dict[str, Any],
+                 error: dict[str, Any]) -> dict[str, Any]:
+    """One ``errors`` entry of an import answer (``title`` absent when the object has none,
+    as in Dashboards' JSON)."""
+    title = attributes.get("title")
+    meta = {k: v for k, v in (("title", title), ("icon", ICONS.get(type_))) if v is not None}
+    return {"id": id_, "type": type_, **({"title": title} if title is not None else {}),
+            "meta": meta, "error": error}
 
 
 def not_found(type_: str, id_: str) -> SavedObjectError:
