@@ -258,6 +258,7 @@ class DashboardView {
         h("button", { type: "button", class: "secondary small", id: "close-add-panel", onclick: () => dialog.close() }, "Close")),
       search, added, list);
     dialog.addEventListener("close", () => dialog.remove());
+    window.addEventListener("hashchange", () => dialog.close(), { once: true });
     const load = () => attempt(added, async () => {
       const text = search.value.trim();
       const found = await findObjects(["visualization", "search"], { search: text ? `${text}*` : "", perPage: 200 });

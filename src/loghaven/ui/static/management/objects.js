@@ -38,6 +38,7 @@ function dialog(id, title, ...content) {
       h("button", { type: "button", class: "secondary small", onclick: () => box.close() }, "Close")),
     ...content);
   box.addEventListener("close", () => box.remove());
+  window.addEventListener("hashchange", () => box.close(), { once: true });
   document.body.append(box);
   box.showModal();
   return box;
@@ -97,8 +98,8 @@ export function showObjects(root, _args, _params) {
     const names = chosen.slice(0, 5).map((o) => `${TYPE_NAMES[o.type] || o.type} "${titleOf(o)}"`).join(", ");
     if (!confirm(`Delete ${chosen.length} saved object${chosen.length > 1 ? "s" : ""} (${names}${chosen.length > 5 ? ", …" : ""})? Dashboards and visualizations that use them will show them as missing.`)) return;
     for (const object of chosen) await deleteObject(object.type, object.id);
-    status.replaceChildren(notice(`Deleted ${chosen.length} saved object${chosen.length > 1 ? "s" : ""}.`, "success"));
     await load();
+    status.replaceChildren(notice(`Deleted ${chosen.length} saved object${chosen.length > 1 ? "s" : ""}.`, "success"));
   }));
 
   let timer = null;
@@ -166,14 +167,38 @@ function importDialog(reload) {
     start.disabled = true;
     try {
       const first = await importObjects(chosen, options);
-      const missing = missingPatterns(first.errors || []);
+      const errors = first.errors || [];
+      const missing = missingPatterns(errors);
       if (missing.size) await remapStep(step, status, chosen, options, first, missing, reload);
-      else showResult(step, first.successCount || 0, first.errors || []);
+      else if (errors.some((e) => BLOCKING.has(e.error?.type))) await retry(step, chosen, options, first, new Map());
+      else showResult(step, first, errors);
     } finally {
       start.disabled = false;
       await reload();
     }
   }));
+}
+
+// An import that finds a conflict or a missing reference writes nothing (as in OpenSearch
+// Dashboards): the objects are sent again to _resolve_import_errors, with the new index
+// patterns chosen, the conflicts (when not overwriting) and the unmapped objects left out.
+const BLOCKING = new Set(["conflict", "ambiguous_conflict", "missing_references"]);
+
+async function retry(step, file, options, first, selects) {
+  const keep = (one) => ({ type: one.type, id: one.id, overwrite: options.overwrite, ...(one.destinationId ? { destinationId: one.destinationId } : {}) });
+  const retries = (first.successResults || []).map(keep);
+  const skipped = [];
+  for (const error of first.errors || []) {
+    const refs = error.error?.references || [];
+    const mapped = error.error?.type === "missing_references" && refs.every((r) => r.type === "index-pattern" && selects.get(r.id)?.value);
+    if (!mapped) {
+      skipped.push(error.error?.type === "missing_references" ? { ...error, unmapped: true } : error);
+      continue;
+    }
+    retries.push({ ...keep(error), replaceReferences: refs.map((r) => ({ type: "index-pattern", from: r.id, to: selects.get(r.id).value })) });
+  }
+  const second = retries.length ? await resolveImportErrors(file, retries, options) : { successCount: 0, errors: [] };
+  showResult(step, second, [...skipped, ...(second.errors || [])]);
 }
 
 // OpenSearch Dashboards' "Index pattern conflicts" step: a new pattern for each missing one.
@@ -191,35 +216,31 @@ async function remapStep(step, status, file, options, first, missing, reload) {
       h("td", {}, select));
   });
   const confirmButton = h("button", { type: "button", id: "confirm-remap" }, "Confirm all changes");
-  step.replaceChildren(
-    notice(`${first.successCount || 0} objects imported so far. ${missing.size} index pattern${missing.size > 1 ? "s do" : " does"} not exist here: pick an existing one for each, or skip the objects that use it.`, "info"),
+  page(step,
+    notice(`Nothing is imported yet: ${missing.size} index pattern${missing.size > 1 ? "s do" : " does"} not exist here. Pick an existing one for each (or skip the objects that use it), then confirm.`, "info"),
     patterns.length ? null : notice("No index pattern exists yet: create one in Saved objects → Index patterns (e.g. cwl-*), then import again."),
     h("table", { class: "list remap" },
       h("thead", {}, h("tr", {}, h("th", {}, "Missing index pattern"), h("th", { class: "num" }, "Objects"), h("th", {}, "Sample of affected objects"), h("th", {}, "New index pattern"))),
       h("tbody", {}, rows)),
     h("div", { class: "buttons" }, confirmButton));
   confirmButton.addEventListener("click", () => attempt(status, async () => {
-    const retries = [];
-    const skipped = [];
-    for (const error of first.errors) {
-      if (error.error?.type !== "missing_references") continue;
-      const refs = error.error.references || [];
-      const mapped = refs.every((r) => r.type === "index-pattern" && selects.get(r.id)?.value);
-      if (!mapped) { skipped.push({ ...error, unmapped: true }); continue; }
-      retries.push({ type: error.type, id: error.id, overwrite: options.overwrite,
-        replaceReferences: refs.map((r) => ({ type: "index-pattern", from: r.id, to: selects.get(r.id).value })) });
+    confirmButton.disabled = true;
+    try {
+      await retry(step, file, options, first, selects);
+    } finally {
+      confirmButton.disabled = false;
+      await reload();
     }
-    const others = first.errors.filter((e) => e.error?.type !== "missing_references");
-    let second = { successCount: 0, errors: [] };
-    if (retries.length) second = await resolveImportErrors(file, retries, options);
-    showResult(step, (first.successCount || 0) + (second.successCount || 0), [...others, ...skipped, ...(second.errors || [])]);
-    await reload();
   }));
 }
 
-function showResult(step, count, errors) {
-  step.replaceChildren(
+function showResult(step, answer, errors) {
+  const count = answer.successCount || 0;
+  const dashboards = (answer.successResults || []).filter((one) => one.type === "dashboard");
+  page(step,
     notice(`Imported ${count} object${count === 1 ? "" : "s"}.`, errors.length ? "info" : "success"),
+    dashboards.length ? h("p", { id: "imported-dashboards" }, "Open: ", dashboards.map((one, n) => [n ? ", " : "",
+      h("a", { href: `#dashboards/view/${encodeURIComponent(one.destinationId || one.id)}` }, one.meta?.title || one.id)])) : null,
     errors.length ? h("div", { class: "import-result" }, h("h4", {}, `${errors.length} not imported`),
       h("ul", { id: "import-errors" }, errors.map((error) => h("li", { "data-type": error.type, "data-id": error.id },
         h("strong", {}, error.meta?.title || error.title || error.id), ` (${TYPE_NAMES[error.type] || error.type} ${error.id}): `, reasonOf(error))))) : null);
