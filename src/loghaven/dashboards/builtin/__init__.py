@@ -2,15 +2,19 @@
 (over CloudTrail events, the seed's ten sample guidelines), as NDJSON files installed at
 start (``dashboards.builtin.install``) unless an object of the same id exists, so a user may
 change them; a deleted one comes back at the next start.
+
+The files are OpenSearch Dashboards exports (``aws_waf.ndjson``: the ``awswaf-*`` index
+pattern, six visualizations, the blocked requests search and the dashboard;
+``pci_dss.ndjson``: the ``cloudtrail-*`` index pattern, one visualization or search per
+guideline and the dashboard), read by the import's own reader.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
 from loghaven.dashboards.objects import SavedObject, SavedObjects, Write
+from loghaven.dashboards.transfer import read_objects
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -19,20 +23,15 @@ def objects() -> list[SavedObject]:
     """Every built-in object, from the NDJSON files of this folder (in name order)."""
     out: list[SavedObject] = []
     for path in sorted(FOLDER.glob("*.ndjson")):
-        for line in path.read_bytes().splitlines():
-            if line.strip():
-                item = orjson.loads(line)
-                out.append(SavedObject(id=item["id"], type=item["type"],
-                                       attributes=item["attributes"],
-                                       references=item.get("references", []),
-                                       migration_version=item.get("migrationVersion")))
+        found, _unsupported = read_objects(path.read_bytes(), limit=10_000)
+        out.extend(found)
     return out
 
 
-def install(objects_: SavedObjects) -> None:
-    """Write the built-in objects that are missing (never one a user changed), in one
+def install(saved: SavedObjects) -> None:
+    """Write the built-in objects that are missing (never over one a user changed), in one
     transaction."""
-    missing = [o for o in objects() if not objects_.exists(o.type, o.id)]
+    missing = [o for o in objects() if not saved.exists(o.type, o.id)]
     if missing:
-        objects_.write_many([Write(o.type, o.id, o.attributes, o.references,
-                                   migration_version=o.migration_version) for o in missing])
+        saved.write_many([Write(o.type, o.id, o.attributes, o.references,
+                                migration_version=o.migration_version) for o in missing])
