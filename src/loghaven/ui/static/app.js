@@ -118,7 +118,22 @@ function show(route) {
   VIEWS[view]?.(rest.map(decodeURIComponent), readParams(search));
 }
 
+// At phone width the nav is behind a Menu button; the skip link moves the focus to the page
+// without touching the hash (the router's).
+function toggleNav(open) {
+  const button = $("#nav-toggle");
+  const opened = open === undefined ? button.getAttribute("aria-expanded") !== "true" : open;
+  button.setAttribute("aria-expanded", String(opened));
+  document.body.classList.toggle("nav-open", opened);
+}
+
 window.addEventListener("hashchange", () => show(location.hash.slice(1) || "overview"));
+$("#nav-toggle").addEventListener("click", () => toggleNav());
+$("#main-nav").addEventListener("click", (event) => { if (event.target.closest("a")) toggleNav(false); });
+$("#main-nav").addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && document.body.classList.contains("nav-open")) { toggleNav(false); $("#nav-toggle").focus(); }
+});
+$("#skip-link").addEventListener("click", (event) => { event.preventDefault(); $("#main").focus(); });
 $("#user-name").addEventListener("click", () => toggleUserMenu());
 $("#send").addEventListener("click", sendConsole);
 $("#logout").addEventListener("click", logout);

@@ -21,9 +21,19 @@ function floorTo(date, unit) {
   return date;
 }
 
+// As Java's plusMonths/plusYears: Jan 31 + 1M is Feb 28 (29), not Mar 3.
 function add(date, amount, unit) {
-  if (unit === "w") date.setDate(date.getDate() + 7 * amount);
-  else date[`set${UNITS[unit]}`](date[`get${UNITS[unit]}`]() + amount);
+  if (unit === "w") { date.setDate(date.getDate() + 7 * amount); return; }
+  if (unit === "y" || unit === "M") {
+    const day = date.getDate();
+    date.setDate(1);
+    if (unit === "y") date.setFullYear(date.getFullYear() + amount);
+    else date.setMonth(date.getMonth() + amount);
+    const last = new Date(date.getFullYear(), date.getMonth() + 1, 0).getDate();
+    date.setDate(Math.min(day, last));
+    return;
+  }
+  date[`set${UNITS[unit]}`](date[`get${UNITS[unit]}`]() + amount);
 }
 
 // Milliseconds since the epoch of a date-math expression or ISO date, or null when it is
@@ -80,6 +90,16 @@ export function phraseFilter(field, value, { negate = false, index = undefined }
     meta: { index, negate, disabled: false, alias: null, type: "phrase", key: field, value: String(value), params: { query: value } },
     query: { match_phrase: { [field]: value } },
   };
+}
+
+// A pill "field is between gte and lt" (OpenSearch Dashboards' range filter: either bound
+// may be missing; `lt` as its filter editor sends it). Bounds are numbers or dates.
+export function rangeBetweenFilter(field, { gte, lt } = {}, { negate = false, index = undefined } = {}) {
+  const params = {};
+  if (gte !== undefined && gte !== null && gte !== "") params.gte = gte;
+  if (lt !== undefined && lt !== null && lt !== "") params.lt = lt;
+  const value = [params.gte ?? "-∞", params.lt ?? "+∞"].join(" to ");
+  return { meta: { index, negate, disabled: false, alias: null, type: "range", key: field, value, params }, range: { [field]: params } };
 }
 
 // A pill that the field has (or, negated, has not) a value.
