@@ -212,3 +212,18 @@ def test_dryrun_renders_but_sends_and_writes_nothing(harness: Harness) -> None:
     # an inline monitor (no id) is run the same way
     assert harness.run(monitor, monitor_id="")["trigger_results"]["t1"]["triggered"] is True
     assert harness.alerts() == []
+
+
+def test_plain_tags_are_json_escaped_triple_braces_are_not(harness: Harness) -> None:
+    """OpenSearch renders action templates with Mustache's JSON escaping (no content type
+    given), so a webhook's JSON message stays valid whatever a value holds."""
+    harness.index("logs-a", errors_at(1), LOGS)
+    monitor = query_level({"query": {"match_all": {}}}, "true", [action(
+        message='{"text": "{{ctx.monitor.name}} / {{ctx.trigger.name}}"} {{{ctx.monitor.name}}}',
+        subject='{{#ctx.results}}{{hits.total.value}} hit{{/ctx.results}} for {{&ctx.monitor.name}}')],
+        name='cpu "high"\nC:\\')
+    output = harness.run(monitor, dryrun=True)["trigger_results"]["t1"]["action_results"]["a1"][
+        "output"]
+    assert output["message"] == ('{"text": "cpu \\"high\\"\\nC:\\\\ / too many"} '
+                                 'cpu "high"\nC:\\')
+    assert output["subject"] == '1 hit for cpu "high"\nC:\\'

@@ -22,10 +22,23 @@ from loghaven.search.service import SearchService
 _ESCAPED_TAG = re.compile(r"(?<!\{)\{\{(?!\{)\s*([^#/^!>&={}][^}]*)\}\}(?!\})")
 
 
+#: The lambda that JSON-escapes what a plain tag renders (a name no monitor's ctx uses).
+_JSON_ESCAPE = "__loghaven_json_escape__"
+
+
+def _json_escape(text: str, render: Any) -> str:
+    return orjson.dumps(render(text)).decode()[1:-1]
+
+
 def render(template: str, variables: dict[str, Any]) -> str:
-    """Mustache without HTML escaping: monitors render JSON queries and plain-text messages,
-    where ``&lt;`` would be wrong."""
-    return chevron.render(_ESCAPED_TAG.sub(r"{{&\1}}", template), variables)
+    """Mustache as OpenSearch's script engine renders a template without a content type: a
+    plain ``{{name}}`` is JSON-escaped (``"`` becomes ``\\"``, a newline ``\\n``), so a
+    webhook's JSON message stays JSON whatever the values hold; ``{{{name}}}`` and
+    ``{{&name}}`` are left as they are. Never HTML-escaped."""
+    wrapped = _ESCAPED_TAG.sub(
+        lambda tag: f"{{{{#{_JSON_ESCAPE}}}}}{{{{&{tag.group(1).strip()}}}}}{{{{/{_JSON_ESCAPE}}}}}",
+        template)
+    return chevron.render(wrapped, {**variables, _JSON_ESCAPE: _json_escape})
 
 
 def search_query(query: dict[str, Any], period_start_ms: int,
