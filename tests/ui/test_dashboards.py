@@ -55,11 +55,12 @@ def waf(server: Server) -> Iterator[dict[str, str]]:
                    "params": {"field": "event.action", "size": 5, "order": "desc",
                               "orderBy": "1"}}
         ips = {**actions, "params": {**actions["params"], "field": "source.ip", "size": 10}}
+        tag = uuid.uuid4().hex[:6]
         yield {
-            "index": index, "pattern": pattern, "title": f"{index}*",
-            "metric": vis(es, pattern, "Requests", "metric", [count]),
-            "bars": vis(es, pattern, "Requests by action", "histogram", [count, actions]),
-            "table": vis(es, pattern, "Top client IPs", "table", [count, ips]),
+            "index": index, "pattern": pattern, "title": f"{index}*", "tag": tag,
+            "metric": vis(es, pattern, f"Requests {tag}", "metric", [count]),
+            "bars": vis(es, pattern, f"Requests by action {tag}", "histogram", [count, actions]),
+            "table": vis(es, pattern, f"Top client IPs {tag}", "table", [count, ips]),
         }
 
 
@@ -117,6 +118,15 @@ def metric(page: playwright_api.Page, id_: str) -> int:
     return int(panel(page, id_).locator(".vis-metric").get_attribute("data-value") or "-1")
 
 
+def last(page: playwright_api.Page, hours: int) -> None:
+    """The bar's time range set to the last `hours` hours with its relative form."""
+    page.locator(".time-button").click()
+    page.fill(".relative-count", str(hours))
+    page.select_option(".relative-unit", "h")
+    page.locator(".relative-range button[type=submit]").click()
+    expect(page.locator(".time-button")).to_contain_text(f"Last {hours} hours")
+
+
 def count(es: httpx.Client, index: str, query: dict[str, Any]) -> int:
     return int(es.post(f"/{index}/_count", json={"query": query}).json()["count"])
 
@@ -140,7 +150,7 @@ def test_every_panel_renders_and_follows_the_shared_time_query_and_filters(
     page.goto(link(server, board, _g={"time": {"from": "now-7h", "to": "now"}}))
     expect(panel(page, waf["bars"]).locator("canvas").first).to_be_visible(timeout=20_000)
     expect(panel(page, waf["table"]).locator("table tbody tr").first).to_be_visible()
-    expect(panel(page, waf["metric"]).locator(".dash-panel-title")).to_have_text("Requests")
+    expect(panel(page, waf["metric"]).locator(".dash-panel-title")).to_have_text(f"Requests {waf['tag']}")
     for id_ in (waf["metric"], waf["bars"], waf["table"]):
         expect(panel(page, id_).locator(".notice.error")).to_have_count(0)
     expect(panel(page, "no-such-vis")).to_contain_text(
@@ -153,16 +163,15 @@ def test_every_panel_renders_and_follows_the_shared_time_query_and_filters(
     assert 2.8 < bars_box["width"] / metric_box["width"] < 3.3
 
     # the query: every panel searches again
-    page.fill(".search-bar input[type=search]", "event.action:BLOCK")
-    page.press(".search-bar input[type=search]", "Enter")
+    page.fill(".search-bar input.query-input", "event.action:BLOCK")
+    page.press(".search-bar input.query-input", "Enter")
     blocked = count(es, waf["index"], {"bool": {"filter": [since(7), {"term": {"event.action": "BLOCK"}}]}})
     expect(panel(page, waf["metric"]).locator(".vis-metric")).to_have_attribute("data-value", str(blocked))
     expect(panel(page, waf["table"]).locator(".vis-render")).not_to_have_attribute("data-rows", "0")
     # the chart shows one action now
     assert 0 < blocked < 800
     # the time range
-    page.fill(".search-bar input[aria-label=From]", "now-2h")
-    page.press(".search-bar input[aria-label=From]", "Enter")
+    last(page, 2)
     recent = count(es, waf["index"], {"bool": {"filter": [since(2), {"term": {"event.action": "BLOCK"}}]}})
     expect(panel(page, waf["metric"]).locator(".vis-metric")).to_have_attribute("data-value", str(recent))
     assert recent < blocked
@@ -187,6 +196,22 @@ def test_every_panel_renders_and_follows_the_shared_time_query_and_filters(
     expect(panel(page, waf["metric"]).locator(".vis-metric")).to_have_attribute(
         "data-value", str(not_allowed), timeout=20_000)
     assert not_allowed == blocked
+
+    # a pill added with the bar's form (fields of the panels' index pattern): every panel
+    page.locator(".pill-remove").click()
+    expect(panel(page, waf["metric"]).locator(".vis-metric")).to_have_attribute("data-value", "800")
+    page.get_by_role("button", name="+ Add filter").click()
+    form = page.get_by_role("dialog", name="Add filter")
+    form.get_by_label("Field").select_option("http.request.method")
+    form.get_by_label("Operator").select_option(label="is")
+    form.get_by_role("textbox", name="Value").fill("POST")
+    form.get_by_role("button", name="Add filter").click()
+    posts = count(es, waf["index"], {"bool": {"filter": [since(7), {"term": {
+        "http.request.method": "POST"}}]}})
+    assert 0 < posts < 800
+    expect(panel(page, waf["metric"]).locator(".vis-metric")).to_have_attribute("data-value", str(posts))
+    settled(page, waf["bars"])
+    assert "http.request.method" in page.url
 
 
 def test_panels_move_and_resize_by_keyboard_and_pointer_and_the_layout_is_saved(
@@ -258,10 +283,9 @@ def test_a_new_dashboard_gets_panels_a_title_and_its_time_and_opens_with_them(
     page.click("#save-dashboard")  # no title yet
     expect(page.locator("#dashboard-status .notice.error")).to_contain_text("title")
     page.click("#add-panel")
-    page.fill("#add-panel-search", "action")
-    expect(page.locator("#add-panel-list button")).to_have_count(1)
+    page.fill("#add-panel-search", waf["tag"])
+    expect(page.locator("#add-panel-list button")).to_have_count(3)
     page.click(f"#add-panel-list button[data-id='{waf['bars']}']")
-    page.fill("#add-panel-search", "Requests")
     page.click(f"#add-panel-list button[data-id='{waf['metric']}']")
     page.click("#close-add-panel")
     expect(page.locator(".dash-panel")).to_have_count(2)
@@ -271,8 +295,7 @@ def test_a_new_dashboard_gets_panels_a_title_and_its_time_and_opens_with_them(
     page.click("#add-panel")
     page.click(f"#add-panel-list button[data-id='{waf['metric']}']")
     page.keyboard.press("Escape")
-    page.fill(".search-bar input[aria-label=From]", "now-3h")
-    page.press(".search-bar input[aria-label=From]", "Enter")
+    last(page, 3)
     page.fill("#dashboard-title-input", title)
     page.fill("#dashboard-description-input", "Made in a test")
     page.check("#dashboard-time-restore")
@@ -300,7 +323,7 @@ def test_a_new_dashboard_gets_panels_a_title_and_its_time_and_opens_with_them(
     expect(row).to_have_count(1)
     expect(page.locator("#dashboard-list tbody tr")).to_have_count(1)
     row.locator("a").click()
-    expect(page.locator(".search-bar input[aria-label=From]")).to_have_value("now-3h")
+    expect(page.locator(".time-button")).to_contain_text("Last 3 hours")
     assert metric(page, waf["metric"]) == count(es, waf["index"], since(3))
     # and deleted from the list, after the confirmation
     page.goto(f"{server.url}/_dashboards/#dashboards")

@@ -1,13 +1,15 @@
 // One dashboard: the shared search bar (its time range, query and filters apply to every
-// panel), the grid of panels, edit mode (move, resize, add, remove, title, save), full
-// screen and auto-refresh. Its search state lives in the URL (`_g`: time and refresh, `_a`:
+// panel; its auto-refresh updates them all), the grid of panels, edit mode (move, resize,
+// add, remove, title, save) and full screen. Its search state lives in the URL (`_g`: time and refresh, `_a`:
 // query and filters) so that a link shows the same numbers.
 
 import { h } from "../lib.js";
 import { renderSavedSearch } from "../discover/embed.js";
 import { DEFAULT_STATE, SearchBar } from "../search/bar.js";
+import { loadPattern } from "../search/patterns.js";
+import { userQuery } from "../search/query.js";
 import { writeParams } from "../search/url.js";
-import { createObject, findObjects, getObject, parseAttribute, updateObject } from "../savedobjects.js";
+import { createObject, findObjects, getObject, parseAttribute, referenceId, updateObject } from "../savedobjects.js";
 import { renderVisualization } from "../visualize/render.js";
 import { attempt, field, notice, page } from "../widgets.js";
 import { compact, dragger, keyStep, nextSlot, place } from "./grid.js";
@@ -16,6 +18,7 @@ import { readPanels, writePanels } from "./panels.js";
 const RENDERERS = { visualization: renderVisualization, search: renderSavedSearch };
 const OPTIONS = JSON.stringify({ hidePanelTitles: false, useMargins: true });
 const FULL_SCREEN = "dash-full-screen";
+const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 
 let current = null;
 
@@ -62,7 +65,8 @@ class DashboardView {
     this.panels = [];
     this.editing = !id;
     this.gone = false;
-    this.timer = null;
+    this.patternIds = new Set();
+    this.fields = new Map();
     this.onKey = (event) => { if (event.key === "Escape") this.fullScreen(false); };
   }
 
@@ -94,7 +98,6 @@ class DashboardView {
 
   destroy() {
     this.gone = true;
-    clearInterval(this.timer);
     this.fullScreen(false);
     for (const panel of this.panels) panel.destroy?.();
     this.bar?.destroy();
@@ -139,13 +142,12 @@ class DashboardView {
 
   // ---- the search state: every panel updates, the URL follows, auto-refresh ----
 
+  // The bar calls this on a search, a pill, a time change and each auto-refresh period; a DSL
+  // query that is not JSON throws, and the bar shows why.
   search(state, { quiet = false } = {}) {
+    userQuery(state.query);
     this.state = state;
     writeParams({ _g: { time: state.time, refresh: state.refresh }, _a: { query: state.query, filters: state.filters } });
-    clearInterval(this.timer);
-    if (state.refresh && !state.refresh.pause && state.refresh.value > 0) {
-      this.timer = setInterval(() => this.refresh(), Math.max(1000, state.refresh.value));
-    }
     if (!quiet) this.refresh();
   }
 
@@ -221,6 +223,7 @@ class DashboardView {
       const name = panel.title || object.attributes.title || panel.id;
       panel.titleElement.textContent = name;
       for (const control of panel.controls) control.setAttribute("aria-label", `${control.classList.contains("dash-move") ? "Move" : "Resize"} ${name}`);
+      this.notePattern(object);
       const handle = await render(body, object, { state: this.state });
       if (panel.gone) handle?.destroy();
       else panel.handle = handle;
@@ -231,6 +234,19 @@ class DashboardView {
         ? `Could not find saved object [${panel.type}/${panel.id}]`
         : error.message || String(error)));
     }
+  }
+
+  // The fields of the panels' index patterns feed the bar's "Add filter".
+  notePattern(object) {
+    const source = parseAttribute(object.attributes?.kibanaSavedObjectMeta?.searchSourceJSON, {});
+    const id = referenceId(object, source.indexRefName || INDEX_REF) ?? (typeof source.index === "string" ? source.index : null);
+    if (!id || this.patternIds.has(id)) return;
+    this.patternIds.add(id);
+    loadPattern(id).then((pattern) => {
+      if (this.gone) return;
+      for (const one of pattern.fields) this.fields.set(one.name, one);
+      this.bar.setFields([...this.fields.values()].sort((a, b) => a.name.localeCompare(b.name)), [...this.patternIds][0]);
+    }).catch(() => { /* a missing pattern: its panel says so */ });
   }
 
   removePanel(panel) {
