@@ -18,38 +18,21 @@ import httpx
 import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
+from tests.ui.dashdata import BASE, INDEX_REF, XSRF, bulk, index_pattern, waf_index
 
 from conftest import Server
 from loghaven.bench.generators import waf_logs
 
-BASE = "/_dashboards/api/saved_objects"
-XSRF = {"osd-xsrf": "true"}
-INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
-HOUR_MS = 3_600_000
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-
-
-def bulk(es: httpx.Client, index: str, docs: list[dict[str, Any]]) -> None:
-    lines = []
-    for doc in docs:
-        lines += [json.dumps({"index": {"_index": index}}), json.dumps(doc)]
-    answer = es.post("/_bulk?refresh=true", content="\n".join(lines) + "\n",
-                     headers={"Content-Type": "application/x-ndjson"})
-    assert answer.status_code == 200 and not answer.json()["errors"], answer.text[:500]
 
 
 @pytest.fixture(scope="module")
 def waf(server: Server) -> Iterator[dict[str, str]]:
-    """800 WAF records of the last six hours in an awswaf-* index (its template's default
-    pipeline is aws_waf), an index pattern on it, and three visualizations."""
-    index = f"awswaf-dash{uuid.uuid4().hex[:8]}"
-    now = int(time.time() * 1000) - 60_000
+    """800 WAF records of the last six hours, an index pattern on them, three
+    visualizations."""
     with httpx.Client(base_url=server.url, timeout=60) as es:
-        bulk(es, index, list(waf_logs(800, seed=7, end_ms=now, span_ms=6 * HOUR_MS)))
-        pattern = f"p-{uuid.uuid4().hex[:8]}"
-        created = es.post(f"{BASE}/index-pattern/{pattern}", headers=XSRF, json={
-            "attributes": {"title": f"{index}*", "timeFieldName": "@timestamp"}})
-        assert created.status_code == 200, created.text
+        index = waf_index(es, "dash", 800, seed=7)
+        pattern = index_pattern(es, f"{index}*")
         count = {"id": "1", "enabled": True, "type": "count", "schema": "metric", "params": {}}
         actions = {"id": "2", "enabled": True, "type": "terms", "schema": "segment",
                    "params": {"field": "event.action", "size": 5, "order": "desc",
@@ -365,9 +348,7 @@ def test_auto_refresh_updates_every_panel_with_new_documents(
     index = f"awswaf-live{uuid.uuid4().hex[:8]}"
     now = int(time.time() * 1000) - 5_000
     bulk(es, index, list(waf_logs(20, seed=3, end_ms=now, span_ms=60_000)))
-    pattern = f"p-{uuid.uuid4().hex[:8]}"
-    assert es.post(f"{BASE}/index-pattern/{pattern}", headers=XSRF, json={
-        "attributes": {"title": index, "timeFieldName": "@timestamp"}}).status_code == 200
+    pattern = index_pattern(es, index)
     count_agg = {"id": "1", "enabled": True, "type": "count", "schema": "metric", "params": {}}
     first = vis(es, pattern, "Live count", "metric", [count_agg])
     second = vis(es, pattern, "Live count again", "metric", [count_agg])

@@ -6,7 +6,6 @@ with data, the saved search panel's total is _count, and the WAF one is photogra
 from __future__ import annotations
 
 import datetime
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from playwright.sync_api import expect
 
 from conftest import Server
 from loghaven.bench.generators import waf_logs
+from tests.ui.dashdata import bulk
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 DAY_MS = 86_400_000
@@ -71,15 +71,10 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("dashboards-builtin") / "data").start()
     now = int(time.time() * 1000) - 60_000
     day = datetime.datetime.now(datetime.UTC).strftime("%Y.%m.%d")
-    lines = []
-    for doc in waf_logs(3000, seed=18, end_ms=now, span_ms=DAY_MS - 3_600_000):
-        lines += [json.dumps({"index": {"_index": f"awswaf-{day}"}}), json.dumps(doc)]
-    for event in trail():
-        lines += [json.dumps({"index": {"_index": f"cloudtrail-{day}"}}), json.dumps(event)]
     with httpx.Client(base_url=server.url, timeout=120) as es:
-        answer = es.post("/_bulk?refresh=true", content="\n".join(lines) + "\n",
-                         headers={"Content-Type": "application/x-ndjson"})
-        assert answer.status_code == 200 and not answer.json()["errors"], answer.text[:500]
+        bulk(es, f"awswaf-{day}", list(waf_logs(3000, seed=18, end_ms=now,
+                                                span_ms=DAY_MS - 3_600_000)))
+        bulk(es, f"cloudtrail-{day}", trail())
     yield server
     server.stop()
 

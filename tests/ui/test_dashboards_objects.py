@@ -7,7 +7,6 @@ their references; inspect; delete after a confirmation."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,36 +16,20 @@ import httpx
 import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
+from tests.ui.dashdata import BASE, INDEX_REF, XSRF, index_pattern, waf_index
 
 from conftest import Server
-from loghaven.bench.generators import waf_logs
 
-BASE = "/_dashboards/api/saved_objects"
-XSRF = {"osd-xsrf": "true"}
-INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 KIBANA6 = Path(__file__).parent / "data" / "waf_kibana6_export.json"
 KIBANA6_PATTERN = "0c8e9a40-2f6b-11e8-9d5a-6b2f1a0c7e11"
-HOUR_MS = 3_600_000
 
 
 @pytest.fixture(scope="module")
 def waf(server: Server) -> Iterator[dict[str, str]]:
-    """500 WAF records of the last six hours through the aws_waf pipeline (awswaf-*), and an
-    index pattern on them."""
-    index = f"awswaf-obj{uuid.uuid4().hex[:8]}"
-    now = int(time.time() * 1000) - 60_000
-    lines = []
-    for doc in waf_logs(500, seed=11, end_ms=now, span_ms=6 * HOUR_MS):
-        lines += [json.dumps({"index": {"_index": index}}), json.dumps(doc)]
+    """500 WAF records of the last six hours and an index pattern on them."""
     with httpx.Client(base_url=server.url, timeout=60) as es:
-        answer = es.post("/_bulk?refresh=true", content="\n".join(lines) + "\n",
-                         headers={"Content-Type": "application/x-ndjson"})
-        assert answer.status_code == 200 and not answer.json()["errors"], answer.text[:500]
-        pattern = f"p-{uuid.uuid4().hex[:8]}"
-        made = es.post(f"{BASE}/index-pattern/{pattern}", headers=XSRF, json={
-            "attributes": {"title": f"{index}*", "timeFieldName": "@timestamp"}})
-        assert made.status_code == 200, made.text
-        yield {"index": index, "pattern": pattern, "title": f"{index}*"}
+        index = waf_index(es, "obj", 500, seed=11)
+        yield {"index": index, "pattern": index_pattern(es, f"{index}*"), "title": f"{index}*"}
 
 
 def osd_export(pattern: str, title: str) -> tuple[bytes, dict[str, str]]:
