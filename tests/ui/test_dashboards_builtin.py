@@ -15,10 +15,10 @@ import httpx
 import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
+from tests.ui.dashdata import bulk
 
 from conftest import Server
 from loghaven.bench.generators import waf_logs
-from tests.ui.dashdata import bulk
 
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 DAY_MS = 86_400_000
