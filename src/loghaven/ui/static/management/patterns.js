@@ -96,8 +96,8 @@ async function renderCreate(root) {
       return;
     }
     matches.replaceChildren(h("p", { class: "match-count" }, `Your pattern matches ${found.length} source${found.length === 1 ? "" : "s"}:`),
-      h("ul", { class: "plain match-list" }, found.slice(0, 50).map((m) => h("li", {}, m.name, " ", badge(m.kind)))),
-      found.length > 50 ? h("p", { class: "muted" }, `and ${found.length - 50} more`) : null);
+      h("ul", { class: "plain match-list" }, found.slice(0, 50).map((m) => h("li", {}, m.name, " ", badge(m.kind))),
+        found.length > 50 ? h("li", { class: "muted" }, `and ${found.length - 50} more`) : null));
     const dates = fields.filter((f) => f.type === "date" || f.type === "date_nanos").map((f) => f.name);
     const previous = timeField.value;
     timeField.replaceChildren(...dates.map((name) => h("option", { value: name }, name)),
