@@ -36,7 +36,16 @@ const topojson = require(`${work}/topojson-client/dist/topojson-client.js`);
 const codes = require(`${work}/i18n-iso-countries/codes.json`);
 const alpha2 = Object.fromEntries(codes.map(([a2, , numeric]) => [numeric, a2]));
 const topo = JSON.parse(fs.readFileSync(`${work}/world-atlas/countries-110m.json`, "utf8"));
-const round = (ring) => ring.map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10])
+// A ring crossing the antimeridian (Russia, Fiji) would be drawn across the whole map by a
+// flat projection: its points on the minority side are pinned to the +-180 meridian. A ring
+// around the pole (Antarctica) crosses it an odd number of times and is drawn as it is.
+const unwrap = (ring) => {
+  const crossings = ring.filter(([x], i) => i && Math.abs(x - ring[i - 1][0]) > 180).length;
+  if (crossings === 0 || crossings % 2 === 1) return ring;
+  const east = ring.filter(([x]) => x > 0).length >= ring.length / 2;
+  return ring.map(([x, y]) => [east ? (x < 0 ? 180 : x) : (x > 0 ? -180 : x), y]);
+};
+const round = (ring) => unwrap(ring).map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10])
   .filter((p, i, all) => i === 0 || p[0] !== all[i - 1][0] || p[1] !== all[i - 1][1]);
 const features = topojson.feature(topo, topo.objects.countries).features.map((f) => {
   const g = f.geometry;

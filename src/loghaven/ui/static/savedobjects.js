@@ -6,10 +6,12 @@ import { ApiError, api, call, toLogin } from "./lib.js";
 const BASE = "/_dashboards/api/saved_objects";
 const XSRF = { "osd-xsrf": "true" };
 
-export function findObjects(type, { search = "", perPage = 100, page = 1 } = {}) {
+export function findObjects(type, { search = "", perPage = 100, page = 1, searchFields = [], operator = "" } = {}) {
   const params = new URLSearchParams({ per_page: String(perPage), page: String(page) });
   for (const one of [].concat(type)) params.append("type", one);
   if (search) params.set("search", search);
+  for (const one of searchFields) params.append("search_fields", one);
+  if (operator) params.set("default_search_operator", operator);
   return call("GET", `${BASE}/_find?${params}`);
 }
 

@@ -74,8 +74,8 @@ const CALENDAR_UNITS = { ms: "1ms", s: "1s", m: "1m", h: "1h", d: "1d", w: "1w",
 
 // The date_histogram interval: "auto" from the time range, a unit ("h", "d": one calendar
 // unit), or a custom fixed interval ("30m").
-export function dateInterval(interval, bounds) {
-  const value = interval || "auto";
+export function dateInterval(interval, bounds, custom) {
+  const value = interval === "custom" ? custom : interval || "auto";  // Kibana 6: customInterval
   if (value === "auto") {
     const { ms, ...rest } = autoInterval(bounds || {});
     return { param: rest, ms };
@@ -111,7 +111,12 @@ function filterKey(filter) {
 function termsOrder(agg, metrics) {
   const by = agg.params?.orderBy ?? "1";
   const direction = agg.params?.order?.value ?? agg.params?.order ?? "desc";
-  if (by === "_key" || by === "_count") return { key: by, direction };
+  if (by === "_key" || by === "_term") return { key: "_key", direction };  // _term: Kibana 6
+  if (by === "_count") return { key: by, direction };
+  if (by === "custom" && agg.params.orderAgg) {  // "Custom metric": a metric of its own
+    const metric = { ...agg.params.orderAgg, id: `${agg.id}-orderAgg` };
+    return metric.type === "count" ? { key: "_count", direction } : { key: metric.id, direction, metric, own: true };
+  }
   const metric = metrics.find((m) => m.id === by);
   if (!metric || metric.type === "count") return { key: "_count", direction };
   if (metric.type === "median") return { key: `${metric.id}.50`, direction, metric };
@@ -135,7 +140,7 @@ function bucketBody(agg, metrics, options) {
   const p = agg.params || {};
   switch (agg.type) {
     case "date_histogram": {
-      const { param } = dateInterval(p.interval, options.bounds);
+      const { param } = dateInterval(p.interval, options.bounds, p.customInterval);
       const body = { field: p.field, ...param, time_zone: options.timeZone || "UTC", min_doc_count: 1 };
       return { date_histogram: body };
     }
@@ -143,7 +148,8 @@ function bucketBody(agg, metrics, options) {
       const order = termsOrder(agg, metrics);
       const body = { field: p.field, size: Number(p.size ?? 5), order: { [order.key]: order.direction } };
       if (p.missingBucket) body.missing = "__missing__";
-      return { terms: body };
+      // The ordering metric is a direct sub-aggregation, as ES requires (OSD adds it too).
+      return order.metric ? { terms: body, aggs: { [order.metric.id]: metricBody(order.metric) } } : { terms: body };
     }
     case "significant_terms":
       return { significant_terms: { field: p.field, size: Number(p.size ?? 10) } };
@@ -201,7 +207,7 @@ export function requestAggs(visState, options = {}) {
   let inner = leaves;
   for (let i = buckets.length - 1; i >= 0; i -= 1) {
     const body = bucketBody(buckets[i], metrics, options);
-    if (Object.keys(inner).length) body.aggs = inner;
+    if (Object.keys(inner).length) body.aggs = { ...body.aggs, ...inner };
     inner = { [buckets[i].id]: body };
   }
   return inner;
@@ -238,7 +244,7 @@ export function parseAggs(json, previous) {
   const buckets = [];
   const metrics = [];
   let orders = [];
-  const walk = (level, path) => {
+  const walk = (level, path, orderKey) => {
     const names = Object.keys(level);
     const bucketNames = names.filter((name) => BUCKET_KEYS.some((k) => k in (level[name] || {})));
     if (bucketNames.length > 1) throw new Error(`Unsupported: ${path || "the top level"} has ${bucketNames.length} bucket aggregations side by side (${bucketNames.join(", ")}); a visualization nests one per level`);
@@ -253,11 +259,21 @@ export function parseAggs(json, previous) {
       const sub = body.aggs || body.aggregations;
       if (METRIC_KEYS.includes(type)) {
         if (sub) throw new Error(`Unsupported: metric ${where} has sub-aggregations`);
+        if (bucketNames.length && name === String(orderKey).split(".")[0]) continue;  // the parent's order, repeated
+        if (bucketNames.length) throw new Error(`Unsupported: metric ${where} sits beside bucket aggregation "${bucketNames[0]}"; metrics go at the deepest level`);
         metrics.push({ name, type, params, where });
       } else if (BUCKET_KEYS.includes(type)) {
-        buckets.push(bucketConfig(name, type, params, where));
-        if (type === "terms" && params.order) orders.push([buckets.at(-1), params.order]);
-        if (sub) walk(sub, where);
+        const config = bucketConfig(name, type, params, where);
+        buckets.push(config);
+        const own = sub?.[`${name}-orderAgg`];
+        if (type === "terms" && own) {  // ordered by a metric of its own ("Custom metric")
+          const ownType = Object.keys(own).find((key) => METRIC_KEYS.includes(key));
+          if (!ownType) throw new Error(`Unsupported: ${where} → "${name}-orderAgg" is not a metric`);
+          config.params.orderAgg = { ...metricConfig(`${name}-orderAgg`, ownType, own[ownType], `${where} → "${name}-orderAgg"`), schema: "orderAgg" };
+        }
+        if (type === "terms" && params.order) orders.push([config, params.order]);
+        const rest = own ? Object.fromEntries(Object.entries(sub).filter(([key]) => key !== `${name}-orderAgg`)) : sub;
+        if (rest && Object.keys(rest).length) walk(rest, where, type === "terms" && params.order ? Object.keys(params.order)[0] : null);
       } else {
         throw new Error(`Unsupported aggregation type "${type}" in ${where}: use one of ${[...BUCKET_KEYS, ...METRIC_KEYS].join(", ")}`);
       }
@@ -273,7 +289,7 @@ export function parseAggs(json, previous) {
   orders = orders.map(([agg, order]) => {
     const [key, direction] = Object.entries(order)[0] || ["_count", "desc"];
     agg.params.order = direction;
-    agg.params.orderBy = key === "_count" ? countId : key === "_key" ? "_key" : key.split(".")[0];
+    agg.params.orderBy = key === "_count" ? countId : key === "_key" ? "_key" : key === `${agg.id}-orderAgg` ? "custom" : key.split(".")[0];
     return agg;
   });
   let depth = 0;

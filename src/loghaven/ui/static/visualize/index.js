@@ -7,7 +7,7 @@ import { DEFAULT_STATE, SearchBar } from "../search/bar.js";
 import { defaultPatternId, listPatterns, loadPattern } from "../search/patterns.js";
 import { attempt, field, notice, page, shown, table } from "../widgets.js";
 import { AGG_TYPES, SCHEMAS, aggLabel, fieldFits, parseAggs, requestAggs } from "./aggs.js";
-import { TIME_ZONE, dataTable, renderVisualization, visualizationParts } from "./render.js";
+import { TIME_ZONE, dataTable, renderVisualization, resolveParts } from "./render.js";
 
 const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 
@@ -15,14 +15,14 @@ const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 export const VIS_TYPES = {
   histogram: { title: "Vertical bar", icon: "▮▮", about: "Compare values across buckets or over time" },
   horizontal_bar: { title: "Horizontal bar", icon: "☰", about: "Rank long labels, e.g. top client IPs" },
-  line: { title: "Line", icon: "⟋", about: "Trends over time" },
+  line: { title: "Line", icon: "∿", about: "Trends over time" },
   area: { title: "Area", icon: "◭", about: "Stacked totals over time" },
   pie: { title: "Pie", icon: "◔", about: "Parts of a whole, with a donut option" },
   metric: { title: "Metric", icon: "#", about: "One big number per metric" },
   table: { title: "Data table", icon: "▦", about: "Buckets and metrics as rows" },
   heatmap: { title: "Heat map", icon: "▩", about: "Two bucket dimensions as coloured cells" },
   tagcloud: { title: "Tag cloud", icon: "☁", about: "Terms sized by their count" },
-  region_map: { title: "Region map", icon: "🌍", about: "Countries coloured by a country code field" },
+  region_map: { title: "Region map", icon: "⊕", about: "Countries coloured by a country code field" },
 };
 
 // OSD's default params of each type, as its editor writes them.
@@ -56,16 +56,18 @@ function defaultAggs(type, pattern) {
   return aggs;
 }
 
-// The saved object's attributes and references, as OpenSearch Dashboards stores them.
-export function savedAttributes({ title, description, visState, uiState, patternId, source }) {
-  const searchSource = { query: source?.query ?? { query: "", language: "kuery" }, filter: source?.filter ?? [], indexRefName: INDEX_REF };
-  return {
-    attributes: {
-      title, visState: JSON.stringify({ ...visState, title }), uiStateJSON: JSON.stringify(uiState || {}), description: description || "", version: 1,
-      kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify(searchSource) },
-    },
-    references: [{ name: INDEX_REF, type: "index-pattern", id: patternId }],
+// The saved object's attributes and references, as OpenSearch Dashboards stores them: on an
+// index pattern, or (searchId) on a saved search, whose pattern, query and filters it takes.
+export function savedAttributes({ title, description, visState, uiState, patternId, source, searchId }) {
+  const searchSource = { query: source?.query ?? { query: "", language: "kuery" }, filter: source?.filter ?? [] };
+  if (!searchId) searchSource.indexRefName = INDEX_REF;
+  const attributes = {
+    title, visState: JSON.stringify({ ...visState, title }), uiStateJSON: JSON.stringify(uiState || {}), description: description || "", version: 1,
+    kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify(searchSource) },
   };
+  if (searchId) attributes.savedSearchRefName = "search_0";
+  const references = searchId ? [{ name: "search_0", type: "search", id: searchId }] : [{ name: INDEX_REF, type: "index-pattern", id: patternId }];
+  return { attributes, references };
 }
 
 let editor = null;
@@ -91,7 +93,10 @@ async function showList(root, search) {
   const input = h("input", { type: "search", id: "vis-search", placeholder: "Search visualizations…", "aria-label": "Search visualizations", value: search });
   const body = h("div", { id: "vis-list" });
   const load = async () => {
-    const found = await findObjects("visualization", { search: input.value.trim() ? `${input.value.trim()}*` : "", perPage: 1000 });
+    // As OSD's listing: every word, the last one as a prefix, in the title or description.
+    const words = input.value.trim();
+    const found = await findObjects("visualization", { search: words ? `${words}*` : "", perPage: 1000, searchFields: ["title^3", "description"], operator: "AND" });
+    body.dataset.search = words;
     const rows = found.saved_objects.sort((a, b) => (a.attributes.title || "").localeCompare(b.attributes.title || "")).map((object) => {
       const type = parseVisType(object);
       const info = VIS_TYPES[type] || { title: type || "unknown", icon: "?" };
@@ -145,15 +150,17 @@ async function showCreate(root, type, patternId) {
 
 async function showEditor(root, { id, type, patternId }) {
   let object = null;
+  let searchId = null;
   let visState;
   let source = {};
   let uiState = {};
   if (id) {
     object = await getObject("visualization", id);
-    const parts = visualizationParts(object);
+    const parts = await resolveParts(object);
     ({ visState, source, uiState } = parts);
+    searchId = parts.sources.length > 1 ? parts.searchId : null;  // built on a saved search
     patternId = parts.patternId;
-    if (!patternId) throw new Error("This visualization names no index pattern (it may be based on a saved search, which Visualize does not edit yet).");
+    if (!patternId) throw new Error("This visualization names no index pattern: import its index pattern, or create the visualization again on one.");
   }
   let pattern;
   try {
@@ -165,13 +172,14 @@ async function showEditor(root, { id, type, patternId }) {
   if (!visState) visState = { title: "", type, params: defaultParams(type), aggs: defaultAggs(type, pattern) };
   visState.params ??= defaultParams(visState.type);
   visState.aggs ??= [];
-  editor = new Editor(root, { object, visState, source, uiState, pattern });
+  editor = new Editor(root, { object, visState, source, uiState, pattern, searchId });
   await editor.apply();
 }
 
 class Editor {
-  constructor(root, { object, visState, source, uiState, pattern }) {
+  constructor(root, { object, visState, source, uiState, pattern, searchId }) {
     this.root = root;
+    this.searchId = searchId;
     this.object = object;
     this.draft = structuredClone(visState);
     this.source = source;
@@ -213,6 +221,7 @@ class Editor {
 
   destroy() {
     document.removeEventListener("keydown", this.keys);
+    this.bar.destroy();
     this.handle?.destroy();
   }
 
@@ -325,7 +334,8 @@ class Editor {
         const metrics = this.draft.aggs.filter((a) => a.schema === "metric");
         const orderBy = h("select", { id: `${prefix}-orderBy`, onchange: () => { p.orderBy = orderBy.value; } },
           metrics.map((m) => h("option", { value: m.id, selected: String(p.orderBy) === m.id }, `Metric: ${aggLabel(m)}`)),
-          h("option", { value: "_key", selected: p.orderBy === "_key" }, "Alphabetical"));
+          h("option", { value: "_key", selected: p.orderBy === "_key" || p.orderBy === "_term" }, "Alphabetical"),
+          p.orderAgg ? h("option", { value: "custom", selected: p.orderBy === "custom" }, `Custom metric: ${aggLabel(p.orderAgg)}`) : null);
         const order = h("select", { id: `${prefix}-order`, onchange: () => { p.order = order.value; } },
           h("option", { value: "desc", selected: (p.order?.value ?? p.order) !== "asc" }, "Descending"), h("option", { value: "asc", selected: (p.order?.value ?? p.order) === "asc" }, "Ascending"));
         const missing = h("input", { type: "checkbox", id: `${prefix}-missing`, checked: Boolean(p.missingBucket), onchange: () => { p.missingBucket = missing.checked; } });
@@ -455,7 +465,7 @@ class Editor {
   // The draft as a saved object (unsaved changes included), for the renderer.
   asObject() {
     const title = this.object?.attributes.title || "";
-    const { attributes, references } = savedAttributes({ title, description: this.object?.attributes.description, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source });
+    const { attributes, references } = savedAttributes({ title, description: this.object?.attributes.description, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source, searchId: this.searchId });
     return { id: this.object?.id, type: "visualization", attributes, references };
   }
 
@@ -502,7 +512,7 @@ class Editor {
       event.preventDefault();
       attempt(status, async () => {
         if (!title.value.trim()) throw new Error("Give the visualization a title.");
-        const { attributes, references } = savedAttributes({ title: title.value.trim(), description: description.value, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source });
+        const { attributes, references } = savedAttributes({ title: title.value.trim(), description: description.value, visState: this.draft, uiState: this.uiState, patternId: this.pattern.id, source: this.source, searchId: this.searchId });
         const saved = existing && !asNew.checked
           ? await updateObject("visualization", existing.id, attributes, { references })
           : await createObject("visualization", attributes, { references });

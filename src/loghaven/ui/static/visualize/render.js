@@ -10,6 +10,7 @@ import { dateInterval, formatDate, formatNumber, requestOrder, searchBody, tabif
 const INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index";
 const PALETTE = ["#54b399", "#6092c0", "#d36086", "#9170b8", "#ca8eae", "#d6bf57", "#b9a888", "#da8b45", "#aa6556", "#e7664c"];
 const XY = new Set(["histogram", "horizontal_bar", "line", "area"]);
+const TYPES = new Set([...XY, "pie", "metric", "table", "heatmap", "tagcloud", "region_map"]);
 
 let echartsModule = null;
 function loadEcharts() {
@@ -33,16 +34,38 @@ export function visualizationParts(object) {
   const visState = parseAttribute(attributes.visState, {});
   const source = parseAttribute(attributes.kibanaSavedObjectMeta?.searchSourceJSON, {});
   const patternId = referenceId(object, source.indexRefName || INDEX_REF) ?? (typeof source.index === "string" ? source.index : null);
-  return { visState, source, patternId, uiState: parseAttribute(attributes.uiStateJSON, {}) };
+  const searchId = attributes.savedSearchRefName ? referenceId(object, attributes.savedSearchRefName) : attributes.savedSearchId ?? null;
+  return { visState, source, patternId, searchId, uiState: parseAttribute(attributes.uiStateJSON, {}) };
 }
 
-// The search state with the visualization's own query and filters added.
-function combinedState(state, source) {
+// A visualization built on a saved search takes its pattern, query and filters too: the
+// parts with `sources` (the search's then the visualization's) and the pattern's id.
+export async function resolveParts(object) {
+  const parts = visualizationParts(object);
+  parts.sources = [parts.source];
+  if (parts.patternId || !parts.searchId) return parts;
+  let search;
+  try {
+    search = await getObject("search", parts.searchId);
+  } catch (error) {
+    if (error.status === 404) throw new Error(`Saved search "${parts.searchId}" is missing: import it with this visualization, or rebuild the visualization on an index pattern.`);
+    throw error;
+  }
+  const own = visualizationParts(search);
+  return { ...parts, patternId: own.patternId, sources: [own.source, parts.source] };
+}
+
+// The search state with the visualization's (and its saved search's) queries and filters.
+function combinedState(state, sources) {
   const combined = structuredClone(state || {});
-  const own = source.query;
-  const text = String(own?.query ?? "").trim();
-  const filters = [...(combined.filters || []), ...(source.filter || [])];
-  if (text) filters.push({ meta: { disabled: false, negate: false }, query: own.language === "dsl" && typeof own.query === "object" ? own.query : { query_string: { query: text, analyze_wildcard: true } } });
+  const filters = [...(combined.filters || [])];
+  for (const source of sources) {
+    filters.push(...(source.filter || []));
+    const own = source.query;
+    const text = typeof own?.query === "string" ? own.query.trim() : "";
+    if (own?.query && typeof own.query === "object") filters.push({ meta: { disabled: false, negate: false }, query: own.query });
+    else if (text) filters.push({ meta: { disabled: false, negate: false }, query: { query_string: { query: text, analyze_wildcard: true } } });
+  }
   combined.filters = filters;
   return combined;
 }
@@ -51,7 +74,8 @@ export const TIME_ZONE = (() => { try { return Intl.DateTimeFormat().resolvedOpt
 
 // The request a visualization sends: {index, body, bounds}. Throws with what to do next.
 export async function prepareRequest(object, context, pattern) {
-  const { visState, source, patternId } = visualizationParts(object);
+  const { visState, sources, patternId } = await resolveParts(object);
+  if (!TYPES.has(visState.type)) throw new Error(`Visualizations of type "${visState.type ?? "none"}" cannot be drawn yet: Loghaven draws ${[...TYPES].join(", ")}.`);
   let resolved = pattern;
   if (!resolved) {
     if (!patternId) throw new Error("This visualization names no index pattern: open it in Visualize and choose one, or import its index pattern.");
@@ -63,7 +87,7 @@ export async function prepareRequest(object, context, pattern) {
       throw error;
     }
   }
-  const state = combinedState(context?.state, source);
+  const state = combinedState(context?.state, sources);
   const bounds = resolved.timeFieldName && state.time ? timeBounds(state.time) : {};
   const query = buildQuery(state, resolved.timeFieldName);
   const body = searchBody(visState, query, resolved, { bounds, timeZone: TIME_ZONE });
@@ -137,7 +161,7 @@ export async function renderVisualization(container, visualization, context = {}
       const filter = bucketFilter(column.agg, cell, request);
       if (filter) current.onFilter(filter);
     } : null;
-    if (visState.type === "table") return split.forEach(([, part], i) => cells[i].append(dataTable(part, { onCell })));
+    if (visState.type === "table") return split.forEach(([, part], i) => cells[i].append(pagedTable(part, { onCell, perPage: Number(visState.params?.perPage) || 10 })));
     if (visState.type === "tagcloud") return split.forEach(([, part], i) => cells[i].append(tagView(visState, part, onCell)));
     const echarts = await loadEcharts();
     if (visState.type === "region_map") {
@@ -146,12 +170,19 @@ export async function renderVisualization(container, visualization, context = {}
       const [segment] = columnsOf(table, "segment");
       const codes = segment ? table.rows.map((row) => String(row[segment[1]].key).toUpperCase()) : [];
       root.dataset.matched = JSON.stringify([...new Set(codes.filter((code) => names.has(code)))]);
+      const missing = [...new Set(codes.filter((code) => !names.has(code)))];
+      if (missing.length) cells[0].append(h("p", { class: "muted vis-note" }, `Too small for this map's scale or not country codes: ${missing.join(", ")} (see Inspect → Data).`));
     }
+    const colours = new Map();  // one colour per series or slice label across split charts
+    const colour = (label) => {
+      if (!colours.has(label)) colours.set(label, PALETTE[colours.size % PALETTE.length]);
+      return colours.get(label);
+    };
     for (const [i, [, part]] of split.entries()) {
       const box = h("div", { class: "vis-chart" });
       cells[i].append(box);
       const chart = echarts.init(box, null, { renderer: "canvas" });
-      chart.setOption(chartOption(visState, part, request));
+      chart.setOption(chartOption(visState, part, request, colour));
       chart.on("click", (event) => clickFilter(event, request));
       charts.push(chart);
     }
@@ -186,7 +217,7 @@ export function bucketFilter(agg, cell, request) {
   if ((agg.type === "terms" || agg.type === "significant_terms") && field && cell.key !== "__missing__") return phraseFilter(field, cell.key, { index });
   const range = (gte, lt) => ({ meta: { index, negate: false, disabled: false, alias: null, type: "range", key: field, value: `${cell.label}`, params: { gte, lt } }, range: { [field]: { gte, lt } } });
   if (agg.type === "date_histogram") {
-    const { ms } = dateInterval(agg.params.interval, request.bounds);
+    const { ms } = dateInterval(agg.params.interval, request.bounds, agg.params.customInterval);
     return { ...range(new Date(cell.key).toISOString(), new Date(cell.key + ms).toISOString()), range: { [field]: { gte: cell.key, lt: cell.key + ms, format: "epoch_millis" } } };
   }
   if (agg.type === "histogram") return range(cell.key, cell.key + Number(agg.params.interval));
@@ -226,17 +257,17 @@ function legendOption(position, show = true) {
   return { show, type: "scroll", orient: vertical ? "vertical" : "horizontal", [pos]: 4, ...(vertical ? { top: "middle" } : { left: "center" }), textStyle: { fontSize: 12 } };
 }
 
-function chartOption(visState, table, request) {
-  if (XY.has(visState.type)) return xyOption(visState, table);
-  if (visState.type === "pie") return pieOption(visState, table);
+function chartOption(visState, table, request, colour) {
+  if (XY.has(visState.type)) return xyOption(visState, table, colour);
+  if (visState.type === "pie") return pieOption(visState, table, colour);
   if (visState.type === "heatmap") return heatmapOption(visState, table);
   if (visState.type === "region_map") return regionOption(visState, table);
-  throw new Error(`Visualizations of type "${visState.type}" are not supported here (request for ${request.index})`);
+  throw new Error(`Visualizations of type "${visState.type}" are not drawn here (request for ${request.index})`);
 }
 
 // Bars, lines and areas: the segment bucket on the category (or time) axis, a series per
 // group bucket and metric; stacked when seriesParams say so.
-function xyOption(visState, table) {
+function xyOption(visState, table, colour) {
   const params = visState.params || {};
   const [segment] = columnsOf(table, "segment");
   const groups = columnsOf(table, "group");
@@ -270,7 +301,7 @@ function xyOption(visState, table) {
       return { value: timeAxis ? [cell.key, value] : value, ref };
     });
     return {
-      name: s.name, type: seriesType, data, stack: stacked ? "total" : undefined, emphasis: { focus: "series" },
+      name: s.name, color: colour(s.name), type: seriesType, data, stack: stacked ? "total" : undefined, emphasis: { focus: "series" },
       areaStyle: visState.type === "area" ? { opacity: 0.6 } : undefined, smooth: Boolean((params.seriesParams || [])[0]?.interpolate === "cardinal"),
       showSymbol: seriesType === "line" && xKeys.length < 60, connectNulls: false, barMaxWidth: 48,
     };
@@ -281,7 +312,10 @@ function xyOption(visState, table) {
   const position = params.legendPosition || "right";
   return {
     color: PALETTE, animation: false,
-    tooltip: { trigger: "axis", axisPointer: { type: seriesType === "bar" ? "shadow" : "line" }, valueFormatter: (v) => formatNumber(v), ...(timeAxis ? { axisPointer: { type: "line", label: { formatter: ({ value }) => formatDate(value) } } } : {}) },
+    tooltip: {
+      renderMode: "richText", trigger: "axis", valueFormatter: (v) => formatNumber(v),
+      axisPointer: timeAxis ? { type: "line", label: { formatter: ({ value }) => formatDate(value) } } : { type: seriesType === "bar" ? "shadow" : "line" },
+    },
     legend: legendOption(position, legendShow),
     grid: { left: 16, right: legendShow && position === "right" ? 160 : 24, top: legendShow && position === "top" ? 36 : 16, bottom: legendShow && position === "bottom" ? 40 : 28, containLabel: true, ...(legendShow && position === "left" ? { left: 160 } : {}) },
     xAxis: horizontal ? valueAxis : category,
@@ -291,33 +325,35 @@ function xyOption(visState, table) {
 }
 
 // Slices of the first metric: a ring per segment bucket (inner first), a hole when donut.
-function pieOption(visState, table) {
+function pieOption(visState, table, colour) {
   const params = visState.params || {};
   const segments = columnsOf(table, "segment");
   const [metric] = metricIndexes(table);
   const levels = Math.max(1, segments.length);
   const inner = params.isDonut === false ? 0 : 35;
-  const band = (75 - inner) / levels;
+  const band = (70 - inner) / levels;
+  const legendAt = params.addLegend === false ? null : params.legendPosition || "right";
   const series = [];
   for (let level = 0; level < levels; level += 1) {
     const sums = new Map();
     for (const row of table.rows) {
       const path = segments.slice(0, level + 1).map(([, i]) => row[i].label);
       const label = path.length ? path.join(" · ") : metric[0].label;
-      const entry = sums.get(label) || { name: path.at(-1) ?? label, value: 0, ref: segments[level] ? { agg: segments[level][0].agg, cell: row[segments[level][1]] } : null };
+      const entry = sums.get(label) || { name: path.at(-1) ?? label, value: 0, itemStyle: { color: colour(path.at(-1) ?? label) }, ref: segments[level] ? { agg: segments[level][0].agg, cell: row[segments[level][1]] } : null };
       entry.value += Number(row[metric[1]]) || 0;
       sums.set(label, entry);
     }
     series.push({
       type: "pie", radius: [`${inner + level * band}%`, `${inner + (level + 1) * band}%`], data: [...sums.values()],
-      label: { show: params.labels?.show !== false && level === levels - 1, formatter: "{b}", overflow: "truncate", width: 120 },
+      center: [legendAt === "right" ? "42%" : legendAt === "left" ? "58%" : "50%", legendAt === "bottom" ? "45%" : legendAt === "top" ? "55%" : "50%"],
+      label: { show: params.labels?.show === true && level === levels - 1, formatter: "{b}", overflow: "truncate", width: 100 },
       itemStyle: { borderColor: "#fff", borderWidth: 1 }, avoidLabelOverlap: true,
     });
   }
   return {
     color: PALETTE, animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `${escapeText(p.name)}: ${formatNumber(p.value)} (${p.percent}%)` },
-    legend: legendOption(params.legendPosition, params.addLegend !== false),
+    tooltip: { renderMode: "richText", trigger: "item", formatter: (p) => `${String(p.name)}: ${formatNumber(p.value)} (${p.percent}%)` },
+    legend: legendOption(legendAt, Boolean(legendAt)),
     series,
   };
 }
@@ -335,11 +371,11 @@ function heatmapOption(visState, table) {
   const values = data.map((d) => Number(d.value[2]) || 0);
   return {
     animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `${escapeText(xs[p.value[0]])} · ${escapeText(ys[p.value[1]])}: ${formatNumber(p.value[2])}` },
+    tooltip: { renderMode: "richText", trigger: "item", formatter: (p) => `${String(xs[p.value[0]])} · ${String(ys[p.value[1]])}: ${formatNumber(p.value[2])}` },
     grid: { left: 16, right: 24, top: 16, bottom: 64, containLabel: true },
     xAxis: { type: "category", data: xs, splitArea: { show: true }, axisLabel: { hideOverlap: true } },
     yAxis: { type: "category", data: ys, splitArea: { show: true } },
-    visualMap: { min: Math.min(0, ...values), max: Math.max(1, ...values), calculable: true, orient: "horizontal", left: "center", bottom: 4, inRange: { color: ["#e6f1fa", "#6092c0", "#1d4f91"] } },
+    visualMap: { min: Math.min(0, ...values), max: Math.max(1, ...values), calculable: false, orient: "horizontal", left: "center", bottom: 4, inRange: { color: ["#e6f1fa", "#6092c0", "#1d4f91"] } },
     series: [{ type: "heatmap", data, label: { show: xs.length * ys.length <= 60, formatter: (p) => formatNumber(p.value[2]) }, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }],
   };
 }
@@ -362,15 +398,10 @@ function regionOption(visState, table) {
   const values = data.map((d) => d.value);
   return {
     animation: false,
-    tooltip: { trigger: "item", formatter: (p) => `${escapeText(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? "no data" : formatNumber(p.value)}` },
+    tooltip: { renderMode: "richText", trigger: "item", formatter: (p) => `${String(p.name)}: ${p.value === undefined || Number.isNaN(p.value) ? "no data" : formatNumber(p.value)}` },
     visualMap: { min: 0, max: Math.max(1, ...values), calculable: true, left: 8, bottom: 8, text: ["High", "Low"], inRange: { color: COLOUR_SCHEMAS[params.colorSchema] || COLOUR_SCHEMAS["Yellow to Red"] } },
     series: [{ type: "map", map: "loghaven-world", roam: true, nameProperty: "name", data, emphasis: { label: { show: false } }, itemStyle: { areaColor: "#eef0f3", borderColor: "#b0b8c4", borderWidth: 0.5 } }],
   };
-}
-
-// ECharts tooltips are HTML: text from documents is escaped before it reaches them.
-function escapeText(text) {
-  return String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 // Big numbers, one per metric (and per split-group bucket).
@@ -401,6 +432,22 @@ export function dataTable(table, { onCell } = {}) {
       const text = cell.label;
       return h("td", { "data-key": String(cell.key) }, onCell ? h("button", { type: "button", class: "link", title: `Filter for ${text}`, onclick: () => onCell(column, cell) }, text) : text);
     })))));
+}
+
+// The data table a page of `perPage` rows at a time, as OSD's table visualization shows it.
+function pagedTable(table, { onCell, perPage }) {
+  const box = h("div", { class: "vis-paged" });
+  const pages = Math.max(1, Math.ceil(table.rows.length / perPage));
+  const show = (n) => {
+    const rows = table.rows.slice(n * perPage, (n + 1) * perPage);
+    const pager = pages > 1 ? h("div", { class: "row vis-pager" },
+      h("button", { type: "button", class: "secondary small", "aria-label": "Previous page", disabled: n === 0, onclick: () => show(n - 1) }, "‹"),
+      h("span", { class: "muted" }, `Page ${n + 1} of ${pages} (${table.rows.length} rows)`),
+      h("button", { type: "button", class: "secondary small", "aria-label": "Next page", disabled: n === pages - 1, onclick: () => show(n + 1) }, "›")) : null;
+    box.replaceChildren(dataTable({ columns: table.columns, rows }, { onCell }), pager);
+  };
+  show(0);
+  return box;
 }
 
 function tagView(visState, table, onCell) {
