@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from conftest import Server
 from loghaven.bench.generators import waf_logs
+from ui.test_saved_objects_transfer import pattern as make_pattern
 
 SAVED = "/_dashboards/api/saved_objects"
 XSRF = {"osd-xsrf": "true"}
@@ -51,14 +52,6 @@ def bulk(es: httpx.Client, index: str, docs: list[dict[str, Any]]) -> None:
     response = es.post(f"/{index}/_bulk?refresh=true", content=lines,
                        headers={"Content-Type": "application/x-ndjson"}, timeout=120)
     assert response.status_code == 200 and not response.json()["errors"], response.text[:500]
-
-
-def make_pattern(es: httpx.Client, title: str) -> str:
-    pattern_id = f"p-{uuid.uuid4().hex[:8]}"
-    response = es.post(f"{SAVED}/index-pattern/{pattern_id}", headers=XSRF,
-                       json={"attributes": {"title": title, "timeFieldName": "@timestamp"}})
-    assert response.status_code == 200, response.text
-    return pattern_id
 
 
 @pytest.fixture(scope="module")
@@ -112,10 +105,26 @@ def hash_state(page: playwright_api.Page) -> dict[str, Any]:
     return {name: json.loads(value) for name, value in parse_qsl(search)}
 
 
+def query_box(page: playwright_api.Page) -> playwright_api.Locator:
+    return page.get_by_role("combobox", name="Search documents", exact=True)
+
+
 def search_for(page: playwright_api.Page, text: str) -> None:
-    box = page.get_by_label("Search documents")
+    box = query_box(page)
     box.fill(text)
     box.press("Enter")
+
+
+def searched(page: playwright_api.Page, es: httpx.Client, waf: Waf, text: str) -> int:
+    """Searches for the Lucene `text` and waits for the total that _count gives."""
+    search_for(page, text)
+    expected = count(es, waf.index, bounded(lucene(text)))
+    expect(chart(page)).to_have_attribute("data-total", str(expected))
+    return expected
+
+
+def add_column(page: playwright_api.Page, name: str) -> None:
+    page.locator(f"#discover .field-sidebar li[data-field='{name}'] button.add-column").click()
 
 
 def row_ids(page: playwright_api.Page) -> list[str]:
@@ -140,6 +149,16 @@ def test_finds_a_known_document_by_lucene_and_by_dsl(
     shown = json.loads(page.locator(".doc-json").inner_text())
     assert shown["_index"] == waf.index and shown["_id"] == row_ids(page)[0]
     assert shown["_source"]["http"]["request"]["id"] == request_id
+    # the expanded document's buttons: a filter that the field exists, then one that excludes
+    page.get_by_role("tab", name="Table").click()
+    page.get_by_role("button", name="Filter for field present: url.path").click()
+    expect(page.locator("#discover .filter-pills")).to_contain_text("url.path: exists")
+    assert hash_state(page)["_a"]["filters"][0]["exists"] == {"field": "url.path"}
+    expect(chart(page)).to_have_attribute("data-total", "1")
+    page.locator("#discover .doc-row button.expand").click()
+    page.get_by_role("button", name="Filter out event.action: BLOCK").click()
+    expect(chart(page)).to_have_attribute("data-total", "0")
+    expect(page.locator("#discover .no-results")).to_contain_text("No documents match")
 
     dsl = json.dumps({"bool": {"filter": [{"term": {"http.request.id": request_id}}]}})
     open_discover(page, server, waf, query={"language": "dsl", "query": dsl})
@@ -229,11 +248,33 @@ def test_filter_for_and_out_from_the_sidebar(
     expect(chart(page)).to_have_attribute("data-total", str(allowed))
     expect(page.locator("#discover .filter-pills")).to_contain_text("NOT event.action: BLOCK")
 
-    # a non-aggregatable field's values come from the loaded page, and it says so
-    source = page.locator("#discover .field-sidebar li[data-field='responseTimeMs'], "
-                          "#discover .field-sidebar li[data-field='event.category']").first
-    source.locator(".field-name").click()
-    expect(source.locator(".field-source")).to_be_visible()
+    # the field list filters by name
+    page.get_by_label("Search field names").fill("geo")
+    names = page.locator("#discover .field-sidebar li[data-field]").evaluate_all(
+        "items => items.map(i => i.dataset.field)")
+    assert names and all("geo" in name for name in names) and "source.geo.country_iso_code" in names
+    page.get_by_label("Search field names").fill("")
+
+
+
+def test_top_values_of_a_text_field_come_from_the_loaded_hits(
+        page: playwright_api.Page, server: Server, es: httpx.Client) -> None:
+    index = f"discover-text-{uuid.uuid4().hex[:8]}"
+    assert es.put(f"/{index}", json={"mappings": {"properties": {
+        "@timestamp": {"type": "date"}, "message": {"type": "text"}}}}).status_code == 200
+    messages = ["disk full", "disk full", "login failed", "disk full", "timeout"]
+    bulk(es, index, [{"@timestamp": END - i * 60_000, "message": m} for i, m in enumerate(messages)])
+    caps = es.get(f"/{index}/_field_caps?fields=message").json()["fields"]["message"]["text"]
+    assert caps["aggregatable"] is False
+    open_discover(page, server, Waf(index, make_pattern(es, index), messages))
+    field = page.locator("#discover .field-sidebar li[data-field='message']")
+    field.locator(".field-name").click()
+    expect(field.locator(".field-source")).to_contain_text("in the 5 loaded documents")
+    top = field.locator(".top-values li")
+    expect(top).to_have_count(3)
+    expect(top.first).to_have_attribute("data-value", "disk full")
+    expect(top.first).to_have_attribute("data-count", "3")
+    expect(top.first.locator(".top-share")).to_have_text("60.0%")
 
 
 def test_columns_and_sorting(
@@ -244,7 +285,7 @@ def test_columns_and_sorting(
     expect(page.locator("#discover .doc-row").first).to_have_attribute("data-id", newest["_id"])
     # add two columns from the sidebar; reorder them
     for name in ("url.path", "event.action"):
-        page.locator(f"#discover .field-sidebar li[data-field='{name}'] button.add-column").click()
+        add_column(page, name)
     headers = page.locator("#discover .doc-table thead th[data-column]")
     expect(headers).to_have_count(3)
     assert headers.evaluate_all("t => t.map(x => x.dataset.column)") == [
@@ -300,10 +341,8 @@ def test_paging_and_the_result_window(
 def test_the_url_keeps_the_search_across_a_reload(
         page: playwright_api.Page, server: Server, es: httpx.Client, waf: Waf) -> None:
     open_discover(page, server, waf)
-    search_for(page, "event.action:ALLOW")
-    expected = count(es, waf.index, bounded(lucene("event.action:ALLOW")))
-    expect(chart(page)).to_have_attribute("data-total", str(expected))
-    page.locator("#discover .field-sidebar li[data-field='url.path'] button.add-column").click()
+    expected = searched(page, es, waf, "event.action:ALLOW")
+    add_column(page, "url.path")
     page.get_by_label("Histogram interval").select_option("h")
     expect(chart(page)).to_have_attribute("data-interval", "1h")
     page.get_by_role("button", name="Next →").click()
@@ -311,7 +350,7 @@ def test_the_url_keeps_the_search_across_a_reload(
     ids = row_ids(page)
     page.reload()
     expect(chart(page)).to_have_attribute("data-total", str(expected))
-    expect(page.get_by_label("Search documents")).to_have_value("event.action:ALLOW")
+    expect(query_box(page)).to_have_value("event.action:ALLOW")
     expect(page.get_by_label("Histogram interval")).to_have_value("h")
     expect(page.locator("#discover .doc-table thead th[data-column='url.path']")).to_have_count(1)
     expect(page.locator("#discover .pager-info")).to_contain_text("page 2")
@@ -321,10 +360,8 @@ def test_the_url_keeps_the_search_across_a_reload(
 def test_save_a_search_reset_and_reopen_it(
         page: playwright_api.Page, server: Server, es: httpx.Client, waf: Waf) -> None:
     open_discover(page, server, waf)
-    search_for(page, "event.action:BLOCK")
-    expected = count(es, waf.index, bounded(lucene("event.action:BLOCK")))
-    expect(chart(page)).to_have_attribute("data-total", str(expected))
-    page.locator("#discover .field-sidebar li[data-field='source.ip'] button.add-column").click()
+    expected = searched(page, es, waf, "event.action:BLOCK")
+    add_column(page, "source.ip")
     title = f"Blocked requests {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_label("Title of the saved search").fill(title)
@@ -343,12 +380,12 @@ def test_save_a_search_reset_and_reopen_it(
 
     page.get_by_role("button", name="New").click()
     expect(chart(page)).to_have_attribute("data-total", str(len(waf.docs)))
-    expect(page.get_by_label("Search documents")).to_have_value("")
+    expect(query_box(page)).to_have_value("")
     expect(page.locator("#discover .doc-table thead th[data-column='source.ip']")).to_have_count(0)
 
     page.get_by_label("Open a saved search").select_option(saved_id)
     expect(chart(page)).to_have_attribute("data-total", str(expected))
-    expect(page.get_by_label("Search documents")).to_have_value("event.action:BLOCK")
+    expect(query_box(page)).to_have_value("event.action:BLOCK")
     expect(page.locator("#discover .doc-table thead th[data-column='source.ip']")).to_have_count(1)
     expect(page.locator("#discover .search-title")).to_have_text(f": {title}")
 
@@ -397,12 +434,17 @@ def test_a_saved_search_as_a_dashboard_panel(
 
 
 def test_without_an_index_pattern_discover_says_where_to_make_one(
-        page: playwright_api.Page, fresh_server: Server) -> None:
-    page.goto(f"{fresh_server.url}/_dashboards/#discover")
-    message = page.locator("#discover .discover-empty")
-    expect(message).to_contain_text("No index pattern yet")
-    expect(message.get_by_role("link", name="Create an index pattern")).to_have_attribute(
-        "href", "#management/patterns")
+        page: playwright_api.Page, tmp_path: Path) -> None:
+    (tmp_path / "loghaven.yml").write_text("dashboards.builtin.install: false\n")
+    bare = Server(tmp_path / "data").start()  # no built-in dashboards, so no pattern at all
+    try:
+        page.goto(f"{bare.url}/_dashboards/#discover")
+        message = page.locator("#discover .discover-empty")
+        expect(message).to_contain_text("No index pattern yet")
+        expect(message.get_by_role("link", name="Create an index pattern")) \
+            .to_have_attribute("href", "#management/patterns")
+    finally:
+        bare.kill()
 
 
 def test_screenshot(page: playwright_api.Page, server: Server, waf: Waf) -> None:

@@ -43,6 +43,10 @@ class Discover {
     this.root = root;
     this.sequence = 0;
     this.response = null;
+    // Leaving Discover stops it: no auto-refresh, and no late search writing its state into
+    // another view's URL.
+    this.leave = () => { if (!location.hash.startsWith("#discover")) this.destroy(); };
+    window.addEventListener("hashchange", this.leave);
   }
 
   async open(savedId, params) {
@@ -73,6 +77,8 @@ class Discover {
     this.maxWindow = await this.resultWindow();
     this.bar = new SearchBar({
       label: "Search documents",
+      fields: this.pattern.fields,
+      index: this.pattern.id,
       state: {
         query: app.query || saved?.query || { language: "lucene", query: "" },
         filters: app.filters || saved?.filters || [],
@@ -191,6 +197,7 @@ class Discover {
 
   async run() {
     const sequence = ++this.sequence;
+    if (!location.hash.startsWith("#discover")) return;
     const params = this.stateParams();
     writeParams(params);
     lastHash = location.hash;
@@ -217,7 +224,7 @@ class Discover {
       this.pager.replaceChildren();
       return;
     }
-    if (sequence !== this.sequence) return;  // a newer search is on its way
+    if (sequence !== this.sequence) return;  // a newer search is on its way, or Discover was left
     this.response = response;
     this.status.replaceChildren();
     const total = response.hits.total?.value ?? response.hits.total ?? 0;
@@ -303,6 +310,7 @@ class Discover {
   }
 
   destroy() {
+    window.removeEventListener("hashchange", this.leave);
     this.sequence += 1;
     this.histogram?.destroy();
     this.bar?.destroy();
