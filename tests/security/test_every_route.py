@@ -391,6 +391,60 @@ def _monitors() -> dict[tuple[str, str], Setup]:
     return setups
 
 
+#: The UI's saved objects: index actions on ``.kibana`` (dashboards/access.py), the
+#: ``osd-xsrf`` header, and Dashboards' error bodies.
+SAVED_OBJECTS = "/_dashboards/api/saved_objects"
+_BOUNDARY = "rt-boundary"
+
+
+def _form(retries: str | None = None) -> bytes:
+    """A multipart form with an NDJSON export as ``file`` (and ``retries``)."""
+    parts = [f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+             f'filename="export.ndjson"\r\n\r\n'
+             f'{{"type":"search","id":"rt-imported","attributes":{{"title":"x"}}}}\r\n']
+    if retries is not None:
+        parts.append(f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="retries"'
+                     f"\r\n\r\n{retries}\r\n")
+    return ("".join(parts) + f"--{_BOUNDARY}--\r\n").encode()
+
+
+def _saved_object(body: Any = None, *, existing: bool = True, form: bool = False) -> Setup:
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        case.headers = {**XSRF, **({"content-type": f"multipart/form-data; boundary={_BOUNDARY}"}
+                                   if form else {})}
+        case.fills.update(type="search", id=f"rt-object-{next(_counter)}")
+        case.body = body
+        case.query = "?overwrite=true" if form or case.template.endswith("_bulk_create") \
+            else ""
+        if existing:
+            assert admin.post(f"{SAVED_OBJECTS}/search/{case.fills['id']}", headers=XSRF,
+                              json={"attributes": {"title": "x"}}).status_code == 200
+            if isinstance(body, list):
+                case.body = [{**item, "id": case.fills["id"]} for item in body]
+    return setup
+
+
+def _saved_objects_setups() -> dict[tuple[str, str], Setup]:
+    base = SAVED_OBJECTS
+    return {
+        **_each("GET,DELETE", f"{base}/{{type}}/{{id}}", _saved_object()),
+        ("PUT", f"{base}/{{type}}/{{id}}"): _saved_object({"attributes": {"title": "y"}}),
+        ("POST", f"{base}/{{type}}/{{id}}"): _saved_object({"attributes": {"title": "y"}},
+                                                           existing=False),
+        ("POST", f"{base}/{{type}}"): _saved_object({"attributes": {"title": "y"}},
+                                                    existing=False),
+        ("GET", f"{base}/_find"): _body(None, "?type=search"),
+        ("POST", f"{base}/_bulk_get"): _saved_object([{"type": "search"}]),
+        ("POST", f"{base}/_bulk_create"): _saved_object(
+            [{"type": "search", "attributes": {"title": "z"}}]),
+        ("POST", f"{base}/_export"): _saved_object({"type": ["search"]}, existing=False),
+        ("POST", f"{base}/_import"): _saved_object(_form(), existing=False, form=True),
+        ("POST", f"{base}/_resolve_import_errors"): _saved_object(
+            _form('[{"type":"search","id":"rt-imported","overwrite":true}]'),
+            existing=False, form=True),
+    }
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -414,6 +468,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("GET,POST", "/_ingest/pipeline/{id}/_simulate", _pipeline(existing=True)),
     ("GET", "/_ingest/pipeline"): _pipeline(existing=True),
     **_notification_setups(),
+    **_saved_objects_setups(),
     **_each("GET,POST", "/_cluster/allocation/explain",
             _body({"index": SHARED, "shard": 0, "primary": True})),
     ("GET", "/_cluster/state/{metric}"): _body(None, metric="metadata"),
@@ -595,7 +650,8 @@ def test_route(users: Users, method: str, template: str) -> None:
         return
     assert permission.action is not None
     cluster, index = grants(permission.action, permission.kind, setup)
-    name = users.granted(cluster, index)
+    name = users.granted(cluster, index, ".kibana" if template.startswith(SAVED_OBJECTS)
+                         else "rt-*")
     # the same actions on other indices: an index route that names one is refused its name
     elsewhere = users.granted(cluster, index, "elsewhere-*") \
         if permission.kind == INDEX and "{index}" in template else None
@@ -608,7 +664,10 @@ def test_route(users: Users, method: str, template: str) -> None:
         _assert_challenged(case.send(anonymous))
         denied = case.send(unrelated)
         assert denied.status_code == 403, (denied.status_code, denied.text)
-        if method != "HEAD":
+        if method != "HEAD" and template.startswith(SAVED_OBJECTS):  # Dashboards' body
+            assert denied.json()["error"] == "Forbidden"
+            assert denied.json()["message"].startswith(f"no permissions for [{permission.action}]")
+        elif method != "HEAD":
             error = denied.json()["error"]
             assert error["type"] == "security_exception"
             assert error["reason"].startswith(f"no permissions for [{permission.action}]") or \

@@ -100,7 +100,8 @@ def _int(request: Request, name: str, default: int) -> int:
                           f"[string]") from None
 
 
-def _ids(body: Any, where: str = "request body") -> list[dict[str, Any]]:
+def _ids(body: Any, where: str = "request body", *,
+         optional_id: bool = False) -> list[dict[str, Any]]:
     if not isinstance(body, list):
         raise bad_request(f"[{where}]: expected value of type [array] but got "
                           f"[{type(body).__name__}]")
@@ -108,7 +109,8 @@ def _ids(body: Any, where: str = "request body") -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             raise bad_request(f"[{where}.{n}]: expected a plain object value")
         for key in ("type", "id"):
-            if not isinstance(item.get(key), str) and not (key == "id" and item.get(key) is None):
+            if not isinstance(item.get(key), str) \
+                    and not (optional_id and key == "id" and item.get(key) is None):
                 raise bad_request(f"[{where}.{n}.{key}]: expected value of type [string] but "
                                   f"got [{type(item.get(key)).__name__}]")
     return body
@@ -177,7 +179,7 @@ async def bulk_create(request: Request) -> Response:
     version?, migrationVersion?}]``: each object, or its error in its place."""
     node = node_of(request)
     overwrite = _flag(request, "overwrite")
-    items = _ids(await _json(request))
+    items = _ids(await _json(request), optional_id=True)
     writes = [Write(item["type"], item.get("id"),
                     _attributes(item, f"{n}.attributes"),
                     check_references(item.get("references"), f"{n}.references"), overwrite,

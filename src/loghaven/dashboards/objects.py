@@ -346,7 +346,7 @@ class SavedObjects:
         return updated
 
     def delete(self, type_: str, id_: str) -> None:
-        access.check_delete()
+        access.check_write()
         with self._lock:
             if self.metastore.get(KIND, f"{type_}:{id_}") is None:
                 raise not_found(type_, id_)
