@@ -67,8 +67,9 @@ export function place(element, grid) {
 }
 
 // Pointer drags of a panel's header (move) or its corner (resize): `onMove(layout)` with the
-// layout recomputed from where the drag started, `onEnd()` when the pointer is released.
-export function dragger(gridElement, getLayout, onMove, onEnd) {
+// layout recomputed from where the drag started (charts follow their panel's size by
+// themselves: the renderers observe it).
+export function dragger(gridElement, getLayout, onMove) {
   return (event, i, mode) => {
     if (event.button !== 0) return;
     event.preventDefault();
@@ -90,7 +91,6 @@ export function dragger(gridElement, getLayout, onMove, onEnd) {
       handle.removeEventListener("pointermove", move);
       handle.removeEventListener("pointerup", up);
       handle.removeEventListener("pointercancel", up);
-      onEnd();
     };
     handle.addEventListener("pointermove", move);
     handle.addEventListener("pointerup", up);

@@ -20,7 +20,7 @@ function showList(root) {
   const body = h("div", { id: "dashboard-list" });
   const load = () => attempt(status, async () => {
     const text = search.value.trim();
-    const found = await findObjects("dashboard", { search: text ? `${text}*` : "", perPage: 1000 });
+    const found = await findObjects("dashboard", { search: text ? `${text}*` : "", perPage: 1000, searchFields: ["title^3", "description"], operator: "AND" });
     const rows = found.saved_objects
       .sort((a, b) => String(a.attributes.title).localeCompare(String(b.attributes.title)))
       .map((object) => h("tr", { "data-id": object.id },
@@ -33,7 +33,7 @@ function showList(root) {
           await load();
         }) }, "Delete"))));
     body.replaceChildren(table(["Title", "Description", "Updated", ""], rows,
-      text ? `No dashboard's title starts with "${text}".` : "No dashboards yet: create one, or import one in Saved objects → Saved objects."));
+      text ? `No dashboard matches "${text}".` : "No dashboards yet: create one, or import one in Saved objects → Saved objects."));
   });
   let timer = null;
   search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(load, 250); });

@@ -90,7 +90,7 @@ class DashboardView {
     this.chrome = h("div", { class: "dash-toolbar" });
     page(this.root, this.chrome, this.bar.element, this.status, this.grid,
       h("button", { type: "button", class: "dash-exit-full-screen", id: "exit-full-screen", onclick: () => this.fullScreen(false) }, "Exit full screen"));
-    this.drag = dragger(this.grid, () => this.layout(), (layout) => this.applyLayout(layout), () => this.dropped());
+    this.drag = dragger(this.grid, () => this.layout(), (layout) => this.applyLayout(layout));
     this.renderChrome();
     this.search(this.bar.getState(), { quiet: true });
     this.showPanels(readPanels(this.object));
@@ -137,7 +137,6 @@ class DashboardView {
     if (on) document.addEventListener("keydown", this.onKey);
     else document.removeEventListener("keydown", this.onKey);
     if (on) this.root.querySelector("#exit-full-screen")?.focus();
-    window.dispatchEvent(new Event("resize"));
   }
 
   // ---- the search state: every panel updates, the URL follows, auto-refresh ----
@@ -171,10 +170,6 @@ class DashboardView {
       place(panel.element, panel.gridData);
       panel.element.style.order = String(order.indexOf(panel.panelIndex));
     }
-  }
-
-  dropped() {
-    window.dispatchEvent(new Event("resize"));  // charts fit their panel's new size
   }
 
   showPanels(panels) {
@@ -260,7 +255,6 @@ class DashboardView {
     if (!this.editing || !event.key.startsWith("Arrow")) return;
     event.preventDefault();
     this.applyLayout(keyStep(this.layout(), panel.panelIndex, event.key, resize));
-    this.dropped();
   }
 
   // ---- add a panel: a saved visualization or search ----
@@ -277,7 +271,7 @@ class DashboardView {
     window.addEventListener("hashchange", () => dialog.close(), { once: true });
     const load = () => attempt(added, async () => {
       const text = search.value.trim();
-      const found = await findObjects(["visualization", "search"], { search: text ? `${text}*` : "", perPage: 200 });
+      const found = await findObjects(["visualization", "search"], { search: text ? `${text}*` : "", perPage: 200, searchFields: ["title^3", "description"], operator: "AND" });
       const objects = found.saved_objects.sort((a, b) => String(a.attributes.title).localeCompare(String(b.attributes.title)));
       list.replaceChildren(...objects.map((object) => h("li", {},
         h("button", { type: "button", class: "secondary dash-add-item", "data-id": object.id, onclick: () => {
@@ -285,7 +279,7 @@ class DashboardView {
           this.addPanel({ panelIndex, gridData: nextSlot(this.layout(), panelIndex), embeddableConfig: {}, title: null, type: object.type, id: object.id });
           added.textContent = `Added "${object.attributes.title}".`;
         } }, h("span", { class: "tag" }, object.type === "search" ? "saved search" : "visualization"), " ", object.attributes.title || object.id))));
-      if (!objects.length) list.append(h("li", { class: "muted" }, text ? `Nothing's title starts with "${text}".` : "No saved visualizations or searches yet: make one in Visualize or Discover and save it."));
+      if (!objects.length) list.append(h("li", { class: "muted" }, text ? `No saved visualization or search matches "${text}".` : "No saved visualizations or searches yet: make one in Visualize or Discover and save it."));
     });
     let timer = null;
     search.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(load, 250); });

@@ -63,7 +63,7 @@ export function showObjects(root, _args, _params) {
 
   const load = () => attempt(status, async () => {
     const text = search.value.trim();
-    const found = await findObjects(type.value ? [type.value] : TYPES, { search: text ? `${text}*` : "", perPage: 10000 });
+    const found = await findObjects(type.value ? [type.value] : TYPES, { search: text ? `${text}*` : "", perPage: 10000, operator: "AND" });
     objects = found.saved_objects.sort((a, b) => a.type.localeCompare(b.type) || titleOf(a).localeCompare(titleOf(b)));
     const all = h("input", { type: "checkbox", "aria-label": "Select all", onchange: () => {
       for (const box of list.querySelectorAll("tbody input[type=checkbox]")) box.checked = all.checked;
