@@ -5,6 +5,7 @@
 // OSD's 7.3 migration reads them, and saved back in today's shape.
 
 import { parseAttribute, referenceId } from "../savedobjects.js";
+import { COLUMNS } from "./grid.js";
 
 export const PANEL_VERSION = "7.10.2";
 const WIDTH_SCALE = 4;  // 12 → 48 columns
@@ -17,14 +18,19 @@ const heightScale = (useMargins) => (useMargins ? 4 : 5);
 export function gridOf(panel, index, useMargins = false) {
   const i = String(panel.panelIndex ?? panel.gridData?.i ?? index + 1);
   const hs = heightScale(useMargins);
+  let grid;
   if (panel.row !== undefined && !panel.gridData) {
-    return { x: (Number(panel.col) - 1) * WIDTH_SCALE || 0, y: (Number(panel.row) - 1) * hs || 0,
-      w: panel.size_x ? panel.size_x * WIDTH_SCALE : 24, h: panel.size_y ? panel.size_y * hs : 15, i };
+    grid = { x: (Number(panel.col) - 1) * WIDTH_SCALE || 0, y: (Number(panel.row) - 1) * hs || 0,
+      w: panel.size_x ? panel.size_x * WIDTH_SCALE : 24, h: panel.size_y ? panel.size_y * hs : 15 };
+  } else {
+    const g = panel.gridData || { x: 0, y: index * 15, w: 24, h: 15 };
+    grid = { x: Number(g.x) || 0, y: Number(g.y) || 0, w: Number(g.w) || 24, h: Number(g.h) || 15 };
+    if (/^6\.[12]\./.test(String(panel.version ?? ""))) {
+      grid = { x: grid.x * WIDTH_SCALE, y: grid.y * hs, w: grid.w * WIDTH_SCALE, h: grid.h * hs };
+    }
   }
-  const grid = panel.gridData || { x: 0, y: index * 15, w: 24, h: 15 };
-  const out = { x: Number(grid.x) || 0, y: Number(grid.y) || 0, w: Number(grid.w) || 24, h: Number(grid.h) || 15, i };
-  if (!/^6\.[12]\./.test(String(panel.version ?? ""))) return out;
-  return { x: out.x * WIDTH_SCALE, y: out.y * hs, w: out.w * WIDTH_SCALE, h: out.h * hs, i };
+  const w = Math.min(COLUMNS, Math.max(1, Math.round(grid.w)));  // a bad file stays on the grid
+  return { x: Math.min(Math.max(0, Math.round(grid.x)), COLUMNS - w), y: Math.max(0, Math.round(grid.y)), w, h: Math.max(1, Math.round(grid.h)), i };
 }
 
 // The dashboard's panels as {panelIndex, gridData, embeddableConfig, title, type, id}.
