@@ -209,6 +209,18 @@ def test_panels_move_and_resize_by_keyboard_and_pointer_and_the_layout_is_saved(
     settled(page, waf["bars"])
     expect(page.locator(".dash-move")).to_have_count(3)
     expect(page.locator(".dash-move").first).to_be_hidden()  # view mode: no handles
+    # Cancel forgets a move
+    page.click("#edit-dashboard")
+    panel(page, waf["bars"]).locator(".dash-move").focus()
+    page.keyboard.press("ArrowUp")
+    bars_box = panel(page, waf["bars"]).bounding_box()
+    metric_box = panel(page, waf["metric"]).bounding_box()
+    assert bars_box and metric_box and bars_box["y"] < metric_box["y"]
+    page.click("#cancel-dashboard")
+    settled(page, waf["bars"])
+    bars_box = panel(page, waf["bars"]).bounding_box()
+    metric_box = panel(page, waf["metric"]).bounding_box()
+    assert bars_box and metric_box and bars_box["y"] > metric_box["y"]
     page.click("#edit-dashboard")
 
     # keyboard: the bar chart moves up past the metric (which goes below it), then grows
