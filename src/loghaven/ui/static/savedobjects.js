@@ -1,7 +1,7 @@
 // The saved objects API (/_dashboards/api/saved_objects) as OpenSearch Dashboards has it:
 // index patterns, searches, visualizations and dashboards with their `references`.
 
-import { call } from "./lib.js";
+import { ApiError, api, call, toLogin } from "./lib.js";
 
 const BASE = "/_dashboards/api/saved_objects";
 const XSRF = { "osd-xsrf": "true" };
@@ -44,4 +44,47 @@ export function referenceId(object, name) {
 export function parseAttribute(text, fallback = {}) {
   if (!text) return fallback;
   try { return JSON.parse(text); } catch { return fallback; }
+}
+
+// POST a multipart form (the file picked by the user, plus `retries`) as OpenSearch
+// Dashboards' `_import` and `_resolve_import_errors` take it; the answer's JSON.
+async function upload(path, form) {
+  const response = await fetch(path, { method: "POST", body: form, headers: XSRF });
+  if (response.status === 401) toLogin();
+  const text = await response.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch { body = text; }
+  if (response.status >= 400) throw new ApiError(response.status, body);
+  return body;
+}
+
+function importQuery({ overwrite = false, createNewCopies = false } = {}) {
+  if (createNewCopies) return "?createNewCopies=true";
+  return overwrite ? "?overwrite=true" : "";
+}
+
+// Import an NDJSON export (or Kibana 6's export.json): {success, successCount, errors}.
+export function importObjects(file, mode = {}) {
+  const form = new FormData();
+  form.append("file", file);
+  return upload(`${BASE}/_import${importQuery(mode)}`, form);
+}
+
+// Import again the objects named in `retries` ({type, id, overwrite, replaceReferences}).
+export function resolveImportErrors(file, retries, mode = {}) {
+  const form = new FormData();
+  form.append("file", file);
+  form.append("retries", JSON.stringify(retries));
+  return upload(`${BASE}/_resolve_import_errors${mode.createNewCopies ? "?createNewCopies=true" : ""}`, form);
+}
+
+// The NDJSON text of an export: `{objects: [{type, id}]}` or `{type: [...]}`.
+export async function exportObjects(body) {
+  const result = await api("POST", `${BASE}/_export`, JSON.stringify(body), XSRF);
+  if (result.status >= 400) {
+    let parsed = result.text;
+    try { parsed = JSON.parse(result.text); } catch { /* text as is */ }
+    throw new ApiError(result.status, parsed);
+  }
+  return result.text;
 }
