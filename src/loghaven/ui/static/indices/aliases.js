@@ -2,7 +2,7 @@
 // and filter; added and removed with POST /_aliases, as OpenSearch Dashboards does.
 
 import { call, h } from "../lib.js";
-import { attempt, field, page, shown, table } from "../widgets.js";
+import { attempt, enc, field, notice, page, shown, table } from "../widgets.js";
 import { parseJson } from "./create.js";
 
 // [{alias, index, props}] from GET /_alias (which lists every index, with or without aliases).
@@ -29,7 +29,7 @@ async function draw(container) {
   });
   const body = rows.map(({ alias, index, props }) => h("tr", { "data-alias": alias, "data-index": index },
     h("td", {}, h("strong", {}, alias)),
-    h("td", {}, h("a", { href: `#indices/index/${encodeURIComponent(index)}` }, index)),
+    h("td", {}, h("a", { href: `#indices/index/${enc(index)}` }, index)),
     h("td", {}, props.is_write_index ? h("span", { class: "tag on" }, "write index") : h("span", { class: "muted" }, "—")),
     h("td", {}, props.filter ? h("code", { class: "clipped" }, JSON.stringify(props.filter)) : h("span", { class: "muted" }, "—")),
     h("td", { class: "actions" }, h("button", { type: "button", class: "danger small", "aria-label": `Remove ${alias} from ${index}`,
@@ -46,7 +46,7 @@ async function draw(container) {
       if (write.checked) spec.is_write_index = true;
       if (filter.value.trim()) spec.filter = parseJson(filter.value, "filter");
     } catch (error) {
-      status.replaceChildren(h("p", { class: "notice error", role: "alert" }, error.message));
+      status.replaceChildren(notice(error.message));
       return;
     }
     update({ add: spec });

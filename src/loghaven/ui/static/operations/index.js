@@ -9,7 +9,7 @@
 
 import { $, call, h } from "../lib.js";
 import { when } from "../alerting/format.js";
-import { attempt, formatBytes, page, table } from "../widgets.js";
+import { attempt, enc, formatBytes, page, table } from "../widgets.js";
 import { lineChart } from "./charts.js";
 import { all, gauge, keep, latency, latest, peak, rate, WINDOW_MS } from "./samples.js";
 
@@ -56,7 +56,7 @@ function cards(node, health) {
   return [
     card("node", "Node", node.name, `up ${duration(jvm.uptime_in_millis || 0)}`),
     card("health", "Cluster health", [h("span", { class: `dot ${health.status}` }), health.status],
-      `${health.active_shards} active shards, ${health.unassigned_shards} unassigned`),
+      `${count(health.active_shards)} active, ${count(health.unassigned_shards)} unassigned shards`),
     card("documents", "Documents", count(ix.docs?.count), `${count(ix.docs?.deleted)} deleted, ${count(ix.segments?.count)} segments`),
     card("store", "Store size", formatBytes(ix.store?.size_in_bytes || 0)),
     card("disk", "Disk available", formatBytes(disk.available_in_bytes || 0),
@@ -89,7 +89,7 @@ function jobsTable(scheduler = {}) {
 
 function streamsTable(streams = {}) {
   const rows = Object.entries(streams).map(([name, m]) => h("tr", { "data-stream": name },
-    h("td", {}, h("a", { href: `#ingest/streams/view/${encodeURIComponent(name)}` }, name)),
+    h("td", {}, h("a", { href: `#ingest/streams/view/${enc(name)}` }, name)),
     h("td", { class: "num" }, count(m.buffered_records)),
     h("td", { class: "num" }, count(m.delivered_records)),
     h("td", { class: "num" }, count(m.failed_records)),
