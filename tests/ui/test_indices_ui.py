@@ -110,9 +110,15 @@ def test_delete_asks_for_the_typed_name(
     expect(confirm).to_be_disabled()
     page.fill("#confirm-name", index_name[:-1])
     expect(confirm).to_be_disabled()
-    page.keyboard.press("Escape")  # cancelled: the index stays
+    page.fill("#confirm-name", index_name)
+    expect(confirm).to_be_enabled()
+    page.keyboard.press("Escape")  # cancelled, the name typed or not: the index stays
+    expect(page.locator("dialog.confirm")).to_have_count(0)
+    page.click("#index-delete")
+    page.click("dialog.confirm button:has-text('Cancel')")
     expect(page.locator("dialog.confirm")).to_have_count(0)
     assert es.head(f"/{index_name}").status_code == 200
+    expect(page.locator("#index-title")).to_have_text(index_name)
     page.click("#index-delete")
     page.fill("#confirm-name", index_name)
     confirm.click()

@@ -16,21 +16,21 @@ export function tierOf(flatSettings = {}) {
 // true when confirmed. Typing the name, not a click, is what OpenSearch Dashboards asks too.
 export function confirmTyped(name, what, label = "Delete") {
   return new Promise((resolve) => {
+    let confirmed = false;  // only the button (or Enter once the name is typed) confirms
     const input = h("input", { id: "confirm-name", autocomplete: "off", spellcheck: "false" });
     const go = h("button", { type: "submit", class: "danger", id: "confirm-delete", disabled: true }, label);
     const dialog = h("dialog", { class: "confirm", "aria-labelledby": "confirm-title" },
-      h("form", { method: "dialog" },
+      h("form", { method: "dialog", onsubmit: () => { confirmed = input.value === name; } },
         h("h3", { id: "confirm-title" }, `${label} ${what}?`),
         h("p", {}, "This cannot be undone. Type ", h("strong", { class: "typed" }, name), " to confirm."),
         h("label", { class: "field" }, h("span", { class: "label" }, "Name"), input),
         h("div", { class: "buttons" }, go,
-          h("button", { type: "button", class: "secondary", onclick: () => dialog.close("cancel") }, "Cancel"))));
+          h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, "Cancel"))));
     input.addEventListener("input", () => { go.disabled = input.value !== name; });
     dialog.addEventListener("close", () => {
       dialog.remove();
-      resolve(dialog.returnValue !== "cancel" && input.value === name);
+      resolve(confirmed);
     });
-    dialog.addEventListener("cancel", () => { dialog.returnValue = "cancel"; });
     document.body.append(dialog);
     dialog.showModal();
     input.focus();

@@ -3,7 +3,7 @@
 // column, filtered by name, hidden indices on request. The state is in the hash, so a link
 // shows the same list.
 
-import { call, h } from "../lib.js";
+import { api, call, h } from "../lib.js";
 import { writeParams } from "../search/url.js";
 import { when } from "../alerting/format.js";
 import { attempt, enc, formatBytes, page, shown, table } from "../widgets.js";
@@ -26,9 +26,10 @@ const COLUMNS = [
 ];
 
 // Each index's row, with `hidden` (index.hidden or a dot name, as OSD's "system" indices)
-// and `tier` from its settings.
+// and `tier` from its settings (left out when a role may list indices but not read settings).
 export async function indexRows() {
-  const [rows, settings] = await Promise.all([call("GET", CAT), call("GET", SETTINGS)]);
+  const [rows, answer] = await Promise.all([call("GET", CAT), api("GET", SETTINGS)]);
+  const settings = answer.status === 200 ? JSON.parse(answer.text) : {};
   return rows.map((row) => {
     const flat = settings[row.index]?.settings || {};
     return { ...row, tier: tierOf(flat), hidden: row.index.startsWith(".") || String(flat["index.hidden"]) === "true" };
