@@ -25,7 +25,8 @@ function section(title, value, id) {
 }
 
 export async function renderIndex(container, [name]) {
-  await shown(container, () => draw(container, name));
+  if (!name) location.hash = "#indices/indices";  // no index named: the list
+  else await shown(container, () => draw(container, name));
 }
 
 async function draw(container, name, message) {
