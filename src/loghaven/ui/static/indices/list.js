@@ -57,12 +57,15 @@ export async function renderIndices(container, [mode], params) {
 
 async function renderList(container, params) {
   const state = { q: params.q || "", sort: params.sort || "index", desc: Boolean(params.desc), hidden: Boolean(params.hidden) };
+  const route = location.hash.split("?")[0];
   let rows = await indexRows();
+  if (location.hash.split("?")[0] !== route) return;  // another page was chosen meanwhile
   const status = h("div", { class: "status", id: "indices-status", "aria-live": "polite" });
   const listing = h("div", { id: "indices-list" });
   const summary = h("span", { class: "muted", id: "indices-summary" });
 
   const draw = () => {
+    if (location.hash.split("?")[0] !== route) return;
     writeParams({ q: state.q || undefined, sort: state.sort === "index" ? undefined : state.sort,
       desc: state.desc || undefined, hidden: state.hidden || undefined });
     const needle = state.q.toLowerCase();
