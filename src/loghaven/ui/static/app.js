@@ -60,7 +60,9 @@ async function loadOverview() {
   }
   for (const index of rows) {
     const row = body.insertRow();
-    row.insertCell().textContent = index.index;
+    const link = row.insertCell().appendChild(document.createElement("a"));
+    link.href = `#indices/index/${encodeURIComponent(index.index)}`;  // its detail page
+    link.textContent = index.index;
     const health = row.insertCell();
     const dot = document.createElement("span");
     dot.className = `dot ${index.health || ""}`;
