@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from loghaven.api import console
 from loghaven.api.auth import SESSION_COOKIE, login_subject, record_login, session_cookie
 from loghaven.api.http import json_body, json_response, node_of, run
 from loghaven.api.route_policy import DASHBOARDS_API, PolicyMount, PolicyRoute
@@ -112,6 +113,7 @@ routes = [
     PolicyMount("/_dashboards/api", policy=DASHBOARDS_API, routes=[
         Route("/status", status, methods=["GET"]),
         Route("/v1/auth/authinfo", authinfo, methods=["GET"]),
+        Route("/console/api_server", console.api_server, methods=["GET"]),
     ]),
     Mount("/_dashboards/public", StaticFiles(directory=STATIC / "public"), name="public"),
     Mount("/_dashboards/", StaticFiles(directory=STATIC, html=True), name="dashboards"),

@@ -237,6 +237,7 @@ POST        /_dashboards/auth/login                         public
 POST        /_dashboards/auth/logout                        public
 GET         /_dashboards/api/status                         authenticated
 GET         /_dashboards/api/v1/auth/authinfo               authenticated
+GET         /_dashboards/api/console/api_server             authenticated
 GET         /_dashboards/{path}                             ui
 """
 
