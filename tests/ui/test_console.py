@@ -223,7 +223,8 @@ def test_copy_as_curl_gives_the_same_answer(
 def test_the_console_completes_from_the_servers_routes(es: httpx.Client) -> None:
     endpoints = es.get("/_dashboards/api/console/api_server").json()["es"]["endpoints"]
     search = [e for e in endpoints.values() if "_search" in e["patterns"]]
-    assert search == [{"methods": ["GET", "POST"], "patterns": ["_search", "{index}/_search"]}]
+    assert search == [{"methods": ["GET", "POST"],
+                       "patterns": ["_count", "_search", "{index}/_count", "{index}/_search"]}]
     patterns = {p for e in endpoints.values() for p in e["patterns"]}
     assert {"_cat/indices", "_plugins/_alerting/monitors/_execute", "{index}/_doc/{id}"} <= patterns
     assert not [p for p in patterns if p.startswith(("_dashboards", "_opendistro", "services"))]
