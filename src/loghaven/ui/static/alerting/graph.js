@@ -5,6 +5,7 @@
 import { h } from "../lib.js";
 import { field } from "../widgets.js";
 import { SENDING } from "./channels.js";
+import { triggerPreview } from "./preview.js";
 
 const OPERATORS = { ABOVE: ">", BELOW: "<", EXACTLY: "==" };
 
@@ -12,8 +13,10 @@ const input = (name, attrs = {}) => h("input", { name, id: `graph-${name}`, ...a
 const choice = (name, options, value) => h("select", { name, id: `graph-${name}` },
   options.map(([v, label]) => h("option", { value: v, selected: v === value }, label)));
 
-// The form's controls and `monitor()`, which reads them into a monitor (or throws the reason).
-export function graphForm(channels) {
+// The form's controls and `monitor()`, which reads them into a monitor (or throws the reason);
+// `initial`, a stored graph monitor, fills them (its trigger and action ids are kept, so that
+// its alerts stay its own). The trigger's preview runs the monitor as edited.
+export function graphForm(channels, initial = null) {
   const controls = {
     name: input("name", { required: true }),
     indices: input("indices", { placeholder: "logs-*", required: true }),
@@ -33,22 +36,28 @@ export function graphForm(channels) {
       "Monitor {{ctx.monitor.name}} just entered alert status. Trigger: {{ctx.trigger.name}}, severity {{ctx.trigger.severity}}. Period: {{ctx.periodStart}} to {{ctx.periodEnd}}."),
   };
   const c = controls;
+  if (initial) fill(c, initial);
+  const preview = triggerPreview(() => monitor({ draft: true }), "graph");
+  for (const control of Object.values(c)) {
+    if (control !== c.channel && control !== c.message) control.addEventListener("input", preview.later);
+  }
   const fields = [
-    field("Monitor name", c.name),
-    field("Indices", c.indices, "Index names or patterns, separated by commas."),
-    field("Time field", c.timeField),
-    h("div", { class: "field" }, h("span", { class: "label" }, "Metric"),
-      h("div", { class: "row" }, c.aggregation, c.fieldName, h("span", {}, "for the last"), c.bucketValue, c.bucketUnit)),
-    field("Run every (minutes)", c.interval),
-    field("Trigger name", c.triggerName),
-    h("div", { class: "field" }, h("span", { class: "label" }, "Trigger condition"),
-      h("div", { class: "row" }, h("span", {}, "when the metric"), c.operator, c.threshold)),
-    field("Severity", c.severity),
-    field("Notify channel", c.channel),
-    field("Message", c.message, "A Mustache template over ctx (ctx.monitor.name, ctx.trigger.name, ctx.periodStart...)."),
+    h("fieldset", { class: "monitor-part" }, h("legend", {}, "Query"),
+      h("div", { class: "pair" }, field("Monitor name", c.name), field("Indices", c.indices, "Index names or patterns, separated by commas.")),
+      h("div", { class: "pair" }, field("Time field", c.timeField), field("Run every (minutes)", c.interval)),
+      h("div", { class: "field" }, h("span", { class: "label" }, "Metric"),
+        h("div", { class: "row" }, c.aggregation, c.fieldName, h("span", {}, "for the last"), c.bucketValue, c.bucketUnit))),
+    h("fieldset", { class: "monitor-part", id: "graph-trigger" }, h("legend", {}, "Trigger"),
+      h("div", { class: "pair" }, field("Trigger name", c.triggerName), field("Severity", c.severity)),
+      h("div", { class: "field" }, h("span", { class: "label" }, "Trigger condition"),
+        h("div", { class: "row" }, h("span", {}, "when the metric"), c.operator, c.threshold)),
+      preview.element,
+      field("Notify channel", c.channel),
+      field("Message", c.message, "A Mustache template over ctx (ctx.monitor.name, ctx.trigger.name, ctx.periodStart...).")),
   ];
-  const monitor = () => {
-    const name = c.name.value.trim();
+  // A draft (the preview's) needs no name yet.
+  const monitor = ({ draft = false } = {}) => {
+    const name = c.name.value.trim() || (draft ? "preview" : "");
     const indices = c.indices.value.split(",").map((v) => v.trim()).filter(Boolean);
     if (!name) throw new Error("Enter a monitor name.");
     if (!indices.length) throw new Error("Enter at least one index or pattern.");
@@ -57,30 +66,75 @@ export function graphForm(channels) {
     const triggerName = c.triggerName.value.trim() || `${name} ${c.operator.value.toLowerCase()} ${c.threshold.value}`;
     const threshold = Number(c.threshold.value);
     const channel = channels.find((x) => x.config_id === c.channel.value);
+    const kept = initialTrigger(initial);
+    const keptAction = (kept?.actions || []).find((a) => a.destination_id === c.channel.value);
     const actions = channel ? [{
+      ...(keptAction ? { id: keptAction.id } : {}),
       name: `notify ${channel.config.name}`, destination_id: channel.config_id,
       subject_template: { source: "Alert: {{ctx.monitor.name}}", lang: "mustache" },
       message_template: { source: c.message.value, lang: "mustache" },
     }] : [];
+    // "count of" with no field counts the hits (Dashboards' ctx.results[0].hits.total.value).
+    const counted = c.aggregation.value === "count" && !c.fieldName.value.trim();
+    const value = counted ? "ctx.results[0].hits.total.value" : "ctx.results[0].aggregations.metric.value";
     return {
-      type: "monitor", monitor_type: "query_level_monitor", name, enabled: true,
+      type: "monitor", monitor_type: "query_level_monitor", name, enabled: initial ? initial.enabled !== false : true,
       schedule: { period: { interval: Number(c.interval.value) || 1, unit: "MINUTES" } },
       inputs: [{ search: { indices } }],
       ui_metadata: {
         schedule: { frequency: "interval", period: { interval: Number(c.interval.value) || 1, unit: "MINUTES" } },
         search: {
           searchType: "graph", timeField: c.timeField.value.trim() || "@timestamp",
-          aggregations: [{ aggregationType: c.aggregation.value, fieldName: c.fieldName.value.trim() }],
+          aggregations: counted ? [] : [{ aggregationType: c.aggregation.value, fieldName: c.fieldName.value.trim() }],
           groupBy: [], bucketValue: Number(c.bucketValue.value) || 1, bucketUnitOfTime: c.bucketUnit.value, where: {},
         },
         triggers: { [triggerName]: { value: threshold, enum: c.operator.value } },
       },
       triggers: [{ query_level_trigger: {
+        ...(kept?.id ? { id: kept.id } : {}),
         name: triggerName, severity: c.severity.value,
-        condition: { script: { source: `ctx.results[0].aggregations.metric.value ${OPERATORS[c.operator.value]} ${threshold}`, lang: "painless" } },
+        condition: { script: { source: `${value} ${OPERATORS[c.operator.value]} ${threshold}`, lang: "painless" } },
         actions,
       } }],
     };
   };
-  return { fields, monitor };
+  return { fields, monitor, preview };
+}
+
+// Whether `monitor` is one this form edits: a query-level monitor defined by a visual graph.
+export function isGraphMonitor(monitor) {
+  return monitor.monitor_type === "query_level_monitor" && monitor.ui_metadata?.search?.searchType === "graph"
+    && (monitor.triggers || []).length === 1;
+}
+
+function initialTrigger(monitor) {
+  return monitor ? Object.values(monitor.triggers?.[0] || {})[0] : null;
+}
+
+// The controls as a stored graph monitor sets them (its ui_metadata, trigger and action).
+function fill(c, monitor) {
+  const search = monitor.ui_metadata.search;
+  const metric = search.aggregations?.[0] || { aggregationType: search.aggregationType || "count", fieldName: search.fieldName || "" };
+  const trigger = initialTrigger(monitor) || {};
+  const threshold = monitor.ui_metadata.triggers?.[trigger.name] || {};
+  const action = (trigger.actions || [])[0];
+  const period = monitor.schedule?.period;
+  const set = (control, value) => { if (value !== undefined && value !== null) control.value = String(value); };
+  set(c.name, monitor.name);
+  set(c.indices, (monitor.inputs?.[0]?.search?.indices || []).join(", "));
+  set(c.timeField, search.timeField);
+  set(c.aggregation, metric.aggregationType);
+  set(c.fieldName, typeof metric.fieldName === "string" ? metric.fieldName : metric.fieldName?.[0]?.label);
+  set(c.bucketValue, search.bucketValue);
+  set(c.bucketUnit, search.bucketUnitOfTime);
+  const minutes = { MINUTES: 1, HOURS: 60, DAYS: 1440 }[period?.unit];
+  if (minutes) set(c.interval, period.interval * minutes);
+  set(c.triggerName, trigger.name);
+  set(c.operator, threshold.enum);
+  set(c.threshold, threshold.value);
+  set(c.severity, trigger.severity);
+  if (action) {
+    set(c.channel, action.destination_id);
+    set(c.message, action.message_template?.source);
+  }
 }

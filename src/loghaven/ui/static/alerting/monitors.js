@@ -6,7 +6,8 @@ import { call, h } from "../lib.js";
 import { attempt, badge, enc, field, notice, page, shown, table } from "../widgets.js";
 import { clipped, scheduleText, when } from "./format.js";
 import { configs } from "./channels.js";
-import { graphForm } from "./graph.js";
+import { graphForm, isGraphMonitor } from "./graph.js";
+import { triggerPreview } from "./preview.js";
 
 const MONITORS = "/_plugins/_alerting/monitors";
 const TYPES = { query_level_monitor: "per query", bucket_level_monitor: "per bucket", doc_level_monitor: "per document" };
@@ -94,10 +95,15 @@ async function renderList(container) {
     result);
 }
 
-// The monitor JSON form: the server validates it, and its refusal shows beside the form.
+// The monitor JSON form (an extraction query, or any monitor type): the server validates it,
+// and its refusal shows beside the form. Its triggers' preview runs the JSON as edited.
 function jsonForm(title, text, save) {
   const status = h("div", { class: "status", id: "monitor-json-status" });
   const area = h("textarea", { id: "monitor-json", name: "monitor", rows: 24, spellcheck: "false" }, text);
+  const preview = triggerPreview(() => {
+    try { return JSON.parse(area.value); } catch (error) { throw new Error(`The JSON is not valid: ${error.message}`); }
+  }, "monitor-json");
+  area.addEventListener("input", preview.later);
   const submit = () => attempt(status, async () => {
     let body;
     try { body = JSON.parse(area.value); } catch (error) { throw new Error(`The JSON is not valid: ${error.message}`); }
@@ -107,10 +113,12 @@ function jsonForm(title, text, save) {
   const form = h("form", { class: "form wide", id: "monitor-json-form", onsubmit: (e) => { e.preventDefault(); submit(); } },
     h("h3", {}, title),
     field("Monitor JSON", area, "As POST _plugins/_alerting/monitors takes it (query-, bucket- or document-level)."),
+    preview.element,
     h("div", { class: "buttons" }, h("button", { type: "submit", id: "save-monitor-json" }, "Save"),
       h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
     status);
   form.area = area;
+  form.preview = preview;
   return form;
 }
 
@@ -137,6 +145,7 @@ async function renderNew(container) {
   const asJson = () => attempt(status, async () => {
     json.area.value = JSON.stringify(graph.monitor(), null, 2);
     json.scrollIntoView();
+    json.preview.refresh();
   });
   page(container,
     h("form", { class: "form wide", id: "monitor-graph-form", onsubmit: (e) => { e.preventDefault(); submit(); } },
@@ -149,11 +158,33 @@ async function renderNew(container) {
     json);
 }
 
+// A visual-graph monitor opens in the graph form (and as JSON below it); any other as JSON.
 async function renderEdit(container, id) {
   const found = await call("GET", `${MONITORS}/${enc(id)}`);
   const save = (body) => {
     const params = new URLSearchParams({ if_seq_no: found._seq_no, if_primary_term: found._primary_term });
     return call("PUT", `${MONITORS}/${enc(id)}?${params}`, body);
   };
-  page(container, jsonForm(`Edit monitor ${found.monitor.name}`, JSON.stringify(found.monitor, null, 2), save));
+  const json = jsonForm(`Edit monitor ${found.monitor.name} as JSON`, JSON.stringify(found.monitor, null, 2), save);
+  if (!isGraphMonitor(found.monitor)) {
+    page(container, json);
+    json.preview.refresh();
+    return;
+  }
+  const channels = await configs().catch(() => []);
+  const graph = graphForm(channels, found.monitor);
+  const status = h("div", { class: "status", id: "monitor-graph-status" });
+  const submit = () => attempt(status, async () => {
+    await save(graph.monitor());
+    location.hash = "#alerting/monitors";
+  });
+  page(container,
+    h("form", { class: "form wide", id: "monitor-graph-form", onsubmit: (e) => { e.preventDefault(); submit(); } },
+      h("h3", {}, `Edit monitor ${found.monitor.name}`),
+      graph.fields,
+      h("div", { class: "buttons" }, h("button", { type: "submit", id: "save-graph-monitor" }, "Save"),
+        h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
+      status),
+    json);
+  graph.preview.refresh();
 }
