@@ -28,9 +28,16 @@ def seed(es: httpx.Client, index: str, readings: tuple[float, ...]) -> None:
 
 
 def dry_run(es: httpx.Client, monitor: dict) -> dict:
-    """The API's answer for the monitor the form builds (read from its "Edit as JSON")."""
-    answer = es.post(f"{MONITORS}/_execute?dryrun=true", json={"monitor": monitor})
+    """The API's answer for the monitor the form builds (read from its "Edit as JSON"): the
+    body is the monitor, as OpenSearch takes it; the stored form {"monitor": ...} answers the
+    same."""
+    answer = es.post(f"{MONITORS}/_execute?dryrun=true", json=monitor)
     assert answer.status_code == 200, answer.text
+    wrapped = es.post(f"{MONITORS}/_execute?dryrun=true", json={"monitor": monitor}).json()
+    verdicts = [(r["name"], r.get("triggered"), r["error"])
+                for r in answer.json()["trigger_results"].values()]
+    assert verdicts == [(r["name"], r.get("triggered"), r["error"])
+                        for r in wrapped["trigger_results"].values()]
     return answer.json()
 
 

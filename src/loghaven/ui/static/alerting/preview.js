@@ -1,6 +1,6 @@
 // The trigger editor's preview, as OpenSearch Dashboards' "Preview condition response": the
 // monitor as edited, run now as a dry run (POST _plugins/_alerting/monitors/_execute?dryrun=true
-// with {"monitor": ...}: nothing is alerted, written or sent), and per trigger the value its
+// with the monitor as the body: nothing is alerted, written or sent), and per trigger the value its
 // condition reads (the ctx.results[...] paths it names), and whether it would fire now.
 
 import { call, h } from "../lib.js";
@@ -40,7 +40,7 @@ export function triggerPreview(monitor, name) {
     element.classList.add("busy");
     let answer;
     try {
-      answer = await call("POST", EXECUTE, { monitor: body });
+      answer = await call("POST", EXECUTE, body);
     } catch (error) {
       if (run === runs) verdicts.replaceChildren(notice(error.message || String(error)));
       return;
