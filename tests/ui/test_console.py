@@ -228,3 +228,30 @@ def test_the_console_completes_from_the_servers_routes(es: httpx.Client) -> None
     patterns = {p for e in endpoints.values() for p in e["patterns"]}
     assert {"_cat/indices", "_plugins/_alerting/monitors/_execute", "{index}/_doc/{id}"} <= patterns
     assert not [p for p in patterns if p.startswith(("_dashboards", "_opendistro", "services"))]
+
+
+def test_auto_indent_and_a_body_that_is_not_json(
+        page: playwright_api.Page, server: Server, index_name: str) -> None:
+    open_console(page, server, f'GET {index_name}/_search\n{{"query":{{"match_all":{{}}}},"size":0}}')
+    cursor_to_line(page, 0)
+    page.keyboard.press("Control+i")
+    assert page.input_value("#request") == (
+        f'GET {index_name}/_search\n{{\n  "query": {{\n    "match_all": {{}}\n  }},\n  "size": 0\n}}')
+    page.click("#auto-indent")  # again: folded on one line
+    assert page.input_value("#request") == \
+        f'GET {index_name}/_search\n{{"query":{{"match_all":{{}}}},"size":0}}'
+
+    # Enter keeps the indentation and opens a level after "{".
+    page.fill("#request", "POST _count\n{")
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type('"query": {')
+    page.keyboard.press("Enter")
+    assert page.input_value("#request") == 'POST _count\n{\n  "query": {\n    '
+
+    page.fill("#request", 'GET _cluster/health\n\nPOST _count\n{"query": {"match_all": {}}')
+    page.click("#run-all")
+    expect(page.locator("#response")).to_contain_text(
+        "POST /_count (line 3): the body is not JSON")
+    assert '"cluster_name"' in page.inner_text("#response")  # the request before it ran
+    expect(page.locator("#response")).to_have_class("console-output error")
