@@ -152,3 +152,51 @@ def test_the_extraction_query_trigger_shows_its_value_and_its_script_error(
         "ctx.results[0].nothing.value = (not in the response)")
     page.fill("#monitor-json", "{not json")
     expect(preview.locator(".preview-triggers")).to_contain_text("The JSON is not valid")
+
+
+def test_the_extraction_query_form_previews_each_trigger_and_edits_them(
+        page: playwright_api.Page, server: Server, es: httpx.Client, index_name: str) -> None:
+    seed(es, f"{index_name}-iot", (55.0, 96.0, 12.0))
+    page.goto(server.url + "/_dashboards/#alerting/monitors/new")
+    page.check("#method-query")
+    expect(page.locator("#monitor-graph-form")).to_be_hidden()
+    page.fill("#query-name", f"hot {index_name}")
+    page.fill("#query-indices", f"{index_name}*")
+    page.fill("#query-body", json.dumps({"size": 0, "query": {"range": {"cpu": {"gte": 50}}},
+                                         "aggs": {"hottest": {"max": {"field": "cpu"}}}}))
+    page.fill("#query-trigger-name-0", "two hot readings")
+    page.fill("#query-trigger-condition-0", "ctx.results[0].hits.total.value >= 2")
+    page.click("#query-add-trigger")
+    page.fill("#query-trigger-name-1", "very hot")
+    page.fill("#query-trigger-condition-1", "ctx.results[0].aggregations.hottest.value > 99")
+    preview = page.locator("#query-preview")
+    first = preview.locator(".preview-trigger[data-trigger-name='two hot readings']")
+    second = preview.locator(".preview-trigger[data-trigger-name='very hot']")
+    expect(first.locator(".tag")).to_have_text("Would fire")
+    expect(first.locator(".preview-value")).to_have_text("ctx.results[0].hits.total.value = 2")
+    expect(second.locator(".tag")).to_have_text("Would not fire")
+    expect(second.locator(".preview-value")).to_have_text(
+        "ctx.results[0].aggregations.hottest.value = 96")
+    page.click("#query-as-json")
+    built = json.loads(page.input_value("#monitor-json"))
+    assert [r["triggered"] for r in dry_run(es, built)["trigger_results"].values()] == [True, False]
+
+    page.click("#create-query-monitor")
+    row = page.locator("tr", has=page.locator("strong", has_text=f"hot {index_name}"))
+    monitor_id = row.get_attribute("data-monitor")
+    stored = es.get(f"{MONITORS}/{monitor_id}").json()["monitor"]
+    ids = [t["query_level_trigger"]["id"] for t in stored["triggers"]]
+    assert len(ids) == 2
+
+    row.get_by_role("link", name="Edit").click()
+    expect(page.locator("#query-trigger-condition-1")).to_have_value(
+        "ctx.results[0].aggregations.hottest.value > 99")
+    expect(second.locator(".tag")).to_have_text("Would not fire")
+    page.fill("#query-trigger-condition-1", "ctx.results[0].aggregations.hottest.value > 90")
+    expect(second.locator(".tag")).to_have_text("Would fire")
+    page.click("#save-query-monitor")
+    expect(page.locator(f"tr[data-monitor='{monitor_id}']")).to_be_visible()
+    saved = es.get(f"{MONITORS}/{monitor_id}").json()["monitor"]
+    assert [t["query_level_trigger"]["id"] for t in saved["triggers"]] == ids
+    run = es.post(f"{MONITORS}/{monitor_id}/_execute?dryrun=true").json()
+    assert [r["triggered"] for r in run["trigger_results"].values()] == [True, True]

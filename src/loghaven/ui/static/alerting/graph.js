@@ -29,11 +29,9 @@ export function graphForm(channels, initial = null) {
     triggerName: input("triggerName", { placeholder: "the metric is out of range" }),
     operator: choice("operator", Object.keys(OPERATORS).map((k) => [k, `is ${k.toLowerCase()}`]), "ABOVE"),
     threshold: input("threshold", { type: "number", step: "any", required: true }),
-    severity: choice("severity", ["1", "2", "3", "4", "5"].map((s) => [s, `${s}${s === "1" ? " (highest)" : ""}`]), "1"),
-    channel: choice("channel", [["", "no notification"], ...channels.filter((c) => SENDING.has(c.config.config_type))
-      .map((c) => [c.config_id, `${c.config.name} (${c.config.config_type})`])], ""),
-    message: h("textarea", { name: "message", id: "graph-message", rows: 3 },
-      "Monitor {{ctx.monitor.name}} just entered alert status. Trigger: {{ctx.trigger.name}}, severity {{ctx.trigger.severity}}. Period: {{ctx.periodStart}} to {{ctx.periodEnd}}."),
+    severity: severityChoice("graph-severity"),
+    channel: channelChoice("graph-channel", channels),
+    message: messageArea("graph-message"),
   };
   const c = controls;
   if (initial) fill(c, initial);
@@ -65,15 +63,8 @@ export function graphForm(channels, initial = null) {
     if (c.threshold.value === "" || !Number.isFinite(Number(c.threshold.value))) throw new Error("Enter the threshold, a number.");
     const triggerName = c.triggerName.value.trim() || `${name} ${c.operator.value.toLowerCase()} ${c.threshold.value}`;
     const threshold = Number(c.threshold.value);
-    const channel = channels.find((x) => x.config_id === c.channel.value);
     const kept = initialTrigger(initial);
-    const keptAction = (kept?.actions || []).find((a) => a.destination_id === c.channel.value);
-    const actions = channel ? [{
-      ...(keptAction ? { id: keptAction.id } : {}),
-      name: `notify ${channel.config.name}`, destination_id: channel.config_id,
-      subject_template: { source: "Alert: {{ctx.monitor.name}}", lang: "mustache" },
-      message_template: { source: c.message.value, lang: "mustache" },
-    }] : [];
+    const actions = notifyActions(channels, c.channel.value, c.message.value, kept);
     // "count of" with no field counts the hits (Dashboards' ctx.results[0].hits.total.value).
     const counted = c.aggregation.value === "count" && !c.fieldName.value.trim();
     const value = counted ? "ctx.results[0].hits.total.value" : "ctx.results[0].aggregations.metric.value";
@@ -105,6 +96,36 @@ export function graphForm(channels, initial = null) {
 export function isGraphMonitor(monitor) {
   return monitor.monitor_type === "query_level_monitor" && monitor.ui_metadata?.search?.searchType === "graph"
     && (monitor.triggers || []).length === 1;
+}
+
+// The controls a trigger of either form has: severity, the channel to notify, the message.
+export function severityChoice(id, value = "1") {
+  return h("select", { name: "severity", id }, ["1", "2", "3", "4", "5"].map((s) =>
+    h("option", { value: s, selected: s === value }, `${s}${s === "1" ? " (highest)" : ""}`)));
+}
+
+export function channelChoice(id, channels, value = "") {
+  return h("select", { name: "channel", id }, [["", "no notification"], ...channels.filter((c) => SENDING.has(c.config.config_type))
+    .map((c) => [c.config_id, `${c.config.name} (${c.config.config_type})`])].map(([v, label]) => h("option", { value: v, selected: v === value }, label)));
+}
+
+export function messageArea(id) {
+  return h("textarea", { name: "message", id, rows: 3 },
+    "Monitor {{ctx.monitor.name}} just entered alert status. Trigger: {{ctx.trigger.name}}, severity {{ctx.trigger.severity}}. Period: {{ctx.periodStart}} to {{ctx.periodEnd}}.");
+}
+
+// A trigger's actions: one notification of `channelId` (the stored action's id kept when it
+// notified the same channel), or none.
+export function notifyActions(channels, channelId, message, kept) {
+  const channel = channels.find((x) => x.config_id === channelId);
+  if (!channel) return [];
+  const keptAction = (kept?.actions || []).find((a) => a.destination_id === channelId);
+  return [{
+    ...(keptAction ? { id: keptAction.id } : {}),
+    name: `notify ${channel.config.name}`, destination_id: channel.config_id,
+    subject_template: { source: "Alert: {{ctx.monitor.name}}", lang: "mustache" },
+    message_template: { source: message, lang: "mustache" },
+  }];
 }
 
 function initialTrigger(monitor) {

@@ -7,6 +7,7 @@ import { attempt, badge, enc, field, notice, page, shown, table } from "../widge
 import { clipped, scheduleText, when } from "./format.js";
 import { configs } from "./channels.js";
 import { graphForm, isGraphMonitor } from "./graph.js";
+import { isQueryMonitor, queryForm } from "./query.js";
 import { triggerPreview } from "./preview.js";
 
 const MONITORS = "/_plugins/_alerting/monitors";
@@ -132,33 +133,53 @@ const EXAMPLE = {
     condition: { script: { source: "ctx.results[0].hits.total.value > 0", lang: "painless" } }, actions: [] } }],
 };
 
+// A form (graph or extraction query) with its buttons: `save` stores what it builds; `extra`
+// (buttons) only when creating.
+function monitorForm(kind, title, built, save, extra = []) {
+  const verb = extra.length ? "create" : "save";
+  const status = h("div", { class: "status", id: `monitor-${kind}-status` });
+  const submit = () => attempt(status, async () => {
+    await save(built.monitor());
+    location.hash = "#alerting/monitors";
+  });
+  const form = h("form", { class: "form wide", id: `monitor-${kind}-form`, onsubmit: (e) => { e.preventDefault(); submit(); } },
+    h("h3", {}, title),
+    built.fields,
+    h("div", { class: "buttons" }, h("button", { type: "submit", id: `${verb}-${kind}-monitor` }, verb === "create" ? "Create" : "Save"),
+      extra, h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
+    status);
+  form.status = status;
+  return form;
+}
+
 async function renderNew(container) {
   const channels = await configs().catch(() => []);  // a user who may not read them: no channel
   const create = (body) => call("POST", MONITORS, body);
-  const json = jsonForm("Create a monitor from JSON (extraction query)", JSON.stringify(EXAMPLE, null, 2), create);
-  const status = h("div", { class: "status", id: "monitor-graph-status" });
+  const json = jsonForm("Create a monitor from JSON (any monitor type)", JSON.stringify(EXAMPLE, null, 2), create);
+  const forms = {};
+  const asJson = (kind, built) => h("button", { type: "button", class: "secondary", id: `${kind}-as-json`,
+    onclick: () => attempt(forms[kind].status, async () => {
+      json.area.value = JSON.stringify(built.monitor(), null, 2);
+      json.scrollIntoView();
+      json.preview.refresh();
+    }) }, "Edit as JSON");
   const graph = graphForm(channels);
-  const submit = () => attempt(status, async () => {
-    await create(graph.monitor());
-    location.hash = "#alerting/monitors";
-  });
-  const asJson = () => attempt(status, async () => {
-    json.area.value = JSON.stringify(graph.monitor(), null, 2);
-    json.scrollIntoView();
-    json.preview.refresh();
-  });
-  page(container,
-    h("form", { class: "form wide", id: "monitor-graph-form", onsubmit: (e) => { e.preventDefault(); submit(); } },
-      h("h3", {}, "Create a monitor from a visual graph"),
-      graph.fields,
-      h("div", { class: "buttons" }, h("button", { type: "submit", id: "create-graph-monitor" }, "Create"),
-        h("button", { type: "button", class: "secondary", id: "graph-as-json", onclick: asJson }, "Edit as JSON"),
-        h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
-      status),
-    json);
+  const query = queryForm(channels);
+  forms.graph = monitorForm("graph", "Create a monitor from a visual graph", graph, create, [asJson("graph", graph)]);
+  forms.query = monitorForm("query", "Create a monitor from an extraction query", query, create, [asJson("query", query)]);
+  forms.query.hidden = true;
+  // Dashboards' "defining method": one form at a time.
+  const method = h("fieldset", { class: "method", id: "monitor-method" }, h("legend", {}, "Defining method"),
+    [["graph", "Visual graph"], ["query", "Extraction query"]].map(([value, label]) => h("label", { class: "inline" },
+      h("input", { type: "radio", name: "method", value, id: `method-${value}`, checked: value === "graph", onchange: () => {
+        forms.graph.hidden = value !== "graph";
+        forms.query.hidden = value !== "query";
+      } }), ` ${label}`)));
+  page(container, method, forms.graph, forms.query, json);
 }
 
-// A visual-graph monitor opens in the graph form (and as JSON below it); any other as JSON.
+// A graph monitor opens in the graph form, another query-level monitor in the extraction query
+// form; every monitor also as JSON below.
 async function renderEdit(container, id) {
   const found = await call("GET", `${MONITORS}/${enc(id)}`);
   const save = (body) => {
@@ -166,25 +187,14 @@ async function renderEdit(container, id) {
     return call("PUT", `${MONITORS}/${enc(id)}?${params}`, body);
   };
   const json = jsonForm(`Edit monitor ${found.monitor.name} as JSON`, JSON.stringify(found.monitor, null, 2), save);
-  if (!isGraphMonitor(found.monitor)) {
+  const kind = isGraphMonitor(found.monitor) ? "graph" : isQueryMonitor(found.monitor) ? "query" : null;
+  if (!kind) {
     page(container, json);
     json.preview.refresh();
     return;
   }
   const channels = await configs().catch(() => []);
-  const graph = graphForm(channels, found.monitor);
-  const status = h("div", { class: "status", id: "monitor-graph-status" });
-  const submit = () => attempt(status, async () => {
-    await save(graph.monitor());
-    location.hash = "#alerting/monitors";
-  });
-  page(container,
-    h("form", { class: "form wide", id: "monitor-graph-form", onsubmit: (e) => { e.preventDefault(); submit(); } },
-      h("h3", {}, `Edit monitor ${found.monitor.name}`),
-      graph.fields,
-      h("div", { class: "buttons" }, h("button", { type: "submit", id: "save-graph-monitor" }, "Save"),
-        h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
-      status),
-    json);
-  graph.preview.refresh();
+  const built = kind === "graph" ? graphForm(channels, found.monitor) : queryForm(channels, found.monitor);
+  page(container, monitorForm(kind, `Edit monitor ${found.monitor.name}`, built, save), json);
+  built.preview.refresh();
 }

@@ -15,7 +15,8 @@ const WAIT_MS = 600;
 // {element, refresh(), later()}: `monitor()` gives the monitor as edited, or throws the
 // reason it cannot run yet (shown instead of a verdict); `name` prefixes the ids.
 export function triggerPreview(monitor, name) {
-  const verdicts = h("ul", { class: "preview-triggers", "aria-live": "polite" });
+  const verdicts = h("ul", { class: "preview-triggers", "aria-live": "polite" },
+    h("li", { class: "muted" }, "Each trigger's value and verdict show here as you edit, or with the button."));
   const period = h("span", { class: "hint" });
   const excerpt = h("pre", { class: "json" });
   const results = h("details", { class: "preview-results", hidden: true }, h("summary", {}, "ctx.results[0] (the input's response)"), excerpt);
