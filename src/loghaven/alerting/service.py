@@ -132,18 +132,20 @@ class AlertingService:
 
     def execute(self, monitor_id: str | None, body: Any, *, dryrun: bool,
                 period_end_ms: int | None = None) -> dict[str, Any]:
-        """``_execute``: the stored monitor ``monitor_id``, or the inline ``{"monitor": ...}``,
-        run now as the caller over the period ending at ``period_end_ms`` (now)."""
+        """``_execute``: the stored monitor ``monitor_id``, or the inline one (the body is the
+        monitor, as OpenSearch's RestExecuteMonitorAction and Dashboards' trigger preview send
+        it; ``{"monitor": ...}``, the stored document's form, is accepted too), run now as the
+        caller over the period ending at ``period_end_ms`` (now)."""
         if monitor_id is not None:
             record = self.store.get(monitor_id)
             if record is None:
                 raise AlertingError(f"Can't find monitor with id: {monitor_id}", status=404)
             monitor = record["monitor"]
         else:
-            if not isinstance(body, dict) or "monitor" not in body:
+            if not isinstance(body, dict) or not body:
                 raise AlertingError("Monitor is required for executing an inline monitor")
-            monitor = parse_monitor(body["monitor"], now_ms=self._now_ms(),
-                                    user=self._caller())
+            inline = body["monitor"] if set(body) == {"monitor"} else body
+            monitor = parse_monitor(inline, now_ms=self._now_ms(), user=self._caller())
             monitor_id = ""
         end = self._now_ms() if period_end_ms is None else period_end_ms
         start = period_start_ms(monitor["schedule"], end)

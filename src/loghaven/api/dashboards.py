@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from loghaven.api import saved_objects
+from loghaven.api import console, saved_objects
 from loghaven.api.auth import SESSION_COOKIE, login_subject, record_login, session_cookie
 from loghaven.api.http import json_body, json_response, node_of, run
 from loghaven.api.route_policy import DASHBOARDS_API, PolicyMount, PolicyRoute
@@ -115,6 +115,7 @@ routes = [
         Route("/status", status, methods=["GET"]),
         Route("/v1/auth/authinfo", authinfo, methods=["GET"]),
         *saved_objects.routes,
+        Route("/console/api_server", console.api_server, methods=["GET"]),
     ]),
     Mount("/_dashboards/public", StaticFiles(directory=STATIC / "public"), name="public"),
     Mount("/_dashboards/", StaticFiles(directory=STATIC, html=True), name="dashboards"),

@@ -251,6 +251,7 @@ POST        /_dashboards/api/saved_objects/{type}               indices:data/wri
 GET         /_dashboards/api/saved_objects/{type}/{id}          indices:data/read/get
 POST,PUT    /_dashboards/api/saved_objects/{type}/{id}          indices:data/write/index
 DELETE      /_dashboards/api/saved_objects/{type}/{id}          indices:data/write/delete
+GET         /_dashboards/api/console/api_server             authenticated
 GET         /_dashboards/{path}                             ui
 """
 

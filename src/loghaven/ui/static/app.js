@@ -77,32 +77,6 @@ async function loadOverview() {
   }
 }
 
-function parseConsole(text) {
-  const lines = text.replace(/^\s+/, "").split("\n");
-  const [method, ...rest] = lines[0].trim().split(/\s+/);
-  if (!method || !rest.length) throw new Error("The first line must be a method and a path, e.g. GET _cat/indices");
-  return { method: method.toUpperCase(), path: rest.join(" "), body: lines.slice(1).join("\n").trim() };
-}
-
-async function sendConsole() {
-  const out = $("#response");
-  const status = $("#status");
-  out.classList.remove("error");
-  try {
-    const request = parseConsole($("#request").value);
-    const body = request.body && !request.path.includes("_bulk") ? JSON.stringify(JSON.parse(request.body)) : request.body + (request.body ? "\n" : "");
-    const result = await api(request.method, request.path, body);
-    status.textContent = `${result.status}`;
-    try { out.textContent = JSON.stringify(JSON.parse(result.text), null, 2); }
-    catch { out.textContent = result.text; }
-    if (result.status >= 400) out.classList.add("error");
-  } catch (error) {
-    status.textContent = "";
-    out.classList.add("error");
-    out.textContent = String(error.message || error);
-  }
-}
-
 // A route is the hash: a view, then the view's own path (#security/roles/edit/name), then
 // the view's state after "?" (#discover?_a={…}: search/url.js).
 const VIEWS = {
@@ -137,11 +111,7 @@ $("#main-nav").addEventListener("keydown", (event) => {
 });
 $("#skip-link").addEventListener("click", (event) => { event.preventDefault(); $("#main").focus(); });
 $("#user-name").addEventListener("click", () => toggleUserMenu());
-$("#send").addEventListener("click", sendConsole);
 $("#logout").addEventListener("click", logout);
-$("#request").addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) sendConsole();
-});
 show(location.hash.slice(1) || "overview");
 showUser();
 loadOverview();

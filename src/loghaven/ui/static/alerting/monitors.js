@@ -6,7 +6,9 @@ import { call, h } from "../lib.js";
 import { attempt, badge, enc, field, notice, page, shown, table } from "../widgets.js";
 import { clipped, scheduleText, when } from "./format.js";
 import { configs } from "./channels.js";
-import { graphForm } from "./graph.js";
+import { graphForm, isGraphMonitor } from "./graph.js";
+import { isQueryMonitor, queryForm } from "./query.js";
+import { triggerPreview } from "./preview.js";
 
 const MONITORS = "/_plugins/_alerting/monitors";
 const TYPES = { query_level_monitor: "per query", bucket_level_monitor: "per bucket", doc_level_monitor: "per document" };
@@ -94,10 +96,15 @@ async function renderList(container) {
     result);
 }
 
-// The monitor JSON form: the server validates it, and its refusal shows beside the form.
+// The monitor JSON form (an extraction query, or any monitor type): the server validates it,
+// and its refusal shows beside the form. Its triggers' preview runs the JSON as edited.
 function jsonForm(title, text, save) {
   const status = h("div", { class: "status", id: "monitor-json-status" });
   const area = h("textarea", { id: "monitor-json", name: "monitor", rows: 24, spellcheck: "false" }, text);
+  const preview = triggerPreview(() => {
+    try { return JSON.parse(area.value); } catch (error) { throw new Error(`The JSON is not valid: ${error.message}`); }
+  }, "monitor-json");
+  area.addEventListener("input", preview.later);
   const submit = () => attempt(status, async () => {
     let body;
     try { body = JSON.parse(area.value); } catch (error) { throw new Error(`The JSON is not valid: ${error.message}`); }
@@ -107,10 +114,12 @@ function jsonForm(title, text, save) {
   const form = h("form", { class: "form wide", id: "monitor-json-form", onsubmit: (e) => { e.preventDefault(); submit(); } },
     h("h3", {}, title),
     field("Monitor JSON", area, "As POST _plugins/_alerting/monitors takes it (query-, bucket- or document-level)."),
+    preview.element,
     h("div", { class: "buttons" }, h("button", { type: "submit", id: "save-monitor-json" }, "Save"),
       h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
     status);
   form.area = area;
+  form.preview = preview;
   return form;
 }
 
@@ -124,36 +133,68 @@ const EXAMPLE = {
     condition: { script: { source: "ctx.results[0].hits.total.value > 0", lang: "painless" } }, actions: [] } }],
 };
 
+// A form (graph or extraction query) with its buttons: `save` stores what it builds; `extra`
+// (buttons) only when creating.
+function monitorForm(kind, title, built, save, extra = []) {
+  const verb = extra.length ? "create" : "save";
+  const status = h("div", { class: "status", id: `monitor-${kind}-status` });
+  const submit = () => attempt(status, async () => {
+    await save(built.monitor());
+    location.hash = "#alerting/monitors";
+  });
+  const form = h("form", { class: "form wide", id: `monitor-${kind}-form`, onsubmit: (e) => { e.preventDefault(); submit(); } },
+    h("h3", {}, title),
+    built.fields,
+    h("div", { class: "buttons" }, h("button", { type: "submit", id: `${verb}-${kind}-monitor` }, verb === "create" ? "Create" : "Save"),
+      extra, h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
+    status);
+  form.status = status;
+  return form;
+}
+
 async function renderNew(container) {
   const channels = await configs().catch(() => []);  // a user who may not read them: no channel
   const create = (body) => call("POST", MONITORS, body);
-  const json = jsonForm("Create a monitor from JSON (extraction query)", JSON.stringify(EXAMPLE, null, 2), create);
-  const status = h("div", { class: "status", id: "monitor-graph-status" });
+  const json = jsonForm("Create a monitor from JSON (any monitor type)", JSON.stringify(EXAMPLE, null, 2), create);
+  const forms = {};
+  const asJson = (kind, built) => h("button", { type: "button", class: "secondary", id: `${kind}-as-json`,
+    onclick: () => attempt(forms[kind].status, async () => {
+      json.area.value = JSON.stringify(built.monitor(), null, 2);
+      json.scrollIntoView();
+      json.preview.refresh();
+    }) }, "Edit as JSON");
   const graph = graphForm(channels);
-  const submit = () => attempt(status, async () => {
-    await create(graph.monitor());
-    location.hash = "#alerting/monitors";
-  });
-  const asJson = () => attempt(status, async () => {
-    json.area.value = JSON.stringify(graph.monitor(), null, 2);
-    json.scrollIntoView();
-  });
-  page(container,
-    h("form", { class: "form wide", id: "monitor-graph-form", onsubmit: (e) => { e.preventDefault(); submit(); } },
-      h("h3", {}, "Create a monitor from a visual graph"),
-      graph.fields,
-      h("div", { class: "buttons" }, h("button", { type: "submit", id: "create-graph-monitor" }, "Create"),
-        h("button", { type: "button", class: "secondary", id: "graph-as-json", onclick: asJson }, "Edit as JSON"),
-        h("a", { href: "#alerting/monitors", class: "button secondary" }, "Cancel")),
-      status),
-    json);
+  const query = queryForm(channels);
+  forms.graph = monitorForm("graph", "Create a monitor from a visual graph", graph, create, [asJson("graph", graph)]);
+  forms.query = monitorForm("query", "Create a monitor from an extraction query", query, create, [asJson("query", query)]);
+  forms.query.hidden = true;
+  // Dashboards' "defining method": one form at a time.
+  const method = h("fieldset", { class: "method", id: "monitor-method" }, h("legend", {}, "Defining method"),
+    [["graph", "Visual graph"], ["query", "Extraction query"]].map(([value, label]) => h("label", { class: "inline" },
+      h("input", { type: "radio", name: "method", value, id: `method-${value}`, checked: value === "graph", onchange: () => {
+        forms.graph.hidden = value !== "graph";
+        forms.query.hidden = value !== "query";
+      } }), ` ${label}`)));
+  page(container, method, forms.graph, forms.query, json);
 }
 
+// A graph monitor opens in the graph form, another query-level monitor in the extraction query
+// form; every monitor also as JSON below.
 async function renderEdit(container, id) {
   const found = await call("GET", `${MONITORS}/${enc(id)}`);
   const save = (body) => {
     const params = new URLSearchParams({ if_seq_no: found._seq_no, if_primary_term: found._primary_term });
     return call("PUT", `${MONITORS}/${enc(id)}?${params}`, body);
   };
-  page(container, jsonForm(`Edit monitor ${found.monitor.name}`, JSON.stringify(found.monitor, null, 2), save));
+  const json = jsonForm(`Edit monitor ${found.monitor.name} as JSON`, JSON.stringify(found.monitor, null, 2), save);
+  const kind = isGraphMonitor(found.monitor) ? "graph" : isQueryMonitor(found.monitor) ? "query" : null;
+  if (!kind) {
+    page(container, json);
+    json.preview.refresh();
+    return;
+  }
+  const channels = await configs().catch(() => []);
+  const built = kind === "graph" ? graphForm(channels, found.monitor) : queryForm(channels, found.monitor);
+  page(container, monitorForm(kind, `Edit monitor ${found.monitor.name}`, built, save), json);
+  built.preview.refresh();
 }
