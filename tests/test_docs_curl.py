@@ -27,7 +27,8 @@ from conftest import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The documents whose examples are run, each against a server of its own.
-DOCUMENTS = ("README.md", "docs/ingest.md", "docs/alerting.md", "docs/streams.md")
+DOCUMENTS = ("README.md", "docs/ingest.md", "docs/alerting.md", "docs/streams.md",
+             "docs/ui.md")
 BLOCK = re.compile(r"^```(?:sh|bash|shell)[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 ADDRESS = re.compile(r"(?:https?://)?(?:127\.0\.0\.1|localhost):9200")
 
@@ -90,7 +91,10 @@ def _check_answer(args: str, status: int, body: bytes) -> str | None:
     try:
         answer = json.loads(body)
     except ValueError:
-        return f"not JSON: {body[:500]!r}"
+        try:  # NDJSON (a saved objects export): every line JSON, the last one the summary
+            answer = [json.loads(line) for line in body.splitlines() if line.strip()][-1]
+        except (ValueError, IndexError):
+            return f"not JSON: {body[:500]!r}"
     # ``"error": null`` is a success (a monitor run's answer), as ES's clients read it
     if isinstance(answer, dict) and (answer.get("error") is not None
                                      or answer.get("errors") is True):
