@@ -18,7 +18,7 @@ def test_overview_lists_indices_and_health(browser, server: Server, es: httpx.Cl
             headers={"content-type": "application/x-ndjson"})
     page = browser.new_page()
     page.goto(server.url + "/_dashboards")
-    row = page.locator("#indices tbody tr", has_text=index_name)
+    row = page.locator("#overview-indices tbody tr", has_text=index_name)
     row.wait_for()
     assert row.locator("td").nth(3).inner_text() == "3"
     assert page.locator("#health").inner_text() == "green"
@@ -91,7 +91,7 @@ def test_a_page_from_another_origin_cannot_change_or_frame_loghaven(
         assert es.get(f"/{index_name}/_count").json()["count"] == 2
         page.wait_for_load_state("load")  # the frame's load too, or its refusal
         framed = page.frame_locator("#framed")
-        assert framed.locator("#indices").count() == 0  # frame-ancestors 'none'
+        assert framed.locator("#overview-indices").count() == 0  # frame-ancestors 'none'
     finally:
         page.close()
         attacker.shutdown()

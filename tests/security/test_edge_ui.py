@@ -44,9 +44,9 @@ def test_login_shows_the_user_s_indices_and_logout_ends_the_session(
     page.fill("#password", PASSWORD)
     page.click("#submit")
     playwright_api.expect(page.locator("#user-name")).to_have_text("bob")
-    row = page.locator("#indices tbody tr", has_text="logs-ui")
+    row = page.locator("#overview-indices tbody tr", has_text="logs-ui")
     row.wait_for()
-    assert "secret-ui" not in page.inner_text("#indices")  # bob's role sees logs-* only
+    assert "secret-ui" not in page.inner_text("#overview-indices")  # bob's role sees logs-* only
     cookie, = [c for c in context.cookies() if c["name"] == "security_authentication"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     page.screenshot(path=str(tmp_path / "logged-in.png"))

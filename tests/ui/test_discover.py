@@ -19,10 +19,10 @@ import orjson
 import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
+from tests.ui.dashdata import index_pattern
 
 from conftest import Server
 from loghaven.bench.generators import waf_logs
-from ui.test_saved_objects_transfer import pattern as make_pattern
 
 SAVED = "/_dashboards/api/saved_objects"
 XSRF = {"osd-xsrf": "true"}
@@ -62,7 +62,7 @@ def waf(server: Server) -> Iterator[Waf]:
     with httpx.Client(base_url=server.url, timeout=60) as es:
         bulk(es, index, docs)
         assert es.get(f"/{index}/_count").json()["count"] == 1500
-        yield Waf(index, make_pattern(es, index), docs)
+        yield Waf(index, index_pattern(es, index), docs)
 
 
 def count(es: httpx.Client, index: str, query: dict[str, Any]) -> int:
@@ -272,7 +272,7 @@ def test_top_values_of_a_text_field_come_from_the_loaded_hits(
     bulk(es, index, [{"@timestamp": END - i * 60_000, "message": m} for i, m in enumerate(messages)])
     caps = es.get(f"/{index}/_field_caps?fields=message").json()["fields"]["message"]["text"]
     assert caps["aggregatable"] is False
-    open_discover(page, server, Waf(index, make_pattern(es, index), messages))
+    open_discover(page, server, Waf(index, index_pattern(es, index), messages))
     field = page.locator("#discover .field-sidebar li[data-field='message']")
     field.locator(".field-name").click()
     expect(field.locator(".field-source")).to_contain_text("in the 5 loaded documents")
@@ -334,7 +334,7 @@ def test_paging_and_the_result_window(
     assert es.put(f"/{small}", json={"settings": {"index": {"max_result_window": 100}}}) \
         .status_code == 200
     bulk(es, small, waf.docs[:300])
-    tiny = Waf(small, make_pattern(es, small), waf.docs[:300])
+    tiny = Waf(small, index_pattern(es, small), waf.docs[:300])
     open_discover(page, server, tiny)
     expect(page.locator("#discover .window-limit")).to_have_count(0)
     page.get_by_role("button", name="Next →").click()

@@ -1,6 +1,7 @@
 """Every view of the UI's nav in a real browser at a laptop's width (1280 px) and a phone's
-(390 px): it loads without a script or console error and without sideways scrolling, and the
-nav is usable with the keyboard alone (skip link, Menu button at phone width)."""
+(390 px): it loads without a script or console error, without sideways scrolling and without a
+request to anywhere but the server, and the nav is usable with the keyboard alone (skip link,
+Menu button at phone width)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,13 @@ def test_each_view_loads_without_errors(page: playwright_api.Page, server: Serve
                                         size: str) -> None:
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(server.url + f"/_dashboards/#{view}")
     page.wait_for_load_state("networkidle")
+    elsewhere = [url for url in requested
+                 if not url.startswith((server.url + "/", "data:", "blob:"))]
+    assert requested and not elsewhere, elsewhere  # no CDN, font or tracker: the server only
     shown = page.locator("section.view").evaluate_all("views => views.filter(v => !v.hidden).map(v => v.id)")
     assert shown == [view]
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "scrolls sideways"

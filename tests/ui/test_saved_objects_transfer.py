@@ -12,11 +12,10 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from tests.ui.dashdata import BASE, XSRF, index_pattern
 
 from conftest import Server
 
-BASE = "/_dashboards/api/saved_objects"
-XSRF = {"osd-xsrf": "true"}
 KIBANA6_EXPORT = Path(__file__).parent / "data" / "pci_dss_kibana6_export.json"
 #: The index pattern the export names, which does not exist here.
 OLD_PATTERN = "5ca3b460-9b9f-11e8-a1c8-1f1cb8d3e4c2"
@@ -30,14 +29,6 @@ def upload(es: httpx.Client, path: str, content: bytes, name: str = "export.ndjs
 
 def ndjson(*objects: dict[str, Any]) -> bytes:
     return b"\n".join(orjson.dumps(o) for o in objects) + b"\n"
-
-
-def pattern(es: httpx.Client, title: str) -> str:
-    id_ = f"pattern-{uuid.uuid4().hex[:8]}"
-    made = es.post(f"{BASE}/index-pattern/{id_}", headers=XSRF,
-                   json={"attributes": {"title": title, "timeFieldName": "@timestamp"}})
-    assert made.status_code == 200, made.text
-    return id_
 
 
 def test_kibana6_export_imports_after_remapping_its_index_pattern_to_cwl(
@@ -68,7 +59,7 @@ def test_kibana6_export_imports_after_remapping_its_index_pattern_to_cwl(
         dashboard_id = next(i["_id"] for i in items if i["_type"] == "dashboard")
         assert es.get(f"{BASE}/dashboard/{dashboard_id}").status_code == 404  # nothing written
 
-        cwl = pattern(es, "cwl-*")
+        cwl = index_pattern(es, "cwl-*")
         retries = [{"type": i["_type"], "id": i["_id"], "overwrite": True,
                     "replaceReferences": [{"type": "index-pattern", "from": OLD_PATTERN,
                                            "to": cwl}]} for i in items]
@@ -115,7 +106,7 @@ def test_kibana6_export_imports_after_remapping_its_index_pattern_to_cwl(
 
 
 def test_export_format_and_reimport_as_new_copies(es: httpx.Client) -> None:
-    base = pattern(es, f"waf-{uuid.uuid4().hex[:6]}-*")
+    base = index_pattern(es, f"waf-{uuid.uuid4().hex[:6]}-*")
     vis = f"vis-{uuid.uuid4().hex[:8]}"
     made = es.post(f"{BASE}/visualization/{vis}", headers=XSRF, json={
         "attributes": {"title": "Top URIs", "visState": "{}", "kibanaSavedObjectMeta": {

@@ -1,17 +1,7 @@
 // The Loghaven UI: plain JavaScript modules over the same REST API that clients use.
 
-import { showAlerting, showNotifications } from "./alerting/index.js";
-import { showConsole } from "./console/index.js";
-import { showDashboards } from "./dashboards/index.js";
-import { showDiscover } from "./discover/index.js";
-import { showIndices } from "./indices/index.js";
-import { showIngest } from "./ingest/index.js";
-import { showManagement } from "./management/index.js";
-import { showOperations } from "./operations/index.js";
 import { $, api, reasonOf, whoami } from "./lib.js";
 import { readParams } from "./search/url.js";
-import { showAccount, showSecurity } from "./security/index.js";
-import { showVisualize } from "./visualize/index.js";
 import { formatBytes } from "./widgets.js";
 
 async function showUser() {
@@ -48,7 +38,7 @@ async function loadOverview() {
   }
   const result = await api("GET", "/_cat/indices?format=json&bytes=b&s=index");
   const rows = JSON.parse(result.text);
-  const body = $("#indices tbody");
+  const body = $("#overview-indices tbody");
   body.replaceChildren();
   if (result.status !== 200 || !rows.length) {
     const row = body.insertRow();
@@ -78,20 +68,35 @@ async function loadOverview() {
 }
 
 // A route is the hash: a view, then the view's own path (#security/roles/edit/name), then
-// the view's state after "?" (#discover?_a={…}: search/url.js).
+// the view's state after "?" (#discover?_a={…}: search/url.js). Each view's module is fetched
+// when it is first shown, so a page loads only what it draws.
 const VIEWS = {
-  discover: showDiscover, visualize: showVisualize, dashboards: showDashboards, console: showConsole,
-  alerting: showAlerting, notifications: showNotifications, ingest: showIngest, indices: showIndices,
-  operations: showOperations, management: showManagement, security: showSecurity, account: showAccount,
+  discover: () => import("./discover/index.js").then((m) => m.showDiscover),
+  visualize: () => import("./visualize/index.js").then((m) => m.showVisualize),
+  dashboards: () => import("./dashboards/index.js").then((m) => m.showDashboards),
+  console: () => import("./console/index.js").then((m) => m.showConsole),
+  alerting: () => import("./alerting/index.js").then((m) => m.showAlerting),
+  notifications: () => import("./alerting/index.js").then((m) => m.showNotifications),
+  ingest: () => import("./ingest/index.js").then((m) => m.showIngest),
+  indices: () => import("./indices/index.js").then((m) => m.showIndices),
+  operations: () => import("./operations/index.js").then((m) => m.showOperations),
+  management: () => import("./management/index.js").then((m) => m.showManagement),
+  security: () => import("./security/index.js").then((m) => m.showSecurity),
+  account: () => import("./security/index.js").then((m) => m.showAccount),
 };
 
-function show(route) {
+let shown = 0;  // the latest show(): a module that arrives after the user moved on draws nothing
+
+async function show(route) {
+  const turn = ++shown;
   const [path, search = ""] = route.split("?");
   const [view, ...rest] = path.split("/");
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== view;
   for (const link of document.querySelectorAll("nav a")) link.classList.toggle("active", link.dataset.view === view);
   toggleUserMenu(false);
-  VIEWS[view]?.(rest.map(decodeURIComponent), readParams(search));
+  if (!VIEWS[view]) return;
+  const render = await VIEWS[view]();
+  if (turn === shown) render(rest.map(decodeURIComponent), readParams(search));
 }
 
 // At phone width the nav is behind a Menu button; the skip link moves the focus to the page

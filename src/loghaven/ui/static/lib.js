@@ -56,6 +56,18 @@ export async function call(method, path, body, headers = {}) {
   return parsed;
 }
 
+// Reads of the same resource made at the same time (a dashboard's panels sharing one index
+// pattern) share one request; each caller gets its own copy of the answer.
+const reading = new Map();
+export function sharedRead(key, read) {
+  let pending = reading.get(key);
+  if (!pending) {
+    pending = read().finally(() => reading.delete(key));
+    reading.set(key, pending);
+  }
+  return pending.then((value) => structuredClone(value));
+}
+
 // The reason in any of the error bodies the server answers with: Elasticsearch's
 // {"error": {"reason"}}, OpenSearch security's {"status", "message"} and {"status": "error",
 // "reason", "invalid_keys": {...}}, the UI API's {"statusCode", "message"}, AWS JSON 1.1's

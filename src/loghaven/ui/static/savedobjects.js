@@ -1,7 +1,7 @@
 // The saved objects API (/_dashboards/api/saved_objects) as OpenSearch Dashboards has it:
 // index patterns, searches, visualizations and dashboards with their `references`.
 
-import { ApiError, api, call, toLogin } from "./lib.js";
+import { ApiError, api, call, sharedRead, toLogin } from "./lib.js";
 
 const BASE = "/_dashboards/api/saved_objects";
 const XSRF = { "osd-xsrf": "true" };
@@ -16,7 +16,8 @@ export function findObjects(type, { search = "", perPage = 100, page = 1, search
 }
 
 export function getObject(type, id) {
-  return call("GET", `${BASE}/${encodeURIComponent(type)}/${encodeURIComponent(id)}`);
+  const path = `${BASE}/${encodeURIComponent(type)}/${encodeURIComponent(id)}`;
+  return sharedRead(path, () => call("GET", path));
 }
 
 export function createObject(type, attributes, { id, references = [], overwrite = false } = {}) {

@@ -1,7 +1,7 @@
 // Index patterns: saved objects naming indices (`cwl-*`) and their time field. Their fields
 // are asked of the indices each time (_field_caps), so a new field shows without a refresh.
 
-import { call } from "../lib.js";
+import { call, sharedRead } from "../lib.js";
 import { createObject, findObjects, getObject, updateObject } from "../savedobjects.js";
 
 // Every index pattern as {id, title, timeFieldName}, by title.
@@ -21,7 +21,8 @@ export async function loadPattern(id) {
 }
 
 export async function fieldsOf(title) {
-  const caps = await call("GET", `/${encodeURIComponent(title)}/_field_caps?fields=*&ignore_unavailable=true&allow_no_indices=true`);
+  const path = `/${encodeURIComponent(title)}/_field_caps?fields=*&ignore_unavailable=true&allow_no_indices=true`;
+  const caps = await sharedRead(path, () => call("GET", path));
   const fields = [];
   for (const [name, byType] of Object.entries(caps.fields || {})) {
     if (name.startsWith("_")) continue;
