@@ -43,7 +43,7 @@ def waf(server: Server) -> Iterator[dict[str, str]]:
             "index": index, "pattern": pattern, "title": f"{index}*", "tag": tag,
             "metric": vis(es, pattern, f"Requests {tag}", "metric", [count]),
             "bars": vis(es, pattern, f"Requests by action {tag}", "histogram", [count, actions]),
-            "table": vis(es, pattern, f"Top client IPs {tag}", "table", [count, ips]),
+            "table": vis(es, pattern, f"Busiest sources {tag}", "table", [count, ips]),
         }
 
 
