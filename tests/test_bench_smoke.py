@@ -270,8 +270,11 @@ def test_ui_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         assert len(view["samples"]["cold"]) == len(view["samples"]["warm"]) == 1
         for load in ("cold", "warm"):
             figures = view[load]
-            # views' modules load after the load event, so the first paint may come later
-            assert 0 < figures["fcp_ms"] <= figures["quiet_ms"], (name, load, figures)
+            # views' modules load after the load event and the first paint follows the
+            # response it draws, so it may come a frame after the network's last request
+            # ended, but before the sample was taken: within the quiet window
+            assert 0 < figures["fcp_ms"] <= figures["quiet_ms"] + ui.QUIET_MS, (
+                name, load, figures)
             assert figures["lcp_ms"] >= figures["fcp_ms"], (name, load, figures)
             assert figures["dcl_ms"] <= figures["load_ms"]
             assert figures["static_requests"] >= 2 and figures["never_quiet"] == 0
