@@ -94,6 +94,15 @@ FILE_KEYS = {
     "hec.ack.channel_timeout": "hec_ack_channel_timeout",
     "hec.ack.max_pending": "hec_ack_max_pending",
     "dashboards.builtin.install": "dashboards_builtin_install",
+    "warm.bucket": "warm_bucket",
+    "warm.compression_level": "warm_compression_level",
+    "warm.cache.path": "warm_cache_path",
+    "warm.cache.size": "warm_cache_size",
+    "warm.cache.prefetch_threads": "warm_prefetch_threads",
+    "path.repo": "path_repo",
+    "plugins.index_state_management.enabled": "ism_enabled",
+    "plugins.index_state_management.job_interval": "ism_job_interval",
+    "plugins.snapshot_management.enabled": "sm_enabled",
     "savedObjects.maxImportPayloadBytes": "saved_objects_max_import_payload_bytes",
     "savedObjects.maxImportExportSize": "saved_objects_max_import_export_size",
 }
@@ -224,6 +233,25 @@ class Config:
     dashboards_builtin_install: bool = True
     saved_objects_max_import_payload_bytes: int = 26214400
     saved_objects_max_import_export_size: int = 10000
+    #: The warm tier (storage/warm.py): the bucket of the object store above that holds warm
+    #: indices' splits, the zstd level their files are stored with, the local cache of
+    #: fetched splits (relative to the data folder) and its bound in bytes (LRU by bytes),
+    #: and the threads that fetch splits ahead of the searches that need them.
+    warm_bucket: str = "loghaven-warm"
+    warm_compression_level: int = 3
+    warm_cache_path: Path = Path("cache/warm")
+    warm_cache_size: int = 10 * 1024 ** 3
+    warm_prefetch_threads: int = 4
+    #: ES's ``path.repo``: the folders ``fs`` snapshot repositories may be created under
+    #: (lifecycle/snapshots/); none: no ``fs`` repository.
+    path_repo: list[str] = field(default_factory=list)
+    #: OpenSearch's Index State Management (lifecycle/ism/): on or off, and how often each
+    #: managed index's job runs (OpenSearch: minutes, default 5; a time value such as
+    #: ``10s`` is accepted too, so that tests run fast).
+    ism_enabled: bool = True
+    ism_job_interval: str = "5m"
+    #: OpenSearch's snapshot management policies (lifecycle/sm/): on or off.
+    sm_enabled: bool = True
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""
@@ -239,7 +267,8 @@ class Config:
             value = float(value)
         elif isinstance(current, int):
             value = _size(key, value) if key in ("max_content_length", "streams_buffer_max_bytes",
-                                            "saved_objects_max_import_payload_bytes") \
+                                            "saved_objects_max_import_payload_bytes",
+                                            "warm_cache_size") \
                 else int(value)
         elif isinstance(current, Path):
             value = Path(value)

@@ -22,6 +22,13 @@ from loghaven.ingest import grok, parsers
 from loghaven.ingest.processors import geoip, user_agent
 from loghaven.ingest.service import WriteService
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.lifecycle.ism.context import IsmContext
+from loghaven.lifecycle.ism.runner import IsmRunner
+from loghaven.lifecycle.ism.service import IsmService
+from loghaven.lifecycle.ism.store import IsmStore
+from loghaven.lifecycle.migration import WarmMigrations
+from loghaven.lifecycle.sm.service import SnapshotPolicies
+from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
 from loghaven.scheduler import Scheduler
@@ -30,6 +37,8 @@ from loghaven.search.service import SearchService
 from loghaven.security.audit import AuditLog
 from loghaven.security.service import SecurityService
 from loghaven.storage.objects import object_store
+from loghaven.storage.splits import LocalSplitStorage, TieredSplitStorage
+from loghaven.storage.warm import WarmTier
 from loghaven.streams.service import StreamService
 from loghaven.tasks import TaskManager
 
@@ -43,7 +52,13 @@ class Node:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         #: MetastoreLost: never start on a lost metastore.
         self.metastore = open_metastore(config.data_dir)
-        self.catalog = Catalog(config.data_dir, self.metastore)
+        #: Buckets of objects (a local folder or S3): the warm tier, the delivery streams'
+        #: backups.
+        self.object_store = object_store(config)
+        #: Warm splits in the object store and their local cache (storage/warm.py).
+        self.warm = WarmTier(config, self.object_store)
+        self.catalog = Catalog(config.data_dir, self.metastore, split_storage=TieredSplitStorage(
+            LocalSplitStorage(config.data_dir), self.warm))
         limits.configure(max_clause_count=config.max_clause_count,
                          max_nested_depth=config.max_nested_depth)
         self.catalog.add_settings_consumer(limits.apply_cluster_settings)
@@ -92,8 +107,6 @@ class Node:
             RunContext(self.search_service, self.write_service, self.alerts, self.findings,
                        self.notifications),
             workers=config.alerting_monitor_workers)
-        #: Buckets of objects (a local folder or S3): the delivery streams' backups.
-        self.object_store = object_store(config)
         #: Delivery streams (Firehose's API): their buffers, and their deliveries as
         #: scheduler jobs through the write service.
         self.streams = StreamService(config, self.metastore, self.scheduler,
@@ -102,6 +115,21 @@ class Node:
         self.saved_objects = SavedObjects(
             self.metastore,
             max_import_export_size=config.saved_objects_max_import_export_size)
+        #: Indices moved to the warm tier and back (UltraWarm's API), as resumable steps.
+        self.migrations = WarmMigrations(self.catalog, self.metastore, self.scheduler,
+                                         self.warm)
+        #: Snapshot repositories and snapshots (``_snapshot``), and the policies that take
+        #: and expire them on a schedule (``_plugins/_sm``).
+        self.snapshots = SnapshotService(config, self.catalog, self.metastore, self.scheduler)
+        self.sm = SnapshotPolicies(self.metastore, self.scheduler, self.snapshots,
+                                   self.notifications, enabled=config.sm_enabled)
+        #: Index State Management: policies, managed indices and their runs.
+        ism_store = IsmStore(self.metastore)
+        self.ism = IsmService(ism_store, self.catalog)
+        self.ism_runner = IsmRunner(
+            ism_store, IsmContext(self.catalog, self.write_service, self.search_service,
+                                  self.migrations, self.snapshots, self.notifications),
+            interval=config.ism_job_interval)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -123,6 +151,12 @@ class Node:
         self.topics.start()
         self.alerting.start()
         self.streams.start()
+        self.migrations.start()
+        self.snapshots.start()
+        self.sm.start()
+        if self.config.ism_enabled:
+            self.ism.start()
+            self.ism_runner.schedule(self.scheduler)
         self.scheduler.start()
 
     def stopping(self) -> None:
@@ -138,8 +172,11 @@ class Node:
         self.topics.close()
         self.scheduler.stop()
         self.streams.close()  # after their jobs stopped; what is buffered stays on disk
+        self.migrations.close()  # between steps: what is recorded resumes at the next start
+        self.snapshots.close()
         self.notifications.close()
         self.audit.close()  # the last events, while the indices are still open
         self.search_service.close()
         self.write_service.close()
         self.catalog.close()
+        self.warm.close()

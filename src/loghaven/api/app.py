@@ -34,10 +34,12 @@ from loghaven.api import (
     documents,
     hec,
     hec_inputs,
+    index_ops,
     indices,
     info,
     ingest,
     ingest_processors,
+    ism,
     jobs,
     metadata,
     nodes,
@@ -45,8 +47,11 @@ from loghaven.api import (
     permissions,
     search,
     security,
+    sm,
+    snapshots,
     stats,
     topics,
+    ultrawarm,
 )
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
@@ -135,6 +140,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *analyze.routes, *ingest.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
               *hec.routes, *hec_inputs.routes,
+              *ultrawarm.routes, *ism.routes, *snapshots.routes, *sm.routes, *index_ops.routes,
               *indices.routes]
     permissions.check(routes)
     if node.security.enabled:

@@ -357,6 +357,23 @@ GET             {p}/{node_id}/stats                     cluster:admin/opendistro
 GET             {p}/{node_id}/stats/{metric}            cluster:admin/opendistro/_scheduled_jobs/stats
 """
 
+#: Issue 19's APIs, one block per module (CONTRACT: each helper fills its own).
+#: UltraWarm's migrations (api/ultrawarm.py).
+_ULTRAWARM = """
+"""
+#: Index State Management (api/ism.py), under both prefixes.
+_ISM = """
+"""
+#: Snapshots and repositories (api/snapshots.py).
+_SNAPSHOTS = """
+"""
+#: Snapshot management policies (api/sm.py).
+_SM = """
+"""
+#: ``_forcemerge`` and ``_rollover`` (api/index_ops.py).
+_INDEX_OPS = """
+"""
+
 
 def parse(text: str) -> dict[tuple[str, str], Permission]:
     """A table's lines: methods, path template, action or kind, and ``hec`` if marked."""
@@ -385,7 +402,8 @@ TABLE = parse(_TABLE + _TOPICS + _HEC
               + "".join(_SECURITY.replace("{p}", prefix)
                         for prefix in ("/_plugins/_security", "/_opendistro/_security"))
               + "".join((_DESTINATIONS + _ALERTING_MONITORS).replace("{p}", prefix)
-                        for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting")))
+                        for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting"))
+              + _ULTRAWARM + _ISM + _SNAPSHOTS + _SM + _INDEX_OPS)
 
 
 def permission(method: str, path_format: str) -> Permission | None:

@@ -45,7 +45,7 @@ from loghaven.params import expect_object, param_bool
 from loghaven.scheduler import Every, Scheduler
 from loghaven.security import access, system_indices
 from loghaven.storage.metastore import Metastore
-from loghaven.storage.splits import LocalSplitStorage
+from loghaven.storage.splits import LocalSplitStorage, SplitStorage
 
 INDEX = "index"
 #: OpenSearch's action of creating an index (explicitly or on a first write).
@@ -80,11 +80,12 @@ class Target:
 class Catalog:
     """All indices of one node."""
 
-    def __init__(self, data_dir: Path, metastore: Metastore) -> None:
+    def __init__(self, data_dir: Path, metastore: Metastore, *,
+                 split_storage: SplitStorage | None = None) -> None:
         self.data_dir = data_dir
         self.metastore = metastore
-        #: Where split files live; the warm tier replaces it with an object store and a cache.
-        self.split_storage = LocalSplitStorage(data_dir)
+        #: Where split files live: the data folder, and the warm tier (storage/splits.py).
+        self.split_storage = split_storage or LocalSplitStorage(data_dir)
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # index → alias → props
         self.lock = threading.RLock()

@@ -422,6 +422,21 @@ class Index:
         old.close_writer(background=True)
         return self._new_split()
 
+    # --- moving splits (warm migration, force merge) ----------------------------------------
+
+    def seal(self) -> None:
+        """Commit everything and seal the active split (an empty one takes its place), waiting
+        for the close threads: afterwards every document is in a sealed split with a
+        checksum, the first step of moving or snapshotting an index."""
+        raise NotImplementedError("CONTRACT: issue 19, helper engine-ops")
+
+    def relocate(self, moved: dict[str, SplitMeta]) -> None:
+        """Switch sealed splits to new metadata (split id → its metadata at the new location,
+        same documents) in one metastore write, then delete the old files; searches,
+        scrolls and points in time holding the old splits finish on them (their files stay
+        mapped). A split that changed meanwhile (a delete) refuses the whole switch."""
+        raise NotImplementedError("CONTRACT: issue 19, helper engine-ops")
+
     # --- refresh ---------------------------------------------------------------------------
 
     def refresh(self) -> None:

@@ -91,3 +91,13 @@ def _copy_documents(source: Split, target: Split, builder: DocumentBuilder) -> N
         flat.update({ID: doc_id, SOURCE: source_bytes, SEQ_NO: seq_no, VERSION: version})
         target.add_flat(flat)
         target.meta.num_docs += 1
+
+
+def force_merge(index: Index, *, max_num_segments: int | None = None,
+                only_expunge_deletes: bool = False, flush: bool = True) -> None:
+    """ES's ``_forcemerge`` on one index: with ``flush`` the active split is sealed first;
+    the sealed splits are merged into as few as :data:`~loghaven.engine.index.SPLIT_MAX_DOCS`
+    allows (``max_num_segments``: at most that many splits where they fit), deleted
+    documents are dropped, and ``_segments`` then shows what a user expects. Runs outside
+    the index lock, swapped in as :func:`merge_small_splits` does."""
+    raise NotImplementedError("CONTRACT: issue 19, helper engine-ops")

@@ -48,17 +48,24 @@ class SplitMeta:
     date_ranges: dict[str, list[int]] = field(default_factory=dict)
     location: str | None = None
     checksum: str | None = None
+    #: A remote (warm) split's stored files (storage/blobs.py ``BlobFile.to_json``) and its
+    #: tantivy schema (meta.json's ``schema``): it is listed and planned without fetching.
+    files: list[dict[str, Any]] | None = None
+    schema: list[dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"split_id": self.split_id, "state": self.state, "created_ms": self.created_ms,
+        data = {"split_id": self.split_id, "state": self.state, "created_ms": self.created_ms,
                 "num_docs": self.num_docs, "date_ranges": self.date_ranges,
                 "location": self.location, "checksum": self.checksum}
+        if self.files is not None:
+            data.update(files=self.files, schema=self.schema)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SplitMeta:
         return cls(data["split_id"], data.get("state", "sealed"), data.get("created_ms", 0),
                    data.get("num_docs", 0), data.get("date_ranges", {}), data.get("location"),
-                   data.get("checksum"))
+                   data.get("checksum"), data.get("files"), data.get("schema"))
 
 
 @dataclass(frozen=True)

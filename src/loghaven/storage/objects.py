@@ -70,6 +70,21 @@ class ObjectStore(Protocol):
 
     def describe(self) -> str: ...  # "local folder /x/buckets" / "s3 http://127.0.0.1:8333"
 
+    def put_file(self, bucket: str, key: str, path: Path) -> ObjectInfo:
+        """Store the file at ``path`` as one object, streamed (never whole in memory):
+        multipart beyond :data:`MULTIPART_THRESHOLD` on S3, each part and the whole verified
+        by checksum, transient errors retried; atomic as :meth:`put`."""
+        ...
+
+    def get_file(self, bucket: str, key: str, path: Path) -> int:
+        """Stream an object into a new file at ``path`` (written beside it and renamed, so
+        ``path`` never holds half an object); its size. KeyError when missing."""
+        ...
+
+    def head(self, bucket: str, key: str) -> ObjectInfo | None:
+        """An object's size and time, or None when there is none."""
+        ...
+
 
 def check_bucket(bucket: str) -> None:
     """Refuse a bucket name S3 would refuse (and with it ``..``, ``/`` and NUL)."""
@@ -126,6 +141,15 @@ class LocalObjectStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+
+    def put_file(self, bucket: str, key: str, path: Path) -> ObjectInfo:
+        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+
+    def get_file(self, bucket: str, key: str, path: Path) -> int:
+        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+
+    def head(self, bucket: str, key: str) -> ObjectInfo | None:
+        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
 
     def describe(self) -> str:
         return f"local folder {self.root}"
@@ -280,6 +304,15 @@ class S3ObjectStore:
                            "aws_secret_access_key": secret_key}
         self.client = boto3.session.Session().client(
             "s3", endpoint_url=endpoint or None, config=config, **credentials)
+
+    def put_file(self, bucket: str, key: str, path: Path) -> ObjectInfo:
+        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+
+    def get_file(self, bucket: str, key: str, path: Path) -> int:
+        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+
+    def head(self, bucket: str, key: str) -> ObjectInfo | None:
+        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
 
     def describe(self) -> str:
         return f"s3 {self.endpoint or f'AWS ({self.region})'}"

@@ -12,11 +12,15 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import orjson
 
 from loghaven.errors import LoghavenError
+from loghaven.storage.warm import WARM
+
+if TYPE_CHECKING:
+    from loghaven.storage.warm import WarmTier
 
 LOCAL = "local:"
 #: A committed tantivy index has this file; a split folder without it holds no split.
@@ -53,6 +57,11 @@ class SplitStorage(Protocol):
 
     def copy(self, location: str, target: str) -> None:
         """Copy a split's files to another location (of this storage)."""
+        ...
+
+    def is_remote(self, location: str) -> bool:
+        """Whether the split's files are fetched on demand (a warm split): then ``Split``
+        opens it lazily, on its first search, through :meth:`local_path`."""
         ...
 
 
@@ -92,6 +101,51 @@ class LocalSplitStorage:
 
     def copy(self, location: str, target: str) -> None:
         shutil.copytree(self.local_path(location), self.local_path(target))
+
+    def is_remote(self, location: str) -> bool:
+        return False
+
+
+class TieredSplitStorage:
+    """The node's split storage: ``local:`` locations in the data folder, ``warm:`` ones in
+    the warm tier (storage/warm.py) through its cache. ``list`` answers local folders only,
+    so the engine's sweep of unlisted folders never deletes warm objects."""
+
+    def __init__(self, local: LocalSplitStorage, warm: WarmTier) -> None:
+        self.local = local
+        self.warm = warm
+
+    def location(self, index_uuid: str, split_id: str) -> str:
+        return self.local.location(index_uuid, split_id)
+
+    def local_path(self, location: str) -> Path:
+        if location.startswith(WARM):
+            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        return self.local.local_path(location)
+
+    def exists(self, location: str) -> bool:
+        if location.startswith(WARM):
+            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        return self.local.exists(location)
+
+    def list(self, index_uuid: str) -> list[str]:
+        return self.local.list(index_uuid)
+
+    def files(self, location: str) -> list[str]:
+        if location.startswith(WARM):
+            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        return self.local.files(location)
+
+    def delete(self, location: str) -> None:
+        if location.startswith(WARM):
+            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        self.local.delete(location)
+
+    def copy(self, location: str, target: str) -> None:
+        self.local.copy(location, target)
+
+    def is_remote(self, location: str) -> bool:
+        return location.startswith(WARM)
 
 
 def split_checksum(path: Path) -> str:
