@@ -146,6 +146,8 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
         with index.lock:
             if index.removed or index.state != "open":
                 return
+            # committed: no live version points into a split about to be replaced
+            index.refresh()
             plan = _plan(index, max_num_segments, only_expunge_deletes)
             if plan is None:
                 return
