@@ -212,3 +212,8 @@ def test_errors_are_opensearch_errors(client: OpenSearch, es: httpx.Client,
     assert (status, error["reason"]) == (
         400, "[rollover] settings doesn't support values of type: VALUE_STRING")
     assert not client.indices.exists(index=f"{prefix}-x")
+    # a read-only write index is not rolled over (ES checks the metadata-write blocks)
+    es.put(f"/{prefix}-plain/_settings", json={"index.blocks.read_only": True})
+    status, error = _error(es, f"/{prefix}-p/_rollover/{prefix}-x")
+    assert (status, error["type"]) == (403, "cluster_block_exception")
+    es.put(f"/{prefix}-plain/_settings", json={"index.blocks.read_only": False})

@@ -24,6 +24,7 @@ import orjson
 import tantivy
 
 from loghaven.engine import index as index_module
+from loghaven.engine.blocks import metadata_block
 from loghaven.engine.document import DocumentBuilder
 from loghaven.engine.index import SplitsChanged
 from loghaven.engine.mapping import Mapping
@@ -262,6 +263,10 @@ def force_merge_all(indices: list[Index], *, max_num_segments: int | None = None
     ``_shards`` header, an index that failed counted with its failure (``status`` is the
     HTTP status's name, as ES's ``RestStatus``)."""
     check_params(max_num_segments, only_expunge_deletes)
+    for index in indices:
+        block = metadata_block(index.name, index.settings.flat)
+        if block is not None:
+            raise block
     failures = []
     for index in indices:
         try:
