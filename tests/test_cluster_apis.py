@@ -186,8 +186,9 @@ def test_cat_nodes_shards_segments_plugins(es: httpx.Client, populated: str) -> 
 
     rows = [line.split() for line in es.get("/_cat/plugins?v").text.splitlines()]
     assert rows[0] == ["name", "component", "version"]
-    # the plugins whose APIs are served: Alerting's legacy destinations and Notifications
+    # the plugins whose APIs are served: Alerting's legacy destinations, ISM, Notifications
     assert sorted(row[1] for row in rows[1:]) == ["opensearch-alerting",
+                                                  "opensearch-index-management",
                                                   "opensearch-notifications"]
 
 

@@ -104,7 +104,7 @@ def test_opensearch_py_indices_cat_cluster_and_nodes(opensearch: OpenSearch,
     assert sum(int(s["docs.count"]) for s in opensearch.cat.segments(
         index=index_name, format="json")) == 10
     assert sorted(row["component"] for row in opensearch.cat.plugins(format="json")) == [
-        "opensearch-alerting", "opensearch-notifications"]
+        "opensearch-alerting", "opensearch-index-management", "opensearch-notifications"]
     assert opensearch.cat.aliases(name=f"{index_name}-read", format="json")[0][
         "index"] == index_name
 
