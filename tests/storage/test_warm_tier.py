@@ -119,3 +119,14 @@ def test_hostile_warm_locations_are_refused(tmp_path: Path, location: str) -> No
         tiered.local_path(location)
     with pytest.raises(LoghavenError, match="invalid warm split key"):
         tiered.delete(location)
+
+
+def test_a_warm_record_without_files_is_never_skipped(tmp_path: Path) -> None:
+    from loghaven.engine.split import Split
+    from loghaven.storage.objects import LocalObjectStore
+
+    warm = WarmTier(Config(data_dir=tmp_path), LocalObjectStore(tmp_path / "buckets"))
+    tiered = TieredSplitStorage(LocalSplitStorage(tmp_path), warm)
+    record = {"split_id": "s1", "state": "sealed", "num_docs": 5, "location": "warm:u1/s1"}
+    with pytest.raises(LoghavenError, match=r"warm split \[s1\] has no files or schema"):
+        Split.open_stored(record, tiered, "u1")
