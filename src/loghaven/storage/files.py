@@ -1,14 +1,18 @@
 """Small files that must survive a crash whole: written to a temporary name, fsynced, renamed.
 
-Used for the metadata kept beside each index (engine/sidecar.py) and for quarantine records.
+Used for the metadata kept beside each index (engine/sidecar.py), quarantine records, local
+objects and fetched warm split files (storage/objects.py, storage/blobs.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -18,11 +22,20 @@ def write_atomically(path: Path, data: bytes) -> None:
     index's sidecar, saved by a write's mapping update while its creation saves it) must not
     share one, or one renames the other's away and fails with "No such file or directory".
     """
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A file handle whose contents replace ``path`` when the block ends without an error
+    (fsynced, renamed, the folder fsynced); on an error the temporary file is removed and
+    ``path`` is untouched. For files streamed in pieces (objects, fetched split files)."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
         with open(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -40,3 +53,14 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def file_sha256(path: Path) -> tuple[int, bytes]:
+    """A file's size and SHA-256 digest, read in pieces of a megabyte."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.digest()
