@@ -19,8 +19,8 @@ from tests.lifecycle.migrationkit import (
     finish,
     status,
     tier,
-    wait_for,
 )
+from tests.streams.streamkit import wait_for
 
 from conftest import S3Store
 
@@ -128,7 +128,7 @@ def test_status_list_and_cancel(warm: WarmServer) -> None:
     fill(client, "second")
     before = answers(client, "first")
     call(client, "POST", "/_ultrawarm/migration/first/_warm")
-    wait_for(lambda: warm.paused_at("upload+"), "the pause after the upload")
+    wait_for(lambda: warm.paused_at("upload+"), timeout=60, what="the pause after the upload")
     found = status(client, "first")
     assert found is not None
     assert found["state"] == "RUNNING_FULL_SNAPSHOT" and found["step"] == "upload"
@@ -150,7 +150,8 @@ def test_status_list_and_cancel(warm: WarmServer) -> None:
     assert text.split("\n")[1].split() == ["first", "HOT_TO_WARM", "RUNNING_FULL_SNAPSHOT"]
 
     assert call(client, "POST", "/_ultrawarm/migration/_cancel/first") == {"acknowledged": True}
-    wait_for(lambda: status(client, "first") is None, "the cancel to end the migration")
+    wait_for(lambda: status(client, "first") is None, timeout=60,
+             what="the cancel to end the migration")
     # whole where it was: hot, writable (the block the migration set is lifted), no objects
     assert answers(client, "first") == before
     assert tier(client, "first") in (None, "hot")
@@ -198,7 +199,7 @@ def test_a_failing_step_is_retried_then_parked_and_resumed(warm: WarmServer) -> 
     bucket.write_text("not a folder")  # every upload fails
     call(client, "POST", "/_ultrawarm/migration/stuck/_warm")
     failed = wait_for(lambda: (found := status(client, "stuck")) and found["state"].startswith(
-        "FAILED") and found, "the migration to be parked as failed")
+        "FAILED") and found, timeout=60, what="the migration to be parked as failed")
     assert failed["state"] == "FAILED_FULL_SNAPSHOT" and failed["step"] == "upload"
     assert failed["failure"]["reason"]
     assert failed["shard_level_status"]["failed"] == 1
