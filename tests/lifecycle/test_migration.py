@@ -211,3 +211,31 @@ def test_a_failing_step_is_retried_then_parked_and_resumed(warm: WarmServer) -> 
     finish(client, "stuck")
     assert tier(client, "stuck") == "warm"
     assert answers(client, "stuck") == before
+
+
+def test_a_bounded_number_run_at_once(warm: WarmServer) -> None:
+    if warm.s3 is not None:
+        pytest.skip("the local variant only")
+    client = warm.start(pause="seal")
+    for name in ("q1", "q2", "q3"):
+        fill(client, name)
+        call(client, "POST", f"/_ultrawarm/migration/{name}/_warm")
+
+    def states() -> list[str]:
+        listed = call(client, "GET", "/_ultrawarm/migration/_status")["migration_status"]
+        return sorted(m["state"] for m in listed)
+
+    wait_for(lambda: states().count("RUNNING_INCREMENTAL_SNAPSHOT") == 2, timeout=60,
+             what="two migrations running")
+    assert states() == ["PENDING_INCREMENTAL_SNAPSHOT"] + ["RUNNING_INCREMENTAL_SNAPSHOT"] * 2
+
+
+def test_deleting_an_index_mid_migration_removes_what_was_uploaded(warm: WarmServer) -> None:
+    client = warm.start(pause="upload+")
+    fill(client, "short-lived")
+    call(client, "POST", "/_ultrawarm/migration/short-lived/_warm")
+    wait_for(lambda: warm.paused_at("upload+"), timeout=60, what="the pause after the upload")
+    assert warm.objects()
+    client.indices.delete(index="short-lived")
+    wait_for(lambda: warm.objects() == [], timeout=60, what="the uploaded objects to go")
+    assert call(client, "GET", "/_ultrawarm/migration/_status") == {"migration_status": []}

@@ -392,9 +392,9 @@ class WarmMigrations:
                     self._save(migration)
             step = migration.step
 
-            def cancelled() -> bool:
+            def cancelled() -> bool:  # or the index deleted
                 current = self._load(name)
-                return current is None or current.cancel
+                return current is None or current.cancel or not self._current(current)
 
             try:
                 _pause(step, stopping, cancelled)
