@@ -7,28 +7,19 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import zstandard
-from tests.conftest import S3Store
-from tests.storage.test_objects import s3_store
 
 from loghaven.storage.blobs import BlobFile, BlobStore
-from loghaven.storage.objects import LocalObjectStore, ObjectStore, ObjectStoreError
+from loghaven.storage.objects import ObjectStore, ObjectStoreError
 from loghaven.storage.split_cache import SplitCache, SplitTooLarge
 
 
-@pytest.fixture(params=["local", "s3"])
-def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
-    store: ObjectStore
-    if request.param == "local":
-        store, bucket = LocalObjectStore(tmp_path / "buckets"), "warm"
-    else:
-        s3: S3Store = request.getfixturevalue("s3")
-        store, bucket = s3_store(s3), s3.bucket()
-    yield BlobStore(store, bucket, level=3)
+@pytest.fixture
+def blobs(store: tuple[ObjectStore, str]) -> BlobStore:
+    return BlobStore(store[0], store[1], level=3)
 
 
 def _split_folder(tmp_path: Path) -> Path:

@@ -19,7 +19,7 @@ from tests.conftest import Server
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.recovery import METASTORE_FILE
-from loghaven.engine.split import Split, SplitMeta
+from loghaven.engine.split import SplitMeta
 from loghaven.storage.metastore import SqliteMetastore
 from loghaven.storage.objects import object_store
 from loghaven.storage.splits import LocalSplitStorage, TieredSplitStorage
@@ -94,36 +94,26 @@ def _answers(client: httpx.Client) -> list[Any]:
 
 
 def move_to_warm(data_dir: Path) -> list[SplitMeta]:
-    """With the server stopped: seal the index's active split and move every sealed split to
-    the warm tier as the migration does (upload, one metastore switch, then delete the local
-    files). The warm metadata of each."""
+    """With the server stopped: seal the index and move every sealed split to the warm tier
+    as the migration does (Index.seal, WarmTier.upload and verify, Index.relocate: one
+    metastore switch, then the local files deleted). The warm metadata of each."""
     config = Config(data_dir=data_dir)
     warm = WarmTier(config, object_store(config))
-    local = LocalSplitStorage(data_dir)
-    storage = TieredSplitStorage(local, warm)
+    storage = TieredSplitStorage(LocalSplitStorage(data_dir), warm)
     metastore = SqliteMetastore(data_dir / METASTORE_FILE)
     catalog = Catalog(data_dir, metastore, split_storage=storage)
     try:
         index = catalog.get(INDEX)
-        index.refresh()  # the checkpoint: nothing of the log is replayed into warm splits
-        with index.lock:
-            index._roll()
+        index.seal()
+        moved = {}
         for split in index.splits:
-            split.close_writer()  # checksums computed
-        moved: list[tuple[Split, SplitMeta]] = []
-        with index.lock:
-            for position, split in enumerate(index.splits):
-                if split.meta.state != "sealed":
-                    continue
-                meta = warm.upload(split.meta, split.path)
+            if split.meta.state == "sealed":
+                meta = warm.upload(split.meta, split.path, index_uuid=index.uuid)
                 warm.verify(meta)
-                index.splits[position] = Split(meta, storage)
-                moved.append((split, meta))
-            index._save_state()
-        for old, _ in moved:
-            assert old.meta.location is not None
-            local.delete(old.meta.location)
-        return [meta for _, meta in moved]
+                moved[meta.split_id] = meta
+        index.relocate(moved)
+        assert all(split.is_remote for split in index.splits[:-1])
+        return list(moved.values())
     finally:
         catalog.close()
         warm.close()
@@ -182,6 +172,7 @@ def test_warm_index_answers_as_hot(warm_server: tuple[Server, list[Any], list[Sp
         assert warm == hot
         stats = _stats(client)
         assert stats["misses"] == len(moved) and stats["evictions"] == 0
+        assert stats["prefetches"] == len(moved)  # the first search asked for both at once
         assert stats["splits"] == len(moved)
         assert stats["bytes_fetched"] == sum(f["stored_size"] for m in moved
                                              for f in m.files or ())

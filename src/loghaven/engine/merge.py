@@ -138,10 +138,11 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
     once; tantivy then holds one segment per flush of its indexing heap (128 MB), merged
     by its log merge policy when eight or more are alike. Measured with WAF documents:
     200k (88 MB) end in 2 segments, 1M (432 MB, from 4 splits of 20 segments) in 7, in
-    161 s on this 2-core machine. The copy runs outside the index
-    lock; the swap is one metastore write, refused if an input took a delete meanwhile
-    (then the merge starts again, at most :data:`FORCE_MERGE_ATTEMPTS` times). Warm
-    (remote) splits are never rewritten here.
+    161 s on this 2-core machine. The copy runs outside the index lock; the swap is one
+    metastore write, refused if an input took a delete or was merged meanwhile (then the
+    merge starts again, at most :data:`FORCE_MERGE_ATTEMPTS` times), and the inputs' files
+    are deleted at once (searches holding them keep them mapped). Warm (remote) splits are
+    never rewritten here.
     """
     max_num_segments = check_params(max_num_segments, only_expunge_deletes)
     if flush:
