@@ -119,7 +119,8 @@ def index_facts(context: IsmContext, managed: ManagedIndex, now_ms: int, *,
     state_start = (managed.state or {}).get("start_time")
     return IndexFacts(now_ms=now_ms, creation_date=creation, doc_count=index.doc_count(),
                       size_bytes=index.size_bytes(), rollover_time=managed.rolled_over_time,
-                      step_start_time=step_start_time, state_start_time=state_start)
+                      step_start_time=step_start_time, state_start_time=state_start,
+                      aliases=len(context.catalog.aliases.get(managed.index, {})))
 
 
 def template_context(managed: ManagedIndex) -> dict[str, Any]:

@@ -27,6 +27,7 @@ class IndexFacts:
     #: When the transition step started (``cron``), and when the state was entered.
     step_start_time: int = 0
     state_start_time: int | None = None
+    aliases: int = 0
 
     @property
     def age_ms(self) -> int:
@@ -35,7 +36,8 @@ class IndexFacts:
 
 def transition_holds(conditions: dict[str, Any] | None, facts: IndexFacts) -> bool:
     """A transition's ``conditions`` (``min_index_age``, ``min_doc_count``, ``min_size``,
-    ``min_rollover_age``, ``min_state_age``, ``cron``); OpenSearch allows one per transition."""
+    ``min_rollover_age``, ``no_alias``, ``min_state_age``, ``cron``); OpenSearch allows one per
+    transition."""
     if not conditions:
         return True
     if "min_doc_count" in conditions and facts.doc_count >= int(conditions["min_doc_count"]):
@@ -51,6 +53,8 @@ def transition_holds(conditions: dict[str, Any] | None, facts: IndexFacts) -> bo
     if "min_rollover_age" in conditions and facts.rollover_time is not None \
             and facts.now_ms - facts.rollover_time >= _ms(conditions["min_rollover_age"],
                                                           "min_rollover_age"):
+        return True
+    if "no_alias" in conditions and (facts.aliases == 0) == bool(conditions["no_alias"]):
         return True
     return "min_state_age" in conditions and facts.state_start_time is not None \
         and facts.now_ms - facts.state_start_time >= _ms(conditions["min_state_age"],

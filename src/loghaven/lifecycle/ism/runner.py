@@ -37,6 +37,7 @@ from loghaven.lifecycle.ism.actions import (
 )
 from loghaven.lifecycle.ism.context import IsmContext
 from loghaven.lifecycle.ism.managed import ManagedIndex
+from loghaven.lifecycle.ism.policy import action_type
 from loghaven.lifecycle.ism.store import IsmStore
 from loghaven.scheduler import Every
 
@@ -329,10 +330,6 @@ def _find_state(policy: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next((s for s in policy.get("states", []) if s.get("name") == name), None)
 
 
-def _action_type(action: dict[str, Any]) -> str:
-    return next(key for key in action if key in ACTION_STEPS)
-
-
 def _action_to_execute(state: dict[str, Any],
                        m: ManagedIndex) -> tuple[str, int, dict[str, Any] | None] | None:
     """OpenSearch's ``State.getActionToExecute``: (type, index in the state, its object)."""
@@ -340,7 +337,7 @@ def _action_to_execute(state: dict[str, Any],
 
     def at(position: int) -> tuple[str, int, dict[str, Any] | None]:
         if position < len(state_actions):
-            return _action_type(state_actions[position]), position, state_actions[position]
+            return action_type(state_actions[position]), position, state_actions[position]
         return TRANSITION, -1, None
 
     meta = m.action
@@ -351,7 +348,7 @@ def _action_to_execute(state: dict[str, Any],
         return TRANSITION, -1, None
     position = int(meta.get("index", -1))
     if not 0 <= position < len(state_actions) \
-            or _action_type(state_actions[position]) != meta.get("name"):
+            or action_type(state_actions[position]) != meta.get("name"):
         return None
     step = m.step or {}
     if step.get("step_status") == COMPLETED \
@@ -403,8 +400,8 @@ def _safe_to_change(m: ManagedIndex, new_policy: dict[str, Any],
     new = _find_state(new_policy, m.state["name"])
     if old is None or new is None:
         return False
-    return [_action_type(a) for a in old.get("actions") or []] \
-        == [_action_type(a) for a in new.get("actions") or []]
+    return [action_type(a) for a in old.get("actions") or []] \
+        == [action_type(a) for a in new.get("actions") or []]
 
 
 def _pause_for_tests(step_name: str) -> None:
