@@ -238,8 +238,17 @@ def wait_for_warm_migration(run: StepRun) -> StepResult:
             return failed(f"Failed to get status of warm migration [index={name}]", error)
         status = {}
     state = str(status.get("state") or "")
-    if "FAILED" in state:
-        return failed(f"Warm migration failed [index={name}]", None, state=state)
+    if "FAILED" in state and run.data.pop("migration_failed", False):
+        try:  # the retry of a failed wait: UltraWarm's _warm again resumes the migration
+            migrations.migrate(name, "warm")
+        except Exception as error:
+            return failed(f"Failed to start warm migration [index={name}]", error)
+        state = "resumed"
+    elif "FAILED" in state:
+        run.data["migration_failed"] = True
+        return failed(f"Warm migration failed [index={name}]", None, state=state,
+                      **({"cause": status["failure"].get("reason")} if status.get("failure")
+                         else {}))
     try:
         tier = migrations.tier(name)
     except Exception as error:
@@ -249,7 +258,8 @@ def wait_for_warm_migration(run: StepRun) -> StepResult:
                                                  f"[index={name}]"})
     return StepResult(CONDITION_NOT_MET, {"message": f"Warm migration in progress "
                                                      f"[index={name}]",
-                                          **({"state": state} if state else {})})
+                                          **({"state": state} if state != "resumed"
+                                             and state else {})})
 
 
 # --- settings: read_only, read_write, index_priority -----------------------------------------

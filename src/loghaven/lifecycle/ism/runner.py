@@ -94,10 +94,13 @@ class IsmRunner:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     def run_due(self, stopping: threading.Event) -> None:
-        """Run each enabled managed index whose last run is a job interval ago or more."""
+        """Run each enabled managed index whose last run is a job interval ago or more, and
+        drop the records of indices deleted meanwhile (parked ones too)."""
         now_ms = int(time.time() * 1000)
+        indices = self.context.catalog.indices
         due = [managed for managed in self.store.all_managed()
-               if managed.enabled and now_ms - managed.last_run >= self.interval_ms]
+               if (managed.enabled and now_ms - managed.last_run >= self.interval_ms)
+               or getattr(indices.get(managed.index), "uuid", None) != managed.index_uuid]
         if not due or self._pool is None or stopping.is_set():
             return
         futures = [self._pool.submit(self._run_logged, managed, now_ms, stopping)
