@@ -376,8 +376,14 @@ _SNAPSHOTS = """
 #: Snapshot management policies (api/sm.py).
 _SM = """
 """
-#: ``_forcemerge`` and ``_rollover`` (api/index_ops.py).
+#: ``_forcemerge``, ``_segments`` and ``_rollover`` (api/index_ops.py).
 _INDEX_OPS = """
+POST        /_forcemerge                                    indices:admin/forcemerge
+POST        /{index}/_forcemerge                            indices:admin/forcemerge
+GET         /_segments                                      indices:monitor/segments
+GET         /{index}/_segments                              indices:monitor/segments
+POST        /{alias}/_rollover                              indices:admin/rollover
+POST        /{alias}/_rollover/{new_index}                  indices:admin/rollover
 """
 
 
