@@ -1,10 +1,13 @@
-"""ISM actions over the engine's operations, end to end through opensearch-py: OpenSearch's
-documented rollover policy (ism_template, rollover alias from an index template, pending
-until the doc count holds, then the new write index), and force_merge's three steps."""
+"""ISM actions over the engine's operations and the node's services, end to end through
+opensearch-py: OpenSearch's documented rollover policy (ism_template, rollover alias from an
+index template, pending until the doc count holds, then the new write index), force_merge's
+three steps, the snapshot action into an ``fs`` repository, and warm_migration."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch
@@ -24,7 +27,9 @@ from .ism_helpers import (
 
 @pytest.fixture(scope="module")
 def ism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = ism_server(tmp_path_factory.mktemp("ism-ops") / "data").start()
+    base = tmp_path_factory.mktemp("ism-ops")
+    (base / "repo").mkdir()
+    server = ism_server(base / "data", LOGHAVEN_PATH_REPO=str(base / "repo")).start()
     yield server
     server.stop()
 
@@ -99,3 +104,56 @@ def test_force_merge_steps(client: OpenSearch) -> None:
     assert client.count(index=index)["count"] == 5
     segments = client.indices.segments(index=index)["indices"][index]["shards"]["0"][0]
     assert segments["num_search_segments"] <= 1 or len(segments["segments"]) <= 1
+
+
+def test_snapshot_action_names_and_waits(client: OpenSearch, ism: Server) -> None:
+    """The snapshot action creates ``<snapshot>-<uuuu.MM.dd-HH:mm:ss.SSS>`` of the index
+    (OpenSearch's name, the ``snapshot`` field a Mustache template) and waits for it."""
+    location = Path(ism.env["LOGHAVEN_PATH_REPO"]) / "ism"
+    client.snapshot.create_repository("ism-repo", body={"type": "fs",
+                                                        "settings": {"location": str(location)}})
+    index = "snap-me"
+    client.indices.create(index)
+    client.index(index, body={"n": 1}, refresh=True)
+    put_policy(client, "snap", [{"name": "s", "actions": [
+        {"snapshot": {"repository": "ism-repo", "snapshot": "{{ctx.index}}-nightly"}}],
+        "transitions": []}], "s")
+    client.plugins.index_management.add_policy(index, body={"policy_id": "snap"})
+    seen = explain_history(client, index,
+                           lambda e: step(e) == ("wait_for_snapshot", "completed"))
+    assert message(seen[-1]) == f"Successfully created snapshot [index={index}]"
+    assert seen[-1]["info"]["state"] == "SUCCESS"
+    started = [e for e in seen if step(e) == ("attempt_snapshot", "completed")]
+    assert all(message(e) == f"Successfully started snapshot [index={index}]" for e in started)
+    [snapshot] = client.snapshot.get("ism-repo", "_all")["snapshots"]
+    assert re.fullmatch(r"snap-me-nightly-\d{4}\.\d{2}\.\d{2}-\d{2}:\d{2}:\d{2}\.\d{3}",
+                        snapshot["snapshot"]), snapshot["snapshot"]
+    assert snapshot["indices"] == [index]
+    assert snapshot["state"] == "SUCCESS"
+    assert snapshot["include_global_state"] is False
+
+
+def test_warm_migration_action(client: OpenSearch) -> None:
+    """warm_migration starts UltraWarm's migration and waits for it: the index is then warm
+    (its box type, ``_cat/indices/_warm``) and searchable as before."""
+    index = "to-warm"
+    client.indices.create(index)
+    for number in range(4):
+        client.index(index, body={"n": number}, refresh=True)
+    put_policy(client, "warm", [{"name": "hot", "actions": [], "transitions": [
+        {"state_name": "warm", "conditions": {"min_doc_count": 4}}]},
+        {"name": "warm", "actions": [{"warm_migration": {}}], "transitions": []}], "hot")
+    client.plugins.index_management.add_policy(index, body={"policy_id": "warm"})
+    seen = explain_history(client, index,
+                           lambda e: step(e) == ("wait_for_warm_migration", "completed"),
+                           timeout=90)
+    messages = [message(e) for e in seen]
+    assert f"Successfully started warm migration [index={index}]" in messages
+    assert messages[-1] == f"Successfully completed warm migration [index={index}]"
+    assert seen[-1]["action"]["name"] == "warm_migration"
+    settings = client.indices.get_settings(index=index)[index]["settings"]["index"]
+    assert settings["routing"]["allocation"]["require"]["box_type"] == "warm"
+    warm = client.transport.perform_request("GET", "/_cat/indices/_warm",
+                                            params={"format": "json"})
+    assert index in [row["index"] for row in warm]
+    assert client.count(index=index)["count"] == 4
