@@ -28,7 +28,7 @@ def client_for(server: Server) -> OpenSearch:
 def explain(client: OpenSearch, index: str) -> dict[str, Any]:
     """The index's explain entry; empty once the index (and so its record) is gone."""
     try:
-        return client.plugins.index_management.explain_index(index).get(index) or {}
+        return client.plugins.index_management.explain_index(index=index).get(index) or {}
     except NotFoundError:
         return {}
 
@@ -71,4 +71,4 @@ def put_policy(client: OpenSearch, policy_id: str, states: list[dict[str, Any]],
                default_state: str, **extra: Any) -> dict[str, Any]:
     body = {"policy": {"description": f"{policy_id} (test)", "default_state": default_state,
                        "states": states, **extra}}
-    return client.plugins.index_management.put_policy(policy_id, body=body)
+    return client.plugins.index_management.put_policy(policy=policy_id, body=body)

@@ -43,22 +43,22 @@ def test_documented_rollover_policy(client: OpenSearch) -> None:
     """OpenSearch's "rollover" how-to: a policy with an ``ism_template`` for ``log*``, an
     index template setting ``plugins.index_state_management.rollover_alias``, and
     ``log-000001`` as the alias's write index."""
-    client.plugins.index_management.put_policy("rollover_policy", body={"policy": {
+    client.plugins.index_management.put_policy(policy="rollover_policy", body={"policy": {
         "description": "Example rollover policy.", "default_state": "rollover",
         "states": [{"name": "rollover", "actions": [{"rollover": {"min_doc_count": 2}}],
                     "transitions": []}],
         "ism_template": {"index_patterns": ["log*"], "priority": 100}}})
-    client.indices.put_index_template("ism_rollover", body={
+    client.indices.put_index_template(name="ism_rollover", body={
         "index_patterns": ["log*"],
         "template": {"settings": {"plugins.index_state_management.rollover_alias": "log"}}})
-    client.indices.create("log-000001", body={"aliases": {"log": {"is_write_index": True}}})
+    client.indices.create(index="log-000001", body={"aliases": {"log": {"is_write_index": True}}})
     pending = wait_explain(client, "log-000001", lambda e: step(e)[0] == "attempt_rollover")
     assert step(pending) == ("attempt_rollover", "condition_not_met")
     assert message(pending) == "Pending rollover of index [index=log-000001]"
     assert pending["info"]["conditions"]["min_doc_count"] == {"condition": 2, "current": 0}
     assert pending["policy_id"] == "rollover_policy"
     for number in range(2):
-        client.index("log", body={"n": number}, refresh=True)
+        client.index(index="log", body={"n": number}, refresh=True)
     rolled = wait_explain(client, "log-000001",
                           lambda e: step(e) == ("attempt_rollover", "completed"))
     assert message(rolled) == "Successfully rolled over index [index=log-000001]"
@@ -66,7 +66,7 @@ def test_documented_rollover_policy(client: OpenSearch) -> None:
     aliases = client.indices.get_alias(name="log")
     assert aliases["log-000002"]["aliases"]["log"]["is_write_index"] is True
     assert aliases["log-000001"]["aliases"]["log"].get("is_write_index") is False
-    client.index("log", body={"n": 9}, refresh=True)
+    client.index(index="log", body={"n": 9}, refresh=True)
     assert client.count(index="log-000002")["count"] == 1
     successor = wait_explain(client, "log-000002", lambda e: step(e)[0] == "attempt_rollover")
     assert message(successor) == "Pending rollover of index [index=log-000002]"
@@ -76,9 +76,8 @@ def test_rollover_without_alias_setting_fails_with_opensearch_message(
         client: OpenSearch) -> None:
     put_policy(client, "roll-no-alias", [{"name": "r", "actions": [
         {"retry": {"count": 0}, "rollover": {"min_doc_count": 1}}], "transitions": []}], "r")
-    client.indices.create("noalias-000001")
-    client.plugins.index_management.add_policy("noalias-000001",
-                                               body={"policy_id": "roll-no-alias"})
+    client.indices.create(index="noalias-000001")
+    client.plugins.index_management.add_policy(index="noalias-000001", body={"policy_id": "roll-no-alias"})
     failed = wait_explain(client, "noalias-000001",
                           lambda e: (e.get("action") or {}).get("failed") is True)
     assert step(failed) == ("attempt_rollover", "failed")
@@ -88,12 +87,12 @@ def test_rollover_without_alias_setting_fails_with_opensearch_message(
 
 def test_force_merge_steps(client: OpenSearch) -> None:
     index = "merge-me"
-    client.indices.create(index)
+    client.indices.create(index=index)
     for number in range(5):
-        client.index(index, body={"n": number}, refresh=True)
+        client.index(index=index, body={"n": number}, refresh=True)
     put_policy(client, "merge", [{"name": "m", "actions": [
         {"force_merge": {"max_num_segments": 1}}], "transitions": []}], "m")
-    client.plugins.index_management.add_policy(index, body={"policy_id": "merge"})
+    client.plugins.index_management.add_policy(index=index, body={"policy_id": "merge"})
     seen = explain_history(client, index,
                            lambda e: step(e) == ("wait_for_force_merge", "completed"))
     messages = {step(e)[0]: message(e) for e in seen if step(e)[1] == "completed"}
@@ -110,22 +109,22 @@ def test_snapshot_action_names_and_waits(client: OpenSearch, ism: Server) -> Non
     """The snapshot action creates ``<snapshot>-<uuuu.MM.dd-HH:mm:ss.SSS>`` of the index
     (OpenSearch's name, the ``snapshot`` field a Mustache template) and waits for it."""
     location = Path(ism.env["LOGHAVEN_PATH_REPO"]) / "ism"
-    client.snapshot.create_repository("ism-repo", body={"type": "fs",
+    client.snapshot.create_repository(repository="ism-repo", body={"type": "fs",
                                                         "settings": {"location": str(location)}})
     index = "snap-me"
-    client.indices.create(index)
-    client.index(index, body={"n": 1}, refresh=True)
+    client.indices.create(index=index)
+    client.index(index=index, body={"n": 1}, refresh=True)
     put_policy(client, "snap", [{"name": "s", "actions": [
         {"snapshot": {"repository": "ism-repo", "snapshot": "{{ctx.index}}-nightly"}}],
         "transitions": []}], "s")
-    client.plugins.index_management.add_policy(index, body={"policy_id": "snap"})
+    client.plugins.index_management.add_policy(index=index, body={"policy_id": "snap"})
     seen = explain_history(client, index,
                            lambda e: step(e) == ("wait_for_snapshot", "completed"))
     assert message(seen[-1]) == f"Successfully created snapshot [index={index}]"
     assert seen[-1]["info"]["state"] == "SUCCESS"
     started = [e for e in seen if step(e) == ("attempt_snapshot", "completed")]
     assert all(message(e) == f"Successfully started snapshot [index={index}]" for e in started)
-    [snapshot] = client.snapshot.get("ism-repo", "_all")["snapshots"]
+    [snapshot] = client.snapshot.get(repository="ism-repo", snapshot="_all")["snapshots"]
     assert re.fullmatch(r"snap-me-nightly-\d{4}\.\d{2}\.\d{2}-\d{2}:\d{2}:\d{2}\.\d{3}",
                         snapshot["snapshot"]), snapshot["snapshot"]
     assert snapshot["indices"] == [index]
@@ -137,13 +136,13 @@ def test_warm_migration_action(client: OpenSearch) -> None:
     """warm_migration starts UltraWarm's migration and waits for it: the index is then warm
     (its box type, ``_cat/indices/_warm``) and searchable as before."""
     index = "to-warm"
-    client.indices.create(index)
+    client.indices.create(index=index)
     for number in range(4):
-        client.index(index, body={"n": number}, refresh=True)
+        client.index(index=index, body={"n": number}, refresh=True)
     put_policy(client, "warm", [{"name": "hot", "actions": [], "transitions": [
         {"state_name": "warm", "conditions": {"min_doc_count": 4}}]},
         {"name": "warm", "actions": [{"warm_migration": {}}], "transitions": []}], "hot")
-    client.plugins.index_management.add_policy(index, body={"policy_id": "warm"})
+    client.plugins.index_management.add_policy(index=index, body={"policy_id": "warm"})
     seen = explain_history(client, index,
                            lambda e: step(e) == ("wait_for_warm_migration", "completed"),
                            timeout=90)
