@@ -156,3 +156,38 @@ def test_warm_migration_action(client: OpenSearch) -> None:
                                             params={"format": "json"})
     assert index in [row["index"] for row in warm]
     assert client.count(index=index)["count"] == 4
+
+
+def test_rollover_age_then_delete_and_action_timeout(client: OpenSearch) -> None:
+    """After a rollover, ``min_rollover_age`` counts from it; an action that outlives its
+    ``timeout`` fails with OpenSearch's "Action timed out" and a ``timed_out`` step."""
+    put_policy(client, "roll-then-delete", [
+        {"name": "hot", "actions": [{"rollover": {"min_doc_count": 1}}],
+         "transitions": [{"state_name": "delete", "conditions": {"min_rollover_age": "2s"}}]},
+        {"name": "delete", "actions": [{"delete": {}}], "transitions": []}], "hot")
+    for name in ("aged-000001", "slow-000001"):
+        alias = name.split("-")[0]
+        client.indices.create(index=name, body={
+            "aliases": {alias: {"is_write_index": True}},
+            "settings": {"plugins.index_state_management.rollover_alias": alias}})
+    client.plugins.index_management.add_policy(index="aged-000001",
+                                               body={"policy_id": "roll-then-delete"})
+    client.index(index="aged", body={"n": 1}, refresh=True)
+    seen = explain_history(client, "aged-000001",
+                           lambda e: not client.indices.exists(index="aged-000001"))
+    rolled = next(e for e in seen if step(e) == ("attempt_rollover", "completed"))
+    assert rolled["rolled_over"] is True
+    assert rolled["rolled_over_index_name"] == "aged-000002"
+    assert any(message(e) == "Transitioning to delete [index=aged-000001]" for e in seen)
+    assert client.indices.exists(index="aged-000002")
+
+    put_policy(client, "slow-roll", [{"name": "hot", "actions": [
+        {"timeout": "2s", "retry": {"count": 0}, "rollover": {"min_doc_count": 1000}}],
+        "transitions": []}], "hot")
+    client.plugins.index_management.add_policy(index="slow-000001",
+                                               body={"policy_id": "slow-roll"})
+    timed_out = wait_explain(client, "slow-000001",
+                             lambda e: (e.get("action") or {}).get("failed") is True)
+    assert message(timed_out) == "Action timed out"
+    assert step(timed_out) == ("attempt_rollover", "timed_out")
+    assert timed_out["enabled"] is False
