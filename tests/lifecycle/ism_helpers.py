@@ -1,13 +1,15 @@
-"""What the ISM runner's tests share: a server whose ISM job runs every second, opensearch-py
-pointed at it, and a bounded wait on ``explain``."""
+"""What the ISM runner's tests share: a server whose ISM job runs every second (the ``ism``
+server of a module: :func:`module_server`), opensearch-py pointed at it,
+and a bounded wait on ``explain``."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
@@ -19,6 +21,21 @@ ISM_ENV = {"LOGHAVEN_ISM_JOB_INTERVAL": "1s"}
 
 def ism_server(data_dir: Path, **env: str) -> Server:
     return Server(data_dir, env={**ISM_ENV, **env})
+
+
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A module's server (``pytest.fixture(scope="module", name="ism")(module_server)``):
+    the ISM job every second, ``path.repo`` for fs repositories."""
+    base = tmp_path_factory.mktemp("ism")
+    (base / "repo").mkdir()
+    server = ism_server(base / "data", LOGHAVEN_PATH_REPO=str(base / "repo")).start()
+    yield server
+    server.stop()
+
+
+def module_client(ism: Server) -> OpenSearch:
+    """opensearch-py on the module's server (``pytest.fixture(name="client")(...)``)."""
+    return client_for(ism)
 
 
 def client_for(server: Server) -> OpenSearch:

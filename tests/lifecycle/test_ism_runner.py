@@ -9,37 +9,27 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import AuthorizationException
 
-from conftest import Server, WebhookReceiver
+from conftest import WebhookReceiver
 
 from .ism_helpers import (
-    client_for,
     explain,
     explain_history,
-    ism_server,
     message,
+    module_client,
+    module_server,
     put_policy,
     state,
     step,
     wait_explain,
 )
 
-
-@pytest.fixture(scope="module")
-def ism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = ism_server(tmp_path_factory.mktemp("ism") / "data").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(ism: Server) -> OpenSearch:
-    return client_for(ism)
+ism = pytest.fixture(scope="module", name="ism")(module_server)
+client = pytest.fixture(name="client")(module_client)
 
 
 def _name(prefix: str) -> str:

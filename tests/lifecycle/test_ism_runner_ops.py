@@ -6,7 +6,6 @@ three steps, the snapshot action into an ``fs`` repository, and warm_migration."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,28 +14,17 @@ from opensearchpy import OpenSearch
 from conftest import Server
 
 from .ism_helpers import (
-    client_for,
     explain_history,
-    ism_server,
     message,
+    module_client,
+    module_server,
     put_policy,
     step,
     wait_explain,
 )
 
-
-@pytest.fixture(scope="module")
-def ism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("ism-ops")
-    (base / "repo").mkdir()
-    server = ism_server(base / "data", LOGHAVEN_PATH_REPO=str(base / "repo")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(ism: Server) -> OpenSearch:
-    return client_for(ism)
+ism = pytest.fixture(scope="module", name="ism")(module_server)
+client = pytest.fixture(name="client")(module_client)
 
 
 def test_documented_rollover_policy(client: OpenSearch) -> None:
