@@ -302,15 +302,17 @@ class Split:
         if searcher is not None and remote.touch(self.meta):
             return searcher
         with self._lock:
-            if self._searcher is None:
+            searcher = self._searcher
+            if searcher is None:
                 try:
                     with remote.lease(self.meta) as path:
                         index = tantivy.Index.open(str(path))
                         register_analyzers(index)
-                        self.index, self._searcher = index, index.searcher()
+                        searcher = index.searcher()
+                        self.index, self._searcher = index, searcher
                 except (ObjectStoreError, OSError, ValueError) as e:
                     raise WarmSplitUnavailable(self.meta.split_id, e) from e
-            return self._searcher
+            return searcher
 
     def _evicted(self) -> None:
         """The cache removed this warm split's files: the next search fetches them again.
