@@ -385,3 +385,42 @@ def test_delete_aborts_a_running_snapshot(tmp_path: Path) -> None:
         assert client.snapshot.status() == {"snapshots": []}
     finally:
         server.stop()
+
+
+def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
+    repo_root = tmp_path / "repos"
+    repo_root.mkdir()
+    env = {"LOGHAVEN_PATH_REPO": str(repo_root)}
+    server = Server(tmp_path / "data", env={**env, "LOGHAVEN_SNAPSHOT_PAUSE_AT":
+                                            "restore:fetched"}).start()
+    try:
+        client = client_of(server)
+        repo, _ = new_repo(client, repo_root)
+        client.indices.create(index="rk-a", body={
+            "mappings": {"properties": {"host": {"type": "keyword"}}}})
+        fill(client, "rk-a", 0, 120)
+        before = search(client, "rk-a")
+        client.snapshot.create(repository=repo, snapshot="s", body={"indices": "rk-a"},
+                               params={"wait_for_completion": "true"})
+        assert client.snapshot.restore(repository=repo, snapshot="s", body={
+            "rename_pattern": "rk-a", "rename_replacement": "rk-b"}) == {"accepted": True}
+        marker = tmp_path / "data" / "snapshot-paused-restore:fetched"
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists()
+        assert not client.indices.exists(index="rk-b")  # fetched, not registered
+        server.kill()
+        marker.unlink()
+        server.env = env
+        server.start()
+        deadline = time.monotonic() + 60
+        while not client.indices.exists(index="rk-b") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert search(client, "rk-b") == before
+        folders = {p.name for p in (tmp_path / "data" / "indices").iterdir()}
+        uuids = {client.indices.get_settings(index=i)[i]["settings"]["index"]["uuid"]
+                 for i in ("rk-a", "rk-b")}
+        assert uuids <= folders and len(folders - uuids) == 0  # nothing half-restored left
+    finally:
+        server.stop()
