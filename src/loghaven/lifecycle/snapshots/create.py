@@ -214,7 +214,10 @@ def stage_index(index: Index, catalog: Catalog, folder: Path) -> dict[str, Any]:
             else:
                 names = stage_split(split.path, folder / meta.split_id)
             if names is None:
-                continue  # a split with no commit yet (a new active split): no documents
+                if meta.state == "active":
+                    continue  # no commit yet (a new active split): no documents
+                raise LoghavenError(f"sealed split [{meta.split_id}] of index [{index.name}] "
+                                    "has no committed files")
             splits.append({"split_id": meta.split_id, "num_docs": meta.num_docs,
                            "date_ranges": meta.date_ranges, "checksum": meta.checksum,
                            "names": names})
