@@ -421,3 +421,23 @@ def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
         assert uuids <= folders and len(folders - uuids) == 0  # nothing half-restored left
     finally:
         server.stop()
+
+
+def test_a_tampered_repository_writes_nothing_outside(client: OpenSearch, repo_root: Path,
+                                                      node: Server) -> None:
+    repo, location = new_repo(client, repo_root)
+    client.indices.create(index="tamper-a")
+    fill(client, "tamper-a", 0, 20)
+    client.snapshot.create(repository=repo, snapshot="t", body={"indices": "tamper-a"},
+                           params={"wait_for_completion": "true"})
+    [meta_path] = (location / FS_BUCKET / "snapshots").iterdir()
+    meta = json.loads(meta_path.read_bytes())
+    meta["indices"]["tamper-a"]["splits"][0]["files"][0]["name"] = "../../../escaped"
+    meta_path.write_bytes(json.dumps(meta).encode())
+    status_code, error = error_of(lambda: client.snapshot.restore(
+        repository=repo, snapshot="t", body={"rename_pattern": "tamper-a",
+                                             "rename_replacement": "tamper-b"},
+        params={"wait_for_completion": "true"}))
+    assert status_code == 500 and "cannot hold" in error["reason"]
+    assert not client.indices.exists(index="tamper-b")
+    assert not list(node.data_dir.parent.rglob("escaped"))
