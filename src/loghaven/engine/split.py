@@ -7,6 +7,7 @@ import contextlib
 import importlib.metadata
 import logging
 import threading
+import weakref
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -137,7 +138,10 @@ class Split:
             # pickling's constructor: a schema from meta.json's list, without the files
             self.schema = tantivy.Schema._internal_from_pythonized({"inner": meta.schema})
             self.field_names: frozenset[str] = frozenset(f["name"] for f in meta.schema)
-            storage.on_evict(meta, self._evicted)  # type: ignore[attr-defined]
+            # weakly: the cache must not keep a dropped split (and its mapped files) alive
+            evicted = weakref.WeakMethod(self._evicted)
+            storage.on_evict(meta,  # type: ignore[attr-defined]
+                             lambda: (method := evicted()) is not None and method())
         else:
             if mapping is not None:
                 path.mkdir(parents=True, exist_ok=True)
