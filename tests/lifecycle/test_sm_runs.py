@@ -58,6 +58,8 @@ def snapshot_names(http: httpx.Client) -> set[str]:
 
 def test_policies_run_on_their_cron(tmp_path: Path, receiver: WebhookReceiver) -> None:
     repo_a, repo_b = tmp_path / "repo-a", tmp_path / "repo-b"
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
     a = Server(tmp_path / "a" / "data", env={"LOGHAVEN_PATH_REPO": str(tmp_path)}).start()
     b = Server(tmp_path / "b" / "data", env={"LOGHAVEN_PATH_REPO": str(tmp_path),
                                              "LOGHAVEN_SM_KILL_AT": "CREATING"}).start()
