@@ -122,6 +122,11 @@ def test_policies_run_on_their_cron(tmp_path: Path, receiver: WebhookReceiver) -
                           "the failure notification")
             assert "Caught exception while creating snapshot broken-" in texts[0]
             assert any(created in r.body.decode() for r in receiver.requests)
+            stats = next(iter(http.get("/_nodes/stats/snapshot_management").json()[
+                "nodes"].values()))["snapshot_management"]
+            assert stats["policies"] == 2
+            assert stats["creation"] == {"succeeded": 1, "failed": 1}
+            assert stats["deletion"] == {"succeeded": 1, "failed": 0}
 
         # b was killed right after recording CREATING; after a restart it finishes that run
         until(lambda: b.process is not None and b.process.poll() is not None, deadline,
