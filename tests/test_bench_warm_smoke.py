@@ -43,7 +43,9 @@ def test_warm_scenario_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert warm["ratio_to_goal"] == pytest.approx(warm["object_bytes_per_raw_byte"] / 0.15)
     migration = warm["migration"]
     assert migration["states"][-1].startswith("FINISHED") and migration["seconds"] > 0
-    assert migration["docs_per_s"] > 0 and migration["raw_mb_per_s"] > 0
+    assert migration["docs_per_s"] == pytest.approx(2000 / migration["seconds"])
+    assert migration["raw_mb_per_s"] == pytest.approx(
+        warm["raw_bytes"] / migration["seconds"] / 1e6)
 
     assert warm["cold_measured"] is True
     assert set(warm["queries"]) == {"top10_terms", "match_hits"}

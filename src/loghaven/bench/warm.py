@@ -175,11 +175,11 @@ def scenario_warm(server: Server, ingest: dict[str, Any], reps: int,
             cache_stats[f"{spec.name}_before"] = before = _warm_stats(client)
             t0 = time.perf_counter()
             answer = _ask(client, spec)
-            seconds = time.perf_counter() - t0
+            query_s = time.perf_counter() - t0
             cache_stats[f"{spec.name}_after_cold"] = after = _warm_stats(client)
             before_b, after_b = _fetched(before), _fetched(after)
             cold[spec.name] = {
-                "seconds": seconds, "answer": answer, "restart_seconds": restart_s,
+                "seconds": query_s, "answer": answer, "restart_seconds": restart_s,
                 # fetched while the node started (before any search), and by the query
                 "bytes_fetched_at_start": before_b,
                 "bytes_fetched_by_query": None if before_b is None or after_b is None
