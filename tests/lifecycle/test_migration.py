@@ -185,3 +185,28 @@ def test_s3_keys_are_never_shown(warm: WarmServer, s3: S3Store) -> None:
     call(client, "POST", "/_ultrawarm/migration/secret/_warm")
     finish(client, "secret")
     assert s3.secret_key not in warm.server.log.read_text()
+
+
+def test_a_failing_step_is_retried_then_parked_and_resumed(warm: WarmServer) -> None:
+    if warm.s3 is not None:
+        pytest.skip("the local variant only: its bucket folder is made unusable")
+    client = warm.start()
+    fill(client, "stuck")
+    before = answers(client, "stuck")
+    bucket = warm.server.data_dir / "buckets" / warm.bucket
+    bucket.parent.mkdir(parents=True, exist_ok=True)
+    bucket.write_text("not a folder")  # every upload fails
+    call(client, "POST", "/_ultrawarm/migration/stuck/_warm")
+    failed = wait_for(lambda: (found := status(client, "stuck")) and found["state"].startswith(
+        "FAILED") and found, "the migration to be parked as failed")
+    assert failed["state"] == "FAILED_FULL_SNAPSHOT" and failed["step"] == "upload"
+    assert failed["failure"]["reason"]
+    assert failed["shard_level_status"]["failed"] == 1
+    assert answers(client, "stuck") == before  # whole on the hot side
+    assert tier(client, "stuck") in (None, "hot")
+
+    bucket.unlink()
+    assert call(client, "POST", "/_ultrawarm/migration/stuck/_warm") == {"acknowledged": True}
+    finish(client, "stuck")
+    assert tier(client, "stuck") == "warm"
+    assert answers(client, "stuck") == before
