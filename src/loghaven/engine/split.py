@@ -7,6 +7,7 @@ import contextlib
 import importlib.metadata
 import logging
 import threading
+import weakref
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -137,7 +138,10 @@ class Split:
             # pickling's constructor: a schema from meta.json's list, without the files
             self.schema = tantivy.Schema._internal_from_pythonized({"inner": meta.schema})
             self.field_names: frozenset[str] = frozenset(f["name"] for f in meta.schema)
-            storage.on_evict(meta, self._evicted)  # type: ignore[attr-defined]
+            # weakly: the cache must not keep a dropped split (and its mapped files) alive
+            evicted = weakref.WeakMethod(self._evicted)
+            storage.on_evict(meta,  # type: ignore[attr-defined]
+                             lambda: (method := evicted()) is not None and method())
         else:
             if mapping is not None:
                 path.mkdir(parents=True, exist_ok=True)
@@ -166,9 +170,9 @@ class Split:
         meta = SplitMeta.from_json(record)
         meta.location = meta.location or storage.location(index_uuid, meta.split_id)
         if storage.is_remote(meta.location) and (meta.files is None or meta.schema is None):
-            log.error("warm split %s of index %s has no files or schema recorded; skipped",
-                      meta.split_id, index_uuid)
-            return None
+            # never skipped: the next state write would forget the split's documents
+            raise LoghavenError(f"warm split [{meta.split_id}] has no files or schema "
+                                "recorded; the index stays red until its record is repaired")
         return cls(meta, storage) if storage.exists(meta.location) else None
 
     @property
@@ -283,9 +287,7 @@ class Split:
     def record_checksum(self) -> None:
         """Give a sealed split without a writer its missing checksum (one sealed before
         checksums existed, or whose close thread could not compute it)."""
-        if self.meta.state == "sealed" and self.meta.checksum is None \
-                and self._writer is None \
-                and (self._closing is None or not self._closing.is_alive()):
+        if self.meta.state == "sealed" and self.meta.checksum is None and not self.has_writer():
             self.meta.checksum = split_checksum(self.path)
 
     def searcher(self) -> tantivy.Searcher:
@@ -304,15 +306,17 @@ class Split:
         if searcher is not None and remote.touch(self.meta):
             return searcher
         with self._lock:
-            if self._searcher is None:
+            searcher = self._searcher
+            if searcher is None:
                 try:
                     with remote.lease(self.meta) as path:
                         index = tantivy.Index.open(str(path))
                         register_analyzers(index)
-                        self.index, self._searcher = index, index.searcher()
+                        searcher = index.searcher()
+                        self.index, self._searcher = index, searcher
                 except (ObjectStoreError, OSError, ValueError) as e:
                     raise WarmSplitUnavailable(self.meta.split_id, e) from e
-            return self._searcher
+            return searcher
 
     def _evicted(self) -> None:
         """The cache removed this warm split's files: the next search fetches them again.
