@@ -16,8 +16,8 @@ from tests.lifecycle.migrationkit import (
     finish,
     status,
     tier,
-    wait_for,
 )
+from tests.streams.streamkit import wait_for
 
 #: Each step (``+``: its end) and the UltraWarm state ``_status`` shows there.
 HOT_TO_WARM = {"block": "RUNNING_INCREMENTAL_SNAPSHOT", "seal": "RUNNING_INCREMENTAL_SNAPSHOT",
@@ -47,7 +47,7 @@ def kill_at(warm: WarmServer, index: str, direction: str, pause: str, state: str
     client = warm.start(pause=pause)
     assert answers(client, index) == before
     call(client, "POST", f"/_ultrawarm/migration/{index}/{direction}")
-    wait_for(lambda: warm.paused_at(pause), f"the pause at {pause}")
+    wait_for(lambda: warm.paused_at(pause), timeout=60, what=f"the pause at {pause}")
     found = status(client, index)
     assert found is not None and found["step"] == pause.rstrip("+")
     assert found["state"] == state
