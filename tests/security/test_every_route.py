@@ -503,6 +503,23 @@ def _restore(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
     case.query = "?wait_for_completion=true"
 
 
+#: A snapshot management policy that never fires during the test.
+SM_POLICY = {"creation": {"schedule": {"cron": {"expression": "0 8 1 1 *", "timezone": "UTC"}}},
+             "snapshot_config": {"repository": "rt-sm-repo"}}
+
+
+def _sm_policy(*, existing: bool) -> Setup:
+    """A policy name of the case's own, the policy made first (``existing``) or sent."""
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["name"] = f"rt-sm-{next(_counter)}"
+        if existing:
+            made = admin.post(f"/_plugins/_sm/policies/{name}", json=SM_POLICY)
+            assert made.status_code == 201, made.text
+        else:
+            case.body = SM_POLICY
+    return setup
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -605,6 +622,11 @@ SETUPS: dict[tuple[str, str], Setup] = {
                           "/_snapshot/{repository}/{snapshot}/_status",
             _snapshots(repository=True, snapshot="existing")),
     ("POST", "/_snapshot/{repository}/{snapshot}/_restore"): _restore,
+    **_each("POST,PUT", "/_plugins/_sm/policies/{name}", _sm_policy(existing=False)),
+    **_each("GET,DELETE", "/_plugins/_sm/policies/{name}", _sm_policy(existing=True)),
+    **_each("GET", "/_plugins/_sm/policies/{name}/_explain", _sm_policy(existing=True)),
+    **_each("POST", "/_plugins/_sm/policies/{name}/_start /_plugins/_sm/policies/{name}/_stop",
+            _sm_policy(existing=True)),
     **_each("POST", "/{alias}/_rollover /{alias}/_rollover/{new_index}", _rollover_alias),
     ("GET", "/_ultrawarm/migration/{index}/_status"): _migrating,
     ("POST", "/_ultrawarm/migration/{index}/_hot"): _warm_index,
