@@ -501,6 +501,55 @@ def _ism_setups() -> dict[tuple[str, str], Setup]:
     return setups
 
 
+def _snapshots(*, repository: bool, snapshot: str | None = None) -> Setup:
+    """A repository of the case's own (made first unless the request makes it) and, with
+    ``snapshot``, a snapshot of the shared index in it (``existing``: taken first; ``new``:
+    the request takes it)."""
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["repository"] = f"rt-repo-{next(_counter)}"
+        body = {"type": "fs", "settings": {"location": name}}
+        if repository:
+            assert admin.put(f"/_snapshot/{name}", json=body).status_code == 200
+        else:
+            case.body = body
+        if snapshot is not None:
+            case.fills["snapshot"] = "rt-snap"
+            if snapshot == "existing":
+                made = admin.put(f"/_snapshot/{name}/rt-snap?wait_for_completion=true",
+                                 json={"indices": SHARED})
+                assert made.status_code == 200, made.text
+            else:
+                case.body = {"indices": SHARED}
+                case.query = "?wait_for_completion=true"
+    return setup
+
+
+@_needs("indices:admin/create")
+def _restore(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A snapshot of the shared index, restored under a name of the case's own."""
+    _snapshots(repository=True, snapshot="existing")(case, admin, user)
+    case.body = {"rename_pattern": "(.+)",
+                 "rename_replacement": f"rt-restored-{next(_counter)}-$1"}
+    case.query = "?wait_for_completion=true"
+
+
+#: A snapshot management policy that never fires during the test.
+SM_POLICY = {"creation": {"schedule": {"cron": {"expression": "0 8 1 1 *", "timezone": "UTC"}}},
+             "snapshot_config": {"repository": "rt-sm-repo"}}
+
+
+def _sm_policy(*, existing: bool) -> Setup:
+    """A policy name of the case's own, the policy made first (``existing``) or sent."""
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["name"] = f"rt-sm-{next(_counter)}"
+        if existing:
+            made = admin.post(f"/_plugins/_sm/policies/{name}", json=SM_POLICY)
+            assert made.status_code == 201, made.text
+        else:
+            case.body = SM_POLICY
+    return setup
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -592,6 +641,23 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("POST", "/_dashboards/auth/login /_dashboards/auth/logout", _login),
     **_each("PUT,POST,GET,DELETE", "/_security/api_key", _api_key),
     **_each("POST", "/", _sns_query),
+    **_each("GET,DELETE", "/_snapshot/{repository}", _snapshots(repository=True)),
+    **_each("PUT,POST", "/_snapshot/{repository}", _snapshots(repository=False)),
+    **_each("POST", "/_snapshot/{repository}/_verify /_snapshot/{repository}/_cleanup",
+            _snapshots(repository=True)),
+    **_each("GET", "/_snapshot/{repository}/_status /_cat/snapshots/{repository}",
+            _snapshots(repository=True)),
+    **_each("PUT,POST", "/_snapshot/{repository}/{snapshot}",
+            _snapshots(repository=True, snapshot="new")),
+    **_each("GET,DELETE", "/_snapshot/{repository}/{snapshot} "
+                          "/_snapshot/{repository}/{snapshot}/_status",
+            _snapshots(repository=True, snapshot="existing")),
+    ("POST", "/_snapshot/{repository}/{snapshot}/_restore"): _restore,
+    **_each("POST,PUT", "/_plugins/_sm/policies/{name}", _sm_policy(existing=False)),
+    **_each("GET,DELETE", "/_plugins/_sm/policies/{name}", _sm_policy(existing=True)),
+    **_each("GET", "/_plugins/_sm/policies/{name}/_explain", _sm_policy(existing=True)),
+    **_each("POST", "/_plugins/_sm/policies/{name}/_start /_plugins/_sm/policies/{name}/_stop",
+            _sm_policy(existing=True)),
     **_each("POST", "/{alias}/_rollover /{alias}/_rollover/{new_index}", _rollover_alias),
     ("GET", "/_ultrawarm/migration/{index}/_status"): _migrating,
     ("POST", "/_ultrawarm/migration/{index}/_hot"): _warm_index,
