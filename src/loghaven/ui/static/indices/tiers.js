@@ -1,0 +1,140 @@
+// Index management → the warm tier, as Amazon OpenSearch Service's UltraWarm offers it: move an
+// index to warm or back to hot (POST _ultrawarm/migration/<index>/_warm|_hot), follow the
+// migration's state (GET _ultrawarm/migration/<index>/_status) until it is finished, cancel it
+// (POST _ultrawarm/migration/_cancel/<index>), and the Migrations view (GET
+// _ultrawarm/migration/_status). UltraWarm answers a finished migration's _status with an
+// error, so "no migration any more" is "finished" here, and the index's tier says where it is.
+
+import { api, call, h } from "../lib.js";
+import { attempt, enc, notice, page, shown, table } from "../widgets.js";
+import { ask } from "./format.js";
+
+const POLL_MS = 1000;
+const POLL_LIMIT = 3600;  // an hour of polls at most; then the page says to reload
+
+// What a migration's state means to a person (UltraWarm's states; Loghaven's steps map onto
+// them: docs/tiers.md).
+const STATES = {
+  PENDING_INCREMENTAL_SNAPSHOT: "queued",
+  RUNNING_INCREMENTAL_SNAPSHOT: "sealing the index",
+  PENDING_FORCE_MERGE: "waiting to merge",
+  RUNNING_FORCE_MERGE: "merging splits",
+  PENDING_FULL_SNAPSHOT: "waiting to copy",
+  RUNNING_FULL_SNAPSHOT: "copying splits",
+  PENDING_SHARD_RELOCATION: "waiting to switch",
+  RUNNING_SHARD_RELOCATION: "switching over",
+  FINISHED_SHARD_RELOCATION: "finished",
+};
+
+export const isFailed = (status) => String(status?.state || "").startsWith("FAILED");
+export const isFinished = (status) => String(status?.state || "").startsWith("FINISHED");
+const direction = (status) => (status?.migration_type === "WARM_TO_HOT" ? "warm → hot" : "hot → warm");
+
+// Every migration UltraWarm knows of, as a list of {index, state, migration_type, ...}.
+export async function migrations() {
+  const answer = await api("GET", "/_ultrawarm/migration/_status");
+  if (answer.status !== 200) return [];  // no migrations API (or no right to it): nothing shown
+  const found = JSON.parse(answer.text).migration_status;
+  return Array.isArray(found) ? found : found ? [found] : [];
+}
+
+// One index's migration, or null when there is none (finished, or never started).
+export async function migrationOf(index) {
+  const answer = await api("GET", `/_ultrawarm/migration/${enc(index)}/_status`);
+  if (answer.status !== 200) return null;
+  return JSON.parse(answer.text).migration_status || null;
+}
+
+// A migration's state as a person reads it: direction, state, progress and, when it failed,
+// the cause and what to do next.
+export function migrationCell(status) {
+  const state = status.state || "PENDING";
+  const shards = status.shard_level_status;
+  const progress = shards && shards.total ? ` · ${shards.succeeded || 0}/${shards.total} splits` : "";
+  const step = status.step ? ` · ${status.step}` : "";
+  return h("span", { class: `migration ${isFailed(status) ? "failed" : "running"}`, "data-state": state },
+    h("span", { class: "tag migrating" }, direction(status)), " ",
+    h("span", { class: "state", title: state }, STATES[state] || state.toLowerCase().replaceAll("_", " ")),
+    h("span", { class: "muted" }, progress + step),
+    isFailed(status) ? h("span", { class: "failure" },
+      `${status.failure_cause || status.reason || "The migration failed"}. The index is whole where it was: move it again, or cancel.`) : null);
+}
+
+// Asks, then starts moving `index` to `to` ("warm" or "hot"); resolves true when started.
+export async function move(index, to) {
+  const body = to === "warm"
+    ? "Its splits are merged, copied to object storage and served from there through the local cache. A warm index is read-only; move it back to hot to write to it again."
+    : "Its splits are fetched back from object storage to local disk, and it takes writes again.";
+  const ok = await ask(`Move ${index} to ${to}?`, h("p", {}, body), `Move to ${to}`, { id: "move-confirm" });
+  if (!ok) return false;
+  await call("POST", `/_ultrawarm/migration/${enc(index)}/_${to}`);
+  return true;
+}
+
+export async function cancel(index) {
+  await call("POST", `/_ultrawarm/migration/_cancel/${enc(index)}`);
+}
+
+// Polls `index`'s migration every second, giving each status to `show`, until it is finished
+// (no status any more, or FINISHED_*), failed, or `alive()` is false; resolves the last status.
+export async function follow(index, show, alive) {
+  let last = null;
+  for (let i = 0; i < POLL_LIMIT && alive(); i += 1) {
+    const status = await migrationOf(index);
+    if (!alive()) break;
+    show(status);
+    if (!status || isFinished(status) || isFailed(status)) return status;
+    last = status;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return last;
+}
+
+// The tier cell's buttons: "Move to warm" / "Move to hot", or "Cancel" while one runs.
+export function moveButtons(index, tier, status, act) {
+  if (status && !isFinished(status)) {
+    return h("button", { type: "button", class: "secondary small", "data-action": "cancel",
+      "aria-label": `Cancel the migration of ${index}`, onclick: () => act("cancel") }, isFailed(status) ? "Dismiss" : "Cancel");
+  }
+  const to = tier === "warm" ? "hot" : "warm";
+  return h("button", { type: "button", class: "secondary small", "data-action": `to-${to}`,
+    "aria-label": `Move ${index} to ${to}`, onclick: () => act(to) }, `Move to ${to}`);
+}
+
+// #indices/migrations: every migration UltraWarm knows of, refreshed while any runs.
+export async function renderMigrations(container) {
+  await shown(container, () => drawMigrations(container));
+}
+
+async function drawMigrations(container) {
+  const route = location.hash;
+  const status = h("div", { class: "status", id: "migrations-status", "aria-live": "polite" });
+  const listing = h("div", { id: "migrations-list", class: "table-scroll" });
+  const draw = async () => {
+    const found = await migrations();
+    const rows = found.map((m) => h("tr", { "data-index": m.index },
+      h("td", {}, h("a", { href: `#indices/index/${enc(m.index)}` }, m.index)),
+      h("td", {}, migrationCell(m)),
+      h("td", { class: "actions" }, isFinished(m) ? null : h("button", { type: "button", class: "secondary small",
+        onclick: () => attempt(status, async () => { await cancel(m.index); await draw(); }) }, "Cancel"))));
+    listing.replaceChildren(table(["Index", "Migration", ""], rows,
+      "No migration is queued or running. Move an index from the Indices tab."));
+    return found.some((m) => !isFinished(m) && !isFailed(m));
+  };
+  page(container,
+    h("p", { class: "crumbs" }, h("a", { href: "#indices/indices" }, "Indices"), " / "),
+    h("div", { class: "toolbar" }, h("h3", {}, "Migrations"),
+      h("span", { class: "hint" }, "Moves between the hot tier (local disk) and the warm tier (object storage), oldest first.")),
+    status, listing);
+  for (let i = 0; i < POLL_LIMIT && (await draw()) && location.hash === route; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+// A refusal of a move as a notice that says what to do next.
+export function moveRefused(error, index, to) {
+  const next = error.status === 404 ? "Reload the list: the index may have been deleted."
+    : error.status === 400 || error.status === 409 ? `Wait for ${index}'s running migration to finish, or cancel it, then move it again.`
+      : "Check the server's log, then try again.";
+  return notice(`${index} was not moved to ${to}: ${error.message || error}. ${next}`);
+}
