@@ -172,6 +172,7 @@ class Node:
         self.topics.close()
         self.scheduler.stop()
         self.streams.close()  # after their jobs stopped; what is buffered stays on disk
+        self.ism_runner.close()  # after its job: a run in flight ends after its step
         self.migrations.close()  # between steps: what is recorded resumes at the next start
         self.snapshots.close()
         self.notifications.close()

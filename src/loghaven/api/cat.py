@@ -107,8 +107,11 @@ def _table(build: Callable[[Request], tuple[list[str], list[Row]]],
 def indices_table(request: Request) -> tuple[list[str], list[Row]]:
     node = node_of(request)
     expression = request.path_params.get("index")
-    targets = node.catalog.resolve(expression, expand_wildcards="all",
+    tier = expression[1:] if expression in ("_warm", "_hot") else None  # UltraWarm's
+    targets = node.catalog.resolve(None if tier else expression, expand_wildcards="all",
                                    include_closed_error=False)
+    if tier:
+        targets = [t for t in targets if node.migrations.tier(t.index.name) == tier]
     rows = []
     for target in targets:
         index = target.index

@@ -358,8 +358,14 @@ GET             {p}/{node_id}/stats/{metric}            cluster:admin/opendistro
 """
 
 #: Issue 19's APIs, one block per module (CONTRACT: each helper fills its own).
-#: UltraWarm's migrations (api/ultrawarm.py).
+#: UltraWarm's migrations (api/ultrawarm.py), with the action names Amazon OpenSearch Service's
+#: fine-grained access control checks (its ``ultrawarm_manager`` role's action groups).
 _ULTRAWARM = """
+GET         /_ultrawarm/migration/_status                   cluster:admin/ultrawarm/migration/list
+POST        /_ultrawarm/migration/_cancel/{index}           indices:admin/ultrawarm/migration/cancel
+POST        /_ultrawarm/migration/{index}/_warm             indices:admin/ultrawarm/migration/warm
+POST        /_ultrawarm/migration/{index}/_hot              indices:admin/ultrawarm/migration/hot
+GET         /_ultrawarm/migration/{index}/_status           indices:admin/ultrawarm/migration/get
 """
 #: Index State Management (api/ism.py), under both prefixes.
 _ISM = """

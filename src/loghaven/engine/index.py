@@ -102,7 +102,7 @@ class Index:
         #: Set by :meth:`remove` (the index was deleted): a write that found the index before
         #: the delete answers ES's ``index_not_found_exception``, not a failed log append.
         self.removed = False
-        self._listed_splits: list[tuple[str, str, str | None]] = []
+        self._listed_splits: list[tuple[str, str, str | None, str | None]] = []
         if state == "open" and failure is None:
             self._try_open()
 
@@ -182,12 +182,15 @@ class Index:
         return SplitMeta(split_id=split_id, state=state, created_ms=now_ms(),
                          location=self.storage.location(self.uuid, split_id))
 
-    def replace_splits(self, old: list[Split], new: Split) -> None:
-        """Put ``new`` where the first of ``old`` was and drop the rest (a merge's swap)."""
+    def replace_splits(self, old: list[Split], new: Split | list[Split]) -> None:
+        """Put ``new`` (one split or several, in order) where the first of ``old`` was and
+        drop the rest (a merge's swap)."""
+        added = [new] if isinstance(new, Split) else new
         with self.lock:
             first = self.splits.index(old[0])
             kept = [s for s in self.splits if s not in old]
-            kept.insert(min(first, len(kept) - 1), new)
+            position = min(first, len(kept) - 1)
+            kept[position:position] = added
             self.splits = kept
             self._save_state()
 
@@ -210,9 +213,10 @@ class Index:
     def split_list(self) -> list[dict[str, Any]]:
         return [s.meta.to_json() for s in self.splits]
 
-    def _listing(self) -> list[tuple[str, str, str | None]]:
+    def _listing(self) -> list[tuple[str, str, str | None, str | None]]:
         """What the sidecar records of each split besides counts: rewritten when it changes."""
-        return [(s.meta.split_id, s.meta.state, s.meta.checksum) for s in self.splits]
+        return [(s.meta.split_id, s.meta.state, s.meta.checksum, s.meta.location)
+                for s in self.splits]
 
     def save_checksums(self) -> None:
         """Record the checksums that splits' close threads computed since the last save (the
@@ -427,15 +431,89 @@ class Index:
     def seal(self) -> None:
         """Commit everything and seal the active split (an empty one takes its place), waiting
         for the close threads: afterwards every document is in a sealed split with a
-        checksum, the first step of moving or snapshotting an index."""
-        raise NotImplementedError("CONTRACT: issue 19, helper engine-ops")
+        checksum, the first step of moving or snapshotting an index. Sealing an index whose
+        active split holds nothing seals nothing (it is idempotent).
+
+        The close threads are waited for outside the lock (tantivy's last merges of a large
+        split take seconds); writes that arrive meanwhile go to the new active split, and a
+        delete into a sealed split clears its checksum again, which :meth:`relocate` sees.
+        """
+        with self.lock:
+            self._check_movable()
+            self.refresh()
+            active = self.active
+            if active.meta.num_docs > 0 or active.uncommitted:
+                self._roll()
+            sealed = [split for split in self.splits if split.meta.state == "sealed"]
+        for split in sealed:
+            split.wait_closed()
+        with self.lock:
+            self._check_movable()
+            for split in self.splits:
+                if split in sealed:
+                    split.record_checksum()
+            self._save_state()
+
+    def _check_movable(self) -> None:
+        """Splits are sealed and moved only in an open, available index."""
+        if self.removed:
+            raise IndexNotFound(self.name)
+        if self.state != "open":
+            raise IndexClosed(self.name)
+        self.check_available()
 
     def relocate(self, moved: dict[str, SplitMeta]) -> None:
         """Switch sealed splits to new metadata (split id → its metadata at the new location,
         same documents) in one metastore write, then delete the old files; searches,
         scrolls and points in time holding the old splits finish on them (their files stay
-        mapped). A split that changed meanwhile (a delete) refuses the whole switch."""
-        raise NotImplementedError("CONTRACT: issue 19, helper engine-ops")
+        mapped). A split that changed meanwhile (a delete) refuses the whole switch.
+
+        "Unchanged" means: still listed, sealed, no writer open, and its checksum the one
+        the new metadata carries (a delete clears the checksum when it opens the writer,
+        and a later close computes a different one). Crash safety comes from the single
+        write: before it the state lists the old locations, after it the new ones, and the
+        sweep of unlisted local folders at open (:meth:`_remove_unlisted_split_folders`)
+        removes whichever copy a crash left behind.
+        """
+        with self.lock:
+            self._check_movable()
+            current = {split.meta.split_id: split for split in self.splits}
+            replaced: dict[Split, Split] = {}
+            for split_id, meta in moved.items():
+                old = current.get(split_id)
+                _check_unchanged(split_id, old, meta)
+                assert old is not None
+                replaced[old] = Split(_sealed_copy(meta), self.storage)
+            previous = self.splits
+            self.splits = [replaced.get(split, split) for split in previous]
+            try:
+                self._save_state()
+            except BaseException:
+                self.splits = previous
+                raise
+            for doc_id, live in list(self.live.items()):
+                if live.split in replaced:
+                    self.live[doc_id] = LiveDoc(live.version, live.seq_no, live.source,
+                                                replaced[live.split], live.deleted_at_ms)
+            self.drop_split_files([old for old, new in replaced.items()
+                                   if old.meta.location != new.meta.location])
+
+    def drop_split_files(self, splits: list[Split]) -> None:
+        """Delete the files of splits the state no longer lists, now rather than at the next
+        open. A search, scroll or point in time that holds one of them keeps working: its
+        searcher (made here if it had none) has the files mapped, and deleted files stay
+        readable until unmapped. A failure is logged: the sweep of unlisted local folders at
+        the next open removes what is left."""
+        for split in splits:
+            location = split.meta.location
+            assert location is not None
+            try:
+                if not self.storage.is_remote(location):
+                    split.searcher()
+                self.storage.delete(location)
+            except Exception as exc:
+                log.warning("index %s: deleting the files of split %s failed: %s", self.name,
+                            location, exc)
 
     # --- refresh ---------------------------------------------------------------------------
 
@@ -485,7 +563,7 @@ class Index:
     def _forget_stale_checksums(self) -> None:
         """Before a commit changes a sealed split's files (deletes), record that its checksum
         is gone, so that a crash before the new one is recorded leaves none, never a wrong one."""
-        recorded = {split_id: checksum for split_id, _, checksum in self._listed_splits}
+        recorded = {split_id: checksum for split_id, _, checksum, _ in self._listed_splits}
         if any(recorded.get(s.meta.split_id) and s.meta.checksum is None for s in self.splits):
             try:
                 self._save_state()
@@ -566,3 +644,30 @@ class Index:
                     self.wal.close()
             self.splits = []
 
+
+
+class SplitsChanged(LoghavenError):
+    """A relocation found a split other than it was when its copy was taken."""
+
+    type = "illegal_state_exception"
+    status = 409
+
+
+def _check_unchanged(split_id: str, split: Split | None, meta: SplitMeta) -> None:
+    if split is None:
+        raise SplitsChanged(f"split [{split_id}] is no longer in the index")
+    if split.meta.state != "sealed" or split.uncommitted or split.has_writer():
+        raise SplitsChanged(f"split [{split_id}] takes writes")
+    if split.meta.checksum is None or split.meta.checksum != meta.checksum:
+        raise SplitsChanged(f"split [{split_id}] changed since it was copied (checksum "
+                            f"[{split.meta.checksum}], the copy's [{meta.checksum}])")
+    if meta.split_id != split_id:
+        raise SplitsChanged(f"the metadata for split [{split_id}] names split "
+                            f"[{meta.split_id}]")
+
+
+def _sealed_copy(meta: SplitMeta) -> SplitMeta:
+    """The new metadata as the index keeps it (its own object, sealed)."""
+    copy = SplitMeta.from_json(meta.to_json())
+    copy.state = "sealed"
+    return copy

@@ -16,15 +16,19 @@ split built with the current mapping, then swaps it in with a single metastore w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import tantivy
 
+from loghaven.engine import index as index_module
 from loghaven.engine.document import DocumentBuilder
+from loghaven.engine.index import SplitsChanged
+from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
-from loghaven.engine.split import Split
-from loghaven.errors import LoghavenError
+from loghaven.engine.split import Split, SplitMeta
+from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError
 
 if TYPE_CHECKING:
     from loghaven.engine.index import Index
@@ -53,9 +57,7 @@ def merge_small_splits(index: Index) -> Split | None:
         builder = DocumentBuilder(mapping)
         for source in sources:
             _copy_documents(source, merged, builder)
-            for name, (low, high) in source.meta.date_ranges.items():
-                bounds = meta.date_ranges.setdefault(name, [low, high])
-                bounds[0], bounds[1] = min(bounds[0], low), max(bounds[1], high)
+            _widen(meta.date_ranges, source.meta.date_ranges)
         merged.close_writer()
     except BaseException:  # a full disk: leave no half-written split taking space
         assert meta.location is not None
@@ -73,6 +75,14 @@ def merge_small_splits(index: Index) -> Split | None:
 
 def _copy_documents(source: Split, target: Split, builder: DocumentBuilder) -> None:
     """Re-add every live document of ``source`` with its id, version and sequence number."""
+    for flat in _live_documents(source, builder):
+        target.add_flat(flat)
+        target.meta.num_docs += 1
+
+
+def _live_documents(source: Split, builder: DocumentBuilder) -> Iterator[dict[str, Any]]:
+    """Each live document of ``source`` as a flat document of the current mapping, keeping
+    its id, version and sequence number (deleted documents are not read)."""
     searcher = source.searcher()
     if searcher.num_docs == 0:
         return
@@ -89,15 +99,143 @@ def _copy_documents(source: Split, target: Split, builder: DocumentBuilder) -> N
         except LoghavenError:  # indexed under an older mapping; keep it as it was accepted
             flat = {}
         flat.update({ID: doc_id, SOURCE: source_bytes, SEQ_NO: seq_no, VERSION: version})
-        target.add_flat(flat)
-        target.meta.num_docs += 1
+        yield flat
+
+
+# --- force merge ------------------------------------------------------------------------------
+
+#: OpenSearch's ``index.merge.policy.expunge_deletes_allowed``: ``only_expunge_deletes``
+#: rewrites a split when more than this percentage of its documents are deleted.
+EXPUNGE_DELETES_ALLOWED = 10.0
+#: ``max_num_segments`` when the request gives none (ES's ``-1``).
+UNSET = -1
+#: A force merge whose inputs take deletes while it copies them starts again this many times.
+FORCE_MERGE_ATTEMPTS = 3
 
 
 def force_merge(index: Index, *, max_num_segments: int | None = None,
                 only_expunge_deletes: bool = False, flush: bool = True) -> None:
-    """ES's ``_forcemerge`` on one index: with ``flush`` the active split is sealed first;
-    the sealed splits are merged into as few as :data:`~loghaven.engine.index.SPLIT_MAX_DOCS`
-    allows (``max_num_segments``: at most that many splits where they fit), deleted
-    documents are dropped, and ``_segments`` then shows what a user expects. Runs outside
-    the index lock, swapped in as :func:`merge_small_splits` does."""
-    raise NotImplementedError("CONTRACT: issue 19, helper engine-ops")
+    """ES's ``_forcemerge`` on one index, with splits in the place of Lucene's segments.
+
+    - ``flush`` (default): the active split is sealed first (``Index.seal``), so that every
+      document written so far takes part; without it the active split is left alone.
+    - ``max_num_segments`` N: the sealed splits become at most N splits where
+      :data:`~loghaven.engine.index.SPLIT_MAX_DOCS` allows (more when their documents do
+      not fit in N), never more splits than there were; nothing happens when they already
+      have at most N segments and no deleted documents, as Lucene's ``forceMerge(N)``.
+    - neither: as few splits as ``SPLIT_MAX_DOCS`` allows (ES merges "as needed" here;
+      the scheduled merge of small splits is that, so a request asks for the full merge).
+    - ``only_expunge_deletes``: only the splits whose deleted documents exceed
+      :data:`EXPUNGE_DELETES_ALLOWED` percent are rewritten (merged together), as Lucene's
+      ``forceMergeDeletes``; exclusive with ``max_num_segments``, as in ES.
+
+    Deleted documents are dropped by every rewrite. tantivy-py has no segment merge, so a
+    rewrite copies the live documents into new splits through one writer each and commits
+    once; tantivy then holds one segment per flush of its indexing heap (128 MB), merged
+    by its log merge policy when eight or more are alike — few for a full 2M-document
+    split, one for small ones (docs/architecture.md). The copy runs outside the index
+    lock; the swap is one metastore write, refused if an input took a delete meanwhile
+    (then the merge starts again, at most :data:`FORCE_MERGE_ATTEMPTS` times). Warm
+    (remote) splits are never rewritten here.
+    """
+    if max_num_segments == UNSET:
+        max_num_segments = None
+    if only_expunge_deletes and max_num_segments is not None:
+        raise ActionRequestValidation(
+            "Validation Failed: 1: cannot set only_expunge_deletes and max_num_segments at "
+            "the same time, those two parameters are mutually exclusive;")
+    if max_num_segments is not None and max_num_segments < 1:
+        raise IllegalArgument(f"maxNumSegments must be >= 1; got {max_num_segments}")
+    if flush:
+        index.seal()
+    for _attempt in range(FORCE_MERGE_ATTEMPTS):
+        with index.lock:
+            if index.removed or index.state != "open":
+                return
+            plan = _plan(index, max_num_segments, only_expunge_deletes)
+            if plan is None:
+                return
+            sources, outputs = plan
+            mapping = index.mapping
+            deletions = [s.deletions for s in sources]
+            metas = [index.next_split_meta(state="sealed") for _ in range(outputs)]
+        merged = _rewrite(index, sources, metas, mapping)
+        with index.lock:
+            unchanged = all(s in index.splits for s in sources) and \
+                [s.deletions for s in sources] == deletions
+            if unchanged and index.state == "open" and not index.removed:
+                index.replace_splits(sources, merged)
+                index.drop_split_files(sources)  # a full rewrite must not double the disk
+                return
+        for split in merged:
+            split.remove()
+    raise SplitsChanged(f"force merge of [{index.name}] gave up: its splits took deletes "
+                        f"during {FORCE_MERGE_ATTEMPTS} attempts")
+
+
+def _plan(index: Index, max_num_segments: int | None,
+          only_expunge_deletes: bool) -> tuple[list[Split], int] | None:
+    """The sealed splits to rewrite and how many splits to write, or None: nothing to do."""
+    sealed = [s for s in index.splits if s.meta.state == "sealed"
+              and s.meta.location is not None and not index.storage.is_remote(s.meta.location)]
+    counts = {s: (s.num_docs(), s.segments()) for s in sealed}
+
+    def deleted(split: Split) -> int:
+        return sum(segment.num_deleted for segment in counts[split][1])
+
+    if only_expunge_deletes:
+        sources = [s for s in sealed if deleted(s) * 100
+                   > EXPUNGE_DELETES_ALLOWED * (counts[s][0] + deleted(s))]
+    else:
+        sources = sealed
+    if not sources:
+        return None
+    live = sum(counts[s][0] for s in sources)
+    fewest = -(-live // index_module.SPLIT_MAX_DOCS)
+    outputs = min(len(sources), max(fewest, max_num_segments or fewest))
+    if not only_expunge_deletes:
+        segments = sum(len(counts[s][1]) for s in sources)
+        if segments <= outputs and not any(deleted(s) for s in sources):
+            return None
+    return sources, outputs
+
+
+def _rewrite(index: Index, sources: list[Split], metas: list[SplitMeta],
+             mapping: Mapping) -> list[Split]:
+    """Copy the live documents of ``sources``, in order, into as many new splits as
+    ``metas``, evenly; each committed, merged by tantivy and checksummed. On any failure (a
+    full disk) the new splits' folders are removed."""
+    live = sum(source.num_docs() for source in sources)
+    quota = -(-live // len(metas)) if metas else 0
+    builder = DocumentBuilder(mapping)
+    merged: list[Split] = []
+    try:
+        target: Split | None = None
+        for source in sources:
+            for flat in _live_documents(source, builder):
+                if target is None or target.meta.num_docs >= quota:
+                    if target is not None:
+                        target.close_writer()
+                    target = Split(metas[len(merged)], index.storage, mapping)
+                    merged.append(target)
+                target.add_flat(flat)
+                target.meta.num_docs += 1
+                _widen(target.meta.date_ranges, source.meta.date_ranges)
+        if target is not None:
+            target.close_writer()
+    except BaseException:
+        for meta in metas:
+            assert meta.location is not None
+            index.storage.delete(meta.location)
+        raise
+    return merged
+
+
+def _widen(ranges: dict[str, list[int]], more: dict[str, list[int]]) -> None:
+    """Widen a split's date ranges (used to prune searches) by another's."""
+    for name, (low, high) in more.items():
+        bounds = ranges.setdefault(name, [low, high])
+        if low < bounds[0]:
+            bounds[0] = low
+        if high > bounds[1]:
+            bounds[1] = high

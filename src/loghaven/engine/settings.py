@@ -25,7 +25,7 @@ KNOWN_PREFIXES = (
     "index.search.", "index.hidden", "index.priority", "index.sort.", "index.knn",
     "index.store.", "index.merge.", "index.provided_name", "index.creation_date", "index.uuid",
     "index.version.", "index.format", "index.default_pipeline", "index.final_pipeline",
-    "index.write.",
+    "index.write.", "index.ultrawarm.",
 )
 PRIVATE = ("index.creation_date", "index.uuid", "index.version.created", "index.provided_name")
 #: Per-index cost limits ES has and Loghaven applies: setting → (ES default, minimum value).

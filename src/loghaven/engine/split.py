@@ -207,6 +207,26 @@ class Split:
             self._closing.join()
             self._closing = None
 
+    def has_writer(self) -> bool:
+        """Whether a writer is open or a released one is still finishing its merges."""
+        return self._writer is not None or (self._closing is not None
+                                            and self._closing.is_alive())
+
+    def wait_closed(self) -> None:
+        """Wait for a background close (tantivy's merges, the checksum) without the index
+        lock: the thread is only joined, the next writer still clears it."""
+        thread = self._closing
+        if thread is not None:
+            thread.join()
+
+    def record_checksum(self) -> None:
+        """Give a sealed split without a writer its missing checksum (one sealed before
+        checksums existed, or whose close thread could not compute it)."""
+        if self.meta.state == "sealed" and self.meta.checksum is None \
+                and self._writer is None \
+                and (self._closing is None or not self._closing.is_alive()):
+            self.meta.checksum = split_checksum(self.path)
+
     def searcher(self) -> tantivy.Searcher:
         with self._lock:
             if self._searcher is None:

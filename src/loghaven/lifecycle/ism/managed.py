@@ -41,6 +41,10 @@ class ManagedIndex:
     change_policy: dict[str, Any] | None = None
     rolled_over: bool = False
     rolled_over_index_name: str | None = None
+    #: Epoch millis of the rollover (``min_rollover_age``), None before it.
+    rolled_over_time: int | None = None
+    #: The last state's transitions were done: the policy has nothing more to run.
+    policy_completed: bool = False
     #: The running action's own progress (a snapshot's name, a migration started, ...), so
     #: that a resumed run continues it instead of starting it again.
     action_data: dict[str, Any] = field(default_factory=dict)

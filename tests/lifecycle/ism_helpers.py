@@ -1,0 +1,63 @@
+"""What the ISM runner's tests share: a server whose ISM job runs every second, opensearch-py
+pointed at it, and a bounded wait on ``explain``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from conftest import Server
+
+#: The job every second (OpenSearch's setting is minutes; a time value is accepted too).
+ISM_ENV = {"LOGHAVEN_ISM_JOB_INTERVAL": "1s"}
+
+
+def ism_server(data_dir: Path, **env: str) -> Server:
+    return Server(data_dir, env={**ISM_ENV, **env})
+
+
+def client_for(server: Server) -> OpenSearch:
+    return OpenSearch(server.url, timeout=30)
+
+
+def explain(client: OpenSearch, index: str) -> dict[str, Any]:
+    return client.plugins.index_management.explain_index(index)[index]
+
+
+def wait_explain(client: OpenSearch, index: str, done: Callable[[dict[str, Any]], bool],
+                 timeout: float = 45) -> dict[str, Any]:
+    """Poll explain until ``done`` holds (at most ``timeout`` seconds); the last answer."""
+    deadline = time.monotonic() + timeout
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        found = explain(client, index)
+        if not seen or seen[-1] != found:
+            seen.append(found)
+        if done(found):
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"explain of {index} never matched; seen: {seen[-5:]}")
+
+
+def message(found: dict[str, Any]) -> str:
+    return str((found.get("info") or {}).get("message", ""))
+
+
+def step(found: dict[str, Any]) -> tuple[str | None, str | None]:
+    s = found.get("step") or {}
+    return s.get("name"), s.get("step_status")
+
+
+def state(found: dict[str, Any]) -> str | None:
+    return (found.get("state") or {}).get("name")
+
+
+def put_policy(client: OpenSearch, policy_id: str, states: list[dict[str, Any]],
+               default_state: str, **extra: Any) -> dict[str, Any]:
+    body = {"policy": {"description": f"{policy_id} (test)", "default_state": default_state,
+                       "states": states, **extra}}
+    return client.plugins.index_management.put_policy(policy_id, body=body)
