@@ -372,6 +372,22 @@ _ISM = """
 """
 #: Snapshots and repositories (api/snapshots.py).
 _SNAPSHOTS = """
+GET             /_snapshot                              cluster:admin/repository/get
+GET             /_snapshot/{repository}                 cluster:admin/repository/get
+PUT,POST        /_snapshot/{repository}                 cluster:admin/repository/put
+DELETE          /_snapshot/{repository}                 cluster:admin/repository/delete
+POST            /_snapshot/{repository}/_verify         cluster:admin/repository/verify
+POST            /_snapshot/{repository}/_cleanup        cluster:admin/repository/_cleanup
+GET             /_snapshot/_status                      cluster:admin/snapshot/status
+GET             /_snapshot/{repository}/_status         cluster:admin/snapshot/status
+PUT,POST        /_snapshot/{repository}/{snapshot}      cluster:admin/snapshot/create
+GET             /_snapshot/{repository}/{snapshot}      cluster:admin/snapshot/get
+DELETE          /_snapshot/{repository}/{snapshot}      cluster:admin/snapshot/delete
+GET             /_snapshot/{repository}/{snapshot}/_status  cluster:admin/snapshot/status
+POST            /_snapshot/{repository}/{snapshot}/_restore cluster:admin/snapshot/restore
+GET             /_cat/snapshots                         cluster:admin/snapshot/get
+GET             /_cat/snapshots/{repository}            cluster:admin/snapshot/get
+GET             /_cat/repositories                      cluster:admin/repository/get
 """
 #: Snapshot management policies (api/sm.py).
 _SM = """

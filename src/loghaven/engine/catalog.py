@@ -327,6 +327,28 @@ class Catalog:
             self.save_meta(index)
             return index
 
+    def register_index(self, name: str, index_uuid: str, settings: dict[str, str],
+                       mappings: dict[str, Any], aliases: dict[str, dict[str, Any]]) -> Index:
+        """Open and register an index whose split files and split list (``index_state``) are
+        already in place under ``index_uuid``: a snapshot's restore (lifecycle/snapshots/),
+        with the snapshot's settings, mappings and aliases and no templates."""
+        with self.lock:
+            if name in self.indices:
+                raise ResourceAlreadyExists(f"index [{name}/{self.indices[name].uuid}] already "
+                                            f"exists", index=name,
+                                            index_uuid=self.indices[name].uuid)
+            index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
+                          self.metastore, IndexSettings({**settings, "index.uuid": index_uuid}),
+                          Mapping(mappings), on_meta_change=self.save_meta,
+                          storage=self.split_storage)
+            if index.failure is not None:
+                index.remove()
+                raise LoghavenError(f"failed to open restored index [{name}]: {index.failure}")
+            self.indices[name] = index
+            self.aliases[name] = {a: (props or {}) for a, props in aliases.items()}
+            self.save_meta(index)
+            return index
+
     def delete_index(self, index: Index) -> None:
         with self.lock:
             with self._meta_lock:  # a save under way finishes first; later ones see it gone

@@ -1,6 +1,7 @@
 """Small files that must survive a crash whole: written to a temporary name, fsynced, renamed.
 
-Used for the metadata kept beside each index (engine/sidecar.py) and for quarantine records.
+Used for the metadata kept beside each index (engine/sidecar.py), quarantine records, local
+objects and fetched warm split files (storage/objects.py, storage/blobs.py).
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -18,11 +21,20 @@ def write_atomically(path: Path, data: bytes) -> None:
     index's sidecar, saved by a write's mapping update while its creation saves it) must not
     share one, or one renames the other's away and fails with "No such file or directory".
     """
+    with atomic_writer(path) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A file handle whose contents replace ``path`` when the block ends without an error
+    (fsynced, renamed, the folder fsynced); on an error the temporary file is removed and
+    ``path`` is untouched. For files streamed in pieces (objects, fetched split files)."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
         with open(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

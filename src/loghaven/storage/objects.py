@@ -19,13 +19,15 @@ import hashlib
 import ipaddress
 import os
 import re
+import shutil
+import stat as stat_module
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeVar
 
-from loghaven.storage.files import fsync_dir, write_atomically
+from loghaven.storage.files import atomic_writer, fsync_dir
 
 if TYPE_CHECKING:
     from loghaven.config import Config
@@ -37,6 +39,8 @@ MAX_KEY_BYTES = 1024
 #: Objects larger than this go to S3 in parts of this size (8 MiB, boto3's own default
 #: ``multipart_threshold``/``multipart_chunksize``).
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
+#: Files are copied and hashed in pieces of this size.
+_CHUNK = 1 << 20
 #: Bucket names as S3 allows them (general purpose buckets): 3-63 lowercase letters, digits,
 #: dots and hyphens, starting and ending with a letter or digit.
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -83,6 +87,11 @@ class ObjectStore(Protocol):
 
     def head(self, bucket: str, key: str) -> ObjectInfo | None:
         """An object's size and time, or None when there is none."""
+        ...
+
+    def ensure_bucket(self, bucket: str) -> None:
+        """Create the bucket if the store has none of that name (S3: CreateBucket; a local
+        folder is made by the first write)."""
         ...
 
 
@@ -143,13 +152,45 @@ class LocalObjectStore:
         self.root = Path(root)
 
     def put_file(self, bucket: str, key: str, path: Path) -> ObjectInfo:
-        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        def copy(handle: BinaryIO) -> None:
+            with open(path, "rb") as source:
+                shutil.copyfileobj(source, handle, _CHUNK)
+
+        self._write(bucket, key, copy)
+        info = self.head(bucket, key)
+        if info is None or info.size != os.path.getsize(path):
+            raise ObjectStoreError(f"[{key}] in bucket [{bucket}] of {self.describe()} does "
+                                   f"not hold the {os.path.getsize(path)} bytes written")
+        return info
 
     def get_file(self, bucket: str, key: str, path: Path) -> int:
-        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        source = self._path(bucket, key)
+        try:
+            self._inside(source)
+            reader = open(source, "rb")  # noqa: SIM115 - closed below
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise KeyError(key) from None
+        try:
+            with reader, atomic_writer(path) as handle:
+                shutil.copyfileobj(reader, handle, _CHUNK)
+                return handle.tell()
+        except OSError as e:
+            raise ObjectStoreError(f"cannot read [{key}] in bucket [{bucket}] of "
+                                   f"{self.describe()} into {path}: {e.strerror or e}") from e
 
     def head(self, bucket: str, key: str) -> ObjectInfo | None:
-        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        path = self._path(bucket, key)
+        try:
+            self._inside(path)
+            stat = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not stat_module.S_ISREG(stat.st_mode):
+            return None
+        return ObjectInfo(key, stat.st_size, stat.st_mtime_ns // 1_000_000)
+
+    def ensure_bucket(self, bucket: str) -> None:
+        check_bucket(bucket)
 
     def describe(self) -> str:
         return f"local folder {self.root}"
@@ -166,6 +207,11 @@ class LocalObjectStore:
             raise ObjectStoreError(f"{path} leads outside the object store's folder {root}")
 
     def put(self, bucket: str, key: str, data: bytes) -> None:
+        data = bytes(data)
+        self._write(bucket, key, lambda handle: handle.write(data))
+
+    def _write(self, bucket: str, key: str, write: Callable[[BinaryIO], object]) -> None:
+        """Write an object through ``write`` (given the temporary file's handle)."""
         path = self._path(bucket, key)
         try:
             self._inside(path.parent)  # before any folder is made through a link
@@ -174,7 +220,8 @@ class LocalObjectStore:
                 raise ObjectStoreError(
                     f"cannot write [{key}] in bucket [{bucket}] of {self.describe()}: objects "
                     f"are stored under [{key}/], and a local folder cannot also be an object")
-            write_atomically(path, bytes(data))
+            with atomic_writer(path) as handle:
+                write(handle)
             for folder in made:
                 fsync_dir(folder.parent)
         except (NotADirectoryError, FileExistsError) as e:
@@ -306,13 +353,83 @@ class S3ObjectStore:
             "s3", endpoint_url=endpoint or None, config=config, **credentials)
 
     def put_file(self, bucket: str, key: str, path: Path) -> ObjectInfo:
-        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        """Small files in one PutObject, larger ones in parts of :attr:`part_size` read one
+        at a time; each request carries its SHA-256, and the stored object is then checked
+        for the file's size and (where the server reports it) the checksum sent."""
+        check_bucket(bucket)
+        check_key(key)
+        size = os.path.getsize(path)
+        if size > self.multipart_threshold:
+            with open(path, "rb") as source:
+                expected = self._put_parts(
+                    bucket, key, iter(lambda: source.read(self.part_size), b""))
+        else:
+            expected = _file_sha256(path)
+
+            def send() -> Any:
+                with open(path, "rb") as body:
+                    return self.client.put_object(Bucket=bucket, Key=key, Body=body,
+                                                  ChecksumSHA256=expected)
+
+            self._call(bucket, key, send)
+        answer = self._head(bucket, key)
+        stored = answer and answer.get("ChecksumSHA256")
+        if answer is None or int(answer["ContentLength"]) != size or (
+                stored and stored.split("-")[0] != expected.split("-")[0]):
+            found = "nothing" if answer is None else (
+                f"{answer['ContentLength']} bytes, checksum {stored or 'not reported'}")
+            raise ObjectStoreError(
+                f"[{key}] in bucket [{bucket}] at {self.describe()} does not match the file "
+                f"sent ({size} bytes, checksum {expected}): the store holds {found}")
+        return _info(key, answer)
 
     def get_file(self, bucket: str, key: str, path: Path) -> int:
-        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        """Streamed into a temporary file beside ``path``, renamed once every byte the
+        object has (``ContentLength``) arrived; botocore checks the object's checksum as it
+        reads (``ChecksumMode``). A short read is tried again as a transient failure."""
+        check_bucket(bucket)
+        check_key(key)
+
+        def read() -> int:
+            answer = self.client.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+            expected = int(answer["ContentLength"])
+            with atomic_writer(path) as handle:
+                for chunk in answer["Body"].iter_chunks(_CHUNK):
+                    handle.write(chunk)
+                if handle.tell() != expected:
+                    raise _ShortRead(f"{handle.tell()} of its {expected} bytes")
+                return expected
+
+        return self._call(bucket, key, read)
 
     def head(self, bucket: str, key: str) -> ObjectInfo | None:
-        raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        check_bucket(bucket)
+        check_key(key)
+        answer = self._head(bucket, key)
+        return None if answer is None else _info(key, answer)
+
+    def _head(self, bucket: str, key: str) -> dict[str, Any] | None:
+        try:
+            return self._call(bucket, key, lambda: self.client.head_object(
+                Bucket=bucket, Key=key, ChecksumMode="ENABLED"))
+        except KeyError:
+            return None
+
+    def ensure_bucket(self, bucket: str) -> None:
+        check_bucket(bucket)
+        try:
+            self._call(bucket, "", lambda: self.client.head_bucket(Bucket=bucket))
+            return
+        except KeyError:
+            pass
+        except ObjectStoreError as e:
+            if "does not exist" not in str(e):
+                raise
+        try:
+            self._call(bucket, "", lambda: self.client.create_bucket(Bucket=bucket))
+        except ObjectStoreError as e:
+            if "BucketAlreadyOwnedByYou" not in str(e):
+                raise
 
     def describe(self) -> str:
         return f"s3 {self.endpoint or f'AWS ({self.region})'}"
@@ -322,31 +439,40 @@ class S3ObjectStore:
         check_key(key)
         data = bytes(data)
         if len(data) > self.multipart_threshold:
-            self._call(bucket, key, lambda: self._put_multipart(bucket, key, data))
+            self._put_parts(bucket, key, (data[start:start + self.part_size]
+                                          for start in range(0, len(data), self.part_size)))
         else:
             self._call(bucket, key, lambda: self.client.put_object(
                 Bucket=bucket, Key=key, Body=data, ChecksumSHA256=_sha256(data)))
 
-    def _put_multipart(self, bucket: str, key: str, data: bytes) -> None:
-        upload = self.client.create_multipart_upload(Bucket=bucket, Key=key,
-                                                     ChecksumAlgorithm="SHA256")
+    def _put_parts(self, bucket: str, key: str, chunks: Iterator[bytes]) -> str:
+        """A multipart upload of ``chunks`` (one in memory at a time), each part with its
+        SHA-256 and tried again on its own when it fails for a transient reason; aborted on
+        any failure. The object's composite checksum as S3 reports it
+        (``<base64 SHA-256 of the parts' digests>-<parts>``)."""
+        upload = self._call(bucket, key, lambda: self.client.create_multipart_upload(
+            Bucket=bucket, Key=key, ChecksumAlgorithm="SHA256"))
         upload_id = upload["UploadId"]
         try:
             parts = []
-            for number, start in enumerate(range(0, len(data), self.part_size), 1):
-                chunk = data[start:start + self.part_size]
-                checksum = _sha256(chunk)
-                answer = self.client.upload_part(
-                    Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number,
-                    Body=chunk, ChecksumSHA256=checksum)
+            digests = hashlib.sha256()
+            for number, chunk in enumerate(chunks, 1):
+                digest = hashlib.sha256(chunk).digest()
+                digests.update(digest)
+                checksum = base64.b64encode(digest).decode()
+                answer = self._call(bucket, key, lambda c=chunk, n=number, h=checksum:
+                                    self.client.upload_part(
+                                        Bucket=bucket, Key=key, UploadId=upload_id,
+                                        PartNumber=n, Body=c, ChecksumSHA256=h))
                 parts.append({"PartNumber": number, "ETag": answer["ETag"],
                               "ChecksumSHA256": answer.get("ChecksumSHA256", checksum)})
-            self.client.complete_multipart_upload(
-                Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+            self._call(bucket, key, lambda: self.client.complete_multipart_upload(
+                Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}))
         except BaseException:
             with contextlib.suppress(Exception):
                 self.client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
             raise
+        return f"{base64.b64encode(digests.digest()).decode()}-{len(parts)}"
 
     def get(self, bucket: str, key: str) -> bytes:
         check_bucket(bucket)
@@ -394,6 +520,7 @@ class S3ObjectStore:
             ClientError,
             FlexibleChecksumError,
             HTTPClientError,
+            IncompleteReadError,
             NoCredentialsError,
         )
         from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -417,6 +544,11 @@ class S3ObjectStore:
                     f"no S3 credentials for {self.describe()}: set object_store.s3.access_key "
                     "and object_store.s3.secret_key, or give boto3 its own (AWS_ACCESS_KEY_ID "
                     "and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, an instance role)") from e
+            except (_ShortRead, IncompleteReadError) as e:
+                if attempt >= self.retries:
+                    raise ObjectStoreError(
+                        f"[{key}] in bucket [{bucket}] at {self.describe()} arrived short "
+                        f"{attempt + 1} times: {e}") from e
             except (BotoConnectionError, HTTPClientError) as e:
                 if attempt >= self.retries:
                     raise ObjectStoreError(
@@ -451,6 +583,24 @@ class S3ObjectStore:
 
 def _sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def _file_sha256(path: Path) -> str:
+    """A file's SHA-256 as S3's checksum headers carry it (base64), read in pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def _info(key: str, answer: dict[str, Any]) -> ObjectInfo:
+    return ObjectInfo(key, int(answer["ContentLength"]),
+                      int(answer["LastModified"].timestamp() * 1000))
+
+
+class _ShortRead(Exception):
+    """Fewer bytes of an object arrived than it has (the connection broke mid-body)."""
 
 
 def object_store(config: Config) -> ObjectStore:
