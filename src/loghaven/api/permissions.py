@@ -391,6 +391,14 @@ GET             /_cat/repositories                      cluster:admin/repository
 """
 #: Snapshot management policies (api/sm.py).
 _SM = """
+GET             /_plugins/_sm/policies                  cluster:admin/opensearch/snapshot_management/policy/search
+GET             /_plugins/_sm/policies/                 cluster:admin/opensearch/snapshot_management/policy/search
+POST,PUT        /_plugins/_sm/policies/{name}           cluster:admin/opensearch/snapshot_management/policy/write
+GET             /_plugins/_sm/policies/{name}           cluster:admin/opensearch/snapshot_management/policy/get
+DELETE          /_plugins/_sm/policies/{name}           cluster:admin/opensearch/snapshot_management/policy/delete
+GET             /_plugins/_sm/policies/{name}/_explain  cluster:admin/opensearch/snapshot_management/policy/explain
+POST            /_plugins/_sm/policies/{name}/_start    cluster:admin/opensearch/snapshot_management/policy/start
+POST            /_plugins/_sm/policies/{name}/_stop     cluster:admin/opensearch/snapshot_management/policy/stop
 """
 #: ``_forcemerge`` and ``_rollover`` (api/index_ops.py).
 _INDEX_OPS = """

@@ -582,6 +582,41 @@ def print_ui(res: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- markdown
 
 
+def _warm_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Scenario 9: the warm tier's size, migration and queries (hot, cold, cached)."""
+    mig = res["migration"]
+    sizes = [
+        ["raw WAF JSON", mib(res["raw_bytes"]), "1.00x"],
+        ["hot on disk", mib(res["hot_disk_bytes"]),
+         ratio(res["hot_disk_bytes"] / res["raw_bytes"]) if res["hot_disk_bytes"] else "—"],
+        ["warm in object store", mib(res["object_store_bytes"]),
+         ratio(res["object_bytes_per_raw_byte"])],
+        [f"goal ≤ {res['goal_ratio']:.2f}x: measured ÷ goal", "",
+         ratio(res["ratio_to_goal"])],
+        ["migration hot → warm", f"{num(mig['seconds'], 1)} s",
+         f"{num(mig['raw_mb_per_s'], 1)} MB/s raw, {num(mig['docs_per_s'])} docs/s"],
+    ]
+    queries = []
+    for name, q in res["queries"].items():
+        cold = (q.get("cold") or {}).get("seconds")
+        hot, cached = q["hot"]["p50_s"], q["cached"]["p50_s"]
+        queries.append([name, ms(hot), ms(cold), ms(cached),
+                        div(cold, hot), div(cached, hot)])
+    return [(f"9. warm: {res['docs']:,} WAF documents moved to the warm tier",
+             ["", "bytes", "÷ raw"], sizes),
+            ("9. warm: queries (ms; hot and cached are p50s, cold is the first run after a "
+             "restart with an empty cache)",
+             ["query", "hot", "cold warm", "cached warm", "cold ÷ hot", "cached ÷ hot"],
+             queries)]
+
+
+def print_warm(res: dict[str, Any]) -> None:
+    for title, columns, rows in _warm_tables(res):
+        table(title, columns, rows)
+    if not res.get("cold_measured"):
+        note("[yellow]warm: an external server cannot be restarted; no cold figures[/yellow]")
+
+
 def _md_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -748,6 +783,11 @@ def to_markdown(data: dict[str, Any]) -> str:
         for title, columns, rows in _ui_tables(ui):
             out += [f"### UI (8): {title.removeprefix('8. ui: ')}", "", _md_table(columns, rows),
                     ""]
+    warm = scen.get("warm")
+    if warm:
+        for title, columns, rows in _warm_tables(warm):
+            out += [f"### Warm (9): {title.removeprefix('9. warm: ')}", "",
+                    _md_table(columns, rows), ""]
     return "\n".join(out)
 
 

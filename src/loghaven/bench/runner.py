@@ -39,11 +39,21 @@ from loghaven.bench.server import BenchError, Server
 from loghaven.bench.stream import TRANSFORMS, scenario_stream
 from loghaven.bench.stream import failed as stream_failed
 from loghaven.bench.ui import scenario_ui
+from loghaven.bench.warm import scenario_warm
 
-SCENARIOS = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline", "stream", "ui")
+#: What ``--scenario all`` runs; ``warm`` restarts the server and defaults to 1M documents,
+#: so it runs only when asked for.
+ALL = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline", "stream", "ui")
+SCENARIOS = (*ALL, "warm")
 #: What each scenario needs to have run before it.
 NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",),
-         "monitors": ("ingest",), "pipeline": (), "stream": (), "ui": ()}
+         "monitors": ("ingest",), "pipeline": (), "stream": (), "ui": (), "warm": ("ingest",)}
+#: ``--docs`` of the warm scenario when not given: its cold query is over 1M documents.
+WARM_DOCS = 1_000_000
+
+
+class DefaultDocs(int):
+    """``--docs`` left at its default (the warm scenario then takes ``WARM_DOCS``)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,8 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--docs",
         type=int,
-        default=100_000,
-        help="WAF documents to ingest (100000: minutes; 5000000: the full figures)",
+        default=DefaultDocs(100_000),
+        help="WAF documents to ingest (100000: minutes; 5000000: the full figures; the warm "
+        "scenario alone: 1000000)",
     )
     parser.add_argument(
         "--clients", type=int, default=4, help="K concurrent _bulk clients [4]", metavar="K"
@@ -124,14 +135,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _plan(choice: str) -> list[str]:
-    wanted = set(SCENARIOS) if choice == "all" else {choice}
+    wanted = set(ALL) if choice == "all" else {choice}
     todo = set(wanted)
     while True:
         extra = {d for s in todo for d in NEEDS[s]} - todo
         if not extra:
             break
         todo |= extra
-    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline", "stream", "ui"]
+    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline", "stream", "ui",
+             "warm"]
     return [s for s in order if s in todo]
 
 
@@ -155,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the chosen scenarios; 0 if all of them completed without failed documents."""
     started = _dt.datetime.now(_dt.UTC)
     plan = _plan(args.scenario)
+    if args.scenario == "warm" and isinstance(args.docs, DefaultDocs):
+        args.docs = WARM_DOCS
     out: Path = args.out or Path("bench/results") / (
         f"bench-{started:%Y%m%dT%H%M%SZ}-{args.docs}.json"
     )
@@ -221,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
             save()
 
         if any(s in plan for s in ("ingest", "queries", "mixed", "monitors", "pipeline",
-                                   "stream", "ui")):
+                                   "stream", "ui", "warm")):
             server = Server(work / "server-data", work / "server.log", url=args.url,
                             secure=args.secure)
             server.start()
@@ -313,6 +327,12 @@ def run(args: argparse.Namespace) -> int:
                 scen["ui"] = res = scenario_ui(server, work, args.docs, args.seed,
                                                args.bulk_docs, args.clients, args.ui_reps)
                 report.print_ui(res)
+                server.check_alive()
+                save()
+            if "warm" in plan and scen.get("ingest", {}).get("docs_acked"):
+                scen["warm"] = res = scenario_warm(server, scen["ingest"], args.query_reps,
+                                                   args.query_budget)
+                report.print_warm(res)
                 server.check_alive()
                 save()
     except BenchError as exc:
