@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -391,10 +392,15 @@ class WarmMigrations:
                     migration.step = steps[1]
                     self._save(migration)
             step = migration.step
+
+            def cancelled() -> bool:
+                current = self._load(name)
+                return current is None or current.cancel
+
             try:
-                _pause(step, stopping)
+                _pause(step, stopping, cancelled)
                 self._step(migration, index, stopping)
-                _pause(step + "+", stopping)
+                _pause(step + "+", stopping, cancelled)
             except _Stopped:
                 return False
             except _Gone:
@@ -653,10 +659,17 @@ def _require_open(index: Index) -> None:
     index.check_available()
 
 
-def _pause(step: str, stopping: threading.Event) -> None:
+def _pause(step: str, stopping: threading.Event, cancelled: Callable[[], bool]) -> None:
     """Test-only (:data:`PAUSE_ENV`): wait at a named step until the node stops (or is
-    killed), so a test sees the step recorded and can kill -9 the server there."""
-    if os.environ.get(PAUSE_ENV) == step:
-        log.warning("migration paused at step [%s] (%s)", step, PAUSE_ENV)
-        stopping.wait(PAUSE_LIMIT_SECONDS)
-        raise _Stopped
+    killed) or the migration is cancelled, so a test sees the step recorded and can kill -9
+    the server there."""
+    if os.environ.get(PAUSE_ENV) != step:
+        return
+    log.warning("migration paused at step [%s] (%s)", step, PAUSE_ENV)
+    deadline = time.monotonic() + PAUSE_LIMIT_SECONDS
+    while not stopping.wait(0.1):
+        if cancelled():
+            raise _Gone
+        if time.monotonic() > deadline:
+            break
+    raise _Stopped
