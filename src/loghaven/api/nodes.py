@@ -35,7 +35,7 @@ STATS_METRICS = {"indices", "os", "process", "jvm", "thread_pool", "fs", "transp
                  "search_backpressure", "cluster_manager_throttling", "weighted_routing",
                  "file_cache", "task_cancellation", "search_pipeline", "resource_usage_stats",
                  "segment_replication_backpressure", "repositories", "admission_control",
-                 "caches", "scheduler", "security", "streams"}
+                 "caches", "scheduler", "security", "streams", "warm"}
 
 #: Route prefixes of plugin APIs → the OpenSearch plugin that serves them there.
 PLUGINS = {
@@ -192,6 +192,8 @@ def stats_entry(request: Request, metrics: set[str], index_metrics: str | None) 
         entry["scheduler"] = node.scheduler.stats()
     if "streams" in metrics:  # Loghaven's own: each delivery stream's metrics
         entry["streams"] = node.streams.stats()
+    if "warm" in metrics:  # Loghaven's own: the warm tier's split cache
+        entry["warm"] = node.warm.stats()
     if "security" in metrics and node.config.security_enabled:  # Loghaven's own
         entry["security"] = {"audit": node.audit.stats()}
     return entry

@@ -7,9 +7,11 @@ import contextlib
 import importlib.metadata
 import logging
 import threading
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 import tantivy
@@ -17,6 +19,8 @@ import tantivy
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SOURCE, register_analyzers
 from loghaven.engine.schema import build_schema as schema_for
+from loghaven.errors import LoghavenError
+from loghaven.storage.objects import ObjectStoreError
 from loghaven.storage.splits import SplitStorage, split_checksum
 
 WRITER_HEAP_BYTES = 128_000_000
@@ -52,20 +56,48 @@ class SplitMeta:
     #: tantivy schema (meta.json's ``schema``): it is listed and planned without fetching.
     files: list[dict[str, Any]] | None = None
     schema: list[dict[str, Any]] | None = None
+    #: And meta.json's ``segments`` (``segment_id``, ``max_doc``, ``deletes``), for
+    #: ``_cat/segments`` and the document count without fetching.
+    segments: list[dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {"split_id": self.split_id, "state": self.state, "created_ms": self.created_ms,
                 "num_docs": self.num_docs, "date_ranges": self.date_ranges,
                 "location": self.location, "checksum": self.checksum}
         if self.files is not None:
-            data.update(files=self.files, schema=self.schema)
+            data.update(files=self.files, schema=self.schema, segments=self.segments)
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SplitMeta:
         return cls(data["split_id"], data.get("state", "sealed"), data.get("created_ms", 0),
                    data.get("num_docs", 0), data.get("date_ranges", {}), data.get("location"),
-                   data.get("checksum"), data.get("files"), data.get("schema"))
+                   data.get("checksum"), data.get("files"), data.get("schema"),
+                   data.get("segments"))
+
+
+class RemoteSplits(Protocol):
+    """What a warm split needs of its storage (storage/splits.py TieredSplitStorage)."""
+
+    def lease(self, meta: SplitMeta) -> AbstractContextManager[Path]: ...
+
+    def prefetch(self, meta: SplitMeta) -> None: ...
+
+    def touch(self, meta: SplitMeta) -> bool: ...
+
+    def on_evict(self, meta: SplitMeta, callback: Any) -> None: ...
+
+
+class WarmSplitUnavailable(LoghavenError):
+    """A warm split's files could not be fetched or opened (the object store is unreachable,
+    an object is missing or damaged): the search fails rather than answer without it."""
+
+    type = "warm_split_unavailable_exception"
+    status = 503
+
+    def __init__(self, split_id: str, error: Exception) -> None:
+        super().__init__(f"warm split [{split_id}] could not be fetched from the object "
+                         f"store: {error}")
 
 
 @dataclass(frozen=True)
@@ -91,14 +123,30 @@ class Split:
         self.meta = meta
         self.storage = storage
         self.path = path = storage.local_path(meta.location)
-        if mapping is not None:
-            path.mkdir(parents=True, exist_ok=True)
-            self.index = tantivy.Index(schema_for(mapping), path=str(path))
+        #: A warm split's storage: its files are fetched into ``path`` on its first search
+        #: (and after an eviction); until then ``index`` is None.
+        self.remote: RemoteSplits | None = None
+        self.index: tantivy.Index | None
+        if storage.is_remote(meta.location):
+            if mapping is not None or meta.schema is None:
+                raise LoghavenError(f"warm split [{meta.split_id}] has no recorded schema"
+                                    if mapping is None else
+                                    f"cannot create split [{meta.split_id}] in the warm tier")
+            self.remote = storage  # type: ignore[assignment]
+            self.index = None
+            # pickling's constructor: a schema from meta.json's list, without the files
+            self.schema = tantivy.Schema._internal_from_pythonized({"inner": meta.schema})
+            self.field_names: frozenset[str] = frozenset(f["name"] for f in meta.schema)
+            storage.on_evict(meta, self._evicted)  # type: ignore[attr-defined]
         else:
-            self.index = tantivy.Index.open(str(path))
-        register_analyzers(self.index)
-        self.schema = self.index.schema
-        self.field_names: frozenset[str] = frozenset(_field_names(path))
+            if mapping is not None:
+                path.mkdir(parents=True, exist_ok=True)
+                self.index = tantivy.Index(schema_for(mapping), path=str(path))
+            else:
+                self.index = tantivy.Index.open(str(path))
+            register_analyzers(self.index)
+            self.schema = self.index.schema
+            self.field_names = frozenset(_field_names(path))
         self._writer: tantivy.IndexWriter | None = None
         #: A released writer whose merges tantivy is still finishing (see close_writer).
         self._closing: threading.Thread | None = None
@@ -117,10 +165,21 @@ class Split:
         without a location (written before locations) means the default local one."""
         meta = SplitMeta.from_json(record)
         meta.location = meta.location or storage.location(index_uuid, meta.split_id)
+        if storage.is_remote(meta.location) and (meta.files is None or meta.schema is None):
+            log.error("warm split %s of index %s has no files or schema recorded; skipped",
+                      meta.split_id, index_uuid)
+            return None
         return cls(meta, storage) if storage.exists(meta.location) else None
 
     @property
+    def is_remote(self) -> bool:
+        return self.remote is not None
+
+    @property
     def writer(self) -> tantivy.IndexWriter:
+        if self.remote is not None:
+            raise LoghavenError(f"split [{self.meta.split_id}] is in the warm tier and is "
+                                "read-only: move its index back to hot to write to it")
         if self._writer is None:
             self._await_closing()  # tantivy allows one writer per index
             self._writer = self.index.writer(WRITER_HEAP_BYTES, 1)
@@ -161,6 +220,8 @@ class Split:
     def rollback(self) -> None:
         """Drop the writer and what it has not committed (a failed add or commit kills
         tantivy's writer and loses its documents); the next write opens a fresh one."""
+        if self.remote is not None:
+            return  # never written
         writer, self._writer = self._writer, None
         if writer is not None:
             with contextlib.suppress(ValueError):
@@ -228,35 +289,68 @@ class Split:
             self.meta.checksum = split_checksum(self.path)
 
     def searcher(self) -> tantivy.Searcher:
+        if self.remote is not None:
+            return self._remote_searcher(self.remote)
         with self._lock:
             if self._searcher is None:
-                self._searcher = self.index.searcher()
+                self._searcher = self.index.searcher()  # type: ignore[union-attr]
             return self._searcher
 
+    def _remote_searcher(self, remote: RemoteSplits) -> tantivy.Searcher:
+        """A warm split's searcher: its files fetched through the cache (or found there)
+        and opened by tantivy, which maps every file of every segment now, so that an
+        eviction later does not disturb this searcher."""
+        searcher = self._searcher
+        if searcher is not None and remote.touch(self.meta):
+            return searcher
+        with self._lock:
+            if self._searcher is None:
+                try:
+                    with remote.lease(self.meta) as path:
+                        index = tantivy.Index.open(str(path))
+                        register_analyzers(index)
+                        self.index, self._searcher = index, index.searcher()
+                except (ObjectStoreError, OSError, ValueError) as e:
+                    raise WarmSplitUnavailable(self.meta.split_id, e) from e
+            return self._searcher
+
+    def _evicted(self) -> None:
+        """The cache removed this warm split's files: the next search fetches them again.
+        No lock: the evicting thread may hold another split's."""
+        self.index = None
+        self._searcher = None
+
+    def prefetch(self) -> None:
+        """Fetch a warm split's files in the background if they are not open yet."""
+        if self.remote is not None and self._searcher is None:
+            self.remote.prefetch(self.meta)
+
     def num_docs(self) -> int:
+        if self.remote is not None:
+            return sum(segment.num_docs for segment in self.segments())
         return self.searcher().num_docs
 
     def size_bytes(self) -> int:
+        """Bytes of its files (a warm split's as files, from its metadata: not fetched)."""
+        if self.remote is not None:
+            return sum(f["size"] for f in self.meta.files or ())
         return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
 
     def segments(self) -> list[SegmentInfo]:
-        """Committed segments, read from tantivy's meta.json (the bindings expose none)."""
+        """Committed segments, read from tantivy's meta.json (the bindings expose none); a
+        warm split's from its metadata."""
+        if self.remote is not None:
+            return _segment_infos(self.meta.segments or [], {
+                f["name"]: f["size"] for f in self.meta.files or ()}.items())
         meta = orjson.loads((self.path / "meta.json").read_bytes())
-        sizes: dict[str, int] = {}
+        files: list[tuple[str, int]] = []
         for file in self.path.iterdir():
-            stem = file.name.split(".", 1)[0]
             try:
-                if len(stem) == 32 and file.is_file():
-                    sizes[stem] = sizes.get(stem, 0) + file.stat().st_size
+                if file.is_file():
+                    files.append((file.name, file.stat().st_size))
             except FileNotFoundError:  # a merge garbage-collected it meanwhile
                 continue
-        result = []
-        for segment in meta["segments"]:
-            segment_id = segment["segment_id"].replace("-", "")
-            deleted = (segment.get("deletes") or {}).get("num_deleted_docs", 0)
-            result.append(SegmentInfo(segment_id, segment["max_doc"] - deleted, deleted,
-                                      sizes.get(segment_id, 0)))
-        return result
+        return _segment_infos(meta["segments"], files)
 
     def remove(self) -> None:
         self._await_closing()
@@ -264,6 +358,23 @@ class Split:
         self._searcher = None
         assert self.meta.location is not None
         self.storage.delete(self.meta.location)
+
+
+def _segment_infos(segments: list[dict[str, Any]],
+                   files: Iterable[tuple[str, int]]) -> list[SegmentInfo]:
+    """meta.json's segments with the bytes of their files (named ``<segment id>.<ext>``)."""
+    sizes: dict[str, int] = {}
+    for name, size in files:
+        stem = name.split(".", 1)[0]
+        if len(stem) == 32:
+            sizes[stem] = sizes.get(stem, 0) + size
+    result = []
+    for segment in segments:
+        segment_id = segment["segment_id"].replace("-", "")
+        deleted = (segment.get("deletes") or {}).get("num_deleted_docs", 0)
+        result.append(SegmentInfo(segment_id, segment["max_doc"] - deleted, deleted,
+                                  sizes.get(segment_id, 0)))
+    return result
 
 
 def _field_names(path: Path) -> list[str]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, TypeVar
 
-from loghaven.storage.files import atomic_writer, fsync_dir
+from loghaven.storage.files import atomic_writer, file_sha256, fsync_dir
 
 if TYPE_CHECKING:
     from loghaven.config import Config
@@ -39,7 +39,7 @@ MAX_KEY_BYTES = 1024
 #: Objects larger than this go to S3 in parts of this size (8 MiB, boto3's own default
 #: ``multipart_threshold``/``multipart_chunksize``).
 MULTIPART_THRESHOLD = 8 * 1024 * 1024
-#: Files are copied and hashed in pieces of this size.
+#: Files are copied in pieces of this size.
 _CHUNK = 1 << 20
 #: Bucket names as S3 allows them (general purpose buckets): 3-63 lowercase letters, digits,
 #: dots and hyphens, starting and ending with a letter or digit.
@@ -364,7 +364,7 @@ class S3ObjectStore:
                 expected = self._put_parts(
                     bucket, key, iter(lambda: source.read(self.part_size), b""))
         else:
-            expected = _file_sha256(path)
+            expected = base64.b64encode(file_sha256(path)[1]).decode()
 
             def send() -> Any:
                 with open(path, "rb") as body:
@@ -583,15 +583,6 @@ class S3ObjectStore:
 
 def _sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
-
-
-def _file_sha256(path: Path) -> str:
-    """A file's SHA-256 as S3's checksum headers carry it (base64), read in pieces."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return base64.b64encode(digest.digest()).decode()
 
 
 def _info(key: str, answer: dict[str, Any]) -> ObjectInfo:

@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
 import orjson
 
 from loghaven.errors import LoghavenError
+from loghaven.storage.files import file_sha256
 from loghaven.storage.warm import WARM
 
 if TYPE_CHECKING:
+    from loghaven.engine.split import SplitMeta
     from loghaven.storage.warm import WarmTier
 
 LOCAL = "local:"
 #: A committed tantivy index has this file; a split folder without it holds no split.
 META_JSON = "meta.json"
-_CHUNK = 1 << 20
 
 
 class SplitStorage(Protocol):
@@ -109,7 +112,11 @@ class LocalSplitStorage:
 class TieredSplitStorage:
     """The node's split storage: ``local:`` locations in the data folder, ``warm:`` ones in
     the warm tier (storage/warm.py) through its cache. ``list`` answers local folders only,
-    so the engine's sweep of unlisted folders never deletes warm objects."""
+    so the engine's sweep of unlisted folders never deletes warm objects.
+
+    A warm split's files are known from its metadata (``SplitMeta.files``), so ``exists``
+    asks nothing of the object store (nothing is fetched or listed when a node starts);
+    ``local_path`` is its cache folder, filled on demand by :meth:`lease`."""
 
     def __init__(self, local: LocalSplitStorage, warm: WarmTier) -> None:
         self.local = local
@@ -120,25 +127,29 @@ class TieredSplitStorage:
 
     def local_path(self, location: str) -> Path:
         if location.startswith(WARM):
-            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+            return self.warm.cache_path(location)
         return self.local.local_path(location)
 
     def exists(self, location: str) -> bool:
         if location.startswith(WARM):
-            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+            self.warm.cache_key(location)  # a well-formed warm location
+            return True
         return self.local.exists(location)
 
     def list(self, index_uuid: str) -> list[str]:
         return self.local.list(index_uuid)
 
     def files(self, location: str) -> list[str]:
-        if location.startswith(WARM):
-            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+        if location.startswith(WARM):  # what is cached of it
+            path = self.warm.cache_path(location)
+            return sorted(p.name for p in path.iterdir() if p.is_file()) \
+                if path.is_dir() else []
         return self.local.files(location)
 
     def delete(self, location: str) -> None:
         if location.startswith(WARM):
-            raise NotImplementedError("CONTRACT: issue 19, helper warmstore")
+            self.warm.delete_location(location)
+            return
         self.local.delete(location)
 
     def copy(self, location: str, target: str) -> None:
@@ -146,6 +157,20 @@ class TieredSplitStorage:
 
     def is_remote(self, location: str) -> bool:
         return location.startswith(WARM)
+
+    # --- warm splits (engine/split.py opens them through these) ----------------------------
+
+    def lease(self, meta: SplitMeta) -> AbstractContextManager[Path]:
+        return self.warm.lease(meta)
+
+    def prefetch(self, meta: SplitMeta) -> None:
+        self.warm.prefetch(meta)
+
+    def touch(self, meta: SplitMeta) -> bool:
+        return self.warm.touch(meta)
+
+    def on_evict(self, meta: SplitMeta, callback: Callable[[], None]) -> None:
+        self.warm.on_evict(meta, callback)
 
 
 def split_checksum(path: Path) -> str:
@@ -159,18 +184,14 @@ def split_checksum(path: Path) -> str:
     200k-document WAF split of 115 MB), so it runs in a split's close thread.
     """
     digest = hashlib.sha256()
-    for name in _committed_files(path):
-        file_digest = hashlib.sha256()
-        size = 0
-        with open(path / name, "rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                file_digest.update(chunk)
-                size += len(chunk)
-        digest.update(orjson.dumps([name, size, file_digest.hexdigest()]) + b"\n")
+    for name in committed_files(path):
+        size, file_digest = file_sha256(path / name)
+        digest.update(orjson.dumps([name, size, file_digest.hex()]) + b"\n")
     return "sha256:" + digest.hexdigest()
 
 
-def _committed_files(path: Path) -> list[str]:
+def committed_files(path: Path) -> list[str]:
+    """The names of the files :func:`split_checksum` covers (what a copy must hold)."""
     meta = orjson.loads((path / META_JSON).read_bytes())
     wanted: dict[str, str | None] = {}  # segment id → its current delete file
     for segment in meta["segments"]:
