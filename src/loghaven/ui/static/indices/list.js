@@ -10,7 +10,7 @@ import { when } from "../alerting/format.js";
 import { attempt, enc, formatBytes, notice, page, shown, table } from "../widgets.js";
 import { renderCreate } from "./create.js";
 import { count, tierBadge, tierOf } from "./format.js";
-import { cancel, follow, migrationCell, migrations, move, moveButtons, moveRefused } from "./tiers.js";
+import { cancel, follow, isFailed, migrationCell, migrations, move, moveButtons, moveRefused } from "./tiers.js";
 
 const CAT = "/_cat/indices?format=json&bytes=b&h=index,health,status,uuid,docs.count,docs.deleted,store.size,pri.store.size,creation.date";
 const SETTINGS = "/_settings?expand_wildcards=all&flat_settings=true";
@@ -139,7 +139,7 @@ async function renderList(container, params) {
     if (!alive()) return;
     await refresh();
     const tier = rows.find((r) => r.index === index)?.tier;
-    if (last && last.state?.startsWith("FAILED")) status.replaceChildren(moveRefused(new Error(last.failure_cause || last.state), index, to));
+    if (isFailed(last)) status.replaceChildren(moveRefused(new Error(last.failure?.reason || last.state), index, to));
     else if (to !== "cancel" && tier !== before) status.replaceChildren(notice(`${index} is on the ${tier} tier now.`, "success"));
   });
   const tierFilter = h("select", { id: "indices-tier", "aria-label": "Filter indices by tier",

@@ -28,6 +28,8 @@ const STATES = {
 
 export const isFailed = (status) => String(status?.state || "").startsWith("FAILED");
 export const isFinished = (status) => String(status?.state || "").startsWith("FINISHED");
+const failureOf = (status) => status?.failure?.reason || status?.failure_cause || "The migration failed";
+const targetOf = (status) => (status?.migration_type === "WARM_TO_HOT" ? "hot" : "warm");
 const direction = (status) => (status?.migration_type === "WARM_TO_HOT" ? "warm → hot" : "hot → warm");
 
 // Every migration UltraWarm knows of, as a list of {index, state, migration_type, ...}.
@@ -51,13 +53,13 @@ export function migrationCell(status) {
   const state = status.state || "PENDING";
   const shards = status.shard_level_status;
   const progress = shards && shards.total ? ` · ${shards.succeeded || 0}/${shards.total} splits` : "";
-  const step = status.step ? ` · ${status.step}` : "";
+  const step = status.step ? ` · step ${status.step}` : "";
   return h("span", { class: `migration ${isFailed(status) ? "failed" : "running"}`, "data-state": state },
     h("span", { class: "tag migrating" }, direction(status)), " ",
     h("span", { class: "state", title: state }, STATES[state] || state.toLowerCase().replaceAll("_", " ")),
     h("span", { class: "muted" }, progress + step),
     isFailed(status) ? h("span", { class: "failure" },
-      `${status.failure_cause || status.reason || "The migration failed"}. The index is whole where it was: move it again, or cancel.`) : null);
+      `${failureOf(status)}. The index is whole where it was: retry the move, or cancel it.`) : null);
 }
 
 // Asks, then starts moving `index` to `to` ("warm" or "hot"); resolves true when started.
@@ -90,11 +92,16 @@ export async function follow(index, show, alive) {
   return last;
 }
 
-// The tier cell's buttons: "Move to warm" / "Move to hot", or "Cancel" while one runs.
+// The row's buttons: "Move to warm" / "Move to hot"; "Cancel" while one runs; "Retry" and
+// "Cancel" when it failed (moving again resumes a failed migration, cancelling undoes it).
 export function moveButtons(index, tier, status, act) {
   if (status && !isFinished(status)) {
-    return h("button", { type: "button", class: "secondary small", "data-action": "cancel",
-      "aria-label": `Cancel the migration of ${index}`, onclick: () => act("cancel") }, isFailed(status) ? "Dismiss" : "Cancel");
+    const stop = h("button", { type: "button", class: "secondary small", "data-action": "cancel",
+      "aria-label": `Cancel the migration of ${index}`, onclick: () => act("cancel") }, "Cancel");
+    if (!isFailed(status)) return stop;
+    const to = targetOf(status);
+    return [h("button", { type: "button", class: "small", "data-action": `to-${to}`,
+      "aria-label": `Retry moving ${index} to ${to}`, onclick: () => act(to) }, "Retry"), stop];
   }
   const to = tier === "warm" ? "hot" : "warm";
   return h("button", { type: "button", class: "secondary small", "data-action": `to-${to}`,
@@ -115,9 +122,10 @@ async function drawMigrations(container) {
     const rows = found.map((m) => h("tr", { "data-index": m.index },
       h("td", {}, h("a", { href: `#indices/index/${enc(m.index)}` }, m.index)),
       h("td", {}, migrationCell(m)),
+      h("td", { class: "state" }, h("code", {}, m.state || "—")),
       h("td", { class: "actions" }, isFinished(m) ? null : h("button", { type: "button", class: "secondary small",
         onclick: () => attempt(status, async () => { await cancel(m.index); await draw(); }) }, "Cancel"))));
-    listing.replaceChildren(table(["Index", "Migration", ""], rows,
+    listing.replaceChildren(table(["Index", "Migration", "UltraWarm state", ""], rows,
       "No migration is queued or running. Move an index from the Indices tab."));
     return found.some((m) => !isFinished(m) && !isFailed(m));
   };
