@@ -2,7 +2,115 @@
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-# CONTRACT: issue 19, helper ism-api: the routes, and their lines in api/permissions.py.
-routes: list[BaseRoute] = []
+from loghaven.api.http import (
+    head_error,
+    head_response,
+    json_body,
+    json_response,
+    node_of,
+    param_int,
+    run,
+    run_json,
+    text_response,
+)
+from loghaven.errors import LoghavenError
+from loghaven.lifecycle.ism.policy import DisallowedActions
+
+PREFIXES = ("/_plugins/_ism", "/_opendistro/_ism")
+
+
+async def put_policy(request: Request) -> Response:
+    policy_id = request.path_params.get("policy_id", "")
+    if_seq_no = param_int(request, "if_seq_no")
+    if_primary_term = param_int(request, "if_primary_term")
+    body = await json_body(request, required=True)
+    ism = node_of(request).ism
+    try:
+        status, response = await run(lambda: ism.put_policy(
+            policy_id, body, if_seq_no=if_seq_no, if_primary_term=if_primary_term))
+    except DisallowedActions as exc:  # OpenSearch answers this one in plain text
+        return text_response(request, exc.reason, status=exc.status)
+    headers = {"Location": f"{PREFIXES[0]}/policies/{policy_id}"} if status == 201 else None
+    return json_response(request, response, status=status, headers=headers)
+
+
+async def get_policy(request: Request) -> Response:
+    ism = node_of(request).ism
+    policy_id = request.path_params["policy_id"]
+    if request.method == "HEAD":
+        try:
+            await run(ism.get_policy, policy_id)
+        except LoghavenError as exc:
+            return head_error(exc)
+        return head_response(200)
+    return await run_json(request, lambda: ism.get_policy(policy_id))
+
+
+async def search_policies(request: Request) -> Response:
+    ism = node_of(request).ism
+    params = dict(request.query_params)
+    return await run_json(request, lambda: ism.search_policies(params))
+
+
+async def delete_policy(request: Request) -> Response:
+    ism = node_of(request).ism
+    policy_id = request.path_params["policy_id"]
+    return await run_json(request, lambda: ism.delete_policy(policy_id))
+
+
+async def add(request: Request) -> Response:
+    body = await json_body(request)
+    ism = node_of(request).ism
+    indices = request.path_params.get("index", "")
+    return await run_json(request, lambda: ism.add(indices, body))
+
+
+async def remove(request: Request) -> Response:
+    ism = node_of(request).ism
+    indices = request.path_params.get("index", "")
+    return await run_json(request, lambda: ism.remove(indices))
+
+
+async def change_policy(request: Request) -> Response:
+    body = await json_body(request, required=True)
+    ism = node_of(request).ism
+    indices = request.path_params.get("index", "")
+    return await run_json(request, lambda: ism.change_policy(indices, body))
+
+
+async def retry(request: Request) -> Response:
+    body = await json_body(request)
+    ism = node_of(request).ism
+    indices = request.path_params.get("index", "")
+    return await run_json(request, lambda: ism.retry(indices, body))
+
+
+async def explain(request: Request) -> Response:
+    body = await json_body(request, required=True) if request.method == "POST" else None
+    ism = node_of(request).ism
+    indices = request.path_params.get("index")
+    params = dict(request.query_params)
+    return await run_json(request, lambda: ism.explain(indices, params, body))
+
+
+routes: list[BaseRoute] = [route for prefix in PREFIXES for route in (
+    Route(f"{prefix}/policies", search_policies, methods=["GET"]),
+    Route(f"{prefix}/policies", put_policy, methods=["PUT"]),
+    Route(f"{prefix}/policies/{{policy_id}}", get_policy, methods=["GET", "HEAD"]),
+    Route(f"{prefix}/policies/{{policy_id}}", put_policy, methods=["PUT"]),
+    Route(f"{prefix}/policies/{{policy_id}}", delete_policy, methods=["DELETE"]),
+    Route(f"{prefix}/add", add, methods=["POST"]),
+    Route(f"{prefix}/add/{{index}}", add, methods=["POST"]),
+    Route(f"{prefix}/remove", remove, methods=["POST"]),
+    Route(f"{prefix}/remove/{{index}}", remove, methods=["POST"]),
+    Route(f"{prefix}/change_policy", change_policy, methods=["POST"]),
+    Route(f"{prefix}/change_policy/{{index}}", change_policy, methods=["POST"]),
+    Route(f"{prefix}/retry", retry, methods=["POST"]),
+    Route(f"{prefix}/retry/{{index}}", retry, methods=["POST"]),
+    Route(f"{prefix}/explain", explain, methods=["GET", "POST"]),
+    Route(f"{prefix}/explain/{{index}}", explain, methods=["GET", "POST"]),
+)]

@@ -367,8 +367,24 @@ POST        /_ultrawarm/migration/{index}/_warm             indices:admin/ultraw
 POST        /_ultrawarm/migration/{index}/_hot              indices:admin/ultrawarm/migration/hot
 GET         /_ultrawarm/migration/{index}/_status           indices:admin/ultrawarm/migration/get
 """
-#: Index State Management (api/ism.py), under both prefixes.
+#: Index State Management (api/ism.py), under both prefixes: the index-management plugin's
+#: transport actions (GET of the list is GetPoliciesAction's ``policy/search``).
 _ISM = """
+GET             {p}/policies                            cluster:admin/opendistro/ism/policy/search
+PUT             {p}/policies                            cluster:admin/opendistro/ism/policy/write
+GET             {p}/policies/{policy_id}                cluster:admin/opendistro/ism/policy/get
+PUT             {p}/policies/{policy_id}                cluster:admin/opendistro/ism/policy/write
+DELETE          {p}/policies/{policy_id}                cluster:admin/opendistro/ism/policy/delete
+POST            {p}/add                                 cluster:admin/opendistro/ism/managedindex/add
+POST            {p}/add/{index}                         cluster:admin/opendistro/ism/managedindex/add
+POST            {p}/remove                              cluster:admin/opendistro/ism/managedindex/remove
+POST            {p}/remove/{index}                      cluster:admin/opendistro/ism/managedindex/remove
+POST            {p}/change_policy                       cluster:admin/opendistro/ism/managedindex/change
+POST            {p}/change_policy/{index}               cluster:admin/opendistro/ism/managedindex/change
+POST            {p}/retry                               cluster:admin/opendistro/ism/managedindex/retry
+POST            {p}/retry/{index}                       cluster:admin/opendistro/ism/managedindex/retry
+GET,POST        {p}/explain                             cluster:admin/opendistro/ism/managedindex/explain
+GET,POST        {p}/explain/{index}                     cluster:admin/opendistro/ism/managedindex/explain
 """
 #: Snapshots and repositories (api/snapshots.py).
 _SNAPSHOTS = """
@@ -433,7 +449,9 @@ TABLE = parse(_TABLE + _TOPICS + _HEC
                         for prefix in ("/_plugins/_security", "/_opendistro/_security"))
               + "".join((_DESTINATIONS + _ALERTING_MONITORS).replace("{p}", prefix)
                         for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting"))
-              + _ULTRAWARM + _ISM + _SNAPSHOTS + _SM + _INDEX_OPS)
+              + "".join(_ISM.replace("{p}", prefix) for prefix in ("/_plugins/_ism",
+                                                                      "/_opendistro/_ism"))
+              + _ULTRAWARM + _SNAPSHOTS + _SM + _INDEX_OPS)
 
 
 def permission(method: str, path_format: str) -> Permission | None:

@@ -95,6 +95,8 @@ class Catalog:
         self._last_merge: dict[str, float] = {}
         self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
+        #: Called with each index created, after it is recorded (ISM's ``ism_template``).
+        self._creation_listeners: list[Callable[[Index], None]] = []
         self._unreadable: dict[str, dict[str, Any]] = {}
         self.cluster_uuid = self._cluster_uuid()
         self.disk = disk.DiskMonitor(data_dir)
@@ -325,7 +327,17 @@ class Catalog:
             self.indices[name] = index
             self.aliases[name] = {a: (props or {}) for a, props in resolved["aliases"].items()}
             self.save_meta(index)
-            return index
+        for listener in self._creation_listeners:
+            try:
+                listener(index)
+            except Exception:  # the index exists: a listener's failure is only logged
+                log.exception("a creation listener failed for index [%s]", name)
+        return index
+
+    def add_creation_listener(self, listener: Callable[[Index], None]) -> None:
+        """Call ``listener`` with every index created from now on (outside the catalog's
+        lock, once the index is recorded)."""
+        self._creation_listeners.append(listener)
 
     def register_index(self, name: str, index_uuid: str, settings: dict[str, str],
                        mappings: dict[str, Any], aliases: dict[str, dict[str, Any]]) -> Index:

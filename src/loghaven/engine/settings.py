@@ -61,10 +61,20 @@ TIME_SETTINGS = (
     "index.translog.retention.age",
 )
 ENUM_SETTINGS = {"index.translog.durability": ("request", "async")}
+#: The index settings of OpenSearch's Index State Management, under its two prefixes: the
+#: rollover action's alias and skip flag, whether ``ism_template`` may attach a policy
+#: (``auto_manage``, false once a policy is removed), and the deprecated ``policy_id``.
+ISM_PREFIXES = ("index.plugins.index_state_management.",
+                "index.opendistro.index_state_management.")
+ISM_SETTINGS = ("rollover_alias", "rollover_skip", "auto_manage", "policy_id")
+BOOLEAN_SETTINGS += tuple(prefix + name for prefix in ISM_PREFIXES
+                          for name in ("rollover_skip", "auto_manage"))
 
 
 def check_value(key: str, value: str) -> None:
     """Refuse a value ES could not parse for a typed setting, with ES's message."""
+    if key.startswith(ISM_PREFIXES) and key.split(".", 3)[3] not in ISM_SETTINGS:
+        raise unknown_setting(key)
     if key in INTEGER_SETTINGS:
         if parse_int_setting(key, value, INTEGER_SETTINGS[key]) >= 2**31:
             raise IllegalArgument(f"Failed to parse value [{value}] for setting [{key}]")
@@ -82,6 +92,12 @@ def check_value(key: str, value: str) -> None:
                 f"is missing or unrecognized") from exc
     elif key in ENUM_SETTINGS and value.lower() not in ENUM_SETTINGS[key]:
         raise IllegalArgument(f"failed to parse value [{value}] for setting [{key}]")
+
+
+def unknown_setting(key: str) -> IllegalArgument:
+    return IllegalArgument(f"unknown setting [{key}] please check that any required plugins are "
+                           f"installed, or check the breaking changes documentation for removed "
+                           f"settings")
 
 
 def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -126,9 +142,7 @@ class IndexSettings:
     def __init__(self, user: dict[str, str]) -> None:
         for key in user:
             if not key.startswith(KNOWN_PREFIXES):
-                raise IllegalArgument(
-                    f"unknown setting [{key}] please check that any required plugins are "
-                    f"installed, or check the breaking changes documentation for removed settings")
+                raise unknown_setting(key)
             check_value(key, user[key])
         self.user = dict(user)
         self.flat = {**DEFAULTS, **user}

@@ -492,10 +492,10 @@ def _cron(value: Any) -> dict[str, Any] | None:
     read and dropped, as ISM keeps only a ``CronSchedule``."""
     from loghaven.alerting.monitors import parse_schedule
     try:
-        schedule = parse_schedule({"cron": value})
+        schedule = parse_schedule(value)
     except LoghavenError as exc:
         raise IllegalArgument(exc.reason) from exc
-    return schedule
+    return schedule if "cron" in schedule else None
 
 
 # --- ISM templates ---------------------------------------------------------------------------
