@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError
 
 from conftest import Server
 
@@ -25,12 +26,22 @@ def client_for(server: Server) -> OpenSearch:
 
 
 def explain(client: OpenSearch, index: str) -> dict[str, Any]:
-    return client.plugins.index_management.explain_index(index)[index]
+    """The index's explain entry; empty once the index (and so its record) is gone."""
+    try:
+        return client.plugins.index_management.explain_index(index).get(index) or {}
+    except NotFoundError:
+        return {}
 
 
 def wait_explain(client: OpenSearch, index: str, done: Callable[[dict[str, Any]], bool],
                  timeout: float = 45) -> dict[str, Any]:
     """Poll explain until ``done`` holds (at most ``timeout`` seconds); the last answer."""
+    return explain_history(client, index, done, timeout)[-1]
+
+
+def explain_history(client: OpenSearch, index: str, done: Callable[[dict[str, Any]], bool],
+                    timeout: float = 45) -> list[dict[str, Any]]:
+    """Every distinct explain answer seen while polling until ``done`` holds."""
     deadline = time.monotonic() + timeout
     seen: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
@@ -38,7 +49,7 @@ def wait_explain(client: OpenSearch, index: str, done: Callable[[dict[str, Any]]
         if not seen or seen[-1] != found:
             seen.append(found)
         if done(found):
-            return found
+            return seen
         time.sleep(0.2)
     raise AssertionError(f"explain of {index} never matched; seen: {seen[-5:]}")
 

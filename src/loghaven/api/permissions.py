@@ -416,8 +416,14 @@ GET             /_plugins/_sm/policies/{name}/_explain  cluster:admin/opensearch
 POST            /_plugins/_sm/policies/{name}/_start    cluster:admin/opensearch/snapshot_management/policy/start
 POST            /_plugins/_sm/policies/{name}/_stop     cluster:admin/opensearch/snapshot_management/policy/stop
 """
-#: ``_forcemerge`` and ``_rollover`` (api/index_ops.py).
+#: ``_forcemerge``, ``_segments`` and ``_rollover`` (api/index_ops.py).
 _INDEX_OPS = """
+POST        /_forcemerge                                    indices:admin/forcemerge
+POST        /{index}/_forcemerge                            indices:admin/forcemerge
+GET         /_segments                                      indices:monitor/segments
+GET         /{index}/_segments                              indices:monitor/segments
+POST        /{alias}/_rollover                              indices:admin/rollover
+POST        /{alias}/_rollover/{new_index}                  indices:admin/rollover
 """
 
 

@@ -12,6 +12,7 @@ import logging
 import shutil
 import threading
 import time
+import urllib.parse
 import uuid as uuidlib
 from collections import abc
 from collections.abc import Callable
@@ -280,6 +281,7 @@ class Catalog:
 
     def create_index(self, name: str, body: dict[str, Any] | None = None) -> Index:
         body = body or {}
+        provided = urllib.parse.unquote(name)  # ES keeps date math here (rollover reads it)
         name = resolve_date_math(name)
         access.check(name, CREATE_INDEX)
         validate_index_name(name)
@@ -311,7 +313,7 @@ class Catalog:
             index_uuid = uuidlib.uuid4().hex[:22]
             settings.set("index.uuid", index_uuid)
             settings.set("index.creation_date", str(now_ms()))
-            settings.set("index.provided_name", name)
+            settings.set("index.provided_name", provided)
             settings.set("index.version.created", "136327827")
             for alias in resolved["aliases"]:
                 validate_alias_name(alias)

@@ -17,6 +17,7 @@ split built with the current mapping, then swaps it in with a single metastore w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -138,14 +139,7 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
     (then the merge starts again, at most :data:`FORCE_MERGE_ATTEMPTS` times). Warm
     (remote) splits are never rewritten here.
     """
-    if max_num_segments == UNSET:
-        max_num_segments = None
-    if only_expunge_deletes and max_num_segments is not None:
-        raise ActionRequestValidation(
-            "Validation Failed: 1: cannot set only_expunge_deletes and max_num_segments at "
-            "the same time, those two parameters are mutually exclusive;")
-    if max_num_segments is not None and max_num_segments < 1:
-        raise IllegalArgument(f"maxNumSegments must be >= 1; got {max_num_segments}")
+    max_num_segments = check_params(max_num_segments, only_expunge_deletes)
     if flush:
         index.seal()
     for _attempt in range(FORCE_MERGE_ATTEMPTS):
@@ -171,6 +165,20 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
             split.remove()
     raise SplitsChanged(f"force merge of [{index.name}] gave up: its splits took deletes "
                         f"during {FORCE_MERGE_ATTEMPTS} attempts")
+
+
+def check_params(max_num_segments: int | None, only_expunge_deletes: bool) -> int | None:
+    """``max_num_segments`` (None when unset, ES's ``-1`` included), refused as ES refuses
+    it: with ``only_expunge_deletes``, or below one (Lucene's message)."""
+    if max_num_segments == UNSET:
+        max_num_segments = None
+    if only_expunge_deletes and max_num_segments is not None:
+        raise ActionRequestValidation(
+            "Validation Failed: 1: cannot set only_expunge_deletes and max_num_segments at "
+            "the same time, those two parameters are mutually exclusive;")
+    if max_num_segments is not None and max_num_segments < 1:
+        raise IllegalArgument(f"maxNumSegments must be >= 1; got {max_num_segments}")
+    return max_num_segments
 
 
 def _plan(index: Index, max_num_segments: int | None,
@@ -239,3 +247,29 @@ def _widen(ranges: dict[str, list[int]], more: dict[str, list[int]]) -> None:
             bounds[0] = low
         if high > bounds[1]:
             bounds[1] = high
+
+
+#: OpenSearch's action of a force merge (its task's action too).
+FORCE_MERGE = "indices:admin/forcemerge"
+
+
+def force_merge_all(indices: list[Index], *, max_num_segments: int | None = None,
+                    only_expunge_deletes: bool = False, flush: bool = True) -> dict[str, Any]:
+    """:func:`force_merge` on each index (one shard each), and ES's broadcast answer: the
+    ``_shards`` header, an index that failed counted with its failure (``status`` is the
+    HTTP status's name, as ES's ``RestStatus``)."""
+    check_params(max_num_segments, only_expunge_deletes)
+    failures = []
+    for index in indices:
+        try:
+            force_merge(index, max_num_segments=max_num_segments,
+                        only_expunge_deletes=only_expunge_deletes, flush=flush)
+        except LoghavenError as error:
+            failures.append({"shard": 0, "index": index.name,
+                             "status": HTTPStatus(error.status).name,
+                             "reason": error.to_cause()})
+    header: dict[str, Any] = {"total": len(indices), "successful": len(indices) - len(failures),
+                              "failed": len(failures)}
+    if failures:
+        header["failures"] = failures
+    return {"_shards": header}

@@ -176,12 +176,14 @@ def attempt_rollover(run: StepRun) -> StepResult:
                   if index.settings.flat.get(key)), None)
     if not alias:
         return failed(f"Missing rollover_alias index setting [index={name}]")
-    if run.data.get("new_index") or _rolled_over_elsewhere(run.context, name, alias):
+    props = run.context.catalog.aliases.get(name, {}).get(alias)
+    cut_short = run.data.get("rolling_over") and (props is None or not props.get("is_write_index"))
+    if run.data.get("new_index") or cut_short \
+            or _rolled_over_elsewhere(run.context, name, alias):
         return StepResult(COMPLETED, {
             "message": "This index has already been rolled over using this alias, treating "
                        f"as a success [index={name}, alias={alias}]"},
             rolled_over_index=run.data.get("new_index"))
-    props = run.context.catalog.aliases.get(name, {}).get(alias)
     holders = [i for i, aliases in run.context.catalog.aliases.items() if alias in aliases]
     if props is None or (not props.get("is_write_index") and len(holders) > 1):
         return failed(f"Missing alias or not the write index when rollover [index={name}]")
@@ -190,6 +192,8 @@ def attempt_rollover(run: StepRun) -> StepResult:
     if not rollover_holds(run.config, facts):
         return StepResult(CONDITION_NOT_MET, {
             "message": f"Pending rollover of index [index={name}]", "conditions": report})
+    run.data["rolling_over"] = True  # a run cut short after the switch finds it done
+    run.checkpoint()
     try:
         response = rollover(run.context.catalog, alias, None)
     except Exception as error:  # the engine's refusal is the step's failure

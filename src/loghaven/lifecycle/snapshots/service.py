@@ -28,6 +28,7 @@ import shutil
 import threading
 import time
 import uuid as uuidlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -237,7 +238,7 @@ class SnapshotService:
                 raise InvalidSnapshotName(repository, snapshot,
                                           "snapshot with the same name already exists")
             self.metastore.put(OPS, op_id, record)
-            run, thread = self._start_create(repo, op_id, record)
+            _run, thread = self._start_create(repo, op_id, record)
         if not wait_for_completion:
             return {"accepted": True}
         thread.join()
@@ -247,7 +248,8 @@ class SnapshotService:
                       record: dict[str, Any]) -> tuple[SnapshotRun, threading.Thread]:
         staging = self._staging / record["uuid"]
         run = SnapshotRun(repo, record, self.catalog, self.metastore, staging, self._level,
-                          self._stopping.is_set, self._pause)
+                          self._stopping.is_set)
+        run.pause = lambda step: self._pause(step, run.aborted.is_set)
         thread = self._background(lambda: self._run_create(run, op_id))
         self._runs[(repo.name, record["snapshot"])] = (run, thread)
         return run, thread
@@ -547,13 +549,13 @@ class SnapshotService:
         thread.start()
         return thread
 
-    def _pause(self, step: str) -> None:
-        """The testing hook (module docstring)."""
+    def _pause(self, step: str, aborted: Callable[[], bool] = lambda: False) -> None:
+        """The testing hook (module docstring): until stopped, aborted or 120 s passed."""
         if os.environ.get(PAUSE_ENV) != step:
             return
         (Path(self.config.data_dir) / f"snapshot-paused-{step}").touch()
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not self._stopping.is_set():
+        while time.monotonic() < deadline and not self._stopping.is_set() and not aborted():
             time.sleep(0.1)
 
 

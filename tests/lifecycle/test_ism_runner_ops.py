@@ -1,0 +1,159 @@
+"""ISM actions over the engine's operations and the node's services, end to end through
+opensearch-py: OpenSearch's documented rollover policy (ism_template, rollover alias from an
+index template, pending until the doc count holds, then the new write index), force_merge's
+three steps, the snapshot action into an ``fs`` repository, and warm_migration."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from opensearchpy import OpenSearch
+
+from conftest import Server
+
+from .ism_helpers import (
+    client_for,
+    explain_history,
+    ism_server,
+    message,
+    put_policy,
+    step,
+    wait_explain,
+)
+
+
+@pytest.fixture(scope="module")
+def ism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("ism-ops")
+    (base / "repo").mkdir()
+    server = ism_server(base / "data", LOGHAVEN_PATH_REPO=str(base / "repo")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(ism: Server) -> OpenSearch:
+    return client_for(ism)
+
+
+def test_documented_rollover_policy(client: OpenSearch) -> None:
+    """OpenSearch's "rollover" how-to: a policy with an ``ism_template`` for ``log*``, an
+    index template setting ``plugins.index_state_management.rollover_alias``, and
+    ``log-000001`` as the alias's write index."""
+    client.plugins.index_management.put_policy("rollover_policy", body={"policy": {
+        "description": "Example rollover policy.", "default_state": "rollover",
+        "states": [{"name": "rollover", "actions": [{"rollover": {"min_doc_count": 2}}],
+                    "transitions": []}],
+        "ism_template": {"index_patterns": ["log*"], "priority": 100}}})
+    client.indices.put_index_template("ism_rollover", body={
+        "index_patterns": ["log*"],
+        "template": {"settings": {"plugins.index_state_management.rollover_alias": "log"}}})
+    client.indices.create("log-000001", body={"aliases": {"log": {"is_write_index": True}}})
+    pending = wait_explain(client, "log-000001", lambda e: step(e)[0] == "attempt_rollover")
+    assert step(pending) == ("attempt_rollover", "condition_not_met")
+    assert message(pending) == "Pending rollover of index [index=log-000001]"
+    assert pending["info"]["conditions"]["min_doc_count"] == {"condition": 2, "current": 0}
+    assert pending["policy_id"] == "rollover_policy"
+    for number in range(2):
+        client.index("log", body={"n": number}, refresh=True)
+    rolled = wait_explain(client, "log-000001",
+                          lambda e: step(e) == ("attempt_rollover", "completed"))
+    assert message(rolled) == "Successfully rolled over index [index=log-000001]"
+    assert rolled["rolled_over"] is True
+    aliases = client.indices.get_alias(name="log")
+    assert aliases["log-000002"]["aliases"]["log"]["is_write_index"] is True
+    assert aliases["log-000001"]["aliases"]["log"].get("is_write_index") is False
+    client.index("log", body={"n": 9}, refresh=True)
+    assert client.count(index="log-000002")["count"] == 1
+    successor = wait_explain(client, "log-000002", lambda e: step(e)[0] == "attempt_rollover")
+    assert message(successor) == "Pending rollover of index [index=log-000002]"
+
+
+def test_rollover_without_alias_setting_fails_with_opensearch_message(
+        client: OpenSearch) -> None:
+    put_policy(client, "roll-no-alias", [{"name": "r", "actions": [
+        {"retry": {"count": 0}, "rollover": {"min_doc_count": 1}}], "transitions": []}], "r")
+    client.indices.create("noalias-000001")
+    client.plugins.index_management.add_policy("noalias-000001",
+                                               body={"policy_id": "roll-no-alias"})
+    failed = wait_explain(client, "noalias-000001",
+                          lambda e: (e.get("action") or {}).get("failed") is True)
+    assert step(failed) == ("attempt_rollover", "failed")
+    assert message(failed) == "Missing rollover_alias index setting [index=noalias-000001]"
+    assert failed["retry_info"]["failed"] is True
+
+
+def test_force_merge_steps(client: OpenSearch) -> None:
+    index = "merge-me"
+    client.indices.create(index)
+    for number in range(5):
+        client.index(index, body={"n": number}, refresh=True)
+    put_policy(client, "merge", [{"name": "m", "actions": [
+        {"force_merge": {"max_num_segments": 1}}], "transitions": []}], "m")
+    client.plugins.index_management.add_policy(index, body={"policy_id": "merge"})
+    seen = explain_history(client, index,
+                           lambda e: step(e) == ("wait_for_force_merge", "completed"))
+    messages = {step(e)[0]: message(e) for e in seen if step(e)[1] == "completed"}
+    assert messages == {
+        "attempt_set_read_only": f"Successfully set index to read-only [index={index}]",
+        "attempt_call_force_merge": f"Successfully completed force merge [index={index}]",
+        "wait_for_force_merge": f"Successfully confirmed segments force merged [index={index}]"}
+    assert client.count(index=index)["count"] == 5
+    segments = client.indices.segments(index=index)["indices"][index]["shards"]["0"][0]
+    assert segments["num_search_segments"] <= 1 or len(segments["segments"]) <= 1
+
+
+def test_snapshot_action_names_and_waits(client: OpenSearch, ism: Server) -> None:
+    """The snapshot action creates ``<snapshot>-<uuuu.MM.dd-HH:mm:ss.SSS>`` of the index
+    (OpenSearch's name, the ``snapshot`` field a Mustache template) and waits for it."""
+    location = Path(ism.env["LOGHAVEN_PATH_REPO"]) / "ism"
+    client.snapshot.create_repository("ism-repo", body={"type": "fs",
+                                                        "settings": {"location": str(location)}})
+    index = "snap-me"
+    client.indices.create(index)
+    client.index(index, body={"n": 1}, refresh=True)
+    put_policy(client, "snap", [{"name": "s", "actions": [
+        {"snapshot": {"repository": "ism-repo", "snapshot": "{{ctx.index}}-nightly"}}],
+        "transitions": []}], "s")
+    client.plugins.index_management.add_policy(index, body={"policy_id": "snap"})
+    seen = explain_history(client, index,
+                           lambda e: step(e) == ("wait_for_snapshot", "completed"))
+    assert message(seen[-1]) == f"Successfully created snapshot [index={index}]"
+    assert seen[-1]["info"]["state"] == "SUCCESS"
+    started = [e for e in seen if step(e) == ("attempt_snapshot", "completed")]
+    assert all(message(e) == f"Successfully started snapshot [index={index}]" for e in started)
+    [snapshot] = client.snapshot.get("ism-repo", "_all")["snapshots"]
+    assert re.fullmatch(r"snap-me-nightly-\d{4}\.\d{2}\.\d{2}-\d{2}:\d{2}:\d{2}\.\d{3}",
+                        snapshot["snapshot"]), snapshot["snapshot"]
+    assert snapshot["indices"] == [index]
+    assert snapshot["state"] == "SUCCESS"
+    assert snapshot["include_global_state"] is False
+
+
+def test_warm_migration_action(client: OpenSearch) -> None:
+    """warm_migration starts UltraWarm's migration and waits for it: the index is then warm
+    (its box type, ``_cat/indices/_warm``) and searchable as before."""
+    index = "to-warm"
+    client.indices.create(index)
+    for number in range(4):
+        client.index(index, body={"n": number}, refresh=True)
+    put_policy(client, "warm", [{"name": "hot", "actions": [], "transitions": [
+        {"state_name": "warm", "conditions": {"min_doc_count": 4}}]},
+        {"name": "warm", "actions": [{"warm_migration": {}}], "transitions": []}], "hot")
+    client.plugins.index_management.add_policy(index, body={"policy_id": "warm"})
+    seen = explain_history(client, index,
+                           lambda e: step(e) == ("wait_for_warm_migration", "completed"),
+                           timeout=90)
+    messages = [message(e) for e in seen]
+    assert f"Successfully started warm migration [index={index}]" in messages
+    assert messages[-1] == f"Successfully completed warm migration [index={index}]"
+    assert seen[-1]["action"]["name"] == "warm_migration"
+    settings = client.indices.get_settings(index=index)[index]["settings"]["index"]
+    assert settings["routing"]["allocation"]["require"]["box_type"] == "warm"
+    warm = client.transport.perform_request("GET", "/_cat/indices/_warm",
+                                            params={"format": "json"})
+    assert index in [row["index"] for row in warm]
+    assert client.count(index=index)["count"] == 4
