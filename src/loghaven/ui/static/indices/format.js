@@ -2,6 +2,7 @@
 // a deletion, and where an index's tier comes from.
 
 import { h } from "../lib.js";
+import { table } from "../widgets.js";
 
 export const count = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("en"));
 
@@ -50,6 +51,15 @@ export function subnav(label, links, current) {
   return h("nav", { class: "tabs subtabs", "aria-label": label },
     links.map(([id, text, href]) => h("a", { href, "data-page": id, class: id === current ? "active" : null,
       "aria-current": id === current ? "page" : null }, text)));
+}
+
+// A list's table (id `id`) in a box that scrolls sideways on a narrow screen; with no rows,
+// the `empty` sentence alone (a table of headers only would be cut at a phone's width).
+export function listTable(id, headers, rows, empty) {
+  if (!rows.length) return h("p", { class: "empty-list", id }, empty);
+  const list = table(headers, rows);
+  list.id = id;
+  return h("div", { class: "table-scroll" }, list);
 }
 
 // A tier as a badge (hot, warm).

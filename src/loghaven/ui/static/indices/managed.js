@@ -5,17 +5,19 @@
 
 import { api, call, h } from "../lib.js";
 import { clipped } from "../alerting/format.js";
-import { attempt, enc, field, notice, page, shown, table } from "../widgets.js";
-import { ask } from "./format.js";
+import { attempt, enc, field, notice, page, shown } from "../widgets.js";
+import { ask, listTable } from "./format.js";
 import { policies, policiesNav } from "./policies.js";
 
 const ISM = "/_plugins/_ism";
+// Explain lists managed indices 20 at a time by default: these pages ask for this many.
+const PAGE = 1000;
 const POLICY_ID = "index.plugins.index_state_management.policy_id";
 
 // Every managed index as {index, policy, state, action, step, message, failed, info}; none when
 // the explain API refuses (the page that needs it shows the reason itself).
 export async function managedIndices() {
-  const answer = await api("GET", `${ISM}/explain`);
+  const answer = await api("GET", `${ISM}/explain?size=${PAGE}`);
   if (answer.status !== 200) return [];
   return explained(JSON.parse(answer.text));
 }
@@ -53,7 +55,7 @@ export async function renderManaged(container) {
 }
 
 async function draw(container, message = null) {
-  const [body, known] = await Promise.all([call("GET", `${ISM}/explain`), policies()]);
+  const [body, known] = await Promise.all([call("GET", `${ISM}/explain?size=${PAGE}`), policies()]);
   const rows = explained(body);
   const names = known.map((p) => p._id);
   const status = h("div", { class: "status", id: "managed-status", "aria-live": "polite" }, message);
@@ -90,9 +92,8 @@ async function draw(container, message = null) {
         onclick: () => change(row) }, "Change policy"),
       h("button", { type: "button", class: "danger small", "data-action": "remove", "aria-label": `Remove the policy from ${row.index}`,
         onclick: () => remove(row) }, "Remove"))));
-  const listing = table(["Index", "Policy", "State", "Action", "Step status", "Info", "Failed", ""], lines,
-    "No index is managed yet: add a policy to indices below, or give a policy an ism_template.");
-  listing.id = "managed-table";
+  const listing = listTable("managed-table", ["Index", "Policy", "State", "Action", "Step status", "Info", "Failed", ""], lines,
+    "No index is managed yet: apply a policy to indices below, or give a policy an ism_template.");
 
   const pattern = h("input", { id: "add-pattern", required: true, autocomplete: "off", spellcheck: "false", placeholder: "logs-2026.*" });
   const policy = choice("add-policy", names, names[0]);
@@ -101,7 +102,7 @@ async function draw(container, message = null) {
     h("div", { class: "toolbar wrap" },
       h("span", { class: "hint grow" }, "The runner checks each managed index every job interval: its state, the action it runs and that action's step."),
       h("button", { type: "button", class: "secondary", id: "managed-reload", onclick: () => attempt(status, () => draw(container)) }, "Reload")),
-    status, h("div", { class: "table-scroll" }, listing),
+    status, listing,
     names.length ? h("form", { class: "form", id: "add-policy-form", onsubmit: (event) => { event.preventDefault(); add(); } },
       h("h3", {}, "Apply a policy"),
       field("Indices", pattern, "An index name or a pattern; every index it matches is managed from the policy's start state."),

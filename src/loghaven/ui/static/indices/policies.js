@@ -6,10 +6,10 @@
 
 import { call, h } from "../lib.js";
 import { when } from "../alerting/format.js";
-import { attempt, enc, field, notice, page, shown, table } from "../widgets.js";
+import { attempt, enc, field, notice, page, shown } from "../widgets.js";
 import { parseJson } from "./create.js";
 import { policyDiagram } from "./diagram.js";
-import { ask, count, jsonBlock, subnav } from "./format.js";
+import { ask, count, jsonBlock, listTable, subnav } from "./format.js";
 import { managedIndices, renderManaged } from "./managed.js";
 
 const ISM = "/_plugins/_ism";
@@ -75,14 +75,13 @@ async function drawList(container) {
       h("a", { href: `#indices/policies/edit/${enc(id)}`, class: "button secondary small", "aria-label": `Edit ${id}` }, "Edit"),
       h("button", { type: "button", class: "danger small", "aria-label": `Delete ${id}`,
         onclick: () => removePolicy(status, id, () => drawList(container)) }, "Delete"))));
-  const listing = table(["Policy", "Description", "States", "Indices", "Last updated", ""], rows,
+  const listing = listTable("policies-table", ["Policy", "Description", "States", "Indices", "Last updated", ""], rows,
     "No lifecycle policies yet: create one to move indices to warm and delete them as they age.");
-  listing.id = "policies-table";
   page(container, policiesNav("list"),
     h("div", { class: "toolbar wrap" },
       h("span", { class: "hint grow" }, "A policy moves the indices it manages through its states: actions run in a state, transitions say when to go on."),
       h("a", { href: "#indices/policies/new", class: "button", id: "policy-create" }, "Create policy")),
-    status, h("div", { class: "table-scroll" }, listing));
+    status, listing);
 }
 
 async function drawPolicy(container, id) {

@@ -4,9 +4,9 @@
 // deleted (the snapshots stay where they are written).
 
 import { api, call, h } from "../lib.js";
-import { attempt, enc, field, notice, page, shown, table } from "../widgets.js";
+import { attempt, enc, field, notice, page, shown } from "../widgets.js";
 import { parseJson } from "./create.js";
-import { ask, count } from "./format.js";
+import { ask, count, listTable } from "./format.js";
 import { snapshotsNav } from "./snapshots.js";
 
 // {name: {type, settings}} of every repository.
@@ -58,8 +58,7 @@ async function draw(container, message = null) {
             await draw(container, notice(`Deleted the repository ${name}.`, "success"));
           });
         } }, "Delete"))));
-  const listing = table(["Repository", "Type", "Location", "Snapshots", ""], rows, "No repository yet: add one below.");
-  listing.id = "repositories-table";
+  const listing = listTable("repositories-table", ["Repository", "Type", "Location", "Snapshots", ""], rows, "No repository yet: add one below.");
 
   const name = h("input", { id: "repo-name", required: true, autocomplete: "off", spellcheck: "false", placeholder: "backups" });
   const type = h("select", { id: "repo-type" }, h("option", { value: "fs" }, "Shared file system (fs)"), h("option", { value: "s3" }, "Amazon S3 (s3)"));
@@ -80,7 +79,7 @@ async function draw(container, message = null) {
     await draw(container, notice(`Added the repository ${chosen}.`, "success"));
   });
   page(container, snapshotsNav("repositories"),
-    status, h("div", { class: "table-scroll" }, listing),
+    status, listing,
     h("form", { class: "form", id: "repo-form", onsubmit: (event) => { event.preventDefault(); create(); } },
       h("h3", {}, "Add a repository"),
       field("Name", name),

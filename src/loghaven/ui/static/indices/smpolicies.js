@@ -5,8 +5,8 @@
 
 import { api, call, h } from "../lib.js";
 import { clipped, when } from "../alerting/format.js";
-import { attempt, enc, field, notice, page, shown, table } from "../widgets.js";
-import { ask } from "./format.js";
+import { attempt, enc, field, notice, page, shown } from "../widgets.js";
+import { ask, listTable } from "./format.js";
 import { repositories } from "./repositories.js";
 import { snapshotsNav } from "./snapshots.js";
 
@@ -78,9 +78,8 @@ async function draw(container, message = null) {
             await act(`Deleted ${name}.`, "DELETE", `${SM}/${enc(name)}`);
           } }, "Delete")));
   });
-  const listing = table(["Policy", "Repository", "Indices", "Schedule", "Retention", "Status", "Last run", ""], rows,
+  const listing = listTable("sm-table", ["Policy", "Repository", "Indices", "Schedule", "Retention", "Status", "Last run", ""], rows,
     "No snapshot policy yet: create one below to take snapshots on a schedule.");
-  listing.id = "sm-table";
 
   const names = Object.keys(repos).sort();
   const input = (id, attrs = {}) => h("input", { id, autocomplete: "off", spellcheck: "false", ...attrs });
@@ -110,7 +109,7 @@ async function draw(container, message = null) {
     await draw(container, notice(`Created ${chosen}: its first snapshot is taken at the next time its schedule gives.`, "success"));
   });
   page(container, snapshotsNav("policies"),
-    status, h("div", { class: "table-scroll" }, listing),
+    status, listing,
     names.length ? h("form", { class: "form", id: "sm-form", onsubmit: (event) => { event.preventDefault(); create(); } },
       h("h3", {}, "Create a snapshot policy"),
       field("Name", name), field("Description (optional)", description),

@@ -5,8 +5,8 @@
 
 import { api, call, h } from "../lib.js";
 import { when } from "../alerting/format.js";
-import { attempt, enc, field, formatBytes, notice, page, shown, table } from "../widgets.js";
-import { ask, subnav } from "./format.js";
+import { attempt, enc, field, formatBytes, notice, page, shown } from "../widgets.js";
+import { ask, listTable, subnav } from "./format.js";
 import { renderRepositories, repositories } from "./repositories.js";
 import { renderSmPolicies } from "./smpolicies.js";
 
@@ -107,9 +107,8 @@ async function draw(container, message = null) {
             await draw(container, notice(`Deleted ${s.snapshot}.`, "success"));
           });
         } }, "Delete"))));
-  const listing = table(["Snapshot", "Repository", "State", "Indices", "Started", "Finished", "Size", ""], rows,
+  const listing = listTable("snapshots-table", ["Snapshot", "Repository", "State", "Indices", "Started", "Finished", "Size", ""], rows,
     names.length ? "No snapshots yet: take one below." : "No repository yet: add one in Repositories first.");
-  listing.id = "snapshots-table";
 
   const repository = h("select", { id: "take-repository", required: true }, names.map((n) => h("option", { value: n }, n)));
   const name = h("input", { id: "take-name", required: true, autocomplete: "off", spellcheck: "false",
@@ -124,7 +123,7 @@ async function draw(container, message = null) {
     h("div", { class: "toolbar wrap" },
       h("span", { class: "hint grow" }, "A snapshot copies indices into a repository; later snapshots copy only the files that changed."),
       h("button", { type: "button", class: "secondary", id: "snapshots-reload", onclick: () => attempt(status, refresh) }, "Reload")),
-    status, h("div", { class: "table-scroll" }, listing),
+    status, listing,
     names.length ? h("form", { class: "form", id: "take-form", onsubmit: (event) => { event.preventDefault(); take(); } },
       h("h3", {}, "Take a snapshot"),
       field("Repository", repository),

@@ -6,8 +6,8 @@
 // error, so "no migration any more" is "finished" here, and the index's tier says where it is.
 
 import { api, call, h } from "../lib.js";
-import { attempt, enc, notice, page, shown, table } from "../widgets.js";
-import { ask } from "./format.js";
+import { attempt, enc, notice, page, shown } from "../widgets.js";
+import { ask, listTable } from "./format.js";
 
 const POLL_MS = 1000;
 const POLL_LIMIT = 3600;  // an hour of polls at most; then the page says to reload
@@ -116,7 +116,7 @@ export async function renderMigrations(container) {
 async function drawMigrations(container) {
   const route = location.hash;
   const status = h("div", { class: "status", id: "migrations-status", "aria-live": "polite" });
-  const listing = h("div", { id: "migrations-list", class: "table-scroll" });
+  const listing = h("div", { id: "migrations-list" });
   const draw = async () => {
     const found = await migrations();
     const rows = found.map((m) => h("tr", { "data-index": m.index },
@@ -125,7 +125,7 @@ async function drawMigrations(container) {
       h("td", { class: "state" }, h("code", {}, m.state || "—")),
       h("td", { class: "actions" }, isFinished(m) ? null : h("button", { type: "button", class: "secondary small",
         onclick: () => attempt(status, async () => { await cancel(m.index); await draw(); }) }, "Cancel"))));
-    listing.replaceChildren(table(["Index", "Migration", "UltraWarm state", ""], rows,
+    listing.replaceChildren(listTable("migrations-table", ["Index", "Migration", "UltraWarm state", ""], rows,
       "No migration is queued or running. Move an index from the Indices tab."));
     return found.some((m) => !isFinished(m) && !isFailed(m));
   };
