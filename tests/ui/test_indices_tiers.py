@@ -1,7 +1,8 @@
 """Index management's warm tier in a real browser (Debian's Chromium), against a server whose
 warm tier is its local object store: every page of issue 19 loads without a script or console
 error at a laptop's and a phone's width; an index moved to warm from its row (after the
-confirmation) is marked warm, found by the tier filter, and moved back; a migration held at
+confirmation) is marked warm, found by the tier filter, and moved back from its page with the
+keyboard alone; a migration held at
 a step shows its state and step in its row and in the Migrations page, and is cancelled
 there."""
 
@@ -79,11 +80,23 @@ def test_an_index_moved_to_warm_is_marked_warm_and_moves_back(
     expect(row).to_have_count(0)
     page.select_option("#indices-tier", "warm")
     shot(page, "indices-warm")
-    page.select_option("#indices-tier", "")
-    row.locator("button[data-action='to-hot']").click()
-    page.click("#move-confirm")
-    expect(row.locator("td.tier .tag").first).to_have_text("hot", timeout=90_000)
+    # Back to hot from the index's page, with the keyboard alone
+    page.goto(f"{server.url}/_dashboards/#indices/index/{index_name}")
+    expect(page.locator("[data-fact='tier'] .tag").first).to_have_text("warm")
+    expect(page.locator("[data-fact='policy']")).to_have_text("none")
+    shot(page, "index-warm")
+    page.focus("#index-refresh")
+    for _ in range(10):
+        if page.evaluate("document.activeElement.dataset.action") == "to-hot":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#move-confirm")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#index-status")).to_contain_text("it is on the hot tier now", timeout=90_000)
+    expect(page.locator("[data-fact='tier'] .tag").first).to_have_text("hot")
     assert box_type(client, index_name) in (None, "hot")
+    assert client.post(f"/{index_name}/_doc?refresh=true", json={"n": -1}).status_code == 201
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import { when } from "../alerting/format.js";
 import { attempt, enc, formatBytes, notice, page, shown, table } from "../widgets.js";
 import { renderCreate } from "./create.js";
 import { count, tierBadge, tierOf } from "./format.js";
-import { cancel, follow, isFailed, migrationCell, migrations, move, moveButtons, moveRefused } from "./tiers.js";
+import { isFailed, migrationCell, migrations, moveButtons, runMove } from "./tiers.js";
 
 const CAT = "/_cat/indices?format=json&bytes=b&h=index,health,status,uuid,docs.count,docs.deleted,store.size,pri.store.size,creation.date";
 const SETTINGS = "/_settings?expand_wildcards=all&flat_settings=true";
@@ -120,27 +120,20 @@ async function renderList(container, params) {
     draw();
   };
   const reload = () => attempt(status, refresh);
-  // Moves (or cancels the move of) one index, then follows its migration in its row.
+  // Moves (or cancels the move of) one index, its migration followed in its row.
   const act = (index, to) => attempt(status, async () => {
     const before = rows.find((r) => r.index === index)?.tier;
-    try {
-      if (to === "cancel") await cancel(index);
-      else if (!(await move(index, to))) return;
-    } catch (error) {
-      status.replaceChildren(moveRefused(error, index, to));
-      return;
-    }
-    status.replaceChildren(notice(to === "cancel" ? `Cancelled the migration of ${index}.` : `Moving ${index} to ${to}…`, "info"));
-    const last = await follow(index, (current) => {
+    const { started, last } = await runMove(index, to, status, (current) => {
       if (current) running.set(index, current);
       else running.delete(index);
       draw();
     }, alive);
-    if (!alive()) return;
+    if (!started || !alive()) return;
     await refresh();
     const tier = rows.find((r) => r.index === index)?.tier;
-    if (isFailed(last)) status.replaceChildren(moveRefused(new Error(last.failure?.reason || last.state), index, to));
-    else if (to !== "cancel" && tier !== before) status.replaceChildren(notice(`${index} is on the ${tier} tier now.`, "success"));
+    if (isFailed(last)) return;
+    status.replaceChildren(notice(to === "cancel" ? `Cancelled the migration of ${index}.`
+      : tier !== before ? `${index} is on the ${tier} tier now.` : `${index} is still on the ${tier} tier.`, to === "cancel" || tier !== before ? "success" : "info"));
   });
   const tierFilter = h("select", { id: "indices-tier", "aria-label": "Filter indices by tier",
     onchange: () => { state.tier = tierFilter.value; draw(); } },

@@ -22,6 +22,12 @@ export async function managedIndices() {
   return explained(JSON.parse(answer.text));
 }
 
+// One index's managed-index row (see managedIndices), or null when no policy manages it.
+export async function explainOf(index) {
+  const answer = await api("GET", `${ISM}/explain/${enc(index)}`);
+  return answer.status === 200 ? explained(JSON.parse(answer.text))[0] || null : null;
+}
+
 function explained(body) {
   const rows = [];
   for (const [index, info] of Object.entries(body || {})) {

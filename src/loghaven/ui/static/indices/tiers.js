@@ -63,7 +63,7 @@ export function migrationCell(status) {
 }
 
 // Asks, then starts moving `index` to `to` ("warm" or "hot"); resolves true when started.
-export async function move(index, to) {
+async function move(index, to) {
   const body = to === "warm"
     ? "Its splits are merged, copied to object storage and served from there through the local cache. A warm index is read-only; move it back to hot to write to it again."
     : "Its splits are fetched back from object storage to local disk, and it takes writes again.";
@@ -73,13 +73,30 @@ export async function move(index, to) {
   return true;
 }
 
-export async function cancel(index) {
+async function cancel(index) {
   await call("POST", `/_ultrawarm/migration/_cancel/${enc(index)}`);
+}
+
+// Moves `index` to `to` (or cancels its move: `to` "cancel") after asking, then follows it,
+// giving each status to `show` while `alive()`; resolves {started, last}: whether anything
+// was sent, and the last status seen. A refusal is shown in `status` with what to do next.
+export async function runMove(index, to, status, show, alive) {
+  try {
+    if (to === "cancel") await cancel(index);
+    else if (!(await move(index, to))) return { started: false, last: null };
+  } catch (error) {
+    status.replaceChildren(moveRefused(error, index, to));
+    return { started: false, last: null };
+  }
+  status.replaceChildren(notice(to === "cancel" ? `Cancelling the migration of ${index}…` : `Moving ${index} to ${to}…`, "info"));
+  const last = await follow(index, show, alive);
+  if (isFailed(last)) status.replaceChildren(moveRefused(new Error(last.failure?.reason || last.state), index, to));
+  return { started: true, last };
 }
 
 // Polls `index`'s migration every second, giving each status to `show`, until it is finished
 // (no status any more, or FINISHED_*), failed, or `alive()` is false; resolves the last status.
-export async function follow(index, show, alive) {
+async function follow(index, show, alive) {
   let last = null;
   for (let i = 0; i < POLL_LIMIT && alive(); i += 1) {
     const status = await migrationOf(index);
@@ -94,17 +111,18 @@ export async function follow(index, show, alive) {
 
 // The row's buttons: "Move to warm" / "Move to hot"; "Cancel" while one runs; "Retry" and
 // "Cancel" when it failed (moving again resumes a failed migration, cancelling undoes it).
-export function moveButtons(index, tier, status, act) {
+export function moveButtons(index, tier, status, act, small = true) {
+  const size = small ? " small" : "";
   if (status && !isFinished(status)) {
-    const stop = h("button", { type: "button", class: "secondary small", "data-action": "cancel",
+    const stop = h("button", { type: "button", class: `secondary${size}`, "data-action": "cancel",
       "aria-label": `Cancel the migration of ${index}`, onclick: () => act("cancel") }, "Cancel");
     if (!isFailed(status)) return stop;
     const to = targetOf(status);
-    return [h("button", { type: "button", class: "small", "data-action": `to-${to}`,
+    return [h("button", { type: "button", class: size.trim() || null, "data-action": `to-${to}`,
       "aria-label": `Retry moving ${index} to ${to}`, onclick: () => act(to) }, "Retry"), stop];
   }
   const to = tier === "warm" ? "hot" : "warm";
-  return h("button", { type: "button", class: "secondary small", "data-action": `to-${to}`,
+  return h("button", { type: "button", class: `secondary${size}`, "data-action": `to-${to}`,
     "aria-label": `Move ${index} to ${to}`, onclick: () => act(to) }, `Move to ${to}`);
 }
 
@@ -140,7 +158,7 @@ async function drawMigrations(container) {
 }
 
 // A refusal of a move as a notice that says what to do next.
-export function moveRefused(error, index, to) {
+function moveRefused(error, index, to) {
   const next = error.status === 404 ? "Reload the list: the index may have been deleted."
     : error.status === 400 || error.status === 409 ? `Wait for ${index}'s running migration to finish, or cancel it, then move it again.`
       : "Check the server's log, then try again.";
