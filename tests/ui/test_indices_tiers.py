@@ -14,9 +14,20 @@ import httpx
 import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
-from tests.ui.tierskit import SIZES, fill, fits, shot, tiers_server
+from tests.ui.tierskit import (
+    SIZES,
+    fill,
+    fits,
+    shot,
+    tiers_client,
+    tiers_server,
+    tiers_server_fixture,
+)
 
 from conftest import Server
+
+#: tierskit's fixtures, this module's `server` and `client` (pytest finds them here).
+__all__ = ["tiers_client", "tiers_server_fixture"]
 
 #: Each page of issue 19 and an element only it has.
 PAGES = {"indices": "#indices-tier", "migrations": "#migrations-list", "policies": "#policy-create",
@@ -24,17 +35,6 @@ PAGES = {"indices": "#indices-tier", "migrations": "#migrations-list", "policies
          "snapshots": "#snapshots-reload", "snapshots/repositories": "#repo-form",
          "snapshots/policies": "#sm-table"}
 BOX_TYPE = "index.routing.allocation.require.box_type"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from tiers_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=60) as c:
-        yield c
 
 
 def box_type(client: httpx.Client, index: str) -> str | None:

@@ -6,26 +6,15 @@ and a retention is listed, stopped, started and deleted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 from playwright import sync_api as playwright_api
 from playwright.sync_api import expect
-from tests.ui.tierskit import fill, shot, tiers_server
+from tests.ui.tierskit import fill, shot, tiers_client, tiers_server_fixture
 
 from conftest import Server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from tiers_server(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def client(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=60) as c:
-        yield c
+#: tierskit's fixtures, this module's `server` and `client` (pytest finds them here).
+__all__ = ["tiers_client", "tiers_server_fixture"]
 
 
 def add_repository(page: playwright_api.Page, server: Server, name: str) -> None:

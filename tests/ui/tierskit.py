@@ -1,6 +1,8 @@
 """What the issue 19 UI tests share: a server of their own whose warm tier is the local object
 store, with a ``path.repo`` for fs snapshot repositories and a fast ISM job; an index with a
-few documents; and a look at the page's layout (no sideways scrolling)."""
+few documents; and a look at the page's layout (no sideways scrolling). A test module that
+imports ``tiers_server_fixture`` and ``tiers_client`` gets them as its ``server`` and
+``client``."""
 
 from __future__ import annotations
 
@@ -28,6 +30,18 @@ def tiers_server(tmp_path_factory: pytest.TempPathFactory, **env: str) -> Iterat
     server.repo = repo  # type: ignore[attr-defined]
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module", name="server")
+def tiers_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``server`` in the modules that import this: one tiers server per module."""
+    yield from tiers_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="module", name="client")
+def tiers_client(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        yield client
 
 
 def fill(client: httpx.Client, index: str, docs: int = 30) -> None:
