@@ -227,6 +227,30 @@ def test_a_crash_before_or_after_the_switch_leaves_one_copy(node: Node) -> None:
         reopened.close()
 
 
+def test_a_crash_after_the_switch_leaves_the_new_copy(node: Node,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    index = node.catalog.create_index("switched", MAPPING)
+    write(index, range(10))
+    index.seal()
+    old_path = index.splits[0].path
+    moved = moved_copies(index)
+    # the process dies after the metastore write, before the old files are deleted
+    monkeypatch.setattr(Index, "drop_split_files", lambda self, splits: None)
+    index.relocate(moved)
+    assert old_path.exists()
+    node.close()
+    node.catalog.indices.clear()
+    monkeypatch.undo()
+    reopened = Node(Config(data_dir=node.config.data_dir, ingest_workers=0))
+    try:
+        assert not old_path.exists()  # swept: the state no longer lists it
+        (copy,) = moved.values()
+        assert reopened.catalog.indices["switched"].splits[0].meta.location == copy.location
+        assert len(all_hits(reopened, "switched")) == 10
+    finally:
+        reopened.close()
+
+
 # --- force merge ------------------------------------------------------------------------------
 
 def test_force_merge_to_one_split_drops_deleted_documents(node: Node) -> None:

@@ -107,6 +107,15 @@ def _alias(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
     assert admin.put(f"/{case.index}/_alias/{case.fills['name']}").status_code == 200
 
 
+def _rollover_alias(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """An index ``rt-N-000001`` whose write alias the request rolls over."""
+    case.index = f"rt-{next(_counter)}-000001"
+    alias = case.fills["alias"] = case.index.replace("-000001", "-write")
+    case.fills["new_index"] = case.index.replace("-000001", "-rolled")
+    assert admin.put(f"/{case.index}", json={"aliases": {alias: {
+        "is_write_index": True}}}).status_code == 200
+
+
 def _template(kind: str, body: dict[str, Any], *, existing: bool) -> Setup:
     def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
         name = case.fills["name"] = f"rt-{kind.strip('_')}-{next(_counter)}"
@@ -535,6 +544,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("POST", "/_dashboards/auth/login /_dashboards/auth/logout", _login),
     **_each("PUT,POST,GET,DELETE", "/_security/api_key", _api_key),
     **_each("POST", "/", _sns_query),
+    **_each("POST", "/{alias}/_rollover /{alias}/_rollover/{new_index}", _rollover_alias),
 }
 #: Entries whose own success is not 2xx: a task id that names no running task, the UI's
 #: redirect to its page.

@@ -59,6 +59,14 @@ def write_block(index: str, settings: Mapping[str, str], op: str) -> ClusterBloc
     return blocked(index, found) if found else None
 
 
+def metadata_block(index: str, settings: Mapping[str, str]) -> ClusterBlock | None:
+    """The error of an operation ES checks at the ``METADATA_WRITE`` level (force merge,
+    rollover): the read-only blocks refuse it, ``index.blocks.write`` does not."""
+    found = [block for block in WRITE_BLOCKS if block.setting != WRITE
+             and is_set(settings, block.setting)]
+    return blocked(index, found) if found else None
+
+
 def flood_stage_block(index: str) -> ClusterBlock:
     """The error of a write refused by the read-only-allow-delete block."""
     return blocked(index, [_FLOOD_STAGE])

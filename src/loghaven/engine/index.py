@@ -645,7 +645,6 @@ class Index:
             self.splits = []
 
 
-
 class SplitsChanged(LoghavenError):
     """A relocation found a split other than it was when its copy was taken."""
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from loghaven.engine import aliases, templates
+from loghaven.engine.blocks import metadata_block
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.documents_state import now_ms
 from loghaven.engine.names import resolve_date_math
@@ -160,6 +161,9 @@ def _plan(catalog: Catalog, target: str, new_index: str | None) -> tuple[Index, 
     if len(writers) != 1:
         raise IllegalArgument(f"rollover target [{target}] does not point to a write index")
     old = catalog.indices[writers[0]]
+    block = metadata_block(old.name, old.settings.flat)  # the write index's only: ISM makes
+    if block is not None:  # the indices it rolled over read-only, and rolls over again
+        raise block
     unresolved = new_index or next_name(
         str(old.settings.flat.get("index.provided_name") or old.name))
     name = resolve_date_math(unresolved)

@@ -283,9 +283,7 @@ class Split:
     def record_checksum(self) -> None:
         """Give a sealed split without a writer its missing checksum (one sealed before
         checksums existed, or whose close thread could not compute it)."""
-        if self.meta.state == "sealed" and self.meta.checksum is None \
-                and self._writer is None \
-                and (self._closing is None or not self._closing.is_alive()):
+        if self.meta.state == "sealed" and self.meta.checksum is None and not self.has_writer():
             self.meta.checksum = split_checksum(self.path)
 
     def searcher(self) -> tantivy.Searcher:
