@@ -10,7 +10,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -32,15 +31,6 @@ from loghaven.storage.objects import (
 def s3_store(s3: S3Store, **options: Any) -> S3ObjectStore:
     return S3ObjectStore(endpoint=s3.endpoint_url, region=s3.region, access_key=s3.access_key,
                          secret_key=s3.secret_key, **options)
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ObjectStore, str]]:
-    if request.param == "local":
-        yield LocalObjectStore(tmp_path / "buckets"), "backups"
-    else:
-        s3: S3Store = request.getfixturevalue("s3")
-        yield s3_store(s3), s3.bucket()
 
 
 def keys(store: ObjectStore, bucket: str, prefix: str = "") -> list[str]:

@@ -8,7 +8,6 @@ import base64
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,20 +18,10 @@ from tests.storage.test_objects import s3_store
 
 from loghaven.storage.objects import (
     MULTIPART_THRESHOLD,
-    LocalObjectStore,
     ObjectStore,
     ObjectStoreError,
     S3ObjectStore,
 )
-
-
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ObjectStore, str]]:
-    if request.param == "local":
-        yield LocalObjectStore(tmp_path / "buckets"), "warm"
-    else:
-        s3: S3Store = request.getfixturevalue("s3")
-        yield s3_store(s3), s3.bucket()
 
 
 def _folder_files(folder: Path) -> list[str]:

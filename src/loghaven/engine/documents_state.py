@@ -93,8 +93,10 @@ def find_committed(split: Split, doc_id: str,
 
 
 def ids_in_split(split: Split, ids: list[str]) -> list[str]:
+    if not ids:  # before the searcher: a warm split is not fetched for nothing
+        return []
     searcher = split.searcher()
-    if not ids or searcher.num_docs == 0:
+    if searcher.num_docs == 0:
         return []
     query = tantivy.Query.term_set_query(split.schema, ID, ids)
     result = searcher.search(query, len(ids))

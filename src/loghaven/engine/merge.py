@@ -40,8 +40,10 @@ SMALL_SPLIT_DOCS = 200_000
 
 
 def merge_candidates(index: Index) -> list[Split]:
-    """The small sealed splits of ``index``, if there are at least two."""
-    small = [s for s in index.splits[:-1] if s.meta.num_docs < SMALL_SPLIT_DOCS]
+    """The small sealed splits of ``index``, if there are at least two (never warm ones:
+    they stay as they were uploaded)."""
+    small = [s for s in index.splits[:-1]
+             if s.meta.num_docs < SMALL_SPLIT_DOCS and not s.is_remote]
     return small if len(small) >= 2 else []
 
 

@@ -7,6 +7,7 @@ import contextlib
 import importlib.metadata
 import logging
 import threading
+import weakref
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -137,7 +138,10 @@ class Split:
             # pickling's constructor: a schema from meta.json's list, without the files
             self.schema = tantivy.Schema._internal_from_pythonized({"inner": meta.schema})
             self.field_names: frozenset[str] = frozenset(f["name"] for f in meta.schema)
-            storage.on_evict(meta, self._evicted)  # type: ignore[attr-defined]
+            # weakly: the cache must not keep a dropped split (and its mapped files) alive
+            evicted = weakref.WeakMethod(self._evicted)
+            storage.on_evict(meta,  # type: ignore[attr-defined]
+                             lambda: (method := evicted()) is not None and method())
         else:
             if mapping is not None:
                 path.mkdir(parents=True, exist_ok=True)
@@ -302,15 +306,17 @@ class Split:
         if searcher is not None and remote.touch(self.meta):
             return searcher
         with self._lock:
-            if self._searcher is None:
+            searcher = self._searcher
+            if searcher is None:
                 try:
                     with remote.lease(self.meta) as path:
                         index = tantivy.Index.open(str(path))
                         register_analyzers(index)
-                        self.index, self._searcher = index, index.searcher()
+                        searcher = index.searcher()
+                        self.index, self._searcher = index, searcher
                 except (ObjectStoreError, OSError, ValueError) as e:
                     raise WarmSplitUnavailable(self.meta.split_id, e) from e
-            return self._searcher
+            return searcher
 
     def _evicted(self) -> None:
         """The cache removed this warm split's files: the next search fetches them again.

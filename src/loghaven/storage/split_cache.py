@@ -108,10 +108,17 @@ class SplitCache:
         try:
             yield path
         finally:
-            with self._lock:
-                self._leases[key] -= 1
-                if not self._leases[key]:
-                    del self._leases[key]
+            self._release(key)
+
+    def _release(self, key: str) -> None:
+        """End a lease; a cache that went over its bound while splits were held gets back
+        under it now."""
+        with self._lock:
+            self._leases[key] -= 1
+            if not self._leases[key]:
+                del self._leases[key]
+            evicted = self._make_room(0, keep=key)
+        self._evicted(evicted)
 
     def _acquire(self, key: str, size: int, fetch: Fetch, *, prefetch: bool = False) -> Path:
         path = self.path(key)
@@ -182,14 +189,16 @@ class SplitCache:
         with self._lock:
             self.counters["bytes_fetched"] += fetched
 
-    def _make_room(self, size: int) -> list[tuple[str, list[Callable[[], None]]]]:
-        """Under the lock: drop least recently used splits nobody holds until ``size`` more
-        bytes fit; their keys and callbacks (called, and folders removed, outside it)."""
+    def _make_room(self, size: int, keep: str | None = None,
+                   ) -> list[tuple[str, list[Callable[[], None]]]]:
+        """Under the lock: drop least recently used splits nobody holds (nor ``keep``, just
+        opened) until ``size`` more bytes fit; their keys and callbacks (called, and folders
+        removed, outside it)."""
         evicted = []
         for key in list(self._entries):
             if self._used() + size <= self.max_bytes:
                 break
-            if self._leases.get(key):
+            if self._leases.get(key) or key == keep:
                 continue
             self._entries.pop(key)
             self.counters["evictions"] += 1
@@ -211,9 +220,12 @@ class SplitCache:
     # --- the rest of the contract ----------------------------------------------------------
 
     def prefetch(self, key: str, size: int, fetch: Fetch) -> None:
-        """:meth:`open` in a background thread; returns at once (already cached: nothing)."""
+        """:meth:`open` in a background thread; returns at once (already cached: nothing).
+        Fetches under way never take more than the cache holds: a prefetch beyond that is
+        left to the search that needs it (it would only evict what was just fetched)."""
         with self._lock:
-            if self._closed or key in self._entries or key in self._fetching:
+            if self._closed or key in self._entries or key in self._fetching \
+                    or self._reserved + size > self.max_bytes:
                 return
             self.counters["prefetches"] += 1
             if self._pool is None:
@@ -228,10 +240,7 @@ class SplitCache:
         except Exception as e:  # the search that needs it fetches again and reports it
             log.warning("warm cache: prefetching [%s] failed: %s", key, e)
             return
-        with self._lock:
-            self._leases[key] -= 1
-            if not self._leases[key]:
-                del self._leases[key]
+        self._release(key)
 
     def touch(self, key: str) -> bool:
         """A use of a split whose files are already open (a hit, most recently used now);
