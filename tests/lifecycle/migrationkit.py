@@ -4,12 +4,11 @@ no ``ultrawarm`` namespace, so they go through its transport, as a user's script
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from opensearchpy import OpenSearch, TransportError
+from tests.streams.streamkit import wait_for
 
 from conftest import S3Store, Server
 
@@ -108,17 +107,6 @@ def status(client: OpenSearch, index: str) -> dict[str, Any] | None:
         raise
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def finish(client: OpenSearch, index: str, seen: set[str] | None = None) -> None:
     """Wait until the migration of ``index`` has ended, noting the states it went through."""
     def ended() -> bool:
@@ -128,7 +116,7 @@ def finish(client: OpenSearch, index: str, seen: set[str] | None = None) -> None
         assert found is None or not found["state"].startswith("FAILED"), found
         return found is None
 
-    wait_for(ended, f"the migration of {index} to end")
+    wait_for(ended, timeout=60, what=f"the migration of {index} to end")
 
 
 def tier(client: OpenSearch, index: str) -> str | None:

@@ -19,8 +19,8 @@ from tests.lifecycle.migrationkit import (
     finish,
     status,
     tier,
-    wait_for,
 )
+from tests.streams.streamkit import wait_for
 
 from conftest import S3Store
 
@@ -128,7 +128,7 @@ def test_status_list_and_cancel(warm: WarmServer) -> None:
     fill(client, "second")
     before = answers(client, "first")
     call(client, "POST", "/_ultrawarm/migration/first/_warm")
-    wait_for(lambda: warm.paused_at("upload+"), "the pause after the upload")
+    wait_for(lambda: warm.paused_at("upload+"), timeout=60, what="the pause after the upload")
     found = status(client, "first")
     assert found is not None
     assert found["state"] == "RUNNING_FULL_SNAPSHOT" and found["step"] == "upload"
@@ -150,7 +150,8 @@ def test_status_list_and_cancel(warm: WarmServer) -> None:
     assert text.split("\n")[1].split() == ["first", "HOT_TO_WARM", "RUNNING_FULL_SNAPSHOT"]
 
     assert call(client, "POST", "/_ultrawarm/migration/_cancel/first") == {"acknowledged": True}
-    wait_for(lambda: status(client, "first") is None, "the cancel to end the migration")
+    wait_for(lambda: status(client, "first") is None, timeout=60,
+             what="the cancel to end the migration")
     # whole where it was: hot, writable (the block the migration set is lifted), no objects
     assert answers(client, "first") == before
     assert tier(client, "first") in (None, "hot")
@@ -185,3 +186,56 @@ def test_s3_keys_are_never_shown(warm: WarmServer, s3: S3Store) -> None:
     call(client, "POST", "/_ultrawarm/migration/secret/_warm")
     finish(client, "secret")
     assert s3.secret_key not in warm.server.log.read_text()
+
+
+def test_a_failing_step_is_retried_then_parked_and_resumed(warm: WarmServer) -> None:
+    if warm.s3 is not None:
+        pytest.skip("the local variant only: its bucket folder is made unusable")
+    client = warm.start()
+    fill(client, "stuck")
+    before = answers(client, "stuck")
+    bucket = warm.server.data_dir / "buckets" / warm.bucket
+    bucket.parent.mkdir(parents=True, exist_ok=True)
+    bucket.write_text("not a folder")  # every upload fails
+    call(client, "POST", "/_ultrawarm/migration/stuck/_warm")
+    failed = wait_for(lambda: (found := status(client, "stuck")) and found["state"].startswith(
+        "FAILED") and found, timeout=60, what="the migration to be parked as failed")
+    assert failed["state"] == "FAILED_FULL_SNAPSHOT" and failed["step"] == "upload"
+    assert failed["failure"]["reason"]
+    assert failed["shard_level_status"]["failed"] == 1
+    assert answers(client, "stuck") == before  # whole on the hot side
+    assert tier(client, "stuck") in (None, "hot")
+
+    bucket.unlink()
+    assert call(client, "POST", "/_ultrawarm/migration/stuck/_warm") == {"acknowledged": True}
+    finish(client, "stuck")
+    assert tier(client, "stuck") == "warm"
+    assert answers(client, "stuck") == before
+
+
+def test_a_bounded_number_run_at_once(warm: WarmServer) -> None:
+    if warm.s3 is not None:
+        pytest.skip("the local variant only")
+    client = warm.start(pause="seal")
+    for name in ("q1", "q2", "q3"):
+        fill(client, name)
+        call(client, "POST", f"/_ultrawarm/migration/{name}/_warm")
+
+    def states() -> list[str]:
+        listed = call(client, "GET", "/_ultrawarm/migration/_status")["migration_status"]
+        return sorted(m["state"] for m in listed)
+
+    wait_for(lambda: states().count("RUNNING_INCREMENTAL_SNAPSHOT") == 2, timeout=60,
+             what="two migrations running")
+    assert states() == ["PENDING_INCREMENTAL_SNAPSHOT"] + ["RUNNING_INCREMENTAL_SNAPSHOT"] * 2
+
+
+def test_deleting_an_index_mid_migration_removes_what_was_uploaded(warm: WarmServer) -> None:
+    client = warm.start(pause="upload+")
+    fill(client, "short-lived")
+    call(client, "POST", "/_ultrawarm/migration/short-lived/_warm")
+    wait_for(lambda: warm.paused_at("upload+"), timeout=60, what="the pause after the upload")
+    assert warm.objects()
+    client.indices.delete(index="short-lived")
+    wait_for(lambda: warm.objects() == [], timeout=60, what="the uploaded objects to go")
+    assert call(client, "GET", "/_ultrawarm/migration/_status") == {"migration_status": []}

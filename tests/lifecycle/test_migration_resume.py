@@ -16,13 +16,21 @@ from tests.lifecycle.migrationkit import (
     finish,
     status,
     tier,
-    wait_for,
 )
+from tests.streams.streamkit import wait_for
 
-HOT_TO_WARM = ["block", "seal", "force_merge", "upload", "upload+", "relocate", "relocate+",
-               "drop_local", "box_type", "box_type+"]
-WARM_TO_HOT = ["download", "download+", "relocate", "relocate+", "delete_warm", "box_type",
-               "unblock", "unblock+"]
+#: Each step (``+``: its end) and the UltraWarm state ``_status`` shows there.
+HOT_TO_WARM = {"block": "RUNNING_INCREMENTAL_SNAPSHOT", "seal": "RUNNING_INCREMENTAL_SNAPSHOT",
+               "force_merge": "RUNNING_FORCE_MERGE", "upload": "RUNNING_FULL_SNAPSHOT",
+               "upload+": "RUNNING_FULL_SNAPSHOT", "relocate": "RUNNING_SHARD_RELOCATION",
+               "relocate+": "RUNNING_SHARD_RELOCATION",
+               "drop_local": "FINISHED_SHARD_RELOCATION",
+               "box_type": "FINISHED_SHARD_RELOCATION", "box_type+": "FINISHED_SHARD_RELOCATION"}
+WARM_TO_HOT = {"download": "RUNNING_SHARD_RELOCATION", "download+": "RUNNING_SHARD_RELOCATION",
+               "relocate": "RUNNING_SHARD_RELOCATION", "relocate+": "RUNNING_SHARD_RELOCATION",
+               "delete_warm": "FINISHED_SHARD_RELOCATION",
+               "box_type": "FINISHED_SHARD_RELOCATION", "unblock": "FINISHED_SHARD_RELOCATION",
+               "unblock+": "FINISHED_SHARD_RELOCATION"}
 
 
 @pytest.fixture
@@ -32,16 +40,17 @@ def warm(tmp_path: Path) -> Iterator[WarmServer]:
     instance.server.kill()
 
 
-def kill_at(warm: WarmServer, index: str, direction: str, pause: str,
+def kill_at(warm: WarmServer, index: str, direction: str, pause: str, state: str,
             before: dict) -> None:
     """Start the migration on a server that pauses at ``pause``, check the index there,
     kill -9 it, restart without the pause, and wait for the migration to finish."""
     client = warm.start(pause=pause)
     assert answers(client, index) == before
     call(client, "POST", f"/_ultrawarm/migration/{index}/{direction}")
-    wait_for(lambda: warm.paused_at(pause), f"the pause at {pause}")
+    wait_for(lambda: warm.paused_at(pause), timeout=60, what=f"the pause at {pause}")
     found = status(client, index)
     assert found is not None and found["step"] == pause.rstrip("+")
+    assert found["state"] == state
     assert answers(client, index) == before  # whole, from one side
     warm.server.kill()
     client = warm.start()
@@ -57,7 +66,7 @@ def test_kill_during_hot_to_warm(warm: WarmServer, pause: str) -> None:
     fill(client, "resumed")
     before = answers(client, "resumed")
     warm.server.stop()
-    kill_at(warm, "resumed", "_warm", pause, before)
+    kill_at(warm, "resumed", "_warm", pause, HOT_TO_WARM[pause], before)
     client = warm.start()
     assert tier(client, "resumed") == "warm"
     assert warm.objects()
@@ -74,7 +83,7 @@ def test_kill_during_warm_to_hot(warm: WarmServer, pause: str) -> None:
     call(client, "POST", "/_ultrawarm/migration/back/_warm")
     finish(client, "back")
     warm.server.stop()
-    kill_at(warm, "back", "_hot", pause, before)
+    kill_at(warm, "back", "_hot", pause, WARM_TO_HOT[pause], before)
     client = warm.start()
     assert tier(client, "back") == "hot"
     assert warm.objects() == []

@@ -49,7 +49,6 @@ from loghaven.engine.split import SplitMeta
 from loghaven.errors import IllegalArgument, IndexClosed, LoghavenError, ResourceNotFound
 from loghaven.scheduler import Every
 from loghaven.security import access
-from loghaven.storage.splits import split_checksum
 
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
@@ -393,9 +392,9 @@ class WarmMigrations:
                     self._save(migration)
             step = migration.step
 
-            def cancelled() -> bool:
+            def cancelled() -> bool:  # or the index deleted
                 current = self._load(name)
-                return current is None or current.cancel
+                return current is None or current.cancel or not self._current(current)
 
             try:
                 _pause(step, stopping, cancelled)
@@ -536,7 +535,7 @@ class WarmMigrations:
             if split.meta.split_id in migration.moved:
                 continue
             folder = index.storage.local_path(split.meta.location or "")
-            uploaded = self.warm.upload(split.meta, folder)
+            uploaded = self.warm.upload(split.meta, folder, index_uuid=index.uuid)
             self.warm.verify(uploaded)
             self._record_copy(migration, split.meta.split_id, split.meta, uploaded)
 
@@ -597,12 +596,7 @@ class WarmMigrations:
             location = index.storage.location(index.uuid, meta.split_id)
             if index.storage.exists(location):
                 index.storage.delete(location)  # a copy a crash cut short
-            folder = index.storage.local_path(location)
-            self.warm.download(meta, folder)
-            if meta.checksum is not None and split_checksum(folder) != meta.checksum:
-                index.storage.delete(location)
-                raise LoghavenError(f"split [{meta.split_id}] of [{index.name}] fetched from "
-                                    f"the warm tier does not match its checksum")
+            self.warm.download(meta, index.storage.local_path(location))  # checksum checked
             local = SplitMeta(meta.split_id, "sealed", meta.created_ms, meta.num_docs,
                               meta.date_ranges, location, meta.checksum)
             self._record_copy(migration, meta.split_id, meta, local)
