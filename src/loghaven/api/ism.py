@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -62,31 +64,22 @@ async def delete_policy(request: Request) -> Response:
     return await run_json(request, lambda: ism.delete_policy(policy_id))
 
 
-async def add(request: Request) -> Response:
-    body = await json_body(request)
-    ism = node_of(request).ism
-    indices = request.path_params.get("index", "")
-    return await run_json(request, lambda: ism.add(indices, body))
+def _on_indices(operation: str, body: str | None) -> Callable[[Request],
+                                                             Awaitable[Response]]:
+    """The endpoint of an operation on the managed indices a path names (add, remove,
+    change_policy, retry): ``body`` ``required``, ``optional`` or None (not read)."""
+    async def endpoint(request: Request) -> Response:
+        data = await json_body(request, required=body == "required") if body else None
+        call = getattr(node_of(request).ism, operation)
+        indices = request.path_params.get("index", "")
+        return await run_json(request, lambda: call(indices, data) if body else call(indices))
+    return endpoint
 
 
-async def remove(request: Request) -> Response:
-    ism = node_of(request).ism
-    indices = request.path_params.get("index", "")
-    return await run_json(request, lambda: ism.remove(indices))
-
-
-async def change_policy(request: Request) -> Response:
-    body = await json_body(request, required=True)
-    ism = node_of(request).ism
-    indices = request.path_params.get("index", "")
-    return await run_json(request, lambda: ism.change_policy(indices, body))
-
-
-async def retry(request: Request) -> Response:
-    body = await json_body(request)
-    ism = node_of(request).ism
-    indices = request.path_params.get("index", "")
-    return await run_json(request, lambda: ism.retry(indices, body))
+add = _on_indices("add", "optional")
+remove = _on_indices("remove", None)
+change_policy = _on_indices("change_policy", "required")
+retry = _on_indices("retry", "optional")
 
 
 async def explain(request: Request) -> Response:

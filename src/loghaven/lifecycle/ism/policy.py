@@ -24,7 +24,7 @@ from typing import Any
 
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument, LoghavenError, ParseFailure, ParsingError
-from loghaven.params import parse_byte_size, token_name
+from loghaven.params import parse_bool, parse_byte_size, token_name
 
 #: The actions a policy's state may hold (OpenSearch's names).
 ACTIONS = ("rollover", "warm_migration", "read_only", "read_write", "force_merge",
@@ -241,13 +241,11 @@ def _action_body(name: str, value: Any) -> dict[str, Any]:
     raise IllegalArgument(f"Invalid field: [{name}] found in Actions.")
 
 
-def _empty(name: str) -> Any:
-    def parse(spec: dict[str, Any]) -> dict[str, Any]:
-        if spec:  # DeleteActionParser & co. expect the object to end at once
-            raise ParsingError("Failed to parse object: expecting token of type [END_OBJECT] "
-                               "but found [FIELD_NAME]")
-        return {}
-    return parse
+def _empty(spec: dict[str, Any]) -> dict[str, Any]:
+    if spec:  # DeleteActionParser & co. expect the object to end at once
+        raise ParsingError("Failed to parse object: expecting token of type [END_OBJECT] but "
+                           "found [FIELD_NAME]")
+    return {}
 
 
 def _rollover(spec: dict[str, Any]) -> dict[str, Any]:
@@ -262,9 +260,9 @@ def _rollover(spec: dict[str, Any]) -> dict[str, Any]:
         elif key == "min_index_age":
             out[key] = time_value(item, key)
         elif key == "copy_alias":
-            copy_alias = _bool(item, key)
+            copy_alias = parse_bool(item, key)
         elif key == "prevent_empty_rollover":
-            prevent_empty = _bool(item, key)
+            prevent_empty = parse_bool(item, key)
         else:
             raise IllegalArgument(f"Invalid field: [{key}] found in RolloverAction.")
     if "min_size" in out and size_bytes(out["min_size"]) <= 0:
@@ -283,30 +281,31 @@ def _rollover(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _force_merge(spec: dict[str, Any]) -> dict[str, Any]:
-    segments: int | None = None
-    for key, item in spec.items():
-        if key != "max_num_segments":
-            raise IllegalArgument(f"Invalid field: [{key}] found in ForceMergeActionConfig.")
-        segments = _int(item, key)
-    if segments is None:
-        raise IllegalArgument("ForceMergeActionConfig maxNumSegments is null")
+    segments = _one_int(spec, "max_num_segments", "ForceMergeActionConfig",
+                        "ForceMergeActionConfig maxNumSegments is null")
     if segments <= 0:
         raise IllegalArgument("Force merge {max_num_segments} must be greater than 0")
     return {"max_num_segments": segments}
 
 
 def _index_priority(spec: dict[str, Any]) -> dict[str, Any]:
-    priority: int | None = None
-    for key, item in spec.items():
-        if key != "priority":
-            raise IllegalArgument(f"Invalid field: [{key}] found in IndexPriorityActionConfig.")
-        priority = _int(item, key)
-    if priority is None:
-        raise IllegalArgument("priority is null")
+    priority = _one_int(spec, "priority", "IndexPriorityActionConfig", "priority is null")
     if priority < 0:
         raise IllegalArgument("IndexPriorityAction index_priority value must be a non-negative "
                               "number")
     return {"priority": priority}
+
+
+def _one_int(spec: dict[str, Any], field: str, owner: str, missing: str) -> int:
+    """The one integer option of an action (force_merge's, index_priority's)."""
+    value: int | None = None
+    for key, item in spec.items():
+        if key != field:
+            raise IllegalArgument(f"Invalid field: [{key}] found in {owner}.")
+        value = _int(item, key)
+    if value is None:
+        raise IllegalArgument(missing)
+    return value
 
 
 def _snapshot(spec: dict[str, Any]) -> dict[str, Any]:
@@ -430,10 +429,10 @@ def _script(value: Any) -> dict[str, Any]:
 
 
 _ACTION_PARSERS = {
-    "rollover": _rollover, "warm_migration": _empty("warm_migration"),
-    "read_only": _empty("read_only"), "read_write": _empty("read_write"),
+    "rollover": _rollover, "warm_migration": _empty,
+    "read_only": _empty, "read_write": _empty,
     "force_merge": _force_merge, "index_priority": _index_priority,
-    "delete": _empty("delete"), "snapshot": _snapshot, "notification": _notification,
+    "delete": _empty, "snapshot": _snapshot, "notification": _notification,
 }
 
 
@@ -473,7 +472,7 @@ def _conditions(value: Any) -> dict[str, Any]:
             if cron is not None:
                 out[key] = cron
         elif key == "no_alias":
-            out[key] = _bool(item, key)
+            out[key] = parse_bool(item, key)
         else:
             raise IllegalArgument(f"Invalid field: [{key}] found in Conditions.")
     if len(out) > 1:
@@ -688,15 +687,6 @@ def _long(value: Any, name: str, bits: int = 64) -> int:
 
 def _int(value: Any, name: str) -> int:
     return _long(value, name, bits=32)
-
-
-def _bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "false"):
-        return value == "true"
-    raise IllegalArgument(f"Failed to parse value [{value}] as only [true] or [false] are "
-                          f"allowed.")
 
 
 def _epoch(value: Any, name: str) -> int:

@@ -195,10 +195,10 @@ class IsmService:
         for the runner to apply at a safe point: at once if the current state's actions are
         unchanged (``is_safe``), else once the state's actions are done."""
         change = _parse_change_policy(body)
-        targets = self._resolve(indices)
         record = self.store.get_policy(change["policy_id"])
-        if record is None:
+        if record is None:  # looked up before the indices, as OpenSearch does
             raise StatusError(f"Could not find policy={change['policy_id']}", status=404)
+        targets = self._resolve(indices)
         included = {f["state"] for f in change["include"]}
         failed: list[dict[str, Any]] = []
         updated = 0

@@ -104,11 +104,6 @@ class IsmStore:
     def put_managed(self, managed: ManagedIndex) -> None:
         self.metastore.put(MANAGED, managed.index_uuid, managed.to_json())
 
-    def put_many_managed(self, records: list[ManagedIndex]) -> None:
-        """Several records in one transaction (add and retry over a pattern)."""
-        if records:
-            self.metastore.put_many([(MANAGED, m.index_uuid, m.to_json()) for m in records])
-
     def delete_managed(self, index_uuid: str) -> None:
         self.metastore.delete(MANAGED, index_uuid)
 
