@@ -1,13 +1,15 @@
-"""What the ISM runner's tests share: a server whose ISM job runs every second, opensearch-py
-pointed at it, and a bounded wait on ``explain``."""
+"""What the ISM runner's tests share: a server whose ISM job runs every second (the ``ism``
+server of a module: :func:`module_server`), opensearch-py pointed at it,
+and a bounded wait on ``explain``."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
@@ -21,6 +23,21 @@ def ism_server(data_dir: Path, **env: str) -> Server:
     return Server(data_dir, env={**ISM_ENV, **env})
 
 
+def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A module's server (``pytest.fixture(scope="module", name="ism")(module_server)``):
+    the ISM job every second, ``path.repo`` for fs repositories."""
+    base = tmp_path_factory.mktemp("ism")
+    (base / "repo").mkdir()
+    server = ism_server(base / "data", LOGHAVEN_PATH_REPO=str(base / "repo")).start()
+    yield server
+    server.stop()
+
+
+def module_client(ism: Server) -> OpenSearch:
+    """opensearch-py on the module's server (``pytest.fixture(name="client")(...)``)."""
+    return client_for(ism)
+
+
 def client_for(server: Server) -> OpenSearch:
     return OpenSearch(server.url, timeout=30)
 
@@ -28,7 +45,7 @@ def client_for(server: Server) -> OpenSearch:
 def explain(client: OpenSearch, index: str) -> dict[str, Any]:
     """The index's explain entry; empty once the index (and so its record) is gone."""
     try:
-        return client.plugins.index_management.explain_index(index).get(index) or {}
+        return client.plugins.index_management.explain_index(index=index).get(index) or {}
     except NotFoundError:
         return {}
 
@@ -71,4 +88,4 @@ def put_policy(client: OpenSearch, policy_id: str, states: list[dict[str, Any]],
                default_state: str, **extra: Any) -> dict[str, Any]:
     body = {"policy": {"description": f"{policy_id} (test)", "default_state": default_state,
                        "states": states, **extra}}
-    return client.plugins.index_management.put_policy(policy_id, body=body)
+    return client.plugins.index_management.put_policy(policy=policy_id, body=body)

@@ -6,7 +6,6 @@ three steps, the snapshot action into an ``fs`` repository, and warm_migration."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,50 +14,39 @@ from opensearchpy import OpenSearch
 from conftest import Server
 
 from .ism_helpers import (
-    client_for,
     explain_history,
-    ism_server,
     message,
+    module_client,
+    module_server,
     put_policy,
     step,
     wait_explain,
 )
 
-
-@pytest.fixture(scope="module")
-def ism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("ism-ops")
-    (base / "repo").mkdir()
-    server = ism_server(base / "data", LOGHAVEN_PATH_REPO=str(base / "repo")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def client(ism: Server) -> OpenSearch:
-    return client_for(ism)
+ism = pytest.fixture(scope="module", name="ism")(module_server)
+client = pytest.fixture(name="client")(module_client)
 
 
 def test_documented_rollover_policy(client: OpenSearch) -> None:
     """OpenSearch's "rollover" how-to: a policy with an ``ism_template`` for ``log*``, an
     index template setting ``plugins.index_state_management.rollover_alias``, and
     ``log-000001`` as the alias's write index."""
-    client.plugins.index_management.put_policy("rollover_policy", body={"policy": {
+    client.plugins.index_management.put_policy(policy="rollover_policy", body={"policy": {
         "description": "Example rollover policy.", "default_state": "rollover",
         "states": [{"name": "rollover", "actions": [{"rollover": {"min_doc_count": 2}}],
                     "transitions": []}],
         "ism_template": {"index_patterns": ["log*"], "priority": 100}}})
-    client.indices.put_index_template("ism_rollover", body={
+    client.indices.put_index_template(name="ism_rollover", body={
         "index_patterns": ["log*"],
         "template": {"settings": {"plugins.index_state_management.rollover_alias": "log"}}})
-    client.indices.create("log-000001", body={"aliases": {"log": {"is_write_index": True}}})
+    client.indices.create(index="log-000001", body={"aliases": {"log": {"is_write_index": True}}})
     pending = wait_explain(client, "log-000001", lambda e: step(e)[0] == "attempt_rollover")
     assert step(pending) == ("attempt_rollover", "condition_not_met")
     assert message(pending) == "Pending rollover of index [index=log-000001]"
     assert pending["info"]["conditions"]["min_doc_count"] == {"condition": 2, "current": 0}
     assert pending["policy_id"] == "rollover_policy"
     for number in range(2):
-        client.index("log", body={"n": number}, refresh=True)
+        client.index(index="log", body={"n": number}, refresh=True)
     rolled = wait_explain(client, "log-000001",
                           lambda e: step(e) == ("attempt_rollover", "completed"))
     assert message(rolled) == "Successfully rolled over index [index=log-000001]"
@@ -66,7 +54,7 @@ def test_documented_rollover_policy(client: OpenSearch) -> None:
     aliases = client.indices.get_alias(name="log")
     assert aliases["log-000002"]["aliases"]["log"]["is_write_index"] is True
     assert aliases["log-000001"]["aliases"]["log"].get("is_write_index") is False
-    client.index("log", body={"n": 9}, refresh=True)
+    client.index(index="log", body={"n": 9}, refresh=True)
     assert client.count(index="log-000002")["count"] == 1
     successor = wait_explain(client, "log-000002", lambda e: step(e)[0] == "attempt_rollover")
     assert message(successor) == "Pending rollover of index [index=log-000002]"
@@ -76,9 +64,8 @@ def test_rollover_without_alias_setting_fails_with_opensearch_message(
         client: OpenSearch) -> None:
     put_policy(client, "roll-no-alias", [{"name": "r", "actions": [
         {"retry": {"count": 0}, "rollover": {"min_doc_count": 1}}], "transitions": []}], "r")
-    client.indices.create("noalias-000001")
-    client.plugins.index_management.add_policy("noalias-000001",
-                                               body={"policy_id": "roll-no-alias"})
+    client.indices.create(index="noalias-000001")
+    client.plugins.index_management.add_policy(index="noalias-000001", body={"policy_id": "roll-no-alias"})
     failed = wait_explain(client, "noalias-000001",
                           lambda e: (e.get("action") or {}).get("failed") is True)
     assert step(failed) == ("attempt_rollover", "failed")
@@ -88,12 +75,12 @@ def test_rollover_without_alias_setting_fails_with_opensearch_message(
 
 def test_force_merge_steps(client: OpenSearch) -> None:
     index = "merge-me"
-    client.indices.create(index)
+    client.indices.create(index=index)
     for number in range(5):
-        client.index(index, body={"n": number}, refresh=True)
+        client.index(index=index, body={"n": number}, refresh=True)
     put_policy(client, "merge", [{"name": "m", "actions": [
         {"force_merge": {"max_num_segments": 1}}], "transitions": []}], "m")
-    client.plugins.index_management.add_policy(index, body={"policy_id": "merge"})
+    client.plugins.index_management.add_policy(index=index, body={"policy_id": "merge"})
     seen = explain_history(client, index,
                            lambda e: step(e) == ("wait_for_force_merge", "completed"))
     messages = {step(e)[0]: message(e) for e in seen if step(e)[1] == "completed"}
@@ -110,22 +97,22 @@ def test_snapshot_action_names_and_waits(client: OpenSearch, ism: Server) -> Non
     """The snapshot action creates ``<snapshot>-<uuuu.MM.dd-HH:mm:ss.SSS>`` of the index
     (OpenSearch's name, the ``snapshot`` field a Mustache template) and waits for it."""
     location = Path(ism.env["LOGHAVEN_PATH_REPO"]) / "ism"
-    client.snapshot.create_repository("ism-repo", body={"type": "fs",
+    client.snapshot.create_repository(repository="ism-repo", body={"type": "fs",
                                                         "settings": {"location": str(location)}})
     index = "snap-me"
-    client.indices.create(index)
-    client.index(index, body={"n": 1}, refresh=True)
+    client.indices.create(index=index)
+    client.index(index=index, body={"n": 1}, refresh=True)
     put_policy(client, "snap", [{"name": "s", "actions": [
         {"snapshot": {"repository": "ism-repo", "snapshot": "{{ctx.index}}-nightly"}}],
         "transitions": []}], "s")
-    client.plugins.index_management.add_policy(index, body={"policy_id": "snap"})
+    client.plugins.index_management.add_policy(index=index, body={"policy_id": "snap"})
     seen = explain_history(client, index,
                            lambda e: step(e) == ("wait_for_snapshot", "completed"))
     assert message(seen[-1]) == f"Successfully created snapshot [index={index}]"
     assert seen[-1]["info"]["state"] == "SUCCESS"
     started = [e for e in seen if step(e) == ("attempt_snapshot", "completed")]
     assert all(message(e) == f"Successfully started snapshot [index={index}]" for e in started)
-    [snapshot] = client.snapshot.get("ism-repo", "_all")["snapshots"]
+    [snapshot] = client.snapshot.get(repository="ism-repo", snapshot="_all")["snapshots"]
     assert re.fullmatch(r"snap-me-nightly-\d{4}\.\d{2}\.\d{2}-\d{2}:\d{2}:\d{2}\.\d{3}",
                         snapshot["snapshot"]), snapshot["snapshot"]
     assert snapshot["indices"] == [index]
@@ -137,13 +124,13 @@ def test_warm_migration_action(client: OpenSearch) -> None:
     """warm_migration starts UltraWarm's migration and waits for it: the index is then warm
     (its box type, ``_cat/indices/_warm``) and searchable as before."""
     index = "to-warm"
-    client.indices.create(index)
+    client.indices.create(index=index)
     for number in range(4):
-        client.index(index, body={"n": number}, refresh=True)
+        client.index(index=index, body={"n": number}, refresh=True)
     put_policy(client, "warm", [{"name": "hot", "actions": [], "transitions": [
         {"state_name": "warm", "conditions": {"min_doc_count": 4}}]},
         {"name": "warm", "actions": [{"warm_migration": {}}], "transitions": []}], "hot")
-    client.plugins.index_management.add_policy(index, body={"policy_id": "warm"})
+    client.plugins.index_management.add_policy(index=index, body={"policy_id": "warm"})
     seen = explain_history(client, index,
                            lambda e: step(e) == ("wait_for_warm_migration", "completed"),
                            timeout=90)
@@ -157,3 +144,38 @@ def test_warm_migration_action(client: OpenSearch) -> None:
                                             params={"format": "json"})
     assert index in [row["index"] for row in warm]
     assert client.count(index=index)["count"] == 4
+
+
+def test_rollover_age_then_delete_and_action_timeout(client: OpenSearch) -> None:
+    """After a rollover, ``min_rollover_age`` counts from it; an action that outlives its
+    ``timeout`` fails with OpenSearch's "Action timed out" and a ``timed_out`` step."""
+    put_policy(client, "roll-then-delete", [
+        {"name": "hot", "actions": [{"rollover": {"min_doc_count": 1}}],
+         "transitions": [{"state_name": "delete", "conditions": {"min_rollover_age": "2s"}}]},
+        {"name": "delete", "actions": [{"delete": {}}], "transitions": []}], "hot")
+    for name in ("aged-000001", "slow-000001"):
+        alias = name.split("-")[0]
+        client.indices.create(index=name, body={
+            "aliases": {alias: {"is_write_index": True}},
+            "settings": {"plugins.index_state_management.rollover_alias": alias}})
+    client.plugins.index_management.add_policy(index="aged-000001",
+                                               body={"policy_id": "roll-then-delete"})
+    client.index(index="aged", body={"n": 1}, refresh=True)
+    seen = explain_history(client, "aged-000001",
+                           lambda e: not client.indices.exists(index="aged-000001"))
+    rolled = next(e for e in seen if step(e) == ("attempt_rollover", "completed"))
+    assert rolled["rolled_over"] is True
+    assert rolled["rolled_over_index_name"] == "aged-000002"
+    assert any(message(e) == "Transitioning to delete [index=aged-000001]" for e in seen)
+    assert client.indices.exists(index="aged-000002")
+
+    put_policy(client, "slow-roll", [{"name": "hot", "actions": [
+        {"timeout": "2s", "retry": {"count": 0}, "rollover": {"min_doc_count": 1000}}],
+        "transitions": []}], "hot")
+    client.plugins.index_management.add_policy(index="slow-000001",
+                                               body={"policy_id": "slow-roll"})
+    timed_out = wait_explain(client, "slow-000001",
+                             lambda e: (e.get("action") or {}).get("failed") is True)
+    assert message(timed_out) == "Action timed out"
+    assert step(timed_out) == ("attempt_rollover", "timed_out")
+    assert timed_out["enabled"] is False

@@ -16,14 +16,14 @@ def test_kill_during_force_merge_resumes(tmp_path: Path) -> None:
     try:
         client = client_for(server)
         index = "logs-restart"
-        client.indices.create(index)
+        client.indices.create(index=index)
         for number in range(6):
-            client.index(index, body={"n": number}, refresh=True)
+            client.index(index=index, body={"n": number}, refresh=True)
         put_policy(client, "merge-then-priority", [
             {"name": "merge", "actions": [{"force_merge": {"max_num_segments": 1}},
                                           {"index_priority": {"priority": 5}}],
              "transitions": []}], "merge")
-        client.plugins.index_management.add_policy(index, body={
+        client.plugins.index_management.add_policy(index=index, body={
             "policy_id": "merge-then-priority"})
         paused = wait_explain(client, index,
                               lambda e: step(e) == ("attempt_call_force_merge", "starting"))

@@ -81,6 +81,38 @@ def new_repo(client: OpenSearch, repo_root: Path, **settings: Any) -> tuple[str,
     return name, repo_root / name
 
 
+def paused_server(tmp_path: Path, step: str) -> tuple[Server, Path, dict[str, str]]:
+    """A server of the test's own that pauses at ``step`` (the service's testing hook), its
+    repository folder and the environment to start it again without the pause."""
+    repo_root = tmp_path / "repos"
+    repo_root.mkdir()
+    env = {"LOGHAVEN_PATH_REPO": str(repo_root)}
+    server = Server(tmp_path / "data", env={**env, "LOGHAVEN_SNAPSHOT_PAUSE_AT": step})
+    return server.start(), repo_root, env
+
+
+def wait_for_pause(server: Server, step: str) -> Path:
+    marker = server.data_dir / f"snapshot-paused-{step}"
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert marker.exists()
+    return marker
+
+
+def paused_snapshot(server: Server, repo_root: Path, index: str,
+                    snapshot: str) -> tuple[OpenSearch, str, Path, Path]:
+    """A filled index's snapshot started and paused with its files stored, nothing listed."""
+    client = client_of(server)
+    repo, location = new_repo(client, repo_root)
+    client.indices.create(index=index)
+    fill(client, index, 0, 100)
+    assert client.snapshot.create(repository=repo, snapshot=snapshot) == {"accepted": True}
+    marker = wait_for_pause(server, "create:uploaded")
+    assert blob_objects(location)  # the files are stored ...
+    return client, repo, location, marker
+
+
 def error_of(call: Any) -> tuple[int, dict[str, Any]]:
     with pytest.raises(TransportError) as caught:
         call()
@@ -318,26 +350,12 @@ def test_s3_repository(tmp_path: Path, s3: S3Store) -> None:
 
 
 def test_kill_during_snapshot_lists_no_half_snapshot(tmp_path: Path) -> None:
-    repo_root = tmp_path / "repos"
-    repo_root.mkdir()
-    env = {"LOGHAVEN_PATH_REPO": str(repo_root)}
-    server = Server(tmp_path / "data", env={**env, "LOGHAVEN_SNAPSHOT_PAUSE_AT":
-                                            "create:uploaded"}).start()
+    server, repo_root, env = paused_server(tmp_path, "create:uploaded")
     try:
-        client = client_of(server)
-        repo, location = new_repo(client, repo_root)
-        client.indices.create(index="kill-a")
-        fill(client, "kill-a", 0, 100)
-        assert client.snapshot.create(repository=repo, snapshot="k1") == {"accepted": True}
-        marker = tmp_path / "data" / "snapshot-paused-create:uploaded"
-        deadline = time.monotonic() + 30
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert marker.exists()
+        client, repo, location, marker = paused_snapshot(server, repo_root, "kill-a", "k1")
         running = client.snapshot.get(repository=repo, snapshot="k1")["snapshots"][0]
         assert running["state"] == "IN_PROGRESS"
         assert client.snapshot.status()["snapshots"][0]["snapshot"] == "k1"
-        assert blob_objects(location)  # the files are stored ...
         server.kill()
         assert listed(location) == []  # ... but no snapshot is listed
         marker.unlink()
@@ -363,25 +381,63 @@ def test_kill_during_snapshot_lists_no_half_snapshot(tmp_path: Path) -> None:
 
 
 def test_delete_aborts_a_running_snapshot(tmp_path: Path) -> None:
-    repo_root = tmp_path / "repos"
-    repo_root.mkdir()
-    server = Server(tmp_path / "data", env={"LOGHAVEN_PATH_REPO": str(repo_root),
-                                            "LOGHAVEN_SNAPSHOT_PAUSE_AT": "create:uploaded"})
-    server.start()
+    server, repo_root, _ = paused_server(tmp_path, "create:uploaded")
     try:
-        client = client_of(server)
-        repo, location = new_repo(client, repo_root)
-        client.indices.create(index="abort-a")
-        fill(client, "abort-a", 0, 50)
-        client.snapshot.create(repository=repo, snapshot="a1")
-        marker = tmp_path / "data" / "snapshot-paused-create:uploaded"
-        deadline = time.monotonic() + 30
-        while not marker.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert blob_objects(location)
+        client, repo, location, _ = paused_snapshot(server, repo_root, "abort-a", "a1")
         assert client.snapshot.delete(repository=repo, snapshot="a1") == {"acknowledged": True}
         assert client.snapshot.get(repository=repo, snapshot="_all") == {"snapshots": []}
         assert blob_objects(location) == {} and listed(location) == []
         assert client.snapshot.status() == {"snapshots": []}
     finally:
         server.stop()
+
+
+def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
+    server, repo_root, env = paused_server(tmp_path, "restore:fetched")
+    try:
+        client = client_of(server)
+        repo, _ = new_repo(client, repo_root)
+        client.indices.create(index="rk-a", body={
+            "mappings": {"properties": {"host": {"type": "keyword"}}}})
+        fill(client, "rk-a", 0, 120)
+        before = search(client, "rk-a")
+        client.snapshot.create(repository=repo, snapshot="s", body={"indices": "rk-a"},
+                               params={"wait_for_completion": "true"})
+        assert client.snapshot.restore(repository=repo, snapshot="s", body={
+            "rename_pattern": "rk-a", "rename_replacement": "rk-b"}) == {"accepted": True}
+        marker = wait_for_pause(server, "restore:fetched")
+        assert not client.indices.exists(index="rk-b")  # fetched, not registered
+        server.kill()
+        marker.unlink()
+        server.env = env
+        server.start()
+        deadline = time.monotonic() + 60
+        while not client.indices.exists(index="rk-b") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert search(client, "rk-b") == before
+        folders = {p.name for p in (tmp_path / "data" / "indices").iterdir()}
+        uuids = {client.indices.get_settings(index=i)[i]["settings"]["index"]["uuid"]
+                 for i in ("rk-a", "rk-b")}
+        assert uuids <= folders and len(folders - uuids) == 0  # nothing half-restored left
+    finally:
+        server.stop()
+
+
+def test_a_tampered_repository_writes_nothing_outside(client: OpenSearch, repo_root: Path,
+                                                      node: Server) -> None:
+    repo, location = new_repo(client, repo_root)
+    client.indices.create(index="tamper-a")
+    fill(client, "tamper-a", 0, 20)
+    client.snapshot.create(repository=repo, snapshot="t", body={"indices": "tamper-a"},
+                           params={"wait_for_completion": "true"})
+    [meta_path] = (location / FS_BUCKET / "snapshots").iterdir()
+    meta = json.loads(meta_path.read_bytes())
+    meta["indices"]["tamper-a"]["splits"][0]["files"][0]["name"] = "../../../escaped"
+    meta_path.write_bytes(json.dumps(meta).encode())
+    status_code, error = error_of(lambda: client.snapshot.restore(
+        repository=repo, snapshot="t", body={"rename_pattern": "tamper-a",
+                                             "rename_replacement": "tamper-b"},
+        params={"wait_for_completion": "true"}))
+    assert status_code == 500 and "cannot hold" in error["reason"]
+    assert not client.indices.exists(index="tamper-b")
+    assert not list(node.data_dir.parent.rglob("escaped"))

@@ -29,7 +29,7 @@ from loghaven.lifecycle.ism.conditions import (
 )
 from loghaven.lifecycle.ism.context import IsmContext
 from loghaven.lifecycle.ism.managed import ManagedIndex
-from loghaven.notify import legacy
+from loghaven.notify import channels, legacy
 from loghaven.notify.message import Message
 from loghaven.notify.senders import webhook
 
@@ -156,7 +156,9 @@ def send_notification(context: IsmContext, target: dict[str, Any], managed: Mana
     kinds = [kind for kind in ("slack", "chime", "custom_webhook") if kind in destination]
     if not kinds:
         raise ValueError("a notification needs a channel or a destination")
-    config = legacy.channel_config({"type": kinds[0], kinds[0]: destination[kinds[0]]})
+    config = channels.parse_config(
+        {**legacy.channel_config({"type": kinds[0], kinds[0]: destination[kinds[0]]}),
+         "name": f"ISM {kinds[0]}"}, vendor_check=False)
     config_type = config["config_type"]
     outcome = webhook.send(config_type, config[config_type], Message(None, text),
                            context.notifications.timeout)

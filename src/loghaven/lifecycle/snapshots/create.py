@@ -9,7 +9,8 @@ delete a new ``.del`` file, ``meta.json`` is replaced whole), so the links are a
 of that moment at the cost of a directory entry per file; the upload then runs outside the
 lock while the index takes writes. A background merge of the split that finishes while the
 links are made can remove a segment ``meta.json`` named: the staged copy is then checked
-against its ``meta.json`` and made again (:func:`stage_split`).
+against its ``meta.json`` and made again (:func:`stage_split`). A warm split's files are
+linked from the split cache while leased (fetched first if they are not there).
 """
 
 from __future__ import annotations
@@ -207,9 +208,16 @@ def stage_index(index: Index, catalog: Catalog, folder: Path) -> dict[str, Any]:
         splits = []
         for split in index.splits:
             meta = split.meta
-            names = stage_split(split.path, folder / meta.split_id)
+            if split.remote is not None:  # a warm split: its files through the cache
+                with split.remote.lease(meta) as path:
+                    names = stage_split(path, folder / meta.split_id)
+            else:
+                names = stage_split(split.path, folder / meta.split_id)
             if names is None:
-                continue  # a split with no commit yet (a new active split): no documents
+                if meta.state == "active":
+                    continue  # no commit yet (a new active split): no documents
+                raise LoghavenError(f"sealed split [{meta.split_id}] of index [{index.name}] "
+                                    "has no committed files")
             splits.append({"split_id": meta.split_id, "num_docs": meta.num_docs,
                            "date_ranges": meta.date_ranges, "checksum": meta.checksum,
                            "names": names})

@@ -26,6 +26,7 @@ snapshot missing a blob.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,6 +41,8 @@ BLOBS = "blobs/"
 SNAPSHOTS = "snapshots/"
 #: Bumped when the layout changes in a way an older reader would misread.
 FORMAT = 1
+_FILE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def blob_key(repository: Repository, sha256: str) -> str:
@@ -48,7 +51,12 @@ def blob_key(repository: Repository, sha256: str) -> str:
 
 def blob_file(repository: Repository, file: dict[str, Any]) -> BlobFile:
     """A stored file record (keys are not recorded: a repository moved to another
-    ``base_path`` still reads) as storage/blobs.py's BlobFile."""
+    ``base_path`` still reads) as storage/blobs.py's BlobFile. A repository is not trusted:
+    a name that is not a plain file name, or a digest that is not one, is refused."""
+    name, sha256 = file.get("name"), file.get("sha256")
+    if not isinstance(name, str) or not _FILE_NAME.match(name) or name in (".", "..") \
+            or not isinstance(sha256, str) or not _SHA256.match(sha256):
+        raise ValueError(f"the repository lists a file it cannot hold: {name!r} {sha256!r}")
     return BlobFile(file["name"], file["size"], file["sha256"],
                     blob_key(repository, file["sha256"]), file["stored_size"])
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loghaven.config import _flatten as flatten_keys  # the one generic flattener
 from loghaven.lifecycle.snapshots.errors import (
     RepositoryError,
     RepositoryVerification,
@@ -86,7 +87,7 @@ def parse(name: str, body: dict[str, Any], config: Config) -> dict[str, Any]:
     settings = body.get("settings") or {}
     if not isinstance(settings, dict):
         raise RepositoryError(name, "repository settings must be an object")
-    flat = {str(k): _text(v) for k, v in _flatten(settings).items()}
+    flat = {str(k): _text(v) for k, v in flatten_keys(settings).items()}
     if kind not in ("fs", "s3"):
         raise RepositoryError(name, f"repository type [{kind}] does not exist")
     known = _FS if kind == "fs" else _S3
@@ -185,16 +186,6 @@ def verify(repository: Repository) -> None:
         raise RepositoryVerification(
             repository.name, f"store location [{repository.describe()}] is not accessible on "
             f"the node: {e}") from None
-
-
-def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in settings.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _text(value: Any) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from loghaven.engine.names import validate_index_name
 from loghaven.engine.settings import flatten
 from loghaven.errors import IndexNotFound, LoghavenError
+from loghaven.lifecycle.migration import BOX_TYPE
 from loghaven.lifecycle.snapshots import format as fmt
 from loghaven.lifecycle.snapshots.create import GLOBAL_KINDS
 from loghaven.lifecycle.snapshots.errors import SnapshotRestoreError
@@ -96,6 +97,10 @@ def plan(repository: Repository, snapshot: str, meta: dict[str, Any],
         settings.update({(k if k.startswith("index.") else f"index.{k}"): v
                          for k, v in changes.items()})
         settings["index.provided_name"] = target
+        # the files come back to local disk: a warm index is restored hot (still read-only,
+        # as its snapshot was); UltraWarm's _warm moves it again
+        if settings.get(BOX_TYPE) == "warm":
+            settings.pop(BOX_TYPE)
         planned.append({"source": source, "target": target, "settings": settings,
                         "mappings": stored["mappings"],
                         "aliases": stored["aliases"] if include_aliases else {},
