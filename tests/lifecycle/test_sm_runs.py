@@ -11,11 +11,11 @@ seconds) with all three policies armed, on two servers.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+from tests.streams.streamkit import wait_for
 
 from conftest import Server, WebhookReceiver
 
@@ -24,13 +24,8 @@ EVERY_MINUTE = {"schedule": {"cron": {"expression": "* * * * *", "timezone": "UT
 DEADLINE_S = 100
 
 
-def until(check: Callable[[], Any], deadline: float, what: str) -> Any:
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+def remaining(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 def setup_repository(http: httpx.Client, repo: Path, index: str) -> None:
@@ -58,6 +53,8 @@ def snapshot_names(http: httpx.Client) -> set[str]:
 
 def test_policies_run_on_their_cron(tmp_path: Path, receiver: WebhookReceiver) -> None:
     repo_a, repo_b = tmp_path / "repo-a", tmp_path / "repo-b"
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
     a = Server(tmp_path / "a" / "data", env={"LOGHAVEN_PATH_REPO": str(tmp_path)}).start()
     b = Server(tmp_path / "b" / "data", env={"LOGHAVEN_PATH_REPO": str(tmp_path),
                                              "LOGHAVEN_SM_KILL_AT": "CREATING"}).start()
@@ -93,8 +90,8 @@ def test_policies_run_on_their_cron(tmp_path: Path, receiver: WebhookReceiver) -
 
         deadline = time.monotonic() + DEADLINE_S
         with httpx.Client(base_url=a.url, timeout=30) as http:
-            creation = until(lambda: ended(http, "rotate", "creation"), deadline,
-                             "rotate's creation")
+            creation = wait_for(lambda: ended(http, "rotate", "creation"), remaining(deadline),
+                                "rotate's creation")
             assert creation["latest_execution"]["status"] == "SUCCESS"
             message = creation["latest_execution"]["info"]["message"]
             created = message.split("Snapshot ")[1].split(" creation")[0]
@@ -102,8 +99,8 @@ def test_policies_run_on_their_cron(tmp_path: Path, receiver: WebhookReceiver) -
             assert created.startswith(f"rotate-{today}-") and len(created.split("-")[-1]) == 8
             assert creation["trigger"]["time"] > creation["latest_execution"]["start_time"]
 
-            deletion = until(lambda: ended(http, "rotate", "deletion"), deadline,
-                             "rotate's deletion")
+            deletion = wait_for(lambda: ended(http, "rotate", "deletion"), remaining(deadline),
+                                "rotate's deletion")
             assert deletion["latest_execution"]["status"] == "SUCCESS"
             left = snapshot_names(http)
             assert created in left
@@ -111,24 +108,29 @@ def test_policies_run_on_their_cron(tmp_path: Path, receiver: WebhookReceiver) -
             assert "rotate-manual-0" not in left and "rotate-manual-3" in left
             assert len(left) >= 3
 
-            failed = until(lambda: ended(http, "broken", "creation"), deadline,
-                           "broken's creation")
+            failed = wait_for(lambda: ended(http, "broken", "creation"), remaining(deadline),
+                              "broken's creation")
             assert failed["latest_execution"]["status"] == "FAILED"
             assert "no-such-repo" in failed["latest_execution"]["info"]["cause"]
-            texts = until(lambda: [r.body.decode() for r in receiver.requests
-                                   if b"no-such-repo" in r.body], deadline,
+            texts = wait_for(lambda: [r.body.decode() for r in receiver.requests
+                                   if b"no-such-repo" in r.body], remaining(deadline),
                           "the failure notification")
             assert "Caught exception while creating snapshot broken-" in texts[0]
             assert any(created in r.body.decode() for r in receiver.requests)
+            stats = next(iter(http.get("/_nodes/stats/snapshot_management").json()[
+                "nodes"].values()))["snapshot_management"]
+            assert stats["policies"] == 2
+            assert stats["creation"] == {"succeeded": 1, "failed": 1}
+            assert stats["deletion"] == {"succeeded": 1, "failed": 0}
 
         # b was killed right after recording CREATING; after a restart it finishes that run
-        until(lambda: b.process is not None and b.process.poll() is not None, deadline,
-              "the kill at CREATING")
+        wait_for(lambda: b.process is not None and b.process.poll() is not None, remaining(deadline),
+                 "the kill at CREATING")
         restarted = Server(b.data_dir, env={"LOGHAVEN_PATH_REPO": str(tmp_path)}).start()
         try:
             with httpx.Client(base_url=restarted.url, timeout=30) as http:
-                done = until(lambda: ended(http, "resume", "creation"), deadline,
-                             "the resumed creation")
+                done = wait_for(lambda: ended(http, "resume", "creation"), remaining(deadline),
+                                "the resumed creation")
                 assert done["latest_execution"]["status"] == "SUCCESS"
                 # the run recorded before the kill was finished, once: one snapshot
                 names = snapshot_names(http)

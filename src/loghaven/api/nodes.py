@@ -35,7 +35,8 @@ STATS_METRICS = {"indices", "os", "process", "jvm", "thread_pool", "fs", "transp
                  "search_backpressure", "cluster_manager_throttling", "weighted_routing",
                  "file_cache", "task_cancellation", "search_pipeline", "resource_usage_stats",
                  "segment_replication_backpressure", "repositories", "admission_control",
-                 "caches", "scheduler", "security", "streams", "warm"}
+                 "caches", "scheduler", "security", "streams", "warm",
+                 "snapshot_management"}
 
 #: Route prefixes of plugin APIs → the OpenSearch plugin that serves them there.
 PLUGINS = {
@@ -194,6 +195,8 @@ def stats_entry(request: Request, metrics: set[str], index_metrics: str | None) 
         entry["streams"] = node.streams.stats()
     if "warm" in metrics:  # Loghaven's own: the warm tier's split cache
         entry["warm"] = node.warm.stats()
+    if "snapshot_management" in metrics:  # Loghaven's own: SM policies' runs counted
+        entry["snapshot_management"] = node.sm.stats()
     if "security" in metrics and node.config.security_enabled:  # Loghaven's own
         entry["security"] = {"audit": node.audit.stats()}
     return entry

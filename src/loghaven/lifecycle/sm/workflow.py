@@ -205,7 +205,10 @@ class WorkflowRun:
             name = started[0]
             if workflow["current_state"] != "CREATING":
                 self._enter("CREATING")
-        state = self._snapshot_state(repository, name)
+        try:
+            state = self._snapshot_state(repository, name)
+        except Failed:  # the create call below says why (a missing repository ...)
+            state = None
         if state is None:  # not started yet (a first attempt, a retry, or a resume)
             config = policy["snapshot_config"]
             body = {key: config[key] for key in SNAPSHOT_BODY_FIELDS if key in config}
