@@ -110,8 +110,10 @@ def paused(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def test_a_running_migration_shows_its_state_and_is_cancelled(
         page: playwright_api.Page, paused: Server, index_name: str) -> None:
+    other = f"{index_name}-other"
     with httpx.Client(base_url=paused.url, timeout=60) as client:
         fill(client, index_name)
+        fill(client, other)
         page.goto(f"{paused.url}/_dashboards/#indices/indices")
         row = page.locator(f"#indices-list tr[data-index='{index_name}']")
         row.locator("button[data-action='to-warm']").click()
@@ -122,14 +124,25 @@ def test_a_running_migration_shows_its_state_and_is_cancelled(
         expect(migration).to_contain_text("copying splits")
         expect(migration).to_contain_text("step upload")
         shot(page, "indices-migrating")
+        # A migration started elsewhere (the API, ISM) is listed too, and cancelled here
+        assert client.post(f"/_ultrawarm/migration/{other}/_warm").status_code == 200
         page.click("#indices-migrations")
         listed = page.locator(f"#migrations-list tr[data-index='{index_name}']")
         expect(listed).to_contain_text("copying splits")
+        expect(page.locator(f"#migrations-list tr[data-index='{other}']")).to_have_count(1)
         shot(page, "indices-migrations")
         listed.locator("button:has-text('Cancel')").click()
         expect(listed).to_have_count(0, timeout=60_000)
-        expect(page.locator("#migrations-list")).to_contain_text("No migration is queued or running")
         assert client.get(f"/_ultrawarm/migration/{index_name}/_status").status_code == 404
         assert box_type(client, index_name) in (None, "hot")
         answer = client.post(f"/{index_name}/_doc?refresh=true", json={"n": -1})
         assert answer.status_code == 201, answer.text  # the write block went with the cancel
+        # The list follows a migration it found running when it opened, until it ends
+        page.click("#indices-nav a[data-page='indices']")
+        other_row = page.locator(f"#indices-list tr[data-index='{other}']")
+        expect(other_row.locator(".migration")).to_contain_text("hot → warm", timeout=60_000)
+        assert client.post(f"/_ultrawarm/migration/_cancel/{other}").status_code == 200
+        expect(other_row.locator(".migration")).to_have_count(0, timeout=60_000)
+        expect(other_row.locator("button[data-action='to-warm']")).to_be_visible()
+        page.click("#indices-migrations")
+        expect(page.locator("#migrations-list")).to_contain_text("No migration is queued or running")

@@ -10,7 +10,7 @@ import { when } from "../alerting/format.js";
 import { attempt, enc, formatBytes, notice, page, shown, table } from "../widgets.js";
 import { renderCreate } from "./create.js";
 import { count, tierBadge, tierOf } from "./format.js";
-import { isFailed, migrationCell, migrations, moveButtons, runMove } from "./tiers.js";
+import { follow, isFailed, isFinished, migrationCell, migrations, moveButtons, runMove } from "./tiers.js";
 
 const CAT = "/_cat/indices?format=json&bytes=b&h=index,health,status,uuid,docs.count,docs.deleted,store.size,pri.store.size,creation.date";
 const SETTINGS = "/_settings?expand_wildcards=all&flat_settings=true";
@@ -120,14 +120,16 @@ async function renderList(container, params) {
     draw();
   };
   const reload = () => attempt(status, refresh);
+  // A migration's status shown in its index's row (none: it is finished).
+  const showIn = (index) => (current) => {
+    if (current) running.set(index, current);
+    else running.delete(index);
+    draw();
+  };
   // Moves (or cancels the move of) one index, its migration followed in its row.
   const act = (index, to) => attempt(status, async () => {
     const before = rows.find((r) => r.index === index)?.tier;
-    const { started, last } = await runMove(index, to, status, (current) => {
-      if (current) running.set(index, current);
-      else running.delete(index);
-      draw();
-    }, alive);
+    const { started, last } = await runMove(index, to, status, showIn(index), alive);
     if (!started || !alive()) return;
     await refresh();
     const tier = rows.find((r) => r.index === index)?.tier;
@@ -151,4 +153,9 @@ async function renderList(container, params) {
       h("a", { href: "#indices/indices/new", class: "button", id: "create-index" }, "Create index")),
     status, listing);
   draw();
+  // A migration under way when the page opened (ISM's, another tab's) is followed too.
+  for (const m of moving) {
+    if (isFinished(m) || isFailed(m)) continue;
+    follow(m.index, showIn(m.index), alive).then(() => alive() && reload());
+  }
 }

@@ -58,7 +58,8 @@ async function restore(status, snapshot, after) {
   const indices = h("input", { id: "restore-indices", value: (snapshot.indices || []).join(","), autocomplete: "off", spellcheck: "false" });
   const pattern = h("input", { id: "restore-pattern", value: "(.+)", autocomplete: "off", spellcheck: "false" });
   const replacement = h("input", { id: "restore-replacement", value: "restored_$1", autocomplete: "off", spellcheck: "false" });
-  const rename = h("input", { type: "checkbox", id: "restore-rename", checked: true });
+  const rename = h("input", { type: "checkbox", id: "restore-rename", checked: true,
+    onchange: () => { pattern.disabled = replacement.disabled = !rename.checked; } });
   const ok = await ask(`Restore ${snapshot.snapshot}`, [
     field("Indices", indices, "Comma-separated names or patterns of the snapshot's indices."),
     h("label", { class: "field check" }, rename, "Rename the restored indices",

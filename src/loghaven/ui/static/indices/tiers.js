@@ -96,7 +96,7 @@ export async function runMove(index, to, status, show, alive) {
 
 // Polls `index`'s migration every second, giving each status to `show`, until it is finished
 // (no status any more, or FINISHED_*), failed, or `alive()` is false; resolves the last status.
-async function follow(index, show, alive) {
+export async function follow(index, show, alive) {
   let last = null;
   for (let i = 0; i < POLL_LIMIT && alive(); i += 1) {
     const status = await migrationOf(index);
