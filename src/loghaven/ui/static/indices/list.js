@@ -156,6 +156,7 @@ async function renderList(container, params) {
   // A migration under way when the page opened (ISM's, another tab's) is followed too.
   for (const m of moving) {
     if (isFinished(m) || isFailed(m)) continue;
-    follow(m.index, showIn(m.index), alive).then(() => alive() && reload());
+    follow(m.index, showIn(m.index), alive).then(() => alive() && reload(),
+      (error) => alive() && status.replaceChildren(notice(error.message || String(error))));
   }
 }

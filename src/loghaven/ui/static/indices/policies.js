@@ -146,6 +146,7 @@ async function drawEditor(container, id) {
     } catch (error) {
       if (error.status === 409 && found) throw new Error(`${error.message}. Someone changed the policy since this page read it: copy your text, reload, and apply it again.`);
       if (error.status === 409) throw new Error(`${error.message}. Choose another id, or edit that policy.`);
+      if (error.status === 400) throw new Error(`${error.message}. Fix the policy where the reason points, then save again.`);
       throw error;
     }
     location.hash = `#indices/policies/view/${enc(chosen)}`;

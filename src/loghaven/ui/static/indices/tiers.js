@@ -10,7 +10,7 @@ import { attempt, enc, notice, page, shown } from "../widgets.js";
 import { ask, listTable } from "./format.js";
 
 const POLL_MS = 1000;
-const POLL_LIMIT = 3600;  // an hour of polls at most; then the page says to reload
+const POLL_LIMIT = 3600;  // an hour of polls at most; then the page stops looking (Reload looks again)
 
 // What a migration's state means to a person (UltraWarm's states; Loghaven's steps map onto
 // them: docs/tiers.md).
@@ -131,36 +131,50 @@ export async function renderMigrations(container) {
   await shown(container, () => drawMigrations(container));
 }
 
+let polling = 0;  // the newest Migrations page's poll: an older one stops
+
 async function drawMigrations(container) {
-  const route = location.hash;
   const status = h("div", { class: "status", id: "migrations-status", "aria-live": "polite" });
   const listing = h("div", { id: "migrations-list" });
+  // Retry or cancel from this page: sent (after asking), then the page's poll shows it.
+  const act = (index, to) => attempt(status, async () => {
+    const { started } = await runMove(index, to, status, () => {}, () => false);
+    if (started) await poll();
+  });
   const draw = async () => {
     const found = await migrations();
     const rows = found.map((m) => h("tr", { "data-index": m.index },
       h("td", {}, h("a", { href: `#indices/index/${enc(m.index)}` }, m.index)),
       h("td", {}, migrationCell(m)),
       h("td", { class: "state" }, h("code", {}, m.state || "—")),
-      h("td", { class: "actions" }, isFinished(m) ? null : h("button", { type: "button", class: "secondary small",
-        onclick: () => attempt(status, async () => { await cancel(m.index); await draw(); }) }, "Cancel"))));
+      h("td", { class: "actions" }, isFinished(m) ? null : moveButtons(m.index, null, m, (to) => act(m.index, to)))));
     listing.replaceChildren(listTable("migrations-table", ["Index", "Migration", "UltraWarm state", ""], rows,
       "No migration is queued or running. Move an index from the Indices tab."));
     return found.some((m) => !isFinished(m) && !isFailed(m));
+  };
+  // Draws the list each second while a migration is queued or running and the page is shown.
+  const poll = async () => {
+    const mine = ++polling;
+    const route = location.hash;
+    for (let i = 0; i < POLL_LIMIT && (await draw()) && mine === polling && location.hash === route; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
   };
   page(container,
     h("p", { class: "crumbs" }, h("a", { href: "#indices/indices" }, "Indices"), " / "),
     h("div", { class: "toolbar" }, h("h3", {}, "Migrations"),
       h("span", { class: "hint" }, "Moves between the hot tier (local disk) and the warm tier (object storage), oldest first.")),
     status, listing);
-  for (let i = 0; i < POLL_LIMIT && (await draw()) && location.hash === route; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  await poll();
 }
 
-// A refusal of a move as a notice that says what to do next.
+// A refusal of a move (or of its cancel) as a notice that says what to do next.
 function moveRefused(error, index, to) {
-  const next = error.status === 404 ? "Reload the list: the index may have been deleted."
-    : error.status === 400 || error.status === 409 ? `Wait for ${index}'s running migration to finish, or cancel it, then move it again.`
-      : "Check the server's log, then try again.";
-  return notice(`${index} was not moved to ${to}: ${error.message || error}. ${next}`);
+  const what = to === "cancel" ? `The migration of ${index} was not cancelled` : `${index} was not moved to ${to}`;
+  const next = error.status === 404 ? "Reload the list: the index (or its migration) is gone."
+    : error.status === 429 ? "Too many migrations are queued: wait for some to finish, then try again."
+      : to === "cancel" && error.status === 400 ? "It is switching over already: wait for it to finish, then move the index back if you need to."
+        : error.status === 400 || error.status === 409 ? `Wait for ${index}'s running migration to finish, or cancel it, then move it again.`
+          : error.status ? "Check the server's log, then try again." : "";
+  return notice(`${what}: ${error.message || error}. ${next}`.trim());
 }
