@@ -170,9 +170,9 @@ class Split:
         meta = SplitMeta.from_json(record)
         meta.location = meta.location or storage.location(index_uuid, meta.split_id)
         if storage.is_remote(meta.location) and (meta.files is None or meta.schema is None):
-            log.error("warm split %s of index %s has no files or schema recorded; skipped",
-                      meta.split_id, index_uuid)
-            return None
+            # never skipped: the next state write would forget the split's documents
+            raise LoghavenError(f"warm split [{meta.split_id}] has no files or schema "
+                                "recorded; the index stays red until its record is repaired")
         return cls(meta, storage) if storage.exists(meta.location) else None
 
     @property
