@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,6 +115,22 @@ def _rollover_alias(case: Case, admin: httpx.Client, user: httpx.Client) -> None
     case.fills["new_index"] = case.index.replace("-000001", "-rolled")
     assert admin.put(f"/{case.index}", json={"aliases": {alias: {
         "is_write_index": True}}}).status_code == 200
+
+
+def _migrating(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A fresh index on its way to the warm tier (the migration may end before the request:
+    then its status and cancel answer 404, also past the permission check)."""
+    _fresh_index(case, admin, user)
+    assert admin.post(f"/_ultrawarm/migration/{case.index}/_warm").status_code == 200
+
+
+def _warm_index(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """The request's fresh index, moved to the warm tier."""
+    assert admin.post(f"/_ultrawarm/migration/{case.index}/_warm").status_code == 200
+    deadline = time.monotonic() + 60
+    while admin.get(f"/_ultrawarm/migration/{case.index}/_status").status_code != 404:
+        assert time.monotonic() < deadline, "the migration to warm did not end"
+        time.sleep(0.1)
 
 
 def _template(kind: str, body: dict[str, Any], *, existing: bool) -> Setup:
@@ -545,10 +562,16 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("PUT,POST,GET,DELETE", "/_security/api_key", _api_key),
     **_each("POST", "/", _sns_query),
     **_each("POST", "/{alias}/_rollover /{alias}/_rollover/{new_index}", _rollover_alias),
+    ("GET", "/_ultrawarm/migration/{index}/_status"): _migrating,
+    ("POST", "/_ultrawarm/migration/{index}/_hot"): _warm_index,
+    ("POST", "/_ultrawarm/migration/_cancel/{index}"): lambda case, admin, user: (
+        admin.post(f"/_ultrawarm/migration/{case.index}/_warm")),
 }
 #: Entries whose own success is not 2xx: a task id that names no running task, the UI's
-#: redirect to its page.
-SUCCESS = {("GET", "/_tasks/{task_id}"): (404,), ("GET", "/_dashboards"): (307,)}
+#: redirect to its page, a migration that ended before its status or cancel was asked.
+SUCCESS = {("GET", "/_tasks/{task_id}"): (404,), ("GET", "/_dashboards"): (307,),
+           ("GET", "/_ultrawarm/migration/{index}/_status"): (200, 404),
+           ("POST", "/_ultrawarm/migration/_cancel/{index}"): (200, 404)}
 
 
 def _user(admin: httpx.Client, name: str, role: dict[str, Any] | None) -> None:
