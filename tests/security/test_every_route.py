@@ -471,6 +471,36 @@ def _saved_objects_setups() -> dict[tuple[str, str], Setup]:
     }
 
 
+#: A small ISM policy (the ISM API page's example, reduced).
+RT_POLICY = {"policy": {"description": "rt", "default_state": "hot", "states": [
+    {"name": "hot", "actions": [{"read_only": {}}], "transitions": []}]}}
+ISM_PREFIXES = ("/_plugins/_ism", "/_opendistro/_ism")
+
+
+def _ism(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A policy the admin made, which the route reads, deletes or attaches (a new one's id
+    and body for PUT); a body for POST explain's filter."""
+    policy_id = f"rt-policy-{next(_counter)}"
+    if case.method == "PUT":
+        case.body = RT_POLICY
+    else:
+        assert admin.put(f"/_plugins/_ism/policies/{policy_id}",
+                         json=RT_POLICY).status_code == 201
+        case.body = {"filter": {"failed": False}} if "/explain" in case.template \
+            else {"policy_id": policy_id} if case.method == "POST" else None
+    case.fills["policy_id"] = policy_id
+
+
+def _ism_setups() -> dict[tuple[str, str], Setup]:
+    setups: dict[tuple[str, str], Setup] = {}
+    for prefix in ISM_PREFIXES:
+        setups |= _each("PUT", f"{prefix}/policies", _ism)
+        setups |= _each("GET,PUT,DELETE", f"{prefix}/policies/{{policy_id}}", _ism)
+        setups |= _each("POST", " ".join(f"{prefix}/{op} {prefix}/{op}/{{index}}" for op in (
+            "add", "remove", "change_policy", "retry", "explain")), _ism)
+    return setups
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -553,6 +583,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
             _body({"index": {"refresh_interval": "1s"}})),
     ("PUT", "/{index}"): _new_index,
     **_monitors(),
+    **_ism_setups(),
     **_each("POST", "/_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts "
                     "/_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts",
             _acknowledge),
@@ -568,10 +599,15 @@ SETUPS: dict[tuple[str, str], Setup] = {
         admin.post(f"/_ultrawarm/migration/{case.index}/_warm")),
 }
 #: Entries whose own success is not 2xx: a task id that names no running task, the UI's
-#: redirect to its page, a migration that ended before its status or cancel was asked.
+#: redirect to its page, a migration that ended before its status or cancel was asked, ISM's
+#: requests that name nothing to act on.
 SUCCESS = {("GET", "/_tasks/{task_id}"): (404,), ("GET", "/_dashboards"): (307,),
            ("GET", "/_ultrawarm/migration/{index}/_status"): (200, 404),
-           ("POST", "/_ultrawarm/migration/_cancel/{index}"): (200, 404)}
+           ("POST", "/_ultrawarm/migration/_cancel/{index}"): (200, 404),
+           # ISM's routes without a policy id or indices: OpenSearch's "Missing ..." 400
+           **{(method, f"{prefix}/{path}"): (400,) for prefix in ISM_PREFIXES
+              for method, path in (("PUT", "policies"), ("POST", "add"), ("POST", "remove"),
+                                   ("POST", "change_policy"), ("POST", "retry"))}}
 
 
 def _user(admin: httpx.Client, name: str, role: dict[str, Any] | None) -> None:

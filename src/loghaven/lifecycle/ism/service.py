@@ -143,6 +143,7 @@ class IsmService:
     def add(self, indices: str, body: dict[str, Any]) -> dict[str, Any]:
         """Attach ``policy_id`` to each index of ``indices`` that the caller may manage and
         that has no policy yet."""
+        _require(indices, "Missing indices")  # the REST handler's checks come first
         policy_id = body.get("policy_id")
         if policy_id is None:
             raise IllegalArgument("Missing policy_id")
@@ -194,11 +195,12 @@ class IsmService:
         """Record a policy change on each managed index (in an ``include`` state, if given),
         for the runner to apply at a safe point: at once if the current state's actions are
         unchanged (``is_safe``), else once the state's actions are done."""
+        _require(indices, "Missing index")
         change = _parse_change_policy(body)
         record = self.store.get_policy(change["policy_id"])
         if record is None:  # looked up before the indices, as OpenSearch does
             raise StatusError(f"Could not find policy={change['policy_id']}", status=404)
-        targets = self._resolve(indices)
+        targets = self._resolve(indices, "Missing index")
         included = {f["state"] for f in change["include"]}
         failed: list[dict[str, Any]] = []
         updated = 0
@@ -371,15 +373,12 @@ class IsmService:
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _resolve(self, indices: str) -> list[Index]:
+    def _resolve(self, indices: str, missing: str = "Missing indices") -> list[Index]:
         """The indices an ISM request names (``IndicesOptions.strictExpand``: wildcards over
-        open and closed indices, a missing name is 404)."""
-        names = [n for n in indices.split(",") if n]
-        if not names:
-            raise IllegalArgument("Missing indices")
+        open and closed indices, a missing name is 404); none: 400 ``missing``."""
         return [t.index for t in self.catalog.resolve(
-            ",".join(names), expand_wildcards="open,closed", include_closed_error=False,
-            include_failed=True)]
+            _require(indices, missing), expand_wildcards="open,closed",
+            include_closed_error=False, include_failed=True)]
 
     @staticmethod
     def _open(targets: list[Index], failed: list[dict[str, Any]]) -> list[Index]:
@@ -579,6 +578,14 @@ def _query_matches(query: str, value: str) -> bool:
 def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, "") if value is None else (0, value if isinstance(value, (int, float))
                                           else str(value))
+
+
+def _require(indices: str, missing: str) -> str:
+    """A comma list of names without its empty parts; none at all: 400 ``missing``."""
+    names = [n for n in indices.split(",") if n]
+    if not names:
+        raise IllegalArgument(missing)
+    return ",".join(names)
 
 
 def _failure(index: Index, reason: str) -> dict[str, Any]:
