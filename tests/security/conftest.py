@@ -13,7 +13,9 @@ from loghaven.config import Config
 from loghaven.engine.recovery import open_metastore
 from loghaven.security.service import SecurityService
 
-SECURE_ENV = {"LOGHAVEN_SECURITY_ENABLED": "true"}
+SECURE_ENV = {"LOGHAVEN_SECURITY_ENABLED": "true",
+              # snapshot repositories' folder, beside the data folder (the server's cwd)
+              "LOGHAVEN_PATH_REPO": "repos"}
 
 
 def bootstrap(data_dir: Path) -> str:

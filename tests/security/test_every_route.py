@@ -501,6 +501,38 @@ def _ism_setups() -> dict[tuple[str, str], Setup]:
     return setups
 
 
+def _snapshots(*, repository: bool, snapshot: str | None = None) -> Setup:
+    """A repository of the case's own (made first unless the request makes it) and, with
+    ``snapshot``, a snapshot of the shared index in it (``existing``: taken first; ``new``:
+    the request takes it)."""
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["repository"] = f"rt-repo-{next(_counter)}"
+        body = {"type": "fs", "settings": {"location": name}}
+        if repository:
+            assert admin.put(f"/_snapshot/{name}", json=body).status_code == 200
+        else:
+            case.body = body
+        if snapshot is not None:
+            case.fills["snapshot"] = "rt-snap"
+            if snapshot == "existing":
+                made = admin.put(f"/_snapshot/{name}/rt-snap?wait_for_completion=true",
+                                 json={"indices": SHARED})
+                assert made.status_code == 200, made.text
+            else:
+                case.body = {"indices": SHARED}
+                case.query = "?wait_for_completion=true"
+    return setup
+
+
+@_needs("indices:admin/create")
+def _restore(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A snapshot of the shared index, restored under a name of the case's own."""
+    _snapshots(repository=True, snapshot="existing")(case, admin, user)
+    case.body = {"rename_pattern": "(.+)",
+                 "rename_replacement": f"rt-restored-{next(_counter)}-$1"}
+    case.query = "?wait_for_completion=true"
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -597,6 +629,18 @@ SETUPS: dict[tuple[str, str], Setup] = {
     ("POST", "/_ultrawarm/migration/{index}/_hot"): _warm_index,
     ("POST", "/_ultrawarm/migration/_cancel/{index}"): lambda case, admin, user: (
         admin.post(f"/_ultrawarm/migration/{case.index}/_warm")),
+    **_each("GET,DELETE", "/_snapshot/{repository}", _snapshots(repository=True)),
+    **_each("PUT,POST", "/_snapshot/{repository}", _snapshots(repository=False)),
+    **_each("POST", "/_snapshot/{repository}/_verify /_snapshot/{repository}/_cleanup",
+            _snapshots(repository=True)),
+    **_each("GET", "/_snapshot/{repository}/_status /_cat/snapshots/{repository}",
+            _snapshots(repository=True)),
+    **_each("PUT,POST", "/_snapshot/{repository}/{snapshot}",
+            _snapshots(repository=True, snapshot="new")),
+    **_each("GET,DELETE", "/_snapshot/{repository}/{snapshot} "
+                          "/_snapshot/{repository}/{snapshot}/_status",
+            _snapshots(repository=True, snapshot="existing")),
+    ("POST", "/_snapshot/{repository}/{snapshot}/_restore"): _restore,
 }
 #: Entries whose own success is not 2xx: a task id that names no running task, the UI's
 #: redirect to its page, a migration that ended before its status or cancel was asked, ISM's

@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from loghaven.engine.catalog import CREATE_INDEX
 from loghaven.engine.names import validate_index_name
 from loghaven.engine.settings import flatten
 from loghaven.errors import IndexNotFound, LoghavenError
@@ -20,6 +21,7 @@ from loghaven.lifecycle.snapshots.create import GLOBAL_KINDS
 from loghaven.lifecycle.snapshots.errors import SnapshotRestoreError
 from loghaven.lifecycle.snapshots.repositories import Repository
 from loghaven.params import expect_list, expect_object, expect_string, parse_bool
+from loghaven.security import access
 
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
@@ -80,6 +82,7 @@ def plan(repository: Repository, snapshot: str, meta: dict[str, Any],
                 f"restored as one index [{target}]")
         targets[target] = source
         validate_index_name(target)
+        access.check(target, CREATE_INDEX)  # restoring makes an index, as OpenSearch checks
         existing = catalog.indices.get(target)
         if existing is not None and existing.state == "open":
             raise SnapshotRestoreError(
