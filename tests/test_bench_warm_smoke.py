@@ -52,6 +52,9 @@ def test_warm_scenario_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         # the warm index finds what the hot one found, from the object store and from cache
         assert hot["answer"] == cold["answer"] == cached["answer"], name
         assert cold["seconds"] > 0 and hot["p50_s"] > 0 and cached["p50_s"] > 0
+        # with an empty cache the split came from the object store, at start or for the query
+        assert cold["bytes_fetched_at_start"] + cold["bytes_fetched_by_query"] > 0
+        assert cold["restart_seconds"] > 0
     assert warm["queries"]["top10_terms"]["hot"]["answer"]["buckets"] == 10
     assert warm["queries"]["match_hits"]["hot"]["answer"]["hits"] > 0
     # the warm cache's counters were read after each step

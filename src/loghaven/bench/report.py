@@ -596,6 +596,12 @@ def _warm_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[st
         ["migration hot → warm", f"{num(mig['seconds'], 1)} s",
          f"{num(mig['raw_mb_per_s'], 1)} MB/s raw, {num(mig['docs_per_s'])} docs/s"],
     ]
+    for name, q in res["queries"].items():
+        cold = q.get("cold") or {}
+        if "restart_seconds" in cold:
+            sizes.append([f"restart, empty cache ({name})", f"{num(cold['restart_seconds'], 1)} s",
+                          f"fetched {mib(cold['bytes_fetched_at_start'])} at start, "
+                          f"{mib(cold['bytes_fetched_by_query'])} by the query"])
     queries = []
     for name, q in res["queries"].items():
         cold = (q.get("cold") or {}).get("seconds")
