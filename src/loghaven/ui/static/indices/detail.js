@@ -1,11 +1,14 @@
 // Index management → an index (#indices/index/<name>): its figures, settings, mappings, aliases
-// and stats, and what can be done to it: refresh, flush, close or open, delete (typing its name).
+// and stats, its tier (and migration) and lifecycle policy, and what can be done to it:
+// refresh, flush, close or open, move to warm or hot, delete (typing its name).
 
 import { api, call, h } from "../lib.js";
 import { when } from "../alerting/format.js";
 import { attempt, enc, formatBytes, notice, page, shown } from "../widgets.js";
-import { confirmTyped, count, jsonBlock, tierOf } from "./format.js";
+import { confirmTyped, count, jsonBlock, tierBadge, tierOf } from "./format.js";
 import { healthCell } from "./list.js";
+import { explainOf } from "./managed.js";
+import { isFailed, migrationCell, migrationOf, moveButtons, runMove } from "./tiers.js";
 
 const CAT_COLUMNS = "index,health,status,uuid,docs.count,docs.deleted,store.size,pri.store.size,creation.date";
 
@@ -30,11 +33,13 @@ export async function renderIndex(container, [name]) {
 }
 
 async function draw(container, name, message) {
-  const [[row], described, flat, stats] = await Promise.all([
+  const [[row], described, flat, stats, migration, lifecycle] = await Promise.all([
     call("GET", `/_cat/indices/${enc(name)}?format=json&bytes=b&h=${CAT_COLUMNS}`),
     call("GET", `/${enc(name)}?expand_wildcards=all`),
     call("GET", `/${enc(name)}/_settings?expand_wildcards=all&flat_settings=true`),
     statsOf(name),
+    migrationOf(name),
+    explainOf(name),
   ]);
   const info = described[name] || {};
   const settings = flat[name]?.settings || {};
@@ -46,6 +51,17 @@ async function draw(container, name, message) {
     await redraw(done);
   }) }, label);
   const segments = stats?.primaries?.segments?.count;
+  const tier = tierOf(settings);
+  // A move (or its cancel) from this page, followed in the Tier fact until it is finished.
+  const act = (to) => attempt(status, async () => {
+    const route = location.hash;
+    const { started, last } = await runMove(name, to, status, (current) => {
+      tierCell.replaceChildren(tierBadge(tier), current ? migrationCell(current) : null);
+    }, () => location.hash === route && container.isConnected);
+    if (!started || location.hash !== route || isFailed(last)) return;
+    await redraw(to === "cancel" ? `Cancelled the migration of ${name}.` : `Moved ${name}: it is on the ${to} tier now.`);
+  });
+  const tierCell = h("span", { class: "tier-fact" }, tierBadge(tier), migration ? migrationCell(migration) : null);
   page(container,
     h("p", { class: "crumbs" }, h("a", { href: "#indices/indices" }, "Indices"), " / "),
     h("div", { class: "toolbar wrap" }, h("h3", { id: "index-title" }, name),
@@ -53,6 +69,7 @@ async function draw(container, name, message) {
       open ? action("Flush", "index-flush", () => call("POST", `/${enc(name)}/_flush`), `Flushed ${name}: what was written is committed to its splits.`) : null,
       open ? action("Close", "index-close", () => call("POST", `/${enc(name)}/_close`), `Closed ${name}: it takes no reads or writes until opened.`)
         : action("Open", "index-open", () => call("POST", `/${enc(name)}/_open`), `Opened ${name}.`),
+      open ? moveButtons(name, tier, migration, act, false) : null,
       h("button", { type: "button", class: "danger", id: "index-delete", onclick: () => attempt(status, async () => {
         if (!(await confirmTyped(name, `the index ${name}`))) return;
         await call("DELETE", `/${enc(name)}`);
@@ -62,7 +79,9 @@ async function draw(container, name, message) {
     facts([
       ["Health", healthCell(row.health), "health"],
       ["Status", open ? "open" : "closed", "status"],
-      ["Tier", h("span", { class: `tag tier-${tierOf(settings)}` }, tierOf(settings)), "tier"],
+      ["Tier", tierCell, "tier"],
+      ["Lifecycle policy", lifecycle ? [h("a", { href: `#indices/policies/view/${enc(lifecycle.policy)}` }, lifecycle.policy),
+        lifecycle.state ? ` · state ${lifecycle.state}` : " · initializing", lifecycle.failed ? [" ", h("span", { class: "tag failed" }, "failed")] : null] : h("span", { class: "muted" }, "none"), "policy"],
       ["Documents", count(row["docs.count"]), "docs"],
       ["Deleted documents", count(row["docs.deleted"]), "deleted"],
       ["Size", row["store.size"] === null ? "—" : formatBytes(row["store.size"]), "size"],

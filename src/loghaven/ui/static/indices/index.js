@@ -1,6 +1,8 @@
 // Index management, as OpenSearch Dashboards' Index Management plugin offers it: indices
-// (docs, size, tier, health; create, delete, refresh, flush, open/close, a detail page),
-// templates (composable, legacy, component) and aliases. Every page calls the REST API itself
+// (docs, size, tier, health; create, delete, refresh, flush, open/close, a detail page; moves
+// to the warm tier and back), lifecycle policies (ISM) with their managed indices, snapshots
+// (repositories, snapshots, snapshot policies), templates (composable, legacy, component) and
+// aliases. Every page calls the REST API itself
 // with the session cookie; what a user may not do is refused there, and the page shows the
 // server's reason.
 
@@ -8,18 +10,22 @@ import { $, h } from "../lib.js";
 import { renderAliases } from "./aliases.js";
 import { renderIndex } from "./detail.js";
 import { renderIndices } from "./list.js";
+import { renderPolicies } from "./policies.js";
+import { renderSnapshots } from "./snapshots.js";
 import { renderTemplates } from "./templates.js";
+import { renderMigrations } from "./tiers.js";
 
-// The section's tabs, in order. Issue 19 (warm tier, ISM, snapshots) plugs in here: a
-// "Lifecycle policies" tab (_plugins/_ism/policies) and a "Snapshots" tab (_snapshot), each
-// one more entry {id, label, render(container, args, params)}; tiers: see tierOf in list.js.
+// The section's tabs, in order, each {id, label, render(container, args, params)}.
 const TABS = [
   { id: "indices", label: "Indices", render: renderIndices },
+  { id: "policies", label: "Lifecycle policies", render: renderPolicies },
+  { id: "snapshots", label: "Snapshots", render: renderSnapshots },
   { id: "templates", label: "Templates", render: renderTemplates },
   { id: "aliases", label: "Aliases", render: renderAliases },
 ];
-// Routes that are pages of a tab: #indices/index/<name> is under Indices.
-const UNDER = { index: { tab: "indices", render: renderIndex } };
+// Routes that are pages of a tab: #indices/index/<name> and #indices/migrations are under
+// Indices.
+const UNDER = { index: { tab: "indices", render: renderIndex }, migrations: { tab: "indices", render: renderMigrations } };
 
 function shell(section) {
   let nav = $("#indices-nav", section);

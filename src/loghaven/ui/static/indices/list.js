@@ -1,14 +1,16 @@
 // Index management → Indices: every index with its health, status, documents, sizes, tier and
 // creation date, from _cat/indices (the figures) and _settings (hidden, tier); sorted by any
-// column, filtered by name, hidden indices on request. The state is in the hash, so a link
-// shows the same list.
+// column, filtered by name and tier, hidden indices on request; each index moved to the warm
+// tier or back (tiers.js), its migration followed in its row. The state is in the hash, so a
+// link shows the same list.
 
 import { api, call, h } from "../lib.js";
 import { writeParams } from "../search/url.js";
 import { when } from "../alerting/format.js";
-import { attempt, enc, formatBytes, page, shown, table } from "../widgets.js";
+import { attempt, enc, formatBytes, notice, page, shown, table } from "../widgets.js";
 import { renderCreate } from "./create.js";
-import { count, tierOf } from "./format.js";
+import { count, tierBadge, tierOf } from "./format.js";
+import { follow, isFailed, isFinished, migrationCell, migrations, moveButtons, runMove } from "./tiers.js";
 
 const CAT = "/_cat/indices?format=json&bytes=b&h=index,health,status,uuid,docs.count,docs.deleted,store.size,pri.store.size,creation.date";
 const SETTINGS = "/_settings?expand_wildcards=all&flat_settings=true";
@@ -56,9 +58,12 @@ export async function renderIndices(container, [mode], params) {
 }
 
 async function renderList(container, params) {
-  const state = { q: params.q || "", sort: params.sort || "index", desc: Boolean(params.desc), hidden: Boolean(params.hidden) };
+  const state = { q: params.q || "", sort: params.sort || "index", desc: Boolean(params.desc), hidden: Boolean(params.hidden),
+    tier: ["hot", "warm"].includes(params.tier) ? params.tier : "" };
   const route = location.hash.split("?")[0];
-  let rows = await indexRows();
+  const alive = () => location.hash.split("?")[0] === route && container.isConnected;
+  let [rows, moving] = await Promise.all([indexRows(), migrations()]);
+  const running = new Map(moving.map((m) => [m.index, m]));
   if (location.hash.split("?")[0] !== route) return;  // another page was chosen meanwhile
   const status = h("div", { class: "status", id: "indices-status", "aria-live": "polite" });
   const listing = h("div", { id: "indices-list" });
@@ -67,10 +72,10 @@ async function renderList(container, params) {
   const draw = () => {
     if (location.hash.split("?")[0] !== route) return;
     writeParams({ q: state.q || undefined, sort: state.sort === "index" ? undefined : state.sort,
-      desc: state.desc || undefined, hidden: state.hidden || undefined });
+      desc: state.desc || undefined, hidden: state.hidden || undefined, tier: state.tier || undefined });
     const needle = state.q.toLowerCase();
-    const shownRows = sorted(rows.filter((r) => (state.hidden || !r.hidden) && r.index.toLowerCase().includes(needle)),
-      state.sort, state.desc);
+    const shownRows = sorted(rows.filter((r) => (state.hidden || !r.hidden) && r.index.toLowerCase().includes(needle) &&
+      (!state.tier || r.tier === state.tier)), state.sort, state.desc);
     const hiddenCount = rows.filter((r) => r.hidden).length;
     summary.textContent = `${shownRows.length} of ${rows.length} indices` +
       (!state.hidden && hiddenCount ? ` (${hiddenCount} hidden)` : "");
@@ -92,11 +97,13 @@ async function renderList(container, params) {
       h("td", { class: "num docs" }, count(r["docs.count"])),
       h("td", { class: "num size" }, r["store.size"] === null ? "—" : formatBytes(r["store.size"])),
       h("td", { class: "num primary-size" }, r["pri.store.size"] === null ? "—" : formatBytes(r["pri.store.size"])),
-      h("td", { class: "tier" }, h("span", { class: `tag tier-${r.tier}` }, r.tier)),
-      h("td", { class: "created" }, r["creation.date"] ? when(Number(r["creation.date"])) : "—")));
-    const empty = rows.length ? "No index matches this name." :
+      h("td", { class: "tier" }, tierBadge(r.tier), running.has(r.index) ? migrationCell(running.get(r.index)) : null),
+      h("td", { class: "created" }, r["creation.date"] ? when(Number(r["creation.date"])) : "—"),
+      h("td", { class: "actions" }, r.status === "close" ? null
+        : moveButtons(r.index, r.tier, running.get(r.index), (to) => act(r.index, to)))));
+    const empty = rows.length ? "No index matches this name and tier." :
       "No indices yet: create one here, or send documents to POST /_bulk.";
-    const list = table(headers, body, empty);
+    const list = table([...headers, h("span", { class: "sr-only" }, "Actions")], body, empty);
     list.classList.add("indices-table");
     COLUMNS.forEach((column, i) => {
       const th = list.tHead.rows[0].cells[i];
@@ -106,17 +113,50 @@ async function renderList(container, params) {
     listing.replaceChildren(h("div", { class: "table-scroll" }, list));
   };
 
-  const reload = () => attempt(status, async () => { rows = await indexRows(); draw(); });
+  const refresh = async () => {
+    [rows, moving] = await Promise.all([indexRows(), migrations()]);
+    running.clear();
+    for (const m of moving) running.set(m.index, m);
+    draw();
+  };
+  const reload = () => attempt(status, refresh);
+  // A migration's status shown in its index's row (none: it is finished).
+  const showIn = (index) => (current) => {
+    if (current) running.set(index, current);
+    else running.delete(index);
+    draw();
+  };
+  // Moves (or cancels the move of) one index, its migration followed in its row.
+  const act = (index, to) => attempt(status, async () => {
+    const before = rows.find((r) => r.index === index)?.tier;
+    const { started, last } = await runMove(index, to, status, showIn(index), alive);
+    if (!started || !alive()) return;
+    await refresh();
+    const tier = rows.find((r) => r.index === index)?.tier;
+    if (isFailed(last)) return;
+    status.replaceChildren(notice(to === "cancel" ? `Cancelled the migration of ${index}.`
+      : tier !== before ? `${index} is on the ${tier} tier now.` : `${index} is still on the ${tier} tier.`, to === "cancel" || tier !== before ? "success" : "info"));
+  });
+  const tierFilter = h("select", { id: "indices-tier", "aria-label": "Filter indices by tier",
+    onchange: () => { state.tier = tierFilter.value; draw(); } },
+  [["", "All tiers"], ["hot", "Hot"], ["warm", "Warm"]].map(([value, text]) => h("option", { value, selected: value === state.tier }, text)));
   const filter = h("input", { type: "search", id: "indices-filter", placeholder: "Filter by name", value: state.q,
     "aria-label": "Filter indices by name", oninput: () => { state.q = filter.value; draw(); } });
   const hidden = h("input", { type: "checkbox", id: "indices-hidden", checked: state.hidden,
     onchange: () => { state.hidden = hidden.checked; draw(); } });
   page(container,
-    h("div", { class: "toolbar wrap" }, filter,
+    h("div", { class: "toolbar wrap" }, filter, tierFilter,
       h("label", { class: "inline", for: "indices-hidden" }, hidden, " Show hidden and system indices"),
       summary,
+      h("a", { href: "#indices/migrations", class: "button secondary", id: "indices-migrations" }, "Migrations"),
       h("button", { type: "button", class: "secondary", id: "indices-reload", onclick: reload }, "Reload"),
       h("a", { href: "#indices/indices/new", class: "button", id: "create-index" }, "Create index")),
     status, listing);
   draw();
+  // A migration under way when the page opened (ISM's, another tab's) is followed too.
+  for (const m of moving) {
+    if (isFinished(m) || isFailed(m)) continue;
+    follow(m.index, showIn(m.index), alive).then(() => alive() && reload(),
+      (error) => alive() && status.replaceChildren(notice(error.message || String(error))));
+  }
 }
