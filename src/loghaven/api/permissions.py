@@ -357,7 +357,7 @@ GET             {p}/{node_id}/stats                     cluster:admin/opendistro
 GET             {p}/{node_id}/stats/{metric}            cluster:admin/opendistro/_scheduled_jobs/stats
 """
 
-#: Issue 19's APIs, one block per module (CONTRACT: each helper fills its own).
+#: Issue 19's APIs, one block per module.
 #: UltraWarm's migrations (api/ultrawarm.py), with the action names Amazon OpenSearch Service's
 #: fine-grained access control checks (its ``ultrawarm_manager`` role's action groups).
 _ULTRAWARM = """
