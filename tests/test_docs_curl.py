@@ -28,7 +28,7 @@ from conftest import Server
 ROOT = Path(__file__).resolve().parent.parent
 #: The documents whose examples are run, each against a server of its own.
 DOCUMENTS = ("README.md", "docs/ingest.md", "docs/alerting.md", "docs/streams.md",
-             "docs/ui.md")
+             "docs/ui.md", "docs/tiers.md")
 BLOCK = re.compile(r"^```(?:sh|bash|shell)[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 ADDRESS = re.compile(r"(?:https?://)?(?:127\.0\.0\.1|localhost):9200")
 
@@ -70,7 +70,9 @@ def doc_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     class Lazy(dict[str, Server]):
         def __missing__(self, name: str) -> Server:
             folder = tmp_path_factory.mktemp(Path(name).stem)
-            server = self[name] = servers[name] = Server(folder / "data").start()
+            # as the pages say: snapshots' fs repositories live under path.repo
+            server = self[name] = servers[name] = Server(
+                folder / "data", env={"LOGHAVEN_PATH_REPO": str(folder / "repos")}).start()
             return server
 
     yield Lazy()
