@@ -284,11 +284,12 @@ def _size(key: str, value: Any) -> int:
     return int(text) if text.isdigit() else parse_byte_size(text, name)
 
 
-def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_keys(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as ES's dotted keys (``loghaven.yml``, repository settings)."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
+            out.update(flatten_keys(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value
     return out
@@ -301,7 +302,7 @@ def load_config(config_file: Path | None = None, overrides: dict[str, Any] | Non
     path = config_file or Path(environ.get("LOGHAVEN_CONFIG", "loghaven.yml"))
     if path.exists():
         data = yaml.safe_load(path.read_text()) or {}
-        for key, value in _flatten(data).items():
+        for key, value in flatten_keys(data).items():
             attr = FILE_KEYS.get(key)
             if attr is None:
                 raise ValueError(f"{path}: unknown setting [{key}]; known: "

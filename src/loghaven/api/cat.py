@@ -203,7 +203,7 @@ def templates_table(request: Request) -> tuple[list[str], list[Row]]:
     return ["name", "index_patterns", "order", "version", "composed_of"], rows
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
     """A time span as ``_cat`` prints it (``42s``, ``3.5m``, ``2.1h``, ``1.2d``)."""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
@@ -265,7 +265,7 @@ def nodes_table(request: Request) -> tuple[list[str], list[Row]]:
         "load_1m": f"{load['1m']:.2f}" if load else "",
         "load_5m": f"{load['5m']:.2f}" if load else "",
         "load_15m": f"{load['15m']:.2f}" if load else "",
-        "uptime": _duration(time.time() - node.started),
+        "uptime": duration_text(time.time() - node.started),
         "node.role": "dimr", "node.roles": ",".join(ROLES), "master": "*",
         "cluster_manager": "*", "name": node.config.node_name,
         "indexing.index_total": totals["indexing"]["index_total"],

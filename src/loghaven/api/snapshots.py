@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from loghaven.api.cat import _duration, render
+from loghaven.api.cat import duration_text, render
 from loghaven.api.http import json_body, node_of, param_bool, run, run_json
 
 
@@ -93,7 +93,7 @@ async def cat_snapshots(request: Request) -> Response:
     def rows() -> list[dict[str, Any]]:
         table = node_of(request).snapshots.snapshots_table(repository)
         for row in table:
-            row["duration"] = _duration(row["duration"] / 1000)
+            row["duration"] = duration_text(row["duration"] / 1000)
         return table
 
     return render(request, SNAPSHOT_COLUMNS, await run(rows), SNAPSHOT_ALIASES,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from loghaven.config import _flatten as flatten_keys  # the one generic flattener
+from loghaven.config import flatten_keys
 from loghaven.lifecycle.snapshots.errors import (
     RepositoryError,
     RepositoryVerification,
