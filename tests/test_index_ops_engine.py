@@ -16,7 +16,7 @@ from loghaven.engine import index as index_module
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.index import Index, SplitsChanged
 from loghaven.engine.merge import force_merge
-from loghaven.engine.split import SplitMeta
+from loghaven.engine.split import WARM_DOCSTORE, SplitMeta
 from loghaven.errors import ActionRequestValidation
 from loghaven.node import Node
 from loghaven.storage.splits import split_checksum
@@ -278,6 +278,28 @@ def test_force_merge_to_one_split_drops_deleted_documents(node: Node) -> None:
     # nothing to do the second time: the same split stays
     force_merge(index, max_num_segments=1)
     assert [s for s in index.splits if s.meta.state == "sealed"] == sealed
+
+
+def test_force_merge_for_the_warm_tier_rewrites_the_document_store(node: Node) -> None:
+    """A migration's force merge writes an uncompressed store in 1 MiB blocks (the object
+    store's zstd compresses it), even for a split that already has one segment; the
+    documents read back the same, and a second merge has nothing left to do."""
+    index = node.catalog.create_index("warmbound", MAPPING)
+    write(index, range(30))
+    force_merge(index, max_num_segments=1)
+    (single,) = [s for s in index.splits if s.meta.state == "sealed"]
+    assert single.docstore()["docstore_compression"] == "lz4"
+    before = all_hits(node, "warmbound")
+    force_merge(index, max_num_segments=1, docstore=WARM_DOCSTORE)
+    (rewritten,) = [s for s in index.splits if s.meta.state == "sealed"]
+    assert rewritten is not single
+    assert rewritten.docstore() == {"docstore_compression": "none",
+                                    "docstore_blocksize": 1 << 20}
+    assert len(rewritten.segments()) == 1
+    assert rewritten.meta.checksum == split_checksum(rewritten.path)
+    assert all_hits(node, "warmbound") == before
+    force_merge(index, max_num_segments=1, docstore=WARM_DOCSTORE)
+    assert [s for s in index.splits if s.meta.state == "sealed"] == [rewritten]
 
 
 def test_force_merge_respects_split_max_docs(node: Node,

@@ -200,6 +200,23 @@ def test_merged_split_has_its_checksum_when_swapped_in(tmp_path: Path) -> None:
     catalog.close()
 
 
+def test_merge_does_not_bring_back_a_delete_not_yet_committed(tmp_path: Path) -> None:
+    """A delete applied to a sealed split but not committed yet is committed before the
+    merge copies the split (a copy of the last commit would resurrect the document)."""
+    from loghaven.engine.merge import merge_small_splits
+
+    catalog = _open(tmp_path)
+    index = catalog.create_index("logs", {})
+    for name in ("a", "b", "c"):  # each new field seals a split
+        index.write([WriteRequest("index", name, orjson.dumps({name: 1}))])
+        index.refresh()
+    assert index.write([WriteRequest("delete", "a")])[0].result == "deleted"  # type: ignore[union-attr]
+    merged = merge_small_splits(index)
+    assert merged is not None and merged.num_docs() == 1  # "b": "c" is in the active split
+    assert index.doc_count() == 2
+    catalog.close()
+
+
 # --- older data folders and the rebuild -------------------------------------------------------
 
 

@@ -238,7 +238,7 @@ class Config:
     #: fetched splits (relative to the data folder) and its bound in bytes (LRU by bytes),
     #: and the threads that fetch splits ahead of the searches that need them.
     warm_bucket: str = "loghaven-warm"
-    warm_compression_level: int = 3
+    warm_compression_level: int = 9
     warm_cache_path: Path = Path("cache/warm")
     warm_cache_size: int = 10 * 1024 ** 3
     warm_prefetch_threads: int = 4

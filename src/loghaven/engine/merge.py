@@ -48,40 +48,29 @@ def merge_candidates(index: Index) -> list[Split]:
 
 
 def merge_small_splits(index: Index) -> Split | None:
-    """Merge the small sealed splits of ``index``; the merged split, or None if nothing to do."""
+    """Merge the small sealed splits of ``index``; the merged split, or None if there was
+    nothing to do or no live document to keep (the inputs are dropped then)."""
     with index.lock:
+        if not merge_candidates(index):
+            return None
+        # committed first: a delete still pending would be read back to life by the copy
+        index.refresh()
         sources = merge_candidates(index)
         if not sources:
             return None
         mapping = index.mapping
         deletions = [s.deletions for s in sources]
         meta = index.next_split_meta(state="sealed")
-    try:
-        merged = Split(meta, index.storage, mapping)
-        builder = DocumentBuilder(mapping)
-        for source in sources:
-            _copy_documents(source, merged, builder)
-            _widen(meta.date_ranges, source.meta.date_ranges)
-        merged.close_writer()
-    except BaseException:  # a full disk: leave no half-written split taking space
-        assert meta.location is not None
-        index.storage.delete(meta.location)
-        raise
+    merged = _rewrite(index, sources, [meta], mapping)
     with index.lock:
         unchanged = all(s in index.splits for s in sources) and \
             [s.deletions for s in sources] == deletions
         if not unchanged or index.state != "open":
-            merged.remove()
+            for split in merged:
+                split.remove()
             return None
         index.replace_splits(sources, merged)
-    return merged
-
-
-def _copy_documents(source: Split, target: Split, builder: DocumentBuilder) -> None:
-    """Re-add every live document of ``source`` with its id, version and sequence number."""
-    for flat in _live_documents(source, builder):
-        target.add_flat(flat)
-        target.meta.num_docs += 1
+    return merged[0] if merged else None
 
 
 def _live_documents(source: Split, builder: DocumentBuilder) -> Iterator[dict[str, Any]]:
@@ -118,7 +107,8 @@ FORCE_MERGE_ATTEMPTS = 3
 
 
 def force_merge(index: Index, *, max_num_segments: int | None = None,
-                only_expunge_deletes: bool = False, flush: bool = True) -> None:
+                only_expunge_deletes: bool = False, flush: bool = True,
+                docstore: dict[str, Any] | None = None) -> None:
     """ES's ``_forcemerge`` on one index, with splits in the place of Lucene's segments.
 
     - ``flush`` (default): the active split is sealed first (``Index.seal``), so that every
@@ -132,6 +122,9 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
     - ``only_expunge_deletes``: only the splits whose deleted documents exceed
       :data:`EXPUNGE_DELETES_ALLOWED` percent are rewritten (merged together), as Lucene's
       ``forceMergeDeletes``; exclusive with ``max_num_segments``, as in ES.
+    - ``docstore`` (a migration to the warm tier: ``split.WARM_DOCSTORE``): the new splits'
+      document store settings, and a split whose store differs is rewritten even when its
+      segments already fit.
 
     Deleted documents are dropped by every rewrite. tantivy-py has no segment merge, so a
     rewrite copies the live documents into new splits through one writer each and commits
@@ -153,14 +146,14 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
                 return
             # committed: no live version points into a split about to be replaced
             index.refresh()
-            plan = _plan(index, max_num_segments, only_expunge_deletes)
+            plan = _plan(index, max_num_segments, only_expunge_deletes, docstore)
             if plan is None:
                 return
             sources, outputs = plan
             mapping = index.mapping
             deletions = [s.deletions for s in sources]
             metas = [index.next_split_meta(state="sealed") for _ in range(outputs)]
-        merged = _rewrite(index, sources, metas, mapping)
+        merged = _rewrite(index, sources, metas, mapping, docstore)
         with index.lock:
             unchanged = all(s in index.splits for s in sources) and \
                 [s.deletions for s in sources] == deletions
@@ -188,8 +181,8 @@ def check_params(max_num_segments: int | None, only_expunge_deletes: bool) -> in
     return max_num_segments
 
 
-def _plan(index: Index, max_num_segments: int | None,
-          only_expunge_deletes: bool) -> tuple[list[Split], int] | None:
+def _plan(index: Index, max_num_segments: int | None, only_expunge_deletes: bool,
+          docstore: dict[str, Any] | None) -> tuple[list[Split], int] | None:
     """The sealed splits to rewrite and how many splits to write, or None: nothing to do."""
     sealed = [s for s in index.splits if s.meta.state == "sealed"
               and s.meta.location is not None and not index.storage.is_remote(s.meta.location)]
@@ -210,13 +203,15 @@ def _plan(index: Index, max_num_segments: int | None,
     outputs = min(len(sources), max(fewest, max_num_segments or fewest))
     if not only_expunge_deletes:
         segments = sum(len(counts[s][1]) for s in sources)
-        if segments <= outputs and not any(deleted(s) for s in sources):
+        stored_alike = docstore is None or all(
+            s.docstore().items() >= docstore.items() for s in sources)
+        if segments <= outputs and stored_alike and not any(deleted(s) for s in sources):
             return None
     return sources, outputs
 
 
-def _rewrite(index: Index, sources: list[Split], metas: list[SplitMeta],
-             mapping: Mapping) -> list[Split]:
+def _rewrite(index: Index, sources: list[Split], metas: list[SplitMeta], mapping: Mapping,
+             docstore: dict[str, Any] | None = None) -> list[Split]:
     """Copy the live documents of ``sources``, in order, into as many new splits as
     ``metas``, evenly; each committed, merged by tantivy and checksummed. On any failure (a
     full disk) the new splits' folders are removed."""
@@ -231,7 +226,7 @@ def _rewrite(index: Index, sources: list[Split], metas: list[SplitMeta],
                 if target is None or target.meta.num_docs >= quota:
                     if target is not None:
                         target.close_writer()
-                    target = Split(metas[len(merged)], index.storage, mapping)
+                    target = Split(metas[len(merged)], index.storage, mapping, docstore)
                     merged.append(target)
                 target.add_flat(flat)
                 target.meta.num_docs += 1

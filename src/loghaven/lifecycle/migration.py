@@ -45,7 +45,7 @@ from loghaven.engine import blocks
 from loghaven.engine.documents_state import now_ms
 from loghaven.engine.index_metadata import update_settings
 from loghaven.engine.merge import force_merge
-from loghaven.engine.split import SplitMeta
+from loghaven.engine.split import WARM_DOCSTORE, SplitMeta
 from loghaven.errors import IllegalArgument, IndexClosed, LoghavenError, ResourceNotFound
 from loghaven.scheduler import Every
 from loghaven.security import access
@@ -521,7 +521,7 @@ class WarmMigrations:
             segments = max(1, min(1000, int(wanted)))
         except ValueError:
             segments = 1
-        force_merge(index, max_num_segments=segments)
+        force_merge(index, max_num_segments=segments, docstore=WARM_DOCSTORE)
 
     def _h2w_upload(self, migration: Migration, index: Index, stopping: threading.Event) -> None:
         _require_open(index)

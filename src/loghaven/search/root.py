@@ -266,7 +266,7 @@ def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_m
     skipped: list[tuple[SnapshotEntry, str]] = []
     failures: dict[str, tuple[LoghavenError, dict[str, Any]]] = {}
     bounds_by_index: dict[str, dict[str, tuple[int, int]]] = {}
-    reasons: list[str | None] = []
+    steps: list[tuple[SnapshotEntry, Restriction | None, str | None]] = []
     for entry in snapshot.entries:
         restriction = restrictions.get(entry.index.name) if restrictions else None
         key = f"{entry.index.name}\0{id(entry.alias_filter)}"
@@ -274,15 +274,13 @@ def _plan(snapshot: Snapshot, request: SearchRequest, sort: list[SortKey], now_m
             bounds_by_index[key] = _bounds(
                 request.query, [entry.alias_filter, restriction and restriction.dls],
                 entry.index.mapping, now_ms)
-        reasons.append(_skip_reason(entry, bounds_by_index[key]))
-    for entry, reason in zip(snapshot.entries, reasons, strict=True):
+        reason = _skip_reason(entry, bounds_by_index[key])
         if reason is None and entry.pinned is None:
             entry.split.prefetch()  # warm splits: fetched in parallel, before they are opened
-    for position, entry in enumerate(snapshot.entries):
+        steps.append((entry, restriction, reason))
+    for position, (entry, restriction, reason) in enumerate(steps):
         task.check()
         index = entry.index
-        restriction = restrictions.get(index.name) if restrictions else None
-        reason = reasons[position]
         if reason is not None:
             skipped.append((entry, reason))
             continue
