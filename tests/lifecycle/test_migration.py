@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from opensearchpy import OpenSearch, TransportError
 from tests.lifecycle.migrationkit import (
@@ -89,6 +90,10 @@ def test_to_warm_and_back_answers_the_same(warm: WarmServer) -> None:
     assert answers(client, "logs-1") == before
     assert tier(client, "logs-1") == "hot"
     assert warm.objects() == []
+    # rewritten with tantivy's compressed document store (warm splits keep a plain one)
+    stores = {orjson.loads(meta.read_bytes())["index_settings"]["docstore_compression"]
+              for meta in (warm.server.data_dir / "indices").rglob("splits/*/meta.json")}
+    assert stores == {"lz4"}
     client.index(index="logs-1", body={"status": 1}, id="new", refresh=True)
     assert client.count(index="logs-1")["count"] == before["count"] + 1
     assert cat_names(client, "_warm") == []

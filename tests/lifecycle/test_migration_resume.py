@@ -29,6 +29,7 @@ HOT_TO_WARM = {"block": "RUNNING_INCREMENTAL_SNAPSHOT", "seal": "RUNNING_INCREME
 WARM_TO_HOT = {"download": "RUNNING_SHARD_RELOCATION", "download+": "RUNNING_SHARD_RELOCATION",
                "relocate": "RUNNING_SHARD_RELOCATION", "relocate+": "RUNNING_SHARD_RELOCATION",
                "delete_warm": "FINISHED_SHARD_RELOCATION",
+               "force_merge": "FINISHED_SHARD_RELOCATION",
                "box_type": "FINISHED_SHARD_RELOCATION", "unblock": "FINISHED_SHARD_RELOCATION",
                "unblock+": "FINISHED_SHARD_RELOCATION"}
 

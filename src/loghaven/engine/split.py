@@ -36,6 +36,8 @@ log = logging.getLogger("loghaven.engine")
 #: 0013). tantivy-py is built without its zstd store, and has no option for either: the
 #: settings are written into meta.json before the first writer opens.
 WARM_DOCSTORE = {"docstore_compression": "none", "docstore_blocksize": 1 << 20}
+#: tantivy's default document store, which a split moved back to hot is rewritten with.
+HOT_DOCSTORE = {"docstore_compression": "lz4", "docstore_blocksize": 16384}
 
 
 def tantivy_json(flat: dict[str, Any]) -> bytes:
