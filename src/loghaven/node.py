@@ -120,7 +120,8 @@ class Node:
                                          self.warm)
         #: Snapshot repositories and snapshots (``_snapshot``), and the policies that take
         #: and expire them on a schedule (``_plugins/_sm``).
-        self.snapshots = SnapshotService(config, self.catalog, self.metastore, self.scheduler)
+        self.snapshots = SnapshotService(config, self.catalog, self.metastore, self.scheduler,
+                                         self.write_service.pipelines)
         self.sm = SnapshotPolicies(self.metastore, self.scheduler, self.snapshots,
                                    self.notifications, enabled=config.sm_enabled)
         #: Index State Management: policies, managed indices and their runs.

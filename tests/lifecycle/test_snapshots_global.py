@@ -1,0 +1,203 @@
+"""A snapshot's global state (``include_global_state``) through the HTTP API against a real
+server: ingest pipelines, templates and persistent cluster settings come back with
+``include_global_state: true`` and are in force at once (a document indexed through the
+restored pipeline shows its processor's work, a restored setting limits the next search),
+none comes back without it, and a snapshot written before pipelines and settings were saved
+(only templates in its global state) still restores."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError, TransportError
+from tests.lifecycle.test_snapshots import FS_BUCKET, client_of, new_repo
+
+from conftest import Server
+
+PIPELINE = {"description": "marks documents",
+            "processors": [{"set": {"field": "tagged", "value": "by-{{kind}}"}},
+                           {"uppercase": {"field": "kind"}}]}
+TERMS = {"size": 0, "aggs": {"kinds": {"terms": {"field": "kind.keyword"}}}}
+
+
+@pytest.fixture(scope="module")
+def repo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("repos")
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("snapshots-global")
+    server = Server(base / "data", env={"LOGHAVEN_PATH_REPO": str(repo_root)}).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(node: Server) -> Iterator[OpenSearch]:
+    client = client_of(node)
+    yield client
+    client.cluster.put_settings(body={"persistent": {"*": None}})
+
+
+def make_global_state(client: OpenSearch) -> None:
+    client.ingest.put_pipeline(id="gs-tag", body=PIPELINE)
+    client.indices.put_template(name="gs-legacy", body={
+        "index_patterns": ["gslegacy-*"], "settings": {"index.refresh_interval": "7s"}})
+    client.cluster.put_component_template(name="gs-component", body={
+        "template": {"mappings": {"properties": {"kind": {"type": "keyword"}}}}})
+    client.indices.put_index_template(name="gs-composable", body={
+        "index_patterns": ["gscomposable-*"], "composed_of": ["gs-component"],
+        "template": {"settings": {"index.refresh_interval": "9s"}}})
+    client.cluster.put_settings(body={"persistent": {"search.max_buckets": 2}})
+
+
+def delete_global_state(client: OpenSearch) -> None:
+    client.ingest.delete_pipeline(id="gs-tag")
+    client.indices.delete_template(name="gs-legacy")
+    client.indices.delete_index_template(name="gs-composable")
+    client.cluster.delete_component_template(name="gs-component")
+    client.cluster.put_settings(body={"persistent": {"search.max_buckets": None}})
+
+
+def fill_kinds(client: OpenSearch, index: str) -> None:
+    """Three documents of three kinds: a terms aggregation over them makes three buckets."""
+    for i, kind in enumerate(("alpha", "beta", "gamma")):
+        client.index(index=index, id=str(i), body={"kind": kind}, refresh=True)
+
+
+def snapshot(client: OpenSearch, repo: str, name: str, **body: Any) -> dict[str, Any]:
+    return client.snapshot.create(repository=repo, snapshot=name,
+                                  body={"indices": "gs-data", **body},
+                                  params={"wait_for_completion": "true"})["snapshot"]
+
+
+def restore(client: OpenSearch, repo: str, name: str, target: str, **body: Any) -> None:
+    client.snapshot.restore(repository=repo, snapshot=name, body={
+        "indices": "gs-data", "rename_pattern": "gs-data",
+        "rename_replacement": target, **body}, params={"wait_for_completion": "true"})
+
+
+def global_state_present(client: OpenSearch) -> dict[str, bool]:
+    """Which of the four objects the node has."""
+    found = {}
+    for name, call in (("pipeline", lambda: client.ingest.get_pipeline(id="gs-tag")),
+                       ("legacy", lambda: client.indices.get_template(name="gs-legacy")),
+                       ("composable",
+                        lambda: client.indices.get_index_template(name="gs-composable")),
+                       ("component",
+                        lambda: client.cluster.get_component_template(name="gs-component"))):
+        try:
+            call()
+            found[name] = True
+        except NotFoundError:
+            found[name] = False
+    found["setting"] = max_buckets(client) == "2"
+    return found
+
+
+def max_buckets(client: OpenSearch) -> str | None:
+    persistent = client.cluster.get_settings(flat_settings=True)["persistent"]
+    value = persistent.get("search.max_buckets")
+    return None if value is None else str(value)
+
+
+def assert_terms_allowed(client: OpenSearch, index: str, allowed: bool) -> None:
+    if allowed:
+        assert len(client.search(index=index, body=TERMS)["aggregations"]["kinds"]
+                   ["buckets"]) == 3
+        return
+    with pytest.raises(TransportError) as caught:
+        client.search(index=index, body=TERMS)
+    assert caught.value.status_code == 400
+    assert caught.value.info["error"]["type"] == "too_many_buckets_exception"
+
+
+def test_global_state_restored_through_its_services(client: OpenSearch,
+                                                    repo_root: Path) -> None:
+    repo, _location = new_repo(client, repo_root)
+    fill_kinds(client, "gs-data")
+    make_global_state(client)
+    assert_terms_allowed(client, "gs-data", allowed=False)
+    taken = snapshot(client, repo, "full")
+    assert taken["include_global_state"] is True  # ES's default for create
+    delete_global_state(client)
+    # objects made after the snapshot: a pipeline (pipelines are replaced as a set, as
+    # OpenSearch replaces its ingest metadata) and a legacy template (merged, so kept)
+    client.ingest.put_pipeline(id="gs-later", body={"processors": []})
+    client.indices.put_template(name="gs-later", body={"index_patterns": ["gslater-*"]})
+    assert set(global_state_present(client).values()) == {False}
+    assert_terms_allowed(client, "gs-data", allowed=True)
+
+    # restore's default (and false) leaves the global state alone
+    restore(client, repo, "full", "gs-none-1")
+    restore(client, repo, "full", "gs-none-2", include_global_state=False)
+    assert set(global_state_present(client).values()) == {False}
+    assert_terms_allowed(client, "gs-data", allowed=True)
+    assert client.ingest.get_pipeline(id="gs-later")
+
+    restore(client, repo, "full", "gs-all", include_global_state=True)
+    assert global_state_present(client) == dict.fromkeys(
+        ("pipeline", "legacy", "composable", "component", "setting"), True)
+    assert client.ingest.get_pipeline(id="gs-tag")["gs-tag"] == PIPELINE
+    # the restored pipeline runs on the next write
+    client.index(index="gs-piped", id="1", body={"kind": "waf"}, pipeline="gs-tag",
+                 refresh=True)
+    assert client.get(index="gs-piped", id="1")["_source"] == {"kind": "WAF",
+                                                               "tagged": "by-waf"}
+    # the restored persistent setting limits the next search, on the restored index too
+    assert_terms_allowed(client, "gs-all", allowed=False)
+    # the restored templates make the next indices
+    client.indices.create(index="gslegacy-1")
+    client.indices.create(index="gscomposable-1")
+    settings = client.indices.get_settings(index="gslegacy-1,gscomposable-1")
+    assert settings["gslegacy-1"]["settings"]["index"]["refresh_interval"] == "7s"
+    assert settings["gscomposable-1"]["settings"]["index"]["refresh_interval"] == "9s"
+    mapping = client.indices.get_mapping(index="gscomposable-1")
+    assert mapping["gscomposable-1"]["mappings"]["properties"]["kind"] == {"type": "keyword"}
+    with pytest.raises(NotFoundError):
+        client.ingest.get_pipeline(id="gs-later")
+    assert client.indices.get_template(name="gs-later")
+
+
+def test_snapshot_without_global_state_restores_none(client: OpenSearch,
+                                                     repo_root: Path) -> None:
+    repo, _location = new_repo(client, repo_root)
+    fill_kinds(client, "gs-data")
+    make_global_state(client)
+    taken = snapshot(client, repo, "indices-only", include_global_state=False)
+    assert taken["include_global_state"] is False
+    delete_global_state(client)
+    restore(client, repo, "indices-only", "gs-bare", include_global_state=True)
+    assert set(global_state_present(client).values()) == {False}
+
+
+def test_snapshot_of_the_older_shape_still_restores(client: OpenSearch,
+                                                    repo_root: Path) -> None:
+    """Snapshots taken before pipelines and settings were saved hold only the templates:
+    they come back, and the pipelines and settings the snapshot does not hold stay."""
+    repo, location = new_repo(client, repo_root)
+    fill_kinds(client, "gs-data")
+    make_global_state(client)
+    snapshot(client, repo, "old")
+    folder = location / FS_BUCKET / "snapshots"
+    (meta_file,) = folder.iterdir()
+    meta = json.loads(meta_file.read_bytes())
+    meta["global_state"] = {kind: meta["global_state"][kind]
+                            for kind in ("template", "index_template", "component_template")}
+    assert set(meta["global_state"]["template"]) >= {"gs-legacy"}
+    meta_file.write_bytes(json.dumps(meta).encode())
+    delete_global_state(client)
+    client.ingest.put_pipeline(id="gs-tag", body={"processors": []})
+    client.cluster.put_settings(body={"persistent": {"search.max_buckets": 1}})
+
+    restore(client, repo, "old", "gs-old", include_global_state=True)
+    present = global_state_present(client)
+    assert (present["legacy"], present["composable"], present["component"]) == (True,) * 3
+    assert client.ingest.get_pipeline(id="gs-tag")["gs-tag"] == {"processors": []}
+    assert max_buckets(client) == "1"
