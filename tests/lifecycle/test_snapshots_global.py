@@ -1,9 +1,10 @@
 """A snapshot's global state (``include_global_state``) through the HTTP API against a real
-server: ingest pipelines, templates and persistent cluster settings come back with
-``include_global_state: true`` and are in force at once (a document indexed through the
-restored pipeline shows its processor's work, a restored setting limits the next search),
-none comes back without it, and a snapshot written before pipelines and settings were saved
-(only templates in its global state) still restores."""
+server: ingest pipelines, stored scripts, templates and persistent cluster settings come back
+with ``include_global_state: true`` and are in force at once (a document indexed through the
+restored pipeline shows its processor's work, a search runs the restored script, a restored
+setting limits the next search), none comes back without it, and a snapshot written before
+pipelines, scripts and settings were saved (only templates in its global state) still
+restores."""
 
 from __future__ import annotations
 
@@ -23,6 +24,13 @@ PIPELINE = {"description": "marks documents",
             "processors": [{"set": {"field": "tagged", "value": "by-{{kind}}"}},
                            {"uppercase": {"field": "kind"}}]}
 TERMS = {"size": 0, "aggs": {"kinds": {"terms": {"field": "kind.keyword"}}}}
+SCRIPT = {"script": {"lang": "painless", "source": "params.n * params.factor"}}
+#: Two buckets (within the restored ``search.max_buckets``), each scored by the stored script.
+SCRIPTED = {"size": 0, "aggs": {"kinds": {
+    "terms": {"field": "kind.keyword", "size": 2, "order": {"_key": "asc"}},
+    "aggs": {"scaled": {"bucket_script": {
+        "buckets_path": {"n": "_count"},
+        "script": {"id": "gs-scale", "params": {"factor": 10}}}}}}}}
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +55,7 @@ def client(node: Server) -> Iterator[OpenSearch]:
 
 def make_global_state(client: OpenSearch) -> None:
     client.ingest.put_pipeline(id="gs-tag", body=PIPELINE)
+    client.put_script(id="gs-scale", body=SCRIPT)
     client.indices.put_template(name="gs-legacy", body={
         "index_patterns": ["gslegacy-*"], "settings": {"index.refresh_interval": "7s"}})
     client.cluster.put_component_template(name="gs-component", body={
@@ -59,6 +68,7 @@ def make_global_state(client: OpenSearch) -> None:
 
 def delete_global_state(client: OpenSearch) -> None:
     client.ingest.delete_pipeline(id="gs-tag")
+    client.delete_script(id="gs-scale")
     client.indices.delete_template(name="gs-legacy")
     client.indices.delete_index_template(name="gs-composable")
     client.cluster.delete_component_template(name="gs-component")
@@ -84,9 +94,10 @@ def restore(client: OpenSearch, repo: str, name: str, target: str, **body: Any) 
 
 
 def global_state_present(client: OpenSearch) -> dict[str, bool]:
-    """Which of the four objects the node has."""
+    """Which of the objects the node has."""
     found = {}
     for name, call in (("pipeline", lambda: client.ingest.get_pipeline(id="gs-tag")),
+                       ("script", lambda: client.get_script(id="gs-scale")),
                        ("legacy", lambda: client.indices.get_template(name="gs-legacy")),
                        ("composable",
                         lambda: client.indices.get_index_template(name="gs-composable")),
@@ -133,6 +144,10 @@ def test_global_state_restored_through_its_services(client: OpenSearch,
     client.indices.put_template(name="gs-later", body={"index_patterns": ["gslater-*"]})
     assert set(global_state_present(client).values()) == {False}
     assert_terms_allowed(client, "gs-data", allowed=True)
+    with pytest.raises(NotFoundError) as caught:
+        client.search(index="gs-data", body=SCRIPTED)
+    assert caught.value.info["error"]["reason"] == (
+        "unable to find script [gs-scale] in cluster state")
 
     # restore's default (and false) leaves the global state alone
     restore(client, repo, "full", "gs-none-1")
@@ -143,13 +158,17 @@ def test_global_state_restored_through_its_services(client: OpenSearch,
 
     restore(client, repo, "full", "gs-all", include_global_state=True)
     assert global_state_present(client) == dict.fromkeys(
-        ("pipeline", "legacy", "composable", "component", "setting"), True)
+        ("pipeline", "script", "legacy", "composable", "component", "setting"), True)
     assert client.ingest.get_pipeline(id="gs-tag")["gs-tag"] == PIPELINE
     # the restored pipeline runs on the next write
     client.index(index="gs-piped", id="1", body={"kind": "waf"}, pipeline="gs-tag",
                  refresh=True)
     assert client.get(index="gs-piped", id="1")["_source"] == {"kind": "WAF",
                                                                "tagged": "by-waf"}
+    # a search runs the restored stored script
+    buckets = client.search(index="gs-all", body=SCRIPTED)["aggregations"]["kinds"]["buckets"]
+    assert [(b["key"], b["scaled"]["value"]) for b in buckets] == [("alpha", 10.0),
+                                                                   ("beta", 10.0)]
     # the restored persistent setting limits the next search, on the restored index too
     assert_terms_allowed(client, "gs-all", allowed=False)
     # the restored templates make the next indices
@@ -179,8 +198,9 @@ def test_snapshot_without_global_state_restores_none(client: OpenSearch,
 
 def test_snapshot_of_the_older_shape_still_restores(client: OpenSearch,
                                                     repo_root: Path) -> None:
-    """Snapshots taken before pipelines and settings were saved hold only the templates:
-    they come back, and the pipelines and settings the snapshot does not hold stay."""
+    """Snapshots taken before pipelines, scripts and settings were saved hold only the
+    templates: they come back, and the pipelines, scripts and settings the snapshot does not
+    hold stay."""
     repo, location = new_repo(client, repo_root)
     fill_kinds(client, "gs-data")
     make_global_state(client)
@@ -194,10 +214,12 @@ def test_snapshot_of_the_older_shape_still_restores(client: OpenSearch,
     meta_file.write_bytes(json.dumps(meta).encode())
     delete_global_state(client)
     client.ingest.put_pipeline(id="gs-tag", body={"processors": []})
+    client.put_script(id="gs-scale", body=SCRIPT)
     client.cluster.put_settings(body={"persistent": {"search.max_buckets": 1}})
 
     restore(client, repo, "old", "gs-old", include_global_state=True)
     present = global_state_present(client)
     assert (present["legacy"], present["composable"], present["component"]) == (True,) * 3
     assert client.ingest.get_pipeline(id="gs-tag")["gs-tag"] == {"processors": []}
+    assert client.get_script(id="gs-scale")["found"] is True
     assert max_buckets(client) == "1"

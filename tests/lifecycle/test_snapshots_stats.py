@@ -11,6 +11,7 @@ from loghaven.engine.catalog import Catalog
 from loghaven.ingest.pipeline.store import PipelineStore
 from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.scheduler import Scheduler
+from loghaven.scripting.stored import StoredScripts
 from loghaven.storage.metastore import SqliteMetastore
 
 
@@ -19,7 +20,7 @@ def service_in(folder: Path, metastore: SqliteMetastore) -> SnapshotService:
     config.data_dir = folder
     config.path_repo = [str(folder / "repos")]
     return SnapshotService(config, Catalog(folder, metastore), metastore, Scheduler(metastore),
-                           PipelineStore(metastore))
+                           PipelineStore(metastore), StoredScripts(metastore))
 
 
 def test_counters_survive_a_restart(tmp_path: Path) -> None:

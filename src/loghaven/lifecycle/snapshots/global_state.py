@@ -33,11 +33,13 @@ from loghaven.engine import templates
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
     from loghaven.ingest.pipeline.store import PipelineStore
+    from loghaven.scripting.stored import StoredScripts
     from loghaven.storage.metastore import Metastore
 
 #: The keys of a snapshot's ``global_state`` (the template ones are the metastore's kinds,
 #: as snapshots have always stored them).
 PIPELINES = "ingest_pipeline"
+SCRIPTS = "stored_script"
 PERSISTENT = "persistent_settings"
 #: Template kinds that a restore replaces as a set (legacy templates are merged).
 _REPLACED_TEMPLATES = (templates.COMPOSABLE, templates.COMPONENT)
@@ -50,22 +52,26 @@ class GlobalState:
     metastore: Metastore
     catalog: Catalog
     pipelines: PipelineStore
+    scripts: StoredScripts
 
     def capture(self) -> dict[str, Any]:
         """The global state now, as a snapshot's metadata keeps it."""
         state: dict[str, Any] = {kind: self.metastore.list(kind) for kind in
                                  (templates.LEGACY, *_REPLACED_TEMPLATES)}
         state[PIPELINES] = self.pipelines.get(None)
+        state[SCRIPTS] = self.scripts.all()
         state[PERSISTENT] = dict(self.catalog.cluster_settings()["persistent"])
         return state
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Put ``state`` back (module docstring). Pipelines are compiled first and the
-        settings checked by their consumers before they are stored, so an invalid part fails
-        the restore before the parts after it change; running it again is harmless (an
-        interrupted restore runs again at the next start)."""
+        """Put ``state`` back (module docstring). Pipelines are compiled and scripts checked
+        first, and the settings checked by their consumers before they are stored, so an
+        invalid one fails the restore before anything changes; running it again is harmless
+        (an interrupted restore runs again at the next start)."""
         pipelines = state.get(PIPELINES)
         compiled = self.pipelines.compile_all(pipelines) if pipelines is not None else {}
+        scripts = state.get(SCRIPTS)
+        checked = self.scripts.check_all(scripts) if scripts is not None else None
         if state.get(PERSISTENT) is not None:
             self._restore_persistent(state[PERSISTENT])
         items: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -81,6 +87,8 @@ class GlobalState:
             self.metastore.put_many(items)
         if pipelines is not None:
             self.pipelines.replace_all(pipelines, compiled)
+        if checked is not None:
+            self.scripts.replace_all(checked)
 
     def _restore_persistent(self, wanted: dict[str, Any]) -> None:
         """Make ``wanted`` the persistent settings through ``_cluster/settings``' own path:

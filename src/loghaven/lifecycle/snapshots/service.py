@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
     from loghaven.ingest.pipeline.store import PipelineStore
     from loghaven.scheduler import Scheduler
+    from loghaven.scripting.stored import StoredScripts
     from loghaven.storage.metastore import Metastore
 
 log = logging.getLogger("loghaven.snapshots")
@@ -73,11 +74,12 @@ _CREATE_BODY = {"indices", "ignore_unavailable", "include_global_state", "partia
 
 class SnapshotService:
     def __init__(self, config: Config, catalog: Catalog, metastore: Metastore,
-                 scheduler: Scheduler, pipelines: PipelineStore) -> None:
+                 scheduler: Scheduler, pipelines: PipelineStore,
+                 scripts: StoredScripts) -> None:
         self.config = config
         self.catalog = catalog
         self.metastore = metastore
-        self.global_state = GlobalState(metastore, catalog, pipelines)
+        self.global_state = GlobalState(metastore, catalog, pipelines, scripts)
         self.scheduler = scheduler
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
