@@ -33,22 +33,9 @@ SCRIPTED = {"size": 0, "aggs": {"kinds": {
         "script": {"id": "gs-scale", "params": {"factor": 10}}}}}}}}
 
 
-@pytest.fixture(scope="module")
-def repo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("repos")
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("snapshots-global")
-    server = Server(base / "data", env={"LOGHAVEN_PATH_REPO": str(repo_root)}).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def client(node: Server) -> Iterator[OpenSearch]:
-    client = client_of(node)
+def client(repo_node: Server) -> Iterator[OpenSearch]:
+    client = client_of(repo_node)
     yield client
     client.cluster.put_settings(body={"persistent": {"*": None}})
 

@@ -12,12 +12,13 @@ What it holds, and how a restore with ``include_global_state: true`` applies it 
   whole, as OpenSearch puts the snapshot's metadata customs in place of the cluster's. A
   restored pipeline is compiled before anything changes and is used by the next write.
 
-Not in it, as in OpenSearch: the data its plugins keep in system indices (ISM policies in
-``.opendistro-ism-config``, alerting monitors, notification channels, saved objects in
+Not in it, as in OpenSearch: the data its plugins keep in hidden system indices (ISM policies
+in ``.opendistro-ism-config``, alerting monitors, notification channels, saved objects in
 ``.kibana``, the security configuration, whose restore OpenSearch refuses). OpenSearch carries
-those only as indices that a snapshot's index expression names; Loghaven keeps them in the
-metastore, not in indices, so snapshots do not carry them. OpenSearch has no ``feature_states``
-(ES 7.12+): the create API accepts and ignores it.
+those as indices, in a snapshot whose index expression reaches them (``*`` does: create expands
+hidden indices); Loghaven keeps them in the metastore, not in indices, so its snapshots do not
+carry them at all. OpenSearch has no ``feature_states`` (ES 7.12+; its create request ignores
+the key) and neither has Loghaven.
 
 Snapshots taken before pipelines, scripts and settings were saved hold only the three template
 kinds: a part a snapshot does not hold is left as it is.
