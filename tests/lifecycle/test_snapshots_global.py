@@ -9,6 +9,7 @@ restores."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,13 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, TransportError
-from tests.lifecycle.test_snapshots import FS_BUCKET, client_of, new_repo
+from tests.lifecycle.test_snapshots import (
+    FS_BUCKET,
+    client_of,
+    new_repo,
+    paused_server,
+    wait_for_pause,
+)
 
 from conftest import Server
 
@@ -210,3 +217,35 @@ def test_snapshot_of_the_older_shape_still_restores(client: OpenSearch,
     assert client.ingest.get_pipeline(id="gs-tag")["gs-tag"] == {"processors": []}
     assert client.get_script(id="gs-scale")["found"] is True
     assert max_buckets(client) == "1"
+
+
+def test_kill_during_a_global_restore_then_restart_finishes_it(tmp_path: Path) -> None:
+    """A restore is recorded before its first step: killed with its files fetched (nothing
+    registered, no global state put back), the next start runs it again, global state too."""
+    server, repo_root, env = paused_server(tmp_path, "restore:fetched")
+    try:
+        client = client_of(server)
+        repo, _ = new_repo(client, repo_root)
+        fill_kinds(client, "gs-data")
+        make_global_state(client)
+        snapshot(client, repo, "s")
+        delete_global_state(client)
+        assert client.snapshot.restore(repository=repo, snapshot="s", body={
+            "indices": "gs-data", "rename_pattern": "gs-data", "rename_replacement": "gs-k",
+            "include_global_state": True}) == {"accepted": True}
+        marker = wait_for_pause(server, "restore:fetched")
+        assert set(global_state_present(client).values()) == {False}
+        server.kill()
+        marker.unlink()
+        server.env = env
+        server.start()
+        deadline = time.monotonic() + 60
+        while not all(global_state_present(client).values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert set(global_state_present(client).values()) == {True}
+        client.index(index="gs-piped", id="1", body={"kind": "flow"}, pipeline="gs-tag",
+                     refresh=True)
+        assert client.get(index="gs-piped", id="1")["_source"]["tagged"] == "by-flow"
+        assert_terms_allowed(client, "gs-k", allowed=False)
+    finally:
+        server.stop()
