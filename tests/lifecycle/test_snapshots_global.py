@@ -249,3 +249,24 @@ def test_kill_during_a_global_restore_then_restart_finishes_it(tmp_path: Path) -
         assert_terms_allowed(client, "gs-k", allowed=False)
     finally:
         server.stop()
+
+
+def test_a_global_state_that_does_not_compile_restores_nothing(client: OpenSearch,
+                                                               repo_root: Path) -> None:
+    """A pipeline that no longer compiles (a tampered or newer snapshot) refuses the restore
+    before it starts: no index, no pipeline, no setting."""
+    repo, location = new_repo(client, repo_root)
+    fill_kinds(client, "gs-data")
+    make_global_state(client)
+    snapshot(client, repo, "bad")
+    (meta_file,) = (location / FS_BUCKET / "snapshots").iterdir()
+    meta = json.loads(meta_file.read_bytes())
+    meta["global_state"]["ingest_pipeline"]["gs-tag"] = {"processors": [{"nope": {}}]}
+    meta_file.write_bytes(json.dumps(meta).encode())
+    delete_global_state(client)
+    with pytest.raises(TransportError) as caught:
+        restore(client, repo, "bad", "gs-bad", include_global_state=True)
+    assert caught.value.status_code == 400
+    assert "nope" in caught.value.info["error"]["reason"]
+    assert not client.indices.exists(index="gs-bad")
+    assert set(global_state_present(client).values()) == {False}

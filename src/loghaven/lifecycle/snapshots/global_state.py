@@ -64,6 +64,15 @@ class GlobalState:
         state[PERSISTENT] = dict(self.catalog.cluster_settings()["persistent"])
         return state
 
+    def check(self, state: dict[str, Any]) -> None:
+        """Refuse, before a restore starts, a state whose pipelines do not compile or whose
+        scripts are malformed here (OpenSearch checks the global state with the indices, in
+        the one cluster state update that restores them)."""
+        if state.get(PIPELINES) is not None:
+            self.pipelines.compile_all(state[PIPELINES])
+        if state.get(SCRIPTS) is not None:
+            self.scripts.check_all(state[SCRIPTS])
+
     def restore(self, state: dict[str, Any]) -> None:
         """Put ``state`` back (module docstring). Pipelines are compiled and scripts checked
         first, and the settings checked by their consumers before they are stored, so an

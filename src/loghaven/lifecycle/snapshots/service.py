@@ -459,6 +459,8 @@ class SnapshotService:
         planned = restoring.plan(repo, snapshot, meta, body, self.catalog)
         include_global = parse_bool(body.get("include_global_state", False),
                                     "include_global_state")
+        if include_global:
+            self.global_state.check(meta.get("global_state") or {})
         op_id = f"restore:{repository}:{snapshot}:{uuidlib.uuid4().hex[:12]}"
         record = {"op": "restore", "repository": repository, "snapshot": snapshot,
                   "entry": entry, "body": body, "include_global_state": include_global,
