@@ -32,6 +32,7 @@ from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
 from loghaven.scheduler import Scheduler
+from loghaven.scripting.stored import StoredScripts
 from loghaven.search import limits
 from loghaven.search.service import SearchService
 from loghaven.security.audit import AuditLog
@@ -81,8 +82,11 @@ class Node:
         self.tasks = TaskManager(self.metastore, self.node_id)
         #: Every search of the node's indices, for the API and the node's own features; its
         #: by-query and reindex operations write through the write service, as tasks.
+        #: Stored scripts (``_scripts``), which searches resolve when they name one.
+        self.scripts = StoredScripts(self.metastore)
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
-                                            salt=config.compliance_salt, tasks=self.tasks)
+                                            salt=config.compliance_salt, tasks=self.tasks,
+                                            scripts=self.scripts)
         #: Splunk's HTTP Event Collector: tokens, events through the write service, acks.
         self.hec = HecService(config, self.security, self.write_service, self.catalog)
         #: Authentication and authorization decisions, to a file and a hidden daily index.
@@ -120,7 +124,8 @@ class Node:
                                          self.warm)
         #: Snapshot repositories and snapshots (``_snapshot``), and the policies that take
         #: and expire them on a schedule (``_plugins/_sm``).
-        self.snapshots = SnapshotService(config, self.catalog, self.metastore, self.scheduler)
+        self.snapshots = SnapshotService(config, self.catalog, self.metastore, self.scheduler,
+                                         self.write_service.pipelines, self.scripts)
         self.sm = SnapshotPolicies(self.metastore, self.scheduler, self.snapshots,
                                    self.notifications, enabled=config.sm_enabled)
         #: Index State Management: policies, managed indices and their runs.

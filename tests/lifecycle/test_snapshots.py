@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,26 +20,13 @@ from conftest import S3Store, Server
 FS_BUCKET = "loghaven-repository"
 
 
-@pytest.fixture(scope="module")
-def repo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("repos")
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("snapshots")
-    server = Server(base / "data", env={"LOGHAVEN_PATH_REPO": str(repo_root)}).start()
-    yield server
-    server.stop()
-
-
 def client_of(server: Server) -> OpenSearch:
     return OpenSearch(server.url, timeout=60)
 
 
 @pytest.fixture
-def client(node: Server) -> OpenSearch:
-    return client_of(node)
+def client(repo_node: Server) -> OpenSearch:
+    return client_of(repo_node)
 
 
 def fill(client: OpenSearch, index: str, start: int, count: int) -> None:
@@ -424,7 +410,7 @@ def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
 
 
 def test_a_tampered_repository_writes_nothing_outside(client: OpenSearch, repo_root: Path,
-                                                      node: Server) -> None:
+                                                      repo_node: Server) -> None:
     repo, location = new_repo(client, repo_root)
     client.indices.create(index="tamper-a")
     fill(client, "tamper-a", 0, 20)
@@ -440,4 +426,4 @@ def test_a_tampered_repository_writes_nothing_outside(client: OpenSearch, repo_r
         params={"wait_for_completion": "true"}))
     assert status_code == 500 and "cannot hold" in error["reason"]
     assert not client.indices.exists(index="tamper-b")
-    assert not list(node.data_dir.parent.rglob("escaped"))
+    assert not list(repo_node.data_dir.parent.rglob("escaped"))

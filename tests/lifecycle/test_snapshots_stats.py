@@ -8,8 +8,10 @@ from pathlib import Path
 
 from loghaven.config import Config
 from loghaven.engine.catalog import Catalog
+from loghaven.ingest.pipeline.store import PipelineStore
 from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.scheduler import Scheduler
+from loghaven.scripting.stored import StoredScripts
 from loghaven.storage.metastore import SqliteMetastore
 
 
@@ -17,7 +19,8 @@ def service_in(folder: Path, metastore: SqliteMetastore) -> SnapshotService:
     config = Config()
     config.data_dir = folder
     config.path_repo = [str(folder / "repos")]
-    return SnapshotService(config, Catalog(folder, metastore), metastore, Scheduler(metastore))
+    return SnapshotService(config, Catalog(folder, metastore), metastore, Scheduler(metastore),
+                           PipelineStore(metastore), StoredScripts(metastore))
 
 
 def test_counters_survive_a_restart(tmp_path: Path) -> None:

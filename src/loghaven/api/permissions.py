@@ -165,6 +165,9 @@ GET         /_ingest/pipeline                               cluster:admin/ingest
 GET         /_ingest/pipeline/{id}                          cluster:admin/ingest/pipeline/get
 PUT         /_ingest/pipeline/{id}                          cluster:admin/ingest/pipeline/put
 DELETE      /_ingest/pipeline/{id}                          cluster:admin/ingest/pipeline/delete
+GET         /_scripts/{id}                                  cluster:admin/script/get
+PUT,POST    /_scripts/{id}                                  cluster:admin/script/put
+DELETE      /_scripts/{id}                                  cluster:admin/script/delete
 GET,HEAD    /_template                                      indices:admin/template/get
 GET,HEAD    /_template/{name}                               indices:admin/template/get
 PUT,POST    /_template/{name}                               indices:admin/template/put

@@ -25,6 +25,7 @@ from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenEr
 from loghaven.ingest.service import WriteService
 from loghaven.params import param_bool, param_int
 from loghaven.scheduler import Scheduler
+from loghaven.scripting.stored import StoredScripts
 from loghaven.search import root
 from loghaven.search.bulk_by_scroll import (
     Progress,
@@ -69,7 +70,8 @@ class SearchService:
 
     def __init__(self, catalog: Catalog, node_id: str,
                  writes: WriteService | None = None, *, salt: str = DEFAULT_SALT,
-                 tasks: TaskManager | None = None) -> None:
+                 tasks: TaskManager | None = None,
+                 scripts: StoredScripts | None = None) -> None:
         self.catalog = catalog
         self.node_id = node_id
         #: The salt of masked fields' hashes (``security.compliance.salt``).
@@ -82,6 +84,8 @@ class SearchService:
         self.running = RunningSearches()
         #: Where the bulk-by-scroll operations (by query, ``_reindex``) run as tasks.
         self.tasks = tasks if tasks is not None else TaskManager(catalog.metastore, node_id)
+        #: The stored scripts that aggregations and ``_reindex`` may name by id.
+        self.scripts = scripts if scripts is not None else StoredScripts(catalog.metastore)
 
     def schedule(self, scheduler: Scheduler) -> None:
         self.contexts.schedule(scheduler)
@@ -112,9 +116,18 @@ class SearchService:
                cancellation: Cancellation | None = None) -> dict[str, Any]:
         """``_search``: a plain search, the first page of a scroll (``scroll`` parameter),
         or a search over a point in time (``pit`` in the body; then no index expression)."""
-        parsed = parse_search_request(body, params)
+        parsed = self._parse(body, params)
         with self._tracked(cancellation) as tracked:
             return self._search(expression, parsed, params, tracked)
+
+    def _parse(self, body: dict[str, Any], params: Params) -> SearchRequest:
+        """The request, with the stored scripts its aggregations name put in their place."""
+        for key in ("aggs", "aggregations"):
+            if isinstance(body, dict) and key in body:
+                resolved = self.scripts.resolve_in(body[key])
+                if resolved is not body[key]:
+                    body = {**body, key: resolved}
+        return parse_search_request(body, params)
 
     def _search(self, expression: str | None, parsed: SearchRequest, params: Params,
                 cancellation: Cancellation) -> dict[str, Any]:
@@ -257,7 +270,7 @@ class SearchService:
                 target = ",".join(target)
             merged = {k: v for k, v in params.items() if k not in _HEADER_PARAMS}
             merged.update({k: _as_param(header[k]) for k in _HEADER_PARAMS if k in header})
-            parsed = parse_search_request(body, merged)
+            parsed = self._parse(body, merged)
             return {**self._search(target, parsed, merged, cancellation), "status": 200}
         except LoghavenError as error:
             cancellation.check()
@@ -353,6 +366,8 @@ class SearchService:
         if "pipeline" in params:
             raise IllegalArgument("_reindex doesn't support [pipeline] as a query parameter. "
                                   "Specify it in the [dest] object instead.")
+        if isinstance(body, dict) and "script" in body:
+            body = {**body, "script": self.scripts.resolve(body["script"])}
         request = parse_reindex(body, param_int(params, "max_docs"))
         progress, slices = _progress(params), parse_slices(params.get("slices"))
         if slices not in (None, 1) and request.part is not None:

@@ -52,6 +52,27 @@ class PipelineStore:
             self._stored = {**self._stored, pipeline_id: record}
             self._compiled.pop(pipeline_id, None)
 
+    def compile_all(self, definitions: dict[str, dict[str, Any]]) -> dict[str, Pipeline]:
+        """Compile every one of ``definitions`` (ES's error for the first invalid one), so
+        that :meth:`replace_all` can be checked before anything else changes."""
+        return {pid: compile_pipeline(pid, definition)
+                for pid, definition in definitions.items()}
+
+    def replace_all(self, definitions: dict[str, dict[str, Any]],
+                    compiled: dict[str, Pipeline]) -> None:
+        """Make ``definitions`` (compiled by :meth:`compile_all`) the node's pipelines, in one
+        transaction: a snapshot's global state restored, as OpenSearch puts the snapshot's
+        ingest metadata in place of the cluster's. Usable at once, already compiled."""
+        stored = self._all()
+        revision = time.time_ns()
+        records = {pid: {"definition": definition, "revision": revision}
+                   for pid, definition in definitions.items()}
+        with self._lock:
+            self.metastore.put_many([(KIND, pid, None) for pid in stored if pid not in records]
+                                    + [(KIND, pid, record) for pid, record in records.items()])
+            self._stored = records
+            self._compiled = {pid: (revision, compiled[pid]) for pid in records}
+
     def get(self, expression: str | None) -> dict[str, dict[str, Any]]:
         """The definitions whose id matches ``expression`` (comma list, wildcards; all when
         None or ``*``)."""

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from loghaven.engine import templates
 from loghaven.engine.documents_state import now_ms
 from loghaven.errors import LoghavenError
 from loghaven.lifecycle.snapshots import format as fmt
 from loghaven.lifecycle.snapshots.errors import reason_of
+from loghaven.lifecycle.snapshots.global_state import GlobalState
 from loghaven.lifecycle.snapshots.repositories import Repository
 from loghaven.storage.splits import META_JSON
 
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 
 #: The files tantivy writes for every segment (``SegmentComponent``), besides its ``.del``.
 SEGMENT_FILES = ("idx", "pos", "term", "store", "fast", "fieldnorm")
-#: The metastore kinds saved as the global state (``include_global_state``).
-GLOBAL_KINDS = (templates.LEGACY, templates.COMPOSABLE, templates.COMPONENT)
 _STAGING_ATTEMPTS = 10
 
 
@@ -87,6 +85,8 @@ class SnapshotRun:
     staging: Path
     level: int
     stop: Callable[[], bool]
+    #: What ``include_global_state`` saves (lifecycle/snapshots/global_state.py).
+    global_state: GlobalState
     #: Called with a step's name between steps (the service's testing hook).
     pause: Callable[[str], None] = lambda step: None
     progress: dict[str, IndexProgress] = field(default_factory=dict)
@@ -142,7 +142,7 @@ class SnapshotRun:
         if request.get("metadata") is not None:
             meta["metadata"] = request["metadata"]
         if request["include_global_state"]:
-            meta["global_state"] = {kind: self.metastore.list(kind) for kind in GLOBAL_KINDS}
+            meta["global_state"] = self.global_state.capture()
         key = fmt.write_snapshot(self.repository, meta)
         self.check()
         listing = fmt.read_index(self.repository)

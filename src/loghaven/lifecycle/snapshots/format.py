@@ -8,7 +8,7 @@ repository's folder):
   already in the repository (an unchanged sealed split, any earlier snapshot's) is not sent
   again, and every snapshot shares it.
 - ``snapshots/<uuid>.json``: one snapshot's metadata, written once its blobs are all stored:
-  name, uuid, version, state, times, failures, ``metadata``, the global state (templates)
+  name, uuid, version, state, times, failures, ``metadata``, the global state (global_state.py)
   when asked for, and per index its settings, mappings, aliases, checkpoint and splits, each
   split with its files (name, size, SHA-256, stored size) and the stats ``_status`` shows.
   zstd-compressed (a ``.json.zst`` key) when the repository has ``compress: true``, as ES's

@@ -17,7 +17,6 @@ from loghaven.engine.settings import flatten
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.lifecycle.migration import BOX_TYPE
 from loghaven.lifecycle.snapshots import format as fmt
-from loghaven.lifecycle.snapshots.create import GLOBAL_KINDS
 from loghaven.lifecycle.snapshots.errors import SnapshotRestoreError
 from loghaven.lifecycle.snapshots.repositories import Repository
 from loghaven.params import expect_list, expect_object, expect_string, parse_bool
@@ -144,17 +143,6 @@ def discard(index_uuid: str, catalog: Catalog, metastore: Metastore) -> None:
     """Remove what an interrupted restore of one index left (it was never registered)."""
     metastore.delete("index_state", index_uuid)
     shutil.rmtree(catalog.data_dir / "indices" / index_uuid, ignore_errors=True)
-
-
-def restore_global_state(meta: dict[str, Any], metastore: Metastore) -> None:
-    """Put the snapshot's templates back (those of the same names are replaced)."""
-    state = meta.get("global_state") or {}
-    items: list[tuple[str, str, dict[str, Any] | None]] = []
-    for kind in GLOBAL_KINDS:
-        for name, value in (state.get(kind) or {}).items():
-            items.append((kind, name, value))
-    if items:
-        metastore.put_many(items)
 
 
 def _select(expression: Any, available: list[str], ignore_unavailable: bool) -> list[str]:

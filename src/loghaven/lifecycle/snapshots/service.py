@@ -48,12 +48,15 @@ from loghaven.lifecycle.snapshots.errors import (
     validate_repository_name,
     validate_snapshot_name,
 )
+from loghaven.lifecycle.snapshots.global_state import GlobalState
 from loghaven.params import expect_object, expect_string, parse_bool
 
 if TYPE_CHECKING:
     from loghaven.config import Config
     from loghaven.engine.catalog import Catalog
+    from loghaven.ingest.pipeline.store import PipelineStore
     from loghaven.scheduler import Scheduler
+    from loghaven.scripting.stored import StoredScripts
     from loghaven.storage.metastore import Metastore
 
 log = logging.getLogger("loghaven.snapshots")
@@ -71,10 +74,12 @@ _CREATE_BODY = {"indices", "ignore_unavailable", "include_global_state", "partia
 
 class SnapshotService:
     def __init__(self, config: Config, catalog: Catalog, metastore: Metastore,
-                 scheduler: Scheduler) -> None:
+                 scheduler: Scheduler, pipelines: PipelineStore,
+                 scripts: StoredScripts) -> None:
         self.config = config
         self.catalog = catalog
         self.metastore = metastore
+        self.global_state = GlobalState(metastore, catalog, pipelines, scripts)
         self.scheduler = scheduler
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -248,7 +253,7 @@ class SnapshotService:
                       record: dict[str, Any]) -> tuple[SnapshotRun, threading.Thread]:
         staging = self._staging / record["uuid"]
         run = SnapshotRun(repo, record, self.catalog, self.metastore, staging, self._level,
-                          self._stopping.is_set)
+                          self._stopping.is_set, self.global_state)
         run.pause = lambda step: self._pause(step, run.aborted.is_set)
         thread = self._background(lambda: self._run_create(run, op_id))
         self._runs[(repo.name, record["snapshot"])] = (run, thread)
@@ -454,6 +459,8 @@ class SnapshotService:
         planned = restoring.plan(repo, snapshot, meta, body, self.catalog)
         include_global = parse_bool(body.get("include_global_state", False),
                                     "include_global_state")
+        if include_global:
+            self.global_state.check(meta.get("global_state") or {})
         op_id = f"restore:{repository}:{snapshot}:{uuidlib.uuid4().hex[:12]}"
         record = {"op": "restore", "repository": repository, "snapshot": snapshot,
                   "entry": entry, "body": body, "include_global_state": include_global,
@@ -496,7 +503,7 @@ class SnapshotService:
                                             self.metastore, self._level,
                                             lambda: (check(), self._pause("restore:fetched")))
                 if record["include_global_state"]:
-                    restoring.restore_global_state(meta, self.metastore)
+                    self.global_state.restore(meta.get("global_state") or {})
             self.metastore.delete(OPS, op_id)
         except Aborted:
             return
