@@ -32,7 +32,7 @@ XSRF = {"osd-xsrf": "true"}
 SHARED = "rt-shared"  # the index read-only cases act on
 ALIAS = "rt-alias"  # an alias of it
 #: The wrong role: an unrelated cluster action, and an index action on other indices.
-UNRELATED = {"cluster_permissions": ["cluster:admin/script/get"],
+UNRELATED = {"cluster_permissions": ["cluster:monitor/nodes/hot_threads"],
              "index_permissions": [{"index_patterns": ["elsewhere-*"],
                                     "allowed_actions": ["indices:data/read/get"]}]}
 #: The actions a composite request's items need on their index (the table's docstring):
@@ -325,6 +325,18 @@ def _templates() -> dict[tuple[str, str], Setup]:
 
 
 PIPELINE = {"processors": [{"set": {"field": "a", "value": 1}}]}
+SCRIPT = {"script": {"lang": "painless", "source": "params.a + 1"}}
+
+
+def _script(*, existing: bool) -> Setup:
+    """A stored script of the case's own (made first unless the request makes it)."""
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        name = case.fills["id"] = f"rt-script-{next(_counter)}"
+        if existing:
+            assert admin.put(f"/_scripts/{name}", json=SCRIPT).status_code == 200
+        else:
+            case.body = SCRIPT
+    return setup
 
 
 def _pipeline(*, existing: bool) -> Setup:
@@ -572,6 +584,8 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("GET,POST", "/_ingest/pipeline/_simulate", _pipeline(existing=False)),
     **_each("GET,POST", "/_ingest/pipeline/{id}/_simulate", _pipeline(existing=True)),
     ("GET", "/_ingest/pipeline"): _pipeline(existing=True),
+    **_each("GET,DELETE", "/_scripts/{id}", _script(existing=True)),
+    **_each("PUT,POST", "/_scripts/{id}", _script(existing=False)),
     **_notification_setups(),
     **_saved_objects_setups(),
     **_each("GET,POST", "/_cluster/allocation/explain",
