@@ -17,6 +17,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from conftest import Server
+from loghaven.engine.names import resolve_date_math
 
 
 @pytest.fixture
@@ -192,3 +193,32 @@ def test_unknown_paths_are_quoted_as_sent(es: httpx.Client) -> None:
     assert response.status_code == 400
     assert response.json()["error"]["reason"] == \
         f"no handler found for uri [{path}] and method [GET]"
+
+
+def test_several_expressions_and_escaped_braces(es: httpx.Client, prefix: str) -> None:
+    names = []
+    for expression in (f"<{prefix}-{{now/d-1d}}>", f"<{prefix}-{{now/d}}>",
+                       f"<{prefix}-\\{{on\\}}-{{now/M{{yyyy.MM}}}}>"):
+        created = es.put("/" + encoded(expression))
+        assert created.status_code == 200, created.text
+        names.append(created.json()["index"])
+    assert names[2].startswith(f"{prefix}-{{on}}-")
+    both = encoded(f"<{prefix}-{{now/d-1d}}>,<{prefix}-{{now/d}}>")
+    assert sorted(es.get(f"/{both}/_settings").json()) == sorted(names[:2])
+    assert es.post(f"/{both}/_refresh").json()["_shards"]["failed"] == 0
+
+
+@pytest.mark.parametrize(("expression", "resolved"), [
+    # ES's own examples, at 2024-03-22T12:00:00Z
+    ("<logstash-{now/d}>", "logstash-2024.03.22"),
+    ("<logstash-{now/M}>", "logstash-2024.03.01"),
+    ("<logstash-{now/M{yyyy.MM}}>", "logstash-2024.03"),
+    ("<logstash-{now/M-1M{yyyy.MM}}>", "logstash-2024.02"),
+    ("<logstash-{now/d{yyyy.MM.dd|+12:00}}>", "logstash-2024.03.23"),
+    ("<elastic\\{ON\\}-{now/M}>", "elastic{ON}-2024.03.01"),
+    ("<a\\\\b-{now/d}>", "a\\b-2024.03.22"),
+    ("logs-{now/d}", "logs-{now/d}"),
+])
+def test_resolution_follows_es_examples(expression: str, resolved: str) -> None:
+    noon = int(datetime.datetime(2024, 3, 22, 12, tzinfo=datetime.UTC).timestamp() * 1000)
+    assert resolve_date_math(expression, noon) == resolved
