@@ -37,7 +37,7 @@ def decode_component(text: str) -> str:
     while i < size:
         char = text[i]
         if char != "%":
-            out += char.encode("latin-1", "replace")
+            out += char.encode("latin-1" if ord(char) < 256 else "utf-8")
             i += 1
             continue
         if i == size - 1:
