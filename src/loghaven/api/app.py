@@ -1,10 +1,11 @@
 """The ASGI application: routes from each API module, ES-shaped errors, the edge middleware.
 
 Middleware, outermost first: response headers (nosniff, CSP, product), the Host check, CORS,
-then each route's policy (content types, Authorization, osd-xsrf, OPTIONS), then the error
-boundary that answers what no handler took. With security enabled each route's endpoint runs
-behind its guard (api/auth.py: authentication, the route's permission from api/permissions.py);
-every route must have a permission, with security on or off.
+the raw path for routing (api/paths.py), then each route's policy (content types,
+Authorization, osd-xsrf, OPTIONS), then the error boundary that answers what no handler took.
+With security enabled each route's endpoint runs behind its guard (api/auth.py:
+authentication, the route's permission from api/permissions.py); every route must have a
+permission, with security on or off.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from loghaven.api import (
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
 from loghaven.api.http import error_response
+from loghaven.api.paths import RawPaths, decode_parameters
 from loghaven.api.response_headers import ResponseHeaders
 from loghaven.api.route_policy import RoutePolicies
 from loghaven.errors import LoghavenError, unexpected_error
@@ -131,9 +133,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         if manage_lifecycle:
             node.close()
 
-    # alerting_alerts' literal ``monitors/alerts`` before the monitors' ``monitors/{id}``,
-    # and before search's ``/{index:path}/_search`` (``findings/_search``); indices'
-    # ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
+    # alerting_alerts' literal ``monitors/alerts`` before the monitors' ``monitors/{id}``;
+    # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes, *ingest_processors.routes, *notifications.routes,
@@ -144,6 +145,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *ultrawarm.routes, *ism.routes, *snapshots.routes, *sm.routes, *index_ops.routes,
               *indices.routes]
     permissions.check(routes)
+    decode_parameters(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)
     app = Starlette(
@@ -151,6 +153,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
         middleware=[Middleware(ResponseHeaders, config=node.config),
                     Middleware(HostCheck, config=node.config),
                     Middleware(Cors, config=node.config),
+                    Middleware(RawPaths),
                     Middleware(RoutePolicies, routes=routes),
                     Middleware(ErrorBoundary)],
         exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error},

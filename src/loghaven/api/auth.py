@@ -25,7 +25,7 @@ import copy
 from collections.abc import Sequence
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -294,9 +294,10 @@ def trace_indices(request: Request) -> tuple[str, ...]:
 def _record(node: Node, category: str, request: Request, *, user: str | None,
             action: str | None = None, indices: tuple[str, ...] = (),
             reason: str | None = None) -> None:
-    """An audit event (security/audit.py)."""
+    """An audit event (security/audit.py), its path decoded as OpenSearch's
+    ``request.path()`` (routes see it as sent: api/paths.py)."""
     node.audit.record(category, user=user, address=address(request), method=request.method,
-                      path=request.url.path, action=action, indices=indices, reason=reason)
+                      path=unquote(request.url.path), action=action, indices=indices, reason=reason)
 
 
 def record_login(node: Node, request: Request, user: str) -> None:

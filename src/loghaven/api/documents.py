@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any
-from urllib.parse import quote_plus, unquote_to_bytes
+from urllib.parse import quote_plus
 
 import orjson
 from starlette.requests import Request
@@ -34,27 +34,6 @@ from loghaven.errors import (
 from loghaven.ingest.bulk import check_update_body, check_version_type
 from loghaven.params import expect_list, expect_object, expect_string, token_name
 from loghaven.search.source_filter import SourceFilter
-
-
-def path_id(request: Request) -> str:
-    """The document id, the path's last segment read from the raw path.
-
-    The server decodes ``%2F`` before routing, so the id routes as ``{id:path}``; the raw path
-    tells an encoded slash (part of the id, as in ES) from a real one (no such route).
-    """
-    doc_id = request.path_params["id"]
-    raw = request.scope.get("raw_path")
-    if raw is None:
-        return doc_id
-    segment = raw.split(b"?", 1)[0].rsplit(b"/", 1)[-1]
-    try:
-        decoded = unquote_to_bytes(segment).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise IllegalArgument("the document id in the path is not valid UTF-8") from exc
-    if decoded != doc_id:
-        raise IllegalArgument(f"no handler found for uri [{request.url.path}] and method "
-                              f"[{request.method}]")
-    return decoded
 
 
 def location(index: str, doc_id: str) -> str:
@@ -91,7 +70,7 @@ async def _execute(request: Request, index_name: str, write: WriteRequest,
 
 
 async def index_doc(request: Request) -> Response:
-    doc_id = path_id(request) if "id" in request.path_params else None
+    doc_id = request.path_params.get("id")
     source = (await body_bytes(request)).strip()
     if not source:
         raise ActionRequestValidation("Validation Failed: 1: source is missing;2: content type "
@@ -105,18 +84,18 @@ async def create_doc(request: Request) -> Response:
     if not source:
         raise ActionRequestValidation("Validation Failed: 1: source is missing;")
     return await _execute(request, request.path_params["index"],
-                          _write_request(request, "create", path_id(request), source))
+                          _write_request(request, "create", request.path_params["id"], source))
 
 
 async def delete_doc(request: Request) -> Response:
     return await _execute(request, request.path_params["index"],
-                          _write_request(request, "delete", path_id(request)),
+                          _write_request(request, "delete", request.path_params["id"]),
                           auto_create=False)
 
 
 async def update_doc(request: Request) -> Response:
     body = await json_body(request, required=True)
-    write = _write_request(request, "update", path_id(request))
+    write = _write_request(request, "update", request.path_params["id"])
     write.update = check_update_body(body)
     if request.query_params.get("_source") in ("true", ""):
         body["_source"] = True
@@ -141,7 +120,7 @@ def _found_body(index: Index, doc_id: str, state: DocState | None,
 
 
 async def get_doc(request: Request) -> Response:
-    doc_id = path_id(request)
+    doc_id = request.path_params["id"]
     index, state = await run(node_of(request).search_service.get,
                              request.path_params["index"], doc_id)
     body = _found_body(index, doc_id, state, SourceFilter.from_params(request.query_params))
@@ -152,14 +131,14 @@ async def get_doc(request: Request) -> Response:
 async def doc_exists(request: Request) -> Response:
     try:
         _, state = await run(node_of(request).search_service.get,
-                             request.path_params["index"], path_id(request))
+                             request.path_params["index"], request.path_params["id"])
     except LoghavenError as error:
         return head_error(error)
     return head_response(200 if state is not None else 404)
 
 
 async def get_source(request: Request) -> Response:
-    doc_id = path_id(request)
+    doc_id = request.path_params["id"]
     index, state = await run(node_of(request).search_service.get,
                              request.path_params["index"], doc_id)
     if state is None:
@@ -229,11 +208,11 @@ routes = [
     Route("/_mget", mget, methods=["GET", "POST"]),
     Route("/{index}/_mget", mget, methods=["GET", "POST"]),
     Route("/{index}/_doc", index_doc, methods=["POST"]),
-    Route("/{index}/_doc/{id:path}", index_doc, methods=["PUT", "POST"]),
-    Route("/{index}/_doc/{id:path}", get_doc, methods=["GET"]),
-    Route("/{index}/_doc/{id:path}", doc_exists, methods=["HEAD"]),
-    Route("/{index}/_doc/{id:path}", delete_doc, methods=["DELETE"]),
-    Route("/{index}/_create/{id:path}", create_doc, methods=["PUT", "POST"]),
-    Route("/{index}/_source/{id:path}", get_source, methods=["GET"]),
-    Route("/{index}/_update/{id:path}", update_doc, methods=["POST"]),
+    Route("/{index}/_doc/{id}", index_doc, methods=["PUT", "POST"]),
+    Route("/{index}/_doc/{id}", get_doc, methods=["GET"]),
+    Route("/{index}/_doc/{id}", doc_exists, methods=["HEAD"]),
+    Route("/{index}/_doc/{id}", delete_doc, methods=["DELETE"]),
+    Route("/{index}/_create/{id}", create_doc, methods=["PUT", "POST"]),
+    Route("/{index}/_source/{id}", get_source, methods=["GET"]),
+    Route("/{index}/_update/{id}", update_doc, methods=["POST"]),
 ]

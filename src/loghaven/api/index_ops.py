@@ -84,6 +84,5 @@ routes = [
     Route("/_segments", segments, methods=["GET"]),
     Route("/{index}/_segments", segments, methods=["GET"]),
     Route("/{alias}/_rollover", rollover, methods=["POST"]),
-    # :path: a date-math name's ``{now/d}`` arrives with its slash decoded
-    Route("/{alias}/_rollover/{new_index:path}", rollover, methods=["POST"]),
+    Route("/{alias}/_rollover/{new_index}", rollover, methods=["POST"]),
 ]

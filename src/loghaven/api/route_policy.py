@@ -175,7 +175,12 @@ class RoutePolicies:
         if method in ("GET", "HEAD") and not _announces_body(scope):
             await self.app(scope, receive, send)  # no body, safe: no policy applies
             return
-        match, policy, methods = find_route(self.routes, scope, all_methods=method == "OPTIONS")
+        try:
+            match, policy, methods = find_route(self.routes, scope,
+                                                all_methods=method == "OPTIONS")
+        except LoghavenError as error:  # a malformed escape in a path parameter (api/paths.py)
+            await error_response(Request(scope), error)(scope, receive, send)
+            return
         if method == "OPTIONS" and "OPTIONS" not in methods:
             headers = {"Allow": ",".join(sorted(methods))} if methods else None
             await Response(b"", headers=headers, media_type="text/plain; charset=UTF-8")(

@@ -3,7 +3,7 @@ _field_caps, _delete_by_query, _update_by_query and _reindex.
 
 Each route parses the HTTP request (path, URL parameters, body), calls the node's
 :class:`~loghaven.search.service.SearchService` in the thread pool with the request's
-cancellation, and renders its answer. Index expressions in paths use ``{index:path}`` so that
+cancellation, and renders its answer. Index expressions in paths use ``{index}`` so that
 date-math names whose ``/`` arrives decoded (``<logs-{now/d}>``) still route.
 """
 
@@ -212,15 +212,15 @@ routes = [
     Route("/_msearch", msearch, methods=["GET", "POST"]),
     Route("/_validate/query", validate, methods=["GET", "POST"]),
     Route("/_field_caps", get_field_caps, methods=["GET", "POST"]),
-    Route("/{index:path}/_search/point_in_time", create_pit, methods=["POST"]),
-    Route("/{index:path}/_pit", open_pit_es, methods=["POST"]),
-    Route("/{index:path}/_search", search, methods=["GET", "POST"]),
-    Route("/{index:path}/_count", count, methods=["GET", "POST"]),
-    Route("/{index:path}/_msearch", msearch, methods=["GET", "POST"]),
-    Route("/{index:path}/_validate/query", validate, methods=["GET", "POST"]),
-    Route("/{index:path}/_field_caps", get_field_caps, methods=["GET", "POST"]),
+    Route("/{index}/_search/point_in_time", create_pit, methods=["POST"]),
+    Route("/{index}/_pit", open_pit_es, methods=["POST"]),
+    Route("/{index}/_search", search, methods=["GET", "POST"]),
+    Route("/{index}/_count", count, methods=["GET", "POST"]),
+    Route("/{index}/_msearch", msearch, methods=["GET", "POST"]),
+    Route("/{index}/_validate/query", validate, methods=["GET", "POST"]),
+    Route("/{index}/_field_caps", get_field_caps, methods=["GET", "POST"]),
     Route("/_reindex", reindex, methods=["POST"]),
-    Route("/{index:path}/_delete_by_query", delete_by_query, methods=["POST"]),
-    Route("/{index:path}/_update_by_query", update_by_query, methods=["POST"]),
+    Route("/{index}/_delete_by_query", delete_by_query, methods=["POST"]),
+    Route("/{index}/_update_by_query", update_by_query, methods=["POST"]),
 ]
 

@@ -12,7 +12,6 @@ import logging
 import shutil
 import threading
 import time
-import urllib.parse
 import uuid as uuidlib
 from collections import abc
 from collections.abc import Callable
@@ -281,7 +280,7 @@ class Catalog:
 
     def create_index(self, name: str, body: dict[str, Any] | None = None) -> Index:
         body = body or {}
-        provided = urllib.parse.unquote(name)  # ES keeps date math here (rollover reads it)
+        provided = name  # ES keeps date math here (rollover reads it)
         name = resolve_date_math(name)
         access.check(name, CREATE_INDEX)
         validate_index_name(name)
