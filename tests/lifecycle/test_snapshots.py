@@ -378,6 +378,22 @@ def test_delete_aborts_a_running_snapshot(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_delete_of_a_finishing_snapshot_removes_it(tmp_path: Path) -> None:
+    server, repo_root, _ = paused_server(tmp_path, "create:finishing")
+    try:
+        client = client_of(server)
+        repo, location = new_repo(client, repo_root)
+        client.indices.create(index="fin-a")
+        fill(client, "fin-a", 0, 30)
+        assert client.snapshot.create(repository=repo, snapshot="f1") == {"accepted": True}
+        wait_for_pause(server, "create:finishing")  # past its last abort check
+        assert client.snapshot.delete(repository=repo, snapshot="f1") == {"acknowledged": True}
+        assert client.snapshot.get(repository=repo, snapshot="_all") == {"snapshots": []}
+        assert listed(location) == [] and blob_objects(location) == {}
+    finally:
+        server.stop()
+
+
 def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
     server, repo_root, env = paused_server(tmp_path, "restore:fetched")
     try:
@@ -393,6 +409,9 @@ def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
             "rename_pattern": "rk-a", "rename_replacement": "rk-b"}) == {"accepted": True}
         marker = wait_for_pause(server, "restore:fetched")
         assert not client.indices.exists(index="rk-b")  # fetched, not registered
+        source = client.indices.get_settings(index="rk-a")["rk-a"]["settings"]["index"]["uuid"]
+        fetched = [p for p in (tmp_path / "data" / "indices").iterdir() if p.name != source]
+        assert [p.name for p in fetched[0].rglob("meta.json")]  # the split files are here
         server.kill()
         marker.unlink()
         server.env = env

@@ -18,7 +18,8 @@ Testing hook: ``LOGHAVEN_SNAPSHOT_PAUSE_AT=<step>`` makes an operation stop at t
 the last abort check passed, not listed yet; ``delete:listed``: the list rewritten, the blobs
 not swept; ``restore:fetched``: an index's files fetched, it is not registered;
 ``restore:registered``: an index registered, the next ones not yet), touch
-``<data dir>/snapshot-paused-<step>`` and sleep, so that a test can kill the server there.
+``<data dir>/snapshot-paused-<step>`` and sleep, so that a test can kill the server there
+(or act, then remove the file to let the operation go on).
 """
 
 from __future__ import annotations
@@ -519,6 +520,9 @@ class SnapshotService:
         failed = self.metastore.get(OPS, op_id)
         if failed is not None and failed.get("state") == "FAILED":
             self.metastore.delete(OPS, op_id)
+            error = failed["failures"][0].get("error")
+            if error is not None:  # ES's own error (an index created meanwhile: its 500)
+                raise LoghavenError(error["reason"], status=error["status"], type=error["type"])
             raise SnapshotError(repository, snapshot, failed["failures"][0]["reason"])
         return {"snapshot": {"snapshot": snapshot, "indices": [p["target"] for p in planned],
                              "shards": {"total": len(planned), "failed": 0,
@@ -560,8 +564,10 @@ class SnapshotService:
                 index = self.catalog.indices.get(target["name"])
                 if index is None or index.uuid != target["uuid"]:
                     restoring.discard(target["uuid"], self.catalog, self.metastore)
-            self.metastore.put(OPS, op_id, {**record, "state": "FAILED",
-                                            "failures": [{"reason": reason_of(e)}]})
+            failure: dict[str, Any] = {"reason": reason_of(e)}
+            if isinstance(e, LoghavenError):
+                failure["error"] = {"type": e.type, "status": e.status, "reason": e.reason}
+            self.metastore.put(OPS, op_id, {**record, "state": "FAILED", "failures": [failure]})
 
     # --- misc --------------------------------------------------------------------------------
 
@@ -609,12 +615,15 @@ class SnapshotService:
         return thread
 
     def _pause(self, step: str, aborted: Callable[[], bool] = lambda: False) -> None:
-        """The testing hook (module docstring): until stopped, aborted or 120 s passed."""
+        """The testing hook (module docstring): until its file is removed, the node stops,
+        the operation is aborted or 120 s passed."""
         if os.environ.get(PAUSE_ENV) != step:
             return
-        (Path(self.config.data_dir) / f"snapshot-paused-{step}").touch()
+        marker = Path(self.config.data_dir) / f"snapshot-paused-{step}"
+        marker.touch()
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not self._stopping.is_set() and not aborted():
+        while time.monotonic() < deadline and marker.exists() and not self._stopping.is_set() \
+                and not aborted():
             time.sleep(0.1)
 
 
