@@ -5,7 +5,6 @@ names another endpoint gets neither the node's keys nor the backend's error text
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,22 +15,9 @@ from tests.lifecycle.test_snapshots import FS_BUCKET, client_of, error_of, fill,
 from conftest import Server, free_port
 
 
-@pytest.fixture(scope="module")
-def repo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("repos")
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("repositories") / "data",
-                    env={"LOGHAVEN_PATH_REPO": str(repo_root)}).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def client(node: Server) -> OpenSearch:
-    return client_of(node)
+def client(repo_node: Server) -> OpenSearch:
+    return client_of(repo_node)
 
 
 def put_fs(client: OpenSearch, name: str, location: str, **settings: object) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +27,9 @@ from tests.lifecycle.test_snapshots import (
 from conftest import Server
 
 
-@pytest.fixture(scope="module")
-def repo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("repos")
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("restore") / "data",
-                    env={"LOGHAVEN_PATH_REPO": str(repo_root)}).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def client(node: Server) -> OpenSearch:
-    return client_of(node)
+def client(repo_node: Server) -> OpenSearch:
+    return client_of(repo_node)
 
 
 def snapshot_of(client: OpenSearch, repo: str, snapshot: str, indices: str) -> None:
