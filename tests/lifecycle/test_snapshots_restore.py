@@ -18,8 +18,9 @@ from tests.lifecycle.test_snapshots import (
     client_of,
     error_of,
     fill,
+    kill_and_restart,
     new_repo,
-    paused_server,
+    paused_repo,
     search,
     wait_for_pause,
 )
@@ -106,10 +107,8 @@ def test_unsupported_options_are_refused_and_aliases_renamed(client: OpenSearch,
 
 
 def test_an_index_created_during_the_restore_is_kept(tmp_path: Path) -> None:
-    server, repo_root, _ = paused_server(tmp_path, "restore:fetched")
+    server, client, repo, _, _ = paused_repo(tmp_path, "restore:fetched")
     try:
-        client = client_of(server)
-        repo, _ = new_repo(client, repo_root)
         client.indices.create(index="rc-a")
         fill(client, "rc-a", 0, 50)
         snapshot_of(client, repo, "s", "rc-a")
@@ -140,10 +139,8 @@ def test_an_index_created_during_the_restore_is_kept(tmp_path: Path) -> None:
 
 
 def test_kill_during_multi_index_restore_then_restart_finishes_it(tmp_path: Path) -> None:
-    server, repo_root, env = paused_server(tmp_path, "restore:registered")
+    server, client, repo, _, env = paused_repo(tmp_path, "restore:registered")
     try:
-        client = client_of(server)
-        repo, _ = new_repo(client, repo_root)
         client.indices.put_index_template(name="mr-template", body={
             "index_patterns": ["mr-*"], "template": {"settings": {"index.refresh_interval": "9s"}}})
         before = {}
@@ -161,13 +158,7 @@ def test_kill_during_multi_index_restore_then_restart_finishes_it(tmp_path: Path
         marker = wait_for_pause(server, "restore:registered")
         assert client.indices.exists(index="mrc-a")  # the first one registered ...
         assert not client.indices.exists(index="mrc-b")  # ... not the second
-        server.kill()
-        marker.unlink()
-        server.env = env
-        server.start()
-        deadline = time.monotonic() + 60
-        while not client.indices.exists(index="mrc-b") and time.monotonic() < deadline:
-            time.sleep(0.2)
+        kill_and_restart(server, marker, env, client, "mrc-b")
         assert search(client, "mrc-a") == before["mr-a"]
         assert search(client, "mrc-b") == before["mr-b"]
         deadline = time.monotonic() + 30
