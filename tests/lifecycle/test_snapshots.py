@@ -77,6 +77,19 @@ def paused_server(tmp_path: Path, step: str) -> tuple[Server, Path, dict[str, st
     return server.start(), repo_root, env
 
 
+def paused_repo(tmp_path: Path, step: str) -> tuple[Server, OpenSearch, str, Path, dict[str, str]]:
+    """:func:`paused_server` with an ``fs`` repository: the server, its client, the
+    repository's name and folder, and the environment to start it again without the pause."""
+    server, repo_root, env = paused_server(tmp_path, step)
+    client = client_of(server)
+    try:
+        repo, location = new_repo(client, repo_root)
+    except BaseException:
+        server.stop()
+        raise
+    return server, client, repo, location, env
+
+
 def wait_for_pause(server: Server, step: str) -> Path:
     marker = server.data_dir / f"snapshot-paused-{step}"
     deadline = time.monotonic() + 30
@@ -84,6 +97,19 @@ def wait_for_pause(server: Server, step: str) -> Path:
         time.sleep(0.1)
     assert marker.exists()
     return marker
+
+
+def kill_and_restart(server: Server, marker: Path, env: dict[str, str], client: OpenSearch,
+                     index: str) -> None:
+    """kill -9 the paused server, start it again without the pause, and wait (60 s at most)
+    for the resumed restore to register ``index``."""
+    server.kill()
+    marker.unlink()
+    server.env = env
+    server.start()
+    deadline = time.monotonic() + 60
+    while not client.indices.exists(index=index) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def paused_snapshot(server: Server, repo_root: Path, index: str,
@@ -378,6 +404,20 @@ def test_delete_aborts_a_running_snapshot(tmp_path: Path) -> None:
         server.stop()
 
 
+def test_delete_of_a_finishing_snapshot_removes_it(tmp_path: Path) -> None:
+    server, client, repo, location, _ = paused_repo(tmp_path, "create:finishing")
+    try:
+        client.indices.create(index="fin-a")
+        fill(client, "fin-a", 0, 30)
+        assert client.snapshot.create(repository=repo, snapshot="f1") == {"accepted": True}
+        wait_for_pause(server, "create:finishing")  # past its last abort check
+        assert client.snapshot.delete(repository=repo, snapshot="f1") == {"acknowledged": True}
+        assert client.snapshot.get(repository=repo, snapshot="_all") == {"snapshots": []}
+        assert listed(location) == [] and blob_objects(location) == {}
+    finally:
+        server.stop()
+
+
 def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
     server, repo_root, env = paused_server(tmp_path, "restore:fetched")
     try:
@@ -393,13 +433,10 @@ def test_kill_during_restore_then_restart_finishes_it(tmp_path: Path) -> None:
             "rename_pattern": "rk-a", "rename_replacement": "rk-b"}) == {"accepted": True}
         marker = wait_for_pause(server, "restore:fetched")
         assert not client.indices.exists(index="rk-b")  # fetched, not registered
-        server.kill()
-        marker.unlink()
-        server.env = env
-        server.start()
-        deadline = time.monotonic() + 60
-        while not client.indices.exists(index="rk-b") and time.monotonic() < deadline:
-            time.sleep(0.2)
+        source = client.indices.get_settings(index="rk-a")["rk-a"]["settings"]["index"]["uuid"]
+        fetched = [p for p in (tmp_path / "data" / "indices").iterdir() if p.name != source]
+        assert [p.name for p in fetched[0].rglob("meta.json")]  # the split files are here
+        kill_and_restart(server, marker, env, client, "rk-b")
         assert search(client, "rk-b") == before
         folders = {p.name for p in (tmp_path / "data" / "indices").iterdir()}
         uuids = {client.indices.get_settings(index=i)[i]["settings"]["index"]["uuid"]

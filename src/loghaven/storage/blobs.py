@@ -57,8 +57,10 @@ class BlobStore:
                skip_existing: bool = False,
                progress: Callable[[int], None] | None = None) -> list[BlobFile]:
         """Compress and store each named file of ``folder``; ``key_of(name, sha256)`` names
-        its object. With ``skip_existing`` an object already under its key (with the stored
-        size) is not sent again: content-addressed keys make copies incremental.
+        its object. With ``skip_existing`` an object already under its key is not sent again
+        (its size is not compared: the compressed size is known only after compressing, and
+        a key naming the content's SHA-256 says what the object holds): content-addressed
+        keys make copies incremental.
         ``progress`` is told the bytes of each file done. ObjectStoreError on failure.
 
         Each file is read twice: once for its SHA-256 (the key may depend on it), then

@@ -365,12 +365,6 @@ def attempt_snapshot(run: StepRun) -> StepResult:
         snapshots.create(repository, snapshot, {
             "indices": name, "include_global_state": False,
             "metadata": {"snapshot_created": "Open Distro for Elasticsearch Index Management"}})
-    except LoghavenError as error:
-        if error.type == "concurrent_snapshot_execution_exception":
-            return StepResult(CONDITION_NOT_MET, {
-                "message": f"Concurrent snapshot in progress, retrying next execution "
-                           f"[index={name}]"})
-        return failed(f"Failed to create snapshot [index={name}]", error)
     except Exception as error:
         return failed(f"Failed to create snapshot [index={name}]", error)
     return StepResult(COMPLETED, {"message": f"Successfully started snapshot [index={name}]"})

@@ -145,6 +145,7 @@ class SnapshotRun:
             meta["global_state"] = self.global_state.capture()
         key = fmt.write_snapshot(self.repository, meta)
         self.check()
+        self.pause("create:finishing")  # an abort from here on finds it listed
         listing = fmt.read_index(self.repository)
         listing["snapshots"] = [s for s in listing["snapshots"]
                                 if s["name"] != request["snapshot"]]

@@ -32,6 +32,17 @@ class RepositoryVerification(RepositoryError):
     type = "repository_verification_exception"
 
 
+class RepositoryConflict(LoghavenError):
+    """ES's ``RepositoryConflictException``: a repository changed or removed while in use."""
+
+    type = "repository_conflict_exception"
+    status = 409
+
+    def __init__(self, repository: str) -> None:
+        super().__init__(f"[{repository}] trying to modify or unregister repository that is "
+                         "currently used")
+
+
 class SnapshotError(LoghavenError):
     """ES's ``SnapshotException``: ``[repository:snapshot] reason``."""
 
@@ -56,11 +67,6 @@ class SnapshotMissing(SnapshotError):
 
     def __init__(self, repository: str, snapshot: str) -> None:
         super().__init__(repository, snapshot, "is missing")
-
-
-class ConcurrentSnapshotExecution(SnapshotError):
-    type = "concurrent_snapshot_execution_exception"
-    status = 503
 
 
 class SnapshotRestoreError(SnapshotError):

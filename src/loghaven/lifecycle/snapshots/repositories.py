@@ -7,12 +7,16 @@ storage/objects.py's LocalObjectStore under :data:`FS_BUCKET`. ``s3`` keeps them
 settings OpenSearch's repository-s3 reads (``endpoint``, ``region``, ``path_style_access``,
 ``protocol``, and the deprecated ``access_key``/``secret_key`` repository settings); what a
 repository does not set comes from the node's ``object_store.s3.*`` settings, then from
-boto3's own chain (``AWS_*`` variables, ~/.aws). Credentials are stored (the repository must
-work after a restart) but never returned or logged.
+boto3's own chain (``AWS_*`` variables, ~/.aws). The node's keys go only to the node's own
+endpoint: a repository naming another endpoint brings its own keys (or boto3's chain), so a
+caller cannot have the node sign requests to a server of theirs. Credentials are stored
+(the repository must work after a restart) but never returned or logged, and a failed
+verification answers a fixed reason (the backend's error text is logged, not returned).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -39,6 +43,7 @@ from loghaven.storage.objects import (
 if TYPE_CHECKING:
     from loghaven.config import Config
 
+log = logging.getLogger("loghaven.snapshots")
 #: The metastore kind of registered repositories (name → ``{"type", "settings"}``).
 KIND = "snapshot_repository"
 #: The folder inside an ``fs`` location that holds the repository's objects (an object
@@ -66,6 +71,8 @@ class Repository:
     prefix: str
     compress: bool
     readonly: bool
+    #: Where the objects are (the folder, or endpoint, bucket and prefix): one per writer.
+    location: str
 
     def key(self, relative: str) -> str:
         return self.prefix + relative
@@ -111,7 +118,7 @@ def open_repository(name: str, record: dict[str, Any], config: Config) -> Reposi
     if record["type"] == "fs":
         folder = fs_location(name, settings.get("location", ""), config.path_repo)
         return Repository(name, "fs", settings, LocalObjectStore(folder), FS_BUCKET, "",
-                          compress, readonly)
+                          compress, readonly, f"fs:{folder}")
     bucket = settings.get("bucket", "")
     if not bucket:
         raise RepositoryError(name, "No bucket defined for s3 repository")
@@ -126,20 +133,28 @@ def open_repository(name: str, record: dict[str, Any], config: Config) -> Reposi
             check_key(prefix + "x")
         except ObjectStoreError as e:
             raise RepositoryError(name, f"invalid base_path [{base_path}]: {e}") from None
-    endpoint = settings.get("endpoint", config.object_store_s3_endpoint)
-    if endpoint and "://" not in endpoint:
-        endpoint = f"{settings.get('protocol', 'https')}://{endpoint}"
+    node_endpoint = _with_scheme(config.object_store_s3_endpoint, "https")
+    endpoint = _with_scheme(settings.get("endpoint", config.object_store_s3_endpoint),
+                            settings.get("protocol", "https"))
     path_style = _bool(name, settings, "path_style_access",
                        default=config.object_store_s3_path_style)
+    node_keys = endpoint == node_endpoint  # the node's keys for the node's endpoint only
     try:
         store = S3ObjectStore(
             endpoint=endpoint, region=settings.get("region", config.object_store_s3_region),
-            access_key=settings.get("access_key", config.object_store_s3_access_key),
-            secret_key=settings.get("secret_key", config.object_store_s3_secret_key),
+            access_key=settings.get(
+                "access_key", config.object_store_s3_access_key if node_keys else ""),
+            secret_key=settings.get(
+                "secret_key", config.object_store_s3_secret_key if node_keys else ""),
             path_style=path_style)
     except ObjectStoreError as e:
         raise RepositoryError(name, str(e)) from None
-    return Repository(name, "s3", settings, store, bucket, prefix, compress, readonly)
+    return Repository(name, "s3", settings, store, bucket, prefix, compress, readonly,
+                      f"s3:{endpoint or 'aws'}/{bucket}/{prefix}")
+
+
+def _with_scheme(endpoint: str, protocol: str) -> str:
+    return f"{protocol}://{endpoint}" if endpoint and "://" not in endpoint else endpoint
 
 
 def fs_location(name: str, location: str, path_repo: list[str]) -> Path:
@@ -183,9 +198,11 @@ def verify(repository: Repository) -> None:
         finally:
             repository.store.delete(repository.bucket, key)
     except (ObjectStoreError, KeyError, OSError) as e:
+        log.warning("repository [%s] verification failed: %s: %s", repository.name,
+                    type(e).__name__, e)
         raise RepositoryVerification(
             repository.name, f"store location [{repository.describe()}] is not accessible on "
-            f"the node: {e}") from None
+            "the node") from None
 
 
 def _text(value: Any) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from loghaven.engine.catalog import CREATE_INDEX
 from loghaven.engine.names import validate_index_name
 from loghaven.engine.settings import flatten
-from loghaven.errors import IndexNotFound, LoghavenError
+from loghaven.errors import IllegalArgument, IndexNotFound, LoghavenError
 from loghaven.lifecycle.migration import BOX_TYPE
 from loghaven.lifecycle.snapshots import format as fmt
 from loghaven.lifecycle.snapshots.errors import SnapshotRestoreError
@@ -33,30 +33,39 @@ _BODY = {"indices", "ignore_unavailable", "include_global_state", "partial", "re
          "rename_replacement", "include_aliases", "index_settings", "ignore_index_settings",
          "expand_wildcards", "storage_type", "source_remote_store_repository",
          "rename_alias_pattern", "rename_alias_replacement"}
+#: OpenSearch's options for searchable and remote-store snapshots: refused, not ignored.
+_UNSUPPORTED = {"storage_type": "remote_snapshot", "source_remote_store_repository": None}
 
 
 def plan(repository: Repository, snapshot: str, meta: dict[str, Any],
-         body: dict[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
-    """The indices to restore: ``{"source", "target", "settings", "mappings", "aliases"}``
-    each, checked against the request and the catalog before anything is written."""
+         body: dict[str, Any], catalog: Catalog,
+         own: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The indices to restore: ``{"source", "target", "settings", "mappings", "aliases",
+    "replaces"}`` each, checked against the request and the catalog before anything is
+    written. ``own`` (target → uuid) names the indices this restore registered before a
+    restart: they are not "an open index with the same name"."""
     name = f"{snapshot}/{meta['uuid']}"
     for key in body:
         if key not in _BODY:
             raise LoghavenError(f"Unknown parameter {key}", status=400, type="parsing_exception")
+        if key in _UNSUPPORTED and body[key] is not None \
+                and _UNSUPPORTED[key] in (None, body[key]):
+            raise IllegalArgument(f"[{key}] is not supported: Loghaven restores snapshots "
+                                  "to local storage only")
     if meta["state"] not in ("SUCCESS", "PARTIAL"):
         raise SnapshotRestoreError(repository.name, name,
                                    f"unsupported snapshot state [{meta['state']}]")
     available = meta["indices"]
-    wanted = _select(body.get("indices"), sorted(available),
+    wanted = _select(body.get("indices"), sorted(meta.get("index_names") or available),
                      parse_bool(body.get("ignore_unavailable", False), "ignore_unavailable"))
-    pattern = body.get("rename_pattern")
-    replacement = body.get("rename_replacement")
-    rename: Callable[[str], str] = lambda s: s  # noqa: E731
-    if pattern is not None or replacement is not None:
-        regex = re.compile(expect_string(pattern or "", "rename_pattern", "restore"))
-        python = _java_replacement(expect_string(replacement or "", "rename_replacement",
-                                                 "restore"))
-        rename = lambda s: regex.sub(python, s)  # noqa: E731
+    partial = parse_bool(body.get("partial", False), "partial")
+    for source in wanted:
+        if source not in available and not partial:  # ES's RestoreService, in these words
+            raise SnapshotRestoreError(repository.name, name, f"index [{source}] wasn't "
+                                       "fully snapshotted - cannot restore")
+    wanted = [source for source in wanted if source in available]
+    rename = _renaming(body, "rename_pattern", "rename_replacement")
+    rename_alias = _renaming(body, "rename_alias_pattern", "rename_alias_replacement")
     include_aliases = parse_bool(body.get("include_aliases", True), "include_aliases")
     changes = flatten(expect_object(body.get("index_settings") or {}, "index_settings",
                                     "restore"))
@@ -83,12 +92,9 @@ def plan(repository: Repository, snapshot: str, meta: dict[str, Any],
         validate_index_name(target)
         access.check(target, CREATE_INDEX)  # restoring makes an index, as OpenSearch checks
         existing = catalog.indices.get(target)
-        if existing is not None and existing.state == "open":
-            raise SnapshotRestoreError(
-                repository.name, name, f"cannot restore index [{target}] because an open index "
-                "with same name already exists in the cluster. Either close or delete the "
-                "existing index or restore the index under a different name by providing a "
-                "rename pattern and replacement name")
+        ours = existing is not None and (own or {}).get(target) == existing.uuid
+        if existing is not None and existing.state == "open" and not ours:
+            raise _open_index_exists(repository, name, target)
         stored = available[source]
         settings = dict(stored["settings"])
         for key in ignored:
@@ -103,19 +109,25 @@ def plan(repository: Repository, snapshot: str, meta: dict[str, Any],
         # as its snapshot was); UltraWarm's _warm moves it again
         if settings.get(BOX_TYPE) == "warm":
             settings.pop(BOX_TYPE)
+        aliases = {rename_alias(a): props for a, props in stored["aliases"].items()}
         planned.append({"source": source, "target": target, "settings": settings,
-                        "mappings": stored["mappings"],
-                        "aliases": stored["aliases"] if include_aliases else {},
+                        "mappings": stored["mappings"], "snapshot": name,
+                        "aliases": aliases if include_aliases else {},
+                        "replaces": existing.uuid if existing is not None and not ours
+                        else None,
                         "checkpoint": stored.get("checkpoint", -1),
                         "splits": stored["splits"]})
     return planned
 
 
 def restore_index(repository: Repository, item: dict[str, Any], index_uuid: str,
-                  catalog: Catalog, metastore: Metastore, level: int,
-                  check: Callable[[], None]) -> None:
-    """Fetch one planned index's splits under ``index_uuid`` and register it (an existing
-    closed index of the name is replaced, as ES restores over a closed index)."""
+                  replaces: str | None, catalog: Catalog, metastore: Metastore, level: int,
+                  check: Callable[[], None], fetched: Callable[[], None]) -> None:
+    """Fetch one planned index's splits under ``index_uuid`` and register it. ES reserves
+    the name when the restore starts; here the name is checked again at registration, under
+    the catalog's lock: only the closed index ``replaces`` (seen when the restore was
+    planned) is replaced, as ES restores over a closed index; an index created meanwhile
+    fails this one (``check`` runs before each split, ``fetched`` once all are here)."""
     storage = catalog.split_storage
     blobs = repository.blobs(level)
     records = []
@@ -129,20 +141,49 @@ def restore_index(repository: Repository, item: dict[str, Any], index_uuid: str,
         records.append({"split_id": split["split_id"], "state": "sealed",
                         "num_docs": split["num_docs"], "date_ranges": split["date_ranges"],
                         "location": location, "checksum": split["checksum"]})
+    fetched()
     check()
-    existing = catalog.indices.get(item["target"])
-    if existing is not None:
-        catalog.delete_index(existing)
-    metastore.put("index_state", index_uuid, {"checkpoint": item["checkpoint"],
-                                              "splits": records})
-    catalog.register_index(item["target"], index_uuid, item["settings"], item["mappings"],
-                           item["aliases"])
+    target = item["target"]
+    with catalog.lock:
+        existing = catalog.indices.get(target)
+        if existing is not None:
+            if existing.state == "open":
+                raise _open_index_exists(repository, item["snapshot"], target)
+            if existing.uuid != replaces:
+                raise SnapshotRestoreError(
+                    repository.name, item["snapshot"], f"cannot restore index [{target}] "
+                    "because an index with same name was created while it was restored")
+            catalog.delete_index(existing)
+        metastore.put("index_state", index_uuid, {"checkpoint": item["checkpoint"],
+                                                  "splits": records})
+        catalog.register_index(target, index_uuid, item["settings"], item["mappings"],
+                               item["aliases"])
 
 
 def discard(index_uuid: str, catalog: Catalog, metastore: Metastore) -> None:
     """Remove what an interrupted restore of one index left (it was never registered)."""
     metastore.delete("index_state", index_uuid)
     shutil.rmtree(catalog.data_dir / "indices" / index_uuid, ignore_errors=True)
+
+
+def _open_index_exists(repository: Repository, snapshot: str, target: str) -> LoghavenError:
+    return SnapshotRestoreError(
+        repository.name, snapshot, f"cannot restore index [{target}] because an open index "
+        "with same name already exists in the cluster. Either close or delete the existing "
+        "index or restore the index under a different name by providing a rename pattern "
+        "and replacement name")
+
+
+def _renaming(body: dict[str, Any], pattern_key: str,
+              replacement_key: str) -> Callable[[str], str]:
+    """ES's rename: only when both the pattern and the replacement are given."""
+    pattern = body.get(pattern_key)
+    replacement = body.get(replacement_key)
+    if pattern is None or replacement is None:
+        return lambda s: s
+    regex = re.compile(expect_string(pattern, pattern_key, "restore"))
+    python = _java_replacement(expect_string(replacement, replacement_key, "restore"))
+    return lambda s: regex.sub(python, s)
 
 
 def _select(expression: Any, available: list[str], ignore_unavailable: bool) -> list[str]:

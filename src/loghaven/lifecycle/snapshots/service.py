@@ -8,14 +8,18 @@ first step and forgotten after its last, so a start after ``kill -9`` finds what
 - a deletion is done again (each of its steps is harmless twice);
 - a restore first removes the indices it had not registered yet, then runs again.
 
-One operation at a time changes a repository (a lock per repository): a deletion's sweep of
-unreferenced blobs never races a snapshot that counts on one of them. Snapshots run in a
+One operation at a time changes a repository's location (a lock per location, and one
+writable repository per location): a deletion's sweep of unreferenced blobs never races a
+snapshot that counts on one of them. Snapshots run in a
 thread of their own; ``wait_for_completion`` waits for it.
 
 Testing hook: ``LOGHAVEN_SNAPSHOT_PAUSE_AT=<step>`` makes an operation stop at that step
-(``create:uploaded``: blobs stored, nothing listed; ``delete:listed``: the list rewritten,
-the blobs not swept; ``restore:fetched``: files fetched, nothing registered), touch
-``<data dir>/snapshot-paused-<step>`` and sleep, so that a test can kill the server there.
+(``create:uploaded``: blobs stored, nothing listed; ``create:finishing``: metadata written,
+the last abort check passed, not listed yet; ``delete:listed``: the list rewritten, the blobs
+not swept; ``restore:fetched``: an index's files fetched, it is not registered;
+``restore:registered``: an index registered, the next ones not yet), touch
+``<data dir>/snapshot-paused-<step>`` and sleep, so that a test can kill the server there
+(or act, then remove the file to let the operation go on).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from loghaven.lifecycle.snapshots import restore as restoring
 from loghaven.lifecycle.snapshots.create import Aborted, SnapshotRun
 from loghaven.lifecycle.snapshots.errors import (
     InvalidSnapshotName,
+    RepositoryConflict,
     RepositoryError,
     RepositoryMissing,
     SnapshotError,
@@ -135,9 +140,12 @@ class SnapshotService:
     def put_repository(self, name: str, body: dict[str, Any], *,
                        verify: bool = True) -> dict[str, Any]:
         record = repos.parse(name, body, self.config)
-        with self._lock(name):
-            if any(key[0] == name for key in self._runs):
-                raise _repository_in_use(name)
+        repository = repos.open_repository(name, record, self.config)
+        with self._lock(repository):
+            if self._in_use(name):
+                raise RepositoryConflict(name)
+            if not repository.readonly:
+                self._check_sole_writer(repository)
             self.metastore.put(repos.KIND, name, record)
         if verify:
             self.verify_repository(name)
@@ -153,8 +161,8 @@ class SnapshotService:
         stored = self.metastore.list(repos.KIND)
         chosen = self._pick_repositories(names, stored)
         for name in chosen:
-            if any(key[0] == name for key in self._runs):
-                raise _repository_in_use(name)
+            if self._in_use(name):
+                raise RepositoryConflict(name)
         for name in chosen:
             self.metastore.delete(repos.KIND, name)
         return {"acknowledged": True}
@@ -168,7 +176,7 @@ class SnapshotService:
         repository = self._repository(name)
         if repository.readonly:
             raise RepositoryError(name, "cannot run cleanup on readonly repository")
-        with self._lock(name):
+        with self._lock(repository):
             removed = self._sweep(repository)
         return {"results": {"deleted_bytes": sum(size for _, size in removed),
                             "deleted_blobs": len(removed)}}
@@ -195,9 +203,34 @@ class SnapshotService:
             raise RepositoryMissing(name)
         return repos.open_repository(name, record, self.config)
 
-    def _lock(self, repository: str) -> threading.Lock:
+    def _lock(self, repository: repos.Repository) -> threading.Lock:
+        """The lock of the repository's location (two names for one location share it)."""
         with self._guard:
-            return self._locks.setdefault(repository, threading.Lock())
+            return self._locks.setdefault(repository.location, threading.Lock())
+
+    def _in_use(self, name: str) -> bool:
+        return any(key[0] == name for key in self._runs)
+
+    def _check_sole_writer(self, repository: repos.Repository) -> None:
+        """Refuse a second writable repository on a location: two writers would each
+        rewrite its list and sweep the other's blobs (ES: "a second cluster must register
+        it readonly")."""
+        for other, record in self.metastore.list(repos.KIND).items():
+            if other == repository.name:
+                continue
+            try:
+                opened = repos.open_repository(other, record, self.config)
+            except LoghavenError:
+                continue
+            if opened.location == repository.location and not opened.readonly:
+                raise RepositoryError(
+                    repository.name, f"location [{repository.describe()}] is already used by "
+                    f"repository [{other}]; register this one with [readonly: true]")
+
+    def _create_records(self, repository: str) -> dict[str, dict[str, Any]]:
+        """The recorded snapshot runs of a repository (under way or FAILED), by op id."""
+        return {op_id: record for op_id, record in self.metastore.list(OPS).items()
+                if record.get("op") == "create" and record.get("repository") == repository}
 
     # --- create ------------------------------------------------------------------------------
 
@@ -233,17 +266,23 @@ class SnapshotService:
                   "partial": parse_bool(body.get("partial", False), "partial"),
                   "metadata": metadata, "indices": sorted({t.index.name for t in targets}),
                   "start_time_in_millis": now_ms()}
-        op_id = f"create:{repository}:{snapshot}"
-        with self._guard:
+        op_id = f"create/{repository}/{snapshot}"  # '/' is in neither name
+        exists = InvalidSnapshotName(repository, snapshot,
+                                     "snapshot with the same name already exists")
+        with self._guard:  # the name reserved by its record; the repository read outside
             if (repository, snapshot) in self._runs:
                 raise InvalidSnapshotName(repository, snapshot,
                                           "snapshot with the same name is already in-progress")
-            if any(e["name"] == snapshot for e in fmt.read_index(repo)["snapshots"]) \
-                    or self.metastore.get(OPS, op_id) is not None:
-                raise InvalidSnapshotName(repository, snapshot,
-                                          "snapshot with the same name already exists")
+            if any(r["snapshot"] == snapshot for r in self._create_records(repository).values()):
+                raise exists
             self.metastore.put(OPS, op_id, record)
-            _run, thread = self._start_create(repo, op_id, record)
+        try:
+            if any(e["name"] == snapshot for e in fmt.read_index(repo)["snapshots"]):
+                raise exists
+        except BaseException:
+            self.metastore.delete(OPS, op_id)
+            raise
+        _run, thread = self._start_create(repo, op_id, record)
         if not wait_for_completion:
             return {"accepted": True}
         thread.join()
@@ -255,15 +294,17 @@ class SnapshotService:
         run = SnapshotRun(repo, record, self.catalog, self.metastore, staging, self._level,
                           self._stopping.is_set, self.global_state)
         run.pause = lambda step: self._pause(step, run.aborted.is_set)
-        thread = self._background(lambda: self._run_create(run, op_id))
-        self._runs[(repo.name, record["snapshot"])] = (run, thread)
+        thread = self._thread(lambda: self._run_create(run, op_id))
+        with self._guard:  # listed before it runs: its end removes the entry
+            self._runs[(repo.name, record["snapshot"])] = (run, thread)
+        thread.start()
         return run, thread
 
     def _run_create(self, run: SnapshotRun, op_id: str) -> None:
         repo = run.repository
         record = run.record
         try:
-            with self._lock(repo.name):
+            with self._lock(repo):
                 indices = [self.catalog.indices[name] for name in record["indices"]
                            if name in self.catalog.indices]
                 meta = run.run(indices)
@@ -272,7 +313,7 @@ class SnapshotService:
         except Aborted:
             if not run.aborted.is_set():
                 return  # the node is stopping: resumed at the next start
-            with self._lock(repo.name):
+            with self._lock(repo):
                 self.metastore.delete(OPS, op_id)
                 with contextlib.suppress(Exception):
                     self._sweep(repo)
@@ -307,7 +348,7 @@ class SnapshotService:
                                 "end_time_in_millis": 0, "failures": [],
                                 "shards": {"total": len(record["indices"]), "failed": 0,
                                            "successful": 0}, "run": run})
-        for record in self.metastore.list(OPS, f"create:{repo.name}:").values():
+        for record in self._create_records(repo.name).values():
             if record.get("state") == "FAILED" and record["snapshot"] not in listed:
                 entries.append({**_summary(record), "state": "FAILED",
                                 "end_time_in_millis": record["end_time_in_millis"],
@@ -404,18 +445,22 @@ class SnapshotService:
         if repo.readonly:
             raise RepositoryError(repository, "cannot delete snapshot from a readonly repository")
         chosen = self._select(repo, snapshots)
-        for entry in chosen:
-            if "run" in entry:  # deleting a snapshot in progress aborts it
-                run, thread = self._runs.get((repository, entry["name"]), (None, None))
-                if run is not None and thread is not None:
-                    run.aborted.set()
-                    thread.join()
-        for entry in chosen:
-            if "key" not in entry:  # failed before it was written: only its record
-                self.metastore.delete(OPS, f"create:{repository}:{entry['name']}")
+        running = [e["name"] for e in chosen if "run" in e]
+        for name in running:  # deleting a snapshot in progress aborts it
+            run, thread = self._runs.get((repository, name), (None, None))
+            if run is not None and thread is not None:
+                run.aborted.set()
+                thread.join()
+        if running:  # one past its last abort check lists itself: deleted as listed
+            now = {e["name"]: e for e in self._select(repo, ",".join(running), True)}
+            chosen = [now.get(e["name"], e) if "run" in e else e for e in chosen]
+        failed = {e["name"] for e in chosen if "key" not in e}
+        for op_id, record in self._create_records(repository).items():
+            if record["snapshot"] in failed:  # failed before it was written: its record
+                self.metastore.delete(OPS, op_id)
         uuids = [e["uuid"] for e in chosen if "key" in e]
         if uuids:
-            op_id = f"delete:{repository}:{uuidlib.uuid4().hex[:12]}"
+            op_id = f"delete/{repository}/{uuidlib.uuid4().hex[:12]}"
             record = {"op": "delete", "repository": repository, "uuids": uuids,
                       "start_time_in_millis": now_ms()}
             self.metastore.put(OPS, op_id, record)
@@ -423,7 +468,7 @@ class SnapshotService:
         return {"acknowledged": True}
 
     def _run_delete(self, repo: repos.Repository, op_id: str, record: dict[str, Any]) -> None:
-        with self._lock(repo.name):
+        with self._lock(repo):
             listing = fmt.read_index(repo)
             kept = [e for e in listing["snapshots"] if e["uuid"] not in record["uuids"]]
             if len(kept) != len(listing["snapshots"]):
@@ -461,11 +506,11 @@ class SnapshotService:
                                     "include_global_state")
         if include_global:
             self.global_state.check(meta.get("global_state") or {})
-        op_id = f"restore:{repository}:{snapshot}:{uuidlib.uuid4().hex[:12]}"
+        op_id = f"restore/{repository}/{snapshot}/{uuidlib.uuid4().hex[:12]}"
         record = {"op": "restore", "repository": repository, "snapshot": snapshot,
                   "entry": entry, "body": body, "include_global_state": include_global,
-                  "targets": [{"name": p["target"], "uuid": uuidlib.uuid4().hex[:22]}
-                              for p in planned],
+                  "targets": [{"name": p["target"], "uuid": uuidlib.uuid4().hex[:22],
+                               "replaces": p["replaces"]} for p in planned],
                   "start_time_in_millis": now_ms()}
         self.metastore.put(OPS, op_id, record)
         thread = self._start_restore(repo, op_id, record)
@@ -475,6 +520,9 @@ class SnapshotService:
         failed = self.metastore.get(OPS, op_id)
         if failed is not None and failed.get("state") == "FAILED":
             self.metastore.delete(OPS, op_id)
+            error = failed["failures"][0].get("error")
+            if error is not None:  # ES's own error (an index created meanwhile: its 500)
+                raise LoghavenError(error["reason"], status=error["status"], type=error["type"])
             raise SnapshotError(repository, snapshot, failed["failures"][0]["reason"])
         return {"snapshot": {"snapshot": snapshot, "indices": [p["target"] for p in planned],
                              "shards": {"total": len(planned), "failed": 0,
@@ -490,18 +538,21 @@ class SnapshotService:
                 raise Aborted()
 
         try:
-            with self._lock(repo.name):
+            with self._lock(repo):
                 meta = fmt.read_snapshot(repo, record["entry"])
-                planned = restoring.plan(repo, record["snapshot"], meta, record["body"],
-                                         self.catalog)
                 uuids = {t["name"]: t["uuid"] for t in record["targets"]}
+                replaces = {t["name"]: t.get("replaces") for t in record["targets"]}
+                planned = restoring.plan(repo, record["snapshot"], meta, record["body"],
+                                         self.catalog, own=uuids)
                 for item in planned:
                     index = self.catalog.indices.get(item["target"])
                     if index is not None and index.uuid == uuids[item["target"]]:
                         continue  # registered before a restart
-                    restoring.restore_index(repo, item, uuids[item["target"]], self.catalog,
-                                            self.metastore, self._level,
-                                            lambda: (check(), self._pause("restore:fetched")))
+                    restoring.restore_index(repo, item, uuids[item["target"]],
+                                            replaces[item["target"]], self.catalog,
+                                            self.metastore, self._level, check,
+                                            lambda: self._pause("restore:fetched"))
+                    self._pause("restore:registered")
                 if record["include_global_state"]:
                     self.global_state.restore(meta.get("global_state") or {})
             self.metastore.delete(OPS, op_id)
@@ -513,8 +564,10 @@ class SnapshotService:
                 index = self.catalog.indices.get(target["name"])
                 if index is None or index.uuid != target["uuid"]:
                     restoring.discard(target["uuid"], self.catalog, self.metastore)
-            self.metastore.put(OPS, op_id, {**record, "state": "FAILED",
-                                            "failures": [{"reason": reason_of(e)}]})
+            failure: dict[str, Any] = {"reason": reason_of(e)}
+            if isinstance(e, LoghavenError):
+                failure["error"] = {"type": e.type, "status": e.status, "reason": e.reason}
+            self.metastore.put(OPS, op_id, {**record, "state": "FAILED", "failures": [failure]})
 
     # --- misc --------------------------------------------------------------------------------
 
@@ -549,20 +602,28 @@ class SnapshotService:
                     "reason": failures[0]["reason"] if failures else None})
         return rows
 
-    def _background(self, work: Any) -> threading.Thread:
+    def _thread(self, work: Any) -> threading.Thread:
+        """A thread for ``work``, not started yet, that :meth:`close` waits for."""
         thread = threading.Thread(target=work, name="snapshot", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()]
+        self._threads = [t for t in self._threads if t.is_alive() or t.ident is None]
         self._threads.append(thread)
+        return thread
+
+    def _background(self, work: Any) -> threading.Thread:
+        thread = self._thread(work)
         thread.start()
         return thread
 
     def _pause(self, step: str, aborted: Callable[[], bool] = lambda: False) -> None:
-        """The testing hook (module docstring): until stopped, aborted or 120 s passed."""
+        """The testing hook (module docstring): until its file is removed, the node stops,
+        the operation is aborted or 120 s passed."""
         if os.environ.get(PAUSE_ENV) != step:
             return
-        (Path(self.config.data_dir) / f"snapshot-paused-{step}").touch()
+        marker = Path(self.config.data_dir) / f"snapshot-paused-{step}"
+        marker.touch()
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not self._stopping.is_set() and not aborted():
+        while time.monotonic() < deadline and marker.exists() and not self._stopping.is_set() \
+                and not aborted():
             time.sleep(0.1)
 
 
@@ -619,11 +680,6 @@ def _empty_stats(start: int) -> dict[str, Any]:
     return {"incremental": {"file_count": 0, "size_in_bytes": 0},
             "total": {"file_count": 0, "size_in_bytes": 0},
             "start_time_in_millis": start, "time_in_millis": 0}
-
-
-def _repository_in_use(name: str) -> LoghavenError:
-    return LoghavenError(f"[{name}] trying to modify or unregister repository that is "
-                         "currently used", status=409, type="repository_conflict_exception")
 
 
 def _iso(millis: int) -> str:
