@@ -285,7 +285,7 @@ class WarmMigrations:
         found = self.catalog.get(index)
         sealed = [s for s in found.searchable_splits() if s.meta.state == "sealed"]
         if found.state == "open" and sealed:
-            return "warm" if any(_remote(found, s.meta) for s in sealed) else "hot"
+            return "warm" if any(s.is_remote for s in sealed) else "hot"
         return "warm" if found.settings.flat.get(BOX_TYPE) == "warm" else "hot"
 
     # --- records --------------------------------------------------------------------------------
@@ -469,11 +469,16 @@ class WarmMigrations:
                  migration.migration_type)
 
     def _undo(self, migration: Migration, index: Index) -> None:
-        """A cancel before the switch: the copies are removed, the block the migration set is
-        lifted, and the index stays whole where it was."""
+        """A cancel before the switch: the copies are removed, splits the force merge gave
+        the warm document store are rewritten with the hot one (the plain store takes three
+        times the disk), the block the migration set is lifted, and the index stays whole
+        where it was. Each part can run again after a crash."""
         if migration.migration_type == HOT_TO_WARM:
             for data in (migration.moved or {}).values():
                 self.warm.delete(SplitMeta.from_json(data))
+            steps = STEPS[HOT_TO_WARM]
+            if steps.index(migration.step) >= steps.index("force_merge"):
+                self._hot_docstore(index)
             if migration.user_block is False and index.state == "open":
                 update_settings(self.catalog, [index], {blocks.WRITE: ""})
         else:
@@ -544,13 +549,13 @@ class WarmMigrations:
     def _h2w_relocate(self, migration: Migration, index: Index, _: threading.Event) -> None:
         _require_open(index)
         moved = {sid: SplitMeta.from_json(data) for sid, data in (migration.moved or {}).items()}
-        current = {s.meta.split_id: s.meta for s in index.searchable_splits()
+        current = {s.meta.split_id: s for s in index.searchable_splits()
                    if s.meta.state == "sealed"}
-        if all(sid in current and _remote(index, current[sid]) for sid in moved) \
+        if all(sid in current and current[sid].is_remote for sid in moved) \
                 and not _local_sealed(index):
             return  # switched before a restart
         stale = [sid for sid, meta in moved.items()
-                 if sid not in current or current[sid].checksum != meta.checksum]
+                 if sid not in current or current[sid].meta.checksum != meta.checksum]
         if stale or set(s.meta.split_id for s in _local_sealed(index)) - set(moved):
             self._back_to_upload(migration, stale)
             raise LoghavenError(f"the splits of [{index.name}] changed during the upload "
@@ -585,8 +590,7 @@ class WarmMigrations:
         _require_open(index)
         migration.moved = migration.moved or {}
         migration.sources = migration.sources or {}
-        remote = [s for s in index.searchable_splits()
-                  if s.meta.state == "sealed" and _remote(index, s.meta)]
+        remote = [s for s in index.searchable_splits() if s.meta.state == "sealed" and s.is_remote]
         migration.total = len(remote)
         self._save(migration)
         for split in remote:
@@ -606,9 +610,8 @@ class WarmMigrations:
     def _w2h_relocate(self, migration: Migration, index: Index, _: threading.Event) -> None:
         _require_open(index)
         moved = {sid: SplitMeta.from_json(data) for sid, data in (migration.moved or {}).items()}
-        current = {s.meta.split_id: s.meta for s in index.searchable_splits()
-                   if s.meta.state == "sealed"}
-        remote = {sid for sid, meta in current.items() if _remote(index, meta)}
+        remote = {s.meta.split_id for s in index.searchable_splits()
+                  if s.meta.state == "sealed" and s.is_remote}
         if not remote:
             return  # switched before a restart
         missing = [sid for sid, meta in moved.items()
@@ -627,9 +630,14 @@ class WarmMigrations:
             self.warm.delete(SplitMeta.from_json(data))
 
     def _w2h_force_merge(self, migration: Migration, index: Index, _: threading.Event) -> None:
-        """Back to tantivy's compressed document store: a warm split's plain one takes three
-        times the disk of a hot split (decisions/0013)."""
         _require_open(index)
+        self._hot_docstore(index)
+
+    @staticmethod
+    def _hot_docstore(index: Index) -> None:
+        """Back to tantivy's compressed document store: a warm split's plain one takes three
+        times the disk of a hot split (decisions/0013). Nothing is rewritten when every split
+        has it already; a closed index is left as it is."""
         count = len(_local_sealed(index))
         if count:
             force_merge(index, max_num_segments=count, flush=False, docstore=HOT_DOCSTORE)
@@ -644,17 +652,12 @@ class WarmMigrations:
             update_settings(self.catalog, [index], {blocks.WRITE: ""})
 
 
-def _remote(index: Index, meta: SplitMeta) -> bool:
-    return bool(meta.location) and index.storage.is_remote(meta.location or "")
-
-
 def _listed(index: Index, location: str) -> bool:
     return any(s.meta.location == location for s in index.searchable_splits())
 
 
 def _local_sealed(index: Index) -> list[Any]:
-    return [s for s in index.searchable_splits()
-            if s.meta.state == "sealed" and not _remote(index, s.meta)]
+    return [s for s in index.searchable_splits() if s.meta.state == "sealed" and not s.is_remote]
 
 
 def _require_open(index: Index) -> None:
