@@ -5,12 +5,14 @@ force merge gives the hot splits their compressed document store back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from tests.lifecycle.migrationkit import WarmServer, answers, call, fill, status
+from opensearchpy import TransportError
+from tests.lifecycle.migrationkit import WarmServer, answers, call, fill, finish, status
 from tests.streams.streamkit import wait_for
 
 
@@ -43,3 +45,53 @@ def test_a_cancel_after_the_force_merge_gives_back_the_hot_document_store(
     assert answers(client, "cancelled") == before
     client.index(index="cancelled", body={"status": 1}, id="after", refresh=True)
     assert client.count(index="cancelled")["count"] == before["count"] + 1
+
+
+def error_of(call_it: Callable[[], Any]) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(TransportError) as raised:
+        call_it()
+    return raised.value.status_code, raised.value.info["error"]
+
+
+def test_the_write_block_of_a_warm_index_cannot_be_lifted(warm: WarmServer) -> None:
+    client = warm.start()
+    fill(client, "archived")
+    before = answers(client, "archived")
+    call(client, "POST", "/_ultrawarm/migration/archived/_warm")
+    finish(client, "archived")
+    for body in ({"index.blocks.write": False}, {"index": {"blocks": {"write": None}}},
+                 {"settings": {"index.blocks.write": "false"}},
+                 {"index.blocks.write": False, "index.blocks.read_only": False}):
+        code, error = error_of(lambda body=body: client.indices.put_settings(
+            index="archived", body=body))
+        assert (code, error["type"]) == (400, "illegal_argument_exception"), body
+        assert "[archived]" in error["reason"]
+        assert "_ultrawarm/migration/archived/_hot" in error["reason"]
+    # other settings still change; the block stays and writes get ES's block error
+    client.indices.put_settings(index="archived", body={"index.blocks.read_only": False})
+    settings = client.indices.get_settings(index="archived")["archived"]["settings"]["index"]
+    assert settings["blocks"]["write"] == "true"
+    code, error = error_of(lambda: client.index(index="archived", body={"status": 1}))
+    assert (code, error["type"]) == (403, "cluster_block_exception")
+    code, error = error_of(lambda: client.delete(index="archived", id="5"))
+    assert (code, error["type"]) == (403, "cluster_block_exception")
+    for path in ("_delete_by_query", "_update_by_query"):
+        with pytest.raises(TransportError) as raised:
+            client.transport.perform_request("POST", f"/archived/{path}",
+                                             body={"query": {"match_all": {}}})
+        assert raised.value.status_code == 403, path
+        assert "cluster_block_exception" in str(raised.value.info), path
+    assert answers(client, "archived") == before
+
+
+def test_the_write_block_stays_while_a_migration_runs(warm: WarmServer) -> None:
+    client = warm.start(pause="upload")
+    fill(client, "moving")
+    call(client, "POST", "/_ultrawarm/migration/moving/_warm")
+    wait_for(lambda: warm.paused_at("upload"), timeout=60, what="the pause at the upload")
+    code, error = error_of(lambda: client.indices.put_settings(
+        index="moving", body={"index.blocks.write": False}))
+    assert (code, error["type"]) == (400, "illegal_argument_exception")
+    assert "[moving]" in error["reason"] and "HOT_TO_WARM migration" in error["reason"]
+    code, error = error_of(lambda: client.index(index="moving", body={"status": 1}))
+    assert (code, error["type"]) == (403, "cluster_block_exception")

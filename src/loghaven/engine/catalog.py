@@ -95,6 +95,7 @@ class Catalog:
         self._last_merge: dict[str, float] = {}
         self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
+        self._index_settings_guards: list[Callable[[Index, IndexSettings], None]] = []
         #: Called with each index created, after it is recorded (ISM's ``ism_template``).
         self._creation_listeners: list[Callable[[Index], None]] = []
         self._unreadable: dict[str, dict[str, Any]] = {}
@@ -601,6 +602,16 @@ class Catalog:
 
     def cluster_setting(self, key: str, default: Any = None) -> Any:
         return _effective(self.cluster_settings()).get(key, default)
+
+    def add_index_settings_guard(self, guard: Callable[[Index, IndexSettings], None]) -> None:
+        """Have ``guard`` check each index settings update (the index, the settings it would
+        get) before any index takes it, refusing it by raising: the warm tier keeps its
+        indices' write block (lifecycle/migration.py)."""
+        self._index_settings_guards.append(guard)
+
+    def check_index_settings(self, index: Index, settings: IndexSettings) -> None:
+        for guard in self._index_settings_guards:
+            guard(index, settings)
 
     def add_settings_consumer(self, consumer: Callable[[dict[str, Any]], None]) -> None:
         """Call ``consumer`` with the effective cluster settings now and before each change

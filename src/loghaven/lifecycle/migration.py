@@ -53,6 +53,7 @@ from loghaven.security import access
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
     from loghaven.engine.index import Index
+    from loghaven.engine.settings import IndexSettings
     from loghaven.scheduler import Scheduler
     from loghaven.storage.metastore import Metastore
     from loghaven.storage.warm import WarmTier
@@ -183,6 +184,7 @@ class WarmMigrations:
         self._started = False
         #: Index → the token of its scheduled job (the latest scheduling wins).
         self._jobs: dict[str, object] = {}
+        catalog.add_index_settings_guard(self._keep_write_block)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -287,6 +289,27 @@ class WarmMigrations:
         if found.state == "open" and sealed:
             return "warm" if any(s.is_remote for s in sealed) else "hot"
         return "warm" if found.settings.flat.get(BOX_TYPE) == "warm" else "hot"
+
+    def _keep_write_block(self, index: Index, settings: IndexSettings) -> None:
+        """Refuse lifting ``index.blocks.write`` (``false``, ``null``, a reset) from an index
+        that is warm or in a migration: a warm index is read-only until it is moved back to
+        hot (UltraWarm's rule), and a write would land in a local split that the migration
+        neither uploads nor keeps."""
+        if not blocks.is_set(index.settings.flat, blocks.WRITE) \
+                or blocks.is_set(settings.flat, blocks.WRITE):
+            return
+        migration = self._load(index.name)
+        if migration is not None and migration.uuid == index.uuid:
+            raise IllegalArgument(
+                f"index [{index.name}] has a {migration.migration_type} migration in progress: "
+                f"[{blocks.WRITE}] cannot be removed until it ends (POST "
+                f"_ultrawarm/migration/_cancel/{index.name} cancels it)")
+        if index.settings.flat.get(BOX_TYPE) == "warm" \
+                or any(split.is_remote for split in index.searchable_splits()):
+            raise IllegalArgument(
+                f"index [{index.name}] is a warm index and read-only: [{blocks.WRITE}] cannot "
+                f"be removed; move it to hot first with POST "
+                f"_ultrawarm/migration/{index.name}/_hot")
 
     # --- records --------------------------------------------------------------------------------
 
@@ -480,7 +503,7 @@ class WarmMigrations:
             if steps.index(migration.step) >= steps.index("force_merge"):
                 self._hot_docstore(index)
             if migration.user_block is False and index.state == "open":
-                update_settings(self.catalog, [index], {blocks.WRITE: ""})
+                update_settings(self.catalog, [index], {blocks.WRITE: ""}, guarded=False)
         else:
             for data in (migration.moved or {}).values():
                 location = data["location"]
@@ -649,7 +672,7 @@ class WarmMigrations:
         marker = self.metastore.get(WARM_INDEX, index.uuid)
         if marker is not None and marker.get("block_set") \
                 and blocks.is_set(index.settings.flat, blocks.WRITE):
-            update_settings(self.catalog, [index], {blocks.WRITE: ""})
+            update_settings(self.catalog, [index], {blocks.WRITE: ""}, guarded=False)
 
 
 def _listed(index: Index, location: str) -> bool:
