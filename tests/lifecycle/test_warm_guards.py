@@ -95,3 +95,42 @@ def test_the_write_block_stays_while_a_migration_runs(warm: WarmServer) -> None:
     assert "[moving]" in error["reason"] and "HOT_TO_WARM migration" in error["reason"]
     code, error = error_of(lambda: client.index(index="moving", body={"status": 1}))
     assert (code, error["type"]) == (403, "cluster_block_exception")
+
+
+def test_a_restored_warm_index_is_writable_unless_its_user_blocked_it(tmp_path: Path) -> None:
+    repos = tmp_path / "repos"
+    repos.mkdir()
+    warm = WarmServer(tmp_path / "data")
+    warm.env["LOGHAVEN_PATH_REPO"] = str(repos)
+    client = warm.start()
+    try:
+        fill(client, "warm-mine")  # the migration sets its block
+        fill(client, "warm-user")  # its user had blocked it before
+        client.indices.put_settings(index="warm-user", body={"index.blocks.write": True})
+        for name in ("warm-mine", "warm-user"):
+            call(client, "POST", f"/_ultrawarm/migration/{name}/_warm")
+            finish(client, name)
+        client.snapshot.create_repository(repository="r", body={
+            "type": "fs", "settings": {"location": "r"}})
+        info = client.snapshot.create(repository="r", snapshot="s",
+                                      body={"indices": "warm-*"},
+                                      params={"wait_for_completion": "true"})["snapshot"]
+        assert info["state"] == "SUCCESS"
+        client.snapshot.restore(repository="r", snapshot="s", body={
+            "rename_pattern": "warm-(.+)", "rename_replacement": "back-$1"},
+            params={"wait_for_completion": "true"})
+        client.index(index="back-mine", body={"status": 1}, id="new", refresh=True)
+        assert client.count(index="back-mine")["count"] == client.count(
+            index="warm-mine")["count"] + 1
+        code, error = error_of(lambda: client.index(index="back-user", body={"status": 1}))
+        assert (code, error["type"]) == (403, "cluster_block_exception")
+        # a block the restore asks for stays
+        client.indices.delete(index="back-mine")
+        client.snapshot.restore(repository="r", snapshot="s", body={
+            "indices": "warm-mine", "rename_pattern": "warm-(.+)",
+            "rename_replacement": "back-$1", "index_settings": {"index.blocks.write": True}},
+            params={"wait_for_completion": "true"})
+        code, error = error_of(lambda: client.index(index="back-mine", body={"status": 1}))
+        assert (code, error["type"]) == (403, "cluster_block_exception")
+    finally:
+        warm.server.stop()

@@ -669,10 +669,21 @@ class WarmMigrations:
         update_settings(self.catalog, [index], {BOX_TYPE: "hot"})
 
     def _w2h_unblock(self, migration: Migration, index: Index, _: threading.Event) -> None:
-        marker = self.metastore.get(WARM_INDEX, index.uuid)
-        if marker is not None and marker.get("block_set") \
+        if migration_set_block(self.metastore, index) \
                 and blocks.is_set(index.settings.flat, blocks.WRITE):
             update_settings(self.catalog, [index], {blocks.WRITE: ""}, guarded=False)
+
+
+def migration_set_block(metastore: Metastore, index: Index) -> bool:
+    """Whether ``index.blocks.write`` on ``index`` is a migration's (a warm index's marker
+    says so, or a move to warm under way set it), not its user's: a move back to hot (or a
+    restore, which gives a hot index) lifts it."""
+    marker = metastore.get(WARM_INDEX, index.uuid)
+    if marker is not None:
+        return bool(marker.get("block_set"))
+    record = metastore.get(KIND, index.name)
+    return record is not None and record.get("uuid") == index.uuid \
+        and record.get("migration_type") == HOT_TO_WARM and record.get("user_block") is False
 
 
 def _listed(index: Index, location: str) -> bool:
