@@ -12,7 +12,16 @@ from typing import Any
 import orjson
 import pytest
 from opensearchpy import TransportError
-from tests.lifecycle.migrationkit import WarmServer, answers, call, fill, finish, status
+from tests.lifecycle.migrationkit import (
+    WarmServer,
+    answers,
+    call,
+    fill,
+    finish,
+    restore_renamed,
+    snapshot,
+    status,
+)
 from tests.streams.streamkit import wait_for
 
 
@@ -110,15 +119,8 @@ def test_a_restored_warm_index_is_writable_unless_its_user_blocked_it(tmp_path: 
         for name in ("warm-mine", "warm-user"):
             call(client, "POST", f"/_ultrawarm/migration/{name}/_warm")
             finish(client, name)
-        client.snapshot.create_repository(repository="r", body={
-            "type": "fs", "settings": {"location": "r"}})
-        info = client.snapshot.create(repository="r", snapshot="s",
-                                      body={"indices": "warm-*"},
-                                      params={"wait_for_completion": "true"})["snapshot"]
-        assert info["state"] == "SUCCESS"
-        client.snapshot.restore(repository="r", snapshot="s", body={
-            "rename_pattern": "warm-(.+)", "rename_replacement": "back-$1"},
-            params={"wait_for_completion": "true"})
+        snapshot(client, "warm-*")
+        restore_renamed(client)
         client.index(index="back-mine", body={"status": 1}, id="new", refresh=True)
         assert client.count(index="back-mine")["count"] == client.count(
             index="warm-mine")["count"] + 1
@@ -126,10 +128,8 @@ def test_a_restored_warm_index_is_writable_unless_its_user_blocked_it(tmp_path: 
         assert (code, error["type"]) == (403, "cluster_block_exception")
         # a block the restore asks for stays
         client.indices.delete(index="back-mine")
-        client.snapshot.restore(repository="r", snapshot="s", body={
-            "indices": "warm-mine", "rename_pattern": "warm-(.+)",
-            "rename_replacement": "back-$1", "index_settings": {"index.blocks.write": True}},
-            params={"wait_for_completion": "true"})
+        restore_renamed(client, indices="warm-mine",
+                        index_settings={"index.blocks.write": True})
         code, error = error_of(lambda: client.index(index="back-mine", body={"status": 1}))
         assert (code, error["type"]) == (403, "cluster_block_exception")
     finally:

@@ -282,14 +282,6 @@ class WarmMigrations:
         self._schedule(index)
         return {"acknowledged": True}
 
-    def tier(self, index: str) -> str:
-        """``"hot"`` or ``"warm"`` (a migration in flight: where the index is served from)."""
-        found = self.catalog.get(index)
-        sealed = [s for s in found.searchable_splits() if s.meta.state == "sealed"]
-        if found.state == "open" and sealed:
-            return "warm" if any(s.is_remote for s in sealed) else "hot"
-        return "warm" if found.settings.flat.get(BOX_TYPE) == "warm" else "hot"
-
     def _keep_write_block(self, index: Index, settings: IndexSettings) -> None:
         """Refuse lifting ``index.blocks.write`` (``false``, ``null``, a reset) from an index
         that is warm or in a migration: a warm index is read-only until it is moved back to
@@ -310,6 +302,14 @@ class WarmMigrations:
                 f"index [{index.name}] is a warm index and read-only: [{blocks.WRITE}] cannot "
                 f"be removed; move it to hot first with POST "
                 f"_ultrawarm/migration/{index.name}/_hot")
+
+    def tier(self, index: str) -> str:
+        """``"hot"`` or ``"warm"`` (a migration in flight: where the index is served from)."""
+        found = self.catalog.get(index)
+        sealed = [s for s in found.searchable_splits() if s.meta.state == "sealed"]
+        if found.state == "open" and sealed:
+            return "warm" if any(s.is_remote for s in sealed) else "hot"
+        return "warm" if found.settings.flat.get(BOX_TYPE) == "warm" else "hot"
 
     # --- records --------------------------------------------------------------------------------
 
