@@ -36,6 +36,11 @@ class WarmServer:
             self.bucket = "loghaven-warm"
         self.server = Server(data, env=dict(self.env))
 
+    def with_repository(self, folder: Path) -> None:
+        """Make ``folder`` the server's ``path.repo`` (snapshot repositories go there)."""
+        folder.mkdir()
+        self.env["LOGHAVEN_PATH_REPO"] = str(folder)
+
     def start(self, pause: str | None = None) -> OpenSearch:
         """(Re)start the server; ``pause`` names the migration step it stops at."""
         self.server.env = {**self.env, **({"LOGHAVEN_TEST_MIGRATION_PAUSE": pause}

@@ -19,10 +19,8 @@ from tests.lifecycle.migrationkit import (
 
 
 def test_snapshot_of_a_warm_index_restores_hot(tmp_path: Path) -> None:
-    repos = tmp_path / "repos"
-    repos.mkdir()
     warm = WarmServer(tmp_path / "data")
-    warm.env["LOGHAVEN_PATH_REPO"] = str(repos)
+    warm.with_repository(tmp_path / "repos")
     client = warm.start()
     try:
         fill(client, "warm-snap")

@@ -106,31 +106,25 @@ def test_the_write_block_stays_while_a_migration_runs(warm: WarmServer) -> None:
     assert (code, error["type"]) == (403, "cluster_block_exception")
 
 
-def test_a_restored_warm_index_is_writable_unless_its_user_blocked_it(tmp_path: Path) -> None:
-    repos = tmp_path / "repos"
-    repos.mkdir()
-    warm = WarmServer(tmp_path / "data")
-    warm.env["LOGHAVEN_PATH_REPO"] = str(repos)
+def test_a_restored_warm_index_is_writable_unless_its_user_blocked_it(
+        warm: WarmServer, tmp_path: Path) -> None:
+    warm.with_repository(tmp_path / "repos")
     client = warm.start()
-    try:
-        fill(client, "warm-mine")  # the migration sets its block
-        fill(client, "warm-user")  # its user had blocked it before
-        client.indices.put_settings(index="warm-user", body={"index.blocks.write": True})
-        for name in ("warm-mine", "warm-user"):
-            call(client, "POST", f"/_ultrawarm/migration/{name}/_warm")
-            finish(client, name)
-        snapshot(client, "warm-*")
-        restore_renamed(client)
-        client.index(index="back-mine", body={"status": 1}, id="new", refresh=True)
-        assert client.count(index="back-mine")["count"] == client.count(
-            index="warm-mine")["count"] + 1
-        code, error = error_of(lambda: client.index(index="back-user", body={"status": 1}))
-        assert (code, error["type"]) == (403, "cluster_block_exception")
-        # a block the restore asks for stays
-        client.indices.delete(index="back-mine")
-        restore_renamed(client, indices="warm-mine",
-                        index_settings={"index.blocks.write": True})
-        code, error = error_of(lambda: client.index(index="back-mine", body={"status": 1}))
-        assert (code, error["type"]) == (403, "cluster_block_exception")
-    finally:
-        warm.server.stop()
+    fill(client, "warm-mine")  # the migration sets its block
+    fill(client, "warm-user")  # its user had blocked it before
+    client.indices.put_settings(index="warm-user", body={"index.blocks.write": True})
+    for name in ("warm-mine", "warm-user"):
+        call(client, "POST", f"/_ultrawarm/migration/{name}/_warm")
+        finish(client, name)
+    snapshot(client, "warm-*")
+    restore_renamed(client)
+    client.index(index="back-mine", body={"status": 1}, id="new", refresh=True)
+    assert client.count(index="back-mine")["count"] == client.count(
+        index="warm-mine")["count"] + 1
+    code, error = error_of(lambda: client.index(index="back-user", body={"status": 1}))
+    assert (code, error["type"]) == (403, "cluster_block_exception")
+    # a block the restore asks for stays
+    client.indices.delete(index="back-mine")
+    restore_renamed(client, indices="warm-mine", index_settings={"index.blocks.write": True})
+    code, error = error_of(lambda: client.index(index="back-mine", body={"status": 1}))
+    assert (code, error["type"]) == (403, "cluster_block_exception")
