@@ -7,7 +7,9 @@ old index's *provided* name (``<logs-{now/d}-000001>``: date math kept) with its
 ``-NNNNNN`` counter plus one, resolved now; it is created with the request's settings,
 mappings and aliases over the matching templates, then the alias moves to it in one alias
 update: an explicit write index is flipped (``is_write_index`` true on the new, false on the
-old one), an implicit one is moved (added to the new, removed from the old).
+old one), an implicit one is moved (added to the new, removed from the old). Both go to the
+metastore in one write (``Catalog.one_write``), as ES's one cluster-state update: a crash
+never leaves the new index without the alias, which would fail every later rollover.
 """
 
 from __future__ import annotations
