@@ -15,7 +15,7 @@ from loghaven.config import Config
 from loghaven.engine import index as index_module
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.index import Index, SplitsChanged
-from loghaven.engine.merge import force_merge
+from loghaven.engine.merge import UNSET, check_params, force_merge
 from loghaven.engine.split import WARM_DOCSTORE, SplitMeta
 from loghaven.errors import ActionRequestValidation
 from loghaven.node import Node
@@ -359,8 +359,8 @@ def test_force_merge_without_flush_leaves_the_active_split(node: Node) -> None:
     assert [s.meta.num_docs for s in index.splits[:-1]] == [20]
 
 
-def test_force_merge_parameters_are_checked_as_es_does(node: Node) -> None:
-    index = node.catalog.create_index("params", MAPPING)
+def test_force_merge_parameters_are_checked_as_es_does() -> None:
     with pytest.raises(ActionRequestValidation) as error:
-        force_merge(index, max_num_segments=1, only_expunge_deletes=True)
+        check_params(1, True)
     assert "mutually exclusive" in error.value.reason
+    assert check_params(UNSET, True) is None and check_params(2, False) == 2

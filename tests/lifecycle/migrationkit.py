@@ -36,6 +36,11 @@ class WarmServer:
             self.bucket = "loghaven-warm"
         self.server = Server(data, env=dict(self.env))
 
+    def with_repository(self, folder: Path) -> None:
+        """Make ``folder`` the server's ``path.repo`` (snapshot repositories go there)."""
+        folder.mkdir()
+        self.env["LOGHAVEN_PATH_REPO"] = str(folder)
+
     def start(self, pause: str | None = None) -> OpenSearch:
         """(Re)start the server; ``pause`` names the migration step it stops at."""
         self.server.env = {**self.env, **({"LOGHAVEN_TEST_MIGRATION_PAUSE": pause}
@@ -127,3 +132,19 @@ def tier(client: OpenSearch, index: str) -> str | None:
 def cat_names(client: OpenSearch, expression: str) -> list[str]:
     rows = client.cat.indices(index=expression, format="json")
     return sorted(row["index"] for row in rows)
+
+
+def snapshot(client: OpenSearch, indices: str) -> None:
+    """Snapshot ``indices`` as ``s`` into the fs repository ``r`` (under ``path.repo``)."""
+    client.snapshot.create_repository(repository="r", body={
+        "type": "fs", "settings": {"location": "r"}})
+    info = client.snapshot.create(repository="r", snapshot="s", body={"indices": indices},
+                                  params={"wait_for_completion": "true"})["snapshot"]
+    assert info["state"] == "SUCCESS"
+
+
+def restore_renamed(client: OpenSearch, **body: Any) -> None:
+    """Restore snapshot ``s`` of ``r``, ``warm-<x>`` as ``back-<x>``."""
+    client.snapshot.restore(repository="r", snapshot="s", body={
+        "rename_pattern": "warm-(.+)", "rename_replacement": "back-$1", **body},
+        params={"wait_for_completion": "true"})

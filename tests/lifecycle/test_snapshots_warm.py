@@ -6,14 +6,21 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.lifecycle.migrationkit import WarmServer, answers, call, fill, finish, tier
+from tests.lifecycle.migrationkit import (
+    WarmServer,
+    answers,
+    call,
+    fill,
+    finish,
+    restore_renamed,
+    snapshot,
+    tier,
+)
 
 
 def test_snapshot_of_a_warm_index_restores_hot(tmp_path: Path) -> None:
-    repos = tmp_path / "repos"
-    repos.mkdir()
     warm = WarmServer(tmp_path / "data")
-    warm.env["LOGHAVEN_PATH_REPO"] = str(repos)
+    warm.with_repository(tmp_path / "repos")
     client = warm.start()
     try:
         fill(client, "warm-snap")
@@ -24,15 +31,8 @@ def test_snapshot_of_a_warm_index_restores_hot(tmp_path: Path) -> None:
         warm.server.stop()  # an empty split cache: the snapshot must fetch the files
         shutil.rmtree(tmp_path / "data" / "cache", ignore_errors=True)
         warm.server.start()
-        client.snapshot.create_repository(repository="r", body={
-            "type": "fs", "settings": {"location": "r"}})
-        info = client.snapshot.create(repository="r", snapshot="s",
-                                      body={"indices": "warm-snap"},
-                                      params={"wait_for_completion": "true"})["snapshot"]
-        assert info["state"] == "SUCCESS"
-        client.snapshot.restore(repository="r", snapshot="s", body={
-            "rename_pattern": "warm-(.+)", "rename_replacement": "back-$1"},
-            params={"wait_for_completion": "true"})
+        snapshot(client, "warm-snap")
+        restore_renamed(client)
         assert tier(client, "back-snap") is None
         assert answers(client, "back-snap") == before
         assert answers(client, "warm-snap") == before

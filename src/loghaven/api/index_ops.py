@@ -22,7 +22,7 @@ async def forcemerge(request: Request) -> Response:
     only_expunge_deletes = param_bool(request, "only_expunge_deletes")
     flush = param_bool(request, "flush", True)
     wait = param_bool(request, "wait_for_completion", True)
-    check_params(max_num_segments, only_expunge_deletes)
+    checked = check_params(max_num_segments, only_expunge_deletes)
     indices = [target.index for target in targets(request, expression)]
     node = node_of(request)
     description = (f"Force-merge indices [{', '.join(i.name for i in indices)}], "
@@ -31,7 +31,7 @@ async def forcemerge(request: Request) -> Response:
                    f"flush[{str(flush).lower()}]")
 
     def work(_cancellation: Cancellation) -> tuple[int, dict[str, Any]]:
-        return 200, force_merge_all(indices, max_num_segments=max_num_segments,
+        return 200, force_merge_all(indices, max_num_segments=checked,
                                     only_expunge_deletes=only_expunge_deletes, flush=flush)
 
     _status, body = await run(lambda: node.tasks.run(FORCE_MERGE, description, work,

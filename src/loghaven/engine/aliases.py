@@ -19,8 +19,9 @@ from loghaven.security import access
 
 
 def update(catalog: Catalog, actions: list[dict[str, Any]]) -> None:
-    """Apply ``_aliases`` actions atomically (validated first, then applied)."""
-    with catalog.lock:
+    """Apply ``_aliases`` actions atomically (validated first, then applied, and the
+    indices' records written in one metastore write)."""
+    with catalog.one_write():
         planned = {name: dict(aliases) for name, aliases in catalog.aliases.items()}
         to_delete: list[Index] = []
         for action in actions:

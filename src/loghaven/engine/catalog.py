@@ -7,6 +7,7 @@ periodic refresh and merge jobs.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import logging
 import shutil
@@ -14,7 +15,7 @@ import threading
 import time
 import uuid as uuidlib
 from collections import abc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,9 +93,13 @@ class Catalog:
         #: Serializes :meth:`save_meta`, which runs under the catalog's lock (creation,
         #: aliases, blocks) and under an index's (mapping updates, split changes) alike.
         self._meta_lock = threading.Lock()
+        #: The records saved inside :meth:`one_write` (by its thread), written at its end.
+        self._batch: dict[str, Index] | None = None
+        self._batch_thread: int | None = None
         self._last_merge: dict[str, float] = {}
         self._refresh_retry_at: dict[str, float] = {}
         self._settings_consumers: list[Callable[[dict[str, Any]], None]] = []
+        self._index_settings_guards: list[Callable[[Index, IndexSettings], None]] = []
         #: Called with each index created, after it is recorded (ISM's ``ism_template``).
         self._creation_listeners: list[Callable[[Index], None]] = []
         self._unreadable: dict[str, dict[str, Any]] = {}
@@ -149,18 +154,47 @@ class Catalog:
         index's first write updating its mapping while its creation saves it) would
         otherwise let the older record land last, and the mapping be lost at restart.
         """
+        if self._batch is not None and self._batch_thread == threading.get_ident():
+            self._batch[index.name] = index  # written by the batch's end
+            return
+        self._save_records([index])
+
+    def _save_records(self, indices: abc.Iterable[Index]) -> None:
+        """The records of ``indices`` (those still registered) in one metastore write."""
         with self._meta_lock:
-            if self.indices.get(index.name) is not index:  # deleted meanwhile: not brought back
+            items: list[tuple[str, str, dict[str, Any] | None]] = []
+            for index in indices:
+                if self.indices.get(index.name) is not index:  # deleted: not brought back
+                    continue
+                if index.name in self._unreadable:
+                    record = dict(self._unreadable[index.name])
+                    record["aliases"] = self.aliases.get(index.name, {})
+                else:
+                    record = self._record(index)
+                    # the sidecar first: it may list a split ahead of the metastore
+                    self._write_sidecar(index, record)
+                items.append((INDEX, index.name, record))
+            if items:
+                self.metastore.put_many(items)
+
+    @contextlib.contextmanager
+    def one_write(self) -> Iterator[None]:
+        """Hold the catalog's lock, and write the index records this thread saves meanwhile
+        in one metastore transaction at the end, as ES applies a rollover (a new index and
+        its alias moved) or an ``_aliases`` request in one cluster-state update: a crash
+        leaves all of it or none. What was saved is written even when the body fails, so
+        that the metastore keeps what memory holds."""
+        with self.lock:
+            if self._batch is not None:  # nested: the outermost writes
+                yield
                 return
-            if index.name in self._unreadable:
-                record = dict(self._unreadable[index.name])
-                record["aliases"] = self.aliases.get(index.name, {})
-                self.metastore.put(INDEX, index.name, record)
-                return
-            record = self._record(index)
-            # the sidecar first: it may list a split ahead of the metastore
-            self._write_sidecar(index, record)
-            self.metastore.put(INDEX, index.name, record)
+            self._batch, self._batch_thread = {}, threading.get_ident()
+            try:
+                yield
+            finally:
+                batch = self._batch
+                self._batch = self._batch_thread = None
+                self._save_records(batch.values())
 
     def _write_sidecar(self, index: Index, record: dict[str, Any]) -> None:
         """The sidecar of an index: its record and split list (the stored one while the index
@@ -601,6 +635,16 @@ class Catalog:
 
     def cluster_setting(self, key: str, default: Any = None) -> Any:
         return _effective(self.cluster_settings()).get(key, default)
+
+    def add_index_settings_guard(self, guard: Callable[[Index, IndexSettings], None]) -> None:
+        """Have ``guard`` check each index settings update (the index, the settings it would
+        get) before any index takes it, refusing it by raising: the warm tier keeps its
+        indices' write block (lifecycle/migration.py)."""
+        self._index_settings_guards.append(guard)
+
+    def check_index_settings(self, index: Index, settings: IndexSettings) -> None:
+        for guard in self._index_settings_guards:
+            guard(index, settings)
 
     def add_settings_consumer(self, consumer: Callable[[dict[str, Any]], None]) -> None:
         """Call ``consumer`` with the effective cluster settings now and before each change

@@ -26,14 +26,20 @@ def put_mapping(catalog: Catalog, indices: list[Index], body: dict[str, Any]) ->
         catalog.save_meta(index)
 
 
-def update_settings(catalog: Catalog, indices: list[Index], changes: dict[str, Any]) -> None:
+def update_settings(catalog: Catalog, indices: list[Index], changes: dict[str, Any], *,
+                    guarded: bool = True) -> None:
     """Apply flat setting ``changes`` (an empty value resets) to each index; one fixed at
-    creation (``index.uuid``, ``index.number_of_shards``...) is refused, as ES does."""
+    creation (``index.uuid``, ``index.number_of_shards``...) is refused, as ES does, and so
+    is one the catalog's guards refuse for any of the indices (unless not ``guarded``: the
+    warm migrations' own changes of the write block)."""
     for key in changes:
         if key in PRIVATE:
             where = f"[{indices[0].name}]" if indices else "index"
             raise IllegalArgument(f"final {where} setting [{key}], not updateable")
     updated = [(index, index.settings.updated(changes)) for index in indices]
+    if guarded:
+        for index, settings in updated:
+            catalog.check_index_settings(index, settings)
     for index, settings in updated:
         index.settings = settings
         if index.wal is not None:

@@ -137,7 +137,6 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
     are deleted at once (searches holding them keep them mapped). Warm (remote) splits are
     never rewritten here.
     """
-    max_num_segments = check_params(max_num_segments, only_expunge_deletes)
     if flush:
         index.seal()
     for _attempt in range(FORCE_MERGE_ATTEMPTS):
@@ -169,7 +168,9 @@ def force_merge(index: Index, *, max_num_segments: int | None = None,
 
 def check_params(max_num_segments: int | None, only_expunge_deletes: bool) -> int | None:
     """``max_num_segments`` (None when unset, ES's ``-1`` included), refused as ES refuses
-    it: with ``only_expunge_deletes``, or below one (Lucene's message)."""
+    it: with ``only_expunge_deletes``, or below one (Lucene's message). The request's
+    validation (ES's ``ForceMergeRequest.validate``), run once by the API before any index
+    is resolved or task started; :func:`force_merge` takes checked values."""
     if max_num_segments == UNSET:
         max_num_segments = None
     if only_expunge_deletes and max_num_segments is not None:
@@ -260,7 +261,6 @@ def force_merge_all(indices: list[Index], *, max_num_segments: int | None = None
     """:func:`force_merge` on each index (one shard each), and ES's broadcast answer: the
     ``_shards`` header, an index that failed counted with its failure (``status`` is the
     HTTP status's name, as ES's ``RestStatus``)."""
-    check_params(max_num_segments, only_expunge_deletes)
     for index in indices:
         block = metadata_block(index.name, index.settings.flat)
         if block is not None:

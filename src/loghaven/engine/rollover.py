@@ -7,12 +7,17 @@ old index's *provided* name (``<logs-{now/d}-000001>``: date math kept) with its
 ``-NNNNNN`` counter plus one, resolved now; it is created with the request's settings,
 mappings and aliases over the matching templates, then the alias moves to it in one alias
 update: an explicit write index is flipped (``is_write_index`` true on the new, false on the
-old one), an implicit one is moved (added to the new, removed from the old).
+old one), an implicit one is moved (added to the new, removed from the old). Both go to the
+metastore in one write (``Catalog.one_write``), as ES's one cluster-state update: a crash
+never leaves the new index without the alias, which would fail every later rollover.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,6 +42,12 @@ ROLLOVER = "indices:admin/rollover"
 _COUNTED = re.compile(r"^.*-\d+$")
 #: The fields of a rollover body (the create-index request's, and the conditions).
 _FIELDS = ("conditions", "settings", "mappings", "aliases")
+#: Test-only: with ``LOGHAVEN_TEST_ROLLOVER_PAUSE=1`` a rollover waits (at most
+#: :data:`PAUSE_LIMIT_SECONDS`) between creating the new index and moving the alias, so that
+#: a test can kill -9 the server there; never set it in production.
+PAUSE_ENV = "LOGHAVEN_TEST_ROLLOVER_PAUSE"
+PAUSE_LIMIT_SECONDS = 600.0
+log = logging.getLogger("loghaven.engine")
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ def rollover(catalog: Catalog, target: str, body: dict[str, Any] | None, *,
     results = {str(condition): condition.met(old) for condition in conditions}
     rolled = not dry_run and (not conditions or any(results.values()))
     if rolled:
-        with catalog.lock:
+        with catalog.one_write():  # the new index and the alias's move: both or neither
             again, unresolved, name = _plan(catalog, target, new_index)
             if again is not old:
                 raise LoghavenError(f"Concurrent modification of alias [{target}] during "
@@ -95,11 +106,27 @@ def rollover(catalog: Catalog, target: str, body: dict[str, Any] | None, *,
             explicit = catalog.aliases[old.name][target].get("is_write_index") is True
             hidden = catalog.aliases[old.name][target].get("is_hidden")
             with context.acting(INTERNAL, ROLLOVER):  # the caller's grant was checked above
-                catalog.create_index(unresolved, create)
-                aliases.update(catalog, _switch(target, old.name, name, explicit, hidden))
+                created = catalog.create_index(unresolved, create)
+                try:
+                    _pause()
+                    aliases.update(catalog, _switch(target, old.name, name, explicit, hidden))
+                except Exception:
+                    catalog.delete_index(created)
+                    raise
     return {"acknowledged": rolled, "shards_acknowledged": rolled, "old_index": old.name,
             "new_index": name, "rolled_over": rolled, "dry_run": dry_run,
             "conditions": results}
+
+
+def _pause() -> None:
+    """Test-only (:data:`PAUSE_ENV`): wait between the rollover's two steps, holding the
+    catalog's lock, until the server is killed (or the limit passes)."""
+    if os.environ.get(PAUSE_ENV) != "1":
+        return
+    log.warning("rollover paused before moving the alias (%s)", PAUSE_ENV)
+    deadline = time.monotonic() + PAUSE_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def parse_body(body: dict[str, Any] | None) -> tuple[list[Condition], dict[str, Any]]:

@@ -53,6 +53,7 @@ from loghaven.security import access
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
     from loghaven.engine.index import Index
+    from loghaven.engine.settings import IndexSettings
     from loghaven.scheduler import Scheduler
     from loghaven.storage.metastore import Metastore
     from loghaven.storage.warm import WarmTier
@@ -183,6 +184,7 @@ class WarmMigrations:
         self._started = False
         #: Index → the token of its scheduled job (the latest scheduling wins).
         self._jobs: dict[str, object] = {}
+        catalog.add_index_settings_guard(self._keep_write_block)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -280,12 +282,33 @@ class WarmMigrations:
         self._schedule(index)
         return {"acknowledged": True}
 
+    def _keep_write_block(self, index: Index, settings: IndexSettings) -> None:
+        """Refuse lifting ``index.blocks.write`` (``false``, ``null``, a reset) from an index
+        that is warm or in a migration: a warm index is read-only until it is moved back to
+        hot (UltraWarm's rule), and a write would land in a local split that the migration
+        neither uploads nor keeps."""
+        if not blocks.is_set(index.settings.flat, blocks.WRITE) \
+                or blocks.is_set(settings.flat, blocks.WRITE):
+            return
+        migration = self._load(index.name)
+        if migration is not None and migration.uuid == index.uuid:
+            raise IllegalArgument(
+                f"index [{index.name}] has a {migration.migration_type} migration in progress: "
+                f"[{blocks.WRITE}] cannot be removed until it ends (POST "
+                f"_ultrawarm/migration/_cancel/{index.name} cancels it)")
+        if index.settings.flat.get(BOX_TYPE) == "warm" \
+                or any(split.is_remote for split in index.searchable_splits()):
+            raise IllegalArgument(
+                f"index [{index.name}] is a warm index and read-only: [{blocks.WRITE}] cannot "
+                f"be removed; move it to hot first with POST "
+                f"_ultrawarm/migration/{index.name}/_hot")
+
     def tier(self, index: str) -> str:
         """``"hot"`` or ``"warm"`` (a migration in flight: where the index is served from)."""
         found = self.catalog.get(index)
         sealed = [s for s in found.searchable_splits() if s.meta.state == "sealed"]
         if found.state == "open" and sealed:
-            return "warm" if any(_remote(found, s.meta) for s in sealed) else "hot"
+            return "warm" if any(s.is_remote for s in sealed) else "hot"
         return "warm" if found.settings.flat.get(BOX_TYPE) == "warm" else "hot"
 
     # --- records --------------------------------------------------------------------------------
@@ -469,13 +492,18 @@ class WarmMigrations:
                  migration.migration_type)
 
     def _undo(self, migration: Migration, index: Index) -> None:
-        """A cancel before the switch: the copies are removed, the block the migration set is
-        lifted, and the index stays whole where it was."""
+        """A cancel before the switch: the copies are removed, splits the force merge gave
+        the warm document store are rewritten with the hot one (the plain store takes three
+        times the disk), the block the migration set is lifted, and the index stays whole
+        where it was. Each part can run again after a crash."""
         if migration.migration_type == HOT_TO_WARM:
             for data in (migration.moved or {}).values():
                 self.warm.delete(SplitMeta.from_json(data))
+            steps = STEPS[HOT_TO_WARM]
+            if steps.index(migration.step) >= steps.index("force_merge"):
+                self._hot_docstore(index)
             if migration.user_block is False and index.state == "open":
-                update_settings(self.catalog, [index], {blocks.WRITE: ""})
+                update_settings(self.catalog, [index], {blocks.WRITE: ""}, guarded=False)
         else:
             for data in (migration.moved or {}).values():
                 location = data["location"]
@@ -544,13 +572,13 @@ class WarmMigrations:
     def _h2w_relocate(self, migration: Migration, index: Index, _: threading.Event) -> None:
         _require_open(index)
         moved = {sid: SplitMeta.from_json(data) for sid, data in (migration.moved or {}).items()}
-        current = {s.meta.split_id: s.meta for s in index.searchable_splits()
+        current = {s.meta.split_id: s for s in index.searchable_splits()
                    if s.meta.state == "sealed"}
-        if all(sid in current and _remote(index, current[sid]) for sid in moved) \
+        if all(sid in current and current[sid].is_remote for sid in moved) \
                 and not _local_sealed(index):
             return  # switched before a restart
         stale = [sid for sid, meta in moved.items()
-                 if sid not in current or current[sid].checksum != meta.checksum]
+                 if sid not in current or current[sid].meta.checksum != meta.checksum]
         if stale or set(s.meta.split_id for s in _local_sealed(index)) - set(moved):
             self._back_to_upload(migration, stale)
             raise LoghavenError(f"the splits of [{index.name}] changed during the upload "
@@ -585,8 +613,7 @@ class WarmMigrations:
         _require_open(index)
         migration.moved = migration.moved or {}
         migration.sources = migration.sources or {}
-        remote = [s for s in index.searchable_splits()
-                  if s.meta.state == "sealed" and _remote(index, s.meta)]
+        remote = [s for s in index.searchable_splits() if s.meta.state == "sealed" and s.is_remote]
         migration.total = len(remote)
         self._save(migration)
         for split in remote:
@@ -606,9 +633,8 @@ class WarmMigrations:
     def _w2h_relocate(self, migration: Migration, index: Index, _: threading.Event) -> None:
         _require_open(index)
         moved = {sid: SplitMeta.from_json(data) for sid, data in (migration.moved or {}).items()}
-        current = {s.meta.split_id: s.meta for s in index.searchable_splits()
-                   if s.meta.state == "sealed"}
-        remote = {sid for sid, meta in current.items() if _remote(index, meta)}
+        remote = {s.meta.split_id for s in index.searchable_splits()
+                  if s.meta.state == "sealed" and s.is_remote}
         if not remote:
             return  # switched before a restart
         missing = [sid for sid, meta in moved.items()
@@ -627,9 +653,14 @@ class WarmMigrations:
             self.warm.delete(SplitMeta.from_json(data))
 
     def _w2h_force_merge(self, migration: Migration, index: Index, _: threading.Event) -> None:
-        """Back to tantivy's compressed document store: a warm split's plain one takes three
-        times the disk of a hot split (decisions/0013)."""
         _require_open(index)
+        self._hot_docstore(index)
+
+    @staticmethod
+    def _hot_docstore(index: Index) -> None:
+        """Back to tantivy's compressed document store: a warm split's plain one takes three
+        times the disk of a hot split (decisions/0013). Nothing is rewritten when every split
+        has it already; a closed index is left as it is."""
         count = len(_local_sealed(index))
         if count:
             force_merge(index, max_num_segments=count, flush=False, docstore=HOT_DOCSTORE)
@@ -638,14 +669,21 @@ class WarmMigrations:
         update_settings(self.catalog, [index], {BOX_TYPE: "hot"})
 
     def _w2h_unblock(self, migration: Migration, index: Index, _: threading.Event) -> None:
-        marker = self.metastore.get(WARM_INDEX, index.uuid)
-        if marker is not None and marker.get("block_set") \
+        if migration_set_block(self.metastore, index) \
                 and blocks.is_set(index.settings.flat, blocks.WRITE):
-            update_settings(self.catalog, [index], {blocks.WRITE: ""})
+            update_settings(self.catalog, [index], {blocks.WRITE: ""}, guarded=False)
 
 
-def _remote(index: Index, meta: SplitMeta) -> bool:
-    return bool(meta.location) and index.storage.is_remote(meta.location or "")
+def migration_set_block(metastore: Metastore, index: Index) -> bool:
+    """Whether ``index.blocks.write`` on ``index`` is a migration's (a warm index's marker
+    says so, or a move to warm under way set it), not its user's: a move back to hot (or a
+    restore, which gives a hot index) lifts it."""
+    marker = metastore.get(WARM_INDEX, index.uuid)
+    if marker is not None:
+        return bool(marker.get("block_set"))
+    record = metastore.get(KIND, index.name)
+    return record is not None and record.get("uuid") == index.uuid \
+        and record.get("migration_type") == HOT_TO_WARM and record.get("user_block") is False
 
 
 def _listed(index: Index, location: str) -> bool:
@@ -653,8 +691,7 @@ def _listed(index: Index, location: str) -> bool:
 
 
 def _local_sealed(index: Index) -> list[Any]:
-    return [s for s in index.searchable_splits()
-            if s.meta.state == "sealed" and not _remote(index, s.meta)]
+    return [s for s in index.searchable_splits() if s.meta.state == "sealed" and not s.is_remote]
 
 
 def _require_open(index: Index) -> None:

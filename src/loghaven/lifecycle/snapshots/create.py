@@ -27,6 +27,7 @@ import orjson
 
 from loghaven.engine.documents_state import now_ms
 from loghaven.errors import LoghavenError
+from loghaven.lifecycle.migration import migration_set_block
 from loghaven.lifecycle.snapshots import format as fmt
 from loghaven.lifecycle.snapshots.errors import reason_of
 from loghaven.lifecycle.snapshots.global_state import GlobalState
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 #: The files tantivy writes for every segment (``SegmentComponent``), besides its ``.del``.
 SEGMENT_FILES = ("idx", "pos", "term", "store", "fast", "fieldnorm")
 _STAGING_ATTEMPTS = 10
+#: An index's snapshot metadata: whether its write block is a warm migration's (lifted when
+#: it is restored, hot).
+WARM_BLOCK = "warm_block_set"
 
 
 class Aborted(Exception):
@@ -225,7 +229,8 @@ def stage_index(index: Index, catalog: Catalog, folder: Path) -> dict[str, Any]:
         return {"uuid": index.uuid, "settings": dict(index.settings.user),
                 "mappings": index.mapping.body,
                 "aliases": catalog.aliases.get(index.name, {}),
-                "checkpoint": index.checkpoint, "splits": splits}
+                "checkpoint": index.checkpoint, "splits": splits,
+                WARM_BLOCK: migration_set_block(catalog.metastore, index)}
 
 
 def stage_split(source: Path, target: Path) -> list[str] | None:

@@ -11,12 +11,14 @@ import shutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from loghaven.engine import blocks
 from loghaven.engine.catalog import CREATE_INDEX
 from loghaven.engine.names import validate_index_name
 from loghaven.engine.settings import flatten
 from loghaven.errors import IllegalArgument, IndexNotFound, LoghavenError
 from loghaven.lifecycle.migration import BOX_TYPE
 from loghaven.lifecycle.snapshots import format as fmt
+from loghaven.lifecycle.snapshots.create import WARM_BLOCK
 from loghaven.lifecycle.snapshots.errors import SnapshotRestoreError
 from loghaven.lifecycle.snapshots.repositories import Repository
 from loghaven.params import expect_list, expect_object, expect_string, parse_bool
@@ -105,8 +107,9 @@ def plan(repository: Repository, snapshot: str, meta: dict[str, Any],
         settings.update({(k if k.startswith("index.") else f"index.{k}"): v
                          for k, v in changes.items()})
         settings["index.provided_name"] = target
-        # the files come back to local disk: a warm index is restored hot (still read-only,
-        # as its snapshot was); UltraWarm's _warm moves it again
+        # the files come back to local disk: a warm index is restored hot, writable unless
+        # its user had blocked it; UltraWarm's _warm moves it again
+        _lift_warm_block(settings, stored, changes)
         if settings.get(BOX_TYPE) == "warm":
             settings.pop(BOX_TYPE)
         aliases = {rename_alias(a): props for a, props in stored["aliases"].items()}
@@ -211,6 +214,16 @@ def _select(expression: Any, available: list[str], ignore_unavailable: bool) -> 
         elif not ignore_unavailable:
             raise IndexNotFound(part)
     return chosen
+
+
+def _lift_warm_block(settings: dict[str, Any], stored: dict[str, Any],
+                     changes: dict[str, Any]) -> None:
+    """A snapshot of a warm index (or one moving) holds the write block its migration set:
+    the restored index is hot, so the block goes, as a move back to hot lifts it, unless
+    the restore's ``index_settings`` set it."""
+    if stored.get(WARM_BLOCK) and blocks.WRITE not in changes \
+            and blocks.WRITE.removeprefix("index.") not in changes:
+        settings.pop(blocks.WRITE, None)
 
 
 def _java_replacement(text: str) -> str:
