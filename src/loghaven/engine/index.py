@@ -56,7 +56,7 @@ GC_DELETES_MS = 60_000
 #: a split, so this bounds the largest merge: the files it maps (counted in the server's
 #: RSS) and the CPU it takes. 5M WAF documents in one split made merges of 1.5 GB.
 SPLIT_MAX_DOCS = 2_000_000
-#: Test-only: a deleted index's file removal waits after its first split until the server is
+#: Test-only: a deleted index's file removal waits before its first file until the server is
 #: killed (or 10 minutes passed), so that a test can kill -9 it there; never set it in
 #: production.
 DELETE_PAUSE_ENV = "LOGHAVEN_TEST_DELETE_PAUSE"
@@ -655,19 +655,19 @@ class Index:
             if self.wal is not None:
                 with contextlib.suppress(OSError):  # going away: a failed fsync is moot
                     self.wal.close()
-            splits, self.splits = self.splits, []
-            for position, split in enumerate(splits):
+            if os.environ.get(DELETE_PAUSE_ENV):
+                _pause_deletion()
+            for split in self.splits:
                 try:
                     split.remove()
                 except Exception as exc:
                     log.warning("index %s: deleting the files of split %s failed (left to "
                                 "the sweeps): %s", self.name, split.meta.location, exc)
-                if position == 0 and os.environ.get(DELETE_PAUSE_ENV):
-                    _pause_deletion()
+            self.splits = []
 
 
 def _pause_deletion() -> None:
-    log.warning("index deletion paused after its first split (%s)", DELETE_PAUSE_ENV)
+    log.warning("index deletion paused before its files (%s)", DELETE_PAUSE_ENV)
     time.sleep(600)
 
 
