@@ -207,3 +207,4 @@ def test_uploads_under_way_and_other_shapes_are_kept(tmp_path: Path) -> None:
     sweep.run()
     assert metastore.get("warm_prefix", index_uuid) is None  # no index, nothing left
     metastore.close()
+    tier.close()

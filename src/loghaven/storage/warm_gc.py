@@ -92,7 +92,10 @@ class OrphanSweep:
         self._lock = threading.Lock()
 
     def schedule(self, scheduler: Scheduler) -> None:
-        scheduler.add(JOB, self.run, Every(INTERVAL_SECONDS), durable=True)
+        """The hourly job, in a pool of its own: listing a large bucket takes a while, and
+        the engine's housekeeping must not wait for it."""
+        scheduler.add_pool(JOB, 1)
+        scheduler.add(JOB, self.run, Every(INTERVAL_SECONDS), durable=True, pool=JOB)
         scheduler.run_soon(JOB)  # after the start's recovery: what a crash left goes now
 
     def run(self, stopping: threading.Event | None = None) -> None:
