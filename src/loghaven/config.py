@@ -99,6 +99,7 @@ FILE_KEYS = {
     "warm.cache.path": "warm_cache_path",
     "warm.cache.size": "warm_cache_size",
     "warm.cache.prefetch_threads": "warm_prefetch_threads",
+    "warm.orphan_grace": "warm_orphan_grace",
     "path.repo": "path_repo",
     "plugins.index_state_management.enabled": "ism_enabled",
     "plugins.index_state_management.job_interval": "ism_job_interval",
@@ -242,6 +243,9 @@ class Config:
     warm_cache_path: Path = Path("cache/warm")
     warm_cache_size: int = 10 * 1024 ** 3
     warm_prefetch_threads: int = 4
+    #: How old an unreferenced warm object must be before the orphan sweep deletes it
+    #: (storage/warm_gc.py): longer than any upload takes.
+    warm_orphan_grace: str = "1h"
     #: ES's ``path.repo``: the folders ``fs`` snapshot repositories may be created under
     #: (lifecycle/snapshots/); none: no ``fs`` repository.
     path_repo: list[str] = field(default_factory=list)

@@ -40,6 +40,7 @@ from loghaven.security.service import SecurityService
 from loghaven.storage.objects import object_store
 from loghaven.storage.splits import LocalSplitStorage, TieredSplitStorage
 from loghaven.storage.warm import WarmTier
+from loghaven.storage.warm_gc import OrphanSweep
 from loghaven.streams.service import StreamService
 from loghaven.tasks import TaskManager
 
@@ -122,6 +123,11 @@ class Node:
         #: Indices moved to the warm tier and back (UltraWarm's API), as resumable steps.
         self.migrations = WarmMigrations(self.catalog, self.metastore, self.scheduler,
                                          self.warm)
+        #: Deletes warm objects nothing references any more (a crash during a delete).
+        self.warm_sweep = OrphanSweep(
+            self.warm, self.metastore,
+            parse_duration_ms(config.warm_orphan_grace, "warm.orphan_grace"),
+            pinned=self.migrations.warm_references)
         #: Snapshot repositories and snapshots (``_snapshot``), and the policies that take
         #: and expire them on a schedule (``_plugins/_sm``).
         self.snapshots = SnapshotService(config, self.catalog, self.metastore, self.scheduler,
@@ -157,6 +163,7 @@ class Node:
         self.alerting.start()
         self.streams.start()
         self.migrations.start()
+        self.warm_sweep.schedule(self.scheduler)
         self.snapshots.start()
         self.sm.start()
         if self.config.ism_enabled:

@@ -193,8 +193,8 @@ def stats_entry(request: Request, metrics: set[str], index_metrics: str | None) 
         entry["scheduler"] = node.scheduler.stats()
     if "streams" in metrics:  # Loghaven's own: each delivery stream's metrics
         entry["streams"] = node.streams.stats()
-    if "warm" in metrics:  # Loghaven's own: the warm tier's split cache
-        entry["warm"] = node.warm.stats()
+    if "warm" in metrics:  # Loghaven's own: the warm tier's split cache and orphan sweep
+        entry["warm"] = {**node.warm.stats(), **node.warm_sweep.stats()}
     if "snapshot_management" in metrics:  # Loghaven's own: SM policies' runs counted
         entry["snapshot_management"] = node.sm.stats()
     if "security" in metrics and node.config.security_enabled:  # Loghaven's own

@@ -117,6 +117,20 @@ class Catalog:
                     self._write_sidecar(index, self._record(index))
                 except OSError as exc:  # a full disk must not stop the start
                     log.warning("index %s: writing its sidecar failed: %s", name, exc)
+        self._remove_deleted_folders()
+
+    def _remove_deleted_folders(self) -> None:
+        """Delete the folders of deleted indices that a crash left (marked deleted before
+        their records went, :meth:`delete_index`) and no record names any more."""
+        root = self.data_dir / "indices"
+        if not root.is_dir():
+            return
+        recorded = {index.uuid for index in self.indices.values()} \
+            | set(self.metastore.list("index_state"))
+        for folder in sorted(root.iterdir()):
+            if folder.is_dir() and folder.name not in recorded and sidecar.deleted(folder):
+                log.info("removing the folder of a deleted index: %s", folder)
+                shutil.rmtree(folder, ignore_errors=True)
 
     def _cluster_uuid(self) -> str:
         stored = self.metastore.get("cluster", "uuid")
@@ -397,14 +411,18 @@ class Catalog:
             return index
 
     def delete_index(self, index: Index) -> None:
+        """Forget the index, then delete its files: its records go in one metastore write
+        before any file or warm object does (Index.remove), so a crash midway leaves no index
+        with part of its splits, only files that a start (:meth:`_remove_deleted_folders`)
+        and the warm orphan sweep (storage/warm_gc.py) remove."""
         with self.lock:
             with self._meta_lock:  # a save under way finishes first; later ones see it gone
                 self.indices.pop(index.name, None)
                 self.aliases.pop(index.name, None)
                 self._unreadable.pop(index.name, None)
                 sidecar.remove(index.folder)
-            index.remove()
-            self.metastore.put_many([(INDEX, index.name, None), ("index_state", index.uuid, None)])
+            index.remove(forget=lambda: self.metastore.put_many(
+                [(INDEX, index.name, None), ("index_state", index.uuid, None)]))
             shutil.rmtree(index.folder, ignore_errors=True)
 
     def get(self, name: str) -> Index:

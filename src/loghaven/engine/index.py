@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -55,6 +56,10 @@ GC_DELETES_MS = 60_000
 #: a split, so this bounds the largest merge: the files it maps (counted in the server's
 #: RSS) and the CPU it takes. 5M WAF documents in one split made merges of 1.5 GB.
 SPLIT_MAX_DOCS = 2_000_000
+#: Test-only: a deleted index's file removal waits before its first file until the server is
+#: killed (or 10 minutes passed), so that a test can kill -9 it there; never set it in
+#: production.
+DELETE_PAUSE_ENV = "LOGHAVEN_TEST_DELETE_PAUSE"
 log = logging.getLogger("loghaven.engine")
 
 
@@ -229,6 +234,8 @@ class Index:
                 self._save_state()
 
     def _save_state(self) -> None:
+        if self.removed:  # deleted: its records are gone and stay gone
+            return
         splits = self.split_list()
         listed = self._listing()
         if listed != self._listed_splits and self._opened and self._on_meta_change is not None:
@@ -634,15 +641,34 @@ class Index:
     def size_bytes(self) -> int:
         return sum(s.size_bytes() for s in self.searchable_splits())
 
-    def remove(self) -> None:
+    def remove(self, forget: Callable[[], None] | None = None) -> None:
+        """Delete the index's split files and warm objects. ``forget`` (the catalog's
+        deletion of the index's records) runs first, once no state can be saved any more, so
+        that a crash midway leaves files nothing references, never a listed split without
+        its files: a start removes unrecorded index folders, and the warm orphan sweep
+        (storage/warm_gc.py) the objects. A file that cannot be deleted is logged and left to
+        those sweeps."""
         with self.lock:
             self.removed = True
-            for split in self.splits:
-                split.remove()
+            if forget is not None:
+                forget()
             if self.wal is not None:
                 with contextlib.suppress(OSError):  # going away: a failed fsync is moot
                     self.wal.close()
+            if os.environ.get(DELETE_PAUSE_ENV):
+                _pause_deletion()
+            for split in self.splits:
+                try:
+                    split.remove()
+                except Exception as exc:
+                    log.warning("index %s: deleting the files of split %s failed (left to "
+                                "the sweeps): %s", self.name, split.meta.location, exc)
             self.splits = []
+
+
+def _pause_deletion() -> None:
+    log.warning("index deletion paused before its files (%s)", DELETE_PAUSE_ENV)
+    time.sleep(600)
 
 
 class SplitsChanged(LoghavenError):

@@ -9,6 +9,7 @@ refresh: the checkpoint is left out and recovered conservatively by
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ import orjson
 from loghaven.storage.files import fsync_dir, write_atomically
 
 SIDECAR = "index.json"
+#: The sidecar's name once its index is deleted, until the folder is gone.
+DELETED = "index.deleted.json"
 
 
 def write(folder: Path, record: dict[str, Any], splits: list[dict[str, Any]]) -> None:
@@ -43,8 +46,16 @@ def read(folder: Path) -> dict[str, Any] | None:
 
 def remove(folder: Path) -> None:
     """Forget the index first when deleting it, so a crash midway leaves no folder that
-    claims to be an index the metastore lost."""
+    claims to be an index the metastore lost, but one marked :data:`DELETED`, which the next
+    start removes (engine/catalog.py)."""
     path = folder / SIDECAR
     if path.exists():
-        path.unlink()
+        os.replace(path, folder / DELETED)
         fsync_dir(folder)
+    elif folder.is_dir():
+        write_atomically(folder / DELETED, b"{}")
+
+
+def deleted(folder: Path) -> bool:
+    """Whether the folder is what is left of a deleted index (:func:`remove`)."""
+    return (folder / DELETED).exists()

@@ -28,7 +28,8 @@ does after a migration finishes.
 Tests make a step observable with the environment variable :data:`PAUSE_ENV`
 (``LOGHAVEN_TEST_MIGRATION_PAUSE=upload`` waits when the ``upload`` step starts, after it is
 recorded; ``upload+`` when it ends, before the next is recorded) until the server stops or
-is killed; never set it in production.
+is killed; ``upload:stored`` waits after the first split's objects are stored, before
+they are recorded. Never set it in production.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from loghaven.engine.split import HOT_DOCSTORE, WARM_DOCSTORE, SplitMeta
 from loghaven.errors import IllegalArgument, IndexClosed, LoghavenError, ResourceNotFound
 from loghaven.scheduler import Every
 from loghaven.security import access
+from loghaven.storage import warm_gc
 
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
@@ -80,6 +82,8 @@ RETRY_SECONDS = 2.0
 CLOSE_WAIT_SECONDS = 30.0
 #: Test-only: the step to pause at (``<step>`` when it starts, ``<step>+`` when it ends).
 PAUSE_ENV = "LOGHAVEN_TEST_MIGRATION_PAUSE"
+#: Test-only: the pause after a split's objects are stored, before they are recorded.
+UPLOADED_PAUSE = "upload:stored"
 PAUSE_LIMIT_SECONDS = 600.0
 JOB_PREFIX = "warm_migration:"
 log = logging.getLogger("loghaven.lifecycle")
@@ -310,6 +314,15 @@ class WarmMigrations:
         if found.state == "open" and sealed:
             return "warm" if any(s.is_remote for s in sealed) else "hot"
         return "warm" if found.settings.flat.get(BOX_TYPE) == "warm" else "hot"
+
+    def warm_references(self) -> set[str]:
+        """``<index uuid>/<split id>`` of the warm splits the migration records hold (copies
+        not switched to yet, sources of a move back): the orphan sweep keeps their objects."""
+        found: set[str] = set()
+        for data in self.metastore.list(KIND).values():
+            for side in ("moved", "sources"):
+                found.update(warm_gc.split_keys((data.get(side) or {}).values()))
+        return found
 
     # --- records --------------------------------------------------------------------------------
 
@@ -560,14 +573,17 @@ class WarmMigrations:
         local = _local_sealed(index)
         migration.total = len(local)
         self._save(migration)
+        warm_gc.own(self.metastore, index.uuid, index.name)  # before any object is put
         for split in local:
             self._check(migration, index, stopping)
             if split.meta.split_id in migration.moved:
                 continue
             folder = index.storage.local_path(split.meta.location or "")
-            uploaded = self.warm.upload(split.meta, folder, index_uuid=index.uuid)
-            self.warm.verify(uploaded)
-            self._record_copy(migration, split.meta.split_id, split.meta, uploaded)
+            with self.warm.uploading(index.uuid, split.meta.split_id):
+                uploaded = self.warm.upload(split.meta, folder, index_uuid=index.uuid)
+                self.warm.verify(uploaded)
+                _pause(UPLOADED_PAUSE, stopping, lambda: index.removed)
+                self._record_copy(migration, split.meta.split_id, split.meta, uploaded)
 
     def _h2w_relocate(self, migration: Migration, index: Index, _: threading.Event) -> None:
         _require_open(index)

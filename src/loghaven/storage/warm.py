@@ -52,6 +52,10 @@ class WarmTier:
                                 prefetch_threads=config.warm_prefetch_threads)
         self._bucket_ready = False
         self._bucket_lock = threading.Lock()
+        #: ``<index uuid>/<split id>`` of uploads under way, until their caller recorded them
+        #: (:meth:`uploading`): the orphan sweep (storage/warm_gc.py) leaves them alone.
+        self._uploading: dict[str, int] = {}
+        self._uploading_lock = threading.Lock()
 
     def location(self, index_uuid: str, split_id: str) -> str:
         return f"{WARM}{index_uuid}/{split_id}"
@@ -80,6 +84,27 @@ class WarmTier:
             meta, state="sealed", location=self.location(uuid, meta.split_id),
             checksum=checksum, files=[f.to_json() for f in files],
             schema=tantivy_meta["schema"], segments=tantivy_meta["segments"])
+
+    @contextlib.contextmanager
+    def uploading(self, index_uuid: str, split_id: str) -> Iterator[None]:
+        """Mark a split's objects as being uploaded while the block runs: the upload and the
+        write that records it (a migration's ``moved``), so that no sweep takes them for
+        orphans in between."""
+        key = f"{index_uuid}/{split_id}"
+        with self._uploading_lock:
+            self._uploading[key] = self._uploading.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._uploading_lock:
+                self._uploading[key] -= 1
+                if not self._uploading[key]:
+                    del self._uploading[key]
+
+    def in_flight(self) -> set[str]:
+        """``<index uuid>/<split id>`` of the uploads under way (:meth:`uploading`)."""
+        with self._uploading_lock:
+            return set(self._uploading)
 
     def verify(self, meta: SplitMeta) -> None:
         """Every object of a warm split is stored with its size; ObjectStoreError if not."""
