@@ -27,10 +27,13 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+def atomic_writer(path: Path, *, sync_folder: bool = True) -> Iterator[BinaryIO]:
     """A file handle whose contents replace ``path`` when the block ends without an error
     (fsynced, renamed, the folder fsynced); on an error the temporary file is removed and
-    ``path`` is untouched. For files streamed in pieces (objects, fetched split files)."""
+    ``path`` is untouched. For files streamed in pieces (objects, fetched split files).
+
+    ``sync_folder=False`` leaves the folder's fsync to the caller: one for many files
+    written into the same folder (a fetched split's)."""
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(name)
     try:
@@ -43,7 +46,8 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(path.parent)
+    if sync_folder:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(folder: Path) -> None:
