@@ -19,12 +19,14 @@ from typing import Any, BinaryIO
 
 import zstandard
 
-from loghaven.storage.files import atomic_writer, file_sha256, fsync_dir
+from loghaven.storage.files import atomic_writer, file_sha256, fsync_dir, start_writeback
 from loghaven.storage.objects import ObjectStore, ObjectStoreError
 
 _CHUNK = 1 << 20
 #: Files of one split downloaded at once (:meth:`BlobStore.download`).
 DOWNLOAD_THREADS = 4
+#: A downloaded file's bytes are sent on to disk in pieces of this size as they come.
+_WRITEBACK = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class _Checked:
         self.target = target
         self.digest = hashlib.sha256()
         self.size = 0
+        self.written_back = 0
 
     def write(self, data: bytes) -> int:
         self.size += len(data)
@@ -191,6 +194,8 @@ class _Checked:
             raise _Damaged("more bytes")
         self.digest.update(data)
         self.target.write(data)
+        if self.size - self.written_back >= _WRITEBACK:
+            self.written_back = start_writeback(self.target, self.written_back)
         return len(data)
 
     def verify(self) -> None:
