@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from loghaven.storage import blobs as blob_module
 from loghaven.storage.blobs import BlobFile, BlobStore
 from loghaven.storage.objects import ObjectStore, ObjectStoreError
 from loghaven.storage.split_cache import SplitCache, SplitTooLarge
@@ -39,7 +40,9 @@ def _upload(blobs: BlobStore, folder: Path, **options: object) -> list[BlobFile]
     return blobs.upload(folder, NAMES, lambda name, sha: f"u1/s1/{name}", **options)  # type: ignore[arg-type]
 
 
-def test_upload_download_round_trip(blobs: BlobStore, tmp_path: Path) -> None:
+def test_upload_download_round_trip(blobs: BlobStore, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(blob_module, "_WRITEBACK", 64 << 10)  # sent to disk in pieces
     folder = _split_folder(tmp_path)
     done: list[int] = []
     files = _upload(blobs, folder, progress=done.append)
@@ -98,7 +101,21 @@ def test_damaged_object_is_detected_and_nothing_half_written(
                                                r".+ is damaged: file \[a.store\] should be "
                                                r"480000 bytes with SHA-256 [0-9a-f]{64}"):
         blobs.download(files, target)
-    assert sorted(p.name for p in target.iterdir()) == []  # a.store comes first: nothing
+    assert sorted(p.name for p in target.iterdir()) == []  # nothing half-written
+
+
+def test_a_damaged_file_takes_the_files_fetched_with_it(blobs: BlobStore,
+                                                        tmp_path: Path) -> None:
+    """Files come several at a time, the largest first: when the smallest is damaged the
+    others are already there, and are removed again."""
+    folder = _split_folder(tmp_path)
+    files = _upload(blobs, folder)
+    blobs.store.put(blobs.bucket, "u1/s1/meta.json", zstandard.ZstdCompressor().compress(b"{}"))
+    target = tmp_path / "copy"
+    target.mkdir()
+    with pytest.raises(ObjectStoreError, match=r"file \[meta.json\] should be 16 bytes"):
+        blobs.download(files, target)
+    assert sorted(p.name for p in target.iterdir()) == []
 
 
 # --- the split cache --------------------------------------------------------------------------

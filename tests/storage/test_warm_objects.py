@@ -5,9 +5,11 @@ threshold, and short or corrupted answers detected with nothing half-written lef
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ import pytest
 from tests.conftest import S3Store
 from tests.storage.test_objects import s3_store
 
+from loghaven.storage.blobs import BlobFile, BlobStore
 from loghaven.storage.objects import (
     MULTIPART_THRESHOLD,
     ObjectStore,
@@ -124,6 +127,22 @@ class _Lying(BaseHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def _lying_store(mode: str) -> Iterator[S3ObjectStore]:
+    """An S3ObjectStore on a :class:`_Lying` endpoint answering in ``mode``."""
+    _Lying.mode = mode
+    _Lying.gets = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Lying)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield S3ObjectStore(endpoint=f"http://127.0.0.1:{server.server_port}",
+                            access_key="k", secret_key="s", max_attempts=1, retries=1,
+                            backoff_s=0.01)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.mark.parametrize("mode,message", [
     ("short", r"\[u/s/f\] in bucket \[warm\] at s3 http://127.0.0.1:\d+ arrived short 2 times: "
               r"100 \D+ 10000"),
@@ -131,18 +150,24 @@ class _Lying(BaseHTTPRequestHandler):
 ])
 def test_s3_short_or_corrupted_object_is_detected(tmp_path: Path, mode: str,
                                                   message: str) -> None:
-    _Lying.mode = mode
-    _Lying.gets = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Lying)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        objects = S3ObjectStore(endpoint=f"http://127.0.0.1:{server.server_port}",
-                                access_key="k", secret_key="s", max_attempts=1, retries=1,
-                                backoff_s=0.01)
-        with pytest.raises(ObjectStoreError, match=message):
-            objects.get_file("warm", "u/s/f", tmp_path / "f")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _lying_store(mode) as objects, pytest.raises(ObjectStoreError, match=message):
+        objects.get_file("warm", "u/s/f", tmp_path / "f")
     assert len(_Lying.gets) == 2  # tried again once, then reported
     assert _folder_files(tmp_path) == []  # nothing half-written
+
+
+@pytest.mark.parametrize("mode,message", [
+    ("short", r"arrived short 2 times"), ("corrupt", r"failed its integrity check")])
+def test_s3_object_damaged_on_the_way_is_fetched_again_before_it_is_called_damaged(
+        tmp_path: Path, mode: str, message: str) -> None:
+    """A split file streams from S3 through zstd: the body is not a zstd frame, but the
+    transfer's own failure (a short body, a checksum botocore rejects) is what counts, and
+    it is tried again."""
+    body = _Lying.body
+    blob = BlobFile("f", len(body), hashlib.sha256(body).hexdigest(), "u/s/f", len(body))
+    folder = tmp_path / "split"
+    folder.mkdir()
+    with _lying_store(mode) as objects, pytest.raises(ObjectStoreError, match=message):
+        BlobStore(objects, "warm").download([blob], folder)
+    assert len(_Lying.gets) == 2
+    assert _folder_files(folder) == []

@@ -12,16 +12,21 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import zstandard
 
-from loghaven.storage.files import atomic_writer, file_sha256
+from loghaven.storage.files import atomic_writer, file_sha256, fsync_dir, start_writeback
 from loghaven.storage.objects import ObjectStore, ObjectStoreError
 
 _CHUNK = 1 << 20
+#: Files of one split downloaded at once (:meth:`BlobStore.download`).
+DOWNLOAD_THREADS = 4
+#: A downloaded file's bytes are sent on to disk in pieces of this size as they come.
+_WRITEBACK = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -48,10 +53,12 @@ class BlobFile:
 class BlobStore:
     """Files of splits in one bucket of an object store."""
 
-    def __init__(self, store: ObjectStore, bucket: str, *, level: int = 3) -> None:
+    def __init__(self, store: ObjectStore, bucket: str, *, level: int = 3,
+                 threads: int = DOWNLOAD_THREADS) -> None:
         self.store = store
         self.bucket = bucket
         self.level = level
+        self.threads = threads
 
     def upload(self, folder: Path, names: Iterable[str], key_of: Callable[[str, str], str], *,
                skip_existing: bool = False,
@@ -97,37 +104,45 @@ class BlobStore:
     def download(self, files: Iterable[BlobFile], folder: Path, *,
                  progress: Callable[[int], None] | None = None) -> int:
         """Fetch, decompress and write each file into ``folder``, checking its size and
-        SHA-256 (ObjectStoreError on a mismatch; no file is left half-written); the bytes
-        read from the store."""
+        SHA-256 (ObjectStoreError on a mismatch); the bytes read from the store.
+
+        Each object streams through zstd and SHA-256 into a temporary file renamed into
+        place (no compressed copy on disk), :attr:`threads` files at a time, largest first
+        (the segments' document stores, nearly 90% of a warm split): zstd, hashlib and file
+        writes release the GIL. Each file is fsynced and the folder once at the end
+        (decisions/0013, **Fetch**). On a failure the files this call wrote are removed
+        again: nothing of it stays."""
+        blobs = sorted(files, key=lambda blob: blob.size, reverse=True)
         total = 0
-        for blob in files:
-            with _scratch(folder, blob.name) as compressed:
-                try:
-                    total += self.store.get_file(self.bucket, blob.key, compressed)
-                except KeyError:
-                    raise ObjectStoreError(
-                        f"object [{blob.key}] of file [{blob.name}] is missing from bucket "
-                        f"[{self.bucket}] of {self.store.describe()}") from None
-                self._decompress(blob, compressed, folder / blob.name)
-            if progress is not None:
-                progress(blob.size)
+        with ThreadPoolExecutor(max(1, min(self.threads, len(blobs))),
+                                thread_name_prefix="blob-download") as pool:
+            futures = {pool.submit(self._fetch, blob, folder / blob.name): blob
+                       for blob in blobs}
+            try:
+                for future in as_completed(futures):
+                    total += future.result()
+                    if progress is not None:
+                        progress(futures[future].size)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                wait(futures)
+                for future, blob in futures.items():
+                    if not future.cancelled() and future.exception() is None:
+                        (folder / blob.name).unlink(missing_ok=True)
+                raise
+        fsync_dir(folder)
         return total
 
-    def _decompress(self, blob: BlobFile, compressed: Path, path: Path) -> None:
-        digest = hashlib.sha256()
-        size = 0
+    def _fetch(self, blob: BlobFile, path: Path) -> int:
+        """One file: its object streamed into ``path``; the object's bytes."""
         try:
-            with open(compressed, "rb") as source, atomic_writer(path) as target:
-                reader = zstandard.ZstdDecompressor().stream_reader(source, read_size=_CHUNK)
-                while chunk := reader.read(_CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    if size > blob.size:
-                        break
-                    target.write(chunk)
-                if size != blob.size or digest.hexdigest() != blob.sha256:
-                    raise _Damaged(f"{size if size <= blob.size else 'more'} bytes with SHA-256 "
-                                   f"{digest.hexdigest() if size == blob.size else '-'}")
+            return self.store.get_chunks(self.bucket, blob.key,
+                                         lambda chunks: _decompress(blob, chunks, path))
+        except KeyError:
+            raise ObjectStoreError(
+                f"object [{blob.key}] of file [{blob.name}] is missing from bucket "
+                f"[{self.bucket}] of {self.store.describe()}") from None
         except (_Damaged, zstandard.ZstdError) as e:
             raise ObjectStoreError(
                 f"object [{blob.key}] in bucket [{self.bucket}] of {self.store.describe()} is "
@@ -138,6 +153,55 @@ class BlobStore:
         """Remove objects; a missing one is not an error."""
         for key in keys:
             self.store.delete(self.bucket, key)
+
+
+def _decompress(blob: BlobFile, chunks: Iterator[bytes], path: Path) -> int:
+    """Decompress an object's pieces into a new file at ``path`` if it turns out to be
+    ``blob`` (size and SHA-256); the compressed bytes read. A damaged object is reported
+    only once all its pieces came: a failed checksum or a short read, which the store
+    tries again, comes first."""
+    read = 0
+    with atomic_writer(path, sync_folder=False) as target:
+        checked = _Checked(blob, target)
+        writer = zstandard.ZstdDecompressor().stream_writer(checked, write_size=_CHUNK,
+                                                            closefd=False)
+        try:
+            for chunk in chunks:
+                read += len(chunk)
+                writer.write(chunk)
+            writer.flush()
+            checked.verify()
+        except (_Damaged, zstandard.ZstdError):
+            for _ in chunks:
+                pass
+            raise
+    return read
+
+
+class _Checked:
+    """Where a file's decompressed bytes go: counted, hashed and written; never more than
+    the file's size."""
+
+    def __init__(self, blob: BlobFile, target: BinaryIO) -> None:
+        self.blob = blob
+        self.target = target
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.written_back = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.blob.size:
+            raise _Damaged("more bytes")
+        self.digest.update(data)
+        self.target.write(data)
+        if self.size - self.written_back >= _WRITEBACK:
+            self.written_back = start_writeback(self.target, self.written_back)
+        return len(data)
+
+    def verify(self) -> None:
+        if self.size != self.blob.size or self.digest.hexdigest() != self.blob.sha256:
+            raise _Damaged(f"{self.size} bytes with SHA-256 {self.digest.hexdigest()}")
 
 
 @contextlib.contextmanager

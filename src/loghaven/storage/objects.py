@@ -85,6 +85,14 @@ class ObjectStore(Protocol):
         ``path`` never holds half an object); its size. KeyError when missing."""
         ...
 
+    def get_chunks(self, bucket: str, key: str, consume: Callable[[Iterator[bytes]], T]) -> T:
+        """Hand an object's bytes to ``consume`` in pieces as they arrive, without a copy on
+        disk, and answer what it answers. The pieces end with an error if the object
+        arrived short or failed its checksum, so ``consume`` must read them all before it
+        keeps anything; a transient failure calls it again from the start. KeyError when
+        missing."""
+        ...
+
     def head(self, bucket: str, key: str) -> ObjectInfo | None:
         """An object's size and time, or None when there is none."""
         ...
@@ -164,19 +172,30 @@ class LocalObjectStore:
         return info
 
     def get_file(self, bucket: str, key: str, path: Path) -> int:
+        try:
+            return self.get_chunks(bucket, key, lambda chunks: _write_chunks(chunks, path))
+        except OSError as e:
+            raise ObjectStoreError(f"cannot read [{key}] in bucket [{bucket}] of "
+                                   f"{self.describe()} into {path}: {e.strerror or e}") from e
+
+    def get_chunks(self, bucket: str, key: str, consume: Callable[[Iterator[bytes]], T]) -> T:
         source = self._path(bucket, key)
         try:
             self._inside(source)
             reader = open(source, "rb")  # noqa: SIM115 - closed below
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise KeyError(key) from None
-        try:
-            with reader, atomic_writer(path) as handle:
-                shutil.copyfileobj(reader, handle, _CHUNK)
-                return handle.tell()
-        except OSError as e:
-            raise ObjectStoreError(f"cannot read [{key}] in bucket [{bucket}] of "
-                                   f"{self.describe()} into {path}: {e.strerror or e}") from e
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                while chunk := reader.read(_CHUNK):
+                    yield chunk
+            except OSError as e:
+                raise ObjectStoreError(f"cannot read [{key}] in bucket [{bucket}] of "
+                                       f"{self.describe()}: {e.strerror or e}") from e
+
+        with reader:
+            return consume(chunks())
 
     def head(self, bucket: str, key: str) -> ObjectInfo | None:
         path = self._path(bucket, key)
@@ -385,20 +404,29 @@ class S3ObjectStore:
 
     def get_file(self, bucket: str, key: str, path: Path) -> int:
         """Streamed into a temporary file beside ``path``, renamed once every byte the
-        object has (``ContentLength``) arrived; botocore checks the object's checksum as it
-        reads (``ChecksumMode``). A short read is tried again as a transient failure."""
+        object has arrived and passed its checksum (:meth:`get_chunks`)."""
+        return self.get_chunks(bucket, key, lambda chunks: _write_chunks(chunks, path))
+
+    def get_chunks(self, bucket: str, key: str, consume: Callable[[Iterator[bytes]], T]) -> T:
+        """botocore checks the object's checksum as it reads (``ChecksumMode``) and raises
+        at the end of the body if it differs; the pieces end with a short read if fewer
+        bytes than ``ContentLength`` came. Both are tried again as transient failures."""
         check_bucket(bucket)
         check_key(key)
 
-        def read() -> int:
+        def read() -> T:
             answer = self.client.get_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
             expected = int(answer["ContentLength"])
-            with atomic_writer(path) as handle:
+
+            def chunks() -> Iterator[bytes]:
+                arrived = 0
                 for chunk in answer["Body"].iter_chunks(_CHUNK):
-                    handle.write(chunk)
-                if handle.tell() != expected:
-                    raise _ShortRead(f"{handle.tell()} of its {expected} bytes")
-                return expected
+                    arrived += len(chunk)
+                    yield chunk
+                if arrived != expected:
+                    raise _ShortRead(f"{arrived} of its {expected} bytes")
+
+            return consume(chunks())
 
         return self._call(bucket, key, read)
 
@@ -579,6 +607,15 @@ class S3ObjectStore:
                 f"{message}); try again later or check the server's health")
         return ObjectStoreError(f"{where} refused the request on bucket [{bucket}] "
                                 f"({code or status}: {message})")
+
+
+def _write_chunks(chunks: Iterator[bytes], path: Path) -> int:
+    """Write pieces into a new file at ``path`` (beside it, renamed when all arrived): a
+    :meth:`ObjectStore.get_file` over :meth:`ObjectStore.get_chunks`; the bytes written."""
+    with atomic_writer(path) as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+        return handle.tell()
 
 
 def _sha256(data: bytes) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from loghaven.errors import LoghavenError
+from loghaven.storage.files import fsync_dir
 
 #: Fetches a split's files into a folder and answers the bytes it read from the store.
 Fetch = Callable[[Path], int]
@@ -179,7 +180,8 @@ class SplitCache:
                 fetched = fetch(temporary)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 shutil.rmtree(path, ignore_errors=True)  # left by a failed eviction
-                os.replace(temporary, path)
+                os.replace(temporary, path)  # its files and entries are fsynced: whole
+                fsync_dir(path.parent)  # and kept across a power loss
             finally:
                 shutil.rmtree(temporary, ignore_errors=True)
         except BaseException:
