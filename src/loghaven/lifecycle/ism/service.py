@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from loghaven import params as url_params
 from loghaven.engine.documents_state import now_ms
 from loghaven.engine.index_metadata import update_settings
-from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, SecurityException
 from loghaven.lifecycle.ism.managed import ManagedIndex
 from loghaven.lifecycle.ism.policy import (
     CONFIG_SCHEMA_VERSION,
@@ -149,8 +149,7 @@ class IsmService:
             raise IllegalArgument("Missing policy_id")
         policy_id = url_params.expect_string(policy_id, "policy_id", "add_policy")
         failed: list[dict[str, Any]] = []
-        targets = [i for i in self._resolve(indices)
-                   if access.allows(i.name, MANAGE_ACTION, self.catalog.aliases_of(i.name))]
+        targets = [i for i in self._resolve(indices) if self._may_manage(i)]
         if not targets:
             return _status(0, failed)
         targets = self._open(targets, failed)
@@ -178,7 +177,7 @@ class IsmService:
         """Detach the policy of each index, and set its ``auto_manage`` to false so that no
         ISM template attaches one again."""
         failed: list[dict[str, Any]] = []
-        targets = self._open(self._resolve(indices), failed)
+        targets = self._open(self._check_manage(self._resolve(indices)), failed)
         removed: list[Index] = []
         for index in targets:
             with self.store.locked(index.uuid):
@@ -197,10 +196,10 @@ class IsmService:
         unchanged (``is_safe``), else once the state's actions are done."""
         _require(indices, "Missing index")
         change = _parse_change_policy(body)
+        targets = self._check_manage(self._resolve(indices, "Missing index"))
         record = self.store.get_policy(change["policy_id"])
-        if record is None:  # looked up before the indices, as OpenSearch does
+        if record is None:  # looked up before the managed indices, as OpenSearch does
             raise StatusError(f"Could not find policy={change['policy_id']}", status=404)
-        targets = self._resolve(indices, "Missing index")
         included = {f["state"] for f in change["include"]}
         failed: list[dict[str, Any]] = []
         updated = 0
@@ -234,7 +233,7 @@ class IsmService:
                                   f"java.lang.String")
         failed: list[dict[str, Any]] = []
         updated = 0
-        for index in self._resolve(indices):
+        for index in self._check_manage(self._resolve(indices)):
             with self.store.locked(index.uuid):
                 managed = self.store.managed(index.uuid)
                 if managed is None:
@@ -270,14 +269,16 @@ class IsmService:
         explain_filter = _parse_explain_filter(body) if body is not None else None
         size, start, sort_field, descending, query = _search_params(params, "managed_index.index")
         records = {m.index_uuid: m for m in self.store.all_managed()}
-        if indices:
-            names = sorted(self._resolve(indices), key=lambda i: i.name)
+        if indices:  # the indices the caller may not manage are left out, as OpenSearch does
+            names = sorted((i for i in self._resolve(indices) if self._may_manage(i)),
+                           key=lambda i: i.name)
             entries = [(i, records.get(i.uuid)) for i in names]
             total = sum(1 for _, m in entries if m is not None)
         else:
             live = {i.uuid: i for i in self.catalog.indices.values()}
             entries = [(live[u], m) for u, m in records.items()
-                       if u in live and _query_matches(query, m.index)]
+                       if u in live and _query_matches(query, m.index)
+                       and self._may_manage(live[u])]
             field = sort_field.removeprefix("managed_index.").removesuffix(".keyword")
             entries.sort(key=lambda e: _sort_key(getattr(e[1], field, e[1].index)),
                          reverse=descending)
@@ -372,6 +373,23 @@ class IsmService:
                          index.name, best[1]["_id"])
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _may_manage(self, index: Index) -> bool:
+        """Whether the caller holds ``ManagedIndexAction`` on the index (or an alias of
+        it)."""
+        return access.allows(index.name, MANAGE_ACTION, self.catalog.aliases_of(index.name))
+
+    def _check_manage(self, targets: list[Index]) -> list[Index]:
+        """``targets`` when the caller may manage each; else OpenSearch's 403 for the
+        whole request (remove, change_policy and retry check ``ManagedIndexAction`` on the
+        request's indices before anything else)."""
+        for index in targets:
+            try:
+                access.check(index.name, MANAGE_ACTION, self.catalog.aliases_of(index.name))
+            except SecurityException as exc:
+                raise StatusError(f"User doesn't have required index permissions on one or "
+                                  f"more requested indices: {exc.reason}", status=403) from exc
+        return targets
 
     def _resolve(self, indices: str, missing: str = "Missing indices") -> list[Index]:
         """The indices an ISM request names (``IndicesOptions.strictExpand``: wildcards over
