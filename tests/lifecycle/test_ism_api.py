@@ -556,6 +556,24 @@ def test_ism_template_attaches_the_highest_priority_policy(client: OpenSearch,
     assert explained[f"{late}-2"]["index.plugins.index_state_management.policy_id"]
 
 
+def test_ism_template_skips_hidden_and_dot_indices(client: OpenSearch) -> None:
+    """OpenSearch manages a hidden or dot-prefixed index by template only as a data stream's
+    backing index: a pattern that names a dot index does not attach it."""
+    ism_api = client.plugins.index_management
+    tag, policy_id = uuid.uuid4().hex[:6], _id("dots")
+    ism_api.put_policy(policy_id, body={"policy": {
+        **documented_policy()["policy"],
+        "ism_template": {"index_patterns": [f".dot-{tag}*", f"vis-{tag}*"], "priority": 3}}})
+    time.sleep(0.01)  # templates attach to indices created after their last update
+    client.indices.create(index=f".dot-{tag}-1")
+    client.indices.create(index=f"vis-{tag}-hidden", body={"settings": {"index.hidden": True}})
+    client.indices.create(index=f"vis-{tag}-1")
+    explained = ism_api.explain_index(f".dot-{tag}-1,vis-{tag}-hidden,vis-{tag}-1")
+    assert {name: explained[name]["index.plugins.index_state_management.policy_id"]
+            for name in (f".dot-{tag}-1", f"vis-{tag}-hidden", f"vis-{tag}-1")} == {
+        f".dot-{tag}-1": None, f"vis-{tag}-hidden": None, f"vis-{tag}-1": policy_id}
+
+
 def test_ism_index_settings(client: OpenSearch, http: httpx.Client) -> None:
     name = _id("settings")
     client.indices.create(index=name, body={"settings": {

@@ -6,6 +6,8 @@ filters them)."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from opensearchpy import OpenSearch
@@ -118,3 +120,29 @@ def test_ism_checks_manage_permission_per_index(secure: SecureServer,
         assert removed == {"updated_indices": 1, "failures": False, "failed_indices": []}
     finally:
         manager.close()
+
+
+def test_ism_template_attaches_with_the_authors_permissions(secure: SecureServer,
+                                                            admin: httpx.Client) -> None:
+    """A policy records who wrote it (not shown by GET, as in OpenSearch); its ISM template
+    attaches it only to new indices that user may manage, whoever creates the index."""
+    author = role_user(secure, admin, "tplauthor", {
+        "cluster_permissions": ["cluster:admin/opendistro/ism/*"],
+        "index_permissions": [{"index_patterns": ["tw-ok*"],
+                               "allowed_actions": ["indices:admin/opensearch/ism/*"]}]})
+    try:
+        created = author.put("/_plugins/_ism/policies/authored", json={"policy": {
+            **documented_policy()["policy"],
+            "ism_template": {"index_patterns": ["tw-*"], "priority": 7}}})
+        assert created.status_code == 201, created.text
+        assert "user" not in created.json()["policy"]["policy"]
+        assert "user" not in admin.get("/_plugins/_ism/policies/authored").json()["policy"]
+        time.sleep(0.01)  # templates attach to indices created after their last update
+        for index in ("tw-ok-1", "tw-other-1"):
+            assert admin.put(f"/{index}").status_code == 200
+        explained = admin.get("/_plugins/_ism/explain/tw-*").json()
+        assert {name: explained[name]["index.plugins.index_state_management.policy_id"]
+                for name in ("tw-ok-1", "tw-other-1")} == {"tw-ok-1": "authored",
+                                                           "tw-other-1": None}
+    finally:
+        author.close()

@@ -27,11 +27,12 @@ from loghaven.lifecycle.ism.policy import (
     template_matches,
 )
 from loghaven.lifecycle.ism.store import CONFIG_INDEX, IsmStore
-from loghaven.security import access
+from loghaven.security import access, context
 
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
     from loghaven.engine.index import Index
+    from loghaven.security.service import SecurityService
 
 log = logging.getLogger("loghaven.lifecycle")
 
@@ -57,9 +58,11 @@ class StatusError(LoghavenError):
 
 
 class IsmService:
-    def __init__(self, store: IsmStore, catalog: Catalog) -> None:
+    def __init__(self, store: IsmStore, catalog: Catalog,
+                 security: SecurityService | None = None) -> None:
         self.store = store
         self.catalog = catalog
+        self.security = security
 
     def start(self) -> None:
         """Listen for index creation (``ism_template`` auto-attach)."""
@@ -79,7 +82,8 @@ class IsmService:
             self._check_templates(policy_id, policy["ism_template"])
         created, record = self.store.put_policy(
             policy_id, {**policy, "schema_version": CONFIG_SCHEMA_VERSION},
-            if_seq_no=if_seq_no, if_primary_term=if_primary_term)
+            if_seq_no=if_seq_no, if_primary_term=if_primary_term,
+            user=context.acting_user() if self.security and self.security.enabled else None)
         return (201 if created else 200), {
             "_id": policy_id, "_version": record["_version"],
             "_primary_term": record["_primary_term"], "_seq_no": record["_seq_no"],
@@ -343,14 +347,15 @@ class IsmService:
 
     def on_index_created(self, index: Index) -> None:
         """Attach the policy whose ISM template matches the new index with the highest
-        priority, among templates last updated before the index was created. Not when the
-        index's ``auto_manage`` is false, nor for a hidden (or dot-) index unless the
-        matching pattern itself starts with a dot, nor a restricted one."""
+        priority, among templates last updated before the index was created, if the policy's
+        author may manage the index. Not when the index's ``auto_manage`` is false, nor for a
+        hidden or dot-prefixed index (OpenSearch manages those only as data stream backing
+        indices, which Loghaven has not), nor a restricted one."""
         flat = index.settings.flat
         if any(flat.get(k) == "false" for k in AUTO_MANAGE_KEYS) \
-                or RESTRICTED.fullmatch(index.name):
+                or RESTRICTED.fullmatch(index.name) \
+                or flat.get("index.hidden") == "true" or index.name.startswith("."):
             return
-        hidden = flat.get("index.hidden") == "true" or index.name.startswith(".")
         created = int(flat.get("index.creation_date", now_ms()))
         best: tuple[int, dict[str, Any]] | None = None
         for record in sorted(self.store.policies(), key=lambda r: r["_id"]):
@@ -359,18 +364,34 @@ class IsmService:
                 if template["last_updated_time"] >= created \
                         or not template_matches(patterns, index.name):
                     continue
-                if hidden and not any(p.startswith(".") and fnmatch.fnmatchcase(index.name, p)
-                                      for p in patterns):
-                    continue
                 if best is None or template["priority"] > best[0]:
                     best = (template["priority"], record)
-        if best is None:
+        if best is None or not self._author_may_manage(best[1], index):
             return
         with self.store.locked(index.uuid):
             if self.store.managed(index.uuid) is None:
                 self.store.put_managed(_new_managed(index, best[1], now_ms()))
                 log.info("index [%s] matched ISM policy template and will be managed by %s",
                          index.name, best[1]["_id"])
+
+    def _author_may_manage(self, record: dict[str, Any], index: Index) -> bool:
+        """Whether the user who wrote the policy may manage ``index`` (OpenSearch checks
+        ``ManagedIndexAction`` as the policy's ``user`` before attaching it); a policy
+        written with security off attaches as the node. A deleted author manages nothing."""
+        if self.security is None:
+            return True
+        try:
+            author = self.security.owner_subject(record.get("user"))
+        except LoghavenError:
+            log.warning("ISM policy %s was written by a user who no longer exists: its ISM "
+                        "template does not attach it to [%s]", record["_id"], index.name)
+            return False
+        allowed = author.privileges.allows_index(MANAGE_ACTION, index.name,
+                                                 self.catalog.aliases_of(index.name))
+        if not allowed:
+            log.info("index [%s] matched the ISM template of policy %s, whose author may not "
+                     "manage it: not attached", index.name, record["_id"])
+        return allowed
 
     # --- helpers -------------------------------------------------------------------------
 
