@@ -179,3 +179,44 @@ def test_rollover_age_then_delete_and_action_timeout(client: OpenSearch) -> None
     assert message(timed_out) == "Action timed out"
     assert step(timed_out) == ("attempt_rollover", "timed_out")
     assert timed_out["enabled"] is False
+
+
+def test_failed_rollover_is_retried_not_taken_as_done(client: OpenSearch) -> None:
+    """A rollover the engine refused (its new index exists) fails again on retry, instead
+    of counting as done; so ``min_rollover_age`` never deletes the live write index (an
+    implicit write alias: the index holds it alone, without ``is_write_index``)."""
+    put_policy(client, "roll-fails", [
+        {"name": "hot", "actions": [{"retry": {"count": 0}, "rollover": {"min_doc_count": 1}}],
+         "transitions": [{"state_name": "delete", "conditions": {"min_rollover_age": "1s"}}]},
+        {"name": "delete", "actions": [{"delete": {}}], "transitions": []}], "hot")
+    client.indices.create(index="blocked-000001", body={
+        "aliases": {"blocked": {}},
+        "settings": {"plugins.index_state_management.rollover_alias": "blocked"}})
+    client.indices.create(index="blocked-000002")  # the rollover's new index: it fails
+    client.index(index="blocked", body={"n": 1}, refresh=True)
+    client.plugins.index_management.add_policy(index="blocked-000001",
+                                               body={"policy_id": "roll-fails"})
+
+    def failed_again(e: dict) -> bool:
+        return step(e) == ("attempt_rollover", "failed")
+
+    first = wait_explain(client, "blocked-000001", failed_again)
+    assert message(first) == "Failed to rollover index [index=blocked-000001]"
+    client.plugins.index_management.retry(index="blocked-000001")
+    seen = explain_history(client, "blocked-000001",
+                           lambda e: e.get("policy_id") is None or failed_again(e)
+                           and message(e) != "Pending retry of failed managed index"
+                           and e["action"]["start_time"] != first["action"]["start_time"])
+    assert not any(e.get("rolled_over") for e in seen), seen
+    assert failed_again(seen[-1]), seen[-1]
+    assert message(seen[-1]) == "Failed to rollover index [index=blocked-000001]"
+    assert client.indices.exists(index="blocked-000001")
+
+    client.indices.delete(index="blocked-000002")
+    client.plugins.index_management.retry(index="blocked-000001")
+    seen = explain_history(client, "blocked-000001",
+                           lambda e: not client.indices.exists(index="blocked-000001"))
+    rolled = next(e for e in seen if step(e) == ("attempt_rollover", "completed"))
+    assert message(rolled) == "Successfully rolled over index [index=blocked-000001]"
+    assert client.indices.get_alias(name="blocked") == {
+        "blocked-000002": {"aliases": {"blocked": {}}}}

@@ -179,13 +179,15 @@ def attempt_rollover(run: StepRun) -> StepResult:
     if not alias:
         return failed(f"Missing rollover_alias index setting [index={name}]")
     props = run.context.catalog.aliases.get(name, {}).get(alias)
-    cut_short = run.data.get("rolling_over") and (props is None or not props.get("is_write_index"))
+    writer = write_index(run.context, alias)
+    # a run cut short after the switch: the alias writes elsewhere now
+    cut_short = run.data.get("rolling_over") and writer not in (None, name)
     if run.data.get("new_index") or cut_short \
             or _rolled_over_elsewhere(run.context, name, alias):
         return StepResult(COMPLETED, {
             "message": "This index has already been rolled over using this alias, treating "
                        f"as a success [index={name}, alias={alias}]"},
-            rolled_over_index=run.data.get("new_index"))
+            rolled_over_index=run.data.get("new_index") or (writer if cut_short else None))
     holders = [i for i, aliases in run.context.catalog.aliases.items() if alias in aliases]
     if props is None or (not props.get("is_write_index") and len(holders) > 1):
         return failed(f"Missing alias or not the write index when rollover [index={name}]")
@@ -199,6 +201,7 @@ def attempt_rollover(run: StepRun) -> StepResult:
     try:
         response = rollover(run.context.catalog, alias, None)
     except Exception as error:  # the engine's refusal is the step's failure
+        run.data.pop("rolling_over", None)  # nothing switched: the retry rolls over again
         return failed(f"Failed to rollover index [index={name}]", error,
                       **({"conditions": report} if report else {}))
     info: dict[str, Any] = {"message": f"Successfully rolled over index [index={name}]"}
@@ -206,6 +209,15 @@ def attempt_rollover(run: StepRun) -> StepResult:
         info["conditions"] = report
     run.data["new_index"] = response.get("new_index")
     return StepResult(COMPLETED, info, rolled_over_index=response.get("new_index"))
+
+
+def write_index(context: IsmContext, alias: str) -> str | None:
+    """The index ``alias`` writes to now (the catalog's answer to a write); None when it
+    has none."""
+    try:
+        return context.catalog.write_index(alias, auto_create=False).name
+    except LoghavenError:
+        return None
 
 
 def _rolled_over_elsewhere(context: IsmContext, name: str, alias: str) -> bool:
