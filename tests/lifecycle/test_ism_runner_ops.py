@@ -204,9 +204,9 @@ def test_failed_rollover_is_retried_not_taken_as_done(client: OpenSearch) -> Non
     assert message(first) == "Failed to rollover index [index=blocked-000001]"
     client.plugins.index_management.retry(index="blocked-000001")
     seen = explain_history(client, "blocked-000001",
-                           lambda e: e.get("policy_id") is None or failed_again(e)
+                           lambda e: e.get("policy_id") is None or (failed_again(e)
                            and message(e) != "Pending retry of failed managed index"
-                           and e["action"]["start_time"] != first["action"]["start_time"])
+                           and e["action"]["start_time"] != first["action"]["start_time"]))
     assert not any(e.get("rolled_over") for e in seen), seen
     assert failed_again(seen[-1]), seen[-1]
     assert message(seen[-1]) == "Failed to rollover index [index=blocked-000001]"

@@ -29,6 +29,7 @@ from loghaven.lifecycle.ism.conditions import (
 )
 from loghaven.lifecycle.ism.context import IsmContext
 from loghaven.lifecycle.ism.managed import ManagedIndex
+from loghaven.lifecycle.migration import HOT_TO_WARM, WarmMigrations
 from loghaven.notify import channels, legacy
 from loghaven.notify.message import Message
 from loghaven.notify.senders import webhook
@@ -233,17 +234,34 @@ def _rolled_over_elsewhere(context: IsmContext, name: str, alias: str) -> bool:
 # --- warm migration ---------------------------------------------------------------------------
 
 def attempt_warm_migration(run: StepRun) -> StepResult:
+    """Start UltraWarm's migration, unless the index is warm or its move there is under way
+    already: a run cut short after starting it (kill -9 before the step's record) finds the
+    migration by the index's name (UltraWarm keeps one per index), so no name needs to be
+    checkpointed before it starts, and goes on waiting for it."""
     name = run.index_name
     migrations = run.context.migrations
     if not run.data.get("migration_started"):
         try:
-            if migrations.tier(name) != "warm":
+            if migrations.tier(name) != "warm" and not _migrating_to_warm(migrations, name):
                 migrations.migrate(name, "warm")
         except Exception as error:
             return failed(f"Failed to start warm migration [index={name}]", error)
         run.data["migration_started"] = True
     return StepResult(COMPLETED, {"message": f"Successfully started warm migration "
                                              f"[index={name}]"})
+
+
+def _migrating_to_warm(migrations: WarmMigrations, name: str) -> bool:
+    """A HOT_TO_WARM migration of the index is queued or running (not failed: UltraWarm's
+    ``_warm`` again resumes a failed one)."""
+    try:
+        status = migrations.status(name).get("migration_status") or {}
+    except LoghavenError as error:
+        if error.status == 404:
+            return False
+        raise
+    return status.get("migration_type") == HOT_TO_WARM \
+        and "FAILED" not in str(status.get("state") or "")
 
 
 def wait_for_warm_migration(run: StepRun) -> StepResult:

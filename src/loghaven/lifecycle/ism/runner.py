@@ -53,9 +53,12 @@ DEFAULT_RETRY = {"count": 3, "backoff": "exponential", "delay": "1m"}
 #: The title of error notifications (OpenSearch's ``ErrorNotification.CHANNEL_TITLE``).
 ERROR_TITLE = "Index Management-ISM-Error Notification"
 #: Test-only: ``LOGHAVEN_ISM_TEST_PAUSE_AT=<step name>`` holds a run for up to a minute right
-#: after that step's ``starting`` record is written, so that a test can kill -9 the server
-#: in the middle of the step and check that the restarted node resumes it.
+#: after that step's ``starting`` record is written, ``after:<step name>`` once the step has
+#: acted but before its outcome is recorded, so that a test can kill -9 the server in the
+#: middle of the step and check that the restarted node resumes it.
 PAUSE_ENV = "LOGHAVEN_ISM_TEST_PAUSE_AT"
+#: The prefix of a pause after the step's effect.
+PAUSE_AFTER = "after:"
 #: How many managed indices run at once (their slow steps never hold the engine's threads).
 WORKERS = 2
 
@@ -265,6 +268,8 @@ class _Run:
         m.state = m.state if m.state["name"] == state["name"] else \
             {"name": state["name"], "start_time": self.now}
         m.action = action_meta
+        # the state is entered now: a run cut short resumes this action, its action_data kept
+        m.transition_to = None
         m.step = {"name": step_name, "start_time": step_start, "step_status": STARTING}
         m.info = {"message": f"Starting action {action_name} and working on {step_name}"}
         self.save()
@@ -278,6 +283,7 @@ class _Run:
         except Exception as error:  # a bug in a step is its failure, not the job's
             log.exception("ISM step %s of [%s] failed", step_name, m.index)
             result = actions.failed(f"Failed to run {step_name} [index={m.index}]", error)
+        _pause_for_tests(PAUSE_AFTER + step_name)
         self._record(result, step_name, step_start, retry)
 
     def _record(self, result: StepResult, step_name: str, step_start: int,
@@ -407,7 +413,7 @@ def _safe_to_change(m: ManagedIndex, new_policy: dict[str, Any],
         == [action_type(a) for a in new.get("actions") or []]
 
 
-def _pause_for_tests(step_name: str) -> None:
-    if os.environ.get(PAUSE_ENV) == step_name:
-        log.warning("ISM paused at step %s (%s)", step_name, PAUSE_ENV)
+def _pause_for_tests(point: str) -> None:
+    if os.environ.get(PAUSE_ENV) == point:
+        log.warning("ISM paused at step %s (%s)", point, PAUSE_ENV)
         time.sleep(60)
