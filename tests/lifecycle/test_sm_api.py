@@ -104,6 +104,24 @@ def test_update_needs_the_current_seq_no(client: OpenSearch, name: str) -> None:
     assert error_of(exc)["reason"].endswith("but no document was found")
 
 
+def test_put_without_seq_no_is_refused(client: OpenSearch, name: str) -> None:
+    """A PUT is an update: without both ``if_seq_no`` and ``if_primary_term`` OpenSearch's
+    validation refuses it, whether the policy exists or not."""
+    client.sm.create_policy(policy_name=name, body=POLICY)
+    for target, params in ((name, {}), (name, {"if_seq_no": 0}),
+                           (name, {"if_primary_term": 1}), (f"{name}-none", {})):
+        with pytest.raises(RequestError) as exc:
+            client.sm.update_policy(policy_name=target, body=POLICY, params=params)
+        assert exc.value.status_code == 400
+        assert error_of(exc)["type"] == "action_request_validation_exception"
+        assert error_of(exc)["reason"] == (
+            "Validation Failed: 1: Sequence number and primary term must be provided when "
+            "updating a snapshot management policy;")
+    with pytest.raises(NotFoundError):
+        client.sm.get_policy(policy_name=f"{name}-none")
+    assert client.sm.get_policy(policy_name=name)["_version"] == 1
+
+
 @pytest.mark.parametrize(("body", "reason"), [
     ({"creation": POLICY["creation"]}, "snapshot_config field must not be null"),
     ({"creation": POLICY["creation"], "snapshot_config": {"indices": "*"}},
