@@ -587,6 +587,15 @@ def test_policy_size_is_bounded(http: httpx.Client) -> None:
         "matching existing policy templates, please use a different priority than 1")
 
 
+def test_cron_transition_without_a_date_is_400(http: httpx.Client) -> None:
+    body = documented_policy()["policy"]
+    body["states"][0]["transitions"] = [{"state_name": "search", "conditions": {
+        "cron": {"cron": {"expression": "0 0 30 2 *", "timezone": "UTC"}}}}]
+    refused = http.put(f"/_plugins/_ism/policies/{_id('never')}", json={"policy": body})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["reason"] == "Invalid cron expression [0 0 30 2 *]"
+
+
 def test_ism_template_skips_hidden_and_dot_indices(client: OpenSearch) -> None:
     """OpenSearch manages a hidden or dot-prefixed index by template only as a data stream's
     backing index: a pattern that names a dot index does not attach it."""

@@ -122,6 +122,23 @@ def test_put_without_seq_no_is_refused(client: OpenSearch, name: str) -> None:
     assert client.sm.get_policy(policy_name=name)["_version"] == 1
 
 
+def test_cron_without_a_date_and_object_sort_field_are_400(client: OpenSearch,
+                                                           name: str) -> None:
+    """A cron expression that parses but matches no date (February 30th) is refused at
+    parse, not when the scheduler first needs its next time; sorting on an object is a 400."""
+    never = copy.deepcopy(POLICY)
+    never["creation"]["schedule"]["cron"]["expression"] = "0 0 30 2 *"
+    with pytest.raises(RequestError) as exc:
+        client.sm.create_policy(policy_name=name, body=never)
+    assert error_of(exc)["reason"] == "invalid cron expression [0 0 30 2 *]: it matches no date"
+    client.sm.create_policy(policy_name=name, body=POLICY)
+    with pytest.raises(RequestError) as exc:
+        client.sm.get_policies(params={"sortField": "sm_policy.creation"})
+    assert error_of(exc)["reason"] == \
+        "No mapping found for [sm_policy.creation] in order to sort on"
+    assert client.sm.get_policies(params={"sortField": "sm_policy.name"})["total_policies"] >= 1
+
+
 @pytest.mark.parametrize(("body", "reason"), [
     ({"creation": POLICY["creation"]}, "snapshot_config field must not be null"),
     ({"creation": POLICY["creation"], "snapshot_config": {"indices": "*"}},

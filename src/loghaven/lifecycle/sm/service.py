@@ -250,11 +250,15 @@ class SnapshotPolicies:
                    if all(fnmatchcase(r["sm_policy"]["name"], t.strip('"')) for t in terms
                           if t.upper() != "AND")]
 
-        def key(record: dict[str, Any]) -> tuple[bool, Any]:
+        def key(record: dict[str, Any]) -> tuple[bool, int, Any]:
             value: Any = record
             for part in field.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
-            return (value is None) != (order == "desc"), "" if value is None else value
+            if isinstance(value, (dict, list)):  # an object, not a field a search sorts on
+                raise IllegalArgument(f"No mapping found for [{field}] in order to sort on")
+            number = isinstance(value, (int, float))
+            return (value is None) != (order == "desc"), int(not number), \
+                value if number else "" if value is None else str(value)
 
         records.sort(key=key, reverse=order == "desc")
         return {"policies": [{"_id": r["_id"], "_seq_no": r["_seq_no"],
