@@ -220,3 +220,43 @@ def test_failed_rollover_is_retried_not_taken_as_done(client: OpenSearch) -> Non
     assert message(rolled) == "Successfully rolled over index [index=blocked-000001]"
     assert client.indices.get_alias(name="blocked") == {
         "blocked-000002": {"aliases": {"blocked": {}}}}
+
+
+def test_rollover_options(client: OpenSearch) -> None:
+    """``prevent_empty_rollover`` waits while the index is empty; ``copy_alias`` gives the
+    new index the old one's other aliases; the Open Distro ``rollover_skip`` setting skips
+    the action as OpenSearch's does."""
+    put_policy(client, "roll-nonempty", [{"name": "hot", "actions": [
+        {"rollover": {"prevent_empty_rollover": True}}], "transitions": []}], "hot")
+    put_policy(client, "roll-copy", [{"name": "hot", "actions": [
+        {"rollover": {"min_doc_count": 1, "copy_alias": True}}], "transitions": []}], "hot")
+    reader = {"filter": {"term": {"n": 1}}}
+    for name, aliases, extra in (
+            ("nonempty", {"nonempty": {"is_write_index": True}}, {}),
+            ("copied", {"copied": {"is_write_index": True}, "copied-read": reader}, {}),
+            ("skipped", {"skipped": {"is_write_index": True}},
+             {"opendistro.index_state_management.rollover_skip": "true"})):
+        client.indices.create(index=f"{name}-000001", body={"aliases": aliases, "settings": {
+            "plugins.index_state_management.rollover_alias": name, **extra}})
+    client.plugins.index_management.add_policy(index="nonempty-000001,skipped-000001",
+                                               body={"policy_id": "roll-nonempty"})
+    client.plugins.index_management.add_policy(index="copied-000001",
+                                               body={"policy_id": "roll-copy"})
+    client.index(index="copied", body={"n": 1}, refresh=True)
+
+    waiting = wait_explain(client, "nonempty-000001",
+                           lambda e: step(e) == ("attempt_rollover", "condition_not_met"))
+    assert message(waiting) == "Prevented empty rollover of index [index=nonempty-000001]"
+    skipped = wait_explain(client, "skipped-000001",
+                           lambda e: step(e) == ("attempt_rollover", "completed"))
+    assert message(skipped) == "Skipped rollover action for [index=skipped-000001]"
+    assert not client.indices.exists(index="skipped-000002")
+    wait_explain(client, "copied-000001", lambda e: step(e) == ("attempt_rollover", "completed"))
+    assert client.indices.get_alias(index="copied-000002") == {"copied-000002": {"aliases": {
+        "copied": {"is_write_index": True}, "copied-read": reader}}}
+
+    client.index(index="nonempty", body={"n": 2}, refresh=True)
+    rolled = wait_explain(client, "nonempty-000001",
+                          lambda e: step(e) == ("attempt_rollover", "completed"))
+    assert message(rolled) == "Successfully rolled over index [index=nonempty-000001]"
+    assert client.indices.exists(index="nonempty-000002")

@@ -17,6 +17,7 @@ from typing import Any
 
 from loghaven.alerting.inputs import render
 from loghaven.engine import index_metadata, merge
+from loghaven.engine.aliases import update as update_aliases
 from loghaven.engine.blocks import WRITE
 from loghaven.engine.index import Index
 from loghaven.engine.rollover import rollover
@@ -44,9 +45,12 @@ TIMED_OUT = "timed_out"
 
 #: The pseudo-action that evaluates a state's transitions once its actions are done.
 TRANSITION = "transition"
-#: The index settings that name the rollover alias (OpenSearch's and Open Distro's).
+#: The index settings that name the rollover alias, and that skip the rollover action
+#: (OpenSearch's and Open Distro's).
 ROLLOVER_ALIAS = ("index.plugins.index_state_management.rollover_alias",
                   "index.opendistro.index_state_management.rollover_alias")
+ROLLOVER_SKIP = ("index.plugins.index_state_management.rollover_skip",
+                 "index.opendistro.index_state_management.rollover_skip")
 #: The title of the notification action's messages (OpenSearch's ``CHANNEL_TITLE``).
 NOTIFICATION_TITLE = "Index Management-ISM-Notification Action"
 #: Every action's steps, in order, by OpenSearch's step names (warm_migration is Amazon
@@ -169,14 +173,24 @@ def send_notification(context: IsmContext, target: dict[str, Any], managed: Mana
 
 # --- rollover -------------------------------------------------------------------------------
 
+def rollover_skip(index: Index) -> bool:
+    """``getRolloverSkip``: the index's ``rollover_skip`` setting (either prefix)."""
+    return any(str(index.settings.flat.get(key, "false")).lower() == "true"
+               for key in ROLLOVER_SKIP)
+
+
+def rollover_alias(index: Index) -> str | None:
+    """``getRolloverAlias``: the index's ``rollover_alias`` setting (either prefix)."""
+    return next((index.settings.flat[key] for key in ROLLOVER_ALIAS
+                 if index.settings.flat.get(key)), None)
+
+
 def attempt_rollover(run: StepRun) -> StepResult:
     name = run.index_name
     index = run.index()
-    if str(index.settings.flat.get("index.plugins.index_state_management.rollover_skip",
-                                    "false")).lower() == "true":
+    if rollover_skip(index):
         return StepResult(COMPLETED, {"message": f"Skipped rollover action for [index={name}]"})
-    alias = next((index.settings.flat[key] for key in ROLLOVER_ALIAS
-                  if index.settings.flat.get(key)), None)
+    alias = rollover_alias(index)
     if not alias:
         return failed(f"Missing rollover_alias index setting [index={name}]")
     props = run.context.catalog.aliases.get(name, {}).get(alias)
@@ -185,6 +199,8 @@ def attempt_rollover(run: StepRun) -> StepResult:
     cut_short = run.data.get("rolling_over") and writer not in (None, name)
     if run.data.get("new_index") or cut_short \
             or _rolled_over_elsewhere(run.context, name, alias):
+        if cut_short and run.config.get("copy_alias"):  # the copy may not have happened
+            _copy_aliases(run.context, name, str(writer), alias)
         return StepResult(COMPLETED, {
             "message": "This index has already been rolled over using this alias, treating "
                        f"as a success [index={name}, alias={alias}]"},
@@ -197,6 +213,10 @@ def attempt_rollover(run: StepRun) -> StepResult:
     if not rollover_holds(run.config, facts):
         return StepResult(CONDITION_NOT_MET, {
             "message": f"Pending rollover of index [index={name}]", "conditions": report})
+    if run.config.get("prevent_empty_rollover") and facts.doc_count == 0:
+        return StepResult(CONDITION_NOT_MET, {
+            "message": f"Prevented empty rollover of index [index={name}]",
+            "conditions": report})
     run.data["rolling_over"] = True  # a run cut short after the switch finds it done
     run.checkpoint()
     try:
@@ -209,7 +229,24 @@ def attempt_rollover(run: StepRun) -> StepResult:
     if report:
         info["conditions"] = report
     run.data["new_index"] = response.get("new_index")
+    if run.config.get("copy_alias"):
+        try:
+            _copy_aliases(run.context, name, str(response.get("new_index")), alias)
+        except Exception as error:  # rolled over; the retry finds it done and copies again
+            run.data.pop("new_index")
+            return failed(f"Failed to copy aliases to the rolled over index [index={name}]",
+                          error)
     return StepResult(COMPLETED, info, rolled_over_index=response.get("new_index"))
+
+
+def _copy_aliases(context: IsmContext, old: str, new: str, alias: str) -> None:
+    """``copy_alias``: the old index's other aliases (filter, routing, hidden flag; not
+    which is the write index) onto the new one."""
+    actions = [{"add": {"index": new, "alias": name,
+                        **{k: v for k, v in props.items() if k != "is_write_index"}}}
+               for name, props in context.catalog.aliases.get(old, {}).items() if name != alias]
+    if actions:
+        update_aliases(context.catalog, actions)
 
 
 def write_index(context: IsmContext, alias: str) -> str | None:

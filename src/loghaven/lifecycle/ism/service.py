@@ -17,6 +17,7 @@ from loghaven import params as url_params
 from loghaven.engine.documents_state import now_ms
 from loghaven.engine.index_metadata import update_settings
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, SecurityException
+from loghaven.lifecycle.ism.actions import rollover_alias, rollover_skip
 from loghaven.lifecycle.ism.managed import ManagedIndex
 from loghaven.lifecycle.ism.policy import (
     CONFIG_SCHEMA_VERSION,
@@ -44,8 +45,6 @@ POLICY_ID_KEYS = ("index.plugins.index_state_management.policy_id",
                   "index.opendistro.index_state_management.policy_id")
 AUTO_MANAGE_KEYS = ("index.plugins.index_state_management.auto_manage",
                     "index.opendistro.index_state_management.auto_manage")
-ROLLOVER_ALIAS_KEYS = ("index.plugins.index_state_management.rollover_alias",
-                       "index.opendistro.index_state_management.rollover_alias")
 #: ``SearchParams`` defaults (``getSearchParams``).
 DEFAULT_SIZE = 20
 NOT_MANAGED = "This index is not being managed"
@@ -325,13 +324,9 @@ class IsmService:
                 "validation_status": status}
 
     def _validate_rollover(self, index: Index) -> tuple[str, str]:
-        flat = index.settings.flat
-        if any(flat.get(k) == "true" for k in ("index.plugins.index_state_management."
-                                               "rollover_skip",
-                                               "index.opendistro.index_state_management."
-                                               "rollover_skip")):
+        if rollover_skip(index):
             return "passed", "Skipped rollover action for [index={index}]"
-        alias = next((flat[k] for k in ROLLOVER_ALIAS_KEYS if flat.get(k)), None)
+        alias = rollover_alias(index)
         if alias is None:
             return "re_validating", "Missing rollover_alias index setting [index={index}]"
         members = self.catalog.aliases_of(index.name)
