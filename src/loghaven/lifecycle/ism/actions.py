@@ -2,10 +2,11 @@
 sequence of named steps (``attempt_rollover``; ``attempt_set_read_only``,
 ``attempt_call_force_merge``, ``wait_for_force_merge``; ...), and each step reports a status
 (``completed``, ``condition_not_met``, ``failed``) with OpenSearch's info messages. Steps act
-through the node's services (IsmContext), never over HTTP, and are idempotent: a step cut
-short by kill -9 runs again, and what it started outside (a snapshot, a migration) is named
-in ``action_data`` before it is started, so that the second run finds it instead of
-starting another."""
+through the node's services (IsmContext), never over HTTP. A step cut short by kill -9 runs
+again and finds what it started outside instead of starting another: a snapshot by the name
+checkpointed in ``action_data`` before it starts, a rollover by the alias writing elsewhere,
+a migration by its index. The notification step is the exception: a message sent just
+before a kill is sent again (at least once, as OpenSearch's)."""
 
 from __future__ import annotations
 

@@ -585,6 +585,22 @@ class IndexManagementError(LoghavenError):
     status = 400
 
 
+def safe_to_change(current: dict[str, Any], state: str | None, new: dict[str, Any],
+                   target: str | None) -> bool:
+    """``Policy.isSafeToChange``: before initialization (no ``state``); else only without a
+    target state and when the current state has the same actions, in order, in both
+    policies."""
+    if state is None:
+        return True
+    if target:
+        return False
+    old = next((s for s in current.get("states", []) if s["name"] == state), None)
+    fresh = next((s for s in new.get("states", []) if s["name"] == state), None)
+    if old is None or fresh is None:
+        return False
+    return [action_type(a) for a in old["actions"]] == [action_type(a) for a in fresh["actions"]]
+
+
 def template_matches(patterns: list[str], index: str) -> bool:
     """An index matches a template when an inclusion pattern matches it and no ``-``
     exclusion pattern does."""

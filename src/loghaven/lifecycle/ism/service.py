@@ -18,13 +18,14 @@ from loghaven.engine.documents_state import now_ms
 from loghaven.engine.index_metadata import update_settings
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, SecurityException
 from loghaven.lifecycle.ism.actions import rollover_alias, rollover_skip
-from loghaven.lifecycle.ism.managed import ManagedIndex
+from loghaven.lifecycle.ism.managed import ManagedIndex, is_failed
 from loghaven.lifecycle.ism.policy import (
     CONFIG_SCHEMA_VERSION,
     IndexManagementError,
     action_type,
     parse_policy,
     patterns_overlap,
+    safe_to_change,
     template_matches,
 )
 from loghaven.lifecycle.ism.store import CONFIG_INDEX, IsmStore
@@ -222,7 +223,7 @@ class IsmService:
                 managed.change_policy = {
                     "policy_id": change["policy_id"], "state": change["state"],
                     "include": change["include"],
-                    "is_safe": _safe_to_change(managed.policy, current, record["policy"],
+                    "is_safe": safe_to_change(managed.policy, current, record["policy"],
                                                change["state"])}
                 self.store.put_managed(managed)
                 updated += 1
@@ -442,12 +443,6 @@ def initialized(managed: ManagedIndex) -> bool:
         or getattr(managed, "policy_completed", False)
 
 
-def is_failed(managed: ManagedIndex) -> bool:
-    """``ManagedIndexMetaData.isFailed``: the policy or the current action failed."""
-    return bool(managed.retry_info.get("failed")) \
-        or bool(managed.action and managed.action.get("failed"))
-
-
 def explain_metadata(managed: ManagedIndex) -> dict[str, Any]:
     """``ManagedIndexMetaData.toXContent``, field by field as explain shows it."""
     out: dict[str, Any] = {"index": managed.index, "index_uuid": managed.index_uuid,
@@ -498,23 +493,6 @@ _PASSED = {
     "snapshot": "Snapshot action validation passed for [index={index}]",
     "transition": "Transition action validation passed for [index={index}]",
 }
-
-
-def _safe_to_change(current: dict[str, Any], state: str | None, new: dict[str, Any],
-                    target: str | None) -> bool:
-    """``Policy.isSafeToChange``: before initialization; else only without a target state
-    and when the current state has the same actions, in order, in both policies."""
-    if state is None:
-        return True
-    if target is not None:
-        return False
-    old = next((s for s in current.get("states", []) if s["name"] == state), None)
-    fresh = next((s for s in new.get("states", []) if s["name"] == state), None)
-    if old is None or fresh is None or len(old["actions"]) != len(fresh["actions"]):
-        return False
-    return all(action_type(a) == action_type(b) for a, b in zip(old["actions"],
-                                                                   fresh["actions"],
-                                                                   strict=True))
 
 
 # --- request bodies and parameters --------------------------------------------------------
