@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loghaven.alerting.inputs import render
 from loghaven.engine import index_metadata, merge
@@ -35,6 +35,9 @@ from loghaven.lifecycle.migration import HOT_TO_WARM, WarmMigrations
 from loghaven.notify import channels, legacy
 from loghaven.notify.message import Message
 from loghaven.notify.senders import webhook
+
+if TYPE_CHECKING:
+    from loghaven.engine.catalog import Catalog
 
 log = logging.getLogger("loghaven.ism")
 
@@ -186,6 +189,17 @@ def rollover_alias(index: Index) -> str | None:
                  if index.settings.flat.get(key)), None)
 
 
+def rollover_precheck(catalog: Catalog, name: str, alias: str) -> str | None:
+    """``preCheckIndexAlias``: None when the index may roll ``alias`` over, else why not:
+    ``"missing"`` (it does not hold the alias) or ``"not_write"`` (not its write index,
+    and the alias has other indices)."""
+    props = catalog.aliases.get(name, {}).get(alias)
+    if props is None:
+        return "missing"
+    holders = sum(1 for held in catalog.aliases.values() if alias in held)
+    return "not_write" if props.get("is_write_index") is not True and holders > 1 else None
+
+
 def attempt_rollover(run: StepRun) -> StepResult:
     name = run.index_name
     index = run.index()
@@ -194,7 +208,6 @@ def attempt_rollover(run: StepRun) -> StepResult:
     alias = rollover_alias(index)
     if not alias:
         return failed(f"Missing rollover_alias index setting [index={name}]")
-    props = run.context.catalog.aliases.get(name, {}).get(alias)
     writer = write_index(run.context, alias)
     # a run cut short after the switch: the alias writes elsewhere now
     cut_short = run.data.get("rolling_over") and writer not in (None, name)
@@ -206,8 +219,7 @@ def attempt_rollover(run: StepRun) -> StepResult:
             "message": "This index has already been rolled over using this alias, treating "
                        f"as a success [index={name}, alias={alias}]"},
             rolled_over_index=run.data.get("new_index") or (writer if cut_short else None))
-    holders = [i for i, aliases in run.context.catalog.aliases.items() if alias in aliases]
-    if props is None or (not props.get("is_write_index") and len(holders) > 1):
+    if rollover_precheck(run.context.catalog, name, alias) is not None:
         return failed(f"Missing alias or not the write index when rollover [index={name}]")
     facts = index_facts(run.context, run.managed, run.now_ms)
     report = rollover_report(run.config, facts)

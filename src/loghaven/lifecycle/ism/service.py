@@ -17,7 +17,7 @@ from loghaven import params as url_params
 from loghaven.engine.documents_state import now_ms
 from loghaven.engine.index_metadata import update_settings
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, SecurityException
-from loghaven.lifecycle.ism.actions import rollover_alias, rollover_skip
+from loghaven.lifecycle.ism.actions import rollover_alias, rollover_precheck, rollover_skip
 from loghaven.lifecycle.ism.managed import ManagedIndex, is_failed
 from loghaven.lifecycle.ism.policy import (
     CONFIG_SCHEMA_VERSION,
@@ -330,12 +330,10 @@ class IsmService:
         alias = rollover_alias(index)
         if alias is None:
             return "re_validating", "Missing rollover_alias index setting [index={index}]"
-        members = self.catalog.aliases_of(index.name)
-        if alias not in members:
+        problem = rollover_precheck(self.catalog, index.name, alias)
+        if problem == "missing":
             return "re_validating", "Missing alias when rollover [index={index}]"
-        props = self.catalog.aliases.get(index.name, {}).get(alias) or {}
-        behind = [n for n, a in self.catalog.aliases.items() if alias in a]
-        if str(props.get("is_write_index", "")).lower() != "true" and len(behind) > 1:
+        if problem == "not_write":
             return "re_validating", "Not the write index when rollover [index={index}]"
         return "passed", "Rollover validation passed for [index={index}]"
 
