@@ -136,7 +136,7 @@ class Node:
                                    self.notifications, enabled=config.sm_enabled)
         #: Index State Management: policies, managed indices and their runs.
         ism_store = IsmStore(self.metastore)
-        self.ism = IsmService(ism_store, self.catalog)
+        self.ism = IsmService(ism_store, self.catalog, self.security)
         self.ism_runner = IsmRunner(
             ism_store, IsmContext(self.catalog, self.write_service, self.search_service,
                                   self.migrations, self.snapshots, self.notifications),

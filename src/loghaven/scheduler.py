@@ -93,6 +93,11 @@ class Cron:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise IllegalArgument(f"unknown time zone [{self.timezone}]") from exc
+        try:  # croniter takes "0 0 30 2 *" as valid, then finds no date for it
+            self.next_after(time.time())
+        except ValueError as exc:
+            raise IllegalArgument(f"invalid cron expression [{self.expression}]: it matches "
+                                  f"no date") from exc
 
     def next_after(self, moment: float) -> float:
         """The next matching time; a fixed-hour job runs once, not twice, when clocks go back

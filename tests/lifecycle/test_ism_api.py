@@ -556,6 +556,64 @@ def test_ism_template_attaches_the_highest_priority_policy(client: OpenSearch,
     assert explained[f"{late}-2"]["index.plugins.index_state_management.policy_id"]
 
 
+def test_policy_size_is_bounded(http: httpx.Client) -> None:
+    """An index pattern longer than an index name (255 bytes) and more states, actions or
+    templates than any policy needs are refused with a 400 before any work on them; the
+    longest patterns are still checked against the others' quickly."""
+    base = documented_policy()["policy"]
+    long_pattern = "a*" * 127 + "b"  # 255 bytes
+    bodies = {
+        "pattern": {**base, "ism_template": {"index_patterns": [long_pattern + "c"]}},
+        "states": {**base, "default_state": "s0", "states": [
+            {"name": f"s{n}", "actions": [], "transitions": []} for n in range(101)]},
+        "actions": {**base, "default_state": "s", "states": [
+            {"name": "s", "actions": [{"read_only": {}}] * 51, "transitions": []}]},
+        "templates": {**base, "ism_template": [
+            {"index_patterns": [f"t{n}-*"], "priority": n} for n in range(21)]}}
+    for what, body in bodies.items():
+        refused = http.put(f"/_plugins/_ism/policies/{_id('big')}", json={"policy": body})
+        assert refused.status_code == 400, (what, refused.text)
+        assert refused.json()["error"]["type"] == "illegal_argument_exception", what
+    tag = uuid.uuid4().hex[:6]
+    for number in range(2):
+        created = http.put(f"/_plugins/_ism/policies/{_id('long')}", json={"policy": {
+            **base, "ism_template": {"index_patterns": [f"{tag}{long_pattern[:-7]}"],
+                                     "priority": number}}})
+        assert created.status_code == 201, created.text
+    clash = http.put(f"/_plugins/_ism/policies/{_id('long')}", json={"policy": {
+        **base, "ism_template": {"index_patterns": [f"{tag}*b"], "priority": 1}}})
+    assert clash.status_code == 400
+    assert clash.json()["error"]["reason"].endswith(
+        "matching existing policy templates, please use a different priority than 1")
+
+
+def test_cron_transition_without_a_date_is_400(http: httpx.Client) -> None:
+    body = documented_policy()["policy"]
+    body["states"][0]["transitions"] = [{"state_name": "search", "conditions": {
+        "cron": {"cron": {"expression": "0 0 30 2 *", "timezone": "UTC"}}}}]
+    refused = http.put(f"/_plugins/_ism/policies/{_id('never')}", json={"policy": body})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"]["reason"] == "Invalid cron expression [0 0 30 2 *]"
+
+
+def test_ism_template_skips_hidden_and_dot_indices(client: OpenSearch) -> None:
+    """OpenSearch manages a hidden or dot-prefixed index by template only as a data stream's
+    backing index: a pattern that names a dot index does not attach it."""
+    ism_api = client.plugins.index_management
+    tag, policy_id = uuid.uuid4().hex[:6], _id("dots")
+    ism_api.put_policy(policy_id, body={"policy": {
+        **documented_policy()["policy"],
+        "ism_template": {"index_patterns": [f".dot-{tag}*", f"vis-{tag}*"], "priority": 3}}})
+    time.sleep(0.01)  # templates attach to indices created after their last update
+    client.indices.create(index=f".dot-{tag}-1")
+    client.indices.create(index=f"vis-{tag}-hidden", body={"settings": {"index.hidden": True}})
+    client.indices.create(index=f"vis-{tag}-1")
+    explained = ism_api.explain_index(f".dot-{tag}-1,vis-{tag}-hidden,vis-{tag}-1")
+    assert {name: explained[name]["index.plugins.index_state_management.policy_id"]
+            for name in (f".dot-{tag}-1", f"vis-{tag}-hidden", f"vis-{tag}-1")} == {
+        f".dot-{tag}-1": None, f"vis-{tag}-hidden": None, f"vis-{tag}-1": policy_id}
+
+
 def test_ism_index_settings(client: OpenSearch, http: httpx.Client) -> None:
     name = _id("settings")
     client.indices.create(index=name, body={"settings": {

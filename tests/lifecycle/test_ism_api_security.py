@@ -6,6 +6,8 @@ filters them)."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from opensearchpy import OpenSearch
@@ -73,3 +75,74 @@ def test_ism_permissions(secure: SecureServer, admin: httpx.Client) -> None:
     finally:
         for client in (reader, manager, policy_only):
             client.close()
+
+
+def test_ism_checks_manage_permission_per_index(secure: SecureServer,
+                                                admin: httpx.Client) -> None:
+    """remove, change_policy and retry refuse the whole request when the caller may not
+    manage one of its indices (OpenSearch's 403 from ``ManagedIndexAction``); explain leaves
+    those indices out and does not count them."""
+    manager = role_user(secure, admin, "bteam", {
+        "cluster_permissions": ["cluster:admin/opendistro/ism/*"],
+        "index_permissions": [{"index_patterns": ["team-b*"],
+                               "allowed_actions": ["indices:admin/opensearch/ism/*"]}]})
+    try:
+        for index in ("team-b", "other-b"):
+            assert admin.put(f"/{index}").status_code == 200
+        assert admin.put("/_plugins/_ism/policies/bpolicy",
+                         json=documented_policy()).status_code == 201
+        assert admin.post("/_plugins/_ism/add/*-b", json={"policy_id": "bpolicy"}).json()[
+            "updated_indices"] == 2
+        reason = ("User doesn't have required index permissions on one or more requested "
+                  "indices: no permissions for [indices:admin/opensearch/ism/managedindex] "
+                  "and User [name=bteam, backend_roles=[], requestedTenant=null]")
+        for path, body in (("/_plugins/_ism/remove/*-b", None),
+                           ("/_plugins/_ism/change_policy/other-b", {"policy_id": "bpolicy"}),
+                           ("/_plugins/_ism/change_policy/other-b", {"policy_id": "absent"}),
+                           ("/_plugins/_ism/retry/other-b", None)):
+            denied = manager.post(path, json=body)
+            assert denied.status_code == 403, (path, denied.text)
+            assert denied.json()["error"]["type"] == "status_exception"
+            assert denied.json()["error"]["reason"] == reason
+        for index in ("team-b", "other-b"):  # nothing was removed
+            assert admin.get(f"/_plugins/_ism/explain/{index}").json()[index][
+                "policy_id"] == "bpolicy"
+
+        explained = manager.get("/_plugins/_ism/explain/*-b").json()
+        assert sorted(explained) == ["team-b", "total_managed_indices"]
+        assert explained["total_managed_indices"] == 1
+        every = manager.get("/_plugins/_ism/explain").json()
+        assert sorted(every) == ["team-b", "total_managed_indices"]
+        assert every["total_managed_indices"] == 1
+        assert {"team-b", "other-b"} <= set(admin.get("/_plugins/_ism/explain").json())
+
+        removed = manager.post("/_plugins/_ism/remove/team-b").json()
+        assert removed == {"updated_indices": 1, "failures": False, "failed_indices": []}
+    finally:
+        manager.close()
+
+
+def test_ism_template_attaches_with_the_authors_permissions(secure: SecureServer,
+                                                            admin: httpx.Client) -> None:
+    """A policy records who wrote it (not shown by GET, as in OpenSearch); its ISM template
+    attaches it only to new indices that user may manage, whoever creates the index."""
+    author = role_user(secure, admin, "tplauthor", {
+        "cluster_permissions": ["cluster:admin/opendistro/ism/*"],
+        "index_permissions": [{"index_patterns": ["tw-ok*"],
+                               "allowed_actions": ["indices:admin/opensearch/ism/*"]}]})
+    try:
+        created = author.put("/_plugins/_ism/policies/authored", json={"policy": {
+            **documented_policy()["policy"],
+            "ism_template": {"index_patterns": ["tw-*"], "priority": 7}}})
+        assert created.status_code == 201, created.text
+        assert "user" not in created.json()["policy"]["policy"]
+        assert "user" not in admin.get("/_plugins/_ism/policies/authored").json()["policy"]
+        time.sleep(0.01)  # templates attach to indices created after their last update
+        for index in ("tw-ok-1", "tw-other-1"):
+            assert admin.put(f"/{index}").status_code == 200
+        explained = admin.get("/_plugins/_ism/explain/tw-*").json()
+        assert {name: explained[name]["index.plugins.index_state_management.policy_id"]
+                for name in ("tw-ok-1", "tw-other-1")} == {"tw-ok-1": "authored",
+                                                           "tw-other-1": None}
+    finally:
+        author.close()

@@ -179,3 +179,84 @@ def test_rollover_age_then_delete_and_action_timeout(client: OpenSearch) -> None
     assert message(timed_out) == "Action timed out"
     assert step(timed_out) == ("attempt_rollover", "timed_out")
     assert timed_out["enabled"] is False
+
+
+def test_failed_rollover_is_retried_not_taken_as_done(client: OpenSearch) -> None:
+    """A rollover the engine refused (its new index exists) fails again on retry, instead
+    of counting as done; so ``min_rollover_age`` never deletes the live write index (an
+    implicit write alias: the index holds it alone, without ``is_write_index``)."""
+    put_policy(client, "roll-fails", [
+        {"name": "hot", "actions": [{"retry": {"count": 0}, "rollover": {"min_doc_count": 1}}],
+         "transitions": [{"state_name": "delete", "conditions": {"min_rollover_age": "1s"}}]},
+        {"name": "delete", "actions": [{"delete": {}}], "transitions": []}], "hot")
+    client.indices.create(index="blocked-000001", body={
+        "aliases": {"blocked": {}},
+        "settings": {"plugins.index_state_management.rollover_alias": "blocked"}})
+    client.indices.create(index="blocked-000002")  # the rollover's new index: it fails
+    client.index(index="blocked", body={"n": 1}, refresh=True)
+    client.plugins.index_management.add_policy(index="blocked-000001",
+                                               body={"policy_id": "roll-fails"})
+
+    def failed_again(e: dict) -> bool:
+        return step(e) == ("attempt_rollover", "failed")
+
+    first = wait_explain(client, "blocked-000001", failed_again)
+    assert message(first) == "Failed to rollover index [index=blocked-000001]"
+    client.plugins.index_management.retry(index="blocked-000001")
+    seen = explain_history(client, "blocked-000001",
+                           lambda e: e.get("policy_id") is None or (failed_again(e)
+                           and message(e) != "Pending retry of failed managed index"
+                           and e["action"]["start_time"] != first["action"]["start_time"]))
+    assert not any(e.get("rolled_over") for e in seen), seen
+    assert failed_again(seen[-1]), seen[-1]
+    assert message(seen[-1]) == "Failed to rollover index [index=blocked-000001]"
+    assert client.indices.exists(index="blocked-000001")
+
+    client.indices.delete(index="blocked-000002")
+    client.plugins.index_management.retry(index="blocked-000001")
+    seen = explain_history(client, "blocked-000001",
+                           lambda e: not client.indices.exists(index="blocked-000001"))
+    rolled = next(e for e in seen if step(e) == ("attempt_rollover", "completed"))
+    assert message(rolled) == "Successfully rolled over index [index=blocked-000001]"
+    assert client.indices.get_alias(name="blocked") == {
+        "blocked-000002": {"aliases": {"blocked": {}}}}
+
+
+def test_rollover_options(client: OpenSearch) -> None:
+    """``prevent_empty_rollover`` waits while the index is empty; ``copy_alias`` gives the
+    new index the old one's other aliases; the Open Distro ``rollover_skip`` setting skips
+    the action as OpenSearch's does."""
+    put_policy(client, "roll-nonempty", [{"name": "hot", "actions": [
+        {"rollover": {"prevent_empty_rollover": True}}], "transitions": []}], "hot")
+    put_policy(client, "roll-copy", [{"name": "hot", "actions": [
+        {"rollover": {"min_doc_count": 1, "copy_alias": True}}], "transitions": []}], "hot")
+    reader = {"filter": {"term": {"n": 1}}}
+    for name, aliases, extra in (
+            ("nonempty", {"nonempty": {"is_write_index": True}}, {}),
+            ("copied", {"copied": {"is_write_index": True}, "copied-read": reader}, {}),
+            ("skipped", {"skipped": {"is_write_index": True}},
+             {"opendistro.index_state_management.rollover_skip": "true"})):
+        client.indices.create(index=f"{name}-000001", body={"aliases": aliases, "settings": {
+            "plugins.index_state_management.rollover_alias": name, **extra}})
+    client.plugins.index_management.add_policy(index="nonempty-000001,skipped-000001",
+                                               body={"policy_id": "roll-nonempty"})
+    client.plugins.index_management.add_policy(index="copied-000001",
+                                               body={"policy_id": "roll-copy"})
+    client.index(index="copied", body={"n": 1}, refresh=True)
+
+    waiting = wait_explain(client, "nonempty-000001",
+                           lambda e: step(e) == ("attempt_rollover", "condition_not_met"))
+    assert message(waiting) == "Prevented empty rollover of index [index=nonempty-000001]"
+    skipped = wait_explain(client, "skipped-000001",
+                           lambda e: step(e) == ("attempt_rollover", "completed"))
+    assert message(skipped) == "Skipped rollover action for [index=skipped-000001]"
+    assert not client.indices.exists(index="skipped-000002")
+    wait_explain(client, "copied-000001", lambda e: step(e) == ("attempt_rollover", "completed"))
+    assert client.indices.get_alias(index="copied-000002") == {"copied-000002": {"aliases": {
+        "copied": {"is_write_index": True}, "copied-read": reader}}}
+
+    client.index(index="nonempty", body={"n": 2}, refresh=True)
+    rolled = wait_explain(client, "nonempty-000001",
+                          lambda e: step(e) == ("attempt_rollover", "completed"))
+    assert message(rolled) == "Successfully rolled over index [index=nonempty-000001]"
+    assert client.indices.exists(index="nonempty-000002")

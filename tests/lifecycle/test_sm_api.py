@@ -104,6 +104,41 @@ def test_update_needs_the_current_seq_no(client: OpenSearch, name: str) -> None:
     assert error_of(exc)["reason"].endswith("but no document was found")
 
 
+def test_put_without_seq_no_is_refused(client: OpenSearch, name: str) -> None:
+    """A PUT is an update: without both ``if_seq_no`` and ``if_primary_term`` OpenSearch's
+    validation refuses it, whether the policy exists or not."""
+    client.sm.create_policy(policy_name=name, body=POLICY)
+    for target, params in ((name, {}), (name, {"if_seq_no": 0}),
+                           (name, {"if_primary_term": 1}), (f"{name}-none", {})):
+        with pytest.raises(RequestError) as exc:
+            client.sm.update_policy(policy_name=target, body=POLICY, params=params)
+        assert exc.value.status_code == 400
+        assert error_of(exc)["type"] == "action_request_validation_exception"
+        assert error_of(exc)["reason"] == (
+            "Validation Failed: 1: Sequence number and primary term must be provided when "
+            "updating a snapshot management policy;")
+    with pytest.raises(NotFoundError):
+        client.sm.get_policy(policy_name=f"{name}-none")
+    assert client.sm.get_policy(policy_name=name)["_version"] == 1
+
+
+def test_cron_without_a_date_and_object_sort_field_are_400(client: OpenSearch,
+                                                           name: str) -> None:
+    """A cron expression that parses but matches no date (February 30th) is refused at
+    parse, not when the scheduler first needs its next time; sorting on an object is a 400."""
+    never = copy.deepcopy(POLICY)
+    never["creation"]["schedule"]["cron"]["expression"] = "0 0 30 2 *"
+    with pytest.raises(RequestError) as exc:
+        client.sm.create_policy(policy_name=name, body=never)
+    assert error_of(exc)["reason"] == "invalid cron expression [0 0 30 2 *]: it matches no date"
+    client.sm.create_policy(policy_name=name, body=POLICY)
+    with pytest.raises(RequestError) as exc:
+        client.sm.get_policies(params={"sortField": "sm_policy.creation"})
+    assert error_of(exc)["reason"] == \
+        "No mapping found for [sm_policy.creation] in order to sort on"
+    assert client.sm.get_policies(params={"sortField": "sm_policy.name"})["total_policies"] >= 1
+
+
 @pytest.mark.parametrize(("body", "reason"), [
     ({"creation": POLICY["creation"]}, "snapshot_config field must not be null"),
     ({"creation": POLICY["creation"], "snapshot_config": {"indices": "*"}},

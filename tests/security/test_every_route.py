@@ -503,13 +503,18 @@ def _ism(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
     case.fills["policy_id"] = policy_id
 
 
+#: The managed-index operations need ``ManagedIndexAction`` on each index they name.
+_ism_managed = _needs("indices:admin/opensearch/ism/managedindex")(
+    lambda case, admin, user: _ism(case, admin, user))
+
+
 def _ism_setups() -> dict[tuple[str, str], Setup]:
     setups: dict[tuple[str, str], Setup] = {}
     for prefix in ISM_PREFIXES:
         setups |= _each("PUT", f"{prefix}/policies", _ism)
         setups |= _each("GET,PUT,DELETE", f"{prefix}/policies/{{policy_id}}", _ism)
         setups |= _each("POST", " ".join(f"{prefix}/{op} {prefix}/{op}/{{index}}" for op in (
-            "add", "remove", "change_policy", "retry", "explain")), _ism)
+            "add", "remove", "change_policy", "retry", "explain")), _ism_managed)
     return setups
 
 
@@ -560,6 +565,14 @@ def _sm_policy(*, existing: bool) -> Setup:
         else:
             case.body = SM_POLICY
     return setup
+
+
+def _sm_policy_update(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A policy the admin made, updated at its sequence number (a PUT is an update)."""
+    _sm_policy(existing=True)(case, admin, user)
+    made = admin.get(f"/_plugins/_sm/policies/{case.fills['name']}").json()
+    case.body = SM_POLICY
+    case.query = f"?if_seq_no={made['_seq_no']}&if_primary_term={made['_primary_term']}"
 
 
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
@@ -667,7 +680,8 @@ SETUPS: dict[tuple[str, str], Setup] = {
                           "/_snapshot/{repository}/{snapshot}/_status",
             _snapshots(repository=True, snapshot="existing")),
     ("POST", "/_snapshot/{repository}/{snapshot}/_restore"): _restore,
-    **_each("POST,PUT", "/_plugins/_sm/policies/{name}", _sm_policy(existing=False)),
+    ("POST", "/_plugins/_sm/policies/{name}"): _sm_policy(existing=False),
+    ("PUT", "/_plugins/_sm/policies/{name}"): _sm_policy_update,
     **_each("GET,DELETE", "/_plugins/_sm/policies/{name}", _sm_policy(existing=True)),
     **_each("GET", "/_plugins/_sm/policies/{name}/_explain", _sm_policy(existing=True)),
     **_each("POST", "/_plugins/_sm/policies/{name}/_start /_plugins/_sm/policies/{name}/_stop",

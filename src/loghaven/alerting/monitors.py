@@ -231,8 +231,10 @@ def parse_schedule(value: Any) -> dict[str, Any]:
             raise _fail(f"Invalid cron expression [{expression}]")
         try:
             Cron(expression, timezone)
-        except LoghavenError as exc:
-            raise _fail(f"Timezone {timezone} is not supported") from exc
+        except LoghavenError as exc:  # an unknown zone, or an expression matching no date
+            raise _fail(f"Invalid cron expression [{expression}]"
+                        if exc.reason.startswith("invalid cron") else
+                        f"Timezone {timezone} is not supported") from exc
         return {"cron": {"expression": expression, "timezone": timezone}}
     raise _fail(f"Invalid field: [{kind}] found in schedule.")
 

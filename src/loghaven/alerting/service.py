@@ -280,20 +280,11 @@ class AlertingService:
                     self.metastore.put(RUN_KIND, monitor_id, run)
 
     def _owner(self, monitor: dict[str, Any]) -> Subject:
-        user = monitor.get("user")
-        if not self.security.enabled or not user or not user.get("name"):
-            return INTERNAL
-        return self.security.subject_of(user["name"])
+        return self.security.owner_subject(monitor.get("user"))
 
     def _caller(self) -> dict[str, Any] | None:
         """The calling user as OpenSearch records it on a monitor; None with security off."""
-        acting = context.current()
-        if not self.security.enabled or acting is None or acting.subject is INTERNAL:
-            return None
-        subject = acting.subject
-        return {"name": subject.name, "backend_roles": list(subject.backend_roles),
-                "roles": list(subject.roles), "custom_attribute_names": [],
-                "user_requested_tenant": None}
+        return context.acting_user() if self.security.enabled else None
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)

@@ -13,8 +13,9 @@ import contextlib
 from collections.abc import Callable, Collection, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
-from loghaven.security.subject import IndexRules, Subject
+from loghaven.security.subject import INTERNAL, IndexRules, Subject
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,18 @@ def acting(subject: Subject, action: str,
         yield acting
     finally:
         _ACTING.reset(token)
+
+
+def acting_user() -> dict[str, Any] | None:
+    """The acting user as OpenSearch records it on what they write (a monitor's or an ISM
+    policy's ``user``), to act as them later; None for the node itself."""
+    now = _ACTING.get()
+    if now is None or now.subject is INTERNAL:
+        return None
+    subject = now.subject
+    return {"name": subject.name, "backend_roles": list(subject.backend_roles),
+            "roles": list(subject.roles), "custom_attribute_names": [],
+            "user_requested_tenant": None}
 
 
 def owner() -> tuple[str, str | None] | None:

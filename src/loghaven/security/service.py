@@ -37,7 +37,7 @@ from loghaven.security.privileges import RolePrivileges
 from loghaven.security.sealing import NodeKey
 from loghaven.security.session_cache import SessionCache
 from loghaven.security.store import ACTION_GROUPS, ROLES, ROLES_MAPPING, USERS, SecurityStore
-from loghaven.security.subject import Subject
+from loghaven.security.subject import INTERNAL, Subject
 from loghaven.security.throttle import LoginThrottle
 from loghaven.storage.metastore import Metastore
 
@@ -604,6 +604,13 @@ class SecurityService:
         self.sessions.drop(digest)
 
     # Subjects -------------------------------------------------------------------------------
+
+    def owner_subject(self, user: Mapping[str, Any] | None) -> Subject:
+        """Who work recorded with ``user`` (:func:`context.acting_user`) acts as: that user,
+        or the node itself with security off or without a recorded user."""
+        if not self.enabled or not user or not user.get("name"):
+            return INTERNAL
+        return self.subject_of(user["name"])
 
     def subject_of(self, username: str) -> Subject:
         """A user's subject with their current roles (scheduled jobs act as their owner)."""

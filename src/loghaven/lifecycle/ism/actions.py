@@ -2,10 +2,11 @@
 sequence of named steps (``attempt_rollover``; ``attempt_set_read_only``,
 ``attempt_call_force_merge``, ``wait_for_force_merge``; ...), and each step reports a status
 (``completed``, ``condition_not_met``, ``failed``) with OpenSearch's info messages. Steps act
-through the node's services (IsmContext), never over HTTP, and are idempotent: a step cut
-short by kill -9 runs again, and what it started outside (a snapshot, a migration) is named
-in ``action_data`` before it is started, so that the second run finds it instead of
-starting another."""
+through the node's services (IsmContext), never over HTTP. A step cut short by kill -9 runs
+again and finds what it started outside instead of starting another: a snapshot by the name
+checkpointed in ``action_data`` before it starts, a rollover by the alias writing elsewhere,
+a migration by its index. The notification step is the exception: a message sent just
+before a kill is sent again (at least once, as OpenSearch's)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loghaven.alerting.inputs import render
 from loghaven.engine import index_metadata, merge
+from loghaven.engine.aliases import update as update_aliases
 from loghaven.engine.blocks import WRITE
 from loghaven.engine.index import Index
 from loghaven.engine.rollover import rollover
@@ -29,9 +31,13 @@ from loghaven.lifecycle.ism.conditions import (
 )
 from loghaven.lifecycle.ism.context import IsmContext
 from loghaven.lifecycle.ism.managed import ManagedIndex
+from loghaven.lifecycle.migration import HOT_TO_WARM, WarmMigrations
 from loghaven.notify import channels, legacy
 from loghaven.notify.message import Message
 from loghaven.notify.senders import webhook
+
+if TYPE_CHECKING:
+    from loghaven.engine.catalog import Catalog
 
 log = logging.getLogger("loghaven.ism")
 
@@ -43,9 +49,12 @@ TIMED_OUT = "timed_out"
 
 #: The pseudo-action that evaluates a state's transitions once its actions are done.
 TRANSITION = "transition"
-#: The index settings that name the rollover alias (OpenSearch's and Open Distro's).
+#: The index settings that name the rollover alias, and that skip the rollover action
+#: (OpenSearch's and Open Distro's).
 ROLLOVER_ALIAS = ("index.plugins.index_state_management.rollover_alias",
                   "index.opendistro.index_state_management.rollover_alias")
+ROLLOVER_SKIP = ("index.plugins.index_state_management.rollover_skip",
+                 "index.opendistro.index_state_management.rollover_skip")
 #: The title of the notification action's messages (OpenSearch's ``CHANNEL_TITLE``).
 NOTIFICATION_TITLE = "Index Management-ISM-Notification Action"
 #: Every action's steps, in order, by OpenSearch's step names (warm_migration is Amazon
@@ -168,44 +177,98 @@ def send_notification(context: IsmContext, target: dict[str, Any], managed: Mana
 
 # --- rollover -------------------------------------------------------------------------------
 
+def rollover_skip(index: Index) -> bool:
+    """``getRolloverSkip``: the index's ``rollover_skip`` setting (either prefix)."""
+    return any(str(index.settings.flat.get(key, "false")).lower() == "true"
+               for key in ROLLOVER_SKIP)
+
+
+def rollover_alias(index: Index) -> str | None:
+    """``getRolloverAlias``: the index's ``rollover_alias`` setting (either prefix)."""
+    return next((index.settings.flat[key] for key in ROLLOVER_ALIAS
+                 if index.settings.flat.get(key)), None)
+
+
+def rollover_precheck(catalog: Catalog, name: str, alias: str) -> str | None:
+    """``preCheckIndexAlias``: None when the index may roll ``alias`` over, else why not:
+    ``"missing"`` (it does not hold the alias) or ``"not_write"`` (not its write index,
+    and the alias has other indices)."""
+    props = catalog.aliases.get(name, {}).get(alias)
+    if props is None:
+        return "missing"
+    holders = sum(1 for held in catalog.aliases.values() if alias in held)
+    return "not_write" if props.get("is_write_index") is not True and holders > 1 else None
+
+
 def attempt_rollover(run: StepRun) -> StepResult:
     name = run.index_name
     index = run.index()
-    if str(index.settings.flat.get("index.plugins.index_state_management.rollover_skip",
-                                    "false")).lower() == "true":
+    if rollover_skip(index):
         return StepResult(COMPLETED, {"message": f"Skipped rollover action for [index={name}]"})
-    alias = next((index.settings.flat[key] for key in ROLLOVER_ALIAS
-                  if index.settings.flat.get(key)), None)
+    alias = rollover_alias(index)
     if not alias:
         return failed(f"Missing rollover_alias index setting [index={name}]")
-    props = run.context.catalog.aliases.get(name, {}).get(alias)
-    cut_short = run.data.get("rolling_over") and (props is None or not props.get("is_write_index"))
+    writer = write_index(run.context, alias)
+    # a run cut short after the switch: the alias writes elsewhere now
+    cut_short = run.data.get("rolling_over") and writer not in (None, name)
     if run.data.get("new_index") or cut_short \
             or _rolled_over_elsewhere(run.context, name, alias):
+        if cut_short and run.config.get("copy_alias"):  # the copy may not have happened
+            _copy_aliases(run.context, name, str(writer), alias)
         return StepResult(COMPLETED, {
             "message": "This index has already been rolled over using this alias, treating "
                        f"as a success [index={name}, alias={alias}]"},
-            rolled_over_index=run.data.get("new_index"))
-    holders = [i for i, aliases in run.context.catalog.aliases.items() if alias in aliases]
-    if props is None or (not props.get("is_write_index") and len(holders) > 1):
+            rolled_over_index=run.data.get("new_index") or (writer if cut_short else None))
+    if rollover_precheck(run.context.catalog, name, alias) is not None:
         return failed(f"Missing alias or not the write index when rollover [index={name}]")
     facts = index_facts(run.context, run.managed, run.now_ms)
     report = rollover_report(run.config, facts)
     if not rollover_holds(run.config, facts):
         return StepResult(CONDITION_NOT_MET, {
             "message": f"Pending rollover of index [index={name}]", "conditions": report})
+    if run.config.get("prevent_empty_rollover") and facts.doc_count == 0:
+        return StepResult(CONDITION_NOT_MET, {
+            "message": f"Prevented empty rollover of index [index={name}]",
+            "conditions": report})
     run.data["rolling_over"] = True  # a run cut short after the switch finds it done
     run.checkpoint()
     try:
         response = rollover(run.context.catalog, alias, None)
     except Exception as error:  # the engine's refusal is the step's failure
+        run.data.pop("rolling_over", None)  # nothing switched: the retry rolls over again
         return failed(f"Failed to rollover index [index={name}]", error,
                       **({"conditions": report} if report else {}))
     info: dict[str, Any] = {"message": f"Successfully rolled over index [index={name}]"}
     if report:
         info["conditions"] = report
     run.data["new_index"] = response.get("new_index")
+    if run.config.get("copy_alias"):
+        try:
+            _copy_aliases(run.context, name, str(response.get("new_index")), alias)
+        except Exception as error:  # rolled over; the retry finds it done and copies again
+            run.data.pop("new_index")
+            return failed(f"Failed to copy aliases to the rolled over index [index={name}]",
+                          error)
     return StepResult(COMPLETED, info, rolled_over_index=response.get("new_index"))
+
+
+def _copy_aliases(context: IsmContext, old: str, new: str, alias: str) -> None:
+    """``copy_alias``: the old index's other aliases (filter, routing, hidden flag; not
+    which is the write index) onto the new one."""
+    actions = [{"add": {"index": new, "alias": name,
+                        **{k: v for k, v in props.items() if k != "is_write_index"}}}
+               for name, props in context.catalog.aliases.get(old, {}).items() if name != alias]
+    if actions:
+        update_aliases(context.catalog, actions)
+
+
+def write_index(context: IsmContext, alias: str) -> str | None:
+    """The index ``alias`` writes to now (the catalog's answer to a write); None when it
+    has none."""
+    try:
+        return context.catalog.write_index(alias, auto_create=False).name
+    except LoghavenError:
+        return None
 
 
 def _rolled_over_elsewhere(context: IsmContext, name: str, alias: str) -> bool:
@@ -221,17 +284,34 @@ def _rolled_over_elsewhere(context: IsmContext, name: str, alias: str) -> bool:
 # --- warm migration ---------------------------------------------------------------------------
 
 def attempt_warm_migration(run: StepRun) -> StepResult:
+    """Start UltraWarm's migration, unless the index is warm or its move there is under way
+    already: a run cut short after starting it (kill -9 before the step's record) finds the
+    migration by the index's name (UltraWarm keeps one per index), so no name needs to be
+    checkpointed before it starts, and goes on waiting for it."""
     name = run.index_name
     migrations = run.context.migrations
     if not run.data.get("migration_started"):
         try:
-            if migrations.tier(name) != "warm":
+            if migrations.tier(name) != "warm" and not _migrating_to_warm(migrations, name):
                 migrations.migrate(name, "warm")
         except Exception as error:
             return failed(f"Failed to start warm migration [index={name}]", error)
         run.data["migration_started"] = True
     return StepResult(COMPLETED, {"message": f"Successfully started warm migration "
                                              f"[index={name}]"})
+
+
+def _migrating_to_warm(migrations: WarmMigrations, name: str) -> bool:
+    """A HOT_TO_WARM migration of the index is queued or running (not failed: UltraWarm's
+    ``_warm`` again resumes a failed one)."""
+    try:
+        status = migrations.status(name).get("migration_status") or {}
+    except LoghavenError as error:
+        if error.status == 404:
+            return False
+        raise
+    return status.get("migration_type") == HOT_TO_WARM \
+        and "FAILED" not in str(status.get("state") or "")
 
 
 def wait_for_warm_migration(run: StepRun) -> StepResult:

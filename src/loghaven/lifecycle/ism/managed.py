@@ -57,3 +57,9 @@ class ManagedIndex:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ManagedIndex:
         return cls(**data)
+
+
+def is_failed(managed: ManagedIndex) -> bool:
+    """``ManagedIndexMetaData.isFailed``: the policy or the current action failed."""
+    return bool(managed.retry_info.get("failed")) \
+        or bool(managed.action and managed.action.get("failed"))

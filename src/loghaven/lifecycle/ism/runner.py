@@ -5,8 +5,10 @@ state's actions in order (each a sequence of recorded steps with its ``retry`` a
 
 This follows OpenSearch's ``ManagedIndexRunner``: one run takes exactly one step; the record
 is written with the step ``starting`` before the step runs and with its outcome after, so a
-run cut short (kill -9) finds ``starting`` and runs the step again (every step here is
-idempotent, see actions.py). A failed step is retried per its action's ``retry`` (count,
+run cut short (kill -9) finds ``starting`` and runs the step again, in the same action with
+its ``action_data``: the steps find what they started (a rollover, a snapshot, a migration)
+instead of starting it twice, see actions.py; a notification may be sent twice (at least
+once, as OpenSearch's). A failed step is retried per its action's ``retry`` (count,
 ``exponential``/``constant``/``linear`` backoff from ``delay``), then fails the action:
 ``retry_info.failed``, the policy's ``error_notification`` sent, and the index parked
 (``enabled: false``) until the retry API. ``change_policy`` is applied between states (when
@@ -36,8 +38,8 @@ from loghaven.lifecycle.ism.actions import (
     StepRun,
 )
 from loghaven.lifecycle.ism.context import IsmContext
-from loghaven.lifecycle.ism.managed import ManagedIndex
-from loghaven.lifecycle.ism.policy import action_type
+from loghaven.lifecycle.ism.managed import ManagedIndex, is_failed
+from loghaven.lifecycle.ism.policy import DEFAULT_RETRY, action_type, safe_to_change
 from loghaven.lifecycle.ism.store import IsmStore
 from loghaven.scheduler import Every
 
@@ -48,14 +50,15 @@ log = logging.getLogger("loghaven.ism")
 
 JOB = "ism.runner"
 SETTING = "plugins.index_state_management.job_interval"
-#: OpenSearch's default ``retry`` of an action that names none.
-DEFAULT_RETRY = {"count": 3, "backoff": "exponential", "delay": "1m"}
 #: The title of error notifications (OpenSearch's ``ErrorNotification.CHANNEL_TITLE``).
 ERROR_TITLE = "Index Management-ISM-Error Notification"
 #: Test-only: ``LOGHAVEN_ISM_TEST_PAUSE_AT=<step name>`` holds a run for up to a minute right
-#: after that step's ``starting`` record is written, so that a test can kill -9 the server
-#: in the middle of the step and check that the restarted node resumes it.
+#: after that step's ``starting`` record is written, ``after:<step name>`` once the step has
+#: acted but before its outcome is recorded, so that a test can kill -9 the server in the
+#: middle of the step and check that the restarted node resumes it.
 PAUSE_ENV = "LOGHAVEN_ISM_TEST_PAUSE_AT"
+#: The prefix of a pause after the step's effect.
+PAUSE_AFTER = "after:"
 #: How many managed indices run at once (their slow steps never hold the engine's threads).
 WORKERS = 2
 
@@ -150,7 +153,7 @@ class _Run:
             m.index_creation_date = int(index.settings.flat.get("index.creation_date") or 0)
         if m.state is None and not m.retry_info.get("failed"):
             self._initialize()
-        elif m.policy_completed or _is_failed(m):
+        elif m.policy_completed or is_failed(m):
             m.enabled = False  # OpenSearch disables the job; the retry API enables it again
             self.save()
         else:
@@ -197,7 +200,9 @@ class _Run:
         if stored is None:
             self._fail_policy(f"Failed to load change policy: {change.get('policy_id')}")
             return
-        if change.get("is_safe") and not _safe_to_change(m, stored["policy"], change):
+        if change.get("is_safe") and not safe_to_change(
+                m.policy, m.state["name"] if m.state else None, stored["policy"],
+                change.get("state")):
             change["is_safe"] = False  # wait for the transitions instead
             self.save()
             return
@@ -265,6 +270,8 @@ class _Run:
         m.state = m.state if m.state["name"] == state["name"] else \
             {"name": state["name"], "start_time": self.now}
         m.action = action_meta
+        # the state is entered now: a run cut short resumes this action, its action_data kept
+        m.transition_to = None
         m.step = {"name": step_name, "start_time": step_start, "step_status": STARTING}
         m.info = {"message": f"Starting action {action_name} and working on {step_name}"}
         self.save()
@@ -278,6 +285,7 @@ class _Run:
         except Exception as error:  # a bug in a step is its failure, not the job's
             log.exception("ISM step %s of [%s] failed", step_name, m.index)
             result = actions.failed(f"Failed to run {step_name} [index={m.index}]", error)
+        _pause_for_tests(PAUSE_AFTER + step_name)
         self._record(result, step_name, step_start, retry)
 
     def _record(self, result: StepResult, step_name: str, step_start: int,
@@ -323,10 +331,6 @@ class _Run:
             outcome = str(error) or "Failed to publish error notification"
         self.m.info = {**self.m.info, "error_notification": outcome}
         self.save()
-
-
-def _is_failed(m: ManagedIndex) -> bool:
-    return bool(m.retry_info.get("failed") or (m.action or {}).get("failed"))
 
 
 def _find_state(policy: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -391,23 +395,7 @@ def _backing_off(action: dict[str, Any], retry: dict[str, Any], now_ms: int) -> 
     return now_ms - int(last) < wait
 
 
-def _safe_to_change(m: ManagedIndex, new_policy: dict[str, Any],
-                    change: dict[str, Any]) -> bool:
-    """OpenSearch's ``isSafeToChange``: no state given, and the current state has the same
-    action types in the same order in both policies."""
-    if m.state is None:
-        return True
-    if change.get("state"):
-        return False
-    old = _find_state(m.policy, m.state["name"])
-    new = _find_state(new_policy, m.state["name"])
-    if old is None or new is None:
-        return False
-    return [action_type(a) for a in old.get("actions") or []] \
-        == [action_type(a) for a in new.get("actions") or []]
-
-
-def _pause_for_tests(step_name: str) -> None:
-    if os.environ.get(PAUSE_ENV) == step_name:
-        log.warning("ISM paused at step %s (%s)", step_name, PAUSE_ENV)
+def _pause_for_tests(point: str) -> None:
+    if os.environ.get(PAUSE_ENV) == point:
+        log.warning("ISM paused at step %s (%s)", point, PAUSE_ENV)
         time.sleep(60)

@@ -16,22 +16,25 @@ from typing import TYPE_CHECKING, Any
 from loghaven import params as url_params
 from loghaven.engine.documents_state import now_ms
 from loghaven.engine.index_metadata import update_settings
-from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
-from loghaven.lifecycle.ism.managed import ManagedIndex
+from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, SecurityException
+from loghaven.lifecycle.ism.actions import rollover_alias, rollover_precheck, rollover_skip
+from loghaven.lifecycle.ism.managed import ManagedIndex, is_failed
 from loghaven.lifecycle.ism.policy import (
     CONFIG_SCHEMA_VERSION,
     IndexManagementError,
     action_type,
     parse_policy,
     patterns_overlap,
+    safe_to_change,
     template_matches,
 )
 from loghaven.lifecycle.ism.store import CONFIG_INDEX, IsmStore
-from loghaven.security import access
+from loghaven.security import access, context
 
 if TYPE_CHECKING:
     from loghaven.engine.catalog import Catalog
     from loghaven.engine.index import Index
+    from loghaven.security.service import SecurityService
 
 log = logging.getLogger("loghaven.lifecycle")
 
@@ -43,8 +46,6 @@ POLICY_ID_KEYS = ("index.plugins.index_state_management.policy_id",
                   "index.opendistro.index_state_management.policy_id")
 AUTO_MANAGE_KEYS = ("index.plugins.index_state_management.auto_manage",
                     "index.opendistro.index_state_management.auto_manage")
-ROLLOVER_ALIAS_KEYS = ("index.plugins.index_state_management.rollover_alias",
-                       "index.opendistro.index_state_management.rollover_alias")
 #: ``SearchParams`` defaults (``getSearchParams``).
 DEFAULT_SIZE = 20
 NOT_MANAGED = "This index is not being managed"
@@ -57,9 +58,11 @@ class StatusError(LoghavenError):
 
 
 class IsmService:
-    def __init__(self, store: IsmStore, catalog: Catalog) -> None:
+    def __init__(self, store: IsmStore, catalog: Catalog,
+                 security: SecurityService | None = None) -> None:
         self.store = store
         self.catalog = catalog
+        self.security = security
 
     def start(self) -> None:
         """Listen for index creation (``ism_template`` auto-attach)."""
@@ -79,7 +82,8 @@ class IsmService:
             self._check_templates(policy_id, policy["ism_template"])
         created, record = self.store.put_policy(
             policy_id, {**policy, "schema_version": CONFIG_SCHEMA_VERSION},
-            if_seq_no=if_seq_no, if_primary_term=if_primary_term)
+            if_seq_no=if_seq_no, if_primary_term=if_primary_term,
+            user=context.acting_user() if self.security and self.security.enabled else None)
         return (201 if created else 200), {
             "_id": policy_id, "_version": record["_version"],
             "_primary_term": record["_primary_term"], "_seq_no": record["_seq_no"],
@@ -149,8 +153,7 @@ class IsmService:
             raise IllegalArgument("Missing policy_id")
         policy_id = url_params.expect_string(policy_id, "policy_id", "add_policy")
         failed: list[dict[str, Any]] = []
-        targets = [i for i in self._resolve(indices)
-                   if access.allows(i.name, MANAGE_ACTION, self.catalog.aliases_of(i.name))]
+        targets = [i for i in self._resolve(indices) if self._may_manage(i)]
         if not targets:
             return _status(0, failed)
         targets = self._open(targets, failed)
@@ -178,7 +181,7 @@ class IsmService:
         """Detach the policy of each index, and set its ``auto_manage`` to false so that no
         ISM template attaches one again."""
         failed: list[dict[str, Any]] = []
-        targets = self._open(self._resolve(indices), failed)
+        targets = self._open(self._check_manage(self._resolve(indices)), failed)
         removed: list[Index] = []
         for index in targets:
             with self.store.locked(index.uuid):
@@ -197,10 +200,10 @@ class IsmService:
         unchanged (``is_safe``), else once the state's actions are done."""
         _require(indices, "Missing index")
         change = _parse_change_policy(body)
+        targets = self._check_manage(self._resolve(indices, "Missing index"))
         record = self.store.get_policy(change["policy_id"])
-        if record is None:  # looked up before the indices, as OpenSearch does
+        if record is None:  # looked up before the managed indices, as OpenSearch does
             raise StatusError(f"Could not find policy={change['policy_id']}", status=404)
-        targets = self._resolve(indices, "Missing index")
         included = {f["state"] for f in change["include"]}
         failed: list[dict[str, Any]] = []
         updated = 0
@@ -220,7 +223,7 @@ class IsmService:
                 managed.change_policy = {
                     "policy_id": change["policy_id"], "state": change["state"],
                     "include": change["include"],
-                    "is_safe": _safe_to_change(managed.policy, current, record["policy"],
+                    "is_safe": safe_to_change(managed.policy, current, record["policy"],
                                                change["state"])}
                 self.store.put_managed(managed)
                 updated += 1
@@ -234,7 +237,7 @@ class IsmService:
                                   f"java.lang.String")
         failed: list[dict[str, Any]] = []
         updated = 0
-        for index in self._resolve(indices):
+        for index in self._check_manage(self._resolve(indices)):
             with self.store.locked(index.uuid):
                 managed = self.store.managed(index.uuid)
                 if managed is None:
@@ -270,14 +273,16 @@ class IsmService:
         explain_filter = _parse_explain_filter(body) if body is not None else None
         size, start, sort_field, descending, query = _search_params(params, "managed_index.index")
         records = {m.index_uuid: m for m in self.store.all_managed()}
-        if indices:
-            names = sorted(self._resolve(indices), key=lambda i: i.name)
+        if indices:  # the indices the caller may not manage are left out, as OpenSearch does
+            names = sorted((i for i in self._resolve(indices) if self._may_manage(i)),
+                           key=lambda i: i.name)
             entries = [(i, records.get(i.uuid)) for i in names]
             total = sum(1 for _, m in entries if m is not None)
         else:
             live = {i.uuid: i for i in self.catalog.indices.values()}
             entries = [(live[u], m) for u, m in records.items()
-                       if u in live and _query_matches(query, m.index)]
+                       if u in live and _query_matches(query, m.index)
+                       and self._may_manage(live[u])]
             field = sort_field.removeprefix("managed_index.").removesuffix(".keyword")
             entries.sort(key=lambda e: _sort_key(getattr(e[1], field, e[1].index)),
                          reverse=descending)
@@ -320,21 +325,15 @@ class IsmService:
                 "validation_status": status}
 
     def _validate_rollover(self, index: Index) -> tuple[str, str]:
-        flat = index.settings.flat
-        if any(flat.get(k) == "true" for k in ("index.plugins.index_state_management."
-                                               "rollover_skip",
-                                               "index.opendistro.index_state_management."
-                                               "rollover_skip")):
+        if rollover_skip(index):
             return "passed", "Skipped rollover action for [index={index}]"
-        alias = next((flat[k] for k in ROLLOVER_ALIAS_KEYS if flat.get(k)), None)
+        alias = rollover_alias(index)
         if alias is None:
             return "re_validating", "Missing rollover_alias index setting [index={index}]"
-        members = self.catalog.aliases_of(index.name)
-        if alias not in members:
+        problem = rollover_precheck(self.catalog, index.name, alias)
+        if problem == "missing":
             return "re_validating", "Missing alias when rollover [index={index}]"
-        props = self.catalog.aliases.get(index.name, {}).get(alias) or {}
-        behind = [n for n, a in self.catalog.aliases.items() if alias in a]
-        if str(props.get("is_write_index", "")).lower() != "true" and len(behind) > 1:
+        if problem == "not_write":
             return "re_validating", "Not the write index when rollover [index={index}]"
         return "passed", "Rollover validation passed for [index={index}]"
 
@@ -342,14 +341,15 @@ class IsmService:
 
     def on_index_created(self, index: Index) -> None:
         """Attach the policy whose ISM template matches the new index with the highest
-        priority, among templates last updated before the index was created. Not when the
-        index's ``auto_manage`` is false, nor for a hidden (or dot-) index unless the
-        matching pattern itself starts with a dot, nor a restricted one."""
+        priority, among templates last updated before the index was created, if the policy's
+        author may manage the index. Not when the index's ``auto_manage`` is false, nor for a
+        hidden or dot-prefixed index (OpenSearch manages those only as data stream backing
+        indices, which Loghaven has not), nor a restricted one."""
         flat = index.settings.flat
         if any(flat.get(k) == "false" for k in AUTO_MANAGE_KEYS) \
-                or RESTRICTED.fullmatch(index.name):
+                or RESTRICTED.fullmatch(index.name) \
+                or flat.get("index.hidden") == "true" or index.name.startswith("."):
             return
-        hidden = flat.get("index.hidden") == "true" or index.name.startswith(".")
         created = int(flat.get("index.creation_date", now_ms()))
         best: tuple[int, dict[str, Any]] | None = None
         for record in sorted(self.store.policies(), key=lambda r: r["_id"]):
@@ -358,12 +358,9 @@ class IsmService:
                 if template["last_updated_time"] >= created \
                         or not template_matches(patterns, index.name):
                     continue
-                if hidden and not any(p.startswith(".") and fnmatch.fnmatchcase(index.name, p)
-                                      for p in patterns):
-                    continue
                 if best is None or template["priority"] > best[0]:
                     best = (template["priority"], record)
-        if best is None:
+        if best is None or not self._author_may_manage(best[1], index):
             return
         with self.store.locked(index.uuid):
             if self.store.managed(index.uuid) is None:
@@ -371,7 +368,43 @@ class IsmService:
                 log.info("index [%s] matched ISM policy template and will be managed by %s",
                          index.name, best[1]["_id"])
 
+    def _author_may_manage(self, record: dict[str, Any], index: Index) -> bool:
+        """Whether the user who wrote the policy may manage ``index`` (OpenSearch checks
+        ``ManagedIndexAction`` as the policy's ``user`` before attaching it); a policy
+        written with security off attaches as the node. A deleted author manages nothing."""
+        if self.security is None:
+            return True
+        try:
+            author = self.security.owner_subject(record.get("user"))
+        except LoghavenError:
+            log.warning("ISM policy %s was written by a user who no longer exists: its ISM "
+                        "template does not attach it to [%s]", record["_id"], index.name)
+            return False
+        allowed = author.privileges.allows_index(MANAGE_ACTION, index.name,
+                                                 self.catalog.aliases_of(index.name))
+        if not allowed:
+            log.info("index [%s] matched the ISM template of policy %s, whose author may not "
+                     "manage it: not attached", index.name, record["_id"])
+        return allowed
+
     # --- helpers -------------------------------------------------------------------------
+
+    def _may_manage(self, index: Index) -> bool:
+        """Whether the caller holds ``ManagedIndexAction`` on the index (or an alias of
+        it)."""
+        return access.allows(index.name, MANAGE_ACTION, self.catalog.aliases_of(index.name))
+
+    def _check_manage(self, targets: list[Index]) -> list[Index]:
+        """``targets`` when the caller may manage each; else OpenSearch's 403 for the
+        whole request (remove, change_policy and retry check ``ManagedIndexAction`` on the
+        request's indices before anything else)."""
+        for index in targets:
+            try:
+                access.check(index.name, MANAGE_ACTION, self.catalog.aliases_of(index.name))
+            except SecurityException as exc:
+                raise StatusError(f"User doesn't have required index permissions on one or "
+                                  f"more requested indices: {exc.reason}", status=403) from exc
+        return targets
 
     def _resolve(self, indices: str, missing: str = "Missing indices") -> list[Index]:
         """The indices an ISM request names (``IndicesOptions.strictExpand``: wildcards over
@@ -406,12 +439,6 @@ def initialized(managed: ManagedIndex) -> bool:
     return managed.state is not None or managed.transition_to is not None \
         or managed.action is not None or bool(managed.info) \
         or getattr(managed, "policy_completed", False)
-
-
-def is_failed(managed: ManagedIndex) -> bool:
-    """``ManagedIndexMetaData.isFailed``: the policy or the current action failed."""
-    return bool(managed.retry_info.get("failed")) \
-        or bool(managed.action and managed.action.get("failed"))
 
 
 def explain_metadata(managed: ManagedIndex) -> dict[str, Any]:
@@ -464,23 +491,6 @@ _PASSED = {
     "snapshot": "Snapshot action validation passed for [index={index}]",
     "transition": "Transition action validation passed for [index={index}]",
 }
-
-
-def _safe_to_change(current: dict[str, Any], state: str | None, new: dict[str, Any],
-                    target: str | None) -> bool:
-    """``Policy.isSafeToChange``: before initialization; else only without a target state
-    and when the current state has the same actions, in order, in both policies."""
-    if state is None:
-        return True
-    if target is not None:
-        return False
-    old = next((s for s in current.get("states", []) if s["name"] == state), None)
-    fresh = next((s for s in new.get("states", []) if s["name"] == state), None)
-    if old is None or fresh is None or len(old["actions"]) != len(fresh["actions"]):
-        return False
-    return all(action_type(a) == action_type(b) for a, b in zip(old["actions"],
-                                                                   fresh["actions"],
-                                                                   strict=True))
 
 
 # --- request bodies and parameters --------------------------------------------------------

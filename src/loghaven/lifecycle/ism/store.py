@@ -45,11 +45,12 @@ class IsmStore:
         return list(self.metastore.list(POLICY).values())
 
     def put_policy(self, policy_id: str, policy: dict[str, Any], *,
-                   if_seq_no: int | None = None,
-                   if_primary_term: int | None = None) -> tuple[bool, dict[str, Any]]:
+                   if_seq_no: int | None = None, if_primary_term: int | None = None,
+                   user: dict[str, Any] | None = None) -> tuple[bool, dict[str, Any]]:
         """Index a policy as OpenSearch's transport action does: without ``if_seq_no`` and
         ``if_primary_term`` a create (409 if it exists), with them an update of exactly that
-        version (409 otherwise). Returns (created, the stored record)."""
+        version (409 otherwise). ``user`` is its author (OpenSearch's ``Policy.user``), whose
+        permissions its ISM templates attach with. Returns (created, the stored record)."""
         with self._write:
             current = self.get_policy(policy_id)
             unassigned = if_seq_no in (None, UNASSIGNED_SEQ_NO) \
@@ -70,7 +71,7 @@ class IsmStore:
             seq_no = self._next_seq_no()
             record = {"_id": policy_id, "_seq_no": seq_no, "_primary_term": PRIMARY_TERM,
                       "_version": 1 if current is None else current["_version"] + 1,
-                      "policy": policy}
+                      "policy": policy, "user": user}
             self.metastore.put_many([(POLICY, policy_id, record),
                                      (SEQ, "config", {"seq_no": seq_no})])
             return current is None, record

@@ -20,7 +20,13 @@ import time
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from loghaven.errors import IllegalArgument, LoghavenError, VersionConflict
+from loghaven.errors import (
+    ActionRequestValidation,
+    IllegalArgument,
+    LoghavenError,
+    VersionConflict,
+)
+from loghaven.lifecycle.ism.store import UNASSIGNED_PRIMARY_TERM, UNASSIGNED_SEQ_NO
 from loghaven.lifecycle.sm.policy import cron_of, doc_id, parse_policy
 from loghaven.lifecycle.sm.workflow import CREATION, DELETION, WorkflowRun, next_trigger
 from loghaven.params import param_int
@@ -174,8 +180,6 @@ class SnapshotPolicies:
     @staticmethod
     def _check_seq_no(name: str, current: dict[str, Any] | None, if_seq_no: int | None,
                       if_primary_term: int | None) -> None:
-        if if_seq_no is None and if_primary_term is None:
-            return
         reason = (f"[{doc_id(name)}]: version conflict, required seqNo [{if_seq_no}], "
                   f"primary term [{if_primary_term}]. ")
         if current is None:
@@ -210,14 +214,20 @@ class SnapshotPolicies:
 
     def update(self, name: str, body: dict[str, Any], *, if_seq_no: int | None,
                if_primary_term: int | None) -> dict[str, Any]:
-        """``PUT``: index the policy (created when missing and no seq_no is given); the
-        response and its status (200, or 201 for a new one)."""
+        """``PUT``: update the policy at ``if_seq_no``/``if_primary_term``, both required
+        (``IndexSMPolicyRequest.validate``: a PUT is never a create, even of a missing
+        policy); the response and its status (200)."""
         policy = parse_policy(name, body, now_ms=_now_ms())
+        if if_seq_no in (None, UNASSIGNED_SEQ_NO) \
+                or if_primary_term in (None, UNASSIGNED_PRIMARY_TERM):
+            raise ActionRequestValidation(
+                "Validation Failed: 1: Sequence number and primary term must be provided when "
+                "updating a snapshot management policy;")
         with self._lock:
             current = self.metastore.get(KIND, name)
             self._check_seq_no(name, current, if_seq_no, if_primary_term)
             record = self._write(name, policy, current)
-        return {**self._response(record), "status": 201 if current is None else 200}
+        return {**self._response(record), "status": 200}
 
     def get(self, name: str) -> dict[str, Any]:
         return self._response(self._record(name))
@@ -240,11 +250,15 @@ class SnapshotPolicies:
                    if all(fnmatchcase(r["sm_policy"]["name"], t.strip('"')) for t in terms
                           if t.upper() != "AND")]
 
-        def key(record: dict[str, Any]) -> tuple[bool, Any]:
+        def key(record: dict[str, Any]) -> tuple[bool, int, Any]:
             value: Any = record
             for part in field.split("."):
                 value = value.get(part) if isinstance(value, dict) else None
-            return (value is None) != (order == "desc"), "" if value is None else value
+            if isinstance(value, (dict, list)):  # an object, not a field a search sorts on
+                raise IllegalArgument(f"No mapping found for [{field}] in order to sort on")
+            number = isinstance(value, (int, float))
+            return (value is None) != (order == "desc"), int(not number), \
+                value if number else "" if value is None else str(value)
 
         records.sort(key=key, reverse=order == "desc")
         return {"policies": [{"_id": r["_id"], "_seq_no": r["_seq_no"],
