@@ -29,6 +29,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: How long a server may take to answer after it was launched. Not a speed check: a start
+#: (imports, the node, an ingest worker process) took 10-16 s on two cores at load 15, and
+#: 30 s was exceeded with three CPU burners; an exit is reported at once, this catches a hang.
+START_LIMIT_SECONDS = 120
+
+
 class Server:
     """A ``loghaven serve`` subprocess; ``kill()`` is SIGKILL, ``restart()`` keeps the data."""
 
@@ -49,7 +55,7 @@ class Server:
                 [sys.executable, "-m", "loghaven", "serve", "--host", "127.0.0.1",
                  "--port", str(self.port), "--data-dir", str(self.data_dir), *self.extra],
                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.data_dir.parent)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_LIMIT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")

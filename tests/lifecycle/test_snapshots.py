@@ -6,7 +6,6 @@ same answers, a kill -9 in the middle of a snapshot, and hostile names and locat
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
+from tests.streams.streamkit import wait_for
 
 from conftest import S3Store, Server
 
@@ -92,10 +92,7 @@ def paused_repo(tmp_path: Path, step: str) -> tuple[Server, OpenSearch, str, Pat
 
 def wait_for_pause(server: Server, step: str) -> Path:
     marker = server.data_dir / f"snapshot-paused-{step}"
-    deadline = time.monotonic() + 30
-    while not marker.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert marker.exists()
+    wait_for(marker.exists, timeout=30, what=f"the pause at {step}")
     return marker
 
 
@@ -107,9 +104,8 @@ def kill_and_restart(server: Server, marker: Path, env: dict[str, str], client: 
     marker.unlink()
     server.env = env
     server.start()
-    deadline = time.monotonic() + 60
-    while not client.indices.exists(index=index) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_for(lambda: client.indices.exists(index=index), timeout=60,
+             what=f"the resumed restore of {index}")
 
 
 def paused_snapshot(server: Server, repo_root: Path, index: str,
@@ -373,14 +369,13 @@ def test_kill_during_snapshot_lists_no_half_snapshot(tmp_path: Path) -> None:
         marker.unlink()
         server.env = env
         server.start()
-        deadline = time.monotonic() + 60
-        state = None
-        while time.monotonic() < deadline:
+
+        def ended() -> str | None:
             got = client.snapshot.get(repository=repo, snapshot="_all")["snapshots"]
             state = got[0]["state"] if got else None
-            if state not in ("IN_PROGRESS", None):
-                break
-            time.sleep(0.2)
+            return None if state == "IN_PROGRESS" else state
+
+        state = wait_for(ended, timeout=60, what="the resumed snapshot k1 to end")
         assert state == "SUCCESS" and listed(location) == ["k1"]
         client.snapshot.create(repository=repo, snapshot="k2",
                                params={"wait_for_completion": "true"})
