@@ -9,7 +9,6 @@ restores."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from tests.lifecycle.test_snapshots import (
     paused_server,
     wait_for_pause,
 )
+from tests.streams.streamkit import wait_for
 
 from conftest import Server
 
@@ -239,10 +239,8 @@ def test_kill_during_a_global_restore_then_restart_finishes_it(tmp_path: Path) -
         marker.unlink()
         server.env = env
         server.start()
-        deadline = time.monotonic() + 60
-        while not all(global_state_present(client).values()) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert set(global_state_present(client).values()) == {True}
+        wait_for(lambda: all(global_state_present(client).values()), timeout=60,
+                 what="the resumed restore's global state")
         client.index(index="gs-piped", id="1", body={"kind": "flow"}, pipeline="gs-tag",
                      refresh=True)
         assert client.get(index="gs-piped", id="1")["_source"]["tagged"] == "by-flow"

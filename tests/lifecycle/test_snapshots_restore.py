@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.lifecycle.test_snapshots import (
     search,
     wait_for_pause,
 )
+from tests.streams.streamkit import wait_for
 
 from conftest import Server
 
@@ -161,11 +161,8 @@ def test_kill_during_multi_index_restore_then_restart_finishes_it(tmp_path: Path
         kill_and_restart(server, marker, env, client, "mrc-b")
         assert search(client, "mrc-a") == before["mr-a"]
         assert search(client, "mrc-b") == before["mr-b"]
-        deadline = time.monotonic() + 30
-        while not client.indices.exists_index_template(name="mr-template") \
-                and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert client.indices.exists_index_template(name="mr-template")  # global state too
+        wait_for(lambda: client.indices.exists_index_template(name="mr-template"), timeout=30,
+                 what="the global state's template")  # global state too
         folders = {p.name for p in (tmp_path / "data" / "indices").iterdir()}
         uuids = {client.indices.get_settings(index=i)[i]["settings"]["index"]["uuid"]
                  for i in ("mr-a", "mr-b", "mrc-a", "mrc-b")}
