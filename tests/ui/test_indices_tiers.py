@@ -109,7 +109,9 @@ def paused(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_a_running_migration_shows_its_state_and_is_cancelled(
-        page: playwright_api.Page, paused: Server, index_name: str) -> None:
+        paused: Server, page: playwright_api.Page, index_name: str) -> None:
+    # ``paused`` before ``page``: the page (which polls the migrations) closes before its
+    # server stops, or a poll in between is a console error at teardown
     other = f"{index_name}-other"
     with httpx.Client(base_url=paused.url, timeout=60) as client:
         fill(client, index_name)
