@@ -147,6 +147,19 @@ def test_durable_job_due_while_down_runs_once_at_start(metastore):
     assert stored["next_run"] == clock[0] + 3600
 
 
+def test_durable_job_keeps_its_counts_across_a_restart(metastore):
+    clock = [1_000.0]
+    first = Scheduler(metastore, clock=lambda: clock[0])
+    metastore.put(JOB, "flaky", {"schedule": Every(60).describe(), "next_run": 2_000.0,
+                                 "last_run": 940.0, "last_duration": 0.5,
+                                 "last_error": "boom", "runs": 7, "failures": 2})
+    job = first.add("flaky", lambda stopping: None, Every(60), durable=True)
+    assert (job.state.runs, job.state.failures) == (7, 2)
+    assert (job.state.last_run, job.state.last_duration, job.state.last_error) == (
+        940.0, 0.5, "boom")
+    assert job.state.last_lag is None
+
+
 def test_durable_job_not_yet_due_keeps_its_next_run(metastore):
     clock = [5_000.0]
     Scheduler(metastore, clock=lambda: clock[0]).add("daily", lambda s: None, Every(86400),

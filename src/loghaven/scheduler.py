@@ -209,9 +209,10 @@ class Scheduler:
         stored = self.metastore.get(JOB, name) if durable else None
         if stored is not None and stored.get("schedule") == schedule.describe():
             due = stored["next_run"]
-            state = JobState(due if due > now else now, stored.get("last_run"),
-                             stored.get("last_duration"), stored.get("last_error"),
-                             stored.get("runs", 0), stored.get("failures", 0))
+            state = JobState(due if due > now else now, last_run=stored.get("last_run"),
+                             last_duration=stored.get("last_duration"),
+                             last_error=stored.get("last_error"),
+                             runs=stored.get("runs", 0), failures=stored.get("failures", 0))
         if pool not in self._pools:
             raise ValueError(f"no scheduler pool [{pool}]")
         job = Job(name, action, schedule, durable, state, pool)
