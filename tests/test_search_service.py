@@ -151,3 +151,26 @@ def test_range_on_seq_no_reads_what_arrived_after_a_point(service: SearchService
     assert sorted(ids(body)) == ["1", "2"]
     body = service.search("logs-a", {"query": {"range": {"_seq_no": {"lte": 0}}}}, {})
     assert ids(body) == ["0"]
+
+
+def test_observers_hear_every_search_and_write(node: Node, service: SearchService) -> None:
+    """Metrics and slow logs listen here: each search phase and each index's part of a write
+    is reported with its indices, time and body; a failing listener fails nothing."""
+    heard: list = []
+    node.observers.on_search(heard.append)
+    node.observers.on_write(heard.append)
+    node.observers.on_search(lambda event: 1 / 0)
+    body = {"query": {"term": {"action": "BLOCK"}}}
+    assert service.search("logs-*", body, {})["hits"]["total"]["value"] == 3
+    assert service.count("logs-a", {}, {})["count"] == 7
+    with pytest.raises(LoghavenError):
+        service.search("logs-a", {"query": {"range": {"n": {"gte": "x"}}}}, {})
+    node.write_service.write_document("logs-b", WriteRequest(
+        "index", doc_id="1", source=b'{"n": 1}', parsed={"n": 1}))
+    searched = [e for e in heard if hasattr(e, "kind")]
+    assert [(e.kind, e.indices, e.total_hits, e.error is None) for e in searched] == [
+        ("search", ("logs-a",), 3, True), ("count", ("logs-a",), 7, True),
+        ("search", ("logs-a",), None, False)]
+    assert searched[0].body == body and searched[0].took_ms >= searched[0].fetch_ms >= 0
+    written = [e for e in heard if hasattr(e, "requests")]
+    assert [(e.index, len(e.requests), e.failed) for e in written] == [("logs-b", 1, 0)]

@@ -31,6 +31,7 @@ from loghaven.lifecycle.sm.service import SnapshotPolicies
 from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
+from loghaven.ops.observe import Observers
 from loghaven.scheduler import Scheduler
 from loghaven.scripting.stored import StoredScripts
 from loghaven.search import limits
@@ -76,8 +77,11 @@ class Node:
         self.started = time.time()
         self.version = __version__
         self.node_id = self._node_id()
+        #: Listeners of every search and write (operations metrics, slow logs).
+        self.observers = Observers()
         #: Every write to the node's indices, for the API and the node's own features.
-        self.write_service = WriteService(self.catalog, IngestWorkers(config.ingest_workers))
+        self.write_service = WriteService(self.catalog, IngestWorkers(config.ingest_workers),
+                                          self.observers)
         #: The long operations (``_reindex``, by query) as ES tasks, for the ``_tasks`` API;
         #: background results kept in the metastore.
         self.tasks = TaskManager(self.metastore, self.node_id)
@@ -87,7 +91,7 @@ class Node:
         self.scripts = StoredScripts(self.metastore)
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
                                             salt=config.compliance_salt, tasks=self.tasks,
-                                            scripts=self.scripts)
+                                            scripts=self.scripts, observers=self.observers)
         #: Splunk's HTTP Event Collector: tokens, events through the write service, acks.
         self.hec = HecService(config, self.security, self.write_service, self.catalog)
         #: Authentication and authorization decisions, to a file and a hidden daily index.

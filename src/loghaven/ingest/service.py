@@ -12,6 +12,7 @@ so the API calls them in the thread pool.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from loghaven.engine import templates
@@ -34,6 +35,7 @@ from loghaven.ingest.pipelines import (
     run_pipelines,
 )
 from loghaven.ingest.workers import IngestWorkers
+from loghaven.ops.observe import Observers, Written
 from loghaven.security import access, context, system_indices
 
 Outcome = WriteResult | LoghavenError
@@ -47,10 +49,13 @@ WRITE_ACTIONS = {"index": "indices:data/write/index", "create": "indices:data/wr
 class WriteService:
     """The writes of one node over its catalog; ``workers`` prepare large bulk requests."""
 
-    def __init__(self, catalog: Catalog, workers: IngestWorkers | None = None) -> None:
+    def __init__(self, catalog: Catalog, workers: IngestWorkers | None = None,
+                 observers: Observers | None = None) -> None:
         self.catalog = catalog
         self.workers = workers if workers is not None else IngestWorkers(0)
         self.pipelines = PipelineStore(catalog.metastore)
+        #: Told of every index's part of each write (metrics, slow logs).
+        self.observers = observers if observers is not None else Observers()
 
     def close(self) -> None:
         self.workers.close()
@@ -121,9 +126,11 @@ class WriteService:
                 outcomes[position] = error
             else:
                 passed.append(position)
-        for position, outcome in zip(passed, self._write(index, [requests[p] for p in passed]),
-                                     strict=True):
+        started = time.perf_counter()
+        written = [requests[p] for p in passed]
+        for position, outcome in zip(passed, self._write(index, written), strict=True):
             outcomes[position] = outcome
+        self._observed(index, written, started, [outcomes[p] for p in passed])
         return [o for o in outcomes if o is not None]
 
     def write_items(self, items: list[BulkItem]) -> list[tuple[Index | None, Outcome]]:
@@ -181,10 +188,12 @@ class WriteService:
                 group[1].append(position)
                 group[2].append(item.request)
         for index, positions, requests in groups.values():
+            started = time.perf_counter()
             outcomes = self._write(index, requests)
             failure = self._commit(index, refresh in REFRESHING)
             if failure is not None:  # not durable: no write to this index is acknowledged
                 outcomes = [o if isinstance(o, LoghavenError) else failure for o in outcomes]
+            self._observed(index, requests, started, outcomes)
             for position, outcome in zip(positions, outcomes, strict=True):
                 results[position] = (index, outcome)
         done = [result for result in results if result is not None]
@@ -236,6 +245,13 @@ class WriteService:
             except LoghavenError as error:
                 item.error = error
         return moved
+
+    def _observed(self, index: Index, requests: list[WriteRequest], started: float,
+                  outcomes: Sequence[Outcome | None]) -> None:
+        if requests:
+            self.observers.written(Written(
+                index.name, requests, (time.perf_counter() - started) * 1000,
+                sum(1 for o in outcomes if isinstance(o, LoghavenError))))
 
     def _write(self, index: Index, requests: list[WriteRequest]) -> list[Outcome]:
         outcomes: list[Outcome] = []

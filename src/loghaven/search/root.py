@@ -133,6 +133,9 @@ class SearchOutcome:
     #: Position after the page's last hit (what a scroll continues from).
     last: Cursor | None
     total: int | None
+    #: The concrete indices searched, and the fetch phase's share of ``took``.
+    indices: tuple[str, ...] = ()
+    fetch_ms: float = 0.0
 
 
 @dataclass
@@ -184,8 +187,10 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     if request.track_scores and not scored:
         _fill_scores(page, {p.position: p for p in planned})
     task.check()
+    fetch_started = time.perf_counter()
     hits = fetch_hits(page, _fetch_contexts(request, planned), request,
                       show_sort=explicit_sort or pit, with_shard_doc=pit)
+    fetch_ms = (time.perf_counter() - fetch_started) * 1000
     total = known_total if known_total is not None else (
         sum(result.count or 0 for result, _ in results) if count else None)
     body: dict[str, Any] = {
@@ -206,7 +211,8 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
         index.stats["query_total"] += 1
         index.stats["query_time_ms"] += took_ms
     last = Cursor(page[-1].values, page[-1].tiebreak) if page else cursor
-    return SearchOutcome(body, last, total)
+    return SearchOutcome(body, last, total, tuple(dict.fromkeys(snapshot.index_names())),
+                         fetch_ms)
 
 
 def _fetch_contexts(request: SearchRequest, planned: list[_Planned]) -> dict[int, FetchContext]:

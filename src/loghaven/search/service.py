@@ -23,6 +23,7 @@ from loghaven.engine.documents_state import DocState, now_ms
 from loghaven.engine.index import Index
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
 from loghaven.ingest.service import WriteService
+from loghaven.ops.observe import Observers, Searched
 from loghaven.params import param_bool, param_int
 from loghaven.scheduler import Scheduler
 from loghaven.scripting.stored import StoredScripts
@@ -71,7 +72,8 @@ class SearchService:
     def __init__(self, catalog: Catalog, node_id: str,
                  writes: WriteService | None = None, *, salt: str = DEFAULT_SALT,
                  tasks: TaskManager | None = None,
-                 scripts: StoredScripts | None = None) -> None:
+                 scripts: StoredScripts | None = None,
+                 observers: Observers | None = None) -> None:
         self.catalog = catalog
         self.node_id = node_id
         #: The salt of masked fields' hashes (``security.compliance.salt``).
@@ -86,6 +88,8 @@ class SearchService:
         self.tasks = tasks if tasks is not None else TaskManager(catalog.metastore, node_id)
         #: The stored scripts that aggregations and ``_reindex`` may name by id.
         self.scripts = scripts if scripts is not None else StoredScripts(catalog.metastore)
+        #: Told of every search phase run (metrics, slow logs).
+        self.observers = observers if observers is not None else Observers()
 
     def schedule(self, scheduler: Scheduler) -> None:
         self.contexts.schedule(scheduler)
@@ -110,6 +114,23 @@ class SearchService:
         with self.running.track() as own:
             yield own
 
+    def _root_search(self, kind: str, body: Any, snapshot: root.Snapshot,
+                     parsed: SearchRequest, **options: Any) -> root.SearchOutcome:
+        """:func:`root.search`, reported to the observers whether it answers or fails."""
+        started = time.perf_counter()
+        try:
+            outcome = root.search(snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
+                                  **options)
+        except Exception as error:
+            self.observers.searched(Searched(
+                kind, tuple(dict.fromkeys(snapshot.index_names())),
+                (time.perf_counter() - started) * 1000, 0.0, None, body, type(error).__name__))
+            raise
+        self.observers.searched(Searched(kind, outcome.indices,
+                                         (time.perf_counter() - started) * 1000,
+                                         outcome.fetch_ms, outcome.total, body))
+        return outcome
+
     # -- _search and scroll --
 
     def search(self, expression: str | None, body: dict[str, Any], params: Params, *,
@@ -118,7 +139,7 @@ class SearchService:
         or a search over a point in time (``pit`` in the body; then no index expression)."""
         parsed = self._parse(body, params)
         with self._tracked(cancellation) as tracked:
-            return self._search(expression, parsed, params, tracked)
+            return self._search(expression, parsed, params, tracked, body)
 
     def _parse(self, body: dict[str, Any], params: Params) -> SearchRequest:
         """The request, with the stored scripts its aggregations name put in their place."""
@@ -130,7 +151,8 @@ class SearchService:
         return parse_search_request(body, params)
 
     def _search(self, expression: str | None, parsed: SearchRequest, params: Params,
-                cancellation: Cancellation) -> dict[str, Any]:
+                cancellation: Cancellation, body: Any, kind: str = "search"
+                ) -> dict[str, Any]:
         contexts = self.contexts
         if parsed.pit_id is not None:
             if expression is not None:
@@ -146,9 +168,9 @@ class SearchService:
                 pit = contexts.pit(parsed.pit_id, keep_alive_ms)
             except SearchContextMissing as error:
                 raise root.SearchPhaseError(error, "", self.node_id) from error
-            outcome = root.search(pit.snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
-                                  pit=True, cancellation=cancellation,
-                                  restrictions=self._restrictions(pit.snapshot.index_names()))
+            outcome = self._root_search(
+                kind, body, pit.snapshot, parsed, pit=True, cancellation=cancellation,
+                restrictions=self._restrictions(pit.snapshot.index_names()))
             return {"pit_id": parsed.pit_id, **outcome.body}
         if parsed.scroll_ms is not None and parsed.from_:
             raise ActionRequestValidation("Validation Failed: 1: using [from] is not allowed "
@@ -158,9 +180,9 @@ class SearchService:
             self._scroll_keep_alive(params["scroll"], found)
             contexts.check_scroll_room()
         snapshot = root.take_snapshot(found, pin=parsed.scroll_ms is not None)
-        outcome = root.search(snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
-                              cancellation=cancellation,
-                              restrictions=self._restrictions(t.index.name for t in found))
+        outcome = self._root_search(
+            kind, body, snapshot, parsed, cancellation=cancellation,
+            restrictions=self._restrictions(t.index.name for t in found))
         if parsed.scroll_ms is None:
             return outcome.body
         scroll_id = contexts.open_scroll(ScrollContext(
@@ -181,9 +203,9 @@ class SearchService:
         parsed = context.request
         parsed.total_as_int = param_bool(params, "rest_total_hits_as_int", parsed.total_as_int)
         with self._tracked(cancellation) as tracked:
-            outcome = root.search(
-                context.snapshot, parsed, now_ms=now_ms(), node_id=self.node_id,
-                cursor=context.cursor, known_total=context.total, cancellation=tracked,
+            outcome = self._root_search(
+                "scroll", None, context.snapshot, parsed, cursor=context.cursor,
+                known_total=context.total, cancellation=tracked,
                 restrictions=self._restrictions(context.snapshot.index_names()))
         context.cursor = outcome.last
         return {"_scroll_id": scroll_id, **outcome.body}
@@ -244,9 +266,9 @@ class SearchService:
         parsed.size, parsed.track_total_hits = 0, True
         found = self.catalog.resolve_params(expression, params)
         with self._tracked(cancellation) as tracked:
-            outcome = root.search(root.take_snapshot(found), parsed, now_ms=now_ms(),
-                                  node_id=self.node_id, cancellation=tracked,
-                                  restrictions=self._restrictions(t.index.name for t in found))
+            outcome = self._root_search(
+                "count", body, root.take_snapshot(found), parsed, cancellation=tracked,
+                restrictions=self._restrictions(t.index.name for t in found))
         return {"count": outcome.total or 0, "_shards": outcome.body["_shards"]}
 
     def msearch(self, expression: str | None, items: Sequence[MsearchItem], params: Params, *,
@@ -271,7 +293,8 @@ class SearchService:
             merged = {k: v for k, v in params.items() if k not in _HEADER_PARAMS}
             merged.update({k: _as_param(header[k]) for k in _HEADER_PARAMS if k in header})
             parsed = self._parse(body, merged)
-            return {**self._search(target, parsed, merged, cancellation), "status": 200}
+            return {**self._search(target, parsed, merged, cancellation, body, "msearch"),
+                    "status": 200}
         except LoghavenError as error:
             cancellation.check()
             return error.to_body()
