@@ -104,6 +104,16 @@ FILE_KEYS = {
     "plugins.index_state_management.enabled": "ism_enabled",
     "plugins.index_state_management.job_interval": "ism_job_interval",
     "plugins.snapshot_management.enabled": "sm_enabled",
+    "node.memory.limit": "node_memory_limit",
+    "ops.metrics.interval": "ops_metrics_interval",
+    "ops.metrics.retention": "ops_metrics_retention",
+    "ops.alarms.enabled": "ops_alarms_enabled",
+    "ops.alarms.channel": "ops_alarms_channel",
+    "logs.path": "logs_path",
+    "logs.max_size": "logs_max_size",
+    "logs.max_files": "logs_max_files",
+    "ops.logs.retention": "ops_logs_retention",
+    "plugins.reports.enabled": "reports_enabled",
     "savedObjects.maxImportPayloadBytes": "saved_objects_max_import_payload_bytes",
     "savedObjects.maxImportExportSize": "saved_objects_max_import_export_size",
 }
@@ -256,6 +266,26 @@ class Config:
     ism_job_interval: str = "5m"
     #: OpenSearch's snapshot management policies (lifecycle/sm/): on or off.
     sm_enabled: bool = True
+    #: The memory the process may use (ops/: JVMMemoryPressure's denominator): a size
+    #: (``4gb``) or a share of the machine's memory (``80%``).
+    node_memory_limit: str = "80%"
+    #: The node-metrics history (ops/history.py): how often a sample is taken into
+    #: ``.loghaven-metrics-*``, and how long samples are kept.
+    ops_metrics_interval: str = "1m"
+    ops_metrics_retention: str = "14d"
+    #: The recommended alarms (ops/alarms.py): installed at start when on, and the
+    #: notification channel id they notify (none: alerts only, no message).
+    ops_alarms_enabled: bool = False
+    ops_alarms_channel: str = ""
+    #: The error and slow logs (ops/logs): their folder (default ``<data>/logs``), each
+    #: file's size before it rotates, how many rotated files are kept, and how long the
+    #: ``.loghaven-logs-*`` indices keep entries.
+    logs_path: str = ""
+    logs_max_size: int = 100 * 1024 ** 2
+    logs_max_files: int = 5
+    ops_logs_retention: str = "7d"
+    #: Scheduled and on-demand reports (reports/).
+    reports_enabled: bool = True
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""
@@ -272,7 +302,7 @@ class Config:
         elif isinstance(current, int):
             value = _size(key, value) if key in ("max_content_length", "streams_buffer_max_bytes",
                                             "saved_objects_max_import_payload_bytes",
-                                            "warm_cache_size") \
+                                            "warm_cache_size", "logs_max_size") \
                 else int(value)
         elif isinstance(current, Path):
             value = Path(value)
