@@ -98,6 +98,23 @@ def expect_string(value: Any, field: str, owner: str) -> str:
     raise _wrong_type(value, field, owner)
 
 
+def token_object(value: Any, field: str | None = None) -> dict[str, Any]:
+    """``value`` if it is an object, else the error of ``ensureExpectedToken`` in
+    OpenSearch's Kotlin plugins (ISM, alerting)."""
+    return _expect_token(value, dict, "START_OBJECT", field)
+
+
+def token_array(value: Any, field: str | None = None) -> list[Any]:
+    return _expect_token(value, list, "START_ARRAY", field)
+
+
+def _expect_token(value: Any, kind: type, token: str, field: str | None) -> Any:
+    if not isinstance(value, kind):
+        raise ParsingError(f"Failed to parse object: expecting token of type [{token}] but "
+                           f"found [{token_name(value)}]", field=field)
+    return value
+
+
 def _wrong_type(value: Any, field: str, owner: str) -> XContentParse:
     return XContentParse(f"[{owner}] {field} doesn't support values of type: "
                          f"{token_name(value)}")

@@ -10,8 +10,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loghaven.api.http import body_bytes, node_of, parse_json, run_json
-from loghaven.errors import IllegalArgument, ParseFailure, ParsingError
-from loghaven.params import token_name
+from loghaven.errors import IllegalArgument, ParseFailure
+from loghaven.params import token_array
 
 #: OpenSearch's ``MONITOR_BASE_URI`` and ``LEGACY_OPENDISTRO_MONITOR_BASE_URI``.
 MONITOR_BASES = ("/_plugins/_alerting/monitors", "/_opendistro/_alerting/monitors")
@@ -29,10 +29,7 @@ async def acknowledge(request: Request) -> Response:
     if not data.strip():
         raise ParseFailure("request body is required")
     body = parse_json(data)
-    alert_ids = body.get("alerts", [])
-    if not isinstance(alert_ids, list):
-        raise ParsingError(f"Failed to parse object: expecting token of type [START_ARRAY] "
-                           f"but found [{token_name(alert_ids)}]")
+    alert_ids = token_array(body.get("alerts", []))
     if not alert_ids:
         raise IllegalArgument("You must provide at least one alert id.")
     ids = [str(alert_id) for alert_id in alert_ids]

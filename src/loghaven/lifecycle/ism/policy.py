@@ -24,7 +24,7 @@ from typing import Any
 
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.errors import IllegalArgument, LoghavenError, ParseFailure, ParsingError
-from loghaven.params import parse_bool, parse_byte_size, token_name
+from loghaven.params import parse_bool, parse_byte_size, token_array, token_name, token_object
 
 #: The actions a policy's state may hold (OpenSearch's names).
 ACTIONS = ("rollover", "warm_migration", "read_only", "read_write", "force_merge",
@@ -91,7 +91,7 @@ def parse_policy(policy_id: str, body: dict[str, Any], *, now_ms: int) -> dict[s
 
 def parse_policy_object(policy_id: str, value: Any, *, now_ms: int) -> dict[str, Any]:
     """``Policy.parse`` of the object itself, with its ``init`` checks."""
-    raw = _object(value, "policy")
+    raw = token_object(value, "policy")
     description: str | None = None
     default_state: str | None = None
     error_notification: dict[str, Any] | None = None
@@ -112,11 +112,11 @@ def parse_policy_object(policy_id: str, value: Any, *, now_ms: int) -> dict[str,
         elif key == "default_state":
             default_state = _text(item, key)
         elif key == "states":
-            states = [_state(state) for state in _bounded(_array(item, key), key, MAX_STATES)]
+            states = [_state(state) for state in _bounded(token_array(item, key), key, MAX_STATES)]
         elif key == "ism_template":
             if item is not None:
                 items = item if isinstance(item, list) else [item] \
-                    if isinstance(item, dict) else _array(item, key)
+                    if isinstance(item, dict) else token_array(item, key)
                 templates = [_ism_template(t, now_ms)
                              for t in _bounded(items, key, MAX_TEMPLATES)]
         else:
@@ -157,7 +157,7 @@ def action_type(action: dict[str, Any]) -> str:
 # --- states, actions, transitions ------------------------------------------------------------
 
 def _state(value: Any) -> dict[str, Any]:
-    raw = _object(value, "states")
+    raw = token_object(value, "states")
     name: str | None = None
     actions: list[dict[str, Any]] = []
     transitions: list[dict[str, Any]] = []
@@ -166,10 +166,10 @@ def _state(value: Any) -> dict[str, Any]:
             name = _text(item, key)
         elif key == "actions":
             actions = [_action(action)
-                       for action in _bounded(_array(item, key), key, MAX_STATE_ITEMS)]
+                       for action in _bounded(token_array(item, key), key, MAX_STATE_ITEMS)]
         elif key == "transitions":
             transitions = [_transition(t)
-                           for t in _bounded(_array(item, key), key, MAX_STATE_ITEMS)]
+                           for t in _bounded(token_array(item, key), key, MAX_STATE_ITEMS)]
         else:
             raise IllegalArgument(f"Invalid field: [{key}] found in State.")
     if name is None:
@@ -190,7 +190,7 @@ def _state(value: Any) -> dict[str, Any]:
 def _action(value: Any) -> dict[str, Any]:
     """``ISMActionsParser.parse``: ``timeout``, ``retry`` and one action, in the stored order
     (timeout, retry, the action)."""
-    raw = _object(value, "actions")
+    raw = token_object(value, "actions")
     timeout: str | None = None
     retry: dict[str, Any] = dict(DEFAULT_RETRY)
     found: tuple[str, dict[str, Any]] | None = None
@@ -202,7 +202,7 @@ def _action(value: Any) -> dict[str, Any]:
         elif key == "retry":
             retry = _retry(item)
         elif key == "custom":
-            inner = _object(item, "custom")
+            inner = token_object(item, "custom")
             if len(inner) != 1:
                 raise ParsingError("Failed to parse object: expecting a single custom action")
             ((name, spec),) = inner.items()
@@ -220,7 +220,7 @@ def _action(value: Any) -> dict[str, Any]:
 
 
 def _retry(value: Any) -> dict[str, Any]:
-    raw = _object(value, "retry")
+    raw = token_object(value, "retry")
     count: int | None = None
     backoff = "exponential"
     delay = "1m"
@@ -243,7 +243,7 @@ def _retry(value: Any) -> dict[str, Any]:
 
 
 def _action_body(name: str, value: Any) -> dict[str, Any]:
-    spec = _object(value, name)
+    spec = token_object(value, name)
     parser = _ACTION_PARSERS.get(name)
     if parser is not None:
         return parser(spec)
@@ -341,7 +341,7 @@ def _notification(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_notification(value: Any) -> dict[str, Any]:
-    return _notify(_object(value, "error_notification"), "ErrorNotification",
+    return _notify(token_object(value, "error_notification"), "ErrorNotification",
                    "ErrorNotification", "ErrorNotification message template is null")
 
 
@@ -376,12 +376,12 @@ def _notify(spec: dict[str, Any], owner: str, label: str, missing: str) -> dict[
 
 
 def _destination(value: Any) -> dict[str, Any]:
-    raw = _object(value, "destination")
+    raw = token_object(value, "destination")
     out: dict[str, Any] = {}
     for key, item in raw.items():
         if key not in DESTINATION_TYPES:
             raise IllegalArgument(f"Invalid field: [{key}] found in Destination.")
-        spec = _object(item, key)
+        spec = token_object(item, key)
         if key != "custom_webhook" and not spec.get("url"):
             raise IllegalArgument("URL is null or empty")
         if key == "custom_webhook" and not (spec.get("url") or spec.get("host")):
@@ -394,7 +394,7 @@ def _destination(value: Any) -> dict[str, Any]:
 
 
 def _channel(value: Any) -> dict[str, Any]:
-    raw = _object(value, "channel")
+    raw = token_object(value, "channel")
     channel_id: str | None = None
     for key, item in raw.items():
         if key != "id":
@@ -412,7 +412,7 @@ def _script(value: Any) -> dict[str, Any]:
     ``{"source"|"id", "lang", "params", "options"}``; a stored script (``id``) has no lang."""
     if isinstance(value, str):
         return {"source": value, "lang": "mustache"}
-    raw = _object(value, "message_template")
+    raw = token_object(value, "message_template")
     out: dict[str, Any] = {}
     lang: str | None = None
     for key, item in raw.items():
@@ -423,7 +423,7 @@ def _script(value: Any) -> dict[str, Any]:
         elif key == "lang":
             lang = _text(item, key)
         elif key in ("params", "options"):
-            out[key] = dict(_object(item, key))
+            out[key] = dict(token_object(item, key))
         else:
             raise ParsingError(f"unexpected field [{key}]")
     if "source" not in out and "id" not in out:
@@ -448,7 +448,7 @@ _ACTION_PARSERS = {
 
 
 def _transition(value: Any) -> dict[str, Any]:
-    raw = _object(value, "transitions")
+    raw = token_object(value, "transitions")
     name: str | None = None
     conditions: dict[str, Any] | None = None
     for key, item in raw.items():
@@ -469,7 +469,7 @@ def _transition(value: Any) -> dict[str, Any]:
 def _conditions(value: Any) -> dict[str, Any]:
     """``Conditions.parse``: at most one of min_index_age, min_doc_count, min_size, cron,
     min_rollover_age, no_alias, min_state_age."""
-    raw = _object(value, "conditions")
+    raw = token_object(value, "conditions")
     out: dict[str, Any] = {}
     for key, item in raw.items():
         if key in ("min_index_age", "min_rollover_age", "min_state_age"):
@@ -511,13 +511,13 @@ def _cron(value: Any) -> dict[str, Any] | None:
 # --- ISM templates ---------------------------------------------------------------------------
 
 def _ism_template(value: Any, now_ms: int) -> dict[str, Any]:
-    raw = _object(value, "ism_template")
+    raw = token_object(value, "ism_template")
     patterns: list[str] = []
     priority = 0
     updated: int | None = None
     for key, item in raw.items():
         if key == "index_patterns":
-            patterns = [_pattern(p) for p in _bounded(_array(item, key), key,
+            patterns = [_pattern(p) for p in _bounded(token_array(item, key), key,
                                                       MAX_TEMPLATE_PATTERNS)]
         elif key == "priority":
             priority = 0 if item is None else _int(item, key)
@@ -691,20 +691,6 @@ def byte_size(value: Any, name: str) -> str:
 
 def size_bytes(rep: str) -> int:
     return parse_byte_size(rep, "size")
-
-
-def _object(value: Any, name: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ParsingError(f"Failed to parse object: expecting token of type [START_OBJECT] but "
-                           f"found [{token_name(value)}]", field=name)
-    return value
-
-
-def _array(value: Any, name: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ParsingError(f"Failed to parse object: expecting token of type [START_ARRAY] but "
-                           f"found [{token_name(value)}]", field=name)
-    return value
 
 
 def _text(value: Any, name: str) -> str:
