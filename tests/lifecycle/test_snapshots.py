@@ -101,11 +101,16 @@ def kill_and_restart(server: Server, marker: Path, env: dict[str, str], client: 
     """kill -9 the paused server, start it again without the pause, and wait (60 s at most)
     for the resumed restore to register ``index``."""
     server.kill()
+    start_unpaused(server, marker, env)
+    wait_for(lambda: client.indices.exists(index=index), timeout=60,
+             what=f"the resumed restore of {index}")
+
+
+def start_unpaused(server: Server, marker: Path, env: dict[str, str]) -> None:
+    """Start the killed server again without its pause."""
     marker.unlink()
     server.env = env
     server.start()
-    wait_for(lambda: client.indices.exists(index=index), timeout=60,
-             what=f"the resumed restore of {index}")
 
 
 def paused_snapshot(server: Server, repo_root: Path, index: str,
@@ -366,9 +371,7 @@ def test_kill_during_snapshot_lists_no_half_snapshot(tmp_path: Path) -> None:
         assert client.snapshot.status()["snapshots"][0]["snapshot"] == "k1"
         server.kill()
         assert listed(location) == []  # ... but no snapshot is listed
-        marker.unlink()
-        server.env = env
-        server.start()
+        start_unpaused(server, marker, env)
 
         def ended() -> str | None:
             got = client.snapshot.get(repository=repo, snapshot="_all")["snapshots"]

@@ -21,6 +21,7 @@ from tests.lifecycle.test_snapshots import (
     client_of,
     new_repo,
     paused_server,
+    start_unpaused,
     wait_for_pause,
 )
 from tests.streams.streamkit import wait_for
@@ -236,9 +237,7 @@ def test_kill_during_a_global_restore_then_restart_finishes_it(tmp_path: Path) -
         marker = wait_for_pause(server, "restore:fetched")
         assert set(global_state_present(client).values()) == {False}
         server.kill()
-        marker.unlink()
-        server.env = env
-        server.start()
+        start_unpaused(server, marker, env)
         wait_for(lambda: all(global_state_present(client).values()), timeout=60,
                  what="the resumed restore's global state")
         client.index(index="gs-piped", id="1", body={"kind": "flow"}, pipeline="gs-tag",
