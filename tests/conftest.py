@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +21,19 @@ from typing import Any
 
 import httpx
 import pytest
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "",
+             every: float = 0.1) -> Any:
+    """Poll ``check`` until it returns something true (bounded in time); that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or check}")
+        time.sleep(every)
 
 
 def free_port() -> int:

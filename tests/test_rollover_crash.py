@@ -13,9 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 from opensearchpy import OpenSearch
-from tests.streams.streamkit import wait_for
 
-from conftest import Server
+from conftest import Server, wait_for
 
 
 @pytest.fixture

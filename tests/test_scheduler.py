@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from conftest import wait_for
 from loghaven.errors import IllegalArgument
 from loghaven.scheduler import JOB, Cron, Every, Rate, Scheduler
 from loghaven.storage.metastore import SqliteMetastore
@@ -23,20 +24,13 @@ def metastore(tmp_path: Path):
     store.close()
 
 
-def wait_until(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.01)
-
-
 def test_periodic_job_runs_repeatedly_and_records_in_memory(metastore):
     scheduler = Scheduler(metastore)
     runs: list[float] = []
     scheduler.add("tick", lambda stopping: runs.append(time.time()), Every(0.05))
     scheduler.start()
     try:
-        wait_until(lambda: len(runs) >= 3)
+        wait_for(lambda: len(runs) >= 3, timeout=5, every=0.01)
     finally:
         scheduler.stop()
     job, = scheduler.jobs()
@@ -91,10 +85,10 @@ def test_run_soon_makes_a_job_due_and_reruns_one_asked_for_while_running(metasto
         time.sleep(0.05)
         assert runs == []
         scheduler.run_soon("flush")
-        wait_until(lambda: len(runs) == 1)
+        wait_for(lambda: len(runs) == 1, timeout=5, every=0.01)
         scheduler.run_soon("flush")  # asked for during the first run: one more run after it
         release.set()
-        wait_until(lambda: len(runs) == 2)
+        wait_for(lambda: len(runs) == 2, timeout=5, every=0.01)
         time.sleep(0.1)
         assert len(runs) == 2
         scheduler.run_soon("missing")  # no such job: nothing happens
@@ -113,8 +107,8 @@ def test_a_failing_job_records_its_error_and_keeps_running(metastore):
     scheduler.add("failing", failing, Every(0.02), durable=True)
     scheduler.start()
     try:
-        wait_until(lambda: len(calls) >= 2)
-        wait_until(lambda: (metastore.get(JOB, "failing") or {}).get("failures", 0) >= 2)
+        wait_for(lambda: len(calls) >= 2, timeout=5, every=0.01)
+        wait_for(lambda: (metastore.get(JOB, "failing") or {}).get("failures", 0) >= 2, timeout=5, every=0.01)
     finally:
         scheduler.stop()
     stored = metastore.get(JOB, "failing")
@@ -139,7 +133,7 @@ def test_durable_job_due_while_down_runs_once_at_start(metastore):
     second.start()
     try:
         assert ran.wait(5)
-        wait_until(lambda: metastore.get(JOB, "hourly")["runs"] == 1)
+        wait_for(lambda: metastore.get(JOB, "hourly")["runs"] == 1, timeout=5, every=0.01)
     finally:
         second.stop()
     stored = metastore.get(JOB, "hourly")
@@ -271,7 +265,7 @@ def test_lag_behind_the_due_time_is_measured_when_workers_are_busy(metastore):
         scheduler.add("quick", lambda stopping: quick_runs.append(time.time()), Every(0.01))
         time.sleep(0.3)
         release.set()
-        wait_until(lambda: len(quick_runs) >= 1)
+        wait_for(lambda: len(quick_runs) >= 1, timeout=5, every=0.01)
     finally:
         scheduler.stop()
     lag = scheduler.stats()["lag_millis"]
@@ -302,7 +296,7 @@ def test_jobs_of_a_pool_of_their_own_never_take_the_default_pools_threads(metast
     scheduler.start()
     try:
         assert started.acquire(timeout=5) and started.acquire(timeout=5)
-        wait_until(lambda: len(ticks) >= 3)
+        wait_for(lambda: len(ticks) >= 3, timeout=5, every=0.01)
     finally:
         release.set()
         scheduler.stop()

@@ -4,12 +4,11 @@ disabled one, and after a restart one catch-up run with the missed periods recor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from conftest import Server
+from conftest import Server, wait_for
 
 from .monitor_examples import QUERY_LEVEL
 
@@ -27,16 +26,6 @@ def job_names(es: httpx.Client) -> set[str]:
 def jobs_info(es: httpx.Client) -> dict[str, Any]:
     (node,) = es.get("/_plugins/_alerting/stats").json()["nodes"].values()
     return node["jobs_info"]
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 20) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"not within {seconds}s")
 
 
 def test_each_enabled_monitor_is_one_job(es: httpx.Client) -> None:

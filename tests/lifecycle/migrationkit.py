@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from opensearchpy import OpenSearch, TransportError
-from tests.streams.streamkit import wait_for
 
-from conftest import S3Store, Server
+from conftest import S3Store, Server, wait_for
 
 DOCS = 240
 #: Every state UltraWarm documents.

@@ -21,9 +21,8 @@ from tests.lifecycle.migrationkit import (
     status,
     tier,
 )
-from tests.streams.streamkit import wait_for
 
-from conftest import S3Store
+from conftest import S3Store, wait_for
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -17,7 +17,8 @@ from tests.lifecycle.migrationkit import (
     status,
     tier,
 )
-from tests.streams.streamkit import wait_for
+
+from conftest import wait_for
 
 #: Each step (``+``: its end) and the UltraWarm state ``_status`` shows there.
 HOT_TO_WARM = {"block": "RUNNING_INCREMENTAL_SNAPSHOT", "seal": "RUNNING_INCREMENTAL_SNAPSHOT",

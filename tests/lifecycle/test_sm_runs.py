@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from tests.streams.streamkit import wait_for
 
-from conftest import Server, WebhookReceiver
+from conftest import Server, WebhookReceiver, wait_for
 
 EVERY_MINUTE = {"schedule": {"cron": {"expression": "* * * * *", "timezone": "UTC"}}}
 #: A minute boundary, the retries' backoff (1 + 2 + 4 s) and the snapshots themselves.

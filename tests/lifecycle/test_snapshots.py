@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import TransportError
-from tests.streams.streamkit import wait_for
 
-from conftest import S3Store, Server
+from conftest import S3Store, Server, wait_for
 
 FS_BUCKET = "loghaven-repository"
 

@@ -24,9 +24,8 @@ from tests.lifecycle.test_snapshots import (
     start_unpaused,
     wait_for_pause,
 )
-from tests.streams.streamkit import wait_for
 
-from conftest import Server
+from conftest import Server, wait_for
 
 PIPELINE = {"description": "marks documents",
             "processors": [{"set": {"field": "tagged", "value": "by-{{kind}}"}},

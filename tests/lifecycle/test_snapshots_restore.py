@@ -23,9 +23,8 @@ from tests.lifecycle.test_snapshots import (
     search,
     wait_for_pause,
 )
-from tests.streams.streamkit import wait_for
 
-from conftest import Server
+from conftest import Server, wait_for
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ from tests.lifecycle.migrationkit import (
     snapshot,
     status,
 )
-from tests.streams.streamkit import wait_for
+
+from conftest import wait_for
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import orjson
-from loadkit import count, current_count, ingest, running, summary, wait_for, write_ndjson
+from loadkit import count, current_count, ingest, running, summary, write_ndjson
 
-from conftest import Server
+from conftest import Server, wait_for
 
 TOTAL = 60_000
 
@@ -43,7 +43,7 @@ def test_a_killed_run_continues_without_duplicates_or_losses(
     args = ["--url", server.url, "--index", index_name, "--batch-size", "300", "--workers",
             "3", "--checkpoints", str(checkpoints), str(source)]
     with running(*args, state=tmp_path, stderr=subprocess.DEVNULL) as process:
-        assert wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500, 60)
+        wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500, timeout=60)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     killed_at = _checkpoint(checkpoints)
@@ -93,10 +93,10 @@ def test_watch_loads_each_new_file_once(server: Server, es: httpx.Client, index_
     write_ndjson(folder / "a.ndjson", [{"n": 1}, {"n": 2}])
     with running("--url", server.url, "--index", index_name, "--watch", "--interval", "0.3",
                  str(folder), state=tmp_path) as process:
-        assert wait_for(lambda: current_count(es, index_name) == 2)
+        wait_for(lambda: current_count(es, index_name) == 2)
         staged = write_ndjson(tmp_path / "b.ndjson", [{"n": 3}])
         staged.rename(folder / "b.ndjson")
-        assert wait_for(lambda: current_count(es, index_name) == 3)
+        wait_for(lambda: current_count(es, index_name) == 3)
         time.sleep(1)  # a few more polls: nothing is loaded twice
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
@@ -114,7 +114,7 @@ def test_a_server_restart_mid_run_is_retried_and_a_dead_one_stops_the_run(
     args = ["--url", fresh_server.url, "--index", "restarted", "--batch-size", "300",
             "--checkpoints", str(checkpoints), str(source)]
     with running(*args, "--retry-for", "90", state=tmp_path) as process:
-        assert wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500)
+        wait_for(lambda: (_checkpoint(checkpoints) or (0, 0))[0] >= 1500)
         fresh_server.kill()
         time.sleep(1)  # the loader meets refused connections and waits
         fresh_server.start()
@@ -130,7 +130,7 @@ def test_a_server_restart_mid_run_is_retried_and_a_dead_one_stops_the_run(
     second.write_bytes(source.read_bytes())
     args[-1] = str(second)
     with running(*args, "--retry-for", "2", state=tmp_path) as process:
-        assert wait_for(lambda: len(_checkpoints(checkpoints)) == 2)
+        wait_for(lambda: len(_checkpoints(checkpoints)) == 2)
         fresh_server.kill()
         out, err = process.communicate(timeout=60)
     assert process.returncode == 1
@@ -148,7 +148,7 @@ def test_items_refused_with_429_are_sent_again_until_the_block_lifts(
     flood = {f"cluster.routing.allocation.disk.watermark.{name}": value for name, value in (
         ("low", "900pb"), ("high", "800pb"), ("flood_stage", "700pb"))}
     assert es.put("/_cluster/settings", json={"persistent": flood}).status_code == 200
-    assert wait_for(lambda: es.put("/blocked/_doc/probe", json={}).status_code == 429)
+    wait_for(lambda: es.put("/blocked/_doc/probe", json={}).status_code == 429)
     before = current_count(es, "blocked")  # the probes written before the block came
     source = write_ndjson(tmp_path / "a.ndjson", [{"n": i} for i in range(50)])
     args = ["--url", fresh_server.url, "--index", "blocked", "--batch-size", "20", str(source)]

@@ -8,9 +8,9 @@ import signal
 from pathlib import Path
 
 import httpx
-from loadkit import count, current_count, docs, ingest, running, summary, wait_for
+from loadkit import count, current_count, docs, ingest, running, summary
 
-from conftest import S3Store, Server
+from conftest import S3Store, Server, wait_for
 
 
 def test_prefix_with_gzip_objects_and_checkpoints_by_etag(
@@ -58,9 +58,9 @@ def test_watch_a_prefix(server: Server, es: httpx.Client, s3: S3Store, index_nam
     client.put_object(Bucket=bucket, Key="in/a.ndjson", Body=b'{"n": 1}\n')
     with running("--url", server.url, "--index", index_name, "--watch", "--interval", "0.3",
                  f"s3://{bucket}/in/", state=tmp_path, env=s3.env()) as process:
-        assert wait_for(lambda: current_count(es, index_name) == 1)
+        wait_for(lambda: current_count(es, index_name) == 1)
         client.put_object(Bucket=bucket, Key="in/b.ndjson.gz", Body=gzip.compress(b'{"n": 2}\n'))
-        assert wait_for(lambda: current_count(es, index_name) == 2)
+        wait_for(lambda: current_count(es, index_name) == 2)
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err

@@ -18,8 +18,8 @@ import pytest
 from opensearchpy import OpenSearch
 from tests.conftest import S3Store
 from tests.lifecycle.migrationkit import WarmServer, answers, call, fill, finish, status
-from tests.streams.streamkit import wait_for
 
+from conftest import wait_for
 from loghaven.config import Config
 from loghaven.storage.metastore import SqliteMetastore
 from loghaven.storage.objects import LocalObjectStore

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -78,18 +78,6 @@ def today(base: str, moment: float | None = None) -> str:
     """The daily index Firehose's OneDay rotation names for now (UTC)."""
     when = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
     return f"{base}-{when:%Y-%m-%d}"
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Poll ``check`` until it returns something true (bounded in time)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.1)
 
 
 @contextmanager

@@ -28,9 +28,9 @@ from tests.streams.streamkit import (
     reply,
     running_node,
     today,
-    wait_for,
 )
 
+from conftest import wait_for
 from loghaven.engine import index_metadata
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.node import Node

@@ -15,10 +15,9 @@ from tests.streams.streamkit import (
     metrics,
     running_node,
     today,
-    wait_for,
 )
 
-from conftest import S3Store
+from conftest import S3Store, wait_for
 from loghaven.node import Node
 
 

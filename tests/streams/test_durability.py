@@ -15,9 +15,9 @@ import httpx
 import orjson
 import pytest
 from botocore.config import Config as BotoConfig
-from tests.streams.streamkit import index_stream, wait_for
+from tests.streams.streamkit import index_stream
 
-from conftest import Server
+from conftest import Server, wait_for
 
 
 def firehose(server: Server) -> Any:

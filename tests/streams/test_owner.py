@@ -12,8 +12,9 @@ import httpx
 import orjson
 import pytest
 from botocore.config import Config as BotoConfig
-from tests.streams.streamkit import index_stream, today, wait_for
+from tests.streams.streamkit import index_stream, today
 
+from conftest import wait_for
 from security.conftest import SecureServer, role_user
 
 

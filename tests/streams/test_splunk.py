@@ -25,10 +25,9 @@ from tests.streams.streamkit import (
     reply,
     running_node,
     splunk_stream,
-    wait_for,
 )
 
-from conftest import Server
+from conftest import Server, wait_for
 from loghaven.node import Node
 
 TOKEN = "9b2b3f52-5a38-4e9a-b6a5-0c1f5d6a7e10"
