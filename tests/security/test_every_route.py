@@ -694,14 +694,14 @@ SETUPS: dict[tuple[str, str], Setup] = {
 }
 #: Entries whose own success is not 2xx: a task id that names no running task, the UI's
 #: redirect to its page, ISM's requests that name nothing to act on, a migration that ended
-#: before its status or cancel was asked.
+#: before its status or cancel was asked (or, for cancel, was past its switch: 400).
 SUCCESS = {("GET", "/_tasks/{task_id}"): (404,), ("GET", "/_dashboards"): (307,),
            # ISM's routes without a policy id or indices: OpenSearch's "Missing ..." 400
            **{(method, f"{prefix}/{path}"): (400,) for prefix in ISM_PREFIXES
               for method, path in (("PUT", "policies"), ("POST", "add"), ("POST", "remove"),
                                    ("POST", "change_policy"), ("POST", "retry"))},
            ("GET", "/_ultrawarm/migration/{index}/_status"): (200, 404),
-           ("POST", "/_ultrawarm/migration/_cancel/{index}"): (200, 404)}
+           ("POST", "/_ultrawarm/migration/_cancel/{index}"): (200, 400, 404)}
 
 
 def _user(admin: httpx.Client, name: str, role: dict[str, Any] | None) -> None:
