@@ -74,7 +74,10 @@ def test_slow_searches_and_documents_are_logged_to_files_and_indices(
     assert searched["took_millis"] >= 0
     assert searched["client.address"] == "127.0.0.1"
     assert searched["user"] is None  # security is off
-    assert f"[{index_name}] took[" in searched["message"]
+    assert searched["message"].startswith(f"[{index_name}] took[")
+    assert searched["message"].endswith(f"total_hits[1 hits], kind[search], total_shards[1], "
+                                        f"source[{searched['source']}], id[{tag}]")
+    assert searched["kind"] == "search"
     assert by_logger["index.search.slowlog.fetch"]["level"] == "INFO"
 
     (indexed,) = entries_of(server, "index_indexing_slowlog", tag)

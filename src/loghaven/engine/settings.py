@@ -128,8 +128,12 @@ def _check_slowlog(key: str, value: str) -> None:
 def slowlog_threshold_ms(key: str, value: str) -> float:
     """A slow log threshold in milliseconds (``-1``: off), as OpenSearch's time setting with
     its minimum of ``-1`` parses it."""
-    if value.strip() == "-1":
+    text = value.strip().lower()
+    if text == "-1":
         return -1
+    for unit, per_ms in (("nanos", 1e6), ("micros", 1e3)):  # kept below a millisecond
+        if text.endswith(unit) and text[:-len(unit)].strip().isdigit():
+            return int(text[:-len(unit)]) / per_ms
     try:
         return parse_duration_ms(value, key)
     except ValueError as exc:

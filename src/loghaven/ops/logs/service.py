@@ -41,7 +41,7 @@ MAPPING = {"dynamic": "true", "properties": {
     "node": {"properties": {"name": {"type": "keyword"}}},
     "cluster": {"properties": {"name": {"type": "keyword"}}},
     **{name: {"type": "keyword"} for name in (
-        "level", "logger", "index", "id", "op", "took", "search_type", "user", "x_opaque_id",
+        "level", "logger", "index", "id", "op", "took", "kind", "user", "x_opaque_id",
         "method", "path")},
 }}
 

@@ -146,11 +146,10 @@ class SlowLogs:
                     source = _json(event.body) if event.body is not None else ""
                 hits = "-1" if event.total_hits is None else str(event.total_hits)
                 message = (f"[{name}] took[{_took(took)}], took_millis[{int(took)}], "
-                           f"total_hits[{hits} hits], search_type[{event.kind}], "
-                           f"total_shards[1], source[{source}]")
+                           f"total_hits[{hits} hits], kind[{event.kind}], total_shards[1], "
+                           f"source[{source}]")
                 self.search_entry(self._entry(level, logger, name, message, took, {
-                    "total_hits": event.total_hits, "search_type": event.kind,
-                    "source": source}))
+                    "total_hits": event.total_hits, "kind": event.kind, "source": source}))
 
     def written(self, event: Written) -> None:
         thresholds = self.thresholds(event.index)
@@ -178,9 +177,12 @@ class SlowLogs:
 
     def _entry(self, level: str, logger: str, index: str, message: str, took: float,
                fields: dict[str, Any]) -> Entry:
+        sender = origin.fields()
+        if logger != INDEX_LOGGER:  # ES ends a search's message with its X-Opaque-Id
+            message += f", id[{sender.get('x_opaque_id') or ''}]"
         return {"@timestamp": _now(), "level": level.upper(), "logger": logger,
                 "message": message, "index": index, "took": _took(took),
-                "took_millis": round(took, 3), **fields, **self.common, **origin.fields()}
+                "took_millis": round(took, 3), **fields, **self.common, **sender}
 
 
 def _source(request: WriteRequest, thresholds: Thresholds) -> str | None:
