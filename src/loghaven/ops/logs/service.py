@@ -82,7 +82,7 @@ class NodeLogs:
         logging.getLogger("loghaven").addHandler(self.handler)
         scheduler.add("ops-logs-flush", lambda _stopping: self.flush(), Every(FLUSH_SECONDS))
         scheduler.add("ops-logs-retention", lambda _stopping: self.expire(),
-                      Every(RETENTION_SECONDS))
+                      Every(RETENTION_SECONDS), durable=True)  # also when restarted hourly
 
     def flush(self) -> None:
         for sink in self.sinks:
