@@ -72,7 +72,6 @@ SLOWLOG_THRESHOLDS = tuple(
 SLOWLOG_SETTINGS = (*SLOWLOG_THRESHOLDS, "index.search.slowlog.level",
                     "index.indexing.slowlog.level", "index.indexing.slowlog.source",
                     "index.indexing.slowlog.reformat")
-BOOLEAN_SETTINGS += ("index.indexing.slowlog.reformat",)
 #: The index settings of OpenSearch's Index State Management, under its two prefixes: the
 #: rollover action's alias and skip flag, whether ``ism_template`` may attach a policy
 #: (``auto_manage``, false once a policy is removed), and the deprecated ``policy_id``.
