@@ -90,7 +90,10 @@ def test_slow_searches_and_documents_are_logged_to_files_and_indices(
     def found(pattern: str) -> list[dict]:
         client.indices.refresh(index=pattern, expand_wildcards="all")
         hits = client.search(index=pattern, expand_wildcards="all", body={
-            "query": {"term": {"x_opaque_id": tag}}})["hits"]["hits"]
+            "query": {"bool": {"filter": [{"term": {"x_opaque_id": tag}},
+                                          {"term": {"client.address": "127.0.0.1"}},
+                                          {"range": {"took_millis": {"gte": 0}}}]}}}
+        )["hits"]["hits"]
         return [hit["_source"] for hit in hits]
 
     searches = wait_for(lambda: len(found(".loghaven-logs-search-*")) == 2
