@@ -31,6 +31,7 @@ from loghaven.lifecycle.sm.service import SnapshotPolicies
 from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
+from loghaven.ops.logs.service import NodeLogs
 from loghaven.ops.observe import Observers
 from loghaven.scheduler import Scheduler
 from loghaven.scripting.stored import StoredScripts
@@ -92,6 +93,8 @@ class Node:
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
                                             salt=config.compliance_salt, tasks=self.tasks,
                                             scripts=self.scripts, observers=self.observers)
+        #: The error log and the search and indexing slow logs (files and hidden indices).
+        self.logs = NodeLogs(config, self.catalog, self.write_service, self.observers)
         #: Splunk's HTTP Event Collector: tokens, events through the write service, acks.
         self.hec = HecService(config, self.security, self.write_service, self.catalog)
         #: Authentication and authorization decisions, to a file and a hidden daily index.
@@ -161,6 +164,7 @@ class Node:
         self.catalog.schedule(self.scheduler)
         self.search_service.schedule(self.scheduler)
         self.audit.schedule(self.scheduler)
+        self.logs.start(self.scheduler)
         self.alerts.schedule(self.scheduler)
         self.findings.schedule(self.scheduler)
         self.topics.start()
@@ -193,6 +197,7 @@ class Node:
         self.snapshots.close()
         self.notifications.close()
         self.audit.close()  # the last events, while the indices are still open
+        self.logs.close()
         self.search_service.close()
         self.write_service.close()
         self.catalog.close()

@@ -13,7 +13,6 @@ import pytest
 
 from loghaven.config import Config
 from loghaven.node import Node
-from loghaven.security import audit
 from loghaven.security.audit import (
     AUTHENTICATED,
     FAILED_LOGIN,
@@ -147,7 +146,7 @@ def test_nothing_is_recorded_when_audit_or_security_is_off(tmp_path: Path,
 
 def test_the_queue_is_bounded_and_drops_are_counted(node: Node, monkeypatch: pytest.MonkeyPatch,
                                                     caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(audit, "MAX_QUEUE_LEN", 10)
+    monkeypatch.setattr(node.audit.sink, "max_queue", 10)
     for n in range(15):
         denied(node, f"user{n}")
     assert node.audit.stats()["queued"] == 10
@@ -176,7 +175,7 @@ def test_the_flush_job_runs_with_the_node_and_the_rest_is_flushed_at_close(
 
 
 def test_the_file_rotates_by_size(node: Node, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(audit, "FILE_MAX_BYTES", 2000)
+    monkeypatch.setattr(node.audit.sink, "max_bytes", 2000)
     for _ in range(3):
         for n in range(5):
             denied(node, f"user{n}")

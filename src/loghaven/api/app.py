@@ -2,7 +2,8 @@
 
 Middleware, outermost first: response headers (nosniff, CSP, product), the Host check, CORS,
 the raw path for routing (api/paths.py), then each route's policy (content types,
-Authorization, osd-xsrf, OPTIONS), then the error boundary that answers what no handler took.
+Authorization, osd-xsrf, OPTIONS), the request's origin for the logs (ops/origin.py), then the
+error boundary that answers what no handler took.
 With security enabled each route's endpoint runs behind its guard (api/auth.py:
 authentication, the route's permission from api/permissions.py); every route must have a
 permission, with security on or off.
@@ -63,12 +64,16 @@ from loghaven.api.response_headers import ResponseHeaders
 from loghaven.api.route_policy import RoutePolicies
 from loghaven.errors import LoghavenError, unexpected_error
 from loghaven.node import Node
+from loghaven.ops import origin
 
 log = logging.getLogger("loghaven.api")
 
 
 async def loghaven_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LoghavenError)
+    if exc.status >= 500:  # the error log keeps the stack trace of every 5xx answer
+        log.error("%s on %s %s: %s", exc.type, request.method, request.url.path, exc.reason,
+                  exc_info=exc)
     return error_response(request, exc)
 
 
@@ -85,6 +90,25 @@ async def http_error(request: Request, exc: Exception) -> Response:
     else:
         error = LoghavenError(str(exc.detail), status=exc.status_code)
     return error_response(request, error)
+
+
+class RequestOrigin:
+    """Sets who sent each request (:mod:`loghaven.ops.origin`) while it is served: its
+    address, ``X-Opaque-Id``, method and path (never its query string or credentials)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        opaque_id = next((value.decode("latin-1") for name, value in scope["headers"]
+                          if name == b"x-opaque-id"), None)
+        with origin.receiving(origin.Origin(client[0] if client else "", opaque_id,
+                                            scope.get("method", ""), scope.get("path", ""))):
+            await self.app(scope, receive, send)
 
 
 class ErrorBoundary:
@@ -155,6 +179,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
                     Middleware(Cors, config=node.config),
                     Middleware(RawPaths),
                     Middleware(RoutePolicies, routes=routes),
+                    Middleware(RequestOrigin),
                     Middleware(ErrorBoundary)],
         exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error},
         lifespan=lifespan,

@@ -37,6 +37,7 @@ from loghaven.api.http import body_limit, error_response, run
 from loghaven.api.permissions import CLUSTER, PUBLIC, UI, Permission
 from loghaven.errors import AuthenticationRequired, LoghavenError
 from loghaven.inflate import too_large
+from loghaven.ops import origin
 from loghaven.security import audit, sigv4
 from loghaven.security.access import no_permissions
 from loghaven.security.context import acting, current
@@ -237,6 +238,7 @@ class Guard:
         except LoghavenError as error:  # a body over http.max_content_length
             await error_response(request, error)(scope, receive, send)
             return
+        origin.authenticated(subject.name)
         indices = trace_indices(request)
         if not authorize(subject, permission):
             assert permission.action is not None

@@ -25,7 +25,7 @@ KNOWN_PREFIXES = (
     "index.search.", "index.hidden", "index.priority", "index.sort.", "index.knn",
     "index.store.", "index.merge.", "index.provided_name", "index.creation_date", "index.uuid",
     "index.version.", "index.format", "index.default_pipeline", "index.final_pipeline",
-    "index.write.", "index.ultrawarm.",
+    "index.write.", "index.ultrawarm.", "index.indexing.slowlog.",
 )
 PRIVATE = ("index.creation_date", "index.uuid", "index.version.created", "index.provided_name")
 #: Per-index cost limits ES has and Loghaven applies: setting → (ES default, minimum value).
@@ -61,6 +61,17 @@ TIME_SETTINGS = (
     "index.translog.retention.age",
 )
 ENUM_SETTINGS = {"index.translog.durability": ("request", "async")}
+#: OpenSearch's slow log settings (ops/logs/slowlog.py reads them): the thresholds of each
+#: phase and level (time values, ``-1`` off, the default), the lowest level written, and for
+#: indexing how much of the source is logged and whether it is put on one line.
+SLOWLOG_LEVELS = ("warn", "info", "debug", "trace")
+SLOWLOG_THRESHOLDS = tuple(
+    f"index.{kind}.slowlog.threshold.{phase}.{level}"
+    for kind, phase in (("search", "query"), ("search", "fetch"), ("indexing", "index"))
+    for level in SLOWLOG_LEVELS)
+SLOWLOG_SETTINGS = (*SLOWLOG_THRESHOLDS, "index.search.slowlog.level",
+                    "index.indexing.slowlog.level", "index.indexing.slowlog.source",
+                    "index.indexing.slowlog.reformat")
 #: The index settings of OpenSearch's Index State Management, under its two prefixes: the
 #: rollover action's alias and skip flag, whether ``ism_template`` may attach a policy
 #: (``auto_manage``, false once a policy is removed), and the deprecated ``policy_id``.
@@ -75,7 +86,9 @@ def check_value(key: str, value: str) -> None:
     """Refuse a value ES could not parse for a typed setting, with ES's message."""
     if key.startswith(ISM_PREFIXES) and key.split(".", 3)[3] not in ISM_SETTINGS:
         raise unknown_setting(key)
-    if key in INTEGER_SETTINGS:
+    if key.startswith(("index.search.slowlog.", "index.indexing.slowlog.")):
+        _check_slowlog(key, value)
+    elif key in INTEGER_SETTINGS:
         if parse_int_setting(key, value, INTEGER_SETTINGS[key]) >= 2**31:
             raise IllegalArgument(f"Failed to parse value [{value}] for setting [{key}]")
     elif key in BOOLEAN_SETTINGS:
@@ -92,6 +105,58 @@ def check_value(key: str, value: str) -> None:
                 f"is missing or unrecognized") from exc
     elif key in ENUM_SETTINGS and value.lower() not in ENUM_SETTINGS[key]:
         raise IllegalArgument(f"failed to parse value [{value}] for setting [{key}]")
+
+
+def _check_slowlog(key: str, value: str) -> None:
+    """A slow log setting's value, refused with the messages of OpenSearch's parsers."""
+    if key not in SLOWLOG_SETTINGS:
+        raise unknown_setting(key)
+    if key in SLOWLOG_THRESHOLDS:
+        slowlog_threshold_ms(key, value)
+    elif key.endswith(".level"):
+        if value.lower() not in SLOWLOG_LEVELS:
+            raise IllegalArgument(f"No enum constant org.opensearch.index.SlowLogLevel."
+                                  f"{value.upper()}")
+    elif key == "index.indexing.slowlog.source":
+        slowlog_source_chars(value)
+    elif value not in ("true", "false"):
+        raise IllegalArgument(f"Failed to parse value [{value}] as only [true] or [false] are "
+                              f"allowed.")
+
+
+def slowlog_threshold_ms(key: str, value: str) -> float:
+    """A slow log threshold in milliseconds (``-1``: off), as OpenSearch's time setting with
+    its minimum of ``-1`` parses it."""
+    text = value.strip().lower()
+    if text == "-1":
+        return -1
+    for unit, per_ms in (("nanos", 1e6), ("micros", 1e3)):  # kept below a millisecond
+        if text.endswith(unit) and text[:-len(unit)].strip().isdigit():
+            return int(text[:-len(unit)]) / per_ms
+    try:
+        return parse_duration_ms(value, key)
+    except ValueError as exc:
+        if value.strip().startswith("-"):
+            raise IllegalArgument(f"failed to parse value [{value}] for setting [{key}], must "
+                                  f"be >= [-1]") from exc
+        raise IllegalArgument(
+            f"failed to parse setting [{key}] with value [{value}] as a time value: unit is "
+            f"missing or unrecognized") from exc
+
+
+def slowlog_source_chars(value: str) -> int:
+    """``index.indexing.slowlog.source``: how many characters of a source are logged (an
+    integer; ``true``: all of it, ``false``: none), parsed as OpenSearch does."""
+    try:
+        return max(int(value.strip(), 10), 0)
+    except ValueError:
+        pass
+    if value == "true":
+        return 2**31 - 1
+    if value == "false":
+        return 0
+    raise IllegalArgument(f"Failed to parse value [{value}] as only [true] or [false] are "
+                          f"allowed.")
 
 
 def unknown_setting(key: str) -> IllegalArgument:

@@ -251,7 +251,7 @@ class WriteService:
         if requests:
             self.observers.written(Written(
                 index.name, requests, (time.perf_counter() - started) * 1000,
-                sum(1 for o in outcomes if isinstance(o, LoghavenError))))
+                sum(1 for o in outcomes if isinstance(o, LoghavenError)), outcomes))
 
     def _write(self, index: Index, requests: list[WriteRequest]) -> list[Outcome]:
         outcomes: list[Outcome] = []

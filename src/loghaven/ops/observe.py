@@ -46,6 +46,9 @@ class Written:
     took_ms: float
     #: How many of them failed.
     failed: int
+    #: Each request's outcome, in order: its ``WriteResult`` (with the document's id, also
+    #: one the engine generated) or its error.
+    outcomes: Sequence[Any] = ()
 
 
 class Observers:
