@@ -15,8 +15,7 @@ import httpx
 import pytest
 from opensearchpy import OpenSearch
 
-from conftest import Server
-from streams.streamkit import wait_for
+from conftest import Server, wait_for
 
 #: Small files, so that the rotation test fills several; every reader reads all of them.
 MAX_SIZE = 20_000

@@ -138,12 +138,16 @@ class _IndexPermission:
         return self.indices(index) or any(self.indices(alias) for alias in aliases)
 
     def allows(self, action: str, index: str, aliases: Collection[str]) -> bool:
-        """Whether this entry grants ``action`` on the index; on a system index only reads,
-        and only by a pattern that names it (not ``*``, not an alias)."""
+        """Whether this entry grants ``action`` on the index; on a system index only reads
+        (and deleting a whole day), and only by a pattern that names it (not ``*``, not an
+        alias) — but the metrics history is read through any grant that covers it."""
         if not self.actions(action):
             return False
         if system_indices.protected(index):
-            return system_indices.permitted(action) and self.system(index)
+            if self.system(index):
+                return system_indices.permitted(action)
+            return system_indices.open_to_reads(index) and system_indices.reads(action) \
+                and self.names(index, aliases)
         return self.names(index, aliases)
 
 
