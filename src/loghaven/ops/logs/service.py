@@ -23,9 +23,10 @@ from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.ingest.event_sink import EventSink
 from loghaven.ingest.service import WriteService
 from loghaven.ops.logs.errorlog import ErrorLogHandler
-from loghaven.ops.logs.slowlog import LOGS_PREFIX, SlowLogs
+from loghaven.ops.logs.slowlog import SlowLogs
 from loghaven.ops.observe import Observers
 from loghaven.scheduler import Every, Scheduler
+from loghaven.security.system_indices import LOGS_PREFIX
 
 FLUSH_SECONDS = 1.0
 RETENTION_SECONDS = 3600.0

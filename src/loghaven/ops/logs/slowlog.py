@@ -35,9 +35,8 @@ from loghaven.engine.settings import (
 )
 from loghaven.ops import origin
 from loghaven.ops.observe import Searched, Written
+from loghaven.security.system_indices import LOGS_PREFIX
 
-#: The node's own log indices, never slow-logged (no feedback loop).
-LOGS_PREFIX = ".loghaven-logs-"
 #: ES's logger names, which say the phase of each entry.
 QUERY_LOGGER = "index.search.slowlog.query"
 FETCH_LOGGER = "index.search.slowlog.fetch"
