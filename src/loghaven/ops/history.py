@@ -2,9 +2,9 @@
 ``ops.metrics.interval`` into a daily hidden index, kept for ``ops.metrics.retention``.
 
 The indices are ``.loghaven-metrics-YYYY.MM.dd`` (the UTC day of the sample), hidden as the
-node's other system indices are (``*`` and ``_cat/indices`` do not show them;
-``.loghaven-metrics-*`` reaches them, as ES matches a hidden index by a pattern that starts
-with its dot). Each document is ``@timestamp`` (epoch millis), ``node_id``, ``node_name`` and
+node's other system indices are (``*`` does not reach them; ``.loghaven-metrics-*`` does, as
+ES matches a hidden index by a pattern that starts with its dot; ``_cat/indices`` lists them,
+as ES lists hidden indices). Each document is ``@timestamp`` (epoch millis), ``node_id``, ``node_name`` and
 the sample's fields, numbers mapped as ``double``; the UI charts them and the recommended
 alarms are monitors over them.
 

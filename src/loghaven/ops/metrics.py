@@ -13,7 +13,8 @@ phase and every index's part of a write (ops/observe.py) and keeps counters and 
 histograms (``prometheus_client``'s, which take a lock and find a bucket: a constant cost per
 event, never per document — a 10,000-document bulk costs what a single document does).
 ``SearchRate``/``IndexingRate`` and the average latencies are over the period since the
-previous sample of the history.
+previous sample of the history. The node's own bookkeeping (the alert count the figures read,
+the history's writes) runs :func:`uncounted`, so an idle node's rates are 0.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from loghaven.engine import blocks
 from loghaven.engine.index import Index
+from loghaven.errors import ParseFailure
 from loghaven.lifecycle.sm.service import WORKFLOWS
 from loghaven.ops import host, stats
 from loghaven.ops.observe import Observers, Searched, Written
@@ -49,6 +51,8 @@ MB = 1024 * 1024
 #: day ~10-50 ms, a bulk of 1,000 WAF documents ~15 ms; the top buckets catch stalls.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                    2.5, 5.0, 10.0, 30.0)
+#: The kinds of search phases (ops/observe.py's ``Searched.kind``).
+SEARCH_KINDS = ("search", "scroll", "count", "msearch")
 #: ``ClusterHealthStatus.value()`` of OpenSearch, as its Prometheus exporter reports it.
 STATUS_VALUES = {"green": 0, "yellow": 1, "red": 2}
 #: Set while the metrics read the node (the alert counts are a search) and write their
@@ -84,7 +88,10 @@ def memory_limit(value: str, machine_total: int) -> int:
             raise ValueError(f"node.memory.limit: [{value}] must be above 0% and at most "
                              f"100%")
         return int(machine_total * share / 100)
-    limit = parse_byte_size(text, "node.memory.limit")
+    try:
+        limit = parse_byte_size(text, "node.memory.limit")
+    except ParseFailure as error:
+        raise ValueError(error.reason) from None
     if limit <= 0:
         raise ValueError(f"node.memory.limit: [{value}] must be positive")
     return limit
@@ -123,6 +130,11 @@ class NodeMetrics:
         self.documents = Counter(
             "loghaven_indexing_documents", "Document writes (index, create, update, delete) "
             "by outcome", ["result"], registry=self.registry)
+        for kind in SEARCH_KINDS:  # every series from the start, at 0
+            self.search_latency.labels(kind)
+            self.search_failures.labels(kind)
+        for result in ("succeeded", "failed"):
+            self.documents.labels(result)
         self._lock = threading.Lock()
         self._totals = _Totals()
         #: The totals and monotonic time of the previous sample (the rates' period).
