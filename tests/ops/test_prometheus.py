@@ -4,13 +4,16 @@ writes and refreshes."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from tests.conftest import Server
+from tests.streams.streamkit import index_stream
 
 MB = 1024 * 1024
 
@@ -104,6 +107,22 @@ def test_a_failed_search_is_counted_as_a_failure(es: httpx.Client, index_name: s
     bad = es.post(f"/{index_name}/_search", json={"query": {"range": {"n": {"gte": "x"}}}})
     assert bad.status_code == 400
     assert failures(scrape(es)) == before + 1
+
+
+def test_a_delivery_streams_backlog(server: Server, es: httpx.Client) -> None:
+    """A record a Firehose client put, buffered until its 15-minute interval, is backlog."""
+    firehose = boto3.client("firehose", endpoint_url=server.url, region_name="us-east-1",
+                            aws_access_key_id="k", aws_secret_access_key="s")
+    name = f"metrics-{uuid.uuid4().hex[:8]}"
+    firehose.create_delivery_stream(**index_stream(name, index="backlogged", interval=900,
+                                                   size_mb=100))
+    try:
+        firehose.put_record(DeliveryStreamName=name, Record={"Data": b'{"a": 1}\n' * 50})
+        families = scrape(es)
+        assert one(families, "loghaven_stream_backlog_bytes", stream=name) >= 450
+        assert one(families, "loghaven_stream_backlog_records", stream=name) == 1
+    finally:
+        firehose.delete_delivery_stream(DeliveryStreamName=name)
 
 
 @pytest.fixture(scope="module")
