@@ -10,9 +10,12 @@ from typing import Any, overload
 
 import pytest
 from opensearchpy import OpenSearch
+from tests.alerting.test_alerts_store import alert
 from tests.conftest import Server
 
-from loghaven.ops.metrics import NodeMetrics, memory_limit
+from loghaven.config import Config
+from loghaven.node import Node
+from loghaven.ops.metrics import NodeMetrics, collect, memory_limit
 from loghaven.ops.observe import Observers, Searched, Written
 
 GIB = 1024 ** 3
@@ -121,3 +124,20 @@ def test_memory_limit(value: str, expected: int) -> None:
 def test_a_wrong_memory_limit_is_refused(value: str) -> None:
     with pytest.raises(ValueError):
         memory_limit(value, 1000)
+
+
+def test_alert_counts_by_state(tmp_path: Path) -> None:
+    """Alerts written through alerting's store are counted by state in a sample, and reading
+    them is not counted as a search."""
+    node = Node(Config(data_dir=tmp_path / "data", ingest_workers=0))
+    try:
+        assert collect(node)["loghaven.alerts.active"] == 0
+        node.alerts.save([alert("m1", "cpu high"), alert("m1", "cpu low"),
+                          alert("m2", "disk", state="ERROR", error_message="failed"),
+                          alert("m3", "gone", state="COMPLETED", end_time=2)])
+        sample = collect(node)
+        assert (sample["loghaven.alerts.active"], sample["loghaven.alerts.acknowledged"],
+                sample["loghaven.alerts.error"]) == (2, 0, 1)
+        assert node.metrics.totals()["searches"] == 0
+    finally:
+        node.close()
