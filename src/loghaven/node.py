@@ -31,7 +31,10 @@ from loghaven.lifecycle.sm.service import SnapshotPolicies
 from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
+from loghaven.ops import host
+from loghaven.ops.history import MetricsHistory
 from loghaven.ops.logs.service import NodeLogs
+from loghaven.ops.metrics import NodeMetrics, memory_limit
 from loghaven.ops.observe import Observers
 from loghaven.scheduler import Scheduler
 from loghaven.scripting.stored import StoredScripts
@@ -80,6 +83,10 @@ class Node:
         self.node_id = self._node_id()
         #: Listeners of every search and write (operations metrics, slow logs).
         self.observers = Observers()
+        #: Counters and latency histograms of those searches and writes (ops/metrics.py).
+        self.metrics = NodeMetrics(memory_limit(config.node_memory_limit,
+                                                host.memory_stats()["machine_total"]))
+        self.metrics.listen(self.observers)
         #: Every write to the node's indices, for the API and the node's own features.
         self.write_service = WriteService(self.catalog, IngestWorkers(config.ingest_workers),
                                           self.observers)
@@ -148,6 +155,9 @@ class Node:
             ism_store, IsmContext(self.catalog, self.write_service, self.search_service,
                                   self.migrations, self.snapshots, self.notifications),
             interval=config.ism_job_interval)
+        #: The node-metrics history (``.loghaven-metrics-*``), sampled every
+        #: ``ops.metrics.interval``.
+        self.metrics_history = MetricsHistory(self)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -172,6 +182,7 @@ class Node:
         self.streams.start()
         self.migrations.start()
         self.warm_sweep.schedule(self.scheduler)
+        self.metrics_history.schedule(self.scheduler)
         self.snapshots.start()
         self.sm.start()
         if self.config.ism_enabled:

@@ -161,6 +161,15 @@ class AlertStore:
             "sort": [{"start_time": {"order": "asc"}}]})
         return [self._read(hit) for hit in response["hits"]["hits"]]
 
+    def counts(self) -> dict[str, int]:
+        """How many current alerts are in each state (ACTIVE, ACKNOWLEDGED, ERROR), for the
+        node's metrics: one aggregation over the active index."""
+        response = self._search(ACTIVE_INDEX, {"size": 0, "track_total_hits": True, "aggs": {
+            "states": {"terms": {"field": "state", "size": len(CURRENT_STATES)}}}})
+        found = {b["key"]: b["doc_count"]
+                 for b in response.get("aggregations", {}).get("states", {}).get("buckets", [])}
+        return {state: found.get(state, 0) for state in CURRENT_STATES}
+
     @staticmethod
     def _read(hit: dict[str, Any]) -> dict[str, Any]:
         alert = source_of(hit)

@@ -47,6 +47,7 @@ from loghaven.api import (
     nodes,
     notifications,
     permissions,
+    prometheus,
     scripts,
     search,
     security,
@@ -160,7 +161,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     # alerting_alerts' literal ``monitors/alerts`` before the monitors' ``monitors/{id}``;
     # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
     # so that a literal path of another module is found first
-    routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
+    routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes, *prometheus.routes,
               *jobs.routes, *stats.routes, *ingest_processors.routes, *notifications.routes,
               *alerting_alerts.routes, *alerting.routes,
               *analyze.routes, *ingest.routes, *scripts.routes, *search.routes, *metadata.routes, *bulk.routes,

@@ -27,6 +27,7 @@ from loghaven.engine.settings import nest
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.node import COMPAT_VERSION, Node
 from loghaven.ops import host, state, stats
+from loghaven.ops.metrics import cluster_status
 from loghaven.search.bulk_by_scroll import parse_requests_per_second
 from loghaven.tasks import LIST_TASKS
 
@@ -188,7 +189,7 @@ def cluster_stats_body(request: Request) -> dict[str, Any]:
         "cluster_name": node.config.cluster_name,
         "cluster_uuid": node.catalog.cluster_uuid,
         "timestamp": int(time.time() * 1000),
-        "status": "green",
+        "status": cluster_status(list(node.catalog.indices.values())),
         "indices": {
             "count": count,
             "shards": {"total": count, "primaries": count, "replication": 0.0,
@@ -221,7 +222,7 @@ def cluster_stats_body(request: Request) -> dict[str, Any]:
                             process["open_file_descriptors"])},
             "jvm": {"max_uptime_in_millis": int((time.time() - node.started) * 1000),
                     "versions": [], "mem": {"heap_used_in_bytes": memory["resident"],
-                                            "heap_max_in_bytes": memory["machine_total"]},
+                                            "heap_max_in_bytes": node.metrics.memory_limit},
                     "threads": memory["threads"]},
             "fs": host.fs_stats(node.config.data_dir)["total"],
             "plugins": [{"name": name, "version": COMPAT_VERSION + ".0", "description": text}

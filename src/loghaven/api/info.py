@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from loghaven.api.http import head_response, json_response, node_of, run
 from loghaven.node import COMPAT_VERSION, Node
+from loghaven.ops.metrics import cluster_status
 
 #: What ``GET /`` reports in product-header mode: Elasticsearch 7.10.2 (the API level that
 #: OpenSearch 2.x keeps, and what OpenSearch's own compatibility mode reports), with the
@@ -58,7 +59,7 @@ def health_body(node: Node, index_expr: str | None, request: Request) -> dict:
     open_count = sum(1 for i in indices if i.state == "open") - red
     body = {
         "cluster_name": node.config.cluster_name,
-        "status": "red" if red else "green",
+        "status": cluster_status(indices),
         "timed_out": False,
         "number_of_nodes": 1,
         "number_of_data_nodes": 1,

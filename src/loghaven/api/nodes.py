@@ -3,7 +3,9 @@
 Sniffing clients read ``http.publish_address`` and ``roles``; monitoring tools read the
 ``os``, ``process``, ``jvm``, ``fs`` and ``indices`` stats. A Python process has no JVM: the
 ``jvm`` sections describe the Python runtime, with the resident memory as the heap and the
-machine's memory as the heap maximum, so that heap-percentage dashboards show something true.
+node's memory limit (``node.memory.limit``) as the heap maximum, so that heap-percentage
+dashboards and alarms (JVMMemoryPressure) show something true. The ``loghaven`` section has
+the node's operations metrics (ops/metrics.py) under their CloudWatch names.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from starlette.routing import Route
 from loghaven.api.http import json_response, node_of, run
 from loghaven.node import COMPAT_VERSION
 from loghaven.ops import host, stats
+from loghaven.ops.metrics import collect
 
 ROLES = ["cluster_manager", "data", "ingest", "remote_cluster_client"]
 #: Selector attributes ``<role>:true`` matches (``master`` is the pre-2.0 name).
@@ -36,7 +39,7 @@ STATS_METRICS = {"indices", "os", "process", "jvm", "thread_pool", "fs", "transp
                  "file_cache", "task_cancellation", "search_pipeline", "resource_usage_stats",
                  "segment_replication_backpressure", "repositories", "admission_control",
                  "caches", "scheduler", "security", "streams", "warm",
-                 "snapshot_management"}
+                 "snapshot_management", "loghaven"}
 
 #: Route prefixes of plugin APIs → the OpenSearch plugin that serves them there.
 PLUGINS = {
@@ -116,7 +119,6 @@ def info_entry(request: Request, metrics: set[str]) -> dict[str, Any]:
     node = node_of(request)
     config = node.config
     address = http_address(request)
-    memory = host.memory_stats()
     entry = {**identity(request), "version": COMPAT_VERSION, "build_type": "tar",
              "build_hash": "loghaven-" + node.version,
              "total_indexing_buffer": 128_000_000}
@@ -140,7 +142,7 @@ def info_entry(request: Request, metrics: set[str]) -> dict[str, Any]:
                         "vm_version": sys.version.split()[0], "vm_vendor": "Python",
                         "start_time_in_millis": int(node.started * 1000),
                         "mem": {"heap_init_in_bytes": 0,
-                                "heap_max_in_bytes": memory["machine_total"],
+                                "heap_max_in_bytes": node.metrics.memory_limit,
                                 "non_heap_init_in_bytes": 0, "non_heap_max_in_bytes": 0,
                                 "direct_max_in_bytes": 0},
                         "gc_collectors": [], "memory_pools": [], "input_arguments": sys.argv[1:]}
@@ -179,9 +181,9 @@ def stats_entry(request: Request, metrics: set[str], index_metrics: str | None) 
             "uptime_in_millis": int((time.time() - node.started) * 1000),
             "mem": {"heap_used_in_bytes": memory["resident"],
                     "heap_used_percent": host.percent(memory["resident"],
-                                                      memory["machine_total"]),
+                                                      node.metrics.memory_limit),
                     "heap_committed_in_bytes": memory["resident"],
-                    "heap_max_in_bytes": memory["machine_total"],
+                    "heap_max_in_bytes": node.metrics.memory_limit,
                     "non_heap_used_in_bytes": 0, "non_heap_committed_in_bytes": 0,
                     "pools": {}},
             "threads": {"count": memory["threads"], "peak_count": memory["threads"]},
@@ -197,6 +199,10 @@ def stats_entry(request: Request, metrics: set[str], index_metrics: str | None) 
         entry["warm"] = {**node.warm.stats(), **node.warm_sweep.stats()}
     if "snapshot_management" in metrics:  # Loghaven's own: SM policies' runs counted
         entry["snapshot_management"] = node.sm.stats()
+    if "loghaven" in metrics:  # Loghaven's own: the operations metrics, CloudWatch's names
+        entry["loghaven"] = {"metrics": collect(node, advance=False),
+                             "totals": node.metrics.totals(),
+                             "history": node.metrics_history.stats()}
     if "security" in metrics and node.config.security_enabled:  # Loghaven's own
         entry["security"] = {"audit": node.audit.stats()}
     return entry

@@ -111,6 +111,7 @@ GET         /_nodes/{node_id}/stats                         cluster:monitor/node
 GET         /_nodes/{node_id}/stats/{metric}                cluster:monitor/nodes/stats
 GET         /_nodes/{node_id}/stats/{metric}/{index_metric} cluster:monitor/nodes/stats
 GET         /_plugins/_job_scheduler/api/jobs               cluster:admin/opensearch/jobscheduler/info
+GET         /_prometheus/metrics                            cluster:monitor/prometheus/metrics
 
 GET         /_cat/health                                    cluster:monitor/health
 GET         /_cat/nodes                                     cluster:monitor/nodes/info

@@ -7,11 +7,20 @@ stage (engine/disk.py). A document write to a blocked index answers ES's
 among them: ``index.blocks.read_only`` (5) and ``index.blocks.write`` (8) are 403 and also
 refuse deletes; ``index.blocks.read_only_allow_delete`` (12) is 429 and lets deletes through,
 so that documents can be removed to free space.
+
+One narrow exemption: the node's own bounded bookkeeping writes that must be recorded
+*because* the disk is full — the metrics history's one sample a minute, which records
+``ClusterIndexWritesBlocked`` (ops/history.py) — run inside :func:`flood_stage_exempt`, and
+the flood-stage block (only that one, never ``read_only`` or ``write``) does not refuse
+them, nor the creation of their daily index. It is a context variable, so no request of a
+user ever carries it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from loghaven.errors import ClusterBlock
@@ -45,6 +54,22 @@ WRITE_BLOCKS = (
           "read-only-allow-delete block", "TOO_MANY_REQUESTS", 429, True),
 )
 _FLOOD_STAGE = WRITE_BLOCKS[-1]
+_FLOOD_EXEMPT: ContextVar[bool] = ContextVar("loghaven_flood_stage_exempt", default=False)
+
+
+@contextlib.contextmanager
+def flood_stage_exempt() -> Iterator[None]:
+    """Run the enclosed writes of the node's own bookkeeping past the flood-stage block."""
+    token = _FLOOD_EXEMPT.set(True)
+    try:
+        yield
+    finally:
+        _FLOOD_EXEMPT.reset(token)
+
+
+def flood_exempt() -> bool:
+    """Whether the current work is exempt from the flood-stage block."""
+    return _FLOOD_EXEMPT.get()
 
 
 def is_set(settings: Mapping[str, str], setting: str) -> bool:
@@ -54,8 +79,10 @@ def is_set(settings: Mapping[str, str], setting: str) -> bool:
 def write_block(index: str, settings: Mapping[str, str], op: str) -> ClusterBlock | None:
     """The error of a write ``op`` (index, create, update, delete) to an index with these
     settings, or None if no block refuses it."""
+    exempt = _FLOOD_EXEMPT.get()
     found = [block for block in WRITE_BLOCKS if is_set(settings, block.setting)
-             and not (op == "delete" and block.allows_delete)]
+             and not (op == "delete" and block.allows_delete)
+             and not (exempt and block is _FLOOD_STAGE)]
     return blocked(index, found) if found else None
 
 

@@ -333,7 +333,7 @@ class Catalog:
         access.check(name, CREATE_INDEX)
         validate_index_name(name)
         self.check_disk()
-        if self.disk.flood:
+        if self.disk.flood and not blocks.flood_exempt():
             raise blocks.flood_stage_block(name)
         with self.lock:
             if name in self.indices:

@@ -91,8 +91,12 @@ class Index:
         self.last_write = time.monotonic()
         self.last_search = time.monotonic()
         self.pending_bytes = 0
+        #: Counters of ``_stats`` and the node's metrics (ops/metrics.py); refreshes count
+        #: commits that made something new visible, merges count merge_small_splits' runs.
         self.stats = {"index_total": 0, "delete_total": 0, "index_time_ms": 0,
-                      "query_total": 0, "query_time_ms": 0}
+                      "query_total": 0, "query_time_ms": 0, "refresh_total": 0,
+                      "refresh_time_ms": 0, "merge_total": 0, "merge_time_ms": 0,
+                      "merge_docs": 0, "merge_bytes": 0}
         self.wal: WriteAheadLog | None = None
         #: Set when the log could not be applied again after a failure (see
         #: replay.reapply_log): the splits lack logged operations, so no writes.
@@ -534,6 +538,7 @@ class Index:
                 if self._unapplied is not None:
                     raise self._unapplied
             if self.pending or self.needs_commit:
+                started = time.monotonic()
                 committed = self.seq_no
                 self._commit_splits()
                 self.checkpoint = committed
@@ -543,6 +548,8 @@ class Index:
                 self.live = {k: v for k, v in self.live.items()
                              if v.source is None and v.deleted_at_ms > cutoff}
                 self._record_checkpoint()
+                self.stats["refresh_total"] += 1
+                self.stats["refresh_time_ms"] += int((time.monotonic() - started) * 1000)
             self.last_refresh = time.monotonic()
 
     def _commit_splits(self) -> None:

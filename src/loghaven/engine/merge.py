@@ -16,6 +16,7 @@ split built with the current mapping, then swaps it in with a single metastore w
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,7 @@ def merge_small_splits(index: Index) -> Split | None:
         mapping = index.mapping
         deletions = [s.deletions for s in sources]
         meta = index.next_split_meta(state="sealed")
+    started = time.monotonic()
     merged = _rewrite(index, sources, [meta], mapping)
     with index.lock:
         unchanged = all(s in index.splits for s in sources) and \
@@ -70,6 +72,10 @@ def merge_small_splits(index: Index) -> Split | None:
                 split.remove()
             return None
         index.replace_splits(sources, merged)
+        index.stats["merge_total"] += 1
+        index.stats["merge_time_ms"] += int((time.monotonic() - started) * 1000)
+        index.stats["merge_docs"] += sum(s.meta.num_docs for s in sources)
+        index.stats["merge_bytes"] += sum(s.size_bytes() for s in sources)
     return merged[0] if merged else None
 
 

@@ -1,7 +1,8 @@
 """Index statistics in the shape of ``_stats``, summed up for ``_nodes/stats`` and ``_cluster/stats``.
 
 Only what the engine measures is reported: document and deleted-document counts, bytes on disk,
-segments, and the indexing and search counters each index keeps in ``Index.stats``. Each index
+segments, and the indexing, search, refresh and merge counters each index keeps in
+``Index.stats``. Each index
 is one primary shard with no replica copies, so ``primaries`` and ``total`` are the same.
 """
 
@@ -17,7 +18,7 @@ from loghaven.errors import IllegalArgument
 METRICS = ("docs", "store", "indexing", "get", "search", "merge", "refresh", "flush", "warmer",
            "query_cache", "fielddata", "completion", "segments", "translog", "request_cache",
            "recovery", "bulk")
-MEASURED = ("docs", "store", "indexing", "search", "segments")
+MEASURED = ("docs", "store", "indexing", "search", "segments", "refresh", "merge")
 
 
 def metric_set(text: str | None, allowed: Collection[str], path: str) -> set[str]:
@@ -81,6 +82,21 @@ def _sections(metrics: Iterable[str], *, docs: int, deleted: int, size: int, seg
             search[f"{phase}_time_in_millis"] = counters.get(f"{phase}_time_ms", 0)
             search[f"{phase}_current"] = 0
         out["search"] = search
+    if "refresh" in wanted:
+        out["refresh"] = {"total": counters.get("refresh_total", 0),
+                          "total_time_in_millis": counters.get("refresh_time_ms", 0),
+                          "external_total": counters.get("refresh_total", 0),
+                          "external_total_time_in_millis": counters.get("refresh_time_ms", 0),
+                          "listeners": 0}
+    if "merge" in wanted:  # ES's metric is ``merge``, its section ``merges``
+        out["merges"] = {"current": 0, "current_docs": 0, "current_size_in_bytes": 0,
+                         "total": counters.get("merge_total", 0),
+                         "total_time_in_millis": counters.get("merge_time_ms", 0),
+                         "total_docs": counters.get("merge_docs", 0),
+                         "total_size_in_bytes": counters.get("merge_bytes", 0),
+                         "total_stopped_time_in_millis": 0,
+                         "total_throttled_time_in_millis": 0,
+                         "total_auto_throttle_in_bytes": 0}
     if "segments" in wanted:
         out["segments"] = {"count": segments, "memory_in_bytes": 0,
                            "index_writer_memory_in_bytes": 0, "version_map_memory_in_bytes": 0,

@@ -86,6 +86,11 @@ class SearchContexts:
         """Sweep expired contexts every second, as the node's job."""
         scheduler.add("search.context_sweep", self.sweep, Every(SWEEP_INTERVAL_S))
 
+    def counts(self) -> dict[str, int]:
+        """How many scroll and point-in-time contexts are open (for the node's metrics)."""
+        with self._lock:
+            return {"scroll": len(self._scrolls), "pit": len(self._pits)}
+
     def sweep(self, stopping: threading.Event | None = None) -> None:
         with self._lock:
             self._expire()

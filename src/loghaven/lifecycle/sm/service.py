@@ -52,6 +52,8 @@ CONFIG_INDEX = ".opendistro-ism-config"
 JOB_PREFIX = "sm-policy."
 POOL = "sm"
 WORKFLOWS = (CREATION, DELETION)
+#: A workflow execution's statuses that end it in failure.
+FAILED_STATUSES = ("FAILED", "TIME_LIMIT_EXCEEDED")
 #: ``GET _plugins/_sm/policies`` defaults (index-management's SearchParams).
 DEFAULT_SIZE = 20
 DEFAULT_SORT_FIELD = "sm_policy.name"
@@ -336,6 +338,13 @@ class SnapshotPolicies:
             self.metastore.put(*STATS, stats)
         if outcome == "failed":
             log.warning("snapshot management: policy [%s]: %s failed", name, kind)
+
+    def last_run_failed(self) -> bool:
+        """Whether the latest execution of some policy's workflow ended in failure (``FAILED``
+        or ``TIME_LIMIT_EXCEEDED``): the metrics' ``AutomatedSnapshotFailure``."""
+        return any((workflow.get("latest_execution") or {}).get("status") in FAILED_STATUSES
+                   for metadata in self.metastore.list(METADATA).values()
+                   for kind in WORKFLOWS if (workflow := metadata.get(kind)))
 
     def stats(self) -> dict[str, Any]:
         """Policies, and runs succeeded and failed per workflow since the data folder was
