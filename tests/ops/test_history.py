@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 from tests.conftest import Server
-from tests.streams.streamkit import wait_for
+
+from conftest import wait_for
 
 PATTERN = ".loghaven-metrics-*"
 DISK = "cluster.routing.allocation.disk."

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 from tests.conftest import Server
 from tests.ops.test_prometheus import one, scrape
-from tests.streams.streamkit import wait_for
+
+from conftest import wait_for
 
 EVERY_MINUTE = {"schedule": {"cron": {"expression": "* * * * *", "timezone": "UTC"}}}
 

@@ -1,6 +1,7 @@
 """The audit indices are the node's: a grant on ``*`` (or an alias) neither reads nor writes
 them; a role that names ``security-auditlog-*`` reads them and deletes whole days, and nobody
-but the node writes."""
+but the node writes. The metrics history is read through ``*`` but written by nobody either
+(the logs' protection is tested with the slow logs, tests/ops/test_slowlog_secure.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
+from conftest import wait_for
 
 from .conftest import SecureServer, role_user
 
@@ -25,6 +28,15 @@ NDJSON = {"content-type": "application/x-ndjson"}
 
 def today() -> str:
     return "security-auditlog-" + datetime.datetime.now(datetime.UTC).strftime("%Y.%m.%d")
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureServer]:
+    """The module's secure server, sampling its metrics history every second."""
+    instance = SecureServer(tmp_path_factory.mktemp("secure") / "data")
+    instance.env = {**instance.env, "LOGHAVEN_OPS_METRICS_INTERVAL": "1s"}
+    yield instance.start()
+    instance.stop()
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +95,27 @@ def test_nobody_writes_the_audit_log(users: dict[str, httpx.Client]) -> None:
         {"add": {"index": index, "alias": "peek"}}]}).status_code == 403
     assert users["admin"].post("/_aliases", json={"actions": [
         {"add": {"index": index, "alias": "peek"}}]}).status_code == 403
+
+
+def test_the_metrics_history_is_read_through_star_and_written_by_nobody(
+        users: dict[str, httpx.Client]) -> None:
+    """Dashboards and monitors chart the node's figures with ordinary grants; a written or
+    deleted sample could silence an alarm, so no grant on ``*`` changes them."""
+    wide = users["wide"]
+
+    def samples() -> list[dict]:
+        return wide.post("/.loghaven-metrics-*/_search", json={"size": 5}).json()[
+            "hits"]["hits"]
+
+    day = wait_for(samples, timeout=30, what="a metrics sample")[0]["_index"]
+    for name in ("wide", "admin"):
+        client = users[name]
+        assert client.post(f"/{day}/_doc", json={"FreeStorageSpace": 1e9}
+                           ).status_code == 403, name
+        assert client.post(f"/{day}/_delete_by_query", json={"query": {"match_all": {}}}
+                           ).status_code == 403, name
+        assert client.delete(f"/{day}").status_code == 403, name
+        assert client.put("/.loghaven-metrics-2000.01.01").status_code == 403, name
 
 
 def test_a_role_naming_the_audit_log_deletes_whole_days(users: dict[str, httpx.Client]) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from loghaven.engine.catalog import Catalog
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.errors import LoghavenError, ResourceAlreadyExists
 from loghaven.ingest.bulk import BulkItem
@@ -134,20 +135,8 @@ class EventSink:
     def expire(self, retention: datetime.timedelta, now: datetime.datetime) -> list[str]:
         """Delete the daily indices whose day ended more than ``retention`` before ``now``;
         the names deleted."""
-        catalog = self.write_service.catalog
-        oldest = (now - retention).date()
-        deleted = []
-        for name, index in list(catalog.indices.items()):
-            if not name.startswith(self.index_prefix):
-                continue
-            try:
-                day = datetime.datetime.strptime(name[len(self.index_prefix):], "%Y.%m.%d")
-            except ValueError:  # not one of the daily indices
-                continue
-            if day.date() < oldest:
-                catalog.delete_index(index)
-                deleted.append(name)
-        return deleted
+        return expire_days(self.write_service.catalog, self.index_prefix,
+                           (now - retention).timestamp())
 
     def stats(self) -> dict[str, int]:
         """Events recorded, waiting for the next flush, dropped on a full queue, indexed, and
@@ -166,3 +155,21 @@ class EventSink:
         if self._writer is not None:
             for handler in self._writer.handlers:
                 handler.close()
+
+
+def expire_days(catalog: Catalog, prefix: str, cutoff: float) -> list[str]:
+    """Delete the daily indices ``<prefix>YYYY.MM.dd`` whose whole (UTC) day ended at or
+    before ``cutoff`` (epoch seconds); the names deleted. Other names under the prefix stay."""
+    deleted = []
+    for name, index in list(catalog.indices.items()):
+        if not name.startswith(prefix):
+            continue
+        try:
+            day = datetime.datetime.strptime(name[len(prefix):], "%Y.%m.%d").replace(
+                tzinfo=datetime.UTC)
+        except ValueError:  # not one of the daily indices
+            continue
+        if (day + datetime.timedelta(days=1)).timestamp() <= cutoff:
+            catalog.delete_index(index)
+            deleted.append(name)
+    return deleted

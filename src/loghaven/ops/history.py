@@ -29,13 +29,15 @@ from loghaven.engine.blocks import flood_stage_exempt
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.errors import LoghavenError
+from loghaven.ingest.event_sink import expire_days
 from loghaven.ops.metrics import collect, uncounted
 from loghaven.scheduler import Every, Scheduler
+from loghaven.security.system_indices import METRICS_PREFIX
 
 if TYPE_CHECKING:
     from loghaven.node import Node
 
-PREFIX = ".loghaven-metrics-"
+PREFIX = METRICS_PREFIX
 #: The pattern readers (alarms, the UI) search the history with.
 PATTERN = PREFIX + "*"
 JOB = "ops.metrics.history"
@@ -106,20 +108,9 @@ class MetricsHistory:
     def delete_expired(self) -> list[str]:
         """Delete the daily indices whose whole day is older than the retention; their
         names."""
-        cutoff = self.clock() - self.retention_ms / 1000
-        deleted = []
-        for name, index in list(self.node.catalog.indices.items()):
-            if not name.startswith(PREFIX):
-                continue
-            try:
-                day = datetime.datetime.strptime(name[len(PREFIX):], _DAY).replace(
-                    tzinfo=datetime.UTC)
-            except ValueError:
-                continue  # not one of ours
-            if (day + datetime.timedelta(days=1)).timestamp() <= cutoff:
-                with as_node("indices:admin/delete"):
-                    self.node.catalog.delete_index(index)
-                deleted.append(name)
+        with as_node("indices:admin/delete"):
+            deleted = expire_days(self.node.catalog, PREFIX,
+                                  self.clock() - self.retention_ms / 1000)
         if deleted:
             log.info("metrics history: deleted %s (older than %s)", deleted,
                      self.node.config.ops_metrics_retention)
