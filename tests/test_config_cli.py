@@ -129,6 +129,25 @@ def test_serve_refuses_a_bad_size_naming_the_setting(tmp_path: Path) -> None:
         "size in bytes: unit is missing or unrecognized")
 
 
+@pytest.mark.parametrize("setting, value, message", [
+    ("LOGHAVEN_NODE_MEMORY_LIMIT", "lots",
+     "failed to parse setting [node.memory.limit] with value [lots] as a size in bytes: unit "
+     "is missing or unrecognized"),
+    ("LOGHAVEN_OPS_METRICS_INTERVAL", "0s",
+     "ops.metrics.interval and ops.metrics.retention must be positive")])
+def test_serve_refuses_a_setting_the_node_checks(tmp_path: Path, setting: str, value: str,
+                                                 message: str) -> None:
+    """Settings checked as the node is built stop it the same way: the message, no
+    traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGHAVEN_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "loghaven", "serve", "--port", "9",
+         "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=60, env={**env, setting: value}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"loghaven: {message}"
+
+
 def _own_public_address() -> str | None:
     """A non-loopback IPv4 address of this machine that a socket can bind, if there is one."""
     try:

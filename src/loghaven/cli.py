@@ -58,6 +58,9 @@ def _serve(args: argparse.Namespace) -> int:
     except MetastoreLost as error:
         log.error("not starting: %s", error)
         return 2
+    except (ValueError, LoghavenError) as error:  # a setting checked as the node is built
+        print(f"loghaven: {error}", file=sys.stderr)
+        return 2
     password = node.security.bootstrap() if config.security_enabled else None
     scheme = "https" if config.ssl_certificate else "http"
     log.info("starting", extra={"fields": {
