@@ -575,6 +575,40 @@ def _sm_policy_update(case: Case, admin: httpx.Client, user: httpx.Client) -> No
     case.query = f"?if_seq_no={made['_seq_no']}&if_primary_term={made['_primary_term']}"
 
 
+REPORTS = "/_plugins/_reports"
+#: An on-demand report over the shared index.
+RT_REPORT = {"reportDefinition": {
+    "name": "rt report", "sections": [{"title": "all", "indexPattern": SHARED}],
+    "trigger": {"triggerType": "OnDemand"}}}
+
+
+def _report(*, instance: bool = False) -> Setup:
+    """A definition the admin made (and a report it generated) for the route's id, or the
+    body of a new one."""
+    def setup(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+        if case.template.endswith("/definition"):
+            case.body = RT_REPORT
+            return
+        made = admin.post(f"{REPORTS}/definition", json=RT_REPORT)
+        assert made.status_code == 200, made.text
+        case.fills["id"] = made.json()["reportDefinitionId"]
+        if instance:
+            ran = admin.post(f"{REPORTS}/on_demand/{case.fills['id']}")
+            assert ran.status_code == 200, ran.text
+            case.fills["id"] = ran.json()["reportInstance"]["id"]
+        if case.method == "PUT":
+            case.body = RT_REPORT
+    return setup
+
+
+def _reports_setups() -> dict[tuple[str, str], Setup]:
+    return {**_each("POST", f"{REPORTS}/definition {REPORTS}/on_demand/{{id}}", _report()),
+            **_each("GET,PUT,DELETE", f"{REPORTS}/definition/{{id}}", _report()),
+            **_each("GET", f"{REPORTS}/instance/{{id}} {REPORTS}/instance/{{id}}/_download",
+                    _report(instance=True)),
+            ("POST", f"{REPORTS}/packs/{{name}}/_install"): _body({}, name="pci-dss")}
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -601,6 +635,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("PUT,POST", "/_scripts/{id}", _script(existing=False)),
     **_notification_setups(),
     **_saved_objects_setups(),
+    **_reports_setups(),
     **_each("GET,POST", "/_cluster/allocation/explain",
             _body({"index": SHARED, "shard": 0, "primary": True})),
     ("GET", "/_cluster/state/{metric}"): _body(None, metric="metadata"),
