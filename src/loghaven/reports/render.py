@@ -32,6 +32,8 @@ from loghaven.reports.sections import Found
 DATE_FORMAT = "%A, %d. %B %Y %I:%M%p"
 #: A section without columns shows (and exports) these of its events, when they have them.
 FALLBACK_COLUMNS = 8
+#: First characters that make a spreadsheet read a cell as a formula.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def heading(title: str, at_ms: int, timezone: str) -> str:
@@ -132,6 +134,15 @@ def to_html(title_line: str, period_line: str, sections: Sequence[Found], top_ev
     return "\n".join(parts) + "\n"
 
 
+def csv_cell(value: Any) -> str:
+    """A cell that a spreadsheet shows as text: a string starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return would be run as a formula (log fields are written by
+    whoever sent the request), so it gets a leading ``'``, as Kibana's
+    ``csv:escapeFormulaValues`` does."""
+    text = cell(value)
+    return f"'{text}" if isinstance(value, str) and text[:1] in _FORMULA else text
+
+
 def to_csv(sections: Sequence[Found], limit: int) -> str:
     """One row per event: ``section``, ``@timestamp`` (each section's time field), then every
     section's columns in order of first appearance."""
@@ -143,6 +154,6 @@ def to_csv(sections: Sequence[Found], limit: int) -> str:
     writer.writerow(["section", "@timestamp", *columns])
     for found in sections:
         for hit in found.hits[:limit]:
-            writer.writerow([found.title, cell(value_at(hit, found.time_field)),
-                             *(cell(value_at(hit, name)) for name in columns)])
+            writer.writerow([csv_cell(found.title), csv_cell(value_at(hit, found.time_field)),
+                             *(csv_cell(value_at(hit, name)) for name in columns)])
     return out.getvalue()
