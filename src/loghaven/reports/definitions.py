@@ -33,8 +33,9 @@ FILE_FORMATS = ("Csv",)
 UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
 #: The top events each section lists in the message, unless ``format.topEvents`` says.
 DEFAULT_TOP_EVENTS = 5
-#: The rows of each section's CSV, unless ``format.limit`` says (OpenSearch's CSV default).
-DEFAULT_LIMIT = 10_000
+#: The rows of each section's CSV, unless ``format.limit`` says (OpenSearch's CSV default),
+#: and the most it may say (``index.max_result_window``: one search fetches them).
+DEFAULT_LIMIT = MAX_LIMIT = 10_000
 #: The line under a section with no match, as the seed's report writes it.
 DEFAULT_EMPTY_TEXT = "No Alerts Found"
 DEFAULT_MATCH_TEXT = "matching events"
@@ -70,11 +71,11 @@ def _choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
     return text
 
 
-def _positive_int(value: Any, field: str, default: int) -> int:
+def _count(value: Any, field: str, default: int) -> int:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise invalid(field, "must be a non-negative integer")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LIMIT:
+        raise invalid(field, f"must be an integer from 0 to {MAX_LIMIT}")
     return value
 
 
@@ -188,8 +189,8 @@ def _format(value: Any, where: str) -> dict[str, Any]:
                                   f"{where}.periodLabel"),
            "fileFormat": _choice(fmt.get("fileFormat", "Csv"), f"{where}.fileFormat",
                                  FILE_FORMATS),
-           "limit": _positive_int(fmt.get("limit"), f"{where}.limit", DEFAULT_LIMIT),
-           "topEvents": _positive_int(fmt.get("topEvents"), f"{where}.topEvents",
+           "limit": _count(fmt.get("limit"), f"{where}.limit", DEFAULT_LIMIT),
+           "topEvents": _count(fmt.get("topEvents"), f"{where}.topEvents",
                                       DEFAULT_TOP_EVENTS)}
     for key in ("header", "footer"):
         if fmt.get(key) is not None:

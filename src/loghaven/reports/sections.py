@@ -101,7 +101,7 @@ def _query_string(text: str) -> dict[str, Any]:
     return {"query_string": {"query": text}} if text.strip() else {"match_all": {}}
 
 
-def run(name: str, section: dict[str, Any], query: Query, search: SearchService, *,
+def run(section: dict[str, Any], query: Query, search: SearchService, *,
         begin_ms: int, end_ms: int, size: int) -> Found:
     """Count the section's matches in ``[begin_ms, end_ms]`` and fetch the newest ``size``."""
     body = {"size": size, "track_total_hits": True,
@@ -112,4 +112,4 @@ def run(name: str, section: dict[str, Any], query: Query, search: SearchService,
     total = response["hits"]["total"]["value"]
     hits = [orjson.loads(orjson.dumps(hit["_source"])) for hit in response["hits"]["hits"]]
     line = f"- {total} {section['matchText']}" if total else f"- {section['emptyText']}"
-    return Found(name, line, total, query.columns, query.time_field, hits)
+    return Found(section["title"], line, total, query.columns, query.time_field, hits)

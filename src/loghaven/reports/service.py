@@ -53,6 +53,8 @@ RUN_ACTION = "indices:data/read/search"
 KEEP_INSTANCES = 100
 #: OpenSearch's ``PluginSettings.defaultItemsQueryCount``.
 DEFAULT_MAX_ITEMS = 100
+#: Where a report instance's renderings are downloaded.
+DOWNLOAD_PATH = "/_plugins/_reports/instance/{}/_download"
 #: Renderings a report instance can be downloaded as: media type and file extension.
 DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"),
              "html": ("text/html; charset=utf-8", "html"),
@@ -206,19 +208,20 @@ class ReportsService:
         self.scheduler.add(JOB_PREFIX + id_, run, schedule, durable=True, pool=POOL)
 
     def _generate(self, record: dict[str, Any], subject: Subject) -> dict[str, Any]:
+        """Search, render, deliver and record one report."""
         definition = record["reportDefinition"]
         fmt = definition["format"]
         end = self._now_ms()
         begin = parse_date_math(fmt["timeFrom"], end)
-        size = max(fmt["limit"], fmt["topEvents"])
         found: list[sections.Found] = []
         error = None
         try:
             with context.acting(subject, RUN_ACTION):
                 for section in definition["sections"]:
                     query = sections.resolve(section, self.saved)
-                    found.append(sections.run(section["title"], section, query, self.search,
-                                              begin_ms=begin, end_ms=end, size=size))
+                    found.append(sections.run(section, query, self.search, begin_ms=begin,
+                                              end_ms=end,
+                                              size=max(fmt["limit"], fmt["topEvents"])))
         except LoghavenError as failure:  # a missing saved search, a refused index
             error = f"{failure.type}: {failure.reason}"
             log.warning("report [%s] failed: %s", record["id"], error)
@@ -230,22 +233,17 @@ class ReportsService:
         page = render.to_html(title, period, found, fmt["topEvents"], **options)
         table = render.to_csv(found, fmt["limit"])
         statuses = [] if error else self._deliver(definition, title, text, page, table, end)
-        failed = [s for s in statuses if not s["delivery_status"]["status_code"].startswith("2")]
-        status, status_text = ("Failed", error) if error else \
-            ("Failed", "; ".join(f"{s['config_id']}: {s['delivery_status']['status_text']}"
-                                 for s in failed)) if failed else ("Success", "Success")
-        instance = {"id": new_id(), "lastUpdatedTimeMs": self._now_ms(), "createdTimeMs": end,
+        status, status_text = _status(error, statuses)
+        id_ = new_id()
+        instance = {"id": id_, "lastUpdatedTimeMs": self._now_ms(), "createdTimeMs": end,
                     "beginTimeMs": begin, "endTimeMs": end, "tenant": record["tenant"],
                     "access": record["access"], "reportDefinitionDetails": _details(record),
                     "status": status, "statusText": status_text,
+                    "inContextDownloadUrlPath": f"{DOWNLOAD_PATH.format(id_)}?format=csv",
                     "sections": [{"title": f.title, "total": f.total} for f in found],
                     "delivery": statuses}
-        instance["inContextDownloadUrlPath"] = \
-            f"/_plugins/_reports/instance/{instance['id']}/_download?format=csv"
-        self.metastore.put_many([
-            (OUTPUT, instance["id"], {"txt": text, "html": page, "csv": table}),
-            (INSTANCE, instance["id"], instance),
-            *self._expired(record["id"])])
+        self.metastore.put_many([(OUTPUT, id_, {"txt": text, "html": page, "csv": table}),
+                                 (INSTANCE, id_, instance), *self._expired(record["id"])])
         return instance
 
     def _deliver(self, definition: dict[str, Any], title: str, text: str, page: str,
@@ -254,10 +252,9 @@ class ReportsService:
         if delivery["textDescription"]:
             text = f"{delivery['textDescription']}\n\n{text}"
         stamp = time.strftime("%Y-%m-%dT%H%M%SZ", time.gmtime(at_ms / 1000))
-        name = "".join(c if c.isalnum() else "-" for c in definition["name"]).strip("-")
         message = Message(delivery["title"] or title, text, page,
-                          (Attachment(f"{name}_{stamp}.csv", "text/csv",
-                                      table.encode()),))
+                          (Attachment(f"{_file_stem(definition['name'])}_{stamp}.csv",
+                                      "text/csv", table.encode()),))
         return [self.notifications.send(config_id, message).to_status()
                 for config_id in delivery["configIds"]]
 
@@ -289,9 +286,8 @@ class ReportsService:
         instance = self._instance(id_)
         output = self.metastore.get(OUTPUT, id_) or {}
         media, extension = DOWNLOADS[fmt]
-        name = "".join(c if c.isalnum() else "-" for c in
-                       instance["reportDefinitionDetails"]["reportDefinition"]["name"])
-        return output.get(fmt, ""), media, f"{name.strip('-')}_{id_}.{extension}"
+        name = _file_stem(instance["reportDefinitionDetails"]["reportDefinition"]["name"])
+        return output.get(fmt, ""), media, f"{name}_{id_}.{extension}"
 
     def _instance(self, id_: str) -> dict[str, Any]:
         instance = self.metastore.get(INSTANCE, id_)
@@ -301,6 +297,21 @@ class ReportsService:
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
+
+
+def _status(error: str | None, statuses: list[dict[str, Any]]) -> tuple[str, str]:
+    """The instance's ``status`` and ``statusText``: ``Failed`` with the reason when a
+    section could not run or a channel refused the message."""
+    if error:
+        return "Failed", error
+    failed = [f"{s['config_id']}: {s['delivery_status']['status_text']}" for s in statuses
+              if not s["delivery_status"]["status_code"].startswith("2")]
+    return ("Failed", "; ".join(failed)) if failed else ("Success", "Success")
+
+
+def _file_stem(name: str) -> str:
+    """A definition's name as a file name: ``Logging-Compliance-Report``."""
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-")
 
 
 def _scheduled(record: dict[str, Any]) -> bool:
