@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import WebhookReceiver
+
 BASE = "/_plugins/_reports"
 VALID: dict[str, Any] = {"reportDefinition": {
     "name": "Errors", "isEnabled": True,
@@ -100,7 +102,7 @@ def test_definition_lifecycle_and_listings(client: httpx.Client) -> None:
     assert shown["id"] == ids[0] and shown["access"] == [] and shown["tenant"] == ""
     assert shown["createdTimeMs"] == shown["lastUpdatedTimeMs"]
     assert shown["reportDefinition"]["format"] == {
-        "duration": "PT1H", "timeFrom": "now-3600s", "periodLabel": "Events for time period",
+        "duration": "PT1H", "timeFrom": "now-1h", "periodLabel": "Events for time period",
         "fileFormat": "Csv", "limit": 10000, "topEvents": 5}
     assert shown["reportDefinition"]["delivery"]["configIds"] == []
 
@@ -186,3 +188,31 @@ def test_instances_and_packs_not_found(client: httpx.Client) -> None:
     assert pack.json()["error"]["reason"] == "report pack [hipaa] not found; one of [pci-dss]"
     extra = client.post(f"{BASE}/packs/pci-dss/_install", json={"name": "x"})
     assert extra.status_code == 400 and extra.json()["error"]["reason"].startswith("[name]")
+
+
+def test_a_report_that_cannot_be_made_fails_and_says_so(client: httpx.Client,
+                                                        receiver: WebhookReceiver) -> None:
+    """Its saved search deleted after the definition was written: the instance is Failed
+    with the reason, and the channels get a message saying so rather than nothing."""
+    headers = {"osd-xsrf": "true"}
+    assert client.post("/_dashboards/api/saved_objects/search/short-lived", headers=headers,
+                       json={"attributes": {"title": "short-lived"}}).status_code == 200
+    hook = client.post("/_plugins/_notifications/configs", json={
+        "config_id": "failure-hook", "config": {"name": "hook", "config_type": "webhook",
+                                                "webhook": {"url": receiver.url}}})
+    assert hook.status_code == 200, hook.text
+    made = client.post(f"{BASE}/definition", json={"reportDefinition": {
+        "name": "Fragile", "sections": [{"title": "s", "savedSearchId": "short-lived"}],
+        "trigger": {"triggerType": "OnDemand"}, "delivery": {"configIds": ["failure-hook"]}}})
+    assert made.status_code == 200, made.text
+    assert client.delete("/_dashboards/api/saved_objects/search/short-lived",
+                         headers=headers).status_code == 200
+    instance = client.post(f"{BASE}/on_demand/{made.json()['reportDefinitionId']}").json()[
+        "reportInstance"]
+    reason = "Saved object [search/short-lived] not found"
+    assert instance["status"] == "Failed" and reason in instance["statusText"]
+    assert instance["delivery"][0]["delivery_status"]["status_code"] == "200"
+    [sent] = receiver.requests
+    assert sent.body.decode().splitlines()[1:] == [
+        "Events for time period: 'now-1d'", "",
+        f"The report could not be generated: {instance['statusText']}"]

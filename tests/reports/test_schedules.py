@@ -113,3 +113,24 @@ def test_a_run_due_while_killed_runs_at_restart(tmp_path: Path,
             assert len(instances_of(client, report_id)) == 1  # once, not once per missed day
     finally:
         server.kill()
+
+
+def test_reports_enabled_false_stops_schedules_not_on_demand(
+        tmp_path: Path, receiver: WebhookReceiver) -> None:
+    server = Server(tmp_path / "data",
+                    env={**NOTIFY_ENV, "LOGHAVEN_REPORTS_ENABLED": "false"}).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            one_event(client, "off-disk")
+            channel = webhook_channel(client, receiver.url, "off-hook")
+            made = client.post(f"{BASE}/definition", json=definition(
+                "Disk report", "off-disk", "* * * * * */2", channel))
+            assert made.status_code == 200, made.text
+            time.sleep(5)  # two fire times
+            assert not receiver.requests and not instances_of(
+                client, made.json()["reportDefinitionId"])
+            ran = client.post(f"{BASE}/on_demand/{made.json()['reportDefinitionId']}")
+            assert ran.json()["reportInstance"]["status"] == "Success"
+            assert len(receiver.requests) == 1
+    finally:
+        server.stop()

@@ -88,6 +88,14 @@ def duration_seconds(text: str, field: str) -> int:
     return days * 86400 + hours * 3600 + minutes * 60 + seconds
 
 
+def _ago(seconds: int) -> str:
+    """A duration as date math back from now, in its largest whole unit (``now-1d``)."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"now-{seconds // size}{unit}"
+    return f"now-{seconds}s"
+
+
 def parse_definition(body: Any) -> dict[str, Any]:
     """The request body's ``reportDefinition``, normalized."""
     body = _object(body, "body")
@@ -176,7 +184,7 @@ def _format(value: Any, where: str) -> dict[str, Any]:
     fmt = _object(value, where)
     duration = _string(fmt.get("duration", "P1D"), f"{where}.duration")
     seconds = duration_seconds(duration, f"{where}.duration")
-    time_from = _string(fmt.get("timeFrom", f"now-{seconds}s"), f"{where}.timeFrom")
+    time_from = _string(fmt.get("timeFrom", _ago(seconds)), f"{where}.timeFrom")
     try:
         if not time_from.startswith("now"):
             raise ValueError(time_from)

@@ -108,6 +108,19 @@ def text(title_line: str, period_line: str, sections: Sequence[Found], top_event
     return "\n".join(lines) + "\n"
 
 
+def failure_text(title_line: str, period_line: str, error: str) -> str:
+    """The message of a report that could not be made (a deleted saved search, an index the
+    owner may no longer read)."""
+    return f"{title_line}\n{period_line}\n\nThe report could not be generated: {error}\n"
+
+
+def failure_html(title_line: str, period_line: str, error: str) -> str:
+    esc = html.escape
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{esc(title_line)}"
+            f"</title></head><body>\n<h1>{esc(title_line)}</h1>\n<p>{esc(period_line)}</p>\n"
+            f"<p>The report could not be generated: {esc(error)}</p>\n</body></html>\n")
+
+
 def to_html(title_line: str, period_line: str, sections: Sequence[Found], top_events: int,
             *, header: str = "", footer: str = "") -> str:
     esc = html.escape

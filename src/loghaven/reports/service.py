@@ -229,10 +229,14 @@ class ReportsService:
         title = render.heading(definition["name"], end, zone)
         period = f"{fmt['periodLabel']}: '{fmt['timeFrom']}'"
         options = {"header": fmt.get("header", ""), "footer": fmt.get("footer", "")}
-        text = render.text(title, period, found, fmt["topEvents"], **options)
-        page = render.to_html(title, period, found, fmt["topEvents"], **options)
+        if error:  # the channels hear of it: a report that stops coming is missed late
+            text = render.failure_text(title, period, error)
+            page = render.failure_html(title, period, error)
+        else:
+            text = render.text(title, period, found, fmt["topEvents"], **options)
+            page = render.to_html(title, period, found, fmt["topEvents"], **options)
         table = render.to_csv(found, fmt["limit"])
-        statuses = [] if error else self._deliver(definition, title, text, page, table, end)
+        statuses = self._deliver(definition, title, text, page, table, end)
         status, status_text = _status(error, statuses)
         id_ = new_id()
         instance = {"id": id_, "lastUpdatedTimeMs": self._now_ms(), "createdTimeMs": end,
@@ -300,13 +304,12 @@ class ReportsService:
 
 
 def _status(error: str | None, statuses: list[dict[str, Any]]) -> tuple[str, str]:
-    """The instance's ``status`` and ``statusText``: ``Failed`` with the reason when a
+    """The instance's ``status`` and ``statusText``: ``Failed`` with the reasons when a
     section could not run or a channel refused the message."""
-    if error:
-        return "Failed", error
     failed = [f"{s['config_id']}: {s['delivery_status']['status_text']}" for s in statuses
               if not s["delivery_status"]["status_code"].startswith("2")]
-    return ("Failed", "; ".join(failed)) if failed else ("Success", "Success")
+    reasons = [reason for reason in (error, *failed) if reason]
+    return ("Failed", "; ".join(reasons)) if reasons else ("Success", "Success")
 
 
 def _file_stem(name: str) -> str:
