@@ -92,7 +92,7 @@ def test_a_run_due_while_killed_runs_at_restart(tmp_path: Path,
         with httpx.Client(base_url=server.url, timeout=60) as client:
             one_event(client, "killed-disk")
             channel = webhook_channel(client, receiver.url, "killed-hook")
-            fire = datetime.fromtimestamp(int(time.time()) + 15, UTC)
+            fire = datetime.fromtimestamp(int(time.time()) + 25, UTC)
             daily = f"{fire.minute} {fire.hour} * * * {fire.second}"  # once a day, soon
             made = client.post(f"{BASE}/definition",
                                json=definition("Daily disk report", "killed-disk", daily,
