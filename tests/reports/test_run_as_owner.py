@@ -52,6 +52,14 @@ def test_scheduled_runs_act_as_the_owner(server: SecureServer) -> None:
             assert scheduled[0]["status"] == "Success", scheduled[0]
             assert scheduled[0]["sections"] == [{"title": "allowed", "total": 1},
                                                 {"title": "secret", "total": 0}]
+            # an index named outright that the caller may not read: the report fails
+            named = reporter.post(f"{BASE}/definition", json={"reportDefinition": {
+                "name": "Named", "sections": [{"title": "s", "indexPattern": "secret-logs"}],
+                "trigger": {"triggerType": "OnDemand"}}}).json()["reportDefinitionId"]
+            refused = reporter.post(f"{BASE}/on_demand/{named}").json()["reportInstance"]
+            assert refused["status"] == "Failed"
+            assert refused["statusText"].startswith("security_exception: no permissions for "
+                                                    "[indices:data/read/search]")
         # the admin's on-demand run of the same definition acts as the admin
         mine = admin.post(f"{BASE}/on_demand/{report_id}").json()["reportInstance"]
         assert [s["total"] for s in mine["sections"]] == [1, 1]
