@@ -5,6 +5,7 @@ and ES-shaped 400s that name the field at fault."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -133,7 +134,9 @@ def test_definition_lifecycle_and_listings(client: httpx.Client) -> None:
 
 
 def test_an_opensearch_saved_search_definition_runs(client: httpx.Client) -> None:
-    """OpenSearch's shape: one ``SavedSearch`` source; it becomes the report's one section."""
+    """OpenSearch's shape: one ``SavedSearch`` source; it becomes the report's one section,
+    whose query and filter pills count what Discover shows for it (a DQL query run as Lucene,
+    a negated pill, a top-level ``exists`` pill, a disabled pill ignored)."""
     pattern = client.post("/_dashboards/api/saved_objects/index-pattern/api-logs-pattern",
                           headers={"osd-xsrf": "true"},
                           json={"attributes": {"title": "api-logs",
@@ -142,12 +145,16 @@ def test_an_opensearch_saved_search_definition_runs(client: httpx.Client) -> Non
     search = client.post(
         "/_dashboards/api/saved_objects/search/api-errors", headers={"osd-xsrf": "true"},
         json={"attributes": {"title": "API errors", "columns": ["level", "message"],
-                             "kibanaSavedObjectMeta": {"searchSourceJSON": (
-                                 '{"query":{"query":"level:error","language":"lucene"},'
-                                 '"filter":[{"meta":{"negate":true},"query":{"match_phrase":'
-                                 '{"message":"ignored"}}}],'
-                                 '"indexRefName":"kibanaSavedObjectMeta.searchSourceJSON.index"'
-                                 '}')}},
+                             "kibanaSavedObjectMeta": {"searchSourceJSON": json.dumps({
+                                 "query": {"query": "level:error", "language": "kuery"},
+                                 "filter": [
+                                     {"meta": {"negate": True},
+                                      "query": {"match_phrase": {"message": "ignored"}}},
+                                     {"meta": {"type": "exists"}, "exists": {"field": "level"}},
+                                     {"meta": {"disabled": True},
+                                      "query": {"match_phrase": {"message": "nothing"}}}],
+                                 "indexRefName": "kibanaSavedObjectMeta.searchSourceJSON.index"
+                             })}},
               "references": [{"name": "kibanaSavedObjectMeta.searchSourceJSON.index",
                               "type": "index-pattern", "id": "api-logs-pattern"}]})
     assert search.status_code == 200, search.text

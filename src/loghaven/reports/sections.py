@@ -1,11 +1,13 @@
 """A report section's search: what it asks (index pattern, query, columns) and what it found.
 
-A saved search is read as OpenSearch Dashboards stores it: ``kibanaSavedObjectMeta.
-searchSourceJSON`` holds the query (``lucene``: a ``query_string`` query; an empty ``kuery``
-matches everything) and the filters (each one's ``query``, ``meta.negate`` and
-``meta.disabled``); the reference named ``kibanaSavedObjectMeta.searchSourceJSON.index``
-points at the index pattern, whose ``title`` is the pattern and ``timeFieldName`` the time
-field. The search runs through the search service as whoever the report runs as
+A saved search is read as OpenSearch Dashboards stores it, and turned into the query that
+Discover sends for it (ui/static/search/query.js, ``buildQuery``), so a report counts what
+Discover shows: ``kibanaSavedObjectMeta.searchSourceJSON`` holds the query (``dsl``: JSON
+text; ``lucene``, and ``kuery`` as Discover runs it, a ``query_string``) and the filter pills
+(each one's ``query``, or the pill itself without ``meta`` and ``$state``, under
+``meta.negate`` and ``meta.disabled``); the reference named
+``kibanaSavedObjectMeta.searchSourceJSON.index`` points at the index pattern, whose ``title``
+is the pattern and ``timeFieldName`` the time field. The search runs through the search service as whoever the report runs as
 (reports/service.py), so document- and field-level security apply.
 """
 
@@ -62,11 +64,10 @@ def resolve(section: dict[str, Any], saved: SavedObjects) -> Query:
     pattern = saved.get("index-pattern", index_id).attributes
     clauses = [_saved_query(source.get("query"), section["savedSearchId"])]
     negated = []
-    for item in source.get("filter") or []:
-        meta = item.get("meta") or {}
-        if meta.get("disabled") or "query" not in item:
-            continue
-        (negated if meta.get("negate") else clauses).append(item["query"])
+    for pill in source.get("filter") or []:
+        meta = pill.get("meta") or {}
+        if not meta.get("disabled"):
+            (negated if meta.get("negate") else clauses).append(_filter_clause(pill))
     query: dict[str, Any] = {"bool": {"filter": clauses, "must_not": negated}}
     saved_columns = tuple(c for c in attributes.get("columns") or () if c != "_source")
     return Query(pattern["title"], query, pattern.get("timeFieldName") or "@timestamp",
@@ -89,16 +90,33 @@ def _saved_query(query: Any, saved_id: str) -> dict[str, Any]:
     if not isinstance(query, dict):
         return {"match_all": {}}
     text = query.get("query")
-    if isinstance(text, dict):  # an old saved search's DSL
+    if isinstance(text, dict):  # an old saved search's DSL object
         return text
-    if query.get("language", "lucene") == "kuery" and (text or "").strip():
-        raise IllegalArgument(f"saved search [{saved_id}] uses DQL (kuery); Loghaven's reports "
-                              "run Lucene queries: save it with the Lucene language")
-    return _query_string(text or "")
+    text = (text or "").strip() if isinstance(text, str) else ""
+    if query.get("language") == "dsl" and text:
+        try:
+            parsed = json.loads(text)
+        except ValueError as error:
+            raise IllegalArgument(f"saved search [{saved_id}] has a DSL query that is not "
+                                  f"JSON: {error}") from None
+        if not isinstance(parsed, dict):
+            raise IllegalArgument(f"saved search [{saved_id}] has a DSL query that is not a "
+                                  "JSON object")
+        return parsed
+    return _query_string(text)
+
+
+def _filter_clause(pill: dict[str, Any]) -> dict[str, Any]:
+    """A pill's ES clause: its ``query``, or the pill itself (Dashboards' ``exists`` and
+    ``range`` pills sit at the top level)."""
+    if isinstance(pill.get("query"), dict):
+        return pill["query"]
+    return {key: value for key, value in pill.items() if key not in ("meta", "$state")}
 
 
 def _query_string(text: str) -> dict[str, Any]:
-    return {"query_string": {"query": text}} if text.strip() else {"match_all": {}}
+    return {"query_string": {"query": text, "analyze_wildcard": True}} if text.strip() \
+        else {"match_all": {}}
 
 
 def run(section: dict[str, Any], query: Query, search: SearchService, *,
