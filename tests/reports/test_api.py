@@ -80,6 +80,9 @@ INTERVAL = {"triggerType": "IntervalSchedule",
     ({"reportDefinition": {**changed("reportDefinition.sections", "-")["reportDefinition"],
                            "source": {"type": "Dashboard", "id": "d"}}},
      "reportDefinition.source.type"),
+    ({"reportDefinition": {**changed("reportDefinition.sections", "-")["reportDefinition"],
+                           "source": {"type": "SavedSearch", "id": "gone"}}},
+     "reportDefinition.source.id"),
 ])
 def test_invalid_definitions_are_400s_naming_the_field(client: httpx.Client, body: Any,
                                                        field: str) -> None:

@@ -157,11 +157,13 @@ class ReportsService:
         return record
 
     def _check_references(self, definition: dict[str, Any]) -> None:
+        source = definition.get("source")
         for number, section in enumerate(definition["sections"]):
             saved_id = section.get("savedSearchId")
             if saved_id is not None and not self.saved.exists("search", saved_id):
-                raise invalid(f"reportDefinition.sections[{number}].savedSearchId",
-                              f"saved search [{saved_id}] not found")
+                field = "source.id" if source and source["id"] == saved_id else \
+                    f"sections[{number}].savedSearchId"
+                raise invalid(f"reportDefinition.{field}", f"saved search [{saved_id}] not found")
         for config_id in definition["delivery"]["configIds"]:
             if self.notifications.store.get(config_id) is None:
                 raise invalid("reportDefinition.delivery.configIds",
