@@ -57,8 +57,9 @@ def resolve(section: dict[str, Any], saved: SavedObjects) -> Query:
     found = saved.get("search", section["savedSearchId"])
     attributes = found.attributes
     source = _search_source(attributes, section["savedSearchId"])
-    index_id = next((ref["id"] for ref in found.references
-                     if ref.get("name") == INDEX_REFERENCE), source.get("index"))
+    reference = source.get("indexRefName") or INDEX_REFERENCE
+    index_id = next((ref["id"] for ref in found.references if ref.get("name") == reference),
+                    source.get("index"))
     if not index_id:
         raise IllegalArgument(f"saved search [{section['savedSearchId']}] has no index pattern")
     pattern = saved.get("index-pattern", index_id).attributes
