@@ -63,4 +63,19 @@ def test_scheduled_runs_act_as_the_owner(server: SecureServer) -> None:
         # the admin's on-demand run of the same definition acts as the admin
         mine = admin.post(f"{BASE}/on_demand/{report_id}").json()["reportInstance"]
         assert [s["total"] for s in mine["sections"]] == [1, 1]
+        assert mine["access"] == ["User:admin"]
+        # a report holds what the user it ran as may read: another reporting user sees the
+        # definitions (OpenSearch's default) but neither the reporter's reports nor the admin's
+        with role_user(server, admin, "other", REPORTER) as other:
+            listed = other.get(f"{BASE}/definitions").json()["reportDefinitionDetailsList"]
+            assert report_id in [d["id"] for d in listed]
+            assert other.get(f"{BASE}/instances").json()["reportInstanceList"] == []
+            for instance in (scheduled[0], mine):
+                for path in ("", "/_download"):
+                    hidden = other.get(f"{BASE}/instance/{instance['id']}{path}")
+                    assert hidden.status_code == 403, hidden.text
+                    assert hidden.json()["error"]["reason"] == \
+                        f"Permission denied for Report Instance {instance['id']}"
+        seen = {i["id"] for i in admin.get(f"{BASE}/instances").json()["reportInstanceList"]}
+        assert {scheduled[0]["id"], mine["id"]} <= seen  # all_access sees every report
         assert admin.delete(f"{BASE}/definition/{report_id}").status_code == 200

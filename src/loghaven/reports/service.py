@@ -14,6 +14,12 @@ A run searches each section over ``[timeFrom, now]``, renders text, HTML and CSV
 HTML, text and the CSV attached; the other channels the text) and records a report instance
 (kind ``report_instance``) with its renderings (kind ``report_output``) for download. The
 newest :data:`KEEP_INSTANCES` instances of each definition are kept.
+
+Definitions are listed to every user allowed to list them, as OpenSearch's default
+(``filterBy: NoFilter``) does: running one runs it with the runner's own permissions. A
+generated report is different: it holds what the user it ran as could read, so with security
+on it is shown only to that user, users sharing one of their backend roles and
+``all_access`` users (its ``access``: ``User:<name>``, ``BERole:<role>``).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from loghaven.scheduler import JOB, Scheduler
 from loghaven.search.service import SearchService
 from loghaven.security import context
 from loghaven.security.api_keys import new_id
-from loghaven.security.service import SecurityService
+from loghaven.security.service import ADMIN_ROLE, SecurityService
 from loghaven.security.subject import INTERNAL, Subject
 from loghaven.storage.metastore import Metastore
 
@@ -63,6 +69,11 @@ DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"),
 
 def not_found(kind: str, id_: str) -> LoghavenError:
     return LoghavenError(f"{kind} {id_} not found", status=404, type="status_exception")
+
+
+def denied(kind: str, id_: str) -> LoghavenError:
+    return LoghavenError(f"Permission denied for {kind} {id_}", status=403,
+                         type="status_exception")
 
 
 class ReportsService:
@@ -243,7 +254,7 @@ class ReportsService:
         id_ = new_id()
         instance = {"id": id_, "lastUpdatedTimeMs": self._now_ms(), "createdTimeMs": end,
                     "beginTimeMs": begin, "endTimeMs": end, "tenant": record["tenant"],
-                    "access": record["access"], "reportDefinitionDetails": _details(record),
+                    "access": _access_of(subject), "reportDefinitionDetails": _details(record),
                     "status": status, "statusText": status_text,
                     "inContextDownloadUrlPath": f"{DOWNLOAD_PATH.format(id_)}?format=csv",
                     "sections": [{"title": f.title, "total": f.total} for f in found],
@@ -275,7 +286,7 @@ class ReportsService:
 
     def instances(self, params: Mapping[str, str]) -> dict[str, Any]:
         """``GET instances?fromIndex=&maxItems=``, the newest first."""
-        found = sorted(self.metastore.list(INSTANCE).values(),
+        found = sorted((i for i in self.metastore.list(INSTANCE).values() if _visible(i)),
                        key=lambda i: (-i["createdTimeMs"], i["id"]))
         start, size = _page(params)
         return {"totalHits": len(found), "totalHitRelation": "eq",
@@ -299,6 +310,8 @@ class ReportsService:
         instance = self.metastore.get(INSTANCE, id_)
         if instance is None:
             raise not_found("Report Instance", id_)
+        if not _visible(instance):
+            raise denied("Report Instance", id_)
         return instance
 
     def _now_ms(self) -> int:
@@ -324,11 +337,31 @@ def _scheduled(record: dict[str, Any]) -> bool:
     return definition["isEnabled"] and definition["trigger"]["triggerType"] in SCHEDULED
 
 
+def _visible(record: dict[str, Any]) -> bool:
+    """Whether the caller may see a report: the user it ran as, a user sharing one of their
+    backend roles, an ``all_access`` user, the node itself; anyone when it ran as the node
+    (security off)."""
+    now = context.current()
+    access = record["access"]
+    if now is None or now.subject is INTERNAL or not access \
+            or ADMIN_ROLE in now.subject.roles:
+        return True
+    subject = now.subject
+    return f"User:{subject.name}" in access \
+        or any(f"BERole:{role}" in access for role in subject.backend_roles)
+
+
 def _access(user: dict[str, Any] | None) -> list[str]:
-    """OpenSearch's ``access`` list: the owner and their backend roles."""
+    """OpenSearch's ``access`` list: the user and their backend roles."""
     if not user:
         return []
     return [f"User:{user['name']}", *(f"BERole:{role}" for role in user["backend_roles"])]
+
+
+def _access_of(subject: Subject) -> list[str]:
+    if subject is INTERNAL:
+        return []
+    return _access({"name": subject.name, "backend_roles": subject.backend_roles})
 
 
 def _details(record: dict[str, Any]) -> dict[str, Any]:
