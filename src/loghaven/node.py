@@ -36,6 +36,7 @@ from loghaven.ops.history import MetricsHistory
 from loghaven.ops.logs.service import NodeLogs
 from loghaven.ops.metrics import NodeMetrics, memory_limit
 from loghaven.ops.observe import Observers
+from loghaven.reports.service import ReportsService
 from loghaven.scheduler import Scheduler
 from loghaven.scripting.stored import StoredScripts
 from loghaven.search import limits
@@ -158,6 +159,11 @@ class Node:
         #: The node-metrics history (``.loghaven-metrics-*``), sampled every
         #: ``ops.metrics.interval``.
         self.metrics_history = MetricsHistory(self)
+        #: Report definitions, their scheduled and on-demand runs and the generated reports
+        #: (the Reporting plugin's API); ``reports.enabled: false`` stops the schedules.
+        self.reports = ReportsService(self.metastore, self.scheduler, self.security,
+                                      self.search_service, self.saved_objects,
+                                      self.notifications, enabled=config.reports_enabled)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -188,6 +194,7 @@ class Node:
         if self.config.ism_enabled:
             self.ism.start()
             self.ism_runner.schedule(self.scheduler)
+        self.reports.start()
         self.scheduler.start()
 
     def stopping(self) -> None:

@@ -48,6 +48,7 @@ from loghaven.api import (
     notifications,
     permissions,
     prometheus,
+    reports,
     scripts,
     search,
     security,
@@ -168,6 +169,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
               *hec.routes, *hec_inputs.routes,
               *ultrawarm.routes, *ism.routes, *snapshots.routes, *sm.routes, *index_ops.routes,
+              *reports.routes,
               *indices.routes]
     permissions.check(routes)
     decode_parameters(routes)
