@@ -90,7 +90,9 @@ FREE_STORAGE_WARN = 0.25
 
 #: The trigger condition: every one of the evaluation periods breaches (a period without a
 #: sample, whose statistic is null, does not; nor does a history with no index yet, whose
-#: search answers without aggregations).
+#: search answers without aggregations). Written as "at least ``evaluation_periods`` of the
+#: periods", so that lowering the parameter below the query's number of periods is
+#: CloudWatch's "M out of N" rather than an alarm that can never fire.
 CONDITION = """def aggregations = ctx.results.size() == 0 ? null : ctx.results[0].aggregations;
 if (aggregations == null || aggregations.periods == null) { return false; }
 int breaching = 0;
@@ -105,7 +107,7 @@ for (def period : aggregations.periods.buckets) {
     breaching++;
   }
 }
-return breaching == params.evaluation_periods;"""
+return breaching >= params.evaluation_periods;"""
 
 #: CloudWatch's notification words: ALARM when the alert starts, OK when it completes.
 _STATE = ("{{#ctx.alert.end_time}}OK{{/ctx.alert.end_time}}"
