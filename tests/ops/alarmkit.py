@@ -19,6 +19,11 @@ ALARMS = "/_plugins/_loghaven/alarms"
 MAPPING = {"@timestamp": {"type": "date", "format": "epoch_millis||strict_date_optional_time"},
            "node_id": {"type": "keyword"}, "node_name": {"type": "keyword"}}
 MINUTE_MS = 60_000
+#: The secure tests' user: reading and writing monitors, nothing on any index.
+ALARMIST = {"cluster_permissions": ["cluster:admin/opendistro/alerting/monitor/get",
+                                    "cluster:admin/opendistro/alerting/monitor/write"]}
+#: ``tests.security.conftest.role_user``'s password for ``alarmist``.
+ALARMIST_AUTH = ("alarmist", "Alarmist-Password-1")
 
 
 def minute_ago(days: int) -> int:
