@@ -24,7 +24,6 @@ RUNS_SECONDS = 200
 
 @pytest.fixture
 def full_disk(tmp_path: Path) -> Iterator[SecureServer]:
-    pytest.importorskip("loghaven.ops.history")  # the sampler (branch h20-metrics)
     instance = SecureServer(tmp_path / "data")
     instance.env = {**instance.env, "LOGHAVEN_OPS_METRICS_INTERVAL": "1s",
                     "LOGHAVEN_TEST_FREE_STORAGE_MB": "1"}

@@ -59,13 +59,12 @@ from loghaven.alerting.service import AlertingService
 from loghaven.config import Config
 from loghaven.errors import LoghavenError
 from loghaven.notify.service import NotificationService
+from loghaven.ops.history import PATTERN
 from loghaven.security import context
 from loghaven.security.subject import INTERNAL
 
 log = logging.getLogger("loghaven.ops.alarms")
 
-#: The metrics history the alarms read (ops/history.py writes it).
-METRICS_PATTERN = ".loghaven-metrics-*"
 #: The action the node acts as when it writes its alarm monitors.
 WRITE_ACTION = "cluster:admin/opendistro/alerting/monitor/write"
 #: CloudWatch's statistics and the aggregation that computes each over one period.
@@ -225,7 +224,7 @@ def monitor_body(alarm: Alarm, *, node_name: str, node_id: str,
     return {
         "type": "monitor", "monitor_type": "query_level_monitor",
         "name": alarm.name(node_name), "enabled": True, "schedule": SCHEDULE,
-        "inputs": [{"search": {"indices": [METRICS_PATTERN], "query": query}}],
+        "inputs": [{"search": {"indices": [PATTERN], "query": query}}],
         "triggers": [{"query_level_trigger": {
             "id": TRIGGER_ID, "name": alarm.name(node_name),
             "severity": SEVERITIES[alarm.severity],
