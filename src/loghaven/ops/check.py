@@ -147,7 +147,7 @@ class Server:
             raise CannotCheck(
                 f"the server at {self.url} does not let this user read {method} {path} (403 "
                 f"{reason(response)}): run the check as a user with the all_access role")
-        if missing_ok and (status == 404 or status == 400 and NO_HANDLER in response.text):
+        if missing_ok and (status == 404 or (status == 400 and NO_HANDLER in response.text)):
             return None
         if status >= 400:
             raise CannotCheck(f"{method} {path} on {self.url} answered {status}: "
