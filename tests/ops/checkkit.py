@@ -25,31 +25,39 @@ from conftest import free_port
 
 ALARMS = "/_plugins/_loghaven/alarms"
 
-#: The seed's recommended alarms with warn/critical ladders: (metric, severity, statistic,
-#: period, evaluation periods, comparison, threshold).
+#: The recommended alarms as docs/operations.md ("Recommended alarms") lists them: (metric,
+#: severity, laddered, statistic, period, evaluation periods, comparison, threshold); a
+#: laddered alarm's name carries its severity.
 DEFINITIONS = [
-    ("ClusterStatus.red", "critical", "Maximum", 60, 1, "GreaterThanOrEqualToThreshold", 1.0),
-    ("ClusterStatus.yellow", "warn", "Maximum", 60, 1, "GreaterThanOrEqualToThreshold", 1.0),
-    ("FreeStorageSpace", "warn", "Minimum", 60, 1, "LessThanOrEqualToThreshold", 2560.0),
-    ("FreeStorageSpace", "critical", "Minimum", 60, 1, "LessThanOrEqualToThreshold", 2048.0),
-    ("ClusterIndexWritesBlocked", "critical", "Maximum", 60, 5,
+    ("ClusterStatus.red", "critical", False, "Maximum", 60, 1, "GreaterThanOrEqualToThreshold",
+     1.0),
+    ("ClusterStatus.yellow", "warn", False, "Maximum", 60, 5, "GreaterThanOrEqualToThreshold",
+     1.0),
+    ("FreeStorageSpace", "warn", True, "Minimum", 60, 1, "LessThanOrEqualToThreshold", 2560.0),
+    ("FreeStorageSpace", "critical", True, "Minimum", 60, 1, "LessThanOrEqualToThreshold",
+     2048.0),
+    ("ClusterIndexWritesBlocked", "critical", False, "Maximum", 300, 1,
      "GreaterThanOrEqualToThreshold", 1.0),
-    ("JVMMemoryPressure", "warn", "Maximum", 300, 3, "GreaterThanOrEqualToThreshold", 85.0),
-    ("CPUUtilization", "warn", "Average", 900, 3, "GreaterThanOrEqualToThreshold", 80.0),
-    ("AutomatedSnapshotFailure", "critical", "Maximum", 60, 1,
+    ("AutomatedSnapshotFailure", "critical", False, "Maximum", 60, 1,
      "GreaterThanOrEqualToThreshold", 1.0),
+    ("JVMMemoryPressure", "warn", True, "Maximum", 60, 3, "GreaterThanOrEqualToThreshold", 80.0),
+    ("JVMMemoryPressure", "critical", True, "Maximum", 60, 3, "GreaterThanOrEqualToThreshold",
+     95.0),
+    ("CPUUtilization", "warn", True, "Average", 300, 1, "GreaterThanOrEqualToThreshold", 60.0),
+    ("CPUUtilization", "critical", True, "Maximum", 900, 3, "GreaterThanOrEqualToThreshold",
+     80.0),
 ]
 
 
 def recommended(node: str) -> list[dict[str, Any]]:
     """The alarms as ``GET _plugins/_loghaven/alarms`` lists them, all matching."""
-    return [{"name": f"Loghaven-{node}-{metric}-{severity}-Alarm", "metric": metric,
-             "severity": severity, "statistic": statistic, "period_seconds": period,
-             "evaluation_periods": periods, "comparison": comparison, "threshold": threshold,
-             "description": f"{metric} {severity}", "monitor_id": f"m-{index}",
-             "status": "ok", "differences": [], "state": "OK"}
-            for index, (metric, severity, statistic, period, periods, comparison, threshold)
-            in enumerate(DEFINITIONS)]
+    return [{"name": f"Loghaven-{node}-{metric}{f'-{severity}' if laddered else ''}-Alarm",
+             "metric": metric, "severity": severity, "statistic": statistic,
+             "period_seconds": period, "evaluation_periods": periods, "comparison": comparison,
+             "threshold": threshold, "description": f"{metric} {severity}",
+             "monitor_id": f"m-{index}", "status": "ok", "differences": [], "state": "OK"}
+            for index, (metric, severity, laddered, statistic, period, periods, comparison,
+                        threshold) in enumerate(DEFINITIONS)]
 
 
 @dataclass

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 import httpx
 import orjson
 import pytest
-from tests.ops.checkkit import AlarmsStub, alarms_proxy, check, check_json, warning_codes
+from tests.ops.checkkit import (
+    DEFINITIONS,
+    AlarmsStub,
+    alarms_proxy,
+    check,
+    check_json,
+    warning_codes,
+)
 from tests.test_disk_full import SmallDisk, small_disk
 
 from conftest import Server
@@ -18,7 +25,7 @@ from conftest import Server
 SNAPSHOTS = {"creation": {"schedule": {"cron": {"expression": "30 2 * * *",
                                                 "timezone": "UTC"}}},
              "snapshot_config": {"repository": "backups"}}
-WRITES_BLOCKED = "Loghaven-loghaven-1-ClusterIndexWritesBlocked-critical-Alarm"
+WRITES_BLOCKED = "Loghaven-loghaven-1-ClusterIndexWritesBlocked-Alarm"
 FREE_CRITICAL = "Loghaven-loghaven-1-FreeStorageSpace-critical-Alarm"
 
 
@@ -54,7 +61,7 @@ def test_a_clean_node_needs_no_attention(stub: AlarmsStub) -> None:
     assert code == report["exit_code"] == 0 and report["needs_attention"] is False
     assert report["warnings"] == [] and report["fix"] is None
     assert report["alarms"]["available"] and report["alarms"]["enabled"]
-    assert [a["lines"] for a in report["alarms"]["alarms"]] == [["ok; definition matches"]] * 8
+    assert [a["lines"] for a in report["alarms"]["alarms"]] == [["ok; definition matches"]] * len(DEFINITIONS)
 
 
 def test_mismatched_and_missing_alarms(stub: AlarmsStub) -> None:
@@ -69,7 +76,7 @@ def test_mismatched_and_missing_alarms(stub: AlarmsStub) -> None:
     assert (f"WARNING: Alarm evaluation_periods does not match: should be 1; is 3  "
             f"{FREE_CRITICAL}") in done.stdout
     assert (f"WARNING: Alarm missing  {WRITES_BLOCKED} (ClusterIndexWritesBlocked, Maximum, "
-            f"60, 5, GreaterThanOrEqualToThreshold, 1.0)") in done.stdout
+            f"300, 1, GreaterThanOrEqualToThreshold, 1.0)") in done.stdout
     assert "2 alarm problems (run `loghaven check --fix`" in done.stdout
     _, report = check_json("--url", stub.url)
     by_name = {a["name"]: a for a in report["alarms"]["alarms"]}
@@ -96,7 +103,7 @@ def test_fix_creates_and_updates_then_all_match(stub: AlarmsStub) -> None:
     code, report = check_json("--url", stub.url, "--fix")
     assert stub.enable_bodies[-1] == b""
     assert code == 0 and report["fix"]["created"] == [WRITES_BLOCKED]
-    assert report["fix"]["updated"] == [] and len(report["fix"]["unchanged"]) == 7
+    assert report["fix"]["updated"] == [] and len(report["fix"]["unchanged"]) == len(DEFINITIONS) - 1
     assert all(a["status"] == "ok" for a in report["alarms"]["alarms"])
 
 
