@@ -4,7 +4,10 @@ no slow log, many tiny indices; and what each fix does to the report."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -149,3 +152,29 @@ def test_an_unreachable_server_cannot_be_checked() -> None:
     assert "Give its address with --url" in done.stderr
     code, report = check_json("--url", url)
     assert code == 2 and report["exit_code"] == 2 and "cannot reach" in report["error"]
+
+
+def test_colors_only_on_a_terminal(open_node: Server) -> None:
+    piped = check("--url", open_node.url)
+    assert "\x1b[" not in piped.stdout + piped.stderr
+    main, secondary = os.openpty()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("LOGHAVEN_")}
+    environ.update(TERM="xterm-256color", COLUMNS="120")
+    environ.pop("NO_COLOR", None)
+    with subprocess.Popen([sys.executable, "-m", "loghaven", "check", "--url", open_node.url],
+                          stdout=secondary, stderr=secondary, stdin=subprocess.DEVNULL,
+                          env=environ) as process:
+        os.close(secondary)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(60) == 1
+    os.close(main)
+    text = output.decode(errors="replace")
+    assert "\x1b[" in text and "WARNING: " in text and "System overview" in text

@@ -91,7 +91,6 @@ class Report:
     alarms: list[dict[str, Any]] | None
     alarms_enabled: bool = False
     fix: dict[str, list[str]] | None = None
-    problems: list[str] = field(default_factory=list)
 
     @property
     def alarm_problems(self) -> int:
