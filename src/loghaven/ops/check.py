@@ -420,8 +420,11 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def _mb(size: int) -> str:
+    """A size in binary units (MB as the FreeStorageSpace metric counts them)."""
     if size >= 1024 * MB:
         return f"{size / (1024 * MB):.1f} GB"
+    if size < MB:
+        return f"{size / 1024:.1f} KB"
     return f"{size / MB:.1f} MB"
 
 
@@ -492,7 +495,8 @@ def render_text(report: Report, console: Any) -> None:
             state = f" [state {alarm['state']}]" if alarm.get("state") else ""
             console.print(Text.assemble(
                 "  ", ("Alarm " if ok else "WARNING: Alarm ", "green" if ok else "red bold"),
-                (line, "green" if ok else "red"), f"  {detail}{state}"))
+                (line, "green" if ok else "red"), f"  {detail}",
+                (state, "red bold" if alarm.get("state") == "ALARM" else "")))
     console.print()
     console.print(_summary(report))
 
