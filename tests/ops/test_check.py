@@ -4,11 +4,14 @@ no slow log, many tiny indices; and what each fix does to the report."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -178,3 +181,18 @@ def test_colors_only_on_a_terminal(open_node: Server) -> None:
     os.close(main)
     text = output.decode(errors="replace")
     assert "\x1b[" in text and "WARNING: " in text and "System overview" in text
+
+
+def test_a_url_that_is_not_a_search_server(tmp_path: Path) -> None:
+    port = free_port()
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        done = check("--url", f"http://127.0.0.1:{port}")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert done.returncode == 2
+    assert "answered 200 with something other than JSON: is --url a Loghaven server?" in \
+        done.stderr

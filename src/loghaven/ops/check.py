@@ -113,7 +113,7 @@ class Report:
 
 # --- reading the server -------------------------------------------------------------------
 
-class Server:
+class NodeClient:
     """The server's HTTP API, with the errors that stop a check turned into CannotCheck."""
 
     def __init__(self, options: Options) -> None:
@@ -129,7 +129,8 @@ class Server:
 
     def call(self, method: str, path: str, params: dict[str, Any] | None = None,
              body: dict[str, Any] | None = None, missing_ok: bool = False) -> Any:
-        """The JSON answer; None for a 404 when ``missing_ok``."""
+        """The JSON answer; None when ``missing_ok`` and the server has no such route or
+        object."""
         try:
             response = self.http.request(method, path, params=params, json=body)
         except httpx.HTTPError as error:
@@ -151,7 +152,11 @@ class Server:
         if status >= 400:
             raise CannotCheck(f"{method} {path} on {self.url} answered {status}: "
                               f"{reason(response)}")
-        return orjson.loads(response.content)
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as error:
+            raise CannotCheck(f"{method} {path} on {self.url} answered {status} with something "
+                              f"other than JSON: is --url a Loghaven server?") from error
 
     def get(self, path: str, **params: Any) -> Any:
         return self.call("GET", path, params)
@@ -184,7 +189,7 @@ class Facts:
     alarms: dict[str, Any] | None
 
 
-def gather(server: Server, status: Any) -> Facts:
+def gather(server: NodeClient, status: Any) -> Facts:
     """Read everything the report needs (``status`` shows which step runs)."""
     status.update("reading the node")
     root = server.get("/")
@@ -397,7 +402,7 @@ def _definition(alarm: dict[str, Any]) -> str:
             f"{alarm.get('threshold')})")
 
 
-def build_report(server: Server, facts: Facts, options: Options, status: Any) -> Report:
+def build_report(server: NodeClient, facts: Facts, options: Options, status: Any) -> Report:
     overview = build_overview(facts)
     report = Report(server.url, overview, best_practice(facts, overview), None)
     alarms = facts.alarms
@@ -539,7 +544,7 @@ def run(options: Options) -> int:
 
     err = Console(stderr=True, highlight=False)
     out = Console(highlight=False, soft_wrap=True)
-    server = Server(options)
+    server = NodeClient(options)
     try:
         with _status(err) as status:
             facts = gather(server, status)
