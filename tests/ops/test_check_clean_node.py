@@ -126,8 +126,7 @@ def test_disk_headroom(stub: AlarmsStub, disk: SmallDisk) -> None:
 
 
 def test_memory_limit(node: Server, stub: AlarmsStub) -> None:
-    cases = [("4096tb", "is more than the machine's memory"), ("10mb", "memory pressure is"),
-             ("lots", "is neither a size nor a percentage")]
+    cases = [("4096tb", "is more than the machine's memory"), ("10mb", "memory pressure is")]
     try:
         for limit, expected in cases:
             node.env = {"LOGHAVEN_NODE_MEMORY_LIMIT": limit}

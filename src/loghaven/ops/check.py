@@ -356,11 +356,8 @@ def best_practice(facts: Facts, overview: dict[str, Any]) -> list[Finding]:
             "delete or snapshot-and-delete old indices, move indices to the warm tier "
             "(POST _ultrawarm/migration/<index>/_warm), or give the data path a larger disk"))
     memory = overview["memory"]
-    if memory["limit_bytes"] is None:
-        found.append(Finding(
-            "memory_limit", f"node.memory.limit [{memory['limit']}] is neither a size nor a "
-            f"percentage", "set node.memory.limit to a size (4gb) or a share (80%)"))
-    elif memory["machine_bytes"] > 0 and memory["limit_bytes"] > memory["machine_bytes"]:
+    limit_bytes = memory["limit_bytes"]  # None: not a size (a node refuses to start with it)
+    if limit_bytes is not None and 0 < memory["machine_bytes"] < limit_bytes:
         found.append(Finding(
             "memory_limit",
             f"node.memory.limit [{memory['limit']}] is more than the machine's memory "
