@@ -1,5 +1,5 @@
-"""The ``loghaven`` command: ``serve``, ``certs``, ``ingest`` (a client of a running server),
-``bench``, and the offline repairs ``recover-wal`` and ``rebuild-metastore``
+"""The ``loghaven`` command: ``serve``, ``certs``, ``ingest`` and ``check`` (clients of a
+running server), ``bench``, and the offline repairs ``recover-wal`` and ``rebuild-metastore``
 (docs/recovery.md)."""
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from loghaven.runtime import tune_gc
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress
+
+    from loghaven.loader.client import Credentials
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -187,30 +189,46 @@ def _rebuild_metastore(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest(args: argparse.Namespace) -> int:
+def _credentials(args: argparse.Namespace, command: str, stdin_free: bool) -> Credentials | None:
+    """The credentials of a client command (``ingest``, ``check``): ``--user NAME:PASSWORD``,
+    ``--user NAME`` with ``--password``, LOGHAVEN_PASSWORD or a prompt, or ``--api-key``
+    (each also from LOGHAVEN_USER, LOGHAVEN_API_KEY); None after saying how to give the
+    password when it is needed and cannot be asked for."""
     import os
 
-    from loghaven.loader.checkpoints import default_path
     from loghaven.loader.client import Credentials
-    from loghaven.loader.command import EXIT_USAGE, Options, run
 
     user = args.user or os.environ.get("LOGHAVEN_USER")
-    password = os.environ.get("LOGHAVEN_PASSWORD")
+    password = getattr(args, "password", None) or os.environ.get("LOGHAVEN_PASSWORD")
     if user and ":" in user:
         user, _, password = user.partition(":")
     elif user and password is None:
-        if not sys.stdin.isatty() or "-" in args.sources:
-            print("loghaven ingest: give the password as --user NAME:PASSWORD or in "
-                  "LOGHAVEN_PASSWORD", file=sys.stderr)
-            return EXIT_USAGE
+        if not sys.stdin.isatty() or not stdin_free:
+            print(f"loghaven {command}: give the password as --user NAME:PASSWORD or in "
+                  f"LOGHAVEN_PASSWORD", file=sys.stderr)
+            return None
         import getpass
 
         password = getpass.getpass(f"password of {user}: ")
-    api_key = args.api_key or os.environ.get("LOGHAVEN_API_KEY")
+    return Credentials(user, password, args.api_key or os.environ.get("LOGHAVEN_API_KEY"))
+
+
+def _server_url(args: argparse.Namespace) -> str:
+    import os
+
+    return args.url or os.environ.get("LOGHAVEN_URL") or "http://127.0.0.1:9200"
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from loghaven.loader.checkpoints import default_path
+    from loghaven.loader.command import EXIT_USAGE, Options, run
+
+    credentials = _credentials(args, "ingest", stdin_free="-" not in args.sources)
+    if credentials is None:
+        return EXIT_USAGE
     checkpoints = None if args.no_checkpoints else (args.checkpoints or default_path())
     return run(Options(
-        sources=args.sources, url=args.url or os.environ.get("LOGHAVEN_URL") or
-        "http://127.0.0.1:9200", credentials=Credentials(user, password, api_key),
+        sources=args.sources, url=_server_url(args), credentials=credentials,
         ca_cert=args.ca_cert, format=args.format, index=args.index, rotation=args.rotation,
         pipeline=args.pipeline, batch_size=args.batch_size, workers=args.workers,
         checkpoints=checkpoints, restart=args.restart, watch=args.watch,
@@ -261,6 +279,38 @@ def _add_ingest_arguments(ingest: argparse.ArgumentParser) -> None:
     ingest.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
                         help="no progress bar (it is shown only on a terminal anyway)")
     ingest.set_defaults(func=_ingest)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from loghaven.ops.check import EXIT_CANNOT_CHECK, Options, run
+
+    credentials = _credentials(args, "check", stdin_free=True)
+    if credentials is None:
+        return EXIT_CANNOT_CHECK
+    return run(Options(url=_server_url(args), credentials=credentials, ca_cert=args.ca_cert,
+                       insecure=args.insecure, fix=args.fix, channel=args.channel,
+                       format=args.format))
+
+
+def _add_check_arguments(check: argparse.ArgumentParser) -> None:
+    check.add_argument("--url", help="the server [env LOGHAVEN_URL, http://127.0.0.1:9200]")
+    check.add_argument("--user", metavar="NAME[:PASSWORD]",
+                       help="user name (or NAME:PASSWORD) [env LOGHAVEN_USER]")
+    check.add_argument("--password", help="the user's password [env LOGHAVEN_PASSWORD; asked "
+                                          "for on a terminal]")
+    check.add_argument("--api-key", metavar="KEY", help="sent as Authorization: ApiKey <value> "
+                                                        "[env LOGHAVEN_API_KEY]")
+    check.add_argument("--ca-cert", metavar="FILE", help="PEM CA file to trust for an https "
+                                                         "server")
+    check.add_argument("--insecure", action="store_true",
+                       help="do not verify the server's certificate (prefer --ca-cert)")
+    check.add_argument("--fix", action="store_true",
+                       help="create the missing recommended alarms and update mismatched ones")
+    check.add_argument("--channel", metavar="ID",
+                       help="with --fix: the notification channel the alarms notify")
+    check.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text (colored on a terminal) or one JSON document [text]")
+    check.set_defaults(func=_check)
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -330,6 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_ingest_arguments(commands.add_parser(
         "ingest", help="load files, folders, stdin and S3 prefixes into a running server"))
+
+    _add_check_arguments(commands.add_parser(
+        "check", help="report the node's configuration, best-practice warnings and the "
+                      "recommended alarms (exit 1 when something needs attention)"))
 
     from loghaven.bench.runner import add_arguments
 

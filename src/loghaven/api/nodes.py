@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from loghaven.api.http import json_response, node_of, run
+from loghaven.config import Config
 from loghaven.node import COMPAT_VERSION
 from loghaven.ops import host, stats
 from loghaven.ops.metrics import collect
@@ -115,6 +116,22 @@ def _envelope(request: Request, entry: dict[str, Any] | None) -> dict[str, Any]:
             "nodes": {node.node_id: entry} if entry is not None else {}}
 
 
+def settings_of(config: Config) -> dict[str, Any]:
+    """The node's settings as ``GET _nodes`` shows them (nested, values as text): what
+    ``loghaven check`` reads to judge the node (bind address, security, memory limit, tiers).
+    Secrets (keys, passwords, tokens) are never among them."""
+    return {
+        "cluster": {"name": config.cluster_name},
+        "node": {"name": config.node_name, "memory": {"limit": config.node_memory_limit}},
+        "path": {"data": [str(config.data_dir.resolve())]},
+        "network": {"host": config.host},
+        "http": {"host": config.host, "port": str(config.port)},
+        "plugins": {"security": {"disabled": str(not config.security_enabled).lower()}},
+        "warm": {"bucket": config.warm_bucket},
+        "object_store": {"type": config.object_store_type},
+    }
+
+
 def info_entry(request: Request, metrics: set[str]) -> dict[str, Any]:
     node = node_of(request)
     config = node.config
@@ -123,10 +140,7 @@ def info_entry(request: Request, metrics: set[str]) -> dict[str, Any]:
              "build_hash": "loghaven-" + node.version,
              "total_indexing_buffer": 128_000_000}
     if "settings" in metrics:
-        entry["settings"] = {"cluster": {"name": config.cluster_name},
-                             "node": {"name": config.node_name},
-                             "path": {"data": [str(config.data_dir.resolve())]},
-                             "http": {"host": config.host, "port": str(config.port)}}
+        entry["settings"] = settings_of(config)
     if "os" in metrics:
         cpus = os.cpu_count() or 1
         entry["os"] = {"refresh_interval_in_millis": 1000, "name": platform.system(),

@@ -88,7 +88,7 @@ class BulkClient:
                               f"LOGHAVEN_PASSWORD")
         if response.status_code >= 400:
             raise ServerError(f"the server at {self.url} answered {response.status_code}: "
-                              f"{_reason(response)}")
+                              f"{reason(response)}")
 
     def require_pipeline(self, pipeline: str, builtin: bool = False) -> None:
         """The pipeline exists; ``builtin`` ones (a parser's) are missing only when the node
@@ -102,7 +102,7 @@ class BulkClient:
                               f"{hint}")
         if response.status_code >= 400:
             raise ServerError(f"cannot read the pipeline [{pipeline}] from {self.url}: "
-                              f"{response.status_code} {_reason(response)}")
+                              f"{response.status_code} {reason(response)}")
 
     def bulk(self, index: str, docs: list[tuple[str | None, bytes]],
              pipeline: str | None) -> BulkOutcome:
@@ -154,7 +154,7 @@ class BulkClient:
             else:
                 if response.status_code < 300:
                     return orjson.loads(response.content)
-                problem = f"{response.status_code} {_reason(response)}"
+                problem = f"{response.status_code} {reason(response)}"
                 if response.status_code not in RETRY_STATUSES and response.status_code < 500:
                     raise BulkGaveUp(f"the server refused the bulk: {problem}", fatal=False)
             attempt += 1
@@ -174,7 +174,8 @@ def _sleep_before(attempt: int, deadline: float, problem: str) -> None:
     time.sleep(delay)
 
 
-def _reason(response: httpx.Response) -> str:
+def reason(response: httpx.Response) -> str:
+    """An error answer's ``type: reason`` (or the start of its text), for messages."""
     try:
         error = response.json().get("error")
     except ValueError:
