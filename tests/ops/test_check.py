@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import orjson
 import pytest
-from tests.ops.checkkit import alarms_proxy, check, check_json, warning_codes
+from tests.ops.checkkit import check, check_json, warning_codes, without_alarms_api
 
 from conftest import Server, free_port
 
@@ -138,10 +138,9 @@ def test_many_tiny_indices_are_too_many_small_splits(open_node: Server,
 
 
 def test_a_server_without_the_alarms_api(open_node: Server) -> None:
-    with alarms_proxy(open_node.url) as stub:
-        stub.alarms = None
-        done = check("--url", stub.url)
-        _, report = check_json("--url", stub.url)
+    with without_alarms_api(open_node.url) as url:
+        done = check("--url", url)
+        _, report = check_json("--url", url)
     assert done.returncode == 1
     assert "cannot check the alarms: the server has no /_plugins/_loghaven/alarms" in done.stdout
     assert report["alarms"] == {"available": False, "enabled": False, "alarms": []}
