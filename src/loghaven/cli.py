@@ -199,7 +199,7 @@ def _credentials(args: argparse.Namespace, command: str, stdin_free: bool) -> Cr
     from loghaven.loader.client import Credentials
 
     user = args.user or os.environ.get("LOGHAVEN_USER")
-    password = getattr(args, "password", None) or os.environ.get("LOGHAVEN_PASSWORD")
+    password = args.password or os.environ.get("LOGHAVEN_PASSWORD")
     if user and ":" in user:
         user, _, password = user.partition(":")
     elif user and password is None:
@@ -217,6 +217,21 @@ def _server_url(args: argparse.Namespace) -> str:
     import os
 
     return args.url or os.environ.get("LOGHAVEN_URL") or "http://127.0.0.1:9200"
+
+
+def _add_connection_arguments(command: argparse.ArgumentParser) -> None:
+    """How a client command (``ingest``, ``check``) reaches the server and authenticates
+    (read by :func:`_server_url` and :func:`_credentials`)."""
+    command.add_argument("--url", help="the server [env LOGHAVEN_URL, http://127.0.0.1:9200]")
+    command.add_argument("--user", metavar="NAME[:PASSWORD]",
+                         help="user name (or NAME:PASSWORD) [env LOGHAVEN_USER]")
+    command.add_argument("--password", help="the user's password [env LOGHAVEN_PASSWORD; "
+                                            "asked for on a terminal]")
+    command.add_argument("--api-key", metavar="KEY",
+                         help="sent as Authorization: ApiKey <value> (an ES `encoded` key or "
+                              "an OpenSearch os_ token) [env LOGHAVEN_API_KEY]")
+    command.add_argument("--ca-cert", metavar="FILE",
+                         help="PEM CA file to trust for an https server")
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -240,13 +255,7 @@ def _add_ingest_arguments(ingest: argparse.ArgumentParser) -> None:
     ingest.add_argument("sources", nargs="+", metavar="SOURCE",
                         help="files, folders (recursive), globs, - for stdin, s3://bucket/prefix;"
                              " gzip is read transparently")
-    ingest.add_argument("--url", help="the server [env LOGHAVEN_URL, http://127.0.0.1:9200]")
-    ingest.add_argument("--user", metavar="NAME[:PASSWORD]", help="NAME:PASSWORD, or NAME with the password in env "
-                                       "LOGHAVEN_PASSWORD [env LOGHAVEN_USER]")
-    ingest.add_argument("--api-key", metavar="KEY", help="sent as Authorization: ApiKey <value> (an ES "
-                                          "`encoded` key or an OpenSearch os_ token) [env "
-                                          "LOGHAVEN_API_KEY]")
-    ingest.add_argument("--ca-cert", metavar="FILE", help="PEM CA file to trust for an https server")
+    _add_connection_arguments(ingest)
     ingest.add_argument("--format", help="ndjson, json (an array or one object), or a parser: "
                                          "aws-waf, cloudtrail, cloudwatch-logs, vpcflow, alb, "
                                          "cloudfront, syslog, clf [detected per file]")
@@ -293,15 +302,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _add_check_arguments(check: argparse.ArgumentParser) -> None:
-    check.add_argument("--url", help="the server [env LOGHAVEN_URL, http://127.0.0.1:9200]")
-    check.add_argument("--user", metavar="NAME[:PASSWORD]",
-                       help="user name (or NAME:PASSWORD) [env LOGHAVEN_USER]")
-    check.add_argument("--password", help="the user's password [env LOGHAVEN_PASSWORD; asked "
-                                          "for on a terminal]")
-    check.add_argument("--api-key", metavar="KEY", help="sent as Authorization: ApiKey <value> "
-                                                        "[env LOGHAVEN_API_KEY]")
-    check.add_argument("--ca-cert", metavar="FILE", help="PEM CA file to trust for an https "
-                                                         "server")
+    _add_connection_arguments(check)
     check.add_argument("--insecure", action="store_true",
                        help="do not verify the server's certificate (prefer --ca-cert)")
     check.add_argument("--fix", action="store_true",
