@@ -77,6 +77,8 @@ function entryRows(hit) {
     toggle.setAttribute("aria-expanded", "true");
   });
   const source = typeof entry.source === "string" ? entry.source : entry.source ? JSON.stringify(entry.source) : "";
+  const message = h("td", { class: "log-message" }, entry.message || "", source ? h("div", { class: "muted clipped" }, source.slice(0, 160)) : null);
+  message.style.minWidth = "18em";  // through the CSS object model: the CSP refuses style attributes
   row.append(
     h("td", {}, toggle),
     h("td", { class: "time-col" }, formatTime(entry["@timestamp"])),
@@ -84,7 +86,7 @@ function entryRows(hit) {
     h("td", {}, kindOf(hit._index)),
     h("td", {}, entry.index ?? h("span", { class: "muted" }, "—")),
     h("td", { class: "num" }, entry.took_millis ?? "—"),
-    h("td", { class: "log-message" }, entry.message || "", source ? h("div", { class: "muted clipped" }, source.slice(0, 160)) : null));
+    message);
   return row;
 }
 
@@ -135,7 +137,7 @@ export async function renderLogs(container, _args, params = {}) {
       return;
     }
     results.replaceChildren(
-      h("p", { class: "hint", id: "logs-count" }, total > PAGE_SIZE ? `${total.toLocaleString("en")} entries; the latest ${PAGE_SIZE} are shown: narrow the filters to see others.` : `${total.toLocaleString("en")} entries.`),
+      h("p", { class: "muted", id: "logs-count" }, total > PAGE_SIZE ? `${total.toLocaleString("en")} entries; the latest ${PAGE_SIZE} are shown: narrow the filters to see others.` : `${total.toLocaleString("en")} entries.`),
       h("div", { class: "table-scroll" }, table(["", "Time", "Level", "Log", "Index", "Took (ms)", "Message"], answer.hits.hits.map(entryRows))));
   };
   const apply = (event) => {

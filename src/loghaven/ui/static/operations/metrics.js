@@ -16,8 +16,8 @@ export const METRICS = ".loghaven-metrics-*";
 const DEFAULT_TIME = { from: "now-24h", to: "now" };
 const MINUTE = 60_000;
 
-// Each chart: its title, unit, y maximum, and its series as [name, aggregation name] of the
-// buckets' sub-aggregations (AGGS).
+// Each chart: its title, unit, y maximum, and its series as [name, aggregation name, colour]
+// of the buckets' sub-aggregations (AGGS).
 const AGGS = {
   free: { min: { field: "FreeStorageSpace" } },
   storage: { avg: { field: "StorageSpaceTotal" } },
@@ -40,7 +40,7 @@ const CHARTS = [
   { id: "cpu", title: "CPU (CPUUtilization)", unit: "%", max: 100, series: [["maximum", "cpu_max"], ["average", "cpu_avg"]] },
   { id: "rates", title: "Search and indexing rates (SearchRate, IndexingRate)", unit: "per minute", series: [["searches", "search_rate"], ["documents indexed", "indexing_rate"]] },
   { id: "latency", title: "Search and indexing latency (SearchLatency, IndexingLatency)", unit: "ms", series: [["search", "search_latency"], ["indexing", "indexing_latency"]] },
-  { id: "status", title: "Cluster status (ClusterStatus, ClusterIndexWritesBlocked)", unit: "", max: 1, flags: true, series: [["red", "red"], ["yellow", "yellow"], ["green", "green"], ["writes blocked", "blocked"]] },
+  { id: "status", title: "Cluster status (ClusterStatus, ClusterIndexWritesBlocked)", unit: "", max: 1, flags: true, series: [["red", "red", "#cc5642"], ["yellow", "yellow", "#d6bf57"], ["green", "green", "#209280"], ["writes blocked", "blocked", "#69707d"]] },
 ];
 
 const fixed = (n) => Number(n).toLocaleString("en", { maximumFractionDigits: 1 });
@@ -105,11 +105,11 @@ function describe(series, chart) {
 }
 
 function chartSeries(chart, buckets, thresholds) {
-  const series = chart.series.map(([name, agg]) => ({ name, points: points(buckets, agg) }));
+  const series = chart.series.map(([name, agg, color]) => ({ name, color, points: points(buckets, agg) }));
   if (chart.id !== "storage") return series;
   const flat = (value) => buckets.map((b) => [b.key, value]);
-  if (thresholds.length) return series.concat(thresholds.map((t) => ({ name: t.name, points: flat(t.threshold), dashed: true })));
-  return series.concat({ name: "20% of storage (default threshold)", points: points(buckets, "storage", 0.2), dashed: true });
+  if (thresholds.length) return series.concat(thresholds.map((t) => ({ name: t.name, points: flat(t.threshold), dashed: true, color: t.name.startsWith("critical") ? "#cc5642" : "#d6bf57" })));
+  return series.concat({ name: "20% of storage (default threshold)", points: points(buckets, "storage", 0.2), dashed: true, color: "#cc5642" });
 }
 
 let picker = null;
