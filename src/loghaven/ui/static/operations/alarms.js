@@ -7,7 +7,7 @@
 
 import { call, h } from "../lib.js";
 import { configs } from "../alerting/channels.js";
-import { attempt, badge, enc, notice, table } from "../widgets.js";
+import { attempt, badge, enc, notice, page, table } from "../widgets.js";
 import { emptyState, noSuchApi } from "./states.js";
 
 const ALARMS = "/_plugins/_loghaven/alarms";
@@ -17,7 +17,12 @@ const COMPARISONS = {
 const STATUS_KIND = { ok: "on", missing: "failed", mismatch: "reserved" };
 const STATE_KIND = { OK: "on", ALARM: "failed", INSUFFICIENT_DATA: "off" };
 
-const number = (n) => (typeof n === "number" ? n.toLocaleString("en", { maximumFractionDigits: 2 }) : String(n));
+// A definition's value as written: numbers with separators, other values (channels, a
+// schedule) as JSON.
+function number(value) {
+  if (typeof value === "number") return value.toLocaleString("en", { maximumFractionDigits: 2 });
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
 
 // "Minimum FreeStorageSpace ≤ 2,048 for 1 × 60 s"
 function definition(alarm) {
@@ -56,7 +61,7 @@ async function channelChoice() {
     const channels = await configs();
     return h("label", { class: "inline" }, "Notify ",
       h("select", { id: "alarms-channel", name: "channel_id" },
-        h("option", { value: "" }, "no channel"),
+        h("option", { value: "" }, "as configured"),
         channels.map(({ config_id: id, config }) => h("option", { value: id }, config.name))));
   } catch {
     return null;
@@ -71,13 +76,13 @@ function enabledSummary(answer) {
 // #operations/alarms
 export async function renderAlarms(container, _args, _params, done = null) {
   const status = h("div", { class: "status", id: "alarms-status", "aria-live": "polite" });
-  container.replaceChildren(status);
+  page(container, status);
   let answer;
   try {
     answer = await call("GET", ALARMS);
   } catch (error) {
     if (!noSuchApi(error)) throw error;  // a refusal: index.js shows the server's reason
-    container.replaceChildren(emptyState("alarms-empty", "This server has no alarms API (GET /_plugins/_loghaven/alarms).",
+    page(container, emptyState("alarms-empty", "This server has no alarms API (GET /_plugins/_loghaven/alarms).",
       "Recommended alarms come with a Loghaven version that keeps the metrics history; until then, create monitors over the metrics yourself in Alerting → Monitors."));
     return;
   }
@@ -94,7 +99,7 @@ export async function renderAlarms(container, _args, _params, done = null) {
     }
   }) }, "Enable recommended alarms");
   const needed = alarms.some((a) => a.status !== "ok");
-  container.replaceChildren(
+  page(container,
     h("p", { class: "hint" }, "The recommended alarms for this node, each an alerting monitor over the metrics history (.loghaven-metrics-*), notifying through the channels. ",
       answer.enabled ? "ops.alarms.enabled is on: the server creates and updates them at start." : "ops.alarms.enabled is off: enable them here, with `loghaven check --fix`, or with that setting."),
     h("div", { class: "toolbar" }, h("p", { class: "hint grow", id: "alarms-summary" }, alarms.length ? counts(alarms) : ""),

@@ -16,7 +16,7 @@ import { emptyState } from "./states.js";
 
 const LOGS = ".loghaven-logs-*";
 const KINDS = [["", "All logs"], ["server", "Error log (server)"], ["search", "Search slow log"], ["indexing", "Indexing slow log"]];
-const LEVELS = ["ERROR", "WARN", "INFO", "DEBUG", "TRACE"];
+const LEVELS = ["FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"];
 const LEVEL_KIND = { ERROR: "failed", FATAL: "failed", WARN: "reserved" };
 const DEFAULT_TIME = { from: "now-24h", to: "now" };
 const PAGE_SIZE = 100;
@@ -77,7 +77,9 @@ function entryRows(hit) {
     toggle.setAttribute("aria-expanded", "true");
   });
   const source = typeof entry.source === "string" ? entry.source : entry.source ? JSON.stringify(entry.source) : "";
-  const message = h("td", { class: "log-message" }, entry.message || "", source ? h("div", { class: "muted clipped" }, source.slice(0, 160)) : null);
+  // A slow log's message ends with the body already (ES's "source[…]"): shown once.
+  const more = source && !(entry.message || "").includes(source.slice(0, 40)) ? h("div", { class: "muted clipped" }, source.slice(0, 160)) : null;
+  const message = h("td", { class: "log-message" }, (entry.message || "").slice(0, 400), more);
   message.style.minWidth = "18em";  // through the CSS object model: the CSP refuses style attributes
   row.append(
     h("td", {}, toggle),

@@ -16,8 +16,8 @@ export const METRICS = ".loghaven-metrics-*";
 const DEFAULT_TIME = { from: "now-24h", to: "now" };
 const MINUTE = 60_000;
 
-// Each chart: its title, unit, y maximum, and its series as [name, aggregation name, colour]
-// of the buckets' sub-aggregations (AGGS).
+// Each chart: its title, unit, y maximum, the metric whose alarm thresholds it draws, and its
+// series as [name, aggregation name, colour] of the buckets' sub-aggregations (AGGS).
 const AGGS = {
   free: { min: { field: "FreeStorageSpace" } },
   storage: { avg: { field: "StorageSpaceTotal" } },
@@ -35,9 +35,9 @@ const AGGS = {
   blocked: { max: { field: "ClusterIndexWritesBlocked" } },
 };
 const CHARTS = [
-  { id: "storage", title: "Free storage (FreeStorageSpace)", unit: "MB", series: [["free (minimum)", "free"]] },
-  { id: "jvm", title: "Memory pressure (JVMMemoryPressure)", unit: "%", max: 100, series: [["maximum", "jvm_max"], ["average", "jvm_avg"]] },
-  { id: "cpu", title: "CPU (CPUUtilization)", unit: "%", max: 100, series: [["maximum", "cpu_max"], ["average", "cpu_avg"]] },
+  { id: "storage", title: "Free storage (FreeStorageSpace)", unit: "MB", alarms: "FreeStorageSpace", series: [["free (minimum)", "free"]] },
+  { id: "jvm", title: "Memory pressure (JVMMemoryPressure)", unit: "%", max: 100, alarms: "JVMMemoryPressure", series: [["maximum", "jvm_max"], ["average", "jvm_avg"]] },
+  { id: "cpu", title: "CPU (CPUUtilization)", unit: "%", max: 100, alarms: "CPUUtilization", series: [["maximum", "cpu_max"], ["average", "cpu_avg"]] },
   { id: "rates", title: "Search and indexing rates (SearchRate, IndexingRate)", unit: "per minute", series: [["searches", "search_rate"], ["documents indexed", "indexing_rate"]] },
   { id: "latency", title: "Search and indexing latency (SearchLatency, IndexingLatency)", unit: "ms", series: [["search", "search_latency"], ["indexing", "indexing_latency"]] },
   { id: "status", title: "Cluster status (ClusterStatus, ClusterIndexWritesBlocked)", unit: "", max: 1, flags: true, series: [["red", "red", "#cc5642"], ["yellow", "yellow", "#d6bf57"], ["green", "green", "#209280"], ["writes blocked", "blocked", "#69707d"]] },
@@ -45,19 +45,18 @@ const CHARTS = [
 
 const fixed = (n) => Number(n).toLocaleString("en", { maximumFractionDigits: 1 });
 
-// The thresholds of the free storage alarms ([{name, threshold}]), or [] when the alarms API
-// is not there or refuses: the chart then shows the default, 20% of the storage.
-async function storageThresholds() {
+// The recommended alarms' thresholds by metric ({metric: [{name, threshold}]}), or {} when the
+// alarms API is not there or refuses: the free storage chart then shows the default, 20% of
+// the storage.
+async function alarmThresholds() {
+  const by = {};
   try {
     const { alarms = [] } = await call("GET", "/_plugins/_loghaven/alarms");
-    const seen = new Map();
-    for (const alarm of alarms) {
-      if (alarm.metric === "FreeStorageSpace" && !seen.has(alarm.severity)) seen.set(alarm.severity, alarm.threshold);
-    }
-    return [...seen].map(([severity, threshold]) => ({ name: `${severity} threshold`, threshold }));
+    for (const alarm of alarms) (by[alarm.metric] ??= []).push({ name: `${alarm.severity} threshold`, threshold: alarm.threshold });
   } catch {
-    return [];
+    /* no alarms API (an older server) or no right to read it: no thresholds */
   }
+  return by;
 }
 
 // The date_histogram interval for `bounds`: about 60 buckets, never under a minute (the
@@ -104,11 +103,11 @@ function describe(series, chart) {
   return `${series.name}: latest ${fixed(last)} ${unit}, peak ${fixed(peak)} ${unit}`;
 }
 
-function chartSeries(chart, buckets, thresholds) {
+function chartSeries(chart, buckets, byMetric) {
   const series = chart.series.map(([name, agg, color]) => ({ name, color, points: points(buckets, agg) }));
-  if (chart.id !== "storage") return series;
+  const thresholds = byMetric[chart.alarms] || [];
   const flat = (value) => buckets.map((b) => [b.key, value]);
-  if (thresholds.length) return series.concat(thresholds.map((t) => ({ name: t.name, points: flat(t.threshold), dashed: true, color: t.name.startsWith("critical") ? "#cc5642" : "#d6bf57" })));
+  if (thresholds.length || chart.id !== "storage") return series.concat(thresholds.map((t) => ({ name: t.name, points: flat(t.threshold), dashed: true, color: t.name.startsWith("critical") ? "#cc5642" : "#d6bf57" })));
   return series.concat({ name: "20% of storage (default threshold)", points: points(buckets, "storage", 0.2), dashed: true, color: "#cc5642" });
 }
 
@@ -133,7 +132,7 @@ export async function renderMetrics(container, _args, params = {}) {
   const draw = async () => {
     const bounds = timeBounds(state.time);
     const every = interval(bounds);
-    const [answer, thresholds] = await Promise.all([call("POST", `/${METRICS}/_search`, histogramRequest(bounds, every)), storageThresholds()]);
+    const [answer, thresholds] = await Promise.all([call("POST", `/${METRICS}/_search`, histogramRequest(bounds, every)), alarmThresholds()]);
     if (run !== generation || !grid.isConnected) return;
     const total = answer.hits.total.value;
     const buckets = answer.aggregations?.over_time?.buckets ?? [];
