@@ -96,12 +96,12 @@ def test_tabs_route_and_the_node_tab_stops_sampling_when_left(server: Server, pa
     page.goto(f"{server.url}/_dashboards/#operations?every=1")
     expect(page.locator("#operations-nav a.active")).to_have_text("Node")
     expect(page.locator("[data-figure='node'] .card-value")).not_to_be_empty()
-    sampled: list[str] = []
-    page.on("request", lambda r: sampled.append(r.url) if "/_nodes/stats" in r.url else None)
     page.click("#operations-nav a[data-page='metrics']")
     expect(page).to_have_url(f"{server.url}/_dashboards/#operations/metrics")
     expect(page.locator("#operations-nav a.active")).to_have_text("Metrics")
     expect(page.locator("#operations-nav a[aria-current='page']")).to_have_text("Metrics")
+    sampled: list[str] = []
+    page.on("request", lambda r: sampled.append(r.url) if "/_nodes/stats" in r.url else None)
     page.wait_for_timeout(2500)  # more than two periods of the Node tab
     assert sampled == []
     for tab in TABS:  # every tab is reached by its link

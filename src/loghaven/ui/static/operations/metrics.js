@@ -67,7 +67,7 @@ function interval(bounds) {
 }
 
 function histogramRequest(bounds, every) {
-  const { ms: _ms, ...step } = every;
+  const step = every.fixed_interval ? { fixed_interval: every.fixed_interval } : { calendar_interval: every.calendar_interval };
   return {
     size: 0,
     track_total_hits: true,
