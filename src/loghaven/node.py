@@ -33,6 +33,7 @@ from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
 from loghaven.ops.alarms import Alarms
 from loghaven.ops.observe import Observers
+from loghaven.reports.service import ReportsService
 from loghaven.scheduler import Scheduler
 from loghaven.scripting.stored import StoredScripts
 from loghaven.search import limits
@@ -148,6 +149,11 @@ class Node:
             ism_store, IsmContext(self.catalog, self.write_service, self.search_service,
                                   self.migrations, self.snapshots, self.notifications),
             interval=config.ism_job_interval)
+        #: Report definitions, their scheduled and on-demand runs and the generated reports
+        #: (the Reporting plugin's API); ``reports.enabled: false`` stops the schedules.
+        self.reports = ReportsService(self.metastore, self.scheduler, self.security,
+                                      self.search_service, self.saved_objects,
+                                      self.notifications, enabled=config.reports_enabled)
 
     def _node_id(self) -> str:
         stored = self.metastore.get("cluster", "node")
@@ -177,6 +183,7 @@ class Node:
         if self.config.ism_enabled:
             self.ism.start()
             self.ism_runner.schedule(self.scheduler)
+        self.reports.start()
         self.scheduler.start()
 
     def stopping(self) -> None:

@@ -152,6 +152,14 @@ def _needs(*actions: str) -> Callable[[Setup], Setup]:
     return mark
 
 
+def _needs_cluster(*actions: str) -> Callable[[Setup], Setup]:
+    """Mark a setup that acts as the permitted user with the cluster actions it needs."""
+    def mark(setup: Setup) -> Setup:
+        setup.cluster_needs = actions  # type: ignore[attr-defined]
+        return setup
+    return mark
+
+
 def _scroll(field_name: str | None) -> Setup:
     """A scroll the permitted user opened (it searches ``rt-*`` too)."""
     @_needs("indices:data/read/search")
@@ -575,6 +583,42 @@ def _sm_policy_update(case: Case, admin: httpx.Client, user: httpx.Client) -> No
     case.query = f"?if_seq_no={made['_seq_no']}&if_primary_term={made['_primary_term']}"
 
 
+REPORTS = "/_plugins/_reports"
+#: An on-demand report over the shared index.
+RT_REPORT = {"reportDefinition": {
+    "name": "rt report", "sections": [{"title": "all", "indexPattern": SHARED}],
+    "trigger": {"triggerType": "OnDemand"}}}
+
+
+def _report(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A definition the admin made for the route's id, or the body of a new one."""
+    if case.template.endswith("/definition"):
+        case.body = RT_REPORT
+        return
+    made = admin.post(f"{REPORTS}/definition", json=RT_REPORT)
+    assert made.status_code == 200, made.text
+    case.fills["id"] = made.json()["reportDefinitionId"]
+    if case.method == "PUT":
+        case.body = RT_REPORT
+
+
+@_needs_cluster("cluster:admin/opendistro/reports/definition/on_demand")
+def _report_instance(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A report the permitted user generated (a report is shown to the user it ran as)."""
+    _report(case, admin, user)
+    ran = user.post(f"{REPORTS}/on_demand/{case.fills['id']}")
+    assert ran.status_code == 200, ran.text
+    case.fills["id"] = ran.json()["reportInstance"]["id"]
+
+
+def _reports_setups() -> dict[tuple[str, str], Setup]:
+    return {**_each("POST", f"{REPORTS}/definition {REPORTS}/on_demand/{{id}}", _report),
+            **_each("GET,PUT,DELETE", f"{REPORTS}/definition/{{id}}", _report),
+            **_each("GET", f"{REPORTS}/instance/{{id}} {REPORTS}/instance/{{id}}/_download",
+                    _report_instance),
+            ("POST", f"{REPORTS}/packs/{{name}}/_install"): _body({}, name="pci-dss")}
+
+
 def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup]:
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
@@ -601,6 +645,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     **_each("PUT,POST", "/_scripts/{id}", _script(existing=False)),
     **_notification_setups(),
     **_saved_objects_setups(),
+    **_reports_setups(),
     **_each("GET,POST", "/_cluster/allocation/explain",
             _body({"index": SHARED, "shard": 0, "primary": True})),
     ("GET", "/_cluster/state/{metric}"): _body(None, metric="metadata"),
@@ -759,8 +804,8 @@ def users(secure: SecureServer) -> Iterator[Users]:
 def grants(action: str, kind: str, setup: Setup | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The cluster and index actions of the role that grants exactly the route: its action,
     a composite request's item action, and what its setup does as the same user (open the
-    scroll or point in time it continues or closes)."""
-    cluster = (action,) if kind == CLUSTER else ()
+    scroll or point in time it continues or closes, generate the report it reads)."""
+    cluster = ((action,) if kind == CLUSTER else ()) + getattr(setup, "cluster_needs", ())
     index = () if kind == CLUSTER else (action,)
     if action in ITEMS:
         index = (ITEMS[action],)

@@ -47,6 +47,7 @@ from loghaven.api import (
     nodes,
     notifications,
     permissions,
+    reports,
     scripts,
     search,
     security,
@@ -144,6 +145,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
               *hec.routes, *hec_inputs.routes,
               *ultrawarm.routes, *ism.routes, *snapshots.routes, *sm.routes, *index_ops.routes,
+              *reports.routes,
               *indices.routes]
     permissions.check(routes)
     decode_parameters(routes)

@@ -435,6 +435,21 @@ POST        /{alias}/_rollover                              indices:admin/rollov
 POST        /{alias}/_rollover/{new_index}                  indices:admin/rollover
 """
 
+#: The Reporting plugin (api/reports.py; reports-scheduler's action names). Loghaven's
+#: download of an instance reads it (``instance/get``); a pack's install creates a definition.
+_REPORTS = """
+POST            /_plugins/_reports/definition                   cluster:admin/opendistro/reports/definition/create
+PUT             /_plugins/_reports/definition/{id}              cluster:admin/opendistro/reports/definition/update
+GET             /_plugins/_reports/definition/{id}              cluster:admin/opendistro/reports/definition/get
+DELETE          /_plugins/_reports/definition/{id}              cluster:admin/opendistro/reports/definition/delete
+GET             /_plugins/_reports/definitions                  cluster:admin/opendistro/reports/definition/list
+POST            /_plugins/_reports/on_demand/{id}               cluster:admin/opendistro/reports/definition/on_demand
+GET             /_plugins/_reports/instances                    cluster:admin/opendistro/reports/instance/list
+GET             /_plugins/_reports/instance/{id}                cluster:admin/opendistro/reports/instance/get
+GET             /_plugins/_reports/instance/{id}/_download      cluster:admin/opendistro/reports/instance/get
+POST            /_plugins/_reports/packs/{name}/_install        cluster:admin/opendistro/reports/definition/create
+"""
+
 
 def parse(text: str) -> dict[tuple[str, str], Permission]:
     """A table's lines: methods, path template, action or kind, and ``hec`` if marked."""
@@ -467,7 +482,7 @@ TABLE = parse(_TABLE + _TOPICS + _HEC
               + _ALARMS
               + "".join(_ISM.replace("{p}", prefix) for prefix in ("/_plugins/_ism",
                                                                       "/_opendistro/_ism"))
-              + _ULTRAWARM + _SNAPSHOTS + _SM + _INDEX_OPS)
+              + _ULTRAWARM + _SNAPSHOTS + _SM + _INDEX_OPS + _REPORTS)
 
 
 def permission(method: str, path_format: str) -> Permission | None:

@@ -7,10 +7,20 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a report's CSV); other channels send only the text."""
+
+    filename: str
+    content_type: str        # "text/csv"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Message:
     subject: str | None      # email subject / Slack title; None → channel's default
     text: str                # the rendered message
     html: str | None = None  # optional HTML body for email
+    attachments: tuple[Attachment, ...] = ()  # email only
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ def compose(account: dict[str, Any], recipient: str, message: Message,
     mail.set_content(message.text)
     if message.html:
         mail.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:  # multipart/mixed: the bodies, then the files
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mail.add_attachment(attachment.data, maintype=maintype, subtype=subtype,
+                            filename=attachment.filename)
     return mail
 
 
