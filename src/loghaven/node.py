@@ -31,6 +31,7 @@ from loghaven.lifecycle.sm.service import SnapshotPolicies
 from loghaven.lifecycle.snapshots.service import SnapshotService
 from loghaven.notify.service import NotificationService
 from loghaven.notify.topics.service import TopicService
+from loghaven.ops.alarms import Alarms
 from loghaven.ops.observe import Observers
 from loghaven.scheduler import Scheduler
 from loghaven.scripting.stored import StoredScripts
@@ -116,6 +117,8 @@ class Node:
             RunContext(self.search_service, self.write_service, self.alerts, self.findings,
                        self.notifications),
             workers=config.alerting_monitor_workers)
+        #: The recommended alarms: monitors over the metrics history (ops/alarms.py).
+        self.alarms = Alarms(config, self.node_id, self.alerting, self.notifications)
         #: Delivery streams (Firehose's API): their buffers, and their deliveries as
         #: scheduler jobs through the write service.
         self.streams = StreamService(config, self.metastore, self.scheduler,
@@ -165,6 +168,7 @@ class Node:
         self.findings.schedule(self.scheduler)
         self.topics.start()
         self.alerting.start()
+        self.alarms.start()
         self.streams.start()
         self.migrations.start()
         self.warm_sweep.schedule(self.scheduler)

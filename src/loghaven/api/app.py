@@ -23,6 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from loghaven.api import (
+    alarms,
     alerting,
     alerting_alerts,
     analyze,
@@ -138,7 +139,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
     # so that a literal path of another module is found first
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes,
               *jobs.routes, *stats.routes, *ingest_processors.routes, *notifications.routes,
-              *alerting_alerts.routes, *alerting.routes,
+              *alerting_alerts.routes, *alerting.routes, *alarms.routes,
               *analyze.routes, *ingest.routes, *scripts.routes, *search.routes, *metadata.routes, *bulk.routes,
               *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
               *hec.routes, *hec_inputs.routes,

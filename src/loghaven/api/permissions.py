@@ -344,6 +344,12 @@ POST                    {p}/destinations                    cluster:admin/opendi
 PUT                     {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/write
 DELETE                  {p}/destinations/{destination_id}   cluster:admin/opendistro/alerting/destination/delete
 """
+#: The recommended alarms (api/alarms.py) are monitors: listing them reads monitors, enabling
+#: them writes monitors (which the node then owns), as the alerting routes name those actions.
+_ALARMS = """
+GET             /_plugins/_loghaven/alarms              cluster:admin/opendistro/alerting/monitor/get
+POST            /_plugins/_loghaven/alarms/_enable      cluster:admin/opendistro/alerting/monitor/write
+"""
 #: The Alerting plugin's monitors (``AlertingActions``) and the job scheduler's stats
 #: (``ScheduledJobsStatsAction``), under ``_plugins/_alerting`` and ``_opendistro/_alerting``.
 _ALERTING_MONITORS = """
@@ -458,6 +464,7 @@ TABLE = parse(_TABLE + _TOPICS + _HEC
                         for prefix in ("/_plugins/_security", "/_opendistro/_security"))
               + "".join((_DESTINATIONS + _ALERTING_MONITORS).replace("{p}", prefix)
                         for prefix in ("/_plugins/_alerting", "/_opendistro/_alerting"))
+              + _ALARMS
               + "".join(_ISM.replace("{p}", prefix) for prefix in ("/_plugins/_ism",
                                                                       "/_opendistro/_ism"))
               + _ULTRAWARM + _SNAPSHOTS + _SM + _INDEX_OPS)
