@@ -27,10 +27,8 @@ from typing import Any
 import httpx
 import orjson
 
-from loghaven.errors import ParseFailure
 from loghaven.loader.client import Credentials, reason
 from loghaven.network import is_loopback
-from loghaven.params import parse_byte_size
 
 DEFAULT_URL = "http://127.0.0.1:9200"
 EXIT_OK, EXIT_ATTENTION, EXIT_CANNOT_CHECK = 0, 1, 2
@@ -236,26 +234,15 @@ def _size(row: dict[str, Any]) -> int:
     return int(row.get("store.size") or 0)
 
 
-def memory_limit_bytes(limit: str, machine: int) -> int | None:
-    """``node.memory.limit`` in bytes: a share of the machine's memory (``80%``) or a size
-    (``4gb``); None if it is neither."""
-    text = limit.strip()
-    try:
-        if text.endswith("%"):
-            return int(machine * float(text[:-1]) / 100)
-        return parse_byte_size(text, "node.memory.limit")
-    except (ValueError, ParseFailure):
-        return None
-
-
 def build_overview(facts: Facts) -> dict[str, Any]:
     node, stats = facts.node, facts.stats
     disk = stats.get("fs", {}).get("total", {})
     total, free = disk.get("total_in_bytes", 0), disk.get("free_in_bytes", 0)
     machine = stats.get("os", {}).get("mem", {}).get("total_in_bytes", 0)
-    resident = stats.get("jvm", {}).get("mem", {}).get("heap_used_in_bytes", 0)
+    memory = stats.get("jvm", {}).get("mem", {})
+    # the node resolves node.memory.limit (a share of the machine or a size) into heap_max
+    resident, limit_bytes = memory.get("heap_used_in_bytes", 0), memory.get("heap_max_in_bytes")
     limit = str(_setting(node, "node.memory.limit") or "80%")
-    limit_bytes = memory_limit_bytes(limit, machine)
     warm_names = {row["index"] for row in facts.warm}
     tiers: dict[str, Any] = {}
     for tier, rows in (("hot", [r for r in facts.indices if r["index"] not in warm_names]),
@@ -356,7 +343,7 @@ def best_practice(facts: Facts, overview: dict[str, Any]) -> list[Finding]:
             "delete or snapshot-and-delete old indices, move indices to the warm tier "
             "(POST _ultrawarm/migration/<index>/_warm), or give the data path a larger disk"))
     memory = overview["memory"]
-    limit_bytes = memory["limit_bytes"]  # None: not a size (a node refuses to start with it)
+    limit_bytes = memory["limit_bytes"]  # None: an older server without heap_max
     if limit_bytes is not None and 0 < memory["machine_bytes"] < limit_bytes:
         found.append(Finding(
             "memory_limit",
