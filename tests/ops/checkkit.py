@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 import orjson
-
-from conftest import free_port
+from tests.streams.streamkit import http_server
 
 ALARMS = "/_plugins/_loghaven/alarms"
 
@@ -24,7 +22,6 @@ def without_alarms_api(upstream: str) -> Iterator[str]:
     """The URL of a loopback HTTP server in front of ``upstream`` that answers the alarms
     API as a server older than it does (400, no handler) and passes the rest through
     (headers such as Authorization included)."""
-    port = free_port()
     forward = httpx.Client(base_url=upstream, timeout=30)
 
     class Handler(BaseHTTPRequestHandler):
@@ -56,14 +53,10 @@ def without_alarms_api(upstream: str) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        with http_server(Handler) as url:
+            yield url
     finally:
-        httpd.shutdown()
-        httpd.server_close()
         forward.close()
 
 
