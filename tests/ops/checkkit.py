@@ -17,6 +17,7 @@ from tests.streams.streamkit import http_server
 
 ALARMS = "/_plugins/_loghaven/alarms"
 
+
 @contextmanager
 def without_alarms_api(upstream: str) -> Iterator[str]:
     """The URL of a loopback HTTP server in front of ``upstream`` that answers the alarms
