@@ -114,7 +114,7 @@ def test_read_write_lifts_the_block(client: OpenSearch) -> None:
         {"name": "a", "actions": [{"read_only": {}}, {"read_write": {}}], "transitions": []}],
         "a")
     _managed(client, index, policy_id)
-    done = wait_explain(client, index, lambda e: step(e)[0] == "set_read_write")
+    done = wait_explain(client, index, lambda e: step(e) == ("set_read_write", "completed"))
     assert message(done) == f"Successfully set index to read-write [index={index}]"
     client.index(index=index, body={"n": 1}, refresh=True)
     assert client.count(index=index)["count"] == 1
@@ -201,7 +201,8 @@ def test_change_policy_between_states(client: OpenSearch) -> None:
     assert answer["updated_indices"] == 1, answer
     changed = wait_explain(client, index, lambda e: e["policy_id"] == new_id)
     assert changed["policy_id"] == new_id
-    done = wait_explain(client, index, lambda e: step(e)[0] == "attempt_set_index_priority")
+    done = wait_explain(client, index,
+                        lambda e: step(e) == ("attempt_set_index_priority", "completed"))
     assert state(done) == "other"
     settings = client.indices.get_settings(index=index)[index]["settings"]["index"]
     assert settings["priority"] == "3"

@@ -40,8 +40,9 @@ def test_documented_rollover_policy(client: OpenSearch) -> None:
         "index_patterns": ["log*"],
         "template": {"settings": {"plugins.index_state_management.rollover_alias": "log"}}})
     client.indices.create(index="log-000001", body={"aliases": {"log": {"is_write_index": True}}})
-    pending = wait_explain(client, "log-000001", lambda e: step(e)[0] == "attempt_rollover")
-    assert step(pending) == ("attempt_rollover", "condition_not_met")
+    # (the step's "starting" record comes before its result: wait for the result)
+    pending = wait_explain(client, "log-000001",
+                           lambda e: step(e) == ("attempt_rollover", "condition_not_met"))
     assert message(pending) == "Pending rollover of index [index=log-000001]"
     assert pending["info"]["conditions"]["min_doc_count"] == {"condition": 2, "current": 0}
     assert pending["policy_id"] == "rollover_policy"
@@ -56,7 +57,8 @@ def test_documented_rollover_policy(client: OpenSearch) -> None:
     assert aliases["log-000001"]["aliases"]["log"].get("is_write_index") is False
     client.index(index="log", body={"n": 9}, refresh=True)
     assert client.count(index="log-000002")["count"] == 1
-    successor = wait_explain(client, "log-000002", lambda e: step(e)[0] == "attempt_rollover")
+    successor = wait_explain(client, "log-000002",
+                             lambda e: step(e) == ("attempt_rollover", "condition_not_met"))
     assert message(successor) == "Pending rollover of index [index=log-000002]"
 
 

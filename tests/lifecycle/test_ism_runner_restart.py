@@ -40,7 +40,8 @@ def test_kill_during_force_merge_resumes(tmp_path: Path) -> None:
         del server.env["LOGHAVEN_ISM_TEST_PAUSE_AT"]
         server.start()
         client = client_for(server)
-        merged = wait_explain(client, index, lambda e: step(e)[0] == "wait_for_force_merge")
+        merged = wait_explain(client, index,
+                              lambda e: step(e) == ("wait_for_force_merge", "completed"))
         assert message(merged) == f"Successfully confirmed segments force merged [index={index}]"
         done = wait_explain(client, index,
                             lambda e: step(e) == ("attempt_set_index_priority", "completed"))
