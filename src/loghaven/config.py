@@ -114,6 +114,10 @@ FILE_KEYS = {
     "logs.max_files": "logs_max_files",
     "ops.logs.retention": "ops_logs_retention",
     "plugins.reports.enabled": "reports_enabled",
+    "plugins.sql.enabled": "sql_enabled",
+    "plugins.ppl.enabled": "ppl_enabled",
+    "plugins.query.size_limit": "sql_size_limit",
+    "plugins.sql.cursor.keep_alive": "sql_cursor_keep_alive",
     "savedObjects.maxImportPayloadBytes": "saved_objects_max_import_payload_bytes",
     "savedObjects.maxImportExportSize": "saved_objects_max_import_export_size",
 }
@@ -286,6 +290,13 @@ class Config:
     ops_logs_retention: str = "7d"
     #: Scheduled and on-demand reports (reports/).
     reports_enabled: bool = True
+    #: SQL and PPL (sql/): each endpoint on or off, the most rows a query may pull from the
+    #: indices to compute its answer (refused above it, never truncated), and how long an
+    #: idle cursor stays open; the defaults of the dynamic cluster settings of the same names.
+    sql_enabled: bool = True
+    ppl_enabled: bool = True
+    sql_size_limit: int = 10_000
+    sql_cursor_keep_alive: str = "1m"
 
     def set(self, key: str, value: Any) -> None:
         """Set one attribute from text or YAML, converting to the attribute's type."""
