@@ -11,6 +11,7 @@ aggregates and LIMIT run on the statement rewritten over them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,8 +166,8 @@ class GroupPlan:
 
     def run(self, search: SearchService, settings: SqlSettings, fetch_size: int) -> Answer:
         columns: dict[str, list[Any]] = {c: [] for c in self._types()}
-        response = None
-        for response, bucket, key in self._buckets(search):
+        responses: list[dict[str, Any]] = []
+        for bucket, key in self._buckets(search, responses):
             for k in self.keys:
                 columns[k.column].append(k.value(key[k.column]))
             for m in self.metrics:
@@ -176,7 +177,7 @@ class GroupPlan:
         output = engine.run([table], self.duck_sql)
         schema = output_schema(self.statement, self.statement.names, output.types)
         return Answer(schema, output.rows, len(output.rows),
-                      search=response if len(self.searches) == 1 else None)
+                      search=responses[0] if len(responses) == 1 else None)
 
     def _types(self) -> dict[str, str]:
         types = {k.column: duck_type(k.es_type) for k in self.keys}
@@ -184,24 +185,26 @@ class GroupPlan:
         types["__ord"] = "BIGINT"
         return types
 
-    def _buckets(self, search: SearchService) -> Any:
-        if not self.keys:
+    def _buckets(self, search: SearchService, responses: list[dict[str, Any]]
+                 ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(bucket, key) of every group; each search response is added to ``responses``."""
+        if not self.keys or self.terms_size is not None:
             response = search.search(self.index, self.body(None), {})
-            bucket = {"doc_count": response["hits"]["total"]["value"],
-                      **response.get("aggregations", {})}
-            yield response, bucket, {}
-            return
-        if self.terms_size is not None:
-            response = search.search(self.index, self.body(None), {})
+            responses.append(response)
+            if not self.keys:
+                yield {"doc_count": response["hits"]["total"]["value"],
+                       **response.get("aggregations", {})}, {}
+                return
             for bucket in response["aggregations"]["groups"]["buckets"]:
-                yield response, bucket, {self.keys[0].column: bucket["key"]}
+                yield bucket, {self.keys[0].column: bucket["key"]}
             return
         after = None
         while True:
             response = search.search(self.index, self.body(after), {})
+            responses.append(response)
             groups = response["aggregations"]["groups"]
             for bucket in groups["buckets"]:
-                yield response, bucket, bucket["key"]
+                yield bucket, bucket["key"]
             after = groups.get("after_key")
             if not groups["buckets"] or after is None:
                 return

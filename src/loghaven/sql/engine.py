@@ -50,8 +50,14 @@ def quote(name: str) -> str:
 
 def to_duckdb(tree: exp.Expression) -> str:
     """``tree`` as DuckDB SQL, with OpenSearch's meanings kept: ``PERCENTILE(f, 95)`` and
-    ``PERCENTILE_APPROX(f, 95)`` take a percent, ``DATE_TRUNC`` answers a timestamp."""
+    ``PERCENTILE_APPROX(f, 95)`` take a percent, ``DATE_TRUNC`` answers a timestamp, and
+    an integer divided by an integer is an integer (``"timestamp"/1000`` gives whole
+    seconds, as in OpenSearch and Athena)."""
     def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Div) and all(_integral(e) for e in (node.left, node.right)):
+            for operand in (node.left, node.right):
+                operand.type = exp.DataType.build("BIGINT")
+            node.set("typed", True)
         if isinstance(node, exp.Anonymous) and node.name.lower() in ("percentile",
                                                                      "percentile_approx"):
             value, percent = ([*node.expressions, exp.Literal.number(50)])[:2]
@@ -62,6 +68,18 @@ def to_duckdb(tree: exp.Expression) -> str:
             return exp.Cast(this=node, to=exp.DataType.build("TIMESTAMP"))
         return node
     return tree.copy().transform(fix).sql(dialect="duckdb")
+
+
+def _integral(node: exp.Expression) -> bool:
+    """Whether ``node`` is an integer: a literal, a cast to one, or a column of an
+    integral field (typed at resolution)."""
+    if isinstance(node, exp.Paren):
+        return _integral(node.this)
+    if isinstance(node, exp.Literal):
+        return node.is_int
+    if isinstance(node, exp.Cast):
+        return node.to.is_type(*exp.DataType.INTEGER_TYPES)
+    return node.is_type(*exp.DataType.INTEGER_TYPES)
 
 
 def run(tables: list[Table], sql: str) -> Output:

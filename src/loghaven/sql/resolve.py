@@ -21,9 +21,13 @@ from loghaven.search.service import SearchService
 from loghaven.sql.dialect import OpenSearchSQL, parse
 from loghaven.sql.errors import SemanticError, SqlError
 from loghaven.sql.schema import Schema, schema_of
+from loghaven.sql.values import duck_type
 
 #: An unquoted index name after FROM/JOIN that sqlglot would split (``awswaf-*``).
 _INDEX_NAME = re.compile(r"(?i)\b(FROM|JOIN)(\s+)([^\s,;()`\"']+)")
+_OTHER_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT", "CREATE",
+                          "DROP", "ALTER", "TRUNCATE", "RENAME", "GRANT", "REVOKE", "SET",
+                          "USE", "CALL", "LOAD", "COPY", "ATTACH", "EXPORT", "IMPORT"})
 _ALIAS_TAIL = re.compile(r"(?is)^(.*?)\s+(?:AS\s+)?(`[^`]*`|\"[^\"]*\"|'[^']*'|[\w$]+)\s*$")
 
 
@@ -63,7 +67,17 @@ def quote_index_names(sql: str) -> str:
 
 
 def parse_statement(sql: str) -> exp.Expression:
+    """The statement of ``sql``; anything but a query is refused by its verb first (an
+    ``INSERT INTO logs-*`` need not parse to be named unsupported)."""
+    verb = sql.lstrip(" \t\r\n(").split(None, 1)[0].upper() if sql.strip() else ""
+    if verb in _OTHER_VERBS:
+        raise _unsupported(verb)
     return parse(quote_index_names(sql))
+
+
+def _unsupported(kind: str) -> SqlError:
+    return SqlError(f"Unsupported statement [{kind}]: only SELECT, SHOW TABLES and "
+                    f"DESCRIBE TABLES are supported.", type="UnsupportedOperationException")
 
 
 def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
@@ -71,9 +85,7 @@ def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
     """The statement ``tree`` (parsed from ``sql``, or built by PPL when ``sql`` is None)
     with its parameters bound and its columns resolved against its indices' schemas."""
     if not isinstance(tree, exp.Select):
-        kind = tree.key.upper() if isinstance(tree, exp.Expression) else str(tree)
-        raise SqlError(f"Unsupported statement [{kind}]: only SELECT, SHOW TABLES and "
-                       f"DESCRIBE TABLES are supported.", type="UnsupportedOperationException")
+        raise _unsupported(tree.key.upper() if isinstance(tree, exp.Expression) else str(tree))
     _bind(tree, parameters)
     sources = _sources(search, tree)
     names = _item_names(tree, sql)
@@ -224,8 +236,11 @@ def _resolve_columns(tree: exp.Select, sources: list[Source], quoted: set[str]) 
         if source is not None:
             if path not in source.fields:
                 source.fields.append(path)
-            column.replace(exp.column(exp.to_identifier(path, quoted=True),
-                                      table=source.alias if len(sources) > 1 else None))
+            resolved = exp.column(exp.to_identifier(path, quoted=True),
+                                  table=source.alias if len(sources) > 1 else None)
+            if duck_type(source.schema.fields[path].es_type) == "BIGINT":
+                resolved.type = exp.DataType.build("BIGINT")  # for integer division
+            column.replace(resolved)
         elif len(parts) == 1 and parts[0] in aliases:
             continue
         elif len(parts) == 1 and parts[0] in quoted:
