@@ -324,16 +324,16 @@ def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
             return exp.column(metrics[node.sql()])
         return node
     rewritten = rewritten.transform(swap)
+    having = rewritten.args.get("having")
+    rewritten.set("having", None)
+    rewritten.set("group", None)
+    rewritten.set("where", exp.Where(this=having.this) if having is not None else None)
     for column in list(rewritten.find_all(exp.Column)):
         path = plain_field(column)
         if path in by_field and column.this.quoted:
             column.replace(exp.column(by_field[path]))
         elif column.this.quoted:
             return None
-    having = rewritten.args.get("having")
-    rewritten.set("having", None)
-    rewritten.set("group", None)
-    rewritten.set("where", exp.Where(this=having.this) if having is not None else None)
     rewritten.set("from_", exp.From(this=exp.Table(this=exp.to_identifier("groups",
                                                                              quoted=True))))
     return rewritten
