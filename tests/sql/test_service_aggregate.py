@@ -93,6 +93,24 @@ def test_having_order_and_expressions_over_aggregates(waf_node: Node) -> None:
     assert [r[2] for r in result.rows] == pytest.approx([r[2] for r in expected])
 
 
+def test_date_trunc_groups_as_a_date_histogram(waf_node: Node) -> None:
+    query = (f"SELECT date_trunc('day', `@timestamp`) AS day, count(*) AS n, max(bytes) "
+             f"FROM {INDEX} WHERE action = 'BLOCK' GROUP BY 1 ORDER BY n DESC, day LIMIT 4")
+    result = sql(waf_node, query)
+    expected = aggs(waf_node, {"query": {"term": {"action": "BLOCK"}}, "aggs": {"d": {
+        "date_histogram": {"field": "@timestamp", "calendar_interval": "1d",
+                           "min_doc_count": 1},
+        "aggs": {"m": {"max": {"field": "bytes"}}}}}})
+    buckets = sorted(expected["d"]["buckets"], key=lambda b: (-b["doc_count"], b["key"]))[:4]
+    assert result.rows == [[b["key_as_string"][:10] + " 00:00:00", b["doc_count"],
+                            int(b["m"]["value"])] for b in buckets]
+    assert [c.type for c in result.schema] == ["timestamp", "integer", "long"]
+    request = waf_node.sql.explain(SqlRequest(query))["root"]["children"][0]["children"][0]
+    sources = request["description"]["request"]["aggs"]["groups"]["composite"]["sources"]
+    assert sources == [{"k0": {"date_histogram": {"field": "@timestamp",
+                                                  "calendar_interval": "1d"}}}]
+
+
 def test_ordinals_and_aliases_group(waf_node: Node) -> None:
     by_ordinal = sql(waf_node, f"SELECT action, count(*) FROM {INDEX} GROUP BY 1 ORDER BY 1")
     by_alias = sql(waf_node, f"SELECT action AS a, count(*) FROM {INDEX} GROUP BY a ORDER BY a")

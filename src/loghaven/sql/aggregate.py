@@ -36,6 +36,9 @@ _PERCENTILES = ("percentile", "percentile_approx")
 _METRICS = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
 _NUMERIC = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float",
                       "scaled_float", "unsigned_long", "date", "date_nanos"})
+#: DATE_TRUNC units as date_histogram calendar intervals (weeks start on Monday in both).
+_CALENDAR = {"SECOND": "1s", "MINUTE": "1m", "HOUR": "1h", "DAY": "1d", "WEEK": "1w",
+             "MONTH": "1M", "QUARTER": "1q", "YEAR": "1y"}
 #: Groups per composite page.
 PAGE = 1000
 #: cardinality's most exact setting: counts up to this are exact.
@@ -101,10 +104,21 @@ class Metric:
 
 @dataclass
 class Key:
+    """One group key: its column in the group table, the statement's expression for it,
+    and the composite source that computes it (``terms`` on a field, ``date_histogram`` for
+    ``DATE_TRUNC(unit, date field)``)."""
+
     column: str
-    field: str
+    expression: str
     es_field: str
     es_type: str
+    interval: str | None = None
+
+    def source(self) -> dict[str, Any]:
+        if self.interval is not None:
+            return {"date_histogram": {"field": self.es_field,
+                                       "calendar_interval": self.interval}}
+        return {"terms": {"field": self.es_field, "missing_bucket": True}}
 
     def value(self, raw: Any) -> Any:
         if raw is None:
@@ -154,8 +168,7 @@ class GroupPlan:
             group: dict[str, Any] = {"terms": terms}
         else:
             composite: dict[str, Any] = {"size": PAGE, "sources": [
-                {k.column: {"terms": {"field": k.es_field, "missing_bucket": True}}}
-                for k in self.keys]}
+                {k.column: k.source()} for k in self.keys]}
             if after is not None:
                 composite["after"] = after
             group = {"composite": composite}
@@ -261,15 +274,26 @@ def _ancestors(node: exp.Expression) -> list[exp.Expression]:
 def _keys(statement: Statement, schema: Schema) -> list[Key] | None:
     group = statement.tree.args.get("group")
     keys: list[Key] = []
-    for target in group.expressions if group is not None else []:
-        path = plain_field(item_target(statement, target))
+    for entry in group.expressions if group is not None else []:
+        target = item_target(statement, entry)
+        interval = None
+        if isinstance(target, exp.DateTrunc | exp.TimestampTrunc):
+            unit = target.args.get("unit")
+            interval = _CALENDAR.get(unit.name.upper()) \
+                if isinstance(unit, exp.Literal | exp.Var) else None
+            if interval is None:
+                return None
+            path = plain_field(target.this)
+        else:
+            path = plain_field(target)
         if path is None or path not in schema:
             return None
         es_type = schema.fields[path].es_type
         es_field = schema.keyword_of(path)
-        if es_field is None or es_type in ("object", "nested", "geo_point"):
+        if es_field is None or es_type in ("object", "nested", "geo_point") or \
+                (interval is not None and es_type not in ("date", "date_nanos")):
             return None
-        keys.append(Key(f"k{len(keys)}", path, es_field, es_type))
+        keys.append(Key(f"k{len(keys)}", target.sql(), es_field, es_type, interval))
     return keys
 
 
@@ -316,24 +340,23 @@ def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
              ) -> exp.Select | None:
     """The statement over the group table; None when it reads a field that is no key
     outside an aggregate."""
-    by_field = {k.field: k.column for k in keys}
+    by_expression = {k.expression: k.column for k in keys}
     rewritten = tree.copy()
 
     def swap(node: exp.Expression) -> exp.Expression:
         if is_aggregate(node) and node.sql() in metrics:
             return exp.column(metrics[node.sql()])
+        if isinstance(node, exp.Column | exp.DateTrunc | exp.TimestampTrunc) \
+                and node.sql() in by_expression:
+            return exp.column(by_expression[node.sql()])
         return node
     rewritten = rewritten.transform(swap)
     having = rewritten.args.get("having")
     rewritten.set("having", None)
     rewritten.set("group", None)
     rewritten.set("where", exp.Where(this=having.this) if having is not None else None)
-    for column in list(rewritten.find_all(exp.Column)):
-        path = plain_field(column)
-        if path in by_field and column.this.quoted:
-            column.replace(exp.column(by_field[path]))
-        elif column.this.quoted:
-            return None
+    if any(column.this.quoted for column in rewritten.find_all(exp.Column)):
+        return None
     rewritten.set("from_", exp.From(this=exp.Table(this=exp.to_identifier("groups",
                                                                              quoted=True))))
     return rewritten
@@ -346,14 +369,14 @@ def _terms(statement: Statement, keys: list[Key],
     tree = statement.tree
     order = tree.args.get("order")
     limit = int_clause(tree, "limit")
-    if len(keys) != 1 or limit is None or tree.args.get("offset") is not None \
+    if len(keys) != 1 or keys[0].interval is not None or limit is None or tree.args.get("offset") is not None \
             or tree.args.get("having") is not None or order is None \
             or len(order.expressions) != 1 or tree.args.get("distinct"):
         return None
     ordered = order.expressions[0]
     direction = "desc" if ordered.args.get("desc") else "asc"
     target = item_target(statement, ordered.this)
-    if plain_field(target) == keys[0].field:
+    if target.sql() == keys[0].expression:
         return limit, {"_key": direction}
     if not is_aggregate(target) or target.sql() not in metrics:
         return None
