@@ -32,7 +32,7 @@ def plan_join(statement: Statement, request_filter: dict[str, Any] | None) -> Ro
                 query = _side_query(conjunct, source)
                 if query is not None:
                     pushed.append(query)
-        body = {"query": filters_of(statement, request_filter, pushed),
+        body = {"query": filters_of(request_filter, pushed),
                 "_source": source_filter(source)}
         pulls.append(Pull(source, body))
     return RowsPlan(pulls, statement, duck_statement(statement, where and where.this))

@@ -102,8 +102,9 @@ def int_clause(tree: exp.Select, key: str) -> int | None:
     return int(value.this)
 
 
-def filters_of(statement: Statement, request_filter: dict[str, Any] | None,
+def filters_of(request_filter: dict[str, Any] | None,
                pushed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The request's ``filter`` first, then the pushed-down WHERE conjuncts."""
     return fetch.query_of(([request_filter] if request_filter else []) + pushed)
 
 
@@ -326,7 +327,7 @@ def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> 
     source = statement.sources[0]
     where = tree.args.get("where")
     pushed, residual = split_where(where.this if where else None, source.schema)
-    query = filters_of(statement, request_filter, pushed)
+    query = filters_of(request_filter, pushed)
     grouped = tree.args.get("group") is not None or aggregate.has_aggregates(tree)
     if grouped and residual is None:
         pushed_plan = aggregate.plan_groups(statement, query)

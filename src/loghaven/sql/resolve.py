@@ -50,11 +50,6 @@ class Statement:
     sources: list[Source]
     names: list[str]
 
-    def source_of(self, column: exp.Column) -> Source:
-        if len(self.sources) == 1:
-            return self.sources[0]
-        return next(s for s in self.sources if s.alias == column.table)
-
 
 def quote_index_names(sql: str) -> str:
     """Backtick the index names after FROM/JOIN that hold ``-``, ``*`` or ``.``."""
