@@ -225,3 +225,19 @@ def test_disabled_sql_is_refused(waf_node: Node) -> None:
         assert caught.value.type == "SQLFeatureDisabledException"
     finally:
         waf_node.catalog.put_cluster_settings({"transient": {"plugins.sql.enabled": None}})
+
+
+def test_mysql_functions_keep_their_meaning(waf_node: Node) -> None:
+    doc = min(DOCS, key=lambda d: d["timestamp"])
+    at = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=doc["timestamp"])
+    result = sql(waf_node, f"""
+        SELECT dayofweek(`@timestamp`), unix_timestamp(`@timestamp`),
+               datediff(`@timestamp`, DATE '2018-11-30'), IF(bytes > 1000, 'big', 'small'),
+               locate('.', httpRequest.clientIp), concat(action, '/', month),
+               NULLIF(action, '{doc["action"]}'), 7 / 2, 7 / 2.0
+        FROM {INDEX} ORDER BY timestamp LIMIT 1""")
+    assert result.rows == [[
+        at.isoweekday() % 7 + 1, doc["timestamp"] / 1000, (at.date() - dt.date(2018, 11, 30)).days,
+        "big" if doc.get("bytes", 0) > 1000 else "small",
+        doc["httpRequest"]["clientIp"].index(".") + 1, f"{doc['action']}/{doc['month']}",
+        None, 3, 3.5]]
