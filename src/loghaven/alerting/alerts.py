@@ -25,8 +25,9 @@ from typing import Any
 
 import orjson
 
-from loghaven.alerting.history import READ, HistoryIndices, HistoryPolicy, as_node, ensure_index
+from loghaven.alerting.history import READ, HistoryIndices, HistoryPolicy
 from loghaven.engine.documents_state import WriteRequest
+from loghaven.engine.node_indices import ensure_index
 from loghaven.engine.writes import new_doc_id
 from loghaven.errors import IllegalArgument
 from loghaven.ingest.bulk import BulkItem
@@ -34,6 +35,7 @@ from loghaven.ingest.service import WriteService
 from loghaven.params import param_int
 from loghaven.scheduler import Scheduler
 from loghaven.search.service import SearchService
+from loghaven.security.context import as_node
 
 ACTIVE_INDEX = ".opendistro-alerting-alerts"
 HISTORY_WRITE_ALIAS = ".opendistro-alerting-alert-history-write"
