@@ -159,7 +159,7 @@ def _comparison(op: type, column: exp.Column, value_node: exp.Expression, schema
         query = _equals(field, target, value, schema)
     else:
         query = {"range": {target: {_RANGE[op]: value, **_format(field, schema)}}}
-    return query if truth else _false(field, query)
+    return query if truth else _false(field, query, schema)
 
 
 def _equals(field: str, target: str, value: Any, schema: Schema) -> Query:
@@ -174,7 +174,7 @@ def _is(node: exp.Is, schema: Schema, truth: bool) -> Query | None:
     field = _field(node.this, schema)
     if field is None:
         return None
-    exists = {"exists": {"field": field}}
+    exists = _has_value(field, schema)
     return {"bool": {"must_not": [exists]}} if truth else exists
 
 
@@ -195,7 +195,7 @@ def _in(node: exp.In, schema: Schema, truth: bool) -> Query | None:
                           "minimum_should_match": 1}}
     else:
         query = {"terms": {target: values}}
-    return query if truth else _false(field, query)
+    return query if truth else _false(field, query, schema)
 
 
 def _between(node: exp.Between, schema: Schema, truth: bool) -> Query | None:
@@ -211,7 +211,7 @@ def _between(node: exp.Between, schema: Schema, truth: bool) -> Query | None:
     if target is None or target_hi is None:
         return None
     query = {"range": {target: {"gte": lo, "lte": hi, **_format(field, schema)}}}
-    return query if truth else _false(field, query)
+    return query if truth else _false(field, query, schema)
 
 
 def _like(node: exp.Like | exp.Escape, schema: Schema, truth: bool) -> Query | None:
@@ -235,7 +235,7 @@ def _like(node: exp.Like | exp.Escape, schema: Schema, truth: bool) -> Query | N
     if target is None:
         return None
     query = {"wildcard": {target: {"value": like_to_wildcard(pattern.this, escape)}}}
-    return query if truth else _false(field, query)
+    return query if truth else _false(field, query, schema)
 
 
 def like_to_wildcard(pattern: str, escape: str = "\\") -> str:
@@ -254,10 +254,22 @@ def like_to_wildcard(pattern: str, escape: str = "\\") -> str:
     return "".join(out)
 
 
-def _false(field: str, query: Query) -> Query:
+def _false(field: str, query: Query, schema: Schema) -> Query:
     """The rows where a comparison on ``field`` is FALSE: it has a value, and no value
     satisfies ``query`` (NULL compares to nothing)."""
-    return {"bool": {"filter": [{"exists": {"field": field}}], "must_not": [query]}}
+    return {"bool": {"filter": [_has_value(field, schema)], "must_not": [query]}}
+
+
+def _has_value(field: str, schema: Schema) -> Query:
+    """The rows where ``field`` is not NULL. A text field has a value when either it or its
+    keyword sub-field indexed one: ``""`` has no tokens, a keyword longer than its
+    ``ignore_above`` no term."""
+    exists: Query = {"exists": {"field": field}}
+    target = schema.keyword_of(field)
+    if target is None or target == field:
+        return exists
+    return {"bool": {"should": [exists, {"exists": {"field": target}}],
+                     "minimum_should_match": 1}}
 
 
 def _field(column: exp.Column, schema: Schema) -> str | None:
