@@ -413,3 +413,16 @@ def test_random_combinations_match_what_sql_says(node: Node, schema: Schema) -> 
         query = pushed(sql, schema)
         assert query is not None, sql
         assert search_ids(node, query) == sql_ids(sql), sql
+
+
+def test_date_literals_the_plugin_does_not_read_stay_in_the_engine(schema: Schema) -> None:
+    for literal_text in ("'20240101'", "'2024-01-01T00:00:00.0000001Z'", "'2024-01-01 00:00:00.0005'",
+                         "'now'", "TRUE", "1.5e12"):
+        assert pushed(f"ts = {literal_text}", schema) is None, literal_text
+    assert pushed("ts > '2024-01-01T01:00:00+01:00'", schema) == {
+        "range": {"ts": {"gt": 1704067200000, "format": "epoch_millis"}}}
+
+
+def test_multi_match_with_named_query_and_field_list(schema: Schema) -> None:
+    assert pushed("multi_match(query='fox', fields=[msg, 'k'], operator='AND')", schema) == {
+        "multi_match": {"query": "fox", "fields": ["msg", "k"], "operator": "AND"}}

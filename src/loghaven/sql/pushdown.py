@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,6 +40,10 @@ _DATES = frozenset({"date", "date_nanos"})
 _NONE: Query = {"match_none": {}}
 _ALL: Query = {"match_all": {}}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The timestamp literals the plugin reads (``yyyy-MM-dd[ HH:mm:ss[.fraction]]``), with ISO's
+#: ``T`` and zone offsets as ES reads them; anything else is left to the engine.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+                        r"(?:Z|[+-]\d{2}:?\d{2})?")
 
 
 def split_where(where: exp.Expression | None, schema: Schema
@@ -363,8 +368,10 @@ def _epoch_millis(value: Any) -> int | None:
 
 
 def _parse_timestamp(text: str) -> datetime | None:
+    if not _TIMESTAMP.fullmatch(text):
+        return None
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
