@@ -191,7 +191,13 @@ def evaluate(node: exp.Expression, doc: dict[str, Any]) -> bool | None:
     if isinstance(node, exp.Column):
         return any_value(doc, node, lambda v: v is True)
     if isinstance(node, exp.Is):
+        if isinstance(node.expression, exp.Boolean):
+            return evaluate(node.this, doc) is node.expression.this
         return not values(doc, column_name(node.this))
+    if isinstance(node, exp.NullSafeEQ):
+        if isinstance(node.expression, exp.Null):
+            return not values(doc, column_name(node.this))
+        return evaluate(exp.EQ(this=node.this, expression=node.expression), doc) is True
     if isinstance(node, exp.In):
         field = column_name(node.this)
         wanted = {typed(field, literal(v)) for v in node.expressions}
@@ -285,6 +291,8 @@ def test_what_does_not_push_down_is_the_residual(schema: Schema) -> None:
     assert residual.sql() == ("(UPPER(k) = 'A' OR n = 2) AND body = 'x' AND nope = 1 AND "
                               "ratio = 0.5 AND k = n AND ts = 'yesterday' AND "
                               "ip = 'not-an-ip' AND n IN (1, NULL)")
+    for sql in ("k ILIKE 'al%'", "k REGEXP 'a.*'", "(upper(k) = 'A') IS TRUE", "n <=> d"):
+        assert pushed(sql, schema) is None, sql
     assert split_where(None, schema) == ([], None)
     assert split_where(where("n = 1"), schema) == ([{"term": {"n": 1}}], None)
 
@@ -344,6 +352,13 @@ RELEVANCE = [
     ("msg = match_query('dog')", {"2"}),
     ("n > 0 AND match(msg, 'fox')", {"1", "5"}),
     ("NOT match(msg, 'fox')", {"2", "4", "6", "7", "8", "9"}),
+    ("match(msg, 'quikc', fuzziness=AUTO, boost=2.0)", {"1", "5"}),
+    ("multi_match(['msg', 'k^2'], 'alpha', type='best_fields', operator='and')",
+     {"1", "5", "7"}),
+    ("multi_match('query'='gamma', 'fields'='msg,k')", {"9"}),
+    ("score(query('msg:ray'), 2.0)", {"9"}),
+    ("wildcard_query(k, 'ALP*', case_insensitive=true)", {"1", "2", "5", "7"}),
+    ("match(msg, 'lazy cat dog', minimum_should_match=2)", {"2"}),
 ]
 
 
@@ -381,7 +396,9 @@ CASES = [
     "NOT (n = 1 OR k = 'alpha')", "NOT (n > 0 AND ts > '2024-01-01')",
     "(n = 1 OR n IS NULL) AND NOT f", "NOT (k IS NULL OR NOT n > 1)",
     "(k LIKE 'a%') = TRUE", "(k LIKE 'a%') = FALSE", "n = NULL", "NOT n = NULL",
-    "TRUE", "NOT FALSE", "n = 1 AND TRUE",
+    "TRUE", "NOT FALSE", "n = 1 AND TRUE", "f IS TRUE", "f IS NOT TRUE", "f IS FALSE",
+    "(n > 1) IS NOT FALSE", "(k LIKE 'a%' OR n = 1) IS NOT TRUE", "n <=> 1", "NOT n <=> 1",
+    "k <=> NULL", "NOT k <=> NULL", "ts <=> '2024-01-01'", "msg <=> 'lazy dog'",
 ]
 
 

@@ -127,6 +127,8 @@ def _translate(node: exp.Expression, schema: Schema, truth: bool) -> Query | Non
         return _between(node, schema, truth)
     if isinstance(node, exp.Like | exp.Escape):
         return _like(node, schema, truth)
+    if isinstance(node, exp.NullSafeEQ):
+        return _null_safe_equals(node, schema, truth)
     if type(node) in _FLIP:
         return _binary(node, schema, truth)
     return None
@@ -174,6 +176,12 @@ def _equals(field: str, target: str, value: Any, schema: Schema) -> Query:
 
 
 def _is(node: exp.Is, schema: Schema, truth: bool) -> Query | None:
+    """``x IS NULL``, and ``x IS TRUE``/``IS FALSE`` (never NULL themselves)."""
+    if isinstance(node.expression, exp.Boolean):
+        query = _translate(node.this, schema, node.expression.this)
+        if query is None:
+            return None
+        return query if truth else {"bool": {"must_not": [query]}}
     if not isinstance(node.expression, exp.Null) or not isinstance(node.this, exp.Column):
         return None
     field = _field(node.this, schema)
@@ -181,6 +189,21 @@ def _is(node: exp.Is, schema: Schema, truth: bool) -> Query | None:
         return None
     exists = _has_value(field, schema)
     return {"bool": {"must_not": [exists]}} if truth else exists
+
+
+def _null_safe_equals(node: exp.NullSafeEQ, schema: Schema, truth: bool) -> Query | None:
+    """``a <=> v``: equality where NULL equals NULL, so never NULL itself."""
+    column, value = node.this, node.expression
+    if not isinstance(column, exp.Column):
+        column, value = value, column
+    if not isinstance(column, exp.Column):
+        return None
+    if isinstance(value, exp.Null):
+        return _is(exp.Is(this=column, expression=exp.Null()), schema, truth)
+    query = _comparison(exp.EQ, column, value, schema, True)
+    if query is None:
+        return None
+    return query if truth else {"bool": {"must_not": [query]}}
 
 
 def _in(node: exp.In, schema: Schema, truth: bool) -> Query | None:
