@@ -443,3 +443,12 @@ def test_date_literals_the_plugin_does_not_read_stay_in_the_engine(schema: Schem
 def test_multi_match_with_named_query_and_field_list(schema: Schema) -> None:
     assert pushed("multi_match(query='fox', fields=[msg, 'k'], operator='AND')", schema) == {
         "multi_match": {"query": "fox", "fields": ["msg", "k"], "operator": "AND"}}
+
+
+def test_field_boosts_and_the_alternative_syntax(schema: Schema) -> None:
+    assert pushed("query_string(['msg 2', `k`], 'fox')", schema) == {
+        "query_string": {"query": "fox", "fields": ["msg^2", "k"]}}
+    assert pushed("msg = multi_match('fox')", schema) == {
+        "multi_match": {"query": "fox", "fields": ["msg"]}}
+    assert pushed("msg = match_phrase('lazy dog')", schema) == {
+        "match_phrase": {"msg": {"query": "lazy dog"}}}

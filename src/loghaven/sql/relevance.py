@@ -84,14 +84,14 @@ def to_query(call: exp.Anonymous, schema: Schema, field: exp.Column | None = Non
     name = str(call.this).upper()
     args = list(call.expressions)
     if name in _SCORE:
-        if not args or len(args) > 2 or function_name(args[0]) not in FUNCTIONS:
+        inner_name = function_name(args[0]) if args else None
+        if inner_name not in FUNCTIONS or len(args) > 2:
             raise SemanticError(f"{name.lower()} takes a relevance function and an optional "
                                 f"boost")
         inner = to_query(args[0], schema)
         if len(args) == 2:
-            ((kind, body),) = inner.items()
-            target = body if FUNCTIONS[function_name(args[0]) or ""][2] \
-                else next(iter(body.values()))
+            (body,) = inner.values()
+            target = body if FUNCTIONS[inner_name][2] else next(iter(body.values()))
             target["boost"] = _number(args[1], name)
         return inner
     kind, allowed, multi = FUNCTIONS[name]
