@@ -291,7 +291,8 @@ def test_what_does_not_push_down_is_the_residual(schema: Schema) -> None:
     assert residual.sql() == ("(UPPER(k) = 'A' OR n = 2) AND body = 'x' AND nope = 1 AND "
                               "ratio = 0.5 AND k = n AND ts = 'yesterday' AND "
                               "ip = 'not-an-ip' AND n IN (1, NULL)")
-    for sql in ("k ILIKE 'al%'", "k REGEXP 'a.*'", "(upper(k) = 'A') IS TRUE", "n <=> d"):
+    for sql in ("k ILIKE 'al%'", "k REGEXP 'a.*'", "(upper(k) = 'A') IS TRUE", "n <=> d",
+                "httpRequest IS NULL", "httpRequest = 'x'"):
         assert pushed(sql, schema) is None, sql
     assert split_where(None, schema) == ([], None)
     assert split_where(where("n = 1"), schema) == ([{"term": {"n": 1}}], None)

@@ -36,7 +36,10 @@ _FLIP: dict[type, type] = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp
                            exp.EQ: exp.EQ, exp.NEQ: exp.NEQ}
 _INTEGERS = frozenset({"long", "integer", "short", "byte", "unsigned_long"})
 _KEYWORDS = frozenset({"keyword", "text", "match_only_text"})
-_DATES = frozenset({"date", "date_nanos"})
+#: ``date_nanos`` stays in the engine: a millisecond bound does not name a nanosecond instant.
+_DATES = frozenset({"date"})
+#: Fields that hold no value of their own (``{}`` is no NULL, yet nothing ``exists``).
+_CONTAINERS = frozenset({"object", "nested", "flat_object"})
 _NONE: Query = {"match_none": {}}
 _ALL: Query = {"match_all": {}}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -185,7 +188,7 @@ def _is(node: exp.Is, schema: Schema, truth: bool) -> Query | None:
     if not isinstance(node.expression, exp.Null) or not isinstance(node.this, exp.Column):
         return None
     field = _field(node.this, schema)
-    if field is None:
+    if field is None or _type(field, schema) in _CONTAINERS:
         return None
     exists = _has_value(field, schema)
     return {"bool": {"must_not": [exists]}} if truth else exists
