@@ -292,7 +292,7 @@ def test_what_does_not_push_down_is_the_residual(schema: Schema) -> None:
                               "ratio = 0.5 AND k = n AND ts = 'yesterday' AND "
                               "ip = 'not-an-ip' AND n IN (1, NULL)")
     for sql in ("k ILIKE 'al%'", "k REGEXP 'a.*'", "(upper(k) = 'A') IS TRUE", "n <=> d",
-                "httpRequest IS NULL", "httpRequest = 'x'"):
+                "httpRequest IS NULL", "httpRequest = 'x'", "nope = NULL", "nope IS NULL"):
         assert pushed(sql, schema) is None, sql
     assert split_where(None, schema) == ([], None)
     assert split_where(where("n = 1"), schema) == ([{"term": {"n": 1}}], None)

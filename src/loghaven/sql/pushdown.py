@@ -155,13 +155,13 @@ def _binary(node: exp.Binary, schema: Schema, truth: bool) -> Query | None:
 
 def _comparison(op: type, column: exp.Column, value_node: exp.Expression, schema: Schema,
                 truth: bool) -> Query | None:
+    field = _field(column, schema)
+    if field is None:
+        return None
     if isinstance(value_node, exp.Null):
         return _NONE  # a comparison with NULL is NULL: neither TRUE nor FALSE
     if op is exp.NEQ:
         return _comparison(exp.EQ, column, value_node, schema, not truth)
-    field = _field(column, schema)
-    if field is None:
-        return None
     target, value = _operand(field, value_node, schema)
     if target is None:
         return None
