@@ -476,10 +476,25 @@ class _Parser:
             return token.text, False
         raise self.fail("a field name")
 
+    def output_name(self) -> str:
+        """A field name, or a stats output named by its text as written (``count()``)."""
+        start, after = self.token, self.tokens[self.at + 1]
+        if start.kind != "ident" or not (after.kind == "op" and after.text == "("):
+            return self.field_name()[0]
+        self.at += 1
+        depth = 0
+        while True:
+            token = self.next()
+            if token.kind == "eof":
+                raise self.fail("')'")
+            depth += {"(": 1, ")": -1}.get(token.text, 0) if token.kind == "op" else 0
+            if depth == 0:
+                return self.text[start.pos:token.pos + 1]
+
     def field_list(self) -> list[str]:
-        names = [self.field_name()[0]]
+        names = [self.output_name()]
         while self.accept(","):
-            names.append(self.field_name()[0])
+            names.append(self.output_name())
         return names
 
     def integer(self) -> int:
@@ -552,7 +567,7 @@ class _Parser:
     def command_rename(self, pipeline: _Pipeline) -> None:
         pairs = []
         while True:
-            old = self.field_name()[0]
+            old = self.output_name()
             self.expect("as")
             new = self.field_name()[0]
             if "*" in old or "*" in new:
@@ -599,7 +614,6 @@ class _Parser:
         ``str(f)``/``num(f)``/``auto(f)``/``ip(f)``."""
         token, after = self.token, self.tokens[self.at + 1]
         if token.kind == "ident" and after.kind == "op" and after.text == "(":
-            start = token.pos
             if token.word in ("str", "num", "auto", "ip"):
                 self.at += 2
                 inner = _column(*self.field_name())
@@ -609,15 +623,7 @@ class _Parser:
                 if token.word == "num":
                     return exp.Cast(this=inner, to=exp.DataType.build("DOUBLE"))
                 return inner
-            depth = 0
-            while True:  # an aggregation's output, named by its text as written
-                token = self.next()
-                if token.kind == "eof":
-                    raise self.fail("')'")
-                depth += {"(": 1, ")": -1}.get(token.text, 0) if token.kind == "op" else 0
-                if depth == 0:
-                    break
-            return _column(self.text[start:token.pos + 1], quoted=True)
+            return _column(self.output_name(), quoted=True)
         return _column(*self.field_name())
 
     def command_stats(self, pipeline: _Pipeline) -> None:
@@ -903,7 +909,7 @@ class _Parser:
         return exp.func(name, *args, dialect=OpenSearchSQL)
 
 
-def compile(text: str) -> exp.Select:  # noqa: A001 - the contract's name
+def compile(text: str) -> exp.Select:
     """One PPL query as one SELECT in the OpenSearchSQL dialect's AST."""
     if not text.strip():
         raise SyntaxError_("empty query", reason=REASON)
