@@ -266,3 +266,14 @@ def test_errors(ppl: str, kind: str, said: str) -> None:
     assert caught.value.reason == "Invalid Query"
     assert said in caught.value.details
     assert caught.value.to_body()["status"] == 400
+
+
+def test_order_survives_a_subquery(db: duckdb.DuckDBPyConnection) -> None:
+    ppl = "source=waf | sort - bytes | head 5 | where action = 'ALLOW' | fields bytes"
+    assert sql(ppl) == ("SELECT bytes FROM (SELECT * FROM waf ORDER BY bytes DESC LIMIT 5) "
+                        "AS _ppl1 WHERE action = 'ALLOW' ORDER BY bytes DESC")
+    assert run(db, ppl)[1] == [(1000,), (900,)]
+
+
+def test_multi_index_source() -> None:
+    assert sql("source=waf-2024, waf-2025 | head 1") == "SELECT * FROM `waf-2024,waf-2025` LIMIT 1"

@@ -128,11 +128,18 @@ def _aliased(name: str, expr: exp.Expression) -> exp.Expression:
 
 # --------------------------------------------------------------------------- the statement
 
+Ordering = tuple[exp.Expression, bool]  # (key, descending)
+
+
 @dataclass
 class _Layer:
-    """One SELECT being built. ``items`` are named output expressions over ``source``;
-    with ``star`` the source's columns come first (minus ``excluded``, with ``renamed``),
-    and an item whose name is in ``replaced`` overrides the source column of that name."""
+    """One SELECT being built.
+
+    ``items`` are named output expressions over ``source``. With ``star`` the source's own
+    columns come first (minus ``excluded``, under their ``renamed`` names) and an item named
+    in ``replaced`` takes the place of the source column of that name (``* REPLACE``).
+    Sort keys are either an item's name (ORDER BY its alias) or an expression over the
+    source."""
 
     source: exp.Expression
     star: bool = True
@@ -146,7 +153,7 @@ class _Layer:
     grouped: bool = False
     having: list[exp.Expression] = field(default_factory=list)
     qualify: list[exp.Expression] = field(default_factory=list)
-    order: list[tuple[exp.Expression, bool]] = field(default_factory=list)  # (expr, desc)
+    order: list[Ordering] = field(default_factory=list)
     limit: int | None = None
     offset: int = 0
 
@@ -162,27 +169,45 @@ class _Layer:
         names = [self.renamed.get(n, n) for n in self.known if n not in self.excluded]
         return names + [n for n, _ in self.items if n not in names]
 
+    def source_of(self, name: str) -> exp.Expression:
+        """The expression over the source that output ``name`` is, or the plugin's
+        unknown-field error when no output has that name."""
+        item = self.item(name)
+        if item is not None:
+            return item.copy()
+        if self.star:
+            back = {new: old for old, new in self.renamed.items()}
+            if name in back:
+                return _column(back[name])
+            if name not in self.excluded and name not in self.renamed \
+                    and (self.known is None or name in self.known):
+                return _column(name)
+        raise _unknown_field(name)
+
+    def has(self, name: str | None) -> bool:
+        try:
+            return name is not None and self.source_of(name) is not None
+        except SemanticError:
+            return False
+
     def resolve(self, expr: exp.Expression) -> exp.Expression:
         """``expr`` over this layer's outputs, rewritten over its source (eval'd and
         aggregated names inlined, renamed ones back to their source names), so a command
         folds into this SELECT instead of opening a subquery."""
-        gone = set(self.excluded) | set(self.renamed)
-        back = {new: old for old, new in self.renamed.items()}
-        outputs = self.outputs()
+        return expr.copy().transform(
+            lambda node: self.source_of(column_name(node)) if isinstance(node, exp.Column)
+            else node)
 
-        def swap(node: exp.Expression) -> exp.Expression:
-            if not isinstance(node, exp.Column):
-                return node
-            name = column_name(node)
-            item = self.item(name)
-            if item is not None:
-                return item.copy()
-            if name in back:
-                return _column(back[name])
-            if name in gone or (outputs is not None and name not in outputs):
-                raise _unknown_field(name)
-            return node
-        return expr.copy().transform(swap)
+    def key_over_source(self, key: exp.Expression) -> exp.Expression:
+        """A sort key as an expression over the source (for a window's ORDER BY)."""
+        name = _name(key)
+        item = self.item(name) if name is not None else None
+        return key.copy() if item is None else item.copy()
+
+    def project(self, items: list[tuple[str, exp.Expression]]) -> None:
+        """Exactly these outputs, in this order."""
+        self.star, self.items, self.replaced, self.excluded, self.renamed = \
+            False, items, set(), [], {}
 
     def clean(self) -> bool:
         """Whether rows can still be filtered or grouped in this SELECT."""
@@ -213,8 +238,7 @@ class _Layer:
         if self.qualify:
             tree = tree.qualify(exp.and_(*self.qualify), copy=False)
         if self.order:
-            tree.set("order", exp.Order(expressions=[
-                exp.Ordered(this=e, desc=desc, nulls_first=not desc) for e, desc in self.order]))
+            tree.set("order", _order_by(self.order))
         if self.limit is not None:
             tree = tree.limit(self.limit, copy=False)
         if self.offset:
@@ -222,29 +246,44 @@ class _Layer:
         return tree
 
 
+def _order_by(keys: list[Ordering]) -> exp.Order:
+    """PPL's order: ascending puts null first, descending puts it last."""
+    return exp.Order(expressions=[exp.Ordered(this=key, desc=desc, nulls_first=not desc)
+                                  for key, desc in keys])
+
+
+def _is_null(expr: exp.Expression) -> exp.Is:
+    return exp.Is(this=expr.copy(), expression=exp.Null())
+
+
+def _row_number_at_most(partition: list[exp.Expression], order: list[Ordering],
+                        count: int) -> exp.Expression:
+    window = exp.Window(this=exp.RowNumber(), partition_by=[e.copy() for e in partition])
+    if order:
+        window.set("order", _order_by(order))
+    return exp.LTE(this=window, expression=exp.Literal.number(count))
+
+
 class _Pipeline:
-    """Folds commands into layers; opens a subquery only when SQL's clause order needs one."""
+    """Folds commands into layers; opens a subquery only when SQL's clause order needs one
+    (rows filtered, grouped or deduplicated after they were limited, grouped or ranked)."""
 
     def __init__(self, index: str) -> None:
         self.layer = _Layer(source=exp.Table(this=_identifier(index)))
         self.depth = 0
 
     def wrap(self) -> _Layer:
-        """The current statement as the FROM of a new one; its row order carries over
-        when the sort keys are among its outputs."""
+        """The current statement as the FROM of a new one. Its row order carries over when
+        every sort key is one of its outputs (a subquery's order is not kept otherwise)."""
         inner = self.layer
-        outputs = inner.outputs()
-        carried = [(e, d) for e, d in inner.order
-                   if isinstance(e, exp.Column)
-                   and (column_name(e) in (outputs or [column_name(e)]))]
-        if len(carried) != len(inner.order):
-            carried = []
-        elif inner.limit is None and not inner.offset:
-            inner.order = []
+        carried: list[Ordering] = []
+        if all(inner.has(_name(key)) for key, _ in inner.order):
+            carried = [(key.copy(), desc) for key, desc in inner.order]
+            if inner.limit is None and not inner.offset:
+                inner.order = []
         self.depth += 1
         query = inner.select().subquery(f"_ppl{self.depth}", copy=False)
-        self.layer = _Layer(source=query, known=outputs,
-                            order=[(e.copy(), d) for e, d in carried])
+        self.layer = _Layer(source=query, known=inner.outputs(), order=carried)
         return self.layer
 
     def clean(self) -> _Layer:
@@ -266,54 +305,35 @@ class _Pipeline:
             for name in names:
                 self._drop(layer, name)
             return
-        chosen: list[tuple[str, exp.Expression]] = []
-        back = {new: old for old, new in layer.renamed.items()}
-        outputs = layer.outputs()
-        for name in names:
-            item = layer.item(name)
-            if item is not None:
-                chosen.append((name, item))
-            elif layer.star and name in back:
-                chosen.append((name, _column(back[name])))
-            elif not layer.star or name in layer.excluded or name in layer.renamed \
-                    or (outputs is not None and name not in outputs):
-                raise _unknown_field(name)
-            else:
-                chosen.append((name, _column(name)))
-        for name in [n for n, _ in layer.items if n not in names]:
-            self._inline_order(layer, name)
-        layer.star, layer.items, layer.replaced = False, chosen, set()
-        layer.excluded, layer.renamed = [], {}
+        chosen = [(name, layer.source_of(name)) for name in names]
+        for name, _ in layer.items:
+            if name not in names:
+                self._inline_order(layer, name)
+        layer.project(chosen)
 
     def _drop(self, layer: _Layer, name: str) -> None:
+        layer.source_of(name)  # it must exist
         if layer.item(name) is not None:
             self._inline_order(layer, name)
             layer.items = [(n, e) for n, e in layer.items if n != name]
             if name not in layer.replaced:
                 return
-            layer.replaced.discard(name)
-        elif not layer.star:
-            raise _unknown_field(name)
+            layer.replaced.discard(name)  # the source column it replaced goes too
         back = {new: old for old, new in layer.renamed.items()}
         if name in back:
-            del layer.renamed[back[name]]
             name = back[name]
-        elif name in layer.excluded or name in layer.renamed \
-                or (layer.known is not None and name not in layer.known):
-            raise _unknown_field(name)
+            del layer.renamed[name]
         layer.excluded.append(name)
 
     @staticmethod
     def _inline_order(layer: _Layer, name: str) -> None:
         """Sort keys naming an output about to go are replaced by its expression."""
         item = layer.item(name)
-        if item is None:
-            return
-        layer.order = [(item.copy() if _name(e) == name else e, d) for e, d in layer.order]
+        if item is not None:
+            layer.order = [(item.copy() if _name(k) == name else k, d) for k, d in layer.order]
 
     def eval(self, assignments: list[tuple[str, exp.Expression]]) -> None:
-        layer = self.layer if not self.layer.qualify and self.layer.limit is None \
-            and not self.layer.offset else self.wrap()
+        layer = self.layer
         for name, expr in assignments:
             value = layer.resolve(expr)
             if layer.item(name) is not None:
@@ -321,8 +341,9 @@ class _Pipeline:
                 continue
             if layer.star and (name in layer.renamed or name in layer.excluded):
                 raise _unknown_field(name)
-            if layer.star and (name in {_name(c) for c in expr.find_all(exp.Column)}
-                               or (layer.known is not None and name in layer.known)):
+            overrides = name in {_name(c) for c in expr.find_all(exp.Column)} \
+                or (layer.known is not None and name in layer.known)
+            if layer.star and overrides:
                 layer.replaced.add(name)
             layer.items.append((name, value))
 
@@ -332,14 +353,12 @@ class _Pipeline:
         keys = [(name, layer.resolve(expr)) for name, expr in groups]
         values = [(name, layer.resolve(expr)) for name, expr in aggregates]
         if not nullable:
-            layer.where += [exp.Not(this=exp.Is(this=k.copy(), expression=exp.Null()))
-                            for _, k in keys]
-        layer.star, layer.replaced, layer.excluded, layer.renamed = False, set(), [], {}
-        layer.items = values + keys
+            layer.where += [exp.Not(this=_is_null(k)) for _, k in keys]
+        layer.project(values + keys)
         layer.group = [k.copy() for _, k in keys]
         layer.grouped, layer.order = True, []
 
-    def sort(self, keys: list[tuple[exp.Expression, bool]], count: int) -> None:
+    def sort(self, keys: list[Ordering], count: int) -> None:
         layer = self.layer if self.layer.limit is None and not self.layer.offset else self.wrap()
         resolved = []
         for key, desc in keys:
@@ -365,64 +384,47 @@ class _Pipeline:
     def rename(self, pairs: list[tuple[str, str]]) -> None:
         layer = self.layer
         for old, new in pairs:
+            layer.source_of(old)  # it must exist
             if layer.item(old) is not None:
                 layer.items = [(new if n == old else n, e) for n, e in layer.items]
-                if old in layer.replaced:
-                    layer.replaced.discard(old)
-                layer.order = [(_column(new) if _name(e) == old else e, d)
-                               for e, d in layer.order]
+                layer.replaced.discard(old)
+                layer.order = [(_column(new) if _name(k) == old else k, d)
+                               for k, d in layer.order]
                 continue
-            if not layer.star or old in layer.excluded or old in layer.renamed \
-                    or (layer.known is not None and old not in layer.known):
-                raise _unknown_field(old)
             back = {n: o for o, n in layer.renamed.items()}
-            if old in back:
-                layer.renamed[back[old]] = new
-            else:
-                layer.renamed[old] = new
+            layer.renamed[back.get(old, old)] = new
 
     def dedup(self, names: list[str], count: int, keepempty: bool) -> None:
+        """The first ``count`` rows (in the current order) of each combination of values."""
         layer = self.clean()
         keys = [layer.resolve(_column(n)) for n in names]
-        window = exp.Window(this=exp.RowNumber(), partition_by=[k.copy() for k in keys])
-        if layer.order:
-            window.set("order", exp.Order(expressions=[
-                exp.Ordered(this=layer.resolve(e) if _name(e) is None or layer.item(_name(e)) is None
-                            else layer.item(_name(e)).copy(),  # type: ignore[union-attr]
-                            desc=d, nulls_first=not d) for e, d in layer.order]))
-        keep: exp.Expression = exp.LTE(this=window, expression=exp.Literal.number(count))
-        missing = [exp.Is(this=k.copy(), expression=exp.Null()) for k in keys]
+        order = [(layer.key_over_source(k), d) for k, d in layer.order]
+        keep = _row_number_at_most(keys, order, count)
         if keepempty:
-            layer.qualify.append(exp.or_(*missing, keep))
+            layer.qualify.append(exp.or_(*[_is_null(k) for k in keys], keep))
         else:
-            layer.where += [exp.Not(this=m) for m in missing]
+            layer.where += [exp.Not(this=_is_null(k)) for k in keys]
             layer.qualify.append(keep)
 
     def top(self, names: list[str], by: list[str], count: int, *, rare: bool,
             showcount: bool, countfield: str, usenull: bool) -> None:
+        """The ``count`` most (``rare``: least) frequent combinations of ``names``' values,
+        per combination of ``by``'s, with their count."""
         layer = self.clean()
         values = [(n, layer.resolve(_column(n))) for n in names]
         groups = [(n, layer.resolve(_column(n))) for n in by]
         if not usenull:
-            layer.where += [exp.Not(this=exp.Is(this=v.copy(), expression=exp.Null()))
-                            for _, v in values]
+            layer.where += [exp.Not(this=_is_null(v)) for _, v in values]
         tally = exp.Count(this=exp.Star())
-        layer.star, layer.replaced, layer.excluded, layer.renamed = False, set(), [], {}
-        layer.items = groups + values + ([(countfield, tally)] if showcount else [])
+        layer.project(groups + values + ([(countfield, tally)] if showcount else []))
         layer.group = [e.copy() for _, e in groups + values]
         layer.grouped = True
-        ranking = [(tally.copy(), not rare)] + [(_column(n), False) for n, _ in values]
+        ranking = [(tally.copy(), not rare)] + [(v.copy(), False) for _, v in values]
         if groups:
-            order = exp.Order(expressions=[
-                exp.Ordered(this=e.copy() if _name(e) is None else layer.item(_name(e)).copy(),  # type: ignore[union-attr]
-                            desc=d, nulls_first=not d) for e, d in ranking])
-            window = exp.Window(this=exp.RowNumber(),
-                                partition_by=[e.copy() for _, e in groups], order=order)
-            layer.qualify = [exp.LTE(this=window, expression=exp.Literal.number(count))]
+            layer.qualify = [_row_number_at_most([e for _, e in groups], ranking, count)]
             layer.order = [(_column(n), False) for n, _ in groups]
         else:
             layer.limit = count
-            layer.order = []
         key = _column(countfield) if showcount else tally
         layer.order += [(key.copy(), not rare)] + [(_column(n), False) for n, _ in values]
 
@@ -544,7 +546,7 @@ class _Parser:
         if not (self.token.kind == "op" and self.token.text == "="):
             raise self.fail("'='")
         start = self.token.pos + 1
-        match = re.compile(r"\s*(`[^`]+`|[^\s|`]+(?:\s*,\s*[^\s|`,]+)*)").match(self.text, start)
+        match = re.compile(r"\s*(`[^`]+`|[^\s|`,]+(?:\s*,\s*[^\s|`,]+)*)").match(self.text, start)
         if match is None:
             raise _syntax(self.text, start, self.text[start:start + 1] or "<EOF>", "an index name")
         index = match.group(1).strip("`").replace(" ", "")
