@@ -40,7 +40,7 @@ _TOKEN = re.compile(r"""
 """, re.VERBOSE)
 
 _KEYWORDS = {"and", "or", "xor", "not", "like", "in", "is", "between", "as", "by", "from",
-             "true", "false", "null"}
+             "true", "false", "null", "else"}
 
 # PPL's span units, in the names sqlglot's DATE_TRUNC and seconds for fixed-size buckets.
 _UNITS = {"ms": ("MILLISECOND", 0.001), "s": ("SECOND", 1), "m": ("MINUTE", 60),
@@ -445,9 +445,14 @@ class _Parser:
     def token(self) -> _Token:
         return self.tokens[self.at]
 
+    def peek(self) -> _Token:
+        """The token after the current one (the end, at the end)."""
+        return self.tokens[min(self.at + 1, len(self.tokens) - 1)]
+
     def next(self) -> _Token:
         token = self.tokens[self.at]
-        self.at += 1
+        if token.kind != "eof":
+            self.at += 1
         return token
 
     def fail(self, expected: str) -> SyntaxError_:
@@ -480,7 +485,7 @@ class _Parser:
 
     def output_name(self) -> str:
         """A field name, or a stats output named by its text as written (``count()``)."""
-        start, after = self.token, self.tokens[self.at + 1]
+        start, after = self.token, self.peek()
         if start.kind != "ident" or not (after.kind == "op" and after.text == "("):
             return self.field_name()[0]
         self.at += 1
@@ -494,10 +499,19 @@ class _Parser:
                 return self.text[start.pos:token.pos + 1]
 
     def field_list(self) -> list[str]:
+        """Names separated by commas or spaces."""
         names = [self.output_name()]
-        while self.accept(","):
+        while self.accept(",") or self.starts_field():
             names.append(self.output_name())
+        if self.token.kind == "op" and self.token.text == "*":
+            raise SemanticError(f"the wildcard in {names[-1]}* needs the index's field list; "
+                                "name the fields", reason=REASON)
         return names
+
+    def starts_field(self) -> bool:
+        token, after = self.token, self.peek()
+        return (token.kind == "quoted" or (token.kind == "ident" and token.word not in _KEYWORDS)) \
+            and not (after.kind == "op" and after.text == "=")
 
     def integer(self) -> int:
         token = self.token
@@ -508,7 +522,7 @@ class _Parser:
 
     def option(self, names: tuple[str, ...]) -> tuple[str, str] | None:
         """``name=value`` for one of ``names``, or None (nothing consumed)."""
-        token, after = self.token, self.tokens[self.at + 1]
+        token, after = self.token, self.peek()
         if token.word in names and after.kind == "op" and after.text == "=":
             self.at += 2
             value = self.next()
@@ -614,7 +628,7 @@ class _Parser:
     def sort_key(self) -> exp.Expression:
         """A field, an aggregation's output named as written (``count()``), or
         ``str(f)``/``num(f)``/``auto(f)``/``ip(f)``."""
-        token, after = self.token, self.tokens[self.at + 1]
+        token, after = self.token, self.peek()
         if token.kind == "ident" and after.kind == "op" and after.text == "(":
             if token.word in ("str", "num", "auto", "ip"):
                 self.at += 2
@@ -648,7 +662,7 @@ class _Parser:
 
     def aggregate(self) -> tuple[str, exp.Expression]:
         token = self.token
-        if token.kind != "ident" or self.tokens[self.at + 1].text != "(":
+        if token.kind != "ident" or self.peek().text != "(":
             raise self.fail("an aggregation such as count(), sum(field), avg(field)")
         name = token.word
         self.at += 2
@@ -683,7 +697,7 @@ class _Parser:
 
     def group_key(self) -> tuple[str, exp.Expression]:
         token = self.token
-        if token.word == "span" and self.tokens[self.at + 1].text == "(":
+        if token.word == "span" and self.peek().text == "(":
             self.at += 2
             target = self.additive()
             self.expect(",")
@@ -805,7 +819,7 @@ class _Parser:
         if token.kind == "op" and token.text in ops:
             self.at += 1
             return ops[token.text](this=left, expression=self.additive())
-        negated = self.token.word == "not" and self.tokens[self.at + 1].word in ("like", "in",
+        negated = self.token.word == "not" and self.peek().word in ("like", "in",
                                                                                 "between")
         if negated:
             self.at += 1
@@ -873,8 +887,8 @@ class _Parser:
         if token.word == "null":
             self.at += 1
             return exp.Null()
-        if token.kind == "ident" and self.tokens[self.at + 1].text == "(" \
-                and self.tokens[self.at + 1].kind == "op":
+        if token.kind == "ident" and self.peek().text == "(" \
+                and self.peek().kind == "op":
             return self.call()
         return _column(*self.field_name())
 
@@ -886,6 +900,20 @@ class _Parser:
         self.expect(")")
         return args
 
+    def case(self) -> exp.Expression:
+        """``case(cond1, value1, cond2, value2, ... [else default])``."""
+        case, default = exp.Case(), None
+        while True:
+            condition = self.logical()
+            self.expect(",")
+            case = case.when(condition, self.logical(), copy=False)
+            if self.accept("else"):
+                default = self.logical()
+            if not self.accept(","):
+                break
+        self.expect(")")
+        return case.else_(default, copy=False) if default is not None else case
+
     def call(self) -> exp.Expression:
         token = self.next()
         name = token.word
@@ -896,6 +924,8 @@ class _Parser:
             target = self.next()
             self.expect(")")
             return exp.Cast(this=value, to=exp.DataType.build(target.text, dialect=OpenSearchSQL))
+        if name == "case":
+            return self.case()
         args = [] if self.accept(")") else self.arguments()
         if name in ("isnull", "isnotnull", "ispresent"):
             if len(args) != 1:
