@@ -335,3 +335,10 @@ def test_every_prefix_compiles_or_is_refused_in_the_plugins_shape(pipeline: str)
         except SqlError as error:
             assert error.reason == "Invalid Query"
             assert error.type in ("SyntaxCheckException", "SemanticCheckException")
+
+
+def test_span_of_several_units(db: duckdb.DuckDBPyConnection) -> None:
+    _, rows = run(db, "source=waf | stats count() as c by span(ts, 30m) as t | sort t")
+    assert rows == [(2, datetime(2024, 5, 1, 10)), (1, datetime(2024, 5, 1, 10, 30)),
+                    (2, datetime(2024, 5, 1, 11)), (1, datetime(2024, 5, 1, 11, 30)),
+                    (3, datetime(2024, 5, 1, 12)), (1, datetime(2024, 5, 1, 12, 30))]

@@ -735,11 +735,12 @@ class _Parser:
             raise SemanticError(f"span {token.text}: calendar units (M, q, y) take an interval "
                                 "of 1; use a fixed unit (d, w) for wider buckets",
                                 reason=REASON)
-        width = exp.Literal.number(int(size) * seconds)
-        epoch = exp.TimeToUnix(this=target)
-        return exp.UnixToTime(this=exp.Mul(
-            this=exp.Floor(this=exp.Div(this=epoch, expression=width)),
-            expression=width.copy()))
+        width = exp.Literal.number(round(int(size) * seconds * 1000))  # epoch milliseconds
+        millis = exp.Mul(this=exp.TimeToUnix(this=target), expression=exp.Literal.number(1000))
+        bucket = exp.Mul(this=exp.Floor(this=exp.Div(this=millis, expression=width)),
+                         expression=width.copy())
+        return exp.UnixToTime(this=exp.Cast(this=bucket, to=exp.DataType.build("BIGINT")),
+                              scale=exp.UnixToTime.MILLIS)
 
     def command_dedup(self, pipeline: _Pipeline) -> None:
         count = self.integer() if self.token.kind == "num" else 1
