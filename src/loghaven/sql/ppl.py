@@ -27,8 +27,8 @@ from loghaven.sql.pushdown import column_name
 
 REASON = "Invalid Query"
 
-COMMANDS = ("where", "fields", "stats", "sort", "head", "eval", "dedup", "rename", "top", "rare",
-            "search")
+# The commands that may follow the first (``search``/``source=``) one.
+COMMANDS = ("where", "fields", "stats", "sort", "head", "eval", "dedup", "rename", "top", "rare")
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -542,8 +542,8 @@ class _Parser:
         pipeline = self.search()
         while self.accept("|"):
             name = self.token.word
-            if self.token.kind != "ident" or name not in COMMANDS or name == "search":
-                raise self.fail("a command: " + ", ".join(c for c in COMMANDS if c != "search"))
+            if self.token.kind != "ident" or name not in COMMANDS:
+                raise self.fail("a command: " + ", ".join(COMMANDS))
             self.at += 1
             getattr(self, "command_" + name)(pipeline)
             if not self.at_end_of_command():
