@@ -36,6 +36,9 @@ _PERCENTILES = ("percentile", "percentile_approx")
 _METRICS = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
 _NUMERIC = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float",
                       "scaled_float", "unsigned_long", "date", "date_nanos"})
+#: The clauses a grouped statement may use to push down (the rest runs over its groups).
+CLAUSES = frozenset({"expressions", "from_", "where", "group", "having", "order", "limit",
+                     "offset", "distinct"})
 #: DATE_TRUNC units as date_histogram calendar intervals (weeks start on Monday in both).
 _CALENDAR = {"SECOND": "1s", "MINUTE": "1m", "HOUR": "1h", "DAY": "1d", "WEEK": "1w",
              "MONTH": "1M", "QUARTER": "1q", "YEAR": "1y"}
@@ -355,7 +358,9 @@ def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
     rewritten.set("having", None)
     rewritten.set("group", None)
     rewritten.set("where", exp.Where(this=having.this) if having is not None else None)
-    if any(column.this.quoted for column in rewritten.find_all(exp.Column)):
+    aliases = {item.alias for item in tree.expressions if isinstance(item, exp.Alias)}
+    if any(column.this.quoted and (column.table or column.name not in aliases)
+           for column in rewritten.find_all(exp.Column)):
         return None
     rewritten.set("from_", exp.From(this=exp.Table(this=exp.to_identifier("groups",
                                                                              quoted=True))))
