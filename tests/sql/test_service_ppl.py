@@ -79,3 +79,23 @@ def test_span_buckets_by_hour(waf_node: Node) -> None:
                            "| stats count() by span(`@timestamp`, 1d)")
     days = Counter((d["timestamp"] // 86_400_000) for d in DOCS if d["month"] == "12")
     assert sorted(r[0] for r in result.rows) == sorted(days.values())
+
+
+def test_where_after_head_pulls_only_the_head(waf_node: Node) -> None:
+    query = ("source=awswaf-* | sort timestamp | head 5 | where bytes > 1000 "
+             "| fields timestamp, bytes")
+    result = ppl(waf_node, query)
+    first = sorted(DOCS, key=lambda d: d["timestamp"])[:5]
+    assert result.rows == [[d["timestamp"], d["bytes"]] for d in first
+                           if d.get("bytes", 0) > 1000]
+    plan = waf_node.sql.explain(SqlRequest(query), language="ppl")["root"]
+    request = plan["children"][0]["children"][0]["description"]["request"]
+    assert request["size"] == 5
+    assert request["sort"] == [{"timestamp": {"order": "asc", "missing": "_first"}}]
+
+
+def test_fields_minus_leaves_the_others(waf_node: Node) -> None:
+    result = ppl(waf_node, "source=awswaf-* | fields - message, httpRequest.uri | head 1")
+    names = [c.name for c in result.schema]
+    assert "message" not in names and "httpRequest.uri" not in names
+    assert "httpRequest.clientIp" in names and len(result.rows) == 1

@@ -69,10 +69,11 @@ def plain_field(item: exp.Expression) -> str | None:
     return None
 
 
-def item_target(statement: Statement, target: exp.Expression) -> exp.Expression:
-    """What an ORDER BY / GROUP BY entry names: an ordinal or an alias stands for its
-    select item."""
-    items = statement.tree.expressions
+def item_target(statement: Statement, target: exp.Expression,
+                select: exp.Select | None = None) -> exp.Expression:
+    """What an ORDER BY / GROUP BY entry of ``select`` (the statement's own by default)
+    names: an ordinal or an alias stands for its select item."""
+    items = (select or statement.tree).expressions
     if isinstance(target, exp.Literal) and not target.is_string:
         position = int(target.this)
         if not 1 <= position <= len(items):
@@ -149,16 +150,18 @@ def _source_of(statement: Statement, column: exp.Expression) -> Source | None:
     return next((s for s in statement.sources if s.alias == column.table), None)
 
 
-def sort_of(statement: Statement) -> list[dict[str, Any]] | None:
-    """ORDER BY as a search sort, or None when an entry is no sortable field (NULLs first
-    ascending and last descending, as the plugin sorts)."""
-    order = statement.tree.args.get("order")
+def sort_of(statement: Statement, select: exp.Select | None = None
+            ) -> list[dict[str, Any]] | None:
+    """ORDER BY of ``select`` (the statement's own by default) as a search sort, or None
+    when an entry is no sortable field (NULLs first ascending and last descending, as the
+    plugin sorts)."""
+    order = (select or statement.tree).args.get("order")
     if order is None:
         return []
     schema = statement.sources[0].schema
     sort = []
     for ordered in order.expressions:
-        target = item_target(statement, ordered.this)
+        target = item_target(statement, ordered.this, select)
         path = plain_field(target)
         es_field = schema.keyword_of(path) if path else None
         if es_field is None or schema.fields[path].es_type in ("object", "nested"):
@@ -314,18 +317,19 @@ def parse_objects(schema: list[Column], rows: list[list[Any]]) -> list[list[Any]
 
 def duck_statement(statement: Statement, where: exp.Expression | None,
                    keep_limit: bool = True) -> str:
-    """The statement over the loaded tables: each index replaced by its table, the WHERE
-    of the SELECT that reads it by what was not pushed down, LIMIT/OFFSET dropped when the
-    search applied them."""
+    """The statement over the loaded tables: each index replaced by its table, and in the
+    SELECT that reads it the WHERE by what was not pushed down and LIMIT/OFFSET dropped when
+    the search applied them."""
     tree = statement.tree.copy()
     for table in list(tree.find_all(exp.Table)):
         source = next(s for s in statement.sources
                       if table.alias_or_name == s.alias)
         table.replace(exp.Table(this=exp.to_identifier(source.alias, quoted=True)))
-    base_select(tree).set("where", exp.Where(this=where) if where is not None else None)
+    base = base_select(tree)
+    base.set("where", exp.Where(this=where) if where is not None else None)
     if not keep_limit:
-        tree.set("limit", None)
-        tree.set("offset", None)
+        base.set("limit", None)
+        base.set("offset", None)
     return engine.to_duckdb(tree)
 
 
@@ -369,10 +373,17 @@ def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> 
 
 def _nested(statement: Statement, request_filter: dict[str, Any] | None) -> RowsPlan:
     """A statement over subqueries: the innermost SELECT's WHERE filters the rows pulled
-    from its index as far as it pushes down; DuckDB runs the rest of the statement."""
+    from its index as far as it pushes down (with its ORDER BY and LIMIT when it is a plain
+    SELECT: ``head 5 | where ...`` pulls 5 rows); DuckDB runs the rest of the statement."""
     base = statement.base
     source = statement.sources[0]
     where = base.args.get("where")
     pushed, residual = split_where(where.this if where else None, source.schema)
     body = {"query": filters_of(request_filter, pushed), "_source": source_filter(source)}
+    sort = sort_of(statement, base) if residual is None else None
+    if sort is not None and only_clauses(base, _SEARCH_CLAUSES):
+        if sort:
+            body["sort"] = sort
+        pull = Pull(source, body, int_clause(base, "offset") or 0, int_clause(base, "limit"))
+        return RowsPlan([pull], statement, duck_statement(statement, None, keep_limit=False))
     return RowsPlan([Pull(source, body)], statement, duck_statement(statement, residual))

@@ -231,10 +231,17 @@ def _expand_star(tree: exp.Select, sources: list[Source], names: list[str]) -> N
             items.append(item)
             out_names.append(name)
             continue
+        if isinstance(item, exp.Star) and (item.args.get("replace") or item.args.get("rename")):
+            raise SqlError("SELECT * REPLACE/RENAME is not supported.",
+                           type="UnsupportedOperationException")
+        excepted = {".".join(p.name for p in c.parts) for c in item.args.get("except_") or []} \
+            if isinstance(item, exp.Star) else set()
         for source in sources:
             if star_of not in ("", source.alias):
                 continue
             for leaf in source.schema.leaves():
+                if leaf.name in excepted:
+                    continue
                 items.append(exp.column(exp.to_identifier(leaf.name, quoted=True),
                                         table=source.alias if len(sources) > 1 else None))
                 out_names.append(leaf.name)
