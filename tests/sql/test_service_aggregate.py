@@ -180,3 +180,9 @@ def _day(millis: int) -> str:
     import datetime as dt
 
     return (dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=millis)).strftime("%Y-%m-%d")
+
+
+def test_limit_without_order_stops_paging(waf_node: Node) -> None:
+    result = sql(waf_node, "SELECT user, count(*) FROM many GROUP BY user LIMIT 3")
+    assert result.rows == [["u00000", 1], ["u00001", 1], ["u00002", 1]]
+    assert result.search is not None  # one composite page answered it

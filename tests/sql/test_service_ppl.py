@@ -39,8 +39,8 @@ def test_stats_by_pushes_down_as_a_terms_aggregation(waf_node: Node) -> None:
                            for b in expected["aggregations"]["t"]["buckets"]]
     assert [c.name for c in result.schema] == ["count()", "httpRequest.clientIp"]
     plan = waf_node.sql.explain(SqlRequest(query), language="ppl")["root"]
-    scan = plan["children"][0]["children"][0]["description"]["request"]
-    assert scan["aggs"]["groups"]["terms"]["size"] == 5
+    (scan,) = plan["children"]  # one search, nothing in process
+    assert scan["description"]["request"]["aggs"]["groups"]["terms"]["size"] == 5
 
 
 def test_fields_head_and_eval(waf_node: Node) -> None:

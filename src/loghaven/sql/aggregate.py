@@ -30,7 +30,7 @@ from loghaven.sql.plan import (
 from loghaven.sql.resolve import Statement
 from loghaven.sql.schema import Schema
 from loghaven.sql.settings import SqlSettings
-from loghaven.sql.values import duck_type, millis_of, timestamp_of
+from loghaven.sql.values import duck_type, millis_of, timestamp_of, to_answer
 
 _PERCENTILES = ("percentile", "percentile_approx")
 _METRICS = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
@@ -146,6 +146,8 @@ class GroupPlan:
     duck_sql: str
     terms_size: int | None = None
     terms_order: dict[str, str] | None = None
+    #: The group-table columns that answer as they are (no DuckDB step), with a LIMIT.
+    direct: tuple[list[str], int | None] | None = None
     searches: list[Search] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -153,7 +155,7 @@ class GroupPlan:
 
     @property
     def in_process(self) -> str | None:
-        return self.duck_sql
+        return None if self.direct is not None else self.duck_sql
 
     def metric_aggs(self) -> dict[str, Any]:
         return {m.column: m.agg() for m in self.metrics if m.agg() is not None}
@@ -183,14 +185,24 @@ class GroupPlan:
     def run(self, search: SearchService, settings: SqlSettings, fetch_size: int) -> Answer:
         columns: dict[str, list[Any]] = {c: [] for c in self._types()}
         responses: list[dict[str, Any]] = []
+        enough = self.direct[1] if self.direct is not None else None
         for bucket, key in self._buckets(search, responses):
+            if enough is not None and len(columns["__ord"]) >= enough:
+                break  # the groups in bucket order already answer the LIMIT
             for k in self.keys:
                 columns[k.column].append(k.value(key[k.column]))
             for m in self.metrics:
                 columns[m.column].append(m.value(bucket))
             columns["__ord"].append(len(columns["__ord"]))
-        table = engine.Table("groups", self._types(), columns)
-        output = engine.run([table], self.duck_sql)
+        if self.direct is not None:
+            names, limit = self.direct
+            count = len(columns["__ord"]) if limit is None else min(limit, len(columns["__ord"]))
+            output = engine.Output(names, [self._types()[n] for n in names],
+                                   [[to_answer(columns[n][i]) for n in names]
+                                    for i in range(count)])
+        else:
+            output = engine.run([engine.Table("groups", self._types(), columns)],
+                                self.duck_sql)
         schema = output_schema(self.statement, self.statement.names, output.types)
         return Answer(schema, output.rows, len(output.rows),
                       search=responses[0] if len(responses) == 1 else None)
@@ -259,10 +271,27 @@ def plan_groups(statement: Statement, query: dict[str, Any]) -> GroupPlan | None
     duck_sql = engine.to_duckdb(rewritten)
     metric_list = [m for _, m in metrics.values()]
     index = statement.sources[0].index
-    if terms is None:
-        return GroupPlan(index, query, keys, metric_list, statement, duck_sql)
-    size, order = terms
-    return GroupPlan(index, query, keys, metric_list, statement, duck_sql, size, order)
+    columns = {k.column for k in keys} | {m.column for m in metric_list}
+    direct = _direct(rewritten, columns, terms is not None)
+    size, order = terms if terms is not None else (None, None)
+    return GroupPlan(index, query, keys, metric_list, statement, duck_sql, size, order, direct)
+
+
+def _direct(rewritten: exp.Select, columns: set[str], in_bucket_order: bool
+            ) -> tuple[list[str], int | None] | None:
+    """The group-table columns the statement answers as they are, in bucket order (and its
+    LIMIT); None when DuckDB has work to do (expressions, HAVING, a re-ordering)."""
+    used = {key for key, value in rewritten.args.items() if value}
+    if not used <= {"expressions", "from_", "order", "limit"} or \
+            (rewritten.args.get("order") is not None and not in_bucket_order):
+        return None
+    names = []
+    for item in rewritten.expressions:
+        inner = item.this if isinstance(item, exp.Alias) else item
+        if not isinstance(inner, exp.Column) or inner.table or inner.name not in columns:
+            return None
+        names.append(inner.name)
+    return names, int_clause(rewritten, "limit")
 
 
 def _ancestors(node: exp.Expression) -> list[exp.Expression]:
