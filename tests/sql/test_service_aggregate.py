@@ -186,3 +186,15 @@ def test_limit_without_order_stops_paging(waf_node: Node) -> None:
     result = sql(waf_node, "SELECT user, count(*) FROM many GROUP BY user LIMIT 3")
     assert result.rows == [["u00000", 1], ["u00001", 1], ["u00002", 1]]
     assert result.search is not None  # one composite page answered it
+
+
+def test_hits_past_the_result_window_scroll_in_order(waf_node: Node) -> None:
+    settings = waf_node.sql.settings
+    limit, settings.size_limit = settings.size_limit, 100
+    try:
+        deep = sql(waf_node, "SELECT user FROM many ORDER BY user LIMIT 5 OFFSET 10040")
+        long = sql(waf_node, "SELECT user, n FROM many ORDER BY user DESC LIMIT 10020")
+    finally:
+        settings.size_limit = limit
+    assert deep.rows == [[f"u{n:05d}"] for n in range(10040, 10045)]
+    assert [r[0] for r in long.rows] == [f"u{n:05d}" for n in range(MANY - 1, 29, -1)]

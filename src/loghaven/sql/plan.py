@@ -209,7 +209,7 @@ class HitsPlan:
         matching = fetch.count(search, index, self.body["query"])
         wanted = max(0, matching - self.start)
         wanted = wanted if self.limit is None else min(wanted, self.limit)
-        if wanted > settings.size_limit and (self.limit is None or not fetch_size):
+        if self.limit is None and wanted > settings.size_limit:  # a LIMIT bounds the answer
             fetch.refuse_over(settings.size_limit, index, wanted)
         rows = [self.row(s) for s in fetch.pull(search, index, self.body, self.start,
                                                  wanted)]
