@@ -241,3 +241,23 @@ def test_mysql_functions_keep_their_meaning(waf_node: Node) -> None:
         "big" if doc.get("bytes", 0) > 1000 else "small",
         doc["httpRequest"]["clientIp"].index(".") + 1, f"{doc['action']}/{doc['month']}",
         None, 3, 3.5]]
+
+
+def test_subquery_in_from(waf_node: Node) -> None:
+    result = sql(waf_node, f"SELECT a, count(*) AS n FROM (SELECT action AS a FROM {INDEX} "
+                           f"WHERE bytes > 4000) t GROUP BY a ORDER BY a")
+    counts: dict[str, int] = {}
+    for d in DOCS:
+        if d.get("bytes", 0) > 4000:
+            counts[d["action"]] = counts.get(d["action"], 0) + 1
+    assert result.rows == [[a, counts[a]] for a in sorted(counts)]
+
+
+def test_other_subqueries_are_refused(waf_node: Node) -> None:
+    for statement in (f"SELECT action FROM {INDEX} WHERE action IN "
+                      f"(SELECT action FROM {INDEX} WHERE bytes > 4900)",
+                      f"SELECT (SELECT 1), action FROM {INDEX}",
+                      f"WITH x AS (SELECT action FROM {INDEX}) SELECT * FROM x"):
+        with pytest.raises(SqlError) as caught:
+            sql(waf_node, statement)
+        assert caught.value.type == "UnsupportedOperationException"

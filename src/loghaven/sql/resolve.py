@@ -91,6 +91,7 @@ def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
         raise _unsupported(tree.key.upper() if isinstance(tree, exp.Expression) else str(tree))
     _bind(tree, parameters)
     base = base_select(tree)
+    _refuse_other_subqueries(tree, base)
     sources = _sources(search, base)
     if base is not tree and len(sources) > 1:
         raise SqlError("A JOIN inside a subquery is not supported.",
@@ -104,6 +105,23 @@ def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
         sources[0].fields.extend(f.name for f in sources[0].schema.leaves())
     _resolve_columns(tree, sources, quoted)
     return Statement(tree, sources, names, nested=base is not tree)
+
+
+def _refuse_other_subqueries(tree: exp.Select, base: exp.Select) -> None:
+    """Subqueries are supported in FROM only (a chain down to one index, as PPL writes
+    them); WITH, and subqueries in WHERE or the select list, are refused."""
+    chain = {id(tree)}
+    node = tree
+    while node is not base:
+        node = node.args["from_"].this.this
+        chain.add(id(node))
+    if any(select.args.get("with_") or select.args.get("with") for select in
+           tree.find_all(exp.Select)):
+        raise SqlError("WITH (common table expressions) is not supported.",
+                       type="UnsupportedOperationException")
+    if any(id(select) not in chain for select in tree.find_all(exp.Select)):
+        raise SqlError("Subqueries are supported in FROM only, not in WHERE, HAVING or the "
+                       "select list.", type="UnsupportedOperationException")
 
 
 def base_select(tree: exp.Select) -> exp.Select:
