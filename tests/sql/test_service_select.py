@@ -261,3 +261,12 @@ def test_other_subqueries_are_refused(waf_node: Node) -> None:
         with pytest.raises(SqlError) as caught:
             sql(waf_node, statement)
         assert caught.value.type == "UnsupportedOperationException"
+
+
+def test_relevance_functions_run_as_search_queries(waf_node: Node) -> None:
+    result = sql(waf_node, f"SELECT action, count(*) FROM {INDEX} "
+                           f"WHERE match_phrase(message, 'from CN') GROUP BY action")
+    expected = waf_node.search_service.search(INDEX, {"size": 0, "query": {
+        "match_phrase": {"message": "from CN"}}, "aggs": {"a": {"terms": {"field": "action"}}}},
+        {})["aggregations"]["a"]["buckets"]
+    assert result.rows == sorted([b["key"], b["doc_count"]] for b in expected)
