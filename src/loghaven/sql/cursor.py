@@ -17,7 +17,8 @@ from typing import Any
 
 from loghaven.search.service import SearchService
 from loghaven.sql.errors import SqlError
-from loghaven.sql.plan import ScrollState, scroll_rows
+from loghaven.sql.hits import scroll_rows
+from loghaven.sql.plan import ScrollState
 from loghaven.sql.result import Column, Result
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlglot import exp
 
-from loghaven.sql.plan import Pull, RowsPlan, duck_statement, filters_of, source_filter
+from loghaven.sql.plan import duck_statement, filters_of, source_filter
 from loghaven.sql.pushdown import to_query
 from loghaven.sql.resolve import Source, Statement
+from loghaven.sql.rows import Pull, RowsPlan
 
 
 def plan_join(statement: Statement, request_filter: dict[str, Any] | None) -> RowsPlan:

@@ -21,7 +21,8 @@ from loghaven.search.service import SearchService
 from loghaven.sql import metadata
 from loghaven.sql.cursor import Cursor, Cursors
 from loghaven.sql.errors import SqlError
-from loghaven.sql.plan import Answer, Plan, plan_select
+from loghaven.sql.plan import Answer, Plan
+from loghaven.sql.planner import plan_select
 from loghaven.sql.resolve import parse_statement, resolve
 from loghaven.sql.result import Result
 from loghaven.sql.settings import SqlSettings
