@@ -18,11 +18,16 @@ from loghaven.sql.service import SqlRequest
 
 DOCS = waf_documents()
 INDEX = "awswaf-2018.12"
+CUSTOM_DATES = [{"n": 1, "t": "2018/12/01 10:00:00"}, {"n": 2, "t": 1543622400}, {"n": 3}]
 
 
 @pytest.fixture(scope="module")
 def waf_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    node = make_node(tmp_path_factory.mktemp("sql"), {INDEX: (WAF_MAPPING, DOCS)})
+    node = make_node(tmp_path_factory.mktemp("sql"), {
+        INDEX: (WAF_MAPPING, DOCS),
+        "custom-dates": ({"properties": {"t": {"type": "date",
+                                               "format": "yyyy/MM/dd HH:mm:ss||epoch_second"},
+                                         "n": {"type": "long"}}}, CUSTOM_DATES)})
     yield node
     node.close()
 
@@ -270,3 +275,11 @@ def test_relevance_functions_run_as_search_queries(waf_node: Node) -> None:
         "match_phrase": {"message": "from CN"}}, "aggs": {"a": {"terms": {"field": "action"}}}},
         {})["aggregations"]["a"]["buckets"]
     assert result.rows == sorted([b["key"], b["doc_count"]] for b in expected)
+
+
+def test_dates_in_any_mapped_format(waf_node: Node) -> None:
+    """Dates are read as the index parsed them (doc values), not re-parsed from _source."""
+    expected = [[1, "2018-12-01 10:00:00"], [2, "2018-12-01 00:00:00"], [3, None]]
+    assert sql(waf_node, "SELECT n, t FROM custom-dates ORDER BY n").rows == expected
+    computed = sql(waf_node, "SELECT n, hour(t) FROM custom-dates ORDER BY n")
+    assert computed.rows == [[1, 10], [2, 0], [3, None]]

@@ -171,8 +171,16 @@ def sort_of(statement: Statement, select: exp.Select | None = None
     return sort
 
 
-def source_filter(source: Source) -> list[str] | bool:
-    return list(source.fields) if source.fields else False
+def reads(source: Source) -> dict[str, Any]:
+    """What a search returns of each hit: the statement's fields from ``_source``, and
+    date fields as epoch millis from their doc values, whatever format the mapping gives
+    them (``yyyy/MM/dd``, ``epoch_second``...)."""
+    body: dict[str, Any] = {"_source": list(source.fields) if source.fields else False}
+    dates = [f for f in source.fields if source.schema.fields[f].es_type in ("date",
+                                                                              "date_nanos")]
+    if dates:
+        body["docvalue_fields"] = [{"field": f, "format": "epoch_millis"} for f in dates]
+    return body
 
 
 def duck_statement(statement: Statement, where: exp.Expression | None,

@@ -20,8 +20,8 @@ from loghaven.sql.plan import (
     int_clause,
     only_clauses,
     plain_field,
+    reads,
     sort_of,
-    source_filter,
 )
 from loghaven.sql.pushdown import split_where
 from loghaven.sql.resolve import Statement
@@ -48,7 +48,7 @@ def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> 
         pushed_plan = aggregate.plan_groups(statement, query)
         if pushed_plan is not None:
             return pushed_plan
-    body = {"query": query, "_source": source_filter(source)}
+    body = {"query": query, **reads(source)}
     limit, start = int_clause(tree, "limit"), int_clause(tree, "offset") or 0
     sort = sort_of(statement) if not grouped else None
     items = [plain_field(i) for i in tree.expressions]
@@ -72,7 +72,7 @@ def _nested(statement: Statement, request_filter: dict[str, Any] | None) -> Rows
     source = statement.sources[0]
     where = base.args.get("where")
     pushed, residual = split_where(where.this if where else None, source.schema)
-    body = {"query": filters_of(request_filter, pushed), "_source": source_filter(source)}
+    body = {"query": filters_of(request_filter, pushed), **reads(source)}
     sort = sort_of(statement, base) if residual is None else None
     if sort is not None and only_clauses(base, SEARCH_CLAUSES):
         if sort:
