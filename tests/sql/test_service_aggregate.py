@@ -198,3 +198,15 @@ def test_hits_past_the_result_window_scroll_in_order(waf_node: Node) -> None:
         settings.size_limit = limit
     assert deep.rows == [[f"u{n:05d}"] for n in range(10040, 10045)]
     assert [r[0] for r in long.rows] == [f"u{n:05d}" for n in range(MANY - 1, 29, -1)]
+
+
+def test_distinct_fields_push_down_as_groups(waf_node: Node) -> None:
+    settings = waf_node.sql.settings
+    limit, settings.size_limit = settings.size_limit, 100
+    try:
+        result = sql(waf_node, "SELECT DISTINCT n FROM many ORDER BY n DESC")
+        pairs = sql(waf_node, f"SELECT DISTINCT action, month FROM {INDEX}")
+    finally:
+        settings.size_limit = limit
+    assert result.rows == [[2], [1], [0]]  # 10,050 rows, never pulled
+    assert pairs.rows == sorted([list(p) for p in {(d["action"], d["month"]) for d in DOCS}])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlglot import exp
+
 from loghaven.sql import aggregate, join
 from loghaven.sql.hits import HitsPlan
 from loghaven.sql.plan import (
@@ -48,6 +50,10 @@ def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> 
         pushed_plan = aggregate.plan_groups(statement, query)
         if pushed_plan is not None:
             return pushed_plan
+    if not grouped and residual is None and _distinct_fields(tree):
+        pushed_plan = aggregate.plan_groups(_as_group_by(statement), query)
+        if pushed_plan is not None:
+            return pushed_plan
     body = {"query": query, **reads(source)}
     limit, start = int_clause(tree, "limit"), int_clause(tree, "offset") or 0
     sort = sort_of(statement) if not grouped else None
@@ -62,6 +68,24 @@ def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> 
                         duck_statement(statement, None, keep_limit=False))
     body.pop("sort", None)
     return RowsPlan([Pull(source, body)], statement, duck_statement(statement, residual))
+
+
+def _distinct_fields(tree: exp.Select) -> bool:
+    """``SELECT DISTINCT`` of plain fields only: the same groups as a GROUP BY of them."""
+    distinct = tree.args.get("distinct")
+    return distinct is not None and not distinct.args.get("on") and \
+        all(plain_field(item) is not None for item in tree.expressions)
+
+
+def _as_group_by(statement: Statement) -> Statement:
+    """``SELECT DISTINCT a, b ...`` as ``SELECT a, b ... GROUP BY a, b``, which pushes down
+    as aggregations instead of pulling every row."""
+    tree = statement.tree.copy()
+    tree.set("distinct", None)
+    tree.set("group", exp.Group(expressions=[
+        (item.this if isinstance(item, exp.Alias) else item).copy()
+        for item in tree.expressions]))
+    return Statement(tree, statement.sources, statement.names)
 
 
 def _nested(statement: Statement, request_filter: dict[str, Any] | None) -> RowsPlan:
