@@ -107,8 +107,16 @@ def test_date_trunc_groups_as_a_date_histogram(waf_node: Node) -> None:
     assert [c.type for c in result.schema] == ["timestamp", "integer", "long"]
     request = waf_node.sql.explain(SqlRequest(query))["root"]["children"][0]["children"][0]
     sources = request["description"]["request"]["aggs"]["groups"]["composite"]["sources"]
-    assert sources == [{"k0": {"date_histogram": {"field": "@timestamp",
-                                                  "calendar_interval": "1d"}}}]
+    assert sources == [{"k0": {"date_histogram": {
+        "field": "@timestamp", "fixed_interval": "86400000ms", "missing_bucket": True}}}]
+
+
+def test_calendar_units_group_in_duckdb(waf_node: Node) -> None:
+    """Months are no fixed length: DATE_TRUNC('month', ...) groups over pulled rows."""
+    result = sql(waf_node, f"SELECT date_trunc('month', `@timestamp`) AS m, count(*) "
+                           f"FROM {INDEX} GROUP BY 1 ORDER BY 1")
+    months = Counter(_day(d["timestamp"])[:7] for d in DOCS)
+    assert result.rows == [[f"{m}-01 00:00:00", n] for m, n in sorted(months.items())]
 
 
 def test_ordinals_and_aliases_group(waf_node: Node) -> None:

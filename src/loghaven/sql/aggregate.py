@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from loghaven.search.service import SearchService
 from loghaven.sql import engine
+from loghaven.sql.buckets import Key, key_of
 from loghaven.sql.plan import (
     Answer,
     Search,
@@ -30,7 +31,7 @@ from loghaven.sql.plan import (
 from loghaven.sql.resolve import Statement
 from loghaven.sql.schema import Schema
 from loghaven.sql.settings import SqlSettings
-from loghaven.sql.values import duck_type, millis_of, timestamp_of, to_answer
+from loghaven.sql.values import duck_type, timestamp_of, to_answer
 
 _PERCENTILES = ("percentile", "percentile_approx")
 _METRICS = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
@@ -39,9 +40,6 @@ _NUMERIC = frozenset({"long", "integer", "short", "byte", "double", "float", "ha
 #: The clauses a grouped statement may use to push down (the rest runs over its groups).
 CLAUSES = frozenset({"expressions", "from_", "where", "group", "having", "order", "limit",
                      "offset", "distinct"})
-#: DATE_TRUNC units as date_histogram calendar intervals (weeks start on Monday in both).
-_CALENDAR = {"SECOND": "1s", "MINUTE": "1m", "HOUR": "1h", "DAY": "1d", "WEEK": "1w",
-             "MONTH": "1M", "QUARTER": "1q", "YEAR": "1y"}
 #: Groups per composite page.
 PAGE = 1000
 #: cardinality's most exact setting: counts up to this are exact.
@@ -106,35 +104,6 @@ class Metric:
 
 
 @dataclass
-class Key:
-    """One group key: its column in the group table, the statement's expression for it,
-    and the composite source that computes it (``terms`` on a field, ``date_histogram`` for
-    ``DATE_TRUNC(unit, date field)``)."""
-
-    column: str
-    expression: str
-    es_field: str
-    es_type: str
-    interval: str | None = None
-
-    def source(self) -> dict[str, Any]:
-        if self.interval is not None:
-            return {"date_histogram": {"field": self.es_field,
-                                       "calendar_interval": self.interval}}
-        return {"terms": {"field": self.es_field, "missing_bucket": True}}
-
-    def value(self, raw: Any) -> Any:
-        if raw is None:
-            return None
-        if self.es_type in ("date", "date_nanos"):
-            millis = millis_of(raw)
-            return None if millis is None else timestamp_of(millis)
-        if self.es_type == "boolean":
-            return raw in (True, 1, "true")
-        return raw
-
-
-@dataclass
 class GroupPlan:
     """Groups from aggregations, finished in DuckDB."""
 
@@ -167,13 +136,14 @@ class GroupPlan:
                 body["aggs"] = self.metric_aggs()
             return body
         if self.terms_size is not None:
-            terms: dict[str, Any] = {"field": self.keys[0].es_field, "size": self.terms_size}
+            terms: dict[str, Any] = {"field": self.keys[0].source["terms"]["field"],
+                                     "size": self.terms_size}
             if self.terms_order is not None:
                 terms["order"] = self.terms_order
             group: dict[str, Any] = {"terms": terms}
         else:
             composite: dict[str, Any] = {"size": PAGE, "sources": [
-                {k.column: k.source()} for k in self.keys]}
+                {k.column: k.source} for k in self.keys]}
             if after is not None:
                 composite["after"] = after
             group = {"composite": composite}
@@ -208,7 +178,7 @@ class GroupPlan:
                       search=responses[0] if len(responses) == 1 else None)
 
     def _types(self) -> dict[str, str]:
-        types = {k.column: duck_type(k.es_type) for k in self.keys}
+        types = {k.column: k.duck_type for k in self.keys}
         types.update({m.column: m.duck for m in self.metrics})
         types["__ord"] = "BIGINT"
         return types
@@ -307,25 +277,10 @@ def _keys(statement: Statement, schema: Schema) -> list[Key] | None:
     group = statement.tree.args.get("group")
     keys: list[Key] = []
     for entry in group.expressions if group is not None else []:
-        target = item_target(statement, entry)
-        interval = None
-        if isinstance(target, exp.DateTrunc | exp.TimestampTrunc):
-            unit = target.args.get("unit")
-            interval = _CALENDAR.get(unit.name.upper()) \
-                if isinstance(unit, exp.Literal | exp.Var) else None
-            if interval is None:
-                return None
-            path = plain_field(target.this)
-        else:
-            path = plain_field(target)
-        if path is None or path not in schema:
+        key = key_of(item_target(statement, entry), schema, f"k{len(keys)}")
+        if key is None:
             return None
-        es_type = schema.fields[path].es_type
-        es_field = schema.keyword_of(path)
-        if es_field is None or es_type in ("object", "nested", "geo_point") or \
-                (interval is not None and es_type not in ("date", "date_nanos")):
-            return None
-        keys.append(Key(f"k{len(keys)}", target.sql(), es_field, es_type, interval))
+        keys.append(key)
     return keys
 
 
@@ -378,8 +333,7 @@ def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
     def swap(node: exp.Expression) -> exp.Expression:
         if is_aggregate(node) and node.sql() in metrics:
             return exp.column(metrics[node.sql()])
-        if isinstance(node, exp.Column | exp.DateTrunc | exp.TimestampTrunc) \
-                and node.sql() in by_expression:
+        if not isinstance(node, exp.Literal) and node.sql() in by_expression:
             return exp.column(by_expression[node.sql()])
         return node
     rewritten = rewritten.transform(swap)
@@ -403,7 +357,7 @@ def _terms(statement: Statement, keys: list[Key],
     tree = statement.tree
     order = tree.args.get("order")
     limit = int_clause(tree, "limit")
-    if len(keys) != 1 or keys[0].interval is not None or limit is None or tree.args.get("offset") is not None \
+    if len(keys) != 1 or not keys[0].is_terms or limit is None or tree.args.get("offset") is not None \
             or tree.args.get("having") is not None or order is None \
             or len(order.expressions) != 1 or tree.args.get("distinct"):
         return None
