@@ -1,12 +1,14 @@
 """GROUP BY and aggregate functions pushed down as search aggregations.
 
-Group keys that are plain fields and aggregates over plain fields (``COUNT(*)``,
-``COUNT(f)``, ``COUNT(DISTINCT f)``, ``SUM``, ``AVG``, ``MIN``, ``MAX``, ``PERCENTILE(f, p)``)
-become aggregations: one key ordered by the key or an aggregate with a LIMIT is a ``terms``
-aggregation (the numbers ``_search`` answers, exactly); anything else a ``composite``
-aggregation paged with ``after_key``, however many groups. The groups (one row each, keys
-``k0..``, aggregates ``a0..``) then go into DuckDB, where HAVING, ORDER BY, expressions over
-aggregates and LIMIT run on the statement rewritten over them.
+Group keys that bucket as a composite source does (:mod:`.buckets`) and aggregates over
+plain fields (``COUNT(*)``, ``COUNT(f)``, ``COUNT(DISTINCT f)``, ``SUM``, ``AVG``, ``MIN``,
+``MAX``, ``PERCENTILE(f, p)``) become aggregations: one field key ordered by the key or an
+aggregate with a LIMIT is a ``terms`` aggregation (the numbers ``_search`` answers,
+exactly); anything else a ``composite`` aggregation paged with ``after_key``, however many
+groups. The groups form a table (one row each, keys ``k0..``, aggregates ``a0..``); when
+the select list is just those columns in bucket order the table is the answer, otherwise
+DuckDB runs HAVING, ORDER BY, expressions over aggregates and LIMIT on the statement
+rewritten over it.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class Metric:
 
 @dataclass
 class GroupPlan:
-    """Groups from aggregations, finished in DuckDB."""
+    """Groups from aggregations, finished in DuckDB when the statement needs more."""
 
     index: str
     query: dict[str, Any]
@@ -357,9 +359,9 @@ def _terms(statement: Statement, keys: list[Key],
     tree = statement.tree
     order = tree.args.get("order")
     limit = int_clause(tree, "limit")
-    if len(keys) != 1 or not keys[0].is_terms or limit is None or tree.args.get("offset") is not None \
-            or tree.args.get("having") is not None or order is None \
-            or len(order.expressions) != 1 or tree.args.get("distinct"):
+    if len(keys) != 1 or not keys[0].is_terms or limit is None or order is None \
+            or len(order.expressions) != 1 or any(tree.args.get(clause) for clause in
+                                                  ("offset", "having", "distinct")):
         return None
     ordered = order.expressions[0]
     direction = "desc" if ordered.args.get("desc") else "asc"

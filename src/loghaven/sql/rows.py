@@ -11,7 +11,7 @@ import orjson
 
 from loghaven.search.service import SearchService
 from loghaven.sql import engine, fetch
-from loghaven.sql.plan import Answer, Search, output_schema
+from loghaven.sql.plan import Answer, Search, int_clause, output_schema
 from loghaven.sql.resolve import Source, Statement
 from loghaven.sql.result import Column
 from loghaven.sql.settings import SqlSettings
@@ -75,7 +75,8 @@ class RowsPlan:
         output = engine.run(tables, self.duck_sql)
         schema = output_schema(self.statement, self.statement.names, output.types)
         rows = parse_objects(schema, output.rows)
-        if not fetch_size and len(rows) > settings.size_limit:
+        unbounded = int_clause(self.statement.tree, "limit") is None and not fetch_size
+        if unbounded and len(rows) > settings.size_limit:  # e.g. a JOIN that multiplies
             fetch.refuse_over(settings.size_limit, ", ".join(p.source.index
                                                              for p in self.pulls), len(rows))
         return Answer(schema, rows, len(rows))
