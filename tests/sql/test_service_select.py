@@ -283,3 +283,10 @@ def test_dates_in_any_mapped_format(waf_node: Node) -> None:
     assert sql(waf_node, "SELECT n, t FROM custom-dates ORDER BY n").rows == expected
     computed = sql(waf_node, "SELECT n, hour(t) FROM custom-dates ORDER BY n")
     assert computed.rows == [[1, 10], [2, 0], [3, None]]
+
+
+def test_index_names_are_read_whole_but_strings_and_extract_are_not(waf_node: Node) -> None:
+    result = sql(waf_node, "SELECT count(*), EXTRACT(YEAR FROM `@timestamp`) AS y "
+                           "FROM awswaf-2018.* WHERE message <> 'x from a-b.c' GROUP BY y ORDER BY y")
+    assert result.rows == [[len([d for d in DOCS if d["year"] == y]), int(y)]
+                           for y in ("2018", "2019") if any(d["year"] == y for d in DOCS)]

@@ -25,6 +25,7 @@ from loghaven.sql.values import duck_type
 
 #: An unquoted index name after FROM/JOIN that sqlglot would split (``awswaf-*``).
 _INDEX_NAME = re.compile(r"(?i)\b(FROM|JOIN)(\s+)([^\s,;()`\"']+)")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"[^\"]*\"|`[^`]*`")
 _OTHER_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT", "CREATE",
                           "DROP", "ALTER", "TRUNCATE", "RENAME", "GRANT", "REVOKE", "SET",
                           "USE", "CALL", "LOAD", "COPY", "ATTACH", "EXPORT", "IMPORT"})
@@ -60,13 +61,29 @@ class Statement:
 
 
 def quote_index_names(sql: str) -> str:
-    """Backtick the index names after FROM/JOIN that hold ``-``, ``*`` or ``.``."""
+    """Backtick the index names after FROM/JOIN that hold ``-``, ``*``, ``.`` or ``:``.
+
+    Quoted text is left alone (``'from a-b'`` is a string), and inside parentheses a dotted
+    name is left too: there ``FROM`` may be ``EXTRACT(YEAR FROM t.ts)``'s."""
+    out, depth, position = [], 0, 0
+    for quoted in [*_QUOTED.finditer(sql), None]:
+        end = quoted.start() if quoted is not None else len(sql)
+        out.append(_quote_in(sql[position:end], depth))
+        depth += sql.count("(", position, end) - sql.count(")", position, end)
+        if quoted is not None:
+            out.append(quoted.group(0))
+            position = quoted.end()
+    return "".join(out)
+
+
+def _quote_in(text: str, depth: int) -> str:
     def quote(match: re.Match[str]) -> str:
         name = match.group(3)
-        if any(c in name for c in "-*.:"):
+        nested = depth + text.count("(", 0, match.start()) - text.count(")", 0, match.start())
+        if any(c in name for c in "-*:") or ("." in name and nested == 0):
             return f"{match.group(1)}{match.group(2)}`{name}`"
         return match.group(0)
-    return _INDEX_NAME.sub(quote, sql)
+    return _INDEX_NAME.sub(quote, text)
 
 
 def parse_statement(sql: str) -> exp.Expression:
