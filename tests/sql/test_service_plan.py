@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -139,3 +140,16 @@ def test_disabled_ppl_is_refused(waf_node: Node) -> None:
         assert caught.value.type == "IllegalAccessException"
     finally:
         waf_node.catalog.put_cluster_settings({"transient": {"plugins.ppl.enabled": None}})
+
+
+def test_stats_count_within_the_interval(waf_node: Node) -> None:
+    counters = waf_node.sql.counters
+    interval, counters.interval_s = counters.interval_s, 0.3
+    try:
+        waf_node.sql.sql(SqlRequest(f"SELECT action FROM {INDEX} LIMIT 1"))
+        assert waf_node.sql.stats()["request_count"] >= 1
+        time.sleep(0.4)
+        after = waf_node.sql.stats()
+    finally:
+        counters.interval_s = interval
+    assert after["request_count"] == 0 and after["request_total"] >= 1
