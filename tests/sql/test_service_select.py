@@ -27,7 +27,9 @@ def waf_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
         INDEX: (WAF_MAPPING, DOCS),
         "custom-dates": ({"properties": {"t": {"type": "date",
                                                "format": "yyyy/MM/dd HH:mm:ss||epoch_second"},
-                                         "n": {"type": "long"}}}, CUSTOM_DATES)})
+                                         "n": {"type": "long"}}}, CUSTOM_DATES),
+        "arrays": ({"properties": {"tags": {"type": "keyword"}, "n": {"type": "long"}}},
+                   [{"n": 1, "tags": ["b", "a"]}, {"n": 2, "tags": "c"}, {"n": 3, "tags": []}])})
     yield node
     node.close()
 
@@ -290,3 +292,28 @@ def test_index_names_are_read_whole_but_strings_and_extract_are_not(waf_node: No
                            "FROM awswaf-2018.* WHERE message <> 'x from a-b.c' GROUP BY y ORDER BY y")
     assert result.rows == [[len([d for d in DOCS if d["year"] == y]), int(y)]
                            for y in ("2018", "2019") if any(d["year"] == y for d in DOCS)]
+
+
+def test_text_sorts_on_its_keyword_sub_field(waf_node: Node) -> None:
+    query = f"SELECT message FROM {INDEX} ORDER BY message DESC LIMIT 3"
+    result = sql(waf_node, query)
+    assert result.rows == [[m] for m in sorted((d["message"] for d in DOCS), reverse=True)[:3]]
+    request = waf_node.sql.explain(SqlRequest(query))["root"]["children"][0]
+    assert request["description"]["request"]["sort"] == [
+        {"message.keyword": {"order": "desc", "missing": "_last"}}]
+
+
+def test_arrays_give_their_first_value(waf_node: Node) -> None:
+    hits = sql(waf_node, "SELECT n, tags FROM arrays ORDER BY n")
+    computed = sql(waf_node, "SELECT n, upper(tags) FROM arrays ORDER BY n")
+    assert hits.rows == [[1, "b"], [2, "c"], [3, None]]
+    assert computed.rows == [[1, "B"], [2, "C"], [3, None]]
+
+
+def test_objects_are_answered_as_objects(waf_node: Node) -> None:
+    doc = min(DOCS, key=lambda d: d["timestamp"])
+    hits = sql(waf_node, f"SELECT httpRequest FROM {INDEX} ORDER BY timestamp LIMIT 1")
+    computed = sql(waf_node, f"SELECT httpRequest, upper(action) FROM {INDEX} "
+                             f"ORDER BY timestamp LIMIT 1")
+    assert hits.rows == [[doc["httpRequest"]]] and computed.rows[0][0] == doc["httpRequest"]
+    assert hits.schema[0].type == computed.schema[0].type == "object"
