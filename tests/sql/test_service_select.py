@@ -317,3 +317,11 @@ def test_objects_are_answered_as_objects(waf_node: Node) -> None:
                              f"ORDER BY timestamp LIMIT 1")
     assert hits.rows == [[doc["httpRequest"]]] and computed.rows[0][0] == doc["httpRequest"]
     assert hits.schema[0].type == computed.schema[0].type == "object"
+
+
+def test_a_keyword_sub_field_is_a_column(waf_node: Node) -> None:
+    result = sql(waf_node, f"SELECT message.keyword, upper(message.keyword) FROM {INDEX} "
+                           f"ORDER BY timestamp LIMIT 1")
+    message = min(DOCS, key=lambda d: d["timestamp"])["message"]
+    assert result.rows == [[message, message.upper()]]
+    assert result.schema[0].type == "keyword"

@@ -172,14 +172,18 @@ def sort_of(statement: Statement, select: exp.Select | None = None
 
 
 def reads(source: Source) -> dict[str, Any]:
-    """What a search returns of each hit: the statement's fields from ``_source``, and
-    date fields as epoch millis from their doc values, whatever format the mapping gives
-    them (``yyyy/MM/dd``, ``epoch_second``...)."""
+    """What a search returns of each hit: the statement's fields from ``_source``; date
+    fields as epoch millis from their doc values, whatever format the mapping gives them
+    (``yyyy/MM/dd``, ``epoch_second``...); and multi-field sub-fields (``message.keyword``,
+    in no ``_source``) from theirs."""
+    schema = source.schema
     body: dict[str, Any] = {"_source": list(source.fields) if source.fields else False}
-    dates = [f for f in source.fields if source.schema.fields[f].es_type in ("date",
-                                                                              "date_nanos")]
-    if dates:
-        body["docvalue_fields"] = [{"field": f, "format": "epoch_millis"} for f in dates]
+    doc_values = [{"field": f, "format": "epoch_millis"} if schema.fields[f].es_type in
+                  ("date", "date_nanos") else {"field": f} for f in source.fields
+                  if schema.fields[f].es_type in ("date", "date_nanos")
+                  or schema.is_sub_field(f)]
+    if doc_values:
+        body["docvalue_fields"] = doc_values
     return body
 
 
