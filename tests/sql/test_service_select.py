@@ -325,3 +325,13 @@ def test_a_keyword_sub_field_is_a_column(waf_node: Node) -> None:
     message = min(DOCS, key=lambda d: d["timestamp"])["message"]
     assert result.rows == [[message, message.upper()]]
     assert result.schema[0].type == "keyword"
+
+
+def test_the_in_process_engine_reads_no_files(waf_node: Node) -> None:
+    with pytest.raises(LoghavenError):  # FROM names indices only
+        sql(waf_node, "SELECT * FROM read_csv('/etc/hostname')")
+    for statement in (f"SELECT read_text('/etc/hostname'), upper(action) FROM {INDEX}",
+                      f"SELECT upper(action) FROM {INDEX} WHERE "
+                      f"EXISTS (SELECT * FROM read_csv('/etc/hostname'))"):
+        with pytest.raises(SqlError):
+            sql(waf_node, statement)
