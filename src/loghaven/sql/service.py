@@ -17,7 +17,7 @@ from sqlglot import exp
 
 from loghaven.errors import LoghavenError
 from loghaven.search.service import SearchService
-from loghaven.sql import metadata
+from loghaven.sql import metadata, ppl
 from loghaven.sql.cursor import Cursor, Cursors
 from loghaven.sql.errors import SqlError
 from loghaven.sql.plan import Answer, Plan
@@ -56,7 +56,7 @@ class SqlService:
     def ppl(self, request: SqlRequest) -> Result:
         """A PPL query, compiled to the statement it means and run as SQL."""
         self._enabled("ppl")
-        return self._counted(lambda: self._run(self._ppl_tree(request.query), None, request))
+        return self._counted(lambda: self._run(ppl.compile(request.query), None, request))
 
     def next_page(self, cursor: str) -> Result:
         self._enabled("sql")
@@ -73,7 +73,7 @@ class SqlService:
             return {"root": {"name": "MetadataOperator",
                              "description": {"statement": request.query.strip()},
                              "children": []}}
-        tree = self._ppl_tree(request.query) if language == "ppl" else \
+        tree = ppl.compile(request.query) if language == "ppl" else \
             parse_statement(request.query)
         statement = resolve(self.search, tree, request.query if language == "sql" else None,
                             request.parameters)
@@ -122,11 +122,6 @@ class SqlService:
         if metadata.is_metadata(request.query):
             return metadata.answer(self.search, request.query, self.cluster_name)
         return self._run(parse_statement(request.query), request.query, request)
-
-    def _ppl_tree(self, text: str) -> exp.Expression:
-        from loghaven.sql import ppl
-
-        return ppl.compile(text)
 
     def _run(self, tree: exp.Expression, sql: str | None, request: SqlRequest) -> Result:
         statement = resolve(self.search, tree, sql, request.parameters)
