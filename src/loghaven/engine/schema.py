@@ -86,6 +86,9 @@ def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
     if kind == "keyword":
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="freq")
     elif kind == "text":
+        # a field analysed in Python (engine/analysis/) is indexed pre-tokenized, which skips
+        # the field's tokenizer: the name stays ``standard`` so that a split made before a
+        # closed index's analysis changed takes values either way
         builder.add_text_field(name, tokenizer_name="standard", index_option="position")
     elif kind in ("long", "date"):
         builder.add_integer_field(name, indexed=True, fast=True)

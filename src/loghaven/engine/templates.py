@@ -59,7 +59,7 @@ def _validate_parts(body: dict[str, Any]) -> None:
     """Refuse a template whose settings or mappings an index could not be created with."""
     settings = IndexSettings(flatten(body.get("settings", {}) or {}))
     check_mapping_limits(body.get("mappings", {}) or {}, settings.mapping_limits())
-    Mapping(body.get("mappings", {}) or {})
+    Mapping(body.get("mappings", {}) or {}, settings.analysis)
 
 
 def _check_overlap(metastore: Metastore, name: str, stored: dict[str, Any]) -> None:

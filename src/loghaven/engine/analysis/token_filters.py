@@ -1,0 +1,379 @@
+"""Token filters: tokens → tokens, positions kept as the tokenizer gave them (a removed token
+leaves its position empty, as Lucene's position increments do).
+
+Where tantivy has the piece (ASCII folding, snowball stemmers, stop word lists) it is used one
+token at a time through a ``raw`` analyzer, so that the result is tantivy's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any
+
+import tantivy
+
+from loghaven.engine.analysis.tokens import Token, setting_bool, setting_int, setting_list
+from loghaven.errors import IllegalArgument
+
+TokenFilter = Callable[[list[Token]], list[Token]]
+
+
+def _per_token(change: Callable[[str], str]) -> TokenFilter:
+    def apply(tokens: list[Token]) -> list[Token]:
+        for token in tokens:
+            token.text = change(token.text)
+        return tokens
+    return apply
+
+
+def _raw(*filters: tantivy.Filter) -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+    for item in filters:
+        builder = builder.filter(item)
+    return builder.build()
+
+
+_FOLD = _raw(tantivy.Filter.ascii_fold())
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    folded = _FOLD.analyze(text)
+    return folded[0] if folded else text
+
+
+def lowercase(spec: dict[str, Any], name: str) -> TokenFilter:
+    if spec.get("language") is not None:
+        raise IllegalArgument(f"not supported by Loghaven: [language] "
+                              f"[{spec['language']}] of lowercase filter [{name}]")
+    return _per_token(str.lower)
+
+
+def uppercase(spec: dict[str, Any], name: str) -> TokenFilter:
+    return _per_token(str.upper)
+
+
+def asciifolding(spec: dict[str, Any], name: str) -> TokenFilter:
+    if not setting_bool(spec, "preserve_original", False, name):
+        return _per_token(fold)
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        out = []
+        for token in tokens:
+            folded = fold(token.text)
+            out.append(token.with_text(folded))
+            if folded != token.text:
+                out.append(token)
+        return out
+
+    return apply
+
+
+def trim(spec: dict[str, Any], name: str) -> TokenFilter:
+    return _per_token(str.strip)
+
+
+def truncate(spec: dict[str, Any], name: str) -> TokenFilter:
+    length = setting_int(spec, "length", 10, name)
+    if length < 1:
+        raise IllegalArgument(f"length parameter must be provided and must be positive "
+                              f"(for filter [{name}])")
+    return _per_token(lambda text: text[:length])
+
+
+def reverse(spec: dict[str, Any], name: str) -> TokenFilter:
+    return _per_token(lambda text: text[::-1])
+
+
+def length(spec: dict[str, Any], name: str) -> TokenFilter:
+    low = setting_int(spec, "min", 0, name)
+    high = setting_int(spec, "max", 2**31 - 1, name)
+    return lambda tokens: [t for t in tokens if low <= len(t.text) <= high]
+
+
+def unique(spec: dict[str, Any], name: str) -> TokenFilter:
+    same_position = setting_bool(spec, "only_on_same_position", False, name)
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        seen: set[Any] = set()
+        out = []
+        for token in tokens:
+            key = (token.position, token.text) if same_position else token.text
+            if key not in seen:
+                seen.add(key)
+                out.append(token)
+        return out
+
+    return apply
+
+
+# --- stop words -----------------------------------------------------------------------------
+
+#: ES's ``_english_`` list (Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET).
+ENGLISH_STOP_WORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with"])
+#: ``_lang_`` lists tantivy ships (Snowball's lists, which Lucene's analyzers use too).
+TANTIVY_STOP_LANGUAGES = {"danish", "dutch", "finnish", "french", "german", "hungarian",
+                          "italian", "norwegian", "portuguese", "russian", "spanish", "swedish"}
+
+
+@cache
+def _language_stop(language: str) -> tantivy.TextAnalyzer:
+    return _raw(tantivy.Filter.stopword(language))
+
+
+def stop_test(stopwords: Any, ignore_case: bool, where: str) -> Callable[[str], bool]:
+    """Whether a term is a stop word of ``stopwords`` (a ``_lang_`` name or a list)."""
+    if isinstance(stopwords, list) and len(stopwords) == 1 and stopwords[0].startswith("_"):
+        stopwords = stopwords[0]
+    if isinstance(stopwords, list):
+        table = frozenset(w.lower() for w in stopwords) if ignore_case else frozenset(stopwords)
+        if ignore_case:
+            return lambda text: text.lower() in table
+        return table.__contains__
+    name = str(stopwords)
+    if name == "_none_":
+        return lambda text: False
+    if name == "_english_":
+        if ignore_case:
+            return lambda text: text.lower() in ENGLISH_STOP_WORDS
+        return ENGLISH_STOP_WORDS.__contains__
+    language = name.strip("_")
+    if name.startswith("_") and language in TANTIVY_STOP_LANGUAGES:
+        analyzer = _language_stop(language)
+        if ignore_case:
+            return lambda text: not analyzer.analyze(text.lower())
+        return lambda text: not analyzer.analyze(text)
+    if name.startswith("_") and name.endswith("_"):
+        raise IllegalArgument(f"not supported by Loghaven: stop word list [{name}] of [{where}] "
+                              f"(supported: _english_, _none_, "
+                              f"{', '.join('_' + x + '_' for x in sorted(TANTIVY_STOP_LANGUAGES))})")
+    # a single word given as a string
+    return stop_test([name], ignore_case, where)
+
+
+def stop(spec: dict[str, Any], name: str) -> TokenFilter:
+    if "stopwords_path" in spec:
+        raise IllegalArgument(f"not supported by Loghaven: [stopwords_path] of filter [{name}] "
+                              f"(give the words inline in [stopwords])")
+    words = spec.get("stopwords", "_english_")
+    is_stop = stop_test(words, setting_bool(spec, "ignore_case", False, name), name)
+    keep_trailing = not setting_bool(spec, "remove_trailing", True, name)
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        if keep_trailing and tokens:
+            last = tokens[-1]
+            return [t for t in tokens[:-1] if not is_stop(t.text)] + [last]
+        return [t for t in tokens if not is_stop(t.text)]
+
+    return apply
+
+
+# --- stemmers -------------------------------------------------------------------------------
+
+#: ES ``stemmer`` language names whose Lucene implementation is the Snowball stemmer tantivy
+#: has (``SnowballFilter`` in ES's StemmerTokenFilterFactory) → tantivy's language name.
+SNOWBALL_STEMMERS = {
+    "porter2": "english", "danish": "danish", "dutch": "dutch", "finnish": "finnish",
+    "french": "french", "german": "german", "hungarian": "hungarian", "italian": "italian",
+    "norwegian": "norwegian", "portuguese": "portuguese", "romanian": "romanian",
+    "russian": "russian", "spanish": "spanish", "swedish": "swedish", "turkish": "turkish",
+}
+#: The ``snowball`` filter's ``language`` values tantivy has.
+SNOWBALL_LANGUAGES = {"English": "english", "Danish": "danish", "Dutch": "dutch",
+                      "Finnish": "finnish", "French": "french", "German": "german",
+                      "Hungarian": "hungarian", "Italian": "italian", "Norwegian": "norwegian",
+                      "Portuguese": "portuguese", "Romanian": "romanian", "Russian": "russian",
+                      "Spanish": "spanish", "Swedish": "swedish", "Turkish": "turkish"}
+
+
+@cache
+def _snowball(language: str) -> Callable[[str], str]:
+    analyzer = _raw(tantivy.Filter.stemmer(language))
+
+    @lru_cache(maxsize=65536)
+    def stem(text: str) -> str:
+        result = analyzer.analyze(text)
+        return result[0] if result else text
+
+    return stem
+
+
+def _stemming(stem: Callable[[str], str]) -> TokenFilter:
+    def apply(tokens: list[Token]) -> list[Token]:
+        for token in tokens:
+            if not token.keyword:
+                token.text = stem(token.text)
+        return tokens
+    return apply
+
+
+def stemmer(spec: dict[str, Any], name: str) -> TokenFilter:
+    language = str(spec.get("language", spec.get("name", "english")))
+    if language in ("english", "porter"):
+        from loghaven.engine.analysis.porter import stem as porter
+        return _stemming(porter)
+    if language == "possessive_english":
+        return possessive_english(spec, name)
+    tantivy_name = SNOWBALL_STEMMERS.get(language)
+    if tantivy_name is None:
+        raise IllegalArgument(
+            f"not supported by Loghaven: stemmer language [{language}] of filter [{name}] "
+            f"(supported: english, porter, possessive_english, "
+            f"{', '.join(sorted(SNOWBALL_STEMMERS))})")
+    return _stemming(_snowball(tantivy_name))
+
+
+def porter_stem(spec: dict[str, Any], name: str) -> TokenFilter:
+    from loghaven.engine.analysis.porter import stem as porter
+    return _stemming(porter)
+
+
+def snowball(spec: dict[str, Any], name: str) -> TokenFilter:
+    language = str(spec.get("language", "English"))
+    tantivy_name = SNOWBALL_LANGUAGES.get(language)
+    if tantivy_name is None:
+        raise IllegalArgument(f"not supported by Loghaven: snowball language [{language}] of "
+                              f"filter [{name}] (supported: {', '.join(SNOWBALL_LANGUAGES)})")
+    return _stemming(_snowball(tantivy_name))
+
+
+def possessive_english(spec: dict[str, Any], name: str) -> TokenFilter:
+    def strip(text: str) -> str:
+        if len(text) >= 2 and text[-1] in "sS" and text[-2] in "'\u2019\uff07":
+            return text[:-2]
+        return text
+    return _per_token(strip)
+
+
+def keyword_marker(spec: dict[str, Any], name: str) -> TokenFilter:
+    if "keywords_path" in spec or "keywords_pattern" in spec:
+        raise IllegalArgument(f"not supported by Loghaven: keywords_path/keywords_pattern of "
+                              f"filter [{name}]")
+    ignore_case = setting_bool(spec, "ignore_case", False, name)
+    keywords = {w.lower() if ignore_case else w for w in setting_list(spec, "keywords") or []}
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        for token in tokens:
+            if (token.text.lower() if ignore_case else token.text) in keywords:
+                token.keyword = True
+        return tokens
+
+    return apply
+
+
+# --- n-grams and shingles -------------------------------------------------------------------
+
+def ngram(spec: dict[str, Any], name: str, max_diff: int = 1) -> TokenFilter:
+    low = setting_int(spec, "min_gram", 1, name)
+    high = setting_int(spec, "max_gram", 2, name)
+    if high - low > max_diff:
+        raise IllegalArgument(
+            f"The difference between max_gram and min_gram in NGram Tokenizer must be less "
+            f"than or equal to: [{max_diff}] but was [{high - low}]. This limit can be set by "
+            f"changing the [index.max_ngram_diff] index level setting.")
+    preserve = setting_bool(spec, "preserve_original", False, name)
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        out = []
+        for token in tokens:
+            text = token.text
+            grams = [text[i:i + size] for i in range(len(text))
+                     for size in range(low, high + 1) if i + size <= len(text)]
+            out.extend(token.with_text(g) for g in grams)
+            if preserve and (len(text) < low or len(text) > high):
+                out.append(token)
+        return out
+
+    return apply
+
+
+def edge_ngram(spec: dict[str, Any], name: str, max_diff: int = 1) -> TokenFilter:
+    low = setting_int(spec, "min_gram", 1, name)
+    high = setting_int(spec, "max_gram", 2, name)
+    side = str(spec.get("side", "front"))
+    if side not in ("front", "back"):
+        raise IllegalArgument(f"side must be either front or back but was [{side}]")
+    preserve = setting_bool(spec, "preserve_original", False, name)
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        out = []
+        for token in tokens:
+            text = token.text
+            for size in range(low, min(high, len(text)) + 1):
+                out.append(token.with_text(text[:size] if side == "front" else text[-size:]))
+            if preserve and (len(text) < low or len(text) > high):
+                out.append(token)
+        return out
+
+    return apply
+
+
+def shingle(spec: dict[str, Any], name: str, max_diff: int = 3) -> TokenFilter:
+    low = setting_int(spec, "min_shingle_size", 2, name)
+    high = setting_int(spec, "max_shingle_size", 2, name)
+    if low < 2 or high < low:
+        raise IllegalArgument("Invalid min_shingle_size or max_shingle_size")
+    if high - low > max_diff:
+        raise IllegalArgument(
+            f"In Shingle TokenFilter the difference between max_shingle_size and "
+            f"min_shingle_size (and +1 if outputting unigrams) must be less than or equal to: "
+            f"[{max_diff}] but was [{high - low}]. This limit can be set by changing the "
+            f"[index.max_shingle_diff] index level setting.")
+    unigrams = setting_bool(spec, "output_unigrams", True, name)
+    unigrams_if_none = setting_bool(spec, "output_unigrams_if_no_shingles", False, name)
+    separator = str(spec.get("token_separator", " "))
+    filler = str(spec.get("filler_token", "_"))
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        if any(t.position_length != 1 for t in tokens) or \
+                len({t.position for t in tokens}) != len(tokens):
+            raise IllegalArgument(f"not supported by Loghaven: shingle filter [{name}] after "
+                                  f"a filter that stacks tokens at one position")
+        if not tokens:
+            return tokens
+        # a stop word's empty position is filled with the filler token, as Lucene does
+        by_position = {t.position: t for t in tokens}
+        first, last = tokens[0].position, tokens[-1].position
+        slots = [by_position.get(p) for p in range(first, last + 1)]
+        out: list[Token] = []
+        for i, token in enumerate(slots):
+            if token is None:
+                continue
+            if unigrams:
+                out.append(token)
+            for size in range(low, high + 1):
+                window = slots[i:i + size]
+                if len(window) < size or window[-1] is None:
+                    continue
+                text = separator.join(t.text if t is not None else filler for t in window)
+                shingle_token = Token(text, token.start, window[-1].end, token.position,
+                                      "shingle", size)
+                out.append(shingle_token)
+        if not unigrams and not any(t.type == "shingle" for t in out) and unigrams_if_none:
+            return tokens
+        return out
+
+    return apply
+
+
+FACTORIES: dict[str, Callable[..., TokenFilter]] = {
+    "lowercase": lowercase, "uppercase": uppercase, "asciifolding": asciifolding,
+    "trim": trim, "truncate": truncate, "reverse": reverse, "length": length,
+    "unique": unique, "stop": stop, "stemmer": stemmer, "porter_stem": porter_stem,
+    "snowball": snowball, "keyword_marker": keyword_marker, "ngram": ngram,
+    "edge_ngram": edge_ngram, "shingle": shingle,
+}
+ALIASES = {"nGram": "ngram", "edgeNGram": "edge_ngram"}
+#: Filters a normalizer may use: one token in, one token out.
+NORMALIZER_SAFE = {"lowercase", "uppercase", "asciifolding", "trim"}
+#: Filters that need the index's ``index.max_ngram_diff`` / ``index.max_shingle_diff``.
+NGRAM_LIKE = {"ngram", "edge_ngram"}
+#: Known to ES, not built here: refused by name rather than approximated.
+UNSUPPORTED = {"word_delimiter", "word_delimiter_graph", "kstem", "elision", "hunspell",
+               "keep", "keep_types", "pattern_capture", "pattern_replace", "phonetic",
+               "cjk_width", "cjk_bigram", "decimal_digit", "delimited_payload", "dictionary_decompounder",
+               "hyphenation_decompounder", "fingerprint", "flatten_graph", "limit", "min_hash",
+               "multiplexer", "condition", "predicate_token_filter", "classic", "apostrophe",
+               "common_grams", "stemmer_override", "german_normalization", "synonym_graph_"}
