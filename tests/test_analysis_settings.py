@@ -311,9 +311,11 @@ def test_multi_word_synonyms_are_refused(es: httpx.Client, index_name: str) -> N
     ("keyword", ["html_strip"], "<p>I&apos;m so <b>happy</b>!</p>", ["\nI'm so happy!\n"]),
     ("keyword", [{"type": "html_strip", "escaped_tags": ["b"]}],
      "<p>I&apos;m so <b>happy</b>!</p>", ["\nI'm so <b>happy</b>!\n"]),
-    ("keyword", [{"type": "mapping", "mappings": [
-        "٠ => 0", "١ => 1", "٢ => 2", "٣ => 3", "٤ => 4", "٥ => 5", "٦ => 6", "٧ => 7",
-        "٨ => 8", "٩ => 9"]}], "My license plate is ٢٥٠١٥", ["My license plate is 25015"]),
+    # the Arabic-Indic digits of the page's example, written by code point
+    ("keyword", [{"type": "mapping", "mappings": [f"{chr(0x660 + d)} => {d}"
+                                                  for d in range(10)]}],
+     "My license plate is " + "".join(chr(0x660 + d) for d in (2, 5, 0, 1, 5)),
+     ["My license plate is 25015"]),
     ("standard", [{"type": "pattern_replace", "pattern": "(\\d+)-(?=\\d)",
                    "replacement": "$1_"}], "My credit card is 123-456-789",
      ["My", "credit", "card", "is", "123_456_789"]),
@@ -492,3 +494,38 @@ def test_analysis_from_an_index_template(es: httpx.Client, index_name: str) -> N
     finally:
         es.delete(f"/_index_template/{index_name}")
         es.delete(f"/{index_name}-1")
+
+
+def test_a_field_analyzer_cannot_change(es: httpx.Client, index_name: str) -> None:
+    """mapping-params analyzer: the analyzer of an existing field cannot be updated;
+    search_analyzer can."""
+    _create(es, index_name, {"mappings": {"properties": {"t": {"type": "text",
+                                                               "analyzer": "simple"}}}})
+    response = es.put(f"/{index_name}/_mapping", json={"properties": {
+        "t": {"type": "text", "analyzer": "whitespace"}}})
+    assert _error(response) == (400, "illegal_argument_exception",
+                                "Mapper for [t] conflicts with existing mapper:\n\tCannot "
+                                "update parameter [analyzer] from [simple] to [whitespace]")
+    response = es.put(f"/{index_name}/_mapping", json={"properties": {
+        "t": {"type": "text", "analyzer": "simple", "search_analyzer": "whitespace"}}})
+    assert response.status_code == 200, response.text
+    _index(es, index_name, [{"t": "Foo bar"}])
+    assert _ids(es, index_name, {"match": {"t": "foo"}}) == ["1"]
+    assert _ids(es, index_name, {"match": {"t": "Foo"}}) == []  # whitespace keeps the case
+
+
+def test_search_quote_analyzer(es: httpx.Client, index_name: str) -> None:
+    """analyzer.html's search_quote_analyzer example: stop words kept for phrases only."""
+    _create(es, index_name, {
+        "settings": {"analysis": {"analyzer": {
+            "my_analyzer": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]},
+            "my_stop_analyzer": {"type": "custom", "tokenizer": "standard",
+                                 "filter": ["lowercase", "english_stop"]}},
+            "filter": {"english_stop": {"type": "stop", "stopwords": "_english_"}}}},
+        "mappings": {"properties": {"title": {
+            "type": "text", "analyzer": "my_analyzer", "search_analyzer": "my_stop_analyzer",
+            "search_quote_analyzer": "my_analyzer"}}}})
+    _index(es, index_name, [{"title": "The Quick Brown Fox"},
+                            {"title": "A Quick Brown Fox"}])
+    assert _ids(es, index_name, {"query_string": {"query": "\"the quick brown fox\""}}) == ["1"]
+    assert _ids(es, index_name, {"match": {"title": "the"}}) == []  # a stop word at search

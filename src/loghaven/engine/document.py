@@ -41,7 +41,10 @@ def _keyword(info: FieldInfo) -> Converter:
 
 class Analysed(dict):  # type: ignore[type-arg]
     """A text value analysed in Python: tantivy's pre-tokenized string (``text`` and
-    ``tokens`` with positions), which its JSON document reader indexes as given."""
+    ``tokens`` with positions), which its JSON document reader indexes as given.
+    ``values`` keeps the field's values as sent (``fields`` in a search shows them)."""
+
+    values: list[str]
 
 
 def _analysed(info: FieldInfo) -> Converter:
@@ -53,9 +56,11 @@ def _analysed(info: FieldInfo) -> Converter:
             raise ValueError("expected a string value")
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         tokens = sorted(analyzer.tokens(text), key=lambda t: t.position)
-        return Analysed(text=text, tokens=[
+        analysed = Analysed(text=text, tokens=[
             {"offset_from": t.start, "offset_to": t.end, "position": t.position,
              "text": t.text, "position_length": t.position_length} for t in tokens])
+        analysed.values = [text]
+        return analysed
 
     return convert
 
@@ -67,6 +72,7 @@ def _append_analysed(current: Analysed, more: Analysed, gap: int) -> None:
     base = (tokens[-1]["position"] + 1 + gap) if tokens else 0
     shift = len(current["text"]) + 1
     current["text"] += " " + more["text"]
+    current.values.extend(more.values)
     for token in more["tokens"]:
         tokens.append({**token, "position": token["position"] + base,
                        "offset_from": token["offset_from"] + shift,

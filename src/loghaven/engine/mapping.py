@@ -442,6 +442,11 @@ def validate_field_names(properties: dict[str, Any], prefix: str = "") -> None:
                     validate_field_names(children, path + ".")
 
 
+#: Parameters a mapping update may not change (ES: even on a closed index); an update that
+#: leaves one out asks for its default, which is a change too.
+_FIXED_PARAMETERS = {"text": ("analyzer",), "keyword": ("normalizer",)}
+
+
 def _merge_properties(target: dict[str, Any], update: dict[str, Any], prefix: str) -> None:
     for name, spec in update.items():
         path = f"{prefix}{name}"
@@ -454,6 +459,12 @@ def _merge_properties(target: dict[str, Any], update: dict[str, Any], prefix: st
         if old_type != new_type:
             raise IllegalArgument(
                 f"mapper [{path}] cannot be changed from type [{old_type}] to [{new_type}]")
+        for fixed in _FIXED_PARAMETERS.get(KINDS.get(str(old_type), ""), ()):
+            before, after = current.get(fixed, "default"), spec.get(fixed, "default")
+            if before != after:
+                raise IllegalArgument(f"Mapper for [{path}] conflicts with existing mapper:\n\t"
+                                      f"Cannot update parameter [{fixed}] from [{before}] to "
+                                      f"[{after}]")
         if "properties" in spec:
             _merge_properties(current.setdefault("properties", {}), spec["properties"], path + ".")
         if "fields" in spec:
