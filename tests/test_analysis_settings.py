@@ -529,3 +529,13 @@ def test_search_quote_analyzer(es: httpx.Client, index_name: str) -> None:
                             {"title": "A Quick Brown Fox"}])
     assert _ids(es, index_name, {"query_string": {"query": "\"the quick brown fox\""}}) == ["1"]
     assert _ids(es, index_name, {"match": {"title": "the"}}) == []  # a stop word at search
+
+
+def test_highlight_uses_the_field_analyzer(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"mappings": {"properties": {"body": {"type": "text",
+                                                                  "analyzer": "english"}}}})
+    _index(es, index_name, [{"body": "The foxes were jumping"}])
+    hit = es.post(f"/{index_name}/_search", json={
+        "query": {"match": {"body": "fox jumped"}},
+        "highlight": {"fields": {"body": {}}}}).json()["hits"]["hits"][0]
+    assert hit["highlight"] == {"body": ["The <em>foxes</em> were <em>jumping</em>"]}
