@@ -182,6 +182,10 @@ def test_edge_ngram_autocomplete(es: httpx.Client, index_name: str) -> None:
      ["value", "value with embedded \\\" quote"]),
     ({"type": "simple_pattern", "pattern": "[0123456789]{3}"}, "fd-786-335-514-x",
      ["786", "335", "514"]),
+    ({"type": "simple_pattern_split", "pattern": "_"}, "an_underscored_phrase",
+     ["an", "underscored", "phrase"]),
+    ({"type": "char_group", "tokenize_on_chars": ["whitespace", "-", "\n"]},
+     "The QUICK brown-fox", ["The", "QUICK", "brown", "fox"]),
 ])
 def test_tokenizers(es: httpx.Client, tokenizer: Any, text: str, tokens: list[str]) -> None:
     assert _tokens(es, {"tokenizer": tokenizer, "text": text}) == tokens
@@ -242,6 +246,25 @@ def test_path_hierarchy_indexes_every_ancestor(es: httpx.Client, index_name: str
      ["quick", "fox", "jumps", "over", "lazy", "dog", "cat"]),
     ("whitespace", [{"type": "stop", "stopwords": "_french_"}], "le chat et la souris",
      ["chat", "souris"]),
+    ("standard", ["elision"], "j\u2019examine près du wharf", ["examine", "près", "du", "wharf"]),
+    ("standard", ["apostrophe"], "Istanbul'a veya Istanbul'dan", ["Istanbul", "veya",
+                                                                   "Istanbul"]),
+    ("whitespace", [{"type": "keep", "keep_words": ["dog", "elephant", "fox"]}],
+     "the quick fox jumps over the lazy dog", ["fox", "dog"]),
+    ("standard", [{"type": "keep_types", "types": ["<NUM>"]}], "1 quick fox 2 lazy dogs",
+     ["1", "2"]),
+    ("standard", [{"type": "keep_types", "types": ["<NUM>"], "mode": "exclude"}],
+     "1 quick fox 2 lazy dogs", ["quick", "fox", "lazy", "dogs"]),
+    ("standard", ["limit"], "quick fox jumps over lazy dog", ["quick"]),
+    ("standard", [{"type": "limit", "max_token_count": 2}], "quick fox jumps over lazy dog",
+     ["quick", "fox"]),
+    ("whitespace", ["fingerprint"], "zebra jumps over resting resting dog",
+     ["dog jumps over resting zebra"]),
+    ("whitespace", [{"type": "stemmer_override", "rules": ["running, runs => run"]},
+                    "porter_stem"], "running runs stopped", ["run", "run", "stop"]),
+    ("whitespace", [{"type": "pattern_replace", "pattern": "(dog)",
+                     "replacement": "watch$1"}], "foxes jump lazy dogs",
+     ["foxes", "jump", "lazy", "watchdogs"]),
 ])
 def test_token_filters(es: httpx.Client, tokenizer: str, filters: list[Any], text: str,
                        tokens: list[str]) -> None:
@@ -539,3 +562,19 @@ def test_highlight_uses_the_field_analyzer(es: httpx.Client, index_name: str) ->
         "query": {"match": {"body": "fox jumped"}},
         "highlight": {"fields": {"body": {}}}}).json()["hits"]["hits"][0]
     assert hit["highlight"] == {"body": ["The <em>foxes</em> were <em>jumping</em>"]}
+
+
+def test_replacing_a_document_with_analysed_fields(es: httpx.Client, index_name: str) -> None:
+    """A document replaced or updated is indexed again through the field's analyzer."""
+    _create(es, index_name, {"mappings": {"properties": {"t": {"type": "text",
+                                                               "analyzer": "english"}}}})
+    _index(es, index_name, [{"t": "running foxes"}])
+    assert es.put(f"/{index_name}/_doc/1?refresh=true",
+                  json={"t": "jumping cats"}).status_code == 200
+    assert _ids(es, index_name, {"match": {"t": "fox"}}) == []
+    assert _ids(es, index_name, {"match": {"t": "cat"}}) == ["1"]
+    assert es.post(f"/{index_name}/_update/1?refresh=true",
+                   json={"doc": {"t": "sleeping dogs"}}).status_code == 200
+    assert _ids(es, index_name, {"match": {"t": "dog"}}) == ["1"]
+    fields = es.post(f"/{index_name}/_search", json={"fields": ["t"]}).json()
+    assert fields["hits"]["hits"][0]["fields"] == {"t": ["sleeping dogs"]}

@@ -358,7 +358,141 @@ def shingle(spec: dict[str, Any], name: str, max_diff: int = 3) -> TokenFilter:
     return apply
 
 
+# --- small per-token and per-stream filters ------------------------------------------------
+
+def pattern_replace(spec: dict[str, Any], name: str) -> TokenFilter:
+    from loghaven.engine.analysis.char_filters import (
+        compile_java_regex,
+        java_flags,
+        java_replacement,
+    )
+    if "pattern" not in spec:
+        raise IllegalArgument("pattern is missing for [" + name + "] token filter of type "
+                              "'pattern_replace'")
+    pattern = compile_java_regex(str(spec["pattern"]),
+                                 java_flags(str(spec.get("flags", "")), name), name)
+    replace = java_replacement(str(spec.get("replacement", "")))
+    replace_all = setting_bool(spec, "all", True, name)
+    return _per_token(lambda text: pattern.sub(replace, text, count=0 if replace_all else 1))
+
+
+#: ES's default ``elision`` articles (Lucene's French ones).
+DEFAULT_ARTICLES = ["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu",
+                    "puisqu"]
+
+
+def elision(spec: dict[str, Any], name: str) -> TokenFilter:
+    if "articles_path" in spec:
+        raise IllegalArgument(f"not supported by Loghaven: [articles_path] of filter [{name}]")
+    ignore_case = setting_bool(spec, "articles_case", False, name)
+    articles = setting_list(spec, "articles") or DEFAULT_ARTICLES
+    table = {a.lower() for a in articles} if ignore_case else set(articles)
+
+    def strip(text: str) -> str:
+        for index, char in enumerate(text):
+            if char in "'\u2019":
+                head = text[:index]
+                if (head.lower() if ignore_case else head) in table:
+                    return text[index + 1:]
+                break
+        return text
+
+    return _per_token(strip)
+
+
+def apostrophe(spec: dict[str, Any], name: str) -> TokenFilter:
+    def strip(text: str) -> str:
+        for index, char in enumerate(text):
+            if char in "'\u2019":
+                return text[:index]
+        return text
+    return _per_token(strip)
+
+
+def keep(spec: dict[str, Any], name: str) -> TokenFilter:
+    if "keep_words_path" in spec:
+        raise IllegalArgument(f"not supported by Loghaven: [keep_words_path] of filter "
+                              f"[{name}]")
+    words = setting_list(spec, "keep_words")
+    if words is None:
+        raise IllegalArgument("keep requires either `keep_words` or `keep_words_path` to be "
+                              "configured")
+    if setting_bool(spec, "keep_words_case", False, name):
+        table = {w.lower() for w in words}
+        return lambda tokens: [t for t in tokens if t.text.lower() in table]
+    exact = set(words)
+    return lambda tokens: [t for t in tokens if t.text in exact]
+
+
+def keep_types(spec: dict[str, Any], name: str) -> TokenFilter:
+    types = set(setting_list(spec, "types") or [])
+    if not types:
+        raise IllegalArgument("keep_types requires `types` to be configured")
+    mode = str(spec.get("mode", "include"))
+    if mode not in ("include", "exclude"):
+        raise IllegalArgument("`keep_types` tokenfilter mode can only be [include] or "
+                              "[exclude] but was [" + mode + "].")
+    if mode == "include":
+        return lambda tokens: [t for t in tokens if t.type in types]
+    return lambda tokens: [t for t in tokens if t.type not in types]
+
+
+def limit(spec: dict[str, Any], name: str) -> TokenFilter:
+    count = setting_int(spec, "max_token_count", 1, name)
+    return lambda tokens: tokens[:count]
+
+
+def decimal_digit(spec: dict[str, Any], name: str) -> TokenFilter:
+    import unicodedata
+
+    def fold(text: str) -> str:
+        return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
+                       for c in text)
+    return _per_token(fold)
+
+
+def fingerprint(spec: dict[str, Any], name: str) -> TokenFilter:
+    separator = str(spec.get("separator", " "))
+    max_size = setting_int(spec, "max_output_size", 255, name)
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        if not tokens:
+            return tokens
+        text = separator.join(sorted({t.text for t in tokens}))
+        if len(text) > max_size:
+            return []
+        token = Token(text, tokens[0].start, tokens[-1].end, 0, "fingerprint")
+        return [token]
+
+    return apply
+
+
+def stemmer_override(spec: dict[str, Any], name: str) -> TokenFilter:
+    if "rules_path" in spec:
+        raise IllegalArgument(f"not supported by Loghaven: [rules_path] of filter [{name}]")
+    table: dict[str, str] = {}
+    for rule in setting_list(spec, "rules") or []:
+        sides = rule.split("=>")
+        if len(sides) != 2 or not sides[1].strip():
+            raise IllegalArgument(f"Invalid Keyword override Rule:{rule}")
+        for word in sides[0].split(","):
+            if word.strip():
+                table.setdefault(word.strip(), sides[1].strip())
+
+    def apply(tokens: list[Token]) -> list[Token]:
+        for token in tokens:
+            if not token.keyword and token.text in table:
+                token.text = table[token.text]
+                token.keyword = True
+        return tokens
+
+    return apply
+
+
 FACTORIES: dict[str, Callable[..., TokenFilter]] = {
+    "pattern_replace": pattern_replace, "elision": elision, "apostrophe": apostrophe,
+    "keep": keep, "keep_types": keep_types, "limit": limit, "decimal_digit": decimal_digit,
+    "fingerprint": fingerprint, "stemmer_override": stemmer_override,
     "lowercase": lowercase, "uppercase": uppercase, "asciifolding": asciifolding,
     "trim": trim, "truncate": truncate, "reverse": reverse, "length": length,
     "unique": unique, "stop": stop, "stemmer": stemmer, "porter_stem": porter_stem,
@@ -367,13 +501,17 @@ FACTORIES: dict[str, Callable[..., TokenFilter]] = {
 }
 ALIASES = {"nGram": "ngram", "edgeNGram": "edge_ngram"}
 #: Filters a normalizer may use: one token in, one token out.
-NORMALIZER_SAFE = {"lowercase", "uppercase", "asciifolding", "trim"}
+NORMALIZER_SAFE = {"lowercase", "uppercase", "asciifolding", "trim", "pattern_replace",
+                   "elision", "decimal_digit"}
 #: Filters that need the index's ``index.max_ngram_diff`` / ``index.max_shingle_diff``.
 NGRAM_LIKE = {"ngram", "edge_ngram"}
 #: Known to ES, not built here: refused by name rather than approximated.
-UNSUPPORTED = {"word_delimiter", "word_delimiter_graph", "kstem", "elision", "hunspell",
-               "keep", "keep_types", "pattern_capture", "pattern_replace", "phonetic",
-               "cjk_width", "cjk_bigram", "decimal_digit", "delimited_payload", "dictionary_decompounder",
-               "hyphenation_decompounder", "fingerprint", "flatten_graph", "limit", "min_hash",
-               "multiplexer", "condition", "predicate_token_filter", "classic", "apostrophe",
-               "common_grams", "stemmer_override", "german_normalization", "synonym_graph_"}
+UNSUPPORTED = {"word_delimiter", "word_delimiter_graph", "kstem", "hunspell", "pattern_capture",
+               "phonetic", "cjk_width", "cjk_bigram", "delimited_payload",
+               "dictionary_decompounder", "hyphenation_decompounder", "flatten_graph",
+               "min_hash", "multiplexer", "condition", "predicate_token_filter", "classic",
+               "common_grams", "german_normalization", "scandinavian_folding",
+               "scandinavian_normalization", "serbian_normalization", "arabic_normalization",
+               "persian_normalization", "hindi_normalization", "indic_normalization",
+               "bengali_normalization", "sorani_normalization", "icu_folding",
+               "icu_normalizer", "icu_transform", "icu_collation"}
