@@ -578,3 +578,32 @@ def test_replacing_a_document_with_analysed_fields(es: httpx.Client, index_name:
     assert _ids(es, index_name, {"match": {"t": "dog"}}) == ["1"]
     fields = es.post(f"/{index_name}/_search", json={"fields": ["t"]}).json()
     assert fields["hits"]["hits"][0]["fields"] == {"t": ["sleeping dogs"]}
+
+
+def test_bulk_with_a_builtin_analyzer(es: httpx.Client, index_name: str) -> None:
+    """A mapping naming only built-in analyzers is prepared by the ingest workers too."""
+    _create(es, index_name, {"mappings": {"properties": {"t": {"type": "text",
+                                                               "analyzer": "english"}}}})
+    _index(es, index_name, [{"t": f"running foxes number {n}"} for n in range(300)])
+    response = es.post(f"/{index_name}/_search", json={
+        "query": {"match_phrase": {"t": "run fox"}}, "track_total_hits": True}).json()
+    assert response["hits"]["total"]["value"] == 300
+
+
+def test_composable_template_with_analysis_in_a_component(es: httpx.Client,
+                                                          index_name: str) -> None:
+    component = {"template": {"settings": {"analysis": {"analyzer": {"paths": {
+        "tokenizer": "path_hierarchy"}}}}}}
+    assert es.put(f"/_component_template/{index_name}", json=component).status_code == 200
+    template = {"index_patterns": [f"{index_name}*"], "composed_of": [index_name],
+                "template": {"mappings": {"properties": {"p": {"type": "text",
+                                                               "analyzer": "paths"}}}}}
+    try:
+        response = es.put(f"/_index_template/{index_name}", json=template)
+        assert response.status_code == 200, response.text
+        _index(es, f"{index_name}-1", [{"p": "/a/b/c"}])
+        assert _ids(es, f"{index_name}-1", {"term": {"p": "/a/b"}}) == ["1"]
+    finally:
+        es.delete(f"/_index_template/{index_name}")
+        es.delete(f"/_component_template/{index_name}")
+        es.delete(f"/{index_name}-1")

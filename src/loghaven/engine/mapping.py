@@ -162,9 +162,7 @@ class Mapping:
     def analysed_in_python(self) -> bool:
         """Whether a field needs this index's analysis objects to be indexed (then documents
         are not prepared in worker processes, which know only the mapping body)."""
-        return self.analysis.custom or any(
-            f.analyzer is not None or (f.normalizer is not None and not f.lowercase)
-            for f in self.fields.values())
+        return self.analysis.custom
 
     def dynamic_update(self, source: dict[str, Any]) -> dict[str, Any] | None:
         """The ``properties`` to add for a document's unmapped fields, or None if none.
