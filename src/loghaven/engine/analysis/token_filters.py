@@ -179,6 +179,7 @@ SNOWBALL_STEMMERS = {
     "french": "french", "german": "german", "hungarian": "hungarian", "italian": "italian",
     "norwegian": "norwegian", "portuguese": "portuguese", "romanian": "romanian",
     "russian": "russian", "spanish": "spanish", "swedish": "swedish", "turkish": "turkish",
+    "german2": "german",
 }
 #: The ``snowball`` filter's ``language`` values tantivy has.
 SNOWBALL_LANGUAGES = {"English": "english", "Danish": "danish", "Dutch": "dutch",
@@ -210,7 +211,8 @@ def _stemming(stem: Callable[[str], str]) -> TokenFilter:
 
 
 def stemmer(spec: dict[str, Any], name: str) -> TokenFilter:
-    language = str(spec.get("language", spec.get("name", "english")))
+    # ES compares the language ignoring case, and defaults to porter
+    language = str(spec.get("language", spec.get("name", "porter"))).lower()
     if language in ("english", "porter"):
         from loghaven.engine.analysis.porter import stem as porter
         return _stemming(porter)
