@@ -135,6 +135,13 @@ def test_unsupported_language_analyzer_is_refused(es: httpx.Client, index_name: 
     status, kind, reason = _error(response)
     assert (status, kind) == (400, "illegal_argument_exception")
     assert "not supported by Loghaven: analyzer type [french]" in reason
+    response = es.put(f"/{index_name}", json={"mappings": {"properties": {
+        "t": {"type": "text", "analyzer": "german"}}}})
+    status, kind, reason = _error(response)
+    assert (status, kind) == (400, "mapper_parsing_exception")
+    assert "not supported by Loghaven: analyzer type [german]" in reason
+    response = es.post("/_analyze", json={"analyzer": "spanish", "text": "x"})
+    assert "not supported by Loghaven: analyzer type [spanish]" in _error(response)[2]
 
 
 # --- tokenizers ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from loghaven.api.http import json_body, json_response, run
 from loghaven.api.indices import targets
 from loghaven.engine.analysis import BUILTIN, Analyzer, IndexAnalysis
 from loghaven.engine.analysis.listing import analyze, filtered_texts, normalize
-from loghaven.engine.analysis.registry import FIELD_POSITION_GAP, is_unsupported_builtin
+from loghaven.engine.analysis.registry import FIELD_POSITION_GAP
 from loghaven.engine.index import Index
 from loghaven.errors import ActionRequestValidation, IllegalArgument, IndexNotFound
 from loghaven.params import expect_string
@@ -70,8 +70,6 @@ def analyze_body(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         name = expect_string(body["analyzer"], "analyzer", "analyze_request")
         analyzer = analysis.analyzer(name)
         if analyzer is None:
-            if is_unsupported_builtin(name):
-                analysis.analyzer(name)  # raises the named refusal
             raise IllegalArgument(f"failed to find analyzer [{name}]" if index is not None
                                   else f"failed to find global analyzer [{name}]")
         gap = analyzer.position_gap if analyzer.custom else 0

@@ -292,7 +292,11 @@ def _objects_in(value: Any) -> list[dict[str, Any]]:
 
 
 def _analyzer_named(name: Any, analysis: IndexAnalysis) -> Analyzer:
-    found = analysis.analyzer(str(name))
+    try:
+        found = analysis.analyzer(str(name))
+    except IllegalArgument as refused:  # a built-in ES analyzer Loghaven cannot reproduce
+        raise MapperParsing(f"Failed to parse mapping [_doc]: {refused.reason}", caused_by={
+            "type": "illegal_argument_exception", "reason": refused.reason}) from refused
     if found is None:
         reason = f"analyzer [{name}] has not been configured in mappings"
         raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
