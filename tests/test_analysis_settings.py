@@ -123,6 +123,17 @@ def test_builtin_analyzers(es: httpx.Client, analyzer: str, tokens: list[str]) -
     assert _tokens(es, {"analyzer": analyzer, "text": SENTENCE}) == tokens
 
 
+def test_pattern_classes_are_java_ascii_ones(es: httpx.Client) -> None:
+    """Java's ``\\W`` is ASCII-only unless UNICODE_CHARACTER_CLASS is set: the pattern
+    analyzer's default ``\\W+`` splits accented words, as in ES."""
+    assert _tokens(es, {"analyzer": "pattern", "text": "déjà vu"}) == ["d", "j", "vu"]
+    assert _tokens(es, {"tokenizer": {"type": "pattern", "pattern": "\\W+",
+                                      "flags": "UNICODE_CHARACTER_CLASS"},
+                        "text": "déjà vu"}) == ["déjà", "vu"]
+    assert _tokens(es, {"tokenizer": {"type": "pattern", "pattern": "[^\\p{L}]+"},
+                        "text": "déjà vu"}) == ["déjà", "vu"]
+
+
 def test_english_analyzer(es: httpx.Client) -> None:
     """The english analyzer: possessive stemmer, lowercase, stop words, Porter stemmer."""
     assert _tokens(es, {"analyzer": "english", "text": SENTENCE}) == \

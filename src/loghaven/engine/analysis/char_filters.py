@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import regex
+
 from loghaven.engine.analysis.tokens import setting_list
 from loghaven.errors import IllegalArgument
 
@@ -102,30 +104,41 @@ def mapping(spec: dict[str, Any], name: str) -> CharFilter:
 # --- pattern_replace ------------------------------------------------------------------------
 
 def java_flags(flags: str, where: str) -> int:
-    """Java ``Pattern`` flag names (``CASE_INSENSITIVE|COMMENTS``) as Python ``re`` flags."""
-    known = {"CASE_INSENSITIVE": re.I, "MULTILINE": re.M, "DOTALL": re.S, "COMMENTS": re.X,
-             "UNICODE_CASE": 0, "UNICODE_CHARACTER_CLASS": 0, "CANON_EQ": None,
-             "LITERAL": None, "UNIX_LINES": None}
+    """Java ``Pattern`` flag names (``CASE_INSENSITIVE|COMMENTS``) as ``regex`` flags.
+
+    Java's ``\\w``, ``\\d``, ``\\s``, ``\\b`` and case folding are ASCII-only unless
+    ``UNICODE_CHARACTER_CLASS`` is given, so patterns run in ASCII mode by default.
+    """
+    known = {"CASE_INSENSITIVE": regex.I, "MULTILINE": regex.M, "DOTALL": regex.S,
+             "COMMENTS": regex.X, "UNICODE_CHARACTER_CLASS": regex.U, "UNICODE_CASE": 0,
+             "CANON_EQ": None, "LITERAL": None, "UNIX_LINES": None}
     result = 0
-    for flag in filter(None, (f.strip() for f in flags.split("|"))):
+    given = [f.strip() for f in flags.split("|") if f.strip()]
+    for flag in given:
         value = known.get(flag, -1)
         if value == -1:
             raise IllegalArgument(f"Unknown regex flag [{flag}]")
         if value is None:
             raise IllegalArgument(f"not supported by Loghaven: regex flag [{flag}] of [{where}]")
         result |= value
-    return result
+    if "UNICODE_CASE" in given and "CASE_INSENSITIVE" in given \
+            and "UNICODE_CHARACTER_CLASS" not in given:
+        raise IllegalArgument(f"not supported by Loghaven: regex flag [UNICODE_CASE] without "
+                              f"[UNICODE_CHARACTER_CLASS] of [{where}]")
+    return result if result & regex.U else result | regex.A
 
 
-def compile_java_regex(pattern: str, flags: int, where: str) -> re.Pattern[str]:
+def compile_java_regex(pattern: str, flags: int, where: str) -> Any:
+    """A Java regular expression, run by the ``regex`` module (which has Java's ``\\p{..}``
+    classes, possessive quantifiers and atomic groups); one it cannot compile is refused."""
     try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
+        return regex.compile(pattern, flags)
+    except regex.error as exc:
         raise IllegalArgument(f"not supported by Loghaven: pattern [{pattern}] of [{where}] "
                               f"({exc})") from exc
 
 
-def java_replacement(replacement: str) -> Callable[[re.Match[str]], str]:
+def java_replacement(replacement: str) -> Callable[[Any], str]:
     """Java's ``$1``/``${name}`` replacement syntax, ``\\$`` for a literal dollar."""
     parts: list[tuple[bool, str]] = []
     i = 0
@@ -154,7 +167,7 @@ def java_replacement(replacement: str) -> Callable[[re.Match[str]], str]:
             i += 1
     parts.append((False, "".join(literal)))
 
-    def expand(match: re.Match[str]) -> str:
+    def expand(match: Any) -> str:
         out = []
         for is_group, value in parts:
             if is_group:
