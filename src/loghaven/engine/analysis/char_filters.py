@@ -106,8 +106,9 @@ def mapping(spec: dict[str, Any], name: str) -> CharFilter:
 def java_flags(flags: str, where: str) -> int:
     """Java ``Pattern`` flag names (``CASE_INSENSITIVE|COMMENTS``) as ``regex`` flags.
 
-    Java's ``\\w``, ``\\d``, ``\\s``, ``\\b`` and case folding are ASCII-only unless
-    ``UNICODE_CHARACTER_CLASS`` is given, so patterns run in ASCII mode by default.
+    Java's ``\\w``, ``\\d``, ``\\s`` and case folding are ASCII-only unless
+    ``UNICODE_CHARACTER_CLASS`` is given (``regex.U`` here): :func:`compile_java_regex`
+    then rewrites those classes to their ASCII forms (``\\p{..}`` stays Unicode, as in Java).
     """
     known = {"CASE_INSENSITIVE": regex.I, "MULTILINE": regex.M, "DOTALL": regex.S,
              "COMMENTS": regex.X, "UNICODE_CHARACTER_CLASS": regex.U, "UNICODE_CASE": 0,
@@ -125,14 +126,57 @@ def java_flags(flags: str, where: str) -> int:
             and "UNICODE_CHARACTER_CLASS" not in given:
         raise IllegalArgument(f"not supported by Loghaven: regex flag [UNICODE_CASE] without "
                               f"[UNICODE_CHARACTER_CLASS] of [{where}]")
-    return result if result & regex.U else result | regex.A
+    return result
+
+
+#: Java's default (ASCII) shorthand classes: outside a character class, inside one.
+_ASCII_CLASSES = {"w": ("[a-zA-Z_0-9]", "a-zA-Z_0-9"), "d": ("[0-9]", "0-9"),
+                  "s": ("[ \\t\\n\\x0B\\f\\r]", " \\t\\n\\x0B\\f\\r"),
+                  "W": ("[^a-zA-Z_0-9]", None), "D": ("[^0-9]", None),
+                  "S": ("[^ \\t\\n\\x0B\\f\\r]", None)}
+
+
+def _java_syntax(pattern: str, unicode: bool, where: str) -> str:
+    """Java-only syntax in ``regex`` terms: ``\\Q...\\E`` quoting, and the ASCII meaning of
+    ``\\w \\d \\s`` (and their negations) unless Unicode classes were asked for."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt == "Q":
+                end = pattern.find("\\E", i + 2)
+                literal = pattern[i + 2:] if end < 0 else pattern[i + 2:end]
+                out.append(regex.escape(literal))
+                i = len(pattern) if end < 0 else end + 2
+                continue
+            if not unicode and nxt in _ASCII_CLASSES:
+                outside, inside = _ASCII_CLASSES[nxt]
+                if in_class and inside is None:
+                    raise IllegalArgument(f"not supported by Loghaven: [\\{nxt}] inside a "
+                                          f"character class in pattern [{pattern}] of [{where}]")
+                out.append(inside if in_class else outside)  # type: ignore[arg-type]
+                i += 2
+                continue
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def compile_java_regex(pattern: str, flags: int, where: str) -> Any:
     """A Java regular expression, run by the ``regex`` module (which has Java's ``\\p{..}``
     classes, possessive quantifiers and atomic groups); one it cannot compile is refused."""
     try:
-        return regex.compile(pattern, flags)
+        return regex.compile(_java_syntax(pattern, bool(flags & regex.U), where), flags)
     except regex.error as exc:
         raise IllegalArgument(f"not supported by Loghaven: pattern [{pattern}] of [{where}] "
                               f"({exc})") from exc

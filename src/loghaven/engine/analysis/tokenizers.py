@@ -126,7 +126,7 @@ def pattern(spec: dict[str, Any], name: str) -> Tokenizer:
 
 
 def simple_pattern(spec: dict[str, Any], name: str) -> Tokenizer:
-    compiled = compile_java_regex(str(spec.get("pattern", "")), regex.A, name)
+    compiled = compile_java_regex(str(spec.get("pattern", "")), 0, name)
 
     def tokenize(text: str) -> list[Token]:
         return [Token(m.group(), m.start(), m.end(), i)
