@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from loghaven.engine.analysis import char_filters, token_filters, tokenizers
+from loghaven.engine.analysis import char_filters, language, token_filters, tokenizers
 from loghaven.engine.analysis.char_filters import identity_offsets
 from loghaven.engine.analysis.synonyms import synonym
 from loghaven.engine.analysis.tokens import Token, setting_int, setting_list
@@ -307,7 +307,7 @@ def configured_builtin(kind: str, spec: dict[str, Any], name: str) -> Analyzer |
     """A built-in analyzer type with its parameters (``{"type": "standard", ...}``)."""
     stop = spec.get("stopwords")
     stop_filters = [] if stop is None else [
-        Stage("stop", token_filters.stop({"stopwords": stop}, name))]
+        Stage("stop", language.stop({"stopwords": stop}, name))]
     if "stopwords_path" in spec:
         raise IllegalArgument(f"not supported by Loghaven: [stopwords_path] of analyzer "
                               f"[{name}] (give the words inline in [stopwords])")
@@ -327,7 +327,7 @@ def configured_builtin(kind: str, spec: dict[str, Any], name: str) -> Analyzer |
     if kind == "stop":
         words = stop if stop is not None else "_english_"
         return Analyzer(name, _stage("lowercase", tokenizers.lowercase),
-                        [Stage("stop", token_filters.stop({"stopwords": words}, name))])
+                        [Stage("stop", language.stop({"stopwords": words}, name))])
     if kind == "pattern":
         tokenizer = Stage("pattern", tokenizers.pattern(
             {"pattern": spec.get("pattern", r"\W+"), "flags": spec.get("flags", "")}, name))
@@ -336,25 +336,25 @@ def configured_builtin(kind: str, spec: dict[str, Any], name: str) -> Analyzer |
         return Analyzer(name, tokenizer, [*filters, *stop_filters])
     if kind == "english":
         words = stop if stop is not None else "_english_"
-        filters = [_stage("english_possessive_stemmer", token_filters.possessive_english),
+        filters = [_stage("english_possessive_stemmer", language.possessive_english),
                    _stage("lowercase", token_filters.lowercase),
-                   Stage("english_stop", token_filters.stop({"stopwords": words}, name))]
+                   Stage("english_stop", language.stop({"stopwords": words}, name))]
         exclusions = setting_list(spec, "stem_exclusion")
         if exclusions:
-            filters.append(Stage("english_keywords", token_filters.keyword_marker(
+            filters.append(Stage("english_keywords", language.keyword_marker(
                 {"keywords": exclusions}, name)))
-        filters.append(_stage("english_stemmer", token_filters.porter_stem))
+        filters.append(_stage("english_stemmer", language.porter_stem))
         return Analyzer(name, _stage("standard", tokenizers.standard), filters)
     if kind in SNOWBALL_ANALYZERS:
         words = stop if stop is not None else f"_{kind}_"
         filters = [_stage("lowercase", token_filters.lowercase),
-                   Stage(f"{kind}_stop", token_filters.stop({"stopwords": words}, name))]
+                   Stage(f"{kind}_stop", language.stop({"stopwords": words}, name))]
         exclusions = setting_list(spec, "stem_exclusion")
         if exclusions:
-            filters.append(Stage(f"{kind}_keywords", token_filters.keyword_marker(
+            filters.append(Stage(f"{kind}_keywords", language.keyword_marker(
                 {"keywords": exclusions}, name)))
         filters.append(Stage(f"{kind}_stemmer",
-                             token_filters.stemmer({"language": kind}, name)))
+                             language.stemmer({"language": kind}, name)))
         return Analyzer(name, _stage("standard", tokenizers.standard), filters)
     if kind in UNSUPPORTED_ANALYZERS:
         raise IllegalArgument(f"not supported by Loghaven: analyzer type [{kind}] (its "
