@@ -281,6 +281,8 @@ def test_path_hierarchy_indexes_every_ancestor(es: httpx.Client, index_name: str
      ["dog jumps over resting zebra"]),
     ("whitespace", [{"type": "stemmer_override", "rules": ["running, runs => run"]},
                     "porter_stem"], "running runs stopped", ["run", "run", "stop"]),
+    ("whitespace", ["keyword_repeat", "stemmer", "remove_duplicates"], "jumping dog",
+     ["jumping", "jump", "dog"]),
     ("whitespace", [{"type": "pattern_replace", "pattern": "(dog)",
                      "replacement": "watch$1"}], "foxes jump lazy dogs",
      ["foxes", "jump", "lazy", "watchdogs"]),
@@ -626,3 +628,17 @@ def test_composable_template_with_analysis_in_a_component(es: httpx.Client,
         es.delete(f"/_index_template/{index_name}")
         es.delete(f"/_component_template/{index_name}")
         es.delete(f"/{index_name}-1")
+
+
+def test_position_increment_gap(es: httpx.Client, index_name: str) -> None:
+    """position-increment-gap.html: no phrase across values by default, unless the slop
+    covers the gap, or the field sets the gap to 0."""
+    _create(es, index_name, {"mappings": {"properties": {
+        "names": {"type": "text"},
+        "joined": {"type": "text", "position_increment_gap": 0}}}})
+    _index(es, index_name, [{"names": ["John Abraham", "Lincoln Smith"],
+                             "joined": ["John Abraham", "Lincoln Smith"]}])
+    assert _ids(es, index_name, {"match_phrase": {"names": "Abraham Lincoln"}}) == []
+    assert _ids(es, index_name, {"match_phrase": {"names": {"query": "Abraham Lincoln",
+                                                            "slop": 101}}}) == ["1"]
+    assert _ids(es, index_name, {"match_phrase": {"joined": "Abraham Lincoln"}}) == ["1"]

@@ -9,6 +9,7 @@ the query compiler and the aggregations all read.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Any
@@ -335,6 +336,21 @@ def _text_analyzers(path: str, spec: dict[str, Any], analysis: IndexAnalysis
     return engine(index), engine(search), engine(quote)
 
 
+def _with_gap(path: str, spec: dict[str, Any], analysis: IndexAnalysis,
+              analyzers: tuple[Analyzer | None, ...]) -> tuple[Analyzer | None, ...]:
+    """``position_increment_gap`` of a text field: the gap between its array's values. A field
+    on the default ``standard`` analyzer then takes the Python path, where gaps are exact."""
+    try:
+        gap = int(spec["position_increment_gap"])
+    except (TypeError, ValueError):
+        gap = -1
+    if gap < 0:
+        raise MapperParsing(f"[positions_increment_gap] for field [{path}] cannot be negative")
+    index = analyzers[0] or _analyzer_named("standard", analysis)
+    return (dataclasses.replace(index, position_gap=gap, engine_standard=False),
+            *analyzers[1:])
+
+
 def _field_info(path: str, ftype: str, spec: dict[str, Any], analysis: IndexAnalysis,
                 parent: str | None = None) -> FieldInfo:
     subs = []
@@ -352,6 +368,8 @@ def _field_info(path: str, ftype: str, spec: dict[str, Any], analysis: IndexAnal
     analyzers: tuple[Analyzer | None, ...] = (None, None, None)
     if KINDS.get(ftype) == "text":
         analyzers = _text_analyzers(path, spec, analysis)
+        if "position_increment_gap" in spec:
+            analyzers = _with_gap(path, spec, analysis, analyzers)
     return FieldInfo(
         path=path,
         type=ftype,

@@ -176,6 +176,33 @@ def possessive_english(spec: dict[str, Any], name: str) -> TokenFilter:
     return _per_token(strip)
 
 
+def keyword_repeat(spec: dict[str, Any], name: str) -> TokenFilter:
+    """Each token twice at its position: first a keyword-marked copy (stemmers leave it as
+    it is), then the token itself; ``remove_duplicates`` drops the pairs stemming left equal."""
+    def apply(tokens: list[Token]) -> list[Token]:
+        out = []
+        for token in tokens:
+            kept = token.with_text(token.text)
+            kept.keyword = True
+            out.append(kept)
+            out.append(token)
+        return out
+    return apply
+
+
+def remove_duplicates(spec: dict[str, Any], name: str) -> TokenFilter:
+    def apply(tokens: list[Token]) -> list[Token]:
+        seen: set[tuple[int, str]] = set()
+        out = []
+        for token in tokens:
+            key = (token.position, token.text)
+            if key not in seen:
+                seen.add(key)
+                out.append(token)
+        return out
+    return apply
+
+
 def keyword_marker(spec: dict[str, Any], name: str) -> TokenFilter:
     if "keywords_path" in spec or "keywords_pattern" in spec:
         raise IllegalArgument(f"not supported by Loghaven: keywords_path/keywords_pattern of "

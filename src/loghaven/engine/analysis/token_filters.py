@@ -291,7 +291,8 @@ FACTORIES: dict[str, Callable[..., TokenFilter]] = {
     "stop": language.stop, "stemmer": language.stemmer, "porter_stem": language.porter_stem,
     "snowball": language.snowball, "keyword_marker": language.keyword_marker,
     "elision": language.elision, "apostrophe": language.apostrophe,
-    "stemmer_override": language.stemmer_override,
+    "stemmer_override": language.stemmer_override, "keyword_repeat": language.keyword_repeat,
+    "remove_duplicates": language.remove_duplicates,
 }
 ALIASES = {"nGram": "ngram", "edgeNGram": "edge_ngram"}
 #: Filters a normalizer may use: one token in, one token out.
