@@ -642,3 +642,16 @@ def test_position_increment_gap(es: httpx.Client, index_name: str) -> None:
     assert _ids(es, index_name, {"match_phrase": {"names": {"query": "Abraham Lincoln",
                                                             "slop": 101}}}) == ["1"]
     assert _ids(es, index_name, {"match_phrase": {"joined": "Abraham Lincoln"}}) == ["1"]
+
+
+@pytest.mark.parametrize(("field", "reason"), [
+    ({"type": "text", "search_analyzer": "simple"},
+     "analyzer on field [t] must be set when search_analyzer is set"),
+    ({"type": "text", "analyzer": "simple", "search_quote_analyzer": "simple"},
+     "analyzer and search_analyzer on field [t] must be set when search_quote_analyzer is set"),
+])
+def test_search_analyzers_need_an_analyzer(es: httpx.Client, index_name: str,
+                                           field: dict[str, Any], reason: str) -> None:
+    response = es.put(f"/{index_name}", json={"mappings": {"properties": {"t": field}}})
+    status, kind, message = _error(response)
+    assert (status, kind) == (400, "mapper_parsing_exception") and message.endswith(reason)

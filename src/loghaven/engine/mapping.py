@@ -310,9 +310,14 @@ def _text_analyzers(path: str, spec: dict[str, Any], analysis: IndexAnalysis
     """A text field's index, search and quote analyzers, as ES picks them: the field's own,
     else the index's ``default``/``default_search``/``default_search_quote``, else
     ``standard`` (None: the engine's own fast path)."""
-    if "search_analyzer" in spec and "analyzer" not in spec:
-        reason = f"analyzer on field [{path.rsplit('.', 1)[-1]}] must be set when " \
-                 f"search_analyzer is set"
+    leaf = path.rsplit(".", 1)[-1]
+    reason = None
+    if "search_quote_analyzer" in spec and not {"analyzer", "search_analyzer"} <= set(spec):
+        reason = (f"analyzer and search_analyzer on field [{leaf}] must be set when "
+                  f"search_quote_analyzer is set")
+    elif "search_analyzer" in spec and "analyzer" not in spec:
+        reason = f"analyzer on field [{leaf}] must be set when search_analyzer is set"
+    if reason is not None:
         raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
             "type": "mapper_parsing_exception", "reason": reason})
     if "analyzer" in spec:

@@ -188,8 +188,6 @@ class IndexAnalysis:
                                       f"under name [{ref}]" if where else
                                       f"failed to find global char_filter under [{ref}]")
             raise IllegalArgument(f"Unknown char_filter type [{kind}] for [{name}]")
-        if kind == "html_strip" and isinstance(ref, str) and ref == "html_strip":
-            spec = {"type": "html_strip"}
         return Stage(name, factory(spec, name))
 
     def char_filter_type(self, ref: Any) -> str:
