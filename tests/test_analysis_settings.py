@@ -399,6 +399,10 @@ def test_custom_normalizer_term_and_match(es: httpx.Client, index_name: str) -> 
     aggs = es.post(f"/{index_name}/_search", json={"size": 0, "aggs": {"f": {"terms": {
         "field": "foo"}}}}).json()["aggregations"]["f"]["buckets"]
     assert {b["key"]: b["doc_count"] for b in aggs} == {"bar": 2, "baz": 1, "\"x\"": 1}
+    hits = es.post(f"/{index_name}/_search", json={
+        "query": {"term": {"foo": "BAR"}}, "highlight": {"fields": {"foo": {}}}}).json()
+    assert sorted(h["highlight"]["foo"][0] for h in hits["hits"]["hits"]) == \
+        ["<em>BÀR</em>", "<em>bar</em>"]
     assert _tokens(es, {"normalizer": "my_normalizer", "text": "BÀR"}, index_name) == ["bar"]
     assert _tokens(es, {"field": "foo", "text": "«BÀR»"}, index_name) == ["\"bar\""]
 

@@ -77,7 +77,7 @@ class Highlighter:
                             if not options.require_field_match or fnmatch.fnmatchcase(path, f)]
                 values = [v for v in _values(source, path) if isinstance(v, str)]
                 if info.kind == "keyword":
-                    fragments = _keyword_fragments(values, relevant, options, info.lowercase)
+                    fragments = _keyword_fragments(values, relevant, options, info.normalize)
                 elif info.analyzer is not None:
                     fragments = _text_fragments(values, relevant, options,
                                                 _analysed_spans(info, relevant))
@@ -267,10 +267,10 @@ def _values(source: Any, path: str) -> list[Any]:
 
 
 def _keyword_fragments(values: list[str], matchers: list[Matcher], options: _FieldOptions,
-                       lowercase: bool) -> list[str]:
+                       normalize: Callable[[str], str]) -> list[str]:
     out = []
     for value in values:
-        probe = value.lower() if lowercase else value
+        probe = normalize(value)
         if any(m(probe) for m in matchers):
             out.append(options.pre_tags[0] + _escape(value, options) + options.post_tags[0])
     return out
