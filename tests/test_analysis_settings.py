@@ -339,14 +339,34 @@ def test_synonym_graph_single_words(es: httpx.Client) -> None:
     assert tokens == ["new", "laptop", "notebook"]
 
 
-def test_multi_word_synonyms_are_refused(es: httpx.Client, index_name: str) -> None:
-    response = es.put(f"/{index_name}", json={"settings": {"analysis": {
-        "analyzer": {"syn": {"tokenizer": "standard", "filter": ["my_syn"]}},
-        "filter": {"my_syn": {"type": "synonym_graph",
-                              "synonyms": ["sea biscuit, sea biscit => seabiscuit"]}}}}})
-    status, kind, reason = _error(response)
-    assert (status, kind) == (400, "illegal_argument_exception")
-    assert "not supported by Loghaven: multi-word synonym [sea biscuit]" in reason
+def test_multi_word_synonym_outputs_are_refused(es: httpx.Client, index_name: str) -> None:
+    for rules in (["ny, new york"], ["ny => new york"]):
+        response = es.put(f"/{index_name}", json={"settings": {"analysis": {
+            "analyzer": {"syn": {"tokenizer": "standard", "filter": ["my_syn"]}},
+            "filter": {"my_syn": {"type": "synonym_graph", "synonyms": rules}}}}})
+        status, kind, reason = _error(response)
+        assert (status, kind) == (400, "illegal_argument_exception")
+        assert "not supported by Loghaven: multi-word synonym [new york]" in reason
+
+
+def test_multi_word_inputs_replaced_by_one_word(es: httpx.Client, index_name: str) -> None:
+    """analysis-synonym-tokenfilter.html's Solr rules ``i-pod, i pod => ipod`` and
+    ``sea biscuit, sea biscit => seabiscuit``: several words contracted to one."""
+    _create(es, index_name, {
+        "settings": {"analysis": {
+            "analyzer": {"syn": {"tokenizer": "whitespace", "filter": ["lowercase", "s"]}},
+            "filter": {"s": {"type": "synonym", "synonyms": [
+                "i-pod, i pod => ipod", "sea biscuit, sea biscit => seabiscuit"]}}}},
+        "mappings": {"properties": {"t": {"type": "text", "analyzer": "syn"}}}})
+    body = es.post(f"/{index_name}/_analyze", json={"analyzer": "syn",
+                                                    "text": "my I pod and sea biscit"}).json()
+    assert [(t["token"], t["position"]) for t in body["tokens"]] == [
+        ("my", 0), ("ipod", 1), ("and", 2), ("seabiscuit", 3)]
+    _index(es, index_name, [{"t": "the sea biscuit race"}, {"t": "a new i-pod"}])
+    assert _ids(es, index_name, {"match": {"t": "seabiscuit"}}) == ["1"]
+    assert _ids(es, index_name, {"match_phrase": {"t": "sea biscit race"}}) == ["1"]
+    assert _ids(es, index_name, {"match": {"t": "i pod"}}) == ["2"]
+    assert _ids(es, index_name, {"match": {"t": "sea"}}) == []
 
 
 # --- char filters -----------------------------------------------------------------------------

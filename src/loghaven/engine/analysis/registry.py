@@ -213,7 +213,7 @@ class IndexAnalysis:
             spec = _spec(ref)
         kind = self.filter_type(ref)
         if kind in ("synonym", "synonym_graph"):
-            return Stage(name, synonym(spec, name, before))
+            return Stage(name, synonym(spec, name, before, graph=kind == "synonym_graph"))
         factory = token_filters.FACTORIES.get(kind)
         if factory is None:
             if kind in token_filters.UNSUPPORTED:
