@@ -1,4 +1,5 @@
-"""Mapping → tantivy schema, and the analyzers every split registers.
+"""Mapping → tantivy schema, and the analyzer every split registers (the engine's standard;
+other analyzers run in engine/analysis/ and their text is indexed pre-tokenized).
 
 Field names are the ES dotted paths (``httpRequest.clientIp``); multi-fields add their
 suffix (``message.keyword``); a geo_point ``loc`` becomes ``loc.lat`` and ``loc.lon``.
@@ -17,29 +18,6 @@ ID = "_id"
 SOURCE = "_source"
 SEQ_NO = "_seq_no"
 VERSION = "_version"
-
-
-def simple_analyzer() -> tantivy.TextAnalyzer:
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\p{L}+"))
-            .filter(tantivy.Filter.lowercase()).build())
-
-
-def whitespace_analyzer() -> tantivy.TextAnalyzer:
-    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-
-
-def keyword_analyzer() -> tantivy.TextAnalyzer:
-    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).build()
-
-
-#: Analyzers by ES name; ``standard`` is the one text fields index with, and it takes
-#: text in :func:`words.index_form` (use :func:`words.terms` rather than calling it).
-ANALYZERS = {
-    "standard": words.analyzer(),
-    "simple": simple_analyzer(),
-    "whitespace": whitespace_analyzer(),
-    "keyword": keyword_analyzer(),
-}
 
 
 def register_analyzers(index: tantivy.Index) -> None:
