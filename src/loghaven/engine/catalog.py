@@ -149,7 +149,7 @@ class Catalog:
         folder = self.data_dir / "indices" / index_uuid
         try:
             settings = IndexSettings(meta["settings"])
-            mapping = Mapping(meta["mappings"])
+            mapping = Mapping(meta["mappings"], settings.analysis)
         except Exception as exc:  # any unreadable record makes the index red
             reason = f"unreadable index metadata: {type(exc).__name__}: {exc}"
             log.error("index [%s/%s] failed to open: %s", name, index_uuid, reason)
@@ -355,7 +355,7 @@ class Catalog:
             templates.merge_layer(resolved, body)
             settings = IndexSettings(resolved["settings"])
             check_mapping_limits(resolved["mappings"], settings.mapping_limits())
-            mapping = Mapping(resolved["mappings"])
+            mapping = Mapping(resolved["mappings"], settings.analysis)
             build_schema(mapping)  # a mapping tantivy cannot take is refused before any write
             index_uuid = uuidlib.uuid4().hex[:22]
             settings.set("index.uuid", index_uuid)
@@ -398,9 +398,10 @@ class Catalog:
                 raise ResourceAlreadyExists(f"index [{name}/{self.indices[name].uuid}] already "
                                             f"exists", index=name,
                                             index_uuid=self.indices[name].uuid)
+            index_settings = IndexSettings({**settings, "index.uuid": index_uuid})
             index = Index(name, index_uuid, self.data_dir / "indices" / index_uuid,
-                          self.metastore, IndexSettings({**settings, "index.uuid": index_uuid}),
-                          Mapping(mappings), on_meta_change=self.save_meta,
+                          self.metastore, index_settings,
+                          Mapping(mappings, index_settings.analysis), on_meta_change=self.save_meta,
                           storage=self.split_storage)
             if index.failure is not None:
                 index.remove()

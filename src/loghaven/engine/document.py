@@ -26,7 +26,7 @@ class _Skip(Exception):
 
 
 def _keyword(info: FieldInfo) -> Converter:
-    limit, lower = info.ignore_above, info.lowercase
+    limit, normalizer = info.ignore_above, info.normalizer
 
     def convert(value: Any) -> Any:
         if isinstance(value, (dict, list)):
@@ -34,9 +34,49 @@ def _keyword(info: FieldInfo) -> Converter:
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         if limit is not None and len(text) > limit:
             raise _Skip
-        return text.lower() if lower else text
+        return normalizer.normalize(text) if normalizer is not None else text
 
     return convert
+
+
+class Analysed(dict):  # type: ignore[type-arg]
+    """A text value analysed in Python: tantivy's pre-tokenized string (``text`` and
+    ``tokens`` with positions), which its JSON document reader indexes as given.
+    ``values`` keeps the field's values as sent (``fields`` in a search shows them)."""
+
+    values: list[str]
+
+
+def _analysed(info: FieldInfo) -> Converter:
+    analyzer = info.analyzer
+    assert analyzer is not None
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError("expected a string value")
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        tokens = sorted(analyzer.tokens(text), key=lambda t: t.position)
+        analysed = Analysed(text=text, tokens=[
+            {"offset_from": t.start, "offset_to": t.end, "position": t.position,
+             "text": t.text, "position_length": t.position_length} for t in tokens])
+        analysed.values = [text]
+        return analysed
+
+    return convert
+
+
+def _append_analysed(current: Analysed, more: Analysed, gap: int) -> None:
+    """A further value of an array: its positions after the last ones plus the analyzer's
+    ``position_increment_gap``, so that phrases do not match across values (as in ES)."""
+    tokens = current["tokens"]
+    base = (tokens[-1]["position"] + 1 + gap) if tokens else 0
+    shift = len(current["text"]) + 1
+    current["text"] += " " + more["text"]
+    current.values.extend(more.values)
+    for token in more["tokens"]:
+        tokens.append({**token, "position": token["position"] + base,
+                       "offset_from": token["offset_from"] + shift,
+                       "offset_to": token["offset_to"] + shift})
 
 
 def _text(value: Any) -> str:
@@ -103,7 +143,7 @@ def converter_for(info: FieldInfo) -> Converter:
     if kind == "keyword":
         return _keyword(info)
     if kind == "text":
-        return _text
+        return _analysed(info) if info.analyzer is not None else _text
     if kind == "long":
         return _long
     if kind == "double":
@@ -128,16 +168,20 @@ class _Leaf:
     the common case, kept free of converter calls.
     """
 
-    __slots__ = ("info", "strings", "targets")
+    __slots__ = ("gaps", "info", "strings", "targets")
 
     def __init__(self, info: FieldInfo) -> None:
         self.info = info
         self.targets: list[tuple[str, Converter]] = []
+        #: position_increment_gap of each target analysed in Python
+        self.gaps = {t.path: t.analyzer.position_gap for t in (info, *info.multi_fields)
+                     if t.analyzer is not None}
         strings: list[tuple[str, int | None, bool]] = []
         for target in (info, *info.multi_fields):
             if target.indexed and target.kind not in ("geo_point", "binary"):
                 self.targets.append((target.path, converter_for(target)))
-                if target.kind == "text" or (target.kind == "keyword" and not target.lowercase):
+                if (target.kind == "text" and target.analyzer is None) or (
+                        target.kind == "keyword" and target.normalizer is None):
                     strings.append((target.path, target.ignore_above, target.kind == "text"))
         all_strings = len(strings) == len(self.targets) and info.kind != "geo_point"
         self.strings = tuple(strings) if all_strings else None
@@ -255,6 +299,9 @@ class DocumentBuilder:
                 current = out.get(target)
                 if current is None:
                     out[target] = converted
+                elif current.__class__ is Analysed:
+                    gap = leaf.gaps.get(target, 0)
+                    _append_analysed(current, converted, gap)
                 elif isinstance(current, list):
                     current.append(converted)
                 else:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.settings import PRIVATE
+from loghaven.engine.settings import PRIVATE, STATIC_PREFIXES
 from loghaven.errors import IllegalArgument
 
 
@@ -36,12 +36,24 @@ def update_settings(catalog: Catalog, indices: list[Index], changes: dict[str, A
         if key in PRIVATE:
             where = f"[{indices[0].name}]" if indices else "index"
             raise IllegalArgument(f"final {where} setting [{key}], not updateable")
+    static = [key for key in changes if key.startswith(STATIC_PREFIXES)]
+    open_indices = [index for index in indices if index.state == "open"]
+    if static and open_indices:
+        shown = ", ".join(f"[{index.name}/{index.uuid}]" for index in open_indices)
+        raise IllegalArgument(f"Can't update non dynamic settings [[{', '.join(static)}]] for "
+                              f"open indices [{shown}]")
     updated = [(index, index.settings.updated(changes)) for index in indices]
+    # a closed index's new analysis must still give every mapped field its analyzers; the
+    # mapping over it is installed now and the index opens with it
+    remapped = {index.name: index.mapping.with_analysis(settings.analysis)
+                for index, settings in updated if static}
     if guarded:
         for index, settings in updated:
             catalog.check_index_settings(index, settings)
     for index, settings in updated:
         index.settings = settings
+        if index.name in remapped:
+            index.set_mapping(remapped[index.name])
         if index.wal is not None:
             index.wal.durability = settings.durability
         catalog.save_meta(index)

@@ -9,9 +9,12 @@ the query compiler and the aggregations all read.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+from loghaven.engine.analysis import BUILTIN, Analyzer, IndexAnalysis, Normalizer
 from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
 from loghaven.engine.dates import get_format, is_date_string
 from loghaven.errors import IllegalArgument, MapperParsing, StrictDynamicMapping
@@ -67,6 +70,19 @@ class FieldInfo:
     null_value: Any = None
     scaling_factor: float | None = None
     multi_fields: tuple[FieldInfo, ...] = field(default=(), compare=False)
+    #: A text field's index-time analyzer; None for the default ``standard`` analyzer, which
+    #: the engine runs itself (engine/words.py). Others are run in Python and indexed
+    #: pre-tokenized (engine/analysis/).
+    analyzer: Analyzer | None = field(default=None, compare=False)
+    #: What full-text queries analyse their text with (``search_analyzer``, else the above).
+    search_analyzer: Analyzer | None = field(default=None, compare=False)
+    search_quote_analyzer: Analyzer | None = field(default=None, compare=False)
+    #: A keyword's normalizer (``lowercase`` included); None: values are indexed as given.
+    normalizer: Normalizer | None = field(default=None, compare=False)
+
+    def normalize(self, text: str) -> str:
+        """A keyword value or term as this field indexes it."""
+        return self.normalizer.normalize(text) if self.normalizer is not None else text
 
 
 def unwrap_type_name(body: dict[str, Any]) -> dict[str, Any]:
@@ -85,8 +101,11 @@ def unwrap_type_name(body: dict[str, Any]) -> dict[str, Any]:
 class Mapping:
     """An index's mapping, validated; immutable from the outside (``merge`` returns a new one)."""
 
-    def __init__(self, body: dict[str, Any] | None = None) -> None:
+    def __init__(self, body: dict[str, Any] | None = None,
+                 analysis: IndexAnalysis | None = None) -> None:
         body = unwrap_type_name(copy.deepcopy(body or {}))
+        #: The index's analysis settings, which ``analyzer``/``normalizer`` names resolve in.
+        self.analysis = analysis or BUILTIN
         body.setdefault("properties", {})
         if not isinstance(body["properties"], dict):
             raise MapperParsing("[properties] must be an object")
@@ -110,7 +129,7 @@ class Mapping:
                 if spec.get("enabled", True) is not False and ftype != "flattened":
                     self._collect(spec.get("properties", {}), path + ".")
                 continue
-            info = _field_info(path, ftype, spec)
+            info = _field_info(path, ftype, spec, self.analysis)
             self.fields[path] = info
             for sub in info.multi_fields:
                 self.fields[sub.path] = sub
@@ -134,7 +153,17 @@ class Mapping:
             raise MapperParsing("[properties] must be an object")
         _validate_properties(properties, "")
         _merge_properties(merged["properties"], properties, "")
-        return Mapping(merged)
+        return Mapping(merged, self.analysis)
+
+    def with_analysis(self, analysis: IndexAnalysis) -> Mapping:
+        """The same mapping over other analysis settings (checked: every name must resolve)."""
+        return Mapping(self.body, analysis)
+
+    @functools.cached_property
+    def analysed_in_python(self) -> bool:
+        """Whether a field needs this index's analysis objects to be indexed (then documents
+        are not prepared in worker processes, which know only the mapping body)."""
+        return self.analysis.custom
 
     def dynamic_update(self, source: dict[str, Any]) -> dict[str, Any] | None:
         """The ``properties`` to add for a document's unmapped fields, or None if none.
@@ -263,23 +292,106 @@ def _objects_in(value: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _field_info(path: str, ftype: str, spec: dict[str, Any], parent: str | None = None) -> FieldInfo:
+def _analyzer_named(name: Any, analysis: IndexAnalysis) -> Analyzer:
+    try:
+        found = analysis.analyzer(str(name))
+    except IllegalArgument as refused:  # a built-in ES analyzer Loghaven cannot reproduce
+        raise MapperParsing(f"Failed to parse mapping [_doc]: {refused.reason}", caused_by={
+            "type": "illegal_argument_exception", "reason": refused.reason}) from refused
+    if found is None:
+        reason = f"analyzer [{name}] has not been configured in mappings"
+        raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
+            "type": "illegal_argument_exception", "reason": reason})
+    return found
+
+
+def _text_analyzers(path: str, spec: dict[str, Any], analysis: IndexAnalysis
+                    ) -> tuple[Analyzer | None, Analyzer | None, Analyzer | None]:
+    """A text field's index, search and quote analyzers, as ES picks them: the field's own,
+    else the index's ``default``/``default_search``/``default_search_quote``, else
+    ``standard`` (None: the engine's own fast path)."""
+    leaf = path.rsplit(".", 1)[-1]
+    reason = None
+    if "search_quote_analyzer" in spec and not {"analyzer", "search_analyzer"} <= set(spec):
+        reason = (f"analyzer and search_analyzer on field [{leaf}] must be set when "
+                  f"search_quote_analyzer is set")
+    elif "search_analyzer" in spec and "analyzer" not in spec:
+        reason = f"analyzer on field [{leaf}] must be set when search_analyzer is set"
+    if reason is not None:
+        raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
+            "type": "mapper_parsing_exception", "reason": reason})
+    if "analyzer" in spec:
+        index = _analyzer_named(spec["analyzer"], analysis)
+    else:
+        index = analysis.analyzer("default") if analysis.custom else None
+        index = index or _analyzer_named("standard", analysis)
+    if "search_analyzer" in spec:
+        search = _analyzer_named(spec["search_analyzer"], analysis)
+    else:
+        search = (analysis.analyzer("default_search") if analysis.custom else None) or index
+    if "search_quote_analyzer" in spec:
+        quote = _analyzer_named(spec["search_quote_analyzer"], analysis)
+    else:
+        quote = (analysis.analyzer("default_search_quote") if analysis.custom else None) \
+            or search
+
+    def engine(analyzer: Analyzer) -> Analyzer | None:
+        return None if analyzer.engine_standard else analyzer
+
+    return engine(index), engine(search), engine(quote)
+
+
+def _with_gap(path: str, spec: dict[str, Any], analysis: IndexAnalysis,
+              analyzers: tuple[Analyzer | None, ...]) -> tuple[Analyzer | None, ...]:
+    """``position_increment_gap`` of a text field: the gap between its array's values. A field
+    on the default ``standard`` analyzer then takes the Python path, where gaps are exact."""
+    try:
+        gap = int(spec["position_increment_gap"])
+    except (TypeError, ValueError):
+        gap = -1
+    if gap < 0:
+        raise MapperParsing(f"[positions_increment_gap] for field [{path}] cannot be negative")
+    index = analyzers[0] or _analyzer_named("standard", analysis)
+    return (dataclasses.replace(index, position_gap=gap, engine_standard=False),
+            *analyzers[1:])
+
+
+def _field_info(path: str, ftype: str, spec: dict[str, Any], analysis: IndexAnalysis,
+                parent: str | None = None) -> FieldInfo:
     subs = []
     for sub_name, sub_spec in (spec.get("fields") or {}).items():
         sub_type = sub_spec.get("type", "object")
-        subs.append(_field_info(f"{path}.{sub_name}", sub_type, sub_spec, parent=path))
-    normalizer = spec.get("normalizer")
+        subs.append(_field_info(f"{path}.{sub_name}", sub_type, sub_spec, analysis,
+                                parent=path))
+    normalizer_name = spec.get("normalizer")
+    normalizer = None
+    if normalizer_name is not None and KINDS.get(ftype) == "keyword":
+        normalizer = analysis.normalizer(str(normalizer_name))
+        if normalizer is None:
+            raise MapperParsing(f"normalizer [{normalizer_name}] not found for field "
+                                f"[{path.rsplit('.', 1)[-1]}]")
+    analyzers: tuple[Analyzer | None, ...] = (None, None, None)
+    if KINDS.get(ftype) == "text":
+        analyzers = _text_analyzers(path, spec, analysis)
+        if "position_increment_gap" in spec:
+            analyzers = _with_gap(path, spec, analysis, analyzers)
     return FieldInfo(
         path=path,
         type=ftype,
         kind=KINDS[ftype],
         indexed=spec.get("index", True) is not False and ftype != "binary",
         ignore_above=spec.get("ignore_above"),
-        lowercase=normalizer == "lowercase",
+        lowercase=normalizer_name == "lowercase" and normalizer is not None
+        and normalizer.name == "lowercase" and not analysis.definitions["normalizer"].get(
+            "lowercase"),
         date_format=spec.get("format", DEFAULT_DATE_FORMAT),
         null_value=spec.get("null_value"),
         scaling_factor=spec.get("scaling_factor"),
         multi_fields=tuple(subs),
+        analyzer=analyzers[0],
+        search_analyzer=analyzers[1],
+        search_quote_analyzer=analyzers[2],
+        normalizer=normalizer,
     )
 
 
@@ -304,8 +416,6 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
         if ftype == "scaled_float" and "scaling_factor" not in spec:
             raise MapperParsing(f"Failed to parse mapping: Field [scaling_factor] is required "
                                 f"for field [{path}]")
-        if spec.get("normalizer") not in (None, "lowercase"):
-            raise MapperParsing(f"normalizer [{spec['normalizer']}] not found for field [{name}]")
         if "format" in spec:
             try:
                 get_format(spec["format"])
@@ -357,6 +467,11 @@ def validate_field_names(properties: dict[str, Any], prefix: str = "") -> None:
                     validate_field_names(children, path + ".")
 
 
+#: Parameters a mapping update may not change (ES: even on a closed index); an update that
+#: leaves one out asks for its default, which is a change too.
+_FIXED_PARAMETERS = {"text": ("analyzer",), "keyword": ("normalizer",)}
+
+
 def _merge_properties(target: dict[str, Any], update: dict[str, Any], prefix: str) -> None:
     for name, spec in update.items():
         path = f"{prefix}{name}"
@@ -369,6 +484,12 @@ def _merge_properties(target: dict[str, Any], update: dict[str, Any], prefix: st
         if old_type != new_type:
             raise IllegalArgument(
                 f"mapper [{path}] cannot be changed from type [{old_type}] to [{new_type}]")
+        for fixed in _FIXED_PARAMETERS.get(KINDS.get(str(old_type), ""), ()):
+            before, after = current.get(fixed, "default"), spec.get(fixed, "default")
+            if before != after:
+                raise IllegalArgument(f"Mapper for [{path}] conflicts with existing mapper:\n\t"
+                                      f"Cannot update parameter [{fixed}] from [{before}] to "
+                                      f"[{after}]")
         if "properties" in spec:
             _merge_properties(current.setdefault("properties", {}), spec["properties"], path + ".")
         if "fields" in spec:

@@ -19,6 +19,7 @@ import orjson
 import tantivy
 
 from loghaven.engine import sidecar
+from loghaven.engine.analysis import IndexAnalysis
 from loghaven.engine.catalog import INDEX, Catalog
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import SEQ_NO
@@ -257,7 +258,7 @@ def rebuild_metastore(data_dir: Path, progress: Progress | None = None) -> Metas
             items.append((INDEX, name, record))
             items.append(("index_state", str(meta["uuid"]),
                           _index_state(folder, storage, str(meta["uuid"]), meta.get("splits", []),
-                                       meta.get("mappings"))))
+                                       meta.get("mappings"), meta.get("settings"))))
             report.indices.append(name)
             if progress is not None:
                 progress(position + 1, len(by_name))
@@ -272,10 +273,12 @@ def _created(meta: dict[str, Any]) -> int:
 
 
 def _index_state(folder: Path, storage: SplitStorage, index_uuid: str,
-                 listed: list[dict[str, Any]], mappings: dict[str, Any] | None) -> dict[str, Any]:
+                 listed: list[dict[str, Any]], mappings: dict[str, Any] | None,
+                 settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """The split list with counts and date ranges read from the splits, and a safe checkpoint
     (locations and checksums as the sidecar lists them)."""
-    date_fields = [f.path for f in Mapping(mappings).fields.values() if f.kind == "date"]
+    mapping = Mapping(mappings, IndexAnalysis(settings or {}))
+    date_fields = [f.path for f in mapping.fields.values() if f.kind == "date"]
     splits = []
     highest = -1
     for entry in listed:

@@ -1,4 +1,5 @@
-"""Mapping → tantivy schema, and the analyzers every split registers.
+"""Mapping → tantivy schema, and the analyzer every split registers (the engine's standard;
+other analyzers run in engine/analysis/ and their text is indexed pre-tokenized).
 
 Field names are the ES dotted paths (``httpRequest.clientIp``); multi-fields add their
 suffix (``message.keyword``); a geo_point ``loc`` becomes ``loc.lat`` and ``loc.lon``.
@@ -17,29 +18,6 @@ ID = "_id"
 SOURCE = "_source"
 SEQ_NO = "_seq_no"
 VERSION = "_version"
-
-
-def simple_analyzer() -> tantivy.TextAnalyzer:
-    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"\p{L}+"))
-            .filter(tantivy.Filter.lowercase()).build())
-
-
-def whitespace_analyzer() -> tantivy.TextAnalyzer:
-    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-
-
-def keyword_analyzer() -> tantivy.TextAnalyzer:
-    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).build()
-
-
-#: Analyzers by ES name; ``standard`` is the one text fields index with, and it takes
-#: text in :func:`words.index_form` (use :func:`words.terms` rather than calling it).
-ANALYZERS = {
-    "standard": words.analyzer(),
-    "simple": simple_analyzer(),
-    "whitespace": whitespace_analyzer(),
-    "keyword": keyword_analyzer(),
-}
 
 
 def register_analyzers(index: tantivy.Index) -> None:
@@ -86,6 +64,9 @@ def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
     if kind == "keyword":
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="freq")
     elif kind == "text":
+        # a field analysed in Python (engine/analysis/) is indexed pre-tokenized, which skips
+        # the field's tokenizer: the name stays ``standard`` so that a split made before a
+        # closed index's analysis changed takes values either way
         builder.add_text_field(name, tokenizer_name="standard", index_option="position")
     elif kind in ("long", "date"):
         builder.add_integer_field(name, indexed=True, fast=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loghaven.engine.analysis import IndexAnalysis
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.engine.mapping import MappingLimits
 from loghaven.errors import IllegalArgument
@@ -165,9 +166,16 @@ def unknown_setting(key: str) -> IllegalArgument:
                            f"settings")
 
 
-def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
+#: Settings whose list values are kept as lists (ES keeps arrays; a synonym rule or a char
+#: mapping may itself contain commas, so they cannot be joined).
+LIST_PREFIXES = ("index.analysis.",)
+#: Settings fixed while the index is open (ES's non-dynamic index settings we hold).
+STATIC_PREFIXES = ("index.analysis.",)
+
+
+def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"index": {"refresh_interval": "5s"}}`` or ``{"refresh_interval": "5s"}`` → flat keys."""
-    flat: dict[str, str] = {}
+    flat: dict[str, Any] = {}
     for key, value in body.items():
         full = f"{prefix}{key}"
         if isinstance(value, dict):
@@ -175,7 +183,10 @@ def flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             if not full.startswith("index."):
                 full = "index." + full
-            flat[full] = _as_string(value)
+            if isinstance(value, list) and full.startswith(LIST_PREFIXES):
+                flat[full] = [_as_string(v) for v in value]
+            else:
+                flat[full] = _as_string(value)
     return flat
 
 
@@ -222,6 +233,8 @@ class IndexSettings:
         interval = self.flat["index.refresh_interval"]
         self.refresh_interval_ms = -1 if interval == "-1" else parse_duration_ms(interval)
         self.max_result_window = int(self.flat["index.max_result_window"])
+        #: ``index.analysis.*`` parsed and checked (IllegalArgument for a bad definition).
+        self.analysis = IndexAnalysis(self.flat)
 
     def limit(self, key: str) -> int:
         return self.limits[key]

@@ -41,7 +41,7 @@ def put(metastore: Metastore, kind: str, name: str, body: dict[str, Any], *,
         _validate_parts(stored)
     elif kind == COMPOSABLE:
         stored = normalise_composable(body, metastore)
-        _validate_parts(stored["template"])
+        _validate_parts(_composed(metastore, stored))
         _check_overlap(metastore, name, stored)
     else:
         if "template" not in body:
@@ -55,11 +55,23 @@ def put(metastore: Metastore, kind: str, name: str, body: dict[str, Any], *,
     metastore.put(kind, name, stored)
 
 
+def _composed(metastore: Metastore, template: dict[str, Any]) -> dict[str, Any]:
+    """What a composable template gives an index: its component templates' settings and
+    mappings, then its own (analysis defined in a component may serve its mappings)."""
+    result: dict[str, Any] = {"settings": {}, "mappings": {}, "aliases": {}}
+    for component in template.get("composed_of", []) or []:
+        stored = metastore.get(COMPONENT, component)
+        if stored is not None:
+            merge_layer(result, stored.get("template", {}) or {})
+    merge_layer(result, template.get("template", {}) or {})
+    return result
+
+
 def _validate_parts(body: dict[str, Any]) -> None:
     """Refuse a template whose settings or mappings an index could not be created with."""
     settings = IndexSettings(flatten(body.get("settings", {}) or {}))
     check_mapping_limits(body.get("mappings", {}) or {}, settings.mapping_limits())
-    Mapping(body.get("mappings", {}) or {})
+    Mapping(body.get("mappings", {}) or {}, settings.analysis)
 
 
 def _check_overlap(metastore: Metastore, name: str, stored: dict[str, Any]) -> None:

@@ -59,7 +59,8 @@ class IngestWorkers:
 
         The workers prepare the next batches while the caller writes this one.
         """
-        if self.count <= 0 or time.monotonic() < self._paused_until:
+        if self.count <= 0 or time.monotonic() < self._paused_until \
+                or index.mapping.analysed_in_python:
             yield requests
             return
         batches = [requests[i:i + BATCH] for i in range(0, len(requests), BATCH)]
@@ -93,7 +94,8 @@ class IngestWorkers:
         pipeline once and prepare each document for its index's mapping (``mappings`` by
         index name) in the same trip; None when there are too few documents or no workers,
         and the caller runs them in-process."""
-        if self.count <= 0 or time.monotonic() < self._paused_until or len(jobs) < MIN_BATCH:
+        if self.count <= 0 or time.monotonic() < self._paused_until or len(jobs) < MIN_BATCH \
+                or any(m.analysed_in_python for m in mappings.values()):
             return None
         snapshot = definitions()
         bodies = {name: mapping.body for name, mapping in mappings.items()}

@@ -204,6 +204,8 @@ def _field_values(info: FieldInfo, flat: dict[str, Any], fmt: str | None) -> lis
         printer = get_format(fmt or info.date_format)
         return [printer.format(v) for v in values]
     if info.kind == "text":
+        if info.analyzer is not None:  # analysed in Python: the values as sent
+            return [text for v in values for text in getattr(v, "values", [v])]
         return [words.display_form(v) for v in values]
     return list(values)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loghaven.engine import words
-from loghaven.engine.mapping import Mapping
+from loghaven.engine.mapping import FieldInfo, Mapping
 from loghaven.errors import ParsingError
 from loghaven.search.lucene import query_string_to_dsl, simple_query_string_to_dsl
 
@@ -77,7 +77,10 @@ class Highlighter:
                             if not options.require_field_match or fnmatch.fnmatchcase(path, f)]
                 values = [v for v in _values(source, path) if isinstance(v, str)]
                 if info.kind == "keyword":
-                    fragments = _keyword_fragments(values, relevant, options, info.lowercase)
+                    fragments = _keyword_fragments(values, relevant, options, info.normalize)
+                elif info.analyzer is not None:
+                    fragments = _text_fragments(values, relevant, options,
+                                                _analysed_spans(info, relevant))
                 else:
                     fragments = _text_fragments(values, relevant, options)
                 if not fragments and options.no_match_size and values and "*" not in pattern:
@@ -168,21 +171,52 @@ def _field_items(body: dict[str, Any]) -> Iterator[tuple[str, Any]]:
             yield field, spec
 
 
+class _TextMatcher:
+    """A full-text clause's test of a standard-analysed token; ``text`` is the query text,
+    which a field analysed with another analyzer runs through its own search analyzer."""
+
+    def __init__(self, text: str, prefix: bool) -> None:
+        self.text = text
+        tokens = words.tokens(text)
+        self.exact = set(tokens)
+        self.whole = text.lower()
+        self.last = tokens[-1] if prefix and tokens else None
+
+    def __call__(self, token: str) -> bool:
+        lowered = token.lower()
+        return lowered in self.exact or lowered == self.whole or (
+            self.last is not None and lowered.startswith(self.last))
+
+
 def _text_matchers(field: str, value: Any, prefix: bool) -> list[tuple[str, Matcher]]:
     if value is None:
         return []
-    text = str(value)
-    tokens = words.tokens(text)
-    exact = set(tokens)
-    whole = text.lower()
-    last = tokens[-1] if prefix and tokens else None
+    return [(field, _TextMatcher(str(value), prefix))]
 
-    def matches(token: str) -> bool:
-        lowered = token.lower()
-        return lowered in exact or lowered == whole or (
-            last is not None and lowered.startswith(last))
 
-    return [(field, matches)]
+def _analysed_spans(info: FieldInfo,
+                    matchers: list[Matcher]) -> Callable[[str], list[tuple[int, int]]]:
+    """Where a field analysed in Python (engine/analysis/) has a term the query looks for:
+    full-text clauses by their text through the field's search analyzer, other clauses by
+    each term; overlapping tokens (n-grams, synonyms) are marked as one span."""
+    analyzer, search = info.analyzer, info.search_analyzer or info.analyzer
+    assert analyzer is not None and search is not None
+    wanted = {term for m in matchers if isinstance(m, _TextMatcher)
+              for term in search.terms(m.text)}
+    others = [m for m in matchers if not isinstance(m, _TextMatcher)]
+
+    def spans(value: str) -> list[tuple[int, int]]:
+        found = sorted((t.start, t.end) for t in analyzer.tokens(value)
+                       if t.text in wanted or any(m(t.text) for m in others))
+        merged: list[tuple[int, int]] = []
+        for start, end in found:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    return spans
 
 
 def _pattern_matcher(kind: str, value: str) -> Matcher:
@@ -233,23 +267,24 @@ def _values(source: Any, path: str) -> list[Any]:
 
 
 def _keyword_fragments(values: list[str], matchers: list[Matcher], options: _FieldOptions,
-                       lowercase: bool) -> list[str]:
+                       normalize: Callable[[str], str]) -> list[str]:
     out = []
     for value in values:
-        probe = value.lower() if lowercase else value
+        probe = normalize(value)
         if any(m(probe) for m in matchers):
             out.append(options.pre_tags[0] + _escape(value, options) + options.post_tags[0])
     return out
 
 
-def _text_fragments(values: list[str], matchers: list[Matcher],
-                    options: _FieldOptions) -> list[str]:
+def _text_fragments(values: list[str], matchers: list[Matcher], options: _FieldOptions,
+                    find: Callable[[str], list[tuple[int, int]]] | None = None) -> list[str]:
     if not matchers:
         return []
     scored: list[tuple[int, int, str]] = []
     for value in values:
-        spans = [(start, end) for start, end in words.spans(value)
-                 if any(test(value[start:end]) for test in matchers)]
+        spans = find(value) if find is not None else [
+            (start, end) for start, end in words.spans(value)
+            if any(test(value[start:end]) for test in matchers)]
         if not spans:
             continue
         if options.number_of_fragments == 0 or len(value) <= options.fragment_size:

@@ -6,12 +6,14 @@ Lucene syntax to the DSL, compiled here with the clause's leniency and time zone
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from tantivy import Query
 
 from loghaven.engine import words
-from loghaven.engine.schema import ANALYZERS
+from loghaven.engine.analysis import Analyzer
+from loghaven.engine.mapping import FieldInfo
 from loghaven.errors import ParsingError
 from loghaven.search.lucene import query_string_to_dsl, simple_query_string_to_dsl
 from loghaven.search.query.body import (
@@ -28,18 +30,68 @@ from loghaven.search.query.multi_term import fuzzy_term, prefix_on
 from loghaven.search.query.regex import literals
 from loghaven.search.query.values import term_on
 
+#: A phrase whose positions have synonyms becomes one phrase per combination, up to this many.
+MAX_PHRASE_VARIANTS = 64
 
-def _analyzed(text: Any, analyzer: str | None) -> list[str]:
-    """Tokens of ``text`` as a text field indexes them."""
+
+def _positions(ctx: QueryContext, info: FieldInfo, text: Any, analyzer: str | None,
+               quote: bool = False) -> list[tuple[int, list[str]]]:
+    """The terms of ``text`` as the field's search analyzer (or the query's ``analyzer``)
+    gives them, grouped by position: several terms at one position are synonyms."""
     if isinstance(text, (dict, list)):
         raise ParsingError("[match] unknown token [START_OBJECT] after [query]")
-    chosen = ANALYZERS.get(analyzer or "standard")
-    if chosen is None:
-        raise ParsingError(f"analyzer [{analyzer}] has not been configured in mappings")
     value = ("true" if text else "false") if isinstance(text, bool) else str(text)
-    if chosen is ANALYZERS["standard"]:
-        return words.terms(value)
-    return [words.term_form(token) for token in chosen.analyze(value)]
+    chosen: Analyzer | None
+    if analyzer is not None:
+        chosen = ctx.mapping.analysis.analyzer(str(analyzer))
+        if chosen is None:
+            raise ParsingError(f"analyzer [{analyzer}] has not been configured in mappings")
+    else:
+        chosen = info.search_quote_analyzer if quote else info.search_analyzer
+    if chosen is None or chosen.engine_standard:
+        terms = words.terms(value)
+        if info.analyzer is not None:  # indexed as written, not in the engine's index form
+            terms = [words.display_form(t) for t in terms]
+        return [(i, [t]) for i, t in enumerate(terms)]
+    # the engine's standard fields hold terms in index form (engine/words.py)
+    convert = words.term_form if info.analyzer is None else (lambda t: t)
+    grouped: dict[int, list[str]] = {}
+    for token in chosen.tokens(value):
+        terms = grouped.setdefault(token.position, [])
+        term = convert(token.text)
+        if term not in terms:
+            terms.append(term)
+    return sorted(grouped.items())
+
+
+def _analyzed(ctx: QueryContext, info: FieldInfo, text: Any, analyzer: str | None) -> list[str]:
+    """The terms of ``text`` in order, synonyms included (for per-term clauses)."""
+    return [t for _, terms in _positions(ctx, info, text, analyzer) for t in terms]
+
+
+def _at_position(ctx: QueryContext, path: str, terms: list[str], fuzziness: Any,
+                 prefix_length: int, transpositions: bool) -> Query:
+    clauses = [_text_term(ctx, path, t, fuzziness, prefix_length, transpositions)
+               for t in terms]
+    return clauses[0] if len(clauses) == 1 else any_of(clauses)
+
+
+def _phrase(ctx: QueryContext, path: str, positions: list[tuple[int, list[str]]],
+            slop: int) -> Query:
+    """A phrase over analysed positions (gaps kept, e.g. where a stop word was); synonyms
+    at a position give one phrase per combination, any of which matches."""
+    first = positions[0][0]
+    variants = list(itertools.islice(itertools.product(*(terms for _, terms in positions)),
+                                     MAX_PHRASE_VARIANTS + 1))
+    if len(variants) > MAX_PHRASE_VARIANTS:
+        raise ParsingError(f"[match_phrase] too many synonym combinations (more than "
+                           f"{MAX_PHRASE_VARIANTS}) for field [{path}]")
+    phrases = []
+    for variant in variants:
+        words_at = [(position - first, term)
+                    for (position, _), term in zip(positions, variant, strict=True)]
+        phrases.append(Query.phrase_query(ctx.schema, path, words_at, slop))
+    return phrases[0] if len(phrases) == 1 else any_of(phrases)
 
 
 def match(ctx: QueryContext, body: Any) -> Query:
@@ -63,16 +115,16 @@ def _match_field(ctx: QueryContext, name: str, opts: dict[str, Any], lenient: bo
         return Query.empty_query()
     if info.kind != "text":
         return term_on(ctx, name, opts["query"], lenient=lenient)
-    tokens = _analyzed(opts["query"], opts.get("analyzer"))
-    if not tokens:
+    positions = _positions(ctx, info, opts["query"], opts.get("analyzer"))
+    if not positions:
         return _zero_terms(opts)
     if not ctx.searchable(name, info, lenient):
         return Query.empty_query()
     fuzziness = opts.get("fuzziness")
     prefix_length = int(opts.get("prefix_length", 0))
     transpositions = bool_flag(opts.get("fuzzy_transpositions", True), "transpositions")
-    clauses = [_text_term(ctx, info.path, token, fuzziness, prefix_length, transpositions)
-               for token in tokens]
+    clauses = [_at_position(ctx, info.path, terms, fuzziness, prefix_length, transpositions)
+               for _, terms in positions]
     return combine(clauses, opts.get("operator", "or"),
                    opts.get("minimum_should_match"))
 
@@ -121,16 +173,17 @@ def _phrase_field(ctx: QueryContext, name: str, opts: dict[str, Any], *, prefix:
         if prefix and info.kind == "keyword":
             return prefix_on(ctx, name, str(opts["query"]), False, lenient)
         return term_on(ctx, name, opts["query"], lenient=lenient)
-    tokens = _analyzed(opts["query"], opts.get("analyzer"))
-    if not tokens:
+    positions = _positions(ctx, info, opts["query"], opts.get("analyzer"), quote=True)
+    if not positions:
         return _zero_terms(opts)
     if not ctx.searchable(name, info, lenient):
         return Query.empty_query()
     if prefix:
-        return Query.phrase_prefix_query(ctx.schema, info.path, tokens)
-    if len(tokens) == 1:
-        return Query.term_query(ctx.schema, info.path, tokens[0])
-    return Query.phrase_query(ctx.schema, info.path, tokens, int(opts.get("slop", 0)))
+        return Query.phrase_prefix_query(ctx.schema, info.path,
+                                         [terms[0] for _, terms in positions])
+    if len(positions) == 1:
+        return _at_position(ctx, info.path, positions[0][1], None, 0, True)
+    return _phrase(ctx, info.path, positions, int(opts.get("slop", 0)))
 
 
 def match_bool_prefix(ctx: QueryContext, body: Any) -> Query:
@@ -149,7 +202,7 @@ def _bool_prefix_field(ctx: QueryContext, name: str, opts: dict[str, Any], lenie
         return Query.empty_query()
     if info.kind != "text":
         return term_on(ctx, name, opts.get("query"), lenient=lenient)
-    tokens = _analyzed(opts.get("query"), opts.get("analyzer"))
+    tokens = _analyzed(ctx, info, opts.get("query"), opts.get("analyzer"))
     if not tokens:
         return Query.empty_query()
     if not ctx.searchable(name, info, lenient):
@@ -220,7 +273,7 @@ def _cross_fields(ctx: QueryContext, body: dict[str, Any],
         if info.kind != "text":
             groups.append(boosted(term_on(ctx, name, body["query"], lenient=True), boost))
         elif ctx.searchable(name, info, lenient):
-            for token in _analyzed(body["query"], body.get("analyzer")):
+            for token in _analyzed(ctx, info, body["query"], body.get("analyzer")):
                 per_token.setdefault(token, []).append(
                     boosted(Query.term_query(ctx.schema, info.path, token), boost))
     tie = float(body.get("tie_breaker", 0.0))

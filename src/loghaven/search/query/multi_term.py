@@ -65,10 +65,15 @@ def _regex_on(ctx: QueryContext, field: str, regex: str, case_insensitive: bool,
                               f"{exc}", index=ctx.index_name or "_na_") from exc
 
 
-def _lowers(ctx: QueryContext, field: str) -> bool:
-    """Whether term-level patterns are normalised to lowercase on this field."""
+def _normalized(ctx: QueryContext, field: str, value: str) -> str:
+    """A term-level pattern as the field normalises its terms: lowercased on text fields,
+    through the keyword's normalizer (``lowercase`` or a custom one) on keywords."""
     info = ctx.info(field)
-    return info is not None and (info.kind == "text" or info.lowercase)
+    if info is None:
+        return value
+    if info.kind == "text":
+        return value.lower()
+    return info.normalize(value)
 
 
 def prefix(ctx: QueryContext, body: Any) -> Query:
@@ -80,7 +85,7 @@ def prefix(ctx: QueryContext, body: Any) -> Query:
 
 
 def prefix_on(ctx: QueryContext, field: str, value: str, insensitive: bool, lenient: bool) -> Query:
-    text = value.lower() if _lowers(ctx, field) else value
+    text = _normalized(ctx, field, value)
     return _regex_on(ctx, field, "(?s)" + literals(text) + ".*", insensitive, lenient,
                      index_test=lambda index: index.startswith(value))
 
@@ -88,7 +93,7 @@ def prefix_on(ctx: QueryContext, field: str, value: str, insensitive: bool, leni
 def wildcard(ctx: QueryContext, body: Any) -> Query:
     field, value, opts = multi_term(ctx, "wildcard", body, ("value", "wildcard"), ())
     insensitive = bool_flag(opts.get("case_insensitive", False), "case_insensitive")
-    text = value.lower() if _lowers(ctx, field) else value
+    text = _normalized(ctx, field, value)
     queries = [_regex_on(ctx, name, wildcard_regex(text), insensitive, "*" in field,
                          index_test=lambda index: fnmatch.fnmatchcase(index, value))
                for name in ctx.expand(field)]
@@ -124,7 +129,7 @@ def _fuzzy_on(ctx: QueryContext, name: str, value: str, opts: dict[str, Any],
         return term_on(ctx, name, value, lenient=lenient)
     if not ctx.searchable(name, info, lenient):
         return Query.empty_query()
-    text = value.lower() if _lowers(ctx, name) else value
+    text = _normalized(ctx, name, value)
     if info.kind == "text":
         text = words.term_form(text)
     distance = edit_distance(opts.get("fuzziness", "AUTO"), text)

@@ -28,9 +28,10 @@ LONG_MIN = -(2**63)
 def term_text(info: FieldInfo, value: Any) -> str:
     """A term-level query's value for a keyword or text field, as the field indexes it."""
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    if info.lowercase:
-        text = text.lower()
-    return words.term_form(text) if info.kind == "text" else text
+    if info.kind == "text":
+        # the engine's standard fields hold terms in index form; others as analysed
+        return words.term_form(text) if info.analyzer is None else text
+    return info.normalize(text)
 
 
 def term_on(ctx: QueryContext, name: str, value: Any, *, lenient: bool = False,
@@ -125,8 +126,8 @@ def ip_range(ctx: QueryContext, info: FieldInfo, low: str | None, high: str | No
 def norm(info: FieldInfo, value: Any) -> str:
     text = str(value)
     if info.kind == "text":
-        return words.term_form(text)
-    return text.lower() if info.lowercase else text
+        return words.term_form(text) if info.analyzer is None else text
+    return info.normalize(text)
 
 
 def ids_query(ctx: QueryContext, values: list[Any]) -> Query:
