@@ -34,10 +34,14 @@ MAPPING = {"properties": {"n": {"type": "long"}, "ip": {"type": "keyword"},
 SCRIPT = """
 import json, sys
 from sqlalchemy import create_engine, inspect, text
+from es.baseapi import BaseCursor
 from es.opendistro import connect
 
 port, index = int(sys.argv[1]), sys.argv[2]
 out = {}
+pages = []  # the cursors the client followed
+follow = BaseCursor.elastic_cursor_query
+BaseCursor.elastic_cursor_query = lambda self, cursor: pages.append(cursor) or follow(self, cursor)
 # fetch_size from the URL arrives as a string, as the dialect passes URL parameters on
 engine = create_engine(f"odelasticsearch+http://127.0.0.1:{port}/?fetch_size=3")
 with engine.connect() as connection:
@@ -46,6 +50,7 @@ with engine.connect() as connection:
         f"GROUP BY country"))
     out["grouped"] = [list(row) for row in result]
     out["grouped_keys"] = list(result.keys())
+    out["grouped_pages"] = len(pages)
     out["one"] = connection.execute(text("SELECT 1")).scalar()
 inspector = inspect(engine)
 out["tables"] = inspector.get_table_names()
@@ -54,7 +59,9 @@ out["version"] = list(engine.dialect.server_version_info or [])
 
 connection = connect(host="127.0.0.1", port=port, scheme="http", fetch_size=4)
 cursor = connection.cursor()
+pages.clear()
 cursor.execute(f"SELECT n, ip, blocked FROM {index} WHERE bytes >= 50")
+out["paged_pages"] = len(pages)
 out["paged"] = [list(row) for row in cursor.fetchall()]
 out["description"] = [d[0] for d in cursor.description]
 cursor.execute(f"SELECT n FROM {index} WHERE country = %(country)s", {"country": "BR"})
@@ -93,6 +100,7 @@ def test_elasticsearch_dbapi_connects_reflects_and_queries(server: Server) -> No
         sums[d["country"]] += d["bytes"]
     assert got["grouped_keys"] == ["country", "hits", "total"]
     assert sorted(got["grouped"]) == sorted([c, counts[c], sums[c]] for c in COUNTRIES)
+    assert got["grouped_pages"] == 1  # 4 groups in pages of 3 (fetch_size from the URL)
     assert got["one"] == 1
     assert INDEX in got["tables"]
     assert got["columns"] == {"n": "LONG", "ip": "String", "country": "String",
@@ -103,5 +111,6 @@ def test_elasticsearch_dbapi_connects_reflects_and_queries(server: Server) -> No
     expected = sorted([d["n"], d["ip"], d["blocked"]] for d in DOCS if d["bytes"] >= 50)
     assert len(expected) == 32
     assert sorted(got["paged"]) == expected
+    assert got["paged_pages"] == 7
     assert got["description"] == ["n", "ip", "blocked"]
     assert got["bound"] == [d["n"] for d in DOCS if d["country"] == "BR"]
