@@ -11,6 +11,7 @@ OpenSearch's ``security_exception``. Every path also answers with a trailing sla
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,8 @@ from loghaven.sql import formats
 from loghaven.sql.errors import SqlError
 from loghaven.sql.result import Result
 from loghaven.sql.service import SqlRequest
+
+log = logging.getLogger("loghaven.api")
 
 SQL_REASON = "Invalid SQL query"
 PPL_REASON = "Invalid Query"
@@ -69,6 +72,9 @@ async def answer(request: Request, reason: str, work: Callable[[], Response]) ->
     except SecurityException:
         raise
     except LoghavenError as error:
+        if error.status >= 500:  # the error log keeps the stack trace of every 5xx answer
+            log.error("%s on %s %s: %s", error.type, request.method, request.url.path,
+                      error.reason, exc_info=error)
         return error_body(request, engine_error(error, reason))
 
 
