@@ -6,6 +6,7 @@ must not import each other.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -118,6 +119,34 @@ def _expect_token(value: Any, kind: type, token: str, field: str | None) -> Any:
 def _wrong_type(value: Any, field: str, owner: str) -> XContentParse:
     return XContentParse(f"[{owner}] {field} doesn't support values of type: "
                          f"{token_name(value)}")
+
+
+def param_sort_desc(params: Mapping[str, str], key: str) -> bool:
+    """Whether a plugin list API's sort order parameter (``asc`` by default) is ``desc``,
+    refused as OpenSearch's ``SortOrder.fromString`` refuses another word."""
+    order = params.get(key) or "asc"
+    if order.lower() not in ("asc", "desc"):
+        raise IllegalArgument(f"No enum constant org.opensearch.search.sort.SortOrder."
+                              f"{order.upper()}")
+    return order.lower() == "desc"
+
+
+def param_page(params: Mapping[str, str], default_size: int) -> tuple[int, int]:
+    """A plugin list API's ``from`` and ``size`` (ISM's and SM's ``getSearchParams``)."""
+    start = param_int(params, "from", 0)
+    size = param_int(params, "size", default_size)
+    if start < 0:
+        raise IllegalArgument(f"[from] parameter cannot be negative, found [{start}]")
+    if size < 0:
+        raise IllegalArgument(f"[size] parameter cannot be negative, found [{size}]")
+    return start, size
+
+
+def matches_query_string(query: str, value: str) -> bool:
+    """A plugin list API's ``queryString`` over one keyword (a policy's name): every term,
+    with ``*``/``?`` wildcards, matches."""
+    terms = [t for t in query.split() if t.upper() != "AND"]
+    return all(fnmatch.fnmatchcase(value, t.strip('"')) for t in terms)
 
 
 def parse_int_setting(key: str, value: Any, minimum: int) -> int:

@@ -8,11 +8,9 @@ so the tests compute every expected answer from the same documents.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
-import pytest
 
 from loghaven.config import Config
 from loghaven.engine.documents_state import WriteRequest
@@ -76,11 +74,3 @@ def make_node(folder: Any, indices: dict[str, tuple[dict[str, Any], list[dict[st
                      for i, d in enumerate(docs)])
         index.refresh()
     return node
-
-
-@pytest.fixture(scope="module")
-def waf_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    node = make_node(tmp_path_factory.mktemp("sqlwaf"),
-                     {"awswaf-2018.12": (WAF_MAPPING, waf_documents())})
-    yield node
-    node.close()

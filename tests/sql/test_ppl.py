@@ -277,3 +277,68 @@ def test_order_survives_a_subquery(db: duckdb.DuckDBPyConnection) -> None:
 
 def test_multi_index_source() -> None:
     assert sql("source=waf-2024, waf-2025 | head 1") == "SELECT * FROM `waf-2024,waf-2025` LIMIT 1"
+
+
+def test_case_between_and_is_null(db: duckdb.DuckDBPyConnection) -> None:
+    _, rows = run(db, "source=waf | where bytes between 400 and 900 and country is not null "
+                      "| eval size = case(bytes < 500, 'small', bytes < 800, 'medium' "
+                      "else 'large') | fields bytes size | sort bytes")
+    assert rows == [(400, "small"), (500, "medium"), (600, "medium"), (700, "medium"),
+                    (800, "large"), (900, "large")]
+
+
+def test_eval_and_fields_after_stats_stay_flat(db: duckdb.DuckDBPyConnection) -> None:
+    ppl = ("source=waf | stats count() as c, sum(bytes) as total by country "
+           "| eval mean = total / c | sort - mean | fields country, mean")
+    assert sql(ppl) == ("SELECT country, SUM(bytes) / COUNT(*) AS mean FROM waf GROUP BY "
+                        "country ORDER BY mean DESC")
+    assert run(db, ppl)[1] == [(None, 1000.0), ("US", 900.0), ("DE", 650.0), ("NL", 250.0)]
+
+
+def test_sort_forms(db: duckdb.DuckDBPyConnection) -> None:
+    _, rows = run(db, "source=waf | sort 2 country desc, bytes asc | fields country, bytes")
+    assert rows == [("US", 900), ("NL", 100)]
+    _, rows = run(db, "source=waf | sort country | fields country | head 1")
+    assert rows == [(None,)]  # ascending puts null first, as PPL does
+
+
+def test_commands_after_a_limit_or_ranking_use_a_subquery(
+        db: duckdb.DuckDBPyConnection) -> None:
+    _, rows = run(db, "source=waf | sort ts | head 4 | stats count() by clientIp "
+                      "| sort clientIp")
+    assert rows == [(3, "10.0.0.1"), (1, "10.0.0.2")]
+    _, rows = run(db, "source=waf | sort ts | head 4 | dedup clientIp | fields bytes")
+    assert sorted(rows) == [(100,), (400,)]
+    _, rows = run(db, "source=waf | top 1 uri by action")
+    assert rows == [("ALLOW", "/a", 3), ("BLOCK", "/b", 3)]
+    _, rows = run(db, "source=waf | top 1 uri by action | where action = 'BLOCK'")
+    assert rows == [("BLOCK", "/b", 3)]
+
+
+PIPELINES = [
+    "search source=waf action='BLOCK' | eval kb = bytes / 1024, x = case(kb > 1, 'a' else 'b')"
+    " | where kb > 0.5 or not isnull(uri) | stats count() as c, avg(kb) by span(ts, 5m) as t,"
+    " country | where c > 1 | sort - c, t | head 5 from 1",
+    "source=`waf-*` | rename clientIp as ip | dedup 2 ip keepempty=true | fields - uri"
+    " | top 3 showcount=false ip by country | rare ip",
+    "source=waf | sort str(bytes) | fields + ip, `@timestamp` | head",
+]
+
+
+@pytest.mark.parametrize("pipeline", PIPELINES)
+def test_every_prefix_compiles_or_is_refused_in_the_plugins_shape(pipeline: str) -> None:
+    """A half-typed query gets the plugin's error, never a crash of the compiler."""
+    assert isinstance(compile(pipeline), exp.Select)
+    for end in range(len(pipeline)):
+        try:
+            compile(pipeline[:end])
+        except SqlError as error:
+            assert error.reason == "Invalid Query"
+            assert error.type in ("SyntaxCheckException", "SemanticCheckException")
+
+
+def test_span_of_several_units(db: duckdb.DuckDBPyConnection) -> None:
+    _, rows = run(db, "source=waf | stats count() as c by span(ts, 30m) as t | sort t")
+    assert rows == [(2, datetime(2024, 5, 1, 10)), (1, datetime(2024, 5, 1, 10, 30)),
+                    (2, datetime(2024, 5, 1, 11)), (1, datetime(2024, 5, 1, 11, 30)),
+                    (3, datetime(2024, 5, 1, 12)), (1, datetime(2024, 5, 1, 12, 30))]

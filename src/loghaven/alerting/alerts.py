@@ -25,15 +25,17 @@ from typing import Any
 
 import orjson
 
-from loghaven.alerting.history import READ, HistoryIndices, HistoryPolicy, as_node, ensure_index
+from loghaven.alerting.history import READ, HistoryIndices, HistoryPolicy
 from loghaven.engine.documents_state import WriteRequest
+from loghaven.engine.node_indices import ensure_index
 from loghaven.engine.writes import new_doc_id
 from loghaven.errors import IllegalArgument
 from loghaven.ingest.bulk import BulkItem
 from loghaven.ingest.service import WriteService
-from loghaven.params import param_int
+from loghaven.params import param_int, param_sort_desc
 from loghaven.scheduler import Scheduler
 from loghaven.search.service import SearchService
+from loghaven.security.context import as_node
 
 ACTIVE_INDEX = ".opendistro-alerting-alerts"
 HISTORY_WRITE_ALIAS = ".opendistro-alerting-alert-history-write"
@@ -367,11 +369,7 @@ class AlertStore:
 
 def table_search(params: Mapping[str, str], *, default_sort: str) -> dict[str, Any]:
     """The paging and sort of OpenSearch's alerting ``Table`` parameters as a search body."""
-    order = params.get("sortOrder", "asc")
-    if order.lower() not in ("asc", "desc"):
-        raise IllegalArgument(f"No enum constant org.opensearch.search.sort.SortOrder."
-                              f"{order.upper()}")
-    sort: dict[str, Any] = {"order": order.lower()}
+    sort: dict[str, Any] = {"order": "desc" if param_sort_desc(params, "sortOrder") else "asc"}
     missing = params.get("missing")
     if missing is not None and missing.strip():
         sort["missing"] = missing

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from loghaven.alerting.alerts import source_of, table_search
-from loghaven.alerting.history import READ, HistoryIndices, HistoryPolicy, as_node
+from loghaven.alerting.history import READ, HistoryIndices, HistoryPolicy
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.writes import new_doc_id
 from loghaven.errors import IllegalArgument, LoghavenError
@@ -25,6 +25,7 @@ from loghaven.ingest.bulk import BulkItem
 from loghaven.ingest.service import WriteService
 from loghaven.scheduler import Scheduler
 from loghaven.search.service import SearchService
+from loghaven.security.context import as_node
 
 HISTORY_WRITE_ALIAS = ".opensearch-alerting-finding-history-write"
 HISTORY_PREFIX = ".opensearch-alerting-finding-history-"

@@ -12,12 +12,11 @@ from the day in its name, on the store's clock, so tests can move time.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,23 +24,14 @@ from loghaven.config import Config
 from loghaven.engine import aliases
 from loghaven.engine.catalog import Catalog
 from loghaven.engine.dates.durations import parse_duration_ms
-from loghaven.errors import ResourceAlreadyExists
+from loghaven.engine.node_indices import ensure_index
 from loghaven.scheduler import Every, Scheduler
-from loghaven.security import context
-from loghaven.security.subject import INTERNAL
+from loghaven.security.context import as_node
 
 log = logging.getLogger("loghaven.alerting")
 #: Reads of the hidden indices (which may not exist yet).
 READ = {"ignore_unavailable": "true", "allow_no_indices": "true",
         "expand_wildcards": "open,hidden"}
-
-
-@contextlib.contextmanager
-def as_node(action: str) -> Iterator[None]:
-    """Work on the system indices as the node itself, whoever asked (the REST layer has
-    checked the caller's permission for the API)."""
-    with context.acting(INTERNAL, action):
-        yield
 
 
 @dataclass(frozen=True)
@@ -67,23 +57,6 @@ class HistoryPolicy:
     def ms(self, name: str) -> int:
         value: str = getattr(self, name)
         return parse_duration_ms(value, name)
-
-
-def system_index(settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The settings of a node-owned index: hidden, so ``*`` does not reach it."""
-    return {"index.hidden": True, **(settings or {})}
-
-
-def ensure_index(catalog: Catalog, name: str, mapping: dict[str, Any],
-                 alias: str | None = None) -> None:
-    """Create a hidden system index (with ``alias`` as its write alias) if it is missing."""
-    if name in catalog.indices:
-        return
-    body: dict[str, Any] = {"settings": system_index(), "mappings": mapping}
-    if alias is not None:
-        body["aliases"] = {alias: {"is_write_index": True, "is_hidden": True}}
-    with as_node("indices:admin/create"), contextlib.suppress(ResourceAlreadyExists):
-        catalog.create_index(name, body)
 
 
 class HistoryIndices:

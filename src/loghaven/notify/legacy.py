@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlunsplit
 from loghaven.errors import IllegalArgument
 from loghaven.notify.service import NotificationService, not_found
 from loghaven.notify.store import ConfigRecord
-from loghaven.params import expect_object, expect_string, param_int
+from loghaven.params import expect_object, expect_string, param_int, param_sort_desc
 
 SCHEMA_VERSION = 3
 CONFIG_INDEX = ".opendistro-alerting-config"
@@ -61,7 +61,7 @@ def list_destinations(service: NotificationService, params: Mapping[str, str],
                     if (found := destination(record)) is not None
                     and kind in ("ALL", found["type"]) and search in found["name"].lower()]
     destinations.sort(key=lambda found: found["name"],
-                      reverse=params.get("sortOrder", "asc") == "desc")
+                      reverse=param_sort_desc(params, "sortOrder"))
     start = param_int(params, "startIndex", 0)
     size = param_int(params, "size", 20)
     return {"totalDestinations": len(destinations),

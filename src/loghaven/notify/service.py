@@ -25,7 +25,7 @@ from loghaven.notify import channels
 from loghaven.notify.message import Delivery, Message
 from loghaven.notify.senders import Outcome, email, sns, webhook
 from loghaven.notify.store import ConfigRecord, ConfigStore
-from loghaven.params import expect_string, param_bool, param_int
+from loghaven.params import expect_string, param_bool, param_int, param_sort_desc
 from loghaven.security.api_keys import new_id
 from loghaven.security.sealing import NodeKey
 from loghaven.storage.metastore import Metastore
@@ -154,11 +154,8 @@ class NotificationService:
         if sort_field not in SORT_FIELDS:
             raise IllegalArgument(f"Unknown sort_field [{sort_field}]; one of "
                                   f"{', '.join(SORT_FIELDS)}")
-        order = (params.get("sort_order") or "asc").lower()
-        if order not in ("asc", "desc"):
-            raise IllegalArgument(f"No sort order for [{order}]")
         records.sort(key=lambda record: (_sort_key(record, sort_field), record.config_id),
-                     reverse=order == "desc")
+                     reverse=param_sort_desc(params, "sort_order"))
         start = max(0, param_int(params, "from_index", 0))
         size = max(0, param_int(params, "max_items", DEFAULT_MAX_ITEMS))
         return _search_result(records, start, size)

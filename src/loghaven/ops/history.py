@@ -24,14 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from loghaven.alerting.history import as_node, ensure_index
 from loghaven.engine.blocks import flood_stage_exempt
 from loghaven.engine.dates.durations import parse_duration_ms
 from loghaven.engine.documents_state import WriteRequest
+from loghaven.engine.node_indices import ensure_index
 from loghaven.errors import LoghavenError
 from loghaven.ingest.event_sink import expire_days
 from loghaven.ops.metrics import collect, uncounted
 from loghaven.scheduler import Every, Scheduler
+from loghaven.security.context import as_node
 from loghaven.security.system_indices import METRICS_PREFIX
 
 if TYPE_CHECKING:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from loghaven.reports.sections import Found
+from loghaven.search.aggregations.metrics.hits import source_value
 
 #: The seed's date: "Wednesday, 11. July 2018 01:06PM".
 DATE_FORMAT = "%A, %d. %B %Y %I:%M%p"
@@ -39,20 +40,6 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def heading(title: str, at_ms: int, timezone: str) -> str:
     moment = datetime.fromtimestamp(at_ms / 1000, ZoneInfo(timezone))
     return f"{title} - {moment.strftime(DATE_FORMAT)}"
-
-
-def value_at(source: dict[str, Any], path: str) -> Any:
-    """A field of ``_source`` by its dotted name, whether stored nested or with dots."""
-    if path in source:
-        return source[path]
-    parts = path.split(".")
-    for cut in range(1, len(parts)):
-        node = source.get(".".join(parts[:cut]))
-        if isinstance(node, dict):
-            found = value_at(node, ".".join(parts[cut:]))
-            if found is not None:
-                return found
-    return None
 
 
 def cell(value: Any) -> str:
@@ -99,9 +86,9 @@ def text(title_line: str, period_line: str, sections: Sequence[Found], top_event
             columns = columns_of(found)
             lines.append(found.title)
             for hit in found.hits[:top_events]:
-                values = [cell(value_at(hit, found.time_field))]
-                values += [f"{name}={cell(value_at(hit, name))}" for name in columns
-                           if value_at(hit, name) is not None]
+                values = [cell(source_value(hit, found.time_field))]
+                values += [f"{name}={cell(source_value(hit, name))}" for name in columns
+                           if source_value(hit, name) is not None]
                 lines.append("  " + "  ".join(values))
     if footer:
         lines += ["", footer]
@@ -138,7 +125,7 @@ def to_html(title_line: str, period_line: str, sections: Sequence[Found], top_ev
                                    for name in (found.time_field, *columns)) + "</tr>")
             for hit in found.hits[:top_events]:
                 parts.append("<tr>" + "".join(
-                    f"<td>{esc(cell(value_at(hit, name)))}</td>"
+                    f"<td>{esc(cell(source_value(hit, name)))}</td>"
                     for name in (found.time_field, *columns)) + "</tr>")
             parts.append("</table>")
     if footer:
@@ -167,6 +154,6 @@ def to_csv(sections: Sequence[Found], limit: int) -> str:
     writer.writerow(["section", "@timestamp", *columns])
     for found in sections:
         for hit in found.hits[:limit]:
-            writer.writerow([csv_cell(found.title), csv_cell(value_at(hit, found.time_field)),
-                             *(csv_cell(value_at(hit, name)) for name in columns)])
+            writer.writerow([csv_cell(found.title), csv_cell(source_value(hit, found.time_field)),
+                             *(csv_cell(source_value(hit, name)) for name in columns)])
     return out.getvalue()

@@ -48,6 +48,14 @@ def acting(subject: Subject, action: str,
         _ACTING.reset(token)
 
 
+@contextlib.contextmanager
+def as_node(action: str) -> Iterator[None]:
+    """Work on the node's own (system) indices as the node itself, whoever asked (the REST
+    layer has checked the caller's permission for the API)."""
+    with acting(INTERNAL, action):
+        yield
+
+
 def acting_user() -> dict[str, Any] | None:
     """The acting user as OpenSearch records it on what they write (a monitor's or an ISM
     policy's ``user``), to act as them later; None for the node itself."""

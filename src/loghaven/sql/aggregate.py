@@ -11,6 +11,7 @@ aggregates and LIMIT run on the statement rewritten over them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,12 @@ _PERCENTILES = ("percentile", "percentile_approx")
 _METRICS = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
 _NUMERIC = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float",
                       "scaled_float", "unsigned_long", "date", "date_nanos"})
+#: The clauses a grouped statement may use to push down (the rest runs over its groups).
+CLAUSES = frozenset({"expressions", "from_", "where", "group", "having", "order", "limit",
+                     "offset", "distinct"})
+#: DATE_TRUNC units as date_histogram calendar intervals (weeks start on Monday in both).
+_CALENDAR = {"SECOND": "1s", "MINUTE": "1m", "HOUR": "1h", "DAY": "1d", "WEEK": "1w",
+             "MONTH": "1M", "QUARTER": "1q", "YEAR": "1y"}
 #: Groups per composite page.
 PAGE = 1000
 #: cardinality's most exact setting: counts up to this are exact.
@@ -100,10 +107,21 @@ class Metric:
 
 @dataclass
 class Key:
+    """One group key: its column in the group table, the statement's expression for it,
+    and the composite source that computes it (``terms`` on a field, ``date_histogram`` for
+    ``DATE_TRUNC(unit, date field)``)."""
+
     column: str
-    field: str
+    expression: str
     es_field: str
     es_type: str
+    interval: str | None = None
+
+    def source(self) -> dict[str, Any]:
+        if self.interval is not None:
+            return {"date_histogram": {"field": self.es_field,
+                                       "calendar_interval": self.interval}}
+        return {"terms": {"field": self.es_field, "missing_bucket": True}}
 
     def value(self, raw: Any) -> Any:
         if raw is None:
@@ -153,8 +171,7 @@ class GroupPlan:
             group: dict[str, Any] = {"terms": terms}
         else:
             composite: dict[str, Any] = {"size": PAGE, "sources": [
-                {k.column: {"terms": {"field": k.es_field, "missing_bucket": True}}}
-                for k in self.keys]}
+                {k.column: k.source()} for k in self.keys]}
             if after is not None:
                 composite["after"] = after
             group = {"composite": composite}
@@ -165,8 +182,8 @@ class GroupPlan:
 
     def run(self, search: SearchService, settings: SqlSettings, fetch_size: int) -> Answer:
         columns: dict[str, list[Any]] = {c: [] for c in self._types()}
-        response = None
-        for response, bucket, key in self._buckets(search):
+        responses: list[dict[str, Any]] = []
+        for bucket, key in self._buckets(search, responses):
             for k in self.keys:
                 columns[k.column].append(k.value(key[k.column]))
             for m in self.metrics:
@@ -176,7 +193,7 @@ class GroupPlan:
         output = engine.run([table], self.duck_sql)
         schema = output_schema(self.statement, self.statement.names, output.types)
         return Answer(schema, output.rows, len(output.rows),
-                      search=response if len(self.searches) == 1 else None)
+                      search=responses[0] if len(responses) == 1 else None)
 
     def _types(self) -> dict[str, str]:
         types = {k.column: duck_type(k.es_type) for k in self.keys}
@@ -184,24 +201,26 @@ class GroupPlan:
         types["__ord"] = "BIGINT"
         return types
 
-    def _buckets(self, search: SearchService) -> Any:
-        if not self.keys:
+    def _buckets(self, search: SearchService, responses: list[dict[str, Any]]
+                 ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """(bucket, key) of every group; each search response is added to ``responses``."""
+        if not self.keys or self.terms_size is not None:
             response = search.search(self.index, self.body(None), {})
-            bucket = {"doc_count": response["hits"]["total"]["value"],
-                      **response.get("aggregations", {})}
-            yield response, bucket, {}
-            return
-        if self.terms_size is not None:
-            response = search.search(self.index, self.body(None), {})
+            responses.append(response)
+            if not self.keys:
+                yield {"doc_count": response["hits"]["total"]["value"],
+                       **response.get("aggregations", {})}, {}
+                return
             for bucket in response["aggregations"]["groups"]["buckets"]:
-                yield response, bucket, {self.keys[0].column: bucket["key"]}
+                yield bucket, {self.keys[0].column: bucket["key"]}
             return
         after = None
         while True:
             response = search.search(self.index, self.body(after), {})
+            responses.append(response)
             groups = response["aggregations"]["groups"]
             for bucket in groups["buckets"]:
-                yield response, bucket, bucket["key"]
+                yield bucket, bucket["key"]
             after = groups.get("after_key")
             if not groups["buckets"] or after is None:
                 return
@@ -258,15 +277,26 @@ def _ancestors(node: exp.Expression) -> list[exp.Expression]:
 def _keys(statement: Statement, schema: Schema) -> list[Key] | None:
     group = statement.tree.args.get("group")
     keys: list[Key] = []
-    for target in group.expressions if group is not None else []:
-        path = plain_field(item_target(statement, target))
+    for entry in group.expressions if group is not None else []:
+        target = item_target(statement, entry)
+        interval = None
+        if isinstance(target, exp.DateTrunc | exp.TimestampTrunc):
+            unit = target.args.get("unit")
+            interval = _CALENDAR.get(unit.name.upper()) \
+                if isinstance(unit, exp.Literal | exp.Var) else None
+            if interval is None:
+                return None
+            path = plain_field(target.this)
+        else:
+            path = plain_field(target)
         if path is None or path not in schema:
             return None
         es_type = schema.fields[path].es_type
         es_field = schema.keyword_of(path)
-        if es_field is None or es_type in ("object", "nested", "geo_point"):
+        if es_field is None or es_type in ("object", "nested", "geo_point") or \
+                (interval is not None and es_type not in ("date", "date_nanos")):
             return None
-        keys.append(Key(f"k{len(keys)}", path, es_field, es_type))
+        keys.append(Key(f"k{len(keys)}", target.sql(), es_field, es_type, interval))
     return keys
 
 
@@ -313,24 +343,25 @@ def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
              ) -> exp.Select | None:
     """The statement over the group table; None when it reads a field that is no key
     outside an aggregate."""
-    by_field = {k.field: k.column for k in keys}
+    by_expression = {k.expression: k.column for k in keys}
     rewritten = tree.copy()
 
     def swap(node: exp.Expression) -> exp.Expression:
         if is_aggregate(node) and node.sql() in metrics:
             return exp.column(metrics[node.sql()])
+        if isinstance(node, exp.Column | exp.DateTrunc | exp.TimestampTrunc) \
+                and node.sql() in by_expression:
+            return exp.column(by_expression[node.sql()])
         return node
     rewritten = rewritten.transform(swap)
-    for column in list(rewritten.find_all(exp.Column)):
-        path = plain_field(column)
-        if path in by_field and column.this.quoted:
-            column.replace(exp.column(by_field[path]))
-        elif column.this.quoted:
-            return None
     having = rewritten.args.get("having")
     rewritten.set("having", None)
     rewritten.set("group", None)
     rewritten.set("where", exp.Where(this=having.this) if having is not None else None)
+    aliases = {item.alias for item in tree.expressions if isinstance(item, exp.Alias)}
+    if any(column.this.quoted and (column.table or column.name not in aliases)
+           for column in rewritten.find_all(exp.Column)):
+        return None
     rewritten.set("from_", exp.From(this=exp.Table(this=exp.to_identifier("groups",
                                                                              quoted=True))))
     return rewritten
@@ -343,14 +374,14 @@ def _terms(statement: Statement, keys: list[Key],
     tree = statement.tree
     order = tree.args.get("order")
     limit = int_clause(tree, "limit")
-    if len(keys) != 1 or limit is None or tree.args.get("offset") is not None \
+    if len(keys) != 1 or keys[0].interval is not None or limit is None or tree.args.get("offset") is not None \
             or tree.args.get("having") is not None or order is None \
             or len(order.expressions) != 1 or tree.args.get("distinct"):
         return None
     ordered = order.expressions[0]
     direction = "desc" if ordered.args.get("desc") else "asc"
     target = item_target(statement, ordered.this)
-    if plain_field(target) == keys[0].field:
+    if target.sql() == keys[0].expression:
         return limit, {"_key": direction}
     if not is_aggregate(target) or target.sql() not in metrics:
         return None

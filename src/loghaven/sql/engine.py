@@ -50,18 +50,43 @@ def quote(name: str) -> str:
 
 def to_duckdb(tree: exp.Expression) -> str:
     """``tree`` as DuckDB SQL, with OpenSearch's meanings kept: ``PERCENTILE(f, 95)`` and
-    ``PERCENTILE_APPROX(f, 95)`` take a percent, ``DATE_TRUNC`` answers a timestamp."""
+    ``PERCENTILE_APPROX(f, 95)`` take a percent, ``DATE_TRUNC`` answers a timestamp,
+    ``DAYOFWEEK`` counts from Sunday = 1, ``UNIX_TIMESTAMP`` is epoch seconds, and
+    an integer divided by an integer is an integer (``"timestamp"/1000`` gives whole
+    seconds, as in OpenSearch and Athena)."""
     def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Div) and all(_integral(e) for e in (node.left, node.right)):
+            for operand in (node.left, node.right):
+                operand.type = exp.DataType.build("BIGINT")
+            node.set("typed", True)
         if isinstance(node, exp.Anonymous) and node.name.lower() in ("percentile",
                                                                      "percentile_approx"):
             value, percent = ([*node.expressions, exp.Literal.number(50)])[:2]
             return exp.Anonymous(this="quantile_cont", expressions=[
                 value, exp.Div(this=percent, expression=exp.Literal.number(100.0))])
+        if isinstance(node, exp.DayOfWeek) and not node.meta.get("sunday_is_one"):
+            node.meta["sunday_is_one"] = True
+            return exp.Paren(this=exp.Add(this=node, expression=exp.Literal.number(1)))
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "unix_timestamp":
+            moment = node.expressions[0] if node.expressions else exp.CurrentTimestamp()
+            return exp.Anonymous(this="epoch", expressions=[moment])
         if isinstance(node, exp.TimestampTrunc | exp.DateTrunc) and \
                 not isinstance(node.parent, exp.Cast):
             return exp.Cast(this=node, to=exp.DataType.build("TIMESTAMP"))
         return node
     return tree.copy().transform(fix).sql(dialect="duckdb")
+
+
+def _integral(node: exp.Expression) -> bool:
+    """Whether ``node`` is an integer: a literal, a cast to one, or a column of an
+    integral field (typed at resolution)."""
+    if isinstance(node, exp.Paren):
+        return _integral(node.this)
+    if isinstance(node, exp.Literal):
+        return node.is_int
+    if isinstance(node, exp.Cast):
+        return node.to.is_type(*exp.DataType.INTEGER_TYPES)
+    return node.is_type(*exp.DataType.INTEGER_TYPES)
 
 
 def run(tables: list[Table], sql: str) -> Output:

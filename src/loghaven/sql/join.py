@@ -14,9 +14,9 @@ from loghaven.sql.resolve import Source, Statement
 
 
 def plan_join(statement: Statement, request_filter: dict[str, Any] | None) -> RowsPlan:
-    """The join's plan. The whole WHERE still runs in DuckDB (a conjunct on the outer side
-    of a LEFT JOIN must also see the rows the join null-extends); a pushed conjunct only
-    narrows what is pulled."""
+    """The join's plan. A WHERE conjunct that reads one side only is pushed into that
+    side's search where filtering before the join cannot change the answer (either side of
+    an inner join, the preserved side of a LEFT/RIGHT join); the others run in DuckDB."""
     tree = statement.tree
     join = tree.args["joins"][0]
     side = (join.side or "").upper()
@@ -24,7 +24,7 @@ def plan_join(statement: Statement, request_filter: dict[str, Any] | None) -> Ro
     where = tree.args.get("where")
     conjuncts = list(where.this.flatten()) if where is not None and \
         isinstance(where.this, exp.And) else [where.this] if where is not None else []
-    pulls = []
+    pulls, residual = [], list(conjuncts)
     for position, source in enumerate(statement.sources):
         pushed = []
         if position in safe:
@@ -32,10 +32,12 @@ def plan_join(statement: Statement, request_filter: dict[str, Any] | None) -> Ro
                 query = _side_query(conjunct, source)
                 if query is not None:
                     pushed.append(query)
-        body = {"query": filters_of(statement, request_filter, pushed),
+                    residual.remove(conjunct)
+        body = {"query": filters_of(request_filter, pushed),
                 "_source": source_filter(source)}
         pulls.append(Pull(source, body))
-    return RowsPlan(pulls, statement, duck_statement(statement, where and where.this))
+    return RowsPlan(pulls, statement,
+                    duck_statement(statement, exp.and_(*residual) if residual else None))
 
 
 def _side_query(conjunct: exp.Expression, source: Source) -> dict[str, Any] | None:

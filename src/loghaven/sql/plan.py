@@ -20,7 +20,7 @@ from loghaven.search.service import SearchService
 from loghaven.sql import engine, fetch
 from loghaven.sql.errors import SqlError
 from loghaven.sql.pushdown import column_name, split_where
-from loghaven.sql.resolve import Source, Statement
+from loghaven.sql.resolve import Source, Statement, base_select
 from loghaven.sql.result import Column
 from loghaven.sql.settings import SqlSettings
 from loghaven.sql.values import document_value, duck_type, hit_value, plugin_type, to_duck
@@ -92,6 +92,17 @@ def _fields_of(statement: Statement) -> set[str]:
     return {f for s in statement.sources for f in s.fields}
 
 
+#: The clauses a search alone can answer (with sort, size and from).
+_SEARCH_CLAUSES = frozenset({"expressions", "from_", "where", "order", "limit", "offset"})
+
+
+def only_clauses(tree: exp.Select, allowed: frozenset[str]) -> bool:
+    """Whether ``tree`` uses no clause beyond ``allowed`` (no QUALIFY, window, DISTINCT...
+    that the search could not apply in the right order)."""
+    used = {key for key, value in tree.args.items() if value}
+    return used <= allowed and tree.find(exp.Window) is None
+
+
 def int_clause(tree: exp.Select, key: str) -> int | None:
     node = tree.args.get(key)
     if node is None:
@@ -102,14 +113,18 @@ def int_clause(tree: exp.Select, key: str) -> int | None:
     return int(value.this)
 
 
-def filters_of(statement: Statement, request_filter: dict[str, Any] | None,
+def filters_of(request_filter: dict[str, Any] | None,
                pushed: list[dict[str, Any]]) -> dict[str, Any]:
+    """The request's ``filter`` first, then the pushed-down WHERE conjuncts."""
     return fetch.query_of(([request_filter] if request_filter else []) + pushed)
 
 
 def output_schema(statement: Statement, names: list[str], types: list[str]) -> list[Column]:
     """The answer's columns: a plain field keeps its mapping's type, a computed column
     takes its DuckDB type (``COUNT`` answers ``integer`` as the plugin's does)."""
+    if len(types) != len(statement.tree.expressions):  # a * over a subquery
+        return [Column(name, plugin_type(duck)) for name, duck in zip(names, types,
+                                                                        strict=True)]
     columns = []
     for item, name, duck in zip(statement.tree.expressions, names, types, strict=True):
         alias = item.alias if isinstance(item, exp.Alias) else None
@@ -300,13 +315,14 @@ def parse_objects(schema: list[Column], rows: list[list[Any]]) -> list[list[Any]
 def duck_statement(statement: Statement, where: exp.Expression | None,
                    keep_limit: bool = True) -> str:
     """The statement over the loaded tables: each index replaced by its table, the WHERE
-    by what was not pushed down, LIMIT/OFFSET dropped when the search applied them."""
+    of the SELECT that reads it by what was not pushed down, LIMIT/OFFSET dropped when the
+    search applied them."""
     tree = statement.tree.copy()
     for table in list(tree.find_all(exp.Table)):
         source = next(s for s in statement.sources
                       if table.alias_or_name == s.alias)
         table.replace(exp.Table(this=exp.to_identifier(source.alias, quoted=True)))
-    tree.set("where", exp.Where(this=where) if where is not None else None)
+    base_select(tree).set("where", exp.Where(this=where) if where is not None else None)
     if not keep_limit:
         tree.set("limit", None)
         tree.set("offset", None)
@@ -323,12 +339,15 @@ def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> 
                                                       and tree.args["where"].this))
     if len(statement.sources) == 2:
         return join.plan_join(statement, request_filter)
+    if statement.nested:
+        return _nested(statement, request_filter)
     source = statement.sources[0]
     where = tree.args.get("where")
     pushed, residual = split_where(where.this if where else None, source.schema)
-    query = filters_of(statement, request_filter, pushed)
+    query = filters_of(request_filter, pushed)
     grouped = tree.args.get("group") is not None or aggregate.has_aggregates(tree)
-    if grouped and residual is None:
+    plain = only_clauses(tree, _SEARCH_CLAUSES)
+    if grouped and residual is None and only_clauses(tree, aggregate.CLAUSES):
         pushed_plan = aggregate.plan_groups(statement, query)
         if pushed_plan is not None:
             return pushed_plan
@@ -338,11 +357,22 @@ def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> 
     items = [plain_field(i) for i in tree.expressions]
     if sort is not None and sort:
         body["sort"] = sort
-    if not grouped and residual is None and sort is not None and not tree.args.get("distinct"):
+    if not grouped and residual is None and sort is not None and plain:
         if all(p is not None and p in source.schema for p in items):
             typed = [(p, source.schema.fields[p].es_type) for p in items if p is not None]
             return HitsPlan(source, typed, statement.names, body, start, limit, statement)
         return RowsPlan([Pull(source, body, start, limit)], statement,
                         duck_statement(statement, None, keep_limit=False))
     body.pop("sort", None)
+    return RowsPlan([Pull(source, body)], statement, duck_statement(statement, residual))
+
+
+def _nested(statement: Statement, request_filter: dict[str, Any] | None) -> RowsPlan:
+    """A statement over subqueries: the innermost SELECT's WHERE filters the rows pulled
+    from its index as far as it pushes down; DuckDB runs the rest of the statement."""
+    base = statement.base
+    source = statement.sources[0]
+    where = base.args.get("where")
+    pushed, residual = split_where(where.this if where else None, source.schema)
+    body = {"query": filters_of(request_filter, pushed), "_source": source_filter(source)}
     return RowsPlan([Pull(source, body)], statement, duck_statement(statement, residual))

@@ -21,9 +21,13 @@ from loghaven.search.service import SearchService
 from loghaven.sql.dialect import OpenSearchSQL, parse
 from loghaven.sql.errors import SemanticError, SqlError
 from loghaven.sql.schema import Schema, schema_of
+from loghaven.sql.values import duck_type
 
 #: An unquoted index name after FROM/JOIN that sqlglot would split (``awswaf-*``).
 _INDEX_NAME = re.compile(r"(?i)\b(FROM|JOIN)(\s+)([^\s,;()`\"']+)")
+_OTHER_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT", "CREATE",
+                          "DROP", "ALTER", "TRUNCATE", "RENAME", "GRANT", "REVOKE", "SET",
+                          "USE", "CALL", "LOAD", "COPY", "ATTACH", "EXPORT", "IMPORT"})
 _ALIAS_TAIL = re.compile(r"(?is)^(.*?)\s+(?:AS\s+)?(`[^`]*`|\"[^\"]*\"|'[^']*'|[\w$]+)\s*$")
 
 
@@ -45,11 +49,14 @@ class Statement:
     tree: exp.Select
     sources: list[Source]
     names: list[str]
+    #: The FROM is a subquery (PPL opens them): the statement runs in DuckDB over the rows
+    #: of its innermost SELECT's index.
+    nested: bool = False
 
-    def source_of(self, column: exp.Column) -> Source:
-        if len(self.sources) == 1:
-            return self.sources[0]
-        return next(s for s in self.sources if s.alias == column.table)
+    @property
+    def base(self) -> exp.Select:
+        """The innermost SELECT, the one that reads the index."""
+        return base_select(self.tree)
 
 
 def quote_index_names(sql: str) -> str:
@@ -63,7 +70,17 @@ def quote_index_names(sql: str) -> str:
 
 
 def parse_statement(sql: str) -> exp.Expression:
+    """The statement of ``sql``; anything but a query is refused by its verb first (an
+    ``INSERT INTO logs-*`` need not parse to be named unsupported)."""
+    verb = sql.lstrip(" \t\r\n(").split(None, 1)[0].upper() if sql.strip() else ""
+    if verb in _OTHER_VERBS:
+        raise _unsupported(verb)
     return parse(quote_index_names(sql))
+
+
+def _unsupported(kind: str) -> SqlError:
+    return SqlError(f"Unsupported statement [{kind}]: only SELECT, SHOW TABLES and "
+                    f"DESCRIBE TABLES are supported.", type="UnsupportedOperationException")
 
 
 def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
@@ -71,16 +88,33 @@ def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
     """The statement ``tree`` (parsed from ``sql``, or built by PPL when ``sql`` is None)
     with its parameters bound and its columns resolved against its indices' schemas."""
     if not isinstance(tree, exp.Select):
-        kind = tree.key.upper() if isinstance(tree, exp.Expression) else str(tree)
-        raise SqlError(f"Unsupported statement [{kind}]: only SELECT, SHOW TABLES and "
-                       f"DESCRIBE TABLES are supported.", type="UnsupportedOperationException")
+        raise _unsupported(tree.key.upper() if isinstance(tree, exp.Expression) else str(tree))
     _bind(tree, parameters)
-    sources = _sources(search, tree)
+    base = base_select(tree)
+    sources = _sources(search, base)
+    if base is not tree and len(sources) > 1:
+        raise SqlError("A JOIN inside a subquery is not supported.",
+                       type="UnsupportedOperationException")
     names = _item_names(tree, sql)
     quoted = _double_quoted(sql) if sql else set()
-    _expand_star(tree, sources, names)
+    if base is tree:
+        _expand_star(tree, sources, names)
+    elif any(_star_table(item) is not None for s in tree.find_all(exp.Select)
+             for item in s.expressions):
+        sources[0].fields.extend(f.name for f in sources[0].schema.leaves())
     _resolve_columns(tree, sources, quoted)
-    return Statement(tree, sources, names)
+    return Statement(tree, sources, names, nested=base is not tree)
+
+
+def base_select(tree: exp.Select) -> exp.Select:
+    """The SELECT whose FROM is an index: ``tree`` itself, or the innermost of the
+    subqueries it reads from."""
+    from_ = tree.args.get("from_")
+    while from_ is not None and isinstance(from_.this, exp.Subquery) \
+            and isinstance(from_.this.this, exp.Select):
+        tree = from_.this.this
+        from_ = tree.args.get("from_")
+    return tree
 
 
 def _bind(tree: exp.Select, parameters: list[dict[str, Any]]) -> None:
@@ -113,7 +147,7 @@ def _literal(param: dict[str, Any]) -> exp.Expression:
 
 
 def _sources(search: SearchService, tree: exp.Select) -> list[Source]:
-    from_ = tree.args.get("from_") or tree.args.get("from")
+    from_ = tree.args.get("from_")
     if from_ is None:
         return []
     tables = [from_.this] + [join.this for join in tree.args.get("joins") or []]
@@ -134,7 +168,8 @@ def _sources(search: SearchService, tree: exp.Select) -> list[Source]:
 
 
 def _item_names(tree: exp.Select, sql: str | None) -> list[str]:
-    """Each select item as the user wrote it (its alias aside)."""
+    """Each select item as the user wrote it (its alias aside); for PPL, which has no
+    text of its own for a SELECT, the alias or else the expression."""
     written = _select_list(sql) if sql else None
     names = []
     for i, item in enumerate(tree.expressions):
@@ -145,6 +180,8 @@ def _item_names(tree: exp.Select, sql: str | None) -> list[str]:
             if isinstance(item, exp.Alias):
                 match = _ALIAS_TAIL.match(text)
                 text = match.group(1).strip() if match else None
+        if text is None and sql is None and isinstance(item, exp.Alias):
+            text = item.alias  # PPL names a column by its alias (``count()``, ``b2``)
         names.append(text or inner.sql(dialect=OpenSearchSQL))
     return names
 
@@ -215,17 +252,23 @@ def _star_table(item: exp.Expression) -> str | None:
 
 
 def _resolve_columns(tree: exp.Select, sources: list[Source], quoted: set[str]) -> None:
-    aliases = {item.alias for item in tree.expressions if isinstance(item, exp.Alias)}
+    aliases = {alias.alias for alias in tree.find_all(exp.Alias)}
+    subqueries = {sub.alias for sub in tree.find_all(exp.Subquery) if sub.alias}
     for column in list(tree.find_all(exp.Column)):
         if isinstance(column.this, exp.Star):
             continue
         parts = [p.name for p in column.parts]
+        if len(parts) > 1 and parts[0] in subqueries:
+            parts = parts[1:]
         source, path = _field_of(parts, sources)
         if source is not None:
             if path not in source.fields:
                 source.fields.append(path)
-            column.replace(exp.column(exp.to_identifier(path, quoted=True),
-                                      table=source.alias if len(sources) > 1 else None))
+            resolved = exp.column(exp.to_identifier(path, quoted=True),
+                                  table=source.alias if len(sources) > 1 else None)
+            if duck_type(source.schema.fields[path].es_type) == "BIGINT":
+                resolved.type = exp.DataType.build("BIGINT")  # for integer division
+            column.replace(resolved)
         elif len(parts) == 1 and parts[0] in aliases:
             continue
         elif len(parts) == 1 and parts[0] in quoted:

@@ -8,7 +8,6 @@ written here under :meth:`IsmStore.locked`, so a run of the same index never int
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -125,7 +124,7 @@ class IsmService:
         sorted by ``sortField`` (``policy.policy_id.keyword`` by default) and paged."""
         size, start, sort_field, descending, query = _search_params(
             params, "policy.policy_id.keyword")
-        records = [r for r in self.store.policies() if _query_matches(query, r["_id"])]
+        records = [r for r in self.store.policies() if url_params.matches_query_string(query, r["_id"])]
         field = sort_field.removeprefix("policy.").removesuffix(".keyword")
         records.sort(key=lambda r: _sort_key(r["policy"].get(field)), reverse=descending)
         return {"policies": [{"_id": r["_id"], "_seq_no": r["_seq_no"],
@@ -281,7 +280,7 @@ class IsmService:
         else:
             live = {i.uuid: i for i in self.catalog.indices.values()}
             entries = [(live[u], m) for u, m in records.items()
-                       if u in live and _query_matches(query, m.index)
+                       if u in live and url_params.matches_query_string(query, m.index)
                        and self._may_manage(live[u])]
             field = sort_field.removeprefix("managed_index.").removesuffix(".keyword")
             entries.sort(key=lambda e: _sort_key(getattr(e[1], field, e[1].index)),
@@ -566,23 +565,10 @@ def _filter_keeps(explain_filter: dict[str, Any], managed: ManagedIndex) -> bool
 def _search_params(params: dict[str, str],
                    default_sort: str) -> tuple[int, int, str, bool, str]:
     """``getSearchParams``: size (20), from (0), sortField, sortOrder (asc), queryString."""
-    size = url_params.param_int(params, "size", DEFAULT_SIZE)
-    start = url_params.param_int(params, "from", 0)
-    if size < 0:
-        raise IllegalArgument(f"[size] parameter cannot be negative, found [{size}]")
-    if start < 0:
-        raise IllegalArgument(f"[from] parameter cannot be negative, found [{start}]")
-    order = params.get("sortOrder", "asc")
-    if order.lower() not in ("asc", "desc"):
-        raise IllegalArgument(f"Unknown SortOrder [{order}]")
-    return size, start, params.get("sortField", default_sort), order.lower() == "desc", \
+    start, size = url_params.param_page(params, DEFAULT_SIZE)
+    desc = url_params.param_sort_desc(params, "sortOrder")
+    return size, start, params.get("sortField", default_sort), desc, \
         params.get("queryString", "*")
-
-
-def _query_matches(query: str, value: str) -> bool:
-    """A query string over one keyword field: every term (``*``/``?`` wildcards) matches."""
-    terms = [t for t in query.replace(" AND ", " ").split() if t]
-    return all(fnmatch.fnmatchcase(value, t.strip('"')) for t in terms) if terms else True
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

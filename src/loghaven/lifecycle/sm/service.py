@@ -29,7 +29,7 @@ from loghaven.errors import (
 from loghaven.lifecycle.ism.store import UNASSIGNED_PRIMARY_TERM, UNASSIGNED_SEQ_NO
 from loghaven.lifecycle.sm.policy import cron_of, doc_id, parse_policy
 from loghaven.lifecycle.sm.workflow import CREATION, DELETION, WorkflowRun, next_trigger
-from loghaven.params import param_int
+from loghaven.params import matches_query_string, param_page, param_sort_desc
 from loghaven.scheduler import JOB
 
 if TYPE_CHECKING:
@@ -237,20 +237,12 @@ class SnapshotPolicies:
     def search(self, params: Mapping[str, str]) -> dict[str, Any]:
         """``GET _plugins/_sm/policies``: ``from``, ``size``, ``sortField``, ``sortOrder``,
         ``queryString`` (on the name, terms ANDed, wildcards allowed)."""
-        start = param_int(params, "from", 0)
-        size = param_int(params, "size", DEFAULT_SIZE)
-        if start < 0:
-            raise IllegalArgument(f"[from] parameter cannot be negative, found [{start}]")
-        if size < 0:
-            raise IllegalArgument(f"[size] parameter cannot be negative, found [{size}]")
-        order = params.get("sortOrder", "asc").lower()
-        if order not in ("asc", "desc"):
-            raise IllegalArgument(f"No sort order for [{params.get('sortOrder')}]")
+        start, size = param_page(params, DEFAULT_SIZE)
+        order = "desc" if param_sort_desc(params, "sortOrder") else "asc"
         field = params.get("sortField", DEFAULT_SORT_FIELD)
-        terms = (params.get("queryString") or "*").split()
         records = [r for r in self.metastore.list(KIND).values()
-                   if all(fnmatchcase(r["sm_policy"]["name"], t.strip('"')) for t in terms
-                          if t.upper() != "AND")]
+                   if matches_query_string(params.get("queryString") or "*",
+                                           r["sm_policy"]["name"])]
 
         def key(record: dict[str, Any]) -> tuple[bool, int, Any]:
             value: Any = record
