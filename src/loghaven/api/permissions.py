@@ -467,6 +467,7 @@ POST            {p}/_sql/close                          indices:data/read/search
 GET,POST        {p}/_sql/stats                          authenticated
 POST            {p}/_ppl                                cluster:admin/opensearch/ppl
 POST            {p}/_ppl/_explain                       cluster:admin/opensearch/ppl
+GET,POST        {p}/_ppl/stats                          authenticated
 PUT             {p}/_query/settings                     cluster:admin/settings/update
 """
 

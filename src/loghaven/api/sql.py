@@ -210,7 +210,8 @@ async def close_cursor(request: Request) -> Response:
 
 
 async def stats(request: Request) -> Response:
-    """The plugin's request counters."""
+    """The plugin's request counters (one set for SQL and PPL, as its stats endpoints answer
+    one set of metrics)."""
     return json_response(request, node_of(request).sql.stats())
 
 
@@ -263,6 +264,7 @@ routes = [
         *_with_slash(f"{prefix}/_sql/stats", stats, ["GET", "POST"]),
         *_with_slash(f"{prefix}/_ppl", ppl_query, ["POST"]),
         *_with_slash(f"{prefix}/_ppl/_explain", _explain("ppl", PPL_REASON), ["POST"]),
+        *_with_slash(f"{prefix}/_ppl/stats", stats, ["GET", "POST"]),
         *_with_slash(f"{prefix}/_query/settings", put_settings, ["PUT"]),
     ]
 ]
