@@ -263,6 +263,12 @@ def test_ppl(es: httpx.Client) -> None:
     csv = es.post("/_plugins/_ppl?format=csv",
                   json={"query": f"source={INDEX} | where n < 2 | sort n | fields n, note"})
     assert csv.text.splitlines() == ["n,note", "0,\"'=HYPERLINK(\"\"http://x\"\")\"", "1,'-2+3"]
+    viz = es.post("/_plugins/_ppl?format=viz",
+                  json={"query": f"source={INDEX} | where n < 3 | sort n | fields n, country"})
+    assert viz.json() == {"data": {"n": [0, 1, 2], "country": ["DE", "FR", "US"]},
+                          "fields": [{"name": "n", "type": "long"},
+                                     {"name": "country", "type": "keyword"}],
+                          "size": 3, "status": 200}
     refused = es.post("/_plugins/_ppl?format=json", json={"query": f"source={INDEX}"})
     assert refused.status_code == 400
     assert refused.json()["error"]["reason"] == "Invalid Query"
