@@ -107,8 +107,16 @@ def test_date_trunc_groups_as_a_date_histogram(waf_node: Node) -> None:
     assert [c.type for c in result.schema] == ["timestamp", "integer", "long"]
     request = waf_node.sql.explain(SqlRequest(query))["root"]["children"][0]["children"][0]
     sources = request["description"]["request"]["aggs"]["groups"]["composite"]["sources"]
-    assert sources == [{"k0": {"date_histogram": {"field": "@timestamp",
-                                                  "calendar_interval": "1d"}}}]
+    assert sources == [{"k0": {"date_histogram": {
+        "field": "@timestamp", "fixed_interval": "86400000ms", "missing_bucket": True}}}]
+
+
+def test_calendar_units_group_in_duckdb(waf_node: Node) -> None:
+    """Months are no fixed length: DATE_TRUNC('month', ...) groups over pulled rows."""
+    result = sql(waf_node, f"SELECT date_trunc('month', `@timestamp`) AS m, count(*) "
+                           f"FROM {INDEX} GROUP BY 1 ORDER BY 1")
+    months = Counter(_day(d["timestamp"])[:7] for d in DOCS)
+    assert result.rows == [[f"{m}-01 00:00:00", n] for m, n in sorted(months.items())]
 
 
 def test_ordinals_and_aliases_group(waf_node: Node) -> None:
@@ -180,3 +188,33 @@ def _day(millis: int) -> str:
     import datetime as dt
 
     return (dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=millis)).strftime("%Y-%m-%d")
+
+
+def test_limit_without_order_stops_paging(waf_node: Node) -> None:
+    result = sql(waf_node, "SELECT user, count(*) FROM many GROUP BY user LIMIT 3")
+    assert result.rows == [["u00000", 1], ["u00001", 1], ["u00002", 1]]
+    assert result.search is not None  # one composite page answered it
+
+
+def test_hits_past_the_result_window_scroll_in_order(waf_node: Node) -> None:
+    settings = waf_node.sql.settings
+    limit, settings.size_limit = settings.size_limit, 100
+    try:
+        deep = sql(waf_node, "SELECT user FROM many ORDER BY user LIMIT 5 OFFSET 10040")
+        long = sql(waf_node, "SELECT user, n FROM many ORDER BY user DESC LIMIT 10020")
+    finally:
+        settings.size_limit = limit
+    assert deep.rows == [[f"u{n:05d}"] for n in range(10040, 10045)]
+    assert [r[0] for r in long.rows] == [f"u{n:05d}" for n in range(MANY - 1, 29, -1)]
+
+
+def test_distinct_fields_push_down_as_groups(waf_node: Node) -> None:
+    settings = waf_node.sql.settings
+    limit, settings.size_limit = settings.size_limit, 100
+    try:
+        result = sql(waf_node, "SELECT DISTINCT n FROM many ORDER BY n DESC")
+        pairs = sql(waf_node, f"SELECT DISTINCT action, month FROM {INDEX}")
+    finally:
+        settings.size_limit = limit
+    assert result.rows == [[2], [1], [0]]  # 10,050 rows, never pulled
+    assert pairs.rows == sorted([list(p) for p in {(d["action"], d["month"]) for d in DOCS}])

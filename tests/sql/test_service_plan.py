@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,7 +62,7 @@ def test_explain_top_n_group_is_a_terms_aggregation(waf_node: Node) -> None:
     assert request["size"] == 0 and request["query"] == {"term": {"month": "12"}}
     assert request["aggs"]["groups"]["terms"] == {
         "field": "httpRequest.clientIp", "size": 10, "order": {"_count": "desc"}}
-    assert root["children"][0]["name"] == "DuckDBOperator"
+    assert root["children"] == [scan]  # the buckets answer as they are: nothing in process
 
 
 def test_explain_having_is_a_composite_aggregation(waf_node: Node) -> None:
@@ -139,3 +140,16 @@ def test_disabled_ppl_is_refused(waf_node: Node) -> None:
         assert caught.value.type == "IllegalAccessException"
     finally:
         waf_node.catalog.put_cluster_settings({"transient": {"plugins.ppl.enabled": None}})
+
+
+def test_stats_count_within_the_interval(waf_node: Node) -> None:
+    counters = waf_node.sql.counters
+    interval, counters.interval_s = counters.interval_s, 0.3
+    try:
+        waf_node.sql.sql(SqlRequest(f"SELECT action FROM {INDEX} LIMIT 1"))
+        assert waf_node.sql.stats()["request_count"] >= 1
+        time.sleep(0.4)
+        after = waf_node.sql.stats()
+    finally:
+        counters.interval_s = interval
+    assert after["request_count"] == 0 and after["request_total"] >= 1

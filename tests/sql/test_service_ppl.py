@@ -39,8 +39,8 @@ def test_stats_by_pushes_down_as_a_terms_aggregation(waf_node: Node) -> None:
                            for b in expected["aggregations"]["t"]["buckets"]]
     assert [c.name for c in result.schema] == ["count()", "httpRequest.clientIp"]
     plan = waf_node.sql.explain(SqlRequest(query), language="ppl")["root"]
-    scan = plan["children"][0]["children"][0]["description"]["request"]
-    assert scan["aggs"]["groups"]["terms"]["size"] == 5
+    (scan,) = plan["children"]  # one search, nothing in process
+    assert scan["description"]["request"]["aggs"]["groups"]["terms"]["size"] == 5
 
 
 def test_fields_head_and_eval(waf_node: Node) -> None:
@@ -74,8 +74,50 @@ def test_top_and_rename(waf_node: Node) -> None:
     assert renamed.rows == [[sum(1 for d in DOCS if d["action"] == "COUNT")]]
 
 
-def test_span_buckets_by_hour(waf_node: Node) -> None:
-    result = ppl(waf_node, "source=awswaf-* | where month = '12' "
-                           "| stats count() by span(`@timestamp`, 1d)")
-    days = Counter((d["timestamp"] // 86_400_000) for d in DOCS if d["month"] == "12")
-    assert sorted(r[0] for r in result.rows) == sorted(days.values())
+def aggregation(node: Node, aggs: dict[str, Any]) -> list[dict[str, Any]]:
+    return node.search_service.search(INDEX, {"size": 0, "aggs": {"x": aggs}},
+                                      {})["aggregations"]["x"]["buckets"]
+
+
+@pytest.mark.parametrize(("span", "interval"), [("1d", "1d"), ("6h", "6h"), ("1h", "1h")])
+def test_time_spans_are_date_histograms(waf_node: Node, span: str, interval: str) -> None:
+    query = f"source=awswaf-* | stats count() by span(`@timestamp`, {span})"
+    result = ppl(waf_node, query)
+    buckets = aggregation(waf_node, {"date_histogram": {
+        "field": "@timestamp", "fixed_interval": interval, "min_doc_count": 1}})
+    assert result.rows == [[b["doc_count"], b["key_as_string"].replace("T", " ")[:19]]
+                           for b in buckets]
+    (scan,) = waf_node.sql.explain(SqlRequest(query), language="ppl")["root"]["children"]
+    assert "date_histogram" in str(scan["description"]["request"]["aggs"])
+
+
+def test_numeric_span_is_a_histogram(waf_node: Node) -> None:
+    query = "source=awswaf-* | stats count() by span(bytes, 1000)"
+    result = ppl(waf_node, query)
+    buckets = aggregation(waf_node, {"histogram": {"field": "bytes", "interval": 1000,
+                                                   "min_doc_count": 1}})
+    missing = sum(1 for d in DOCS if "bytes" not in d)
+    assert result.rows == [[missing, None]] + [[b["doc_count"], b["key"]] for b in buckets]
+    (scan,) = waf_node.sql.explain(SqlRequest(query), language="ppl")["root"]["children"]
+    groups = scan["description"]["request"]["aggs"]["groups"]["composite"]
+    assert groups["sources"][0]["k0"]["histogram"]["interval"] == 1000.0
+
+
+def test_where_after_head_pulls_only_the_head(waf_node: Node) -> None:
+    query = ("source=awswaf-* | sort timestamp | head 5 | where bytes > 1000 "
+             "| fields timestamp, bytes")
+    result = ppl(waf_node, query)
+    first = sorted(DOCS, key=lambda d: d["timestamp"])[:5]
+    assert result.rows == [[d["timestamp"], d["bytes"]] for d in first
+                           if d.get("bytes", 0) > 1000]
+    plan = waf_node.sql.explain(SqlRequest(query), language="ppl")["root"]
+    request = plan["children"][0]["children"][0]["description"]["request"]
+    assert request["size"] == 5
+    assert request["sort"] == [{"timestamp": {"order": "asc", "missing": "_first"}}]
+
+
+def test_fields_minus_leaves_the_others(waf_node: Node) -> None:
+    result = ppl(waf_node, "source=awswaf-* | fields - message, httpRequest.uri | head 1")
+    names = [c.name for c in result.schema]
+    assert "message" not in names and "httpRequest.uri" not in names
+    assert "httpRequest.clientIp" in names and len(result.rows) == 1

@@ -14,7 +14,7 @@ from tests.sql.service_data import WAF_MAPPING, make_node, waf_documents
 from loghaven.node import Node
 from loghaven.security.context import acting
 from loghaven.security.subject import AllAccess, IndexRules, Subject
-from loghaven.sql.errors import SemanticError
+from loghaven.sql.errors import SemanticError, SqlError
 from loghaven.sql.service import SqlRequest
 
 DOCS = waf_documents()
@@ -72,3 +72,14 @@ def test_fls_hides_columns(waf_node: Node) -> None:
             waf_node.sql.sql(SqlRequest(f"SELECT httpRequest.clientIp FROM {INDEX}"))
     names = [c.name for c in star.schema]
     assert "httpRequest.clientIp" not in names and "httpRequest.country" in names
+
+
+def test_a_cursor_answers_only_its_owner(waf_node: Node) -> None:
+    with as_analyst(IndexRules()):
+        first = waf_node.sql.sql(SqlRequest(f"SELECT upper(action) FROM {INDEX}", fetch_size=5))
+    assert first.cursor is not None
+    with pytest.raises(SqlError):  # the node itself (or any other user) is not its owner
+        waf_node.sql.next_page(first.cursor)
+    with as_analyst(IndexRules()):
+        assert len(waf_node.sql.next_page(first.cursor).rows) == 5
+        assert waf_node.sql.close(first.cursor) is True

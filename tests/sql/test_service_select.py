@@ -18,11 +18,18 @@ from loghaven.sql.service import SqlRequest
 
 DOCS = waf_documents()
 INDEX = "awswaf-2018.12"
+CUSTOM_DATES = [{"n": 1, "t": "2018/12/01 10:00:00"}, {"n": 2, "t": 1543622400}, {"n": 3}]
 
 
 @pytest.fixture(scope="module")
 def waf_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    node = make_node(tmp_path_factory.mktemp("sql"), {INDEX: (WAF_MAPPING, DOCS)})
+    node = make_node(tmp_path_factory.mktemp("sql"), {
+        INDEX: (WAF_MAPPING, DOCS),
+        "custom-dates": ({"properties": {"t": {"type": "date",
+                                               "format": "yyyy/MM/dd HH:mm:ss||epoch_second"},
+                                         "n": {"type": "long"}}}, CUSTOM_DATES),
+        "arrays": ({"properties": {"tags": {"type": "keyword"}, "n": {"type": "long"}}},
+                   [{"n": 1, "tags": ["b", "a"]}, {"n": 2, "tags": "c"}, {"n": 3, "tags": []}])})
     yield node
     node.close()
 
@@ -241,3 +248,90 @@ def test_mysql_functions_keep_their_meaning(waf_node: Node) -> None:
         "big" if doc.get("bytes", 0) > 1000 else "small",
         doc["httpRequest"]["clientIp"].index(".") + 1, f"{doc['action']}/{doc['month']}",
         None, 3, 3.5]]
+
+
+def test_subquery_in_from(waf_node: Node) -> None:
+    result = sql(waf_node, f"SELECT a, count(*) AS n FROM (SELECT action AS a FROM {INDEX} "
+                           f"WHERE bytes > 4000) t GROUP BY a ORDER BY a")
+    counts: dict[str, int] = {}
+    for d in DOCS:
+        if d.get("bytes", 0) > 4000:
+            counts[d["action"]] = counts.get(d["action"], 0) + 1
+    assert result.rows == [[a, counts[a]] for a in sorted(counts)]
+
+
+def test_other_subqueries_are_refused(waf_node: Node) -> None:
+    for statement in (f"SELECT action FROM {INDEX} WHERE action IN "
+                      f"(SELECT action FROM {INDEX} WHERE bytes > 4900)",
+                      f"SELECT (SELECT 1), action FROM {INDEX}",
+                      f"WITH x AS (SELECT action FROM {INDEX}) SELECT * FROM x"):
+        with pytest.raises(SqlError) as caught:
+            sql(waf_node, statement)
+        assert caught.value.type == "UnsupportedOperationException"
+
+
+def test_relevance_functions_run_as_search_queries(waf_node: Node) -> None:
+    result = sql(waf_node, f"SELECT action, count(*) FROM {INDEX} "
+                           f"WHERE match_phrase(message, 'from CN') GROUP BY action")
+    expected = waf_node.search_service.search(INDEX, {"size": 0, "query": {
+        "match_phrase": {"message": "from CN"}}, "aggs": {"a": {"terms": {"field": "action"}}}},
+        {})["aggregations"]["a"]["buckets"]
+    assert result.rows == sorted([b["key"], b["doc_count"]] for b in expected)
+
+
+def test_dates_in_any_mapped_format(waf_node: Node) -> None:
+    """Dates are read as the index parsed them (doc values), not re-parsed from _source."""
+    expected = [[1, "2018-12-01 10:00:00"], [2, "2018-12-01 00:00:00"], [3, None]]
+    assert sql(waf_node, "SELECT n, t FROM custom-dates ORDER BY n").rows == expected
+    computed = sql(waf_node, "SELECT n, hour(t) FROM custom-dates ORDER BY n")
+    assert computed.rows == [[1, 10], [2, 0], [3, None]]
+
+
+def test_index_names_are_read_whole_but_strings_and_extract_are_not(waf_node: Node) -> None:
+    result = sql(waf_node, "SELECT count(*), EXTRACT(YEAR FROM `@timestamp`) AS y "
+                           "FROM awswaf-2018.* WHERE message <> 'x from a-b.c' GROUP BY y ORDER BY y")
+    assert result.rows == [[len([d for d in DOCS if d["year"] == y]), int(y)]
+                           for y in ("2018", "2019") if any(d["year"] == y for d in DOCS)]
+
+
+def test_text_sorts_on_its_keyword_sub_field(waf_node: Node) -> None:
+    query = f"SELECT message FROM {INDEX} ORDER BY message DESC LIMIT 3"
+    result = sql(waf_node, query)
+    assert result.rows == [[m] for m in sorted((d["message"] for d in DOCS), reverse=True)[:3]]
+    request = waf_node.sql.explain(SqlRequest(query))["root"]["children"][0]
+    assert request["description"]["request"]["sort"] == [
+        {"message.keyword": {"order": "desc", "missing": "_last"}}]
+
+
+def test_arrays_give_their_first_value(waf_node: Node) -> None:
+    hits = sql(waf_node, "SELECT n, tags FROM arrays ORDER BY n")
+    computed = sql(waf_node, "SELECT n, upper(tags) FROM arrays ORDER BY n")
+    assert hits.rows == [[1, "b"], [2, "c"], [3, None]]
+    assert computed.rows == [[1, "B"], [2, "C"], [3, None]]
+
+
+def test_objects_are_answered_as_objects(waf_node: Node) -> None:
+    doc = min(DOCS, key=lambda d: d["timestamp"])
+    hits = sql(waf_node, f"SELECT httpRequest FROM {INDEX} ORDER BY timestamp LIMIT 1")
+    computed = sql(waf_node, f"SELECT httpRequest, upper(action) FROM {INDEX} "
+                             f"ORDER BY timestamp LIMIT 1")
+    assert hits.rows == [[doc["httpRequest"]]] and computed.rows[0][0] == doc["httpRequest"]
+    assert hits.schema[0].type == computed.schema[0].type == "object"
+
+
+def test_a_keyword_sub_field_is_a_column(waf_node: Node) -> None:
+    result = sql(waf_node, f"SELECT message.keyword, upper(message.keyword) FROM {INDEX} "
+                           f"ORDER BY timestamp LIMIT 1")
+    message = min(DOCS, key=lambda d: d["timestamp"])["message"]
+    assert result.rows == [[message, message.upper()]]
+    assert result.schema[0].type == "keyword"
+
+
+def test_the_in_process_engine_reads_no_files(waf_node: Node) -> None:
+    with pytest.raises(LoghavenError):  # FROM names indices only
+        sql(waf_node, "SELECT * FROM read_csv('/etc/hostname')")
+    for statement in (f"SELECT read_text('/etc/hostname'), upper(action) FROM {INDEX}",
+                      f"SELECT upper(action) FROM {INDEX} WHERE "
+                      f"EXISTS (SELECT * FROM read_csv('/etc/hostname'))"):
+        with pytest.raises(SqlError):
+            sql(waf_node, statement)

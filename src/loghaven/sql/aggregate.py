@@ -1,12 +1,14 @@
 """GROUP BY and aggregate functions pushed down as search aggregations.
 
-Group keys that are plain fields and aggregates over plain fields (``COUNT(*)``,
-``COUNT(f)``, ``COUNT(DISTINCT f)``, ``SUM``, ``AVG``, ``MIN``, ``MAX``, ``PERCENTILE(f, p)``)
-become aggregations: one key ordered by the key or an aggregate with a LIMIT is a ``terms``
-aggregation (the numbers ``_search`` answers, exactly); anything else a ``composite``
-aggregation paged with ``after_key``, however many groups. The groups (one row each, keys
-``k0..``, aggregates ``a0..``) then go into DuckDB, where HAVING, ORDER BY, expressions over
-aggregates and LIMIT run on the statement rewritten over them.
+Group keys that bucket as a composite source does (:mod:`.buckets`) and aggregates over
+plain fields (``COUNT(*)``, ``COUNT(f)``, ``COUNT(DISTINCT f)``, ``SUM``, ``AVG``, ``MIN``,
+``MAX``, ``PERCENTILE(f, p)``) become aggregations: one field key ordered by the key or an
+aggregate with a LIMIT is a ``terms`` aggregation (the numbers ``_search`` answers,
+exactly); anything else a ``composite`` aggregation paged with ``after_key``, however many
+groups. The groups form a table (one row each, keys ``k0..``, aggregates ``a0..``); when
+the select list is just those columns in bucket order the table is the answer, otherwise
+DuckDB runs HAVING, ORDER BY, expressions over aggregates and LIMIT on the statement
+rewritten over it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlglot import exp
 
 from loghaven.search.service import SearchService
 from loghaven.sql import engine
+from loghaven.sql.buckets import Key, key_of
 from loghaven.sql.plan import (
     Answer,
     Search,
@@ -30,7 +33,7 @@ from loghaven.sql.plan import (
 from loghaven.sql.resolve import Statement
 from loghaven.sql.schema import Schema
 from loghaven.sql.settings import SqlSettings
-from loghaven.sql.values import duck_type, millis_of, timestamp_of
+from loghaven.sql.values import duck_type, timestamp_of, to_answer
 
 _PERCENTILES = ("percentile", "percentile_approx")
 _METRICS = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
@@ -39,9 +42,6 @@ _NUMERIC = frozenset({"long", "integer", "short", "byte", "double", "float", "ha
 #: The clauses a grouped statement may use to push down (the rest runs over its groups).
 CLAUSES = frozenset({"expressions", "from_", "where", "group", "having", "order", "limit",
                      "offset", "distinct"})
-#: DATE_TRUNC units as date_histogram calendar intervals (weeks start on Monday in both).
-_CALENDAR = {"SECOND": "1s", "MINUTE": "1m", "HOUR": "1h", "DAY": "1d", "WEEK": "1w",
-             "MONTH": "1M", "QUARTER": "1q", "YEAR": "1y"}
 #: Groups per composite page.
 PAGE = 1000
 #: cardinality's most exact setting: counts up to this are exact.
@@ -106,37 +106,8 @@ class Metric:
 
 
 @dataclass
-class Key:
-    """One group key: its column in the group table, the statement's expression for it,
-    and the composite source that computes it (``terms`` on a field, ``date_histogram`` for
-    ``DATE_TRUNC(unit, date field)``)."""
-
-    column: str
-    expression: str
-    es_field: str
-    es_type: str
-    interval: str | None = None
-
-    def source(self) -> dict[str, Any]:
-        if self.interval is not None:
-            return {"date_histogram": {"field": self.es_field,
-                                       "calendar_interval": self.interval}}
-        return {"terms": {"field": self.es_field, "missing_bucket": True}}
-
-    def value(self, raw: Any) -> Any:
-        if raw is None:
-            return None
-        if self.es_type in ("date", "date_nanos"):
-            millis = millis_of(raw)
-            return None if millis is None else timestamp_of(millis)
-        if self.es_type == "boolean":
-            return raw in (True, 1, "true")
-        return raw
-
-
-@dataclass
 class GroupPlan:
-    """Groups from aggregations, finished in DuckDB."""
+    """Groups from aggregations, finished in DuckDB when the statement needs more."""
 
     index: str
     query: dict[str, Any]
@@ -146,6 +117,8 @@ class GroupPlan:
     duck_sql: str
     terms_size: int | None = None
     terms_order: dict[str, str] | None = None
+    #: The group-table columns that answer as they are (no DuckDB step), with a LIMIT.
+    direct: tuple[list[str], int | None] | None = None
     searches: list[Search] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -153,7 +126,7 @@ class GroupPlan:
 
     @property
     def in_process(self) -> str | None:
-        return self.duck_sql
+        return None if self.direct is not None else self.duck_sql
 
     def metric_aggs(self) -> dict[str, Any]:
         return {m.column: m.agg() for m in self.metrics if m.agg() is not None}
@@ -165,13 +138,14 @@ class GroupPlan:
                 body["aggs"] = self.metric_aggs()
             return body
         if self.terms_size is not None:
-            terms: dict[str, Any] = {"field": self.keys[0].es_field, "size": self.terms_size}
+            terms: dict[str, Any] = {"field": self.keys[0].source["terms"]["field"],
+                                     "size": self.terms_size}
             if self.terms_order is not None:
                 terms["order"] = self.terms_order
             group: dict[str, Any] = {"terms": terms}
         else:
             composite: dict[str, Any] = {"size": PAGE, "sources": [
-                {k.column: k.source()} for k in self.keys]}
+                {k.column: k.source} for k in self.keys]}
             if after is not None:
                 composite["after"] = after
             group = {"composite": composite}
@@ -183,20 +157,30 @@ class GroupPlan:
     def run(self, search: SearchService, settings: SqlSettings, fetch_size: int) -> Answer:
         columns: dict[str, list[Any]] = {c: [] for c in self._types()}
         responses: list[dict[str, Any]] = []
+        enough = self.direct[1] if self.direct is not None else None
         for bucket, key in self._buckets(search, responses):
+            if enough is not None and len(columns["__ord"]) >= enough:
+                break  # the groups in bucket order already answer the LIMIT
             for k in self.keys:
                 columns[k.column].append(k.value(key[k.column]))
             for m in self.metrics:
                 columns[m.column].append(m.value(bucket))
             columns["__ord"].append(len(columns["__ord"]))
-        table = engine.Table("groups", self._types(), columns)
-        output = engine.run([table], self.duck_sql)
+        if self.direct is not None:
+            names, limit = self.direct
+            count = len(columns["__ord"]) if limit is None else min(limit, len(columns["__ord"]))
+            output = engine.Output(names, [self._types()[n] for n in names],
+                                   [[to_answer(columns[n][i]) for n in names]
+                                    for i in range(count)])
+        else:
+            output = engine.run([engine.Table("groups", self._types(), columns)],
+                                self.duck_sql)
         schema = output_schema(self.statement, self.statement.names, output.types)
         return Answer(schema, output.rows, len(output.rows),
                       search=responses[0] if len(responses) == 1 else None)
 
     def _types(self) -> dict[str, str]:
-        types = {k.column: duck_type(k.es_type) for k in self.keys}
+        types = {k.column: k.duck_type for k in self.keys}
         types.update({m.column: m.duck for m in self.metrics})
         types["__ord"] = "BIGINT"
         return types
@@ -259,10 +243,27 @@ def plan_groups(statement: Statement, query: dict[str, Any]) -> GroupPlan | None
     duck_sql = engine.to_duckdb(rewritten)
     metric_list = [m for _, m in metrics.values()]
     index = statement.sources[0].index
-    if terms is None:
-        return GroupPlan(index, query, keys, metric_list, statement, duck_sql)
-    size, order = terms
-    return GroupPlan(index, query, keys, metric_list, statement, duck_sql, size, order)
+    columns = {k.column for k in keys} | {m.column for m in metric_list}
+    direct = _direct(rewritten, columns, terms is not None)
+    size, order = terms if terms is not None else (None, None)
+    return GroupPlan(index, query, keys, metric_list, statement, duck_sql, size, order, direct)
+
+
+def _direct(rewritten: exp.Select, columns: set[str], in_bucket_order: bool
+            ) -> tuple[list[str], int | None] | None:
+    """The group-table columns the statement answers as they are, in bucket order (and its
+    LIMIT); None when DuckDB has work to do (expressions, HAVING, a re-ordering)."""
+    used = {key for key, value in rewritten.args.items() if value}
+    if not used <= {"expressions", "from_", "order", "limit"} or \
+            (rewritten.args.get("order") is not None and not in_bucket_order):
+        return None
+    names = []
+    for item in rewritten.expressions:
+        inner = item.this if isinstance(item, exp.Alias) else item
+        if not isinstance(inner, exp.Column) or inner.table or inner.name not in columns:
+            return None
+        names.append(inner.name)
+    return names, int_clause(rewritten, "limit")
 
 
 def _ancestors(node: exp.Expression) -> list[exp.Expression]:
@@ -278,25 +279,10 @@ def _keys(statement: Statement, schema: Schema) -> list[Key] | None:
     group = statement.tree.args.get("group")
     keys: list[Key] = []
     for entry in group.expressions if group is not None else []:
-        target = item_target(statement, entry)
-        interval = None
-        if isinstance(target, exp.DateTrunc | exp.TimestampTrunc):
-            unit = target.args.get("unit")
-            interval = _CALENDAR.get(unit.name.upper()) \
-                if isinstance(unit, exp.Literal | exp.Var) else None
-            if interval is None:
-                return None
-            path = plain_field(target.this)
-        else:
-            path = plain_field(target)
-        if path is None or path not in schema:
+        key = key_of(item_target(statement, entry), schema, f"k{len(keys)}")
+        if key is None:
             return None
-        es_type = schema.fields[path].es_type
-        es_field = schema.keyword_of(path)
-        if es_field is None or es_type in ("object", "nested", "geo_point") or \
-                (interval is not None and es_type not in ("date", "date_nanos")):
-            return None
-        keys.append(Key(f"k{len(keys)}", target.sql(), es_field, es_type, interval))
+        keys.append(key)
     return keys
 
 
@@ -349,8 +335,7 @@ def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
     def swap(node: exp.Expression) -> exp.Expression:
         if is_aggregate(node) and node.sql() in metrics:
             return exp.column(metrics[node.sql()])
-        if isinstance(node, exp.Column | exp.DateTrunc | exp.TimestampTrunc) \
-                and node.sql() in by_expression:
+        if not isinstance(node, exp.Literal) and node.sql() in by_expression:
             return exp.column(by_expression[node.sql()])
         return node
     rewritten = rewritten.transform(swap)
@@ -374,9 +359,9 @@ def _terms(statement: Statement, keys: list[Key],
     tree = statement.tree
     order = tree.args.get("order")
     limit = int_clause(tree, "limit")
-    if len(keys) != 1 or keys[0].interval is not None or limit is None or tree.args.get("offset") is not None \
-            or tree.args.get("having") is not None or order is None \
-            or len(order.expressions) != 1 or tree.args.get("distinct"):
+    if len(keys) != 1 or not keys[0].is_terms or limit is None or order is None \
+            or len(order.expressions) != 1 or any(tree.args.get(clause) for clause in
+                                                  ("offset", "having", "distinct")):
         return None
     ordered = order.expressions[0]
     direction = "desc" if ordered.args.get("desc") else "asc"

@@ -3,8 +3,9 @@
 A cursor over rows that come straight from the hits holds a scroll of the search service
 (the scroll's keep-alive is the cursor's, and it pages past ``plugins.query.size_limit``);
 one over an answer computed in process holds the remaining rows. Ids are random 128-bit
-values, so a cursor is only reachable by whoever was given its id. An idle cursor expires
-after ``plugins.sql.cursor.keep_alive``; closing one frees its scroll.
+values, and a cursor answers only the user who opened it (another user is told it does not
+exist, as for a scroll). An idle cursor expires after ``plugins.sql.cursor.keep_alive``;
+closing one frees its scroll.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from loghaven.search.service import SearchService
+from loghaven.security.context import owner
 from loghaven.sql.errors import SqlError
-from loghaven.sql.plan import ScrollState, scroll_rows
+from loghaven.sql.hits import scroll_rows
+from loghaven.sql.plan import ScrollState
 from loghaven.sql.result import Column, Result
 
 
@@ -30,6 +33,8 @@ class Cursor:
     scroll: ScrollState | None
     keep_alive_ms: int
     touched: float
+    #: Who opened it (``security.context.owner()``; None for the node itself).
+    owner: tuple[str, str | None] | None = None
 
 
 class Cursors:
@@ -41,6 +46,7 @@ class Cursors:
         self._lock = threading.Lock()
 
     def open(self, cursor: Cursor) -> str:
+        cursor.owner = owner()
         cursor_id = "n:" + secrets.token_hex(16)
         with self._lock:
             self._expire()
@@ -48,9 +54,7 @@ class Cursors:
         return cursor_id
 
     def next_page(self, cursor_id: str) -> Result:
-        with self._lock:
-            self._expire()
-            cursor = self._open.pop(cursor_id, None)
+        cursor = self._take(cursor_id)
         if cursor is None:
             raise SqlError(f"The cursor [{cursor_id}] is unknown or has expired (cursors "
                            f"close after their keep-alive idle, or when the last page was "
@@ -81,13 +85,22 @@ class Cursors:
         return rows
 
     def close(self, cursor_id: str) -> bool:
-        with self._lock:
-            cursor = self._open.pop(cursor_id, None)
+        cursor = self._take(cursor_id)
         if cursor is None:
             raise SqlError(f"The cursor [{cursor_id}] is unknown or has expired.",
                            type="IllegalArgumentException", status=404)
         self._release(cursor)
         return True
+
+    def _take(self, cursor_id: str) -> Cursor | None:
+        """The open cursor of that id, removed while it is used; None if there is none the
+        current user opened."""
+        with self._lock:
+            self._expire()
+            cursor = self._open.get(cursor_id)
+            if cursor is None or cursor.owner != owner():
+                return None
+            return self._open.pop(cursor_id)
 
     def _expire(self) -> None:
         """Drop idle cursors (called with the lock held)."""

@@ -41,10 +41,13 @@ def refuse_over(limit: int, index: str, matching: int) -> None:
 
 
 def source_of(hit: dict[str, Any]) -> dict[str, Any]:
+    """The hit's document; the doc values it asked for (dates as epoch millis) stand in
+    for the source's values of those fields."""
     source = hit.get("_source")
-    if source is None:
-        return {}
-    return source if isinstance(source, dict) else orjson.loads(orjson.dumps(source))
+    document = {} if source is None else source if isinstance(source, dict) \
+        else orjson.loads(orjson.dumps(source))
+    document.update(hit.get("fields") or {})
+    return document
 
 
 def pull(search: SearchService, index: str, body: dict[str, Any], start: int,

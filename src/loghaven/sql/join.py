@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlglot import exp
 
-from loghaven.sql.plan import Pull, RowsPlan, duck_statement, filters_of, source_filter
+from loghaven.sql.plan import duck_statement, filters_of, reads
 from loghaven.sql.pushdown import to_query
 from loghaven.sql.resolve import Source, Statement
+from loghaven.sql.rows import Pull, RowsPlan
 
 
 def plan_join(statement: Statement, request_filter: dict[str, Any] | None) -> RowsPlan:
@@ -33,8 +34,7 @@ def plan_join(statement: Statement, request_filter: dict[str, Any] | None) -> Ro
                 if query is not None:
                     pushed.append(query)
                     residual.remove(conjunct)
-        body = {"query": filters_of(request_filter, pushed),
-                "_source": source_filter(source)}
+        body = {"query": filters_of(request_filter, pushed), **reads(source)}
         pulls.append(Pull(source, body))
     return RowsPlan(pulls, statement,
                     duck_statement(statement, exp.and_(*residual) if residual else None))

@@ -80,10 +80,4 @@ def _described_fields(search: SearchService, index: str) -> list[Any]:
     """The index's fields as the plugin lists them: objects and leaves, not the
     sub-fields of a multi-field."""
     schema = schema_of(search, index)
-    out = []
-    for field in schema:
-        parent = field.name.rpartition(".")[0]
-        if parent in schema and schema.fields[parent].es_type not in ("object", "nested"):
-            continue
-        out.append(field)
-    return out
+    return [field for field in schema if not schema.is_sub_field(field.name)]

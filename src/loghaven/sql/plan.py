@@ -1,29 +1,27 @@
-"""How a resolved SELECT runs: which searches it becomes and what DuckDB does after.
+"""The vocabulary of query plans: the searches a plan sends, the answer it gives, and the
+reading of a resolved statement they share (plain fields, ORDER BY targets, LIMIT).
 
-Push-down first: a statement whose WHERE translates to the query DSL and whose items are
-plain columns is one search (rows straight from the hits, paged by scroll under a cursor);
-GROUP BY over plain fields becomes aggregations (:mod:`loghaven.sql.aggregate`); anything
-else pulls the matching rows (bounded by ``plugins.query.size_limit``) into DuckDB, which
-runs the rest of the statement. Every plan lists the search requests it sends, which
-``_explain`` shows.
+A plan (:class:`Plan`) is one of :class:`~loghaven.sql.hits.HitsPlan` (rows straight from
+the hits), :class:`~loghaven.sql.rows.RowsPlan` (rows pulled into DuckDB),
+:class:`~loghaven.sql.aggregate.GroupPlan` (aggregations); :mod:`loghaven.sql.planner`
+chooses. Every plan lists the search requests it sends, which ``_explain`` shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-import orjson
 from sqlglot import exp
 
 from loghaven.search.service import SearchService
 from loghaven.sql import engine, fetch
 from loghaven.sql.errors import SqlError
-from loghaven.sql.pushdown import column_name, split_where
+from loghaven.sql.pushdown import column_name
 from loghaven.sql.resolve import Source, Statement, base_select
 from loghaven.sql.result import Column
 from loghaven.sql.settings import SqlSettings
-from loghaven.sql.values import document_value, duck_type, hit_value, plugin_type, to_duck
+from loghaven.sql.values import plugin_type
 
 
 @dataclass
@@ -49,6 +47,7 @@ class Answer:
     rows: list[list[Any]]
     total: int
     search: dict[str, Any] | None = None
+    #: Set when the rest of the answer pages with a scroll (a cursor holds it).
     scroll: ScrollState | None = None
 
 
@@ -69,10 +68,11 @@ def plain_field(item: exp.Expression) -> str | None:
     return None
 
 
-def item_target(statement: Statement, target: exp.Expression) -> exp.Expression:
-    """What an ORDER BY / GROUP BY entry names: an ordinal or an alias stands for its
-    select item."""
-    items = statement.tree.expressions
+def item_target(statement: Statement, target: exp.Expression,
+                select: exp.Select | None = None) -> exp.Expression:
+    """What an ORDER BY / GROUP BY entry of ``select`` (the statement's own by default)
+    names: an ordinal or an alias stands for its select item."""
+    items = (select or statement.tree).expressions
     if isinstance(target, exp.Literal) and not target.is_string:
         position = int(target.this)
         if not 1 <= position <= len(items):
@@ -93,7 +93,7 @@ def _fields_of(statement: Statement) -> set[str]:
 
 
 #: The clauses a search alone can answer (with sort, size and from).
-_SEARCH_CLAUSES = frozenset({"expressions", "from_", "where", "order", "limit", "offset"})
+SEARCH_CLAUSES = frozenset({"expressions", "from_", "where", "order", "limit", "offset"})
 
 
 def only_clauses(tree: exp.Select, allowed: frozenset[str]) -> bool:
@@ -149,16 +149,18 @@ def _source_of(statement: Statement, column: exp.Expression) -> Source | None:
     return next((s for s in statement.sources if s.alias == column.table), None)
 
 
-def sort_of(statement: Statement) -> list[dict[str, Any]] | None:
-    """ORDER BY as a search sort, or None when an entry is no sortable field (NULLs first
-    ascending and last descending, as the plugin sorts)."""
-    order = statement.tree.args.get("order")
+def sort_of(statement: Statement, select: exp.Select | None = None
+            ) -> list[dict[str, Any]] | None:
+    """ORDER BY of ``select`` (the statement's own by default) as a search sort, or None
+    when an entry is no sortable field (NULLs first ascending and last descending, as the
+    plugin sorts)."""
+    order = (select or statement.tree).args.get("order")
     if order is None:
         return []
     schema = statement.sources[0].schema
     sort = []
     for ordered in order.expressions:
-        target = item_target(statement, ordered.this)
+        target = item_target(statement, ordered.this, select)
         path = plain_field(target)
         es_field = schema.keyword_of(path) if path else None
         if es_field is None or schema.fields[path].es_type in ("object", "nested"):
@@ -169,210 +171,35 @@ def sort_of(statement: Statement) -> list[dict[str, Any]] | None:
     return sort
 
 
-def source_filter(source: Source) -> list[str] | bool:
-    return list(source.fields) if source.fields else False
-
-
-@dataclass
-class HitsPlan:
-    """Rows straight from the hits of one search: plain columns, a fully pushed WHERE."""
-
-    source: Source
-    items: list[tuple[str, str]]
-    names: list[str]
-    body: dict[str, Any]
-    start: int
-    limit: int | None
-    statement: Statement
-    in_process: str | None = None
-    searches: list[Search] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        shown = {**self.body, "from": self.start} if self.start else dict(self.body)
-        if self.limit is not None:
-            shown["size"] = self.limit
-        self.searches = [Search(self.source.index, shown)]
-
-    def run(self, search: SearchService, settings: SqlSettings, fetch_size: int) -> Answer:
-        schema = output_schema(self.statement, self.names, ["VARCHAR"] * len(self.names))
-        index = self.source.index
-        if fetch_size and self.limit is None and not self.start:
-            return self._first_scroll_page(search, settings, fetch_size, schema)
-        if self.limit is not None and self.start + self.limit <= fetch.WINDOW:
-            response = search.search(index, {**self.body, "from": self.start,
-                                             "size": self.limit}, {})
-            rows = [self.row(fetch.source_of(h)) for h in response["hits"]["hits"]]
-            return Answer(schema, rows, len(rows), search=response)
-        matching = fetch.count(search, index, self.body["query"])
-        wanted = max(0, matching - self.start)
-        wanted = wanted if self.limit is None else min(wanted, self.limit)
-        if wanted > settings.size_limit and (self.limit is None or not fetch_size):
-            fetch.refuse_over(settings.size_limit, index, wanted)
-        rows = [self.row(s) for s in fetch.pull(search, index, self.body, self.start,
-                                                 wanted)]
-        return Answer(schema, rows, len(rows))
-
-    def _first_scroll_page(self, search: SearchService, settings: SqlSettings,
-                           fetch_size: int, schema: list[Column]) -> Answer:
-        keep_alive = f"{settings.cursor_keep_alive_ms}ms"
-        response = search.search(self.source.index, {**self.body, "size": fetch_size,
-                                                     "track_total_hits": True},
-                                 {"scroll": keep_alive})
-        hits = response["hits"]["hits"]
-        total = int(response["hits"]["total"]["value"])
-        rows = [self.row(fetch.source_of(h)) for h in hits]
-        scroll_id = response.get("_scroll_id")
-        state = None
-        if scroll_id and len(rows) < total:
-            state = ScrollState(scroll_id, self.items, total - len(rows))
-        elif scroll_id:
-            search.clear_scroll([scroll_id])
-        return Answer(schema, rows, total, search=response, scroll=state)
-
-    def row(self, source: dict[str, Any]) -> list[Any]:
-        return [hit_value(document_value(source, path), es_type)
-                for path, es_type in self.items]
-
-
-def scroll_rows(state: ScrollState, response: dict[str, Any]) -> list[list[Any]]:
-    return [[hit_value(document_value(fetch.source_of(h), path), es_type)
-             for path, es_type in state.fields] for h in response["hits"]["hits"]]
-
-
-@dataclass
-class Pull:
-    """The rows of one index a DuckDB statement reads: which search, how many at most."""
-
-    source: Source
-    body: dict[str, Any]
-    start: int = 0
-    limit: int | None = None
-
-    def search(self) -> Search:
-        shown = dict(self.body)
-        if self.start:
-            shown["from"] = self.start
-        if self.limit is not None:
-            shown["size"] = self.limit
-        return Search(self.source.index, shown)
-
-    def table(self, search: SearchService, settings: SqlSettings) -> engine.Table:
-        index = self.source.index
-        matching = fetch.count(search, index, self.body["query"])
-        wanted = max(0, matching - self.start)
-        wanted = wanted if self.limit is None else min(wanted, self.limit)
-        if wanted > settings.size_limit:
-            fetch.refuse_over(settings.size_limit, index, matching)
-        types = {path: self.source.schema.fields[path].es_type for path in self.source.fields}
-        columns: dict[str, list[Any]] = {path: [] for path in types}
-        for document in fetch.pull(search, index, self.body, self.start, wanted):
-            for path, es_type in types.items():
-                columns[path].append(to_duck(document_value(document, path), es_type))
-        if not types:
-            types, columns = {"__row": "integer"}, {"__row": [1] * wanted}
-        return engine.Table(self.source.alias, {p: duck_type(t) for p, t in types.items()},
-                            columns)
-
-
-@dataclass
-class RowsPlan:
-    """Matching rows (each source's pushed-down filter) loaded into DuckDB, which runs the
-    statement's remaining parts."""
-
-    pulls: list[Pull]
-    statement: Statement
-    duck_sql: str
-    searches: list[Search] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.searches = [p.search() for p in self.pulls]
-
-    @property
-    def in_process(self) -> str | None:
-        return self.duck_sql
-
-    def run(self, search: SearchService, settings: SqlSettings, fetch_size: int) -> Answer:
-        tables = [p.table(search, settings) for p in self.pulls]
-        output = engine.run(tables, self.duck_sql)
-        schema = output_schema(self.statement, self.statement.names, output.types)
-        rows = parse_objects(schema, output.rows)
-        if not fetch_size and len(rows) > settings.size_limit:
-            fetch.refuse_over(settings.size_limit, ", ".join(p.source.index
-                                                             for p in self.pulls), len(rows))
-        return Answer(schema, rows, len(rows))
-
-
-def parse_objects(schema: list[Column], rows: list[list[Any]]) -> list[list[Any]]:
-    """Object columns come back from DuckDB as their JSON text; answers hold the object."""
-    positions = [i for i, c in enumerate(schema) if c.type in ("object", "nested")]
-    for row in rows:
-        for i in positions:
-            if isinstance(row[i], str):
-                row[i] = orjson.loads(row[i])
-    return rows
+def reads(source: Source) -> dict[str, Any]:
+    """What a search returns of each hit: the statement's fields from ``_source``; date
+    fields as epoch millis from their doc values, whatever format the mapping gives them
+    (``yyyy/MM/dd``, ``epoch_second``...); and multi-field sub-fields (``message.keyword``,
+    in no ``_source``) from theirs."""
+    schema = source.schema
+    body: dict[str, Any] = {"_source": list(source.fields) if source.fields else False}
+    doc_values = [{"field": f, "format": "epoch_millis"} if schema.fields[f].es_type in
+                  ("date", "date_nanos") else {"field": f} for f in source.fields
+                  if schema.fields[f].es_type in ("date", "date_nanos")
+                  or schema.is_sub_field(f)]
+    if doc_values:
+        body["docvalue_fields"] = doc_values
+    return body
 
 
 def duck_statement(statement: Statement, where: exp.Expression | None,
                    keep_limit: bool = True) -> str:
-    """The statement over the loaded tables: each index replaced by its table, the WHERE
-    of the SELECT that reads it by what was not pushed down, LIMIT/OFFSET dropped when the
-    search applied them."""
+    """The statement over the loaded tables: each index replaced by its table, and in the
+    SELECT that reads it the WHERE by what was not pushed down and LIMIT/OFFSET dropped when
+    the search applied them."""
     tree = statement.tree.copy()
     for table in list(tree.find_all(exp.Table)):
         source = next(s for s in statement.sources
                       if table.alias_or_name == s.alias)
         table.replace(exp.Table(this=exp.to_identifier(source.alias, quoted=True)))
-    base_select(tree).set("where", exp.Where(this=where) if where is not None else None)
+    base = base_select(tree)
+    base.set("where", exp.Where(this=where) if where is not None else None)
     if not keep_limit:
-        tree.set("limit", None)
-        tree.set("offset", None)
+        base.set("limit", None)
+        base.set("offset", None)
     return engine.to_duckdb(tree)
-
-
-def plan_select(statement: Statement, request_filter: dict[str, Any] | None) -> Plan:
-    """The plan of a resolved SELECT."""
-    from loghaven.sql import aggregate, join
-
-    tree = statement.tree
-    if not statement.sources:
-        return RowsPlan([], statement, duck_statement(statement, tree.args.get("where")
-                                                      and tree.args["where"].this))
-    if len(statement.sources) == 2:
-        return join.plan_join(statement, request_filter)
-    if statement.nested:
-        return _nested(statement, request_filter)
-    source = statement.sources[0]
-    where = tree.args.get("where")
-    pushed, residual = split_where(where.this if where else None, source.schema)
-    query = filters_of(request_filter, pushed)
-    grouped = tree.args.get("group") is not None or aggregate.has_aggregates(tree)
-    plain = only_clauses(tree, _SEARCH_CLAUSES)
-    if grouped and residual is None and only_clauses(tree, aggregate.CLAUSES):
-        pushed_plan = aggregate.plan_groups(statement, query)
-        if pushed_plan is not None:
-            return pushed_plan
-    body = {"query": query, "_source": source_filter(source)}
-    limit, start = int_clause(tree, "limit"), int_clause(tree, "offset") or 0
-    sort = sort_of(statement) if not grouped else None
-    items = [plain_field(i) for i in tree.expressions]
-    if sort is not None and sort:
-        body["sort"] = sort
-    if not grouped and residual is None and sort is not None and plain:
-        if all(p is not None and p in source.schema for p in items):
-            typed = [(p, source.schema.fields[p].es_type) for p in items if p is not None]
-            return HitsPlan(source, typed, statement.names, body, start, limit, statement)
-        return RowsPlan([Pull(source, body, start, limit)], statement,
-                        duck_statement(statement, None, keep_limit=False))
-    body.pop("sort", None)
-    return RowsPlan([Pull(source, body)], statement, duck_statement(statement, residual))
-
-
-def _nested(statement: Statement, request_filter: dict[str, Any] | None) -> RowsPlan:
-    """A statement over subqueries: the innermost SELECT's WHERE filters the rows pulled
-    from its index as far as it pushes down; DuckDB runs the rest of the statement."""
-    base = statement.base
-    source = statement.sources[0]
-    where = base.args.get("where")
-    pushed, residual = split_where(where.this if where else None, source.schema)
-    body = {"query": filters_of(request_filter, pushed), "_source": source_filter(source)}
-    return RowsPlan([Pull(source, body)], statement, duck_statement(statement, residual))

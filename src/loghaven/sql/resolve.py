@@ -25,6 +25,7 @@ from loghaven.sql.values import duck_type
 
 #: An unquoted index name after FROM/JOIN that sqlglot would split (``awswaf-*``).
 _INDEX_NAME = re.compile(r"(?i)\b(FROM|JOIN)(\s+)([^\s,;()`\"']+)")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"[^\"]*\"|`[^`]*`")
 _OTHER_VERBS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT", "CREATE",
                           "DROP", "ALTER", "TRUNCATE", "RENAME", "GRANT", "REVOKE", "SET",
                           "USE", "CALL", "LOAD", "COPY", "ATTACH", "EXPORT", "IMPORT"})
@@ -60,13 +61,29 @@ class Statement:
 
 
 def quote_index_names(sql: str) -> str:
-    """Backtick the index names after FROM/JOIN that hold ``-``, ``*`` or ``.``."""
+    """Backtick the index names after FROM/JOIN that hold ``-``, ``*``, ``.`` or ``:``.
+
+    Quoted text is left alone (``'from a-b'`` is a string), and inside parentheses a dotted
+    name is left too: there ``FROM`` may be ``EXTRACT(YEAR FROM t.ts)``'s."""
+    out, depth, position = [], 0, 0
+    for quoted in [*_QUOTED.finditer(sql), None]:
+        end = quoted.start() if quoted is not None else len(sql)
+        out.append(_quote_in(sql[position:end], depth))
+        depth += sql.count("(", position, end) - sql.count(")", position, end)
+        if quoted is not None:
+            out.append(quoted.group(0))
+            position = quoted.end()
+    return "".join(out)
+
+
+def _quote_in(text: str, depth: int) -> str:
     def quote(match: re.Match[str]) -> str:
         name = match.group(3)
-        if any(c in name for c in "-*.:"):
+        nested = depth + text.count("(", 0, match.start()) - text.count(")", 0, match.start())
+        if any(c in name for c in "-*:") or ("." in name and nested == 0):
             return f"{match.group(1)}{match.group(2)}`{name}`"
         return match.group(0)
-    return _INDEX_NAME.sub(quote, sql)
+    return _INDEX_NAME.sub(quote, text)
 
 
 def parse_statement(sql: str) -> exp.Expression:
@@ -91,6 +108,7 @@ def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
         raise _unsupported(tree.key.upper() if isinstance(tree, exp.Expression) else str(tree))
     _bind(tree, parameters)
     base = base_select(tree)
+    _refuse_other_subqueries(tree, base)
     sources = _sources(search, base)
     if base is not tree and len(sources) > 1:
         raise SqlError("A JOIN inside a subquery is not supported.",
@@ -104,6 +122,23 @@ def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
         sources[0].fields.extend(f.name for f in sources[0].schema.leaves())
     _resolve_columns(tree, sources, quoted)
     return Statement(tree, sources, names, nested=base is not tree)
+
+
+def _refuse_other_subqueries(tree: exp.Select, base: exp.Select) -> None:
+    """Subqueries are supported in FROM only (a chain down to one index, as PPL writes
+    them); WITH, and subqueries in WHERE or the select list, are refused."""
+    chain = {id(tree)}
+    node = tree
+    while node is not base:
+        node = node.args["from_"].this.this
+        chain.add(id(node))
+    if any(select.args.get("with_") or select.args.get("with") for select in
+           tree.find_all(exp.Select)):
+        raise SqlError("WITH (common table expressions) is not supported.",
+                       type="UnsupportedOperationException")
+    if any(id(select) not in chain for select in tree.find_all(exp.Select)):
+        raise SqlError("Subqueries are supported in FROM only, not in WHERE, HAVING or the "
+                       "select list.", type="UnsupportedOperationException")
 
 
 def base_select(tree: exp.Select) -> exp.Select:
@@ -231,10 +266,17 @@ def _expand_star(tree: exp.Select, sources: list[Source], names: list[str]) -> N
             items.append(item)
             out_names.append(name)
             continue
+        if isinstance(item, exp.Star) and (item.args.get("replace") or item.args.get("rename")):
+            raise SqlError("SELECT * REPLACE/RENAME is not supported.",
+                           type="UnsupportedOperationException")
+        excepted = {".".join(p.name for p in c.parts) for c in item.args.get("except_") or []} \
+            if isinstance(item, exp.Star) else set()
         for source in sources:
             if star_of not in ("", source.alias):
                 continue
             for leaf in source.schema.leaves():
+                if leaf.name in excepted:
+                    continue
                 items.append(exp.column(exp.to_identifier(leaf.name, quoted=True),
                                         table=source.alias if len(sources) > 1 else None))
                 out_names.append(leaf.name)

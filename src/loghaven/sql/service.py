@@ -8,7 +8,6 @@ for the rest); PPL compiles to the same statements.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,10 +20,12 @@ from loghaven.search.service import SearchService
 from loghaven.sql import metadata
 from loghaven.sql.cursor import Cursor, Cursors
 from loghaven.sql.errors import SqlError
-from loghaven.sql.plan import Answer, Plan, plan_select
+from loghaven.sql.plan import Answer, Plan
+from loghaven.sql.planner import plan_select
 from loghaven.sql.resolve import parse_statement, resolve
 from loghaven.sql.result import Result
 from loghaven.sql.settings import SqlSettings
+from loghaven.sql.stats import CLIENT, SYSTEM, SqlStats
 
 
 @dataclass
@@ -42,10 +43,7 @@ class SqlService:
         self.settings = settings
         self.cluster_name = cluster_name
         self.cursors = Cursors(search)
-        self._stats = {"request_total": 0, "request_count": 0,
-                       "failed_request_count_syserr": 0, "failed_request_count_cuserr": 0,
-                       "failed_request_count_cb": 0}
-        self._lock = threading.Lock()
+        self.counters = SqlStats()
 
     # -- statements --
 
@@ -92,8 +90,7 @@ class SqlService:
                          "children": children}}
 
     def stats(self) -> dict[str, Any]:
-        with self._lock:
-            return {**self._stats, "circuit_breaker": 0}
+        return self.counters.snapshot()
 
     # -- internals --
 
@@ -108,22 +105,18 @@ class SqlService:
                            reason="Invalid SQL query")
 
     def _counted(self, run: Callable[[], Result]) -> Result:
-        with self._lock:
-            self._stats["request_total"] += 1
-            self._stats["request_count"] += 1
         try:
-            return run()
+            result = run()
         except (SqlError, LoghavenError) as error:
             status = getattr(error, "status", 400)
-            key = "failed_request_count_syserr" if isinstance(status, int) and status >= 500 \
-                else "failed_request_count_cuserr"
-            with self._lock:
-                self._stats[key] += 1
+            self.counters.record(SYSTEM if isinstance(status, int) and status >= 500
+                                 else CLIENT)
             raise
         except Exception:
-            with self._lock:
-                self._stats["failed_request_count_syserr"] += 1
+            self.counters.record(SYSTEM)
             raise
+        self.counters.record()
+        return result
 
     def _sql(self, request: SqlRequest) -> Result:
         if metadata.is_metadata(request.query):
