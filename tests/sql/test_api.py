@@ -146,7 +146,14 @@ def test_stats_count_requests(es: httpx.Client) -> None:
     before = es.get("/_plugins/_sql/stats").json()
     assert sql(es, {"query": f"SELECT n FROM {INDEX} LIMIT 1"}).status_code == 200
     after = es.post("/_plugins/_sql/stats").json()
-    assert after["request_total"] > before["request_total"]
+    assert after["request_total"] == before["request_total"] + 1
+    assert after["failed_request_count_cuserr"] == before["failed_request_count_cuserr"]
+    # a malformed body and a query the service refuses are both bad requests
+    es.post("/_plugins/_sql/", content=b"{", headers={"content-type": "application/json"})
+    sql(es, {"query": "SELECT nothing FROM sqlapi_nowhere"})
+    failed = es.get("/_plugins/_sql/stats").json()
+    assert failed["request_total"] == after["request_total"] + 2
+    assert failed["failed_request_count_cuserr"] == after["failed_request_count_cuserr"] + 2
 
 
 def test_csv_sanitises_formula_cells(es: httpx.Client) -> None:

@@ -27,6 +27,7 @@ from loghaven.sql import formats
 from loghaven.sql.errors import SqlError
 from loghaven.sql.result import Result
 from loghaven.sql.service import SqlRequest
+from loghaven.sql.stats import CLIENT
 
 log = logging.getLogger("loghaven.api")
 
@@ -160,6 +161,7 @@ async def sql_query(request: Request) -> Response:
         statement = parse_request(body, SQL_REASON,
                                   paged=format_name in formats.CURSOR_FORMATS)
     except SqlError as error:
+        service.counters.record(CLIENT)  # a request the service never saw counts too
         return error_body(request, error)
     return await answer(request, SQL_REASON,
                         lambda: render(request, service.sql(statement), format_name))
@@ -174,6 +176,7 @@ async def ppl_query(request: Request) -> Response:
         statement = parse_request(await read_body(request, PPL_REASON), PPL_REASON,
                                   paged=False)
     except SqlError as error:
+        service.counters.record(CLIENT)
         return error_body(request, error)
     return await answer(request, PPL_REASON,
                         lambda: render(request, service.ppl(statement), format_name))
