@@ -4,6 +4,7 @@ equivalent aggregation through ``_search`` answers."""
 from __future__ import annotations
 
 import statistics
+import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from tests.sql.service_data import WAF_MAPPING, make_node, waf_documents
 
 from loghaven.node import Node
+from loghaven.sql import engine
 from loghaven.sql.errors import SqlError
 from loghaven.sql.service import SqlRequest
 
@@ -218,3 +220,14 @@ def test_distinct_fields_push_down_as_groups(waf_node: Node) -> None:
         settings.size_limit = limit
     assert result.rows == [[2], [1], [0]]  # 10,050 rows, never pulled
     assert pairs.rows == sorted([list(p) for p in {(d["action"], d["month"]) for d in DOCS}])
+
+
+def test_a_runaway_statement_is_stopped(waf_node: Node, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "TIMEOUT_S", 0.3)
+    monkeypatch.setattr(waf_node.sql.settings, "size_limit", MANY)
+    started = time.monotonic()
+    with pytest.raises(SqlError) as caught:  # 10,050 x 10,050 rows compared
+        sql(waf_node, "SELECT count(*) FROM many a JOIN many b ON md5(concat(a.user, b.user)) < "
+                      "'8'")
+    assert caught.value.type == "QueryTimeoutException"
+    assert time.monotonic() - started < 10

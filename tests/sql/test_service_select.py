@@ -335,3 +335,4 @@ def test_the_in_process_engine_reads_no_files(waf_node: Node) -> None:
                       f"EXISTS (SELECT * FROM read_csv('/etc/hostname'))"):
         with pytest.raises(SqlError):
             sql(waf_node, statement)
+
