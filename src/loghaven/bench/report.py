@@ -634,7 +634,7 @@ def _sql_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
         rows.append([q["name"], str(q["runs"]), ms(q["sql_p50_s"]), ms(q["sql_p95_s"]),
                      ms(q["search_p50_s"]), ms(q["search_p95_s"]), ratio(q["ratio_p50"]),
                      ratio(q["ratio_p95"]), "yes" if q["agree"] else "NO"])
-    return [(f"sql: the top-IPs GROUP BY through _plugins/_sql and as an aggregation through "
+    return [(f"10. sql: the top-IPs GROUP BY through _plugins/_sql and as an aggregation through "
              f"_search, alternately, over {num(res['docs'])} WAF documents (ms)",
              ["query", "runs", "sql p50", "sql p95", "_search p50", "_search p95",
               "p50 ratio", "p95 ratio", "same answer"], rows)]
@@ -814,8 +814,8 @@ def to_markdown(data: dict[str, Any]) -> str:
     sql = scen.get("sql")
     if sql:
         for title, columns, rows in _sql_tables(sql):
-            out += [f"### SQL ({title.removeprefix('sql: ')})", "", _md_table(columns, rows),
-                    ""]
+            out += [f"### SQL (10): {title.removeprefix('10. sql: ')}", "",
+                    _md_table(columns, rows), ""]
     warm = scen.get("warm")
     if warm:
         for title, columns, rows in _warm_tables(warm):
