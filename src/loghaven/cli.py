@@ -317,7 +317,7 @@ def _add_check_arguments(check: argparse.ArgumentParser) -> None:
 def _sql(args: argparse.Namespace) -> int:
     from loghaven.sql_cli import EXIT_CANNOT_CONNECT, Options, run
 
-    credentials = _credentials(args, "sql", stdin_free=args.execute is not None)
+    credentials = _credentials(args, "sql", stdin_free=True)  # asked on a terminal only
     if credentials is None:
         return EXIT_CANNOT_CONNECT
     return run(Options(url=_server_url(args), credentials=credentials, ca_cert=args.ca_cert,

@@ -248,10 +248,11 @@ def run_statement(client: SqlClient, statement: str, options: Options, out: Text
     schema: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
     total: int | None = None
-    for page in client.pages(statement, options.fetch_size):
-        if page.schema:
-            schema, total = page.schema, page.total
-        rows.extend(page.rows)
+    with contextlib.closing(client.pages(statement, options.fetch_size)) as pages:
+        for page in pages:  # an interrupt here closes the generator, and so the cursor
+            if page.schema:
+                schema, total = page.schema, page.total
+            rows.extend(page.rows)
     if options.format == "json":
         document = {"schema": schema, "datarows": rows, "total": total, "size": len(rows),
                     "status": 200}
@@ -378,6 +379,9 @@ def run(options: Options) -> int:
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `loghaven sql -e ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     finally:
         client.close()
 
