@@ -243,7 +243,8 @@ def render_table(schema: list[dict[str, Any]], rows: list[list[Any]], out: TextI
 def run_statement(client: SqlClient, statement: str, options: Options, out: TextIO) -> None:
     """Run one statement and print its whole answer in ``options.format``."""
     if options.format == "csv":
-        out.write(client.text(statement, "csv"))
+        text = client.text(statement, "csv")
+        out.write(text if text.endswith("\n") else text + "\n")
         return
     schema: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
