@@ -315,38 +315,47 @@ def repl(client: SqlClient, options: Options, interactive: bool) -> int:
     pending = ""
     while True:
         try:
-            line = input(more if pending.strip() else prompt)
+            line = input(more if pending else prompt)
         except KeyboardInterrupt:
-            print("^C" if interactive else "", file=sys.stderr)
+            if interactive:
+                print("^C", file=sys.stderr)
             pending = ""
             continue
         except EOFError:
             if interactive:
                 print(file=sys.stderr)
-            elif pending.strip() and pending.strip().lower() not in QUIT:
-                statements = [pending.strip()]
-                pending = ""
-                failed |= not _run_all(client, statements, options, history)
+            elif pending and not _quits(pending):  # a script's last statement, without ';'
+                failed |= not _run_all(client, [pending.strip()], options, history, interactive)
             break
-        if not pending.strip() and line.strip().rstrip(";").strip().lower() in QUIT:
+        statements, rest = split_statements(f"{pending}{line}\n")
+        pending = rest if rest.strip() else ""
+        quit_at = next((i for i, s in enumerate(statements) if _quits(s)), None)
+        leaving = quit_at is not None or _quits(pending)
+        if statements[:quit_at]:
+            failed |= not _run_all(client, statements[:quit_at], options, history,
+                                  interactive)
+        if leaving:
             break
-        statements, pending = split_statements(pending + line + "\n")
-        if statements:
-            failed |= not _run_all(client, statements, options, history)
-            if not pending.strip():
-                pending = ""
     return EXIT_FAILED if failed and not interactive else 0
 
 
+def _quits(text: str) -> bool:
+    return text.strip().rstrip(";").strip().lower() in QUIT
+
+
 def _run_all(client: SqlClient, statements: list[str], options: Options,
-             history: History) -> bool:
-    """Run statements one after the other; False when one failed or was interrupted."""
+             history: History, interactive: bool) -> bool:
+    """Run statements one after the other; False when one failed or was interrupted. A
+    server that cannot be used ends a script (:class:`CannotConnect` goes up), not a
+    session at the terminal, where it may come back."""
     ok = True
     for statement in statements:
         history.add(statement + ";")
         try:
             run_statement(client, statement, options, sys.stdout)
         except QueryFailed as error:
+            if isinstance(error, CannotConnect) and not interactive:
+                raise
             report(error)
             ok = False
         except KeyboardInterrupt:
