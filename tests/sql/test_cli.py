@@ -156,8 +156,10 @@ def test_errors_exit_non_zero_with_the_details(server: Server, waf: str) -> None
     assert "IndexNotFoundException" in done.stderr and "no_such_index_here" in done.stderr
     assert done.stdout == ""
 
-    done = sql(server, "-e", f"SELECT n FROM {waf}; SELEKT nothing")
-    assert done.returncode == 1 and "SyntaxCheckException" in done.stderr, done.stderr
+    # statements run in order up to the one that fails
+    done = sql(server, "-e", f"SELECT n FROM {waf} WHERE n = 1; SELECT FROM WHERE; SELECT 1")
+    assert done.returncode == 1 and "Invalid SQL query" in done.stderr, done.stderr
+    assert done.stdout.count("1 row\n") == 1
 
     unreachable = Server(Path("/nonexistent"))  # a free port nobody listens on
     done = subprocess.run([sys.executable, "-m", "loghaven", "sql", "--url", unreachable.url,
