@@ -4,9 +4,10 @@
 One statement per ``-e`` (several when separated by ``;``) or an interactive loop: a statement
 ends at a ``;`` outside quotes, as in opensearch-sql-cli's multi-line mode, so it may span
 lines; ``exit`` or ``quit`` (or Ctrl-D) leaves, Ctrl-C drops the statement being typed or
-stops the one running. Rows come in pages of ``--fetch-size`` through the plugin's cursor, so
-an answer larger than ``plugins.query.size_limit`` still prints every row; a page stream cut
-short closes its cursor on the server rather than leave it to expire.
+stops the one running. SQL rows (table and json output) come in pages of ``--fetch-size``
+through the plugin's cursor, so an answer larger than ``plugins.query.size_limit`` still prints
+every row; a page stream cut short closes its cursor on the server rather than leave it to
+expire. The plugin pages neither csv nor PPL: those are one answer, bounded by that limit.
 """
 
 from __future__ import annotations
@@ -365,8 +366,9 @@ def _run_all(client: SqlClient, statements: list[str], options: Options,
 
 
 def run(options: Options) -> int:
-    """``loghaven sql``: the exit code (0, or :data:`EXIT_FAILED` when a ``-e`` statement
-    failed, :data:`EXIT_CANNOT_CONNECT` when the server cannot be used)."""
+    """``loghaven sql``: the exit code (0, or :data:`EXIT_FAILED` when a ``-e`` statement or
+    one of a piped script failed, :data:`EXIT_CANNOT_CONNECT` when the server cannot be
+    used)."""
     client = SqlClient(options)
     try:
         if options.execute is not None:
