@@ -71,4 +71,4 @@ fi
 if [ ! -x .venv-sqlclient/bin/python ]; then
     python3 -m venv .venv-sqlclient
 fi
-.venv-sqlclient/bin/python -m pip install --quiet "elasticsearch-dbapi==0.3.0" sqlalchemy
+.venv-sqlclient/bin/python -m pip install --quiet "elasticsearch-dbapi==0.3.0" "sqlalchemy>=2,<3"
