@@ -57,6 +57,23 @@ def test_top_client_ips_by_country_for_a_month(waf_node: Node) -> None:
     assert result.search is not None  # one search answered it (format=json shows it)
 
 
+def test_top_ips_by_country_is_one_multi_terms_aggregation(waf_node: Node) -> None:
+    """Two keys ordered by a count with a LIMIT: the ``multi_terms`` aggregation, whose
+    numbers it answers, and the true top counts (no composite read of every pair)."""
+    query = f"""SELECT httpRequest.clientIp AS ip, httpRequest.country AS country,
+                       count(*) AS hits
+                FROM {INDEX} GROUP BY ip, country ORDER BY hits DESC LIMIT 5"""
+    result = sql(waf_node, query)
+    expected = aggs(waf_node, {"aggs": {"top": {"multi_terms": {"terms": [
+        {"field": "httpRequest.clientIp"}, {"field": "httpRequest.country"}], "size": 5}}}})
+    assert result.rows == [[*b["key"], b["doc_count"]] for b in expected["top"]["buckets"]]
+    pairs = Counter((d["httpRequest"]["clientIp"], d["httpRequest"]["country"]) for d in DOCS
+                    if d["httpRequest"].get("clientIp") and d["httpRequest"].get("country"))
+    assert [r[2] for r in result.rows] == sorted(pairs.values(), reverse=True)[:5]
+    plan = str(waf_node.sql.explain(SqlRequest(query)))
+    assert "multi_terms" in plan and "composite" not in plan and "DuckDB" not in plan
+
+
 def test_group_by_two_keys_with_metrics(waf_node: Node) -> None:
     result = sql(waf_node, f"""
         SELECT httpRequest.country, action, count(*), sum(bytes), avg(latency), min(bytes),

@@ -3,8 +3,9 @@
 Group keys that bucket as a composite source does (:mod:`.buckets`) and aggregates over
 plain fields (``COUNT(*)``, ``COUNT(f)``, ``COUNT(DISTINCT f)``, ``SUM``, ``AVG``, ``MIN``,
 ``MAX``, ``PERCENTILE(f, p)``) become aggregations: one field key ordered by the key or an
-aggregate with a LIMIT is a ``terms`` aggregation (the numbers ``_search`` answers,
-exactly); anything else a ``composite`` aggregation paged with ``after_key``, however many
+aggregate with a LIMIT is a ``terms`` aggregation, several field keys ordered by an
+aggregate with a LIMIT a ``multi_terms`` one (the numbers ``_search`` answers, exactly;
+documents missing a key are in no bucket, as there); anything else a ``composite`` aggregation paged with ``after_key``, however many
 groups. The groups form a table (one row each, keys ``k0..``, aggregates ``a0..``); when
 the select list is just those columns in bucket order the table is the answer, otherwise
 DuckDB runs HAVING, ORDER BY, expressions over aggregates and LIMIT on the statement
@@ -138,11 +139,13 @@ class GroupPlan:
                 body["aggs"] = self.metric_aggs()
             return body
         if self.terms_size is not None:
-            terms: dict[str, Any] = {"field": self.keys[0].source["terms"]["field"],
-                                     "size": self.terms_size}
+            fields = [k.source["terms"]["field"] for k in self.keys]
+            terms: dict[str, Any] = {"field": fields[0]} if len(fields) == 1 else \
+                {"terms": [{"field": f} for f in fields]}
+            terms["size"] = self.terms_size
             if self.terms_order is not None:
                 terms["order"] = self.terms_order
-            group: dict[str, Any] = {"terms": terms}
+            group: dict[str, Any] = {"terms" if len(fields) == 1 else "multi_terms": terms}
         else:
             composite: dict[str, Any] = {"size": PAGE, "sources": [
                 {k.column: k.source} for k in self.keys]}
@@ -196,7 +199,8 @@ class GroupPlan:
                        **response.get("aggregations", {})}, {}
                 return
             for bucket in response["aggregations"]["groups"]["buckets"]:
-                yield bucket, {self.keys[0].column: bucket["key"]}
+                values = bucket["key"] if len(self.keys) > 1 else [bucket["key"]]
+                yield bucket, {k.column: v for k, v in zip(self.keys, values, strict=True)}
             return
         after = None
         while True:
@@ -355,18 +359,19 @@ def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
 def _terms(statement: Statement, keys: list[Key],
            metrics: dict[str, tuple[exp.Expression, Metric]]
            ) -> tuple[int, dict[str, str]] | None:
-    """(size, order) when the statement is a top-n over one key: a terms aggregation."""
+    """(size, order) when the statement is a top-n over field keys: a terms aggregation
+    (one key) or a multi_terms aggregation (several, ordered by an aggregate)."""
     tree = statement.tree
     order = tree.args.get("order")
     limit = int_clause(tree, "limit")
-    if len(keys) != 1 or not keys[0].is_terms or limit is None or order is None \
+    if not keys or not all(k.is_terms for k in keys) or limit is None or order is None \
             or len(order.expressions) != 1 or any(tree.args.get(clause) for clause in
                                                   ("offset", "having", "distinct")):
         return None
     ordered = order.expressions[0]
     direction = "desc" if ordered.args.get("desc") else "asc"
     target = item_target(statement, ordered.this)
-    if target.sql() == keys[0].expression:
+    if len(keys) == 1 and target.sql() == keys[0].expression:
         return limit, {"_key": direction}
     if not is_aggregate(target) or target.sql() not in metrics:
         return None
