@@ -234,7 +234,8 @@ def test_loop_on_a_terminal(server: Server, waf: str, tmp_path: Path,
         os.write(master, f"SELECT COUNT(*) AS c FROM {waf};\n".encode())
         screen = read_until(master, "1 row")
         assert str(DOCS) in screen
-        read_until(master, "sql> ")
+        if "sql> " not in screen.partition("1 row")[2]:  # the prompt may come in that read
+            read_until(master, "sql> ")
         os.write(master, b"\x04")  # Ctrl-D
         assert process.wait(30) == 0
     finally:

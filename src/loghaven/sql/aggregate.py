@@ -14,6 +14,7 @@ rewritten over it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,7 +116,8 @@ class GroupPlan:
     keys: list[Key]
     metrics: list[Metric]
     statement: Statement
-    duck_sql: str
+    #: The statement over the group table, which DuckDB runs unless ``direct``.
+    rewritten: exp.Select
     terms_size: int | None = None
     terms_order: dict[str, str] | None = None
     #: The group-table columns that answer as they are (no DuckDB step), with a LIMIT.
@@ -128,6 +130,10 @@ class GroupPlan:
     @property
     def in_process(self) -> str | None:
         return None if self.direct is not None else self.duck_sql
+
+    @functools.cached_property
+    def duck_sql(self) -> str:
+        return engine.to_duckdb(self.rewritten)
 
     def metric_aggs(self) -> dict[str, Any]:
         return {m.column: m.agg() for m in self.metrics if m.agg() is not None}
@@ -237,20 +243,23 @@ def plan_groups(statement: Statement, query: dict[str, Any]) -> GroupPlan | None
             if metric is None:
                 return None
             metrics[text] = (node, metric)
-    rewritten = _rewrite(tree, keys, {t: m.column for t, (_, m) in metrics.items()})
+    group = tree.args.get("group")
+    key_types = tuple({type(item_target(statement, entry))
+                       for entry in (group.expressions if group is not None else [])})
+    rewritten = _rewrite(tree, keys, key_types,
+                         {t: m.column for t, (_, m) in metrics.items()})
     if rewritten is None:
         return None
     terms = _terms(statement, keys, metrics)
     if terms is not None:
         rewritten.set("order", exp.Order(expressions=[exp.Ordered(
             this=exp.column("__ord"), desc=False)]))
-    duck_sql = engine.to_duckdb(rewritten)
     metric_list = [m for _, m in metrics.values()]
     index = statement.sources[0].index
     columns = {k.column for k in keys} | {m.column for m in metric_list}
     direct = _direct(rewritten, columns, terms is not None)
     size, order = terms if terms is not None else (None, None)
-    return GroupPlan(index, query, keys, metric_list, statement, duck_sql, size, order, direct)
+    return GroupPlan(index, query, keys, metric_list, statement, rewritten, size, order, direct)
 
 
 def _direct(rewritten: exp.Select, columns: set[str], in_bucket_order: bool
@@ -329,18 +338,23 @@ def _field(node: exp.Expression, schema: Schema, *, numeric: bool) -> tuple[str,
     return es_field, es_type
 
 
-def _rewrite(tree: exp.Select, keys: list[Key], metrics: dict[str, str]
-             ) -> exp.Select | None:
+def _rewrite(tree: exp.Select, keys: list[Key], key_types: tuple[type, ...],
+             metrics: dict[str, str]) -> exp.Select | None:
     """The statement over the group table; None when it reads a field that is no key
     outside an aggregate."""
     by_expression = {k.expression: k.column for k in keys}
     rewritten = tree.copy()
 
     def swap(node: exp.Expression) -> exp.Expression:
-        if is_aggregate(node) and node.sql() in metrics:
-            return exp.column(metrics[node.sql()])
-        if not isinstance(node, exp.Literal) and node.sql() in by_expression:
-            return exp.column(by_expression[node.sql()])
+        # rendering a node renders its subtree: only nodes of a key's or an aggregate's
+        # kind are rendered to be compared
+        if is_aggregate(node):
+            text = node.sql()
+            return exp.column(metrics[text]) if text in metrics else node
+        if isinstance(node, key_types) and not isinstance(node, exp.Literal):
+            text = node.sql()
+            if text in by_expression:
+                return exp.column(by_expression[text])
         return node
     rewritten = rewritten.transform(swap)
     having = rewritten.args.get("having")
