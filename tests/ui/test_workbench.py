@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 from conftest import Server
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "workbench.png"
 COUNTRIES = ["US", "DE", "FR", "CN", "BR"]
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
 ROWS = 23
@@ -182,6 +181,26 @@ def test_a_bad_query_shows_the_error_type_details_and_what_to_do(
     expect(page.locator("#workbench-error")).to_be_hidden()
 
 
+def test_a_query_over_the_size_limit_says_to_add_a_limit_or_page(
+        page: playwright_api.Page, server: Server, es: httpx.Client, waf: str) -> None:
+    settings = "/_plugins/_query/settings"
+    assert es.put(settings, json={"transient": {"plugins.query.size_limit": 5}}).status_code == 200
+    try:
+        open_workbench(page, server)
+        page.fill("#workbench-fetch-size", "0")  # no paging: one answer
+        run(page, f"SELECT * FROM {waf}")
+        error = page.locator("#workbench-error [role=alert]")
+        expect(error.locator(".workbench-error-details")).to_contain_text(
+            "[plugins.query.size_limit] = 5")
+        expect(error.locator(".workbench-error-hint")).to_contain_text("add a LIMIT")
+        expect(error.locator(".workbench-error-hint")).to_contain_text("page with fetch_size")
+        page.fill("#workbench-fetch-size", "5")  # paged, every row is within reach
+        run(page, f"SELECT * FROM {waf}")
+        expect(page.locator("#workbench-status")).to_contain_text(f"5 of {ROWS} rows")
+    finally:
+        es.put(settings, json={"transient": {"plugins.query.size_limit": None}})
+
+
 def test_the_csv_download_is_the_servers_csv(
         page: playwright_api.Page, server: Server, es: httpx.Client, waf: str) -> None:
     open_workbench(page, server)
@@ -217,7 +236,7 @@ def test_a_group_by_draws_bars_and_a_time_column_a_line(
               "GROUP BY country ORDER BY hits DESC")
     expect(chart.locator(".bar-row")).to_have_count(10)  # a block of bars per number
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "workbench.png"), full_page=True)  # docs/ui.md's
 
     run(page, f"SELECT date_trunc('day', timestamp) AS day, count(*) FROM {waf} GROUP BY 1")
     expect(chart).to_have_attribute("data-kind", "line")

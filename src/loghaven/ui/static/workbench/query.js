@@ -33,7 +33,7 @@ export class QueryError extends Error {
   get hint() {
     const all = `${this.type} ${this.reason} ${this.details}`;
     if (this.status === 403 || this.type === "security_exception") return "Your roles do not allow this query on these indices: ask an administrator for read permission on them (Security → Roles), or query another index.";
-    if (/size_limit/.test(all)) return "The query would read too many rows: add a LIMIT, narrow the WHERE, or lower \"Rows per page\" so the result is paged with fetch_size.";
+    if (/size_limit/.test(all)) return "The query would read more rows than the server's plugins.query.size_limit allows: add a LIMIT or narrow the WHERE, or page with fetch_size (\"Rows per page\" above 0, then Load more). A download is one request, bound by the limit.";
     if (/cursor/i.test(all) && this.status === 404) return "The result's cursor has expired: run the query again.";
     if (/IndexNotFound|no such index/i.test(all)) return "No index has this name: pick one from the Indices list, or run SHOW TABLES LIKE % to list them.";
     if (/no such field|can't resolve Symbol/i.test(all)) return "A field name is wrong: click an index in the Indices list for a query over all its fields, or run DESCRIBE TABLES LIKE <index>.";
