@@ -95,6 +95,8 @@ def test_a_ppl_query_and_each_language_keeps_its_own_query(
     allowed = [d for d in waf_documents() if d["action"] == "ALLOW"]
     expected = {c: sum(1 for d in allowed if d["country"] == c) for c in COUNTRIES}
     assert {country: int(n) for n, country in rows} == expected
+    page.click("#workbench-explain")  # PPL's plan too
+    expect(page.locator("#workbench-plan summary", has_text="OpenSearchIndexScan")).to_be_visible()
     page.check("#workbench-language-sql")
     expect(page.locator("#workbench-query")).to_have_value(f"SELECT count(*) FROM {waf}")
     page.check("#workbench-language-ppl")

@@ -77,9 +77,12 @@ function build(section) {
   editor.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") { event.preventDefault(); run(); }
   });
-  // Leaving the view or the page frees the cursor.
+  // Leaving the view or the page frees the cursor (and that of a query still running).
   window.addEventListener("hashchange", () => {
-    if (!location.hash.startsWith("#workbench")) forget();
+    if (location.hash.startsWith("#workbench")) return;
+    if (status.textContent.endsWith("…")) status.textContent = "";
+    ++turn;
+    forget();
   });
   window.addEventListener("pagehide", () => { if (current?.cursor) closeCursor(current.cursor, true); });
 
