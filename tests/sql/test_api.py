@@ -263,6 +263,9 @@ def test_ppl(es: httpx.Client) -> None:
         assert response.status_code == 200, response.text
         body = response.json()
         assert sum(row[0] for row in body["datarows"]) == 8
+        # PPL's columns carry their names, no alias (the plugin's PPL schema)
+        assert [c["name"] for c in body["schema"]] == ["count()", "ip"]
+        assert all("alias" not in c for c in body["schema"])
     explained = es.post("/_plugins/_ppl/_explain",
                         json={"query": f"source={INDEX} | where n > 20 | fields n"})
     assert explained.status_code == 200, explained.text

@@ -23,7 +23,7 @@ from loghaven.sql.errors import SqlError
 from loghaven.sql.plan import Answer, Plan
 from loghaven.sql.planner import plan_select
 from loghaven.sql.resolve import parse_statement, resolve
-from loghaven.sql.result import Result
+from loghaven.sql.result import Column, Result
 from loghaven.sql.settings import SqlSettings
 from loghaven.sql.stats import CLIENT, SYSTEM, SqlStats
 
@@ -56,7 +56,10 @@ class SqlService:
     def ppl(self, request: SqlRequest) -> Result:
         """A PPL query, compiled to the statement it means and run as SQL."""
         self._enabled("ppl")
-        return self._counted(lambda: self._run(ppl.compile(request.query), None, request))
+        result = self._counted(lambda: self._run(ppl.compile(request.query), None, request))
+        # PPL names its columns (``count()``, an ``as`` name): no alias beside the name
+        result.schema = [Column(c.name, c.type) for c in result.schema]
+        return result
 
     def next_page(self, cursor: str) -> Result:
         self._enabled("sql")
