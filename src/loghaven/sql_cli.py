@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import ssl
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any, TextIO
 import httpx
 import orjson
 
-from loghaven.loader.client import Credentials
+from loghaven.loader.client import Credentials, http_client
 
 #: Exit codes: a statement failed; the server cannot be used (unreachable, 401).
 EXIT_FAILED = 1
@@ -111,12 +110,8 @@ class SqlClient:
 
     def __init__(self, options: Options) -> None:
         self.url = options.url.rstrip("/")
-        verify: ssl.SSLContext | bool = not options.insecure
-        if options.ca_cert and not options.insecure:
-            verify = ssl.create_default_context(cafile=options.ca_cert)
-        self.http = httpx.Client(base_url=self.url, headers=options.credentials.headers(),
-                                 verify=verify,
-                                 timeout=httpx.Timeout(options.timeout, connect=10.0))
+        self.http = http_client(options.url, options.credentials, ca_cert=options.ca_cert,
+                                insecure=options.insecure, timeout=options.timeout)
         self.endpoint = "/_plugins/_ppl" if options.ppl else "/_plugins/_sql"
 
     def close(self) -> None:
