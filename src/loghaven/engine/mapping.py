@@ -63,7 +63,14 @@ class FieldInfo:
     path: str
     type: str
     kind: str
+    #: Whether the field has an engine field at all: ``index: true``, or doc values (a
+    #: keyword, number, date, ip or boolean with ``index: false`` stays queryable from its
+    #: doc values in ES 8, so the engine keeps it; tantivy has no fast-only text field).
     indexed: bool = True
+    #: ``doc_values`` (default true except for text): aggregations and sorting need them.
+    doc_values: bool = True
+    #: ``copy_to`` targets: the field's values are indexed into those fields too.
+    copy_to: tuple[str, ...] = ()
     ignore_above: int | None = None
     lowercase: bool = False
     date_format: str = DEFAULT_DATE_FORMAT
@@ -375,11 +382,16 @@ def _field_info(path: str, ftype: str, spec: dict[str, Any], analysis: IndexAnal
         analyzers = _text_analyzers(path, spec, analysis)
         if "position_increment_gap" in spec:
             analyzers = _with_gap(path, spec, analysis, analyzers)
+    kind = KINDS[ftype]
+    doc_values = spec.get("doc_values", True) is not False and kind not in ("text", "binary")
+    copy_to = spec.get("copy_to") or ()
     return FieldInfo(
         path=path,
         type=ftype,
-        kind=KINDS[ftype],
-        indexed=spec.get("index", True) is not False and ftype != "binary",
+        kind=kind,
+        indexed=(spec.get("index", True) is not False or doc_values) and ftype != "binary",
+        doc_values=doc_values,
+        copy_to=(copy_to,) if isinstance(copy_to, str) else tuple(copy_to),
         ignore_above=spec.get("ignore_above"),
         lowercase=normalizer_name == "lowercase" and normalizer is not None
         and normalizer.name == "lowercase" and not analysis.definitions["normalizer"].get(
@@ -421,8 +433,41 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
                 get_format(spec["format"])
             except ValueError as exc:
                 raise MapperParsing(f"Invalid format: [{spec['format']}]: {exc}") from exc
+        if spec.get("null_value") is not None:
+            _check_null_value(path, ftype, spec)
+        copy_to = spec.get("copy_to")
+        if copy_to is not None and not (isinstance(copy_to, str) or (
+                isinstance(copy_to, list) and all(isinstance(t, str) for t in copy_to))):
+            raise MapperParsing(f"Failed to parse mapping [_doc]: [copy_to] of field [{path}] "
+                                f"must be a field name or a list of field names")
         for sub_name, sub_spec in (spec.get("fields") or {}).items():
+            if isinstance(sub_spec, dict) and "copy_to" in sub_spec:
+                raise MapperParsing(f"Failed to parse mapping [_doc]: [copy_to] may not be used "
+                                    f"to copy from a multi-field: [{path}.{sub_name}]")
             _validate_properties({sub_name: sub_spec}, path + ".")
+
+
+def _check_null_value(path: str, ftype: str, spec: dict[str, Any]) -> None:
+    """ES: "The null_value needs to be the same data type as the field"."""
+    value, kind = spec["null_value"], KINDS[ftype]
+    try:
+        if kind in ("long", "double"):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise ValueError(f"[{value}] is not a number")
+            float(value)
+        elif kind == "boolean" and value not in (True, False, "true", "false"):
+            raise ValueError(f"Failed to parse value [{value}] as only [true] or [false] are "
+                             f"allowed.")
+        elif kind == "date":
+            get_format(spec.get("format", DEFAULT_DATE_FORMAT)).parse(value)
+        elif kind in ("keyword", "ip") and isinstance(value, (dict, list)):
+            raise ValueError("expected a single value")
+    except (ValueError, TypeError) as exc:
+        reason = str(exc) if kind != "long" and kind != "double" else \
+            f"For input string: \"{value}\""
+        raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
+            "type": "number_format_exception" if kind in ("long", "double")
+            else "illegal_argument_exception", "reason": reason}) from exc
 
 
 def field_name_error(name: str, at_root: bool = False) -> str | None:

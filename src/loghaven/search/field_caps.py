@@ -65,7 +65,7 @@ def _capabilities(index: Index,
 
 
 def _aggregatable(info: FieldInfo) -> bool:
-    return info.kind not in ("text", "binary")
+    return info.kind not in ("text", "binary") and info.doc_values
 
 
 def _merge(kind: str, members: list[tuple[str, bool, bool]], several: bool) -> dict[str, Any]:

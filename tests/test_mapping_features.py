@@ -1,0 +1,202 @@
+"""Mapping features met in real templates, each checked with the Elasticsearch documentation's
+own example (request and documented answer): ``copy_to``, ``ignore_above``, ``null_value``,
+``index: false``, ``doc_values: false``, multi-fields, field collapsing with ``inner_hits``,
+and ``runtime_mappings``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+def _create(es: httpx.Client, index: str, mappings: dict[str, Any]) -> None:
+    response = es.put(f"/{index}", json={"mappings": mappings})
+    assert response.status_code == 200, response.text
+
+
+def _docs(es: httpx.Client, index: str, docs: dict[str, dict[str, Any]]) -> None:
+    for doc_id, source in docs.items():
+        response = es.put(f"/{index}/_doc/{doc_id}", json=source)
+        assert response.status_code == 201, response.text
+    es.post(f"/{index}/_refresh")
+
+
+def _search(es: httpx.Client, index: str, body: dict[str, Any], status: int = 200
+            ) -> dict[str, Any]:
+    response = es.post(f"/{index}/_search", json=body)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def _ids(answer: dict[str, Any]) -> list[str]:
+    return [hit["_id"] for hit in answer["hits"]["hits"]]
+
+
+# --- copy_to (docs: mapping-params copy-to) ----------------------------------------------------
+
+def test_copy_to_groups_first_and_last_name(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {
+        "first_name": {"type": "text", "copy_to": "full_name"},
+        "last_name": {"type": "text", "copy_to": "full_name"},
+        "full_name": {"type": "text"}}})
+    _docs(es, index_name, {"1": {"first_name": "John", "last_name": "Smith"}})
+    answer = _search(es, index_name, {"query": {"match": {
+        "full_name": {"query": "John Smith", "operator": "and"}}}})
+    assert _ids(answer) == ["1"]
+    # the original _source is not modified to show the copied values
+    assert answer["hits"]["hits"][0]["_source"] == {"first_name": "John", "last_name": "Smith"}
+    assert _ids(_search(es, index_name, {"query": {"match": {"first_name": "John"}}})) == ["1"]
+
+
+def test_copy_to_several_targets_and_keyword(es: httpx.Client, index_name: str) -> None:
+    """``copy_to`` as a list; the target indexes the value by its own mapping (a keyword
+    target aggregates the copied values)."""
+    _create(es, index_name, {"properties": {
+        "first_name": {"type": "text", "copy_to": ["full_name", "names"]},
+        "last_name": {"type": "text", "copy_to": ["full_name", "names"]},
+        "full_name": {"type": "text"}, "names": {"type": "keyword"}}})
+    _docs(es, index_name, {"1": {"first_name": "John", "last_name": "Smith"},
+                           "2": {"first_name": "Jane", "last_name": "Smith"}})
+    answer = _search(es, index_name, {"size": 0, "aggs": {"n": {"terms": {"field": "names"}}}})
+    buckets = {b["key"]: b["doc_count"] for b in answer["aggregations"]["n"]["buckets"]}
+    assert buckets == {"Smith": 2, "John": 1, "Jane": 1}
+    assert _ids(_search(es, index_name, {"query": {"term": {"names": "Jane"}}})) == ["2"]
+
+
+def test_copy_to_on_a_multi_field_is_refused(es: httpx.Client, index_name: str) -> None:
+    response = es.put(f"/{index_name}", json={"mappings": {"properties": {
+        "a": {"type": "text", "fields": {"raw": {"type": "keyword", "copy_to": "b"}}},
+        "b": {"type": "keyword"}}}})
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "mapper_parsing_exception"
+    assert "copy_to" in response.json()["error"]["reason"]
+
+
+# --- ignore_above (docs: mapping-params ignore-above) -----------------------------------------
+
+def test_ignore_above_indexes_short_values_only(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {"message": {"type": "keyword", "ignore_above": 20}}})
+    _docs(es, index_name, {"1": {"message": "Syntax error"},
+                           "2": {"message": "Syntax error with some long stacktrace"}})
+    answer = _search(es, index_name, {"aggs": {"messages": {"terms": {"field": "message"}}}})
+    # both documents are returned; only the short value is indexed and aggregated
+    assert sorted(_ids(answer)) == ["1", "2"]
+    assert answer["aggregations"]["messages"]["buckets"] == [
+        {"key": "Syntax error", "doc_count": 1}]
+    long_value = "Syntax error with some long stacktrace"
+    assert _ids(_search(es, index_name, {"query": {"term": {"message": long_value}}})) == []
+
+
+# --- null_value (docs: mapping-params null-value) ---------------------------------------------
+
+def test_null_value_replaces_explicit_null(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {"status_code": {"type": "keyword",
+                                                            "null_value": "NULL"}}})
+    _docs(es, index_name, {"1": {"status_code": None}, "2": {"status_code": []}})
+    # a query for NULL returns document 1 but not document 2 (an empty array holds no null)
+    answer = _search(es, index_name, {"query": {"term": {"status_code": "NULL"}}})
+    assert _ids(answer) == ["1"]
+    assert answer["hits"]["hits"][0]["_source"] == {"status_code": None}
+
+
+def test_null_value_in_arrays_and_numbers(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {
+        "tags": {"type": "keyword", "null_value": "NULL"},
+        "price": {"type": "float", "null_value": 0.0}}})
+    _docs(es, index_name, {"1": {"tags": ["a", None], "price": None}, "2": {"tags": ["b"]}})
+    assert _ids(_search(es, index_name, {"query": {"term": {"tags": "NULL"}}})) == ["1"]
+    assert _ids(_search(es, index_name, {"query": {"term": {"price": 0}}})) == ["1"]
+
+
+def test_null_value_of_the_wrong_type_is_refused(es: httpx.Client, index_name: str) -> None:
+    response = es.put(f"/{index_name}", json={"mappings": {"properties": {
+        "n": {"type": "long", "null_value": "abc"}}}})
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "mapper_parsing_exception"
+
+
+# --- index: false / doc_values: false (docs: mapping-index, doc-values) -----------------------
+
+def test_query_on_a_field_not_indexed_nor_with_doc_values(es: httpx.Client,
+                                                          index_name: str) -> None:
+    _create(es, index_name, {"properties": {
+        "note": {"type": "text", "index": False},
+        "session": {"type": "keyword", "index": False, "doc_values": False}}})
+    _docs(es, index_name, {"1": {"note": "hello world", "session": "abc"}})
+    for query in ({"match": {"note": "hello"}}, {"term": {"session": "abc"}}):
+        error = _search(es, index_name, {"query": query}, 400)["error"]
+        field = next(iter(next(iter(query.values()))))
+        assert error["root_cause"][0]["type"] == "query_shard_exception"
+        assert error["root_cause"][0]["reason"] == (
+            f"failed to create query: Cannot search on field [{field}] since it is not indexed.")
+    # the document is still there, with its _source
+    assert _search(es, index_name, {})["hits"]["hits"][0]["_source"]["note"] == "hello world"
+
+
+def test_index_false_keeps_doc_values_for_queries_sort_and_aggs(es: httpx.Client,
+                                                                index_name: str) -> None:
+    """ES: a numeric, keyword or date field with ``index: false`` but doc values can still
+    be queried (slower, from doc values), sorted and aggregated."""
+    _create(es, index_name, {"properties": {
+        "code": {"type": "keyword", "index": False},
+        "bytes": {"type": "long", "index": False}}})
+    _docs(es, index_name, {"1": {"code": "a", "bytes": 10}, "2": {"code": "b", "bytes": 20}})
+    assert _ids(_search(es, index_name, {"query": {"term": {"code": "b"}}})) == ["2"]
+    assert _ids(_search(es, index_name, {"query": {"range": {"bytes": {"gte": 15}}}})) == ["2"]
+    assert _ids(_search(es, index_name, {"sort": [{"bytes": "desc"}]})) == ["2", "1"]
+    answer = _search(es, index_name, {"size": 0, "aggs": {"c": {"terms": {"field": "code"}}}})
+    assert [b["key"] for b in answer["aggregations"]["c"]["buckets"]] == ["a", "b"]
+
+
+def test_doc_values_false_still_searchable_but_not_aggregatable(es: httpx.Client,
+                                                                 index_name: str) -> None:
+    _create(es, index_name, {"properties": {
+        "status_code": {"type": "keyword"},
+        "session_id": {"type": "keyword", "doc_values": False}}})
+    _docs(es, index_name, {"1": {"status_code": "200", "session_id": "s1"}})
+    assert _ids(_search(es, index_name, {"query": {"term": {"session_id": "s1"}}})) == ["1"]
+    error = _search(es, index_name, {"aggs": {"s": {"terms": {"field": "session_id"}}}},
+                    400)["error"]
+    assert error["root_cause"][0]["type"] == "illegal_argument_exception"
+    assert error["root_cause"][0]["reason"] == (
+        "Can't load fielddata on [session_id] because fielddata is unsupported on fields of "
+        "type [keyword]. Use doc values instead.")
+    error = _search(es, index_name, {"sort": ["session_id"]}, 400)["error"]
+    assert error["root_cause"][0]["reason"] == (
+        "Can't load fielddata on [session_id] because fielddata is unsupported on fields of "
+        "type [keyword]. Use doc values instead.")
+
+
+# --- multi-fields (docs: multi-fields) ---------------------------------------------------------
+
+def test_multi_fields_sort_and_aggregate_on_raw(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {"city": {
+        "type": "text", "fields": {"raw": {"type": "keyword"}}}}})
+    _docs(es, index_name, {"1": {"city": "New York"}, "2": {"city": "York"}})
+    answer = _search(es, index_name, {
+        "query": {"match": {"city": "york"}}, "sort": {"city.raw": "asc"},
+        "aggs": {"Cities": {"terms": {"field": "city.raw"}}}})
+    assert _ids(answer) == ["1", "2"]
+    assert [h["sort"] for h in answer["hits"]["hits"]] == [["New York"], ["York"]]
+    assert [b["key"] for b in answer["aggregations"]["Cities"]["buckets"]] == ["New York", "York"]
+
+
+def test_multi_fields_with_their_own_analyzer(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {"text": {
+        "type": "text", "fields": {"english": {"type": "text", "analyzer": "english"}}}}})
+    _docs(es, index_name, {"1": {"text": "quick brown fox"}, "2": {"text": "quick brown foxes"}})
+    answer = _search(es, index_name, {"query": {"multi_match": {
+        "query": "quick brown foxes", "fields": ["text", "text.english"],
+        "type": "most_fields"}}})
+    assert sorted(_ids(answer)) == ["1", "2"]
+    assert _ids(answer)[0] == "2"
+    assert _ids(_search(es, index_name, {"query": {"match": {"text": "foxes"}}})) == ["2"]
+
+
+def test_multi_field_of_a_number_type(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {"code": {
+        "type": "keyword", "fields": {"num": {"type": "long"}}}}})
+    _docs(es, index_name, {"1": {"code": "200"}, "2": {"code": "404"}})
+    assert _ids(_search(es, index_name, {"query": {"range": {"code.num": {"gte": 300}}}})) \
+        == ["2"]
