@@ -200,3 +200,119 @@ def test_multi_field_of_a_number_type(es: httpx.Client, index_name: str) -> None
     _docs(es, index_name, {"1": {"code": "200"}, "2": {"code": "404"}})
     assert _ids(_search(es, index_name, {"query": {"range": {"code.num": {"gte": 300}}}})) \
         == ["2"]
+
+
+# --- collapse with inner_hits (docs: collapse-search-results) ----------------------------------
+
+_LOGS = {"properties": {
+    "message": {"type": "text"}, "user": {"properties": {"id": {"type": "keyword"}}},
+    "http": {"properties": {"response": {"properties": {"bytes": {"type": "long"}}}}},
+    "@timestamp": {"type": "date"}, "level": {"type": "integer"},
+    "tags": {"type": "keyword"}, "nodv": {"type": "keyword", "doc_values": False}}}
+
+
+def _logs(es: httpx.Client, index: str) -> None:
+    _create(es, index, _LOGS)
+    rows = [("1", "kimchy", 100, "2099-11-15T14:12:12Z", "GET /search", 1),
+            ("2", "kimchy", 300, "2099-11-15T14:12:13Z", "GET /search", 2),
+            ("3", "elkbee", 200, "2099-11-15T14:12:14Z", "GET /search", 1),
+            ("4", "elkbee", 50, "2099-11-15T14:12:15Z", "GET /search again", 3),
+            ("5", "other", 900, "2099-11-15T14:12:16Z", "PUT /upload", 1)]
+    _docs(es, index, {doc_id: {"user": {"id": user}, "http": {"response": {"bytes": size}},
+                               "@timestamp": ts, "message": message, "level": level}
+                      for doc_id, user, size, ts, message, level in rows})
+
+
+def test_collapse_keeps_the_top_hit_per_value(es: httpx.Client, index_name: str) -> None:
+    _logs(es, index_name)
+    body = {"query": {"match": {"message": "GET /search"}}, "collapse": {"field": "user.id"},
+            "sort": [{"http.response.bytes": {"order": "desc"}}], "from": 0}
+    answer = _search(es, index_name, body)
+    assert _ids(answer) == ["2", "3"]
+    # the total counts matching documents, not groups
+    assert answer["hits"]["total"] == {"value": 4, "relation": "eq"}
+    assert [h["fields"] for h in answer["hits"]["hits"]] == [
+        {"user.id": ["kimchy"]}, {"user.id": ["elkbee"]}]
+    assert [h["sort"] for h in answer["hits"]["hits"]] == [[300], [200]]
+    assert _ids(_search(es, index_name, {**body, "from": 1})) == ["3"]
+    assert _ids(_search(es, index_name, {**body, "size": 1})) == ["2"]
+    # aggregations are not affected
+    answer = _search(es, index_name, {**body, "aggs": {"u": {"terms": {"field": "user.id"}}}})
+    assert {b["key"]: b["doc_count"] for b in answer["aggregations"]["u"]["buckets"]} == {
+        "kimchy": 2, "elkbee": 2}
+
+
+def test_collapse_expands_inner_hits(es: httpx.Client, index_name: str) -> None:
+    _logs(es, index_name)
+    answer = _search(es, index_name, {
+        "query": {"match": {"message": "GET /search"}},
+        "collapse": {"field": "user.id", "inner_hits": {
+            "name": "most_recent", "size": 5, "sort": [{"@timestamp": "desc"}]},
+            "max_concurrent_group_searches": 4},
+        "sort": [{"http.response.bytes": {"order": "desc"}}]})
+    first, second = answer["hits"]["hits"]
+    inner = first["inner_hits"]["most_recent"]["hits"]
+    assert inner["total"] == {"value": 2, "relation": "eq"}
+    assert [h["_id"] for h in inner["hits"]] == ["2", "1"]
+    assert inner["hits"][0]["_source"]["user"] == {"id": "kimchy"}
+    assert [h["_id"] for h in second["inner_hits"]["most_recent"]["hits"]["hits"]] == ["4", "3"]
+
+
+def test_collapse_several_inner_hits_and_a_numeric_field(es: httpx.Client,
+                                                         index_name: str) -> None:
+    _logs(es, index_name)
+    answer = _search(es, index_name, {
+        "collapse": {"field": "level", "inner_hits": [
+            {"name": "largest", "size": 1, "sort": [{"http.response.bytes": "desc"}]},
+            {"name": "smallest", "size": 1, "from": 0, "sort": [{"http.response.bytes": "asc"}],
+             "_source": False}]},
+        "sort": ["level"]})
+    assert [h["fields"] for h in answer["hits"]["hits"]] == [
+        {"level": [1]}, {"level": [2]}, {"level": [3]}]
+    level_one = answer["hits"]["hits"][0]["inner_hits"]
+    assert [h["_id"] for h in level_one["largest"]["hits"]["hits"]] == ["5"]
+    assert level_one["largest"]["hits"]["total"]["value"] == 3
+    assert [h["_id"] for h in level_one["smallest"]["hits"]["hits"]] == ["1"]
+    assert "_source" not in level_one["smallest"]["hits"]["hits"][0]
+
+
+def test_collapse_pages_past_many_hits_of_one_value(es: httpx.Client, index_name: str) -> None:
+    """The groups of a page may lie far down the sorted hits: more rows are asked for."""
+    _create(es, index_name, {"properties": {"g": {"type": "keyword"}, "n": {"type": "long"}}})
+    lines = []
+    for n in range(60):
+        lines.append('{"index":{}}')
+        lines.append(f'{{"g": "{"big" if n < 55 else f"g{n}"}", "n": {100 - n}}}')
+    es.post(f"/{index_name}/_bulk?refresh=true", content="\n".join(lines) + "\n",
+            headers={"content-type": "application/x-ndjson"})
+    answer = _search(es, index_name, {"collapse": {"field": "g"}, "sort": [{"n": "desc"}],
+                                      "size": 4})
+    assert [h["fields"]["g"][0] for h in answer["hits"]["hits"]] == ["big", "g55", "g56", "g57"]
+    assert answer["hits"]["total"]["value"] == 60
+
+
+def test_collapse_refusals(es: httpx.Client, index_name: str) -> None:
+    _logs(es, index_name)
+    es.put(f"/{index_name}/_doc/9?refresh=true", json={"user": {"id": "x"},
+                                                       "tags": ["a", "b"]})
+    cases = [
+        ({"collapse": {"field": "message"}},
+         "unknown type for collapse field `message`, only keywords and numbers are accepted"),
+        ({"collapse": {"field": "nope"}}, "no mapping found for `nope` in order to collapse on"),
+        ({"collapse": {"field": "nodv"}}, "cannot collapse on field `nodv` without `doc_values`"),
+        ({"collapse": {"field": "user.id"}, "sort": ["level"], "search_after": [1]},
+         "cannot use `collapse` in conjunction with `search_after`"),
+        ({"collapse": {"field": "user.id"}, "rescore": {"query": {"rescore_query": {
+            "match_all": {}}}}}, "cannot use `collapse` in conjunction with `rescore`"),
+    ]
+    for body, reason in cases:
+        error = _search(es, index_name, body, 400)["error"]
+        assert error["root_cause"][0]["reason"] == reason, error
+    response = es.post(f"/{index_name}/_search?scroll=1m", json={"collapse": {"field": "user.id"}})
+    assert response.status_code == 400
+    assert "cannot use `collapse` in a scroll context" in response.json()["error"]["reason"]
+    response = es.post(f"/{index_name}/_search", json={"collapse": {"field": "tags"}})
+    assert response.status_code == 500
+    assert "the collapse field must be single valued" in response.text
+    error = _search(es, index_name, {"collapse": {"field": "user.id", "bad": 1}}, 400)["error"]
+    assert error["reason"] == "[collapse] unknown field [bad]"

@@ -25,6 +25,7 @@ from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.search import collapse
 from loghaven.search.aggregations import run_aggregations
 from loghaven.search.context import SplitContext
 from loghaven.search.fetch import FetchContext, fetch_hits, parse_cursor
@@ -183,6 +184,9 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     start = 0 if cursor is not None else request.from_
     page = merge_rows([result.rows for result, _ in results], keys, start,
                       start + request.size)
+    collapse_keys: list[Any] | None = None
+    if request.collapse is not None:
+        page, collapse_keys = _collapsed_page(planned, keys, request, results, k)
     scored = sort[0].field == "_score"
     if request.track_scores and not scored:
         _fill_scores(page, {p.position: p for p in planned})
@@ -190,6 +194,10 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     fetch_started = time.perf_counter()
     hits = fetch_hits(page, _fetch_contexts(request, planned), request,
                       show_sort=explicit_sort or pit, with_shard_doc=pit)
+    if collapse_keys is not None:
+        collapse.expand(hits, collapse_keys, request, lambda sub: search(
+            snapshot, sub, now_ms=now_ms, node_id=node_id, cancellation=cancellation,
+            restrictions=restrictions).body)
     fetch_ms = (time.perf_counter() - fetch_started) * 1000
     total = known_total if known_total is not None else (
         sum(result.count or 0 for result, _ in results) if count else None)
@@ -213,6 +221,25 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     last = Cursor(page[-1].values, page[-1].tiebreak) if page else cursor
     return SearchOutcome(body, last, total, tuple(dict.fromkeys(snapshot.index_names())),
                          fetch_ms)
+
+
+def _collapsed_page(planned: list[_Planned], keys: list[LeafKey], request: SearchRequest,
+                    results: list[tuple[LeafResult, int]], k: int
+                    ) -> tuple[list[Row], list[Any]]:
+    """The page of a collapsed search (one row per collapse value) and each row's value;
+    more rows are asked of the splits while the groups found fall short of the page."""
+    assert request.collapse is not None
+    groups = collapse.Groups(request.collapse.field, {p.position: p.ctx for p in planned})
+    want = request.from_ + request.size
+    while True:
+        rows = merge_rows([result.rows for result, _ in results], keys, 0, k)
+        found = groups.first_rows(rows)
+        if len(found) >= want or len(rows) < k:
+            break
+        k *= 4
+        results = _fan_out(planned, k, None, False)
+    chosen = found[request.from_:want]
+    return [row for _, row in chosen], [key for key, _ in chosen]
 
 
 def _fetch_contexts(request: SearchRequest, planned: list[_Planned]) -> dict[int, FetchContext]:
@@ -335,6 +362,8 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
              sort: list[SortKey], now_ms: int, task: SearchTask,
              restriction: Restriction | None) -> _Planned:
     ctx = SplitContext(entry.index, entry.split, entry.searcher, _MATCH_ALL, task, restriction)
+    if request.collapse is not None:
+        collapse.check(request.collapse, ctx.mapping.fields.get(request.collapse.field))
     ctx.query = ctx.within(ctx.compile(request.query, now_ms), entry.alias_filter, now_ms)
     hit_query = ctx.query
     if request.post_filter is not None:
