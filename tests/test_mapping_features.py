@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 
 def _create(es: httpx.Client, index: str, mappings: dict[str, Any]) -> None:
@@ -316,3 +317,110 @@ def test_collapse_refusals(es: httpx.Client, index_name: str) -> None:
     assert "the collapse field must be single valued" in response.text
     error = _search(es, index_name, {"collapse": {"field": "user.id", "bad": 1}}, 400)["error"]
     assert error["reason"] == "[collapse] unknown field [bad]"
+
+
+# --- runtime fields (docs: runtime-override-values, runtime-search-request, runtime-mapping) ----
+
+_MEASURES = [(1516729294000, "QVKC92Q", 5.2), (1516642894000, "QVKC92Q", 5.8),
+             (1516556494000, "QVKC92Q", 5.1), (1516470094000, "QVKC92Q", 5.6),
+             (1516383694000, "HG537PU", 4.2), (1516297294000, "HG537PU", 4.0)]
+
+
+def _measures(es: httpx.Client, index: str, mappings: dict[str, Any] | None = None) -> None:
+    if mappings is not None:
+        _create(es, index, mappings)
+    lines = []
+    for ts, model, voltage in _MEASURES:
+        lines.append('{"index":{}}')
+        lines.append(f'{{"@timestamp":{ts},"model_number":"{model}",'
+                     f'"measures":{{"voltage":{voltage}}}}}')
+    response = es.post(f"/{index}/_bulk?refresh=true", content="\n".join(lines) + "\n",
+                       headers={"content-type": "application/x-ndjson"})
+    assert response.status_code == 200 and not response.json()["errors"], response.text
+
+
+def test_runtime_field_overrides_values_at_query_time(es: httpx.Client, index_name: str) -> None:
+    _measures(es, index_name)
+    answer = _search(es, index_name, {
+        "runtime_mappings": {"measures.voltage": {"type": "double", "script": {"source":
+            "if (doc['model_number.keyword'].value.equals('HG537PU'))"
+            " {emit(1.7 * params._source['measures']['voltage']);}"
+            " else {emit(params._source['measures']['voltage']);}"}}},
+        "query": {"match": {"model_number": "HG537PU"}},
+        "fields": ["measures.voltage"]})
+    voltages = sorted(h["fields"]["measures.voltage"][0] for h in answer["hits"]["hits"])
+    assert voltages == [pytest.approx(6.8), pytest.approx(7.14)]
+    # _source is as indexed
+    assert sorted(h["_source"]["measures"]["voltage"] for h in answer["hits"]["hits"]) == [
+        4.0, 4.2]
+
+
+def test_runtime_field_in_a_query_with_params(es: httpx.Client, index_name: str) -> None:
+    _measures(es, index_name, {"properties": {
+        "@timestamp": {"type": "date", "format": "strict_date_optional_time||epoch_millis"},
+        "model_number": {"type": "keyword"},
+        "measures": {"properties": {"voltage": {"type": "double"}}}}})
+    runtime = {"voltage_corrected": {"type": "double", "script": {
+        "source": "emit(doc['measures.voltage'].value * params['multiplier'])",
+        "params": {"multiplier": 2}}}}
+    answer = _search(es, index_name, {
+        "runtime_mappings": runtime, "size": 10,
+        "query": {"range": {"voltage_corrected": {"gte": 11, "lte": 12}}},
+        "fields": ["voltage_corrected", "model_number"]})
+    assert sorted(h["fields"]["voltage_corrected"][0] for h in answer["hits"]["hits"]) == [
+        pytest.approx(11.2), pytest.approx(11.6)]
+    assert answer["hits"]["total"]["value"] == 2
+    # inside a bool, beside an indexed field, and with aggregations over the matching hits
+    answer = _search(es, index_name, {
+        "runtime_mappings": runtime, "size": 0,
+        "query": {"bool": {"filter": [{"range": {"voltage_corrected": {"lt": 10}}},
+                                      {"term": {"model_number": "HG537PU"}}]}},
+        "aggs": {"avg_voltage": {"avg": {"field": "measures.voltage"}}}})
+    assert answer["hits"]["total"]["value"] == 2
+    assert answer["aggregations"]["avg_voltage"]["value"] == pytest.approx(4.1)
+    assert _search(es, index_name, {"runtime_mappings": runtime, "query": {
+        "exists": {"field": "voltage_corrected"}}})["hits"]["total"]["value"] == 6
+
+
+def test_runtime_section_of_the_mapping(es: httpx.Client, index_name: str) -> None:
+    """``runtime`` in the mapping: with a script, and without one (read from ``_source``)."""
+    mappings = {"dynamic": "runtime", "runtime": {
+        "model_lower": {"type": "keyword", "script": {
+            "source": "emit(doc['model_number'].value.toLowerCase())"}},
+        "site": {"type": "keyword"}},
+        "properties": {"model_number": {"type": "keyword"}}}
+    _create(es, index_name, mappings)
+    _docs(es, index_name, {"1": {"model_number": "HG537PU", "site": "ams"},
+                           "2": {"model_number": "QVKC92Q", "site": "fra"}})
+    assert es.get(f"/{index_name}/_mapping").json()[index_name]["mappings"]["runtime"] == \
+        mappings["runtime"]
+    answer = _search(es, index_name, {"query": {"term": {"model_lower": "hg537pu"}},
+                                      "fields": ["model_lower", "site"]})
+    assert _ids(answer) == ["1"]
+    assert answer["hits"]["hits"][0]["fields"] == {"model_lower": ["hg537pu"], "site": ["ams"]}
+    assert _ids(_search(es, index_name, {"query": {"term": {"site": "fra"}}})) == ["2"]
+    # a request's runtime_mappings override the mapping's
+    answer = _search(es, index_name, {"runtime_mappings": {"site": {"type": "keyword", "script":
+        "emit('x')"}}, "query": {"term": {"site": "x"}}})
+    assert sorted(_ids(answer)) == ["1", "2"]
+    # a mapping update adds or removes (null) one runtime field
+    response = es.put(f"/{index_name}/_mapping", json={"runtime": {"site": None, "n": {
+        "type": "long", "script": "emit(doc['model_number'].value.length())"}}})
+    assert response.status_code == 200, response.text
+    runtime = es.get(f"/{index_name}/_mapping").json()[index_name]["mappings"]["runtime"]
+    assert sorted(runtime) == ["model_lower", "n"]
+    assert sorted(_ids(_search(es, index_name, {"query": {"term": {"n": 7}}}))) == ["1", "2"]
+
+
+def test_runtime_field_refusals(es: httpx.Client, index_name: str) -> None:
+    _measures(es, index_name)
+    bad = es.put(f"/{index_name}-x", json={"mappings": {"runtime": {"a": {"type": "text"}}}})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["reason"] == "No handler for type [text] declared on runtime " \
+                                            "field [a]"
+    error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
+        "emit(doc['measures.voltage'].value"}}}, 400)["error"]
+    assert error["type"] == "script_exception"
+    error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
+        "emit(1)"}}, "aggs": {"x": {"terms": {"field": "a"}}}}, 400)["error"]
+    assert "runtime field [a]" in error["root_cause"][0]["reason"]

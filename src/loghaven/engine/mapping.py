@@ -17,6 +17,7 @@ from typing import Any
 from loghaven.engine.analysis import BUILTIN, Analyzer, IndexAnalysis, Normalizer
 from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
 from loghaven.engine.dates import get_format, is_date_string
+from loghaven.engine.runtime import parse_runtime
 from loghaven.errors import IllegalArgument, MapperParsing, StrictDynamicMapping
 
 #: ES field types and the engine kind that stores them.
@@ -52,7 +53,7 @@ METADATA_FIELDS = frozenset({
 MAPPING_ROOT_KEYS = {
     "properties", "dynamic", "_source", "_routing", "_meta", "date_detection",
     "numeric_detection", "dynamic_templates", "dynamic_date_formats", "_all", "_field_names",
-    "enabled", "_doc",
+    "enabled", "_doc", "runtime",
 }
 
 
@@ -123,6 +124,8 @@ class Mapping:
         if self.dynamic not in ("true", "false", "strict", "runtime"):
             raise MapperParsing(f"unknown value [{self.dynamic}] for setting [dynamic]")
         self.date_detection = bool(body.get("date_detection", True))
+        #: The ``runtime`` section: fields computed when searches read them.
+        self.runtime = parse_runtime(body.get("runtime"), mapping_error=True)
         self.fields: dict[str, FieldInfo] = {}
         self.objects: dict[str, dict[str, Any]] = {}
         self._collect(body["properties"], "")
@@ -153,7 +156,12 @@ class Mapping:
         update = unwrap_type_name(copy.deepcopy(update))
         merged = copy.deepcopy(self.body)
         for key, value in update.items():
-            if key != "properties":
+            if key == "runtime" and isinstance(value, dict) and isinstance(
+                    merged.get("runtime"), dict):
+                # ES merges runtime fields one by one; a null removes one
+                merged["runtime"].update(value)
+                merged["runtime"] = {k: v for k, v in merged["runtime"].items() if v is not None}
+            elif key != "properties":
                 merged[key] = value
         properties = update.get("properties", {}) or {}
         if not isinstance(properties, dict):

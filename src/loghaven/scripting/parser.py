@@ -423,6 +423,8 @@ class Parser:
                 return self.node("static", t.start, word, name.value, args)
             if word[:1].isupper() and word not in REFERENCE_TYPES and self.at("."):
                 raise self.fail(t.start, t.end, f"class [{word}] is not supported")
+            if self.at("("):  # a function the context provides, e.g. ``emit``
+                return self.node("func", t.start, word, self.arguments())
             return self.node("var", t.start, word)
         self.i -= 1
         raise self.unexpected()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loghaven.engine.dates import get_format, parse_duration_ms
+from loghaven.engine.runtime import RuntimeField, parse_runtime
 from loghaven.errors import ActionRequestValidation, IllegalArgument, ParsingError
 from loghaven.params import expect_string, parse_bool, parse_int, token_name
 from loghaven.search.source_filter import SourceFilter
@@ -21,13 +22,13 @@ DEFAULT_TRACK_TOTAL_HITS = 10_000
 #: Body keys Elasticsearch has but Loghaven does not implement (a 400 rather than silence).
 _UNSUPPORTED_KEYS = frozenset({
     "rescore", "script_fields", "suggest", "indices_boost", "min_score", "slice",
-    "knn", "runtime_mappings", "search_pipeline",
+    "knn", "search_pipeline",
 })
 _KNOWN_KEYS = frozenset({
     "query", "post_filter", "size", "from", "sort", "_source", "track_total_hits",
     "track_scores", "search_after", "fields", "docvalue_fields", "stored_fields", "highlight",
     "aggs", "aggregations", "version", "seq_no_primary_term", "profile", "pit", "timeout",
-    "explain", "terminate_after", "stats", "ext", "collapse",
+    "explain", "terminate_after", "stats", "ext", "collapse", "runtime_mappings",
 })
 #: What an ``inner_hits`` of ``collapse`` may hold (ES's inner hits options Loghaven runs).
 _INNER_HITS_KEYS = frozenset({
@@ -104,6 +105,8 @@ class SearchRequest:
     #: ``timeout``: past it, the search answers with the splits searched so far.
     timeout_ms: int | None = None
     collapse: Collapse | None = None
+    #: ``runtime_mappings``: fields computed for this search (over the mappings' own).
+    runtime: dict[str, RuntimeField] = field(default_factory=dict)
 
 
 def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> SearchRequest:
@@ -164,6 +167,7 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
             request.pit_keep_alive_ms = _duration(pit["keep_alive"], "keep_alive")
     if "collapse" in body:
         request.collapse = _collapse(body, request)
+    request.runtime = parse_runtime(body.get("runtime_mappings"), mapping_error=False)
     if request.search_after is not None and request.sort == [] and request.pit_id is None:
         raise IllegalArgument("Sort must contain at least one field.")
     return request

@@ -25,7 +25,7 @@ from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
-from loghaven.search import collapse
+from loghaven.search import collapse, runtime
 from loghaven.search.aggregations import run_aggregations
 from loghaven.search.context import SplitContext
 from loghaven.search.fetch import FetchContext, fetch_hits, parse_cursor
@@ -364,10 +364,16 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     ctx = SplitContext(entry.index, entry.split, entry.searcher, _MATCH_ALL, task, restriction)
     if request.collapse is not None:
         collapse.check(request.collapse, ctx.mapping.fields.get(request.collapse.field))
-    ctx.query = ctx.within(ctx.compile(request.query, now_ms), entry.alias_filter, now_ms)
+    query, post_filter = request.query, request.post_filter
+    fields = runtime.fields_of(request, ctx.mapping)
+    if fields:
+        runtime.refuse_unsupported(request, fields)
+        values = runtime.SplitValues(ctx, fields)
+        query, post_filter = runtime.rewrite(query, values), runtime.rewrite(post_filter, values)
+    ctx.query = ctx.within(ctx.compile(query, now_ms), entry.alias_filter, now_ms)
     hit_query = ctx.query
-    if request.post_filter is not None:
-        hit_query = all_of([ctx.query, as_filter(ctx.compile(request.post_filter, now_ms))])
+    if post_filter is not None:
+        hit_query = all_of([ctx.query, as_filter(ctx.compile(post_filter, now_ms))])
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
         and request.post_filter is None and (restriction is None or restriction.dls is None)
     return _Planned(position, ctx, hit_query, resolve_keys(sort, ctx.mapping, ctx.fields),

@@ -1,0 +1,207 @@
+"""Runtime fields in a search: queries on them, and their values in ``fields``.
+
+tantivy cannot search values that are not in the index, so a query clause on a runtime
+field is answered by computing the field for every document of the split (each document's
+``_source`` is read and its script run) and replacing the clause by an ``ids`` query of the
+documents whose values match. That is ES's own cost model for runtime fields (no index: a
+scan per search), without its per-segment caching: a split's values are computed once per
+search and field. Aggregations and sorting on runtime fields are refused by name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+import orjson
+
+from loghaven.engine.dates import get_format
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.runtime import RuntimeField
+from loghaven.engine.schema import ID, SOURCE
+from loghaven.errors import IllegalArgument, LoghavenError
+from loghaven.search.context import SplitContext
+from loghaven.search.request import SearchRequest
+
+_LEAVES = ("term", "terms", "range", "exists", "match", "match_phrase", "prefix", "wildcard")
+
+
+def fields_of(request: SearchRequest, mapping: Mapping) -> dict[str, RuntimeField]:
+    """The runtime fields a search sees in one index: the mapping's, then the request's."""
+    if not mapping.runtime and not request.runtime:
+        return {}
+    return {**mapping.runtime, **request.runtime}
+
+
+def refuse_unsupported(request: SearchRequest, runtime: dict[str, RuntimeField]) -> None:
+    """Sorting and aggregating on a runtime field are not done yet: a 400 that names it."""
+    for key in request.sort:
+        if key.field in runtime:
+            raise IllegalArgument(f"sorting on runtime field [{key.field}] is not supported by "
+                                  f"Loghaven")
+    if request.aggs:
+        for name in _aggregated_fields(request.aggs):
+            if name in runtime:
+                raise IllegalArgument(f"aggregations on runtime field [{name}] are not "
+                                      f"supported by Loghaven")
+
+
+def _aggregated_fields(node: Any) -> list[str]:
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "field" and isinstance(value, str):
+                    found.append(value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+class SplitValues:
+    """Each document's runtime values in one split, computed on first use per field."""
+
+    def __init__(self, ctx: SplitContext, runtime: dict[str, RuntimeField]) -> None:
+        self.ctx = ctx
+        self.runtime = runtime
+        self._docs: list[tuple[str, dict[str, Any], dict[str, Any]]] | None = None
+        self._values: dict[str, list[tuple[str, list[Any]]]] = {}
+
+    def _documents(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        if self._docs is None:
+            searcher = self.ctx.searcher
+            docs = []
+            if searcher.num_docs:
+                hits = searcher.search(self.ctx.visible, limit=searcher.num_docs).hits
+                for _, address in hits:
+                    doc = searcher.doc(address)
+                    doc_id = doc.get_first(ID)
+                    source = orjson.loads(self.ctx.source(doc.get_first(SOURCE)))
+                    try:
+                        flat, _ = self.ctx.index.builder.build(source, doc_id)
+                    except LoghavenError:
+                        flat = {}
+                    docs.append((doc_id, source, flat))
+            self._docs = docs
+        return self._docs
+
+    def values(self, name: str) -> list[tuple[str, list[Any]]]:
+        if name not in self._values:
+            field = self.runtime[name]
+            mapping = self.ctx.mapping
+            self._values[name] = [(doc_id, field.values(source, flat, mapping))
+                                  for doc_id, source, flat in self._documents()]
+        return self._values[name]
+
+
+def rewrite(clause: dict[str, Any] | None, values: SplitValues) -> dict[str, Any] | None:
+    """``clause`` with each leaf query on a runtime field replaced by the ids it matches."""
+    if clause is None:
+        return None
+    return _rewrite(clause, values)
+
+
+def _rewrite(node: Any, values: SplitValues) -> Any:
+    if isinstance(node, list):
+        return [_rewrite(item, values) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        (kind, body), = node.items()
+        name = _field_of(kind, body)
+        if name is not None and name in values.runtime:
+            field = values.runtime[name]
+            test = _matcher(kind, field, body[name] if kind != "exists" else None)
+            ids = [doc_id for doc_id, found in values.values(name) if found and test(found)]
+            if not ids:
+                return {"bool": {"must_not": {"match_all": {}}}}
+            return {"ids": {"values": ids}}
+    return {key: _rewrite(value, values) for key, value in node.items()}
+
+
+def _field_of(kind: str, body: Any) -> str | None:
+    if kind not in _LEAVES or not isinstance(body, dict):
+        return None
+    if kind == "exists":
+        name = body.get("field")
+        return name if isinstance(name, str) else None
+    names = [k for k in body if k not in ("boost", "_name")]
+    return names[0] if len(names) == 1 else None
+
+
+def _matcher(kind: str, field: RuntimeField, spec: Any) -> Any:
+    """A test on a document's values for one leaf query."""
+    if kind == "exists":
+        return bool
+    if kind == "range":
+        if not isinstance(spec, dict):
+            raise IllegalArgument(f"[range] query malformed for field [{field.name}]")
+        bounds = []
+        for op in ("gt", "gte", "lt", "lte", "from", "to"):
+            if spec.get(op) is not None:
+                bounds.append((op, _typed(field, spec[op], spec.get("format"))))
+
+        def in_range(value: Any) -> bool:
+            for op, bound in bounds:
+                if (op == "gt" and not value > bound) or (op in ("gte", "from") and
+                                                           not value >= bound) or \
+                        (op == "lt" and not value < bound) or \
+                        (op in ("lte", "to") and not value <= bound):
+                    return False
+            return True
+
+        return lambda found: any(in_range(v) for v in found)
+    value = spec
+    if isinstance(spec, dict):
+        value = spec.get("query" if kind.startswith("match") else "value")
+    if kind == "terms":
+        if not isinstance(spec, list):
+            raise IllegalArgument(f"[terms] query on field [{field.name}] needs an array")
+        wanted = {_typed(field, v) for v in spec}
+        return lambda found: any(v in wanted for v in found)
+    if kind == "prefix":
+        return lambda found: any(str(v).startswith(str(value)) for v in found)
+    if kind == "wildcard":
+        return lambda found: any(fnmatch.fnmatchcase(str(v), str(value)) for v in found)
+    target = _typed(field, value)
+    return lambda found: target in found
+
+
+def _typed(field: RuntimeField, value: Any, fmt: str | None = None) -> Any:
+    """A query value in the runtime field's type."""
+    try:
+        if field.type == "date" and not (isinstance(value, int) and not isinstance(value, bool)):
+            return get_format(fmt or field.date_format).parse(value)
+        if field.type == "boolean":
+            return value in (True, "true")
+        if field.type in ("keyword", "ip"):
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            return value if isinstance(value, str) else str(value)
+        if field.type == "long":
+            number = float(value)
+            return int(number) if number.is_integer() else number
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise IllegalArgument(f"failed to create query: value [{value}] does not fit runtime "
+                              f"field [{field.name}] of type [{field.type}]") from exc
+
+
+def hit_fields(runtime: dict[str, RuntimeField], patterns: list[tuple[str, str | None]],
+               source: dict[str, Any], flat: dict[str, Any], mapping: Mapping
+               ) -> dict[str, list[Any]]:
+    """The runtime fields a hit's ``fields`` asks for, with their values."""
+    out: dict[str, list[Any]] = {}
+    for name, field in runtime.items():
+        spec = next((fmt for pattern, fmt in patterns if fnmatch.fnmatchcase(name, pattern)),
+                    False)
+        if spec is False:
+            continue
+        found = field.values(source, flat, mapping)
+        if found:
+            out[name] = [field.render(v, spec) for v in found]  # type: ignore[arg-type]
+    return out
