@@ -421,6 +421,39 @@ def test_runtime_field_refusals(es: httpx.Client, index_name: str) -> None:
     error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
         "emit(doc['measures.voltage'].value"}}}, 400)["error"]
     assert error["type"] == "script_exception"
-    error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
-        "emit(1)"}}, "aggs": {"x": {"terms": {"field": "a"}}}}, 400)["error"]
-    assert "runtime field [a]" in error["root_cause"][0]["reason"]
+    for refused in ({"aggs": {"x": {"terms": {"field": "a"}, "aggs": {"y": {"max": {
+            "field": "a"}}}}}}, {"sort": ["a"]}):
+        error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
+            "emit(1)"}}, **refused}, 400)["error"]
+        assert "runtime field [a]" in error["root_cause"][0]["reason"]
+
+
+def test_runtime_field_aggregations(es: httpx.Client, index_name: str) -> None:
+    """The docs' terms aggregation over a runtime keyword, and metrics over a runtime number,
+    over the documents the query matches."""
+    _measures(es, index_name)
+    answer = _search(es, index_name, {
+        "runtime_mappings": {
+            "model_lower": {"type": "keyword", "script": {
+                "source": "emit(doc['model_number.keyword'].value.toLowerCase())"}},
+            "voltage_x2": {"type": "double", "script": {
+                "source": "emit(doc['measures.voltage'].value * 2)"}}},
+        "size": 0,
+        "aggs": {"models": {"terms": {"field": "model_lower"}},
+                 "top_voltage": {"max": {"field": "voltage_x2"}},
+                 "stats": {"stats": {"field": "voltage_x2"}},
+                 "native": {"terms": {"field": "model_number.keyword"}}}})
+    aggs = answer["aggregations"]
+    assert list(aggs) == ["models", "top_voltage", "stats", "native"]
+    assert aggs["models"] == {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0,
+                              "buckets": [{"key": "qvkc92q", "doc_count": 4},
+                                          {"key": "hg537pu", "doc_count": 2}]}
+    assert aggs["top_voltage"]["value"] == pytest.approx(11.6)
+    assert aggs["stats"]["count"] == 6
+    assert [b["key"] for b in aggs["native"]["buckets"]] == ["QVKC92Q", "HG537PU"]
+    answer = _search(es, index_name, {
+        "runtime_mappings": {"voltage_x2": {"type": "double", "script": {
+            "source": "emit(doc['measures.voltage'].value * 2)"}}},
+        "size": 0, "query": {"term": {"model_number.keyword": "HG537PU"}},
+        "aggs": {"avg": {"avg": {"field": "voltage_x2"}}}})
+    assert answer["aggregations"]["avg"]["value"] == pytest.approx(8.2)

@@ -146,6 +146,8 @@ class _Planned:
     hit_query: tantivy.Query
     keys: list[LeafKey]
     matches_all: bool
+    #: The runtime fields' values of the split, when the search has runtime fields.
+    runtime_values: runtime.SplitValues | None = None
 
 
 def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: str,
@@ -208,7 +210,13 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
                                                         snapshot), hits),
     }
     if request.aggs is not None:
-        body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
+        native, computed = runtime.aggregate_runtime(
+            request.aggs, [(p.ctx, p.runtime_values) for p in planned])
+        aggregated = _aggregate(native, [p.ctx for p in planned], now_ms) \
+            if native or not computed else {}
+        body["aggregations"] = {name: aggregated[name] if name in native else computed[name]
+                                for name in request.aggs if name in aggregated
+                                or name in computed} if computed else aggregated
         task.check()
     body["timed_out"] = task.timed_out
     took_ms = int((time.perf_counter() - started) * 1000)
@@ -366,6 +374,7 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
         collapse.check(request.collapse, ctx.mapping.fields.get(request.collapse.field))
     query, post_filter = request.query, request.post_filter
     fields = runtime.fields_of(request, ctx.mapping)
+    values = None
     if fields:
         runtime.refuse_unsupported(request, fields)
         values = runtime.SplitValues(ctx, fields)
@@ -377,7 +386,7 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
         and request.post_filter is None and (restriction is None or restriction.dls is None)
     return _Planned(position, ctx, hit_query, resolve_keys(sort, ctx.mapping, ctx.fields),
-                    matches_all)
+                    matches_all, values)
 
 
 def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,

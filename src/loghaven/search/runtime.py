@@ -34,16 +34,123 @@ def fields_of(request: SearchRequest, mapping: Mapping) -> dict[str, RuntimeFiel
 
 
 def refuse_unsupported(request: SearchRequest, runtime: dict[str, RuntimeField]) -> None:
-    """Sorting and aggregating on a runtime field are not done yet: a 400 that names it."""
+    """Sorting on a runtime field, and aggregating on one other than at the top level with
+    ``terms`` or a single-field metric (no sub-aggregations), are not done: a 400 naming it."""
     for key in request.sort:
         if key.field in runtime:
             raise IllegalArgument(f"sorting on runtime field [{key.field}] is not supported by "
                                   f"Loghaven")
     if request.aggs:
-        for name in _aggregated_fields(request.aggs):
+        top = {name for name, spec in request.aggs.items() if _runtime_agg(spec, runtime)}
+        rest = {name: spec for name, spec in request.aggs.items() if name not in top}
+        for name in _aggregated_fields(rest):
             if name in runtime:
-                raise IllegalArgument(f"aggregations on runtime field [{name}] are not "
-                                      f"supported by Loghaven")
+                raise IllegalArgument(f"aggregations on runtime field [{name}] are supported by "
+                                      f"Loghaven only at the top level, as [terms] or "
+                                      f"{sorted(_METRICS)}, without sub-aggregations")
+
+
+#: Aggregations computed here over runtime values (top level, no sub-aggregations).
+_METRICS = frozenset({"avg", "sum", "min", "max", "value_count", "stats", "cardinality"})
+_AGG_KEYS = frozenset({"meta"})
+
+
+def _runtime_agg(spec: Any, runtime: dict[str, RuntimeField]) -> str | None:
+    """The aggregation type when ``spec`` is one this module computes over a runtime field."""
+    if not isinstance(spec, dict):
+        return None
+    kinds = [k for k in spec if k not in _AGG_KEYS]
+    if len(kinds) != 1 or kinds[0] not in _METRICS | {"terms"}:
+        return None
+    body = spec[kinds[0]]
+    if not isinstance(body, dict) or body.get("field") not in runtime:
+        return None
+    if set(body) - {"field", "size", "min_doc_count", "missing"}:
+        return None
+    return kinds[0]
+
+
+def aggregate_runtime(aggs: dict[str, Any], splits: list[tuple[SplitContext, SplitValues | None]]
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``aggs`` split into the native ones and the results of those on runtime fields, which
+    are computed here from the values of the documents the query matches."""
+    native: dict[str, Any] = {}
+    computed: dict[str, Any] = {}
+    matched: dict[int, set[str]] = {}
+    for name, spec in aggs.items():
+        runtime = next((v.runtime for _, v in splits if v is not None), {})
+        kind = _runtime_agg(spec, runtime)
+        if kind is None:
+            native[name] = spec
+            continue
+        body = spec[kind]
+        values: list[Any] = []
+        field: RuntimeField | None = None
+        for ctx, split_values in splits:
+            if split_values is None or body["field"] not in split_values.runtime:
+                continue
+            field = split_values.runtime[body["field"]]
+            if id(ctx) not in matched:
+                matched[id(ctx)] = _matching_ids(ctx)
+            ids = matched[id(ctx)]
+            for doc_id, found in split_values.values(body["field"]):
+                if doc_id in ids:
+                    if not found and body.get("missing") is not None:
+                        found = [_typed(field, body["missing"])]
+                    values.append(found)
+        computed[name] = _terms(body, values, field) if kind == "terms" else \
+            _metric(kind, [v for found in values for v in found])
+        if "meta" in spec:
+            computed[name]["meta"] = spec["meta"]
+    return native, computed
+
+
+def _matching_ids(ctx: SplitContext) -> set[str]:
+    searcher = ctx.searcher
+    if not searcher.num_docs:
+        return set()
+    hits = searcher.search(ctx.query, limit=searcher.num_docs).hits
+    return {searcher.doc(address).get_first(ID) for _, address in hits}
+
+
+def _terms(body: dict[str, Any], values: list[list[Any]], field: RuntimeField | None
+           ) -> dict[str, Any]:
+    counts: dict[Any, int] = {}
+    for found in values:
+        for value in set(found):
+            counts[value] = counts.get(value, 0) + 1
+    size = int(body.get("size", 10))
+    least = int(body.get("min_doc_count", 1))
+    ordered = sorted(((k, c) for k, c in counts.items() if c >= least),
+                     key=lambda item: (-item[1], item[0]))
+    buckets = []
+    for key, count in ordered[:size]:
+        bucket: dict[str, Any] = {"key": key, "doc_count": count}
+        if field is not None and field.type == "date":
+            bucket["key_as_string"] = field.render(key)
+        elif field is not None and field.type == "boolean":
+            bucket = {"key": int(key), "key_as_string": "true" if key else "false",
+                      "doc_count": count}
+        buckets.append(bucket)
+    return {"doc_count_error_upper_bound": 0,
+            "sum_other_doc_count": sum(c for _, c in ordered[size:]), "buckets": buckets}
+
+
+def _metric(kind: str, values: list[Any]) -> dict[str, Any]:
+    numbers = [float(v) for v in values if not isinstance(v, str)]
+    if kind == "value_count":
+        return {"value": len(values)}
+    if kind == "cardinality":
+        return {"value": len(set(values))}
+    total = sum(numbers)
+    if kind == "sum":
+        return {"value": total}
+    low, high = (min(numbers), max(numbers)) if numbers else (None, None)
+    avg = total / len(numbers) if numbers else None
+    if kind == "stats":
+        return {"count": len(numbers), "min": low, "max": high, "avg": avg,
+                "sum": total}
+    return {"value": {"avg": avg, "min": low, "max": high}[kind]}
 
 
 def _aggregated_fields(node: Any) -> list[str]:
