@@ -457,3 +457,24 @@ def test_runtime_field_aggregations(es: httpx.Client, index_name: str) -> None:
         "size": 0, "query": {"term": {"model_number.keyword": "HG537PU"}},
         "aggs": {"avg": {"avg": {"field": "voltage_x2"}}}})
     assert answer["aggregations"]["avg"]["value"] == pytest.approx(8.2)
+
+
+def test_runtime_day_of_week_from_a_date(es: httpx.Client, index_name: str) -> None:
+    """The docs' ``day_of_week`` runtime field (mapping ``runtime`` section), aggregated and
+    queried; ``doc['@timestamp'].value`` is a date (ZonedDateTime) in UTC."""
+    _measures(es, index_name, {
+        "runtime": {"day_of_week": {"type": "keyword", "script": {"source":
+            "emit(doc['@timestamp'].value.dayOfWeekEnum"
+            ".getDisplayName(TextStyle.FULL, Locale.ROOT))"}}},
+        "properties": {"@timestamp": {"type": "date", "format":
+                                      "strict_date_optional_time||epoch_millis"}}})
+    answer = _search(es, index_name, {"size": 0, "aggs": {"day_of_week": {"terms": {
+        "field": "day_of_week"}}}})
+    assert [b["key"] for b in answer["aggregations"]["day_of_week"]["buckets"]] == [
+        "Friday", "Monday", "Saturday", "Sunday", "Thursday", "Tuesday"]
+    answer = _search(es, index_name, {
+        "query": {"term": {"day_of_week": "Tuesday"}}, "fields": ["day_of_week", "hour"],
+        "runtime_mappings": {"hour": {"type": "long", "script":
+                                      "emit(doc['@timestamp'].value.getHour())"}}})
+    assert [h["fields"] for h in answer["hits"]["hits"]] == [
+        {"day_of_week": ["Tuesday"], "hour": [17]}]

@@ -17,6 +17,8 @@ from loghaven.engine.dates import get_format
 from loghaven.engine.words import display_form
 from loghaven.errors import IllegalArgument, MapperParsing
 from loghaven.scripting import DocLookup, DocValues, Function, Script, compile
+from loghaven.scripting.java_text import java_str
+from loghaven.scripting.java_time import ZonedDateTime
 
 if TYPE_CHECKING:
     from loghaven.engine.mapping import FieldInfo, Mapping
@@ -56,8 +58,10 @@ class RuntimeField:
 
     def _convert(self, value: Any) -> Any:
         try:
+            if isinstance(value, ZonedDateTime):
+                value = value.millis
             if self.type == "keyword":
-                return value if isinstance(value, str) else str(value)
+                return value if isinstance(value, str) else java_str(value)
             if self.type == "long":
                 if isinstance(value, bool):
                     raise ValueError
@@ -102,7 +106,10 @@ class _Doc(DocLookup):
                 f"default. Please use a keyword field instead. Alternatively, set fielddata=true "
                 f"on [{key}] in order to load field data by uninverting the inverted index. Note "
                 f"that this can use significant memory.")
-        return DocValues(sorted(doc_values(info, self.flat)))
+        values = sorted(doc_values(info, self.flat))
+        if info.kind == "date":
+            return DocValues(ZonedDateTime(v) for v in values)
+        return DocValues(values)
 
 
 def doc_values(info: FieldInfo, flat: dict[str, Any]) -> list[Any]:

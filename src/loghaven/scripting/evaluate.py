@@ -13,6 +13,7 @@ import operator
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
+from loghaven.scripting import java_time
 from loghaven.scripting.errors import ScriptError
 from loghaven.scripting.java_text import java_str
 from loghaven.scripting.lexer import tokenize
@@ -172,6 +173,9 @@ def type_name(value: Any) -> str:
     """The Java class name Painless would report for ``value``."""
     if value is None:
         return "null"
+    java = java_time.type_name(value)
+    if java is not None:
+        return java
     if isinstance(value, bool):
         return "java.lang.Boolean"
     if isinstance(value, int):
@@ -514,6 +518,9 @@ class _Run:
             return obj.get(name)
         if isinstance(obj, list) and name == "length":
             return len(obj)
+        found, value = java_time.field(obj, name)
+        if found:
+            return value
         raise self.error(node, "illegal_argument_exception",
                          f"field [{name}] is not supported on [{type_name(obj)}]")
 
@@ -689,7 +696,9 @@ def _equals(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-_KINDS = {"java.lang.String": "str", "java.util.ArrayList": "list", "java.util.HashMap": "map"}
+_KINDS = {"java.lang.String": "str", "java.util.ArrayList": "list", "java.util.HashMap": "map",
+          "java.time.ZonedDateTime": "date", "java.time.Instant": "instant",
+          "java.time.DayOfWeek": "dow"}
 
 
 def _kind(value: Any) -> str:
@@ -775,6 +784,7 @@ _METHODS: dict[tuple[str, str, int], Any] = {
     ("map", "put", 2): _map_put,
     ("map", "remove", 1): lambda r, n, v, k: v.pop(k, None),
 }
+_METHODS.update(java_time.METHODS)
 for _k in ("str", "list", "map", "any"):
     _METHODS[(_k, "equals", 1)] = lambda r, n, v, x: _equals(v, x)
     _METHODS[(_k, "toString", 0)] = lambda r, n, v: java_str(v)
