@@ -478,3 +478,17 @@ def test_runtime_day_of_week_from_a_date(es: httpx.Client, index_name: str) -> N
                                       "emit(doc['@timestamp'].value.getHour())"}}})
     assert [h["fields"] for h in answer["hits"]["hits"]] == [
         {"day_of_week": ["Tuesday"], "hour": [17]}]
+
+
+def test_copy_to_an_unmapped_field_maps_it(es: httpx.Client, index_name: str) -> None:
+    _create(es, index_name, {"properties": {"first_name": {"type": "keyword",
+                                                           "copy_to": "all.names"}}})
+    _docs(es, index_name, {"1": {"first_name": "John"}})
+    mapping = es.get(f"/{index_name}/_mapping").json()[index_name]["mappings"]
+    assert mapping["properties"]["all"] == {"properties": {"names": {
+        "type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}}}
+    es.put(f"/{index_name}/_doc/2?refresh=true", json={"first_name": "Jane"})
+    assert sorted(_ids(_search(es, index_name, {"query": {"match": {"all.names": "john"}}}))) \
+        == ["1"]
+    assert _ids(_search(es, index_name, {"query": {"term": {"all.names.keyword": "Jane"}}})) \
+        == ["2"]

@@ -168,10 +168,13 @@ class _Leaf:
     the common case, kept free of converter calls.
     """
 
-    __slots__ = ("gaps", "info", "strings", "targets")
+    __slots__ = ("copies_unmapped", "gaps", "info", "strings", "targets")
 
-    def __init__(self, info: FieldInfo, copies: tuple[FieldInfo, ...] = ()) -> None:
+    def __init__(self, info: FieldInfo, copies: tuple[FieldInfo, ...] = (),
+                 copies_unmapped: bool = False) -> None:
         self.info = info
+        #: a ``copy_to`` target is not mapped yet: a value here asks for a dynamic update
+        self.copies_unmapped = copies_unmapped
         self.targets: list[tuple[str, Converter]] = []
         everything = (info, *info.multi_fields, *copies)
         #: position_increment_gap of each target analysed in Python
@@ -185,7 +188,7 @@ class _Leaf:
                         target.kind == "keyword" and target.normalizer is None):
                     strings.append((target.path, target.ignore_above, target.kind == "text"))
         all_strings = len(strings) == len(self.targets) and info.kind != "geo_point"
-        self.strings = tuple(strings) if all_strings else None
+        self.strings = tuple(strings) if all_strings and not copies_unmapped else None
 
 
 def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -195,7 +198,8 @@ def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[
         path = prefix + name
         if path in mapping.fields:
             info = mapping.fields[path]
-            tree[name] = _Leaf(info, _copy_targets(mapping, info))
+            tree[name] = _Leaf(info, _copy_targets(mapping, info),
+                               any(t not in mapping.fields for t in info.copy_to))
         elif spec.get("enabled", True) is False or spec.get("type") == "flattened":
             tree[name] = None
         else:
@@ -296,6 +300,8 @@ class DocumentBuilder:
             if info.null_value is None:
                 return
             value = info.null_value
+        if leaf.copies_unmapped:
+            self._unmapped = True
         if info.kind == "geo_point":
             _add_geo_point(info.path, value, out, doc_id)
             return

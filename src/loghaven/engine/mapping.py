@@ -186,17 +186,39 @@ class Mapping:
         Raises ``strict_dynamic_mapping_exception`` where ``dynamic: strict`` forbids them.
         """
         additions: dict[str, Any] = {}
-        self._dynamic_walk(source, self.body["properties"], additions, "", self.dynamic)
+        self._dynamic_walk(source, self.body["properties"], additions, "", self.dynamic,
+                           additions)
         return additions or None
 
+    def _copy_to_unmapped(self, spec: dict[str, Any], value: Any, dynamic: str,
+                          root: dict[str, Any]) -> None:
+        """``copy_to`` a field not mapped yet: ES maps it as the value would be mapped."""
+        for target in ([spec["copy_to"]] if isinstance(spec["copy_to"], str)
+                       else spec["copy_to"]):
+            if target in self.fields or target in self.objects:
+                continue
+            if dynamic == "strict":
+                parent, _, leaf = target.rpartition(".")
+                raise StrictDynamicMapping(
+                    f"mapping set to strict, dynamic introduction of [{leaf}] within "
+                    f"[{parent or '_doc'}] is not allowed")
+            guessed = self._guess(value)
+            if dynamic != "true" or guessed is None or guessed.get("type") == "object":
+                continue
+            props = root
+            *parents, leaf = target.split(".")
+            for name in parents:
+                props = props.setdefault(name, {}).setdefault("properties", {})
+            props.setdefault(leaf, guessed)
+
     def _dynamic_walk(self, obj: dict[str, Any], props: dict[str, Any], additions: dict[str, Any],
-                      prefix: str, dynamic: str) -> None:
+                      prefix: str, dynamic: str, root: dict[str, Any]) -> None:
         for key, value in obj.items():
             if value is None:
                 continue
             if "." in key and key not in props:
                 head, _, rest = key.partition(".")
-                self._dynamic_walk({head: {rest: value}}, props, additions, prefix, dynamic)
+                self._dynamic_walk({head: {rest: value}}, props, additions, prefix, dynamic, root)
                 continue
             spec = props.get(key)
             if spec is not None:
@@ -208,9 +230,11 @@ class Mapping:
                     sub_add: dict[str, Any] = additions.get(key, {}).get("properties", {})
                     for item in _objects_in(value):
                         self._dynamic_walk(item, spec.get("properties", {}), sub_add,
-                                           prefix + key + ".", child_dynamic)
+                                           prefix + key + ".", child_dynamic, root)
                     if sub_add:
                         additions[key] = {"properties": sub_add}
+                elif "copy_to" in spec:
+                    self._copy_to_unmapped(spec, value, dynamic, root)
                 continue
             if dynamic == "strict":
                 raise StrictDynamicMapping(
@@ -224,7 +248,7 @@ class Mapping:
             if guessed.get("type") == "object":
                 nested_add: dict[str, Any] = additions.get(key, {}).get("properties", {})
                 for item in _objects_in(value):
-                    self._dynamic_walk(item, {}, nested_add, prefix + key + ".", dynamic)
+                    self._dynamic_walk(item, {}, nested_add, prefix + key + ".", dynamic, root)
                 existing = additions.get(key)
                 if existing is None or "type" not in existing:
                     additions[key] = {"properties": nested_add}
