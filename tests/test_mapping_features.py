@@ -422,7 +422,7 @@ def test_runtime_field_refusals(es: httpx.Client, index_name: str) -> None:
         "emit(doc['measures.voltage'].value"}}}, 400)["error"]
     assert error["type"] == "script_exception"
     for refused in ({"aggs": {"x": {"terms": {"field": "a"}, "aggs": {"y": {"max": {
-            "field": "a"}}}}}}, {"sort": ["a"]}):
+            "field": "a"}}}}}}, {"sort": ["a"], "search_after": [1]}):
         error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
             "emit(1)"}}, **refused}, 400)["error"]
         assert "runtime field [a]" in error["root_cause"][0]["reason"]
@@ -492,3 +492,21 @@ def test_copy_to_an_unmapped_field_maps_it(es: httpx.Client, index_name: str) ->
         == ["1"]
     assert _ids(_search(es, index_name, {"query": {"term": {"all.names.keyword": "Jane"}}})) \
         == ["2"]
+
+
+def test_runtime_field_sort(es: httpx.Client, index_name: str) -> None:
+    _measures(es, index_name)
+    runtime = {"voltage_corrected": {"type": "double", "script": {
+        "source": "emit(doc['measures.voltage'].value * params['multiplier'])",
+        "params": {"multiplier": 2}}}}
+    answer = _search(es, index_name, {"runtime_mappings": runtime, "size": 3,
+                                      "sort": [{"voltage_corrected": "desc"}]})
+    assert [h["sort"][0] for h in answer["hits"]["hits"]] == [
+        pytest.approx(11.6), pytest.approx(11.2), pytest.approx(10.4)]
+    assert answer["hits"]["total"]["value"] == 6
+    answer = _search(es, index_name, {
+        "runtime_mappings": runtime, "from": 1, "size": 2,
+        "query": {"term": {"model_number.keyword": "QVKC92Q"}},
+        "sort": [{"model_number.keyword": "asc"}, {"voltage_corrected": "asc"}]})
+    assert [h["sort"] for h in answer["hits"]["hits"]] == [
+        ["QVKC92Q", pytest.approx(10.4)], ["QVKC92Q", pytest.approx(11.2)]]

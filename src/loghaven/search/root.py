@@ -385,8 +385,9 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
         hit_query = all_of([ctx.query, as_filter(ctx.compile(post_filter, now_ms))])
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
         and request.post_filter is None and (restriction is None or restriction.dls is None)
-    return _Planned(position, ctx, hit_query, resolve_keys(sort, ctx.mapping, ctx.fields),
-                    matches_all, values)
+    keys = (runtime.sort_keys(sort, ctx, fields) if fields else None) \
+        or resolve_keys(sort, ctx.mapping, ctx.fields)
+    return _Planned(position, ctx, hit_query, keys, matches_all, values)
 
 
 def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
@@ -401,8 +402,12 @@ def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
         if p.ctx.task.out_of_time():
             return LeafResult([], 0), 0
         began = time.perf_counter_ns()
-        result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
-                              count=count, matches_all=p.matches_all)
+        if p.runtime_values is not None and any(key.kind == "runtime" for key in p.keys):
+            result = runtime.search_split(p.ctx, p.position, p.hit_query, p.keys, k,
+                                          p.runtime_values)
+        else:
+            result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
+                                  count=count, matches_all=p.matches_all)
         return result, time.perf_counter_ns() - began
 
     if len(planned) <= 1:

@@ -14,6 +14,7 @@ import fnmatch
 from typing import Any
 
 import orjson
+import tantivy
 
 from loghaven.engine.dates import get_format
 from loghaven.engine.mapping import Mapping
@@ -21,7 +22,8 @@ from loghaven.engine.runtime import RuntimeField
 from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.context import SplitContext
-from loghaven.search.request import SearchRequest
+from loghaven.search.leaf import LeafKey, LeafResult, Row, resolve_keys, sort_rows
+from loghaven.search.request import SearchRequest, SortKey
 
 _LEAVES = ("term", "terms", "range", "exists", "match", "match_phrase", "prefix", "wildcard")
 
@@ -34,12 +36,13 @@ def fields_of(request: SearchRequest, mapping: Mapping) -> dict[str, RuntimeFiel
 
 
 def refuse_unsupported(request: SearchRequest, runtime: dict[str, RuntimeField]) -> None:
-    """Sorting on a runtime field, and aggregating on one other than at the top level with
-    ``terms`` or a single-field metric (no sub-aggregations), are not done: a 400 naming it."""
-    for key in request.sort:
-        if key.field in runtime:
-            raise IllegalArgument(f"sorting on runtime field [{key.field}] is not supported by "
-                                  f"Loghaven")
+    """Paging a runtime-field sort with ``search_after``, and aggregating on a runtime field
+    other than at the top level with ``terms`` or a single-field metric (no
+    sub-aggregations), are not done: a 400 naming it."""
+    sorted_on = [key.field for key in request.sort if key.field in runtime]
+    if sorted_on and (request.search_after is not None or request.scroll_ms is not None):
+        raise IllegalArgument(f"paging a sort on runtime field [{sorted_on[0]}] with "
+                              f"[search_after] or [scroll] is not supported by Loghaven")
     if request.aggs:
         top = {name for name, spec in request.aggs.items() if _runtime_agg(spec, runtime)}
         rest = {name: spec for name, spec in request.aggs.items() if name not in top}
@@ -177,6 +180,14 @@ class SplitValues:
         self.runtime = runtime
         self._docs: list[tuple[str, dict[str, Any], dict[str, Any]]] | None = None
         self._values: dict[str, list[tuple[str, list[Any]]]] = {}
+        #: (segment, doc) → position in the documents list
+        self.positions: dict[tuple[int, int], int] = {}
+
+    def document(self, address: tantivy.DocAddress
+                 ) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+        docs = self._documents()
+        at = self.positions.get((address.segment_ord, address.doc))
+        return None if at is None else docs[at]
 
     def _documents(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
         if self._docs is None:
@@ -185,6 +196,7 @@ class SplitValues:
             if searcher.num_docs:
                 hits = searcher.search(self.ctx.visible, limit=searcher.num_docs).hits
                 for _, address in hits:
+                    self.positions[(address.segment_ord, address.doc)] = len(docs)
                     doc = searcher.doc(address)
                     doc_id = doc.get_first(ID)
                     source = orjson.loads(self.ctx.source(doc.get_first(SOURCE)))
@@ -203,6 +215,50 @@ class SplitValues:
             self._values[name] = [(doc_id, field.values(source, flat, mapping))
                                   for doc_id, source, flat in self._documents()]
         return self._values[name]
+
+
+def sort_keys(sort: list[SortKey], ctx: SplitContext, runtime: dict[str, RuntimeField]
+              ) -> list[LeafKey] | None:
+    """The leaf keys of a sort that names a runtime field (None when it names none)."""
+    if not any(key.field in runtime for key in sort):
+        return None
+    return [LeafKey(key, "runtime", key.field) if key.field in runtime
+            else resolve_keys([key], ctx.mapping, ctx.fields)[0] for key in sort]
+
+
+def search_split(ctx: SplitContext, position: int, query: tantivy.Query, keys: list[LeafKey],
+                 k: int, values: SplitValues) -> LeafResult:
+    """The top ``k`` rows of ``query`` on one split sorted with runtime keys: every match's
+    sort values computed (min of a key's values ascending, max descending, as ES sorts
+    multi-valued fields), then sorted here."""
+    searcher = ctx.searcher
+    if not searcher.num_docs:
+        return LeafResult([], 0)
+    hits = searcher.search(query, limit=searcher.num_docs).hits
+    rows = []
+    for score, address in hits:
+        found = values.document(address)
+        sort_values = tuple(_sort_value(key, score, found, values) for key in keys)
+        rows.append(Row(sort_values, address, score, position))
+    return LeafResult(sort_rows(rows, keys)[:k], len(hits))
+
+
+def _sort_value(key: LeafKey, score: float,
+                found: tuple[str, dict[str, Any], dict[str, Any]] | None,
+                values: SplitValues) -> Any:
+    if key.kind == "score":
+        return score
+    if found is None or key.path is None or key.kind in ("doc", "none"):
+        return None
+    _, source, flat = found
+    if key.kind == "runtime":
+        candidates = values.runtime[key.path].values(source, flat, values.ctx.mapping)
+    else:
+        value = flat.get(key.path)
+        candidates = [] if value is None else value if isinstance(value, list) else [value]
+    if not candidates:
+        return None
+    return max(candidates) if key.key.desc else min(candidates)
 
 
 def rewrite(clause: dict[str, Any] | None, values: SplitValues) -> dict[str, Any] | None:
