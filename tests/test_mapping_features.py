@@ -510,3 +510,19 @@ def test_runtime_field_sort(es: httpx.Client, index_name: str) -> None:
         "sort": [{"model_number.keyword": "asc"}, {"voltage_corrected": "asc"}]})
     assert [h["sort"] for h in answer["hits"]["hits"]] == [
         ["QVKC92Q", pytest.approx(10.4)], ["QVKC92Q", pytest.approx(11.2)]]
+
+
+def test_dynamic_runtime_maps_new_fields_as_runtime_fields(es: httpx.Client,
+                                                           index_name: str) -> None:
+    """docs (dynamic-mapping, ``"dynamic": "runtime"``): new fields become runtime fields of
+    the guessed type, read from ``_source`` when searched."""
+    _measures(es, index_name, {"dynamic": "runtime", "properties": {
+        "@timestamp": {"type": "date", "format": "strict_date_optional_time||epoch_millis"}}})
+    mappings = es.get(f"/{index_name}/_mapping").json()[index_name]["mappings"]
+    assert mappings["runtime"] == {"model_number": {"type": "keyword"},
+                                   "measures.voltage": {"type": "double"}}
+    assert set(mappings["properties"]) == {"@timestamp"}
+    answer = _search(es, index_name, {"query": {"term": {"model_number": "HG537PU"}},
+                                      "fields": ["measures.voltage"], "sort": ["@timestamp"]})
+    assert [h["fields"] for h in answer["hits"]["hits"]] == [
+        {"measures.voltage": [4.0]}, {"measures.voltage": [4.2]}]

@@ -181,17 +181,41 @@ class Mapping:
         return self.analysis.custom
 
     def dynamic_update(self, source: dict[str, Any]) -> dict[str, Any] | None:
-        """The ``properties`` to add for a document's unmapped fields, or None if none.
+        """The mapping update (``properties``, and ``runtime`` fields where ``dynamic:
+        runtime`` maps new fields as runtime fields) for a document's unmapped fields, or None.
 
         Raises ``strict_dynamic_mapping_exception`` where ``dynamic: strict`` forbids them.
         """
-        additions: dict[str, Any] = {}
-        self._dynamic_walk(source, self.body["properties"], additions, "", self.dynamic,
-                           additions)
-        return additions or None
+        update = _Update({}, {})
+        self._dynamic_walk(source, self.body["properties"], update.properties, "", self.dynamic,
+                           update)
+        body: dict[str, Any] = {}
+        if update.properties:
+            body["properties"] = update.properties
+        if update.runtime:
+            body["runtime"] = update.runtime
+        return body or None
+
+    def _runtime_guess(self, path: str, value: Any, update: _Update) -> None:
+        """``dynamic: runtime``: a new leaf becomes a runtime field read from ``_source``
+        (strings keyword or date, integers long, other numbers double, booleans)."""
+        if path in self.runtime or path in update.runtime:
+            return
+        guessed = self._guess(value)
+        if guessed is None:
+            return
+        kind = guessed.get("type")
+        if kind == "object":
+            for item in _objects_in(value):
+                for key, child in item.items():
+                    if child is not None:
+                        self._runtime_guess(f"{path}.{key}", child, update)
+            return
+        update.runtime[path] = {"type": {"text": "keyword", "float": "double"}.get(
+            str(kind), str(kind))}
 
     def _copy_to_unmapped(self, spec: dict[str, Any], value: Any, dynamic: str,
-                          root: dict[str, Any]) -> None:
+                          root: _Update) -> None:
         """``copy_to`` a field not mapped yet: ES maps it as the value would be mapped."""
         for target in ([spec["copy_to"]] if isinstance(spec["copy_to"], str)
                        else spec["copy_to"]):
@@ -205,14 +229,14 @@ class Mapping:
             guessed = self._guess(value)
             if dynamic != "true" or guessed is None or guessed.get("type") == "object":
                 continue
-            props = root
+            props = root.properties
             *parents, leaf = target.split(".")
             for name in parents:
                 props = props.setdefault(name, {}).setdefault("properties", {})
             props.setdefault(leaf, guessed)
 
     def _dynamic_walk(self, obj: dict[str, Any], props: dict[str, Any], additions: dict[str, Any],
-                      prefix: str, dynamic: str, root: dict[str, Any]) -> None:
+                      prefix: str, dynamic: str, root: _Update) -> None:
         for key, value in obj.items():
             if value is None:
                 continue
@@ -240,7 +264,10 @@ class Mapping:
                 raise StrictDynamicMapping(
                     f"mapping set to strict, dynamic introduction of [{key}] within "
                     f"[{prefix.rstrip('.') or '_doc'}] is not allowed")
-            if dynamic in ("false", "runtime"):
+            if dynamic == "runtime":
+                self._runtime_guess(prefix + key, value, root)
+                continue
+            if dynamic == "false":
                 continue
             guessed = self._guess(value)
             if guessed is None:
@@ -275,6 +302,14 @@ class Mapping:
                 return {"type": "date"}
             return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
         return None
+
+
+@dataclass
+class _Update:
+    """What dynamic mapping adds for one document: mapped fields and runtime fields."""
+
+    properties: dict[str, Any]
+    runtime: dict[str, Any]
 
 
 @dataclass(frozen=True)
