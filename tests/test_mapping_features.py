@@ -48,6 +48,9 @@ def test_copy_to_groups_first_and_last_name(es: httpx.Client, index_name: str) -
     # the original _source is not modified to show the copied values
     assert answer["hits"]["hits"][0]["_source"] == {"first_name": "John", "last_name": "Smith"}
     assert _ids(_search(es, index_name, {"query": {"match": {"first_name": "John"}}})) == ["1"]
+    # the fields API returns the values copied into a field (ES 7.10+, elastic/elasticsearch#61309)
+    answer = _search(es, index_name, {"fields": ["full_name"]})
+    assert answer["hits"]["hits"][0]["fields"] == {"full_name": ["John", "Smith"]}
 
 
 def test_copy_to_several_targets_and_keyword(es: httpx.Client, index_name: str) -> None:
