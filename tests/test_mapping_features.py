@@ -529,3 +529,21 @@ def test_dynamic_runtime_maps_new_fields_as_runtime_fields(es: httpx.Client,
                                       "fields": ["measures.voltage"], "sort": ["@timestamp"]})
     assert [h["fields"] for h in answer["hits"]["hits"]] == [
         {"measures.voltage": [4.0]}, {"measures.voltage": [4.2]}]
+
+
+def test_runtime_fields_read_each_other_and_show_in_field_caps(es: httpx.Client,
+                                                               index_name: str) -> None:
+    _measures(es, index_name, {
+        "runtime": {"voltage_x2": {"type": "double", "script":
+                                   "emit(doc['measures.voltage'].value * 2)"}},
+        "properties": {"measures": {"properties": {"voltage": {"type": "double"}}}}})
+    answer = _search(es, index_name, {
+        "runtime_mappings": {"high": {"type": "boolean", "script":
+                                      "emit(doc['voltage_x2'].value > 11)"}},
+        "query": {"term": {"high": True}}, "fields": ["high", "voltage_x2"]})
+    assert sorted(h["fields"]["voltage_x2"][0] for h in answer["hits"]["hits"]) == [
+        pytest.approx(11.2), pytest.approx(11.6)]
+    assert {h["fields"]["high"][0] for h in answer["hits"]["hits"]} == {True}
+    caps = es.get(f"/{index_name}/_field_caps?fields=voltage_x2").json()["fields"]
+    assert caps["voltage_x2"]["double"]["searchable"] is True
+    assert caps["voltage_x2"]["double"]["aggregatable"] is True

@@ -28,6 +28,8 @@ TYPES = frozenset({"keyword", "long", "double", "date", "boolean", "ip"})
 _VARIABLES = ("doc", "params", "emit")
 #: ES's ``script.max_runtime_field_values``-like bound on values one document may emit.
 MAX_VALUES = 100
+#: How deep runtime fields may read each other (a cycle is an error, as in ES).
+_MAX_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,10 @@ class RuntimeField:
     params: dict[str, Any] = field(default_factory=dict, compare=False)
     date_format: str = DEFAULT_DATE_FORMAT
 
-    def values(self, source: dict[str, Any], flat: dict[str, Any], mapping: Mapping) -> list[Any]:
-        """This field's values for one document (its source and its built engine document)."""
+    def values(self, source: dict[str, Any], flat: dict[str, Any], mapping: Mapping,
+               runtime: dict[str, RuntimeField] | None = None, depth: int = 0) -> list[Any]:
+        """This field's values for one document (its source and its built engine document);
+        ``doc`` in its script reads the other ``runtime`` fields too."""
         if self.script is None:
             return [self._convert(v) for v in _source_values(source, self.name) if v is not None]
         out: list[Any] = []
@@ -52,7 +56,8 @@ class RuntimeField:
             out.append(self._convert(value))
 
         params = {**self.params, "_source": source}
-        self.script.execute({"doc": _Doc(flat, mapping), "params": params,
+        doc = _Doc(flat, mapping, runtime, source, depth)
+        self.script.execute({"doc": doc, "params": params,
                              "emit": Function("emit", emit, (1,))}, read_only=("doc", "params"))
         return out
 
@@ -91,11 +96,23 @@ class RuntimeField:
 class _Doc(DocLookup):
     """``doc`` over one built document: each mapped field's indexed values, read lazily."""
 
-    def __init__(self, flat: dict[str, Any], mapping: Mapping) -> None:
+    def __init__(self, flat: dict[str, Any], mapping: Mapping,
+                 runtime: dict[str, RuntimeField] | None, source: dict[str, Any],
+                 depth: int) -> None:
         super().__init__()
-        self.flat, self.mapping = flat, mapping
+        self.flat, self.mapping, self.source, self.depth = flat, mapping, source, depth
+        self.runtime = runtime if runtime is not None else mapping.runtime
 
     def read(self, key: Any) -> DocValues:
+        field = self.runtime.get(key) if isinstance(key, str) else None
+        if field is not None:
+            if self.depth >= _MAX_DEPTH:
+                raise IllegalArgument(f"Cyclic dependency detected while resolving runtime "
+                                      f"fields: {key}")
+            found = sorted(field.values(self.source, self.flat, self.mapping, self.runtime,
+                                        self.depth + 1))
+            return DocValues(ZonedDateTime(v) for v in found) if field.type == "date" \
+                else DocValues(found)
         info = self.mapping.fields.get(key) if isinstance(key, str) else None
         if info is None:
             raise KeyError(key)

@@ -212,7 +212,7 @@ class SplitValues:
         if name not in self._values:
             field = self.runtime[name]
             mapping = self.ctx.mapping
-            self._values[name] = [(doc_id, field.values(source, flat, mapping))
+            self._values[name] = [(doc_id, field.values(source, flat, mapping, self.runtime))
                                   for doc_id, source, flat in self._documents()]
         return self._values[name]
 
@@ -252,7 +252,8 @@ def _sort_value(key: LeafKey, score: float,
         return None
     _, source, flat = found
     if key.kind == "runtime":
-        candidates = values.runtime[key.path].values(source, flat, values.ctx.mapping)
+        candidates = values.runtime[key.path].values(source, flat, values.ctx.mapping,
+                                                      values.runtime)
     else:
         value = flat.get(key.path)
         candidates = [] if value is None else value if isinstance(value, list) else [value]
@@ -364,7 +365,7 @@ def hit_fields(runtime: dict[str, RuntimeField], patterns: list[tuple[str, str |
                     False)
         if spec is False:
             continue
-        found = field.values(source, flat, mapping)
+        found = field.values(source, flat, mapping, runtime)
         if found:
             out[name] = [field.render(v, spec) for v in found]  # type: ignore[arg-type]
     return out
