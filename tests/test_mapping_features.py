@@ -454,6 +454,15 @@ def test_runtime_field_aggregations(es: httpx.Client, index_name: str) -> None:
     assert aggs["top_voltage"]["value"] == pytest.approx(11.6)
     assert aggs["stats"]["count"] == 6
     assert [b["key"] for b in aggs["native"]["buckets"]] == ["QVKC92Q", "HG537PU"]
+    # native sub-aggregations under a runtime terms run over each bucket's documents
+    answer = _search(es, index_name, {
+        "runtime_mappings": {"model_lower": {"type": "keyword", "script": {
+            "source": "emit(doc['model_number.keyword'].value.toLowerCase())"}}},
+        "size": 0, "aggs": {"models": {"terms": {"field": "model_lower"}, "aggs": {
+            "avg_voltage": {"avg": {"field": "measures.voltage"}}}}}})
+    assert [(b["key"], b["doc_count"], round(b["avg_voltage"]["value"], 3))
+            for b in answer["aggregations"]["models"]["buckets"]] == [
+        ("qvkc92q", 4, 5.425), ("hg537pu", 2, 4.1)]
     answer = _search(es, index_name, {
         "runtime_mappings": {"voltage_x2": {"type": "double", "script": {
             "source": "emit(doc['measures.voltage'].value * 2)"}}},

@@ -211,7 +211,8 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     }
     if request.aggs is not None:
         native, computed = runtime.aggregate_runtime(
-            request.aggs, [(p.ctx, p.runtime_values) for p in planned])
+            request.aggs, [(p.ctx, p.runtime_values) for p in planned],
+            lambda aggs, contexts: _aggregate(aggs, contexts, now_ms), now_ms)
         aggregated = _aggregate(native, [p.ctx for p in planned], now_ms) \
             if native or not computed else {}
         body["aggregations"] = {name: aggregated[name] if name in native else computed[name]

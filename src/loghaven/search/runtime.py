@@ -10,7 +10,9 @@ search and field. Aggregations and sorting on runtime fields are refused by name
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -23,6 +25,7 @@ from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.context import SplitContext
 from loghaven.search.leaf import LeafKey, LeafResult, Row, resolve_keys, sort_rows
+from loghaven.search.query import all_of, as_filter
 from loghaven.search.request import SearchRequest, SortKey
 
 _LEAVES = ("term", "terms", "range", "exists", "match", "match_phrase", "prefix", "wildcard")
@@ -63,6 +66,13 @@ def _runtime_agg(spec: Any, runtime: dict[str, RuntimeField]) -> str | None:
     if not isinstance(spec, dict):
         return None
     kinds = [k for k in spec if k not in _AGG_KEYS]
+    subs = spec.get("aggs", spec.get("aggregations"))
+    if subs is not None:
+        # native sub-aggregations under a runtime ``terms``, run once per bucket
+        kinds = [k for k in kinds if k not in ("aggs", "aggregations")]
+        if kinds != ["terms"] or not isinstance(subs, dict) or any(
+                name in runtime for name in _aggregated_fields(subs)):
+            return None
     if len(kinds) != 1 or kinds[0] not in _METRICS | {"terms"}:
         return None
     body = spec[kinds[0]]
@@ -73,10 +83,16 @@ def _runtime_agg(spec: Any, runtime: dict[str, RuntimeField]) -> str | None:
     return kinds[0]
 
 
-def aggregate_runtime(aggs: dict[str, Any], splits: list[tuple[SplitContext, SplitValues | None]]
+#: Runs native aggregations over split contexts: ``(aggs, contexts) -> results``.
+NativeAggregations = Callable[[dict[str, Any], list[SplitContext]], dict[str, Any]]
+
+
+def aggregate_runtime(aggs: dict[str, Any], splits: list[tuple[SplitContext, SplitValues | None]],
+                      native_run: NativeAggregations, now_ms: int
                       ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``aggs`` split into the native ones and the results of those on runtime fields, which
-    are computed here from the values of the documents the query matches."""
+    are computed here from the values of the documents the query matches (a runtime
+    ``terms``' native sub-aggregations run per bucket, over that bucket's documents)."""
     native: dict[str, Any] = {}
     computed: dict[str, Any] = {}
     matched: dict[int, set[str]] = {}
@@ -88,6 +104,7 @@ def aggregate_runtime(aggs: dict[str, Any], splits: list[tuple[SplitContext, Spl
             continue
         body = spec[kind]
         values: list[Any] = []
+        by_split: list[tuple[SplitContext, list[tuple[str, list[Any]]]]] = []
         field: RuntimeField | None = None
         for ctx, split_values in splits:
             if split_values is None or body["field"] not in split_values.runtime:
@@ -96,16 +113,39 @@ def aggregate_runtime(aggs: dict[str, Any], splits: list[tuple[SplitContext, Spl
             if id(ctx) not in matched:
                 matched[id(ctx)] = _matching_ids(ctx)
             ids = matched[id(ctx)]
+            docs = []
             for doc_id, found in split_values.values(body["field"]):
                 if doc_id in ids:
                     if not found and body.get("missing") is not None:
                         found = [_typed(field, body["missing"])]
                     values.append(found)
+                    docs.append((doc_id, found))
+            by_split.append((ctx, docs))
         computed[name] = _terms(body, values, field) if kind == "terms" else \
             _metric(kind, [v for found in values for v in found])
+        subs = spec.get("aggs", spec.get("aggregations"))
+        if subs:
+            for bucket in computed[name]["buckets"]:
+                bucket.update(native_run(subs, _bucket_contexts(by_split, bucket, now_ms)))
         if "meta" in spec:
             computed[name]["meta"] = spec["meta"]
     return native, computed
+
+
+def _bucket_contexts(by_split: list[tuple[SplitContext, list[tuple[str, list[Any]]]]],
+                     bucket: dict[str, Any], now_ms: int) -> list[SplitContext]:
+    """The split contexts narrowed to one bucket's documents."""
+    key = bucket["key"]
+    if "key_as_string" in bucket and isinstance(key, int) and bucket["key_as_string"] in (
+            "true", "false"):
+        key = bucket["key_as_string"] == "true"
+    contexts = []
+    for ctx, docs in by_split:
+        ids = [doc_id for doc_id, found in docs if key in found]
+        narrowed = ctx.compile({"ids": {"values": ids}}, now_ms) if ids else \
+            tantivy.Query.empty_query()
+        contexts.append(dataclasses.replace(ctx, query=all_of([ctx.query, as_filter(narrowed)])))
+    return contexts
 
 
 def _matching_ids(ctx: SplitContext) -> set[str]:
