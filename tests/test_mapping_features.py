@@ -490,6 +490,16 @@ def test_runtime_day_of_week_from_a_date(es: httpx.Client, index_name: str) -> N
                                       "emit(doc['@timestamp'].value.getHour())"}}})
     assert [h["fields"] for h in answer["hits"]["hits"]] == [
         {"day_of_week": ["Tuesday"], "hour": [17]}]
+    # a range with date math on a runtime date
+    answer = _search(es, index_name, {
+        "runtime_mappings": {"day": {"type": "date", "script":
+                                     "emit(doc['@timestamp'].value.toInstant().toEpochMilli())"}},
+        "query": {"range": {"day": {"gte": "2018-01-22||/d", "lte": "2018-01-22||/d"}}},
+        "fields": [{"field": "day", "format": "yyyy-MM-dd"}]})
+    assert [h["fields"]["day"] for h in answer["hits"]["hits"]] == [["2018-01-22"]]
+    assert _search(es, index_name, {"runtime_mappings": {"day": {"type": "date", "script":
+        "emit(doc['@timestamp'].value.millis)"}}, "query": {"range": {"day": {
+            "gte": "now-1d"}}}})["hits"]["total"]["value"] == 0
 
 
 def test_copy_to_an_unmapped_field_maps_it(es: httpx.Client, index_name: str) -> None:

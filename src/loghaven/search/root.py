@@ -378,7 +378,7 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     values = None
     if fields:
         runtime.refuse_unsupported(request, fields)
-        values = runtime.SplitValues(ctx, fields)
+        values = runtime.SplitValues(ctx, fields, now_ms)
         query, post_filter = runtime.rewrite(query, values), runtime.rewrite(post_filter, values)
     ctx.query = ctx.within(ctx.compile(query, now_ms), entry.alias_filter, now_ms)
     hit_query = ctx.query

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import tantivy
 
-from loghaven.engine.dates import get_format
+from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.runtime import RuntimeField
 from loghaven.engine.schema import ID, SOURCE
@@ -215,9 +215,12 @@ def _aggregated_fields(node: Any) -> list[str]:
 class SplitValues:
     """Each document's runtime values in one split, computed on first use per field."""
 
-    def __init__(self, ctx: SplitContext, runtime: dict[str, RuntimeField]) -> None:
+    def __init__(self, ctx: SplitContext, runtime: dict[str, RuntimeField],
+                 now_ms: int) -> None:
         self.ctx = ctx
         self.runtime = runtime
+        #: what ``now`` means in date math of range queries on runtime dates
+        self.now_ms = now_ms
         self._docs: list[tuple[str, dict[str, Any], dict[str, Any]]] | None = None
         self._values: dict[str, list[tuple[str, list[Any]]]] = {}
         #: (segment, doc) → position in the documents list
@@ -319,7 +322,8 @@ def _rewrite(node: Any, values: SplitValues) -> Any:
         name = _field_of(kind, body)
         if name is not None and name in values.runtime:
             field = values.runtime[name]
-            test = _matcher(kind, field, body[name] if kind != "exists" else None)
+            test = _matcher(kind, field, body[name] if kind != "exists" else None,
+                            values.now_ms)
             ids = [doc_id for doc_id, found in values.values(name) if found and test(found)]
             if not ids:
                 return {"bool": {"must_not": {"match_all": {}}}}
@@ -337,7 +341,7 @@ def _field_of(kind: str, body: Any) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
-def _matcher(kind: str, field: RuntimeField, spec: Any) -> Any:
+def _matcher(kind: str, field: RuntimeField, spec: Any, now_ms: int) -> Any:
     """A test on a document's values for one leaf query."""
     if kind == "exists":
         return bool
@@ -347,7 +351,7 @@ def _matcher(kind: str, field: RuntimeField, spec: Any) -> Any:
         bounds = []
         for op in ("gt", "gte", "lt", "lte", "from", "to"):
             if spec.get(op) is not None:
-                bounds.append((op, _typed(field, spec[op], spec.get("format"))))
+                bounds.append((op, _bound(field, op, spec, now_ms)))
 
         def in_range(value: Any) -> bool:
             for op, bound in bounds:
@@ -373,6 +377,19 @@ def _matcher(kind: str, field: RuntimeField, spec: Any) -> Any:
         return lambda found: any(fnmatch.fnmatchcase(str(v), str(value)) for v in found)
     target = _typed(field, value)
     return lambda found: target in found
+
+
+def _bound(field: RuntimeField, op: str, spec: dict[str, Any], now_ms: int) -> Any:
+    """A range bound; on a runtime date with ES's date math and rounding."""
+    if field.type != "date":
+        return _typed(field, spec[op], spec.get("format"))
+    try:
+        return parse_date_math(spec[op], now_ms, get_format(spec.get("format")
+                                                            or field.date_format),
+                               spec.get("time_zone"), round_up=op in ("gt", "lte", "to"))
+    except ValueError as exc:
+        raise IllegalArgument(f"failed to parse date field [{spec[op]}] with format "
+                              f"[{spec.get('format') or field.date_format}]") from exc
 
 
 def _typed(field: RuntimeField, value: Any, fmt: str | None = None) -> Any:
