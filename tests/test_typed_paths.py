@@ -204,6 +204,21 @@ def test_search_and_count_with_a_type(es: httpx.Client, twitter: str) -> None:
     assert warned(es.post(f"/{twitter}/_doc/_count", json={})) == [deprecation.COUNT]
 
 
+def test_msearch_validate_and_by_query_with_a_type(es: httpx.Client, twitter: str) -> None:
+    es.put(f"/{twitter}/tweet/1?refresh=true", json={"user": "kimchy", "n": 1})
+    msearch = es.post(f"/{twitter}/tweet/_msearch", headers=NDJSON,
+                      content=b'{}\n{"query":{"match_all":{}}}\n')
+    assert msearch.json()["responses"][0]["hits"]["total"]["value"] == 1
+    assert warned(msearch) == [deprecation.MSEARCH]
+    valid = es.get(f"/{twitter}/tweet/_validate/query", params={"q": "user:kimchy"})
+    assert valid.json()["valid"] is True and warned(valid) == [deprecation.VALIDATE]
+    updated = es.post(f"/{twitter}/tweet/_update_by_query?refresh=true", json={})
+    assert updated.json()["updated"] == 1 and warned(updated) == [deprecation.SEARCH]
+    deleted = es.post(f"/{twitter}/tweet/_delete_by_query?refresh=true",
+                      json={"query": {"match": {"user": "kimchy"}}})
+    assert deleted.json()["deleted"] == 1 and warned(deleted) == [deprecation.SEARCH]
+
+
 def test_mget_with_types_as_es_6s_examples(es: httpx.Client) -> None:
     index = f"test-{uuid.uuid4().hex[:8]}"
     es.put(f"/{index}/_doc/1", json={"field1": "value1"})

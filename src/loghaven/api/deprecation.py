@@ -40,10 +40,14 @@ SOURCE = ("[types removal] Specifying types in get_source and exist_source reque
 MGET = "[types removal] Specifying types in multi get requests is deprecated."
 #: RestBulkAction and its parser: a type in the path or a ``_type`` in any action line.
 BULK = "[types removal] Specifying types in bulk requests is deprecated."
-#: RestSearchAction.
+#: RestSearchAction (also _delete_by_query and _update_by_query, which parse a search).
 SEARCH = "[types removal] Specifying types in search requests is deprecated."
 #: RestCountAction.
 COUNT = "[types removal] Specifying types in count requests is deprecated."
+#: RestMultiSearchAction.
+MSEARCH = "[types removal] Specifying types in multi search requests is deprecated."
+#: RestValidateQueryAction.
+VALIDATE = "[types removal] Specifying types in validate query requests is deprecated."
 
 #: Where the request's warnings wait for its response (the endpoints add to it).
 WARNINGS = "loghaven.warnings"

@@ -218,6 +218,10 @@ GET,HEAD    /{index}/{type}/{id}/_source                    indices:data/read/ge
 GET,POST    /{index}/{type}/_mget                           indices:data/read/mget
 GET,POST    /{index}/{type}/_search                         indices:data/read/search
 GET,POST    /{index}/{type}/_count                          indices:data/read/search
+GET,POST    /{index}/{type}/_msearch                        indices:data/read/msearch
+GET,POST    /{index}/{type}/_validate/query                 indices:admin/validate/query
+POST        /{index}/{type}/_delete_by_query                indices:data/write/delete/byquery
+POST        /{index}/{type}/_update_by_query                indices:data/write/update/byquery
 
 GET         /_mapping                                       indices:admin/mappings/get
 GET         /{index}/_mapping                               indices:admin/mappings/get

@@ -39,9 +39,11 @@ from loghaven.api.deprecation import (
     GET,
     INDEX,
     MGET,
+    MSEARCH,
     SEARCH,
     SOURCE,
     UPDATE,
+    VALIDATE,
     Endpoint,
     deprecate,
     warns,
@@ -83,7 +85,7 @@ def _typed(endpoint: Endpoint, message: str | None, *, writes: bool) -> Endpoint
 
 
 #: Deprecations ES 7 also gives for the type ``_doc`` (``hasParam("type")`` in those actions).
-ALWAYS = frozenset({SOURCE, MGET, SEARCH, COUNT})
+ALWAYS = frozenset({SOURCE, MGET, SEARCH, COUNT, MSEARCH, VALIDATE})
 
 
 class TypedRoute(Route):
@@ -134,6 +136,10 @@ api_routes = [
     _route("/{index}/{type}/_search", search.search, "GET,POST", SEARCH),
     _route("/{index}/{type}/_count", search.count, "GET,POST", COUNT),
     _route("/{index}/{type}/_mget", documents.mget, "GET,POST", MGET),
+    _route("/{index}/{type}/_msearch", search.msearch, "GET,POST", MSEARCH),
+    _route("/{index}/{type}/_validate/query", search.validate, "GET,POST", VALIDATE),
+    _route("/{index}/{type}/_delete_by_query", search.delete_by_query, "POST", SEARCH),
+    _route("/{index}/{type}/_update_by_query", search.update_by_query, "POST", SEARCH),
     _route("/{index}/{type}/{id}/_create", documents.create_doc, "PUT,POST", INDEX, writes=True),
     _route("/{index}/{type}/{id}/_update", documents.update_doc, "POST", UPDATE, writes=True),
     _route("/{index}/{type}/{id}/_source", documents.get_source, "GET", SOURCE),  # and HEAD
