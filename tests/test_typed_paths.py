@@ -176,11 +176,15 @@ def test_type_names_and_index_names_es_refuses(es: httpx.Client, twitter: str) -
     assert comma.status_code == 400
     assert comma.json()["error"]["type"] == "invalid_type_name_exception"
     assert comma.json()["error"]["reason"] == "mapping type name [a,b] should not include ',' in it"
-    underscore = es.post("/_twitter/tweet", json={"user": "kimchy"})
-    assert underscore.status_code == 400
-    assert underscore.json()["error"]["type"] == "invalid_index_name_exception"
-    assert underscore.json()["error"]["reason"] == \
-        "Invalid index name [_twitter], must not start with '_', '-', or '+'"
+    # an index name starting with "_" stays refused: the "_" namespace is the APIs'
+    for method, path in (("POST", "/_twitter/tweet"), ("PUT", "/_twitter/tweet/1"),
+                         ("GET", "/_twitter/tweet/1"), ("POST", "/_twitter/tweet/_search")):
+        underscore = es.request(method, path, json={"user": "kimchy"})
+        assert underscore.status_code == 400, (method, path)
+        assert underscore.json()["error"]["reason"] == \
+            f"no handler found for uri [{path}] and method [{method}]"
+    assert es.post("/_twitter/_doc", json={}).json()["error"]["type"] == \
+        "invalid_index_name_exception"  # the typeless path refuses the name, as before
     # a path another route knows keeps that route's 405
     wrong = es.post("/_cluster/health", json={})
     assert wrong.status_code == 405

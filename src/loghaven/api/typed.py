@@ -15,10 +15,12 @@ Routing, where ES's path trie and Starlette's ordered list differ:
   would refuse it (``invalid_type_name_exception``) where Loghaven keeps answering "no handler
   found" for an unknown ``_endpoint``.
 - A typed path answers only what no other route knows: when any route matches the path for
-  another method, that route's 405 wins (ES 7 would run the typed handler: ``POST
-  /_cluster/health`` indexed a document into ``_cluster`` and failed on the name).
-- Index names starting with ``_`` reach the typed handlers and are refused by them, with ES's
-  ``invalid_index_name_exception``.
+  another method, that route's 405 wins (``GET /services/collector/event`` stays HEC's 405;
+  ES 7 would run the typed handler for any method it has).
+- Nor is a first segment starting with ``_`` an index: ``POST /_security/api_key`` without the
+  security plugin, ``POST /_foo/bar`` stay "no handler found" (a 400, where ES 7 runs the typed
+  handler and refuses the name with ``invalid_index_name_exception``): the ``_`` namespace
+  stays the APIs', present or future.
 
 The texts are ES 7.10's ``TYPES_DEPRECATION_MESSAGE`` of each REST action.
 """
@@ -89,8 +91,8 @@ ALWAYS = frozenset({SOURCE, MGET, SEARCH, COUNT, MSEARCH, VALIDATE})
 
 
 class TypedRoute(Route):
-    """A route with a ``{type}`` segment: no match for a segment starting with ``_`` other
-    than ``_doc``, nor for a path another route knows (its 405 wins)."""
+    """A route with a ``{type}`` segment: no match for a type starting with ``_`` other than
+    ``_doc``, an index starting with ``_``, nor a path another route knows (its 405 wins)."""
 
     def __init__(self, path: str, endpoint: Endpoint, *, methods: list[str],
                  message: str | None, writes: bool = False) -> None:
@@ -101,8 +103,9 @@ class TypedRoute(Route):
         match, child = super().matches(scope)
         if match is Match.NONE:
             return match, child
-        doc_type = child["path_params"]["type"]
-        if doc_type.startswith("_") and doc_type != "_doc":
+        params = child["path_params"]
+        if params["index"].startswith("_") or (params["type"].startswith("_")
+                                                and params["type"] != "_doc"):
             return Match.NONE, {}
         if self._known_elsewhere(scope):
             return Match.NONE, {}
