@@ -198,7 +198,8 @@ def test_search_and_count_with_a_type(es: httpx.Client, twitter: str) -> None:
     es.put(f"/{twitter}/tweet/2?refresh=true", json={"user": "other"})
     search = es.get(f"/{twitter}/tweet/_search", params={"q": "user:kimchy"})
     assert search.status_code == 200
-    assert [hit["_id"] for hit in search.json()["hits"]["hits"]] == ["1"]
+    assert [(hit["_type"], hit["_id"]) for hit in search.json()["hits"]["hits"]] == \
+        [("tweet", "1")]
     assert warned(search) == [deprecation.SEARCH]
     posted = es.post(f"/{twitter}/tweet/_search", json={"query": {"match_all": {}}})
     assert posted.json()["hits"]["total"]["value"] == 2

@@ -50,6 +50,8 @@ from loghaven.api.deprecation import (
     deprecate,
     warns,
 )
+from loghaven.api.disconnect import cancellable
+from loghaven.api.http import json_body, node_of, run_json
 from loghaven.errors import IllegalArgument, LoghavenError
 
 
@@ -127,6 +129,28 @@ class TypedRoute(Route):
         return False
 
 
+async def typed_search(request: Request) -> Response:
+    """``_search`` whose hits name the path's type (``_type``), as ES 7's hits do, when the
+    path names one type (a list or pattern matches the index's only type in ES 7: unknown
+    here, so those hits go without)."""
+    body = await json_body(request)
+    doc_type = request.path_params["type"]
+    one_type = not any(char in doc_type for char in ",*") and doc_type != "_all"
+    service = node_of(request).search_service
+
+    async with cancellable(request) as cancellation:
+        def work() -> dict[str, Any]:
+            result = service.search(request.path_params["index"], body, request.query_params,
+                                    cancellation=cancellation)
+            if not one_type or "hits" not in result:
+                return result
+            hits = [{"_index": hit["_index"], "_type": doc_type} | hit  # _type second
+                    for hit in result["hits"].get("hits", [])]
+            return {**result, "hits": {**result["hits"], "hits": hits}}
+
+        return await run_json(request, work)
+
+
 def _route(path: str, endpoint: Endpoint, methods: str, message: str | None, *,
            writes: bool = False) -> TypedRoute:
     return TypedRoute(path, endpoint, methods=methods.split(","), message=message,
@@ -136,7 +160,7 @@ def _route(path: str, endpoint: Endpoint, methods: str, message: str | None, *,
 #: Typed paths ending in an API name: before ``/{index}/_doc/{id}``, which would take
 #: ``/i/_doc/_search`` (ES 7 routes it to the search).
 api_routes = [
-    _route("/{index}/{type}/_search", search.search, "GET,POST", SEARCH),
+    _route("/{index}/{type}/_search", typed_search, "GET,POST", SEARCH),
     _route("/{index}/{type}/_count", search.count, "GET,POST", COUNT),
     _route("/{index}/{type}/_mget", documents.mget, "GET,POST", MGET),
     _route("/{index}/{type}/_msearch", search.msearch, "GET,POST", MSEARCH),
