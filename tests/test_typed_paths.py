@@ -305,6 +305,9 @@ def test_slashes_that_mean_something_are_kept(es: httpx.Client) -> None:
     for path in ("/_plugins/_sql/", "/_plugins/_sql"):
         response = es.post(path, json={"query": "SELECT 1"})
         assert response.status_code == 200, (path, response.text)
+    # under the UI's mount of API routes too
+    status = es.get("/_dashboards/api/status/")
+    assert status.status_code == 200, status.text
     # a path no route takes either way is quoted as sent
     unknown = es.get("/_nothing/a/b/c/")
     assert unknown.status_code == 400

@@ -94,7 +94,8 @@ class TrailingSlashes:
 
 
 def _known(routes: Sequence[BaseRoute], scope: Scope) -> bool:
-    """Whether a route takes this path, for any method (a mount: a route under it)."""
+    """Whether the route the router picks for this path takes it, for any method (under a
+    mount of routes, one of those)."""
     for route in routes:
         try:
             match, child = route.matches(scope)
@@ -102,10 +103,8 @@ def _known(routes: Sequence[BaseRoute], scope: Scope) -> bool:
             return True
         if match is Match.NONE:
             continue
-        if isinstance(route, Mount) and route.routes:
-            if _known(route.routes, {**scope, **child}):
-                return True
-            continue
+        if isinstance(route, Mount) and route.routes:  # the router goes in: its routes say
+            return _known(route.routes, {**scope, **child})
         return True
     return False
 
