@@ -64,7 +64,7 @@ from loghaven.api import (
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
 from loghaven.api.http import error_response
-from loghaven.api.paths import RawPaths, TrailingSlashes, decode_parameters
+from loghaven.api.paths import PATH_AS_SENT, RawPaths, TrailingSlashes, decode_parameters
 from loghaven.api.response_headers import ResponseHeaders
 from loghaven.api.route_policy import RoutePolicies
 from loghaven.errors import LoghavenError, unexpected_error
@@ -84,13 +84,14 @@ async def loghaven_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    path = request.scope.get(PATH_AS_SENT, request.url.path)
     if exc.status_code == 405:
         error = LoghavenError(
-            f"Incorrect HTTP method for uri [{request.url.path}] and method "
+            f"Incorrect HTTP method for uri [{path}] and method "
             f"[{request.method}], allowed: [{exc.headers.get('Allow', '') if exc.headers else ''}]",
             status=405, type="illegal_argument_exception")
     elif exc.status_code == 404:
-        error = LoghavenError(f"no handler found for uri [{request.url.path}] and method "
+        error = LoghavenError(f"no handler found for uri [{path}] and method "
                               f"[{request.method}]", status=400, type="illegal_argument_exception")
     else:
         error = LoghavenError(str(exc.detail), status=exc.status_code)

@@ -70,6 +70,11 @@ class RawPaths:
         await self.app(scope, receive, send)
 
 
+#: The scope key of the path as sent, when :class:`TrailingSlashes` routed it without its
+#: trailing slashes (error messages quote it as sent, as ES's ``request.uri()``).
+PATH_AS_SENT = "loghaven.path_as_sent"
+
+
 class TrailingSlashes:
     """A path with trailing slashes answers like the path without them, as in ES (its path
     trie splits the path with Java's ``String.split``, which drops trailing empty segments):
@@ -87,7 +92,7 @@ class TrailingSlashes:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if len(path) > 1 and path.endswith("/") and not _known(self.routes, scope):
-            stripped = {**scope, "path": path.rstrip("/") or "/"}
+            stripped = {**scope, "path": path.rstrip("/") or "/", PATH_AS_SENT: path}
             if _known(self.routes, stripped):
                 scope = stripped
         await self.app(scope, receive, send)
