@@ -155,11 +155,14 @@ def test_delete_with_a_type(es: httpx.Client, twitter: str) -> None:
 
 
 def test_doc_is_the_type_es_7_treats_specially(es: httpx.Client, twitter: str) -> None:
-    # /i/_doc/1/_update is ES 7's typed update with the type _doc: accepted, no warning
-    es.put(f"/{twitter}/_doc/1?refresh=true", json={"user": "kimchy"})
+    # /i/_doc/1/_create is ES 7's typed create with the type _doc: its index action does not
+    # warn for _doc; /i/_doc/1/_update is a typed update, which does
+    created = es.post(f"/{twitter}/_doc/1/_create?refresh=true", json={"user": "kimchy"})
+    assert created.status_code == 201 and created.json()["_type"] == "_doc"
+    assert warned(created) == []
     update = es.post(f"/{twitter}/_doc/1/_update", json={"doc": {"n": 1}})
     assert update.status_code == 200 and update.json()["_type"] == "_doc"
-    assert warned(update) == []
+    assert warned(update) == [deprecation.UPDATE]
     # /i/_doc/_search is a search (not the document "_search"), and warns as ES 7 does
     search = es.get(f"/{twitter}/_doc/_search")
     assert search.status_code == 200 and search.json()["hits"]["total"]["value"] == 1

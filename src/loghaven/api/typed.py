@@ -9,9 +9,9 @@ the type is echoed, never stored, so ``GET /i/t1/1`` finds a document indexed as
 
 Routing, where ES's path trie and Starlette's ordered list differ:
 
-- ``_doc`` is the type ES 7 treats specially: ``/i/_doc/1/_update`` and ``/i/_doc/_search``
-  are typed paths too, and index, get, delete and update do not warn for it (ES 7 checks
-  ``type.equals("_doc")`` there). Any other segment starting with ``_`` is not a type: ES 7
+- ``_doc`` is the type ES 7 treats specially: ``/i/_doc/1/_update``, ``/i/_doc/1/_create``
+  and ``/i/_doc/_search`` are typed paths too; the index action (``_create``) does not warn for
+  it (ES 7 checks ``type.equals("_doc")`` there), the others do. Any other segment starting with ``_`` is not a type: ES 7
   would refuse it (``invalid_type_name_exception``) where Loghaven keeps answering "no handler
   found" for an unknown ``_endpoint``.
 - A typed path answers only what no other route knows: when any route matches the path for
@@ -88,8 +88,10 @@ def _typed(endpoint: Endpoint, message: str | None, *, writes: bool) -> Endpoint
     return warns(typed)
 
 
-#: Deprecations ES 7 also gives for the type ``_doc`` (``hasParam("type")`` in those actions).
-ALWAYS = frozenset({SOURCE, MGET, SEARCH, COUNT, MSEARCH, VALIDATE})
+#: Deprecations ES 7 also gives for the type ``_doc`` (``hasParam("type")`` in those actions;
+#: its index action alone tests ``type.equals("_doc")``, and its get and delete never see
+#: ``_doc``: the typeless routes have those paths).
+ALWAYS = frozenset({UPDATE, SOURCE, MGET, SEARCH, COUNT, MSEARCH, VALIDATE})
 
 
 class TypedRoute(Route):
