@@ -58,12 +58,13 @@ from loghaven.api import (
     sql,
     stats,
     topics,
+    typed,
     ultrawarm,
 )
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
 from loghaven.api.http import error_response
-from loghaven.api.paths import RawPaths, decode_parameters
+from loghaven.api.paths import PATH_AS_SENT, RawPaths, TrailingSlashes, decode_parameters
 from loghaven.api.response_headers import ResponseHeaders
 from loghaven.api.route_policy import RoutePolicies
 from loghaven.errors import LoghavenError, unexpected_error
@@ -83,13 +84,14 @@ async def loghaven_error(request: Request, exc: Exception) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    path = request.scope.get(PATH_AS_SENT, request.url.path)
     if exc.status_code == 405:
         error = LoghavenError(
-            f"Incorrect HTTP method for uri [{request.url.path}] and method "
+            f"Incorrect HTTP method for uri [{path}] and method "
             f"[{request.method}], allowed: [{exc.headers.get('Allow', '') if exc.headers else ''}]",
             status=405, type="illegal_argument_exception")
     elif exc.status_code == 404:
-        error = LoghavenError(f"no handler found for uri [{request.url.path}] and method "
+        error = LoghavenError(f"no handler found for uri [{path}] and method "
                               f"[{request.method}]", status=400, type="illegal_argument_exception")
     else:
         error = LoghavenError(str(exc.detail), status=exc.status_code)
@@ -163,16 +165,17 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
 
     # alerting_alerts' literal ``monitors/alerts`` before the monitors' ``monitors/{id}``;
     # indices' ``/{index}`` routes match every one-segment path (``GET /_mget`` too): last,
-    # so that a literal path of another module is found first
+    # so that a literal path of another module is found first; then ES 7's typed document
+    # paths (api/typed.py), which take only what no other route knows
     routes = [*info.routes, *dashboards.routes, *cat.routes, *cluster.routes, *nodes.routes, *prometheus.routes,
               *jobs.routes, *stats.routes, *ingest_processors.routes, *notifications.routes,
               *alerting_alerts.routes, *alerting.routes, *alarms.routes,
               *analyze.routes, *ingest.routes, *scripts.routes, *search.routes, *metadata.routes, *bulk.routes,
-              *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
+              *typed.api_routes, *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
               *hec.routes, *hec_inputs.routes,
               *ultrawarm.routes, *ism.routes, *snapshots.routes, *sm.routes, *index_ops.routes,
               *reports.routes, *sql.routes,
-              *indices.routes]
+              *indices.routes, *typed.routes]
     permissions.check(routes)
     decode_parameters(routes)
     if node.security.enabled:
@@ -183,11 +186,13 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
                     Middleware(HostCheck, config=node.config),
                     Middleware(Cors, config=node.config),
                     Middleware(RawPaths),
+                    Middleware(TrailingSlashes, routes=routes),
                     Middleware(RoutePolicies, routes=routes),
                     Middleware(RequestOrigin),
                     Middleware(ErrorBoundary)],
         exception_handlers={LoghavenError: loghaven_error, HTTPException: http_error},
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False  # TrailingSlashes answers them, as ES does
     app.state.node = node
     return app

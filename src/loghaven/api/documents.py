@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from loghaven.api.deprecation import MGET, deprecate, warns
 from loghaven.api.http import (
     body_bytes,
     head_error,
@@ -36,10 +37,22 @@ from loghaven.params import expect_list, expect_object, expect_string, token_nam
 from loghaven.search.source_filter import SourceFilter
 
 
-def location(index: str, doc_id: str) -> str:
+def location(index: str, doc_id: str, doc_type: str = "_doc") -> str:
     """``Location`` of a created document, the id URL-encoded as ES's ``URLEncoder`` does
-    (a header is Latin-1: an id in any other script would fail after the write)."""
-    return f"/{quote_plus(index, safe='*')}/_doc/{quote_plus(doc_id, safe='*')}"
+    (a header is Latin-1: an id in any other script would fail after the write); ES 7 names
+    the type of a typed request there."""
+    return (f"/{quote_plus(index, safe='*')}/{quote_plus(doc_type, safe='*')}/"
+            f"{quote_plus(doc_id, safe='*')}")
+
+
+def _typed(head: dict[str, Any], doc_type: str | None) -> dict[str, Any]:
+    """``head`` with ES 7's ``_type`` after ``_index`` when the request named a type (a
+    typed path, api/typed.py, or an item's ``_type``)."""
+    if doc_type is None:
+        return head
+    out = {"_index": head.pop("_index"), "_type": doc_type}
+    out.update(head)
+    return out
 
 
 def _write_request(request: Request, op: str, doc_id: str | None,
@@ -65,8 +78,10 @@ async def _execute(request: Request, index_name: str, write: WriteRequest,
     status, body = await run(functools.partial(
         node_of(request).write_service.write_document, index_name, write, pipeline=pipeline,
         refresh=param_refresh(request), auto_create=auto_create))
-    headers = {"Location": location(body["_index"], body["_id"])} if status == 201 else None
-    return json_response(request, body, status=status, headers=headers)
+    doc_type = request.path_params.get("type")
+    headers = {"Location": location(body["_index"], body["_id"], doc_type or "_doc")} \
+        if status == 201 else None
+    return json_response(request, _typed(body, doc_type), status=status, headers=headers)
 
 
 async def index_doc(request: Request) -> Response:
@@ -103,9 +118,9 @@ async def update_doc(request: Request) -> Response:
 
 
 def _found_body(index: Index, doc_id: str, state: DocState | None,
-                source_filter: SourceFilter) -> bytes:
+                source_filter: SourceFilter, doc_type: str | None = None) -> bytes:
     """The GET response, splicing ``_source`` in byte-exact when no filtering is asked."""
-    head: dict[str, Any] = {"_index": index.name, "_id": doc_id}
+    head: dict[str, Any] = _typed({"_index": index.name, "_id": doc_id}, doc_type)
     if state is None:
         head["found"] = False
         return orjson.dumps(head)
@@ -123,7 +138,8 @@ async def get_doc(request: Request) -> Response:
     doc_id = request.path_params["id"]
     index, state = await run(node_of(request).search_service.get,
                              request.path_params["index"], doc_id)
-    body = _found_body(index, doc_id, state, SourceFilter.from_params(request.query_params))
+    body = _found_body(index, doc_id, state, SourceFilter.from_params(request.query_params),
+                       request.path_params.get("type"))
     return Response(body, status_code=200 if state is not None else 404,
                     media_type="application/json; charset=UTF-8")
 
@@ -149,29 +165,44 @@ async def get_source(request: Request) -> Response:
     return Response(source, media_type="application/json; charset=UTF-8")
 
 
+@warns
 async def mget(request: Request) -> Response:
     body = await json_body(request, required=True)
     service = node_of(request).search_service
     default_index = request.path_params.get("index")
+    default_type = request.path_params.get("type")
     default_filter = SourceFilter.from_params(request.query_params)
     specs = _mget_specs(body, default_index)
+    types = _mget_types(body, default_type)
+    if default_type is not None or any(t is not None for t in types):
+        deprecate(request, MGET)
 
     def work() -> list[bytes]:
         parts = []
         found = service.mget([(index_name, doc_id) for index_name, doc_id, _ in specs])
-        for (index_name, doc_id, own_filter), item in zip(specs, found, strict=True):
+        for (index_name, doc_id, own_filter), doc_type, item in zip(specs, types, found,
+                                                                   strict=True):
             if isinstance(item, LoghavenError):
-                parts.append(orjson.dumps({"_index": index_name, "_id": doc_id,
-                                           "error": item.to_cause()}))
+                parts.append(orjson.dumps({**_typed({"_index": index_name, "_id": doc_id},
+                                                    doc_type), "error": item.to_cause()}))
                 continue
             index, state = item
             source_filter = own_filter if own_filter is not None else default_filter
-            parts.append(_found_body(index, doc_id, state, source_filter))
+            parts.append(_found_body(index, doc_id, state, source_filter, doc_type))
         return parts
 
     parts = await run(work)
     return Response(b'{"docs":[' + b",".join(parts) + b"]}",
                     media_type="application/json; charset=UTF-8")
+
+
+def _mget_types(body: dict[str, Any], default_type: str | None) -> list[str | None]:
+    """Each doc's type, as ES 7 answers it: its ``_type``, else the path's (``_mget_specs``
+    checked the body's shape)."""
+    if "docs" not in body:
+        return [default_type] * len(body["ids"])
+    return [expect_string(spec["_type"], "_type", "mget") if "_type" in spec
+            else default_type for spec in body["docs"]]
 
 
 def _mget_specs(body: dict[str, Any], default_index: str | None,

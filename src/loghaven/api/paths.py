@@ -13,11 +13,11 @@ quote it as sent, as ES's ``request.uri()`` does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from starlette.convertors import Convertor
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Match, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from loghaven.errors import IllegalArgument
@@ -68,6 +68,50 @@ class RawPaths:
         if raw:
             scope = {**scope, "path": raw.split(b"?", 1)[0].decode("latin-1")}
         await self.app(scope, receive, send)
+
+
+#: The scope key of the path as sent, when :class:`TrailingSlashes` routed it without its
+#: trailing slashes (error messages quote it as sent, as ES's ``request.uri()``).
+PATH_AS_SENT = "loghaven.path_as_sent"
+
+
+class TrailingSlashes:
+    """A path with trailing slashes answers like the path without them, as in ES (its path
+    trie splits the path with Java's ``String.split``, which drops trailing empty segments):
+    ``POST /cwl-/default/`` indexes a document. Starlette's own answer was a 307 redirect
+    with an empty body, which clients do not follow for a POST.
+
+    A path that some route takes as sent keeps its slashes (routes defined with one, the UI's
+    static directories); a path that no route takes either way is left as sent, so that the
+    400 quotes it."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if len(path) > 1 and path.endswith("/") and not _known(self.routes, scope):
+            stripped = {**scope, "path": path.rstrip("/") or "/", PATH_AS_SENT: path}
+            if _known(self.routes, stripped):
+                scope = stripped
+        await self.app(scope, receive, send)
+
+
+def _known(routes: Sequence[BaseRoute], scope: Scope) -> bool:
+    """Whether the route the router picks for this path takes it, for any method (under a
+    mount of routes, one of those)."""
+    for route in routes:
+        try:
+            match, child = route.matches(scope)
+        except IllegalArgument:  # a malformed escape: the routing answers it
+            return True
+        if match is Match.NONE:
+            continue
+        if isinstance(route, Mount) and route.routes:  # the router goes in: its routes say
+            return _known(route.routes, {**scope, **child})
+        return True
+    return False
 
 
 class _Decoded(Convertor[Any]):

@@ -208,6 +208,20 @@ POST        /{index}/_update/{id}                           indices:data/write/u
 DELETE      /{index}/_doc/{id}                              indices:data/write/delete
 GET,HEAD    /{index}/_doc/{id}                              indices:data/read/get
 GET         /{index}/_source/{id}                           indices:data/read/get
+POST        /{index}/{type}                                 indices:data/write/index
+PUT,POST    /{index}/{type}/{id}                            indices:data/write/index
+PUT,POST    /{index}/{type}/{id}/_create                    indices:data/write/index
+POST        /{index}/{type}/{id}/_update                    indices:data/write/update
+DELETE      /{index}/{type}/{id}                            indices:data/write/delete
+GET,HEAD    /{index}/{type}/{id}                            indices:data/read/get
+GET,HEAD    /{index}/{type}/{id}/_source                    indices:data/read/get
+GET,POST    /{index}/{type}/_mget                           indices:data/read/mget
+GET,POST    /{index}/{type}/_search                         indices:data/read/search
+GET,POST    /{index}/{type}/_count                          indices:data/read/search
+GET,POST    /{index}/{type}/_msearch                        indices:data/read/msearch
+GET,POST    /{index}/{type}/_validate/query                 indices:admin/validate/query
+POST        /{index}/{type}/_delete_by_query                indices:data/write/delete/byquery
+POST        /{index}/{type}/_update_by_query                indices:data/write/update/byquery
 
 GET         /_mapping                                       indices:admin/mappings/get
 GET         /{index}/_mapping                               indices:admin/mappings/get

@@ -38,14 +38,17 @@ class BulkItem:
     error: LoghavenError | None = None
     #: The ingest pipeline the item names (``None``: the index's default pipeline).
     pipeline: str | None = None
+    #: ES 7's mapping type: the action line's ``_type``, else the URL's; echoed, not stored.
+    doc_type: str | None = None
 
 
 def parse_bulk(data: bytes, default_index: str | None,
-               default_pipeline: str | None = None) -> list[BulkItem]:
+               default_pipeline: str | None = None,
+               default_type: str | None = None) -> list[BulkItem]:
     """Pair action and source lines; blank lines are skipped as Elasticsearch does.
 
-    The defaults are the URL's (``/<index>/_bulk``, ``pipeline``); an action line's own
-    ``_index`` and ``pipeline`` win."""
+    The defaults are the URL's (``/<index>[/<type>]/_bulk``, ``pipeline``); an action line's
+    own ``_index``, ``_type`` and ``pipeline`` win."""
     lines = [line for line in data.split(b"\n") if line and not line.isspace()]
     items: list[BulkItem] = []
     #: Action lines repeat (``{"index":{}}`` before every document): each is read once.
@@ -70,6 +73,7 @@ def parse_bulk(data: bytes, default_index: str | None,
             position += 1
         item = _item(action, index, doc_id, meta, source)
         item.pipeline = meta.get("pipeline", default_pipeline)
+        item.doc_type = meta.get("_type", default_type)
         items.append(item)
     return items
 
