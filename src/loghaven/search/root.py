@@ -39,7 +39,13 @@ from loghaven.search.leaf import (
     resolve_keys,
     search_split,
 )
-from loghaven.search.query import all_of, as_filter, compile_query, time_bounds
+from loghaven.search.query import (
+    QueryShardError,
+    all_of,
+    as_filter,
+    compile_query,
+    time_bounds,
+)
 from loghaven.search.request import SearchRequest, SortKey
 from loghaven.search.restrictions import UNRESTRICTED, Restriction, Restrictions
 from loghaven.search.task import Cancellation, SearchTask
@@ -111,6 +117,8 @@ class Snapshot:
     """The splits of a search's targets."""
 
     entries: list[SnapshotEntry] = field(default_factory=list)
+    #: The targets' index names (an index without splits has no entry).
+    targets: list[str] = field(default_factory=list)
 
     def index_names(self) -> Iterator[str]:
         return (entry.index.name for entry in self.entries)
@@ -120,6 +128,7 @@ def take_snapshot(targets: list[Target], *, pin: bool = False) -> Snapshot:
     """The splits of ``targets``; ``pin`` fixes every searcher now (scroll, point in time)."""
     snapshot = Snapshot()
     for target in targets:
+        snapshot.targets.append(target.index.name)
         target.index.before_search()
         for split in target.index.searchable_splits():
             snapshot.entries.append(SnapshotEntry(target.index, target.alias_filter, split,
@@ -165,7 +174,14 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     task = SearchTask(cancellation, request.timeout_ms)
     _check_window(snapshot, request, node_id)
     for clause in (request.query, request.post_filter):
-        compile_query(clause, None, _NO_FIELDS, now_ms=now_ms)
+        try:
+            compile_query(clause, None, _NO_FIELDS, now_ms=now_ms)
+        except QueryShardError as error:  # a query_string's syntax: every shard fails alike
+            if not snapshot.targets:
+                continue  # no shard to fail: ES answers an empty search
+            index = snapshot.targets[0]
+            raise SearchPhaseError(QueryShardError(error.reason, **{
+                **error.extra, "index": index}), index, node_id) from None
     explicit_sort = bool(request.sort)
     sort = request.sort or ([_DOC] if request.scroll_ms is not None else [_SCORE])
     planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id, task,
@@ -199,7 +215,7 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
         "hits": _hits_object(request, total, _max_score(results, page, scored, request,
                                                         snapshot), hits),
     }
-    if request.aggs is not None:
+    if request.aggs is not None and snapshot.targets:  # no shard: ES answers no aggregations
         body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
         task.check()
     body["timed_out"] = task.timed_out
