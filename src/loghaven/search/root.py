@@ -26,6 +26,7 @@ from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
 from loghaven.search.aggregations import run_aggregations
+from loghaven.search.aggregations.fields import FielddataDisabled
 from loghaven.search.context import SplitContext
 from loghaven.search.fetch import FetchContext, fetch_hits, parse_cursor
 from loghaven.search.highlight import Highlighter
@@ -216,7 +217,10 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
                                                         snapshot), hits),
     }
     if request.aggs is not None and snapshot.targets:  # no shard: ES answers no aggregations
-        body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
+        try:
+            body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
+        except FielddataDisabled as error:
+            raise SearchPhaseError(error, snapshot.targets[0], node_id) from None
         task.check()
     body["timed_out"] = task.timed_out
     took_ms = int((time.perf_counter() - started) * 1000)

@@ -120,10 +120,15 @@ def resolve(contexts: list[SplitContext], name: str) -> Field:
     return Field(name, None)
 
 
+class FielddataDisabled(IllegalArgument):
+    """An aggregation on a ``text`` field: ES fails it on every shard (its values source is
+    resolved there), so the search answers ``search_phase_execution_exception``."""
+
+
 def require_aggregatable(field: Field) -> None:
     """ES refuses aggregations on analysed text (no doc values) with this message."""
     if field.kind == "text":
-        raise IllegalArgument(
+        raise FielddataDisabled(
             "Text fields are not optimised for operations that require per-document field data "
             "like aggregations and sorting, so these operations are disabled by default. Please "
             "use a keyword field instead. Alternatively, set fielddata=true on "
