@@ -224,3 +224,49 @@ def test_aggregating_or_sorting_on_text_without_fielddata_is_refused(es: httpx.C
         assert error["type"] == "search_phase_execution_exception"
         assert error["root_cause"] == [{"type": "illegal_argument_exception",
                                         "reason": FIELDDATA_OFF}]
+
+
+def test_fielddata_aggregates_and_sorts_on_the_analysed_tokens(es: httpx.Client) -> None:
+    # the fielddata documentation's example: a text field "my_field" with fielddata enabled
+    # (its multi-field example then aggregates on tokens such as "quick", "brown")
+    name = f"strict-fd-{uuid.uuid4().hex[:8]}"
+    assert es.put(f"/{name}", json={"mappings": {"properties": {
+        "my_field": {"type": "text", "fielddata": True},
+        "english": {"type": "text", "analyzer": "english", "fielddata": True}}}}
+                  ).status_code == 200
+    lines = []
+    for i, (text, english) in enumerate([("The quick brown fox", "running dogs"),
+                                         (["lazy dog", "Brown dog"], "the dog runs"),
+                                         ("zebra at example.com", None)]):
+        doc = {"my_field": text} if english is None else {"my_field": text, "english": english}
+        lines += [json.dumps({"index": {"_id": str(i + 1)}}), json.dumps(doc)]
+    response = es.post(f"/{name}/_bulk?refresh=true", content="\n".join(lines) + "\n",
+                       headers=NDJSON)
+    assert not response.json()["errors"], response.text
+    body = {"size": 0, "aggs": {"words": {"terms": {"field": "my_field", "size": 2}},
+                                "stems": {"terms": {"field": "english"}},
+                                "distinct": {"cardinality": {"field": "my_field"}}}}
+    aggs = es.post(f"/{name}/_search", json=body).json()["aggregations"]
+    assert aggs["words"]["buckets"] == [{"key": "brown", "doc_count": 2},
+                                        {"key": "at", "doc_count": 1}]  # ties: by key
+    assert aggs["words"]["sum_other_doc_count"] == 7
+    assert aggs["stems"]["buckets"] == [{"key": "dog", "doc_count": 2},
+                                        {"key": "run", "doc_count": 2}]
+    assert aggs["distinct"]["value"] == 9  # the, quick, brown, fox, lazy, dog, zebra, at, ...
+    # ascending: each document's least token (ES's default mode for ascending sorts)
+    hits = es.post(f"/{name}/_search", json={"sort": [{"my_field": "asc"}]}).json()
+    assert [(h["_id"], h["sort"]) for h in hits["hits"]["hits"]] == \
+        [("3", ["at"]), ("1", ["brown"]), ("2", ["brown"])]
+    # full-text search on the field is unchanged
+    assert es.get(f"/{name}/_count", params={"q": "my_field:brown"}).json()["count"] == 2
+
+
+def test_fielddata_can_be_turned_on_later(es: httpx.Client) -> None:
+    name = f"strict-fd-{uuid.uuid4().hex[:8]}"
+    es.put(f"/{name}", json={"mappings": {"properties": {"msg": {"type": "text"}}}})
+    assert es.put(f"/{name}/_mapping", json={"properties": {
+        "msg": {"type": "text", "fielddata": True}}}).status_code == 200
+    es.post(f"/{name}/_doc?refresh=true", json={"msg": "Hello there"})
+    body = {"size": 0, "aggs": {"t": {"terms": {"field": "msg"}}}}
+    buckets = es.post(f"/{name}/_search", json=body).json()["aggregations"]["t"]["buckets"]
+    assert buckets == [{"key": "hello", "doc_count": 1}, {"key": "there", "doc_count": 1}]

@@ -11,8 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from loghaven.engine.dates import get_format
-from loghaven.engine.mapping import METADATA_FIELDS, FieldInfo, Mapping, field_name_error
-from loghaven.engine.words import index_form
+from loghaven.engine.mapping import (
+    METADATA_FIELDS,
+    FieldInfo,
+    Mapping,
+    field_name_error,
+    fielddata_field,
+)
+from loghaven.engine.words import display_form, index_form
+from loghaven.engine.words import tokens as word_tokens
 from loghaven.errors import MapperParsing
 from loghaven.params import LONG_MAX, LONG_MIN
 
@@ -160,6 +167,24 @@ def converter_for(info: FieldInfo) -> Converter:
     raise AssertionError(kind)
 
 
+def _fielddata(info: FieldInfo) -> Converter:
+    """A ``fielddata`` text value's distinct tokens as the user reads them, in order (a list:
+    one value each; a sort reads a column's first value, which is then ES's ascending ``min``)."""
+    analyzer = info.analyzer
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError("expected a string value")
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        found = word_tokens(text) if analyzer is None else [
+            display_form(t.text) for t in analyzer.tokens(text)]
+        if not found:
+            raise _Skip
+        return sorted(set(found))
+
+    return convert
+
+
 class _Leaf:
     """A mapped field and its multi-fields, with their converters.
 
@@ -180,6 +205,8 @@ class _Leaf:
         for target in (info, *info.multi_fields):
             if target.indexed and target.kind not in ("geo_point", "binary"):
                 self.targets.append((target.path, converter_for(target)))
+                if target.fielddata:
+                    self.targets.append((fielddata_field(target).path, _fielddata(target)))
                 if (target.kind == "text" and target.analyzer is None) or (
                         target.kind == "keyword" and target.normalizer is None):
                     strings.append((target.path, target.ignore_above, target.kind == "text"))
@@ -297,7 +324,11 @@ class DocumentBuilder:
                 except (ValueError, TypeError, OverflowError) as exc:
                     raise _parse_error(info, item, doc_id, exc) from exc
                 current = out.get(target)
-                if current is None:
+                if converted.__class__ is list:  # a fielddata column's tokens
+                    # in order, so that a sort reads the least first (ES's ascending ``min``)
+                    out[target] = converted if current is None else \
+                        sorted(set(current).union(converted))
+                elif current is None:
                     out[target] = converted
                 elif current.__class__ is Analysed:
                     gap = leaf.gaps.get(target, 0)

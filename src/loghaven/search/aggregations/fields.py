@@ -14,7 +14,7 @@ import tantivy
 
 from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
 from loghaven.engine.dates import get_format
-from loghaven.engine.mapping import FieldInfo
+from loghaven.engine.mapping import FieldInfo, fielddata_field
 from loghaven.errors import IllegalArgument
 from loghaven.search.context import SplitContext
 
@@ -116,6 +116,9 @@ def resolve(contexts: list[SplitContext], name: str) -> Field:
         seen.add(id(ctx.index))
         info = ctx.mapping.fields.get(name)
         if info is not None:
+            if info.fielddata:  # a text field's tokens, from their own column
+                info = fielddata_field(info)
+                return Field(info.path, info)
             return Field(name, info)
     return Field(name, None)
 
