@@ -270,3 +270,12 @@ def test_fielddata_can_be_turned_on_later(es: httpx.Client) -> None:
     body = {"size": 0, "aggs": {"t": {"terms": {"field": "msg"}}}}
     buckets = es.post(f"/{name}/_search", json=body).json()["aggregations"]["t"]["buckets"]
     assert buckets == [{"key": "hello", "doc_count": 1}, {"key": "there", "doc_count": 1}]
+
+
+def test_field_caps_call_a_fielddata_text_field_aggregatable(es: httpx.Client) -> None:
+    name = f"strict-fd-{uuid.uuid4().hex[:8]}"
+    es.put(f"/{name}", json={"mappings": {"properties": {
+        "plain": {"type": "text"}, "tokens": {"type": "text", "fielddata": True}}}})
+    fields = es.get(f"/{name}/_field_caps?fields=plain,tokens").json()["fields"]
+    assert fields["plain"]["text"]["aggregatable"] is False
+    assert fields["tokens"]["text"]["aggregatable"] is True

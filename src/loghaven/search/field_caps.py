@@ -65,7 +65,8 @@ def _capabilities(index: Index,
 
 
 def _aggregatable(info: FieldInfo) -> bool:
-    return info.kind not in ("text", "binary")
+    """ES: a text field is aggregatable only with ``fielddata: true``."""
+    return info.fielddata or info.kind not in ("text", "binary")
 
 
 def _merge(kind: str, members: list[tuple[str, bool, bool]], several: bool) -> dict[str, Any]:
