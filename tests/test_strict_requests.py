@@ -257,6 +257,10 @@ def test_fielddata_aggregates_and_sorts_on_the_analysed_tokens(es: httpx.Client)
     hits = es.post(f"/{name}/_search", json={"sort": [{"my_field": "asc"}]}).json()
     assert [(h["_id"], h["sort"]) for h in hits["hits"]["hits"]] == \
         [("3", ["at"]), ("1", ["brown"]), ("2", ["brown"])]
+    # descending: each document's greatest token (ES's default mode for descending sorts)
+    hits = es.post(f"/{name}/_search", json={"sort": [{"my_field": "desc"}]}).json()
+    assert [(h["_id"], h["sort"]) for h in hits["hits"]["hits"]] == \
+        [("3", ["zebra"]), ("1", ["the"]), ("2", ["lazy"])]
     # full-text search on the field is unchanged
     assert es.get(f"/{name}/_count", params={"q": "my_field:brown"}).json()["count"] == 2
 

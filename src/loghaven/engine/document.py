@@ -167,6 +167,10 @@ def converter_for(info: FieldInfo) -> Converter:
     raise AssertionError(kind)
 
 
+class _Greatest(str):
+    """A document's greatest token so far (several values of an array: the greatest)."""
+
+
 def _fielddata(info: FieldInfo) -> Converter:
     """A ``fielddata`` text value's distinct tokens as the user reads them, in order (a list:
     one value each; a sort reads a column's first value, which is then ES's ascending ``min``)."""
@@ -206,7 +210,10 @@ class _Leaf:
             if target.indexed and target.kind not in ("geo_point", "binary"):
                 self.targets.append((target.path, converter_for(target)))
                 if target.fielddata:
-                    self.targets.append((fielddata_field(target).path, _fielddata(target)))
+                    tokens = _fielddata(target)
+                    self.targets.append((fielddata_field(target).path, tokens))
+                    self.targets.append((fielddata_field(target, greatest=True).path,
+                                         lambda value, tokens=tokens: _Greatest(tokens(value)[-1])))
                 if (target.kind == "text" and target.analyzer is None) or (
                         target.kind == "keyword" and target.normalizer is None):
                     strings.append((target.path, target.ignore_above, target.kind == "text"))
@@ -324,7 +331,9 @@ class DocumentBuilder:
                 except (ValueError, TypeError, OverflowError) as exc:
                     raise _parse_error(info, item, doc_id, exc) from exc
                 current = out.get(target)
-                if converted.__class__ is list:  # a fielddata column's tokens
+                if converted.__class__ is _Greatest:  # a fielddata column's greatest token
+                    out[target] = str(converted if current is None else max(current, converted))
+                elif converted.__class__ is list:  # a fielddata column's tokens
                     # in order, so that a sort reads the least first (ES's ascending ``min``)
                     out[target] = converted if current is None else \
                         sorted(set(current).union(converted))

@@ -401,16 +401,22 @@ def _field_info(path: str, ftype: str, spec: dict[str, Any], analysis: IndexAnal
 
 #: The suffix of the fast column that holds a ``fielddata`` text field's tokens.
 FIELDDATA_SUFFIX = "#fielddata"
+#: ... and of the one that holds each document's greatest token (descending sorts).
+FIELDDATA_MAX_SUFFIX = "#fielddata_max"
 
 
-def fielddata_field(info: FieldInfo) -> FieldInfo:
+def fielddata_field(info: FieldInfo, *, greatest: bool = False) -> FieldInfo:
     """The column a ``fielddata: true`` text field's aggregations and sorting read: its
     analysed tokens, one value each, as a keyword field would hold them.
 
     ES loads field data by uninverting the inverted index on first use; tantivy-py cannot
     list a document's terms, so the tokens are written at indexing time instead (documents
-    indexed before ``fielddata`` was turned on have none)."""
-    return FieldInfo(path=info.path + FIELDDATA_SUFFIX, type="keyword", kind="keyword")
+    indexed before ``fielddata`` was turned on have none). A sort reads a column's first
+    value: the tokens are kept in order, so that an ascending sort reads each document's least
+    one (ES's ``min``); ``greatest`` is the column of each document's greatest token alone,
+    which a descending sort reads (ES's ``max``)."""
+    suffix = FIELDDATA_MAX_SUFFIX if greatest else FIELDDATA_SUFFIX
+    return FieldInfo(path=info.path + suffix, type="keyword", kind="keyword")
 
 
 def _validate_properties(properties: dict[str, Any], prefix: str) -> None:

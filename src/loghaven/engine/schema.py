@@ -50,7 +50,8 @@ def _schema_names(info: FieldInfo) -> tuple[str, ...]:
     if info.kind == "geo_point":
         return (f"{info.path}.lat", f"{info.path}.lon")
     if info.fielddata and info.indexed:
-        return (info.path, fielddata_field(info).path)
+        return (info.path, fielddata_field(info).path,
+                fielddata_field(info, greatest=True).path)
     return (info.path,) if info.indexed else ()
 
 
@@ -71,8 +72,9 @@ def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
         # closed index's analysis changed takes values either way
         builder.add_text_field(name, tokenizer_name="standard", index_option="position")
         if info.fielddata:
-            builder.add_text_field(fielddata_field(info).path, tokenizer_name="raw", fast=True,
-                                   index_option="basic")
+            for greatest in (False, True):
+                builder.add_text_field(fielddata_field(info, greatest=greatest).path,
+                                       tokenizer_name="raw", fast=True, index_option="basic")
     elif kind in ("long", "date"):
         builder.add_integer_field(name, indexed=True, fast=True)
     elif kind == "double":

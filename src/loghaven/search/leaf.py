@@ -100,7 +100,7 @@ def resolve_keys(keys: list[SortKey], mapping: Mapping, present: frozenset[str])
             resolved.append(LeafKey(key, "none"))
             continue
         if info.fielddata:  # a text field's tokens, from their own column
-            info = fielddata_field(info)
+            info = fielddata_field(info, greatest=key.desc)
         kind = _SORT_KINDS.get(info.kind)
         if kind is None:
             if info.kind == "text":
