@@ -10,7 +10,8 @@ tests/test_permissions_table.py does for actions), and :func:`checked` wraps eve
 so that nothing else needs to look.
 
 The sets are the union of the Elasticsearch 7 and OpenSearch 2 REST specs' ``params`` for the
-endpoint (``rest-api-spec/api/*.json``, as their Python clients carry them), so that what a real
+endpoint (``rest-api-spec/api/*.json``, as their Python clients carry them; for the document
+and search APIs also Elasticsearch 8's), so that what a real
 client sends passes even when Loghaven ignores it (``typed_keys``, ``master_timeout``,
 ``wait_for_active_shards``), plus what Loghaven's own handlers read. The parameters of
 ``RestRequest`` itself (``pretty``, ``human``, ``error_trace``, ``filter_path``, ``source``,
@@ -57,11 +58,12 @@ SETS = {
               "request_cache rest_total_hits_as_int routing scroll search_pipeline search_type "
               "seq_no_primary_term size sort stats stored_fields suggest_field suggest_mode "
               "suggest_size suggest_text terminate_after timeout track_scores track_total_hits "
-              "typed_keys verbose_pipeline version",
+              "typed_keys verbose_pipeline version force_synthetic_source",
     "count": f"{_INDICES} {_QUERY_STRING} ignore_throttled min_score preference routing "
              "terminate_after",
-    "msearch": "ccs_minimize_roundtrips max_concurrent_searches max_concurrent_shard_requests "
-               "pre_filter_shard_size rest_total_hits_as_int search_type typed_keys",
+    "msearch": f"{_INDICES} ccs_minimize_roundtrips ignore_throttled include_named_queries_score "
+               "max_concurrent_searches max_concurrent_shard_requests pre_filter_shard_size "
+               "rest_total_hits_as_int routing search_type typed_keys",
     "scroll": "rest_total_hits_as_int scroll scroll_id",
     "by_query": f"{_SOURCE} {_INDICES} {_QUERY_STRING} conflicts from max_docs pipeline "
                 "preference refresh request_cache requests_per_second routing scroll "
@@ -72,12 +74,15 @@ SETS = {
                "wait_for_active_shards wait_for_completion",
     "validate": f"{_INDICES} {_QUERY_STRING} all_shards explain rewrite",
     "bulk": f"{_SOURCE} pipeline refresh require_alias routing timeout "
-            "wait_for_active_shards type",
-    "get": f"{_SOURCE} preference realtime refresh routing stored_fields version version_type",
+            "wait_for_active_shards type include_source_on_error list_executed_pipelines "
+            "require_data_stream",
+    "get": f"{_SOURCE} preference realtime refresh routing stored_fields version version_type "
+           "force_synthetic_source",
     "index": "if_primary_term if_seq_no op_type pipeline refresh require_alias routing timeout "
-             "version version_type wait_for_active_shards",
+             "version version_type wait_for_active_shards include_source_on_error "
+             "require_data_stream",
     "update": f"{_SOURCE} if_primary_term if_seq_no lang refresh require_alias "
-              "retry_on_conflict routing timeout wait_for_active_shards",
+              "retry_on_conflict routing timeout wait_for_active_shards include_source_on_error",
     "delete": "if_primary_term if_seq_no refresh routing timeout version version_type "
               "wait_for_active_shards",
     "cat": _CAT,
@@ -159,12 +164,12 @@ POST        /{index}/_search/point_in_time                  allow_partial_pit_cr
 GET         /_search/point_in_time/_all                     -
 DELETE      /_search/point_in_time                          -
 DELETE      /_search/point_in_time/_all                     -
-POST        /{index}/_pit                                   {_INDICES} keep_alive preference routing
+POST        /{index}/_pit                                   {_INDICES} keep_alive preference routing allow_partial_search_results max_concurrent_shard_requests
 DELETE      /_pit                                           -
 GET,POST    /_validate/query                                @validate
 GET,POST    /{index}/_validate/query                        @validate
-GET,POST    /_field_caps                                    {_INDICES} fields include_unmapped
-GET,POST    /{index}/_field_caps                            {_INDICES} fields include_unmapped
+GET,POST    /_field_caps                                    {_INDICES} fields include_unmapped filters include_empty_fields types
+GET,POST    /{index}/_field_caps                            {_INDICES} fields include_unmapped filters include_empty_fields types
 POST        /{index}/_delete_by_query                       @by_query
 POST        /{index}/_update_by_query                       @by_query
 POST        /_reindex                                       @reindex
