@@ -93,7 +93,8 @@ SETS = {
     "master": f"{_MASTER} timeout",
 }
 
-# method(s)  path template  accepted parameters (@set, names) or * (not checked)
+# method(s)  path template  accepted parameters: names, @set, {_INDICES}/{_MASTER}; - (only the
+# common ones); * (not checked)
 _TABLE = """
 GET         /                                               -
 POST        /                                               *
