@@ -64,3 +64,11 @@ if [ ! -f tests/node/node_modules/.package-lock.json ] \
         || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
     (cd tests/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
+
+# elasticsearch-dbapi, a SQL client from PyPI (tests/sql/test_third_party_client.py): its
+# requirements (opensearch-py<3, elasticsearch<8) conflict with the test venv's, so it gets a
+# venv of its own, which the test runs a script in.
+if [ ! -x .venv-sqlclient/bin/python ]; then
+    python3 -m venv .venv-sqlclient
+fi
+.venv-sqlclient/bin/python -m pip install --quiet "elasticsearch-dbapi==0.3.0" "sqlalchemy>=2,<3"

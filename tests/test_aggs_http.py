@@ -112,6 +112,26 @@ def test_bucket_level_monitor_composite(es: httpx.Client, pattern: str) -> None:
     assert second["buckets"] == [{"key": {"ip": "10.0.0.2"}, "doc_count": 1, "n": {"value": 1}}]
 
 
+def test_composite_pages_addresses_in_address_order(es: httpx.Client) -> None:
+    """``ip`` keys come in address order (9 < 10 < 100; ``::1`` first, since an IPv4 address
+    is ``::ffff:a.b.c.d``), not as text; an ``after_key`` taken in text order made the next
+    page skip addresses."""
+    index = "composite-ip-order"
+    assert es.put(f"/{index}", json={"mappings": MAPPING}).status_code == 200
+    addresses = ["100.1.1.1", "9.9.9.9", "::1", "10.0.0.1", "10.0.0.20", "10.0.0.3"]
+    bulk(es, index, [{"ip": ip} for ip in addresses])
+    body: dict[str, Any] = {"aggs": {"g": {"composite": {
+        "size": 2, "sources": [{"ip": {"terms": {"field": "ip"}}}]}}}}
+    pages = []
+    while True:
+        answer = search(es, index, body).json()["aggregations"]["g"]
+        if not answer["buckets"]:
+            break
+        pages.append([b["key"]["ip"] for b in answer["buckets"]])
+        body["aggs"]["g"]["composite"]["after"] = answer["after_key"]
+    assert pages == [["::1", "9.9.9.9"], ["10.0.0.1", "10.0.0.3"], ["10.0.0.20", "100.1.1.1"]]
+
+
 def test_filters_and_percentiles(es: httpx.Client, pattern: str) -> None:
     response = search(es, pattern, {"aggs": {
         "kinds": {"filters": {"filters": {"errors": {"range": {"status": {"gte": 400}}},

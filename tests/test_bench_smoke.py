@@ -16,6 +16,7 @@ import pytest
 
 from loghaven.bench import runner
 from loghaven.bench.scenarios import query_specs
+from loghaven.bench.sql import same_top
 
 #: Queries whose answers are exact on both sides (the others use sketches).
 EXACT = {"term", "match", "phrase", "last_15m_count", "top_ips_by_action", "date_histogram_1m_24h"}
@@ -31,8 +32,9 @@ def test_bench_options_and_defaults() -> None:
     assert (args.docs, args.clients, args.query_clients) == (5_000_000, 8, 3)
     assert runner._plan("queries") == ["baseline", "ingest", "queries"]
     assert runner._plan("mixed") == ["ingest", "mixed"]
-    assert runner._plan("all") == ["baseline", "ingest", "queries", "mixed", "monitors",
+    assert runner._plan("all") == ["baseline", "ingest", "queries", "sql", "mixed", "monitors",
                                    "pipeline", "stream", "ui"]
+    assert runner._plan("sql") == ["ingest", "sql"]
     assert runner._plan("monitors") == ["ingest", "monitors"]
     assert runner._plan("pipeline") == ["pipeline"]
     assert runner._plan("stream") == ["stream"]
@@ -107,6 +109,10 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     if any(r["status"] == "ok" for r in rows.values()):
         assert mixed["queries"] > 0
 
+    sql = {q["name"]: q for q in scen["sql"]["queries"]}
+    assert set(sql) == {"top_ips", "top_ips_by_country"}
+    assert all(q["status"] == "ok" and q["agree"] for q in sql.values()), sql
+
     monitors = scen["monitors"]
     # every monitor ran at least once while the client searched, and none failed
     assert monitors["monitor_runs"] >= 4 and monitors["monitors_failed"] == 0
@@ -119,8 +125,9 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "### Ingest" in md and "### Queries" in md and "### Mixed" in md
     assert "### Monitors" in md and "### Pipeline" in md and "### Stream (7)" in md
     assert "### UI (8)" in md and scen["ui"]["views"]
+    assert "### SQL (10)" in md
     for title in ("1. ingest", "2. raw tantivy-py", "3. queries", "4. mixed", "5. monitors",
-                  "6. pipeline", "7. stream", "8. ui"):
+                  "6. pipeline", "7. stream", "8. ui", "10. sql"):
         assert title in printed
     # The work folder (spools, server data, baseline index) is removed afterwards.
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
@@ -143,6 +150,37 @@ def test_secure_server_is_benchmarked_authenticated(tmp_path: Path) -> None:
     assert data["scenarios"]["ingest"]["docs_acked"] == 500
     rows = data["scenarios"]["queries"]["queries"]
     assert rows and all(row["status"] == "ok" for row in rows), rows
+
+
+def test_same_top_allows_ties_at_the_cut_off() -> None:
+    a = [("10.0.0.1", None, 9), ("10.0.0.2", None, 5), ("10.0.0.3", None, 5)]
+    assert same_top(a, [a[0], a[2], a[1]])
+    assert same_top(a, [a[0], a[1], ("10.0.0.4", None, 5)])  # tied at the cut-off
+    assert not same_top(a, [("10.0.0.9", None, 9), a[1], a[2]])
+    assert not same_top(a, [a[0], a[1], ("10.0.0.3", None, 4)])
+
+
+def test_sql_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--scenario sql``: the top-IPs GROUP BY through _plugins/_sql and through _search,
+    alternately; both answer the same addresses and counts, and the plan is recorded."""
+    out = tmp_path / "results.json"
+    code = runner.main(["--docs", "3000", "--clients", "2", "--bulk-docs", "500",
+                        "--scenario", "sql", "--query-reps", "5", "--query-budget", "2",
+                        "--work-dir", str(tmp_path), "--out", str(out)])
+    printed = capsys.readouterr().out
+    data = orjson.loads(out.read_bytes())
+    assert code == 0 and data["errors"] == {}, (data["errors"], printed[-3000:])
+    res = data["scenarios"]["sql"]
+    assert res["docs"] == 3000
+    for row in res["queries"]:
+        assert row["status"] == "ok", row
+        assert row["agree"] is True and len(row["sql_top"]) == 10, row
+        assert row["runs"] == 5 and row["sql_p50_s"] > 0 and row["search_p50_s"] > 0
+        assert row["ratio_p50"] == row["sql_p50_s"] / row["search_p50_s"]
+        assert isinstance(row["explain"], dict), row["explain"]
+    by_country = next(r for r in res["queries"] if r["name"] == "top_ips_by_country")
+    assert all(country for _, country, _ in by_country["sql_top"])
+    assert "10. sql" in printed and "top_ips_by_country" in printed
 
 
 def test_pipeline_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -186,10 +186,13 @@ def test_cat_nodes_shards_segments_plugins(es: httpx.Client, populated: str) -> 
 
     rows = [line.split() for line in es.get("/_cat/plugins?v").text.splitlines()]
     assert rows[0] == ["name", "component", "version"]
-    # the plugins whose APIs are served: Alerting's legacy destinations, ISM, Notifications
-    assert sorted(row[1] for row in rows[1:]) == ["opensearch-alerting",
-                                                  "opensearch-index-management",
-                                                  "opensearch-notifications"]
+    # the plugins whose APIs are served, in OpenSearch's order (by name)
+    assert [row[1] for row in rows[1:]] == [
+        "opensearch-alerting", "opensearch-index-management", "opensearch-job-scheduler",
+        "opensearch-notifications", "opensearch-notifications-core",
+        "opensearch-reports-scheduler", "opensearch-security", "opensearch-sql",
+        "prometheus-exporter"]
+    assert {row[2] for row in rows[1:]} == {"2.11.0.0"}
 
 
 def test_resolve_index(es: httpx.Client, populated: str) -> None:

@@ -28,7 +28,7 @@ from conftest import Server
 ROOT = Path(__file__).resolve().parent.parent
 #: The documents whose examples are run, each against a server of its own.
 DOCUMENTS = ("README.md", "docs/ingest.md", "docs/alerting.md", "docs/streams.md",
-             "docs/ui.md", "docs/tiers.md", "docs/operations.md")
+             "docs/ui.md", "docs/tiers.md", "docs/operations.md", "docs/sql.md")
 BLOCK = re.compile(r"^```(?:sh|bash|shell)[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 ADDRESS = re.compile(r"(?:https?://)?(?:127\.0\.0\.1|localhost):9200")
 

@@ -1,5 +1,5 @@
-"""The ``loghaven`` command: ``serve``, ``certs``, ``ingest`` and ``check`` (clients of a
-running server), ``bench``, and the offline repairs ``recover-wal`` and ``rebuild-metastore``
+"""The ``loghaven`` command: ``serve``, ``certs``, ``ingest``, ``check`` and ``sql`` (clients
+of a running server), ``bench``, and the offline repairs ``recover-wal`` and ``rebuild-metastore``
 (docs/recovery.md)."""
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def _rebuild_metastore(args: argparse.Namespace) -> int:
 
 
 def _credentials(args: argparse.Namespace, command: str, stdin_free: bool) -> Credentials | None:
-    """The credentials of a client command (``ingest``, ``check``): ``--user NAME:PASSWORD``,
+    """The credentials of a client command (``ingest``, ``check``, ``sql``): ``--user NAME:PASSWORD``,
     ``--user NAME`` with ``--password``, LOGHAVEN_PASSWORD or a prompt, or ``--api-key``
     (each also from LOGHAVEN_USER, LOGHAVEN_API_KEY); None after saying how to give the
     password when it is needed and cannot be asked for."""
@@ -220,7 +220,7 @@ def _server_url(args: argparse.Namespace) -> str:
 
 
 def _add_connection_arguments(command: argparse.ArgumentParser) -> None:
-    """How a client command (``ingest``, ``check``) reaches the server and authenticates
+    """How a client command (``ingest``, ``check``, ``sql``) reaches the server and authenticates
     (read by :func:`_server_url` and :func:`_credentials`)."""
     command.add_argument("--url", help="the server [env LOGHAVEN_URL, http://127.0.0.1:9200]")
     command.add_argument("--user", metavar="NAME[:PASSWORD]",
@@ -314,6 +314,40 @@ def _add_check_arguments(check: argparse.ArgumentParser) -> None:
     check.set_defaults(func=_check)
 
 
+def _sql(args: argparse.Namespace) -> int:
+    from loghaven.sql_cli import EXIT_CANNOT_CONNECT, Options, run
+
+    credentials = _credentials(args, "sql", stdin_free=True)  # asked on a terminal only
+    if credentials is None:
+        return EXIT_CANNOT_CONNECT
+    return run(Options(url=_server_url(args), credentials=credentials, ca_cert=args.ca_cert,
+                       insecure=args.insecure, ppl=args.ppl, format=args.format,
+                       execute=args.execute, fetch_size=args.fetch_size,
+                       history=args.history))
+
+
+def _add_sql_arguments(sql: argparse.ArgumentParser) -> None:
+    _add_connection_arguments(sql)
+    sql.add_argument("--insecure", action="store_true",
+                     help="do not verify the server's certificate (prefer --ca-cert)")
+    sql.add_argument("-e", "--execute", metavar="QUERY",
+                     help="run QUERY (several when separated by ';') and exit; non-zero "
+                          "exit when one fails [read statements ending in ';' from the "
+                          "terminal or stdin]")
+    sql.add_argument("--ppl", action="store_true",
+                     help="the statements are PPL (source=idx | where ... | stats ...)")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                     help="table, the server's csv, or the jdbc JSON of the whole answer "
+                          "[table]")
+    sql.add_argument("--fetch-size", type=int, default=200, metavar="N",
+                     help="rows per page fetched through the cursor; 0 asks for the whole "
+                          "answer at once (up to plugins.query.size_limit) [200]")
+    sql.add_argument("--history", type=Path, metavar="FILE",
+                     help="history file of the interactive loop [env LOGHAVEN_SQL_HISTORY, "
+                          "~/.loghaven_sql_history]")
+    sql.set_defaults(func=_sql)
+
+
 def _bench(args: argparse.Namespace) -> int:
     from loghaven.bench.runner import run
 
@@ -385,6 +419,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_arguments(commands.add_parser(
         "check", help="report the node's configuration, best-practice warnings and the "
                       "recommended alarms (exit 1 when something needs attention)"))
+
+    _add_sql_arguments(commands.add_parser(
+        "sql", help="run SQL (or --ppl PPL) against a running server: -e QUERY, or an "
+                    "interactive loop with history"))
 
     from loghaven.bench.runner import add_arguments
 

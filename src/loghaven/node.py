@@ -44,6 +44,8 @@ from loghaven.search import limits
 from loghaven.search.service import SearchService
 from loghaven.security.audit import AuditLog
 from loghaven.security.service import SecurityService
+from loghaven.sql.service import SqlService
+from loghaven.sql.settings import SqlSettings
 from loghaven.storage.objects import object_store
 from loghaven.storage.splits import LocalSplitStorage, TieredSplitStorage
 from loghaven.storage.warm import WarmTier
@@ -102,6 +104,12 @@ class Node:
         self.search_service = SearchService(self.catalog, self.node_id, self.write_service,
                                             salt=config.compliance_salt, tasks=self.tasks,
                                             scripts=self.scripts, observers=self.observers)
+        #: SQL and PPL over the node's indices, planned onto the search service.
+        sql_defaults = SqlSettings.of(config)
+        sql_settings = SqlSettings(**sql_defaults.__dict__)
+        self.catalog.add_settings_consumer(sql_settings.follow(sql_defaults))
+        self.sql = SqlService(self.search_service, sql_settings,
+                              cluster_name=config.cluster_name)
         #: The error log and the search and indexing slow logs (files and hidden indices).
         self.logs = NodeLogs(config, self.catalog, self.write_service, self.observers)
         #: Splunk's HTTP Event Collector: tokens, events through the write service, acks.

@@ -623,6 +623,34 @@ def _each(methods: str, paths: str, setup: Setup) -> dict[tuple[str, str], Setup
     return {(m, p): setup for m in methods.split(",") for p in paths.split()}
 
 
+def _sql_cursor(case: Case, admin: httpx.Client, user: httpx.Client) -> None:
+    """A cursor the user opened on a fresh index of two documents, which the request closes."""
+    _fresh_index(case, admin, user)
+    assert admin.put(f"/{case.index}/_doc/2?refresh=true", json={"m": "two"}).status_code == 201
+    first = user.post("/_plugins/_sql", json={"query": f"SELECT m FROM `{case.index}`",
+                                              "fetch_size": 1})
+    assert first.status_code == 200, first.text
+    case.body = {"cursor": first.json()["cursor"]}
+
+
+def _sql_setups() -> dict[tuple[str, str], Setup]:
+    """The SQL plugin's routes, under both prefixes and with a trailing slash: a statement and
+    a PPL query on the shared index, a cursor to close, the plugin's settings (their
+    default value)."""
+    setups: dict[tuple[str, str], Setup] = {}
+    statement = _body({"query": f"SELECT m FROM `{SHARED}`"})
+    ppl = _body({"query": f"source=`{SHARED}` | fields m"})
+    for prefix in ("/_plugins", "/_opendistro"):
+        for slash in ("", "/"):
+            setups |= _each("POST", f"{prefix}/_sql{slash} {prefix}/_sql/_explain{slash}",
+                            statement)
+            setups |= _each("POST", f"{prefix}/_ppl{slash} {prefix}/_ppl/_explain{slash}", ppl)
+            setups[("POST", f"{prefix}/_sql/close{slash}")] = _sql_cursor
+            setups[("PUT", f"{prefix}/_query/settings{slash}")] = _body(
+                {"transient": {"plugins.query.size_limit": "10000"}})
+    return setups
+
+
 #: The concrete requests of the entries that need more than :class:`Case`'s defaults.
 SETUPS: dict[tuple[str, str], Setup] = {
     **_security_setups(),
@@ -705,6 +733,7 @@ SETUPS: dict[tuple[str, str], Setup] = {
     ("PUT", "/{index}"): _new_index,
     **_monitors(),
     **_ism_setups(),
+    **_sql_setups(),
     **_each("POST", "/_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts "
                     "/_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts",
             _acknowledge),

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from conftest import Server
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
-VIEWS = ["overview", "discover", "visualize", "dashboards", "console", "alerting", "notifications",
-         "ingest", "indices", "operations", "management", "security"]
+VIEWS = ["overview", "discover", "visualize", "dashboards", "console", "workbench", "alerting",
+         "notifications", "ingest", "indices", "operations", "management", "security"]
 SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
 
 

@@ -55,6 +55,7 @@ from loghaven.api import (
     security,
     sm,
     snapshots,
+    sql,
     stats,
     topics,
     ultrawarm,
@@ -171,7 +172,7 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *documents.routes, *security.routes, *aws_root.routes, *topics.routes,
               *hec.routes, *hec_inputs.routes,
               *ultrawarm.routes, *ism.routes, *snapshots.routes, *sm.routes, *index_ops.routes,
-              *reports.routes,
+              *reports.routes, *sql.routes,
               *indices.routes]
     permissions.check(routes)
     decode_parameters(routes)

@@ -29,6 +29,7 @@ from loghaven.node import COMPAT_VERSION, Node
 from loghaven.ops import host, state, stats
 from loghaven.ops.metrics import cluster_status
 from loghaven.search.bulk_by_scroll import parse_requests_per_second
+from loghaven.sql import settings as sql_settings
 from loghaven.tasks import LIST_TASKS
 
 STATE_METRICS = ("version", "master_node", "cluster_manager_node", "blocks", "nodes",
@@ -149,6 +150,11 @@ async def get_cluster_settings(request: Request) -> Response:
             "http.max_content_length": f"{config.max_content_length}b",
             "http.elastic_product_header": str(config.elastic_product_header).lower(),
             "path.data": str(config.data_dir.resolve()),
+            # the SQL plugin's: SQL clients read the size limit to know when rows stop
+            sql_settings.ENABLED: str(config.sql_enabled).lower(),
+            sql_settings.PPL_ENABLED: str(config.ppl_enabled).lower(),
+            sql_settings.SIZE_LIMIT: str(config.sql_size_limit),
+            sql_settings.CURSOR_KEEP_ALIVE: config.sql_cursor_keep_alive,
         }, flat_settings)
     return json_response(request, body)
 

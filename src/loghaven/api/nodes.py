@@ -42,15 +42,27 @@ STATS_METRICS = {"indices", "os", "process", "jvm", "thread_pool", "fs", "transp
                  "caches", "scheduler", "security", "streams", "warm",
                  "snapshot_management", "loghaven"}
 
-#: Route prefixes of plugin APIs → the OpenSearch plugin that serves them there.
-PLUGINS = {
-    "/_plugins/_alerting": ("opensearch-alerting", "Alerting monitors, triggers and actions"),
-    "/_plugins/_notifications": ("opensearch-notifications",
-                                 "Notification channels: Slack, Chime, Teams, webhooks, email, "
-                                 "SNS"),
-    "/_plugins/_sql": ("opensearch-sql", "SQL and PPL queries"),
-    "/_plugins/_ism": ("opensearch-index-management", "Index State Management policies"),
-}
+#: The OpenSearch plugins whose REST APIs Loghaven answers, as ``_cat/plugins`` and ``_nodes``
+#: name them (sorted, as OpenSearch lists them): component, description, and the route
+#: prefixes of its APIs; a plugin is listed when the server has a route under one of them.
+PLUGINS = [
+    ("opensearch-alerting", "Alerting monitors, triggers and actions", ("/_plugins/_alerting",)),
+    ("opensearch-index-management", "Index State Management and snapshot management policies",
+     ("/_plugins/_ism", "/_plugins/_sm")),
+    ("opensearch-job-scheduler", "The scheduler that alerting, ISM and reports jobs run on",
+     ("/_plugins/_job_scheduler",)),
+    ("opensearch-notifications", "Notification channels: Slack, Chime, Teams, webhooks, email, "
+     "SNS", ("/_plugins/_notifications",)),
+    ("opensearch-notifications-core", "Delivery of notifications to the channels",
+     ("/_plugins/_notifications",)),
+    ("opensearch-reports-scheduler", "Scheduled and on-demand reports",
+     ("/_plugins/_reports",)),
+    ("opensearch-security", "Users, roles, API keys, document- and field-level security",
+     ("/_plugins/_security",)),
+    ("opensearch-sql", "SQL and PPL queries", ("/_plugins/_sql", "/_plugins/_ppl")),
+    ("prometheus-exporter", "The node's metrics in Prometheus' text format",
+     ("/_prometheus/metrics",)),
+]
 
 
 def http_address(request: Request) -> str:
@@ -94,8 +106,8 @@ def selected(request: Request, selector: str | None) -> bool:
 def served_plugins(request: Request) -> list[tuple[str, str]]:
     """Plugins whose REST APIs this server answers, found from its routes."""
     paths = [getattr(route, "path", "") for route in request.app.routes]
-    return [plugin for prefix, plugin in PLUGINS.items()
-            if any(path.startswith(prefix) for path in paths)]
+    return [(name, description) for name, description, prefixes in PLUGINS
+            if any(path.startswith(prefixes) for path in paths)]
 
 
 def _selector_and_metrics(request: Request, allowed: set[str]) -> tuple[str, set[str]]:

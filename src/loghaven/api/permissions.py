@@ -48,6 +48,8 @@ ITEM_ACTIONS = {
     "indices:data/write/bulk": "indices:data/write/bulk[s]",
     # reindex reads its source as a search; its writes are checked as bulk items
     "indices:data/write/reindex": "indices:data/read/search",
+    # PPL's queries run their searches (and field caps) as searches on each index
+    "cluster:admin/opensearch/ppl": "indices:data/read/search",
 }
 _CLUSTER_PREFIXES = ("indices:admin/template/", "indices:admin/index_template/",
                      "indices:data/read/scroll", "indices:data/read/msearch")
@@ -451,6 +453,34 @@ GET             /_plugins/_reports/instance/{id}/_download      cluster:admin/op
 POST            /_plugins/_reports/packs/{name}/_install        cluster:admin/opendistro/reports/definition/create
 """
 
+#: The SQL plugin (api/sql.py), under both prefixes, each path also with a trailing slash.
+#: OpenSearch 2.x checks no action of its own for SQL (its REST handler runs the searches as
+#: the caller): a statement, its explain, its cursor pages and their closing are the searches
+#: they run, ``indices:data/read/search`` on each index (so index permissions, DLS and FLS
+#: apply as for ``_search``); PPL is ``PPLQueryAction`` (``cluster:admin/opensearch/ppl``),
+#: whose searches are checked as searches too (ITEM_ACTIONS); the counters need no action;
+#: the settings are ``_cluster/settings``' update.
+_SQL = """
+POST            {p}/_sql                                indices:data/read/search
+POST            {p}/_sql/_explain                       indices:data/read/search
+POST            {p}/_sql/close                          indices:data/read/search
+GET,POST        {p}/_sql/stats                          authenticated
+POST            {p}/_ppl                                cluster:admin/opensearch/ppl
+POST            {p}/_ppl/_explain                       cluster:admin/opensearch/ppl
+GET,POST        {p}/_ppl/stats                          authenticated
+PUT             {p}/_query/settings                     cluster:admin/settings/update
+"""
+
+
+def with_trailing_slashes(text: str) -> str:
+    """Each line of a table, and the same line for its path with a trailing slash."""
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            methods, path, rest = line.split(maxsplit=2)
+            out += [f"{methods} {path} {rest}\n", f"{methods} {path}/ {rest}\n"]
+    return "".join(out)
+
 
 def parse(text: str) -> dict[tuple[str, str], Permission]:
     """A table's lines: methods, path template, action or kind, and ``hec`` if marked."""
@@ -483,7 +513,9 @@ TABLE = parse(_TABLE + _TOPICS + _HEC
               + _ALARMS
               + "".join(_ISM.replace("{p}", prefix) for prefix in ("/_plugins/_ism",
                                                                       "/_opendistro/_ism"))
-              + _ULTRAWARM + _SNAPSHOTS + _SM + _INDEX_OPS + _REPORTS)
+              + _ULTRAWARM + _SNAPSHOTS + _SM + _INDEX_OPS + _REPORTS
+              + "".join(with_trailing_slashes(_SQL).replace("{p}", prefix)
+                        for prefix in ("/_plugins", "/_opendistro")))
 
 
 def permission(method: str, path_format: str) -> Permission | None:

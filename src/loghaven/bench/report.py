@@ -623,6 +623,28 @@ def print_warm(res: dict[str, Any]) -> None:
         note("[yellow]warm: an external server cannot be restarted; no cold figures[/yellow]")
 
 
+def _sql_tables(res: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The SQL scenario: each query through _plugins/_sql and _search, p50/p95 and ratios."""
+    rows = []
+    for q in res["queries"]:
+        if q["status"] != "ok":
+            rows.append([q["name"], q["status"], "—", "—", "—", "—", "—", "—",
+                         escape(q.get("error", ""))[:120]])
+            continue
+        rows.append([q["name"], str(q["runs"]), ms(q["sql_p50_s"]), ms(q["sql_p95_s"]),
+                     ms(q["search_p50_s"]), ms(q["search_p95_s"]), ratio(q["ratio_p50"]),
+                     ratio(q["ratio_p95"]), "yes" if q["agree"] else "NO"])
+    return [(f"10. sql: the top-IPs GROUP BY through _plugins/_sql and as an aggregation through "
+             f"_search, alternately, over {num(res['docs'])} WAF documents (ms)",
+             ["query", "runs", "sql p50", "sql p95", "_search p50", "_search p95",
+              "p50 ratio", "p95 ratio", "same answer"], rows)]
+
+
+def print_sql(res: dict[str, Any]) -> None:
+    for title, columns, rows in _sql_tables(res):
+        table(title, columns, rows, left=("same answer",))
+
+
 def _md_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -789,6 +811,11 @@ def to_markdown(data: dict[str, Any]) -> str:
         for title, columns, rows in _ui_tables(ui):
             out += [f"### UI (8): {title.removeprefix('8. ui: ')}", "", _md_table(columns, rows),
                     ""]
+    sql = scen.get("sql")
+    if sql:
+        for title, columns, rows in _sql_tables(sql):
+            out += [f"### SQL (10): {title.removeprefix('10. sql: ')}", "",
+                    _md_table(columns, rows), ""]
     warm = scen.get("warm")
     if warm:
         for title, columns, rows in _warm_tables(warm):

@@ -36,6 +36,7 @@ from loghaven.bench.scenarios import (
     spool_for,
 )
 from loghaven.bench.server import BenchError, Server
+from loghaven.bench.sql import scenario_sql
 from loghaven.bench.stream import TRANSFORMS, scenario_stream
 from loghaven.bench.stream import failed as stream_failed
 from loghaven.bench.ui import scenario_ui
@@ -43,10 +44,11 @@ from loghaven.bench.warm import scenario_warm
 
 #: What ``--scenario all`` runs; ``warm`` restarts the server and defaults to 1M documents,
 #: so it runs only when asked for.
-ALL = ("ingest", "baseline", "queries", "mixed", "monitors", "pipeline", "stream", "ui")
+ALL = ("ingest", "baseline", "queries", "sql", "mixed", "monitors", "pipeline", "stream", "ui")
 SCENARIOS = (*ALL, "warm")
 #: What each scenario needs to have run before it.
-NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "mixed": ("ingest",),
+NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "sql": ("ingest",),
+         "mixed": ("ingest",),
          "monitors": ("ingest",), "pipeline": (), "stream": (), "ui": (), "warm": ("ingest",)}
 #: ``--docs`` of the warm scenario when not given: its cold query is over 1M documents.
 WARM_DOCS = 1_000_000
@@ -142,7 +144,7 @@ def _plan(choice: str) -> list[str]:
         if not extra:
             break
         todo |= extra
-    order = ["baseline", "ingest", "queries", "mixed", "monitors", "pipeline", "stream", "ui",
+    order = ["baseline", "ingest", "queries", "sql", "mixed", "monitors", "pipeline", "stream", "ui",
              "warm"]
     return [s for s in order if s in todo]
 
@@ -234,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
                 baseline = None
             save()
 
-        if any(s in plan for s in ("ingest", "queries", "mixed", "monitors", "pipeline",
+        if any(s in plan for s in ("ingest", "queries", "sql", "mixed", "monitors", "pipeline",
                                    "stream", "ui", "warm")):
             server = Server(work / "server-data", work / "server.log", url=args.url,
                             secure=args.secure)
@@ -261,6 +263,13 @@ def run(args: argparse.Namespace) -> int:
                 )
                 report.print_queries(scen["queries"])
                 server.check_alive()
+                save()
+            if "sql" in plan:
+                scen["sql"] = res = scenario_sql(server, args.query_reps, args.query_budget)
+                report.print_sql(res)
+                server.check_alive()
+                if any(q["status"] == "ok" and not q["agree"] for q in res["queries"]):
+                    failed = True
                 save()
             if "mixed" in plan:
                 supported = {

@@ -197,16 +197,20 @@ class _Leaf:
     the common case, kept free of converter calls.
     """
 
-    __slots__ = ("gaps", "info", "strings", "targets")
+    __slots__ = ("copies_unmapped", "gaps", "info", "strings", "targets")
 
-    def __init__(self, info: FieldInfo) -> None:
+    def __init__(self, info: FieldInfo, copies: tuple[FieldInfo, ...] = (),
+                 copies_unmapped: bool = False) -> None:
         self.info = info
+        #: a ``copy_to`` target is not mapped yet: a value here asks for a dynamic update
+        self.copies_unmapped = copies_unmapped
         self.targets: list[tuple[str, Converter]] = []
+        everything = (info, *info.multi_fields, *copies)
         #: position_increment_gap of each target analysed in Python
-        self.gaps = {t.path: t.analyzer.position_gap for t in (info, *info.multi_fields)
+        self.gaps = {t.path: t.analyzer.position_gap for t in everything
                      if t.analyzer is not None}
         strings: list[tuple[str, int | None, bool]] = []
-        for target in (info, *info.multi_fields):
+        for target in everything:
             if target.indexed and target.kind not in ("geo_point", "binary"):
                 self.targets.append((target.path, converter_for(target)))
                 if target.fielddata:
@@ -218,7 +222,7 @@ class _Leaf:
                         target.kind == "keyword" and target.normalizer is None):
                     strings.append((target.path, target.ignore_above, target.kind == "text"))
         all_strings = len(strings) == len(self.targets) and info.kind != "geo_point"
-        self.strings = tuple(strings) if all_strings else None
+        self.strings = tuple(strings) if all_strings and not copies_unmapped else None
 
 
 def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -227,12 +231,26 @@ def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[
     for name, spec in properties.items():
         path = prefix + name
         if path in mapping.fields:
-            tree[name] = _Leaf(mapping.fields[path])
+            info = mapping.fields[path]
+            tree[name] = _Leaf(info, _copy_targets(mapping, info),
+                               any(t not in mapping.fields for t in info.copy_to))
         elif spec.get("enabled", True) is False or spec.get("type") == "flattened":
             tree[name] = None
         else:
             tree[name] = _compile(mapping, spec.get("properties", {}), path + ".")
     return tree
+
+
+def _copy_targets(mapping: Mapping, info: FieldInfo) -> tuple[FieldInfo, ...]:
+    """The mapped fields (with their multi-fields) that ``copy_to`` sends ``info``'s values
+    to; each indexes them by its own mapping, as if the document held them there. A target
+    that is not mapped gets no values (ES would map it dynamically)."""
+    copies: list[FieldInfo] = []
+    for name in info.copy_to:
+        target = mapping.fields.get(name)
+        if target is not None and target.kind not in ("geo_point", "binary"):
+            copies.extend((target, *target.multi_fields))
+    return tuple(copies)
 
 
 class DocumentBuilder:
@@ -316,6 +334,8 @@ class DocumentBuilder:
             if info.null_value is None:
                 return
             value = info.null_value
+        if leaf.copies_unmapped:
+            self._unmapped = True
         if info.kind == "geo_point":
             _add_geo_point(info.path, value, out, doc_id)
             return
@@ -323,7 +343,9 @@ class DocumentBuilder:
         for target, convert in leaf.targets:
             for item in values:
                 if item is None:
-                    continue
+                    if info.null_value is None:
+                        continue
+                    item = info.null_value
                 try:
                     converted = convert(item)
                 except _Skip:

@@ -17,6 +17,7 @@ from typing import Any
 from loghaven.engine.analysis import BUILTIN, Analyzer, IndexAnalysis, Normalizer
 from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
 from loghaven.engine.dates import get_format, is_date_string
+from loghaven.engine.runtime import parse_runtime
 from loghaven.errors import IllegalArgument, MapperParsing, StrictDynamicMapping
 
 #: ES field types and the engine kind that stores them.
@@ -52,7 +53,7 @@ METADATA_FIELDS = frozenset({
 MAPPING_ROOT_KEYS = {
     "properties", "dynamic", "_source", "_routing", "_meta", "date_detection",
     "numeric_detection", "dynamic_templates", "dynamic_date_formats", "_all", "_field_names",
-    "enabled", "_doc",
+    "enabled", "_doc", "runtime",
 }
 
 
@@ -63,7 +64,14 @@ class FieldInfo:
     path: str
     type: str
     kind: str
+    #: Whether the field has an engine field at all: ``index: true``, or doc values (a
+    #: keyword, number, date, ip or boolean with ``index: false`` stays queryable from its
+    #: doc values in ES 8, so the engine keeps it; tantivy has no fast-only text field).
     indexed: bool = True
+    #: ``doc_values`` (default true except for text): aggregations and sorting need them.
+    doc_values: bool = True
+    #: ``copy_to`` targets: the field's values are indexed into those fields too.
+    copy_to: tuple[str, ...] = ()
     ignore_above: int | None = None
     lowercase: bool = False
     date_format: str = DEFAULT_DATE_FORMAT
@@ -119,6 +127,8 @@ class Mapping:
         if self.dynamic not in ("true", "false", "strict", "runtime"):
             raise MapperParsing(f"unknown value [{self.dynamic}] for setting [dynamic]")
         self.date_detection = bool(body.get("date_detection", True))
+        #: The ``runtime`` section: fields computed when searches read them.
+        self.runtime = parse_runtime(body.get("runtime"), mapping_error=True)
         self.fields: dict[str, FieldInfo] = {}
         self.objects: dict[str, dict[str, Any]] = {}
         self._collect(body["properties"], "")
@@ -149,7 +159,12 @@ class Mapping:
         update = unwrap_type_name(copy.deepcopy(update))
         merged = copy.deepcopy(self.body)
         for key, value in update.items():
-            if key != "properties":
+            if key == "runtime" and isinstance(value, dict) and isinstance(
+                    merged.get("runtime"), dict):
+                # ES merges runtime fields one by one; a null removes one
+                merged["runtime"].update(value)
+                merged["runtime"] = {k: v for k, v in merged["runtime"].items() if v is not None}
+            elif key != "properties":
                 merged[key] = value
         properties = update.get("properties", {}) or {}
         if not isinstance(properties, dict):
@@ -169,22 +184,68 @@ class Mapping:
         return self.analysis.custom
 
     def dynamic_update(self, source: dict[str, Any]) -> dict[str, Any] | None:
-        """The ``properties`` to add for a document's unmapped fields, or None if none.
+        """The mapping update (``properties``, and ``runtime`` fields where ``dynamic:
+        runtime`` maps new fields as runtime fields) for a document's unmapped fields, or None.
 
         Raises ``strict_dynamic_mapping_exception`` where ``dynamic: strict`` forbids them.
         """
-        additions: dict[str, Any] = {}
-        self._dynamic_walk(source, self.body["properties"], additions, "", self.dynamic)
-        return additions or None
+        update = _Update({}, {})
+        self._dynamic_walk(source, self.body["properties"], update.properties, "", self.dynamic,
+                           update)
+        body: dict[str, Any] = {}
+        if update.properties:
+            body["properties"] = update.properties
+        if update.runtime:
+            body["runtime"] = update.runtime
+        return body or None
+
+    def _runtime_guess(self, path: str, value: Any, update: _Update) -> None:
+        """``dynamic: runtime``: a new leaf becomes a runtime field read from ``_source``
+        (strings keyword or date, integers long, other numbers double, booleans)."""
+        if path in self.runtime or path in update.runtime:
+            return
+        guessed = self._guess(value)
+        if guessed is None:
+            return
+        kind = guessed.get("type")
+        if kind == "object":
+            for item in _objects_in(value):
+                for key, child in item.items():
+                    if child is not None:
+                        self._runtime_guess(f"{path}.{key}", child, update)
+            return
+        update.runtime[path] = {"type": {"text": "keyword", "float": "double"}.get(
+            str(kind), str(kind))}
+
+    def _copy_to_unmapped(self, spec: dict[str, Any], value: Any, dynamic: str,
+                          root: _Update) -> None:
+        """``copy_to`` a field not mapped yet: ES maps it as the value would be mapped."""
+        for target in ([spec["copy_to"]] if isinstance(spec["copy_to"], str)
+                       else spec["copy_to"]):
+            if target in self.fields or target in self.objects:
+                continue
+            if dynamic == "strict":
+                parent, _, leaf = target.rpartition(".")
+                raise StrictDynamicMapping(
+                    f"mapping set to strict, dynamic introduction of [{leaf}] within "
+                    f"[{parent or '_doc'}] is not allowed")
+            guessed = self._guess(value)
+            if dynamic != "true" or guessed is None or guessed.get("type") == "object":
+                continue
+            props = root.properties
+            *parents, leaf = target.split(".")
+            for name in parents:
+                props = props.setdefault(name, {}).setdefault("properties", {})
+            props.setdefault(leaf, guessed)
 
     def _dynamic_walk(self, obj: dict[str, Any], props: dict[str, Any], additions: dict[str, Any],
-                      prefix: str, dynamic: str) -> None:
+                      prefix: str, dynamic: str, root: _Update) -> None:
         for key, value in obj.items():
             if value is None:
                 continue
             if "." in key and key not in props:
                 head, _, rest = key.partition(".")
-                self._dynamic_walk({head: {rest: value}}, props, additions, prefix, dynamic)
+                self._dynamic_walk({head: {rest: value}}, props, additions, prefix, dynamic, root)
                 continue
             spec = props.get(key)
             if spec is not None:
@@ -196,15 +257,20 @@ class Mapping:
                     sub_add: dict[str, Any] = additions.get(key, {}).get("properties", {})
                     for item in _objects_in(value):
                         self._dynamic_walk(item, spec.get("properties", {}), sub_add,
-                                           prefix + key + ".", child_dynamic)
+                                           prefix + key + ".", child_dynamic, root)
                     if sub_add:
                         additions[key] = {"properties": sub_add}
+                elif "copy_to" in spec:
+                    self._copy_to_unmapped(spec, value, dynamic, root)
                 continue
             if dynamic == "strict":
                 raise StrictDynamicMapping(
                     f"mapping set to strict, dynamic introduction of [{key}] within "
                     f"[{prefix.rstrip('.') or '_doc'}] is not allowed")
-            if dynamic in ("false", "runtime"):
+            if dynamic == "runtime":
+                self._runtime_guess(prefix + key, value, root)
+                continue
+            if dynamic == "false":
                 continue
             guessed = self._guess(value)
             if guessed is None:
@@ -212,7 +278,7 @@ class Mapping:
             if guessed.get("type") == "object":
                 nested_add: dict[str, Any] = additions.get(key, {}).get("properties", {})
                 for item in _objects_in(value):
-                    self._dynamic_walk(item, {}, nested_add, prefix + key + ".", dynamic)
+                    self._dynamic_walk(item, {}, nested_add, prefix + key + ".", dynamic, root)
                 existing = additions.get(key)
                 if existing is None or "type" not in existing:
                     additions[key] = {"properties": nested_add}
@@ -239,6 +305,14 @@ class Mapping:
                 return {"type": "date"}
             return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
         return None
+
+
+@dataclass
+class _Update:
+    """What dynamic mapping adds for one document: mapped fields and runtime fields."""
+
+    properties: dict[str, Any]
+    runtime: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -378,11 +452,16 @@ def _field_info(path: str, ftype: str, spec: dict[str, Any], analysis: IndexAnal
         analyzers = _text_analyzers(path, spec, analysis)
         if "position_increment_gap" in spec:
             analyzers = _with_gap(path, spec, analysis, analyzers)
+    kind = KINDS[ftype]
+    doc_values = spec.get("doc_values", True) is not False and kind not in ("text", "binary")
+    copy_to = spec.get("copy_to") or ()
     return FieldInfo(
         path=path,
         type=ftype,
-        kind=KINDS[ftype],
-        indexed=spec.get("index", True) is not False and ftype != "binary",
+        kind=kind,
+        indexed=(spec.get("index", True) is not False or doc_values) and ftype != "binary",
+        doc_values=doc_values,
+        copy_to=(copy_to,) if isinstance(copy_to, str) else tuple(copy_to),
         ignore_above=spec.get("ignore_above"),
         lowercase=normalizer_name == "lowercase" and normalizer is not None
         and normalizer.name == "lowercase" and not analysis.definitions["normalizer"].get(
@@ -445,8 +524,41 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
                 get_format(spec["format"])
             except ValueError as exc:
                 raise MapperParsing(f"Invalid format: [{spec['format']}]: {exc}") from exc
+        if spec.get("null_value") is not None:
+            _check_null_value(path, ftype, spec)
+        copy_to = spec.get("copy_to")
+        if copy_to is not None and not (isinstance(copy_to, str) or (
+                isinstance(copy_to, list) and all(isinstance(t, str) for t in copy_to))):
+            raise MapperParsing(f"Failed to parse mapping [_doc]: [copy_to] of field [{path}] "
+                                f"must be a field name or a list of field names")
         for sub_name, sub_spec in (spec.get("fields") or {}).items():
+            if isinstance(sub_spec, dict) and "copy_to" in sub_spec:
+                raise MapperParsing(f"Failed to parse mapping [_doc]: [copy_to] may not be used "
+                                    f"to copy from a multi-field: [{path}.{sub_name}]")
             _validate_properties({sub_name: sub_spec}, path + ".")
+
+
+def _check_null_value(path: str, ftype: str, spec: dict[str, Any]) -> None:
+    """ES: "The null_value needs to be the same data type as the field"."""
+    value, kind = spec["null_value"], KINDS[ftype]
+    try:
+        if kind in ("long", "double"):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise ValueError(f"[{value}] is not a number")
+            float(value)
+        elif kind == "boolean" and value not in (True, False, "true", "false"):
+            raise ValueError(f"Failed to parse value [{value}] as only [true] or [false] are "
+                             f"allowed.")
+        elif kind == "date":
+            get_format(spec.get("format", DEFAULT_DATE_FORMAT)).parse(value)
+        elif kind in ("keyword", "ip") and isinstance(value, (dict, list)):
+            raise ValueError("expected a single value")
+    except (ValueError, TypeError) as exc:
+        reason = str(exc) if kind != "long" and kind != "double" else \
+            f"For input string: \"{value}\""
+        raise MapperParsing(f"Failed to parse mapping [_doc]: {reason}", caused_by={
+            "type": "number_format_exception" if kind in ("long", "double")
+            else "illegal_argument_exception", "reason": reason}) from exc
 
 
 def field_name_error(name: str, at_root: bool = False) -> str | None:

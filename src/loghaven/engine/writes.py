@@ -188,7 +188,7 @@ def build(index: Index, source: dict[str, Any], doc_id: str) -> dict[str, Any]:
     if unmapped:
         additions = index.mapping.dynamic_update(source)
         if additions:
-            index.set_mapping(index.merged_mapping({"properties": additions}))
+            index.set_mapping(index.merged_mapping(additions))
             flat, _ = index.builder.build(source, doc_id)
     return flat
 

@@ -60,17 +60,27 @@ class Credentials:
         return {}
 
 
+def http_client(url: str, credentials: Credentials, *, ca_cert: str | None = None,
+                insecure: bool = False, timeout: float = 30.0,
+                connections: int | None = None) -> httpx.Client:
+    """A client of a node's HTTP API as the CLI commands reach it (``ingest``, ``check``,
+    ``sql``): its credentials, a CA to trust or none checked at all (``--insecure``)."""
+    verify: ssl.SSLContext | bool = not insecure
+    if ca_cert and not insecure:
+        verify = ssl.create_default_context(cafile=ca_cert)
+    limits = httpx.Limits(max_connections=connections) if connections else None
+    return httpx.Client(base_url=url.rstrip("/"), headers=credentials.headers(), verify=verify,
+                        timeout=httpx.Timeout(timeout, connect=10.0),
+                        **({"limits": limits} if limits else {}))
+
+
 class BulkClient:
     def __init__(self, url: str, credentials: Credentials, *, ca_cert: str | None = None,
                  retry_for: float = 60.0, timeout: float = 120.0, connections: int = 4) -> None:
         self.url = url.rstrip("/")
         self.retry_for = retry_for
-        verify: ssl.SSLContext | bool = (ssl.create_default_context(cafile=ca_cert)
-                                         if ca_cert else True)
-        self.http = httpx.Client(
-            base_url=self.url, headers=credentials.headers(), verify=verify,
-            timeout=httpx.Timeout(timeout, connect=10.0),
-            limits=httpx.Limits(max_connections=connections))
+        self.http = http_client(url, credentials, ca_cert=ca_cert, timeout=timeout,
+                                connections=connections)
 
     def close(self) -> None:
         self.http.close()

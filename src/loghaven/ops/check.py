@@ -17,7 +17,6 @@ The thresholds below are the documented ones (docs/operations.md, "loghaven chec
 from __future__ import annotations
 
 import re
-import ssl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 import orjson
 
-from loghaven.loader.client import Credentials, reason
+from loghaven.loader.client import Credentials, http_client, reason
 from loghaven.network import is_loopback
 
 DEFAULT_URL = "http://127.0.0.1:9200"
@@ -116,11 +115,8 @@ class NodeClient:
 
     def __init__(self, options: Options) -> None:
         self.url = options.url.rstrip("/")
-        verify: ssl.SSLContext | bool = not options.insecure
-        if options.ca_cert and not options.insecure:
-            verify = ssl.create_default_context(cafile=options.ca_cert)
-        self.http = httpx.Client(base_url=self.url, headers=options.credentials.headers(),
-                                 verify=verify, timeout=httpx.Timeout(30.0, connect=10.0))
+        self.http = http_client(options.url, options.credentials, ca_cert=options.ca_cert,
+                                insecure=options.insecure)
 
     def close(self) -> None:
         self.http.close()

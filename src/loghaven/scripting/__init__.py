@@ -7,6 +7,6 @@ limit with its own error (see ``limits``).
 """
 
 from loghaven.scripting.errors import ScriptError
-from loghaven.scripting.evaluate import Script, compile
+from loghaven.scripting.evaluate import DocLookup, DocValues, Function, Script, compile
 
-__all__ = ["Script", "ScriptError", "compile"]
+__all__ = ["DocLookup", "DocValues", "Function", "Script", "ScriptError", "compile"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
+from loghaven.scripting import java_time
 from loghaven.scripting.errors import ScriptError
 from loghaven.scripting.java_text import java_str
 from loghaven.scripting.lexer import tokenize
@@ -77,6 +78,27 @@ def compile(source: str, variables: Collection[str] | None = None) -> Script:
     return Script(source, tree)
 
 
+class Function:
+    """A function a script context provides (the runtime fields' ``emit``), called by name."""
+
+    def __init__(self, name: str, call: Callable[..., Any], arities: Collection[int]) -> None:
+        self.name, self.call, self.arities = name, call, arities
+
+
+class DocValues(list):  # type: ignore[type-arg]
+    """``doc['f']``: a field's values (a List in Painless), with ``.value`` and ``.empty``."""
+
+
+class DocLookup(dict):  # type: ignore[type-arg]
+    """``doc``: reading a field it does not know is ES's error, not a null."""
+
+    def read(self, key: Any) -> DocValues:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
 def _children(node: Node) -> Iterator[Node]:
     for arg in node.args:
         items = arg if isinstance(arg, (list, tuple)) else (arg,)
@@ -107,9 +129,9 @@ def _declared(tree: Node) -> frozenset[str]:
 
 
 def _unresolved(tree: Node, known: frozenset[str]) -> Node | None:
-    """The first variable that names nothing known (source order)."""
+    """The first variable or function that names nothing known (source order)."""
     return next((node for node in _walk(tree)
-                 if node.kind == "var" and node.args[0] not in known), None)
+                 if node.kind in ("var", "func") and node.args[0] not in known), None)
 
 
 class Script:
@@ -151,6 +173,9 @@ def type_name(value: Any) -> str:
     """The Java class name Painless would report for ``value``."""
     if value is None:
         return "null"
+    java = java_time.type_name(value)
+    if java is not None:
+        return java
     if isinstance(value, bool):
         return "java.lang.Boolean"
     if isinstance(value, int):
@@ -374,6 +399,15 @@ class _Run:
         values = [self.eval(a) for a in args[2]]
         return self.derived(obj, self.call(node, obj, args[1], values))
 
+    def _func(self, node: Node, args: Any) -> Any:
+        name = args[0]
+        function = next((scope[name] for scope in reversed(self.scopes) if name in scope), None)
+        values = [self.eval(a) for a in args[1]]
+        if not isinstance(function, Function) or len(values) not in function.arities:
+            raise self.error(node, "illegal_argument_exception",
+                             f"Unknown call [{name}] with [{len(values)}] arguments.")
+        return function.call(*values)
+
     def _static(self, node: Node, args: Any) -> Any:
         return self.static(node, args[0], args[1], [self.eval(a) for a in args[2]])
 
@@ -469,15 +503,35 @@ class _Run:
 
     def get_field(self, node: Node, obj: Any, name: str) -> Any:
         self.not_null(node, obj, f"access field [{name}] of")
+        if isinstance(obj, DocValues) and name in ("value", "values", "empty"):
+            if name == "empty":
+                return not obj
+            if name == "values":
+                return list(obj)
+            if not obj:
+                raise self.error(node, "illegal_state_exception",
+                                 "A document doesn't have a value for a field! Use "
+                                 "doc[<field>].size()==0 to check if a document is missing a "
+                                 "field!")
+            return obj[0]
         if isinstance(obj, dict):
             return obj.get(name)
         if isinstance(obj, list) and name == "length":
             return len(obj)
+        found, value = java_time.field(obj, name)
+        if found:
+            return value
         raise self.error(node, "illegal_argument_exception",
                          f"field [{name}] is not supported on [{type_name(obj)}]")
 
     def get_index(self, node: Node, obj: Any, key: Any) -> Any:
         self.not_null(node, obj, f"access index [{java_str(key)[:50]}] of")
+        if isinstance(obj, DocLookup):
+            try:
+                return obj.read(key)
+            except (KeyError, TypeError):
+                raise self.error(node, "illegal_argument_exception",
+                                 f"No field found for [{java_str(key)}] in mapping") from None
         if isinstance(obj, dict):
             try:
                 return obj.get(key)
@@ -618,7 +672,7 @@ _STATEMENTS: dict[str, Any] = {
 }
 _EVAL: dict[str, Any] = {
     "lit": _Run._lit, "var": _Run._var, "field": _Run._field, "index": _Run._index,
-    "call": _Run._call, "static": _Run._static, "list": _Run._list, "map": _Run._map,
+    "call": _Run._call, "func": _Run._func, "static": _Run._static, "list": _Run._list, "map": _Run._map,
     "and": _Run._and, "or": _Run._or, "binary": _Run._binary, "unary": _Run._unary,
     "ternary": _Run._ternary, "elvis": _Run._elvis, "cast": _Run._cast,
     "assign": _Run._assign, "incdec": _Run._incdec,
@@ -642,7 +696,9 @@ def _equals(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-_KINDS = {"java.lang.String": "str", "java.util.ArrayList": "list", "java.util.HashMap": "map"}
+_KINDS = {"java.lang.String": "str", "java.util.ArrayList": "list", "java.util.HashMap": "map",
+          "java.time.ZonedDateTime": "date", "java.time.Instant": "instant",
+          "java.time.DayOfWeek": "dow"}
 
 
 def _kind(value: Any) -> str:
@@ -728,6 +784,7 @@ _METHODS: dict[tuple[str, str, int], Any] = {
     ("map", "put", 2): _map_put,
     ("map", "remove", 1): lambda r, n, v, k: v.pop(k, None),
 }
+_METHODS.update(java_time.METHODS)
 for _k in ("str", "list", "map", "any"):
     _METHODS[(_k, "equals", 1)] = lambda r, n, v, x: _equals(v, x)
     _METHODS[(_k, "toString", 0)] = lambda r, n, v: java_str(v)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from loghaven.scripting import java_time
 from loghaven.scripting.lexer import Token
 
 #: The deepest AST (and parser nesting) a script may have.
@@ -356,7 +357,7 @@ class Parser:
                     raise self.unexpected("expected a field or method name")
                 safe = t.value == "?."
                 if self.at("("):
-                    if name.value not in METHODS:
+                    if name.value not in METHODS and name.value not in java_time.METHOD_NAMES:
                         raise self.fail(name.start, name.end,
                                         f"method [{name.value}] is not supported")
                     args = self.arguments()
@@ -410,6 +411,13 @@ class Parser:
                 raise self.fail(t.start, t.end, f"[{word}] is not supported")
             if word in ("return", "if", "for", "while", "else", "break", "continue", "def"):
                 raise self.fail(t.start, t.end, f"[{word}] is not allowed in an expression")
+            if word in java_time.CONSTANTS and self.at("."):
+                self.next()
+                name = self.next()
+                if name.kind != "ident" or name.value not in java_time.CONSTANTS[word]:
+                    raise self.fail(t.start, name.end,
+                                    f"[{word}.{name.value}] is not supported")
+                return self.node("lit", t.start, f"{word}.{name.value}", "String")
             if word in STATIC_METHODS and self.at("."):
                 self.next()
                 name = self.next()
@@ -423,6 +431,8 @@ class Parser:
                 return self.node("static", t.start, word, name.value, args)
             if word[:1].isupper() and word not in REFERENCE_TYPES and self.at("."):
                 raise self.fail(t.start, t.end, f"class [{word}] is not supported")
+            if self.at("("):  # a function the context provides, e.g. ``emit``
+                return self.node("func", t.start, word, self.arguments())
             return self.node("var", t.start, word)
         self.i -= 1
         raise self.unexpected()

@@ -21,6 +21,7 @@ from loghaven.engine.documents_state import PRIMARY_TERM
 from loghaven.engine.mapping import FieldInfo
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
 from loghaven.errors import IllegalArgument, LoghavenError
+from loghaven.search import runtime
 from loghaven.search.context import SplitContext
 from loghaven.search.highlight import Highlighter
 from loghaven.search.leaf import Cursor, LeafKey, Row
@@ -153,6 +154,7 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
             source = orjson.loads(raw)
             fields = _fields(ctx, source, doc_id, request.fields, docvalues=False)
             fields.update(_fields(ctx, source, doc_id, request.docvalue_fields, docvalues=True))
+            fields.update(_runtime_fields(ctx, request, source, doc_id))
             if fields:
                 hit["fields"] = fields
             if context.highlighter is not None:
@@ -190,6 +192,21 @@ def _fields(ctx: SplitContext, source: dict[str, Any], doc_id: str, specs: list[
                 values = sorted(set(values)) if info.kind == "keyword" else sorted(values)
             out[path] = values
     return out
+
+
+def _runtime_fields(ctx: SplitContext, request: SearchRequest, source: dict[str, Any],
+                    doc_id: str) -> dict[str, list[Any]]:
+    """The runtime fields (the mapping's and the request's) that ``fields`` asks for."""
+    fields = runtime.fields_of(request, ctx.mapping)
+    specs = request.fields + request.docvalue_fields
+    if not fields or not specs:
+        return {}
+    try:
+        flat, _ = ctx.index.builder.build(source, doc_id)
+    except LoghavenError:
+        flat = {}
+    return runtime.hit_fields(fields, [(s.pattern, s.format) for s in specs], source, flat,
+                              ctx.mapping)
 
 
 def _field_values(info: FieldInfo, flat: dict[str, Any], fmt: str | None) -> list[Any]:

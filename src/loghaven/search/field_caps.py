@@ -58,6 +58,9 @@ def _capabilities(index: Index,
         if fls is None or fls.visible(path):
             caps[path] = (info.type, info.indexed and info.kind != "binary",
                           _aggregatable(info))
+    for path, runtime in index.mapping.runtime.items():  # shadow mapped fields, as in ES
+        if fls is None or fls.visible(path):
+            caps[path] = (runtime.type, True, True)
     for path in index.mapping.objects:
         if fls is None or any(name.startswith(path + ".") for name in caps):
             caps.setdefault(path, ("object", False, False))
@@ -65,8 +68,9 @@ def _capabilities(index: Index,
 
 
 def _aggregatable(info: FieldInfo) -> bool:
-    """ES: a text field is aggregatable only with ``fielddata: true``."""
-    return info.fielddata or info.kind not in ("text", "binary")
+    """ES: a text field is aggregatable only with ``fielddata: true``, others unless mapped
+    with ``doc_values: false``."""
+    return info.fielddata or (info.kind not in ("text", "binary") and info.doc_values)
 
 
 def _merge(kind: str, members: list[tuple[str, bool, bool]], several: bool) -> dict[str, Any]:

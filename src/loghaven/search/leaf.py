@@ -23,6 +23,7 @@ import tantivy
 from loghaven.engine.mapping import Mapping, fielddata_field
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, LoghavenError
+from loghaven.search.aggregations.fields import no_doc_values
 from loghaven.search.context import SplitContext
 from loghaven.search.query import all_of, any_of, as_filter, regex_after, regex_before
 from loghaven.search.request import SortKey
@@ -113,6 +114,8 @@ def resolve_keys(keys: list[SortKey], mapping: Mapping, present: frozenset[str])
                     f"memory.")
             raise IllegalArgument(f"sorting on field [{key.field}] of type [{info.type}] is not "
                                   f"supported")
+        if not info.doc_values:
+            raise no_doc_values(key.field, info)
         resolved.append(LeafKey(key, kind if info.path in present else "none", info.path))
     return resolved
 

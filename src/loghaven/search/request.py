@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loghaven.engine.dates import get_format, parse_duration_ms
-from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.engine.runtime import RuntimeField, parse_runtime
+from loghaven.errors import ActionRequestValidation, IllegalArgument, ParsingError
 from loghaven.params import expect_string, parse_bool, parse_int, token_name
 from loghaven.search.source_filter import SourceFilter
 
@@ -20,14 +21,19 @@ DEFAULT_TRACK_TOTAL_HITS = 10_000
 
 #: Body keys Elasticsearch has but Loghaven does not implement (a 400 rather than silence).
 _UNSUPPORTED_KEYS = frozenset({
-    "collapse", "rescore", "script_fields", "suggest", "indices_boost", "min_score", "slice",
-    "knn", "runtime_mappings", "search_pipeline",
+    "rescore", "script_fields", "suggest", "indices_boost", "min_score", "slice",
+    "knn", "search_pipeline",
 })
 _KNOWN_KEYS = frozenset({
     "query", "post_filter", "size", "from", "sort", "_source", "track_total_hits",
     "track_scores", "search_after", "fields", "docvalue_fields", "stored_fields", "highlight",
     "aggs", "aggregations", "version", "seq_no_primary_term", "profile", "pit", "timeout",
-    "explain", "terminate_after", "stats", "ext",
+    "explain", "terminate_after", "stats", "ext", "collapse", "runtime_mappings",
+})
+#: What an ``inner_hits`` of ``collapse`` may hold (ES's inner hits options Loghaven runs).
+_INNER_HITS_KEYS = frozenset({
+    "name", "size", "from", "sort", "_source", "fields", "docvalue_fields", "highlight",
+    "version", "seq_no_primary_term", "explain", "track_scores", "stored_fields",
 })
 
 
@@ -52,6 +58,22 @@ class FieldSpec:
 
     pattern: str
     format: str | None = None
+
+
+@dataclass(frozen=True)
+class InnerHits:
+    """One ``collapse.inner_hits`` entry: each group's own hits, as a search of their own."""
+
+    name: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Collapse:
+    """``collapse``: one hit per value of ``field`` (the top one by the request's sort)."""
+
+    field: str
+    inner_hits: tuple[InnerHits, ...] = ()
 
 
 @dataclass
@@ -82,10 +104,15 @@ class SearchRequest:
     total_as_int: bool = False
     #: ``timeout``: past it, the search answers with the splits searched so far.
     timeout_ms: int | None = None
+    collapse: Collapse | None = None
+    #: ``runtime_mappings``: fields computed for this search (over the mappings' own).
+    runtime: dict[str, RuntimeField] = field(default_factory=dict)
 
 
 def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> SearchRequest:
     """A :class:`SearchRequest` from a JSON body and URL parameters; 400 on what ES refuses."""
+    if "collapse" in body and "rescore" in body:
+        raise IllegalArgument("cannot use `collapse` in conjunction with `rescore`")
     for key, value in body.items():
         if key in _UNSUPPORTED_KEYS:
             raise IllegalArgument(f"[{key}] is not supported by Loghaven")
@@ -138,9 +165,53 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         request.pit_id = str(pit["id"])
         if "keep_alive" in pit:
             request.pit_keep_alive_ms = _duration(pit["keep_alive"], "keep_alive")
+    if "collapse" in body:
+        request.collapse = _collapse(body, request)
+    request.runtime = parse_runtime(body.get("runtime_mappings"), mapping_error=False)
     if request.search_after is not None and request.sort == [] and request.pit_id is None:
         raise IllegalArgument("Sort must contain at least one field.")
     return request
+
+
+def _collapse(body: dict[str, Any], request: SearchRequest) -> Collapse:
+    """``collapse`` with ES's refusals (the ``x_content_parse_exception`` ones as 400s)."""
+    spec = body["collapse"]
+    if not isinstance(spec, dict):
+        raise ParsingError("[collapse] must be an object")
+    for key in spec:
+        if key not in ("field", "inner_hits", "max_concurrent_group_searches"):
+            raise ParsingError(f"[collapse] unknown field [{key}]")
+    if request.scroll_ms is not None:
+        raise ActionRequestValidation("Validation Failed: 1: cannot use `collapse` in a scroll "
+                                      "context;")
+    if request.search_after is not None:
+        raise IllegalArgument("cannot use `collapse` in conjunction with `search_after`")
+    name = spec.get("field")
+    if name is None:
+        raise IllegalArgument("no collapse field specified")
+    expect_string(name, "field", "collapse")
+    if "max_concurrent_group_searches" in spec and parse_int(
+            spec["max_concurrent_group_searches"], "max_concurrent_group_searches") < 1:
+        raise ParsingError("[collapse] failed to parse field [max_concurrent_group_searches]",
+                           caused_by={"type": "illegal_argument_exception",
+                                      "reason": "maxConcurrentGroupRequests` must be positive"})
+    raw = spec.get("inner_hits")
+    items = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    inner: list[InnerHits] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ParsingError("[inner_hits] must be an object or an array of objects")
+        for key in item:
+            if key not in _INNER_HITS_KEYS:
+                raise ParsingError(f"[inner_hits] unknown field [{key}]")
+        hits_name = str(item.get("name", name))
+        if any(other.name == hits_name for other in inner):
+            raise IllegalArgument(f"[inner_hits] already contains an entry for key "
+                                  f"[{hits_name}]")
+        inner_body = {k: v for k, v in item.items() if k != "name"}
+        inner_body.setdefault("size", 3)
+        inner.append(InnerHits(hits_name, inner_body))
+    return Collapse(name, tuple(inner))
 
 
 def parse_sort(spec: Any) -> list[SortKey]:

@@ -25,6 +25,7 @@ from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
+from loghaven.search import collapse, runtime
 from loghaven.search.aggregations import run_aggregations
 from loghaven.search.aggregations.fields import FielddataDisabled
 from loghaven.search.context import SplitContext
@@ -155,6 +156,8 @@ class _Planned:
     hit_query: tantivy.Query
     keys: list[LeafKey]
     matches_all: bool
+    #: The runtime fields' values of the split, when the search has runtime fields.
+    runtime_values: runtime.SplitValues | None = None
 
 
 def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: str,
@@ -200,6 +203,9 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     start = 0 if cursor is not None else request.from_
     page = merge_rows([result.rows for result, _ in results], keys, start,
                       start + request.size)
+    collapse_keys: list[Any] | None = None
+    if request.collapse is not None:
+        page, collapse_keys = _collapsed_page(planned, keys, request, results, k)
     scored = sort[0].field == "_score"
     if request.track_scores and not scored:
         _fill_scores(page, {p.position: p for p in planned})
@@ -207,6 +213,10 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     fetch_started = time.perf_counter()
     hits = fetch_hits(page, _fetch_contexts(request, planned), request,
                       show_sort=explicit_sort or pit, with_shard_doc=pit)
+    if collapse_keys is not None:
+        collapse.expand(hits, collapse_keys, request, lambda sub: search(
+            snapshot, sub, now_ms=now_ms, node_id=node_id, cancellation=cancellation,
+            restrictions=restrictions).body)
     fetch_ms = (time.perf_counter() - fetch_started) * 1000
     total = known_total if known_total is not None else (
         sum(result.count or 0 for result, _ in results) if count else None)
@@ -218,9 +228,16 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     }
     if request.aggs is not None and snapshot.targets:  # no shard: ES answers no aggregations
         try:
-            body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
+            native, computed = runtime.aggregate_runtime(
+                request.aggs, [(p.ctx, p.runtime_values) for p in planned],
+                lambda aggs, contexts: _aggregate(aggs, contexts, now_ms), now_ms)
+            aggregated = _aggregate(native, [p.ctx for p in planned], now_ms) \
+                if native or not computed else {}
         except FielddataDisabled as error:
             raise SearchPhaseError(error, snapshot.targets[0], node_id) from None
+        body["aggregations"] = {name: aggregated[name] if name in native else computed[name]
+                                for name in request.aggs if name in aggregated
+                                or name in computed} if computed else aggregated
         task.check()
     body["timed_out"] = task.timed_out
     took_ms = int((time.perf_counter() - started) * 1000)
@@ -233,6 +250,25 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     last = Cursor(page[-1].values, page[-1].tiebreak) if page else cursor
     return SearchOutcome(body, last, total, tuple(dict.fromkeys(snapshot.index_names())),
                          fetch_ms)
+
+
+def _collapsed_page(planned: list[_Planned], keys: list[LeafKey], request: SearchRequest,
+                    results: list[tuple[LeafResult, int]], k: int
+                    ) -> tuple[list[Row], list[Any]]:
+    """The page of a collapsed search (one row per collapse value) and each row's value;
+    more rows are asked of the splits while the groups found fall short of the page."""
+    assert request.collapse is not None
+    groups = collapse.Groups(request.collapse.field, {p.position: p.ctx for p in planned})
+    want = request.from_ + request.size
+    while True:
+        rows = merge_rows([result.rows for result, _ in results], keys, 0, k)
+        found = groups.first_rows(rows)
+        if len(found) >= want or len(rows) < k:
+            break
+        k *= 4
+        results = _fan_out(planned, k, None, False)
+    chosen = found[request.from_:want]
+    return [row for _, row in chosen], [key for key, _ in chosen]
 
 
 def _fetch_contexts(request: SearchRequest, planned: list[_Planned]) -> dict[int, FetchContext]:
@@ -355,14 +391,24 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
              sort: list[SortKey], now_ms: int, task: SearchTask,
              restriction: Restriction | None) -> _Planned:
     ctx = SplitContext(entry.index, entry.split, entry.searcher, _MATCH_ALL, task, restriction)
-    ctx.query = ctx.within(ctx.compile(request.query, now_ms), entry.alias_filter, now_ms)
+    if request.collapse is not None:
+        collapse.check(request.collapse, ctx.mapping.fields.get(request.collapse.field))
+    query, post_filter = request.query, request.post_filter
+    fields = runtime.fields_of(request, ctx.mapping)
+    values = None
+    if fields:
+        runtime.refuse_unsupported(request, fields)
+        values = runtime.SplitValues(ctx, fields, now_ms)
+        query, post_filter = runtime.rewrite(query, values), runtime.rewrite(post_filter, values)
+    ctx.query = ctx.within(ctx.compile(query, now_ms), entry.alias_filter, now_ms)
     hit_query = ctx.query
-    if request.post_filter is not None:
-        hit_query = all_of([ctx.query, as_filter(ctx.compile(request.post_filter, now_ms))])
+    if post_filter is not None:
+        hit_query = all_of([ctx.query, as_filter(ctx.compile(post_filter, now_ms))])
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
         and request.post_filter is None and (restriction is None or restriction.dls is None)
-    return _Planned(position, ctx, hit_query, resolve_keys(sort, ctx.mapping, ctx.fields),
-                    matches_all)
+    keys = (runtime.sort_keys(sort, ctx, fields) if fields else None) \
+        or resolve_keys(sort, ctx.mapping, ctx.fields)
+    return _Planned(position, ctx, hit_query, keys, matches_all, values)
 
 
 def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
@@ -377,8 +423,12 @@ def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
         if p.ctx.task.out_of_time():
             return LeafResult([], 0), 0
         began = time.perf_counter_ns()
-        result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
-                              count=count, matches_all=p.matches_all)
+        if p.runtime_values is not None and any(key.kind == "runtime" for key in p.keys):
+            result = runtime.search_split(p.ctx, p.position, p.hit_query, p.keys, k,
+                                          p.runtime_values)
+        else:
+            result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
+                                  count=count, matches_all=p.matches_all)
         return result, time.perf_counter_ns() - began
 
     if len(planned) <= 1:

@@ -66,19 +66,18 @@ class Schema:
                 return sub
         return None
 
+    def is_sub_field(self, name: str) -> bool:
+        """Whether ``name`` is a multi-field sub-field (``a.keyword`` of a text ``a``): it
+        has no value of its own in ``_source``, only in the index."""
+        parent = name.rpartition(".")[0]
+        return parent in self.fields and self.fields[parent].es_type not in ("object",
+                                                                             "nested")
+
     def leaves(self) -> list[Field]:
         """The fields that hold values (what ``SELECT *`` returns): no objects, and no
         multi-field sub-fields (``a.keyword`` of a text ``a``)."""
-        out = []
-        for field in self.fields.values():
-            if field.es_type in ("object", "nested"):
-                continue
-            parent = field.name.rpartition(".")[0]
-            if parent in self.fields and self.fields[parent].es_type not in ("object",
-                                                                             "nested"):
-                continue
-            out.append(field)
-        return out
+        return [field for field in self.fields.values()
+                if field.es_type not in ("object", "nested") and not self.is_sub_field(field.name)]
 
 
 def schema_of(search: SearchService, expression: str) -> Schema:

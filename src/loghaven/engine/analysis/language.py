@@ -13,27 +13,15 @@ from typing import Any
 
 import tantivy
 
-from loghaven.engine.analysis.tokens import Token, setting_bool, setting_list
+from loghaven.engine.analysis.tokens import (
+    Token,
+    TokenFilter,
+    per_token,
+    raw_analyzer,
+    setting_bool,
+    setting_list,
+)
 from loghaven.errors import IllegalArgument
-
-TokenFilter = Callable[[list[Token]], list[Token]]
-
-
-def _per_token(change: Callable[[str], str]) -> TokenFilter:
-    def apply(tokens: list[Token]) -> list[Token]:
-        for token in tokens:
-            token.text = change(token.text)
-        return tokens
-    return apply
-
-
-def _raw(*filters: tantivy.Filter) -> tantivy.TextAnalyzer:
-    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-    for item in filters:
-        builder = builder.filter(item)
-    return builder.build()
-
-
 
 # --- stop words -----------------------------------------------------------------------------
 
@@ -47,7 +35,7 @@ TANTIVY_STOP_LANGUAGES = {"danish", "dutch", "finnish", "french", "german", "hun
 
 @cache
 def _language_stop(language: str) -> tantivy.TextAnalyzer:
-    return _raw(tantivy.Filter.stopword(language))
+    return raw_analyzer(tantivy.Filter.stopword(language))
 
 
 def stop_test(stopwords: Any, ignore_case: bool, where: str) -> Callable[[str], bool]:
@@ -118,7 +106,7 @@ SNOWBALL_LANGUAGES = {"English": "english", "Danish": "danish", "Dutch": "dutch"
 
 @cache
 def _snowball(language: str) -> Callable[[str], str]:
-    analyzer = _raw(tantivy.Filter.stemmer(language))
+    analyzer = raw_analyzer(tantivy.Filter.stemmer(language))
 
     @lru_cache(maxsize=65536)
     def stem(text: str) -> str:
@@ -173,7 +161,7 @@ def possessive_english(spec: dict[str, Any], name: str) -> TokenFilter:
         if len(text) >= 2 and text[-1] in "sS" and text[-2] in "'\u2019\uff07":
             return text[:-2]
         return text
-    return _per_token(strip)
+    return per_token(strip)
 
 
 def keyword_repeat(spec: dict[str, Any], name: str) -> TokenFilter:
@@ -239,7 +227,7 @@ def elision(spec: dict[str, Any], name: str) -> TokenFilter:
                 break
         return text
 
-    return _per_token(strip)
+    return per_token(strip)
 
 
 def apostrophe(spec: dict[str, Any], name: str) -> TokenFilter:
@@ -248,7 +236,7 @@ def apostrophe(spec: dict[str, Any], name: str) -> TokenFilter:
             if char in "'\u2019":
                 return text[:index]
         return text
-    return _per_token(strip)
+    return per_token(strip)
 
 
 def stemmer_override(spec: dict[str, Any], name: str) -> TokenFilter:

@@ -15,28 +15,18 @@ from typing import Any
 import tantivy
 
 from loghaven.engine.analysis import language
-from loghaven.engine.analysis.tokens import Token, setting_bool, setting_int, setting_list
+from loghaven.engine.analysis.tokens import (
+    Token,
+    TokenFilter,
+    per_token,
+    raw_analyzer,
+    setting_bool,
+    setting_int,
+    setting_list,
+)
 from loghaven.errors import IllegalArgument
 
-TokenFilter = Callable[[list[Token]], list[Token]]
-
-
-def _per_token(change: Callable[[str], str]) -> TokenFilter:
-    def apply(tokens: list[Token]) -> list[Token]:
-        for token in tokens:
-            token.text = change(token.text)
-        return tokens
-    return apply
-
-
-def _raw(*filters: tantivy.Filter) -> tantivy.TextAnalyzer:
-    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
-    for item in filters:
-        builder = builder.filter(item)
-    return builder.build()
-
-
-_FOLD = _raw(tantivy.Filter.ascii_fold())
+_FOLD = raw_analyzer(tantivy.Filter.ascii_fold())
 
 
 @lru_cache(maxsize=65536)
@@ -49,16 +39,16 @@ def lowercase(spec: dict[str, Any], name: str) -> TokenFilter:
     if spec.get("language") is not None:
         raise IllegalArgument(f"not supported by Loghaven: [language] "
                               f"[{spec['language']}] of lowercase filter [{name}]")
-    return _per_token(str.lower)
+    return per_token(str.lower)
 
 
 def uppercase(spec: dict[str, Any], name: str) -> TokenFilter:
-    return _per_token(str.upper)
+    return per_token(str.upper)
 
 
 def asciifolding(spec: dict[str, Any], name: str) -> TokenFilter:
     if not setting_bool(spec, "preserve_original", False, name):
-        return _per_token(fold)
+        return per_token(fold)
 
     def apply(tokens: list[Token]) -> list[Token]:
         out = []
@@ -73,7 +63,7 @@ def asciifolding(spec: dict[str, Any], name: str) -> TokenFilter:
 
 
 def trim(spec: dict[str, Any], name: str) -> TokenFilter:
-    return _per_token(str.strip)
+    return per_token(str.strip)
 
 
 def truncate(spec: dict[str, Any], name: str) -> TokenFilter:
@@ -81,11 +71,11 @@ def truncate(spec: dict[str, Any], name: str) -> TokenFilter:
     if length < 1:
         raise IllegalArgument(f"length parameter must be provided and must be positive "
                               f"(for filter [{name}])")
-    return _per_token(lambda text: text[:length])
+    return per_token(lambda text: text[:length])
 
 
 def reverse(spec: dict[str, Any], name: str) -> TokenFilter:
-    return _per_token(lambda text: text[::-1])
+    return per_token(lambda text: text[::-1])
 
 
 def length(spec: dict[str, Any], name: str) -> TokenFilter:
@@ -220,7 +210,7 @@ def pattern_replace(spec: dict[str, Any], name: str) -> TokenFilter:
                                  java_flags(str(spec.get("flags", "")), name), name)
     replace = java_replacement(str(spec.get("replacement", "")))
     replace_all = setting_bool(spec, "all", True, name)
-    return _per_token(lambda text: pattern.sub(replace, text, count=0 if replace_all else 1))
+    return per_token(lambda text: pattern.sub(replace, text, count=0 if replace_all else 1))
 
 
 #: ES's default ``elision`` articles (Lucene's French ones).
@@ -263,7 +253,7 @@ def decimal_digit(spec: dict[str, Any], name: str) -> TokenFilter:
     def fold(text: str) -> str:
         return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
                        for c in text)
-    return _per_token(fold)
+    return per_token(fold)
 
 
 def fingerprint(spec: dict[str, Any], name: str) -> TokenFilter:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import tantivy
 
 
 class Token:
@@ -59,3 +62,24 @@ def setting_list(spec: dict[str, Any], key: str) -> list[str] | None:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [str(value)]
+
+
+#: A token filter done in Python: the tokens in, the tokens out (changed in place or not).
+TokenFilter = Callable[[list[Token]], list[Token]]
+
+
+def per_token(change: Callable[[str], str]) -> TokenFilter:
+    """A filter that rewrites each token's text with ``change``."""
+    def apply(tokens: list[Token]) -> list[Token]:
+        for token in tokens:
+            token.text = change(token.text)
+        return tokens
+    return apply
+
+
+def raw_analyzer(*filters: tantivy.Filter) -> tantivy.TextAnalyzer:
+    """tantivy's filters over one whole token, to run them on a token's text."""
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+    for item in filters:
+        builder = builder.filter(item)
+    return builder.build()

@@ -128,8 +128,17 @@ class FielddataDisabled(IllegalArgument):
     resolved there), so the search answers ``search_phase_execution_exception``."""
 
 
+def no_doc_values(name: str, info: FieldInfo) -> IllegalArgument:
+    """ES's refusal to aggregate or sort on a field mapped with ``doc_values: false``."""
+    return IllegalArgument(f"Can't load fielddata on [{name}] because fielddata is unsupported "
+                           f"on fields of type [{info.type}]. Use doc values instead.")
+
+
 def require_aggregatable(field: Field) -> None:
-    """ES refuses aggregations on analysed text (no doc values) with this message."""
+    """ES refuses aggregations on analysed text (no doc values) with this message, and on
+    fields mapped with ``doc_values: false``."""
+    if field.info is not None and field.kind != "text" and not field.info.doc_values:
+        raise no_doc_values(field.name, field.info)
     if field.kind == "text":
         raise FielddataDisabled(
             "Text fields are not optimised for operations that require per-document field data "
@@ -141,6 +150,8 @@ def require_aggregatable(field: Field) -> None:
 
 def require_numeric(field: Field, aggregation: str) -> None:
     """Histograms, ranges and numeric metrics read numbers (dates are numbers here)."""
+    if field.info is not None and field.is_numeric and not field.info.doc_values:
+        raise no_doc_values(field.name, field.info)
     if field.mapped and not field.is_numeric:
         raise IllegalArgument(f"Field [{field.name}] of type [{field.info.type}] is not "  # type: ignore[union-attr]
                               f"supported for aggregation [{aggregation}]")

@@ -75,6 +75,7 @@ const VIEWS = {
   visualize: () => import("./visualize/index.js").then((m) => m.showVisualize),
   dashboards: () => import("./dashboards/index.js").then((m) => m.showDashboards),
   console: () => import("./console/index.js").then((m) => m.showConsole),
+  workbench: () => import("./workbench/index.js").then((m) => m.showWorkbench),
   alerting: () => import("./alerting/index.js").then((m) => m.showAlerting),
   notifications: () => import("./alerting/index.js").then((m) => m.showNotifications),
   ingest: () => import("./ingest/index.js").then((m) => m.showIngest),

@@ -8,6 +8,7 @@ each split returned its own first ``size`` keys after the same ``after``.
 from __future__ import annotations
 
 import functools
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,13 @@ class Source:
         if key is not None and self.kind == "date_histogram" and self.format:
             return format_date(key, self.field.date_format(self.format))
         return key
+
+
+def _address_order(value: str) -> int:
+    """An address's place in the order tantivy pages ``ip`` keys in (and ES sorts them): as
+    16 bytes, an IPv4 address mapped into IPv6 (``::ffff:a.b.c.d``)."""
+    address = ipaddress.ip_address(value)
+    return int(address) + (0xFFFF << 32) if address.version == 4 else int(address)
 
 
 class Composite(BucketAgg):
@@ -199,6 +207,9 @@ class Composite(BucketAgg):
         for source, x, y in zip(self.sources, a, b, strict=False):
             if x == y:
                 continue
+            if x is not None and y is not None and source.kind == "terms" \
+                    and source.field.kind == "ip":  # pages come in address order, not text
+                x, y = _address_order(x), _address_order(y)
             result = (-1 if x is None else 1) if x is None or y is None else -1 if x < y else 1
             return result if source.asc else -result
         return 0
