@@ -72,12 +72,13 @@ def test_gzip_body_and_index_in_path(es: httpx.Client, index_name: str) -> None:
     assert es.get(f"/{index_name}/_doc/k").json()["_source"] == {"a": 2}
 
 
-def test_missing_index_is_an_item_error(es: httpx.Client) -> None:
+def test_missing_index_fails_the_whole_request(es: httpx.Client) -> None:
+    # ES's BulkRequest.validate: every item's validation errors fail the request
     response = es.post("/_bulk", content=ndjson({"index": {}}, {"a": 1}),
                        headers={"content-type": "application/x-ndjson"})
-    item = response.json()["items"][0]["index"]
-    assert item["status"] == 400
-    assert item["error"]["type"] == "action_request_validation_exception"
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "action_request_validation_exception"
+    assert response.json()["error"]["reason"] == "Validation Failed: 1: index is missing;"
 
 
 def test_body_size_limit_is_413(tmp_path) -> None:

@@ -6,7 +6,7 @@ Authorization, osd-xsrf, OPTIONS), the request's origin for the logs (ops/origin
 error boundary that answers what no handler took.
 With security enabled each route's endpoint runs behind its guard (api/auth.py:
 authentication, the route's permission from api/permissions.py); every route must have a
-permission, with security on or off.
+permission, with security on or off, and its accepted URL parameters (api/url_parameters.py).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ from loghaven.api import (
     topics,
     typed,
     ultrawarm,
+    url_parameters,
 )
 from loghaven.api.cors import Cors
 from loghaven.api.host_check import HostCheck
@@ -178,6 +179,8 @@ def create_app(node: Node, *, manage_lifecycle: bool = True) -> ASGIApp:
               *indices.routes, *typed.routes]
     permissions.check(routes)
     decode_parameters(routes)
+    # the URL parameters are checked after the guard (ES checks them in the handler)
+    routes = url_parameters.checked(routes)
     if node.security.enabled:
         routes = auth.guarded(routes, node)
     app = Starlette(

@@ -88,6 +88,8 @@ async def body_bytes(request: Request) -> bytes:
                 chunks.clear()
                 waiting = 0
         if inflater is None:
+            if not received:
+                return _source_param(request)
             return b"".join(chunks) if waiting < OFFLOAD_BYTES else await run(b"".join, chunks)
         return await run(_inflate_rest, inflater, chunks)
     except ContentTooLarge:
@@ -96,6 +98,18 @@ async def body_bytes(request: Request) -> bytes:
             if received > limit:
                 break
         raise
+
+
+def _source_param(request: Request) -> bytes:
+    """A request without a body may send it as the ``source`` URL parameter, with its media
+    type in ``source_content_type`` (ES's ``RestRequest.contentOrSourceParam``)."""
+    source = request.query_params.get("source")
+    if source is None:
+        return b""
+    if request.query_params.get("source_content_type") is None:
+        raise LoghavenError("source and source_content_type parameters are required",
+                            status=500, type="illegal_state_exception")
+    return source.encode()
 
 
 def _inflater(encoding: str, limit: int) -> Inflater | None:

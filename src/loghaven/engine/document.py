@@ -11,8 +11,15 @@ from collections.abc import Callable
 from typing import Any
 
 from loghaven.engine.dates import get_format
-from loghaven.engine.mapping import METADATA_FIELDS, FieldInfo, Mapping, field_name_error
-from loghaven.engine.words import index_form
+from loghaven.engine.mapping import (
+    METADATA_FIELDS,
+    FieldInfo,
+    Mapping,
+    field_name_error,
+    fielddata_field,
+)
+from loghaven.engine.words import display_form, index_form
+from loghaven.engine.words import tokens as word_tokens
 from loghaven.errors import MapperParsing
 from loghaven.params import LONG_MAX, LONG_MIN
 
@@ -160,6 +167,28 @@ def converter_for(info: FieldInfo) -> Converter:
     raise AssertionError(kind)
 
 
+class _Greatest(str):
+    """A document's greatest token so far (several values of an array: the greatest)."""
+
+
+def _fielddata(info: FieldInfo) -> Converter:
+    """A ``fielddata`` text value's distinct tokens as the user reads them, in order (a list:
+    one value each; a sort reads a column's first value, which is then ES's ascending ``min``)."""
+    analyzer = info.analyzer
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError("expected a string value")
+        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        found = word_tokens(text) if analyzer is None else [
+            display_form(t.text) for t in analyzer.tokens(text)]
+        if not found:
+            raise _Skip
+        return sorted(set(found))
+
+    return convert
+
+
 class _Leaf:
     """A mapped field and its multi-fields, with their converters.
 
@@ -184,6 +213,11 @@ class _Leaf:
         for target in everything:
             if target.indexed and target.kind not in ("geo_point", "binary"):
                 self.targets.append((target.path, converter_for(target)))
+                if target.fielddata:
+                    tokens = _fielddata(target)
+                    self.targets.append((fielddata_field(target).path, tokens))
+                    self.targets.append((fielddata_field(target, greatest=True).path,
+                                         lambda value, tokens=tokens: _Greatest(tokens(value)[-1])))
                 if (target.kind == "text" and target.analyzer is None) or (
                         target.kind == "keyword" and target.normalizer is None):
                     strings.append((target.path, target.ignore_above, target.kind == "text"))
@@ -319,7 +353,13 @@ class DocumentBuilder:
                 except (ValueError, TypeError, OverflowError) as exc:
                     raise _parse_error(info, item, doc_id, exc) from exc
                 current = out.get(target)
-                if current is None:
+                if converted.__class__ is _Greatest:  # a fielddata column's greatest token
+                    out[target] = str(converted if current is None else max(current, converted))
+                elif converted.__class__ is list:  # a fielddata column's tokens
+                    # in order, so that a sort reads the least first (ES's ascending ``min``)
+                    out[target] = converted if current is None else \
+                        sorted(set(current).union(converted))
+                elif current is None:
                     out[target] = converted
                 elif current.__class__ is Analysed:
                     gap = leaf.gaps.get(target, 0)

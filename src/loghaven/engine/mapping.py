@@ -87,6 +87,9 @@ class FieldInfo:
     search_quote_analyzer: Analyzer | None = field(default=None, compare=False)
     #: A keyword's normalizer (``lowercase`` included); None: values are indexed as given.
     normalizer: Normalizer | None = field(default=None, compare=False)
+    #: A text field's ``fielddata: true``: its tokens are also kept in a fast column
+    #: (:func:`fielddata_field`) that terms aggregations and sorting read.
+    fielddata: bool = False
 
     def normalize(self, text: str) -> str:
         """A keyword value or term as this field indexes it."""
@@ -471,7 +474,28 @@ def _field_info(path: str, ftype: str, spec: dict[str, Any], analysis: IndexAnal
         search_analyzer=analyzers[1],
         search_quote_analyzer=analyzers[2],
         normalizer=normalizer,
+        fielddata=KINDS.get(ftype) == "text" and spec.get("fielddata") is True,
     )
+
+
+#: The suffix of the fast column that holds a ``fielddata`` text field's tokens.
+FIELDDATA_SUFFIX = "#fielddata"
+#: ... and of the one that holds each document's greatest token (descending sorts).
+FIELDDATA_MAX_SUFFIX = "#fielddata_max"
+
+
+def fielddata_field(info: FieldInfo, *, greatest: bool = False) -> FieldInfo:
+    """The column a ``fielddata: true`` text field's aggregations and sorting read: its
+    analysed tokens, one value each, as a keyword field would hold them.
+
+    ES loads field data by uninverting the inverted index on first use; tantivy-py cannot
+    list a document's terms, so the tokens are written at indexing time instead (documents
+    indexed before ``fielddata`` was turned on have none). A sort reads a column's first
+    value: the tokens are kept in order, so that an ascending sort reads each document's least
+    one (ES's ``min``); ``greatest`` is the column of each document's greatest token alone,
+    which a descending sort reads (ES's ``max``)."""
+    suffix = FIELDDATA_MAX_SUFFIX if greatest else FIELDDATA_SUFFIX
+    return FieldInfo(path=info.path + suffix, type="keyword", kind="keyword")
 
 
 def _validate_properties(properties: dict[str, Any], prefix: str) -> None:

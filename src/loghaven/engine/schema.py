@@ -11,7 +11,7 @@ from __future__ import annotations
 import tantivy
 
 from loghaven.engine import words
-from loghaven.engine.mapping import FieldInfo, Mapping
+from loghaven.engine.mapping import FieldInfo, Mapping, fielddata_field
 from loghaven.errors import MapperParsing
 
 ID = "_id"
@@ -49,6 +49,9 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
 def _schema_names(info: FieldInfo) -> tuple[str, ...]:
     if info.kind == "geo_point":
         return (f"{info.path}.lat", f"{info.path}.lon")
+    if info.fielddata and info.indexed:
+        return (info.path, fielddata_field(info).path,
+                fielddata_field(info, greatest=True).path)
     return (info.path,) if info.indexed else ()
 
 
@@ -68,6 +71,10 @@ def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
         # the field's tokenizer: the name stays ``standard`` so that a split made before a
         # closed index's analysis changed takes values either way
         builder.add_text_field(name, tokenizer_name="standard", index_option="position")
+        if info.fielddata:
+            for greatest in (False, True):
+                builder.add_text_field(fielddata_field(info, greatest=greatest).path,
+                                       tokenizer_name="raw", fast=True, index_option="basic")
     elif kind in ("long", "date"):
         builder.add_integer_field(name, indexed=True, fast=True)
     elif kind == "double":

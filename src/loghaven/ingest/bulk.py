@@ -14,7 +14,13 @@ import orjson
 from loghaven.engine.documents_state import PRIMARY_TERM, WriteRequest, WriteResult
 from loghaven.engine.ids import check_doc_id
 from loghaven.engine.index import Index
-from loghaven.errors import IllegalArgument, LoghavenError, ParsingError, XContentParse
+from loghaven.errors import (
+    ActionRequestValidation,
+    IllegalArgument,
+    LoghavenError,
+    ParsingError,
+    XContentParse,
+)
 from loghaven.params import expect_object, expect_string, parse_bool, parse_int, token_name
 
 ACTIONS = ("index", "create", "update", "delete")
@@ -75,7 +81,29 @@ def parse_bulk(data: bytes, default_index: str | None,
         item.pipeline = meta.get("pipeline", default_pipeline)
         item.doc_type = meta.get("_type", default_type)
         items.append(item)
+    _validate(items)
     return items
+
+
+def _validate(items: list[BulkItem]) -> None:
+    """ES's ``BulkRequest.validate``: an item without an index (none on the action line, none
+    in the URL) fails the whole request before anything is written, with every item's
+    validation errors listed in order (``Validation Failed: 1: index is missing;2: ...``)."""
+    if all(item.index is not None for item in items):
+        return
+    errors: list[str] = []
+    for item in items:
+        if item.index is None:
+            errors.append("index is missing")
+            if item.action in ("update", "delete") and (
+                    item.request is None or item.request.doc_id is None):
+                errors.append("id is missing")
+        elif item.error is not None and item.error.type == "action_request_validation_exception":
+            errors.extend(part.split(": ", 1)[-1] for part in
+                          item.error.reason.removeprefix("Validation Failed: ").split(";")
+                          if part)
+    raise ActionRequestValidation("Validation Failed: " + "".join(
+        f"{number}: {error};" for number, error in enumerate(errors, 1)))
 
 
 def _action(line: bytes, position: int) -> tuple[str, dict[str, Any]]:

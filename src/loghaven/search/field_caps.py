@@ -68,7 +68,9 @@ def _capabilities(index: Index,
 
 
 def _aggregatable(info: FieldInfo) -> bool:
-    return info.kind not in ("text", "binary") and info.doc_values
+    """ES: a text field is aggregatable only with ``fielddata: true``, others unless mapped
+    with ``doc_values: false``."""
+    return info.fielddata or (info.kind not in ("text", "binary") and info.doc_values)
 
 
 def _merge(kind: str, members: list[tuple[str, bool, bool]], several: bool) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import tantivy
 
-from loghaven.engine.mapping import Mapping
+from loghaven.engine.mapping import Mapping, fielddata_field
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.aggregations.fields import no_doc_values
@@ -100,6 +100,8 @@ def resolve_keys(keys: list[SortKey], mapping: Mapping, present: frozenset[str])
                                     status=400, type="query_shard_exception")
             resolved.append(LeafKey(key, "none"))
             continue
+        if info.fielddata:  # a text field's tokens, from their own column
+            info = fielddata_field(info, greatest=key.desc)
         kind = _SORT_KINDS.get(info.kind)
         if kind is None:
             if info.kind == "text":

@@ -27,6 +27,7 @@ from loghaven.engine.split import Split
 from loghaven.errors import IllegalArgument, LoghavenError, ParsingError
 from loghaven.search import collapse, runtime
 from loghaven.search.aggregations import run_aggregations
+from loghaven.search.aggregations.fields import FielddataDisabled
 from loghaven.search.context import SplitContext
 from loghaven.search.fetch import FetchContext, fetch_hits, parse_cursor
 from loghaven.search.highlight import Highlighter
@@ -40,7 +41,13 @@ from loghaven.search.leaf import (
     resolve_keys,
     search_split,
 )
-from loghaven.search.query import all_of, as_filter, compile_query, time_bounds
+from loghaven.search.query import (
+    QueryShardError,
+    all_of,
+    as_filter,
+    compile_query,
+    time_bounds,
+)
 from loghaven.search.request import SearchRequest, SortKey
 from loghaven.search.restrictions import UNRESTRICTED, Restriction, Restrictions
 from loghaven.search.task import Cancellation, SearchTask
@@ -112,6 +119,8 @@ class Snapshot:
     """The splits of a search's targets."""
 
     entries: list[SnapshotEntry] = field(default_factory=list)
+    #: The targets' index names (an index without splits has no entry).
+    targets: list[str] = field(default_factory=list)
 
     def index_names(self) -> Iterator[str]:
         return (entry.index.name for entry in self.entries)
@@ -121,6 +130,7 @@ def take_snapshot(targets: list[Target], *, pin: bool = False) -> Snapshot:
     """The splits of ``targets``; ``pin`` fixes every searcher now (scroll, point in time)."""
     snapshot = Snapshot()
     for target in targets:
+        snapshot.targets.append(target.index.name)
         target.index.before_search()
         for split in target.index.searchable_splits():
             snapshot.entries.append(SnapshotEntry(target.index, target.alias_filter, split,
@@ -168,7 +178,14 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     task = SearchTask(cancellation, request.timeout_ms)
     _check_window(snapshot, request, node_id)
     for clause in (request.query, request.post_filter):
-        compile_query(clause, None, _NO_FIELDS, now_ms=now_ms)
+        try:
+            compile_query(clause, None, _NO_FIELDS, now_ms=now_ms)
+        except QueryShardError as error:  # a query_string's syntax: every shard fails alike
+            if not snapshot.targets:
+                continue  # no shard to fail: ES answers an empty search
+            index = snapshot.targets[0]
+            raise SearchPhaseError(QueryShardError(error.reason, **{
+                **error.extra, "index": index}), index, node_id) from None
     explicit_sort = bool(request.sort)
     sort = request.sort or ([_DOC] if request.scroll_ms is not None else [_SCORE])
     planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id, task,
@@ -209,12 +226,15 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
         "hits": _hits_object(request, total, _max_score(results, page, scored, request,
                                                         snapshot), hits),
     }
-    if request.aggs is not None:
-        native, computed = runtime.aggregate_runtime(
-            request.aggs, [(p.ctx, p.runtime_values) for p in planned],
-            lambda aggs, contexts: _aggregate(aggs, contexts, now_ms), now_ms)
-        aggregated = _aggregate(native, [p.ctx for p in planned], now_ms) \
-            if native or not computed else {}
+    if request.aggs is not None and snapshot.targets:  # no shard: ES answers no aggregations
+        try:
+            native, computed = runtime.aggregate_runtime(
+                request.aggs, [(p.ctx, p.runtime_values) for p in planned],
+                lambda aggs, contexts: _aggregate(aggs, contexts, now_ms), now_ms)
+            aggregated = _aggregate(native, [p.ctx for p in planned], now_ms) \
+                if native or not computed else {}
+        except FielddataDisabled as error:
+            raise SearchPhaseError(error, snapshot.targets[0], node_id) from None
         body["aggregations"] = {name: aggregated[name] if name in native else computed[name]
                                 for name in request.aggs if name in aggregated
                                 or name in computed} if computed else aggregated

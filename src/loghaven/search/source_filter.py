@@ -24,6 +24,21 @@ def _split(value: Any) -> tuple[str, ...]:
                        "object with [includes] and [excludes]")
 
 
+def _param_patterns(value: str | None) -> tuple[str, ...] | None:
+    """A URL parameter's patterns: a comma list, or a JSON array of strings."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+            return tuple(p.strip() for p in parsed if p.strip())
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
 @dataclass(frozen=True)
 class SourceFilter:
     enabled: bool = True
@@ -47,15 +62,21 @@ class SourceFilter:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> SourceFilter:
-        """From URL parameters ``_source``, ``_source_includes`` and ``_source_excludes``."""
+        """From URL parameters ``_source``, ``_source_includes`` and ``_source_excludes``, as
+        ES's ``FetchSourceContext.parseFromRestRequest`` reads them: comma lists, ``_source``
+        a boolean or patterns, ``_source_includes`` replacing ``_source``'s patterns. A JSON
+        array of strings (``["a","b.*"]``) is read as its patterns too (ES would split it at
+        the commas into patterns that match nothing)."""
         raw = params.get("_source")
-        includes = _split(params.get("_source_includes", params.get("_source_include")))
-        excludes = _split(params.get("_source_excludes", params.get("_source_exclude")))
+        includes = _param_patterns(params.get("_source_includes",
+                                              params.get("_source_include")))
+        excludes = _param_patterns(params.get("_source_excludes",
+                                              params.get("_source_exclude")))
         if raw == "false":
             return cls(enabled=False)
-        if raw not in (None, "", "true"):
-            includes = includes + _split(raw)
-        return cls(includes=includes, excludes=excludes)
+        if raw not in (None, "", "true") and includes is None:
+            includes = _param_patterns(raw)
+        return cls(includes=includes or (), excludes=excludes or ())
 
     @property
     def is_identity(self) -> bool:

@@ -14,7 +14,7 @@ import tantivy
 
 from loghaven.engine.dates import DEFAULT as DEFAULT_DATE_FORMAT
 from loghaven.engine.dates import get_format
-from loghaven.engine.mapping import FieldInfo
+from loghaven.engine.mapping import FieldInfo, fielddata_field
 from loghaven.errors import IllegalArgument
 from loghaven.search.context import SplitContext
 
@@ -116,8 +116,16 @@ def resolve(contexts: list[SplitContext], name: str) -> Field:
         seen.add(id(ctx.index))
         info = ctx.mapping.fields.get(name)
         if info is not None:
+            if info.fielddata:  # a text field's tokens, from their own column
+                info = fielddata_field(info)
+                return Field(info.path, info)
             return Field(name, info)
     return Field(name, None)
+
+
+class FielddataDisabled(IllegalArgument):
+    """An aggregation on a ``text`` field: ES fails it on every shard (its values source is
+    resolved there), so the search answers ``search_phase_execution_exception``."""
 
 
 def no_doc_values(name: str, info: FieldInfo) -> IllegalArgument:
@@ -132,7 +140,7 @@ def require_aggregatable(field: Field) -> None:
     if field.info is not None and field.kind != "text" and not field.info.doc_values:
         raise no_doc_values(field.name, field.info)
     if field.kind == "text":
-        raise IllegalArgument(
+        raise FielddataDisabled(
             "Text fields are not optimised for operations that require per-document field data "
             "like aggregations and sorting, so these operations are disabled by default. Please "
             "use a keyword field instead. Alternatively, set fielddata=true on "

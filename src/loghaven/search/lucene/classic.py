@@ -401,8 +401,9 @@ def query_string_to_dsl(
     fields: free text becomes ``multi_match`` with ``fields: ["*"]`` and other clauses use the
     field pattern ``"*"`` (see the package docstring). ``default_operator`` follows Lucene's
     classic parser exactly, e.g. ``a AND b OR c`` is ``+a +b c`` under OR. ``lenient=True``
-    adds ``"lenient": true`` to match/multi_match and, on a syntax error, falls back to
-    searching the whole query as free text instead of raising.
+    adds ``"lenient": true`` to match/multi_match (values that do not fit a field's type match
+    nothing); a syntax error is an error all the same, as in ES, where ``lenient`` covers
+    only the values.
 
     ``analyze_wildcard`` is accepted for API compatibility; wildcard and prefix values are
     passed through and normalised by the compiler per field.
@@ -438,9 +439,7 @@ def query_string_to_dsl(
     )
     try:
         q = parser.parse()
-    except LuceneSyntaxError as exc:
-        if lenient:
-            return builder.text(parser.targets(top_field), query.strip())
+    except LuceneSyntaxError as exc:  # lenient or not, as ES's QueryStringQueryBuilder
         raise ParsingError(
             f"Failed to parse query [{query}]",
             type="query_shard_exception",

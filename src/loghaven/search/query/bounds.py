@@ -48,9 +48,12 @@ def _bounds(query: dict[str, Any] | None, mapping: Mapping,
                     result[field] = (max(lo, old_lo), min(hi, old_hi))
         return result
     if name == "query_string" and isinstance(body, dict):
-        translated = query_string_to_dsl(str(body.get("query", "")),
-                                         default_field=body.get("default_field", "*"),
-                                         default_operator=str(body.get("default_operator", "OR")),
-                                         fields=as_list(body.get("fields")) or None)
+        try:
+            translated = query_string_to_dsl(
+                str(body.get("query", "")), default_field=body.get("default_field", "*"),
+                default_operator=str(body.get("default_operator", "OR")),
+                fields=as_list(body.get("fields")) or None)
+        except LoghavenError:  # a syntax error: compiling the query reports it, per split
+            return {}
         return _bounds(translated, mapping, now_ms)
     return {}

@@ -25,7 +25,7 @@ from loghaven.search.query.body import (
     text_options,
 )
 from loghaven.search.query.combine import any_of, boosted, combine
-from loghaven.search.query.context import Handler, QueryContext
+from loghaven.search.query.context import Handler, QueryContext, QueryShardError
 from loghaven.search.query.multi_term import fuzzy_term, prefix_on
 from loghaven.search.query.regex import literals
 from loghaven.search.query.values import term_on
@@ -296,7 +296,19 @@ def query_string(ctx: QueryContext, body: Any) -> Query:
         "tie_breaker", "auto_generate_synonyms_phrase_query", "escape", "rewrite",
         "max_determinized_states", "fuzzy_max_expansions", "fuzzy_prefix_length",
         "fuzzy_transpositions", "enable_position_increments", "quote_analyzer"))
-    dsl = query_string_to_dsl(
+    try:
+        dsl = _query_string_dsl(body)
+    except ParsingError as error:
+        if error.type != "query_shard_exception":
+            raise
+        # ES parses the text on each shard: a shard failure naming the index
+        raise QueryShardError(error.reason, index=ctx.index_name or "_na_",
+                              **error.extra) from None
+    return boosted(_translated(ctx, dsl, body), body.get("boost"))
+
+
+def _query_string_dsl(body: dict[str, Any]) -> Any:
+    return query_string_to_dsl(
         text_option("query_string", "query", body["query"]),
         default_field=text_option("query_string", "default_field", body.get("default_field", "*")),
         default_operator=text_option("query_string", "default_operator",
@@ -308,7 +320,6 @@ def query_string(ctx: QueryContext, body: Any) -> Query:
         phrase_slop=int(body.get("phrase_slop", 0)),
         fuzziness=body.get("fuzziness", "AUTO"),
     )
-    return boosted(_translated(ctx, dsl, body), body.get("boost"))
 
 
 def simple_query_string(ctx: QueryContext, body: Any) -> Query:

@@ -1,0 +1,46 @@
+"""Every route has its accepted URL parameters (api/url_parameters.py), as every route has a
+permission (tests/test_permissions_table.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from loghaven.api import permissions, url_parameters
+from loghaven.api.app import create_app
+from loghaven.config import Config
+from loghaven.node import Node
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Node:
+    return Node(Config(data_dir=tmp_path / "data"))
+
+
+def test_every_route_has_an_entry_and_every_entry_a_route(node: Node) -> None:
+    app = create_app(node, manage_lifecycle=False)
+    seen = set()
+    for _, path, methods in permissions.endpoints(app.routes):  # type: ignore[attr-defined]
+        for method in methods:
+            url_parameters.accepted(method, path)  # KeyError: no entry
+            seen.add((method, path))
+            seen.add(("GET", path) if method == "HEAD" else (method, path))
+    stale = set(url_parameters.TABLE) - seen
+    assert not stale, f"table entries for no route: {sorted(stale)}"
+
+
+def test_the_core_api_is_checked_and_common_parameters_accepted() -> None:
+    search = url_parameters.accepted("POST", "/{index}/_search")
+    assert search is not None
+    assert {"q", "size", "from", "pretty", "filter_path", "error_trace", "human",
+            "source", "source_content_type"} <= search
+    assert url_parameters.accepted("GET", "/_dashboards/{path}") is None
+
+
+def test_unrecognized_message_is_base_rest_handler_s() -> None:
+    accepted = frozenset({"refresh", "routing", "pretty"})
+    assert url_parameters.unrecognized("/x/_doc/1", ["refersh"], accepted) == \
+        "request [/x/_doc/1] contains unrecognized parameter: [refersh] -> did you mean [refresh]?"
+    assert url_parameters.unrecognized("/x/_search", ["b", "a"], accepted) == \
+        "request [/x/_search] contains unrecognized parameters: [a], [b]"
