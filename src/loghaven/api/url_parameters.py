@@ -221,6 +221,20 @@ POST        /{index}/_update/{id}                           @update
 DELETE      /{index}/_doc/{id}                              @delete
 GET,HEAD    /{index}/_doc/{id}                              @get
 GET         /{index}/_source/{id}                           @get
+POST        /{index}/{type}                                 @index
+PUT,POST    /{index}/{type}/{id}                            @index
+PUT,POST    /{index}/{type}/{id}/_create                    @index
+POST        /{index}/{type}/{id}/_update                    @update
+DELETE      /{index}/{type}/{id}                            @delete
+GET,HEAD    /{index}/{type}/{id}                            @get
+GET         /{index}/{type}/{id}/_source                    @get
+GET,POST    /{index}/{type}/_mget                           @get
+GET,POST    /{index}/{type}/_search                         @search
+GET,POST    /{index}/{type}/_count                          @count
+GET,POST    /{index}/{type}/_msearch                        @msearch
+GET,POST    /{index}/{type}/_validate/query                 @validate
+POST        /{index}/{type}/_delete_by_query                @by_query
+POST        /{index}/{type}/_update_by_query                @by_query
 
 GET         /_mapping                                       @get_indices
 GET         /{index}/_mapping                               @get_indices
