@@ -14,8 +14,10 @@ endpoint (``rest-api-spec/api/*.json``, as their Python clients carry them; for 
 and search APIs also Elasticsearch 8's), so that what a real
 client sends passes even when Loghaven ignores it (``typed_keys``, ``master_timeout``,
 ``wait_for_active_shards``), plus what Loghaven's own handlers read. The parameters of
-``RestRequest`` itself (``pretty``, ``human``, ``error_trace``, ``filter_path``, ``source``,
-``source_content_type``) are accepted everywhere, as ES does.
+``RestRequest`` itself and of the response channel (``pretty``, ``human``, ``error_trace``,
+``filter_path``, ``format``, ``source``, ``source_content_type``) are accepted everywhere, as
+ES does: its ``AbstractRestChannel`` reads ``format`` (json, yaml, ...) of every request, and
+SQL clients send ``GET /<index>/_mapping?format=json``.
 
 A route marked ``*`` is not checked: the web UI's pages and API (OpenSearch Dashboards checks
 its own with per-route schemas), the plugins' and Loghaven's own extensions (security,
@@ -37,7 +39,7 @@ from loghaven.api.http import error_response
 from loghaven.errors import IllegalArgument
 
 #: ``RestRequest``'s own parameters: every route takes them.
-COMMON = frozenset({"pretty", "human", "error_trace", "filter_path", "source",
+COMMON = frozenset({"pretty", "human", "error_trace", "filter_path", "format", "source",
                     "source_content_type"})
 #: A route whose parameters are not checked.
 ANY = "*"
