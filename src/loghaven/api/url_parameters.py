@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from loghaven.api import permissions
 from loghaven.api.http import error_response
+from loghaven.edits import edit_distance
 from loghaven.errors import IllegalArgument
 
 #: ``RestRequest``'s own parameters: every route takes them.
@@ -348,15 +349,8 @@ def accepted(method: str, path_format: str) -> frozenset[str] | None:
 
 def _similarity(a: str, b: str) -> float:
     """Lucene's ``LevenshteinDistance.getDistance``: 1 - edits / the longer length."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
-        previous = current
     longest = max(len(a), len(b))
-    return 1.0 - previous[-1] / longest if longest else 1.0
+    return 1.0 - edit_distance(a, b) / longest if longest else 1.0
 
 
 def unrecognized(path: str, invalids: Sequence[str], candidates: frozenset[str]) -> str:

@@ -45,7 +45,7 @@ class RuntimeField:
         """This field's values for one document (its source and its built engine document);
         ``doc`` in its script reads the other ``runtime`` fields too."""
         if self.script is None:
-            return [self._convert(v) for v in _source_values(source, self.name) if v is not None]
+            return [self._convert(v) for v in source_values(source, self.name) if v is not None]
         out: list[Any] = []
 
         def emit(value: Any) -> None:
@@ -139,10 +139,10 @@ def doc_values(info: FieldInfo, flat: dict[str, Any]) -> list[Any]:
     return list(values)
 
 
-def _source_values(source: Any, path: str) -> list[Any]:
+def source_values(source: Any, path: str) -> list[Any]:
     """The values at a dotted path of ``_source`` (objects and arrays walked, dotted keys too)."""
     if isinstance(source, list):
-        return [v for item in source for v in _source_values(item, path)]
+        return [v for item in source for v in source_values(item, path)]
     if not isinstance(source, dict):
         return []
     if path in source:
@@ -151,7 +151,7 @@ def _source_values(source: Any, path: str) -> list[Any]:
     found: list[Any] = []
     for key, value in source.items():
         if path.startswith(key + "."):
-            found.extend(_source_values(value, path[len(key) + 1:]))
+            found.extend(source_values(value, path[len(key) + 1:]))
     return found
 
 

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from loghaven.edits import edit_distance
 from loghaven.engine import words
 from loghaven.engine.mapping import FieldInfo, Mapping
+from loghaven.engine.runtime import source_values
 from loghaven.errors import ParsingError
 from loghaven.search.lucene import query_string_to_dsl, simple_query_string_to_dsl
 
@@ -75,7 +77,7 @@ class Highlighter:
                     continue
                 relevant = [m for f, m in matchers
                             if not options.require_field_match or fnmatch.fnmatchcase(path, f)]
-                values = [v for v in _values(source, path) if isinstance(v, str)]
+                values = [v for v in source_values(source, path) if isinstance(v, str)]
                 if info.kind == "keyword":
                     fragments = _keyword_fragments(values, relevant, options, info.normalize)
                 elif info.analyzer is not None:
@@ -235,35 +237,12 @@ def _pattern_matcher(kind: str, value: str) -> Matcher:
 
 
 def _within_edits(a: str, b: str, limit: int) -> bool:
-    if abs(len(a) - len(b)) > limit:
-        return False
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1] <= limit
+    return abs(len(a) - len(b)) <= limit and edit_distance(a, b) <= limit
 
 
 # --- fragments -------------------------------------------------------------------------------
 
 
-def _values(source: Any, path: str) -> list[Any]:
-    """Values at a dotted path of a source, through objects, arrays and dotted keys."""
-    if isinstance(source, list):
-        return [v for item in source for v in _values(item, path)]
-    if not isinstance(source, dict):
-        return []
-    if path in source:
-        value = source[path]
-        return value if isinstance(value, list) else [value]
-    found: list[Any] = []
-    for key, value in source.items():
-        if path.startswith(key + "."):
-            found.extend(_values(value, path[len(key) + 1:]))
-    return found
 
 
 def _keyword_fragments(values: list[str], matchers: list[Matcher], options: _FieldOptions,
