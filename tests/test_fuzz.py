@@ -284,6 +284,7 @@ def _dumps(value: Any) -> bytes:
 @example(body={"search_after": [2**70], "sort": ["n"]})
 @example(body={"aggs": {"a": {"top_hits": {"size": "x"}}}})
 @example(body={"query": {"range": {"n": {"gte": 2**70}}}})
+@example(body={"size": 0, "aggs": {"c": {"avg": {"field": ["k"]}}}})  # a list as field
 def test_search_bodies_never_fail_the_server(fuzz: httpx.Client, body: Any) -> None:
     result = _send(fuzz, "POST", f"/{INDEX}/_search", _dumps(body))
     if "error" not in result:

@@ -26,8 +26,9 @@ def endpoints() -> dict[str, dict[str, Any]]:
     and their placeholders as the table writes them (``{index}``, ``{id}``)."""
     methods_of: dict[tuple[str, str], set[str]] = {}
     for (method, path), permission in TABLE.items():
-        if (path == "/" and method == "POST") or path.startswith(_LEFT_OUT):
-            continue  # POST / is the AWS protocols' root
+        if (path == "/" and method == "POST") or path.startswith(_LEFT_OUT) \
+                or "{type}" in path:
+            continue  # POST / is the AWS protocols' root; typed paths are deprecated
         methods_of.setdefault((path, permission.action or permission.kind), set()).add(method)
     grouped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for (path, action), methods in sorted(methods_of.items()):

@@ -63,7 +63,7 @@ SETS = {
               "suggest_size suggest_text terminate_after timeout track_scores track_total_hits "
               "typed_keys verbose_pipeline version force_synthetic_source",
     "count": f"{_INDICES} {_QUERY_STRING} ignore_throttled min_score preference routing "
-             "terminate_after",
+             "terminate_after timeout",
     "msearch": f"{_INDICES} ccs_minimize_roundtrips ignore_throttled include_named_queries_score "
                "max_concurrent_searches max_concurrent_shard_requests pre_filter_shard_size "
                "rest_total_hits_as_int routing search_type typed_keys",
@@ -73,8 +73,9 @@ SETS = {
                 "scroll_size search_timeout search_type size slices sort stats "
                 "terminate_after timeout version version_type wait_for_active_shards "
                 "wait_for_completion",
-    "reindex": "max_docs refresh requests_per_second require_alias scroll slices timeout "
-               "wait_for_active_shards wait_for_completion",
+    # pipeline: read to refuse it with ES's "Specify it in the [dest] object instead"
+    "reindex": "max_docs pipeline refresh requests_per_second require_alias scroll slices "
+               "timeout wait_for_active_shards wait_for_completion",
     "validate": f"{_INDICES} {_QUERY_STRING} all_shards explain rewrite",
     "bulk": f"{_SOURCE} pipeline refresh require_alias routing timeout "
             "wait_for_active_shards type include_source_on_error list_executed_pipelines "

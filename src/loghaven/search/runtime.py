@@ -76,8 +76,9 @@ def _runtime_agg(spec: Any, runtime: dict[str, RuntimeField]) -> str | None:
     if len(kinds) != 1 or kinds[0] not in _METRICS | {"terms"}:
         return None
     body = spec[kinds[0]]
-    if not isinstance(body, dict) or body.get("field") not in runtime:
-        return None
+    if not isinstance(body, dict) or not isinstance(body.get("field"), str) \
+            or body["field"] not in runtime:
+        return None  # a malformed field is the native aggregation's 400
     if set(body) - {"field", "size", "min_doc_count", "missing"}:
         return None
     return kinds[0]
