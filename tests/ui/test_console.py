@@ -112,7 +112,11 @@ def test_a_path_and_an_index_name_complete_by_keyboard(
     es.post("/_aliases", json={"actions": [{"add": {"index": f"{index_name}-logs",
                                                      "alias": f"{index_name}-alias"}}]})
     open_console(page, server, "")
-    page.reload()  # the names are read when the console opens
+    # the names are read when the console opens; on the suite's shared server, with every
+    # test's indices, that listing can take longer than a keystroke's wait: type after it
+    with page.expect_response(lambda r: "/_cat/indices" in r.url, timeout=60_000), \
+            page.expect_response(lambda r: "/_cat/aliases" in r.url, timeout=60_000):
+        page.reload()
     popup = page.locator("#console-completions")
     page.focus("#request")
     page.keyboard.type("ge")
