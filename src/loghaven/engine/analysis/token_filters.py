@@ -213,7 +213,6 @@ def pattern_replace(spec: dict[str, Any], name: str) -> TokenFilter:
     return per_token(lambda text: pattern.sub(replace, text, count=0 if replace_all else 1))
 
 
-#: ES's default ``elision`` articles (Lucene's French ones).
 def keep(spec: dict[str, Any], name: str) -> TokenFilter:
     if "keep_words_path" in spec:
         raise IllegalArgument(f"not supported by Loghaven: [keep_words_path] of filter "
