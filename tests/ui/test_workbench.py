@@ -133,9 +133,9 @@ def test_load_more_pages_with_the_cursor_until_every_row_is_shown_once(
     first = [body for url, body in sent if "cursor" not in body][-1]
     assert first == {"query": f"SELECT n FROM {waf} ORDER BY n", "fetch_size": 5}
     page.fill("#workbench-query", f"SELECT n FROM {waf} WHERE n < 3")
-    with page.expect_request(lambda r: r.url.endswith("/_plugins/_sql/close")) as closing:
+    with page.expect_response(lambda r: r.url.endswith("/_plugins/_sql/close")) as closing:
         page.click("#workbench-run")
-    previous = closing.value.post_data_json["cursor"]
+    previous = closing.value.request.post_data_json["cursor"]
     expect(page.locator("#workbench-status")).to_contain_text("3 of 3 rows")
     gone = es.post("/_plugins/_sql", json={"cursor": previous})
     assert gone.status_code == 404, gone.text
@@ -143,9 +143,10 @@ def test_load_more_pages_with_the_cursor_until_every_row_is_shown_once(
     # So does leaving the page's view.
     run(page, f"SELECT n FROM {waf}")
     expect(page.locator("#workbench-more")).to_be_visible()
-    with page.expect_request(lambda r: r.url.endswith("/_plugins/_sql/close")) as closing:
+    with page.expect_response(lambda r: r.url.endswith("/_plugins/_sql/close")) as closing:
         page.click("#main-nav a[data-view=overview]")
-    assert es.post("/_plugins/_sql", json={"cursor": closing.value.post_data_json["cursor"]}) \
+    assert closing.value.status == 200
+    assert es.post("/_plugins/_sql", json={"cursor": closing.value.request.post_data_json["cursor"]}) \
         .status_code == 404
 
 
