@@ -424,11 +424,46 @@ def test_runtime_field_refusals(es: httpx.Client, index_name: str) -> None:
     error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
         "emit(doc['measures.voltage'].value"}}}, 400)["error"]
     assert error["type"] == "script_exception"
-    for refused in ({"aggs": {"x": {"terms": {"field": "a"}, "aggs": {"y": {"max": {
-            "field": "a"}}}}}}, {"sort": ["a"], "search_after": [1]}):
-        error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
-            "emit(1)"}}, **refused}, 400)["error"]
-        assert "runtime field [a]" in error["root_cause"][0]["reason"]
+    error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
+        "emit(1)"}}, "aggs": {"x": {"terms": {"field": "a"}, "aggs": {"y": {"max": {
+            "field": "a"}}}}}}, 400)["error"]
+    assert "runtime field [a]" in error["root_cause"][0]["reason"]
+
+
+def test_a_sort_on_a_runtime_field_pages_with_search_after_and_scroll(
+        es: httpx.Client, index_name: str) -> None:
+    """Each page continues after the last hit's ``sort`` values, as ES pages any sort; equal
+    values are broken by the index's order (search_after without a tie-break skips ties, as
+    ES does without ``_shard_doc``)."""
+    _measures(es, index_name)
+    runtime = {"voltage_x10": {"type": "double", "script": {
+        "source": "emit(doc['measures.voltage'].value * 10)"}}}
+    sort = [{"voltage_x10": "desc"}, {"@timestamp": "asc"}]
+    everything = _search(es, index_name, {"runtime_mappings": runtime, "size": 10, "sort": sort})
+    order = [h["_id"] for h in everything["hits"]["hits"]]
+    assert [h["sort"][0] for h in everything["hits"]["hits"]] == pytest.approx(
+        [58, 56, 52, 51, 42, 40])
+    pages, after = [], None
+    while True:
+        body = {"runtime_mappings": runtime, "size": 4, "sort": sort}
+        if after is not None:
+            body["search_after"] = after
+        hits = _search(es, index_name, body)["hits"]["hits"]
+        if not hits:
+            break
+        pages.append([h["_id"] for h in hits])
+        after = hits[-1]["sort"]
+    assert [len(page) for page in pages] == [4, 2]
+    assert [i for page in pages for i in page] == order
+    # a scroll walks the same order
+    first = es.post(f"/{index_name}/_search?scroll=1m", json={
+        "runtime_mappings": runtime, "size": 4, "sort": [{"voltage_x10": "asc"}]})
+    assert first.status_code == 200, first.text
+    seen = [h["_id"] for h in first.json()["hits"]["hits"]]
+    more = es.post("/_search/scroll", json={"scroll": "1m",
+                                            "scroll_id": first.json()["_scroll_id"]}).json()
+    seen += [h["_id"] for h in more["hits"]["hits"]]
+    assert seen == order[::-1]
 
 
 def test_runtime_field_aggregations(es: httpx.Client, index_name: str) -> None:

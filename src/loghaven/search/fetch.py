@@ -90,6 +90,8 @@ def _typed(key: LeafKey, value: Any) -> Any:
         return None
     if key.kind == "none":
         return key.key.missing if key.custom_missing else None
+    if key.kind == "runtime":  # computed values, shown in ``sort`` as they are
+        return value
     try:
         if key.kind in ("int", "doc"):
             if isinstance(value, str) and key.key.format:

@@ -425,7 +425,7 @@ def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
         began = time.perf_counter_ns()
         if p.runtime_values is not None and any(key.kind == "runtime" for key in p.keys):
             result = runtime.search_split(p.ctx, p.position, p.hit_query, p.keys, k,
-                                          p.runtime_values)
+                                          p.runtime_values, cursor)
         else:
             result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
                                   count=count, matches_all=p.matches_all)

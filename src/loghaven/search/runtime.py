@@ -5,7 +5,9 @@ field is answered by computing the field for every document of the split (each d
 ``_source`` is read and its script run) and replacing the clause by an ``ids`` query of the
 documents whose values match. That is ES's own cost model for runtime fields (no index: a
 scan per search), without its per-segment caching: a split's values are computed once per
-search and field. Aggregations and sorting on runtime fields are refused by name.
+search and field. A sort on a runtime field orders every match here, and ``search_after``
+and scroll pages keep the computed rows after their cursor; aggregations beyond those
+computed here are refused by name.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ from loghaven.engine.runtime import RuntimeField
 from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.context import SplitContext
-from loghaven.search.leaf import LeafKey, LeafResult, Row, resolve_keys, sort_rows
+from loghaven.search.leaf import (
+    Cursor,
+    LeafKey,
+    LeafResult,
+    Row,
+    compare,
+    resolve_keys,
+    sort_rows,
+)
 from loghaven.search.query import all_of, as_filter
 from loghaven.search.request import SearchRequest, SortKey
 
@@ -39,13 +49,8 @@ def fields_of(request: SearchRequest, mapping: Mapping) -> dict[str, RuntimeFiel
 
 
 def refuse_unsupported(request: SearchRequest, runtime: dict[str, RuntimeField]) -> None:
-    """Paging a runtime-field sort with ``search_after``, and aggregating on a runtime field
-    other than at the top level with ``terms`` or a single-field metric (no
-    sub-aggregations), are not done: a 400 naming it."""
-    sorted_on = [key.field for key in request.sort if key.field in runtime]
-    if sorted_on and (request.search_after is not None or request.scroll_ms is not None):
-        raise IllegalArgument(f"paging a sort on runtime field [{sorted_on[0]}] with "
-                              f"[search_after] or [scroll] is not supported by Loghaven")
+    """Aggregating on a runtime field other than at the top level with ``terms`` or a
+    single-field metric (no sub-aggregations) is not done: a 400 naming it."""
     if request.aggs:
         top = {name for name, spec in request.aggs.items() if _runtime_agg(spec, runtime)}
         rest = {name: spec for name, spec in request.aggs.items() if name not in top}
@@ -271,10 +276,11 @@ def sort_keys(sort: list[SortKey], ctx: SplitContext, runtime: dict[str, Runtime
 
 
 def search_split(ctx: SplitContext, position: int, query: tantivy.Query, keys: list[LeafKey],
-                 k: int, values: SplitValues) -> LeafResult:
-    """The top ``k`` rows of ``query`` on one split sorted with runtime keys: every match's
-    sort values computed (min of a key's values ascending, max descending, as ES sorts
-    multi-valued fields), then sorted here."""
+                 k: int, values: SplitValues, cursor: Cursor | None = None) -> LeafResult:
+    """The top ``k`` rows of ``query`` on one split sorted with runtime keys (after
+    ``cursor``, a ``search_after`` or a scroll's, if given): every match's sort values
+    computed (min of a key's values ascending, max descending, as ES sorts multi-valued
+    fields), then sorted here."""
     searcher = ctx.searcher
     if not searcher.num_docs:
         return LeafResult([], 0)
@@ -283,7 +289,10 @@ def search_split(ctx: SplitContext, position: int, query: tantivy.Query, keys: l
     for score, address in hits:
         found = values.document(address)
         sort_values = tuple(_sort_value(key, score, found, values) for key in keys)
-        rows.append(Row(sort_values, address, score, position))
+        row = Row(sort_values, address, score, position)
+        if cursor is None or compare(row.values, row.tiebreak, cursor.values, cursor.tiebreak,
+                                     keys) > 0:
+            rows.append(row)
     return LeafResult(sort_rows(rows, keys)[:k], len(hits))
 
 
