@@ -601,3 +601,13 @@ def test_runtime_fields_read_each_other_and_show_in_field_caps(es: httpx.Client,
     caps = es.get(f"/{index_name}/_field_caps?fields=voltage_x2").json()["fields"]
     assert caps["voltage_x2"]["double"]["searchable"] is True
     assert caps["voltage_x2"]["double"]["aggregatable"] is True
+    # the request's runtime_mappings are fields too, over the mapping's (ES 7.12+)
+    caps = es.post(f"/{index_name}/_field_caps?fields=*voltage*,day_of_week", json={
+        "runtime_mappings": {
+            "day_of_week": {"type": "keyword", "script": {
+                "source": "emit(doc['@timestamp'].value.dayOfWeekEnum.toString())"}},
+            "voltage_x2": {"type": "long", "script": "emit(1)"}}}).json()["fields"]
+    assert caps["day_of_week"] == {"keyword": {"type": "keyword", "searchable": True,
+                                               "aggregatable": True}}
+    assert list(caps["voltage_x2"]) == ["long"]
+    assert caps["measures.voltage"]["double"]["searchable"] is True

@@ -13,6 +13,7 @@ from typing import Any
 
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import FieldInfo
+from loghaven.engine.runtime import RuntimeField
 from loghaven.search.field_security import FieldSecurity
 from loghaven.search.restrictions import UNRESTRICTED, Restrictions
 
@@ -27,13 +28,15 @@ _METADATA = {
 
 
 def field_caps(indices: list[Index], patterns: list[str], *, include_unmapped: bool = False,
-               restrictions: Restrictions = UNRESTRICTED) -> dict[str, Any]:
-    """The ES ``_field_caps`` response body for ``patterns`` over ``indices``."""
+               restrictions: Restrictions = UNRESTRICTED,
+               runtime: dict[str, RuntimeField] | None = None) -> dict[str, Any]:
+    """The ES ``_field_caps`` response body for ``patterns`` over ``indices``; ``runtime``
+    are the request's ``runtime_mappings``, fields of every index (over their mappings')."""
     per_index: dict[str, dict[str, tuple[str, bool, bool]]] = {}
     for index in indices:
         restriction = restrictions.get(index.name) if restrictions else None
         per_index[index.name] = _capabilities(
-            index, restriction.fields if restriction is not None else None)
+            index, restriction.fields if restriction is not None else None, runtime or {})
     names = sorted({name for caps in per_index.values() for name in caps
                     if any(fnmatch.fnmatchcase(name, p) for p in patterns)})
     fields: dict[str, Any] = {}
@@ -51,14 +54,15 @@ def field_caps(indices: list[Index], patterns: list[str], *, include_unmapped: b
     return {"indices": [index.name for index in indices], "fields": fields}
 
 
-def _capabilities(index: Index,
-                  fls: FieldSecurity | None) -> dict[str, tuple[str, bool, bool]]:
+def _capabilities(index: Index, fls: FieldSecurity | None,
+                  requested: dict[str, RuntimeField]) -> dict[str, tuple[str, bool, bool]]:
     caps = dict(_METADATA)
     for path, info in index.mapping.fields.items():
         if fls is None or fls.visible(path):
             caps[path] = (info.type, info.indexed and info.kind != "binary",
                           _aggregatable(info))
-    for path, runtime in index.mapping.runtime.items():  # shadow mapped fields, as in ES
+    # shadow mapped fields, as in ES; a request's over the mapping's
+    for path, runtime in {**index.mapping.runtime, **requested}.items():
         if fls is None or fls.visible(path):
             caps[path] = (runtime.type, True, True)
     for path in index.mapping.objects:

@@ -21,6 +21,7 @@ from loghaven.config import DEFAULT_SALT
 from loghaven.engine.catalog import Catalog, Target
 from loghaven.engine.documents_state import DocState, now_ms
 from loghaven.engine.index import Index
+from loghaven.engine.runtime import parse_runtime
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError, ParsingError
 from loghaven.ingest.service import WriteService
 from loghaven.ops.observe import Observers, Searched
@@ -342,7 +343,9 @@ class SearchService:
         found = self.catalog.resolve_params(expression, params)
         return field_caps([t.index for t in found], [p.strip() for p in patterns],
                           include_unmapped=param_bool(params, "include_unmapped"),
-                          restrictions=self._restrictions(t.index.name for t in found))
+                          restrictions=self._restrictions(t.index.name for t in found),
+                          runtime=parse_runtime(body.get("runtime_mappings"),
+                                                mapping_error=False))
 
     # -- by query --
 
