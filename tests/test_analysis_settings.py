@@ -531,6 +531,15 @@ def test_analysis_changes_need_a_closed_index(es: httpx.Client, index_name: str)
      "The difference between max_gram and min_gram in NGram Tokenizer must be less than or "
      "equal to: [1] but was [2]. This limit can be set by changing the "
      "[index.max_ngram_diff] index level setting."),
+    ({"filter": {"f": {"type": "ngram", "min_gram": 2, "max_gram": 4}}},
+     "The difference between max_gram and min_gram in NGram Tokenizer must be less than or "
+     "equal to: [1] but was [2]. This limit can be set by changing the "
+     "[index.max_ngram_diff] index level setting."),
+    # the n-gram filters keep Lucene's own wording, which differs from the tokenizers'
+    ({"filter": {"f": {"type": "ngram", "min_gram": 0, "max_gram": 1}}},
+     "minGram must be greater than zero"),
+    ({"filter": {"f": {"type": "edge_ngram", "min_gram": 3, "max_gram": 2}}},
+     "minGram must not be greater than maxGram"),
     ({"tokenizer": {"t": {"type": "uax_url_email"}}},
      "not supported by Loghaven: tokenizer type [uax_url_email]"),
     ({"filter": {"f": {"type": "word_delimiter_graph"}}},

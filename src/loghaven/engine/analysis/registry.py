@@ -155,48 +155,51 @@ class IndexAnalysis:
             return LOWERCASE
         return None
 
+    def _component(self, section: str, ref: Any) -> dict[str, Any]:
+        """The definition ``ref`` names in the index's analysis ``section`` (``tokenizer``,
+        ``char_filter``, ``filter``), or ``ref`` itself when it is defined inline."""
+        spec = self.definitions[section].get(ref) if isinstance(ref, str) else None
+        return spec if spec is not None else _spec(ref)
+
+    def _no_factory(self, section: str, ref: Any, where: str | None, kind: str, name: str,
+                    unsupported: frozenset[str] | set[str] = frozenset()) -> IllegalArgument:
+        """ES's error for a component Loghaven cannot build: one it knows but does not do,
+        a name the index does not define, or an unknown type."""
+        label = "token filter" if section == "filter" else section
+        if kind in unsupported:
+            return IllegalArgument(f"not supported by Loghaven: {label} type [{kind}]")
+        if isinstance(ref, str) and ref not in self.definitions[section]:
+            return IllegalArgument(f"Custom Analyzer [{where}] failed to find {section} under "
+                                   f"name [{ref}]" if where else
+                                   f"failed to find global {section} under [{ref}]")
+        return IllegalArgument(f"Unknown {section} type [{kind}] for [{name}]")
+
     def tokenizer(self, ref: Any, where: str | None = None) -> Stage:
-        spec = self.definitions["tokenizer"].get(ref) if isinstance(ref, str) else None
+        spec = self._component("tokenizer", ref)
         name = ref if isinstance(ref, str) else "_anonymous_tokenizer"
-        if spec is None:
-            spec = _spec(ref)
         kind = str(spec.get("type", ""))
         kind = tokenizers.ALIASES.get(kind, kind)
         factory = tokenizers.FACTORIES.get(kind)
         if factory is None:
-            if kind in tokenizers.UNSUPPORTED:
-                raise IllegalArgument(f"not supported by Loghaven: tokenizer type [{kind}]")
-            if isinstance(ref, str) and ref not in self.definitions["tokenizer"]:
-                raise IllegalArgument(f"Custom Analyzer [{where}] failed to find tokenizer "
-                                      f"under name [{ref}]" if where else
-                                      f"failed to find global tokenizer under [{ref}]")
-            raise IllegalArgument(f"Unknown tokenizer type [{kind}] for [{name}]")
+            raise self._no_factory("tokenizer", ref, where, kind, name, tokenizers.UNSUPPORTED)
         if kind in ("ngram", "edge_ngram"):
             return Stage(name, factory(spec, name, self.max_ngram_diff))
         return Stage(name, factory(spec, name))
 
     def char_filter(self, ref: Any, where: str | None = None) -> Stage:
-        spec = self.definitions["char_filter"].get(ref) if isinstance(ref, str) else None
+        spec = self._component("char_filter", ref)
         name = ref if isinstance(ref, str) else "_anonymous_charfilter"
-        if spec is None:
-            spec = _spec(ref)
         kind = str(spec.get("type", ""))
         factory = char_filters.FACTORIES.get(kind)
         if factory is None:
-            if isinstance(ref, str) and ref not in self.definitions["char_filter"]:
-                raise IllegalArgument(f"Custom Analyzer [{where}] failed to find char_filter "
-                                      f"under name [{ref}]" if where else
-                                      f"failed to find global char_filter under [{ref}]")
-            raise IllegalArgument(f"Unknown char_filter type [{kind}] for [{name}]")
+            raise self._no_factory("char_filter", ref, where, kind, name)
         return Stage(name, factory(spec, name))
 
     def char_filter_type(self, ref: Any) -> str:
-        spec = self.definitions["char_filter"].get(ref) if isinstance(ref, str) else None
-        return str((spec or _spec(ref)).get("type", ""))
+        return str(self._component("char_filter", ref).get("type", ""))
 
     def filter_type(self, ref: Any) -> str:
-        spec = self.definitions["filter"].get(ref) if isinstance(ref, str) else None
-        kind = str((spec or _spec(ref)).get("type", ""))
+        kind = str(self._component("filter", ref).get("type", ""))
         return token_filters.ALIASES.get(kind, kind)
 
     def _check_filter(self, name: str) -> None:
@@ -207,22 +210,14 @@ class IndexAnalysis:
     def filter(self, ref: Any, where: str | None,
                before: Callable[[str], list[str]]) -> Stage:
         """A token filter; ``before`` analyses a word with the chain up to it (synonyms)."""
-        spec = self.definitions["filter"].get(ref) if isinstance(ref, str) else None
+        spec = self._component("filter", ref)
         name = ref if isinstance(ref, str) else "_anonymous_tokenfilter"
-        if spec is None:
-            spec = _spec(ref)
         kind = self.filter_type(ref)
         if kind in ("synonym", "synonym_graph"):
             return Stage(name, synonym(spec, name, before, graph=kind == "synonym_graph"))
         factory = token_filters.FACTORIES.get(kind)
         if factory is None:
-            if kind in token_filters.UNSUPPORTED:
-                raise IllegalArgument(f"not supported by Loghaven: token filter type [{kind}]")
-            if isinstance(ref, str) and ref not in self.definitions["filter"]:
-                raise IllegalArgument(f"Custom Analyzer [{where}] failed to find filter under "
-                                      f"name [{ref}]" if where else
-                                      f"failed to find global filter under [{ref}]")
-            raise IllegalArgument(f"Unknown filter type [{kind}] for [{name}]")
+            raise self._no_factory("filter", ref, where, kind, name, token_filters.UNSUPPORTED)
         if kind == "ngram":
             return Stage(name, factory(spec, name, self.max_ngram_diff))
         if kind == "shingle":

@@ -15,6 +15,7 @@ from typing import Any
 import tantivy
 
 from loghaven.engine.analysis import language
+from loghaven.engine.analysis.tokenizers import check_gram_diff
 from loghaven.engine.analysis.tokens import (
     Token,
     TokenFilter,
@@ -102,14 +103,22 @@ def unique(spec: dict[str, Any], name: str) -> TokenFilter:
 
 # --- n-grams and shingles -------------------------------------------------------------------
 
+def _gram_sizes(spec: dict[str, Any], name: str, default_high: int) -> tuple[int, int]:
+    """An n-gram filter's sizes, with Lucene's token filters' refusals (their wording differs
+    from the tokenizers')."""
+    low = setting_int(spec, "min_gram", 1, name)
+    high = setting_int(spec, "max_gram", default_high, name)
+    if low < 1:
+        raise IllegalArgument("minGram must be greater than zero")
+    if low > high:
+        raise IllegalArgument("minGram must not be greater than maxGram")
+    return low, high
+
+
 def ngram(spec: dict[str, Any], name: str, max_diff: int = 1) -> TokenFilter:
     low = setting_int(spec, "min_gram", 1, name)
-    high = setting_int(spec, "max_gram", 2, name)
-    if high - low > max_diff:
-        raise IllegalArgument(
-            f"The difference between max_gram and min_gram in NGram Tokenizer must be less "
-            f"than or equal to: [{max_diff}] but was [{high - low}]. This limit can be set by "
-            f"changing the [index.max_ngram_diff] index level setting.")
+    check_gram_diff(low, setting_int(spec, "max_gram", 2, name), max_diff)
+    low, high = _gram_sizes(spec, name, 2)
     preserve = setting_bool(spec, "preserve_original", False, name)
 
     def apply(tokens: list[Token]) -> list[Token]:
@@ -127,8 +136,7 @@ def ngram(spec: dict[str, Any], name: str, max_diff: int = 1) -> TokenFilter:
 
 
 def edge_ngram(spec: dict[str, Any], name: str, max_diff: int = 1) -> TokenFilter:
-    low = setting_int(spec, "min_gram", 1, name)
-    high = setting_int(spec, "max_gram", 2, name)
+    low, high = _gram_sizes(spec, name, 2)
     side = str(spec.get("side", "front"))
     if side not in ("front", "back"):
         raise IllegalArgument(f"side must be either front or back but was [{side}]")

@@ -174,14 +174,21 @@ def _token_char_runs(spec: dict[str, Any], name: str) -> Callable[[str], list[tu
     return lambda text: [m.span() for m in run.finditer(text)]
 
 
+def check_gram_diff(low: int, high: int, max_diff: int) -> None:
+    """``index.max_ngram_diff``, which ES checks for the ngram tokenizer and token filter
+    alike (and names the tokenizer in both messages)."""
+    if high - low > max_diff:
+        raise IllegalArgument(
+            f"The difference between max_gram and min_gram in NGram Tokenizer must be less "
+            f"than or equal to: [{max_diff}] but was [{high - low}]. This limit can be set by "
+            f"changing the [index.max_ngram_diff] index level setting.")
+
+
 def gram_sizes(spec: dict[str, Any], name: str, max_diff: int, kind: str) -> tuple[int, int]:
     low = setting_int(spec, "min_gram", 1, name)
     high = setting_int(spec, "max_gram", 2, name)
-    if kind == "NGram" and high - low > max_diff:
-        raise IllegalArgument(
-            f"The difference between max_gram and min_gram in {kind} Tokenizer must be less "
-            f"than or equal to: [{max_diff}] but was [{high - low}]. This limit can be set by "
-            f"changing the [index.max_ngram_diff] index level setting.")
+    if kind == "NGram":
+        check_gram_diff(low, high, max_diff)
     if low < 1 or high < low:
         raise IllegalArgument("minGram must be greater than zero and maxGram must be greater "
                               "than or equal to minGram")
