@@ -18,6 +18,11 @@ ID = "_id"
 SOURCE = "_source"
 SEQ_NO = "_seq_no"
 VERSION = "_version"
+#: On a nested object's hidden document (decisions/0017): the path of its ``nested``
+#: object (``comments``, ``comments.replies``), and its place as offsets from the root's
+#: array down (``"2"``, ``"2.0"``). Only splits of a mapping with nested objects have them.
+NESTED_PATH = "_nested_path"
+NESTED_AT = "_nested_at"
 
 
 def register_analyzers(index: tantivy.Index) -> None:
@@ -30,7 +35,7 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
     tantivy panics on a duplicate field name (e.g. geo_point ``loc`` beside a field
     ``loc.lat``), so names are checked first. Index calls this before it stores a mapping.
     """
-    taken = {ID, SOURCE, SEQ_NO, VERSION}
+    taken = {ID, SOURCE, SEQ_NO, VERSION, NESTED_PATH, NESTED_AT}
     for info in mapping.fields.values():
         for name in _schema_names(info):
             if name in taken:
@@ -41,6 +46,11 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
     builder.add_bytes_field(SOURCE, stored=True)
     builder.add_integer_field(SEQ_NO, indexed=True, fast=True)
     builder.add_integer_field(VERSION, fast=True)
+    if mapping.nested:
+        builder.add_text_field(NESTED_PATH, fast=True, tokenizer_name="raw",
+                               index_option="basic")
+        builder.add_text_field(NESTED_AT, stored=True, tokenizer_name="raw",
+                               index_option="basic")
     for info in mapping.fields.values():
         _add_field(builder, info)
     return builder.build()
@@ -57,7 +67,8 @@ def _schema_names(info: FieldInfo) -> tuple[str, ...]:
 
 def indexed_field_names(mapping: Mapping) -> frozenset[str]:
     """The mapping's field names that a schema built from it has (geo points as lat/lon)."""
-    return frozenset(name for info in mapping.fields.values() for name in _schema_names(info))
+    names = frozenset(name for info in mapping.fields.values() for name in _schema_names(info))
+    return names | {NESTED_PATH, NESTED_AT} if mapping.nested else names
 
 
 def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:

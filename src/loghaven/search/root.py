@@ -405,7 +405,8 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     if post_filter is not None:
         hit_query = all_of([ctx.query, as_filter(ctx.compile(post_filter, now_ms))])
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
-        and request.post_filter is None and (restriction is None or restriction.dls is None)
+        and request.post_filter is None and (restriction is None or restriction.dls is None) \
+        and not entry.split.has_nested
     keys = (runtime.sort_keys(sort, ctx, fields) if fields else None) \
         or resolve_keys(sort, ctx.mapping, ctx.fields)
     return _Planned(position, ctx, hit_query, keys, matches_all, values)

@@ -32,7 +32,7 @@ import tantivy
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.split import Split
 from loghaven.errors import ParsingError
-from loghaven.search.query import compound, full_text, multi_term, term_level
+from loghaven.search.query import compound, full_text, joining, multi_term, term_level
 from loghaven.search.query.bounds import time_bounds
 from loghaven.search.query.combine import all_of, any_of, as_filter
 from loghaven.search.query.context import Handler, QueryContext, QueryShardError
@@ -46,6 +46,7 @@ __all__ = [
 #: Every clause Loghaven compiles, by name.
 CLAUSES: dict[str, Handler] = {
     **term_level.CLAUSES, **multi_term.CLAUSES, **full_text.CLAUSES, **compound.CLAUSES,
+    **joining.CLAUSES,
 }
 
 
