@@ -13,9 +13,11 @@ each one's stored ``_id``, so its cost grows with the number of matching objects
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+import tantivy
 from tantivy import Occur, Query
 
 from loghaven.engine.mapping import Mapping
@@ -139,3 +141,49 @@ def nested(ctx: QueryContext, body: Any) -> Query:
 
 
 CLAUSES: dict[str, Handler] = {"nested": nested}
+
+
+def _places(searcher: tantivy.Searcher, query: Query) -> list[tuple[str, str]]:
+    """The ``_id`` and place (``""`` for a root document) of each document ``query`` finds."""
+    if not searcher.num_docs:
+        return []
+    found = []
+    for _, address in searcher.search(query, limit=searcher.num_docs).hits:
+        stored = searcher.doc(address)
+        found.append((stored.get_first(ID), stored.get_first(NESTED_AT) or ""))
+    return found
+
+
+def children_of(searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query,
+                path: str) -> Query:
+    """The nested documents of ``path`` under the documents ``query`` finds (root documents
+    or nested ones of an outer path): ES's ``nested`` aggregation's documents."""
+    places = _places(searcher, query)
+    if not places:
+        return Query.empty_query()
+    kind = as_filter(Query.term_query(schema, NESTED_PATH, path))
+    if all(not place for _, place in places):
+        return all_of([Query.term_set_query(schema, ID, sorted({i for i, _ in places})), kind])
+    return all_of([any_of([Query.boolean_query([
+        (Occur.Must, Query.term_query(schema, ID, doc_id)),
+        (Occur.Must, Query.regex_query(schema, NESTED_AT, re.escape(place) + r"\..*"))])
+        for doc_id, place in sorted(set(places))]), kind])
+
+
+def parents_of(searcher: tantivy.Searcher, schema: tantivy.Schema, mapping: Mapping,
+               query: Query, path: str | None) -> Query:
+    """The documents of ``path`` (None: the root documents) that hold the nested documents
+    ``query`` finds: ES's ``reverse_nested`` aggregation's documents."""
+    places = _places(searcher, query)
+    if not places:
+        return Query.empty_query()
+    if path is None:
+        return Query.boolean_query([
+            (Occur.Must, Query.term_set_query(schema, ID, sorted({i for i, _ in places}))),
+            (Occur.MustNot, Query.exists_query(NESTED_PATH))])
+    depth = nested_depth(mapping, path)
+    keys = sorted({(doc_id, ".".join(place.split(".")[:depth])) for doc_id, place in places})
+    return all_of([any_of([Query.boolean_query([
+        (Occur.Must, Query.term_query(schema, ID, doc_id)),
+        (Occur.Must, Query.term_query(schema, NESTED_AT, place))]) for doc_id, place in keys]),
+        as_filter(Query.term_query(schema, NESTED_PATH, path))])
