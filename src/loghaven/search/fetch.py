@@ -9,7 +9,7 @@ millis, missing values as Long.MAX/MIN, ``_shard_doc`` for point-in-time paging)
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -24,6 +24,8 @@ from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search import runtime
 from loghaven.search.context import SplitContext
 from loghaven.search.highlight import Highlighter
+from loghaven.search.inner_hits import NestedInnerHits
+from loghaven.search.inner_hits import fetch as fetch_inner_hits
 from loghaven.search.leaf import Cursor, LeafKey, Row
 from loghaven.search.request import FieldSpec, SearchRequest
 
@@ -41,6 +43,9 @@ class FetchContext:
     keys: list[LeafKey]
     highlighter: Highlighter | None
     hit_query: tantivy.Query
+    #: The ``inner_hits`` of the query's ``nested`` clauses, and the request's clock.
+    inner_hits: list[NestedInnerHits] = field(default_factory=list)
+    now_ms: int = 0
 
 
 def shard_doc(tiebreak: tuple[int, int, int]) -> int:
@@ -168,6 +173,9 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
             hit["sort"] = sort
         if request.explain:
             hit["_explanation"] = _explanation(context.hit_query, searcher, row.address)
+        if context.inner_hits:
+            hit["inner_hits"] = fetch_inner_hits(ctx, doc_id, context.inner_hits,
+                                                 context.now_ms, request.total_as_int)
         hits.append(hit)
     return hits
 

@@ -25,7 +25,7 @@ time range cannot match (ES's ``can_match`` phase).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 
@@ -38,8 +38,12 @@ from loghaven.search.query.combine import all_of, any_of, as_filter
 from loghaven.search.query.context import Handler, QueryContext, QueryShardError
 from loghaven.search.query.regex import regex_after, regex_before
 
+if TYPE_CHECKING:
+    from loghaven.search.context import SplitContext
+
 __all__ = [
-    "QueryShardError", "all_of", "any_of", "as_filter", "compile_query", "regex_after",
+    "QueryShardError", "all_of", "any_of", "as_filter", "compile_query",
+    "nested_objects_query", "regex_after",
     "regex_before", "time_bounds",
 ]
 
@@ -68,4 +72,16 @@ def compile_query(query: dict[str, Any] | None, split: Split | None, mapping: Ma
         return QueryContext(CLAUSES, split, mapping, now_ms, index_name,
                             max_terms_count, fields).compile(query)
     except (ValueError, TypeError) as exc:  # a malformed option value: 5 for a string, "x"
+        raise ParsingError(f"failed to parse query: {exc}") from exc
+
+
+def nested_objects_query(path: str, query: dict[str, Any] | None, ctx: SplitContext,
+                         now_ms: int) -> tantivy.Query:
+    """``query`` over the nested documents of ``path`` on ``ctx``'s split (a ``nested``
+    clause's own query, for its ``inner_hits``)."""
+    context = QueryContext(CLAUSES, ctx.split, ctx.mapping, now_ms, ctx.index.name,
+                           ctx.index.settings.limit("index.max_terms_count"), ctx.fields)
+    try:
+        return joining.objects_query(context, path, query or {})
+    except (ValueError, TypeError) as exc:
         raise ParsingError(f"failed to parse query: {exc}") from exc

@@ -1,0 +1,251 @@
+"""``inner_hits`` of ``nested`` clauses: per hit, the nested objects that matched.
+
+Found once per request by walking the query (:func:`nested_inner_hits`), and fetched per
+hit on the hit's split (:func:`fetch`): the clause's query over the nested documents of its
+path, narrowed to the hit's ``_id``, sorted and paged in Python (a document has few nested
+objects). Each inner hit shows the object's place (``_nested``: field and offset, one level
+per nested object on the path) and its ``_source``, cut out of the parent's ``_source`` as
+ES does: nested documents keep no source of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import tantivy
+
+from loghaven.engine.mapping import Mapping
+from loghaven.engine.schema import ID, NESTED_AT, SOURCE
+from loghaven.engine.split import top_level
+from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.context import SplitContext
+from loghaven.search.query import all_of, as_filter, nested_objects_query
+from loghaven.search.source_filter import SourceFilter
+
+#: ES's ``index.max_inner_result_window`` default.
+MAX_INNER_RESULT_WINDOW = 100
+_OPTIONS = {"name", "from", "size", "sort", "_source", "ignore_unmapped"}
+
+
+@dataclass(frozen=True)
+class NestedInnerHits:
+    """One ``nested`` clause's ``inner_hits``: its path, query and options."""
+
+    name: str
+    path: str
+    query: dict[str, Any]
+    start: int
+    size: int
+    sort: list[tuple[str, bool]]
+    source: SourceFilter
+
+
+def nested_inner_hits(query: Any) -> list[NestedInnerHits]:
+    """The ``inner_hits`` of the request's top-level ``nested`` clauses (not of those inside
+    a ``nested`` clause's own query), in query order; ParsingError for bad options."""
+    found: list[NestedInnerHits] = []
+    _walk(query, found)
+    names = [spec.name for spec in found]
+    for name in names:
+        if names.count(name) > 1:
+            raise IllegalArgument(f"[inner_hits] already contains an entry for key [{name}]")
+    return found
+
+
+def _walk(clause: Any, found: list[NestedInnerHits]) -> None:
+    if not isinstance(clause, dict):
+        return
+    for name, body in clause.items():
+        if not isinstance(body, dict):
+            continue
+        if name == "nested":
+            spec = body.get("inner_hits")
+            if isinstance(spec, dict) and isinstance(body.get("path"), str):
+                found.append(_parse(body["path"], body.get("query") or {}, spec))
+            continue
+        for key in ("must", "filter", "should", "queries", "positive", "negative"):
+            value = body.get(key)
+            for item in value if isinstance(value, list) else [value]:
+                _walk(item, found)
+        if name == "constant_score":
+            _walk(body.get("filter"), found)
+
+
+def _parse(path: str, query: dict[str, Any], spec: dict[str, Any]) -> NestedInnerHits:
+    unknown = sorted(set(spec) - _OPTIONS)
+    if unknown:
+        raise ParsingError(f"[inner_hits] option [{unknown[0]}] is not supported by Loghaven "
+                           f"(supported: {', '.join(sorted(_OPTIONS))})")
+    try:
+        start, size = int(spec.get("from", 0)), int(spec.get("size", 3))
+    except (TypeError, ValueError) as exc:
+        raise ParsingError(f"[inner_hits] failed to parse [from]/[size]: {exc}") from exc
+    if start < 0 or size < 0:
+        raise IllegalArgument("[inner_hits] [from] and [size] must be positive")
+    name = str(spec.get("name", path))
+    if start + size > MAX_INNER_RESULT_WINDOW:
+        raise IllegalArgument(
+            f"Inner result window is too large, the inner hit definition's [{name}]'s from + "
+            f"size must be less than or equal to: [{MAX_INNER_RESULT_WINDOW}] but was "
+            f"[{start + size}]. This limit can be set by changing the "
+            f"[index.max_inner_result_window] index level setting.")
+    return NestedInnerHits(name, path, query, start, size, _sort(spec.get("sort")),
+                           SourceFilter.from_spec(_relative_source(spec.get("_source"), path)))
+
+
+def _sort(spec: Any) -> list[tuple[str, bool]]:
+    """``sort`` as (field, descending) pairs: names, ``{field: order}``, ``{field: {order}}``."""
+    keys: list[tuple[str, bool]] = []
+    for item in spec if isinstance(spec, list) else ([] if spec is None else [spec]):
+        if isinstance(item, str):
+            keys.append((item, item == "_score"))
+        elif isinstance(item, dict) and len(item) == 1:
+            (field, order), = item.items()
+            if isinstance(order, dict):
+                order = order.get("order", "desc" if field == "_score" else "asc")
+            if order not in ("asc", "desc"):
+                raise ParsingError(f"[inner_hits] unknown sort order [{order}]")
+            keys.append((field, order == "desc"))
+        else:
+            raise ParsingError("[inner_hits] malformed [sort]")
+    return keys
+
+
+def _relative_source(spec: Any, path: str) -> Any:
+    """Source patterns may name the object's fields in full (``comments.author``) or not."""
+    def strip(pattern: Any) -> Any:
+        return pattern[len(path) + 1:] if isinstance(pattern, str) and \
+            pattern.startswith(path + ".") else pattern
+
+    if isinstance(spec, str):
+        return strip(spec)
+    if isinstance(spec, list):
+        return [strip(p) for p in spec]
+    if isinstance(spec, dict):
+        return {k: [strip(p) for p in v] if isinstance(v, list) else strip(v)
+                for k, v in spec.items()}
+    return spec
+
+
+def fetch(ctx: SplitContext, doc_id: str, specs: list[NestedInnerHits], now_ms: int,
+          total_as_int: bool) -> dict[str, Any]:
+    """The ``inner_hits`` object of the hit ``doc_id`` on ``ctx``'s split."""
+    searcher = ctx.searcher
+    parent = searcher.search(top_level(ctx.split, tantivy.Query.term_query(
+        ctx.schema, ID, doc_id)), 1).hits
+    source = orjson.loads(ctx.source(searcher.doc(parent[0][1]).get_first(SOURCE))) \
+        if parent else {}
+    result: dict[str, Any] = {}
+    for spec in specs:
+        matches: list[tuple[float, list[int]]] = []
+        if spec.path in ctx.mapping.nested and ctx.split.has_nested and searcher.num_docs:
+            objects = nested_objects_query(spec.path, spec.query, ctx, now_ms)
+            query = all_of([objects, as_filter(tantivy.Query.term_query(ctx.schema, ID, doc_id))])
+            for score, address in searcher.search(query, limit=searcher.num_docs).hits:
+                place = searcher.doc(address).get_first(NESTED_AT)
+                matches.append((score, [int(p) for p in str(place).split(".")]))
+        result[spec.name] = {"hits": _render(ctx, doc_id, spec, source, matches,
+                                             total_as_int)}
+    return result
+
+
+def _render(ctx: SplitContext, doc_id: str, spec: NestedInnerHits, source: dict[str, Any],
+            matches: list[tuple[float, list[int]]], total_as_int: bool) -> dict[str, Any]:
+    levels = _levels(ctx.mapping, spec.path)
+    objects = [(score, offsets, _object_at(source, levels, offsets))
+               for score, offsets in matches]
+    by_score = not spec.sort or spec.sort[0][0] == "_score"
+    objects.sort(key=lambda o: (-o[0], o[1]))
+    for field, descending in reversed(spec.sort):
+        if field == "_score":
+            objects.sort(key=lambda o: o[0], reverse=descending)
+            continue
+        relative = field[len(spec.path) + 1:] if field.startswith(spec.path + ".") else field
+        present = [o for o in objects if _value(o[2], relative) is not None]
+        absent = [o for o in objects if _value(o[2], relative) is None]
+        present.sort(key=lambda o: _value(o[2], relative), reverse=descending)
+        objects = present + absent
+    total = len(objects)
+    hits = []
+    for score, offsets, obj in objects[spec.start:spec.start + spec.size]:
+        hit: dict[str, Any] = {"_index": ctx.index.name, "_id": doc_id,
+                               "_nested": _nested_marker(levels, offsets),
+                               "_score": score if by_score else None}
+        if spec.source.enabled:
+            hit["_source"] = spec.source.apply(obj if isinstance(obj, dict) else {})
+        if spec.sort:
+            hit["sort"] = [score if field == "_score" else _value(obj, field[len(spec.path) + 1:]
+                           if field.startswith(spec.path + ".") else field)
+                           for field, _ in spec.sort]
+        hits.append(hit)
+    max_score = max((o[0] for o in objects), default=None) if by_score else None
+    return {"total": total if total_as_int else {"value": total, "relation": "eq"},
+            "max_score": max_score, "hits": hits}
+
+
+def _levels(mapping: Mapping, path: str) -> list[str]:
+    """The nested objects from the root down to ``path``, each named relative to the one
+    above (``["driver", "vehicle"]`` for ``driver.vehicle``)."""
+    chain: list[str] = []
+    current: str | None = path
+    while current is not None:
+        chain.append(current)
+        current = mapping.nested[current].parent
+    chain.reverse()
+    return [p if i == 0 else p[len(chain[i - 1]) + 1:] for i, p in enumerate(chain)]
+
+
+def _nested_marker(levels: list[str], offsets: list[int]) -> dict[str, Any]:
+    marker: dict[str, Any] = {}
+    inner = marker
+    for depth, (field, offset) in enumerate(zip(levels, offsets, strict=False)):
+        if depth:
+            inner["_nested"] = {}
+            inner = inner["_nested"]
+        inner.update(field=field, offset=offset)
+    return marker
+
+
+def _value(obj: Any, path: str) -> Any:
+    """The value at a dotted ``path`` of an object (dotted keys too); a list's first value."""
+    if not isinstance(obj, dict):
+        return None
+    if path in obj:
+        value = obj[path]
+        return value[0] if isinstance(value, list) and value else value
+    head, dot, rest = path.partition(".")
+    while dot:
+        if head in obj:
+            return _value(obj[head], rest)
+        more, dot, rest = rest.partition(".")
+        head = f"{head}.{more}"
+    return None
+
+
+def _object_at(source: Any, levels: list[str], offsets: list[int]) -> Any:
+    """The nested object at ``offsets`` in the parent's source, level by level."""
+    current = source
+    for field, offset in zip(levels, offsets, strict=False):
+        value = _raw(current, field)
+        items = [v for v in (value if isinstance(value, list) else [value])
+                 if isinstance(v, dict)]
+        if offset >= len(items):
+            return {}
+        current = items[offset]
+    return current
+
+
+def _raw(obj: Any, path: str) -> Any:
+    if not isinstance(obj, dict):
+        return None
+    if path in obj:
+        return obj[path]
+    head, dot, rest = path.partition(".")
+    while dot:
+        if head in obj:
+            return _raw(obj[head], rest)
+        more, dot, rest = rest.partition(".")
+        head = f"{head}.{more}"
+    return None
