@@ -259,3 +259,17 @@ def test_reindex_and_field_caps(es: httpx.Client, users: str) -> None:
     caps = es.get(f"/{users}/_field_caps?fields=user*").json()["fields"]
     assert caps["user"]["nested"]["type"] == "nested"
     assert caps["user.first"]["text"]["searchable"] is True
+
+
+def test_sorting_on_nested_fields_is_refused(es: httpx.Client, index_name: str) -> None:
+    create(es, index_name, {"comments": {"type": "nested", "properties": {
+        "stars": {"type": "integer"}}}})
+    es.put(f"/{index_name}/_doc/1?refresh=true", json={"comments": [{"stars": 1}]})
+    with_context = es.post(f"/{index_name}/_search", json={"sort": [{"comments.stars": {
+        "mode": "max", "order": "desc", "nested": {"path": "comments"}}}]})
+    assert with_context.status_code == 400
+    assert "sorting by the fields of nested objects is not supported" in with_context.text
+    without = es.post(f"/{index_name}/_search", json={"sort": [{"comments.stars": "desc"}]})
+    assert without.status_code == 400
+    assert ("it is mandatory to set the [nested] context on the nested sort field: "
+            "[comments.stars].") in without.text

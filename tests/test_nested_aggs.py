@@ -99,3 +99,19 @@ def test_nested_aggregation_under_a_terms_bucket(es: httpx.Client, products: str
     by_id = {b["key"]: b["resellers"] for b in result["names"]["buckets"]}
     assert by_id == {"tv": {"doc_count": 2, "top": {"value": 500.0}},
                      "radio": {"doc_count": 1, "top": {"value": 20.0}}}
+
+
+def test_top_hits_and_top_metrics_inside_nested(es: httpx.Client, products: str) -> None:
+    result = aggs(es, products, {"query": {"match": {"name": "led tv"}}, "aggs": {
+        "resellers": {"nested": {"path": "resellers"}, "aggs": {
+            "cheapest": {"top_hits": {"size": 1, "sort": [{"resellers.price": "asc"}]}},
+            "dearest": {"top_metrics": {"metrics": {"field": "resellers.reseller"},
+                                        "sort": {"resellers.price": "desc"}}}}}}})
+    hits = result["resellers"]["cheapest"]["hits"]
+    assert hits["total"] == {"value": 2, "relation": "eq"}
+    assert hits["hits"] == [{"_index": products, "_id": "0",
+                             "_nested": {"field": "resellers", "offset": 0}, "_score": None,
+                             "_source": {"reseller": "companyA", "price": 350},
+                             "sort": [350.0]}]
+    assert result["resellers"]["dearest"]["top"] == [
+        {"sort": [500.0], "metrics": {"resellers.reseller": "companyB"}}]

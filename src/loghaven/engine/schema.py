@@ -47,7 +47,7 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
     builder.add_integer_field(SEQ_NO, indexed=True, fast=True)
     builder.add_integer_field(VERSION, fast=True)
     if mapping.nested:
-        builder.add_text_field(NESTED_PATH, fast=True, tokenizer_name="raw",
+        builder.add_text_field(NESTED_PATH, stored=True, fast=True, tokenizer_name="raw",
                                index_option="basic")
         builder.add_text_field(NESTED_AT, stored=True, tokenizer_name="raw",
                                index_option="basic")

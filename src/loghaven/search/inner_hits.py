@@ -17,7 +17,7 @@ import orjson
 import tantivy
 
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.schema import ID, NESTED_AT, SOURCE
+from loghaven.engine.schema import ID, NESTED_AT, NESTED_PATH, SOURCE
 from loghaven.engine.split import top_level
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.context import SplitContext
@@ -153,8 +153,8 @@ def fetch(ctx: SplitContext, doc_id: str, specs: list[NestedInnerHits], now_ms: 
 
 def _render(ctx: SplitContext, doc_id: str, spec: NestedInnerHits, source: dict[str, Any],
             matches: list[tuple[float, list[int]]], total_as_int: bool) -> dict[str, Any]:
-    levels = _levels(ctx.mapping, spec.path)
-    objects = [(score, offsets, _object_at(source, levels, offsets))
+    levels = nested_levels(ctx.mapping, spec.path)
+    objects = [(score, offsets, object_at(source, levels, offsets))
                for score, offsets in matches]
     by_score = not spec.sort or spec.sort[0][0] == "_score"
     objects.sort(key=lambda o: (-o[0], o[1]))
@@ -171,7 +171,7 @@ def _render(ctx: SplitContext, doc_id: str, spec: NestedInnerHits, source: dict[
     hits = []
     for score, offsets, obj in objects[spec.start:spec.start + spec.size]:
         hit: dict[str, Any] = {"_index": ctx.index.name, "_id": doc_id,
-                               "_nested": _nested_marker(levels, offsets),
+                               "_nested": nested_marker(levels, offsets),
                                "_score": score if by_score else None}
         if spec.source.enabled:
             hit["_source"] = spec.source.apply(obj if isinstance(obj, dict) else {})
@@ -185,7 +185,7 @@ def _render(ctx: SplitContext, doc_id: str, spec: NestedInnerHits, source: dict[
             "max_score": max_score, "hits": hits}
 
 
-def _levels(mapping: Mapping, path: str) -> list[str]:
+def nested_levels(mapping: Mapping, path: str) -> list[str]:
     """The nested objects from the root down to ``path``, each named relative to the one
     above (``["driver", "vehicle"]`` for ``driver.vehicle``)."""
     chain: list[str] = []
@@ -197,7 +197,7 @@ def _levels(mapping: Mapping, path: str) -> list[str]:
     return [p if i == 0 else p[len(chain[i - 1]) + 1:] for i, p in enumerate(chain)]
 
 
-def _nested_marker(levels: list[str], offsets: list[int]) -> dict[str, Any]:
+def nested_marker(levels: list[str], offsets: list[int]) -> dict[str, Any]:
     marker: dict[str, Any] = {}
     inner = marker
     for depth, (field, offset) in enumerate(zip(levels, offsets, strict=False)):
@@ -224,7 +224,24 @@ def _value(obj: Any, path: str) -> Any:
     return None
 
 
-def _object_at(source: Any, levels: list[str], offsets: list[int]) -> Any:
+def nested_object(ctx: SplitContext, stored: tantivy.Document
+                  ) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """A nested document's path, ``_nested`` marker and object (cut out of its parent's
+    ``_source``); None for a document that is not a nested object's."""
+    place, path = stored.get_first(NESTED_AT), stored.get_first(NESTED_PATH)
+    if place is None or path is None or path not in ctx.mapping.nested:
+        return None
+    offsets = [int(p) for p in str(place).split(".")]
+    found = ctx.searcher.search(top_level(ctx.split, tantivy.Query.term_query(
+        ctx.schema, ID, stored.get_first(ID))), 1).hits
+    source = orjson.loads(ctx.source(ctx.searcher.doc(found[0][1]).get_first(SOURCE))) \
+        if found else {}
+    levels = nested_levels(ctx.mapping, path)
+    obj = object_at(source, levels, offsets)
+    return path, nested_marker(levels, offsets), obj if isinstance(obj, dict) else {}
+
+
+def object_at(source: Any, levels: list[str], offsets: list[int]) -> Any:
     """The nested object at ``offsets`` in the parent's source, level by level."""
     current = source
     for field, offset in zip(levels, offsets, strict=False):

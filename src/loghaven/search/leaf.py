@@ -100,6 +100,10 @@ def resolve_keys(keys: list[SortKey], mapping: Mapping, present: frozenset[str])
                                     status=400, type="query_shard_exception")
             resolved.append(LeafKey(key, "none"))
             continue
+        if info.nested is not None:  # its values are on the nested objects' documents
+            raise LoghavenError(f"it is mandatory to set the [nested] context on the nested "
+                                f"sort field: [{key.field}].", status=400,
+                                type="query_shard_exception")
         if info.fielddata:  # a text field's tokens, from their own column
             info = fielddata_field(info, greatest=key.desc)
         kind = _SORT_KINDS.get(info.kind)

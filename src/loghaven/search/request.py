@@ -242,6 +242,10 @@ def parse_sort(spec: Any) -> list[SortKey]:
 
 def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
     allowed = {"order", "missing", "unmapped_type", "format", "mode", "numeric_type"}
+    for key in ("nested", "nested_path", "nested_filter"):
+        if key in options:
+            raise IllegalArgument(f"[{key}] in a sort on [{name}]: sorting by the fields of "
+                                  f"nested objects is not supported by Loghaven")
     for key in options:
         if key not in allowed:
             raise ParsingError(f"[field_sort] unknown field [{key}]")
