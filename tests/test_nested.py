@@ -4,6 +4,7 @@ counts and aggregations, and kept consistent with its parent through updates and
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -273,3 +274,50 @@ def test_sorting_on_nested_fields_is_refused(es: httpx.Client, index_name: str) 
     assert without.status_code == 400
     assert ("it is mandatory to set the [nested] context on the nested sort field: "
             "[comments.stars].") in without.text
+
+
+def test_merged_splits_keep_the_nested_objects(fresh_server: Any) -> None:
+    """Each document brings a new field, so each seals a split; the small sealed splits are
+    merged, which rebuilds the documents (and their nested objects) from their sources."""
+    with httpx.Client(base_url=fresh_server.url, timeout=30) as es:
+        create(es, "merged", {"user": {"type": "nested", "properties": {
+            "first": {"type": "keyword"}, "last": {"type": "keyword"}}}})
+        for n, field in enumerate(("a", "b", "c", "d")):
+            es.put(f"/merged/_doc/{n}?refresh=true", json={field: n, **USER_DOC})
+        deadline = time.monotonic() + 20
+        while len(_splits(es, "merged")) > 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(_splits(es, "merged")) == 2, "the small sealed splits were not merged"
+        query = {"nested": {"path": "user", "query": {"bool": {"must": [
+            {"term": {"user.first": "Alice"}}, {"term": {"user.last": "White"}}]}}}}
+        result = search(es, "merged", {"query": query, "sort": ["_doc"]})
+        assert sorted(ids(result)) == ["0", "1", "2", "3"]
+        assert es.get("/merged/_count").json()["count"] == 4
+        assert es.get("/_cat/indices/merged?format=json&h=docs.count").json() == [
+            {"docs.count": "12"}]
+
+
+def _splits(es: httpx.Client, index: str) -> list[str]:
+    body = es.post(f"/{index}/_search", json={"profile": True, "size": 0}).json()
+    return [shard["id"] for shard in body["profile"]["shards"]]
+
+
+def test_scroll_and_update_by_query_see_parents_only(es: httpx.Client, users: str) -> None:
+    es.put(f"/{users}/_doc/2?refresh=true", json={"group": "other", "user": [
+        {"first": "Zed", "last": "Z"}, {"first": "Y", "last": "Y"}]})
+    page = es.post(f"/{users}/_search?scroll=1m", json={"size": 1}).json()
+    seen = ids(page)
+    while True:
+        page = es.post("/_search/scroll", json={"scroll": "1m",
+                                                "scroll_id": page["_scroll_id"]}).json()
+        if not page["hits"]["hits"]:
+            break
+        seen += ids(page)
+    assert sorted(seen) == ["1", "2"]
+    updated = es.post(f"/{users}/_update_by_query?refresh=true").json()
+    assert updated["total"] == 2 and updated["updated"] == 2
+    alice = {"nested": {"path": "user", "query": {"bool": {"must": [
+        {"match": {"user.first": "Alice"}}, {"match": {"user.last": "White"}}]}}}}
+    assert ids(search(es, users, {"query": alice})) == ["1"]
+    assert es.get(f"/_cat/indices/{users}?format=json&h=docs.count").json() == [
+        {"docs.count": "6"}]  # two parents, each with two nested objects
