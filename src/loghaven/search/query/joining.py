@@ -88,8 +88,8 @@ def objects_query(ctx: QueryContext, path: str, query: dict[str, Any]) -> Query:
         inner = ctx.compile(query)
     finally:
         ctx.nested_scope = outer
-    if ctx.schema is None or NESTED_PATH not in ctx.present:
-        return Query.empty_query()
+    if ctx.schema is None or ctx.split is None or not ctx.split.has_nested:
+        return Query.empty_query()  # (not ``ctx.present``: field-level security keeps it)
     return all_of([inner, as_filter(Query.term_query(ctx.schema, NESTED_PATH, path))])
 
 
