@@ -321,3 +321,9 @@ def test_scroll_and_update_by_query_see_parents_only(es: httpx.Client, users: st
     assert ids(search(es, users, {"query": alice})) == ["1"]
     assert es.get(f"/_cat/indices/{users}?format=json&h=docs.count").json() == [
         {"docs.count": "6"}]  # two parents, each with two nested objects
+
+
+def test_match_all_scores_one_as_on_other_indices(es: httpx.Client, users: str) -> None:
+    result = search(es, users, {"query": {"match_all": {}}})
+    assert result["hits"]["max_score"] == 1.0
+    assert [h["_score"] for h in result["hits"]["hits"]] == [1.0]

@@ -84,10 +84,11 @@ class SplitContext:
                 alias_filter, self.split, self.mapping, now_ms=now_ms,
                 index_name=self.index.name,
                 max_terms_count=self.index.settings.limit("index.max_terms_count"))))
-        if (self.restriction is not None and self.restriction.dls is not None) \
-                or self.split.has_nested:
+        if self.restriction is not None and self.restriction.dls is not None:
             parts.append(as_filter(self.visible))
-        return all_of(parts)
+        # a must_not beside the query, not one more filter clause: tantivy drops a match_all
+        # from a boolean's musts, and with it the 1.0 score ES gives every match
+        return top_level(self.split, all_of(parts))
 
     def source(self, raw: bytes) -> bytes:
         """A stored ``_source`` of this split as the search may show it (FLS, masking)."""
