@@ -86,3 +86,26 @@ def test_multi_level_path(es: httpx.Client, index_name: str) -> None:
     assert hit["_nested"] == {"field": "driver", "offset": 0,
                               "_nested": {"field": "vehicle", "offset": 1}}
     assert hit["_source"] == {"make": "Miller-Meteor"}
+
+
+def test_inner_hits_of_a_nested_clause_inside_another(es: httpx.Client, index_name: str) -> None:
+    es.put(f"/{index_name}", json={"mappings": {"properties": {"driver": {
+        "type": "nested", "properties": {"last_name": {"type": "keyword"}, "vehicle": {
+            "type": "nested", "properties": {"make": {"type": "keyword"}}}}}}}})
+    es.put(f"/{index_name}/_doc/1?refresh=true", json={"driver": [
+        {"last_name": "McQueen", "vehicle": [{"make": "Powell Motors"}, {"make": "Mifune"}]},
+        {"last_name": "Hudson", "vehicle": [{"make": "Mifune"}]}]})
+    result = search(es, index_name, {"query": {"nested": {
+        "path": "driver", "inner_hits": {"_source": False}, "query": {"nested": {
+            "path": "driver.vehicle", "inner_hits": {"name": "cars"},
+            "query": {"term": {"driver.vehicle.make": "Mifune"}}}}}}})
+    drivers = result["hits"]["hits"][0]["inner_hits"]["driver"]["hits"]["hits"]
+    assert [d["_nested"] for d in drivers] == [{"field": "driver", "offset": 0},
+                                              {"field": "driver", "offset": 1}]
+    cars = [[(c["_nested"], c["_source"]) for c in d["inner_hits"]["cars"]["hits"]["hits"]]
+            for d in drivers]
+    assert cars == [
+        [({"field": "driver", "offset": 0, "_nested": {"field": "vehicle", "offset": 1}},
+          {"make": "Mifune"})],
+        [({"field": "driver", "offset": 1, "_nested": {"field": "vehicle", "offset": 0}},
+          {"make": "Mifune"})]]

@@ -10,6 +10,8 @@ ES does: nested documents keep no source of their own.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,11 +42,14 @@ class NestedInnerHits:
     size: int
     sort: list[tuple[str, bool]]
     source: SourceFilter
+    #: The ``inner_hits`` of ``nested`` clauses in this clause's query (deeper objects),
+    #: shown inside each of this clause's inner hits.
+    children: tuple[NestedInnerHits, ...] = ()
 
 
 def nested_inner_hits(query: Any) -> list[NestedInnerHits]:
-    """The ``inner_hits`` of the request's top-level ``nested`` clauses (not of those inside
-    a ``nested`` clause's own query), in query order; ParsingError for bad options."""
+    """The ``inner_hits`` of the request's ``nested`` clauses, in query order, those of a
+    clause inside another's query as that one's children; ParsingError for bad options."""
     found: list[NestedInnerHits] = []
     _walk(query, found)
     names = [spec.name for spec in found]
@@ -63,7 +68,10 @@ def _walk(clause: Any, found: list[NestedInnerHits]) -> None:
         if name == "nested":
             spec = body.get("inner_hits")
             if isinstance(spec, dict) and isinstance(body.get("path"), str):
-                found.append(_parse(body["path"], body.get("query") or {}, spec))
+                children: list[NestedInnerHits] = []
+                _walk(body.get("query"), children)
+                parsed = _parse(body["path"], body.get("query") or {}, spec)
+                found.append(dataclasses.replace(parsed, children=tuple(children)))
             continue
         for key in ("must", "filter", "should", "queries", "positive", "negative"):
             value = body.get(key)
@@ -137,22 +145,46 @@ def fetch(ctx: SplitContext, doc_id: str, specs: list[NestedInnerHits], now_ms: 
         ctx.schema, ID, doc_id)), 1).hits
     source = orjson.loads(ctx.source(searcher.doc(parent[0][1]).get_first(SOURCE))) \
         if parent else {}
+    return _fetch_level(_Fetch(ctx, doc_id, source, now_ms, total_as_int), specs, None)
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    """One hit's inner hits being fetched: where, whose, its source, the request's clock."""
+
+    ctx: SplitContext
+    doc_id: str
+    source: dict[str, Any]
+    now_ms: int
+    total_as_int: bool
+
+
+def _fetch_level(fetch: _Fetch, specs: tuple[NestedInnerHits, ...] | list[NestedInnerHits],
+                 within: list[int] | None) -> dict[str, Any]:
+    """The ``inner_hits`` of ``specs`` among the hit's objects (those under the object at
+    ``within`` for the inner hits of an inner hit)."""
+    ctx, searcher = fetch.ctx, fetch.ctx.searcher
     result: dict[str, Any] = {}
     for spec in specs:
         matches: list[tuple[float, list[int]]] = []
         if spec.path in ctx.mapping.nested and ctx.split.has_nested and searcher.num_docs:
-            objects = nested_objects_query(spec.path, spec.query, ctx, now_ms)
-            query = all_of([objects, as_filter(tantivy.Query.term_query(ctx.schema, ID, doc_id))])
-            for score, address in searcher.search(query, limit=searcher.num_docs).hits:
+            objects = nested_objects_query(spec.path, spec.query, ctx, fetch.now_ms)
+            parts = [objects, as_filter(tantivy.Query.term_query(ctx.schema, ID, fetch.doc_id))]
+            if within is not None:
+                prefix = ".".join(map(str, within))
+                parts.append(as_filter(tantivy.Query.regex_query(
+                    ctx.schema, NESTED_AT, re.escape(prefix) + r"\..*")))
+            for score, address in searcher.search(all_of(parts), limit=searcher.num_docs).hits:
                 place = searcher.doc(address).get_first(NESTED_AT)
                 matches.append((score, [int(p) for p in str(place).split(".")]))
-        result[spec.name] = {"hits": _render(ctx, doc_id, spec, source, matches,
-                                             total_as_int)}
+        result[spec.name] = {"hits": _render(fetch, spec, matches)}
     return result
 
 
-def _render(ctx: SplitContext, doc_id: str, spec: NestedInnerHits, source: dict[str, Any],
-            matches: list[tuple[float, list[int]]], total_as_int: bool) -> dict[str, Any]:
+def _render(fetch: _Fetch, spec: NestedInnerHits,
+            matches: list[tuple[float, list[int]]]) -> dict[str, Any]:
+    ctx, doc_id, source, total_as_int = fetch.ctx, fetch.doc_id, fetch.source, \
+        fetch.total_as_int
     levels = nested_levels(ctx.mapping, spec.path)
     objects = [(score, offsets, object_at(source, levels, offsets))
                for score, offsets in matches]
@@ -175,6 +207,8 @@ def _render(ctx: SplitContext, doc_id: str, spec: NestedInnerHits, source: dict[
                                "_score": score if by_score else None}
         if spec.source.enabled:
             hit["_source"] = spec.source.apply(obj if isinstance(obj, dict) else {})
+        if spec.children:
+            hit["inner_hits"] = _fetch_level(fetch, spec.children, offsets)
         if spec.sort:
             hit["sort"] = [score if field == "_score" else _value(obj, field[len(spec.path) + 1:]
                            if field.startswith(spec.path + ".") else field)
