@@ -327,3 +327,25 @@ def test_match_all_scores_one_as_on_other_indices(es: httpx.Client, users: str) 
     result = search(es, users, {"query": {"match_all": {}}})
     assert result["hits"]["max_score"] == 1.0
     assert [h["_score"] for h in result["hits"]["hits"]] == [1.0]
+
+
+def test_bulk_and_a_settings_change(es: httpx.Client, users: str) -> None:
+    lines = []
+    for n in range(2, 202):  # enough for the ingest workers, which leave these to the index
+        lines.append(f'{{"index": {{"_id": "{n}"}}}}')
+        lines.append(f'{{"group": "g{n % 3}", "user": [{{"first": "F{n}", "last": "L{n}"}}, '
+                     f'{{"first": "Alice", "last": "L{n}"}}]}}')
+    response = es.post(f"/{users}/_bulk?refresh=true", content="\n".join(lines) + "\n",
+                       headers={"content-type": "application/x-ndjson"})
+    assert response.status_code == 200 and not response.json()["errors"]
+    assert es.get(f"/{users}/_count").json()["count"] == 201
+    query = {"nested": {"path": "user", "query": {"bool": {"must": [
+        {"match": {"user.first": "F7"}}, {"match": {"user.last": "L7"}}]}}}}
+    assert ids(search(es, users, {"query": query})) == ["7"]
+    alices = {"nested": {"path": "user", "query": {"match": {"user.first": "Alice"}}}}
+    assert search(es, users, {"query": alices})["hits"]["total"]["value"] == 201
+    assert es.put(f"/{users}/_settings", json={"index.mapping.nested_objects.limit": 1}
+                  ).status_code == 200
+    refused = es.put(f"/{users}/_doc/x", json={"user": [{"first": "a"}, {"first": "b"}]})
+    assert refused.status_code == 400
+    assert "allowed limit of [1]" in refused.text
