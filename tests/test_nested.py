@@ -349,3 +349,12 @@ def test_bulk_and_a_settings_change(es: httpx.Client, users: str) -> None:
     refused = es.put(f"/{users}/_doc/x", json={"user": [{"first": "a"}, {"first": "b"}]})
     assert refused.status_code == 400
     assert "allowed limit of [1]" in refused.text
+
+
+def test_a_nested_clause_inside_another_must_be_below_its_path(es: httpx.Client,
+                                                               users: str) -> None:
+    response = es.post(f"/{users}/_search", json={"query": {"nested": {
+        "path": "user", "query": {"nested": {"path": "user", "query": {"match_all": {}}}}}}})
+    assert response.status_code == 400
+    assert "[nested] nested path [user] is not inside the enclosing nested path [user]" \
+        in response.text

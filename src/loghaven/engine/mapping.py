@@ -173,14 +173,6 @@ class Mapping:
             for sub in info.multi_fields:
                 self.fields[sub.path] = sub
 
-    def nested_scope(self, path: str) -> str | None:
-        """The innermost ``nested`` object that holds ``path`` (or is it), or None."""
-        while path:
-            if path in self.nested:
-                return path
-            path = path.rpartition(".")[0]
-        return None
-
     def to_es(self) -> dict[str, Any]:
         """The mapping as ``GET _mapping`` shows it (no empty ``properties`` key when unset)."""
         body = copy.deepcopy(self.body)

@@ -100,6 +100,11 @@ def nested(ctx: QueryContext, body: Any) -> Query:
         return Query.empty_query()
     if not check_path(ctx, path, ignore_unmapped):
         return Query.empty_query()
+    outer = ctx.nested_scope
+    if outer is not None and not path.startswith(outer + "."):
+        raise QueryShardError(f"failed to create query: [nested] nested path [{path}] is not "
+                              f"inside the enclosing nested path [{outer}]",
+                              index=ctx.index_name or "_na_")
     children = objects_query(ctx, path, query)
     split = ctx.split
     if split is None or ctx.schema is None or not split.has_nested:
@@ -108,7 +113,6 @@ def nested(ctx: QueryContext, body: Any) -> Query:
     if not searcher.num_docs:
         return Query.empty_query()
     hits = searcher.search(children, limit=searcher.num_docs).hits
-    outer = ctx.nested_scope
     depth = nested_depth(ctx.mapping, outer)
     scores: dict[tuple[str, str], list[float]] = {}
     for score, address in hits:
