@@ -358,3 +358,16 @@ def test_a_nested_clause_inside_another_must_be_below_its_path(es: httpx.Client,
     assert response.status_code == 400
     assert "[nested] nested path [user] is not inside the enclosing nested path [user]" \
         in response.text
+
+
+def test_fields_group_nested_values_per_object(es: httpx.Client, index_name: str) -> None:
+    create(es, index_name, {"group": {"type": "keyword"}, "user": {
+        "type": "nested", "properties": {"first": {"type": "keyword"},
+                                         "last": {"type": "keyword"}}}})
+    es.put(f"/{index_name}/_doc/1?refresh=true", json=USER_DOC)
+    result = search(es, index_name, {"_source": False, "fields": ["group", "user.first"]})
+    assert result["hits"]["hits"][0]["fields"] == {
+        "group": ["fans"], "user": [{"first": ["John"]}, {"first": ["Alice"]}]}
+    result = search(es, index_name, {"_source": False, "docvalue_fields": ["user.*"]})
+    assert result["hits"]["hits"][0]["fields"] == {"user": [
+        {"first": ["John"], "last": ["Smith"]}, {"first": ["Alice"], "last": ["White"]}]}
