@@ -262,18 +262,41 @@ def test_reindex_and_field_caps(es: httpx.Client, users: str) -> None:
     assert caps["user.first"]["text"]["searchable"] is True
 
 
-def test_sorting_on_nested_fields_is_refused(es: httpx.Client, index_name: str) -> None:
+def test_sorting_by_nested_fields(es: httpx.Client, index_name: str) -> None:
     create(es, index_name, {"comments": {"type": "nested", "properties": {
-        "stars": {"type": "integer"}}}})
-    es.put(f"/{index_name}/_doc/1?refresh=true", json={"comments": [{"stars": 1}]})
-    with_context = es.post(f"/{index_name}/_search", json={"sort": [{"comments.stars": {
-        "mode": "max", "order": "desc", "nested": {"path": "comments"}}}]})
-    assert with_context.status_code == 400
-    assert "sorting by the fields of nested objects is not supported" in with_context.text
+        "stars": {"type": "integer"}, "author": {"type": "keyword"}}}})
+    es.put(f"/{index_name}/_doc/a", json={"comments": [{"stars": 1, "author": "x"},
+                                                       {"stars": 5, "author": "y"}]})
+    es.put(f"/{index_name}/_doc/b", json={"comments": [{"stars": 3, "author": "m"}]})
+    es.put(f"/{index_name}/_doc/c?refresh=true", json={"comments": []})
+
+    def order(sort: dict[str, Any], **more: Any) -> list[tuple[str, Any]]:
+        result = search(es, index_name, {"sort": [sort], **more})
+        return [(h["_id"], h["sort"][0]) for h in result["hits"]["hits"]]
+
+    path = {"path": "comments"}
+    last, first = 2**63 - 1, -2**63  # a missing long as ES prints it, sorted last
+    # ES's defaults: ascending by each document's least value, descending by its greatest
+    assert order({"comments.stars": {"order": "asc", "nested": path}}) == [
+        ("a", 1), ("b", 3), ("c", last)]
+    assert order({"comments.stars": {"order": "desc", "nested": path}}) == [
+        ("a", 5), ("b", 3), ("c", first)]
+    assert order({"comments.stars": {"order": "asc", "mode": "max", "nested": path}}) == [
+        ("b", 3), ("a", 5), ("c", last)]
+    assert order({"comments.author": {"order": "desc", "nested": path}}) == [
+        ("a", "y"), ("b", "m"), ("c", None)]
+    assert order({"comments.stars": {"order": "asc", "nested": path}},
+                 search_after=[1]) == [("b", 3), ("c", last)]
     without = es.post(f"/{index_name}/_search", json={"sort": [{"comments.stars": "desc"}]})
     assert without.status_code == 400
     assert ("it is mandatory to set the [nested] context on the nested sort field: "
             "[comments.stars].") in without.text
+    for refused in ({"mode": "avg", "nested": path},
+                    {"nested": {"path": "comments", "filter": {"match_all": {}}}}):
+        response = es.post(f"/{index_name}/_search", json={"sort": [
+            {"comments.stars": refused}]})
+        assert response.status_code == 400
+        assert "not supported by Loghaven" in response.text
 
 
 def test_merged_splits_keep_the_nested_objects(fresh_server: Any) -> None:

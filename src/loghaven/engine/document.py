@@ -17,6 +17,7 @@ from loghaven.engine.mapping import (
     Mapping,
     field_name_error,
     fielddata_field,
+    nested_sort_fields,
 )
 from loghaven.engine.schema import NESTED_AT, NESTED_PATH
 from loghaven.engine.split import NESTED
@@ -288,6 +289,10 @@ class DocumentBuilder:
         self._root: dict[str, Any] = {}
         #: ``index.mapping.nested_objects.limit``: at most this many per document.
         self.nested_objects_limit = 10_000
+        #: Nested fields a sort can read: field → its least and greatest value's columns.
+        self.nested_sortable = {info.path: tuple(c.path for c in columns)
+                                for info in mapping.fields.values()
+                                if (columns := nested_sort_fields(info))}
 
     def build(self, source: dict[str, Any], doc_id: str) -> tuple[dict[str, Any], bool]:
         """The flat document for ``source`` and whether it had unmapped fields. With nested
@@ -310,9 +315,20 @@ class DocumentBuilder:
                         f"[{self.nested_objects_limit}]. This limit can be set by changing "
                         f"the [index.mapping.nested_objects.limit] index level setting.")
                 out[NESTED] = children
+                if self.nested_sortable:
+                    self._sort_columns(children, out)
             return out, self._unmapped
         self._walk(source, self.tree, out, doc_id)
         return out, self._unmapped
+
+    def _sort_columns(self, children: list[dict[str, Any]], out: dict[str, Any]) -> None:
+        """The least and greatest value of each sortable nested field among all the
+        document's objects, on the root document (see ``nested_sort_fields``)."""
+        for path, (least, greatest) in self.nested_sortable.items():
+            values = [v for child in children if (found := child.get(path)) is not None
+                      for v in (found if found.__class__ is list else (found,))]
+            if values:
+                out[least], out[greatest] = min(values), max(values)
 
     def _nested(self, node: _Nested, key: str, value: Any, out: dict[str, Any],
                 doc_id: str) -> None:

@@ -530,6 +530,29 @@ def fielddata_field(info: FieldInfo, *, greatest: bool = False) -> FieldInfo:
     return FieldInfo(path=info.path + suffix, type="keyword", kind="keyword")
 
 
+#: The suffixes of the fast columns that hold, on a root document, the least and greatest
+#: value of a nested object's field among all its objects (a sort with ``nested`` reads them).
+NESTED_MIN_SUFFIX = "#nested_min"
+NESTED_MAX_SUFFIX = "#nested_max"
+_NESTED_SORTABLE = frozenset({"long", "double", "date", "keyword", "boolean"})
+
+
+def nested_sort_fields(info: FieldInfo) -> tuple[FieldInfo, ...]:
+    """The columns a sort on the nested field ``info`` reads (its least and greatest value
+    per root document), or none for a field that is not a sortable nested one.
+
+    ES sorts a parent by its objects' values through the block join at search time; tantivy
+    can only sort by a column of the hit itself, so the values a sort's ``mode: min`` and
+    ``max`` (ES's defaults for ascending and descending) need are written on the root
+    document when it is indexed."""
+    if info.nested is None or not info.doc_values or info.kind not in _NESTED_SORTABLE \
+            or not info.indexed:
+        return ()
+    return tuple(dataclasses.replace(info, path=info.path + suffix, nested=None,
+                                     multi_fields=(), copy_to=())
+                 for suffix in (NESTED_MIN_SUFFIX, NESTED_MAX_SUFFIX))
+
+
 def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
     for name, spec in properties.items():
         path = f"{prefix}{name}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tantivy
 
 from loghaven.engine import words
-from loghaven.engine.mapping import FieldInfo, Mapping, fielddata_field
+from loghaven.engine.mapping import FieldInfo, Mapping, fielddata_field, nested_sort_fields
 from loghaven.errors import MapperParsing
 
 ID = "_id"
@@ -53,6 +53,8 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
                                index_option="basic")
     for info in mapping.fields.values():
         _add_field(builder, info)
+        for column in nested_sort_fields(info):
+            _add_field(builder, column)
     return builder.build()
 
 
@@ -62,6 +64,9 @@ def _schema_names(info: FieldInfo) -> tuple[str, ...]:
     if info.fielddata and info.indexed:
         return (info.path, fielddata_field(info).path,
                 fielddata_field(info, greatest=True).path)
+    columns = nested_sort_fields(info)
+    if columns:
+        return (info.path, *(column.path for column in columns))
     return (info.path,) if info.indexed else ()
 
 
