@@ -232,6 +232,8 @@ class _Nested:
     """A ``nested`` object: each of its objects becomes a hidden document of its own."""
 
     __slots__ = ("include_in_parent", "include_in_root", "path", "tree")
+    #: Never a leaf of plain strings (the builder's fast path reads this of every node).
+    strings = None
 
     def __init__(self, path: str, tree: dict[str, Any], include_in_parent: bool,
                  include_in_root: bool) -> None:
@@ -394,9 +396,6 @@ class DocumentBuilder:
                 else:
                     self._unmapped = True
                 continue
-            if node.__class__ is _Nested:
-                self._nested(node, key, value, out, doc_id)
-                continue
             if node.__class__ is dict:
                 if value.__class__ is dict:
                     self._walk(value, node, out, doc_id)
@@ -422,6 +421,9 @@ class DocumentBuilder:
                         current.append(indexed)
                     else:
                         out[path] = [current, indexed]
+                continue
+            if node.__class__ is _Nested:  # after the strings' path: no cost for leaves there
+                self._nested(node, key, value, out, doc_id)
                 continue
             self._leaf(node, value, out, doc_id)
 
