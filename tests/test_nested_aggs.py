@@ -115,3 +115,37 @@ def test_top_hits_and_top_metrics_inside_nested(es: httpx.Client, products: str)
                              "sort": [350.0]}]
     assert result["resellers"]["dearest"]["top"] == [
         {"sort": [500.0], "metrics": {"resellers.reseller": "companyB"}}]
+
+
+def test_multi_level_nested_and_reverse_nested_to_a_path(es: httpx.Client,
+                                                         index_name: str) -> None:
+    create(es, index_name, {"driver": {"type": "nested", "properties": {
+        "last_name": {"type": "keyword"},
+        "vehicle": {"type": "nested", "properties": {"make": {"type": "keyword"}}}}}})
+    es.put(f"/{index_name}/_doc/1", json={"driver": [
+        {"last_name": "McQueen", "vehicle": [{"make": "Powell"}, {"make": "Mifune"}]},
+        {"last_name": "Hudson", "vehicle": [{"make": "Mifune"}]}]})
+    es.put(f"/{index_name}/_doc/2?refresh=true", json={"driver": [
+        {"last_name": "Hudson", "vehicle": [{"make": "Powell"}]}]})
+    result = aggs(es, index_name, {"aggs": {"drivers": {
+        "nested": {"path": "driver"},
+        "aggs": {"vehicles": {
+            "nested": {"path": "driver.vehicle"},
+            "aggs": {"makes": {
+                "terms": {"field": "driver.vehicle.make"},
+                "aggs": {"to_driver": {
+                    "reverse_nested": {"path": "driver"},
+                    "aggs": {"names": {"terms": {"field": "driver.last_name"}}}},
+                         "to_doc": {"reverse_nested": {}}}}}}}}}})
+    assert result["drivers"]["doc_count"] == 3
+    vehicles = result["drivers"]["vehicles"]
+    assert vehicles["doc_count"] == 4
+    makes = {b["key"]: b for b in vehicles["makes"]["buckets"]}
+    assert makes["Mifune"]["doc_count"] == 2
+    assert makes["Mifune"]["to_driver"]["doc_count"] == 2
+    assert makes["Mifune"]["to_driver"]["names"]["buckets"] == [
+        {"key": "Hudson", "doc_count": 1}, {"key": "McQueen", "doc_count": 1}]
+    assert makes["Mifune"]["to_doc"] == {"doc_count": 1}
+    assert makes["Powell"]["to_doc"] == {"doc_count": 2}
+    assert makes["Powell"]["to_driver"]["names"]["buckets"] == [
+        {"key": "Hudson", "doc_count": 1}, {"key": "McQueen", "doc_count": 1}]
