@@ -394,3 +394,21 @@ def test_fields_group_nested_values_per_object(es: httpx.Client, index_name: str
     result = search(es, index_name, {"_source": False, "docvalue_fields": ["user.*"]})
     assert result["hits"]["hits"][0]["fields"] == {"user": [
         {"first": ["John"], "last": ["Smith"]}, {"first": ["Alice"], "last": ["White"]}]}
+
+
+def test_sql_reads_nested_fields_from_the_rows(es: httpx.Client, users: str) -> None:
+    """No search filters, sorts or groups by a nested object's field (the rows' documents do
+    not hold it): SQL evaluates such conditions in-process, on the row's value as SELECT
+    shows it (the first object's, as OpenSearch's SQL plugin shows arrays)."""
+    es.put(f"/{users}/_doc/2?refresh=true", json={"group": "other", "user": [
+        {"first": "Zed", "last": "Z"}]})
+
+    def rows(query: str) -> list[list[Any]]:
+        response = es.post("/_plugins/_sql?format=jdbc", json={"query": query})
+        assert response.status_code == 200, response.text
+        return response.json()["datarows"]
+
+    assert rows(f"SELECT `user.first` FROM {users} ORDER BY `group`") == [["John"], ["Zed"]]
+    assert rows(f"SELECT `group` FROM {users} WHERE `user.first` = 'Zed'") == [["other"]]
+    assert rows(f"SELECT `group` FROM {users} ORDER BY `user.first` DESC") == [
+        ["other"], ["fans"]]
