@@ -412,3 +412,21 @@ def test_sql_reads_nested_fields_from_the_rows(es: httpx.Client, users: str) -> 
     assert rows(f"SELECT `group` FROM {users} WHERE `user.first` = 'Zed'") == [["other"]]
     assert rows(f"SELECT `group` FROM {users} ORDER BY `user.first` DESC") == [
         ["other"], ["fans"]]
+
+
+def test_a_nested_value_that_does_not_fit_adds_nothing(es: httpx.Client,
+                                                       index_name: str) -> None:
+    create(es, index_name, {"hosts": {"type": "nested", "properties": {"ip": {"type": "ip"}}}})
+    assert es.put(f"/{index_name}/_doc/1?refresh=true", json={"hosts": [
+        {"ip": "10.0.0.1"}]}).status_code == 201
+    bad = es.put(f"/{index_name}/_doc/1?refresh=true", json={"hosts": [
+        {"ip": "10.0.0.2"}, {"ip": "not an address"}]})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["type"] == "mapper_parsing_exception"
+    assert es.get(f"/{index_name}/_doc/1").json()["_source"] == {"hosts": [{"ip": "10.0.0.1"}]}
+    assert es.get(f"/{index_name}/_count").json()["count"] == 1
+    assert es.get(f"/_cat/indices/{index_name}?format=json&h=docs.count").json() == [
+        {"docs.count": "2"}]
+    found = search(es, index_name, {"query": {"nested": {"path": "hosts", "query": {
+        "term": {"hosts.ip": "10.0.0.1"}}}}})
+    assert ids(found) == ["1"]

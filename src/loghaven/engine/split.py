@@ -238,20 +238,27 @@ class Split:
         """Add a flat document through tantivy's JSON path (the fastest way in, measured),
         and the hidden documents of its nested objects."""
         children = flat.pop(NESTED, None)
+        nested = self.nested_documents(flat, children) if children else []
         self.add_json(tantivy_json(flat).decode())
-        if children:
-            self.add_nested(flat, children)
+        self.add_nested(nested)
 
-    def add_nested(self, parent: dict[str, Any], children: list[dict[str, Any]]) -> None:
-        """Add a document's nested objects, each with the parent's ``_id`` (so that deleting
-        or replacing the parent by its id takes them along, in the same commit), sequence
-        number and version."""
+    def nested_documents(self, parent: dict[str, Any],
+                         children: list[dict[str, Any]]) -> list[tantivy.Document]:
+        """A document's nested objects as tantivy documents, each with the parent's ``_id``
+        (so that deleting or replacing the parent by its id takes them along, in the same
+        commit), sequence number and version; ValueError if a value does not fit. Made
+        before the parent is added, so that a misfit adds nothing."""
         for child in children:
             child[ID] = parent[ID]
             child[SEQ_NO] = parent[SEQ_NO]
             child[VERSION] = parent[VERSION]
-            self.writer.add_json(orjson.dumps(child).decode())
-        self.meta.num_docs += len(children)
+        return [self.document(child) for child in children]
+
+    def add_nested(self, documents: list[tantivy.Document]) -> None:
+        """Add a document's nested objects (:meth:`nested_documents`), right after it."""
+        for document in documents:
+            self.writer.add_document(document)
+        self.meta.num_docs += len(documents)
 
     @property
     def has_nested(self) -> bool:

@@ -208,14 +208,14 @@ def apply_index(index: Index, flat: dict[str, Any], operation: Operation,
     flat[SEQ_NO] = operation.seq_no
     flat[VERSION] = operation.version
     try:
+        nested = split.nested_documents(flat, children) if children else []
         if existing is None or existing.split is None:
             split.add_flat(flat)  # validated and added in one native call
         else:
             document = split.document(flat)
             existing.split.delete_id(operation.doc_id)  # its nested documents too
             split.add_document(document)
-        if children:
-            split.add_nested(flat, children)
+        split.add_nested(nested)
     except ValueError as exc:
         raise _not_fitting(operation, exc) from exc
     _added(index, split, operation, bounds)
