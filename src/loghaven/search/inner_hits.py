@@ -197,7 +197,7 @@ def _render(fetch: _Fetch, spec: NestedInnerHits,
         relative = field[len(spec.path) + 1:] if field.startswith(spec.path + ".") else field
         present = [o for o in objects if _value(o[2], relative) is not None]
         absent = [o for o in objects if _value(o[2], relative) is None]
-        present.sort(key=lambda o: _value(o[2], relative), reverse=descending)
+        present.sort(key=lambda o: _sortable(_value(o[2], relative)), reverse=descending)
         objects = present + absent
     total = len(objects)
     hits = []
@@ -240,6 +240,13 @@ def nested_marker(levels: list[str], offsets: list[int]) -> dict[str, Any]:
             inner = inner["_nested"]
         inner.update(field=field, offset=offset)
     return marker
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    """A sort key for values of any JSON type: numbers (booleans too) before strings."""
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (1, value if isinstance(value, str) else str(value))
 
 
 def _value(obj: Any, path: str) -> Any:
