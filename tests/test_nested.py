@@ -430,3 +430,16 @@ def test_a_nested_value_that_does_not_fit_adds_nothing(es: httpx.Client,
     found = search(es, index_name, {"query": {"nested": {"path": "hosts", "query": {
         "term": {"hosts.ip": "10.0.0.1"}}}}})
     assert ids(found) == ["1"]
+
+
+def test_a_point_in_time_joins_on_its_own_documents(es: httpx.Client, users: str) -> None:
+    pit_id = es.post(f"/{users}/_search/point_in_time?keep_alive=5m").json()["pit_id"]
+    es.put(f"/{users}/_doc/1?refresh=true", json={"group": "fans", "user": [
+        {"first": "Bob", "last": "Jones"}]})
+    alice = {"nested": {"path": "user", "query": {"match": {"user.first": "Alice"}},
+                        "inner_hits": {}}}
+    assert ids(search(es, users, {"query": alice})) == []
+    then = es.post("/_search", json={"pit": {"id": pit_id}, "query": alice}).json()
+    assert ids(then) == ["1"]
+    inner = then["hits"]["hits"][0]["inner_hits"]["user"]["hits"]["hits"]
+    assert [h["_source"] for h in inner] == [{"first": "Alice", "last": "White"}]

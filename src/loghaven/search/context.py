@@ -70,7 +70,7 @@ class SplitContext:
         return compile_query(clause, self.split, self.mapping, now_ms=now_ms,
                              index_name=self.index.name,
                              max_terms_count=self.index.settings.limit("index.max_terms_count"),
-                             fields=self.fields)
+                             fields=self.fields, searcher=self.searcher)
 
     def within(self, query: tantivy.Query, alias_filter: dict[str, Any] | None,
                now_ms: int) -> tantivy.Query:
@@ -83,7 +83,8 @@ class SplitContext:
             parts.append(as_filter(compile_query(
                 alias_filter, self.split, self.mapping, now_ms=now_ms,
                 index_name=self.index.name,
-                max_terms_count=self.index.settings.limit("index.max_terms_count"))))
+                max_terms_count=self.index.settings.limit("index.max_terms_count"),
+                searcher=self.searcher)))
         if self.restriction is not None and self.restriction.dls is not None:
             parts.append(as_filter(self.visible))
         # a must_not beside the query, not one more filter clause: tantivy drops a match_all

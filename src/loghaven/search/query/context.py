@@ -12,6 +12,7 @@ from collections.abc import Callable
 from collections.abc import Mapping as Table
 from typing import Any
 
+import tantivy
 from tantivy import Query
 
 from loghaven.engine.dates import DateFormat, get_format, parse_date_math
@@ -57,6 +58,9 @@ class QueryContext:
         self.split = split
         #: The path of the ``nested`` clause being compiled (None: the root documents).
         self.nested_scope: str | None = None
+        #: The searcher the query will run on, which ``nested`` clauses join on (None: the
+        #: split's current one).
+        self.searcher: tantivy.Searcher | None = None
         self.schema = split.schema if split is not None else None
         #: The split's fields the query may read; any other field matches nothing.
         self.present: frozenset[str] = fields if fields is not None else (

@@ -109,7 +109,7 @@ def nested(ctx: QueryContext, body: Any) -> Query:
     split = ctx.split
     if split is None or ctx.schema is None or not split.has_nested:
         return Query.empty_query()
-    searcher = split.searcher()
+    searcher = ctx.searcher or split.searcher()
     if not searcher.num_docs:
         return Query.empty_query()
     hits = searcher.search(children, limit=searcher.num_docs).hits
