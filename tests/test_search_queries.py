@@ -230,8 +230,8 @@ def test_index_field_in_queries(web: tuple[httpx.Client, str]) -> None:
 
 @pytest.mark.parametrize(("query", "reason"), [
     ({"foo": {"field": "x"}}, "unknown query [foo]"),
-    ({"nested": {"path": "user", "query": {"match_all": {}}}},
-     "[nested] queries are not supported by Loghaven"),
+    ({"has_child": {"type": "answer", "query": {"match_all": {}}}},
+     "[has_child] queries are not supported by Loghaven"),
     ({"match": {"message": "a", "action": "b"}},
      "[match] query doesn't support multiple fields, found [message] and [action]"),
     ({"bool": {"must": [{"match_all": {}}], "oops": []}}, "[bool] query does not support [oops]"),

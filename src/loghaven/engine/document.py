@@ -17,7 +17,10 @@ from loghaven.engine.mapping import (
     Mapping,
     field_name_error,
     fielddata_field,
+    nested_sort_fields,
 )
+from loghaven.engine.schema import NESTED_AT, NESTED_PATH
+from loghaven.engine.split import NESTED
 from loghaven.engine.words import display_form, index_form
 from loghaven.engine.words import tokens as word_tokens
 from loghaven.errors import MapperParsing
@@ -225,8 +228,23 @@ class _Leaf:
         self.strings = tuple(strings) if all_strings and not copies_unmapped else None
 
 
+class _Nested:
+    """A ``nested`` object: each of its objects becomes a hidden document of its own."""
+
+    __slots__ = ("include_in_parent", "include_in_root", "path", "tree")
+    #: Never a leaf of plain strings (the builder's fast path reads this of every node).
+    strings = None
+
+    def __init__(self, path: str, tree: dict[str, Any], include_in_parent: bool,
+                 include_in_root: bool) -> None:
+        self.path = path
+        self.tree = tree
+        self.include_in_parent = include_in_parent
+        self.include_in_root = include_in_root
+
+
 def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """A tree of ``name → _Leaf | subtree dict | None`` (None: object not indexed)."""
+    """A tree of ``name → _Leaf | subtree dict | _Nested | None`` (None: not indexed)."""
     tree: dict[str, Any] = {}
     for name, spec in properties.items():
         path = prefix + name
@@ -236,6 +254,10 @@ def _compile(mapping: Mapping, properties: dict[str, Any], prefix: str) -> dict[
                                any(t not in mapping.fields for t in info.copy_to))
         elif spec.get("enabled", True) is False or spec.get("type") == "flattened":
             tree[name] = None
+        elif path in mapping.nested:
+            nested = mapping.nested[path]
+            tree[name] = _Nested(path, _compile(mapping, spec.get("properties", {}), path + "."),
+                                 nested.include_in_parent, nested.include_in_root)
         else:
             tree[name] = _compile(mapping, spec.get("properties", {}), path + ".")
     return tree
@@ -261,27 +283,101 @@ class DocumentBuilder:
         self.tree = _compile(mapping, mapping.body["properties"], "")
         self.date_fields = [f.path for f in mapping.fields.values() if f.kind == "date"]
         self._unmapped = False
+        #: While building: the hidden documents of the nested objects found so far (None:
+        #: not collected, when a nested object's fields are copied into its parent or root),
+        #: the offsets of the object being walked, and the root document.
+        self._children: list[dict[str, Any]] | None = None
+        self._offsets: tuple[int, ...] = ()
+        self._root: dict[str, Any] = {}
+        #: ``index.mapping.nested_objects.limit``: at most this many per document.
+        self.nested_objects_limit = 10_000
+        #: Nested fields a sort can read: field → its least and greatest value's columns.
+        self.nested_sortable = {info.path: tuple(c.path for c in columns)
+                                for info in mapping.fields.values()
+                                if (columns := nested_sort_fields(info))}
 
     def build(self, source: dict[str, Any], doc_id: str) -> tuple[dict[str, Any], bool]:
-        """The flat document for ``source`` and whether it had unmapped fields.
+        """The flat document for ``source`` and whether it had unmapped fields. With nested
+        objects, the flat document lists their hidden documents under ``NESTED``.
 
         Raises MapperParsing for a value that does not fit its field.
         """
         out: dict[str, Any] = {}
         self._unmapped = False
+        if self.mapping.nested:
+            self._children, self._offsets, self._root = [], (), out
+            try:
+                self._walk(source, self.tree, out, doc_id)
+            finally:
+                children, self._children, self._root = self._children, None, {}
+            if children:
+                if len(children) > self.nested_objects_limit:
+                    raise MapperParsing(
+                        f"The number of nested documents has exceeded the allowed limit of "
+                        f"[{self.nested_objects_limit}]. This limit can be set by changing "
+                        f"the [index.mapping.nested_objects.limit] index level setting.")
+                out[NESTED] = children
+                if self.nested_sortable:
+                    self._sort_columns(children, out)
+            return out, self._unmapped
         self._walk(source, self.tree, out, doc_id)
         return out, self._unmapped
+
+    def _sort_columns(self, children: list[dict[str, Any]], out: dict[str, Any]) -> None:
+        """The least and greatest value of each sortable nested field among all the
+        document's objects, on the root document (see ``nested_sort_fields``)."""
+        for path, (least, greatest) in self.nested_sortable.items():
+            values = [v for child in children if (found := child.get(path)) is not None
+                      for v in (found if found.__class__ is list else (found,))]
+            if values:
+                out[least], out[greatest] = min(values), max(values)
+
+    def _nested(self, node: _Nested, key: str, value: Any, out: dict[str, Any],
+                doc_id: str) -> None:
+        """The objects of a nested field: each one's hidden document, and its fields in the
+        parent or root document too where ``include_in_parent``/``include_in_root`` ask."""
+        if value is None:
+            return
+        items = value if value.__class__ is list else [value]
+        offset = 0
+        for item in items:
+            if item is None:
+                continue
+            if item.__class__ is not dict:
+                raise MapperParsing(
+                    f"object mapping for [{node.path}] tried to parse field [{key}] as object, "
+                    f"but found a concrete value")
+            children, offsets = self._children, self._offsets
+            if children is not None:
+                self._offsets = (*offsets, offset)
+                child: dict[str, Any] = {NESTED_PATH: node.path,
+                                         NESTED_AT: ".".join(map(str, self._offsets))}
+                try:
+                    self._walk(item, node.tree, child, doc_id)
+                finally:
+                    self._offsets = offsets
+                children.append(child)
+            self._children = None  # copies into the parent or root make no documents
+            try:
+                if node.include_in_parent:
+                    self._walk(item, node.tree, out, doc_id)
+                if node.include_in_root and not (node.include_in_parent and out is self._root):
+                    self._walk(item, node.tree, self._root, doc_id)
+            finally:
+                self._children = children
+            offset += 1
 
     def date_bounds(self, flat: dict[str, Any]) -> DateBounds:
         """Each date field of a built document with its lowest and highest value."""
         bounds: DateBounds = []
-        for name in self.date_fields:
-            value = flat.get(name)
-            if value is not None:
-                if isinstance(value, list):
-                    bounds.append((name, min(value), max(value)))
-                else:
-                    bounds.append((name, value, value))
+        for document in (flat, *flat.get(NESTED, ())):
+            for name in self.date_fields:
+                value = document.get(name)
+                if value is not None:
+                    if isinstance(value, list):
+                        bounds.append((name, min(value), max(value)))
+                    else:
+                        bounds.append((name, value, value))
         return bounds
 
     def _walk(self, obj: dict[str, Any], tree: dict[str, Any], out: dict[str, Any],
@@ -325,6 +421,9 @@ class DocumentBuilder:
                         current.append(indexed)
                     else:
                         out[path] = [current, indexed]
+                continue
+            if node.__class__ is _Nested:  # after the strings' path: no cost for leaves there
+                self._nested(node, key, value, out, doc_id)
                 continue
             self._leaf(node, value, out, doc_id)
 

@@ -15,7 +15,7 @@ import tantivy
 
 from loghaven.engine.prepare import Prepared
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
-from loghaven.engine.split import Split
+from loghaven.engine.split import Split, top_level
 
 PRIMARY_TERM = 1
 
@@ -82,7 +82,7 @@ def find_committed(split: Split, doc_id: str,
     if within is not None:
         query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
                                              (tantivy.Occur.Must, within)])
-    result = searcher.search(query, 1)
+    result = searcher.search(top_level(split, query), 1)
     if not result.hits:
         return None
     address = result.hits[0][1]
@@ -98,6 +98,6 @@ def ids_in_split(split: Split, ids: list[str]) -> list[str]:
     searcher = split.searcher()
     if searcher.num_docs == 0:
         return []
-    query = tantivy.Query.term_set_query(split.schema, ID, ids)
+    query = top_level(split, tantivy.Query.term_set_query(split.schema, ID, ids))
     result = searcher.search(query, len(ids))
     return [searcher.doc(address).get_first(ID) for _, address in result.hits]

@@ -90,10 +90,24 @@ class FieldInfo:
     #: A text field's ``fielddata: true``: its tokens are also kept in a fast column
     #: (:func:`fielddata_field`) that terms aggregations and sorting read.
     fielddata: bool = False
+    #: The innermost ``nested`` object the field is in (its values are indexed on that
+    #: object's hidden documents), or None.
+    nested: str | None = None
 
     def normalize(self, text: str) -> str:
         """A keyword value or term as this field indexes it."""
         return self.normalizer.normalize(text) if self.normalizer is not None else text
+
+
+@dataclass(frozen=True)
+class NestedInfo:
+    """A ``nested`` object of a mapping: its path, the nested object it is in (None: the
+    root document), and whether its fields are also indexed on the parent or the root."""
+
+    path: str
+    parent: str | None
+    include_in_parent: bool = False
+    include_in_root: bool = False
 
 
 def unwrap_type_name(body: dict[str, Any]) -> dict[str, Any]:
@@ -131,18 +145,30 @@ class Mapping:
         self.runtime = parse_runtime(body.get("runtime"), mapping_error=True)
         self.fields: dict[str, FieldInfo] = {}
         self.objects: dict[str, dict[str, Any]] = {}
-        self._collect(body["properties"], "")
+        #: The ``nested`` objects by path, outermost first (each is indexed as hidden
+        #: documents of its own: decisions/0017).
+        self.nested: dict[str, NestedInfo] = {}
+        self._collect(body["properties"], "", None)
 
-    def _collect(self, properties: dict[str, Any], prefix: str) -> None:
+    def _collect(self, properties: dict[str, Any], prefix: str, scope: str | None) -> None:
         for name, spec in properties.items():
             path = f"{prefix}{name}"
             ftype = spec.get("type", "object" if "properties" in spec else None)
             if ftype in OBJECT_TYPES or ftype is None:
                 self.objects[path] = spec
+                inner = scope
+                if ftype == "nested":
+                    self.nested[path] = NestedInfo(
+                        path, scope, spec.get("include_in_parent") is True,
+                        spec.get("include_in_root") is True)
+                    inner = path
                 if spec.get("enabled", True) is not False and ftype != "flattened":
-                    self._collect(spec.get("properties", {}), path + ".")
+                    self._collect(spec.get("properties", {}), path + ".", inner)
                 continue
             info = _field_info(path, ftype, spec, self.analysis)
+            if scope is not None:
+                info = dataclasses.replace(info, nested=scope, multi_fields=tuple(
+                    dataclasses.replace(sub, nested=scope) for sub in info.multi_fields))
             self.fields[path] = info
             for sub in info.multi_fields:
                 self.fields[sub.path] = sub
@@ -322,6 +348,7 @@ class MappingLimits:
     total_fields: int = 1000
     depth: int = 20
     field_name_length: int = 2**63 - 1
+    nested_fields: int = 50
 
 
 def check_mapping_limits(body: dict[str, Any], limits: MappingLimits) -> None:
@@ -336,7 +363,7 @@ def check_mapping_limits(body: dict[str, Any], limits: MappingLimits) -> None:
     body = unwrap_type_name(body) if isinstance(body, dict) else {}
     properties = body.get("properties")
     stack: list[tuple[str, Any]] = [("", properties)] if isinstance(properties, dict) else []
-    total = 0
+    total = nested = 0
     while stack:
         prefix, props = stack.pop()
         for name, spec in props.items():
@@ -351,6 +378,11 @@ def check_mapping_limits(body: dict[str, Any], limits: MappingLimits) -> None:
             if not isinstance(spec, dict):
                 continue
             children = spec.get("properties")
+            if spec.get("type") == "nested":
+                nested += 1
+                if nested > limits.nested_fields:
+                    raise IllegalArgument(f"Limit of nested fields [{limits.nested_fields}] "
+                                          f"has been exceeded")
             if spec.get("type", "object") in OBJECT_TYPES:
                 if path.count(".") + 2 > limits.depth:
                     raise IllegalArgument(f"Limit of mapping depth [{limits.depth}] has been "
@@ -498,6 +530,29 @@ def fielddata_field(info: FieldInfo, *, greatest: bool = False) -> FieldInfo:
     return FieldInfo(path=info.path + suffix, type="keyword", kind="keyword")
 
 
+#: The suffixes of the fast columns that hold, on a root document, the least and greatest
+#: value of a nested object's field among all its objects (a sort with ``nested`` reads them).
+NESTED_MIN_SUFFIX = "#nested_min"
+NESTED_MAX_SUFFIX = "#nested_max"
+_NESTED_SORTABLE = frozenset({"long", "double", "date", "keyword", "boolean"})
+
+
+def nested_sort_fields(info: FieldInfo) -> tuple[FieldInfo, ...]:
+    """The columns a sort on the nested field ``info`` reads (its least and greatest value
+    per root document), or none for a field that is not a sortable nested one.
+
+    ES sorts a parent by its objects' values through the block join at search time; tantivy
+    can only sort by a column of the hit itself, so the values a sort's ``mode: min`` and
+    ``max`` (ES's defaults for ascending and descending) need are written on the root
+    document when it is indexed."""
+    if info.nested is None or not info.doc_values or info.kind not in _NESTED_SORTABLE \
+            or not info.indexed:
+        return ()
+    return tuple(dataclasses.replace(info, path=info.path + suffix, nested=None,
+                                     multi_fields=(), copy_to=())
+                 for suffix in (NESTED_MIN_SUFFIX, NESTED_MAX_SUFFIX))
+
+
 def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
     for name, spec in properties.items():
         path = f"{prefix}{name}"
@@ -507,8 +562,10 @@ def _validate_properties(properties: dict[str, Any], prefix: str) -> None:
         ftype = spec.get("type")
         if ftype is None or ftype in OBJECT_TYPES:
             if ftype == "nested":
-                raise MapperParsing(f"field [{path}] uses type [nested], which Loghaven does not "
-                                    f"support yet; map it as [object]")
+                for flag in ("include_in_parent", "include_in_root"):
+                    if flag in spec and not isinstance(spec[flag], bool):
+                        raise MapperParsing(f"Failed to parse mapping [_doc]: [{flag}] on "
+                                            f"field [{path}] must be a boolean")
             children = spec.get("properties", {}) or {}
             if not isinstance(children, dict):
                 raise MapperParsing(f"[properties] of field [{path}] must be an object")
@@ -616,7 +673,14 @@ def _merge_properties(target: dict[str, Any], update: dict[str, Any], prefix: st
             target[name] = spec
             continue
         old_type = current.get("type", "object")
-        new_type = spec.get("type", "object")
+        # properties without a type add to an object as it is (dynamic updates send those)
+        new_type = spec.get("type", "nested" if old_type == "nested" else "object")
+        if old_type == "object" and new_type == "nested":
+            raise IllegalArgument(f"can't merge a non-nested mapping [{path}] with a nested "
+                                  f"mapping")
+        if old_type == "nested" and new_type == "object":
+            raise IllegalArgument(f"can't merge a nested mapping [{path}] with a non-nested "
+                                  f"mapping")
         if old_type != new_type:
             raise IllegalArgument(
                 f"mapper [{path}] cannot be changed from type [{old_type}] to [{new_type}]")

@@ -93,6 +93,8 @@ def _live_documents(source: Split, builder: DocumentBuilder) -> Iterator[dict[st
         stored = searcher.doc(address)
         doc_id = stored.get_first(ID)
         source_bytes = stored.get_first(SOURCE)
+        if source_bytes is None:  # a nested object's document: rebuilt with its parent's
+            continue
         try:
             flat, _ = builder.build(orjson.loads(source_bytes), doc_id)
         except LoghavenError:  # indexed under an older mapping; keep it as it was accepted
@@ -225,6 +227,7 @@ def _rewrite(index: Index, sources: list[Split], metas: list[SplitMeta], mapping
     live = sum(source.num_docs() for source in sources)
     quota = -(-live // len(metas)) if metas else 0
     builder = DocumentBuilder(mapping)
+    builder.nested_objects_limit = 2**62  # every document was accepted once: keep them all
     merged: list[Split] = []
     try:
         target: Split | None = None

@@ -101,6 +101,8 @@ def prepare_parsed(builder: DocumentBuilder, parsed: dict[str, Any],
                    source: bytes) -> tuple[bytes, DateBounds] | None:
     """The tantivy JSON (without its closing brace) and date bounds of the document
     ``parsed`` whose source is ``source``; None when it does not fit the mapping alone."""
+    if builder.mapping.nested:  # several documents each: the ordinary path adds them
+        return None
     try:
         flat, unmapped = builder.build(parsed, "")
     except LoghavenError:

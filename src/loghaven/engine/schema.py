@@ -11,13 +11,18 @@ from __future__ import annotations
 import tantivy
 
 from loghaven.engine import words
-from loghaven.engine.mapping import FieldInfo, Mapping, fielddata_field
+from loghaven.engine.mapping import FieldInfo, Mapping, fielddata_field, nested_sort_fields
 from loghaven.errors import MapperParsing
 
 ID = "_id"
 SOURCE = "_source"
 SEQ_NO = "_seq_no"
 VERSION = "_version"
+#: On a nested object's hidden document (decisions/0017): the path of its ``nested``
+#: object (``comments``, ``comments.replies``), and its place as offsets from the root's
+#: array down (``"2"``, ``"2.0"``). Only splits of a mapping with nested objects have them.
+NESTED_PATH = "_nested_path"
+NESTED_AT = "_nested_at"
 
 
 def register_analyzers(index: tantivy.Index) -> None:
@@ -30,7 +35,7 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
     tantivy panics on a duplicate field name (e.g. geo_point ``loc`` beside a field
     ``loc.lat``), so names are checked first. Index calls this before it stores a mapping.
     """
-    taken = {ID, SOURCE, SEQ_NO, VERSION}
+    taken = {ID, SOURCE, SEQ_NO, VERSION, NESTED_PATH, NESTED_AT}
     for info in mapping.fields.values():
         for name in _schema_names(info):
             if name in taken:
@@ -41,8 +46,15 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
     builder.add_bytes_field(SOURCE, stored=True)
     builder.add_integer_field(SEQ_NO, indexed=True, fast=True)
     builder.add_integer_field(VERSION, fast=True)
+    if mapping.nested:
+        builder.add_text_field(NESTED_PATH, stored=True, fast=True, tokenizer_name="raw",
+                               index_option="basic")
+        builder.add_text_field(NESTED_AT, stored=True, tokenizer_name="raw",
+                               index_option="basic")
     for info in mapping.fields.values():
         _add_field(builder, info)
+        for column in nested_sort_fields(info):
+            _add_field(builder, column)
     return builder.build()
 
 
@@ -52,12 +64,16 @@ def _schema_names(info: FieldInfo) -> tuple[str, ...]:
     if info.fielddata and info.indexed:
         return (info.path, fielddata_field(info).path,
                 fielddata_field(info, greatest=True).path)
+    columns = nested_sort_fields(info)
+    if columns:
+        return (info.path, *(column.path for column in columns))
     return (info.path,) if info.indexed else ()
 
 
 def indexed_field_names(mapping: Mapping) -> frozenset[str]:
     """The mapping's field names that a schema built from it has (geo points as lat/lon)."""
-    return frozenset(name for info in mapping.fields.values() for name in _schema_names(info))
+    names = frozenset(name for info in mapping.fields.values() for name in _schema_names(info))
+    return names | {NESTED_PATH, NESTED_AT} if mapping.nested else names
 
 
 def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:

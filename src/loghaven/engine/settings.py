@@ -35,6 +35,8 @@ LIMITS = {
     "index.mapping.depth.limit": (20, 1),
     "index.mapping.field_name_length.limit": (2**63 - 1, 1),
     "index.max_terms_count": (65_536, 1),
+    "index.mapping.nested_fields.limit": (50, 0),
+    "index.mapping.nested_objects.limit": (10_000, 0),
 }
 #: Other typed settings, checked as ES's ``Setting`` parsers check them on create and on
 #: update (:data:`LIMITS` are checked beside them): integers with their lower bound, booleans,
@@ -46,7 +48,6 @@ INTEGER_SETTINGS = {
     "index.max_ngram_diff": 0, "index.max_shingle_diff": 0, "index.max_rescore_window": 1,
     "index.max_regex_length": 1, "index.max_refresh_listeners": 0,
     "index.max_slices_per_scroll": 1, "index.max_adjacency_matrix_filters": 1,
-    "index.mapping.nested_fields.limit": 0, "index.mapping.nested_objects.limit": 0,
     "index.priority": 0,
     "index.routing_partition_size": 1,
 }
@@ -242,7 +243,8 @@ class IndexSettings:
     def mapping_limits(self) -> MappingLimits:
         return MappingLimits(self.limits["index.mapping.total_fields.limit"],
                              self.limits["index.mapping.depth.limit"],
-                             self.limits["index.mapping.field_name_length.limit"])
+                             self.limits["index.mapping.field_name_length.limit"],
+                             self.limits["index.mapping.nested_fields.limit"])
 
     def updated(self, changes: dict[str, str]) -> IndexSettings:
         for key in changes:

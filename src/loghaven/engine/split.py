@@ -18,7 +18,14 @@ import orjson
 import tantivy
 
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.schema import ID, SOURCE, register_analyzers
+from loghaven.engine.schema import (
+    ID,
+    NESTED_PATH,
+    SEQ_NO,
+    SOURCE,
+    VERSION,
+    register_analyzers,
+)
 from loghaven.engine.schema import build_schema as schema_for
 from loghaven.errors import LoghavenError
 from loghaven.storage.objects import ObjectStoreError
@@ -38,6 +45,11 @@ log = logging.getLogger("loghaven.engine")
 WARM_DOCSTORE = {"docstore_compression": "none", "docstore_blocksize": 1 << 20}
 #: tantivy's default document store, which a split moved back to hot is rewritten with.
 HOT_DOCSTORE = {"docstore_compression": "lz4", "docstore_blocksize": 16384}
+
+
+#: The key of a built document that lists its nested objects' hidden documents (flat
+#: documents too, without ``_id``, ``_source`` and versions: the parent's are added).
+NESTED = "#nested"
 
 
 def tantivy_json(flat: dict[str, Any]) -> bytes:
@@ -223,8 +235,35 @@ class Split:
         return document
 
     def add_flat(self, flat: dict[str, Any]) -> None:
-        """Add a flat document through tantivy's JSON path (the fastest way in, measured)."""
+        """Add a flat document through tantivy's JSON path (the fastest way in, measured),
+        and the hidden documents of its nested objects."""
+        children = flat.pop(NESTED, None)
+        nested = self.nested_documents(flat, children) if children else []
         self.add_json(tantivy_json(flat).decode())
+        self.add_nested(nested)
+
+    def nested_documents(self, parent: dict[str, Any],
+                         children: list[dict[str, Any]]) -> list[tantivy.Document]:
+        """A document's nested objects as tantivy documents, each with the parent's ``_id``
+        (so that deleting or replacing the parent by its id takes them along, in the same
+        commit), sequence number and version; ValueError if a value does not fit. Made
+        before the parent is added, so that a misfit adds nothing."""
+        for child in children:
+            child[ID] = parent[ID]
+            child[SEQ_NO] = parent[SEQ_NO]
+            child[VERSION] = parent[VERSION]
+        return [self.document(child) for child in children]
+
+    def add_nested(self, documents: list[tantivy.Document]) -> None:
+        """Add a document's nested objects (:meth:`nested_documents`), right after it."""
+        for document in documents:
+            self.writer.add_document(document)
+        self.meta.num_docs += len(documents)
+
+    @property
+    def has_nested(self) -> bool:
+        """Whether the split's schema has nested documents' fields (it may hold some)."""
+        return NESTED_PATH in self.field_names
 
     def add_json(self, text: str) -> None:
         """Add a document given as tantivy JSON; ValueError if a value does not fit."""
@@ -394,6 +433,15 @@ class Split:
         self._searcher = None
         assert self.meta.location is not None
         self.storage.delete(self.meta.location)
+
+
+def top_level(split: Split, query: tantivy.Query) -> tantivy.Query:
+    """``query`` without the split's hidden nested documents (as is, for a split without)."""
+    if not split.has_nested:
+        return query
+    return tantivy.Query.boolean_query([
+        (tantivy.Occur.Must, query),
+        (tantivy.Occur.MustNot, tantivy.Query.exists_query(NESTED_PATH))])
 
 
 def _segment_infos(segments: list[dict[str, Any]],

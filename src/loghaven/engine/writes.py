@@ -29,7 +29,7 @@ from loghaven.engine.documents_state import (
 )
 from loghaven.engine.prepare import Prepared
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
-from loghaven.engine.split import Split
+from loghaven.engine.split import NESTED, Split
 from loghaven.engine.wal import OP_DELETE, OP_INDEX, Operation
 from loghaven.errors import (
     DocumentMissing,
@@ -184,6 +184,8 @@ def _update(index: Index, request: WriteRequest,
 
 
 def build(index: Index, source: dict[str, Any], doc_id: str) -> dict[str, Any]:
+    index.builder.nested_objects_limit = index.settings.limit(
+        "index.mapping.nested_objects.limit")
     flat, unmapped = index.builder.build(source, doc_id)
     if unmapped:
         additions = index.mapping.dynamic_update(source)
@@ -195,22 +197,28 @@ def build(index: Index, source: dict[str, Any], doc_id: str) -> dict[str, Any]:
 
 def apply_index(index: Index, flat: dict[str, Any], operation: Operation,
                 existing: DocState | None) -> None:
-    """Add the document, replacing ``existing``; the old copy goes only once the new fits."""
-    split = index._target_split(flat)
+    """Add the document, replacing ``existing``; the old copy goes only once the new fits.
+    A document with nested objects takes their hidden documents along (decisions/0017)."""
+    bounds = index.builder.date_bounds(flat)
+    children = flat.pop(NESTED, None)
+    split = index._target_split(
+        {name for child in children for name in child} | flat.keys() if children else flat)
     flat[ID] = operation.doc_id
     flat[SOURCE] = operation.source
     flat[SEQ_NO] = operation.seq_no
     flat[VERSION] = operation.version
     try:
+        nested = split.nested_documents(flat, children) if children else []
         if existing is None or existing.split is None:
             split.add_flat(flat)  # validated and added in one native call
         else:
             document = split.document(flat)
-            existing.split.delete_id(operation.doc_id)
+            existing.split.delete_id(operation.doc_id)  # its nested documents too
             split.add_document(document)
+        split.add_nested(nested)
     except ValueError as exc:
         raise _not_fitting(operation, exc) from exc
-    _added(index, split, operation, index.builder.date_bounds(flat))
+    _added(index, split, operation, bounds)
 
 
 def _apply_prepared(index: Index, prepared: Prepared, operation: Operation) -> None:

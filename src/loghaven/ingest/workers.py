@@ -60,8 +60,8 @@ class IngestWorkers:
         The workers prepare the next batches while the caller writes this one.
         """
         if self.count <= 0 or time.monotonic() < self._paused_until \
-                or index.mapping.analysed_in_python:
-            yield requests
+                or index.mapping.analysed_in_python or index.mapping.nested:
+            yield requests  # (nested objects make several documents each: built in-process)
             return
         batches = [requests[i:i + BATCH] for i in range(0, len(requests), BATCH)]
         new = [[r for r in batch if _preparable(r)] for batch in batches]

@@ -117,4 +117,4 @@ def expand(hits: list[dict[str, Any]], keys: list[Any], request: SearchRequest,
             sub = parse_search_request({**inner.body, "query": query}, {})
             sub.total_as_int = request.total_as_int
             inner_hits[inner.name] = {"hits": sub_search(sub)["hits"]}
-        hit["inner_hits"] = inner_hits
+        hit.setdefault("inner_hits", {}).update(inner_hits)

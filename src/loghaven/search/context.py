@@ -17,7 +17,7 @@ import tantivy
 
 from loghaven.engine.index import Index
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.split import Split
+from loghaven.engine.split import Split, top_level
 from loghaven.search.query import all_of, as_filter, compile_query
 from loghaven.search.restrictions import Restriction
 from loghaven.search.task import SearchTask
@@ -53,12 +53,13 @@ class SplitContext:
 
     @functools.cached_property
     def visible(self) -> tantivy.Query:
-        """Every document of the split this search may see (DLS), whatever its query."""
+        """Every document of the split this search may see (DLS), whatever its query: never
+        the hidden documents of nested objects (decisions/0017)."""
         if self.restriction is not None:
             query = self.restriction.documents(self.split, self.mapping, self.index.name)
             if query is not None:
-                return query
-        return tantivy.Query.all_query()
+                return top_level(self.split, query)
+        return top_level(self.split, tantivy.Query.all_query())
 
     def has_field(self, name: str) -> bool:
         """Whether this split has ``name`` for this search."""
@@ -69,21 +70,26 @@ class SplitContext:
         return compile_query(clause, self.split, self.mapping, now_ms=now_ms,
                              index_name=self.index.name,
                              max_terms_count=self.index.settings.limit("index.max_terms_count"),
-                             fields=self.fields)
+                             fields=self.fields, searcher=self.searcher)
 
     def within(self, query: tantivy.Query, alias_filter: dict[str, Any] | None,
                now_ms: int) -> tantivy.Query:
         """``query`` narrowed to the documents the request may see: those of the alias
-        filter it came through, and of the subject's DLS query."""
+        filter it came through, and of the subject's DLS query; never nested objects' hidden
+        documents. Every search, count, aggregation and by-query operation goes through
+        here, so this is the one place that hides them."""
         parts = [query]
         if alias_filter:
             parts.append(as_filter(compile_query(
                 alias_filter, self.split, self.mapping, now_ms=now_ms,
                 index_name=self.index.name,
-                max_terms_count=self.index.settings.limit("index.max_terms_count"))))
+                max_terms_count=self.index.settings.limit("index.max_terms_count"),
+                searcher=self.searcher)))
         if self.restriction is not None and self.restriction.dls is not None:
             parts.append(as_filter(self.visible))
-        return all_of(parts)
+        # a must_not beside the query, not one more filter clause: tantivy drops a match_all
+        # from a boolean's musts, and with it the 1.0 score ES gives every match
+        return top_level(self.split, all_of(parts))
 
     def source(self, raw: bytes) -> bytes:
         """A stored ``_source`` of this split as the search may show it (FLS, masking)."""

@@ -9,7 +9,7 @@ millis, missing values as Long.MAX/MIN, ``_shard_doc`` for point-in-time paging)
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -18,12 +18,15 @@ import tantivy
 from loghaven.engine import words
 from loghaven.engine.dates import get_format
 from loghaven.engine.documents_state import PRIMARY_TERM
-from loghaven.engine.mapping import FieldInfo
-from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
+from loghaven.engine.mapping import FieldInfo, Mapping
+from loghaven.engine.schema import ID, NESTED_AT, NESTED_PATH, SEQ_NO, SOURCE, VERSION
+from loghaven.engine.split import NESTED
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search import runtime
 from loghaven.search.context import SplitContext
 from loghaven.search.highlight import Highlighter
+from loghaven.search.inner_hits import NestedInnerHits
+from loghaven.search.inner_hits import fetch as fetch_inner_hits
 from loghaven.search.leaf import Cursor, LeafKey, Row
 from loghaven.search.request import FieldSpec, SearchRequest
 
@@ -41,6 +44,9 @@ class FetchContext:
     keys: list[LeafKey]
     highlighter: Highlighter | None
     hit_query: tantivy.Query
+    #: The ``inner_hits`` of the query's ``nested`` clauses, and the request's clock.
+    inner_hits: list[NestedInnerHits] = field(default_factory=list)
+    now_ms: int = 0
 
 
 def shard_doc(tiebreak: tuple[int, int, int]) -> int:
@@ -170,6 +176,9 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
             hit["sort"] = sort
         if request.explain:
             hit["_explanation"] = _explanation(context.hit_query, searcher, row.address)
+        if context.inner_hits:
+            hit["inner_hits"] = fetch_inner_hits(ctx, doc_id, context.inner_hits,
+                                                 context.now_ms, request.total_as_int)
         hits.append(hit)
     return hits
 
@@ -183,8 +192,21 @@ def _fields(ctx: SplitContext, source: dict[str, Any], doc_id: str, specs: list[
         flat, _ = ctx.index.builder.build(source, doc_id)
     except LoghavenError:
         return {}
+    out: dict[str, list[Any]] = _leaf_fields(ctx.mapping, flat, specs, docvalues, None)
+    children = flat.get(NESTED)
+    if children:
+        children.sort(key=lambda c: [int(p) for p in c[NESTED_AT].split(".")])
+        out.update(_nested_fields(ctx.mapping, children, specs, docvalues, None, None))
+    return out
+
+
+def _leaf_fields(mapping: Mapping, flat: dict[str, Any], specs: list[FieldSpec],
+                 docvalues: bool, nested: str | None) -> dict[str, list[Any]]:
+    """The requested fields of one document (the root, or a nested object's of ``nested``)."""
     out: dict[str, list[Any]] = {}
-    for path, info in ctx.mapping.fields.items():
+    for path, info in mapping.fields.items():
+        if info.nested != nested:
+            continue
         spec = next((s for s in specs if fnmatch.fnmatchcase(path, s.pattern)), None)
         if spec is None or (docvalues and info.kind == "text"):
             continue
@@ -192,7 +214,30 @@ def _fields(ctx: SplitContext, source: dict[str, Any], doc_id: str, specs: list[
         if values:
             if docvalues:
                 values = sorted(set(values)) if info.kind == "keyword" else sorted(values)
-            out[path] = values
+            out[path if nested is None else path[len(nested) + 1:]] = values
+    return out
+
+
+def _nested_fields(mapping: Mapping, children: list[dict[str, Any]], specs: list[FieldSpec],
+                   docvalues: bool, parent: str | None, place: str | None) -> dict[str, Any]:
+    """The requested fields of nested objects, grouped as ES groups them: one object per
+    nested object, its fields named relative to it (``{"user": [{"first": ["John"]}]}``)."""
+    out: dict[str, Any] = {}
+    for path, nested in mapping.nested.items():
+        if nested.parent != parent:
+            continue
+        objects = []
+        for child in children:
+            if child[NESTED_PATH] != path or (
+                    place is not None and not child[NESTED_AT].startswith(place + ".")):
+                continue
+            found: dict[str, Any] = _leaf_fields(mapping, child, specs, docvalues, path)
+            found.update(_nested_fields(mapping, children, specs, docvalues, path,
+                                        child[NESTED_AT]))
+            if found:
+                objects.append(found)
+        if objects:
+            out[path if parent is None else path[len(parent) + 1:]] = objects
     return out
 
 

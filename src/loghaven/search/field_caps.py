@@ -67,7 +67,8 @@ def _capabilities(index: Index, fls: FieldSecurity | None,
             caps[path] = (runtime.type, True, True)
     for path in index.mapping.objects:
         if fls is None or any(name.startswith(path + ".") for name in caps):
-            caps.setdefault(path, ("object", False, False))
+            caps.setdefault(path, ("nested" if path in index.mapping.nested else "object",
+                                   False, False))
     return caps
 
 

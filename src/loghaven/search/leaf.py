@@ -20,7 +20,7 @@ from typing import Any
 
 import tantivy
 
-from loghaven.engine.mapping import Mapping, fielddata_field
+from loghaven.engine.mapping import FieldInfo, Mapping, fielddata_field, nested_sort_fields
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.aggregations.fields import no_doc_values
@@ -100,6 +100,8 @@ def resolve_keys(keys: list[SortKey], mapping: Mapping, present: frozenset[str])
                                     status=400, type="query_shard_exception")
             resolved.append(LeafKey(key, "none"))
             continue
+        if info.nested is not None:  # its values are on the nested objects' documents
+            info = _nested_sort_column(key, info, mapping)
         if info.fielddata:  # a text field's tokens, from their own column
             info = fielddata_field(info, greatest=key.desc)
         kind = _SORT_KINDS.get(info.kind)
@@ -118,6 +120,30 @@ def resolve_keys(keys: list[SortKey], mapping: Mapping, present: frozenset[str])
             raise no_doc_values(key.field, info)
         resolved.append(LeafKey(key, kind if info.path in present else "none", info.path))
     return resolved
+
+
+def _nested_sort_column(key: SortKey, info: FieldInfo, mapping: Mapping) -> FieldInfo:
+    """The root documents' column of a nested field's least (``mode: min``, the default
+    ascending) or greatest (``max``, the default descending) value among their objects."""
+    if key.nested is None:  # ES's text; a nested object's own field has no single value
+        raise LoghavenError(f"it is mandatory to set the [nested] context on the nested sort "
+                            f"field: [{key.field}].", status=400, type="query_shard_exception")
+    if key.nested not in mapping.nested:
+        raise LoghavenError(f"[nested] failed to find nested object under path "
+                            f"[{key.nested}]", status=400, type="query_shard_exception")
+    if not (info.nested + ".").startswith(key.nested + "."):
+        raise LoghavenError(f"[nested] nested path [{key.nested}] does not hold the sort "
+                            f"field [{key.field}]", status=400, type="query_shard_exception")
+    assert info.nested is not None
+    mode = key.mode or ("max" if key.desc else "min")
+    if mode not in ("min", "max"):
+        raise IllegalArgument(f"sort mode [{mode}] on the nested field [{key.field}] is not "
+                              f"supported by Loghaven (only [min] and [max])")
+    columns = nested_sort_fields(info)
+    if not columns:
+        raise IllegalArgument(f"sorting on field [{key.field}] of type [{info.type}] is not "
+                              f"supported")
+    return columns[1] if mode == "max" else columns[0]
 
 
 def compare(a_values: tuple[Any, ...], a_tiebreak: tuple[int, int, int] | None,

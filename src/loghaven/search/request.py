@@ -46,6 +46,9 @@ class SortKey:
     missing: Any = "_last"
     unmapped_type: str | None = None
     format: str | None = None
+    mode: str | None = None
+    #: ``nested.path``: the nested object whose values sort the documents.
+    nested: str | None = None
 
     @property
     def desc(self) -> bool:
@@ -241,7 +244,19 @@ def parse_sort(spec: Any) -> list[SortKey]:
 
 
 def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
-    allowed = {"order", "missing", "unmapped_type", "format", "mode", "numeric_type"}
+    allowed = {"order", "missing", "unmapped_type", "format", "mode", "numeric_type", "nested"}
+    for key in ("nested_path", "nested_filter"):
+        if key in options:
+            raise IllegalArgument(f"[{key}] in a sort on [{name}] was removed in ES 7: give "
+                                  f"[nested] with its [path]")
+    nested = options.get("nested")
+    if nested is not None:
+        if not isinstance(nested, dict) or not isinstance(nested.get("path"), str):
+            raise ParsingError(f"[nested] in a sort on [{name}] needs a [path]")
+        unsupported = sorted(set(nested) - {"path"})
+        if unsupported:
+            raise IllegalArgument(f"[nested] option [{unsupported[0]}] in a sort on [{name}] "
+                                  f"is not supported by Loghaven (only [path])")
     for key in options:
         if key not in allowed:
             raise ParsingError(f"[field_sort] unknown field [{key}]")
@@ -256,7 +271,8 @@ def _sort_key(name: str, options: dict[str, Any]) -> SortKey:
         raise ParsingError(f"[sort] unknown order [{order}] for field [{name}]; use [asc] or "
                            f"[desc]")
     return SortKey(name, order, options.get("missing", "_last"), options.get("unmapped_type"),
-                   _date_format(options.get("format")))
+                   _date_format(options.get("format")), options.get("mode"),
+                   nested["path"] if nested is not None else None)
 
 
 def _object(body: dict[str, Any], key: str) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ from loghaven.search.aggregations.fields import FielddataDisabled
 from loghaven.search.context import SplitContext
 from loghaven.search.fetch import FetchContext, fetch_hits, parse_cursor
 from loghaven.search.highlight import Highlighter
+from loghaven.search.inner_hits import NestedInnerHits, nested_inner_hits
 from loghaven.search.leaf import (
     Cursor,
     LeafKey,
@@ -186,6 +187,7 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
             index = snapshot.targets[0]
             raise SearchPhaseError(QueryShardError(error.reason, **{
                 **error.extra, "index": index}), index, node_id) from None
+    nested_inner = nested_inner_hits(request.query)
     explicit_sort = bool(request.sort)
     sort = request.sort or ([_DOC] if request.scroll_ms is not None else [_SCORE])
     planned, skipped, failures = _plan(snapshot, request, sort, now_ms, node_id, task,
@@ -211,7 +213,7 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
         _fill_scores(page, {p.position: p for p in planned})
     task.check()
     fetch_started = time.perf_counter()
-    hits = fetch_hits(page, _fetch_contexts(request, planned), request,
+    hits = fetch_hits(page, _fetch_contexts(request, planned, nested_inner, now_ms), request,
                       show_sort=explicit_sort or pit, with_shard_doc=pit)
     if collapse_keys is not None:
         collapse.expand(hits, collapse_keys, request, lambda sub: search(
@@ -271,7 +273,9 @@ def _collapsed_page(planned: list[_Planned], keys: list[LeafKey], request: Searc
     return [row for _, row in chosen], [key for key, _ in chosen]
 
 
-def _fetch_contexts(request: SearchRequest, planned: list[_Planned]) -> dict[int, FetchContext]:
+def _fetch_contexts(request: SearchRequest, planned: list[_Planned],
+                    nested_inner: list[NestedInnerHits] | None = None,
+                    now_ms: int = 0) -> dict[int, FetchContext]:
     """What rendering each split's hits needs, one highlighter per index (mappings differ)."""
     highlighters: dict[str, Highlighter] = {}
     if request.highlight is not None:
@@ -280,7 +284,8 @@ def _fetch_contexts(request: SearchRequest, planned: list[_Planned]) -> dict[int
             if name not in highlighters:
                 highlighters[name] = Highlighter(request.highlight, request.query, p.ctx.mapping)
     return {p.position: FetchContext(p.ctx, p.keys, highlighters.get(p.ctx.index.name),
-                                     p.hit_query) for p in planned}
+                                     p.hit_query, nested_inner or [], now_ms)
+            for p in planned}
 
 
 def _shards(snapshot: Snapshot, planned: list[_Planned], skipped: list[Any],
@@ -405,7 +410,8 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     if post_filter is not None:
         hit_query = all_of([ctx.query, as_filter(ctx.compile(post_filter, now_ms))])
     matches_all = request.query in (None, {}, {"match_all": {}}) and not entry.alias_filter \
-        and request.post_filter is None and (restriction is None or restriction.dls is None)
+        and request.post_filter is None and (restriction is None or restriction.dls is None) \
+        and not entry.split.has_nested
     keys = (runtime.sort_keys(sort, ctx, fields) if fields else None) \
         or resolve_keys(sort, ctx.mapping, ctx.fields)
     return _Planned(position, ctx, hit_query, keys, matches_all, values)

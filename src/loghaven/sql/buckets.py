@@ -68,7 +68,8 @@ def key_of(target: exp.Expression, schema: Schema, column: str) -> Key | None:
     path = plain_field(target)
     if path is not None:
         field = schema.keyword_of(path) if path in schema else None
-        if field is None or schema.fields[path].es_type in ("object", "nested", "geo_point"):
+        if field is None or schema.fields[path].es_type in ("object", "nested", "geo_point") \
+                or schema.in_nested(path):
             return None
         return Key(column, target.sql(), path, schema.fields[path].es_type,
                    {"terms": {"field": field, "missing_bucket": True}})

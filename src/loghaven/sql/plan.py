@@ -163,7 +163,8 @@ def sort_of(statement: Statement, select: exp.Select | None = None
         target = item_target(statement, ordered.this, select)
         path = plain_field(target)
         es_field = schema.keyword_of(path) if path else None
-        if es_field is None or schema.fields[path].es_type in ("object", "nested"):
+        if es_field is None or schema.fields[path].es_type in ("object", "nested") \
+                or schema.in_nested(path):
             return None
         sort.append({es_field: {"order": "desc" if ordered.args.get("desc") else "asc",
                                 "missing": "_first" if ordered.args.get("nulls_first")

@@ -305,7 +305,7 @@ def _has_value(field: str, schema: Schema) -> Query:
 
 def _field(column: exp.Column, schema: Schema) -> str | None:
     name = column_name(column)
-    return name if name in schema else None
+    return name if name in schema and not schema.in_nested(name) else None
 
 
 def _type(field: str, schema: Schema) -> str:

@@ -66,6 +66,14 @@ class Schema:
                 return sub
         return None
 
+    def in_nested(self, name: str) -> bool:
+        """Whether ``name`` is a field of ``nested`` objects: its values are on the objects'
+        own hidden documents, so no search on the rows (a filter, a sort, a grouping) reads
+        it; the in-process engine reads it from ``_source`` as the row shows it."""
+        parts = name.split(".")
+        return any((field := self.fields.get(".".join(parts[:i]))) is not None
+                   and field.es_type == "nested" for i in range(1, len(parts)))
+
     def is_sub_field(self, name: str) -> bool:
         """Whether ``name`` is a multi-field sub-field (``a.keyword`` of a text ``a``): it
         has no value of its own in ``_source``, only in the index."""

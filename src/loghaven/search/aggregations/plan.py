@@ -16,6 +16,7 @@ from loghaven.search.aggregations.buckets import (
     filters,
     geo,
     histogram,
+    nested,
     significant,
     terms,
 )
@@ -35,7 +36,8 @@ def registry() -> dict[str, type[Agg]]:
         terms.Terms, terms.MultiTerms, significant.RareTerms, significant.SignificantTerms,
         histogram.Histogram, histogram.DateHistogram, histogram.AutoDateHistogram,
         ranges.Range, ranges.DateRange, filters.IpRange, filters.Filter, filters.Filters,
-        filters.Missing, filters.Global, composite.Composite, geo.GeohashGrid, geo.GeotileGrid,
+        filters.Missing, filters.Global, nested.Nested, nested.ReverseNested,
+        composite.Composite, geo.GeohashGrid, geo.GeotileGrid,
         stats.Min, stats.Max, stats.Avg, stats.Sum, stats.ValueCount, stats.StatsAgg,
         stats.ExtendedStats, sketches.Cardinality, sketches.Percentiles,
         sketches.PercentileRanks, sketches.MedianAbsoluteDeviation, hits.TopHits,
@@ -92,7 +94,7 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = No
 
 
 _HISTOGRAMS = ("histogram", "date_histogram", "auto_date_histogram")
-_SINGLE_BUCKET = ("filter", "missing", "global")
+_SINGLE_BUCKET = ("filter", "missing", "global", "nested", "reverse_nested")
 
 
 def _check_parent(pipeline: Any, parent: str | None) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from collections.abc import Mapping as Table
 from typing import Any
 
+import tantivy
 from tantivy import Query
 
 from loghaven.engine.dates import DateFormat, get_format, parse_date_math
@@ -28,7 +29,7 @@ Handler = Callable[["QueryContext", Any], Query]
 _SEARCHABLE_KINDS = frozenset({"text", "keyword", "long", "double", "date", "boolean", "ip"})
 #: Clauses Elasticsearch has that Loghaven does not: a clear 400 rather than "unknown query".
 _UNSUPPORTED = frozenset({
-    "nested", "has_child", "has_parent", "parent_id", "geo_bounding_box", "geo_distance",
+    "has_child", "has_parent", "parent_id", "geo_bounding_box", "geo_distance",
     "geo_polygon", "geo_shape", "shape", "script", "script_score", "function_score",
     "more_like_this", "percolate", "rank_feature", "distance_feature", "wrapper", "pinned",
     "span_term", "span_near", "span_or", "span_not", "span_first", "span_multi",
@@ -36,7 +37,7 @@ _UNSUPPORTED = frozenset({
     "combined_fields",
 })
 #: Clauses that hold other clauses (not counted against maxClauseCount themselves).
-_COMPOUND = frozenset({"bool", "constant_score", "dis_max", "boosting", "query_string",
+_COMPOUND = frozenset({"bool", "nested", "constant_score", "dis_max", "boosting", "query_string",
                        "simple_query_string"})
 
 
@@ -54,6 +55,12 @@ class QueryContext:
                  now_ms: int, index_name: str | None, max_terms_count: int = 65_536,
                  fields: frozenset[str] | None = None) -> None:
         self.clauses = clauses
+        self.split = split
+        #: The path of the ``nested`` clause being compiled (None: the root documents).
+        self.nested_scope: str | None = None
+        #: The searcher the query will run on, which ``nested`` clauses join on (None: the
+        #: split's current one).
+        self.searcher: tantivy.Searcher | None = None
         self.schema = split.schema if split is not None else None
         #: The split's fields the query may read; any other field matches nothing.
         self.present: frozenset[str] = fields if fields is not None else (

@@ -19,6 +19,7 @@ from loghaven.search.aggregations.execute import per_split
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
 from loghaven.search.aggregations.tree import MetricAgg, Scope
 from loghaven.search.context import SplitContext
+from loghaven.search.inner_hits import nested_object
 from loghaven.search.source_filter import SourceFilter
 
 
@@ -28,6 +29,9 @@ class Hit:
     index: str
     doc_id: str
     source: dict[str, Any] | None
+    #: A nested object's hit (under a ``nested`` aggregation): its path and ``_nested``.
+    path: str | None = None
+    nested: dict[str, Any] | None = None
 
 
 @dataclass
@@ -94,6 +98,12 @@ class SearchMetric(MetricAgg):
         for key, address in result.hits:
             doc = searcher.doc(address)
             source = doc.get_first(SOURCE)
+            if source is None and ctx.split.has_nested:
+                found = nested_object(ctx, doc)
+                if found is not None:
+                    path, marker, obj = found
+                    hits.append(Hit(key, ctx.index.name, doc.get_first(ID), obj, path, marker))
+                    continue
             hits.append(Hit(key, ctx.index.name, doc.get_first(ID),
                             orjson.loads(ctx.source(source)) if source is not None else None))
         return result.count or 0, hits
@@ -132,8 +142,10 @@ class TopHits(SearchMetric):
         by_score = self.sort_field is None
         hits = []
         for hit in partial.hits[self.start:self.start + self.size]:
-            out: dict[str, Any] = {"_index": hit.index, "_id": hit.doc_id,
-                                   "_score": float(hit.sort_key) if by_score else None}
+            out: dict[str, Any] = {"_index": hit.index, "_id": hit.doc_id}
+            if hit.nested is not None:
+                out["_nested"] = hit.nested
+            out["_score"] = float(hit.sort_key) if by_score else None
             if self.source_filter.enabled and hit.source is not None:
                 out["_source"] = self.source_filter.apply(hit.source)
             if not by_score:
@@ -165,8 +177,9 @@ class TopMetrics(SearchMetric):
         top = []
         for hit in partial.hits[: self.limit]:
             source = hit.source or {}
-            top.append({"sort": [hit.sort_key],
-                        "metrics": {name: source_value(source, name) for name in self.metrics}})
+            prefix = f"{hit.path}." if hit.path is not None else ""
+            top.append({"sort": [hit.sort_key], "metrics": {
+                name: source_value(source, name.removeprefix(prefix)) for name in self.metrics}})
         return {"top": top}
 
     def value_of(self, partial: Hits, metric: str | None) -> float | None:
