@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from loghaven.bench import runner
+from loghaven.bench.generators import FIELDS
 from loghaven.bench.scenarios import query_specs
 from loghaven.bench.sql import same_top
 
@@ -32,8 +33,9 @@ def test_bench_options_and_defaults() -> None:
     assert (args.docs, args.clients, args.query_clients) == (5_000_000, 8, 3)
     assert runner._plan("queries") == ["baseline", "ingest", "queries"]
     assert runner._plan("mixed") == ["ingest", "mixed"]
-    assert runner._plan("all") == ["baseline", "ingest", "queries", "sql", "mixed", "monitors",
-                                   "pipeline", "stream", "ui"]
+    assert runner._plan("all") == ["baseline", "dynamic", "ingest", "queries", "sql", "mixed",
+                                   "monitors", "pipeline", "stream", "ui"]
+    assert runner._plan("dynamic") == ["baseline", "dynamic", "ingest"]
     assert runner._plan("sql") == ["ingest", "sql"]
     assert runner._plan("monitors") == ["ingest", "monitors"]
     assert runner._plan("pipeline") == ["pipeline"]
@@ -87,6 +89,16 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         assert ingest[key] > 0, key
     assert ingest["peak_rss_bytes"] > 10 * 2**20
     assert ingest["bulk_requests"] == 8
+    assert ingest["mapping"] == "explicit" and ingest["fields_indexed"] == len(FIELDS["waf"])
+
+    # dynamic mapping indexes every field the documents have (strings twice: text and
+    # keyword), against raw tantivy given that same schema
+    dynamic, base_dynamic = scen["ingest_dynamic"], scen["baseline_dynamic"]
+    assert dynamic["mapping"] == "dynamic" and dynamic["docs_acked"] == 2000
+    assert dynamic["count_after_refresh"] == 2000 and dynamic["docs_failed"] == 0
+    assert dynamic["fields_indexed"] > ingest["fields_indexed"]
+    assert base_dynamic["num_docs"] == 2000
+    assert base_dynamic["disk_bytes"] > base["disk_bytes"]  # more fields indexed
 
     rows = {q["name"]: q for q in scen["queries"]["queries"]}
     assert set(rows) == {s.name for s in query_specs(runner.QueryContext(0, "1.2.3.4"))}
@@ -122,6 +134,7 @@ def test_full_suite_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert pipeline["none"]["docs_acked"] == pipeline["with_pipeline"]["docs_acked"] == 2000
 
     md = runner.report.to_markdown(data)
+    assert md.count("### Ingest") == 3 and "with the schema dynamic mapping made" in md
     assert "### Ingest" in md and "### Queries" in md and "### Mixed" in md
     assert "### Monitors" in md and "### Pipeline" in md and "### Stream (7)" in md
     assert "### UI (8)" in md and scen["ui"]["views"]

@@ -132,6 +132,18 @@ def test_a_killed_worker_loses_no_document(tmp_path: Path) -> None:
         server.kill()
 
 
+def test_serve_starts_the_workers_before_the_first_bulk_request(tmp_path: Path) -> None:
+    """The first large bulk request does not wait for a process to spawn and import."""
+    server = Server(tmp_path / "data", "--ingest-workers", "1").start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not worker_pids(server):
+            time.sleep(0.1)
+        assert len(worker_pids(server)) == 1
+    finally:
+        server.kill()
+
+
 def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", "--ingest-workers", "1").start()
     with httpx.Client(base_url=server.url, timeout=60) as client:

@@ -74,6 +74,7 @@ def _serve(args: argparse.Namespace) -> int:
         log.warning(warning)
     _print_admin_password(password)
     tune_gc()
+    node.write_service.workers.start()
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:

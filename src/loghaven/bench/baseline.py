@@ -15,7 +15,7 @@ import base64
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def build_schema(fields: dict[str, str]) -> tantivy.Schema:
             sb.add_text_field(path, tokenizer_name="default")
         elif es_type in ("long", "date"):
             sb.add_integer_field(path, indexed=True, fast=True)
-        elif es_type == "double":
+        elif es_type in ("double", "float"):
             sb.add_float_field(path, indexed=True, fast=True)
         elif es_type == "ip":
             sb.add_ip_addr_field(path, indexed=True, fast=True)
@@ -96,12 +96,35 @@ def flatten(
     return out
 
 
+def mapped_fields(properties: dict[str, Any],
+                  prefix: str = "") -> tuple[dict[str, str], dict[str, list[str]]]:
+    """An Elasticsearch mapping's ``properties`` as the baseline's field list, and each
+    field's multi-fields (``a`` → ``[a.keyword]``), which the baseline fills with a copy of
+    the value: how the dynamic scenario's mapping becomes the same explicit schema."""
+    fields: dict[str, str] = {}
+    copies: dict[str, list[str]] = {}
+    for name, spec in properties.items():
+        path = prefix + name
+        if "properties" in spec:
+            inner, inner_copies = mapped_fields(spec["properties"], path + ".")
+            fields.update(inner)
+            copies.update(inner_copies)
+            continue
+        fields[path] = spec["type"]
+        for sub, sub_spec in spec.get("fields", {}).items():
+            fields[f"{path}.{sub}"] = sub_spec["type"]
+            copies.setdefault(path, []).append(f"{path}.{sub}")
+    return fields, copies
+
+
 @dataclass
 class BaselineIndex:
-    """A raw tantivy index in ``path`` for one field list."""
+    """A raw tantivy index in ``path`` for one field list; ``copies`` are multi-fields
+    (:func:`mapped_fields`)."""
 
     path: Path
     fields: dict[str, str]
+    copies: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.schema = build_schema(self.fields)
@@ -114,11 +137,17 @@ class BaselineIndex:
         docs = 0
         with RssSampler(os.getpid()) as rss, Stopwatch() as sw:
             b64 = base64.b64encode
+            copies = list(self.copies.items())
             for body, _n in spool.bodies():
                 lines = body.split(b"\n")
                 for line in lines[1::2]:  # action, source, action, source, ...
                     # add_json ignores keys that are not in the schema.
                     flat = flatten(orjson.loads(line))
+                    for source_path, targets in copies:
+                        value = flat.get(source_path)
+                        if value is not None:
+                            for target in targets:
+                                flat[target] = value
                     flat[SOURCE_FIELD] = b64(line).decode()
                     writer.add_json(orjson.dumps(flat).decode())
                     docs += 1

@@ -174,8 +174,9 @@ def print_env(env: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- scenario tables
 
 
-def print_ingest(res: dict[str, Any], base: dict[str, Any] | None) -> None:
-    """Scenario 1 (and 2 beside it when the baseline ran)."""
+def print_ingest(res: dict[str, Any], base: dict[str, Any] | None,
+                 base_mapping: str = "explicit mapping") -> None:
+    """Scenario 1 (and 2 beside it when the baseline ran, with ``base_mapping``)."""
     ratio_s = res["docs_per_s"] / base["docs_per_s"] if base and res.get("docs_per_s") else None
     ratio_cpu = (
         res["docs_per_server_cpu_s"] / base["docs_per_cpu_s"]
@@ -224,9 +225,11 @@ def print_ingest(res: dict[str, Any], base: dict[str, Any] | None) -> None:
         ["refresh after ingest", f"{ms(res['refresh_s'])} ms", "—", ""],
         ["failed docs", num(res["docs_failed"]), "0" if base else "—", ""],
     ]
+    mapping = "dynamic mapping" if res.get("mapping") == "dynamic" else "explicit mapping"
     table(
         f"1. ingest: HTTP _bulk, {res['clients']} clients x {res['bulk_docs']} docs, "
-        f"durability {res['durability']}   vs   2. raw tantivy-py in-process",
+        f"durability {res['durability']}, {mapping} ({res.get('fields_indexed')} fields)   vs   "
+        f"2. raw tantivy-py in-process ({base_mapping})",
         ["", "Loghaven HTTP", "tantivy-py", "Loghaven ÷ tantivy"],
         rows,
     )
@@ -656,6 +659,58 @@ def div(a: float | None, b: float | None) -> str:
     return ratio(a / b) if a and b else "—"
 
 
+
+def _md_ingest(ing: dict[str, Any] | None, base: dict[str, Any] | None,
+               base_dynamic: bool = False) -> list[str]:
+    """Scenario 1 (explicit or dynamic mapping) beside scenario 2 (with the explicit mapping,
+    or ``base_dynamic`` with the schema dynamic mapping made), as Markdown lines."""
+    rows = []
+
+    def row(label: str, a: str, b: str, r: str = "") -> None:
+        rows.append([label, a, b, r])
+
+    g = (lambda k: ing.get(k)) if ing else (lambda k: None)
+    h = (lambda k: base.get(k)) if base else (lambda k: None)
+
+    row(
+        "docs/s",
+        num(g("docs_per_s")),
+        num(h("docs_per_s")),
+        div(g("docs_per_s"), h("docs_per_s")),
+    )
+    row(
+        "MB/s of raw JSON",
+        num(g("mb_per_s"), 1),
+        num(h("mb_per_s"), 1),
+        div(g("mb_per_s"), h("mb_per_s")),
+    )
+    row(
+        "docs per CPU-second",
+        num(g("docs_per_server_cpu_s")),
+        num(h("docs_per_cpu_s")),
+        div(g("docs_per_server_cpu_s"), h("docs_per_cpu_s")),
+    )
+    row(
+        "bulk latency p50 / p99",
+        f"{ms(g('bulk_p50_s'))} / {ms(g('bulk_p99_s'))} ms" if ing else "—",
+        "—",
+    )
+    row("peak RSS", mib(g("peak_rss_bytes")), mib(h("peak_rss_bytes")))
+    row("peak RSS without mapped files", mib(g("peak_anon_rss_bytes")),
+        mib(h("peak_anon_rss_bytes")))
+    row("bytes on disk ÷ raw input", pct(g("disk_ratio")), pct(h("disk_ratio")))
+    return [
+        "### Ingest (1: HTTP `_bulk`"
+        + (f", {ing['clients']} clients, durability {ing['durability']}, "
+           f"{ing.get('mapping', 'explicit')} mapping" if ing else "")
+        + "; 2: raw tantivy-py"
+        + (" with the schema dynamic mapping made)" if base_dynamic else ")"),
+        "",
+        _md_table(["", "Loghaven over HTTP", "tantivy-py in-process", "ratio"], rows),
+        "",
+    ]
+
+
 def to_markdown(data: dict[str, Any]) -> str:
     """The figures of one results file as Markdown (for docs/BENCHMARKS.md)."""
     env = data["environment"]
@@ -674,51 +729,15 @@ def to_markdown(data: dict[str, Any]) -> str:
             f"NDJSON ({data_['avg_doc_bytes']:.0f} bytes each).",
             "",
         ]
-    ing, base = scen.get("ingest"), scen.get("baseline")
-    if ing or base:
-        rows = []
-
-        def row(label: str, a: str, b: str, r: str = "") -> None:
-            rows.append([label, a, b, r])
-
-        g = (lambda k: ing.get(k)) if ing else (lambda k: None)
-        h = (lambda k: base.get(k)) if base else (lambda k: None)
-
-        row(
-            "docs/s",
-            num(g("docs_per_s")),
-            num(h("docs_per_s")),
-            div(g("docs_per_s"), h("docs_per_s")),
-        )
-        row(
-            "MB/s of raw JSON",
-            num(g("mb_per_s"), 1),
-            num(h("mb_per_s"), 1),
-            div(g("mb_per_s"), h("mb_per_s")),
-        )
-        row(
-            "docs per CPU-second",
-            num(g("docs_per_server_cpu_s")),
-            num(h("docs_per_cpu_s")),
-            div(g("docs_per_server_cpu_s"), h("docs_per_cpu_s")),
-        )
-        row(
-            "bulk latency p50 / p99",
-            f"{ms(g('bulk_p50_s'))} / {ms(g('bulk_p99_s'))} ms" if ing else "—",
-            "—",
-        )
-        row("peak RSS", mib(g("peak_rss_bytes")), mib(h("peak_rss_bytes")))
-        row("peak RSS without mapped files", mib(g("peak_anon_rss_bytes")),
-            mib(h("peak_anon_rss_bytes")))
-        row("bytes on disk ÷ raw input", pct(g("disk_ratio")), pct(h("disk_ratio")))
-        out += [
-            "### Ingest (1: HTTP `_bulk`"
-            + (f", {ing['clients']} clients, durability {ing['durability']}" if ing else "")
-            + "; 2: raw tantivy-py)",
-            "",
-            _md_table(["", "Loghaven over HTTP", "tantivy-py in-process", "ratio"], rows),
-            "",
-        ]
+    base = scen.get("baseline")
+    if scen.get("ingest_dynamic"):
+        for against in ("baseline_dynamic", "baseline"):
+            if scen.get(against):
+                out += _md_ingest(scen["ingest_dynamic"], scen[against],
+                                  against == "baseline_dynamic")
+    if scen.get("ingest") or base:
+        out += _md_ingest(scen.get("ingest"), base)
+    ing = scen.get("ingest")
     q = scen.get("queries")
     if q:
         rows = []
@@ -836,3 +855,4 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

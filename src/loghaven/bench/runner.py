@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from loghaven.bench import report
-from loghaven.bench.baseline import BaselineIndex, QueryContext
+from loghaven.bench.baseline import BaselineIndex, QueryContext, mapped_fields
 from loghaven.bench.generators import FIELDS
 from loghaven.bench.monitors import scenario_monitors
 from loghaven.bench.pipeline import SAMPLE, scenario_pipeline
@@ -44,10 +44,10 @@ from loghaven.bench.warm import scenario_warm
 
 #: What ``--scenario all`` runs; ``warm`` restarts the server and defaults to 1M documents,
 #: so it runs only when asked for.
-ALL = ("ingest", "baseline", "queries", "sql", "mixed", "monitors", "pipeline", "stream", "ui")
+ALL = ("ingest", "dynamic", "baseline", "queries", "sql", "mixed", "monitors", "pipeline", "stream", "ui")
 SCENARIOS = (*ALL, "warm")
 #: What each scenario needs to have run before it.
-NEEDS = {"ingest": (), "baseline": (), "queries": ("baseline", "ingest"), "sql": ("ingest",),
+NEEDS = {"ingest": (), "dynamic": ("baseline", "ingest"), "baseline": (), "queries": ("baseline", "ingest"), "sql": ("ingest",),
          "mixed": ("ingest",),
          "monitors": ("ingest",), "pipeline": (), "stream": (), "ui": (), "warm": ("ingest",)}
 #: ``--docs`` of the warm scenario when not given: its cold query is over 1M documents.
@@ -144,7 +144,7 @@ def _plan(choice: str) -> list[str]:
         if not extra:
             break
         todo |= extra
-    order = ["baseline", "ingest", "queries", "sql", "mixed", "monitors", "pipeline", "stream", "ui",
+    order = ["baseline", "dynamic", "ingest", "queries", "sql", "mixed", "monitors", "pipeline", "stream", "ui",
              "warm"]
     return [s for s in order if s in todo]
 
@@ -236,8 +236,8 @@ def run(args: argparse.Namespace) -> int:
                 baseline = None
             save()
 
-        if any(s in plan for s in ("ingest", "queries", "sql", "mixed", "monitors", "pipeline",
-                                   "stream", "ui", "warm")):
+        if any(s in plan for s in ("ingest", "dynamic", "queries", "sql", "mixed", "monitors",
+                                   "pipeline", "stream", "ui", "warm")):
             server = Server(work / "server-data", work / "server.log", url=args.url,
                             secure=args.secure)
             server.start()
@@ -247,6 +247,22 @@ def run(args: argparse.Namespace) -> int:
                 "external": server.external,
                 "secure": server.secure,
             }
+            if "dynamic" in plan:  # first: scenario 1 then recreates the index explicitly
+                scen["ingest_dynamic"] = res = scenario_ingest(server, spool, args.clients,
+                                                               dynamic=True)
+                report.print_ingest(res, scen.get("baseline"))
+                # raw tantivy with the schema that dynamic mapping produced, made explicit
+                fields, copies = mapped_fields(
+                    server.client().request("GET", f"/{WAF_INDEX}/_mapping").json()
+                    [WAF_INDEX]["mappings"]["properties"])
+                scen["baseline_dynamic"] = BaselineIndex(
+                    work / "tantivy-baseline-dynamic", fields, copies).ingest(spool)
+                report.print_ingest(res, scen["baseline_dynamic"],
+                                    "the schema dynamic mapping made, explicit")
+                server.check_alive()
+                if res["docs_failed"] or res["docs_acked"] == 0:
+                    failed = True
+                save()
             if "ingest" in plan:
                 scen["ingest"] = res = scenario_ingest(server, spool, args.clients)
                 report.print_ingest(res, scen.get("baseline"))

@@ -44,8 +44,10 @@ def _delta(after: float | None, before: float | None) -> float | None:
     return None if after is None or before is None else after - before
 
 
-def create_index(client: HttpClient, index: str, fields: dict[str, str]) -> dict[str, Any]:
-    """Create ``index`` with an explicit mapping and request durability.
+def create_index(client: HttpClient, index: str, fields: dict[str, str],
+                 dynamic: bool = False) -> dict[str, Any]:
+    """Create ``index`` with an explicit mapping (or, ``dynamic``, none: every field is
+    mapped as the first document shows it) and request durability.
 
     Falls back to the mapping alone if the server refuses the settings, and
     says so in the result.
@@ -53,11 +55,12 @@ def create_index(client: HttpClient, index: str, fields: dict[str, str]) -> dict
     client.request("DELETE", f"/{index}")  # a leftover from an --url run; 404 is fine
     # dynamic: false keeps the fields the baseline indexes and no others (the rest stays
     # in _source), so both sides do the same indexing work
-    mappings = {**es_mapping(fields), "dynamic": False}
+    mappings = {} if dynamic else {**es_mapping(fields), "dynamic": False}
     settings = {"index": {"number_of_shards": 1, "translog": {"durability": "request"}}}
     resp = client.request("PUT", f"/{index}", {"settings": settings, "mappings": mappings})
     if resp.status == 200:
-        return {"settings": settings, "durability": "request (explicit)"}
+        return {"settings": settings, "durability": "request (explicit)",
+                "mapping": "dynamic" if dynamic else "explicit"}
     first = resp.reason()
     resp = client.request("PUT", f"/{index}", {"mappings": mappings})
     if resp.status != 200:
@@ -165,16 +168,23 @@ def run_bulk(server: Server, spool: Spool, clients: int) -> tuple[CallStats, flo
 # --------------------------------------------------------------------------- 1. ingest
 
 
-def scenario_ingest(server: Server, spool: Spool, clients: int) -> dict[str, Any]:
-    """``_bulk`` over HTTP with K clients into the WAF index, durability on."""
+def scenario_ingest(server: Server, spool: Spool, clients: int,
+                    dynamic: bool = False) -> dict[str, Any]:
+    """``_bulk`` over HTTP with K clients into the WAF index, durability on; ``dynamic``:
+    into an index without a mapping, which maps every field of the documents (strings as
+    ``text`` with a ``keyword`` sub-field), so it indexes more than the explicit one."""
     client = server.client()
-    created = create_index(client, WAF_INDEX, FIELDS["waf"])
+    created = create_index(client, WAF_INDEX, FIELDS["waf"], dynamic)
     cpu0, client_cpu0 = server.cpu(), time.process_time()
     with server.rss() as rss:
         stats, wall = run_bulk(server, spool, clients)
         cpu1, client_cpu1 = server.cpu(), time.process_time()
         refresh = client.request("POST", f"/{WAF_INDEX}/_refresh")
     count = count_docs(client, WAF_INDEX)
+    caps = client.request("GET", f"/{WAF_INDEX}/_field_caps?fields=*")
+    fields = sorted(name for name, types in caps.json().get("fields", {}).items()
+                    if not name.startswith("_") and "object" not in types) \
+        if caps.status == 200 else None
     disk = server.disk_bytes()
     # A flush may truncate the write-ahead log: measure once more after it.
     flush = client.request("POST", f"/{WAF_INDEX}/_flush")
@@ -201,6 +211,7 @@ def scenario_ingest(server: Server, spool: Spool, clients: int) -> dict[str, Any
         "refresh_status": refresh.status,
         "refresh_s": refresh.seconds,
         "count_after_refresh": count,
+        "fields_indexed": len(fields) if fields is not None else None,
         "server_cpu_s": cpu,
         "docs_per_server_cpu_s": stats.docs / cpu if cpu else None,
         "client_cpu_s": client_cpu1 - client_cpu0,

@@ -55,7 +55,20 @@ def build_schema(mapping: Mapping) -> tantivy.Schema:
         _add_field(builder, info)
         for column in nested_sort_fields(info):
             _add_field(builder, column)
-    return builder.build()
+    return _without_keyword_norms(builder.build())
+
+
+def _without_keyword_norms(schema: tantivy.Schema) -> tantivy.Schema:
+    """``schema`` with no field norms on fields indexed whole (``raw``), as ES keeps no norms
+    for keywords: one byte per document and field that nothing reads, since a single token
+    has the same length everywhere. The bindings offer no option, so the schema's own
+    serialised form is changed."""
+    (fields,) = schema.__reduce__()[1]
+    for field in fields["inner"]:
+        indexing = field["options"].get("indexing")
+        if indexing and indexing.get("tokenizer") == "raw":
+            indexing["fieldnorms"] = False
+    return tantivy.Schema._internal_from_pythonized(fields)
 
 
 def _schema_names(info: FieldInfo) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ log = logging.getLogger("loghaven.engine")
 #: settings are written into meta.json before the first writer opens.
 WARM_DOCSTORE = {"docstore_compression": "none", "docstore_blocksize": 1 << 20}
 #: tantivy's default document store, which a split moved back to hot is rewritten with.
-HOT_DOCSTORE = {"docstore_compression": "lz4", "docstore_blocksize": 16384}
+HOT_DOCSTORE = {"docstore_compression": "lz4", "docstore_blocksize": 65536}
 
 
 #: The key of a built document that lists its nested objects' hidden documents (flat
@@ -170,9 +170,8 @@ class Split:
             if mapping is not None:
                 path.mkdir(parents=True, exist_ok=True)
                 self.index = tantivy.Index(schema_for(mapping), path=str(path))
-                if docstore is not None:
-                    _set_index_settings(path, docstore)
-                    self.index = tantivy.Index.open(str(path))
+                _set_index_settings(path, docstore or HOT_DOCSTORE)
+                self.index = tantivy.Index.open(str(path))
             else:
                 self.index = tantivy.Index.open(str(path))
             register_analyzers(self.index)
