@@ -33,17 +33,24 @@ def run_aggregations(aggs: dict[str, Any], contexts: list[SplitContext], *,
 
 def count_buckets(rendered: dict[str, Any]) -> int:
     """The buckets of all multi-bucket aggregations in a response, sub-aggregations' too (what
-    ES's ``search.max_buckets`` counts when it reduces); a loop, not recursion."""
+    ES's ``search.max_buckets`` counts when it reduces); a loop, not recursion. A bucket is
+    looked into only for its sub-aggregations (its dict values): most have none."""
     total = 0
-    stack: list[Any] = list(rendered.values())
+    stack: list[Any] = [v for v in rendered.values() if v.__class__ is dict]
     while stack:
         result = stack.pop()
-        if not isinstance(result, dict):
-            continue
-        buckets = result.get("buckets")
-        if isinstance(buckets, (list, dict)):
-            total += len(buckets)
-            stack.extend(buckets.values() if isinstance(buckets, dict) else buckets)
-        stack.extend(value for key, value in result.items()
-                     if key != "buckets" and isinstance(value, dict))
+        for key, value in result.items():
+            if key == "buckets":
+                if value.__class__ is dict:
+                    value = value.values()
+                elif value.__class__ is not list:
+                    continue
+                total += len(value)
+                for bucket in value:
+                    if bucket.__class__ is dict:
+                        for inner in bucket.values():
+                            if inner.__class__ is dict:
+                                stack.append(inner)
+            elif value.__class__ is dict:
+                stack.append(value)
     return total
