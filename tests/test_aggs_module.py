@@ -15,7 +15,7 @@ from loghaven.engine.catalog import Catalog
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.index import Index
 from loghaven.errors import LoghavenError
-from loghaven.search.aggregations import run_aggregations
+from loghaven.search.aggregations import count_buckets, run_aggregations
 from loghaven.search.context import SplitContext
 from loghaven.search.query import compile_query
 from loghaven.storage.metastore import SqliteMetastore
@@ -633,3 +633,19 @@ def test_pipeline_script_errors_keep_their_bodies(indices: list[Index]) -> None:
     assert (division.status, division.type, division.reason) == (
         400, "illegal_argument_exception", "ArithmeticException: / by zero")
     assert fails("params.c.size()").type == "script_exception"  # Painless' own runtime error
+
+
+def test_bucket_count_includes_sub_aggregations_and_keyed_buckets(indices: list[Index]) -> None:
+    """What ``search.max_buckets`` counts: every bucket at every level, keyed or not, and
+    nothing for metrics (whose values may be objects too)."""
+    out = aggs(indices, {
+        "days": {"date_histogram": {"field": "ts", "calendar_interval": "day", "keyed": True},
+                 "aggs": {"actions": {"terms": {"field": "action"}},
+                          "stats": {"stats": {"field": "bytes"}}}},
+        "ranges": {"range": {"field": "status", "ranges": [{"to": 300}, {"from": 300}]}},
+        "pct": {"percentiles": {"field": "bytes", "percents": [50]}}})
+    days = out["days"]["buckets"]
+    assert isinstance(days, dict)
+    actions = sum(len(day["actions"]["buckets"]) for day in days.values())
+    assert len(days) >= 2 and actions > len(days)
+    assert count_buckets(out) == len(days) + actions + 2
