@@ -672,24 +672,11 @@ def _md_ingest(ing: dict[str, Any] | None, base: dict[str, Any] | None,
     g = (lambda k: ing.get(k)) if ing else (lambda k: None)
     h = (lambda k: base.get(k)) if base else (lambda k: None)
 
-    row(
-        "docs/s",
-        num(g("docs_per_s")),
-        num(h("docs_per_s")),
-        div(g("docs_per_s"), h("docs_per_s")),
-    )
-    row(
-        "MB/s of raw JSON",
-        num(g("mb_per_s"), 1),
-        num(h("mb_per_s"), 1),
-        div(g("mb_per_s"), h("mb_per_s")),
-    )
-    row(
-        "docs per CPU-second",
-        num(g("docs_per_server_cpu_s")),
-        num(h("docs_per_cpu_s")),
-        div(g("docs_per_server_cpu_s"), h("docs_per_cpu_s")),
-    )
+    for label, ours, theirs, digits in (("docs/s", "docs_per_s", "docs_per_s", 0),
+                                        ("MB/s of raw JSON", "mb_per_s", "mb_per_s", 1),
+                                        ("docs per CPU-second", "docs_per_server_cpu_s",
+                                         "docs_per_cpu_s", 0)):
+        row(label, num(g(ours), digits), num(h(theirs), digits), div(g(ours), h(theirs)))
     row(
         "bulk latency p50 / p99",
         f"{ms(g('bulk_p50_s'))} / {ms(g('bulk_p99_s'))} ms" if ing else "—",
