@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlglot import exp
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from loghaven.search.service import SearchService
 from loghaven.sql.dialect import OpenSearchSQL, parse
@@ -113,8 +113,9 @@ def resolve(search: SearchService, tree: exp.Expression, sql: str | None,
     if base is not tree and len(sources) > 1:
         raise SqlError("A JOIN inside a subquery is not supported.",
                        type="UnsupportedOperationException")
-    names = _item_names(tree, sql)
-    quoted = _double_quoted(sql) if sql else set()
+    tokens = list(OpenSearchSQL().tokenize(sql)) if sql else []
+    names = _item_names(tree, sql, tokens)
+    quoted = _double_quoted(sql, tokens) if sql else set()
     if base is tree:
         _expand_star(tree, sources, names)
     elif any(_star_table(item) is not None for s in tree.find_all(exp.Select)
@@ -202,10 +203,10 @@ def _sources(search: SearchService, tree: exp.Select) -> list[Source]:
     return sources
 
 
-def _item_names(tree: exp.Select, sql: str | None) -> list[str]:
+def _item_names(tree: exp.Select, sql: str | None, tokens: list[Token]) -> list[str]:
     """Each select item as the user wrote it (its alias aside); for PPL, which has no
     text of its own for a SELECT, the alias or else the expression."""
-    written = _select_list(sql) if sql else None
+    written = _select_list(sql, tokens) if sql else None
     names = []
     for i, item in enumerate(tree.expressions):
         inner = item.this if isinstance(item, exp.Alias) else item
@@ -221,9 +222,9 @@ def _item_names(tree: exp.Select, sql: str | None) -> list[str]:
     return names
 
 
-def _select_list(sql: str) -> list[str] | None:
-    """The texts of the top-level select items of ``sql``, or None if not found."""
-    tokens = list(OpenSearchSQL().tokenize(sql))
+def _select_list(sql: str, tokens: list[Token]) -> list[str] | None:
+    """The texts of the top-level select items of ``sql`` (``tokens``), or None if not
+    found."""
     depth, start, items = 0, None, []
     item_start = None
     for i, token in enumerate(tokens):
@@ -252,8 +253,9 @@ def _select_list(sql: str) -> list[str] | None:
     return None
 
 
-def _double_quoted(sql: str) -> set[str]:
-    return {token.text for token in OpenSearchSQL().tokenize(sql)
+def _double_quoted(sql: str, tokens: list[Token]) -> set[str]:
+    """The identifiers ``sql`` (``tokens``) writes in double quotes."""
+    return {token.text for token in tokens
             if token.token_type == TokenType.IDENTIFIER and sql[token.start] == '"'}
 
 
