@@ -1,4 +1,5 @@
-"""A node with a small AWS WAF log index, shared by the SQL service tests.
+"""A node with a small AWS WAF log index, shared by the SQL service tests, and the loading
+of a small index over HTTP that the API tests share.
 
 Documents follow AWS WAF's log shape (``timestamp`` in epoch millis, ``httpRequest.*``),
 with Athena's partition columns ``year``/``month`` as keywords, generated from a fixed seed
@@ -10,6 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import httpx
 import orjson
 
 from loghaven.config import Config
@@ -74,3 +76,14 @@ def make_node(folder: Any, indices: dict[str, tuple[dict[str, Any], list[dict[st
                      for i, d in enumerate(docs)])
         index.refresh()
     return node
+
+
+def load_over_http(client: httpx.Client, index: str, mapping: dict[str, Any],
+                   docs: list[dict[str, Any]]) -> None:
+    """Create ``index`` with ``mapping`` and bulk-load ``docs``, each under its ``n`` as id."""
+    assert client.put(f"/{index}", json={"mappings": mapping}).status_code == 200
+    lines = b"".join(orjson.dumps({"index": {"_id": str(d["n"])}}) + b"\n" + orjson.dumps(d)
+                     + b"\n" for d in docs)
+    bulk = client.post(f"/{index}/_bulk?refresh=true", content=lines,
+                       headers={"content-type": "application/x-ndjson"})
+    assert bulk.status_code == 200 and not bulk.json()["errors"], bulk.text

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 from tests.conftest import Server
+from tests.sql.service_data import load_over_http
 
 INDEX = "sqlapi_waf"
 COUNTRIES = ("DE", "FR", "US")
@@ -33,12 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def es(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=60) as client:
-        assert client.put(f"/{INDEX}", json={"mappings": MAPPING}).status_code == 200
-        lines = b"".join(orjson.dumps({"index": {"_id": str(d["n"])}}) + b"\n" + orjson.dumps(d)
-                         + b"\n" for d in DOCS)
-        bulk = client.post(f"/{INDEX}/_bulk?refresh=true", content=lines,
-                           headers={"content-type": "application/x-ndjson"})
-        assert bulk.status_code == 200 and not bulk.json()["errors"]
+        load_over_http(client, INDEX, MAPPING, DOCS)
         yield client
 
 

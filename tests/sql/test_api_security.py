@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 from tests.security.conftest import SecureServer, role_user
+from tests.sql.service_data import load_over_http
 
 INDEX = "sqlsec_logs"
 OTHER = "sqlsec_other"
@@ -36,12 +37,7 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureServer]:
 def admin(secure: SecureServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=secure.url, auth=secure.auth, timeout=60) as client:
         for index in (INDEX, OTHER):
-            assert client.put(f"/{index}", json={"mappings": MAPPING}).status_code == 200
-            lines = b"".join(orjson.dumps({"index": {"_id": str(d["n"])}}) + b"\n"
-                             + orjson.dumps(d) + b"\n" for d in DOCS)
-            bulk = client.post(f"/{index}/_bulk?refresh=true", content=lines,
-                               headers={"content-type": "application/x-ndjson"})
-            assert bulk.status_code == 200 and not bulk.json()["errors"]
+            load_over_http(client, index, MAPPING, DOCS)
         yield client
 
 

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 from tests.conftest import Server
+from tests.sql.service_data import load_over_http
 
 CLIENT_PYTHON = Path(__file__).resolve().parents[2] / ".venv-sqlclient" / "bin" / "python"
 INDEX = "dbapi_waf"
@@ -75,12 +75,7 @@ print(json.dumps(out))
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     instance = Server(Path(tmp_path_factory.mktemp("dbapi")) / "data").start()
     with httpx.Client(base_url=instance.url, timeout=60) as client:
-        assert client.put(f"/{INDEX}", json={"mappings": MAPPING}).status_code == 200
-        lines = b"".join(orjson.dumps({"index": {"_id": str(d["n"])}}) + b"\n"
-                         + orjson.dumps(d) + b"\n" for d in DOCS)
-        bulk = client.post(f"/{INDEX}/_bulk?refresh=true", content=lines,
-                           headers={"content-type": "application/x-ndjson"})
-        assert bulk.status_code == 200 and not bulk.json()["errors"]
+        load_over_http(client, INDEX, MAPPING, DOCS)
     yield instance
     instance.stop()
 
