@@ -174,3 +174,40 @@ def test_observers_hear_every_search_and_write(node: Node, service: SearchServic
     assert searched[0].body == body and searched[0].took_ms >= searched[0].fetch_ms >= 0
     written = [e for e in heard if hasattr(e, "requests")]
     assert [(e.index, len(e.requests), e.failed) for e in written] == [("logs-b", 1, 0)]
+
+
+def test_a_page_of_no_hits_counts_up_to_track_total_hits_over_many_splits(
+        node: Node, service: SearchService) -> None:
+    """``size: 0`` over several splits: the total is exact below the limit, ``gte`` the limit
+    above it (ES's default 10,000, or the request's), exact again with ``true``; the
+    aggregations see every document whatever the count stopped at."""
+    sizes = {"count-a": 30, "count-b": 5, "count-c": 12}
+    for name, size in sizes.items():
+        index = node.catalog.create_index(name, {"mappings": {"properties": {
+            "n": {"type": "long"}, "action": {"type": "keyword"}}}})
+        docs = [{"n": n, "action": "BLOCK" if n % 2 else "ALLOW"} for n in range(size)]
+        index.write([WriteRequest("index", doc_id=str(d["n"]), source=orjson.dumps(d),
+                                  parsed=d) for d in docs])
+        index.refresh()
+    blocked = sum(size // 2 for size in sizes.values())  # odd n
+    query = {"term": {"action": "BLOCK"}}
+    aggs = {"by": {"terms": {"field": "action"}}}
+
+    def total(body: dict) -> dict:
+        answer = service.search("count-*", {"size": 0, "query": query, "aggs": aggs, **body}, {})
+        assert answer["aggregations"]["by"]["buckets"] == [{"key": "BLOCK",
+                                                             "doc_count": blocked}]
+        return answer["hits"]["total"]
+
+    assert total({}) == {"value": blocked, "relation": "eq"}
+    assert total({"track_total_hits": 3}) == {"value": 3, "relation": "gte"}
+    assert total({"track_total_hits": blocked}) == {"value": blocked, "relation": "eq"}
+    assert total({"track_total_hits": blocked - 1}) == {"value": blocked - 1,
+                                                        "relation": "gte"}
+    assert total({"track_total_hits": True}) == {"value": blocked, "relation": "eq"}
+    assert "total" not in service.search("count-*", {"size": 0, "track_total_hits": False},
+                                         {})["hits"]
+    everything = service.search("count-*", {"size": 0, "track_total_hits": 40}, {})
+    assert everything["hits"]["total"] == {"value": 40, "relation": "gte"}
+    assert service.search("count-*", {"size": 0}, {})["hits"]["total"] == {
+        "value": sum(sizes.values()), "relation": "eq"}

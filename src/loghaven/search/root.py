@@ -199,7 +199,10 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
         cursor = parse_cursor(request.search_after, planned[0].keys, pit)
     count = request.track_total_hits is not False and known_total is None
     k = request.size if cursor is not None else request.from_ + request.size
-    results = _fan_out(planned, k, cursor, count)
+    if count and k == 0 and request.track_total_hits is not True and len(planned) > 1:
+        results = _count_until(planned, int(request.track_total_hits))
+    else:
+        results = _fan_out(planned, k, cursor, count)
     task.check()
     keys = planned[0].keys if planned else []
     start = 0 if cursor is not None else request.from_
@@ -415,6 +418,27 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
     keys = (runtime.sort_keys(sort, ctx, fields) if fields else None) \
         or resolve_keys(sort, ctx.mapping, ctx.fields)
     return _Planned(position, ctx, hit_query, keys, matches_all, values)
+
+
+def _count_until(planned: list[_Planned], limit: int) -> list[tuple[LeafResult, int]]:
+    """Each split's count for a page of no hits whose total is tracked up to ``limit`` (ES's
+    default 10,000 for ``size: 0`` searches): split after split, those whose count is free
+    (a match_all) and then the smallest first, none once the total has reached the limit
+    (their count stays 0: the total shows as ``gte`` the limit either way). Counting every
+    split of a large index in full took as long as its aggregations."""
+    results: list[tuple[LeafResult, int]] = [(LeafResult([], 0), 0)] * len(planned)
+    total = 0
+    for at in sorted(range(len(planned)), key=lambda i: (not planned[i].matches_all,
+                                                         planned[i].ctx.split.meta.num_docs)):
+        p = planned[at]
+        if total >= limit or p.ctx.task.out_of_time():
+            break
+        began = time.perf_counter_ns()
+        result = search_split(p.ctx, p.position, p.hit_query, p.keys, 0,
+                              matches_all=p.matches_all)
+        results[at] = (result, time.perf_counter_ns() - began)
+        total += result.count or 0
+    return results
 
 
 def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
