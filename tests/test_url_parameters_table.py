@@ -38,6 +38,24 @@ def test_the_core_api_is_checked_and_common_parameters_accepted() -> None:
     assert url_parameters.accepted("GET", "/_dashboards/{path}") is None
 
 
+def test_the_plugins_are_checked_and_hec_and_the_ui_are_not() -> None:
+    execute = url_parameters.accepted("POST", "/_plugins/_alerting/monitors/{monitor_id}/_execute")
+    assert execute is not None and {"dryrun", "period_end", "pretty"} <= execute
+    assert url_parameters.accepted("POST", "/_opendistro/_alerting/monitors/{monitor_id}/_execute"
+                                   ) == execute
+    sql = url_parameters.accepted("POST", "/_plugins/_sql")
+    assert sql is not None and {"format", "sanitize", "pretty"} <= sql
+    explain = url_parameters.accepted("GET", "/_plugins/_ism/explain/{index}")
+    assert explain is not None and {"show_policy", "validate_action"} <= explain
+    # a HEAD takes its GET's (the ISM policy's HEAD, as RestGetPolicyAction)
+    assert url_parameters.accepted("HEAD", "/_plugins/_ism/policies/{policy_id}") == \
+        url_parameters.accepted("GET", "/_plugins/_ism/policies/{policy_id}")
+    assert url_parameters.accepted("GET", "/_plugins/_security/api/roles") == \
+        url_parameters.COMMON
+    assert url_parameters.accepted("POST", "/services/collector/event") is None
+    assert url_parameters.accepted("GET", "/servicesNS/{user}/{app}/data/inputs/http") is None
+
+
 def test_unrecognized_message_is_base_rest_handler_s() -> None:
     accepted = frozenset({"refresh", "routing", "pretty"})
     assert url_parameters.unrecognized("/x/_doc/1", ["refersh"], accepted) == \

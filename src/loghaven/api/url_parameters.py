@@ -19,10 +19,29 @@ client sends passes even when Loghaven ignores it (``typed_keys``, ``master_time
 ES does: its ``AbstractRestChannel`` reads ``format`` (json, yaml, ...) of every request, and
 SQL clients send ``GET /<index>/_mapping?format=json``.
 
-A route marked ``*`` is not checked: the web UI's pages and API (OpenSearch Dashboards checks
-its own with per-route schemas), the plugins' and Loghaven's own extensions (security,
-alerting, ISM, notifications, reports, snapshot management, UltraWarm, HEC, the AWS protocols'
-root), whose parameter lists are not in the core spec.
+The plugins' routes (alerting, notifications, ISM, snapshot management, SQL/PPL, reports,
+security, the job scheduler) are checked too: their REST handlers extend ``BaseRestHandler``
+and refuse an unknown parameter as core does. Their sets are what the handler reads before
+that check (``request.param`` and its kin in ``prepareRequest``, a ``consumeParameters``, the
+``responseParams()`` it declares; a read inside the returned ``RestChannelConsumer`` runs too
+late to count), from the plugins' sources (opensearch-project/alerting, notifications,
+index-management, sql, reporting, security, job-scheduler; the table's comments name the
+handlers), plus what Loghaven's handler reads, which must pass or its feature breaks
+(``from_index``/``max_items`` of the notification channels, ``user`` of the access keys). The
+legacy destination writes are those of alerting 1.x, whose handlers 2.0 removed; UltraWarm
+(Amazon's, not open source) takes what its documentation shows (``migration_type``, ``v``);
+Elasticsearch's ``_security/api_key`` takes its REST spec's; Loghaven's own routes
+(``_plugins/_loghaven``, the reports' ``_download`` and packs, the access and HEC tokens) take
+what their handler reads.
+
+A route marked ``*``, or under :data:`UNCHECKED_PREFIXES`, is not checked: the web UI's pages
+and API (``/_dashboards``: OpenSearch Dashboards checks its own with per-route schemas and
+answers in its own error shape), Splunk's HTTP Event Collector and REST API (``/services``,
+``/servicesNS``: Splunk is no ``BaseRestHandler``; its documentation lists the parameters
+HEC reads, ``channel``, ``host``, ``source``, ``sourcetype``, ``index``, ``time``, ``fields``,
+``auto_extract_timestamp``, ..., and no refusal of others, and an Elasticsearch error body
+would mean nothing to a Splunk client), the
+Prometheus exporter's ``/_prometheus/metrics`` and the AWS protocols' root (``POST /``).
 """
 
 from __future__ import annotations
@@ -98,7 +117,7 @@ SETS = {
 }
 
 # method(s)  path template  accepted parameters: names, @set, {_INDICES}/{_MASTER}; - (only the
-# common ones); * (not checked)
+# common ones); * (not checked). A line starting with # is a comment.
 _TABLE = """
 GET         /                                               -
 POST        /                                               *
@@ -129,7 +148,7 @@ GET         /_nodes/stats/{metric}/{index_metric}           @nodes_stats
 GET         /_nodes/{node_id}/stats                         @nodes_stats
 GET         /_nodes/{node_id}/stats/{metric}                @nodes_stats
 GET         /_nodes/{node_id}/stats/{metric}/{index_metric} @nodes_stats
-GET         /_plugins/_job_scheduler/api/jobs               *
+GET         /_plugins/_job_scheduler/api/jobs               by_node
 GET         /_prometheus/metrics                            *
 
 GET         /_cat/health                                    @cat time ts
@@ -290,8 +309,227 @@ POST        /{alias}/_rollover                              @master dry_run incl
 POST        /{alias}/_rollover/{new_index}                  @master dry_run include_type_name wait_for_active_shards
 
 GET         /_security/_authenticate                        -
+
+# the Alerting plugin's REST handlers (opensearch-project/alerting, alerting/resthandler)
+POST                 /_plugins/_alerting/monitors                                     @write
+GET,POST             /_plugins/_alerting/monitors/_search                             index
+POST                 /_plugins/_alerting/monitors/_execute                            dryrun period_end
+GET                  /_plugins/_alerting/monitors/alerts                              @alerts
+GET                  /_plugins/_alerting/monitors/{monitor_id}                        version
+PUT                  /_plugins/_alerting/monitors/{monitor_id}                        @write
+DELETE               /_plugins/_alerting/monitors/{monitor_id}                        refresh
+POST                 /_plugins/_alerting/monitors/{monitor_id}/_execute               dryrun period_end
+POST                 /_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts    refresh
+GET                  /_plugins/_alerting/destinations                                 @destinations
+GET                  /_plugins/_alerting/destinations/{destination_id}                @destinations
+POST                 /_plugins/_alerting/destinations                                 @write
+PUT                  /_plugins/_alerting/destinations/{destination_id}                @write
+DELETE               /_plugins/_alerting/destinations/{destination_id}                refresh
+GET                  /_plugins/_alerting/stats                                        timeout
+GET                  /_plugins/_alerting/stats/{metric}                               timeout
+GET                  /_plugins/_alerting/{node_id}/stats                              timeout
+GET                  /_plugins/_alerting/{node_id}/stats/{metric}                     timeout
+POST                 /_opendistro/_alerting/monitors                                  @write
+GET,POST             /_opendistro/_alerting/monitors/_search                          index
+POST                 /_opendistro/_alerting/monitors/_execute                         dryrun period_end
+GET                  /_opendistro/_alerting/monitors/alerts                           @alerts
+GET                  /_opendistro/_alerting/monitors/{monitor_id}                     version
+PUT                  /_opendistro/_alerting/monitors/{monitor_id}                     @write
+DELETE               /_opendistro/_alerting/monitors/{monitor_id}                     refresh
+POST                 /_opendistro/_alerting/monitors/{monitor_id}/_execute            dryrun period_end
+POST                 /_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts refresh
+GET                  /_opendistro/_alerting/destinations                              @destinations
+GET                  /_opendistro/_alerting/destinations/{destination_id}             @destinations
+POST                 /_opendistro/_alerting/destinations                              @write
+PUT                  /_opendistro/_alerting/destinations/{destination_id}             @write
+DELETE               /_opendistro/_alerting/destinations/{destination_id}             refresh
+GET                  /_opendistro/_alerting/stats                                     timeout
+GET                  /_opendistro/_alerting/stats/{metric}                            timeout
+GET                  /_opendistro/_alerting/{node_id}/stats                           timeout
+GET                  /_opendistro/_alerting/{node_id}/stats/{metric}                  timeout
+GET                  /_plugins/_alerting/findings/_search                             @alert_table findingId
+
+# the Notifications plugin (opensearch-project/notifications, resthandler)
+GET                  /_plugins/_notifications/configs                                 @notify_configs @notify_filters
+POST                 /_plugins/_notifications/configs                                 @notify_configs
+DELETE               /_plugins/_notifications/configs                                 @notify_configs
+GET                  /_plugins/_notifications/configs/{config_id}                     @notify_configs @notify_filters
+PUT,DELETE           /_plugins/_notifications/configs/{config_id}                     @notify_configs
+GET                  /_plugins/_notifications/channels                                from_index max_items
+GET                  /_plugins/_notifications/features                                -
+GET,POST             /_plugins/_notifications/feature/test/{config_id}                config_id
+
+# Index State Management (opensearch-project/index-management, indexstatemanagement/resthandler)
+GET                  /_plugins/_ism/policies                                          @ism_search
+PUT                  /_plugins/_ism/policies                                          @write
+GET                  /_plugins/_ism/policies/{policy_id}                              @ism_search
+PUT                  /_plugins/_ism/policies/{policy_id}                              @write
+DELETE               /_plugins/_ism/policies/{policy_id}                              refresh
+POST                 /_plugins/_ism/add                                               type
+POST                 /_plugins/_ism/add/{index}                                       type
+POST                 /_plugins/_ism/remove                                            type
+POST                 /_plugins/_ism/remove/{index}                                    type
+POST                 /_plugins/_ism/change_policy                                     type
+POST                 /_plugins/_ism/change_policy/{index}                             type
+POST                 /_plugins/_ism/retry                                             type cluster_manager_timeout master_timeout
+POST                 /_plugins/_ism/retry/{index}                                     type cluster_manager_timeout master_timeout
+GET,POST             /_plugins/_ism/explain                                           @ism_explain
+GET,POST             /_plugins/_ism/explain/{index}                                   @ism_explain
+GET                  /_opendistro/_ism/policies                                       @ism_search
+PUT                  /_opendistro/_ism/policies                                       @write
+GET                  /_opendistro/_ism/policies/{policy_id}                           @ism_search
+PUT                  /_opendistro/_ism/policies/{policy_id}                           @write
+DELETE               /_opendistro/_ism/policies/{policy_id}                           refresh
+POST                 /_opendistro/_ism/add                                            type
+POST                 /_opendistro/_ism/add/{index}                                    type
+POST                 /_opendistro/_ism/remove                                         type
+POST                 /_opendistro/_ism/remove/{index}                                 type
+POST                 /_opendistro/_ism/change_policy                                  type
+POST                 /_opendistro/_ism/change_policy/{index}                          type
+POST                 /_opendistro/_ism/retry                                          type cluster_manager_timeout master_timeout
+POST                 /_opendistro/_ism/retry/{index}                                  type cluster_manager_timeout master_timeout
+GET,POST             /_opendistro/_ism/explain                                        @ism_explain
+GET,POST             /_opendistro/_ism/explain/{index}                                @ism_explain
+
+# Snapshot Management (index-management, snapshotmanagement/api/resthandler)
+GET                  /_plugins/_sm/policies                                           @ism_search
+GET                  /_plugins/_sm/policies/                                          @ism_search
+POST,PUT             /_plugins/_sm/policies/{name}                                    @write
+GET                  /_plugins/_sm/policies/{name}                                    -
+DELETE               /_plugins/_sm/policies/{name}                                    refresh
+GET                  /_plugins/_sm/policies/{name}/_explain                           -
+POST                 /_plugins/_sm/policies/{name}/_start                             -
+POST                 /_plugins/_sm/policies/{name}/_stop                              -
+
+# SQL and PPL (opensearch-project/sql: legacy RestSqlAction, RestSqlStatsAction; plugin RestPPLQueryAction, RestPPLStatsAction, RestQuerySettingsAction)
+POST                 /_plugins/_sql                                                   @sql
+POST                 /_plugins/_sql/                                                  @sql
+POST                 /_plugins/_sql/_explain                                          @sql
+POST                 /_plugins/_sql/_explain/                                         @sql
+POST                 /_plugins/_sql/close                                             @sql
+POST                 /_plugins/_sql/close/                                            @sql
+GET,POST             /_plugins/_sql/stats                                             @sql
+GET,POST             /_plugins/_sql/stats/                                            @sql
+POST                 /_plugins/_ppl                                                   @ppl
+POST                 /_plugins/_ppl/                                                  @ppl
+POST                 /_plugins/_ppl/_explain                                          @ppl
+POST                 /_plugins/_ppl/_explain/                                         @ppl
+GET,POST             /_plugins/_ppl/stats                                             format sanitize
+GET,POST             /_plugins/_ppl/stats/                                            format sanitize
+PUT                  /_plugins/_query/settings                                        timeout cluster_manager_timeout
+PUT                  /_plugins/_query/settings/                                       timeout cluster_manager_timeout
+POST                 /_opendistro/_sql                                                @sql
+POST                 /_opendistro/_sql/                                               @sql
+POST                 /_opendistro/_sql/_explain                                       @sql
+POST                 /_opendistro/_sql/_explain/                                      @sql
+POST                 /_opendistro/_sql/close                                          @sql
+POST                 /_opendistro/_sql/close/                                         @sql
+GET,POST             /_opendistro/_sql/stats                                          @sql
+GET,POST             /_opendistro/_sql/stats/                                         @sql
+POST                 /_opendistro/_ppl                                                @ppl
+POST                 /_opendistro/_ppl/                                               @ppl
+POST                 /_opendistro/_ppl/_explain                                       @ppl
+POST                 /_opendistro/_ppl/_explain/                                      @ppl
+GET,POST             /_opendistro/_ppl/stats                                          format sanitize
+GET,POST             /_opendistro/_ppl/stats/                                         format sanitize
+PUT                  /_opendistro/_query/settings                                     timeout cluster_manager_timeout
+PUT                  /_opendistro/_query/settings/                                    timeout cluster_manager_timeout
+
+# the Reports scheduler (opensearch-project/reporting, reportsscheduler/resthandler); _download and packs are Loghaven's
+POST                 /_plugins/_reports/definition                                    -
+PUT,GET,DELETE       /_plugins/_reports/definition/{id}                               -
+GET                  /_plugins/_reports/definitions                                   fromIndex maxItems
+POST                 /_plugins/_reports/on_demand/{id}                                -
+GET                  /_plugins/_reports/instances                                     fromIndex maxItems
+GET                  /_plugins/_reports/instance/{id}                                 -
+GET                  /_plugins/_reports/instance/{id}/_download                       -
+POST                 /_plugins/_reports/packs/{name}/_install                         -
+
+# Security (opensearch-project/security: dlic/rest/api, rest/SecurityHealthAction, SecurityInfoAction, action/apitokens); accesskeys and hectokens are Loghaven's
+GET,PATCH            /_plugins/_security/api/internalusers                            filterBy
+GET,PUT,DELETE,PATCH /_plugins/_security/api/internalusers/{name}                     filterBy
+GET,PATCH            /_plugins/_security/api/roles                                    -
+GET,PUT,DELETE,PATCH /_plugins/_security/api/roles/{name}                             -
+GET,PATCH            /_plugins/_security/api/rolesmapping                             -
+GET,PUT,DELETE,PATCH /_plugins/_security/api/rolesmapping/{name}                      -
+GET,PATCH            /_plugins/_security/api/actiongroups                             -
+GET,PUT,DELETE,PATCH /_plugins/_security/api/actiongroups/{name}                      -
+GET,PUT              /_plugins/_security/api/account                                  -
+GET,POST             /_plugins/_security/health                                       mode
+GET,POST             /_plugins/_security/authinfo                                     auth_type verbose
+GET,PATCH            /_opendistro/_security/api/internalusers                         filterBy
+GET,PUT,DELETE,PATCH /_opendistro/_security/api/internalusers/{name}                  filterBy
+GET,PATCH            /_opendistro/_security/api/roles                                 -
+GET,PUT,DELETE,PATCH /_opendistro/_security/api/roles/{name}                          -
+GET,PATCH            /_opendistro/_security/api/rolesmapping                          -
+GET,PUT,DELETE,PATCH /_opendistro/_security/api/rolesmapping/{name}                   -
+GET,PATCH            /_opendistro/_security/api/actiongroups                          -
+GET,PUT,DELETE,PATCH /_opendistro/_security/api/actiongroups/{name}                   -
+GET,PUT              /_opendistro/_security/api/account                               -
+GET,POST             /_opendistro/_security/health                                    mode
+GET,POST             /_opendistro/_security/authinfo                                  auth_type verbose
+GET,POST             /_plugins/_security/api/apitokens                                id
+DELETE               /_plugins/_security/api/apitokens/{id}                           id
+GET                  /_plugins/_security/api/accesskeys                               user
+POST                 /_plugins/_security/api/accesskeys                               -
+GET,DELETE           /_plugins/_security/api/accesskeys/{key_id}                      -
+GET                  /_plugins/_security/api/hectokens                                -
+GET,PUT,DELETE       /_plugins/_security/api/hectokens/{name}                         -
+
+# Elasticsearch's security API (rest-api-spec security.create_api_key, get_api_key, invalidate_api_key)
+POST,PUT             /_security/api_key                                               refresh
+GET                  /_security/api_key                                               id name username realm_name owner with_limited_by active_only with_profile_uid
+DELETE               /_security/api_key                                               -
+
+# UltraWarm (Amazon OpenSearch Service's documentation: not open source)
+GET                  /_ultrawarm/migration/_status                                    migration_type v
+POST                 /_ultrawarm/migration/_cancel/{index}                            -
+POST                 /_ultrawarm/migration/{index}/_warm                              -
+POST                 /_ultrawarm/migration/{index}/_hot                               -
+GET                  /_ultrawarm/migration/{index}/_status                            -
+
+# Loghaven's own
+GET                  /_plugins/_loghaven/alarms                                       -
+POST                 /_plugins/_loghaven/alarms/_enable                               -
+GET                  /_plugins/_loghaven/topics/dead_letters                          topic_arn
 """.replace("{_INDICES}", _INDICES).replace("{_MASTER}", _MASTER)
 
+# The plugins' (see the table's comments for the handlers they are read from)
+_ALERT_TABLE = "missing searchString size sortOrder sortString startIndex"
+_ISM_SEARCH = "from queryString size sortField sortOrder"
+SETS.update({
+    # if_seq_no, if_primary_term, refresh: the plugins' index handlers (monitor, policy, ...)
+    "write": "if_primary_term if_seq_no refresh",
+    "alerts": f"{_ALERT_TABLE} alertState monitorId severityLevel workflowIds",
+    "alert_table": _ALERT_TABLE,
+    # RestGetDestinationsAction (RestActions.parseVersion reads version)
+    "destinations": f"{_ALERT_TABLE} destinationType version",
+    # NotificationConfigRestHandler.responseParams(), taken by all its routes
+    "notify_configs": "config_id config_id_list from_index max_items sort_field sort_order",
+    # ConfigQueryHelper.FILTER_PARAMS: read (request.params() filtered) by its GET routes
+    "notify_filters": "last_updated_time_ms created_time_ms is_enabled config_type name "
+                      "description query text_query name.keyword description.keyword "
+                      "email.email_account_id email.email_group_id_list "
+                      "email.recipient_list.recipient email.recipient_list.recipient.keyword "
+                      "email_group.recipient_list.recipient "
+                      "email_group.recipient_list.recipient.keyword "
+                      "slack.url slack.url.keyword chime.url chime.url.keyword "
+                      "microsoft_teams.url microsoft_teams.url.keyword webhook.url "
+                      "webhook.url.keyword smtp_account.method smtp_account.host "
+                      "smtp_account.host.keyword smtp_account.from_address "
+                      "smtp_account.from_address.keyword sns.topic_arn sns.topic_arn.keyword "
+                      "sns.role_arn sns.role_arn.keyword ses_account.region "
+                      "ses_account.role_arn ses_account.role_arn.keyword "
+                      "ses_account.from_address ses_account.from_address.keyword",
+    # getSearchParams (index-management's RestHandlerUtils), also SM's policy listing
+    "ism_search": _ISM_SEARCH,
+    "ism_explain": f"{_ISM_SEARCH} type local show_policy validate_action "
+                   "cluster_manager_timeout master_timeout",
+    # RestSqlAction.responseParams() (also RestSqlStatsAction's)
+    "sql": "_id _score _type flat format newLine sanitize separator sql",
+    # RestPPLQueryAction.responseParams()
+    "ppl": "fetch_size format mode sanitize",
+})
 SETS["nodes_stats"] = ("completion_fields fielddata_fields fields groups "
                        "include_segment_file_sizes include_unloaded_segments level timeout types")
 SETS["indices_stats"] = ("completion_fields expand_wildcards fielddata_fields fields "
@@ -317,7 +555,7 @@ def parse(text: str) -> dict[tuple[str, str], frozenset[str] | None]:
     """A table's lines: methods, path template, and the parameters (None: not checked)."""
     table: dict[tuple[str, str], frozenset[str] | None] = {}
     for line in text.splitlines():
-        if not line.strip():
+        if not line.strip() or line.startswith("#"):
             continue
         methods, path, *words = line.split()
         accepted = _expand(words)
@@ -327,10 +565,10 @@ def parse(text: str) -> dict[tuple[str, str], frozenset[str] | None]:
     return table
 
 
-#: Routes whose parameters are their plugin's or Loghaven's own (not the core REST spec's):
-#: every route not in the table above whose path starts with one of these prefixes.
-UNCHECKED_PREFIXES = ("/_dashboards", "/_plugins/", "/_opendistro/", "/_security/",
-                      "/services", "/_ultrawarm/", "/_plugins/_loghaven/")
+#: Routes not checked: every route not in the table above whose path starts with one of these
+#: prefixes: the web UI's (``/_dashboards``) and Splunk's HEC and REST API (``/services``,
+#: ``/servicesNS``), as the module's docstring says why.
+UNCHECKED_PREFIXES = ("/_dashboards", "/services")
 
 TABLE = parse(_TABLE)
 
