@@ -576,7 +576,8 @@ TABLE = parse(_TABLE)
 def accepted(method: str, path_format: str) -> frozenset[str] | None:
     """The parameters a route's method takes; None when they are not checked.
 
-    Raises ``KeyError`` for a route the table does not know (create_app refuses to start)."""
+    Raises ``KeyError`` for a route the table does not know (:func:`checked` then leaves it
+    unchecked, and tests/test_url_parameters_table.py names it)."""
     if (method, path_format) in TABLE:
         return TABLE[method, path_format]
     if method == "HEAD" and ("GET", path_format) in TABLE:
