@@ -13,7 +13,7 @@ import pytest
 from tests.alerting.monitor_examples import QUERY_LEVEL
 
 
-def _refused(response: httpx.Response, path: str, names: str) -> None:
+def assert_refused(response: httpx.Response, path: str, names: str) -> None:
     """ES's body for ``BaseRestHandler.unrecognized``, exactly."""
     reason = f"request [{path}] contains unrecognized parameter: {names}"
     assert response.status_code == 400, response.text
@@ -49,13 +49,13 @@ def test_an_unknown_parameter_is_refused_on_the_plugins_routes(es: httpx.Client,
                                                                monitor: str) -> None:
     for prefix in ("/_plugins", "/_opendistro"):
         path = f"{prefix}/_alerting/monitors/{monitor}"
-        _refused(es.get(f"{path}?b=1"), path, "[b]")
-    _refused(es.post("/_plugins/_sql?b=1", json={"query": f"SELECT n FROM {logs}"}),
-             "/_plugins/_sql", "[b]")
-    _refused(es.post("/_plugins/_ppl?b=1", json={"query": f"source={logs}"}),
-             "/_plugins/_ppl", "[b]")
+        assert_refused(es.get(f"{path}?b=1"), path, "[b]")
+    assert_refused(es.post("/_plugins/_sql?b=1", json={"query": f"SELECT n FROM {logs}"}),
+                   "/_plugins/_sql", "[b]")
+    assert_refused(es.post("/_plugins/_ppl?b=1", json={"query": f"source={logs}"}),
+                   "/_plugins/_ppl", "[b]")
     for path in (f"/_plugins/_ism/explain/{logs}", f"/_opendistro/_ism/explain/{logs}"):
-        _refused(es.get(f"{path}?nonsense=true"), path, "[nonsense]")
+        assert_refused(es.get(f"{path}?nonsense=true"), path, "[nonsense]")
     for method, path in [("GET", "/_plugins/_notifications/configs"),
                          ("GET", "/_plugins/_notifications/channels"),
                          ("GET", "/_plugins/_ism/policies"),
@@ -66,20 +66,20 @@ def test_an_unknown_parameter_is_refused_on_the_plugins_routes(es: httpx.Client,
                          ("GET", "/_plugins/_alerting/stats"),
                          ("GET", "/_ultrawarm/migration/_status"),
                          ("GET", "/_plugins/_loghaven/alarms")]:
-        _refused(es.request(method, f"{path}?nonsense=true"), path, "[nonsense]")
+        assert_refused(es.request(method, f"{path}?nonsense=true"), path, "[nonsense]")
 
 
 def test_a_misspelt_plugin_parameter_names_the_close_ones(es: httpx.Client, logs: str,
                                                          monitor: str) -> None:
     path = f"/_plugins/_alerting/monitors/{monitor}/_execute"
-    _refused(es.post(f"{path}?dryrn=true"), path, "[dryrn] -> did you mean [dryrun]?")
+    assert_refused(es.post(f"{path}?dryrn=true"), path, "[dryrn] -> did you mean [dryrun]?")
     path = f"/_plugins/_ism/explain/{logs}"
-    _refused(es.get(f"{path}?show_polcy=true"), path,
-             "[show_polcy] -> did you mean [show_policy]?")
+    assert_refused(es.get(f"{path}?show_polcy=true"), path,
+                   "[show_polcy] -> did you mean [show_policy]?")
     body = copy.deepcopy(QUERY_LEVEL)
     body["triggers"][0]["actions"] = []
-    _refused(es.post("/_plugins/_alerting/monitors?refersh=true", json=body),
-             "/_plugins/_alerting/monitors", "[refersh] -> did you mean [refresh]?")
+    assert_refused(es.post("/_plugins/_alerting/monitors?refersh=true", json=body),
+                   "/_plugins/_alerting/monitors", "[refersh] -> did you mean [refresh]?")
 
 
 def test_the_alerting_parameters_the_documentation_shows_pass(es: httpx.Client,

@@ -4,15 +4,7 @@ security plugin's ``BaseRestHandler``s, what they read passes."""
 from __future__ import annotations
 
 import httpx
-
-
-def _refused(response: httpx.Response, path: str, names: str) -> None:
-    reason = f"request [{path}] contains unrecognized parameter: {names}"
-    assert response.status_code == 400, response.text
-    assert response.json() == {
-        "error": {"root_cause": [{"type": "illegal_argument_exception", "reason": reason}],
-                  "type": "illegal_argument_exception", "reason": reason},
-        "status": 400}
+from tests.test_plugin_url_parameters import assert_refused
 
 
 def test_an_unknown_parameter_is_refused(admin: httpx.Client) -> None:
@@ -21,9 +13,9 @@ def test_an_unknown_parameter_is_refused(admin: httpx.Client) -> None:
                  "/_plugins/_security/api/internalusers", "/_plugins/_security/api/account",
                  "/_plugins/_security/api/apitokens", "/_plugins/_security/api/accesskeys",
                  "/_security/api_key", "/_security/_authenticate"):
-        _refused(admin.get(f"{path}?b=1"), path, "[b]")
-    _refused(admin.get("/_plugins/_security/health?mod=lenient"), "/_plugins/_security/health",
-             "[mod] -> did you mean [mode]?")
+        assert_refused(admin.get(f"{path}?b=1"), path, "[b]")
+    assert_refused(admin.get("/_plugins/_security/health?mod=lenient"), "/_plugins/_security/health",
+                   "[mod] -> did you mean [mode]?")
 
 
 def test_what_the_handlers_read_passes(admin: httpx.Client) -> None:

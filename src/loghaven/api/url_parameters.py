@@ -117,7 +117,8 @@ SETS = {
 }
 
 # method(s)  path template  accepted parameters: names, @set, {_INDICES}/{_MASTER}; - (only the
-# common ones); * (not checked). A line starting with # is a comment.
+# common ones); * (not checked). A line starting with # is a comment; a path starting with
+# /{_plugins,_opendistro}/ is the route under both prefixes of a plugin's API.
 _TABLE = """
 GET         /                                               -
 POST        /                                               *
@@ -311,42 +312,24 @@ POST        /{alias}/_rollover/{new_index}                  @master dry_run incl
 GET         /_security/_authenticate                        -
 
 # the Alerting plugin's REST handlers (opensearch-project/alerting, alerting/resthandler)
-POST                 /_plugins/_alerting/monitors                                     @write
-GET,POST             /_plugins/_alerting/monitors/_search                             index
-POST                 /_plugins/_alerting/monitors/_execute                            dryrun period_end
-GET                  /_plugins/_alerting/monitors/alerts                              @alerts
-GET                  /_plugins/_alerting/monitors/{monitor_id}                        version
-PUT                  /_plugins/_alerting/monitors/{monitor_id}                        @write
-DELETE               /_plugins/_alerting/monitors/{monitor_id}                        refresh
-POST                 /_plugins/_alerting/monitors/{monitor_id}/_execute               dryrun period_end
-POST                 /_plugins/_alerting/monitors/{monitor_id}/_acknowledge/alerts    refresh
-GET                  /_plugins/_alerting/destinations                                 @destinations
-GET                  /_plugins/_alerting/destinations/{destination_id}                @destinations
-POST                 /_plugins/_alerting/destinations                                 @write
-PUT                  /_plugins/_alerting/destinations/{destination_id}                @write
-DELETE               /_plugins/_alerting/destinations/{destination_id}                refresh
-GET                  /_plugins/_alerting/stats                                        timeout
-GET                  /_plugins/_alerting/stats/{metric}                               timeout
-GET                  /_plugins/_alerting/{node_id}/stats                              timeout
-GET                  /_plugins/_alerting/{node_id}/stats/{metric}                     timeout
-POST                 /_opendistro/_alerting/monitors                                  @write
-GET,POST             /_opendistro/_alerting/monitors/_search                          index
-POST                 /_opendistro/_alerting/monitors/_execute                         dryrun period_end
-GET                  /_opendistro/_alerting/monitors/alerts                           @alerts
-GET                  /_opendistro/_alerting/monitors/{monitor_id}                     version
-PUT                  /_opendistro/_alerting/monitors/{monitor_id}                     @write
-DELETE               /_opendistro/_alerting/monitors/{monitor_id}                     refresh
-POST                 /_opendistro/_alerting/monitors/{monitor_id}/_execute            dryrun period_end
-POST                 /_opendistro/_alerting/monitors/{monitor_id}/_acknowledge/alerts refresh
-GET                  /_opendistro/_alerting/destinations                              @destinations
-GET                  /_opendistro/_alerting/destinations/{destination_id}             @destinations
-POST                 /_opendistro/_alerting/destinations                              @write
-PUT                  /_opendistro/_alerting/destinations/{destination_id}             @write
-DELETE               /_opendistro/_alerting/destinations/{destination_id}             refresh
-GET                  /_opendistro/_alerting/stats                                     timeout
-GET                  /_opendistro/_alerting/stats/{metric}                            timeout
-GET                  /_opendistro/_alerting/{node_id}/stats                           timeout
-GET                  /_opendistro/_alerting/{node_id}/stats/{metric}                  timeout
+POST                 /{_plugins,_opendistro}/_alerting/monitors                                     @write
+GET,POST             /{_plugins,_opendistro}/_alerting/monitors/_search                             index
+POST                 /{_plugins,_opendistro}/_alerting/monitors/_execute                            dryrun period_end
+GET                  /{_plugins,_opendistro}/_alerting/monitors/alerts                              @alerts
+GET                  /{_plugins,_opendistro}/_alerting/monitors/{monitor_id}                        version
+PUT                  /{_plugins,_opendistro}/_alerting/monitors/{monitor_id}                        @write
+DELETE               /{_plugins,_opendistro}/_alerting/monitors/{monitor_id}                        refresh
+POST                 /{_plugins,_opendistro}/_alerting/monitors/{monitor_id}/_execute               dryrun period_end
+POST                 /{_plugins,_opendistro}/_alerting/monitors/{monitor_id}/_acknowledge/alerts    refresh
+GET                  /{_plugins,_opendistro}/_alerting/destinations                                 @destinations
+GET                  /{_plugins,_opendistro}/_alerting/destinations/{destination_id}                @destinations
+POST                 /{_plugins,_opendistro}/_alerting/destinations                                 @write
+PUT                  /{_plugins,_opendistro}/_alerting/destinations/{destination_id}                @write
+DELETE               /{_plugins,_opendistro}/_alerting/destinations/{destination_id}                refresh
+GET                  /{_plugins,_opendistro}/_alerting/stats                                        timeout
+GET                  /{_plugins,_opendistro}/_alerting/stats/{metric}                               timeout
+GET                  /{_plugins,_opendistro}/_alerting/{node_id}/stats                              timeout
+GET                  /{_plugins,_opendistro}/_alerting/{node_id}/stats/{metric}                     timeout
 GET                  /_plugins/_alerting/findings/_search                             @alert_table findingId
 
 # the Notifications plugin (opensearch-project/notifications, resthandler)
@@ -360,36 +343,21 @@ GET                  /_plugins/_notifications/features                          
 GET,POST             /_plugins/_notifications/feature/test/{config_id}                config_id
 
 # Index State Management (opensearch-project/index-management, indexstatemanagement/resthandler)
-GET                  /_plugins/_ism/policies                                          @ism_search
-PUT                  /_plugins/_ism/policies                                          @write
-GET                  /_plugins/_ism/policies/{policy_id}                              @ism_search
-PUT                  /_plugins/_ism/policies/{policy_id}                              @write
-DELETE               /_plugins/_ism/policies/{policy_id}                              refresh
-POST                 /_plugins/_ism/add                                               type
-POST                 /_plugins/_ism/add/{index}                                       type
-POST                 /_plugins/_ism/remove                                            type
-POST                 /_plugins/_ism/remove/{index}                                    type
-POST                 /_plugins/_ism/change_policy                                     type
-POST                 /_plugins/_ism/change_policy/{index}                             type
-POST                 /_plugins/_ism/retry                                             type cluster_manager_timeout master_timeout
-POST                 /_plugins/_ism/retry/{index}                                     type cluster_manager_timeout master_timeout
-GET,POST             /_plugins/_ism/explain                                           @ism_explain
-GET,POST             /_plugins/_ism/explain/{index}                                   @ism_explain
-GET                  /_opendistro/_ism/policies                                       @ism_search
-PUT                  /_opendistro/_ism/policies                                       @write
-GET                  /_opendistro/_ism/policies/{policy_id}                           @ism_search
-PUT                  /_opendistro/_ism/policies/{policy_id}                           @write
-DELETE               /_opendistro/_ism/policies/{policy_id}                           refresh
-POST                 /_opendistro/_ism/add                                            type
-POST                 /_opendistro/_ism/add/{index}                                    type
-POST                 /_opendistro/_ism/remove                                         type
-POST                 /_opendistro/_ism/remove/{index}                                 type
-POST                 /_opendistro/_ism/change_policy                                  type
-POST                 /_opendistro/_ism/change_policy/{index}                          type
-POST                 /_opendistro/_ism/retry                                          type cluster_manager_timeout master_timeout
-POST                 /_opendistro/_ism/retry/{index}                                  type cluster_manager_timeout master_timeout
-GET,POST             /_opendistro/_ism/explain                                        @ism_explain
-GET,POST             /_opendistro/_ism/explain/{index}                                @ism_explain
+GET                  /{_plugins,_opendistro}/_ism/policies                                          @ism_search
+PUT                  /{_plugins,_opendistro}/_ism/policies                                          @write
+GET                  /{_plugins,_opendistro}/_ism/policies/{policy_id}                              @ism_search
+PUT                  /{_plugins,_opendistro}/_ism/policies/{policy_id}                              @write
+DELETE               /{_plugins,_opendistro}/_ism/policies/{policy_id}                              refresh
+POST                 /{_plugins,_opendistro}/_ism/add                                               type
+POST                 /{_plugins,_opendistro}/_ism/add/{index}                                       type
+POST                 /{_plugins,_opendistro}/_ism/remove                                            type
+POST                 /{_plugins,_opendistro}/_ism/remove/{index}                                    type
+POST                 /{_plugins,_opendistro}/_ism/change_policy                                     type
+POST                 /{_plugins,_opendistro}/_ism/change_policy/{index}                             type
+POST                 /{_plugins,_opendistro}/_ism/retry                                             type cluster_manager_timeout master_timeout
+POST                 /{_plugins,_opendistro}/_ism/retry/{index}                                     type cluster_manager_timeout master_timeout
+GET,POST             /{_plugins,_opendistro}/_ism/explain                                           @ism_explain
+GET,POST             /{_plugins,_opendistro}/_ism/explain/{index}                                   @ism_explain
 
 # Snapshot Management (index-management, snapshotmanagement/api/resthandler)
 GET                  /_plugins/_sm/policies                                           @ism_search
@@ -402,38 +370,22 @@ POST                 /_plugins/_sm/policies/{name}/_start                       
 POST                 /_plugins/_sm/policies/{name}/_stop                              -
 
 # SQL and PPL (opensearch-project/sql: legacy RestSqlAction, RestSqlStatsAction; plugin RestPPLQueryAction, RestPPLStatsAction, RestQuerySettingsAction)
-POST                 /_plugins/_sql                                                   @sql
-POST                 /_plugins/_sql/                                                  @sql
-POST                 /_plugins/_sql/_explain                                          @sql
-POST                 /_plugins/_sql/_explain/                                         @sql
-POST                 /_plugins/_sql/close                                             @sql
-POST                 /_plugins/_sql/close/                                            @sql
-GET,POST             /_plugins/_sql/stats                                             @sql
-GET,POST             /_plugins/_sql/stats/                                            @sql
-POST                 /_plugins/_ppl                                                   @ppl
-POST                 /_plugins/_ppl/                                                  @ppl
-POST                 /_plugins/_ppl/_explain                                          @ppl
-POST                 /_plugins/_ppl/_explain/                                         @ppl
-GET,POST             /_plugins/_ppl/stats                                             format sanitize
-GET,POST             /_plugins/_ppl/stats/                                            format sanitize
-PUT                  /_plugins/_query/settings                                        timeout cluster_manager_timeout
-PUT                  /_plugins/_query/settings/                                       timeout cluster_manager_timeout
-POST                 /_opendistro/_sql                                                @sql
-POST                 /_opendistro/_sql/                                               @sql
-POST                 /_opendistro/_sql/_explain                                       @sql
-POST                 /_opendistro/_sql/_explain/                                      @sql
-POST                 /_opendistro/_sql/close                                          @sql
-POST                 /_opendistro/_sql/close/                                         @sql
-GET,POST             /_opendistro/_sql/stats                                          @sql
-GET,POST             /_opendistro/_sql/stats/                                         @sql
-POST                 /_opendistro/_ppl                                                @ppl
-POST                 /_opendistro/_ppl/                                               @ppl
-POST                 /_opendistro/_ppl/_explain                                       @ppl
-POST                 /_opendistro/_ppl/_explain/                                      @ppl
-GET,POST             /_opendistro/_ppl/stats                                          format sanitize
-GET,POST             /_opendistro/_ppl/stats/                                         format sanitize
-PUT                  /_opendistro/_query/settings                                     timeout cluster_manager_timeout
-PUT                  /_opendistro/_query/settings/                                    timeout cluster_manager_timeout
+POST                 /{_plugins,_opendistro}/_sql                                                   @sql
+POST                 /{_plugins,_opendistro}/_sql/                                                  @sql
+POST                 /{_plugins,_opendistro}/_sql/_explain                                          @sql
+POST                 /{_plugins,_opendistro}/_sql/_explain/                                         @sql
+POST                 /{_plugins,_opendistro}/_sql/close                                             @sql
+POST                 /{_plugins,_opendistro}/_sql/close/                                            @sql
+GET,POST             /{_plugins,_opendistro}/_sql/stats                                             @sql
+GET,POST             /{_plugins,_opendistro}/_sql/stats/                                            @sql
+POST                 /{_plugins,_opendistro}/_ppl                                                   @ppl
+POST                 /{_plugins,_opendistro}/_ppl/                                                  @ppl
+POST                 /{_plugins,_opendistro}/_ppl/_explain                                          @ppl
+POST                 /{_plugins,_opendistro}/_ppl/_explain/                                         @ppl
+GET,POST             /{_plugins,_opendistro}/_ppl/stats                                             format sanitize
+GET,POST             /{_plugins,_opendistro}/_ppl/stats/                                            format sanitize
+PUT                  /{_plugins,_opendistro}/_query/settings                                        timeout cluster_manager_timeout
+PUT                  /{_plugins,_opendistro}/_query/settings/                                       timeout cluster_manager_timeout
 
 # the Reports scheduler (opensearch-project/reporting, reportsscheduler/resthandler); _download and packs are Loghaven's
 POST                 /_plugins/_reports/definition                                    -
@@ -446,28 +398,17 @@ GET                  /_plugins/_reports/instance/{id}/_download                 
 POST                 /_plugins/_reports/packs/{name}/_install                         -
 
 # Security (opensearch-project/security: dlic/rest/api, rest/SecurityHealthAction, SecurityInfoAction, action/apitokens); accesskeys and hectokens are Loghaven's
-GET,PATCH            /_plugins/_security/api/internalusers                            filterBy
-GET,PUT,DELETE,PATCH /_plugins/_security/api/internalusers/{name}                     filterBy
-GET,PATCH            /_plugins/_security/api/roles                                    -
-GET,PUT,DELETE,PATCH /_plugins/_security/api/roles/{name}                             -
-GET,PATCH            /_plugins/_security/api/rolesmapping                             -
-GET,PUT,DELETE,PATCH /_plugins/_security/api/rolesmapping/{name}                      -
-GET,PATCH            /_plugins/_security/api/actiongroups                             -
-GET,PUT,DELETE,PATCH /_plugins/_security/api/actiongroups/{name}                      -
-GET,PUT              /_plugins/_security/api/account                                  -
-GET,POST             /_plugins/_security/health                                       mode
-GET,POST             /_plugins/_security/authinfo                                     auth_type verbose
-GET,PATCH            /_opendistro/_security/api/internalusers                         filterBy
-GET,PUT,DELETE,PATCH /_opendistro/_security/api/internalusers/{name}                  filterBy
-GET,PATCH            /_opendistro/_security/api/roles                                 -
-GET,PUT,DELETE,PATCH /_opendistro/_security/api/roles/{name}                          -
-GET,PATCH            /_opendistro/_security/api/rolesmapping                          -
-GET,PUT,DELETE,PATCH /_opendistro/_security/api/rolesmapping/{name}                   -
-GET,PATCH            /_opendistro/_security/api/actiongroups                          -
-GET,PUT,DELETE,PATCH /_opendistro/_security/api/actiongroups/{name}                   -
-GET,PUT              /_opendistro/_security/api/account                               -
-GET,POST             /_opendistro/_security/health                                    mode
-GET,POST             /_opendistro/_security/authinfo                                  auth_type verbose
+GET,PATCH            /{_plugins,_opendistro}/_security/api/internalusers                            filterBy
+GET,PUT,DELETE,PATCH /{_plugins,_opendistro}/_security/api/internalusers/{name}                     filterBy
+GET,PATCH            /{_plugins,_opendistro}/_security/api/roles                                    -
+GET,PUT,DELETE,PATCH /{_plugins,_opendistro}/_security/api/roles/{name}                             -
+GET,PATCH            /{_plugins,_opendistro}/_security/api/rolesmapping                             -
+GET,PUT,DELETE,PATCH /{_plugins,_opendistro}/_security/api/rolesmapping/{name}                      -
+GET,PATCH            /{_plugins,_opendistro}/_security/api/actiongroups                             -
+GET,PUT,DELETE,PATCH /{_plugins,_opendistro}/_security/api/actiongroups/{name}                      -
+GET,PUT              /{_plugins,_opendistro}/_security/api/account                                  -
+GET,POST             /{_plugins,_opendistro}/_security/health                                       mode
+GET,POST             /{_plugins,_opendistro}/_security/authinfo                                     auth_type verbose
 GET,POST             /_plugins/_security/api/apitokens                                id
 DELETE               /_plugins/_security/api/apitokens/{id}                           id
 GET                  /_plugins/_security/api/accesskeys                               user
@@ -551,17 +492,25 @@ def _expand(words: list[str]) -> frozenset[str] | None:
     return frozenset(names)
 
 
+_BOTH_PREFIXES = "/{_plugins,_opendistro}/"
+
+
 def parse(text: str) -> dict[tuple[str, str], frozenset[str] | None]:
     """A table's lines: methods, path template, and the parameters (None: not checked)."""
     table: dict[tuple[str, str], frozenset[str] | None] = {}
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        methods, path, *words = line.split()
+        methods, written, *words = line.split()
         accepted = _expand(words)
+        # ``/{_plugins,_opendistro}/...``: the route under both prefixes of a plugin's API
+        paths = [written.replace(_BOTH_PREFIXES, f"/{prefix}/", 1)
+                 for prefix in ("_plugins", "_opendistro")] \
+            if written.startswith(_BOTH_PREFIXES) else [written]
         for method in methods.split(","):
-            assert (method, path) not in table, f"{method} {path} twice in the table"
-            table[method, path] = accepted
+            for path in paths:
+                assert (method, path) not in table, f"{method} {path} twice in the table"
+                table[method, path] = accepted
     return table
 
 
