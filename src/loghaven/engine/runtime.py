@@ -155,6 +155,23 @@ def source_values(source: Any, path: str) -> list[Any]:
     return found
 
 
+def source_value(source: Any, path: str) -> Any:
+    """The value at a dotted path of ``_source`` as it is there (an array stays one), whether
+    objects are nested or keys dotted; None where there is none."""
+    if not isinstance(source, dict):
+        return None
+    if path in source:
+        return source[path]
+    parts = path.split(".")
+    for i in range(1, len(parts)):
+        value = source.get(".".join(parts[:i]))
+        if isinstance(value, dict):
+            found = source_value(value, ".".join(parts[i:]))
+            if found is not None:
+                return found
+    return None
+
+
 def parse_runtime(spec: Any, *, mapping_error: bool) -> dict[str, RuntimeField]:
     """A ``runtime`` section or ``runtime_mappings`` into runtime fields; ES's refusals
     (``mapper_parsing_exception`` in a mapping, the same reasons in a search)."""

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from loghaven.engine.runtime import source_value
 from loghaven.reports.sections import Found
-from loghaven.search.aggregations.metrics.hits import source_value
 
 #: The seed's date: "Wednesday, 11. July 2018 01:06PM".
 DATE_FORMAT = "%A, %d. %B %Y %I:%M%p"

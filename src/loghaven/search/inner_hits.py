@@ -19,6 +19,7 @@ import orjson
 import tantivy
 
 from loghaven.engine.mapping import Mapping
+from loghaven.engine.runtime import source_value
 from loghaven.engine.schema import ID, NESTED_AT, NESTED_PATH, SOURCE
 from loghaven.engine.split import top_level
 from loghaven.errors import IllegalArgument, ParsingError
@@ -124,8 +125,7 @@ def _sort(spec: Any) -> list[tuple[str, bool]]:
 def _relative_source(spec: Any, path: str) -> Any:
     """Source patterns may name the object's fields in full (``comments.author``) or not."""
     def strip(pattern: Any) -> Any:
-        return pattern[len(path) + 1:] if isinstance(pattern, str) and \
-            pattern.startswith(path + ".") else pattern
+        return pattern.removeprefix(path + ".") if isinstance(pattern, str) else pattern
 
     if isinstance(spec, str):
         return strip(spec)
@@ -140,12 +140,17 @@ def _relative_source(spec: Any, path: str) -> Any:
 def fetch(ctx: SplitContext, doc_id: str, specs: list[NestedInnerHits], now_ms: int,
           total_as_int: bool) -> dict[str, Any]:
     """The ``inner_hits`` object of the hit ``doc_id`` on ``ctx``'s split."""
-    searcher = ctx.searcher
-    parent = searcher.search(top_level(ctx.split, tantivy.Query.term_query(
+    return _fetch_level(_Fetch(ctx, doc_id, _parent_source(ctx, doc_id), now_ms, total_as_int),
+                        specs, None)
+
+
+def _parent_source(ctx: SplitContext, doc_id: str) -> dict[str, Any]:
+    """The ``_source`` of the root document ``doc_id`` (not of its nested objects', which
+    share its id), as the search may show it; empty if it is gone."""
+    found = ctx.searcher.search(top_level(ctx.split, tantivy.Query.term_query(
         ctx.schema, ID, doc_id)), 1).hits
-    source = orjson.loads(ctx.source(searcher.doc(parent[0][1]).get_first(SOURCE))) \
-        if parent else {}
-    return _fetch_level(_Fetch(ctx, doc_id, source, now_ms, total_as_int), specs, None)
+    return orjson.loads(ctx.source(ctx.searcher.doc(found[0][1]).get_first(SOURCE))) \
+        if found else {}
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,7 @@ def _render(fetch: _Fetch, spec: NestedInnerHits,
         if field == "_score":
             objects.sort(key=lambda o: o[0], reverse=descending)
             continue
-        relative = field[len(spec.path) + 1:] if field.startswith(spec.path + ".") else field
+        relative = field.removeprefix(spec.path + ".")
         present = [o for o in objects if _value(o[2], relative) is not None]
         absent = [o for o in objects if _value(o[2], relative) is None]
         present.sort(key=lambda o: _sortable(_value(o[2], relative)), reverse=descending)
@@ -210,8 +215,8 @@ def _render(fetch: _Fetch, spec: NestedInnerHits,
         if spec.children:
             hit["inner_hits"] = _fetch_level(fetch, spec.children, offsets)
         if spec.sort:
-            hit["sort"] = [score if field == "_score" else _value(obj, field[len(spec.path) + 1:]
-                           if field.startswith(spec.path + ".") else field)
+            hit["sort"] = [score if field == "_score" else
+                           _value(obj, field.removeprefix(spec.path + "."))
                            for field, _ in spec.sort]
         hits.append(hit)
     max_score = max((o[0] for o in objects), default=None) if by_score else None
@@ -251,18 +256,8 @@ def _sortable(value: Any) -> tuple[int, Any]:
 
 def _value(obj: Any, path: str) -> Any:
     """The value at a dotted ``path`` of an object (dotted keys too); a list's first value."""
-    if not isinstance(obj, dict):
-        return None
-    if path in obj:
-        value = obj[path]
-        return value[0] if isinstance(value, list) and value else value
-    head, dot, rest = path.partition(".")
-    while dot:
-        if head in obj:
-            return _value(obj[head], rest)
-        more, dot, rest = rest.partition(".")
-        head = f"{head}.{more}"
-    return None
+    value = source_value(obj, path)
+    return value[0] if isinstance(value, list) and value else value
 
 
 def nested_object(ctx: SplitContext, stored: tantivy.Document
@@ -273,12 +268,8 @@ def nested_object(ctx: SplitContext, stored: tantivy.Document
     if place is None or path is None or path not in ctx.mapping.nested:
         return None
     offsets = [int(p) for p in str(place).split(".")]
-    found = ctx.searcher.search(top_level(ctx.split, tantivy.Query.term_query(
-        ctx.schema, ID, stored.get_first(ID))), 1).hits
-    source = orjson.loads(ctx.source(ctx.searcher.doc(found[0][1]).get_first(SOURCE))) \
-        if found else {}
     levels = nested_levels(ctx.mapping, path)
-    obj = object_at(source, levels, offsets)
+    obj = object_at(_parent_source(ctx, stored.get_first(ID)), levels, offsets)
     return path, nested_marker(levels, offsets), obj if isinstance(obj, dict) else {}
 
 
@@ -286,24 +277,10 @@ def object_at(source: Any, levels: list[str], offsets: list[int]) -> Any:
     """The nested object at ``offsets`` in the parent's source, level by level."""
     current = source
     for field, offset in zip(levels, offsets, strict=False):
-        value = _raw(current, field)
+        value = source_value(current, field)
         items = [v for v in (value if isinstance(value, list) else [value])
                  if isinstance(v, dict)]
         if offset >= len(items):
             return {}
         current = items[offset]
     return current
-
-
-def _raw(obj: Any, path: str) -> Any:
-    if not isinstance(obj, dict):
-        return None
-    if path in obj:
-        return obj[path]
-    head, dot, rest = path.partition(".")
-    while dot:
-        if head in obj:
-            return _raw(obj[head], rest)
-        more, dot, rest = rest.partition(".")
-        head = f"{head}.{more}"
-    return None

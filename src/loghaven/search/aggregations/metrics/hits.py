@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import tantivy
 
+from loghaven.engine.runtime import source_value
 from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import ParsingError
 from loghaven.search.aggregations.execute import per_split
@@ -57,20 +58,6 @@ def parse_sort(spec: Any, agg: str) -> tuple[str | None, bool]:
         asc = str(order).lower() == "asc"
         return (None, asc) if name == "_score" else (name, asc)
     raise ParsingError(f"malformed [sort] in [{agg}]")
-
-
-def source_value(source: dict[str, Any], path: str) -> Any:
-    """A value at a dotted path of ``_source``, whether objects are nested or keys dotted."""
-    if path in source:
-        return source[path]
-    parts = path.split(".")
-    for i in range(1, len(parts)):
-        value = source.get(".".join(parts[:i]))
-        if isinstance(value, dict):
-            found = source_value(value, ".".join(parts[i:]))
-            if found is not None:
-                return found
-    return None
 
 
 class SearchMetric(MetricAgg):
