@@ -150,6 +150,15 @@ class Mapping:
         self.nested: dict[str, NestedInfo] = {}
         self._collect(body["properties"], "", None)
 
+    def nested_chain(self, path: str | None) -> list[str]:
+        """The nested objects from the root's down to ``path`` (empty for None: the root)."""
+        chain: list[str] = []
+        while path is not None:
+            chain.append(path)
+            path = self.nested[path].parent
+        chain.reverse()
+        return chain
+
     def _collect(self, properties: dict[str, Any], prefix: str, scope: str | None) -> None:
         for name, spec in properties.items():
             path = f"{prefix}{name}"

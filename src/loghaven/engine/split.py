@@ -436,8 +436,11 @@ class Split:
 
 def top_level(split: Split, query: tantivy.Query) -> tantivy.Query:
     """``query`` without the split's hidden nested documents (as is, for a split without)."""
-    if not split.has_nested:
-        return query
+    return root_documents(query) if split.has_nested else query
+
+
+def root_documents(query: tantivy.Query) -> tantivy.Query:
+    """``query`` without hidden nested documents, in a split whose schema has them."""
     return tantivy.Query.boolean_query([
         (tantivy.Occur.Must, query),
         (tantivy.Occur.MustNot, tantivy.Query.exists_query(NESTED_PATH))])

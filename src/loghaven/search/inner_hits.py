@@ -227,13 +227,8 @@ def _render(fetch: _Fetch, spec: NestedInnerHits,
 def nested_levels(mapping: Mapping, path: str) -> list[str]:
     """The nested objects from the root down to ``path``, each named relative to the one
     above (``["driver", "vehicle"]`` for ``driver.vehicle``)."""
-    chain: list[str] = []
-    current: str | None = path
-    while current is not None:
-        chain.append(current)
-        current = mapping.nested[current].parent
-    chain.reverse()
-    return [p if i == 0 else p[len(chain[i - 1]) + 1:] for i, p in enumerate(chain)]
+    chain = mapping.nested_chain(path)
+    return [p if i == 0 else p.removeprefix(chain[i - 1] + ".") for i, p in enumerate(chain)]
 
 
 def nested_marker(levels: list[str], offsets: list[int]) -> dict[str, Any]:

@@ -72,10 +72,8 @@ def compile_query(query: dict[str, Any] | None, split: Split | None, mapping: Ma
     :class:`QueryShardError` for values a field cannot take.
     """
     try:
-        context = QueryContext(CLAUSES, split, mapping, now_ms, index_name,
-                               max_terms_count, fields)
-        context.searcher = searcher
-        return context.compile(query)
+        return QueryContext(CLAUSES, split, mapping, now_ms, index_name, max_terms_count,
+                            fields, searcher).compile(query)
     except (ValueError, TypeError) as exc:  # a malformed option value: 5 for a string, "x"
         raise ParsingError(f"failed to parse query: {exc}") from exc
 
@@ -85,8 +83,8 @@ def nested_objects_query(path: str, query: dict[str, Any] | None, ctx: SplitCont
     """``query`` over the nested documents of ``path`` on ``ctx``'s split (a ``nested``
     clause's own query, for its ``inner_hits``)."""
     context = QueryContext(CLAUSES, ctx.split, ctx.mapping, now_ms, ctx.index.name,
-                           ctx.index.settings.limit("index.max_terms_count"), ctx.fields)
-    context.searcher = ctx.searcher
+                           ctx.index.settings.limit("index.max_terms_count"), ctx.fields,
+                           ctx.searcher)
     try:
         return joining.objects_query(context, path, query or {})
     except (ValueError, TypeError) as exc:

@@ -53,14 +53,15 @@ class QueryContext:
 
     def __init__(self, clauses: Table[str, Handler], split: Split | None, mapping: Mapping,
                  now_ms: int, index_name: str | None, max_terms_count: int = 65_536,
-                 fields: frozenset[str] | None = None) -> None:
+                 fields: frozenset[str] | None = None,
+                 searcher: tantivy.Searcher | None = None) -> None:
         self.clauses = clauses
         self.split = split
         #: The path of the ``nested`` clause being compiled (None: the root documents).
         self.nested_scope: str | None = None
         #: The searcher the query will run on, which ``nested`` clauses join on (None: the
         #: split's current one).
-        self.searcher: tantivy.Searcher | None = None
+        self.searcher = searcher
         self.schema = split.schema if split is not None else None
         #: The split's fields the query may read; any other field matches nothing.
         self.present: frozenset[str] = fields if fields is not None else (

@@ -14,7 +14,7 @@ each one's stored ``_id``, so its cost grows with the number of matching objects
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import tantivy
@@ -22,6 +22,7 @@ from tantivy import Occur, Query
 
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, NESTED_AT, NESTED_PATH
+from loghaven.engine.split import root_documents
 from loghaven.errors import ParsingError
 from loghaven.search.query.body import bool_flag, check_keys, text_option
 from loghaven.search.query.combine import all_of, any_of, as_filter
@@ -36,15 +37,6 @@ SCORE_MODES: dict[str, Callable[[list[float]], float]] = {
     "none": lambda scores: 0.0,
 }
 _KEYS = ("path", "query", "score_mode", "ignore_unmapped", "inner_hits")
-
-
-def nested_depth(mapping: Mapping, path: str | None) -> int:
-    """How many nested objects hold the documents of ``path`` (0: the root)."""
-    depth = 0
-    while path is not None:
-        depth += 1
-        path = mapping.nested[path].parent
-    return depth
 
 
 def check_path(ctx: QueryContext, path: str, ignore_unmapped: bool) -> bool:
@@ -109,16 +101,10 @@ def nested(ctx: QueryContext, body: Any) -> Query:
     split = ctx.split
     if split is None or ctx.schema is None or not split.has_nested:
         return Query.empty_query()
-    searcher = ctx.searcher or split.searcher()
-    if not searcher.num_docs:
-        return Query.empty_query()
-    hits = searcher.search(children, limit=searcher.num_docs).hits
-    depth = nested_depth(ctx.mapping, outer)
+    depth = len(ctx.mapping.nested_chain(outer))
     scores: dict[tuple[str, str], list[float]] = {}
-    for score, address in hits:
-        stored = searcher.doc(address)
-        place = ".".join(str(stored.get_first(NESTED_AT)).split(".")[:depth])
-        scores.setdefault((stored.get_first(ID), place), []).append(score)
+    for score, doc_id, place in _places(ctx.searcher or split.searcher(), children):
+        scores.setdefault((doc_id, _prefix(place, depth)), []).append(score)
     if not scores:
         return Query.empty_query()
     boost = float(body.get("boost", 1.0))
@@ -127,42 +113,46 @@ def nested(ctx: QueryContext, body: Any) -> Query:
     for key, found in scores.items():
         by_score.setdefault(combine(found) * boost, []).append(key)
     schema = ctx.schema
-    parts: list[Query] = []
-    for score, keys in by_score.items():
-        if outer is None:
-            matched = Query.term_set_query(schema, ID, [doc_id for doc_id, _ in keys])
-        else:
-            matched = any_of([Query.boolean_query([
-                (Occur.Must, Query.term_query(schema, ID, doc_id)),
-                (Occur.Must, Query.term_query(schema, NESTED_AT, place))]) for doc_id, place
-                in keys])
-        parts.append(Query.const_score_query(matched, score))
-    joined = any_of(parts)
+    joined = any_of([Query.const_score_query(
+        Query.term_set_query(schema, ID, [doc_id for doc_id, _ in keys]) if outer is None
+        else _at(schema, keys), score) for score, keys in by_score.items()])
     if outer is None:  # the root documents: not the nested documents sharing their ids
-        return Query.boolean_query([(Occur.Must, joined),
-                                    (Occur.MustNot, Query.exists_query(NESTED_PATH))])
+        return root_documents(joined)
     return all_of([joined, as_filter(Query.term_query(schema, NESTED_PATH, outer))])
 
 
 CLAUSES: dict[str, Handler] = {"nested": nested}
 
 
-def _places(searcher: tantivy.Searcher, query: Query) -> list[tuple[str, str]]:
-    """The ``_id`` and place (``""`` for a root document) of each document ``query`` finds."""
+def _places(searcher: tantivy.Searcher, query: Query) -> list[tuple[float, str, str]]:
+    """The score, ``_id`` and place (``""`` for a root document) of each document ``query``
+    finds, read from the stored fields."""
     if not searcher.num_docs:
         return []
     found = []
-    for _, address in searcher.search(query, limit=searcher.num_docs).hits:
+    for score, address in searcher.search(query, limit=searcher.num_docs).hits:
         stored = searcher.doc(address)
-        found.append((stored.get_first(ID), stored.get_first(NESTED_AT) or ""))
+        found.append((score, stored.get_first(ID), stored.get_first(NESTED_AT) or ""))
     return found
+
+
+def _prefix(place: str, depth: int) -> str:
+    """The place of the object ``depth`` levels down that holds the object at ``place``."""
+    return ".".join(place.split(".")[:depth])
+
+
+def _at(schema: tantivy.Schema, keys: Iterable[tuple[str, str]]) -> Query:
+    """The nested documents at these (``_id``, place) pairs."""
+    return any_of([Query.boolean_query([
+        (Occur.Must, Query.term_query(schema, ID, doc_id)),
+        (Occur.Must, Query.term_query(schema, NESTED_AT, place))]) for doc_id, place in keys])
 
 
 def children_of(searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query,
                 path: str) -> Query:
     """The nested documents of ``path`` under the documents ``query`` finds (root documents
     or nested ones of an outer path): ES's ``nested`` aggregation's documents."""
-    places = _places(searcher, query)
+    places = [(doc_id, place) for _, doc_id, place in _places(searcher, query)]
     if not places:
         return Query.empty_query()
     kind = as_filter(Query.term_query(schema, NESTED_PATH, path))
@@ -178,16 +168,11 @@ def parents_of(searcher: tantivy.Searcher, schema: tantivy.Schema, mapping: Mapp
                query: Query, path: str | None) -> Query:
     """The documents of ``path`` (None: the root documents) that hold the nested documents
     ``query`` finds: ES's ``reverse_nested`` aggregation's documents."""
-    places = _places(searcher, query)
+    places = [(doc_id, place) for _, doc_id, place in _places(searcher, query)]
     if not places:
         return Query.empty_query()
     if path is None:
-        return Query.boolean_query([
-            (Occur.Must, Query.term_set_query(schema, ID, sorted({i for i, _ in places}))),
-            (Occur.MustNot, Query.exists_query(NESTED_PATH))])
-    depth = nested_depth(mapping, path)
-    keys = sorted({(doc_id, ".".join(place.split(".")[:depth])) for doc_id, place in places})
-    return all_of([any_of([Query.boolean_query([
-        (Occur.Must, Query.term_query(schema, ID, doc_id)),
-        (Occur.Must, Query.term_query(schema, NESTED_AT, place))]) for doc_id, place in keys]),
-        as_filter(Query.term_query(schema, NESTED_PATH, path))])
+        return root_documents(Query.term_set_query(schema, ID, sorted({i for i, _ in places})))
+    depth = len(mapping.nested_chain(path))
+    keys = sorted({(doc_id, _prefix(place, depth)) for doc_id, place in places})
+    return all_of([_at(schema, keys), as_filter(Query.term_query(schema, NESTED_PATH, path))])
