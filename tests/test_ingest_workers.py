@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import time
@@ -173,7 +174,7 @@ def test_a_prepared_batch_unpacks_to_each_document_as_built_in_process() -> None
                orjson.dumps({"msg": "東京の don't x_y", "client": "10.0.0.1"}),
                orjson.dumps({"unknown": "field"}),
                orjson.dumps({"msg": "plain", "@timestamp": 1_700_000_000_000})]
-    prepared = unpack(mapping, prepare_sources(MAPPING, sources))
+    prepared = unpack(mapping, prepare_sources(MAPPING, sources), None)
     assert [p is None for p in prepared] == [False, True, False, True, False]
     builder = DocumentBuilder(mapping)
     for source, item in zip(sources, prepared, strict=True):
@@ -186,6 +187,26 @@ def test_a_prepared_batch_unpacks_to_each_document_as_built_in_process() -> None
         assert orjson.loads(item.json("id-1", 7, 2)) == {
             **expected, "_id": "id-1", "_seq_no": 7, "_version": 2}
         assert item.date_bounds == bounds
+
+
+def test_a_worker_compresses_sources_with_the_dictionary_it_is_sent() -> None:
+    """Once an index has its source dictionary, the workers store each source compressed
+    with it (engine/sources.py), and it decompresses to the bytes as sent."""
+    from loghaven.engine.mapping import Mapping
+    from loghaven.engine.prepare import prepare_sources, unpack
+    from loghaven.engine.sources import ZSTD_MAGIC, SourceDictionary
+
+    sources = [orjson.dumps({"msg": f"Grüße {i} aus München", "status": i % 5})
+               for i in range(200)]
+    dictionary = SourceDictionary.train(sources[:100])
+    assert dictionary is not None
+    prepared = unpack(Mapping(MAPPING),
+                      prepare_sources(MAPPING, sources[100:], dictionary.data), dictionary)
+    for source, item in zip(sources[100:], prepared, strict=True):
+        assert item is not None and item.dictionary is dictionary
+        stored = base64.b64decode(orjson.loads(item.json("id-1", 7, 2))["_source"])
+        assert stored.startswith(ZSTD_MAGIC) and len(stored) < len(source)
+        assert dictionary.decompress(stored) == source
 
 
 #: A pipeline with every kind of outcome: fields set, renamed, moved by a script, converted;
@@ -254,7 +275,7 @@ def test_a_worker_prepares_what_its_pipelines_made() -> None:
                {"msg": "b", "status": 203}]
     jobs = [("p", None, orjson.dumps(s), {"_index": "piped", "_id": str(n)})
             for n, s in enumerate(sources)]
-    outcomes = run_and_prepare({"p": (1, PIPELINE)}, {"piped": PIPELINE_MAPPING}, jobs)
+    outcomes = run_and_prepare({"p": (1, PIPELINE)}, {"piped": (PIPELINE_MAPPING, None)}, jobs)
     # (workers keep compiled pipelines by id and revision: each test here has its own id)
     assert outcomes[1] is None  # dropped
     assert outcomes[4] == ("error", "fail_processor_exception", "no 203", 500, {})
@@ -304,7 +325,7 @@ def test_a_rerouted_document_comes_back_as_its_first_pipeline_left_it() -> None:
     pipeline = {"processors": [{"set": {"field": "a", "value": 1}},
                                {"set": {"field": "_index", "value": "other"}},
                                {"set": {"field": "b", "value": "{{_index}}"}}]}
-    (outcome,) = run_and_prepare({"reroute": (1, pipeline)}, {"x": MAPPING},
+    (outcome,) = run_and_prepare({"reroute": (1, pipeline)}, {"x": (MAPPING, None)},
                                  [("reroute", "missing-final", b'{"n": 1}', {"_index": "x"})])
     kind, body, metadata, ingest = outcome
     assert kind == "rerouted"

@@ -267,7 +267,10 @@ def where_time_goes(definition: dict[str, Any], sources: list[bytes],
         def write(name: str, batch: list[bytes], clock: _Clock) -> None:
             index = indices[name]
             with clock.phase("prepare for the mapping"):
-                prepared = unpack(index.mapping, prepare_sources(index.mapping.body, batch))
+                dictionary = index.source_dictionary
+                prepared = unpack(index.mapping, prepare_sources(
+                    index.mapping.body, batch, dictionary.data if dictionary else None),
+                    dictionary)
             requests = [WriteRequest("index", source=source, prepared=ready)
                         for source, ready in zip(batch, prepared, strict=True)]
             with clock.phase("write: WAL, tantivy, sync"):

@@ -88,7 +88,7 @@ def find_committed(split: Split, doc_id: str,
     address = result.hits[0][1]
     version, = searcher.fast_field_values(VERSION, [address])
     seq_no, = searcher.fast_field_values(SEQ_NO, [address])
-    source = searcher.doc(address).get_first(SOURCE)
+    source = split.source(searcher.doc(address).get_first(SOURCE))
     return DocState(version, seq_no, source, split)
 
 

@@ -36,8 +36,9 @@ from loghaven.engine.mapping import Mapping, check_mapping_limits
 from loghaven.engine.replay import recover, replay, undo
 from loghaven.engine.schema import build_schema, indexed_field_names
 from loghaven.engine.settings import IndexSettings
+from loghaven.engine.sources import SourceDictionary, SourceSamples
 from loghaven.engine.split import Split, SplitMeta
-from loghaven.engine.wal import Operation, WriteAheadLog
+from loghaven.engine.wal import OP_INDEX, Operation, WriteAheadLog
 from loghaven.engine.writes import current_states, write_one
 from loghaven.errors import (
     EngineFailure,
@@ -112,6 +113,10 @@ class Index:
         #: the delete answers ES's ``index_not_found_exception``, not a failed log append.
         self.removed = False
         self._listed_splits: list[tuple[str, str, str | None, str | None]] = []
+        #: What new sources are compressed with (engine/sources.py), once trained on the
+        #: samples of the first writes; the active split always holds a copy.
+        self.source_dictionary: SourceDictionary | None = None
+        self._samples = SourceSamples()
         if state == "open" and failure is None:
             self._try_open()
 
@@ -171,8 +176,13 @@ class Index:
             if split is not None:
                 self.splits.append(split)
         self._remove_unlisted_split_folders()
+        self.source_dictionary = next(
+            (s.dictionary for s in reversed(self.splits) if s.dictionary is not None), None)
         if not self.splits or self.splits[-1].meta.state != "active":
             self._new_split()
+        elif self.source_dictionary is not None:
+            self.active.take_dictionary(self.source_dictionary)
+            self.source_dictionary = self.active.dictionary
         self._check_mapping_fits()
         self.wal = WriteAheadLog(folder / "wal")
         replay(self)
@@ -204,7 +214,8 @@ class Index:
             self._save_state()
 
     def _new_split(self) -> Split:
-        split = Split(self.next_split_meta(), self.storage, self.mapping)
+        split = Split(self.next_split_meta(), self.storage, self.mapping,
+                      dictionary=self.source_dictionary)
         self.splits.append(split)
         self._check_mapping_fits()
         self._save_state()
@@ -370,8 +381,23 @@ class Index:
                 self.pending = True
                 self.pending_bytes += sum(len(op.source) for op in operations)
                 self.last_write = time.monotonic()
+                if self.source_dictionary is None and not self._samples.given_up:
+                    self._learn_sources(operations)
         self.stats["index_time_ms"] += int((time.monotonic() - started) * 1000)
         return results
+
+    def _learn_sources(self, operations: list[Operation]) -> None:
+        """Collect sources until the dictionary can be trained, then compress the sources
+        written from now on with it (the ones before stay as they are)."""
+        dictionary = self._samples.add([op.source for op in operations if op.op == OP_INDEX])
+        if dictionary is None:
+            return
+        try:
+            self.active.take_dictionary(dictionary)
+        except OSError as exc:  # a full disk: trained again from later writes
+            log.warning("index %s: storing the source dictionary failed: %s", self.name, exc)
+            return
+        self.source_dictionary = self.active.dictionary
 
     def _log_unlogged(self) -> None:
         """Append the batch's operations so far to the log: at its end, and before a split

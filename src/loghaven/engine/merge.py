@@ -30,7 +30,7 @@ from loghaven.engine.document import DocumentBuilder
 from loghaven.engine.index import SplitsChanged
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
-from loghaven.engine.split import Split, SplitMeta
+from loghaven.engine.split import WARM_DOCSTORE, Split, SplitMeta
 from loghaven.errors import ActionRequestValidation, IllegalArgument, LoghavenError
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ def _live_documents(source: Split, builder: DocumentBuilder) -> Iterator[dict[st
         source_bytes = stored.get_first(SOURCE)
         if source_bytes is None:  # a nested object's document: rebuilt with its parent's
             continue
+        source_bytes = source.source(source_bytes)  # stored again as the target stores it
         try:
             flat, _ = builder.build(orjson.loads(source_bytes), doc_id)
         except LoghavenError:  # indexed under an older mapping; keep it as it was accepted
@@ -223,7 +224,10 @@ def _rewrite(index: Index, sources: list[Split], metas: list[SplitMeta], mapping
              docstore: dict[str, Any] | None = None) -> list[Split]:
     """Copy the live documents of ``sources``, in order, into as many new splits as
     ``metas``, evenly; each committed, merged by tantivy and checksummed. On any failure (a
-    full disk) the new splits' folders are removed."""
+    full disk) the new splits' folders are removed. Sources are stored with the index's
+    dictionary, except in splits bound for the warm tier, whose object store compresses
+    them whole (engine/sources.py)."""
+    dictionary = None if docstore == WARM_DOCSTORE else index.source_dictionary
     live = sum(source.num_docs() for source in sources)
     quota = -(-live // len(metas)) if metas else 0
     builder = DocumentBuilder(mapping)
@@ -236,7 +240,8 @@ def _rewrite(index: Index, sources: list[Split], metas: list[SplitMeta], mapping
                 if target is None or target.meta.num_docs >= quota:
                     if target is not None:
                         target.close_writer()
-                    target = Split(metas[len(merged)], index.storage, mapping, docstore)
+                    target = Split(metas[len(merged)], index.storage, mapping, docstore,
+                                   dictionary)
                     merged.append(target)
                 target.add_flat(flat)
                 target.meta.num_docs += 1

@@ -19,6 +19,7 @@ import orjson
 from loghaven.engine.document import DateBounds, DocumentBuilder
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
+from loghaven.engine.sources import SourceDictionary
 from loghaven.engine.split import tantivy_json
 from loghaven.errors import LoghavenError
 
@@ -29,15 +30,18 @@ from loghaven.errors import LoghavenError
 PreparedBatch = tuple[bytes, list[int], list[DateBounds | None]]
 
 _builders: dict[bytes, DocumentBuilder] = {}
+_dictionaries: dict[bytes, SourceDictionary] = {}
 
 
 @dataclass(slots=True)
 class Prepared:
-    """A document prepared for ``mapping`` (the index's own object, checked at write time)."""
+    """A document prepared for ``mapping``, its source compressed with ``dictionary`` (the
+    index's own objects, checked at write time)."""
 
     mapping: Mapping
     json_head: str
     date_bounds: DateBounds
+    dictionary: SourceDictionary | None = None
 
     def json(self, doc_id: str, seq_no: int, version: int) -> str:
         return (f'{self.json_head},"{ID}":{orjson.dumps(doc_id).decode()},'
@@ -55,15 +59,29 @@ def builder_for(mapping_body: dict[str, Any]) -> DocumentBuilder:
     return builder
 
 
-def prepare_sources(mapping_body: dict[str, Any], sources: list[bytes]) -> PreparedBatch:
-    """Prepare each source for the mapping ``mapping_body``."""
+def dictionary_for(data: bytes | None) -> SourceDictionary | None:
+    """The source dictionary ``data`` (its bytes, to cross processes), made once in a worker."""
+    if data is None:
+        return None
+    dictionary = _dictionaries.get(data)
+    if dictionary is None:
+        _dictionaries.clear()
+        dictionary = _dictionaries[data] = SourceDictionary(data)
+    return dictionary
+
+
+def prepare_sources(mapping_body: dict[str, Any], sources: list[bytes],
+                    dictionary: bytes | None = None) -> PreparedBatch:
+    """Prepare each source for the mapping ``mapping_body``, compressing it with the
+    source ``dictionary`` if the index has one."""
     builder = builder_for(mapping_body)
+    compressor = dictionary_for(dictionary)
     heads: list[bytes] = []
     ends: list[int] = []
     bounds: list[DateBounds | None] = []
     end = 0
     for source in sources:
-        prepared = _prepare(builder, source)
+        prepared = _prepare(builder, source, compressor)
         if prepared is None:
             bounds.append(None)
         else:
@@ -74,7 +92,8 @@ def prepare_sources(mapping_body: dict[str, Any], sources: list[bytes]) -> Prepa
     return b"".join(heads), ends, bounds
 
 
-def unpack(mapping: Mapping, batch: PreparedBatch) -> list[Prepared | None]:
+def unpack(mapping: Mapping, batch: PreparedBatch,
+           dictionary: SourceDictionary | None) -> list[Prepared | None]:
     """A worker's batch as one :class:`Prepared` (or None) per source, in order."""
     heads, ends, bounds = batch
     view = memoryview(heads)
@@ -84,23 +103,27 @@ def unpack(mapping: Mapping, batch: PreparedBatch) -> list[Prepared | None]:
         if date_bounds is None:
             result.append(None)
         else:
-            result.append(Prepared(mapping, str(view[start:end], "utf-8"), date_bounds))
+            result.append(Prepared(mapping, str(view[start:end], "utf-8"), date_bounds,
+                                   dictionary))
         start = end
     return result
 
 
-def _prepare(builder: DocumentBuilder, source: bytes) -> tuple[bytes, DateBounds] | None:
+def _prepare(builder: DocumentBuilder, source: bytes,
+             dictionary: SourceDictionary | None) -> tuple[bytes, DateBounds] | None:
     try:
         parsed = orjson.loads(source)
     except orjson.JSONDecodeError:
         return None
-    return prepare_parsed(builder, parsed, source) if isinstance(parsed, dict) else None
+    return prepare_parsed(builder, parsed, source, dictionary) \
+        if isinstance(parsed, dict) else None
 
 
-def prepare_parsed(builder: DocumentBuilder, parsed: dict[str, Any],
-                   source: bytes) -> tuple[bytes, DateBounds] | None:
+def prepare_parsed(builder: DocumentBuilder, parsed: dict[str, Any], source: bytes,
+                   dictionary: SourceDictionary | None) -> tuple[bytes, DateBounds] | None:
     """The tantivy JSON (without its closing brace) and date bounds of the document
-    ``parsed`` whose source is ``source``; None when it does not fit the mapping alone."""
+    ``parsed`` whose source is ``source`` (compressed with ``dictionary`` if given); None
+    when it does not fit the mapping alone."""
     if builder.mapping.nested:  # several documents each: the ordinary path adds them
         return None
     try:
@@ -110,5 +133,5 @@ def prepare_parsed(builder: DocumentBuilder, parsed: dict[str, Any],
     if unmapped:
         return None
     bounds = builder.date_bounds(flat)
-    flat[SOURCE] = source
+    flat[SOURCE] = source if dictionary is None else dictionary.compress(source)
     return tantivy_json(flat)[:-1], bounds

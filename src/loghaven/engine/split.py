@@ -27,6 +27,7 @@ from loghaven.engine.schema import (
     register_analyzers,
 )
 from loghaven.engine.schema import build_schema as schema_for
+from loghaven.engine.sources import SourceDictionary, is_compressed
 from loghaven.errors import LoghavenError
 from loghaven.storage.objects import ObjectStoreError
 from loghaven.storage.splits import SplitStorage, split_checksum
@@ -53,7 +54,8 @@ NESTED = "#nested"
 
 
 def tantivy_json(flat: dict[str, Any]) -> bytes:
-    """A flat document (its ``_source`` as raw bytes) as the JSON ``IndexWriter.add_json`` reads."""
+    """A flat document (its ``_source`` as the bytes to store) as the JSON
+    ``IndexWriter.add_json`` reads."""
     flat[SOURCE] = base64.b64encode(flat[SOURCE]).decode()
     return orjson.dumps(flat)
 
@@ -137,13 +139,14 @@ class Split:
     """A tantivy index with a lazily opened writer and a cached searcher.
 
     Its folder comes from ``storage`` for ``meta.location``; with ``mapping`` a new split is
-    created there (with ``docstore``'s settings, tantivy's defaults without), without it a
-    stored one is opened.
+    created there (with ``docstore``'s settings, tantivy's defaults without, and its index's
+    source ``dictionary`` if it has one), without it a stored one is opened.
     """
 
     def __init__(self, meta: SplitMeta, storage: SplitStorage,
                  mapping: Mapping | None = None,
-                 docstore: dict[str, Any] | None = None) -> None:
+                 docstore: dict[str, Any] | None = None,
+                 dictionary: SourceDictionary | None = None) -> None:
         assert meta.location is not None
         self.meta = meta
         self.storage = storage
@@ -171,6 +174,8 @@ class Split:
                 path.mkdir(parents=True, exist_ok=True)
                 self.index = tantivy.Index(schema_for(mapping), path=str(path))
                 _set_index_settings(path, docstore or HOT_DOCSTORE)
+                if dictionary is not None:
+                    dictionary.write(path)
                 self.index = tantivy.Index.open(str(path))
             else:
                 self.index = tantivy.Index.open(str(path))
@@ -187,6 +192,10 @@ class Split:
         self.committed_docs = meta.num_docs
         #: Deletes applied since opening; a merge that copied this split checks it is unchanged.
         self.deletions = 0
+        #: The copy of its index's source dictionary (engine/sources.py) that the split's
+        #: compressed sources were written with; a stored split's is read on first use.
+        self._dictionary = dictionary
+        self._dictionary_known = mapping is not None or self.remote is not None
 
     @classmethod
     def open_stored(cls, record: dict[str, Any], storage: SplitStorage,
@@ -206,6 +215,42 @@ class Split:
         return self.remote is not None
 
     @property
+    def dictionary(self) -> SourceDictionary | None:
+        """The index's source dictionary as this split holds it (None: it stores sources as
+        they are; warm splits always do)."""
+        if not self._dictionary_known:
+            self._dictionary = SourceDictionary.read(self.path)
+            self._dictionary_known = True
+        return self._dictionary
+
+    def take_dictionary(self, dictionary: SourceDictionary) -> None:
+        """Store sources with ``dictionary`` from now on: the index has just trained it, or
+        this active split was made before. A split that has a copy keeps its own."""
+        own = self.dictionary
+        if own is None:
+            dictionary.write(self.path)
+            self._dictionary = dictionary
+        elif own.data == dictionary.data:
+            self._dictionary = dictionary  # one object: prepared documents check identity
+
+    def source(self, stored: bytes) -> bytes:
+        """A stored ``_source`` as it was sent."""
+        if not is_compressed(stored):
+            return stored
+        dictionary = self.dictionary
+        if dictionary is None:
+            raise LoghavenError(f"split [{self.meta.split_id}] has a compressed _source but "
+                                f"no source dictionary in [{self.path}]")
+        return dictionary.decompress(stored)
+
+    def _stored(self, flat: dict[str, Any]) -> dict[str, Any]:
+        """``flat`` with its ``_source`` (as sent) as this split stores it."""
+        dictionary = self.dictionary
+        if dictionary is not None and SOURCE in flat:
+            flat[SOURCE] = dictionary.compress(flat[SOURCE])
+        return flat
+
+    @property
     def writer(self) -> tantivy.IndexWriter:
         if self.remote is not None:
             raise LoghavenError(f"split [{self.meta.split_id}] is in the warm tier and is "
@@ -221,6 +266,7 @@ class Split:
 
         Text analysed in Python (a dict of ``text`` and ``tokens``) is added pre-tokenized:
         ``from_dict`` takes only strings for text fields."""
+        flat = self._stored(flat)
         analysed = {k: v for k, v in flat.items() if isinstance(v, dict)}
         if not analysed:
             return tantivy.Document.from_dict(flat, self.schema)
@@ -238,7 +284,7 @@ class Split:
         and the hidden documents of its nested objects."""
         children = flat.pop(NESTED, None)
         nested = self.nested_documents(flat, children) if children else []
-        self.add_json(tantivy_json(flat).decode())
+        self.add_json(tantivy_json(self._stored(flat)).decode())
         self.add_nested(nested)
 
     def nested_documents(self, parent: dict[str, Any],

@@ -93,7 +93,8 @@ def write_one(index: Index, request: WriteRequest,
     prepared = request.prepared
     flat: dict[str, Any] | None = None
     if (prepared is None or prepared.mapping is not index.mapping or not index._mapping_fits
-            or existing is not None):
+            or existing is not None
+            or prepared.dictionary not in (None, index.source_dictionary)):
         source = (request.parsed if request.parsed is not None
                   else _parse_source(request.source))
         flat = build(index, source, doc_id)  # before the seq_no: a misfit consumes none
@@ -222,7 +223,8 @@ def apply_index(index: Index, flat: dict[str, Any], operation: Operation,
 
 
 def _apply_prepared(index: Index, prepared: Prepared, operation: Operation) -> None:
-    """Add a new document that an ingest worker built for the current mapping."""
+    """Add a new document that an ingest worker built for the current mapping (its source
+    compressed with the index's dictionary, which every new split gets, or not at all)."""
     split = index._target_split()  # a prepared document fits the mapping's fields
     try:
         split.add_json(prepared.json(operation.doc_id, operation.seq_no, operation.version))

@@ -19,7 +19,6 @@ from loghaven.engine import templates
 from loghaven.engine.catalog import CREATE_INDEX, Catalog
 from loghaven.engine.documents_state import WriteRequest, WriteResult
 from loghaven.engine.index import Index
-from loghaven.engine.mapping import Mapping
 from loghaven.engine.names import resolve_date_math
 from loghaven.errors import IndexNotFound, LoghavenError
 from loghaven.ingest.bulk import BulkItem, result_body
@@ -210,9 +209,9 @@ class WriteService:
                   if any(pipelines) and items[position].request.op in ("index", "create")]
         jobs = [job(pipelines, items[position].request, name)
                 for position, name, pipelines in remote]
-        mappings = {name: mapping for position, name, _ in remote
-                    if (mapping := targets.mapping_of(items[position].index)) is not None}
-        answers = self.workers.run_pipelines(self.pipelines.definitions, mappings,
+        indices = {name: index for position, name, _ in remote
+                   if (index := targets.index_of(items[position].index)) is not None}
+        answers = self.workers.run_pipelines(self.pipelines.definitions, indices,
                                              jobs) if remote else None
         done = set()
         if answers is not None:
@@ -301,10 +300,10 @@ class _Targets:
             return resolved, (None, None)
         return resolved, pipeline_ids(pipeline, self._settings(name))
 
-    def mapping_of(self, name: str) -> Mapping | None:
-        """The mapping of the existing index a located write to ``name`` goes to."""
+    def index_of(self, name: str) -> Index | None:
+        """The existing index a located write to ``name`` goes to."""
         target = self.found.get(name)
-        return target.mapping if isinstance(target, Index) else None
+        return target if isinstance(target, Index) else None
 
     def final_pipeline(self, name: str) -> str | None:
         """The ``index.final_pipeline`` of ``name`` (a document re-routed there runs it)."""

@@ -24,8 +24,14 @@ from typing import Any
 
 from loghaven.engine.documents_state import WriteRequest
 from loghaven.engine.index import Index
-from loghaven.engine.mapping import Mapping
-from loghaven.engine.prepare import Prepared, builder_for, prepare_parsed, prepare_sources, unpack
+from loghaven.engine.prepare import (
+    Prepared,
+    builder_for,
+    dictionary_for,
+    prepare_parsed,
+    prepare_sources,
+    unpack,
+)
 from loghaven.errors import LoghavenError
 from loghaven.ingest import grok
 from loghaven.ingest.pipeline.document import IngestDocument
@@ -68,10 +74,12 @@ class IngestWorkers:
         if sum(map(len, new)) < MIN_BATCH:
             yield requests
             return
-        mapping = index.mapping
+        mapping, dictionary = index.mapping, index.source_dictionary
+        data = dictionary.data if dictionary is not None else None
         try:
             pool = self._pool()
-            futures = [pool.submit(prepare_sources, mapping.body, [r.source for r in fresh])
+            futures = [pool.submit(prepare_sources, mapping.body, [r.source for r in fresh],
+                                   data)
                        for fresh in new]
         except BrokenProcessPool:
             futures = []
@@ -79,7 +87,7 @@ class IngestWorkers:
         for position, batch in enumerate(batches):
             if position < len(futures):
                 try:
-                    results = unpack(mapping, futures[position].result())
+                    results = unpack(mapping, futures[position].result(), dictionary)
                 except BrokenProcessPool:
                     futures = []
                     self._restart()
@@ -89,19 +97,22 @@ class IngestWorkers:
             yield batch
 
     def run_pipelines(self, definitions: Callable[[], dict[str, Any]],
-                      mappings: dict[str, Mapping], jobs: list[Job]) -> list[Any] | None:
+                      indices: dict[str, Index], jobs: list[Job]) -> list[Any] | None:
         """Each job's outcome (:func:`run_and_prepare`) from the workers, which compile each
-        pipeline once and prepare each document for its index's mapping (``mappings`` by
-        index name) in the same trip; None when there are too few documents or no workers,
-        and the caller runs them in-process."""
+        pipeline once and prepare each document for its index (``indices`` by name) in the
+        same trip; None when there are too few documents or no workers, and the caller runs
+        them in-process."""
         if self.count <= 0 or time.monotonic() < self._paused_until or len(jobs) < MIN_BATCH \
-                or any(m.analysed_in_python for m in mappings.values()):
+                or any(i.mapping.analysed_in_python for i in indices.values()):
             return None
         snapshot = definitions()
-        bodies = {name: mapping.body for name, mapping in mappings.items()}
+        mappings = {name: index.mapping for name, index in indices.items()}
+        dictionaries = {name: index.source_dictionary for name, index in indices.items()}
+        targets = {name: (mapping.body, d.data if (d := dictionaries[name]) else None)
+                   for name, mapping in mappings.items()}
         try:
             pool = self._pool()
-            futures = [pool.submit(run_and_prepare, snapshot, bodies, jobs[i:i + BATCH])
+            futures = [pool.submit(run_and_prepare, snapshot, targets, jobs[i:i + BATCH])
                        for i in range(0, len(jobs), BATCH)]
             outcomes = [outcome for future in futures for outcome in future.result()]
         except BrokenProcessPool:
@@ -113,7 +124,8 @@ class IngestWorkers:
                 index = jobs[position][3]["_index"]
                 head, bounds = outcome[2]
                 outcomes[position] = (outcome[0], outcome[1],
-                                      Prepared(mappings[index], str(head, "utf-8"), bounds))
+                                      Prepared(mappings[index], str(head, "utf-8"), bounds,
+                                               dictionaries[index]))
         return outcomes
 
     def start(self) -> None:
@@ -162,14 +174,16 @@ def _preparable(request: WriteRequest) -> bool:
         and request.parsed is None and request.prepared is None
 
 
-def run_and_prepare(definitions: dict[str, Any], mappings: dict[str, dict[str, Any]],
+def run_and_prepare(definitions: dict[str, Any],
+                    targets: dict[str, tuple[dict[str, Any], bytes | None]],
                     jobs: list[Job]) -> list[Any]:
     """In a worker: each job's pipelines run (:func:`run_batch`), and the document prepared
     for its index's mapping when the server sent it, so it needs no second trip. Outcomes
     are plain data: ``(source bytes, metadata or None when unchanged, (json head, date
     bounds) or None)``, None (dropped), ``("error", ...)``, or ``(REROUTED, source bytes,
     metadata, _ingest)`` for a document its first pipeline sent to another index."""
-    builders = {name: builder_for(body) for name, body in mappings.items()}
+    builders = {name: (builder_for(body), dictionary_for(dictionary))
+                for name, (body, dictionary) in targets.items()}
     results: list[Any] = []
     for job, done in zip(jobs, run_batch(definitions, jobs), strict=True):
         if isinstance(done, tuple):  # sent to another index: the server goes on with it
@@ -189,8 +203,9 @@ def run_and_prepare(definitions: dict[str, Any], mappings: dict[str, dict[str, A
             results.append(error_data(error))
             continue
         metadata = done.metadata()
-        builder = builders.get(metadata.get("_index"))  # unchanged: a changed one is REROUTED
-        prepared = None if builder is None else prepare_parsed(builder, source, body)
+        target = builders.get(metadata.get("_index"))  # unchanged: a changed one is REROUTED
+        prepared = None if target is None else prepare_parsed(target[0], source, body,
+                                                              target[1])
         results.append((body, None if metadata == job[3] else metadata, prepared))
     return results
 

@@ -91,6 +91,8 @@ class SplitContext:
         # from a boolean's musts, and with it the 1.0 score ES gives every match
         return top_level(self.split, all_of(parts))
 
-    def source(self, raw: bytes) -> bytes:
-        """A stored ``_source`` of this split as the search may show it (FLS, masking)."""
+    def source(self, stored: bytes) -> bytes:
+        """A stored ``_source`` of this split as the search may show it (decompressed;
+        FLS, masking)."""
+        raw = self.split.source(stored)
         return raw if self.restriction is None else self.restriction.source(raw)

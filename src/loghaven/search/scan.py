@@ -110,5 +110,5 @@ def _matches(targets: list[Target], query: dict[str, Any] | None, size: int,
                 seq_no, = searcher.fast_field_values(SEQ_NO, [row.address])
                 version, = searcher.fast_field_values(VERSION, [row.address])
                 read += 1
-                yield Match(entry.index, doc_id, doc.get_first(SOURCE), seq_no, version,
-                            restriction)
+                yield Match(entry.index, doc_id, entry.split.source(doc.get_first(SOURCE)),
+                            seq_no, version, restriction)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from loghaven.engine.documents_state import now_ms
+from loghaven.engine.sources import DICTIONARY_FILE
 from loghaven.errors import LoghavenError
 from loghaven.lifecycle.migration import migration_set_block
 from loghaven.lifecycle.snapshots import format as fmt
@@ -252,6 +253,8 @@ def stage_split(source: Path, target: Path) -> list[str] | None:
             deletes = segment.get("deletes")
             if deletes:
                 wanted.append(f"{segment_id}.{deletes['opstamp']}.del")
+        if (source / DICTIONARY_FILE).exists():  # what its compressed sources need
+            wanted.append(DICTIONARY_FILE)
         try:
             for name in wanted[1:]:
                 _link(source / name, target / name)
