@@ -13,7 +13,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from loghaven import __version__
-from loghaven.runtime import tune_gc
+from loghaven.runtime import limit_malloc_arenas, tune_gc
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -47,6 +47,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     configure_logging(config.log_level)
     log = logging.getLogger("loghaven")
+    limit_malloc_arenas()
     refusal = anonymous_bind_refusal(config)
     if not refusal and (config.ssl_certificate or config.ssl_key):
         from loghaven.security.certs import check_certificate_pair  # cryptography: 75 ms
