@@ -315,3 +315,16 @@ def test_compound_words_show_as_written(compound: tuple[httpx.Client, str]) -> N
     tokens = client.post(f"/{index}/_analyze", json={"field": "msg", "text": "at 10.0.0.7"})
     assert [(t["token"], t["start_offset"], t["end_offset"]) for t in tokens.json()["tokens"]] \
         == [("at", 0, 2), ("10.0.0.7", 3, 11)]
+
+
+def test_a_keyword_term_scores_every_match_alike(es: httpx.Client, index_name: str) -> None:
+    """ES indexes keywords with ``index_options: docs`` and no norms: how often a value
+    repeats in a document's array, or what else is there, does not change its score."""
+    es.put(f"/{index_name}", json={"mappings": {"properties": {"tag": {"type": "keyword"}}}})
+    for doc_id, tags in {"1": "a", "2": ["a", "a"], "3": ["a", "b", "c"], "4": "b"}.items():
+        es.put(f"/{index_name}/_doc/{doc_id}", json={"tag": tags})
+    es.post(f"/{index_name}/_refresh")
+    hits = es.post(f"/{index_name}/_search", json={
+        "query": {"term": {"tag": "a"}}}).json()["hits"]["hits"]
+    assert sorted(h["_id"] for h in hits) == ["1", "2", "3"]
+    assert len({h["_score"] for h in hits}) == 1

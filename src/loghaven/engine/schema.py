@@ -94,7 +94,7 @@ def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
         return
     name, kind = info.path, info.kind
     if kind == "keyword":
-        builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="freq")
+        builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     elif kind == "text":
         # a field analysed in Python (engine/analysis/) is indexed pre-tokenized, which skips
         # the field's tokenizer: the name stays ``standard`` so that a split made before a
