@@ -4,6 +4,7 @@ other analyzers run in engine/analysis/ and their text is indexed pre-tokenized)
 Field names are the ES dotted paths (``httpRequest.clientIp``); multi-fields add their
 suffix (``message.keyword``); a geo_point ``loc`` becomes ``loc.lat`` and ``loc.lon``.
 Dates are i64 epoch milliseconds (tantivy's date field keeps only seconds by default).
+Dates and doubles are fast columns without an inverted index (decisions/0019).
 """
 
 from __future__ import annotations
@@ -104,10 +105,13 @@ def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
             for greatest in (False, True):
                 builder.add_text_field(fielddata_field(info, greatest=greatest).path,
                                        tokenizer_name="raw", fast=True, index_option="basic")
-    elif kind in ("long", "date"):
+    elif kind == "long":
         builder.add_integer_field(name, indexed=True, fast=True)
+    elif kind == "date":
+        # columns only (decisions/0019): every query on them is a range over the column
+        builder.add_integer_field(name, indexed=False, fast=True)
     elif kind == "double":
-        builder.add_float_field(name, indexed=True, fast=True)
+        builder.add_float_field(name, indexed=False, fast=True)
     elif kind == "boolean":
         builder.add_boolean_field(name, indexed=True, fast=True)
     elif kind == "ip":

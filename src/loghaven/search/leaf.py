@@ -449,10 +449,24 @@ class _Leaf:
         if key.kind == "none" or value is None:
             return missing
         assert key.path is not None
-        same = Query.term_query(self.schema, key.path, _native(key, value))
+        same = self.at(key, value)
         if key.custom_missing and value == key.key.missing:
             return any_of([same, missing])
         return same
+
+    def at(self, key: LeafKey, value: Any) -> Query:
+        """Documents whose ``key`` column holds ``value``: numbers as a one-value range, since
+        dates and doubles have no terms (decisions/0019; tantivy answers a term query on such
+        a column only while scoring is off, which holds for the filters here today)."""
+        assert key.path is not None
+        native = _native(key, value)
+        if key.kind in ("int", "doc"):
+            return Query.range_query(self.schema, key.path, tantivy.FieldType.Integer, native,
+                                     native)
+        if key.kind == "float":
+            return Query.range_query(self.schema, key.path, tantivy.FieldType.Float, native,
+                                     native)
+        return Query.term_query(self.schema, key.path, native)
 
     def beyond(self, key: LeafKey, value: Any) -> Query:
         """Documents whose sort value for ``key`` comes strictly after ``value``."""

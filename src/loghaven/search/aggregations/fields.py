@@ -73,12 +73,16 @@ class Field:
         return str(value)
 
     def term_query(self, ctx: SplitContext, key: Any) -> tantivy.Query:
-        """Documents whose field holds ``key`` (used to narrow a scope to one bucket)."""
+        """Documents whose field holds ``key`` (used to narrow a scope to one bucket); dates
+        and doubles are columns without terms (decisions/0019), so a one-value range."""
         if self.kind == "boolean":
             key = bool(key)
         elif self.kind == "double":
             return tantivy.Query.range_query(ctx.schema, self.name, tantivy.FieldType.Float,
                                              float(key), float(key))
+        elif self.kind == "date":
+            return tantivy.Query.range_query(ctx.schema, self.name, tantivy.FieldType.Integer,
+                                             int(key), int(key))
         return tantivy.Query.term_query(ctx.schema, self.name, key)
 
     def range_query(self, ctx: SplitContext, low: float | None, high: float | None) -> tantivy.Query:

@@ -1,7 +1,8 @@
 """Values meeting fields: one exact value or a range, per field kind.
 
 Shared by the term-level, multi-term and full-text clauses: keyword and text terms, long and
-date as i64 ranges, double, boolean, ip (and CIDR), ``_id`` and ``_index``.
+date as i64 ranges, double as f64 ranges (dates and doubles have no terms, decisions/0019),
+boolean, ip (and CIDR), ``_id`` and ``_index``.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def exact(ctx: QueryContext, info: FieldInfo, value: Any, lenient: bool,
         number = float(to_number(value))
         if not ctx.searchable(info.path, info, lenient):
             return Query.empty_query()
-        return Query.term_query(ctx.schema, path, number)
+        # a column without terms (decisions/0019): the one value as a range, which scores
+        # a constant 1.0 as ES's term query on a number does
+        return Query.range_query(ctx.schema, path, FieldType.Float, number, number)
     if kind == "boolean":
         flag = to_bool(value)
         if not ctx.searchable(info.path, info, lenient):
