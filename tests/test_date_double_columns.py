@@ -1,4 +1,4 @@
-"""Dates and doubles as columns without an inverted index (decisions/0019): every query kind
+"""Dates and doubles as columns without an inverted index (decisions/0020): every query kind
 that asks for one exact value still finds it, scores as Elasticsearch's term-level queries on
 numbers do (a constant, the boost), and a split written before the change (its dates and
 doubles indexed too) answers alike, side by side with a new one."""
@@ -44,7 +44,7 @@ OLD = [str(i) for i in range(15)]  # written with the schema of before (indexed 
 
 def _indexed_columns(builder: tantivy.SchemaBuilder, info: FieldInfo,
                      original: Any = schema._add_field) -> None:
-    """``_add_field`` as it was before decision 0019: dates and doubles indexed as well."""
+    """``_add_field`` as it was before decision 0020: dates and doubles indexed as well."""
     if info.indexed and info.kind == "date":
         builder.add_integer_field(info.path, indexed=True, fast=True)
     elif info.indexed and info.kind == "double":

@@ -4,7 +4,7 @@ other analyzers run in engine/analysis/ and their text is indexed pre-tokenized)
 Field names are the ES dotted paths (``httpRequest.clientIp``); multi-fields add their
 suffix (``message.keyword``); a geo_point ``loc`` becomes ``loc.lat`` and ``loc.lon``.
 Dates are i64 epoch milliseconds (tantivy's date field keeps only seconds by default).
-Dates and doubles are fast columns without an inverted index (decisions/0019).
+Dates and doubles are fast columns without an inverted index (decisions/0020).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _add_field(builder: tantivy.SchemaBuilder, info: FieldInfo) -> None:
     elif kind == "long":
         builder.add_integer_field(name, indexed=True, fast=True)
     elif kind == "date":
-        # columns only (decisions/0019): every query on them is a range over the column
+        # columns only (decisions/0020): every query on them is a range over the column
         builder.add_integer_field(name, indexed=False, fast=True)
     elif kind == "double":
         builder.add_float_field(name, indexed=False, fast=True)

@@ -456,7 +456,7 @@ class _Leaf:
 
     def at(self, key: LeafKey, value: Any) -> Query:
         """Documents whose ``key`` column holds ``value``: numbers as a one-value range, since
-        dates and doubles have no terms (decisions/0019; tantivy answers a term query on such
+        dates and doubles have no terms (decisions/0020; tantivy answers a term query on such
         a column only while scoring is off, which holds for the filters here today)."""
         assert key.path is not None
         native = _native(key, value)

@@ -74,7 +74,7 @@ class Field:
 
     def term_query(self, ctx: SplitContext, key: Any) -> tantivy.Query:
         """Documents whose field holds ``key`` (used to narrow a scope to one bucket); dates
-        and doubles are columns without terms (decisions/0019), so a one-value range."""
+        and doubles are columns without terms (decisions/0020), so a one-value range."""
         if self.kind == "boolean":
             key = bool(key)
         elif self.kind == "double":

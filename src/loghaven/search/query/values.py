@@ -1,7 +1,7 @@
 """Values meeting fields: one exact value or a range, per field kind.
 
 Shared by the term-level, multi-term and full-text clauses: keyword and text terms, long and
-date as i64 ranges, double as f64 ranges (dates and doubles have no terms, decisions/0019),
+date as i64 ranges, double as f64 ranges (dates and doubles have no terms, decisions/0020),
 boolean, ip (and CIDR), ``_id`` and ``_index``.
 """
 
@@ -78,7 +78,7 @@ def exact(ctx: QueryContext, info: FieldInfo, value: Any, lenient: bool,
         number = float(to_number(value))
         if not ctx.searchable(info.path, info, lenient):
             return Query.empty_query()
-        # a column without terms (decisions/0019): the one value as a range, which scores
+        # a column without terms (decisions/0020): the one value as a range, which scores
         # a constant 1.0 as ES's term query on a number does
         return Query.range_query(ctx.schema, path, FieldType.Float, number, number)
     if kind == "boolean":
