@@ -38,8 +38,27 @@ _COLON = re.compile(r":(?<=\w:)(?=[^\W\d_])")
 _WORD = re.compile(r"\w+")
 
 
+#: Index forms of recent short values: log documents repeat most of theirs (header names,
+#: methods, rule ids), and a dynamic mapping indexes each string as text (WAF: 26 values a
+#: document, 37 µs to prepare one, 8 of them here). Cleared when full, which bounds it.
+_RECENT: dict[str, str] = {}
+_RECENT_MAX = 20_000
+_RECENT_LENGTH = 256
+
+
 def index_form(text: str) -> str:
     """``text`` with its in-word joiners replaced by marker letters."""
+    form = _RECENT.get(text)
+    if form is None:
+        form = _index_form(text)
+        if len(text) <= _RECENT_LENGTH:
+            if len(_RECENT) >= _RECENT_MAX:
+                _RECENT.clear()
+            _RECENT[text] = form
+    return form
+
+
+def _index_form(text: str) -> str:
     if "." in text:
         text = _DOT.sub(MARKERS["."], text)
     if "'" in text or "\u2019" in text:
