@@ -89,6 +89,21 @@ def _search(service: SearchService, body: dict[str, Any]) -> dict[str, float]:
     return {hit["_id"]: hit["_score"] for hit in found["hits"]["hits"]}
 
 
+def _pages(service: SearchService, index: str, sort: list[Any], size: int) -> list[str]:
+    """The ids of every hit, paging ``size`` at a time with ``search_after``."""
+    seen: list[str] = []
+    after: list[Any] | None = None
+    while True:
+        body: dict[str, Any] = {"size": size, "sort": sort}
+        if after is not None:
+            body["search_after"] = after
+        hits = service.search(index, body, {})["hits"]["hits"]
+        if not hits:
+            return seen
+        seen += [hit["_id"] for hit in hits]
+        after = hits[-1]["sort"]
+
+
 def _where(test: Any) -> set[str]:
     return {i for i, doc in DOCS.items() if test(doc)}
 
@@ -150,17 +165,7 @@ def test_terms_and_boosts_score_a_constant(service: SearchService) -> None:
 def test_search_after_over_tied_dates_and_doubles_returns_every_document_once(
         service: SearchService) -> None:
     sort = [{"ts": "desc"}, {"price": {"order": "asc", "missing": "_first"}}, {"n": "asc"}]
-    seen: list[str] = []
-    after: list[Any] | None = None
-    while True:
-        body: dict[str, Any] = {"size": 4, "sort": sort}
-        if after is not None:
-            body["search_after"] = after
-        hits = service.search("logs-columns", body, {})["hits"]["hits"]
-        if not hits:
-            break
-        seen += [hit["_id"] for hit in hits]
-        after = hits[-1]["sort"]
+    seen = _pages(service, "logs-columns", sort, 4)
 
     def key(i: str) -> tuple[Any, ...]:
         doc = DOCS[i]
@@ -257,15 +262,5 @@ def test_nested_dates_and_doubles_by_value_and_as_nested_sort_keys(
     assert {h["_id"] for h in found["hits"]["hits"]} == \
         {i for i, d in THREADS.items() if d["n"] % 2 == 1}
     sort = [{"comments.at": {"order": "asc", "nested": {"path": "comments"}}}, {"n": "desc"}]
-    seen: list[str] = []
-    after: list[Any] | None = None
-    while True:
-        body: dict[str, Any] = {"size": 2, "sort": sort}
-        if after is not None:
-            body["search_after"] = after
-        hits = threads.search("threads", body, {})["hits"]["hits"]
-        if not hits:
-            break
-        seen += [h["_id"] for h in hits]
-        after = hits[-1]["sort"]
+    seen = _pages(threads, "threads", sort, 2)
     assert seen == sorted(THREADS, key=lambda i: (THREADS[i]["n"] % 3, -THREADS[i]["n"]))
