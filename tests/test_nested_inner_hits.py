@@ -68,9 +68,10 @@ def test_refusals(es: httpx.Client, posts: str) -> None:
     assert too_large.status_code == 400
     assert "Inner result window is too large" in too_large.text
     unsupported = es.post(f"/{posts}/_search", json={"query": {"nested": {
-        "path": "comments", "query": {"match_all": {}}, "inner_hits": {"highlight": {}}}}})
+        "path": "comments", "query": {"match_all": {}},
+        "inner_hits": {"script_fields": {"five": {"script": "5"}}}}}})
     assert unsupported.status_code == 400
-    assert "[inner_hits] option [highlight] is not supported by Loghaven" in unsupported.text
+    assert "[inner_hits] option [script_fields] is not supported by Loghaven" in unsupported.text
 
 
 def test_multi_level_path(es: httpx.Client, index_name: str) -> None:

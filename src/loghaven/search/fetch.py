@@ -1,34 +1,31 @@
 """The fetch phase: the hits of the page, rendered as ES shows them.
 
 Only the rows that made the page get here: stored ``_id`` and ``_source`` (returned byte-exact,
-filtered only when asked or by field-level security), versions from fast fields, ``fields``/``docvalue_fields`` typed by
-the mapping, highlights, explanations, and the sort values in ES's notation (dates as epoch
+filtered only when asked or by field-level security), versions from fast fields, ``fields`` /
+``docvalue_fields`` and explanations (:mod:`.hit_parts`), highlights, and the sort values in ES's notation (dates as epoch
 millis, missing values as Long.MAX/MIN, ``_shard_doc`` for point-in-time paging).
 """
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import tantivy
 
-from loghaven.engine import words
 from loghaven.engine.dates import get_format
 from loghaven.engine.documents_state import PRIMARY_TERM
-from loghaven.engine.mapping import FieldInfo, Mapping
-from loghaven.engine.schema import ID, NESTED_AT, NESTED_PATH, SEQ_NO, SOURCE, VERSION
-from loghaven.engine.split import NESTED
-from loghaven.errors import IllegalArgument, LoghavenError
+from loghaven.engine.schema import ID, SEQ_NO, SOURCE, VERSION
+from loghaven.errors import IllegalArgument
 from loghaven.search import runtime
 from loghaven.search.context import SplitContext
 from loghaven.search.highlight import Highlighter
+from loghaven.search.hit_parts import document_fields, explanation, flatten
 from loghaven.search.inner_hits import NestedInnerHits
 from loghaven.search.inner_hits import fetch as fetch_inner_hits
 from loghaven.search.leaf import Cursor, LeafKey, Row
-from loghaven.search.request import FieldSpec, SearchRequest
+from loghaven.search.request import SearchRequest
 
 LONG_MAX = 2**63 - 1
 LONG_MIN = -(2**63)
@@ -160,13 +157,16 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
             hit["_source"] = orjson.Fragment(filtered)
         if needs_parsed:
             source = orjson.loads(raw)
-            fields = _fields(ctx, source, doc_id, request.fields, docvalues=False)
-            fields.update(_fields(ctx, source, doc_id, request.docvalue_fields, docvalues=True))
-            fields.update(_runtime_fields(ctx, request, source, doc_id))
+            flat = flatten(ctx, source, doc_id) \
+                if request.fields or request.docvalue_fields else {}
+            fields = document_fields(ctx.mapping, flat, request.fields, docvalues=False)
+            fields.update(document_fields(ctx.mapping, flat, request.docvalue_fields,
+                                          docvalues=True))
+            fields.update(_runtime_fields(ctx, request, source, flat))
             if fields:
                 hit["fields"] = fields
             if context.highlighter is not None:
-                highlight = context.highlighter.highlight(source)
+                highlight = context.highlighter.highlight(source, ctx.mapping)
                 if highlight:
                     hit["highlight"] = highlight
         if show_sort:
@@ -175,7 +175,7 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
                 sort.append(shard_doc(row.tiebreak))
             hit["sort"] = sort
         if request.explain:
-            hit["_explanation"] = _explanation(context.hit_query, searcher, row.address)
+            hit["_explanation"] = explanation(context.hit_query, searcher, row.address)
         if context.inner_hits:
             hit["inner_hits"] = fetch_inner_hits(ctx, doc_id, context.inner_hits,
                                                  context.now_ms, request.total_as_int)
@@ -183,103 +183,12 @@ def _render(context: FetchContext, rows: list[Row], request: SearchRequest, show
     return hits
 
 
-def _fields(ctx: SplitContext, source: dict[str, Any], doc_id: str, specs: list[FieldSpec], *,
-            docvalues: bool) -> dict[str, list[Any]]:
-    """``fields`` / ``docvalue_fields`` of one hit, typed by the mapping."""
-    if not specs:
-        return {}
-    try:
-        flat, _ = ctx.index.builder.build(source, doc_id)
-    except LoghavenError:
-        return {}
-    out: dict[str, list[Any]] = _leaf_fields(ctx.mapping, flat, specs, docvalues, None)
-    children = flat.get(NESTED)
-    if children:
-        children.sort(key=lambda c: [int(p) for p in c[NESTED_AT].split(".")])
-        out.update(_nested_fields(ctx.mapping, children, specs, docvalues, None, None))
-    return out
-
-
-def _leaf_fields(mapping: Mapping, flat: dict[str, Any], specs: list[FieldSpec],
-                 docvalues: bool, nested: str | None) -> dict[str, list[Any]]:
-    """The requested fields of one document (the root, or a nested object's of ``nested``)."""
-    out: dict[str, list[Any]] = {}
-    for path, info in mapping.fields.items():
-        if info.nested != nested:
-            continue
-        spec = next((s for s in specs if fnmatch.fnmatchcase(path, s.pattern)), None)
-        if spec is None or (docvalues and info.kind == "text"):
-            continue
-        values = _field_values(info, flat, spec.format)
-        if values:
-            if docvalues:
-                values = sorted(set(values)) if info.kind == "keyword" else sorted(values)
-            out[path if nested is None else path[len(nested) + 1:]] = values
-    return out
-
-
-def _nested_fields(mapping: Mapping, children: list[dict[str, Any]], specs: list[FieldSpec],
-                   docvalues: bool, parent: str | None, place: str | None) -> dict[str, Any]:
-    """The requested fields of nested objects, grouped as ES groups them: one object per
-    nested object, its fields named relative to it (``{"user": [{"first": ["John"]}]}``)."""
-    out: dict[str, Any] = {}
-    for path, nested in mapping.nested.items():
-        if nested.parent != parent:
-            continue
-        objects = []
-        for child in children:
-            if child[NESTED_PATH] != path or (
-                    place is not None and not child[NESTED_AT].startswith(place + ".")):
-                continue
-            found: dict[str, Any] = _leaf_fields(mapping, child, specs, docvalues, path)
-            found.update(_nested_fields(mapping, children, specs, docvalues, path,
-                                        child[NESTED_AT]))
-            if found:
-                objects.append(found)
-        if objects:
-            out[path if parent is None else path[len(parent) + 1:]] = objects
-    return out
-
-
 def _runtime_fields(ctx: SplitContext, request: SearchRequest, source: dict[str, Any],
-                    doc_id: str) -> dict[str, list[Any]]:
+                    flat: dict[str, Any]) -> dict[str, list[Any]]:
     """The runtime fields (the mapping's and the request's) that ``fields`` asks for."""
     fields = runtime.fields_of(request, ctx.mapping)
     specs = request.fields + request.docvalue_fields
     if not fields or not specs:
         return {}
-    try:
-        flat, _ = ctx.index.builder.build(source, doc_id)
-    except LoghavenError:
-        flat = {}
     return runtime.hit_fields(fields, [(s.pattern, s.format) for s in specs], source, flat,
                               ctx.mapping)
-
-
-def _field_values(info: FieldInfo, flat: dict[str, Any], fmt: str | None) -> list[Any]:
-    if info.kind == "geo_point":
-        lat, lon = flat.get(f"{info.path}.lat"), flat.get(f"{info.path}.lon")
-        return [] if lat is None else [{"type": "Point", "coordinates": [lon, lat]}]
-    value = flat.get(info.path)
-    if value is None:
-        return []
-    values = value if isinstance(value, list) else [value]
-    if info.kind == "date":
-        printer = get_format(fmt or info.date_format)
-        return [printer.format(v) for v in values]
-    if info.kind == "text":
-        if info.analyzer is not None:  # analysed in Python: the values as sent
-            return [text for v in values for text in getattr(v, "values", [v])]
-        return [words.display_form(v) for v in values]
-    return list(values)
-
-
-def _explanation(query: tantivy.Query, searcher: tantivy.Searcher,
-                 address: tantivy.DocAddress) -> dict[str, Any]:
-    """tantivy's explanation in ES's ``{value, description, details}`` shape."""
-    return _explained(orjson.loads(query.explain(searcher, address).to_json()))
-
-
-def _explained(node: dict[str, Any]) -> dict[str, Any]:
-    return {"value": node.get("value", 0.0), "description": node.get("description", ""),
-            "details": [_explained(d) for d in node.get("details", []) or []]}

@@ -46,14 +46,13 @@ class _FieldOptions:
 
 
 class Highlighter:
-    """Highlights hits of one index for one request's ``highlight`` object."""
+    """Highlights hits for one ``highlight`` object (a request's, or an inner hits'), the
+    terms of ``query``; the fields are those of the mapping of each hit's index."""
 
-    def __init__(self, spec: dict[str, Any], query: dict[str, Any] | None,
-                 mapping: Mapping) -> None:
+    def __init__(self, spec: dict[str, Any], query: dict[str, Any] | None) -> None:
         for key in spec:
             if key not in _OPTIONS:
                 raise ParsingError(f"[highlight] unknown field [{key}]")
-        self.mapping = mapping
         fields = spec.get("fields", {})
         if isinstance(fields, list) and all(isinstance(item, dict) for item in fields):
             fields = {k: v for item in fields for k, v in item.items()}
@@ -66,13 +65,13 @@ class Highlighter:
             except (TypeError, ValueError) as exc:
                 raise ParsingError(f"[highlight] failed to parse field [{pattern}]: {exc}") \
                     from exc
-            self.fields.append((pattern, options, _matchers(options.query, mapping)))
+            self.fields.append((pattern, options, _matchers(options.query)))
 
-    def highlight(self, source: dict[str, Any]) -> dict[str, list[str]]:
+    def highlight(self, source: dict[str, Any], mapping: Mapping) -> dict[str, list[str]]:
         """The ``highlight`` object of one hit (fields without a match are left out)."""
         out: dict[str, list[str]] = {}
         for pattern, options, matchers in self.fields:
-            for path, info in self.mapping.fields.items():
+            for path, info in mapping.fields.items():
                 if info.kind not in ("text", "keyword") or not fnmatch.fnmatchcase(path, pattern):
                     continue
                 relevant = [m for f, m in matchers
@@ -114,14 +113,14 @@ def _options(spec: dict[str, Any], query: dict[str, Any] | None) -> _FieldOption
 # --- what the query looks for ----------------------------------------------------------------
 
 
-def _matchers(query: Any, mapping: Mapping) -> list[tuple[str, Matcher]]:
+def _matchers(query: Any) -> list[tuple[str, Matcher]]:
     """(field pattern, token test) pairs for the terms a query matches on."""
     out: list[tuple[str, Matcher]] = []
-    _collect(query, mapping, out)
+    _collect(query, out)
     return out
 
 
-def _collect(query: Any, mapping: Mapping, out: list[tuple[str, Matcher]]) -> None:
+def _collect(query: Any, out: list[tuple[str, Matcher]]) -> None:
     if not isinstance(query, dict) or len(query) != 1:
         return
     (name, body), = query.items()
@@ -131,21 +130,21 @@ def _collect(query: Any, mapping: Mapping, out: list[tuple[str, Matcher]]) -> No
         for key in ("must", "should", "filter"):
             clauses = body.get(key, [])
             for clause in [clauses] if isinstance(clauses, dict) else clauses:
-                _collect(clause, mapping, out)
+                _collect(clause, out)
     elif name == "constant_score":
-        _collect(body.get("filter"), mapping, out)
+        _collect(body.get("filter"), out)
     elif name == "dis_max":
         for clause in body.get("queries", []):
-            _collect(clause, mapping, out)
+            _collect(clause, out)
     elif name == "boosting":
-        _collect(body.get("positive"), mapping, out)
+        _collect(body.get("positive"), out)
     elif name == "query_string":
         _collect(query_string_to_dsl(str(body.get("query", "")),
                                      default_field=body.get("default_field", "*"),
-                                     fields=body.get("fields")), mapping, out)
+                                     fields=body.get("fields")), out)
     elif name == "simple_query_string":
         _collect(simple_query_string_to_dsl(str(body.get("query", "")),
-                                            fields=body.get("fields")), mapping, out)
+                                            fields=body.get("fields")), out)
     elif name == "multi_match":
         prefix = body.get("type") in ("phrase_prefix", "bool_prefix")
         for spec in body.get("fields") or ["*"]:

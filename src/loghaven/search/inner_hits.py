@@ -6,6 +6,13 @@ path, narrowed to the hit's ``_id``, sorted and paged in Python (a document has 
 objects). Each inner hit shows the object's place (``_nested``: field and offset, one level
 per nested object on the path) and its ``_source``, cut out of the parent's ``_source`` as
 ES does: nested documents keep no source of their own.
+
+The per-hit options are those of top-level hits, through the same code (:mod:`.hit_parts`,
+:mod:`.highlight`): ``fields`` / ``docvalue_fields`` and ``highlight`` name the object's
+fields in full (``comments.text``), the highlighter reading the object wrapped back in its
+path as ES does; ``explain`` explains the object's score; ``version`` is the parent's (ES
+gives nested documents the root's). ``seq_no_primary_term`` is accepted and shows nothing,
+as in ES, whose nested documents have no primary term.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -20,16 +28,21 @@ import tantivy
 
 from loghaven.engine.mapping import Mapping
 from loghaven.engine.runtime import source_value
-from loghaven.engine.schema import ID, NESTED_AT, NESTED_PATH, SOURCE
+from loghaven.engine.schema import ID, NESTED_AT, NESTED_PATH, SOURCE, VERSION
 from loghaven.engine.split import top_level
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.params import parse_bool
 from loghaven.search.context import SplitContext
+from loghaven.search.highlight import Highlighter
+from loghaven.search.hit_parts import explanation, flatten, object_fields
 from loghaven.search.query import all_of, as_filter, nested_objects_query
+from loghaven.search.request import FieldSpec, field_specs
 from loghaven.search.source_filter import SourceFilter
 
 #: ES's ``index.max_inner_result_window`` default.
 MAX_INNER_RESULT_WINDOW = 100
-_OPTIONS = {"name", "from", "size", "sort", "_source", "ignore_unmapped"}
+_OPTIONS = {"name", "from", "size", "sort", "_source", "ignore_unmapped", "highlight",
+            "explain", "fields", "docvalue_fields", "version", "seq_no_primary_term"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,11 @@ class NestedInnerHits:
     #: The ``inner_hits`` of ``nested`` clauses in this clause's query (deeper objects),
     #: shown inside each of this clause's inner hits.
     children: tuple[NestedInnerHits, ...] = ()
+    highlighter: Highlighter | None = None
+    explain: bool = False
+    fields: tuple[FieldSpec, ...] = ()
+    docvalue_fields: tuple[FieldSpec, ...] = ()
+    version: bool = False
 
 
 def nested_inner_hits(query: Any) -> list[NestedInnerHits]:
@@ -100,8 +118,18 @@ def _parse(path: str, query: dict[str, Any], spec: dict[str, Any]) -> NestedInne
             f"size must be less than or equal to: [{MAX_INNER_RESULT_WINDOW}] but was "
             f"[{start + size}]. This limit can be set by changing the "
             f"[index.max_inner_result_window] index level setting.")
-    return NestedInnerHits(name, path, query, start, size, _sort(spec.get("sort")),
-                           SourceFilter.from_spec(_relative_source(spec.get("_source"), path)))
+    highlight = spec.get("highlight")
+    if highlight is not None and not isinstance(highlight, dict):
+        raise ParsingError("[inner_hits] [highlight] must be an object")
+    parse_bool(spec.get("seq_no_primary_term", False), "seq_no_primary_term")
+    return NestedInnerHits(
+        name, path, query, start, size, _sort(spec.get("sort")),
+        SourceFilter.from_spec(_relative_source(spec.get("_source"), path)),
+        highlighter=Highlighter(highlight, query) if highlight is not None else None,
+        explain=parse_bool(spec.get("explain", False), "explain"),
+        fields=tuple(field_specs(spec.get("fields"), "fields")),
+        docvalue_fields=tuple(field_specs(spec.get("docvalue_fields"), "docvalue_fields")),
+        version=parse_bool(spec.get("version", False), "version"))
 
 
 def _sort(spec: Any) -> list[tuple[str, bool]]:
@@ -140,28 +168,46 @@ def _relative_source(spec: Any, path: str) -> Any:
 def fetch(ctx: SplitContext, doc_id: str, specs: list[NestedInnerHits], now_ms: int,
           total_as_int: bool) -> dict[str, Any]:
     """The ``inner_hits`` object of the hit ``doc_id`` on ``ctx``'s split."""
-    return _fetch_level(_Fetch(ctx, doc_id, _parent_source(ctx, doc_id), now_ms, total_as_int),
+    return _fetch_level(_Fetch(ctx, doc_id, _parent(ctx, doc_id), now_ms, total_as_int),
                         specs, None)
 
 
-def _parent_source(ctx: SplitContext, doc_id: str) -> dict[str, Any]:
-    """The ``_source`` of the root document ``doc_id`` (not of its nested objects', which
-    share its id), as the search may show it; empty if it is gone."""
+def _parent(ctx: SplitContext, doc_id: str) -> tantivy.DocAddress | None:
+    """The root document ``doc_id`` (not one of its nested objects, which share its id)."""
     found = ctx.searcher.search(top_level(ctx.split, tantivy.Query.term_query(
         ctx.schema, ID, doc_id)), 1).hits
-    return orjson.loads(ctx.source(ctx.searcher.doc(found[0][1]).get_first(SOURCE))) \
-        if found else {}
+    return found[0][1] if found else None
+
+
+def _parent_source(ctx: SplitContext, address: tantivy.DocAddress | None) -> dict[str, Any]:
+    """The root document's ``_source`` as the search may show it; empty if it is gone."""
+    return orjson.loads(ctx.source(ctx.searcher.doc(address).get_first(SOURCE))) \
+        if address is not None else {}
 
 
 @dataclass(frozen=True)
 class _Fetch:
-    """One hit's inner hits being fetched: where, whose, its source, the request's clock."""
+    """One hit's inner hits being fetched: where, whose, the request's clock; the parent's
+    source, version and flattened fields, each read once if asked for."""
 
     ctx: SplitContext
     doc_id: str
-    source: dict[str, Any]
+    parent: tantivy.DocAddress | None
     now_ms: int
     total_as_int: bool
+
+    @cached_property
+    def source(self) -> dict[str, Any]:
+        return _parent_source(self.ctx, self.parent)
+
+    @cached_property
+    def version(self) -> int | None:
+        return None if self.parent is None else \
+            self.ctx.searcher.fast_field_values(VERSION, [self.parent])[0]
+
+    @cached_property
+    def flat(self) -> dict[str, Any]:
+        return flatten(self.ctx, self.source, self.doc_id)
 
 
 def _fetch_level(fetch: _Fetch, specs: tuple[NestedInnerHits, ...] | list[NestedInnerHits],
@@ -171,7 +217,8 @@ def _fetch_level(fetch: _Fetch, specs: tuple[NestedInnerHits, ...] | list[Nested
     ctx, searcher = fetch.ctx, fetch.ctx.searcher
     result: dict[str, Any] = {}
     for spec in specs:
-        matches: list[tuple[float, list[int]]] = []
+        matches: list[_Match] = []
+        query = None
         if spec.path in ctx.mapping.nested and ctx.split.has_nested and searcher.num_docs:
             objects = nested_objects_query(spec.path, spec.query, ctx, fetch.now_ms)
             parts = [objects, as_filter(tantivy.Query.term_query(ctx.schema, ID, fetch.doc_id))]
@@ -179,20 +226,25 @@ def _fetch_level(fetch: _Fetch, specs: tuple[NestedInnerHits, ...] | list[Nested
                 prefix = ".".join(map(str, within))
                 parts.append(as_filter(tantivy.Query.regex_query(
                     ctx.schema, NESTED_AT, re.escape(prefix) + r"\..*")))
-            for score, address in searcher.search(all_of(parts), limit=searcher.num_docs).hits:
+            query = all_of(parts)
+            for score, address in searcher.search(query, limit=searcher.num_docs).hits:
                 place = searcher.doc(address).get_first(NESTED_AT)
-                matches.append((score, [int(p) for p in str(place).split(".")]))
-        result[spec.name] = {"hits": _render(fetch, spec, matches)}
+                matches.append((score, [int(p) for p in str(place).split(".")], address))
+        result[spec.name] = {"hits": _render(fetch, spec, matches, query)}
     return result
 
 
-def _render(fetch: _Fetch, spec: NestedInnerHits,
-            matches: list[tuple[float, list[int]]]) -> dict[str, Any]:
+#: A matching nested object: its score, offsets (one per level) and document.
+_Match = tuple[float, list[int], tantivy.DocAddress]
+
+
+def _render(fetch: _Fetch, spec: NestedInnerHits, matches: list[_Match],
+            query: tantivy.Query | None) -> dict[str, Any]:
     ctx, doc_id, source, total_as_int = fetch.ctx, fetch.doc_id, fetch.source, \
         fetch.total_as_int
     levels = nested_levels(ctx.mapping, spec.path)
-    objects = [(score, offsets, object_at(source, levels, offsets))
-               for score, offsets in matches]
+    objects = [(score, offsets, object_at(source, levels, offsets), address)
+               for score, offsets, address in matches]
     by_score = not spec.sort or spec.sort[0][0] == "_score"
     objects.sort(key=lambda o: (-o[0], o[1]))
     for field, descending in reversed(spec.sort):
@@ -206,18 +258,34 @@ def _render(fetch: _Fetch, spec: NestedInnerHits,
         objects = present + absent
     total = len(objects)
     hits = []
-    for score, offsets, obj in objects[spec.start:spec.start + spec.size]:
+    for score, offsets, obj, address in objects[spec.start:spec.start + spec.size]:
+        obj = obj if isinstance(obj, dict) else {}
         hit: dict[str, Any] = {"_index": ctx.index.name, "_id": doc_id,
-                               "_nested": nested_marker(levels, offsets),
-                               "_score": score if by_score else None}
+                               "_nested": nested_marker(levels, offsets)}
+        if spec.version and fetch.version is not None:
+            hit["_version"] = fetch.version
+        hit["_score"] = score if by_score else None
         if spec.source.enabled:
-            hit["_source"] = spec.source.apply(obj if isinstance(obj, dict) else {})
-        if spec.children:
-            hit["inner_hits"] = _fetch_level(fetch, spec.children, offsets)
+            hit["_source"] = spec.source.apply(obj)
+        fields: dict[str, Any] = {}
+        for specs, docvalues in ((spec.fields, False), (spec.docvalue_fields, True)):
+            if specs:  # (the parent is flattened only if asked)
+                fields.update(object_fields(ctx.mapping, fetch.flat, spec.path, offsets, specs,
+                                            docvalues=docvalues))
+        if fields:
+            hit["fields"] = fields
+        if spec.highlighter is not None:
+            highlight = spec.highlighter.highlight(_wrapped(levels, obj), ctx.mapping)
+            if highlight:
+                hit["highlight"] = highlight
         if spec.sort:
             hit["sort"] = [score if field == "_score" else
                            _value(obj, field.removeprefix(spec.path + "."))
                            for field, _ in spec.sort]
+        if spec.explain and query is not None:
+            hit["_explanation"] = explanation(query, ctx.searcher, address)
+        if spec.children:
+            hit["inner_hits"] = _fetch_level(fetch, spec.children, offsets)
         hits.append(hit)
     max_score = max((o[0] for o in objects), default=None) if by_score else None
     return {"total": total if total_as_int else {"value": total, "relation": "eq"},
@@ -229,6 +297,14 @@ def nested_levels(mapping: Mapping, path: str) -> list[str]:
     above (``["driver", "vehicle"]`` for ``driver.vehicle``)."""
     chain = mapping.nested_chain(path)
     return [p if i == 0 else p.removeprefix(chain[i - 1] + ".") for i, p in enumerate(chain)]
+
+
+def _wrapped(levels: list[str], obj: dict[str, Any]) -> dict[str, Any]:
+    """The object inside its path (``{"comments": {...}}``), as ES gives it to the
+    highlighter so that fields are named in full."""
+    for field in reversed(levels):
+        obj = {field: obj}
+    return obj
 
 
 def nested_marker(levels: list[str], offsets: list[int]) -> dict[str, Any]:
@@ -264,7 +340,7 @@ def nested_object(ctx: SplitContext, stored: tantivy.Document
         return None
     offsets = [int(p) for p in str(place).split(".")]
     levels = nested_levels(ctx.mapping, path)
-    obj = object_at(_parent_source(ctx, stored.get_first(ID)), levels, offsets)
+    obj = object_at(_parent_source(ctx, _parent(ctx, stored.get_first(ID))), levels, offsets)
     return path, nested_marker(levels, offsets), obj if isinstance(obj, dict) else {}
 
 

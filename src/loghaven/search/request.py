@@ -130,8 +130,8 @@ def parse_search_request(body: dict[str, Any], params: Mapping[str, str]) -> Sea
         track_scores=parse_bool(params.get("track_scores", body.get("track_scores", False)),
                            "track_scores"),
         search_after=_search_after(body.get("search_after")),
-        fields=_field_specs(body.get("fields"), "fields"),
-        docvalue_fields=_field_specs(params.get("docvalue_fields", body.get("docvalue_fields")),
+        fields=field_specs(body.get("fields"), "fields"),
+        docvalue_fields=field_specs(params.get("docvalue_fields", body.get("docvalue_fields")),
                                      "docvalue_fields"),
         highlight=_object(body, "highlight"),
         aggs=_object(body, "aggs") or _object(body, "aggregations"),
@@ -311,7 +311,7 @@ def _search_after(value: Any) -> list[Any] | None:
     return value
 
 
-def _field_specs(value: Any, name: str) -> list[FieldSpec]:
+def field_specs(value: Any, name: str) -> list[FieldSpec]:
     if value is None:
         return []
     if isinstance(value, str):

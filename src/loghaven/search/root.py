@@ -279,15 +279,11 @@ def _collapsed_page(planned: list[_Planned], keys: list[LeafKey], request: Searc
 def _fetch_contexts(request: SearchRequest, planned: list[_Planned],
                     nested_inner: list[NestedInnerHits] | None = None,
                     now_ms: int = 0) -> dict[int, FetchContext]:
-    """What rendering each split's hits needs, one highlighter per index (mappings differ)."""
-    highlighters: dict[str, Highlighter] = {}
-    if request.highlight is not None:
-        for p in planned:
-            name = p.ctx.index.name
-            if name not in highlighters:
-                highlighters[name] = Highlighter(request.highlight, request.query, p.ctx.mapping)
-    return {p.position: FetchContext(p.ctx, p.keys, highlighters.get(p.ctx.index.name),
-                                     p.hit_query, nested_inner or [], now_ms)
+    """What rendering each split's hits needs."""
+    highlighter = Highlighter(request.highlight, request.query) \
+        if request.highlight is not None and planned else None
+    return {p.position: FetchContext(p.ctx, p.keys, highlighter, p.hit_query,
+                                     nested_inner or [], now_ms)
             for p in planned}
 
 
