@@ -86,6 +86,27 @@ class RuntimeField:
             raise IllegalArgument(f"runtime field [{self.name}] of type [{self.type}] cannot "
                                   f"take the value [{value}]") from exc
 
+    def typed(self, value: Any, fmt: str | None = None) -> Any:
+        """A value given in a request (a query's, an aggregation's ``missing``) in this
+        field's type."""
+        try:
+            if self.type == "date" and not (isinstance(value, int)
+                                             and not isinstance(value, bool)):
+                return get_format(fmt or self.date_format).parse(value)
+            if self.type == "boolean":
+                return value in (True, "true")
+            if self.type in ("keyword", "ip"):
+                if isinstance(value, bool):
+                    return "true" if value else "false"
+                return value if isinstance(value, str) else str(value)
+            if self.type == "long":
+                number = float(value)
+                return int(number) if number.is_integer() else number
+            return float(value)
+        except (TypeError, ValueError) as exc:
+            raise IllegalArgument(f"failed to create query: value [{value}] does not fit "
+                                  f"runtime field [{self.name}] of type [{self.type}]") from exc
+
     def render(self, value: Any, fmt: str | None = None) -> Any:
         """A value as ``fields`` shows it (dates in the field's format)."""
         if self.type == "date":

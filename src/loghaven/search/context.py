@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 
@@ -21,6 +21,9 @@ from loghaven.engine.split import Split, top_level
 from loghaven.search.query import all_of, as_filter, compile_query
 from loghaven.search.restrictions import Restriction
 from loghaven.search.task import SearchTask
+
+if TYPE_CHECKING:
+    from loghaven.search.runtime import SplitValues
 
 
 @dataclass
@@ -34,6 +37,9 @@ class SplitContext:
     task: SearchTask = field(default_factory=SearchTask)
     #: The acting subject's DLS and FLS on the index; None when unrestricted.
     restriction: Restriction | None = None
+    #: The runtime fields this search sees in the split, with their values computed on
+    #: first use (search/runtime.py); None when it has none.
+    runtime: SplitValues | None = None
 
     @property
     def mapping(self) -> Mapping:

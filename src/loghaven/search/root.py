@@ -157,8 +157,6 @@ class _Planned:
     hit_query: tantivy.Query
     keys: list[LeafKey]
     matches_all: bool
-    #: The runtime fields' values of the split, when the search has runtime fields.
-    runtime_values: runtime.SplitValues | None = None
 
 
 def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: str,
@@ -233,16 +231,9 @@ def search(snapshot: Snapshot, request: SearchRequest, *, now_ms: int, node_id: 
     }
     if request.aggs is not None and snapshot.targets:  # no shard: ES answers no aggregations
         try:
-            native, computed = runtime.aggregate_runtime(
-                request.aggs, [(p.ctx, p.runtime_values) for p in planned],
-                lambda aggs, contexts: _aggregate(aggs, contexts, now_ms), now_ms)
-            aggregated = _aggregate(native, [p.ctx for p in planned], now_ms) \
-                if native or not computed else {}
+            body["aggregations"] = _aggregate(request.aggs, [p.ctx for p in planned], now_ms)
         except FielddataDisabled as error:
             raise SearchPhaseError(error, snapshot.targets[0], node_id) from None
-        body["aggregations"] = {name: aggregated[name] if name in native else computed[name]
-                                for name in request.aggs if name in aggregated
-                                or name in computed} if computed else aggregated
         task.check()
     body["timed_out"] = task.timed_out
     took_ms = int((time.perf_counter() - started) * 1000)
@@ -399,11 +390,9 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
         collapse.check(request.collapse, ctx.mapping.fields.get(request.collapse.field))
     query, post_filter = request.query, request.post_filter
     fields = runtime.fields_of(request, ctx.mapping)
-    values = None
     if fields:
-        runtime.refuse_unsupported(request, fields)
-        values = runtime.SplitValues(ctx, fields, now_ms)
-        query, post_filter = runtime.rewrite(query, values), runtime.rewrite(post_filter, values)
+        values = ctx.runtime = runtime.SplitValues(ctx, fields, now_ms)
+        query, post_filter = values.rewrite(query), values.rewrite(post_filter)
     ctx.query = ctx.within(ctx.compile(query, now_ms), entry.alias_filter, now_ms)
     hit_query = ctx.query
     if post_filter is not None:
@@ -413,7 +402,7 @@ def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
         and not entry.split.has_nested
     keys = (runtime.sort_keys(sort, ctx, fields) if fields else None) \
         or resolve_keys(sort, ctx.mapping, ctx.fields)
-    return _Planned(position, ctx, hit_query, keys, matches_all, values)
+    return _Planned(position, ctx, hit_query, keys, matches_all)
 
 
 def _count_until(planned: list[_Planned], limit: int) -> list[tuple[LeafResult, int]]:
@@ -449,9 +438,9 @@ def _fan_out(planned: list[_Planned], k: int, cursor: Cursor | None,
         if p.ctx.task.out_of_time():
             return LeafResult([], 0), 0
         began = time.perf_counter_ns()
-        if p.runtime_values is not None and any(key.kind == "runtime" for key in p.keys):
+        if p.ctx.runtime is not None and any(key.kind == "runtime" for key in p.keys):
             result = runtime.search_split(p.ctx, p.position, p.hit_query, p.keys, k,
-                                          p.runtime_values, cursor)
+                                          p.ctx.runtime, cursor)
         else:
             result = search_split(p.ctx, p.position, p.hit_query, p.keys, k, cursor=cursor,
                                   count=count, matches_all=p.matches_all)

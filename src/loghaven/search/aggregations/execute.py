@@ -3,9 +3,9 @@
 Native nodes of one level become one tantivy aggregation request per split, run in
 parallel threads (tantivy releases the GIL); each split's answer is read into partials and
 reduced split by split, as a coordinating node reduces shard results. Nodes that tantivy
-cannot run go through their own :meth:`~loghaven.search.aggregations.tree.Agg.run`. Bucket
-aggregations finish their buckets here too, running deferred children on each bucket's
-documents.
+cannot run go through their own :meth:`~loghaven.search.aggregations.tree.Agg.run`; nodes
+over a runtime field through :func:`run_computed`. Bucket aggregations finish their buckets
+here too, running deferred children on each bucket's documents.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import tantivy
 
 from loghaven.errors import IllegalArgument
+from loghaven.search.aggregations.computed import aggregate
 from loghaven.search.aggregations.tree import Agg, Bucket, BucketAgg, Env, Scope
 from loghaven.search.context import SplitContext
 
@@ -33,7 +34,7 @@ def execute(aggs: list[Agg], scope: Scope, env: Env) -> dict[str, Any]:
         results.update(_run_native(native, scope))
     for agg in aggs:
         if not agg.native:
-            results[agg.name] = agg.run(scope)
+            results[agg.name] = run_computed(agg, scope) if agg.computed else agg.run(scope)
     for agg in native:
         results[agg.name] = agg.finish(results[agg.name], scope)
     return {agg.name: results[agg.name] for agg in aggs}
@@ -52,6 +53,22 @@ def _run_native(aggs: list[Agg], scope: Scope) -> dict[str, Any]:
     for partials in results[1:]:
         merged = {agg.name: agg.merge(merged[agg.name], partials[agg.name]) for agg in aggs}
     return merged
+
+
+def run_computed(agg: Agg, scope: Scope) -> Any:
+    """The final partial of a node over a runtime field: its own requests, answered split by
+    split from the computed values (:mod:`.computed`), read, merged and finished as the
+    native node's are."""
+    agg.prepare(scope)
+
+    def one(ctx: SplitContext, query: tantivy.Query) -> Any:
+        body = agg.request(ctx)
+        return agg.read(aggregate(ctx, query, body), ctx) if body else agg.empty()
+
+    partial = agg.empty()
+    for part in per_split(scope, one):
+        partial = agg.merge(partial, part)
+    return agg.finish(partial, scope)
 
 
 def _one_split(aggs: list[Agg], ctx: SplitContext, query: Any) -> dict[str, Any]:

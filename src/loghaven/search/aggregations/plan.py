@@ -21,6 +21,7 @@ from loghaven.search.aggregations.buckets import (
     terms,
 )
 from loghaven.search.aggregations.buckets import range as ranges
+from loghaven.search.aggregations.fields import not_on_runtime, runtime_names
 from loghaven.search.aggregations.metrics import geo as geo_metrics
 from loghaven.search.aggregations.metrics import hits, sketches, stats, weighted_avg
 from loghaven.search.aggregations.pipeline import PIPELINES
@@ -89,8 +90,30 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = No
                                f"[{token_name(params)}] in [{name}]")
         subs, sub_pipelines = parse_aggs(subs_body, env, name, kind, depth + 1) \
             if subs_body is not None else ([], [])
-        aggs.append(cls(name, params, subs, sub_pipelines, meta, env))
+        agg = cls(name, params, subs, sub_pipelines, meta, env)
+        if not agg.runtime_ok:
+            _refuse_runtime(agg, env)
+        aggs.append(agg)
     return aggs, pipelines
+
+
+def _refuse_runtime(agg: Agg, env: Env) -> None:
+    """A 400 when a type that cannot read runtime fields names one anywhere in its
+    definition (a composite source, a weighted_avg's weight...), rather than aggregating it
+    as an unmapped field."""
+    runtime = runtime_names(env.contexts)
+    if not runtime:
+        return
+    stack: list[Any] = [agg.params]
+    while stack:  # depth first, in the order written: the first runtime field is named
+        item = stack.pop()
+        if isinstance(item, dict):
+            field = item.get("field")
+            if isinstance(field, str) and field in runtime:
+                raise not_on_runtime(agg.type_name, agg.name, field)
+            stack.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
 
 
 _HISTOGRAMS = ("histogram", "date_histogram", "auto_date_histogram")

@@ -6,7 +6,10 @@ A node knows how to ask tantivy for its part of a split's native aggregation req
 results (:meth:`Agg.merge`), and how to print the final partial in Elasticsearch's shape
 (:meth:`Agg.render`). Nodes tantivy cannot run natively (filters, top hits, ...) run
 themselves over a scope (:meth:`Agg.run`); under a native bucket aggregation they are
-deferred and run once per final bucket, narrowed to that bucket's documents.
+deferred and run once per final bucket, narrowed to that bucket's documents. A node over a
+runtime field is ``computed``: the same node, its requests answered from the documents'
+computed values (:mod:`.computed`) instead of by tantivy, so it is deferred like those,
+and so are all of its own children.
 
 The tree only describes: running it over splits (and finishing buckets) is :mod:`.execute`'s
 job, sorting buckets :mod:`.order`'s and printing them :mod:`.render`'s. They import this
@@ -23,7 +26,12 @@ from typing import Any, ClassVar
 import tantivy
 
 from loghaven.errors import IllegalArgument, ParsingError
-from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
+from loghaven.search.aggregations.fields import (
+    Field,
+    not_on_runtime,
+    require_aggregatable,
+    resolve,
+)
 from loghaven.search.context import SplitContext
 
 #: The documents an aggregation sees: each split with the query that selects them.
@@ -41,13 +49,16 @@ class Env:
         (``global`` and significant_terms' background ignore the query)."""
         seen: dict[int, SplitContext] = {id(ctx.split): ctx for ctx in self.contexts}
         restrictions = {id(ctx.index): ctx.restriction for ctx in self.contexts}
+        runtimes = {id(ctx.index): ctx.runtime for ctx in self.contexts}
         for index in {id(ctx.index): ctx.index for ctx in self.contexts}.values():
             for split in index.searchable_splits():
                 if id(split) not in seen:
-                    seen[id(split)] = SplitContext(index, split, split.searcher(),
-                                                   tantivy.Query.all_query(),
-                                                   self.contexts[0].task,
-                                                   restrictions.get(id(index)))
+                    ctx = SplitContext(index, split, split.searcher(),
+                                       tantivy.Query.all_query(), self.contexts[0].task,
+                                       restrictions.get(id(index)))
+                    values = runtimes.get(id(index))
+                    ctx.runtime = values.on(ctx) if values is not None else None
+                    seen[id(split)] = ctx
         return list(seen.values())
 
 
@@ -83,8 +94,14 @@ class Agg:
     """An aggregation node; subclasses set ``type_name`` and override what they need."""
 
     type_name: ClassVar[str] = ""
-    #: Whether tantivy runs it inside a split's aggregation request.
-    native: ClassVar[bool] = True
+    #: Whether tantivy runs it inside a split's aggregation request (not when computed).
+    native: bool = True
+    #: Whether it reads runtime fields: by its ``field``, when its requests are ones
+    #: :mod:`.computed` answers (terms, histograms, ranges, stats, distinct values), or in
+    #: its queries (filter, filters). Others refuse them at planning.
+    runtime_ok: ClassVar[bool] = False
+    #: Whether its field is a runtime field (set by :meth:`field`).
+    computed: bool = False
     #: Whether it may hold sub-aggregations.
     has_buckets: ClassVar[bool] = False
 
@@ -117,7 +134,8 @@ class Agg:
         return as_number(self.params.get(key, default), key, self.name)
 
     def field(self) -> Field:
-        """The ``field`` parameter, resolved; refuses text fields and value scripts."""
+        """The ``field`` parameter, resolved; refuses text fields and value scripts, and
+        runtime fields where this type cannot read them."""
         if "script" in self.params:
             raise IllegalArgument(
                 f"[{self.type_name}] aggregation [{self.name}] uses a script: Loghaven runs "
@@ -130,6 +148,10 @@ class Agg:
         if not isinstance(name, str):
             raise ParsingError(f"[{self.type_name}] [field] must be a string in [{self.name}]")
         resolved = resolve(self.env.contexts, name)
+        if resolved.runtime is not None:
+            if not self.runtime_ok:
+                raise not_on_runtime(self.type_name, self.name, name)
+            self.native, self.computed = False, True
         require_aggregatable(resolved)
         return resolved
 
@@ -186,15 +208,17 @@ class BucketAgg(Agg):
 
     @functools.cached_property
     def native_subs(self) -> list[Agg]:
-        return [sub for sub in self.subs if sub.native]
+        """The children tantivy runs inside this node's request (none when it is computed)."""
+        return [] if self.computed else [sub for sub in self.subs if sub.native]
 
     @functools.cached_property
     def deferred_subs(self) -> list[Agg]:
-        return [sub for sub in self.subs if not sub.native]
+        native = self.native_subs
+        return [sub for sub in self.subs if sub not in native]
 
     def needs_scope(self) -> bool:
         """Whether finishing needs the documents of each bucket (deferred children below)."""
-        return any(not sub.native or (isinstance(sub, BucketAgg) and sub.needs_scope())
+        return any(sub in self.deferred_subs or (isinstance(sub, BucketAgg) and sub.needs_scope())
                    for sub in self.subs)
 
     def sub_requests(self, ctx: SplitContext) -> dict[str, Any]:

@@ -25,7 +25,10 @@ Maker = Callable[[SplitContext], tantivy.Query | None]
 
 
 def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tantivy.Query:
-    """ES query DSL for one split, through the search package's query compiler."""
+    """ES query DSL for one split, through the search package's query compiler (leaves on
+    runtime fields become the ids they match, as in the search's query)."""
+    if ctx.runtime is not None:
+        query = ctx.runtime.rewrite(query) or query
     return ctx.compile(query, now_ms)
 
 
@@ -70,6 +73,7 @@ class FilterLike(BucketAgg):
 
 class Filter(FilterLike):
     type_name = "filter"
+    runtime_ok = True
 
     def setup(self) -> None:
         if not isinstance(self.params, dict) or not self.params:
@@ -113,6 +117,7 @@ class Global(FilterLike):
 
 class Filters(FilterLike):
     type_name = "filters"
+    runtime_ok = True
 
     def setup(self) -> None:
         spec = self.param("filters")

@@ -26,6 +26,7 @@ from loghaven.engine.dates import (
     utc_offset_ms,
 )
 from loghaven.errors import IllegalArgument, ParsingError
+from loghaven.search.aggregations.computed import aggregate, has_values
 from loghaven.search.aggregations.execute import finish_buckets, per_split
 from loghaven.search.aggregations.fields import require_numeric
 from loghaven.search.aggregations.order import OrderKey, parse_order, rank_buckets
@@ -48,11 +49,12 @@ KEY_ORDER = [OrderKey("_key", True)]
 
 
 def data_bounds(scope: Scope, field: str) -> tuple[int, int] | None:
-    """The smallest and largest value of a field in a scope (one native stats per split)."""
+    """The smallest and largest value of a field in a scope (one stats per split; a runtime
+    field's computed)."""
     def one(ctx: SplitContext, query: tantivy.Query) -> tuple[float, float] | None:
-        if not ctx.has_field(field):
+        if not has_values(ctx, field):
             return None
-        got = ctx.searcher.aggregate(query, {"b": {"stats": {"field": field}}})["b"]
+        got = aggregate(ctx, query, {"b": {"stats": {"field": field}}})["b"]
         return (got["min"], got["max"]) if got.get("count") else None
 
     found = [b for b in per_split(scope, one) if b is not None]
@@ -102,6 +104,8 @@ def fixed_offset_zone(tz: str | None, now_ms: int, step: int) -> int | None:
 
 class HistogramBase(BucketAgg):
     """Shared by the histograms: keys are numbers, partials are ``{key: Bucket}``."""
+
+    runtime_ok = True
 
     def setup_common(self) -> None:
         self.source = self.field()

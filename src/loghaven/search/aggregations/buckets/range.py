@@ -73,6 +73,7 @@ def number_text(value: float) -> str:
 
 class Range(BucketAgg):
     type_name = "range"
+    runtime_ok = True
 
     def setup(self) -> None:
         self.source = self.field()

@@ -24,6 +24,7 @@ import tantivy
 from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import ParsingError
+from loghaven.search.aggregations.computed import aggregate
 from loghaven.search.aggregations.execute import finish_buckets
 from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
 from loghaven.search.aggregations.order import OrderKey, native_path, parse_order, rank_buckets
@@ -51,6 +52,7 @@ class TermsPartial:
 
 class Terms(BucketAgg):
     type_name = "terms"
+    runtime_ok = True
 
     def setup(self) -> None:
         self.source = self.field()
@@ -89,7 +91,8 @@ class Terms(BucketAgg):
         # tantivy filters terms only on keyword fields (clear ones); others are filtered after
         # the fact
         self.masked = any(self.masker(ctx) is not None for ctx in self.env.contexts)
-        self.key_filter = None if self.source.kind == "keyword" and not self.masked else \
+        self.key_filter = None if self.source.kind == "keyword" and not self.masked \
+            and self.source.runtime is None else \
             key_filter(self.source, self.param("include"), self.param("exclude"))
 
     def prepare(self, scope: Scope) -> None:
@@ -97,15 +100,17 @@ class Terms(BucketAgg):
             self.split_size = self.shard_size
         else:
             self.split_size = self.size if len(scope) == 1 else int(self.size * 1.5 + 10)
-        if self.key_filter is not None or self.masked:
+        computed_order = self.computed and native_path([], self.order[0]) is None
+        if self.key_filter is not None or self.masked or computed_order:
             # filtered or ranked here (masked keys: tantivy would order and cut by the clear
-            # ones), so every term of the split comes back
+            # ones; a runtime terms ordered by a child: children run per bucket), so every
+            # term of the split comes back
             self.split_size = max(self.split_size, FILTERED_SPLIT_SIZE)
 
     def native_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"field": self.source.name, "size": self.split_size,
                                 "min_doc_count": max(self.shard_min_doc_count, 1)}
-        native_order = native_path(self.subs, self.order[0])
+        native_order = native_path(self.native_subs, self.order[0])
         if native_order is not None and not (native_order == "_count" and not self.order[0].asc
                                              and len(self.order) == 1):
             body["order"] = {native_order: "asc" if self.order[0].asc else "desc"}
@@ -205,7 +210,7 @@ class Terms(BucketAgg):
             self._all_terms = set()
             for ctx in self.env.contexts:
                 if self.present(ctx):
-                    got = ctx.searcher.aggregate(ctx.visible, body)["t"]["buckets"]
+                    got = aggregate(ctx, ctx.visible, body)["t"]["buckets"]
                     keys = [self.source.key(b["key"]) for b in got]
                     masker = self.masker(ctx)
                     if masker is not None:
@@ -233,7 +238,7 @@ class Terms(BucketAgg):
         if is_missing:
             absent = tantivy.Query.boolean_query([
                 (tantivy.Occur.Must, tantivy.Query.all_query()),
-                (tantivy.Occur.MustNot, tantivy.Query.exists_query(self.source.name))])
+                (tantivy.Occur.MustNot, self.source.exists_query(ctx))])
             query = tantivy.Query.boolean_query([(tantivy.Occur.Should, query),
                                                  (tantivy.Occur.Should, absent)])
         return query
@@ -294,6 +299,7 @@ class MultiTerms(Terms):
     them with ``|``."""
 
     type_name = "multi_terms"
+    runtime_ok = False
 
     def setup(self) -> None:
         specs = self.param("terms")

@@ -17,7 +17,12 @@ from loghaven.engine.runtime import source_value
 from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import ParsingError
 from loghaven.search.aggregations.execute import per_split
-from loghaven.search.aggregations.fields import Field, require_aggregatable, resolve
+from loghaven.search.aggregations.fields import (
+    Field,
+    not_on_runtime,
+    require_aggregatable,
+    resolve,
+)
 from loghaven.search.aggregations.tree import MetricAgg, Scope
 from loghaven.search.context import SplitContext
 from loghaven.search.inner_hits import nested_object
@@ -70,6 +75,8 @@ class SearchMetric(MetricAgg):
         self.sort_field: Field | None = None
         if name is not None:
             self.sort_field = resolve(self.env.contexts, name)
+            if self.sort_field.runtime is not None:  # tantivy sorts by columns only
+                raise not_on_runtime(self.type_name, self.name, name)
             require_aggregatable(self.sort_field)
 
     def search(self, ctx: SplitContext, query: tantivy.Query, limit: int) -> tuple[int, list[Hit]]:

@@ -36,6 +36,8 @@ DEFAULT_PERCENTS = (1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0)
 class DistinctValues(MetricAgg):
     """Base: asks each split for its distinct values with counts."""
 
+    runtime_ok = True
+
     def setup(self) -> None:
         self.source = self.field()
         self.cap = DISTINCT_CAP
@@ -251,7 +253,8 @@ class QuantileMetric(DistinctValues):
                 "field": self.source.name}}})
             return int(got["n"]["value"] or 0)
 
-        self.exact = sum(per_split(scope, values)) <= EXACT_VALUES
+        # a runtime field's values are all in memory already: exact at any count
+        self.exact = self.computed or sum(per_split(scope, values)) <= EXACT_VALUES
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not self.source.in_split(ctx):

@@ -46,6 +46,7 @@ class StatsMetric(MetricAgg):
 
     native_type = "stats"
     numeric_only = True
+    runtime_ok = True
 
     def setup(self) -> None:
         self.source = self.field()

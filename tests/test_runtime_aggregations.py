@@ -1,0 +1,252 @@
+"""Runtime fields anywhere in an aggregation tree (search/aggregations/computed.py), over the
+Elasticsearch documentation's runtime-field example data: the docs' ``day_of_week`` keyword
+in the mapping's ``runtime`` section, and doubles, longs, dates and booleans emitted from the
+indexed fields in the request's ``runtime_mappings``. Where a runtime field copies an indexed
+one, the answer must be the native aggregation's, key for key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from tests.test_mapping_features import _measures, _search
+
+_MAPPING = {
+    "runtime": {"day_of_week": {"type": "keyword", "script": {"source":
+        "emit(doc['@timestamp'].value.dayOfWeekEnum.getDisplayName(TextStyle.FULL, Locale.ROOT))"}}},
+    "properties": {"@timestamp": {"type": "date"}, "model_number": {"type": "keyword"},
+                   "measures": {"properties": {"voltage": {"type": "double"}}}}}
+
+_RUNTIME = {
+    # copies of indexed fields: their aggregations must equal the native ones
+    "voltage": {"type": "double", "script": "emit(doc['measures.voltage'].value)"},
+    "day": {"type": "date", "script": "emit(doc['@timestamp'].value.toInstant().toEpochMilli())"},
+    "model": {"type": "keyword", "script": "emit(doc['model_number'].value)"},
+    # computed ones
+    "voltage_x10": {"type": "double", "script": "emit(doc['measures.voltage'].value * 10)"},
+    "day_of_month": {"type": "long", "script": "emit(doc['@timestamp'].value.getDayOfMonth())"},
+    "high": {"type": "boolean", "script": "emit(doc['measures.voltage'].value > 5)"},
+    "band": {"type": "keyword", "script":
+             "if (doc['measures.voltage'].value > 5) { emit('high'); }"},
+}
+
+
+def _aggs(es: httpx.Client, index: str, aggs: dict[str, Any], **body: Any) -> dict[str, Any]:
+    return _search(es, index, {"size": 0, "runtime_mappings": _RUNTIME, "aggs": aggs,
+                               **body})["aggregations"]
+
+
+def _rounded(value: Any) -> Any:
+    """A response with its doubles rounded: a sum in another order differs in the last bit."""
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _week(key: int, day: str, count: int, sub: dict[str, Any]) -> dict[str, Any]:
+    return {"key_as_string": f"{day}T00:00:00.000Z", "key": key, "doc_count": count, **sub}
+
+
+def _terms(buckets: list[tuple[Any, int]], other: int = 0) -> dict[str, Any]:
+    return {"doc_count_error_upper_bound": 0, "sum_other_doc_count": other,
+            "buckets": [{"key": k, "doc_count": n} for k, n in buckets]}
+
+
+def test_runtime_terms_under_a_date_histogram(es: httpx.Client, index_name: str) -> None:
+    """The docs' ``day_of_week`` (the mapping's runtime section) per week, with ``size``;
+    a runtime keyword some documents lack, with ``missing`` and ``order``."""
+    _measures(es, index_name, _MAPPING)
+    aggs = _aggs(es, index_name, {"weeks": {
+        "date_histogram": {"field": "@timestamp", "calendar_interval": "week"},
+        "aggs": {"days": {"terms": {"field": "day_of_week", "size": 2}},
+                 "bands": {"terms": {"field": "band", "missing": "low",
+                                     "order": {"_key": "desc"}}}}}})
+    assert aggs == {"weeks": {"buckets": [
+        _week(1515974400000, "2018-01-15", 4, {
+            "days": _terms([("Friday", 1), ("Saturday", 1)], other=2),
+            "bands": _terms([("low", 2), ("high", 2)])}),
+        _week(1516579200000, "2018-01-22", 2, {
+            "days": _terms([("Monday", 1), ("Tuesday", 1)]),
+            "bands": _terms([("high", 2)])})]}}
+    # a runtime keyword copying model_number answers as model_number does, at any depth
+    runtime = _aggs(es, index_name, {"weeks": {
+        "date_histogram": {"field": "@timestamp", "calendar_interval": "week"},
+        "aggs": {"models": {"terms": {"field": "model", "min_doc_count": 0}}}}})
+    native = _aggs(es, index_name, {"weeks": {
+        "date_histogram": {"field": "@timestamp", "calendar_interval": "week"},
+        "aggs": {"models": {"terms": {"field": "model_number", "min_doc_count": 0}}}}})
+    assert runtime == native
+    assert runtime["weeks"]["buckets"][1]["models"] == _terms([("QVKC92Q", 2), ("HG537PU", 0)])
+
+
+def test_native_terms_with_runtime_metrics_below(es: httpx.Client, index_name: str) -> None:
+    """Metrics over a runtime double under a native terms, also as its ``order``: the same
+    answer as over the indexed double."""
+    _measures(es, index_name, _MAPPING)
+
+    def models(field: str) -> dict[str, Any]:
+        metrics = {kind: {kind: {"field": field}} for kind in (
+            "min", "max", "avg", "sum", "value_count", "cardinality", "stats",
+            "extended_stats")}
+        metrics["p"] = {"percentiles": {"field": field, "percents": [50, 99]}}
+        metrics["ranks"] = {"percentile_ranks": {"field": field, "values": [5]}}
+        metrics["mad"] = {"median_absolute_deviation": {"field": field}}
+        return _aggs(es, index_name, {"models": {
+            "terms": {"field": "model_number", "order": {"avg": "asc"}}, "aggs": metrics}})
+
+    runtime = models("voltage")
+    assert _rounded(runtime) == _rounded(models("measures.voltage"))
+    # a runtime terms ordered by its child (run per bucket): every term is ranked
+    days = _aggs(es, index_name, {"days": {
+        "terms": {"field": "day_of_week", "order": {"max": "desc"}, "size": 2},
+        "aggs": {"max": {"max": {"field": "voltage"}}}}})
+    assert days == {"days": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 4,
+                             "buckets": [{"key": "Monday", "doc_count": 1, "max": {"value": 5.8}},
+                                         {"key": "Saturday", "doc_count": 1,
+                                          "max": {"value": 5.6}}]}}
+    buckets = runtime["models"]["buckets"]
+    assert [(b["key"], b["doc_count"], round(b["avg"]["value"], 3), b["value_count"]["value"],
+             b["p"]["values"]["50.0"]) for b in buckets] == [
+        ("HG537PU", 2, 4.1, 2, 4.1), ("QVKC92Q", 4, 5.425, 4, 5.4)]
+    assert buckets[0]["stats"] == {"count": 2, "min": 4.0, "max": 4.2, "avg": 4.1, "sum": 8.2}
+
+
+def test_histogram_on_a_runtime_double(es: httpx.Client, index_name: str) -> None:
+    """ES's empty buckets between the first and last key and to ``extended_bounds``, native
+    and runtime sub-aggregations per bucket."""
+    _measures(es, index_name, _MAPPING)
+    aggs = _aggs(es, index_name, {"volts": {
+        "histogram": {"field": "voltage_x10", "interval": 5,
+                      "extended_bounds": {"min": 35, "max": 55}},
+        "aggs": {"models": {"terms": {"field": "model"}},
+                 "max": {"max": {"field": "measures.voltage"}}}}})
+
+    def bucket(key: float, count: int, models: list[tuple[str, int]],
+               top: float | None) -> dict[str, Any]:
+        return {"key": key, "doc_count": count, "models": _terms(models), "max": {"value": top}}
+
+    assert aggs == {"volts": {"buckets": [
+        bucket(35.0, 0, [], None), bucket(40.0, 2, [("HG537PU", 2)], 4.2),
+        bucket(45.0, 0, [], None), bucket(50.0, 2, [("QVKC92Q", 2)], 5.2),
+        bucket(55.0, 2, [("QVKC92Q", 2)], 5.8)]}}
+    # over the copy of an indexed double: the native histogram's answer
+    spec = {"interval": 0.5, "min_doc_count": 1, "missing": 0}
+    assert _aggs(es, index_name, {"h": {"histogram": {"field": "voltage", **spec}}}) == \
+        _aggs(es, index_name, {"h": {"histogram": {"field": "measures.voltage", **spec}}})
+
+
+def test_date_histogram_on_a_runtime_date(es: httpx.Client, index_name: str) -> None:
+    """Calendar and fixed intervals, a time zone, ``format`` and ``min_doc_count`` over a
+    runtime date equal to ``@timestamp``: the native date_histogram's answer."""
+    _measures(es, index_name, _MAPPING)
+    specs = [{"calendar_interval": "week"},
+             {"calendar_interval": "month", "time_zone": "Europe/Amsterdam",
+              "format": "yyyy-MM-dd"},
+             {"fixed_interval": "2d", "min_doc_count": 1},
+             {"calendar_interval": "day", "offset": "+6h", "min_doc_count": 0},
+             {"buckets": 3}]
+    for spec in specs:
+        kind = "auto_date_histogram" if "buckets" in spec else "date_histogram"
+        runtime = _aggs(es, index_name, {"d": {kind: {"field": "day", **spec},
+                                               "aggs": {"v": {"avg": {"field": "voltage"}}}}})
+        native = _aggs(es, index_name, {"d": {kind: {"field": "@timestamp", **spec},
+                                              "aggs": {"v": {"avg": {"field": "voltage"}}}}})
+        assert _rounded(runtime) == _rounded(native), spec
+    weeks = _aggs(es, index_name, {"d": {"date_histogram": {
+        "field": "day", "calendar_interval": "week"}}})
+    assert weeks == {"d": {"buckets": [_week(1515974400000, "2018-01-15", 4, {}),
+                                       _week(1516579200000, "2018-01-22", 2, {})]}}
+
+
+def test_range_on_a_runtime_long(es: httpx.Client, index_name: str) -> None:
+    _measures(es, index_name, _MAPPING)
+    aggs = _aggs(es, index_name, {"days": {
+        "range": {"field": "day_of_month", "ranges": [{"to": 20}, {"from": 20, "to": 22},
+                                                      {"from": 22, "key": "late"}]},
+        "aggs": {"volts": {"stats": {"field": "voltage_x10"}}}}})
+    assert aggs == {"days": {"buckets": [
+        {"key": "*-20.0", "to": 20.0, "doc_count": 2,
+         "volts": {"count": 2, "min": 40.0, "max": 42.0, "avg": 41.0, "sum": 82.0}},
+        {"key": "20.0-22.0", "from": 20.0, "to": 22.0, "doc_count": 2,
+         "volts": {"count": 2, "min": 51.0, "max": 56.0, "avg": 53.5, "sum": 107.0}},
+        {"key": "late", "from": 22.0, "doc_count": 2,
+         "volts": {"count": 2, "min": 52.0, "max": 58.0, "avg": 55.0, "sum": 110.0}}]}}
+    # date_range over the runtime copy of @timestamp
+    spec = {"ranges": [{"to": "2018-01-20"}, {"from": "2018-01-20"}]}
+    assert _aggs(es, index_name, {"r": {"date_range": {"field": "day", **spec}}}) == \
+        _aggs(es, index_name, {"r": {"date_range": {"field": "@timestamp", **spec}}})
+
+
+def test_filters_and_terms_keys_over_runtime_fields(es: httpx.Client, index_name: str) -> None:
+    """filter and filters whose queries name runtime fields, with runtime metrics below;
+    boolean and date keys print ``key_as_string`` as ES prints them."""
+    _measures(es, index_name, _MAPPING)
+    aggs = _aggs(es, index_name, {
+        "tuesday": {"filter": {"term": {"day_of_week": "Tuesday"}},
+                    "aggs": {"max": {"max": {"field": "voltage_x10"}}}},
+        "by_level": {"filters": {"filters": {"high": {"term": {"high": True}},
+                                             "low": {"range": {"voltage_x10": {"lt": 50}}}}},
+                     "aggs": {"models": {"cardinality": {"field": "model"}},
+                              "median": {"percentiles": {"field": "voltage",
+                                                         "percents": [50]}}}},
+        "high": {"terms": {"field": "high"}}})
+    assert aggs == {
+        "tuesday": {"doc_count": 1, "max": {"value": 52.0}},
+        "by_level": {"buckets": {
+            "high": {"doc_count": 4, "models": {"value": 1}, "median": {"values": {"50.0": 5.4}}},
+            "low": {"doc_count": 2, "models": {"value": 1}, "median": {"values": {"50.0": 4.1}}}}},
+        "high": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": [
+            {"key": 1, "key_as_string": "true", "doc_count": 4},
+            {"key": 0, "key_as_string": "false", "doc_count": 2}]}}
+    runtime = _aggs(es, index_name, {"t": {"terms": {"field": "day", "size": 2}}})
+    assert runtime == _aggs(es, index_name, {"t": {"terms": {"field": "@timestamp", "size": 2}}})
+    assert runtime["t"]["buckets"][0] == {"key": 1516297294000,
+                                          "key_as_string": "2018-01-18T17:41:34.000Z",
+                                          "doc_count": 1}
+
+
+def test_runtime_aggregations_over_several_indices(es: httpx.Client, index_name: str) -> None:
+    """An index whose mapping lacks the runtime field adds no values (as an unmapped field);
+    the other splits merge as native ones do."""
+    _measures(es, index_name, _MAPPING)
+    _measures(es, f"{index_name}-more", _MAPPING)
+    _measures(es, f"{index_name}-plain", {"properties": _MAPPING["properties"]})
+    targets = f"{index_name},{index_name}-more,{index_name}-plain"
+    aggs = _aggs(es, targets, {"models": {"terms": {"field": "model_number"}, "aggs": {
+        "days": {"terms": {"field": "day_of_week", "size": 1}},
+        "volts": {"histogram": {"field": "voltage_x10", "interval": 10}}}}})
+    qv, hg = aggs["models"]["buckets"]
+    assert (qv["key"], qv["doc_count"], hg["key"], hg["doc_count"]) == \
+        ("QVKC92Q", 12, "HG537PU", 6)
+    assert hg["days"] == _terms([("Friday", 2)], other=2)
+    assert qv["volts"] == {"buckets": [{"key": 50.0, "doc_count": 12}]}
+
+
+def test_other_aggregations_on_runtime_fields_are_refused(es: httpx.Client,
+                                                          index_name: str) -> None:
+    """What Loghaven does not compute over a runtime field is a 400 naming the aggregation and
+    the field, never an empty answer as if the field were unmapped."""
+    _measures(es, index_name, _MAPPING)
+    refused = {
+        "rare_terms": {"rare_terms": {"field": "day_of_week"}},
+        "multi_terms": {"multi_terms": {"terms": [{"field": "model"}, {"field": "day"}]}},
+        "missing": {"missing": {"field": "band"}},
+        "composite": {"composite": {"sources": [{"d": {"terms": {"field": "day_of_week"}}}]}},
+        "top_hits": {"top_hits": {"sort": [{"voltage_x10": "desc"}]}},
+    }
+    for kind, spec in refused.items():
+        body = {"size": 0, "runtime_mappings": _RUNTIME, "aggs": {"weeks": {
+            "date_histogram": {"field": "@timestamp", "calendar_interval": "week"},
+            "aggs": {"x": spec}}}}
+        if kind == "composite":  # composite has to be at the top level
+            body["aggs"] = {"x": spec}
+        error = _search(es, index_name, body, 400)["error"]
+        field = {"multi_terms": "model", "missing": "band",
+                 "top_hits": "voltage_x10"}.get(kind, "day_of_week")
+        assert error["type"] == "illegal_argument_exception"
+        assert error["reason"] == f"[{kind}] aggregation [x] on runtime field [{field}] is " \
+                                  f"not supported by Loghaven", kind
