@@ -39,13 +39,20 @@ class Prepared:
     index's own objects, checked at write time)."""
 
     mapping: Mapping
-    json_head: str
+    #: UTF-8, decoded once the index's fields are appended: decoding text with non-ASCII
+    #: letters (the index forms' markers) and then formatting it costs 9 µs a WAF
+    #: document, formatting the bytes and decoding them once 5 µs (measured).
+    json_head: bytes
     date_bounds: DateBounds
     dictionary: SourceDictionary | None = None
 
     def json(self, doc_id: str, seq_no: int, version: int) -> str:
-        return (f'{self.json_head},"{ID}":{orjson.dumps(doc_id).decode()},'
-                f'"{SEQ_NO}":{seq_no},"{VERSION}":{version}}}')
+        return (self.json_head + _ID_KEY + orjson.dumps(doc_id)
+                + _TAIL % (seq_no, version)).decode()
+
+
+_ID_KEY = f',"{ID}":'.encode()
+_TAIL = f',"{SEQ_NO}":%d,"{VERSION}":%d}}'.encode()
 
 
 def builder_for(mapping_body: dict[str, Any]) -> DocumentBuilder:
@@ -96,15 +103,13 @@ def unpack(mapping: Mapping, batch: PreparedBatch,
            dictionary: SourceDictionary | None) -> list[Prepared | None]:
     """A worker's batch as one :class:`Prepared` (or None) per source, in order."""
     heads, ends, bounds = batch
-    view = memoryview(heads)
     start = 0
     result: list[Prepared | None] = []
     for end, date_bounds in zip(ends, bounds, strict=True):
         if date_bounds is None:
             result.append(None)
         else:
-            result.append(Prepared(mapping, str(view[start:end], "utf-8"), date_bounds,
-                                   dictionary))
+            result.append(Prepared(mapping, heads[start:end], date_bounds, dictionary))
         start = end
     return result
 

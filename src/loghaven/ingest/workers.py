@@ -124,7 +124,7 @@ class IngestWorkers:
                 index = jobs[position][3]["_index"]
                 head, bounds = outcome[2]
                 outcomes[position] = (outcome[0], outcome[1],
-                                      Prepared(mappings[index], str(head, "utf-8"), bounds,
+                                      Prepared(mappings[index], head, bounds,
                                                dictionaries[index]))
         return outcomes
 
