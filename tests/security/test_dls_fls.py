@@ -221,6 +221,31 @@ def test_dls_get_and_mget(service: SearchService) -> None:
     assert isinstance(many[3], LoghavenError) and many[3].status == 404
 
 
+def scores(body: dict[str, Any]) -> set[float]:
+    return {hit["_score"] for hit in body["hits"]["hits"]} | {body["hits"]["max_score"]}
+
+
+def test_match_all_scores_one_under_dls_filtered_aliases_and_filters(
+        service: SearchService, node: Node) -> None:
+    """ES gives every match of ``match_all`` a score of 1.0 (its ``boost``), whatever
+    filters the search adds: DLS, a filtered alias, a bool ``filter`` beside it. tantivy
+    drops a bare match-all from a boolean's required clauses, score and all, which made
+    these 0.0."""
+    aliases.update(node.catalog, [{"add": {"index": "logs-a", "alias": "red-alias",
+                                           "filter": RED}}])
+    match_all = {"query": {"match_all": {}}, "size": 50}
+    with as_user(logs_a=IndexRules(dls=RED)):
+        assert scores(service.search("logs-a", match_all, {})) == {1.0}
+    assert scores(service.search("red-alias", match_all, {})) == {1.0}
+    for query, score in [({"bool": {"must": [{"match_all": {}}], "filter": [RED]}}, 1.0),
+                         ({"bool": {"must": [{"match_all": {"boost": 2}}],
+                                    "filter": [RED]}}, 2.0),
+                         ({"bool": {"must": [{"bool": {}}], "filter": [RED]}}, 1.0),
+                         ({"bool": {"filter": [RED]}}, 0.0)]:
+        body = service.search("logs-a", {"query": query, "size": 50}, {})
+        assert body["hits"]["hits"] and scores(body) == {score}, query
+
+
 def test_dls_get_reads_through_an_alias(service: SearchService, node: Node) -> None:
     aliases.update(node.catalog, [{"add": {"index": "logs-a", "alias": "dls-alias"}}])
     with as_user(logs_a=IndexRules(dls=RED)):

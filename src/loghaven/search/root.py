@@ -43,6 +43,7 @@ from loghaven.search.leaf import (
     search_split,
 )
 from loghaven.search.query import (
+    MATCH_ALL,
     QueryShardError,
     all_of,
     as_filter,
@@ -58,7 +59,6 @@ _SCORE = SortKey("_score", "desc")
 _NO_FIELDS = Mapping()
 _DOC = SortKey("_doc", "asc")
 #: A split context's query until its own is compiled.
-_MATCH_ALL = tantivy.Query.all_query()
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -385,7 +385,7 @@ def _skip_reason(entry: SnapshotEntry, bounds: dict[str, tuple[int, int]]) -> st
 def _compile(position: int, entry: SnapshotEntry, request: SearchRequest,
              sort: list[SortKey], now_ms: int, task: SearchTask,
              restriction: Restriction | None) -> _Planned:
-    ctx = SplitContext(entry.index, entry.split, entry.searcher, _MATCH_ALL, task, restriction)
+    ctx = SplitContext(entry.index, entry.split, entry.searcher, MATCH_ALL, task, restriction)
     if request.collapse is not None:
         collapse.check(request.collapse, ctx.mapping.fields.get(request.collapse.field))
     query, post_filter = request.query, request.post_filter

@@ -34,7 +34,7 @@ from loghaven.engine.split import Split
 from loghaven.errors import ParsingError
 from loghaven.search.query import compound, full_text, joining, multi_term, term_level
 from loghaven.search.query.bounds import time_bounds
-from loghaven.search.query.combine import all_of, any_of, as_filter
+from loghaven.search.query.combine import MATCH_ALL, all_of, any_of, as_filter
 from loghaven.search.query.context import Handler, QueryContext, QueryShardError
 from loghaven.search.query.regex import regex_after, regex_before
 
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from loghaven.search.context import SplitContext
 
 __all__ = [
-    "QueryShardError", "all_of", "any_of", "as_filter", "compile_query",
+    "MATCH_ALL", "QueryShardError", "all_of", "any_of", "as_filter", "compile_query",
     "nested_objects_query", "regex_after",
     "regex_before", "time_bounds",
 ]

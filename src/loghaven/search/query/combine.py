@@ -10,6 +10,22 @@ from loghaven.errors import ParsingError
 from loghaven.search.limits import LIMITS, too_many_clauses
 from loghaven.search.query.body import minimum_should_match
 
+#: ``match_all`` as tantivy's bare AllQuery, the fastest to run alone (a count is free).
+#: Beside other required clauses it must go through :func:`scored`: tantivy drops an
+#: AllQuery from a boolean's musts, and with it the 1.0 score ES gives every match.
+MATCH_ALL = Query.all_query()
+
+
+def match_everything(boost: Any = None) -> Query:
+    """Every document, scoring ``boost`` (1.0): ES's ``match_all`` and empty ``bool``."""
+    factor = float(boost if boost is not None else 1.0)
+    return MATCH_ALL if factor == 1.0 else Query.const_score_query(MATCH_ALL, factor)
+
+
+def scored(query: Query) -> Query:
+    """``query`` as a required clause beside others (see :data:`MATCH_ALL`)."""
+    return Query.const_score_query(MATCH_ALL, 1.0) if query is MATCH_ALL else query
+
 
 def boosted(query: Query, boost: Any) -> Query:
     factor = float(boost if boost is not None else 1.0)
@@ -34,7 +50,7 @@ def all_of(queries: list[Query]) -> Query:
     """Documents matching every one of ``queries`` (at least one)."""
     if len(queries) == 1:
         return queries[0]
-    return Query.boolean_query([(Occur.Must, q) for q in queries])
+    return Query.boolean_query([(Occur.Must, scored(q)) for q in queries])
 
 
 def at_least(clauses: list[Query], required: int) -> Query:

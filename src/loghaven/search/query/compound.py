@@ -13,7 +13,7 @@ from tantivy import Occur, Query
 from loghaven.errors import ParsingError
 from loghaven.search.limits import LIMITS, too_many_clauses
 from loghaven.search.query.body import check_keys, minimum_should_match
-from loghaven.search.query.combine import as_filter, boosted
+from loghaven.search.query.combine import as_filter, boosted, match_everything, scored
 from loghaven.search.query.context import Handler, QueryContext
 
 
@@ -39,12 +39,12 @@ def bool_query(ctx: QueryContext, body: Any) -> Query:
     filters = _compile_list(ctx, body.get("filter", []), "filter")
     should = _compile_list(ctx, body.get("should", []), "should")
     must_not = _compile_list(ctx, body.get("must_not", []), "must_not")
-    subs: list[tuple[Any, Query]] = [(Occur.Must, q) for q in must]
+    subs: list[tuple[Any, Query]] = [(Occur.Must, scored(q)) for q in must]
     subs += [(Occur.Must, as_filter(q)) for q in filters]
     subs += [(Occur.MustNot, q) for q in must_not]
     subs += [(Occur.Should, q) for q in should]
     if not subs:
-        return boosted(Query.all_query(), body.get("boost"))
+        return match_everything(body.get("boost"))
     required = 0
     if should:
         msm = body.get("minimum_should_match")

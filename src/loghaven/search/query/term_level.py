@@ -20,7 +20,14 @@ from loghaven.search.query.body import (
     text_options,
     to_number,
 )
-from loghaven.search.query.combine import all_of, any_of, as_filter, at_least, boosted
+from loghaven.search.query.combine import (
+    all_of,
+    any_of,
+    as_filter,
+    at_least,
+    boosted,
+    match_everything,
+)
 from loghaven.search.query.context import Handler, QueryContext
 from loghaven.search.query.regex import regex_after, regex_before
 from loghaven.search.query.values import (
@@ -40,7 +47,7 @@ from loghaven.search.query.values import (
 def match_all(ctx: QueryContext, body: Any) -> Query:
     opts = body if isinstance(body, dict) else {}
     check_keys("match_all", opts, ())
-    return boosted(Query.all_query(), opts.get("boost"))
+    return match_everything(opts.get("boost"))
 
 
 def match_none(ctx: QueryContext, body: Any) -> Query:
