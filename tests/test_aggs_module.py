@@ -649,3 +649,33 @@ def test_bucket_count_includes_sub_aggregations_and_keyed_buckets(indices: list[
     actions = sum(len(day["actions"]["buckets"]) for day in days.values())
     assert len(days) >= 2 and actions > len(days)
     assert count_buckets(out) == len(days) + actions + 2
+
+
+def test_order_by_a_sub_aggregation_breaks_ties_by_key_like_es(tmp_path: Path) -> None:
+    """ES's shard keeps the top terms by the order with ties broken by key, so one split
+    ordered by a sub-aggregation gives the least keys among equal values, whether tantivy
+    can read the value (a metric) or not (a path through a ``filter``)."""
+    catalog = Catalog(tmp_path, SqliteMetastore(tmp_path / "meta.db"))
+    # a00 has 10 documents, a01 9, ..., a08 2; a09 one, with the highest status and bytes
+    docs = [doc("10.0.0.1", f"a{i:02d}", 200, 1.0, "2024-01-01T00:00:00Z")
+            for i in range(9) for _ in range(10 - i)]
+    docs.append(doc("10.0.0.1", "a09", 500, 999.0, "2024-01-01T00:00:00Z"))
+    try:
+        index = build(catalog, "ties", [docs])
+        out = aggs([index], {
+            "by_metric": {"terms": {"field": "action", "size": 3,
+                                    "order": {"top_status": "desc"}},
+                          "aggs": {"top_status": {"max": {"field": "status"}}}},
+            "by_filter": {"terms": {"field": "action", "size": 3,
+                                    "order": {"ok>top_bytes": "desc"}},
+                          "aggs": {"ok": {"filter": {"range": {"status": {"gte": 200}}},
+                                          "aggs": {"top_bytes": {"max": {"field": "bytes"}}}}}},
+        })
+        assert [(b["key"], b["top_status"]["value"]) for b in out["by_metric"]["buckets"]] == [
+            ("a09", 500.0), ("a00", 200.0), ("a01", 200.0)]
+        assert [(b["key"], b["ok"]["top_bytes"]["value"])
+                for b in out["by_filter"]["buckets"]] == [
+            ("a09", 999.0), ("a00", 1.0), ("a01", 1.0)]
+        assert out["by_metric"]["sum_other_doc_count"] == sum(range(2, 9))
+    finally:
+        catalog.close()

@@ -100,12 +100,21 @@ class Terms(BucketAgg):
             self.split_size = self.shard_size
         else:
             self.split_size = self.size if len(scope) == 1 else int(self.size * 1.5 + 10)
-        computed_order = self.computed and native_path([], self.order[0]) is None
-        if self.key_filter is not None or self.masked or computed_order:
+        if self.key_filter is not None or self.masked or not self._cut_as_es_cuts():
             # filtered or ranked here (masked keys: tantivy would order and cut by the clear
-            # ones; a runtime terms ordered by a child: children run per bucket), so every
-            # term of the split comes back
+            # ones; other orders: below), so every term of the split comes back
             self.split_size = max(self.split_size, FILTERED_SPLIT_SIZE)
+
+    def _cut_as_es_cuts(self) -> bool:
+        """Whether tantivy's top terms of a split are the ones ES's shard would keep: by
+        key, or by count (the default). Ordered by a sub-aggregation, tantivy cuts by count
+        when it cannot read the value (a path through a ``filter``, a runtime terms' child)
+        and breaks ties its own way when it can, where ES breaks them by key; so those
+        terms are all ranked here."""
+        if len(self.order) != 1:
+            return False
+        first = self.order[0]
+        return first.is_key or (first.is_count and not first.asc)
 
     def native_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"field": self.source.name, "size": self.split_size,
