@@ -124,7 +124,6 @@ class Field:
         return tantivy.Query.range_query(ctx.schema, self.name, ftype, low, high,
                                          include_lower=True, include_upper=high is None)
 
-
     def exists_query(self, ctx: SplitContext) -> tantivy.Query:
         """Documents with a value of the field."""
         if self.runtime is not None:
@@ -205,7 +204,7 @@ def require_numeric(field: Field, aggregation: str) -> None:
 def require_geo_point(field: Field, aggregation: str) -> None:
     """Geo aggregations read a geo_point's ``.lat`` and ``.lon`` fields."""
     if field.mapped and field.kind != "geo_point":
-        raise IllegalArgument(f"Field [{field.name}] of type [{field.info.type}] is not "  # type: ignore[union-attr]
+        raise IllegalArgument(f"Field [{field.name}] of type [{field.type}] is not "
                               f"supported for aggregation [{aggregation}]")
 
 
