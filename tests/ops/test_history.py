@@ -17,6 +17,7 @@ from tests.conftest import Server
 from conftest import wait_for
 
 PATTERN = ".loghaven-metrics-*"
+READ_ONLY = "index.blocks.read_only_allow_delete"
 DISK = "cluster.routing.allocation.disk."
 #: The CloudWatch names every sample has (COMMON20.md's contract).
 CLOUDWATCH = {"ClusterStatus.green", "ClusterStatus.yellow", "ClusterStatus.red",
@@ -144,8 +145,13 @@ def test_a_sample_is_recorded_while_writes_are_blocked(es: httpx.Client,
         sample = wait_for(lambda: samples(es, blocked), what="a sample with writes blocked")[0]
         assert sample["ClusterStatus.green"] == 1
         assert es.put(f"/{index_name}/_doc/2", json={"a": 1}).status_code == 429
-        today = datetime.datetime.now(datetime.UTC).strftime("%Y.%m.%d")
-        assert es.post(f"/.loghaven-metrics-{today}/_doc", json={"x": 1}).status_code == 429
+        today = f".loghaven-metrics-{datetime.datetime.now(datetime.UTC):%Y.%m.%d}"
+        # a day's index made by the first sample after the flood began gets the block at
+        # the next disk check, as in ES (which blocks the indices it finds at each check)
+        wait_for(lambda: es.get(f"/{today}/_settings", params={"flat_settings": "true"})
+                 .json()[today]["settings"].get(READ_ONLY) == "true",
+                 what="the day's history index blocked")
+        assert es.post(f"/{today}/_doc", json={"x": 1}).status_code == 429
         count = len(samples(es, blocked, size=100))
         wait_for(lambda: len(samples(es, blocked, size=100)) > count,
                  what="the next sample, still under the block")
