@@ -115,6 +115,45 @@ def test_workers_answer_exactly_as_in_process(pair: tuple[Server, Server]) -> No
     assert prepared["count"] == 600 - 60 * 3 - 60  # broken, unfitting, no IP; 60 updates
 
 
+def test_documents_without_ids_answer_as_in_process(pair: tuple[Server, Server]) -> None:
+    """What log shippers send (no ids, nothing to check) takes the engine's append path when
+    workers prepared it: the same results, versions, sequence numbers and errors as one by
+    one in-process; each id readable at once; a value only tantivy refuses fails alone."""
+    lines = []
+    for i in range(600):
+        client_ip = "10.1.999.1" if i % 10 == 6 else f"10.1.{i % 200}.{i % 250}"
+        lines += [b'{"index":{}}', orjson.dumps({
+            "msg": f"GET /{i}", "status": 200 + i % 5, "client": client_ip,
+            "@timestamp": 1_700_000_000_000 + i})]
+    body = b"\n".join(lines) + b"\n"
+    answers = []
+    for server in pair:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            assert client.put("/shipped", json={"mappings": MAPPING}).status_code == 200
+            items = [item["index"] for item in client.post(
+                "/shipped/_bulk", content=body, headers=NDJSON).json()["items"]]
+            created = [item for item in items if item["status"] == 201]
+            for item in created[::97]:
+                got = client.get(f"/shipped/_doc/{item['_id']}").json()
+                assert got["found"] and got["_version"] == 1
+                assert got["_seq_no"] == item["_seq_no"]
+            client.post("/shipped/_refresh")
+            answers.append({
+                "items": [(item["status"], item.get("result"), item.get("_version"),
+                           item.get("_seq_no"), item.get("error", {}).get("type"))
+                          for item in items],
+                "ids": len({item["_id"] for item in created}),
+                "count": client.get("/shipped/_count").json()["count"],
+                "hits": client.post("/shipped/_search", json={
+                    "query": {"term": {"client": "10.1.7.7"}}}).json()["hits"]["total"]})
+    assert worker_pids(pair[0]) and answers[0] == answers[1]
+    assert answers[0]["count"] == answers[0]["ids"] == 540
+    statuses = [status for status, *_ in answers[0]["items"]]
+    assert statuses == [400 if i % 10 == 6 else 201 for i in range(600)]
+    assert answers[0]["items"][6][4] == "mapper_parsing_exception"
+    assert {version for _, _, version, *_ in answers[0]["items"] if version} == {1}
+
+
 def test_a_killed_worker_loses_no_document(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", "--ingest-workers", "1").start()
     try:

@@ -67,6 +67,11 @@ def write_one(index: Index, request: WriteRequest,
               current: dict[str, DocState]) -> tuple[WriteResult, Operation | None]:
     op = request.op
     doc_id = request.doc_id
+    prepared = request.prepared
+    if (prepared is not None and doc_id is None and request.version_type is None
+            and prepared.mapping is index.mapping and index._mapping_fits
+            and prepared.dictionary in (None, index.source_dictionary)):
+        return _append(index, request, prepared)
     if op == "update":
         return _update(index, request, current)
     existing = current.get(doc_id) if doc_id is not None else None
@@ -90,7 +95,6 @@ def write_one(index: Index, request: WriteRequest,
         version = existing.version + 1
     else:
         version = (index.tombstone_version(doc_id) or 0) + 1
-    prepared = request.prepared
     flat: dict[str, Any] | None = None
     if (prepared is None or prepared.mapping is not index.mapping or not index._mapping_fits
             or existing is not None
@@ -111,6 +115,19 @@ def write_one(index: Index, request: WriteRequest,
     index.stats["index_total"] += 1
     return WriteResult(doc_id, version, operation.seq_no, result,
                        200 if existing is not None else 201), operation
+
+
+def _append(index: Index, request: WriteRequest,
+            prepared: Prepared) -> tuple[WriteResult, Operation]:
+    """What log shippers send: a new document without an id, nothing to check, prepared by
+    a worker for the current mapping. Its id is new, so its version is 1 (Elasticsearch also
+    skips the version lookup for auto-generated ids)."""
+    assert request.source is not None
+    operation = Operation(index._next_seq(), OP_INDEX, new_doc_id(), 1, request.source,
+                          now_ms())
+    _apply_prepared(index, prepared, operation)
+    index.stats["index_total"] += 1
+    return WriteResult(operation.doc_id, 1, operation.seq_no, "created", 201), operation
 
 
 def _check_conditions(index: Index, request: WriteRequest, existing: DocState | None,
