@@ -16,7 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from loghaven.sql.plan import plain_field
-from loghaven.sql.schema import Schema
+from loghaven.sql.schema import OBJECT_TYPES, Schema
 from loghaven.sql.values import duck_type, millis_of, timestamp_of
 
 #: DATE_TRUNC units that are fixed lengths in UTC (weeks, months, quarters and years are
@@ -25,6 +25,8 @@ _UNIT_MS = {"SECOND": 1_000, "MINUTE": 60_000, "HOUR": 3_600_000, "DAY": 86_400_
 _NUMBERS = frozenset({"long", "integer", "short", "byte", "double", "float", "half_float",
                       "scaled_float", "unsigned_long"})
 _DATES = frozenset({"date", "date_nanos"})
+#: Fields whose values are no group key (a geo_point's is a pair).
+_NOT_KEYS = OBJECT_TYPES | {"geo_point"}
 
 
 @dataclass
@@ -68,7 +70,7 @@ def key_of(target: exp.Expression, schema: Schema, column: str) -> Key | None:
     path = plain_field(target)
     if path is not None:
         field = schema.keyword_of(path) if path in schema else None
-        if field is None or schema.fields[path].es_type in ("object", "nested", "geo_point") \
+        if field is None or schema.fields[path].es_type in _NOT_KEYS \
                 or schema.in_nested(path):
             return None
         return Key(column, target.sql(), path, schema.fields[path].es_type,

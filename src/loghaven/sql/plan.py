@@ -20,6 +20,7 @@ from loghaven.sql.errors import SqlError
 from loghaven.sql.pushdown import column_name
 from loghaven.sql.resolve import Source, Statement, base_select
 from loghaven.sql.result import Column
+from loghaven.sql.schema import OBJECT_TYPES
 from loghaven.sql.settings import SqlSettings
 from loghaven.sql.values import plugin_type
 
@@ -163,7 +164,7 @@ def sort_of(statement: Statement, select: exp.Select | None = None
         target = item_target(statement, ordered.this, select)
         path = plain_field(target)
         es_field = schema.keyword_of(path) if path else None
-        if es_field is None or schema.fields[path].es_type in ("object", "nested") \
+        if es_field is None or schema.fields[path].es_type in OBJECT_TYPES \
                 or schema.in_nested(path):
             return None
         sort.append({es_field: {"order": "desc" if ordered.args.get("desc") else "asc",

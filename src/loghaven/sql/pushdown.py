@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from loghaven.sql import relevance
 from loghaven.sql.errors import SemanticError
-from loghaven.sql.schema import Schema
+from loghaven.sql.schema import OBJECT_TYPES, Schema
 
 Query = dict[str, Any]
 
@@ -39,7 +39,7 @@ _KEYWORDS = frozenset({"keyword", "text", "match_only_text"})
 #: ``date_nanos`` stays in the engine: a millisecond bound does not name a nanosecond instant.
 _DATES = frozenset({"date"})
 #: Fields that hold no value of their own (``{}`` is no NULL, yet nothing ``exists``).
-_CONTAINERS = frozenset({"object", "nested", "flat_object"})
+_CONTAINERS = OBJECT_TYPES | {"flat_object"}
 _NONE: Query = {"match_none": {}}
 _ALL: Query = {"match_all": {}}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -14,6 +14,7 @@ from loghaven.sql import engine, fetch
 from loghaven.sql.plan import Answer, Search, int_clause, output_schema
 from loghaven.sql.resolve import Source, Statement
 from loghaven.sql.result import Column
+from loghaven.sql.schema import OBJECT_TYPES
 from loghaven.sql.settings import SqlSettings
 from loghaven.sql.values import document_value, duck_type, to_duck
 
@@ -84,7 +85,7 @@ class RowsPlan:
 
 def parse_objects(schema: list[Column], rows: list[list[Any]]) -> list[list[Any]]:
     """Object columns come back from DuckDB as their JSON text; answers hold the object."""
-    positions = [i for i, c in enumerate(schema) if c.type in ("object", "nested")]
+    positions = [i for i, c in enumerate(schema) if c.type in OBJECT_TYPES]
     for row in rows:
         for i in positions:
             if isinstance(row[i], str):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from loghaven.search.service import SearchService
 
 #: Field-caps types that are metadata, not columns.
+#: ES types whose fields hold sub-fields, not values of their own.
+OBJECT_TYPES = frozenset({"object", "nested"})
 _METADATA = frozenset({"_id", "_index", "_seq_no", "_source", "_version", "_routing",
                        "_ignored", "_field_names", "_primary_term", "_doc_count"})
 
@@ -78,14 +80,13 @@ class Schema:
         """Whether ``name`` is a multi-field sub-field (``a.keyword`` of a text ``a``): it
         has no value of its own in ``_source``, only in the index."""
         parent = name.rpartition(".")[0]
-        return parent in self.fields and self.fields[parent].es_type not in ("object",
-                                                                             "nested")
+        return parent in self.fields and self.fields[parent].es_type not in OBJECT_TYPES
 
     def leaves(self) -> list[Field]:
         """The fields that hold values (what ``SELECT *`` returns): no objects, and no
         multi-field sub-fields (``a.keyword`` of a text ``a``)."""
         return [field for field in self.fields.values()
-                if field.es_type not in ("object", "nested") and not self.is_sub_field(field.name)]
+                if field.es_type not in OBJECT_TYPES and not self.is_sub_field(field.name)]
 
 
 def schema_of(search: SearchService, expression: str) -> Schema:

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from loghaven.engine.dates import DEFAULT, get_format
+from loghaven.sql.schema import OBJECT_TYPES
 
 #: DuckDB column type of a mapping type (everything else is VARCHAR; objects hold JSON).
 _DUCK_TYPES = {"long": "BIGINT", "integer": "BIGINT", "short": "BIGINT", "byte": "BIGINT",
@@ -134,7 +135,7 @@ def document_value(source: dict[str, Any], path: str) -> Any:
 def hit_value(value: Any, es_type: str) -> Any:
     """A document value as a straight-from-the-hits answer holds it: dates in the plugin's
     timestamp text, arrays by their first value."""
-    if isinstance(value, list) and es_type not in ("object", "nested"):
+    if isinstance(value, list) and es_type not in OBJECT_TYPES:
         value = value[0] if value else None
     if value is None:
         return None
