@@ -1,9 +1,10 @@
 """The fetch phase: the hits of the page, rendered as ES shows them.
 
-Only the rows that made the page get here: stored ``_id`` and ``_source`` (returned byte-exact,
-filtered only when asked or by field-level security), versions from fast fields, ``fields`` /
-``docvalue_fields`` and explanations (:mod:`.hit_parts`), highlights, and the sort values in ES's notation (dates as epoch
-millis, missing values as Long.MAX/MIN, ``_shard_doc`` for point-in-time paging).
+Only the rows that made the page get here: stored ``_id`` and ``_source`` (returned
+byte-exact, filtered only when asked or by field-level security), versions from fast fields,
+``fields`` / ``docvalue_fields`` and explanations (:mod:`.hit_parts`), highlights, and the sort
+values in ES's notation (dates as epoch millis, missing values as Long.MAX/MIN,
+``_shard_doc`` for point-in-time paging).
 """
 
 from __future__ import annotations
