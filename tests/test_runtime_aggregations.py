@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from tests.test_mapping_features import _measures, _search
+import orjson
+from tests.test_mapping_features import _create, _measures, _search
 
 _MAPPING = {
     "runtime": {"day_of_week": {"type": "keyword", "script": {"source":
@@ -29,6 +30,53 @@ _RUNTIME = {
     "band": {"type": "keyword", "script":
              "if (doc['measures.voltage'].value > 5) { emit('high'); }"},
 }
+
+
+#: Requests from a web server: an address (one lacks it, one is IPv6), a host, bytes and a
+#: weight, each also copied by a runtime field (``rt_`` + its name) of the same type.
+_REQUESTS = [
+    {"ip": "10.0.0.1", "host": "web-1", "bytes": 100, "weight": 2},
+    {"ip": "10.0.0.5", "host": "web-1", "bytes": 300, "weight": 1},
+    {"ip": "10.0.0.200", "host": "web-2", "bytes": 50, "weight": 4},
+    {"ip": "192.168.1.7", "host": "web-2", "bytes": 1000},
+    {"host": "web-3", "bytes": 70, "weight": 3},
+    {"ip": "2001:db8::1", "host": "web-1", "weight": 1},
+]
+_REQUEST_TYPES = {"ip": "ip", "host": "keyword", "bytes": "long", "weight": "double"}
+_COPIES = {f"rt_{name}": {"type": kind, "script": f"if (doc['{name}'].size() > 0) "
+                          f"{{ emit(doc['{name}'].value); }}"}
+           for name, kind in _REQUEST_TYPES.items()}
+
+
+def _requests(es: httpx.Client, index: str) -> None:
+    _create(es, index, {"properties": {n: {"type": t} for n, t in _REQUEST_TYPES.items()}})
+    lines = []
+    for source in _REQUESTS:
+        lines += ['{"index":{}}', orjson.dumps(source).decode()]
+    response = es.post(f"/{index}/_bulk?refresh=true", content="\n".join(lines) + "\n",
+                       headers={"content-type": "application/x-ndjson"})
+    assert response.status_code == 200 and not response.json()["errors"], response.text
+
+
+def _same_as_mapped(es: httpx.Client, index: str, aggs: dict[str, Any]) -> dict[str, Any]:
+    """The answer of ``aggs`` over the mapped request fields, after checking that the same
+    aggregations over their runtime copies (every ``"field": name`` made ``rt_`` + name)
+    answer the same, key for key."""
+    def search(body: Any) -> dict[str, Any]:
+        return _search(es, index, {"size": 0, "runtime_mappings": _COPIES,
+                                   "aggs": body})["aggregations"]
+
+    def copied(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: f"rt_{v}" if k == "field" and v in _REQUEST_TYPES else copied(v)
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [copied(v) for v in node]
+        return node
+
+    native = search(aggs)
+    assert _rounded(search(copied(aggs))) == _rounded(native)
+    return native
 
 
 def _aggs(es: httpx.Client, index: str, aggs: dict[str, Any], **body: Any) -> dict[str, Any]:
@@ -234,7 +282,6 @@ def test_other_aggregations_on_runtime_fields_are_refused(es: httpx.Client,
     refused = {
         "rare_terms": {"rare_terms": {"field": "day_of_week"}},
         "multi_terms": {"multi_terms": {"terms": [{"field": "model"}, {"field": "day"}]}},
-        "missing": {"missing": {"field": "band"}},
         "composite": {"composite": {"sources": [{"d": {"terms": {"field": "day_of_week"}}}]}},
         "top_hits": {"top_hits": {"sort": [{"voltage_x10": "desc"}]}},
     }
@@ -245,8 +292,46 @@ def test_other_aggregations_on_runtime_fields_are_refused(es: httpx.Client,
         if kind == "composite":  # composite has to be at the top level
             body["aggs"] = {"x": spec}
         error = _search(es, index_name, body, 400)["error"]
-        field = {"multi_terms": "model", "missing": "band",
+        field = {"multi_terms": "model",
                  "top_hits": "voltage_x10"}.get(kind, "day_of_week")
         assert error["type"] == "illegal_argument_exception"
         assert error["reason"] == f"[{kind}] aggregation [x] on runtime field [{field}] is " \
                                   f"not supported by Loghaven", kind
+
+
+def test_missing_on_a_runtime_field(es: httpx.Client, index_name: str) -> None:
+    """ES's ``products_without_a_price`` shape: the documents without a value of a runtime
+    field, with sub-aggregations, at the top and under a bucket aggregation."""
+    _requests(es, index_name)
+    aggs = _same_as_mapped(es, index_name, {
+        "no_ip": {"missing": {"field": "ip"}, "aggs": {"bytes": {"sum": {"field": "bytes"}}}},
+        "hosts": {"terms": {"field": "host"}, "aggs": {
+            "no_weight": {"missing": {"field": "weight"}}}}})
+    assert aggs["no_ip"] == {"doc_count": 1, "bytes": {"value": 70.0}}
+    assert [(b["key"], b["no_weight"]["doc_count"]) for b in aggs["hosts"]["buckets"]] == [
+        ("web-1", 0), ("web-2", 1), ("web-3", 0)]
+    # a runtime field that emits for some documents only (the docs' example data)
+    _measures(es, f"{index_name}-m", _MAPPING)
+    assert _aggs(es, f"{index_name}-m", {"low": {"missing": {"field": "band"}}}) == \
+        {"low": {"doc_count": 2}}
+
+
+def test_ip_range_on_a_runtime_ip(es: httpx.Client, index_name: str) -> None:
+    """ES's ip_range examples (``from``/``to`` and CIDR masks, keyed) over a runtime ip,
+    IPv6 included: the mapped ip field's answer."""
+    _requests(es, index_name)
+    aggs = _same_as_mapped(es, index_name, {
+        "ranges": {"ip_range": {"field": "ip", "ranges": [{"to": "10.0.0.5"},
+                                                           {"from": "10.0.0.5"}]},
+                   "aggs": {"bytes": {"max": {"field": "bytes"}}}},
+        "masks": {"ip_range": {"field": "ip", "keyed": True, "ranges": [
+            {"key": "infinity", "mask": "10.0.0.0/25"}, {"mask": "10.0.0.127/25"},
+            {"mask": "2001:db8::/32"}]}},
+        "hosts": {"terms": {"field": "host"}, "aggs": {
+            "any": {"ip_range": {"field": "ip", "ranges": [{}]}}}}})
+    assert aggs["ranges"]["buckets"] == [
+        {"key": "*-10.0.0.5", "to": "10.0.0.5", "doc_count": 1, "bytes": {"value": 100.0}},
+        {"key": "10.0.0.5-*", "from": "10.0.0.5", "doc_count": 4,
+         "bytes": {"value": 1000.0}}]
+    assert {k: b["doc_count"] for k, b in aggs["masks"]["buckets"].items()} == {
+        "infinity": 2, "10.0.0.127/25": 2, "2001:db8::/32": 1}  # as ES: the /25 holding .127
