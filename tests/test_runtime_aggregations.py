@@ -335,3 +335,21 @@ def test_ip_range_on_a_runtime_ip(es: httpx.Client, index_name: str) -> None:
          "bytes": {"value": 1000.0}}]
     assert {k: b["doc_count"] for k, b in aggs["masks"]["buckets"].items()} == {
         "infinity": 2, "10.0.0.127/25": 2, "2001:db8::/32": 1}  # as ES: the /25 holding .127
+
+
+def test_weighted_avg_with_runtime_value_or_weight(es: httpx.Client, index_name: str) -> None:
+    """ES's ``weighted_grade`` shape with the value, the weight or both runtime: the mapped
+    fields' answer (documents lacking either are left out), per bucket too."""
+    _requests(es, index_name)
+
+    def weighted(value: str, weight: str) -> dict[str, Any]:
+        return _search(es, index_name, {"size": 0, "runtime_mappings": _COPIES, "aggs": {
+            "w": {"weighted_avg": {"value": {"field": value}, "weight": {"field": weight}}},
+            "hosts": {"terms": {"field": "host"}, "aggs": {"w": {"weighted_avg": {
+                "value": {"field": value}, "weight": {"field": weight}}}}}}})["aggregations"]
+
+    native = weighted("bytes", "weight")
+    assert native["w"] == {"value": (200 + 300 + 200 + 210) / 10}
+    for value, weight in (("rt_bytes", "weight"), ("bytes", "rt_weight"),
+                          ("rt_bytes", "rt_weight")):
+        assert _rounded(weighted(value, weight)) == _rounded(native), (value, weight)

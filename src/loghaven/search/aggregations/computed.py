@@ -3,13 +3,15 @@
 A node over a runtime field (``terms``, a histogram, ``range``, a metric) builds the same
 tantivy request it builds over a column and reads the answer with the same code; only the
 answer comes from here, computed from the values of the documents the split's query matches
-(search/runtime.py evaluates the field once per split and search). So ordering, ``size``,
+(search/runtime.py evaluates the field once per split and search; a ``multi_terms`` pairs
+a runtime field with the indexed values of the mapped fields beside it). So ordering, ``size``,
 ``min_doc_count``, ``missing``, keys and rendering are the native aggregations' own. The
 requests are flat: a computed node's children run per bucket, never inside its request.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -31,21 +33,42 @@ def aggregate(ctx: SplitContext, query: tantivy.Query, body: dict[str, Any]) -> 
     out: dict[str, Any] = {}
     for name, entry in body.items():
         (kind, spec), = ((k, v) for k, v in entry.items() if k != "aggs")
-        field = values.runtime.get(spec.get("field")) if isinstance(spec, dict) else None
+        names = _fields_of(spec)
+        field = next((values.runtime[n] for n in names if n in values.runtime), None)
         if field is None:
             native[name] = entry
             continue
         if "aggs" in entry or kind not in _ANSWERS:
             raise IllegalArgument(f"[{kind}] over runtime field [{field.name}] is not "
                                   f"supported by Loghaven")
-        found = values.matching(field.name, query)
-        if spec.get("missing") is not None:
-            missing = field.typed(spec["missing"])
-            found = [each or [missing] for each in found]
+        if kind == "multi_terms":
+            found = _combinations([values.matching(n, query) for n in names])
+        else:
+            found = values.matching(field.name, query)
+            if spec.get("missing") is not None:
+                missing = field.typed(spec["missing"])
+                found = [each or [missing] for each in found]
         out[name] = _ANSWERS[kind](spec, found, field)
     if native:
         out.update(ctx.searcher.aggregate(query, native))
     return out
+
+
+def _fields_of(spec: Any) -> list[str]:
+    """The fields a request reads: its ``field``, or a multi_terms' ``terms`` fields."""
+    if not isinstance(spec, dict):
+        return []
+    if isinstance(spec.get("field"), str):
+        return [spec["field"]]
+    return [term["field"] for term in spec.get("terms") or ()
+            if isinstance(term, dict) and isinstance(term.get("field"), str)]
+
+
+def _combinations(per_field: list[Values]) -> Values:
+    """Each document's tuples of one value per field (a multi_terms' keys); none when a
+    field has no value there, as tantivy pairs columns."""
+    return [list(itertools.product(*(sorted(set(values)) for values in doc)))
+            for doc in zip(*per_field, strict=True)]
 
 
 def has_values(ctx: SplitContext, name: str) -> bool:
@@ -73,6 +96,14 @@ def _terms(spec: dict[str, Any], found: Values, field: RuntimeField) -> dict[str
     return {"doc_count_error_upper_bound": 0,
             "sum_other_doc_count": sum(n for _, n in items[size:]),
             "buckets": [{"key": key, "doc_count": n} for key, n in items[:size]]}
+
+
+def _multi_terms(spec: dict[str, Any], found: Values, field: RuntimeField) -> dict[str, Any]:
+    """terms over the documents' value tuples, each key a list as tantivy gives it."""
+    answer = _terms(spec, found, field)
+    for bucket in answer["buckets"]:
+        bucket["key"] = list(bucket["key"])
+    return answer
 
 
 def _histogram(spec: dict[str, Any], found: Values, field: RuntimeField) -> dict[str, Any]:
@@ -118,6 +149,6 @@ def _cardinality(spec: dict[str, Any], found: Values, field: RuntimeField) -> di
 
 
 _ANSWERS: dict[str, Callable[[dict[str, Any], Values, RuntimeField], dict[str, Any]]] = {
-    "terms": _terms, "histogram": _histogram, "range": _range, "stats": _stats,
+    "terms": _terms, "multi_terms": _multi_terms, "histogram": _histogram, "range": _range, "stats": _stats,
     "extended_stats": _stats, "value_count": _value_count, "cardinality": _cardinality,
 }
