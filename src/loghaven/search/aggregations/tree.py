@@ -98,10 +98,17 @@ class Agg:
     native: bool = True
     #: Whether it reads runtime fields: by its ``field``, when its requests are ones
     #: :mod:`.computed` answers (terms, histograms, ranges, stats, distinct values), or in
-    #: its queries (filter, filters). Others refuse them at planning.
+    #: its queries (filter, filters, missing, ip_range). Others refuse them at planning.
     runtime_ok: ClassVar[bool] = False
     #: Whether its field is a runtime field (set by :meth:`field`).
     computed: bool = False
+
+    @property
+    def requests_computed(self) -> bool:
+        """Whether it runs as its tantivy requests answered by :mod:`.computed`: a type
+        tantivy runs, over a runtime field. A type that runs itself (:meth:`run`) still
+        does, narrowing by its runtime field's values through its queries."""
+        return self.computed and type(self).native
     #: Whether it may hold sub-aggregations.
     has_buckets: ClassVar[bool] = False
 

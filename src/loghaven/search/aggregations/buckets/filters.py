@@ -62,13 +62,6 @@ class FilterLike(BucketAgg):
     def filters(self) -> list[tuple[Any, Maker]]:
         raise NotImplementedError
 
-    def field(self) -> Field:
-        """The ``field`` parameter; on a runtime field too, this node still runs its
-        bucket queries (:meth:`run`) rather than computed requests."""
-        source = super().field()
-        self.computed = False
-        return source
-
     def run(self, scope: Scope) -> dict[Any, Bucket]:
         buckets = {}
         for key, make in self.filters():
