@@ -33,17 +33,17 @@ class TermsPasses(BucketAgg):
 
     def setup_source(self) -> None:
         self.source = self.field()
-        self.filters: dict[str, Any] = {}
+        self.term_filters: dict[str, Any] = {}  # include/exclude tantivy applies
         self.key_filter = None
         if self.source.kind == "keyword":
-            self.filters = {k: self.params[k] for k in ("include", "exclude") if k in self.params}
+            self.term_filters = {k: self.params[k] for k in ("include", "exclude") if k in self.params}
         else:
             self.key_filter = key_filter(self.source, self.param("include"),
                                          self.param("exclude"))
 
     def candidates(self, scope: Scope, order: str, size: int) -> dict[Any, int]:
         body = {"terms": {"field": self.source.name, "size": size,
-                          "order": {"_count": order}, **self.filters}}
+                          "order": {"_count": order}, **self.term_filters}}
 
         def one(ctx: SplitContext, query: tantivy.Query) -> dict[Any, int]:
             if not self.source.in_split(ctx):
