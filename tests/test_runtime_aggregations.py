@@ -280,7 +280,7 @@ def test_other_aggregations_on_runtime_fields_are_refused(es: httpx.Client,
     the field, never an empty answer as if the field were unmapped."""
     _measures(es, index_name, _MAPPING)
     refused = {
-        "rare_terms": {"rare_terms": {"field": "day_of_week"}},
+        "significant_terms": {"significant_terms": {"field": "day_of_week"}},
         "multi_terms": {"multi_terms": {"terms": [{"field": "model"}, {"field": "day"}]}},
         "composite": {"composite": {"sources": [{"d": {"terms": {"field": "day_of_week"}}}]}},
         "top_hits": {"top_hits": {"sort": [{"voltage_x10": "desc"}]}},
@@ -353,3 +353,27 @@ def test_weighted_avg_with_runtime_value_or_weight(es: httpx.Client, index_name:
     for value, weight in (("rt_bytes", "weight"), ("bytes", "rt_weight"),
                           ("rt_bytes", "rt_weight")):
         assert _rounded(weighted(value, weight)) == _rounded(native), (value, weight)
+
+
+def test_rare_terms_on_a_runtime_field(es: httpx.Client, index_name: str) -> None:
+    """ES's rare_terms examples (``max_doc_count``, ``include``/``exclude``) over a runtime
+    keyword and long, with sub-aggregations and under a bucket aggregation: the mapped
+    fields' answers."""
+    _requests(es, index_name)
+    aggs = _same_as_mapped(es, index_name, {
+        "hosts": {"rare_terms": {"field": "host"}},
+        "two": {"rare_terms": {"field": "host", "max_doc_count": 2},
+                "aggs": {"bytes": {"sum": {"field": "bytes"}}, "ips": {"terms": {"field": "ip"}}}},
+        "some": {"rare_terms": {"field": "host", "max_doc_count": 3, "include": "web-[12]",
+                                "exclude": ["web-2"]}},
+        "bytes": {"rare_terms": {"field": "bytes"}},
+        "per_host": {"terms": {"field": "host"}, "aggs": {
+            "weights": {"rare_terms": {"field": "weight"}}}}})
+    assert aggs["hosts"] == {"buckets": [{"key": "web-3", "doc_count": 1}]}
+    assert aggs["two"]["buckets"] == [
+        {"key": "web-3", "doc_count": 1, "bytes": {"value": 70.0},
+         "ips": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []}},
+        {"key": "web-2", "doc_count": 2, "bytes": {"value": 1050.0},
+         "ips": _terms([("10.0.0.200", 1), ("192.168.1.7", 1)])}]
+    assert aggs["some"] == {"buckets": [{"key": "web-1", "doc_count": 3}]}
+    assert [b["key"] for b in aggs["bytes"]["buckets"]] == [50, 70, 100, 300, 1000]
