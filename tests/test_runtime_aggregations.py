@@ -414,3 +414,40 @@ def test_multi_terms_with_runtime_terms(es: httpx.Client, index_name: str) -> No
     days = weeks(["day_of_week", "model_number"])
     assert days[1]["buckets"][0] == {"key": ["Monday", "QVKC92Q"],
                                      "key_as_string": "Monday|QVKC92Q", "doc_count": 1}
+
+
+def test_top_metrics_with_runtime_sort_or_metrics(es: httpx.Client, index_name: str) -> None:
+    """ES's top_metrics shapes (one metric or a list, ``size``, either order) sorting by a
+    runtime field, showing runtime metrics, or both, at the top and per bucket (also as a
+    terms' order): the mapped fields' answer."""
+    _requests(es, index_name)
+
+    def tops(prefix: str) -> dict[str, Any]:
+        """The aggregations over the fields named ``prefix`` + name, the prefix taken out of
+        the answer's metric names (they are the fields')."""
+        def f(name: str) -> str:
+            return prefix + name
+        answer = _search(es, index_name, {"size": 0, "runtime_mappings": _COPIES, "aggs": {
+            "tm": {"top_metrics": {"metrics": {"field": f("weight")},
+                                   "sort": {f("bytes"): "desc"}}},
+            "three": {"top_metrics": {"metrics": [{"field": f("host")}, {"field": f("bytes")}],
+                                      "sort": [{f("weight"): {"order": "asc"}}], "size": 3}},
+            "hosts": {"terms": {"field": f("host"), "order": {f"tm[{f('bytes')}]": "desc"}},
+                      "aggs": {"tm": {"top_metrics": {"metrics": {"field": f("bytes")},
+                                                      "sort": f("weight")}}}}}})
+        return orjson.loads(orjson.dumps(answer["aggregations"]).replace(
+            f'"{prefix}'.encode(), b'"')) if prefix else answer["aggregations"]
+
+    aggs = tops("")
+    assert tops("rt_") == aggs
+    assert aggs["tm"] == {"top": [{"sort": [1000], "metrics": {"weight": None}}]}
+    assert [t["metrics"]["host"] for t in aggs["three"]["top"]] == ["web-1", "web-1", "web-1"]
+    assert [(b["key"], b["tm"]["top"][0]["metrics"]["bytes"])
+            for b in aggs["hosts"]["buckets"]] == [("web-1", 300), ("web-3", 70), ("web-2", 50)]
+    # a runtime sort with mapped metrics, a mapped sort with runtime metrics
+    mixed = _search(es, index_name, {"size": 0, "runtime_mappings": _COPIES, "aggs": {
+        "a": {"top_metrics": {"metrics": {"field": "host"}, "sort": {"rt_bytes": "asc"}}},
+        "b": {"top_metrics": {"metrics": {"field": "rt_host"}, "sort": {"bytes": "asc"}}}}})
+    assert mixed["aggregations"] == {
+        "a": {"top": [{"sort": [50], "metrics": {"host": "web-2"}}]},
+        "b": {"top": [{"sort": [50], "metrics": {"rt_host": "web-2"}}]}}

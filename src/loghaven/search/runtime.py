@@ -103,6 +103,15 @@ class SplitValues:
             self._values[name] = found
         return self._values[name]
 
+    def document_values(self, name: str, address: tantivy.DocAddress) -> list[Any]:
+        """The values of runtime field ``name`` in one document of the split (a top
+        document's metric): computed for that document only."""
+        found = self.document(address)
+        if found is None or name not in self.runtime:
+            return []
+        _, source, flat = found
+        return self.runtime[name].values(source, flat, self.ctx.mapping, self.runtime)
+
     def matching(self, name: str, query: tantivy.Query) -> list[list[Any]]:
         """The values of ``name`` in each document of the split that ``query`` matches."""
         values = self.values(name)
