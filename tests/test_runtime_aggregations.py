@@ -281,15 +281,12 @@ def test_other_aggregations_on_runtime_fields_are_refused(es: httpx.Client,
     _measures(es, index_name, _MAPPING)
     refused = {
         "significant_terms": {"significant_terms": {"field": "day_of_week"}},
-        "composite": {"composite": {"sources": [{"d": {"terms": {"field": "day_of_week"}}}]}},
         "top_hits": {"top_hits": {"sort": [{"voltage_x10": "desc"}]}},
     }
     for kind, spec in refused.items():
         body = {"size": 0, "runtime_mappings": _RUNTIME, "aggs": {"weeks": {
             "date_histogram": {"field": "@timestamp", "calendar_interval": "week"},
             "aggs": {"x": spec}}}}
-        if kind == "composite":  # composite has to be at the top level
-            body["aggs"] = {"x": spec}
         error = _search(es, index_name, body, 400)["error"]
         field = {"top_hits": "voltage_x10"}.get(kind, "day_of_week")
         assert error["type"] == "illegal_argument_exception"
@@ -451,3 +448,57 @@ def test_top_metrics_with_runtime_sort_or_metrics(es: httpx.Client, index_name: 
     assert mixed["aggregations"] == {
         "a": {"top": [{"sort": [50], "metrics": {"host": "web-2"}}]},
         "b": {"top": [{"sort": [50], "metrics": {"rt_host": "web-2"}}]}}
+
+
+def _pages(es: httpx.Client, index: str, composite: dict[str, Any],
+           aggs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every page of a composite aggregation, each asked with the last one's ``after_key``."""
+    pages: list[dict[str, Any]] = []
+    while True:
+        spec = dict(composite)
+        if pages:
+            spec["after"] = pages[-1]["after_key"]
+        body: dict[str, Any] = {"composite": spec}
+        if aggs:
+            body["aggs"] = aggs
+        page = _search(es, index, {"size": 0, "runtime_mappings": {**_COPIES, **_RUNTIME},
+                                   "aggs": {"c": body}})["aggregations"]["c"]
+        pages.append(page)
+        if "after_key" not in page:
+            return pages
+        assert len(pages) < 20
+
+
+def test_composite_over_runtime_sources(es: httpx.Client, index_name: str) -> None:
+    """ES's composite examples (terms, histogram and date_histogram sources, ``order``,
+    ``missing_bucket``, paging with ``after``) with runtime sources, alone or beside mapped
+    ones, with sub-aggregations: page for page the mapped fields' answer."""
+    _requests(es, index_name)
+    sources = [{"host": {"terms": {"field": "host", "order": "desc"}}},
+               {"ip": {"terms": {"field": "ip", "missing_bucket": True}}},
+               {"kb": {"histogram": {"field": "bytes", "interval": 100,
+                                     "missing_bucket": True}}}]
+    subs = {"weight": {"max": {"field": "weight"}}}
+    native = _pages(es, index_name, {"size": 2, "sources": sources}, subs)
+    assert len(native) == 4 and native[0]["buckets"][0] == {
+        "key": {"host": "web-3", "ip": None, "kb": 0.0}, "doc_count": 1,
+        "weight": {"value": 3.0}}
+    for runtime in ({"host", "ip", "kb"}, {"ip"}, {"host", "kb"}):
+        copied = [{name: {kind: {**body, "field": "rt_" + body["field"]}
+                          if name in runtime else body for kind, body in spec.items()}}
+                  for source in sources for name, spec in source.items()]
+        assert _pages(es, index_name, {"size": 2, "sources": copied}, subs) == native, runtime
+    # the docs' example data: a runtime date and keyword (the mapping's), date_histogram
+    _measures(es, f"{index_name}-m", _MAPPING)
+
+    def days(field: str, model: str) -> list[dict[str, Any]]:
+        return _pages(es, f"{index_name}-m", {"size": 3, "sources": [
+            {"day": {"date_histogram": {"field": field, "calendar_interval": "day",
+                                        "format": "yyyy-MM-dd"}}},
+            {"model": {"terms": {"field": model}}}]})
+
+    assert days("day", "model") == days("@timestamp", "model_number")
+    week = _pages(es, f"{index_name}-m", {"size": 10, "sources": [
+        {"dow": {"terms": {"field": "day_of_week"}}}]})
+    assert [b["key"]["dow"] for b in week[0]["buckets"]] == [
+        "Friday", "Monday", "Saturday", "Sunday", "Thursday", "Tuesday"]
