@@ -121,7 +121,7 @@ class Composite(BucketAgg):
             raise IllegalArgument(f"Composite [sources] cannot be null or empty in [{self.name}]")
         self.sources = [self.source(spec) for spec in specs]
         if any(s.field.runtime is not None for s in self.sources):
-            self.native, self.computed = False, True
+            self.read_runtime()
         after = self.param("after")
         if after is not None and (not isinstance(after, dict)
                                   or set(after) != {s.name for s in self.sources}):

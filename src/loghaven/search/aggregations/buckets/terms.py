@@ -325,7 +325,7 @@ class MultiTerms(Terms):
             require_aggregatable(source)
             self.sources.append(source)
         if any(source.runtime is not None for source in self.sources):
-            self.native, self.computed = False, True
+            self.read_runtime()
         self.source = self.sources[0]
         self.setup_options()
 
