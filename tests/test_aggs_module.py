@@ -393,6 +393,15 @@ def test_rare_and_significant_terms(indices: list[Index]) -> None:
     assert [(b["key"], b["doc_count"], b["bg_count"]) for b in sig["buckets"]] == [
         ("10.0.0.2", 1, 2), ("10.0.0.1", 1, 3)]
     assert sig["buckets"][0]["score"] == pytest.approx((0.5 - 2 / 7) * (0.5 / (2 / 7)))
+    # under a histogram: each bucket's own rare terms (its children are not a filter's)
+    out = aggs(indices, {"h": {"histogram": {"field": "status", "interval": 1000},
+                               "aggs": {"rare": {"rare_terms": {"field": "action"}}}}})
+    assert out["h"]["buckets"][0]["rare"] == {"buckets": []}
+    out = aggs(indices, {"a": {"terms": {"field": "action"},
+                               "aggs": {"rare": {"rare_terms": {"field": "ip"}}}}})
+    assert [(b["key"], [r["key"] for r in b["rare"]["buckets"]])
+            for b in out["a"]["buckets"]] == [("ALLOW", ["10.0.0.2", "10.0.0.3", "10.0.0.4"]),
+                                               ("BLOCK", ["10.0.0.1", "10.0.0.2"])]
 
 
 def test_geo_grids(indices: list[Index]) -> None:

@@ -425,8 +425,7 @@ def test_runtime_field_refusals(es: httpx.Client, index_name: str) -> None:
         "emit(doc['measures.voltage'].value"}}}, 400)["error"]
     assert error["type"] == "script_exception"
     error = _search(es, index_name, {"runtime_mappings": {"a": {"type": "long", "script":
-        "emit(1)"}}, "aggs": {"x": {"composite": {"sources": [{"a": {"terms": {
-            "field": "a"}}}]}}}}, 400)["error"]
+        "emit(1)"}}, "aggs": {"x": {"significant_terms": {"field": "a"}}}}, 400)["error"]
     assert "runtime field [a]" in error["root_cause"][0]["reason"]
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from tests.test_mapping_features import _measures, _search
+import orjson
+from tests.test_mapping_features import _create, _measures, _search
 
 _MAPPING = {
     "runtime": {"day_of_week": {"type": "keyword", "script": {"source":
@@ -29,6 +30,53 @@ _RUNTIME = {
     "band": {"type": "keyword", "script":
              "if (doc['measures.voltage'].value > 5) { emit('high'); }"},
 }
+
+
+#: Requests from a web server: an address (one lacks it, one is IPv6), a host, bytes and a
+#: weight, each also copied by a runtime field (``rt_`` + its name) of the same type.
+_REQUESTS = [
+    {"ip": "10.0.0.1", "host": "web-1", "bytes": 100, "weight": 2},
+    {"ip": "10.0.0.5", "host": "web-1", "bytes": 300, "weight": 1},
+    {"ip": "10.0.0.200", "host": "web-2", "bytes": 50, "weight": 4},
+    {"ip": "192.168.1.7", "host": "web-2", "bytes": 1000},
+    {"host": "web-3", "bytes": 70, "weight": 3},
+    {"ip": "2001:db8::1", "host": "web-1", "weight": 1},
+]
+_REQUEST_TYPES = {"ip": "ip", "host": "keyword", "bytes": "long", "weight": "double"}
+_COPIES = {f"rt_{name}": {"type": kind, "script": f"if (doc['{name}'].size() > 0) "
+                          f"{{ emit(doc['{name}'].value); }}"}
+           for name, kind in _REQUEST_TYPES.items()}
+
+
+def _requests(es: httpx.Client, index: str) -> None:
+    _create(es, index, {"properties": {n: {"type": t} for n, t in _REQUEST_TYPES.items()}})
+    lines = []
+    for source in _REQUESTS:
+        lines += ['{"index":{}}', orjson.dumps(source).decode()]
+    response = es.post(f"/{index}/_bulk?refresh=true", content="\n".join(lines) + "\n",
+                       headers={"content-type": "application/x-ndjson"})
+    assert response.status_code == 200 and not response.json()["errors"], response.text
+
+
+def _same_as_mapped(es: httpx.Client, index: str, aggs: dict[str, Any]) -> dict[str, Any]:
+    """The answer of ``aggs`` over the mapped request fields, after checking that the same
+    aggregations over their runtime copies (every ``"field": name`` made ``rt_`` + name)
+    answer the same, key for key."""
+    def search(body: Any) -> dict[str, Any]:
+        return _search(es, index, {"size": 0, "runtime_mappings": _COPIES,
+                                   "aggs": body})["aggregations"]
+
+    def copied(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: f"rt_{v}" if k == "field" and v in _REQUEST_TYPES else copied(v)
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [copied(v) for v in node]
+        return node
+
+    native = search(aggs)
+    assert _rounded(search(copied(aggs))) == _rounded(native)
+    return native
 
 
 def _aggs(es: httpx.Client, index: str, aggs: dict[str, Any], **body: Any) -> dict[str, Any]:
@@ -232,21 +280,225 @@ def test_other_aggregations_on_runtime_fields_are_refused(es: httpx.Client,
     the field, never an empty answer as if the field were unmapped."""
     _measures(es, index_name, _MAPPING)
     refused = {
-        "rare_terms": {"rare_terms": {"field": "day_of_week"}},
-        "multi_terms": {"multi_terms": {"terms": [{"field": "model"}, {"field": "day"}]}},
-        "missing": {"missing": {"field": "band"}},
-        "composite": {"composite": {"sources": [{"d": {"terms": {"field": "day_of_week"}}}]}},
+        "significant_terms": {"significant_terms": {"field": "day_of_week"}},
         "top_hits": {"top_hits": {"sort": [{"voltage_x10": "desc"}]}},
     }
     for kind, spec in refused.items():
         body = {"size": 0, "runtime_mappings": _RUNTIME, "aggs": {"weeks": {
             "date_histogram": {"field": "@timestamp", "calendar_interval": "week"},
             "aggs": {"x": spec}}}}
-        if kind == "composite":  # composite has to be at the top level
-            body["aggs"] = {"x": spec}
         error = _search(es, index_name, body, 400)["error"]
-        field = {"multi_terms": "model", "missing": "band",
-                 "top_hits": "voltage_x10"}.get(kind, "day_of_week")
+        field = {"top_hits": "voltage_x10"}.get(kind, "day_of_week")
         assert error["type"] == "illegal_argument_exception"
         assert error["reason"] == f"[{kind}] aggregation [x] on runtime field [{field}] is " \
                                   f"not supported by Loghaven", kind
+
+
+def test_missing_on_a_runtime_field(es: httpx.Client, index_name: str) -> None:
+    """ES's ``products_without_a_price`` shape: the documents without a value of a runtime
+    field, with sub-aggregations, at the top and under a bucket aggregation."""
+    _requests(es, index_name)
+    aggs = _same_as_mapped(es, index_name, {
+        "no_ip": {"missing": {"field": "ip"}, "aggs": {"bytes": {"sum": {"field": "bytes"}}}},
+        "hosts": {"terms": {"field": "host"}, "aggs": {
+            "no_weight": {"missing": {"field": "weight"}}}}})
+    assert aggs["no_ip"] == {"doc_count": 1, "bytes": {"value": 70.0}}
+    assert [(b["key"], b["no_weight"]["doc_count"]) for b in aggs["hosts"]["buckets"]] == [
+        ("web-1", 0), ("web-2", 1), ("web-3", 0)]
+    # a runtime field that emits for some documents only (the docs' example data)
+    _measures(es, f"{index_name}-m", _MAPPING)
+    assert _aggs(es, f"{index_name}-m", {"low": {"missing": {"field": "band"}}}) == \
+        {"low": {"doc_count": 2}}
+
+
+def test_ip_range_on_a_runtime_ip(es: httpx.Client, index_name: str) -> None:
+    """ES's ip_range examples (``from``/``to`` and CIDR masks, keyed) over a runtime ip,
+    IPv6 included: the mapped ip field's answer."""
+    _requests(es, index_name)
+    aggs = _same_as_mapped(es, index_name, {
+        "ranges": {"ip_range": {"field": "ip", "ranges": [{"to": "10.0.0.5"},
+                                                           {"from": "10.0.0.5"}]},
+                   "aggs": {"bytes": {"max": {"field": "bytes"}}}},
+        "masks": {"ip_range": {"field": "ip", "keyed": True, "ranges": [
+            {"key": "infinity", "mask": "10.0.0.0/25"}, {"mask": "10.0.0.127/25"},
+            {"mask": "2001:db8::/32"}]}},
+        "hosts": {"terms": {"field": "host"}, "aggs": {
+            "any": {"ip_range": {"field": "ip", "ranges": [{}]}}}}})
+    assert aggs["ranges"]["buckets"] == [
+        {"key": "*-10.0.0.5", "to": "10.0.0.5", "doc_count": 1, "bytes": {"value": 100.0}},
+        {"key": "10.0.0.5-*", "from": "10.0.0.5", "doc_count": 4,
+         "bytes": {"value": 1000.0}}]
+    assert {k: b["doc_count"] for k, b in aggs["masks"]["buckets"].items()} == {
+        "infinity": 2, "10.0.0.127/25": 2, "2001:db8::/32": 1}  # as ES: the /25 holding .127
+
+
+def test_weighted_avg_with_runtime_value_or_weight(es: httpx.Client, index_name: str) -> None:
+    """ES's ``weighted_grade`` shape with the value, the weight or both runtime: the mapped
+    fields' answer (documents lacking either are left out), per bucket too."""
+    _requests(es, index_name)
+
+    def weighted(value: str, weight: str) -> dict[str, Any]:
+        return _search(es, index_name, {"size": 0, "runtime_mappings": _COPIES, "aggs": {
+            "w": {"weighted_avg": {"value": {"field": value}, "weight": {"field": weight}}},
+            "hosts": {"terms": {"field": "host"}, "aggs": {"w": {"weighted_avg": {
+                "value": {"field": value}, "weight": {"field": weight}}}}}}})["aggregations"]
+
+    native = weighted("bytes", "weight")
+    assert native["w"] == {"value": (200 + 300 + 200 + 210) / 10}
+    for value, weight in (("rt_bytes", "weight"), ("bytes", "rt_weight"),
+                          ("rt_bytes", "rt_weight")):
+        assert _rounded(weighted(value, weight)) == _rounded(native), (value, weight)
+
+
+def test_rare_terms_on_a_runtime_field(es: httpx.Client, index_name: str) -> None:
+    """ES's rare_terms examples (``max_doc_count``, ``include``/``exclude``) over a runtime
+    keyword and long, with sub-aggregations and under a bucket aggregation: the mapped
+    fields' answers."""
+    _requests(es, index_name)
+    aggs = _same_as_mapped(es, index_name, {
+        "hosts": {"rare_terms": {"field": "host"}},
+        "two": {"rare_terms": {"field": "host", "max_doc_count": 2},
+                "aggs": {"bytes": {"sum": {"field": "bytes"}}, "ips": {"terms": {"field": "ip"}}}},
+        "some": {"rare_terms": {"field": "host", "max_doc_count": 3, "include": "web-[12]",
+                                "exclude": ["web-2"]}},
+        "bytes": {"rare_terms": {"field": "bytes"}},
+        "per_host": {"terms": {"field": "host"}, "aggs": {
+            "weights": {"rare_terms": {"field": "weight"}}}}})
+    assert aggs["hosts"] == {"buckets": [{"key": "web-3", "doc_count": 1}]}
+    assert aggs["two"]["buckets"] == [
+        {"key": "web-3", "doc_count": 1, "bytes": {"value": 70.0},
+         "ips": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []}},
+        {"key": "web-2", "doc_count": 2, "bytes": {"value": 1050.0},
+         "ips": _terms([("10.0.0.200", 1), ("192.168.1.7", 1)])}]
+    assert aggs["some"] == {"buckets": [{"key": "web-1", "doc_count": 3}]}
+    assert [b["key"] for b in aggs["bytes"]["buckets"]] == [50, 70, 100, 300, 1000]
+
+
+def test_multi_terms_with_runtime_terms(es: httpx.Client, index_name: str) -> None:
+    """ES's ``genres_and_products`` shape with one or every term a runtime field (keyword,
+    long, ip, date), ordered, cut and with sub-aggregations: the mapped fields' answer."""
+    _requests(es, index_name)
+    _same_as_mapped(es, index_name, {
+        "pairs": {"multi_terms": {"terms": [{"field": "host"}, {"field": "ip"}]},
+                  "aggs": {"bytes": {"sum": {"field": "bytes"}}}},
+        "cut": {"multi_terms": {"terms": [{"field": "host"}, {"field": "bytes"}], "size": 2,
+                                "order": {"_key": "desc"}}},
+        "by_sum": {"multi_terms": {"terms": [{"field": "weight"}, {"field": "host"}],
+                                   "order": {"bytes": "desc"}},
+                   "aggs": {"bytes": {"max": {"field": "bytes"}}}}})
+    for terms in ([{"field": "rt_host"}, {"field": "ip"}], [{"field": "host"},
+                                                          {"field": "rt_ip"}]):
+        mixed = _search(es, index_name, {"size": 0, "runtime_mappings": _COPIES, "aggs": {
+            "pairs": {"multi_terms": {"terms": terms}}}})["aggregations"]
+        assert mixed == _search(es, index_name, {"size": 0, "aggs": {"pairs": {"multi_terms": {
+            "terms": [{"field": "host"}, {"field": "ip"}]}}}})["aggregations"]
+    # the docs' example data: a runtime keyword and date beside mapped ones, under a histogram
+    _measures(es, f"{index_name}-m", _MAPPING)
+
+    def weeks(terms: list[str], **options: Any) -> list[Any]:
+        answer = _aggs(es, f"{index_name}-m", {"w": {
+            "date_histogram": {"field": "@timestamp", "calendar_interval": "week"}, "aggs": {
+                "m": {"multi_terms": {"terms": [{"field": f} for f in terms], **options}}}}})
+        return [week["m"] for week in answer["w"]["buckets"]]
+
+    native = weeks(["model_number", "@timestamp"])
+    assert weeks(["model", "day"]) == native
+    # cut among equal counts, ES keeps the smallest keys (tantivy's own cut of a split may
+    # keep others)
+    first = weeks(["model", "day"], size=3)[0]
+    assert first["buckets"] == native[0]["buckets"][:3] and first["sum_other_doc_count"] == 1
+    assert first["buckets"][0]["key_as_string"] == "HG537PU|2018-01-18T17:41:34.000Z"
+    days = weeks(["day_of_week", "model_number"])
+    assert days[1]["buckets"][0] == {"key": ["Monday", "QVKC92Q"],
+                                     "key_as_string": "Monday|QVKC92Q", "doc_count": 1}
+
+
+def test_top_metrics_with_runtime_sort_or_metrics(es: httpx.Client, index_name: str) -> None:
+    """ES's top_metrics shapes (one metric or a list, ``size``, either order) sorting by a
+    runtime field, showing runtime metrics, or both, at the top and per bucket (also as a
+    terms' order): the mapped fields' answer."""
+    _requests(es, index_name)
+
+    def tops(prefix: str) -> dict[str, Any]:
+        """The aggregations over the fields named ``prefix`` + name, the prefix taken out of
+        the answer's metric names (they are the fields')."""
+        def f(name: str) -> str:
+            return prefix + name
+        answer = _search(es, index_name, {"size": 0, "runtime_mappings": _COPIES, "aggs": {
+            "tm": {"top_metrics": {"metrics": {"field": f("weight")},
+                                   "sort": {f("bytes"): "desc"}}},
+            "three": {"top_metrics": {"metrics": [{"field": f("host")}, {"field": f("bytes")}],
+                                      "sort": [{f("weight"): {"order": "asc"}}], "size": 3}},
+            "hosts": {"terms": {"field": f("host"), "order": {f"tm[{f('bytes')}]": "desc"}},
+                      "aggs": {"tm": {"top_metrics": {"metrics": {"field": f("bytes")},
+                                                      "sort": f("weight")}}}}}})
+        return orjson.loads(orjson.dumps(answer["aggregations"]).replace(
+            f'"{prefix}'.encode(), b'"')) if prefix else answer["aggregations"]
+
+    aggs = tops("")
+    assert tops("rt_") == aggs
+    assert aggs["tm"] == {"top": [{"sort": [1000], "metrics": {"weight": None}}]}
+    assert [t["metrics"]["host"] for t in aggs["three"]["top"]] == ["web-1", "web-1", "web-1"]
+    assert [(b["key"], b["tm"]["top"][0]["metrics"]["bytes"])
+            for b in aggs["hosts"]["buckets"]] == [("web-1", 300), ("web-3", 70), ("web-2", 50)]
+    # a runtime sort with mapped metrics, a mapped sort with runtime metrics
+    mixed = _search(es, index_name, {"size": 0, "runtime_mappings": _COPIES, "aggs": {
+        "a": {"top_metrics": {"metrics": {"field": "host"}, "sort": {"rt_bytes": "asc"}}},
+        "b": {"top_metrics": {"metrics": {"field": "rt_host"}, "sort": {"bytes": "asc"}}}}})
+    assert mixed["aggregations"] == {
+        "a": {"top": [{"sort": [50], "metrics": {"host": "web-2"}}]},
+        "b": {"top": [{"sort": [50], "metrics": {"rt_host": "web-2"}}]}}
+
+
+def _pages(es: httpx.Client, index: str, composite: dict[str, Any],
+           aggs: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every page of a composite aggregation, each asked with the last one's ``after_key``."""
+    pages: list[dict[str, Any]] = []
+    while True:
+        spec = dict(composite)
+        if pages:
+            spec["after"] = pages[-1]["after_key"]
+        body: dict[str, Any] = {"composite": spec}
+        if aggs:
+            body["aggs"] = aggs
+        page = _search(es, index, {"size": 0, "runtime_mappings": {**_COPIES, **_RUNTIME},
+                                   "aggs": {"c": body}})["aggregations"]["c"]
+        pages.append(page)
+        if "after_key" not in page:
+            return pages
+        assert len(pages) < 20
+
+
+def test_composite_over_runtime_sources(es: httpx.Client, index_name: str) -> None:
+    """ES's composite examples (terms, histogram and date_histogram sources, ``order``,
+    ``missing_bucket``, paging with ``after``) with runtime sources, alone or beside mapped
+    ones, with sub-aggregations: page for page the mapped fields' answer."""
+    _requests(es, index_name)
+    sources = [{"host": {"terms": {"field": "host", "order": "desc"}}},
+               {"ip": {"terms": {"field": "ip", "missing_bucket": True}}},
+               {"kb": {"histogram": {"field": "bytes", "interval": 100,
+                                     "missing_bucket": True}}}]
+    subs = {"weight": {"max": {"field": "weight"}}}
+    native = _pages(es, index_name, {"size": 2, "sources": sources}, subs)
+    assert len(native) == 4 and native[0]["buckets"][0] == {
+        "key": {"host": "web-3", "ip": None, "kb": 0.0}, "doc_count": 1,
+        "weight": {"value": 3.0}}
+    for runtime in ({"host", "ip", "kb"}, {"ip"}, {"host", "kb"}):
+        copied = [{name: {kind: {**body, "field": "rt_" + body["field"]}
+                          if name in runtime else body for kind, body in spec.items()}}
+                  for source in sources for name, spec in source.items()]
+        assert _pages(es, index_name, {"size": 2, "sources": copied}, subs) == native, runtime
+    # the docs' example data: a runtime date and keyword (the mapping's), date_histogram
+    _measures(es, f"{index_name}-m", _MAPPING)
+
+    def days(field: str, model: str) -> list[dict[str, Any]]:
+        return _pages(es, f"{index_name}-m", {"size": 3, "sources": [
+            {"day": {"date_histogram": {"field": field, "calendar_interval": "day",
+                                        "format": "yyyy-MM-dd"}}},
+            {"model": {"terms": {"field": model}}}]})
+
+    assert days("day", "model") == days("@timestamp", "model_number")
+    week = _pages(es, f"{index_name}-m", {"size": 10, "sources": [
+        {"dow": {"terms": {"field": "day_of_week"}}}]})
+    assert [b["key"]["dow"] for b in week[0]["buckets"]] == [
+        "Friday", "Monday", "Saturday", "Sunday", "Thursday", "Tuesday"]

@@ -21,7 +21,7 @@ import tantivy
 
 from loghaven.engine.dates import get_format, parse_date_math
 from loghaven.engine.mapping import Mapping
-from loghaven.engine.runtime import RuntimeField
+from loghaven.engine.runtime import RuntimeField, doc_values
 from loghaven.engine.schema import ID, SOURCE
 from loghaven.errors import IllegalArgument, LoghavenError
 from loghaven.search.context import SplitContext
@@ -86,12 +86,31 @@ class SplitValues:
         return self._docs
 
     def values(self, name: str) -> list[tuple[str, list[Any]]]:
+        """Each document's id and values of ``name``: a runtime field's computed ones, or a
+        mapped field's indexed ones as ``doc['name']`` reads them (what an aggregation over
+        a runtime and a mapped field together pairs them with); none for an unmapped one."""
         if name not in self._values:
-            field = self.runtime[name]
             mapping = self.ctx.mapping
-            self._values[name] = [(doc_id, field.values(source, flat, mapping, self.runtime))
-                                  for doc_id, source, flat in self._documents()]
+            field = self.runtime.get(name)
+            info = mapping.fields.get(name)
+            docs = self._documents()
+            if field is not None:
+                found = [(doc_id, field.values(source, flat, mapping, self.runtime))
+                         for doc_id, source, flat in docs]
+            else:
+                found = [(doc_id, doc_values(info, flat) if info is not None else [])
+                         for doc_id, _, flat in docs]
+            self._values[name] = found
         return self._values[name]
+
+    def document_values(self, name: str, address: tantivy.DocAddress) -> list[Any]:
+        """The values of runtime field ``name`` in one document of the split (a top
+        document's metric): computed for that document only."""
+        found = self.document(address)
+        if found is None or name not in self.runtime:
+            return []
+        _, source, flat = found
+        return self.runtime[name].values(source, flat, self.ctx.mapping, self.runtime)
 
     def matching(self, name: str, query: tantivy.Query) -> list[list[Any]]:
         """The values of ``name`` in each document of the split that ``query`` matches."""

@@ -95,7 +95,7 @@ class Field:
         """Documents whose field holds ``key`` (used to narrow a scope to one bucket); dates
         and doubles are columns without terms (decisions/0020), so a one-value range."""
         if self.runtime is not None:
-            return self._computed(ctx, lambda found: key in found)
+            return self.where(ctx, lambda found: key in found)
         if self.kind == "boolean":
             key = bool(key)
         elif self.kind == "double":
@@ -111,7 +111,7 @@ class Field:
         if low is None and high is None:
             return self.exists_query(ctx)
         if self.runtime is not None:
-            return self._computed(ctx, lambda found: any(
+            return self.where(ctx, lambda found: any(
                 (low is None or v >= low) and (high is None or v < high) for v in found))
         if self.kind in ("long", "date"):
             ftype = tantivy.FieldType.Integer
@@ -127,11 +127,12 @@ class Field:
     def exists_query(self, ctx: SplitContext) -> tantivy.Query:
         """Documents with a value of the field."""
         if self.runtime is not None:
-            return self._computed(ctx, bool)
+            return self.where(ctx, bool)
         return tantivy.Query.exists_query(self.name)
 
-    def _computed(self, ctx: SplitContext, test: Callable[[list[Any]], bool]) -> tantivy.Query:
-        """The documents whose runtime values pass ``test``."""
+    def where(self, ctx: SplitContext, test: Callable[[list[Any]], bool]) -> tantivy.Query:
+        """The documents whose runtime values pass ``test`` (none where the split's index
+        lacks the runtime field)."""
         if ctx.runtime is None or self.name not in ctx.runtime.runtime:
             return tantivy.Query.empty_query()
         return ctx.runtime.where(self.name, test)

@@ -98,9 +98,8 @@ def parse_aggs(body: Any, env: Env, where: str = "aggs", parent: str | None = No
 
 
 def _refuse_runtime(agg: Agg, env: Env) -> None:
-    """A 400 when a type that cannot read runtime fields names one anywhere in its
-    definition (a composite source, a weighted_avg's weight...), rather than aggregating it
-    as an unmapped field."""
+    """A 400 when a type that cannot read runtime fields (significant_terms, the geo ones)
+    names one anywhere in its definition, rather than aggregating it as an unmapped field."""
     runtime = runtime_names(env.contexts)
     if not runtime:
         return

@@ -96,14 +96,23 @@ class Agg:
     type_name: ClassVar[str] = ""
     #: Whether tantivy runs it inside a split's aggregation request (not when computed).
     native: bool = True
-    #: Whether it reads runtime fields: by its ``field``, when its requests are ones
-    #: :mod:`.computed` answers (terms, histograms, ranges, stats, distinct values), or in
-    #: its queries (filter, filters). Others refuse them at planning.
+    #: Whether it reads runtime fields: by its fields, when its requests are ones
+    #: :mod:`.computed` answers (terms, multi_terms, histograms, ranges, stats, distinct
+    #: values, composite, weighted_avg), in its queries (filter, filters, missing, ip_range,
+    #: rare_terms) or in its searches (top_metrics). Others refuse them at planning.
     runtime_ok: ClassVar[bool] = False
-    #: Whether its field is a runtime field (set by :meth:`field`).
+    #: Whether it reads a runtime field (set by :meth:`field`, or by the setup of a type
+    #: reading several fields).
     computed: bool = False
     #: Whether it may hold sub-aggregations.
     has_buckets: ClassVar[bool] = False
+
+    @property
+    def requests_computed(self) -> bool:
+        """Whether it runs as its tantivy requests answered by :mod:`.computed`: a type
+        tantivy runs, over a runtime field. A type that runs itself (:meth:`run`) still
+        does, narrowing by its runtime field's values through its queries."""
+        return self.computed and type(self).native
 
     def __init__(self, name: str, params: Any, subs: list[Agg], pipelines: list[Any],
                  meta: dict[str, Any] | None, env: Env) -> None:
@@ -151,9 +160,14 @@ class Agg:
         if resolved.runtime is not None:
             if not self.runtime_ok:
                 raise not_on_runtime(self.type_name, self.name, name)
-            self.native, self.computed = False, True
+            self.read_runtime()
         require_aggregatable(resolved)
         return resolved
+
+    def read_runtime(self) -> None:
+        """Mark this node as reading a runtime field: out of tantivy's requests, so its
+        own are answered by :mod:`.computed` (or its :meth:`run` narrows by the values)."""
+        self.native, self.computed = False, True
 
     # --- the protocol --------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 tantivy's native composite does the paging per split (its ``after`` values are typed, e.g.
 ``"str:a"``); the merge keeps the first ``size`` keys of the union, which is exact because
-each split returned its own first ``size`` keys after the same ``after``.
+each split returned its own first ``size`` keys after the same ``after``. With a runtime
+field among the sources, each split's keys are all computed (search/aggregations/computed.py)
+and paged here after the merge, the children run per bucket.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def _address_order(value: str) -> int:
 
 class Composite(BucketAgg):
     type_name = "composite"
+    runtime_ok = True
 
     def setup(self) -> None:
         self.size = self.int_param("size", 10)
@@ -117,6 +120,8 @@ class Composite(BucketAgg):
         if not isinstance(specs, list) or not specs:
             raise IllegalArgument(f"Composite [sources] cannot be null or empty in [{self.name}]")
         self.sources = [self.source(spec) for spec in specs]
+        if any(s.field.runtime is not None for s in self.sources):
+            self.read_runtime()
         after = self.param("after")
         if after is not None and (not isinstance(after, dict)
                                   or set(after) != {s.name for s in self.sources}):
@@ -232,8 +237,7 @@ class Composite(BucketAgg):
                     return None
                 continue
             if value is None:
-                clauses.append((tantivy.Occur.MustNot,
-                                tantivy.Query.exists_query(source.field.name)))
+                clauses.append((tantivy.Occur.MustNot, source.field.exists_query(ctx)))
             elif source.kind == "terms":
                 clauses.append((tantivy.Occur.Must, source.field.term_query(ctx, value)))
             else:

@@ -3,6 +3,8 @@
 Each bucket narrows the scope with its query (ES query DSL compiled per split, an
 ``exists`` test, an IP range) and runs its sub-aggregations there, so everything below a
 filter is native again. Under a native bucket aggregation they run once per final bucket.
+On a runtime field the query is the ``ids`` of the documents whose computed values pass
+the same test (:meth:`~loghaven.search.aggregations.fields.Field.where`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import tantivy
 
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.execute import count, execute, narrow
+from loghaven.search.aggregations.fields import Field
 from loghaven.search.aggregations.pipeline import apply_parent, apply_parent_keyed
 from loghaven.search.aggregations.render import keyed_ranges, render_subs
 from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
@@ -32,14 +35,23 @@ def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tan
     return ctx.compile(query, now_ms)
 
 
-def _absent(field: str) -> Maker:
+def _absent(source: Field) -> Maker:
     def make(ctx: SplitContext) -> tantivy.Query:
-        if not ctx.has_field(field):
+        if source.runtime is None and not ctx.has_field(source.name):
             return tantivy.Query.all_query()
         return tantivy.Query.boolean_query([
             (tantivy.Occur.Must, tantivy.Query.all_query()),
-            (tantivy.Occur.MustNot, tantivy.Query.exists_query(field))])
+            (tantivy.Occur.MustNot, source.exists_query(ctx))])
     return make
+
+
+def _ip_number(text: Any) -> int | None:
+    """An address as tantivy orders them: IPv4 mapped into IPv6 (None when not one)."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return int(address) + 0xFFFF00000000 if address.version == 4 else int(address)
 
 
 class FilterLike(BucketAgg):
@@ -88,12 +100,13 @@ class Filter(FilterLike):
 
 class Missing(FilterLike):
     type_name = "missing"
+    runtime_ok = True
 
     def setup(self) -> None:
         self.source = self.field()
 
     def filters(self) -> list[tuple[Any, Maker]]:
-        return [(None, _absent(self.source.name))]
+        return [(None, _absent(self.source))]
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
         return self.render_single(partial)
@@ -163,6 +176,7 @@ class IpRange(FilterLike):
     """ip_range, with ``from``/``to`` addresses or a CIDR ``mask``."""
 
     type_name = "ip_range"
+    runtime_ok = True
 
     def setup(self) -> None:
         self.source = self.field()
@@ -197,6 +211,8 @@ class IpRange(FilterLike):
 
     def filters(self) -> list[tuple[Any, Maker]]:
         name = self.source.name
+        if self.source.runtime is not None:
+            return [(i, self.computed_maker(spec)) for i, spec in enumerate(self.ranges)]
 
         def maker(spec: dict[str, Any]) -> Maker:
             def make(ctx: SplitContext) -> tantivy.Query | None:
@@ -210,6 +226,19 @@ class IpRange(FilterLike):
             return make
 
         return [(i, maker(spec)) for i, spec in enumerate(self.ranges)]
+
+    def computed_maker(self, spec: dict[str, Any]) -> Maker:
+        """The documents of one range on a runtime ip field, as tantivy's range on a column
+        counts them: ``from`` included, ``to`` excluded, IPv4 inside IPv6."""
+        low = None if "from" not in spec else _ip_number(spec["from"])
+        high = None if "to" not in spec else _ip_number(spec["to"])
+
+        def inside(found: list[Any]) -> bool:
+            numbers = (_ip_number(v) for v in found)
+            return any(n is not None and (low is None or n >= low)
+                       and (high is None or n < high) for n in numbers)
+
+        return lambda ctx: self.source.where(ctx, inside)
 
     def render(self, partial: dict[Any, Bucket]) -> dict[str, Any]:
         buckets = []

@@ -3,7 +3,9 @@
 Both run in passes over the scope: first each split's candidate terms (rarest, or most
 frequent in the foreground), then exact counts of just the candidates across every split
 (``include`` with the candidate list, sub-aggregations attached), so a term frequent in one
-split and rare in another is judged on its total, as ES's reduce does.
+split and rare in another is judged on its total, as ES's reduce does. Over a runtime field
+(rare_terms) both passes are answered from the documents' values (:mod:`..computed`) and
+the sub-aggregations run per bucket.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import tantivy
 from loghaven.errors import IllegalArgument
 from loghaven.search.aggregations.buckets.filters import compile_filter
 from loghaven.search.aggregations.buckets.terms import key_filter
+from loghaven.search.aggregations.computed import aggregate
 from loghaven.search.aggregations.execute import count, finish_buckets, per_split
 from loghaven.search.aggregations.order import OrderKey, sort_buckets
 from loghaven.search.aggregations.pipeline import apply_parent
@@ -33,22 +36,22 @@ class TermsPasses(BucketAgg):
 
     def setup_source(self) -> None:
         self.source = self.field()
-        self.filters: dict[str, Any] = {}
+        self.term_filters: dict[str, Any] = {}  # include/exclude tantivy applies
         self.key_filter = None
-        if self.source.kind == "keyword":
-            self.filters = {k: self.params[k] for k in ("include", "exclude") if k in self.params}
+        if self.source.kind == "keyword" and self.source.runtime is None:
+            self.term_filters = {k: self.params[k] for k in ("include", "exclude") if k in self.params}
         else:
             self.key_filter = key_filter(self.source, self.param("include"),
                                          self.param("exclude"))
 
     def candidates(self, scope: Scope, order: str, size: int) -> dict[Any, int]:
         body = {"terms": {"field": self.source.name, "size": size,
-                          "order": {"_count": order}, **self.filters}}
+                          "order": {"_count": order}, **self.term_filters}}
 
         def one(ctx: SplitContext, query: tantivy.Query) -> dict[Any, int]:
             if not self.source.in_split(ctx):
                 return {}
-            got = ctx.searcher.aggregate(query, {"c": body})["c"]["buckets"]
+            got = aggregate(ctx, query, {"c": body})["c"]["buckets"]
             counts = {self.source.key(b["key"]): b["doc_count"] for b in got}
             if self.key_filter is not None:
                 counts = {k: n for k, n in counts.items() if self.key_filter(k)}
@@ -76,13 +79,12 @@ class TermsPasses(BucketAgg):
             # only documents holding a wanted key; the terms then cover at most those keys
             # (and the other values of multi-valued documents, dropped below)
             holding = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Should, self.source.term_query(ctx, k)) for k in keys]))])
+                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, self.holding(ctx, wanted))])
             body: dict[str, Any] = {"terms": {"field": self.source.name,
                                               "size": max(len(keys) * 2, 100)}}
             if with_subs:
                 body = self.with_subs(body, ctx)
-            got = ctx.searcher.aggregate(holding, {"x": body})["x"]["buckets"]
+            got = aggregate(ctx, holding, {"x": body})["x"]["buckets"]
             return {key: Bucket(b["doc_count"], self.read_subs(b, ctx) if with_subs else {})
                     for b in got if (key := self.source.key(b["key"])) in wanted}
 
@@ -90,6 +92,13 @@ class TermsPasses(BucketAgg):
         for buckets in per_split(scope, one):
             merged = self.merge_buckets(merged, buckets)
         return merged
+
+    def holding(self, ctx: SplitContext, keys: set[Any]) -> tantivy.Query:
+        """The documents with one of ``keys`` (of a runtime field: one pass over its values)."""
+        if self.source.runtime is not None:
+            return self.source.where(ctx, lambda found: not keys.isdisjoint(found))
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, self.source.term_query(ctx, k)) for k in keys])
 
     def empty(self) -> dict[Any, Bucket]:
         return {}
@@ -103,6 +112,7 @@ class TermsPasses(BucketAgg):
 
 class RareTerms(TermsPasses):
     type_name = "rare_terms"
+    runtime_ok = True
 
     def setup(self) -> None:
         self.setup_source()

@@ -305,10 +305,12 @@ def _positive(value: Any, name: str, agg: str) -> int:
 
 class MultiTerms(Terms):
     """multi_terms: terms over a tuple of fields; keys are lists, ``key_as_string`` joins
-    them with ``|``."""
+    them with ``|``. With a runtime field among them, the request is answered by
+    :mod:`..computed` (pairing it with the mapped fields' values) and the children run per
+    bucket, as for a runtime terms."""
 
     type_name = "multi_terms"
-    runtime_ok = False
+    runtime_ok = True
 
     def setup(self) -> None:
         specs = self.param("terms")
@@ -322,6 +324,8 @@ class MultiTerms(Terms):
             source = resolve(self.env.contexts, spec["field"])
             require_aggregatable(source)
             self.sources.append(source)
+        if any(source.runtime is not None for source in self.sources):
+            self.read_runtime()
         self.source = self.sources[0]
         self.setup_options()
 

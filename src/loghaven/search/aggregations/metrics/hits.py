@@ -2,7 +2,9 @@
 
 They run as searches over the bucket's scope (tantivy's own ``top_hits`` has no ``_source``):
 each split returns its top ``from + size`` hits, the merge keeps the global best, and only
-those documents are fetched.
+those documents are fetched. top_metrics may sort by a runtime field (every match's value
+computed and sorted as a search sorted by it is, search/runtime.py) and read runtime
+metrics (computed for the top documents only).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class Hit:
     #: A nested object's hit (under a ``nested`` aggregation): its path and ``_nested``.
     path: str | None = None
     nested: dict[str, Any] | None = None
+    #: Its values of the runtime fields the aggregation shows (top_metrics' metrics).
+    computed: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,32 +79,57 @@ class SearchMetric(MetricAgg):
         self.sort_field: Field | None = None
         if name is not None:
             self.sort_field = resolve(self.env.contexts, name)
-            if self.sort_field.runtime is not None:  # tantivy sorts by columns only
+            if self.sort_field.runtime is not None and not self.runtime_ok:
                 raise not_on_runtime(self.type_name, self.name, name)
             require_aggregatable(self.sort_field)
 
     def search(self, ctx: SplitContext, query: tantivy.Query, limit: int) -> tuple[int, list[Hit]]:
         searcher = ctx.searcher
-        kwargs: dict[str, Any] = {}
-        if self.sort_field is not None:
-            if not self.sort_field.in_split(ctx):
-                return searcher.search(query, 1).count or 0, []
-            kwargs = {"order_by_field": self.sort_field.name,
-                      "order": tantivy.Order.Asc if self.asc else tantivy.Order.Desc}
-        result = searcher.search(query, limit, **kwargs)
+        if self.sort_field is not None and not self.sort_field.in_split(ctx):
+            return searcher.search(query, 1).count or 0, []
+        total, top = self.top(ctx, query, limit)
         hits = []
-        for key, address in result.hits:
+        for key, address in top:
             doc = searcher.doc(address)
             source = doc.get_first(SOURCE)
+            computed = self.hit_values(ctx, address)
             if source is None and ctx.split.has_nested:
                 found = nested_object(ctx, doc)
                 if found is not None:
                     path, marker, obj = found
-                    hits.append(Hit(key, ctx.index.name, doc.get_first(ID), obj, path, marker))
+                    hits.append(Hit(key, ctx.index.name, doc.get_first(ID), obj, path, marker,
+                                    computed))
                     continue
             hits.append(Hit(key, ctx.index.name, doc.get_first(ID),
-                            orjson.loads(ctx.source(source)) if source is not None else None))
-        return result.count or 0, hits
+                            orjson.loads(ctx.source(source)) if source is not None else None,
+                            computed=computed))
+        return total, hits
+
+    def top(self, ctx: SplitContext, query: tantivy.Query, limit: int
+            ) -> tuple[int, list[tuple[Any, tantivy.DocAddress]]]:
+        """The split's matches and its best ``limit`` (sort value, address) pairs: by score,
+        by a column (tantivy), or by a runtime field's computed values."""
+        if self.sort_field is None or self.sort_field.runtime is None:
+            kwargs: dict[str, Any] = {}
+            if self.sort_field is not None:
+                kwargs = {"order_by_field": self.sort_field.name,
+                          "order": tantivy.Order.Asc if self.asc else tantivy.Order.Desc}
+            result = ctx.searcher.search(query, limit, **kwargs)
+            return result.count or 0, result.hits
+        # search.leaf imports this package (aggregations.fields): import its users here
+        from loghaven.search.leaf import LeafKey
+        from loghaven.search.request import SortKey
+        from loghaven.search.runtime import search_split
+
+        assert ctx.runtime is not None  # in_split
+        name = self.sort_field.name
+        key = LeafKey(SortKey(name, "asc" if self.asc else "desc"), "runtime", name)
+        found = search_split(ctx, 0, query, [key], limit, ctx.runtime)
+        return found.count or 0, [(row.values[0], row.address) for row in found.rows]
+
+    def hit_values(self, ctx: SplitContext, address: tantivy.DocAddress) -> dict[str, list[Any]]:
+        """A top document's values of the runtime fields it shows (none by default)."""
+        return {}
 
     def collect(self, scope: Scope, limit: int) -> Hits:
         out = Hits()
@@ -152,6 +181,7 @@ class TopHits(SearchMetric):
 
 class TopMetrics(SearchMetric):
     type_name = "top_metrics"
+    runtime_ok = True
 
     def setup(self) -> None:
         metrics = self.param("metrics")
@@ -159,6 +189,8 @@ class TopMetrics(SearchMetric):
         if not items or not all(isinstance(m, dict) and "field" in m for m in items):
             raise ParsingError(f"[metrics] must name fields in [{self.name}]")
         self.metrics = [m["field"] for m in items]
+        self.runtime_metrics = {name for name in self.metrics
+                                if resolve(self.env.contexts, name).runtime is not None}
         if self.param("sort") is None:
             raise ParsingError(f"[sort] is required in [{self.name}]")
         self.setup_sort(self.param("sort"))
@@ -173,8 +205,15 @@ class TopMetrics(SearchMetric):
             source = hit.source or {}
             prefix = f"{hit.path}." if hit.path is not None else ""
             top.append({"sort": [hit.sort_key], "metrics": {
-                name: source_value(source, name.removeprefix(prefix)) for name in self.metrics}})
+                name: _shown(hit.computed.get(name, [])) if name in self.runtime_metrics
+                else source_value(source, name.removeprefix(prefix)) for name in self.metrics}})
         return {"top": top}
+
+    def hit_values(self, ctx: SplitContext, address: tantivy.DocAddress) -> dict[str, list[Any]]:
+        if ctx.runtime is None:
+            return {}
+        return {name: ctx.runtime.document_values(name, address)
+                for name in self.runtime_metrics}
 
     def value_of(self, partial: Hits, metric: str | None) -> float | None:
         rendered = self.render(partial)["top"]
@@ -182,3 +221,10 @@ class TopMetrics(SearchMetric):
             return None
         metrics = rendered[0]["metrics"]
         return metrics.get(metric if metric is not None else self.metrics[0])
+
+
+def _shown(values: list[Any]) -> Any:
+    """Runtime values as a metric shows a field of ``_source``: one value, an array, or null."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else values

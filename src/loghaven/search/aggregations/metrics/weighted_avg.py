@@ -1,4 +1,7 @@
-"""weighted_avg: Σ value·weight / Σ weight, from the (value, weight) pairs tantivy counts."""
+"""weighted_avg: Σ value·weight / Σ weight, from the (value, weight) pairs tantivy counts.
+
+When the value or the weight is a runtime field the same pairs request is answered from
+the documents' values (search/aggregations/computed.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ class WeightedAvg(MetricAgg):
     """Σ value·weight / Σ weight, from the (value, weight) pairs and their counts."""
 
     type_name = "weighted_avg"
+    runtime_ok = True
 
     def setup(self) -> None:
         names = []
@@ -26,6 +30,8 @@ class WeightedAvg(MetricAgg):
                 raise ParsingError(f"[{part}] must specify a [field] in [{self.name}]")
             names.append(spec["field"])
         self.value_field, self.weight_field = (resolve(self.env.contexts, n) for n in names)
+        if self.value_field.runtime is not None or self.weight_field.runtime is not None:
+            self.read_runtime()
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not (self.value_field.in_split(ctx) and self.weight_field.in_split(ctx)):
