@@ -196,6 +196,7 @@ def _cardinality(spec: dict[str, Any], found: Values, field: RuntimeField) -> di
 
 
 _ANSWERS: dict[str, Callable[[dict[str, Any], Values, RuntimeField], dict[str, Any]]] = {
-    "terms": _terms, "multi_terms": _multi_terms, "composite": _composite, "histogram": _histogram, "range": _range, "stats": _stats,
+    "terms": _terms, "multi_terms": _multi_terms, "composite": _composite,
+    "histogram": _histogram, "range": _range, "stats": _stats,
     "extended_stats": _stats, "value_count": _value_count, "cardinality": _cardinality,
 }
