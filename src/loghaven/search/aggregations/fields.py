@@ -10,6 +10,7 @@ values (an ``ids`` query).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +201,17 @@ def require_numeric(field: Field, aggregation: str) -> None:
     if field.mapped and not field.is_numeric:
         raise IllegalArgument(f"Field [{field.name}] of type [{field.type}] is not "
                               f"supported for aggregation [{aggregation}]")
+
+
+def address_order(value: Any) -> int | None:
+    """An address's place in the order tantivy keeps ``ip`` values in (and ES sorts them):
+    as 16 bytes, an IPv4 address mapped into IPv6 (``::ffff:a.b.c.d``); None when ``value``
+    is not an address."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return int(address) + (0xFFFF << 32) if address.version == 4 else int(address)
 
 
 def require_geo_point(field: Field, aggregation: str) -> None:

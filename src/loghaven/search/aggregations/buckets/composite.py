@@ -10,7 +10,6 @@ and paged here after the merge, the children run per bucket.
 from __future__ import annotations
 
 import functools
-import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,13 @@ from loghaven.engine.schema import SEQ_NO
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.buckets.histogram import DAY_MS
 from loghaven.search.aggregations.execute import finish_buckets
-from loghaven.search.aggregations.fields import Field, format_date, require_aggregatable, resolve
+from loghaven.search.aggregations.fields import (
+    Field,
+    address_order,
+    format_date,
+    require_aggregatable,
+    resolve,
+)
 from loghaven.search.aggregations.pipeline import apply_parent
 from loghaven.search.aggregations.render import render_subs
 from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
@@ -101,13 +106,6 @@ class Source:
         if key is not None and self.kind == "date_histogram" and self.format:
             return format_date(key, self.field.date_format(self.format))
         return key
-
-
-def _address_order(value: str) -> int:
-    """An address's place in the order tantivy pages ``ip`` keys in (and ES sorts them): as
-    16 bytes, an IPv4 address mapped into IPv6 (``::ffff:a.b.c.d``)."""
-    address = ipaddress.ip_address(value)
-    return int(address) + (0xFFFF << 32) if address.version == 4 else int(address)
 
 
 class Composite(BucketAgg):
@@ -214,7 +212,7 @@ class Composite(BucketAgg):
                 continue
             if x is not None and y is not None and source.kind == "terms" \
                     and source.field.kind == "ip":  # pages come in address order, not text
-                x, y = _address_order(x), _address_order(y)
+                x, y = address_order(x), address_order(y)
             result = (-1 if x is None else 1) if x is None or y is None else -1 if x < y else 1
             return result if source.asc else -result
         return 0

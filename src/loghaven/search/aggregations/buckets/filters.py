@@ -17,7 +17,7 @@ import tantivy
 
 from loghaven.errors import IllegalArgument, ParsingError
 from loghaven.search.aggregations.execute import count, execute, narrow
-from loghaven.search.aggregations.fields import Field
+from loghaven.search.aggregations.fields import Field, address_order
 from loghaven.search.aggregations.pipeline import apply_parent, apply_parent_keyed
 from loghaven.search.aggregations.render import keyed_ranges, render_subs
 from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
@@ -43,15 +43,6 @@ def _absent(source: Field) -> Maker:
             (tantivy.Occur.Must, tantivy.Query.all_query()),
             (tantivy.Occur.MustNot, source.exists_query(ctx))])
     return make
-
-
-def _ip_number(text: Any) -> int | None:
-    """An address as tantivy orders them: IPv4 mapped into IPv6 (None when not one)."""
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    return int(address) + 0xFFFF00000000 if address.version == 4 else int(address)
 
 
 class FilterLike(BucketAgg):
@@ -230,11 +221,11 @@ class IpRange(FilterLike):
     def computed_maker(self, spec: dict[str, Any]) -> Maker:
         """The documents of one range on a runtime ip field, as tantivy's range on a column
         counts them: ``from`` included, ``to`` excluded, IPv4 inside IPv6."""
-        low = None if "from" not in spec else _ip_number(spec["from"])
-        high = None if "to" not in spec else _ip_number(spec["to"])
+        low = None if "from" not in spec else address_order(spec["from"])
+        high = None if "to" not in spec else address_order(spec["to"])
 
         def inside(found: list[Any]) -> bool:
-            numbers = (_ip_number(v) for v in found)
+            numbers = (address_order(v) for v in found)
             return any(n is not None and (low is None or n >= low)
                        and (high is None or n < high) for n in numbers)
 
