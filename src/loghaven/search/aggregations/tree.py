@@ -160,13 +160,16 @@ class Agg:
         if resolved.runtime is not None:
             if not self.runtime_ok:
                 raise not_on_runtime(self.type_name, self.name, name)
-            self.read_runtime()
+            self.read_runtime(resolved)
         require_aggregatable(resolved)
         return resolved
 
-    def read_runtime(self) -> None:
-        """Mark this node as reading a runtime field: out of tantivy's requests, so its
-        own are answered by :mod:`.computed` (or its :meth:`run` narrows by the values)."""
+    def read_runtime(self, *fields: Field) -> None:
+        """If one of ``fields`` is a runtime field, mark this node as reading it: out of
+        tantivy's requests, so its own are answered by :mod:`.computed` (or its :meth:`run`
+        narrows by the values)."""
+        if all(each.runtime is None for each in fields):
+            return
         self.native, self.computed = False, True
 
     # --- the protocol --------------------------------------------------------------------------

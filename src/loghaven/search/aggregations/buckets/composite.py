@@ -118,8 +118,7 @@ class Composite(BucketAgg):
         if not isinstance(specs, list) or not specs:
             raise IllegalArgument(f"Composite [sources] cannot be null or empty in [{self.name}]")
         self.sources = [self.source(spec) for spec in specs]
-        if any(s.field.runtime is not None for s in self.sources):
-            self.read_runtime()
+        self.read_runtime(*(source.field for source in self.sources))
         after = self.param("after")
         if after is not None and (not isinstance(after, dict)
                                   or set(after) != {s.name for s in self.sources}):

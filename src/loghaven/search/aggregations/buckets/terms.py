@@ -324,8 +324,7 @@ class MultiTerms(Terms):
             source = resolve(self.env.contexts, spec["field"])
             require_aggregatable(source)
             self.sources.append(source)
-        if any(source.runtime is not None for source in self.sources):
-            self.read_runtime()
+        self.read_runtime(*self.sources)
         self.source = self.sources[0]
         self.setup_options()
 

@@ -30,8 +30,7 @@ class WeightedAvg(MetricAgg):
                 raise ParsingError(f"[{part}] must specify a [field] in [{self.name}]")
             names.append(spec["field"])
         self.value_field, self.weight_field = (resolve(self.env.contexts, n) for n in names)
-        if self.value_field.runtime is not None or self.weight_field.runtime is not None:
-            self.read_runtime()
+        self.read_runtime(self.value_field, self.weight_field)
 
     def request(self, ctx: SplitContext) -> dict[str, Any] | None:
         if not (self.value_field.in_split(ctx) and self.weight_field.in_split(ctx)):
