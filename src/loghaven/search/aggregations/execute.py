@@ -107,7 +107,7 @@ def _hoist(agg: BucketAgg, sub: Agg, buckets: dict[Any, Bucket], scope: Scope) -
     """Run a filter-like child (filter, filters, missing, ip_range) once per filter, by
     re-running ``agg`` on the filtered documents with the child's children,
     instead of once per bucket. False when this aggregation cannot do that."""
-    filters = getattr(sub, "filters", None)
+    filters = sub.filters()
     if filters is None or not buckets or agg.bucket_map({}) is None:
         return False
     clone = copy.copy(agg)
@@ -116,7 +116,7 @@ def _hoist(agg: BucketAgg, sub: Agg, buckets: dict[Any, Bucket], scope: Scope) -
         clone.__dict__.pop(cached, None)
     for bucket in buckets.values():
         bucket.subs[sub.name] = {}
-    for filter_key, make in filters():
+    for filter_key, make in filters:
         inner = narrow(scope, make)
         per_key = clone.bucket_map(execute([clone], inner, agg.env)[clone.name]) or {}
         for key, bucket in buckets.items():

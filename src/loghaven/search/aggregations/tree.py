@@ -19,7 +19,7 @@ module, never the reverse.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -36,6 +36,8 @@ from loghaven.search.context import SplitContext
 
 #: The documents an aggregation sees: each split with the query that selects them.
 Scope = list[tuple[SplitContext, tantivy.Query]]
+#: Makes a filter-like aggregation's query in a split (None: no document there).
+Maker = Callable[[SplitContext], tantivy.Query | None]
 
 @dataclass
 class Env:
@@ -163,6 +165,11 @@ class Agg:
             self.read_runtime(resolved)
         require_aggregatable(resolved)
         return resolved
+
+    def filters(self) -> list[tuple[Any, Maker]] | None:
+        """A filter-like aggregation's (key, query maker) pairs, one per bucket (filter,
+        filters, missing, ip_range); None for every other type."""
+        return None
 
     def read_runtime(self, *fields: Field) -> None:
         """If one of ``fields`` is a runtime field, mark this node as reading it: out of

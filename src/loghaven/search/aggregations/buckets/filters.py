@@ -10,7 +10,6 @@ the same test (:meth:`~loghaven.search.aggregations.fields.Field.where`).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from typing import Any
 
 import tantivy
@@ -20,11 +19,9 @@ from loghaven.search.aggregations.execute import count, execute, narrow
 from loghaven.search.aggregations.fields import Field, address_order
 from loghaven.search.aggregations.pipeline import apply_parent, apply_parent_keyed
 from loghaven.search.aggregations.render import keyed_ranges, render_subs
-from loghaven.search.aggregations.tree import Bucket, BucketAgg, Scope
+from loghaven.search.aggregations.tree import Bucket, BucketAgg, Maker, Scope
 from loghaven.search.context import SplitContext
 from loghaven.search.limits import check_buckets
-
-Maker = Callable[[SplitContext], tantivy.Query | None]
 
 
 def compile_filter(query: dict[str, Any], ctx: SplitContext, now_ms: int) -> tantivy.Query:
