@@ -34,7 +34,8 @@ def execute(aggs: list[Agg], scope: Scope, env: Env) -> dict[str, Any]:
         results.update(_run_native(native, scope))
     for agg in aggs:
         if not agg.native:
-            results[agg.name] = run_computed(agg, scope) if agg.requests_computed else agg.run(scope)
+            results[agg.name] = run_computed(agg, scope) if agg.requests_computed \
+                else agg.run(scope)
     for agg in native:
         results[agg.name] = agg.finish(results[agg.name], scope)
     return {agg.name: results[agg.name] for agg in aggs}

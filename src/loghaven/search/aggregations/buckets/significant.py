@@ -39,7 +39,8 @@ class TermsPasses(BucketAgg):
         self.term_filters: dict[str, Any] = {}  # include/exclude tantivy applies
         self.key_filter = None
         if self.source.kind == "keyword" and self.source.runtime is None:
-            self.term_filters = {k: self.params[k] for k in ("include", "exclude") if k in self.params}
+            self.term_filters = {k: self.params[k] for k in ("include", "exclude")
+                                 if k in self.params}
         else:
             self.key_filter = key_filter(self.source, self.param("include"),
                                          self.param("exclude"))
