@@ -339,7 +339,8 @@ class Index:
         """Realtime get: the live map first, then the committed splits, newest first.
 
         No lock: a refresh commits the splits before it drops entries from the live map, so
-        a document is always in one or the other, and readers never wait for a bulk write.
+        a document is always in one or the other, and readers never wait for a bulk write;
+        only appends left out of the live map make the first lookup refresh.
         """
         live = self.live.get(doc_id)
         if live is not None:
