@@ -154,6 +154,47 @@ def test_documents_without_ids_answer_as_in_process(pair: tuple[Server, Server])
     assert {version for _, _, version, *_ in answers[0]["items"] if version} == {1}
 
 
+def test_appended_documents_are_found_by_id_before_any_refresh(
+        pair: tuple[Server, Server]) -> None:
+    """Appends with generated ids stay out of the live map (Elasticsearch's unsafe version
+    map); a write or get by one of those ids before any refresh still finds the document:
+    an update makes version 2, a create conflicts, a delete deletes, an index replaces."""
+    lines = []
+    for i in range(200):
+        lines += [b'{"index":{}}', orjson.dumps({"msg": f"GET /{i}", "status": 200})]
+    answers = []
+    for server in pair:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            assert client.put("/appended", json={
+                "settings": {"index.refresh_interval": "-1"},
+                "mappings": MAPPING}).status_code == 200
+            ids = [item["index"]["_id"] for item in client.post(
+                "/appended/_bulk", content=b"\n".join(lines) + b"\n",
+                headers=NDJSON).json()["items"]]
+            actions = [({"update": {"_id": ids[0]}}, {"doc": {"status": 404}}),
+                       ({"create": {"_id": ids[1]}}, {"msg": "again"}),
+                       ({"delete": {"_id": ids[2]}}, None),
+                       ({"index": {"_id": ids[3]}}, {"msg": "replaced"})]
+            body = b"".join(orjson.dumps(action) + b"\n"
+                            + (orjson.dumps(doc) + b"\n" if doc else b"")
+                            for action, doc in actions)
+            items = client.post("/appended/_bulk", content=body, headers=NDJSON).json()["items"]
+            got = client.get(f"/appended/_doc/{ids[4]}").json()
+            updated = client.get(f"/appended/_doc/{ids[0]}").json()
+            client.post("/appended/_refresh")
+            answers.append({
+                "items": [(kind, item["status"], item.get("result"), item.get("_version"))
+                          for entry in items for kind, item in entry.items()],
+                "got": (got["found"], got["_version"], got["_source"]["msg"]),
+                "updated": updated["_source"]["status"],
+                "count": client.get("/appended/_count").json()["count"]})
+    assert worker_pids(pair[0]) and answers[0] == answers[1]
+    assert answers[0] == {
+        "items": [("update", 200, "updated", 2), ("create", 409, None, None),
+                  ("delete", 200, "deleted", 2), ("index", 200, "updated", 2)],
+        "got": (True, 1, "GET /4"), "updated": 404, "count": 199}
+
+
 def test_a_killed_worker_loses_no_document(tmp_path: Path) -> None:
     server = Server(tmp_path / "data", "--ingest-workers", "1").start()
     try:

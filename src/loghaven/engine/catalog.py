@@ -57,8 +57,8 @@ CREATE_INDEX = "indices:admin/create"
 ADD_ALIAS = "indices:admin/aliases"
 #: An index that has taken no writes for this long gives its writer's memory back.
 WRITER_IDLE_SECONDS = 60.0
-#: A search-idle index still refreshes once this much source is waiting (bounds the memory
-#: of the live version map and the length of the log to replay).
+#: A search-idle index still refreshes once its live map holds this much source (bounds
+#: its memory), or its log ``index.translog.flush_threshold_size`` (the replay after a crash).
 IDLE_REFRESH_BYTES = 64 * 1024 * 1024
 #: Scheduled refreshes check every index this often (each index refreshes per its interval).
 REFRESH_EVERY_SECONDS = 0.2
@@ -261,7 +261,8 @@ class Catalog:
                 if (interval >= 0 and index.pending
                         and (time.monotonic() - index.last_refresh) * 1000 >= interval
                         and (not index.search_idle()
-                             or index.pending_bytes >= IDLE_REFRESH_BYTES)):
+                             or index.live_bytes >= IDLE_REFRESH_BYTES
+                             or index.pending_bytes >= index.settings.flush_threshold_bytes)):
                     index.refresh()
                 index.release_idle_writer(WRITER_IDLE_SECONDS)
                 index.save_checksums()

@@ -85,6 +85,16 @@ class Index:
         self.lock = threading.RLock()
         self.splits: list[Split] = []
         self.live: dict[str, LiveDoc] = {}
+        #: Bytes of source the live map holds; a search-idle index refreshes at
+        #: IDLE_REFRESH_BYTES (catalog.py) to bound them.
+        self.live_bytes = 0
+        #: Documents with generated ids that are in neither the live map nor a commit: Elasticsearch's
+        #: "unsafe" version map. A lookup by id refreshes first (:meth:`make_ids_findable`).
+        self.unlisted_appends = False
+        #: Whether appends go into the live map after all: an id lookup needed it during the
+        #: last refresh interval (:meth:`make_ids_findable`).
+        self.list_appends = False
+        self._id_lookups = False
         self.seq_no = -1
         self.checkpoint = -1
         self.pending = False
@@ -157,6 +167,8 @@ class Index:
         self.wal = None
         self.splits = []
         self.live = {}
+        self.live_bytes = 0
+        self.unlisted_appends = False
 
     def _state_key(self) -> str:
         return self.uuid
@@ -285,6 +297,8 @@ class Index:
                         log.warning("index %s: closing the log failed: %s", self.name, exc)
             self.splits = []
             self.live = {}
+            self.live_bytes = 0
+            self.unlisted_appends = False
 
     def set_closed(self, closed: bool) -> None:
         with self.lock:
@@ -325,18 +339,36 @@ class Index:
         """Realtime get: the live map first, then the committed splits, newest first.
 
         No lock: a refresh commits the splits before it drops entries from the live map, so
-        a document is always in one or the other, and readers never wait for a bulk write.
+        a document is always in one or the other, and readers never wait for a bulk write;
+        only appends left out of the live map make the first lookup refresh.
         """
         live = self.live.get(doc_id)
         if live is not None:
             if live.source is None:
                 return None
             return DocState(live.version, live.seq_no, live.source, live.split)
+        if self.make_ids_findable():
+            live = self.live.get(doc_id)  # a failed commit put the log in the live map
+            if live is not None:
+                return (None if live.source is None
+                        else DocState(live.version, live.seq_no, live.source, live.split))
         for split in reversed(list(self.splits)):
             found = find_committed(split, doc_id)
             if found is not None:
                 return found
         return None
+
+    def make_ids_findable(self) -> bool:
+        """Before looking documents up by id: when appends with generated ids were left out of
+        the live map, commit them (True when it did), and list the appends of the next
+        refresh interval, as Elasticsearch refreshes an "unsafe" version map and then keeps
+        it safe while lookups go on. Pure log ingest thus keeps no per-document state."""
+        self._id_lookups = True
+        if not self.unlisted_appends:
+            return False
+        self.list_appends = True
+        self.try_refresh()
+        return True
 
     def tombstone_version(self, doc_id: str) -> int | None:
         live = self.live.get(doc_id)
@@ -573,6 +605,9 @@ class Index:
                 cutoff = now_ms() - GC_DELETES_MS
                 self.live = {k: v for k, v in self.live.items()
                              if v.source is None and v.deleted_at_ms > cutoff}
+                self.live_bytes = 0
+                self.unlisted_appends = False
+                self.list_appends, self._id_lookups = self._id_lookups, False
                 self._record_checkpoint()
                 self.stats["refresh_total"] += 1
                 self.stats["refresh_time_ms"] += int((time.monotonic() - started) * 1000)

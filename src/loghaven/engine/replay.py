@@ -65,6 +65,8 @@ def reapply_log(index: Index) -> None:
         live[op.doc_id] = LiveDoc(op.version, op.seq_no,
                                   op.source if op.op == OP_INDEX else None, None, now_ms())
     index.live = live
+    index.live_bytes = sum(len(op.source) for op in operations)
+    index.unlisted_appends = False
     for split in index.splits:
         split.rollback()
     index.pending = bool(operations)

@@ -7,8 +7,8 @@ from typing import Any
 from loghaven.engine.analysis import IndexAnalysis
 from loghaven.engine.dates import parse_duration_ms
 from loghaven.engine.mapping import MappingLimits
-from loghaven.errors import IllegalArgument
-from loghaven.params import parse_int_setting
+from loghaven.errors import IllegalArgument, ParseFailure
+from loghaven.params import parse_byte_size, parse_int_setting
 
 DEFAULTS = {
     "index.number_of_shards": "1",
@@ -63,6 +63,12 @@ TIME_SETTINGS = (
     "index.translog.retention.age",
 )
 ENUM_SETTINGS = {"index.translog.durability": ("request", "async")}
+#: Byte sizes, with their lower bound (OpenSearch's: an empty translog is 55 bytes).
+FLUSH_THRESHOLD = "index.translog.flush_threshold_size"
+BYTE_SETTINGS = {FLUSH_THRESHOLD: 56}
+#: :data:`FLUSH_THRESHOLD`'s default: a search-idle index commits once its log holds this
+#: much (catalog.py).
+FLUSH_THRESHOLD_BYTES = 512 * 1024 * 1024
 #: OpenSearch's slow log settings (ops/logs/slowlog.py reads them): the thresholds of each
 #: phase and level (time values, ``-1`` off, the default), the lowest level written, and for
 #: indexing how much of the source is logged and whether it is put on one line.
@@ -105,6 +111,14 @@ def check_value(key: str, value: str) -> None:
             raise IllegalArgument(
                 f"failed to parse setting [{key}] with value [{value}] as a time value: unit "
                 f"is missing or unrecognized") from exc
+    elif key in BYTE_SETTINGS:
+        try:
+            size = parse_byte_size(value, key)
+        except ParseFailure as exc:  # ES's Setting.get turns it into an illegal argument
+            raise IllegalArgument(exc.reason) from exc
+        if size < BYTE_SETTINGS[key]:
+            raise IllegalArgument(f"failed to parse value [{value}] for setting [{key}], must "
+                                  f"be >= [{BYTE_SETTINGS[key]}b]")
     elif key in ENUM_SETTINGS and value.lower() not in ENUM_SETTINGS[key]:
         raise IllegalArgument(f"failed to parse value [{value}] for setting [{key}]")
 
@@ -231,6 +245,9 @@ class IndexSettings:
         self.search_idle_after_ms = parse_duration_ms(
             self.flat.get("index.search.idle.after", "30s"))
         self.durability = self.flat["index.translog.durability"].lower()
+        threshold = self.flat.get(FLUSH_THRESHOLD)
+        self.flush_threshold_bytes = (FLUSH_THRESHOLD_BYTES if threshold is None
+                                      else parse_byte_size(threshold, FLUSH_THRESHOLD))
         interval = self.flat["index.refresh_interval"]
         self.refresh_interval_ms = -1 if interval == "-1" else parse_duration_ms(interval)
         self.max_result_window = int(self.flat["index.max_result_window"])

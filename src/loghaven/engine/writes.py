@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 def current_states(index: Index, doc_ids: list[str]) -> dict[str, DocState]:
     """Current state of the given ids, looking each split up once for the whole batch."""
+    index.make_ids_findable()
     found: dict[str, DocState] = {}
     remaining = []
     for doc_id in doc_ids:
@@ -120,12 +121,14 @@ def write_one(index: Index, request: WriteRequest,
 def _append(index: Index, request: WriteRequest,
             prepared: Prepared) -> tuple[WriteResult, Operation]:
     """What log shippers send: a new document without an id, nothing to check, prepared by
-    a worker for the current mapping. Its id is new, so its version is 1 (Elasticsearch also
-    skips the version lookup for auto-generated ids)."""
+    a worker for the current mapping. Its id is new, so its version is 1, and unless id
+    lookups are going on it stays out of the live map until the next commit (Elasticsearch
+    also skips the version lookup and the version map for auto-generated ids)."""
     assert request.source is not None
     operation = Operation(index._next_seq(), OP_INDEX, new_doc_id(), 1, request.source,
                           now_ms())
-    _apply_prepared(index, prepared, operation)
+    _apply_prepared(index, prepared, operation, listed=index.list_appends)
+    index.unlisted_appends |= not index.list_appends
     index.stats["index_total"] += 1
     return WriteResult(operation.doc_id, 1, operation.seq_no, "created", 201), operation
 
@@ -239,20 +242,23 @@ def apply_index(index: Index, flat: dict[str, Any], operation: Operation,
     _added(index, split, operation, bounds)
 
 
-def _apply_prepared(index: Index, prepared: Prepared, operation: Operation) -> None:
+def _apply_prepared(index: Index, prepared: Prepared, operation: Operation, *,
+                    listed: bool = True) -> None:
     """Add a new document that an ingest worker built for the current mapping (its source
-    compressed with the index's dictionary, which every new split gets, or not at all)."""
+    compressed with the index's dictionary, which every new split gets, or not at all);
+    ``listed``: in the live map (:func:`_added`)."""
     split = index._target_split()  # a prepared document fits the mapping's fields
     try:
         split.add_json(prepared.json(operation.doc_id, operation.seq_no, operation.version))
     except ValueError as exc:
         raise _not_fitting(operation, exc) from exc
-    _added(index, split, operation, prepared.date_bounds)
+    _added(index, split, operation, prepared.date_bounds, listed=listed)
 
 
-def _added(index: Index, split: Split, operation: Operation, date_bounds: DateBounds) -> None:
+def _added(index: Index, split: Split, operation: Operation, date_bounds: DateBounds, *,
+           listed: bool = True) -> None:
     """Count the document in its split, widen the split's date ranges (used to prune
-    searches) and make it visible to realtime GET."""
+    searches) and, if ``listed``, make it visible to realtime GET through the live map."""
     split.meta.num_docs += 1
     ranges = split.meta.date_ranges
     for name, low, high in date_bounds:
@@ -264,8 +270,10 @@ def _added(index: Index, split: Split, operation: Operation, date_bounds: DateBo
                 known[0] = low
             if high > known[1]:
                 known[1] = high
-    index.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
-                                          operation.source, split)
+    if listed:
+        index.live[operation.doc_id] = LiveDoc(operation.version, operation.seq_no,
+                                              operation.source, split)
+        index.live_bytes += len(operation.source)
 
 
 _ID_NODE = os.urandom(6)
