@@ -88,8 +88,9 @@ class Index:
         #: Bytes of source the live map holds; a search-idle index refreshes at
         #: IDLE_REFRESH_BYTES (catalog.py) to bound them.
         self.live_bytes = 0
-        #: Documents with generated ids that are in neither the live map nor a commit: Elasticsearch's
-        #: "unsafe" version map. A lookup by id refreshes first (:meth:`make_ids_findable`).
+        #: Documents with generated ids that are in neither the live map nor a commit
+        #: (Elasticsearch's "unsafe" version map): a lookup by id refreshes first
+        #: (:meth:`make_ids_findable`).
         self.unlisted_appends = False
         #: Whether appends go into the live map after all: an id lookup needed it during the
         #: last refresh interval (:meth:`make_ids_findable`).

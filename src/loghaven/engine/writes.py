@@ -127,8 +127,10 @@ def _append(index: Index, request: WriteRequest,
     assert request.source is not None
     operation = Operation(index._next_seq(), OP_INDEX, new_doc_id(), 1, request.source,
                           now_ms())
-    _apply_prepared(index, prepared, operation, listed=index.list_appends)
-    index.unlisted_appends |= not index.list_appends
+    listed = index.list_appends  # read once: a GET may turn it on meanwhile, without the lock
+    _apply_prepared(index, prepared, operation, listed=listed)
+    if not listed:
+        index.unlisted_appends = True
     index.stats["index_total"] += 1
     return WriteResult(operation.doc_id, 1, operation.seq_no, "created", 201), operation
 
