@@ -344,15 +344,12 @@ class Index:
         only appends left out of the live map make the first lookup refresh.
         """
         live = self.live.get(doc_id)
+        if live is None and self.make_ids_findable():
+            live = self.live.get(doc_id)  # a failed commit put the log in the live map
         if live is not None:
             if live.source is None:
                 return None
             return DocState(live.version, live.seq_no, live.source, live.split)
-        if self.make_ids_findable():
-            live = self.live.get(doc_id)  # a failed commit put the log in the live map
-            if live is not None:
-                return (None if live.source is None
-                        else DocState(live.version, live.seq_no, live.source, live.split))
         for split in reversed(list(self.splits)):
             found = find_committed(split, doc_id)
             if found is not None:
@@ -367,7 +364,7 @@ class Index:
         self._id_lookups = True
         if not self.unlisted_appends:
             return False
-        self.list_appends = True
+        self.list_appends = True  # also if the commit fails: no commit per lookup meanwhile
         self.try_refresh()
         return True
 
